@@ -1,0 +1,52 @@
+# Front door: every target installs what it needs (scripts/deps.sh) first.
+SHELL := /bin/bash
+BUILD := build
+ASAN := build-asan
+FUZZ := build-fuzz
+FUZZ_SECONDS ?= 15
+MESON_TEST := meson test --print-errorlogs --num-processes 2
+
+.PHONY: all deps build test demo bench fuzz lint clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/build.ninja: | deps
+	meson setup $(BUILD) --buildtype=release
+
+$(ASAN)/build.ninja: | deps
+	meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined \
+	  -Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all
+
+$(FUZZ)/build.ninja: | deps
+	CC=clang-14 meson setup $(FUZZ) --buildtype=debugoptimized -Dfuzz=true \
+	  -Db_sanitize=address,undefined -Db_lundef=false
+
+build: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+
+lint: deps $(BUILD)/build.ninja
+	scripts/lint.sh $(BUILD)
+
+test: build lint $(ASAN)/build.ninja $(FUZZ)/build.ninja
+	$(MESON_TEST) -C $(BUILD) --suite unit --suite integration
+	meson compile -C $(ASAN)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(MESON_TEST) -C $(ASAN) --suite unit --suite integration
+	meson compile -C $(FUZZ)
+	RL_FUZZ_SECONDS=$(FUZZ_SECONDS) $(MESON_TEST) -C $(FUZZ) --suite fuzz
+
+fuzz: deps $(FUZZ)/build.ninja
+	meson compile -C $(FUZZ)
+	RL_FUZZ_SECONDS=$${FUZZ_SECONDS:-300} $(MESON_TEST) -C $(FUZZ) --suite fuzz --timeout-multiplier 0
+
+demo: build
+	scripts/demo.sh $(BUILD)
+
+bench: build
+	scripts/bench.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN) $(FUZZ)

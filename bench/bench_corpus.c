@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Builds the realistic workload from the shared corpus: walks the directory
+ * tree, keeps the files that start with a header block, and repeats them in
+ * path order up to the requested size. Start-up code only; single thread. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bench_corpus.h"
+
+#define HEADER_SCAN_MAX (64u * 1024) /* a header block must end within this many bytes */
+#define WALK_DEPTH_MAX 8
+
+struct path_list {
+    char **v; /* owned strings */
+    size_t n;
+    size_t cap;
+};
+
+static int
+paths_add(struct path_list *l, const char *p)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        char **v = realloc(l->v, cap * sizeof(*v));
+        if (v == NULL) {
+            return RL_ENOMEM;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n] = strdup(p);
+    if (l->v[l->n] == NULL) {
+        return RL_ENOMEM;
+    }
+    l->n++;
+    return 0;
+}
+
+static void
+paths_free(struct path_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i]);
+    }
+    free(l->v);
+    *l = (struct path_list){0};
+}
+
+static int
+walk(struct path_list *l, struct rl_diag *diag, const char *dir, unsigned depth)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        rl_diag_set(diag, dir, "cannot open directory: %s", strerror(errno));
+        return RL_EIO;
+    }
+    int rc = 0;
+    const struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        char path[4096];
+        struct stat st;
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        int n = snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (n < 0 || (size_t)n >= sizeof(path) || lstat(path, &st) != 0) {
+            continue;
+        }
+        if (S_ISDIR(st.st_mode) && depth < WALK_DEPTH_MAX) {
+            rc = walk(l, diag, path, depth + 1);
+        } else if (S_ISREG(st.st_mode)) {
+            rc = paths_add(l, path);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+is_field_name_char(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+bool
+bench_corpus_is_message(const uint8_t *buf, size_t len)
+{
+    size_t lim = len < HEADER_SCAN_MAX ? len : HEADER_SCAN_MAX;
+    size_t i = 0;
+    unsigned fields = 0;
+
+    while (i < lim) {
+        const uint8_t *nl = memchr(buf + i, '\n', lim - i);
+        if (nl == NULL) {
+            return false;
+        }
+        size_t end = (size_t)(nl - buf);
+        size_t line_len = end - i;
+        if (line_len > 0 && buf[end - 1] == '\r') {
+            line_len--;
+        }
+        if (memchr(buf + i, '\0', end - i) != NULL) {
+            return false;
+        }
+        if (line_len == 0) {
+            return fields > 0;
+        }
+        if (buf[i] == ' ' || buf[i] == '\t') {
+            if (fields == 0) {
+                return false;
+            }
+        } else {
+            size_t k = i;
+            while (k < i + line_len && is_field_name_char(buf[k])) {
+                k++;
+            }
+            while (k < i + line_len && (buf[k] == ' ' || buf[k] == '\t')) {
+                k++;
+            }
+            if (k == i || k >= i + line_len || buf[k] != ':') {
+                return false;
+            }
+            fields++;
+        }
+        i = end + 1;
+    }
+    return false;
+}
+
+static int
+read_file(struct bench_buf *out, const char *path, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return RL_EIO;
+    }
+    out->len = 0;
+    int rc = 0;
+    for (;;) {
+        rc = bench_buf_reserve(out, 65536);
+        if (rc != 0) {
+            break;
+        }
+        size_t n = fread(out->data + out->len, 1, 65536, f);
+        out->len += n;
+        if (out->len > max) {
+            rc = RL_ELIMIT;
+            break;
+        }
+        if (n < 65536) {
+            rc = ferror(f) ? RL_EIO : 0;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int
+bench_corpus_load(struct bench_workload *w, struct rl_diag *diag, const char *dir, size_t total,
+                  size_t max_msg)
+{
+    struct path_list paths = {0};
+    struct bench_buf file = {0};
+    struct bench_workload set = {0};
+
+    int rc = walk(&paths, diag, dir, 0);
+    if (rc != 0) {
+        goto fail;
+    }
+    qsort(paths.v, paths.n, sizeof(*paths.v), cmp_str);
+    for (size_t i = 0; i < paths.n; i++) {
+        if (read_file(&file, paths.v[i], max_msg) != 0 ||
+            !bench_corpus_is_message(file.data, file.len)) {
+            continue;
+        }
+        rc = bench_workload_add(&set, file.data, file.len);
+        if (rc != 0) {
+            goto fail;
+        }
+    }
+    if (set.n_msgs == 0) {
+        rc = RL_EIO;
+        rl_diag_set(diag, dir, "no message files found");
+        goto fail;
+    }
+
+    w->name = "corpus-mix";
+    w->n_distinct = set.n_msgs;
+    rc = bench_buf_reserve(&w->in, total + set.in.len);
+    while (rc == 0 && w->in.len < total) {
+        for (size_t i = 0; i < set.n_msgs && rc == 0; i++) {
+            rc = bench_workload_add(w, set.in.data + set.msgs[i].in_off, set.msgs[i].in_len);
+        }
+    }
+fail:
+    bench_workload_fini(&set);
+    bench_buf_fini(&file);
+    paths_free(&paths);
+    return rc;
+}

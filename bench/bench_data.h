@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Synthetic workloads: deterministic English-like text with planted sensitive
+ * values, wrapped as text/plain 7bit messages or as base64 attachments.
+ * Start-up code only (allocates); single thread. */
+#ifndef BENCH_DATA_H
+#define BENCH_DATA_H
+
+#include <stddef.h>
+
+#include "internal.h"
+
+/* The generated text, cut into one piece per message. */
+struct bench_text {
+    struct bench_buf buf; /* every piece back to back; CRLF lines of at most ~110 bytes */
+    size_t *ends;         /* owned: ends[i] is the byte offset one past piece i */
+    size_t n;             /* pieces */
+    size_t planted;       /* sensitive values planted, about one per 4 KiB */
+};
+
+/* bench_text_generate fills `t` with at least `total` bytes of text in pieces
+ * of about `per_msg` bytes, always the same for the same arguments (fixed
+ * seed). Planted values: Luhn-valid card numbers of real issuer ranges, US
+ * SSNs, UK NINOs, mod-97-valid IBANs, e-mail addresses and phone numbers, each
+ * in a sentence with a context word. Returns 0, RL_EINVAL or RL_ENOMEM. */
+int bench_text_generate(struct bench_text *t, size_t total, size_t per_msg);
+
+/* bench_text_fini releases `t` and zeroes it. */
+void bench_text_fini(struct bench_text *t);
+
+/* bench_data_plain fills the zeroed `w` with one text/plain 7bit message per
+ * piece of `t`. Returns 0 or RL_ENOMEM. */
+int bench_data_plain(struct bench_workload *w, const struct bench_text *t);
+
+/* bench_data_base64 fills the zeroed `w` with one multipart/mixed message per
+ * piece of `t`: a short text part and the piece as a text/plain attachment in
+ * base64 (76-character CRLF lines). Returns 0 or RL_ENOMEM. */
+int bench_data_base64(struct bench_workload *w, const struct bench_text *t);
+
+#endif

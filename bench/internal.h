@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers private to bench/: a growable byte buffer and the workload (messages
+ * as received plus the bytes decoded from them) that every measurement reads.
+ * Start-up code only: these allocate. Single thread. */
+#ifndef BENCH_INTERNAL_H
+#define BENCH_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bench_buf {
+    uint8_t *data; /* owned */
+    size_t len;    /* bytes used */
+    size_t cap;    /* bytes allocated */
+};
+
+/* bench_buf_reserve makes room for `n` more bytes in `b`. Returns 0 or RL_ENOMEM. */
+int bench_buf_reserve(struct bench_buf *b, size_t n);
+
+/* bench_buf_append appends `n` bytes of `p`. Returns 0 or RL_ENOMEM. */
+int bench_buf_append(struct bench_buf *b, const void *p, size_t n);
+
+/* bench_buf_puts appends the NUL-terminated `s` without its NUL. Returns 0 or RL_ENOMEM. */
+int bench_buf_puts(struct bench_buf *b, const char *s);
+
+/* bench_buf_printf appends formatted text (at most 1023 bytes; longer is an
+ * RL_EINVAL). Returns 0, RL_EINVAL or RL_ENOMEM. */
+int bench_buf_printf(struct bench_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* bench_buf_fini releases `b` and zeroes it; a zeroed buffer is a no-op. */
+void bench_buf_fini(struct bench_buf *b);
+
+/* One message of a workload: where its received and decoded bytes lie. */
+struct bench_msg {
+    size_t in_off;  /* byte offset into bench_workload.in */
+    size_t in_len;  /* bytes */
+    size_t dec_off; /* byte offset into bench_workload.dec */
+    size_t dec_len; /* bytes */
+};
+
+/* A workload: messages back to back, as received and decoded. Zero it before use. */
+struct bench_workload {
+    const char *name;       /* static, e.g. "plain-7bit" */
+    struct bench_buf in;    /* every message as received (wire bytes) */
+    struct bench_buf dec;   /* decoded bytes of each message (bench_decode) */
+    struct bench_msg *msgs; /* owned array */
+    size_t n_msgs;
+    size_t msgs_cap;
+    size_t n_distinct; /* messages before the set was repeated to reach the size */
+    size_t planted;    /* findings the generator planted; 0 when unknown */
+};
+
+/* bench_workload_add appends the message `msg` (which must not point into
+ * `w->in`) to `w->in` and records it. Returns 0 or RL_ENOMEM. */
+int bench_workload_add(struct bench_workload *w, const uint8_t *msg, size_t len);
+
+/* bench_workload_fini releases everything `w` owns and zeroes it. */
+void bench_workload_fini(struct bench_workload *w);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Character sets the scan engine decodes for detection. Tables are built once
+ * by mime_charset_init() (iconv) at start-up; afterwards every function is a
+ * pure table lookup, callable from any thread. */
+#ifndef MIME_CHARSET_H
+#define MIME_CHARSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum mime_charset {
+    MIME_CS_UTF8 = 0, /* UTF-8 and US-ASCII (and anything unlabelled) */
+    MIME_CS_LATIN1,   /* ISO-8859-1 and its aliases */
+    MIME_CS_CP1252,   /* Windows-1252 */
+    MIME_CS_OTHER,    /* known to us only by name: scanned as bytes */
+};
+
+/* mime_charset_init builds the single-byte tables with iconv. Call once from
+ * main() before any worker starts. Returns 0 or RL_EINVAL if iconv lacks a
+ * charset. */
+int mime_charset_init(void);
+
+/* mime_charset_from_name maps a MIME charset name (case-insensitive, may be
+ * quoted by the caller's parser already removed) to the enum. */
+enum mime_charset mime_charset_from_name(const uint8_t *name, size_t len);
+
+/* mime_charset_utf8_cap returns the capacity mime_charset_to_utf8 needs. */
+size_t mime_charset_utf8_cap(size_t in_len);
+
+/* mime_charset_to_utf8 transcodes single-byte `cs` text into UTF-8 `out` and
+ * sets *out_len. For MIME_CS_UTF8 and MIME_CS_OTHER it copies bytes unchanged. */
+void mime_charset_to_utf8(uint8_t *out, size_t *out_len, enum mime_charset cs, const uint8_t *in,
+                          size_t in_len);
+
+/* mime_charset_src_offset maps an offset into the UTF-8 produced by
+ * mime_charset_to_utf8 from `src` back to the offset of the source byte that
+ * produced it (offsets inside a multi-byte sequence map to its source byte). */
+size_t mime_charset_src_offset(enum mime_charset cs, const uint8_t *src, size_t src_len,
+                               size_t utf8_off);
+
+#endif

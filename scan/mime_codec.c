@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Content-transfer codecs (base64, quoted-printable) and RFC 2047 encoded
+ * words. Pure functions: no state, no allocation; callable from any thread.
+ * Hand-written rather than OpenSSL's EVP base64 because EVP fails on the stray
+ * bytes real mail carries (we must skip and count them) and has no QP. */
+#include "mime_codec.h"
+
+#include <string.h>
+
+/* ---- base64 (RFC 2045 6.8) ---------------------------------------------- */
+
+/* Decoding classes above the 64 alphabet values. Any class >= 64 marks a byte
+ * outside the alphabet, so the fast path tests four bytes with one OR. */
+#define B64_SKIP 64u /* CR, LF, SP, HT: line structure, ignored */
+#define B64_PAD 65u  /* '=' */
+#define B64_BAD 66u  /* anything else */
+
+#define SK B64_SKIP
+#define PD B64_PAD
+#define XX B64_BAD
+/* Byte -> sextet or class; a literal table so no initialisation is needed. */
+/* clang-format off */
+static const uint8_t b64_dec[256] = {
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, SK, SK, XX, XX, SK, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    SK, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, 62, XX, XX, XX, 63,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, XX, XX, XX, PD, XX, XX,
+    XX, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, XX, XX, XX, XX, XX,
+    XX, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+};
+/* clang-format on */
+#undef SK
+#undef PD
+#undef XX
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* b64_tail writes the 1 or 2 bytes of a group of n (2 or 3) sextets. */
+static size_t
+b64_tail(uint8_t *out, uint32_t acc, unsigned n)
+{
+    if (n == 2) {
+        out[0] = (uint8_t)(acc >> 4);
+        return 1;
+    }
+    out[0] = (uint8_t)(acc >> 10);
+    out[1] = (uint8_t)(acc >> 2);
+    return 2;
+}
+
+/* b64_decode is mime_b64_decode; it never writes more than in_len * 3 / 4
+ * bytes (rounded down), which lets encoded words decode into text_len bytes. */
+static void
+b64_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in, size_t in_len)
+{
+    size_t i = 0;
+    size_t o = 0;
+    size_t bad = 0;
+    uint32_t acc = 0;      /* sextets of the group being collected */
+    unsigned n = 0;        /* how many sextets acc holds */
+    unsigned pad_need = 0; /* '=' still owed by the last padded group */
+    int padded = 0;        /* a group was closed by '=': more data is suspect */
+
+    while (i < in_len) {
+        if (n == 0 && !padded) {
+            /* Fast path: four alphabet bytes make three output bytes. */
+            while (in_len - i >= 4) {
+                uint32_t a = b64_dec[in[i]];
+                uint32_t b = b64_dec[in[i + 1]];
+                uint32_t c = b64_dec[in[i + 2]];
+                uint32_t d = b64_dec[in[i + 3]];
+                if ((a | b | c | d) >= 64) {
+                    break;
+                }
+                uint32_t v = a << 18 | b << 12 | c << 6 | d;
+                out[o] = (uint8_t)(v >> 16);
+                out[o + 1] = (uint8_t)(v >> 8);
+                out[o + 2] = (uint8_t)v;
+                o += 3;
+                i += 4;
+            }
+            if (i == in_len) {
+                break;
+            }
+        }
+        uint32_t k = b64_dec[in[i++]];
+        if (k < 64) {
+            if (padded) {
+                /* Data after padding: count it, then decode it as a new group
+                 * (concatenated base64 blobs are common in the wild). */
+                bad++;
+                padded = 0;
+                pad_need = 0;
+            }
+            acc = acc << 6 | k;
+            if (++n == 4) {
+                out[o] = (uint8_t)(acc >> 16);
+                out[o + 1] = (uint8_t)(acc >> 8);
+                out[o + 2] = (uint8_t)acc;
+                o += 3;
+                n = 0;
+                acc = 0;
+            }
+        } else if (k == B64_PAD) {
+            if (n >= 2) {
+                o += b64_tail(out + o, acc, n);
+                pad_need = 3 - n;
+                padded = 1;
+            } else if (n == 1) {
+                bad++; /* six bits cannot make a byte */
+                padded = 1;
+                pad_need = 0;
+            } else if (pad_need > 0) {
+                pad_need--;
+            } else {
+                bad++; /* '=' where no group is open */
+            }
+            n = 0;
+            acc = 0;
+        } else if (k == B64_BAD) {
+            bad++;
+        }
+    }
+    if (n == 1) {
+        bad++;
+    } else if (n > 1) {
+        o += b64_tail(out + o, acc, n);
+        bad++;
+    } else if (pad_need > 0) {
+        bad++;
+    }
+    *out_len = o;
+    *out_bad = bad;
+}
+
+void
+mime_b64_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in, size_t in_len)
+{
+    b64_decode(out, out_len, out_bad, in, in_len);
+}
+
+/* b64_encode_raw encodes `in` without line breaks and returns the length. */
+static size_t
+b64_encode_raw(uint8_t *out, const uint8_t *in, size_t in_len)
+{
+    size_t o = 0;
+    size_t i = 0;
+    for (; in_len - i >= 3; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        out[o] = (uint8_t)b64_alphabet[v >> 18];
+        out[o + 1] = (uint8_t)b64_alphabet[(v >> 12) & 63];
+        out[o + 2] = (uint8_t)b64_alphabet[(v >> 6) & 63];
+        out[o + 3] = (uint8_t)b64_alphabet[v & 63];
+        o += 4;
+    }
+    if (in_len - i == 1) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        out[o] = (uint8_t)b64_alphabet[v >> 18];
+        out[o + 1] = (uint8_t)b64_alphabet[(v >> 12) & 63];
+        out[o + 2] = '=';
+        out[o + 3] = '=';
+        o += 4;
+    } else if (in_len - i == 2) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+        out[o] = (uint8_t)b64_alphabet[v >> 18];
+        out[o + 1] = (uint8_t)b64_alphabet[(v >> 12) & 63];
+        out[o + 2] = (uint8_t)b64_alphabet[(v >> 6) & 63];
+        out[o + 3] = '=';
+        o += 4;
+    }
+    return o;
+}
+
+/* b64_line_chars normalises a requested line length: 0 means one unwrapped
+ * line; otherwise a multiple of 4 in 4..76 (RFC 2045 6.8: lines MUST be no
+ * more than 76 characters). */
+static size_t
+b64_line_chars(size_t line_len)
+{
+    if (line_len == 0) {
+        return 0;
+    }
+    if (line_len > 76) {
+        line_len = 76;
+    }
+    line_len &= ~(size_t)3;
+    return line_len < 4 ? 4 : line_len;
+}
+
+size_t
+mime_b64_encode_cap(size_t in_len, size_t line_len, size_t eol_len)
+{
+    size_t chars = (in_len + 2) / 3 * 4;
+    size_t per_line = b64_line_chars(line_len);
+    size_t lines = per_line == 0 ? (chars > 0) : (chars + per_line - 1) / per_line;
+    return chars + lines * eol_len;
+}
+
+void
+mime_b64_encode(uint8_t *out, size_t *out_len, const uint8_t *in, size_t in_len, size_t line_len,
+                const char *eol)
+{
+    size_t eol_len = eol != NULL ? strlen(eol) : 0;
+    size_t per_line = b64_line_chars(line_len);
+    size_t chunk = per_line == 0 ? in_len : per_line / 4 * 3; /* input bytes per line */
+    size_t o = 0;
+
+    for (size_t i = 0; i < in_len; i += chunk) {
+        size_t take = in_len - i < chunk ? in_len - i : chunk;
+        o += b64_encode_raw(out + o, in + i, take);
+        if (eol_len > 0) {
+            memcpy(out + o, eol, eol_len);
+            o += eol_len;
+        }
+    }
+    *out_len = o;
+}
+
+/* ---- quoted-printable (RFC 2045 6.7) ------------------------------------ */
+
+static const char hex_upper[] = "0123456789ABCDEF";
+
+/* hex_val returns 0..15, or -1. Lower case is accepted: RFC 2045 6.7 (1)
+ * asks robust decoders to recognise it. */
+static int
+hex_val(uint8_t c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+void
+mime_qp_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in, size_t in_len)
+{
+    size_t i = 0;
+    size_t o = 0;
+    size_t bad = 0;
+    size_t ws_from = 0; /* output offset where literal trailing whitespace starts */
+    int in_ws = 0;
+
+    while (i < in_len) {
+        uint8_t c = in[i];
+        if (c == ' ' || c == '\t') {
+            if (!in_ws) {
+                in_ws = 1;
+                ws_from = o;
+            }
+            out[o++] = c;
+            i++;
+            continue;
+        }
+        if (c == '\n' || (c == '\r' && in_len - i >= 2 && in[i + 1] == '\n')) {
+            /* RFC 2045 6.7 (3): trailing whitespace was added in transport
+             * and MUST be deleted when decoding. */
+            if (in_ws) {
+                o = ws_from;
+                in_ws = 0;
+            }
+            if (c == '\r') {
+                out[o++] = in[i++];
+            }
+            out[o++] = in[i++];
+            continue;
+        }
+        in_ws = 0;
+        if (c != '=') {
+            out[o++] = c;
+            i++;
+            continue;
+        }
+        if (in_len - i >= 3 && hex_val(in[i + 1]) >= 0 && hex_val(in[i + 2]) >= 0) {
+            out[o++] = (uint8_t)(hex_val(in[i + 1]) << 4 | hex_val(in[i + 2]));
+            i += 3;
+            continue;
+        }
+        /* RFC 2045 6.7 (5): '=' at a line end is a soft break; whitespace
+         * between them was added in transport. */
+        size_t j = i + 1;
+        while (j < in_len && (in[j] == ' ' || in[j] == '\t')) {
+            j++;
+        }
+        if (j == in_len) {
+            i = j;
+        } else if (in[j] == '\n') {
+            i = j + 1;
+        } else if (in[j] == '\r' && (j + 1 == in_len || in[j + 1] == '\n')) {
+            i = j + 1 == in_len ? j + 1 : j + 2;
+        } else {
+            out[o++] = '=';
+            i++;
+            bad++;
+        }
+    }
+    if (in_ws) {
+        o = ws_from; /* the last line's trailing whitespace, as above */
+    }
+    *out_len = o;
+    *out_bad = bad;
+}
+
+size_t
+mime_qp_encode_cap(size_t in_len, size_t eol_len)
+{
+    /* Each byte becomes at most max(3, eol_len) bytes; a soft break comes
+     * after at least 73 characters, so after at least 24 input bytes. */
+    size_t per_byte = eol_len > 3 ? eol_len : 3;
+    return in_len * per_byte + (in_len / 24 + 1) * (1 + eol_len);
+}
+
+void
+mime_qp_encode(uint8_t *out, size_t *out_len, const uint8_t *in, size_t in_len, const char *eol)
+{
+    if (eol == NULL) {
+        eol = "";
+    }
+    size_t eol_len = strlen(eol);
+    size_t o = 0;
+    size_t col = 0; /* characters on the current output line */
+    size_t i = 0;
+
+    while (i < in_len) {
+        uint8_t c = in[i];
+        size_t brk = c == '\n' ? 1 : (c == '\r' && in_len - i >= 2 && in[i + 1] == '\n') ? 2 : 0;
+        if (brk > 0) {
+            memcpy(out + o, eol, eol_len);
+            o += eol_len;
+            col = 0;
+            i += brk;
+            continue;
+        }
+        size_t next = i + 1;
+        int at_eol = next == in_len || in[next] == '\n' ||
+                     (in[next] == '\r' && in_len - next >= 2 && in[next + 1] == '\n');
+        /* RFC 2045 6.7 (2)-(3): printable ASCII but '=' may stand for itself,
+         * and SP/HT only when not at the end of a line. */
+        int literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_eol);
+        size_t width = literal ? 1 : 3;
+        /* RFC 2045 6.7 (5): lines MUST be at most 76 characters; keep room
+         * for the soft break '=' unless this is the line's last character. */
+        if (col + width > (at_eol ? 76u : 75u)) {
+            out[o++] = '=';
+            memcpy(out + o, eol, eol_len);
+            o += eol_len;
+            col = 0;
+        }
+        if (literal) {
+            out[o++] = c;
+        } else {
+            out[o] = '=';
+            out[o + 1] = (uint8_t)hex_upper[c >> 4];
+            out[o + 2] = (uint8_t)hex_upper[c & 15];
+            o += 3;
+        }
+        col += width;
+        i++;
+    }
+    *out_len = o;
+}
+
+/* ---- RFC 2047 encoded words --------------------------------------------- */
+
+/* eword_parse parses "=?charset?E?text?=" starting at v[s] == '='. Lenient
+ * where real mail is sloppy: words longer than 75 characters, '.' in the
+ * charset and an empty text are accepted. */
+static bool
+eword_parse(struct mime_eword *w, const uint8_t *v, size_t len, size_t s)
+{
+    size_t p = s + 2;
+    size_t cs = p;
+    while (p < len && v[p] > 32 && v[p] < 127 && v[p] != '?') {
+        p++;
+    }
+    if (p == cs || len - p < 3 || v[p] != '?' || v[p + 2] != '?') {
+        return false;
+    }
+    char enc = (char)(v[p + 1] & ~0x20); /* ASCII upper case */
+    if (enc != 'B' && enc != 'Q') {
+        return false;
+    }
+    /* RFC 2231 5: "charset*language"; the language is not part of the name. */
+    size_t cs_len = 0;
+    while (cs + cs_len < p && v[cs + cs_len] != '*') {
+        cs_len++;
+    }
+    if (cs_len == 0) {
+        return false;
+    }
+    p += 3;
+    size_t text = p;
+    /* RFC 2047 2: encoded-text is printable ASCII without '?' or SP. */
+    while (p < len && v[p] > 32 && v[p] < 127 && v[p] != '?') {
+        p++;
+    }
+    if (len - p < 2 || v[p] != '?' || v[p + 1] != '=') {
+        return false;
+    }
+    w->start = s;
+    w->end = p + 2;
+    w->charset_off = cs;
+    w->charset_len = cs_len;
+    w->encoding = enc;
+    w->text_off = text;
+    w->text_len = p - text;
+    return true;
+}
+
+bool
+mime_eword_next(struct mime_eword *out, const uint8_t *v, size_t len, size_t from)
+{
+    for (size_t s = from; s < len && len - s >= 2; s++) {
+        if (v[s] == '=' && v[s + 1] == '?' && eword_parse(out, v, len, s)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool
+mime_eword_decode(uint8_t *out, size_t *out_len, const struct mime_eword *w, const uint8_t *v)
+{
+    const uint8_t *t = v + w->text_off;
+    size_t n = w->text_len;
+    *out_len = 0;
+    if (w->encoding == 'B') {
+        size_t bad;
+        b64_decode(out, out_len, &bad, t, n);
+        return bad == 0;
+    }
+    if (w->encoding != 'Q') {
+        return false;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] == '_') {
+            out[o++] = ' '; /* RFC 2047 4.2 (2) */
+        } else if (t[i] != '=') {
+            out[o++] = t[i];
+        } else if (n - i >= 3 && hex_val(t[i + 1]) >= 0 && hex_val(t[i + 2]) >= 0) {
+            out[o++] = (uint8_t)(hex_val(t[i + 1]) << 4 | hex_val(t[i + 2]));
+            i += 2;
+        } else {
+            *out_len = o;
+            return false;
+        }
+    }
+    *out_len = o;
+    return true;
+}
+
+/* q_literal: characters a Q word may carry as themselves anywhere, including
+ * in a phrase (RFC 2047 5 (3)). */
+static bool
+q_literal(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '!' ||
+           c == '*' || c == '+' || c == '-' || c == '/';
+}
+
+bool
+mime_eword_encode(uint8_t *out, size_t *out_len, size_t cap, const uint8_t *charset,
+                  size_t charset_len, char encoding, const uint8_t *text, size_t text_len)
+{
+    char enc = (char)(encoding & ~0x20);
+    *out_len = 0;
+    if (enc != 'B' && enc != 'Q') {
+        return false;
+    }
+    size_t body = 0;
+    if (enc == 'B') {
+        body = (text_len + 2) / 3 * 4;
+    } else {
+        for (size_t i = 0; i < text_len; i++) {
+            body += (q_literal(text[i]) || text[i] == ' ') ? 1 : 3;
+        }
+    }
+    size_t need = 2 + charset_len + 3 + body + 2;
+    if (need > cap) {
+        return false;
+    }
+    size_t o = 0;
+    out[o++] = '=';
+    out[o++] = '?';
+    if (charset_len > 0) {
+        memcpy(out + o, charset, charset_len);
+        o += charset_len;
+    }
+    out[o++] = '?';
+    out[o++] = (uint8_t)enc;
+    out[o++] = '?';
+    if (enc == 'B') {
+        o += b64_encode_raw(out + o, text, text_len);
+    } else {
+        for (size_t i = 0; i < text_len; i++) {
+            uint8_t c = text[i];
+            if (c == ' ') {
+                out[o++] = '_'; /* RFC 2047 4.2 (2) */
+            } else if (q_literal(c)) {
+                out[o++] = c;
+            } else {
+                out[o] = '=';
+                out[o + 1] = (uint8_t)hex_upper[c >> 4];
+                out[o + 2] = (uint8_t)hex_upper[c & 15];
+                o += 3;
+            }
+        }
+    }
+    out[o++] = '?';
+    out[o++] = '=';
+    *out_len = o;
+    return true;
+}

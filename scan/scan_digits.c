@@ -1,0 +1,797 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Digit-led detectors: an SSE2 prefilter skips text without ASCII digits, then
+ * at each digit-run start the IBAN, NINO, card, SSN and phone parsers try a
+ * bounded window and scan_validate decides. Also the e-mail span extender.
+ * Borrowed input, caller-owned output; any thread; never allocates. */
+#include "scan_digits.h"
+
+#include <emmintrin.h>
+
+#include "scan_validate.h"
+
+/* Confidence (0..100, before context) by form; the policy layer adds context.
+ *   IBAN that passes mod-97 for its country length ........ 95
+ *   payment card: issuer, length and Luhn valid ........... 90
+ *   UK NINO passing the HMRC prefix rules .................. 85
+ *   US SSN AAA-GG-SSSS / AAA GG SSSS ....................... 80 / 75
+ *   US SSN with one separator missing (078-051121) ......... 55
+ *   ... the same with a space (078 051121) ................. 35, SCAN_CAND_WEAK
+ *   US SSN as 9 bare digits ................................ 40, SCAN_CAND_WEAK
+ *   phone +CC ... (E.164 written with groups) .............. 70
+ *   phone (area) exchange-line ............................. 65
+ *   phone NANP NXX-NXX-XXXX ................................ 60
+ *   phone national groups (090-1234-5678) .................. 50
+ *     (space-separated and not starting with 0: SCAN_CAND_WEAK)
+ *   phone as 10 or 11 bare digits .......................... 30, SCAN_CAND_WEAK */
+enum {
+    CONF_IBAN = 95,
+    CONF_CARD = 90,
+    CONF_NINO = 85,
+    CONF_SSN_DASH = 80,
+    CONF_SSN_SPACE = 75,
+    CONF_SSN_PARTIAL = 55,
+    CONF_SSN_PARTIAL_SPACE = 35,
+    CONF_SSN_BARE = 40,
+    CONF_PHONE_E164 = 70,
+    CONF_PHONE_PAREN = 65,
+    CONF_PHONE_NANP = 60,
+    CONF_PHONE_GROUPS = 50,
+    CONF_PHONE_BARE = 30,
+};
+
+/* Longest window a detector reads forward from its start: an IBAN of 34
+ * characters in groups of four with 8 separators is 42 bytes. */
+#define WINDOW 48
+
+#define IBAN_MAX 34
+
+static bool
+is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool
+is_upper(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+static bool
+is_alpha(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static bool
+is_alnum(uint8_t c)
+{
+    return is_digit(c) || is_alpha(c);
+}
+
+static size_t
+min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Number of digits at buf[i..limit). */
+static size_t
+digit_run(const uint8_t *buf, size_t i, size_t limit)
+{
+    size_t s = i;
+    while (i < limit && is_digit(buf[i])) {
+        i++;
+    }
+    return i - s;
+}
+
+/* A candidate may not start right after a letter or digit ... */
+static bool
+starts_clean(const uint8_t *buf, size_t s)
+{
+    return s == 0 || !is_alnum(buf[s - 1]);
+}
+
+/* ... nor end right before one. */
+static bool
+ends_clean(const uint8_t *buf, size_t len, size_t e)
+{
+    return e >= len || !is_alnum(buf[e]);
+}
+
+static bool
+is_joiner(uint8_t c)
+{
+    return c == '-' || c == '.' || c == '/' || c == ':';
+}
+
+/* "12-<start>" or "<end>.5": the digits belong to a longer dotted, dashed or
+ * slashed number (dates, times, versions, references), not to a finding. */
+static bool
+preceded_by_number(const uint8_t *buf, size_t s)
+{
+    return s >= 2 && is_joiner(buf[s - 1]) && is_digit(buf[s - 2]);
+}
+
+static bool
+continues_number(const uint8_t *buf, size_t len, size_t e)
+{
+    return e + 1 < len && is_joiner(buf[e]) && is_digit(buf[e + 1]);
+}
+
+static void
+cand_set(struct scan_cand *c, size_t start, size_t end, enum scan_type t, uint8_t conf,
+         uint8_t flags)
+{
+    c->start = (uint32_t)start;
+    c->end = (uint32_t)end;
+    c->type = (uint16_t)t;
+    c->confidence = conf;
+    c->flags = flags;
+}
+
+/* ---- IBAN: CC + 2 check digits + BBAN, compact or in groups of four ---- */
+
+static bool
+find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
+{
+    if (d < 2 || !is_upper(buf[d - 2]) || !is_upper(buf[d - 1]) || !starts_clean(buf, d - 2)) {
+        return false;
+    }
+    size_t p = d - 2;
+    size_t limit = min_size(len, p + WINDOW);
+    if (p + 4 > limit || !is_digit(buf[p + 2]) || !is_digit(buf[p + 3])) {
+        return false;
+    }
+    /* Group ends worth validating, shortest first. Lower-case letters end
+     * the IBAN: in running text they belong to words, not to a BBAN. */
+    size_t ends[IBAN_MAX];
+    size_t n_ends = 0;
+    size_t i = p + 4;
+    size_t n = 4;
+    uint8_t sep = 0;
+    if (i + 1 < limit && (buf[i] == ' ' || buf[i] == '-') &&
+        (is_upper(buf[i + 1]) || is_digit(buf[i + 1]))) {
+        sep = buf[i];
+    }
+    if (sep == 0) {
+        while (i < limit && n < IBAN_MAX && (is_upper(buf[i]) || is_digit(buf[i]))) {
+            i++;
+            n++;
+        }
+        ends[n_ends++] = i;
+    } else {
+        ends[n_ends++] = i;
+        while (i + 1 < limit && buf[i] == sep && n < IBAN_MAX) {
+            size_t g = 0;
+            size_t j = i + 1;
+            while (j < limit && g < 4 && n + g < IBAN_MAX &&
+                   (is_upper(buf[j]) || is_digit(buf[j]))) {
+                j++;
+                g++;
+            }
+            if (g == 0) {
+                break;
+            }
+            i = j;
+            n += g;
+            ends[n_ends++] = i;
+            if (g < 4) {
+                break;
+            }
+        }
+    }
+    /* The country fixes the length, so at most one end validates; prefer the
+     * longest in case a short prefix happens to pass mod-97. */
+    for (size_t k = n_ends; k-- > 0;) {
+        size_t e = ends[k];
+        if (e - p >= 15 && ends_clean(buf, len, e) && scan_validate_iban(buf + p, e - p)) {
+            cand_set(c, p, e, SCAN_T_IBAN, CONF_IBAN, 0);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- UK NINO: AB 12 34 56 C, AB123456C; case-insensitive ---- */
+
+static bool
+find_nino(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
+{
+    size_t p;
+    if (d >= 2 && is_alpha(buf[d - 1]) && is_alpha(buf[d - 2])) {
+        p = d - 2;
+    } else if (d >= 3 && buf[d - 1] == ' ' && is_alpha(buf[d - 2]) && is_alpha(buf[d - 3])) {
+        p = d - 3;
+    } else {
+        return false;
+    }
+    if (!starts_clean(buf, p)) {
+        return false;
+    }
+    size_t limit = min_size(len, d + 12);
+    size_t i = d;
+    size_t r = digit_run(buf, i, limit);
+    if (r == 6) {
+        i += 6;
+    } else if (r == 2) {
+        i += 2;
+        for (int pair = 0; pair < 2; pair++) {
+            if (i + 3 > limit || buf[i] != ' ' || digit_run(buf, i + 1, limit) != 2) {
+                return false;
+            }
+            i += 3;
+        }
+    } else {
+        return false;
+    }
+    if (i < limit && buf[i] == ' ') {
+        i++;
+    }
+    if (i >= len || !is_alpha(buf[i])) {
+        return false;
+    }
+    size_t e = i + 1;
+    if (!ends_clean(buf, len, e) || !scan_validate_nino(buf + p, e - p)) {
+        return false;
+    }
+    cand_set(c, p, e, SCAN_T_UK_NINO, CONF_NINO, 0);
+    return true;
+}
+
+/* ---- payment card: 12-19 digits, one kind of separator ---- */
+
+static bool
+find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
+{
+    if (!starts_clean(buf, d) || preceded_by_number(buf, d)) {
+        return false;
+    }
+    size_t limit = min_size(len, d + WINDOW);
+    size_t ends[20];
+    size_t counts[20];
+    size_t n_ends = 0;
+    size_t i = d;
+    size_t n = 0;
+    uint8_t sep = 0;
+    for (;;) {
+        size_t r = digit_run(buf, i, limit);
+        if (n + r > 19) {
+            break;
+        }
+        i += r;
+        n += r;
+        ends[n_ends] = i;
+        counts[n_ends] = n;
+        n_ends++;
+        if (i + 1 < limit && (buf[i] == ' ' || buf[i] == '-') && (sep == 0 || sep == buf[i]) &&
+            is_digit(buf[i + 1])) {
+            sep = buf[i];
+            i++;
+            continue;
+        }
+        break;
+    }
+    /* Choose the longest grouping that validates: a card followed by another
+     * number ("4111 1111 1111 1111 2024") still ends at its last group. */
+    for (size_t k = n_ends; k-- > 0;) {
+        size_t e = ends[k];
+        if (counts[k] < 12) {
+            break;
+        }
+        if (ends_clean(buf, len, e) && !continues_number(buf, len, e) &&
+            scan_validate_card(buf + d, e - d)) {
+            cand_set(c, d, e, SCAN_T_CREDIT_CARD, CONF_CARD, 0);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- US SSN: AAA-GG-SSSS, AAA GG SSSS, one separator missing, bare ---- */
+
+static bool
+find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
+{
+    if (!starts_clean(buf, d) || preceded_by_number(buf, d)) {
+        return false;
+    }
+    size_t limit = min_size(len, d + 16);
+    size_t r1 = digit_run(buf, d, limit);
+    size_t e;
+    uint8_t conf;
+    uint8_t flags = 0;
+    uint8_t sep = 0;
+    if (r1 == 9) {
+        e = d + 9;
+        conf = CONF_SSN_BARE;
+        flags = SCAN_CAND_WEAK;
+    } else if (r1 == 3 || r1 == 5) {
+        size_t p = d + r1;
+        if (p + 1 >= limit || (buf[p] != '-' && buf[p] != ' ') || !is_digit(buf[p + 1])) {
+            return false;
+        }
+        sep = buf[p];
+        size_t r2 = digit_run(buf, p + 1, limit);
+        if ((r1 == 5 && r2 == 4) || (r1 == 3 && r2 == 6)) {
+            e = p + 1 + r2;
+            conf = CONF_SSN_PARTIAL;
+            /* "12345 6789" is as likely a postcode and a number as an SSN. */
+            if (sep == ' ') {
+                conf = CONF_SSN_PARTIAL_SPACE;
+                flags = SCAN_CAND_WEAK;
+            }
+        } else if (r1 == 3 && r2 == 2) {
+            size_t q = p + 3;
+            if (q + 1 >= limit || buf[q] != sep || digit_run(buf, q + 1, limit) != 4) {
+                return false;
+            }
+            e = q + 5;
+            conf = sep == '-' ? CONF_SSN_DASH : CONF_SSN_SPACE;
+        } else {
+            return false;
+        }
+    } else {
+        return false;
+    }
+    if (!ends_clean(buf, len, e) || continues_number(buf, len, e)) {
+        return false;
+    }
+    /* "078 05 1123 4567" is one longer spaced number, not an SSN. */
+    if (sep == ' ' && e + 1 < len && buf[e] == ' ' && is_digit(buf[e + 1])) {
+        return false;
+    }
+    if (!scan_validate_ssn(buf + d, e - d)) {
+        return false;
+    }
+    cand_set(c, d, e, SCAN_T_US_SSN, conf, flags);
+    return true;
+}
+
+/* ---- phone numbers ---- */
+
+static bool
+is_phone_sep(uint8_t c)
+{
+    return c == ' ' || c == '-' || c == '.';
+}
+
+/* "+CC groups": 8-15 digits (ITU-T E.164), groups split by single spaces,
+ * dashes or dots, at most one "(area)" group after the country code. */
+static bool
+find_phone_e164(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
+{
+    size_t p = d - 1;
+    if (!starts_clean(buf, p)) {
+        return false;
+    }
+    size_t limit = min_size(len, p + 32);
+    size_t i = d;
+    size_t total = 0;
+    size_t n_groups = 0;
+    size_t best = 0;
+    bool paren_used = false;
+    while (i < limit) {
+        bool paren = false;
+        if (buf[i] == '(' && n_groups > 0 && !paren_used) {
+            paren = true;
+            paren_used = true;
+            i++;
+        }
+        size_t r = digit_run(buf, i, limit);
+        if (r == 0 || (n_groups == 0 && r > 3 && r < 8)) {
+            break;
+        }
+        if (paren && (i + r >= limit || buf[i + r] != ')')) {
+            break;
+        }
+        total += r;
+        if (total > 15) {
+            break;
+        }
+        i += r + (paren ? 1 : 0);
+        n_groups++;
+        /* A trailing one-digit group is more likely the next word ("2 apples"). */
+        if (!paren && total >= 8 && r >= 2 && ends_clean(buf, len, i) &&
+            !continues_number(buf, len, i)) {
+            best = i;
+        }
+        if (i + 1 < limit && is_phone_sep(buf[i]) &&
+            (is_digit(buf[i + 1]) || (buf[i + 1] == '(' && !paren_used))) {
+            i++;
+        } else if (i < limit && ((paren && is_digit(buf[i])) || (buf[i] == '(' && !paren_used))) {
+            /* "(20)7123" and "+44(20)" need no separator. */
+        } else {
+            break;
+        }
+    }
+    if (best == 0) {
+        return false;
+    }
+    cand_set(c, p, best, SCAN_T_PHONE, CONF_PHONE_E164, 0);
+    return true;
+}
+
+/* "(415) 555-0132", "(020) 7123 4567": area of 2-5 digits in parentheses,
+ * then groups of 2-5 digits; 9-13 digits in all, the last group >= 4. */
+static bool
+find_phone_paren(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
+{
+    size_t p = d - 1;
+    if (!starts_clean(buf, p)) {
+        return false;
+    }
+    size_t limit = min_size(len, p + 32);
+    size_t r = digit_run(buf, d, limit);
+    if (r < 2 || r > 5 || d + r >= limit || buf[d + r] != ')') {
+        return false;
+    }
+    size_t i = d + r + 1;
+    size_t total = r;
+    size_t best = 0;
+    if (i + 1 < limit && buf[i] == ' ' && is_digit(buf[i + 1])) {
+        i++;
+    }
+    uint8_t sep = 0;
+    while (i < limit) {
+        size_t g = digit_run(buf, i, limit);
+        if (g < 2 || g > 5) {
+            break;
+        }
+        i += g;
+        total += g;
+        if (total > 13) {
+            break;
+        }
+        if (total >= 9 && g >= 4 && ends_clean(buf, len, i) && !continues_number(buf, len, i)) {
+            best = i;
+        }
+        if (i + 1 < limit && is_phone_sep(buf[i]) && (sep == 0 || sep == buf[i]) &&
+            is_digit(buf[i + 1])) {
+            sep = buf[i];
+            i++;
+            continue;
+        }
+        break;
+    }
+    if (best == 0) {
+        return false;
+    }
+    cand_set(c, p, best, SCAN_T_PHONE, CONF_PHONE_PAREN, 0);
+    return true;
+}
+
+/* Unanchored forms: NANP NXX-NXX-XXXX, national groupings ("090-1234-5678",
+ * "91-415-555-0132") and 10-11 bare digits (weak). The whole run of groups
+ * joined by one separator kind must match, so dates (8 digits), versions
+ * (one-digit groups) and longer reference numbers are left alone. */
+static bool
+find_phone_plain(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
+{
+    if (!starts_clean(buf, d) || preceded_by_number(buf, d)) {
+        return false;
+    }
+    size_t limit = min_size(len, d + 32);
+    size_t glen[6];
+    size_t n_groups = 0;
+    size_t total = 0;
+    size_t i = d;
+    uint8_t sep = 0;
+    for (;;) {
+        size_t g = digit_run(buf, i, limit);
+        if (n_groups == 6) {
+            return false;
+        }
+        glen[n_groups++] = g;
+        total += g;
+        i += g;
+        if (i + 1 < limit && is_phone_sep(buf[i]) && (sep == 0 || sep == buf[i]) &&
+            is_digit(buf[i + 1])) {
+            sep = buf[i];
+            i++;
+            continue;
+        }
+        break;
+    }
+    if (i >= limit && limit < len) {
+        return false;
+    }
+    if (!ends_clean(buf, len, i) || continues_number(buf, len, i)) {
+        return false;
+    }
+    /* "4012 8888 8888 1882": the tail of a longer spaced number. */
+    if (sep != 0 && d >= 2 && buf[d - 1] == sep && is_digit(buf[d - 2])) {
+        return false;
+    }
+    if (n_groups == 1) {
+        /* Ten digits starting with 1 are mostly Unix timestamps. */
+        if (total == 11 || (total == 10 && buf[d] != '1')) {
+            cand_set(c, d, i, SCAN_T_PHONE, CONF_PHONE_BARE, SCAN_CAND_WEAK);
+            return true;
+        }
+        return false;
+    }
+    if (n_groups == 3 && glen[0] == 3 && glen[1] == 3 && glen[2] == 4 && buf[d] >= '2' &&
+        buf[d + 4] >= '2') {
+        cand_set(c, d, i, SCAN_T_PHONE, CONF_PHONE_NANP, 0);
+        return true;
+    }
+    if (n_groups < 3 || total < 10 || total > 13 || glen[n_groups - 1] < 4 || glen[0] > 5) {
+        return false;
+    }
+    for (size_t k = 1; k < n_groups; k++) {
+        if (glen[k] < 2 || glen[k] > 5) {
+            return false;
+        }
+    }
+    /* Space-separated numbers without a national trunk prefix are as often a
+     * row of quantities or years ("2023 100 1999") as a phone number. */
+    uint8_t flags = (sep == ' ' && buf[d] != '0') ? SCAN_CAND_WEAK : 0;
+    cand_set(c, d, i, SCAN_T_PHONE, CONF_PHONE_GROUPS, flags);
+    return true;
+}
+
+static bool
+find_phone(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
+{
+    if (d >= 1 && buf[d - 1] == '+') {
+        return find_phone_e164(c, buf, len, d);
+    }
+    if (d >= 1 && buf[d - 1] == '(') {
+        return find_phone_paren(c, buf, len, d);
+    }
+    return find_phone_plain(c, buf, len, d);
+}
+
+/* Which of two candidates for the same digits to keep: a strong form beats a
+ * weak one, then the longer span, then the higher confidence. */
+static bool
+better(const struct scan_cand *a, const struct scan_cand *b)
+{
+    bool aw = (a->flags & SCAN_CAND_WEAK) != 0;
+    bool bw = (b->flags & SCAN_CAND_WEAK) != 0;
+    if (aw != bw) {
+        return bw;
+    }
+    if (a->end - a->start != b->end - b->start) {
+        return a->end - a->start > b->end - b->start;
+    }
+    return a->confidence > b->confidence;
+}
+
+/* The best candidate around the digit run starting at `d`, if any, starting
+ * at or after `floor` (the end of the previous candidate). */
+static bool
+try_run(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d, size_t floor,
+        unsigned enabled)
+{
+    struct scan_cand c;
+    if ((enabled & SCAN_MASK(SCAN_T_IBAN)) && find_iban(&c, buf, len, d) && c.start >= floor) {
+        *out = c;
+        return true;
+    }
+    if ((enabled & SCAN_MASK(SCAN_T_UK_NINO)) && find_nino(&c, buf, len, d) && c.start >= floor) {
+        *out = c;
+        return true;
+    }
+    /* A valid card wins over phone and SSN readings of the same digits. */
+    if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && find_card(&c, buf, len, d)) {
+        *out = c;
+        return true;
+    }
+    bool have = false;
+    if ((enabled & SCAN_MASK(SCAN_T_US_SSN)) && find_ssn(&c, buf, len, d)) {
+        *out = c;
+        have = true;
+    }
+    if ((enabled & SCAN_MASK(SCAN_T_PHONE)) && find_phone(&c, buf, len, d) && c.start >= floor &&
+        (!have || better(&c, out))) {
+        *out = c;
+        have = true;
+    }
+    return have;
+}
+
+/* Cheap test that no detector can match at the run [d, d + r): a short
+ * standalone number ("in 2024,", "3 items") with nothing that could anchor a
+ * longer form. Most digit runs in prose stop here. */
+static bool
+run_is_plain(const uint8_t *buf, size_t len, size_t d, size_t r)
+{
+    /* Card, SSN and unanchored phone refuse these starts; IBAN and NINO
+     * need letters, '+' and '(' anchor the other phone forms. */
+    if (preceded_by_number(buf, d)) {
+        return true;
+    }
+    uint8_t b = d > 0 ? buf[d - 1] : ' ';
+    if (is_alpha(b)) {
+        /* Only "CC12..." (IBAN) or "AB123456C" (NINO) begin with letters. */
+        return !(d >= 2 && is_alpha(buf[d - 2]) && starts_clean(buf, d - 2));
+    }
+    if (r >= 6 || b == '+' || b == '(') {
+        return false;
+    }
+    size_t e = d + r;
+    if (e + 1 < len && is_phone_sep(buf[e]) && is_digit(buf[e + 1])) {
+        return false;
+    }
+    if (b == ' ' && r == 2 && d >= 3 && is_alpha(buf[d - 2]) && is_alpha(buf[d - 3])) {
+        return false; /* "AB 12 34 56 C" */
+    }
+    return true;
+}
+
+/* Bit i set when buf[i] is an ASCII digit, for the 64 bytes at `buf`. SSE2 is
+ * part of the x86-64 baseline, so no run-time dispatch is needed. */
+static uint64_t
+digit_mask64(const uint8_t *buf)
+{
+    const __m128i lo = _mm_set1_epi8('0' - 1);
+    const __m128i hi = _mm_set1_epi8('9' + 1);
+    uint64_t m = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + 16 * k));
+        /* Signed compares: bytes >= 0x80 are negative and never match. */
+        __m128i is_d = _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(is_d) << (16 * k);
+    }
+    return m;
+}
+
+/* Tries the digit run [d, d + r) and appends a candidate. Returns false only
+ * when `out` is full; sets *out_next to where scanning resumes. */
+static bool
+handle_run(struct scan_cand *out, size_t cap, size_t *n, size_t *floor, size_t *out_next,
+           const uint8_t *buf, size_t len, size_t d, size_t r, unsigned enabled)
+{
+    struct scan_cand c;
+    *out_next = d + r;
+    if (run_is_plain(buf, len, d, r) || !try_run(&c, buf, len, d, *floor, enabled)) {
+        return true;
+    }
+    if (*n == cap || out == NULL) {
+        return false;
+    }
+    out[(*n)++] = c;
+    *floor = c.end;
+    if (c.end > d + r) {
+        *out_next = c.end;
+    }
+    return true;
+}
+
+size_t
+scan_digits_find(struct scan_cand *out, size_t cap, bool *out_overflow, const uint8_t *buf,
+                 size_t len, unsigned enabled)
+{
+    if (out_overflow != NULL) {
+        *out_overflow = false;
+    }
+    if (buf == NULL || (enabled & SCAN_MASK_DIGIT_LED) == 0) {
+        return 0;
+    }
+    /* Offsets are uint32_t in struct scan_cand. */
+    if (len > UINT32_MAX) {
+        len = UINT32_MAX;
+    }
+    size_t n = 0;
+    size_t floor = 0;
+    size_t pos = 0;
+    size_t next = 0;
+    /* Every step moves pos past a whole digit run or a candidate, and each
+     * detector reads a bounded window: linear in len. Runs are found from a
+     * 64-byte digit mask so prose between numbers costs a few instructions. */
+    while (len - pos >= 64) {
+        uint64_t m = digit_mask64(buf + pos);
+        size_t resume = pos + 64;
+        while (m != 0) {
+            unsigned b = (unsigned)__builtin_ctzll(m);
+            uint64_t rest = ~(m >> b);
+            size_t r = rest != 0 ? (size_t)__builtin_ctzll(rest) : 64;
+            size_t d = pos + b;
+            if (b + r >= 64) {
+                r = digit_run(buf, d, len);
+            }
+            if (!handle_run(out, cap, &n, &floor, &next, buf, len, d, r, enabled)) {
+                goto full;
+            }
+            if (next - pos >= 64) {
+                resume = next;
+                break;
+            }
+            m &= ~(uint64_t)0 << (next - pos);
+        }
+        pos = resume;
+    }
+    while (pos < len) {
+        if (!is_digit(buf[pos])) {
+            pos++;
+            continue;
+        }
+        size_t r = digit_run(buf, pos, len);
+        if (!handle_run(out, cap, &n, &floor, &next, buf, len, pos, r, enabled)) {
+            goto full;
+        }
+        pos = next;
+    }
+    return n;
+full:
+    if (out_overflow != NULL) {
+        *out_overflow = true;
+    }
+    return n;
+}
+
+/* ---- e-mail ---- */
+
+static bool
+is_local_char(uint8_t c)
+{
+    if (is_alnum(c) || c == '.') {
+        return true;
+    }
+    switch (c) {
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '/':
+    case '=':
+    case '?':
+    case '^':
+    case '_':
+    case '`':
+    case '{':
+    case '|':
+    case '}':
+    case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool
+scan_email_span(uint32_t *out_start, uint32_t *out_end, const uint8_t *buf, size_t len, size_t at)
+{
+    if (buf == NULL || at >= len || buf[at] != '@' || len > UINT32_MAX) {
+        return false;
+    }
+    size_t floor = at > 64 ? at - 64 : 0;
+    size_t s = at;
+    while (s > floor && is_local_char(buf[s - 1])) {
+        s--;
+    }
+    if (s == floor && s > 0 && is_local_char(buf[s - 1])) {
+        return false; /* local part longer than 64 octets */
+    }
+    /* Quotes, slashes and other specials before an address are prose
+     * punctuation far more often than part of the local part. */
+    while (s < at && !is_alnum(buf[s]) && buf[s] != '_') {
+        s++;
+    }
+    size_t limit = min_size(len, at + 1 + 255);
+    size_t e = at + 1;
+    while (e < limit && (is_alnum(buf[e]) || buf[e] == '-' || buf[e] == '.')) {
+        e++;
+    }
+    if (e == limit && limit < len && (is_alnum(buf[e]) || buf[e] == '-' || buf[e] == '.')) {
+        return false;
+    }
+    /* A sentence may end right after the address. */
+    while (e > at + 1 && (buf[e - 1] == '.' || buf[e - 1] == '-')) {
+        e--;
+    }
+    if (s >= at || !scan_validate_email(buf + s, e - s)) {
+        return false;
+    }
+    *out_start = (uint32_t)s;
+    *out_end = (uint32_t)e;
+    return true;
+}

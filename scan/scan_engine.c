@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Detection: one Hyperscan literal database (context keywords, the e-mail
+ * anchor '@', lexicon words), one optional regex database (lexicon regexes),
+ * the digit-led detectors in C, then context and policy. The engine is
+ * compiled once and shared read-only; a scan_worker belongs to one thread. */
+#include "scan_engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hs/hs.h>
+
+#include "scan_digits.h"
+
+enum pat_kind {
+    PAT_EMAIL = 0, /* the '@' anchor */
+    PAT_KEYWORD,   /* positive context for `type` */
+    PAT_NEGATIVE,  /* negative context */
+    PAT_LEX,       /* lexicon entry `entry` */
+};
+
+struct pat_info {
+    uint8_t kind;   /* enum pat_kind */
+    uint8_t type;   /* enum scan_type for PAT_KEYWORD */
+    uint16_t len;   /* literal length in bytes (0 for regexes) */
+    uint32_t entry; /* index into policy->entries for PAT_LEX */
+};
+
+struct scan_engine {
+    const struct scan_policy *policy; /* borrowed */
+    hs_database_t *lit_db;            /* NULL when there is nothing literal to find */
+    hs_database_t *re_db;             /* NULL without lexicon regexes */
+    struct pat_info *lit;             /* by Hyperscan id in lit_db */
+    struct pat_info *re;              /* by Hyperscan id in re_db */
+    unsigned digit_types;             /* SCAN_MASK of enabled digit-led detectors */
+};
+
+/* A raw Hyperscan match, kept until context is evaluated. */
+struct hit {
+    uint32_t from;
+    uint32_t to;
+    uint32_t id;
+};
+
+struct hit_vec {
+    struct hit *v; /* owned; grows only on pathological input, then keeps its size */
+    size_t n;
+    size_t cap;
+    bool failed; /* allocation failed while growing */
+};
+
+struct scan_worker {
+    const struct scan_engine *engine; /* borrowed */
+    hs_scratch_t *scratch;            /* owned; one per thread */
+    struct hit_vec lit_hits;          /* this call's literal matches */
+    struct hit_vec re_hits;           /* this call's regex matches */
+    struct hit_vec kw;                /* context keyword matches, by end offset */
+    struct scan_cand *cand;           /* owned, cand_cap elements */
+    size_t cand_cap;
+    struct scan_finding *tmp; /* owned, cand_cap elements: findings before merge */
+};
+
+const struct scan_policy *
+scan_engine_policy(const struct scan_engine *e)
+{
+    return e->policy;
+}
+
+static bool
+hv_push(struct hit_vec *h, uint32_t from, uint32_t to, uint32_t id)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 1024;
+        struct hit *grown = realloc(h->v, cap * sizeof(*grown));
+        if (grown == NULL) {
+            h->failed = true;
+            return false;
+        }
+        h->v = grown;
+        h->cap = cap;
+    }
+    h->v[h->n++] = (struct hit){.from = from, .to = to, .id = id};
+    return true;
+}
+
+/* Collects literal patterns into parallel arrays for hs_compile_lit_multi. */
+struct lit_set {
+    const char **expr;
+    unsigned *flags;
+    unsigned *ids;
+    size_t *lens;
+    struct pat_info *info;
+    size_t n;
+    size_t cap;
+};
+
+static int
+lit_add(struct lit_set *s, const char *text, size_t len, unsigned flags, struct pat_info info)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        const char **e = realloc(s->expr, cap * sizeof(*e));
+        if (e != NULL) {
+            s->expr = e;
+        }
+        unsigned *f = realloc(s->flags, cap * sizeof(*f));
+        if (f != NULL) {
+            s->flags = f;
+        }
+        unsigned *i = realloc(s->ids, cap * sizeof(*i));
+        if (i != NULL) {
+            s->ids = i;
+        }
+        size_t *l = realloc(s->lens, cap * sizeof(*l));
+        if (l != NULL) {
+            s->lens = l;
+        }
+        struct pat_info *pi = realloc(s->info, cap * sizeof(*pi));
+        if (pi != NULL) {
+            s->info = pi;
+        }
+        if (e == NULL || f == NULL || i == NULL || l == NULL || pi == NULL) {
+            return RL_ENOMEM;
+        }
+        s->cap = cap;
+    }
+    info.len = (uint16_t)len;
+    s->expr[s->n] = text;
+    s->flags[s->n] = flags;
+    s->ids[s->n] = (unsigned)s->n;
+    s->lens[s->n] = len;
+    s->info[s->n] = info;
+    s->n++;
+    return 0;
+}
+
+static void
+lit_fini(struct lit_set *s)
+{
+    free(s->expr);
+    free(s->flags);
+    free(s->ids);
+    free(s->lens);
+    free(s->info);
+}
+
+static int
+collect_literals(struct lit_set *s, const struct scan_policy *p)
+{
+    int rc = 0;
+    if (p->detectors[SCAN_T_EMAIL].enabled) {
+        rc = lit_add(s, "@", 1, 0, (struct pat_info){.kind = PAT_EMAIL});
+    }
+    for (unsigned t = 0; rc == 0 && t < SCAN_T__COUNT; t++) {
+        for (char **k = p->keywords[t]; rc == 0 && k != NULL && *k != NULL; k++) {
+            if (p->detectors[t].enabled) {
+                rc = lit_add(s, *k, strlen(*k), HS_FLAG_CASELESS,
+                             (struct pat_info){.kind = PAT_KEYWORD, .type = (uint8_t)t});
+            }
+        }
+    }
+    for (char **k = p->negative; rc == 0 && k != NULL && *k != NULL; k++) {
+        rc = lit_add(s, *k, strlen(*k), HS_FLAG_CASELESS, (struct pat_info){.kind = PAT_NEGATIVE});
+    }
+    for (size_t i = 0; rc == 0 && i < p->n_entries; i++) {
+        const struct scan_lex_entry *le = &p->entries[i];
+        if (le->kind == SCAN_LEX_WORD) {
+            rc = lit_add(s, le->text, le->text_len, HS_FLAG_CASELESS,
+                         (struct pat_info){.kind = PAT_LEX, .entry = (uint32_t)i});
+        }
+    }
+    return rc;
+}
+
+static int
+compile_regexes(struct scan_engine *e, struct rl_diag *diag, const struct scan_policy *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_entries; i++) {
+        n += p->entries[i].kind == SCAN_LEX_REGEX;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    const char **expr = calloc(n, sizeof(*expr));
+    unsigned *flags = calloc(n, sizeof(*flags));
+    unsigned *ids = calloc(n, sizeof(*ids));
+    e->re = calloc(n, sizeof(*e->re));
+    int rc = RL_ENOMEM;
+    if (expr == NULL || flags == NULL || ids == NULL || e->re == NULL) {
+        goto fail;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < p->n_entries; i++) {
+        if (p->entries[i].kind == SCAN_LEX_REGEX) {
+            expr[k] = p->entries[i].text;
+            /* SOM costs 3-4x on some patterns (notes/platform.md), so it is
+             * paid only in this separate, usually small database. */
+            flags[k] = HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
+            ids[k] = (unsigned)k;
+            e->re[k] = (struct pat_info){.kind = PAT_LEX, .entry = (uint32_t)i};
+            k++;
+        }
+    }
+    hs_compile_error_t *err = NULL;
+    if (hs_compile_multi(expr, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &e->re_db, &err) !=
+        HS_SUCCESS) {
+        size_t bad = err->expression >= 0 ? e->re[err->expression].entry : 0;
+        const struct scan_lex_entry *le = &p->entries[bad];
+        char field[64];
+        snprintf(field, sizeof(field), "lexicons[%u].entries (regex %zu)", le->lexicon, bad);
+        rl_diag_set(diag, field, "%s", err->message);
+        hs_free_compile_error(err);
+        rc = RL_ESCAN;
+        goto fail;
+    }
+    rc = 0;
+fail:
+    free(expr);
+    free(flags);
+    free(ids);
+    return rc;
+}
+
+int
+scan_engine_compile(struct scan_engine **out_engine, struct rl_diag *diag,
+                    const struct scan_policy *policy)
+{
+    *out_engine = NULL;
+    struct scan_engine *e = calloc(1, sizeof(*e));
+    struct lit_set s = {0};
+    if (e == NULL) {
+        return RL_ENOMEM;
+    }
+    e->policy = policy;
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        if (policy->detectors[t].enabled && (SCAN_MASK(t) & SCAN_MASK_DIGIT_LED)) {
+            e->digit_types |= SCAN_MASK(t);
+        }
+    }
+    int rc = collect_literals(&s, policy);
+    if (rc == 0 && s.n > 0) {
+        hs_compile_error_t *err = NULL;
+        if (hs_compile_lit_multi(s.expr, s.flags, s.ids, s.lens, (unsigned)s.n, HS_MODE_BLOCK,
+                                 NULL, &e->lit_db, &err) != HS_SUCCESS) {
+            rl_diag_set(diag, "lexicons", "%s", err->message);
+            hs_free_compile_error(err);
+            rc = RL_ESCAN;
+        } else {
+            e->lit = s.info;
+            s.info = NULL;
+        }
+    }
+    if (rc == 0) {
+        rc = compile_regexes(e, diag, policy);
+    }
+    lit_fini(&s);
+    if (rc != 0) {
+        scan_engine_free(e);
+        return rc;
+    }
+    *out_engine = e;
+    return 0;
+}
+
+void
+scan_engine_free(struct scan_engine *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    hs_free_database(e->lit_db);
+    hs_free_database(e->re_db);
+    free(e->lit);
+    free(e->re);
+    free(e);
+}
+
+struct scan_worker *
+scan_worker_new(const struct scan_engine *e)
+{
+    struct scan_worker *w = calloc(1, sizeof(*w));
+    if (w == NULL) {
+        return NULL;
+    }
+    w->engine = e;
+    w->cand_cap = 4096;
+    w->cand = calloc(w->cand_cap, sizeof(*w->cand));
+    w->tmp = calloc(w->cand_cap, sizeof(*w->tmp));
+    bool ok = w->cand != NULL && w->tmp != NULL;
+    if (ok && e->lit_db != NULL) {
+        ok = hs_alloc_scratch(e->lit_db, &w->scratch) == HS_SUCCESS;
+    }
+    if (ok && e->re_db != NULL) {
+        ok = hs_alloc_scratch(e->re_db, &w->scratch) == HS_SUCCESS;
+    }
+    if (!ok) {
+        scan_worker_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void
+scan_worker_free(struct scan_worker *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    hs_free_scratch(w->scratch);
+    free(w->lit_hits.v);
+    free(w->re_hits.v);
+    free(w->kw.v);
+    free(w->cand);
+    free(w->tmp);
+    free(w);
+}
+
+static int
+on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+         void *ctx)
+{
+    (void)flags;
+    return hv_push(ctx, (uint32_t)from, (uint32_t)to, id) ? 0 : 1;
+}
+
+static bool
+is_word_byte(uint8_t c)
+{
+    /* Bytes of multi-byte UTF-8 sequences count as word characters, so a
+     * lexicon word never matches inside a longer non-ASCII word. */
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80 ||
+           c == '_';
+}
+
+static bool
+whole_word(const uint8_t *buf, size_t len, size_t from, size_t to)
+{
+    return (from == 0 || !is_word_byte(buf[from - 1])) && (to == len || !is_word_byte(buf[to]));
+}
+
+/* Keywords may take a plural 's' ("cards"). */
+static bool
+keyword_bounded(const uint8_t *buf, size_t len, size_t from, size_t to)
+{
+    if (from > 0 && is_word_byte(buf[from - 1])) {
+        return false;
+    }
+    if (to < len && (buf[to] == 's' || buf[to] == 'S')) {
+        to++;
+    }
+    return to == len || !is_word_byte(buf[to]);
+}
+
+static int
+cmp_hit_end(const void *a, const void *b)
+{
+    const struct hit *x = a;
+    const struct hit *y = b;
+    return (x->to > y->to) - (x->to < y->to);
+}
+
+/* Looks for context keywords around [s, e): +1 positive for `type`, -1
+ * negative, 0 none. Negative wins: it names what the number is. */
+static int
+context(const struct scan_worker *w, unsigned type, uint32_t s, uint32_t e)
+{
+    const struct scan_engine *eng = w->engine;
+    uint32_t win = eng->policy->context_window;
+    uint32_t lo = s > win ? s - win : 0;
+    uint64_t hi = (uint64_t)e + win;
+    const struct hit *k = w->kw.v;
+    size_t a = 0;
+    size_t b = w->kw.n;
+    while (a < b) {
+        size_t m = (a + b) / 2;
+        if (k[m].to < lo) {
+            a = m + 1;
+        } else {
+            b = m;
+        }
+    }
+    int verdict = 0;
+    for (size_t i = a; i < w->kw.n && k[i].from <= hi; i++) {
+        if (k[i].to > s && k[i].from < e) {
+            continue; /* inside the candidate itself */
+        }
+        const struct pat_info *pi = &eng->lit[k[i].id];
+        if (pi->kind == PAT_NEGATIVE) {
+            return -1;
+        }
+        if (pi->type == type) {
+            verdict = 1;
+        }
+    }
+    return verdict;
+}
+
+/* A number inside a URL is a path or query value, not a card or phone. */
+static bool
+inside_url(const uint8_t *buf, uint32_t s)
+{
+    uint32_t lo = s > 256 ? s - 256 : 0;
+    for (uint32_t i = s; i > lo; i--) {
+        uint8_t c = buf[i - 1];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '<' || c == '>' || c == '"') {
+            return false;
+        }
+        if (c == '/' && i >= 3 && buf[i - 2] == '/' && buf[i - 3] == ':') {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+add_finding(struct scan_worker *w, size_t *n, const struct scan_finding *f)
+{
+    if (*n == w->cand_cap) {
+        return false;
+    }
+    w->tmp[(*n)++] = *f;
+    return true;
+}
+
+static int
+cmp_finding(const void *a, const void *b)
+{
+    const struct scan_finding *x = a;
+    const struct scan_finding *y = b;
+    if (x->start != y->start) {
+        return (x->start > y->start) - (x->start < y->start);
+    }
+    return (x->end < y->end) - (x->end > y->end); /* longer first */
+}
+
+int
+scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t *out_n,
+            const uint8_t *buf, size_t len, unsigned types)
+{
+    const struct scan_engine *eng = w->engine;
+    const struct scan_policy *pol = eng->policy;
+    bool limited = false;
+    size_t n = 0;
+    *out_n = 0;
+    w->lit_hits.n = 0;
+    w->re_hits.n = 0;
+    w->kw.n = 0;
+    w->lit_hits.failed = w->re_hits.failed = w->kw.failed = false;
+    if (len > UINT32_MAX) {
+        return RL_ELIMIT;
+    }
+    if (eng->lit_db != NULL && len > 0 &&
+        hs_scan(eng->lit_db, (const char *)buf, (unsigned)len, 0, w->scratch, on_match,
+                &w->lit_hits) == HS_INVALID) {
+        return RL_ESCAN;
+    }
+    if (eng->re_db != NULL && len > 0 &&
+        hs_scan(eng->re_db, (const char *)buf, (unsigned)len, 0, w->scratch, on_match,
+                &w->re_hits) == HS_INVALID) {
+        return RL_ESCAN;
+    }
+    if (w->lit_hits.failed || w->re_hits.failed) {
+        return RL_ENOMEM;
+    }
+
+    /* Keywords first: every candidate's context is judged against them. */
+    bool sorted = true;
+    for (size_t i = 0; i < w->lit_hits.n; i++) {
+        struct hit *h = &w->lit_hits.v[i];
+        const struct pat_info *pi = &eng->lit[h->id];
+        if (pi->kind != PAT_KEYWORD && pi->kind != PAT_NEGATIVE) {
+            continue;
+        }
+        h->from = h->to - pi->len;
+        if (keyword_bounded(buf, len, h->from, h->to)) {
+            if (w->kw.n > 0 && w->kw.v[w->kw.n - 1].to > h->to) {
+                sorted = false;
+            }
+            if (!hv_push(&w->kw, h->from, h->to, h->id)) {
+                return RL_ENOMEM;
+            }
+        }
+    }
+    if (!sorted) {
+        qsort(w->kw.v, w->kw.n, sizeof(*w->kw.v), cmp_hit_end);
+    }
+
+    for (size_t i = 0; i < w->lit_hits.n; i++) {
+        const struct hit *h = &w->lit_hits.v[i];
+        const struct pat_info *pi = &eng->lit[h->id];
+        struct scan_finding f = {.weight = 1};
+        if (pi->kind == PAT_EMAIL && (types & SCAN_MASK(SCAN_T_EMAIL)) &&
+            scan_email_span(&f.start, &f.end, buf, len, h->from)) {
+            f.type = SCAN_T_EMAIL;
+            f.confidence = 90;
+        } else if (pi->kind == PAT_LEX && (types & SCAN_MASK(SCAN_T_LEXICON)) &&
+                   whole_word(buf, len, h->to - pi->len, h->to)) {
+            const struct scan_lex_entry *le = &pol->entries[pi->entry];
+            f = (struct scan_finding){.start = h->to - pi->len, .end = h->to,
+                                      .type = SCAN_T_LEXICON, .lexicon = le->lexicon,
+                                      .weight = (uint16_t)(le->weight > 65535 ? 65535 : le->weight),
+                                      .confidence = 100};
+        } else {
+            continue;
+        }
+        limited |= !add_finding(w, &n, &f);
+    }
+    for (size_t i = 0; i < w->re_hits.n && (types & SCAN_MASK(SCAN_T_LEXICON)); i++) {
+        const struct hit *h = &w->re_hits.v[i];
+        const struct scan_lex_entry *le = &pol->entries[eng->re[h->id].entry];
+        if (h->to > h->from && whole_word(buf, len, h->from, h->to)) {
+            struct scan_finding f = {.start = h->from, .end = h->to, .type = SCAN_T_LEXICON,
+                                     .lexicon = le->lexicon,
+                                     .weight = (uint16_t)(le->weight > 65535 ? 65535 : le->weight),
+                                     .confidence = 100};
+            limited |= !add_finding(w, &n, &f);
+        }
+    }
+
+    bool overflow = false;
+    size_t nc = scan_digits_find(w->cand, w->cand_cap, &overflow, buf, len,
+                                 eng->digit_types & types);
+    limited |= overflow;
+    for (size_t i = 0; i < nc; i++) {
+        const struct scan_cand *c = &w->cand[i];
+        int ctx = context(w, c->type, c->start, c->end);
+        if (ctx < 0 || inside_url(buf, c->start)) {
+            continue;
+        }
+        if ((c->flags & SCAN_CAND_WEAK) && ctx == 0) {
+            continue;
+        }
+        unsigned conf = c->confidence + (ctx > 0 ? 25u : 0u);
+        struct scan_finding f = {.start = c->start, .end = c->end, .type = c->type,
+                                 .weight = 1, .confidence = (uint8_t)(conf > 100 ? 100 : conf)};
+        limited |= !add_finding(w, &n, &f);
+    }
+
+    qsort(w->tmp, n, sizeof(*w->tmp), cmp_finding);
+    size_t kept = 0;
+    uint32_t last_end = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct scan_finding *f = &w->tmp[i];
+        const struct scan_detector_policy *dp = &pol->detectors[f->type];
+        if (f->type != SCAN_T_LEXICON && (!dp->enabled || f->confidence < dp->min_confidence)) {
+            continue;
+        }
+        if (kept > 0 && f->start < last_end) {
+            continue; /* overlaps a longer or earlier finding */
+        }
+        f->action = (uint8_t)(f->type == SCAN_T_LEXICON ? pol->lexicons[f->lexicon].action
+                                                        : dp->action);
+        if (kept == cap) {
+            limited = true;
+            break;
+        }
+        out[kept++] = *f;
+        last_end = f->end;
+    }
+    *out_n = kept;
+    return limited ? RL_ELIMIT : 0;
+}

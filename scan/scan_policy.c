@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Policy parsing and validation from JSON (jansson), the built-in default
+ * policy, and release. Runs at start-up or on the control side, never on a
+ * worker's hot path. Every refusal names the field. */
+#include "scan_policy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+static const char default_policy[] =
+    "{\n"
+    "  \"version\": \"builtin-default-1\",\n"
+    "  \"mask\": {\"char\": \"*\", \"keep_last\": 0},\n"
+    "  \"context_window\": 48,\n"
+    "  \"detectors\": {\n"
+    "    \"CREDIT_CARD\": {\"action\": \"redact\", \"keep_last\": 4,\n"
+    "      \"keywords\": [\"card\", \"credit\", \"debit\", \"visa\", \"mastercard\", \"amex\",\n"
+    "                     \"cc\", \"pan\", \"expiry\", \"cvv\"]},\n"
+    "    \"US_SSN\": {\"action\": \"redact\",\n"
+    "      \"keywords\": [\"ssn\", \"social security\", \"ss#\", \"taxpayer\", \"tin\"]},\n"
+    "    \"UK_NINO\": {\"action\": \"redact\",\n"
+    "      \"keywords\": [\"national insurance\", \"nino\", \"ni number\", \"nin\"]},\n"
+    "    \"IBAN\": {\"action\": \"redact\",\n"
+    "      \"keywords\": [\"iban\", \"account\", \"bank\", \"transfer\", \"swift\"]},\n"
+    "    \"EMAIL\": {\"action\": \"redact\"},\n"
+    "    \"PHONE\": {\"action\": \"redact\",\n"
+    "      \"keywords\": [\"phone\", \"tel\", \"telephone\", \"mobile\", \"cell\", \"call\",\n"
+    "                     \"fax\", \"whatsapp\"]}\n"
+    "  },\n"
+    "  \"negative_context\": [\"order\", \"invoice\", \"tracking\", \"ref\", \"reference\",\n"
+    "                        \"serial\", \"isbn\", \"ticket\", \"case\"],\n"
+    "  \"lexicons\": [],\n"
+    "  \"on_modification_failure\": \"tempfail\",\n"
+    "  \"on_parse_error\": \"deliver_tagged\",\n"
+    "  \"limits\": {\"max_message_bytes\": 52428800, \"max_header_bytes\": 32768,\n"
+    "             \"max_depth\": 16, \"max_parts\": 1000, \"max_findings\": 10000}\n"
+    "}\n";
+
+const char *
+scan_policy_default_json(void)
+{
+    return default_policy;
+}
+
+const char *
+scan_action_name(enum scan_action a)
+{
+    static const char *const names[] = {"allow", "redact", "tag", "quarantine", "block"};
+    return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "allow";
+}
+
+static int
+parse_action(enum scan_action *out, struct rl_diag *d, const char *field, json_t *v)
+{
+    const char *s = json_string_value(v);
+    for (unsigned a = SCAN_ACT_ALLOW; s != NULL && a <= SCAN_ACT_BLOCK; a++) {
+        if (strcmp(s, scan_action_name((enum scan_action)a)) == 0) {
+            *out = (enum scan_action)a;
+            return 0;
+        }
+    }
+    return rl_diag_set(d, field, "must be one of allow, redact, tag, quarantine, block");
+}
+
+static int
+parse_fallback(enum scan_fallback *out, struct rl_diag *d, const char *field, json_t *v)
+{
+    static const char *const names[] = {"deliver_tagged", "tempfail", "quarantine", "block"};
+    const char *s = json_string_value(v);
+    for (unsigned i = 0; s != NULL && i < 4; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum scan_fallback)i;
+            return 0;
+        }
+    }
+    return rl_diag_set(d, field, "must be one of deliver_tagged, tempfail, quarantine, block");
+}
+
+static int
+parse_uint(unsigned long long *out, struct rl_diag *d, const char *field, json_t *v,
+           unsigned long long lo, unsigned long long hi)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        (unsigned long long)json_integer_value(v) < lo ||
+        (unsigned long long)json_integer_value(v) > hi) {
+        return rl_diag_set(d, field, "must be an integer from %llu to %llu", lo, hi);
+    }
+    *out = (unsigned long long)json_integer_value(v);
+    return 0;
+}
+
+/* Refuses keys other than `allowed` so that a typo never silently does nothing. */
+static int
+check_keys(struct rl_diag *d, const char *where, json_t *obj, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(obj)) {
+        return rl_diag_set(d, where, "must be an object");
+    }
+    json_object_foreach(obj, key, v)
+    {
+        bool ok = false;
+        for (const char *const *a = allowed; *a != NULL && !ok; a++) {
+            ok = strcmp(*a, key) == 0;
+        }
+        if (!ok) {
+            char field[64];
+            snprintf(field, sizeof(field), "%s%s%s", where, where[0] ? "." : "", key);
+            return rl_diag_set(d, field, "unknown setting");
+        }
+    }
+    return 0;
+}
+
+static int
+parse_mask(struct scan_mask *m, struct rl_diag *d, const char *where, json_t *ch, json_t *keep)
+{
+    char field[64];
+    if (ch != NULL) {
+        const char *s = json_string_value(ch);
+        if (s == NULL || strlen(s) != 1 || s[0] < 33 || s[0] > 126) {
+            snprintf(field, sizeof(field), "%s.char", where);
+            return rl_diag_set(d, field, "must be one printable ASCII character");
+        }
+        m->ch = s[0];
+    }
+    if (keep != NULL) {
+        unsigned long long n;
+        snprintf(field, sizeof(field), "%s.keep_last", where);
+        if (parse_uint(&n, d, field, keep, 0, 32) != 0) {
+            return RL_EINVAL;
+        }
+        m->keep_last = (uint8_t)n;
+    }
+    return 0;
+}
+
+static char *
+dup_lower(const char *s)
+{
+    char *r = strdup(s);
+    for (char *c = r; c != NULL && *c != '\0'; c++) {
+        *c = (char)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c);
+    }
+    return r;
+}
+
+static void
+free_list(char **l)
+{
+    for (char **s = l; s != NULL && *s != NULL; s++) {
+        free(*s);
+    }
+    free(l);
+}
+
+static int
+parse_words(char ***out, struct rl_diag *d, const char *field, json_t *arr)
+{
+    if (!json_is_array(arr)) {
+        return rl_diag_set(d, field, "must be an array of strings");
+    }
+    size_t n = json_array_size(arr);
+    char **l = calloc(n + 1, sizeof(*l));
+    if (l == NULL) {
+        return RL_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(arr, i));
+        if (s == NULL || s[0] == '\0' || strlen(s) > 64) {
+            free_list(l);
+            return rl_diag_set(d, field, "item %zu must be a string of 1 to 64 bytes", i);
+        }
+        l[i] = dup_lower(s);
+        if (l[i] == NULL) {
+            free_list(l);
+            return RL_ENOMEM;
+        }
+    }
+    free_list(*out);
+    *out = l;
+    return 0;
+}
+
+static int
+parse_detector(struct scan_policy *p, struct rl_diag *d, const char *name, json_t *o)
+{
+    static const char *const keys[] = {"enabled",  "action",    "threshold", "min_confidence",
+                                       "keep_last", "mask_char", "keywords",  NULL};
+    char where[64];
+    char field[96];
+    int t = scan_type_from_name(name);
+    snprintf(where, sizeof(where), "detectors.%s", name);
+    if (t < 0 || t == SCAN_T_LEXICON) {
+        return rl_diag_set(d, where, "unknown detector");
+    }
+    struct scan_detector_policy *dp = &p->detectors[t];
+    int rc = check_keys(d, where, o, keys);
+    if (rc != 0) {
+        return rc;
+    }
+    json_t *v = json_object_get(o, "enabled");
+    if (v != NULL) {
+        if (!json_is_boolean(v)) {
+            snprintf(field, sizeof(field), "%s.enabled", where);
+            return rl_diag_set(d, field, "must be true or false");
+        }
+        dp->enabled = json_is_true(v);
+    }
+    if ((v = json_object_get(o, "action")) != NULL) {
+        snprintf(field, sizeof(field), "%s.action", where);
+        if ((rc = parse_action(&dp->action, d, field, v)) != 0) {
+            return rc;
+        }
+    }
+    unsigned long long n;
+    if ((v = json_object_get(o, "threshold")) != NULL) {
+        snprintf(field, sizeof(field), "%s.threshold", where);
+        if ((rc = parse_uint(&n, d, field, v, 1, 100000)) != 0) {
+            return rc;
+        }
+        dp->threshold = (unsigned)n;
+    }
+    if ((v = json_object_get(o, "min_confidence")) != NULL) {
+        snprintf(field, sizeof(field), "%s.min_confidence", where);
+        if ((rc = parse_uint(&n, d, field, v, 0, 100)) != 0) {
+            return rc;
+        }
+        dp->min_confidence = (uint8_t)n;
+    }
+    if ((rc = parse_mask(&dp->mask, d, where, json_object_get(o, "mask_char"),
+                         json_object_get(o, "keep_last"))) != 0) {
+        return rc;
+    }
+    if ((v = json_object_get(o, "keywords")) != NULL) {
+        snprintf(field, sizeof(field), "%s.keywords", where);
+        return parse_words(&p->keywords[t], d, field, v);
+    }
+    return 0;
+}
+
+static int
+add_entry(struct scan_policy *p, struct rl_diag *d, const char *field, json_t *e, uint16_t lex)
+{
+    static const char *const keys[] = {"word", "regex", "weight", NULL};
+    int rc = check_keys(d, field, e, keys);
+    if (rc != 0) {
+        return rc;
+    }
+    json_t *word = json_object_get(e, "word");
+    json_t *regex = json_object_get(e, "regex");
+    const char *text = json_string_value(word != NULL ? word : regex);
+    if ((word == NULL) == (regex == NULL) || text == NULL || text[0] == '\0' ||
+        strlen(text) > 1024) {
+        return rl_diag_set(d, field, "needs exactly one of \"word\" or \"regex\", 1 to 1024 bytes");
+    }
+    unsigned long long weight = 1;
+    json_t *w = json_object_get(e, "weight");
+    if (w != NULL) {
+        char wf[128];
+        snprintf(wf, sizeof(wf), "%s.weight", field);
+        if ((rc = parse_uint(&weight, d, wf, w, 0, 1000000)) != 0) {
+            return rc;
+        }
+    }
+    struct scan_lex_entry *grown = realloc(p->entries, (p->n_entries + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        return RL_ENOMEM;
+    }
+    p->entries = grown;
+    struct scan_lex_entry *le = &p->entries[p->n_entries];
+    le->kind = word != NULL ? SCAN_LEX_WORD : SCAN_LEX_REGEX;
+    le->text = strdup(text);
+    if (le->text == NULL) {
+        return RL_ENOMEM;
+    }
+    le->text_len = strlen(text);
+    le->weight = (unsigned)weight;
+    le->lexicon = lex;
+    p->n_entries++;
+    return 0;
+}
+
+static int
+parse_lexicons(struct scan_policy *p, struct rl_diag *d, json_t *arr)
+{
+    static const char *const keys[] = {"name",      "action",  "threshold", "keep_last",
+                                       "mask_char", "entries", NULL};
+    if (arr == NULL) {
+        return 0;
+    }
+    if (!json_is_array(arr) || json_array_size(arr) > 1000) {
+        return rl_diag_set(d, "lexicons", "must be an array of at most 1000 lexicons");
+    }
+    size_t n = json_array_size(arr);
+    p->lexicons = calloc(n ? n : 1, sizeof(*p->lexicons));
+    if (p->lexicons == NULL) {
+        return RL_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char where[64];
+        char field[96];
+        json_t *o = json_array_get(arr, i);
+        snprintf(where, sizeof(where), "lexicons[%zu]", i);
+        int rc = check_keys(d, where, o, keys);
+        if (rc != 0) {
+            return rc;
+        }
+        struct scan_lexicon *lx = &p->lexicons[i];
+        p->n_lexicons = i + 1;
+        lx->action = SCAN_ACT_TAG;
+        lx->threshold = 1;
+        lx->mask = (struct scan_mask){.ch = '*', .keep_last = 0};
+        const char *name = json_string_value(json_object_get(o, "name"));
+        if (name == NULL || name[0] == '\0' || strlen(name) > 64) {
+            snprintf(field, sizeof(field), "%s.name", where);
+            return rl_diag_set(d, field, "must be a string of 1 to 64 bytes");
+        }
+        if ((lx->name = strdup(name)) == NULL) {
+            return RL_ENOMEM;
+        }
+        json_t *v = json_object_get(o, "action");
+        snprintf(field, sizeof(field), "%s.action", where);
+        if (v != NULL && (rc = parse_action(&lx->action, d, field, v)) != 0) {
+            return rc;
+        }
+        unsigned long long t;
+        if ((v = json_object_get(o, "threshold")) != NULL) {
+            snprintf(field, sizeof(field), "%s.threshold", where);
+            if ((rc = parse_uint(&t, d, field, v, 1, 100000000)) != 0) {
+                return rc;
+            }
+            lx->threshold = (unsigned)t;
+        }
+        if ((rc = parse_mask(&lx->mask, d, where, json_object_get(o, "mask_char"),
+                             json_object_get(o, "keep_last"))) != 0) {
+            return rc;
+        }
+        json_t *entries = json_object_get(o, "entries");
+        snprintf(field, sizeof(field), "%s.entries", where);
+        if (!json_is_array(entries) || json_array_size(entries) == 0) {
+            return rl_diag_set(d, field, "must be a non-empty array");
+        }
+        for (size_t j = 0; j < json_array_size(entries); j++) {
+            snprintf(field, sizeof(field), "%s.entries[%zu]", where, j);
+            if ((rc = add_entry(p, d, field, json_array_get(entries, j), (uint16_t)i)) != 0) {
+                return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+static int
+parse_limits(struct scan_limits *l, struct rl_diag *d, json_t *o)
+{
+    static const char *const keys[] = {"max_message_bytes", "max_header_bytes", "max_depth",
+                                       "max_parts", "max_findings", NULL};
+    int rc = check_keys(d, "limits", o, keys);
+    unsigned long long n;
+    json_t *v;
+    if (rc != 0) {
+        return rc;
+    }
+    if ((v = json_object_get(o, "max_message_bytes")) != NULL) {
+        if ((rc = parse_uint(&n, d, "limits.max_message_bytes", v, 1024, 1ull << 31)) != 0) {
+            return rc;
+        }
+        l->max_message_bytes = (size_t)n;
+    }
+    if ((v = json_object_get(o, "max_header_bytes")) != NULL) {
+        if ((rc = parse_uint(&n, d, "limits.max_header_bytes", v, 1024, 1u << 20)) != 0) {
+            return rc;
+        }
+        l->max_header_bytes = (size_t)n;
+    }
+    if ((v = json_object_get(o, "max_depth")) != NULL) {
+        if ((rc = parse_uint(&n, d, "limits.max_depth", v, 1, 32)) != 0) {
+            return rc;
+        }
+        l->max_depth = (unsigned)n;
+    }
+    if ((v = json_object_get(o, "max_parts")) != NULL) {
+        if ((rc = parse_uint(&n, d, "limits.max_parts", v, 1, 100000)) != 0) {
+            return rc;
+        }
+        l->max_parts = (unsigned)n;
+    }
+    if ((v = json_object_get(o, "max_findings")) != NULL) {
+        if ((rc = parse_uint(&n, d, "limits.max_findings", v, 1, 1000000)) != 0) {
+            return rc;
+        }
+        l->max_findings = (unsigned)n;
+    }
+    return 0;
+}
+
+static void
+set_defaults(struct scan_policy *p)
+{
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        p->detectors[t] = (struct scan_detector_policy){
+            .enabled = t != SCAN_T_LEXICON,
+            .action = SCAN_ACT_REDACT,
+            .threshold = 1,
+            .min_confidence = 50,
+            .mask = {.ch = '*', .keep_last = 0},
+        };
+    }
+    p->context_window = 48;
+    p->on_modify_fail = SCAN_FB_TEMPFAIL;
+    p->on_parse_error = SCAN_FB_DELIVER_TAGGED;
+    p->limits = (struct scan_limits){
+        .max_message_bytes = 50u << 20,
+        .max_header_bytes = 32u << 10,
+        .max_depth = 16,
+        .max_parts = 1000,
+        .max_findings = 10000,
+    };
+}
+
+static int
+parse_root(struct scan_policy *p, struct rl_diag *d, json_t *root)
+{
+    static const char *const keys[] = {"version",
+                                       "mask",
+                                       "context_window",
+                                       "detectors",
+                                       "negative_context",
+                                       "lexicons",
+                                       "on_modification_failure",
+                                       "on_parse_error",
+                                       "limits",
+                                       NULL};
+    static const char *const mask_keys[] = {"char", "keep_last", NULL};
+    int rc = check_keys(d, "", root, keys);
+    if (rc != 0) {
+        return rc;
+    }
+    const char *version = json_string_value(json_object_get(root, "version"));
+    if (version == NULL || version[0] == '\0' || strlen(version) > 64) {
+        return rl_diag_set(d, "version", "must be a string of 1 to 64 bytes");
+    }
+    if ((p->version = strdup(version)) == NULL) {
+        return RL_ENOMEM;
+    }
+    json_t *v = json_object_get(root, "mask");
+    if (v != NULL) {
+        struct scan_mask m = {.ch = '*', .keep_last = 0};
+        if ((rc = check_keys(d, "mask", v, mask_keys)) != 0 ||
+            (rc = parse_mask(&m, d, "mask", json_object_get(v, "char"),
+                             json_object_get(v, "keep_last"))) != 0) {
+            return rc;
+        }
+        for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+            p->detectors[t].mask = m;
+        }
+    }
+    unsigned long long n;
+    if ((v = json_object_get(root, "context_window")) != NULL) {
+        if ((rc = parse_uint(&n, d, "context_window", v, 0, 512)) != 0) {
+            return rc;
+        }
+        p->context_window = (unsigned)n;
+    }
+    json_t *dets = json_object_get(root, "detectors");
+    if (dets != NULL) {
+        const char *key;
+        if (!json_is_object(dets)) {
+            return rl_diag_set(d, "detectors", "must be an object keyed by detector name");
+        }
+        json_object_foreach(dets, key, v)
+        {
+            if ((rc = parse_detector(p, d, key, v)) != 0) {
+                return rc;
+            }
+        }
+    }
+    if ((v = json_object_get(root, "negative_context")) != NULL &&
+        (rc = parse_words(&p->negative, d, "negative_context", v)) != 0) {
+        return rc;
+    }
+    if ((rc = parse_lexicons(p, d, json_object_get(root, "lexicons"))) != 0) {
+        return rc;
+    }
+    if ((v = json_object_get(root, "on_modification_failure")) != NULL &&
+        (rc = parse_fallback(&p->on_modify_fail, d, "on_modification_failure", v)) != 0) {
+        return rc;
+    }
+    if ((v = json_object_get(root, "on_parse_error")) != NULL &&
+        (rc = parse_fallback(&p->on_parse_error, d, "on_parse_error", v)) != 0) {
+        return rc;
+    }
+    if ((v = json_object_get(root, "limits")) != NULL && (rc = parse_limits(&p->limits, d, v)) != 0) {
+        return rc;
+    }
+    return 0;
+}
+
+int
+scan_policy_parse(struct scan_policy **out_policy, struct rl_diag *diag, const char *json,
+                  size_t len)
+{
+    json_error_t jerr;
+    *out_policy = NULL;
+    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        char field[64];
+        snprintf(field, sizeof(field), "line %d column %d", jerr.line, jerr.column);
+        rl_diag_set(diag, field, "%s", jerr.text);
+        return RL_ESYNTAX;
+    }
+    struct scan_policy *p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        json_decref(root);
+        return RL_ENOMEM;
+    }
+    set_defaults(p);
+    int rc = parse_root(p, diag, root);
+    json_decref(root);
+    if (rc != 0) {
+        scan_policy_free(p);
+        return rc;
+    }
+    *out_policy = p;
+    return 0;
+}
+
+int
+scan_policy_load(struct scan_policy **out_policy, struct rl_diag *diag, const char *path)
+{
+    *out_policy = NULL;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        rl_diag_set(diag, path, "cannot open: %s", strerror(errno));
+        return RL_EIO;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    size_t cap = 0;
+    int rc = 0;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *grown = cap <= (16u << 20) ? realloc(buf, cap) : NULL;
+            if (grown == NULL) {
+                rc = rl_diag_set(diag, path, "policy file larger than 16 MiB");
+                break;
+            }
+            buf = grown;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                rl_diag_set(diag, path, "read failed");
+                rc = RL_EIO;
+            }
+            break;
+        }
+    }
+    fclose(f);
+    if (rc == 0) {
+        rc = scan_policy_parse(out_policy, diag, buf, len);
+    }
+    free(buf);
+    return rc;
+}
+
+void
+scan_policy_free(struct scan_policy *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    free(p->version);
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        free_list(p->keywords[t]);
+    }
+    free_list(p->negative);
+    for (size_t i = 0; i < p->n_lexicons; i++) {
+        free(p->lexicons[i].name);
+    }
+    free(p->lexicons);
+    for (size_t i = 0; i < p->n_entries; i++) {
+        free(p->entries[i].text);
+    }
+    free(p->entries);
+    free(p);
+}

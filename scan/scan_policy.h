@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The policy: which detectors run, what each finding leads to, lexicons,
+ * limits. Parsed from JSON (docs/POLICY.md) by the control side; immutable
+ * afterwards and shared read-only by every worker. */
+#ifndef SCAN_POLICY_H
+#define SCAN_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rl_error.h"
+#include "scan_types.h"
+
+enum scan_action {
+    SCAN_ACT_ALLOW = 0, /* record only */
+    SCAN_ACT_REDACT,    /* mask in place */
+    SCAN_ACT_TAG,       /* add a header */
+    SCAN_ACT_QUARANTINE,
+    SCAN_ACT_BLOCK, /* refuse: 550 5.7.1 */
+};
+
+/* What happens to a whole message in a failure case. */
+enum scan_fallback {
+    SCAN_FB_DELIVER_TAGGED = 0, /* deliver unmodified, with a tag header */
+    SCAN_FB_TEMPFAIL,           /* do not deliver now (4xx) */
+    SCAN_FB_QUARANTINE,
+    SCAN_FB_BLOCK,
+};
+
+struct scan_mask {
+    char ch;            /* ASCII mask character */
+    uint8_t keep_last;  /* alphanumerics left clear at the end, 0..32 */
+};
+
+struct scan_detector_policy {
+    bool enabled;
+    enum scan_action action;
+    unsigned threshold;     /* findings of this type before a message-level action applies */
+    uint8_t min_confidence; /* 0..100 */
+    struct scan_mask mask;
+};
+
+enum scan_lex_kind {
+    SCAN_LEX_WORD = 0, /* literal word or phrase, whole-word, case-insensitive */
+    SCAN_LEX_REGEX,    /* Hyperscan regular expression, case-insensitive, whole-word */
+};
+
+struct scan_lex_entry {
+    enum scan_lex_kind kind;
+    char *text;     /* owned, NUL-terminated */
+    size_t text_len;
+    unsigned weight;
+    uint16_t lexicon; /* index into scan_policy.lexicons */
+};
+
+struct scan_lexicon {
+    char *name; /* owned */
+    enum scan_action action;
+    unsigned threshold; /* summed weights of matches in a message */
+    struct scan_mask mask;
+};
+
+struct scan_limits {
+    size_t max_message_bytes;
+    size_t max_header_bytes;
+    unsigned max_depth;
+    unsigned max_parts;
+    unsigned max_findings; /* per message */
+};
+
+struct scan_policy {
+    char *version; /* owned; named in every report */
+    struct scan_detector_policy detectors[SCAN_T__COUNT]; /* [SCAN_T_LEXICON] unused */
+    unsigned context_window; /* bytes before and after a candidate searched for keywords */
+    char **keywords[SCAN_T__COUNT]; /* owned NULL-terminated lists: positive context */
+    char **negative;                /* owned NULL-terminated list: negative context */
+    struct scan_lexicon *lexicons;  /* owned array */
+    size_t n_lexicons;
+    struct scan_lex_entry *entries; /* owned array */
+    size_t n_entries;
+    enum scan_fallback on_modify_fail;
+    enum scan_fallback on_parse_error;
+    struct scan_limits limits;
+};
+
+/* scan_policy_parse builds a policy from JSON text `json` (length `len`).
+ * Returns 0 and sets *out_policy (caller frees with scan_policy_free), or
+ * RL_ESYNTAX / RL_EINVAL with `diag` naming the field and the reason. */
+int scan_policy_parse(struct scan_policy **out_policy, struct rl_diag *diag, const char *json,
+                      size_t len);
+
+/* scan_policy_load reads and parses the file at `path`, as scan_policy_parse;
+ * RL_EIO when it cannot be read. */
+int scan_policy_load(struct scan_policy **out_policy, struct rl_diag *diag, const char *path);
+
+/* scan_policy_default_json returns the built-in default policy text (static). */
+const char *scan_policy_default_json(void);
+
+/* scan_policy_free releases `p`; NULL is a no-op. */
+void scan_policy_free(struct scan_policy *p);
+
+/* scan_action_name returns "redact", "block", ... */
+const char *scan_action_name(enum scan_action a);
+
+#endif

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Redline needs to build, test, fuzz and demo.
+# The one list of packages lives here; docs/DEPENDENCIES.md says why each is used.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential meson ninja-build pkg-config python3
+  libhyperscan-dev libjansson-dev libcmocka-dev
+  clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "redline: missing Debian packages: ${missing[*]}" >&2
+  echo "redline: run as root: apt-get update && apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "redline: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs one libFuzzer target for RL_FUZZ_SECONDS (default 15) over a scratch
+# copy of its seed folders, so the seeds in the repository stay untouched.
+# Usage: run.sh TARGET SEED_DIR...
+set -euo pipefail
+target=$1
+shift
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/corpus"
+for d in "$@"; do
+  [ -d "$d" ] && find "$d" -type f -size -64k -exec cp -t "$work/corpus" {} + 2>/dev/null || true
+done
+secs=${RL_FUZZ_SECONDS:-15}
+"$target" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  -print_final_stats=1 "$work/corpus" 2>&1 | tail -n 20

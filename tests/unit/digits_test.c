@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for scan_digits.c: exact byte spans of digit-led findings and of
+ * e-mail spans in short texts, and texts that must yield nothing (dates,
+ * timestamps, ISBNs, digits glued to words). Single-threaded cmocka runner. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "scan_digits.h"
+
+struct want {
+    uint32_t start;
+    uint32_t end;
+    enum scan_type type;
+    bool weak;
+};
+
+#define MAX_WANT 4
+
+struct span_case {
+    const char *text;
+    size_t n_want;
+    struct want want[MAX_WANT];
+};
+
+static void
+check_case(const struct span_case *tc, unsigned enabled)
+{
+    struct scan_cand out[16];
+    bool overflow = true;
+    size_t n =
+        scan_digits_find(out, 16, &overflow, (const uint8_t *)tc->text, strlen(tc->text), enabled);
+    assert_false(overflow);
+    if (n != tc->n_want) {
+        fprintf(stderr, "text \"%s\": got %zu candidates, want %zu\n", tc->text, n, tc->n_want);
+        for (size_t i = 0; i < n; i++) {
+            fprintf(stderr, "  [%u,%u) %s\n", out[i].start, out[i].end,
+                    scan_type_name(out[i].type));
+        }
+    }
+    assert_int_equal(n, tc->n_want);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(out[i].start, tc->want[i].start);
+        assert_int_equal(out[i].end, tc->want[i].end);
+        assert_int_equal(out[i].type, tc->want[i].type);
+        assert_int_equal((out[i].flags & SCAN_CAND_WEAK) != 0, tc->want[i].weak);
+        assert_true(out[i].confidence <= 100);
+        if (i > 0) {
+            assert_true(out[i].start >= out[i - 1].end);
+        }
+    }
+}
+
+static void
+run_cases(const struct span_case *cases, size_t n_cases)
+{
+    for (size_t i = 0; i < n_cases; i++) {
+        check_case(&cases[i], SCAN_MASK_DIGIT_LED);
+    }
+}
+
+#define CC SCAN_T_CREDIT_CARD
+#define SSN SCAN_T_US_SSN
+#define NINO SCAN_T_UK_NINO
+#define IBAN SCAN_T_IBAN
+#define PHONE SCAN_T_PHONE
+#define N_CASES(a) (sizeof(a) / sizeof((a)[0]))
+
+static void
+test_found(void **state)
+{
+    (void)state;
+    static const struct span_case cases[] = {
+        {"card 4111111111111111.", 1, {{5, 21, CC, false}}},
+        {"4012888888881881 4012-8888-8888-1881 4012 8888 8888 1881",
+         3,
+         {{0, 16, CC, false}, {17, 36, CC, false}, {37, 56, CC, false}}},
+        {"amex 3714 496353 98431 ok", 1, {{5, 22, CC, false}}},
+        {"4111 1111 1111 1111 2024", 1, {{0, 19, CC, false}}},
+        {"4111111111111111,4012888888881881", 2, {{0, 16, CC, false}, {17, 33, CC, false}}},
+        {"ssn 078-05-1123 and 078 05 1123", 2, {{4, 15, SSN, false}, {20, 31, SSN, false}}},
+        {"078-051121 07805-1121", 2, {{0, 10, SSN, false}, {11, 21, SSN, false}}},
+        {"id 078051123", 1, {{3, 12, SSN, true}}},
+        {"NI: AA 12 34 56 B.", 1, {{4, 17, NINO, false}}},
+        {"tw987654a", 1, {{0, 9, NINO, false}}},
+        {"pay DE89370400440532013000 now", 1, {{4, 26, IBAN, false}}},
+        {"iban VG96 VPVG 0000 0123 4567 8901 in a sentence", 1, {{5, 34, IBAN, false}}},
+        {"AL47-2121-1009-0000-0002-3569-8741", 1, {{0, 34, IBAN, false}}},
+        {"call (415) 555-0132 or +1 415 555 0132",
+         2,
+         {{5, 19, PHONE, false}, {23, 38, PHONE, false}}},
+        {"+44 (20) 7123 4567", 1, {{0, 18, PHONE, false}}},
+        {"+33 1 42 68 53 00", 1, {{0, 17, PHONE, false}}},
+        {"US: 415-555-0132, JP: 090-1234-5678", 2, {{4, 16, PHONE, false}, {22, 35, PHONE, false}}},
+        {"91-415-555-0132", 1, {{0, 15, PHONE, false}}},
+        {"tel 4155550132", 1, {{4, 14, PHONE, true}}},
+    };
+    run_cases(cases, N_CASES(cases));
+}
+
+static void
+test_not_found(void **state)
+{
+    (void)state;
+    static const struct span_case cases[] = {
+        {"4111111111111112", 0, {{0}}},                    /* Luhn off by one */
+        {"4012-8888-8888-1882", 0, {{0}}},                 /* Luhn */
+        {"2220175103860763", 0, {{0}}},                    /* no issuer */
+        {"order12345678901234", 0, {{0}}},                 /* digits glued to a word */
+        {"x4111111111111111y", 0, {{0}}},                  /* inside a token */
+        {"4111111111111111abc", 0, {{0}}},                 /* ends inside a token */
+        {"ref 4111-1111-1111-1111-2222", 0, {{0}}},        /* part of a longer number */
+        {"on 2024-01-15 at 10:30:00", 0, {{0}}},           /* date and time */
+        {"ISBN 978-3-16-148410-0", 0, {{0}}},              /* ISBN-13 */
+        {"ISBN 0-306-40615-2", 0, {{0}}},                  /* ISBN-10 */
+        {"ts=1700000000000", 0, {{0}}},                    /* glued to '=' word */
+        {"at 1700000000000 ms", 0, {{0}}},                 /* ms timestamp */
+        {"at 1700000000 s", 0, {{0}}},                     /* s timestamp */
+        {"build 10.0.19041.1234", 0, {{0}}},               /* version */
+        {"000-12-3456 666-12-3456 912-12-3456", 0, {{0}}}, /* SSN reserved areas */
+        {"078-05-0000 078-00-1123", 0, {{0}}},             /* SSN zero serial/group */
+        {"693-09.4444", 0, {{0}}},                         /* mixed separators */
+        {"nino: nt 99 88 77 a", 0, {{0}}},                 /* NT prefix */
+        {"AB 12 34 56 1", 0, {{0}}},                       /* digit suffix */
+        {"FQ 00 00 00 C", 0, {{0}}},                       /* F/Q prefix */
+        {"xAA123456A", 0, {{0}}},                          /* NINO glued to a word */
+        {"DE8937040044053201300", 0, {{0}}},               /* IBAN one short */
+        {"DE89370400440532013001", 0, {{0}}},              /* IBAN mod-97 */
+        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}},          /* lower-case BBAN in text */
+        {"XDE89370400440532013000", 0, {{0}}},             /* IBAN inside a token */
+        {"price 12.50 qty 3 total 37.50", 0, {{0}}},       /* prices */
+        {"192.168.100.200", 0, {{0}}},                     /* IP address */
+        {"", 0, {{0}}},
+    };
+    run_cases(cases, N_CASES(cases));
+}
+
+static void
+test_enabled_mask(void **state)
+{
+    (void)state;
+    static const struct span_case only_ssn = {
+        "4111111111111111 078-05-1123", 1, {{17, 28, SSN, false}}};
+    check_case(&only_ssn, SCAN_MASK(SCAN_T_US_SSN));
+    static const struct span_case none = {"4111111111111111 078-05-1123", 0, {{0}}};
+    check_case(&none, SCAN_MASK(SCAN_T_EMAIL));
+}
+
+static void
+test_overflow(void **state)
+{
+    (void)state;
+    const char *text = "4111111111111111 4012888888881881 5555555555554444";
+    struct scan_cand out[2];
+    bool overflow = false;
+    size_t n = scan_digits_find(out, 2, &overflow, (const uint8_t *)text, strlen(text),
+                                SCAN_MASK_DIGIT_LED);
+    assert_int_equal(n, 2);
+    assert_true(overflow);
+    assert_int_equal(out[1].start, 17);
+    /* NULL output with no capacity: only the overflow flag. */
+    n = scan_digits_find(NULL, 0, &overflow, (const uint8_t *)text, strlen(text),
+                         SCAN_MASK_DIGIT_LED);
+    assert_int_equal(n, 0);
+    assert_true(overflow);
+    n = scan_digits_find(out, 2, NULL, NULL, 10, SCAN_MASK_DIGIT_LED);
+    assert_int_equal(n, 0);
+}
+
+/* A long buffer exercises the 64-byte SIMD blocks and runs that straddle them. */
+static void
+test_block_edges(void **state)
+{
+    (void)state;
+    char text[300];
+    for (size_t at = 40; at < 140; at++) {
+        memset(text, 'a', sizeof(text));
+        for (size_t i = 0; i < sizeof(text); i += 7) {
+            text[i] = ' ';
+        }
+        memcpy(text + at, " 4111111111111111 ", 18);
+        text[sizeof(text) - 1] = '\0';
+        struct scan_cand out[4];
+        bool overflow;
+        size_t n = scan_digits_find(out, 4, &overflow, (const uint8_t *)text, strlen(text),
+                                    SCAN_MASK_DIGIT_LED);
+        assert_int_equal(n, 1);
+        assert_int_equal(out[0].start, at + 1);
+        assert_int_equal(out[0].end, at + 17);
+    }
+}
+
+static void
+test_email_span(void **state)
+{
+    (void)state;
+    const char *t = "try one of these emails: info@presidio.site or anotherinfo@presidio.site.";
+    uint32_t s = 0;
+    uint32_t e = 0;
+    const char *at = strchr(t, '@');
+    assert_true(scan_email_span(&s, &e, (const uint8_t *)t, strlen(t), (size_t)(at - t)));
+    assert_int_equal(s, 25);
+    assert_int_equal(e, 43);
+    at = strchr(at + 1, '@');
+    assert_true(scan_email_span(&s, &e, (const uint8_t *)t, strlen(t), (size_t)(at - t)));
+    assert_int_equal(s, 47);
+    assert_int_equal(e, 72); /* the full stop is not part of the address */
+
+    const char *q = "mail 'bob@example.org' now";
+    assert_true(scan_email_span(&s, &e, (const uint8_t *)q, strlen(q), 9));
+    assert_int_equal(s, 6);
+    assert_int_equal(e, 21);
+    /* negative */
+    const char *n1 = "my email is info@presidio.";
+    assert_false(scan_email_span(&s, &e, (const uint8_t *)n1, strlen(n1), 16));
+    const char *n2 = "@example.com";
+    assert_false(scan_email_span(&s, &e, (const uint8_t *)n2, strlen(n2), 0));
+    const char *n3 = "a..b@example.com";
+    assert_false(scan_email_span(&s, &e, (const uint8_t *)n3, strlen(n3), 4));
+    const char *n4 = "foo@bar";
+    assert_false(scan_email_span(&s, &e, (const uint8_t *)n4, strlen(n4), 3));
+    assert_false(scan_email_span(&s, &e, (const uint8_t *)n4, strlen(n4), 2)); /* not '@' */
+    assert_false(scan_email_span(&s, &e, (const uint8_t *)n4, strlen(n4), 99));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_found),        cmocka_unit_test(test_not_found),
+        cmocka_unit_test(test_enabled_mask), cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_block_edges),  cmocka_unit_test(test_email_span),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
