@@ -2,14 +2,14 @@
 /* Builds the realistic workload from the shared corpus: walks the directory
  * tree, keeps the files that start with a header block, and repeats them in
  * path order up to the requested size. Start-up code only; single thread. */
+#include "bench_corpus.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#include "bench_corpus.h"
 
 #define HEADER_SCAN_MAX (64u * 1024) /* a header block must end within this many bytes */
 #define WALK_DEPTH_MAX 8
@@ -86,55 +86,49 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* is_field_line: RFC 5322 2.2 field name (printable ASCII but ':'), here
+ * starting with a letter or digit, then optional obsolete WSP, then ':'. */
 static bool
-is_field_name_char(uint8_t c)
+is_field_line(const uint8_t *line, size_t len)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    size_t k = 0;
+    bool alnum =
+        len > 0 && ((line[0] >= 'a' && line[0] <= 'z') || (line[0] >= 'A' && line[0] <= 'Z') ||
+                    (line[0] >= '0' && line[0] <= '9'));
+    if (!alnum) {
+        return false;
+    }
+    while (k < len && line[k] > ' ' && line[k] < 0x7f && line[k] != ':') {
+        k++;
+    }
+    while (k < len && (line[k] == ' ' || line[k] == '\t')) {
+        k++;
+    }
+    return k < len && line[k] == ':';
 }
 
 bool
 bench_corpus_is_message(const uint8_t *buf, size_t len)
 {
     size_t lim = len < HEADER_SCAN_MAX ? len : HEADER_SCAN_MAX;
+    const uint8_t *nl = memchr(buf, '\n', lim);
+    if (nl == NULL || !is_field_line(buf, (size_t)(nl - buf))) {
+        return false;
+    }
+    /* the header block ends at the first empty line, or at the end of a short file */
     size_t i = 0;
-    unsigned fields = 0;
-
     while (i < lim) {
-        const uint8_t *nl = memchr(buf + i, '\n', lim - i);
-        if (nl == NULL) {
-            return false;
-        }
-        size_t end = (size_t)(nl - buf);
-        size_t line_len = end - i;
-        if (line_len > 0 && buf[end - 1] == '\r') {
-            line_len--;
-        }
+        nl = memchr(buf + i, '\n', lim - i);
+        size_t end = nl != NULL ? (size_t)(nl - buf) : lim;
         if (memchr(buf + i, '\0', end - i) != NULL) {
             return false;
         }
-        if (line_len == 0) {
-            return fields > 0;
-        }
-        if (buf[i] == ' ' || buf[i] == '\t') {
-            if (fields == 0) {
-                return false;
-            }
-        } else {
-            size_t k = i;
-            while (k < i + line_len && is_field_name_char(buf[k])) {
-                k++;
-            }
-            while (k < i + line_len && (buf[k] == ' ' || buf[k] == '\t')) {
-                k++;
-            }
-            if (k == i || k >= i + line_len || buf[k] != ':') {
-                return false;
-            }
-            fields++;
+        if (end == i || (end == i + 1 && buf[i] == '\r')) {
+            return true;
         }
         i = end + 1;
     }
-    return false;
+    return len <= HEADER_SCAN_MAX;
 }
 
 static int

@@ -13,8 +13,10 @@
 #include "rl_error.h"
 
 /* bench_corpus_is_message returns true when `buf` starts with a header block:
- * lines that are header fields (a name of letters, digits and '-' then ':')
- * or folded continuations, ended by an empty line, without NUL bytes. */
+ * the first line is a header field (a name starting with a letter or digit,
+ * then ':'), and the block up to the first empty line (or the end of a file
+ * shorter than 64 KiB) holds no NUL byte. Malformed fields later in the block
+ * are accepted: real mail has them. */
 bool bench_corpus_is_message(const uint8_t *buf, size_t len);
 
 /* bench_corpus_load fills the zeroed `w` with every regular file under `dir`

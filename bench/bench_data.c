@@ -3,11 +3,12 @@
  * word list and a fixed seed, with about one valid sensitive value per 4 KiB,
  * and the messages that carry it (7bit body or base64 attachment).
  * Start-up code only (allocates); single thread. */
+#include "bench_data.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench_data.h"
 #include "rl_error.h"
 
 #define BENCH_SEED 0x5265646c696e6521ull /* "Redline!" */
@@ -15,52 +16,57 @@
 #define GAP_MIN 2048 /* bytes between planted values: uniform in [GAP_MIN, 3 * GAP_MIN) */
 
 static const char *const words[] = {
-    "the",       "of",        "and",        "to",         "in",        "a",          "for",
-    "is",        "on",        "that",       "by",         "this",      "with",       "you",
-    "it",        "not",       "or",         "be",         "are",       "from",       "at",
-    "as",        "your",      "all",        "have",       "new",       "more",       "an",
-    "was",       "we",        "will",       "can",        "us",        "about",      "if",
-    "our",       "has",       "but",        "which",      "they",      "one",        "would",
-    "there",     "their",     "been",       "also",       "after",     "should",     "before",
-    "report",    "quarter",   "meeting",    "customer",   "invoice",   "order",      "team",
-    "project",   "schedule",  "budget",     "review",     "contract",  "delivery",   "supplier",
-    "account",   "office",    "manager",    "update",     "proposal",  "agenda",     "minutes",
-    "revenue",   "forecast",  "shipment",   "warehouse",  "policy",    "training",   "release",
-    "software",  "network",   "server",     "backup",     "storage",   "licence",    "renewal",
-    "travel",    "expenses",  "approval",   "department", "director",  "colleague",  "partner",
-    "market",    "product",   "service",    "support",    "request",   "feedback",   "results",
-    "analysis",  "figures",   "draft",      "version",    "document",  "attachment", "summary",
-    "issue",     "question",  "answer",     "decision",   "plan",      "strategy",   "growth",
-    "costs",     "prices",    "discount",   "payment",    "terms",     "conditions", "week",
-    "month",     "year",      "today",      "tomorrow",   "yesterday", "morning",    "afternoon",
-    "please",    "thanks",    "regards",    "kindly",     "confirm",   "check",      "send",
-    "receive",   "prepare",   "discuss",    "agree",      "finish",    "start",      "continue",
-    "improve",   "reduce",    "increase",   "deliver",    "share",     "organise",   "arrange",
-    "important", "urgent",    "final",      "initial",    "current",   "previous",   "next",
-    "annual",    "monthly",   "weekly",     "regional",   "global",    "local",      "internal",
-    "external",  "technical", "financial",  "legal",      "quickly",   "carefully",  "soon",
-    "again",     "already",   "still",      "perhaps",    "probably",  "certainly",  "together",
-    "building",  "floor",     "room",       "parking",    "lunch",     "coffee",     "holiday",
-    "conference", "workshop", "presentation", "slides",   "spreadsheet", "database", "dashboard",
-    "London",    "Paris",     "Berlin",     "Madrid",     "Chicago",   "Toronto",    "Sydney",
-    "Monday",    "Tuesday",   "Wednesday",  "Thursday",   "Friday",    "January",    "March",
-    "June",      "September", "November",   "Alice",      "Bob",       "Carol",      "David",
+    "the",         "of",         "and",        "to",         "in",           "a",
+    "for",         "is",         "on",         "that",       "by",           "this",
+    "with",        "you",        "it",         "not",        "or",           "be",
+    "are",         "from",       "at",         "as",         "your",         "all",
+    "have",        "new",        "more",       "an",         "was",          "we",
+    "will",        "can",        "us",         "about",      "if",           "our",
+    "has",         "but",        "which",      "they",       "one",          "would",
+    "there",       "their",      "been",       "also",       "after",        "should",
+    "before",      "report",     "quarter",    "meeting",    "customer",     "invoice",
+    "order",       "team",       "project",    "schedule",   "budget",       "review",
+    "contract",    "delivery",   "supplier",   "account",    "office",       "manager",
+    "update",      "proposal",   "agenda",     "minutes",    "revenue",      "forecast",
+    "shipment",    "warehouse",  "policy",     "training",   "release",      "software",
+    "network",     "server",     "backup",     "storage",    "licence",      "renewal",
+    "travel",      "expenses",   "approval",   "department", "director",     "colleague",
+    "partner",     "market",     "product",    "service",    "support",      "request",
+    "feedback",    "results",    "analysis",   "figures",    "draft",        "version",
+    "document",    "attachment", "summary",    "issue",      "question",     "answer",
+    "decision",    "plan",       "strategy",   "growth",     "costs",        "prices",
+    "discount",    "payment",    "terms",      "conditions", "week",         "month",
+    "year",        "today",      "tomorrow",   "yesterday",  "morning",      "afternoon",
+    "please",      "thanks",     "regards",    "kindly",     "confirm",      "check",
+    "send",        "receive",    "prepare",    "discuss",    "agree",        "finish",
+    "start",       "continue",   "improve",    "reduce",     "increase",     "deliver",
+    "share",       "organise",   "arrange",    "important",  "urgent",       "final",
+    "initial",     "current",    "previous",   "next",       "annual",       "monthly",
+    "weekly",      "regional",   "global",     "local",      "internal",     "external",
+    "technical",   "financial",  "legal",      "quickly",    "carefully",    "soon",
+    "again",       "already",    "still",      "perhaps",    "probably",     "certainly",
+    "together",    "building",   "floor",      "room",       "parking",      "lunch",
+    "coffee",      "holiday",    "conference", "workshop",   "presentation", "slides",
+    "spreadsheet", "database",   "dashboard",  "London",     "Paris",        "Berlin",
+    "Madrid",      "Chicago",    "Toronto",    "Sydney",     "Monday",       "Tuesday",
+    "Wednesday",   "Thursday",   "Friday",     "January",    "March",        "June",
+    "September",   "November",   "Alice",      "Bob",        "Carol",        "David",
 };
 
-static const char *const months[] = {"January", "February", "March",     "April",
-                                     "May",     "June",     "July",      "August",
-                                     "September", "October", "November", "December"};
+static const char *const months[] = {"January",   "February", "March",    "April",
+                                     "May",       "June",     "July",     "August",
+                                     "September", "October",  "November", "December"};
 
-static const char *const first_names[] = {"alice", "bob",   "carol", "david", "erin",  "frank",
-                                          "grace", "heidi", "ivan",  "judy",  "mallory", "olivia",
-                                          "peggy", "rupert", "sybil", "trent", "victor", "wendy"};
+static const char *const first_names[] = {"alice", "bob",    "carol", "david", "erin",    "frank",
+                                          "grace", "heidi",  "ivan",  "judy",  "mallory", "olivia",
+                                          "peggy", "rupert", "sybil", "trent", "victor",  "wendy"};
 
-static const char *const last_names[] = {"smith", "jones",  "taylor", "brown", "wilson",
-                                         "evans", "thomas", "walker", "white", "martin",
+static const char *const last_names[] = {"smith",  "jones",  "taylor", "brown",  "wilson",
+                                         "evans",  "thomas", "walker", "white",  "martin",
                                          "garcia", "muller", "rossi",  "dubois", "novak"};
 
-static const char *const domains[] = {"northwind-traders.com", "contoso.co.uk", "fabrikam.de",
-                                      "acme-logistics.net",    "globex.io",     "initech.org",
+static const char *const domains[] = {"northwind-traders.com", "contoso.co.uk",    "fabrikam.de",
+                                      "acme-logistics.net",    "globex.io",        "initech.org",
                                       "umbrella-corp.fr",      "hooli.example.com"};
 
 struct rng {
@@ -92,7 +98,7 @@ struct gen {
     size_t col;           /* bytes on the current line */
     size_t since_planted; /* bytes written since the last planted value */
     size_t next_gap;      /* bytes to write before the next planted value */
-    size_t planted;
+    size_t planted[SCAN_T__COUNT];
     int err; /* sticky RL_ENOMEM */
 };
 
@@ -417,33 +423,38 @@ gen_phone(struct gen *g, char *out, size_t cap)
 }
 
 struct plant_kind {
+    unsigned type; /* enum scan_type */
     void (*make)(struct gen *g, char *out, size_t cap);
     const char *before[3]; /* sentence openings that carry a context word */
     const char *after;
 };
 
 static const struct plant_kind kinds[] = {
-    {gen_card,
+    {SCAN_T_CREDIT_CARD,
+     gen_card,
      {"Please charge the card number", "The Visa credit card", "Card number on file is"},
      "for the renewal."},
-    {gen_card,
+    {SCAN_T_CREDIT_CARD,
+     gen_card,
      {"Payment card", "Use the Mastercard credit card", "Charge it to card"},
      "before the end of the month."},
-    {gen_ssn,
+    {SCAN_T_US_SSN,
+     gen_ssn,
      {"Her social security number is", "The SSN on the form is", "Employee SSN"},
      "according to the payroll file."},
-    {gen_nino,
+    {SCAN_T_UK_NINO,
+     gen_nino,
      {"His national insurance number is", "NI number", "National Insurance No."},
      "was confirmed by payroll."},
-    {gen_iban,
+    {SCAN_T_IBAN,
+     gen_iban,
      {"Please send the payment to IBAN", "Our bank account IBAN is", "Wire transfer to IBAN"},
      "before Friday."},
-    {gen_email,
+    {SCAN_T_EMAIL,
+     gen_email,
      {"Contact", "Send the signed copy by email to", "Her e-mail address is"},
      "for the details."},
-    {gen_phone,
-     {"Call me on", "My phone number is", "Mobile phone"},
-     "after lunch."},
+    {SCAN_T_PHONE, gen_phone, {"Call me on", "My phone number is", "Mobile phone"}, "after lunch."},
 };
 
 static void
@@ -457,7 +468,7 @@ gen_planted(struct gen *g)
     gen_words(g, k->before[rng_below(r, 3)]);
     gen_token(g, value);
     gen_words(g, k->after);
-    g->planted++;
+    g->planted[k->type]++;
     g->since_planted = 0;
     g->next_gap = GAP_MIN + rng_below(r, 2 * GAP_MIN);
 }
@@ -503,7 +514,7 @@ bench_text_generate(struct bench_text *t, size_t total, size_t per_msg)
         return g.err;
     }
     t->n = n;
-    t->planted = g.planted;
+    memcpy(t->planted, g.planted, sizeof(t->planted));
     return 0;
 }
 
@@ -553,7 +564,7 @@ bench_data_plain(struct bench_workload *w, const struct bench_text *t)
     }
     bench_buf_fini(&msg);
     w->n_distinct = w->n_msgs;
-    w->planted = t->planted;
+    memcpy(w->planted, t->planted, sizeof(w->planted));
     return rc;
 }
 
@@ -640,6 +651,6 @@ bench_data_base64(struct bench_workload *w, const struct bench_text *t)
     }
     bench_buf_fini(&msg);
     w->n_distinct = w->n_msgs;
-    w->planted = t->planted;
+    memcpy(w->planted, t->planted, sizeof(w->planted));
     return rc;
 }

@@ -8,13 +8,14 @@
 #include <stddef.h>
 
 #include "internal.h"
+#include "scan_types.h"
 
 /* The generated text, cut into one piece per message. */
 struct bench_text {
-    struct bench_buf buf; /* every piece back to back; CRLF lines of at most ~110 bytes */
-    size_t *ends;         /* owned: ends[i] is the byte offset one past piece i */
-    size_t n;             /* pieces */
-    size_t planted;       /* sensitive values planted, about one per 4 KiB */
+    struct bench_buf buf;          /* every piece back to back; CRLF lines of at most ~110 bytes */
+    size_t *ends;                  /* owned: ends[i] is the byte offset one past piece i */
+    size_t n;                      /* pieces */
+    size_t planted[SCAN_T__COUNT]; /* values planted per enum scan_type, one per ~4 KiB */
 };
 
 /* bench_text_generate fills `t` with at least `total` bytes of text in pieces

@@ -2,9 +2,10 @@
 /* Decodes every message of a workload once, at start-up, with the project's
  * MIME parser and codecs, so that the raw baselines scan the same bytes the
  * engine detects in. Single thread. */
+#include "bench_decode.h"
+
 #include <string.h>
 
-#include "bench_decode.h"
 #include "mime_codec.h"
 
 struct decode_ctx {
@@ -15,8 +16,7 @@ struct decode_ctx {
 static bool
 is_scanned_type(const char *type)
 {
-    return type[0] == '\0' || strncmp(type, "text/", 5) == 0 ||
-           strncmp(type, "message/", 8) == 0;
+    return type[0] == '\0' || strncmp(type, "text/", 5) == 0 || strncmp(type, "message/", 8) == 0;
 }
 
 static int

@@ -3,14 +3,14 @@
  * attempt would write (one regex per format, keywords as whole words), to
  * show what the engine's own design is measured against. Owns one database
  * and one scratch; single thread. */
+#include "bench_hs.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hs/hs.h>
-
-#include "bench_hs.h"
 
 struct detector_re {
     unsigned type; /* enum scan_type */

@@ -2,6 +2,8 @@
 /* Turns the raw timings of `redline-bench scan` into medians and ratios and
  * prints them: a table on stderr, JSON (with commit, date and machine) on
  * stdout and in a file. Main thread only. */
+#include "bench_report.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -10,8 +12,6 @@
 
 #include <hs/hs.h>
 #include <jansson.h>
-
-#include "bench_report.h"
 
 #ifndef BENCH_BUILDTYPE
 #define BENCH_BUILDTYPE "unknown"
@@ -76,6 +76,16 @@ median_gbps(const struct bench_figures *fig, unsigned n_runs, enum bench_mode mo
     return median(v, n_runs);
 }
 
+static size_t
+planted_total(const struct bench_workload *w)
+{
+    size_t n = 0;
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        n += w->planted[t];
+    }
+    return n;
+}
+
 static uint64_t
 findings_total(const struct bench_figures *fig)
 {
@@ -115,17 +125,17 @@ bench_report_table(FILE *f, const struct bench_scan_info *info, const struct ben
     if (strcmp(BENCH_BUILDTYPE, "release") != 0) {
         fprintf(f, "warning: not a release build; figures are not comparable\n");
     }
-    fprintf(f, "%-14s %5s %7s %7s | %7s %7s %7s %7s | %6s %7s %7s | %9s %8s %6s %7s\n",
-            "workload", "msgs", "in MiB", "dec MiB", "engine", "raw HS", "HS SOM", "memcpy",
-            "eng/HS", "eng/SOM", "eng/cpy", "findings", "planted", "stable", "RSS MiB");
+    fprintf(f, "%-14s %5s %7s %7s | %7s %7s %7s %7s | %6s %7s %7s | %9s %8s %6s %7s\n", "workload",
+            "msgs", "in MiB", "dec MiB", "engine", "raw HS", "HS SOM", "memcpy", "eng/HS",
+            "eng/SOM", "eng/cpy", "findings", "planted", "stable", "RSS MiB");
     fprintf(f, "%-14s %5s %7s %7s | %31s | %22s |\n", "", "", "", "", "median GB/s",
             "median per-run ratio");
     for (size_t i = 0; i < n; i++) {
         const struct bench_figures *g = &figs[i];
         const struct bench_workload *w = g->w;
         char planted[24];
-        if (w->planted > 0) {
-            snprintf(planted, sizeof(planted), "%zu", w->planted);
+        if (planted_total(w) > 0) {
+            snprintf(planted, sizeof(planted), "%zu", planted_total(w));
         } else {
             snprintf(planted, sizeof(planted), "-");
         }
@@ -141,7 +151,8 @@ bench_report_table(FILE *f, const struct bench_scan_info *info, const struct ben
                 ratio_median(g, info->n_runs, BENCH_M_HS_SOM),
                 ratio_median(g, info->n_runs, BENCH_M_MEMCPY),
                 (unsigned long long)g->hits[BENCH_M_ENGINE][0], planted,
-                bench_figures_stable(g, info->n_runs) ? "yes" : "NO", (double)g->peak_rss_kb / 1024);
+                bench_figures_stable(g, info->n_runs) ? "yes" : "NO",
+                (double)g->peak_rss_kb / 1024);
     }
     fprintf(f,
             "engine GB/s counts message bytes as received; the other rates and every ratio "
@@ -153,9 +164,20 @@ bench_report_table(FILE *f, const struct bench_scan_info *info, const struct ben
             info->compile_s[BENCH_M_HS_SOM]);
     for (size_t i = 0; i < n; i++) {
         const struct bench_figures *g = &figs[i];
-        fprintf(f, "%-14s verdicts: deliver %u tempfail %u quarantine %u block %u; errors %u\n",
+        fprintf(f,
+                "%-14s verdicts: deliver %u tempfail %u quarantine %u block %u; errors %u; "
+                "modified %u\n",
                 g->w->name, g->verdicts[SCAN_V_DELIVER], g->verdicts[SCAN_V_TEMPFAIL],
-                g->verdicts[SCAN_V_QUARANTINE], g->verdicts[SCAN_V_BLOCK], g->errors);
+                g->verdicts[SCAN_V_QUARANTINE], g->verdicts[SCAN_V_BLOCK], g->errors, g->modified);
+        fprintf(f, "%-14s found%s:", "", planted_total(g->w) > 0 ? "/planted" : "");
+        for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+            if (planted_total(g->w) > 0) {
+                fprintf(f, " %s %u/%zu", scan_type_name(t), g->by_type[t], g->w->planted[t]);
+            } else {
+                fprintf(f, " %s %u", scan_type_name(t), g->by_type[t]);
+            }
+        }
+        fputc('\n', f);
     }
 }
 
@@ -237,13 +259,21 @@ json_workload(const struct bench_figures *g, const struct bench_scan_info *info)
     json_object_set_new(o, "ratio_engine_memcpy", json_real(ratio_median(g, n, BENCH_M_MEMCPY)));
     json_object_set_new(o, "findings", json_integer((json_int_t)g->hits[BENCH_M_ENGINE][0]));
     json_object_set_new(o, "findings_stable", json_boolean(bench_figures_stable(g, n)));
-    json_object_set_new(o, "planted", w->planted ? json_integer((json_int_t)w->planted)
-                                                 : json_null());
     json_t *types = json_object();
+    json_t *planted = json_object();
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         json_object_set_new(types, scan_type_name(t), json_integer(g->by_type[t]));
+        json_object_set_new(planted, scan_type_name(t), json_integer((json_int_t)w->planted[t]));
     }
     json_object_set_new(o, "findings_by_type", types);
+    if (planted_total(w) > 0) {
+        json_object_set_new(o, "planted", json_integer((json_int_t)planted_total(w)));
+        json_object_set_new(o, "planted_by_type", planted);
+    } else {
+        json_object_set_new(o, "planted", json_null());
+        json_object_set_new(o, "planted_by_type", json_null());
+        json_decref(planted);
+    }
     json_t *verdicts = json_object();
     for (unsigned v = 0; v <= SCAN_V_BLOCK; v++) {
         json_object_set_new(verdicts, scan_verdict_name(v), json_integer(g->verdicts[v]));

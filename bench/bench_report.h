@@ -22,32 +22,32 @@ enum bench_mode {
 
 /* Everything measured on one workload. */
 struct bench_figures {
-    const struct bench_workload *w;             /* lent */
-    double secs[BENCH_M__COUNT][BENCH_RUNS_MAX]; /* wall time of each run, seconds */
+    const struct bench_workload *w;                /* lent */
+    double secs[BENCH_M__COUNT][BENCH_RUNS_MAX];   /* wall time of each run, seconds */
     uint64_t hits[BENCH_M__COUNT][BENCH_RUNS_MAX]; /* engine: findings; HS: matches */
-    unsigned by_type[SCAN_T__COUNT];             /* engine findings per type, one pass */
-    unsigned verdicts[SCAN_V_BLOCK + 1];         /* messages per verdict, one pass */
-    unsigned errors;                             /* feed/finish failures, one pass */
-    unsigned modified;                           /* messages rewritten, one pass */
-    size_t scanned_bytes;                        /* decoded_len of parts the engine scanned */
-    size_t out_bytes;                            /* engine output bytes, one pass */
-    size_t max_msg_in;                           /* largest message as received, bytes */
+    unsigned by_type[SCAN_T__COUNT];               /* engine findings per type, one pass */
+    unsigned verdicts[SCAN_V_BLOCK + 1];           /* messages per verdict, one pass */
+    unsigned errors;                               /* feed/finish failures, one pass */
+    unsigned modified;                             /* messages rewritten, one pass */
+    size_t scanned_bytes;                          /* decoded_len of parts the engine scanned */
+    size_t out_bytes;                              /* engine output bytes, one pass */
+    size_t max_msg_in;                             /* largest message as received, bytes */
     long peak_rss_kb; /* process high-water mark after the first engine pass */
 };
 
 /* The context of a whole `scan` invocation. */
 struct bench_scan_info {
     unsigned n_runs;
-    size_t mb;            /* requested size per workload, MiB */
-    size_t text_per_msg;  /* synthetic text per message, bytes */
-    size_t chunk;         /* feed size, bytes */
-    int cpu;              /* the CPU the thread is pinned to, -1 if not pinned */
-    unsigned hs_patterns; /* expressions in the raw baseline */
+    size_t mb;                        /* requested size per workload, MiB */
+    size_t text_per_msg;              /* synthetic text per message, bytes */
+    size_t chunk;                     /* feed size, bytes */
+    int cpu;                          /* the CPU the thread is pinned to, -1 if not pinned */
+    unsigned hs_patterns;             /* expressions in the raw baseline */
     double compile_s[BENCH_M__COUNT]; /* engine, HS, HS_SOM compile time, seconds */
     long rss_data_kb;                 /* high-water mark after generating the data */
     long rss_engine_kb;               /* ... after compiling the engine */
-    const char *policy_version;
-    const char *corpus_dir;
+    char policy_version[64];
+    const char *corpus_dir; /* lent */
 };
 
 /* bench_report_table prints the human table of `n` workloads to `f`. */

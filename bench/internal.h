@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scan_types.h"
+
 struct bench_buf {
     uint8_t *data; /* owned */
     size_t len;    /* bytes used */
@@ -48,8 +50,8 @@ struct bench_workload {
     struct bench_msg *msgs; /* owned array */
     size_t n_msgs;
     size_t msgs_cap;
-    size_t n_distinct; /* messages before the set was repeated to reach the size */
-    size_t planted;    /* findings the generator planted; 0 when unknown */
+    size_t n_distinct;             /* messages before the set was repeated to reach the size */
+    size_t planted[SCAN_T__COUNT]; /* values planted per enum scan_type; all 0 when unknown */
 };
 
 /* bench_workload_add appends the message `msg` (which must not point into

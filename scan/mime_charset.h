@@ -21,14 +21,21 @@ enum mime_charset {
 int mime_charset_init(void);
 
 /* mime_charset_from_name maps a MIME charset name (case-insensitive, may be
- * quoted by the caller's parser already removed) to the enum. */
+ * quoted by the caller's parser already removed) to the enum. Known names:
+ * utf-8 utf8 us-ascii ascii (MIME_CS_UTF8); iso-8859-1 latin1 l1 iso_8859-1
+ * cp819 (MIME_CS_LATIN1); windows-1252 cp1252 x-cp1252 (MIME_CS_CP1252).
+ * Surrounding spaces and tabs are ignored; an empty (or NULL) name is
+ * MIME_CS_UTF8; anything else is MIME_CS_OTHER. */
 enum mime_charset mime_charset_from_name(const uint8_t *name, size_t len);
 
 /* mime_charset_utf8_cap returns the capacity mime_charset_to_utf8 needs. */
 size_t mime_charset_utf8_cap(size_t in_len);
 
 /* mime_charset_to_utf8 transcodes single-byte `cs` text into UTF-8 `out` and
- * sets *out_len. For MIME_CS_UTF8 and MIME_CS_OTHER it copies bytes unchanged. */
+ * sets *out_len. For MIME_CS_UTF8 and MIME_CS_OTHER it copies bytes unchanged.
+ * `out` must hold mime_charset_utf8_cap(in_len) bytes (it may be written up to
+ * there). Windows-1252's undefined bytes 0x81 0x8D 0x8F 0x90 0x9D become
+ * U+FFFD (EF BF BD), as does every byte >= 0x80 before mime_charset_init(). */
 void mime_charset_to_utf8(uint8_t *out, size_t *out_len, enum mime_charset cs, const uint8_t *in,
                           size_t in_len);
 

@@ -70,7 +70,7 @@ b64_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in, si
     uint32_t acc = 0;      /* sextets of the group being collected */
     unsigned n = 0;        /* how many sextets acc holds */
     unsigned pad_need = 0; /* '=' still owed by the last padded group */
-    int padded = 0;        /* a group was closed by '=': more data is suspect */
+    bool padded = false;   /* a group was closed by '=': more data is suspect */
 
     while (i < in_len) {
         if (n == 0 && !padded) {
@@ -100,7 +100,7 @@ b64_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in, si
                 /* Data after padding: count it, then decode it as a new group
                  * (concatenated base64 blobs are common in the wild). */
                 bad++;
-                padded = 0;
+                padded = false;
                 pad_need = 0;
             }
             acc = acc << 6 | k;
@@ -116,10 +116,10 @@ b64_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in, si
             if (n >= 2) {
                 o += b64_tail(out + o, acc, n);
                 pad_need = 3 - n;
-                padded = 1;
+                padded = true;
             } else if (n == 1) {
                 bad++; /* six bits cannot make a byte */
-                padded = 1;
+                padded = true;
                 pad_need = 0;
             } else if (pad_need > 0) {
                 pad_need--;
@@ -132,12 +132,11 @@ b64_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in, si
             bad++;
         }
     }
-    if (n == 1) {
-        bad++;
-    } else if (n > 1) {
+    /* A final group or its padding cut short: keep what it holds, count it. */
+    if (n > 1) {
         o += b64_tail(out + o, acc, n);
-        bad++;
-    } else if (pad_need > 0) {
+    }
+    if (n > 0 || pad_need > 0) {
         bad++;
     }
     *out_len = o;
@@ -248,6 +247,15 @@ hex_val(uint8_t c)
     return -1;
 }
 
+/* hex_pair decodes the two hex digits at p, or returns -1. */
+static int
+hex_pair(const uint8_t *p)
+{
+    int hi = hex_val(p[0]);
+    int lo = hex_val(p[1]);
+    return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
+}
+
 void
 mime_qp_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in, size_t in_len)
 {
@@ -255,13 +263,13 @@ mime_qp_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in
     size_t o = 0;
     size_t bad = 0;
     size_t ws_from = 0; /* output offset where literal trailing whitespace starts */
-    int in_ws = 0;
+    bool in_ws = false;
 
     while (i < in_len) {
         uint8_t c = in[i];
         if (c == ' ' || c == '\t') {
             if (!in_ws) {
-                in_ws = 1;
+                in_ws = true;
                 ws_from = o;
             }
             out[o++] = c;
@@ -273,7 +281,7 @@ mime_qp_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in
              * and MUST be deleted when decoding. */
             if (in_ws) {
                 o = ws_from;
-                in_ws = 0;
+                in_ws = false;
             }
             if (c == '\r') {
                 out[o++] = in[i++];
@@ -281,14 +289,15 @@ mime_qp_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in
             out[o++] = in[i++];
             continue;
         }
-        in_ws = 0;
+        in_ws = false;
         if (c != '=') {
             out[o++] = c;
             i++;
             continue;
         }
-        if (in_len - i >= 3 && hex_val(in[i + 1]) >= 0 && hex_val(in[i + 2]) >= 0) {
-            out[o++] = (uint8_t)(hex_val(in[i + 1]) << 4 | hex_val(in[i + 2]));
+        int byte = in_len - i >= 3 ? hex_pair(in + i + 1) : -1;
+        if (byte >= 0) {
+            out[o++] = (uint8_t)byte;
             i += 3;
             continue;
         }
@@ -454,8 +463,8 @@ mime_eword_decode(uint8_t *out, size_t *out_len, const struct mime_eword *w, con
             out[o++] = ' '; /* RFC 2047 4.2 (2) */
         } else if (t[i] != '=') {
             out[o++] = t[i];
-        } else if (n - i >= 3 && hex_val(t[i + 1]) >= 0 && hex_val(t[i + 2]) >= 0) {
-            out[o++] = (uint8_t)(hex_val(t[i + 1]) << 4 | hex_val(t[i + 2]));
+        } else if (n - i >= 3 && hex_pair(t + i + 1) >= 0) {
+            out[o++] = (uint8_t)hex_pair(t + i + 1);
             i += 2;
         } else {
             *out_len = o;

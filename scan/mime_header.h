@@ -13,7 +13,9 @@
  * (e.g. "multipart/mixed" of a Content-Type, "base64" of a
  * Content-Transfer-Encoding), lower-cased, skipping folding whitespace and
  * RFC 5322 comments, into `out` (capacity `cap`, NUL-terminated). Returns
- * false if there is none or it does not fit. */
+ * false if there is none or it does not fit. Whitespace and comments around
+ * the '/' are dropped; "text/" (no subtype) returns false. On false `out` is
+ * "" (when cap > 0). */
 bool mime_header_value_token(char *out, size_t cap, const uint8_t *v, size_t len);
 
 /* mime_header_param copies the value of parameter `name` (case-insensitive)
@@ -21,7 +23,17 @@ bool mime_header_value_token(char *out, size_t cap, const uint8_t *v, size_t len
  * NUL-terminated), unquoting quoted-strings and joining RFC 2231 continuations
  * (name*0, name*1*, ...) and percent-decoding extended values (the charset and
  * language prefix of name*= are dropped). Returns false if the parameter is
- * absent or its value does not fit. Tolerates folded values (CRLF + WSP). */
+ * absent or its value does not fit. Tolerates folded values (CRLF + WSP).
+ * Details: name*= wins over name*0..., which wins over plain name= (old
+ * readers' fallback); among duplicates of one form the first wins. Sections
+ * are joined in numeric order whatever their order in `v`, stopping at the
+ * first gap; no section 0 means no joined value; a section number >= 256
+ * makes the call return false rather than truncate. Section numbers with a
+ * leading zero are ignored. An unterminated quoted-string or comment runs to
+ * the end of `v`; parameters after a missing ';' or a part without '=' are
+ * still found. NUL bytes are dropped and "%00" is kept literally, so the
+ * result is always a whole C string. Encoded words (RFC 2047) inside a value
+ * are not decoded. On false `out` is "" (when cap > 0). */
 bool mime_header_param(char *out, size_t cap, const uint8_t *v, size_t len, const char *name);
 
 #endif

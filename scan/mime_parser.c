@@ -21,7 +21,7 @@ enum {
 static void
 emit(struct mime_parser *p, enum mime_event ev, const uint8_t *data, size_t len)
 {
-    if (p->error != 0 || (len == 0 && ev != MIME_EV_BODY_END)) {
+    if (p->error != 0 || (len == 0 && (ev == MIME_EV_BODY || ev == MIME_EV_RAW))) {
         return;
     }
     p->error = p->on_event(p->ctx, ev, &p->cur, data, len);
@@ -176,7 +176,8 @@ become_leaf(struct mime_parser *p)
 static void
 end_headers(struct mime_parser *p, size_t hdr_len)
 {
-    bool in_digest = p->n_frames > 0 && p->frames[p->n_frames - 1].digest;
+    /* RFC 2046 5.1.5: only the digest's own parts default to message/rfc822. */
+    bool in_digest = !p->message_root && p->n_frames > 0 && p->frames[p->n_frames - 1].digest;
     describe_entity(p, hdr_len, in_digest);
     emit(p, MIME_EV_HEADERS, p->hdr, hdr_len);
 
@@ -296,9 +297,9 @@ header_overflow(struct mime_parser *p)
     defect(p, "header block larger than the limit, rest scanned as body");
     size_t n = p->hdr_len;
     describe_entity(p, n, false);
-    emit(p, MIME_EV_HEADERS, p->hdr, n);
     snprintf(p->cur.type, sizeof(p->cur.type), "text/plain");
     p->cur.cte = MIME_CTE_8BIT;
+    emit(p, MIME_EV_HEADERS, p->hdr, n);
     p->at_line_start = n == 0 || p->hdr[n - 1] == '\n';
     become_leaf(p);
 }

@@ -144,49 +144,64 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
     if (p + 4 > limit || !is_digit(buf[p + 2]) || !is_digit(buf[p + 3])) {
         return false;
     }
-    /* Group ends worth validating, shortest first. Lower-case letters end
-     * the IBAN: in running text they belong to words, not to a BBAN. */
+    /* Group ends whose mod-97 already passes, shortest first. The remainder
+     * of the rearranged IBAN (BBAN, then country letters as 10..35, then the
+     * check digits) is kept over the BBAN as it is read, so each end costs
+     * O(1) and adversarial input ("DE12 DE12 ...") stays cheap. Lower-case
+     * letters end the IBAN: in running text they belong to words. */
+    unsigned tail =
+        ((unsigned)(buf[p] - 'A' + 10) * 10000u + (unsigned)(buf[p + 1] - 'A' + 10) * 100u +
+         (unsigned)(buf[p + 2] - '0') * 10u + (unsigned)(buf[p + 3] - '0')) %
+        97u;
     size_t ends[IBAN_MAX];
     size_t n_ends = 0;
     size_t i = p + 4;
     size_t n = 4;
+    /* Reduced lazily: < 97 * 10^12 + 10^14 fits 64 bits and keeps the
+     * per-character dependency chain to a multiply-add. */
+    uint64_t rb = 0;
+    unsigned pending = 0;
     uint8_t sep = 0;
     if (i + 1 < limit && (buf[i] == ' ' || buf[i] == '-') &&
         (is_upper(buf[i + 1]) || is_digit(buf[i + 1]))) {
         sep = buf[i];
     }
-    if (sep == 0) {
-        while (i < limit && n < IBAN_MAX && (is_upper(buf[i]) || is_digit(buf[i]))) {
+    for (;;) {
+        if (sep != 0) {
+            if (i + 1 >= limit || buf[i] != sep) {
+                break;
+            }
             i++;
+        }
+        size_t g = 0;
+        while (i < limit && n < IBAN_MAX && (sep == 0 || g < 4) &&
+               (is_upper(buf[i]) || is_digit(buf[i]))) {
+            if (is_digit(buf[i])) {
+                rb = rb * 10u + (uint64_t)(buf[i] - '0');
+                pending += 1;
+            } else {
+                rb = rb * 100u + (uint64_t)(buf[i] - 'A' + 10);
+                pending += 2;
+            }
+            if (pending >= 12) {
+                rb %= 97u;
+                pending = 0;
+            }
+            i++;
+            g++;
             n++;
         }
-        ends[n_ends++] = i;
-    } else {
-        ends[n_ends++] = i;
-        while (i + 1 < limit && buf[i] == sep && n < IBAN_MAX) {
-            size_t g = 0;
-            size_t j = i + 1;
-            while (j < limit && g < 4 && n + g < IBAN_MAX &&
-                   (is_upper(buf[j]) || is_digit(buf[j]))) {
-                j++;
-                g++;
-            }
-            if (g == 0) {
-                break;
-            }
-            i = j;
-            n += g;
+        /* 10^6 mod 97 == 27: append the six digits of country and check. */
+        if (g > 0 && n >= 15 && ((rb % 97u) * 27u + tail) % 97u == 1u) {
             ends[n_ends++] = i;
-            if (g < 4) {
-                break;
-            }
+        }
+        if (sep == 0 || g < 4) {
+            break;
         }
     }
-    /* The country fixes the length, so at most one end validates; prefer the
-     * longest in case a short prefix happens to pass mod-97. */
     for (size_t k = n_ends; k-- > 0;) {
         size_t e = ends[k];
-        if (e - p >= 15 && ends_clean(buf, len, e) && scan_validate_iban(buf + p, e - p)) {
+        if (ends_clean(buf, len, e) && scan_validate_iban(buf + p, e - p)) {
             cand_set(c, p, e, SCAN_T_IBAN, CONF_IBAN, 0);
             return true;
         }
@@ -265,8 +280,11 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         ends[n_ends] = i;
         counts[n_ends] = n;
         n_ends++;
-        if (i + 1 < limit && (buf[i] == ' ' || buf[i] == '-') && (sep == 0 || sep == buf[i]) &&
-            is_digit(buf[i + 1])) {
+        /* Same grouping rule as scan_validate_card: stop at a group that
+         * cannot be followed by another, so "1 1 1 1 ..." costs nothing. */
+        bool group_ok = n_ends == 1 ? (r >= 4 && r <= 6) : (r >= 3 && r <= 6);
+        if (group_ok && i + 1 < limit && (buf[i] == ' ' || buf[i] == '-') &&
+            (sep == 0 || sep == buf[i]) && is_digit(buf[i + 1])) {
             sep = buf[i];
             i++;
             continue;

@@ -305,6 +305,9 @@ on_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *
     }
     memcpy(m->hdr.p + m->hdr.len, block + copied, len - copied);
     m->hdr.len += len - copied;
+    if (m->hdr.len != len || memcmp(m->hdr.p, block, len) != 0) {
+        m->result.modified = true;
+    }
     emit(m, m->hdr.p, m->hdr.len);
 }
 
