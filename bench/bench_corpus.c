@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define HEADER_SCAN_MAX (64u * 1024) /* a header block must end within this many bytes */
+#define HEADER_SCAN_MAX ((size_t)64 * 1024) /* a header block must end within this many bytes */
 #define WALK_DEPTH_MAX 8
 
 struct path_list {

@@ -157,18 +157,21 @@ bench_report_table(FILE *f, const struct bench_scan_info *info, const struct ben
     fprintf(f,
             "engine GB/s counts message bytes as received; the other rates and every ratio "
             "use the decoded bytes.\n"
-            "memory: RSS %.1f MiB after data generation, %.1f MiB after engine compile; "
+            "memory: RSS %.1f MiB after data generation, %.1f MiB after engine compile%s; "
             "compile s: engine %.3f, HS %.3f, HS SOM %.3f\n",
             (double)info->rss_data_kb / 1024, (double)info->rss_engine_kb / 1024,
+            info->peak_reset ? "" : " (peaks could not be reset: upper bounds only)",
             info->compile_s[BENCH_M_ENGINE], info->compile_s[BENCH_M_HS],
             info->compile_s[BENCH_M_HS_SOM]);
     for (size_t i = 0; i < n; i++) {
         const struct bench_figures *g = &figs[i];
         fprintf(f,
                 "%-14s verdicts: deliver %u tempfail %u quarantine %u block %u; errors %u; "
-                "modified %u\n",
+                "modified %u; engine working set %+.1f MiB (largest message %.2f MiB)\n",
                 g->w->name, g->verdicts[SCAN_V_DELIVER], g->verdicts[SCAN_V_TEMPFAIL],
-                g->verdicts[SCAN_V_QUARANTINE], g->verdicts[SCAN_V_BLOCK], g->errors, g->modified);
+                g->verdicts[SCAN_V_QUARANTINE], g->verdicts[SCAN_V_BLOCK], g->errors, g->modified,
+                (double)(g->peak_rss_kb - info->rss_engine_kb) / 1024,
+                (double)g->max_msg_in / (1024.0 * 1024.0));
         fprintf(f, "%-14s found%s:", "", planted_total(g->w) > 0 ? "/planted" : "");
         for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
             if (planted_total(g->w) > 0) {
@@ -282,6 +285,8 @@ json_workload(const struct bench_figures *g, const struct bench_scan_info *info)
     json_object_set_new(o, "modified_messages", json_integer(g->modified));
     json_object_set_new(o, "errors", json_integer(g->errors));
     json_object_set_new(o, "peak_rss_kb", json_integer(g->peak_rss_kb));
+    json_object_set_new(o, "engine_working_set_kb",
+                        json_integer(g->peak_rss_kb - info->rss_engine_kb));
     return o;
 }
 
@@ -324,6 +329,7 @@ json_build(const struct bench_scan_info *info, const struct bench_figures *figs,
     json_t *mem = json_object();
     json_object_set_new(mem, "rss_after_data_kb", json_integer(info->rss_data_kb));
     json_object_set_new(mem, "rss_after_engine_kb", json_integer(info->rss_engine_kb));
+    json_object_set_new(mem, "peak_reset", json_boolean(info->peak_reset));
 
     json_t *ws = json_array();
     for (size_t i = 0; i < n; i++) {

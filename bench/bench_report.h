@@ -32,7 +32,7 @@ struct bench_figures {
     size_t scanned_bytes;                          /* decoded_len of parts the engine scanned */
     size_t out_bytes;                              /* engine output bytes, one pass */
     size_t max_msg_in;                             /* largest message as received, bytes */
-    long peak_rss_kb; /* process high-water mark after the first engine pass */
+    long peak_rss_kb; /* high-water mark during the first engine pass, KiB */
 };
 
 /* The context of a whole `scan` invocation. */
@@ -44,8 +44,9 @@ struct bench_scan_info {
     int cpu;                          /* the CPU the thread is pinned to, -1 if not pinned */
     unsigned hs_patterns;             /* expressions in the raw baseline */
     double compile_s[BENCH_M__COUNT]; /* engine, HS, HS_SOM compile time, seconds */
-    long rss_data_kb;                 /* high-water mark after generating the data */
-    long rss_engine_kb;               /* ... after compiling the engine */
+    long rss_data_kb;                 /* RSS after generating the data, KiB */
+    long rss_engine_kb;               /* high-water mark after compiling the engine, KiB */
+    bool peak_reset;                  /* high-water marks were restarted before each measurement */
     char policy_version[64];
     const char *corpus_dir; /* lent */
 };

@@ -26,6 +26,7 @@
 #define MIB ((size_t)1024 * 1024)
 #define CHUNK ((size_t)64 * 1024) /* bytes per scan_message_feed call */
 #define TEXT_PER_MSG MIB          /* synthetic text per message unless the policy forbids */
+#define TEXT_PER_MSG_MIN ((size_t)16 * 1024)
 #define N_WORKLOADS 3
 
 struct options {
@@ -82,17 +83,18 @@ parse_count(const char *s, unsigned long min, unsigned long max, unsigned long *
     return true;
 }
 
+/* parse_options returns 0, 1 after printing the help, or -1 on a usage error. */
 static int
 parse_options(struct options *o, int argc, char **argv)
 {
     *o = (struct options){.mb = 64, .runs = 5, .corpus = BENCH_CORPUS_DIR};
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long n;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
-            exit(0);
+            return 1;
         } else if (strcmp(a, "--mb") == 0 && parse_count(v, 1, 4096, &n)) {
             o->mb = n;
         } else if (strcmp(a, "--runs") == 0 && parse_count(v, 1, BENCH_RUNS_MAX, &n)) {
@@ -107,7 +109,6 @@ parse_options(struct options *o, int argc, char **argv)
             usage(stderr);
             return -1;
         }
-        i++;
     }
     return 0;
 }
@@ -140,6 +141,20 @@ peak_rss_kb(void)
 {
     struct rusage ru;
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+/* reset_peak_rss restarts the kernel's high-water mark from the current RSS
+ * (Linux >= 4.0), so that a later peak shows what the engine adds rather than
+ * buffers already freed during data generation. Returns false if refused. */
+static bool
+reset_peak_rss(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f == NULL) {
+        return false;
+    }
+    bool ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok;
 }
 
 static int
@@ -253,8 +268,8 @@ setup_data(struct bench_ctx *c, struct rl_diag *diag, const struct options *o,
     if (lim->max_findings > 0 && per_msg > (size_t)lim->max_findings / 2 * 4096) {
         per_msg = (size_t)lim->max_findings / 2 * 4096;
     }
-    if (per_msg < 16 * 1024) {
-        per_msg = 16 * 1024;
+    if (per_msg < TEXT_PER_MSG_MIN) {
+        per_msg = TEXT_PER_MSG_MIN;
     }
     c->info.text_per_msg = per_msg;
 
@@ -315,7 +330,7 @@ setup_hs(struct bench_ctx *c, struct rl_diag *diag, const struct scan_policy *po
 
 /* first_pass runs the engine once over each workload, untimed: it warms the
  * engine's buffers, records verdicts and findings per type, and the memory
- * high-water mark the engine reaches on that workload. */
+ * high-water mark reached during that workload. */
 static void
 first_pass(struct bench_ctx *c)
 {
@@ -323,6 +338,7 @@ first_pass(struct bench_ctx *c)
         struct bench_figures *g = &c->figs[i];
         struct tally t;
         g->w = &c->work[i];
+        c->info.peak_reset = reset_peak_rss() && c->info.peak_reset;
         engine_pass(c, &c->work[i], &t);
         memcpy(g->by_type, t.by_type, sizeof(g->by_type));
         memcpy(g->verdicts, t.verdicts, sizeof(g->verdicts));
@@ -362,6 +378,7 @@ run(struct bench_ctx *c, struct rl_diag *diag, const struct options *o)
     if (rc != 0) {
         goto fail;
     }
+    c->info.peak_reset = reset_peak_rss();
     c->info.rss_data_kb = peak_rss_kb();
 
     double t0 = now_s();
@@ -410,8 +427,9 @@ bench_scan_main(int argc, char **argv)
 {
     struct options o;
     struct rl_diag diag = {0};
-    if (parse_options(&o, argc, argv) != 0) {
-        return 2;
+    int parsed = parse_options(&o, argc, argv);
+    if (parsed != 0) {
+        return parsed > 0 ? 0 : 2;
     }
     struct bench_ctx *c = calloc(1, sizeof(*c));
     if (c == NULL) {

@@ -115,10 +115,9 @@ main(int argc, char **argv)
 
     struct rl_diag diag = {{0}, {0}};
     struct scan_policy *policy = NULL;
-    int rc = policy_path != NULL
-                 ? scan_policy_load(&policy, &diag, policy_path)
-                 : scan_policy_parse(&policy, &diag, scan_policy_default_json(),
-                                     strlen(scan_policy_default_json()));
+    int rc = policy_path != NULL ? scan_policy_load(&policy, &diag, policy_path)
+                                 : scan_policy_parse(&policy, &diag, scan_policy_default_json(),
+                                                     strlen(scan_policy_default_json()));
     if (rc != 0) {
         fprintf(stderr, "redline-scan: %s: %s%s%s\n", policy_path ? policy_path : "default policy",
                 diag.field, diag.field[0] ? ": " : "", diag.reason);
@@ -175,8 +174,8 @@ main(int argc, char **argv)
         fail(out_path, strerror(errno));
         goto done;
     }
-    bool ok = (!res->tagged || write_all(o, (const uint8_t *)res->tag_header,
-                                         strlen(res->tag_header)) == 0) &&
+    bool ok = (!res->tagged ||
+               write_all(o, (const uint8_t *)res->tag_header, strlen(res->tag_header)) == 0) &&
               write_all(o, out.p, out.len) == 0;
     ok = (o == stdout ? fflush(o) == 0 : fclose(o) == 0) && ok;
     if (!ok) {

@@ -452,7 +452,18 @@ mime_eword_decode(uint8_t *out, size_t *out_len, const struct mime_eword *w, con
     if (w->encoding == 'B') {
         size_t bad;
         b64_decode(out, out_len, &bad, t, n);
-        return bad == 0;
+        if (bad == 0) {
+            return true;
+        }
+        /* Unpadded words are common and mail readers show them: accept a
+         * final group of 2 or 3 characters when nothing else is wrong, so the
+         * text is not hidden from detection. */
+        for (size_t i = 0; i < n; i++) {
+            if (b64_dec[t[i]] >= 64) {
+                return false;
+            }
+        }
+        return n % 4 >= 2;
     }
     if (w->encoding != 'Q') {
         return false;

@@ -80,8 +80,9 @@ bool mime_eword_next(struct mime_eword *out, const uint8_t *v, size_t len, size_
 /* mime_eword_decode decodes the text of `w` (found in `v`) into `out`
  * (capacity >= w->text_len) in the word's own charset and sets *out_len. In Q
  * encoding '_' decodes to a space. Returns false when the text is not valid
- * for its encoding: B text with anything mime_b64_decode counts as bad
- * (including missing padding), Q text with a '=' not followed by two hex
+ * for its encoding: B text with anything mime_b64_decode counts as bad,
+ * except missing padding (a final group of 2 or 3 characters is accepted),
+ * Q text with a '=' not followed by two hex
  * digits (either case). *out_len is then what was decoded before the fault. */
 bool mime_eword_decode(uint8_t *out, size_t *out_len, const struct mime_eword *w, const uint8_t *v);
 

@@ -66,16 +66,16 @@ struct mime_parser {
     mime_event_fn on_event;
     void *ctx;
     struct mime_limits limits;
-    int state;         /* private */
+    int state; /* private */
     bool at_line_start;
     bool message_root; /* the entity in S_HEADERS is a message (body gets ".1") */
     struct mime_part cur;
     unsigned n_parts;
     unsigned n_frames;
     struct mime_frame frames[MIME_MAX_DEPTH_CAP];
-    uint8_t *hdr;   /* owned: header block being collected */
-    size_t hdr_len; /* bytes */
-    size_t hdr_cap; /* bytes, == limits.max_header_bytes */
+    uint8_t *hdr;       /* owned: header block being collected */
+    size_t hdr_len;     /* bytes */
+    size_t hdr_cap;     /* bytes, == limits.max_header_bytes */
     uint8_t carry[160]; /* a line start that may be a delimiter, awaiting its end */
     size_t carry_len;
     int error; /* sticky callback error */

@@ -649,7 +649,7 @@ digit_mask64(const uint8_t *buf)
     const __m128i hi = _mm_set1_epi8('9' + 1);
     uint64_t m = 0;
     for (unsigned k = 0; k < 4; k++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + 16 * k));
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + (size_t)16 * k));
         /* Signed compares: bytes >= 0x80 are negative and never match. */
         __m128i is_d = _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
         m |= (uint64_t)(unsigned)_mm_movemask_epi8(is_d) << (16 * k);

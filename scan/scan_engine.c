@@ -242,8 +242,8 @@ scan_engine_compile(struct scan_engine **out_engine, struct rl_diag *diag,
     int rc = collect_literals(&s, policy);
     if (rc == 0 && s.n > 0) {
         hs_compile_error_t *err = NULL;
-        if (hs_compile_lit_multi(s.expr, s.flags, s.ids, s.lens, (unsigned)s.n, HS_MODE_BLOCK,
-                                 NULL, &e->lit_db, &err) != HS_SUCCESS) {
+        if (hs_compile_lit_multi(s.expr, s.flags, s.ids, s.lens, (unsigned)s.n, HS_MODE_BLOCK, NULL,
+                                 &e->lit_db, &err) != HS_SUCCESS) {
             rl_diag_set(diag, "lexicons", "%s", err->message);
             hs_free_compile_error(err);
             rc = RL_ESCAN;
@@ -330,8 +330,8 @@ is_word_byte(uint8_t c)
 {
     /* Bytes of multi-byte UTF-8 sequences count as word characters, so a
      * lexicon word never matches inside a longer non-ASCII word. */
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80 ||
-           c == '_';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           c >= 0x80 || c == '_';
 }
 
 static bool
@@ -498,8 +498,10 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
         } else if (pi->kind == PAT_LEX && (types & SCAN_MASK(SCAN_T_LEXICON)) &&
                    whole_word(buf, len, h->to - pi->len, h->to)) {
             const struct scan_lex_entry *le = &pol->entries[pi->entry];
-            f = (struct scan_finding){.start = h->to - pi->len, .end = h->to,
-                                      .type = SCAN_T_LEXICON, .lexicon = le->lexicon,
+            f = (struct scan_finding){.start = h->to - pi->len,
+                                      .end = h->to,
+                                      .type = SCAN_T_LEXICON,
+                                      .lexicon = le->lexicon,
                                       .weight = (uint16_t)(le->weight > 65535 ? 65535 : le->weight),
                                       .confidence = 100};
         } else {
@@ -511,7 +513,9 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
         const struct hit *h = &w->re_hits.v[i];
         const struct scan_lex_entry *le = &pol->entries[eng->re[h->id].entry];
         if (h->to > h->from && whole_word(buf, len, h->from, h->to)) {
-            struct scan_finding f = {.start = h->from, .end = h->to, .type = SCAN_T_LEXICON,
+            struct scan_finding f = {.start = h->from,
+                                     .end = h->to,
+                                     .type = SCAN_T_LEXICON,
                                      .lexicon = le->lexicon,
                                      .weight = (uint16_t)(le->weight > 65535 ? 65535 : le->weight),
                                      .confidence = 100};
@@ -520,8 +524,8 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
     }
 
     bool overflow = false;
-    size_t nc = scan_digits_find(w->cand, w->cand_cap, &overflow, buf, len,
-                                 eng->digit_types & types);
+    size_t nc =
+        scan_digits_find(w->cand, w->cand_cap, &overflow, buf, len, eng->digit_types & types);
     limited |= overflow;
     for (size_t i = 0; i < nc; i++) {
         const struct scan_cand *c = &w->cand[i];
@@ -533,8 +537,11 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
             continue;
         }
         unsigned conf = c->confidence + (ctx > 0 ? 25u : 0u);
-        struct scan_finding f = {.start = c->start, .end = c->end, .type = c->type,
-                                 .weight = 1, .confidence = (uint8_t)(conf > 100 ? 100 : conf)};
+        struct scan_finding f = {.start = c->start,
+                                 .end = c->end,
+                                 .type = c->type,
+                                 .weight = 1,
+                                 .confidence = (uint8_t)(conf > 100 ? 100 : conf)};
         limited |= !add_finding(w, &n, &f);
     }
 
@@ -550,8 +557,8 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
         if (kept > 0 && f->start < last_end) {
             continue; /* overlaps a longer or earlier finding */
         }
-        f->action = (uint8_t)(f->type == SCAN_T_LEXICON ? pol->lexicons[f->lexicon].action
-                                                        : dp->action);
+        f->action =
+            (uint8_t)(f->type == SCAN_T_LEXICON ? pol->lexicons[f->lexicon].action : dp->action);
         if (kept == cap) {
             limited = true;
             break;

@@ -173,11 +173,11 @@ detect(struct scan_message *m, const char *part, const uint8_t *text, size_t len
 static unsigned
 header_types(const struct mime_field *f, const uint8_t *block)
 {
-    static const char *const text_fields[] = {"subject", "comments", "keywords", "thread-topic",
-                                              "summary", NULL};
-    static const char *const addr_fields[] = {"from",     "to",       "cc",      "bcc",
-                                              "reply-to", "sender",   "resent-from",
-                                              "resent-to", "resent-cc", NULL};
+    static const char *const text_fields[] = {"subject",      "comments", "keywords",
+                                              "thread-topic", "summary",  NULL};
+    static const char *const addr_fields[] = {"from",      "to",     "cc",          "bcc",
+                                              "reply-to",  "sender", "resent-from", "resent-to",
+                                              "resent-cc", NULL};
     unsigned all = ~0u;
     for (const char *const *n = text_fields; *n != NULL; n++) {
         if (mime_field_is(f, block, *n)) {
@@ -206,7 +206,21 @@ header_eword(struct scan_message *m, const struct mime_part *part, const char *n
     const uint8_t *orig = v + ew->start;
     size_t orig_len = ew->end - ew->start;
     size_t wlen = 0;
-    if (!buf_reserve(&m->word, ew->text_len + 1) || !mime_eword_decode(m->word.p, &wlen, ew, v)) {
+    if (!buf_reserve(&m->word, ew->text_len + 1)) {
+        m->err = RL_ENOMEM;
+        return;
+    }
+    if (!mime_eword_decode(m->word.p, &wlen, ew, v)) {
+        /* A malformed word still shows as text in many readers: scan what
+         * decoded, and since it cannot be rewritten faithfully, a finding
+         * in it means the message cannot be cleaned. */
+        size_t n = detect(m, part->path, m->word.p, wlen, types);
+        record(m, part->path, name, m->f, n);
+        if (scan_redact_count(m->f, n) > 0) {
+            const char *why = "finding inside a malformed encoded word";
+            add_defect(m, part->path, why, strlen(why));
+            m->verify_failed = true;
+        }
         memcpy(m->hdr.p + m->hdr.len, orig, orig_len);
         m->hdr.len += orig_len;
         return;
@@ -271,7 +285,8 @@ on_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *
 {
     if (m->eol[0] == '\0') {
         const uint8_t *lf = memchr(block, '\n', len);
-        memcpy(m->eol, lf != NULL && lf > block && lf[-1] == '\r' ? "\r\n" : "\n", 3);
+        snprintf(m->eol, sizeof(m->eol), "%s",
+                 lf != NULL && lf > block && lf[-1] == '\r' ? "\r\n" : "\n");
     }
     /* Rewriting never makes a field longer except by re-encoding words. */
     if (!buf_reserve(&m->hdr, len * 2 + 256)) {
@@ -469,8 +484,8 @@ on_body_end(struct scan_message *m, const struct mime_part *part)
         return;
     }
     pr->scanned = true;
-    enum mime_charset cs = mime_charset_from_name((const uint8_t *)part->charset,
-                                                  strlen(part->charset));
+    enum mime_charset cs =
+        mime_charset_from_name((const uint8_t *)part->charset, strlen(part->charset));
     size_t n = detect_decoded(m, pr->part, cs, m->dec.p, m->dec.len);
     record(m, pr->part, "", m->f, n);
     if (scan_redact_count(m->f, n) == 0) {
@@ -546,7 +561,14 @@ scan_message_new(struct scan_worker *w, const struct scan_engine *e)
         .max_depth = m->pol->limits.max_depth,
         .max_parts = m->pol->limits.max_parts,
     };
-    if (m->f == NULL || m->lex_score == NULL ||
+    /* Every buffer exists from the start: no NULL reaches memcpy, and a
+     * worker's first messages do not allocate for small parts. */
+    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf, &m->red, &m->enc, &m->ver, &m->hdr, &m->word};
+    bool ok = true;
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+        ok = ok && buf_reserve(bufs[i], 4096);
+    }
+    if (!ok || m->f == NULL || m->lex_score == NULL ||
         mime_parser_init(&m->parser, &lim, on_event, m) != 0) {
         scan_message_free(m);
         return NULL;

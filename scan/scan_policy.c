@@ -130,7 +130,7 @@ parse_mask(struct scan_mask *m, struct rl_diag *d, const char *where, json_t *ch
         m->ch = s[0];
     }
     if (keep != NULL) {
-        unsigned long long n;
+        unsigned long long n = 0;
         snprintf(field, sizeof(field), "%s.keep_last", where);
         if (parse_uint(&n, d, field, keep, 0, 32) != 0) {
             return RL_EINVAL;
@@ -190,7 +190,7 @@ parse_words(char ***out, struct rl_diag *d, const char *field, json_t *arr)
 static int
 parse_detector(struct scan_policy *p, struct rl_diag *d, const char *name, json_t *o)
 {
-    static const char *const keys[] = {"enabled",  "action",    "threshold", "min_confidence",
+    static const char *const keys[] = {"enabled",   "action",    "threshold", "min_confidence",
                                        "keep_last", "mask_char", "keywords",  NULL};
     char where[64];
     char field[96];
@@ -218,7 +218,7 @@ parse_detector(struct scan_policy *p, struct rl_diag *d, const char *name, json_
             return rc;
         }
     }
-    unsigned long long n;
+    unsigned long long n = 0;
     if ((v = json_object_get(o, "threshold")) != NULL) {
         snprintf(field, sizeof(field), "%s.threshold", where);
         if ((rc = parse_uint(&n, d, field, v, 1, 100000)) != 0) {
@@ -329,7 +329,7 @@ parse_lexicons(struct scan_policy *p, struct rl_diag *d, json_t *arr)
         if (v != NULL && (rc = parse_action(&lx->action, d, field, v)) != 0) {
             return rc;
         }
-        unsigned long long t;
+        unsigned long long t = 0;
         if ((v = json_object_get(o, "threshold")) != NULL) {
             snprintf(field, sizeof(field), "%s.threshold", where);
             if ((rc = parse_uint(&t, d, field, v, 1, 100000000)) != 0) {
@@ -360,9 +360,9 @@ static int
 parse_limits(struct scan_limits *l, struct rl_diag *d, json_t *o)
 {
     static const char *const keys[] = {"max_message_bytes", "max_header_bytes", "max_depth",
-                                       "max_parts", "max_findings", NULL};
+                                       "max_parts",         "max_findings",     NULL};
     int rc = check_keys(d, "limits", o, keys);
-    unsigned long long n;
+    unsigned long long n = 0;
     json_t *v;
     if (rc != 0) {
         return rc;
@@ -427,16 +427,10 @@ set_defaults(struct scan_policy *p)
 static int
 parse_root(struct scan_policy *p, struct rl_diag *d, json_t *root)
 {
-    static const char *const keys[] = {"version",
-                                       "mask",
-                                       "context_window",
-                                       "detectors",
-                                       "negative_context",
-                                       "lexicons",
-                                       "on_modification_failure",
-                                       "on_parse_error",
-                                       "limits",
-                                       NULL};
+    static const char *const keys[] = {
+        "version",          "mask",     "context_window",          "detectors",
+        "negative_context", "lexicons", "on_modification_failure", "on_parse_error",
+        "limits",           NULL};
     static const char *const mask_keys[] = {"char", "keep_last", NULL};
     int rc = check_keys(d, "", root, keys);
     if (rc != 0) {
@@ -461,7 +455,7 @@ parse_root(struct scan_policy *p, struct rl_diag *d, json_t *root)
             p->detectors[t].mask = m;
         }
     }
-    unsigned long long n;
+    unsigned long long n = 0;
     if ((v = json_object_get(root, "context_window")) != NULL) {
         if ((rc = parse_uint(&n, d, "context_window", v, 0, 512)) != 0) {
             return rc;
@@ -496,7 +490,8 @@ parse_root(struct scan_policy *p, struct rl_diag *d, json_t *root)
         (rc = parse_fallback(&p->on_parse_error, d, "on_parse_error", v)) != 0) {
         return rc;
     }
-    if ((v = json_object_get(root, "limits")) != NULL && (rc = parse_limits(&p->limits, d, v)) != 0) {
+    if ((v = json_object_get(root, "limits")) != NULL &&
+        (rc = parse_limits(&p->limits, d, v)) != 0) {
         return rc;
     }
     return 0;

@@ -29,8 +29,8 @@ enum scan_fallback {
 };
 
 struct scan_mask {
-    char ch;            /* ASCII mask character */
-    uint8_t keep_last;  /* alphanumerics left clear at the end, 0..32 */
+    char ch;           /* ASCII mask character */
+    uint8_t keep_last; /* alphanumerics left clear at the end, 0..32 */
 };
 
 struct scan_detector_policy {
@@ -48,7 +48,7 @@ enum scan_lex_kind {
 
 struct scan_lex_entry {
     enum scan_lex_kind kind;
-    char *text;     /* owned, NUL-terminated */
+    char *text; /* owned, NUL-terminated */
     size_t text_len;
     unsigned weight;
     uint16_t lexicon; /* index into scan_policy.lexicons */
@@ -70,9 +70,9 @@ struct scan_limits {
 };
 
 struct scan_policy {
-    char *version; /* owned; named in every report */
+    char *version;                                        /* owned; named in every report */
     struct scan_detector_policy detectors[SCAN_T__COUNT]; /* [SCAN_T_LEXICON] unused */
-    unsigned context_window; /* bytes before and after a candidate searched for keywords */
+    unsigned context_window;        /* bytes before and after a candidate searched for keywords */
     char **keywords[SCAN_T__COUNT]; /* owned NULL-terminated lists: positive context */
     char **negative;                /* owned NULL-terminated list: negative context */
     struct scan_lexicon *lexicons;  /* owned array */

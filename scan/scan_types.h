@@ -21,7 +21,7 @@ enum scan_type {
 
 #define SCAN_MASK(t) (1u << (t))
 #define SCAN_MASK_DIGIT_LED                                                                        \
-    (SCAN_MASK(SCAN_T_CREDIT_CARD) | SCAN_MASK(SCAN_T_US_SSN) | SCAN_MASK(SCAN_T_UK_NINO) |       \
+    (SCAN_MASK(SCAN_T_CREDIT_CARD) | SCAN_MASK(SCAN_T_US_SSN) | SCAN_MASK(SCAN_T_UK_NINO) |        \
      SCAN_MASK(SCAN_T_IBAN) | SCAN_MASK(SCAN_T_PHONE))
 
 /* A candidate span found by a detector, before policy and context. */

@@ -45,7 +45,8 @@ setup(void)
     struct rl_diag d;
     const char *j = scan_policy_default_json();
     if (mime_charset_init() != 0 || scan_policy_parse(&policy, &d, j, strlen(j)) != 0 ||
-        scan_engine_compile(&engine, &d, policy) != 0 || (worker = scan_worker_new(engine)) == NULL ||
+        scan_engine_compile(&engine, &d, policy) != 0 ||
+        (worker = scan_worker_new(engine)) == NULL ||
         (msg = scan_message_new(worker, engine)) == NULL) {
         abort();
     }

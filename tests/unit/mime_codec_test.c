@@ -602,6 +602,16 @@ eword_decode_b_lower_case_letter(void **state)
     assert_true(mime_eword_decode(out, &n, &w, (const uint8_t *)v));
     assert_int_equal(n, 2);
     assert_memory_equal(out, "\xc3\xa9", 2);
+    /* Missing padding is tolerated, as mail readers do. */
+    const char *unpadded = "=?utf-8?B?w6k?= =?utf-8?B?dHc?=";
+    assert_true(mime_eword_next(&w, SV(unpadded), 0));
+    assert_true(mime_eword_decode(out, &n, &w, (const uint8_t *)unpadded));
+    assert_int_equal(n, 2);
+    assert_memory_equal(out, "\xc3\xa9", 2);
+    assert_true(mime_eword_next(&w, SV(unpadded), w.end));
+    assert_true(mime_eword_decode(out, &n, &w, (const uint8_t *)unpadded));
+    assert_int_equal(n, 2);
+    assert_memory_equal(out, "tw", 2);
 }
 
 static void
@@ -666,8 +676,8 @@ eword_decode_invalid_text(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "=?utf-8?Q?a=Z1?=", "=?utf-8?Q?a=?=",    "=?utf-8?Q?a=4?=",
-        "=?utf-8?B?w6k?=",  "=?utf-8?B?w!6k=?=", "=?utf-8?B?=w6k?=",
+        "=?utf-8?Q?a=Z1?=",  "=?utf-8?Q?a=?=",    "=?utf-8?Q?a=4?=",  "=?utf-8?B?w?=",
+        "=?utf-8?B?w6k==?=", "=?utf-8?B?w!6k=?=", "=?utf-8?B?=w6k?=",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct mime_eword w;
