@@ -361,8 +361,9 @@ cmp_hit_end(const void *a, const void *b)
     return (x->to > y->to) - (x->to < y->to);
 }
 
-/* Looks for context keywords around [s, e): +1 positive for `type`, -1
- * negative, 0 none. Negative wins: it names what the number is. */
+/* Looks for context keywords around [s, e): +1 positive for `type` (before
+ * or after), -1 negative (before only), 0 none. Negative wins: it names what
+ * the number is. */
 static int
 context(const struct scan_worker *w, unsigned type, uint32_t s, uint32_t e)
 {
@@ -387,7 +388,9 @@ context(const struct scan_worker *w, unsigned type, uint32_t s, uint32_t e)
             continue; /* inside the candidate itself */
         }
         const struct pat_info *pi = &eng->lit[k[i].id];
-        if (pi->kind == PAT_NEGATIVE) {
+        /* Negative words name what follows them ("order 1234..."); one after
+         * the number usually belongs to the next phrase. */
+        if (pi->kind == PAT_NEGATIVE && k[i].to <= s) {
             return -1;
         }
         if (pi->type == type) {
@@ -492,7 +495,7 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
         const struct pat_info *pi = &eng->lit[h->id];
         struct scan_finding f = {.weight = 1};
         if (pi->kind == PAT_EMAIL && (types & SCAN_MASK(SCAN_T_EMAIL)) &&
-            scan_email_span(&f.start, &f.end, buf, len, h->from)) {
+            scan_email_span(&f.start, &f.end, buf, len, h->to - 1)) {
             f.type = SCAN_T_EMAIL;
             f.confidence = 90;
         } else if (pi->kind == PAT_LEX && (types & SCAN_MASK(SCAN_T_LEXICON)) &&

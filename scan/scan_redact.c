@@ -30,6 +30,24 @@ maskable(uint8_t c)
     return is_ascii_alnum(c) || c >= 0x80;
 }
 
+static bool
+is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Digits kept clear next to other digits (one separator apart) could read as
+ * a new number together with them, so such a finding keeps nothing. */
+static bool
+glued_to_digits(const uint8_t *in, size_t len, size_t start, size_t end)
+{
+    bool after = (end < len && is_digit(in[end])) ||
+                 (end + 1 < len && !is_ascii_alnum(in[end]) && is_digit(in[end + 1]));
+    bool before = (start >= 1 && is_digit(in[start - 1])) ||
+                  (start >= 2 && !is_ascii_alnum(in[start - 1]) && is_digit(in[start - 2]));
+    return after || before;
+}
+
 static const struct scan_mask *
 mask_of(const struct scan_finding *f, const struct scan_policy *p)
 {
@@ -63,7 +81,8 @@ scan_redact(uint8_t *out, const uint8_t *in, size_t in_len, const struct scan_fi
         for (size_t i = f[k].start; i < f[k].end; i += char_len(in, i, f[k].end, utf8)) {
             units += maskable(in[i]);
         }
-        size_t to_mask = units > m->keep_last ? units - m->keep_last : 0;
+        size_t keep = glued_to_digits(in, in_len, f[k].start, f[k].end) ? 0 : m->keep_last;
+        size_t to_mask = units > keep ? units - keep : 0;
         /* Never leave a short finding fully readable because of keep_last. */
         if (to_mask * 2 < units) {
             to_mask = (units + 1) / 2;
