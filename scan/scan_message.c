@@ -41,8 +41,11 @@ struct scan_message {
     struct buf hdr;  /* a rewritten header block */
     struct buf word; /* one encoded word's decoded text */
 
-    struct scan_finding *f; /* findings of one buffer */
-    size_t f_cap;
+    struct scan_finding *f; /* findings of the buffer being scanned, grows with it */
+    size_t n_f, f_cap;
+    uint32_t *win; /* verification windows, pairs of offsets */
+    size_t win_cap;
+    bool full_verify; /* lexicon regexes have unbounded reach: rescan whole parts */
 
     struct scan_record *rec;
     size_t n_rec, rec_cap;
@@ -94,6 +97,9 @@ grow(void **arr, size_t *cap, size_t n, size_t elem)
         return true;
     }
     size_t c = *cap ? *cap * 2 : 16;
+    while (c <= n) {
+        c *= 2;
+    }
     void *p = realloc(*arr, c * elem);
     if (p == NULL) {
         return false;
@@ -149,21 +155,70 @@ record(struct scan_message *m, const char *part, const char *header, const struc
     }
 }
 
-/* Detects in `text` into m->f; returns the count (0 on engine failure, which
- * is recorded as a defect so it cannot pass silently). */
+/* Engine calls see at most this much text, cut at a line end where one is
+ * near, so that the per-call candidate arrays of the worker never overflow
+ * on dense but legitimate data (a CSV of card numbers: ~2,200 per segment). */
+#define SEGMENT_BYTES ((size_t)64 * 1024)
+#define SEGMENT_FINDINGS ((size_t)4096)
+
+static size_t
+segment_end(const uint8_t *text, size_t len, size_t pos)
+{
+    if (len - pos <= SEGMENT_BYTES) {
+        return len;
+    }
+    size_t cut = pos + SEGMENT_BYTES;
+    const uint8_t *lf = memchr(text + cut, '\n', len - cut < 4096 ? len - cut : 4096);
+    if (lf != NULL) {
+        return (size_t)(lf - text) + 1;
+    }
+    for (size_t i = cut; i > cut - 4096; i--) {
+        if (text[i - 1] == ' ' || text[i - 1] == '\t') {
+            return i;
+        }
+    }
+    return cut;
+}
+
+static void
+fail_part(struct scan_message *m, const char *part, const char *why)
+{
+    add_defect(m, part, why, strlen(why));
+    m->verify_failed = true;
+}
+
+/* Detects in `text` into m->f (all of it, segment by segment) and returns
+ * the count. A part the engine could not fully scan cannot be proven clean:
+ * that is recorded and decided by on_modification_failure. */
 static size_t
 detect(struct scan_message *m, const char *part, const uint8_t *text, size_t len, unsigned types)
 {
-    size_t n = 0;
-    int rc = scan_detect(m->w, m->f, m->f_cap, &n, text, len, types);
-    if (rc == RL_ELIMIT) {
-        m->findings_capped = true;
-    } else if (rc != 0) {
-        const char *why = "scan engine failed on this part";
-        add_defect(m, part, why, strlen(why));
-        m->verify_failed = true;
+    m->n_f = 0;
+    for (size_t pos = 0; pos < len || pos == 0;) {
+        size_t end = segment_end(text, len, pos);
+        if (!grow((void **)&m->f, &m->f_cap, m->n_f + SEGMENT_FINDINGS, sizeof(*m->f))) {
+            m->err = RL_ENOMEM;
+            return m->n_f;
+        }
+        size_t n = 0;
+        int rc =
+            scan_detect(m->w, m->f + m->n_f, SEGMENT_FINDINGS, &n, text + pos, end - pos, types);
+        if (rc == RL_ELIMIT) {
+            fail_part(m, part, "more findings in one segment than the engine can hold");
+        } else if (rc != 0) {
+            fail_part(m, part, "scan engine failed on this part");
+        }
+        for (size_t i = m->n_f; i < m->n_f + n; i++) {
+            m->f[i].start += (uint32_t)pos;
+            m->f[i].end += (uint32_t)pos;
+        }
+        m->n_f += n;
+        if (end == len) {
+            break;
+        }
+        pos = end;
     }
-    return n;
+    return m->n_f;
 }
 
 /* ---- headers ---- */
@@ -198,75 +253,99 @@ is_utf8_cs(enum mime_charset cs)
     return cs == MIME_CS_UTF8 || cs == MIME_CS_OTHER;
 }
 
-/* Scans one encoded word; appends its replacement (or itself) to m->hdr. */
+/* Detects in decoded text of charset `cs`, with offsets into `text`: single
+ * byte charsets are scanned as UTF-8 so lexicon words match in any of them. */
+static size_t
+detect_decoded(struct scan_message *m, const char *part, enum mime_charset cs, const uint8_t *text,
+               size_t len, unsigned types)
+{
+    if (is_utf8_cs(cs)) {
+        return detect(m, part, text, len, types);
+    }
+    if (!buf_reserve(&m->utf, mime_charset_utf8_cap(len))) {
+        m->err = RL_ENOMEM;
+        return 0;
+    }
+    size_t ulen = 0;
+    mime_charset_to_utf8(m->utf.p, &ulen, cs, text, len);
+    size_t n = detect(m, part, m->utf.p, ulen, types);
+    for (size_t i = 0; i < n; i++) {
+        m->f[i].start = (uint32_t)mime_charset_src_offset(cs, text, len, m->f[i].start);
+        m->f[i].end = (uint32_t)mime_charset_src_offset(cs, text, len, m->f[i].end);
+    }
+    return n;
+}
+
+/* ---- headers ---- */
+
 static void
+hdr_append(struct scan_message *m, const uint8_t *p, size_t n)
+{
+    if (!buf_reserve(&m->hdr, m->hdr.len + n)) {
+        m->err = RL_ENOMEM;
+        return;
+    }
+    memcpy(m->hdr.p + m->hdr.len, p, n);
+    m->hdr.len += n;
+}
+
+/* Scans one encoded word; appends its replacement (or itself) to m->hdr.
+ * With `check` nothing is recorded or written: returns the findings the
+ * policy redacts (verification of a rewritten block). */
+static size_t
 header_eword(struct scan_message *m, const struct mime_part *part, const char *name,
-             const uint8_t *v, const struct mime_eword *ew, unsigned types)
+             const uint8_t *v, const struct mime_eword *ew, unsigned types, bool check)
 {
     const uint8_t *orig = v + ew->start;
     size_t orig_len = ew->end - ew->start;
     size_t wlen = 0;
     if (!buf_reserve(&m->word, ew->text_len + 1)) {
         m->err = RL_ENOMEM;
-        return;
+        return 0;
     }
-    if (!mime_eword_decode(m->word.p, &wlen, ew, v)) {
-        /* A malformed word still shows as text in many readers: scan what
-         * decoded, and since it cannot be rewritten faithfully, a finding
-         * in it means the message cannot be cleaned. */
-        size_t n = detect(m, part->path, m->word.p, wlen, types);
-        record(m, part->path, name, m->f, n);
-        if (scan_redact_count(m->f, n) > 0) {
-            const char *why = "finding inside a malformed encoded word";
-            add_defect(m, part->path, why, strlen(why));
-            m->verify_failed = true;
-        }
-        memcpy(m->hdr.p + m->hdr.len, orig, orig_len);
-        m->hdr.len += orig_len;
-        return;
-    }
+    bool ok = mime_eword_decode(m->word.p, &wlen, ew, v);
     enum mime_charset cs = mime_charset_from_name(v + ew->charset_off, ew->charset_len);
-    const uint8_t *scan = m->word.p;
-    size_t scan_len = wlen;
-    if (!is_utf8_cs(cs) && buf_reserve(&m->utf, mime_charset_utf8_cap(wlen))) {
-        mime_charset_to_utf8(m->utf.p, &scan_len, cs, m->word.p, wlen);
-        scan = m->utf.p;
-    }
-    size_t n = detect(m, part->path, scan, scan_len, types);
-    if (!is_utf8_cs(cs)) {
-        for (size_t i = 0; i < n; i++) {
-            m->f[i].start = (uint32_t)mime_charset_src_offset(cs, m->word.p, wlen, m->f[i].start);
-            m->f[i].end = (uint32_t)mime_charset_src_offset(cs, m->word.p, wlen, m->f[i].end);
-        }
+    size_t n = detect_decoded(m, part->path, cs, m->word.p, wlen, types);
+    size_t to_redact = scan_redact_count(m->f, n);
+    if (check) {
+        return to_redact;
     }
     record(m, part->path, name, m->f, n);
-    size_t rlen = wlen;
-    /* The encoded form of the masked text can be longer than the original
-     * (Q encoding of '*' is literal, but B of a longer input is not). */
-    size_t cap = 64 + ew->charset_len + 3 * wlen + wlen / 2;
-    if (scan_redact_count(m->f, n) == 0 || !buf_reserve(&m->red, wlen + 1) ||
-        !buf_reserve(&m->hdr, m->hdr.len + cap)) {
-        memcpy(m->hdr.p + m->hdr.len, orig, orig_len);
-        m->hdr.len += orig_len;
-        return;
+    if (!ok && to_redact > 0) {
+        /* A malformed word still shows as text in many readers, and it
+         * cannot be rewritten faithfully: the message cannot be cleaned. */
+        fail_part(m, part->path, "finding inside a malformed encoded word");
     }
-    rlen = scan_redact(m->red.p, m->word.p, wlen, m->f, n, m->pol, is_utf8_cs(cs));
+    /* The encoded form of the masked text is at most as long as B or Q of
+     * the same bytes. */
+    size_t cap = 16 + ew->charset_len + 3 * wlen;
+    if (!ok || to_redact == 0 || !buf_reserve(&m->red, wlen + 1) ||
+        !buf_reserve(&m->hdr, m->hdr.len + cap)) {
+        hdr_append(m, orig, orig_len);
+        return 0;
+    }
+    size_t rlen = scan_redact(m->red.p, m->f, n, m->word.p, wlen, m->pol, is_utf8_cs(cs));
     size_t out_len = 0;
     if (!mime_eword_encode(m->hdr.p + m->hdr.len, &out_len, cap, v + ew->charset_off,
                            ew->charset_len, ew->encoding, m->red.p, rlen)) {
-        memcpy(m->hdr.p + m->hdr.len, orig, orig_len);
-        out_len = orig_len;
-        m->verify_failed = true;
+        fail_part(m, part->path, "could not re-encode a redacted encoded word");
+        hdr_append(m, orig, orig_len);
+        return 0;
     }
     m->hdr.len += out_len;
+    return 0;
 }
 
-/* Scans the unencoded text v[from, to) of a field value, in place in m->hdr. */
-static void
+/* Scans the unencoded text v[from, to) of a field value into m->hdr; with
+ * `check`, only counts what the policy would redact. */
+static size_t
 header_plain(struct scan_message *m, const struct mime_part *part, const char *name,
-             const uint8_t *v, size_t from, size_t to, unsigned types)
+             const uint8_t *v, size_t from, size_t to, unsigned types, bool check)
 {
     size_t n = detect(m, part->path, v + from, to - from, types);
+    if (check) {
+        return scan_redact_count(m->f, n);
+    }
     for (size_t i = 0; i < n; i++) {
         m->f[i].start += (uint32_t)from;
         m->f[i].end += (uint32_t)from;
@@ -276,8 +355,51 @@ header_plain(struct scan_message *m, const struct mime_part *part, const char *n
         m->f[i].start -= (uint32_t)from;
         m->f[i].end -= (uint32_t)from;
     }
-    size_t w = scan_redact(m->hdr.p + m->hdr.len, v + from, to - from, m->f, n, m->pol, true);
-    m->hdr.len += w;
+    if (!buf_reserve(&m->hdr, m->hdr.len + (to - from))) {
+        m->err = RL_ENOMEM;
+        return 0;
+    }
+    m->hdr.len += scan_redact(m->hdr.p + m->hdr.len, m->f, n, v + from, to - from, m->pol, true);
+    return 0;
+}
+
+/* Walks the scanned fields of `block`: rewrites them into m->hdr, or with
+ * `check` returns how many findings to redact remain in them. */
+static size_t
+header_block(struct scan_message *m, const struct mime_part *part, const uint8_t *block, size_t len,
+             bool check)
+{
+    struct mime_field f;
+    size_t pos = 0;
+    size_t copied = 0;
+    size_t left = 0;
+    m->hdr.len = 0;
+    while (mime_field_next(&f, &pos, block, len)) {
+        unsigned types = header_types(&f, block);
+        if (types == 0) {
+            continue;
+        }
+        char name[40];
+        snprintf(name, sizeof(name), "%.*s", (int)(f.name_len < 39 ? f.name_len : 39),
+                 (const char *)block + f.start);
+        if (!check) {
+            hdr_append(m, block + copied, f.value_off - copied);
+        }
+        const uint8_t *v = block + f.value_off;
+        size_t at = 0;
+        struct mime_eword ew;
+        while (at < f.value_len && mime_eword_next(&ew, v, f.value_len, at)) {
+            left += header_plain(m, part, name, v, at, ew.start, types, check);
+            left += header_eword(m, part, name, v, &ew, types, check);
+            at = ew.end;
+        }
+        left += header_plain(m, part, name, v, at, f.value_len, types, check);
+        copied = f.value_off + f.value_len;
+    }
+    if (!check) {
+        hdr_append(m, block + copied, len - copied);
+    }
+    return left;
 }
 
 static void
@@ -288,42 +410,27 @@ on_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *
         snprintf(m->eol, sizeof(m->eol), "%s",
                  lf != NULL && lf > block && lf[-1] == '\r' ? "\r\n" : "\n");
     }
-    /* Rewriting never makes a field longer except by re-encoding words. */
-    if (!buf_reserve(&m->hdr, len * 2 + 256)) {
+    header_block(m, part, block, len, false);
+    if (m->err != 0) {
+        return;
+    }
+    if (m->hdr.len == len && memcmp(m->hdr.p, block, len) == 0) {
+        emit(m, block, len);
+        return;
+    }
+    m->result.modified = true;
+    /* Verify: scan the rewritten block as a reader will see it. The check
+     * pass reuses m->hdr only for reading, so keep the output aside first. */
+    if (!buf_reserve(&m->enc, m->hdr.len)) {
         m->err = RL_ENOMEM;
         return;
     }
-    m->hdr.len = 0;
-    struct mime_field f;
-    size_t pos = 0;
-    size_t copied = 0;
-    while (mime_field_next(&f, &pos, block, len)) {
-        unsigned types = header_types(&f, block);
-        if (types == 0) {
-            continue;
-        }
-        char name[40];
-        snprintf(name, sizeof(name), "%.*s", (int)(f.name_len < 39 ? f.name_len : 39),
-                 (const char *)block + f.start);
-        memcpy(m->hdr.p + m->hdr.len, block + copied, f.value_off - copied);
-        m->hdr.len += f.value_off - copied;
-        const uint8_t *v = block + f.value_off;
-        size_t at = 0;
-        struct mime_eword ew;
-        while (at < f.value_len && mime_eword_next(&ew, v, f.value_len, at)) {
-            header_plain(m, part, name, v, at, ew.start, types);
-            header_eword(m, part, name, v, &ew, types);
-            at = ew.end;
-        }
-        header_plain(m, part, name, v, at, f.value_len, types);
-        copied = f.value_off + f.value_len;
+    memcpy(m->enc.p, m->hdr.p, m->hdr.len);
+    m->enc.len = m->hdr.len;
+    if (header_block(m, part, m->enc.p, m->enc.len, true) > 0) {
+        fail_part(m, part->path, "redaction verification failed in a header");
     }
-    memcpy(m->hdr.p + m->hdr.len, block + copied, len - copied);
-    m->hdr.len += len - copied;
-    if (m->hdr.len != len || memcmp(m->hdr.p, block, len) != 0) {
-        m->result.modified = true;
-    }
-    emit(m, m->hdr.p, m->hdr.len);
+    emit(m, m->enc.p, m->enc.len);
 }
 
 /* ---- bodies ---- */
@@ -368,86 +475,117 @@ looks_textual(const struct mime_part *part, const uint8_t *p, size_t n)
 }
 
 static bool
-decode_into(struct scan_message *m, struct buf *out, enum mime_cte cte, const uint8_t *in,
-            size_t len, size_t *out_bad)
+is_identity(enum mime_cte cte)
+{
+    return cte != MIME_CTE_BASE64 && cte != MIME_CTE_QP;
+}
+
+/* Decodes `in` into `out`, or for identity encodings lends `in` itself. */
+static const uint8_t *
+decode(struct scan_message *m, struct buf *out, size_t *out_len, size_t *out_bad, enum mime_cte cte,
+       const uint8_t *in, size_t len)
 {
     *out_bad = 0;
+    if (is_identity(cte)) {
+        *out_len = len;
+        return in;
+    }
     if (!buf_reserve(out, len + 4)) {
-        return false;
+        m->err = RL_ENOMEM;
+        return NULL;
     }
     if (cte == MIME_CTE_BASE64) {
         mime_b64_decode(out->p, &out->len, out_bad, in, len);
-    } else if (cte == MIME_CTE_QP) {
+    } else {
         mime_qp_decode(out->p, &out->len, out_bad, in, len);
-    } else {
-        memcpy(out->p, in, len);
-        out->len = len;
     }
-    (void)m;
-    return true;
+    *out_len = out->len;
+    return out->p;
 }
 
-static bool
-encode_into(struct buf *out, enum mime_cte cte, const uint8_t *in, size_t len, const char *eol,
-            size_t line_len)
+/* Encodes `in` into m->enc, or for identity encodings lends `in` itself. */
+static const uint8_t *
+encode(struct scan_message *m, size_t *out_len, enum mime_cte cte, const uint8_t *in, size_t len,
+       const char *eol, size_t line_len)
 {
+    struct buf *out = &m->enc;
+    if (is_identity(cte)) {
+        *out_len = len;
+        return in;
+    }
+    size_t cap = cte == MIME_CTE_BASE64 ? mime_b64_encode_cap(len, line_len, strlen(eol))
+                                        : mime_qp_encode_cap(len, strlen(eol));
+    if (!buf_reserve(out, cap)) {
+        m->err = RL_ENOMEM;
+        return NULL;
+    }
     if (cte == MIME_CTE_BASE64) {
-        if (!buf_reserve(out, mime_b64_encode_cap(len, line_len, strlen(eol)))) {
-            return false;
-        }
         mime_b64_encode(out->p, &out->len, in, len, line_len, eol);
-    } else if (cte == MIME_CTE_QP) {
-        if (!buf_reserve(out, mime_qp_encode_cap(len, strlen(eol)))) {
-            return false;
-        }
-        mime_qp_encode(out->p, &out->len, in, len, eol);
     } else {
-        if (!buf_reserve(out, len)) {
-            return false;
-        }
-        memcpy(out->p, in, len);
-        out->len = len;
+        mime_qp_encode(out->p, &out->len, in, len, eol);
     }
-    return true;
+    *out_len = out->len;
+    return out->p;
 }
 
-/* Detects in decoded text of charset `cs`, with offsets into `text`. */
-static size_t
-detect_decoded(struct scan_message *m, const char *part, enum mime_charset cs, const uint8_t *text,
-               size_t len)
-{
-    if (is_utf8_cs(cs)) {
-        return detect(m, part, text, len, ~0u);
-    }
-    if (!buf_reserve(&m->utf, mime_charset_utf8_cap(len))) {
-        m->err = RL_ENOMEM;
-        return 0;
-    }
-    size_t ulen = 0;
-    mime_charset_to_utf8(m->utf.p, &ulen, cs, text, len);
-    size_t n = detect(m, part, m->utf.p, ulen, ~0u);
-    for (size_t i = 0; i < n; i++) {
-        m->f[i].start = (uint32_t)mime_charset_src_offset(cs, text, len, m->f[i].start);
-        m->f[i].end = (uint32_t)mime_charset_src_offset(cs, text, len, m->f[i].end);
-    }
-    return n;
-}
+/* Bytes around a change that a detector (or its context) can reach: an
+ * e-mail address is at most 64 + 255 bytes around its '@'. */
+#define VERIFY_MARGIN 384
 
-/* Scans the re-encoded output again; a redact finding that survives means
- * the rewrite did not do its job and the message must not go out as is. */
+/* Proves the rewritten part clean. The output must decode back to exactly
+ * the redacted text `red`; outside the redacted spans that text is the input
+ * already scanned, so only each change and its reach are scanned again (the
+ * whole part when lexicon regexes, whose reach is unbounded, are in play). */
 static void
-verify(struct scan_message *m, const struct mime_part *part, enum mime_charset cs)
+verify(struct scan_message *m, const struct mime_part *part, enum mime_charset cs,
+       const uint8_t *red, size_t red_len, const uint8_t *out, size_t out_len)
 {
+    size_t ver_len = 0;
     size_t bad = 0;
-    if (!decode_into(m, &m->ver, part->cte, m->enc.p, m->enc.len, &bad)) {
-        m->err = RL_ENOMEM;
+    const uint8_t *ver = decode(m, &m->ver, &ver_len, &bad, part->cte, out, out_len);
+    if (ver == NULL) {
         return;
     }
-    size_t n = detect_decoded(m, part->path, cs, m->ver.p, m->ver.len);
-    if (scan_redact_count(m->f, n) > 0 || bad > 0) {
-        m->verify_failed = true;
-        const char *why = "redaction verification failed: a finding survived the rewrite";
-        add_defect(m, part->path, why, strlen(why));
+    if (ver_len != red_len || memcmp(ver, red, red_len) != 0 || bad > 0) {
+        fail_part(m, part->path, "re-encoded part does not decode to the redacted text");
+        return;
+    }
+    size_t nw = 0;
+    for (size_t k = 0; k < m->n_f; k++) {
+        if (m->f[k].action != SCAN_ACT_REDACT) {
+            continue;
+        }
+        size_t ws =
+            m->full_verify || m->f[k].start < VERIFY_MARGIN ? 0 : m->f[k].start - VERIFY_MARGIN;
+        size_t we = m->full_verify ? red_len : m->f[k].end + VERIFY_MARGIN;
+        we = we > red_len ? red_len : we;
+        /* Windows start and end at whitespace so no token is cut in two
+         * (a cut token could read as a new, false finding). */
+        while (ws > 0 && red[ws - 1] != ' ' && red[ws - 1] != '\n' && m->f[k].start - ws < 512) {
+            ws--;
+        }
+        while (we < red_len && red[we] != ' ' && red[we] != '\n' && we - m->f[k].end < 512) {
+            we++;
+        }
+        if (nw > 0 && ws <= m->win[2 * nw - 1]) {
+            m->win[2 * nw - 1] = (uint32_t)we;
+            continue;
+        }
+        if (!grow((void **)&m->win, &m->win_cap, 2 * nw + 2, sizeof(*m->win))) {
+            m->err = RL_ENOMEM;
+            return;
+        }
+        m->win[2 * nw] = (uint32_t)ws;
+        m->win[2 * nw + 1] = (uint32_t)we;
+        nw++;
+    }
+    for (size_t i = 0; i < nw; i++) {
+        size_t n = detect_decoded(m, part->path, cs, red + m->win[2 * i],
+                                  m->win[2 * i + 1] - m->win[2 * i], ~0u);
+        if (scan_redact_count(m->f, n) > 0) {
+            fail_part(m, part->path, "redaction verification failed: a finding survived");
+            return;
+        }
     }
 }
 
@@ -467,18 +605,19 @@ on_body_end(struct scan_message *m, const struct mime_part *part)
     pr->raw_len = m->raw.len;
 
     size_t bad = 0;
-    if (!decode_into(m, &m->dec, part->cte, m->raw.p, m->raw.len, &bad)) {
-        m->err = RL_ENOMEM;
+    size_t dec_len = 0;
+    const uint8_t *dec = decode(m, &m->dec, &dec_len, &bad, part->cte, m->raw.p, m->raw.len);
+    if (dec == NULL) {
         return;
     }
-    pr->decoded_len = m->dec.len;
+    pr->decoded_len = dec_len;
     if (bad > 0) {
         char why[96];
         int w = snprintf(why, sizeof(why), "%zu invalid %s sequences (decoded leniently)", bad,
                          mime_cte_name(part->cte));
         add_defect(m, pr->part, why, (size_t)w);
     }
-    if (!looks_textual(part, m->dec.p, m->dec.len)) {
+    if (!looks_textual(part, dec, dec_len)) {
         emit(m, m->raw.p, m->raw.len);
         m->raw.len = 0;
         return;
@@ -486,28 +625,29 @@ on_body_end(struct scan_message *m, const struct mime_part *part)
     pr->scanned = true;
     enum mime_charset cs =
         mime_charset_from_name((const uint8_t *)part->charset, strlen(part->charset));
-    size_t n = detect_decoded(m, pr->part, cs, m->dec.p, m->dec.len);
+    size_t n = detect_decoded(m, pr->part, cs, dec, dec_len, ~0u);
     record(m, pr->part, "", m->f, n);
     if (scan_redact_count(m->f, n) == 0) {
         emit(m, m->raw.p, m->raw.len);
         m->raw.len = 0;
         return;
     }
-    if (!buf_reserve(&m->red, m->dec.len + 1)) {
+    if (!buf_reserve(&m->red, dec_len + 1)) {
         m->err = RL_ENOMEM;
         return;
     }
-    m->red.len = scan_redact(m->red.p, m->dec.p, m->dec.len, m->f, n, m->pol, is_utf8_cs(cs));
-    const char *eol = line_end_of(m->raw.p, m->raw.len);
-    if (!encode_into(&m->enc, part->cte, m->red.p, m->red.len, eol,
-                     b64_line_len(m->raw.p, m->raw.len))) {
-        m->err = RL_ENOMEM;
+    m->red.len = scan_redact(m->red.p, m->f, n, dec, dec_len, m->pol, is_utf8_cs(cs));
+    size_t out_len = 0;
+    const uint8_t *out =
+        encode(m, &out_len, part->cte, m->red.p, m->red.len, line_end_of(m->raw.p, m->raw.len),
+               b64_line_len(m->raw.p, m->raw.len));
+    if (out == NULL) {
         return;
     }
     pr->modified = true;
     m->result.modified = true;
-    verify(m, part, cs);
-    emit(m, m->enc.p, m->enc.len);
+    verify(m, part, cs, m->red.p, m->red.len, out, out_len);
+    emit(m, out, out_len);
     m->raw.len = 0;
 }
 
@@ -553,8 +693,9 @@ scan_message_new(struct scan_worker *w, const struct scan_engine *e)
     m->w = w;
     m->engine = e;
     m->pol = scan_engine_policy(e);
-    m->f_cap = 4096;
-    m->f = calloc(m->f_cap, sizeof(*m->f));
+    for (size_t i = 0; i < m->pol->n_entries; i++) {
+        m->full_verify |= m->pol->entries[i].kind == SCAN_LEX_REGEX;
+    }
     m->lex_score = calloc(m->pol->n_lexicons + 1, sizeof(*m->lex_score));
     struct mime_limits lim = {
         .max_header_bytes = m->pol->limits.max_header_bytes,
@@ -568,8 +709,7 @@ scan_message_new(struct scan_worker *w, const struct scan_engine *e)
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         ok = ok && buf_reserve(bufs[i], 4096);
     }
-    if (!ok || m->f == NULL || m->lex_score == NULL ||
-        mime_parser_init(&m->parser, &lim, on_event, m) != 0) {
+    if (!ok || m->lex_score == NULL || mime_parser_init(&m->parser, &lim, on_event, m) != 0) {
         scan_message_free(m);
         return NULL;
     }
@@ -588,6 +728,7 @@ scan_message_free(struct scan_message *m)
         buf_wipe_free(bufs[i]);
     }
     free(m->f);
+    free(m->win);
     free(m->rec);
     free(m->def);
     free(m->parts);
@@ -687,34 +828,9 @@ apply_fallback(struct scan_message *m, enum scan_fallback fb, const char *tag, c
 static void
 finish_text(struct scan_message *m)
 {
-    if (!grow((void **)&m->parts, &m->parts_cap, 0, sizeof(*m->parts))) {
-        m->err = RL_ENOMEM;
-        return;
-    }
-    struct scan_part_record *pr = &m->parts[m->n_parts++];
-    memset(pr, 0, sizeof(*pr));
-    snprintf(pr->part, sizeof(pr->part), "1");
-    snprintf(pr->type, sizeof(pr->type), "text/plain");
-    snprintf(pr->charset, sizeof(pr->charset), "utf-8");
-    pr->raw_len = pr->decoded_len = m->raw.len;
-    pr->scanned = true;
-    size_t n = detect(m, "1", m->raw.p, m->raw.len, ~0u);
-    record(m, "1", "", m->f, n);
-    if (scan_redact_count(m->f, n) == 0) {
-        emit(m, m->raw.p, m->raw.len);
-        return;
-    }
-    if (!buf_reserve(&m->enc, m->raw.len + 1)) {
-        m->err = RL_ENOMEM;
-        return;
-    }
-    m->enc.len = scan_redact(m->enc.p, m->raw.p, m->raw.len, m->f, n, m->pol, true);
-    pr->modified = m->result.modified = true;
-    n = detect(m, "1", m->enc.p, m->enc.len, ~0u);
-    if (scan_redact_count(m->f, n) > 0) {
-        m->verify_failed = true;
-    }
-    emit(m, m->enc.p, m->enc.len);
+    static const struct mime_part text = {
+        .path = "1", .type = "text/plain", .charset = "utf-8", .cte = MIME_CTE_8BIT};
+    on_body_end(m, &text);
 }
 
 int
@@ -749,7 +865,8 @@ scan_message_finish(struct scan_message *m, const struct scan_result **out_resul
                          "lexicon score reached its threshold");
         }
     }
-    if (m->verify_failed || m->findings_capped) {
+    r->findings_truncated = m->findings_capped;
+    if (m->verify_failed) {
         apply_fallback(m, p->on_modify_fail, "modification-failed",
                        "redaction could not be verified");
     }

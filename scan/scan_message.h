@@ -50,9 +50,11 @@ struct scan_part_record {
  * scan_message_begin. */
 struct scan_result {
     enum scan_verdict verdict;
-    const char *reason; /* static text: why the verdict is not deliver; "" if it is */
-    bool modified;      /* the output differs from the input */
-    bool tagged;        /* the caller must prepend tag_header to the output */
+    const char *reason;      /* static text: why the verdict is not deliver; "" if it is */
+    bool modified;           /* the output differs from the input */
+    bool tagged;             /* the caller must prepend tag_header to the output */
+    bool findings_truncated; /* more findings than limits.max_findings: all were
+                              * handled, the first ones are listed */
     char tag_header[256];
     size_t n_records;
     const struct scan_record *records;

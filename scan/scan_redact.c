@@ -65,30 +65,40 @@ scan_redact_count(const struct scan_finding *f, size_t n)
 }
 
 size_t
-scan_redact(uint8_t *out, const uint8_t *in, size_t in_len, const struct scan_finding *f, size_t n,
+scan_redact(uint8_t *out, struct scan_finding *f, size_t n, const uint8_t *in, size_t in_len,
             const struct scan_policy *policy, bool utf8)
 {
     size_t o = 0;
     size_t pos = 0;
     for (size_t k = 0; k < n; k++) {
-        if (f[k].action != SCAN_ACT_REDACT || f[k].start < pos || f[k].end > in_len) {
+        if (f[k].start < pos || f[k].end > in_len) {
             continue;
         }
         memcpy(out + o, in + pos, f[k].start - pos);
         o += f[k].start - pos;
+        size_t start = f[k].start;
+        size_t end = f[k].end;
+        f[k].start = (uint32_t)o;
+        if (f[k].action != SCAN_ACT_REDACT) {
+            memcpy(out + o, in + start, end - start);
+            o += end - start;
+            f[k].end = (uint32_t)o;
+            pos = end;
+            continue;
+        }
         const struct scan_mask *m = mask_of(&f[k], policy);
         size_t units = 0;
-        for (size_t i = f[k].start; i < f[k].end; i += char_len(in, i, f[k].end, utf8)) {
+        for (size_t i = start; i < end; i += char_len(in, i, end, utf8)) {
             units += maskable(in[i]);
         }
-        size_t keep = glued_to_digits(in, in_len, f[k].start, f[k].end) ? 0 : m->keep_last;
+        size_t keep = glued_to_digits(in, in_len, start, end) ? 0 : m->keep_last;
         size_t to_mask = units > keep ? units - keep : 0;
         /* Never leave a short finding fully readable because of keep_last. */
         if (to_mask * 2 < units) {
             to_mask = (units + 1) / 2;
         }
-        for (size_t i = f[k].start; i < f[k].end;) {
-            size_t cl = char_len(in, i, f[k].end, utf8);
+        for (size_t i = start; i < end;) {
+            size_t cl = char_len(in, i, end, utf8);
             if (maskable(in[i]) && to_mask > 0) {
                 out[o++] = (uint8_t)m->ch;
                 to_mask--;
@@ -98,7 +108,8 @@ scan_redact(uint8_t *out, const uint8_t *in, size_t in_len, const struct scan_fi
             }
             i += cl;
         }
-        pos = f[k].end;
+        f[k].end = (uint32_t)o;
+        pos = end;
     }
     memcpy(out + o, in + pos, in_len - pos);
     return o + in_len - pos;

@@ -41,6 +41,9 @@ scan_report_write(FILE *f, const struct scan_result *r, const struct scan_policy
     }
     json_object_set_new(root, "policy", json_string(policy->version));
     json_object_set_new(root, "modified", json_boolean(r->modified));
+    if (r->findings_truncated) {
+        json_object_set_new(root, "findings_truncated", json_true());
+    }
     json_t *counts = json_object();
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         if (r->counts[t] > 0) {

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Measure Redline's detectors against public test corpora.
+
+Runs `redline-scan --text` once per case (a few milliseconds each) on:
+
+* presidio-pii/pii_text_cases.jsonl: free text with expected spans. Per
+  detector: TP = expected spans overlapped by a finding of the same type,
+  FN = expected spans overlapped by none, FP = findings of that type that
+  overlap no expected span of that type, counted over every case.
+* the whole-string validator lists (python-stdnum, validatorjs, dwp-nino,
+  payment-test-cards): a case counts as "found valid" when one finding of
+  the checked type covers exactly the whole input.
+
+Prints a markdown report (or writes it to --markdown), writes --json, and
+with --gate BASELINE exits 1 when any detector's precision or recall is more
+than 0.001 below the baseline. --write-baseline FILE saves the current figures.
+"""
+
+import argparse
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DETECTORS = ["CREDIT_CARD", "IBAN", "US_SSN", "UK_NINO", "EMAIL", "PHONE"]
+VALIDATOR_SETS = ["python-stdnum", "validatorjs", "dwp-nino", "payment-test-cards"]
+TOLERANCE = 0.001
+
+
+def scan(args, text):
+    """Return [(type, start, end)] that redline-scan reports for `text`."""
+    cmd = [args.scan, "--text", "--report", "-", "-o", os.devnull]
+    if args.policy:
+        cmd += ["--policy", args.policy]
+    proc = subprocess.run(cmd + ["-"], input=text.encode("utf-8"), capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"redline-scan exit {proc.returncode}: {proc.stderr.decode().strip()}")
+    report = json.loads(proc.stdout)
+    return [(f["type"], f["start"], f["end"]) for f in report["findings"]]
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def overlaps(a, b):
+    return a[1] < b[2] and b[1] < a[2]
+
+
+def ratio(num, den, empty):
+    return round(num / den, 4) if den else empty
+
+
+def presidio(cases, results):
+    """Per-detector counts and the list of every miss and extra finding."""
+    stats = {d: {"tp": 0, "fn": 0, "fp": 0} for d in DETECTORS}
+    errors = []
+    for case, found in zip(cases, results):
+        text = case["text"].encode("utf-8")
+        expected = [tuple([t, s, e]) for s, e, t in case["expected"]]
+        for exp in expected:
+            if exp[0] not in stats:
+                continue
+            hit = any(f[0] == exp[0] and overlaps(f, exp) for f in found)
+            stats[exp[0]]["tp" if hit else "fn"] += 1
+            if not hit:
+                errors.append(("FN", case["id"], exp, text[exp[1]:exp[2]].decode()))
+        for f in found:
+            if f[0] in stats and not any(e[0] == f[0] and overlaps(f, e) for e in expected):
+                stats[f[0]]["fp"] += 1
+                errors.append(("FP", case["id"], f, text[f[1]:f[2]].decode()))
+    for s in stats.values():
+        s["precision"] = ratio(s["tp"], s["tp"] + s["fp"], 1.0)
+        s["recall"] = ratio(s["tp"], s["tp"] + s["fn"], 1.0)
+        pr = s["precision"] + s["recall"]
+        s["f1"] = round(2 * s["precision"] * s["recall"] / pr, 4) if pr else 0.0
+    return stats, errors
+
+
+def validators(cases, results):
+    """Per (check, source set) agreement with whole-string validators."""
+    stats, disagree = {}, []
+    for case, found in zip(cases, results):
+        whole = (case["check"], 0, len(case["input"].encode("utf-8")))
+        ours = whole in found
+        key = (case["check"], case["set"])
+        s = stats.setdefault(key, {"cases": 0, "agree": 0})
+        s["cases"] += 1
+        if ours == case["valid"]:
+            s["agree"] += 1
+        else:
+            disagree.append({"id": case["id"], "input": case["input"], "valid": case["valid"],
+                             "found": [list(f) for f in found], "note": case.get("note", "")})
+    for s in stats.values():
+        s["accuracy"] = ratio(s["agree"], s["cases"], 1.0)
+    return stats, disagree
+
+
+def markdown(det, errors, val, disagree):
+    out = ["| detector | TP | FN | FP | precision | recall | F1 |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for d in DETECTORS:
+        s = det[d]
+        out.append(f"| {d} | {s['tp']} | {s['fn']} | {s['fp']} | {s['precision']:.3f} | "
+                   f"{s['recall']:.3f} | {s['f1']:.3f} |")
+    out += ["", "| check | corpus | cases | agree | accuracy |",
+            "| --- | --- | ---: | ---: | ---: |"]
+    for (check, src), s in sorted(val.items()):
+        out.append(f"| {check} | {src} | {s['cases']} | {s['agree']} | {s['accuracy']:.3f} |")
+    out += ["", "Presidio cases, misses (FN) and extra findings (FP):", ""]
+    out += [f"- {k} `{cid}` {span[0]} [{span[1]}, {span[2]}) `{frag}`"
+            for k, cid, span, frag in errors] or ["- none"]
+    out += ["", "Validator disagreements (expected verdict; what was found):", ""]
+    for d in disagree:
+        found = ", ".join(f"{t} [{s}, {e})" for t, s, e in d["found"]) or "nothing"
+        verdict = "valid" if d["valid"] else "invalid"
+        out.append(f"- `{d['id']}` `{d['input']}` {verdict}; found {found}")
+    if not disagree:
+        out.append("- none")
+    return "\n".join(out) + "\n"
+
+
+def gate(det, path):
+    with open(path, encoding="utf-8") as f:
+        base = json.load(f)["detectors"]
+    failed = []
+    for d, b in base.items():
+        for m in ("precision", "recall"):
+            now = det.get(d, {}).get(m, 0.0)
+            if now < b[m] - TOLERANCE:
+                failed.append(f"{d} {m} {now:.4f} < baseline {b[m]:.4f}")
+    return failed
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scan", default=os.path.join(ROOT, "build", "scan", "redline-scan"))
+    ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus"))
+    ap.add_argument("--policy", help="policy file passed to redline-scan")
+    ap.add_argument("--markdown", help="write the markdown report here instead of stdout")
+    ap.add_argument("--json", help="write all figures and errors as JSON")
+    ap.add_argument("--gate", help="baseline JSON; exit 1 on a precision/recall drop")
+    ap.add_argument("--write-baseline", help="write the current figures as a baseline")
+    args = ap.parse_args()
+
+    pii = load(os.path.join(args.corpus, "presidio-pii", "pii_text_cases.jsonl"))
+    checks = []
+    for name in VALIDATOR_SETS:
+        for case in load(os.path.join(args.corpus, name, "validator_cases.jsonl")):
+            if case["check"] in DETECTORS:
+                checks.append(dict(case, set=name))
+    texts = [c["text"] for c in pii] + [c["input"] for c in checks]
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        results = list(pool.map(lambda t: scan(args, t), texts))
+
+    det, errors = presidio(pii, results[:len(pii)])
+    val, disagree = validators(checks, results[len(pii):])
+    report = markdown(det, errors, val, disagree)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write(report)
+    else:
+        sys.stdout.write(report)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"detectors": det,
+                       "presidio_errors": [{"kind": k, "id": i, "span": list(s), "text": t}
+                                           for k, i, s, t in errors],
+                       "validators": {f"{c}/{s}": v for (c, s), v in sorted(val.items())},
+                       "validator_disagreements": disagree}, f, indent=2)
+            f.write("\n")
+    if args.write_baseline:
+        with open(args.write_baseline, "w", encoding="utf-8") as f:
+            json.dump({"detectors": {d: {m: det[d][m] for m in ("precision", "recall", "f1")}
+                                     for d in DETECTORS}}, f, indent=2)
+            f.write("\n")
+    if args.gate:
+        failed = gate(det, args.gate)
+        for line in failed:
+            print(f"accuracy gate: {line}", file=sys.stderr)
+        return 1 if failed else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
