@@ -157,9 +157,9 @@ record(struct scan_message *m, const char *part, const char *header, const struc
 
 /* Engine calls see at most this much text, cut at a line end where one is
  * near, so that the per-call candidate arrays of the worker never overflow
- * on dense but legitimate data (a CSV of card numbers: ~2,200 per segment). */
-#define SEGMENT_BYTES ((size_t)64 * 1024)
-#define SEGMENT_FINDINGS ((size_t)4096)
+ * on dense but legitimate data (a CSV of card numbers: ~550 per segment). */
+#define SEGMENT_BYTES ((size_t)16 * 1024)
+#define SEGMENT_FINDINGS ((size_t)1024)
 
 static size_t
 segment_end(const uint8_t *text, size_t len, size_t pos)
@@ -707,7 +707,7 @@ scan_message_new(struct scan_worker *w, const struct scan_engine *e)
     struct buf *bufs[] = {&m->raw, &m->dec, &m->utf, &m->red, &m->enc, &m->ver, &m->hdr, &m->word};
     bool ok = true;
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
-        ok = ok && buf_reserve(bufs[i], 4096);
+        ok = ok && buf_reserve(bufs[i], 1024);
     }
     if (!ok || m->lex_score == NULL || mime_parser_init(&m->parser, &lim, on_event, m) != 0) {
         scan_message_free(m);

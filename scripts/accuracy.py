@@ -61,7 +61,7 @@ def presidio(cases, results):
     errors = []
     for case, found in zip(cases, results):
         text = case["text"].encode("utf-8")
-        expected = [tuple([t, s, e]) for s, e, t in case["expected"]]
+        expected = [(t, s, e) for s, e, t in case["expected"]]
         for exp in expected:
             if exp[0] not in stats:
                 continue
@@ -93,8 +93,10 @@ def validators(cases, results):
         if ours == case["valid"]:
             s["agree"] += 1
         else:
+            hint = [case.get("scope", "").split(" ")[0], case.get("note", "")]
             disagree.append({"id": case["id"], "input": case["input"], "valid": case["valid"],
-                             "found": [list(f) for f in found], "note": case.get("note", "")})
+                             "found": [list(f) for f in found],
+                             "note": "; ".join(h for h in hint if h)})
     for s in stats.values():
         s["accuracy"] = ratio(s["agree"], s["cases"], 1.0)
     return stats, disagree
@@ -118,7 +120,8 @@ def markdown(det, errors, val, disagree):
     for d in disagree:
         found = ", ".join(f"{t} [{s}, {e})" for t, s, e in d["found"]) or "nothing"
         verdict = "valid" if d["valid"] else "invalid"
-        out.append(f"- `{d['id']}` `{d['input']}` {verdict}; found {found}")
+        note = f" ({d['note']})" if d["note"] else ""
+        out.append(f"- `{d['id']}` `{d['input']}` {verdict}{note}; found {found}")
     if not disagree:
         out.append("- none")
     return "\n".join(out) + "\n"

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The message rewriter end to end: chunking never changes the result,
+ * encodings and charsets are kept, policy actions decide the verdict, and
+ * what must not change does not. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mime_charset.h"
+#include "scan_message.h"
+
+struct out {
+    uint8_t p[65536];
+    size_t len;
+};
+
+static int
+collect(void *ctx, const uint8_t *data, size_t len)
+{
+    struct out *o = ctx;
+    assert_true(o->len + len <= sizeof(o->p));
+    memcpy(o->p + o->len, data, len);
+    o->len += len;
+    return 0;
+}
+
+struct fixture {
+    struct scan_policy *policy;
+    struct scan_engine *engine;
+    struct scan_worker *worker;
+    struct scan_message *msg;
+};
+
+static struct fixture *
+fixture_new(const char *json)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    struct rl_diag d;
+    assert_non_null(f);
+    if (json == NULL) {
+        json = scan_policy_default_json();
+    }
+    assert_int_equal(scan_policy_parse(&f->policy, &d, json, strlen(json)), 0);
+    assert_int_equal(scan_engine_compile(&f->engine, &d, f->policy), 0);
+    f->worker = scan_worker_new(f->engine);
+    f->msg = scan_message_new(f->worker, f->engine);
+    assert_non_null(f->msg);
+    return f;
+}
+
+static void
+fixture_free(struct fixture *f)
+{
+    scan_message_free(f->msg);
+    scan_worker_free(f->worker);
+    scan_engine_free(f->engine);
+    scan_policy_free(f->policy);
+    free(f);
+}
+
+/* Scans `in` in chunks of `chunk` bytes (0 = whole) into `o`. */
+static const struct scan_result *
+scan(struct fixture *f, struct out *o, const char *in, size_t chunk, bool text)
+{
+    size_t len = strlen(in);
+    const struct scan_result *r = NULL;
+    o->len = 0;
+    scan_message_begin(f->msg, collect, o, text);
+    if (chunk == 0) {
+        chunk = len ? len : 1;
+    }
+    for (size_t off = 0; off < len; off += chunk) {
+        size_t n = len - off < chunk ? len - off : chunk;
+        assert_int_equal(scan_message_feed(f->msg, (const uint8_t *)in + off, n), 0);
+    }
+    assert_int_equal(scan_message_finish(f->msg, &r), 0);
+    return r;
+}
+
+static bool
+contains(const struct out *o, const char *needle)
+{
+    return memmem(o->p, o->len, needle, strlen(needle)) != NULL;
+}
+
+static const char multipart[] = "From: \"Card 4111 1111 1111 1111\" <alice@example.com>\r\n"
+                                "To: bob@example.org\r\n"
+                                "Subject: =?UTF-8?B?Q2FyZCA1NTU1IDU1NTUgNTU1NSA0NDQ0?=\r\n"
+                                "MIME-Version: 1.0\r\n"
+                                "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+                                "\r\n"
+                                "--b1\r\n"
+                                "Content-Type: text/plain; charset=iso-8859-1\r\n"
+                                "Content-Transfer-Encoding: quoted-printable\r\n"
+                                "\r\n"
+                                "Gr=FC=DFe, SSN 536-22-4891, mail carol@example.net=\r\n"
+                                " thanks.\r\n"
+                                "--b1\r\n"
+                                "Content-Type: application/octet-stream\r\n"
+                                "Content-Transfer-Encoding: base64\r\n"
+                                "\r\n"
+                                "AAE0MTExMTExMTExMTExMTExMQ==\r\n"
+                                "--b1--\r\n";
+
+static void
+test_chunking_does_not_change_the_result(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    struct out *whole = malloc(sizeof(*whole));
+    struct out *split = malloc(sizeof(*split));
+    const struct scan_result *r = scan(f, whole, multipart, 0, false);
+    size_t n_records = r->n_records;
+    assert_int_equal(n_records, 4); /* display-name card, Subject card, SSN, e-mail */
+    const size_t chunks[] = {1, 2, 3, 7, 64, 1000};
+    for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+        r = scan(f, split, multipart, chunks[i], false);
+        assert_int_equal(r->n_records, n_records);
+        assert_int_equal(split->len, whole->len);
+        assert_memory_equal(split->p, whole->p, whole->len);
+    }
+    free(whole);
+    free(split);
+    fixture_free(f);
+}
+
+static void
+test_headers_and_encodings(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    const struct scan_result *r = scan(f, o, multipart, 0, false);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER);
+    /* Display name redacted, address kept: addresses are the envelope's. */
+    assert_true(contains(o, "\"Card **** **** **** 1111\" <alice@example.com>"));
+    assert_true(contains(o, "To: bob@example.org\r\n"));
+    /* The Subject stays a B-encoded word: "Card **** **** **** 4444". */
+    assert_true(contains(o, "=?UTF-8?B?Q2FyZCAqKioqICoqKiogKioqKiA0NDQ0?="));
+    /* QP part re-encoded in QP with its Latin-1 bytes kept. */
+    assert_true(contains(o, "Gr=FC=DFe, SSN ***-**-****, mail *****@*******.***"));
+    /* Binary part: not text, passed through byte for byte. */
+    assert_true(contains(o, "AAE0MTExMTExMTExMTExMTExMQ==\r\n--b1--"));
+    assert_false(r->parts[1].scanned);
+    assert_int_equal(r->n_defects, 0);
+    free(o);
+    fixture_free(f);
+}
+
+static void
+test_text_mode_offsets(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    const char *in = "card 4012888888881881 and IBAN GB29 NWBK 6016 1331 9268 19 end";
+    const struct scan_result *r = scan(f, o, in, 5, true);
+    assert_int_equal(r->n_records, 2);
+    assert_int_equal(r->records[0].type, SCAN_T_CREDIT_CARD);
+    assert_int_equal(r->records[0].start, 5);
+    assert_int_equal(r->records[0].end, 21);
+    assert_int_equal(r->records[1].type, SCAN_T_IBAN);
+    assert_int_equal(r->records[1].start, 31);
+    assert_int_equal(o->len, strlen(in));
+    assert_memory_equal(o->p, "card ************1881 and IBAN **** **** **** **** **** ** end",
+                        o->len);
+    free(o);
+    fixture_free(f);
+}
+
+static void
+test_context_excludes_single_candidates(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    /* Same number three times: after "order", inside a URL, and plain. */
+    const char *in = "order 4111111111111111 see https://x.example/p/4111111111111111 "
+                     "and 4111111111111111.";
+    const struct scan_result *r = scan(f, o, in, 0, true);
+    assert_int_equal(r->n_records, 1);
+    assert_int_equal(r->records[0].start, 68);
+    /* Bare digit runs glued to letters are not cards. */
+    r = scan(f, o, "ref x4111111111111111y", 0, true);
+    assert_int_equal(r->n_records, 0);
+    free(o);
+    fixture_free(f);
+}
+
+static void
+test_policy_actions_and_thresholds(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(
+        "{\"version\": \"t1\", \"detectors\": {"
+        "\"US_SSN\": {\"action\": \"block\", \"threshold\": 2},"
+        "\"EMAIL\": {\"action\": \"tag\"}},"
+        "\"lexicons\": [{\"name\": \"codes\", \"action\": \"quarantine\", \"threshold\": 10,"
+        "\"entries\": [{\"word\": \"falcon\", \"weight\": 5}, {\"regex\": \"prj-[0-9]{4}\", "
+        "\"weight\": 6}]}]}");
+    struct out *o = malloc(sizeof(*o));
+    const struct scan_result *r = scan(f, o, "SSN 536-22-4891 only once", 0, true);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER); /* below the threshold of 2 */
+    r = scan(f, o, "SSN 536-22-4891 and SSN 536-22-4892", 0, true);
+    assert_int_equal(r->verdict, SCAN_V_BLOCK);
+    r = scan(f, o, "mail me at a.b@example.com", 0, true);
+    assert_true(r->tagged);
+    assert_non_null(strstr(r->tag_header, "X-Redline-Tag: EMAIL; policy=t1"));
+    assert_true(contains(o, "a.b@example.com")); /* tag does not redact */
+    r = scan(f, o, "Falcon is not prj-1234 FALCONS", 0, true);
+    assert_int_equal(r->counts[SCAN_T_LEXICON], 2); /* whole words only: not FALCONS */
+    assert_int_equal(r->verdict, SCAN_V_QUARANTINE);
+    r = scan(f, o, "falcon alone", 0, true);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER);
+    free(o);
+    fixture_free(f);
+}
+
+static void
+test_lexicon_in_latin1_part(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new("{\"version\": \"t2\", \"lexicons\": [{\"name\": \"names\","
+                                    "\"action\": \"redact\", \"entries\": [{\"word\": "
+                                    "\"m\\u00fcller\"}]}]}");
+    struct out *o = malloc(sizeof(*o));
+    const struct scan_result *r =
+        scan(f, o,
+             "Content-Type: text/plain; charset=iso-8859-1\r\n"
+             "Content-Transfer-Encoding: quoted-printable\r\n\r\nHerr M=FCller kommt.\r\n",
+             0, false);
+    assert_int_equal(r->counts[SCAN_T_LEXICON], 1);
+    assert_int_equal(r->records[0].start, 5); /* offsets into the Latin-1 bytes */
+    assert_int_equal(r->records[0].end, 11);
+    assert_true(contains(o, "Herr ****** kommt."));
+    free(o);
+    fixture_free(f);
+}
+
+static void
+test_defects_tag_and_still_scan(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    const struct scan_result *r =
+        scan(f, o,
+             "Content-Type: multipart/mixed; boundary=zz\n\n--zz\n"
+             "Content-Transfer-Encoding: base64\n\nY2FyZCA0MTExMTExMTExMTExMTEx!!\n",
+             0, false);
+    assert_true(r->n_defects >= 2); /* bad base64, unclosed multipart */
+    assert_true(r->tagged);
+    assert_non_null(strstr(r->tag_header, "defects"));
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER);
+    free(o);
+    fixture_free(f);
+}
+
+static void
+test_size_limit(void **state)
+{
+    (void)state;
+    struct fixture *f =
+        fixture_new("{\"version\": \"t3\", \"limits\": {\"max_message_bytes\": 1024}}");
+    struct out *o = malloc(sizeof(*o));
+    char big[1100];
+    memset(big, 'a', sizeof(big));
+    scan_message_begin(f->msg, collect, o, false);
+    assert_int_equal(scan_message_feed(f->msg, (const uint8_t *)big, 1000), 0);
+    assert_int_equal(scan_message_feed(f->msg, (const uint8_t *)big, 100), RL_ELIMIT);
+    assert_int_equal(scan_message_feed(f->msg, (const uint8_t *)big, 1), RL_ELIMIT);
+    const struct scan_result *r;
+    assert_int_equal(scan_message_finish(f->msg, &r), RL_ELIMIT);
+    free(o);
+    fixture_free(f);
+}
+
+static void
+test_unmodified_message_is_byte_identical(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    const char *in = "Subject: lunch at 12:30\n\nRoom 4.0.2, 2026-11-24, ticket 1234567890123\n";
+    const struct scan_result *r = scan(f, o, in, 3, false);
+    assert_false(r->modified);
+    assert_int_equal(r->n_records, 0);
+    assert_int_equal(o->len, strlen(in));
+    assert_memory_equal(o->p, in, o->len);
+    free(o);
+    fixture_free(f);
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    return mime_charset_init();
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chunking_does_not_change_the_result),
+        cmocka_unit_test(test_headers_and_encodings),
+        cmocka_unit_test(test_text_mode_offsets),
+        cmocka_unit_test(test_context_excludes_single_candidates),
+        cmocka_unit_test(test_policy_actions_and_thresholds),
+        cmocka_unit_test(test_lexicon_in_latin1_part),
+        cmocka_unit_test(test_defects_tag_and_still_scan),
+        cmocka_unit_test(test_size_limit),
+        cmocka_unit_test(test_unmodified_message_is_byte_identical),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
