@@ -237,8 +237,12 @@ compile_regexes(struct scan_engine *e, struct rl_diag *diag, const struct scan_p
         HS_SUCCESS) {
         size_t bad = err->expression >= 0 ? e->re[err->expression].entry : 0;
         const struct scan_lex_entry *le = &p->entries[bad];
+        size_t nth = 0; /* the entry's index within its own lexicon */
+        for (size_t i = 0; i < bad; i++) {
+            nth += p->entries[i].lexicon == le->lexicon;
+        }
         char field[64];
-        snprintf(field, sizeof(field), "lexicons[%u].entries (regex %zu)", le->lexicon, bad);
+        snprintf(field, sizeof(field), "lexicons[%u].entries[%zu].regex", le->lexicon, nth);
         rl_diag_set(diag, field, "%s", err->message);
         hs_free_compile_error(err);
         rc = RL_ESCAN;

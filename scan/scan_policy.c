@@ -117,14 +117,16 @@ check_keys(struct rl_diag *d, const char *where, json_t *obj, const char *const 
     return 0;
 }
 
+/* `char_key` is the name the mask character has where it was read. */
 static int
-parse_mask(struct scan_mask *m, struct rl_diag *d, const char *where, json_t *ch, json_t *keep)
+parse_mask(struct scan_mask *m, struct rl_diag *d, const char *where, const char *char_key,
+           json_t *ch, json_t *keep)
 {
-    char field[64];
+    char field[96];
     if (ch != NULL) {
         const char *s = json_string_value(ch);
         if (s == NULL || strlen(s) != 1 || s[0] < 33 || s[0] > 126) {
-            snprintf(field, sizeof(field), "%s.char", where);
+            snprintf(field, sizeof(field), "%s.%s", where, char_key);
             return rl_diag_set(d, field, "must be one printable ASCII character");
         }
         m->ch = s[0];
@@ -233,7 +235,7 @@ parse_detector(struct scan_policy *p, struct rl_diag *d, const char *name, json_
         }
         dp->min_confidence = (uint8_t)n;
     }
-    if ((rc = parse_mask(&dp->mask, d, where, json_object_get(o, "mask_char"),
+    if ((rc = parse_mask(&dp->mask, d, where, "mask_char", json_object_get(o, "mask_char"),
                          json_object_get(o, "keep_last"))) != 0) {
         return rc;
     }
@@ -337,7 +339,7 @@ parse_lexicons(struct scan_policy *p, struct rl_diag *d, json_t *arr)
             }
             lx->threshold = (unsigned)t;
         }
-        if ((rc = parse_mask(&lx->mask, d, where, json_object_get(o, "mask_char"),
+        if ((rc = parse_mask(&lx->mask, d, where, "mask_char", json_object_get(o, "mask_char"),
                              json_object_get(o, "keep_last"))) != 0) {
             return rc;
         }
@@ -447,7 +449,7 @@ parse_root(struct scan_policy *p, struct rl_diag *d, json_t *root)
     if (v != NULL) {
         struct scan_mask m = {.ch = '*', .keep_last = 0};
         if ((rc = check_keys(d, "mask", v, mask_keys)) != 0 ||
-            (rc = parse_mask(&m, d, "mask", json_object_get(v, "char"),
+            (rc = parse_mask(&m, d, "mask", "char", json_object_get(v, "char"),
                              json_object_get(v, "keep_last"))) != 0) {
             return rc;
         }
