@@ -298,6 +298,49 @@ test_unmodified_message_is_byte_identical(void **state)
     fixture_free(f);
 }
 
+static void
+test_findings_split_by_encoding_line_breaks(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    /* A card split by a QP soft line break, and one split across base64
+     * lines ("card 4111 1111 1111 1111 ok\n" encoded with 8-char lines). */
+    const struct scan_result *r =
+        scan(f, o,
+             "Content-Type: multipart/mixed; boundary=s\n\n--s\n"
+             "Content-Transfer-Encoding: quoted-printable\n\ncard 4111 11=\n11 1111 1111 ok\n"
+             "--s\nContent-Transfer-Encoding: base64\n\n"
+             "Y2FyZCA0\nMTExIDEx\nMTEgMTEx\nMSAxMTEx\nIG9rCg==\n--s--\n",
+             0, false);
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 2);
+    assert_int_equal(r->n_defects, 0);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER);
+    /* Base64 keeps the original 8-character lines. */
+    assert_true(contains(o, "Y2FyZCAq\nKioqICoq\n"));
+    free(o);
+    fixture_free(f);
+}
+
+static void
+test_nul_bytes_in_text_part(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    static const char in[] = "Subject: x\n\nbefore\0after 4111 1111 1111 1111\n";
+    o->len = 0;
+    scan_message_begin(f->msg, collect, o, false);
+    assert_int_equal(scan_message_feed(f->msg, (const uint8_t *)in, sizeof(in) - 1), 0);
+    const struct scan_result *r;
+    assert_int_equal(scan_message_finish(f->msg, &r), 0);
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1);
+    assert_int_equal(o->len, sizeof(in) - 1);
+    assert_memory_equal(o->p, "Subject: x\n\nbefore\0after **** **** **** 1111\n", o->len);
+    free(o);
+    fixture_free(f);
+}
+
 static int
 setup(void **state)
 {
@@ -318,6 +361,8 @@ main(void)
         cmocka_unit_test(test_defects_tag_and_still_scan),
         cmocka_unit_test(test_size_limit),
         cmocka_unit_test(test_unmodified_message_is_byte_identical),
+        cmocka_unit_test(test_findings_split_by_encoding_line_breaks),
+        cmocka_unit_test(test_nul_bytes_in_text_part),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
