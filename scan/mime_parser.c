@@ -66,6 +66,11 @@ mime_parser_fini(struct mime_parser *p)
 void
 mime_parser_reset(struct mime_parser *p)
 {
+    /* The last message's header text does not outlive it (STYLE 17). */
+    if (p->hdr != NULL) {
+        explicit_bzero(p->hdr, p->hdr_cap);
+    }
+    explicit_bzero(p->carry, sizeof(p->carry));
     p->state = S_HEADERS;
     p->at_line_start = true;
     p->message_root = true;

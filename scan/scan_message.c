@@ -266,9 +266,8 @@ detect_decoded(struct scan_message *m, const char *part, enum mime_charset cs, c
         m->err = RL_ENOMEM;
         return 0;
     }
-    size_t ulen = 0;
-    mime_charset_to_utf8(m->utf.p, &ulen, cs, text, len);
-    size_t n = detect(m, part, m->utf.p, ulen, types);
+    mime_charset_to_utf8(m->utf.p, &m->utf.len, cs, text, len);
+    size_t n = detect(m, part, m->utf.p, m->utf.len, types);
     for (size_t i = 0; i < n; i++) {
         m->f[i].start = (uint32_t)mime_charset_src_offset(cs, text, len, m->f[i].start);
         m->f[i].end = (uint32_t)mime_charset_src_offset(cs, text, len, m->f[i].end);
@@ -590,7 +589,7 @@ verify(struct scan_message *m, const struct mime_part *part, enum mime_charset c
 }
 
 static void
-on_body_end(struct scan_message *m, const struct mime_part *part)
+process_part(struct scan_message *m, const struct mime_part *part)
 {
     if (!grow((void **)&m->parts, &m->parts_cap, m->n_parts, sizeof(*m->parts))) {
         m->err = RL_ENOMEM;
@@ -619,7 +618,6 @@ on_body_end(struct scan_message *m, const struct mime_part *part)
     }
     if (!looks_textual(part, dec, dec_len)) {
         emit(m, m->raw.p, m->raw.len);
-        m->raw.len = 0;
         return;
     }
     pr->scanned = true;
@@ -629,7 +627,6 @@ on_body_end(struct scan_message *m, const struct mime_part *part)
     record(m, pr->part, "", m->f, n);
     if (scan_redact_count(m->f, n) == 0) {
         emit(m, m->raw.p, m->raw.len);
-        m->raw.len = 0;
         return;
     }
     if (!buf_reserve(&m->red, dec_len + 1)) {
@@ -648,7 +645,24 @@ on_body_end(struct scan_message *m, const struct mime_part *part)
     m->result.modified = true;
     verify(m, part, cs, m->red.p, m->red.len, out, out_len);
     emit(m, out, out_len);
-    m->raw.len = 0;
+}
+
+static void
+wipe(struct buf *b)
+{
+    explicit_bzero(b->p, b->len);
+    b->len = 0;
+}
+
+/* Message bytes are wiped as soon as a part is done with them (STYLE 17). */
+static void
+on_body_end(struct scan_message *m, const struct mime_part *part)
+{
+    process_part(m, part);
+    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf, &m->red, &m->enc, &m->ver};
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+        wipe(bufs[i]);
+    }
 }
 
 static int
@@ -739,14 +753,11 @@ scan_message_free(struct scan_message *m)
 void
 scan_message_begin(struct scan_message *m, scan_out_fn out, void *ctx, bool text_mode)
 {
-    /* Message bytes are wiped before the buffers serve the next message. */
-    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf, &m->red, &m->enc, &m->ver};
-    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
-        if (bufs[i]->len > 0) {
-            explicit_bzero(bufs[i]->p, bufs[i]->len);
-        }
-        bufs[i]->len = 0;
-    }
+    /* Header text of the last message is wiped before the buffers serve the
+     * next one (bodies are wiped part by part). */
+    explicit_bzero(m->hdr.p, m->hdr.cap);
+    explicit_bzero(m->word.p, m->word.cap);
+    wipe(&m->raw); /* text mode, or a message abandoned mid-part */
     mime_parser_reset(&m->parser);
     m->out = out;
     m->out_ctx = ctx;
