@@ -167,11 +167,13 @@ bench_report_table(FILE *f, const struct bench_scan_info *info, const struct ben
         const struct bench_figures *g = &figs[i];
         fprintf(f,
                 "%-14s verdicts: deliver %u tempfail %u quarantine %u block %u; errors %u; "
-                "modified %u; engine working set %+.1f MiB (largest message %.2f MiB)\n",
+                "modified %u; engine working set %+.1f MiB (largest message %.2f MiB); "
+                "per-message state %.1f KiB + part buffers %.1f KiB\n",
                 g->w->name, g->verdicts[SCAN_V_DELIVER], g->verdicts[SCAN_V_TEMPFAIL],
                 g->verdicts[SCAN_V_QUARANTINE], g->verdicts[SCAN_V_BLOCK], g->errors, g->modified,
                 (double)(g->peak_rss_kb - info->rss_engine_kb) / 1024,
-                (double)g->max_msg_in / (1024.0 * 1024.0));
+                (double)g->max_msg_in / (1024.0 * 1024.0), (double)g->state_bytes / 1024,
+                (double)g->part_bytes / 1024);
         fprintf(f, "%-14s found%s:", "", planted_total(g->w) > 0 ? "/planted" : "");
         for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
             if (planted_total(g->w) > 0) {
@@ -285,6 +287,8 @@ json_workload(const struct bench_figures *g, const struct bench_scan_info *info)
     json_object_set_new(o, "modified_messages", json_integer(g->modified));
     json_object_set_new(o, "errors", json_integer(g->errors));
     json_object_set_new(o, "peak_rss_kb", json_integer(g->peak_rss_kb));
+    json_object_set_new(o, "message_state_bytes", json_integer((json_int_t)g->state_bytes));
+    json_object_set_new(o, "message_part_buffer_bytes", json_integer((json_int_t)g->part_bytes));
     json_object_set_new(o, "engine_working_set_kb",
                         json_integer(g->peak_rss_kb - info->rss_engine_kb));
     return o;

@@ -32,7 +32,9 @@ struct bench_figures {
     size_t scanned_bytes;                          /* decoded_len of parts the engine scanned */
     size_t out_bytes;                              /* engine output bytes, one pass */
     size_t max_msg_in;                             /* largest message as received, bytes */
-    long peak_rss_kb; /* high-water mark during the first engine pass, KiB */
+    long peak_rss_kb;   /* high-water mark during the first engine pass, KiB */
+    size_t state_bytes; /* scan_message_footprint: own state, largest seen */
+    size_t part_bytes;  /* scan_message_footprint: part buffers, largest seen */
 };
 
 /* The context of a whole `scan` invocation. */

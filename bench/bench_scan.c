@@ -339,6 +339,15 @@ first_pass(struct bench_ctx *c)
         struct tally t;
         g->w = &c->work[i];
         c->info.peak_reset = reset_peak_rss() && c->info.peak_reset;
+        for (size_t k = 0; k < c->work[i].n_msgs; k++) {
+            struct tally one = {0};
+            const struct bench_workload *w = &c->work[i];
+            engine_message(c->msg, &one, w->in.data + w->msgs[k].in_off, w->msgs[k].in_len);
+            size_t part = 0;
+            size_t state = scan_message_footprint(c->msg, &part);
+            g->state_bytes = state > g->state_bytes ? state : g->state_bytes;
+            g->part_bytes = part > g->part_bytes ? part : g->part_bytes;
+        }
         engine_pass(c, &c->work[i], &t);
         memcpy(g->by_type, t.by_type, sizeof(g->by_type));
         memcpy(g->verdicts, t.verdicts, sizeof(g->verdicts));

@@ -92,6 +92,12 @@ int scan_message_feed(struct scan_message *m, const uint8_t *in, size_t in_len);
  * (lent until the next begin). Returns 0 or an error as feed. */
 int scan_message_finish(struct scan_message *m, const struct scan_result **out_result);
 
+/* scan_message_footprint returns the bytes `m` holds for its own state
+ * (parser, header buffers, part and defect records; not the report's list
+ * of findings) and sets *out_part_bytes to what grows with the part being
+ * rewritten (its raw, decoded, redacted and re-encoded copies, its findings). */
+size_t scan_message_footprint(const struct scan_message *m, size_t *out_part_bytes);
+
 /* scan_report_write prints the JSON report of `r` under `policy_version` to
  * `f`. Returns 0 or RL_EIO. Values found are never printed, only locations. */
 int scan_report_write(FILE *f, const struct scan_result *r, const struct scan_policy *policy);
