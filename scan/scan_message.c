@@ -799,8 +799,8 @@ scan_message_footprint(const struct scan_message *m, size_t *out_part_bytes)
 {
     /* The findings of the part and their verification windows grow with the
      * part, like its copies: they are counted with it. */
-    *out_part_bytes = m->raw.cap + m->dec.cap + m->utf.cap + m->red.cap + m->enc.cap +
-                      m->ver.cap + m->f_cap * sizeof(*m->f) + m->win_cap * sizeof(*m->win);
+    *out_part_bytes = m->raw.cap + m->dec.cap + m->utf.cap + m->red.cap + m->enc.cap + m->ver.cap +
+                      m->f_cap * sizeof(*m->f) + m->win_cap * sizeof(*m->win);
     return sizeof(*m) + m->parser.hdr_cap + m->hdr.cap + m->word.cap +
            m->def_cap * sizeof(*m->def) + m->parts_cap * sizeof(*m->parts) +
            (m->pol->n_lexicons + 1) * sizeof(*m->lex_score);
