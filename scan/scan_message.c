@@ -401,9 +401,49 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
     return left;
 }
 
+/* RFC 3629 well-formedness (lead and continuation bytes), enough to tell
+ * 8-bit garbage from UTF-8 text. */
+static bool
+valid_utf8(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = p[i];
+        size_t k = 0;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            k = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3;
+        } else {
+            return false;
+        }
+        if (n - i <= k) {
+            return false;
+        }
+        for (size_t j = 1; j <= k; j++) {
+            if ((p[i + j] & 0xC0) != 0x80) {
+                return false;
+            }
+        }
+        i += k + 1;
+    }
+    return true;
+}
+
 static void
 on_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *block, size_t len)
 {
+    if (!valid_utf8(block, len)) {
+        /* RFC 5322 headers are ASCII; RFC 6532 allows UTF-8, nothing else. */
+        const char *why = "header block has 8-bit bytes that are not UTF-8 (scanned as bytes)";
+        add_defect(m, part->path, why, strlen(why));
+    }
     if (m->eol[0] == '\0') {
         const uint8_t *lf = memchr(block, '\n', len);
         snprintf(m->eol, sizeof(m->eol), "%s",
@@ -621,6 +661,10 @@ process_part(struct scan_message *m, const struct mime_part *part)
         return;
     }
     pr->scanned = true;
+    if (memchr(dec, 0, dec_len) != NULL) {
+        const char *why = "NUL bytes in a text part (scanned as text)";
+        add_defect(m, pr->part, why, strlen(why));
+    }
     enum mime_charset cs =
         mime_charset_from_name((const uint8_t *)part->charset, strlen(part->charset));
     size_t n = detect_decoded(m, pr->part, cs, dec, dec_len, ~0u);

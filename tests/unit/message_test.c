@@ -264,6 +264,30 @@ test_defects_tag_and_still_scan(void **state)
 }
 
 static void
+test_eight_bit_headers(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    /* UTF-8 in a header is fine (RFC 6532); Latin-1 bytes are a defect. */
+    const struct scan_result *r = scan(f, o,
+                                       "Subject: Gr\xc3\xbc\xc3\x9f"
+                                       "e\n\nx\n",
+                                       0, false);
+    assert_int_equal(r->n_defects, 0);
+    r = scan(f, o,
+             "Subject: Gr\xfc\xdf"
+             "e 4111 1111 1111 1111\n\nx\n",
+             0, false);
+    assert_int_equal(r->n_defects, 1);
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1); /* still scanned */
+    assert_true(contains(o, "Gr\xfc\xdf"
+                            "e **** **** **** 1111"));
+    free(o);
+    fixture_free(f);
+}
+
+static void
 test_size_limit(void **state)
 {
     (void)state;
@@ -335,6 +359,7 @@ test_nul_bytes_in_text_part(void **state)
     const struct scan_result *r;
     assert_int_equal(scan_message_finish(f->msg, &r), 0);
     assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1);
+    assert_int_equal(r->n_defects, 1); /* the NUL, reported */
     assert_int_equal(o->len, sizeof(in) - 1);
     assert_memory_equal(o->p, "Subject: x\n\nbefore\0after **** **** **** 1111\n", o->len);
     free(o);
@@ -359,6 +384,7 @@ main(void)
         cmocka_unit_test(test_policy_actions_and_thresholds),
         cmocka_unit_test(test_lexicon_in_latin1_part),
         cmocka_unit_test(test_defects_tag_and_still_scan),
+        cmocka_unit_test(test_eight_bit_headers),
         cmocka_unit_test(test_size_limit),
         cmocka_unit_test(test_unmodified_message_is_byte_identical),
         cmocka_unit_test(test_findings_split_by_encoding_line_breaks),
