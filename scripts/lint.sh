@@ -16,6 +16,12 @@ if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok)\s*\(' "${files[@]}";
   exit 1
 fi
 
+echo "lint: every header compiles on its own"
+for h in $(printf '%s\n' "${files[@]}" | grep -E '^(rl|scan|bench)/.*\.h$'); do
+  printf '#include "%s"\n' "$h" | cc -std=c11 -D_GNU_SOURCE -Wall -Werror -I. -Irl -Iscan \
+    -I/usr/include/hs -fsyntax-only -x c - || { echo "lint: $h does not compile alone" >&2; exit 1; }
+done
+
 echo "lint: cppcheck"
 cppcheck -q --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
   --inline-suppr --suppress=missingIncludeSystem -I rl -I scan \
