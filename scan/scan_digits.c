@@ -651,9 +651,14 @@ run_is_plain(const uint8_t *buf, size_t len, size_t d, size_t r)
     if (e + 1 < len && is_phone_sep(buf[e]) && is_digit(buf[e + 1])) {
         return false;
     }
-    if (b == ' ' && d >= 3 && is_alpha(buf[d - 2]) && is_alpha(buf[d - 3]) &&
-        (r == 2 || (is_upper(buf[d - 2]) && is_upper(buf[d - 3])))) {
-        return false; /* "AB 12 34 56 C" (NINO), "NO 0571..." (IBAN) */
+    if (b == ' ' && r == 2 && d >= 3 && is_alpha(buf[d - 2]) && is_alpha(buf[d - 3])) {
+        return false; /* "AB 12 34 56 C" (NINO), "GB 29 NWBK..." (IBAN) */
+    }
+    /* "KZ 86125KZT...": check digits and BBAN digits run into letters. Tested
+     * last and from the end so a number in prose pays one compare. */
+    if (e < len && is_upper(buf[e]) && b == ' ' && d >= 3 && is_upper(buf[d - 2]) &&
+        is_upper(buf[d - 3])) {
+        return false;
     }
     return true;
 }

@@ -27,7 +27,8 @@ bool scan_validate_ssn(const uint8_t *s, size_t len);
 bool scan_validate_nino(const uint8_t *s, size_t len);
 
 /* scan_validate_iban returns true for an IBAN: known country, that country's
- * length, ISO 7064 mod-97 == 1; spaces or dashes between groups of 4 allowed. */
+ * length, ISO 7064 mod-97 == 1; single spaces or dashes allowed between any
+ * characters (as people type them). */
 bool scan_validate_iban(const uint8_t *s, size_t len);
 
 /* scan_validate_email returns true when the whole of `s` is an address

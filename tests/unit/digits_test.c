@@ -103,6 +103,59 @@ test_found(void **state)
     run_cases(cases, N_CASES(cases));
 }
 
+/* IBANs as people type them: a space between country code and check digits,
+ * groups of any size split by one space or dash. The digits inside are never
+ * reported as a card or phone number. */
+static void
+test_iban_typed(void **state)
+{
+    (void)state;
+    static const struct span_case cases[] = {
+        {"BE 03 7310 1866 4084", 1, {{0, 20, IBAN, false}}},
+        {"NO 0571 3905 25162", 1, {{0, 18, IBAN, false}}},   /* was PHONE [3, 18) */
+        {"BE 48 6792 0055 0227", 1, {{0, 20, IBAN, false}}}, /* was CREDIT_CARD [6, 20) */
+        {"BE 17630067314221", 1, {{0, 17, IBAN, false}}},
+        {"pay BE59 65283724 9926.", 1, {{4, 22, IBAN, false}}},
+        {"ES77 1234-1234-16 1234567890", 1, {{0, 28, IBAN, false}}},
+        {"IBAN BE 55 552-3281700-44, thanks", 1, {{5, 25, IBAN, false}}},
+        {"MU17 BOMM0101101030300200000MUR", 1, {{0, 31, IBAN, false}}},
+        {"NO38 8200 06 10190", 1, {{0, 18, IBAN, false}}},
+        {"KZ 86125KZT5004100100", 1, {{0, 21, IBAN, false}}},
+        {"NO 05 15030383041 12 items", 1, {{0, 17, IBAN, false}}},
+        {"BE 03 7310 1866 4084 NO 0571 3905 25162",
+         2,
+         {{0, 20, IBAN, false}, {21, 39, IBAN, false}}},
+        /* 33 characters, 42 bytes: the longest IBAN fits the window. */
+        {"RU 03 0445 2522 5408 1781 0538 0913 1041 9", 1, {{0, 42, IBAN, false}}},
+    };
+    run_cases(cases, N_CASES(cases));
+}
+
+static void
+test_iban_typed_not_found(void **state)
+{
+    (void)state;
+    static const struct span_case cases[] = {
+        {"GB 12 apples", 0, {{0}}},          /* no BBAN */
+        {"AB 1234 5678", 0, {{0}}},          /* no country AB, mod-97 */
+        {"BE 03 7310 1866 4085", 0, {{0}}},  /* mod-97 off by one */
+        {"BE 03 7310 1866 408", 0, {{0}}},   /* BE is 16 */
+        {"be 03 7310 1866 4084", 0, {{0}}},  /* lower-case country */
+        {"XBE 03 7310 1866 4084", 0, {{0}}}, /* country glued to a word */
+        {"BE 03 7310 1866 4084x", 0, {{0}}}, /* ends inside a token */
+        {"BE  03 7310 1866 4084", 0, {{0}}}, /* doubled space */
+        /* doubled space: no IBAN, the rest reads as a (weak) phone number */
+        {"BE 03  7310 1866 4084", 1, {{7, 21, PHONE, true}}},
+        {"BE 03 7310--1866 4084", 0, {{0}}},           /* doubled dash */
+        {"BE-03 7310 1866 4084", 0, {{0}}},            /* dash after the country */
+        {"BE 43.4679.1170.4101", 0, {{0}}},            /* dots are not IBAN separators */
+        {"BE 0 37310 1866 4084", 0, {{0}}},            /* split check digits */
+        {"Meeting ON 12 MAY 2024 AT 10 AM", 0, {{0}}}, /* capitals and numbers */
+        {"RU 03 0 4 4 5 2 5 2 2 5 4 0 8 1 7 8 1 0 5 3 8 0 9 1 3 1 0 4 1 9", 0, {{0}}}, /* > 48 */
+    };
+    run_cases(cases, N_CASES(cases));
+}
+
 static void
 test_not_found(void **state)
 {
@@ -228,6 +281,97 @@ test_email_span(void **state)
     assert_false(scan_email_span(&s, &e, (const uint8_t *)n4, strlen(n4), 99));
 }
 
+struct email_case {
+    const char *text;
+    bool found;
+    uint32_t start;
+    uint32_t end;
+};
+
+/* Addresses with UTF-8 (RFC 6531) in the local part or the domain. Offsets
+ * are bytes: "端" is 3 bytes, "ü" and "ß" 2. */
+static void
+test_email_utf8(void **state)
+{
+    (void)state;
+    static const struct email_case cases[] = {
+        {"hans.m\u7aefller@test.com", true, 0, 22},
+        {"info@b\u00fccher.de", true, 0, 15},
+        {"test|123@m\u7aefller.com", true, 0, 21},
+        {"Kontakt: j\u00fcrgen.gro\u00df@example.de.", true, 9, 33},
+        {"\u201cj\u00fcrgen@b\u00fccher.de\u201d", true, 3, 21}, /* curly quotes */
+        {"bob@example.org\u00a0next", true, 0, 15},              /* no-break space */
+        {"bob@example.org\u3002", true, 0, 15},                  /* ideographic full stop */
+        {"mail bob@example.com\u83b7\u53d6", true, 5, 20},       /* CJK after an ASCII TLD */
+        {"a@\u4f8b\u3048.\u30c6\u30b9\u30c8", true, 0, 18},      /* U-label TLD */
+        /* No spaces in CJK text: the characters before the address are kept;
+         * masking too much is the safe side. */
+        {"\u8bf7bob@example.com", true, 0, 18},
+        /* negative or cut short */
+        {"m\xfcller@test.com", true, 2, 15}, /* Latin-1, not UTF-8: stops there */
+        {"x\xc0\xbc"
+         "bob@test.com",
+         true, 3, 15}, /* overlong encoding */
+        {"\xed\xa0\x80"
+         "bob@test.com",
+         true, 3, 15},                          /* surrogate */
+        {"bob@b\u00fccher.d\xc3", false, 0, 0}, /* truncated sequence, 1-letter TLD */
+        {"bob@exa\u2122ple.com", false, 0, 0},  /* symbol inside the domain */
+        {"\u00fc@", false, 0, 0},
+        {"hans.m\u7aefller@test", false, 0, 0},
+    };
+    for (size_t i = 0; i < N_CASES(cases); i++) {
+        const char *t = cases[i].text;
+        const char *at = strchr(t, '@');
+        uint32_t s = 0;
+        uint32_t e = 0;
+        bool got = scan_email_span(&s, &e, (const uint8_t *)t, strlen(t), (size_t)(at - t));
+        if (got != cases[i].found || (got && (s != cases[i].start || e != cases[i].end))) {
+            fprintf(stderr, "text \"%s\": got %d [%u,%u)\n", t, got, s, e);
+        }
+        assert_int_equal(got, cases[i].found);
+        if (got) {
+            assert_int_equal(s, cases[i].start);
+            assert_int_equal(e, cases[i].end);
+        }
+    }
+}
+
+/* RFC 5321 4.5.3.1.1 counts octets: 32 two-byte characters fit, 33 do not,
+ * nor does a two-byte character that would cross the 64-octet mark. */
+static void
+test_email_utf8_limits(void **state)
+{
+    (void)state;
+    char t[128];
+    uint32_t s = 0;
+    uint32_t e = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < 32; i++) {
+        memcpy(t + n, "\u00fc", 2);
+        n += 2;
+    }
+    memcpy(t + n, "@x.de", 6);
+    assert_true(scan_email_span(&s, &e, (const uint8_t *)t, n + 5, n));
+    assert_int_equal(s, 0);
+    assert_int_equal(e, 69);
+    memmove(t + 2, t, n + 6);
+    memcpy(t, "\u00fc", 2);
+    n += 2;
+    assert_false(scan_email_span(&s, &e, (const uint8_t *)t, n + 5, n));
+    /* One 2-byte character and 62 letters are 64 octets; with 63 letters the
+     * character crosses the 64-octet mark. */
+    memcpy(t, "\u00fc", 2);
+    memset(t + 2, 'a', 62);
+    memcpy(t + 64, "@x.de", 6);
+    assert_true(scan_email_span(&s, &e, (const uint8_t *)t, 69, 64));
+    assert_int_equal(s, 0);
+    assert_int_equal(e, 69);
+    memset(t + 2, 'a', 63);
+    memcpy(t + 65, "@x.de", 6);
+    assert_false(scan_email_span(&s, &e, (const uint8_t *)t, 70, 65));
+}
+
 int
 main(void)
 {
@@ -235,6 +379,8 @@ main(void)
         cmocka_unit_test(test_found),        cmocka_unit_test(test_not_found),
         cmocka_unit_test(test_enabled_mask), cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_block_edges),  cmocka_unit_test(test_email_span),
+        cmocka_unit_test(test_iban_typed),   cmocka_unit_test(test_iban_typed_not_found),
+        cmocka_unit_test(test_email_utf8),   cmocka_unit_test(test_email_utf8_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

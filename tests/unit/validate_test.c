@@ -132,6 +132,12 @@ test_iban(void **state)
     assert_true(V(scan_validate_iban, "SC18SSCB11010000000000001497USD"));
     assert_true(V(scan_validate_iban, "LY83002048000020100120361"));
     assert_true(V(scan_validate_iban, "NO9386011117947"));
+    /* typed forms: space after the country code, groups of any size */
+    assert_true(V(scan_validate_iban, "BE 03 7310 1866 4084"));
+    assert_true(V(scan_validate_iban, "NO 0571 3905 25162"));
+    assert_true(V(scan_validate_iban, "BE59 65283724 9926"));
+    assert_true(V(scan_validate_iban, "ES77 1234-1234-16 1234567890"));
+    assert_true(V(scan_validate_iban, "MU17 BOMM0101101030300200000MUR"));
     /* negative */
     assert_false(V(scan_validate_iban, "DE89370400440532013001"));  /* mod-97 */
     assert_false(V(scan_validate_iban, "DE8937040044053201300"));   /* DE is 22 */
@@ -143,6 +149,11 @@ test_iban(void **state)
     assert_false(V(scan_validate_iban, "BE 43.4679.1170.4101"));
     assert_false(V(scan_validate_iban, "FR7630006000011234567890189@"));
     assert_false(V(scan_validate_iban, "0001"));
+    assert_false(V(scan_validate_iban, "AB 1234 5678"));          /* no country AB */
+    assert_false(V(scan_validate_iban, "GB 12 apples"));          /* lower case, too short */
+    assert_false(V(scan_validate_iban, "BE 03 7310 1866 4085"));  /* mod-97 */
+    assert_false(V(scan_validate_iban, "BE 03 7310--1866 4084")); /* doubled separator */
+    assert_false(V(scan_validate_iban, " BE 03 7310 1866 4084")); /* leading separator */
     assert_false(V(scan_validate_iban, ""));
 }
 
@@ -166,6 +177,10 @@ test_email(void **state)
     assert_false(V(scan_validate_email, "foo@@bar.com"));
     assert_false(V(scan_validate_email, "@bar.com"));
     assert_false(V(scan_validate_email, "foo\"bar\"@gmail.com"));
+    /* ASCII syntax only: scan_email_span maps UTF-8 (RFC 6531) characters to
+     * letters before it calls the validator. */
+    assert_false(V(scan_validate_email, "hans.m\u7aefller@test.com"));
+    assert_false(V(scan_validate_email, "info@b\u00fccher.de"));
     assert_false(
         V(scan_validate_email,
           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.com"));

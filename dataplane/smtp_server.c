@@ -1,0 +1,1317 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The ESMTP server session state machine: command parsing, DATA/BDAT framing
+ * with dot-unstuffing and bare CR/LF refusal, limits and timeouts. Works only
+ * on the buffers lent at init; called by the one core owning the session. */
+#include "smtp_server.h"
+
+#include <string.h>
+
+/* Text scanner states inside DATA and BDAT. */
+enum {
+    D_BOL = 0, /* at the start of a line */
+    D_TEXT,    /* inside a line */
+    D_CR,      /* after a CR inside a line */
+    D_DOT,     /* DATA only: after a '.' at the start of a line */
+    D_DOT_CR,  /* DATA only: after ".\r" at the start of a line */
+};
+
+static const char *const state_names[] = {
+    [SMTP_S_START] = "START",           [SMTP_S_GREETED] = "GREETED",
+    [SMTP_S_HELO] = "HELO",             [SMTP_S_MAIL_WAIT] = "MAIL_WAIT",
+    [SMTP_S_MAIL] = "MAIL",             [SMTP_S_RCPT_WAIT] = "RCPT_WAIT",
+    [SMTP_S_RCPT] = "RCPT",             [SMTP_S_DATA] = "DATA",
+    [SMTP_S_BDAT] = "BDAT",             [SMTP_S_CHUNKING] = "CHUNKING",
+    [SMTP_S_DATA_WAIT] = "DATA_WAIT",   [SMTP_S_BDAT_WAIT] = "BDAT_WAIT",
+    [SMTP_S_TLS_PENDING] = "TLS_PENDING", [SMTP_S_CLOSED] = "CLOSED",
+};
+
+const char *
+smtp_state_name(enum smtp_state st)
+{
+    if ((unsigned)st >= sizeof(state_names) / sizeof(state_names[0])) {
+        return "?";
+    }
+    return state_names[st];
+}
+
+/* enter is the one place the state changes, so a trace shows every step. */
+static void
+enter(struct smtp_session *s, enum smtp_state to, const char *why)
+{
+    if (s->trace != NULL) {
+        s->trace(s->trace_arg, s->state, to, why);
+    }
+    s->state = to;
+    if (to == SMTP_S_CLOSED) {
+        s->err = RL_EINVAL;
+    }
+}
+
+void
+smtp_limits_default(struct smtp_limits *out_lim)
+{
+    out_lim->max_cmd_line = 512;
+    out_lim->max_text_line = 1000;
+    out_lim->max_msg_size = 10u * 1024 * 1024;
+    out_lim->max_rcpt = 100;
+    out_lim->max_errors = 20;
+    out_lim->cmd_timeout_ms = 5 * 60 * 1000;
+    out_lim->data_timeout_ms = 5 * 60 * 1000;
+    out_lim->out_cap = 4096;
+}
+
+size_t
+smtp_session_mem_size(const struct smtp_limits *lim)
+{
+    /* RFC 5321 4.5.3.1.4 and 4.5.3.1.6: servers MUST accept lines this long. */
+    if (lim->max_cmd_line < 512 || lim->max_text_line < 1000 || lim->max_msg_size == 0 ||
+        lim->max_rcpt == 0 || lim->out_cap < 2 * SMTP_REPLY_MAX) {
+        return 0;
+    }
+    return lim->max_cmd_line + lim->out_cap;
+}
+
+static void
+tx_reset(struct smtp_session *s)
+{
+    s->n_rcpt = 0;
+    s->smtputf8 = false;
+    s->msg_size = 0;
+    s->dstate = D_BOL;
+    s->text_line = 0;
+    s->data_fail = SMTP_R_NONE;
+    s->bdat_left = 0;
+    s->bdat_last = false;
+    s->bdat_refuse = SMTP_R_NONE;
+}
+
+int
+smtp_session_init(struct smtp_session *s, const struct smtp_limits *lim,
+                  const struct smtp_config *cfg, void *mem, size_t mem_len)
+{
+    size_t need = smtp_session_mem_size(lim);
+    const char *host = cfg->hostname != NULL ? cfg->hostname : "localhost";
+    size_t host_len = strlen(host);
+    if (need == 0 || mem == NULL || mem_len < need || host_len == 0 ||
+        host_len >= sizeof(s->host)) {
+        return RL_EINVAL;
+    }
+    memset(s, 0, sizeof(*s));
+    s->lim = *lim;
+    memcpy(s->host, host, host_len + 1);
+    s->tls_available = cfg->tls_available;
+    s->trace = cfg->trace;
+    s->trace_arg = cfg->trace_arg;
+    s->line = mem;
+    s->out = (uint8_t *)mem + lim->max_cmd_line;
+    smtp_session_reset(s);
+    return 0;
+}
+
+void
+smtp_session_reset(struct smtp_session *s)
+{
+    s->line_len = 0;
+    s->line_skip = false;
+    s->out_len = 0;
+    s->err = 0;
+    s->esmtp = false;
+    s->tls_active = false;
+    s->n_errors = 0;
+    s->n_fed = 0;
+    s->seen_fed = 0;
+    s->last_ms = 0;
+    s->timer_armed = false;
+    tx_reset(s);
+    enter(s, SMTP_S_START, "reset");
+}
+
+/* queue appends reply `id` to the output. The feed loop keeps SMTP_REPLY_MAX
+ * octets free before each step, so a failure here is our own bug: the session
+ * is then closed rather than left out of step with the client. */
+static void
+queue(struct smtp_session *s, enum smtp_reply_id id)
+{
+    size_t n = smtp_reply_format((char *)s->out + s->out_len, s->lim.out_cap - s->out_len, id,
+                                 s->host);
+    if (n == 0) {
+        enter(s, SMTP_S_CLOSED, "output overflow");
+        s->err = RL_ELIMIT;
+        return;
+    }
+    s->out_len += n;
+}
+
+int
+smtp_session_start(struct smtp_session *s, enum smtp_reply_id id)
+{
+    if (s->state != SMTP_S_START) {
+        return RL_EINVAL;
+    }
+    if (id == SMTP_R_GREETING) {
+        queue(s, id);
+        enter(s, SMTP_S_GREETED, "greeting");
+        return 0;
+    }
+    if (id == SMTP_R_TOO_MANY_CONN || id == SMTP_R_SHUTDOWN) {
+        queue(s, id);
+        enter(s, SMTP_S_CLOSED, "refused at connect");
+        return 0;
+    }
+    return RL_EINVAL;
+}
+
+static void
+event(struct smtp_event *ev, enum smtp_event_type type, const uint8_t *arg, size_t arg_len)
+{
+    ev->type = type;
+    ev->arg = arg;
+    ev->arg_len = arg_len;
+}
+
+/* reject queues an error reply to a command and counts it; after
+ * lim.max_errors refusals the session closes with 421 (returns true and fills
+ * a SMTP_EV_CLOSE event). */
+static bool
+reject(struct smtp_session *s, struct smtp_event *ev, enum smtp_reply_id id)
+{
+    queue(s, id);
+    if (smtp_reply_code(id) < 500) {
+        return false;
+    }
+    s->n_errors++;
+    if (s->lim.max_errors == 0 || s->n_errors < s->lim.max_errors) {
+        return false;
+    }
+    queue(s, SMTP_R_TOO_MANY_ERRORS);
+    enter(s, SMTP_S_CLOSED, "too many errors");
+    event(ev, SMTP_EV_CLOSE, NULL, 0);
+    ev->reason = SMTP_R_TOO_MANY_ERRORS;
+    return true;
+}
+
+/* ---- Address and parameter syntax (RFC 5321 4.1.2, RFC 6531 3.3) ---- */
+
+enum path_res {
+    PATH_OK = 0,
+    PATH_SYNTAX, /* not a <...> path at all */
+    PATH_BAD,    /* a path whose mailbox is malformed */
+    PATH_LONG,   /* RFC 5321 4.5.3.1.1-3 length limits */
+};
+
+static bool
+is_alnum(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool
+is_atext(uint8_t c)
+{
+    return is_alnum(c) || (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL) || c >= 0x80;
+}
+
+static bool
+lower_eq(const uint8_t *p, size_t n, const char *word)
+{
+    size_t wl = strlen(word);
+    if (n != wl) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (c >= 'A' && c <= 'Z') {
+            c = (uint8_t)(c - 'A' + 'a');
+        }
+        uint8_t w = (uint8_t)word[i];
+        if (w >= 'A' && w <= 'Z') {
+            w = (uint8_t)(w - 'A' + 'a');
+        }
+        if (c != w) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* utf8_valid checks well-formed UTF-8 (RFC 3629): no overlongs, no
+ * surrogates, nothing above U+10FFFF. */
+static bool
+utf8_valid(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = p[i];
+        size_t k;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            k = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (n - i <= k) {
+            return false;
+        }
+        for (size_t j = 1; j <= k; j++) {
+            if ((p[i + j] & 0xC0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (p[i + j] & 0x3F);
+        }
+        if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return false;
+        }
+        i += k + 1;
+    }
+    return true;
+}
+
+/* parse_domain returns the octets of a Domain (RFC 5321 4.1.2; U-labels per
+ * RFC 6531) at the start of p, or 0 if there is none. */
+static size_t
+parse_domain(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        size_t start = i;
+        while (i < n && (is_alnum(p[i]) || p[i] == '-' || p[i] >= 0x80)) {
+            i++;
+        }
+        size_t label = i - start;
+        if (label == 0 || label > 63 || p[start] == '-' || p[i - 1] == '-') {
+            return 0;
+        }
+        if (i + 1 < n && p[i] == '.') {
+            i++;
+            continue;
+        }
+        return i;
+    }
+}
+
+/* parse_literal returns the octets of an address-literal "[...]" (RFC 5321
+ * 4.1.3, dcontent of the General-address-literal), or 0. */
+static size_t
+parse_literal(const uint8_t *p, size_t n)
+{
+    size_t i = 1;
+    while (i < n && ((p[i] >= 33 && p[i] <= 90) || (p[i] >= 94 && p[i] <= 126))) {
+        i++;
+    }
+    if (i == 1 || i >= n || p[i] != ']') {
+        return 0;
+    }
+    return i + 1;
+}
+
+/* parse_local returns the octets of a Local-part (Dot-string or
+ * Quoted-string), or 0. */
+static size_t
+parse_local(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    if (n > 0 && p[0] == '"') {
+        i = 1;
+        while (i < n && p[i] != '"') {
+            if (p[i] == '\\') {
+                if (i + 1 >= n || p[i + 1] < 32 || p[i + 1] > 126) {
+                    return 0;
+                }
+                i += 2;
+            } else if (p[i] >= 32 && p[i] != 127) {
+                i++;
+            } else {
+                return 0;
+            }
+        }
+        return i < n ? i + 1 : 0;
+    }
+    for (;;) {
+        size_t start = i;
+        while (i < n && is_atext(p[i])) {
+            i++;
+        }
+        if (i == start) {
+            return 0;
+        }
+        if (i + 1 < n && p[i] == '.') {
+            i++;
+            continue;
+        }
+        return i;
+    }
+}
+
+/* parse_path parses "<" [A-d-l ":"] Mailbox ">" (RFC 5321 4.1.2) at the start
+ * of p. Sets *out_used to the octets of the path and out_box/out_box_len to
+ * the mailbox (source route dropped: RFC 5321 3.3 and Appendix C, MUST accept,
+ * SHOULD ignore). */
+static enum path_res
+parse_path(const uint8_t *p, size_t n, bool null_ok, bool postmaster_ok, size_t *out_used,
+           const uint8_t **out_box, size_t *out_box_len)
+{
+    if (n == 0 || p[0] != '<') {
+        return PATH_SYNTAX;
+    }
+    size_t i = 1;
+    if (null_ok && i < n && p[i] == '>') {
+        *out_used = 2;
+        *out_box = p + 1;
+        *out_box_len = 0;
+        return PATH_OK;
+    }
+    if (i < n && p[i] == '@') {
+        for (;;) {
+            i++;
+            size_t d = parse_domain(p + i, n - i);
+            if (d == 0) {
+                return PATH_BAD;
+            }
+            i += d;
+            if (i + 1 < n && p[i] == ',' && p[i + 1] == '@') {
+                i++;
+                continue;
+            }
+            if (i < n && p[i] == ':') {
+                i++;
+                break;
+            }
+            return PATH_BAD;
+        }
+    }
+    size_t box = i;
+    /* RFC 5321 4.1.1.3: <Postmaster> without a domain MUST be accepted. */
+    if (postmaster_ok && n - i >= 11 && lower_eq(p + i, 10, "postmaster") && p[i + 10] == '>') {
+        *out_used = i + 11;
+        *out_box = p + box;
+        *out_box_len = 10;
+        return PATH_OK;
+    }
+    size_t local = parse_local(p + i, n - i);
+    if (local == 0) {
+        return i < n && memchr(p + i, '>', n - i) == NULL ? PATH_SYNTAX : PATH_BAD;
+    }
+    i += local;
+    if (i >= n || p[i] != '@') {
+        return i >= n ? PATH_SYNTAX : PATH_BAD;
+    }
+    i++;
+    size_t dom = i < n && p[i] == '[' ? parse_literal(p + i, n - i) : parse_domain(p + i, n - i);
+    if (dom == 0) {
+        return PATH_BAD;
+    }
+    i += dom;
+    if (i >= n) {
+        return PATH_SYNTAX;
+    }
+    if (p[i] != '>') {
+        return PATH_BAD;
+    }
+    /* RFC 5321 4.5.3.1.1-3: local-part 64, domain 255, path 256 octets. */
+    if (local > 64 || dom > 255 || i + 1 > 256) {
+        return PATH_LONG;
+    }
+    *out_used = i + 1;
+    *out_box = p + box;
+    *out_box_len = i - box;
+    return PATH_OK;
+}
+
+struct mail_params {
+    uint64_t size;
+    enum smtp_body body;
+    bool smtputf8;
+    bool has_size;
+};
+
+/* parse_params checks esmtp-params (RFC 5321 4.1.2) and applies the ones we
+ * offer (RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8) when `known`.
+ * Returns SMTP_R_NONE or the refusal. */
+static enum smtp_reply_id
+parse_params(const struct smtp_session *s, struct mail_params *mp, const uint8_t *p, size_t n,
+             bool known)
+{
+    size_t i = 0;
+    enum smtp_reply_id unknown = SMTP_R_NONE;
+    while (i < n) {
+        if (p[i] == ' ') {
+            i++;
+            continue;
+        }
+        size_t k = i;
+        while (i < n && p[i] != ' ' && p[i] != '=') {
+            i++;
+        }
+        const uint8_t *key = p + k;
+        size_t key_len = i - k;
+        const uint8_t *val = NULL;
+        size_t val_len = 0;
+        if (i < n && p[i] == '=') {
+            i++;
+            val = p + i;
+            while (i < n && p[i] != ' ') {
+                i++;
+            }
+            val_len = (size_t)(p + i - val);
+            if (val_len == 0) {
+                return SMTP_R_SYNTAX_PARAM;
+            }
+            for (size_t j = 0; j < val_len; j++) {
+                /* esmtp-value = 1*(%d33-60 / %d62-126), RFC 6531 adds UTF-8. */
+                if (val[j] < 33 || val[j] == '=' || val[j] == 127) {
+                    return SMTP_R_SYNTAX_PARAM;
+                }
+            }
+        }
+        if (key_len == 0 || !is_alnum(key[0])) {
+            return SMTP_R_SYNTAX_PARAM;
+        }
+        for (size_t j = 1; j < key_len; j++) {
+            if (!is_alnum(key[j]) && key[j] != '-') {
+                return SMTP_R_SYNTAX_PARAM;
+            }
+        }
+        if (!known) {
+            unknown = SMTP_R_PARAM_UNKNOWN;
+        } else if (lower_eq(key, key_len, "SIZE")) {
+            if (val == NULL || val_len > 20 || mp->has_size) {
+                return SMTP_R_SYNTAX_PARAM;
+            }
+            uint64_t v = 0;
+            for (size_t j = 0; j < val_len; j++) {
+                if (val[j] < '0' || val[j] > '9' || v > (UINT64_MAX - 9) / 10) {
+                    return SMTP_R_SYNTAX_PARAM;
+                }
+                v = v * 10 + (uint64_t)(val[j] - '0');
+            }
+            mp->size = v;
+            mp->has_size = true;
+        } else if (lower_eq(key, key_len, "BODY")) {
+            if (val == NULL || mp->body != SMTP_BODY_NONE) {
+                return SMTP_R_SYNTAX_PARAM;
+            }
+            if (lower_eq(val, val_len, "7BIT")) {
+                mp->body = SMTP_BODY_7BIT;
+            } else if (lower_eq(val, val_len, "8BITMIME")) {
+                mp->body = SMTP_BODY_8BITMIME;
+            } else {
+                /* BINARYMIME (RFC 3030) is not offered; other values unknown. */
+                unknown = SMTP_R_PARAM_UNKNOWN;
+            }
+        } else if (lower_eq(key, key_len, "SMTPUTF8")) {
+            /* RFC 6531 3.4: the parameter takes no value. */
+            if (val != NULL || mp->smtputf8) {
+                return SMTP_R_SYNTAX_PARAM;
+            }
+            mp->smtputf8 = true;
+        } else {
+            unknown = SMTP_R_PARAM_UNKNOWN;
+        }
+    }
+    if (unknown != SMTP_R_NONE) {
+        return unknown;
+    }
+    /* RFC 1870 6.1: a declared size above the fixed maximum gets 552. */
+    if (mp->has_size && mp->size > s->lim.max_msg_size) {
+        return SMTP_R_SIZE_EXCEEDED;
+    }
+    return SMTP_R_NONE;
+}
+
+/* after_prefix checks that arg starts with `word` (e.g. "FROM:") and returns
+ * the offset after it and any spaces, or 0. */
+static size_t
+after_prefix(const uint8_t *arg, size_t n, const char *word)
+{
+    size_t wl = strlen(word);
+    if (n < wl || !lower_eq(arg, wl, word)) {
+        return 0;
+    }
+    /* Lenient: RFC 5321 4.1.2 has no space after the colon, but many clients
+     * send "MAIL FROM: <a@b>" and aiosmtpd, Postfix accept it. */
+    while (wl < n && arg[wl] == ' ') {
+        wl++;
+    }
+    return wl;
+}
+
+/* ---- Commands ---- */
+
+static bool
+cmd_helo(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size_t n, bool ehlo)
+{
+    if (n == 0) {
+        return reject(s, ev, SMTP_R_SYNTAX_HELO);
+    }
+    /* RFC 5321 4.1.4: EHLO/HELO also resets any transaction, like RSET. */
+    tx_reset(s);
+    s->esmtp = ehlo;
+    if (ehlo) {
+        size_t w = smtp_reply_ehlo((char *)s->out + s->out_len, s->lim.out_cap - s->out_len,
+                                   s->host, s->lim.max_msg_size,
+                                   s->tls_available && !s->tls_active);
+        s->out_len += w;
+    } else {
+        queue(s, SMTP_R_HELO);
+    }
+    enter(s, SMTP_S_HELO, ehlo ? "EHLO" : "HELO");
+    event(ev, SMTP_EV_HELO, arg, n);
+    return true;
+}
+
+static bool
+cmd_mail(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size_t n)
+{
+    if (s->state == SMTP_S_GREETED) {
+        return reject(s, ev, SMTP_R_NEED_HELO);
+    }
+    if (s->state != SMTP_S_HELO) {
+        return reject(s, ev, SMTP_R_NESTED_MAIL);
+    }
+    size_t off = after_prefix(arg, n, "FROM:");
+    if (off == 0) {
+        return reject(s, ev, SMTP_R_SYNTAX_MAIL);
+    }
+    size_t used = 0;
+    const uint8_t *box = NULL;
+    size_t box_len = 0;
+    enum path_res pr = parse_path(arg + off, n - off, true, false, &used, &box, &box_len);
+    if (pr == PATH_SYNTAX) {
+        return reject(s, ev, SMTP_R_SYNTAX_MAIL);
+    }
+    if (pr == PATH_BAD) {
+        return reject(s, ev, SMTP_R_BAD_SENDER);
+    }
+    if (pr == PATH_LONG) {
+        return reject(s, ev, SMTP_R_PATH_TOO_LONG);
+    }
+    off += used;
+    if (off < n && arg[off] != ' ') {
+        return reject(s, ev, SMTP_R_SYNTAX_MAIL);
+    }
+    struct mail_params mp = {0};
+    enum smtp_reply_id r = parse_params(s, &mp, arg + off, n - off, s->esmtp);
+    if (r != SMTP_R_NONE) {
+        return reject(s, ev, r);
+    }
+    bool eight = false;
+    for (size_t i = 0; i < box_len; i++) {
+        eight = eight || box[i] >= 0x80;
+    }
+    if (eight && !utf8_valid(box, box_len)) {
+        return reject(s, ev, SMTP_R_BAD_SENDER);
+    }
+    /* RFC 6531 3.4: non-ASCII addresses only in SMTPUTF8 transactions. */
+    if (eight && !mp.smtputf8) {
+        return reject(s, ev, SMTP_R_UTF8_ADDR);
+    }
+    tx_reset(s);
+    s->smtputf8 = mp.smtputf8;
+    enter(s, SMTP_S_MAIL_WAIT, "MAIL");
+    event(ev, SMTP_EV_MAIL, box, box_len);
+    ev->size = mp.size;
+    ev->body = mp.body;
+    ev->smtputf8 = mp.smtputf8;
+    return true;
+}
+
+static bool
+cmd_rcpt(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size_t n)
+{
+    if (s->state == SMTP_S_GREETED) {
+        return reject(s, ev, SMTP_R_NEED_HELO);
+    }
+    if (s->state == SMTP_S_HELO) {
+        return reject(s, ev, SMTP_R_NEED_MAIL);
+    }
+    if (s->state != SMTP_S_MAIL && s->state != SMTP_S_RCPT) {
+        return reject(s, ev, SMTP_R_BAD_SEQUENCE);
+    }
+    size_t off = after_prefix(arg, n, "TO:");
+    if (off == 0) {
+        return reject(s, ev, SMTP_R_SYNTAX_RCPT);
+    }
+    size_t used = 0;
+    const uint8_t *box = NULL;
+    size_t box_len = 0;
+    enum path_res pr = parse_path(arg + off, n - off, false, true, &used, &box, &box_len);
+    if (pr == PATH_SYNTAX) {
+        return reject(s, ev, SMTP_R_SYNTAX_RCPT);
+    }
+    if (pr == PATH_BAD) {
+        return reject(s, ev, SMTP_R_BAD_RCPT);
+    }
+    if (pr == PATH_LONG) {
+        return reject(s, ev, SMTP_R_PATH_TOO_LONG);
+    }
+    off += used;
+    if (off < n && arg[off] != ' ') {
+        return reject(s, ev, SMTP_R_SYNTAX_RCPT);
+    }
+    struct mail_params mp = {0};
+    /* No RCPT parameters are offered (no DSN): all are unknown. */
+    enum smtp_reply_id r = parse_params(s, &mp, arg + off, n - off, false);
+    if (r != SMTP_R_NONE) {
+        return reject(s, ev, r);
+    }
+    bool eight = false;
+    for (size_t i = 0; i < box_len; i++) {
+        eight = eight || box[i] >= 0x80;
+    }
+    if (eight && !utf8_valid(box, box_len)) {
+        return reject(s, ev, SMTP_R_BAD_RCPT);
+    }
+    if (eight && !s->smtputf8) {
+        return reject(s, ev, SMTP_R_UTF8_ADDR);
+    }
+    /* RFC 5321 4.5.3.1.10: 452 for recipients over the limit. */
+    if (s->n_rcpt >= s->lim.max_rcpt) {
+        return reject(s, ev, SMTP_R_TOO_MANY_RCPT);
+    }
+    enter(s, SMTP_S_RCPT_WAIT, "RCPT");
+    event(ev, SMTP_EV_RCPT, box, box_len);
+    return true;
+}
+
+static bool
+cmd_data(struct smtp_session *s, struct smtp_event *ev, size_t n)
+{
+    if (n != 0) {
+        return reject(s, ev, SMTP_R_SYNTAX_PARAM);
+    }
+    switch (s->state) {
+    case SMTP_S_GREETED:
+        return reject(s, ev, SMTP_R_NEED_HELO);
+    case SMTP_S_HELO:
+        return reject(s, ev, SMTP_R_NEED_MAIL);
+    case SMTP_S_MAIL:
+        return reject(s, ev, SMTP_R_NO_RCPT);
+    case SMTP_S_RCPT:
+        break;
+    default:
+        /* RFC 3030 2: DATA and BDAT are not mixed in one transaction. */
+        return reject(s, ev, SMTP_R_BAD_SEQUENCE);
+    }
+    queue(s, SMTP_R_DATA_GO);
+    s->dstate = D_BOL;
+    s->text_line = 0;
+    enter(s, SMTP_S_DATA, "DATA");
+    event(ev, SMTP_EV_DATA_BEGIN, NULL, 0);
+    return true;
+}
+
+static bool
+cmd_bdat(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size_t n)
+{
+    size_t i = 0;
+    uint64_t size = 0;
+    while (i < n && arg[i] >= '0' && arg[i] <= '9') {
+        if (i >= 19) {
+            return reject(s, ev, SMTP_R_SYNTAX_BDAT);
+        }
+        size = size * 10 + (uint64_t)(arg[i] - '0');
+        i++;
+    }
+    if (i == 0) {
+        return reject(s, ev, SMTP_R_SYNTAX_BDAT);
+    }
+    bool last = false;
+    if (i < n) {
+        size_t j = i;
+        while (j < n && arg[j] == ' ') {
+            j++;
+        }
+        if (j == i || !lower_eq(arg + j, n - j, "LAST")) {
+            return reject(s, ev, SMTP_R_SYNTAX_BDAT);
+        }
+        last = true;
+    }
+    /* From here the chunk's octets are always consumed, even when the command
+     * is refused (RFC 3030 2 and 4.2: the receiver must read the chunk), so
+     * that they are never taken for commands. */
+    enum smtp_state from = s->state;
+    s->bdat_left = size;
+    s->bdat_last = last;
+    s->bdat_back = from;
+    s->bdat_refuse = SMTP_R_NONE;
+    if (from == SMTP_S_GREETED) {
+        s->bdat_refuse = SMTP_R_NEED_HELO;
+    } else if (from == SMTP_S_HELO) {
+        s->bdat_refuse = SMTP_R_NEED_MAIL;
+    } else if (from == SMTP_S_MAIL) {
+        s->bdat_refuse = SMTP_R_NO_RCPT;
+    } else if (size > s->lim.max_msg_size - s->msg_size) {
+        s->bdat_refuse = SMTP_R_SIZE_EXCEEDED;
+    }
+    enter(s, SMTP_S_BDAT, "BDAT");
+    if (from == SMTP_S_RCPT && s->bdat_refuse == SMTP_R_NONE) {
+        s->dstate = D_BOL;
+        s->text_line = 0;
+        event(ev, SMTP_EV_DATA_BEGIN, NULL, 0);
+        return true;
+    }
+    return false;
+}
+
+static bool
+cmd_starttls(struct smtp_session *s, struct smtp_event *ev, size_t n)
+{
+    if (!s->tls_available) {
+        return reject(s, ev, SMTP_R_NOT_IMPLEMENTED);
+    }
+    if (n != 0) {
+        return reject(s, ev, SMTP_R_SYNTAX_PARAM);
+    }
+    if (s->state == SMTP_S_GREETED || !s->esmtp) {
+        return reject(s, ev, SMTP_R_NEED_HELO);
+    }
+    if (s->tls_active || s->state != SMTP_S_HELO) {
+        return reject(s, ev, SMTP_R_BAD_SEQUENCE);
+    }
+    queue(s, SMTP_R_STARTTLS_GO);
+    /* RFC 3207 4.2 and CVE-2011-0411: nothing the client sent in clear after
+     * STARTTLS may be taken as a command once TLS is up: drop it all. */
+    s->line_len = 0;
+    s->line_skip = false;
+    tx_reset(s);
+    enter(s, SMTP_S_TLS_PENDING, "STARTTLS");
+    event(ev, SMTP_EV_STARTTLS, NULL, 0);
+    return true;
+}
+
+static bool
+verb_is(const uint8_t *v, size_t n, const char *word)
+{
+    return lower_eq(v, n, word);
+}
+
+/* do_command runs one command line (CRLF removed). Returns true if an event
+ * was filled. */
+static bool
+do_command(struct smtp_session *s, struct smtp_event *ev, const uint8_t *line, size_t n)
+{
+    size_t vlen = 0;
+    while (vlen < n && line[vlen] != ' ') {
+        vlen++;
+    }
+    const uint8_t *arg = line + vlen;
+    size_t alen = n - vlen;
+    while (alen > 0 && arg[0] == ' ') {
+        arg++;
+        alen--;
+    }
+    while (alen > 0 && arg[alen - 1] == ' ') {
+        alen--;
+    }
+    if (verb_is(line, vlen, "EHLO")) {
+        return cmd_helo(s, ev, arg, alen, true);
+    }
+    if (verb_is(line, vlen, "HELO")) {
+        return cmd_helo(s, ev, arg, alen, false);
+    }
+    if (verb_is(line, vlen, "MAIL")) {
+        return cmd_mail(s, ev, arg, alen);
+    }
+    if (verb_is(line, vlen, "RCPT")) {
+        return cmd_rcpt(s, ev, arg, alen);
+    }
+    if (verb_is(line, vlen, "DATA")) {
+        return cmd_data(s, ev, alen);
+    }
+    if (verb_is(line, vlen, "BDAT")) {
+        return cmd_bdat(s, ev, arg, alen);
+    }
+    if (verb_is(line, vlen, "RSET")) {
+        if (alen != 0) {
+            return reject(s, ev, SMTP_R_SYNTAX_PARAM);
+        }
+        tx_reset(s);
+        queue(s, SMTP_R_OK);
+        enter(s, s->state == SMTP_S_GREETED ? SMTP_S_GREETED : SMTP_S_HELO, "RSET");
+        event(ev, SMTP_EV_RSET, NULL, 0);
+        return true;
+    }
+    if (verb_is(line, vlen, "NOOP")) {
+        /* RFC 5321 4.1.1.9: NOOP may carry a string, which is ignored. */
+        queue(s, SMTP_R_OK);
+        return false;
+    }
+    if (verb_is(line, vlen, "QUIT")) {
+        if (alen != 0) {
+            return reject(s, ev, SMTP_R_SYNTAX_PARAM);
+        }
+        queue(s, SMTP_R_QUIT);
+        enter(s, SMTP_S_CLOSED, "QUIT");
+        event(ev, SMTP_EV_QUIT, NULL, 0);
+        return true;
+    }
+    if (verb_is(line, vlen, "HELP")) {
+        queue(s, SMTP_R_HELP);
+        return false;
+    }
+    if (verb_is(line, vlen, "VRFY")) {
+        if (alen == 0) {
+            return reject(s, ev, SMTP_R_SYNTAX_PARAM);
+        }
+        queue(s, SMTP_R_VRFY);
+        return false;
+    }
+    if (verb_is(line, vlen, "EXPN")) {
+        return reject(s, ev, SMTP_R_EXPN_DISABLED);
+    }
+    if (verb_is(line, vlen, "STARTTLS")) {
+        return cmd_starttls(s, ev, alen);
+    }
+    return reject(s, ev, SMTP_R_CMD_UNRECOGNIZED);
+}
+
+/* step_command collects one command line from in[*pos..] into s->line and
+ * runs it when its LF arrives. Returns true if an event was filled. */
+static bool
+step_command(struct smtp_session *s, struct smtp_event *ev, const uint8_t *in, size_t in_len,
+             size_t *pos)
+{
+    const uint8_t *start = in + *pos;
+    const uint8_t *lf = memchr(start, '\n', in_len - *pos);
+    size_t take = lf != NULL ? (size_t)(lf - start) + 1 : in_len - *pos;
+    /* RFC 5321 4.5.3.1.4: a command line is at most max_cmd_line octets with
+     * its CRLF; the rest of a longer one is skipped, then refused once. */
+    if (!s->line_skip) {
+        if (take > s->lim.max_cmd_line - s->line_len) {
+            s->line_skip = true;
+        } else {
+            memcpy(s->line + s->line_len, start, take);
+            s->line_len += take;
+        }
+    }
+    *pos += take;
+    if (lf == NULL) {
+        return false;
+    }
+    size_t n = s->line_len;
+    bool skipped = s->line_skip;
+    s->line_len = 0;
+    s->line_skip = false;
+    if (skipped) {
+        return reject(s, ev, SMTP_R_CMD_TOO_LONG);
+    }
+    /* RFC 5321 2.3.8: lines end with CRLF only; a bare LF or CR is refused. */
+    if (n < 2 || s->line[n - 2] != '\r' || memchr(s->line, '\r', n - 2) != NULL) {
+        return reject(s, ev, SMTP_R_CMD_BARE_NEWLINE);
+    }
+    n -= 2;
+    if (n == 0 || memchr(s->line, '\0', n) != NULL) {
+        return reject(s, ev, SMTP_R_CMD_UNRECOGNIZED);
+    }
+    return do_command(s, ev, s->line, n);
+}
+
+/* ---- Message text ---- */
+
+static void
+data_fail(struct smtp_session *s, enum smtp_reply_id why)
+{
+    if (s->data_fail == SMTP_R_NONE) {
+        s->data_fail = why;
+    }
+}
+
+/* text_octet accounts one octet of message text: line length on the wire
+ * (RFC 5321 4.5.3.1.6: 1000 with CRLF) and message size (RFC 1870). */
+static void
+text_octet(struct smtp_session *s, bool counts_in_size)
+{
+    s->text_line++;
+    if (s->text_line > s->lim.max_text_line) {
+        data_fail(s, SMTP_R_DATA_LINE_TOO_LONG);
+    }
+    if (counts_in_size) {
+        s->msg_size++;
+        if (s->msg_size > s->lim.max_msg_size) {
+            data_fail(s, SMTP_R_SIZE_EXCEEDED);
+        }
+    }
+}
+
+/* text_scan advances the line scanner shared by DATA and BDAT over one octet
+ * outside the dot states. RFC 5321 2.3.8: CR and LF only as CRLF; a bare one
+ * taints the message, and is never a line end, so "\n.\n", "\r.\r\n" and
+ * "\n.\r\n" cannot end DATA (SMTP smuggling). */
+static void
+text_scan(struct smtp_session *s, uint8_t c)
+{
+    switch (s->dstate) {
+    case D_CR:
+        text_octet(s, true);
+        if (c == '\n') {
+            s->dstate = D_BOL;
+            s->text_line = 0;
+        } else if (c != '\r') {
+            data_fail(s, SMTP_R_DATA_BARE_NEWLINE);
+            s->dstate = D_TEXT;
+        } else {
+            data_fail(s, SMTP_R_DATA_BARE_NEWLINE);
+        }
+        break;
+    default:
+        text_octet(s, true);
+        if (c == '\r') {
+            s->dstate = D_CR;
+        } else {
+            if (c == '\n') {
+                data_fail(s, SMTP_R_DATA_BARE_NEWLINE);
+            }
+            s->dstate = D_TEXT;
+        }
+        break;
+    }
+}
+
+static void
+chunk(struct smtp_event *ev, const uint8_t *p, size_t n)
+{
+    event(ev, SMTP_EV_DATA_CHUNK, p, n);
+}
+
+/* end_message finishes DATA or BDAT LAST: an engine refusal (queued here) or
+ * a SMTP_EV_DATA_END the caller must answer. */
+static void
+end_message(struct smtp_session *s, struct smtp_event *ev)
+{
+    if (s->data_fail != SMTP_R_NONE) {
+        enum smtp_reply_id why = s->data_fail;
+        queue(s, why);
+        tx_reset(s);
+        enter(s, SMTP_S_HELO, "message refused");
+        event(ev, SMTP_EV_DATA_ABORT, NULL, 0);
+        ev->reason = why;
+        return;
+    }
+    enter(s, SMTP_S_DATA_WAIT, "end of data");
+    event(ev, SMTP_EV_DATA_END, NULL, 0);
+    ev->last = true;
+}
+
+/* step_data scans DATA text (RFC 5321 4.1.1.4, 4.5.2) and fills one event: a
+ * chunk of unstuffed text borrowed from `in`, or the end. Returns false when
+ * `in` is used up without an event. */
+static bool
+step_data(struct smtp_session *s, struct smtp_event *ev, const uint8_t *in, size_t in_len,
+          size_t *pos)
+{
+    size_t i = *pos;
+    size_t start = i;
+    while (i < in_len) {
+        uint8_t c = in[i];
+        switch (s->dstate) {
+        case D_BOL:
+            if (c != '.') {
+                s->dstate = D_TEXT;
+                text_scan(s, c);
+                i++;
+                break;
+            }
+            /* RFC 5321 4.5.2: a leading dot is removed; the text before it
+             * goes out as its own chunk. */
+            s->dstate = D_DOT;
+            s->text_line = 1;
+            i++;
+            if (i - 1 > start && s->data_fail == SMTP_R_NONE) {
+                chunk(ev, in + start, i - 1 - start);
+                *pos = i;
+                return true;
+            }
+            start = i;
+            break;
+        case D_DOT:
+            if (c == '\r') {
+                /* Held back: it ends the message if LF follows. */
+                s->dstate = D_DOT_CR;
+                s->text_line++;
+                i++;
+                start = i;
+            } else {
+                s->dstate = D_TEXT;
+                text_scan(s, c);
+                i++;
+            }
+            break;
+        case D_DOT_CR:
+            if (c == '\n') {
+                *pos = i + 1;
+                end_message(s, ev);
+                return true;
+            }
+            /* ".\r" then not LF: a bare CR. */
+            data_fail(s, SMTP_R_DATA_BARE_NEWLINE);
+            s->dstate = D_TEXT;
+            break;
+        default:
+            text_scan(s, c);
+            i++;
+            break;
+        }
+    }
+    *pos = i;
+    if (i > start && s->data_fail == SMTP_R_NONE) {
+        chunk(ev, in + start, i - start);
+        return true;
+    }
+    return false;
+}
+
+/* step_bdat reads the octets of one BDAT chunk (RFC 3030 2) and, when the
+ * count is reached, answers or reports the chunk. */
+static bool
+step_bdat(struct smtp_session *s, struct smtp_event *ev, const uint8_t *in, size_t in_len,
+          size_t *pos)
+{
+    if (s->bdat_left > 0) {
+        size_t avail = in_len - *pos;
+        size_t take = s->bdat_left < avail ? (size_t)s->bdat_left : avail;
+        const uint8_t *p = in + *pos;
+        if (s->bdat_refuse == SMTP_R_NONE) {
+            for (size_t j = 0; j < take; j++) {
+                text_scan(s, p[j]);
+            }
+        }
+        s->bdat_left -= take;
+        *pos += take;
+        if (take > 0 && s->bdat_refuse == SMTP_R_NONE && s->data_fail == SMTP_R_NONE) {
+            chunk(ev, p, take);
+            return true;
+        }
+        if (s->bdat_left > 0) {
+            return false;
+        }
+    }
+    if (s->bdat_refuse != SMTP_R_NONE) {
+        enum smtp_reply_id why = s->bdat_refuse;
+        s->bdat_refuse = SMTP_R_NONE;
+        if (why == SMTP_R_SIZE_EXCEEDED) {
+            /* RFC 1870 6.3 / RFC 3030 2: the transaction fails. */
+            queue(s, why);
+            tx_reset(s);
+            enter(s, SMTP_S_HELO, "BDAT over size");
+            event(ev, SMTP_EV_DATA_ABORT, NULL, 0);
+            ev->reason = why;
+            return true;
+        }
+        enter(s, s->bdat_back, "BDAT refused");
+        return reject(s, ev, why);
+    }
+    if (s->bdat_last) {
+        if (s->dstate == D_CR) {
+            data_fail(s, SMTP_R_DATA_BARE_NEWLINE);
+        }
+        end_message(s, ev);
+        return true;
+    }
+    if (s->data_fail != SMTP_R_NONE) {
+        /* RFC 3030 2: a failed chunk fails the transaction; later chunks
+         * already pipelined are consumed and refused as out of sequence. */
+        end_message(s, ev);
+        return true;
+    }
+    enter(s, SMTP_S_BDAT_WAIT, "BDAT chunk");
+    event(ev, SMTP_EV_BDAT_CHUNK, NULL, 0);
+    return true;
+}
+
+int
+smtp_session_feed(struct smtp_session *s, struct smtp_event *out_ev, size_t *out_used,
+                  const uint8_t *in, size_t in_len)
+{
+    memset(out_ev, 0, sizeof(*out_ev));
+    *out_used = 0;
+    if (s->err != 0) {
+        return s->err;
+    }
+    if (s->state == SMTP_S_START) {
+        return RL_EINVAL;
+    }
+    size_t i = 0;
+    int rc = RL_EAGAIN;
+    for (;;) {
+        enum smtp_state st = s->state;
+        if (st == SMTP_S_MAIL_WAIT || st == SMTP_S_RCPT_WAIT || st == SMTP_S_DATA_WAIT ||
+            st == SMTP_S_BDAT_WAIT || st == SMTP_S_CLOSED) {
+            break;
+        }
+        if (st == SMTP_S_TLS_PENDING) {
+            i = in_len;
+            break;
+        }
+        if (s->lim.out_cap - s->out_len < SMTP_REPLY_MAX) {
+            break;
+        }
+        bool got;
+        if (st == SMTP_S_DATA) {
+            if (i == in_len) {
+                break;
+            }
+            got = step_data(s, out_ev, in, in_len, &i);
+        } else if (st == SMTP_S_BDAT) {
+            if (i == in_len && s->bdat_left > 0) {
+                break;
+            }
+            got = step_bdat(s, out_ev, in, in_len, &i);
+        } else {
+            if (i == in_len) {
+                break;
+            }
+            got = step_command(s, out_ev, in, in_len, &i);
+        }
+        if (got) {
+            if (out_ev->type == SMTP_EV_STARTTLS) {
+                i = in_len;
+            }
+            rc = 0;
+            break;
+        }
+    }
+    s->n_fed += i;
+    *out_used = i;
+    return rc;
+}
+
+int
+smtp_session_reply(struct smtp_session *s, enum smtp_reply_id id)
+{
+    int code = smtp_reply_code(id);
+    enum smtp_reply_id ok;
+    switch (s->state) {
+    case SMTP_S_MAIL_WAIT:
+        ok = SMTP_R_MAIL_OK;
+        break;
+    case SMTP_S_RCPT_WAIT:
+        ok = SMTP_R_RCPT_OK;
+        break;
+    case SMTP_S_DATA_WAIT:
+        ok = SMTP_R_DATA_OK;
+        break;
+    case SMTP_S_BDAT_WAIT:
+        ok = SMTP_R_BDAT_OK;
+        break;
+    default:
+        return RL_EINVAL;
+    }
+    if (id != ok && code < 400) {
+        return RL_EINVAL;
+    }
+    if (s->lim.out_cap - s->out_len < SMTP_REPLY_MAX / 2) {
+        return RL_ELIMIT;
+    }
+    queue(s, id);
+    if (code == 421) {
+        enter(s, SMTP_S_CLOSED, "caller 421");
+        return 0;
+    }
+    bool good = id == ok;
+    switch (s->state) {
+    case SMTP_S_MAIL_WAIT:
+        enter(s, good ? SMTP_S_MAIL : SMTP_S_HELO, good ? "MAIL accepted" : "MAIL refused");
+        break;
+    case SMTP_S_RCPT_WAIT:
+        if (good) {
+            s->n_rcpt++;
+        }
+        enter(s, s->n_rcpt > 0 ? SMTP_S_RCPT : SMTP_S_MAIL,
+              good ? "RCPT accepted" : "RCPT refused");
+        break;
+    case SMTP_S_BDAT_WAIT:
+        if (good) {
+            enter(s, SMTP_S_CHUNKING, "BDAT chunk accepted");
+            break;
+        }
+        tx_reset(s);
+        enter(s, SMTP_S_HELO, "BDAT chunk refused");
+        break;
+    default:
+        tx_reset(s);
+        enter(s, SMTP_S_HELO, good ? "message accepted" : "message refused");
+        break;
+    }
+    return 0;
+}
+
+int
+smtp_session_tls_started(struct smtp_session *s)
+{
+    if (s->state != SMTP_S_TLS_PENDING || s->out_len != 0) {
+        return RL_EINVAL;
+    }
+    /* RFC 3207 4.2: back to the state after the greeting; forget EHLO. */
+    s->tls_active = true;
+    s->esmtp = false;
+    s->line_len = 0;
+    s->line_skip = false;
+    tx_reset(s);
+    enter(s, SMTP_S_GREETED, "TLS started");
+    return 0;
+}
+
+int
+smtp_session_tick(struct smtp_session *s, struct smtp_event *out_ev, uint64_t now_ms)
+{
+    memset(out_ev, 0, sizeof(*out_ev));
+    enum smtp_state st = s->state;
+    if (st == SMTP_S_START || st == SMTP_S_CLOSED || st == SMTP_S_TLS_PENDING ||
+        st == SMTP_S_MAIL_WAIT || st == SMTP_S_RCPT_WAIT || st == SMTP_S_DATA_WAIT ||
+        st == SMTP_S_BDAT_WAIT) {
+        s->timer_armed = false;
+        return RL_EAGAIN;
+    }
+    if (!s->timer_armed || s->n_fed != s->seen_fed || now_ms < s->last_ms) {
+        s->timer_armed = true;
+        s->seen_fed = s->n_fed;
+        s->last_ms = now_ms;
+        return RL_EAGAIN;
+    }
+    /* RFC 5321 4.5.3.2.7: the server waits at least 5 minutes per command. */
+    bool in_data = st == SMTP_S_DATA || st == SMTP_S_BDAT || st == SMTP_S_CHUNKING;
+    uint64_t limit = in_data ? s->lim.data_timeout_ms : s->lim.cmd_timeout_ms;
+    if (now_ms - s->last_ms < limit || s->lim.out_cap - s->out_len < SMTP_REPLY_MAX) {
+        return RL_EAGAIN;
+    }
+    queue(s, SMTP_R_TIMEOUT);
+    enter(s, SMTP_S_CLOSED, "timeout");
+    out_ev->type = SMTP_EV_CLOSE;
+    out_ev->reason = SMTP_R_TIMEOUT;
+    return 0;
+}
+
+const uint8_t *
+smtp_session_output(const struct smtp_session *s, size_t *out_len)
+{
+    *out_len = s->out_len;
+    return s->out;
+}
+
+void
+smtp_session_consume(struct smtp_session *s, size_t n)
+{
+    if (n >= s->out_len) {
+        s->out_len = 0;
+        return;
+    }
+    memmove(s->out, s->out + n, s->out_len - n);
+    s->out_len -= n;
+}
+
+enum smtp_state
+smtp_session_state(const struct smtp_session *s)
+{
+    return s->state;
+}
