@@ -15,6 +15,7 @@
  *   UK NINO passing the HMRC prefix rules .................. 85
  *   US SSN AAA-GG-SSSS / AAA GG SSSS ....................... 80 / 75
  *   US SSN with one separator missing (078-051121) ......... 55
+ *     (only the second after a state code, "IL 62704-1234": ZIP+4, SCAN_CAND_WEAK)
  *   ... the same with a space (078 051121) ................. 35, SCAN_CAND_WEAK
  *   US SSN as 9 bare digits ................................ 40, SCAN_CAND_WEAK
  *   phone +CC ... (E.164 written with groups) .............. 70
@@ -294,12 +295,17 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         }
         i += r;
         n += r;
-        ends[n_ends] = i;
-        counts[n_ends] = n;
-        n_ends++;
-        /* Same grouping rule as scan_validate_card: stop at a group that
-         * cannot be followed by another, so "1 1 1 1 ..." costs nothing. */
-        bool group_ok = n_ends == 1 ? (r >= 4 && r <= 6) : (r >= 3 && r <= 6);
+        bool first = i - r == d;
+        /* Same grouping rule as scan_validate_card: groups after the first
+         * keep 3-6 digits, the last one too ("6011 4539 5492 5515 0" can only
+         * end after "5515" or "5492"); stop at a group that cannot be
+         * followed by another, so "1 1 1 1 ..." costs nothing. */
+        if (first || (r >= 3 && r <= 6)) {
+            ends[n_ends] = i;
+            counts[n_ends] = n;
+            n_ends++;
+        }
+        bool group_ok = first ? (r >= 4 && r <= 6) : (r >= 3 && r <= 6);
         if (group_ok && i + 1 < limit && (buf[i] == ' ' || buf[i] == '-') &&
             (sep == 0 || sep == buf[i]) && is_digit(buf[i + 1])) {
             sep = buf[i];
@@ -325,6 +331,16 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 }
 
 /* ---- US SSN: AAA-GG-SSSS, AAA GG SSSS, one separator missing, bare ---- */
+
+/* "IL 62704": two capitals and a space before the digits at d, the way a
+ * US address writes the state before its ZIP code. */
+static bool
+after_state_code(const uint8_t *buf, size_t d)
+{
+    return d >= 3 && buf[d - 1] == ' ' && buf[d - 2] >= 'A' && buf[d - 2] <= 'Z' &&
+           buf[d - 3] >= 'A' && buf[d - 3] <= 'Z' &&
+           (d == 3 || !(is_digit(buf[d - 4]) || (unsigned)((buf[d - 4] | 0x20) - 'a') < 26u));
+}
 
 static bool
 find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
@@ -352,8 +368,12 @@ find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         if ((r1 == 5 && r2 == 4) || (r1 == 3 && r2 == 6)) {
             e = p + 1 + r2;
             conf = CONF_SSN_PARTIAL;
-            /* "12345 6789" is as likely a postcode and a number as an SSN. */
-            if (sep == ' ') {
+            /* "12345 6789" is as likely a postcode and a number as an SSN,
+             * and "IL 62704-1234" (a state code, then only the second
+             * separator) is a US ZIP+4: both need a keyword. */
+            if (r1 == 5 && sep == '-' && after_state_code(buf, d)) {
+                flags = SCAN_CAND_WEAK;
+            } else if (sep == ' ') {
                 conf = CONF_SSN_PARTIAL_SPACE;
                 flags = SCAN_CAND_WEAK;
             }
@@ -628,6 +648,37 @@ try_run(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d, size_t 
     return have;
 }
 
+/* A weak candidate `c` (a space-separated phone reading such as
+ * "2 123 45 6789" or "7 5018 0000 0009") would hide, and then lose for want
+ * of a keyword, a strong card or SSN that starts at a later digit run inside
+ * it. Looks for such a reading, first start first; the span is at most
+ * 32 bytes, so this stays a bounded amount of work per candidate. */
+static bool
+strong_inside(struct scan_cand *out, const uint8_t *buf, size_t len, const struct scan_cand *c,
+              unsigned enabled)
+{
+    for (size_t i = (size_t)c->start + 1; i < c->end; i++) {
+        if (!is_digit(buf[i]) || is_digit(buf[i - 1])) {
+            continue;
+        }
+        /* Only a run of 4-6 or 12-19 digits starts a card, and only one of 3
+         * a strong SSN (3-2-4, 3-6); other runs cost no parse. */
+        size_t r = digit_run(buf, i, c->end);
+        struct scan_cand s;
+        if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && ((r >= 4 && r <= 6) || r >= 12) &&
+            find_card(&s, buf, len, i)) {
+            *out = s;
+            return true;
+        }
+        if ((enabled & SCAN_MASK(SCAN_T_US_SSN)) && r == 3 && find_ssn(&s, buf, len, i) &&
+            (s.flags & SCAN_CAND_WEAK) == 0) {
+            *out = s;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Cheap test that no detector can match at the run [d, d + r): a short
  * standalone number ("in 2024,", "3 items") with nothing that could anchor a
  * longer form. Most digit runs in prose stop here. */
@@ -690,6 +741,10 @@ handle_run(struct scan_cand *out, size_t cap, size_t *n, size_t *floor, size_t *
     *out_next = d + r;
     if (run_is_plain(buf, len, d, r) || !try_run(&c, buf, len, d, *floor, enabled)) {
         return true;
+    }
+    struct scan_cand strong;
+    if ((c.flags & SCAN_CAND_WEAK) && strong_inside(&strong, buf, len, &c, enabled)) {
+        c = strong;
     }
     if (*n == cap || out == NULL) {
         return false;

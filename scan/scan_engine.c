@@ -390,6 +390,13 @@ keyword_bounded(const uint8_t *buf, size_t len, size_t from, size_t to)
     return to == len || !is_word_byte(buf[to]);
 }
 
+/* How far past a range's end scan_detect reads to see a finding whole: the
+ * longest e-mail address (64 + 1 + 255) and then some. */
+#define RANGE_REACH 400
+
+/* Keywords are at most this long (scan_policy.c refuses longer ones). */
+#define MAX_KEYWORD_LEN 64
+
 struct ctx_scan {
     const struct scan_engine *engine;
     const uint8_t *buf; /* the whole buffer, for word boundaries */
@@ -397,6 +404,8 @@ struct ctx_scan {
     size_t base; /* offset of the scanned window in buf */
     uint32_t s;  /* the candidate */
     uint32_t e;
+    size_t win_lo; /* the context window: a keyword must reach into it */
+    size_t win_hi;
     unsigned type;
     int verdict;
 };
@@ -411,7 +420,8 @@ on_keyword(unsigned int id, unsigned long long from, unsigned long long to, unsi
     size_t kfrom = kto - pi->len;
     (void)from;
     (void)flags;
-    if ((kto > c->s && kfrom < c->e) || !keyword_bounded(c->buf, c->len, kfrom, kto)) {
+    if ((kto > c->s && kfrom < c->e) || kto <= c->win_lo || kfrom >= c->win_hi ||
+        !keyword_bounded(c->buf, c->len, kfrom, kto)) {
         return 0; /* inside the candidate, or part of a longer word */
     }
     /* Negative words name what follows them ("order 1234..."); one after the
@@ -436,18 +446,21 @@ context(struct scan_worker *w, const uint8_t *buf, size_t len, unsigned type, ui
     if (eng->kw_db == NULL) {
         return 0;
     }
+    /* A keyword counts when any byte of it is within the window; scanning a
+     * keyword's length further out lets one cut by the window be seen. */
     size_t win = eng->policy->context_window;
-    size_t lo = s > win ? s - win : 0;
-    size_t hi = (size_t)e + win < len ? (size_t)e + win : len;
-    /* Widen to word boundaries so a keyword cut by the window still counts. */
-    while (lo > 0 && is_word_byte(buf[lo - 1]) && s - lo < win + 32) {
-        lo--;
-    }
-    while (hi < len && is_word_byte(buf[hi]) && hi - e < win + 32) {
-        hi++;
-    }
-    struct ctx_scan c = {
-        .engine = eng, .buf = buf, .len = len, .base = lo, .s = s, .e = e, .type = type};
+    size_t reach = win + MAX_KEYWORD_LEN;
+    size_t lo = s > reach ? s - reach : 0;
+    size_t hi = (size_t)e + reach < len ? (size_t)e + reach : len;
+    struct ctx_scan c = {.engine = eng,
+                         .buf = buf,
+                         .len = len,
+                         .base = lo,
+                         .s = s,
+                         .e = e,
+                         .win_lo = s > win ? s - win : 0,
+                         .win_hi = (size_t)e + win,
+                         .type = type};
     hs_scan(eng->kw_db, (const char *)buf + lo, (unsigned)(hi - lo), 0, w->scratch, on_keyword, &c);
     return c.verdict;
 }
@@ -492,7 +505,7 @@ cmp_finding(const void *a, const void *b)
 
 int
 scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t *out_n,
-            const uint8_t *buf, size_t len, unsigned types)
+            const uint8_t *buf, size_t len, size_t from, size_t to, unsigned types)
 {
     const struct scan_engine *eng = w->engine;
     const struct scan_policy *pol = eng->policy;
@@ -502,18 +515,26 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
     w->lit_hits.n = 0;
     w->re_hits.n = 0;
     w->lit_hits.failed = w->re_hits.failed = false;
-    if (len > UINT32_MAX) {
+    if (len > UINT32_MAX || from > to || to > len) {
         return RL_ELIMIT;
     }
-    if (eng->lit_db != NULL && len > 0 &&
-        hs_scan(eng->lit_db, (const char *)buf, (unsigned)len, 0, w->scratch, on_match,
-                &w->lit_hits) == HS_INVALID) {
-        return RL_ESCAN;
-    }
-    if (eng->re_db != NULL && len > 0 &&
-        hs_scan(eng->re_db, (const char *)buf, (unsigned)len, 0, w->scratch, on_match,
-                &w->re_hits) == HS_INVALID) {
-        return RL_ESCAN;
+    /* Look a little past `to` so a finding that starts before it is seen
+     * whole; whatever starts at or after `to` is the next range's. */
+    size_t end = len - to < RANGE_REACH ? len : to + RANGE_REACH;
+    struct hit_vec *hv[2] = {&w->lit_hits, &w->re_hits};
+    const hs_database_t *db[2] = {eng->lit_db, eng->re_db};
+    for (size_t k = 0; k < 2; k++) {
+        if (db[k] == NULL || end == from) {
+            continue;
+        }
+        if (hs_scan(db[k], (const char *)buf + from, (unsigned)(end - from), 0, w->scratch,
+                    on_match, hv[k]) == HS_INVALID) {
+            return RL_ESCAN;
+        }
+        for (size_t i = 0; i < hv[k]->n; i++) {
+            hv[k]->v[i].from += (uint32_t)from;
+            hv[k]->v[i].to += (uint32_t)from;
+        }
     }
     if (w->lit_hits.failed || w->re_hits.failed) {
         return RL_ENOMEM;
@@ -539,12 +560,14 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
         } else {
             continue;
         }
-        limited |= !add_finding(w, &n, &f);
+        if (f.start < to) {
+            limited |= !add_finding(w, &n, &f);
+        }
     }
     for (size_t i = 0; i < w->re_hits.n && (types & SCAN_MASK(SCAN_T_LEXICON)); i++) {
         const struct hit *h = &w->re_hits.v[i];
         const struct scan_lex_entry *le = &pol->entries[eng->re[h->id].entry];
-        if (h->to > h->from && whole_word(buf, len, h->from, h->to)) {
+        if (h->to > h->from && h->from < to && whole_word(buf, len, h->from, h->to)) {
             struct scan_finding f = {.start = h->from,
                                      .end = h->to,
                                      .type = SCAN_T_LEXICON,
@@ -556,11 +579,16 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
     }
 
     bool overflow = false;
-    size_t nc =
-        scan_digits_find(w->cand, w->cand_cap, &overflow, buf, len, eng->digit_types & types);
+    size_t nc = scan_digits_find(w->cand, w->cand_cap, &overflow, buf + from, end - from,
+                                 eng->digit_types & types);
     limited |= overflow;
     for (size_t i = 0; i < nc; i++) {
-        const struct scan_cand *c = &w->cand[i];
+        struct scan_cand *c = &w->cand[i];
+        c->start += (uint32_t)from;
+        c->end += (uint32_t)from;
+        if (c->start >= to) {
+            break;
+        }
         int ctx = context(w, buf, len, c->type, c->start, c->end);
         if (ctx < 0 || inside_url(buf, c->start)) {
             continue;

@@ -41,12 +41,15 @@ struct scan_worker *scan_worker_new(const struct scan_engine *e);
 /* scan_worker_free releases `w`; NULL is a no-op. */
 void scan_worker_free(struct scan_worker *w);
 
-/* scan_detect finds everything the policy asks for in `buf` and writes up to
- * `cap` findings, sorted by start and non-overlapping, to `out`; sets *out_n.
- * `types` (SCAN_MASK bits) restricts the detectors, e.g. no EMAIL in address
- * headers. Returns 0, RL_ELIMIT when more than `cap` were found (the first
- * `cap` are written), or RL_ESCAN. Call only on the thread that owns `w`. */
+/* scan_detect finds everything the policy asks for that starts in
+ * buf[from, to) and writes up to `cap` findings, sorted by start and
+ * non-overlapping, to `out` (offsets into `buf`); sets *out_n. Context
+ * keywords and word boundaries are read from all of `buf`, so a caller that
+ * scans a long text range by range loses nothing at the cuts. `types`
+ * (SCAN_MASK bits) restricts the detectors, e.g. no EMAIL in address headers.
+ * Returns 0, RL_ELIMIT when more than `cap` were found (the first `cap` are
+ * written), or RL_ESCAN. Call only on the thread that owns `w`. */
 int scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t *out_n,
-                const uint8_t *buf, size_t len, unsigned types);
+                const uint8_t *buf, size_t len, size_t from, size_t to, unsigned types);
 
 #endif

@@ -40,9 +40,12 @@ struct scan_message {
     struct buf ver;  /* verification: the output decoded again */
     struct buf hdr;  /* a rewritten header block */
     struct buf word; /* one encoded word's decoded text */
+    struct buf prev; /* the previous round's redacted text (see process_part) */
 
     struct scan_finding *f; /* findings of the buffer being scanned, grows with it */
     size_t n_f, f_cap;
+    struct scan_finding *sv; /* verification: findings that survived a round */
+    size_t sv_cap;
     uint32_t *win; /* verification windows, pairs of offsets */
     size_t win_cap;
     bool full_verify; /* lexicon regexes have unbounded reach: rescan whole parts */
@@ -201,18 +204,20 @@ detect(struct scan_message *m, const char *part, const uint8_t *text, size_t len
             return m->n_f;
         }
         size_t n = 0;
-        int rc =
-            scan_detect(m->w, m->f + m->n_f, SEGMENT_FINDINGS, &n, text + pos, end - pos, types);
+        int rc = scan_detect(m->w, m->f + m->n_f, SEGMENT_FINDINGS, &n, text, len, pos, end, types);
         if (rc == RL_ELIMIT) {
             fail_part(m, part, "more findings in one segment than the engine can hold");
         } else if (rc != 0) {
             fail_part(m, part, "scan engine failed on this part");
         }
-        for (size_t i = m->n_f; i < m->n_f + n; i++) {
-            m->f[i].start += (uint32_t)pos;
-            m->f[i].end += (uint32_t)pos;
+        /* A number cut by the segment end was found whole by the segment
+         * before; its tail read from here would be a second, partial one. */
+        size_t skip = 0;
+        while (skip < n && m->n_f > 0 && m->f[m->n_f + skip].start < m->f[m->n_f - 1].end) {
+            skip++;
         }
-        m->n_f += n;
+        memmove(m->f + m->n_f, m->f + m->n_f + skip, (n - skip) * sizeof(*m->f));
+        m->n_f += n - skip;
         if (end == len) {
             break;
         }
@@ -571,11 +576,16 @@ encode(struct scan_message *m, size_t *out_len, enum mime_cte cte, const uint8_t
  * e-mail address is at most 64 + 255 bytes around its '@'. */
 #define VERIFY_MARGIN 384
 
-/* Proves the rewritten part clean. The output must decode back to exactly
- * the redacted text `red`; outside the redacted spans that text is the input
- * already scanned, so only each change and its reach are scanned again (the
- * whole part when lexicon regexes, whose reach is unbounded, are in play). */
-static void
+/* Rounds of redact-then-verify before a part counts as modification failed. */
+#define REDACT_ROUNDS 3
+
+/* Checks the rewritten part. The output must decode back to exactly the
+ * redacted text `red` (else -1, recorded); outside the redacted spans that
+ * text is the input already scanned, so only each change and its reach are
+ * scanned again (the whole part when lexicon regexes, whose reach is
+ * unbounded, are in play). Returns how many findings to redact it still
+ * holds, left in m->f with offsets into `red`. */
+static long
 verify(struct scan_message *m, const struct mime_part *part, enum mime_charset cs,
        const uint8_t *red, size_t red_len, const uint8_t *out, size_t out_len)
 {
@@ -583,11 +593,11 @@ verify(struct scan_message *m, const struct mime_part *part, enum mime_charset c
     size_t bad = 0;
     const uint8_t *ver = decode(m, &m->ver, &ver_len, &bad, part->cte, out, out_len);
     if (ver == NULL) {
-        return;
+        return -1;
     }
     if (ver_len != red_len || memcmp(ver, red, red_len) != 0 || bad > 0) {
         fail_part(m, part->path, "re-encoded part does not decode to the redacted text");
-        return;
+        return -1;
     }
     size_t nw = 0;
     for (size_t k = 0; k < m->n_f; k++) {
@@ -612,20 +622,34 @@ verify(struct scan_message *m, const struct mime_part *part, enum mime_charset c
         }
         if (!grow((void **)&m->win, &m->win_cap, 2 * nw + 2, sizeof(*m->win))) {
             m->err = RL_ENOMEM;
-            return;
+            return -1;
         }
         m->win[2 * nw] = (uint32_t)ws;
         m->win[2 * nw + 1] = (uint32_t)we;
         nw++;
     }
+    size_t left = 0;
     for (size_t i = 0; i < nw; i++) {
         size_t n = detect_decoded(m, part->path, cs, red + m->win[2 * i],
                                   m->win[2 * i + 1] - m->win[2 * i], ~0u);
-        if (scan_redact_count(m->f, n) > 0) {
-            fail_part(m, part->path, "redaction verification failed: a finding survived");
-            return;
+        for (size_t k = 0; k < n; k++) {
+            if (m->f[k].action != SCAN_ACT_REDACT) {
+                continue;
+            }
+            if (!grow((void **)&m->sv, &m->sv_cap, left, sizeof(*m->sv))) {
+                m->err = RL_ENOMEM;
+                return -1;
+            }
+            m->sv[left] = m->f[k];
+            m->sv[left].start += m->win[2 * i];
+            m->sv[left].end += m->win[2 * i];
+            left++;
         }
     }
+    if (left > 0) {
+        memcpy(m->f, m->sv, left * sizeof(*m->f)); /* f holds >= any window's findings */
+    }
+    return (long)left;
 }
 
 static void
@@ -673,21 +697,42 @@ process_part(struct scan_message *m, const struct mime_part *part)
         emit(m, m->raw.p, m->raw.len);
         return;
     }
-    if (!buf_reserve(&m->red, dec_len + 1)) {
-        m->err = RL_ENOMEM;
-        return;
-    }
-    m->red.len = scan_redact(m->red.p, m->f, n, dec, dec_len, m->pol, is_utf8_cs(cs));
-    size_t out_len = 0;
-    const uint8_t *out =
-        encode(m, &out_len, part->cte, m->red.p, m->red.len, line_end_of(m->raw.p, m->raw.len),
-               b64_line_len(m->raw.p, m->raw.len));
-    if (out == NULL) {
-        return;
-    }
     pr->modified = true;
     m->result.modified = true;
-    verify(m, part, cs, m->red.p, m->red.len, out, out_len);
+    const uint8_t *src = dec;
+    size_t src_len = dec_len;
+    const uint8_t *out = NULL;
+    size_t out_len = 0;
+    for (unsigned round = 1;; round++) {
+        if (!buf_reserve(&m->red, src_len + 1)) {
+            m->err = RL_ENOMEM;
+            return;
+        }
+        m->red.len = scan_redact(m->red.p, m->f, n, src, src_len, m->pol, is_utf8_cs(cs));
+        out = encode(m, &out_len, part->cte, m->red.p, m->red.len,
+                     line_end_of(m->raw.p, m->raw.len), b64_line_len(m->raw.p, m->raw.len));
+        if (out == NULL) {
+            return;
+        }
+        long left = verify(m, part, cs, m->red.p, m->red.len, out, out_len);
+        if (left <= 0) {
+            break;
+        }
+        if (round == REDACT_ROUNDS) {
+            fail_part(m, pr->part, "redaction verification failed: a finding survived");
+            break;
+        }
+        /* Masking can make a neighbour read as a finding it was not before
+         * (an SSN refused because a number was glued to it): redact that too,
+         * record it, and verify again. */
+        n = (size_t)left;
+        record(m, pr->part, "", m->f, n);
+        struct buf t = m->prev;
+        m->prev = m->red;
+        m->red = t;
+        src = m->prev.p;
+        src_len = m->prev.len;
+    }
     emit(m, out, out_len);
 }
 
@@ -703,7 +748,7 @@ static void
 on_body_end(struct scan_message *m, const struct mime_part *part)
 {
     process_part(m, part);
-    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf, &m->red, &m->enc, &m->ver};
+    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf, &m->red, &m->enc, &m->ver, &m->prev};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         wipe(bufs[i]);
     }
@@ -762,7 +807,8 @@ scan_message_new(struct scan_worker *w, const struct scan_engine *e)
     };
     /* Every buffer exists from the start: no NULL reaches memcpy, and a
      * worker's first messages do not allocate for small parts. */
-    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf, &m->red, &m->enc, &m->ver, &m->hdr, &m->word};
+    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf,  &m->red, &m->enc,
+                          &m->ver, &m->hdr, &m->word, &m->prev};
     bool ok = true;
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         ok = ok && buf_reserve(bufs[i], 1024);
@@ -781,12 +827,14 @@ scan_message_free(struct scan_message *m)
         return;
     }
     mime_parser_fini(&m->parser);
-    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf, &m->red, &m->enc, &m->ver, &m->hdr, &m->word};
+    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf,  &m->red, &m->enc,
+                          &m->ver, &m->hdr, &m->word, &m->prev};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         buf_wipe_free(bufs[i]);
     }
     free(m->f);
     free(m->win);
+    free(m->sv);
     free(m->rec);
     free(m->def);
     free(m->parts);
@@ -844,7 +892,8 @@ scan_message_footprint(const struct scan_message *m, size_t *out_part_bytes)
     /* The findings of the part and their verification windows grow with the
      * part, like its copies: they are counted with it. */
     *out_part_bytes = m->raw.cap + m->dec.cap + m->utf.cap + m->red.cap + m->enc.cap + m->ver.cap +
-                      m->f_cap * sizeof(*m->f) + m->win_cap * sizeof(*m->win);
+                      m->prev.cap + m->sv_cap * sizeof(*m->sv) + m->f_cap * sizeof(*m->f) +
+                      m->win_cap * sizeof(*m->win);
     return sizeof(*m) + m->parser.hdr_cap + m->hdr.cap + m->word.cap +
            m->def_cap * sizeof(*m->def) + m->parts_cap * sizeof(*m->parts) +
            (m->pol->n_lexicons + 1) * sizeof(*m->lex_score);

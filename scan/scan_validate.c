@@ -166,7 +166,9 @@ scan_validate_card(const uint8_t *s, size_t len)
         n_group++;
         group = 0;
     }
-    if (n < 12 || (sep != 0 && group > 6)) {
+    /* The last group of a grouped number obeys the same 3-6 rule: in
+     * "6011 4539 5492 5515 0" the "0" is the next word, not part of the PAN. */
+    if (n < 12 || (sep != 0 && (group < 3 || group > 6))) {
         return false;
     }
     return card_issuer_ok(digits, n) && scan_validate_luhn(digits, n);

@@ -89,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (s.len > size) {
             abort();
         }
-        (void)scan_detect(worker, f, 64, &n, s.p ? s.p : (const uint8_t *)"", s.len, ~0u);
+        (void)scan_detect(worker, f, 64, &n, s.p ? s.p : (const uint8_t *)"", s.len, 0, s.len, ~0u);
         if (scan_redact_count(f, n) > 0) {
             abort(); /* a finding survived redaction */
         }

@@ -37,8 +37,10 @@ why. Failures are labelled with the KNOWN_BUGS class they match, if any.
 Usage: differential.py --scan REDLINE_SCAN [--seed N] [--cases N] [-v]
 """
 import argparse
+import atexit
 import bisect
 import json
+import os
 import random
 import re
 import subprocess
@@ -199,7 +201,8 @@ def ref_card(t, d):
 SSN_FORMS = [  # (regex, weak)
     (re.compile(rb"\d{3}-\d{2}-\d{4}"), False),
     (re.compile(rb"\d{3} \d{2} \d{4}"), False),
-    (re.compile(rb"\d{3}-\d{6}|\d{5}-\d{4}"), False),
+    (re.compile(rb"\d{3}-\d{6}"), False),
+    (re.compile(rb"\d{5}-\d{4}"), "zip"),  # weak after a state code: "IL 62704-1234"
     (re.compile(rb"\d{3} \d{6}|\d{5} \d{4}"), True),
     (re.compile(rb"\d{9}"), True),
 ]
@@ -219,6 +222,8 @@ def ref_ssn(t, d):
         # A spaced SSN followed by " 1234" is one longer spaced number.
         if b" " in m.group(0) and t[e:e + 1] == b" " and t[e + 1:e + 2].isdigit():
             continue
+        if weak == "zip":
+            weak = re.search(rb"(?:^|[^0-9A-Za-z])[A-Z]{2} $", t[:d]) is not None
         if ssn_valid(re.sub(rb"[ -]", b"", m.group(0)).decode()):
             return e, weak
     return None
@@ -381,8 +386,9 @@ KNOWN_BUGS = {
     "card-last-group-of-1-2-digits": card_short_last_group,
     # context() widens the window to a word boundary even when the window
     # already ends on one, so a keyword ending exactly 48 bytes before the
-    # number (or starting exactly 48 after) counts: "serial" + 42 bytes +
-    # a valid IBAN drops the IBAN.
+    # number (or starting exactly 48 after) counts: "serial" + 48 spaces +
+    # "4111111111111111" drops the card; "123456789" + 48 spaces + "ssn"
+    # reports the bare SSN.
     "keyword-just-outside-window": window_edge,
     # A weak PHONE candidate ("9 105 30 0430": 1-3-2-4, space-separated) is
     # chosen for the run, then dropped for want of a phone keyword, and the
@@ -421,7 +427,7 @@ CONTEXT = ("card cards credit debit visa Visa CARD mastercard amex cc pan expiry
 PUNCT = [",", ".", ":", ";", "!", "?", "(", ")", "\"", "'", "#", "*", "=", "/", "-", "—"]
 
 
-def luhn_complete(rng, body):
+def luhn_complete(body):
     """body + the check digit that makes it Luhn valid."""
     for c in "0123456789":
         if luhn_ok(body + c):
@@ -435,7 +441,7 @@ def gen_card_digits(rng):
     width = len(lo)
     prefix = str(rng.randint(int(lo), int(hi))).zfill(width)
     body = prefix + "".join(rng.choice("0123456789") for _ in range(n - width - 1))
-    return luhn_complete(rng, body)
+    return luhn_complete(body)
 
 
 def group_digits(rng, digits, sep):
@@ -469,10 +475,10 @@ def gen_card(rng):
         d = d[:-1] + str((int(d[-1]) + rng.choice([1, 9])) % 10)
     elif r < 0.2:  # unknown issuer
         prefix = rng.choice(["7", "0", "80", "99", "2100", "3100"])
-        d = luhn_complete(rng, prefix + "".join(rng.choice("0123456789")
+        d = luhn_complete(prefix + "".join(rng.choice("0123456789")
                                                 for _ in range(len(d) - len(prefix) - 1)))
     elif r < 0.27:  # wrong length
-        d = luhn_complete(rng, d[:-1] + rng.choice(["", "1", "12", "123"]))
+        d = luhn_complete(d[:-1] + rng.choice(["", "1", "12", "123"]))
     elif r < 0.32:  # one digit short / long, not re-checked
         d = d[:-1] if rng.random() < 0.5 else d + rng.choice("0123456789")
     sep = rng.choice(["", "", " ", " ", "-"])
@@ -637,6 +643,22 @@ def gen_case(rng):
 # Between texts: longer than the context window and its word-boundary
 # widening, no word bytes, so no text sees another's keywords or URL.
 SEPARATOR = b"\n" + b" " * 126 + b"\n"
+_TAG_POLICY = []
+
+
+def tag_policy(scan):
+    """The default policy with every detector's action set to tag, as a file."""
+    if not _TAG_POLICY:
+        pol = json.loads(subprocess.run([scan, "--print-default-policy"], capture_output=True,
+                                        check=True).stdout)
+        for d in pol["detectors"].values():
+            d["action"] = "tag"
+        f = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+        json.dump(pol, f)
+        f.close()
+        atexit.register(os.unlink, f.name)
+        _TAG_POLICY.append(f.name)
+    return _TAG_POLICY[0]
 
 
 def engine_findings(scan, texts):
@@ -651,7 +673,10 @@ def engine_findings(scan, texts):
     with tempfile.NamedTemporaryFile(suffix=".txt") as f:
         f.write(doc)
         f.flush()
-        p = subprocess.run([scan, "--text", "--report", "-", "-o", "/dev/null", f.name],
+        # Detection only: findings are tagged, not redacted, so no redaction
+        # round (which may re-read a masked neighbourhood) blurs the comparison.
+        p = subprocess.run([scan, "--text", "--policy", tag_policy(scan), "--report", "-", "-o",
+                            "/dev/null", f.name],
                            capture_output=True, check=False)
     if p.returncode != 0:
         sys.exit(f"differential: redline-scan exited {p.returncode}: {p.stderr.decode()}")

@@ -193,6 +193,83 @@ test_not_found(void **state)
     run_cases(cases, N_CASES(cases));
 }
 
+/* Groups after the first keep 3-6 digits, the last one too: a trailing group
+ * of 1-2 digits is the next word, so the card ends before it or not at all. */
+static void
+test_card_last_group(void **state)
+{
+    (void)state;
+    static const struct span_case cases[] = {
+        /* 4-4-4-4-1 is a 17-digit Discover by issuer, length and Luhn; read
+         * by the grouping rule, the longest valid card is the 12-digit
+         * Maestro "6011 4539 5492" (the 16-digit reading fails Luhn). */
+        {"6011 4539 5492 5515 0", 1, {{0, 14, CC, false}}},
+        {"4111 1111 1111 1111 22", 1, {{0, 19, CC, false}}},
+        {"visa 4111 1111 1111 1111 110 ok", 1, {{5, 28, CC, false}}}, /* 4-4-4-4-3 */
+        {"3714 496353 98431 7", 1, {{0, 17, CC, false}}},
+        /* negative: valid only when the short last group counts */
+        {"6571 3465 5302 9270 71", 0, {{0}}},
+        {"6571-3465-5302-9270-71", 0, {{0}}},
+        {"discard  preference  6225 1660 8306 0198 2: please", 0, {{0}}},
+        {"credit: 486753-689547-5", 0, {{0}}},
+        {"647791-172012-32382-8", 0, {{0}}},
+        {"4111-1111-1111-1111-2", 0, {{0}}},      /* "-2" continues the number */
+        {"pay 6011-4539-5492-5515-0.", 0, {{0}}}, /* so does "-5515" after 12 */
+    };
+    run_cases(cases, N_CASES(cases));
+}
+
+/* A weak phone reading (space-separated groups, needs a keyword) must not
+ * hide a strong card or SSN that starts inside it. */
+static void
+test_weak_phone_shadow(void **state)
+{
+    (void)state;
+    static const struct span_case cases[] = {
+        {"SSN: 2 123 45 6789", 1, {{7, 18, SSN, false}}},
+        {"card: 7 5018 0000 0009", 1, {{8, 22, CC, false}}},
+        {"call 9 105 30 0430 now", 1, {{7, 18, SSN, false}}},
+        {"07 5018 0000 0009 x", 1, {{3, 17, CC, false}}},
+        {"2 123-45-6789", 1, {{2, 13, SSN, false}}},
+        {"a 2 123 45 6789 b 4111111111111111", 2, {{4, 15, SSN, false}, {18, 34, CC, false}}},
+        /* negative: nothing strong inside, the weak phone stays */
+        {"tel 2 415 555 0132", 1, {{4, 18, PHONE, true}}},
+        {"7 5018 0000 0008", 1, {{0, 16, PHONE, true}}}, /* Luhn off by one */
+        {"2 12345 6789", 1, {{0, 12, PHONE, true}}},     /* weak SSN inside */
+        {"2 000 45 6789", 1, {{0, 13, PHONE, true}}},    /* SSN area 000 */
+        {"2 123 45 678", 0, {{0}}},
+    };
+    run_cases(cases, N_CASES(cases));
+    /* With phones off the SSN is found directly. */
+    static const struct span_case ssn_only = {"SSN: 2 123 45 6789", 1, {{7, 18, SSN, false}}};
+    check_case(&ssn_only, SCAN_MASK(SCAN_T_US_SSN));
+    /* With SSNs off the weak phone is all there is. */
+    static const struct span_case phone_only = {"SSN: 2 123 45 6789", 1, {{5, 18, PHONE, true}}};
+    check_case(&phone_only, SCAN_MASK(SCAN_T_PHONE));
+}
+
+/* AAAGG-SSSS (only the second separator) is exactly a ZIP+4 code: weak, it
+ * needs an SSN keyword. AAA-GGSSSS (only the first) stays a strong form. */
+static void
+test_ssn_zip4(void **state)
+{
+    (void)state;
+    static const struct span_case cases[] = {
+        {"Springfield, IL 62704-1234", 1, {{16, 26, SSN, true}}},
+        {"IL 62704 1234", 1, {{3, 13, SSN, true}}},
+        {"ssn 07805-1121.", 1, {{4, 14, SSN, false}}}, /* no state code: strong */
+        {"ssn 078-051121.", 1, {{4, 14, SSN, false}}},
+        {"ssn 078-05-1121.", 1, {{4, 15, SSN, false}}},
+        /* negative */
+        {"IL 62704-12345", 0, {{0}}},  /* 5-5 */
+        {"IL 627041-1234", 0, {{0}}},  /* 6-4 */
+        {"IL 90210-1234", 0, {{0}}},   /* area 9xx */
+        {"IL 62700-1234", 0, {{0}}},   /* group 00 */
+        {"IL 62704-1234-5", 0, {{0}}}, /* part of a longer number */
+    };
+    run_cases(cases, N_CASES(cases));
+}
+
 static void
 test_enabled_mask(void **state)
 {
@@ -376,11 +453,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_found),        cmocka_unit_test(test_not_found),
-        cmocka_unit_test(test_enabled_mask), cmocka_unit_test(test_overflow),
-        cmocka_unit_test(test_block_edges),  cmocka_unit_test(test_email_span),
-        cmocka_unit_test(test_iban_typed),   cmocka_unit_test(test_iban_typed_not_found),
-        cmocka_unit_test(test_email_utf8),   cmocka_unit_test(test_email_utf8_limits),
+        cmocka_unit_test(test_found),           cmocka_unit_test(test_not_found),
+        cmocka_unit_test(test_enabled_mask),    cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_block_edges),     cmocka_unit_test(test_email_span),
+        cmocka_unit_test(test_iban_typed),      cmocka_unit_test(test_iban_typed_not_found),
+        cmocka_unit_test(test_email_utf8),      cmocka_unit_test(test_email_utf8_limits),
+        cmocka_unit_test(test_card_last_group), cmocka_unit_test(test_weak_phone_shadow),
+        cmocka_unit_test(test_ssn_zip4),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

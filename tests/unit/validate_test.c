@@ -50,6 +50,9 @@ test_card_valid(void **state)
     assert_true(V(scan_validate_card, "5019717010103742"));    /* Dankort */
     assert_true(V(scan_validate_card, "4012-8888-8888-1881"));
     assert_true(V(scan_validate_card, "4012 8888 8888 1881"));
+    /* Groups after the first keep 3-6 digits, the last one included. */
+    assert_true(V(scan_validate_card, "4111 1111 1111 1111 110")); /* Visa 19, 4-4-4-4-3 */
+    assert_true(V(scan_validate_card, "6011 4539 5492"));          /* Maestro 12, 4-4-4 */
 }
 
 static void
@@ -70,6 +73,14 @@ test_card_invalid(void **state)
     assert_false(V(scan_validate_card, "36168002586008"));       /* Diners prefix, Luhn fails */
     assert_false(V(scan_validate_card, "1234567812345670"));     /* Luhn ok, UATP needs 15 */
     assert_false(V(scan_validate_card, "x4111111111111111"));
+    /* A last group of 1-2 digits: issuer, length and Luhn pass without the
+     * groups, so only the grouping rule rejects these. */
+    assert_false(V(scan_validate_card, "6571 3465 5302 9270 71"));   /* 4-4-4-4-2 */
+    assert_false(V(scan_validate_card, "6571-3465-5302-9270-71"));   /* 4-4-4-4-2 */
+    assert_false(V(scan_validate_card, "6011 4539 5492 5515 0"));    /* 4-4-4-4-1 */
+    assert_false(V(scan_validate_card, "4111 1111 1111 1111 11 0")); /* 2-digit inner group */
+    assert_true(V(scan_validate_card, "657134655302927071"));        /* the same, bare: valid */
+    assert_true(V(scan_validate_card, "60114539549255150"));
     assert_false(V(scan_validate_card, ""));
 }
 
