@@ -25,13 +25,14 @@ static const struct smtp_reply smtp_replies[SMTP_R_COUNT] = {
     [SMTP_R_OK] = {"250 2.0.0 OK", "", false},
     /* RFC 5321 4.3.2: the intermediate reply to DATA. */
     [SMTP_R_DATA_GO] = {"354 End data with <CR><LF>.<CR><LF>", "", false},
-    [SMTP_R_HELP] = {"214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP STARTTLS",
-                     "", false},
+    [SMTP_R_HELP] =
+        {"214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP STARTTLS", "",
+         false},
     /* RFC 5321 3.5.3: 252 answers VRFY without verifying anything; RFC 5321
      * 4.5.1 lists VRFY among the commands a server MUST implement, so it is
      * answered, never with a 250 (3.5.3: only for verified addresses). */
-    [SMTP_R_VRFY] =
-        {"252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery", "", false},
+    [SMTP_R_VRFY] = {"252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery", "",
+                     false},
     /* RFC 5321 7.3: EXPN may be disabled; 502 = not implemented, X.5.1. */
     [SMTP_R_EXPN_DISABLED] = {"502 5.5.1 EXPN command disabled", "", false},
     [SMTP_R_NOT_IMPLEMENTED] = {"502 5.5.1 Command not implemented", "", false},
@@ -42,8 +43,8 @@ static const struct smtp_reply smtp_replies[SMTP_R_COUNT] = {
     /* RFC 5321 4.5.3.1.4 and 4.5.3.1.10: "500 Line too long". */
     [SMTP_R_CMD_TOO_LONG] = {"500 5.5.2 Line too long (RFC 5321 4.5.3.1.4: 512 octets)", "", false},
     /* RFC 5321 2.3.8: CR and LF only as CRLF. */
-    [SMTP_R_CMD_BARE_NEWLINE] =
-        {"500 5.5.2 Bare CR or LF in command line (RFC 5321 2.3.8)", "", false},
+    [SMTP_R_CMD_BARE_NEWLINE] = {"500 5.5.2 Bare CR or LF in command line (RFC 5321 2.3.8)", "",
+                                 false},
     /* RFC 5321 4.2.2: 501 = syntax error in parameters; RFC 3463 X.5.4. */
     [SMTP_R_SYNTAX_PARAM] = {"501 5.5.4 Syntax error in parameters or arguments", "", false},
     [SMTP_R_SYNTAX_HELO] = {"501 5.5.4 Syntax: EHLO domain", "", false},
@@ -71,11 +72,11 @@ static const struct smtp_reply smtp_replies[SMTP_R_COUNT] = {
     /* RFC 5321 4.5.3.1.10: "452 Too many recipients"; RFC 3463 X.5.3. */
     [SMTP_R_TOO_MANY_RCPT] = {"452 4.5.3 Too many recipients", "", false},
     /* RFC 1870 6.1 and 6.3: 552, RFC 3463 X.3.4. */
-    [SMTP_R_SIZE_EXCEEDED] =
-        {"552 5.3.4 Message size exceeds fixed maximum message size", "", false},
+    [SMTP_R_SIZE_EXCEEDED] = {"552 5.3.4 Message size exceeds fixed maximum message size", "",
+                              false},
     /* RFC 5321 4.3.2: 554 is an allowed answer to end of data; X.6.0. */
-    [SMTP_R_DATA_BARE_NEWLINE] =
-        {"554 5.6.0 Bare CR or LF in message data (RFC 5321 2.3.8)", "", false},
+    [SMTP_R_DATA_BARE_NEWLINE] = {"554 5.6.0 Bare CR or LF in message data (RFC 5321 2.3.8)", "",
+                                  false},
     [SMTP_R_DATA_LINE_TOO_LONG] =
         {"554 5.6.0 Message line longer than 1000 octets (RFC 5321 4.5.3.1.6)", "", false},
     /* RFC 5321 3.8: 421 before closing; RFC 3463 X.7.0, X.4.2. */
@@ -153,7 +154,7 @@ smtp_reply_ehlo(char *out, size_t out_cap, const char *host, uint64_t max_size, 
     if (n < 0 || (size_t)n >= sizeof(size_kw)) {
         return 0;
     }
-    const char *kw[] = {"PIPELINING", size_kw,  "8BITMIME", "ENHANCEDSTATUSCODES",
+    const char *kw[] = {"PIPELINING", size_kw,    "8BITMIME", "ENHANCEDSTATUSCODES",
                         "SMTPUTF8",   "CHUNKING", "STARTTLS"};
     size_t n_kw = starttls ? 7 : 6;
     const char *h = host != NULL && host[0] != '\0' ? host : "localhost";

@@ -12,7 +12,7 @@
 /* SMTP_REPLY_MAX is the longest reply smtp_reply_format or smtp_reply_ehlo can
  * write, CRLFs included (RFC 5321 4.5.3.1.5: a reply line is at most 512
  * octets; EHLO is several lines). */
-#define SMTP_REPLY_MAX 1024
+#define SMTP_REPLY_MAX ((size_t)1024)
 
 /* smtp_reply_id names every reply; SMTP_R_NONE is never sent. */
 enum smtp_reply_id {

@@ -16,13 +16,20 @@ enum {
 };
 
 static const char *const state_names[] = {
-    [SMTP_S_START] = "START",           [SMTP_S_GREETED] = "GREETED",
-    [SMTP_S_HELO] = "HELO",             [SMTP_S_MAIL_WAIT] = "MAIL_WAIT",
-    [SMTP_S_MAIL] = "MAIL",             [SMTP_S_RCPT_WAIT] = "RCPT_WAIT",
-    [SMTP_S_RCPT] = "RCPT",             [SMTP_S_DATA] = "DATA",
-    [SMTP_S_BDAT] = "BDAT",             [SMTP_S_CHUNKING] = "CHUNKING",
-    [SMTP_S_DATA_WAIT] = "DATA_WAIT",   [SMTP_S_BDAT_WAIT] = "BDAT_WAIT",
-    [SMTP_S_TLS_PENDING] = "TLS_PENDING", [SMTP_S_CLOSED] = "CLOSED",
+    [SMTP_S_START] = "START",
+    [SMTP_S_GREETED] = "GREETED",
+    [SMTP_S_HELO] = "HELO",
+    [SMTP_S_MAIL_WAIT] = "MAIL_WAIT",
+    [SMTP_S_MAIL] = "MAIL",
+    [SMTP_S_RCPT_WAIT] = "RCPT_WAIT",
+    [SMTP_S_RCPT] = "RCPT",
+    [SMTP_S_DATA] = "DATA",
+    [SMTP_S_BDAT] = "BDAT",
+    [SMTP_S_CHUNKING] = "CHUNKING",
+    [SMTP_S_DATA_WAIT] = "DATA_WAIT",
+    [SMTP_S_BDAT_WAIT] = "BDAT_WAIT",
+    [SMTP_S_TLS_PENDING] = "TLS_PENDING",
+    [SMTP_S_CLOSED] = "CLOSED",
 };
 
 const char *
@@ -52,11 +59,11 @@ smtp_limits_default(struct smtp_limits *out_lim)
 {
     out_lim->max_cmd_line = 512;
     out_lim->max_text_line = 1000;
-    out_lim->max_msg_size = 10u * 1024 * 1024;
+    out_lim->max_msg_size = (uint64_t)10 * 1024 * 1024;
     out_lim->max_rcpt = 100;
     out_lim->max_errors = 20;
-    out_lim->cmd_timeout_ms = 5 * 60 * 1000;
-    out_lim->data_timeout_ms = 5 * 60 * 1000;
+    out_lim->cmd_timeout_ms = (uint64_t)5 * 60 * 1000;
+    out_lim->data_timeout_ms = (uint64_t)5 * 60 * 1000;
     out_lim->out_cap = 4096;
 }
 
@@ -132,8 +139,8 @@ smtp_session_reset(struct smtp_session *s)
 static void
 queue(struct smtp_session *s, enum smtp_reply_id id)
 {
-    size_t n = smtp_reply_format((char *)s->out + s->out_len, s->lim.out_cap - s->out_len, id,
-                                 s->host);
+    size_t n =
+        smtp_reply_format((char *)s->out + s->out_len, s->lim.out_cap - s->out_len, id, s->host);
     if (n == 0) {
         enter(s, SMTP_S_CLOSED, "output overflow");
         s->err = RL_ELIMIT;
@@ -482,9 +489,7 @@ parse_params(const struct smtp_session *s, struct mail_params *mp, const uint8_t
                 return SMTP_R_SYNTAX_PARAM;
             }
         }
-        if (!known) {
-            unknown = SMTP_R_PARAM_UNKNOWN;
-        } else if (lower_eq(key, key_len, "SIZE")) {
+        if (known && lower_eq(key, key_len, "SIZE")) {
             if (val == NULL || val_len > 20 || mp->has_size) {
                 return SMTP_R_SYNTAX_PARAM;
             }
@@ -497,7 +502,7 @@ parse_params(const struct smtp_session *s, struct mail_params *mp, const uint8_t
             }
             mp->size = v;
             mp->has_size = true;
-        } else if (lower_eq(key, key_len, "BODY")) {
+        } else if (known && lower_eq(key, key_len, "BODY")) {
             if (val == NULL || mp->body != SMTP_BODY_NONE) {
                 return SMTP_R_SYNTAX_PARAM;
             }
@@ -509,7 +514,7 @@ parse_params(const struct smtp_session *s, struct mail_params *mp, const uint8_t
                 /* BINARYMIME (RFC 3030) is not offered; other values unknown. */
                 unknown = SMTP_R_PARAM_UNKNOWN;
             }
-        } else if (lower_eq(key, key_len, "SMTPUTF8")) {
+        } else if (known && lower_eq(key, key_len, "SMTPUTF8")) {
             /* RFC 6531 3.4: the parameter takes no value. */
             if (val != NULL || mp->smtputf8) {
                 return SMTP_R_SYNTAX_PARAM;
@@ -558,9 +563,9 @@ cmd_helo(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size
     tx_reset(s);
     s->esmtp = ehlo;
     if (ehlo) {
-        size_t w = smtp_reply_ehlo((char *)s->out + s->out_len, s->lim.out_cap - s->out_len,
-                                   s->host, s->lim.max_msg_size,
-                                   s->tls_available && !s->tls_active);
+        size_t w =
+            smtp_reply_ehlo((char *)s->out + s->out_len, s->lim.out_cap - s->out_len, s->host,
+                            s->lim.max_msg_size, s->tls_available && !s->tls_active);
         s->out_len += w;
     } else {
         queue(s, SMTP_R_HELO);

@@ -15,37 +15,36 @@
 
 /* Limits of one session; smtp_limits_default fills the RFC minimums. */
 struct smtp_limits {
-    size_t max_cmd_line;       /* octets incl CRLF, >= 512 (RFC 5321 4.5.3.1.4) */
-    size_t max_text_line;      /* octets incl CRLF in DATA/BDAT, >= 1000 (4.5.3.1.6) */
-    uint64_t max_msg_size;     /* octets after dot-unstuffing; advertised as SIZE */
-    uint32_t max_rcpt;         /* accepted recipients per transaction (4.5.3.1.8: 100) */
-    uint32_t max_errors;       /* rejected commands before 421 and close; 0 = no limit */
-    uint64_t cmd_timeout_ms;   /* idle time awaiting a command (4.5.3.2.7: 5 min) */
-    uint64_t data_timeout_ms;  /* idle time inside DATA/BDAT (4.5.3.2.7: 5 min) */
-    size_t out_cap;            /* output buffer octets, >= 2 * SMTP_REPLY_MAX */
+    size_t max_cmd_line;      /* octets incl CRLF, >= 512 (RFC 5321 4.5.3.1.4) */
+    size_t max_text_line;     /* octets incl CRLF in DATA/BDAT, >= 1000 (4.5.3.1.6) */
+    uint64_t max_msg_size;    /* octets after dot-unstuffing; advertised as SIZE */
+    uint32_t max_rcpt;        /* accepted recipients per transaction (4.5.3.1.8: 100) */
+    uint32_t max_errors;      /* rejected commands before 421 and close; 0 = no limit */
+    uint64_t cmd_timeout_ms;  /* idle time awaiting a command (4.5.3.2.7: 5 min) */
+    uint64_t data_timeout_ms; /* idle time inside DATA/BDAT (4.5.3.2.7: 5 min) */
+    size_t out_cap;           /* output buffer octets, >= 2 * SMTP_REPLY_MAX */
 };
 
 /* State of a session; every change goes through one transition function. */
 enum smtp_state {
-    SMTP_S_START = 0,    /* before smtp_session_start: no greeting sent */
-    SMTP_S_GREETED,      /* 220 sent; waiting for EHLO/HELO */
-    SMTP_S_HELO,         /* identified; no transaction */
-    SMTP_S_MAIL_WAIT,    /* SMTP_EV_MAIL issued; the caller owes the reply */
-    SMTP_S_MAIL,         /* sender accepted; no recipient yet */
-    SMTP_S_RCPT_WAIT,    /* SMTP_EV_RCPT issued; the caller owes the reply */
-    SMTP_S_RCPT,         /* at least one recipient accepted */
-    SMTP_S_DATA,         /* reading DATA text up to CRLF.CRLF */
-    SMTP_S_BDAT,         /* reading the octets of one BDAT chunk */
-    SMTP_S_CHUNKING,     /* between BDAT chunks of one transaction */
-    SMTP_S_DATA_WAIT,    /* end of data (or BDAT LAST) issued; the caller owes the reply */
-    SMTP_S_BDAT_WAIT,    /* end of a non-last BDAT chunk issued; the caller owes the reply */
-    SMTP_S_TLS_PENDING,  /* 220 to STARTTLS sent; input discarded until TLS is up */
-    SMTP_S_CLOSED,       /* 221 or 421 queued; flush the output and close */
+    SMTP_S_START = 0,   /* before smtp_session_start: no greeting sent */
+    SMTP_S_GREETED,     /* 220 sent; waiting for EHLO/HELO */
+    SMTP_S_HELO,        /* identified; no transaction */
+    SMTP_S_MAIL_WAIT,   /* SMTP_EV_MAIL issued; the caller owes the reply */
+    SMTP_S_MAIL,        /* sender accepted; no recipient yet */
+    SMTP_S_RCPT_WAIT,   /* SMTP_EV_RCPT issued; the caller owes the reply */
+    SMTP_S_RCPT,        /* at least one recipient accepted */
+    SMTP_S_DATA,        /* reading DATA text up to CRLF.CRLF */
+    SMTP_S_BDAT,        /* reading the octets of one BDAT chunk */
+    SMTP_S_CHUNKING,    /* between BDAT chunks of one transaction */
+    SMTP_S_DATA_WAIT,   /* end of data (or BDAT LAST) issued; the caller owes the reply */
+    SMTP_S_BDAT_WAIT,   /* end of a non-last BDAT chunk issued; the caller owes the reply */
+    SMTP_S_TLS_PENDING, /* 220 to STARTTLS sent; input discarded until TLS is up */
+    SMTP_S_CLOSED,      /* 221 or 421 queued; flush the output and close */
 };
 
 /* Callback called on every state change, on the session's core. */
-typedef void (*smtp_trace_fn)(void *arg, enum smtp_state from, enum smtp_state to,
-                              const char *why);
+typedef void (*smtp_trace_fn)(void *arg, enum smtp_state from, enum smtp_state to, const char *why);
 
 /* Fixed facts of a listener; copied into the session at init. */
 struct smtp_config {
@@ -81,13 +80,13 @@ enum smtp_body {
  * and stay valid until the next smtp_session_feed/reset on that session. */
 struct smtp_event {
     enum smtp_event_type type;
-    const uint8_t *arg; /* see the event type; not NUL-terminated */
-    size_t arg_len;     /* octets at arg */
-    uint64_t size;      /* MAIL: SIZE= value, 0 if absent */
-    enum smtp_body body;        /* MAIL: BODY= value */
-    bool smtputf8;              /* MAIL: SMTPUTF8 given */
-    bool last;                  /* DATA_END: true; BDAT_CHUNK: false */
-    enum smtp_reply_id reason;  /* DATA_ABORT / CLOSE: the reply the engine queued */
+    const uint8_t *arg;        /* see the event type; not NUL-terminated */
+    size_t arg_len;            /* octets at arg */
+    uint64_t size;             /* MAIL: SIZE= value, 0 if absent */
+    enum smtp_body body;       /* MAIL: BODY= value */
+    bool smtputf8;             /* MAIL: SMTPUTF8 given */
+    bool last;                 /* DATA_END: true; BDAT_CHUNK: false */
+    enum smtp_reply_id reason; /* DATA_ABORT / CLOSE: the reply the engine queued */
 };
 
 /* One session. Fields are private to smtp_server.c; the struct is public only
@@ -107,22 +106,22 @@ struct smtp_session {
     size_t out_len;
 
     enum smtp_state state;
-    int err;          /* sticky error; 0 while usable */
-    bool esmtp;       /* EHLO (not HELO) was given */
-    uint32_t n_rcpt;  /* accepted recipients in this transaction */
+    int err;         /* sticky error; 0 while usable */
+    bool esmtp;      /* EHLO (not HELO) was given */
+    uint32_t n_rcpt; /* accepted recipients in this transaction */
     uint32_t n_errors;
 
-    bool smtputf8;    /* MAIL ... SMTPUTF8 */
-    uint64_t msg_size; /* message octets so far */
-    uint8_t dstate;   /* DATA/BDAT text scanner state */
-    size_t text_line; /* octets of the current text line */
+    bool smtputf8;                /* MAIL ... SMTPUTF8 */
+    uint64_t msg_size;            /* message octets so far */
+    uint8_t dstate;               /* DATA/BDAT text scanner state */
+    size_t text_line;             /* octets of the current text line */
     enum smtp_reply_id data_fail; /* first reason to refuse the message, or NONE */
-    uint64_t bdat_left; /* octets of the current chunk still to read */
+    uint64_t bdat_left;           /* octets of the current chunk still to read */
     bool bdat_last;
     enum smtp_reply_id bdat_refuse; /* answer after a chunk that is only consumed */
     enum smtp_state bdat_back;      /* state after such a chunk */
 
-    uint64_t n_fed;   /* octets consumed since init, for timeouts */
+    uint64_t n_fed;    /* octets consumed since init, for timeouts */
     uint64_t seen_fed; /* n_fed at the last tick that saw progress */
     uint64_t last_ms;  /* time of that tick */
     bool timer_armed;  /* last_ms is meaningful */
@@ -159,10 +158,13 @@ int smtp_session_start(struct smtp_session *s, enum smtp_reply_id id);
  * sets *out_used and stops at the first event. Returns 0 with *out_ev filled,
  * RL_EAGAIN when all usable input is consumed or buffered (also when the
  * caller still owes a reply or has not drained the output: *out_used may then
- * be less than in_len, and nothing is lost), or RL_EINVAL once the session is
- * closed (sticky until smtp_session_reset). After an event, call again with
- * the unused bytes (even none) until RL_EAGAIN. Borrows `in`; never allocates;
- * call only on the worker core that owns `s`. */
+ * be less than in_len, and nothing is lost), or RL_EINVAL before
+ * smtp_session_start and once the session is closed (after QUIT, a 421 or an
+ * internal output overflow, then RL_ELIMIT; sticky until smtp_session_reset).
+ * After SMTP_EV_STARTTLS all of `in` counts as used: it was sent in clear after
+ * STARTTLS and is discarded, as is anything fed until smtp_session_tls_started. After an event,
+ * call again with the unused bytes (even none) until RL_EAGAIN. Borrows `in`; never allocates; call
+ * only on the worker core that owns `s`. */
 int smtp_session_feed(struct smtp_session *s, struct smtp_event *out_ev, size_t *out_used,
                       const uint8_t *in, size_t in_len);
 
