@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "rl_utf8.h"
+
 /* Text scanner states inside DATA and BDAT. */
 enum {
     D_BOL = 0, /* at the start of a line */
@@ -237,49 +239,6 @@ lower_eq(const uint8_t *p, size_t n, const char *word)
         if (c != w) {
             return false;
         }
-    }
-    return true;
-}
-
-/* utf8_valid checks well-formed UTF-8 (RFC 3629): no overlongs, no
- * surrogates, nothing above U+10FFFF. */
-static bool
-utf8_valid(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = p[i];
-        size_t k;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            k = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            k = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i <= k) {
-            return false;
-        }
-        for (size_t j = 1; j <= k; j++) {
-            if ((p[i + j] & 0xC0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (p[i + j] & 0x3F);
-        }
-        if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return false;
-        }
-        i += k + 1;
     }
     return true;
 }
@@ -614,7 +573,7 @@ cmd_mail(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size
     for (size_t i = 0; i < box_len; i++) {
         eight = eight || box[i] >= 0x80;
     }
-    if (eight && !utf8_valid(box, box_len)) {
+    if (eight && !rl_utf8_valid(box, box_len)) {
         return reject(s, ev, SMTP_R_BAD_SENDER);
     }
     /* RFC 6531 3.4: non-ASCII addresses only in SMTPUTF8 transactions. */
@@ -674,7 +633,7 @@ cmd_rcpt(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size
     for (size_t i = 0; i < box_len; i++) {
         eight = eight || box[i] >= 0x80;
     }
-    if (eight && !utf8_valid(box, box_len)) {
+    if (eight && !rl_utf8_valid(box, box_len)) {
         return reject(s, ev, SMTP_R_BAD_RCPT);
     }
     if (eight && !s->smtputf8) {

@@ -12,6 +12,7 @@
 #include "mime_charset.h"
 #include "mime_codec.h"
 #include "mime_fields.h"
+#include "rl_utf8.h"
 #include "scan_redact.h"
 
 /* A growable byte buffer owned by the message; it keeps its high-water size
@@ -406,45 +407,10 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
     return left;
 }
 
-/* RFC 3629 well-formedness (lead and continuation bytes), enough to tell
- * 8-bit garbage from UTF-8 text. */
-static bool
-valid_utf8(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = p[i];
-        size_t k = 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            k = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            k = 2;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            k = 3;
-        } else {
-            return false;
-        }
-        if (n - i <= k) {
-            return false;
-        }
-        for (size_t j = 1; j <= k; j++) {
-            if ((p[i + j] & 0xC0) != 0x80) {
-                return false;
-            }
-        }
-        i += k + 1;
-    }
-    return true;
-}
-
 static void
 on_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *block, size_t len)
 {
-    if (!valid_utf8(block, len)) {
+    if (!rl_utf8_valid(block, len)) {
         /* RFC 5322 headers are ASCII; RFC 6532 allows UTF-8, nothing else. */
         const char *why = "header block has 8-bit bytes that are not UTF-8 (scanned as bytes)";
         add_defect(m, part->path, why, strlen(why));
