@@ -534,6 +534,54 @@ cmd_helo(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size
     return true;
 }
 
+/* What MAIL and RCPT differ in when their argument is parsed. */
+struct path_cmd {
+    const char *prefix;          /* "FROM:" or "TO:" */
+    bool null_ok;                /* "<>" allowed (MAIL) */
+    bool postmaster_ok;          /* "<Postmaster>" allowed (RCPT) */
+    bool esmtp_params;           /* parameters offered for this command */
+    enum smtp_reply_id syntax;   /* reply to a syntax error */
+    enum smtp_reply_id bad_path; /* reply to an unusable mailbox */
+};
+
+/* parse_path_cmd parses "FROM:<path> params" or "TO:<path> params" into the
+ * mailbox (borrowed from arg), its parameters and whether it has 8-bit bytes.
+ * Returns SMTP_R_NONE or the reply to refuse the command with. */
+static enum smtp_reply_id
+parse_path_cmd(struct smtp_session *s, struct mail_params *mp, const uint8_t **box, size_t *box_len,
+               bool *eight, const struct path_cmd *c, const uint8_t *arg, size_t n)
+{
+    size_t off = after_prefix(arg, n, c->prefix);
+    if (off == 0) {
+        return c->syntax;
+    }
+    size_t used = 0;
+    enum path_res pr =
+        parse_path(arg + off, n - off, c->null_ok, c->postmaster_ok, &used, box, box_len);
+    if (pr == PATH_SYNTAX) {
+        return c->syntax;
+    }
+    if (pr == PATH_BAD) {
+        return c->bad_path;
+    }
+    if (pr == PATH_LONG) {
+        return SMTP_R_PATH_TOO_LONG;
+    }
+    off += used;
+    if (off < n && arg[off] != ' ') {
+        return c->syntax;
+    }
+    enum smtp_reply_id r = parse_params(s, mp, arg + off, n - off, c->esmtp_params);
+    if (r != SMTP_R_NONE) {
+        return r;
+    }
+    *eight = false;
+    for (size_t i = 0; i < *box_len; i++) {
+        *eight = *eight || (*box)[i] >= 0x80;
+    }
+    return *eight && !rl_utf8_valid(*box, *box_len) ? c->bad_path : SMTP_R_NONE;
+}
+
 static bool
 cmd_mail(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size_t n)
 {
@@ -543,38 +591,15 @@ cmd_mail(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size
     if (s->state != SMTP_S_HELO) {
         return reject(s, ev, SMTP_R_NESTED_MAIL);
     }
-    size_t off = after_prefix(arg, n, "FROM:");
-    if (off == 0) {
-        return reject(s, ev, SMTP_R_SYNTAX_MAIL);
-    }
-    size_t used = 0;
+    const struct path_cmd c = {"FROM:",          true, false, s->esmtp, SMTP_R_SYNTAX_MAIL,
+                               SMTP_R_BAD_SENDER};
+    struct mail_params mp = {0};
     const uint8_t *box = NULL;
     size_t box_len = 0;
-    enum path_res pr = parse_path(arg + off, n - off, true, false, &used, &box, &box_len);
-    if (pr == PATH_SYNTAX) {
-        return reject(s, ev, SMTP_R_SYNTAX_MAIL);
-    }
-    if (pr == PATH_BAD) {
-        return reject(s, ev, SMTP_R_BAD_SENDER);
-    }
-    if (pr == PATH_LONG) {
-        return reject(s, ev, SMTP_R_PATH_TOO_LONG);
-    }
-    off += used;
-    if (off < n && arg[off] != ' ') {
-        return reject(s, ev, SMTP_R_SYNTAX_MAIL);
-    }
-    struct mail_params mp = {0};
-    enum smtp_reply_id r = parse_params(s, &mp, arg + off, n - off, s->esmtp);
+    bool eight = false;
+    enum smtp_reply_id r = parse_path_cmd(s, &mp, &box, &box_len, &eight, &c, arg, n);
     if (r != SMTP_R_NONE) {
         return reject(s, ev, r);
-    }
-    bool eight = false;
-    for (size_t i = 0; i < box_len; i++) {
-        eight = eight || box[i] >= 0x80;
-    }
-    if (eight && !rl_utf8_valid(box, box_len)) {
-        return reject(s, ev, SMTP_R_BAD_SENDER);
     }
     /* RFC 6531 3.4: non-ASCII addresses only in SMTPUTF8 transactions. */
     if (eight && !mp.smtputf8) {
@@ -602,39 +627,15 @@ cmd_rcpt(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size
     if (s->state != SMTP_S_MAIL && s->state != SMTP_S_RCPT) {
         return reject(s, ev, SMTP_R_BAD_SEQUENCE);
     }
-    size_t off = after_prefix(arg, n, "TO:");
-    if (off == 0) {
-        return reject(s, ev, SMTP_R_SYNTAX_RCPT);
-    }
-    size_t used = 0;
+    /* No RCPT parameters are offered (no DSN): all are unknown. */
+    const struct path_cmd c = {"TO:", false, true, false, SMTP_R_SYNTAX_RCPT, SMTP_R_BAD_RCPT};
+    struct mail_params mp = {0};
     const uint8_t *box = NULL;
     size_t box_len = 0;
-    enum path_res pr = parse_path(arg + off, n - off, false, true, &used, &box, &box_len);
-    if (pr == PATH_SYNTAX) {
-        return reject(s, ev, SMTP_R_SYNTAX_RCPT);
-    }
-    if (pr == PATH_BAD) {
-        return reject(s, ev, SMTP_R_BAD_RCPT);
-    }
-    if (pr == PATH_LONG) {
-        return reject(s, ev, SMTP_R_PATH_TOO_LONG);
-    }
-    off += used;
-    if (off < n && arg[off] != ' ') {
-        return reject(s, ev, SMTP_R_SYNTAX_RCPT);
-    }
-    struct mail_params mp = {0};
-    /* No RCPT parameters are offered (no DSN): all are unknown. */
-    enum smtp_reply_id r = parse_params(s, &mp, arg + off, n - off, false);
+    bool eight = false;
+    enum smtp_reply_id r = parse_path_cmd(s, &mp, &box, &box_len, &eight, &c, arg, n);
     if (r != SMTP_R_NONE) {
         return reject(s, ev, r);
-    }
-    bool eight = false;
-    for (size_t i = 0; i < box_len; i++) {
-        eight = eight || box[i] >= 0x80;
-    }
-    if (eight && !rl_utf8_valid(box, box_len)) {
-        return reject(s, ev, SMTP_R_BAD_RCPT);
     }
     if (eight && !s->smtputf8) {
         return reject(s, ev, SMTP_R_UTF8_ADDR);
