@@ -68,8 +68,9 @@ mime_parser_reset(struct mime_parser *p)
 {
     /* The last message's header text does not outlive it (STYLE 17). */
     if (p->hdr != NULL) {
-        explicit_bzero(p->hdr, p->hdr_cap);
+        explicit_bzero(p->hdr, p->hdr_dirty);
     }
+    p->hdr_dirty = 0;
     explicit_bzero(p->carry, sizeof(p->carry));
     p->state = S_HEADERS;
     p->at_line_start = true;
@@ -325,6 +326,9 @@ step_headers(struct mime_parser *p, const uint8_t *s, size_t n)
     }
     memcpy(p->hdr + p->hdr_len, s, take);
     p->hdr_len += take;
+    if (p->hdr_len > p->hdr_dirty) {
+        p->hdr_dirty = p->hdr_len;
+    }
     if (lf == NULL) {
         return take;
     }

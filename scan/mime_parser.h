@@ -76,6 +76,7 @@ struct mime_parser {
     uint8_t *hdr;       /* owned: header block being collected */
     size_t hdr_len;     /* bytes */
     size_t hdr_cap;     /* bytes, == limits.max_header_bytes */
+    size_t hdr_dirty;   /* bytes of hdr written since the last reset, to wipe */
     uint8_t carry[160]; /* a line start that may be a delimiter, awaiting its end */
     size_t carry_len;
     int error; /* sticky callback error */

@@ -94,6 +94,13 @@ buf_wipe_free(struct buf *b)
     b->len = b->cap = 0;
 }
 
+static void
+wipe(struct buf *b)
+{
+    explicit_bzero(b->p, b->len);
+    b->len = 0;
+}
+
 static bool
 grow(void **arr, size_t *cap, size_t n, size_t elem)
 {
@@ -310,6 +317,7 @@ header_eword(struct scan_message *m, const struct mime_part *part, const char *n
     }
     bool ok = mime_eword_decode(m->word.p, &wlen, ew, v);
     enum mime_charset cs = mime_charset_from_name(v + ew->charset_off, ew->charset_len);
+    m->word.len = wlen; /* so that on_headers wipes it */
     size_t n = detect_decoded(m, part->path, cs, m->word.p, wlen, types);
     size_t to_redact = scan_redact_count(m->f, n);
     if (check) {
@@ -330,6 +338,7 @@ header_eword(struct scan_message *m, const struct mime_part *part, const char *n
         return 0;
     }
     size_t rlen = scan_redact(m->red.p, m->f, n, m->word.p, wlen, m->pol, is_utf8_cs(cs));
+    m->red.len = rlen; /* so that on_headers wipes it */
     size_t out_len = 0;
     if (!mime_eword_encode(m->hdr.p + m->hdr.len, &out_len, cap, v + ew->charset_off,
                            ew->charset_len, ew->encoding, m->red.p, rlen)) {
@@ -408,7 +417,8 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
 }
 
 static void
-on_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *block, size_t len)
+process_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *block,
+                size_t len)
 {
     if (!rl_utf8_valid(block, len)) {
         /* RFC 5322 headers are ASCII; RFC 6532 allows UTF-8, nothing else. */
@@ -441,6 +451,17 @@ on_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *
         fail_part(m, part->path, "redaction verification failed in a header");
     }
     emit(m, m->enc.p, m->enc.len);
+}
+
+/* Header text in our buffers is wiped as soon as the block is out (STYLE 17). */
+static void
+on_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *block, size_t len)
+{
+    process_headers(m, part, block, len);
+    struct buf *bufs[] = {&m->hdr, &m->word, &m->utf, &m->red, &m->enc};
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+        wipe(bufs[i]);
+    }
 }
 
 /* ---- bodies ---- */
@@ -702,13 +723,6 @@ process_part(struct scan_message *m, const struct mime_part *part)
     emit(m, out, out_len);
 }
 
-static void
-wipe(struct buf *b)
-{
-    explicit_bzero(b->p, b->len);
-    b->len = 0;
-}
-
 /* Message bytes are wiped as soon as a part is done with them (STYLE 17). */
 static void
 on_body_end(struct scan_message *m, const struct mime_part *part)
@@ -811,10 +825,8 @@ scan_message_free(struct scan_message *m)
 void
 scan_message_begin(struct scan_message *m, scan_out_fn out, void *ctx, bool text_mode)
 {
-    /* Header text of the last message is wiped before the buffers serve the
-     * next one (bodies are wiped part by part). */
-    explicit_bzero(m->hdr.p, m->hdr.cap);
-    explicit_bzero(m->word.p, m->word.cap);
+    /* Message bytes are wiped block by block and part by part; this catches
+     * a message abandoned half-way. */
     wipe(&m->raw); /* text mode, or a message abandoned mid-part */
     mime_parser_reset(&m->parser);
     m->out = out;
