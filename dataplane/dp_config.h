@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The dataplane's configuration: listeners, workers, routes and MTA groups,
+ * relay networks, limits, paths. Built once at start-up from a JSON file
+ * (docs/CONFIG.md) and/or the command line (SPEC.md "Starting the
+ * dataplane"), then read-only and shared by every worker. */
+#ifndef DP_CONFIG_H
+#define DP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io_addr.h"
+#include "rl_error.h"
+
+#define DP_MAX_LISTEN 8
+#define DP_MAX_HOPS 8 /* next hops in one MTA group */
+#define DP_MAX_GROUPS 64
+#define DP_MAX_ROUTES 256
+#define DP_MAX_RELAYNETS 64
+#define DP_MAX_WORKERS 64
+#define DP_DOMAIN_MAX 255 /* RFC 5321 4.5.3.1.2 */
+
+enum dp_backend {
+    DP_BACKEND_KERNEL = 0,
+    DP_BACKEND_DPDK,
+};
+
+enum dp_idle {
+    DP_IDLE_SLEEP = 0, /* block in the poll call when there is nothing to do */
+    DP_IDLE_SPIN,      /* poll without blocking: lowest latency, one core at 100% */
+};
+
+/* An ordered list of next hops tried in turn (sequential failover). */
+struct dp_mta_group {
+    char name[64];
+    struct io_addr hops[DP_MAX_HOPS];
+    char hop_names[DP_MAX_HOPS][DP_DOMAIN_MAX + 8]; /* host:port as configured, for logs */
+    uint32_t n_hops;
+};
+
+enum dp_route_kind {
+    DP_ROUTE_EXACT = 0,  /* "example.com": that domain only */
+    DP_ROUTE_SUBDOMAINS, /* "*.example.com": any subdomain, not example.com itself */
+    DP_ROUTE_ANY,        /* "*": every domain */
+};
+
+struct dp_route {
+    enum dp_route_kind kind;
+    char domain[DP_DOMAIN_MAX + 1]; /* lower case; for SUBDOMAINS without the "*." */
+    uint32_t group;                 /* index into dp_config.groups */
+};
+
+struct dp_config {
+    struct io_addr listen[DP_MAX_LISTEN];
+    uint32_t n_listen;
+    char hostname[DP_DOMAIN_MAX + 1]; /* our name in the greeting and EHLO */
+
+    uint32_t workers;          /* worker threads, 1..DP_MAX_WORKERS */
+    int cores[DP_MAX_WORKERS]; /* CPU of worker i; -1 = not pinned */
+    enum dp_backend backend;
+    enum dp_idle idle;
+
+    struct dp_mta_group groups[DP_MAX_GROUPS];
+    uint32_t n_groups;
+    struct dp_route routes[DP_MAX_ROUTES]; /* matched most specific first (dp_route_find) */
+    uint32_t n_routes;
+    struct io_prefix relay_nets[DP_MAX_RELAYNETS];
+    uint32_t n_relay_nets;
+
+    char policy_path[4096];    /* "" = the built-in default policy */
+    char quarantine_dir[4096]; /* durable store for quarantined and held messages */
+    char log_path[4096];       /* tracking log; "-" = standard error */
+    char stats_socket[108];    /* UNIX socket path for counters; "" = none */
+    char user[64];             /* account to drop to after binding; "" = stay */
+    char tls_cert[4096];       /* inbound STARTTLS certificate; "" = no STARTTLS */
+    char tls_key[4096];
+    bool foreground;
+
+    /* Inbound limits. */
+    uint64_t max_message_size; /* octets, advertised in SIZE */
+    uint32_t max_recipients;   /* per transaction, >= 100 (RFC 5321 4.5.3.1.8) */
+    uint32_t max_conn_per_worker;
+    uint32_t max_conn_per_ip; /* per worker; 0 = no limit */
+    uint64_t command_timeout_ms;
+    uint64_t data_timeout_ms;
+
+    /* Outbound. */
+    uint64_t connect_timeout_ms;
+    uint32_t pool_per_hop; /* idle connections kept per next hop per worker */
+    uint64_t pool_idle_ms; /* an idle pooled connection is closed after this */
+};
+
+/* dp_config_defaults fills `out_cfg` with the defaults docs/CONFIG.md lists
+ * (no listener, no route: a configuration needs both). Cannot fail. */
+void dp_config_defaults(struct dp_config *out_cfg);
+
+/* dp_config_load_json applies the JSON configuration text `json` (`len`
+ * octets) to `cfg`. Unknown keys are refused. Returns 0, or RL_ESYNTAX /
+ * RL_EINVAL with `diag` naming the field ("routes[2].domain") and the
+ * reason. Host names in next hops are resolved here (start-up only). */
+int dp_config_load_json(struct dp_config *cfg, struct rl_diag *diag, const char *json, size_t len);
+
+/* dp_config_load_file reads the file at `path` and applies it as
+ * dp_config_load_json; RL_EIO when it cannot be read. */
+int dp_config_load_file(struct dp_config *cfg, struct rl_diag *diag, const char *path);
+
+/* dp_config_parse_args builds `out_cfg` from defaults, then the --config
+ * file if given, then every other flag in order (SPEC.md). --route and
+ * --relay-net given on the command line replace those of the file. Returns
+ * 0; RL_EINVAL / RL_ESYNTAX with `diag` naming the flag or field; or
+ * RL_EAGAIN when --help was asked (usage is the caller's to print). */
+int dp_config_parse_args(struct dp_config *out_cfg, struct rl_diag *diag, int argc,
+                         char *const argv[]);
+
+/* dp_config_check validates the whole configuration (a listener, at least one
+ * route, every route's group exists and has hops, worker count, limits).
+ * Returns 0 or RL_EINVAL with `diag`. */
+int dp_config_check(const struct dp_config *cfg, struct rl_diag *diag);
+
+/* dp_route_find returns the route for recipient domain `domain` (`len`
+ * octets, any case, no trailing dot): an exact match first, then the longest
+ * "*.suffix", then "*". NULL when no route matches. */
+const struct dp_route *dp_route_find(const struct dp_config *cfg, const char *domain, size_t len);
+
+/* dp_relay_allowed tells whether a client at `peer` may relay to any domain
+ * (it lies inside a relay network). */
+bool dp_relay_allowed(const struct dp_config *cfg, const struct io_addr *peer);
+
+/* dp_config_usage returns the --help text (static). */
+const char *dp_config_usage(void);
+
+#endif
