@@ -4,6 +4,7 @@
  * on the buffers lent at init; called by the one core owning the session. */
 #include "smtp_server.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "rl_utf8.h"
@@ -1151,39 +1152,29 @@ smtp_session_feed(struct smtp_session *s, struct smtp_event *out_ev, size_t *out
     return rc;
 }
 
-int
-smtp_session_reply(struct smtp_session *s, enum smtp_reply_id id)
+/* owed_ok returns the success reply of the event that owes a reply, or
+ * SMTP_R_NONE when none is owed. */
+static enum smtp_reply_id
+owed_ok(const struct smtp_session *s)
 {
-    int code = smtp_reply_code(id);
-    enum smtp_reply_id ok;
     switch (s->state) {
     case SMTP_S_MAIL_WAIT:
-        ok = SMTP_R_MAIL_OK;
-        break;
+        return SMTP_R_MAIL_OK;
     case SMTP_S_RCPT_WAIT:
-        ok = SMTP_R_RCPT_OK;
-        break;
+        return SMTP_R_RCPT_OK;
     case SMTP_S_DATA_WAIT:
-        ok = SMTP_R_DATA_OK;
-        break;
+        return SMTP_R_DATA_OK;
     case SMTP_S_BDAT_WAIT:
-        ok = SMTP_R_BDAT_OK;
-        break;
+        return SMTP_R_BDAT_OK;
     default:
-        return RL_EINVAL;
+        return SMTP_R_NONE;
     }
-    if (id != ok && code < 400) {
-        return RL_EINVAL;
-    }
-    if (s->lim.out_cap - s->out_len < SMTP_REPLY_MAX / 2) {
-        return RL_ELIMIT;
-    }
-    queue(s, id);
-    if (code == 421) {
-        enter(s, SMTP_S_CLOSED, "caller 421");
-        return 0;
-    }
-    bool good = id == ok;
+}
+
+/* settle moves on once the owed reply (success if `good`) has been queued. */
+static void
+settle(struct smtp_session *s, bool good)
+{
     switch (s->state) {
     case SMTP_S_MAIL_WAIT:
         enter(s, good ? SMTP_S_MAIL : SMTP_S_HELO, good ? "MAIL accepted" : "MAIL refused");
@@ -1208,6 +1199,106 @@ smtp_session_reply(struct smtp_session *s, enum smtp_reply_id id)
         enter(s, SMTP_S_HELO, good ? "message accepted" : "message refused");
         break;
     }
+}
+
+int
+smtp_session_reply(struct smtp_session *s, enum smtp_reply_id id)
+{
+    int code = smtp_reply_code(id);
+    enum smtp_reply_id ok = owed_ok(s);
+    if (ok == SMTP_R_NONE || (id != ok && code < 400)) {
+        return RL_EINVAL;
+    }
+    if (s->lim.out_cap - s->out_len < SMTP_REPLY_MAX / 2) {
+        return RL_ELIMIT;
+    }
+    queue(s, id);
+    if (code == 421) {
+        enter(s, SMTP_S_CLOSED, "caller 421");
+        return 0;
+    }
+    settle(s, id == ok);
+    return 0;
+}
+
+/* enhanced_ok tells whether `e` is "class.subject.detail" (RFC 3463: 1-3
+ * digits each, no leading zeros beyond one digit) of the given class. */
+static bool
+enhanced_ok(const char *e, int cls)
+{
+    if (e[0] != (char)('0' + cls) || e[1] != '.') {
+        return false;
+    }
+    const char *p = e + 2;
+    for (int field = 0; field < 2; field++) {
+        int n = 0;
+        while (*p >= '0' && *p <= '9' && n < 3) {
+            p++;
+            n++;
+        }
+        if (n == 0 || (field == 0 && *p != '.') || (field == 1 && *p != '\0')) {
+            return false;
+        }
+        p += field == 0;
+    }
+    return true;
+}
+
+int
+smtp_session_reply_relayed(struct smtp_session *s, int code, const char *enhanced,
+                           const uint8_t *text, size_t text_len)
+{
+    if (owed_ok(s) == SMTP_R_NONE || code < 400 || code > 599) {
+        return RL_EINVAL;
+    }
+    if (s->lim.out_cap - s->out_len < SMTP_REPLY_MAX / 2) {
+        return RL_ELIMIT;
+    }
+    /* A next hop closing its own session (421) must not close the client's:
+     * the client retries this message (RFC 5321 4.2.5). */
+    if (code == 421) {
+        code = 451;
+    }
+    int cls = code / 100;
+    char enh[16];
+    if (enhanced != NULL && strlen(enhanced) < sizeof(enh) && enhanced_ok(enhanced, cls)) {
+        memcpy(enh, enhanced, strlen(enhanced) + 1);
+    } else {
+        enh[0] = (char)('0' + cls);
+        memcpy(enh + 1, ".0.0", 5);
+    }
+    char *o = (char *)s->out + s->out_len;
+    size_t room = SMTP_REPLY_MAX / 2 - 3;
+    int n = snprintf(o, room, "%d %s Next hop: ", code, enh);
+    if (n < 0 || (size_t)n >= room) {
+        return RL_EINVAL;
+    }
+    size_t len = (size_t)n;
+    /* Only printable ASCII of the peer's text reaches our client (no reply
+     * splitting, RFC 5321 4.2: text is printable US-ASCII). */
+    for (size_t i = 0; i < text_len && len < room; i++) {
+        uint8_t c = text[i];
+        o[len++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    o[len++] = '\r';
+    o[len++] = '\n';
+    s->out_len += len;
+    settle(s, false);
+    return 0;
+}
+
+int
+smtp_session_shutdown(struct smtp_session *s)
+{
+    enum smtp_state st = s->state;
+    if (st != SMTP_S_GREETED && st != SMTP_S_HELO && st != SMTP_S_MAIL && st != SMTP_S_RCPT) {
+        return RL_EINVAL;
+    }
+    if (s->lim.out_cap - s->out_len < SMTP_REPLY_MAX / 2) {
+        return RL_ELIMIT;
+    }
+    queue(s, SMTP_R_SHUTDOWN);
+    enter(s, SMTP_S_CLOSED, "shutdown");
     return 0;
 }
 

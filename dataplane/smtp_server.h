@@ -175,6 +175,22 @@ int smtp_session_feed(struct smtp_session *s, struct smtp_event *out_ev, size_t 
  * does not fit the event. */
 int smtp_session_reply(struct smtp_session *s, enum smtp_reply_id id);
 
+/* smtp_session_reply_relayed answers the event that owes a reply with the
+ * next hop's refusal: `code` (4xx or 5xx; a 421 becomes 451 so that the
+ * client's session stays open), `enhanced` ("x.y.z" of the same class, else
+ * "x.0.0" is used; may be NULL) and the peer's `text` (`text_len` octets,
+ * non-printable octets replaced, truncated to fit one reply line). Returns
+ * 0, RL_EINVAL if no reply is owed or `code` is not 4xx/5xx, RL_ELIMIT if the
+ * output is full. */
+int smtp_session_reply_relayed(struct smtp_session *s, int code, const char *enhanced,
+                               const uint8_t *text, size_t text_len);
+
+/* smtp_session_shutdown queues 421 4.3.2 and closes a session that sits
+ * between commands (no reply owed, not inside DATA/BDAT): the drain on
+ * SIGTERM. Returns 0, RL_EINVAL in any other state (try again later), or
+ * RL_ELIMIT if the output is full. */
+int smtp_session_shutdown(struct smtp_session *s);
+
 /* smtp_session_tls_started tells `s` that the TLS handshake after
  * SMTP_EV_STARTTLS completed: the session returns to the state after the
  * greeting (RFC 3207 4.2) with TLS active. Returns 0, or RL_EINVAL if no

@@ -708,6 +708,91 @@ test_api(void **state)
     assert_int_equal(n % 14, 0); /* whole "250 2.0.0 OK\r\n" lines only */
 }
 
+/* next_step feeds `in` until the first event and returns its type. */
+static enum smtp_event_type
+next_step(struct smtp_session *s, const char *in)
+{
+    struct smtp_event ev;
+    size_t used;
+    int rc = smtp_session_feed(s, &ev, &used, (const uint8_t *)in, strlen(in));
+    return rc == 0 ? ev.type : SMTP_EV_NONE;
+}
+
+static void
+test_relayed_and_shutdown(void **state)
+{
+    (void)state;
+    static uint8_t mem[8192];
+    struct smtp_session s;
+    struct smtp_limits lim;
+    struct smtp_config cfg = {.hostname = HOST};
+    size_t n;
+    smtp_limits_default(&lim);
+    assert_int_equal(smtp_session_init(&s, &lim, &cfg, mem, sizeof(mem)), 0);
+    assert_int_equal(smtp_session_start(&s, SMTP_R_GREETING), 0);
+    smtp_session_consume(&s, 1000);
+    /* Nothing owed: refused. */
+    assert_int_equal(smtp_session_reply_relayed(&s, 550, "5.1.1", NULL, 0), RL_EINVAL);
+    assert_int_equal(next_step(&s, "EHLO c\r\n"), SMTP_EV_HELO);
+    assert_int_equal(next_step(&s, "MAIL FROM:<a@x.test>\r\n"), SMTP_EV_MAIL);
+    assert_int_equal(smtp_session_reply(&s, SMTP_R_MAIL_OK), 0);
+    smtp_session_consume(&s, 4096);
+    assert_int_equal(next_step(&s, "RCPT TO:<b@y.test>\r\n"), SMTP_EV_RCPT);
+    /* A success code or a code out of range is not a relayed refusal. */
+    assert_int_equal(smtp_session_reply_relayed(&s, 250, "2.0.0", NULL, 0), RL_EINVAL);
+    assert_int_equal(smtp_session_reply_relayed(&s, 600, NULL, NULL, 0), RL_EINVAL);
+    /* The peer's enhanced code is kept; control octets in its text are not. */
+    const char *text = "<b@y.test>: no\r\nsuch user\x01";
+    assert_int_equal(
+        smtp_session_reply_relayed(&s, 550, "5.1.1", (const uint8_t *)text, strlen(text)), 0);
+    const uint8_t *p = smtp_session_output(&s, &n);
+    const char *want = "550 5.1.1 Next hop: <b@y.test>: no??such user?\r\n";
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(p, want, n);
+    smtp_session_consume(&s, n);
+    assert_int_equal(smtp_session_state(&s), SMTP_S_MAIL);
+    /* 421 becomes 451 and a mismatched enhanced class becomes x.0.0. */
+    assert_int_equal(next_step(&s, "RCPT TO:<c@y.test>\r\n"), SMTP_EV_RCPT);
+    assert_int_equal(smtp_session_reply_relayed(&s, 421, "5.7.1", (const uint8_t *)"bye", 3), 0);
+    p = smtp_session_output(&s, &n);
+    want = "451 4.0.0 Next hop: bye\r\n";
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(p, want, n);
+    smtp_session_consume(&s, n);
+    assert_int_equal(next_step(&s, "RCPT TO:<c@y.test>\r\n"), SMTP_EV_RCPT);
+    assert_int_equal(smtp_session_reply_relayed(&s, 452, "4.2.22", NULL, 0), 0);
+    p = smtp_session_output(&s, &n);
+    want = "452 4.2.22 Next hop: \r\n";
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(p, want, n);
+    smtp_session_consume(&s, n);
+    assert_int_equal(next_step(&s, "RCPT TO:<c@y.test>\r\n"), SMTP_EV_RCPT);
+    assert_int_equal(smtp_session_reply_relayed(&s, 550, "5.1.1234", NULL, 0), 0);
+    p = smtp_session_output(&s, &n);
+    want = "550 5.0.0 Next hop: \r\n";
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(p, want, n);
+    smtp_session_consume(&s, n);
+
+    /* Shutdown: refused while a reply is owed or inside DATA; else 421 and closed. */
+    assert_int_equal(next_step(&s, "RCPT TO:<c@y.test>\r\n"), SMTP_EV_RCPT);
+    assert_int_equal(smtp_session_shutdown(&s), RL_EINVAL);
+    assert_int_equal(smtp_session_reply(&s, SMTP_R_RCPT_OK), 0);
+    smtp_session_consume(&s, 4096);
+    assert_int_equal(next_step(&s, "DATA\r\n"), SMTP_EV_DATA_BEGIN);
+    assert_int_equal(smtp_session_shutdown(&s), RL_EINVAL);
+    assert_int_equal(next_step(&s, ".\r\n"), SMTP_EV_DATA_END);
+    assert_int_equal(smtp_session_reply(&s, SMTP_R_DATA_OK), 0);
+    smtp_session_consume(&s, 4096);
+    assert_int_equal(smtp_session_shutdown(&s), 0);
+    p = smtp_session_output(&s, &n);
+    want = "421 4.3.2 " HOST " Service shutting down\r\n";
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(p, want, n);
+    assert_int_equal(smtp_session_state(&s), SMTP_S_CLOSED);
+    assert_int_equal(smtp_session_shutdown(&s), RL_EINVAL);
+}
+
 static void
 tracer(void *arg, enum smtp_state from, enum smtp_state to, const char *why)
 {
@@ -951,6 +1036,7 @@ main(void)
         cmocka_unit_test(test_data_size),
         cmocka_unit_test(test_huge_line),
         cmocka_unit_test(test_api),
+        cmocka_unit_test(test_relayed_and_shutdown),
         cmocka_unit_test(test_trace_and_timeout),
         cmocka_unit_test(test_aiosmtpd_dialogues),
     };
