@@ -20,6 +20,9 @@ enum dp_resolve {
                              dp_config_check refuses): fuzzing, no network */
 };
 
+/* Reasons quote input at most this long, so a diagnostic stays one line. */
+#define DP_QUOTE_MAX 80
+
 /* DP_MAX_CPU bounds a CPU number in cores (CPU_SETSIZE). */
 #define DP_MAX_CPU 1023
 
@@ -48,6 +51,9 @@ const struct dp_num *dp_num_find(const char *path);
 /* dp_num_at returns the i-th number of the table, NULL past the end. */
 const struct dp_num *dp_num_at(size_t i);
 
+/* dp_num_get reads the number `n` of `cfg` in stored units. */
+uint64_t dp_num_get(const struct dp_config *cfg, const struct dp_num *n);
+
 /* dp_num_refuse fills `diag` for `field` with the bounds of `n`; returns
  * RL_EINVAL. */
 int dp_num_refuse(struct rl_diag *diag, const char *field, const struct dp_num *n);
@@ -56,6 +62,9 @@ int dp_num_refuse(struct rl_diag *diag, const char *field, const struct dp_num *
  * RL_EINVAL with `diag` naming `field` when v is out of bounds. */
 int dp_num_set(struct dp_config *cfg, struct rl_diag *diag, const char *field,
                const struct dp_num *n, uint64_t v);
+
+/* dp_str_at returns the i-th path of the table, NULL past the end. */
+const struct dp_str *dp_str_at(size_t i);
 
 /* dp_str_find returns the string at JSON `path`, or NULL. */
 const struct dp_str *dp_str_find(const char *path);
@@ -108,6 +117,9 @@ int dp_group_find(const struct dp_config *cfg, const char *name);
  * `out` (lower case; group left 0). */
 int dp_route_parse(struct dp_route *out, struct rl_diag *diag, const char *field, const char *s,
                    size_t len);
+
+/* dp_route_same tells whether two routes have the same pattern. */
+bool dp_route_same(const struct dp_route *a, const struct dp_route *b);
 
 /* dp_route_add appends `r`, refusing a second route for the same pattern. */
 int dp_route_add(struct dp_config *cfg, struct rl_diag *diag, const char *field,
