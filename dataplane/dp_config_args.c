@@ -268,13 +268,20 @@ apply_flag(struct dp_config *c, struct replaced *rep, struct rl_diag *diag, enum
     case OPT_FOREGROUND:
         c->foreground = true;
         return 0;
+    case OPT_POLICY:
+    case OPT_QUARANTINE:
+    case OPT_LOG:
+    case OPT_STATS_SOCKET:
+    case OPT_USER:
+    case OPT_TLS_CERT:
+    case OPT_TLS_KEY:
+        return dp_str_set(c, diag, field, dp_str_find(json_path[o]), arg, strlen(arg));
     case OPT_CONFIG:
     case OPT_HELP:
     case OPT_COUNT:
-        return 0;
-    default:
-        return dp_str_set(c, diag, field, dp_str_find(json_path[o]), arg, strlen(arg));
+        break;
     }
+    return 0;
 }
 
 /* next_option sets *out to the next option, OPT_COUNT at the end. Returns 0
