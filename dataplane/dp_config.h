@@ -98,7 +98,8 @@ void dp_config_defaults(struct dp_config *out_cfg);
 /* dp_config_load_json applies the JSON configuration text `json` (`len`
  * octets) to `cfg`. Unknown keys are refused. Returns 0, or RL_ESYNTAX /
  * RL_EINVAL with `diag` naming the field ("routes[2].domain") and the
- * reason. Host names in next hops are resolved here (start-up only). */
+ * reason, or RL_ENOMEM; on failure `cfg` is unchanged. Host names in next
+ * hops are resolved here (start-up only). */
 int dp_config_load_json(struct dp_config *cfg, struct rl_diag *diag, const char *json, size_t len);
 
 /* dp_config_load_file reads the file at `path` and applies it as
@@ -109,7 +110,8 @@ int dp_config_load_file(struct dp_config *cfg, struct rl_diag *diag, const char 
  * file if given, then every other flag in order (SPEC.md). --route and
  * --relay-net given on the command line replace those of the file. Returns
  * 0; RL_EINVAL / RL_ESYNTAX with `diag` naming the flag or field; or
- * RL_EAGAIN when --help was asked (usage is the caller's to print). */
+ * RL_EAGAIN when --help was asked (usage is the caller's to print). Uses
+ * getopt_long's global state: start-up only, one thread. */
 int dp_config_parse_args(struct dp_config *out_cfg, struct rl_diag *diag, int argc,
                          char *const argv[]);
 

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The dataplane configuration: defaults, the whole-configuration check,
+ * route lookup and relay networks. The fields themselves are parsed in
+ * dp_config_fields.c, the sources in dp_config_json.c and dp_config_args.c.
+ * Defaults and check run at start-up; dp_route_find and dp_relay_allowed
+ * only read, from any thread. */
+#include "dp_config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+void
+dp_config_defaults(struct dp_config *out_cfg)
+{
+    memset(out_cfg, 0, sizeof(*out_cfg));
+    char host[DP_DOMAIN_MAX + 1];
+    memset(host, 0, sizeof(host));
+    if (gethostname(host, sizeof(host) - 1) != 0 || !dp_domain_valid(host, strlen(host))) {
+        snprintf(host, sizeof(host), "localhost");
+    }
+    snprintf(out_cfg->hostname, sizeof(out_cfg->hostname), "%s", host);
+    out_cfg->workers = 1;
+    for (size_t i = 0; i < DP_MAX_WORKERS; i++) {
+        out_cfg->cores[i] = -1;
+    }
+    out_cfg->backend = DP_BACKEND_KERNEL;
+    out_cfg->idle = DP_IDLE_SLEEP;
+    snprintf(out_cfg->quarantine_dir, sizeof(out_cfg->quarantine_dir),
+             "/var/spool/redline/quarantine");
+    snprintf(out_cfg->log_path, sizeof(out_cfg->log_path), "-");
+    out_cfg->max_message_size = (uint64_t)10 * 1024 * 1024;
+    out_cfg->max_recipients = 100;
+    out_cfg->max_conn_per_worker = 4096;
+    out_cfg->max_conn_per_ip = 0;
+    out_cfg->command_timeout_ms = (uint64_t)300 * 1000;
+    out_cfg->data_timeout_ms = (uint64_t)300 * 1000;
+    out_cfg->connect_timeout_ms = (uint64_t)30 * 1000;
+    out_cfg->pool_per_hop = 16;
+    out_cfg->pool_idle_ms = (uint64_t)60 * 1000;
+}
+
+static int
+check_cores(const struct dp_config *cfg, struct rl_diag *diag)
+{
+    char field[32];
+    uint32_t n = 0;
+    while (n < DP_MAX_WORKERS && cfg->cores[n] >= 0) {
+        n++;
+    }
+    for (uint32_t i = 0; i < DP_MAX_WORKERS; i++) {
+        snprintf(field, sizeof(field), "cores[%u]", i);
+        if (i >= n && cfg->cores[i] != -1) {
+            return rl_diag_set(diag, field, "must be a CPU number from 0 to %d, one per worker",
+                               DP_MAX_CPU);
+        }
+        if (i < n && cfg->cores[i] > DP_MAX_CPU) {
+            return rl_diag_set(diag, field, "must be a CPU number from 0 to %d", DP_MAX_CPU);
+        }
+        for (uint32_t j = 0; j < i && i < n; j++) {
+            /* Two poll-mode workers on one CPU would take turns, each at half speed. */
+            if (cfg->cores[j] == cfg->cores[i]) {
+                return rl_diag_set(diag, field, "CPU %d is listed twice", cfg->cores[i]);
+            }
+        }
+    }
+    if (n > 0 && n != cfg->workers) {
+        return rl_diag_set(diag, "cores", "lists %u CPUs for %u workers", n, cfg->workers);
+    }
+    return 0;
+}
+
+static int
+check_groups(const struct dp_config *cfg, struct rl_diag *diag)
+{
+    char field[96];
+    if (cfg->n_groups > DP_MAX_GROUPS) {
+        return rl_diag_set(diag, "mta_groups", "at most %d MTA groups", DP_MAX_GROUPS);
+    }
+    for (uint32_t i = 0; i < cfg->n_groups; i++) {
+        const struct dp_mta_group *g = &cfg->groups[i];
+        snprintf(field, sizeof(field), "mta_groups.%.*s", (int)sizeof(g->name), g->name);
+        if (g->n_hops == 0 || g->n_hops > DP_MAX_HOPS) {
+            return rl_diag_set(diag, field, "must have 1 to %d next hops", DP_MAX_HOPS);
+        }
+        for (uint32_t h = 0; h < g->n_hops; h++) {
+            if (g->hops[h].family == IO_AF_NONE || g->hops[h].port == 0) {
+                snprintf(field, sizeof(field), "mta_groups.%.*s[%u]", (int)sizeof(g->name), g->name,
+                         h);
+                return rl_diag_set(diag, field, "'%.*s' has no resolved address and port",
+                                   DP_QUOTE_MAX, g->hop_names[h]);
+            }
+        }
+    }
+    return 0;
+}
+
+static int
+check_routes(const struct dp_config *cfg, struct rl_diag *diag)
+{
+    char field[48];
+    if (cfg->n_routes == 0 || cfg->n_routes > DP_MAX_ROUTES) {
+        return rl_diag_set(diag, "routes", "must hold 1 to %d routes", DP_MAX_ROUTES);
+    }
+    for (uint32_t i = 0; i < cfg->n_routes; i++) {
+        const struct dp_route *r = &cfg->routes[i];
+        snprintf(field, sizeof(field), "routes[%u].group", i);
+        if (r->group >= cfg->n_groups) {
+            return rl_diag_set(diag, field, "refers to no MTA group");
+        }
+        snprintf(field, sizeof(field), "routes[%u].domain", i);
+        size_t len = strnlen(r->domain, sizeof(r->domain));
+        if (r->kind > DP_ROUTE_ANY ||
+            (r->kind != DP_ROUTE_ANY && !dp_domain_valid(r->domain, len))) {
+            return rl_diag_set(diag, field, "is not a domain pattern");
+        }
+        for (uint32_t j = 0; j < i; j++) {
+            if (dp_route_same(&cfg->routes[j], r)) {
+                char pat[DP_DOMAIN_MAX + 3];
+                dp_route_pattern(pat, sizeof(pat), r);
+                return rl_diag_set(diag, field, "'%.*s' is routed twice", DP_QUOTE_MAX, pat);
+            }
+        }
+    }
+    return 0;
+}
+
+static int
+check_addresses(const struct dp_config *cfg, struct rl_diag *diag)
+{
+    char field[32];
+    if (cfg->n_listen == 0 || cfg->n_listen > DP_MAX_LISTEN) {
+        return rl_diag_set(diag, "listen", "must hold 1 to %d listeners", DP_MAX_LISTEN);
+    }
+    for (uint32_t i = 0; i < cfg->n_listen; i++) {
+        if (cfg->listen[i].family == IO_AF_NONE || cfg->listen[i].port == 0) {
+            snprintf(field, sizeof(field), "listen[%u]", i);
+            return rl_diag_set(diag, field, "is not an address with a port");
+        }
+    }
+    if (cfg->n_relay_nets > DP_MAX_RELAYNETS) {
+        return rl_diag_set(diag, "relay_networks", "at most %d relay networks", DP_MAX_RELAYNETS);
+    }
+    for (uint32_t i = 0; i < cfg->n_relay_nets; i++) {
+        const struct io_prefix *p = &cfg->relay_nets[i];
+        unsigned max = p->net.family == IO_AF_INET4 ? 32 : 128;
+        if (p->net.family == IO_AF_NONE || p->prefix_len > max) {
+            snprintf(field, sizeof(field), "relay_networks[%u]", i);
+            return rl_diag_set(diag, field, "is not a network");
+        }
+    }
+    return 0;
+}
+
+int
+dp_config_check(const struct dp_config *cfg, struct rl_diag *diag)
+{
+    int rc = check_addresses(cfg, diag);
+    if (rc == 0) {
+        rc = check_groups(cfg, diag);
+    }
+    if (rc == 0) {
+        rc = check_routes(cfg, diag);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    if (!dp_domain_valid(cfg->hostname, strnlen(cfg->hostname, sizeof(cfg->hostname)))) {
+        return rl_diag_set(diag, "hostname", "is not a domain");
+    }
+    const struct dp_num *n;
+    for (size_t i = 0; (n = dp_num_at(i)) != NULL; i++) {
+        uint64_t v = dp_num_get(cfg, n);
+        if (v < n->lo * n->scale || v > n->hi * n->scale) {
+            return dp_num_refuse(diag, n->path, n);
+        }
+    }
+    if ((rc = check_cores(cfg, diag)) != 0) {
+        return rc;
+    }
+    if (cfg->backend == DP_BACKEND_DPDK) {
+        return rl_diag_set(diag, "backend", "the DPDK backend is not built yet");
+    }
+    if (cfg->backend != DP_BACKEND_KERNEL) {
+        return rl_diag_set(diag, "backend", "must be kernel or dpdk");
+    }
+    if (cfg->idle != DP_IDLE_SLEEP && cfg->idle != DP_IDLE_SPIN) {
+        return rl_diag_set(diag, "idle", "must be spin or sleep");
+    }
+    const struct dp_str *s;
+    for (size_t i = 0; (s = dp_str_at(i)) != NULL; i++) {
+        const char *v = (const char *)cfg + s->offset;
+        if (memchr(v, '\0', s->cap) == NULL) {
+            return rl_diag_set(diag, s->path, "is longer than %zu bytes", s->cap - 1);
+        }
+        if (v[0] == '\0' && !s->allow_empty) {
+            return rl_diag_set(diag, s->path, "must not be empty");
+        }
+    }
+    /* A certificate without its key (or the reverse) cannot offer STARTTLS. */
+    if (cfg->tls_cert[0] != '\0' && cfg->tls_key[0] == '\0') {
+        return rl_diag_set(diag, "tls.key", "is needed with tls.cert");
+    }
+    if (cfg->tls_key[0] != '\0' && cfg->tls_cert[0] == '\0') {
+        return rl_diag_set(diag, "tls.cert", "is needed with tls.key");
+    }
+    return 0;
+}
+
+/* equal_nocase compares `n` octets of `d`, in any case, with lower-case `s`. */
+static bool
+equal_nocase(const char *d, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = d[i];
+        if (c >= 'A' && c <= 'Z') {
+            c = (char)(c - 'A' + 'a');
+        }
+        if (c != s[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+const struct dp_route *
+dp_route_find(const struct dp_config *cfg, const char *domain, size_t len)
+{
+    const struct dp_route *best = NULL;
+    const struct dp_route *any = NULL;
+    size_t best_len = 0;
+    for (uint32_t i = 0; i < cfg->n_routes; i++) {
+        const struct dp_route *r = &cfg->routes[i];
+        size_t rlen = strnlen(r->domain, sizeof(r->domain));
+        switch (r->kind) {
+        case DP_ROUTE_EXACT:
+            if (rlen == len && equal_nocase(domain, r->domain, len)) {
+                return r;
+            }
+            break;
+        case DP_ROUTE_SUBDOMAINS:
+            /* Only at a label boundary: "*.example.com" is not "badexample.com". */
+            if (len > rlen + 1 && domain[len - rlen - 1] == '.' && rlen > best_len &&
+                equal_nocase(domain + len - rlen, r->domain, rlen)) {
+                best = r;
+                best_len = rlen;
+            }
+            break;
+        case DP_ROUTE_ANY:
+            any = r;
+            break;
+        }
+    }
+    return best != NULL ? best : any;
+}
+
+bool
+dp_relay_allowed(const struct dp_config *cfg, const struct io_addr *peer)
+{
+    for (uint32_t i = 0; i < cfg->n_relay_nets; i++) {
+        if (io_prefix_match(&cfg->relay_nets[i], peer)) {
+            return true;
+        }
+    }
+    return false;
+}
