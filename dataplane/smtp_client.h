@@ -83,7 +83,8 @@ struct smtp_client_event {
     enum smtp_cmd cmd; /* the command answered (GREETING for the 220) */
     int code;          /* three-digit reply code, 0 for a timeout or protocol error */
     char enhanced[16]; /* "x.y.z" from the reply (RFC 3463), "" if absent */
-    const char *text;  /* last reply line's text after code and enhanced code */
+    const char *text;  /* last reply line's text after code and enhanced code; for a
+                        * timeout or protocol error a short static reason */
     size_t text_len;
     enum rl_err err; /* FAIL: RL_EIO for a protocol error, RL_ELIMIT for a timeout,
                       * RL_OK when the server refused with a reply */
@@ -124,7 +125,7 @@ struct smtp_client {
 void smtp_client_limits_default(struct smtp_client_limits *out_lim);
 
 /* smtp_client_mem_size returns the octets smtp_client_init needs for `lim`,
- * or 0 if `lim` is below the minimums. */
+ * or 0 if `lim` is below the minimums or a timeout is 0. */
 size_t smtp_client_mem_size(const struct smtp_client_limits *lim);
 
 /* smtp_client_init prepares `c` with a copy of `lim`, `helo_name` (our
@@ -138,25 +139,32 @@ int smtp_client_init(struct smtp_client *c, const struct smtp_client_limits *lim
 void smtp_client_reset(struct smtp_client *c);
 
 /* smtp_client_feed consumes server octets from `in`, sets *out_used and stops
- * at the first event. Returns 0 with *out_ev filled, or RL_EAGAIN when all
- * input is consumed or buffered. The EHLO command is queued by the client
- * itself after a 2xx greeting; HELO after a 5xx to EHLO. Octets that arrive
- * while no reply is awaited are a protocol error (FAIL). Borrows `in`. */
+ * at the first event. Returns 0 with *out_ev filled, RL_EAGAIN when all
+ * input is consumed or buffered, or RL_EINVAL once the client is CLOSED
+ * (sticky until reset). The EHLO command is queued by the client itself
+ * after a 2xx greeting; HELO after a 5xx to EHLO. A reply is awaited only
+ * for a command the caller has written and consumed (smtp_client_consume);
+ * octets that arrive while none is awaited are a protocol error (FAIL),
+ * except a 421 (FAIL with that reply). Borrows `in`. */
 int smtp_client_feed(struct smtp_client *c, struct smtp_client_event *out_ev, size_t *out_used,
                      const uint8_t *in, size_t in_len);
 
 /* smtp_client_mail queues "MAIL FROM:<from>" with SIZE= when `size` > 0 and
  * the server offered SIZE, BODY=8BITMIME when `body8` and offered, SMTPUTF8
  * when `smtputf8` and offered. `from` (`from_len` octets, may be 0) is the
- * bare mailbox. Returns 0; RL_EINVAL unless READY or if `from` holds CR, LF,
- * '<' or '>'; RL_ENOMEM if the output buffer is full. State becomes TXN. */
+ * bare mailbox. Returns 0; RL_EINVAL unless READY or if `from` holds CR, LF
+ * or another control character, '<' or '>'; RL_ENOMEM if the output buffer
+ * is full. State becomes TXN and stays so whatever the reply (RSET or QUIT
+ * after a refusal). */
 int smtp_client_mail(struct smtp_client *c, const uint8_t *from, size_t from_len, uint64_t size,
                      bool body8, bool smtputf8);
 
 /* smtp_client_rcpt queues "RCPT TO:<to>". Returns 0; RL_EINVAL unless in TXN
- * (or `to` is empty or holds CR, LF, '<', '>'); RL_EAGAIN when the server did
- * not offer PIPELINING and a reply is still awaited (send it later);
- * RL_ENOMEM if the output buffer is full. */
+ * with no RSET queued (or `to` is empty or holds a control character, '<',
+ * '>'); RL_EAGAIN when the server did not offer PIPELINING and a reply is
+ * still awaited, when the reply to DATA is awaited (RFC 2920 3.1), or when
+ * 16 replies are awaited (send it later); RL_ENOMEM if the output buffer is
+ * full. */
 int smtp_client_rcpt(struct smtp_client *c, const uint8_t *to, size_t to_len);
 
 /* smtp_client_data queues "DATA". Returns as smtp_client_rcpt. A 354 reply
@@ -175,11 +183,13 @@ int smtp_client_body_sent(struct smtp_client *c);
 void smtp_client_body_progress(struct smtp_client *c);
 
 /* smtp_client_rset queues "RSET" to abandon an open transaction (TXN or after
- * a refused DATA). Returns 0, or RL_EINVAL in any other state. The reply event
- * (cmd RSET) brings the client back to READY. */
+ * a refused DATA). Returns 0; RL_EINVAL in any other state or if RSET is
+ * already queued; RL_EAGAIN as smtp_client_rcpt. The reply event (cmd RSET)
+ * brings the client back to READY; a refused RSET is a FAIL (QUIT queued). */
 int smtp_client_rset(struct smtp_client *c);
 
-/* smtp_client_quit queues "QUIT" from READY or TXN. Returns 0 or RL_EINVAL. */
+/* smtp_client_quit queues "QUIT" from READY or TXN. Returns 0, RL_EINVAL in
+ * other states, or RL_EAGAIN as smtp_client_rcpt. */
 int smtp_client_quit(struct smtp_client *c);
 
 /* smtp_client_tick checks the timeout of the awaited reply at `now_ms` (any
@@ -209,8 +219,10 @@ struct smtp_dotstuff {
 void smtp_dotstuff_init(struct smtp_dotstuff *d);
 
 /* smtp_dotstuff_run copies `in` to `out` doubling every '.' that starts a
- * line. `out_cap` must be at least 2 * in_len (worst case). Returns the
- * octets written. Cannot fail. */
+ * line, a line starting after any CR or LF (so also after a bare one, which
+ * keeps a next hop that ends lines there from seeing a "." line). `out_cap`
+ * must be at least 2 * in_len (worst case). Returns the octets written.
+ * Cannot fail. */
 size_t smtp_dotstuff_run(struct smtp_dotstuff *d, uint8_t *out, size_t out_cap, const uint8_t *in,
                          size_t in_len);
 
