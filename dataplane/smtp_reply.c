@@ -99,6 +99,11 @@ static const struct smtp_reply smtp_replies[SMTP_R_COUNT] = {
     [SMTP_R_LOCAL_ERROR] = {"451 4.3.0 Local error in processing", "", false},
     [SMTP_R_STORAGE] = {"452 4.3.1 Insufficient system storage", "", false},
     [SMTP_R_RATE_LIMIT] = {"451 4.7.1 Message rate limit exceeded, try again later", "", false},
+    [SMTP_R_NO_ROUTE] = {"550 5.4.4 No route to the recipient's domain", "", false},
+    [SMTP_R_SCAN_TEMPFAIL] = {"451 4.7.0 Message could not be redacted safely, try again later", "",
+                              false},
+    /* RFC 6531 3.4: an SMTPUTF8 message is not relayed to a server without it. */
+    [SMTP_R_NEXTHOP_NO_UTF8] = {"553 5.6.7 Next hop does not support SMTPUTF8", "", false},
     [SMTP_R_TOO_MANY_CONN] = {"421 4.7.0 ", " Too many connections, try again later", true},
     [SMTP_R_SHUTDOWN] = {"421 4.3.2 ", " Service shutting down", true},
 };

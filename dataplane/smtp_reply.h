@@ -66,6 +66,9 @@ enum smtp_reply_id {
     SMTP_R_LOCAL_ERROR,
     SMTP_R_STORAGE,
     SMTP_R_RATE_LIMIT,
+    SMTP_R_NO_ROUTE,
+    SMTP_R_SCAN_TEMPFAIL,
+    SMTP_R_NEXTHOP_NO_UTF8,
     /* Refusals the caller may give instead of the greeting, or at drain. */
     SMTP_R_TOO_MANY_CONN,
     SMTP_R_SHUTDOWN,

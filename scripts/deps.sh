@@ -7,6 +7,8 @@ PACKAGES=(
   build-essential meson ninja-build pkg-config python3
   libhyperscan-dev libjansson-dev libcmocka-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
+  libjemalloc-dev
+  swaks postfix python3-aiosmtpd
 )
 
 missing=()
@@ -24,5 +26,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "redline: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is a test peer and the benchmark's reference, never the system's
+# mailer: install it unconfigured (its own instances are private and
+# loopback-only, see bench/compare-postfix.sh).
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to dataplane/: the worker's connection objects, shared by
+ * dp_worker.c (loop, accept, timers), dp_inbound.c (client sessions and
+ * messages) and dp_relay.c (next-hop connections). All of it belongs to one
+ * worker thread. */
+#ifndef DP_CONN_H
+#define DP_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp_buf.h"
+#include "dp_config.h"
+#include "dp_stats.h"
+#include "dp_track.h"
+#include "dp_worker.h"
+#include "io_backend.h"
+#include "scan_message.h"
+#include "smtp_client.h"
+#include "smtp_server.h"
+
+#define DP_RX_CAP 16384     /* inbound read buffer */
+#define DP_OUT_RX_CAP 4096  /* outbound read buffer */
+#define DP_ADDR_MAX 512     /* longest path kept (RFC 5321 4.5.3.1.3: 256) */
+#define DP_HEADROOM 1024    /* room before the body for Received: and the tag header */
+#define DP_TICK_MS 100      /* timer pass interval */
+#define DP_HOP_DOWN_MS 5000 /* a failed next hop is tried last for this long */
+#define DP_DRAIN_MS 30000   /* transactions get this long to finish on drain */
+
+enum dp_kind {
+    DP_K_LISTEN = 0,
+    DP_K_IN,
+    DP_K_OUT,
+};
+
+/* What every pollable object starts with; its address is the I/O cookie. */
+struct dp_base {
+    enum dp_kind kind;
+    uint32_t h;  /* backend handle */
+    bool rd, wr; /* readiness not yet used up (edge-triggered) */
+    bool queued; /* on the worker's run list */
+    struct dp_base *next_run;
+    struct dp_base *prev_all, *next_all; /* every live connection, for timers */
+};
+
+/* What the client session is waiting for from the relay side. */
+enum dp_wait {
+    DP_W_NONE = 0,
+    DP_W_CONNECT, /* a next-hop connection is being set up for the first RCPT */
+    DP_W_RCPT,    /* MAIL (first time) and RCPT sent, replies awaited */
+    DP_W_DATA,    /* DATA sent, 354 awaited */
+    DP_W_DOT,     /* body sent or being sent, final reply awaited */
+};
+
+struct dp_out;
+
+/* One client connection and its current transaction. */
+struct dp_in {
+    struct dp_base b;
+    struct dp_worker *w;
+    struct dp_in *next_free;
+    bool eof;     /* the client closed its side; finish what was read */
+    bool msg_oom; /* the message did not fit in memory: refused at its end */
+    struct io_addr peer;
+    char peer_ip[IO_ADDR_STRLEN];
+    bool relay_ok; /* peer inside a relay network */
+    bool closing;  /* flush the output, then close */
+    bool live;
+    struct smtp_session smtp;
+    uint8_t *smtp_mem;
+    uint8_t rx[DP_RX_CAP];
+    size_t rx_off, rx_len;
+    char helo[256];
+
+    /* The transaction. */
+    uint64_t seq; /* message number on this worker */
+    char from[DP_ADDR_MAX + 1];
+    size_t from_len;
+    uint64_t size_param;
+    bool body8, smtputf8;
+    char rcpt[DP_ADDR_MAX + 1]; /* the RCPT being relayed */
+    size_t rcpt_len;
+    struct dp_buf rcpts; /* accepted recipients, comma separated, for the log */
+    uint32_t n_rcpt;
+    int group;           /* the route's MTA group, -1 before the first RCPT */
+    uint32_t hops_tried; /* bit per hop of the group, this attempt */
+    struct dp_out *out;  /* the next-hop connection of this transaction */
+    enum dp_wait wait;
+    bool mail_sent; /* MAIL went to the current next hop */
+    int mail_code;  /* the next hop's reply to MAIL, 0 until known */
+    char mail_enh[16];
+    char mail_text[SMTP_CLIENT_TEXT_MAX];
+    size_t mail_text_len;
+    bool broken;        /* the next hop went away mid-transaction */
+    struct dp_buf msg;  /* the message as received */
+    struct dp_buf body; /* redacted, dot-stuffed, after DP_HEADROOM */
+    size_t body_start;  /* where the body starts in `body` */
+    struct smtp_dotstuff stuff;
+    uint64_t t_start_ms; /* MAIL received */
+    uint64_t t_end_ms;   /* end of data received */
+    /* From the scan, for the tracking log. */
+    const char *verdict;
+    unsigned counts[SCAN_T__COUNT];
+    bool redacted;
+    char reply[128]; /* the end-of-data reply sent, for the log */
+    char hop_name[DP_DOMAIN_MAX + 8];
+};
+
+/* One next-hop connection; in a transaction (owner set) or pooled. */
+struct dp_out {
+    struct dp_base b;
+    struct smtp_client cli;
+    uint8_t *cli_mem;
+    uint8_t rx[DP_OUT_RX_CAP];
+    size_t rx_off, rx_len;
+    uint32_t group, hop;
+    struct dp_in *owner;
+    bool ready; /* greeted; transactions may start */
+    bool in_pool;
+    bool fresh; /* taken from the pool, no reply yet in this transaction */
+    bool live;
+    const uint8_t *body; /* borrowed from the owner while writing the body */
+    size_t body_len, body_off;
+    uint64_t deadline_ms; /* connect/greeting deadline, 0 once ready */
+    uint64_t idle_since_ms;
+    struct dp_out *pool_next; /* in the idle pool of (group, hop) */
+};
+
+struct dp_worker {
+    unsigned id;
+    const struct dp_config *cfg;
+    const struct dp_control *ctl;
+    struct io_backend *io;
+    const struct scan_engine *engine;
+    struct scan_worker *sw;
+    struct scan_message *sm;
+    struct dp_stats_core *stats;
+    struct dp_track_ring *track;
+
+    struct dp_base listeners[DP_MAX_LISTEN];
+    uint32_t n_listeners;
+    bool accepting;
+
+    struct smtp_limits lim;
+    struct smtp_config scfg;
+    struct smtp_client_limits clim;
+    size_t smtp_mem_len, cli_mem_len;
+
+    struct dp_in *in_free; /* idle client objects, linked through b.next_run */
+    struct dp_out *out_free;
+    uint32_t n_in;      /* live client connections */
+    struct dp_base all; /* list head of live connections */
+    struct dp_base *run_head, *run_tail;
+
+    struct dp_out *pool[DP_MAX_GROUPS][DP_MAX_HOPS];
+    uint32_t n_pool[DP_MAX_GROUPS][DP_MAX_HOPS];
+    uint64_t hop_down_until[DP_MAX_GROUPS][DP_MAX_HOPS];
+
+    struct dp_bufpool bufs;
+    uint64_t now_ms;
+    uint64_t next_tick_ms;
+    uint64_t seq;
+    uint64_t boot; /* start time, makes message ids unique across restarts */
+    bool draining;
+    uint64_t drain_deadline_ms;
+};
+
+/* dp_worker.c */
+void dp_run_later(struct dp_worker *w, struct dp_base *b);
+void dp_link(struct dp_worker *w, struct dp_base *b);
+void dp_unlink(struct dp_base *b);
+
+void dp_worker_put_in(struct dp_worker *w, struct dp_in *in);
+void dp_worker_put_out(struct dp_worker *w, struct dp_out *o);
+struct dp_out *dp_worker_get_out(struct dp_worker *w);
+
+/* dp_inbound.c */
+void dp_in_accept(struct dp_worker *w, struct dp_in *in);
+void dp_in_run(struct dp_worker *w, struct dp_in *in);
+void dp_in_tick(struct dp_worker *w, struct dp_in *in);
+void dp_in_drain(struct dp_worker *w, struct dp_in *in);
+void dp_in_close(struct dp_worker *w, struct dp_in *in);
+/* Called by the relay side when the next hop answered or failed. */
+void dp_in_relay_ready(struct dp_worker *w, struct dp_in *in);
+void dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_client_event *ev);
+void dp_in_relay_failed(struct dp_worker *w, struct dp_in *in, bool before_txn);
+
+/* dp_relay.c */
+int dp_relay_acquire(struct dp_worker *w, struct dp_in *in);
+void dp_relay_release(struct dp_worker *w, struct dp_out *o);
+void dp_relay_detach(struct dp_worker *w, struct dp_out *o);
+void dp_out_run(struct dp_worker *w, struct dp_out *o);
+void dp_out_tick(struct dp_worker *w, struct dp_out *o);
+void dp_out_close(struct dp_worker *w, struct dp_out *o);
+void dp_relay_send_body(struct dp_worker *w, struct dp_out *o, const uint8_t *body, size_t len);
+void dp_relay_command(struct dp_worker *w, struct dp_out *o);
+
+#endif

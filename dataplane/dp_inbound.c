@@ -1,0 +1,755 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Client sessions of one worker: feeds client bytes to the SMTP server
+ * engine, decides every MAIL and RCPT (relay control, routes, the next hop's
+ * own answer), scans each message at its end and answers it only once the
+ * next hop has accepted it (in-line mode) or it is durably quarantined. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "dp_conn.h"
+#include "dp_store.h"
+
+static void
+txn_reset(struct dp_worker *w, struct dp_in *in)
+{
+    if (in->out != NULL) {
+        struct dp_out *o = in->out;
+        in->out = NULL;
+        dp_relay_detach(w, o);
+    }
+    in->wait = DP_W_NONE;
+    in->group = -1;
+    in->hops_tried = 0;
+    in->n_rcpt = 0;
+    in->rcpts.len = 0;
+    in->from_len = 0;
+    in->mail_sent = false;
+    in->mail_code = 0;
+    in->broken = false;
+    in->msg_oom = false;
+    dp_buf_release(&w->bufs, &in->msg);
+    dp_buf_release(&w->bufs, &in->body);
+    dp_buf_release(&w->bufs, &in->rcpts);
+    in->verdict = NULL;
+    in->redacted = false;
+    in->reply[0] = '\0';
+    in->hop_name[0] = '\0';
+    memset(in->counts, 0, sizeof(in->counts));
+}
+
+void
+dp_in_accept(struct dp_worker *w, struct dp_in *in)
+{
+    const struct dp_config *cfg = w->cfg;
+    in->b.kind = DP_K_IN;
+    in->b.rd = in->b.wr = true; /* optimistic: the first call says EAGAIN if not */
+    in->w = w;
+    in->live = true;
+    in->closing = in->eof = false;
+    in->rx_off = in->rx_len = 0;
+    in->helo[0] = '\0';
+    in->out = NULL;
+    txn_reset(w, in);
+    io_addr_format_ip(in->peer_ip, sizeof(in->peer_ip), &in->peer);
+    in->relay_ok = dp_relay_allowed(cfg, &in->peer);
+    smtp_session_reset(&in->smtp);
+
+    enum smtp_reply_id open = SMTP_R_GREETING;
+    if (w->draining) {
+        open = SMTP_R_SHUTDOWN;
+    } else if (w->n_in >= cfg->max_conn_per_worker) {
+        open = SMTP_R_TOO_MANY_CONN;
+    } else if (cfg->max_conn_per_ip > 0) {
+        uint32_t same = 0;
+        for (struct dp_base *b = w->all.next_all; b != &w->all; b = b->next_all) {
+            const struct dp_in *o = (const struct dp_in *)(const void *)b;
+            if (b->kind == DP_K_IN && memcmp(o->peer.ip, in->peer.ip, 16) == 0 &&
+                o->peer.family == in->peer.family) {
+                same++;
+            }
+        }
+        if (same >= cfg->max_conn_per_ip) {
+            open = SMTP_R_TOO_MANY_CONN;
+        }
+    }
+    if (open != SMTP_R_GREETING) {
+        dp_stats_add(w->stats, DP_C_CONN_REFUSED, 1);
+        in->closing = true;
+    }
+    (void)smtp_session_start(&in->smtp, open);
+    w->n_in++;
+    dp_stats_add(w->stats, DP_C_CONN_ACTIVE, 1);
+    dp_link(w, &in->b);
+    dp_run_later(w, &in->b);
+}
+
+void
+dp_in_close(struct dp_worker *w, struct dp_in *in)
+{
+    if (!in->live) {
+        return;
+    }
+    txn_reset(w, in);
+    w->io->ops->close(w->io, in->b.h);
+    dp_unlink(&in->b);
+    in->live = false;
+    w->n_in--;
+    __atomic_store_n(&w->stats->c[DP_C_CONN_ACTIVE],
+                     __atomic_load_n(&w->stats->c[DP_C_CONN_ACTIVE], __ATOMIC_RELAXED) - 1,
+                     __ATOMIC_RELAXED);
+    explicit_bzero(in->rx, in->rx_len);
+    dp_worker_put_in(w, in);
+}
+
+/* json_str appends `s` (`len` octets) as a JSON string. */
+static size_t
+json_str(char *out, size_t cap, const char *s, size_t len)
+{
+    size_t n = 0;
+    if (cap < 3) {
+        return 0;
+    }
+    out[n++] = '"';
+    for (size_t i = 0; i < len && n + 8 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            n += (size_t)snprintf(out + n, cap - n, "\\u%04x", c);
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n++] = '"';
+    return n;
+}
+
+static void
+msg_id(const struct dp_worker *w, const struct dp_in *in, char *out, size_t cap)
+{
+    snprintf(out, cap, "%llx.%u.%llu", (unsigned long long)w->boot, w->id,
+             (unsigned long long)in->seq);
+}
+
+/* track_line builds the tracking line of the current message (also the
+ * quarantine file's metadata). Returns its length. */
+static size_t
+track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out, size_t cap)
+{
+    char id[64], ts[40];
+    struct timespec now;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+    msg_id(w, in, id, sizeof(id));
+    size_t n = (size_t)snprintf(
+        out, cap,
+        "{\"ts\":\"%s.%03ldZ\",\"id\":\"%s\",\"worker\":%u,\"client\":\"%s\",\"helo\":", ts,
+        now.tv_nsec / 1000000, id, w->id, in->peer_ip);
+    n += json_str(out + n, cap - n, in->helo, strlen(in->helo));
+    n += (size_t)snprintf(out + n, cap - n, ",\"from\":");
+    n += json_str(out + n, cap - n, in->from, in->from_len);
+    n += (size_t)snprintf(out + n, cap - n, ",\"rcpts\":[");
+    const char *r = (const char *)in->rcpts.data;
+    size_t left = in->rcpts.len;
+    bool first = true;
+    while (left > 0 && n + 300 < cap) {
+        const char *nl = memchr(r, '\n', left);
+        size_t k = nl != NULL ? (size_t)(nl - r) : left;
+        n += (size_t)snprintf(out + n, cap - n, "%s", first ? "" : ",");
+        n += json_str(out + n, cap - n, r, k);
+        first = false;
+        r += k + (nl != NULL);
+        left -= k + (nl != NULL);
+    }
+    n += (size_t)snprintf(out + n, cap - n, "],\"size\":%zu,\"size_out\":%zu,\"findings\":{",
+                          in->msg.len,
+                          in->body.len > in->body_start ? in->body.len - in->body_start : 0);
+    first = true;
+    for (unsigned t = 0; t < SCAN_T__COUNT && n + 64 < cap; t++) {
+        if (in->counts[t] != 0) {
+            n += (size_t)snprintf(out + n, cap - n, "%s\"%s\":%u", first ? "" : ",",
+                                  scan_type_name(t), in->counts[t]);
+            first = false;
+        }
+    }
+    uint64_t now_ms = w->now_ms;
+    n += (size_t)snprintf(
+        out + n, cap - n, "},\"verdict\":\"%s\",\"redacted\":%s,\"action\":\"%s\",\"next_hop\":",
+        in->verdict != NULL ? in->verdict : "none", in->redacted ? "true" : "false", action);
+    n += json_str(out + n, cap - n, in->hop_name, strlen(in->hop_name));
+    n += (size_t)snprintf(out + n, cap - n, ",\"reply\":");
+    size_t rl = strlen(in->reply);
+    while (rl > 0 && (in->reply[rl - 1] == '\n' || in->reply[rl - 1] == '\r')) {
+        rl--;
+    }
+    n += json_str(out + n, cap - n, in->reply, rl);
+    n += (size_t)snprintf(out + n, cap - n, ",\"latency_ms\":%llu,\"session_ms\":%llu}",
+                          (unsigned long long)(now_ms - in->t_end_ms),
+                          (unsigned long long)(now_ms - in->t_start_ms));
+    return n < cap ? n : cap - 1;
+}
+
+static void
+track(struct dp_worker *w, struct dp_in *in, const char *action)
+{
+    char line[DP_TRACK_LINE];
+    size_t n = track_line(w, in, action, line, sizeof(line));
+    if (!dp_track_push(w->track, line, n)) {
+        dp_stats_add(w->stats, DP_C_TRACK_DROPPED, 1);
+    }
+}
+
+/* count_reply updates the reply-class counters for an end-of-data reply. */
+static void
+count_reply(struct dp_worker *w, int code)
+{
+    dp_stats_add(w->stats,
+                 code < 400   ? DP_C_REPLY_2XX
+                 : code < 500 ? DP_C_REPLY_4XX
+                              : DP_C_REPLY_5XX,
+                 1);
+    if (code >= 400) {
+        dp_stats_add(w->stats, code < 500 ? DP_C_MSG_TEMPFAIL : DP_C_MSG_PERMFAIL, 1);
+    }
+}
+
+/* answer gives the owed reply `id` and remembers its text for the log. */
+static void
+answer(struct dp_worker *w, struct dp_in *in, enum smtp_reply_id id)
+{
+    (void)smtp_session_reply(&in->smtp, id);
+    smtp_reply_format(in->reply, sizeof(in->reply), id, w->cfg->hostname);
+    dp_run_later(w, &in->b);
+}
+
+static void
+answer_relayed(struct dp_worker *w, struct dp_in *in, int code, const char *enh, const char *text,
+               size_t text_len)
+{
+    size_t before;
+    smtp_session_output(&in->smtp, &before);
+    if (smtp_session_reply_relayed(&in->smtp, code, enh, (const uint8_t *)text, text_len) != 0) {
+        answer(w, in, code < 500 ? SMTP_R_NEXTHOP_TEMPFAIL : SMTP_R_NEXTHOP_PERMFAIL);
+        return;
+    }
+    size_t after;
+    const uint8_t *o = smtp_session_output(&in->smtp, &after);
+    size_t k = after - before < sizeof(in->reply) - 1 ? after - before : sizeof(in->reply) - 1;
+    memcpy(in->reply, o + before, k);
+    in->reply[k] = '\0';
+    dp_run_later(w, &in->b);
+}
+
+/* end_message answers the message with `id` (or the relayed reply already
+ * given), logs it and closes the transaction. */
+static void
+end_message(struct dp_worker *w, struct dp_in *in, const char *action)
+{
+    int code = (in->reply[0] - '0') * 100;
+    count_reply(w, code);
+    track(w, in, action);
+    txn_reset(w, in);
+}
+
+static void
+on_rcpt(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
+{
+    size_t len = ev->arg_len < DP_ADDR_MAX ? ev->arg_len : DP_ADDR_MAX;
+    memcpy(in->rcpt, ev->arg, len);
+    in->rcpt[len] = '\0';
+    in->rcpt_len = len;
+    const char *at = memrchr(in->rcpt, '@', len);
+    const char *dom = at != NULL ? at + 1 : "";
+    size_t dlen = at != NULL ? len - (size_t)(at + 1 - in->rcpt) : 0;
+    const struct dp_route *r = dp_route_find(w->cfg, dom, dlen);
+    bool local = false;
+    if (at == NULL && len == 10 && strncasecmp(in->rcpt, "postmaster", 10) == 0) {
+        /* RFC 5321 4.1.1.3: <Postmaster> without a domain MUST be accepted;
+         * it is not relaying. It goes the default way, or the first route. */
+        local = true;
+        r = r != NULL ? r : &w->cfg->routes[0];
+    }
+    /* Never an open relay: "*" serves only clients of the relay networks. */
+    if (r == NULL || (r->kind == DP_ROUTE_ANY && !in->relay_ok && !local)) {
+        answer(w, in, in->relay_ok ? SMTP_R_NO_ROUTE : SMTP_R_RELAY_DENIED);
+        return;
+    }
+    if (in->group >= 0 && (uint32_t)in->group != r->group) {
+        /* One route per transaction in in-line mode (SPEC.md). */
+        answer(w, in, SMTP_R_TOO_MANY_RCPT);
+        return;
+    }
+    if (in->broken) {
+        answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
+        return;
+    }
+    in->group = (int)r->group;
+    if (in->out == NULL) {
+        in->hops_tried = 0;
+        if (dp_relay_acquire(w, in) != 0) {
+            dp_stats_add(w->stats, DP_C_RELAY_UNREACHABLE, 1);
+            answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
+        }
+        return;
+    }
+    if (smtp_client_rcpt(&in->out->cli, (const uint8_t *)in->rcpt, in->rcpt_len) != 0) {
+        answer(w, in, SMTP_R_LOCAL_ERROR);
+        return;
+    }
+    in->wait = DP_W_RCPT;
+    dp_relay_command(w, in->out);
+}
+
+void
+dp_in_relay_ready(struct dp_worker *w, struct dp_in *in)
+{
+    struct dp_out *o = in->out;
+    const struct smtp_client_caps *caps = smtp_client_caps_get(&o->cli);
+    snprintf(in->hop_name, sizeof(in->hop_name), "%s", w->cfg->groups[o->group].hop_names[o->hop]);
+    if (in->smtputf8 && !caps->smtputf8) {
+        in->out = NULL;
+        dp_relay_detach(w, o);
+        in->wait = DP_W_NONE;
+        answer(w, in, SMTP_R_NEXTHOP_NO_UTF8);
+        return;
+    }
+    if (smtp_client_mail(&o->cli, (const uint8_t *)in->from, in->from_len, in->size_param,
+                         in->body8, in->smtputf8) != 0) {
+        in->out = NULL;
+        dp_relay_detach(w, o);
+        in->wait = DP_W_NONE;
+        answer(w, in, SMTP_R_LOCAL_ERROR);
+        return;
+    }
+    in->mail_sent = true;
+    in->mail_code = 0;
+    in->wait = DP_W_RCPT;
+    /* Without PIPELINING the RCPT follows the reply to MAIL. */
+    (void)smtp_client_rcpt(&o->cli, (const uint8_t *)in->rcpt, in->rcpt_len);
+    dp_relay_command(w, o);
+}
+
+void
+dp_in_relay_failed(struct dp_worker *w, struct dp_in *in, bool retry)
+{
+    /* The relay side has closed in->out already. */
+    in->out = NULL;
+    if (in->wait == DP_W_CONNECT || (in->wait == DP_W_RCPT && retry)) {
+        dp_stats_add(w->stats, DP_C_RELAY_FAILOVERS, 1);
+        in->wait = DP_W_NONE;
+        if (dp_relay_acquire(w, in) == 0) {
+            return;
+        }
+        dp_stats_add(w->stats, DP_C_RELAY_UNREACHABLE, 1);
+        answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
+        in->group = in->n_rcpt > 0 ? in->group : -1;
+        in->broken = in->n_rcpt > 0;
+        return;
+    }
+    enum dp_wait was = in->wait;
+    in->wait = DP_W_NONE;
+    in->broken = true;
+    if (was == DP_W_RCPT) {
+        answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
+    } else if (was == DP_W_DATA || was == DP_W_DOT) {
+        /* No 250 without the next hop's 250: the client retries. */
+        answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
+        end_message(w, in, "tempfailed");
+    }
+}
+
+void
+dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_client_event *ev)
+{
+    struct dp_out *o = in->out;
+    bool ok = ev->code >= 200 && ev->code < 300;
+    switch (ev->cmd) {
+    case SMTP_CMD_MAIL:
+        in->mail_code = ev->code;
+        snprintf(in->mail_enh, sizeof(in->mail_enh), "%s", ev->enhanced);
+        in->mail_text_len =
+            ev->text_len < sizeof(in->mail_text) ? ev->text_len : sizeof(in->mail_text);
+        memcpy(in->mail_text, ev->text, in->mail_text_len);
+        if (!ok && !smtp_client_caps_get(&o->cli)->pipelining) {
+            /* No RCPT went out: answer the client's RCPT with the refusal. */
+            in->out = NULL;
+            dp_relay_detach(w, o);
+            in->wait = DP_W_NONE;
+            in->mail_sent = false;
+            answer_relayed(w, in, ev->code, ev->enhanced, ev->text, ev->text_len);
+        } else if (ok) {
+            /* A RCPT held back for lack of PIPELINING goes now. */
+            (void)smtp_client_rcpt(&o->cli, (const uint8_t *)in->rcpt, in->rcpt_len);
+            dp_relay_command(w, o);
+        }
+        return;
+    case SMTP_CMD_RCPT:
+        in->wait = DP_W_NONE;
+        if (in->mail_code != 0 && (in->mail_code < 200 || in->mail_code >= 300)) {
+            int code = in->mail_code;
+            in->out = NULL;
+            dp_relay_detach(w, o);
+            in->mail_sent = false;
+            in->mail_code = 0;
+            answer_relayed(w, in, code, in->mail_enh, in->mail_text, in->mail_text_len);
+            return;
+        }
+        if (!ok) {
+            answer_relayed(w, in, ev->code, ev->enhanced, ev->text, ev->text_len);
+            return;
+        }
+        if ((in->rcpts.len == 0 || dp_buf_append(&w->bufs, &in->rcpts, "\n", 1) == 0) &&
+            dp_buf_append(&w->bufs, &in->rcpts, in->rcpt, in->rcpt_len) == 0) {
+            in->n_rcpt++;
+        }
+        answer(w, in, SMTP_R_RCPT_OK);
+        return;
+    case SMTP_CMD_DATA:
+        if (ev->code == 354) {
+            in->wait = DP_W_DOT;
+            dp_relay_send_body(w, o, in->body.data + in->body_start, in->body.len - in->body_start);
+            return;
+        }
+        in->wait = DP_W_NONE;
+        answer_relayed(w, in, ev->code, ev->enhanced, ev->text, ev->text_len);
+        end_message(w, in, "refused");
+        return;
+    case SMTP_CMD_DOT:
+        in->wait = DP_W_NONE;
+        in->out = NULL;
+        dp_relay_release(w, o);
+        if (ok) {
+            dp_stats_add(w->stats, DP_C_MSG_RELAYED, 1);
+            dp_stats_add(w->stats, DP_C_BYTES_OUT, in->body.len - in->body_start);
+            if (in->redacted) {
+                dp_stats_add(w->stats, DP_C_MSG_REDACTED, 1);
+            }
+            answer(w, in, SMTP_R_DATA_OK);
+            end_message(w, in, "relayed");
+            return;
+        }
+        answer_relayed(w, in, ev->code, ev->enhanced, ev->text, ev->text_len);
+        end_message(w, in, "refused");
+        return;
+    default:
+        return;
+    }
+}
+
+static int
+body_out(void *ctx, const uint8_t *data, size_t len)
+{
+    struct dp_in *in = ctx;
+    int rc = dp_buf_reserve(&in->w->bufs, &in->body, 2 * len + 8);
+    if (rc != 0) {
+        return rc;
+    }
+    in->body.len += smtp_dotstuff_run(&in->stuff, in->body.data + in->body.len,
+                                      in->body.cap - in->body.len, data, len);
+    return 0;
+}
+
+/* prefix writes the trace header (RFC 5321 4.4: a relay MUST add Received:)
+ * and the tag header, if any, just before the body. */
+static void
+prefix(struct dp_worker *w, struct dp_in *in, const struct scan_result *res)
+{
+    char hdr[DP_HEADROOM], id[64], date[64];
+    struct tm tm;
+    time_t now = time(NULL);
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    msg_id(w, in, id, sizeof(id));
+    int n =
+        snprintf(hdr, sizeof(hdr),
+                 "Received: from %.255s (%s)\r\n\tby %.255s (Redline) with %s id %s;\r\n\t%s\r\n"
+                 "%s",
+                 in->helo, in->peer_ip, w->cfg->hostname, in->smtp.esmtp ? "ESMTP" : "SMTP", id,
+                 date, res->tagged ? res->tag_header : "");
+    size_t len = n > 0 && (size_t)n < sizeof(hdr) ? (size_t)n : 0;
+    in->body_start = DP_HEADROOM - len;
+    memcpy(in->body.data + in->body_start, hdr, len);
+}
+
+static void
+quarantine(struct dp_worker *w, struct dp_in *in)
+{
+    char meta[DP_TRACK_LINE], id[64];
+    msg_id(w, in, id, sizeof(id));
+    snprintf(in->reply, sizeof(in->reply), "250 2.0.0 Message accepted");
+    size_t n = track_line(w, in, "quarantined", meta, sizeof(meta));
+    int err = 0;
+    if (dp_store_put(w->cfg->quarantine_dir, id, meta, n, in->msg.data, in->msg.len, &err) != 0) {
+        answer(w, in, SMTP_R_STORAGE);
+        end_message(w, in, "store-failed");
+        return;
+    }
+    dp_stats_add(w->stats, DP_C_MSG_QUARANTINED, 1);
+    answer(w, in, SMTP_R_DATA_OK);
+    end_message(w, in, "quarantined");
+}
+
+static void
+on_data_end(struct dp_worker *w, struct dp_in *in)
+{
+    in->t_end_ms = w->now_ms;
+    dp_stats_add(w->stats, DP_C_MSG_RECEIVED, 1);
+    dp_stats_add(w->stats, DP_C_BYTES_IN, in->msg.len);
+    if (in->msg_oom) {
+        answer(w, in, SMTP_R_STORAGE);
+        end_message(w, in, "refused");
+        return;
+    }
+    if (in->broken || in->out == NULL) {
+        answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
+        end_message(w, in, "tempfailed");
+        return;
+    }
+    in->body.len = 0;
+    if (dp_buf_reserve(&w->bufs, &in->body, DP_HEADROOM + in->msg.len + in->msg.len / 8 + 64) !=
+        0) {
+        answer(w, in, SMTP_R_STORAGE);
+        end_message(w, in, "refused");
+        return;
+    }
+    in->body.len = DP_HEADROOM;
+    smtp_dotstuff_init(&in->stuff);
+    const struct scan_result *res = NULL;
+    scan_message_begin(w->sm, body_out, in, false);
+    int rc = scan_message_feed(w->sm, in->msg.data, in->msg.len);
+    if (rc == 0) {
+        rc = scan_message_finish(w->sm, &res);
+    }
+    uint8_t end[8];
+    size_t k = smtp_dotstuff_end(&in->stuff, end, sizeof(end));
+    if (rc == 0 && dp_buf_append(&w->bufs, &in->body, end, k) != 0) {
+        rc = RL_ENOMEM;
+    }
+    if (rc != 0) {
+        answer(w, in, rc == RL_ELIMIT ? SMTP_R_SIZE_EXCEEDED : SMTP_R_LOCAL_ERROR);
+        end_message(w, in, "refused");
+        return;
+    }
+    prefix(w, in, res);
+    in->verdict = scan_verdict_name(res->verdict);
+    in->redacted = res->modified;
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        in->counts[t] = res->counts[t];
+        if (res->counts[t] != 0) {
+            __atomic_store_n(&w->stats->findings[t],
+                             __atomic_load_n(&w->stats->findings[t], __ATOMIC_RELAXED) +
+                                 res->counts[t],
+                             __ATOMIC_RELAXED);
+        }
+    }
+    switch (res->verdict) {
+    case SCAN_V_DELIVER:
+        if (smtp_client_data(&in->out->cli) != 0) {
+            answer(w, in, SMTP_R_LOCAL_ERROR);
+            end_message(w, in, "refused");
+            return;
+        }
+        in->wait = DP_W_DATA;
+        dp_relay_command(w, in->out);
+        return;
+    case SCAN_V_BLOCK:
+        dp_stats_add(w->stats, DP_C_MSG_BLOCKED, 1);
+        answer(w, in, SMTP_R_POLICY_BLOCK);
+        end_message(w, in, "blocked");
+        return;
+    case SCAN_V_TEMPFAIL:
+        answer(w, in, SMTP_R_SCAN_TEMPFAIL);
+        end_message(w, in, "tempfailed");
+        return;
+    case SCAN_V_QUARANTINE:
+        quarantine(w, in);
+        return;
+    }
+}
+
+static void
+on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
+{
+    switch (ev->type) {
+    case SMTP_EV_HELO: {
+        size_t n = ev->arg_len < sizeof(in->helo) - 1 ? ev->arg_len : sizeof(in->helo) - 1;
+        memcpy(in->helo, ev->arg, n);
+        in->helo[n] = '\0';
+        txn_reset(w, in);
+        return;
+    }
+    case SMTP_EV_MAIL: {
+        txn_reset(w, in);
+        size_t n = ev->arg_len < DP_ADDR_MAX ? ev->arg_len : DP_ADDR_MAX;
+        memcpy(in->from, ev->arg, n);
+        in->from[n] = '\0';
+        in->from_len = n;
+        in->size_param = ev->size;
+        in->body8 = ev->body == SMTP_BODY_8BITMIME;
+        in->smtputf8 = ev->smtputf8;
+        in->seq = ++w->seq;
+        in->t_start_ms = w->now_ms;
+        answer(w, in, SMTP_R_MAIL_OK);
+        return;
+    }
+    case SMTP_EV_RCPT:
+        on_rcpt(w, in, ev);
+        return;
+    case SMTP_EV_DATA_BEGIN:
+        in->msg.len = 0;
+        return;
+    case SMTP_EV_DATA_CHUNK:
+        if (!in->msg_oom && dp_buf_append(&w->bufs, &in->msg, ev->arg, ev->arg_len) != 0) {
+            in->msg_oom = true;
+        }
+        return;
+    case SMTP_EV_BDAT_CHUNK:
+        answer(w, in, SMTP_R_BDAT_OK);
+        return;
+    case SMTP_EV_DATA_END:
+        on_data_end(w, in);
+        return;
+    case SMTP_EV_DATA_ABORT:
+    case SMTP_EV_RSET:
+        txn_reset(w, in);
+        return;
+    case SMTP_EV_STARTTLS: /* not offered until TLS is configured (tls/) */
+    case SMTP_EV_QUIT:
+    case SMTP_EV_CLOSE:
+        txn_reset(w, in);
+        in->closing = true;
+        return;
+    case SMTP_EV_NONE:
+        return;
+    }
+}
+
+/* flush writes queued replies; false if the connection was closed. */
+static bool
+flush(struct dp_worker *w, struct dp_in *in, bool *progress)
+{
+    size_t len;
+    const uint8_t *o = smtp_session_output(&in->smtp, &len);
+    while (len > 0 && in->b.wr) {
+        size_t n;
+        int rc = w->io->ops->write(w->io, &n, in->b.h, o, len);
+        if (rc == RL_EAGAIN) {
+            in->b.wr = false;
+            break;
+        }
+        if (rc != 0) {
+            dp_in_close(w, in);
+            return false;
+        }
+        smtp_session_consume(&in->smtp, n);
+        *progress = true;
+        o = smtp_session_output(&in->smtp, &len);
+    }
+    if (in->closing && len == 0) {
+        dp_in_close(w, in);
+        return false;
+    }
+    return true;
+}
+
+void
+dp_in_run(struct dp_worker *w, struct dp_in *in)
+{
+    /* A bounded number of rounds keeps one busy client from starving the
+     * others; the rest runs on the next pass. */
+    /* After an event the engine is called again even with no new input:
+     * it may hold a further event (the end of a BDAT chunk). */
+    bool again = true;
+    for (int round = 0; round < 64; round++) {
+        bool progress = false;
+        if (!flush(w, in, &progress)) {
+            return;
+        }
+        if (in->closing) {
+            return; /* waiting to drain the output */
+        }
+        if (in->wait == DP_W_NONE && (again || in->rx_off < in->rx_len)) {
+            again = false;
+            struct smtp_event ev;
+            size_t used = 0;
+            int rc = smtp_session_feed(&in->smtp, &ev, &used, in->rx + in->rx_off,
+                                       in->rx_len - in->rx_off);
+            in->rx_off += used;
+            progress = progress || used > 0;
+            if (rc == 0) {
+                on_event(w, in, &ev);
+                if (!in->live) {
+                    return;
+                }
+                again = true;
+                continue;
+            }
+            if (rc != RL_EAGAIN) {
+                in->closing = true;
+                continue;
+            }
+        }
+        if (in->rx_off == in->rx_len) {
+            in->rx_off = in->rx_len = 0;
+        }
+        if (in->b.rd && !in->eof && in->rx_len < DP_RX_CAP) {
+            if (in->rx_off > 0) {
+                memmove(in->rx, in->rx + in->rx_off, in->rx_len - in->rx_off);
+                in->rx_len -= in->rx_off;
+                in->rx_off = 0;
+            }
+            size_t n;
+            int rc =
+                w->io->ops->read(w->io, &n, in->b.h, in->rx + in->rx_len, DP_RX_CAP - in->rx_len);
+            if (rc == RL_EAGAIN) {
+                in->b.rd = false;
+            } else if (rc != 0) {
+                dp_in_close(w, in);
+                return;
+            } else if (n == 0) {
+                in->eof = true;
+                progress = true;
+            } else {
+                in->rx_len += n;
+                progress = true;
+            }
+        }
+        if (in->eof && in->wait == DP_W_NONE && !progress) {
+            /* The client is gone and everything it sent has been answered. */
+            dp_in_close(w, in);
+            return;
+        }
+        if (!progress) {
+            return;
+        }
+    }
+    dp_run_later(w, &in->b);
+}
+
+void
+dp_in_tick(struct dp_worker *w, struct dp_in *in)
+{
+    struct smtp_event ev;
+    if (smtp_session_tick(&in->smtp, &ev, w->now_ms) == 0) {
+        on_event(w, in, &ev);
+        dp_run_later(w, &in->b);
+    }
+}
+
+void
+dp_in_drain(struct dp_worker *w, struct dp_in *in)
+{
+    if (in->closing || in->wait != DP_W_NONE) {
+        return;
+    }
+    if (smtp_session_shutdown(&in->smtp) == 0) {
+        txn_reset(w, in);
+        in->closing = true;
+        dp_run_later(w, &in->b);
+    }
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Per-worker counters and the local stats socket that serves them. Each
+ * worker writes only its own counters (relaxed atomic stores, single
+ * writer); the stats thread reads all of them. */
+#ifndef DP_STATS_H
+#define DP_STATS_H
+
+#include <stdint.h>
+
+#include "rl_error.h"
+#include "scan_types.h"
+
+enum dp_counter {
+    DP_C_CONN_ACCEPTED = 0,
+    DP_C_CONN_REFUSED, /* over a connection limit or draining */
+    DP_C_CONN_ACTIVE,  /* a gauge */
+    DP_C_MSG_RECEIVED, /* end of data reached */
+    DP_C_MSG_RELAYED,  /* next hop said 250 */
+    DP_C_MSG_BLOCKED,
+    DP_C_MSG_QUARANTINED,
+    DP_C_MSG_TEMPFAIL, /* 4xx at end of data, any cause */
+    DP_C_MSG_PERMFAIL, /* 5xx at end of data, any cause */
+    DP_C_MSG_REDACTED, /* relayed with at least one redaction */
+    DP_C_BYTES_IN,     /* message octets received */
+    DP_C_BYTES_OUT,    /* message octets relayed */
+    DP_C_REPLY_2XX,    /* replies to end of data, by class */
+    DP_C_REPLY_4XX,
+    DP_C_REPLY_5XX,
+    DP_C_RELAY_CONNECTS,    /* outbound connections opened */
+    DP_C_RELAY_REUSED,      /* transactions on a pooled connection */
+    DP_C_RELAY_FAILOVERS,   /* a next hop failed and the next was tried */
+    DP_C_RELAY_UNREACHABLE, /* no next hop of the group could be reached */
+    DP_C_TRACK_DROPPED,     /* tracking lines lost to a full ring */
+    DP_C_BUF_ALLOCS,        /* buffer allocations (flat after warm-up) */
+    DP_C__COUNT
+};
+
+/* One worker's counters, on their own cache lines. */
+struct dp_stats_core {
+    _Alignas(64) uint64_t c[DP_C__COUNT];
+    uint64_t findings[SCAN_T__COUNT];
+};
+
+/* dp_counter_name returns the JSON name of `c` ("messages_relayed", ...). */
+const char *dp_counter_name(enum dp_counter c);
+
+/* dp_stats_add adds `n` to counter `c` of the calling worker's `s`. */
+static inline void
+dp_stats_add(struct dp_stats_core *s, enum dp_counter c, uint64_t n)
+{
+    __atomic_store_n(&s->c[c], __atomic_load_n(&s->c[c], __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+/* dp_stats_json writes the counters of `n_cores` workers as one JSON object
+ * (totals and per worker) to `out` (capacity `out_cap`). Returns the length,
+ * or 0 if it does not fit. Callable from any thread. */
+size_t dp_stats_json(char *out, size_t out_cap, const struct dp_stats_core *cores,
+                     unsigned n_cores);
+
+/* dp_stats_serve_start creates the UNIX stream socket at `path` (mode 0660,
+ * replacing a stale socket) and a thread that answers each connection with
+ * dp_stats_json and closes it. Only root and the daemon's own user may read
+ * it (SO_PEERCRED). Returns 0, or RL_EIO with errno in *out_errno. */
+int dp_stats_serve_start(const char *path, const struct dp_stats_core *cores, unsigned n_cores,
+                         int *out_errno);
+
+/* dp_stats_serve_stop stops the thread and removes the socket. */
+void dp_stats_serve_stop(void);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A poll-mode worker: one thread pinned to one core, owning its listeners,
+ * its connections (inbound SMTP sessions and outbound relay connections), its
+ * scanner and its buffers. Nothing is shared with other workers except the
+ * read-only configuration and scan engine. */
+#ifndef DP_WORKER_H
+#define DP_WORKER_H
+
+#include "dp_config.h"
+#include "dp_stats.h"
+#include "dp_track.h"
+#include "rl_error.h"
+#include "scan_engine.h"
+
+struct dp_worker;
+
+/* Flags the main thread sets for every worker (atomic ints). */
+struct dp_control {
+    int drain; /* stop accepting, finish transactions, 421 idle sessions, then return */
+    int stop;  /* return now, closing everything */
+};
+
+/* dp_worker_new builds worker `id` of `cfg`: its I/O backend and listeners
+ * (bound now, so that privileges can be dropped afterwards), its scanner over
+ * `engine` (borrowed), and its pools. `stats`, `track` and `ctl` are the
+ * caller's and outlive the worker. Returns 0 with *out_w, or RL_EIO /
+ * RL_ENOMEM with `diag` naming what failed. Call from the main thread. */
+int dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_config *cfg,
+                  const struct scan_engine *engine, unsigned id, struct dp_stats_core *stats,
+                  struct dp_track_ring *track, const struct dp_control *ctl);
+
+/* dp_worker_run is the worker thread's body: pins itself to its core (if
+ * configured) and runs the poll loop until ctl->stop, or until ctl->drain
+ * and every transaction has finished. Returns 0, or RL_EIO if pinning
+ * failed. */
+int dp_worker_run(struct dp_worker *w);
+
+/* dp_worker_free closes whatever is left and releases `w`; NULL is a no-op. */
+void dp_worker_free(struct dp_worker *w);
+
+#endif

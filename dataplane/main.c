@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* redlined: the dataplane. Reads its configuration and policy, binds its
+ * listeners (possibly port 25: root), creates the quarantine directory, the
+ * stats socket and the tracking log, then drops to the configured user
+ * (default "nobody" when started as root) before any client byte is read.
+ * Workers touch only their sockets and, on quarantine, the quarantine
+ * directory. SIGTERM/SIGINT drain; a second one stops at once. */
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dp_config.h"
+#include "dp_stats.h"
+#include "dp_store.h"
+#include "dp_track.h"
+#include "dp_worker.h"
+#include "scan_engine.h"
+#include "scan_policy.h"
+
+#define EXIT_USAGE 2
+
+struct thread_arg {
+    struct dp_worker *w;
+    int rc;
+};
+
+static void *
+worker_main(void *arg)
+{
+    struct thread_arg *t = arg;
+    t->rc = dp_worker_run(t->w);
+    return NULL;
+}
+
+static int
+fail(const char *what, const char *why)
+{
+    fprintf(stderr, "redlined: %s: %s\n", what, why);
+    return EXIT_USAGE;
+}
+
+/* drop_privileges switches to `user` (setgroups, setgid, setuid, in that
+ * order) and checks that root cannot be regained. */
+static int
+drop_privileges(const char *user, const struct dp_config *cfg)
+{
+    struct passwd *pw = getpwnam(user);
+    if (pw == NULL) {
+        return fail("user", "no such account");
+    }
+    /* What the unprivileged workers must still write is handed over first. */
+    if (chown(cfg->quarantine_dir, pw->pw_uid, pw->pw_gid) != 0) {
+        return fail("quarantine_dir", strerror(errno));
+    }
+    char sub[4200];
+    snprintf(sub, sizeof(sub), "%s/tmp", cfg->quarantine_dir);
+    int a = chown(sub, pw->pw_uid, pw->pw_gid);
+    snprintf(sub, sizeof(sub), "%s/new", cfg->quarantine_dir);
+    int b = chown(sub, pw->pw_uid, pw->pw_gid);
+    if (a != 0 || b != 0) {
+        return fail("quarantine_dir", strerror(errno));
+    }
+    if (cfg->stats_socket[0] != '\0' && chown(cfg->stats_socket, pw->pw_uid, pw->pw_gid) != 0) {
+        return fail("stats_socket", strerror(errno));
+    }
+    if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        return fail("user", strerror(errno));
+    }
+    if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+        return fail("user", "root could be regained after the drop");
+    }
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    static struct dp_config cfg;
+    struct rl_diag diag = {{0}, {0}};
+    int rc = dp_config_parse_args(&cfg, &diag, argc, argv);
+    if (rc == RL_EAGAIN) {
+        fputs(dp_config_usage(), stdout);
+        return 0;
+    }
+    if (rc != 0 || dp_config_check(&cfg, &diag) != 0) {
+        return fail(diag.field[0] ? diag.field : "config", diag.reason);
+    }
+
+    struct scan_policy *policy = NULL;
+    if (cfg.policy_path[0] != '\0') {
+        rc = scan_policy_load(&policy, &diag, cfg.policy_path);
+    } else {
+        const char *def = scan_policy_default_json();
+        rc = scan_policy_parse(&policy, &diag, def, strlen(def));
+    }
+    if (rc != 0) {
+        char what[128];
+        snprintf(what, sizeof(what), "policy %s", diag.field);
+        return fail(what, diag.reason);
+    }
+    struct scan_engine *engine = NULL;
+    if (scan_engine_compile(&engine, &diag, policy) != 0) {
+        return fail("policy", diag.reason);
+    }
+    int err = 0;
+    if (dp_store_prepare(cfg.quarantine_dir, &err) != 0) {
+        return fail("quarantine_dir", strerror(err));
+    }
+
+    unsigned n = cfg.workers;
+    struct dp_stats_core *stats = aligned_alloc(64, sizeof(*stats) * n);
+    struct dp_track_ring **rings = calloc(n, sizeof(struct dp_track_ring *));
+    struct dp_worker **workers = calloc(n, sizeof(struct dp_worker *));
+    struct thread_arg *args = calloc(n, sizeof(*args));
+    pthread_t *threads = calloc(n, sizeof(*threads));
+    static struct dp_control ctl;
+    if (stats == NULL || rings == NULL || workers == NULL || args == NULL || threads == NULL) {
+        return fail("memory", "out of memory at start-up");
+    }
+    memset(stats, 0, sizeof(*stats) * n);
+    for (unsigned i = 0; i < n; i++) {
+        rings[i] = aligned_alloc(64, sizeof(*rings[i]));
+        if (rings[i] == NULL) {
+            return fail("memory", "out of memory at start-up");
+        }
+        memset(rings[i], 0, sizeof(*rings[i]));
+        if (dp_worker_new(&workers[i], &diag, &cfg, engine, i, &stats[i], rings[i], &ctl) != 0) {
+            return fail(diag.field, diag.reason);
+        }
+    }
+    /* Threads do not survive fork: become a daemon before starting any. The
+     * log and the stats socket are opened as root, then root is dropped
+     * (glibc changes the ids of every thread). */
+    if (!cfg.foreground && daemon(1, 0) != 0) {
+        return fail("daemon", strerror(errno));
+    }
+    if (dp_track_start(cfg.log_path, rings, n, &err) != 0) {
+        return fail("log", strerror(err));
+    }
+    if (cfg.stats_socket[0] != '\0' &&
+        dp_stats_serve_start(cfg.stats_socket, stats, n, &err) != 0) {
+        return fail("stats_socket", strerror(err));
+    }
+    if (geteuid() == 0) {
+        rc = drop_privileges(cfg.user[0] != '\0' ? cfg.user : "nobody", &cfg);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+
+    /* Signals go to this thread only, taken synchronously with sigwait. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    for (unsigned i = 0; i < n; i++) {
+        args[i].w = workers[i];
+        if (pthread_create(&threads[i], NULL, worker_main, &args[i]) != 0) {
+            return fail("workers", "cannot start a worker thread");
+        }
+    }
+    char addr[IO_ADDR_STRLEN];
+    io_addr_format(addr, sizeof(addr), &cfg.listen[0]);
+    fprintf(stderr, "redlined: listening on %s with %u worker%s, policy %s\n", addr, n,
+            n == 1 ? "" : "s", policy->version);
+
+    /* Wait for the signal; a worker that returns early (pinning failed)
+     * ends the process too. */
+    int sig = 0;
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+        /* Reload comes with the control plane; SIGHUP is ignored until then. */
+    }
+    fprintf(stderr, "redlined: signal %d: draining\n", sig);
+    __atomic_store_n(&ctl.drain, 1, __ATOMIC_RELEASE);
+    sigset_t again = set;
+    for (unsigned i = 0; i < n; i++) {
+        /* A second signal during the drain stops at once. */
+        while (pthread_tryjoin_np(threads[i], NULL) == EBUSY) {
+            struct timespec ts = {0, 50000000L};
+            if (sigtimedwait(&again, NULL, &ts) > 0) {
+                __atomic_store_n(&ctl.stop, 1, __ATOMIC_RELEASE);
+            }
+        }
+        if (args[i].rc != 0) {
+            fprintf(stderr, "redlined: worker %u: %s\n", i, rl_strerror(args[i].rc));
+        }
+    }
+    dp_track_stop();
+    dp_stats_serve_stop();
+    for (unsigned i = 0; i < n; i++) {
+        dp_worker_free(workers[i]);
+        free(rings[i]);
+    }
+    free(stats);
+    free(rings);
+    free(workers);
+    free(args);
+    free(threads);
+    scan_engine_free(engine);
+    scan_policy_free(policy);
+    fprintf(stderr, "redlined: stopped\n");
+    return 0;
+}

@@ -1,0 +1,229 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Shared pieces of the gateway integration tests: a real SMTP next hop
+(aiosmtpd) that records or refuses, and a redlined process on loopback with
+its own temporary log, quarantine and stats socket. Loopback only."""
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+from aiosmtpd.controller import Controller
+
+SRC = os.environ.get("RL_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("RL_BUILD", os.path.join(SRC, "build"))
+REDLINED = os.path.join(BUILD, "dataplane", "redlined")
+REDLINE_SCAN = os.path.join(BUILD, "scan", "redline-scan")
+CI = os.environ.get("CI") == "true"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc=None, timeout=15.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.recv(512)  # the greeting
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+class _Handler:
+    def __init__(self, sink):
+        self.sink = sink
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        reply = self.sink.rcpt_replies.get(address)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.sink.data_reply:
+            return self.sink.data_reply
+        with self.sink.lock:
+            self.sink.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                                       bytes(envelope.original_content or envelope.content)))
+            self.sink.cond.notify_all()
+        return "250 2.0.0 queued"
+
+
+class Sink:
+    """An aiosmtpd server on 127.0.0.1 that keeps what it accepts.
+    rcpt_replies maps a recipient to the reply refusing it; data_reply, when
+    set, refuses every message at its end."""
+
+    def __init__(self, port=None, smtputf8=True):
+        self.port = port or free_port()
+        self.messages = []
+        self.rcpt_replies = {}
+        self.data_reply = None
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.ctl = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
+                              enable_SMTPUTF8=smtputf8, decode_data=False,
+                              data_size_limit=64 * 1024 * 1024)
+
+    def __enter__(self):
+        self.ctl.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.ctl.stop()
+
+    def wait(self, n, timeout=20.0):
+        end = time.monotonic() + timeout
+        with self.lock:
+            while len(self.messages) < n:
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                self.cond.wait(left)
+            return list(self.messages)
+
+
+class Gateway:
+    """redlined --foreground on a free loopback port."""
+
+    def __init__(self, routes, extra=(), relay_net="127.0.0.0/8", config=None):
+        self.port = free_port()
+        self.dir = tempfile.TemporaryDirectory(prefix="redline-gw-")
+        d = self.dir.name
+        self.log = os.path.join(d, "track.log")
+        self.quarantine = os.path.join(d, "quarantine")
+        self.stats = os.path.join(d, "stats.sock")
+        args = [REDLINED, "--foreground", "--listen", f"127.0.0.1:{self.port}",
+                "--log", self.log, "--quarantine", self.quarantine,
+                "--stats-socket", self.stats, "--hostname", "gw.test"]
+        if os.geteuid() == 0:
+            # The test directory must stay writable after the drop.
+            os.chmod(d, 0o777)
+            args += ["--user", "nobody"]
+        if config is not None:
+            path = os.path.join(d, "redlined.json")
+            with open(path, "w") as f:
+                json.dump(config, f)
+            args += ["--config", path]
+        for r in routes:
+            args += ["--route", r]
+        if relay_net:
+            args += ["--relay-net", relay_net]
+        self.args = args + list(extra)
+        self.proc = None
+        self.stderr = b""
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_port(self.port, self.proc)
+        except RuntimeError:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+            raise RuntimeError("redlined did not start: " + err.decode(errors="replace"))
+        return self
+
+    def stop(self, timeout=40):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            _, self.stderr = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, self.stderr = self.proc.communicate()
+            raise
+        return self.proc.returncode
+
+    def __exit__(self, *exc):
+        self.stop()
+        self.dir.cleanup()
+
+    def track(self, n=None, timeout=5.0):
+        """The tracking-log lines, parsed; waits for at least n of them."""
+        end = time.monotonic() + timeout
+        while True:
+            lines = []
+            if os.path.exists(self.log):
+                with open(self.log) as f:
+                    lines = [json.loads(l) for l in f if l.strip()]
+            if n is None or len(lines) >= n or time.monotonic() > end:
+                return lines
+            time.sleep(0.05)
+
+    def counters(self):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(self.stats)
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        return json.loads(data)
+
+
+class Raw:
+    """A raw SMTP client: send exact bytes, read whole replies."""
+
+    def __init__(self, port, timeout=10.0):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+        self.greeting = self.reply()
+
+    def send(self, data):
+        self.s.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def reply(self):
+        """One whole reply (all its lines) as text, '' at end of stream."""
+        lines = []
+        while True:
+            while b"\r\n" not in self.buf:
+                chunk = self.s.recv(65536)
+                if not chunk:
+                    return "\r\n".join(lines)
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            lines.append(line.decode(errors="replace"))
+            if len(line) < 4 or line[3:4] != b"-":
+                return "\r\n".join(lines)
+
+    def cmd(self, line):
+        self.send(line + "\r\n")
+        return self.reply()
+
+    def close(self):
+        self.s.close()
+
+    def __del__(self):
+        self.s.close()
+
+
+def strip_trace(msg):
+    """The message without the Received: header redlined adds in front."""
+    assert msg.startswith(b"Received: from "), msg[:80]
+    end = msg.index(b"\r\n", 0)
+    while msg[end + 2:end + 3] in (b"\t", b" "):
+        end = msg.index(b"\r\n", end + 2)
+    return msg[end + 2:]
+
+
+def scan_offline(raw, policy=None):
+    """What redline-scan makes of `raw` (the reference for exactness)."""
+    args = [REDLINE_SCAN]
+    if policy:
+        args += ["--policy", policy]
+    return subprocess.run(args + ["-"], input=raw, stdout=subprocess.PIPE, check=True).stdout
