@@ -149,8 +149,13 @@ class Gateway:
         return self.proc.returncode
 
     def __exit__(self, *exc):
-        self.stop()
+        rc = self.stop()
         self.dir.cleanup()
+        # Every test also checks a clean drain: exit 0 and, in sanitizer
+        # builds, no report from ASan, UBSan or LeakSanitizer.
+        err = self.stderr.decode(errors="replace")
+        if exc[0] is None and (rc != 0 or "Sanitizer" in err or "runtime error" in err):
+            raise AssertionError(f"redlined exited with {rc}:\n{err}")
 
     def track(self, n=None, timeout=5.0):
         """The tracking-log lines, parsed; waits for at least n of them."""
