@@ -211,7 +211,7 @@ const char *smtp_cmd_name(enum smtp_cmd cmd);
 
 /* Dot-stuffing of a message body for DATA (RFC 5321 4.5.2), streaming. */
 struct smtp_dotstuff {
-    bool bol;     /* at the beginning of a line */
+    bool bol;     /* the body so far is empty or ends in CRLF */
     uint8_t last; /* the last octet seen */
 };
 
