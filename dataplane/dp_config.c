@@ -38,7 +38,7 @@ dp_config_defaults(struct dp_config *out_cfg)
     out_cfg->command_timeout_ms = (uint64_t)300 * 1000;
     out_cfg->data_timeout_ms = (uint64_t)300 * 1000;
     out_cfg->connect_timeout_ms = (uint64_t)30 * 1000;
-    out_cfg->pool_per_hop = 16;
+    out_cfg->pool_per_hop = 64;
     out_cfg->pool_idle_ms = (uint64_t)60 * 1000;
 }
 

@@ -502,7 +502,7 @@ test_defaults(void **state)
     assert_int_equal(c->command_timeout_ms, 300000);
     assert_int_equal(c->data_timeout_ms, 300000);
     assert_int_equal(c->connect_timeout_ms, 30000);
-    assert_int_equal(c->pool_per_hop, 16);
+    assert_int_equal(c->pool_per_hop, 64);
     assert_int_equal(c->pool_idle_ms, 60000);
     assert_string_equal(c->log_path, "-");
     assert_string_equal(c->quarantine_dir, "/var/spool/redline/quarantine");
