@@ -325,7 +325,7 @@ load_corpus(struct bench_values *vals, const char *dir)
     if (d == NULL) {
         return 0;
     }
-    char *names[256];
+    char *names[256] = {NULL};
     size_t n = 0;
     int rc = 0;
     const struct dirent *e;
@@ -372,8 +372,8 @@ synth_card(struct rng *r, char *out, size_t cap)
         d[k] = (char)('0' + rng_below(r, 10));
     }
     /* complete the Luhn check digit */
-    for (char c = '0'; c <= '9'; c++) {
-        d[n - 1] = c;
+    for (int c = '0'; c <= '9'; c++) {
+        d[n - 1] = (char)c;
         if (luhn_ok(d, n)) {
             break;
         }

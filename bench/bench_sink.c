@@ -524,7 +524,7 @@ setup(struct sink *k, struct rl_diag *diag)
             o->fail_rate >= 1 ? BENCH_FAIL_ALWAYS : (uint64_t)(o->fail_rate * 4294967296.0),
         .fail_code = o->fail_code,
     };
-    k->slots = calloc(o->max_conn, sizeof(*k->slots));
+    k->slots = calloc(o->max_conn, sizeof(struct ssess *));
     if (k->slots == NULL) {
         return rl_diag_set(diag, "sessions", "out of memory");
     }

@@ -101,6 +101,7 @@ struct gen {
     uint64_t conn_opened, conn_failed, conn_failed_row;
     uint64_t bytes_ok, planted_ok, planted_sent;
     bool pipelining_used;
+    bool no_pwait2; /* the kernel lacks epoll_pwait2 */
     bool aborted;
     char abort_reason[160];
     char last_error[160];
@@ -662,8 +663,10 @@ progress(struct gen *g, uint64_t now)
     g->prog_next = now + NS;
 }
 
-static int
-wait_ms(const struct gen *g, uint64_t now)
+/* wait_ns returns how long the loop may sleep: until the next message is
+ * due (open loop), the next progress line or the next sweep. */
+static uint64_t
+wait_ns(const struct gen *g, uint64_t now)
 {
     uint64_t next = now + SWEEP_NS;
     if (g->o.rate > 0 && g->n_idle > 0 && more_work(g, now)) {
@@ -673,7 +676,23 @@ wait_ms(const struct gen *g, uint64_t now)
     if (g->o.progress && g->prog_next > 0 && g->prog_next < next) {
         next = g->prog_next;
     }
-    return next <= now ? 0 : (int)((next - now + 999999) / 1000000);
+    return next <= now ? 0 : next - now;
+}
+
+/* wait_events is epoll_wait with a nanosecond timeout: in an open loop a
+ * millisecond timer would add up to 1 ms to every measured latency. */
+static int
+wait_events(struct gen *g, struct epoll_event *evs, uint64_t ns)
+{
+    if (!g->no_pwait2) {
+        struct timespec ts = {.tv_sec = (time_t)(ns / NS), .tv_nsec = (long)(ns % NS)};
+        int n = epoll_pwait2(g->ep, evs, MAX_EVENTS, &ts, NULL);
+        if (n >= 0 || errno != ENOSYS) {
+            return n;
+        }
+        g->no_pwait2 = true; /* kernels before 5.11 */
+    }
+    return epoll_wait(g->ep, evs, MAX_EVENTS, (int)((ns + 999999) / 1000000));
 }
 
 static void
@@ -689,7 +708,7 @@ run_loop(struct gen *g)
         if (!more_work(g, now) && all_down(g)) {
             break;
         }
-        int n = epoll_wait(g->ep, evs, MAX_EVENTS, wait_ms(g, now));
+        int n = wait_events(g, evs, wait_ns(g, now));
         now = now_ns();
         for (int k = 0; k < n; k++) {
             on_event(g, &evs[k], now);
