@@ -161,8 +161,15 @@ wait_port() {
   return 1
 }
 
-now() { date +%s.%N; }
+now() { echo "$EPOCHREALTIME"; }
 clk_tck=$(getconf CLK_TCK)
+
+# busy_ticks: CPU time the whole machine spent not idle, in clock ticks
+busy_ticks() {
+  local _cpu user nice system _idle _iowait irq softirq steal
+  read -r _cpu user nice system _idle _iowait irq softirq steal _ </proc/stat
+  echo $((user + nice + system + irq + softirq + steal))
+}
 
 # ticks PID: utime+stime+cutime+cstime of PID and of every live descendant.
 # Reaped children are in their parent's cutime/cstime, so the sum covers
@@ -203,41 +210,57 @@ start_rl_sink() {
   wait_port "$port" "$sink_pid"
 }
 
-# sink_count KIND DIR: messages the sink accepted so far
-sink_count() {
-  local v=0
-  if [ "$1" = smtp-sink ]; then
-    v=$(tail -c 200 "$2/counter" 2>/dev/null | tr '\r' '\n' | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -1)
-  else
-    v=$(sed -n 's/.*messages=\([0-9]*\).*/\1/p' "$2/count" 2>/dev/null)
-  fi
-  echo "${v:-0}"
-}
-
 # wait_count KIND DIR N GENPID: poll the sink every 0.1 s until N messages
 # arrived, or nothing arrived for 30 s (5 s once the generator has exited).
-# Sets got, t_first (first poll that saw a message), c_first (count then),
-# t_last (first poll that saw N).
+# One Python process does the polling, so that watching costs the machine
+# next to nothing. Sets got, t_first (first poll that saw a message), c_first
+# (the count then) and t_last (first poll that saw N); returns 1 on a stall.
 wait_count() {
-  local kind=$1 dir=$2 n=$3 gen=$4 c last=-1 t moved
-  got=0 t_first='' c_first=0 t_last=
-  moved=$(now)
-  while :; do
-    c=$(sink_count "$kind" "$dir")
-    t=$(now)
-    if [ "$c" -gt 0 ] && [ -z "$t_first" ]; then t_first=$t c_first=$c; fi
-    if [ "$c" != "$last" ]; then last=$c moved=$t; fi
-    got=$c
-    if [ "$c" -ge "$n" ]; then t_last=$t; return 0; fi
-    local limit=30
-    kill -0 "$gen" 2>/dev/null || limit=5
-    if awk -v a="$t" -v b="$moved" -v l="$limit" 'BEGIN { exit !(a - b > l) }'; then
-      t_last=$t
-      log "no progress for $limit s: $c of $n messages arrived"
-      return 1
-    fi
-    sleep 0.1
-  done
+  local out
+  out=$(python3 - "$@" <<'EOF'
+import os, re, sys, time
+kind, d, n, gen = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+path = os.path.join(d, "counter" if kind == "smtp-sink" else "count")
+pat = re.compile(rb"mesg=(\d+)" if kind == "smtp-sink" else rb"messages=(\d+)")
+
+def count():
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, os.fstat(f.fileno()).st_size - 256))
+            m = pat.findall(f.read())
+            return int(m[-1]) if m else 0
+    except OSError:
+        return 0
+
+def alive():
+    try:
+        os.kill(gen, 0)
+        return True
+    except OSError:
+        return False
+
+t_first, c_first, last, moved = 0.0, 0, -1, time.time()
+while True:
+    c, t = count(), time.time()
+    if c > 0 and not t_first:
+        t_first, c_first = t, c
+    if c != last:
+        last, moved = c, t
+    if c >= n:
+        print(c, t_first, c_first, t, 0)
+        break
+    if t - moved > (30 if alive() else 5):
+        print(c, t_first, c_first, t, 1)
+        break
+    time.sleep(0.1)
+EOF
+)
+  local stalled
+  read -r got t_first c_first t_last stalled <<<"$out"
+  if [ "$stalled" = 1 ]; then
+    log "no progress: $got of $3 messages arrived"
+    return 1
+  fi
 }
 
 # --- relays ---
@@ -333,8 +356,6 @@ run() {
   local sport rport target
   sport=$(free_port)
   log "$name, $size bytes: $n messages ($gen -> $relay -> $sink)"
-  local load
-  load=$(cut -d' ' -f1 /proc/loadavg)
   if [ "$sink" = smtp-sink ]; then
     start_smtp_sink "$sport" "$dir" || { log "smtp-sink did not start"; return 1; }
   else
@@ -354,9 +375,11 @@ run() {
     start_redlined "$rport" "$sport" "$dir" || { log "redlined did not start"; return 1; }
     target=$rport
   fi
-  local cpu0=0 sink_cpu0
+  local cpu0=0 sink_cpu0 busy0
   [ -n "$relay_pid" ] && cpu0=$(ticks "$relay_pid")
   sink_cpu0=$(ticks "$sink_pid_run")
+  busy0=$(busy_ticks)
+  local busy_t0=$EPOCHREALTIME
 
   local gen_pid t0
   t0=$(now)
@@ -372,9 +395,11 @@ run() {
   pids+=("$gen_pid")
   local complete=true
   wait_count "$sink" "$dir" "$n" "$gen_pid" || complete=false
-  local cpu1=0 sink_cpu1
+  local cpu1=0 sink_cpu1 busy1
   [ -n "$relay_pid" ] && cpu1=$(ticks "$relay_pid")
   sink_cpu1=$(ticks "$sink_pid_run")
+  busy1=$(busy_ticks)
+  local busy_t1=$EPOCHREALTIME
   local gen_status=0
   wait "$gen_pid" || gen_status=$?
   forget "$gen_pid"
@@ -387,15 +412,15 @@ run() {
 
   python3 - "$dir" "$name" "$gen" "$relay" "$sink" "$size" "$n" "$got" "${t_first:-0}" \
     "$c_first" "${t_last:-0}" "$t0" "$cpu0" "$cpu1" "$sink_cpu0" "$sink_cpu1" "$clk_tck" \
-    "$complete" "$gen_status" "$load" >>"$tmp/runs.jsonl" <<'EOF'
+    "$complete" "$gen_status" "$busy0" "$busy1" "$busy_t0" "$busy_t1" >>"$tmp/runs.jsonl" <<'EOF'
 import json, os, sys
 (d, name, gen, relay, sink, size, n, got, t_first, c_first, t_last, t0, cpu0, cpu1, scpu0,
- scpu1, tck, complete, gen_status, load) = sys.argv[1:]
+ scpu1, tck, complete, gen_status, busy0, busy1, busy_t0, busy_t1) = sys.argv[1:]
 n, got, c_first, size, tck = int(n), int(got), int(c_first), int(size), int(tck)
 t_first, t_last, t0 = float(t_first), float(t_last), float(t0)
 r = {"name": name, "generator": gen, "relay": relay, "sink": sink, "size": size,
      "messages": n, "arrived": got, "complete": complete == "true",
-     "generator_status": int(gen_status), "loadavg_before": float(load)}
+     "generator_status": int(gen_status)}
 # rate at the sink: between the first poll that saw a message and the one
 # that saw the last; redline-bench sink knows its first and last exactly
 rate = (got - c_first) / (t_last - t_first) if t_last > t_first and got > c_first else 0
@@ -424,6 +449,15 @@ if os.path.exists(gj):
 elif os.path.exists(gt):
     u, s_, e = open(gt).read().split()[-3:]
     r["generator_cpu_us_per_msg"] = (float(u) + float(s_)) / n * 1e6
+# what else ran: the machine's busy CPU time during the run minus what the
+# generator, the relay and the sink used (the generator's is for its whole run)
+busy = (int(busy1) - int(busy0)) / tck
+ours = r.get("relay_cpu_s", 0) + (int(scpu1) - int(scpu0)) / tck
+if r.get("generator_cpu_us_per_msg") is not None:
+    ours += r["generator_cpu_us_per_msg"] * n / 1e6
+wall = float(busy_t1) - float(busy_t0)
+r["machine_busy_share"] = busy / (wall * os.cpu_count()) if wall > 0 else None
+r["others_cpu_s"] = max(0.0, busy - ours)
 print(json.dumps(r))
 EOF
   [ "$complete" = true ] || log "$name, $size bytes: only $got of $n messages arrived"
