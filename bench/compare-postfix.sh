@@ -216,8 +216,9 @@ start_rl_sink() {
 # next to nothing. Sets got, t_first (first poll that saw a message), c_first
 # (the count then) and t_last (first poll that saw N); returns 1 on a stall.
 wait_count() {
-  local out
-  out=$(python3 - "$@" <<'EOF'
+  # in the background: bash runs a trap (Ctrl-C) only once a foreground
+  # command ends, but interrupts `wait` at once
+  python3 - "$@" >"$2/wait.out" <<'EOF' &
 import os, re, sys, time
 kind, d, n, gen = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 path = os.path.join(d, "counter" if kind == "smtp-sink" else "count")
@@ -254,9 +255,11 @@ while True:
         break
     time.sleep(0.1)
 EOF
-)
-  local stalled
-  read -r got t_first c_first t_last stalled <<<"$out"
+  local poller=$! stalled
+  pids+=("$poller")
+  wait "$poller" || true
+  forget "$poller"
+  read -r got t_first c_first t_last stalled <"$2/wait.out"
   if [ "$stalled" = 1 ]; then
     log "no progress: $got of $3 messages arrived"
     return 1
