@@ -294,8 +294,8 @@ json_workload(const struct bench_figures *g, const struct bench_scan_info *info)
     return o;
 }
 
-static json_t *
-json_build(const struct bench_scan_info *info, const struct bench_figures *figs, size_t n)
+json_t *
+bench_report_root(const char *name)
 {
     json_t *root = json_object();
     const char *commit = getenv("REDLINE_COMMIT");
@@ -311,7 +311,44 @@ json_build(const struct bench_scan_info *info, const struct bench_figures *figs,
     json_object_set_new(machine, "host", json_string(uname(&u) == 0 ? u.nodename : "unknown"));
     json_object_set_new(machine, "cpu", json_string(cpu));
     json_object_set_new(machine, "nproc", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
-    json_object_set_new(machine, "pinned_cpu", json_integer(info->cpu));
+    json_object_set_new(root, "benchmark", json_string(name));
+    json_object_set_new(root, "commit", json_string(commit && *commit ? commit : "unknown"));
+    json_object_set_new(root, "date", json_string(date));
+    if (json_object_set_new(root, "machine", machine) != 0) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+int
+bench_report_write(const json_t *root, FILE *f, const char *path)
+{
+    const size_t flags = JSON_INDENT(2) | JSON_REAL_PRECISION(6);
+    int rc = 0;
+    if (f != NULL && (json_dumpf(root, f, flags) != 0 || fputc('\n', f) == EOF)) {
+        rc = RL_EIO;
+    }
+    if (rc == 0 && path != NULL) {
+        FILE *out = fopen(path, "w");
+        if (out == NULL || json_dumpf(root, out, flags) != 0 || fputc('\n', out) == EOF) {
+            rc = RL_EIO;
+        }
+        if (out != NULL && fclose(out) != 0) {
+            rc = RL_EIO;
+        }
+    }
+    return rc;
+}
+
+static json_t *
+json_build(const struct bench_scan_info *info, const struct bench_figures *figs, size_t n)
+{
+    json_t *root = bench_report_root("scan");
+    if (root == NULL) {
+        return NULL;
+    }
+    json_object_set_new(json_object_get(root, "machine"), "pinned_cpu", json_integer(info->cpu));
 
     json_t *config = json_object();
     json_object_set_new(config, "mb", json_integer((json_int_t)info->mb));
@@ -340,10 +377,6 @@ json_build(const struct bench_scan_info *info, const struct bench_figures *figs,
         json_array_append_new(ws, json_workload(&figs[i], info));
     }
 
-    json_object_set_new(root, "benchmark", json_string("scan"));
-    json_object_set_new(root, "commit", json_string(commit && *commit ? commit : "unknown"));
-    json_object_set_new(root, "date", json_string(date));
-    json_object_set_new(root, "machine", machine);
     json_object_set_new(root, "config", config);
     json_object_set_new(root, "compile_seconds", compile);
     json_object_set_new(root, "memory", mem);
@@ -359,17 +392,7 @@ bench_report_json(FILE *f, const char *path, const struct bench_scan_info *info,
     if (root == NULL) {
         return RL_ENOMEM;
     }
-    const size_t flags = JSON_INDENT(2) | JSON_REAL_PRECISION(6);
-    int rc = json_dumpf(root, f, flags) == 0 && fputc('\n', f) != EOF ? 0 : RL_EIO;
-    if (rc == 0 && path != NULL) {
-        FILE *out = fopen(path, "w");
-        if (out == NULL || json_dumpf(root, out, flags) != 0 || fputc('\n', out) == EOF) {
-            rc = RL_EIO;
-        }
-        if (out != NULL && fclose(out) != 0) {
-            rc = RL_EIO;
-        }
-    }
+    int rc = bench_report_write(root, f, path);
     json_decref(root);
     return rc;
 }

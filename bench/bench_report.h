@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "internal.h"
 #include "scan_message.h"
 
@@ -61,6 +63,16 @@ void bench_report_table(FILE *f, const struct bench_scan_info *info,
  * NULL, to the file `path`. Returns 0, RL_ENOMEM or RL_EIO. */
 int bench_report_json(FILE *f, const char *path, const struct bench_scan_info *info,
                       const struct bench_figures *figs, size_t n);
+
+/* bench_report_root returns a new JSON object (owned by the caller) with the
+ * fields every report starts with: "benchmark" (`name`), "commit"
+ * ($REDLINE_COMMIT or "unknown"), "date" (UTC, ISO 8601) and "machine"
+ * {host, cpu, nproc}; NULL when out of memory. */
+json_t *bench_report_root(const char *name);
+
+/* bench_report_write writes `root` as indented JSON to `f` (may be NULL) and,
+ * when `path` is not NULL, to the file `path`. Returns 0 or RL_EIO. */
+int bench_report_write(const json_t *root, FILE *f, const char *path);
 
 /* bench_figures_stable returns true when the engine found the same number in
  * every run and in the untimed first pass, and each raw baseline matched the

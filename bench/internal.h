@@ -31,6 +31,14 @@ int bench_buf_puts(struct bench_buf *b, const char *s);
 int bench_buf_printf(struct bench_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* bench_arg_u64 parses the decimal `s` (may be NULL) into *out when it lies in
+ * [min, max]. Returns true on success. */
+bool bench_arg_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* bench_arg_double parses the number `s` (may be NULL) into *out when it is
+ * finite and lies in [min, max]. Returns true on success. */
+bool bench_arg_double(const char *s, double min, double max, double *out);
+
 /* bench_buf_fini releases `b` and zeroes it; a zeroed buffer is a no-op. */
 void bench_buf_fini(struct bench_buf *b);
 

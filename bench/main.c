@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* redline-bench: runs one benchmark named by its first argument. Touches only
- * what the benchmark names (the corpus directory, stdout, stderr and an
- * optional --json file); needs no privileges, drops none, pins itself to one
+ * what the benchmark names (the corpus directory, stdout, stderr, an optional
+ * --json file; `smtp` and `sink` also the network addresses and directories
+ * given to them); needs no privileges, drops none. `scan` pins itself to one
  * CPU. Main thread only. */
 #include <stdio.h>
 #include <string.h>
 
 #include "bench_scan.h"
+#include "bench_sink.h"
+#include "bench_smtp.h"
 
 struct subcommand {
     const char *name;
@@ -16,6 +19,8 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"scan", bench_scan_main, "scan engine throughput vs raw Hyperscan and memcpy, one core"},
+    {"smtp", bench_smtp_main, "SMTP load generator: messages/s, latency, its own CPU/message"},
+    {"sink", bench_sink_main, "SMTP sink: counts, verifies, saves messages; injects failures"},
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
