@@ -342,7 +342,8 @@ stop_postfix() {
 
 start_redlined() {
   "$redlined" --listen "127.0.0.1:$1" --route "*=127.0.0.1:$2" --relay-net 127.0.0.0/8 \
-    --workers 1 --cores 0 --foreground >"$3/redlined.log" 2>&1 &
+    --workers 1 --cores 0 --quarantine "$3/quarantine" --log "$3/track.log" --foreground \
+    >"$3/redlined.log" 2>&1 &
   relay_pid=$!
   relay_wrapper=$relay_pid
   pids+=("$relay_pid")

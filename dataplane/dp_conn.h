@@ -96,6 +96,7 @@ struct dp_in {
     struct dp_buf body; /* redacted, dot-stuffed, after DP_HEADROOM */
     size_t body_start;  /* where the body starts in `body` */
     struct smtp_dotstuff stuff;
+    bool chunking;       /* the next hop takes the message by BDAT LAST */
     uint64_t t_start_ms; /* MAIL received */
     uint64_t t_end_ms;   /* end of data received */
     /* From the scan, for the tracking log. */

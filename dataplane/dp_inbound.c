@@ -445,6 +445,9 @@ static int
 body_out(void *ctx, const uint8_t *data, size_t len)
 {
     struct dp_in *in = ctx;
+    if (in->chunking) {
+        return dp_buf_append(&in->w->bufs, &in->body, data, len);
+    }
     int rc = dp_buf_reserve(&in->w->bufs, &in->body, 2 * len + 8);
     if (rc != 0) {
         return rc;
@@ -519,6 +522,9 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
     }
     in->body.len = DP_HEADROOM;
     smtp_dotstuff_init(&in->stuff);
+    /* With CHUNKING the next hop takes the message as it is in one BDAT
+     * LAST: no dot-stuffing, and one round trip less than DATA's 354. */
+    in->chunking = smtp_client_caps_get(&in->out->cli)->chunking;
     const struct scan_result *res = NULL;
     scan_message_begin(w->sm, body_out, in, false);
     int rc = scan_message_feed(w->sm, in->msg.data, in->msg.len);
@@ -526,8 +532,8 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
         rc = scan_message_finish(w->sm, &res);
     }
     uint8_t end[8];
-    size_t k = smtp_dotstuff_end(&in->stuff, end, sizeof(end));
-    if (rc == 0 && dp_buf_append(&w->bufs, &in->body, end, k) != 0) {
+    size_t k = in->chunking ? 0 : smtp_dotstuff_end(&in->stuff, end, sizeof(end));
+    if (rc == 0 && k > 0 && dp_buf_append(&w->bufs, &in->body, end, k) != 0) {
         rc = RL_ENOMEM;
     }
     if (rc != 0) {
@@ -549,6 +555,17 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
     }
     switch (res->verdict) {
     case SCAN_V_DELIVER:
+        if (in->chunking) {
+            if (smtp_client_bdat_last(&in->out->cli, in->body.len - in->body_start) != 0) {
+                answer(w, in, SMTP_R_LOCAL_ERROR);
+                end_message(w, in, "refused");
+                return;
+            }
+            in->wait = DP_W_DOT;
+            dp_relay_send_body(w, in->out, in->body.data + in->body_start,
+                               in->body.len - in->body_start);
+            return;
+        }
         if (smtp_client_data(&in->out->cli) != 0) {
             answer(w, in, SMTP_R_LOCAL_ERROR);
             end_message(w, in, "refused");

@@ -11,10 +11,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* mkdir_p creates `path` and any missing parent (parents 0755, the store
+ * itself 0700). */
 static int
 mkdir_p(const char *path)
 {
-    return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
+    char p[4200];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof(p)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(p, path, len + 1);
+    for (size_t i = 1; i < len; i++) {
+        if (p[i] == '/') {
+            p[i] = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+                return -1;
+            }
+            p[i] = '/';
+        }
+    }
+    return mkdir(p, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
 int

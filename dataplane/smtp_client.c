@@ -363,6 +363,32 @@ smtp_client_data(struct smtp_client *c)
 }
 
 int
+smtp_client_bdat_last(struct smtp_client *c, uint64_t size)
+{
+    if (c->state != SMTP_C_TXN || !c->caps.chunking || pending_has(c, SMTP_CMD_RSET)) {
+        return RL_EINVAL;
+    }
+    int rc = may_send(c);
+    if (rc != 0) {
+        return rc;
+    }
+    /* RFC 3030 2: the chunk follows its command at once, with no reply in
+     * between; the one reply answers the whole message, as after the dot. */
+    struct cmd_buf b;
+    cmd_open(c, &b);
+    cmd_str(&b, "BDAT ");
+    cmd_u64(&b, size);
+    cmd_str(&b, " LAST\r\n");
+    if (!b.ok) {
+        return RL_ENOMEM;
+    }
+    c->out_len += b.len;
+    enter(c, SMTP_C_BODY);
+    timer_restart(c);
+    return 0;
+}
+
+int
 smtp_client_body_sent(struct smtp_client *c)
 {
     if (c->state != SMTP_C_BODY) {

@@ -171,6 +171,15 @@ int smtp_client_rcpt(struct smtp_client *c, const uint8_t *to, size_t to_len);
  * event moves the client to BODY. */
 int smtp_client_data(struct smtp_client *c);
 
+/* smtp_client_bdat_last queues "BDAT <size> LAST" (RFC 3030) when the server
+ * offered CHUNKING: the caller then writes exactly `size` octets of the
+ * message as they are (no dot-stuffing, no terminator) after draining the
+ * output, and calls smtp_client_body_sent; the reply is the DOT reply.
+ * Returns 0; RL_EINVAL unless in TXN with CHUNKING offered and no RSET
+ * queued; RL_EAGAIN as smtp_client_data; RL_ENOMEM if the output is full.
+ * State becomes BODY at once (no 354 comes). */
+int smtp_client_bdat_last(struct smtp_client *c, uint64_t size);
+
 /* smtp_client_body_sent tells `c` that the caller has written the whole body,
  * already dot-stuffed and ending in CRLF "." CRLF (see smtp_dotstuff), to the
  * connection after draining the client's output: state DOT, and the data

@@ -226,6 +226,36 @@ class PostfixNextHop(unittest.TestCase):
                 pf.close()
 
 
+RL_BENCH = os.path.join(os.environ.get("RL_BUILD", ""), "bench", "redline-bench")
+
+
+@unittest.skipUnless(os.path.exists(RL_BENCH), "redline-bench is not built")
+class ChunkingNextHop(unittest.TestCase):
+    def test_bdat_last_to_a_chunking_next_hop_is_exact(self):
+        out = tempfile.mkdtemp(prefix="redline-bdat-")
+        os.chmod(out, 0o777)
+        port = free_port()
+        sink = subprocess.Popen([RL_BENCH, "sink", "--listen", f"127.0.0.1:{port}", "--save", out],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_port(port, sink)
+            msgs = [(f"From: a@x.test\r\nSubject: b{i}\r\n\r\ncard 4111 1111 1111 1111\r\n"
+                     f".dot line {i}\r\n..two dots\r\n").encode() for i in range(20)]
+            with Gateway([f"*=127.0.0.1:{port}"]) as gw:
+                with smtplib.SMTP("127.0.0.1", gw.port) as c:
+                    for m in msgs:
+                        self.assertEqual(c.sendmail("a@x.test", ["b@example.com"], m), {})
+            files = sorted(glob.glob(os.path.join(out, "*")))
+            self.assertEqual(len(files), len(msgs))
+            for f, m in zip(files, msgs):
+                with open(f, "rb") as fh:
+                    self.assertEqual(strip_trace(fh.read()), scan_offline(m))
+        finally:
+            sink.kill()
+            sink.wait()
+            shutil.rmtree(out, ignore_errors=True)
+
+
 def corpus_values():
     """Sensitive values from the shared corpus (test card numbers etc.)."""
     cards = []

@@ -43,7 +43,7 @@ test_store_put(void **state)
     (void)state;
     int err = 0;
     char q[128], p[256];
-    snprintf(q, sizeof(q), "%s/q", dir);
+    snprintf(q, sizeof(q), "%s/spool/redline/q", dir); /* parents are created too */
     assert_int_equal(dp_store_prepare(q, &err), 0);
     assert_int_equal(dp_store_prepare(q, &err), 0); /* again: already there */
     const char *meta = "{\"id\":\"a.0.1\"}";

@@ -1458,6 +1458,79 @@ test_against_server(void **state)
     assert_true(k->has_size && k->size == slim.max_msg_size);
 }
 
+/* feed_one feeds `in` whole and returns the first event's type (NONE if none). */
+static enum smtp_client_event_type
+feed_one(struct smtp_client *c, struct smtp_client_event *ev, const char *in)
+{
+    size_t used;
+    int rc = smtp_client_feed(c, ev, &used, (const uint8_t *)in, strlen(in));
+    return rc == 0 ? ev->type : SMTP_CEV_NONE;
+}
+
+/* take checks that the queued output is exactly `want` and consumes it. */
+static void
+take(struct smtp_client *c, const char *want)
+{
+    size_t n;
+    const uint8_t *o = smtp_client_output(c, &n);
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(o, want, n);
+    smtp_client_consume(c, n);
+}
+
+static void
+test_bdat_last(void **state)
+{
+    (void)state;
+    static uint8_t mem[16384];
+    struct smtp_client c;
+    struct smtp_client_limits lim;
+    struct smtp_client_event ev;
+    smtp_client_limits_default(&lim);
+    for (int chunking = 0; chunking < 2; chunking++) {
+        assert_int_equal(smtp_client_init(&c, &lim, "client.test", mem, sizeof(mem)), 0);
+        assert_int_equal(feed_one(&c, &ev, GREET), SMTP_CEV_NONE);
+        take(&c, C_EHLO);
+        assert_int_equal(smtp_client_bdat_last(&c, 5), RL_EINVAL); /* not greeted */
+        assert_int_equal(feed_one(&c, &ev, chunking ? EHLO_FULL : EHLO_PLAIN), SMTP_CEV_READY);
+        assert_int_equal(smtp_client_bdat_last(&c, 5), RL_EINVAL); /* no transaction */
+        assert_int_equal(smtp_client_mail(&c, (const uint8_t *)"a@x.test", 8, 0, false, false), 0);
+        take(&c, C_MAIL);
+        assert_int_equal(feed_one(&c, &ev, "250 2.1.0 Ok\r\n"), SMTP_CEV_REPLY);
+        assert_int_equal(smtp_client_rcpt(&c, (const uint8_t *)"b@y.test", 8), 0);
+        take(&c, C_RCPT);
+        assert_int_equal(feed_one(&c, &ev, "250 2.1.5 Ok\r\n"), SMTP_CEV_REPLY);
+        if (!chunking) {
+            /* RFC 3030: BDAT only to a server that offered CHUNKING. */
+            assert_int_equal(smtp_client_bdat_last(&c, 5), RL_EINVAL);
+            continue;
+        }
+        assert_int_equal(smtp_client_bdat_last(&c, 5), 0);
+        assert_int_equal(smtp_client_state(&c), SMTP_C_BODY);
+        assert_int_equal(smtp_client_bdat_last(&c, 5), RL_EINVAL); /* once */
+        take(&c, "BDAT 5 LAST\r\n");
+        /* No reply is awaited before the chunk is written. */
+        assert_int_equal(feed_one(&c, &ev, "250 2.0.0 early\r\n"), SMTP_CEV_FAIL);
+    }
+    /* The whole exchange, with the reply after the chunk. */
+    assert_int_equal(smtp_client_init(&c, &lim, "client.test", mem, sizeof(mem)), 0);
+    feed_one(&c, &ev, GREET);
+    take(&c, C_EHLO);
+    assert_int_equal(feed_one(&c, &ev, EHLO_FULL), SMTP_CEV_READY);
+    assert_int_equal(smtp_client_mail(&c, (const uint8_t *)"a@x.test", 8, 0, false, false), 0);
+    assert_int_equal(smtp_client_rcpt(&c, (const uint8_t *)"b@y.test", 8), 0);
+    take(&c, C_MAIL C_RCPT);
+    assert_int_equal(feed_one(&c, &ev, "250 2.1.0 Ok\r\n"), SMTP_CEV_REPLY);
+    assert_int_equal(feed_one(&c, &ev, "250 2.1.5 Ok\r\n"), SMTP_CEV_REPLY);
+    assert_int_equal(smtp_client_bdat_last(&c, 123456), 0);
+    take(&c, "BDAT 123456 LAST\r\n");
+    assert_int_equal(smtp_client_body_sent(&c), 0);
+    assert_int_equal(feed_one(&c, &ev, R_QUEUED), SMTP_CEV_REPLY);
+    assert_int_equal(ev.cmd, SMTP_CMD_DOT);
+    assert_int_equal(ev.code, 250);
+    assert_int_equal(smtp_client_state(&c), SMTP_C_READY);
+}
+
 int
 main(void)
 {
@@ -1466,6 +1539,7 @@ main(void)
         cmocka_unit_test(test_bad_codes), cmocka_unit_test(test_line_limit),
         cmocka_unit_test(test_api),       cmocka_unit_test(test_pipeline_depth),
         cmocka_unit_test(test_dotstuff),  cmocka_unit_test(test_against_server),
+        cmocka_unit_test(test_bdat_last),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
