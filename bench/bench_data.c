@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "rl_error.h"
 
 #define BENCH_SEED 0x5265646c696e6521ull /* "Redline!" */
@@ -69,31 +70,10 @@ static const char *const domains[] = {"northwind-traders.com", "contoso.co.uk", 
                                       "acme-logistics.net",    "globex.io",        "initech.org",
                                       "umbrella-corp.fr",      "hooli.example.com"};
 
-struct rng {
-    uint64_t s;
-};
-
-/* splitmix64: small, fast and identical on every platform. */
-static uint64_t
-rng_next(struct rng *r)
-{
-    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-/* rng_below returns a uniform value in [0, n). */
-static unsigned
-rng_below(struct rng *r, unsigned n)
-{
-    return (unsigned)(((rng_next(r) >> 32) * n) >> 32);
-}
-
-#define PICK(r, arr) ((arr)[rng_below((r), sizeof(arr) / sizeof((arr)[0]))])
+#define PICK(r, arr) ((arr)[bench_rng_below((r), sizeof(arr) / sizeof((arr)[0]))])
 
 struct gen {
-    struct rng rng;
+    struct bench_rng rng;
     struct bench_buf *out;
     size_t col;           /* bytes on the current line */
     size_t since_planted; /* bytes written since the last planted value */
@@ -155,30 +135,30 @@ gen_words(struct gen *g, const char *phrase)
 static void
 gen_number(struct gen *g, char *tok, size_t cap)
 {
-    struct rng *r = &g->rng;
-    switch (rng_below(r, 7)) {
+    struct bench_rng *r = &g->rng;
+    switch (bench_rng_below(r, 7)) {
     case 0:
-        snprintf(tok, cap, "%u", 2 + rng_below(r, 998));
+        snprintf(tok, cap, "%u", 2 + bench_rng_below(r, 998));
         break;
     case 1:
-        snprintf(tok, cap, "%u", 2015 + rng_below(r, 12));
+        snprintf(tok, cap, "%u", 2015 + bench_rng_below(r, 12));
         break;
     case 2:
-        snprintf(tok, cap, "%u-%02u-%02u", 2019 + rng_below(r, 7), 1 + rng_below(r, 12),
-                 1 + rng_below(r, 28));
+        snprintf(tok, cap, "%u-%02u-%02u", 2019 + bench_rng_below(r, 7), 1 + bench_rng_below(r, 12),
+                 1 + bench_rng_below(r, 28));
         break;
     case 3:
-        snprintf(tok, cap, "$%u,%03u.%02u", 1 + rng_below(r, 99), rng_below(r, 1000),
-                 rng_below(r, 100));
+        snprintf(tok, cap, "$%u,%03u.%02u", 1 + bench_rng_below(r, 99), bench_rng_below(r, 1000),
+                 bench_rng_below(r, 100));
         break;
     case 4:
-        snprintf(tok, cap, "%u.%u%%", rng_below(r, 100), rng_below(r, 10));
+        snprintf(tok, cap, "%u.%u%%", bench_rng_below(r, 100), bench_rng_below(r, 10));
         break;
     case 5:
-        snprintf(tok, cap, "%02u:%02u", 8 + rng_below(r, 10), 5 * rng_below(r, 12));
+        snprintf(tok, cap, "%02u:%02u", 8 + bench_rng_below(r, 10), 5 * bench_rng_below(r, 12));
         break;
     default:
-        snprintf(tok, cap, "%u %s", 1 + rng_below(r, 28), PICK(r, months));
+        snprintf(tok, cap, "%u %s", 1 + bench_rng_below(r, 28), PICK(r, months));
         break;
     }
 }
@@ -186,12 +166,12 @@ gen_number(struct gen *g, char *tok, size_t cap)
 static void
 gen_sentence(struct gen *g)
 {
-    struct rng *r = &g->rng;
-    unsigned n = 6 + rng_below(r, 11);
+    struct bench_rng *r = &g->rng;
+    unsigned n = 6 + bench_rng_below(r, 11);
     char tok[96];
 
     for (unsigned i = 0; i < n; i++) {
-        if (i > 0 && rng_below(r, 12) == 0) {
+        if (i > 0 && bench_rng_below(r, 12) == 0) {
             gen_number(g, tok, sizeof(tok) - 2);
         } else {
             snprintf(tok, sizeof(tok) - 2, "%s", PICK(r, words));
@@ -201,8 +181,8 @@ gen_sentence(struct gen *g)
         }
         size_t len = strlen(tok);
         if (i + 1 == n) {
-            tok[len++] = rng_below(r, 10) == 0 ? '?' : '.';
-        } else if (i > 1 && rng_below(r, 10) == 0) {
+            tok[len++] = bench_rng_below(r, 10) == 0 ? '?' : '.';
+        } else if (i > 1 && bench_rng_below(r, 10) == 0) {
             tok[len++] = ',';
         }
         tok[len] = '\0';
@@ -230,40 +210,40 @@ luhn_complete(char *d, size_t n)
 static void
 gen_card(struct gen *g, char *out, size_t cap)
 {
-    struct rng *r = &g->rng;
+    struct bench_rng *r = &g->rng;
     char d[20];
     size_t n = 16;
     static const unsigned amex_groups[] = {4, 6, 5, 0};
     static const unsigned std_groups[] = {4, 4, 4, 4, 0};
 
-    switch (rng_below(r, 6)) {
+    switch (bench_rng_below(r, 6)) {
     case 0: /* Visa */
         snprintf(d, sizeof(d), "4");
         break;
     case 1: /* Mastercard 51-55 */
-        snprintf(d, sizeof(d), "5%u", 1 + rng_below(r, 5));
+        snprintf(d, sizeof(d), "5%u", 1 + bench_rng_below(r, 5));
         break;
     case 2: /* Mastercard 2221-2720 */
-        snprintf(d, sizeof(d), "%u", 2221 + rng_below(r, 500));
+        snprintf(d, sizeof(d), "%u", 2221 + bench_rng_below(r, 500));
         break;
     case 3: /* American Express */
-        snprintf(d, sizeof(d), "3%c", rng_below(r, 2) ? '4' : '7');
+        snprintf(d, sizeof(d), "3%c", bench_rng_below(r, 2) ? '4' : '7');
         n = 15;
         break;
     case 4: /* Discover */
         snprintf(d, sizeof(d), "6011");
         break;
     default: /* JCB 3528-3589 */
-        snprintf(d, sizeof(d), "35%u", 28 + rng_below(r, 62));
+        snprintf(d, sizeof(d), "35%u", 28 + bench_rng_below(r, 62));
         break;
     }
     for (size_t i = strlen(d); i < n; i++) {
-        d[i] = (char)('0' + rng_below(r, 10));
+        d[i] = (char)('0' + bench_rng_below(r, 10));
     }
     luhn_complete(d, n);
 
     const unsigned *groups = n == 15 ? amex_groups : std_groups;
-    unsigned s = rng_below(r, 4);
+    unsigned s = bench_rng_below(r, 4);
     char sep = s == 0 ? '\0' : s == 1 ? '-' : ' ';
     size_t o = 0;
     size_t k = 0;
@@ -281,12 +261,13 @@ gen_card(struct gen *g, char *out, size_t cap)
 static void
 gen_ssn(struct gen *g, char *out, size_t cap)
 {
-    struct rng *r = &g->rng;
+    struct bench_rng *r = &g->rng;
     unsigned area;
     do {
-        area = 1 + rng_below(r, 899);
+        area = 1 + bench_rng_below(r, 899);
     } while (area == 666);
-    snprintf(out, cap, "%03u-%02u-%04u", area, 1 + rng_below(r, 99), 1 + rng_below(r, 9999));
+    snprintf(out, cap, "%03u-%02u-%04u", area, 1 + bench_rng_below(r, 99),
+             1 + bench_rng_below(r, 9999));
 }
 
 static void
@@ -296,20 +277,20 @@ gen_nino(struct gen *g, char *out, size_t cap)
     static const char first[] = "ABCEGHJKLMNOPRSTWXYZ";
     static const char second[] = "ABCEGHJKLMNPRSTWXYZ";
     static const char *const bad[] = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"};
-    struct rng *r = &g->rng;
+    struct bench_rng *r = &g->rng;
     char p[3] = {0};
     bool ok;
     do {
-        p[0] = first[rng_below(r, sizeof(first) - 1)];
-        p[1] = second[rng_below(r, sizeof(second) - 1)];
+        p[0] = first[bench_rng_below(r, sizeof(first) - 1)];
+        p[1] = second[bench_rng_below(r, sizeof(second) - 1)];
         ok = true;
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
             ok = ok && strcmp(p, bad[i]) != 0;
         }
     } while (!ok);
-    unsigned a = rng_below(r, 100), b = rng_below(r, 100), c = rng_below(r, 100);
-    char suffix = (char)('A' + rng_below(r, 4));
-    if (rng_below(r, 2)) {
+    unsigned a = bench_rng_below(r, 100), b = bench_rng_below(r, 100), c = bench_rng_below(r, 100);
+    char suffix = (char)('A' + bench_rng_below(r, 4));
+    if (bench_rng_below(r, 2)) {
         snprintf(out, cap, "%s %02u %02u %02u %c", p, a, b, c, suffix);
     } else {
         snprintf(out, cap, "%s%02u%02u%02u%c", p, a, b, c, suffix);
@@ -341,13 +322,13 @@ gen_iban(struct gen *g, char *out, size_t cap)
 {
     static const char *const gb_banks[] = {"NWBK", "BARC", "LOYD", "HBUK", "MIDL"};
     static const char *const nl_banks[] = {"ABNA", "INGB", "RABO"};
-    struct rng *r = &g->rng;
+    struct bench_rng *r = &g->rng;
     char bban[40];
     char country[3];
     size_t digits;
     size_t o;
 
-    switch (rng_below(r, 4)) {
+    switch (bench_rng_below(r, 4)) {
     case 0:
         snprintf(country, sizeof(country), "GB");
         o = (size_t)snprintf(bban, sizeof(bban), "%s", PICK(r, gb_banks));
@@ -370,13 +351,13 @@ gen_iban(struct gen *g, char *out, size_t cap)
         break;
     }
     for (size_t i = 0; i < digits; i++) {
-        bban[o++] = (char)('0' + rng_below(r, 10));
+        bban[o++] = (char)('0' + bench_rng_below(r, 10));
     }
     bban[o] = '\0';
 
     char iban[48];
     int n = snprintf(iban, sizeof(iban), "%s%02u%s", country, 98 - iban_mod97(bban, country), bban);
-    bool grouped = rng_below(r, 2) != 0;
+    bool grouped = bench_rng_below(r, 2) != 0;
     size_t w = 0;
     for (int i = 0; i < n && w + 2 < cap; i++) {
         if (grouped && i > 0 && i % 4 == 0) {
@@ -390,23 +371,23 @@ gen_iban(struct gen *g, char *out, size_t cap)
 static void
 gen_email(struct gen *g, char *out, size_t cap)
 {
-    struct rng *r = &g->rng;
+    struct bench_rng *r = &g->rng;
     const char *f = PICK(r, first_names);
     const char *l = PICK(r, last_names);
     const char *d = PICK(r, domains);
-    if (rng_below(r, 2)) {
+    if (bench_rng_below(r, 2)) {
         snprintf(out, cap, "%s.%s@%s", f, l, d);
     } else {
-        snprintf(out, cap, "%c%s%u@%s", f[0], l, rng_below(r, 100), d);
+        snprintf(out, cap, "%c%s%u@%s", f[0], l, bench_rng_below(r, 100), d);
     }
 }
 
 static void
 gen_phone(struct gen *g, char *out, size_t cap)
 {
-    struct rng *r = &g->rng;
-    unsigned x = rng_below(r, 1000);
-    switch (rng_below(r, 4)) {
+    struct bench_rng *r = &g->rng;
+    unsigned x = bench_rng_below(r, 1000);
+    switch (bench_rng_below(r, 4)) {
     case 0:
         snprintf(out, cap, "+44 20 7946 0%03u", x);
         break;
@@ -460,23 +441,23 @@ static const struct plant_kind kinds[] = {
 static void
 gen_planted(struct gen *g)
 {
-    struct rng *r = &g->rng;
-    const struct plant_kind *k = &kinds[rng_below(r, sizeof(kinds) / sizeof(kinds[0]))];
+    struct bench_rng *r = &g->rng;
+    const struct plant_kind *k = &kinds[bench_rng_below(r, sizeof(kinds) / sizeof(kinds[0]))];
     char value[64];
 
     k->make(g, value, sizeof(value));
-    gen_words(g, k->before[rng_below(r, 3)]);
+    gen_words(g, k->before[bench_rng_below(r, 3)]);
     gen_token(g, value);
     gen_words(g, k->after);
     g->planted[k->type]++;
     g->since_planted = 0;
-    g->next_gap = GAP_MIN + rng_below(r, 2 * GAP_MIN);
+    g->next_gap = GAP_MIN + bench_rng_below(r, 2 * GAP_MIN);
 }
 
 static void
 gen_paragraph(struct gen *g)
 {
-    unsigned n = 3 + rng_below(&g->rng, 5);
+    unsigned n = 3 + bench_rng_below(&g->rng, 5);
     for (unsigned i = 0; i < n; i++) {
         if (g->since_planted >= g->next_gap) {
             gen_planted(g);

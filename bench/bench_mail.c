@@ -23,34 +23,14 @@
 static const unsigned pool_types[] = {SCAN_T_CREDIT_CARD, SCAN_T_US_SSN, SCAN_T_IBAN, SCAN_T_EMAIL};
 #define N_POOL_TYPES (sizeof(pool_types) / sizeof(pool_types[0]))
 
-struct rng {
-    uint64_t s;
-};
-
-/* splitmix64: small, fast and identical on every platform. */
-static uint64_t
-rng_next(struct rng *r)
-{
-    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static unsigned
-rng_below(struct rng *r, unsigned n)
-{
-    return (unsigned)(((rng_next(r) >> 32) * n) >> 32);
-}
-
 /* rng_unit returns a uniform double in [0, 1). */
 static double
-rng_unit(struct rng *r)
+rng_unit(struct bench_rng *r)
 {
-    return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(bench_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
 }
 
-#define PICK(r, arr) ((arr)[rng_below((r), sizeof(arr) / sizeof((arr)[0]))])
+#define PICK(r, arr) ((arr)[bench_rng_below((r), sizeof(arr) / sizeof((arr)[0]))])
 
 static bool
 is_digit(char c)
@@ -354,14 +334,14 @@ load_corpus(struct bench_values *vals, const char *dir)
 }
 
 static void
-synth_card(struct rng *r, char *out, size_t cap)
+synth_card(struct bench_rng *r, char *out, size_t cap)
 {
     static const char *const prefixes[] = {"4", "51", "53", "55", "2221", "2720", "6011", "3530"};
     char d[20];
     size_t n = 16;
     const char *pre;
-    if (rng_below(r, 5) == 0) {
-        pre = rng_below(r, 2) ? "34" : "37";
+    if (bench_rng_below(r, 5) == 0) {
+        pre = bench_rng_below(r, 2) ? "34" : "37";
         n = 15;
     } else {
         pre = PICK(r, prefixes);
@@ -369,7 +349,7 @@ synth_card(struct rng *r, char *out, size_t cap)
     size_t k = strlen(pre);
     memcpy(d, pre, k);
     for (; k < n; k++) {
-        d[k] = (char)('0' + rng_below(r, 10));
+        d[k] = (char)('0' + bench_rng_below(r, 10));
     }
     /* complete the Luhn check digit */
     for (int c = '0'; c <= '9'; c++) {
@@ -381,7 +361,7 @@ synth_card(struct rng *r, char *out, size_t cap)
     static const unsigned amex[] = {4, 6, 5, 0};
     static const unsigned std[] = {4, 4, 4, 4, 0};
     const unsigned *groups = n == 15 ? amex : std;
-    unsigned s = rng_below(r, 3);
+    unsigned s = bench_rng_below(r, 3);
     char sep = s == 0 ? '\0' : s == 1 ? ' ' : '-';
     size_t o = 0;
     size_t at = 0;
@@ -397,22 +377,23 @@ synth_card(struct rng *r, char *out, size_t cap)
 }
 
 static void
-synth_ssn(struct rng *r, char *out, size_t cap)
+synth_ssn(struct bench_rng *r, char *out, size_t cap)
 {
     unsigned area;
     do {
-        area = 1 + rng_below(r, 899);
+        area = 1 + bench_rng_below(r, 899);
     } while (area == 666);
-    snprintf(out, cap, "%03u-%02u-%04u", area, 1 + rng_below(r, 99), 1 + rng_below(r, 9999));
+    snprintf(out, cap, "%03u-%02u-%04u", area, 1 + bench_rng_below(r, 99),
+             1 + bench_rng_below(r, 9999));
 }
 
 static void
-synth_iban(struct rng *r, char *out, size_t cap)
+synth_iban(struct bench_rng *r, char *out, size_t cap)
 {
     static const char *const gb_banks[] = {"NWBK", "BARC", "LOYD", "HBUK", "MIDL"};
     char c[40];
     size_t n;
-    switch (rng_below(r, 3)) {
+    switch (bench_rng_below(r, 3)) {
     case 0:
         memcpy(c, "GB00", 4);
         memcpy(c + 4, PICK(r, gb_banks), 4);
@@ -428,12 +409,12 @@ synth_iban(struct rng *r, char *out, size_t cap)
         break;
     }
     for (size_t i = c[4] >= 'A' ? 8 : 4; i < n; i++) {
-        c[i] = (char)('0' + rng_below(r, 10));
+        c[i] = (char)('0' + bench_rng_below(r, 10));
     }
     unsigned check = 98 - iban_mod97(c, n);
     c[2] = (char)('0' + check / 10);
     c[3] = (char)('0' + check % 10);
-    bool grouped = rng_below(r, 2) != 0;
+    bool grouped = bench_rng_below(r, 2) != 0;
     size_t o = 0;
     for (size_t i = 0; i < n && o + 2 < cap; i++) {
         if (grouped && i > 0 && i % 4 == 0) {
@@ -445,7 +426,7 @@ synth_iban(struct rng *r, char *out, size_t cap)
 }
 
 static void
-synth_email(struct rng *r, char *out, size_t cap)
+synth_email(struct bench_rng *r, char *out, size_t cap)
 {
     static const char *const first[] = {"alice", "bob",   "carol", "david", "erin",   "frank",
                                         "grace", "heidi", "ivan",  "judy",  "olivia", "victor"};
@@ -453,7 +434,7 @@ synth_email(struct rng *r, char *out, size_t cap)
                                        "walker", "garcia", "muller", "rossi", "novak"};
     static const char *const domains[] = {"northwind-traders.com", "contoso.co.uk", "fabrikam.de",
                                           "acme-logistics.net", "globex.io"};
-    snprintf(out, cap, "%s.%s%u@%s", PICK(r, first), PICK(r, last), rng_below(r, 100),
+    snprintf(out, cap, "%s.%s%u@%s", PICK(r, first), PICK(r, last), bench_rng_below(r, 100),
              PICK(r, domains));
 }
 
@@ -508,9 +489,9 @@ bench_values_load(struct bench_values *vals, struct rl_diag *diag, const char *c
     if (rc == 0 && corpus_dir != NULL) {
         rc = load_corpus(vals, corpus_dir);
     }
-    struct rng r = {seed};
-    static void (*const synth[])(struct rng *, char *, size_t) = {synth_card, synth_ssn, synth_iban,
-                                                                  synth_email};
+    struct bench_rng r = {seed};
+    static void (*const synth[])(struct bench_rng *, char *, size_t) = {synth_card, synth_ssn,
+                                                                        synth_iban, synth_email};
     for (size_t t = 0; t < N_POOL_TYPES && rc == 0; t++) {
         unsigned added = 0;
         /* bounded: a duplicate draw is skipped, not retried forever */
@@ -619,7 +600,7 @@ static const char *const after[] = {"before Friday", "for the renewal", "as disc
 static const char *const dot_lines[] = {".", "...", ".hidden files are not copied"};
 
 struct mail_gen {
-    struct rng rng;
+    struct bench_rng rng;
     struct bench_buf *out;
     unsigned turn; /* which pool type the next planted line carries */
     struct bench_mail *m;
@@ -659,7 +640,7 @@ put_words(struct mail_gen *g, size_t len)
 static int
 put_filler_line(struct mail_gen *g)
 {
-    size_t width = 40 + rng_below(&g->rng, 37);
+    size_t width = 40 + bench_rng_below(&g->rng, 37);
     char line[96];
     size_t o = 0;
     for (;;) {
@@ -696,7 +677,7 @@ put_planted_line(struct mail_gen *g, const struct bench_values *vals)
         return put_filler_line(g);
     }
     const struct bench_value *v =
-        &vals->v[vals->of_type[t][rng_below(&g->rng, (unsigned)vals->by_type[t])]];
+        &vals->v[vals->of_type[t][bench_rng_below(&g->rng, (unsigned)vals->by_type[t])]];
     const char *before;
     switch (t) {
     case SCAN_T_CREDIT_CARD:
@@ -753,13 +734,13 @@ build_body(struct mail_gen *g, const struct bench_values *vals, double density, 
     struct bench_buf *b = g->out;
     int rc = 0;
     unsigned in_para = 0;
-    unsigned para_len = 3 + rng_below(&g->rng, 5);
+    unsigned para_len = 3 + bench_rng_below(&g->rng, 5);
     while (rc == 0 && len - b->len > 160) {
         if (in_para == para_len) {
             rc = bench_buf_append(b, "\r\n", 2);
             in_para = 0;
-            para_len = 3 + rng_below(&g->rng, 5);
-        } else if (rng_below(&g->rng, 40) == 0) {
+            para_len = 3 + bench_rng_below(&g->rng, 5);
+        } else if (bench_rng_below(&g->rng, 40) == 0) {
             /* RFC 5321 4.5.2: these lines must reach the recipient unchanged,
              * so both ends have to get dot-stuffing right */
             rc = bench_buf_printf(b, "%s\r\n", PICK(&g->rng, dot_lines));

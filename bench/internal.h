@@ -69,4 +69,26 @@ int bench_workload_add(struct bench_workload *w, const uint8_t *msg, size_t len)
 /* bench_workload_fini releases everything `w` owns and zeroes it. */
 void bench_workload_fini(struct bench_workload *w);
 
+/* A seeded generator (splitmix64): small, fast and identical on every
+ * platform, so every run builds the same messages and values. */
+struct bench_rng {
+    uint64_t s;
+};
+
+static inline uint64_t
+bench_rng_next(struct bench_rng *r)
+{
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* bench_rng_below returns a uniform value in [0, n). */
+static inline unsigned
+bench_rng_below(struct bench_rng *r, unsigned n)
+{
+    return (unsigned)(((bench_rng_next(r) >> 32) * n) >> 32);
+}
+
 #endif
