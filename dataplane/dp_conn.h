@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "dp_buf.h"
 #include "dp_config.h"
@@ -86,8 +87,7 @@ struct dp_in {
     uint32_t hops_tried; /* bit per hop of the group, this attempt */
     struct dp_out *out;  /* the next-hop connection of this transaction */
     enum dp_wait wait;
-    bool mail_sent; /* MAIL went to the current next hop */
-    int mail_code;  /* the next hop's reply to MAIL, 0 until known */
+    int mail_code; /* the next hop's reply to MAIL, 0 until known */
     char mail_enh[16];
     char mail_text[SMTP_CLIENT_TEXT_MAX];
     size_t mail_text_len;
@@ -161,7 +161,10 @@ struct dp_worker {
     uint64_t now_ms;
     uint64_t next_tick_ms;
     uint64_t seq;
-    uint64_t boot; /* start time, makes message ids unique across restarts */
+    uint64_t boot;         /* start time, makes message ids unique across restarts */
+    time_t date_sec;       /* the second the dates below show */
+    char date_iso[24];     /* for tracking lines */
+    char date_rfc5322[40]; /* for Received: */
     bool draining;
     uint64_t drain_deadline_ms;
 };

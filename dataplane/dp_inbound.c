@@ -25,7 +25,6 @@ txn_reset(struct dp_worker *w, struct dp_in *in)
     in->n_rcpt = 0;
     in->rcpts.len = 0;
     in->from_len = 0;
-    in->mail_sent = false;
     in->mail_code = 0;
     in->broken = false;
     in->msg_oom = false;
@@ -96,9 +95,7 @@ dp_in_close(struct dp_worker *w, struct dp_in *in)
     dp_unlink(&in->b);
     in->live = false;
     w->n_in--;
-    __atomic_store_n(&w->stats->c[DP_C_CONN_ACTIVE],
-                     __atomic_load_n(&w->stats->c[DP_C_CONN_ACTIVE], __ATOMIC_RELAXED) - 1,
-                     __ATOMIC_RELAXED);
+    dp_stats_sub(w->stats, DP_C_CONN_ACTIVE, 1);
     explicit_bzero(in->rx, in->rx_len);
     dp_worker_put_in(w, in);
 }
@@ -134,22 +131,34 @@ msg_id(const struct dp_worker *w, const struct dp_in *in, char *out, size_t cap)
              (unsigned long long)in->seq);
 }
 
+/* clock_now refreshes the worker's formatted dates once per second (the
+ * trace header and every tracking line need them) and returns the time. */
+static struct timespec
+clock_now(struct dp_worker *w)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec != w->date_sec) {
+        struct tm tm;
+        gmtime_r(&now.tv_sec, &tm);
+        strftime(w->date_iso, sizeof(w->date_iso), "%Y-%m-%dT%H:%M:%S", &tm);
+        strftime(w->date_rfc5322, sizeof(w->date_rfc5322), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+        w->date_sec = now.tv_sec;
+    }
+    return now;
+}
+
 /* track_line builds the tracking line of the current message (also the
  * quarantine file's metadata). Returns its length. */
 static size_t
 track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out, size_t cap)
 {
-    char id[64], ts[40];
-    struct timespec now;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+    char id[64];
+    struct timespec now = clock_now(w);
     msg_id(w, in, id, sizeof(id));
     size_t n = (size_t)snprintf(
-        out, cap,
-        "{\"ts\":\"%s.%03ldZ\",\"id\":\"%s\",\"worker\":%u,\"client\":\"%s\",\"helo\":", ts,
-        now.tv_nsec / 1000000, id, w->id, in->peer_ip);
+        out, cap, "{\"ts\":\"%s.%03ldZ\",\"id\":\"%s\",\"worker\":%u,\"client\":\"%s\",\"helo\":",
+        w->date_iso, now.tv_nsec / 1000000, id, w->id, in->peer_ip);
     n += json_str(out + n, cap - n, in->helo, strlen(in->helo));
     n += (size_t)snprintf(out + n, cap - n, ",\"from\":");
     n += json_str(out + n, cap - n, in->from, in->from_len);
@@ -218,12 +227,15 @@ count_reply(struct dp_worker *w, int code)
     }
 }
 
-/* answer gives the owed reply `id` and remembers its text for the log. */
+/* answer gives the owed reply `id`; the reply to a message is kept for its
+ * tracking line (the others are not logged, so not formatted twice). */
 static void
 answer(struct dp_worker *w, struct dp_in *in, enum smtp_reply_id id)
 {
+    if (smtp_session_state(&in->smtp) == SMTP_S_DATA_WAIT) {
+        smtp_reply_format(in->reply, sizeof(in->reply), id, w->cfg->hostname);
+    }
     (void)smtp_session_reply(&in->smtp, id);
-    smtp_reply_format(in->reply, sizeof(in->reply), id, w->cfg->hostname);
     dp_run_later(w, &in->b);
 }
 
@@ -326,7 +338,6 @@ dp_in_relay_ready(struct dp_worker *w, struct dp_in *in)
         answer(w, in, SMTP_R_LOCAL_ERROR);
         return;
     }
-    in->mail_sent = true;
     in->mail_code = 0;
     in->wait = DP_W_RCPT;
     /* Without PIPELINING the RCPT follows the reply to MAIL. */
@@ -380,7 +391,6 @@ dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_clien
             in->out = NULL;
             dp_relay_detach(w, o);
             in->wait = DP_W_NONE;
-            in->mail_sent = false;
             answer_relayed(w, in, ev->code, ev->enhanced, ev->text, ev->text_len);
         } else if (ok) {
             /* A RCPT held back for lack of PIPELINING goes now. */
@@ -394,7 +404,6 @@ dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_clien
             int code = in->mail_code;
             in->out = NULL;
             dp_relay_detach(w, o);
-            in->mail_sent = false;
             in->mail_code = 0;
             answer_relayed(w, in, code, in->mail_enh, in->mail_text, in->mail_text_len);
             return;
@@ -462,18 +471,15 @@ body_out(void *ctx, const uint8_t *data, size_t len)
 static void
 prefix(struct dp_worker *w, struct dp_in *in, const struct scan_result *res)
 {
-    char hdr[DP_HEADROOM], id[64], date[64];
-    struct tm tm;
-    time_t now = time(NULL);
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    char hdr[DP_HEADROOM], id[64];
+    (void)clock_now(w);
     msg_id(w, in, id, sizeof(id));
     int n =
         snprintf(hdr, sizeof(hdr),
                  "Received: from %.255s (%s)\r\n\tby %.255s (Redline) with %s id %s;\r\n\t%s\r\n"
                  "%s",
                  in->helo, in->peer_ip, w->cfg->hostname, in->smtp.esmtp ? "ESMTP" : "SMTP", id,
-                 date, res->tagged ? res->tag_header : "");
+                 w->date_rfc5322, res->tagged ? res->tag_header : "");
     size_t len = n > 0 && (size_t)n < sizeof(hdr) ? (size_t)n : 0;
     in->body_start = DP_HEADROOM - len;
     memcpy(in->body.data + in->body_start, hdr, len);
@@ -546,12 +552,7 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
     in->redacted = res->modified;
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         in->counts[t] = res->counts[t];
-        if (res->counts[t] != 0) {
-            __atomic_store_n(&w->stats->findings[t],
-                             __atomic_load_n(&w->stats->findings[t], __ATOMIC_RELAXED) +
-                                 res->counts[t],
-                             __ATOMIC_RELAXED);
-        }
+        dp_stats_bump(&w->stats->findings[t], res->counts[t]);
     }
     switch (res->verdict) {
     case SCAN_V_DELIVER:

@@ -44,11 +44,26 @@ struct dp_stats_core {
 /* dp_counter_name returns the JSON name of `c` ("messages_relayed", ...). */
 const char *dp_counter_name(enum dp_counter c);
 
+/* dp_stats_bump adds `n` to one counter slot; only its worker writes it, so
+ * a relaxed load and store suffice (readers see whole values). */
+static inline void
+dp_stats_bump(uint64_t *slot, uint64_t n)
+{
+    __atomic_store_n(slot, __atomic_load_n(slot, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
 /* dp_stats_add adds `n` to counter `c` of the calling worker's `s`. */
 static inline void
 dp_stats_add(struct dp_stats_core *s, enum dp_counter c, uint64_t n)
 {
-    __atomic_store_n(&s->c[c], __atomic_load_n(&s->c[c], __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+    dp_stats_bump(&s->c[c], n);
+}
+
+/* dp_stats_sub takes `n` from gauge `c` of the calling worker's `s`. */
+static inline void
+dp_stats_sub(struct dp_stats_core *s, enum dp_counter c, uint64_t n)
+{
+    dp_stats_bump(&s->c[c], (uint64_t)0 - n);
 }
 
 /* dp_stats_json writes the counters of `n_cores` workers as one JSON object
