@@ -141,7 +141,6 @@ smtp_client_reset(struct smtp_client *c)
 {
     memset(&c->caps, 0, sizeof(c->caps));
     c->line_len = 0;
-    c->line_skip = false;
     c->out_len = 0;
     c->n_pending = 0;
     c->pending_head = 0;
@@ -349,17 +348,22 @@ smtp_client_rcpt(struct smtp_client *c, const uint8_t *to, size_t to_len)
     return cmd_commit(c, &b, SMTP_CMD_RCPT);
 }
 
-int
-smtp_client_data(struct smtp_client *c)
+/* queue_in_txn queues a bare verb that belongs to an open transaction not
+ * being abandoned (DATA, RSET). */
+static int
+queue_in_txn(struct smtp_client *c, enum smtp_cmd cmd, const char *verb)
 {
     if (c->state != SMTP_C_TXN || pending_has(c, SMTP_CMD_RSET)) {
         return RL_EINVAL;
     }
     int rc = may_send(c);
-    if (rc != 0) {
-        return rc;
-    }
-    return queue_simple(c, SMTP_CMD_DATA, "DATA", NULL);
+    return rc != 0 ? rc : queue_simple(c, cmd, verb, NULL);
+}
+
+int
+smtp_client_data(struct smtp_client *c)
+{
+    return queue_in_txn(c, SMTP_CMD_DATA, "DATA");
 }
 
 int
@@ -412,14 +416,7 @@ smtp_client_body_progress(struct smtp_client *c)
 int
 smtp_client_rset(struct smtp_client *c)
 {
-    if (c->state != SMTP_C_TXN || pending_has(c, SMTP_CMD_RSET)) {
-        return RL_EINVAL;
-    }
-    int rc = may_send(c);
-    if (rc != 0) {
-        return rc;
-    }
-    return queue_simple(c, SMTP_CMD_RSET, "RSET", NULL);
+    return queue_in_txn(c, SMTP_CMD_RSET, "RSET");
 }
 
 int

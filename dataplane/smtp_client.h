@@ -100,7 +100,6 @@ struct smtp_client {
 
     uint8_t *line; /* reply line buffer, lim.max_reply_line octets, lent at init */
     size_t line_len;
-    bool line_skip;
     uint8_t *out; /* pending command octets, lim.out_cap, lent at init */
     size_t out_len;
 
