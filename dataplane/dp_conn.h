@@ -87,7 +87,8 @@ struct dp_in {
     uint32_t hops_tried; /* bit per hop of the group, this attempt */
     struct dp_out *out;  /* the next-hop connection of this transaction */
     enum dp_wait wait;
-    int mail_code; /* the next hop's reply to MAIL, 0 until known */
+    int mail_code;    /* the next hop's reply to MAIL, 0 until known */
+    bool rcpt_queued; /* the first RCPT went out with MAIL (PIPELINING) */
     char mail_enh[16];
     char mail_text[SMTP_CLIENT_TEXT_MAX];
     size_t mail_text_len;

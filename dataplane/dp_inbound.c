@@ -341,7 +341,7 @@ dp_in_relay_ready(struct dp_worker *w, struct dp_in *in)
     in->mail_code = 0;
     in->wait = DP_W_RCPT;
     /* Without PIPELINING the RCPT follows the reply to MAIL. */
-    (void)smtp_client_rcpt(&o->cli, (const uint8_t *)in->rcpt, in->rcpt_len);
+    in->rcpt_queued = smtp_client_rcpt(&o->cli, (const uint8_t *)in->rcpt, in->rcpt_len) == 0;
     dp_relay_command(w, o);
 }
 
@@ -392,7 +392,7 @@ dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_clien
             dp_relay_detach(w, o);
             in->wait = DP_W_NONE;
             answer_relayed(w, in, ev->code, ev->enhanced, ev->text, ev->text_len);
-        } else if (ok) {
+        } else if (ok && !in->rcpt_queued) {
             /* A RCPT held back for lack of PIPELINING goes now. */
             (void)smtp_client_rcpt(&o->cli, (const uint8_t *)in->rcpt, in->rcpt_len);
             dp_relay_command(w, o);

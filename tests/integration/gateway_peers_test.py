@@ -245,6 +245,9 @@ class ChunkingNextHop(unittest.TestCase):
                 with smtplib.SMTP("127.0.0.1", gw.port) as c:
                     for m in msgs:
                         self.assertEqual(c.sendmail("a@x.test", ["b@example.com"], m), {})
+                # A pipelining next hop gets each RCPT once.
+                lines = gw.track(len(msgs))
+                self.assertEqual([l["rcpts"] for l in lines], [["b@example.com"]] * len(msgs))
             files = sorted(glob.glob(os.path.join(out, "*")))
             self.assertEqual(len(files), len(msgs))
             for f, m in zip(files, msgs):
