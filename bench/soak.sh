@@ -17,7 +17,7 @@ sp=$(free_port) gp=$(free_port)
 pids+=($!)
 "$build/dataplane/redlined" --foreground --listen "127.0.0.1:$gp" --route "*=127.0.0.1:$sp" \
   --relay-net 127.0.0.0/8 --cores 0 --quarantine "$tmp/q" --log "$tmp/track.log" \
-  --stats-socket "$tmp/stats.sock" 2>"$tmp/redlined.err" &
+  --control-socket "$tmp/control.sock" 2>"$tmp/redlined.err" &
 gw=$!
 pids+=($gw)
 sleep 1

@@ -71,7 +71,7 @@ struct dp_config {
     char policy_path[4096];    /* "" = the built-in default policy */
     char quarantine_dir[4096]; /* durable store for quarantined and held messages */
     char log_path[4096];       /* tracking log; "-" = standard error */
-    char stats_socket[108];    /* UNIX socket path for counters; "" = none */
+    char control_socket[108];  /* UNIX control socket path; "" = none */
     char user[64];             /* account to drop to after binding; "" = stay */
     char tls_cert[4096];       /* inbound STARTTLS certificate; "" = no STARTTLS */
     char tls_key[4096];

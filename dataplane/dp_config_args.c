@@ -22,7 +22,7 @@ enum opt {
     OPT_HOSTNAME,
     OPT_QUARANTINE,
     OPT_LOG,
-    OPT_STATS_SOCKET,
+    OPT_CONTROL_SOCKET,
     OPT_USER,
     OPT_TLS_CERT,
     OPT_TLS_KEY,
@@ -47,7 +47,7 @@ static const struct option options[OPT_COUNT + 1] = {
     [OPT_HOSTNAME] = {"hostname", required_argument, NULL, 0},
     [OPT_QUARANTINE] = {"quarantine", required_argument, NULL, 0},
     [OPT_LOG] = {"log", required_argument, NULL, 0},
-    [OPT_STATS_SOCKET] = {"stats-socket", required_argument, NULL, 0},
+    [OPT_CONTROL_SOCKET] = {"control-socket", required_argument, NULL, 0},
     [OPT_USER] = {"user", required_argument, NULL, 0},
     [OPT_TLS_CERT] = {"tls-cert", required_argument, NULL, 0},
     [OPT_TLS_KEY] = {"tls-key", required_argument, NULL, 0},
@@ -64,7 +64,7 @@ static const char *const json_path[OPT_COUNT] = {
     [OPT_WORKERS] = "workers",
     [OPT_QUARANTINE] = "quarantine_dir",
     [OPT_LOG] = "log",
-    [OPT_STATS_SOCKET] = "stats_socket",
+    [OPT_CONTROL_SOCKET] = "control_socket",
     [OPT_USER] = "user",
     [OPT_TLS_CERT] = "tls.cert",
     [OPT_TLS_KEY] = "tls.key",
@@ -89,7 +89,7 @@ static const char usage[] =
     "  --hostname NAME          our name in the greeting (default: the host name)\n"
     "  --quarantine DIR         quarantine store (default /var/spool/redline/quarantine)\n"
     "  --log FILE|-             tracking log ('-' = standard error, the default)\n"
-    "  --stats-socket PATH      UNIX socket serving counters (default none)\n"
+    "  --control-socket PATH    control socket: counters, quarantine (default none)\n"
     "  --user NAME              account to drop to after binding\n"
     "  --tls-cert FILE          STARTTLS certificate (needs --tls-key)\n"
     "  --tls-key FILE           STARTTLS private key (needs --tls-cert)\n"
@@ -271,7 +271,7 @@ apply_flag(struct dp_config *c, struct replaced *rep, struct rl_diag *diag, enum
     case OPT_POLICY:
     case OPT_QUARANTINE:
     case OPT_LOG:
-    case OPT_STATS_SOCKET:
+    case OPT_CONTROL_SOCKET:
     case OPT_USER:
     case OPT_TLS_CERT:
     case OPT_TLS_KEY:

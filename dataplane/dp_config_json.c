@@ -19,7 +19,7 @@
 static const char *const root_keys[] = {
     "listen",         "hostname",   "workers", "cores",  "backend", "idle",           "policy",
     "relay_networks", "mta_groups", "routes",  "limits", "relay",   "quarantine_dir", "log",
-    "stats_socket",   "user",       "tls",     NULL,
+    "control_socket", "user",       "tls",     NULL,
 };
 
 /* The inputs of one load: the configuration before it and the copy built. */

@@ -1,18 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Counter names, their JSON form, and the stats socket thread (blocking
- * accept loop; never on a worker core). */
+/* Counter names and their JSON form, for the control thread. */
 #include "dp_stats.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_CONN_ACCEPTED] = "connections_accepted",
@@ -109,97 +101,4 @@ dp_stats_json(char *out, size_t out_cap, const struct dp_stats_core *cores, unsi
     }
     ok = ok && put(out, out_cap, &len, "]}\n");
     return ok ? len : 0;
-}
-
-static struct {
-    int fd;
-    pthread_t thread;
-    bool running;
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    const struct dp_stats_core *cores;
-    unsigned n_cores;
-} srv = {.fd = -1};
-
-static void *
-serve(void *arg)
-{
-    (void)arg;
-    static char buf[256 * 1024];
-    for (;;) {
-        int c = accept4(srv.fd, NULL, NULL, SOCK_CLOEXEC);
-        if (c < 0) {
-            if (errno == EINTR || errno == ECONNABORTED) {
-                continue;
-            }
-            return NULL; /* the socket was shut down: stop */
-        }
-        struct ucred cred;
-        socklen_t cl = sizeof(cred);
-        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 &&
-            (cred.uid == 0 || cred.uid == geteuid())) {
-            size_t n = dp_stats_json(buf, sizeof(buf), srv.cores, srv.n_cores);
-            size_t off = 0;
-            while (off < n) {
-                ssize_t k = send(c, buf + off, n - off, MSG_NOSIGNAL);
-                if (k <= 0) {
-                    break;
-                }
-                off += (size_t)k;
-            }
-        }
-        close(c);
-    }
-}
-
-int
-dp_stats_serve_start(const char *path, const struct dp_stats_core *cores, unsigned n_cores,
-                     int *out_errno)
-{
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    size_t pl = strlen(path);
-    if (pl == 0 || pl >= sizeof(sa.sun_path)) {
-        *out_errno = ENAMETOOLONG;
-        return RL_EIO;
-    }
-    memcpy(sa.sun_path, path, pl + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        *out_errno = errno;
-        return RL_EIO;
-    }
-    (void)unlink(path);
-    mode_t old = umask(0117);
-    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-    umask(old);
-    if (rc != 0 || listen(fd, 16) != 0) {
-        *out_errno = errno;
-        close(fd);
-        return RL_EIO;
-    }
-    srv.fd = fd;
-    srv.cores = cores;
-    srv.n_cores = n_cores;
-    memcpy(srv.path, path, pl + 1);
-    if (pthread_create(&srv.thread, NULL, serve, NULL) != 0) {
-        *out_errno = errno;
-        close(fd);
-        srv.fd = -1;
-        return RL_EIO;
-    }
-    srv.running = true;
-    return 0;
-}
-
-void
-dp_stats_serve_stop(void)
-{
-    if (!srv.running) {
-        return;
-    }
-    shutdown(srv.fd, SHUT_RDWR);
-    pthread_join(srv.thread, NULL);
-    close(srv.fd);
-    (void)unlink(srv.path);
-    srv.fd = -1;
-    srv.running = false;
 }

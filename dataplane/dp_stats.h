@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Per-worker counters and the local stats socket that serves them. Each
- * worker writes only its own counters (relaxed atomic stores, single
- * writer); the stats thread reads all of them. */
+/* Per-worker counters and their JSON form. Each worker writes only its own
+ * counters (relaxed atomic stores, single writer); the control thread
+ * (dp_ctl.h) reads all of them. */
 #ifndef DP_STATS_H
 #define DP_STATS_H
 
@@ -71,15 +71,5 @@ dp_stats_sub(struct dp_stats_core *s, enum dp_counter c, uint64_t n)
  * or 0 if it does not fit. Callable from any thread. */
 size_t dp_stats_json(char *out, size_t out_cap, const struct dp_stats_core *cores,
                      unsigned n_cores);
-
-/* dp_stats_serve_start creates the UNIX stream socket at `path` (mode 0660,
- * replacing a stale socket) and a thread that answers each connection with
- * dp_stats_json and closes it. Only root and the daemon's own user may read
- * it (SO_PEERCRED). Returns 0, or RL_EIO with errno in *out_errno. */
-int dp_stats_serve_start(const char *path, const struct dp_stats_core *cores, unsigned n_cores,
-                         int *out_errno);
-
-/* dp_stats_serve_stop stops the thread and removes the socket. */
-void dp_stats_serve_stop(void);
 
 #endif

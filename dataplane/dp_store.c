@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Durable quarantine writes: write, fsync, rename, fsync the directory, so a
- * crash leaves either no file in new/ or a complete one. */
+/* The quarantine store on disk: durable writes (write, fsync, rename, fsync
+ * the directory, so a crash leaves either no file in new/ or a complete one),
+ * listing, reading and durable removal. */
 #include "dp_store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,8 +52,8 @@ dp_store_prepare(const char *dir, int *out_errno)
     return 0;
 }
 
-static bool
-id_ok(const char *id)
+bool
+dp_store_id_ok(const char *id)
 {
     if (id[0] == '\0' || id[0] == '.' || strlen(id) > 128) {
         return false;
@@ -83,11 +86,26 @@ write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+/* sync_dir makes a rename or unlink in `dir` durable. */
+static int
+sync_dir(const char *dir)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        return -1;
+    }
+    int rc = fsync(dfd);
+    int saved = errno;
+    close(dfd);
+    errno = saved;
+    return rc;
+}
+
 int
 dp_store_put(const char *dir, const char *id, const char *meta, size_t meta_len, const uint8_t *msg,
              size_t msg_len, int *out_errno)
 {
-    if (!id_ok(id)) {
+    if (!dp_store_id_ok(id)) {
         return RL_EINVAL;
     }
     char tmp[4400], dst[4400], newdir[4400];
@@ -115,16 +133,11 @@ dp_store_put(const char *dir, const char *id, const char *meta, size_t meta_len,
         goto fail;
     }
     /* The rename is durable only once the directory itself is synced. */
-    int dfd = open(newdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fsync(dfd) != 0) {
+    if (sync_dir(newdir) != 0) {
         *out_errno = errno;
-        if (dfd >= 0) {
-            close(dfd);
-        }
         (void)unlink(dst);
         return RL_EIO;
     }
-    close(dfd);
     return 0;
 fail:
     *out_errno = errno;
@@ -133,4 +146,126 @@ fail:
     }
     (void)unlink(tmp);
     return RL_EIO;
+}
+
+int
+dp_store_list(const char *dir, int (*fn)(void *ctx, const char *id), void *ctx, int *out_errno)
+{
+    char newdir[4400];
+    if (snprintf(newdir, sizeof(newdir), "%s/new", dir) >= (int)sizeof(newdir)) {
+        *out_errno = ENAMETOOLONG;
+        return RL_EIO;
+    }
+    DIR *d = opendir(newdir);
+    if (d == NULL) {
+        *out_errno = errno;
+        return RL_EIO;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len <= 4 || strcmp(e->d_name + len - 4, ".msg") != 0) {
+            continue;
+        }
+        char id[132];
+        if (len - 4 >= sizeof(id)) {
+            continue;
+        }
+        memcpy(id, e->d_name, len - 4);
+        id[len - 4] = '\0';
+        if (dp_store_id_ok(id)) {
+            rc = fn(ctx, id);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+/* msg_path writes `dir`/new/`id`.msg to `out`. */
+static int
+msg_path(char *out, size_t cap, const char *dir, const char *id, int *out_errno)
+{
+    if (!dp_store_id_ok(id)) {
+        return RL_EINVAL;
+    }
+    if (snprintf(out, cap, "%s/new/%s.msg", dir, id) >= (int)cap) {
+        *out_errno = ENAMETOOLONG;
+        return RL_EIO;
+    }
+    return 0;
+}
+
+int
+dp_store_get(const char *dir, const char *id, size_t max_len, uint8_t **out_file,
+             size_t *out_file_len, size_t *out_meta_len, size_t *out_msg_len, int *out_errno)
+{
+    char path[4400];
+    int rc = msg_path(path, sizeof(path), dir, id, out_errno);
+    if (rc != 0) {
+        return rc;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *out_errno = errno;
+        return errno == ENOENT ? RL_ENOENT : RL_EIO;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        *out_errno = errno;
+        close(fd);
+        return RL_EIO;
+    }
+    size_t whole = (size_t)st.st_size;
+    size_t len = whole < max_len ? whole : max_len;
+    uint8_t *file = malloc(len + 1);
+    if (file == NULL) {
+        close(fd);
+        return RL_ENOMEM;
+    }
+    size_t got = 0;
+    while (got < len) {
+        ssize_t k = read(fd, file + got, len - got);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        if (k <= 0) {
+            *out_errno = k == 0 ? EIO : errno;
+            free(file);
+            close(fd);
+            return RL_EIO;
+        }
+        got += (size_t)k;
+    }
+    close(fd);
+    const uint8_t *nl = memchr(file, '\n', len);
+    if (nl == NULL || nl == file || file[0] != '{') {
+        free(file);
+        return RL_ESYNTAX;
+    }
+    *out_file = file;
+    *out_file_len = len;
+    *out_meta_len = (size_t)(nl - file);
+    *out_msg_len = whole - *out_meta_len - 1;
+    return 0;
+}
+
+int
+dp_store_remove(const char *dir, const char *id, int *out_errno)
+{
+    char path[4400], newdir[4400];
+    int rc = msg_path(path, sizeof(path), dir, id, out_errno);
+    if (rc != 0) {
+        return rc;
+    }
+    if (unlink(path) != 0) {
+        *out_errno = errno;
+        return errno == ENOENT ? RL_ENOENT : RL_EIO;
+    }
+    snprintf(newdir, sizeof(newdir), "%s/new", dir);
+    if (sync_dir(newdir) != 0) {
+        *out_errno = errno;
+        return RL_EIO;
+    }
+    return 0;
 }

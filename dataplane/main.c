@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* redlined: the dataplane. Reads its configuration and policy, binds its
  * listeners (possibly port 25: root), creates the quarantine directory, the
- * stats socket and the tracking log, then drops to the configured user
+ * control socket and the tracking log, then drops to the configured user
  * (default "nobody" when started as root) before any client byte is read.
  * Workers touch only their sockets and, on quarantine, the quarantine
  * directory. SIGTERM/SIGINT drain; a second one stops at once. */
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "dp_config.h"
+#include "dp_ctl.h"
 #include "dp_stats.h"
 #include "dp_store.h"
 #include "dp_track.h"
@@ -66,8 +67,8 @@ drop_privileges(const char *user, const struct dp_config *cfg)
     if (a != 0 || b != 0) {
         return fail("quarantine_dir", strerror(errno));
     }
-    if (cfg->stats_socket[0] != '\0' && chown(cfg->stats_socket, pw->pw_uid, pw->pw_gid) != 0) {
-        return fail("stats_socket", strerror(errno));
+    if (cfg->control_socket[0] != '\0' && chown(cfg->control_socket, pw->pw_uid, pw->pw_gid) != 0) {
+        return fail("control_socket", strerror(errno));
     }
     if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
         return fail("user", strerror(errno));
@@ -115,7 +116,8 @@ main(int argc, char **argv)
 
     unsigned n = cfg.workers;
     struct dp_stats_core *stats = aligned_alloc(64, sizeof(*stats) * n);
-    struct dp_track_ring **rings = calloc(n, sizeof(struct dp_track_ring *));
+    /* One tracking ring per worker, and one for the control thread. */
+    struct dp_track_ring **rings = calloc(n + 1, sizeof(struct dp_track_ring *));
     struct dp_worker **workers = calloc(n, sizeof(struct dp_worker *));
     struct thread_arg *args = calloc(n, sizeof(*args));
     pthread_t *threads = calloc(n, sizeof(*threads));
@@ -124,28 +126,29 @@ main(int argc, char **argv)
         return fail("memory", "out of memory at start-up");
     }
     memset(stats, 0, sizeof(*stats) * n);
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = 0; i <= n; i++) {
         rings[i] = aligned_alloc(64, sizeof(*rings[i]));
         if (rings[i] == NULL) {
             return fail("memory", "out of memory at start-up");
         }
         memset(rings[i], 0, sizeof(*rings[i]));
-        if (dp_worker_new(&workers[i], &diag, &cfg, engine, i, &stats[i], rings[i], &ctl) != 0) {
+        if (i < n &&
+            dp_worker_new(&workers[i], &diag, &cfg, engine, i, &stats[i], rings[i], &ctl) != 0) {
             return fail(diag.field, diag.reason);
         }
     }
     /* Threads do not survive fork: become a daemon before starting any. The
-     * log and the stats socket are opened as root, then root is dropped
+     * log and the control socket are opened as root, then root is dropped
      * (glibc changes the ids of every thread). */
     if (!cfg.foreground && daemon(1, 0) != 0) {
         return fail("daemon", strerror(errno));
     }
-    if (dp_track_start(cfg.log_path, rings, n, &err) != 0) {
+    if (dp_track_start(cfg.log_path, rings, n + 1, &err) != 0) {
         return fail("log", strerror(err));
     }
-    if (cfg.stats_socket[0] != '\0' &&
-        dp_stats_serve_start(cfg.stats_socket, stats, n, &err) != 0) {
-        return fail("stats_socket", strerror(err));
+    if (cfg.control_socket[0] != '\0' &&
+        dp_ctl_serve_start(cfg.control_socket, &cfg, stats, n, rings[n], &err) != 0) {
+        return fail("control_socket", strerror(err));
     }
     if (geteuid() == 0) {
         rc = drop_privileges(cfg.user[0] != '\0' ? cfg.user : "nobody", &cfg);
@@ -194,12 +197,13 @@ main(int argc, char **argv)
             fprintf(stderr, "redlined: worker %u: %s\n", i, rl_strerror(args[i].rc));
         }
     }
+    dp_ctl_serve_stop(); /* before the logger: its last lines are drained too */
     dp_track_stop();
-    dp_stats_serve_stop();
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
         free(rings[i]);
     }
+    free(rings[n]);
     free(stats);
     free(rings);
     free(workers);

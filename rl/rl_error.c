@@ -30,6 +30,8 @@ rl_strerror(int err)
         return "redaction not verified";
     case RL_EBLOCK:
         return "blocked by policy";
+    case RL_ENOENT:
+        return "no such item";
     default:
         return "unknown error";
     }

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Shared pieces of the gateway integration tests: a real SMTP next hop
 (aiosmtpd) that records or refuses, and a redlined process on loopback with
-its own temporary log, quarantine and stats socket. Loopback only."""
+its own temporary log, quarantine and control socket. Loopback only."""
 import asyncio
 import json
 import os
@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 SRC = os.environ.get("RL_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("RL_BUILD", os.path.join(SRC, "build"))
 REDLINED = os.path.join(BUILD, "dataplane", "redlined")
+REDLINECTL = os.path.join(BUILD, "control", "redlinectl")
 REDLINE_SCAN = os.path.join(BUILD, "scan", "redline-scan")
 CI = os.environ.get("CI") == "true"
 
@@ -105,10 +106,10 @@ class Gateway:
         d = self.dir.name
         self.log = os.path.join(d, "track.log")
         self.quarantine = os.path.join(d, "quarantine")
-        self.stats = os.path.join(d, "stats.sock")
+        self.control_path = os.path.join(d, "control.sock")
         args = [REDLINED, "--foreground", "--listen", f"127.0.0.1:{self.port}",
                 "--log", self.log, "--quarantine", self.quarantine,
-                "--stats-socket", self.stats, "--hostname", "gw.test"]
+                "--control-socket", self.control_path, "--hostname", "gw.test"]
         if os.geteuid() == 0:
             # The test directory must stay writable after the drop.
             os.chmod(d, 0o777)
@@ -169,9 +170,11 @@ class Gateway:
                 return lines
             time.sleep(0.05)
 
-    def counters(self):
+    def control(self, command):
+        """One command on the control socket; its JSON answer."""
         with socket.socket(socket.AF_UNIX) as s:
-            s.connect(self.stats)
+            s.connect(self.control_path)
+            s.sendall(command.encode() + b"\n")
             data = b""
             while True:
                 chunk = s.recv(65536)
@@ -179,6 +182,9 @@ class Gateway:
                     break
                 data += chunk
         return json.loads(data)
+
+    def counters(self):
+        return self.control("stats")
 
 
 class Raw:

@@ -506,7 +506,7 @@ test_defaults(void **state)
     assert_int_equal(c->pool_idle_ms, 60000);
     assert_string_equal(c->log_path, "-");
     assert_string_equal(c->quarantine_dir, "/var/spool/redline/quarantine");
-    assert_string_equal(c->stats_socket, "");
+    assert_string_equal(c->control_socket, "");
     assert_string_equal(c->user, "");
     assert_string_equal(c->policy_path, "");
     assert_string_equal(c->tls_cert, "");
@@ -657,7 +657,7 @@ test_json_every_key(void **state)
         "   \"command_timeout_s\": 120, \"data_timeout_s\": 600},"
         " \"relay\": {\"connect_timeout_s\": 10, \"pool_per_hop\": 4, \"pool_idle_s\": 90},"
         " \"quarantine_dir\": \"/srv/q\", \"log\": \"/var/log/redline.log\","
-        " \"stats_socket\": \"/run/redline/stats.sock\", \"user\": \"nobody\","
+        " \"control_socket\": \"/run/redline/redlined.sock\", \"user\": \"nobody\","
         " \"tls\": {\"cert\": \"/etc/redline/cert.pem\", \"key\": \"/etc/redline/key.pem\"}}");
     char out[IO_ADDR_STRLEN];
     assert_int_equal(c->n_listen, 2);
@@ -695,7 +695,7 @@ test_json_every_key(void **state)
     assert_int_equal(c->pool_idle_ms, 90000);
     assert_string_equal(c->quarantine_dir, "/srv/q");
     assert_string_equal(c->log_path, "/var/log/redline.log");
-    assert_string_equal(c->stats_socket, "/run/redline/stats.sock");
+    assert_string_equal(c->control_socket, "/run/redline/redlined.sock");
     assert_string_equal(c->user, "nobody");
     assert_string_equal(c->tls_cert, "/etc/redline/cert.pem");
     assert_string_equal(c->tls_key, "/etc/redline/key.pem");
@@ -852,11 +852,11 @@ test_json_bad_values(void **state)
     json_refused("{\"quarantine_dir\": \"\"}", RL_EINVAL, "quarantine_dir", "must not be empty");
     json_refused("{\"user\": \"a\\tb\"}", RL_EINVAL, "user", "must not contain control characters");
     char json[256];
-    snprintf(json, sizeof(json), "{\"stats_socket\": \"/run/%0103d\"}", 0); /* 108 bytes */
-    json_refused(json, RL_EINVAL, "stats_socket", "is longer than 107 bytes");
-    snprintf(json, sizeof(json), "{\"stats_socket\": \"/run/%0102d\"}", 0);
+    snprintf(json, sizeof(json), "{\"control_socket\": \"/run/%0103d\"}", 0); /* 108 bytes */
+    json_refused(json, RL_EINVAL, "control_socket", "is longer than 107 bytes");
+    snprintf(json, sizeof(json), "{\"control_socket\": \"/run/%0102d\"}", 0);
     struct dp_config *c = json_ok(json);
-    assert_int_equal(strlen(c->stats_socket), 107);
+    assert_int_equal(strlen(c->control_socket), 107);
     free(c);
     json_refused("{\"relay_networks\": [\"10.0.0.1/8\"]}", RL_EINVAL, "relay_networks[0]",
                  "'10.0.0.1/8' has host bits set below /8");
@@ -1124,7 +1124,7 @@ test_args_every_flag(void **state)
         "--route", "*=127.0.0.1:2526", "--relay-net", "127.0.0.0/8", "--relay-net", "::1",
         "--policy", "/etc/p.json", "--workers", "2", "--cores", "2,3", "--backend", "kernel",
         "--idle", "spin", "--hostname", "gw.example.com", "--quarantine", "/srv/q", "--log",
-        "/var/log/r.log", "--stats-socket", "/run/r.sock", "--user", "redline", "--tls-cert",
+        "/var/log/r.log", "--control-socket", "/run/r.sock", "--user", "redline", "--tls-cert",
         "/etc/c.pem", "--tls-key", "/etc/k.pem", "--max-message-size", "1048576",
         "--max-recipients", "1000", "--foreground");
     struct rl_diag d;
@@ -1154,7 +1154,7 @@ test_args_every_flag(void **state)
     assert_string_equal(c->hostname, "gw.example.com");
     assert_string_equal(c->quarantine_dir, "/srv/q");
     assert_string_equal(c->log_path, "/var/log/r.log");
-    assert_string_equal(c->stats_socket, "/run/r.sock");
+    assert_string_equal(c->control_socket, "/run/r.sock");
     assert_string_equal(c->user, "redline");
     assert_string_equal(c->tls_cert, "/etc/c.pem");
     assert_string_equal(c->tls_key, "/etc/k.pem");
@@ -1237,7 +1237,7 @@ test_args_help(void **state)
         "--hostname",
         "--quarantine",
         "--log",
-        "--stats-socket",
+        "--control-socket",
         "--user",
         "--tls-cert",
         "--tls-key",
@@ -1334,7 +1334,8 @@ test_args_value_errors(void **state)
     ARGS_REFUSED(RL_EINVAL, "--quarantine", "must not be empty", "--quarantine", "");
     char sock[128];
     snprintf(sock, sizeof(sock), "/run/%0103d", 0);
-    ARGS_REFUSED(RL_EINVAL, "--stats-socket", "is longer than 107 bytes", "--stats-socket", sock);
+    ARGS_REFUSED(RL_EINVAL, "--control-socket", "is longer than 107 bytes", "--control-socket",
+                 sock);
     ARGS_REFUSED(RL_EINVAL, "--user", "must not contain control characters", "--user", "a\nb");
     ARGS_REFUSED(RL_EINVAL, "--tls-key", "is needed with --tls-cert", "--tls-cert", "/c.pem");
     ARGS_REFUSED(RL_EINVAL, "--tls-cert", "is needed with --tls-key", "--tls-key", "/k.pem");

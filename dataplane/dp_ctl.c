@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The control socket thread: parses a command, runs it against the counters
+ * or the quarantine store, answers in JSON, and writes a tracking line for
+ * every release and delete to its own ring. */
+#include "dp_ctl.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "dp_release.h"
+#include "dp_store.h"
+#include "io_backend.h"
+
+#define META_MAX 8192 /* a metadata line is at most DP_TRACK_LINE octets */
+
+int
+dp_ctl_parse(struct dp_ctl_cmd *out_cmd, char *why, size_t why_cap, const char *line, size_t len)
+{
+    memset(out_cmd, 0, sizeof(*out_cmd));
+    if (len > 0 && line[len - 1] == '\n') {
+        len--;
+    }
+    if (len > 0 && line[len - 1] == '\r') {
+        len--;
+    }
+    char buf[DP_CTL_LINE_MAX];
+    if (len >= sizeof(buf)) {
+        snprintf(why, why_cap, "command longer than %d octets", DP_CTL_LINE_MAX - 1);
+        return RL_EINVAL;
+    }
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+    if (strlen(buf) != len) {
+        snprintf(why, why_cap, "NUL octet in the command");
+        return RL_EINVAL;
+    }
+    char *words[4];
+    size_t n = 0;
+    char *save = NULL;
+    for (char *w = strtok_r(buf, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save)) {
+        if (n == 4) {
+            snprintf(why, why_cap, "too many words");
+            return RL_EINVAL;
+        }
+        words[n++] = w;
+    }
+    if (n == 1 && strcmp(words[0], "stats") == 0) {
+        out_cmd->verb = DP_CTL_STATS;
+        return 0;
+    }
+    if (n == 0 || strcmp(words[0], "quarantine") != 0) {
+        snprintf(why, why_cap, "unknown command; expected stats or quarantine");
+        return RL_EINVAL;
+    }
+    if (n == 2 && strcmp(words[1], "list") == 0) {
+        out_cmd->verb = DP_CTL_Q_LIST;
+        return 0;
+    }
+    bool release = n >= 2 && strcmp(words[1], "release") == 0;
+    if (!release && (n < 2 || strcmp(words[1], "delete") != 0)) {
+        snprintf(why, why_cap,
+                 "unknown quarantine command; expected list, release ID or delete ID");
+        return RL_EINVAL;
+    }
+    if (n != 3 || !dp_store_id_ok(words[2])) {
+        snprintf(why, why_cap, "quarantine %s needs one message id ([A-Za-z0-9._-], 1-128)",
+                 words[1]);
+        return RL_EINVAL;
+    }
+    out_cmd->verb = release ? DP_CTL_Q_RELEASE : DP_CTL_Q_DELETE;
+    snprintf(out_cmd->id, sizeof(out_cmd->id), "%s", words[2]);
+    return 0;
+}
+
+static struct {
+    int fd;
+    pthread_t thread;
+    bool running;
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    const struct dp_config *cfg;
+    const struct dp_stats_core *cores;
+    unsigned n_cores;
+    struct dp_track_ring *ring;
+    struct io_backend *io; /* the release's own backend, created on the thread */
+} srv = {.fd = -1};
+
+static json_t *error_reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static json_t *
+error_reply(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+}
+
+static json_t *
+store_error(const char *id, int rc, int err)
+{
+    if (rc == RL_ENOENT) {
+        return error_reply("no quarantined message %s", id);
+    }
+    if (rc == RL_ESYNTAX) {
+        return error_reply("quarantined message %s has no metadata line", id);
+    }
+    return error_reply("quarantine store: %s", rc == RL_EIO ? strerror(err) : rl_strerror(rc));
+}
+
+/* track writes one tracking line for an administrator's action; takes
+ * `line`'s reference. */
+static void
+track(json_t *line, uid_t uid)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r(&now.tv_sec, &tm);
+    char ts[64], date[32];
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(ts, sizeof(ts), "%s.%03ldZ", date, now.tv_nsec / 1000000);
+    json_object_set_new(line, "ts", json_string(ts));
+    json_object_set_new(line, "by_uid", json_integer(uid));
+    char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(line);
+    if (s != NULL) {
+        (void)dp_track_push(srv.ring, s, strlen(s));
+        free(s);
+    }
+}
+
+static int
+list_one(void *ctx, const char *id)
+{
+    json_t *list = ctx;
+    uint8_t *file = NULL;
+    size_t file_len = 0, meta_len = 0, msg_len = 0;
+    int err = 0;
+    if (dp_store_get(srv.cfg->quarantine_dir, id, META_MAX, &file, &file_len, &meta_len, &msg_len,
+                     &err) != 0) {
+        return 0; /* released or deleted meanwhile, or not ours: not listed */
+    }
+    json_t *meta = json_loadb((const char *)file, meta_len, JSON_REJECT_DUPLICATES, NULL);
+    free(file);
+    if (!json_is_object(meta)) {
+        json_decref(meta);
+        meta = json_object();
+        json_object_set_new(meta, "error", json_string("unreadable metadata"));
+    }
+    json_object_set_new(meta, "id", json_string(id));
+    json_object_set_new(meta, "stored_size", json_integer((json_int_t)msg_len));
+    json_array_append_new(list, meta);
+    return 0;
+}
+
+static json_t *
+q_list(void)
+{
+    json_t *list = json_array();
+    int err = 0;
+    if (dp_store_list(srv.cfg->quarantine_dir, list_one, list, &err) != 0) {
+        json_decref(list);
+        return error_reply("quarantine store: %s", strerror(err));
+    }
+    return json_pack("{s:b, s:o}", "ok", 1, "messages", list);
+}
+
+static json_t *
+q_delete(const char *id, uid_t uid)
+{
+    int err = 0;
+    int rc = dp_store_remove(srv.cfg->quarantine_dir, id, &err);
+    if (rc != 0) {
+        return store_error(id, rc, err);
+    }
+    track(json_pack("{s:s, s:s}", "id", id, "action", "deleted"), uid);
+    return json_pack("{s:b, s:s, s:s}", "ok", 1, "id", id, "action", "deleted");
+}
+
+/* envelope reads the sender and recipients the worker stored. */
+static bool
+envelope(json_t *meta, const char **out_from, const char **rcpts, size_t cap, size_t *out_n)
+{
+    json_t *from = json_object_get(meta, "from");
+    json_t *list = json_object_get(meta, "rcpts");
+    if (!json_is_string(from) || !json_is_array(list) || json_array_size(list) == 0 ||
+        json_array_size(list) > cap) {
+        return false;
+    }
+    *out_from = json_string_value(from);
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        rcpts[i] = json_string_value(json_array_get(list, i));
+        if (rcpts[i] == NULL) {
+            return false;
+        }
+    }
+    *out_n = json_array_size(list);
+    return true;
+}
+
+static json_t *
+q_release(const char *id, uid_t uid)
+{
+    uint8_t *file = NULL;
+    size_t file_len = 0, meta_len = 0, msg_len = 0;
+    int err = 0;
+    int rc = dp_store_get(srv.cfg->quarantine_dir, id, SIZE_MAX, &file, &file_len, &meta_len,
+                          &msg_len, &err);
+    if (rc != 0) {
+        return store_error(id, rc, err);
+    }
+    json_t *meta = json_loadb((const char *)file, meta_len, JSON_REJECT_DUPLICATES, NULL);
+    const char *from = NULL;
+    const char *rcpts[1024];
+    size_t n_rcpts = 0;
+    json_t *reply;
+    if (!json_is_object(meta) || !envelope(meta, &from, rcpts, 1024, &n_rcpts)) {
+        reply = error_reply("quarantined message %s: metadata has no usable from and rcpts", id);
+        goto out;
+    }
+    struct dp_release_result res;
+    rc = dp_release_send(&res, srv.io, srv.cfg, from, rcpts, n_rcpts, file + meta_len + 1, msg_len);
+    if (rc == RL_ENOENT) {
+        reply = error_reply("no route for the recipients of %s; kept in quarantine", id);
+        goto out;
+    }
+    if (rc == RL_ENOMEM || rc == RL_EINVAL) {
+        reply = error_reply("release of %s: %s; kept in quarantine", id, rl_strerror(rc));
+        goto out;
+    }
+    bool removed = false;
+    if (res.delivered) {
+        removed = dp_store_remove(srv.cfg->quarantine_dir, id, &err) == 0;
+    }
+    char said[300];
+    if (res.code != 0) {
+        snprintf(said, sizeof(said), "%d%s%s %s", res.code, res.enhanced[0] ? " " : "",
+                 res.enhanced, res.text);
+    } else {
+        snprintf(said, sizeof(said), "%s", res.text);
+    }
+    reply = json_pack("{s:b, s:s, s:s, s:s, s:s, s:i, s:i, s:b}", "ok", res.delivered, "id", id,
+                      "action", res.delivered ? "released" : "kept", "next_hop", res.hop, "reply",
+                      said, "rcpts_accepted", (int)res.rcpt_ok, "rcpts_refused",
+                      (int)res.rcpt_refused, "removed", removed);
+    if (!res.delivered) {
+        json_object_set_new(reply, "error", json_sprintf("release of %s refused: %s", id, said));
+    }
+    track(json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "id", id, "action",
+                    res.delivered ? "released" : "release-failed", "next_hop", res.hop, "reply",
+                    said, "rcpts_accepted", (int)res.rcpt_ok, "rcpts_refused",
+                    (int)res.rcpt_refused),
+          uid);
+out:
+    json_decref(meta);
+    free(file);
+    return reply;
+}
+
+static json_t *
+run(const struct dp_ctl_cmd *cmd, uid_t uid)
+{
+    switch (cmd->verb) {
+    case DP_CTL_STATS:
+        break;
+    case DP_CTL_Q_LIST:
+        return q_list();
+    case DP_CTL_Q_RELEASE:
+        return q_release(cmd->id, uid);
+    case DP_CTL_Q_DELETE:
+        return q_delete(cmd->id, uid);
+    }
+    return NULL; /* stats: answered as text by the caller */
+}
+
+static void
+send_all(int c, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = send(c, p, n, MSG_NOSIGNAL);
+        if (k <= 0) {
+            return;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+}
+
+/* read_line reads one command line; false if none came within the socket's
+ * timeout or it is too long. */
+static bool
+read_line(int c, char *line, size_t cap, size_t *out_len)
+{
+    size_t len = 0;
+    while (len < cap) {
+        ssize_t k = recv(c, line + len, cap - len, 0);
+        if (k <= 0) {
+            return false;
+        }
+        len += (size_t)k;
+        if (memchr(line, '\n', len) != NULL) {
+            *out_len = (size_t)((char *)memchr(line, '\n', len) - line) + 1;
+            return true;
+        }
+    }
+    *out_len = len;
+    return true; /* too long: the parser says so */
+}
+
+static void
+serve_one(int c, char *buf, size_t buf_cap)
+{
+    struct ucred cred;
+    socklen_t cl = sizeof(cred);
+    json_t *reply = NULL;
+    char line[DP_CTL_LINE_MAX + 1];
+    size_t len = 0;
+    struct dp_ctl_cmd cmd;
+    char why[160];
+    struct timeval tv = {.tv_sec = 5};
+    (void)setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    /* The line is read first even from a stranger, so that the refusal
+     * reaches a client still writing instead of a broken pipe. */
+    bool got = read_line(c, line, sizeof(line), &len);
+    if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0 ||
+        (cred.uid != 0 && cred.uid != geteuid())) {
+        reply = error_reply("permission denied: only root and the dataplane's user may use this "
+                            "socket");
+    } else if (!got) {
+        reply = error_reply("no command line within 5 seconds");
+    } else if (dp_ctl_parse(&cmd, why, sizeof(why), line, len) != 0) {
+        reply = error_reply("%s", why);
+    } else if ((reply = run(&cmd, cred.uid)) == NULL) {
+        size_t n = dp_stats_json(buf, buf_cap, srv.cores, srv.n_cores);
+        send_all(c, buf, n);
+        return;
+    }
+    char *s = reply != NULL ? json_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(reply);
+    if (s != NULL) {
+        send_all(c, s, strlen(s));
+        send_all(c, "\n", 1);
+        free(s);
+    }
+}
+
+static void *
+serve(void *arg)
+{
+    (void)arg;
+    static char buf[256 * 1024];
+    for (;;) {
+        int c = accept4(srv.fd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) {
+                continue;
+            }
+            return NULL; /* the socket was shut down: stop */
+        }
+        serve_one(c, buf, sizeof(buf));
+        /* Unread input (an over-long line) would make close() reset the
+         * connection and the client lose our answer: drain what came. */
+        shutdown(c, SHUT_WR);
+        while (recv(c, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
+        }
+        close(c);
+    }
+}
+
+int
+dp_ctl_serve_start(const char *path, const struct dp_config *cfg, const struct dp_stats_core *cores,
+                   unsigned n_cores, struct dp_track_ring *ring, int *out_errno)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    size_t pl = strlen(path);
+    if (pl == 0 || pl >= sizeof(sa.sun_path)) {
+        *out_errno = ENAMETOOLONG;
+        return RL_EIO;
+    }
+    memcpy(sa.sun_path, path, pl + 1);
+    if (io_kernel_new(&srv.io) != 0) {
+        *out_errno = ENOMEM;
+        return RL_EIO;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *out_errno = errno;
+        goto fail;
+    }
+    (void)unlink(path);
+    mode_t old = umask(0117);
+    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(old);
+    if (rc != 0 || listen(fd, 16) != 0) {
+        *out_errno = errno;
+        close(fd);
+        goto fail;
+    }
+    srv.fd = fd;
+    srv.cfg = cfg;
+    srv.cores = cores;
+    srv.n_cores = n_cores;
+    srv.ring = ring;
+    memcpy(srv.path, path, pl + 1);
+    if (pthread_create(&srv.thread, NULL, serve, NULL) != 0) {
+        *out_errno = errno;
+        close(fd);
+        srv.fd = -1;
+        goto fail;
+    }
+    srv.running = true;
+    return 0;
+fail:
+    srv.io->ops->free(srv.io);
+    srv.io = NULL;
+    return RL_EIO;
+}
+
+void
+dp_ctl_serve_stop(void)
+{
+    if (!srv.running) {
+        return;
+    }
+    shutdown(srv.fd, SHUT_RDWR);
+    pthread_join(srv.thread, NULL);
+    close(srv.fd);
+    (void)unlink(srv.path);
+    srv.io->ops->free(srv.io);
+    srv.running = false;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The dataplane's local control socket: one command line in, one JSON
+ * document out, then close. Counters, and the quarantine's list, release and
+ * delete. Served by one thread of its own (blocking calls; never a worker
+ * core); only root and the dataplane's own user may use it (SO_PEERCRED). */
+#ifndef DP_CTL_H
+#define DP_CTL_H
+
+#include <stddef.h>
+
+#include "dp_config.h"
+#include "dp_stats.h"
+#include "dp_track.h"
+#include "rl_error.h"
+
+#define DP_CTL_LINE_MAX 512 /* longest command line, newline included */
+
+enum dp_ctl_verb {
+    DP_CTL_STATS = 0, /* "stats" */
+    DP_CTL_Q_LIST,    /* "quarantine list" */
+    DP_CTL_Q_RELEASE, /* "quarantine release ID" */
+    DP_CTL_Q_DELETE,  /* "quarantine delete ID" */
+};
+
+struct dp_ctl_cmd {
+    enum dp_ctl_verb verb;
+    char id[129]; /* the message id of release and delete */
+};
+
+/* dp_ctl_parse reads one command line (`len` octets at `line`, an optional
+ * trailing LF or CRLF) into *out_cmd. Returns 0, or RL_EINVAL with `why`
+ * (capacity `why_cap`) saying what is wrong in one sentence. */
+int dp_ctl_parse(struct dp_ctl_cmd *out_cmd, char *why, size_t why_cap, const char *line,
+                 size_t len);
+
+/* dp_ctl_serve_start creates the UNIX stream socket at `path` (mode 0660,
+ * replacing a stale one) and the thread serving it over `cfg` (the quarantine
+ * directory and the routes a release uses), the `n_cores` workers' counters
+ * `cores`, and `ring`, the tracking-log ring this thread alone writes. All
+ * are borrowed until dp_ctl_serve_stop. Returns 0, or RL_EIO with errno in
+ * *out_errno. */
+int dp_ctl_serve_start(const char *path, const struct dp_config *cfg,
+                       const struct dp_stats_core *cores, unsigned n_cores,
+                       struct dp_track_ring *ring, int *out_errno);
+
+/* dp_ctl_serve_stop stops the thread (after the command in progress) and
+ * removes the socket. */
+void dp_ctl_serve_stop(void);
+
+#endif

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Relays a released quarantined message with the sans-I/O client over the
+ * caller's own backend: one connection at a time, failover as the workers do
+ * it (unreachable or 4xx greeting: next host). Runs on the control thread. */
+#include "dp_release.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "smtp_client.h"
+
+/* An administrator waits for the answer: a minute per reply, not RFC 5321's
+ * ten (the message stays quarantined if a next hop is that slow). */
+#define REL_REPLY_MS 60000
+
+enum hop_outcome {
+    HOP_NEXT = 0, /* not reached or not greeted: try the next host */
+    HOP_DONE,     /* the result is set */
+};
+
+struct rel {
+    struct io_backend *be;
+    uint32_t h;
+    struct smtp_client cli;
+    struct dp_release_result *res;
+    const char *from;
+    const char *const *rcpts;
+    size_t n_rcpts;
+    size_t next_rcpt; /* next recipient to queue */
+    size_t rcpt_done; /* recipients answered */
+    uint8_t *stuffed; /* the dot-stuffed body; owned */
+    size_t stuffed_len;
+    size_t stuffed_off;
+    bool sending_body;
+    bool greeted;
+    bool done;
+    char why[160]; /* why this host was left, for the result if it was the last */
+};
+
+static uint64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool
+has_8bit(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] >= 0x80) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* utf8_envelope tells whether the envelope needs SMTPUTF8 (RFC 6531). */
+static bool
+utf8_envelope(const struct rel *r)
+{
+    bool any = has_8bit((const uint8_t *)r->from, strlen(r->from));
+    for (size_t i = 0; i < r->n_rcpts && !any; i++) {
+        any = has_8bit((const uint8_t *)r->rcpts[i], strlen(r->rcpts[i]));
+    }
+    return any;
+}
+
+/* keep_reply records `ev` as the reply that decides the release so far. */
+static void
+keep_reply(struct rel *r, const struct smtp_client_event *ev)
+{
+    r->res->code = ev->code;
+    snprintf(r->res->enhanced, sizeof(r->res->enhanced), "%s", ev->enhanced);
+    snprintf(r->res->text, sizeof(r->res->text), "%.*s", (int)ev->text_len, ev->text);
+}
+
+static void
+set_reply(struct rel *r, const struct smtp_client_event *ev)
+{
+    keep_reply(r, ev);
+    r->done = true;
+}
+
+/* queue_rcpts queues recipients while the client takes them (all at once
+ * with PIPELINING, else one per reply). */
+static void
+queue_rcpts(struct rel *r)
+{
+    while (r->next_rcpt < r->n_rcpts) {
+        const char *to = r->rcpts[r->next_rcpt];
+        int rc = smtp_client_rcpt(&r->cli, (const uint8_t *)to, strlen(to));
+        if (rc == RL_EAGAIN) {
+            return;
+        }
+        r->next_rcpt++;
+        if (rc != 0) { /* a stored recipient the client will not send: refused here */
+            r->res->rcpt_refused++;
+            r->rcpt_done++;
+        }
+    }
+}
+
+static void
+on_rcpt_reply(struct rel *r, const struct smtp_client_event *ev)
+{
+    r->rcpt_done++;
+    if (ev->code / 100 == 2) {
+        r->res->rcpt_ok++;
+    } else {
+        r->res->rcpt_refused++;
+        keep_reply(r, ev); /* the answer if every recipient is refused */
+    }
+    queue_rcpts(r);
+    if (r->rcpt_done < r->n_rcpts) {
+        return;
+    }
+    if (r->res->rcpt_ok == 0) {
+        r->done = true;
+    } else if (smtp_client_data(&r->cli) != 0) {
+        snprintf(r->res->text, sizeof(r->res->text), "could not queue DATA");
+        r->done = true;
+    }
+}
+
+static void
+on_event(struct rel *r, const struct smtp_client_event *ev, const uint8_t *msg, size_t msg_len)
+{
+    switch (ev->type) {
+    case SMTP_CEV_READY:
+        r->greeted = true;
+        if (smtp_client_mail(&r->cli, (const uint8_t *)r->from, strlen(r->from), msg_len,
+                             has_8bit(msg, msg_len), utf8_envelope(r)) != 0) {
+            snprintf(r->res->text, sizeof(r->res->text), "the sender cannot be sent");
+            r->done = true;
+            return;
+        }
+        queue_rcpts(r);
+        return;
+    case SMTP_CEV_REPLY:
+        if (ev->cmd == SMTP_CMD_RCPT) {
+            on_rcpt_reply(r, ev);
+        } else if (ev->cmd == SMTP_CMD_DATA && ev->code == 354) {
+            struct smtp_dotstuff d;
+            smtp_dotstuff_init(&d);
+            r->stuffed_len = smtp_dotstuff_run(&d, r->stuffed, 2 * msg_len + 8, msg, msg_len);
+            r->stuffed_len += smtp_dotstuff_end(&d, r->stuffed + r->stuffed_len, 8);
+            r->sending_body = true;
+        } else if (ev->cmd == SMTP_CMD_MAIL && ev->code / 100 == 2) {
+            queue_rcpts(r); /* the ones held back for lack of PIPELINING */
+        } else {
+            set_reply(r, ev);
+            r->res->delivered = ev->cmd == SMTP_CMD_DOT && ev->code / 100 == 2;
+        }
+        return;
+    case SMTP_CEV_FAIL:
+        if (!r->greeted) {
+            snprintf(r->why, sizeof(r->why), "%d %.*s", ev->code, (int)ev->text_len, ev->text);
+            return;
+        }
+        set_reply(r, ev);
+        return;
+    case SMTP_CEV_CLOSED:
+    case SMTP_CEV_NONE:
+        return;
+    }
+}
+
+/* flush writes queued commands, then body octets; false on a broken
+ * connection. */
+static bool
+flush(struct rel *r)
+{
+    size_t len;
+    const uint8_t *p = smtp_client_output(&r->cli, &len);
+    while (len > 0) {
+        size_t n;
+        int rc = r->be->ops->write(r->be, &n, r->h, p, len);
+        if (rc == RL_EAGAIN) {
+            return true;
+        }
+        if (rc != 0) {
+            return false;
+        }
+        smtp_client_consume(&r->cli, n);
+        p = smtp_client_output(&r->cli, &len);
+    }
+    while (r->sending_body && r->stuffed_off < r->stuffed_len) {
+        size_t n;
+        int rc = r->be->ops->write(r->be, &n, r->h, r->stuffed + r->stuffed_off,
+                                   r->stuffed_len - r->stuffed_off);
+        if (rc == RL_EAGAIN) {
+            return true;
+        }
+        if (rc != 0) {
+            return false;
+        }
+        r->stuffed_off += n;
+        smtp_client_body_progress(&r->cli);
+        if (r->stuffed_off == r->stuffed_len) {
+            r->sending_body = false;
+            (void)smtp_client_body_sent(&r->cli);
+        }
+    }
+    return true;
+}
+
+/* try_hop runs the whole transaction against one host. */
+static enum hop_outcome
+try_hop(struct rel *r, const struct io_addr *addr, const uint8_t *msg, size_t msg_len)
+{
+    if (r->be->ops->connect(r->be, &r->h, addr, 1) != 0) {
+        snprintf(r->why, sizeof(r->why), "connect failed");
+        return HOP_NEXT;
+    }
+    smtp_client_reset(&r->cli);
+    uint8_t rx[4096];
+    while (!r->done) {
+        if (!flush(r)) {
+            snprintf(r->why, sizeof(r->why), "connection failed");
+            break;
+        }
+        struct io_event ev[4];
+        (void)r->be->ops->poll(r->be, ev, 4, 100);
+        /* Edge-triggered: read until the backend has nothing more. */
+        bool lost = false;
+        while (!r->done && !lost) {
+            size_t n = 0;
+            int rc = r->be->ops->read(r->be, &n, r->h, rx, sizeof(rx));
+            if (rc == RL_EAGAIN) {
+                break;
+            }
+            if (rc != 0 || n == 0) {
+                snprintf(r->why, sizeof(r->why), "%s",
+                         rc != 0 ? "connection failed" : "connection closed by the next hop");
+                lost = true;
+                break;
+            }
+            size_t off = 0;
+            while (off < n && !r->done) {
+                struct smtp_client_event e;
+                size_t used = 0;
+                if (smtp_client_feed(&r->cli, &e, &used, rx + off, n - off) != 0) {
+                    break;
+                }
+                off += used;
+                on_event(r, &e, msg, msg_len);
+            }
+        }
+        if (lost) {
+            break;
+        }
+        struct smtp_client_event e;
+        if (!r->done && smtp_client_tick(&r->cli, &e, now_ms()) == 0) {
+            on_event(r, &e, msg, msg_len);
+        }
+        if (smtp_client_state(&r->cli) == SMTP_C_CLOSED && !r->done) {
+            break;
+        }
+    }
+    if (r->done && smtp_client_quit(&r->cli) == 0) {
+        (void)flush(r);
+    }
+    r->be->ops->close(r->be, r->h);
+    if (!r->done && r->greeted) { /* lost after the greeting: report, do not retry */
+        snprintf(r->res->text, sizeof(r->res->text), "%s", r->why);
+        r->done = true;
+    }
+    return r->done ? HOP_DONE : HOP_NEXT;
+}
+
+int
+dp_release_send(struct dp_release_result *out_result, struct io_backend *be,
+                const struct dp_config *cfg, const char *from, const char *const *rcpts,
+                size_t n_rcpts, const uint8_t *msg, size_t msg_len)
+{
+    memset(out_result, 0, sizeof(*out_result));
+    if (n_rcpts == 0 || msg_len == 0) {
+        return RL_EINVAL;
+    }
+    const char *at = strrchr(rcpts[0], '@');
+    const char *domain = at != NULL ? at + 1 : "";
+    const struct dp_route *route = dp_route_find(cfg, domain, strlen(domain));
+    if (route == NULL) {
+        return RL_ENOENT;
+    }
+    const struct dp_mta_group *g = &cfg->groups[route->group];
+
+    struct smtp_client_limits lim;
+    smtp_client_limits_default(&lim);
+    lim.greeting_ms = cfg->connect_timeout_ms + REL_REPLY_MS;
+    lim.command_ms = lim.data_init_ms = lim.data_block_ms = lim.data_term_ms = REL_REPLY_MS;
+    size_t mem_len = smtp_client_mem_size(&lim);
+    struct rel r = {.be = be, .res = out_result, .from = from, .rcpts = rcpts, .n_rcpts = n_rcpts};
+    void *mem = malloc(mem_len);
+    r.stuffed = malloc(2 * msg_len + 8);
+    int rc = RL_ENOMEM;
+    if (mem == NULL || r.stuffed == NULL ||
+        smtp_client_init(&r.cli, &lim, cfg->hostname, mem, mem_len) != 0) {
+        goto out;
+    }
+    rc = RL_EIO;
+    for (uint32_t i = 0; i < g->n_hops; i++) {
+        r.greeted = false;
+        r.why[0] = '\0';
+        snprintf(out_result->hop, sizeof(out_result->hop), "%s", g->hop_names[i]);
+        if (try_hop(&r, &g->hops[i], msg, msg_len) == HOP_DONE) {
+            rc = 0;
+            break;
+        }
+    }
+    if (rc != 0) {
+        out_result->hop[0] = '\0';
+        snprintf(out_result->text, sizeof(out_result->text), "no next hop of group %s: %s", g->name,
+                 r.why);
+    }
+out:
+    free(r.stuffed);
+    free(mem);
+    return rc;
+}
