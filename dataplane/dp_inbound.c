@@ -374,6 +374,19 @@ dp_in_relay_failed(struct dp_worker *w, struct dp_in *in, bool retry)
     }
 }
 
+/* store_original writes the message as received to the quarantine store,
+ * with its tracking line as metadata; false if it is not durably there. */
+static bool
+store_original(struct dp_worker *w, struct dp_in *in, const char *action)
+{
+    char meta[DP_TRACK_LINE], id[64];
+    msg_id(w, in, id, sizeof(id));
+    snprintf(in->reply, sizeof(in->reply), "250 2.0.0 Message accepted");
+    size_t n = track_line(w, in, action, meta, sizeof(meta));
+    int err = 0;
+    return dp_store_put(w->cfg->quarantine_dir, id, meta, n, in->msg.data, in->msg.len, &err) == 0;
+}
+
 void
 dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_client_event *ev)
 {
@@ -435,11 +448,20 @@ dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_clien
         if (ok) {
             dp_stats_add(w->stats, DP_C_MSG_RELAYED, 1);
             dp_stats_add(w->stats, DP_C_BYTES_OUT, in->body.len - in->body_start);
+            const char *action = "relayed";
             if (in->redacted) {
                 dp_stats_add(w->stats, DP_C_MSG_REDACTED, 1);
+                /* The policy keeps the original (hold). The message is
+                 * delivered already: a failed store still gets 250, or the
+                 * client would send it again; the line and a counter say so. */
+                if (scan_engine_policy(w->engine)->keep_original) {
+                    bool held = store_original(w, in, "held");
+                    dp_stats_add(w->stats, held ? DP_C_MSG_HELD : DP_C_HOLD_FAILED, 1);
+                    action = held ? "relayed-held" : "relayed-hold-failed";
+                }
             }
             answer(w, in, SMTP_R_DATA_OK);
-            end_message(w, in, "relayed");
+            end_message(w, in, action);
             return;
         }
         answer_relayed(w, in, ev->code, ev->enhanced, ev->text, ev->text_len);
@@ -488,12 +510,7 @@ prefix(struct dp_worker *w, struct dp_in *in, const struct scan_result *res)
 static void
 quarantine(struct dp_worker *w, struct dp_in *in)
 {
-    char meta[DP_TRACK_LINE], id[64];
-    msg_id(w, in, id, sizeof(id));
-    snprintf(in->reply, sizeof(in->reply), "250 2.0.0 Message accepted");
-    size_t n = track_line(w, in, "quarantined", meta, sizeof(meta));
-    int err = 0;
-    if (dp_store_put(w->cfg->quarantine_dir, id, meta, n, in->msg.data, in->msg.len, &err) != 0) {
+    if (!store_original(w, in, "quarantined")) {
         answer(w, in, SMTP_R_STORAGE);
         end_message(w, in, "store-failed");
         return;

@@ -18,6 +18,8 @@ enum dp_counter {
     DP_C_MSG_RELAYED,  /* next hop said 250 */
     DP_C_MSG_BLOCKED,
     DP_C_MSG_QUARANTINED,
+    DP_C_MSG_HELD,     /* relayed redacted, the original kept (policy keep_original) */
+    DP_C_HOLD_FAILED,  /* relayed redacted, but the original could not be stored */
     DP_C_MSG_TEMPFAIL, /* 4xx at end of data, any cause */
     DP_C_MSG_PERMFAIL, /* 5xx at end of data, any cause */
     DP_C_MSG_REDACTED, /* relayed with at least one redaction */

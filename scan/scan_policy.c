@@ -429,10 +429,17 @@ set_defaults(struct scan_policy *p)
 static int
 parse_root(struct scan_policy *p, struct rl_diag *d, json_t *root)
 {
-    static const char *const keys[] = {
-        "version",          "mask",     "context_window",          "detectors",
-        "negative_context", "lexicons", "on_modification_failure", "on_parse_error",
-        "limits",           NULL};
+    static const char *const keys[] = {"version",
+                                       "mask",
+                                       "context_window",
+                                       "detectors",
+                                       "negative_context",
+                                       "lexicons",
+                                       "on_modification_failure",
+                                       "on_parse_error",
+                                       "keep_original",
+                                       "limits",
+                                       NULL};
     static const char *const mask_keys[] = {"char", "keep_last", NULL};
     int rc = check_keys(d, "", root, keys);
     if (rc != 0) {
@@ -491,6 +498,12 @@ parse_root(struct scan_policy *p, struct rl_diag *d, json_t *root)
     if ((v = json_object_get(root, "on_parse_error")) != NULL &&
         (rc = parse_fallback(&p->on_parse_error, d, "on_parse_error", v)) != 0) {
         return rc;
+    }
+    if ((v = json_object_get(root, "keep_original")) != NULL) {
+        if (!json_is_boolean(v)) {
+            return rl_diag_set(d, "keep_original", "must be true or false");
+        }
+        p->keep_original = json_is_true(v);
     }
     if ((v = json_object_get(root, "limits")) != NULL &&
         (rc = parse_limits(&p->limits, d, v)) != 0) {

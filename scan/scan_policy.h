@@ -81,6 +81,7 @@ struct scan_policy {
     size_t n_entries;
     enum scan_fallback on_modify_fail;
     enum scan_fallback on_parse_error;
+    bool keep_original; /* the gateway keeps the original of a redacted message (hold) */
     struct scan_limits limits;
 };
 

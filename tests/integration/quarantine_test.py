@@ -37,9 +37,9 @@ def raw_control(gw, line):
 
 
 class Quarantine(unittest.TestCase):
-    def gateway(self, sink):
+    def gateway(self, sink, policy=POLICY):
         f = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
-        json.dump(POLICY, f)
+        json.dump(policy, f)
         f.close()
         os.chmod(f.name, 0o644)
         self.addCleanup(os.unlink, f.name)
@@ -149,6 +149,29 @@ class Quarantine(unittest.TestCase):
             rc, _, err = ctl(gw, "quarantine", "explode")
             self.assertEqual(rc, 2)
             self.assertIn("unknown command", err)
+
+    def test_keep_original_holds_what_was_redacted(self):
+        policy = {"version": "hold-1", "keep_original": True}
+        card = b"Subject: c\r\n\r\ncard 4111 1111 1111 1111\r\n"
+        clean = b"Subject: c\r\n\r\nnothing to see\r\n"
+        with Sink() as sink, self.gateway(sink, policy) as gw:
+            with smtplib.SMTP("127.0.0.1", gw.port, timeout=20) as c:
+                self.assertEqual(c.sendmail("a@x.test", ["b@example.com"], card), {})
+                self.assertEqual(c.sendmail("a@x.test", ["b@example.com"], clean), {})
+            msgs = sink.wait(2)
+            self.assertNotIn(b"4111 1111 1111 1111", msgs[0][2])
+            first, second = gw.track(2)
+            self.assertEqual((first["action"], second["action"]), ("relayed-held", "relayed"))
+            # Only the redacted message's original is held, durably, as received.
+            self.assertEqual(self.stored(gw), [first["id"] + ".msg"])
+            with open(os.path.join(gw.quarantine, "new", first["id"] + ".msg"), "rb") as f:
+                meta, original = f.read().split(b"\n", 1)
+            self.assertEqual(original, card)
+            self.assertEqual(json.loads(meta)["action"], "held")
+            rc, out, _ = ctl(gw, "--json", "quarantine", "list")
+            self.assertEqual([m["action"] for m in json.loads(out)["messages"]], ["held"])
+            c = gw.counters()["total"]
+            self.assertEqual((c["messages_held"], c["hold_failures"]), (1, 0))
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root to run a client as another user "
                          "(CI runs as root)")

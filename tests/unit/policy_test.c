@@ -52,6 +52,7 @@ test_default_parses(void **state)
     assert_string_equal(p->negative[0], "order");
     assert_int_equal(p->n_lexicons, 0);
     assert_int_equal(p->on_modify_fail, SCAN_FB_TEMPFAIL);
+    assert_false(p->keep_original);
     assert_int_equal(p->limits.max_depth, 16);
     scan_policy_free(p);
 }
@@ -77,6 +78,7 @@ test_strict_finance_parses(void **state)
     assert_int_equal(p->entries[2].kind, SCAN_LEX_REGEX);
     assert_int_equal(p->entries[3].lexicon, 1);
     assert_int_equal(p->on_modify_fail, SCAN_FB_QUARANTINE);
+    assert_true(p->keep_original);
     assert_int_equal(p->limits.max_depth, 8);
 
     struct scan_engine *e = NULL;
@@ -290,6 +292,8 @@ test_bad_fallback_and_window(void **state)
     ASSERT_REFUSED("{\"version\": \"t\", \"on_parse_error\": \"drop\"}", RL_EINVAL,
                    "on_parse_error");
     ASSERT_REFUSED("{\"version\": \"t\", \"context_window\": 513}", RL_EINVAL, "context_window");
+    ASSERT_REFUSED("{\"version\": \"t\", \"keep_original\": \"yes\"}", RL_EINVAL,
+                   "keep_original");
 }
 
 static void
