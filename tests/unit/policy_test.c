@@ -292,8 +292,7 @@ test_bad_fallback_and_window(void **state)
     ASSERT_REFUSED("{\"version\": \"t\", \"on_parse_error\": \"drop\"}", RL_EINVAL,
                    "on_parse_error");
     ASSERT_REFUSED("{\"version\": \"t\", \"context_window\": 513}", RL_EINVAL, "context_window");
-    ASSERT_REFUSED("{\"version\": \"t\", \"keep_original\": \"yes\"}", RL_EINVAL,
-                   "keep_original");
+    ASSERT_REFUSED("{\"version\": \"t\", \"keep_original\": \"yes\"}", RL_EINVAL, "keep_original");
 }
 
 static void
