@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
@@ -99,6 +100,7 @@ struct scan_html {
     struct scan_html_action *act;
     size_t n_act, act_cap;
     size_t lx_active; /* libxml2 reading: active content seen */
+    size_t lookahead; /* bytes the look-ahead reads (closes, second readings) may still scan */
 };
 
 /* ---- buffers ---- */
@@ -498,6 +500,21 @@ classify(const char **out_name, const uint8_t *p, size_t n)
     return best;
 }
 
+/* Look-ahead (an end tag, a second reading) rescans bytes the main reading
+ * will see again; crafted input could make that quadratic (a thousand
+ * unclosed <object>s), so it has a budget in proportion to the input, far
+ * above what real mail needs. Over it, the part is refused with RL_ELIMIT. */
+static bool
+charge(struct scan_html *h, size_t n)
+{
+    if (n > h->lookahead) {
+        h->err = RL_ELIMIT;
+        return false;
+    }
+    h->lookahead -= n;
+    return true;
+}
+
 /* ---- the reader: tokens as the WHATWG tokenizer cuts them ---- */
 
 /* '<' at in[p] starts markup (a tag, an end tag, a comment, a bogus comment). */
@@ -667,21 +684,22 @@ lex(struct scan_html *h, struct token *tk, size_t p, size_t end, bool record)
     tk->end = tk->body_end < end ? tk->body_end + 1 : end;
 }
 
-/* Where the raw text of element `name` that starts at `from` ends: the
- * first "</name" followed by whitespace, '/' or '>' (case-insensitive). */
+/* Where the raw text of element `name` (k bytes) that starts at `from`
+ * ends: the first "</name" followed by whitespace, '/' or '>', ignoring
+ * ASCII case. */
 static size_t
-find_close(const struct scan_html *h, const char *name, size_t from, size_t end)
+find_close(struct scan_html *h, const uint8_t *name, size_t k, size_t from, size_t end)
 {
-    size_t k = strlen(name);
-    for (size_t q = from; (q = find_byte(h->in, q, end, '<')) < end; q++) {
+    size_t q = from;
+    for (; (q = find_byte(h->in, q, end, '<')) < end; q++) {
         if (q + 2 + k <= end && h->in[q + 1] == '/' &&
-            starts_nocase(h->in + q + 2, end - q - 2, name) &&
+            strncasecmp((const char *)h->in + q + 2, (const char *)name, k) == 0 &&
             (q + 2 + k == end || is_ws(h->in[q + 2 + k]) || h->in[q + 2 + k] == '/' ||
              h->in[q + 2 + k] == '>')) {
-            return q;
+            break;
         }
     }
-    return end;
+    return charge(h, q - from) ? q : end;
 }
 
 /* Another reading (raw text, a comment, CDATA) ends at `e` and reads
@@ -693,8 +711,9 @@ static size_t
 straddle(struct scan_html *h, size_t from, size_t e, size_t resume, size_t end)
 {
     struct token tk;
-    for (size_t p = from; p < e;) {
+    for (size_t p = from; p < e && h->err == 0;) {
         lex(h, &tk, p, end, false);
+        charge(h, tk.end - p);
         if (tk.kind != T_TEXT && tk.end > e) {
             return tk.end == resume ? 0 : tk.end;
         }
@@ -710,8 +729,9 @@ match_close(struct scan_html *h, enum el_kind kind, size_t from, size_t end)
 {
     struct token tk;
     unsigned depth = 1;
-    for (size_t p = from; p < end; p = tk.end) {
+    for (size_t p = from; p < end && h->err == 0; p = tk.end) {
         lex(h, &tk, p, end, false);
+        charge(h, tk.end - p);
         const char *name;
         if ((tk.kind == T_START || tk.kind == T_END) &&
             classify(&name, h->in + tk.body, tk.body_end - tk.body) == kind) {
@@ -946,6 +966,13 @@ start_tag(struct scan_html *h, const struct token *tk, size_t end, unsigned dept
         shown[i] = (char)(name[i] >= 0x20 && name[i] < 0x7F ? lower(name[i]) : '?');
     }
     shown[sl] = '\0';
+    /* Its end tag as written ("</svg:script>") or by the name it is taken for. */
+    size_t close = end;
+    if (kind == EL_SCRIPT || kind == EL_IFRAME || kind == EL_RAW) {
+        size_t as_written = find_close(h, name, name_len, tk->end, end);
+        close = find_close(h, (const uint8_t *)el, strlen(el), tk->end, end);
+        close = as_written < close ? as_written : close;
+    }
     bool removed = (kind == EL_SCRIPT && hp->scripts) ||
                    ((kind == EL_IFRAME || kind == EL_FRAME) && hp->iframes) ||
                    (kind == EL_OBJECT && hp->objects) || (kind == EL_EMBED && hp->embeds) ||
@@ -953,7 +980,7 @@ start_tag(struct scan_html *h, const struct token *tk, size_t end, unsigned dept
     if (removed) {
         size_t x = tk->end;
         if (kind == EL_SCRIPT || kind == EL_IFRAME) {
-            size_t e = find_close(h, el, tk->end, end);
+            size_t e = close;
             struct token et;
             if (e < end) {
                 lex(h, &et, e, end, false);
@@ -968,9 +995,7 @@ start_tag(struct scan_html *h, const struct token *tk, size_t end, unsigned dept
         return x;
     }
     bool raw = kind == EL_RAW || kind == EL_PLAINTEXT || kind == EL_SCRIPT || kind == EL_IFRAME;
-    size_t close = end;
     if (raw && kind != EL_PLAINTEXT) {
-        close = find_close(h, el, tk->end, end);
         /* Raw text to a browser, markup inside SVG or MathML: where the two
          * readings part, no rewrite can suit both, so the construct goes. */
         size_t x = close < end ? straddle(h, tk->end, close, close, end) : 0;
@@ -1191,6 +1216,7 @@ pass(struct scan_html *h, const struct scan_html_opts *o, const uint8_t *in, siz
     h->tv.d.len = h->av.d.len = h->rep.len = 0;
     h->tv.n_seg = h->av.n_seg = 0;
     h->n_ed = h->n_act = h->n_f = 0;
+    h->lookahead = 8 * len + 65536;
     region(h, 0, len, 0);
     /* Attribute values after the text, so that they do not cut its flow. */
     view_sep(h, &h->tv);
