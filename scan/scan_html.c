@@ -55,6 +55,7 @@ struct edit {
 };
 
 struct attr {
+    size_t ss;     /* the whitespace or '/' before it */
     size_t ns, ne; /* name */
     size_t vs, ve; /* value, without quotes */
     size_t end;    /* one past the attribute (closing quote included) */
@@ -100,6 +101,7 @@ struct scan_html {
     struct scan_html_action *act;
     size_t n_act, act_cap;
     size_t lx_active; /* libxml2 reading: active content seen */
+    bool nul;         /* the input has NUL bytes: the output replaces them */
     size_t lookahead; /* bytes the look-ahead reads (closes, second readings) may still scan */
 };
 
@@ -554,6 +556,7 @@ lex_tag(struct scan_html *h, struct token *tk, size_t p, size_t end, bool record
         h->n_attrs = 0;
     }
     for (;;) {
+        size_t ss = i;
         while (i < end && (is_ws(in[i]) || in[i] == '/')) {
             i++;
         }
@@ -564,7 +567,7 @@ lex_tag(struct scan_html *h, struct token *tk, size_t p, size_t end, bool record
             i++;
             break;
         }
-        struct attr a = {.ns = i};
+        struct attr a = {.ss = ss, .ns = i};
         i++; /* the first character may be '=' */
         while (i < end && !is_ws(in[i]) && in[i] != '/' && in[i] != '>' && in[i] != '=') {
             i++;
@@ -906,6 +909,25 @@ is_on_name(const uint8_t *p, size_t n)
            (local > 0 && n - local > 2 && starts_nocase(p + local, n - local, "on"));
 }
 
+/* libxml2 reads a name as [A-Za-z_:.][A-Za-z0-9_:.-]*, at most 100 bytes,
+ * and skips to the next blank after anything else: within a quoted value,
+ * that resumes on bytes a browser reads as the value. Names outside that
+ * set (and attributes after a '/', which it skips the same way) are where
+ * the two readers part. */
+static bool
+plain_name(const uint8_t *p, size_t n)
+{
+    if (n == 0 || n > 99 || !(is_alpha(p[0]) || p[0] == '_' || p[0] == ':' || p[0] == '.')) {
+        return false;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if (!is_alnum(p[i]) && p[i] != '_' && p[i] != ':' && p[i] != '.' && p[i] != '-') {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool
 name_is(const uint8_t *p, size_t n, const char *lit)
 {
@@ -937,9 +959,18 @@ sanitise_attrs(struct scan_html *h, const char *el, const uint8_t *tag_name, siz
                 kind = SCAN_HTML_ATTRIBUTE;
             }
         }
-        if (kind != SCAN_HTML__COUNT) {
+        bool odd = !plain_name(an, al) || memchr(h->in + a->ss, '/', a->ns - a->ss) != NULL;
+        if (kind == SCAN_HTML__COUNT && odd) {
+            kind = SCAN_HTML_AMBIGUOUS;
+        }
+        if (kind != SCAN_HTML__COUNT && odd) {
+            /* With the separator, replaced by one space: no '/' is left for
+             * libxml2 to skip from, and neighbours stay apart. */
+            add_edit(h, a->ss, a->end, (const uint8_t *)" ", 1);
+            add_action(h, kind, a->ss, a->end, el, an, al);
+        } else if (kind != SCAN_HTML__COUNT) {
             /* From the name to the end of the value: what is left around it
-             * (whitespace, a quote, '/', '>') still separates its neighbours. */
+             * (whitespace, a quote, '>') still separates its neighbours. */
             add_edit(h, a->ns, a->end, NULL, 0);
             add_action(h, kind, a->ns, a->end, el, an, al);
         } else if (a->has_value) {
@@ -994,6 +1025,11 @@ start_tag(struct scan_html *h, const struct token *tk, size_t end, unsigned dept
                      shown);
         return x;
     }
+    if (!plain_name(name, name_len)) {
+        /* An unknown element to a browser; the start of other tags to libxml2. */
+        remove_range(h, SCAN_HTML_AMBIGUOUS, tk->start, tk->end, shown);
+        return tk->end;
+    }
     bool raw = kind == EL_RAW || kind == EL_PLAINTEXT || kind == EL_SCRIPT || kind == EL_IFRAME;
     if (raw && kind != EL_PLAINTEXT) {
         /* Raw text to a browser, markup inside SVG or MathML: where the two
@@ -1013,6 +1049,21 @@ start_tag(struct scan_html *h, const struct token *tk, size_t end, unsigned dept
         return close;
     }
     return tk->end; /* raw to the end of the region: read on as markup here */
+}
+
+/* Where libxml2 ends a DOCTYPE: at the first '>' outside its quoted
+ * literals (browsers end it at the first '>'). */
+static size_t
+doctype_end_quoted(const uint8_t *in, size_t p, size_t end)
+{
+    for (size_t q = p; q < end; q++) {
+        if (in[q] == '"' || in[q] == '\'') {
+            q = find_byte(in, q + 1, end, in[q]);
+        } else if (in[q] == '>') {
+            return q + 1;
+        }
+    }
+    return end;
 }
 
 /* Reads input [pos, end) as markup, sanitising and filling the views. */
@@ -1036,17 +1087,38 @@ region(struct scan_html *h, size_t pos, size_t end, unsigned depth)
             break;
         case T_END: {
             const char *el;
+            if (h->n_attrs > 0 || !plain_name(h->in + tk.body, tk.body_end - tk.body)) {
+                /* Browsers read quoted values in end tags too, libxml2 ends
+                 * them at the first '>': the two would resume apart. */
+                remove_range(h, SCAN_HTML_AMBIGUOUS, tk.start, tk.end, "#end-tag");
+                pos = tk.end;
+                break;
+            }
             if (classify(&el, h->in + tk.body, tk.body_end - tk.body) != EL_INLINE) {
                 view_sep(h, &h->tv);
             }
             pos = tk.end;
             break;
         }
-        case T_COMMENT: {
-            /* Conditional comments are markup to Outlook and old IE. */
+        case T_COMMENT:
+        case T_BOGUS:
+        case T_CDATA: {
+            /* Each reader ends these differently or reads markup inside
+             * (conditional comments to Outlook, processing instructions to
+             * libxml2, CDATA to SVG up to "]]>"): their text is read as
+             * markup too, and where the readings part the construct goes. */
             size_t x = tk.body_end < end ? straddle(h, tk.body, tk.body_end, tk.end, end) : 0;
+            if (x == 0 && tk.kind == T_CDATA && tk.aux < end) {
+                x = straddle(h, tk.end, tk.aux, tk.aux + 3, end);
+            }
+            if (x == 0 && tk.kind == T_BOGUS &&
+                starts_nocase(h->in + tk.body, end - tk.body, "doctype")) {
+                size_t q = doctype_end_quoted(h->in, tk.body, end);
+                x = q != tk.end ? (q > tk.end ? q : tk.end) : 0;
+            }
             if (x != 0) {
-                remove_range(h, SCAN_HTML_AMBIGUOUS, tk.start, x, "#comment");
+                remove_range(h, SCAN_HTML_AMBIGUOUS, tk.start, x,
+                             tk.kind == T_COMMENT ? "#comment" : "#bogus-comment");
                 pos = x;
                 break;
             }
@@ -1060,29 +1132,35 @@ region(struct scan_html *h, size_t pos, size_t end, unsigned depth)
             }
             break;
         }
-        case T_CDATA:
-        case T_BOGUS: {
-            /* CDATA is text up to "]]>" in SVG, a bogus comment up to '>' in
-             * HTML; what follows each must read the same. */
-            size_t x = tk.kind == T_CDATA && tk.aux < end
-                           ? straddle(h, tk.end, tk.aux, tk.aux + 3, end)
-                           : 0;
-            if (x != 0) {
-                remove_range(h, SCAN_HTML_AMBIGUOUS, tk.start, x, "#cdata");
-                pos = x;
-                break;
-            }
-            view_sep(h, &h->tv);
-            add_text(h, &h->tv, tk.body, tk.body_end, 0);
-            view_sep(h, &h->tv);
-            pos = tk.end;
-            break;
-        }
         }
     }
 }
 
 /* ---- findings back to the input ---- */
+
+/* U+FFFD for a NUL byte, as browsers read one; '?' in single-byte charsets. */
+static void
+put_nul(struct scan_html *h, struct hbuf *b)
+{
+    if (h->o->utf8) {
+        put(h, b, "\xEF\xBF\xBD", 3);
+    } else {
+        put(h, b, "?", 1);
+    }
+}
+
+/* Copies untouched input to the output, NUL bytes as put_nul writes them:
+ * C-string readers (libxml2 among them) stop at a NUL where browsers go on,
+ * and the two would see different tags. */
+static void
+put_gap(struct scan_html *h, const uint8_t *p, size_t n)
+{
+    for (size_t z; n > 0 && (z = find_byte(p, 0, n, 0)) < n; p += z + 1, n -= z + 1) {
+        put(h, &h->out, p, z);
+        put_nul(h, &h->out);
+    }
+    put(h, &h->out, p, n);
+}
 
 /* Writes masked text `p` for a context: in text '<' '&' '>' become
  * references; in attribute values quotes too, and in unquoted ones
@@ -1092,6 +1170,10 @@ put_escaped(struct scan_html *h, const uint8_t *p, size_t n, uint8_t quote)
 {
     for (size_t i = 0; i < n && h->err == 0; i++) {
         uint8_t c = p[i];
+        if (c == 0) {
+            put_nul(h, &h->rep);
+            continue;
+        }
         bool esc = c == '<' || c == '&' || c == '>' || (quote != 0 && (c == '"' || c == '\'')) ||
                    (quote == 'u' && (is_ws(c) || c == '=' || c == '`'));
         if (esc) {
@@ -1218,6 +1300,12 @@ pass(struct scan_html *h, const struct scan_html_opts *o, const uint8_t *in, siz
     h->n_ed = h->n_act = h->n_f = 0;
     h->lookahead = 8 * len + 65536;
     region(h, 0, len, 0);
+    const uint8_t *nul = memchr(in, 0, len);
+    h->nul = nul != NULL;
+    if (nul != NULL) {
+        const uint8_t *last = memrchr(in, 0, len);
+        add_action(h, SCAN_HTML_NUL, (size_t)(nul - in), (size_t)(last + 1 - in), "", NULL, 0);
+    }
     /* Attribute values after the text, so that they do not cut its flow. */
     view_sep(h, &h->tv);
     size_t base = h->tv.d.len;
@@ -1281,10 +1369,12 @@ scan_html_rewrite(struct scan_html *h, struct scan_html_result *out_res,
     out_res->n_findings = h->n_f;
     out_res->out = in;
     out_res->out_len = len;
-    if (h->n_ed == 0) {
+    if (h->n_ed == 0 && h->nul == 0) {
         return 0;
     }
-    qsort(h->ed, h->n_ed, sizeof(*h->ed), cmp_edit);
+    if (h->n_ed > 1) {
+        qsort(h->ed, h->n_ed, sizeof(*h->ed), cmp_edit);
+    }
     h->out.len = 0;
     size_t pos = 0;
     for (size_t i = 0; i < h->n_ed; i++) {
@@ -1293,11 +1383,11 @@ scan_html_rewrite(struct scan_html *h, struct scan_html_result *out_res,
             /* Two changes claim one byte: ours to get right, never to guess. */
             return RL_EVERIFY;
         }
-        put(h, &h->out, in + pos, e->start - pos);
+        put_gap(h, in + pos, e->start - pos);
         put(h, &h->out, h->rep.p + e->rep, e->rep_len);
         pos = e->end;
     }
-    put(h, &h->out, in + pos, len - pos);
+    put_gap(h, in + pos, len - pos);
     if (h->err != 0) {
         return h->err;
     }
@@ -1454,6 +1544,7 @@ scan_html_action_name(enum scan_html_act k)
     static const char *const names[] = {
         "html.script_removed",  "html.handler_removed",   "html.url_neutralised",
         "html.element_removed", "html.attribute_removed", "html.ambiguous_removed",
+        "html.nul_replaced",
     };
     return (unsigned)k < SCAN_HTML__COUNT ? names[k] : "html.unknown";
 }
@@ -1462,7 +1553,19 @@ struct scan_html *
 scan_html_new(void)
 {
     xmlInitParser();
-    return calloc(1, sizeof(struct scan_html));
+    struct scan_html *h = calloc(1, sizeof(*h));
+    if (h == NULL) {
+        return NULL;
+    }
+    /* Every buffer exists from the start: no NULL reaches memcpy. */
+    struct hbuf *bufs[] = {&h->tv.d, &h->av.d, &h->rep, &h->tmp, &h->masked, &h->out};
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+        if (!reserve(h, bufs[i], 1024)) {
+            scan_html_free(h);
+            return NULL;
+        }
+    }
+    return h;
 }
 
 void

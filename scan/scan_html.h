@@ -19,6 +19,7 @@ enum scan_html_act {
     SCAN_HTML_ELEMENT,    /* iframe, object, embed, form (and kin) removed by policy */
     SCAN_HTML_ATTRIBUTE,  /* another active attribute: srcdoc, a style with expression() */
     SCAN_HTML_AMBIGUOUS,  /* markup that parsers read differently (mXSS shapes), removed */
+    SCAN_HTML_NUL,        /* NUL bytes (first to last) written as U+FFFD, as browsers read them */
     SCAN_HTML__COUNT,
 };
 
