@@ -102,6 +102,12 @@ struct scan_html {
     size_t n_act, act_cap;
     size_t lx_active; /* libxml2 reading: active content seen */
     bool nul;         /* the input has NUL bytes: the output replaces them */
+    struct {
+        uint8_t name[24];     /* lower case */
+        size_t name_len;      /* 0: unused */
+        size_t from, end, at; /* the first close at or after `from` before `end` is `at` */
+    } close_memo[16];
+    unsigned memo_next;
     size_t lookahead; /* bytes the look-ahead reads (closes, second readings) may still scan */
 };
 
@@ -693,6 +699,20 @@ lex(struct scan_html *h, struct token *tk, size_t p, size_t end, bool record)
 static size_t
 find_close(struct scan_html *h, const uint8_t *name, size_t k, size_t from, size_t end)
 {
+    /* Every unclosed <title> would rescan the rest of the input: the last
+     * answer per name still holds for any start between its start and it. */
+    uint8_t key[sizeof(h->close_memo[0].name)];
+    bool memo = k > 0 && k <= sizeof(key);
+    for (size_t i = 0; memo && i < k; i++) {
+        key[i] = lower(name[i]);
+    }
+    for (size_t i = 0; memo && i < 16; i++) {
+        if (h->close_memo[i].name_len == k && h->close_memo[i].end == end &&
+            h->close_memo[i].from <= from && from <= h->close_memo[i].at &&
+            memcmp(h->close_memo[i].name, key, k) == 0) {
+            return h->close_memo[i].at;
+        }
+    }
     size_t q = from;
     for (; (q = find_byte(h->in, q, end, '<')) < end; q++) {
         if (q + 2 + k <= end && h->in[q + 1] == '/' &&
@@ -702,7 +722,18 @@ find_close(struct scan_html *h, const uint8_t *name, size_t k, size_t from, size
             break;
         }
     }
-    return charge(h, q - from) ? q : end;
+    if (!charge(h, q - from)) {
+        return end;
+    }
+    if (memo) {
+        unsigned i = h->memo_next++ % 16;
+        memcpy(h->close_memo[i].name, key, k);
+        h->close_memo[i].name_len = k;
+        h->close_memo[i].from = from;
+        h->close_memo[i].end = end;
+        h->close_memo[i].at = q;
+    }
+    return q;
 }
 
 /* Another reading (raw text, a comment, CDATA) ends at `e` and reads
@@ -1299,6 +1330,7 @@ pass(struct scan_html *h, const struct scan_html_opts *o, const uint8_t *in, siz
     h->tv.n_seg = h->av.n_seg = 0;
     h->n_ed = h->n_act = h->n_f = 0;
     h->lookahead = 8 * len + 65536;
+    memset(h->close_memo, 0, sizeof(h->close_memo));
     region(h, 0, len, 0);
     const uint8_t *nul = memchr(in, 0, len);
     h->nul = nul != NULL;
