@@ -292,7 +292,7 @@ report(const struct ctx *c, unsigned runs, size_t mb, int cpu)
         for (unsigned m = 0; m < M__COUNT; m++) {
             json_t *mo = json_object();
             json_t *arr = json_array();
-            double rate[BENCH_RUNS_MAX];
+            double rate[BENCH_RUNS_MAX] = {0};
             for (unsigned r = 0; r < runs; r++) {
                 rate[r] = (double)d->all.len / 1e6 / d->secs[m][r];
                 json_array_append_new(arr, json_real(rate[r]));
@@ -303,7 +303,7 @@ report(const struct ctx *c, unsigned runs, size_t mb, int cpu)
             json_object_set_new(o, mode_names[m], mo);
         }
         /* Per run, time(libxml2) / time(ours): both in the same run. */
-        double ratio[2][BENCH_RUNS_MAX];
+        double ratio[2][BENCH_RUNS_MAX] = {{0}};
         for (unsigned r = 0; r < runs; r++) {
             ratio[0][r] = d->secs[M_LIBXML2][r] / d->secs[M_SANITISE][r];
             ratio[1][r] = d->secs[M_LIBXML2][r] / d->secs[M_VERIFY][r];
@@ -347,10 +347,11 @@ bench_html_main(int argc, char **argv)
     const char *corpus = BENCH_CORPUS_DIR;
     for (int i = 1; i < argc; i++) {
         bool more = i + 1 < argc;
-        if (strcmp(argv[i], "--mb") == 0 && more && bench_arg_u64(argv[i + 1], 1, 4096, &mb)) {
-            i++;
-        } else if (strcmp(argv[i], "--runs") == 0 && more &&
-                   bench_arg_u64(argv[i + 1], 1, BENCH_RUNS_MAX, &runs)) {
+        bool number =
+            (strcmp(argv[i], "--mb") == 0 && more && bench_arg_u64(argv[i + 1], 1, 4096, &mb)) ||
+            (strcmp(argv[i], "--runs") == 0 && more &&
+             bench_arg_u64(argv[i + 1], 1, BENCH_RUNS_MAX, &runs));
+        if (number) {
             i++;
         } else if (strcmp(argv[i], "--json") == 0 && more) {
             json_path = argv[++i];

@@ -701,7 +701,7 @@ find_close(struct scan_html *h, const uint8_t *name, size_t k, size_t from, size
 {
     /* Every unclosed <title> would rescan the rest of the input: the last
      * answer per name still holds for any start between its start and it. */
-    uint8_t key[sizeof(h->close_memo[0].name)];
+    uint8_t key[sizeof(h->close_memo[0].name)] = {0};
     bool memo = k > 0 && k <= sizeof(key);
     for (size_t i = 0; memo && i < k; i++) {
         key[i] = lower(name[i]);

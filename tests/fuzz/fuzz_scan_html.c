@@ -52,11 +52,12 @@ static const uint8_t *
 keep(const uint8_t *p, size_t n)
 {
     if (n > copy_cap) {
-        copy_cap = n * 2;
-        free(copy);
-        if ((copy = malloc(copy_cap)) == NULL) {
+        uint8_t *grown = realloc(copy, n * 2);
+        if (grown == NULL) {
             abort();
         }
+        copy = grown;
+        copy_cap = n * 2;
     }
     memcpy(copy, p, n);
     return copy;
