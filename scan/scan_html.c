@@ -1600,6 +1600,15 @@ scan_html_new(void)
     return h;
 }
 
+size_t
+scan_html_footprint(const struct scan_html *h)
+{
+    return sizeof(*h) + h->tv.d.cap + h->av.d.cap + h->rep.cap + h->tmp.cap + h->masked.cap +
+           h->out.cap + (h->tv.seg_cap + h->av.seg_cap) * sizeof(struct seg) +
+           h->attrs_cap * sizeof(*h->attrs) + h->ed_cap * sizeof(*h->ed) +
+           h->f_cap * 2 * sizeof(*h->f) + h->act_cap * sizeof(*h->act);
+}
+
 void
 scan_html_wipe(struct scan_html *h)
 {

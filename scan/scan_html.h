@@ -73,9 +73,11 @@ void scan_html_free(struct scan_html *h);
  * own charset) per o->policy: removes what the html section asks for and
  * masks every finding of action redact, in text, comments and kept attribute
  * values, with character references decoded for detection. Untouched bytes
- * are copied as they are. Sets *out_res. Returns 0, RL_ELIMIT (input over
- * 4 GiB or markup nested too deep to read safely), RL_ENOMEM, or the detect
- * callback's error. Call only on the thread that owns `h`. */
+ * are copied as they are; NUL bytes become U+FFFD. Sets *out_res. Returns
+ * 0, RL_ELIMIT (input of 4 GiB or more, markup nested over 32 deep, or
+ * look-ahead that would scan more than 8 times the input), RL_EVERIFY (two
+ * changes claim one byte: our bug, never guessed at), RL_ENOMEM, or the
+ * detect callback's error. Call only on the thread that owns `h`. */
 int scan_html_rewrite(struct scan_html *h, struct scan_html_result *out_res,
                       const struct scan_html_opts *o, const uint8_t *in, size_t len);
 
@@ -93,6 +95,10 @@ int scan_html_verify(struct scan_html *h, size_t *out_left, const struct scan_ht
  * replacements) without releasing its buffers (STYLE 17): call when a part
  * is done. Invalidates the last result. */
 void scan_html_wipe(struct scan_html *h);
+
+/* scan_html_footprint returns the bytes `h` holds (buffers keep their
+ * high-water size and grow with the largest part read). */
+size_t scan_html_footprint(const struct scan_html *h);
 
 /* scan_html_action_name returns "html.script_removed", ... */
 const char *scan_html_action_name(enum scan_html_act k);

@@ -713,7 +713,7 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
             return true;
         }
         if (rc != 0) {
-            fail_part(m, pr->part, "HTML could not be sanitised (nesting too deep)");
+            fail_part(m, pr->part, "HTML too costly to read safely (scanned as text)");
             if (round == 1) {
                 return false;
             }
@@ -727,8 +727,9 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
         for (size_t i = 0; i < r.n_actions; i++) {
             const struct scan_html_action *a = &r.actions[i];
             char detail[120];
-            snprintf(detail, sizeof(detail), "%s%s%s, bytes %u-%u", a->attribute,
-                     a->attribute[0] ? " on " : "", a->element, a->start, a->end);
+            snprintf(detail, sizeof(detail), "%s%s%s%sbytes %u-%u", a->attribute,
+                     a->attribute[0] && a->element[0] ? " on " : "", a->element,
+                     a->attribute[0] || a->element[0] ? ", " : "", a->start, a->end);
             add_action(m, pr->part, scan_html_action_name((enum scan_html_act)a->kind), detail);
         }
         if (!r.changed) {
@@ -1019,7 +1020,7 @@ scan_message_footprint(const struct scan_message *m, size_t *out_part_bytes)
      * part, like its copies: they are counted with it. */
     *out_part_bytes = m->raw.cap + m->dec.cap + m->utf.cap + m->red.cap + m->enc.cap + m->ver.cap +
                       m->prev.cap + m->sv_cap * sizeof(*m->sv) + m->f_cap * sizeof(*m->f) +
-                      m->win_cap * sizeof(*m->win);
+                      m->win_cap * sizeof(*m->win) + scan_html_footprint(m->html);
     return sizeof(*m) + m->parser.hdr_cap + m->hdr.cap + m->word.cap +
            m->def_cap * sizeof(*m->def) + m->parts_cap * sizeof(*m->parts) +
            m->act_cap * sizeof(*m->act) + (m->pol->n_lexicons + 1) * sizeof(*m->lex_score);
