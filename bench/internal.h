@@ -5,9 +5,11 @@
 #ifndef BENCH_INTERNAL_H
 #define BENCH_INTERNAL_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "scan_types.h"
 
@@ -89,6 +91,30 @@ static inline unsigned
 bench_rng_below(struct bench_rng *r, unsigned n)
 {
     return (unsigned)(((bench_rng_next(r) >> 32) * n) >> 32);
+}
+
+/* bench_pin_cpu keeps the thread on the CPU it runs on now, so every figure
+ * is one core's throughput. Returns the CPU or -1. */
+static inline int
+bench_pin_cpu(void)
+{
+    int cpu = sched_getcpu();
+    cpu_set_t set;
+    if (cpu < 0) {
+        return -1;
+    }
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof(set), &set) == 0 ? cpu : -1;
+}
+
+/* bench_now_s returns CLOCK_MONOTONIC in seconds. */
+static inline double
+bench_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 #endif

@@ -103,6 +103,7 @@ struct dp_in {
     /* From the scan, for the tracking log. */
     const char *verdict;
     unsigned counts[SCAN_T__COUNT];
+    char actions[160]; /* sanitisation steps as JSON members "html.script_removed":2,... */
     bool redacted;
     char reply[128]; /* the end-of-data reply sent, for the log */
     char hop_name[DP_DOMAIN_MAX + 8];

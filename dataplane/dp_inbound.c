@@ -36,6 +36,7 @@ txn_reset(struct dp_worker *w, struct dp_in *in)
     in->reply[0] = '\0';
     in->hop_name[0] = '\0';
     memset(in->counts, 0, sizeof(in->counts));
+    in->actions[0] = '\0';
 }
 
 void
@@ -148,6 +149,38 @@ clock_now(struct dp_worker *w)
     return now;
 }
 
+/* summarise_actions writes the sanitisation steps of `res` to `out` as JSON
+ * members, one per kind of step with its count ("html.script_removed":2).
+ * At most 8 kinds (there are 7 today); the report lists every step. */
+static void
+summarise_actions(char *out, size_t cap, const struct scan_result *res)
+{
+    const char *name[8];
+    unsigned count[8];
+    size_t kinds = 0;
+    for (size_t i = 0; i < res->n_actions; i++) {
+        size_t k = 0;
+        while (k < kinds && strcmp(name[k], res->actions[i].action) != 0) {
+            k++;
+        }
+        if (k == kinds && kinds < 8) {
+            name[kinds] = res->actions[i].action;
+            count[kinds++] = 0;
+        }
+        count[k] += k < kinds;
+    }
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < kinds; k++) {
+        int w = snprintf(out + n, cap - n, "%s\"%s\":%u", k ? "," : "", name[k], count[k]);
+        if (w < 0 || (size_t)w >= cap - n) {
+            out[n] = '\0';
+            return;
+        }
+        n += (size_t)w;
+    }
+}
+
 /* track_line builds the tracking line of the current message (also the
  * quarantine file's metadata). Returns its length. */
 static size_t
@@ -186,6 +219,7 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
             first = false;
         }
     }
+    n += (size_t)snprintf(out + n, cap - n, "},\"actions\":{%s", in->actions);
     uint64_t now_ms = w->now_ms;
     n += (size_t)snprintf(
         out + n, cap - n, "},\"verdict\":\"%s\",\"redacted\":%s,\"action\":\"%s\",\"next_hop\":",
@@ -567,6 +601,7 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
     prefix(w, in, res);
     in->verdict = scan_verdict_name(res->verdict);
     in->redacted = res->modified;
+    summarise_actions(in->actions, sizeof(in->actions), res);
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         in->counts[t] = res->counts[t];
         dp_stats_bump(&w->stats->findings[t], res->counts[t]);

@@ -13,6 +13,7 @@
 #include "mime_codec.h"
 #include "mime_fields.h"
 #include "rl_utf8.h"
+#include "scan_html.h"
 #include "scan_redact.h"
 
 /* A growable byte buffer owned by the message; it keeps its high-water size
@@ -57,6 +58,10 @@ struct scan_message {
     size_t n_def, def_cap;
     struct scan_part_record *parts;
     size_t n_parts, parts_cap;
+    struct scan_action_record *act; /* sanitisation steps */
+    size_t n_act, act_cap;
+    bool acts_capped;
+    struct scan_html *html;
     unsigned long *lex_score; /* per lexicon, summed weights */
     bool verify_failed;
     bool findings_capped;
@@ -566,6 +571,25 @@ encode(struct scan_message *m, size_t *out_len, enum mime_cte cte, const uint8_t
 /* Rounds of redact-then-verify before a part counts as modification failed. */
 #define REDACT_ROUNDS 3
 
+/* The re-encoded part `out` must decode back to exactly `red`; a mismatch
+ * is recorded and the part counts as modification failed. */
+static bool
+decodes_to(struct scan_message *m, const struct mime_part *part, const uint8_t *red, size_t red_len,
+           const uint8_t *out, size_t out_len)
+{
+    size_t ver_len = 0;
+    size_t bad = 0;
+    const uint8_t *ver = decode(m, &m->ver, &ver_len, &bad, part->cte, out, out_len);
+    if (ver == NULL) {
+        return false;
+    }
+    if (ver_len != red_len || memcmp(ver, red, red_len) != 0 || bad > 0) {
+        fail_part(m, part->path, "re-encoded part does not decode to the redacted text");
+        return false;
+    }
+    return true;
+}
+
 /* Checks the rewritten part. The output must decode back to exactly the
  * redacted text `red` (else -1, recorded); outside the redacted spans that
  * text is the input already scanned, so only each change and its reach are
@@ -576,14 +600,7 @@ static long
 verify(struct scan_message *m, const struct mime_part *part, enum mime_charset cs,
        const uint8_t *red, size_t red_len, const uint8_t *out, size_t out_len)
 {
-    size_t ver_len = 0;
-    size_t bad = 0;
-    const uint8_t *ver = decode(m, &m->ver, &ver_len, &bad, part->cte, out, out_len);
-    if (ver == NULL) {
-        return -1;
-    }
-    if (ver_len != red_len || memcmp(ver, red, red_len) != 0 || bad > 0) {
-        fail_part(m, part->path, "re-encoded part does not decode to the redacted text");
+    if (!decodes_to(m, part, red, red_len, out, out_len)) {
         return -1;
     }
     size_t nw = 0;
@@ -639,6 +656,129 @@ verify(struct scan_message *m, const struct mime_part *part, enum mime_charset c
     return (long)left;
 }
 
+/* ---- HTML parts (scan_html) ---- */
+
+static void
+add_action(struct scan_message *m, const char *part, const char *action, const char *detail)
+{
+    if (m->n_act >= m->pol->limits.max_findings ||
+        !grow((void **)&m->act, &m->act_cap, m->n_act, sizeof(*m->act))) {
+        m->acts_capped = true;
+        return;
+    }
+    struct scan_action_record *a = &m->act[m->n_act++];
+    snprintf(a->part, sizeof(a->part), "%s", part);
+    snprintf(a->action, sizeof(a->action), "%s", action);
+    snprintf(a->detail, sizeof(a->detail), "%s", detail);
+}
+
+struct html_detect_ctx {
+    struct scan_message *m;
+    const char *part;
+    enum mime_charset cs;
+};
+
+static int
+html_detect(void *ctx, const struct scan_finding **out_f, size_t *out_n, const uint8_t *text,
+            size_t len, bool utf8)
+{
+    struct html_detect_ctx *c = ctx;
+    *out_n = utf8 ? detect(c->m, c->part, text, len, ~0u)
+                  : detect_decoded(c->m, c->part, c->cs, text, len, ~0u);
+    *out_f = c->m->f;
+    return c->m->err;
+}
+
+/* Sanitises and redacts a text/html part, then proves the result: it must
+ * decode back to what was written, and both the sanitiser's reader and
+ * libxml2 must find nothing left to remove or redact; up to REDACT_ROUNDS
+ * rounds as for text. Returns false when the sanitiser could not read the
+ * part (recorded): the caller then treats it as plain text. */
+static bool
+process_html(struct scan_message *m, struct scan_part_record *pr, const struct mime_part *part,
+             enum mime_charset cs, const uint8_t *dec, size_t dec_len)
+{
+    struct html_detect_ctx dc = {.m = m, .part = pr->part, .cs = cs};
+    const struct scan_html_opts o = {
+        .policy = m->pol, .utf8 = is_utf8_cs(cs), .detect = html_detect, .detect_ctx = &dc};
+    const uint8_t *src = dec;
+    size_t src_len = dec_len;
+    const uint8_t *out = NULL;
+    size_t out_len = 0;
+    for (unsigned round = 1;; round++) {
+        struct scan_html_result r;
+        int rc = scan_html_rewrite(m->html, &r, &o, src, src_len);
+        if (rc == RL_ENOMEM) {
+            m->err = rc;
+            return true;
+        }
+        if (rc != 0) {
+            fail_part(m, pr->part, "HTML too costly to read safely (scanned as text)");
+            if (round == 1) {
+                return false;
+            }
+            break;
+        }
+        for (size_t i = 0; i < r.n_findings; i++) {
+            if (round == 1 || r.findings[i].action == SCAN_ACT_REDACT) {
+                record(m, pr->part, "", &r.findings[i], 1);
+            }
+        }
+        for (size_t i = 0; i < r.n_actions; i++) {
+            const struct scan_html_action *a = &r.actions[i];
+            char detail[120];
+            snprintf(detail, sizeof(detail), "%s%s%s%sbytes %u-%u", a->attribute,
+                     a->attribute[0] && a->element[0] ? " on " : "", a->element,
+                     a->attribute[0] || a->element[0] ? ", " : "", a->start, a->end);
+            add_action(m, pr->part, scan_html_action_name((enum scan_html_act)a->kind), detail);
+        }
+        if (!r.changed) {
+            if (round == 1) {
+                emit(m, m->raw.p, m->raw.len);
+                return true;
+            }
+            /* libxml2 reads something ours does not: nothing more to do. */
+            fail_part(m, pr->part,
+                      "HTML verification failed: active content or a finding survived");
+            break;
+        }
+        pr->modified = true;
+        m->result.modified = true;
+        if (!buf_reserve(&m->red, r.out_len + 1)) {
+            m->err = RL_ENOMEM;
+            return true;
+        }
+        memcpy(m->red.p, r.out, r.out_len);
+        m->red.len = r.out_len;
+        out = encode(m, &out_len, part->cte, m->red.p, m->red.len,
+                     line_end_of(m->raw.p, m->raw.len), b64_line_len(m->raw.p, m->raw.len));
+        if (out == NULL || !decodes_to(m, part, m->red.p, m->red.len, out, out_len)) {
+            break;
+        }
+        size_t left = 0;
+        if ((rc = scan_html_verify(m->html, &left, &o, m->red.p, m->red.len)) != 0) {
+            m->err = rc == RL_ENOMEM ? rc : m->err;
+            fail_part(m, pr->part, "HTML verification could not read the rewritten part");
+            break;
+        }
+        if (left == 0) {
+            break;
+        }
+        if (round == REDACT_ROUNDS) {
+            fail_part(m, pr->part,
+                      "HTML verification failed: active content or a finding survived");
+            break;
+        }
+        struct buf t = m->prev;
+        m->prev = m->red;
+        m->red = t;
+        src = m->prev.p;
+        src_len = m->prev.len;
+    }
+    emit(m, out, out_len);
+    return true;
+}
+
 static void
 process_part(struct scan_message *m, const struct mime_part *part)
 {
@@ -678,6 +818,9 @@ process_part(struct scan_message *m, const struct mime_part *part)
     }
     enum mime_charset cs =
         mime_charset_from_name((const uint8_t *)part->charset, strlen(part->charset));
+    if (strcmp(part->type, "text/html") == 0 && process_html(m, pr, part, cs, dec, dec_len)) {
+        return;
+    }
     size_t n = detect_decoded(m, pr->part, cs, dec, dec_len, ~0u);
     record(m, pr->part, "", m->f, n);
     if (scan_redact_count(m->f, n) == 0) {
@@ -728,6 +871,7 @@ static void
 on_body_end(struct scan_message *m, const struct mime_part *part)
 {
     process_part(m, part);
+    scan_html_wipe(m->html);
     struct buf *bufs[] = {&m->raw, &m->dec, &m->utf, &m->red, &m->enc, &m->ver, &m->prev};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         wipe(bufs[i]);
@@ -780,6 +924,7 @@ scan_message_new(struct scan_worker *w, const struct scan_engine *e)
         m->full_verify |= m->pol->entries[i].kind == SCAN_LEX_REGEX;
     }
     m->lex_score = calloc(m->pol->n_lexicons + 1, sizeof(*m->lex_score));
+    m->html = scan_html_new();
     struct mime_limits lim = {
         .max_header_bytes = m->pol->limits.max_header_bytes,
         .max_depth = m->pol->limits.max_depth,
@@ -793,7 +938,8 @@ scan_message_new(struct scan_worker *w, const struct scan_engine *e)
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         ok = ok && buf_reserve(bufs[i], 1024);
     }
-    if (!ok || m->lex_score == NULL || mime_parser_init(&m->parser, &lim, on_event, m) != 0) {
+    if (!ok || m->lex_score == NULL || m->html == NULL ||
+        mime_parser_init(&m->parser, &lim, on_event, m) != 0) {
         scan_message_free(m);
         return NULL;
     }
@@ -818,6 +964,8 @@ scan_message_free(struct scan_message *m)
     free(m->rec);
     free(m->def);
     free(m->parts);
+    free(m->act);
+    scan_html_free(m->html);
     free(m->lex_score);
     free(m);
 }
@@ -833,7 +981,8 @@ scan_message_begin(struct scan_message *m, scan_out_fn out, void *ctx, bool text
     m->out_ctx = ctx;
     m->text_mode = text_mode;
     m->err = 0;
-    m->n_rec = m->n_def = m->n_parts = 0;
+    m->n_rec = m->n_def = m->n_parts = m->n_act = 0;
+    m->acts_capped = false;
     memset(m->lex_score, 0, (m->pol->n_lexicons + 1) * sizeof(*m->lex_score));
     m->verify_failed = false;
     m->findings_capped = false;
@@ -871,10 +1020,10 @@ scan_message_footprint(const struct scan_message *m, size_t *out_part_bytes)
      * part, like its copies: they are counted with it. */
     *out_part_bytes = m->raw.cap + m->dec.cap + m->utf.cap + m->red.cap + m->enc.cap + m->ver.cap +
                       m->prev.cap + m->sv_cap * sizeof(*m->sv) + m->f_cap * sizeof(*m->f) +
-                      m->win_cap * sizeof(*m->win);
+                      m->win_cap * sizeof(*m->win) + scan_html_footprint(m->html);
     return sizeof(*m) + m->parser.hdr_cap + m->hdr.cap + m->word.cap +
            m->def_cap * sizeof(*m->def) + m->parts_cap * sizeof(*m->parts) +
-           (m->pol->n_lexicons + 1) * sizeof(*m->lex_score);
+           m->act_cap * sizeof(*m->act) + (m->pol->n_lexicons + 1) * sizeof(*m->lex_score);
 }
 
 const char *
@@ -980,5 +1129,8 @@ scan_message_finish(struct scan_message *m, const struct scan_result **out_resul
     r->n_defects = m->n_def;
     r->parts = m->parts;
     r->n_parts = m->n_parts;
+    r->actions = m->act;
+    r->n_actions = m->n_act;
+    r->actions_truncated = m->acts_capped;
     return 0;
 }

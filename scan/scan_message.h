@@ -30,6 +30,13 @@ struct scan_record {
     uint8_t action; /* enum scan_action as applied */
 };
 
+/* One sanitisation step (HTML today, documents next), as reported. */
+struct scan_action_record {
+    char part[MIME_PATH_MAX];
+    char action[32];  /* e.g. "html.script_removed" */
+    char detail[120]; /* what and where, e.g. "onerror on img, bytes 10-31" */
+};
+
 struct scan_defect {
     char part[MIME_PATH_MAX];
     char reason[120];
@@ -60,6 +67,10 @@ struct scan_result {
     const struct scan_record *records;
     size_t n_defects;
     const struct scan_defect *defects;
+    size_t n_actions;
+    const struct scan_action_record *actions;
+    bool actions_truncated; /* more than limits.max_findings: all were done,
+                             * the first ones are listed */
     size_t n_parts;
     const struct scan_part_record *parts;
     unsigned counts[SCAN_T__COUNT]; /* findings per type */

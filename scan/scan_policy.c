@@ -37,7 +37,10 @@ static const char default_policy[] =
     "  \"on_modification_failure\": \"tempfail\",\n"
     "  \"on_parse_error\": \"deliver_tagged\",\n"
     "  \"limits\": {\"max_message_bytes\": 52428800, \"max_header_bytes\": 32768,\n"
-    "             \"max_depth\": 16, \"max_parts\": 1000, \"max_findings\": 10000}\n"
+    "             \"max_depth\": 16, \"max_parts\": 1000, \"max_findings\": 10000},\n"
+    "  \"html\": {\"scripts\": \"remove\", \"event_handlers\": \"remove\",\n"
+    "           \"dangerous_urls\": \"remove\", \"iframes\": \"remove\", \"objects\": \"remove\",\n"
+    "           \"embeds\": \"remove\", \"forms\": \"remove\"}\n"
     "}\n";
 
 const char *
@@ -402,6 +405,33 @@ parse_limits(struct scan_limits *l, struct rl_diag *d, json_t *o)
     return 0;
 }
 
+static int
+parse_html(struct scan_html_policy *h, struct rl_diag *d, json_t *o)
+{
+    static const char *const keys[] = {"scripts", "event_handlers", "dangerous_urls", "iframes",
+                                       "objects", "embeds",         "forms",          NULL};
+    bool *const dst[] = {&h->scripts, &h->handlers, &h->urls, &h->iframes,
+                         &h->objects, &h->embeds,   &h->forms};
+    int rc = check_keys(d, "html", o, keys);
+    if (rc != 0) {
+        return rc;
+    }
+    for (size_t i = 0; keys[i] != NULL; i++) {
+        json_t *v = json_object_get(o, keys[i]);
+        if (v == NULL) {
+            continue;
+        }
+        const char *s = json_string_value(v);
+        if (s == NULL || (strcmp(s, "remove") != 0 && strcmp(s, "keep") != 0)) {
+            char field[64];
+            snprintf(field, sizeof(field), "html.%s", keys[i]);
+            return rl_diag_set(d, field, "must be \"remove\" or \"keep\"");
+        }
+        *dst[i] = strcmp(s, "remove") == 0;
+    }
+    return 0;
+}
+
 static void
 set_defaults(struct scan_policy *p)
 {
@@ -424,6 +454,13 @@ set_defaults(struct scan_policy *p)
         .max_parts = 1000,
         .max_findings = 10000,
     };
+    p->html = (struct scan_html_policy){.scripts = true,
+                                        .handlers = true,
+                                        .urls = true,
+                                        .iframes = true,
+                                        .objects = true,
+                                        .embeds = true,
+                                        .forms = true};
 }
 
 static int
@@ -439,6 +476,7 @@ parse_root(struct scan_policy *p, struct rl_diag *d, json_t *root)
                                        "on_parse_error",
                                        "keep_original",
                                        "limits",
+                                       "html",
                                        NULL};
     static const char *const mask_keys[] = {"char", "keep_last", NULL};
     int rc = check_keys(d, "", root, keys);
@@ -507,6 +545,9 @@ parse_root(struct scan_policy *p, struct rl_diag *d, json_t *root)
     }
     if ((v = json_object_get(root, "limits")) != NULL &&
         (rc = parse_limits(&p->limits, d, v)) != 0) {
+        return rc;
+    }
+    if ((v = json_object_get(root, "html")) != NULL && (rc = parse_html(&p->html, d, v)) != 0) {
         return rc;
     }
     return 0;

@@ -69,6 +69,17 @@ struct scan_limits {
     unsigned max_findings; /* per message */
 };
 
+/* What the HTML sanitiser removes (docs/POLICY.md "html"); true: remove. */
+struct scan_html_policy {
+    bool scripts;  /* script elements, srcdoc, style attributes with expression() */
+    bool handlers; /* on* event-handler attributes */
+    bool urls;     /* attributes with javascript:, vbscript:, or active data: URLs */
+    bool iframes;  /* iframe, frame, frameset */
+    bool objects;  /* object, applet, with their content */
+    bool embeds;   /* embed */
+    bool forms;    /* form start tags (the controls and text inside stay) */
+};
+
 struct scan_policy {
     char *version;                                        /* owned; named in every report */
     struct scan_detector_policy detectors[SCAN_T__COUNT]; /* [SCAN_T_LEXICON] unused */
@@ -83,6 +94,7 @@ struct scan_policy {
     enum scan_fallback on_parse_error;
     bool keep_original; /* the gateway keeps the original of a redacted message (hold) */
     struct scan_limits limits;
+    struct scan_html_policy html;
 };
 
 /* scan_policy_parse builds a policy from JSON text `json` (length `len`).

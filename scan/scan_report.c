@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The JSON report of one scanned message (jansson): findings by location,
- * kind and action, parts, defects, verdict and policy version. Never a
- * matched value. Called by the offline CLI and the logger, not by workers. */
+ * kind and action, parts, defects, sanitisation actions, verdict and policy
+ * version. Never a matched value. Called by the offline CLI and the logger,
+ * not by workers. */
 #include <jansson.h>
 
 #include "scan_message.h"
@@ -76,6 +77,18 @@ scan_report_write(FILE *f, const struct scan_result *r, const struct scan_policy
         json_array_append_new(defects, o);
     }
     json_object_set_new(root, "defects", defects);
+    json_t *actions = json_array();
+    for (size_t i = 0; i < r->n_actions; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "part", json_string(r->actions[i].part));
+        json_object_set_new(o, "action", json_string(r->actions[i].action));
+        json_object_set_new(o, "detail", json_string(r->actions[i].detail));
+        json_array_append_new(actions, o);
+    }
+    json_object_set_new(root, "actions", actions);
+    if (r->actions_truncated) {
+        json_object_set_new(root, "actions_truncated", json_true());
+    }
     int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 ? 0 : RL_EIO;
     if (rc == 0 && fputc('\n', f) == EOF) {
         rc = RL_EIO;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs the scan benchmark of an existing build and keeps its JSON report:
+# Runs the scan and HTML benchmarks of an existing build and keeps their JSON:
 #   scripts/bench.sh BUILD_DIR [redline-bench scan options, e.g. --mb 16 --runs 3]
-# Prints the table (stderr of redline-bench); the JSON goes to
-# bench/results/scan-<UTC date>-<commit>.json. See bench/README.md.
+# Prints the tables (stderr of redline-bench); the JSON goes to
+# bench/results/{scan,html}-<UTC date>-<commit>.json. See bench/README.md.
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -29,9 +29,16 @@ fi
 export REDLINE_COMMIT
 
 mkdir -p "$root/bench/results"
-out=$root/bench/results/scan-$(date -u +%Y%m%dT%H%M%SZ)-$REDLINE_COMMIT.json
+stamp=$(date -u +%Y%m%dT%H%M%SZ)-$REDLINE_COMMIT
 status=0
+out=$root/bench/results/scan-$stamp.json
 "$bin" scan --json "$out" "$@" >/dev/null || status=$?
+if [ -s "$out" ]; then
+  echo "redline: results saved to ${out#"$root"/}" >&2
+fi
+# The HTML sanitiser against a plain libxml2 parse (16 MiB per workload).
+out=$root/bench/results/html-$stamp.json
+"$bin" html --json "$out" >/dev/null || status=$?
 if [ -s "$out" ]; then
   echo "redline: results saved to ${out#"$root"/}" >&2
 fi

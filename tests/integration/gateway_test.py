@@ -42,6 +42,23 @@ class Relay(unittest.TestCase):
             self.assertEqual(c["findings"], {"CREDIT_CARD": 1})
             self.assertEqual(gw.stop(), 0)
 
+    def test_html_sanitised_and_every_step_logged(self):
+        html = ("From: a@x.test\r\nTo: b@example.com\r\nSubject: html\r\n"
+                "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+                "<p>card " + CARD + "</p><script>steal()</script><script>x()</script>"
+                "<img src=a.png onerror=steal()>\r\n").encode()
+        with Sink() as sink, Gateway([f"*=127.0.0.1:{sink.port}"]) as gw:
+            self.assertEqual(sendmail(gw.port, html), {})
+            (_, _, data), = sink.wait(1)
+            self.assertNotIn(b"<script", data)
+            self.assertNotIn(b"onerror", data)
+            self.assertEqual(strip_trace(data), scan_offline(html))
+            line, = gw.track(1)
+            self.assertEqual(line["findings"], {"CREDIT_CARD": 1})
+            self.assertEqual(line["actions"], {"html.script_removed": 2,
+                                               "html.handler_removed": 1})
+            self.assertEqual(gw.stop(), 0)
+
     def test_many_recipients_one_transaction_connection_reused(self):
         with Sink() as sink, Gateway([f"*=127.0.0.1:{sink.port}"]) as gw:
             rcpts = [f"u{i}@example.com" for i in range(5)]

@@ -54,7 +54,36 @@ test_default_parses(void **state)
     assert_int_equal(p->on_modify_fail, SCAN_FB_TEMPFAIL);
     assert_false(p->keep_original);
     assert_int_equal(p->limits.max_depth, 16);
+    assert_true(p->html.scripts && p->html.handlers && p->html.urls && p->html.iframes &&
+                p->html.objects && p->html.embeds && p->html.forms);
     scan_policy_free(p);
+}
+
+static void
+test_html_section(void **state)
+{
+    (void)state;
+    struct rl_diag d;
+    struct scan_policy *p = NULL;
+    const char *keep =
+        "{\"version\": \"v\", \"html\": {\"iframes\": \"keep\", \"forms\": \"keep\"}}";
+    assert_int_equal(scan_policy_parse(&p, &d, keep, strlen(keep)), 0);
+    assert_false(p->html.iframes);
+    assert_false(p->html.forms);
+    assert_true(p->html.scripts && p->html.objects && p->html.embeds); /* unnamed: removed */
+    scan_policy_free(p);
+    /* No section at all: everything removed. */
+    const char *none = "{\"version\": \"v\"}";
+    assert_int_equal(scan_policy_parse(&p, &d, none, strlen(none)), 0);
+    assert_true(p->html.scripts && p->html.iframes && p->html.forms);
+    scan_policy_free(p);
+    ASSERT_REFUSED("{\"version\": \"v\", \"html\": {\"iframes\": \"maybe\"}}", RL_EINVAL,
+                   "html.iframes");
+    ASSERT_REFUSED("{\"version\": \"v\", \"html\": {\"scripts\": false}}", RL_EINVAL,
+                   "html.scripts");
+    ASSERT_REFUSED("{\"version\": \"v\", \"html\": {\"script\": \"keep\"}}", RL_EINVAL,
+                   "html.script");
+    ASSERT_REFUSED("{\"version\": \"v\", \"html\": [\"scripts\"]}", RL_EINVAL, "html");
 }
 
 static void
@@ -339,6 +368,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_parses),
+        cmocka_unit_test(test_html_section),
         cmocka_unit_test(test_strict_finance_parses),
         cmocka_unit_test(test_load_missing_file),
         cmocka_unit_test(test_unknown_top_level_key),
