@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* True file types from content (libmagic) and the comparison with what a MIME
+ * part claims (its media type and file name extension). One scan_magic per
+ * worker thread, loaded at start-up; the comparison is pure. */
+#ifndef SCAN_MAGIC_H
+#define SCAN_MAGIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rl_error.h"
+
+struct scan_magic;
+
+/* scan_magic_new opens libmagic and loads its database (tens of
+ * milliseconds: call at start-up, once per worker). Returns 0 and sets
+ * *out_magic, or RL_EIO with `diag` saying why the database did not load, or
+ * RL_ENOMEM. */
+int scan_magic_new(struct scan_magic **out_magic, struct rl_diag *diag);
+
+/* scan_magic_free releases `m`; NULL is a no-op. */
+void scan_magic_free(struct scan_magic *m);
+
+/* scan_magic_type returns the media type libmagic finds in p[0, len), lower
+ * case ("application/zip", "text/plain", ...; "application/octet-stream"
+ * when it cannot tell). Lent until the next call on `m`; only the thread that
+ * owns `m` may call. */
+const char *scan_magic_type(struct scan_magic *m, const uint8_t *p, size_t len);
+
+/* scan_magic_mismatch compares the true media type `true_type` with the
+ * declared media type and file name of a MIME part. Returns NULL when they
+ * agree or cannot be compared (a generic or unknown type, no extension), or
+ * a static sentence saying which claim disagrees. Pure; any thread. */
+const char *scan_magic_mismatch(const char *true_type, const char *declared_type,
+                                const char *filename);
+
+#endif
