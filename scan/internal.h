@@ -21,7 +21,8 @@ struct scan_doc {
     size_t n_fnd, fnd_cap;
     struct scan_finding *f; /* owned: findings of the text being scanned */
     size_t n_f, f_cap;
-    uint8_t *out; /* owned: the rewritten attachment */
+    uint8_t *out;       /* owned: the rewritten attachment */
+    char true_type[96]; /* the attachment's type (libmagic's buffer serves nested files too) */
 };
 
 /* scan_doc_note adds an action at `loc` (printf-style detail). Actions past

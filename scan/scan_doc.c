@@ -223,6 +223,15 @@ has_zip_end(const uint8_t *p, size_t len)
     return false;
 }
 
+/* Zip by libmagic's word, or by its end record when libmagic cannot tell
+ * (a file that is something else, OLE2 say, may hold a zip inside). */
+static bool
+looks_zip(const char *type, const uint8_t *p, size_t len)
+{
+    return is_zip_type(type) ||
+           (strcmp(type, "application/octet-stream") == 0 && has_zip_end(p, len));
+}
+
 static void
 entry_loc(char *out, size_t cap, const char *loc, const char *name)
 {
@@ -286,7 +295,7 @@ scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_
     *out = NULL;
     *out_len = 0;
     const char *t = scan_magic_type(d->magic, in, len);
-    if (is_zip_type(t) || has_zip_end(in, len)) {
+    if (looks_zip(t, in, len)) {
         const struct scan_ooxml_type *type = NULL;
         const struct scan_ooxml_type *was = NULL;
         return doc_zip(d, out, out_len, &type, &was, in, len, loc, depth);
@@ -364,10 +373,11 @@ scan_doc_rewrite(struct scan_doc *d, const struct scan_doc_result **out_result, 
     if (d->magic == NULL || (textual && filename[0] == '\0')) {
         return 0;
     }
-    const char *t = scan_magic_type(d->magic, in, len);
+    snprintf(d->true_type, sizeof(d->true_type), "%s", scan_magic_type(d->magic, in, len));
+    const char *t = d->true_type;
     d->res.true_type = t;
     int rc = 0;
-    if (is_zip_type(t) || has_zip_end(in, len)) {
+    if (looks_zip(t, in, len)) {
         const struct scan_ooxml_type *type = NULL;
         size_t out_len = 0;
         const struct scan_ooxml_type *was = NULL;

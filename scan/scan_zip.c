@@ -75,12 +75,17 @@ scan_zip_open(struct scan_zip **out_zip, struct rl_diag *diag, const uint8_t *da
     z->budget = budget;
     zip_error_t err;
     zip_error_init(&err);
-    z->src = zip_source_buffer_create(data, len, 0, &err);
+    /* libzip 1.7 frees a borrowed buffer (freep 0) when zip_close clones its
+     * unchanged start (nih-at/libzip#284): it gets a copy of its own. */
+    uint8_t *copy = malloc(len ? len : 1);
+    z->src = copy != NULL ? zip_source_buffer_create(copy, len, 1, &err) : NULL;
     if (z->src == NULL) {
         zip_error_fini(&err);
+        free(copy);
         free(z);
         return RL_ENOMEM;
     }
+    memcpy(copy, data, len);
     /* Inconsistent local and central headers are how archives show one
      * content to a scanner and another to the reader: refuse them. */
     z->za = zip_open_from_source(z->src, ZIP_CHECKCONS, &err);

@@ -30,9 +30,8 @@ struct scan_zip_entry {
 
 struct scan_zip;
 
-/* scan_zip_open opens the archive in data[0, len) (borrowed until
- * scan_zip_free) with libzip's consistency checks, and charges its entries to
- * `budget`. Returns 0 and sets *out_zip; RL_EINVAL when it is not a readable
+/* scan_zip_open opens a copy of the archive in data[0, len) with libzip's consistency checks, and
+ * charges its entries to `budget`. Returns 0 and sets *out_zip; RL_EINVAL when it is not a readable
  * archive (corrupt, inconsistent headers); RL_ELIMIT when its entries, their
  * declared sizes or a compression ratio exceed the budget (a zip bomb); or
  * RL_ENOMEM. `diag` gets the entry and the reason. */
