@@ -68,6 +68,11 @@ scan_zip_open(struct scan_zip **out_zip, struct rl_diag *diag, const uint8_t *da
               struct scan_zip_budget *budget)
 {
     *out_zip = NULL;
+    /* libzip opens zero bytes as an empty archive; every zip file has at
+     * least its 22-byte end of central directory record. */
+    if (len < 22) {
+        return zip_fail(diag, RL_EINVAL, "", "not a readable zip archive", "too short");
+    }
     struct scan_zip *z = calloc(1, sizeof(*z));
     if (z == NULL) {
         return RL_ENOMEM;
