@@ -151,6 +151,7 @@ struct pkg {
     long ct_part;
     long main_part;
     const struct pkg_type *type;
+    bool refused;       /* a part could not be read or parsed: the package stays as it came */
     char **gone_sheets; /* owned: names of macro sheets removed from the workbook */
     size_t n_gone_sheets;
     int err; /* RL_ENOMEM, sticky */
@@ -315,11 +316,13 @@ load_xml(struct pkg *pk, size_t i)
     if (rc != 0) {
         scan_doc_note(pk->d, rc == RL_ELIMIT ? SCAN_DOC_LIMIT : SCAN_DOC_UNREADABLE, loc, "%s",
                       diag.reason);
+        pk->refused = true;
         return NULL;
     }
     xmlDocPtr doc = parse_part(pk, data, n, loc);
     explicit_bzero(data, n);
     free(data);
+    pk->refused |= doc == NULL;
     return doc;
 }
 
@@ -1131,6 +1134,16 @@ out_offset(const struct scan_finding *in_f, const struct scan_finding *out_f, si
     return (size_t)((long)x + delta);
 }
 
+/* A masked number is no longer a number: its cell becomes a string cell
+ * (t="str"), or readers would refuse the value. */
+static void
+string_cell(xmlNodePtr v)
+{
+    if (is_el(v, NS_S, "v") && v->parent != NULL && cell_value_is_text(v)) {
+        xmlSetProp(v->parent, (const xmlChar *)"t", (const xmlChar *)"str");
+    }
+}
+
 /* Masks findings f[0, n) of t->p in the text nodes they came from. */
 static bool
 redact_nodes(struct xpart *x, struct xtext *t, struct scan_finding *f, size_t n)
@@ -1153,6 +1166,7 @@ redact_nodes(struct xpart *x, struct xtext *t, struct scan_finding *f, size_t n)
         size_t b = out_offset(in_f, f, n, t->p, red, sg->end);
         if (b - a != sg->end - sg->start || memcmp(red + a, t->p + sg->start, b - a) != 0) {
             xmlNodeSetContentLen(sg->node, red + a, (int)(b - a));
+            string_cell(sg->node->parent);
         }
     }
     explicit_bzero(red, t->len);
@@ -1331,6 +1345,26 @@ rewrite_rels(struct pkg *pk)
     }
 }
 
+/* A default content type for VBA projects ("bin") that no part left uses:
+ * a macro-free file should not even name one. */
+static bool
+unused_macro_default(const struct pkg *pk, const xmlNode *n)
+{
+    const char *ct = attr(n, "ContentType");
+    const char *ext = attr(n, "Extension");
+    if (ct == NULL || ext == NULL || strcasestr(ct, "vbaProject") == NULL ||
+        !pk->d->pol->documents.remove_macros) {
+        return false;
+    }
+    for (size_t i = 0; i < pk->n_parts; i++) {
+        const char *dot = strrchr(pk->parts[i].name, '.');
+        if (!pk->parts[i].removed && dot != NULL && strcasecmp(dot + 1, ext) == 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Drops the overrides of removed parts and gives the main part its
  * macro-free content type. Returns the type before renaming, or NULL. */
 static const struct scan_ooxml_type *
@@ -1346,6 +1380,12 @@ rewrite_content_types(struct pkg *pk, bool any_removed)
     xmlNodePtr root = xmlDocGetRootElement(pk->ct);
     for (xmlNodePtr n = root->children; n != NULL;) {
         xmlNodePtr next = n->next;
+        if (is_el(n, NS_CT, "Default") && unused_macro_default(pk, n)) {
+            xmlUnlinkNode(n);
+            xmlFreeNode(n);
+            n = next;
+            continue;
+        }
         const char *pn = is_el(n, NS_CT, "Override") ? attr(n, "PartName") : NULL;
         long idx = pn != NULL && pn[0] == '/' ? part_by_name(pk, pn + 1) : -1;
         if (idx >= 0 && pk->parts[idx].removed) {
@@ -1395,6 +1435,25 @@ nested_part(struct pkg *pk, size_t i)
     pk->err = rc != 0 ? rc : pk->err;
 }
 
+/* A package with a part that cannot be read is not half sanitised: every
+ * change is undone, and only the reasons stay in the report (the findings
+ * too: what was found is in the file as delivered or held). */
+static void
+abandon(struct pkg *pk, size_t act0)
+{
+    struct scan_doc *d = pk->d;
+    scan_zip_revert(pk->z);
+    size_t k = act0;
+    for (size_t i = act0; i < d->n_act; i++) {
+        uint8_t a = d->act[i].kind;
+        if (a == SCAN_DOC_UNREADABLE || a == SCAN_DOC_ENCRYPTED || a == SCAN_DOC_LIMIT ||
+            a == SCAN_DOC_XML_REFUSED || a == SCAN_DOC_SCAN_FAILED) {
+            d->act[k++] = d->act[i];
+        }
+    }
+    d->n_act = k;
+}
+
 static void
 pkg_fini(struct pkg *pk)
 {
@@ -1418,6 +1477,7 @@ scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
     *out_type = NULL;
     *out_was = NULL;
     struct pkg pk = {.d = d, .z = z, .loc = loc, .depth = depth};
+    size_t act0 = d->n_act;
     if (!load_model(&pk)) {
         int rc = pk.err;
         if (rc == 0 && pk.ct == NULL) {
@@ -1438,17 +1498,21 @@ scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
             char eloc[SCAN_DOC_LOC_MAX];
             loc_of(&pk, eloc, sizeof(eloc), e.name);
             scan_doc_note(d, SCAN_DOC_ENCRYPTED, eloc, "encrypted part, not scanned");
+            pk.refused = true;
         } else if (pk.parts[i].xml && pk.parts[i].rels == NULL && (long)i != pk.ct_part) {
             process_part(&pk, i);
         } else if (!pk.parts[i].xml && strstr(e.name, "/embeddings/") != NULL) {
             nested_part(&pk, i);
         }
     }
-    if (pk.err == 0) {
+    if (pk.err == 0 && !pk.refused) {
         rewrite_rels(&pk);
     }
-    if (pk.err == 0) {
+    if (pk.err == 0 && !pk.refused) {
         *out_was = rewrite_content_types(&pk, any_removed);
+    }
+    if (pk.refused) {
+        abandon(&pk, act0);
     }
     *out_type = pk.type != NULL ? &pk.type->file : NULL;
     int rc = pk.err;

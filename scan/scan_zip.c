@@ -245,6 +245,13 @@ scan_zip_delete(struct scan_zip *z, size_t i)
     return 0;
 }
 
+void
+scan_zip_revert(struct scan_zip *z)
+{
+    zip_unchange_all(z->za);
+    z->changed = false;
+}
+
 bool
 scan_zip_changed(const struct scan_zip *z)
 {

@@ -65,7 +65,11 @@ int scan_zip_replace(struct scan_zip *z, size_t i, uint8_t *data, size_t len);
 /* scan_zip_delete drops entry `i` from the rewritten archive. */
 int scan_zip_delete(struct scan_zip *z, size_t i);
 
-/* scan_zip_changed returns whether replace or delete was called. */
+/* scan_zip_revert forgets every replace and delete. */
+void scan_zip_revert(struct scan_zip *z);
+
+/* scan_zip_changed returns whether replace or delete was called (and not
+ * reverted). */
 bool scan_zip_changed(const struct scan_zip *z);
 
 /* scan_zip_write builds the rewritten archive: unchanged entries copied
