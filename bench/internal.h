@@ -39,6 +39,13 @@ bool bench_arg_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
  * finite and lies in [min, max]. Returns true on success. */
 bool bench_arg_double(const char *s, double min, double max, double *out);
 
+/* bench_cpu_pin keeps the calling thread on the CPU it runs on now, so that
+ * every figure is one core's throughput. Returns the CPU or -1. */
+int bench_cpu_pin(void);
+
+/* bench_cpu_now_s returns CLOCK_MONOTONIC in seconds. */
+double bench_cpu_now_s(void);
+
 /* bench_buf_fini releases `b` and zeroes it; a zeroed buffer is a no-op. */
 void bench_buf_fini(struct bench_buf *b);
 
