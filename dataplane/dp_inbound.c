@@ -36,6 +36,7 @@ txn_reset(struct dp_worker *w, struct dp_in *in)
     in->reply[0] = '\0';
     in->hop_name[0] = '\0';
     memset(in->counts, 0, sizeof(in->counts));
+    memset(in->doc_counts, 0, sizeof(in->doc_counts));
 }
 
 void
@@ -183,6 +184,16 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
         if (in->counts[t] != 0) {
             n += (size_t)snprintf(out + n, cap - n, "%s\"%s\":%u", first ? "" : ",",
                                   scan_type_name(t), in->counts[t]);
+            first = false;
+        }
+    }
+    /* Document and archive actions by kind; what each was is in the report. */
+    n += (size_t)snprintf(out + n, cap - n, "},\"documents\":{");
+    first = true;
+    for (unsigned a = 0; a < SCAN_DOC_ACT__COUNT && n + 64 < cap; a++) {
+        if (in->doc_counts[a] != 0) {
+            n += (size_t)snprintf(out + n, cap - n, "%s\"%s\":%u", first ? "" : ",",
+                                  scan_doc_action_name(a), in->doc_counts[a]);
             first = false;
         }
     }
@@ -553,6 +564,9 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         in->counts[t] = res->counts[t];
         dp_stats_bump(&w->stats->findings[t], res->counts[t]);
+    }
+    for (size_t i = 0; i < res->n_doc_actions; i++) {
+        in->doc_counts[res->doc_actions[i].action.kind]++;
     }
     switch (res->verdict) {
     case SCAN_V_DELIVER:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the scan benchmark of an existing build and keeps its JSON report:
+# Runs the scan and docs benchmarks of an existing build and keeps their JSON:
 #   scripts/bench.sh BUILD_DIR [redline-bench scan options, e.g. --mb 16 --runs 3]
-# Prints the table (stderr of redline-bench); the JSON goes to
-# bench/results/scan-<UTC date>-<commit>.json. See bench/README.md.
+# Prints the tables (stderr of redline-bench); the JSON goes to
+# bench/results/{scan,docs}-<UTC date>-<commit>.json. See bench/README.md.
+# BENCH_DOCS_ARGS passes options to `docs` (default: its own).
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -34,5 +35,11 @@ status=0
 "$bin" scan --json "$out" "$@" >/dev/null || status=$?
 if [ -s "$out" ]; then
   echo "redline: results saved to ${out#"$root"/}" >&2
+fi
+docs=$root/bench/results/docs-$(date -u +%Y%m%dT%H%M%SZ)-$REDLINE_COMMIT.json
+# shellcheck disable=SC2086
+"$bin" docs --json "$docs" ${BENCH_DOCS_ARGS:-} >/dev/null || status=$?
+if [ -s "$docs" ]; then
+  echo "redline: results saved to ${docs#"$root"/}" >&2
 fi
 exit "$status"
