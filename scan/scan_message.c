@@ -48,6 +48,12 @@ struct scan_message {
     struct scan_doc_record *dact;
     size_t n_dact, dact_cap;
     bool doc_unreadable;
+    struct scan_message *nested; /* for encoded message/rfc822 parts, one level down; lazy */
+    unsigned level;              /* nesting: 0 for the message itself */
+    struct buf nest_out;         /* the nested message as rewritten */
+    enum scan_verdict nested_verdict;
+    const char *nested_reason;
+    bool nested_tagged;
 
     struct scan_finding *f; /* findings of the buffer being scanned, grows with it */
     size_t n_f, f_cap;
@@ -744,6 +750,132 @@ record_document(struct scan_message *m, const char *part, const struct scan_doc_
     }
 }
 
+static int
+nest_collect(void *ctx, const uint8_t *data, size_t len)
+{
+    struct buf *b = ctx;
+    if (!buf_reserve(b, b->len + len)) {
+        return RL_ENOMEM;
+    }
+    memcpy(b->p + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
+/* "message/<part>[/<entry>]": where in the nested message; a path too long
+ * for the field keeps its start. */
+static void
+nested_loc(char *out, size_t cap, const char *part, const char *loc)
+{
+    if (snprintf(out, cap, "message/%s%s%s", part, loc[0] ? "/" : "", loc) >= (int)cap) {
+        out[cap - 1] = '\0';
+    }
+}
+
+/* Lists what the nested message found under this part: its findings,
+ * defects and document actions, located by its own part paths. */
+static void
+record_nested(struct scan_message *m, const char *part, const struct scan_result *r)
+{
+    for (size_t i = 0; i < r->n_records; i++) {
+        if (m->n_rec >= m->pol->limits.max_findings ||
+            !grow((void **)&m->rec, &m->rec_cap, m->n_rec, sizeof(*m->rec))) {
+            m->findings_capped = true;
+            break;
+        }
+        struct scan_record *rec = &m->rec[m->n_rec++];
+        *rec = r->records[i];
+        snprintf(rec->part, sizeof(rec->part), "%s", part);
+        nested_loc(rec->location, sizeof(rec->location), r->records[i].part,
+                   r->records[i].location);
+    }
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        m->result.counts[t] += r->counts[t];
+    }
+    m->findings_capped |= r->findings_truncated;
+    for (size_t i = 0; i < r->n_defects; i++) {
+        char why[sizeof(r->defects[i].reason) + 80];
+        int w =
+            snprintf(why, sizeof(why), "message/%s: %s", r->defects[i].part, r->defects[i].reason);
+        add_defect(m, part, why, (size_t)w);
+    }
+    for (size_t i = 0; i < r->n_doc_actions && m->n_dact < 1024; i++) {
+        if (!grow((void **)&m->dact, &m->dact_cap, m->n_dact, sizeof(*m->dact))) {
+            break;
+        }
+        struct scan_doc_record *a = &m->dact[m->n_dact++];
+        *a = r->doc_actions[i];
+        snprintf(a->part, sizeof(a->part), "%s", part);
+        nested_loc(a->action.location, sizeof(a->action.location), r->doc_actions[i].part,
+                   r->doc_actions[i].action.location);
+    }
+}
+
+/* An encapsulated message the MIME parser did not open (a base64 or
+ * quoted-printable message/rfc822, or an .eml attached as a file): scanned
+ * and rewritten by a scan_message of its own, one per nesting level, made
+ * on first use and kept. Returns false for any other part. */
+static bool
+process_nested_message(struct scan_message *m, struct scan_part_record *pr,
+                       const struct mime_part *part, const uint8_t *dec, size_t dec_len)
+{
+    bool declared =
+        strcmp(part->type, "message/rfc822") == 0 || strcmp(part->type, "message/global") == 0;
+    if (!declared && strcmp(pr->true_type, "message/rfc822") != 0) {
+        return false;
+    }
+    if (m->level + 1 >= m->pol->limits.max_archive_depth) {
+        const char *why = "encoded messages nested deeper than the limit (scanned as text)";
+        add_defect(m, pr->part, why, strlen(why));
+        return false;
+    }
+    if (m->nested == NULL) {
+        m->nested = scan_message_new(m->w, m->engine);
+        if (m->nested == NULL) {
+            m->err = RL_ENOMEM;
+            return true;
+        }
+        m->nested->level = m->level + 1;
+    }
+    const struct scan_result *r = NULL;
+    wipe(&m->nest_out);
+    scan_message_begin(m->nested, nest_collect, &m->nest_out, false);
+    int rc = scan_message_feed(m->nested, dec, dec_len);
+    rc = rc != 0 ? rc : scan_message_finish(m->nested, &r);
+    if (rc != 0) {
+        m->err = rc;
+        return true;
+    }
+    pr->scanned = true;
+    record_nested(m, pr->part, r);
+    if (r->verdict > m->nested_verdict) {
+        m->nested_verdict = r->verdict;
+        m->nested_reason = r->reason;
+    }
+    m->nested_tagged |= r->tagged;
+    if (!r->modified) {
+        emit(m, m->raw.p, m->raw.len);
+        return true;
+    }
+    size_t out_len = 0;
+    const uint8_t *out =
+        encode(m, &out_len, part->cte, m->nest_out.p, m->nest_out.len,
+               line_end_of(m->raw.p, m->raw.len), b64_line_len(m->raw.p, m->raw.len));
+    size_t bad = 0, ver_len = 0;
+    const uint8_t *ver =
+        out != NULL ? decode(m, &m->ver, &ver_len, &bad, part->cte, out, out_len) : NULL;
+    if (ver == NULL || ver_len != m->nest_out.len || memcmp(ver, m->nest_out.p, ver_len) != 0) {
+        fail_part(m, pr->part, "re-encoded message does not decode to the rewritten message");
+        emit(m, m->raw.p, m->raw.len);
+        return true;
+    }
+    pr->modified = true;
+    m->result.modified = true;
+    emit(m, out, out_len);
+    wipe(&m->nest_out);
+    return true;
+}
+
 /* The hook for attachments that are archives or documents: they are
  * rewritten whole by scan_doc, re-encoded and checked here. Returns false
  * for anything else, which is scanned as before. */
@@ -763,7 +895,7 @@ process_document(struct scan_message *m, struct scan_part_record *pr, const stru
     snprintf(pr->true_type, sizeof(pr->true_type), "%s", r->true_type);
     record_document(m, pr->part, r);
     if (r->kind == SCAN_DOC_NONE) {
-        return false;
+        return process_nested_message(m, pr, part, dec, dec_len);
     }
     pr->scanned = true;
     m->doc_unreadable |= r->unreadable;
@@ -975,6 +1107,8 @@ scan_message_free(struct scan_message *m)
         buf_wipe_free(bufs[i]);
     }
     scan_doc_free(m->doc);
+    scan_message_free(m->nested);
+    buf_wipe_free(&m->nest_out);
     free(m->dact);
     free(m->f);
     free(m->win);
@@ -1001,6 +1135,9 @@ scan_message_begin(struct scan_message *m, scan_out_fn out, void *ctx, bool text
     wipe(&m->held);
     m->holding = false;
     m->doc_unreadable = false;
+    m->nested_verdict = SCAN_V_DELIVER;
+    m->nested_reason = "";
+    m->nested_tagged = false;
     memset(m->lex_score, 0, (m->pol->n_lexicons + 1) * sizeof(*m->lex_score));
     m->verify_failed = false;
     m->findings_capped = false;
@@ -1134,6 +1271,12 @@ scan_message_finish(struct scan_message *m, const struct scan_result **out_resul
     }
     if (m->n_def > 0) {
         apply_fallback(m, p->on_parse_error, "defects", "message has MIME defects");
+    }
+    if (m->nested_verdict != SCAN_V_DELIVER) {
+        raise_verdict(r, m->nested_verdict, m->nested_reason);
+    }
+    if (m->nested_tagged) {
+        apply_action(m, SCAN_ACT_TAG, "nested-message", "");
     }
     if (m->doc_unreadable) {
         apply_fallback(m, p->documents.on_unreadable, "unreadable-attachment",

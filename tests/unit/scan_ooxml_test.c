@@ -1078,6 +1078,131 @@ test_message_unreadable_quarantined(void **state)
     env_fini(&e);
 }
 
+/* Base64 encoding of `in` in 76-column CRLF lines into `out` (cap >= 2 * len + 8). */
+static size_t
+b64(char *out, const uint8_t *in, size_t len)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0) |
+                     (i + 2 < len ? in[i + 2] : 0);
+        out[o++] = a[v >> 18];
+        out[o++] = a[(v >> 12) & 63];
+        out[o++] = i + 1 < len ? a[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < len ? a[v & 63] : '=';
+        if ((i / 3) % 19 == 18 || i + 3 >= len) {
+            out[o++] = '\r';
+            out[o++] = '\n';
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* A message inside a message, base64-encoded (the MIME parser does not open
+ * it) and also attached as an .eml file: both scanned and rewritten by a
+ * nested rewriter, findings located inside, the outer verdict raised by the
+ * inner one. */
+static void
+test_message_nested_encoded(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const char *inner = "From: c@example.org\r\nSubject: inner\r\nMIME-Version: 1.0\r\n"
+                        "Content-Type: text/plain\r\n\r\nMy card: " CARD "\r\n";
+    char enc[1024];
+    b64(enc, (const uint8_t *)inner, strlen(inner));
+    char msg[4096];
+    int n = snprintf(msg, sizeof(msg),
+                     "From: a@example.org\r\nSubject: fwd\r\nMIME-Version: 1.0\r\n"
+                     "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+                     "--b\r\nContent-Type: message/rfc822\r\n"
+                     "Content-Transfer-Encoding: base64\r\n\r\n%s"
+                     "--b\r\nContent-Type: application/octet-stream; name=\"old.eml\"\r\n"
+                     "Content-Transfer-Encoding: base64\r\n\r\n%s--b--\r\n",
+                     enc, enc);
+    struct scan_message *m = scan_message_new(e.w, e.eng);
+    struct sink s = {NULL, 0};
+    const struct scan_result *res = NULL;
+    scan_message_begin(m, sink_out, &s, false);
+    assert_int_equal(scan_message_feed(m, (const uint8_t *)msg, (size_t)n), 0);
+    assert_int_equal(scan_message_finish(m, &res), 0);
+    assert_true(res->modified);
+    assert_int_equal(res->counts[SCAN_T_CREDIT_CARD], 2);
+    assert_int_equal(res->n_records, 2);
+    assert_string_equal(res->records[0].part, "1");
+    assert_string_equal(res->records[0].location, "message/1");
+    assert_string_equal(res->records[1].part, "2");
+    assert_int_equal(res->verdict, SCAN_V_DELIVER);
+    assert_null(strstr(s.p, enc)); /* both copies rewritten */
+    /* decode the first rewritten copy back: the card is masked inside */
+    const char *body = strstr(s.p, "base64\r\n\r\n") + 10;
+    char again[1024];
+    size_t k = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (const char *p = body; *p != '-' && k + 1 < sizeof(again); p++) {
+        const char *at =
+            strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", *p);
+        if (*p == '\r' || *p == '\n' || *p == '=' || at == NULL) {
+            continue;
+        }
+        acc = acc << 6 | (uint32_t)(at - "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                         "0123456789+/");
+        bits += 6;
+        if (bits >= 8) {
+            again[k++] = (char)(acc >> (bits - 8));
+            bits -= 8;
+        }
+    }
+    again[k] = '\0';
+    assert_non_null(strstr(again, "My card: **** **** **** 1111"));
+    assert_non_null(strstr(again, "Subject: inner\r\n"));
+    scan_message_free(m);
+    free(s.p);
+    env_fini(&e);
+}
+
+/* Encoded messages inside encoded messages: opened down to the archive
+ * depth limit, the rest is a defect (so on_parse_error applies), never
+ * silently passed. */
+static void
+test_message_nested_too_deep(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    char *cur = strdup("Subject: core\r\n\r\nMy card: " CARD "\r\n");
+    for (int level = 0; level < 5; level++) {
+        char *enc = malloc(strlen(cur) * 2 + 16);
+        b64(enc, (const uint8_t *)cur, strlen(cur));
+        char *next = malloc(strlen(enc) + 256);
+        sprintf(next,
+                "Subject: level %d\r\nMIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\n%s",
+                level, enc);
+        free(enc);
+        free(cur);
+        cur = next;
+    }
+    struct scan_message *m = scan_message_new(e.w, e.eng);
+    struct sink s = {NULL, 0};
+    const struct scan_result *res = NULL;
+    scan_message_begin(m, sink_out, &s, false);
+    assert_int_equal(scan_message_feed(m, (const uint8_t *)cur, strlen(cur)), 0);
+    assert_int_equal(scan_message_finish(m, &res), 0);
+    assert_true(res->n_defects >= 1);
+    assert_non_null(strstr(res->defects[0].reason, "nested deeper than the limit"));
+    assert_string_equal(res->defects[0].part, "1");
+    assert_true(res->tagged); /* on_parse_error: deliver_tagged */
+    scan_message_free(m);
+    free(s.p);
+    free(cur);
+    env_fini(&e);
+}
+
 int
 main(void)
 {
@@ -1106,6 +1231,8 @@ main(void)
         cmocka_unit_test(test_not_documents),
         cmocka_unit_test(test_message_docm_renamed),
         cmocka_unit_test(test_message_unreadable_quarantined),
+        cmocka_unit_test(test_message_nested_encoded),
+        cmocka_unit_test(test_message_nested_too_deep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
