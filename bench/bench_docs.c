@@ -16,6 +16,7 @@
 
 #include "bench_report.h"
 #include "internal.h"
+#include "mime_codec.h"
 #include "scan_doc.h"
 #include "scan_message.h"
 
@@ -118,9 +119,9 @@ zip_build(struct bench_buf *out, const char *const *names, struct bench_buf *con
              "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
 #define CORE                                                                                       \
     XML_DECL                                                                                       \
-        "<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/"            \
-        "metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"                \
-        "<dc:title>Report</dc:title><dc:creator>Alice Author</dc:creator></cp:coreProperties>"
+    "<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/"                \
+    "metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"                    \
+    "<dc:title>Report</dc:title><dc:creator>Alice Author</dc:creator></cp:coreProperties>"
 
 /* A document of `paras` paragraphs, three runs each (a value can straddle
  * them), with about one card number per 4 KB of text. */
@@ -226,7 +227,6 @@ make_xlsx(struct bench_buf *out, struct bench_rng *r, unsigned rows)
 static int
 wrap_message(struct bench_buf *msg, const struct bench_buf *file, const char *name)
 {
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     bench_buf_printf(msg,
                      "From: a@example.org\r\nTo: b@example.org\r\nSubject: %s\r\n"
                      "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
@@ -234,18 +234,12 @@ wrap_message(struct bench_buf *msg, const struct bench_buf *file, const char *na
                      "Content-Type: application/octet-stream; name=\"%s\"\r\n"
                      "Content-Transfer-Encoding: base64\r\n\r\n",
                      name, name);
-    const uint8_t *d = file->data;
-    for (size_t i = 0; i < file->len; i += 3) {
-        uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < file->len ? (uint32_t)d[i + 1] << 8 : 0) |
-                     (i + 2 < file->len ? d[i + 2] : 0);
-        char q[6] = {b64[v >> 18],
-                     b64[(v >> 12) & 63],
-                     i + 1 < file->len ? b64[(v >> 6) & 63] : '=',
-                     i + 2 < file->len ? b64[v & 63] : '=',
-                     '\r',
-                     '\n'};
-        bench_buf_append(msg, q, (i / 3) % 19 == 18 || i + 3 >= file->len ? 6 : 4);
+    size_t n = mime_b64_encode_cap(file->len, 76, 2);
+    if (bench_buf_reserve(msg, n) != 0) {
+        return RL_ENOMEM;
     }
+    mime_b64_encode(msg->data + msg->len, &n, file->data, file->len, 76, "\r\n");
+    msg->len += n;
     return bench_buf_puts(msg, "--b--\r\n");
 }
 

@@ -25,6 +25,11 @@ struct scan_doc {
     char true_type[96]; /* the attachment's type (libmagic's buffer serves nested files too) */
 };
 
+/* scan_grow makes room in the array *arr of *cap elements of `elem` bytes
+ * for `need` elements (doubling). Returns false when out of memory (*arr is
+ * then unchanged). */
+bool scan_grow(void **arr, size_t *cap, size_t need, size_t elem);
+
 /* scan_doc_note adds an action at `loc` (printf-style detail). Actions past
  * a cap are dropped; the flags in the result still say what happened. */
 void scan_doc_note(struct scan_doc *d, enum scan_doc_act kind, const char *loc, const char *fmt,

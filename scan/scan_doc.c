@@ -36,8 +36,8 @@ scan_doc_action_name(unsigned a)
     return a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
 }
 
-static bool
-grow(void **arr, size_t *cap, size_t need, size_t elem)
+bool
+scan_grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap) {
         return true;
@@ -65,7 +65,7 @@ scan_doc_note(struct scan_doc *d, enum scan_doc_act kind, const char *loc, const
         d->res.failed = true;
     }
     if (d->n_act >= MAX_ACTIONS ||
-        !grow((void **)&d->act, &d->act_cap, d->n_act + 1, sizeof(*d->act))) {
+        !scan_grow((void **)&d->act, &d->act_cap, d->n_act + 1, sizeof(*d->act))) {
         return;
     }
     struct scan_doc_action *a = &d->act[d->n_act++];
@@ -82,7 +82,7 @@ scan_doc_record(struct scan_doc *d, const char *loc, const struct scan_finding *
 {
     for (size_t i = 0; i < n; i++) {
         if (d->n_fnd >= d->pol->limits.max_findings ||
-            !grow((void **)&d->fnd, &d->fnd_cap, d->n_fnd + 1, sizeof(*d->fnd))) {
+            !scan_grow((void **)&d->fnd, &d->fnd_cap, d->n_fnd + 1, sizeof(*d->fnd))) {
             d->res.findings_capped = true;
             return;
         }
@@ -121,7 +121,7 @@ scan_doc_detect(struct scan_doc *d, size_t *out_n, const uint8_t *text, size_t l
     int rc = 0;
     for (size_t pos = 0; pos < len;) {
         size_t end = stretch_end(text, len, pos);
-        if (!grow((void **)&d->f, &d->f_cap, d->n_f + STRETCH_FINDINGS, sizeof(*d->f))) {
+        if (!scan_grow((void **)&d->f, &d->f_cap, d->n_f + STRETCH_FINDINGS, sizeof(*d->f))) {
             return RL_ENOMEM;
         }
         size_t n = 0;

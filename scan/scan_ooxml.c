@@ -153,7 +153,7 @@ struct pkg {
     const struct pkg_type *type;
     bool refused;       /* a part could not be read or parsed: the package stays as it came */
     char **gone_sheets; /* owned: names of macro sheets removed from the workbook */
-    size_t n_gone_sheets;
+    size_t n_gone_sheets, gone_cap;
     int err; /* RL_ENOMEM, sticky */
 };
 
@@ -476,15 +476,9 @@ add_rel(struct pkg *pk, size_t rels_part, xmlNodePtr el)
     if (id == NULL || type == NULL || target == NULL) {
         return;
     }
-    if (pk->n_rels == pk->rels_cap) {
-        size_t cap = pk->rels_cap ? pk->rels_cap * 2 : 64;
-        struct rel *r = realloc(pk->rels, cap * sizeof(*r));
-        if (r == NULL) {
-            pk->err = RL_ENOMEM;
-            return;
-        }
-        pk->rels = r;
-        pk->rels_cap = cap;
+    if (!scan_grow((void **)&pk->rels, &pk->rels_cap, pk->n_rels + 1, sizeof(*pk->rels))) {
+        pk->err = RL_ENOMEM;
+        return;
     }
     struct rel *r = &pk->rels[pk->n_rels++];
     const char *mode = attr(el, "TargetMode");
@@ -701,13 +695,12 @@ ancestor(xmlNodePtr n, enum ns ns, const char *local)
 static bool
 gone_sheet(struct pkg *pk, const char *name)
 {
-    char **l = realloc(pk->gone_sheets, (pk->n_gone_sheets + 1) * sizeof(*l));
-    if (l == NULL || (l[pk->n_gone_sheets] = strdup(name)) == NULL) {
-        pk->gone_sheets = l != NULL ? l : pk->gone_sheets;
+    if (!scan_grow((void **)&pk->gone_sheets, &pk->gone_cap, pk->n_gone_sheets + 1,
+                   sizeof(*pk->gone_sheets)) ||
+        (pk->gone_sheets[pk->n_gone_sheets] = strdup(name)) == NULL) {
         pk->err = RL_ENOMEM;
         return false;
     }
-    pk->gone_sheets = l;
     pk->n_gone_sheets++;
     return true;
 }
@@ -956,28 +949,10 @@ text_add(struct xtext *t, xmlNodePtr node, const char *s, size_t n)
         t->oom = true;
         return;
     }
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 4096;
-        while (cap < t->len + n + 1) {
-            cap *= 2;
-        }
-        uint8_t *p = realloc(t->p, cap);
-        if (p == NULL) {
-            t->oom = true;
-            return;
-        }
-        t->p = p;
-        t->cap = cap;
-    }
-    if (t->n_seg == t->seg_cap) {
-        size_t cap = t->seg_cap ? t->seg_cap * 2 : 256;
-        struct seg *sg = realloc(t->seg, cap * sizeof(*sg));
-        if (sg == NULL) {
-            t->oom = true;
-            return;
-        }
-        t->seg = sg;
-        t->seg_cap = cap;
+    if (!scan_grow((void **)&t->p, &t->cap, t->len + n + 1, 1) ||
+        !scan_grow((void **)&t->seg, &t->seg_cap, t->n_seg + 1, sizeof(*t->seg))) {
+        t->oom = true;
+        return;
     }
     memcpy(t->p + t->len, s, n);
     t->seg[t->n_seg++] = (struct seg){node, (uint32_t)t->len, (uint32_t)(t->len + n)};

@@ -60,6 +60,17 @@ fx_zip(const struct fx_entry *e, size_t n, size_t *out_len)
     return out;
 }
 
+/* fx_corpus returns the path of `rel` under the corpus ($RL_CORPUS), in a
+ * static buffer overwritten by the next call. */
+static const char *
+fx_corpus(const char *rel)
+{
+    static char path[1024];
+    const char *c = getenv("RL_CORPUS");
+    snprintf(path, sizeof(path), "%s/%s", c != NULL ? c : "../shared/corpus", rel);
+    return path;
+}
+
 /* fx_file reads a whole file (the caller frees it); NULL when missing. */
 static uint8_t *
 fx_file(const char *path, size_t *out_len)

@@ -8,6 +8,7 @@
  * re-opened by libzip and each XML part parsed by libxml2. Single-threaded
  * cmocka runner; run from the source root (RL_CORPUS names the corpus). */
 #include "doc_fixture.h"
+#include "mime_codec.h"
 #include "rl_error.h"
 #include "scan_doc.h"
 #include "scan_engine.h"
@@ -75,15 +76,6 @@ count_actions(const struct scan_doc_result *r, enum scan_doc_act kind)
         n += r->actions[i].kind == kind;
     }
     return n;
-}
-
-static char *
-corpus_path(const char *rel)
-{
-    static char path[1024];
-    const char *c = getenv("RL_CORPUS");
-    snprintf(path, sizeof(path), "%s/%s", c != NULL ? c : "../shared/corpus", rel);
-    return path;
 }
 
 /* A word document: body XML, extra relationships of document.xml, extra
@@ -655,7 +647,7 @@ test_corpus_office(void **state)
     env_init(&e, NULL);
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         size_t len = 0;
-        uint8_t *in = fx_file(corpus_path(files[i]), &len);
+        uint8_t *in = fx_file(fx_corpus(files[i]), &len);
         assert_non_null(in);
         const char *name = strrchr(files[i], '/') + 1;
         const struct scan_doc_result *r = rewrite(&e, in, len, "application/octet-stream", name);
@@ -749,7 +741,7 @@ test_billion_laughs_refused(void **state)
     assert_int_equal(count_actions(r, SCAN_DOC_XML_REFUSED), 1);
     /* and the corpus's entity document */
     size_t len = 0;
-    uint8_t *in = fx_file(corpus_path("office-poi/spreadsheet/poc-xmlbomb-empty.xlsx"), &len);
+    uint8_t *in = fx_file(fx_corpus("office-poi/spreadsheet/poc-xmlbomb-empty.xlsx"), &len);
     r = rewrite(&e, in, len, "", "poc.xlsx");
     assert_true(r->unreadable);
     assert_int_equal(count_actions(r, SCAN_DOC_XML_REFUSED), 1);
@@ -869,18 +861,18 @@ test_corrupt_and_encrypted(void **state)
     struct env e;
     env_init(&e, NULL);
     size_t len = 0;
-    uint8_t *in = fx_file(corpus_path("office-python-docx/tbl-having-tables.docx"), &len);
+    uint8_t *in = fx_file(fx_corpus("office-python-docx/tbl-having-tables.docx"), &len);
     const struct scan_doc_result *r = rewrite(&e, in, len / 2, "", "half.docx");
     assert_true(r->unreadable);
     assert_false(r->modified);
     assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 1);
     free(in);
-    in = fx_file(corpus_path("libzip-regress/encrypt.zip"), &len);
+    in = fx_file(fx_corpus("libzip-regress/encrypt.zip"), &len);
     r = rewrite(&e, in, len, "application/zip", "enc.zip");
     assert_true(r->unreadable);
     assert_int_equal(count_actions(r, SCAN_DOC_ENCRYPTED), 1);
     free(in);
-    in = fx_file(corpus_path("libzip-regress/incons-local-crc.zip"), &len);
+    in = fx_file(fx_corpus("libzip-regress/incons-local-crc.zip"), &len);
     r = rewrite(&e, in, len, "application/zip", "bad.zip");
     assert_true(r->unreadable);
     assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 1);
@@ -972,6 +964,16 @@ test_not_documents(void **state)
 
 /* ---- through the message rewriter ---- */
 
+/* Base64 of `in` in 76-column CRLF lines into `out` (cap >= 2 * len + 8). */
+static size_t
+b64(char *out, const uint8_t *in, size_t len)
+{
+    size_t n = 0;
+    mime_b64_encode((uint8_t *)out, &n, in, len, 76, "\r\n");
+    out[n] = '\0';
+    return n;
+}
+
 struct sink {
     char *p;
     size_t len;
@@ -1000,7 +1002,6 @@ test_message_docm_renamed(void **state)
     size_t len = 0;
     uint8_t *d =
         docx(&len, CT_DOCM, "<w:p><w:r><w:t>card " CARD "</w:t></w:r></w:p>", rels, "", extra, 1);
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char *msg = malloc(len * 2 + 1024);
     int o = snprintf(msg, 1024,
                      "From: a@example.org\r\nSubject: macros\r\nMIME-Version: 1.0\r\n"
@@ -1009,19 +1010,8 @@ test_message_docm_renamed(void **state)
                      " name=\"plan.docm\"\r\n"
                      "Content-Disposition: attachment; filename=\"plan.docm\"\r\n"
                      "Content-Transfer-Encoding: base64\r\n\r\n");
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < len ? (uint32_t)d[i + 1] << 8 : 0) |
-                     (i + 2 < len ? d[i + 2] : 0);
-        msg[o++] = b64[v >> 18];
-        msg[o++] = b64[(v >> 12) & 63];
-        msg[o++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
-        msg[o++] = i + 2 < len ? b64[v & 63] : '=';
-        if ((i / 3) % 19 == 18) {
-            msg[o++] = '\r';
-            msg[o++] = '\n';
-        }
-    }
-    o += snprintf(msg + o, 64, "\r\n--b--\r\n");
+    o += (int)b64(msg + o, d, len);
+    o += snprintf(msg + o, 64, "--b--\r\n");
     struct scan_message *m = scan_message_new(e.w, e.eng);
     assert_non_null(m);
     struct sink s = {NULL, 0};
@@ -1054,7 +1044,7 @@ test_message_unreadable_quarantined(void **state)
     struct env e;
     env_init(&e, NULL);
     size_t len = 0;
-    uint8_t *zip = fx_file(corpus_path("libzip-regress/encrypt.zip"), &len);
+    uint8_t *zip = fx_file(fx_corpus("libzip-regress/encrypt.zip"), &len);
     char *msg = malloc(len * 2 + 512);
     int o = snprintf(msg, 512,
                      "Subject: x\nMIME-Version: 1.0\nContent-Type: application/zip; "
@@ -1076,28 +1066,6 @@ test_message_unreadable_quarantined(void **state)
     free(msg);
     free(zip);
     env_fini(&e);
-}
-
-/* Base64 encoding of `in` in 76-column CRLF lines into `out` (cap >= 2 * len + 8). */
-static size_t
-b64(char *out, const uint8_t *in, size_t len)
-{
-    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0) |
-                     (i + 2 < len ? in[i + 2] : 0);
-        out[o++] = a[v >> 18];
-        out[o++] = a[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? a[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? a[v & 63] : '=';
-        if ((i / 3) % 19 == 18 || i + 3 >= len) {
-            out[o++] = '\r';
-            out[o++] = '\n';
-        }
-    }
-    out[o] = '\0';
-    return o;
 }
 
 /* A message inside a message, base64-encoded (the MIME parser does not open
@@ -1140,23 +1108,10 @@ test_message_nested_encoded(void **state)
     /* decode the first rewritten copy back: the card is masked inside */
     const char *body = strstr(s.p, "base64\r\n\r\n") + 10;
     char again[1024];
-    size_t k = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (const char *p = body; *p != '-' && k + 1 < sizeof(again); p++) {
-        const char *at =
-            strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", *p);
-        if (*p == '\r' || *p == '\n' || *p == '=' || at == NULL) {
-            continue;
-        }
-        acc = acc << 6 | (uint32_t)(at - "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                         "0123456789+/");
-        bits += 6;
-        if (bits >= 8) {
-            again[k++] = (char)(acc >> (bits - 8));
-            bits -= 8;
-        }
-    }
+    size_t k = 0, bad = 0;
+    mime_b64_decode((uint8_t *)again, &k, &bad, (const uint8_t *)body,
+                    (size_t)(strstr(body, "--b") - body));
+    assert_int_equal(bad, 0);
     again[k] = '\0';
     assert_non_null(strstr(again, "My card: **** **** **** 1111"));
     assert_non_null(strstr(again, "Subject: inner\r\n"));
@@ -1178,11 +1133,12 @@ test_message_nested_too_deep(void **state)
     for (int level = 0; level < 5; level++) {
         char *enc = malloc(strlen(cur) * 2 + 16);
         b64(enc, (const uint8_t *)cur, strlen(cur));
-        char *next = malloc(strlen(enc) + 256);
-        sprintf(next,
-                "Subject: level %d\r\nMIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n"
-                "Content-Transfer-Encoding: base64\r\n\r\n%s",
-                level, enc);
+        size_t cap = strlen(enc) + 256;
+        char *next = malloc(cap);
+        snprintf(next, cap,
+                 "Subject: level %d\r\nMIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n"
+                 "Content-Transfer-Encoding: base64\r\n\r\n%s",
+                 level, enc);
         free(enc);
         free(cur);
         cur = next;

@@ -15,15 +15,6 @@ budget(void)
     return (struct scan_zip_budget){.bytes_left = 1u << 30, .entries_left = 1000, .max_ratio = 100};
 }
 
-static char *
-corpus_path(const char *rel)
-{
-    static char path[1024];
-    const char *c = getenv("RL_CORPUS");
-    snprintf(path, sizeof(path), "%s/%s", c != NULL ? c : "../shared/corpus", rel);
-    return path;
-}
-
 static void
 test_read_replace_delete(void **state)
 {
@@ -189,7 +180,7 @@ test_encrypted_entries(void **state)
     const char *files[] = {"libzip-regress/encrypt.zip", "libzip-regress/encrypt-aes128.zip"};
     for (size_t f = 0; f < 2; f++) {
         size_t len = 0;
-        uint8_t *zip = fx_file(corpus_path(files[f]), &len);
+        uint8_t *zip = fx_file(fx_corpus(files[f]), &len);
         assert_non_null(zip);
         struct scan_zip *z = NULL;
         struct rl_diag d = {{0}, {0}};
@@ -262,7 +253,7 @@ test_regress_corpus(void **state)
         char rel[256];
         snprintf(rel, sizeof(rel), "libzip-regress/%s", want[k].file);
         size_t len = 0;
-        uint8_t *zip = fx_file(corpus_path(rel), &len);
+        uint8_t *zip = fx_file(fx_corpus(rel), &len);
         assert_non_null(zip);
         struct scan_zip *z = NULL;
         struct rl_diag d = {{0}, {0}};
@@ -297,7 +288,7 @@ test_magic_types(void **state)
     struct rl_diag d = {{0}, {0}};
     assert_int_equal(scan_magic_new(&m, &d), 0);
     size_t len = 0;
-    uint8_t *docx = fx_file(corpus_path("office-python-docx/tbl-having-tables.docx"), &len);
+    uint8_t *docx = fx_file(fx_corpus("office-python-docx/tbl-having-tables.docx"), &len);
     assert_non_null(docx);
     assert_non_null(strstr(scan_magic_type(m, docx, len), "wordprocessingml"));
     const char *text = "Dear Sir,\nplease find the figures below.\n";
