@@ -379,13 +379,11 @@ bench_docs_main(int argc, char **argv)
     const char *json_path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(argv[i], "--mb") == 0 && bench_arg_u64(v, 1, 1024, &mb)) {
-            i++;
-        } else if (strcmp(argv[i], "--runs") == 0 && bench_arg_u64(v, 1, MAX_RUNS, &runs)) {
-            i++;
-        } else if (strcmp(argv[i], "--json") == 0 && v != NULL) {
-            json_path = v;
-            i++;
+        bool ok = (strcmp(argv[i], "--mb") == 0 && bench_arg_u64(v, 1, 1024, &mb)) ||
+                  (strcmp(argv[i], "--runs") == 0 && bench_arg_u64(v, 1, MAX_RUNS, &runs)) ||
+                  (strcmp(argv[i], "--json") == 0 && (json_path = v) != NULL);
+        if (ok) {
+            i++; /* the option's value */
         } else if (strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;
