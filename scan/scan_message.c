@@ -699,7 +699,7 @@ rename_in_headers(struct scan_message *m, const struct scan_ooxml_type *from,
             if (end - i >= flen && strncasecmp((const char *)b + i, from->media_type, flen) == 0) {
                 skip = flen;
                 with = to->media_type;
-            } else if (b[i] == '.' && end - i > 5 &&
+            } else if (b[i] == '.' && end - i >= 5 &&
                        strncasecmp((const char *)b + i + 1, from->ext, 4) == 0 &&
                        (i + 5 == end || strchr("\"'; \t\r\n", b[i + 5]) != NULL)) {
                 skip = 5;
@@ -748,6 +748,30 @@ record_document(struct scan_message *m, const char *part, const struct scan_doc_
         snprintf(a->part, sizeof(a->part), "%s", part);
         a->action = r->actions[i];
     }
+}
+
+/* Emits a rewritten attachment p[0, len) re-encoded in the part's transfer
+ * encoding, after checking that it decodes back exactly; the part as
+ * received when it does not (recorded: on_modification_failure decides).
+ * Returns whether the rewrite went out. */
+static bool
+emit_rewritten(struct scan_message *m, struct scan_part_record *pr, const struct mime_part *part,
+               const uint8_t *p, size_t len)
+{
+    size_t out_len = 0, bad = 0, ver_len = 0;
+    const uint8_t *out = encode(m, &out_len, part->cte, p, len, line_end_of(m->raw.p, m->raw.len),
+                                b64_line_len(m->raw.p, m->raw.len));
+    const uint8_t *ver =
+        out != NULL ? decode(m, &m->ver, &ver_len, &bad, part->cte, out, out_len) : NULL;
+    if (ver == NULL || ver_len != len || memcmp(ver, p, len) != 0) {
+        fail_part(m, pr->part, "re-encoded attachment does not decode to its rewritten form");
+        emit(m, m->raw.p, m->raw.len);
+        return false;
+    }
+    pr->modified = true;
+    m->result.modified = true;
+    emit(m, out, out_len);
+    return true;
 }
 
 static int
@@ -843,6 +867,7 @@ process_nested_message(struct scan_message *m, struct scan_part_record *pr,
     int rc = scan_message_feed(m->nested, dec, dec_len);
     rc = rc != 0 ? rc : scan_message_finish(m->nested, &r);
     if (rc != 0) {
+        wipe(&m->nest_out);
         m->err = rc;
         return true;
     }
@@ -853,25 +878,11 @@ process_nested_message(struct scan_message *m, struct scan_part_record *pr,
         m->nested_reason = r->reason;
     }
     m->nested_tagged |= r->tagged;
-    if (!r->modified) {
+    if (r->modified) {
+        emit_rewritten(m, pr, part, m->nest_out.p, m->nest_out.len);
+    } else {
         emit(m, m->raw.p, m->raw.len);
-        return true;
     }
-    size_t out_len = 0;
-    const uint8_t *out =
-        encode(m, &out_len, part->cte, m->nest_out.p, m->nest_out.len,
-               line_end_of(m->raw.p, m->raw.len), b64_line_len(m->raw.p, m->raw.len));
-    size_t bad = 0, ver_len = 0;
-    const uint8_t *ver =
-        out != NULL ? decode(m, &m->ver, &ver_len, &bad, part->cte, out, out_len) : NULL;
-    if (ver == NULL || ver_len != m->nest_out.len || memcmp(ver, m->nest_out.p, ver_len) != 0) {
-        fail_part(m, pr->part, "re-encoded message does not decode to the rewritten message");
-        emit(m, m->raw.p, m->raw.len);
-        return true;
-    }
-    pr->modified = true;
-    m->result.modified = true;
-    emit(m, out, out_len);
     wipe(&m->nest_out);
     return true;
 }
@@ -906,25 +917,11 @@ process_document(struct scan_message *m, struct scan_part_record *pr, const stru
         emit(m, m->raw.p, m->raw.len);
         return true;
     }
-    size_t out_len = 0;
-    const uint8_t *out =
-        encode(m, &out_len, part->cte, r->out, r->out_len, line_end_of(m->raw.p, m->raw.len),
-               b64_line_len(m->raw.p, m->raw.len));
-    size_t bad = 0;
-    size_t ver_len = 0;
-    const uint8_t *ver =
-        out != NULL ? decode(m, &m->ver, &ver_len, &bad, part->cte, out, out_len) : NULL;
-    if (ver == NULL || ver_len != r->out_len || memcmp(ver, r->out, ver_len) != 0) {
-        fail_part(m, pr->part, "re-encoded document does not decode to the rewritten file");
-        emit(m, m->raw.p, m->raw.len);
-        return true;
-    }
     if (r->renamed_from != NULL) {
+        /* before the body goes out: emit() sends the held header block first */
         rename_in_headers(m, r->renamed_from, r->renamed_to);
     }
-    pr->modified = true;
-    m->result.modified = true;
-    emit(m, out, out_len);
+    emit_rewritten(m, pr, part, r->out, r->out_len);
     return true;
 }
 
@@ -1079,8 +1076,8 @@ scan_message_new(struct scan_worker *w, const struct scan_engine *e)
     };
     /* Every buffer exists from the start: no NULL reaches memcpy, and a
      * worker's first messages do not allocate for small parts. */
-    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf,  &m->red,  &m->enc,
-                          &m->ver, &m->hdr, &m->word, &m->prev, &m->held};
+    struct buf *bufs[] = {&m->raw, &m->dec,  &m->utf,  &m->red,  &m->enc,     &m->ver,
+                          &m->hdr, &m->word, &m->prev, &m->held, &m->nest_out};
     bool ok = true;
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         ok = ok && buf_reserve(bufs[i], 1024);
@@ -1101,14 +1098,13 @@ scan_message_free(struct scan_message *m)
         return;
     }
     mime_parser_fini(&m->parser);
-    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf,  &m->red,  &m->enc,
-                          &m->ver, &m->hdr, &m->word, &m->prev, &m->held};
+    struct buf *bufs[] = {&m->raw, &m->dec,  &m->utf,  &m->red,  &m->enc,     &m->ver,
+                          &m->hdr, &m->word, &m->prev, &m->held, &m->nest_out};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         buf_wipe_free(bufs[i]);
     }
     scan_doc_free(m->doc);
     scan_message_free(m->nested);
-    buf_wipe_free(&m->nest_out);
     free(m->dact);
     free(m->f);
     free(m->win);
