@@ -16,8 +16,10 @@ struct scan_magic {
     char type[96];
 };
 
-/* libmagic reads only the start of a file; beyond this it adds nothing. */
-#define MAGIC_PREFIX_BYTES ((size_t)256 * 1024)
+/* What libmagic is shown: the start of a file is where its magic is (an
+ * Office file's first entries are within a few KB); the text checks read
+ * every byte they are given, so more only costs time. */
+#define MAGIC_PREFIX_BYTES ((size_t)64 * 1024)
 
 int
 scan_magic_new(struct scan_magic **out_magic, struct rl_diag *diag)
@@ -29,7 +31,10 @@ scan_magic_new(struct scan_magic **out_magic, struct rl_diag *diag)
     }
     /* Compressed files are not looked into: archives are our own job, and
      * decompressing inside libmagic would escape the archive limits. */
-    m->cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR);
+    m->cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR |
+                           /* text never reaches libmagic (scan_magic_type) */
+                           MAGIC_NO_CHECK_TEXT | MAGIC_NO_CHECK_ENCODING | MAGIC_NO_CHECK_CSV |
+                           MAGIC_NO_CHECK_JSON);
     if (m->cookie == NULL) {
         free(m);
         return RL_ENOMEM;
@@ -54,9 +59,70 @@ scan_magic_free(struct scan_magic *m)
     free(m);
 }
 
+/* Text needs no libmagic: its soft magic is hundreds of regular expressions
+ * run over text (source languages, scripts), 34 % of a whole scan of the
+ * corpus messages, to name kinds of text whose family ("text") is all that
+ * is compared. Text is: no NUL and almost no control bytes at the start. */
+static bool
+looks_like_text(const uint8_t *p, size_t len)
+{
+    size_t look = len < 8192 ? len : 8192;
+    size_t ctl = 0;
+    for (size_t i = 0; i < look; i++) {
+        if (p[i] == 0) {
+            return false;
+        }
+        ctl += p[i] < 9 || (p[i] > 13 && p[i] < 32) || p[i] == 127;
+    }
+    return look > 0 && ctl * 64 <= look;
+}
+
+/* A message starts with a header field; one of these names is proof
+ * enough (RFC 5322 3.6; the trace fields a stored message starts with). */
+static bool
+looks_like_message(const uint8_t *p, size_t len)
+{
+    static const char *const first[] = {
+        "received:", "return-path:",  "from:",         "message-id:", "date:",
+        "subject:",  "mime-version:", "delivered-to:", "to:",         NULL};
+    for (const char *const *f = first; *f != NULL; f++) {
+        size_t n = strlen(*f);
+        if (len > n && strncasecmp((const char *)p, *f, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 const char *
 scan_magic_type(struct scan_magic *m, const uint8_t *p, size_t len)
 {
+    /* The commonest attachments by their first bytes: libmagic would try
+     * its whole database first (~100 us a call, measured on the corpus). */
+    static const struct {
+        const char *sig;
+        size_t len;
+        const char *type;
+    } known[] = {
+        {"%PDF-", 5, "application/pdf"},
+        {"\x89PNG\r\n\x1a\n", 8, "image/png"},
+        {"\xff\xd8\xff", 3, "image/jpeg"},
+        {"GIF87a", 6, "image/gif"},
+        {"GIF89a", 6, "image/gif"},
+        {"PK\x03\x04", 4, "application/zip"},
+        {"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8, "application/x-ole-storage"},
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        if (len >= known[i].len && memcmp(p, known[i].sig, known[i].len) == 0) {
+            snprintf(m->type, sizeof(m->type), "%s", known[i].type);
+            return m->type;
+        }
+    }
+    if (looks_like_text(p, len)) {
+        snprintf(m->type, sizeof(m->type), "%s",
+                 looks_like_message(p, len) ? "message/rfc822" : "text/plain");
+        return m->type;
+    }
     const char *t = magic_buffer(m->cookie, p, len < MAGIC_PREFIX_BYTES ? len : MAGIC_PREFIX_BYTES);
     snprintf(m->type, sizeof(m->type), "%s", t != NULL ? t : "application/octet-stream");
     for (char *c = m->type; *c != '\0'; c++) {

@@ -21,9 +21,11 @@ int scan_magic_new(struct scan_magic **out_magic, struct rl_diag *diag);
 /* scan_magic_free releases `m`; NULL is a no-op. */
 void scan_magic_free(struct scan_magic *m);
 
-/* scan_magic_type returns the media type libmagic finds in p[0, len), lower
- * case ("application/zip", "text/plain", ...; "application/octet-stream"
- * when it cannot tell). Lent until the next call on `m`; only the thread that
+/* scan_magic_type returns the media type of p[0, len), lower case:
+ * "text/plain" or "message/rfc822" for text (told apart by its first line,
+ * without libmagic), the commonest formats (PDF, PNG, JPEG, GIF, zip, OLE2)
+ * by their signature, else libmagic's answer from the first 64 KiB
+ * ("application/zip", ...; "application/octet-stream" when it cannot tell). Lent until the next call on `m`; only the thread that
  * owns `m` may call. */
 const char *scan_magic_type(struct scan_magic *m, const uint8_t *p, size_t len);
 

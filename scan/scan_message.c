@@ -843,9 +843,14 @@ static bool
 process_nested_message(struct scan_message *m, struct scan_part_record *pr,
                        const struct mime_part *part, const uint8_t *dec, size_t dec_len)
 {
+    /* Declared as a message, or sniffed as one where no text was declared
+     * (a forwarded text that starts with "From:" stays text: as a message,
+     * its address fields would not be scanned for addresses). */
     bool declared =
         strcmp(part->type, "message/rfc822") == 0 || strcmp(part->type, "message/global") == 0;
-    if (!declared && strcmp(pr->true_type, "message/rfc822") != 0) {
+    bool sniffed =
+        strcmp(pr->true_type, "message/rfc822") == 0 && strncmp(part->type, "text/", 5) != 0;
+    if (!declared && !sniffed) {
         return false;
     }
     if (m->level + 1 >= m->pol->limits.max_archive_depth) {
