@@ -25,8 +25,8 @@ void scan_magic_free(struct scan_magic *m);
  * "text/plain" or "message/rfc822" for text (told apart by its first line,
  * without libmagic), the commonest formats (PDF, PNG, JPEG, GIF, zip, OLE2)
  * by their signature, else libmagic's answer from the first 64 KiB
- * ("application/zip", ...; "application/octet-stream" when it cannot tell). Lent until the next call on `m`; only the thread that
- * owns `m` may call. */
+ * ("application/zip", ...; "application/octet-stream" when it cannot tell). Lent until the next
+ * call on `m`; only the thread that owns `m` may call. */
 const char *scan_magic_type(struct scan_magic *m, const uint8_t *p, size_t len);
 
 /* scan_magic_mismatch compares the true media type `true_type` with the
