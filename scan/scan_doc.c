@@ -294,7 +294,7 @@ scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_
 {
     *out = NULL;
     *out_len = 0;
-    const char *t = scan_magic_type(d->magic, in, len);
+    const char *t = scan_magic_type(d->magic, in, len, false);
     if (looks_zip(t, in, len)) {
         const struct scan_ooxml_type *type = NULL;
         const struct scan_ooxml_type *was = NULL;
@@ -373,7 +373,8 @@ scan_doc_rewrite(struct scan_doc *d, const struct scan_doc_result **out_result, 
     if (d->magic == NULL || (textual && filename[0] == '\0')) {
         return 0;
     }
-    snprintf(d->true_type, sizeof(d->true_type), "%s", scan_magic_type(d->magic, in, len));
+    snprintf(d->true_type, sizeof(d->true_type), "%s",
+             scan_magic_type(d->magic, in, len, scan_magic_claim_known(declared_type, filename)));
     const char *t = d->true_type;
     d->res.true_type = t;
     int rc = 0;

@@ -5,6 +5,7 @@
 #ifndef SCAN_MAGIC_H
 #define SCAN_MAGIC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,12 +23,17 @@ int scan_magic_new(struct scan_magic **out_magic, struct rl_diag *diag);
 void scan_magic_free(struct scan_magic *m);
 
 /* scan_magic_type returns the media type of p[0, len), lower case:
- * "text/plain" or "message/rfc822" for text (told apart by its first line,
- * without libmagic), the commonest formats (PDF, PNG, JPEG, GIF, zip, OLE2)
- * by their signature, else libmagic's answer from the first 64 KiB
- * ("application/zip", ...; "application/octet-stream" when it cannot tell). Lent until the next
- * call on `m`; only the thread that owns `m` may call. */
-const char *scan_magic_type(struct scan_magic *m, const uint8_t *p, size_t len);
+ * "text/plain" or "message/rfc822" for text (told apart by its first line),
+ * the commonest formats (PDF, PNG, JPEG, GIF, zip, OLE2, DOS/PE executables)
+ * by their signature, all without libmagic; else, with `deep`, libmagic's
+ * answer from the first 16 KiB, and without it "application/octet-stream".
+ * Lent until the next call on `m`; only the thread that owns `m` may call. */
+const char *scan_magic_type(struct scan_magic *m, const uint8_t *p, size_t len, bool deep);
+
+/* scan_magic_claim_known returns whether a part's declared media type or
+ * file name extension names a family scan_magic_mismatch can compare (so a
+ * deep look at the content can lead to a report). Pure; any thread. */
+bool scan_magic_claim_known(const char *declared_type, const char *filename);
 
 /* scan_magic_mismatch compares the true media type `true_type` with the
  * declared media type and file name of a MIME part. Returns NULL when they

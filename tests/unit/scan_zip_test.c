@@ -291,15 +291,22 @@ test_magic_types(void **state)
     uint8_t *docx = fx_file(fx_corpus("office-python-docx/tbl-having-tables.docx"), &len);
     assert_non_null(docx);
     /* a zip by its signature: what kind of package is scan_doc's to find */
-    assert_string_equal(scan_magic_type(m, docx, len), "application/zip");
+    assert_string_equal(scan_magic_type(m, docx, len, false), "application/zip");
     const char *eml = "Received: from a by b;\r\nFrom: x@example.org\r\n\r\nhi\r\n";
-    assert_string_equal(scan_magic_type(m, (const uint8_t *)eml, strlen(eml)), "message/rfc822");
+    assert_string_equal(scan_magic_type(m, (const uint8_t *)eml, strlen(eml), false),
+                        "message/rfc822");
     const uint8_t elf[] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0x3e, 0};
-    /* no signature of ours: libmagic's answer */
-    assert_non_null(strstr(scan_magic_type(m, elf, sizeof(elf)), "application/x-"));
+    /* no signature of ours: libmagic's answer, only when asked to look deep */
+    assert_string_equal(scan_magic_type(m, elf, sizeof(elf), false), "application/octet-stream");
+    assert_non_null(strstr(scan_magic_type(m, elf, sizeof(elf), true), "application/x-"));
+    uint8_t exe[128] = {'M', 'Z'};
+    assert_string_equal(scan_magic_type(m, exe, sizeof(exe), false), "application/x-dosexec");
+    assert_string_equal(scan_magic_type(m, (const uint8_t *)"MZ is a text", 12, false),
+                        "text/plain");
     const char *text = "Dear Sir,\nplease find the figures below.\n";
-    assert_string_equal(scan_magic_type(m, (const uint8_t *)text, strlen(text)), "text/plain");
-    assert_string_equal(scan_magic_type(m, (const uint8_t *)"%PDF-1.4\n%...\n", 14),
+    assert_string_equal(scan_magic_type(m, (const uint8_t *)text, strlen(text), false),
+                        "text/plain");
+    assert_string_equal(scan_magic_type(m, (const uint8_t *)"%PDF-1.4\n%...\n", 14, false),
                         "application/pdf");
     free(docx);
     scan_magic_free(m);
