@@ -300,7 +300,10 @@ scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_
         const struct scan_ooxml_type *was = NULL;
         return doc_zip(d, out, out_len, &type, &was, in, len, loc, depth);
     }
-    if (strncmp(t, "text/", 5) == 0 && d->pol->documents.redact) {
+    /* A message inside an archive is text here: its bytes are redacted as
+     * they are (its encoded parts, if any, are not opened). */
+    bool text = strncmp(t, "text/", 5) == 0 || strcmp(t, "message/rfc822") == 0;
+    if (text && d->pol->documents.redact) {
         return text_rewrite(d, out, out_len, in, len, loc);
     }
     return 0;

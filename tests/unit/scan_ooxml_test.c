@@ -892,17 +892,23 @@ test_zip_entries_rewritten(void **state)
     uint8_t *d =
         docx(&dlen, CT_DOCX, "<w:p><w:r><w:t>card " CARD "</w:t></w:r></w:p>", "", "", NULL, 0);
     const char *notes = "Notes for the team.\nMy card is " CARD " thanks.\n";
+    const char *eml = "From: x@example.org\r\nSubject: fwd\r\n\r\ncard " CARD "\r\n";
     const struct fx_entry ents[] = {{"notes.txt", notes, 0, false},
                                     {"img.bin", "\x89PNG\r\n\x1a\n....", 12, false},
-                                    {"docs/inner.docx", d, dlen, false}};
+                                    {"docs/inner.docx", d, dlen, false},
+                                    {"fwd.eml", eml, 0, false}};
     size_t len = 0;
-    uint8_t *in = fx_zip(ents, 3, &len);
+    uint8_t *in = fx_zip(ents, 4, &len);
     const struct scan_doc_result *r = rewrite(&e, in, len, "application/zip", "pack.zip");
     assert_int_equal(r->kind, SCAN_DOC_ZIP);
     assert_true(r->modified);
-    assert_int_equal(r->n_findings, 2);
+    assert_int_equal(r->n_findings, 4); /* the message's sender address is one */
     assert_string_equal(r->findings[0].location, "notes.txt");
     assert_string_equal(r->findings[1].location, "docs/inner.docx/word/document.xml");
+    assert_string_equal(r->findings[3].location, "fwd.eml");
+    char *m = fx_entry_text(r->out, r->out_len, "fwd.eml");
+    assert_non_null(strstr(m, "card **** **** **** 1111\r\n"));
+    free(m);
     char *t = fx_entry_text(r->out, r->out_len, "notes.txt");
     assert_string_equal(t, "Notes for the team.\nMy card is **** **** **** 1111 thanks.\n");
     char *inner = fx_entry_text(r->out, r->out_len, "docs/inner.docx");
