@@ -395,6 +395,15 @@ scan_doc_rewrite(struct scan_doc *d, const struct scan_doc_result **out_result, 
             d->res.renamed_from = was;
             d->res.renamed_to = type;
         }
+    } else if (strcmp(t, "application/x-ole-storage") == 0 &&
+               scan_magic_claim_ooxml(declared_type, filename)) {
+        /* A password-protected Office file is its package encrypted inside
+         * an OLE2 container (MS-OFFCRYPTO "EncryptedPackage"): unreadable,
+         * like a legacy binary file named as a new one. */
+        d->res.kind = SCAN_DOC_OOXML;
+        scan_doc_note(d, SCAN_DOC_ENCRYPTED, "",
+                      "Office file in an OLE2 container (encrypted, or a legacy format): "
+                      "not scanned");
     }
     /* Families (word, excel, zip, ...) survive the renaming of docm to docx. */
     const char *why = scan_magic_mismatch(d->res.true_type, declared_type, filename);

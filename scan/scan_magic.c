@@ -219,6 +219,21 @@ scan_magic_claim_known(const char *declared_type, const char *filename)
     return type_family(declared_type) != NULL || ext_family(filename) != NULL;
 }
 
+bool
+scan_magic_claim_ooxml(const char *declared_type, const char *filename)
+{
+    static const char *const ooxml[] = {"word", "excel", "powerpoint"};
+    const char *claims[] = {type_family(declared_type), ext_family(filename)};
+    for (size_t c = 0; c < 2; c++) {
+        for (size_t i = 0; claims[c] != NULL && i < 3; i++) {
+            if (strcmp(claims[c], ooxml[i]) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 const char *
 scan_magic_mismatch(const char *true_type, const char *declared_type, const char *filename)
 {

@@ -35,6 +35,11 @@ const char *scan_magic_type(struct scan_magic *m, const uint8_t *p, size_t len, 
  * deep look at the content can lead to a report). Pure; any thread. */
 bool scan_magic_claim_known(const char *declared_type, const char *filename);
 
+/* scan_magic_claim_ooxml returns whether the declared media type or the
+ * file name extension says Word, Excel or PowerPoint (of the Office Open XML
+ * kind or the legacy one). Pure; any thread. */
+bool scan_magic_claim_ooxml(const char *declared_type, const char *filename);
+
 /* scan_magic_mismatch compares the true media type `true_type` with the
  * declared media type and file name of a MIME part. Returns NULL when they
  * agree or cannot be compared (a generic or unknown type, no extension), or

@@ -920,6 +920,32 @@ test_zip_entries_rewritten(void **state)
     env_fini(&e);
 }
 
+/* Office's password protection puts the package, encrypted, in an OLE2
+ * container: a "docx" that is OLE2 cannot be read, so it is held. A legacy
+ * .doc (OLE2 as well) is not an archive and passes as before. */
+static void
+test_encrypted_office_file(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    uint8_t ole[2048] = {0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1};
+    const struct scan_doc_result *r =
+        rewrite(&e, ole, sizeof(ole), "application/octet-stream", "secret.docx");
+    assert_int_equal(r->kind, SCAN_DOC_OOXML);
+    assert_true(r->unreadable);
+    assert_false(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_ENCRYPTED), 1);
+    r = rewrite(&e, ole, sizeof(ole),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "");
+    assert_true(r->unreadable);
+    r = rewrite(&e, ole, sizeof(ole), "application/msword", "old.doc");
+    assert_int_equal(r->kind, SCAN_DOC_NONE);
+    assert_false(r->unreadable);
+    assert_int_equal(r->n_actions, 0);
+    env_fini(&e);
+}
+
 static void
 test_type_mismatch(void **state)
 {
@@ -1189,6 +1215,7 @@ main(void)
         cmocka_unit_test(test_nested_archives_limited),
         cmocka_unit_test(test_corrupt_and_encrypted),
         cmocka_unit_test(test_zip_entries_rewritten),
+        cmocka_unit_test(test_encrypted_office_file),
         cmocka_unit_test(test_type_mismatch),
         cmocka_unit_test(test_not_documents),
         cmocka_unit_test(test_message_docm_renamed),
