@@ -207,7 +207,7 @@ run_mode(struct ctx *c, struct docs *d, enum mode m, unsigned run, bool count)
 {
     const struct scan_html_opts o = {
         .policy = c->policy, .utf8 = true, .detect = detect, .detect_ctx = c};
-    double t0 = bench_now_s();
+    double t0 = bench_cpu_now_s();
     for (size_t i = 0; i < d->n; i++) {
         const uint8_t *p = d->all.data + d->off[i];
         size_t len = d->off[i + 1] - d->off[i];
@@ -239,7 +239,7 @@ run_mode(struct ctx *c, struct docs *d, enum mode m, unsigned run, bool count)
             memcpy(c->copy, p, len);
         }
     }
-    d->secs[m][run] = bench_now_s() - t0;
+    d->secs[m][run] = bench_cpu_now_s() - t0;
     return 0;
 }
 
@@ -380,7 +380,7 @@ bench_html_main(int argc, char **argv)
         fprintf(stderr, "redline-bench html: set-up failed\n");
         goto done;
     }
-    int cpu = bench_pin_cpu();
+    int cpu = bench_cpu_pin();
     for (size_t w = 0; w < N_WORK; w++) {
         /* An untimed pass warms the buffers and counts what was done. */
         int rc = run_mode(&c, &c.work[w], M_SANITISE, 0, true);

@@ -213,7 +213,7 @@ time_mode(struct bench_ctx *c, size_t i, unsigned r, enum bench_mode mode)
     struct tally t;
     int rc = 0;
 
-    double t0 = bench_now_s();
+    double t0 = bench_cpu_now_s();
     switch (mode) {
     case BENCH_M_ENGINE:
         engine_pass(c, w, &t);
@@ -227,7 +227,7 @@ time_mode(struct bench_ctx *c, size_t i, unsigned r, enum bench_mode mode)
         memcpy_pass(c->copy, w);
         break;
     }
-    g->secs[mode][r] = bench_now_s() - t0;
+    g->secs[mode][r] = bench_cpu_now_s() - t0;
     return rc;
 }
 
@@ -281,12 +281,12 @@ static int
 setup_hs(struct bench_ctx *c, struct rl_diag *diag, const struct scan_policy *pol)
 {
     for (int som = 0; som < 2; som++) {
-        double t0 = bench_now_s();
+        double t0 = bench_cpu_now_s();
         int rc = bench_hs_compile(&c->hs[som], diag, pol, som);
         if (rc != 0) {
             return rc;
         }
-        c->info.compile_s[som ? BENCH_M_HS_SOM : BENCH_M_HS] = bench_now_s() - t0;
+        c->info.compile_s[som ? BENCH_M_HS_SOM : BENCH_M_HS] = bench_cpu_now_s() - t0;
     }
     c->info.hs_patterns = bench_hs_n_patterns(c->hs[0]);
 
@@ -367,12 +367,12 @@ run(struct bench_ctx *c, struct rl_diag *diag, const struct options *o)
     c->info.peak_reset = reset_peak_rss();
     c->info.rss_data_kb = peak_rss_kb();
 
-    double t0 = bench_now_s();
+    double t0 = bench_cpu_now_s();
     rc = scan_engine_compile(&eng, diag, pol);
     if (rc != 0) {
         goto fail;
     }
-    c->info.compile_s[BENCH_M_ENGINE] = bench_now_s() - t0;
+    c->info.compile_s[BENCH_M_ENGINE] = bench_cpu_now_s() - t0;
     wk = scan_worker_new(eng);
     c->msg = wk != NULL ? scan_message_new(wk, eng) : NULL;
     if (c->msg == NULL) {
@@ -426,7 +426,7 @@ bench_scan_main(int argc, char **argv)
     c->info.mb = o.mb;
     c->info.chunk = CHUNK;
     c->info.corpus_dir = o.corpus;
-    c->info.cpu = bench_pin_cpu();
+    c->info.cpu = bench_cpu_pin();
 
     int status = 0;
     int rc = run(c, &diag, &o);

@@ -41,6 +41,13 @@ bool bench_arg_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
  * finite and lies in [min, max]. Returns true on success. */
 bool bench_arg_double(const char *s, double min, double max, double *out);
 
+/* bench_cpu_pin keeps the calling thread on the CPU it runs on now, so that
+ * every figure is one core's throughput. Returns the CPU or -1. */
+int bench_cpu_pin(void);
+
+/* bench_cpu_now_s returns CLOCK_MONOTONIC in seconds. */
+double bench_cpu_now_s(void);
+
 /* bench_buf_fini releases `b` and zeroes it; a zeroed buffer is a no-op. */
 void bench_buf_fini(struct bench_buf *b);
 
@@ -91,30 +98,6 @@ static inline unsigned
 bench_rng_below(struct bench_rng *r, unsigned n)
 {
     return (unsigned)(((bench_rng_next(r) >> 32) * n) >> 32);
-}
-
-/* bench_pin_cpu keeps the thread on the CPU it runs on now, so every figure
- * is one core's throughput. Returns the CPU or -1. */
-static inline int
-bench_pin_cpu(void)
-{
-    int cpu = sched_getcpu();
-    cpu_set_t set;
-    if (cpu < 0) {
-        return -1;
-    }
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(0, sizeof(set), &set) == 0 ? cpu : -1;
-}
-
-/* bench_now_s returns CLOCK_MONOTONIC in seconds. */
-static inline double
-bench_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 #endif

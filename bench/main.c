@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench_docs.h"
 #include "bench_html.h"
 #include "bench_scan.h"
 #include "bench_sink.h"
@@ -21,6 +22,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"scan", bench_scan_main, "scan engine throughput vs raw Hyperscan and memcpy, one core"},
     {"html", bench_html_main, "HTML sanitiser throughput vs a plain libxml2 parse, one core"},
+    {"docs", bench_docs_main, "docx/xlsx through the document rewriter vs unzip + XML parse"},
     {"smtp", bench_smtp_main, "SMTP load generator: messages/s, latency, its own CPU/message"},
     {"sink", bench_sink_main, "SMTP sink: counts, verifies, saves messages; injects failures"},
 };

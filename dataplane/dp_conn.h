@@ -104,6 +104,7 @@ struct dp_in {
     const char *verdict;
     unsigned counts[SCAN_T__COUNT];
     char actions[160]; /* sanitisation steps as JSON members "html.script_removed":2,... */
+    unsigned doc_counts[SCAN_DOC_ACT__COUNT]; /* document actions (scan_doc.h) by kind */
     bool redacted;
     char reply[128]; /* the end-of-data reply sent, for the log */
     char hop_name[DP_DOMAIN_MAX + 8];

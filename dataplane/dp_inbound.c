@@ -37,6 +37,7 @@ txn_reset(struct dp_worker *w, struct dp_in *in)
     in->hop_name[0] = '\0';
     memset(in->counts, 0, sizeof(in->counts));
     in->actions[0] = '\0';
+    memset(in->doc_counts, 0, sizeof(in->doc_counts));
 }
 
 void
@@ -220,6 +221,16 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
         }
     }
     n += (size_t)snprintf(out + n, cap - n, "},\"actions\":{%s", in->actions);
+    /* Document and archive actions by kind; what each was is in the report. */
+    n += (size_t)snprintf(out + n, cap - n, "},\"documents\":{");
+    first = true;
+    for (unsigned a = 0; a < SCAN_DOC_ACT__COUNT && n + 64 < cap; a++) {
+        if (in->doc_counts[a] != 0) {
+            n += (size_t)snprintf(out + n, cap - n, "%s\"%s\":%u", first ? "" : ",",
+                                  scan_doc_action_name(a), in->doc_counts[a]);
+            first = false;
+        }
+    }
     uint64_t now_ms = w->now_ms;
     n += (size_t)snprintf(
         out + n, cap - n, "},\"verdict\":\"%s\",\"redacted\":%s,\"action\":\"%s\",\"next_hop\":",
@@ -605,6 +616,9 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         in->counts[t] = res->counts[t];
         dp_stats_bump(&w->stats->findings[t], res->counts[t]);
+    }
+    for (size_t i = 0; i < res->n_doc_actions; i++) {
+        in->doc_counts[res->doc_actions[i].action.kind]++;
     }
     switch (res->verdict) {
     case SCAN_V_DELIVER:

@@ -34,15 +34,31 @@ struct scan_message {
     bool text_mode;
     int err; /* sticky: output failed or limit reached */
 
-    struct buf raw;  /* the leaf part being collected, as received */
-    struct buf dec;  /* transfer-decoded */
-    struct buf utf;  /* decoded to UTF-8 for detection (single-byte charsets) */
-    struct buf red;  /* redacted, decoded */
-    struct buf enc;  /* redacted, re-encoded */
-    struct buf ver;  /* verification: the output decoded again */
-    struct buf hdr;  /* a rewritten header block */
-    struct buf word; /* one encoded word's decoded text */
-    struct buf prev; /* the previous round's redacted text (see process_part) */
+    struct buf raw;       /* the leaf part being collected, as received */
+    struct buf dec;       /* transfer-decoded */
+    struct buf utf;       /* decoded to UTF-8 for detection (single-byte charsets) */
+    struct buf red;       /* redacted, decoded */
+    struct buf enc;       /* redacted, re-encoded */
+    struct buf ver;       /* verification: the output decoded again */
+    struct buf hdr;       /* a rewritten header block */
+    struct buf word;      /* one encoded word's decoded text */
+    struct buf prev;      /* the previous round's redacted text (see process_part) */
+    struct buf held;      /* a leaf part's header block, out only once its body is known */
+    bool holding;         /* emit() collects into `held` (a header block being written) */
+    struct scan_doc *doc; /* documents and archives in attachments (scan_doc.c) */
+    struct scan_doc_record *dact;
+    size_t n_dact, dact_cap;
+    struct scan_action_record *act; /* sanitisation steps */
+    size_t n_act, act_cap;
+    bool acts_capped;
+    struct scan_html *html;
+    bool doc_unreadable;
+    struct scan_message *nested; /* for encoded message/rfc822 parts, one level down; lazy */
+    unsigned level;              /* nesting: 0 for the message itself */
+    struct buf nest_out;         /* the nested message as rewritten */
+    enum scan_verdict nested_verdict;
+    const char *nested_reason;
+    bool nested_tagged;
 
     struct scan_finding *f; /* findings of the buffer being scanned, grows with it */
     size_t n_f, f_cap;
@@ -58,10 +74,6 @@ struct scan_message {
     size_t n_def, def_cap;
     struct scan_part_record *parts;
     size_t n_parts, parts_cap;
-    struct scan_action_record *act; /* sanitisation steps */
-    size_t n_act, act_cap;
-    bool acts_capped;
-    struct scan_html *html;
     unsigned long *lex_score; /* per lexicon, summed weights */
     bool verify_failed;
     bool findings_capped;
@@ -139,6 +151,21 @@ add_defect(struct scan_message *m, const char *part, const char *reason, size_t 
 static void
 emit(struct scan_message *m, const uint8_t *p, size_t n)
 {
+    if (m->holding) {
+        if (!buf_reserve(&m->held, m->held.len + n)) {
+            m->err = RL_ENOMEM;
+            return;
+        }
+        memcpy(m->held.p + m->held.len, p, n);
+        m->held.len += n;
+        return;
+    }
+    if (m->held.len > 0) {
+        size_t held = m->held.len;
+        m->held.len = 0; /* so that the emit below is not this branch again */
+        emit(m, m->held.p, held);
+        explicit_bzero(m->held.p, held);
+    }
     if (m->err == 0 && n > 0) {
         m->err = m->out(m->out_ctx, p, n);
         m->result.out_bytes += n;
@@ -168,6 +195,7 @@ record(struct scan_message *m, const char *part, const char *header, const struc
         r->lexicon = f[i].lexicon;
         r->confidence = f[i].confidence;
         r->action = f[i].action;
+        r->location[0] = '\0';
     }
 }
 
@@ -462,7 +490,12 @@ process_headers(struct scan_message *m, const struct mime_part *part, const uint
 static void
 on_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *block, size_t len)
 {
+    /* A leaf part's header block waits for its body: a document that changes
+     * type (docm -> docx) gets its file name rewritten (process_document). */
+    emit(m, NULL, 0);
+    m->holding = m->doc != NULL && strncmp(part->type, "multipart/", 10) != 0;
     process_headers(m, part, block, len);
+    m->holding = false;
     struct buf *bufs[] = {&m->hdr, &m->word, &m->utf, &m->red, &m->enc};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         wipe(bufs[i]);
@@ -656,6 +689,264 @@ verify(struct scan_message *m, const struct mime_part *part, enum mime_charset c
     return (long)left;
 }
 
+/* ---- documents and archives (scan_doc.c) ---- */
+
+/* Rewrites the file name extension and media type in the Content-Type and
+ * Content-Disposition fields of the held header block of a renamed file.
+ * Extensions keep their length (docm -> docx), media types may not. */
+static void
+rename_in_headers(struct scan_message *m, const struct scan_ooxml_type *from,
+                  const struct scan_ooxml_type *to)
+{
+    const uint8_t *b = m->held.p;
+    size_t len = m->held.len;
+    size_t flen = strlen(from->media_type);
+    m->hdr.len = 0;
+    struct mime_field f;
+    size_t pos = 0;
+    size_t copied = 0;
+    while (mime_field_next(&f, &pos, b, len)) {
+        if (!mime_field_is(&f, b, "content-type") && !mime_field_is(&f, b, "content-disposition")) {
+            continue;
+        }
+        for (size_t i = f.value_off; i < f.value_off + f.value_len; i++) {
+            size_t end = f.value_off + f.value_len;
+            size_t skip = 0;
+            const char *with = NULL;
+            if (end - i >= flen && strncasecmp((const char *)b + i, from->media_type, flen) == 0) {
+                skip = flen;
+                with = to->media_type;
+            } else if (b[i] == '.' && end - i >= 5 &&
+                       strncasecmp((const char *)b + i + 1, from->ext, 4) == 0 &&
+                       (i + 5 == end || strchr("\"'; \t\r\n", b[i + 5]) != NULL)) {
+                skip = 5;
+                with = NULL;
+            }
+            if (skip == 0) {
+                continue;
+            }
+            hdr_append(m, b + copied, i - copied);
+            if (with != NULL) {
+                hdr_append(m, (const uint8_t *)with, strlen(with));
+            } else {
+                hdr_append(m, (const uint8_t *)".", 1);
+                hdr_append(m, (const uint8_t *)to->ext, strlen(to->ext));
+            }
+            copied = i + skip;
+            i += skip - 1;
+        }
+    }
+    hdr_append(m, b + copied, len - copied);
+    if (m->err == 0 && buf_reserve(&m->held, m->hdr.len)) {
+        memcpy(m->held.p, m->hdr.p, m->hdr.len);
+        m->held.len = m->hdr.len;
+    }
+    wipe(&m->hdr);
+}
+
+static void
+record_document(struct scan_message *m, const char *part, const struct scan_doc_result *r)
+{
+    for (size_t i = 0; i < r->n_findings; i++) {
+        size_t before = m->n_rec;
+        record(m, part, "", &r->findings[i].f, 1);
+        if (m->n_rec > before) {
+            snprintf(m->rec[before].location, sizeof(m->rec[before].location), "%s",
+                     r->findings[i].location);
+        }
+    }
+    m->findings_capped |= r->findings_capped;
+    for (size_t i = 0; i < r->n_actions; i++) {
+        if (m->n_dact >= 1024 ||
+            !grow((void **)&m->dact, &m->dact_cap, m->n_dact, sizeof(*m->dact))) {
+            break;
+        }
+        struct scan_doc_record *a = &m->dact[m->n_dact++];
+        snprintf(a->part, sizeof(a->part), "%s", part);
+        a->action = r->actions[i];
+    }
+}
+
+/* Emits a rewritten attachment p[0, len) re-encoded in the part's transfer
+ * encoding, after checking that it decodes back exactly; the part as
+ * received when it does not (recorded: on_modification_failure decides).
+ * Returns whether the rewrite went out. */
+static bool
+emit_rewritten(struct scan_message *m, struct scan_part_record *pr, const struct mime_part *part,
+               const uint8_t *p, size_t len)
+{
+    size_t out_len = 0, bad = 0, ver_len = 0;
+    const uint8_t *out = encode(m, &out_len, part->cte, p, len, line_end_of(m->raw.p, m->raw.len),
+                                b64_line_len(m->raw.p, m->raw.len));
+    const uint8_t *ver =
+        out != NULL ? decode(m, &m->ver, &ver_len, &bad, part->cte, out, out_len) : NULL;
+    if (ver == NULL || ver_len != len || memcmp(ver, p, len) != 0) {
+        fail_part(m, pr->part, "re-encoded attachment does not decode to its rewritten form");
+        emit(m, m->raw.p, m->raw.len);
+        return false;
+    }
+    pr->modified = true;
+    m->result.modified = true;
+    emit(m, out, out_len);
+    return true;
+}
+
+static int
+nest_collect(void *ctx, const uint8_t *data, size_t len)
+{
+    struct buf *b = ctx;
+    if (!buf_reserve(b, b->len + len)) {
+        return RL_ENOMEM;
+    }
+    memcpy(b->p + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
+/* "message/<part>[/<entry>]": where in the nested message; a path too long
+ * for the field keeps its start. */
+static void
+nested_loc(char *out, size_t cap, const char *part, const char *loc)
+{
+    if (snprintf(out, cap, "message/%s%s%s", part, loc[0] ? "/" : "", loc) >= (int)cap) {
+        out[cap - 1] = '\0';
+    }
+}
+
+/* Lists what the nested message found under this part: its findings,
+ * defects and document actions, located by its own part paths. */
+static void
+record_nested(struct scan_message *m, const char *part, const struct scan_result *r)
+{
+    for (size_t i = 0; i < r->n_records; i++) {
+        if (m->n_rec >= m->pol->limits.max_findings ||
+            !grow((void **)&m->rec, &m->rec_cap, m->n_rec, sizeof(*m->rec))) {
+            m->findings_capped = true;
+            break;
+        }
+        struct scan_record *rec = &m->rec[m->n_rec++];
+        *rec = r->records[i];
+        snprintf(rec->part, sizeof(rec->part), "%s", part);
+        nested_loc(rec->location, sizeof(rec->location), r->records[i].part,
+                   r->records[i].location);
+    }
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        m->result.counts[t] += r->counts[t];
+    }
+    m->findings_capped |= r->findings_truncated;
+    for (size_t i = 0; i < r->n_defects; i++) {
+        char why[sizeof(r->defects[i].reason) + 80];
+        int w =
+            snprintf(why, sizeof(why), "message/%s: %s", r->defects[i].part, r->defects[i].reason);
+        add_defect(m, part, why, (size_t)w);
+    }
+    for (size_t i = 0; i < r->n_doc_actions && m->n_dact < 1024; i++) {
+        if (!grow((void **)&m->dact, &m->dact_cap, m->n_dact, sizeof(*m->dact))) {
+            break;
+        }
+        struct scan_doc_record *a = &m->dact[m->n_dact++];
+        *a = r->doc_actions[i];
+        snprintf(a->part, sizeof(a->part), "%s", part);
+        nested_loc(a->action.location, sizeof(a->action.location), r->doc_actions[i].part,
+                   r->doc_actions[i].action.location);
+    }
+}
+
+/* An encapsulated message the MIME parser did not open (a base64 or
+ * quoted-printable message/rfc822, or an .eml attached as a file): scanned
+ * and rewritten by a scan_message of its own, one per nesting level, made
+ * on first use and kept. Returns false for any other part. */
+static bool
+process_nested_message(struct scan_message *m, struct scan_part_record *pr,
+                       const struct mime_part *part, const uint8_t *dec, size_t dec_len)
+{
+    /* Declared as a message, or sniffed as one where no text was declared
+     * (a forwarded text that starts with "From:" stays text: as a message,
+     * its address fields would not be scanned for addresses). */
+    bool declared =
+        strcmp(part->type, "message/rfc822") == 0 || strcmp(part->type, "message/global") == 0;
+    bool sniffed =
+        strcmp(pr->true_type, "message/rfc822") == 0 && strncmp(part->type, "text/", 5) != 0;
+    if (!declared && !sniffed) {
+        return false;
+    }
+    if (m->level + 1 >= m->pol->limits.max_archive_depth) {
+        const char *why = "encoded messages nested deeper than the limit (scanned as text)";
+        add_defect(m, pr->part, why, strlen(why));
+        return false;
+    }
+    if (m->nested == NULL) {
+        m->nested = scan_message_new(m->w, m->engine);
+        if (m->nested == NULL) {
+            m->err = RL_ENOMEM;
+            return true;
+        }
+        m->nested->level = m->level + 1;
+    }
+    const struct scan_result *r = NULL;
+    wipe(&m->nest_out);
+    scan_message_begin(m->nested, nest_collect, &m->nest_out, false);
+    int rc = scan_message_feed(m->nested, dec, dec_len);
+    rc = rc != 0 ? rc : scan_message_finish(m->nested, &r);
+    if (rc != 0) {
+        wipe(&m->nest_out);
+        m->err = rc;
+        return true;
+    }
+    pr->scanned = true;
+    record_nested(m, pr->part, r);
+    if (r->verdict > m->nested_verdict) {
+        m->nested_verdict = r->verdict;
+        m->nested_reason = r->reason;
+    }
+    m->nested_tagged |= r->tagged;
+    if (r->modified) {
+        emit_rewritten(m, pr, part, m->nest_out.p, m->nest_out.len);
+    } else {
+        emit(m, m->raw.p, m->raw.len);
+    }
+    wipe(&m->nest_out);
+    return true;
+}
+
+/* The hook for attachments that are archives or documents: they are
+ * rewritten whole by scan_doc, re-encoded and checked here. Returns false
+ * for anything else, which is scanned as before. */
+static bool
+process_document(struct scan_message *m, struct scan_part_record *pr, const struct mime_part *part,
+                 const uint8_t *dec, size_t dec_len)
+{
+    const struct scan_doc_result *r = NULL;
+    if (m->doc == NULL) {
+        return false;
+    }
+    int rc = scan_doc_rewrite(m->doc, &r, dec, dec_len, part->type, part->filename);
+    if (rc != 0) {
+        m->err = rc;
+        return true;
+    }
+    snprintf(pr->true_type, sizeof(pr->true_type), "%s", r->true_type);
+    record_document(m, pr->part, r);
+    if (r->kind == SCAN_DOC_NONE) {
+        return process_nested_message(m, pr, part, dec, dec_len);
+    }
+    pr->scanned = true;
+    m->doc_unreadable |= r->unreadable;
+    if (r->failed) {
+        fail_part(m, pr->part, "a redaction inside a document could not be verified");
+    }
+    if (!r->modified) {
+        emit(m, m->raw.p, m->raw.len);
+        return true;
+    }
+    if (r->renamed_from != NULL) {
+        /* before the body goes out: emit() sends the held header block first */
+        rename_in_headers(m, r->renamed_from, r->renamed_to);
+    }
+    emit_rewritten(m, pr, part, r->out, r->out_len);
+    return true;
+}
+
 /* ---- HTML parts (scan_html) ---- */
 
 static void
@@ -807,6 +1098,9 @@ process_part(struct scan_message *m, const struct mime_part *part)
                          mime_cte_name(part->cte));
         add_defect(m, pr->part, why, (size_t)w);
     }
+    if (process_document(m, pr, part, dec, dec_len)) {
+        return;
+    }
     if (!looks_textual(part, dec, dec_len)) {
         emit(m, m->raw.p, m->raw.len);
         return;
@@ -932,14 +1226,16 @@ scan_message_new(struct scan_worker *w, const struct scan_engine *e)
     };
     /* Every buffer exists from the start: no NULL reaches memcpy, and a
      * worker's first messages do not allocate for small parts. */
-    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf,  &m->red, &m->enc,
-                          &m->ver, &m->hdr, &m->word, &m->prev};
+    struct buf *bufs[] = {&m->raw, &m->dec,  &m->utf,  &m->red,  &m->enc,     &m->ver,
+                          &m->hdr, &m->word, &m->prev, &m->held, &m->nest_out};
     bool ok = true;
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         ok = ok && buf_reserve(bufs[i], 1024);
     }
+    struct rl_diag diag;
     if (!ok || m->lex_score == NULL || m->html == NULL ||
-        mime_parser_init(&m->parser, &lim, on_event, m) != 0) {
+        mime_parser_init(&m->parser, &lim, on_event, m) != 0 ||
+        scan_doc_new(&m->doc, &diag, w, m->pol) != 0) {
         scan_message_free(m);
         return NULL;
     }
@@ -953,19 +1249,22 @@ scan_message_free(struct scan_message *m)
         return;
     }
     mime_parser_fini(&m->parser);
-    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf,  &m->red, &m->enc,
-                          &m->ver, &m->hdr, &m->word, &m->prev};
+    struct buf *bufs[] = {&m->raw, &m->dec,  &m->utf,  &m->red,  &m->enc,     &m->ver,
+                          &m->hdr, &m->word, &m->prev, &m->held, &m->nest_out};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         buf_wipe_free(bufs[i]);
     }
+    scan_doc_free(m->doc);
+    free(m->act);
+    scan_html_free(m->html);
+    scan_message_free(m->nested);
+    free(m->dact);
     free(m->f);
     free(m->win);
     free(m->sv);
     free(m->rec);
     free(m->def);
     free(m->parts);
-    free(m->act);
-    scan_html_free(m->html);
     free(m->lex_score);
     free(m);
 }
@@ -981,8 +1280,14 @@ scan_message_begin(struct scan_message *m, scan_out_fn out, void *ctx, bool text
     m->out_ctx = ctx;
     m->text_mode = text_mode;
     m->err = 0;
-    m->n_rec = m->n_def = m->n_parts = m->n_act = 0;
+    m->n_rec = m->n_def = m->n_parts = m->n_dact = m->n_act = 0;
     m->acts_capped = false;
+    wipe(&m->held);
+    m->holding = false;
+    m->doc_unreadable = false;
+    m->nested_verdict = SCAN_V_DELIVER;
+    m->nested_reason = "";
+    m->nested_tagged = false;
     memset(m->lex_score, 0, (m->pol->n_lexicons + 1) * sizeof(*m->lex_score));
     m->verify_failed = false;
     m->findings_capped = false;
@@ -1021,9 +1326,10 @@ scan_message_footprint(const struct scan_message *m, size_t *out_part_bytes)
     *out_part_bytes = m->raw.cap + m->dec.cap + m->utf.cap + m->red.cap + m->enc.cap + m->ver.cap +
                       m->prev.cap + m->sv_cap * sizeof(*m->sv) + m->f_cap * sizeof(*m->f) +
                       m->win_cap * sizeof(*m->win) + scan_html_footprint(m->html);
-    return sizeof(*m) + m->parser.hdr_cap + m->hdr.cap + m->word.cap +
+    return sizeof(*m) + m->parser.hdr_cap + m->hdr.cap + m->word.cap + m->held.cap +
+           m->dact_cap * sizeof(*m->dact) + m->act_cap * sizeof(*m->act) +
            m->def_cap * sizeof(*m->def) + m->parts_cap * sizeof(*m->parts) +
-           m->act_cap * sizeof(*m->act) + (m->pol->n_lexicons + 1) * sizeof(*m->lex_score);
+           (m->pol->n_lexicons + 1) * sizeof(*m->lex_score);
 }
 
 const char *
@@ -1090,6 +1396,7 @@ scan_message_finish(struct scan_message *m, const struct scan_result **out_resul
         if (rc != 0) {
             return rc;
         }
+        emit(m, NULL, 0); /* a header block still held */
     }
     if (m->err != 0) {
         return m->err;
@@ -1116,6 +1423,16 @@ scan_message_finish(struct scan_message *m, const struct scan_result **out_resul
     if (m->n_def > 0) {
         apply_fallback(m, p->on_parse_error, "defects", "message has MIME defects");
     }
+    if (m->nested_verdict != SCAN_V_DELIVER) {
+        raise_verdict(r, m->nested_verdict, m->nested_reason);
+    }
+    if (m->nested_tagged) {
+        apply_action(m, SCAN_ACT_TAG, "nested-message", "");
+    }
+    if (m->doc_unreadable) {
+        apply_fallback(m, p->documents.on_unreadable, "unreadable-attachment",
+                       "an attachment could not be opened (encrypted, corrupt or over the limits)");
+    }
     if (r->tag_header[0] != '\0') {
         char tags[sizeof(r->tag_header)];
         memcpy(tags, r->tag_header, sizeof(tags));
@@ -1129,6 +1446,8 @@ scan_message_finish(struct scan_message *m, const struct scan_result **out_resul
     r->n_defects = m->n_def;
     r->parts = m->parts;
     r->n_parts = m->n_parts;
+    r->doc_actions = m->dact;
+    r->n_doc_actions = m->n_dact;
     r->actions = m->act;
     r->n_actions = m->n_act;
     r->actions_truncated = m->acts_capped;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "mime_parser.h"
+#include "scan_doc.h"
 #include "scan_engine.h"
 
 enum scan_verdict {
@@ -27,7 +28,8 @@ struct scan_record {
     uint16_t type;    /* enum scan_type */
     uint16_t lexicon; /* when type == SCAN_T_LEXICON */
     uint8_t confidence;
-    uint8_t action; /* enum scan_action as applied */
+    uint8_t action;                  /* enum scan_action as applied */
+    char location[SCAN_DOC_LOC_MAX]; /* inside a document: the entry path, else "" */
 };
 
 /* One sanitisation step (HTML today, documents next), as reported. */
@@ -42,9 +44,16 @@ struct scan_defect {
     char reason[120];
 };
 
+/* A document or archive sanitisation step (scan_doc.h), by MIME part. */
+struct scan_doc_record {
+    char part[MIME_PATH_MAX];
+    struct scan_doc_action action;
+};
+
 struct scan_part_record {
     char part[MIME_PATH_MAX];
     char type[80];
+    char true_type[80]; /* from the content (attachments only), "" when not looked at */
     char charset[40];
     uint8_t cte;        /* enum mime_cte */
     bool scanned;       /* false: binary content, passed through unscanned */
@@ -73,6 +82,8 @@ struct scan_result {
                              * the first ones are listed */
     size_t n_parts;
     const struct scan_part_record *parts;
+    size_t n_doc_actions;
+    const struct scan_doc_record *doc_actions;
     unsigned counts[SCAN_T__COUNT]; /* findings per type */
     size_t in_bytes;
     size_t out_bytes;

@@ -5,6 +5,7 @@
 #include "scan_policy.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,15 @@ static const char default_policy[] =
     "  \"on_modification_failure\": \"tempfail\",\n"
     "  \"on_parse_error\": \"deliver_tagged\",\n"
     "  \"limits\": {\"max_message_bytes\": 52428800, \"max_header_bytes\": 32768,\n"
-    "             \"max_depth\": 16, \"max_parts\": 1000, \"max_findings\": 10000},\n"
+    "             \"max_depth\": 16, \"max_parts\": 1000, \"max_findings\": 10000,\n"
+    "             \"max_archive_depth\": 4, \"max_archive_entries\": 10000,\n"
+    "             \"max_archive_bytes\": 268435456, \"max_compression_ratio\": 100},\n"
+    "  \"documents\": {\"enabled\": true, \"redact\": true, \"remove_macros\": true,\n"
+    "                \"remove_activex\": true, \"remove_embedded\": false,\n"
+    "                \"remove_external\": true, \"remove_hyperlinks\": false,\n"
+    "                \"remove_comments\": true, \"accept_changes\": true,\n"
+    "                \"remove_hidden\": false, \"remove_metadata\": true,\n"
+    "                \"on_unreadable\": \"quarantine\"},\n"
     "  \"html\": {\"scripts\": \"remove\", \"event_handlers\": \"remove\",\n"
     "           \"dangerous_urls\": \"remove\", \"iframes\": \"remove\", \"objects\": \"remove\",\n"
     "           \"embeds\": \"remove\", \"forms\": \"remove\"}\n"
@@ -364,43 +373,100 @@ parse_lexicons(struct scan_policy *p, struct rl_diag *d, json_t *arr)
 static int
 parse_limits(struct scan_limits *l, struct rl_diag *d, json_t *o)
 {
-    static const char *const keys[] = {"max_message_bytes", "max_header_bytes", "max_depth",
-                                       "max_parts",         "max_findings",     NULL};
-    int rc = check_keys(d, "limits", o, keys);
-    unsigned long long n = 0;
-    json_t *v;
+    static const struct {
+        const char *key;
+        unsigned long long lo, hi;
+    } keys[] = {
+        {"max_message_bytes", 1024, 1ull << 31},
+        {"max_header_bytes", 1024, 1u << 20},
+        {"max_depth", 1, 32},
+        {"max_parts", 1, 100000},
+        {"max_findings", 1, 1000000},
+        {"max_archive_depth", 1, 16},
+        {"max_archive_entries", 1, 1000000},
+        {"max_archive_bytes", 4096, 1ull << 34},
+        {"max_compression_ratio", 2, 1000000},
+    };
+    enum { N_KEYS = sizeof(keys) / sizeof(keys[0]) };
+    const char *names[N_KEYS + 1];
+    for (size_t i = 0; i < N_KEYS; i++) {
+        names[i] = keys[i].key;
+    }
+    names[N_KEYS] = NULL;
+    int rc = check_keys(d, "limits", o, names);
     if (rc != 0) {
         return rc;
     }
-    if ((v = json_object_get(o, "max_message_bytes")) != NULL) {
-        if ((rc = parse_uint(&n, d, "limits.max_message_bytes", v, 1024, 1ull << 31)) != 0) {
+    unsigned long long v[N_KEYS] = {
+        l->max_message_bytes,   l->max_header_bytes,  l->max_depth,
+        l->max_parts,           l->max_findings,      l->max_archive_depth,
+        l->max_archive_entries, l->max_archive_bytes, l->max_compression_ratio,
+    };
+    for (size_t i = 0; i < N_KEYS; i++) {
+        json_t *j = json_object_get(o, keys[i].key);
+        char field[64];
+        snprintf(field, sizeof(field), "limits.%s", keys[i].key);
+        if (j != NULL && (rc = parse_uint(&v[i], d, field, j, keys[i].lo, keys[i].hi)) != 0) {
             return rc;
         }
-        l->max_message_bytes = (size_t)n;
     }
-    if ((v = json_object_get(o, "max_header_bytes")) != NULL) {
-        if ((rc = parse_uint(&n, d, "limits.max_header_bytes", v, 1024, 1u << 20)) != 0) {
-            return rc;
-        }
-        l->max_header_bytes = (size_t)n;
+    l->max_message_bytes = (size_t)v[0];
+    l->max_header_bytes = (size_t)v[1];
+    l->max_depth = (unsigned)v[2];
+    l->max_parts = (unsigned)v[3];
+    l->max_findings = (unsigned)v[4];
+    l->max_archive_depth = (unsigned)v[5];
+    l->max_archive_entries = (unsigned)v[6];
+    l->max_archive_bytes = v[7];
+    l->max_compression_ratio = (unsigned)v[8];
+    return 0;
+}
+
+static int
+parse_documents(struct scan_doc_policy *dp, struct rl_diag *d, json_t *o)
+{
+    static const struct {
+        const char *key;
+        size_t off;
+    } flags[] = {
+        {"enabled", offsetof(struct scan_doc_policy, enabled)},
+        {"redact", offsetof(struct scan_doc_policy, redact)},
+        {"remove_macros", offsetof(struct scan_doc_policy, remove_macros)},
+        {"remove_activex", offsetof(struct scan_doc_policy, remove_activex)},
+        {"remove_embedded", offsetof(struct scan_doc_policy, remove_embedded)},
+        {"remove_external", offsetof(struct scan_doc_policy, remove_external)},
+        {"remove_hyperlinks", offsetof(struct scan_doc_policy, remove_hyperlinks)},
+        {"remove_comments", offsetof(struct scan_doc_policy, remove_comments)},
+        {"accept_changes", offsetof(struct scan_doc_policy, accept_changes)},
+        {"remove_hidden", offsetof(struct scan_doc_policy, remove_hidden)},
+        {"remove_metadata", offsetof(struct scan_doc_policy, remove_metadata)},
+    };
+    enum { N_FLAGS = sizeof(flags) / sizeof(flags[0]) };
+    const char *names[N_FLAGS + 2];
+    for (size_t i = 0; i < N_FLAGS; i++) {
+        names[i] = flags[i].key;
     }
-    if ((v = json_object_get(o, "max_depth")) != NULL) {
-        if ((rc = parse_uint(&n, d, "limits.max_depth", v, 1, 32)) != 0) {
-            return rc;
-        }
-        l->max_depth = (unsigned)n;
+    names[N_FLAGS] = "on_unreadable";
+    names[N_FLAGS + 1] = NULL;
+    int rc = check_keys(d, "documents", o, names);
+    if (rc != 0) {
+        return rc;
     }
-    if ((v = json_object_get(o, "max_parts")) != NULL) {
-        if ((rc = parse_uint(&n, d, "limits.max_parts", v, 1, 100000)) != 0) {
-            return rc;
+    for (size_t i = 0; i < N_FLAGS; i++) {
+        json_t *j = json_object_get(o, flags[i].key);
+        if (j == NULL) {
+            continue;
         }
-        l->max_parts = (unsigned)n;
+        if (!json_is_boolean(j)) {
+            char field[64];
+            snprintf(field, sizeof(field), "documents.%s", flags[i].key);
+            return rl_diag_set(d, field, "must be true or false");
+        }
+        *(bool *)((char *)dp + flags[i].off) = json_is_true(j);
     }
-    if ((v = json_object_get(o, "max_findings")) != NULL) {
-        if ((rc = parse_uint(&n, d, "limits.max_findings", v, 1, 1000000)) != 0) {
-            return rc;
-        }
-        l->max_findings = (unsigned)n;
+    json_t *v = json_object_get(o, "on_unreadable");
+    if (v != NULL) {
+        return parse_fallback(&dp->on_unreadable, d, "documents.on_unreadable", v);
     }
     return 0;
 }
@@ -453,6 +519,22 @@ set_defaults(struct scan_policy *p)
         .max_depth = 16,
         .max_parts = 1000,
         .max_findings = 10000,
+        .max_archive_depth = 4,
+        .max_archive_entries = 10000,
+        .max_archive_bytes = 256u << 20,
+        .max_compression_ratio = 100,
+    };
+    /* The default: sanitise actively, hold what cannot be opened. */
+    p->documents = (struct scan_doc_policy){
+        .enabled = true,
+        .redact = true,
+        .remove_macros = true,
+        .remove_activex = true,
+        .remove_external = true,
+        .remove_comments = true,
+        .accept_changes = true,
+        .remove_metadata = true,
+        .on_unreadable = SCAN_FB_QUARANTINE,
     };
     p->html = (struct scan_html_policy){.scripts = true,
                                         .handlers = true,
@@ -477,6 +559,7 @@ parse_root(struct scan_policy *p, struct rl_diag *d, json_t *root)
                                        "keep_original",
                                        "limits",
                                        "html",
+                                       "documents",
                                        NULL};
     static const char *const mask_keys[] = {"char", "keep_last", NULL};
     int rc = check_keys(d, "", root, keys);
@@ -548,6 +631,10 @@ parse_root(struct scan_policy *p, struct rl_diag *d, json_t *root)
         return rc;
     }
     if ((v = json_object_get(root, "html")) != NULL && (rc = parse_html(&p->html, d, v)) != 0) {
+        return rc;
+    }
+    if ((v = json_object_get(root, "documents")) != NULL &&
+        (rc = parse_documents(&p->documents, d, v)) != 0) {
         return rc;
     }
     return 0;

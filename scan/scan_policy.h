@@ -67,6 +67,28 @@ struct scan_limits {
     unsigned max_depth;
     unsigned max_parts;
     unsigned max_findings; /* per message */
+    /* Archives (zip, and the zip inside every Office Open XML file), counted
+     * over all nesting levels of one attachment. */
+    unsigned max_archive_depth;     /* 1 = an archive, 2 = an archive inside it, ... */
+    unsigned max_archive_entries;   /* entries in all nested archives together */
+    uint64_t max_archive_bytes;     /* uncompressed bytes read, all nested entries together */
+    unsigned max_compression_ratio; /* uncompressed / compressed, per entry of 1 MiB or more */
+};
+
+/* Document and structural sanitisation (Office Open XML, zip archives). */
+struct scan_doc_policy {
+    bool enabled;           /* open attachments whose content is zip or Office Open XML */
+    bool redact;            /* run the detectors on the text inside documents */
+    bool remove_macros;     /* VBA projects and Excel 4 (XLM) macro sheets */
+    bool remove_activex;    /* ActiveX controls */
+    bool remove_embedded;   /* embedded OLE objects and packages */
+    bool remove_external;   /* relationships with TargetMode="External", hyperlinks apart */
+    bool remove_hyperlinks; /* external hyperlinks too (their text stays) */
+    bool remove_comments;   /* comments, their anchors, threaded comments, people/persons */
+    bool accept_changes;    /* tracked changes: insertions kept, deletions dropped */
+    bool remove_hidden;     /* hidden (vanished) text runs */
+    bool remove_metadata;   /* author, last modified by, company, manager; custom properties */
+    enum scan_fallback on_unreadable; /* encrypted, corrupt or over the archive limits */
 };
 
 /* What the HTML sanitiser removes (docs/POLICY.md "html"); true: remove. */
@@ -95,6 +117,7 @@ struct scan_policy {
     bool keep_original; /* the gateway keeps the original of a redacted message (hold) */
     struct scan_limits limits;
     struct scan_html_policy html;
+    struct scan_doc_policy documents;
 };
 
 /* scan_policy_parse builds a policy from JSON text `json` (length `len`).

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The JSON report of one scanned message (jansson): findings by location,
- * kind and action, parts, defects, sanitisation actions, verdict and policy
- * version. Never a matched value. Called by the offline CLI and the logger,
- * not by workers. */
+ * kind and action, parts, defects, sanitisation and document actions, verdict
+ * and policy version. Never a matched value. Called by the offline CLI and the
+ * logger, not by workers. */
 #include <jansson.h>
 
 #include "scan_message.h"
@@ -15,6 +15,9 @@ finding_json(const struct scan_record *r, const struct scan_policy *p)
     json_object_set_new(o, "part", json_string(r->part));
     if (r->header[0] != '\0') {
         json_object_set_new(o, "header", json_string(r->header));
+    }
+    if (r->location[0] != '\0') {
+        json_object_set_new(o, "location", json_string(r->location));
     }
     json_object_set_new(o, "start", json_integer(r->start));
     json_object_set_new(o, "end", json_integer(r->end));
@@ -58,6 +61,9 @@ scan_report_write(FILE *f, const struct scan_result *r, const struct scan_policy
         json_t *o = json_object();
         json_object_set_new(o, "part", json_string(p->part));
         json_object_set_new(o, "type", json_string(p->type));
+        if (p->true_type[0] != '\0') {
+            json_object_set_new(o, "detected_type", json_string(p->true_type));
+        }
         if (p->charset[0] != '\0') {
             json_object_set_new(o, "charset", json_string(p->charset));
         }
@@ -89,6 +95,17 @@ scan_report_write(FILE *f, const struct scan_result *r, const struct scan_policy
     if (r->actions_truncated) {
         json_object_set_new(root, "actions_truncated", json_true());
     }
+    json_t *docs = json_array();
+    for (size_t i = 0; i < r->n_doc_actions; i++) {
+        const struct scan_doc_record *a = &r->doc_actions[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "part", json_string(a->part));
+        json_object_set_new(o, "action", json_string(scan_doc_action_name(a->action.kind)));
+        json_object_set_new(o, "location", json_string(a->action.location));
+        json_object_set_new(o, "detail", json_string(a->action.detail));
+        json_array_append_new(docs, o);
+    }
+    json_object_set_new(root, "documents", docs);
     int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 ? 0 : RL_EIO;
     if (rc == 0 && fputc('\n', f) == EOF) {
         rc = RL_EIO;

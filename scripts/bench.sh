@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the scan and HTML benchmarks of an existing build and keeps their JSON:
+# Runs the scan, HTML and docs benchmarks of an existing build and keeps their JSON:
 #   scripts/bench.sh BUILD_DIR [redline-bench scan options, e.g. --mb 16 --runs 3]
 # Prints the tables (stderr of redline-bench); the JSON goes to
-# bench/results/{scan,html}-<UTC date>-<commit>.json. See bench/README.md.
+# bench/results/{scan,html,docs}-<UTC date>-<commit>.json. See bench/README.md.
+# BENCH_DOCS_ARGS passes options to `docs` (default: its own).
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -39,6 +40,13 @@ fi
 # The HTML sanitiser against a plain libxml2 parse (16 MiB per workload).
 out=$root/bench/results/html-$stamp.json
 "$bin" html --json "$out" >/dev/null || status=$?
+if [ -s "$out" ]; then
+  echo "redline: results saved to ${out#"$root"/}" >&2
+fi
+# docx and xlsx through the document rewriter against unzip + an XML parse.
+out=$root/bench/results/docs-$stamp.json
+# shellcheck disable=SC2086
+"$bin" docs --json "$out" ${BENCH_DOCS_ARGS:-} >/dev/null || status=$?
 if [ -s "$out" ]; then
   echo "redline: results saved to ${out#"$root"/}" >&2
 fi

@@ -8,6 +8,8 @@ PACKAGES=(
   libhyperscan-dev libjansson-dev libxml2-dev libcmocka-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
   libjemalloc-dev
+  libzip-dev libxml2-dev libmagic-dev
+  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   swaks postfix python3-aiosmtpd
 )
 

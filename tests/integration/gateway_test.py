@@ -59,6 +59,48 @@ class Relay(unittest.TestCase):
                                                "html.handler_removed": 1})
             self.assertEqual(gw.stop(), 0)
 
+    def test_document_sanitised_and_logged(self):
+        # A docm with a VBA project and a card number: relayed as a docx with
+        # the number masked; the tracking line counts the document actions.
+        import base64, io, zipfile
+        b = io.BytesIO()
+        ct = ('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+              '<Default Extension="xml" ContentType="application/xml"/>'
+              '<Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.'
+              'document.macroEnabled.main+xml"/></Types>')
+        rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+        rels = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                f'relationships"><Relationship Id="rId1" Type="{rel}officeDocument" '
+                'Target="word/document.xml"/></Relationships>')
+        drels = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                 f'relationships"><Relationship Id="rId1" Type="{rel}vbaProject" '
+                 'Target="vbaProject.bin"/></Relationships>')
+        doc = ('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/'
+               f'main"><w:body><w:p><w:r><w:t>card {CARD}</w:t></w:r></w:p></w:body>'
+               '</w:document>')
+        with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in (("[Content_Types].xml", ct), ("_rels/.rels", rels),
+                               ("word/document.xml", doc),
+                               ("word/_rels/document.xml.rels", drels),
+                               ("word/vbaProject.bin", "VBA")):
+                z.writestr(name, data)
+        msg = ("From: a@x.test\r\nTo: b@example.com\r\nSubject: doc\r\nMIME-Version: 1.0\r\n"
+               "Content-Type: application/vnd.ms-word.document.macroEnabled.12; name=\"p.docm\"\r\n"
+               "Content-Transfer-Encoding: base64\r\n\r\n"
+               + base64.encodebytes(b.getvalue()).decode().replace("\n", "\r\n")).encode()
+        with Sink() as sink, Gateway([f"*=127.0.0.1:{sink.port}"]) as gw:
+            self.assertEqual(sendmail(gw.port, msg), {})
+            (_, _, data), = sink.wait(1)
+            self.assertIn(b'name="p.docx"', data)
+            body = data.split(b"\r\n\r\n", 1)[1]
+            z = zipfile.ZipFile(io.BytesIO(base64.b64decode(body)))
+            self.assertNotIn("word/vbaProject.bin", z.namelist())
+            self.assertIn(b"card **** **** **** 1111", z.read("word/document.xml"))
+            line, = gw.track(1)
+            self.assertEqual(line["findings"], {"CREDIT_CARD": 1})
+            self.assertEqual(line["documents"], {"macros_removed": 1, "renamed": 1})
+            self.assertEqual(line["action"], "relayed")
+
     def test_many_recipients_one_transaction_connection_reused(self):
         with Sink() as sink, Gateway([f"*=127.0.0.1:{sink.port}"]) as gw:
             rcpts = [f"u{i}@example.com" for i in range(5)]

@@ -87,6 +87,54 @@ test_html_section(void **state)
 }
 
 static void
+test_default_documents(void **state)
+{
+    (void)state;
+    struct rl_diag d = {{0}, {0}};
+    struct scan_policy *p = NULL;
+    const char *json = scan_policy_default_json();
+    assert_int_equal(scan_policy_parse(&p, &d, json, strlen(json)), 0);
+    const struct scan_doc_policy *dp = &p->documents;
+    assert_true(dp->enabled && dp->redact && dp->remove_macros && dp->remove_activex);
+    assert_true(dp->remove_external && dp->remove_comments && dp->accept_changes);
+    assert_true(dp->remove_metadata);
+    assert_false(dp->remove_hyperlinks || dp->remove_embedded || dp->remove_hidden);
+    assert_int_equal(dp->on_unreadable, SCAN_FB_QUARANTINE);
+    assert_int_equal(p->limits.max_archive_depth, 4);
+    assert_int_equal(p->limits.max_compression_ratio, 100);
+    scan_policy_free(p);
+    /* A policy without the section gets the same, and keys override. */
+    const char *mine = "{\"version\": \"d\", \"documents\": {\"remove_hidden\": true, "
+                       "\"on_unreadable\": \"deliver_tagged\"}, \"limits\": "
+                       "{\"max_archive_bytes\": 1048576}}";
+    assert_int_equal(scan_policy_parse(&p, &d, mine, strlen(mine)), 0);
+    assert_true(p->documents.remove_hidden && p->documents.remove_macros);
+    assert_int_equal(p->documents.on_unreadable, SCAN_FB_DELIVER_TAGGED);
+    assert_int_equal(p->limits.max_archive_bytes, 1048576);
+    assert_int_equal(p->limits.max_archive_entries, 10000);
+    scan_policy_free(p);
+}
+
+static void
+test_documents_refused(void **state)
+{
+    (void)state;
+    ASSERT_REFUSED("{\"version\": \"1\", \"documents\": {\"remove_macro\": true}}", RL_EINVAL,
+                   "documents.remove_macro");
+    ASSERT_REFUSED("{\"version\": \"1\", \"documents\": {\"remove_macros\": \"yes\"}}", RL_EINVAL,
+                   "documents.remove_macros");
+    ASSERT_REFUSED("{\"version\": \"1\", \"documents\": {\"on_unreadable\": \"drop\"}}", RL_EINVAL,
+                   "documents.on_unreadable");
+    ASSERT_REFUSED("{\"version\": \"1\", \"documents\": []}", RL_EINVAL, "documents");
+    ASSERT_REFUSED("{\"version\": \"1\", \"limits\": {\"max_compression_ratio\": 1}}", RL_EINVAL,
+                   "limits.max_compression_ratio");
+    ASSERT_REFUSED("{\"version\": \"1\", \"limits\": {\"max_archive_depth\": 0}}", RL_EINVAL,
+                   "limits.max_archive_depth");
+    ASSERT_REFUSED("{\"version\": \"1\", \"limits\": {\"max_archive_bytes\": -5}}", RL_EINVAL,
+                   "limits.max_archive_bytes");
+}
+
+static void
 test_strict_finance_parses(void **state)
 {
     (void)state;
@@ -369,6 +417,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_parses),
         cmocka_unit_test(test_html_section),
+        cmocka_unit_test(test_default_documents),
+        cmocka_unit_test(test_documents_refused),
         cmocka_unit_test(test_strict_finance_parses),
         cmocka_unit_test(test_load_missing_file),
         cmocka_unit_test(test_unknown_top_level_key),

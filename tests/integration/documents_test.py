@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Documents end to end through redline-scan with the built-in policy.
+
+Every Office file of the corpus, plus files made here (a card number split
+across runs, comments, tracked changes, a VBA project, an external link),
+goes out as a base64 attachment of an RFC 5322 message. The attachment that
+comes back must open as a zip, every XML part must be well-formed to
+libxml2 (xmllint), what the policy removes must be gone (the corpus's
+ooxml_features.jsonl says what each file had), the card number must be
+masked, and LibreOffice (headless, private profile) must convert every
+output to PDF. Usage: documents_test.py REDLINE_SCAN CORPUS_DIR
+"""
+import base64
+import email
+import email.policy
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+SCAN, CORPUS = sys.argv[1], sys.argv[2]
+FAILED = []
+
+# Features the built-in policy removes, and how to see one in a package.
+REMOVED = {
+    "vba_macros": lambda z: any(n.lower().endswith("vbaproject.bin") for n in z.namelist()),
+    "xlm_macrosheet": lambda z: any("macrosheets/" in n for n in z.namelist()),
+    "comments": lambda z: any(re.search(r"(^|/)comments\d*\.xml$", n) for n in z.namelist())
+    or b"commentReference" in read_all(z),
+    "threaded_comments": lambda z: any("threadedComments" in n for n in z.namelist()),
+    "comment_authors_people_part": lambda z: any(
+        n.endswith("people.xml") or "persons/" in n for n in z.namelist()),
+    "tracked_changes": lambda z: re.search(rb"<w:(ins|del|delText|moveFrom|moveTo)[ >]",
+                                           read_all(z)) is not None,
+    "tracked_format_or_moves": lambda z: re.search(rb"<w:(rPrChange|pPrChange|moveFrom)[ >]",
+                                                   read_all(z)) is not None,
+    "core_creator": lambda z: re.search(rb"<dc:creator>[^<]", member(z, "docProps/core.xml"))
+    is not None,
+    "core_lastModifiedBy": lambda z: re.search(rb"<cp:lastModifiedBy>[^<]",
+                                               member(z, "docProps/core.xml")) is not None,
+    "app_company": lambda z: re.search(rb"<Company>[^<]", member(z, "docProps/app.xml"))
+    is not None,
+    "external_rel:oleObject": lambda z: external(z, "oleObject"),
+    "external_rel:externalLinkPath": lambda z: external(z, "externalLinkPath"),
+}
+
+
+def member(z, name):
+    try:
+        return z.read(name)
+    except KeyError:
+        return b""
+
+
+def read_all(z):
+    return b"".join(z.read(n) for n in z.namelist() if n.endswith(".xml"))
+
+
+def external(z, kind):
+    for n in z.namelist():
+        if n.endswith(".rels"):
+            for rel in re.findall(rb"<Relationship [^>]*>", z.read(n)):
+                if b'TargetMode="External"' in rel and kind.encode() in rel:
+                    return True
+    return False
+
+
+def fail(what):
+    FAILED.append(what)
+    print("FAIL:", what, flush=True)
+
+
+def scan(name, data, declared="application/octet-stream"):
+    """Sends `data` as attachment `name`; returns (report, attachment, filename, headers)."""
+    b64 = base64.encodebytes(data).decode()
+    msg = ("From: alice@example.org\r\nTo: bob@example.org\r\nSubject: documents\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n"
+           "--XX\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+           f"--XX\r\nContent-Type: {declared}; name=\"{name}\"\r\n"
+           f"Content-Disposition: attachment; filename=\"{name}\"\r\n"
+           "Content-Transfer-Encoding: base64\r\n\r\n"
+           + b64.replace("\n", "\r\n") + "--XX--\r\n")
+    with tempfile.TemporaryDirectory() as t:
+        src, out, rep = (os.path.join(t, x) for x in ("in.eml", "out.eml", "rep.json"))
+        with open(src, "w") as f:
+            f.write(msg)
+        r = subprocess.run([SCAN, "--report", rep, "-o", out, src], capture_output=True,
+                           timeout=120)
+        if r.returncode != 0:
+            fail(f"{name}: redline-scan exit {r.returncode}: {r.stderr.decode()}")
+            return None, None, None, None
+        report = json.load(open(rep))
+        m = email.message_from_bytes(open(out, "rb").read(), policy=email.policy.default)
+    for part in m.walk():
+        if part.get_filename():
+            return report, part.get_payload(decode=True), part.get_filename(), part
+    fail(f"{name}: no attachment in the output")
+    return report, None, None, None
+
+
+def well_formed(name, z, tmp):
+    for n in z.namelist():
+        if n.endswith(".xml") or n.endswith(".rels"):
+            p = os.path.join(tmp, "part.xml")
+            with open(p, "wb") as f:
+                f.write(z.read(n))
+            r = subprocess.run(["xmllint", "--noout", "--nonet", p], capture_output=True)
+            if r.returncode != 0:
+                fail(f"{name}: {n} is not well-formed: {r.stderr.decode()[:200]}")
+
+
+def check_output(name, data, features, outdir, tmp):
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as e:
+        fail(f"{name}: output is not a zip: {e}")
+        return
+    bad = z.testzip()
+    if bad is not None:
+        fail(f"{name}: bad CRC in {bad}")
+    well_formed(name, z, tmp)
+    for feat in features:
+        if feat in REMOVED and REMOVED[feat](z):
+            fail(f"{name}: {feat} still present")
+    # a numbered name: harmless-clean.docm and .docx both come back as .docx
+    with open(os.path.join(outdir, f"{len(os.listdir(outdir)):02d}-{name}"), "wb") as f:
+        f.write(data)
+
+
+# ---- files made here ----
+
+CT = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+      '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+      '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+      'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+      '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+      '<Override PartName="/word/document.xml" ContentType="{main}"/>'
+      '<Override PartName="/word/comments.xml" ContentType="application/vnd.openxmlformats-'
+      'officedocument.wordprocessingml.comments+xml"/>'
+      '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-'
+      'package.core-properties+xml"/></Types>')
+ROOT_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+             '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+             'relationships/officeDocument" Target="word/document.xml"/>'
+             '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/'
+             'relationships/metadata/core-properties" Target="docProps/core.xml"/>'
+             '</Relationships>')
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+DOC_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId3" Type="{R}comments" Target="comments.xml"/>'
+            '<Relationship Id="rId4" Type="http://schemas.microsoft.com/office/2006/relationships/'
+            'vbaProject" Target="vbaProject.bin"/>'
+            f'<Relationship Id="rId5" Type="{R}oleObject" Target="file:///C:/x/evil.doc" '
+            'TargetMode="External"/></Relationships>')
+W = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+     f'xmlns:r="{R[:-1]}"')
+DOCUMENT = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {W}><w:body>'
+            '<w:p><w:r><w:t xml:space="preserve">Please charge card 4111 11</w:t></w:r>'
+            '<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">11 1111 </w:t></w:r>'
+            '<w:r><w:t>1111 today.</w:t></w:r></w:p>'
+            '<w:p><w:commentRangeStart w:id="0"/><w:r><w:t>Reviewed.</w:t></w:r>'
+            '<w:commentRangeEnd w:id="0"/><w:r><w:commentReference w:id="0"/></w:r></w:p>'
+            '<w:p><w:ins w:id="1" w:author="Dan"><w:r><w:t>Added text.</w:t></w:r></w:ins>'
+            '<w:del w:id="2" w:author="Dan"><w:r><w:delText>Removed text.</w:delText></w:r>'
+            '</w:del></w:p></w:body></w:document>')
+COMMENTS = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments {W}>'
+            '<w:comment w:id="0" w:author="Carol"><w:p><w:r><w:t>ask carol@example.com</w:t>'
+            '</w:r></w:p></w:comment></w:comments>')
+CORE = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><cp:coreProperties '
+        'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Plan</dc:title>'
+        '<dc:creator>Alice Author</dc:creator><cp:lastModifiedBy>Bob</cp:lastModifiedBy>'
+        '</cp:coreProperties>')
+
+
+def made_docm():
+    """A macro-enabled document with every feature the default policy removes."""
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml",
+                   CT.format(main="application/vnd.ms-word.document.macroEnabled.main+xml"))
+        z.writestr("_rels/.rels", ROOT_RELS)
+        z.writestr("word/document.xml", DOCUMENT)
+        z.writestr("word/_rels/document.xml.rels", DOC_RELS)
+        z.writestr("word/comments.xml", COMMENTS)
+        z.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 not a real project")
+        z.writestr("docProps/core.xml", CORE)
+    return b.getvalue()
+
+
+def main():
+    outdir = tempfile.mkdtemp(prefix="rl-docs-")
+    tmp = tempfile.mkdtemp(prefix="rl-docs-tmp-")
+    try:
+        files = []
+        for d in sorted(os.listdir(CORPUS)):
+            if not d.startswith("office-"):
+                continue
+            feats = {}
+            for line in open(os.path.join(CORPUS, d, "ooxml_features.jsonl")):
+                e = json.loads(line)
+                feats[e["file"]] = e["features"]
+            for rel, fl in sorted(feats.items()):
+                files.append((os.path.join(CORPUS, d, rel), fl))
+        for path, feats in files:
+            name = os.path.basename(path)
+            report, data, fname, _ = scan(name, open(path, "rb").read())
+            if report is None or data is None:
+                continue
+            if "xml_doctype_or_entity" in feats:
+                # refused, never half sanitised: held with the reason
+                if report["verdict"] != "quarantine" or not any(
+                        a["action"] == "xml_refused" for a in report["documents"]):
+                    fail(f"{name}: entity document not refused: {report['verdict']}")
+                continue
+            if report["verdict"] != "deliver":
+                fail(f"{name}: verdict {report['verdict']} ({report.get('reason')})")
+            check_output(fname, data, feats, outdir, tmp)
+            print(f"ok {name} -> {fname}: "
+                  + ",".join(sorted({a['action'] for a in report['documents']})), flush=True)
+
+        # The made document: card masked across runs, everything else removed,
+        # renamed to .docx in both header fields.
+        report, data, fname, part = scan("plan.docm", made_docm(),
+                                         "application/vnd.ms-word.document.macroEnabled.12")
+        if data is not None:
+            if fname != "plan.docx":
+                fail(f"plan.docm renamed to {fname}")
+            if part.get_content_type() != ("application/vnd.openxmlformats-officedocument."
+                                           "wordprocessingml.document"):
+                fail(f"plan.docm content type {part.get_content_type()}")
+            z = zipfile.ZipFile(io.BytesIO(data))
+            text = "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>",
+                                      z.read("word/document.xml").decode()))
+            if "Please charge card **** **** **** 1111 today." not in text or "4111" in text:
+                fail(f"plan.docm: card not masked across runs: {text!r}")
+            if "Added text." not in text or "Removed text" in text:
+                fail(f"plan.docm: tracked changes not accepted: {text!r}")
+            finding = [f for f in report["findings"] if f["type"] == "CREDIT_CARD"]
+            if len(finding) != 1 or finding[0].get("location") != "word/document.xml" \
+                    or finding[0]["part"] != "2":
+                fail(f"plan.docm: finding not located in the document: {report['findings']}")
+            check_output(fname, data, ["vba_macros", "comments", "tracked_changes",
+                                       "core_creator", "core_lastModifiedBy",
+                                       "external_rel:oleObject"], outdir, tmp)
+            print("ok plan.docm -> plan.docx:",
+                  ",".join(sorted({a['action'] for a in report['documents']})), flush=True)
+
+        # LibreOffice opens every output: one batch, private profile and HOME.
+        soffice = shutil.which("soffice") or shutil.which("libreoffice")
+        if soffice is None:
+            fail("LibreOffice (soffice) not installed: run scripts/deps.sh")
+        else:
+            outs = sorted(os.listdir(outdir))
+            pdfdir = os.path.join(tmp, "pdf")
+            env = dict(os.environ, HOME=tmp)
+            r = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/lo-profile",
+                                "--headless", "--norestore", "--convert-to", "pdf",
+                                "--outdir", pdfdir] + [os.path.join(outdir, o) for o in outs],
+                               capture_output=True, env=env, timeout=900)
+            # soffice exits 0 even when a file "could not be loaded": read its words
+            if r.returncode != 0 or b"Error" in r.stderr:
+                fail(f"soffice exit {r.returncode}: {r.stderr.decode()[-500:]}")
+            for o in outs:
+                pdf = os.path.join(pdfdir, os.path.splitext(o)[0] + ".pdf")
+                if not os.path.exists(pdf) or os.path.getsize(pdf) < 100:
+                    fail(f"LibreOffice could not convert {o}")
+            print(f"LibreOffice converted {len(outs)} rewritten documents to PDF", flush=True)
+            # and reads the made document as Word text, masked
+            made = [o for o in outs if o.endswith("plan.docx")]
+            r = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/lo-profile",
+                                "--headless", "--norestore", "--convert-to", "txt:Text",
+                                "--outdir", pdfdir, os.path.join(outdir, made[0])],
+                               capture_output=True, env=env, timeout=300)
+            txt = os.path.join(pdfdir, os.path.splitext(made[0])[0] + ".txt")
+            words = open(txt, encoding="utf-8-sig").read() if os.path.exists(txt) else ""
+            if "Please charge card **** **** **** 1111 today." not in words:
+                fail(f"LibreOffice reads plan.docx as {words!r}")
+    finally:
+        shutil.rmtree(outdir, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    if FAILED:
+        print(f"{len(FAILED)} failures")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1227 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for the document rewriter (scan_doc.c, scan_ooxml.c): text
+ * split across runs, shared and inline strings, slides, headers, comments
+ * found and masked in place; macros, ActiveX, embedded objects, external
+ * links, comments, tracked changes, hidden text and metadata removed by
+ * policy; XXE, billion laughs, zip bombs, deep nesting, corrupt and
+ * encrypted archives refused with a clear action. Every rewritten file is
+ * re-opened by libzip and each XML part parsed by libxml2. Single-threaded
+ * cmocka runner; run from the source root (RL_CORPUS names the corpus). */
+#include "doc_fixture.h"
+#include "mime_codec.h"
+#include "rl_error.h"
+#include "scan_doc.h"
+#include "scan_engine.h"
+#include "scan_message.h"
+#include "scan_policy.h"
+
+#define XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+#define NS_W "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+#define NS_REL "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+#define NS_PKG_REL "http://schemas.openxmlformats.org/package/2006/relationships"
+#define NS_CT "http://schemas.openxmlformats.org/package/2006/content-types"
+#define REL_T NS_REL "/"
+#define W_ROOT "<w:document xmlns:w=\"" NS_W "\" xmlns:r=\"" NS_REL "\"><w:body>"
+#define W_END "</w:body></w:document>"
+#define CT_DOCX "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+#define CT_DOCM "application/vnd.ms-word.document.macroEnabled.main+xml"
+#define CARD "4111 1111 1111 1111"
+
+/* One engine per policy text; the rewriter under test. */
+struct env {
+    struct scan_policy *pol;
+    struct scan_engine *eng;
+    struct scan_worker *w;
+    struct scan_doc *doc;
+};
+
+static void
+env_init(struct env *e, const char *policy_json)
+{
+    struct rl_diag d = {{0}, {0}};
+    const char *json = policy_json != NULL ? policy_json : scan_policy_default_json();
+    assert_int_equal(scan_policy_parse(&e->pol, &d, json, strlen(json)), 0);
+    assert_int_equal(scan_engine_compile(&e->eng, &d, e->pol), 0);
+    e->w = scan_worker_new(e->eng);
+    assert_non_null(e->w);
+    assert_int_equal(scan_doc_new(&e->doc, &d, e->w, e->pol), 0);
+}
+
+static void
+env_fini(struct env *e)
+{
+    scan_doc_free(e->doc);
+    scan_worker_free(e->w);
+    scan_engine_free(e->eng);
+    scan_policy_free(e->pol);
+}
+
+static const struct scan_doc_result *
+rewrite(struct env *e, const uint8_t *p, size_t len, const char *type, const char *name)
+{
+    const struct scan_doc_result *r = NULL;
+    assert_int_equal(scan_doc_rewrite(e->doc, &r, p, len, type, name), 0);
+    assert_non_null(r);
+    if (r->modified) {
+        fx_check_package(r->out, r->out_len);
+    }
+    return r;
+}
+
+static size_t
+count_actions(const struct scan_doc_result *r, enum scan_doc_act kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_actions; i++) {
+        n += r->actions[i].kind == kind;
+    }
+    return n;
+}
+
+/* A word document: body XML, extra relationships of document.xml, extra
+ * content type overrides and extra entries. */
+static uint8_t *
+docx(size_t *len, const char *main_ct, const char *body, const char *rels, const char *ct_extra,
+     const struct fx_entry *extra, size_t n_extra)
+{
+    static char ct[4096], doc[16384], drels[4096];
+    snprintf(ct, sizeof(ct),
+             XML_DECL
+             "<Types xmlns=\"" NS_CT "\">"
+             "<Default Extension=\"rels\" "
+             "ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
+             "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+             "<Default Extension=\"bin\" ContentType=\"application/vnd.ms-office.vbaProject\"/>"
+             "<Override PartName=\"/word/document.xml\" ContentType=\"%s\"/>"
+             "<Override PartName=\"/docProps/core.xml\" "
+             "ContentType=\"application/vnd.openxmlformats-package.core-properties+xml\"/>"
+             "%s</Types>",
+             main_ct, ct_extra);
+    snprintf(doc, sizeof(doc), XML_DECL W_ROOT "%s" W_END, body);
+    snprintf(drels, sizeof(drels),
+             XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\">%s</Relationships>", rels);
+    static const char root_rels[] =
+        XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\">"
+                 "<Relationship Id=\"rId1\" Type=\"" REL_T "officeDocument\" "
+                 "Target=\"word/document.xml\"/>"
+                 "<Relationship Id=\"rId2\" "
+                 "Type=\"http://schemas.openxmlformats.org/package/2006/relationships/metadata/"
+                 "core-properties\" Target=\"docProps/core.xml\"/></Relationships>";
+    static const char core[] =
+        XML_DECL "<cp:coreProperties "
+                 "xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/"
+                 "core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+                 "<dc:title>Quarterly figures</dc:title><dc:creator>Alice Author</dc:creator>"
+                 "<cp:lastModifiedBy>Bob Editor</cp:lastModifiedBy></cp:coreProperties>";
+    struct fx_entry e[16] = {
+        {"[Content_Types].xml", ct, 0, false}, {"_rels/.rels", root_rels, 0, false},
+        {"word/document.xml", doc, 0, false},  {"word/_rels/document.xml.rels", drels, 0, false},
+        {"docProps/core.xml", core, 0, false},
+    };
+    size_t n = 5;
+    for (size_t i = 0; i < n_extra && n < 16; i++) {
+        e[n++] = extra[i];
+    }
+    return fx_zip(e, n, len);
+}
+
+/* The text of every w:t in `xml`, concatenated. */
+static void
+w_text(char *out, size_t cap, const char *xml)
+{
+    size_t o = 0;
+    for (const char *p = xml; (p = strstr(p, "<w:t")) != NULL;) {
+        p += 4;
+        if (*p != '>' && *p != ' ') {
+            continue;
+        }
+        p = strchr(p, '>') + 1;
+        const char *end = strstr(p, "</w:t>");
+        size_t n = (size_t)(end - p);
+        if (o + n + 1 < cap) {
+            memcpy(out + o, p, n);
+            o += n;
+        }
+        p = end;
+    }
+    out[o] = '\0';
+}
+
+/* ---- text: detection across runs and parts, redaction in place ---- */
+
+static void
+test_docx_split_runs_redacted(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const char *body = "<w:p><w:r><w:t xml:space=\"preserve\">Card: 4111 11</w:t></w:r>"
+                       "<w:r><w:rPr><w:b/></w:rPr><w:t>11 1111 </w:t></w:r>"
+                       "<w:r><w:t>1111 &amp; more</w:t></w:r></w:p>"
+                       "<w:p><w:r><w:t>Plain words only.</w:t></w:r></w:p>";
+    const char *rels =
+        "<Relationship Id=\"rId7\" Type=\"" REL_T "header\" Target=\"header1.xml\"/>";
+    const char *hdr = XML_DECL "<w:hdr xmlns:w=\"" NS_W "\"><w:p><w:r><w:t>mail jo.smith@</w:t>"
+                               "</w:r><w:r><w:t>example.com now</w:t></w:r></w:p></w:hdr>";
+    const struct fx_entry extra[] = {{"word/header1.xml", hdr, 0, false}};
+    size_t len = 0;
+    uint8_t *in = docx(&len, CT_DOCX, body, rels, "", extra, 1);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "application/octet-stream", "f.docx");
+    assert_int_equal(r->kind, SCAN_DOC_OOXML);
+    assert_true(r->modified);
+    assert_false(r->unreadable || r->failed);
+    assert_int_equal(r->n_findings, 2);
+    assert_string_equal(r->findings[0].location, "word/document.xml");
+    assert_int_equal(r->findings[0].f.type, SCAN_T_CREDIT_CARD);
+    assert_int_equal(r->findings[0].f.start, 6); /* "Card: " */
+    assert_int_equal(r->findings[0].f.end, 6 + strlen(CARD));
+    assert_string_equal(r->findings[1].location, "word/header1.xml");
+    assert_int_equal(r->findings[1].f.type, SCAN_T_EMAIL);
+    char *doc = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    char text[512];
+    w_text(text, sizeof(text), doc);
+    /* Each run keeps its own share of the masked number; the rest is intact. */
+    assert_string_equal(text, "Card: **** **** **** 1111 &amp; morePlain words only.");
+    assert_non_null(strstr(doc, "<w:t xml:space=\"preserve\">Card: **** **</w:t>"));
+    assert_non_null(strstr(doc, "<w:b/></w:rPr><w:t>** **** </w:t>"));
+    char *h = fx_entry_text(r->out, r->out_len, "word/header1.xml");
+    assert_null(strstr(h, "smith"));
+    assert_null(strstr(h, "example.com"));
+    free(h);
+    free(doc);
+    free(in);
+    env_fini(&e);
+}
+
+static void
+test_xlsx_strings_redacted(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    static const char ct[] =
+        XML_DECL "<Types xmlns=\"" NS_CT "\"><Default Extension=\"rels\" "
+                 "ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
+                 "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+                 "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/"
+                 "vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/></Types>";
+    static const char rels[] = XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship "
+                                        "Id=\"rId1\" Type=\"" REL_T "officeDocument\" "
+                                        "Target=\"xl/workbook.xml\"/></Relationships>";
+#define NS_S "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    static const char wb[] = XML_DECL "<workbook xmlns=\"" NS_S "\" xmlns:r=\"" NS_REL "\">"
+                                      "<sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/>"
+                                      "</sheets></workbook>";
+    static const char wbrels[] =
+        XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\">"
+                 "<Relationship Id=\"rId1\" Type=\"" REL_T "worksheet\" Target=\"sheet1.xml\"/>"
+                 "<Relationship Id=\"rId2\" Type=\"" REL_T "sharedStrings\" "
+                 "Target=\"sharedStrings.xml\"/></Relationships>";
+    static const char sst[] = XML_DECL "<sst xmlns=\"" NS_S "\" count=\"2\" uniqueCount=\"2\">"
+                                       "<si><t>pay 4111111111111111 now</t></si>"
+                                       "<si><r><t>jo.smith@exa</t></r><r><rPr><b/></rPr>"
+                                       "<t>mple.com</t></r></si></sst>";
+    static const char sheet[] =
+        XML_DECL "<worksheet xmlns=\"" NS_S "\"><sheetData><row r=\"1\">"
+                 "<c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c>"
+                 "<c r=\"C1\" t=\"inlineStr\"><is><t>card 5500 0000 0000 0004</t></is></c>"
+                 "<c r=\"D1\"><v>4111111111111111</v></c><c r=\"E1\"><v>42</v></c>"
+                 "</row></sheetData></worksheet>";
+    const struct fx_entry ents[] = {
+        {"[Content_Types].xml", ct, 0, false},   {"_rels/.rels", rels, 0, false},
+        {"xl/workbook.xml", wb, 0, false},       {"xl/_rels/workbook.xml.rels", wbrels, 0, false},
+        {"xl/sharedStrings.xml", sst, 0, false}, {"xl/sheet1.xml", sheet, 0, false},
+    };
+    size_t len = 0;
+    uint8_t *in = fx_zip(ents, 6, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "book.xlsx");
+    assert_int_equal(r->kind, SCAN_DOC_OOXML);
+    assert_non_null(strstr(r->true_type, "spreadsheetml.sheet"));
+    assert_int_equal(r->n_findings, 4);
+    char *s = fx_entry_text(r->out, r->out_len, "xl/sharedStrings.xml");
+    assert_non_null(strstr(s, "<t>pay ************1111 now</t>"));
+    assert_null(strstr(s, "smith"));
+    char *w = fx_entry_text(r->out, r->out_len, "xl/sheet1.xml");
+    /* Cells are read one per line: two numbers in adjacent cells are "glued"
+     * (scan_redact), so neither keeps its last digits. */
+    assert_non_null(strstr(w, "<t>card **** **** **** ****</t>"));
+    /* the masked number is a string cell now; the other number is left */
+    assert_non_null(strstr(w, "<c r=\"D1\" t=\"str\"><v>****************</v></c>"));
+    assert_non_null(strstr(w, "<c r=\"E1\"><v>42</v></c>"));
+    assert_non_null(strstr(w, "<c r=\"A1\" t=\"s\"><v>0</v></c>"));
+    free(s);
+    free(w);
+    free(in);
+    env_fini(&e);
+}
+
+static void
+test_pptx_slide_redacted(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+#define NS_A "http://schemas.openxmlformats.org/drawingml/2006/main"
+#define NS_P "http://schemas.openxmlformats.org/presentationml/2006/main"
+    static const char ct[] =
+        XML_DECL "<Types xmlns=\"" NS_CT "\"><Default Extension=\"rels\" "
+                 "ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
+                 "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+                 "<Override PartName=\"/ppt/presentation.xml\" ContentType=\"application/"
+                 "vnd.ms-powerpoint.presentation.macroEnabled.main+xml\"/></Types>";
+    static const char rels[] = XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship "
+                                        "Id=\"rId1\" Type=\"" REL_T "officeDocument\" "
+                                        "Target=\"ppt/presentation.xml\"/></Relationships>";
+    static const char pres[] = XML_DECL "<p:presentation xmlns:p=\"" NS_P "\"/>";
+    static const char prels[] =
+        XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\">"
+                 "<Relationship Id=\"rId1\" Type=\"" REL_T "slide\" Target=\"slides/slide1.xml\"/>"
+                 "<Relationship Id=\"rId9\" Type=\"" REL_T "vbaProject\" "
+                 "Target=\"vbaProject.bin\"/></Relationships>";
+    static const char slide[] =
+        XML_DECL "<p:sld xmlns:p=\"" NS_P "\" xmlns:a=\"" NS_A "\"><p:cSld><p:spTree><p:sp>"
+                 "<p:txBody><a:p><a:r><a:t>IBAN GB82 WEST </a:t></a:r><a:r><a:t>1234 5698 "
+                 "7654 32</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>";
+    const struct fx_entry ents[] = {
+        {"[Content_Types].xml", ct, 0, false},
+        {"_rels/.rels", rels, 0, false},
+        {"ppt/presentation.xml", pres, 0, false},
+        {"ppt/_rels/presentation.xml.rels", prels, 0, false},
+        {"ppt/slides/slide1.xml", slide, 0, false},
+        {"ppt/vbaProject.bin", "\xd0\xcf\x11\xe0 not really OLE", 0, false},
+    };
+    size_t len = 0;
+    uint8_t *in = fx_zip(ents, 6, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "deck.pptm");
+    assert_int_equal(r->kind, SCAN_DOC_OOXML);
+    assert_int_equal(r->n_findings, 1);
+    assert_int_equal(r->findings[0].f.type, SCAN_T_IBAN);
+    char *s = fx_entry_text(r->out, r->out_len, "ppt/slides/slide1.xml");
+    assert_null(strstr(s, "WEST"));
+    assert_null(strstr(s, "5698"));
+    assert_null(fx_entry_text(r->out, r->out_len, "ppt/vbaProject.bin"));
+    assert_non_null(r->renamed_to);
+    assert_string_equal(r->renamed_from->ext, "pptm");
+    assert_string_equal(r->renamed_to->ext, "pptx");
+    char *c = fx_entry_text(r->out, r->out_len, "[Content_Types].xml");
+    assert_non_null(strstr(c, "presentationml.presentation.main+xml"));
+    assert_null(strstr(c, "macroEnabled"));
+    free(c);
+    free(s);
+    free(in);
+    env_fini(&e);
+}
+
+/* ---- sanitisation by policy ---- */
+
+static void
+test_docm_macros_removed(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const char *rels = "<Relationship Id=\"rId3\" "
+                       "Type=\"http://schemas.microsoft.com/office/2006/relationships/vbaProject\" "
+                       "Target=\"vbaProject.bin\"/>";
+    static const char vrels[] =
+        XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship Id=\"rId1\" "
+                 "Type=\"http://schemas.microsoft.com/office/2006/relationships/wordVbaData\" "
+                 "Target=\"vbaData.xml\"/></Relationships>";
+    static const char vdata[] = XML_DECL
+        "<wne:vbaSuppData xmlns:wne=\"http://schemas.microsoft.com/office/word/2006/wordml\"/>";
+    const struct fx_entry extra[] = {
+        {"word/vbaProject.bin", "\xd0\xcf\x11\xe0 VBA", 0, false},
+        {"word/_rels/vbaProject.bin.rels", vrels, 0, false},
+        {"word/vbaData.xml", vdata, 0, false},
+    };
+    const char *ct_extra = "<Override PartName=\"/word/vbaData.xml\" "
+                           "ContentType=\"application/vnd.ms-word.vbaData+xml\"/>";
+    size_t len = 0;
+    uint8_t *in =
+        docx(&len, CT_DOCM, "<w:p><w:r><w:t>hello</w:t></w:r></w:p>", rels, ct_extra, extra, 3);
+    const struct scan_doc_result *r =
+        rewrite(&e, in, len, "application/vnd.ms-word.document.macroEnabled.12", "m.docm");
+    assert_true(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_MACROS_REMOVED), 2); /* project and its data */
+    assert_int_equal(count_actions(r, SCAN_DOC_RENAMED), 1);
+    assert_int_equal(count_actions(r, SCAN_DOC_TYPE_MISMATCH), 0);
+    assert_string_equal(r->renamed_to->ext, "docx");
+    assert_string_equal(r->renamed_to->media_type,
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+    assert_null(fx_entry_text(r->out, r->out_len, "word/vbaProject.bin"));
+    assert_null(fx_entry_text(r->out, r->out_len, "word/_rels/vbaProject.bin.rels"));
+    assert_null(fx_entry_text(r->out, r->out_len, "word/vbaData.xml"));
+    char *ct = fx_entry_text(r->out, r->out_len, "[Content_Types].xml");
+    assert_non_null(strstr(ct, CT_DOCX));
+    assert_null(strstr(ct, "vbaData"));
+    assert_null(strstr(ct, "macroEnabled"));
+    char *dr = fx_entry_text(r->out, r->out_len, "word/_rels/document.xml.rels");
+    assert_null(strstr(dr, "vbaProject"));
+    free(ct);
+    free(dr);
+    free(in);
+    env_fini(&e);
+}
+
+#define COMMENT_BODY                                                                               \
+    "<w:p><w:commentRangeStart w:id=\"0\"/><w:r><w:t>Reviewed text</w:t></w:r>"                    \
+    "<w:commentRangeEnd w:id=\"0\"/><w:r><w:commentReference w:id=\"0\"/></w:r></w:p>"
+#define COMMENTS_XML                                                                               \
+    XML_DECL "<w:comments xmlns:w=\"" NS_W "\"><w:comment w:id=\"0\" w:author=\"Carol\">"          \
+             "<w:p><w:r><w:t>call me at carol@example.com</w:t></w:r></w:p></w:comment>"           \
+             "</w:comments>"
+
+static uint8_t *
+commented_docx(size_t *len)
+{
+    const char *rels =
+        "<Relationship Id=\"rId4\" Type=\"" REL_T "comments\" Target=\"comments.xml\"/>"
+        "<Relationship Id=\"rId5\" Type=\"http://schemas.microsoft.com/office/2011/relationships/"
+        "people\" Target=\"people.xml\"/>";
+    static const char people[] =
+        XML_DECL "<w15:people xmlns:w15=\"http://schemas.microsoft.com/office/word/2012/wordml\">"
+                 "<w15:person w15:author=\"Carol\"/></w15:people>";
+    const struct fx_entry extra[] = {{"word/comments.xml", COMMENTS_XML, 0, false},
+                                     {"word/people.xml", people, 0, false}};
+    const char *ct_extra = "<Override PartName=\"/word/comments.xml\" ContentType=\"application/"
+                           "vnd.openxmlformats-officedocument.wordprocessingml.comments+xml\"/>";
+    return docx(len, CT_DOCX, COMMENT_BODY, rels, ct_extra, extra, 2);
+}
+
+static void
+test_comments_removed(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    size_t len = 0;
+    uint8_t *in = commented_docx(&len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "c.docx");
+    assert_int_equal(count_actions(r, SCAN_DOC_COMMENTS_REMOVED), 3); /* 2 parts, 1 anchors */
+    assert_int_equal(r->n_findings, 0); /* the comment's address went with it */
+    assert_null(fx_entry_text(r->out, r->out_len, "word/comments.xml"));
+    assert_null(fx_entry_text(r->out, r->out_len, "word/people.xml"));
+    char *doc = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    assert_null(strstr(doc, "comment"));
+    assert_non_null(strstr(doc, "Reviewed text"));
+    char *ct = fx_entry_text(r->out, r->out_len, "[Content_Types].xml");
+    assert_null(strstr(ct, "comments"));
+    free(ct);
+    free(doc);
+    free(in);
+    env_fini(&e);
+}
+
+static void
+test_comments_kept_are_redacted(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, "{\"version\": \"t\", \"documents\": {\"remove_comments\": false}}");
+    size_t len = 0;
+    uint8_t *in = commented_docx(&len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "c.docx");
+    assert_int_equal(count_actions(r, SCAN_DOC_COMMENTS_REMOVED), 0);
+    assert_int_equal(r->n_findings, 1);
+    assert_string_equal(r->findings[0].location, "word/comments.xml");
+    char *c = fx_entry_text(r->out, r->out_len, "word/comments.xml");
+    assert_null(strstr(c, "carol@"));
+    assert_non_null(strstr(c, "call me at "));
+    free(c);
+    free(in);
+    env_fini(&e);
+}
+
+#define TRACKED_BODY                                                                               \
+    "<w:p><w:r><w:t xml:space=\"preserve\">Kept </w:t></w:r>"                                      \
+    "<w:ins w:id=\"1\" w:author=\"Dan\"><w:r><w:t>inserted</w:t></w:r></w:ins>"                    \
+    "<w:del w:id=\"2\" w:author=\"Dan\"><w:r><w:delText>card 4111 1111 1111 1111</w:delText>"      \
+    "</w:r></w:del><w:r><w:rPr><w:b/><w:rPrChange w:id=\"3\" w:author=\"Dan\"><w:rPr/>"            \
+    "</w:rPrChange></w:rPr><w:t> end</w:t></w:r></w:p>"
+
+static void
+test_tracked_changes_accepted(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    size_t len = 0;
+    uint8_t *in = docx(&len, CT_DOCX, TRACKED_BODY, "", "", NULL, 0);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "t.docx");
+    assert_int_equal(count_actions(r, SCAN_DOC_CHANGES_ACCEPTED), 1);
+    assert_int_equal(r->n_findings, 0); /* the deleted card went with the deletion */
+    char *doc = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    char text[256];
+    w_text(text, sizeof(text), doc);
+    assert_string_equal(text, "Kept inserted end");
+    assert_null(strstr(doc, "w:ins"));
+    assert_null(strstr(doc, "w:del"));
+    assert_null(strstr(doc, "Dan"));
+    free(doc);
+    free(in);
+    env_fini(&e);
+}
+
+static void
+test_tracked_changes_kept_are_redacted(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, "{\"version\": \"t\", \"documents\": {\"accept_changes\": false}}");
+    size_t len = 0;
+    uint8_t *in = docx(&len, CT_DOCX, TRACKED_BODY, "", "", NULL, 0);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "t.docx");
+    assert_int_equal(count_actions(r, SCAN_DOC_CHANGES_ACCEPTED), 0);
+    assert_int_equal(r->n_findings, 1);
+    char *doc = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    /* this policy keeps no digits clear (keep_last is the built-in's) */
+    assert_non_null(strstr(doc, "<w:delText>card **** **** **** ****</w:delText>"));
+    free(doc);
+    free(in);
+    env_fini(&e);
+}
+
+static void
+test_hidden_text(void **state)
+{
+    (void)state;
+    const char *body = "<w:p><w:r><w:t>Seen</w:t></w:r><w:r><w:rPr><w:vanish/></w:rPr>"
+                       "<w:t>secret plan</w:t></w:r><w:r><w:rPr><w:vanish w:val=\"0\"/></w:rPr>"
+                       "<w:t> also seen</w:t></w:r></w:p>";
+    size_t len = 0;
+    uint8_t *in = docx(&len, CT_DOCX, body, "", "", NULL, 0);
+    struct env e;
+    env_init(&e, NULL); /* default: hidden text stays (scanned all the same) */
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "h.docx");
+    assert_int_equal(count_actions(r, SCAN_DOC_HIDDEN_REMOVED), 0);
+    env_fini(&e);
+    env_init(&e, "{\"version\": \"t\", \"documents\": {\"remove_hidden\": true}}");
+    r = rewrite(&e, in, len, "", "h.docx");
+    assert_int_equal(count_actions(r, SCAN_DOC_HIDDEN_REMOVED), 1);
+    char *doc = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    char text[256];
+    w_text(text, sizeof(text), doc);
+    assert_string_equal(text, "Seen also seen");
+    free(doc);
+    free(in);
+    env_fini(&e);
+}
+
+static uint8_t *
+linked_docx(size_t *len)
+{
+    const char *body = "<w:p><w:hyperlink r:id=\"rId8\"><w:r><w:t>write to us</w:t></w:r>"
+                       "</w:hyperlink><w:r><w:object><w:control r:id=\"rId9\" w:name=\"B\"/>"
+                       "</w:object></w:r></w:p>";
+    const char *rels =
+        "<Relationship Id=\"rId8\" Type=\"" REL_T "hyperlink\" "
+        "Target=\"mailto:erin.jones@example.com\" TargetMode=\"External\"/>"
+        "<Relationship Id=\"rId9\" Type=\"" REL_T "control\" Target=\"activeX/activeX1.xml\"/>"
+        "<Relationship Id=\"rId10\" Type=\"" REL_T "oleObject\" "
+        "Target=\"file:///C:/evil.doc\" TargetMode=\"External\"/>";
+    static const char ax[] = XML_DECL "<ax:ocx xmlns:ax=\"http://schemas.microsoft.com/office/2006/"
+                                      "activeX\" ax:classid=\"{0}\"/>";
+    static const char axrels[] =
+        XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship Id=\"rId1\" "
+                 "Type=\"http://schemas.microsoft.com/office/2006/relationships/"
+                 "activeXControlBinary\" Target=\"activeX1.bin\"/></Relationships>";
+    const struct fx_entry extra[] = {{"word/activeX/activeX1.xml", ax, 0, false},
+                                     {"word/activeX/_rels/activeX1.xml.rels", axrels, 0, false},
+                                     {"word/activeX/activeX1.bin", "binary", 0, false}};
+    return docx(len, CT_DOCX, body, rels, "", extra, 3);
+}
+
+static void
+test_external_activex_removed(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    size_t len = 0;
+    uint8_t *in = linked_docx(&len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "l.docx");
+    assert_int_equal(count_actions(r, SCAN_DOC_EXTERNAL_REMOVED), 1); /* the OLE link */
+    assert_int_equal(count_actions(r, SCAN_DOC_ACTIVEX_REMOVED), 2);  /* control and binary */
+    assert_null(fx_entry_text(r->out, r->out_len, "word/activeX/activeX1.xml"));
+    assert_null(fx_entry_text(r->out, r->out_len, "word/activeX/activeX1.bin"));
+    char *rels = fx_entry_text(r->out, r->out_len, "word/_rels/document.xml.rels");
+    assert_null(strstr(rels, "evil"));
+    assert_null(strstr(rels, "activeX"));
+    /* the hyperlink stays by default, its address masked like the text's */
+    assert_non_null(strstr(rels, "mailto:"));
+    assert_null(strstr(rels, "erin.jones"));
+    assert_int_equal(r->n_findings, 1);
+    assert_string_equal(r->findings[0].location, "word/_rels/document.xml.rels");
+    char *doc = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    assert_null(strstr(doc, "w:control"));
+    assert_non_null(strstr(doc, "<w:hyperlink r:id=\"rId8\">"));
+    free(doc);
+    free(rels);
+    env_fini(&e);
+    env_init(&e, "{\"version\": \"t\", \"documents\": {\"remove_hyperlinks\": true}}");
+    r = rewrite(&e, in, len, "", "l.docx");
+    assert_int_equal(count_actions(r, SCAN_DOC_EXTERNAL_REMOVED), 2);
+    doc = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    assert_null(strstr(doc, "hyperlink"));
+    assert_non_null(strstr(doc, "<w:t>write to us</w:t>"));
+    rels = fx_entry_text(r->out, r->out_len, "word/_rels/document.xml.rels");
+    assert_null(strstr(rels, "TargetMode"));
+    free(doc);
+    free(rels);
+    free(in);
+    env_fini(&e);
+}
+
+static void
+test_metadata_removed(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    size_t len = 0;
+    uint8_t *in = docx(&len, CT_DOCX, "<w:p/>", "", "", NULL, 0);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "m.docx");
+    assert_int_equal(count_actions(r, SCAN_DOC_METADATA_REMOVED), 1);
+    char *core = fx_entry_text(r->out, r->out_len, "docProps/core.xml");
+    assert_null(strstr(core, "Alice"));
+    assert_null(strstr(core, "Bob"));
+    assert_non_null(strstr(core, "<dc:title>Quarterly figures</dc:title>"));
+    free(core);
+    env_fini(&e);
+    /* with every sanitisation off the file is left byte for byte */
+    env_init(&e, "{\"version\": \"t\", \"documents\": {\"remove_metadata\": false}}");
+    r = rewrite(&e, in, len, "", "m.docx");
+    assert_int_equal(r->kind, SCAN_DOC_OOXML);
+    assert_false(r->modified);
+    assert_int_equal(r->n_actions, 0);
+    free(in);
+    env_fini(&e);
+}
+
+/* Every Office file of the corpus: opened, sanitised by the default policy,
+ * the output re-opened, the removable features gone. */
+static void
+test_corpus_office(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "office-poi/document/60158.docm",
+        "office-poi/document/EmbeddedDocument.docx",
+        "office-poi/document/SimpleMacro.docm",
+        "office-poi/document/comment.docx",
+        "office-poi/document/delins.docx",
+        "office-poi/document/documentProperties.docx",
+        "office-poi/document/drawing.docx",
+        "office-poi/document/footnotes.docx",
+        "office-poi/document/headerFooter.docx",
+        "office-poi/openxml4j/MultipleCoreProperties.docx",
+        "office-poi/slideshow/SimpleMacro.pptm",
+        "office-poi/slideshow/sample.pptx",
+        "office-poi/spreadsheet/64759.xlsx",
+        "office-poi/spreadsheet/SimpleMacro.xlsm",
+        "office-poi/spreadsheet/SimpleWithComments.xlsx",
+        "office-poi/spreadsheet/TwoSheetsOneHidden.xlsx",
+        "office-poi/spreadsheet/WithEmbeded.xlsx",
+        "office-poi/spreadsheet/link-external-workbook-a.xlsx",
+        "office-poi/spreadsheet/link-external-workbook-b.xlsx",
+        "office-poi/spreadsheet/xlmmacro.xlsm",
+        "office-poi/xmldsign/PPT2016withComment.pptx",
+        "office-oletools/embedded-simple-2007.docx",
+        "office-oletools/embedded-simple-2007.pptx",
+        "office-oletools/embedded-simple-2007.xlsx",
+        "office-oletools/excel4_sample_macro.xlsm",
+        "office-oletools/harmless-clean.docm",
+        "office-oletools/harmless-clean.docx",
+        "office-oletools/oleform-PR314.docm",
+        "office-oletools/sample_with_external_link_to_doc.docx",
+        "office-oletools/sample_with_external_link_to_doc.xlsx",
+        "office-python-docx/comments-rich-para.docx",
+        "office-python-docx/doc-coreprops.docx",
+        "office-python-docx/hdr-header-footer.docx",
+        "office-python-docx/tbl-having-tables.docx",
+        "office-python-pptx/prs-properties.pptx",
+        "office-python-pptx/shp-embedded-xlsx.xlsx",
+        "office-python-pptx/sld-notes.pptx",
+    };
+    struct env e;
+    env_init(&e, NULL);
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        size_t len = 0;
+        uint8_t *in = fx_file(fx_corpus(files[i]), &len);
+        assert_non_null(in);
+        const char *name = strrchr(files[i], '/') + 1;
+        const struct scan_doc_result *r = rewrite(&e, in, len, "application/octet-stream", name);
+        if (r->kind != SCAN_DOC_OOXML || r->unreadable || r->failed || !r->modified) {
+            fail_msg("%s: kind %d unreadable %d failed %d modified %d", files[i], r->kind,
+                     r->unreadable, r->failed, r->modified);
+        }
+        /* what the default policy removes is gone from the output */
+        static const char *const gone[] = {"vbaProject", "comments", "macrosheets", "activeX",
+                                           NULL};
+        for (const char *const *g = gone; *g != NULL; g++) {
+            char *ct = fx_entry_text(r->out, r->out_len, "[Content_Types].xml");
+            if (strstr(ct, *g) != NULL) {
+                fail_msg("%s: %s left in the content types", files[i], *g);
+            }
+            free(ct);
+        }
+        char *core = fx_entry_text(r->out, r->out_len, "docProps/core.xml");
+        assert_true(core == NULL ||
+                    (strstr(core, "creator>") == NULL && strstr(core, "lastModifiedBy>") == NULL));
+        free(core);
+        free(in);
+    }
+    env_fini(&e);
+}
+
+/* ---- refusals: XML, archives ---- */
+
+static const struct scan_doc_result *
+refused_body(struct env *e, const char *document_xml)
+{
+    static const char rels[] = XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship "
+                                        "Id=\"rId1\" Type=\"" REL_T "officeDocument\" "
+                                        "Target=\"word/document.xml\"/></Relationships>";
+    char ct[1024];
+    snprintf(ct, sizeof(ct),
+             XML_DECL "<Types xmlns=\"" NS_CT "\"><Default Extension=\"xml\" "
+                      "ContentType=\"application/xml\"/><Override PartName=\"/word/document.xml\" "
+                      "ContentType=\"" CT_DOCX "\"/></Types>");
+    const struct fx_entry ents[] = {{"[Content_Types].xml", ct, 0, false},
+                                    {"_rels/.rels", rels, 0, false},
+                                    {"word/document.xml", document_xml, 0, false}};
+    size_t len = 0;
+    uint8_t *in = fx_zip(ents, 3, &len);
+    const struct scan_doc_result *r = rewrite(e, in, len, "", "x.docx");
+    free(in);
+    return r;
+}
+
+static void
+test_xxe_refused(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const struct scan_doc_result *r = refused_body(
+        &e, XML_DECL "<!DOCTYPE w:document [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>" W_ROOT
+                     "<w:p><w:r><w:t>&xxe;</w:t></w:r></w:p>" W_END);
+    assert_true(r->unreadable);
+    assert_false(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_XML_REFUSED), 1);
+    assert_string_equal(r->actions[0].location, "word/document.xml");
+    assert_non_null(strstr(r->actions[0].detail, "DTD"));
+    /* an external DTD is refused the same way, before anything is fetched */
+    r = refused_body(&e, XML_DECL
+                     "<!DOCTYPE w:document SYSTEM \"http://127.0.0.1:9/x.dtd\">" W_ROOT W_END);
+    assert_int_equal(count_actions(r, SCAN_DOC_XML_REFUSED), 1);
+    env_fini(&e);
+}
+
+static void
+test_billion_laughs_refused(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const struct scan_doc_result *r = refused_body(
+        &e,
+        XML_DECL "<!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+                 "<!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+                 "<!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">"
+                 "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">"
+                 "<!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">"
+                 "<!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">"
+                 "<!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">"
+                 "<!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">"
+                 "<!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">"
+                 "<!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">"
+                 "]>" W_ROOT "<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>" W_END);
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_XML_REFUSED), 1);
+    /* and the corpus's entity document */
+    size_t len = 0;
+    uint8_t *in = fx_file(fx_corpus("office-poi/spreadsheet/poc-xmlbomb-empty.xlsx"), &len);
+    r = rewrite(&e, in, len, "", "poc.xlsx");
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_XML_REFUSED), 1);
+    /* not half sanitised: the package stays as it came, only the reason is listed */
+    assert_false(r->modified);
+    assert_int_equal(r->n_actions, 1);
+    free(in);
+    env_fini(&e);
+}
+
+static void
+test_malformed_xml_refused(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const struct scan_doc_result *r = refused_body(&e, W_ROOT "<w:p><w:r><w:t>open</w:r>" W_END);
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_XML_REFUSED), 1);
+    assert_non_null(strstr(r->actions[0].detail, "not well-formed"));
+    r = refused_body(&e, "");
+    assert_true(r->unreadable);
+    env_fini(&e);
+}
+
+static void
+test_content_types_garbage(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const struct fx_entry ents[] = {{"[Content_Types].xml", "not xml at all", 0, false},
+                                    {"word/document.xml", W_ROOT W_END, 0, false}};
+    size_t len = 0;
+    uint8_t *in = fx_zip(ents, 2, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "g.docx");
+    assert_true(r->unreadable);
+    assert_false(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_XML_REFUSED), 1);
+    free(in);
+    env_fini(&e);
+}
+
+static void
+test_zip_bomb_refused(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    size_t big = (size_t)8 << 20;
+    char *zeros = calloc(1, big);
+    const struct fx_entry ents[] = {{"readme.txt", "hello", 0, false},
+                                    {"zeros.txt", zeros, big, false}};
+    size_t len = 0;
+    uint8_t *in = fx_zip(ents, 2, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "application/zip", "a.zip");
+    assert_int_equal(r->kind, SCAN_DOC_ZIP);
+    assert_true(r->unreadable);
+    assert_false(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_LIMIT), 1);
+    assert_string_equal(r->actions[0].location, "zeros.txt");
+    assert_non_null(strstr(r->actions[0].detail, "compression ratio"));
+    free(in);
+    free(zeros);
+    env_fini(&e);
+}
+
+/* Zips inside zips: each level small and ordinary, together over the
+ * limits (42.zip's idea): by depth, and by the total bytes. */
+static void
+test_nested_archives_limited(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    size_t len = 0;
+    uint8_t *cur = fx_zip((const struct fx_entry[]){{"core.txt", "no secrets", 0, false}}, 1, &len);
+    for (int level = 0; level < 5; level++) {
+        size_t n = 0;
+        uint8_t *outer = fx_zip((const struct fx_entry[]){{"inner.zip", cur, len, false}}, 1, &n);
+        free(cur);
+        cur = outer;
+        len = n;
+    }
+    const struct scan_doc_result *r = rewrite(&e, cur, len, "application/zip", "deep.zip");
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_LIMIT), 1);
+    assert_non_null(strstr(r->actions[0].detail, "nested deeper than 4"));
+    assert_string_equal(r->actions[0].location, "inner.zip/inner.zip/inner.zip/inner.zip");
+    free(cur);
+    env_fini(&e);
+
+    env_init(&e, "{\"version\": \"t\", \"limits\": {\"max_archive_bytes\": 1000000}}");
+    char *text = malloc(400000);
+    memset(text, 'z', 400000);
+    uint8_t *inner = fx_zip(
+        (const struct fx_entry[]){{"a.txt", text, 400000, false}, {"b.txt", text, 400000, false}},
+        2, &len);
+    size_t n = 0;
+    uint8_t *outer = fx_zip(
+        (const struct fx_entry[]){{"one.zip", inner, len, false}, {"two.zip", inner, len, false}},
+        2, &n);
+    r = rewrite(&e, outer, n, "application/zip", "wide.zip");
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_LIMIT), 1);
+    assert_string_equal(r->actions[0].location, "two.zip/a.txt");
+    free(inner);
+    free(outer);
+    free(text);
+    env_fini(&e);
+}
+
+static void
+test_corrupt_and_encrypted(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    size_t len = 0;
+    uint8_t *in = fx_file(fx_corpus("office-python-docx/tbl-having-tables.docx"), &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len / 2, "", "half.docx");
+    assert_true(r->unreadable);
+    assert_false(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 1);
+    free(in);
+    in = fx_file(fx_corpus("libzip-regress/encrypt.zip"), &len);
+    r = rewrite(&e, in, len, "application/zip", "enc.zip");
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_ENCRYPTED), 1);
+    free(in);
+    in = fx_file(fx_corpus("libzip-regress/incons-local-crc.zip"), &len);
+    r = rewrite(&e, in, len, "application/zip", "bad.zip");
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 1);
+    free(in);
+    env_fini(&e);
+}
+
+/* A plain zip: text entries redacted, a document inside it sanitised too,
+ * findings located by entry path through the nesting. */
+static void
+test_zip_entries_rewritten(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    size_t dlen = 0;
+    uint8_t *d =
+        docx(&dlen, CT_DOCX, "<w:p><w:r><w:t>card " CARD "</w:t></w:r></w:p>", "", "", NULL, 0);
+    const char *notes = "Notes for the team.\nMy card is " CARD " thanks.\n";
+    const char *eml = "From: x@example.org\r\nSubject: fwd\r\n\r\ncard " CARD "\r\n";
+    const struct fx_entry ents[] = {{"notes.txt", notes, 0, false},
+                                    {"img.bin", "\x89PNG\r\n\x1a\n....", 12, false},
+                                    {"docs/inner.docx", d, dlen, false},
+                                    {"fwd.eml", eml, 0, false}};
+    size_t len = 0;
+    uint8_t *in = fx_zip(ents, 4, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "application/zip", "pack.zip");
+    assert_int_equal(r->kind, SCAN_DOC_ZIP);
+    assert_true(r->modified);
+    assert_int_equal(r->n_findings, 4); /* the message's sender address is one */
+    assert_string_equal(r->findings[0].location, "notes.txt");
+    assert_string_equal(r->findings[1].location, "docs/inner.docx/word/document.xml");
+    assert_string_equal(r->findings[3].location, "fwd.eml");
+    char *m = fx_entry_text(r->out, r->out_len, "fwd.eml");
+    assert_non_null(strstr(m, "card **** **** **** 1111\r\n"));
+    free(m);
+    char *t = fx_entry_text(r->out, r->out_len, "notes.txt");
+    assert_string_equal(t, "Notes for the team.\nMy card is **** **** **** 1111 thanks.\n");
+    char *inner = fx_entry_text(r->out, r->out_len, "docs/inner.docx");
+    assert_null(strstr(inner, "4111")); /* compressed anyway: check by re-reading */
+    free(inner);
+    free(t);
+    free(in);
+    free(d);
+    env_fini(&e);
+}
+
+/* Office's password protection puts the package, encrypted, in an OLE2
+ * container: a "docx" that is OLE2 cannot be read, so it is held. A legacy
+ * .doc (OLE2 as well) is not an archive and passes as before. */
+static void
+test_encrypted_office_file(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    uint8_t ole[2048] = {0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1};
+    const struct scan_doc_result *r =
+        rewrite(&e, ole, sizeof(ole), "application/octet-stream", "secret.docx");
+    assert_int_equal(r->kind, SCAN_DOC_OOXML);
+    assert_true(r->unreadable);
+    assert_false(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_ENCRYPTED), 1);
+    r = rewrite(&e, ole, sizeof(ole),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "");
+    assert_true(r->unreadable);
+    r = rewrite(&e, ole, sizeof(ole), "application/msword", "old.doc");
+    assert_int_equal(r->kind, SCAN_DOC_NONE);
+    assert_false(r->unreadable);
+    assert_int_equal(r->n_actions, 0);
+    env_fini(&e);
+}
+
+static void
+test_type_mismatch(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    size_t len = 0;
+    uint8_t *in = docx(&len, CT_DOCX, "<w:p/>", "", "", NULL, 0);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "application/pdf", "invoice.pdf");
+    assert_int_equal(count_actions(r, SCAN_DOC_TYPE_MISMATCH), 1);
+    r = rewrite(&e, in, len, "application/octet-stream", "ok.docx");
+    assert_int_equal(count_actions(r, SCAN_DOC_TYPE_MISMATCH), 0);
+    free(in);
+    uint8_t *zip = fx_zip((const struct fx_entry[]){{"a.txt", "plain", 0, false}}, 1, &len);
+    r = rewrite(&e, zip, len, "application/octet-stream", "report.docx");
+    assert_int_equal(r->kind, SCAN_DOC_ZIP);
+    assert_int_equal(count_actions(r, SCAN_DOC_TYPE_MISMATCH), 1);
+    free(zip);
+    env_fini(&e);
+}
+
+static void
+test_not_documents(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const char *text = "hello " CARD;
+    const struct scan_doc_result *r =
+        rewrite(&e, (const uint8_t *)text, strlen(text), "text/plain", "");
+    assert_int_equal(r->kind, SCAN_DOC_NONE);
+    assert_string_equal(r->true_type, ""); /* a text body is not even looked at */
+    r = rewrite(&e, (const uint8_t *)"%PDF-1.4\n%\xe2\xe3\n", 14, "application/pdf", "a.pdf");
+    assert_int_equal(r->kind, SCAN_DOC_NONE);
+    assert_string_equal(r->true_type, "application/pdf");
+    assert_int_equal(r->n_actions, 0);
+    r = rewrite(&e, (const uint8_t *)"", 0, "application/zip", "empty.zip");
+    assert_int_equal(r->kind, SCAN_DOC_NONE);
+    env_fini(&e);
+    env_init(&e, "{\"version\": \"t\", \"documents\": {\"enabled\": false}}");
+    size_t len = 0;
+    uint8_t *in = docx(&len, CT_DOCX, "<w:p><w:r><w:t>" CARD "</w:t></w:r></w:p>", "", "", NULL, 0);
+    r = rewrite(&e, in, len, "application/octet-stream", "x.docx");
+    assert_int_equal(r->kind, SCAN_DOC_NONE);
+    free(in);
+    env_fini(&e);
+}
+
+/* ---- through the message rewriter ---- */
+
+/* Base64 of `in` in 76-column CRLF lines into `out` (cap >= 2 * len + 8). */
+static size_t
+b64(char *out, const uint8_t *in, size_t len)
+{
+    size_t n = 0;
+    mime_b64_encode((uint8_t *)out, &n, in, len, 76, "\r\n");
+    out[n] = '\0';
+    return n;
+}
+
+struct sink {
+    char *p;
+    size_t len;
+};
+
+static int
+sink_out(void *ctx, const uint8_t *data, size_t len)
+{
+    struct sink *s = ctx;
+    s->p = realloc(s->p, s->len + len + 1);
+    memcpy(s->p + s->len, data, len);
+    s->len += len;
+    s->p[s->len] = '\0';
+    return 0;
+}
+
+static void
+test_message_docm_renamed(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const char *rels = "<Relationship Id=\"rId3\" Type=\"" REL_T "vbaProject\" "
+                       "Target=\"vbaProject.bin\"/>";
+    const struct fx_entry extra[] = {{"word/vbaProject.bin", "VBA", 0, false}};
+    size_t len = 0;
+    uint8_t *d =
+        docx(&len, CT_DOCM, "<w:p><w:r><w:t>card " CARD "</w:t></w:r></w:p>", rels, "", extra, 1);
+    char *msg = malloc(len * 2 + 1024);
+    int o = snprintf(msg, 1024,
+                     "From: a@example.org\r\nSubject: macros\r\nMIME-Version: 1.0\r\n"
+                     "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+                     "Content-Type: application/vnd.ms-word.document.macroEnabled.12;"
+                     " name=\"plan.docm\"\r\n"
+                     "Content-Disposition: attachment; filename=plan.docm\r\n"
+                     "Content-Transfer-Encoding: base64\r\n\r\n");
+    o += (int)b64(msg + o, d, len);
+    o += snprintf(msg + o, 64, "--b--\r\n");
+    struct scan_message *m = scan_message_new(e.w, e.eng);
+    assert_non_null(m);
+    struct sink s = {NULL, 0};
+    const struct scan_result *res = NULL;
+    scan_message_begin(m, sink_out, &s, false);
+    assert_int_equal(scan_message_feed(m, (const uint8_t *)msg, (size_t)o), 0);
+    assert_int_equal(scan_message_finish(m, &res), 0);
+    assert_int_equal(res->verdict, SCAN_V_DELIVER);
+    assert_true(res->modified);
+    assert_int_equal(res->counts[SCAN_T_CREDIT_CARD], 1);
+    assert_string_equal(res->records[0].location, "word/document.xml");
+    assert_string_equal(res->records[0].part, "1");
+    assert_true(res->n_doc_actions >= 2);
+    assert_non_null(strstr(s.p, "Content-Type: application/vnd.openxmlformats-officedocument."
+                                "wordprocessingml.document; name=\"plan.docx\"\r\n"));
+    assert_non_null(strstr(s.p, "filename=plan.docx\r\n")); /* unquoted, at the end */
+    assert_null(strstr(s.p, "docm"));
+    assert_non_null(strstr(s.p, "Subject: macros\r\n"));
+    scan_message_free(m);
+    free(s.p);
+    free(msg);
+    free(d);
+    env_fini(&e);
+}
+
+static void
+test_message_unreadable_quarantined(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    size_t len = 0;
+    uint8_t *zip = fx_file(fx_corpus("libzip-regress/encrypt.zip"), &len);
+    char *msg = malloc(len * 2 + 512);
+    int o = snprintf(msg, 512,
+                     "Subject: x\nMIME-Version: 1.0\nContent-Type: application/zip; "
+                     "name=\"e.zip\"\nContent-Transfer-Encoding: binary\n\n");
+    memcpy(msg + o, zip, len);
+    struct scan_message *m = scan_message_new(e.w, e.eng);
+    struct sink s = {NULL, 0};
+    const struct scan_result *res = NULL;
+    scan_message_begin(m, sink_out, &s, false);
+    assert_int_equal(scan_message_feed(m, (const uint8_t *)msg, (size_t)o + len), 0);
+    assert_int_equal(scan_message_finish(m, &res), 0);
+    assert_int_equal(res->verdict, SCAN_V_QUARANTINE);
+    assert_non_null(strstr(res->reason, "could not be opened"));
+    assert_int_equal(res->n_doc_actions, 1);
+    assert_int_equal(res->doc_actions[0].action.kind, SCAN_DOC_ENCRYPTED);
+    assert_int_equal(s.len, (size_t)o + len); /* passed through unchanged, never half-done */
+    scan_message_free(m);
+    free(s.p);
+    free(msg);
+    free(zip);
+    env_fini(&e);
+}
+
+/* A message inside a message, base64-encoded (the MIME parser does not open
+ * it) and also attached as an .eml file: both scanned and rewritten by a
+ * nested rewriter, findings located inside, the outer verdict raised by the
+ * inner one. */
+static void
+test_message_nested_encoded(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const char *inner = "From: c@example.org\r\nSubject: inner\r\nMIME-Version: 1.0\r\n"
+                        "Content-Type: text/plain\r\n\r\nMy card: " CARD "\r\n";
+    char enc[1024];
+    b64(enc, (const uint8_t *)inner, strlen(inner));
+    char msg[4096];
+    int n = snprintf(msg, sizeof(msg),
+                     "From: a@example.org\r\nSubject: fwd\r\nMIME-Version: 1.0\r\n"
+                     "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+                     "--b\r\nContent-Type: message/rfc822\r\n"
+                     "Content-Transfer-Encoding: base64\r\n\r\n%s"
+                     "--b\r\nContent-Type: application/octet-stream; name=\"old.eml\"\r\n"
+                     "Content-Transfer-Encoding: base64\r\n\r\n%s--b--\r\n",
+                     enc, enc);
+    struct scan_message *m = scan_message_new(e.w, e.eng);
+    struct sink s = {NULL, 0};
+    const struct scan_result *res = NULL;
+    scan_message_begin(m, sink_out, &s, false);
+    assert_int_equal(scan_message_feed(m, (const uint8_t *)msg, (size_t)n), 0);
+    assert_int_equal(scan_message_finish(m, &res), 0);
+    assert_true(res->modified);
+    assert_int_equal(res->counts[SCAN_T_CREDIT_CARD], 2);
+    assert_int_equal(res->n_records, 2);
+    assert_string_equal(res->records[0].part, "1");
+    assert_string_equal(res->records[0].location, "message/1");
+    assert_string_equal(res->records[1].part, "2");
+    assert_int_equal(res->verdict, SCAN_V_DELIVER);
+    assert_null(strstr(s.p, enc)); /* both copies rewritten */
+    /* decode the first rewritten copy back: the card is masked inside */
+    const char *body = strstr(s.p, "base64\r\n\r\n") + 10;
+    char again[1024];
+    size_t k = 0, bad = 0;
+    mime_b64_decode((uint8_t *)again, &k, &bad, (const uint8_t *)body,
+                    (size_t)(strstr(body, "--b") - body));
+    assert_int_equal(bad, 0);
+    again[k] = '\0';
+    assert_non_null(strstr(again, "My card: **** **** **** 1111"));
+    assert_non_null(strstr(again, "Subject: inner\r\n"));
+    scan_message_free(m);
+    free(s.p);
+    env_fini(&e);
+}
+
+/* Encoded messages inside encoded messages: opened down to the archive
+ * depth limit, the rest is a defect (so on_parse_error applies), never
+ * silently passed. */
+static void
+test_message_nested_too_deep(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    char *cur = strdup("Subject: core\r\n\r\nMy card: " CARD "\r\n");
+    for (int level = 0; level < 5; level++) {
+        char *enc = malloc(strlen(cur) * 2 + 16);
+        b64(enc, (const uint8_t *)cur, strlen(cur));
+        size_t cap = strlen(enc) + 256;
+        char *next = malloc(cap);
+        snprintf(next, cap,
+                 "Subject: level %d\r\nMIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n"
+                 "Content-Transfer-Encoding: base64\r\n\r\n%s",
+                 level, enc);
+        free(enc);
+        free(cur);
+        cur = next;
+    }
+    struct scan_message *m = scan_message_new(e.w, e.eng);
+    struct sink s = {NULL, 0};
+    const struct scan_result *res = NULL;
+    scan_message_begin(m, sink_out, &s, false);
+    assert_int_equal(scan_message_feed(m, (const uint8_t *)cur, strlen(cur)), 0);
+    assert_int_equal(scan_message_finish(m, &res), 0);
+    assert_true(res->n_defects >= 1);
+    assert_non_null(strstr(res->defects[0].reason, "nested deeper than the limit"));
+    assert_string_equal(res->defects[0].part, "1");
+    assert_true(res->tagged); /* on_parse_error: deliver_tagged */
+    scan_message_free(m);
+    free(s.p);
+    free(cur);
+    env_fini(&e);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_docx_split_runs_redacted),
+        cmocka_unit_test(test_xlsx_strings_redacted),
+        cmocka_unit_test(test_pptx_slide_redacted),
+        cmocka_unit_test(test_docm_macros_removed),
+        cmocka_unit_test(test_comments_removed),
+        cmocka_unit_test(test_comments_kept_are_redacted),
+        cmocka_unit_test(test_tracked_changes_accepted),
+        cmocka_unit_test(test_tracked_changes_kept_are_redacted),
+        cmocka_unit_test(test_hidden_text),
+        cmocka_unit_test(test_external_activex_removed),
+        cmocka_unit_test(test_metadata_removed),
+        cmocka_unit_test(test_corpus_office),
+        cmocka_unit_test(test_xxe_refused),
+        cmocka_unit_test(test_billion_laughs_refused),
+        cmocka_unit_test(test_malformed_xml_refused),
+        cmocka_unit_test(test_content_types_garbage),
+        cmocka_unit_test(test_zip_bomb_refused),
+        cmocka_unit_test(test_nested_archives_limited),
+        cmocka_unit_test(test_corrupt_and_encrypted),
+        cmocka_unit_test(test_zip_entries_rewritten),
+        cmocka_unit_test(test_encrypted_office_file),
+        cmocka_unit_test(test_type_mismatch),
+        cmocka_unit_test(test_not_documents),
+        cmocka_unit_test(test_message_docm_renamed),
+        cmocka_unit_test(test_message_unreadable_quarantined),
+        cmocka_unit_test(test_message_nested_encoded),
+        cmocka_unit_test(test_message_nested_too_deep),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
