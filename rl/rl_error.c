@@ -30,6 +30,8 @@ rl_strerror(int err)
         return "redaction not verified";
     case RL_EBLOCK:
         return "blocked by policy";
+    case RL_ETLS:
+        return "TLS failure";
     default:
         return "unknown error";
     }

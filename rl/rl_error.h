@@ -17,6 +17,7 @@ enum rl_err {
     RL_ESCAN = -7,   /* the pattern engine failed */
     RL_EVERIFY = -8, /* redaction could not be verified */
     RL_EBLOCK = -9,  /* policy refused the message */
+    RL_ETLS = -10,   /* a TLS handshake or record failed; the connection says why */
 };
 
 /* rl_strerror returns a static, human-readable name for `err` (never NULL). */
