@@ -80,6 +80,10 @@ struct tls_conn {
  * `diag` naming the profile field. */
 int tls_ctx_configure(SSL_CTX *ctx, struct rl_diag *diag, const struct tls_profile *p);
 
+/* tls_ctx_load_ca loads the trust anchors of p->ca_file into `ctx` (the
+ * system's store when it is empty). Returns 0 or RL_EINVAL with `diag`. */
+int tls_ctx_load_ca(SSL_CTX *ctx, struct rl_diag *diag, const struct tls_profile *p);
+
 /* tls_ctx_refuse fills `diag` for field `key` of profile `p` with `why` and
  * the first OpenSSL error, and clears OpenSSL's error queue. Returns RL_EINVAL. */
 int tls_ctx_refuse(struct rl_diag *diag, const struct tls_profile *p, const char *key,

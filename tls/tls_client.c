@@ -44,12 +44,8 @@ build(struct tls_client *cli, struct rl_diag *diag)
     if (rc != 0) {
         return rc;
     }
-    if (p->verify == TLS_VERIFY_CA) {
-        int ok = p->ca_file[0] != '\0' ? SSL_CTX_load_verify_locations(ctx, p->ca_file, NULL)
-                                       : SSL_CTX_set_default_verify_paths(ctx);
-        if (ok != 1) {
-            return tls_ctx_refuse(diag, p, "ca_file", "cannot be read as PEM certificates");
-        }
+    if (p->verify == TLS_VERIFY_CA && (rc = tls_ctx_load_ca(ctx, diag, p)) != 0) {
+        return rc;
     }
     /* VERIFY_PEER so that a refusal by the check fails the handshake; the
      * check itself lets opportunistic connections through. */

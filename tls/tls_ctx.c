@@ -48,3 +48,21 @@ tls_ctx_configure(SSL_CTX *ctx, struct rl_diag *diag, const struct tls_profile *
     }
     return 0;
 }
+
+int
+tls_ctx_load_ca(SSL_CTX *ctx, struct rl_diag *diag, const struct tls_profile *p)
+{
+    if (p->ca_file[0] == '\0') {
+        if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+            return tls_ctx_refuse(diag, p, "ca_file", "is empty and the system store is unusable");
+        }
+        return 0;
+    }
+    /* A readable file without a single certificate loads "successfully":
+     * count what arrived. */
+    if (SSL_CTX_load_verify_locations(ctx, p->ca_file, NULL) != 1 ||
+        sk_X509_OBJECT_num(X509_STORE_get0_objects(SSL_CTX_get_cert_store(ctx))) <= 0) {
+        return tls_ctx_refuse(diag, p, "ca_file", "cannot be read as PEM certificates");
+    }
+    return 0;
+}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include "internal.h"
 
@@ -31,6 +32,9 @@ load_identity(SSL_CTX *ctx, struct rl_diag *diag, const struct tls_profile *p)
         return tls_ctx_refuse(diag, p, "cert", "cannot be read as a PEM certificate chain");
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, p->key_file, SSL_FILETYPE_PEM) != 1) {
+        if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+            return tls_ctx_refuse(diag, p, "key", "does not match the certificate");
+        }
         return tls_ctx_refuse(diag, p, "key", "cannot be read as an unencrypted PEM private key");
     }
     if (SSL_CTX_check_private_key(ctx) != 1) {
@@ -47,9 +51,13 @@ client_certs(SSL_CTX *ctx, struct rl_diag *diag, const struct tls_profile *p)
         return 0;
     }
     if (p->ca_file[0] != '\0') {
+        int rc = tls_ctx_load_ca(ctx, diag, p);
+        if (rc != 0) {
+            return rc;
+        }
+        /* The CA names sent in the CertificateRequest. */
         STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(p->ca_file);
-        if (names == NULL || SSL_CTX_load_verify_locations(ctx, p->ca_file, NULL) != 1) {
-            sk_X509_NAME_pop_free(names, X509_NAME_free);
+        if (names == NULL) {
             return tls_ctx_refuse(diag, p, "ca_file", "cannot be read as PEM certificates");
         }
         SSL_CTX_set_client_CA_list(ctx, names);
