@@ -165,6 +165,14 @@ tls_conn_free(struct tls_conn *c)
     if (c == NULL) {
         return;
     }
+    if (c->err == 0) {
+        /* OpenSSL retires the session of a connection freed without a
+         * close_notify exchange; SMTP peers often just close after QUIT, and
+         * a session is no weaker for it. A failed connection's is dropped. */
+        SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    } else if (c->cli != NULL && c->hop[0] != '\0') {
+        tls_client_forget(c->cli, c->hop);
+    }
     SSL_free(c->ssl);
     BIO_free(c->net);
     tls_server_free(c->srv);
@@ -222,9 +230,19 @@ tls_conn_consume(struct tls_conn *c, size_t n)
 static void
 settle(struct tls_conn *c)
 {
-    if (!c->done && SSL_is_init_finished(c->ssl)) {
-        c->done = true;
-        tls_verify_finish(c);
+    if (c->done || !SSL_is_init_finished(c->ssl)) {
+        return;
+    }
+    c->done = true;
+    tls_verify_finish(c);
+    /* OpenSSL reports new sessions of resumed TLS 1.2 handshakes to nobody,
+     * and a renewed ticket lives in such a session: keep it ourselves. */
+    if (c->cli != NULL && c->hop[0] != '\0' && SSL_session_reused(c->ssl) == 1 &&
+        SSL_version(c->ssl) != TLS1_3_VERSION) {
+        SSL_SESSION *sess = SSL_get1_session(c->ssl);
+        if (sess != NULL) {
+            tls_client_session_put(c->cli, c->hop, sess);
+        }
     }
 }
 

@@ -147,7 +147,9 @@ tls_ticket_cb(SSL *s, unsigned char key_name[16], unsigned char *iv, EVP_CIPHER_
         if (EVP_DecryptInit_ex2(ectx, r->aes, k->aes, iv, NULL) != 1 || mac_key(hctx, k) != 0) {
             return -1;
         }
-        return i == 0 ? 1 : 2; /* 2: accepted under an older key, issue a new ticket */
+        /* 2 asks for a new ticket: under an older key, and always in TLS 1.3,
+         * where clients use a ticket once (RFC 8446 C.4). */
+        return i == 0 && SSL_version(s) != TLS1_3_VERSION ? 1 : 2;
     }
     return 0; /* unknown or retired key: a full handshake */
 }
