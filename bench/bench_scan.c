@@ -4,7 +4,6 @@
  * match) and memcpy over the same bytes, pinned to one core. Main thread. */
 #include "bench_scan.h"
 
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "bench_decode.h"
 #include "bench_hs.h"
 #include "bench_report.h"
+#include "internal.h"
 #include "mime_charset.h"
 #include "scan_message.h"
 
@@ -111,29 +111,6 @@ parse_options(struct options *o, int argc, char **argv)
         }
     }
     return 0;
-}
-
-/* pin_to_current_cpu keeps the thread on the CPU it runs on now, so every
- * figure is one core's throughput. Returns the CPU or -1. */
-static int
-pin_to_current_cpu(void)
-{
-    int cpu = sched_getcpu();
-    cpu_set_t set;
-    if (cpu < 0) {
-        return -1;
-    }
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(0, sizeof(set), &set) == 0 ? cpu : -1;
-}
-
-static double
-now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static long
@@ -236,7 +213,7 @@ time_mode(struct bench_ctx *c, size_t i, unsigned r, enum bench_mode mode)
     struct tally t;
     int rc = 0;
 
-    double t0 = now_s();
+    double t0 = bench_now_s();
     switch (mode) {
     case BENCH_M_ENGINE:
         engine_pass(c, w, &t);
@@ -250,7 +227,7 @@ time_mode(struct bench_ctx *c, size_t i, unsigned r, enum bench_mode mode)
         memcpy_pass(c->copy, w);
         break;
     }
-    g->secs[mode][r] = now_s() - t0;
+    g->secs[mode][r] = bench_now_s() - t0;
     return rc;
 }
 
@@ -304,12 +281,12 @@ static int
 setup_hs(struct bench_ctx *c, struct rl_diag *diag, const struct scan_policy *pol)
 {
     for (int som = 0; som < 2; som++) {
-        double t0 = now_s();
+        double t0 = bench_now_s();
         int rc = bench_hs_compile(&c->hs[som], diag, pol, som);
         if (rc != 0) {
             return rc;
         }
-        c->info.compile_s[som ? BENCH_M_HS_SOM : BENCH_M_HS] = now_s() - t0;
+        c->info.compile_s[som ? BENCH_M_HS_SOM : BENCH_M_HS] = bench_now_s() - t0;
     }
     c->info.hs_patterns = bench_hs_n_patterns(c->hs[0]);
 
@@ -390,12 +367,12 @@ run(struct bench_ctx *c, struct rl_diag *diag, const struct options *o)
     c->info.peak_reset = reset_peak_rss();
     c->info.rss_data_kb = peak_rss_kb();
 
-    double t0 = now_s();
+    double t0 = bench_now_s();
     rc = scan_engine_compile(&eng, diag, pol);
     if (rc != 0) {
         goto fail;
     }
-    c->info.compile_s[BENCH_M_ENGINE] = now_s() - t0;
+    c->info.compile_s[BENCH_M_ENGINE] = bench_now_s() - t0;
     wk = scan_worker_new(eng);
     c->msg = wk != NULL ? scan_message_new(wk, eng) : NULL;
     if (c->msg == NULL) {
@@ -449,7 +426,7 @@ bench_scan_main(int argc, char **argv)
     c->info.mb = o.mb;
     c->info.chunk = CHUNK;
     c->info.corpus_dir = o.corpus;
-    c->info.cpu = pin_to_current_cpu();
+    c->info.cpu = bench_pin_current_cpu();
 
     int status = 0;
     int rc = run(c, &diag, &o);

@@ -42,6 +42,14 @@ bool bench_arg_double(const char *s, double min, double max, double *out);
 /* bench_buf_fini releases `b` and zeroes it; a zeroed buffer is a no-op. */
 void bench_buf_fini(struct bench_buf *b);
 
+/* bench_pin_current_cpu keeps the thread on the CPU it runs on now, so every
+ * figure is one core's throughput (child processes inherit the pinning).
+ * Returns the CPU or -1. */
+int bench_pin_current_cpu(void);
+
+/* bench_now_s returns CLOCK_MONOTONIC in seconds. */
+double bench_now_s(void);
+
 /* One message of a workload: where its received and decoded bytes lie. */
 struct bench_msg {
     size_t in_off;  /* byte offset into bench_workload.in */

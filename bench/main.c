@@ -10,6 +10,7 @@
 #include "bench_scan.h"
 #include "bench_sink.h"
 #include "bench_smtp.h"
+#include "bench_tls.h"
 
 struct subcommand {
     const char *name;
@@ -21,6 +22,7 @@ static const struct subcommand subcommands[] = {
     {"scan", bench_scan_main, "scan engine throughput vs raw Hyperscan and memcpy, one core"},
     {"smtp", bench_smtp_main, "SMTP load generator: messages/s, latency, its own CPU/message"},
     {"sink", bench_sink_main, "SMTP sink: counts, verifies, saves messages; injects failures"},
+    {"tls", bench_tls_main, "TLS handshakes/s and record throughput vs openssl speed, one core"},
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

@@ -6,6 +6,7 @@
 #include "tls_conn.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,9 +99,13 @@ set_names(struct tls_conn *c, const char *host)
 static int
 connect_setup(struct tls_conn *c, const char *hop, const char *host)
 {
-    if (host != NULL && host[0] != '\0' && !ip_literal(host) &&
-        SSL_set_tlsext_host_name(c->ssl, host) != 1) {
-        return RL_EINVAL;
+    if (host != NULL && host[0] != '\0' && !ip_literal(host)) {
+        /* A copy: the macro takes a non-const pointer. */
+        char sni[TLS_NAME_MAX + 1];
+        snprintf(sni, sizeof(sni), "%s", host);
+        if (SSL_set_tlsext_host_name(c->ssl, sni) != 1) {
+            return RL_EINVAL;
+        }
     }
     if (c->verify == TLS_VERIFY_CA) {
         int rc = set_names(c, host);

@@ -43,7 +43,9 @@ tls_ctx_configure(SSL_CTX *ctx, struct rl_diag *diag, const struct tls_profile *
     if (p->ciphersuites[0] != '\0' && SSL_CTX_set_ciphersuites(ctx, p->ciphersuites) != 1) {
         return tls_ctx_refuse(diag, p, "ciphersuites", "is not a valid TLS 1.3 ciphersuite list");
     }
-    if (p->groups[0] != '\0' && SSL_CTX_set1_groups_list(ctx, p->groups) != 1) {
+    char groups[sizeof(p->groups)]; /* a copy: the macro takes a non-const pointer */
+    snprintf(groups, sizeof(groups), "%s", p->groups);
+    if (groups[0] != '\0' && SSL_CTX_set1_groups_list(ctx, groups) != 1) {
         return tls_ctx_refuse(diag, p, "groups", "names a group this OpenSSL does not know");
     }
     return 0;
