@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Runs the scan benchmark of an existing build and keeps its JSON report:
-#   scripts/bench.sh BUILD_DIR [redline-bench scan options, e.g. --mb 16 --runs 3]
+# Runs a benchmark of an existing build (scan unless named) and keeps its JSON report:
+#   scripts/bench.sh BUILD_DIR [scan|tls] [options, e.g. --mb 16 --runs 3]
 # Prints the table (stderr of redline-bench); the JSON goes to
-# bench/results/scan-<UTC date>-<commit>.json. See bench/README.md.
+# bench/results/<benchmark>-<UTC date>-<commit>.json. See bench/README.md.
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
-  echo "usage: scripts/bench.sh BUILD_DIR [scan options]" >&2
+  echo "usage: scripts/bench.sh BUILD_DIR [scan|tls] [options]" >&2
   exit 2
 fi
 build=$1
 shift
+name=scan
+if [ $# -gt 0 ] && { [ "$1" = scan ] || [ "$1" = tls ]; }; then
+  name=$1
+  shift
+fi
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=$build/bench/redline-bench
 if [ ! -x "$bin" ]; then
@@ -29,9 +34,9 @@ fi
 export REDLINE_COMMIT
 
 mkdir -p "$root/bench/results"
-out=$root/bench/results/scan-$(date -u +%Y%m%dT%H%M%SZ)-$REDLINE_COMMIT.json
+out=$root/bench/results/$name-$(date -u +%Y%m%dT%H%M%SZ)-$REDLINE_COMMIT.json
 status=0
-"$bin" scan --json "$out" "$@" >/dev/null || status=$?
+"$bin" "$name" --json "$out" "$@" >/dev/null || status=$?
 if [ -s "$out" ]; then
   echo "redline: results saved to ${out#"$root"/}" >&2
 fi

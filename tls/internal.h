@@ -17,8 +17,9 @@
 #include "tls_server.h"
 
 #define TLS_TICKET_KEYS_MAX 8
-#define TLS_CLIENT_SESSIONS 64       /* next hops whose session a client context remembers */
-#define TLS_CONN_BIO_BUF (17 * 1024) /* octets buffered each way: a full record and a header */
+#define TLS_CLIENT_SESSIONS 64 /* next hops whose session a client context remembers */
+#define TLS_CONN_BIO_BUF                                                                           \
+    ((size_t)17 * 1024) /* octets buffered each way: a full record and a header */
 
 /* One ticket key, derived from the secret and its epoch so that every worker
  * (and every reloaded context) holding the same secret agrees on it. */
