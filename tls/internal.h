@@ -117,10 +117,6 @@ void tls_ticket_ring_fini(struct tls_ticket_ring *r);
 int tls_ticket_cb(SSL *s, unsigned char key_name[16], unsigned char *iv, EVP_CIPHER_CTX *ectx,
                   EVP_MAC_CTX *hctx, int enc);
 
-/* tls_conn_new wraps `ssl` (taken) in a connection with its BIO pair.
- * Returns 0 with *out_c or RL_ENOMEM (ssl is then freed). */
-int tls_conn_new(struct tls_conn **out_c, SSL *ssl);
-
 /* tls_fail_record classifies the failure of the last SSL call on `c`
  * (`ssl_error` from SSL_get_error) from OpenSSL's error queue, fills
  * c->fail and c->reason, makes c->err RL_ETLS and clears the queue. */
@@ -131,8 +127,19 @@ void tls_fail_record(struct tls_conn *c, int ssl_error);
 void tls_client_session_put(struct tls_client *cli, const char *hop, SSL_SESSION *sess);
 SSL_SESSION *tls_client_session_get(struct tls_client *cli, const char *hop);
 
-/* tls_client_ref / tls_server_ref take one more reference. */
-void tls_client_ref(struct tls_client *cli);
-void tls_server_ref(struct tls_server *srv);
+/* tls_ref_take takes one more reference; tls_ref_drop drops one and returns
+ * true for the last. Relaxed to take (the taker already holds one),
+ * acquire-release to drop (the last one frees). */
+static inline void
+tls_ref_take(atomic_uint *refs)
+{
+    atomic_fetch_add_explicit(refs, 1, memory_order_relaxed);
+}
+
+static inline bool
+tls_ref_drop(atomic_uint *refs)
+{
+    return atomic_fetch_sub_explicit(refs, 1, memory_order_acq_rel) == 1;
+}
 
 #endif

@@ -126,15 +126,9 @@ tls_client_forget(struct tls_client *cli, const char *hop)
 }
 
 void
-tls_client_ref(struct tls_client *cli)
-{
-    atomic_fetch_add_explicit(&cli->refs, 1, memory_order_relaxed);
-}
-
-void
 tls_client_free(struct tls_client *cli)
 {
-    if (cli == NULL || atomic_fetch_sub_explicit(&cli->refs, 1, memory_order_acq_rel) != 1) {
+    if (cli == NULL || !tls_ref_drop(&cli->refs)) {
         return;
     }
     for (size_t i = 0; i < TLS_CLIENT_SESSIONS; i++) {

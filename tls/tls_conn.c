@@ -15,13 +15,18 @@
 
 #include "internal.h"
 
-int
-tls_conn_new(struct tls_conn **out_c, SSL *ssl)
+/* conn_new makes a connection on `ctx` with its BIO pair, checked against
+ * `p` as `verify` says. Returns 0 or RL_ENOMEM. */
+static int
+conn_new(struct tls_conn **out_c, SSL_CTX *ctx, const struct tls_profile *p, enum tls_verify verify,
+         bool mandatory)
 {
     BIO *inner = NULL;
     BIO *net = NULL;
+    SSL *ssl = SSL_new(ctx);
     struct tls_conn *c = calloc(1, sizeof(*c));
-    if (c == NULL || BIO_new_bio_pair(&inner, TLS_CONN_BIO_BUF, &net, TLS_CONN_BIO_BUF) != 1) {
+    if (ssl == NULL || c == NULL ||
+        BIO_new_bio_pair(&inner, TLS_CONN_BIO_BUF, &net, TLS_CONN_BIO_BUF) != 1) {
         free(c);
         SSL_free(ssl);
         ERR_clear_error();
@@ -31,6 +36,9 @@ tls_conn_new(struct tls_conn **out_c, SSL *ssl)
     SSL_set_app_data(ssl, c);
     c->ssl = ssl;
     c->net = net;
+    c->prof = p;
+    c->verify = verify;
+    c->mandatory = mandatory;
     *out_c = c;
     return 0;
 }
@@ -38,23 +46,16 @@ tls_conn_new(struct tls_conn **out_c, SSL *ssl)
 int
 tls_conn_accept(struct tls_conn **out_c, struct tls_server *srv)
 {
-    SSL *ssl = SSL_new(srv->ctx);
-    if (ssl == NULL) {
-        ERR_clear_error();
-        return RL_ENOMEM;
-    }
-    struct tls_conn *c;
-    int rc = tls_conn_new(&c, ssl);
+    const struct tls_profile *p = &srv->prof;
+    enum tls_verify verify =
+        p->client_cert != TLS_CLIENT_CERT_NONE ? TLS_VERIFY_CA : TLS_VERIFY_NONE;
+    int rc = conn_new(out_c, srv->ctx, p, verify, p->client_cert == TLS_CLIENT_CERT_REQUIRE);
     if (rc != 0) {
         return rc;
     }
-    SSL_set_accept_state(ssl);
-    tls_server_ref(srv);
-    c->srv = srv;
-    c->prof = &srv->prof;
-    c->verify = srv->prof.client_cert != TLS_CLIENT_CERT_NONE ? TLS_VERIFY_CA : TLS_VERIFY_NONE;
-    c->mandatory = srv->prof.client_cert == TLS_CLIENT_CERT_REQUIRE;
-    *out_c = c;
+    SSL_set_accept_state((*out_c)->ssl);
+    tls_ref_take(&srv->refs);
+    (*out_c)->srv = srv;
     return 0;
 }
 
@@ -138,22 +139,14 @@ tls_conn_connect(struct tls_conn **out_c, struct tls_client *cli, const char *ho
     if (p->verify == TLS_VERIFY_CA && p->n_names == 0 && (host == NULL || host[0] == '\0')) {
         return RL_EINVAL;
     }
-    SSL *ssl = SSL_new(cli->ctx);
-    if (ssl == NULL) {
-        ERR_clear_error();
-        return RL_ENOMEM;
-    }
     struct tls_conn *c;
-    int rc = tls_conn_new(&c, ssl);
+    int rc = conn_new(&c, cli->ctx, p, p->verify, p->mode == TLS_MODE_MANDATORY);
     if (rc != 0) {
         return rc;
     }
-    SSL_set_connect_state(ssl);
-    tls_client_ref(cli);
+    SSL_set_connect_state(c->ssl);
+    tls_ref_take(&cli->refs);
     c->cli = cli;
-    c->prof = p;
-    c->verify = p->verify;
-    c->mandatory = p->mode == TLS_MODE_MANDATORY;
     rc = connect_setup(c, hop, host);
     if (rc != 0) {
         ERR_clear_error();

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "internal.h"
@@ -183,92 +185,64 @@ ref_name_valid(const char *s, size_t n)
     return label > 0;
 }
 
-static int
-set_names(struct load *l, const char *key, json_t *v)
+/* add_name stores the reference name `s` as entry `i`, in lower case. */
+static bool
+add_name(struct tls_profile *p, uint32_t i, const char *s, size_t n)
 {
-    size_t i;
-    json_t *e;
-    if (!json_is_array(v) || json_array_size(v) > TLS_MAX_NAMES) {
-        return refuse(l, key, "must be an array of at most 8 DNS names");
+    if (!ref_name_valid(s, n)) {
+        return false;
     }
-    l->p->n_names = 0;
-    json_array_foreach(v, i, e)
-    {
-        char k[32];
-        snprintf(k, sizeof(k), "%s[%zu]", key, i);
-        const char *s = json_string_value(e);
-        if (s == NULL || !ref_name_valid(s, json_string_length(e))) {
-            return refuse(l, k,
-                          "must be a DNS name (letters, digits, '-', dots; A-labels for IDNs; "
-                          "no wildcard, no spaces)");
-        }
-        char *dst = l->p->names[l->p->n_names++];
-        size_t n = json_string_length(e);
-        for (size_t j = 0; j <= n; j++) {
-            dst[j] = (char)(s[j] >= 'A' && s[j] <= 'Z' ? s[j] - 'A' + 'a' : s[j]);
-        }
+    for (size_t j = 0; j <= n; j++) {
+        p->names[i][j] = (char)(s[j] >= 'A' && s[j] <= 'Z' ? s[j] - 'A' + 'a' : s[j]);
     }
-    return 0;
-}
-
-static int
-hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0';
-    }
-    if (ch >= 'a' && ch <= 'f') {
-        return ch - 'a' + 10;
-    }
-    if (ch >= 'A' && ch <= 'F') {
-        return ch - 'A' + 10;
-    }
-    return -1;
+    return true;
 }
 
 /* parse_pin reads 64 hex digits, optionally as colon-separated pairs. */
 static bool
 parse_pin(uint8_t out[TLS_PIN_LEN], const char *s, size_t n)
 {
-    size_t o = 0;
-    size_t i = 0;
-    bool colons = n == TLS_PIN_LEN * 3 - 1;
-    if (n != TLS_PIN_LEN * 2 && !colons) {
+    size_t len = 0;
+    char sep = n == TLS_PIN_LEN * 3 - 1 ? ':' : '\0';
+    if (n != TLS_PIN_LEN * 2 && sep == '\0') {
         return false;
     }
-    while (o < TLS_PIN_LEN) {
-        int hi = hex_value(s[i]);
-        int lo = hex_value(s[i + 1]);
-        if (hi < 0 || lo < 0) {
-            return false;
-        }
-        out[o++] = (uint8_t)(hi << 4 | lo);
-        i += 2;
-        if (colons && o < TLS_PIN_LEN && s[i++] != ':') {
-            return false;
-        }
-    }
-    return true;
+    bool ok = OPENSSL_hexstr2buf_ex(out, TLS_PIN_LEN, &len, s, sep) == 1 && len == TLS_PIN_LEN;
+    ERR_clear_error();
+    return ok;
 }
 
+static bool
+add_pin(struct tls_profile *p, uint32_t i, const char *s, size_t n)
+{
+    return parse_pin(p->pins[i], s, n);
+}
+
+typedef bool (*item_fn)(struct tls_profile *p, uint32_t i, const char *s, size_t n);
+
+/* set_list replaces a list of at most `max` strings, each stored by `item`
+ * (false: refused with `why`), and counts them in *count. */
 static int
-set_pins(struct load *l, const char *key, json_t *v)
+set_list(struct load *l, const char *key, json_t *v, uint32_t max, uint32_t *count, item_fn item,
+         const char *what, const char *why)
 {
     size_t i;
     json_t *e;
-    if (!json_is_array(v) || json_array_size(v) > TLS_MAX_PINS) {
-        return refuse(l, key, "must be an array of at most 4 SHA-256 digests");
+    if (!json_is_array(v) || json_array_size(v) > max) {
+        char w[96];
+        snprintf(w, sizeof(w), "must be an array of at most %u %s", max, what);
+        return refuse(l, key, w);
     }
-    l->p->n_pins = 0;
+    *count = 0;
     json_array_foreach(v, i, e)
     {
-        char k[32];
-        snprintf(k, sizeof(k), "%s[%zu]", key, i);
         const char *s = json_string_value(e);
-        if (s == NULL || !parse_pin(l->p->pins[l->p->n_pins], s, json_string_length(e))) {
-            return refuse(l, k, "must be a SHA-256 digest: 64 hex digits, colons allowed");
+        if (s == NULL || !item(l->p, *count, s, json_string_length(e))) {
+            char k[32];
+            snprintf(k, sizeof(k), "%s[%zu]", key, i);
+            return refuse(l, k, why);
         }
-        l->p->n_pins++;
+        (*count)++;
     }
     return 0;
 }
@@ -333,9 +307,13 @@ apply_key(struct load *l, const char *key, json_t *v)
         return rc;
     }
     if (strcmp(key, "names") == 0) {
-        return set_names(l, key, v);
+        return set_list(l, key, v, TLS_MAX_NAMES, &p->n_names, add_name, "DNS names",
+                        "must be a DNS name (letters, digits, '-', dots; A-labels for IDNs; "
+                        "no wildcard, no spaces)");
     }
-    return set_pins(l, key, v); /* "fingerprints": the only key left in `keys` */
+    /* "fingerprints": the only key left in `keys` */
+    return set_list(l, key, v, TLS_MAX_PINS, &p->n_pins, add_pin, "SHA-256 digests",
+                    "must be a SHA-256 digest: 64 hex digits, colons allowed");
 }
 
 static const struct {

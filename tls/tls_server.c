@@ -154,15 +154,9 @@ tls_server_profile(const struct tls_server *srv)
 }
 
 void
-tls_server_ref(struct tls_server *srv)
-{
-    atomic_fetch_add_explicit(&srv->refs, 1, memory_order_relaxed);
-}
-
-void
 tls_server_free(struct tls_server *srv)
 {
-    if (srv == NULL || atomic_fetch_sub_explicit(&srv->refs, 1, memory_order_acq_rel) != 1) {
+    if (srv == NULL || !tls_ref_drop(&srv->refs)) {
         return;
     }
     SSL_CTX_free(srv->ctx);

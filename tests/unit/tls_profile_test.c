@@ -45,6 +45,18 @@ refused(const char *json, int rc, const char *field, const char *reason)
     free(set);
 }
 
+/* each_refused expects `head` + item + "]}}" to be refused for every item. */
+static void
+each_refused(const char *head, const char *const *items, size_t n, const char *field,
+             const char *reason)
+{
+    for (size_t i = 0; i < n; i++) {
+        char json[512];
+        snprintf(json, sizeof(json), "%s%s]}}", head, items[i]);
+        refused(json, RL_EINVAL, field, reason);
+    }
+}
+
 static void
 test_every_key(void **state)
 {
@@ -257,16 +269,10 @@ test_names(void **state)
         "\"mx example\"",
         "7",
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        char json[512];
-        snprintf(json, sizeof(json),
-                 "{\"o\": {\"role\": \"client\", \"verify\": \"ca\", \"names\": [\"ok.example\", "
-                 "%s]}}",
-                 bad[i]);
-        refused(json, RL_EINVAL, "tls_profiles.o.names[1]",
-                "must be a DNS name (letters, digits, '-', dots; A-labels for IDNs; no wildcard, "
-                "no spaces)");
-    }
+    each_refused("{\"o\": {\"role\": \"client\", \"verify\": \"ca\", \"names\": [\"ok.example\", ",
+                 bad, sizeof(bad) / sizeof(bad[0]), "tls_profiles.o.names[1]",
+                 "must be a DNS name (letters, digits, '-', dots; A-labels for IDNs; no wildcard, "
+                 "no spaces)");
     char json[1024];
     snprintf(json, sizeof(json),
              "{\"o\": {\"role\": \"client\", \"verify\": \"ca\", \"names\": [\"%064d.example\"]}}",
@@ -297,15 +303,9 @@ test_fingerprints(void **state)
         "cc-dd-ee-ff\"",
         "null",
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        char json[512];
-        snprintf(json, sizeof(json),
-                 "{\"o\": {\"role\": \"client\", \"verify\": \"fingerprint\", \"fingerprints\": "
-                 "[%s]}}",
-                 bad[i]);
-        refused(json, RL_EINVAL, "tls_profiles.o.fingerprints[0]",
-                "must be a SHA-256 digest: 64 hex digits, colons allowed");
-    }
+    each_refused("{\"o\": {\"role\": \"client\", \"verify\": \"fingerprint\", \"fingerprints\": [",
+                 bad, sizeof(bad) / sizeof(bad[0]), "tls_profiles.o.fingerprints[0]",
+                 "must be a SHA-256 digest: 64 hex digits, colons allowed");
     refused("{\"o\": {\"role\": \"client\", \"verify\": \"fingerprint\"}}", RL_EINVAL,
             "tls_profiles.o.fingerprints", "must list at least one digest with verify fingerprint");
     refused("{\"o\": {\"role\": \"client\", \"verify\": \"fingerprint\", \"fingerprints\": []}}",
