@@ -132,6 +132,9 @@ int
 tls_conn_connect(struct tls_conn **out_c, struct tls_client *cli, const char *hop, const char *host)
 {
     const struct tls_profile *p = &cli->prof;
+    if (p->mode == TLS_MODE_NONE) {
+        return RL_EINVAL; /* the dataplane never starts TLS with such a profile */
+    }
     if ((hop != NULL && strlen(hop) > TLS_HOP_MAX) ||
         (host != NULL && strlen(host) > TLS_NAME_MAX)) {
         return RL_EINVAL;

@@ -65,8 +65,8 @@ int tls_conn_accept(struct tls_conn **out_c, struct tls_server *srv);
  * literal is never sent as SNI). `hop` (may be NULL: no resumption) keys the
  * session cache: a session kept for it is offered, and the session of this
  * connection is kept for it. Both are copied. Returns 0 with *out_c,
- * RL_EINVAL when `hop` or `host` is too long or verify ca has no name to
- * check, or RL_ENOMEM. Call on the thread that owns `cli`. */
+ * RL_EINVAL when the profile's mode is none, `hop` or `host` is too long or
+ * verify ca has no name to check, or RL_ENOMEM. Call on the thread that owns `cli`. */
 int tls_conn_connect(struct tls_conn **out_c, struct tls_client *cli, const char *hop,
                      const char *host);
 

@@ -14,11 +14,11 @@
 #include "rl_error.h"
 
 #define TLS_MAX_PROFILES 32
-#define TLS_MAX_NAMES 8   /* reference names of one client profile */
-#define TLS_MAX_PINS 4    /* pinned keys of one client profile (rollover) */
-#define TLS_NAME_MAX 253  /* octets of a DNS name (RFC 1035 2.3.4) */
-#define TLS_PATH_MAX 4096 /* octets of a file path, NUL included */
-#define TLS_PIN_LEN 32    /* SHA-256 */
+#define TLS_MAX_NAMES 8          /* reference names of one client profile */
+#define TLS_MAX_PINS 4           /* pinned keys of one client profile (rollover) */
+#define TLS_NAME_MAX 253         /* octets of a DNS name (RFC 1035 2.3.4) */
+#define TLS_PATH_MAX 4096        /* octets of a file path, NUL included */
+#define TLS_PIN_LEN ((size_t)32) /* SHA-256 */
 
 enum tls_role {
     TLS_ROLE_SERVER = 0, /* STARTTLS offered to SMTP clients */

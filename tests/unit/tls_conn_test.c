@@ -281,6 +281,21 @@ test_verify_none(void **state)
 }
 
 static void
+test_opportunistic_without_check(void **state)
+{
+    (void)state;
+    struct run r;
+    handshake(&r, FX_EXPIRED, TLS_MODE_OPPORTUNISTIC, TLS_VERIFY_NONE, NULL);
+    assert_int_equal(r.crc, 0);
+    assert_int_equal(r.src, 0);
+    assert_false(tls_conn_verified(r.cl));
+    assert_string_equal(tls_conn_verify_reason(r.cl), "");
+    assert_int_equal(tls_client_profile(r.cli)->mode, TLS_MODE_OPPORTUNISTIC);
+    assert_string_equal(tls_client_profile(r.cli)->name, "out");
+    run_end(&r);
+}
+
+static void
 test_pin_match(void **state)
 {
     (void)state;
@@ -377,6 +392,8 @@ test_min_version_refused(void **state)
     assert_int_equal(tls_conn_failure(r.cl), TLS_FAIL_PROTOCOL_VERSION);
     assert_string_equal(tls_conn_reason(r.cl), "protocol version: tlsv1 alert protocol version");
     assert_string_equal(tls_fail_name(tls_conn_failure(r.sv)), "protocol_version");
+    assert_string_equal(tls_fail_name(TLS_FAIL_CERT_VERIFY), "cert_verify");
+    assert_string_equal(tls_fail_name(TLS_FAIL__COUNT), "unknown");
     run_end(&r);
 }
 
@@ -507,6 +524,12 @@ test_connect_refuses(void **state)
     assert_null(c);
     assert_int_equal(tls_conn_connect(&c, cli, "10.0.0.1:25", "10.0.0.1"), 0); /* IP: no SNI */
     tls_conn_free(c);
+    tls_client_free(cli);
+    c = NULL;
+    fx_client_profile(&cp, TLS_MODE_NONE, TLS_VERIFY_NONE, NULL);
+    cli = fx_client(&cp);
+    assert_int_equal(tls_conn_connect(&c, cli, "hop", "mx.example.test"), RL_EINVAL);
+    assert_null(c);
     tls_conn_free(NULL);
     tls_client_free(cli);
     tls_client_free(NULL);
@@ -613,6 +636,7 @@ main(void)
         cmocka_unit_test(test_data_and_close_notify),
         cmocka_unit_test(test_opportunistic_records_failure),
         cmocka_unit_test(test_verify_none),
+        cmocka_unit_test(test_opportunistic_without_check),
         cmocka_unit_test(test_pin_match),
         cmocka_unit_test(test_hostname_mismatch),
         cmocka_unit_test(test_host_mismatch_without_names),
