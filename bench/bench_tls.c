@@ -353,6 +353,22 @@ free_setup(struct setup *s)
 
 /* ---- report --------------------------------------------------------------- */
 
+/* loadavg returns the 1-minute load average, -1 if unknown: on a shared
+ * machine it says how far the figures can be trusted. */
+static double
+loadavg(void)
+{
+    double v = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f != NULL && fscanf(f, "%lf", &v) != 1) {
+        v = -1;
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return v;
+}
+
 static json_t *
 figure_json(const struct figure *f)
 {
@@ -409,7 +425,7 @@ table(FILE *out, const struct figure *fig, size_t n, const struct reference *ref
 }
 
 static int
-report(const struct options *o, int cpu, const struct figure *fig, size_t n,
+report(const struct options *o, int cpu, const double load[2], const struct figure *fig, size_t n,
        const struct reference *ref, double bulk_bps)
 {
     json_t *root = bench_report_root("tls");
@@ -424,6 +440,8 @@ report(const struct options *o, int cpu, const struct figure *fig, size_t n,
     json_object_set_new(cfg, "method",
                         json_string("client and server in one pinned thread over memory; "
                                     "server_* times only the server's calls"));
+    json_object_set_new(cfg, "loadavg_1min_before", json_real(load[0]));
+    json_object_set_new(cfg, "loadavg_1min_after", json_real(load[1]));
     json_object_set_new(root, "config", cfg);
     json_t *r = json_object();
     json_object_set_new(r, "command",
@@ -468,6 +486,7 @@ bench_tls_main(int argc, char **argv)
         {.name = "resumed-rsa2048", .cert = "rsa2048", .resumed = true},
     };
     double bulk_bps = 0;
+    double load[2] = {loadavg(), -1};
     int rc = make_setup(&s, &diag);
     if (rc == 0 && o.openssl && run_speed(&ref, o.seconds) != 0) {
         fprintf(stderr, "redline-bench tls: openssl speed failed or printed no rates\n");
@@ -484,12 +503,14 @@ bench_tls_main(int argc, char **argv)
         rc = rl_diag_set(&diag, "bulk", "a record failed");
     }
     free_setup(&s);
+    load[1] = loadavg();
     if (rc != 0) {
         fprintf(stderr, "redline-bench tls: %s: %s\n", diag.field, diag.reason);
         return 1;
     }
     table(stderr, fig, 4, &ref, bulk_bps);
-    if (report(&o, cpu, fig, 4, &ref, bulk_bps) != 0) {
+    fprintf(stderr, "load average (1 min) before %.2f, after %.2f\n", load[0], load[1]);
+    if (report(&o, cpu, load, fig, 4, &ref, bulk_bps) != 0) {
         fprintf(stderr, "redline-bench tls: cannot write the JSON report\n");
         return 1;
     }
