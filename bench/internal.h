@@ -50,6 +50,10 @@ int bench_pin_current_cpu(void);
 /* bench_now_s returns CLOCK_MONOTONIC in seconds. */
 double bench_now_s(void);
 
+/* bench_cpu_s returns the CPU time of the calling thread in seconds: what a
+ * shared machine cannot inflate (openssl speed also counts CPU time). */
+double bench_cpu_s(void);
+
 /* One message of a workload: where its received and decoded bytes lie. */
 struct bench_msg {
     size_t in_off;  /* byte offset into bench_workload.in */
