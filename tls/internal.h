@@ -68,6 +68,7 @@ struct tls_conn {
     enum tls_verify verify;         /* how the peer certificate is checked */
     bool mandatory;                 /* a failed check fails the handshake */
     bool done;                      /* the handshake completed */
+    bool eof;                       /* the network stream ended (tls_conn_feed_eof) */
     bool verified;                  /* the peer certificate passed `verify` */
     int err;                        /* sticky: 0 or RL_ETLS */
     enum tls_fail fail;

@@ -188,6 +188,9 @@ tls_conn_feed(struct tls_conn *c, size_t *out_used, const uint8_t *in, size_t in
     if (c->err != 0) {
         return c->err;
     }
+    if (c->eof) {
+        return RL_EINVAL; /* nothing comes after the end of the stream */
+    }
     while (*out_used < in_len) {
         size_t left = in_len - *out_used;
         int n = BIO_write(c->net, in + *out_used, left > INT_MAX ? INT_MAX : (int)left);
@@ -202,6 +205,7 @@ tls_conn_feed(struct tls_conn *c, size_t *out_used, const uint8_t *in, size_t in
 void
 tls_conn_feed_eof(struct tls_conn *c)
 {
+    c->eof = true;
     BIO_shutdown_wr(c->net);
 }
 
@@ -326,6 +330,9 @@ tls_conn_shutdown(struct tls_conn *c)
 {
     if (c->err != 0) {
         return c->err;
+    }
+    if (!c->done) {
+        return RL_EINVAL; /* no session to close yet: just close the stream */
     }
     ERR_clear_error();
     int r = SSL_shutdown(c->ssl);

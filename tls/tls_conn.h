@@ -77,7 +77,7 @@ void tls_conn_free(struct tls_conn *c);
 /* tls_conn_feed takes up to `in_len` octets of ciphertext from the network
  * and sets *out_used. Returns 0, or RL_EAGAIN with *out_used possibly 0 when
  * the input buffer is full (call a step to drain it, then feed the rest),
- * or the sticky RL_ETLS. Copies `in`. */
+ * RL_EINVAL after tls_conn_feed_eof, or the sticky RL_ETLS. Copies `in`. */
 int tls_conn_feed(struct tls_conn *c, size_t *out_used, const uint8_t *in, size_t in_len);
 
 /* tls_conn_feed_eof tells `c` that the network stream ended. A later read
@@ -113,8 +113,9 @@ int tls_conn_write(struct tls_conn *c, size_t *out_n, const uint8_t *buf, size_t
 
 /* tls_conn_shutdown queues our close_notify (once). Returns 0 when the
  * peer's close_notify was also seen, RL_EAGAIN when ours is queued and the
- * peer's not yet (SMTP may close now: RFC 3207 does not require waiting), or
- * RL_ETLS. */
+ * peer's not yet (SMTP may close now: RFC 3207 does not require waiting),
+ * RL_EINVAL before the handshake completed (there is nothing to close: close
+ * the stream), or RL_ETLS. */
 int tls_conn_shutdown(struct tls_conn *c);
 
 /* tls_conn_done returns true once the handshake completed. */

@@ -499,7 +499,11 @@ test_truncation(void **state)
     struct tls_conn *sv;
     assert_int_equal(tls_conn_accept(&sv, srv), 0);
     assert_int_equal(tls_conn_handshake(sv), RL_EAGAIN);
+    assert_int_equal(tls_conn_shutdown(sv), RL_EINVAL); /* nothing to close yet */
     tls_conn_feed_eof(sv);
+    size_t used = 9;
+    assert_int_equal(tls_conn_feed(sv, &used, (const uint8_t *)"x", 1), RL_EINVAL);
+    assert_int_equal(used, 0);
     assert_int_equal(tls_conn_handshake(sv), RL_ETLS);
     assert_int_equal(tls_conn_failure(sv), TLS_FAIL_EOF);
     tls_conn_free(sv);
