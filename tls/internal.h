@@ -18,8 +18,9 @@
 
 #define TLS_TICKET_KEYS_MAX 8
 #define TLS_CLIENT_SESSIONS 64 /* next hops whose session a client context remembers */
-#define TLS_CONN_BIO_BUF                                                                           \
-    ((size_t)17 * 1024) /* octets buffered each way: a full record and a header */
+/* Octets buffered each way between the network and OpenSSL: a full record
+ * and a header. */
+#define TLS_CONN_BIO_BUF ((size_t)17 * 1024)
 
 /* One ticket key, derived from the secret and its epoch so that every worker
  * (and every reloaded context) holding the same secret agrees on it. */
@@ -123,7 +124,7 @@ int tls_ticket_cb(SSL *s, unsigned char key_name[16], unsigned char *iv, EVP_CIP
  * c->fail and c->reason, makes c->err RL_ETLS and clears the queue. */
 void tls_fail_record(struct tls_conn *c, int ssl_error);
 
-/* tls_client_session_put stores `sess` (taken) for c->hop; tls_client_session_get
+/* tls_client_session_put stores `sess` (taken) for `hop`; tls_client_session_get
  * returns the session kept for `hop` (borrowed) or NULL. */
 void tls_client_session_put(struct tls_client *cli, const char *hop, SSL_SESSION *sess);
 SSL_SESSION *tls_client_session_get(struct tls_client *cli, const char *hop);

@@ -87,14 +87,15 @@ tls_ticket_ring_init(struct tls_ticket_ring *r, const uint8_t secret[TLS_TICKET_
     memset(r, 0, sizeof(*r));
     r->rotate_s = rotate_s;
     r->n_keys = n_keys < 1 ? 1 : n_keys > TLS_TICKET_KEYS_MAX ? TLS_TICKET_KEYS_MAX : n_keys;
-    if (rotate_s == 0) {
-        return 0;
-    }
+    /* The secret is kept even with tickets off: a reload may turn them on. */
     if (secret != NULL) {
         memcpy(r->secret, secret, TLS_TICKET_SECRET_LEN);
     } else if (RAND_bytes(r->secret, TLS_TICKET_SECRET_LEN) != 1) {
         ERR_clear_error();
         return RL_ENOMEM;
+    }
+    if (rotate_s == 0) {
+        return 0;
     }
     r->aes = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
     if (r->aes == NULL) {
