@@ -285,6 +285,12 @@ apply_key(struct load *l, const char *key, json_t *v)
     if (strcmp(key, "key") == 0) {
         return set_path(l, key, v, p->key_file);
     }
+    if (strcmp(key, "cert2") == 0) {
+        return set_path(l, key, v, p->cert2_file);
+    }
+    if (strcmp(key, "key2") == 0) {
+        return set_path(l, key, v, p->key2_file);
+    }
     if (strcmp(key, "ticket_rotate_seconds") == 0) {
         return set_u32(l, key, v, 0, 7 * 86400, &p->ticket_rotate_s);
     }
@@ -329,6 +335,8 @@ static const struct {
     {"ca_file", R_SERVER | R_CLIENT},
     {"cert", R_SERVER},
     {"key", R_SERVER},
+    {"cert2", R_SERVER},
+    {"key2", R_SERVER},
     {"client_cert", R_SERVER},
     {"ticket_rotate_seconds", R_SERVER},
     {"ticket_keys", R_SERVER},
@@ -367,6 +375,10 @@ check_whole(struct load *l, json_t *obj)
         }
         if (p->key_file[0] == '\0') {
             return refuse(l, "key", "is required in a server profile");
+        }
+        if ((p->cert2_file[0] == '\0') != (p->key2_file[0] == '\0')) {
+            return refuse(l, p->cert2_file[0] == '\0' ? "cert2" : "key2",
+                          "cert2 and key2 go together");
         }
         if (p->client_cert == TLS_CLIENT_CERT_REQUIRE && p->ca_file[0] == '\0') {
             return refuse(l, "ca_file", "is required with client_cert require");

@@ -60,6 +60,9 @@ struct tls_profile {
     /* role server */
     char cert_file[TLS_PATH_MAX]; /* PEM certificate, then its chain */
     char key_file[TLS_PATH_MAX];  /* PEM private key (ECDSA or RSA) */
+    char
+        cert2_file[TLS_PATH_MAX]; /* optional second certificate of the other key type; "" = none */
+    char key2_file[TLS_PATH_MAX];
     enum tls_client_cert client_cert;
     uint32_t ticket_rotate_s; /* seconds a ticket key encrypts; 0 = no session tickets */
     uint32_t ticket_keys;     /* keys accepted: the current one and ticket_keys - 1 older */

@@ -24,23 +24,46 @@ no_password(char *buf, int size, int rwflag, void *arg)
     return 0;
 }
 
+/* load_pair installs one certificate chain and its key; `cert` and `key`
+ * name the profile fields. With two pairs of different key types OpenSSL
+ * picks per handshake from what the client's signature algorithms allow. */
+static int
+load_pair(SSL_CTX *ctx, struct rl_diag *diag, const struct tls_profile *p, const char *cert,
+          const char *cert_path, const char *key, const char *key_path)
+{
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert_path) != 1) {
+        return tls_ctx_refuse(diag, p, cert, "cannot be read as a PEM certificate chain");
+    }
+    const X509 *loaded = SSL_CTX_get0_certificate(ctx);
+    if (SSL_CTX_use_PrivateKey_file(ctx, key_path, SSL_FILETYPE_PEM) != 1) {
+        if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+            return tls_ctx_refuse(diag, p, key, "does not match the certificate");
+        }
+        return tls_ctx_refuse(diag, p, key, "cannot be read as an unencrypted PEM private key");
+    }
+    /* A key of another type lands in that type's slot and makes it current:
+     * then it is not this certificate's key. */
+    if (SSL_CTX_get0_certificate(ctx) != loaded || SSL_CTX_check_private_key(ctx) != 1) {
+        return tls_ctx_refuse(diag, p, key, "does not match the certificate");
+    }
+    return 0;
+}
+
 static int
 load_identity(SSL_CTX *ctx, struct rl_diag *diag, const struct tls_profile *p)
 {
     SSL_CTX_set_default_passwd_cb(ctx, no_password);
-    if (SSL_CTX_use_certificate_chain_file(ctx, p->cert_file) != 1) {
-        return tls_ctx_refuse(diag, p, "cert", "cannot be read as a PEM certificate chain");
+    int rc = load_pair(ctx, diag, p, "cert", p->cert_file, "key", p->key_file);
+    if (rc != 0 || p->cert2_file[0] == '\0') {
+        return rc;
     }
-    if (SSL_CTX_use_PrivateKey_file(ctx, p->key_file, SSL_FILETYPE_PEM) != 1) {
-        if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
-            return tls_ctx_refuse(diag, p, "key", "does not match the certificate");
-        }
-        return tls_ctx_refuse(diag, p, "key", "cannot be read as an unencrypted PEM private key");
+    int first = EVP_PKEY_get_base_id(X509_get0_pubkey(SSL_CTX_get0_certificate(ctx)));
+    rc = load_pair(ctx, diag, p, "cert2", p->cert2_file, "key2", p->key2_file);
+    if (rc == 0 && EVP_PKEY_get_base_id(X509_get0_pubkey(SSL_CTX_get0_certificate(ctx))) == first) {
+        /* OpenSSL keeps one certificate per key type: the second replaced the first. */
+        return tls_ctx_refuse(diag, p, "cert2", "has the key type of cert; one ECDSA and one RSA");
     }
-    if (SSL_CTX_check_private_key(ctx) != 1) {
-        return tls_ctx_refuse(diag, p, "key", "does not match the certificate");
-    }
-    return 0;
+    return rc;
 }
 
 static int

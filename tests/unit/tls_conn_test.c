@@ -144,6 +144,37 @@ test_rsa_tls13(void **state)
 }
 
 static void
+test_dual_certificates(void **state)
+{
+    (void)state;
+    struct run r;
+    struct tls_profile sp;
+    struct tls_profile cp;
+    uint8_t got[32];
+    uint8_t want[32];
+    unsigned int n = 0;
+    fx_server_profile(&sp, FX_GOOD);
+    snprintf(sp.cert2_file, sizeof(sp.cert2_file), "%s", fx_cert_path(FX_GOOD_RSA));
+    snprintf(sp.key2_file, sizeof(sp.key2_file), "%s", fx_key_path(FX_GOOD_RSA));
+    fx_client_profile(&cp, TLS_MODE_MANDATORY, TLS_VERIFY_CA, "mx.example.test");
+    run_start(&r, &sp, &cp, NULL);
+    assert_int_equal(r.crc, 0);
+    assert_int_equal(tls_conn_peer_digest(r.cl, got, TLS_DIGEST_CERT), 0);
+    assert_int_equal(X509_digest(fx_cert(FX_GOOD)->cert, EVP_sha256(), want, &n), 1);
+    assert_memory_equal(got, want, 32); /* ECDSA when the client takes it */
+    run_end(&r);
+
+    cp.max_version = TLS1_2_VERSION;
+    snprintf(cp.ciphers, sizeof(cp.ciphers), "ECDHE-RSA-AES128-GCM-SHA256");
+    run_start(&r, &sp, &cp, NULL);
+    assert_int_equal(r.crc, 0);
+    assert_int_equal(tls_conn_peer_digest(r.cl, got, TLS_DIGEST_CERT), 0);
+    assert_int_equal(X509_digest(fx_cert(FX_GOOD_RSA)->cert, EVP_sha256(), want, &n), 1);
+    assert_memory_equal(got, want, 32); /* RSA for a client that only does RSA */
+    run_end(&r);
+}
+
+static void
 test_split_at_every_octet(void **state)
 {
     (void)state;
@@ -599,6 +630,17 @@ test_contexts_refuse(void **state)
                   "cannot be read as an unencrypted PEM private key");
 
     fx_server_profile(&p, FX_GOOD);
+    snprintf(p.cert2_file, sizeof(p.cert2_file), "%s", fx_cert_path(FX_WRONG));
+    snprintf(p.key2_file, sizeof(p.key2_file), "%s", fx_key_path(FX_WRONG));
+    build_refused(true, &p, "tls_profiles.in.cert2",
+                  "has the key type of cert; one ECDSA and one RSA");
+
+    fx_server_profile(&p, FX_GOOD);
+    snprintf(p.cert2_file, sizeof(p.cert2_file), "%s", fx_cert_path(FX_GOOD_RSA));
+    snprintf(p.key2_file, sizeof(p.key2_file), "%s", fx_key_path(FX_GOOD));
+    build_refused(true, &p, "tls_profiles.in.key2", "does not match the certificate");
+
+    fx_server_profile(&p, FX_GOOD);
     snprintf(p.ciphers, sizeof(p.ciphers), "NOSUCHCIPHER");
     build_refused(true, &p, "tls_profiles.in.ciphers", "names no cipher this OpenSSL offers");
 
@@ -636,6 +678,7 @@ main(void)
         cmocka_unit_test(test_ecdsa_mandatory_ca),
         cmocka_unit_test(test_rsa_tls12),
         cmocka_unit_test(test_rsa_tls13),
+        cmocka_unit_test(test_dual_certificates),
         cmocka_unit_test(test_split_at_every_octet),
         cmocka_unit_test(test_data_and_close_notify),
         cmocka_unit_test(test_opportunistic_records_failure),

@@ -63,7 +63,8 @@ test_every_key(void **state)
     (void)state;
     struct tls_profiles *set =
         load_ok("{\"inbound\": {\"role\": \"server\", \"cert\": \"/etc/rl/mx.pem\","
-                " \"key\": \"/etc/rl/mx.key\", \"min_version\": \"TLSv1.3\","
+                " \"key\": \"/etc/rl/mx.key\", \"cert2\": \"/etc/rl/mx-rsa.pem\","
+                " \"key2\": \"/etc/rl/mx-rsa.key\", \"min_version\": \"TLSv1.3\","
                 " \"max_version\": \"TLSv1.3\", \"ciphers\": \"ECDHE+AESGCM\","
                 " \"ciphersuites\": \"TLS_AES_256_GCM_SHA384\", \"groups\": \"P-256\","
                 " \"client_cert\": \"require\", \"ca_file\": \"/etc/rl/clients.pem\","
@@ -81,6 +82,8 @@ test_every_key(void **state)
     assert_int_equal(s->role, TLS_ROLE_SERVER);
     assert_string_equal(s->cert_file, "/etc/rl/mx.pem");
     assert_string_equal(s->key_file, "/etc/rl/mx.key");
+    assert_string_equal(s->cert2_file, "/etc/rl/mx-rsa.pem");
+    assert_string_equal(s->key2_file, "/etc/rl/mx-rsa.key");
     assert_int_equal(s->min_version, TLS1_3_VERSION);
     assert_int_equal(s->max_version, TLS1_3_VERSION);
     assert_string_equal(s->ciphers, "ECDHE+AESGCM");
@@ -184,6 +187,8 @@ test_keys_by_role(void **state)
     (void)state;
     refused("{\"o\": {\"role\": \"client\", \"cert\": \"c\"}}", RL_EINVAL, "tls_profiles.o.cert",
             "is a server profile key");
+    refused("{\"o\": {\"role\": \"client\", \"key2\": \"k\"}}", RL_EINVAL, "tls_profiles.o.key2",
+            "is a server profile key");
     refused("{\"o\": {\"role\": \"client\", \"ticket_keys\": 2}}", RL_EINVAL,
             "tls_profiles.o.ticket_keys", "is a server profile key");
     refused("{\"i\": {\"role\": \"server\", \"cert\": \"c\", \"key\": \"k\", \"mode\": \"none\"}}",
@@ -247,6 +252,10 @@ test_server_needs(void **state)
             "is required in a server profile");
     refused("{\"i\": {\"role\": \"server\", \"cert\": \"c\"}}", RL_EINVAL, "tls_profiles.i.key",
             "is required in a server profile");
+    refused("{\"i\": {\"role\": \"server\", \"cert\": \"c\", \"key\": \"k\", \"cert2\": \"c2\"}}",
+            RL_EINVAL, "tls_profiles.i.key2", "cert2 and key2 go together");
+    refused("{\"i\": {\"role\": \"server\", \"cert\": \"c\", \"key\": \"k\", \"key2\": \"k2\"}}",
+            RL_EINVAL, "tls_profiles.i.cert2", "cert2 and key2 go together");
     refused("{\"i\": {\"role\": \"server\", \"cert\": \"c\", \"key\": \"k\","
             " \"client_cert\": \"require\"}}",
             RL_EINVAL, "tls_profiles.i.ca_file", "is required with client_cert require");
