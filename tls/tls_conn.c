@@ -345,6 +345,15 @@ tls_conn_shutdown(struct tls_conn *c)
     return after(c, r);
 }
 
+enum tls_want
+tls_conn_want(const struct tls_conn *c)
+{
+    if (SSL_want_write(c->ssl)) {
+        return TLS_WANT_OUTPUT;
+    }
+    return SSL_want_read(c->ssl) ? TLS_WANT_INPUT : TLS_WANT_NOTHING;
+}
+
 bool
 tls_conn_done(const struct tls_conn *c)
 {

@@ -42,13 +42,20 @@ enum tls_digest {
     TLS_DIGEST_SPKI,     /* SHA-256 of its SubjectPublicKeyInfo: what profiles pin */
 };
 
+/* What a step that returned RL_EAGAIN waits for. */
+enum tls_want {
+    TLS_WANT_NOTHING = 0, /* the last step did not block */
+    TLS_WANT_INPUT,       /* more ciphertext from the peer: feed it, then call again */
+    TLS_WANT_OUTPUT,      /* the output buffer is full: send it, then call again at once */
+};
+
 /* The calling pattern, the same for every step below:
  *
  *   feed what the network delivered (tls_conn_feed; tls_conn_feed_eof at
  *   end of stream), call the step (handshake, read, write, shutdown), then
- *   send everything tls_conn_output lends and tls_conn_consume it.
- *   RL_EAGAIN means: after sending the output, wait for the network (input
- *   when nothing was left to send, send space otherwise) and repeat.
+ *   send everything tls_conn_output lends and tls_conn_consume it, whatever
+ *   the step returned. On RL_EAGAIN, tls_conn_want says whether to wait for
+ *   input or to call again once the output is sent.
  *
  * RL_ETLS is sticky: every later step returns it; tls_conn_failure and
  * tls_conn_reason say why. The caller may still send the output (a fatal
@@ -117,6 +124,10 @@ int tls_conn_write(struct tls_conn *c, size_t *out_n, const uint8_t *buf, size_t
  * RL_EINVAL before the handshake completed (there is nothing to close: close
  * the stream), or RL_ETLS. */
 int tls_conn_shutdown(struct tls_conn *c);
+
+/* tls_conn_want returns what the last step that returned RL_EAGAIN waits
+ * for. */
+enum tls_want tls_conn_want(const struct tls_conn *c);
 
 /* tls_conn_done returns true once the handshake completed. */
 bool tls_conn_done(const struct tls_conn *c);

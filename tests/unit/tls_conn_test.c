@@ -240,19 +240,30 @@ test_data_and_close_notify(void **state)
     size_t sent = 0;
     size_t recvd = 0;
     int rc = 0;
+    bool blocked = false;
     while (recvd < total) {
         size_t n = 0;
         if (sent < total) {
             rc = tls_conn_write(r.cl, &n, msg + sent, total - sent);
             assert_true(rc == 0 || rc == RL_EAGAIN);
+            /* A full output buffer, not the peer, is what a write waits for. */
+            assert_true(rc == 0 || tls_conn_want(r.cl) == TLS_WANT_OUTPUT);
+            blocked = blocked || rc == RL_EAGAIN;
             sent += n;
+            if (rc == 0 && sent < total) {
+                continue; /* write until the output is full, then let it go */
+            }
         }
         recvd += read_all(r.cl, r.sv, got + recvd, total - recvd, &rc);
         assert_true(rc == 0 || rc == RL_EAGAIN);
     }
     assert_memory_equal(got, msg, total);
-
+    assert_true(blocked);
     size_t n = 0;
+    uint8_t one[1];
+    assert_int_equal(tls_conn_read(r.sv, &n, one, 1), RL_EAGAIN);
+    assert_int_equal(tls_conn_want(r.sv), TLS_WANT_INPUT); /* all read: the peer is next */
+
     assert_int_equal(tls_conn_write(r.sv, &n, (const uint8_t *)"220 ready\r\n", 11), 0);
     assert_int_equal(n, 11);
     uint8_t line[32];
@@ -529,8 +540,10 @@ test_truncation(void **state)
     struct tls_server *srv = fx_server(&sp, 1000);
     struct tls_conn *sv;
     assert_int_equal(tls_conn_accept(&sv, srv), 0);
+    assert_int_equal(tls_conn_want(sv), TLS_WANT_NOTHING);
     assert_int_equal(tls_conn_handshake(sv), RL_EAGAIN);
-    assert_int_equal(tls_conn_shutdown(sv), RL_EINVAL); /* nothing to close yet */
+    assert_int_equal(tls_conn_want(sv), TLS_WANT_INPUT); /* the ClientHello */
+    assert_int_equal(tls_conn_shutdown(sv), RL_EINVAL);  /* nothing to close yet */
     tls_conn_feed_eof(sv);
     size_t used = 9;
     assert_int_equal(tls_conn_feed(sv, &used, (const uint8_t *)"x", 1), RL_EINVAL);
