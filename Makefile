@@ -6,7 +6,7 @@ FUZZ := build-fuzz
 FUZZ_SECONDS ?= 15
 MESON_TEST := meson test --print-errorlogs --num-processes 2
 
-.PHONY: all deps build test demo bench bench-smtp fuzz lint clean
+.PHONY: all deps build test demo bench bench-tls bench-smtp fuzz lint clean
 
 all: build
 
@@ -47,6 +47,10 @@ demo: build
 
 bench: build
 	scripts/bench.sh $(BUILD)
+
+# TLS handshakes and records in memory on one core vs openssl speed (about 25 s).
+bench-tls: build
+	scripts/bench.sh $(BUILD) tls
 
 # End-to-end SMTP relay: Postfix vs redlined vs the load tools' ceiling (about
 # 5 minutes; BENCH_SMTP_ARGS=--quick for about 1). Installs Postfix as root.

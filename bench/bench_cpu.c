@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* One core and one clock for the throughput benchmarks (scan, docs): pinning
- * to the current CPU and the monotonic time. Main thread. */
+/* One core and its clocks for the per-core benchmarks (scan, html, docs,
+ * tls): pinning to the current CPU, monotonic time and the thread's CPU
+ * time. Main thread. */
 #include <sched.h>
 #include <time.h>
 
@@ -24,5 +25,13 @@ bench_cpu_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double
+bench_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }

@@ -4,7 +4,6 @@
  * match) and memcpy over the same bytes, pinned to one core. Main thread. */
 #include "bench_scan.h"
 
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "bench_decode.h"
 #include "bench_hs.h"
 #include "bench_report.h"
+#include "internal.h"
 #include "mime_charset.h"
 #include "scan_message.h"
 

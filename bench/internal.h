@@ -51,6 +51,10 @@ double bench_cpu_now_s(void);
 /* bench_buf_fini releases `b` and zeroes it; a zeroed buffer is a no-op. */
 void bench_buf_fini(struct bench_buf *b);
 
+/* bench_cpu_s returns the CPU time of the calling thread in seconds: what a
+ * shared machine cannot inflate (openssl speed also counts CPU time). */
+double bench_cpu_s(void);
+
 /* One message of a workload: where its received and decoded bytes lie. */
 struct bench_msg {
     size_t in_off;  /* byte offset into bench_workload.in */

@@ -12,6 +12,7 @@
 #include "bench_scan.h"
 #include "bench_sink.h"
 #include "bench_smtp.h"
+#include "bench_tls.h"
 
 struct subcommand {
     const char *name;
@@ -25,6 +26,7 @@ static const struct subcommand subcommands[] = {
     {"docs", bench_docs_main, "docx/xlsx through the document rewriter vs unzip + XML parse"},
     {"smtp", bench_smtp_main, "SMTP load generator: messages/s, latency, its own CPU/message"},
     {"sink", bench_sink_main, "SMTP sink: counts, verifies, saves messages; injects failures"},
+    {"tls", bench_tls_main, "TLS handshakes/s and record throughput vs openssl speed, one core"},
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

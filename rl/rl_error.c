@@ -32,6 +32,8 @@ rl_strerror(int err)
         return "blocked by policy";
     case RL_ENOENT:
         return "no such item";
+    case RL_ETLS:
+        return "TLS failure";
     default:
         return "unknown error";
     }

@@ -18,6 +18,7 @@ enum rl_err {
     RL_EVERIFY = -8, /* redaction could not be verified */
     RL_EBLOCK = -9,  /* policy refused the message */
     RL_ENOENT = -10, /* no such item (a stored message, a name) */
+    RL_ETLS = -11,   /* a TLS handshake or record failed; the connection says why */
 };
 
 /* rl_strerror returns a static, human-readable name for `err` (never NULL). */

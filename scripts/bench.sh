@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Runs the scan, HTML and docs benchmarks of an existing build and keeps their JSON:
-#   scripts/bench.sh BUILD_DIR [redline-bench scan options, e.g. --mb 16 --runs 3]
-# Prints the tables (stderr of redline-bench); the JSON goes to
-# bench/results/{scan,html,docs}-<UTC date>-<commit>.json. See bench/README.md.
-# BENCH_DOCS_ARGS passes options to `docs` (default: its own).
+# Runs benchmarks of an existing build and keeps their JSON reports:
+#   scripts/bench.sh BUILD_DIR [scan|tls] [options, e.g. --mb 16 --runs 3]
+# scan (the default) also runs html and docs. Prints the tables (stderr of
+# redline-bench); the JSON goes to bench/results/<benchmark>-<UTC date>-<commit>.json.
+# BENCH_DOCS_ARGS passes options to `docs` (default: its own). See bench/README.md.
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
-  echo "usage: scripts/bench.sh BUILD_DIR [scan options]" >&2
+  echo "usage: scripts/bench.sh BUILD_DIR [scan|tls] [options]" >&2
   exit 2
 fi
 build=$1
 shift
+name=scan
+if [ $# -gt 0 ] && { [ "$1" = scan ] || [ "$1" = tls ]; }; then
+  name=$1
+  shift
+fi
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=$build/bench/redline-bench
 if [ ! -x "$bin" ]; then
@@ -32,10 +37,13 @@ export REDLINE_COMMIT
 mkdir -p "$root/bench/results"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)-$REDLINE_COMMIT
 status=0
-out=$root/bench/results/scan-$stamp.json
-"$bin" scan --json "$out" "$@" >/dev/null || status=$?
+out=$root/bench/results/$name-$stamp.json
+"$bin" "$name" --json "$out" "$@" >/dev/null || status=$?
 if [ -s "$out" ]; then
   echo "redline: results saved to ${out#"$root"/}" >&2
+fi
+if [ "$name" != scan ]; then
+  exit "$status"
 fi
 # The HTML sanitiser against a plain libxml2 parse (16 MiB per workload).
 out=$root/bench/results/html-$stamp.json

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential meson ninja-build pkg-config python3
-  libhyperscan-dev libjansson-dev libxml2-dev libcmocka-dev
+  libhyperscan-dev libjansson-dev libxml2-dev libcmocka-dev libssl-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
   libjemalloc-dev
   libzip-dev libxml2-dev libmagic-dev
