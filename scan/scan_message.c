@@ -813,8 +813,12 @@ nested_loc(char *out, size_t cap, const char *part, const char *loc)
     }
 }
 
+static void add_action(struct scan_message *m, const char *part, const char *action,
+                       const char *detail);
+
 /* Lists what the nested message found under this part: its findings,
- * defects and document actions, located by its own part paths. */
+ * defects, sanitisation and document actions, located by its own part
+ * paths. */
 static void
 record_nested(struct scan_message *m, const char *part, const struct scan_result *r)
 {
@@ -833,6 +837,13 @@ record_nested(struct scan_message *m, const char *part, const struct scan_result
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         m->result.counts[t] += r->counts[t];
     }
+    for (size_t i = 0; i < r->n_actions; i++) {
+        char detail[sizeof(r->actions[i].detail) + MIME_PATH_MAX + 16];
+        snprintf(detail, sizeof(detail), "message/%s: %s", r->actions[i].part,
+                 r->actions[i].detail); /* add_action keeps what fits */
+        add_action(m, part, r->actions[i].action, detail);
+    }
+    m->acts_capped |= r->actions_truncated;
     m->findings_capped |= r->findings_truncated;
     for (size_t i = 0; i < r->n_defects; i++) {
         char why[sizeof(r->defects[i].reason) + 80];
@@ -960,7 +971,7 @@ add_action(struct scan_message *m, const char *part, const char *action, const c
     struct scan_action_record *a = &m->act[m->n_act++];
     snprintf(a->part, sizeof(a->part), "%s", part);
     snprintf(a->action, sizeof(a->action), "%s", action);
-    snprintf(a->detail, sizeof(a->detail), "%s", detail);
+    snprintf(a->detail, sizeof(a->detail), "%.*s", (int)sizeof(a->detail) - 1, detail);
 }
 
 struct html_detect_ctx {

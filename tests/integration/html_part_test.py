@@ -124,6 +124,21 @@ class HtmlParts(unittest.TestCase):
         self.assertNotIn("<script", html)
         self.assertIn("**** **** **** 1111", html)
 
+    def test_forwarded_message_html_sanitised_and_reported(self):
+        inner = message([part("text/html; charset=utf-8", "quoted-printable", HTML.encode())])
+        data = message([part("text/plain", "7bit", b"forwarded, see attached\n"),
+                        part("message/rfc822", "base64", inner)])
+        out, report = scan(data)
+        # The nested message stays base64; its bytes as rewritten:
+        b64 = out.split(b"Content-Transfer-Encoding: base64\r\n\r\n", 1)[1].split(b"--b1--")[0]
+        html, _ = html_of(base64.b64decode(b64))
+        self.assertNotIn("<script", html)
+        self.assertIn("**** **** **** 1111", html)
+        # The nested message's steps are in the outer report, located inside it.
+        acts = [a for a in report["actions"] if a["part"] == "2"]
+        self.assertIn("html.script_removed", [a["action"] for a in acts])
+        self.assertTrue(all(a["detail"].startswith("message/1: ") for a in acts), acts)
+
     def test_clean_message_is_byte_identical(self):
         clean = ("<html><body><p style=\"color:#333\">Dear Anna,&nbsp;see you at 10:30.</p>"
                  "<a href=\"https://example.com/?a=1&amp;b=2\">agenda</a></body></html>\n")
