@@ -171,6 +171,43 @@ class StartTLS(unittest.TestCase):
                          before["tls_failures_by_reason"].get("protocol", 0) + 1)
 
 
+class Resumption(unittest.TestCase):
+    def starttls(self, port, ctx, session=None):
+        r = Raw(port)
+        r.cmd("EHLO c.test")
+        self.assertEqual(r.cmd("STARTTLS"), "220 2.0.0 Ready to start TLS")
+        t = ctx.wrap_socket(r.s, server_hostname="gw.test", session=session)
+        t.sendall(b"EHLO c.test\r\n")
+        data = b""
+        while b"250 " not in data:
+            chunk = t.recv(4096)  # also takes the TLS 1.3 ticket
+            self.assertTrue(chunk, data)
+            data += chunk
+        t.sendall(b"QUIT\r\n")
+        t.recv(4096)
+        reused, session = t.session_reused, t.session
+        t.close()
+        return reused, session
+
+    def test_ticket_from_one_worker_resumes_on_the_others(self):
+        # The kernel spreads connections over the workers (SO_REUSEPORT):
+        # every one of them must accept a ticket another issued.
+        with tempfile.TemporaryDirectory(prefix="redline-tls-") as d:
+            cert, key = make_cert(d)
+            with Sink() as sink, Gateway([f"*=127.0.0.1:{sink.port}"],
+                                         extra=["--workers", "4", "--tls-cert", cert,
+                                                "--tls-key", key]) as gw:
+                ctx = client_ctx()
+                reused, session = self.starttls(gw.port, ctx)
+                self.assertFalse(reused)
+                for _ in range(12):
+                    reused, session = self.starttls(gw.port, ctx, session)
+                    self.assertTrue(reused)
+                per = [w["tls_handshakes"] for w in gw.counters()["workers"]]
+                self.assertEqual(sum(per), 13)
+                self.assertGreater(sum(1 for n in per if n > 0), 1, per)
+
+
 class StartTLSTimeout(unittest.TestCase):
     def test_silent_client_after_starttls_is_closed(self):
         with tempfile.TemporaryDirectory(prefix="redline-tls-") as d:
