@@ -19,6 +19,8 @@
 #include "scan_message.h"
 #include "smtp_client.h"
 #include "smtp_server.h"
+#include "tls_conn.h"
+#include "tls_server.h"
 
 #define DP_RX_CAP 16384     /* inbound read buffer */
 #define DP_OUT_RX_CAP 4096  /* outbound read buffer */
@@ -69,9 +71,19 @@ struct dp_in {
     bool live;
     struct smtp_session smtp;
     uint8_t *smtp_mem;
-    uint8_t rx[DP_RX_CAP];
+    uint8_t rx[DP_RX_CAP]; /* plaintext for the engine (after STARTTLS: from tls) */
     size_t rx_off, rx_len;
     char helo[256];
+
+    /* Inbound STARTTLS (RFC 3207). */
+    bool tls_pending;       /* 220 to STARTTLS queued: TLS starts once it is sent */
+    struct tls_conn *tls;   /* from then on every byte goes through it; owned */
+    bool tls_net_eof;       /* the backend stream ended */
+    bool tls_eof_fed;       /* ... and tls_conn_feed_eof was called */
+    bool tls_shut;          /* our close_notify is queued */
+    uint64_t tls_start_ms;  /* tls_conn_accept time, for the handshake timeout */
+    uint8_t crx[DP_RX_CAP]; /* ciphertext read from the backend, not yet fed */
+    size_t crx_off, crx_len;
 
     /* The transaction. */
     uint64_t seq; /* message number on this worker */
@@ -140,6 +152,7 @@ struct dp_worker {
     struct scan_message *sm;
     struct dp_stats_core *stats;
     struct dp_track_ring *track;
+    struct tls_server *tls; /* inbound STARTTLS context; NULL without tls.cert */
 
     struct dp_base listeners[DP_MAX_LISTEN];
     uint32_t n_listeners;

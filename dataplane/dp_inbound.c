@@ -52,6 +52,9 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
     in->rx_off = in->rx_len = 0;
     in->helo[0] = '\0';
     in->out = NULL;
+    in->tls = NULL;
+    in->tls_pending = in->tls_net_eof = in->tls_eof_fed = in->tls_shut = false;
+    in->crx_off = in->crx_len = 0;
     txn_reset(w, in);
     io_addr_format_ip(in->peer_ip, sizeof(in->peer_ip), &in->peer);
     in->relay_ok = dp_relay_allowed(cfg, &in->peer);
@@ -99,6 +102,9 @@ dp_in_close(struct dp_worker *w, struct dp_in *in)
     w->n_in--;
     dp_stats_sub(w->stats, DP_C_CONN_ACTIVE, 1);
     explicit_bzero(in->rx, in->rx_len);
+    explicit_bzero(in->crx, in->crx_len);
+    tls_conn_free(in->tls);
+    in->tls = NULL;
     dp_worker_put_in(w, in);
 }
 
@@ -194,6 +200,12 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
         out, cap, "{\"ts\":\"%s.%03ldZ\",\"id\":\"%s\",\"worker\":%u,\"client\":\"%s\",\"helo\":",
         w->date_iso, now.tv_nsec / 1000000, id, w->id, in->peer_ip);
     n += json_str(out + n, cap - n, in->helo, strlen(in->helo));
+    if (in->tls != NULL && tls_conn_done(in->tls)) {
+        n += (size_t)snprintf(out + n, cap - n, ",\"tls\":{\"protocol\":\"%s\",\"cipher\":\"%s\"}",
+                              tls_conn_protocol(in->tls), tls_conn_cipher(in->tls));
+    } else {
+        n += (size_t)snprintf(out + n, cap - n, ",\"tls\":null");
+    }
     n += (size_t)snprintf(out + n, cap - n, ",\"from\":");
     n += json_str(out + n, cap - n, in->from, in->from_len);
     n += (size_t)snprintf(out + n, cap - n, ",\"rcpts\":[");
@@ -702,7 +714,16 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
     case SMTP_EV_RSET:
         txn_reset(w, in);
         return;
-    case SMTP_EV_STARTTLS: /* not offered until TLS is configured (tls/) */
+    case SMTP_EV_STARTTLS:
+        /* The engine has dropped what followed STARTTLS in clear; TLS starts
+         * once its 220 is sent (start_tls). */
+        txn_reset(w, in);
+        if (w->tls != NULL) {
+            in->tls_pending = true;
+            return;
+        }
+        in->closing = true;
+        return;
     case SMTP_EV_QUIT:
     case SMTP_EV_CLOSE:
         txn_reset(w, in);
@@ -713,10 +734,99 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
     }
 }
 
+/* tls_failed counts a connection whose TLS failed for good and closes it
+ * once the alert in its output is sent. */
+static void
+tls_failed(struct dp_worker *w, struct dp_in *in)
+{
+    enum tls_fail f = tls_conn_failure(in->tls);
+    dp_stats_add(w->stats, DP_C_TLS_FAILURES, 1);
+    dp_stats_bump(&w->stats->tls_fail[f], 1);
+    txn_reset(w, in);
+    in->closing = true;
+}
+
+/* send_tls writes the ciphertext waiting in the connection's TLS output;
+ * false if the connection was closed. */
+static bool
+send_tls(struct dp_worker *w, struct dp_in *in, bool *progress)
+{
+    size_t len;
+    const uint8_t *o = tls_conn_output(in->tls, &len);
+    while (len > 0 && in->b.wr) {
+        size_t n;
+        int rc = w->io->ops->write(w->io, &n, in->b.h, o, len);
+        if (rc == RL_EAGAIN) {
+            in->b.wr = false;
+            break;
+        }
+        if (rc != 0) {
+            dp_in_close(w, in);
+            return false;
+        }
+        tls_conn_consume(in->tls, n);
+        *progress = true;
+        o = tls_conn_output(in->tls, &len);
+    }
+    return true;
+}
+
+/* flush_tls encrypts queued replies and sends them; on close, our
+ * close_notify goes first (RFC 3207 does not make us wait for the peer's). */
+static bool
+flush_tls(struct dp_worker *w, struct dp_in *in, bool *progress)
+{
+    size_t len;
+    for (;;) {
+        bool moved = false;
+        const uint8_t *o = smtp_session_output(&in->smtp, &len);
+        if (len > 0 && tls_conn_done(in->tls)) {
+            size_t n;
+            int rc = tls_conn_write(in->tls, &n, o, len);
+            if (rc == 0) {
+                smtp_session_consume(&in->smtp, n);
+                moved = true;
+            } else if (rc == RL_ETLS) {
+                dp_in_close(w, in);
+                return false;
+            }
+        }
+        if (!send_tls(w, in, &moved)) {
+            return false;
+        }
+        *progress = *progress || moved;
+        if (!moved) {
+            break;
+        }
+    }
+    smtp_session_output(&in->smtp, &len);
+    if (!in->closing || len != 0) {
+        return true;
+    }
+    if (!in->tls_shut && tls_conn_done(in->tls) && tls_conn_failure(in->tls) == TLS_FAIL_NONE) {
+        in->tls_shut = true;
+        (void)tls_conn_shutdown(in->tls);
+        if (!send_tls(w, in, progress)) {
+            return false;
+        }
+    }
+    size_t pending;
+    tls_conn_output(in->tls, &pending);
+    /* After a failure the alert gets what the socket takes at once. */
+    if (pending == 0 || (tls_conn_failure(in->tls) != TLS_FAIL_NONE && !in->b.wr)) {
+        dp_in_close(w, in);
+        return false;
+    }
+    return true;
+}
+
 /* flush writes queued replies; false if the connection was closed. */
 static bool
 flush(struct dp_worker *w, struct dp_in *in, bool *progress)
 {
+    if (in->tls != NULL) {
+        return flush_tls(w, in, progress);
+    }
     size_t len;
     const uint8_t *o = smtp_session_output(&in->smtp, &len);
     while (len > 0 && in->b.wr) {
@@ -741,6 +851,137 @@ flush(struct dp_worker *w, struct dp_in *in, bool *progress)
     return true;
 }
 
+/* start_tls begins the server side of TLS once the 220 to STARTTLS is sent
+ * in clear. Nothing is read between STARTTLS and this point, and anything
+ * read before it is dropped: only what the client sends after our 220 is
+ * TLS (RFC 3207 4.2, CVE-2011-0411). False if the connection was closed. */
+static bool
+start_tls(struct dp_worker *w, struct dp_in *in, bool *progress)
+{
+    size_t len;
+    smtp_session_output(&in->smtp, &len);
+    if (len != 0) {
+        return true;
+    }
+    explicit_bzero(in->rx, in->rx_len);
+    in->rx_off = in->rx_len = 0;
+    in->tls_pending = false;
+    if (tls_conn_accept(&in->tls, w->tls) != 0) {
+        dp_stats_add(w->stats, DP_C_TLS_FAILURES, 1);
+        dp_stats_bump(&w->stats->tls_fail[TLS_FAIL_INTERNAL], 1);
+        dp_in_close(w, in);
+        return false;
+    }
+    in->tls_start_ms = w->now_ms;
+    *progress = true;
+    return true;
+}
+
+/* handshake advances the TLS handshake; when it completes, the session
+ * starts again after the greeting (RFC 3207 4.2). */
+static void
+handshake(struct dp_worker *w, struct dp_in *in, bool *progress)
+{
+    int rc = tls_conn_handshake(in->tls);
+    if (rc == RL_ETLS) {
+        tls_failed(w, in);
+        *progress = true;
+        return;
+    }
+    if (rc == 0) {
+        (void)smtp_session_tls_started(&in->smtp);
+        dp_stats_add(w->stats, DP_C_TLS_HANDSHAKES, 1);
+        *progress = true;
+    }
+}
+
+/* read_plain reads from the backend into the engine's buffer `rx`: directly
+ * in clear, or through the TLS connection. False if the connection was
+ * closed. */
+static bool
+read_plain(struct dp_worker *w, struct dp_in *in, bool *progress)
+{
+    if (in->tls == NULL) {
+        if (in->tls_pending || !in->b.rd || in->eof || in->rx_len >= DP_RX_CAP) {
+            return true;
+        }
+        size_t n;
+        int rc = w->io->ops->read(w->io, &n, in->b.h, in->rx + in->rx_len, DP_RX_CAP - in->rx_len);
+        if (rc == RL_EAGAIN) {
+            in->b.rd = false;
+        } else if (rc != 0) {
+            dp_in_close(w, in);
+            return false;
+        } else if (n == 0) {
+            in->eof = true;
+            *progress = true;
+        } else {
+            in->rx_len += n;
+            *progress = true;
+        }
+        return true;
+    }
+    if (in->crx_off == in->crx_len) {
+        in->crx_off = in->crx_len = 0;
+    }
+    if (in->b.rd && !in->tls_net_eof && in->crx_len < DP_RX_CAP) {
+        if (in->crx_off > 0) {
+            memmove(in->crx, in->crx + in->crx_off, in->crx_len - in->crx_off);
+            in->crx_len -= in->crx_off;
+            in->crx_off = 0;
+        }
+        size_t n;
+        int rc =
+            w->io->ops->read(w->io, &n, in->b.h, in->crx + in->crx_len, DP_RX_CAP - in->crx_len);
+        if (rc == RL_EAGAIN) {
+            in->b.rd = false;
+        } else if (rc != 0) {
+            dp_in_close(w, in);
+            return false;
+        } else if (n == 0) {
+            in->tls_net_eof = true;
+            *progress = true;
+        } else {
+            in->crx_len += n;
+            *progress = true;
+        }
+    }
+    if (in->crx_off < in->crx_len) {
+        size_t used = 0;
+        int rc = tls_conn_feed(in->tls, &used, in->crx + in->crx_off, in->crx_len - in->crx_off);
+        in->crx_off += used;
+        *progress = *progress || used > 0;
+        if (rc == RL_ETLS) {
+            tls_failed(w, in);
+            return true;
+        }
+    }
+    if (in->tls_net_eof && !in->tls_eof_fed && in->crx_off == in->crx_len) {
+        tls_conn_feed_eof(in->tls);
+        in->tls_eof_fed = true;
+        *progress = true;
+    }
+    if (!tls_conn_done(in->tls) || in->eof || in->rx_len >= DP_RX_CAP) {
+        return true;
+    }
+    size_t n;
+    int rc = tls_conn_read(in->tls, &n, in->rx + in->rx_len, DP_RX_CAP - in->rx_len);
+    if (rc == 0) {
+        in->rx_len += n;
+        in->eof = n == 0; /* the client's close_notify */
+        *progress = true;
+    } else if (rc == RL_ETLS) {
+        if (tls_conn_failure(in->tls) == TLS_FAIL_EOF) {
+            in->eof = true; /* closed without close_notify: finish what was read */
+            *progress = true;
+        } else {
+            tls_failed(w, in);
+            *progress = true;
+        }
+    }
+    return true;
+}
+
 void
 dp_in_run(struct dp_worker *w, struct dp_in *in)
 {
@@ -757,7 +998,16 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
         if (in->closing) {
             return; /* waiting to drain the output */
         }
-        if (in->wait == DP_W_NONE && (again || in->rx_off < in->rx_len)) {
+        if (in->tls_pending && !start_tls(w, in, &progress)) {
+            return;
+        }
+        if (in->tls != NULL && !tls_conn_done(in->tls)) {
+            handshake(w, in, &progress);
+            if (in->closing) {
+                continue; /* send the alert, then close */
+            }
+        } else if (in->wait == DP_W_NONE && !in->tls_pending &&
+                   (again || in->rx_off < in->rx_len)) {
             again = false;
             struct smtp_event ev;
             size_t used = 0;
@@ -781,27 +1031,22 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
         if (in->rx_off == in->rx_len) {
             in->rx_off = in->rx_len = 0;
         }
-        if (in->b.rd && !in->eof && in->rx_len < DP_RX_CAP) {
-            if (in->rx_off > 0) {
-                memmove(in->rx, in->rx + in->rx_off, in->rx_len - in->rx_off);
-                in->rx_len -= in->rx_off;
-                in->rx_off = 0;
-            }
-            size_t n;
-            int rc =
-                w->io->ops->read(w->io, &n, in->b.h, in->rx + in->rx_len, DP_RX_CAP - in->rx_len);
-            if (rc == RL_EAGAIN) {
-                in->b.rd = false;
-            } else if (rc != 0) {
-                dp_in_close(w, in);
-                return;
-            } else if (n == 0) {
-                in->eof = true;
-                progress = true;
-            } else {
-                in->rx_len += n;
-                progress = true;
-            }
+        if (in->rx_off > 0 && in->rx_len == DP_RX_CAP) {
+            memmove(in->rx, in->rx + in->rx_off, in->rx_len - in->rx_off);
+            in->rx_len -= in->rx_off;
+            in->rx_off = 0;
+        }
+        if (!read_plain(w, in, &progress)) {
+            return;
+        }
+        if (in->closing) {
+            continue;
+        }
+        if (in->tls != NULL && in->b.wr) {
+            /* A step above may have queued records (a handshake flight). */
+            size_t pending;
+            tls_conn_output(in->tls, &pending);
+            progress = progress || pending > 0;
         }
         if (in->eof && in->wait == DP_W_NONE && !progress) {
             /* The client is gone and everything it sent has been answered. */
@@ -818,6 +1063,14 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
 void
 dp_in_tick(struct dp_worker *w, struct dp_in *in)
 {
+    if (in->tls != NULL && !tls_conn_done(in->tls) && !in->closing &&
+        w->now_ms - in->tls_start_ms >= w->cfg->command_timeout_ms) {
+        /* The engine has no clock: "handshake timeout" is ours. */
+        dp_stats_add(w->stats, DP_C_TLS_FAILURES, 1);
+        dp_stats_add(w->stats, DP_C_TLS_TIMEOUTS, 1);
+        dp_in_close(w, in);
+        return;
+    }
     struct smtp_event ev;
     if (smtp_session_tick(&in->smtp, &ev, w->now_ms) == 0) {
         on_event(w, in, &ev);
@@ -828,6 +1081,10 @@ dp_in_tick(struct dp_worker *w, struct dp_in *in)
 void
 dp_in_drain(struct dp_worker *w, struct dp_in *in)
 {
+    if (in->tls != NULL && !tls_conn_done(in->tls) && !in->closing) {
+        dp_in_close(w, in); /* no SMTP session to say 421 in yet */
+        return;
+    }
     if (in->closing || in->wait != DP_W_NONE) {
         return;
     }

@@ -30,6 +30,9 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_RELAY_UNREACHABLE] = "relay_unreachable",
     [DP_C_TRACK_DROPPED] = "tracking_lines_dropped",
     [DP_C_BUF_ALLOCS] = "buffer_allocations",
+    [DP_C_TLS_HANDSHAKES] = "tls_handshakes",
+    [DP_C_TLS_FAILURES] = "tls_failures",
+    [DP_C_TLS_TIMEOUTS] = "tls_handshake_timeouts",
 };
 
 const char *
@@ -57,7 +60,8 @@ put(char *out, size_t cap, size_t *len, const char *fmt, ...)
 }
 
 static bool
-put_core(char *out, size_t cap, size_t *len, const uint64_t *c, const uint64_t *f)
+put_core(char *out, size_t cap, size_t *len, const uint64_t *c, const uint64_t *f,
+         const uint64_t *tf)
 {
     bool ok = put(out, cap, len, "{");
     for (unsigned i = 0; ok && i < DP_C__COUNT; i++) {
@@ -73,13 +77,23 @@ put_core(char *out, size_t cap, size_t *len, const uint64_t *c, const uint64_t *
                  (unsigned long long)f[t]);
         first = false;
     }
+    ok = ok && put(out, cap, len, "},\"tls_failures_by_reason\":{");
+    first = true;
+    for (unsigned r = 0; ok && r < TLS_FAIL__COUNT; r++) {
+        if (tf[r] == 0) {
+            continue;
+        }
+        ok = put(out, cap, len, "%s\"%s\":%llu", first ? "" : ",", tls_fail_name(r),
+                 (unsigned long long)tf[r]);
+        first = false;
+    }
     return ok && put(out, cap, len, "}}");
 }
 
 size_t
 dp_stats_json(char *out, size_t out_cap, const struct dp_stats_core *cores, unsigned n_cores)
 {
-    uint64_t tot[DP_C__COUNT] = {0}, ftot[SCAN_T__COUNT] = {0};
+    uint64_t tot[DP_C__COUNT] = {0}, ftot[SCAN_T__COUNT] = {0}, ttot[TLS_FAIL__COUNT] = {0};
     for (unsigned w = 0; w < n_cores; w++) {
         for (unsigned i = 0; i < DP_C__COUNT; i++) {
             tot[i] += __atomic_load_n(&cores[w].c[i], __ATOMIC_RELAXED);
@@ -87,19 +101,26 @@ dp_stats_json(char *out, size_t out_cap, const struct dp_stats_core *cores, unsi
         for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
             ftot[t] += __atomic_load_n(&cores[w].findings[t], __ATOMIC_RELAXED);
         }
+        for (unsigned r = 0; r < TLS_FAIL__COUNT; r++) {
+            ttot[r] += __atomic_load_n(&cores[w].tls_fail[r], __ATOMIC_RELAXED);
+        }
     }
     size_t len = 0;
-    bool ok = put(out, out_cap, &len, "{\"total\":") && put_core(out, out_cap, &len, tot, ftot) &&
+    bool ok = put(out, out_cap, &len, "{\"total\":") &&
+              put_core(out, out_cap, &len, tot, ftot, ttot) &&
               put(out, out_cap, &len, ",\"workers\":[");
     for (unsigned w = 0; ok && w < n_cores; w++) {
-        uint64_t c[DP_C__COUNT], f[SCAN_T__COUNT];
+        uint64_t c[DP_C__COUNT], f[SCAN_T__COUNT], tf[TLS_FAIL__COUNT];
         for (unsigned i = 0; i < DP_C__COUNT; i++) {
             c[i] = __atomic_load_n(&cores[w].c[i], __ATOMIC_RELAXED);
         }
         for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
             f[t] = __atomic_load_n(&cores[w].findings[t], __ATOMIC_RELAXED);
         }
-        ok = (w == 0 || put(out, out_cap, &len, ",")) && put_core(out, out_cap, &len, c, f);
+        for (unsigned r = 0; r < TLS_FAIL__COUNT; r++) {
+            tf[r] = __atomic_load_n(&cores[w].tls_fail[r], __ATOMIC_RELAXED);
+        }
+        ok = (w == 0 || put(out, out_cap, &len, ",")) && put_core(out, out_cap, &len, c, f, tf);
     }
     ok = ok && put(out, out_cap, &len, "]}\n");
     return ok ? len : 0;

@@ -9,6 +9,7 @@
 
 #include "rl_error.h"
 #include "scan_types.h"
+#include "tls_conn.h"
 
 enum dp_counter {
     DP_C_CONN_ACCEPTED = 0,
@@ -34,6 +35,9 @@ enum dp_counter {
     DP_C_RELAY_UNREACHABLE, /* no next hop of the group could be reached */
     DP_C_TRACK_DROPPED,     /* tracking lines lost to a full ring */
     DP_C_BUF_ALLOCS,        /* buffer allocations (flat after warm-up) */
+    DP_C_TLS_HANDSHAKES,    /* inbound STARTTLS handshakes completed */
+    DP_C_TLS_FAILURES,      /* inbound handshakes failed or timed out (by reason: tls_fail) */
+    DP_C_TLS_TIMEOUTS,      /* of those, handshakes that did not finish in the command timeout */
     DP_C__COUNT
 };
 
@@ -41,6 +45,7 @@ enum dp_counter {
 struct dp_stats_core {
     _Alignas(64) uint64_t c[DP_C__COUNT];
     uint64_t findings[SCAN_T__COUNT];
+    uint64_t tls_fail[TLS_FAIL__COUNT]; /* failed inbound handshakes by tls_conn_failure */
 };
 
 /* dp_counter_name returns the JSON name of `c` ("messages_relayed", ...). */

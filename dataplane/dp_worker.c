@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -54,10 +55,32 @@ dp_unlink(struct dp_base *b)
     b->prev_all = b->next_all = NULL;
 }
 
+/* start_tls_server builds the worker's STARTTLS context: the library's
+ * defaults (TLS 1.2 minimum) with the configured certificate and key. */
+static int
+start_tls_server(struct dp_worker *w, struct rl_diag *diag, const uint8_t *secret)
+{
+    struct tls_profile p;
+    tls_profile_defaults(&p, TLS_ROLE_SERVER);
+    snprintf(p.name, sizeof(p.name), "inbound");
+    snprintf(p.cert_file, sizeof(p.cert_file), "%s", w->cfg->tls_cert);
+    snprintf(p.key_file, sizeof(p.key_file), "%s", w->cfg->tls_key);
+    int rc = tls_server_new(&w->tls, diag, &p, secret, (uint64_t)time(NULL));
+    if (rc != 0) {
+        /* The library names the profile field; ours is the configuration's. */
+        const char *dot = strrchr(diag->field, '.');
+        const char *field = dot != NULL && strcmp(dot, ".key") == 0    ? "tls.key"
+                            : dot != NULL && strcmp(dot, ".cert") == 0 ? "tls.cert"
+                                                                       : "tls";
+        memmove(diag->field, field, strlen(field) + 1);
+    }
+    return rc;
+}
+
 int
 dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_config *cfg,
               const struct scan_engine *engine, unsigned id, struct dp_stats_core *stats,
-              struct dp_track_ring *track, const struct dp_control *ctl)
+              struct dp_track_ring *track, const struct dp_control *ctl, const uint8_t *tls_secret)
 {
     struct dp_worker *w = calloc(1, sizeof(*w));
     if (w == NULL) {
@@ -80,7 +103,10 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_co
     w->lim.cmd_timeout_ms = cfg->command_timeout_ms;
     w->lim.data_timeout_ms = cfg->data_timeout_ms;
     w->scfg.hostname = cfg->hostname;
-    w->scfg.tls_available = false;
+    if (cfg->tls_cert[0] != '\0' && start_tls_server(w, diag, tls_secret) != 0) {
+        goto fail;
+    }
+    w->scfg.tls_available = w->tls != NULL;
     w->smtp_mem_len = smtp_session_mem_size(&w->lim);
     smtp_client_limits_default(&w->clim);
     w->cli_mem_len = smtp_client_mem_size(&w->clim);
@@ -226,6 +252,9 @@ run_one(struct dp_worker *w, struct dp_base *b)
 static void
 tick(struct dp_worker *w)
 {
+    if (w->tls != NULL) {
+        tls_server_tick(w->tls, (uint64_t)time(NULL)); /* ticket key epochs */
+    }
     struct dp_base *b = w->all.next_all;
     while (b != &w->all) {
         struct dp_base *next = b->next_all; /* the tick may close b */
@@ -359,6 +388,8 @@ dp_worker_free(struct dp_worker *w)
     if (w->io != NULL) {
         w->io->ops->free(w->io);
     }
+    tls_server_free(w->tls); /* after its connections */
+    w->tls = NULL;
     scan_message_free(w->sm);
     scan_worker_free(w->sw);
     dp_bufpool_fini(&w->bufs);

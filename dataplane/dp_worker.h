@@ -6,6 +6,8 @@
 #ifndef DP_WORKER_H
 #define DP_WORKER_H
 
+#include <stdint.h>
+
 #include "dp_config.h"
 #include "dp_stats.h"
 #include "dp_track.h"
@@ -22,12 +24,16 @@ struct dp_control {
 
 /* dp_worker_new builds worker `id` of `cfg`: its I/O backend and listeners
  * (bound now, so that privileges can be dropped afterwards), its scanner over
- * `engine` (borrowed), and its pools. `stats`, `track` and `ctl` are the
- * caller's and outlive the worker. Returns 0 with *out_w, or RL_EIO /
- * RL_ENOMEM with `diag` naming what failed. Call from the main thread. */
+ * `engine` (borrowed), its pools and, when cfg->tls_cert is set, its STARTTLS
+ * context (the files are read now) with session tickets under `tls_secret`
+ * (TLS_TICKET_SECRET_LEN octets, copied; the same for every worker).
+ * `stats`, `track` and `ctl` are the caller's and outlive the worker.
+ * Returns 0 with *out_w, or RL_EIO / RL_ENOMEM with `diag` naming what failed
+ * ("tls.cert", "tls.key"). Call from the main thread. */
 int dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_config *cfg,
                   const struct scan_engine *engine, unsigned id, struct dp_stats_core *stats,
-                  struct dp_track_ring *track, const struct dp_control *ctl);
+                  struct dp_track_ring *track, const struct dp_control *ctl,
+                  const uint8_t *tls_secret);
 
 /* dp_worker_run is the worker thread's body: pins itself to its core (if
  * configured) and runs the poll loop until ctl->stop, or until ctl->drain

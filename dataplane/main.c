@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "dp_config.h"
@@ -23,6 +24,7 @@
 #include "dp_worker.h"
 #include "scan_engine.h"
 #include "scan_policy.h"
+#include "tls_server.h"
 
 #define EXIT_USAGE 2
 
@@ -114,6 +116,13 @@ main(int argc, char **argv)
         return fail("quarantine_dir", strerror(err));
     }
 
+    /* One session-ticket secret for every worker, so that a client resumes
+     * on any core; new at each start (tickets do not survive a restart). */
+    uint8_t secret[TLS_TICKET_SECRET_LEN];
+    if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret)) {
+        return fail("tls", "cannot get random octets for the ticket secret");
+    }
+
     unsigned n = cfg.workers;
     struct dp_stats_core *stats = aligned_alloc(64, sizeof(*stats) * n);
     /* One tracking ring per worker, and one for the control thread. */
@@ -132,11 +141,12 @@ main(int argc, char **argv)
             return fail("memory", "out of memory at start-up");
         }
         memset(rings[i], 0, sizeof(*rings[i]));
-        if (i < n &&
-            dp_worker_new(&workers[i], &diag, &cfg, engine, i, &stats[i], rings[i], &ctl) != 0) {
+        if (i < n && dp_worker_new(&workers[i], &diag, &cfg, engine, i, &stats[i], rings[i], &ctl,
+                                   secret) != 0) {
             return fail(diag.field, diag.reason);
         }
     }
+    explicit_bzero(secret, sizeof(secret)); /* each worker's context holds its copy */
     /* Threads do not survive fork: become a daemon before starting any. The
      * log and the control socket are opened as root, then root is dropped
      * (glibc changes the ids of every thread). */
