@@ -189,10 +189,14 @@ q_delete(const char *id, uid_t uid)
     return json_pack("{s:b, s:s, s:s}", "ok", 1, "id", id, "action", "deleted");
 }
 
-/* envelope reads the sender and recipients the worker stored. */
+/* envelope reads the sender and recipients the worker stored; false when
+ * they are missing or not all there. */
 static bool
 envelope(json_t *meta, const char **out_from, const char **rcpts, size_t cap, size_t *out_n)
 {
+    if (json_is_true(json_object_get(meta, "rcpts_truncated"))) {
+        return false; /* the line could not hold them all: never a partial release */
+    }
     json_t *from = json_object_get(meta, "from");
     json_t *list = json_object_get(meta, "rcpts");
     if (!json_is_string(from) || !json_is_array(list) || json_array_size(list) == 0 ||

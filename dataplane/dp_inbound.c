@@ -3,6 +3,7 @@
  * engine, decides every MAIL and RCPT (relay control, routes, the next hop's
  * own answer), scans each message at its end and answers it only once the
  * next hop has accepted it (in-line mode) or it is durably quarantined. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -188,6 +189,32 @@ summarise_actions(char *out, size_t cap, const struct scan_result *res)
     }
 }
 
+/* put appends a formatted piece to the line `out` (capacity `cap`) at *n,
+ * cut at the capacity: *n never passes cap - 1, so a line that does not fit
+ * ends short instead of running past its buffer. */
+static void put(char *out, size_t cap, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+put(char *out, size_t cap, size_t *n, const char *fmt, ...)
+{
+    if (*n + 1 >= cap) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(out + *n, cap - *n, fmt, ap);
+    va_end(ap);
+    *n = w < 0 ? *n : *n + (size_t)w < cap ? *n + (size_t)w : cap - 1;
+}
+
+/* put_str appends `s` (`len` octets) as a JSON string, as put. */
+static void
+put_str(char *out, size_t cap, size_t *n, const char *s, size_t len)
+{
+    *n += json_str(out + *n, cap - *n, s, len);
+}
+
 /* track_line builds the tracking line of the current message (also the
  * quarantine file's metadata). Returns its length. */
 static size_t
@@ -196,68 +223,66 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
     char id[64];
     struct timespec now = clock_now(w);
     msg_id(w, in, id, sizeof(id));
-    size_t n = (size_t)snprintf(
-        out, cap, "{\"ts\":\"%s.%03ldZ\",\"id\":\"%s\",\"worker\":%u,\"client\":\"%s\",\"helo\":",
+    size_t n = 0;
+    put(out, cap, &n,
+        "{\"ts\":\"%s.%03ldZ\",\"id\":\"%s\",\"worker\":%u,\"client\":\"%s\",\"helo\":",
         w->date_iso, now.tv_nsec / 1000000, id, w->id, in->peer_ip);
-    n += json_str(out + n, cap - n, in->helo, strlen(in->helo));
+    put_str(out, cap, &n, in->helo, strlen(in->helo));
     if (in->tls != NULL && tls_conn_done(in->tls)) {
-        n += (size_t)snprintf(out + n, cap - n, ",\"tls\":{\"protocol\":\"%s\",\"cipher\":\"%s\"}",
-                              tls_conn_protocol(in->tls), tls_conn_cipher(in->tls));
+        put(out, cap, &n, ",\"tls\":{\"protocol\":\"%s\",\"cipher\":\"%s\"}",
+            tls_conn_protocol(in->tls), tls_conn_cipher(in->tls));
     } else {
-        n += (size_t)snprintf(out + n, cap - n, ",\"tls\":null");
+        put(out, cap, &n, ",\"tls\":null");
     }
-    n += (size_t)snprintf(out + n, cap - n, ",\"from\":");
-    n += json_str(out + n, cap - n, in->from, in->from_len);
-    n += (size_t)snprintf(out + n, cap - n, ",\"rcpts\":[");
+    put(out, cap, &n, ",\"from\":");
+    put_str(out, cap, &n, in->from, in->from_len);
+    put(out, cap, &n, ",\"rcpts\":[");
     const char *r = (const char *)in->rcpts.data;
     size_t left = in->rcpts.len;
     bool first = true;
-    while (left > 0 && n + 300 < cap) {
+    while (left > 0 && n + 700 < cap) { /* room for the rest of the line */
         const char *nl = memchr(r, '\n', left);
         size_t k = nl != NULL ? (size_t)(nl - r) : left;
-        n += (size_t)snprintf(out + n, cap - n, "%s", first ? "" : ",");
-        n += json_str(out + n, cap - n, r, k);
+        put(out, cap, &n, "%s", first ? "" : ",");
+        put_str(out, cap, &n, r, k);
         first = false;
         r += k + (nl != NULL);
         left -= k + (nl != NULL);
     }
-    n += (size_t)snprintf(out + n, cap - n, "],\"size\":%zu,\"size_out\":%zu,\"findings\":{",
-                          in->msg.len,
-                          in->body.len > in->body_start ? in->body.len - in->body_start : 0);
+    put(out, cap, &n, "]%s", left > 0 ? ",\"rcpts_truncated\":true" : "");
+    put(out, cap, &n, ",\"size\":%zu,\"size_out\":%zu,\"findings\":{", in->msg.len,
+        in->body.len > in->body_start ? in->body.len - in->body_start : 0);
     first = true;
     for (unsigned t = 0; t < SCAN_T__COUNT && n + 64 < cap; t++) {
         if (in->counts[t] != 0) {
-            n += (size_t)snprintf(out + n, cap - n, "%s\"%s\":%u", first ? "" : ",",
-                                  scan_type_name(t), in->counts[t]);
+            put(out, cap, &n, "%s\"%s\":%u", first ? "" : ",", scan_type_name(t), in->counts[t]);
             first = false;
         }
     }
-    n += (size_t)snprintf(out + n, cap - n, "},\"actions\":{%s", in->actions);
+    put(out, cap, &n, "},\"actions\":{%s", in->actions);
     /* Document and archive actions by kind; what each was is in the report. */
-    n += (size_t)snprintf(out + n, cap - n, "},\"documents\":{");
+    put(out, cap, &n, "},\"documents\":{");
     first = true;
     for (unsigned a = 0; a < SCAN_DOC_ACT__COUNT && n + 64 < cap; a++) {
         if (in->doc_counts[a] != 0) {
-            n += (size_t)snprintf(out + n, cap - n, "%s\"%s\":%u", first ? "" : ",",
-                                  scan_doc_action_name(a), in->doc_counts[a]);
+            put(out, cap, &n, "%s\"%s\":%u", first ? "" : ",", scan_doc_action_name(a),
+                in->doc_counts[a]);
             first = false;
         }
     }
     uint64_t now_ms = w->now_ms;
-    n += (size_t)snprintf(
-        out + n, cap - n, "},\"verdict\":\"%s\",\"redacted\":%s,\"action\":\"%s\",\"next_hop\":",
+    put(out, cap, &n, "},\"verdict\":\"%s\",\"redacted\":%s,\"action\":\"%s\",\"next_hop\":",
         in->verdict != NULL ? in->verdict : "none", in->redacted ? "true" : "false", action);
-    n += json_str(out + n, cap - n, in->hop_name, strlen(in->hop_name));
-    n += (size_t)snprintf(out + n, cap - n, ",\"reply\":");
+    put_str(out, cap, &n, in->hop_name, strlen(in->hop_name));
+    put(out, cap, &n, ",\"reply\":");
     size_t rl = strlen(in->reply);
     while (rl > 0 && (in->reply[rl - 1] == '\n' || in->reply[rl - 1] == '\r')) {
         rl--;
     }
-    n += json_str(out + n, cap - n, in->reply, rl);
-    n += (size_t)snprintf(out + n, cap - n, ",\"latency_ms\":%llu,\"session_ms\":%llu}",
-                          (unsigned long long)(now_ms - in->t_end_ms),
-                          (unsigned long long)(now_ms - in->t_start_ms));
-    return n < cap ? n : cap - 1;
+    put_str(out, cap, &n, in->reply, rl);
+    put(out, cap, &n, ",\"latency_ms\":%llu,\"session_ms\":%llu}",
+        (unsigned long long)(now_ms - in->t_end_ms), (unsigned long long)(now_ms - in->t_start_ms));
+    return n;
 }
 
 static void

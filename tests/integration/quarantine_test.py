@@ -129,6 +129,23 @@ class Quarantine(unittest.TestCase):
             self.assertIn("no next hop of group", err)
             self.assertEqual(self.stored(gw), [qid + ".msg"])
 
+    def test_many_long_recipients_never_a_partial_release(self):
+        # More recipients than the tracking line holds: the line stays whole
+        # and valid, says it was cut, and a release refuses rather than send
+        # to only some of them.
+        rcpts = [f"recipient-with-a-rather-long-local-part-{i:03d}@example.com"
+                 for i in range(100)]
+        with Sink() as sink, self.gateway(sink) as gw:
+            qid = self.quarantine(gw, rcpts)
+            line = gw.track(1)[0]
+            self.assertTrue(line["rcpts_truncated"])
+            self.assertLess(len(line["rcpts"]), 100)
+            rc, _, err = ctl(gw, "quarantine", "release", qid)
+            self.assertEqual(rc, 1)
+            self.assertIn("no usable from and rcpts", err)
+            self.assertEqual(self.stored(gw), [qid + ".msg"])
+            self.assertEqual(sink.messages, [])
+
     def test_bad_commands_and_ids(self):
         with Sink() as sink, self.gateway(sink) as gw:
             cases = {
