@@ -70,8 +70,6 @@ static const char *const domains[] = {"northwind-traders.com", "contoso.co.uk", 
                                       "acme-logistics.net",    "globex.io",        "initech.org",
                                       "umbrella-corp.fr",      "hooli.example.com"};
 
-#define PICK(r, arr) ((arr)[bench_rng_below((r), sizeof(arr) / sizeof((arr)[0]))])
-
 struct gen {
     struct bench_rng rng;
     struct bench_buf *out;

@@ -21,7 +21,7 @@
 #include "scan_message.h"
 
 #define MAX_FILES 64
-#define MAX_RUNS 50
+#define MAX_RUNS BENCH_RUNS_MAX
 
 enum mode { M_REWRITER = 0, M_MESSAGE, M_UNZIP_XML, M__COUNT };
 static const char *const mode_names[M__COUNT] = {"rewriter", "message", "unzip_xml"};
@@ -351,19 +351,6 @@ build_workload(struct docs_workload *w, const char *name, size_t target, unsigne
     return 0;
 }
 
-static double
-median(double *v, unsigned n)
-{
-    for (unsigned i = 1; i < n; i++) {
-        for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            double t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    }
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void
 usage(FILE *f)
 {
@@ -456,7 +443,7 @@ bench_docs_main(int argc, char **argv)
             for (unsigned run = 0; run < runs; run++) {
                 json_array_append_new(arr, json_real(w->rate[m][run]));
             }
-            med[m] = median(w->rate[m], (unsigned)runs);
+            med[m] = bench_median(w->rate[m], (unsigned)runs);
             json_object_set_new(mo, "median_mbps", json_real(med[m]));
             json_object_set_new(mo, "median_uncompressed_mbps",
                                 json_real(med[m] * (double)w->xml_bytes / (double)w->file_bytes));

@@ -243,23 +243,6 @@ run_mode(struct ctx *c, struct docs *d, enum mode m, unsigned run, bool count)
     return 0;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double
-median(const double *v, unsigned n)
-{
-    double s[BENCH_RUNS_MAX];
-    memcpy(s, v, n * sizeof(*s));
-    qsort(s, n, sizeof(*s), cmp_double);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 static json_t *
 report(const struct ctx *c, unsigned runs, size_t mb, int cpu)
 {
@@ -297,7 +280,7 @@ report(const struct ctx *c, unsigned runs, size_t mb, int cpu)
                 rate[r] = (double)d->all.len / 1e6 / d->secs[m][r];
                 json_array_append_new(arr, json_real(rate[r]));
             }
-            mbps[m] = median(rate, runs);
+            mbps[m] = bench_median(rate, runs);
             json_object_set_new(mo, "median_mbps", json_real(mbps[m]));
             json_object_set_new(mo, "mbps_runs", arr);
             json_object_set_new(o, mode_names[m], mo);
@@ -308,8 +291,8 @@ report(const struct ctx *c, unsigned runs, size_t mb, int cpu)
             ratio[0][r] = d->secs[M_LIBXML2][r] / d->secs[M_SANITISE][r];
             ratio[1][r] = d->secs[M_LIBXML2][r] / d->secs[M_VERIFY][r];
         }
-        double rs = median(ratio[0], runs);
-        double rv = median(ratio[1], runs);
+        double rs = bench_median(ratio[0], runs);
+        double rv = bench_median(ratio[1], runs);
         json_object_set_new(o, "ratio_sanitise_libxml2", json_real(rs));
         json_object_set_new(o, "ratio_sanitise_verify_libxml2", json_real(rv));
         json_array_append_new(works, o);

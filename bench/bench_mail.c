@@ -30,8 +30,6 @@ rng_unit(struct bench_rng *r)
     return (double)(bench_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
 }
 
-#define PICK(r, arr) ((arr)[bench_rng_below((r), sizeof(arr) / sizeof((arr)[0]))])
-
 static bool
 is_digit(char c)
 {

@@ -27,8 +27,8 @@ cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double
-median(const double *v, unsigned n)
+double
+bench_median(const double *v, unsigned n)
 {
     double s[BENCH_RUNS_MAX];
     if (n == 0) {
@@ -65,7 +65,7 @@ ratio_median(const struct bench_figures *fig, unsigned n_runs, enum bench_mode m
         double e = fig->secs[BENCH_M_ENGINE][r];
         v[r] = e > 0 ? fig->secs[mode][r] / e : 0;
     }
-    return median(v, n_runs);
+    return bench_median(v, n_runs);
 }
 
 static double
@@ -73,7 +73,7 @@ median_gbps(const struct bench_figures *fig, unsigned n_runs, enum bench_mode mo
 {
     double v[BENCH_RUNS_MAX];
     gbps_runs(v, fig, n_runs, mode, bytes);
-    return median(v, n_runs);
+    return bench_median(v, n_runs);
 }
 
 static size_t
@@ -225,7 +225,7 @@ json_mode(const struct bench_figures *g, unsigned n_runs, enum bench_mode mode, 
     double v[BENCH_RUNS_MAX];
     gbps_runs(v, g, n_runs, mode, bytes);
     json_t *o = json_object();
-    json_object_set_new(o, "median_gbps", json_real(median(v, n_runs)));
+    json_object_set_new(o, "median_gbps", json_real(bench_median(v, n_runs)));
     json_object_set_new(o, "gbps_runs", json_runs(v, n_runs));
     json_object_set_new(o, "bytes", json_integer((json_int_t)bytes));
     if (mode != BENCH_M_MEMCPY) {

@@ -79,4 +79,8 @@ int bench_report_write(const json_t *root, FILE *f, const char *path);
  * same number in every run. */
 bool bench_figures_stable(const struct bench_figures *fig, unsigned n_runs);
 
+/* bench_median returns the median of the `n` (<= BENCH_RUNS_MAX) values at
+ * `v`, 0 when n is 0; `v` is left as it is. */
+double bench_median(const double *v, unsigned n);
+
 #endif

@@ -84,14 +84,6 @@ struct sink {
     uint64_t count_next;
 };
 
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
-}
-
 static const char *const stage_names[] = {"none", "connect", "mail", "rcpt", "data", "dot"};
 
 static void
@@ -234,7 +226,7 @@ sess_close(struct sink *k, struct ssess *s)
 static void
 on_message(struct sink *k, struct ssess *s, const struct bench_server_ev *ev)
 {
-    uint64_t now = now_ns();
+    uint64_t now = bench_cpu_now_ns();
     k->count_dirty = true;
     if (!ev->accepted) {
         k->rejected++;
@@ -432,7 +424,7 @@ serve(struct sink *k)
                 sess_run(k, k->slots[id]);
             }
         }
-        uint64_t now = now_ns();
+        uint64_t now = bench_cpu_now_ns();
         if (k->count_dirty && now >= k->count_next) {
             write_counts(k, now);
         }
@@ -579,9 +571,9 @@ bench_sink_main(int argc, char **argv)
         goto out;
     }
     k->count_dirty = true;
-    write_counts(k, now_ns()); /* the file exists once the sink listens */
+    write_counts(k, bench_cpu_now_ns()); /* the file exists once the sink listens */
     serve(k);
-    write_counts(k, now_ns());
+    write_counts(k, bench_cpu_now_ns());
 
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -118,14 +118,6 @@ on_signal(int sig)
     stop_requested = 1;
 }
 
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
-}
-
 static void
 usage(FILE *f)
 {
@@ -697,17 +689,17 @@ static void
 run_loop(struct gen *g)
 {
     struct epoll_event evs[MAX_EVENTS];
-    uint64_t now = now_ns();
+    uint64_t now = bench_cpu_now_ns();
     for (unsigned i = 0; i < g->o.connections; i++) {
         sess_connect(g, i, now);
     }
     for (;;) {
-        now = now_ns();
+        now = bench_cpu_now_ns();
         if (!more_work(g, now) && all_down(g)) {
             break;
         }
         int n = wait_events(g, evs, wait_ns(g, now));
-        now = now_ns();
+        now = bench_cpu_now_ns();
         for (int k = 0; k < n; k++) {
             on_event(g, &evs[k], now);
         }

@@ -48,6 +48,9 @@ int bench_cpu_pin(void);
 /* bench_cpu_now_s returns CLOCK_MONOTONIC in seconds. */
 double bench_cpu_now_s(void);
 
+/* bench_cpu_now_ns returns CLOCK_MONOTONIC in nanoseconds. */
+uint64_t bench_cpu_now_ns(void);
+
 /* bench_buf_fini releases `b` and zeroes it; a zeroed buffer is a no-op. */
 void bench_buf_fini(struct bench_buf *b);
 
@@ -103,5 +106,8 @@ bench_rng_below(struct bench_rng *r, unsigned n)
 {
     return (unsigned)(((bench_rng_next(r) >> 32) * n) >> 32);
 }
+
+/* PICK draws one element of the array `arr` with generator `r`. */
+#define PICK(r, arr) ((arr)[bench_rng_below((r), sizeof(arr) / sizeof((arr)[0]))])
 
 #endif

@@ -93,7 +93,7 @@ struct dp_in {
     bool body8, smtputf8;
     char rcpt[DP_ADDR_MAX + 1]; /* the RCPT being relayed */
     size_t rcpt_len;
-    struct dp_buf rcpts; /* accepted recipients, comma separated, for the log */
+    struct dp_buf rcpts; /* accepted recipients, one per line, for the log */
     uint32_t n_rcpt;
     int group;           /* the route's MTA group, -1 before the first RCPT */
     uint32_t hops_tried; /* bit per hop of the group, this attempt */

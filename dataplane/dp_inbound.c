@@ -24,7 +24,6 @@ txn_reset(struct dp_worker *w, struct dp_in *in)
     in->group = -1;
     in->hops_tried = 0;
     in->n_rcpt = 0;
-    in->rcpts.len = 0;
     in->from_len = 0;
     in->mail_code = 0;
     in->broken = false;
@@ -463,7 +462,7 @@ store_original(struct dp_worker *w, struct dp_in *in, const char *action)
 {
     char meta[DP_TRACK_LINE], id[64];
     msg_id(w, in, id, sizeof(id));
-    snprintf(in->reply, sizeof(in->reply), "250 2.0.0 Message accepted");
+    smtp_reply_format(in->reply, sizeof(in->reply), SMTP_R_DATA_OK, w->cfg->hostname);
     size_t n = track_line(w, in, action, meta, sizeof(meta));
     int err = 0;
     return dp_store_put(w->cfg->quarantine_dir, id, meta, n, in->msg.data, in->msg.len, &err) == 0;

@@ -168,13 +168,9 @@ dp_relay_detach(struct dp_worker *w, struct dp_out *o)
         pool_put(w, o);
         return;
     case SMTP_C_TXN:
-        /* Abandon the transaction; RSET is sent only once nothing else is
-         * awaited, so a server without PIPELINING sees no pipelining. */
-        if (o->cli.n_pending == 0 && smtp_client_rset(&o->cli) == 0) {
-            dp_run_later(w, &o->b);
-            return;
-        }
-        if (smtp_client_caps_get(&o->cli)->pipelining && smtp_client_rset(&o->cli) == 0) {
+        /* Abandon the transaction. The client refuses RSET while replies
+         * are awaited from a server without PIPELINING: then close. */
+        if (smtp_client_rset(&o->cli) == 0) {
             dp_run_later(w, &o->b);
             return;
         }

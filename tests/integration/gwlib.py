@@ -171,10 +171,11 @@ class Gateway:
             time.sleep(0.05)
 
     def control(self, command):
-        """One command on the control socket; its JSON answer."""
+        """One command on the control socket; its JSON answer. Bytes go out
+        as they are (no newline added), for malformed commands."""
         with socket.socket(socket.AF_UNIX) as s:
             s.connect(self.control_path)
-            s.sendall(command.encode() + b"\n")
+            s.sendall(command if isinstance(command, bytes) else command.encode() + b"\n")
             data = b""
             while True:
                 chunk = s.recv(65536)
