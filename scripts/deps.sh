@@ -8,7 +8,7 @@ PACKAGES=(
   libhyperscan-dev libjansson-dev libxml2-dev libcmocka-dev libssl-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
   libjemalloc-dev
-  libzip-dev libxml2-dev libmagic-dev
+  libzip-dev libmagic-dev openssl
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   swaks postfix python3-aiosmtpd
 )
