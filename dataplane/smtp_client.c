@@ -19,12 +19,13 @@ static const char why_class[] = "reply code does not fit the command";
 static const char why_timeout[] = "timeout awaiting the reply";
 static const char why_body_timeout[] = "timeout writing the message body";
 static const char why_overflow[] = "command output buffer full";
+static const char why_injected[] = "octets in clear after the 220 to STARTTLS";
 
 static const char *const cmd_names[] = {
     [SMTP_CMD_NONE] = "NONE", [SMTP_CMD_GREETING] = "GREETING", [SMTP_CMD_EHLO] = "EHLO",
     [SMTP_CMD_HELO] = "HELO", [SMTP_CMD_MAIL] = "MAIL",         [SMTP_CMD_RCPT] = "RCPT",
     [SMTP_CMD_DATA] = "DATA", [SMTP_CMD_DOT] = "DOT",           [SMTP_CMD_RSET] = "RSET",
-    [SMTP_CMD_QUIT] = "QUIT",
+    [SMTP_CMD_QUIT] = "QUIT", [SMTP_CMD_STARTTLS] = "STARTTLS",
 };
 
 const char *
@@ -420,6 +421,19 @@ smtp_client_rset(struct smtp_client *c)
 }
 
 int
+smtp_client_starttls(struct smtp_client *c)
+{
+    if (c->state != SMTP_C_READY || !c->caps.starttls || c->n_pending > 0) {
+        return RL_EINVAL;
+    }
+    int rc = queue_simple(c, SMTP_CMD_STARTTLS, "STARTTLS", NULL);
+    if (rc == 0) {
+        enter(c, SMTP_C_STARTTLS);
+    }
+    return rc;
+}
+
+int
 smtp_client_quit(struct smtp_client *c)
 {
     if (c->state != SMTP_C_READY && c->state != SMTP_C_TXN) {
@@ -693,6 +707,12 @@ reply_done(struct smtp_client *c, struct smtp_client_event *ev, enum smtp_cmd cm
         }
         enter(c, SMTP_C_READY);
         return true;
+    case SMTP_CMD_STARTTLS:
+        if (cls == 3) {
+            return protocol_error(c, ev, cmd, why_class);
+        }
+        enter(c, cls == 2 ? SMTP_C_TLS : SMTP_C_READY);
+        return true;
     case SMTP_CMD_QUIT:
         if (cls == 3) {
             return protocol_error(c, ev, cmd, why_class);
@@ -799,6 +819,13 @@ smtp_client_feed(struct smtp_client *c, struct smtp_client_event *out_ev, size_t
     if (c->state == SMTP_C_CLOSED) {
         return RL_EINVAL;
     }
+    if (c->state == SMTP_C_TLS && in_len > 0) {
+        /* RFC 3207 4.2 and the CVE-2011-0411 class turned round: a reply
+         * slipped in before the handshake must not be read as one after it. */
+        *out_used = in_len;
+        protocol_error(c, out_ev, SMTP_CMD_STARTTLS, why_injected);
+        return 0;
+    }
     size_t i = 0;
     while (i < in_len) {
         const uint8_t *start = in + i;
@@ -877,6 +904,17 @@ smtp_client_tick(struct smtp_client *c, struct smtp_client_event *out_ev, uint64
     } else {
         fail_local(c, out_ev, head, RL_ELIMIT, why_timeout);
     }
+    return 0;
+}
+
+int
+smtp_client_tls_started(struct smtp_client *c)
+{
+    if (c->state != SMTP_C_TLS) {
+        return RL_EINVAL;
+    }
+    struct smtp_client_event ev;
+    start_helo(c, &ev, true); /* the output is empty here: it fits */
     return 0;
 }
 
