@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "rl_ascii.h"
+
 #define PENDING_CAP (sizeof(((struct smtp_client *)NULL)->pending) / sizeof(enum smtp_cmd))
 
 /* Reasons given in FAIL events that carry no server reply. */
@@ -510,28 +512,6 @@ refused(struct smtp_client *c, struct smtp_client_event *ev, bool quit)
 
 /* ---- Replies ---- */
 
-static bool
-lower_eq(const uint8_t *p, size_t n, const char *word)
-{
-    if (n != strlen(word)) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint8_t a = p[i];
-        uint8_t b = (uint8_t)word[i];
-        if (a >= 'A' && a <= 'Z') {
-            a = (uint8_t)(a - 'A' + 'a');
-        }
-        if (b >= 'A' && b <= 'Z') {
-            b = (uint8_t)(b - 'A' + 'a');
-        }
-        if (a != b) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static size_t
 count_digits(const uint8_t *p, size_t n)
 {
@@ -596,19 +576,19 @@ parse_ehlo_keyword(struct smtp_client_caps *caps, const uint8_t *t, size_t n)
     while (i < n && t[i] == ' ') {
         i++;
     }
-    if (lower_eq(t, k, "PIPELINING")) {
+    if (rl_ascii_word(t, k, "PIPELINING")) {
         caps->pipelining = true;
-    } else if (lower_eq(t, k, "8BITMIME")) {
+    } else if (rl_ascii_word(t, k, "8BITMIME")) {
         caps->eightbitmime = true;
-    } else if (lower_eq(t, k, "SMTPUTF8")) {
+    } else if (rl_ascii_word(t, k, "SMTPUTF8")) {
         caps->smtputf8 = true;
-    } else if (lower_eq(t, k, "CHUNKING")) {
+    } else if (rl_ascii_word(t, k, "CHUNKING")) {
         caps->chunking = true;
-    } else if (lower_eq(t, k, "STARTTLS")) {
+    } else if (rl_ascii_word(t, k, "STARTTLS")) {
         caps->starttls = true;
-    } else if (lower_eq(t, k, "ENHANCEDSTATUSCODES")) {
+    } else if (rl_ascii_word(t, k, "ENHANCEDSTATUSCODES")) {
         caps->enhanced = true;
-    } else if (lower_eq(t, k, "SIZE")) {
+    } else if (rl_ascii_word(t, k, "SIZE")) {
         /* RFC 1870 4: "SIZE" [SP number]; 0 or no number = no fixed limit. A
          * number we cannot read is treated as no limit given: the server
          * still refuses a message it finds too large. */
