@@ -77,7 +77,19 @@ print_stats(json_t *ans)
     json_object_foreach(total, key, v)
     {
         if (json_is_integer(v)) {
-            printf("%-28s %lld\n", key, (long long)json_integer_value(v));
+            printf("%-40s %lld\n", key, (long long)json_integer_value(v));
+        }
+    }
+    /* Then the counts by kind: findings, TLS failures by reason. */
+    json_object_foreach(total, key, v)
+    {
+        const char *kind;
+        json_t *n;
+        json_object_foreach(v, kind, n)
+        {
+            char name[128];
+            snprintf(name, sizeof(name), "%s.%s", key, kind);
+            printf("%-40s %lld\n", name, (long long)json_integer_value(n));
         }
     }
 }
