@@ -152,7 +152,8 @@ struct dp_worker {
     struct scan_message *sm;
     struct dp_stats_core *stats;
     struct dp_track_ring *track;
-    struct tls_server *tls; /* inbound STARTTLS context; NULL without tls.cert */
+    struct tls_server *tls;      /* inbound STARTTLS context; NULL without tls.cert */
+    struct tls_server *tls_next; /* offered by a reload (atomic), swapped in by the loop */
 
     struct dp_base listeners[DP_MAX_LISTEN];
     uint32_t n_listeners;

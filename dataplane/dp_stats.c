@@ -61,11 +61,16 @@ put(char *out, size_t cap, size_t *len, const char *fmt, ...)
 
 static bool
 put_core(char *out, size_t cap, size_t *len, const uint64_t *c, const uint64_t *f,
-         const uint64_t *tf)
+         const uint64_t *tf, const struct dp_stats_proc *proc)
 {
     bool ok = put(out, cap, len, "{");
     for (unsigned i = 0; ok && i < DP_C__COUNT; i++) {
         ok = put(out, cap, len, "\"%s\":%llu,", counter_names[i], (unsigned long long)c[i]);
+    }
+    if (ok && proc != NULL) {
+        ok = put(out, cap, len, "\"tls_reloads\":%llu,\"tls_reload_failures\":%llu,",
+                 (unsigned long long)__atomic_load_n(&proc->tls_reloads, __ATOMIC_RELAXED),
+                 (unsigned long long)__atomic_load_n(&proc->tls_reload_failures, __ATOMIC_RELAXED));
     }
     ok = ok && put(out, cap, len, "\"findings\":{");
     bool first = true;
@@ -91,7 +96,8 @@ put_core(char *out, size_t cap, size_t *len, const uint64_t *c, const uint64_t *
 }
 
 size_t
-dp_stats_json(char *out, size_t out_cap, const struct dp_stats_core *cores, unsigned n_cores)
+dp_stats_json(char *out, size_t out_cap, const struct dp_stats_proc *proc,
+              const struct dp_stats_core *cores, unsigned n_cores)
 {
     uint64_t tot[DP_C__COUNT] = {0}, ftot[SCAN_T__COUNT] = {0}, ttot[TLS_FAIL__COUNT] = {0};
     for (unsigned w = 0; w < n_cores; w++) {
@@ -107,7 +113,7 @@ dp_stats_json(char *out, size_t out_cap, const struct dp_stats_core *cores, unsi
     }
     size_t len = 0;
     bool ok = put(out, out_cap, &len, "{\"total\":") &&
-              put_core(out, out_cap, &len, tot, ftot, ttot) &&
+              put_core(out, out_cap, &len, tot, ftot, ttot, proc) &&
               put(out, out_cap, &len, ",\"workers\":[");
     for (unsigned w = 0; ok && w < n_cores; w++) {
         uint64_t c[DP_C__COUNT], f[SCAN_T__COUNT], tf[TLS_FAIL__COUNT];
@@ -120,7 +126,8 @@ dp_stats_json(char *out, size_t out_cap, const struct dp_stats_core *cores, unsi
         for (unsigned r = 0; r < TLS_FAIL__COUNT; r++) {
             tf[r] = __atomic_load_n(&cores[w].tls_fail[r], __ATOMIC_RELAXED);
         }
-        ok = (w == 0 || put(out, out_cap, &len, ",")) && put_core(out, out_cap, &len, c, f, tf);
+        ok = (w == 0 || put(out, out_cap, &len, ",")) &&
+             put_core(out, out_cap, &len, c, f, tf, NULL);
     }
     ok = ok && put(out, out_cap, &len, "]}\n");
     return ok ? len : 0;
