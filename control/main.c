@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* redlinectl: the administrator's CLI. Today it speaks to redlined's control
- * socket directly (counters and the quarantine); redline-controld, when it
+ * socket directly (counters, the quarantine, reload); redline-controld, when it
  * exists, will serve the same nouns. Prints tables, or the server's JSON with
  * --json. Exit 0 on success, 1 when the dataplane refused, 2 for usage or a
  * socket that cannot be reached. */
@@ -24,6 +24,7 @@ static const char usage_text[] =
     "  quarantine release ID...       relay each message, as stored, to its route's\n"
     "                                 next hop; removed once the next hop said 250\n"
     "  quarantine delete ID...        remove each message for good\n"
+    "  reload                         reread the STARTTLS certificates and keys\n"
     "  --socket PATH   redlined's control socket (default $REDLINE_SOCKET or " DEFAULT_SOCKET ")\n"
     "  --json          print the server's JSON answers, one per line\n";
 
@@ -166,10 +167,11 @@ main(int argc, char **argv)
     int n = argc - optind;
     char **a = argv + optind;
     bool stats = n == 1 && strcmp(a[0], "stats") == 0;
+    bool reload = n == 1 && strcmp(a[0], "reload") == 0;
     bool list = n == 2 && strcmp(a[0], "quarantine") == 0 && strcmp(a[1], "list") == 0;
     bool per_id = n >= 3 && strcmp(a[0], "quarantine") == 0 &&
                   (strcmp(a[1], "release") == 0 || strcmp(a[1], "delete") == 0);
-    if (!stats && !list && !per_id) {
+    if (!stats && !list && !per_id && !reload) {
         return usage(n == 0 ? "no command given" : "unknown command");
     }
     int status = 0;
@@ -183,7 +185,7 @@ main(int argc, char **argv)
                 continue;
             }
         } else {
-            snprintf(command, sizeof(command), "%s", stats ? "stats" : "quarantine list");
+            snprintf(command, sizeof(command), "%s", list ? "quarantine list" : a[0]);
         }
         json_t *ans = NULL;
         int rc = call(&ans, sock, command);
@@ -203,6 +205,9 @@ main(int argc, char **argv)
             print_stats(ans);
         } else if (list) {
             print_list(ans);
+        } else if (reload) {
+            printf("reloaded the STARTTLS certificates on %lld workers\n",
+                   (long long)json_integer_value(json_object_get(ans, "workers")));
         } else if (strcmp(a[1], "release") == 0) {
             printf("released %s to %s: %s\n", a[i], str(ans, "next_hop"), str(ans, "reply"));
         } else {

@@ -156,6 +156,53 @@ check_addresses(const struct dp_config *cfg, struct rl_diag *diag)
 }
 
 int
+dp_tls_profile_check(const struct dp_config *cfg, struct rl_diag *diag)
+{
+    if (cfg->tls_profile[0] == '\0') {
+        return 0;
+    }
+    const struct tls_profile *p = tls_profiles_find(&cfg->tls_profiles, cfg->tls_profile);
+    if (p == NULL) {
+        return rl_diag_set(diag, "tls.profile", "no TLS profile named '%.64s'", cfg->tls_profile);
+    }
+    if (p->role != TLS_ROLE_SERVER) {
+        return rl_diag_set(diag, "tls.profile", "'%.64s' is a client profile, not a server one",
+                           cfg->tls_profile);
+    }
+    return 0;
+}
+
+/* check_tls: a certificate and its key, or a server profile, never both;
+ * encrypt needs one of them (else no client could ever send mail). */
+static int
+check_tls(const struct dp_config *cfg, struct rl_diag *diag)
+{
+    if (cfg->tls_cert[0] != '\0' && cfg->tls_key[0] == '\0') {
+        return rl_diag_set(diag, "tls.key", "is needed with tls.cert");
+    }
+    if (cfg->tls_key[0] != '\0' && cfg->tls_cert[0] == '\0') {
+        return rl_diag_set(diag, "tls.cert", "is needed with tls.key");
+    }
+    if (cfg->tls_profile[0] != '\0' && cfg->tls_cert[0] != '\0') {
+        return rl_diag_set(diag, "tls.profile",
+                           "excludes tls.cert and tls.key: give one or the other");
+    }
+    int rc = dp_tls_profile_check(cfg, diag);
+    if (rc != 0) {
+        return rc;
+    }
+    if (cfg->tls_policy != DP_TLS_MAY && cfg->tls_policy != DP_TLS_ENCRYPT) {
+        return rl_diag_set(diag, "tls.policy", "must be may or encrypt");
+    }
+    if (cfg->tls_policy == DP_TLS_ENCRYPT && cfg->tls_cert[0] == '\0' &&
+        cfg->tls_profile[0] == '\0') {
+        return rl_diag_set(diag, "tls.policy",
+                           "encrypt needs a certificate (tls.cert and tls.key, or tls.profile)");
+    }
+    return 0;
+}
+
+int
 dp_config_check(const struct dp_config *cfg, struct rl_diag *diag)
 {
     int rc = check_addresses(cfg, diag);
@@ -200,14 +247,25 @@ dp_config_check(const struct dp_config *cfg, struct rl_diag *diag)
             return rl_diag_set(diag, s->path, "must not be empty");
         }
     }
-    /* A certificate without its key (or the reverse) cannot offer STARTTLS. */
-    if (cfg->tls_cert[0] != '\0' && cfg->tls_key[0] == '\0') {
-        return rl_diag_set(diag, "tls.key", "is needed with tls.cert");
+    return check_tls(cfg, diag);
+}
+
+bool
+dp_config_tls_inbound(const struct dp_config *cfg, struct tls_profile *out_p)
+{
+    const struct tls_profile *named = tls_profiles_find(&cfg->tls_profiles, cfg->tls_profile);
+    if (cfg->tls_profile[0] != '\0' && named != NULL) {
+        *out_p = *named;
+        return true;
     }
-    if (cfg->tls_key[0] != '\0' && cfg->tls_cert[0] == '\0') {
-        return rl_diag_set(diag, "tls.cert", "is needed with tls.key");
+    if (cfg->tls_cert[0] == '\0') {
+        return false;
     }
-    return 0;
+    tls_profile_defaults(out_p, TLS_ROLE_SERVER);
+    snprintf(out_p->name, sizeof(out_p->name), "inbound");
+    snprintf(out_p->cert_file, sizeof(out_p->cert_file), "%s", cfg->tls_cert);
+    snprintf(out_p->key_file, sizeof(out_p->key_file), "%s", cfg->tls_key);
+    return true;
 }
 
 const struct dp_route *

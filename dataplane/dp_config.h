@@ -56,6 +56,12 @@ struct dp_route {
 
 #define DP_TLS_DEFAULT (-1)
 
+/* Whether clients must use STARTTLS before sending mail (RFC 3207 4). */
+enum dp_tls_policy {
+    DP_TLS_MAY = 0, /* offered; clear text accepted */
+    DP_TLS_ENCRYPT, /* MAIL, RCPT, DATA, BDAT get 530 5.7.0 until TLS is up */
+};
+
 struct dp_config {
     struct io_addr listen[DP_MAX_LISTEN];
     uint32_t n_listen;
@@ -80,6 +86,9 @@ struct dp_config {
     char user[64];             /* account to drop to after binding; "" = stay */
     char tls_cert[4096];       /* inbound STARTTLS certificate; "" = no STARTTLS */
     char tls_key[4096];
+    char
+        tls_profile[64]; /* inbound server profile of tls_profiles instead of tls_cert; "" = none */
+    enum dp_tls_policy tls_policy;
     struct tls_profiles tls_profiles; /* named, both roles; routes refer to client ones */
     bool foreground;
 
@@ -125,6 +134,12 @@ int dp_config_parse_args(struct dp_config *out_cfg, struct rl_diag *diag, int ar
  * route, every route's group exists and has hops, worker count, limits).
  * Returns 0 or RL_EINVAL with `diag`. */
 int dp_config_check(const struct dp_config *cfg, struct rl_diag *diag);
+
+/* dp_config_tls_inbound fills `out_p` with the listener's STARTTLS profile:
+ * the server profile tls.profile names, or the defaults (TLS 1.2 minimum)
+ * named "inbound" with tls.cert and tls.key. Returns false, leaving `out_p`
+ * unspecified, when STARTTLS is off (neither is set). */
+bool dp_config_tls_inbound(const struct dp_config *cfg, struct tls_profile *out_p);
 
 /* dp_route_find returns the route for recipient domain `domain` (`len`
  * octets, any case, no trailing dot): an exact match first, then the longest

@@ -26,6 +26,7 @@ enum opt {
     OPT_USER,
     OPT_TLS_CERT,
     OPT_TLS_KEY,
+    OPT_TLS_POLICY,
     OPT_MAX_MESSAGE_SIZE,
     OPT_MAX_RECIPIENTS,
     OPT_FOREGROUND,
@@ -51,6 +52,7 @@ static const struct option options[OPT_COUNT + 1] = {
     [OPT_USER] = {"user", required_argument, NULL, 0},
     [OPT_TLS_CERT] = {"tls-cert", required_argument, NULL, 0},
     [OPT_TLS_KEY] = {"tls-key", required_argument, NULL, 0},
+    [OPT_TLS_POLICY] = {"tls-policy", required_argument, NULL, 0},
     [OPT_MAX_MESSAGE_SIZE] = {"max-message-size", required_argument, NULL, 0},
     [OPT_MAX_RECIPIENTS] = {"max-recipients", required_argument, NULL, 0},
     [OPT_FOREGROUND] = {"foreground", no_argument, NULL, 0},
@@ -93,6 +95,7 @@ static const char usage[] =
     "  --user NAME              account to drop to after binding\n"
     "  --tls-cert FILE          STARTTLS certificate (needs --tls-key)\n"
     "  --tls-key FILE           STARTTLS private key (needs --tls-cert)\n"
+    "  --tls-policy may|encrypt encrypt: no mail before STARTTLS (530 5.7.0; default may)\n"
     "  --max-message-size BYTES largest message accepted (default 10485760)\n"
     "  --max-recipients N       recipients per transaction (>= 100, default 100)\n"
     "  --foreground             stay in the foreground\n"
@@ -273,9 +276,15 @@ apply_flag(struct dp_config *c, struct replaced *rep, struct rl_diag *diag, enum
     case OPT_LOG:
     case OPT_CONTROL_SOCKET:
     case OPT_USER:
+        return dp_str_set(c, diag, field, dp_str_find(json_path[o]), arg, strlen(arg));
     case OPT_TLS_CERT:
     case OPT_TLS_KEY:
+        c->tls_profile[0] = '\0'; /* the file's tls.profile gives way to the flags */
         return dp_str_set(c, diag, field, dp_str_find(json_path[o]), arg, strlen(arg));
+    case OPT_TLS_POLICY:
+        rc = set_choice(&choice, diag, field, arg, "may", "encrypt");
+        c->tls_policy = choice == 0 ? DP_TLS_MAY : DP_TLS_ENCRYPT;
+        return rc;
     case OPT_CONFIG:
     case OPT_HELP:
     case OPT_COUNT:

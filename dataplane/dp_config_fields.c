@@ -44,7 +44,7 @@ static const struct dp_str strs[] = {
     STR("policy", policy_path, true), STR("quarantine_dir", quarantine_dir, false),
     STR("log", log_path, false),      STR("control_socket", control_socket, true),
     STR("user", user, true),          STR("tls.cert", tls_cert, true),
-    STR("tls.key", tls_key, true),
+    STR("tls.key", tls_key, true),    STR("tls.profile", tls_profile, true),
 };
 
 const struct dp_num *

@@ -49,8 +49,20 @@ set_str(struct load *l, const char *field, const struct dp_str *st, json_t *v)
     return dp_str_set(l->c, l->diag, field, st, json_string_value(v), json_string_length(v));
 }
 
+/* apply_field applies `v` to the number or string of the shared tables at
+ * `field` ("limits.max_recipients"). */
+static int
+apply_field(struct load *l, const char *field, json_t *v)
+{
+    const struct dp_num *n = dp_num_find(field);
+    const struct dp_str *st = dp_str_find(field);
+    return n != NULL    ? set_num(l, field, n, v)
+           : st != NULL ? set_str(l, field, st, v)
+                        : rl_diag_set(l->diag, field, "unknown key");
+}
+
 /* apply_section applies an object whose keys are all numbers or strings of
- * the shared tables ("limits", "relay", "tls"). */
+ * the shared tables ("limits", "relay"). */
 static int
 apply_section(struct load *l, const char *where, json_t *obj)
 {
@@ -63,11 +75,7 @@ apply_section(struct load *l, const char *where, json_t *obj)
     json_object_foreach(obj, key, v)
     {
         snprintf(field, sizeof(field), "%s.%s", where, key);
-        const struct dp_num *n = dp_num_find(field);
-        const struct dp_str *st = dp_str_find(field);
-        int rc = n != NULL    ? set_num(l, field, n, v)
-                 : st != NULL ? set_str(l, field, st, v)
-                              : rl_diag_set(l->diag, field, "unknown key");
+        int rc = apply_field(l, field, v);
         if (rc != 0) {
             return rc;
         }
@@ -75,20 +83,66 @@ apply_section(struct load *l, const char *where, json_t *obj)
     return 0;
 }
 
+/* apply_choice maps the string `v` to the index of its name in `names`. */
+static int
+apply_choice(struct load *l, const char *field, json_t *v, const char *const names[2], int *out)
+{
+    const char *s = json_string_value(v);
+    for (int i = 0; s != NULL && i < 2; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    return rl_diag_set(l->diag, field, "must be %s or %s", names[0], names[1]);
+}
+
+/* apply_tls applies "tls": a certificate and its key, or the name of a
+ * server profile (checked once the profiles are read), and the policy. */
 static int
 apply_tls(struct load *l, json_t *obj)
 {
-    int rc = apply_section(l, "tls", obj);
-    if (rc != 0) {
-        return rc;
+    static const char *const policies[2] = {"may", "encrypt"};
+    char field[FIELD_MAX];
+    const char *key;
+    json_t *v;
+    if (!json_is_object(obj)) {
+        return rl_diag_set(l->diag, "tls", "must be an object");
+    }
+    json_object_foreach(obj, key, v)
+    {
+        snprintf(field, sizeof(field), "tls.%s", key);
+        int choice = 0;
+        int rc = strcmp(key, "policy") == 0 ? apply_choice(l, field, v, policies, &choice)
+                                            : apply_field(l, field, v);
+        if (rc != 0) {
+            return rc;
+        }
+        if (strcmp(key, "policy") == 0) {
+            l->c->tls_policy = choice == 0 ? DP_TLS_MAY : DP_TLS_ENCRYPT;
+        }
+    }
+    bool cert = json_object_get(obj, "cert") != NULL;
+    bool key_given = json_object_get(obj, "key") != NULL;
+    if (json_object_get(obj, "profile") != NULL) {
+        if (cert || key_given) {
+            return rl_diag_set(l->diag, "tls.profile",
+                               "excludes tls.cert and tls.key: give one or the other");
+        }
+        l->c->tls_cert[0] = l->c->tls_key[0] = '\0';
+        return 0;
+    }
+    if (!cert && !key_given) {
+        return 0; /* the policy alone */
     }
     /* Both or neither: a certificate without its key cannot offer STARTTLS. */
-    if (json_object_get(obj, "cert") == NULL) {
+    if (!cert) {
         return rl_diag_set(l->diag, "tls.cert", "is required in tls");
     }
-    if (json_object_get(obj, "key") == NULL) {
+    if (!key_given) {
         return rl_diag_set(l->diag, "tls.key", "is required in tls");
     }
+    l->c->tls_profile[0] = '\0';
     if (l->c->tls_cert[0] != '\0' && l->c->tls_key[0] == '\0') {
         return rl_diag_set(l->diag, "tls.key", "is needed with tls.cert");
     }
@@ -158,20 +212,6 @@ apply_cores(struct load *l, json_t *arr)
         }
     }
     return rc;
-}
-
-/* apply_choice maps the string `v` to the index of its name in `names`. */
-static int
-apply_choice(struct load *l, const char *field, json_t *v, const char *const names[2], int *out)
-{
-    const char *s = json_string_value(v);
-    for (int i = 0; s != NULL && i < 2; i++) {
-        if (strcmp(s, names[i]) == 0) {
-            *out = i;
-            return 0;
-        }
-    }
-    return rl_diag_set(l->diag, field, "must be %s or %s", names[0], names[1]);
 }
 
 static bool
@@ -425,7 +465,9 @@ apply_root(struct load *l, json_t *root)
     json_t *profiles = json_object_get(root, "tls_profiles");
     int rc = profiles != NULL ? apply_profiles(l, profiles, routes == NULL) : 0;
     rc = rc == 0 && groups != NULL ? apply_groups(l, groups, routes == NULL) : rc;
-    return rc == 0 && routes != NULL ? apply_routes(l, routes) : rc;
+    rc = rc == 0 && routes != NULL ? apply_routes(l, routes) : rc;
+    /* tls.profile, from this file or before, must name a server profile. */
+    return rc == 0 ? dp_tls_profile_check(l->c, l->diag) : rc;
 }
 
 /* apply parses nothing: it applies `root` to a copy of `cfg` and keeps the

@@ -181,7 +181,8 @@ struct dp_worker {
     struct scan_message *sm;
     struct dp_stats_core *stats;
     struct dp_track_ring *track;
-    struct tls_server *tls; /* inbound STARTTLS context; NULL without tls.cert */
+    struct tls_server *tls;      /* inbound STARTTLS context; NULL without tls.cert */
+    struct tls_server *tls_next; /* offered by a reload (atomic), swapped in by the loop */
     /* Outbound: one client context per client profile (NULL for server
      * profiles), and the built-in opportunistic one (DP_TLS_DEFAULT). */
     struct tls_client *tls_out[TLS_MAX_PROFILES];

@@ -59,8 +59,12 @@ dp_ctl_parse(struct dp_ctl_cmd *out_cmd, char *why, size_t why_cap, const char *
         out_cmd->verb = DP_CTL_STATS;
         return 0;
     }
+    if (n == 1 && strcmp(words[0], "reload") == 0) {
+        out_cmd->verb = DP_CTL_RELOAD;
+        return 0;
+    }
     if (n == 0 || strcmp(words[0], "quarantine") != 0) {
-        snprintf(why, why_cap, "unknown command; expected stats or quarantine");
+        snprintf(why, why_cap, "unknown command; expected stats, reload or quarantine");
         return RL_EINVAL;
     }
     if (n == 2 && strcmp(words[1], "list") == 0) {
@@ -88,10 +92,7 @@ static struct {
     pthread_t thread;
     bool running;
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    const struct dp_config *cfg;
-    const struct dp_stats_core *cores;
-    unsigned n_cores;
-    struct dp_track_ring *ring;
+    struct dp_ctl_deps d;
     struct io_backend *io; /* the release's own backend, created on the thread */
 } srv = {.fd = -1};
 
@@ -125,19 +126,14 @@ store_error(const char *id, int rc, int err)
 static void
 track(json_t *line, uid_t uid)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    struct tm tm;
-    gmtime_r(&now.tv_sec, &tm);
-    char ts[64], date[32];
-    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(ts, sizeof(ts), "%s.%03ldZ", date, now.tv_nsec / 1000000);
+    char ts[DP_TRACK_TS_LEN];
+    dp_track_ts(ts, sizeof(ts));
     json_object_set_new(line, "ts", json_string(ts));
     json_object_set_new(line, "by_uid", json_integer(uid));
     char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(line);
     if (s != NULL) {
-        (void)dp_track_push(srv.ring, s, strlen(s));
+        (void)dp_track_push(srv.d.ring, s, strlen(s));
         free(s);
     }
 }
@@ -149,7 +145,7 @@ list_one(void *ctx, const char *id)
     uint8_t *file = NULL;
     size_t file_len = 0, meta_len = 0, msg_len = 0;
     int err = 0;
-    if (dp_store_get(srv.cfg->quarantine_dir, id, META_MAX, &file, &file_len, &meta_len, &msg_len,
+    if (dp_store_get(srv.d.cfg->quarantine_dir, id, META_MAX, &file, &file_len, &meta_len, &msg_len,
                      &err) != 0) {
         return 0; /* released or deleted meanwhile, or not ours: not listed */
     }
@@ -171,7 +167,7 @@ q_list(void)
 {
     json_t *list = json_array();
     int err = 0;
-    if (dp_store_list(srv.cfg->quarantine_dir, list_one, list, &err) != 0) {
+    if (dp_store_list(srv.d.cfg->quarantine_dir, list_one, list, &err) != 0) {
         json_decref(list);
         return error_reply("quarantine store: %s", strerror(err));
     }
@@ -182,7 +178,7 @@ static json_t *
 q_delete(const char *id, uid_t uid)
 {
     int err = 0;
-    int rc = dp_store_remove(srv.cfg->quarantine_dir, id, &err);
+    int rc = dp_store_remove(srv.d.cfg->quarantine_dir, id, &err);
     if (rc != 0) {
         return store_error(id, rc, err);
     }
@@ -221,7 +217,7 @@ q_release(const char *id, uid_t uid)
     uint8_t *file = NULL;
     size_t file_len = 0, meta_len = 0, msg_len = 0;
     int err = 0;
-    int rc = dp_store_get(srv.cfg->quarantine_dir, id, SIZE_MAX, &file, &file_len, &meta_len,
+    int rc = dp_store_get(srv.d.cfg->quarantine_dir, id, SIZE_MAX, &file, &file_len, &meta_len,
                           &msg_len, &err);
     if (rc != 0) {
         return store_error(id, rc, err);
@@ -236,7 +232,8 @@ q_release(const char *id, uid_t uid)
         goto out;
     }
     struct dp_release_result res;
-    rc = dp_release_send(&res, srv.io, srv.cfg, from, rcpts, n_rcpts, file + meta_len + 1, msg_len);
+    rc = dp_release_send(&res, srv.io, srv.d.cfg, from, rcpts, n_rcpts, file + meta_len + 1,
+                         msg_len);
     if (rc == RL_ENOENT) {
         reply = error_reply("no route for the recipients of %s; kept in quarantine", id);
         goto out;
@@ -247,7 +244,7 @@ q_release(const char *id, uid_t uid)
     }
     bool removed = false;
     if (res.delivered) {
-        removed = dp_store_remove(srv.cfg->quarantine_dir, id, &err) == 0;
+        removed = dp_store_remove(srv.d.cfg->quarantine_dir, id, &err) == 0;
     }
     char said[300];
     if (res.code != 0) {
@@ -275,11 +272,27 @@ out:
 }
 
 static json_t *
+reload(uid_t uid)
+{
+    struct rl_diag diag = {{0}, {0}};
+    if (srv.d.reload == NULL) {
+        return error_reply("reload: STARTTLS is not configured: nothing to reload");
+    }
+    if (dp_tls_reload_run(srv.d.reload, &diag, "control", (long)uid) != 0) {
+        return error_reply("reload: %s: %s; nothing changed", diag.field, diag.reason);
+    }
+    return json_pack("{s:b, s:s, s:i}", "ok", 1, "action", "tls-reload", "workers",
+                     (int)srv.d.n_cores);
+}
+
+static json_t *
 run(const struct dp_ctl_cmd *cmd, uid_t uid)
 {
     switch (cmd->verb) {
     case DP_CTL_STATS:
         break;
+    case DP_CTL_RELOAD:
+        return reload(uid);
     case DP_CTL_Q_LIST:
         return q_list();
     case DP_CTL_Q_RELEASE:
@@ -335,7 +348,7 @@ serve_one(int c, char *buf, size_t buf_cap)
     } else if (dp_ctl_parse(&cmd, why, sizeof(why), line, len) != 0) {
         reply = error_reply("%s", why);
     } else if ((reply = run(&cmd, cred.uid)) == NULL) {
-        size_t n = dp_stats_json(buf, buf_cap, srv.cores, srv.n_cores);
+        size_t n = dp_stats_json(buf, buf_cap, srv.d.proc, srv.d.cores, srv.d.n_cores);
         (void)rl_write_all(c, buf, n);
         return;
     }
@@ -372,8 +385,7 @@ serve(void *arg)
 }
 
 int
-dp_ctl_serve_start(const char *path, const struct dp_config *cfg, const struct dp_stats_core *cores,
-                   unsigned n_cores, struct dp_track_ring *ring, int *out_errno)
+dp_ctl_serve_start(const char *path, const struct dp_ctl_deps *deps, int *out_errno)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     size_t pl = strlen(path);
@@ -401,10 +413,7 @@ dp_ctl_serve_start(const char *path, const struct dp_config *cfg, const struct d
         goto fail;
     }
     srv.fd = fd;
-    srv.cfg = cfg;
-    srv.cores = cores;
-    srv.n_cores = n_cores;
-    srv.ring = ring;
+    srv.d = *deps;
     memcpy(srv.path, path, pl + 1);
     if (pthread_create(&srv.thread, NULL, serve, NULL) != 0) {
         *out_errno = errno;

@@ -10,6 +10,7 @@
 
 #include "dp_config.h"
 #include "dp_stats.h"
+#include "dp_tls.h"
 #include "dp_track.h"
 #include "rl_error.h"
 
@@ -20,6 +21,7 @@ enum dp_ctl_verb {
     DP_CTL_Q_LIST,    /* "quarantine list" */
     DP_CTL_Q_RELEASE, /* "quarantine release ID" */
     DP_CTL_Q_DELETE,  /* "quarantine delete ID" */
+    DP_CTL_RELOAD,    /* "reload": the STARTTLS certificates and keys (dp_tls.h) */
 };
 
 struct dp_ctl_cmd {
@@ -33,15 +35,21 @@ struct dp_ctl_cmd {
 int dp_ctl_parse(struct dp_ctl_cmd *out_cmd, char *why, size_t why_cap, const char *line,
                  size_t len);
 
+/* The dataplane's parts the control thread serves, all borrowed until
+ * dp_ctl_serve_stop. */
+struct dp_ctl_deps {
+    const struct dp_config *cfg;       /* the quarantine directory, the routes a release uses */
+    const struct dp_stats_core *cores; /* the workers' counters */
+    unsigned n_cores;
+    const struct dp_stats_proc *proc; /* the process's counters */
+    struct dp_track_ring *ring;       /* the tracking-log ring this thread alone writes */
+    struct dp_tls_reload *reload;     /* `reload`; NULL: refused */
+};
+
 /* dp_ctl_serve_start creates the UNIX stream socket at `path` (mode 0660,
- * replacing a stale one) and the thread serving it over `cfg` (the quarantine
- * directory and the routes a release uses), the `n_cores` workers' counters
- * `cores`, and `ring`, the tracking-log ring this thread alone writes. All
- * are borrowed until dp_ctl_serve_stop. Returns 0, or RL_EIO with errno in
- * *out_errno. */
-int dp_ctl_serve_start(const char *path, const struct dp_config *cfg,
-                       const struct dp_stats_core *cores, unsigned n_cores,
-                       struct dp_track_ring *ring, int *out_errno);
+ * replacing a stale one) and the thread serving it over `deps` (copied).
+ * Returns 0, or RL_EIO with errno in *out_errno. */
+int dp_ctl_serve_start(const char *path, const struct dp_ctl_deps *deps, int *out_errno);
 
 /* dp_ctl_serve_stop stops the thread (after the command in progress) and
  * removes the socket. */

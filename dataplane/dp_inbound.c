@@ -216,6 +216,31 @@ put_str(char *out, size_t cap, size_t *n, const char *s, size_t len)
     *n += json_str(out + *n, cap - *n, s, len);
 }
 
+/* put_client_cert adds, when the listener asks for client certificates, the
+ * one the client sent: its subject (RFC 2253, cut at 255 octets), whether it
+ * chained to ca_file and if not why; null when none came. */
+static void
+put_client_cert(const struct dp_worker *w, const struct dp_in *in, char *out, size_t cap, size_t *n)
+{
+    if (tls_server_profile(w->tls)->client_cert == TLS_CLIENT_CERT_NONE) {
+        return;
+    }
+    char subject[256];
+    if (tls_conn_peer_subject(in->tls, subject, sizeof(subject)) != 0) {
+        put(out, cap, n, ",\"client_cert\":null");
+        return;
+    }
+    put(out, cap, n, ",\"client_cert\":{\"subject\":");
+    put_str(out, cap, n, subject, strlen(subject));
+    put(out, cap, n, ",\"verified\":%s", tls_conn_verified(in->tls) ? "true" : "false");
+    const char *why = tls_conn_verify_reason(in->tls);
+    if (why[0] != '\0') {
+        put(out, cap, n, ",\"verify_error\":");
+        put_str(out, cap, n, why, strlen(why));
+    }
+    put(out, cap, n, "}");
+}
+
 /* track_line builds the tracking line of the current message (also the
  * quarantine file's metadata). Returns its length. */
 static size_t
@@ -230,8 +255,10 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
         w->date_iso, now.tv_nsec / 1000000, id, w->id, in->peer_ip);
     put_str(out, cap, &n, in->helo, strlen(in->helo));
     if (in->tls != NULL && tls_conn_done(in->tls)) {
-        put(out, cap, &n, ",\"tls\":{\"protocol\":\"%s\",\"cipher\":\"%s\"}",
+        put(out, cap, &n, ",\"tls\":{\"protocol\":\"%s\",\"cipher\":\"%s\"",
             tls_conn_protocol(in->tls), tls_conn_cipher(in->tls));
+        put_client_cert(w, in, out, cap, &n);
+        put(out, cap, &n, "}");
     } else {
         put(out, cap, &n, ",\"tls\":null");
     }

@@ -81,12 +81,20 @@ by_reason(char *out, size_t cap, size_t *len, const char *name, const uint64_t *
     return ok && put(out, cap, len, "}");
 }
 
+/* put_core writes one set of counters; `proc` (the process-wide ones) only
+ * for the totals. */
 static bool
-put_core(char *out, size_t cap, size_t *len, const struct dp_stats_core *s)
+put_core(char *out, size_t cap, size_t *len, const struct dp_stats_core *s,
+         const struct dp_stats_proc *proc)
 {
     bool ok = put(out, cap, len, "{");
     for (unsigned i = 0; ok && i < DP_C__COUNT; i++) {
         ok = put(out, cap, len, "\"%s\":%llu,", counter_names[i], (unsigned long long)s->c[i]);
+    }
+    if (ok && proc != NULL) {
+        ok = put(out, cap, len, "\"tls_reloads\":%llu,\"tls_reload_failures\":%llu,",
+                 (unsigned long long)__atomic_load_n(&proc->tls_reloads, __ATOMIC_RELAXED),
+                 (unsigned long long)__atomic_load_n(&proc->tls_reload_failures, __ATOMIC_RELAXED));
     }
     ok = ok && put(out, cap, len, "\"findings\":{");
     bool first = true;
@@ -121,7 +129,8 @@ add_loaded(struct dp_stats_core *to, const struct dp_stats_core *from)
 }
 
 size_t
-dp_stats_json(char *out, size_t out_cap, const struct dp_stats_core *cores, unsigned n_cores)
+dp_stats_json(char *out, size_t out_cap, const struct dp_stats_proc *proc,
+              const struct dp_stats_core *cores, unsigned n_cores)
 {
     static const struct dp_stats_core zero;
     struct dp_stats_core tot = zero;
@@ -129,12 +138,12 @@ dp_stats_json(char *out, size_t out_cap, const struct dp_stats_core *cores, unsi
         add_loaded(&tot, &cores[w]);
     }
     size_t len = 0;
-    bool ok = put(out, out_cap, &len, "{\"total\":") && put_core(out, out_cap, &len, &tot) &&
+    bool ok = put(out, out_cap, &len, "{\"total\":") && put_core(out, out_cap, &len, &tot, proc) &&
               put(out, out_cap, &len, ",\"workers\":[");
     for (unsigned w = 0; ok && w < n_cores; w++) {
         struct dp_stats_core one = zero;
         add_loaded(&one, &cores[w]);
-        ok = (w == 0 || put(out, out_cap, &len, ",")) && put_core(out, out_cap, &len, &one);
+        ok = (w == 0 || put(out, out_cap, &len, ",")) && put_core(out, out_cap, &len, &one, NULL);
     }
     ok = ok && put(out, out_cap, &len, "]}\n");
     return ok ? len : 0;

@@ -55,6 +55,13 @@ struct dp_stats_core {
     uint64_t tls_out_fail[TLS_FAIL__COUNT]; /* failed outbound handshakes, the same way */
 };
 
+/* Counters of the process rather than of a worker: written under the
+ * reloader's lock (dp_tls.h), read by the control thread. */
+struct dp_stats_proc {
+    uint64_t tls_reloads;         /* reloads that gave every worker a new STARTTLS context */
+    uint64_t tls_reload_failures; /* reloads refused (nothing changed) */
+};
+
 /* dp_counter_name returns the JSON name of `c` ("messages_relayed", ...). */
 const char *dp_counter_name(enum dp_counter c);
 
@@ -81,9 +88,10 @@ dp_stats_sub(struct dp_stats_core *s, enum dp_counter c, uint64_t n)
 }
 
 /* dp_stats_json writes the counters of `n_cores` workers as one JSON object
- * (totals and per worker) to `out` (capacity `out_cap`). Returns the length,
- * or 0 if it does not fit. Callable from any thread. */
-size_t dp_stats_json(char *out, size_t out_cap, const struct dp_stats_core *cores,
-                     unsigned n_cores);
+ * (totals and per worker; `proc`, which may be NULL, among the totals) to
+ * `out` (capacity `out_cap`). Returns the length, or 0 if it does not fit.
+ * Callable from any thread. */
+size_t dp_stats_json(char *out, size_t out_cap, const struct dp_stats_proc *proc,
+                     const struct dp_stats_core *cores, unsigned n_cores);
 
 #endif

@@ -6,12 +6,25 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "rl_error.h"
 #include "rl_io.h"
+
+void
+dp_track_ts(char *out, size_t cap)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r(&now.tv_sec, &tm);
+    char date[24];
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, cap, "%s.%03ldZ", date, now.tv_nsec / 1000000);
+}
 
 bool
 dp_track_push(struct dp_track_ring *r, const char *line, size_t len)

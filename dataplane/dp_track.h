@@ -20,6 +20,13 @@ struct dp_track_ring {
     char line[DP_TRACK_SLOTS][DP_TRACK_LINE];
 };
 
+#define DP_TRACK_TS_LEN 32 /* "2026-01-31T23:59:59.999Z" and its NUL, with room */
+
+/* dp_track_ts writes the current UTC time as tracking lines give it
+ * ("2026-01-31T23:59:59.999Z") to `out` (`cap` >= DP_TRACK_TS_LEN). Any
+ * thread. */
+void dp_track_ts(char *out, size_t cap);
+
 /* dp_track_push copies `line` (`len` octets, no newline; cut at
  * DP_TRACK_LINE - 1) into `r`. Returns false when the ring is full. Called
  * only by the worker owning `r`. */

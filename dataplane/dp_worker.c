@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "dp_conn.h"
+#include "dp_tls.h"
 
 static uint64_t
 now_ms(void)
@@ -53,28 +54,6 @@ dp_unlink(struct dp_base *b)
         b->next_all->prev_all = b->prev_all;
     }
     b->prev_all = b->next_all = NULL;
-}
-
-/* start_tls_server builds the worker's STARTTLS context: the library's
- * defaults (TLS 1.2 minimum) with the configured certificate and key. */
-static int
-start_tls_server(struct dp_worker *w, struct rl_diag *diag, const uint8_t *secret)
-{
-    struct tls_profile p;
-    tls_profile_defaults(&p, TLS_ROLE_SERVER);
-    snprintf(p.name, sizeof(p.name), "inbound");
-    snprintf(p.cert_file, sizeof(p.cert_file), "%s", w->cfg->tls_cert);
-    snprintf(p.key_file, sizeof(p.key_file), "%s", w->cfg->tls_key);
-    int rc = tls_server_new(&w->tls, diag, &p, secret, (uint64_t)time(NULL));
-    if (rc != 0) {
-        /* The library names the profile field; ours is the configuration's. */
-        const char *dot = strrchr(diag->field, '.');
-        const char *field = dot != NULL && strcmp(dot, ".key") == 0    ? "tls.key"
-                            : dot != NULL && strcmp(dot, ".cert") == 0 ? "tls.cert"
-                                                                       : "tls";
-        memmove(diag->field, field, strlen(field) + 1);
-    }
-    return rc;
 }
 
 /* start_tls_clients builds the worker's outbound contexts: one per client
@@ -123,10 +102,13 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_co
     w->lim.cmd_timeout_ms = cfg->command_timeout_ms;
     w->lim.data_timeout_ms = cfg->data_timeout_ms;
     w->scfg.hostname = cfg->hostname;
-    if (cfg->tls_cert[0] != '\0' && start_tls_server(w, diag, tls_secret) != 0) {
+    int rc = dp_tls_server_new(&w->tls, diag, cfg, tls_secret);
+    if (rc != 0 && rc != RL_ENOENT) {
         goto fail;
     }
     w->scfg.tls_available = w->tls != NULL;
+    /* RFC 3207 4: no mail before STARTTLS (dp_config_check: only with a certificate). */
+    w->scfg.tls_required = w->tls != NULL && cfg->tls_policy == DP_TLS_ENCRYPT;
     if (start_tls_clients(w, diag) != 0) {
         goto fail;
     }
@@ -144,7 +126,7 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_co
         rl_diag_set(diag, "scan", "cannot allocate the scanner");
         goto fail;
     }
-    int rc = io_kernel_new(&w->io);
+    rc = io_kernel_new(&w->io);
     if (rc != 0) {
         rl_diag_set(diag, "backend", "cannot create the kernel backend: %s", rl_strerror(rc));
         goto fail;
@@ -290,6 +272,25 @@ tick(struct dp_worker *w)
     }
 }
 
+void
+dp_worker_tls_offer(struct dp_worker *w, struct tls_server *srv)
+{
+    tls_server_free(__atomic_exchange_n(&w->tls_next, srv, __ATOMIC_ACQ_REL));
+}
+
+/* take_tls swaps in a context a reload offered: new STARTTLS connections get
+ * it, the old one goes with its last connection. */
+static void
+take_tls(struct dp_worker *w)
+{
+    struct tls_server *next = __atomic_exchange_n(&w->tls_next, NULL, __ATOMIC_ACQUIRE);
+    if (next == NULL) {
+        return;
+    }
+    tls_server_free(w->tls);
+    w->tls = next;
+}
+
 static void
 start_drain(struct dp_worker *w)
 {
@@ -349,6 +350,9 @@ dp_worker_run(struct dp_worker *w)
         }
         size_t n = w->io->ops->poll(w->io, evs, 256, timeout);
         w->now_ms = now_ms();
+        if (__atomic_load_n(&w->tls_next, __ATOMIC_RELAXED) != NULL) {
+            take_tls(w); /* before this pass accepts or starts any TLS */
+        }
         for (size_t i = 0; i < n; i++) {
             struct dp_base *b = (struct dp_base *)(uintptr_t)evs[i].cookie;
             if (evs[i].flags & IO_READABLE) {
@@ -413,6 +417,8 @@ dp_worker_free(struct dp_worker *w)
     }
     tls_server_free(w->tls); /* after its connections */
     w->tls = NULL;
+    tls_server_free(w->tls_next);
+    w->tls_next = NULL;
     for (uint32_t i = 0; i < TLS_MAX_PROFILES; i++) {
         tls_client_free(w->tls_out[i]);
     }

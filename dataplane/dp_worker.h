@@ -13,6 +13,7 @@
 #include "dp_track.h"
 #include "rl_error.h"
 #include "scan_engine.h"
+#include "tls_server.h"
 
 struct dp_worker;
 
@@ -24,12 +25,12 @@ struct dp_control {
 
 /* dp_worker_new builds worker `id` of `cfg`: its I/O backend and listeners
  * (bound now, so that privileges can be dropped afterwards), its scanner over
- * `engine` (borrowed), its pools and, when cfg->tls_cert is set, its STARTTLS
- * context (the files are read now) with session tickets under `tls_secret`
+ * `engine` (borrowed), its pools and, when STARTTLS is configured, its
+ * context (dp_tls_server_new: the files are read now) with session tickets under `tls_secret`
  * (TLS_TICKET_SECRET_LEN octets, copied; the same for every worker).
  * `stats`, `track` and `ctl` are the caller's and outlive the worker.
  * Returns 0 with *out_w, or RL_EIO / RL_ENOMEM with `diag` naming what failed
- * ("tls.cert", "tls.key"). Call from the main thread. */
+ * ("tls.cert", "tls_profiles.NAME.key"). Call from the main thread. */
 int dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_config *cfg,
                   const struct scan_engine *engine, unsigned id, struct dp_stats_core *stats,
                   struct dp_track_ring *track, const struct dp_control *ctl,
@@ -40,6 +41,12 @@ int dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct d
  * and every transaction has finished. Returns 0, or RL_EIO if pinning
  * failed. */
 int dp_worker_run(struct dp_worker *w);
+
+/* dp_worker_tls_offer hands the STARTTLS context `srv` (taken) to `w`: the
+ * worker swaps it in at the top of its next loop pass and frees the one it
+ * had (connections keep theirs until they end); one offered before and not
+ * taken yet is freed here. Any thread; one offerer at a time. */
+void dp_worker_tls_offer(struct dp_worker *w, struct tls_server *srv);
 
 /* dp_worker_free closes whatever is left and releases `w`; NULL is a no-op. */
 void dp_worker_free(struct dp_worker *w);

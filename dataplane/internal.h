@@ -128,6 +128,10 @@ int dp_route_add(struct dp_config *cfg, struct rl_diag *diag, const char *field,
 /* dp_route_pattern writes the pattern of `r` as configured ("*.x.org"). */
 void dp_route_pattern(char *out, size_t out_cap, const struct dp_route *r);
 
+/* dp_tls_profile_check refuses a tls.profile that names no profile, or a
+ * client one, naming "tls.profile". Returns 0 or RL_EINVAL. */
+int dp_tls_profile_check(const struct dp_config *cfg, struct rl_diag *diag);
+
 /* dp_config_load_json_how is dp_config_load_json with the treatment of
  * host names chosen by the caller (the fuzz target skips resolving). */
 int dp_config_load_json_how(struct dp_config *cfg, struct rl_diag *diag, const char *json,

@@ -4,7 +4,8 @@
  * control socket and the tracking log, then drops to the configured user
  * (default "nobody" when started as root) before any client byte is read.
  * Workers touch only their sockets and, on quarantine, the quarantine
- * directory. SIGTERM/SIGINT drain; a second one stops at once. */
+ * directory. SIGTERM/SIGINT drain; a second one stops at once. SIGHUP rereads
+ * the STARTTLS certificates and keys, with the privileges of `user`. */
 #include <errno.h>
 #include <grp.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include "dp_ctl.h"
 #include "dp_stats.h"
 #include "dp_store.h"
+#include "dp_tls.h"
 #include "dp_track.h"
 #include "dp_worker.h"
 #include "scan_engine.h"
@@ -125,8 +127,8 @@ main(int argc, char **argv)
 
     unsigned n = cfg.workers;
     struct dp_stats_core *stats = aligned_alloc(64, sizeof(*stats) * n);
-    /* One tracking ring per worker, and one for the control thread. */
-    struct dp_track_ring **rings = calloc(n + 1, sizeof(struct dp_track_ring *));
+    /* One tracking ring per worker, one for the control thread, one for reloads. */
+    struct dp_track_ring **rings = calloc(n + 2, sizeof(struct dp_track_ring *));
     struct dp_worker **workers = calloc(n, sizeof(struct dp_worker *));
     struct thread_arg *args = calloc(n, sizeof(*args));
     pthread_t *threads = calloc(n, sizeof(*threads));
@@ -135,7 +137,7 @@ main(int argc, char **argv)
         return fail("memory", "out of memory at start-up");
     }
     memset(stats, 0, sizeof(*stats) * n);
-    for (unsigned i = 0; i <= n; i++) {
+    for (unsigned i = 0; i < n + 2; i++) {
         rings[i] = aligned_alloc(64, sizeof(*rings[i]));
         if (rings[i] == NULL) {
             return fail("memory", "out of memory at start-up");
@@ -146,18 +148,29 @@ main(int argc, char **argv)
             return fail(diag.field, diag.reason);
         }
     }
-    explicit_bzero(secret, sizeof(secret)); /* each worker's context holds its copy */
+    /* SIGHUP and `reload` rebuild the workers' STARTTLS contexts. */
+    static struct dp_stats_proc proc;
+    struct dp_tls_reload *reload = NULL;
+    if (dp_tls_reload_new(&reload, &diag, &cfg, secret, workers, n, &proc, rings[n + 1]) != 0) {
+        return fail(diag.field, diag.reason);
+    }
+    explicit_bzero(secret, sizeof(secret)); /* each context holds its copy */
     /* Threads do not survive fork: become a daemon before starting any. The
      * log and the control socket are opened as root, then root is dropped
      * (glibc changes the ids of every thread). */
     if (!cfg.foreground && daemon(1, 0) != 0) {
         return fail("daemon", strerror(errno));
     }
-    if (dp_track_start(cfg.log_path, rings, n + 1, &err) != 0) {
+    if (dp_track_start(cfg.log_path, rings, n + 2, &err) != 0) {
         return fail("log", strerror(err));
     }
-    if (cfg.control_socket[0] != '\0' &&
-        dp_ctl_serve_start(cfg.control_socket, &cfg, stats, n, rings[n], &err) != 0) {
+    const struct dp_ctl_deps deps = {.cfg = &cfg,
+                                     .cores = stats,
+                                     .n_cores = n,
+                                     .proc = &proc,
+                                     .ring = rings[n],
+                                     .reload = reload};
+    if (cfg.control_socket[0] != '\0' && dp_ctl_serve_start(cfg.control_socket, &deps, &err) != 0) {
         return fail("control_socket", strerror(err));
     }
     if (geteuid() == 0) {
@@ -190,7 +203,8 @@ main(int argc, char **argv)
      * ends the process too. */
     int sig = 0;
     while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
-        /* Reload comes with the control plane; SIGHUP is ignored until then. */
+        /* The outcome goes to the tracking log, one line (dp_tls.h). */
+        (void)dp_tls_reload_run(reload, NULL, "SIGHUP", -1);
     }
     fprintf(stderr, "redlined: signal %d: draining\n", sig);
     __atomic_store_n(&ctl.drain, 1, __ATOMIC_RELEASE);
@@ -209,11 +223,13 @@ main(int argc, char **argv)
     }
     dp_ctl_serve_stop(); /* before the logger: its last lines are drained too */
     dp_track_stop();
+    dp_tls_reload_free(reload);
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
         free(rings[i]);
     }
     free(rings[n]);
+    free(rings[n + 1]);
     free(stats);
     free(rings);
     free(workers);

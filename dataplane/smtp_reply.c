@@ -82,6 +82,9 @@ static const struct smtp_reply smtp_replies[SMTP_R_COUNT] = {
     /* RFC 5321 3.8: 421 before closing; RFC 3463 X.7.0, X.4.2. */
     [SMTP_R_TOO_MANY_ERRORS] = {"421 4.7.0 ", " Too many errors, closing connection", true},
     [SMTP_R_TIMEOUT] = {"421 4.4.2 ", " Timeout exceeded, closing connection", true},
+    /* RFC 3207 4: a server that requires TLS answers 530 until it is up;
+     * RFC 3463 X.7.0: security or policy status. */
+    [SMTP_R_TLS_REQUIRED] = {"530 5.7.0 Must issue a STARTTLS command first", "", false},
     /* RFC 3463 X.1.0 sender ok, X.1.5 destination ok, X.0.0. */
     [SMTP_R_MAIL_OK] = {"250 2.1.0 Sender OK", "", false},
     [SMTP_R_RCPT_OK] = {"250 2.1.5 Recipient OK", "", false},

@@ -52,6 +52,7 @@ enum smtp_reply_id {
     SMTP_R_DATA_LINE_TOO_LONG,
     SMTP_R_TOO_MANY_ERRORS,
     SMTP_R_TIMEOUT,
+    SMTP_R_TLS_REQUIRED,
     /* Answers the caller gives to events (smtp_session_reply). */
     SMTP_R_MAIL_OK,
     SMTP_R_RCPT_OK,

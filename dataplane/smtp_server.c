@@ -104,13 +104,14 @@ smtp_session_init(struct smtp_session *s, const struct smtp_limits *lim,
     const char *host = cfg->hostname != NULL ? cfg->hostname : "localhost";
     size_t host_len = strlen(host);
     if (need == 0 || mem == NULL || mem_len < need || host_len == 0 ||
-        host_len >= sizeof(s->host)) {
+        host_len >= sizeof(s->host) || (cfg->tls_required && !cfg->tls_available)) {
         return RL_EINVAL;
     }
     memset(s, 0, sizeof(*s));
     s->lim = *lim;
     memcpy(s->host, host, host_len + 1);
     s->tls_available = cfg->tls_available;
+    s->tls_required = cfg->tls_required;
     s->trace = cfg->trace;
     s->trace_arg = cfg->trace_arg;
     s->line = mem;
@@ -199,6 +200,13 @@ reject(struct smtp_session *s, struct smtp_event *ev, enum smtp_reply_id id)
     event(ev, SMTP_EV_CLOSE, NULL, 0);
     ev->reason = SMTP_R_TOO_MANY_ERRORS;
     return true;
+}
+
+/* tls_first tells whether mail commands must wait for STARTTLS (RFC 3207 4). */
+static bool
+tls_first(const struct smtp_session *s)
+{
+    return s->tls_required && !s->tls_active;
 }
 
 /* ---- Address and parameter syntax (RFC 5321 4.1.2, RFC 6531 3.3) ---- */
@@ -690,7 +698,9 @@ cmd_bdat(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size
     s->bdat_last = last;
     s->bdat_back = from;
     s->bdat_refuse = SMTP_R_NONE;
-    if (from == SMTP_S_GREETED) {
+    if (tls_first(s)) {
+        s->bdat_refuse = SMTP_R_TLS_REQUIRED;
+    } else if (from == SMTP_S_GREETED) {
         s->bdat_refuse = SMTP_R_NEED_HELO;
     } else if (from == SMTP_S_HELO) {
         s->bdat_refuse = SMTP_R_NEED_MAIL;
@@ -741,6 +751,17 @@ verb_is(const uint8_t *v, size_t n, const char *word)
     return rl_ascii_word(v, n, word);
 }
 
+/* RFC 3207 4: a server that requires TLS SHOULD answer 530 to every command
+ * other than NOOP, EHLO, STARTTLS and QUIT until TLS is up; HELO, RSET and
+ * HELP touch no mail either and stay allowed. BDAT is refused after its
+ * chunk is read (cmd_bdat), so that the chunk is never taken for commands. */
+static bool
+needs_tls(const uint8_t *v, size_t n)
+{
+    return verb_is(v, n, "MAIL") || verb_is(v, n, "RCPT") || verb_is(v, n, "DATA") ||
+           verb_is(v, n, "VRFY") || verb_is(v, n, "EXPN");
+}
+
 /* do_command runs one command line (CRLF removed). Returns true if an event
  * was filled. */
 static bool
@@ -758,6 +779,9 @@ do_command(struct smtp_session *s, struct smtp_event *ev, const uint8_t *line, s
     }
     while (alen > 0 && arg[alen - 1] == ' ') {
         alen--;
+    }
+    if (tls_first(s) && needs_tls(line, vlen)) {
+        return reject(s, ev, SMTP_R_TLS_REQUIRED);
     }
     if (verb_is(line, vlen, "EHLO")) {
         return cmd_helo(s, ev, arg, alen, true);

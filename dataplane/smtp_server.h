@@ -50,6 +50,7 @@ typedef void (*smtp_trace_fn)(void *arg, enum smtp_state from, enum smtp_state t
 struct smtp_config {
     const char *hostname; /* our domain in greeting/EHLO, < 256 octets; NULL = "localhost" */
     bool tls_available;   /* advertise and accept STARTTLS */
+    bool tls_required;    /* with tls_available: no mail transaction before TLS (RFC 3207 4) */
     smtp_trace_fn trace;  /* NULL = no tracing */
     void *trace_arg;
 };
@@ -95,6 +96,7 @@ struct smtp_session {
     struct smtp_limits lim;
     char host[256];
     bool tls_available;
+    bool tls_required; /* MAIL, RCPT, DATA, BDAT, VRFY, EXPN get 530 until TLS is active */
     bool tls_active;
     smtp_trace_fn trace;
     void *trace_arg;
@@ -139,8 +141,8 @@ size_t smtp_session_mem_size(const struct smtp_limits *lim);
 /* smtp_session_init prepares `s` with a copy of `lim` and `cfg`, using `mem`
  * (`mem_len` >= smtp_session_mem_size(lim)) for its buffers; `mem` stays the
  * caller's and must outlive `s`. No greeting is queued yet. Returns 0 or
- * RL_EINVAL (limits below minimums, memory too small, hostname too long). Never
- * allocates. */
+ * RL_EINVAL (limits below minimums, memory too small, hostname too long,
+ * tls_required without tls_available). Never allocates. */
 int smtp_session_init(struct smtp_session *s, const struct smtp_limits *lim,
                       const struct smtp_config *cfg, void *mem, size_t mem_len);
 

@@ -14,8 +14,9 @@ tls_ctx_refuse(struct rl_diag *diag, const struct tls_profile *p, const char *ke
     char field[128];
     char detail[120] = "";
     unsigned long e = ERR_peek_error();
-    if (e != 0) {
-        snprintf(detail, sizeof(detail), " (%s)", ERR_reason_error_string(e));
+    const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
+    if (reason != NULL) { /* NULL for reasons without a string (a system error) */
+        snprintf(detail, sizeof(detail), " (%s)", reason);
     }
     ERR_clear_error();
     snprintf(field, sizeof(field), "tls_profiles.%s.%s", p->name, key);

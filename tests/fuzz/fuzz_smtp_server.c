@@ -154,7 +154,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.max_errors = next(&r) % 30;
     lim.cmd_timeout_ms = 1000;
     lim.data_timeout_ms = 2000;
-    struct smtp_config cfg = {.hostname = "mx.fuzz", .tls_available = next(&r) % 2 == 0};
+    uint32_t tls = next(&r) % 3; /* none, offered, required */
+    struct smtp_config cfg = {
+        .hostname = "mx.fuzz", .tls_available = tls != 0, .tls_required = tls == 2};
     check(smtp_session_init(&s, &lim, &cfg, mem, sizeof(mem)) == 0);
     check(smtp_session_start(&s, SMTP_R_GREETING) == 0);
     drain(&s, &c);

@@ -510,6 +510,8 @@ test_defaults(void **state)
     assert_string_equal(c->user, "");
     assert_string_equal(c->policy_path, "");
     assert_string_equal(c->tls_cert, "");
+    assert_string_equal(c->tls_profile, "");
+    assert_int_equal(c->tls_policy, DP_TLS_MAY);
     assert_false(c->foreground);
     assert_int_equal(c->n_listen + c->n_routes + c->n_groups + c->n_relay_nets, 0);
     /* Defaults alone are not a configuration: no listener, no route. */
@@ -628,6 +630,15 @@ test_check_refuses_backend_and_tls(void **state)
     snprintf(c->tls_cert, sizeof(c->tls_cert), "/etc/cert.pem");
     struct rl_diag d;
     assert_int_equal(dp_config_check(c, &d), 0);
+    /* A profile besides the pair, or a profile that is not there. */
+    snprintf(c->tls_profile, sizeof(c->tls_profile), "in");
+    check_refused(c, "tls.profile", "excludes tls.cert and tls.key: give one or the other");
+    c->tls_cert[0] = c->tls_key[0] = '\0';
+    check_refused(c, "tls.profile", "no TLS profile named 'in'");
+    c->tls_profile[0] = '\0';
+    c->tls_policy = DP_TLS_ENCRYPT;
+    check_refused(c, "tls.policy",
+                  "encrypt needs a certificate (tls.cert and tls.key, or tls.profile)");
     free(c);
 
     c = cfg_good();
@@ -820,6 +831,84 @@ test_json_route_tls(void **state)
         RL_EINVAL, "routes[0].tls", "'in' is a server profile, not a client one");
     json_refused("{\"tls_profiles\": {\"p\": {\"role\": \"client\", \"mode\": \"always\"}}}",
                  RL_EINVAL, "tls_profiles.p.mode", NULL);
+}
+
+/* The listener names a server profile, or has a certificate and key; the
+ * policy says whether mail waits for STARTTLS. */
+static void
+test_json_inbound_tls(void **state)
+{
+    (void)state;
+    static const char in[] =
+        "{\"tls_profiles\": {\"in\": {\"role\": \"server\", \"cert\": \"/c.pem\","
+        " \"key\": \"/k.pem\", \"client_cert\": \"request\"},"
+        " \"out\": {\"role\": \"client\"}},"
+        " \"tls\": {\"policy\": \"encrypt\", \"profile\": \"in\"}}";
+    struct dp_config *c = cfg_good();
+    struct rl_diag d;
+    struct tls_profile p;
+    assert_false(dp_config_tls_inbound(c, &p));
+    assert_int_equal(c->tls_policy, DP_TLS_MAY);
+    assert_int_equal(dp_config_load_json(c, &d, in, strlen(in)), 0);
+    assert_string_equal(c->tls_profile, "in");
+    assert_int_equal(c->tls_policy, DP_TLS_ENCRYPT);
+    assert_int_equal(dp_config_check(c, &d), 0);
+    assert_true(dp_config_tls_inbound(c, &p));
+    assert_string_equal(p.name, "in");
+    assert_string_equal(p.cert_file, "/c.pem");
+    assert_int_equal(p.client_cert, TLS_CLIENT_CERT_REQUEST);
+    /* A certificate and key in a later file replace the profile, and back. */
+    static const char pair[] = "{\"tls\": {\"cert\": \"/a.pem\", \"key\": \"/b.pem\"}}";
+    assert_int_equal(dp_config_load_json(c, &d, pair, strlen(pair)), 0);
+    assert_string_equal(c->tls_profile, "");
+    assert_int_equal(c->tls_policy, DP_TLS_ENCRYPT); /* not named: kept */
+    assert_true(dp_config_tls_inbound(c, &p));
+    assert_string_equal(p.name, "inbound");
+    assert_string_equal(p.key_file, "/b.pem");
+    assert_string_equal(tls_version_name(p.min_version), "TLSv1.2");
+    assert_int_equal(p.client_cert, TLS_CLIENT_CERT_NONE);
+    static const char back[] = "{\"tls\": {\"profile\": \"in\", \"policy\": \"may\"}}";
+    assert_int_equal(dp_config_load_json(c, &d, back, strlen(back)), 0);
+    assert_string_equal(c->tls_cert, "");
+    assert_string_equal(c->tls_key, "");
+    assert_int_equal(c->tls_policy, DP_TLS_MAY);
+    assert_int_equal(dp_config_check(c, &d), 0);
+    /* New profiles without the one tls.profile names: refused, nothing changes. */
+    static const char gone[] = "{\"tls_profiles\": {\"x\": {\"role\": \"client\"}}}";
+    assert_int_equal(dp_config_load_json(c, &d, gone, strlen(gone)), RL_EINVAL);
+    assert_string_equal(d.field, "tls.profile");
+    assert_string_equal(d.reason, "no TLS profile named 'in'");
+    assert_string_equal(c->tls_profile, "in");
+    free(c);
+
+    json_refused("{\"tls\": {\"profile\": \"nope\"}}", RL_EINVAL, "tls.profile",
+                 "no TLS profile named 'nope'");
+    json_refused("{\"tls_profiles\": {\"p\": {\"role\": \"client\"}},"
+                 " \"tls\": {\"profile\": \"p\"}}",
+                 RL_EINVAL, "tls.profile", "'p' is a client profile, not a server one");
+    json_refused("{\"tls_profiles\": {\"in\": {\"role\": \"server\", \"cert\": \"c\","
+                 " \"key\": \"k\"}}, \"tls\": {\"profile\": \"in\", \"cert\": \"c\","
+                 " \"key\": \"k\"}}",
+                 RL_EINVAL, "tls.profile", "excludes tls.cert and tls.key: give one or the other");
+    json_refused("{\"tls\": {\"key\": \"k\", \"profile\": \"in\"}}", RL_EINVAL, "tls.profile",
+                 "excludes tls.cert and tls.key: give one or the other");
+    json_refused("{\"tls\": {\"profile\": 5}}", RL_EINVAL, "tls.profile", "must be a string");
+    json_refused("{\"tls\": {\"policy\": \"must\"}}", RL_EINVAL, "tls.policy",
+                 "must be may or encrypt");
+    json_refused("{\"tls\": {\"policy\": true}}", RL_EINVAL, "tls.policy",
+                 "must be may or encrypt");
+    json_refused("{\"tls\": {\"policy\": \"Encrypt\"}}", RL_EINVAL, "tls.policy",
+                 "must be may or encrypt");
+
+    /* The policy alone loads; the whole check wants a certificate for it. */
+    c = cfg_good();
+    static const char enc[] = "{\"tls\": {\"policy\": \"encrypt\"}}";
+    assert_int_equal(dp_config_load_json(c, &d, enc, strlen(enc)), 0);
+    check_refused(c, "tls.policy",
+                  "encrypt needs a certificate (tls.cert and tls.key, or tls.profile)");
+    c->tls_policy = (enum dp_tls_policy)7;
+    check_refused(c, "tls.policy", "must be may or encrypt");
+    free(c);
 }
 
 static void
@@ -1165,8 +1254,8 @@ test_args_every_flag(void **state)
         "--policy", "/etc/p.json", "--workers", "2", "--cores", "2,3", "--backend", "kernel",
         "--idle", "spin", "--hostname", "gw.example.com", "--quarantine", "/srv/q", "--log",
         "/var/log/r.log", "--control-socket", "/run/r.sock", "--user", "redline", "--tls-cert",
-        "/etc/c.pem", "--tls-key", "/etc/k.pem", "--max-message-size", "1048576",
-        "--max-recipients", "1000", "--foreground");
+        "/etc/c.pem", "--tls-key", "/etc/k.pem", "--tls-policy", "encrypt", "--max-message-size",
+        "1048576", "--max-recipients", "1000", "--foreground");
     struct rl_diag d;
     assert_int_equal(dp_config_check(c, &d), 0);
     assert_int_equal(c->n_listen, 2);
@@ -1198,6 +1287,7 @@ test_args_every_flag(void **state)
     assert_string_equal(c->user, "redline");
     assert_string_equal(c->tls_cert, "/etc/c.pem");
     assert_string_equal(c->tls_key, "/etc/k.pem");
+    assert_int_equal(c->tls_policy, DP_TLS_ENCRYPT);
     assert_int_equal(c->max_message_size, 1048576);
     assert_int_equal(c->max_recipients, 1000);
     assert_true(c->foreground);
@@ -1252,6 +1342,39 @@ test_args_config_then_overrides(void **state)
     unlink(path);
 }
 
+/* --tls-cert and --tls-key replace the file's tls.profile; --tls-policy its policy. */
+static void
+test_args_tls_over_profile(void **state)
+{
+    (void)state;
+    char path[64];
+    write_temp(path, "{\"listen\": [\"127.0.0.1:2525\"],"
+                     " \"mta_groups\": {\"default\": [\"127.0.0.1:2526\"]},"
+                     " \"routes\": [{\"domain\": \"*\", \"group\": \"default\"}],"
+                     " \"tls_profiles\": {\"in\": {\"role\": \"server\", \"cert\": \"/c\","
+                     "   \"key\": \"/k\"}},"
+                     " \"tls\": {\"profile\": \"in\", \"policy\": \"encrypt\"}}");
+    struct rl_diag d;
+    struct dp_config *c = ARGS_OK("--config", path);
+    assert_int_equal(dp_config_check(c, &d), 0);
+    assert_string_equal(c->tls_profile, "in");
+    free(c);
+    c = ARGS_OK("--config", path, "--tls-cert", "/x.pem", "--tls-key", "/y.pem", "--tls-policy",
+                "may");
+    assert_int_equal(dp_config_check(c, &d), 0);
+    assert_string_equal(c->tls_profile, "");
+    assert_string_equal(c->tls_cert, "/x.pem");
+    assert_int_equal(c->tls_policy, DP_TLS_MAY);
+    free(c);
+    unlink(path);
+    /* Encrypt without any certificate: the flags parse, the check refuses. */
+    c = ARGS_OK("--listen", "127.0.0.1:2525", "--route", "*=127.0.0.1:2526", "--tls-policy",
+                "encrypt");
+    check_refused(c, "tls.policy",
+                  "encrypt needs a certificate (tls.cert and tls.key, or tls.profile)");
+    free(c);
+}
+
 static void
 test_args_help(void **state)
 {
@@ -1265,26 +1388,13 @@ test_args_help(void **state)
     free(c);
     const char *u = dp_config_usage();
     static const char *const flags[] = {
-        "--config",
-        "--listen",
-        "--route",
-        "--relay-net",
-        "--policy",
-        "--workers",
-        "--cores",
-        "--backend",
-        "--idle",
-        "--hostname",
-        "--quarantine",
-        "--log",
-        "--control-socket",
-        "--user",
-        "--tls-cert",
-        "--tls-key",
-        "--max-message-size",
-        "--max-recipients",
-        "--foreground",
-        "--help",
+        "--config",         "--listen",     "--route",
+        "--relay-net",      "--policy",     "--workers",
+        "--cores",          "--backend",    "--idle",
+        "--hostname",       "--quarantine", "--log",
+        "--control-socket", "--user",       "--tls-cert",
+        "--tls-key",        "--tls-policy", "--max-message-size",
+        "--max-recipients", "--foreground", "--help",
     };
     for (size_t i = 0; i < N_ELEMS(flags); i++) {
         assert_non_null(strstr(u, flags[i]));
@@ -1379,6 +1489,7 @@ test_args_value_errors(void **state)
     ARGS_REFUSED(RL_EINVAL, "--user", "must not contain control characters", "--user", "a\nb");
     ARGS_REFUSED(RL_EINVAL, "--tls-key", "is needed with --tls-cert", "--tls-cert", "/c.pem");
     ARGS_REFUSED(RL_EINVAL, "--tls-cert", "is needed with --tls-key", "--tls-key", "/k.pem");
+    ARGS_REFUSED(RL_EINVAL, "--tls-policy", "must be may or encrypt", "--tls-policy", "require");
 }
 
 static void
@@ -1429,6 +1540,7 @@ main(void)
         cmocka_unit_test(test_json_unknown_keys),
         cmocka_unit_test(test_json_wrong_types),
         cmocka_unit_test(test_json_route_tls),
+        cmocka_unit_test(test_json_inbound_tls),
         cmocka_unit_test(test_json_bad_values),
         cmocka_unit_test(test_json_bad_groups),
         cmocka_unit_test(test_json_bad_routes),
@@ -1440,6 +1552,7 @@ main(void)
         cmocka_unit_test(test_args_minimal),
         cmocka_unit_test(test_args_every_flag),
         cmocka_unit_test(test_args_config_then_overrides),
+        cmocka_unit_test(test_args_tls_over_profile),
         cmocka_unit_test(test_args_help),
         cmocka_unit_test(test_args_route_errors),
         cmocka_unit_test(test_args_address_errors),

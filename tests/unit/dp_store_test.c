@@ -199,6 +199,8 @@ test_ctl_parse(void **state)
     assert_int_equal(dp_ctl_parse(&c, why, sizeof(why), "quarantine delete x_1-2", 23), 0);
     assert_int_equal(c.verb, DP_CTL_Q_DELETE);
     assert_string_equal(c.id, "x_1-2");
+    assert_int_equal(dp_ctl_parse(&c, why, sizeof(why), "reload\r\n", 8), 0);
+    assert_int_equal(c.verb, DP_CTL_RELOAD);
 
     static const struct {
         const char *line;
@@ -208,6 +210,8 @@ test_ctl_parse(void **state)
         {"\n", "unknown command"},
         {"STATS", "unknown command"},
         {"stats now", "unknown command"},
+        {"reload now", "unknown command; expected stats, reload or quarantine"},
+        {"RELOAD", "unknown command"},
         {"quarantine", "unknown quarantine command"},
         {"quarantine list all", "unknown quarantine command"},
         {"quarantine release", "needs one message id"},

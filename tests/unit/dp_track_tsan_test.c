@@ -56,7 +56,7 @@ main(void)
     static char json[65536];
     size_t seen = 0;
     for (int k = 0; k < 200; k++) {
-        seen = dp_stats_json(json, sizeof(json), stats, WORKERS); /* concurrent reads */
+        seen = dp_stats_json(json, sizeof(json), NULL, stats, WORKERS); /* concurrent reads */
     }
     for (unsigned i = 0; i < WORKERS; i++) {
         pthread_join(t[i], NULL);
@@ -80,7 +80,7 @@ main(void)
         fclose(f);
     }
     unlink(path);
-    dp_stats_json(json, sizeof(json), stats, WORKERS);
+    dp_stats_json(json, sizeof(json), NULL, stats, WORKERS);
     int ok = !bad && total == WORKERS * LINES && seen > 0 &&
              strstr(json, "\"messages_relayed\":40000") != NULL;
     printf("%s: %u lines, order %s\n", ok ? "ok" : "FAIL", total, bad ? "broken" : "kept");

@@ -63,6 +63,7 @@
 #define R_ERRORS "421 4.7.0 " HOST " Too many errors, closing connection\r\n"
 #define R_RCPT_UNKNOWN "550 5.1.1 Mailbox unavailable\r\n"
 #define R_NO_NEXTHOP "451 4.4.1 No reachable next hop\r\n"
+#define R_TLS_FIRST "530 5.7.0 Must issue a STARTTLS command first\r\n"
 
 #define TX_START "EHLO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\n"
 #define TX_REPLIES R_EHLO R_MAIL R_RCPT
@@ -81,6 +82,7 @@ struct tcase {
     uint32_t max_rcpt;             /* 0 = 3 */
     uint32_t max_errors;           /* 0 = 20 */
     bool tls;                      /* STARTTLS available */
+    bool tls_required;             /* mail commands only after STARTTLS (policy encrypt) */
     const char *reject_rcpt;       /* RCPT containing this gets 550 */
     enum smtp_reply_id data_reply; /* NONE = SMTP_R_DATA_OK */
 };
@@ -243,7 +245,8 @@ session_new(struct smtp_session *s, void *mem, size_t mem_len, const struct tcas
     lim.max_msg_size = 10000;
     lim.max_rcpt = tc->max_rcpt != 0 ? tc->max_rcpt : 3;
     lim.max_errors = tc->max_errors != 0 ? tc->max_errors : 20;
-    struct smtp_config cfg = {.hostname = HOST, .tls_available = tc->tls};
+    struct smtp_config cfg = {
+        .hostname = HOST, .tls_available = tc->tls, .tls_required = tc->tls_required};
     assert_true(smtp_session_mem_size(&lim) <= mem_len);
     assert_int_equal(smtp_session_init(s, &lim, &cfg, mem, mem_len), 0);
     assert_int_equal(smtp_session_start(s, SMTP_R_GREETING), 0);
@@ -381,6 +384,17 @@ static const struct tcase good_cases[] = {
      .want = R_EHLO R_MAIL R_RCPT_UNKNOWN R_NO_RCPT R_RCPT R_RCPT_UNKNOWN R_354 R_ACCEPT,
      .want_log = "HELO<c.test> MAIL<a@x.test> RCPT<bad@y.test> RCPT<good@y.test> "
                  "RCPT<bad2@y.test> DATA END[ok\r\n] "},
+    {.name = "TLS required: mail commands get 530 until STARTTLS, the others work",
+     .in = "EHLO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n"
+           "VRFY b\r\nEXPN staff\r\nNOOP\r\nRSET\r\nHELP\r\nHELO c.test\r\nEHLO c.test\r\n"
+           "STARTTLS\r\n",
+     .after_tls = TX_START "DATA\r\nx\r\n.\r\nQUIT\r\n",
+     .tls = true,
+     .tls_required = true,
+     .want = R_EHLO_TLS R_TLS_FIRST R_TLS_FIRST R_TLS_FIRST R_TLS_FIRST R_TLS_FIRST R_OK R_OK R_HELP
+         R_HELO R_EHLO_TLS R_TLS_GO TX_REPLIES R_354 R_ACCEPT R_QUIT,
+     .want_log =
+         "HELO<c.test> RSET HELO<c.test> HELO<c.test> STARTTLS " TX_LOG "DATA END[x\r\n] QUIT "},
     {.name = "in-line relay: next hop unreachable gives 451 4.4.1",
      .in = TX_START "DATA\r\nx\r\n.\r\nNOOP\r\n",
      .data_reply = SMTP_R_NEXTHOP_UNREACHABLE,
@@ -509,6 +523,25 @@ static const struct tcase bad_cases[] = {
      .after_tls = "EHLO c.test\r\nSTARTTLS\r\n",
      .tls = true,
      .want = R_NEED_HELO R_EHLO_TLS R_SYNTAX R_MAIL R_SEQ R_OK R_TLS_GO R_EHLO R_SEQ},
+    {.name = "TLS required: 530 before the sequence checks, and even with bad syntax",
+     .in = "MAIL FROM:<a@x.test>\r\nDATA now\r\nMAIL nonsense\r\nSTARTTLS\r\nQUIT\r\n",
+     .tls = true,
+     .tls_required = true,
+     .want = R_TLS_FIRST R_TLS_FIRST R_TLS_FIRST R_NEED_HELO R_QUIT,
+     .want_log = "QUIT "},
+    {.name = "TLS required: a BDAT chunk before STARTTLS is read whole, then refused",
+     .in = "EHLO c.test\r\nBDAT 6 LAST\r\nMAIL\r\nBDAT 2\r\n\r\nNOOP\r\n",
+     .tls = true,
+     .tls_required = true,
+     .want = R_EHLO_TLS R_TLS_FIRST R_TLS_FIRST R_OK,
+     .want_log = "HELO<c.test> "},
+    {.name = "TLS required: the 530s count as errors",
+     .in = "EHLO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nNOOP\r\n",
+     .tls = true,
+     .tls_required = true,
+     .max_errors = 2,
+     .want = R_EHLO_TLS R_TLS_FIRST R_TLS_FIRST R_ERRORS,
+     .want_log = "HELO<c.test> CLOSE(421) "},
     {.name = "VRFY without argument, EXPN",
      .in = "VRFY\r\nEXPN staff\r\nEXPN\r\n",
      .want = R_SYNTAX R_EXPN R_EXPN},
@@ -640,6 +673,9 @@ test_api(void **state)
     longhost[sizeof(longhost) - 1] = '\0';
     struct smtp_config bad = {.hostname = longhost};
     assert_int_equal(smtp_session_init(&s, &lim, &bad, mem, sizeof(mem)), RL_EINVAL);
+    /* TLS required but not offered: no client could ever send mail. */
+    struct smtp_config no_tls = {.hostname = HOST, .tls_required = true};
+    assert_int_equal(smtp_session_init(&s, &lim, &no_tls, mem, sizeof(mem)), RL_EINVAL);
 
     assert_int_equal(smtp_session_init(&s, &lim, &cfg, mem, sizeof(mem)), 0);
     /* Not started yet. */
