@@ -860,7 +860,7 @@ setup(struct gen *g, struct rl_diag *diag)
         return rc;
     }
     if (bench_client_script_init(&g->script, o->helo, o->from, o->rcpt_domain, o->rcpt,
-                                 o->pipelining) != 0) {
+                                 o->pipelining, false) != 0) {
         return rl_diag_set(diag, "envelope", "bad --helo, --from or --rcpt-domain");
     }
     rc = bench_values_load(&g->vals, diag, o->corpus, o->seed);
