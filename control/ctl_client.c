@@ -10,22 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int
-send_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-        if (k < 0 && errno == EINTR) {
-            continue;
-        }
-        if (k <= 0) {
-            return -1;
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
+#include "rl_io.h"
 
 int
 ctl_client_call(char **out_answer, int *out_errno, const char *path, const char *command,
@@ -51,7 +36,7 @@ ctl_client_call(char **out_answer, int *out_errno, const char *path, const char 
     }
     /* A server that refuses may answer and close before reading all of the
      * command: its answer is still there to read. */
-    if ((send_all(fd, command, strlen(command)) != 0 || send_all(fd, "\n", 1) != 0) &&
+    if ((rl_write_all(fd, command, strlen(command)) != 0 || rl_write_all(fd, "\n", 1) != 0) &&
         errno != EPIPE && errno != ECONNRESET) {
         goto fail;
     }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "rl_ascii.h"
 
 void
 dp_config_defaults(struct dp_config *out_cfg)
@@ -209,22 +210,6 @@ dp_config_check(const struct dp_config *cfg, struct rl_diag *diag)
     return 0;
 }
 
-/* equal_nocase compares `n` octets of `d`, in any case, with lower-case `s`. */
-static bool
-equal_nocase(const char *d, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char c = d[i];
-        if (c >= 'A' && c <= 'Z') {
-            c = (char)(c - 'A' + 'a');
-        }
-        if (c != s[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
 const struct dp_route *
 dp_route_find(const struct dp_config *cfg, const char *domain, size_t len)
 {
@@ -236,14 +221,14 @@ dp_route_find(const struct dp_config *cfg, const char *domain, size_t len)
         size_t rlen = strnlen(r->domain, sizeof(r->domain));
         switch (r->kind) {
         case DP_ROUTE_EXACT:
-            if (rlen == len && equal_nocase(domain, r->domain, len)) {
+            if (rlen == len && rl_ascii_ieq(domain, r->domain, len)) {
                 return r;
             }
             break;
         case DP_ROUTE_SUBDOMAINS:
             /* Only at a label boundary: "*.example.com" is not "badexample.com". */
             if (len > rlen + 1 && domain[len - rlen - 1] == '.' && rlen > best_len &&
-                equal_nocase(domain + len - rlen, r->domain, rlen)) {
+                rl_ascii_ieq(domain + len - rlen, r->domain, rlen)) {
                 best = r;
                 best_len = rlen;
             }

@@ -12,6 +12,7 @@
 
 #include "io_addr.h"
 #include "rl_error.h"
+#include "tls_profile.h"
 
 #define DP_MAX_LISTEN 8
 #define DP_MAX_HOPS 8 /* next hops in one MTA group */
@@ -49,7 +50,11 @@ struct dp_route {
     enum dp_route_kind kind;
     char domain[DP_DOMAIN_MAX + 1]; /* lower case; for SUBDOMAINS without the "*." */
     uint32_t group;                 /* index into dp_config.groups */
+    int tls;                        /* client profile, index into dp_config.tls_profiles;
+                                       DP_TLS_DEFAULT = the built-in opportunistic one */
 };
+
+#define DP_TLS_DEFAULT (-1)
 
 struct dp_config {
     struct io_addr listen[DP_MAX_LISTEN];
@@ -75,6 +80,7 @@ struct dp_config {
     char user[64];             /* account to drop to after binding; "" = stay */
     char tls_cert[4096];       /* inbound STARTTLS certificate; "" = no STARTTLS */
     char tls_key[4096];
+    struct tls_profiles tls_profiles; /* named, both roles; routes refer to client ones */
     bool foreground;
 
     /* Inbound limits. */

@@ -425,6 +425,7 @@ dp_route_parse(struct dp_route *out, struct rl_diag *diag, const char *field, co
                size_t len)
 {
     memset(out, 0, sizeof(*out));
+    out->tls = DP_TLS_DEFAULT;
     const char *dom = s;
     size_t dom_len = len;
     if (len == 1 && s[0] == '*') {

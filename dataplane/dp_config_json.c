@@ -17,9 +17,10 @@
 #define FIELD_MAX 96
 
 static const char *const root_keys[] = {
-    "listen",         "hostname",   "workers", "cores",  "backend", "idle",           "policy",
-    "relay_networks", "mta_groups", "routes",  "limits", "relay",   "quarantine_dir", "log",
-    "control_socket", "user",       "tls",     NULL,
+    "listen", "hostname", "workers",        "cores",      "backend",
+    "idle",   "policy",   "relay_networks", "mta_groups", "routes",
+    "limits", "relay",    "quarantine_dir", "log",        "control_socket",
+    "user",   "tls",      "tls_profiles",   NULL,
 };
 
 /* The inputs of one load: the configuration before it and the copy built. */
@@ -251,6 +252,36 @@ apply_groups(struct load *l, json_t *obj, bool routes_follow)
     return 0;
 }
 
+/* route_tls points route `r` at the client profile called `name`. */
+static int
+route_tls(struct load *l, struct dp_route *r, const char *field, const char *name)
+{
+    const struct tls_profile *p = tls_profiles_find(&l->c->tls_profiles, name);
+    if (p == NULL) {
+        return rl_diag_set(l->diag, field, "no TLS profile named '%.64s'", name);
+    }
+    if (p->role != TLS_ROLE_CLIENT) {
+        return rl_diag_set(l->diag, field, "'%.64s' is a server profile, not a client one", name);
+    }
+    r->tls = (int)(p - l->c->tls_profiles.p);
+    return 0;
+}
+
+/* apply_profiles replaces the TLS profiles. Routes kept from before (when the
+ * file has no "routes") follow their profile by name. */
+static int
+apply_profiles(struct load *l, json_t *obj, bool routes_follow)
+{
+    int rc = tls_profiles_from_json(&l->c->tls_profiles, l->diag, obj);
+    for (uint32_t i = 0; rc == 0 && routes_follow && i < l->c->n_routes; i++) {
+        struct dp_route *r = &l->c->routes[i];
+        if (r->tls != DP_TLS_DEFAULT) {
+            rc = route_tls(l, r, "tls_profiles", l->before->tls_profiles.p[r->tls].name);
+        }
+    }
+    return rc;
+}
+
 static int
 apply_route(struct load *l, size_t i, json_t *o)
 {
@@ -264,7 +295,7 @@ apply_route(struct load *l, size_t i, json_t *o)
     }
     json_object_foreach(o, key, v)
     {
-        if (strcmp(key, "domain") != 0 && strcmp(key, "group") != 0) {
+        if (strcmp(key, "domain") != 0 && strcmp(key, "group") != 0 && strcmp(key, "tls") != 0) {
             snprintf(field, sizeof(field), "%s.%.48s", where, key);
             return rl_diag_set(l->diag, field, "unknown key");
         }
@@ -289,6 +320,15 @@ apply_route(struct load *l, size_t i, json_t *o)
         return rl_diag_set(l->diag, field, "no MTA group named '%.64s'", json_string_value(grp));
     }
     r.group = (uint32_t)g;
+    json_t *tls = json_object_get(o, "tls");
+    if (tls != NULL) {
+        snprintf(field, sizeof(field), "%s.tls", where);
+        rc = json_is_string(tls) ? route_tls(l, &r, field, json_string_value(tls))
+                                 : rl_diag_set(l->diag, field, "must be a string");
+        if (rc != 0) {
+            return rc;
+        }
+    }
     snprintf(field, sizeof(field), "%s.domain", where);
     return dp_route_add(l->c, l->diag, field, &r);
 }
@@ -357,7 +397,7 @@ apply_key(struct load *l, const char *key, json_t *v)
     if (strcmp(key, "limits") == 0 || strcmp(key, "relay") == 0) {
         return apply_section(l, key, v);
     }
-    return 0; /* mta_groups and routes: apply_root, in their order */
+    return 0; /* mta_groups, routes and tls_profiles: apply_root, in their order */
 }
 
 static int
@@ -382,7 +422,9 @@ apply_root(struct load *l, json_t *root)
     /* Routes name groups, so the groups come first whatever the key order. */
     json_t *groups = json_object_get(root, "mta_groups");
     json_t *routes = json_object_get(root, "routes");
-    int rc = groups != NULL ? apply_groups(l, groups, routes == NULL) : 0;
+    json_t *profiles = json_object_get(root, "tls_profiles");
+    int rc = profiles != NULL ? apply_profiles(l, profiles, routes == NULL) : 0;
+    rc = rc == 0 && groups != NULL ? apply_groups(l, groups, routes == NULL) : rc;
     return rc == 0 && routes != NULL ? apply_routes(l, routes) : rc;
 }
 

@@ -19,6 +19,7 @@
 #include "scan_message.h"
 #include "smtp_client.h"
 #include "smtp_server.h"
+#include "tls_client.h"
 #include "tls_conn.h"
 #include "tls_server.h"
 
@@ -29,6 +30,7 @@
 #define DP_TICK_MS 100      /* timer pass interval */
 #define DP_HOP_DOWN_MS 5000 /* a failed next hop is tried last for this long */
 #define DP_DRAIN_MS 30000   /* transactions get this long to finish on drain */
+#define DP_CLEAR_MS 600000  /* opportunistic TLS failed with a hop: clear for this long */
 
 enum dp_kind {
     DP_K_LISTEN = 0,
@@ -57,6 +59,22 @@ enum dp_wait {
 
 struct dp_out;
 
+/* Ciphertext read from the backend and not yet fed to the connection's TLS. */
+struct dp_tls_rx {
+    uint8_t buf[DP_RX_CAP];
+    size_t off, len;
+    bool net_eof; /* the backend stream ended */
+    bool eof_fed; /* ... and tls_conn_feed_eof was called */
+};
+
+/* What the tracking line says of the TLS of the outbound leg. */
+struct dp_leg_tls {
+    const char *protocol; /* static (tls_conn_protocol); NULL: in clear */
+    const char *cipher;
+    bool resumed, verified;
+    char why_clear[160]; /* in clear although the profile wanted TLS: why ("" when not) */
+};
+
 /* One client connection and its current transaction. */
 struct dp_in {
     struct dp_base b;
@@ -76,14 +94,11 @@ struct dp_in {
     char helo[256];
 
     /* Inbound STARTTLS (RFC 3207). */
-    bool tls_pending;       /* 220 to STARTTLS queued: TLS starts once it is sent */
-    struct tls_conn *tls;   /* from then on every byte goes through it; owned */
-    bool tls_net_eof;       /* the backend stream ended */
-    bool tls_eof_fed;       /* ... and tls_conn_feed_eof was called */
-    bool tls_shut;          /* our close_notify is queued */
-    uint64_t tls_start_ms;  /* tls_conn_accept time, for the handshake timeout */
-    uint8_t crx[DP_RX_CAP]; /* ciphertext read from the backend, not yet fed */
-    size_t crx_off, crx_len;
+    bool tls_pending;      /* 220 to STARTTLS queued: TLS starts once it is sent */
+    struct tls_conn *tls;  /* from then on every byte goes through it; owned */
+    bool tls_shut;         /* our close_notify is queued */
+    uint64_t tls_start_ms; /* tls_conn_accept time, for the handshake timeout */
+    struct dp_tls_rx crx;
 
     /* The transaction. */
     uint64_t seq; /* message number on this worker */
@@ -96,6 +111,7 @@ struct dp_in {
     struct dp_buf rcpts; /* accepted recipients, one per line, for the log */
     uint32_t n_rcpt;
     int group;           /* the route's MTA group, -1 before the first RCPT */
+    int tls_profile;     /* the route's client TLS profile (dp_route.tls) */
     uint32_t hops_tried; /* bit per hop of the group, this attempt */
     struct dp_out *out;  /* the next-hop connection of this transaction */
     enum dp_wait wait;
@@ -104,10 +120,16 @@ struct dp_in {
     char mail_enh[16];
     char mail_text[SMTP_CLIENT_TEXT_MAX];
     size_t mail_text_len;
-    bool broken;        /* the next hop went away mid-transaction */
-    struct dp_buf msg;  /* the message as received */
-    struct dp_buf body; /* redacted, dot-stuffed, after DP_HEADROOM */
-    size_t body_start;  /* where the body starts in `body` */
+    bool broken; /* the next hop went away mid-transaction */
+    /* Why TLS to the last next hop tried failed when the profile required it
+     * (the client's 4xx says so when no hop is left); code 0: no such failure. */
+    int tls_fail_code;
+    char tls_fail_enh[16];
+    char tls_fail_text[SMTP_CLIENT_TEXT_MAX];
+    struct dp_leg_tls out_tls; /* of the connection that carried the message */
+    struct dp_buf msg;         /* the message as received */
+    struct dp_buf body;        /* redacted, dot-stuffed, after DP_HEADROOM */
+    size_t body_start;         /* where the body starts in `body` */
     struct smtp_dotstuff stuff;
     bool chunking;       /* the next hop takes the message by BDAT LAST */
     uint64_t t_start_ms; /* MAIL received */
@@ -140,6 +162,13 @@ struct dp_out {
     uint64_t deadline_ms; /* connect/greeting deadline, 0 once ready */
     uint64_t idle_since_ms;
     struct dp_out *pool_next; /* in the idle pool of (group, hop) */
+
+    /* Outbound STARTTLS (RFC 3207) per the route's profile. */
+    int tls_profile;       /* dp_route.tls of the route it serves; pooled by it too */
+    struct tls_conn *tls;  /* after the 220 to STARTTLS every byte goes through it; owned */
+    bool clear_only;       /* opportunistic TLS failed with this hop: stay in clear */
+    struct dp_leg_tls leg; /* for the tracking line */
+    struct dp_tls_rx crx;
 };
 
 struct dp_worker {
@@ -153,6 +182,12 @@ struct dp_worker {
     struct dp_stats_core *stats;
     struct dp_track_ring *track;
     struct tls_server *tls; /* inbound STARTTLS context; NULL without tls.cert */
+    /* Outbound: one client context per client profile (NULL for server
+     * profiles), and the built-in opportunistic one (DP_TLS_DEFAULT). */
+    struct tls_client *tls_out[TLS_MAX_PROFILES];
+    struct tls_client *tls_out_default;
+    uint64_t hop_clear_until[DP_MAX_GROUPS][DP_MAX_HOPS]; /* opportunistic TLS failed: clear */
+    char hop_clear_why[DP_MAX_GROUPS][DP_MAX_HOPS][160];  /* ... and why */
 
     struct dp_base listeners[DP_MAX_LISTEN];
     uint32_t n_listeners;
@@ -193,6 +228,26 @@ void dp_unlink(struct dp_base *b);
 void dp_worker_put_in(struct dp_worker *w, struct dp_in *in);
 void dp_worker_put_out(struct dp_worker *w, struct dp_out *o);
 struct dp_out *dp_worker_get_out(struct dp_worker *w);
+
+/* dp_net.c */
+/* dp_net_write writes p[0..len) to `b` until done or the backend would
+ * block (then b->wr is cleared) and sets *out_n. Returns 0, or the backend's
+ * error (close the connection). */
+int dp_net_write(struct io_backend *io, struct dp_base *b, const uint8_t *p, size_t len,
+                 size_t *out_n);
+/* dp_tls_send sends the ciphertext waiting in `t` as far as `b` takes it.
+ * Returns 0 or the backend's error. */
+int dp_tls_send(struct io_backend *io, struct dp_base *b, struct tls_conn *t, bool *progress);
+/* dp_tls_recv reads ciphertext from `b` into `rx` and feeds it to `t`, and
+ * the end of stream once all was fed. Returns 0, RL_ETLS (`t` failed), or
+ * the backend's error. */
+int dp_tls_recv(struct io_backend *io, struct dp_base *b, struct tls_conn *t, struct dp_tls_rx *rx,
+                bool *progress);
+/* dp_tls_rx_clear wipes and empties `rx`. */
+void dp_tls_rx_clear(struct dp_tls_rx *rx);
+/* dp_hop_host writes the host of a next hop "host:port" or "[v6]:port" to
+ * `out`: the name sent as SNI and checked when a profile lists no names. */
+void dp_hop_host(char *out, size_t cap, const char *hop);
 
 /* dp_inbound.c */
 void dp_in_accept(struct dp_worker *w, struct dp_in *in);

@@ -20,6 +20,7 @@
 #include "dp_release.h"
 #include "dp_store.h"
 #include "io_backend.h"
+#include "rl_io.h"
 
 #define META_MAX 8192 /* a metadata line is at most DP_TRACK_LINE octets */
 
@@ -289,19 +290,6 @@ run(const struct dp_ctl_cmd *cmd, uid_t uid)
     return NULL; /* stats: answered as text by the caller */
 }
 
-static void
-send_all(int c, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = send(c, p, n, MSG_NOSIGNAL);
-        if (k <= 0) {
-            return;
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-}
-
 /* read_line reads one command line; false if none came within the socket's
  * timeout or it is too long. */
 static bool
@@ -348,14 +336,14 @@ serve_one(int c, char *buf, size_t buf_cap)
         reply = error_reply("%s", why);
     } else if ((reply = run(&cmd, cred.uid)) == NULL) {
         size_t n = dp_stats_json(buf, buf_cap, srv.cores, srv.n_cores);
-        send_all(c, buf, n);
+        (void)rl_write_all(c, buf, n);
         return;
     }
     char *s = reply != NULL ? json_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(reply);
     if (s != NULL) {
-        send_all(c, s, strlen(s));
-        send_all(c, "\n", 1);
+        (void)rl_write_all(c, s, strlen(s));
+        (void)rl_write_all(c, "\n", 1);
         free(s);
     }
 }

@@ -28,6 +28,8 @@ txn_reset(struct dp_worker *w, struct dp_in *in)
     in->mail_code = 0;
     in->broken = false;
     in->msg_oom = false;
+    in->tls_fail_code = 0;
+    memset(&in->out_tls, 0, sizeof(in->out_tls));
     dp_buf_release(&w->bufs, &in->msg);
     dp_buf_release(&w->bufs, &in->body);
     dp_buf_release(&w->bufs, &in->rcpts);
@@ -53,8 +55,8 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
     in->helo[0] = '\0';
     in->out = NULL;
     in->tls = NULL;
-    in->tls_pending = in->tls_net_eof = in->tls_eof_fed = in->tls_shut = false;
-    in->crx_off = in->crx_len = 0;
+    in->tls_pending = in->tls_shut = false;
+    dp_tls_rx_clear(&in->crx);
     txn_reset(w, in);
     io_addr_format_ip(in->peer_ip, sizeof(in->peer_ip), &in->peer);
     in->relay_ok = dp_relay_allowed(cfg, &in->peer);
@@ -102,7 +104,7 @@ dp_in_close(struct dp_worker *w, struct dp_in *in)
     w->n_in--;
     dp_stats_sub(w->stats, DP_C_CONN_ACTIVE, 1);
     explicit_bzero(in->rx, in->rx_len);
-    explicit_bzero(in->crx, in->crx_len);
+    dp_tls_rx_clear(&in->crx);
     tls_conn_free(in->tls);
     in->tls = NULL;
     dp_worker_put_in(w, in);
@@ -232,6 +234,19 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
             tls_conn_protocol(in->tls), tls_conn_cipher(in->tls));
     } else {
         put(out, cap, &n, ",\"tls\":null");
+    }
+    const struct dp_leg_tls *leg = &in->out_tls;
+    if (leg->protocol != NULL) {
+        put(out, cap, &n,
+            ",\"tls_out\":{\"protocol\":\"%s\",\"cipher\":\"%s\",\"resumed\":%s,\"verified\":%s}",
+            leg->protocol, leg->cipher, leg->resumed ? "true" : "false",
+            leg->verified ? "true" : "false");
+    } else if (leg->why_clear[0] != '\0') {
+        put(out, cap, &n, ",\"tls_out\":{\"clear\":");
+        put_str(out, cap, &n, leg->why_clear, strlen(leg->why_clear));
+        put(out, cap, &n, "}");
+    } else {
+        put(out, cap, &n, ",\"tls_out\":null");
     }
     put(out, cap, &n, ",\"from\":");
     put_str(out, cap, &n, in->from, in->from_len);
@@ -372,7 +387,7 @@ on_rcpt(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         answer(w, in, in->relay_ok ? SMTP_R_NO_ROUTE : SMTP_R_RELAY_DENIED);
         return;
     }
-    if (in->group >= 0 && (uint32_t)in->group != r->group) {
+    if (in->group >= 0 && ((uint32_t)in->group != r->group || in->tls_profile != r->tls)) {
         /* One route per transaction in in-line mode (SPEC.md). */
         answer(w, in, SMTP_R_TOO_MANY_RCPT);
         return;
@@ -382,6 +397,7 @@ on_rcpt(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         return;
     }
     in->group = (int)r->group;
+    in->tls_profile = r->tls;
     if (in->out == NULL) {
         in->hops_tried = 0;
         if (dp_relay_acquire(w, in) != 0) {
@@ -404,6 +420,7 @@ dp_in_relay_ready(struct dp_worker *w, struct dp_in *in)
     struct dp_out *o = in->out;
     const struct smtp_client_caps *caps = smtp_client_caps_get(&o->cli);
     snprintf(in->hop_name, sizeof(in->hop_name), "%s", w->cfg->groups[o->group].hop_names[o->hop]);
+    in->out_tls = o->leg;
     if (in->smtputf8 && !caps->smtputf8) {
         in->out = NULL;
         dp_relay_detach(w, o);
@@ -438,7 +455,14 @@ dp_in_relay_failed(struct dp_worker *w, struct dp_in *in, bool retry)
             return;
         }
         dp_stats_add(w->stats, DP_C_RELAY_UNREACHABLE, 1);
-        answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
+        if (in->tls_fail_code != 0) {
+            /* The profile's TLS could not be had: say why, never send in clear. */
+            answer_relayed(w, in, in->tls_fail_code, in->tls_fail_enh, in->tls_fail_text,
+                           strlen(in->tls_fail_text));
+        } else {
+            answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
+        }
+        in->tls_fail_code = 0;
         in->group = in->n_rcpt > 0 ? in->group : -1;
         in->broken = in->n_rcpt > 0;
         return;
@@ -775,22 +799,9 @@ tls_failed(struct dp_worker *w, struct dp_in *in)
 static bool
 send_tls(struct dp_worker *w, struct dp_in *in, bool *progress)
 {
-    size_t len;
-    const uint8_t *o = tls_conn_output(in->tls, &len);
-    while (len > 0 && in->b.wr) {
-        size_t n;
-        int rc = w->io->ops->write(w->io, &n, in->b.h, o, len);
-        if (rc == RL_EAGAIN) {
-            in->b.wr = false;
-            break;
-        }
-        if (rc != 0) {
-            dp_in_close(w, in);
-            return false;
-        }
-        tls_conn_consume(in->tls, n);
-        *progress = true;
-        o = tls_conn_output(in->tls, &len);
+    if (dp_tls_send(w->io, &in->b, in->tls, progress) != 0) {
+        dp_in_close(w, in);
+        return false;
     }
     return true;
 }
@@ -851,24 +862,15 @@ flush(struct dp_worker *w, struct dp_in *in, bool *progress)
     if (in->tls != NULL) {
         return flush_tls(w, in, progress);
     }
-    size_t len;
+    size_t len, n;
     const uint8_t *o = smtp_session_output(&in->smtp, &len);
-    while (len > 0 && in->b.wr) {
-        size_t n;
-        int rc = w->io->ops->write(w->io, &n, in->b.h, o, len);
-        if (rc == RL_EAGAIN) {
-            in->b.wr = false;
-            break;
-        }
-        if (rc != 0) {
-            dp_in_close(w, in);
-            return false;
-        }
-        smtp_session_consume(&in->smtp, n);
-        *progress = true;
-        o = smtp_session_output(&in->smtp, &len);
+    if (dp_net_write(w->io, &in->b, o, len, &n) != 0) {
+        dp_in_close(w, in);
+        return false;
     }
-    if (in->closing && len == 0) {
+    smtp_session_consume(&in->smtp, n);
+    *progress = *progress || n > 0;
+    if (in->closing && len == n) {
         dp_in_close(w, in);
         return false;
     }
@@ -945,51 +947,20 @@ read_plain(struct dp_worker *w, struct dp_in *in, bool *progress)
         }
         return true;
     }
-    if (in->crx_off == in->crx_len) {
-        in->crx_off = in->crx_len = 0;
+    int rc = dp_tls_recv(w->io, &in->b, in->tls, &in->crx, progress);
+    if (rc == RL_ETLS) {
+        tls_failed(w, in);
+        return true;
     }
-    if (in->b.rd && !in->tls_net_eof && in->crx_len < DP_RX_CAP) {
-        if (in->crx_off > 0) {
-            memmove(in->crx, in->crx + in->crx_off, in->crx_len - in->crx_off);
-            in->crx_len -= in->crx_off;
-            in->crx_off = 0;
-        }
-        size_t n;
-        int rc =
-            w->io->ops->read(w->io, &n, in->b.h, in->crx + in->crx_len, DP_RX_CAP - in->crx_len);
-        if (rc == RL_EAGAIN) {
-            in->b.rd = false;
-        } else if (rc != 0) {
-            dp_in_close(w, in);
-            return false;
-        } else if (n == 0) {
-            in->tls_net_eof = true;
-            *progress = true;
-        } else {
-            in->crx_len += n;
-            *progress = true;
-        }
-    }
-    if (in->crx_off < in->crx_len) {
-        size_t used = 0;
-        int rc = tls_conn_feed(in->tls, &used, in->crx + in->crx_off, in->crx_len - in->crx_off);
-        in->crx_off += used;
-        *progress = *progress || used > 0;
-        if (rc == RL_ETLS) {
-            tls_failed(w, in);
-            return true;
-        }
-    }
-    if (in->tls_net_eof && !in->tls_eof_fed && in->crx_off == in->crx_len) {
-        tls_conn_feed_eof(in->tls);
-        in->tls_eof_fed = true;
-        *progress = true;
+    if (rc != 0) {
+        dp_in_close(w, in);
+        return false;
     }
     if (!tls_conn_done(in->tls) || in->eof || in->rx_len >= DP_RX_CAP) {
         return true;
     }
     size_t n;
-    int rc = tls_conn_read(in->tls, &n, in->rx + in->rx_len, DP_RX_CAP - in->rx_len);
+    rc = tls_conn_read(in->tls, &n, in->rx + in->rx_len, DP_RX_CAP - in->rx_len);
     if (rc == 0) {
         in->rx_len += n;
         in->eof = n == 0; /* the client's close_notify */

@@ -2,9 +2,13 @@
 /* Next-hop connections of one worker: sequential failover through an MTA
  * group's hosts, a pool of greeted connections per host reused across
  * messages, and the byte pumping for the relay SMTP client. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dp_conn.h"
+
+static void on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *ev);
 
 static void
 pool_remove(struct dp_worker *w, struct dp_out *o)
@@ -35,6 +39,11 @@ dp_out_close(struct dp_worker *w, struct dp_out *o)
     }
     o->owner = NULL;
     o->body = NULL;
+    tls_conn_free(o->tls);
+    o->tls = NULL;
+    dp_tls_rx_clear(&o->crx);
+    explicit_bzero(o->rx, o->rx_len);
+    o->rx_off = o->rx_len = 0;
     w->io->ops->close(w->io, o->b.h);
     dp_unlink(&o->b);
     o->live = false;
@@ -55,6 +64,20 @@ pool_put(struct dp_worker *w, struct dp_out *o)
     o->pool_next = w->pool[o->group][o->hop];
     w->pool[o->group][o->hop] = o;
     w->n_pool[o->group][o->hop]++;
+}
+
+/* pool_take returns an idle connection to (g, hop) made for TLS profile
+ * `prof`, or NULL: a connection carries the TLS its route asked for. */
+static struct dp_out *
+pool_take(struct dp_worker *w, uint32_t g, uint32_t hop, int prof)
+{
+    for (struct dp_out *o = w->pool[g][hop]; o != NULL; o = o->pool_next) {
+        if (o->tls_profile == prof) {
+            pool_remove(w, o);
+            return o;
+        }
+    }
+    return NULL;
 }
 
 /* pick_hop returns the first hop of the group not tried yet in this attempt,
@@ -85,9 +108,8 @@ dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
         }
         in->hops_tried |= 1u << hop;
         uint32_t g = (uint32_t)in->group;
-        struct dp_out *o = w->pool[g][hop];
+        struct dp_out *o = pool_take(w, g, (uint32_t)hop, in->tls_profile);
         if (o != NULL) {
-            pool_remove(w, o);
             o->owner = in;
             o->fresh = true;
             in->out = o;
@@ -120,6 +142,16 @@ dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
         o->live = true;
         o->rx_off = o->rx_len = 0;
         o->body = NULL;
+        o->tls_profile = in->tls_profile;
+        o->tls = NULL;
+        memset(&o->leg, 0, sizeof(o->leg));
+        /* Opportunistic TLS that failed with this hop lately: clear, and say
+         * why on every message (RFC 7435). Mandatory never comes here. */
+        o->clear_only = w->hop_clear_until[g][hop] > w->now_ms;
+        if (o->clear_only) {
+            snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%s", w->hop_clear_why[g][hop]);
+        }
+        /* The connect timeout covers the greeting and any TLS handshake. */
         o->deadline_ms = w->now_ms + w->cfg->connect_timeout_ms;
         dp_link(w, &o->b);
         in->out = o;
@@ -201,12 +233,196 @@ fail(struct dp_worker *w, struct dp_out *o)
     }
 }
 
+/* ---- Outbound STARTTLS (RFC 3207) per the route's TLS profile ---- */
+
+static struct tls_client *
+out_cli(const struct dp_worker *w, const struct dp_out *o)
+{
+    return o->tls_profile == DP_TLS_DEFAULT ? w->tls_out_default : w->tls_out[o->tls_profile];
+}
+
+static enum tls_mode
+out_mode(const struct dp_worker *w, const struct dp_out *o)
+{
+    return tls_client_profile(out_cli(w, o))->mode;
+}
+
+static const char *
+hop_name(const struct dp_worker *w, const struct dp_out *o)
+{
+    return w->cfg->groups[o->group].hop_names[o->hop];
+}
+
+/* tls_required fails `o` when the TLS its profile requires cannot be had:
+ * never in clear. Unless another hop of the group works, the client gets 451
+ * `enh` with the reason (RFC 3463 X.7.4 security features not supported,
+ * X.7.5 cryptographic failure). */
+static void tls_required(struct dp_worker *w, struct dp_out *o, const char *enh, const char *fmt,
+                         ...) __attribute__((format(printf, 4, 5)));
+
+static void
+tls_required(struct dp_worker *w, struct dp_out *o, const char *enh, const char *fmt, ...)
+{
+    struct dp_in *in = o->owner;
+    if (in != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(in->tls_fail_text, sizeof(in->tls_fail_text), fmt, ap);
+        va_end(ap);
+        in->tls_fail_code = 451;
+        snprintf(in->tls_fail_enh, sizeof(in->tls_fail_enh), "%s", enh);
+    }
+    fail(w, o);
+}
+
+/* tls_fallback: opportunistic TLS failed with this hop, so it is used in
+ * clear for a while (RFC 7435), each message saying why; the same host is
+ * tried again at once on a new connection. */
+static void
+tls_fallback(struct dp_worker *w, struct dp_out *o, const char *why)
+{
+    struct dp_in *in = o->owner;
+    w->hop_clear_until[o->group][o->hop] = w->now_ms + DP_CLEAR_MS;
+    snprintf(w->hop_clear_why[o->group][o->hop], sizeof(w->hop_clear_why[0][0]), "%s", why);
+    dp_stats_add(w->stats, DP_C_TLS_OUT_CLEAR, 1);
+    if (in != NULL) {
+        in->hops_tried &= ~(1u << o->hop);
+    }
+    dp_out_close(w, o);
+    if (in != NULL) {
+        dp_in_relay_failed(w, in, true);
+    }
+}
+
+/* tls_failed counts a failed handshake (`f` TLS_FAIL__COUNT: a timeout) and
+ * acts on the profile's mode. */
+static void
+tls_failed(struct dp_worker *w, struct dp_out *o, enum tls_fail f, const char *reason)
+{
+    char why[160];
+    snprintf(why, sizeof(why), "TLS with %s failed: %s", hop_name(w, o), reason);
+    dp_stats_add(w->stats, DP_C_TLS_OUT_FAILURES, 1);
+    if (f < TLS_FAIL__COUNT) {
+        dp_stats_bump(&w->stats->tls_out_fail[f], 1);
+    }
+    if (o->tls != NULL) {
+        bool sent = false;
+        (void)dp_tls_send(w->io, &o->b, o->tls, &sent); /* our alert, if the socket takes it */
+    }
+    if (out_mode(w, o) == TLS_MODE_MANDATORY) {
+        tls_required(w, o, "4.7.5", "%s", why);
+    } else {
+        tls_fallback(w, o, why);
+    }
+}
+
+/* want_tls starts STARTTLS when the profile asks for TLS and `o` is still in
+ * clear. Returns true when `o` must not carry a transaction yet (STARTTLS
+ * sent, or `o` failed). */
+static bool
+want_tls(struct dp_worker *w, struct dp_out *o)
+{
+    enum tls_mode mode = out_mode(w, o);
+    if (o->tls != NULL || o->clear_only || mode == TLS_MODE_NONE) {
+        return false;
+    }
+    if (smtp_client_caps_get(&o->cli)->starttls && smtp_client_starttls(&o->cli) == 0) {
+        dp_run_later(w, &o->b);
+        return true;
+    }
+    dp_stats_add(w->stats, DP_C_TLS_OUT_NOT_OFFERED, 1);
+    if (mode == TLS_MODE_MANDATORY) {
+        tls_required(w, o, "4.7.4", "TLS is required, but %s does not offer STARTTLS",
+                     hop_name(w, o));
+        return true;
+    }
+    snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%s does not offer STARTTLS",
+             hop_name(w, o));
+    return false;
+}
+
+/* starttls_reply acts on the answer to STARTTLS: 220 starts the handshake on
+ * what follows; a refusal is a failure for mandatory TLS and clear text for
+ * opportunistic TLS. */
+static void
+starttls_reply(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *ev)
+{
+    if (ev->code / 100 == 2) {
+        char host[DP_DOMAIN_MAX + 8];
+        dp_hop_host(host, sizeof(host), hop_name(w, o));
+        int rc = tls_conn_connect(&o->tls, out_cli(w, o), hop_name(w, o), host);
+        if (rc != 0) {
+            tls_failed(w, o, TLS_FAIL_INTERNAL,
+                       rc == RL_EINVAL ? "the profile checks names and lists none for this address"
+                                       : "out of memory");
+            return;
+        }
+        dp_run_later(w, &o->b);
+        return;
+    }
+    dp_stats_add(w->stats, DP_C_TLS_OUT_NOT_OFFERED, 1);
+    if (out_mode(w, o) == TLS_MODE_MANDATORY) {
+        tls_required(w, o, "4.7.4", "TLS is required, but %s refused STARTTLS: %d %.*s",
+                     hop_name(w, o), ev->code, (int)ev->text_len, ev->text);
+        return;
+    }
+    snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%s refused STARTTLS: %d %.*s",
+             hop_name(w, o), ev->code, (int)ev->text_len, ev->text);
+    o->clear_only = true;
+    struct smtp_client_event ready = {.type = SMTP_CEV_READY, .cmd = SMTP_CMD_EHLO};
+    on_event(w, o, &ready);
+}
+
+/* handshake advances the TLS handshake; once it is complete the session
+ * starts again with EHLO (RFC 3207 4.2). False if `o` was closed. */
+static bool
+handshake(struct dp_worker *w, struct dp_out *o, bool *progress)
+{
+    int rc = tls_conn_handshake(o->tls);
+    if (rc == RL_EAGAIN) {
+        size_t pending; /* a flight of ours to send */
+        tls_conn_output(o->tls, &pending);
+        *progress = *progress || (pending > 0 && o->b.wr);
+        return true;
+    }
+    if (rc != 0) {
+        tls_failed(w, o, tls_conn_failure(o->tls), tls_conn_reason(o->tls));
+        return false;
+    }
+    *progress = true;
+    dp_stats_add(w->stats, DP_C_TLS_OUT_HANDSHAKES, 1);
+    if (tls_conn_resumed(o->tls)) {
+        dp_stats_add(w->stats, DP_C_TLS_OUT_RESUMED, 1);
+    }
+    o->leg.protocol = tls_conn_protocol(o->tls);
+    o->leg.cipher = tls_conn_cipher(o->tls);
+    o->leg.resumed = tls_conn_resumed(o->tls);
+    o->leg.verified = tls_conn_verified(o->tls);
+    (void)smtp_client_tls_started(&o->cli);
+    return true;
+}
+
+/* tls_broken: the TLS of `o` failed; during the handshake that is a TLS
+ * failure, after it the next hop is gone. */
+static void
+tls_broken(struct dp_worker *w, struct dp_out *o)
+{
+    if (!tls_conn_done(o->tls)) {
+        tls_failed(w, o, tls_conn_failure(o->tls), tls_conn_reason(o->tls));
+    } else {
+        fail(w, o);
+    }
+}
+
 static void
 on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *ev)
 {
     struct dp_in *in = o->owner;
     switch (ev->type) {
     case SMTP_CEV_READY:
+        if (want_tls(w, o)) {
+            return;
+        }
         o->ready = true;
         o->deadline_ms = 0;
         if (in != NULL) {
@@ -216,6 +432,10 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
         }
         return;
     case SMTP_CEV_REPLY:
+        if (ev->cmd == SMTP_CMD_STARTTLS) {
+            starttls_reply(w, o, ev);
+            return;
+        }
         o->fresh = false;
         if (in != NULL) {
             dp_in_relay_reply(w, in, ev);
@@ -239,47 +459,133 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
     }
 }
 
+/* body_advance records `n` body octets written (to the socket or to TLS). */
+static void
+body_advance(struct dp_out *o, size_t n, bool *progress)
+{
+    if (n == 0) {
+        return;
+    }
+    o->body_off += n;
+    *progress = true;
+    smtp_client_body_progress(&o->cli);
+    if (o->body_off == o->body_len) {
+        o->body = NULL;
+        (void)smtp_client_body_sent(&o->cli);
+    }
+}
+
+/* pump_tls encrypts commands, then body octets, and sends the records;
+ * false if `o` was closed. */
+static bool
+pump_tls(struct dp_worker *w, struct dp_out *o, bool *progress)
+{
+    for (;;) {
+        bool moved = false;
+        size_t len, n;
+        const uint8_t *p = smtp_client_output(&o->cli, &len);
+        int rc = 0;
+        if (!tls_conn_done(o->tls)) {
+            /* handshake records only */
+        } else if (len > 0) {
+            rc = tls_conn_write(o->tls, &n, p, len);
+            if (rc == 0) {
+                smtp_client_consume(&o->cli, n);
+                moved = true;
+            }
+        } else if (o->body != NULL) {
+            rc = tls_conn_write(o->tls, &n, o->body + o->body_off, o->body_len - o->body_off);
+            if (rc == 0) {
+                body_advance(o, n, &moved);
+            }
+        }
+        if (rc == RL_ETLS) {
+            tls_broken(w, o);
+            return false;
+        }
+        if (dp_tls_send(w->io, &o->b, o->tls, &moved) != 0) {
+            fail(w, o);
+            return false;
+        }
+        *progress = *progress || moved;
+        if (!moved) {
+            return true;
+        }
+    }
+}
+
 /* pump writes commands, then body octets; false if `o` was closed. */
 static bool
 pump(struct dp_worker *w, struct dp_out *o, bool *progress)
 {
-    size_t len;
+    if (o->tls != NULL) {
+        return pump_tls(w, o, progress);
+    }
+    size_t len, n;
     const uint8_t *p = smtp_client_output(&o->cli, &len);
-    while (len > 0 && o->b.wr) {
-        size_t n;
-        int rc = w->io->ops->write(w->io, &n, o->b.h, p, len);
-        if (rc == RL_EAGAIN) {
-            o->b.wr = false;
-            return true;
-        }
+    if (dp_net_write(w->io, &o->b, p, len, &n) != 0) {
+        fail(w, o);
+        return false;
+    }
+    smtp_client_consume(&o->cli, n);
+    *progress = *progress || n > 0;
+    if (n < len || o->body == NULL) {
+        return true;
+    }
+    if (dp_net_write(w->io, &o->b, o->body + o->body_off, o->body_len - o->body_off, &n) != 0) {
+        fail(w, o);
+        return false;
+    }
+    body_advance(o, n, progress);
+    return true;
+}
+
+/* receive reads the next hop's replies into `rx`: in clear, or through TLS.
+ * False if `o` was closed. */
+static bool
+receive(struct dp_worker *w, struct dp_out *o, bool *progress)
+{
+    if (o->rx_off > 0) {
+        memmove(o->rx, o->rx + o->rx_off, o->rx_len - o->rx_off);
+        o->rx_len -= o->rx_off;
+        o->rx_off = 0;
+    }
+    size_t n;
+    if (o->tls != NULL) {
+        int rc = dp_tls_recv(w->io, &o->b, o->tls, &o->crx, progress);
         if (rc != 0) {
-            fail(w, o);
+            rc == RL_ETLS ? tls_broken(w, o) : fail(w, o);
             return false;
         }
-        smtp_client_consume(&o->cli, n);
-        *progress = true;
-        p = smtp_client_output(&o->cli, &len);
-    }
-    while (len == 0 && o->body != NULL && o->b.wr) {
-        size_t n;
-        int rc =
-            w->io->ops->write(w->io, &n, o->b.h, o->body + o->body_off, o->body_len - o->body_off);
-        if (rc == RL_EAGAIN) {
-            o->b.wr = false;
+        if (!tls_conn_done(o->tls) || o->rx_len == DP_OUT_RX_CAP) {
             return true;
         }
-        if (rc != 0) {
-            fail(w, o);
+        rc = tls_conn_read(o->tls, &n, o->rx + o->rx_len, DP_OUT_RX_CAP - o->rx_len);
+        if (rc == RL_EAGAIN) {
+            return true;
+        }
+        if (rc != 0 || n == 0) { /* a failure, or the next hop's close_notify */
+            rc != 0 ? tls_broken(w, o) : fail(w, o);
             return false;
         }
-        o->body_off += n;
+        o->rx_len += n;
         *progress = true;
-        smtp_client_body_progress(&o->cli);
-        if (o->body_off == o->body_len) {
-            o->body = NULL;
-            (void)smtp_client_body_sent(&o->cli);
-        }
+        return true;
     }
+    if (!o->b.rd || o->rx_len == DP_OUT_RX_CAP) {
+        return true;
+    }
+    int rc = w->io->ops->read(w->io, &n, o->b.h, o->rx + o->rx_len, DP_OUT_RX_CAP - o->rx_len);
+    if (rc == RL_EAGAIN) {
+        o->b.rd = false;
+        return true;
+    }
+    if (rc != 0 || n == 0) {
+        fail(w, o);
+        return false;
+    }
+    o->rx_len += n;
+    *progress = true;
     return true;
 }
 
@@ -306,27 +612,11 @@ dp_out_run(struct dp_worker *w, struct dp_out *o)
                 continue;
             }
         }
-        if (o->rx_off == o->rx_len) {
-            o->rx_off = o->rx_len = 0;
+        if (o->tls != NULL && !tls_conn_done(o->tls) && !handshake(w, o, &progress)) {
+            return;
         }
-        if (o->b.rd && o->rx_len < DP_OUT_RX_CAP) {
-            if (o->rx_off > 0) {
-                memmove(o->rx, o->rx + o->rx_off, o->rx_len - o->rx_off);
-                o->rx_len -= o->rx_off;
-                o->rx_off = 0;
-            }
-            size_t n;
-            int rc =
-                w->io->ops->read(w->io, &n, o->b.h, o->rx + o->rx_len, DP_OUT_RX_CAP - o->rx_len);
-            if (rc == RL_EAGAIN) {
-                o->b.rd = false;
-            } else if (rc != 0 || n == 0) {
-                fail(w, o);
-                return;
-            } else {
-                o->rx_len += n;
-                progress = true;
-            }
+        if (!receive(w, o, &progress)) {
+            return;
         }
         if (!progress) {
             return;
@@ -339,7 +629,11 @@ void
 dp_out_tick(struct dp_worker *w, struct dp_out *o)
 {
     if (!o->ready && o->deadline_ms != 0 && w->now_ms >= o->deadline_ms) {
-        fail(w, o);
+        if (o->tls != NULL) {
+            tls_failed(w, o, TLS_FAIL__COUNT, "handshake or greeting inside TLS timed out");
+        } else {
+            fail(w, o);
+        }
         return;
     }
     if (o->in_pool && w->now_ms - o->idle_since_ms >= w->cfg->pool_idle_ms) {

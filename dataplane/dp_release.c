@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dp_conn.h"
 #include "smtp_client.h"
 
 /* An administrator waits for the answer: a minute per reply, not RFC 5321's
@@ -22,8 +23,18 @@ enum hop_outcome {
 
 struct rel {
     struct io_backend *be;
-    uint32_t h;
+    struct dp_base b; /* the connection to the host being tried */
     struct smtp_client cli;
+    /* STARTTLS per the route's profile, as the workers do it (dp_relay.c). */
+    struct tls_client *tls_cli;
+    enum tls_mode mode;
+    const char *hop; /* "host:port" being tried */
+    struct tls_conn *tls;
+    struct dp_tls_rx *crx;
+    bool clear_only;    /* opportunistic TLS failed with this host: again in clear */
+    bool tls_fell_back; /* ... so try it once more */
+    bool hop_failed;    /* TLS could not be had as the profile wants: leave this host */
+    uint64_t tls_deadline_ms;
     struct dp_release_result *res;
     const char *from;
     const char *const *rcpts;
@@ -126,11 +137,70 @@ on_rcpt_reply(struct rel *r, const struct smtp_client_event *ev)
     }
 }
 
+/* tls_gone ends the try of this host when its TLS failed: mandatory, the
+ * next host; opportunistic, this host again in clear (RFC 7435). */
+static void
+tls_gone(struct rel *r, const char *why)
+{
+    snprintf(r->why, sizeof(r->why), "TLS with %s failed: %s", r->hop, why);
+    r->tls_fell_back = r->mode == TLS_MODE_OPPORTUNISTIC;
+    r->hop_failed = true;
+}
+
+/* want_tls sends STARTTLS when the profile asks for TLS; true when no
+ * transaction may start yet. */
+static bool
+want_tls(struct rel *r)
+{
+    if (r->tls != NULL || r->clear_only || r->mode == TLS_MODE_NONE) {
+        return false;
+    }
+    if (smtp_client_caps_get(&r->cli)->starttls && smtp_client_starttls(&r->cli) == 0) {
+        return true;
+    }
+    if (r->mode == TLS_MODE_MANDATORY) {
+        snprintf(r->why, sizeof(r->why), "TLS is required, but %s does not offer STARTTLS", r->hop);
+        r->hop_failed = true;
+        return true;
+    }
+    return false;
+}
+
+static void on_event(struct rel *r, const struct smtp_client_event *ev, const uint8_t *msg,
+                     size_t msg_len);
+
+static void
+starttls_reply(struct rel *r, const struct smtp_client_event *ev, const uint8_t *msg,
+               size_t msg_len)
+{
+    if (ev->code / 100 == 2) {
+        char host[DP_DOMAIN_MAX + 8];
+        dp_hop_host(host, sizeof(host), r->hop);
+        if (tls_conn_connect(&r->tls, r->tls_cli, r->hop, host) != 0) {
+            tls_gone(r, "cannot start a TLS connection");
+        }
+        r->tls_deadline_ms = now_ms() + REL_REPLY_MS;
+        return;
+    }
+    if (r->mode == TLS_MODE_MANDATORY) {
+        snprintf(r->why, sizeof(r->why), "TLS is required, but %s refused STARTTLS: %d %.*s",
+                 r->hop, ev->code, (int)ev->text_len, ev->text);
+        r->hop_failed = true;
+        return;
+    }
+    r->clear_only = true;
+    struct smtp_client_event ready = {.type = SMTP_CEV_READY, .cmd = SMTP_CMD_EHLO};
+    on_event(r, &ready, msg, msg_len);
+}
+
 static void
 on_event(struct rel *r, const struct smtp_client_event *ev, const uint8_t *msg, size_t msg_len)
 {
     switch (ev->type) {
     case SMTP_CEV_READY:
+        if (want_tls(r)) {
+            return;
+        }
         r->greeted = true;
         if (smtp_client_mail(&r->cli, (const uint8_t *)r->from, strlen(r->from), msg_len,
                              has_8bit(msg, msg_len), utf8_envelope(r)) != 0) {
@@ -141,7 +211,9 @@ on_event(struct rel *r, const struct smtp_client_event *ev, const uint8_t *msg, 
         queue_rcpts(r);
         return;
     case SMTP_CEV_REPLY:
-        if (ev->cmd == SMTP_CMD_RCPT) {
+        if (ev->cmd == SMTP_CMD_STARTTLS) {
+            starttls_reply(r, ev, msg, msg_len);
+        } else if (ev->cmd == SMTP_CMD_RCPT) {
             on_rcpt_reply(r, ev);
         } else if (ev->cmd == SMTP_CMD_DATA && ev->code == 354) {
             struct smtp_dotstuff d;
@@ -169,56 +241,118 @@ on_event(struct rel *r, const struct smtp_client_event *ev, const uint8_t *msg, 
     }
 }
 
+/* body_advance records `n` body octets written. */
+static void
+body_advance(struct rel *r, size_t n)
+{
+    r->stuffed_off += n;
+    smtp_client_body_progress(&r->cli);
+    if (r->stuffed_off == r->stuffed_len) {
+        r->sending_body = false;
+        (void)smtp_client_body_sent(&r->cli);
+    }
+}
+
+/* flush_tls encrypts commands, then body octets, and sends the records. */
+static bool
+flush_tls(struct rel *r)
+{
+    for (;;) {
+        bool moved = false;
+        size_t len, n = 0;
+        const uint8_t *p = smtp_client_output(&r->cli, &len);
+        int rc = 0;
+        if (tls_conn_done(r->tls) && len > 0) {
+            rc = tls_conn_write(r->tls, &n, p, len);
+            if (rc == 0) {
+                smtp_client_consume(&r->cli, n);
+            }
+        } else if (tls_conn_done(r->tls) && r->sending_body) {
+            rc = tls_conn_write(r->tls, &n, r->stuffed + r->stuffed_off,
+                                r->stuffed_len - r->stuffed_off);
+            if (rc == 0) {
+                body_advance(r, n);
+            }
+        }
+        if (rc == RL_ETLS || dp_tls_send(r->be, &r->b, r->tls, &moved) != 0) {
+            return false;
+        }
+        r->b.wr = true; /* level-triggered here: the next write says EAGAIN again */
+        if (n == 0 && !moved) {
+            return true;
+        }
+    }
+}
+
 /* flush writes queued commands, then body octets; false on a broken
  * connection. */
 static bool
 flush(struct rel *r)
 {
-    size_t len;
-    const uint8_t *p = smtp_client_output(&r->cli, &len);
-    while (len > 0) {
-        size_t n;
-        int rc = r->be->ops->write(r->be, &n, r->h, p, len);
-        if (rc == RL_EAGAIN) {
-            return true;
-        }
-        if (rc != 0) {
-            return false;
-        }
-        smtp_client_consume(&r->cli, n);
-        p = smtp_client_output(&r->cli, &len);
+    if (r->tls != NULL) {
+        return flush_tls(r);
     }
-    while (r->sending_body && r->stuffed_off < r->stuffed_len) {
-        size_t n;
-        int rc = r->be->ops->write(r->be, &n, r->h, r->stuffed + r->stuffed_off,
-                                   r->stuffed_len - r->stuffed_off);
-        if (rc == RL_EAGAIN) {
-            return true;
-        }
-        if (rc != 0) {
-            return false;
-        }
-        r->stuffed_off += n;
-        smtp_client_body_progress(&r->cli);
-        if (r->stuffed_off == r->stuffed_len) {
-            r->sending_body = false;
-            (void)smtp_client_body_sent(&r->cli);
-        }
+    size_t len, n;
+    const uint8_t *p = smtp_client_output(&r->cli, &len);
+    r->b.wr = true;
+    if (dp_net_write(r->be, &r->b, p, len, &n) != 0) {
+        return false;
+    }
+    smtp_client_consume(&r->cli, n);
+    if (n < len || !r->sending_body) {
+        return true;
+    }
+    r->b.wr = true;
+    if (dp_net_write(r->be, &r->b, r->stuffed + r->stuffed_off, r->stuffed_len - r->stuffed_off,
+                     &n) != 0) {
+        return false;
+    }
+    if (n > 0) {
+        body_advance(r, n);
     }
     return true;
+}
+
+/* receive reads what the host sent, through TLS when it is on: 0 with
+ * *out_n octets (0: nothing yet), RL_EIO when the connection is gone. */
+static int
+receive(struct rel *r, uint8_t *rx, size_t cap, size_t *out_n)
+{
+    *out_n = 0;
+    r->b.rd = true;
+    if (r->tls == NULL) {
+        int rc = r->be->ops->read(r->be, out_n, r->b.h, rx, cap);
+        return rc == RL_EAGAIN ? 0 : rc != 0 || *out_n == 0 ? RL_EIO : 0;
+    }
+    bool moved = false;
+    int rc = dp_tls_recv(r->be, &r->b, r->tls, r->crx, &moved);
+    if (rc != 0) {
+        return rc;
+    }
+    if (!tls_conn_done(r->tls)) {
+        rc = tls_conn_handshake(r->tls);
+        if (rc == 0) {
+            (void)smtp_client_tls_started(&r->cli);
+        }
+        return rc == RL_EAGAIN || rc == 0 ? 0 : RL_ETLS;
+    }
+    rc = tls_conn_read(r->tls, out_n, rx, cap);
+    return rc == RL_EAGAIN ? 0 : rc != 0 || *out_n == 0 ? RL_EIO : 0;
 }
 
 /* try_hop runs the whole transaction against one host. */
 static enum hop_outcome
 try_hop(struct rel *r, const struct io_addr *addr, const uint8_t *msg, size_t msg_len)
 {
-    if (r->be->ops->connect(r->be, &r->h, addr, 1) != 0) {
+    memset(&r->b, 0, sizeof(r->b));
+    if (r->be->ops->connect(r->be, &r->b.h, addr, 1) != 0) {
         snprintf(r->why, sizeof(r->why), "connect failed");
         return HOP_NEXT;
     }
     smtp_client_reset(&r->cli);
+    r->hop_failed = false;
     uint8_t rx[4096];
-    while (!r->done) {
+    while (!r->done && !r->hop_failed) {
         if (!flush(r)) {
             snprintf(r->why, sizeof(r->why), "connection failed");
             break;
@@ -227,20 +361,23 @@ try_hop(struct rel *r, const struct io_addr *addr, const uint8_t *msg, size_t ms
         (void)r->be->ops->poll(r->be, ev, 4, 100);
         /* Edge-triggered: read until the backend has nothing more. */
         bool lost = false;
-        while (!r->done && !lost) {
+        while (!r->done && !lost && !r->hop_failed) {
             size_t n = 0;
-            int rc = r->be->ops->read(r->be, &n, r->h, rx, sizeof(rx));
-            if (rc == RL_EAGAIN) {
+            int rc = receive(r, rx, sizeof(rx), &n);
+            if (rc == RL_ETLS) {
+                tls_gone(r, tls_conn_reason(r->tls));
                 break;
             }
-            if (rc != 0 || n == 0) {
-                snprintf(r->why, sizeof(r->why), "%s",
-                         rc != 0 ? "connection failed" : "connection closed by the next hop");
+            if (rc != 0) {
+                snprintf(r->why, sizeof(r->why), "connection lost");
                 lost = true;
                 break;
             }
+            if (n == 0) {
+                break;
+            }
             size_t off = 0;
-            while (off < n && !r->done) {
+            while (off < n && !r->done && !r->hop_failed) {
                 struct smtp_client_event e;
                 size_t used = 0;
                 if (smtp_client_feed(&r->cli, &e, &used, rx + off, n - off) != 0) {
@@ -250,12 +387,16 @@ try_hop(struct rel *r, const struct io_addr *addr, const uint8_t *msg, size_t ms
                 on_event(r, &e, msg, msg_len);
             }
         }
+        explicit_bzero(rx, sizeof(rx));
         if (lost) {
             break;
         }
         struct smtp_client_event e;
         if (!r->done && smtp_client_tick(&r->cli, &e, now_ms()) == 0) {
             on_event(r, &e, msg, msg_len);
+        }
+        if (r->tls != NULL && !tls_conn_done(r->tls) && now_ms() >= r->tls_deadline_ms) {
+            tls_gone(r, "handshake timed out");
         }
         if (smtp_client_state(&r->cli) == SMTP_C_CLOSED && !r->done) {
             break;
@@ -264,12 +405,31 @@ try_hop(struct rel *r, const struct io_addr *addr, const uint8_t *msg, size_t ms
     if (r->done && smtp_client_quit(&r->cli) == 0) {
         (void)flush(r);
     }
-    r->be->ops->close(r->be, r->h);
+    r->be->ops->close(r->be, r->b.h);
+    tls_conn_free(r->tls);
+    r->tls = NULL;
+    dp_tls_rx_clear(r->crx);
     if (!r->done && r->greeted) { /* lost after the greeting: report, do not retry */
         snprintf(r->res->text, sizeof(r->res->text), "%s", r->why);
         r->done = true;
     }
     return r->done ? HOP_DONE : HOP_NEXT;
+}
+
+/* route_tls builds the client context of the route's TLS profile. */
+static int
+route_tls(struct rel *r, const struct dp_config *cfg, const struct dp_route *route)
+{
+    struct tls_profile def;
+    const struct tls_profile *p = &def;
+    if (route->tls == DP_TLS_DEFAULT) {
+        tls_profile_defaults(&def, TLS_ROLE_CLIENT);
+    } else {
+        p = &cfg->tls_profiles.p[route->tls];
+    }
+    r->mode = p->mode;
+    struct rl_diag diag;
+    return tls_client_new(&r->tls_cli, &diag, p);
 }
 
 int
@@ -297,17 +457,27 @@ dp_release_send(struct dp_release_result *out_result, struct io_backend *be,
     struct rel r = {.be = be, .res = out_result, .from = from, .rcpts = rcpts, .n_rcpts = n_rcpts};
     void *mem = malloc(mem_len);
     r.stuffed = malloc(2 * msg_len + 8);
+    r.crx = calloc(1, sizeof(*r.crx));
     int rc = RL_ENOMEM;
-    if (mem == NULL || r.stuffed == NULL ||
-        smtp_client_init(&r.cli, &lim, cfg->hostname, mem, mem_len) != 0) {
+    if (mem == NULL || r.stuffed == NULL || r.crx == NULL ||
+        smtp_client_init(&r.cli, &lim, cfg->hostname, mem, mem_len) != 0 ||
+        route_tls(&r, cfg, route) != 0) {
         goto out;
     }
     rc = RL_EIO;
     for (uint32_t i = 0; i < g->n_hops; i++) {
         r.greeted = false;
         r.why[0] = '\0';
+        r.hop = g->hop_names[i];
+        r.clear_only = false;
         snprintf(out_result->hop, sizeof(out_result->hop), "%s", g->hop_names[i]);
-        if (try_hop(&r, &g->hops[i], msg, msg_len) == HOP_DONE) {
+        enum hop_outcome o = try_hop(&r, &g->hops[i], msg, msg_len);
+        if (o == HOP_NEXT && r.tls_fell_back) {
+            r.tls_fell_back = false;
+            r.clear_only = true;
+            o = try_hop(&r, &g->hops[i], msg, msg_len);
+        }
+        if (o == HOP_DONE) {
             rc = 0;
             break;
         }
@@ -318,6 +488,8 @@ dp_release_send(struct dp_release_result *out_result, struct io_backend *be,
                  r.why);
     }
 out:
+    tls_client_free(r.tls_cli);
+    free(r.crx);
     free(r.stuffed);
     free(mem);
     return rc;

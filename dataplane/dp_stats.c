@@ -33,6 +33,11 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_TLS_HANDSHAKES] = "tls_handshakes",
     [DP_C_TLS_FAILURES] = "tls_failures",
     [DP_C_TLS_TIMEOUTS] = "tls_handshake_timeouts",
+    [DP_C_TLS_OUT_HANDSHAKES] = "tls_out_handshakes",
+    [DP_C_TLS_OUT_RESUMED] = "tls_out_resumed",
+    [DP_C_TLS_OUT_FAILURES] = "tls_out_failures",
+    [DP_C_TLS_OUT_NOT_OFFERED] = "tls_out_not_offered",
+    [DP_C_TLS_OUT_CLEAR] = "tls_out_clear_fallbacks",
 };
 
 const char *
@@ -59,26 +64,12 @@ put(char *out, size_t cap, size_t *len, const char *fmt, ...)
     return true;
 }
 
+/* by_reason writes the non-zero `tf` counts as the member `name`. */
 static bool
-put_core(char *out, size_t cap, size_t *len, const uint64_t *c, const uint64_t *f,
-         const uint64_t *tf)
+by_reason(char *out, size_t cap, size_t *len, const char *name, const uint64_t *tf)
 {
-    bool ok = put(out, cap, len, "{");
-    for (unsigned i = 0; ok && i < DP_C__COUNT; i++) {
-        ok = put(out, cap, len, "\"%s\":%llu,", counter_names[i], (unsigned long long)c[i]);
-    }
-    ok = ok && put(out, cap, len, "\"findings\":{");
+    bool ok = put(out, cap, len, ",\"%s\":{", name);
     bool first = true;
-    for (unsigned t = 0; ok && t < SCAN_T__COUNT; t++) {
-        if (f[t] == 0) {
-            continue;
-        }
-        ok = put(out, cap, len, "%s\"%s\":%llu", first ? "" : ",", scan_type_name(t),
-                 (unsigned long long)f[t]);
-        first = false;
-    }
-    ok = ok && put(out, cap, len, "},\"tls_failures_by_reason\":{");
-    first = true;
     for (unsigned r = 0; ok && r < TLS_FAIL__COUNT; r++) {
         if (tf[r] == 0) {
             continue;
@@ -87,40 +78,63 @@ put_core(char *out, size_t cap, size_t *len, const uint64_t *c, const uint64_t *
                  (unsigned long long)tf[r]);
         first = false;
     }
-    return ok && put(out, cap, len, "}}");
+    return ok && put(out, cap, len, "}");
+}
+
+static bool
+put_core(char *out, size_t cap, size_t *len, const struct dp_stats_core *s)
+{
+    bool ok = put(out, cap, len, "{");
+    for (unsigned i = 0; ok && i < DP_C__COUNT; i++) {
+        ok = put(out, cap, len, "\"%s\":%llu,", counter_names[i], (unsigned long long)s->c[i]);
+    }
+    ok = ok && put(out, cap, len, "\"findings\":{");
+    bool first = true;
+    for (unsigned t = 0; ok && t < SCAN_T__COUNT; t++) {
+        if (s->findings[t] == 0) {
+            continue;
+        }
+        ok = put(out, cap, len, "%s\"%s\":%llu", first ? "" : ",", scan_type_name(t),
+                 (unsigned long long)s->findings[t]);
+        first = false;
+    }
+    ok = ok && put(out, cap, len, "}");
+    ok = ok && by_reason(out, cap, len, "tls_failures_by_reason", s->tls_fail);
+    ok = ok && by_reason(out, cap, len, "tls_out_failures_by_reason", s->tls_out_fail);
+    return ok && put(out, cap, len, "}");
+}
+
+/* add_loaded adds the counters of `from` (another thread's) to `to`. */
+static void
+add_loaded(struct dp_stats_core *to, const struct dp_stats_core *from)
+{
+    for (unsigned i = 0; i < DP_C__COUNT; i++) {
+        to->c[i] += __atomic_load_n(&from->c[i], __ATOMIC_RELAXED);
+    }
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        to->findings[t] += __atomic_load_n(&from->findings[t], __ATOMIC_RELAXED);
+    }
+    for (unsigned r = 0; r < TLS_FAIL__COUNT; r++) {
+        to->tls_fail[r] += __atomic_load_n(&from->tls_fail[r], __ATOMIC_RELAXED);
+        to->tls_out_fail[r] += __atomic_load_n(&from->tls_out_fail[r], __ATOMIC_RELAXED);
+    }
 }
 
 size_t
 dp_stats_json(char *out, size_t out_cap, const struct dp_stats_core *cores, unsigned n_cores)
 {
-    uint64_t tot[DP_C__COUNT] = {0}, ftot[SCAN_T__COUNT] = {0}, ttot[TLS_FAIL__COUNT] = {0};
+    static const struct dp_stats_core zero;
+    struct dp_stats_core tot = zero;
     for (unsigned w = 0; w < n_cores; w++) {
-        for (unsigned i = 0; i < DP_C__COUNT; i++) {
-            tot[i] += __atomic_load_n(&cores[w].c[i], __ATOMIC_RELAXED);
-        }
-        for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
-            ftot[t] += __atomic_load_n(&cores[w].findings[t], __ATOMIC_RELAXED);
-        }
-        for (unsigned r = 0; r < TLS_FAIL__COUNT; r++) {
-            ttot[r] += __atomic_load_n(&cores[w].tls_fail[r], __ATOMIC_RELAXED);
-        }
+        add_loaded(&tot, &cores[w]);
     }
     size_t len = 0;
-    bool ok = put(out, out_cap, &len, "{\"total\":") &&
-              put_core(out, out_cap, &len, tot, ftot, ttot) &&
+    bool ok = put(out, out_cap, &len, "{\"total\":") && put_core(out, out_cap, &len, &tot) &&
               put(out, out_cap, &len, ",\"workers\":[");
     for (unsigned w = 0; ok && w < n_cores; w++) {
-        uint64_t c[DP_C__COUNT], f[SCAN_T__COUNT], tf[TLS_FAIL__COUNT];
-        for (unsigned i = 0; i < DP_C__COUNT; i++) {
-            c[i] = __atomic_load_n(&cores[w].c[i], __ATOMIC_RELAXED);
-        }
-        for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
-            f[t] = __atomic_load_n(&cores[w].findings[t], __ATOMIC_RELAXED);
-        }
-        for (unsigned r = 0; r < TLS_FAIL__COUNT; r++) {
-            tf[r] = __atomic_load_n(&cores[w].tls_fail[r], __ATOMIC_RELAXED);
-        }
-        ok = (w == 0 || put(out, out_cap, &len, ",")) && put_core(out, out_cap, &len, c, f, tf);
+        struct dp_stats_core one = zero;
+        add_loaded(&one, &cores[w]);
+        ok = (w == 0 || put(out, out_cap, &len, ",")) && put_core(out, out_cap, &len, &one);
     }
     ok = ok && put(out, out_cap, &len, "]}\n");
     return ok ? len : 0;

@@ -29,15 +29,21 @@ enum dp_counter {
     DP_C_REPLY_2XX,    /* replies to end of data, by class */
     DP_C_REPLY_4XX,
     DP_C_REPLY_5XX,
-    DP_C_RELAY_CONNECTS,    /* outbound connections opened */
-    DP_C_RELAY_REUSED,      /* transactions on a pooled connection */
-    DP_C_RELAY_FAILOVERS,   /* a next hop failed and the next was tried */
-    DP_C_RELAY_UNREACHABLE, /* no next hop of the group could be reached */
-    DP_C_TRACK_DROPPED,     /* tracking lines lost to a full ring */
-    DP_C_BUF_ALLOCS,        /* buffer allocations (flat after warm-up) */
-    DP_C_TLS_HANDSHAKES,    /* inbound STARTTLS handshakes completed */
-    DP_C_TLS_FAILURES,      /* inbound handshakes failed or timed out (by reason: tls_fail) */
-    DP_C_TLS_TIMEOUTS,      /* of those, handshakes that did not finish in the command timeout */
+    DP_C_RELAY_CONNECTS,     /* outbound connections opened */
+    DP_C_RELAY_REUSED,       /* transactions on a pooled connection */
+    DP_C_RELAY_FAILOVERS,    /* a next hop failed and the next was tried */
+    DP_C_RELAY_UNREACHABLE,  /* no next hop of the group could be reached */
+    DP_C_TRACK_DROPPED,      /* tracking lines lost to a full ring */
+    DP_C_BUF_ALLOCS,         /* buffer allocations (flat after warm-up) */
+    DP_C_TLS_HANDSHAKES,     /* inbound STARTTLS handshakes completed */
+    DP_C_TLS_FAILURES,       /* inbound handshakes failed or timed out (by reason: tls_fail) */
+    DP_C_TLS_TIMEOUTS,       /* of those, handshakes that did not finish in the command timeout */
+    DP_C_TLS_OUT_HANDSHAKES, /* outbound STARTTLS handshakes completed */
+    DP_C_TLS_OUT_RESUMED,    /* of those, resumed sessions */
+    DP_C_TLS_OUT_FAILURES,   /* outbound handshakes failed or timed out (by reason: tls_out_fail) */
+    DP_C_TLS_OUT_NOT_OFFERED, /* a next hop offered no STARTTLS, or refused it, to a profile
+                                 that wanted TLS */
+    DP_C_TLS_OUT_CLEAR,       /* opportunistic TLS failed: the hop was used in clear */
     DP_C__COUNT
 };
 
@@ -45,7 +51,8 @@ enum dp_counter {
 struct dp_stats_core {
     _Alignas(64) uint64_t c[DP_C__COUNT];
     uint64_t findings[SCAN_T__COUNT];
-    uint64_t tls_fail[TLS_FAIL__COUNT]; /* failed inbound handshakes by tls_conn_failure */
+    uint64_t tls_fail[TLS_FAIL__COUNT];     /* failed inbound handshakes by tls_conn_failure */
+    uint64_t tls_out_fail[TLS_FAIL__COUNT]; /* failed outbound handshakes, the same way */
 };
 
 /* dp_counter_name returns the JSON name of `c` ("messages_relayed", ...). */

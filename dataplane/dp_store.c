@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rl_io.h"
+
 /* mkdir_p creates `path` and any missing parent (parents 0755, the store
  * itself 0700). */
 static int
@@ -68,24 +70,6 @@ dp_store_id_ok(const char *id)
     return true;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    while (len > 0) {
-        ssize_t k = write(fd, p, len);
-        if (k < 0 && errno == EINTR) {
-            continue;
-        }
-        if (k <= 0) {
-            return -1;
-        }
-        p += k;
-        len -= (size_t)k;
-    }
-    return 0;
-}
-
 /* sync_dir makes a rename or unlink in `dir` durable. */
 static int
 sync_dir(const char *dir)
@@ -120,8 +104,8 @@ dp_store_put(const char *dir, const char *id, const char *meta, size_t meta_len,
         *out_errno = errno;
         return RL_EIO;
     }
-    if (write_all(fd, meta, meta_len) != 0 || write_all(fd, "\n", 1) != 0 ||
-        write_all(fd, msg, msg_len) != 0 || fsync(fd) != 0) {
+    if (rl_write_all(fd, meta, meta_len) != 0 || rl_write_all(fd, "\n", 1) != 0 ||
+        rl_write_all(fd, msg, msg_len) != 0 || fsync(fd) != 0) {
         goto fail;
     }
     if (close(fd) != 0) {

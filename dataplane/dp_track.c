@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rl_error.h"
+#include "rl_io.h"
 
 bool
 dp_track_push(struct dp_track_ring *r, const char *line, size_t len)
@@ -41,22 +42,6 @@ static struct {
     unsigned n;
 } lg = {.fd = -1};
 
-static void
-write_all(const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = write(lg.fd, p, n);
-        if (k < 0 && errno == EINTR) {
-            continue;
-        }
-        if (k <= 0) {
-            return; /* the log is best effort; messages never wait on it */
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-}
-
 /* drain writes every complete line of every ring; true if any was written. */
 static bool
 drain(void)
@@ -67,7 +52,8 @@ drain(void)
         uint64_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
         for (uint64_t t = r->tail; t < head; t++) {
             size_t slot = t % DP_TRACK_SLOTS;
-            write_all(r->line[slot], r->len[slot]);
+            /* Best effort: messages never wait on the log. */
+            (void)rl_write_all(lg.fd, r->line[slot], r->len[slot]);
             any = true;
         }
         __atomic_store_n(&r->tail, head, __ATOMIC_RELEASE);

@@ -77,6 +77,26 @@ start_tls_server(struct dp_worker *w, struct rl_diag *diag, const uint8_t *secre
     return rc;
 }
 
+/* start_tls_clients builds the worker's outbound contexts: one per client
+ * profile, and the built-in opportunistic one for routes that name none. */
+static int
+start_tls_clients(struct dp_worker *w, struct rl_diag *diag)
+{
+    const struct tls_profiles *set = &w->cfg->tls_profiles;
+    for (uint32_t i = 0; i < set->n; i++) {
+        if (set->p[i].role == TLS_ROLE_CLIENT) {
+            int rc = tls_client_new(&w->tls_out[i], diag, &set->p[i]);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+    }
+    struct tls_profile p;
+    tls_profile_defaults(&p, TLS_ROLE_CLIENT);
+    snprintf(p.name, sizeof(p.name), "default");
+    return tls_client_new(&w->tls_out_default, diag, &p);
+}
+
 int
 dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_config *cfg,
               const struct scan_engine *engine, unsigned id, struct dp_stats_core *stats,
@@ -107,6 +127,9 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_co
         goto fail;
     }
     w->scfg.tls_available = w->tls != NULL;
+    if (start_tls_clients(w, diag) != 0) {
+        goto fail;
+    }
     w->smtp_mem_len = smtp_session_mem_size(&w->lim);
     smtp_client_limits_default(&w->clim);
     w->cli_mem_len = smtp_client_mem_size(&w->clim);
@@ -390,6 +413,10 @@ dp_worker_free(struct dp_worker *w)
     }
     tls_server_free(w->tls); /* after its connections */
     w->tls = NULL;
+    for (uint32_t i = 0; i < TLS_MAX_PROFILES; i++) {
+        tls_client_free(w->tls_out[i]);
+    }
+    tls_client_free(w->tls_out_default);
     scan_message_free(w->sm);
     scan_worker_free(w->sw);
     dp_bufpool_fini(&w->bufs);

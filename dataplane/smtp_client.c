@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "rl_ascii.h"
+
 #define PENDING_CAP (sizeof(((struct smtp_client *)NULL)->pending) / sizeof(enum smtp_cmd))
 
 /* Reasons given in FAIL events that carry no server reply. */
@@ -19,12 +21,13 @@ static const char why_class[] = "reply code does not fit the command";
 static const char why_timeout[] = "timeout awaiting the reply";
 static const char why_body_timeout[] = "timeout writing the message body";
 static const char why_overflow[] = "command output buffer full";
+static const char why_injected[] = "octets in clear after the 220 to STARTTLS";
 
 static const char *const cmd_names[] = {
     [SMTP_CMD_NONE] = "NONE", [SMTP_CMD_GREETING] = "GREETING", [SMTP_CMD_EHLO] = "EHLO",
     [SMTP_CMD_HELO] = "HELO", [SMTP_CMD_MAIL] = "MAIL",         [SMTP_CMD_RCPT] = "RCPT",
     [SMTP_CMD_DATA] = "DATA", [SMTP_CMD_DOT] = "DOT",           [SMTP_CMD_RSET] = "RSET",
-    [SMTP_CMD_QUIT] = "QUIT",
+    [SMTP_CMD_QUIT] = "QUIT", [SMTP_CMD_STARTTLS] = "STARTTLS",
 };
 
 const char *
@@ -420,6 +423,19 @@ smtp_client_rset(struct smtp_client *c)
 }
 
 int
+smtp_client_starttls(struct smtp_client *c)
+{
+    if (c->state != SMTP_C_READY || !c->caps.starttls || c->n_pending > 0) {
+        return RL_EINVAL;
+    }
+    int rc = queue_simple(c, SMTP_CMD_STARTTLS, "STARTTLS", NULL);
+    if (rc == 0) {
+        enter(c, SMTP_C_STARTTLS);
+    }
+    return rc;
+}
+
+int
 smtp_client_quit(struct smtp_client *c)
 {
     if (c->state != SMTP_C_READY && c->state != SMTP_C_TXN) {
@@ -496,28 +512,6 @@ refused(struct smtp_client *c, struct smtp_client_event *ev, bool quit)
 
 /* ---- Replies ---- */
 
-static bool
-lower_eq(const uint8_t *p, size_t n, const char *word)
-{
-    if (n != strlen(word)) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint8_t a = p[i];
-        uint8_t b = (uint8_t)word[i];
-        if (a >= 'A' && a <= 'Z') {
-            a = (uint8_t)(a - 'A' + 'a');
-        }
-        if (b >= 'A' && b <= 'Z') {
-            b = (uint8_t)(b - 'A' + 'a');
-        }
-        if (a != b) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static size_t
 count_digits(const uint8_t *p, size_t n)
 {
@@ -582,19 +576,19 @@ parse_ehlo_keyword(struct smtp_client_caps *caps, const uint8_t *t, size_t n)
     while (i < n && t[i] == ' ') {
         i++;
     }
-    if (lower_eq(t, k, "PIPELINING")) {
+    if (rl_ascii_word(t, k, "PIPELINING")) {
         caps->pipelining = true;
-    } else if (lower_eq(t, k, "8BITMIME")) {
+    } else if (rl_ascii_word(t, k, "8BITMIME")) {
         caps->eightbitmime = true;
-    } else if (lower_eq(t, k, "SMTPUTF8")) {
+    } else if (rl_ascii_word(t, k, "SMTPUTF8")) {
         caps->smtputf8 = true;
-    } else if (lower_eq(t, k, "CHUNKING")) {
+    } else if (rl_ascii_word(t, k, "CHUNKING")) {
         caps->chunking = true;
-    } else if (lower_eq(t, k, "STARTTLS")) {
+    } else if (rl_ascii_word(t, k, "STARTTLS")) {
         caps->starttls = true;
-    } else if (lower_eq(t, k, "ENHANCEDSTATUSCODES")) {
+    } else if (rl_ascii_word(t, k, "ENHANCEDSTATUSCODES")) {
         caps->enhanced = true;
-    } else if (lower_eq(t, k, "SIZE")) {
+    } else if (rl_ascii_word(t, k, "SIZE")) {
         /* RFC 1870 4: "SIZE" [SP number]; 0 or no number = no fixed limit. A
          * number we cannot read is treated as no limit given: the server
          * still refuses a message it finds too large. */
@@ -692,6 +686,12 @@ reply_done(struct smtp_client *c, struct smtp_client_event *ev, enum smtp_cmd cm
             return refused(c, ev, true);
         }
         enter(c, SMTP_C_READY);
+        return true;
+    case SMTP_CMD_STARTTLS:
+        if (cls == 3) {
+            return protocol_error(c, ev, cmd, why_class);
+        }
+        enter(c, cls == 2 ? SMTP_C_TLS : SMTP_C_READY);
         return true;
     case SMTP_CMD_QUIT:
         if (cls == 3) {
@@ -799,6 +799,13 @@ smtp_client_feed(struct smtp_client *c, struct smtp_client_event *out_ev, size_t
     if (c->state == SMTP_C_CLOSED) {
         return RL_EINVAL;
     }
+    if (c->state == SMTP_C_TLS && in_len > 0) {
+        /* RFC 3207 4.2 and the CVE-2011-0411 class turned round: a reply
+         * slipped in before the handshake must not be read as one after it. */
+        *out_used = in_len;
+        protocol_error(c, out_ev, SMTP_CMD_STARTTLS, why_injected);
+        return 0;
+    }
     size_t i = 0;
     while (i < in_len) {
         const uint8_t *start = in + i;
@@ -877,6 +884,17 @@ smtp_client_tick(struct smtp_client *c, struct smtp_client_event *out_ev, uint64
     } else {
         fail_local(c, out_ev, head, RL_ELIMIT, why_timeout);
     }
+    return 0;
+}
+
+int
+smtp_client_tls_started(struct smtp_client *c)
+{
+    if (c->state != SMTP_C_TLS) {
+        return RL_EINVAL;
+    }
+    struct smtp_client_event ev;
+    start_helo(c, &ev, true); /* the output is empty here: it fits */
     return 0;
 }
 

@@ -33,6 +33,9 @@ enum smtp_client_state {
     SMTP_C_EHLO,     /* EHLO sent, reply awaited */
     SMTP_C_HELO,     /* EHLO refused with 5xx, HELO sent, reply awaited */
     SMTP_C_READY,    /* greeted; no transaction open; may be pooled */
+    SMTP_C_STARTTLS, /* STARTTLS sent, reply awaited (RFC 3207) */
+    SMTP_C_TLS,      /* 220 to STARTTLS read: the caller's TLS handshake runs; feed nothing
+                      * until smtp_client_tls_started */
     SMTP_C_TXN,      /* a transaction is open (MAIL sent) */
     SMTP_C_BODY,     /* 354 received: the caller writes the body */
     SMTP_C_DOT,      /* body written; reply to the final dot awaited */
@@ -52,6 +55,7 @@ enum smtp_cmd {
     SMTP_CMD_DOT, /* end of the message body */
     SMTP_CMD_RSET,
     SMTP_CMD_QUIT,
+    SMTP_CMD_STARTTLS,
 };
 
 /* What the next hop offered in its EHLO reply. */
@@ -69,7 +73,7 @@ struct smtp_client_caps {
 enum smtp_client_event_type {
     SMTP_CEV_NONE = 0,
     SMTP_CEV_READY,  /* greeting and EHLO/HELO accepted: caps are valid; state READY */
-    SMTP_CEV_REPLY,  /* the reply to a MAIL, RCPT, DATA, DOT or RSET, in command order */
+    SMTP_CEV_REPLY,  /* the reply to a MAIL, RCPT, DATA, DOT, RSET or STARTTLS, in order */
     SMTP_CEV_FAIL,   /* greeting or EHLO/HELO refused, 421, a timeout or a reply that
                       * breaks the protocol: the reply (if any) is in the event; the
                       * client is CLOSED (QUIT queued when the server can still take it) */
@@ -195,6 +199,22 @@ void smtp_client_body_progress(struct smtp_client *c);
  * already queued; RL_EAGAIN as smtp_client_rcpt. The reply event (cmd RSET)
  * brings the client back to READY; a refused RSET is a FAIL (QUIT queued). */
 int smtp_client_rset(struct smtp_client *c);
+
+/* smtp_client_starttls queues "STARTTLS" (RFC 3207) from READY when the
+ * server offered it and no reply is awaited. Returns 0; RL_EINVAL otherwise;
+ * RL_ENOMEM if the output is full. State STARTTLS; the reply event (cmd
+ * STARTTLS) leaves the client in TLS on a 2xx (write out the output, then
+ * start the handshake on the octets that follow), or back in READY on a
+ * refusal (the caller decides: go on in clear, or QUIT). Octets fed in state
+ * TLS came in clear after the 220, where only the handshake may be: they
+ * fail the session (FAIL, err RL_EIO) rather than be read as replies. */
+int smtp_client_starttls(struct smtp_client *c);
+
+/* smtp_client_tls_started tells `c` that the TLS handshake completed: every
+ * capability learnt in clear is forgotten and EHLO is queued again (RFC 3207
+ * 4.2); READY comes again with the capabilities offered inside TLS. Returns
+ * 0, or RL_EINVAL unless in state TLS. */
+int smtp_client_tls_started(struct smtp_client *c);
 
 /* smtp_client_quit queues "QUIT" from READY or TXN. Returns 0, RL_EINVAL in
  * other states, or RL_EAGAIN as smtp_client_rcpt. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rl_ascii.h"
 #include "rl_utf8.h"
 
 /* Text scanner states inside DATA and BDAT. */
@@ -221,29 +222,6 @@ is_atext(uint8_t c)
     return is_alnum(c) || (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL) || c >= 0x80;
 }
 
-static bool
-lower_eq(const uint8_t *p, size_t n, const char *word)
-{
-    size_t wl = strlen(word);
-    if (n != wl) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (c >= 'A' && c <= 'Z') {
-            c = (uint8_t)(c - 'A' + 'a');
-        }
-        uint8_t w = (uint8_t)word[i];
-        if (w >= 'A' && w <= 'Z') {
-            w = (uint8_t)(w - 'A' + 'a');
-        }
-        if (c != w) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* parse_domain returns the octets of a Domain (RFC 5321 4.1.2; U-labels per
  * RFC 6531) at the start of p, or 0 if there is none. */
 static size_t
@@ -359,7 +337,8 @@ parse_path(const uint8_t *p, size_t n, bool null_ok, bool postmaster_ok, size_t 
     }
     size_t box = i;
     /* RFC 5321 4.1.1.3: <Postmaster> without a domain MUST be accepted. */
-    if (postmaster_ok && n - i >= 11 && lower_eq(p + i, 10, "postmaster") && p[i + 10] == '>') {
+    if (postmaster_ok && n - i >= 11 && rl_ascii_word(p + i, 10, "postmaster") &&
+        p[i + 10] == '>') {
         *out_used = i + 11;
         *out_box = p + box;
         *out_box_len = 10;
@@ -449,7 +428,7 @@ parse_params(const struct smtp_session *s, struct mail_params *mp, const uint8_t
                 return SMTP_R_SYNTAX_PARAM;
             }
         }
-        if (known && lower_eq(key, key_len, "SIZE")) {
+        if (known && rl_ascii_word(key, key_len, "SIZE")) {
             if (val == NULL || val_len > 20 || mp->has_size) {
                 return SMTP_R_SYNTAX_PARAM;
             }
@@ -462,19 +441,19 @@ parse_params(const struct smtp_session *s, struct mail_params *mp, const uint8_t
             }
             mp->size = v;
             mp->has_size = true;
-        } else if (known && lower_eq(key, key_len, "BODY")) {
+        } else if (known && rl_ascii_word(key, key_len, "BODY")) {
             if (val == NULL || mp->body != SMTP_BODY_NONE) {
                 return SMTP_R_SYNTAX_PARAM;
             }
-            if (lower_eq(val, val_len, "7BIT")) {
+            if (rl_ascii_word(val, val_len, "7BIT")) {
                 mp->body = SMTP_BODY_7BIT;
-            } else if (lower_eq(val, val_len, "8BITMIME")) {
+            } else if (rl_ascii_word(val, val_len, "8BITMIME")) {
                 mp->body = SMTP_BODY_8BITMIME;
             } else {
                 /* BINARYMIME (RFC 3030) is not offered; other values unknown. */
                 unknown = SMTP_R_PARAM_UNKNOWN;
             }
-        } else if (known && lower_eq(key, key_len, "SMTPUTF8")) {
+        } else if (known && rl_ascii_word(key, key_len, "SMTPUTF8")) {
             /* RFC 6531 3.4: the parameter takes no value. */
             if (val != NULL || mp->smtputf8) {
                 return SMTP_R_SYNTAX_PARAM;
@@ -500,7 +479,7 @@ static size_t
 after_prefix(const uint8_t *arg, size_t n, const char *word)
 {
     size_t wl = strlen(word);
-    if (n < wl || !lower_eq(arg, wl, word)) {
+    if (n < wl || !rl_ascii_word(arg, wl, word)) {
         return 0;
     }
     /* Lenient: RFC 5321 4.1.2 has no space after the colon, but many clients
@@ -698,7 +677,7 @@ cmd_bdat(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size
         while (j < n && arg[j] == ' ') {
             j++;
         }
-        if (j == i || !lower_eq(arg + j, n - j, "LAST")) {
+        if (j == i || !rl_ascii_word(arg + j, n - j, "LAST")) {
             return reject(s, ev, SMTP_R_SYNTAX_BDAT);
         }
         last = true;
@@ -759,7 +738,7 @@ cmd_starttls(struct smtp_session *s, struct smtp_event *ev, size_t n)
 static bool
 verb_is(const uint8_t *v, size_t n, const char *word)
 {
-    return lower_eq(v, n, word);
+    return rl_ascii_word(v, n, word);
 }
 
 /* do_command runs one command line (CRLF removed). Returns true if an event

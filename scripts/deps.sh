@@ -10,7 +10,7 @@ PACKAGES=(
   libjemalloc-dev
   libzip-dev libmagic-dev openssl
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
-  swaks postfix python3-aiosmtpd
+  swaks postfix python3-aiosmtpd python3-cryptography
 )
 
 missing=()

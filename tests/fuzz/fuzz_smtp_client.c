@@ -62,6 +62,7 @@ struct model {
     bool quit_allowed; /* a refusal that queues QUIT was reported */
     bool quit_seen;
     bool closed;
+    bool tls_ehlo; /* the handshake "completed": EHLO comes again (RFC 3207 4.2) */
 };
 
 static void
@@ -127,6 +128,11 @@ on_line(struct model *m, const char *p, size_t len)
         m->n_want--;
         fifo_push(m, cmd);
         m->last_line = cmd;
+    } else if (m->tls_ehlo) {
+        check(len == 18 && memcmp(p, "EHLO " HELO_NAME "\r\n", 18) == 0 && m->n_fifo == 0);
+        fifo_push(m, SMTP_CMD_EHLO);
+        m->tls_ehlo = false;
+        m->last_line = SMTP_CMD_EHLO;
     } else if (len == 18 && memcmp(p, "EHLO " HELO_NAME "\r\n", 18) == 0) {
         /* The first line, after the greeting's reply. */
         check(m->n_lines == 0 && m->n_fifo == 1 && m->fifo[0] == SMTP_CMD_GREETING);
@@ -199,6 +205,10 @@ on_event(const struct smtp_client *c, struct model *m, const struct smtp_client_
         case SMTP_CMD_RSET:
             check(ev->code / 100 == 2 || st == SMTP_C_QUIT);
             check(st == SMTP_C_READY || st == SMTP_C_QUIT);
+            break;
+        case SMTP_CMD_STARTTLS:
+            check(ev->code / 100 != 3 && m->n_fifo == 0);
+            check(st == (ev->code / 100 == 2 ? SMTP_C_TLS : SMTP_C_READY));
             break;
         default:
             abort();
@@ -375,6 +385,17 @@ act(struct smtp_client *c, struct model *m, struct rng *r, const uint8_t *data, 
         }
         break;
     case 6:
+        if (next(r) % 2 == 0) {
+            bool may = st == SMTP_C_READY && smtp_client_caps_get(c)->starttls &&
+                       m->n_fifo + m->n_want == 0;
+            rc = smtp_client_starttls(c);
+            check(rc == (may ? 0 : RL_EINVAL));
+            if (rc == 0) {
+                want_push(m, SMTP_CMD_STARTTLS, "STARTTLS\r\n");
+                check(smtp_client_state(c) == SMTP_C_STARTTLS);
+            }
+            break;
+        }
         if (next(r) % 4 != 0) {
             break; /* QUIT ends the run: make it rarer */
         }
@@ -457,7 +478,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             check(rc == 0);
             on_event(&c, &m, &ev);
-            if (!m.closed && next(&r) % 2 == 0) {
+            if (!m.closed && smtp_client_state(&c) == SMTP_C_TLS && next(&r) % 4 != 0) {
+                /* The caller's handshake: done at once; or never, and what
+                 * follows in clear must then fail the session. */
+                drain(&c, &m, &r, true);
+                check(smtp_client_tls_started(&c) == 0);
+                m.tls_ehlo = true;
+            } else if (!m.closed && next(&r) % 2 == 0) {
                 act(&c, &m, &r, data, size);
             }
         }

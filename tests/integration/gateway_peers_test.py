@@ -15,7 +15,8 @@ import threading
 import time
 import unittest
 
-from gwlib import CI, SRC, Gateway, Sink, free_port, scan_offline, strip_trace, wait_port
+from gwlib import (CI, SRC, Gateway, PrivatePostfix, Sink, free_port, scan_offline,
+                   strip_trace, wait_port)
 
 SWAKS = shutil.which("swaks")
 SMTP_SINK = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
@@ -129,75 +130,6 @@ class PostfixTools(unittest.TestCase):
                         self.assertEqual(c["replies_2xx"], 0)
                 finally:
                     sink.close()
-
-
-class PrivatePostfix:
-    """A private Postfix instance (own config and queue, loopback only) that
-    relays everything to `relay_port`, refusing the recipients in `reject`."""
-
-    def __init__(self, relay_port, reject=()):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="redline-postfix-")
-        d = self.dir
-        os.chmod(d, 0o755)  # the postfix account must reach data/ and queue/
-        for sub in ("etc", "queue", "data"):
-            os.makedirs(os.path.join(d, sub))
-        shutil.chown(os.path.join(d, "data"), "postfix")
-        access = ", ".join(f"{r}=REJECT" for r in reject)
-        restrictions = "permit_mynetworks, reject"
-        if reject:
-            restrictions = f"check_recipient_access inline:{{ {access} }}, " + restrictions
-        with open(os.path.join(d, "etc", "main.cf"), "w") as f:
-            f.write(f"""compatibility_level = 3.6
-config_directory = {d}/etc
-queue_directory = {d}/queue
-data_directory = {d}/data
-meta_directory = /etc/postfix
-myhostname = postfix-test.localdomain
-mydestination =
-local_transport = error:local delivery is disabled
-alias_maps =
-alias_database =
-local_recipient_maps =
-relay_domains =
-relayhost = [127.0.0.1]:{relay_port}
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = {restrictions}
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-maillog_file = /dev/stdout
-""")
-        services = ["cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
-                    "rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce",
-                    "defer unix - - n - 0 bounce", "trace unix - - n - 0 bounce",
-                    "verify unix - - n - 1 verify", "proxymap unix - - n - - proxymap",
-                    "smtp unix - - n - - smtp", "relay unix - - n - - smtp",
-                    "error unix - - n - - error", "retry unix - - n - - error",
-                    "anvil unix - - n - 1 anvil", "scache unix - - n - 1 scache",
-                    "postlog unix-dgram n - n - 1 postlogd"]
-        with open(os.path.join(d, "etc", "master.cf"), "w") as f:
-            f.write(f"127.0.0.1:{self.port} inet n - n - - smtpd\n" + "\n".join(services) + "\n")
-        subprocess.run(["postfix", "-c", f"{d}/etc", "check"], check=True)
-        self.log = open(os.path.join(d, "maillog"), "wb")
-        self.proc = subprocess.Popen(["postfix", "-c", f"{d}/etc", "start-fg"],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        try:
-            wait_port(self.port, self.proc, timeout=30)
-        except RuntimeError:
-            with open(os.path.join(d, "maillog"), errors="replace") as f:
-                raise RuntimeError("private Postfix did not start:\n" + f.read())
-
-    def close(self):
-        subprocess.run(["postfix", "-c", f"{self.dir}/etc", "stop"], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @unittest.skipUnless(HAVE_POSTFIX_TOOLS and shutil.which("postfix") and os.geteuid() == 0,

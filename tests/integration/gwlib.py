@@ -5,6 +5,7 @@ its own temporary log, quarantine and control socket. Loopback only."""
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -59,6 +60,8 @@ class _Handler:
         with self.sink.lock:
             self.sink.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
                                        bytes(envelope.original_content or envelope.content)))
+            # The cipher of the session (name, protocol, bits), or None in clear.
+            self.sink.tls.append(session.ssl.get("cipher") if session.ssl else None)
             self.sink.cond.notify_all()
         return "250 2.0.0 queued"
 
@@ -66,18 +69,21 @@ class _Handler:
 class Sink:
     """An aiosmtpd server on 127.0.0.1 that keeps what it accepts.
     rcpt_replies maps a recipient to the reply refusing it; data_reply, when
-    set, refuses every message at its end."""
+    set, refuses every message at its end. With `tls_context` it offers
+    STARTTLS (clear stays allowed); `tls` lists each message's cipher."""
 
-    def __init__(self, port=None, smtputf8=True):
+    def __init__(self, port=None, smtputf8=True, tls_context=None):
         self.port = port or free_port()
         self.messages = []
+        self.tls = []
         self.rcpt_replies = {}
         self.data_reply = None
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
         self.ctl = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
                               enable_SMTPUTF8=smtputf8, decode_data=False,
-                              data_size_limit=64 * 1024 * 1024)
+                              data_size_limit=64 * 1024 * 1024, tls_context=tls_context,
+                              require_starttls=False)
 
     def __enter__(self):
         self.ctl.start()
@@ -186,6 +192,76 @@ class Gateway:
 
     def counters(self):
         return self.control("stats")
+
+
+class PrivatePostfix:
+    """A private Postfix instance (own config and queue, loopback only) that
+    relays everything to `relay_port`, refusing the recipients in `reject`;
+    `main_extra` is appended to its main.cf (TLS settings)."""
+
+    def __init__(self, relay_port, reject=(), main_extra=""):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="redline-postfix-")
+        d = self.dir
+        os.chmod(d, 0o755)  # the postfix account must reach data/ and queue/
+        for sub in ("etc", "queue", "data"):
+            os.makedirs(os.path.join(d, sub))
+        shutil.chown(os.path.join(d, "data"), "postfix")
+        access = ", ".join(f"{r}=REJECT" for r in reject)
+        restrictions = "permit_mynetworks, reject"
+        if reject:
+            restrictions = f"check_recipient_access inline:{{ {access} }}, " + restrictions
+        with open(os.path.join(d, "etc", "main.cf"), "w") as f:
+            f.write(f"""compatibility_level = 3.6
+config_directory = {d}/etc
+queue_directory = {d}/queue
+data_directory = {d}/data
+meta_directory = /etc/postfix
+myhostname = postfix-test.localdomain
+mydestination =
+local_transport = error:local delivery is disabled
+alias_maps =
+alias_database =
+local_recipient_maps =
+relay_domains =
+relayhost = [127.0.0.1]:{relay_port}
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = {restrictions}
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+smtp_dns_support_level = disabled
+smtp_host_lookup = native
+maillog_file = /dev/stdout
+""" + main_extra)
+        services = ["cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
+                    "rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce",
+                    "defer unix - - n - 0 bounce", "trace unix - - n - 0 bounce",
+                    "verify unix - - n - 1 verify", "proxymap unix - - n - - proxymap",
+                    "smtp unix - - n - - smtp", "relay unix - - n - - smtp",
+                    "error unix - - n - - error", "retry unix - - n - - error",
+                    "anvil unix - - n - 1 anvil", "scache unix - - n - 1 scache",
+                    "postlog unix-dgram n - n - 1 postlogd", "tlsmgr unix - - n 1000? 1 tlsmgr"]
+        with open(os.path.join(d, "etc", "master.cf"), "w") as f:
+            f.write(f"127.0.0.1:{self.port} inet n - n - - smtpd\n" + "\n".join(services) + "\n")
+        subprocess.run(["postfix", "-c", f"{d}/etc", "check"], check=True)
+        self.log = open(os.path.join(d, "maillog"), "wb")
+        self.proc = subprocess.Popen(["postfix", "-c", f"{d}/etc", "start-fg"],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        try:
+            wait_port(self.port, self.proc, timeout=30)
+        except RuntimeError:
+            with open(os.path.join(d, "maillog"), errors="replace") as f:
+                raise RuntimeError("private Postfix did not start:\n" + f.read())
+
+    def close(self):
+        subprocess.run(["postfix", "-c", f"{self.dir}/etc", "stop"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Raw:

@@ -782,6 +782,46 @@ test_json_unknown_keys(void **state)
     json_refused("{\"foreground\": true}", RL_EINVAL, "foreground", "unknown key");
 }
 
+/* Routes name client TLS profiles; a missing or server profile is refused. */
+static void
+test_json_route_tls(void **state)
+{
+    (void)state;
+    struct dp_config *c = cfg_good();
+    struct rl_diag d;
+    static const char j[] =
+        "{\"tls_profiles\": {\"in\": {\"role\": \"server\", \"cert\": \"c\", \"key\": \"k\"},"
+        " \"partner\": {\"role\": \"client\", \"mode\": \"mandatory\", \"verify\": \"none\"}},"
+        " \"routes\": [{\"domain\": \"example.com\", \"group\": \"default\", \"tls\": \"partner\"},"
+        " {\"domain\": \"*\", \"group\": \"default\"}]}";
+    assert_int_equal(dp_config_load_json(c, &d, j, strlen(j)), 0);
+    const struct dp_route *r = dp_route_find(c, "example.com", 11);
+    assert_non_null(r);
+    assert_int_equal(r->tls, 1);
+    assert_int_equal(c->tls_profiles.p[r->tls].mode, TLS_MODE_MANDATORY);
+    assert_int_equal(dp_route_find(c, "other.org", 9)->tls, DP_TLS_DEFAULT);
+    /* A later file without routes: the route follows its profile by name. */
+    static const char j2[] = "{\"tls_profiles\": {\"partner\": {\"role\": \"client\"}}}";
+    assert_int_equal(dp_config_load_json(c, &d, j2, strlen(j2)), 0);
+    assert_int_equal(dp_route_find(c, "example.com", 11)->tls, 0);
+    static const char j3[] = "{\"tls_profiles\": {\"x\": {\"role\": \"client\"}}}";
+    assert_int_equal(dp_config_load_json(c, &d, j3, strlen(j3)), RL_EINVAL);
+    assert_string_equal(d.field, "tls_profiles");
+    assert_non_null(strstr(d.reason, "partner"));
+    free(c);
+
+    json_refused("{\"routes\": [{\"domain\": \"*\", \"group\": \"default\", \"tls\": \"nope\"}]}",
+                 RL_EINVAL, "routes[0].tls", "no TLS profile named 'nope'");
+    json_refused("{\"routes\": [{\"domain\": \"*\", \"group\": \"default\", \"tls\": 1}]}",
+                 RL_EINVAL, "routes[0].tls", "must be a string");
+    json_refused(
+        "{\"tls_profiles\": {\"in\": {\"role\": \"server\", \"cert\": \"c\", \"key\": \"k\"}},"
+        " \"routes\": [{\"domain\": \"*\", \"group\": \"default\", \"tls\": \"in\"}]}",
+        RL_EINVAL, "routes[0].tls", "'in' is a server profile, not a client one");
+    json_refused("{\"tls_profiles\": {\"p\": {\"role\": \"client\", \"mode\": \"always\"}}}",
+                 RL_EINVAL, "tls_profiles.p.mode", NULL);
+}
+
 static void
 test_json_wrong_types(void **state)
 {
@@ -1388,6 +1428,7 @@ main(void)
         cmocka_unit_test(test_json_syntax_errors),
         cmocka_unit_test(test_json_unknown_keys),
         cmocka_unit_test(test_json_wrong_types),
+        cmocka_unit_test(test_json_route_tls),
         cmocka_unit_test(test_json_bad_values),
         cmocka_unit_test(test_json_bad_groups),
         cmocka_unit_test(test_json_bad_routes),

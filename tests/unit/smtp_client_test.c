@@ -72,6 +72,8 @@ enum op {
     STATE,    /* the state is n */
     CAPS,     /* the caps read as `s` */
     WRITE,    /* the caller writes (consumes) only n octets of the output */
+    STARTTLS, /* smtp_client_starttls returns rc */
+    TLSUP,    /* smtp_client_tls_started returns rc (the caller's handshake completed) */
 };
 
 #define F_8BIT 1u
@@ -342,6 +344,12 @@ do_step(struct smtp_client *c, struct run *r, const struct step *st, bool split,
     case WRITE:
         write_out(c, r, st->n);
         break;
+    case STARTTLS:
+        rc = smtp_client_starttls(c);
+        break;
+    case TLSUP:
+        rc = smtp_client_tls_started(c);
+        break;
     default:
         fail_msg("bad op %d", (int)st->op);
     }
@@ -592,6 +600,36 @@ static const struct tcase good_cases[] = {
          {.op = SRV, .s = R_QUEUED, .ev = EV_QUEUED},
          {.op = STATE, .n = SMTP_C_READY},
          {.op = END}}},
+    {"STARTTLS, then EHLO again inside: what was offered in clear is forgotten (RFC 3207 4.2)",
+     (const struct step[]){OPEN_FULL,
+                           {.op = STARTTLS, .out = "STARTTLS\r\n"},
+                           {.op = STATE, .n = SMTP_C_STARTTLS},
+                           {.op = MAIL, .s = "a@x.test", .rc = RL_EINVAL},
+                           {.op = SRV,
+                            .s = "220 2.0.0 Ready to start TLS\r\n",
+                            .ev = "REPLY STARTTLS 220 2.0.0 [Ready to start TLS] "},
+                           {.op = STATE, .n = SMTP_C_TLS},
+                           {.op = MAIL, .s = "a@x.test", .rc = RL_EINVAL},
+                           {.op = QUIT, .rc = RL_EINVAL},
+                           {.op = TLSUP, .out = C_EHLO},
+                           {.op = CAPS, .s = ""},
+                           {.op = SRV, .s = EHLO_PLAIN, .ev = EV_READY_PLAIN},
+                           {.op = CAPS, .s = "8BITMIME SIZE=1000"},
+                           {.op = STARTTLS, .rc = RL_EINVAL},
+                           {.op = TLSUP, .rc = RL_EINVAL},
+                           {.op = MAIL, .s = "a@x.test", .out = C_MAIL},
+                           {.op = END}}},
+    {"STARTTLS refused with 454: READY again, the caller may go on in clear",
+     (const struct step[]){OPEN_FULL,
+                           {.op = STARTTLS, .out = "STARTTLS\r\n"},
+                           {.op = SRV,
+                            .s = "454 4.7.0 TLS not available due to temporary reason\r\n",
+                            .ev = "REPLY STARTTLS 454 4.7.0 [TLS not available due to temporary "
+                                  "reason] "},
+                           {.op = STATE, .n = SMTP_C_READY},
+                           {.op = TLSUP, .rc = RL_EINVAL},
+                           {.op = MAIL, .s = "a@x.test", .out = C_MAIL},
+                           {.op = END}}},
 };
 
 static void
@@ -604,6 +642,23 @@ test_good(void **state)
 /* ---- Negative transcripts ---- */
 
 static const struct tcase bad_cases[] = {
+    {"a reply in clear right after the 220 to STARTTLS fails the session (response injection)",
+     (const struct step[]){OPEN_FULL,
+                           {.op = STARTTLS, .out = "STARTTLS\r\n"},
+                           {.op = SRV,
+                            .s = "220 Go ahead\r\n250 2.1.0 Ok\r\n",
+                            .ev =
+                                "REPLY STARTTLS 220 - [Go ahead] FAIL/EIO STARTTLS 0 - [octets in "
+                                "clear after the 220 to STARTTLS] "},
+                           {.op = TLSUP, .rc = RL_EINVAL},
+                           {.op = END}}},
+    {"STARTTLS not offered: refused before anything is sent",
+     (const struct step[]){OPEN_PLAIN, {.op = STARTTLS, .rc = RL_EINVAL}, {.op = END}}},
+    {"STARTTLS answered with 354: out of step",
+     (const struct step[]){OPEN_FULL,
+                           {.op = STARTTLS, .out = "STARTTLS\r\n"},
+                           {.op = SRV, .s = "354 go\r\n", .ev = EV_CLASS("STARTTLS")},
+                           {.op = END}}},
     {"greeting 554: FAIL with the reply, QUIT queued (RFC 5321 3.1)",
      (const struct step[]){{.op = SRV,
                             .s = "554 5.7.1 No SMTP service here\r\n",

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Moving octets between a worker's connections and its I/O backend, in clear
+ * or through a TLS connection: the loops both legs and a release share
+ * (dp_inbound.c, dp_relay.c, dp_release.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "dp_conn.h"
+
+int
+dp_net_write(struct io_backend *io, struct dp_base *b, const uint8_t *p, size_t len, size_t *out_n)
+{
+    *out_n = 0;
+    while (*out_n < len && b->wr) {
+        size_t n;
+        int rc = io->ops->write(io, &n, b->h, p + *out_n, len - *out_n);
+        if (rc == RL_EAGAIN) {
+            b->wr = false;
+            break;
+        }
+        if (rc != 0) {
+            return rc;
+        }
+        *out_n += n;
+    }
+    return 0;
+}
+
+int
+dp_tls_send(struct io_backend *io, struct dp_base *b, struct tls_conn *t, bool *progress)
+{
+    size_t len;
+    const uint8_t *o = tls_conn_output(t, &len);
+    /* The output buffer wraps: what it lends may be followed by more. */
+    while (len > 0 && b->wr) {
+        size_t n;
+        int rc = dp_net_write(io, b, o, len, &n);
+        if (rc != 0) {
+            return rc;
+        }
+        tls_conn_consume(t, n);
+        *progress = *progress || n > 0;
+        o = tls_conn_output(t, &len);
+    }
+    return 0;
+}
+
+int
+dp_tls_recv(struct io_backend *io, struct dp_base *b, struct tls_conn *t, struct dp_tls_rx *rx,
+            bool *progress)
+{
+    if (rx->off == rx->len) {
+        rx->off = rx->len = 0;
+    }
+    if (b->rd && !rx->net_eof && rx->len < sizeof(rx->buf)) {
+        if (rx->off > 0) {
+            memmove(rx->buf, rx->buf + rx->off, rx->len - rx->off);
+            rx->len -= rx->off;
+            rx->off = 0;
+        }
+        size_t n;
+        int rc = io->ops->read(io, &n, b->h, rx->buf + rx->len, sizeof(rx->buf) - rx->len);
+        if (rc == RL_EAGAIN) {
+            b->rd = false;
+        } else if (rc != 0) {
+            return rc;
+        } else {
+            rx->net_eof = n == 0;
+            rx->len += n;
+            *progress = true;
+        }
+    }
+    if (rx->off < rx->len) {
+        size_t used = 0;
+        int rc = tls_conn_feed(t, &used, rx->buf + rx->off, rx->len - rx->off);
+        rx->off += used;
+        *progress = *progress || used > 0;
+        if (rc == RL_ETLS) {
+            return rc;
+        }
+    }
+    if (rx->net_eof && !rx->eof_fed && rx->off == rx->len) {
+        tls_conn_feed_eof(t);
+        rx->eof_fed = true;
+        *progress = true;
+    }
+    return 0;
+}
+
+void
+dp_tls_rx_clear(struct dp_tls_rx *rx)
+{
+    explicit_bzero(rx->buf, rx->len);
+    rx->off = rx->len = 0;
+    rx->net_eof = rx->eof_fed = false;
+}
+
+void
+dp_hop_host(char *out, size_t cap, const char *hop)
+{
+    const char *end = strrchr(hop, ':');
+    size_t n = end != NULL ? (size_t)(end - hop) : strlen(hop);
+    if (n >= 2 && hop[0] == '[' && hop[n - 1] == ']') {
+        hop++;
+        n -= 2;
+    }
+    snprintf(out, cap, "%.*s", (int)n, hop);
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Blocking writes for the threads that may block: the logger, the control
+ * socket, the quarantine store and the CLI. Never on a worker's network path. */
+#ifndef RL_IO_H
+#define RL_IO_H
+
+#include <stddef.h>
+
+/* rl_write_all writes `len` octets at `data` to `fd`, a file or a socket
+ * (a peer gone from a socket is an error, never SIGPIPE), going on after
+ * EINTR and short writes. Returns 0, or -1 with errno set. */
+int rl_write_all(int fd, const void *data, size_t len);
+
+#endif
