@@ -276,7 +276,8 @@ def main():
             # warm-up, not counted: pools, caches, the scanner's first messages
             for mode in ("plain", "tls"):
                 header, _ = gen(tmp, f"warm-{mode}", gw_port, mode, gw, sinks[mode])
-            if outbound and counts(sinks["tls"].count)["handshakes"] == 0:
+            warm_out = int(counts(sinks["tls"].count)["handshakes"])
+            if outbound and warm_out == 0:
                 notes.append("redlined took the outbound TLS profile but the next hop saw no "
                              "handshake: TLS on the inbound leg only")
                 log(notes[-1])
@@ -317,6 +318,7 @@ def main():
                       "redlined": "1 worker on core 0, idle sleep, full scanning, default "
                                   "policy, inbound STARTTLS with an ECDSA P-256 certificate",
                       "outbound_tls": outbound,
+                      "outbound_handshakes_warmup": warm_out,
                       "outbound_profile": {"role": "client", "mode": "mandatory",
                                            "verify": "none"} if outbound else None,
                       "sinks": "redline-bench sink on core 1; the tls one offers STARTTLS "
