@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The load generator's SMTP client session: reads replies (multi-line, split
- * anywhere), walks greeting, EHLO, transactions and QUIT, and queues output
- * as iovecs over the shared script and the prebuilt messages. No I/O, no
- * allocation; the thread owning the connection calls it. */
+ * anywhere), walks greeting, EHLO, STARTTLS, transactions and QUIT, and
+ * queues output as iovecs over the shared script and the prebuilt messages.
+ * No I/O, no allocation; the thread owning the connection calls it. */
 #include "bench_client.h"
 
 #include <stdarg.h>
@@ -57,7 +57,7 @@ script_put(struct bench_client_script *s, size_t *len, size_t *out_off, size_t *
 
 int
 bench_client_script_init(struct bench_client_script *s, const char *helo, const char *from,
-                         const char *rcpt_domain, unsigned n_rcpt, bool pipelining)
+                         const char *rcpt_domain, unsigned n_rcpt, bool pipelining, bool starttls)
 {
     memset(s, 0, sizeof(*s));
     if (n_rcpt < 1 || n_rcpt > BENCH_CLIENT_RCPT_MAX || !name_ok(helo, 255) ||
@@ -68,6 +68,7 @@ bench_client_script_init(struct bench_client_script *s, const char *helo, const 
     bool ok = script_put(s, &len, &s->ehlo_off, &s->ehlo_len, "EHLO %s\r\n", helo) &&
               script_put(s, &len, &s->helo_off, &s->helo_len, "HELO %s\r\n", helo) &&
               script_put(s, &len, &s->quit_off, &s->quit_len, "QUIT\r\n") &&
+              script_put(s, &len, &s->starttls_off, &s->starttls_len, "STARTTLS\r\n") &&
               script_put(s, &len, &s->rset_off, &s->rset_len, "RSET\r\n") &&
               script_put(s, &len, &s->mail_off, &s->mail_len, "MAIL FROM:<%s>\r\n", from);
     s->rcpt_off = len;
@@ -83,6 +84,7 @@ bench_client_script_init(struct bench_client_script *s, const char *helo, const 
     }
     s->n_rcpt = n_rcpt;
     s->pipelining = pipelining;
+    s->starttls = starttls;
     return 0;
 }
 
@@ -242,6 +244,35 @@ on_envelope_reply(struct bench_client *c, struct bench_client_ev *ev, int code)
     return push_step(c, c->step);
 }
 
+/* no_tls ends a session that wanted STARTTLS and cannot have it: nothing
+ * more goes out, least of all a message in clear. */
+static int
+no_tls(struct bench_client *c, struct bench_client_ev *ev, int code)
+{
+    c->state = BENCH_CS_CLOSED;
+    out_drop(c);
+    *ev = (struct bench_client_ev){BENCH_CE_NO_TLS, BENCH_OUT_ERROR, code};
+    return 0;
+}
+
+/* greeted acts on the 2xx to EHLO or HELO: STARTTLS first when the script
+ * wants it and TLS is not on yet, otherwise the session is ready. */
+static int
+greeted(struct bench_client *c, struct bench_client_ev *ev, int code)
+{
+    if (c->script->starttls && !c->tls) {
+        if (!c->ext_starttls) {
+            return no_tls(c, ev, code);
+        }
+        /* RFC 2920 3.1 and RFC 3207 4.2: STARTTLS goes alone, nothing after it */
+        c->state = BENCH_CS_STARTTLS;
+        return out_script(c, c->script->starttls_off, c->script->starttls_len);
+    }
+    c->state = BENCH_CS_IDLE;
+    *ev = (struct bench_client_ev){BENCH_CE_READY, BENCH_OUT_OK, code};
+    return 0;
+}
+
 /* on_reply acts on one complete reply. */
 static int
 on_reply(struct bench_client *c, struct bench_client_ev *ev, int code)
@@ -270,24 +301,32 @@ on_reply(struct bench_client *c, struct bench_client_ev *ev, int code)
     case BENCH_CS_EHLO:
         if (code / 100 == 2) {
             c->pipelining = s->pipelining && c->ext_pipelining;
-            c->state = BENCH_CS_IDLE;
-            *ev = (struct bench_client_ev){BENCH_CE_READY, BENCH_OUT_OK, code};
-            return 0;
+            return greeted(c, ev, code);
         }
         if (code / 100 == 5) {
             /* RFC 5321 4.1.4: a server without EHLO still takes HELO */
             c->state = BENCH_CS_HELO;
+            c->ext_pipelining = false;
+            c->ext_starttls = false;
             return out_script(c, s->helo_off, s->helo_len);
         }
         break;
     case BENCH_CS_HELO:
         if (code / 100 == 2) {
             c->pipelining = false;
-            c->state = BENCH_CS_IDLE;
-            *ev = (struct bench_client_ev){BENCH_CE_READY, BENCH_OUT_OK, code};
-            return 0;
+            return greeted(c, ev, code);
         }
         break;
+    case BENCH_CS_STARTTLS:
+        if (code == 220) {
+            c->state = BENCH_CS_TLS;
+            *ev = (struct bench_client_ev){BENCH_CE_STARTTLS, BENCH_OUT_OK, code};
+            return 0;
+        }
+        if (code / 100 == 3) {
+            return RL_EINVAL;
+        }
+        return no_tls(c, ev, code);
     case BENCH_CS_TXN:
         return on_envelope_reply(c, ev, code);
     case BENCH_CS_DATA:
@@ -333,6 +372,8 @@ ehlo_keyword(struct bench_client *c, const char *text)
     size_t n = strcspn(text, " ");
     if (n == 10 && strncasecmp(text, "PIPELINING", 10) == 0) {
         c->ext_pipelining = true;
+    } else if (n == 8 && strncasecmp(text, "STARTTLS", 8) == 0) {
+        c->ext_starttls = true;
     }
 }
 
@@ -405,6 +446,20 @@ bench_client_feed(struct bench_client *c, struct bench_client_ev *out_ev, size_t
     }
     *out_used = i;
     return 0;
+}
+
+int
+bench_client_tls_started(struct bench_client *c)
+{
+    if (c->state != BENCH_CS_TLS || c->err != 0) {
+        return RL_EINVAL;
+    }
+    /* RFC 3207 4.2: forget what the server said in clear, EHLO again */
+    c->tls = true;
+    c->ext_pipelining = false;
+    c->ext_starttls = false;
+    c->state = BENCH_CS_EHLO;
+    return out_script(c, c->script->ehlo_off, c->script->ehlo_len);
 }
 
 int

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The sans-I/O SMTP client session of the load generator (RFC 5321, RFC
- * 2920 pipelining): server replies in, commands and message bytes out as
- * iovecs that borrow prebuilt buffers. Never allocates; one session per
+ * 2920 pipelining, RFC 3207 STARTTLS): server replies in, commands and
+ * message bytes out as iovecs that borrow prebuilt buffers. The TLS
+ * handshake itself is the caller's. Never allocates; one session per
  * connection, used by the thread that owns the connection. */
 #ifndef BENCH_CLIENT_H
 #define BENCH_CLIENT_H
@@ -25,25 +26,31 @@ struct bench_client_script {
     size_t ehlo_off, ehlo_len;
     size_t helo_off, helo_len;
     size_t quit_off, quit_len;
+    size_t starttls_off, starttls_len;
     size_t rset_off, rset_len; /* "RSET\r\n", directly before MAIL */
     size_t mail_off, mail_len;
     size_t rcpt_off, rcpt_len; /* every RCPT line has the same length */
     size_t data_off, data_len;
     unsigned n_rcpt;
     bool pipelining; /* pipeline when the server advertises PIPELINING */
+    bool starttls;   /* STARTTLS after the first EHLO; a server without it ends the session */
 };
 
 /* bench_client_script_init builds the commands: "EHLO <helo>", MAIL FROM
  * <from>, `n_rcpt` (1..BENCH_CLIENT_RCPT_MAX) recipients rcptNNN@<rcpt_domain>
- * and DATA. Returns 0 or RL_EINVAL (count out of range, names too long or
- * holding characters other than letters, digits, ".-_+@"). */
+ * and DATA; with `starttls` every session asks for TLS first. Returns 0 or
+ * RL_EINVAL (count out of range, names too long or holding characters other
+ * than letters, digits, ".-_+@"). */
 int bench_client_script_init(struct bench_client_script *s, const char *helo, const char *from,
-                             const char *rcpt_domain, unsigned n_rcpt, bool pipelining);
+                             const char *rcpt_domain, unsigned n_rcpt, bool pipelining,
+                             bool starttls);
 
 enum bench_client_state {
     BENCH_CS_GREETING = 0, /* waiting for the 220 greeting */
     BENCH_CS_EHLO,         /* EHLO sent */
     BENCH_CS_HELO,         /* HELO sent: the server refused EHLO */
+    BENCH_CS_STARTTLS,     /* STARTTLS sent */
+    BENCH_CS_TLS,          /* 220 to STARTTLS: the caller runs the handshake */
     BENCH_CS_IDLE,         /* ready: bench_client_send or bench_client_quit */
     BENCH_CS_TXN,          /* envelope commands sent, their replies pending */
     BENCH_CS_DATA,         /* message sent (or being sent), final reply pending */
@@ -62,10 +69,15 @@ enum bench_outcome {
 
 enum bench_client_ev_type {
     BENCH_CE_NONE = 0,
-    BENCH_CE_READY,  /* greeting and EHLO/HELO done: the session takes messages */
-    BENCH_CE_DONE,   /* the transaction ended: `outcome`, `code` of the deciding reply */
-    BENCH_CE_CLOSED, /* the session ended: after QUIT (outcome OK), or the server refused
-                        or closed it (421, a failed greeting or EHLO): outcome by `code` */
+    BENCH_CE_READY,    /* greeting and EHLO/HELO done: the session takes messages */
+    BENCH_CE_DONE,     /* the transaction ended: `outcome`, `code` of the deciding reply */
+    BENCH_CE_CLOSED,   /* the session ended: after QUIT (outcome OK), or the server refused
+                          or closed it (421, a failed greeting or EHLO): outcome by `code` */
+    BENCH_CE_STARTTLS, /* 220 to STARTTLS: drop what else was read, run the TLS handshake,
+                          then call bench_client_tls_started */
+    BENCH_CE_NO_TLS,   /* the script wants STARTTLS and the server did not offer it (`code`
+                          of its EHLO or HELO reply) or refused it (`code` of the refusal):
+                          the session is closed, nothing was sent in clear */
 };
 
 struct bench_client_ev {
@@ -80,7 +92,9 @@ struct bench_client {
     int err;         /* sticky protocol error (RL_EINVAL) */
     bool pipelining; /* both sides want it */
     bool ext_pipelining;
-    bool need_rset; /* a failed transaction may have left state on the server */
+    bool ext_starttls; /* the last EHLO reply listed STARTTLS */
+    bool tls;          /* the handshake after STARTTLS completed */
+    bool need_rset;    /* a failed transaction may have left state on the server */
     /* the transaction in progress */
     unsigned step;      /* replies received: RSET?, MAIL, RCPT..., DATA */
     unsigned n_steps;   /* replies expected before the message */
@@ -117,6 +131,11 @@ void bench_client_init(struct bench_client *c, const struct bench_client_script 
  * repeated until bench_client_init. Multi-line replies may be split anywhere. */
 int bench_client_feed(struct bench_client *c, struct bench_client_ev *out_ev, size_t *out_used,
                       const uint8_t *in, size_t len);
+
+/* bench_client_tls_started tells the session, in state TLS, that the
+ * handshake completed: it forgets the server's extensions and queues EHLO
+ * again (RFC 3207 4.2). Returns 0, or RL_EINVAL in any other state. */
+int bench_client_tls_started(struct bench_client *c);
 
 /* bench_client_send starts one transaction in state IDLE: `hdr` then the
  * dot-stuffed `body` ending with ".\r\n"; both are lent until the DONE event.

@@ -321,6 +321,17 @@ bench_report_root(const char *name)
     return root;
 }
 
+json_t *
+bench_report_tls(const struct bench_tls_stats *t)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "handshakes", json_integer((json_int_t)t->handshakes));
+    json_object_set_new(o, "failures", json_integer((json_int_t)t->failures));
+    json_object_set_new(o, "protocol", json_string(t->protocol));
+    json_object_set_new(o, "cipher", json_string(t->cipher));
+    return o;
+}
+
 int
 bench_report_write(const json_t *root, FILE *f, const char *path)
 {

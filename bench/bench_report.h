@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "bench_stream.h"
 #include "internal.h"
 #include "scan_message.h"
 
@@ -69,6 +70,10 @@ int bench_report_json(FILE *f, const char *path, const struct bench_scan_info *i
  * ($REDLINE_COMMIT or "unknown"), "date" (UTC, ISO 8601) and "machine"
  * {host, cpu, nproc}; NULL when out of memory. */
 json_t *bench_report_root(const char *name);
+
+/* bench_report_tls returns a new JSON object {handshakes, failures,
+ * protocol, cipher} of `t`; NULL when out of memory. */
+json_t *bench_report_tls(const struct bench_tls_stats *t);
 
 /* bench_report_write writes `root` as indented JSON to `f` (may be NULL) and,
  * when `path` is not NULL, to the file `path`. Returns 0 or RL_EIO. */

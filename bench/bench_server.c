@@ -294,6 +294,10 @@ cmd_ehlo(struct bench_server *s, struct bench_server_ev *ev, bool extended)
     if (s->cfg->chunking) {
         reply(s, "250-CHUNKING");
     }
+    if (s->cfg->starttls && !s->tls) {
+        /* RFC 3207 4.2: not offered again once TLS is on */
+        reply(s, "250-STARTTLS");
+    }
     reply(s, "250 ENHANCEDSTATUSCODES");
 }
 
@@ -338,6 +342,26 @@ cmd_bdat(struct bench_server *s, struct bench_server_ev *ev, const char *arg)
             s->bdat_seen = true;
             ev->type = BENCH_SE_BEGIN;
         }
+    }
+}
+
+/* cmd_starttls answers STARTTLS (RFC 3207 4): 220, after which the caller
+ * switches the connection to TLS. */
+static void
+cmd_starttls(struct bench_server *s, struct bench_server_ev *ev, size_t len)
+{
+    if (!s->cfg->starttls) {
+        reply(s, "502 5.5.2 Error: command not recognized");
+    } else if (s->tls) {
+        reply(s, "503 5.5.1 Error: TLS already active");
+    } else if (len != 8) {
+        reply(s, "501 5.5.4 Syntax: STARTTLS"); /* RFC 3207 4: no parameters */
+    } else if (s->mail) {
+        reply(s, "503 5.5.1 Error: MAIL transaction in progress");
+    } else {
+        reply(s, "220 2.0.0 Ready to start TLS");
+        s->state = BENCH_SS_TLS;
+        ev->type = BENCH_SE_STARTTLS;
     }
 }
 
@@ -400,6 +424,8 @@ cmd_line(struct bench_server *s, struct bench_server_ev *ev)
             s->msg_bytes = 0;
             ev->type = BENCH_SE_BEGIN;
         }
+    } else if (verb_is(l, n, "STARTTLS")) {
+        cmd_starttls(s, ev, n);
     } else if (verb_is(l, n, "BDAT")) {
         cmd_bdat(s, ev, n > 5 ? l + 5 : "");
     } else if (verb_is(l, n, "RSET")) {
@@ -450,11 +476,12 @@ bench_server_feed(struct bench_server *s, struct bench_server_ev *out_ev, size_t
 {
     *out_ev = (struct bench_server_ev){0};
     *out_used = 0;
-    if (s->state == BENCH_SS_CLOSING) {
+    if (s->state == BENCH_SS_CLOSING || s->state == BENCH_SS_TLS) {
         return RL_EINVAL;
     }
     size_t i = 0;
-    while (out_ev->type == BENCH_SE_NONE && s->state != BENCH_SS_CLOSING) {
+    while (out_ev->type == BENCH_SE_NONE && s->state != BENCH_SS_CLOSING &&
+           s->state != BENCH_SS_TLS) {
         bool chunk_end = s->state == BENCH_SS_BDAT && s->bdat_left == 0;
         if (i == len && !chunk_end) {
             break;
@@ -482,6 +509,20 @@ bench_server_feed(struct bench_server *s, struct bench_server_ev *out_ev, size_t
         s->msg_bytes += out_ev->len;
     }
     *out_used = i;
+    return 0;
+}
+
+int
+bench_server_tls_started(struct bench_server *s)
+{
+    if (s->state != BENCH_SS_TLS) {
+        return RL_EINVAL;
+    }
+    /* RFC 3207 4.2: discard what the client said before, EHLO included */
+    txn_reset(s);
+    s->helo = false;
+    s->tls = true;
+    s->state = BENCH_SS_CMD;
     return 0;
 }
 

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `redline-bench sink`: the far end of the SMTP benchmarks. One thread,
  * edge-triggered epoll, one bench_server session per connection (allocated
- * on first use of a slot, reused after). Counts messages; optionally checks
- * them for pool values left unredacted, saves them, or injects failures.
- * Touches only the listening address, --save and --count-file. Main thread. */
+ * on first use of a slot, reused after), in clear or over TLS after STARTTLS
+ * (--tls-cert/--tls-key, --tls-selfsigned). Counts messages; optionally
+ * checks them for pool values left unredacted, saves them, or injects
+ * failures. Touches only the listening address, the certificate files (read
+ * at start-up; --tls-selfsigned writes and removes a temporary directory),
+ * --save and --count-file. Main thread. */
 #include "bench_sink.h"
 
 #include <errno.h>
@@ -20,11 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_cert.h"
 #include "bench_mail.h"
 #include "bench_net.h"
 #include "bench_report.h"
 #include "bench_server.h"
+#include "bench_stream.h"
 #include "internal.h"
+#include "tls_conn.h"
 
 #ifndef BENCH_CORPUS_DIR
 #define BENCH_CORPUS_DIR "../shared/corpus"
@@ -54,14 +60,19 @@ struct options {
     uint64_t exit_after; /* 0 = serve until a signal */
     unsigned max_conn;
     bool quiet;
+    const char *tls_cert; /* with tls_key: offer STARTTLS with this certificate */
+    const char *tls_key;
+    bool tls_selfsigned; /* offer STARTTLS with a certificate made at start-up */
 };
 
 /* One connection slot. */
 struct ssess {
     struct bench_server srv;
-    int fd;       /* -1 when the slot is free */
-    uint32_t gen; /* connection number of this slot */
-    bool collect; /* keep the message in `msg` (save or verify) */
+    struct bench_stream st; /* the connection's bytes, in clear or over TLS */
+    int fd;                 /* -1 when the slot is free */
+    uint32_t gen;           /* connection number of this slot */
+    bool collect;           /* keep the message in `msg` (save or verify) */
+    bool tls_pending;       /* 220 to STARTTLS queued: TLS starts once it is written */
     struct bench_buf msg;
     size_t in_off;
     size_t in_len;
@@ -73,7 +84,9 @@ struct sink {
     struct bench_addr addr;
     struct bench_server_cfg cfg;
     struct bench_values vals;
-    struct ssess **slots; /* owned array of o.max_conn, entries allocated on first use */
+    struct ssess **slots;   /* owned array of o.max_conn, entries allocated on first use */
+    struct tls_server *tls; /* owned; NULL: no STARTTLS */
+    struct bench_tls_stats tls_stats;
     int lfd, ep, sfd;
     bool stop;
     uint64_t connections, conn_refused, messages, rejected, aborted, bytes;
@@ -103,6 +116,8 @@ usage(FILE *f)
             "  --hostname NAME      name in the greeting and EHLO (default redline-sink)\n"
             "  --exit-after N       exit after N accepted messages\n"
             "  --max-conn N         concurrent connections (default 1024)\n"
+            "  --tls-cert FILE --tls-key FILE  offer STARTTLS with this certificate and key (PEM)\n"
+            "  --tls-selfsigned     offer STARTTLS with a self-signed certificate made now\n"
             "  --corpus DIR, --seed N  the value pool (as given to `smtp`; default %s)\n"
             "  --quiet              no stats line on exit\n",
             BENCH_CORPUS_DIR);
@@ -137,6 +152,13 @@ parse_options(struct options *o, int argc, char **argv)
         } else if (strcmp(a, "--quiet") == 0) {
             o->quiet = true;
             takes_value = false;
+        } else if (strcmp(a, "--tls-selfsigned") == 0) {
+            o->tls_selfsigned = true;
+            takes_value = false;
+        } else if (strcmp(a, "--tls-cert") == 0 && v != NULL) {
+            o->tls_cert = v;
+        } else if (strcmp(a, "--tls-key") == 0 && v != NULL) {
+            o->tls_key = v;
         } else if (strcmp(a, "--listen") == 0 && v != NULL) {
             o->listen = v;
         } else if (strcmp(a, "--save") == 0 && v != NULL) {
@@ -186,6 +208,12 @@ parse_options(struct options *o, int argc, char **argv)
         usage(stderr);
         return -1;
     }
+    if ((o->tls_cert == NULL) != (o->tls_key == NULL) ||
+        (o->tls_selfsigned && o->tls_cert != NULL)) {
+        fprintf(stderr, "redline-bench sink: give --tls-cert with --tls-key, or "
+                        "--tls-selfsigned\n");
+        return -1;
+    }
     return 0;
 }
 
@@ -201,10 +229,11 @@ write_counts(struct sink *k, uint64_t now)
     double span = k->t_last > k->t_first ? (double)(k->t_last - k->t_first) / 1e9 : 0;
     int n = snprintf(line, sizeof(line),
                      "messages=%llu rejected=%llu aborted=%llu bytes=%llu violations=%llu "
-                     "connections=%llu span=%.6f\n",
+                     "connections=%llu span=%.6f handshakes=%llu\n",
                      (unsigned long long)k->messages, (unsigned long long)k->rejected,
                      (unsigned long long)k->aborted, (unsigned long long)k->bytes,
-                     (unsigned long long)k->violations, (unsigned long long)k->connections, span);
+                     (unsigned long long)k->violations, (unsigned long long)k->connections, span,
+                     (unsigned long long)k->tls_stats.handshakes);
     if (n > 0 && bench_file_write_atomic(k->o.count_file, line, (size_t)n) == 0) {
         k->count_dirty = false;
     }
@@ -218,6 +247,7 @@ sess_close(struct sink *k, struct ssess *s)
         k->aborted++; /* the client never got a reply for it */
         k->count_dirty = true;
     }
+    bench_stream_fini(&s->st);
     close(s->fd);
     s->fd = -1;
 }
@@ -277,33 +307,53 @@ on_server_event(struct sink *k, struct ssess *s, const struct bench_server_ev *e
     case BENCH_SE_END:
         on_message(k, s, ev);
         break;
+    case BENCH_SE_STARTTLS:
+        s->tls_pending = true;
+        break;
     default:
         break;
     }
 }
 
-/* flush writes the queued replies. Returns 1 when all are out, 0 when the
- * socket is full, -1 on an error. */
+/* flush writes the queued replies (and ciphertext still waiting). Returns 1
+ * when all are out, 0 when the socket is full, -1 on an error. */
 static int
 flush(struct ssess *s)
 {
     for (;;) {
         size_t len;
         const uint8_t *p = bench_server_out(&s->srv, &len);
-        if (len == 0) {
+        /* iov_base is not const, but writes only read it */
+        struct iovec v = {.iov_base = (void *)(uintptr_t)p, .iov_len = len};
+        size_t w;
+        int rc = bench_stream_writev(&s->st, s->fd, &w, &v, len > 0 ? 1 : 0);
+        if (rc == 0 && w > 0) {
+            bench_server_sent(&s->srv, w);
+        } else if (rc == 0) {
             return 1;
-        }
-        ssize_t w = write(s->fd, p, len);
-        if (w > 0) {
-            bench_server_sent(&s->srv, (size_t)w);
-        } else if (w < 0 && errno == EINTR) {
-            continue;
-        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            return 0;
         } else {
-            return -1;
+            return rc == RL_EAGAIN ? 0 : -1;
         }
     }
+}
+
+/* start_tls switches `s` to TLS once the 220 to STARTTLS is written. Returns
+ * false when the connection has to close. */
+static bool
+start_tls(struct sink *k, struct ssess *s)
+{
+    /* RFC 3207 4.2 and 5: what the client sent in clear after STARTTLS is
+     * dropped, never read as commands once TLS is on */
+    s->tls_pending = false;
+    s->in_off = 0;
+    s->in_len = 0;
+    struct tls_conn *c;
+    if (tls_conn_accept(&c, k->tls) != 0) {
+        k->tls_stats.failures++;
+        return false;
+    }
+    bench_stream_start_tls(&s->st, c);
+    return true;
 }
 
 /* sess_run feeds buffered input, writes replies and reads more, until the
@@ -312,7 +362,7 @@ static void
 sess_run(struct sink *k, struct ssess *s)
 {
     for (;;) {
-        while (!bench_server_closing(&s->srv)) {
+        while (!bench_server_closing(&s->srv) && !s->tls_pending) {
             struct bench_server_ev ev;
             size_t used;
             bench_server_feed(&s->srv, &ev, &used, s->in + s->in_off, s->in_len - s->in_off);
@@ -330,17 +380,32 @@ sess_run(struct sink *k, struct ssess *s)
         if (f == 0) {
             return; /* EPOLLOUT will call again */
         }
+        if (s->tls_pending && !start_tls(k, s)) {
+            sess_close(k, s);
+            return;
+        }
+        if (s->st.tls != NULL && !bench_stream_tls_done(&s->st)) {
+            int rc = bench_stream_handshake(&s->st, s->fd, &k->tls_stats);
+            if (rc == RL_EAGAIN) {
+                return;
+            }
+            if (rc != 0 || bench_server_tls_started(&s->srv) != 0) {
+                sess_close(k, s);
+                return;
+            }
+            k->count_dirty = true;
+            continue;
+        }
         if (s->in_off < s->in_len || bench_server_closing(&s->srv)) {
             continue; /* the output was full: feed the rest now */
         }
         s->in_off = 0;
         s->in_len = 0;
-        ssize_t n = read(s->fd, s->in, sizeof(s->in));
-        if (n > 0) {
-            s->in_len = (size_t)n;
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        size_t n;
+        int rc = bench_stream_read(&s->st, s->fd, &n, s->in, sizeof(s->in));
+        if (rc == 0 && n > 0) {
+            s->in_len = n;
+        } else if (rc == RL_EAGAIN) {
             return;
         } else {
             sess_close(k, s); /* EOF or error */
@@ -383,6 +448,8 @@ accept_all(struct sink *k)
         s->in_len = 0;
         s->msg.len = 0;
         s->collect = false;
+        s->tls_pending = false;
+        bench_stream_init(&s->st);
         k->connections++;
         k->count_dirty = true;
         bench_server_init(&s->srv, &k->cfg, k->o.seed ^ (k->connections * 0x9e3779b97f4a7c15ull));
@@ -444,11 +511,12 @@ report(const struct sink *k, const struct rusage *ru)
         fprintf(stderr,
                 "redline-bench sink: %llu messages (%llu rejected, %llu lost mid-message), "
                 "%llu bytes, %llu violations in %llu messages, %.0f msg/s over %.2f s, "
-                "%llu connections, CPU %.2f s\n",
+                "%llu connections (%llu TLS handshakes, %llu failed), CPU %.2f s\n",
                 (unsigned long long)k->messages, (unsigned long long)k->rejected,
                 (unsigned long long)k->aborted, (unsigned long long)k->bytes,
                 (unsigned long long)k->violations, (unsigned long long)k->violating, rate, span,
-                (unsigned long long)k->connections, cpu);
+                (unsigned long long)k->connections, (unsigned long long)k->tls_stats.handshakes,
+                (unsigned long long)k->tls_stats.failures, cpu);
     }
     json_t *root = bench_report_root("sink");
     if (root == NULL) {
@@ -463,6 +531,7 @@ report(const struct sink *k, const struct rusage *ru)
     json_object_set_new(c, "fail_code", json_integer(o->fail_code));
     json_object_set_new(c, "chunking", json_boolean(o->chunking));
     json_object_set_new(c, "max_size", json_integer((json_int_t)o->max_size));
+    json_object_set_new(c, "starttls", json_boolean(k->cfg.starttls));
 
     json_t *r = json_object();
     json_object_set_new(r, "connections", json_integer((json_int_t)k->connections));
@@ -485,6 +554,7 @@ report(const struct sink *k, const struct rusage *ru)
     json_object_set_new(r, "mb_per_s", json_real(span > 0 ? (double)k->bytes / span / 1e6 : 0));
     json_object_set_new(r, "cpu_s", json_real(cpu));
     json_object_set_new(r, "save_errors", json_integer((json_int_t)k->save_errors));
+    json_object_set_new(r, "tls", bench_report_tls(&k->tls_stats));
     json_object_set_new(root, "config", c);
     json_object_set_new(root, "results", r);
     return root;
@@ -515,7 +585,17 @@ setup(struct sink *k, struct rl_diag *diag)
         .fail_threshold =
             o->fail_rate >= 1 ? BENCH_FAIL_ALWAYS : (uint64_t)(o->fail_rate * 4294967296.0),
         .fail_code = o->fail_code,
+        .starttls = o->tls_cert != NULL || o->tls_selfsigned,
     };
+    if (o->tls_cert != NULL) {
+        rc = bench_cert_server_new(&k->tls, diag, o->tls_cert, o->tls_key);
+    } else if (o->tls_selfsigned) {
+        rc = bench_cert_server_selfsigned(&k->tls, diag, TLS_TESTCERT_P256,
+                                          o->hostname != NULL ? o->hostname : "redline-sink");
+    }
+    if (rc != 0) {
+        return rc;
+    }
     k->slots = calloc(o->max_conn, sizeof(struct ssess *));
     if (k->slots == NULL) {
         return rl_diag_set(diag, "sessions", "out of memory");
@@ -592,13 +672,14 @@ out:
     for (unsigned i = 0; k->slots != NULL && i < k->o.max_conn; i++) {
         if (k->slots[i] != NULL) {
             if (k->slots[i]->fd >= 0) {
-                close(k->slots[i]->fd);
+                sess_close(k, k->slots[i]);
             }
             bench_buf_fini(&k->slots[i]->msg);
             free(k->slots[i]);
         }
     }
     free(k->slots);
+    tls_server_free(k->tls);
     bench_values_fini(&k->vals);
     int fds[] = {k->lfd, k->ep, k->sfd};
     for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {

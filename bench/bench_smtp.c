@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `redline-bench smtp`: the SMTP load generator. One thread drives N
- * sessions over non-blocking sockets with edge-triggered epoll; messages are
- * built and dot-stuffed once, then sent by writev from shared buffers (only
- * the header is copied per message, to stamp a unique Message-ID). Records
- * per-message latency in a fixed histogram. Main thread only. */
+ * sessions over non-blocking sockets with edge-triggered epoll, in clear or
+ * over TLS after STARTTLS (--starttls); messages are built and dot-stuffed
+ * once, then sent by writev from shared buffers (only the header is copied
+ * per message, to stamp a unique Message-ID). Records per-message latency in
+ * a fixed histogram. Main thread only. */
 #include "bench_smtp.h"
 
 #include <errno.h>
@@ -17,12 +18,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_cert.h"
 #include "bench_client.h"
 #include "bench_hist.h"
 #include "bench_mail.h"
 #include "bench_net.h"
 #include "bench_report.h"
+#include "bench_stream.h"
 #include "internal.h"
+#include "tls_conn.h"
 
 #ifndef BENCH_CORPUS_DIR
 #define BENCH_CORPUS_DIR "../shared/corpus"
@@ -44,6 +48,7 @@ struct options {
     double density;
     bool new_conn;
     bool pipelining;
+    bool starttls; /* every session goes to TLS first; a server without STARTTLS is fatal */
     unsigned rcpt;
     double rate; /* messages/s; 0 = closed loop */
     bool progress;
@@ -67,6 +72,7 @@ enum phase {
 /* One session: a connection and the message in flight on it. */
 struct gsess {
     struct bench_client c;
+    struct bench_stream st; /* the connection's bytes, in clear or over TLS */
     int fd;
     uint32_t gen; /* connection number of this slot: stale epoll events are ignored */
     enum phase phase;
@@ -87,8 +93,9 @@ struct gen {
     struct bench_client_script script;
     struct bench_values vals;
     struct bench_mailset mails;
-    struct gsess *s; /* owned, o.connections slots */
-    uint32_t *idle;  /* owned stack of session indexes */
+    struct gsess *s;        /* owned, o.connections slots */
+    struct tls_client *tls; /* owned; with --starttls */
+    uint32_t *idle;         /* owned stack of session indexes */
     unsigned n_idle;
     int ep;
     uint32_t run; /* stamped into every Message-ID */
@@ -98,6 +105,7 @@ struct gen {
     uint64_t timeouts;
     uint64_t conn_opened, conn_failed, conn_failed_row;
     uint64_t bytes_ok, planted_ok, planted_sent;
+    struct bench_tls_stats tls_stats;
     bool pipelining_used;
     bool no_pwait2; /* the kernel lacks epoll_pwait2 */
     bool aborted;
@@ -131,6 +139,8 @@ usage(FILE *f)
             "0.05)\n"
             "  --new-conn        one connection per message (default: reuse sessions)\n"
             "  --pipelining      send MAIL, RCPT and DATA in one write (if advertised)\n"
+            "  --starttls        STARTTLS after EHLO on every session, then EHLO again and\n"
+            "                    the messages over TLS (exit 1 if the server does not offer it)\n"
             "  --rcpt N          recipients per message (default 1, at most %d)\n"
             "  --rate R          open loop: start R messages/s (default: closed loop)\n"
             "  --progress        one-line progress on stderr every second\n"
@@ -176,6 +186,8 @@ parse_options(struct options *o, int argc, char **argv)
             o->new_conn = true;
         } else if (strcmp(a, "--pipelining") == 0) {
             o->pipelining = true;
+        } else if (strcmp(a, "--starttls") == 0) {
+            o->starttls = true;
         } else if (strcmp(a, "--progress") == 0) {
             o->progress = true;
         } else {
@@ -273,8 +285,9 @@ may_start(const struct gen *g, uint64_t now)
 
 static void sess_fail(struct gen *g, unsigned i, uint64_t now, const char *why);
 
-/* flush writes what the session has queued until done or the socket is full
- * (edge-triggered epoll reports when it drains). */
+/* flush writes what the session has queued (and ciphertext still waiting)
+ * until done or the socket is full (edge-triggered epoll reports when it
+ * drains). */
 static void
 flush(struct gen *g, unsigned i, uint64_t now)
 {
@@ -282,18 +295,14 @@ flush(struct gen *g, unsigned i, uint64_t now)
     while (s->fd >= 0) {
         const struct iovec *iov;
         unsigned n = bench_client_out(&s->c, &iov);
-        if (n == 0) {
-            return;
-        }
-        ssize_t w = writev(s->fd, iov, (int)n);
-        if (w > 0) {
-            bench_client_sent(&s->c, (size_t)w);
-        } else if (w < 0 && errno == EINTR) {
-            continue;
-        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        size_t w;
+        int rc = bench_stream_writev(&s->st, s->fd, &w, iov, n);
+        if (rc == 0 && w > 0) {
+            bench_client_sent(&s->c, w);
+        } else if (rc == 0 || rc == RL_EAGAIN) {
             return;
         } else {
-            sess_fail(g, i, now, strerror(errno));
+            sess_fail(g, i, now, bench_stream_error(&s->st, rc));
             return;
         }
     }
@@ -308,6 +317,7 @@ sess_connect(struct gen *g, unsigned i, uint64_t now)
     s->ready_seen = false;
     s->idle_listed = false;
     bench_client_init(&s->c, &g->script);
+    bench_stream_init(&s->st);
     if (s->fd < 0) {
         s->phase = P_DOWN;
         sess_fail(g, i, now, strerror(errno));
@@ -327,6 +337,7 @@ static void
 sess_close(struct gen *g, unsigned i)
 {
     struct gsess *s = &g->s[i];
+    bench_stream_fini(&s->st);
     if (s->fd >= 0) {
         close(s->fd);
     }
@@ -454,6 +465,45 @@ on_done(struct gen *g, unsigned i, uint64_t now, const struct bench_client_ev *e
     }
 }
 
+/* start_tls switches session `i` to TLS after the server's 220 to STARTTLS.
+ * Returns false when the session failed. */
+static bool
+start_tls(struct gen *g, unsigned i, uint64_t now)
+{
+    struct gsess *s = &g->s[i];
+    struct tls_conn *c;
+    if (tls_conn_connect(&c, g->tls, NULL, NULL) != 0) {
+        sess_fail(g, i, now, "TLS: out of memory");
+        return false;
+    }
+    bench_stream_start_tls(&s->st, c);
+    return true;
+}
+
+/* handshake advances the TLS handshake of session `i`; once it completes,
+ * the session says EHLO again. Returns 0, RL_EAGAIN (wait for the socket),
+ * or another code when the session failed. */
+static int
+handshake(struct gen *g, unsigned i, uint64_t now)
+{
+    struct gsess *s = &g->s[i];
+    int rc = bench_stream_handshake(&s->st, s->fd, &g->tls_stats);
+    if (rc == RL_EAGAIN) {
+        return rc;
+    }
+    if (rc != 0) {
+        char why[256];
+        snprintf(why, sizeof(why), "TLS handshake: %s", bench_stream_error(&s->st, rc));
+        sess_fail(g, i, now, why);
+        return rc;
+    }
+    rc = bench_client_tls_started(&s->c);
+    if (rc != 0) {
+        sess_fail(g, i, now, "internal: session not waiting for TLS");
+    }
+    return rc;
+}
+
 /* feed_all hands `len` bytes read from session `i` to its client and acts on
  * the events. Returns false when the connection was closed meanwhile (the
  * rest of the bytes belonged to it and are dropped). */
@@ -504,6 +554,19 @@ feed_all(struct gen *g, unsigned i, uint64_t now, const uint8_t *p, size_t len)
                 sess_fail(g, i, now, why);
             }
             return false;
+        case BENCH_CE_STARTTLS:
+            /* RFC 3207 4.2: bytes that came in clear with the 220 are dropped */
+            return start_tls(g, i, now);
+        case BENCH_CE_NO_TLS:
+            if (!g->aborted) {
+                g->aborted = true;
+                snprintf(g->abort_reason, sizeof(g->abort_reason),
+                         "--starttls: the server %s STARTTLS (\"%.100s\")",
+                         ev.code / 100 == 2 ? "does not offer" : "refused",
+                         bench_client_last_reply(&s->c));
+            }
+            sess_fail(g, i, now, g->abort_reason);
+            return false;
         default:
             break;
         }
@@ -516,23 +579,29 @@ on_readable(struct gen *g, unsigned i, uint64_t now)
 {
     struct gsess *s = &g->s[i];
     for (;;) {
-        ssize_t n = read(s->fd, g->rbuf, sizeof(g->rbuf));
-        if (n > 0) {
-            if (!feed_all(g, i, now, g->rbuf, (size_t)n)) {
+        if (s->st.tls != NULL && !bench_stream_tls_done(&s->st)) {
+            int rc = handshake(g, i, now);
+            if (rc == RL_EAGAIN) {
+                break;
+            }
+            if (rc != 0) {
                 return;
             }
-            if ((size_t)n < sizeof(g->rbuf)) {
-                break; /* drained: a later arrival is a new edge */
+            continue;
+        }
+        size_t n;
+        int rc = bench_stream_read(&s->st, s->fd, &n, g->rbuf, sizeof(g->rbuf));
+        if (rc == 0 && n > 0) {
+            if (!feed_all(g, i, now, g->rbuf, n)) {
+                return;
             }
-        } else if (n == 0) {
+        } else if (rc == 0) {
             sess_fail(g, i, now, "connection closed by the server");
             return;
-        } else if (errno == EINTR) {
-            continue;
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        } else if (rc == RL_EAGAIN) {
             break;
         } else {
-            sess_fail(g, i, now, strerror(errno));
+            sess_fail(g, i, now, bench_stream_error(&s->st, rc));
             return;
         }
     }
@@ -770,6 +839,11 @@ report(const struct gen *g, const struct rusage *ru1)
             (double)bench_hist_quantile(h, 0.99) / 1e3, (double)bench_hist_quantile(h, 0.999) / 1e3,
             (double)h->max / 1e3, bench_hist_mean(h) / 1e3, user, sys, per_msg_us,
             wall > 0 ? (user + sys) / wall * 100 : 0);
+    if (o->starttls) {
+        fprintf(stderr, "  TLS: %llu handshakes (%s, %s), %llu failed\n",
+                (unsigned long long)g->tls_stats.handshakes, g->tls_stats.protocol,
+                g->tls_stats.cipher, (unsigned long long)g->tls_stats.failures);
+    }
     if (g->aborted) {
         fprintf(stderr, "  ABORTED: %s\n", g->abort_reason);
     }
@@ -792,6 +866,7 @@ report(const struct gen *g, const struct rusage *ru1)
     json_object_set_new(c, "new_conn", json_boolean(o->new_conn));
     json_object_set_new(c, "pipelining", json_boolean(o->pipelining));
     json_object_set_new(c, "pipelining_used", json_boolean(g->pipelining_used));
+    json_object_set_new(c, "starttls", json_boolean(o->starttls));
     json_object_set_new(c, "rcpt", json_integer(o->rcpt));
     json_object_set_new(c, "rate", o->rate > 0 ? json_real(o->rate) : json_null());
     json_object_set_new(c, "distinct", json_integer(o->distinct));
@@ -834,6 +909,7 @@ report(const struct gen *g, const struct rusage *ru1)
     json_object_set_new(r, "planted_values_sent", json_integer((json_int_t)g->planted_sent));
     json_object_set_new(r, "planted_values_ok", json_integer((json_int_t)g->planted_ok));
     json_object_set_new(r, "latency_us", latency_json(h));
+    json_object_set_new(r, "tls", bench_report_tls(&g->tls_stats));
     json_t *cpu = json_object();
     json_object_set_new(cpu, "user_s", json_real(user));
     json_object_set_new(cpu, "sys_s", json_real(sys));
@@ -860,8 +936,14 @@ setup(struct gen *g, struct rl_diag *diag)
         return rc;
     }
     if (bench_client_script_init(&g->script, o->helo, o->from, o->rcpt_domain, o->rcpt,
-                                 o->pipelining) != 0) {
+                                 o->pipelining, o->starttls) != 0) {
         return rl_diag_set(diag, "envelope", "bad --helo, --from or --rcpt-domain");
+    }
+    if (o->starttls) {
+        rc = bench_cert_client_new(&g->tls, diag);
+        if (rc != 0) {
+            return rc;
+        }
     }
     rc = bench_values_load(&g->vals, diag, o->corpus, o->seed);
     if (rc != 0) {
@@ -946,11 +1028,10 @@ out:
         close(g->ep);
     }
     for (unsigned i = 0; g->s != NULL && i < o.connections; i++) {
-        if (g->s[i].fd >= 0) {
-            close(g->s[i].fd);
-        }
+        sess_close(g, i);
     }
     free(g->s);
+    tls_client_free(g->tls);
     free(g->idle);
     bench_mailset_fini(&g->mails);
     bench_values_fini(&g->vals);

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "bench_cert.h"
 #include "bench_report.h"
 #include "internal.h"
 #include "tls_client.h"
@@ -334,49 +335,18 @@ bulk(struct tls_client *cli, struct tls_server *srv, double seconds, double *out
 /* ---- set-up --------------------------------------------------------------- */
 
 struct setup {
-    char dir[64];
     struct tls_server *srv[2]; /* [0] ECDSA P-256, [1] RSA-2048 */
     struct tls_client *cli;
 };
 
 static int
-make_server(struct setup *s, int i, struct rl_diag *diag)
-{
-    static const char *const dns[] = {"mx.example.test", NULL};
-    const struct tls_testcert_req req = {
-        i == 0 ? TLS_TESTCERT_P256 : TLS_TESTCERT_RSA2048, "mx.example.test", dns, -1, 30, false};
-    struct tls_testcert tc;
-    struct tls_profile p;
-    tls_profile_defaults(&p, TLS_ROLE_SERVER);
-    snprintf(p.name, sizeof(p.name), "bench");
-    snprintf(p.cert_file, sizeof(p.cert_file), "%s/%d.crt", s->dir, i);
-    snprintf(p.key_file, sizeof(p.key_file), "%s/%d.key", s->dir, i);
-    if (tls_testcert_make(&tc, &req, NULL) != 0) {
-        return rl_diag_set(diag, "certificate", "cannot be made");
-    }
-    int rc = tls_testcert_write(&tc, p.cert_file, p.key_file);
-    tls_testcert_fini(&tc);
-    rc = rc != 0 ? rc : tls_server_new(&s->srv[i], diag, &p, NULL, 0);
-    unlink(p.cert_file);
-    unlink(p.key_file);
-    return rc;
-}
-
-static int
 make_setup(struct setup *s, struct rl_diag *diag)
 {
-    snprintf(s->dir, sizeof(s->dir), "/tmp/rl-bench-tls-XXXXXX");
-    if (mkdtemp(s->dir) == NULL) {
-        s->dir[0] = '\0';
-        return rl_diag_set(diag, "/tmp", "cannot make a temporary directory");
-    }
-    struct tls_profile cp;
-    tls_profile_defaults(&cp, TLS_ROLE_CLIENT);
-    snprintf(cp.name, sizeof(cp.name), "bench");
-    cp.mode = TLS_MODE_MANDATORY;
-    int rc = make_server(s, 0, diag);
-    rc = rc != 0 ? rc : make_server(s, 1, diag);
-    return rc != 0 ? rc : tls_client_new(&s->cli, diag, &cp);
+    int rc = bench_cert_server_selfsigned(&s->srv[0], diag, TLS_TESTCERT_P256, "mx.example.test");
+    rc = rc != 0 ? rc
+                 : bench_cert_server_selfsigned(&s->srv[1], diag, TLS_TESTCERT_RSA2048,
+                                                "mx.example.test");
+    return rc != 0 ? rc : bench_cert_client_new(&s->cli, diag);
 }
 
 static void
@@ -385,9 +355,6 @@ free_setup(struct setup *s)
     tls_server_free(s->srv[0]);
     tls_server_free(s->srv[1]);
     tls_client_free(s->cli);
-    if (s->dir[0] != '\0') {
-        rmdir(s->dir);
-    }
 }
 
 /* ---- report --------------------------------------------------------------- */

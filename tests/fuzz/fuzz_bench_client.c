@@ -3,8 +3,9 @@
  * (bench_client.c): arbitrary server bytes in arbitrary chunks while the
  * caller sends messages and quits as a real one would; checks that output
  * only comes from the script and the lent message, that every transaction
- * ends in exactly one DONE, and that errors are sticky. Aborts on any
- * broken invariant. */
+ * ends in exactly one DONE, that errors are sticky, and that a session
+ * asking for STARTTLS sends no message in clear. Aborts on any broken
+ * invariant. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,11 +43,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct bench_client_script script;
     unsigned n_rcpt = 1 + data[0] % 3;
     bool pipelining = (data[0] & 4) != 0;
+    bool starttls = (data[0] & 8) != 0;
     size_t cut = 1 + (data[0] >> 3);
     data++;
     size--;
-    check(bench_client_script_init(&script, "h.test", "a@x.test", "y.test", n_rcpt, pipelining) ==
-          0);
+    check(bench_client_script_init(&script, "h.test", "a@x.test", "y.test", n_rcpt, pipelining,
+                                   starttls) == 0);
 
     struct bench_client c;
     bench_client_init(&c, &script);
@@ -74,6 +76,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                   inside(iov[i].iov_base, iov[i].iov_len, hdr, sizeof(hdr) - 1) ||
                   inside(iov[i].iov_base, iov[i].iov_len, body, sizeof(body) - 1) ||
                   (iov[i].iov_len == 3 && memcmp(iov[i].iov_base, ".\r\n", 3) == 0));
+            /* with STARTTLS wanted, only what lies before RSET in the script (EHLO,
+             * HELO, QUIT, STARTTLS) goes in clear */
+            check(!starttls || c.tls ||
+                  inside(iov[i].iov_base, iov[i].iov_len, script.buf, script.rset_off));
             total += iov[i].iov_len;
         }
         bench_client_sent(&c, total);
@@ -81,9 +87,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check(used > 0);
             continue;
         }
-        if (ev.type == BENCH_CE_CLOSED) {
+        if (ev.type == BENCH_CE_CLOSED || ev.type == BENCH_CE_NO_TLS) {
             check(!in_txn && c.state == BENCH_CS_CLOSED);
+            check(ev.type == BENCH_CE_CLOSED || starttls);
             break;
+        }
+        if (ev.type == BENCH_CE_STARTTLS) {
+            /* only once, only when asked for; the handshake "succeeds" */
+            check(starttls && !in_txn && !c.tls && n == 0);
+            check(bench_client_tls_started(&c) == 0 && c.tls);
+            continue;
         }
         if (ev.type == BENCH_CE_READY) {
             check(!in_txn);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for the benchmark sink's SMTP session (bench_server.c):
- * arbitrary client bytes in arbitrary chunks, with and without CHUNKING and
- * injected failures; checks that the output is whole reply lines, that a
+ * arbitrary client bytes in arbitrary chunks, with and without CHUNKING,
+ * STARTTLS and injected failures; checks that the output is whole reply lines, that a
  * message's END length is the sum of its BODY bytes, and that every
- * "250 2.0.0 Ok: queued" matches an accepted END. Aborts on any broken
+ * "250 2.0.0 Ok: queued" matches an accepted END, and that nothing is read
+ * between a 220 to STARTTLS and the handshake. Aborts on any broken
  * invariant. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,7 +67,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                    .chunking = (data[0] & 2) != 0,
                                    .fail_at = (enum bench_fail_at)(data[0] >> 2 & 7) % 6,
                                    .fail_threshold = (uint64_t)(data[0] >> 5) << 29,
-                                   .fail_code = codes[data[1] % 7]};
+                                   .fail_code = codes[data[1] % 7],
+                                   .starttls = (data[1] & 128) != 0};
     uint32_t cut = 1u + data[1];
     data += 2;
     size -= 2;
@@ -111,6 +113,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             case BENCH_SE_ABORT:
                 check(t.in_message);
                 t.in_message = false;
+                break;
+            case BENCH_SE_STARTTLS:
+                check(cfg.starttls && !t.in_message);
+                check(bench_server_feed(&s, &ev, &used, data, size) == RL_EINVAL && used == 0);
+                check(bench_server_tls_started(&s) == 0); /* the handshake "succeeds" */
                 break;
             default:
                 check(0);

@@ -16,6 +16,15 @@ Both run as real processes on loopback:
    are outcomes, not tool failures) and the sink must have saved nothing.
 4. Negative: nothing listens. The generator must give up (exit status 1)
    within seconds and report the failed session openings.
+5. STARTTLS (RFC 3207): the generator with --starttls against a sink with
+   --tls-selfsigned, 150 pipelined messages over 3 persistent sessions, then
+   20 messages with a connection each against a sink with --tls-cert/--tls-key
+   (made with the openssl command): every message arrives exactly once and
+   byte-identical, and both sides count one handshake per connection.
+6. Negative: --starttls against a sink without TLS must exit 1 at once and
+   send no message in clear; a sink with a missing certificate file must not
+   start; clear text pipelined after STARTTLS must never be run as commands
+   once TLS is on (RFC 3207 5).
 
 Usage: bench_smtp.py REDLINE_BENCH
 """
@@ -24,6 +33,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -112,8 +122,8 @@ def check_exact(sink, dump_dir, n):
         raise AssertionError(f"{len(set(sent) - seen)} messages never arrived")
 
 
-def case_exact(bench, tmp, name, gen_args, n):
-    sink = Sink(bench, tmp, name, ["--verify"])
+def case_exact(bench, tmp, name, gen_args, n, sink_args=()):
+    sink = Sink(bench, tmp, name, ["--verify"] + list(sink_args))
     dump = os.path.join(tmp, name, "dump")
     try:
         g = run_generator(bench, sink.port, tmp, name,
@@ -136,6 +146,106 @@ def case_exact(bench, tmp, name, gen_args, n):
             r["latency_us"]["p99"] <= r["latency_us"]["max"]:
         raise AssertionError(f"{name}: latency {r['latency_us']}")
     return g, s
+
+
+def make_cert(tmp):
+    cert, key = os.path.join(tmp, "sink.pem"), os.path.join(tmp, "sink.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=sink.test"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
+
+
+def check_handshakes(name, g, s, want):
+    gt, st = g["results"]["tls"], s["results"]["tls"]
+    if not g["config"]["starttls"] or not s["config"]["starttls"]:
+        raise AssertionError(f"{name}: STARTTLS not on: {g['config']} {s['config']}")
+    if (gt["handshakes"], st["handshakes"], gt["failures"], st["failures"]) != (want, want, 0, 0):
+        raise AssertionError(f"{name}: handshakes: generator {gt}, sink {st}, want {want}")
+    if g["results"]["connections_opened"] != want:
+        raise AssertionError(f"{name}: {g['results']['connections_opened']} connections")
+    if not gt["protocol"].startswith("TLSv1.") or gt["cipher"] != st["cipher"]:
+        raise AssertionError(f"{name}: protocol {gt}, sink {st}")
+
+
+def case_starttls(bench, tmp):
+    g, s = case_exact(bench, tmp, "tls-pipelined",
+                      ["--starttls", "--connections", "3", "--pipelining", "--size", "32768"],
+                      150, ["--tls-selfsigned"])
+    check_handshakes("tls-pipelined", g, s, 3)
+    cert, key = make_cert(tmp)
+    g, s = case_exact(bench, tmp, "tls-new-conn",
+                      ["--starttls", "--connections", "2", "--new-conn", "--size", "5000"], 20,
+                      ["--tls-cert", cert, "--tls-key", key])
+    check_handshakes("tls-new-conn", g, s, 20)
+
+
+def case_no_starttls(bench, tmp):
+    sink = Sink(bench, tmp, "no-tls", [])
+    t0 = time.time()
+    try:
+        g = run_generator(bench, sink.port, tmp, "no-tls",
+                          ["--starttls", "--messages", "50", "--connections", "2"],
+                          want_status=1)
+    finally:
+        s = sink.stop()
+    r = g["results"]
+    if r["aborted"] is None or "STARTTLS" not in r["aborted"] or r["ok"] != 0:
+        raise AssertionError(f"no-tls: generator results {r}")
+    if time.time() - t0 > 10:
+        raise AssertionError("no-tls: the generator took too long to give up")
+    if s["results"]["messages"] != 0 or os.listdir(sink.save):
+        raise AssertionError(f"no-tls: messages went in clear: {s['results']}")
+    missing = os.path.join(tmp, "missing.pem")
+    p = subprocess.run([bench, "sink", "--listen", "127.0.0.1:1", "--tls-cert", missing,
+                        "--tls-key", missing], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, timeout=30)
+    if p.returncode != 1 or b"cert" not in p.stderr:
+        raise AssertionError(f"sink with a missing certificate: status {p.returncode}, "
+                             f"{p.stderr.decode()}")
+
+
+def read_reply(f):
+    lines = []
+    while True:
+        line = f.readline()
+        if not line:
+            raise AssertionError(f"connection closed after {lines}")
+        lines.append(line.decode())
+        if len(line) < 4 or line[3:4] != b"-":
+            return lines
+
+
+def case_injection(bench, tmp):
+    """Clear text pipelined after STARTTLS is dropped (RFC 3207 5)."""
+    sink = Sink(bench, tmp, "inject", ["--tls-selfsigned"])
+    try:
+        with socket.create_connection(("127.0.0.1", sink.port), timeout=10) as raw:
+            f = raw.makefile("rb")
+            read_reply(f)
+            raw.sendall(b"EHLO c.test\r\n")
+            if "250-STARTTLS\r\n" not in read_reply(f):
+                raise AssertionError("inject: STARTTLS not offered")
+            raw.sendall(b"STARTTLS\r\nMAIL FROM:<evil@x.test>\r\n")
+            if not read_reply(f)[0].startswith("220 "):
+                raise AssertionError("inject: no 220 to STARTTLS")
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            with ctx.wrap_socket(raw) as tls:
+                t = tls.makefile("rb")
+                tls.sendall(b"EHLO c.test\r\n")
+                ehlo = read_reply(t)
+                # had the MAIL been kept, its 503 (no EHLO yet) would come first
+                if not ehlo[0].startswith("250-") or "250-STARTTLS\r\n" in ehlo:
+                    raise AssertionError(f"inject: EHLO over TLS answered {ehlo}")
+                tls.sendall(b"QUIT\r\n")
+                read_reply(t)
+    finally:
+        s = sink.stop()
+    if s["results"]["tls"]["handshakes"] != 1:
+        raise AssertionError(f"inject: sink results {s['results']}")
 
 
 def case_refused(bench, tmp):
@@ -182,6 +292,13 @@ def main():
         print("ok: 200 refused messages reported as tempfail, none saved")
         case_nobody(bench, tmp)
         print("ok: no server: the generator gives up")
+        case_starttls(bench, tmp)
+        print("ok: STARTTLS: 150 pipelined and 20 new-connection messages over TLS, "
+              "handshakes counted")
+        case_no_starttls(bench, tmp)
+        print("ok: --starttls without STARTTLS at the server: exit 1, nothing in clear")
+        case_injection(bench, tmp)
+        print("ok: clear text after STARTTLS is dropped")
     return 0
 
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Transcript tests for bench/bench_client.c, the load generator's SMTP
  * session: server replies in, exact client bytes and events out; each
- * replayed whole, split at every byte offset and byte by byte. Then partial
+ * replayed whole, split at every byte offset and byte by byte (after a 220
+ * to STARTTLS the replies stand for what comes over TLS). Then partial
  * writes, early replies and the API edges. Single-threaded cmocka runner. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #define DATA "DATA\r\n"
 #define RSET "RSET\r\n"
 #define QUIT "QUIT\r\n"
+#define STLS "STARTTLS\r\n"
 #define MSG "H: v\r\n\r\nbody\r\n.\r\n"
 
 #define GREET "220 sink ESMTP\r\n"
@@ -31,6 +33,8 @@
 #define OK "250 ok\r\n"
 #define GO "354 go on\r\n"
 #define BYE "221 bye\r\n"
+#define EHLO_TLS "250-sink\r\n250-PIPELINING\r\n250 STARTTLS\r\n"
+#define TLS_GO "220 2.0.0 Ready to start TLS\r\n"
 
 struct tcase {
     const char *name;
@@ -118,6 +122,16 @@ handle(struct bench_client *c, struct run *r, const struct tcase *tc,
     case BENCH_CE_CLOSED:
         logf_(r, "CLOSED(%s,%d) ", bench_outcome_name(ev->outcome), ev->code);
         break;
+    case BENCH_CE_STARTTLS:
+        /* the handshake "succeeds" at once: what follows came over TLS */
+        logf_(r, "TLS ");
+        assert_int_equal(c->state, BENCH_CS_TLS);
+        assert_int_equal(bench_client_tls_started(c), 0);
+        break;
+    case BENCH_CE_NO_TLS:
+        logf_(r, "NO_TLS(%d) ", ev->code);
+        assert_int_equal(c->state, BENCH_CS_CLOSED);
+        break;
     default:
         fail_msg("unexpected event %d", (int)ev->type);
     }
@@ -149,14 +163,15 @@ feed_all(struct bench_client *c, struct run *r, const struct tcase *tc, const ui
 }
 
 static void
-run_split(const struct tcase *tc, size_t cut, bool bytewise)
+run_split(const struct tcase *tc, size_t cut, bool bytewise, bool starttls)
 {
     struct bench_client_script script;
     static struct bench_client c;
     static struct run r;
     memset(&r, 0, sizeof(r));
     assert_int_equal(bench_client_script_init(&script, "h.test", "a@x.test", "y.test",
-                                              tc->n_rcpt != 0 ? tc->n_rcpt : 1, tc->pipelining),
+                                              tc->n_rcpt != 0 ? tc->n_rcpt : 1, tc->pipelining,
+                                              starttls),
                      0);
     bench_client_init(&c, &script);
     const uint8_t *in = (const uint8_t *)tc->in;
@@ -188,15 +203,17 @@ run_split(const struct tcase *tc, size_t cut, bool bytewise)
     }
 }
 
+/* run_cases replays each case whole, split at every offset and byte by
+ * byte, with a script that asks for STARTTLS or not. */
 static void
-run_cases(const struct tcase *cases, size_t n)
+run_cases(const struct tcase *cases, size_t n, bool starttls)
 {
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(cases[i].in);
         for (size_t cut = 0; cut <= len; cut++) {
-            run_split(&cases[i], cut, false);
+            run_split(&cases[i], cut, false, starttls);
         }
-        run_split(&cases[i], len, true);
+        run_split(&cases[i], len, true, starttls);
     }
 }
 
@@ -229,8 +246,11 @@ test_good(void **state)
         {"one of two recipients refused: the message still goes", 2, false, 1,
          GREET EHLO_R OK "550 5.1.1 no\r\n" OK GO OK BYE, EHLO MAIL RCPT0 RCPT1 DATA MSG QUIT,
          "READY DONE(ok,250) CLOSED(ok,221) ", 0},
+        {"offered but not wanted: the session stays in clear", 1, false, 1,
+         GREET EHLO_TLS OK OK GO OK BYE, EHLO MAIL RCPT0 DATA MSG QUIT,
+         "READY DONE(ok,250) CLOSED(ok,221) ", 0},
     };
-    run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+    run_cases(cases, sizeof(cases) / sizeof(cases[0]), false);
 }
 
 static void
@@ -272,7 +292,7 @@ test_refusals(void **state)
          GREET EHLO_PIPE "451 4.3.0 no\r\n503 5.5.1 need MAIL\r\n" GO OK BYE,
          EHLO MAIL RCPT0 DATA ".\r\n" QUIT, "READY DONE(tempfail,451) CLOSED(ok,221) ", 0},
     };
-    run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+    run_cases(cases, sizeof(cases) / sizeof(cases[0]), false);
 }
 
 static void
@@ -293,7 +313,44 @@ test_protocol_errors(void **state)
         {"3xx after the message", 1, false, 1, GREET EHLO_R OK OK GO GO, EHLO MAIL RCPT0 DATA MSG,
          "READY ", RL_EINVAL},
     };
-    run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+    run_cases(cases, sizeof(cases) / sizeof(cases[0]), false);
+}
+
+/* test_starttls runs scripts that ask for STARTTLS (RFC 3207). */
+static void
+test_starttls(void **state)
+{
+    (void)state;
+    static const struct tcase cases[] = {
+        {"STARTTLS, EHLO again, a pipelined message over TLS (RFC 3207 4.2)", 1, true, 1,
+         GREET EHLO_TLS TLS_GO EHLO_PIPE OK OK GO OK BYE, EHLO STLS EHLO MAIL RCPT0 DATA MSG QUIT,
+         "TLS READY DONE(ok,250) CLOSED(ok,221) ", 0},
+        {"PIPELINING from before TLS is forgotten: one command at a time", 1, true, 1,
+         GREET EHLO_TLS TLS_GO EHLO_R "550 5.7.1 no\r\n" BYE, EHLO STLS EHLO MAIL QUIT,
+         "TLS READY DONE(permfail,550) CLOSED(ok,221) ", 0},
+        {"STARTTLS offered again over TLS: not sent twice", 1, false, 1,
+         GREET EHLO_TLS TLS_GO EHLO_TLS OK OK GO OK BYE, EHLO STLS EHLO MAIL RCPT0 DATA MSG QUIT,
+         "TLS READY DONE(ok,250) CLOSED(ok,221) ", 0},
+        {"keyword in lower case", 1, false, 0,
+         GREET "250-sink\r\n250 starttls\r\n" TLS_GO EHLO_R BYE, EHLO STLS EHLO QUIT,
+         "TLS READY CLOSED(ok,221) ", 0},
+        {"not offered: nothing goes in clear", 1, true, 1, GREET EHLO_R, EHLO, "NO_TLS(250) ", 0},
+        {"a keyword that only starts with STARTTLS", 1, true, 1,
+         GREET "250-sink\r\n250 STARTTLSX\r\n", EHLO, "NO_TLS(250) ", 0},
+        {"refused with 454 (RFC 3207 4)", 1, true, 1,
+         GREET EHLO_TLS "454 4.7.0 TLS not available\r\n", EHLO STLS, "NO_TLS(454) ", 0},
+        {"refused with 502", 1, true, 1, GREET EHLO_TLS "502 5.5.2 what\r\n", EHLO STLS,
+         "NO_TLS(502) ", 0},
+        {"EHLO refused, HELO: no extensions, no TLS", 1, true, 1, GREET "502 no\r\n250 sink\r\n",
+         EHLO HELO, "NO_TLS(250) ", 0},
+        {"a refused EHLO naming STARTTLS does not count", 1, true, 1,
+         GREET "550-no\r\n550 STARTTLS\r\n250 sink\r\n", EHLO HELO, "NO_TLS(250) ", 0},
+        {"421 to STARTTLS", 1, true, 1, GREET EHLO_TLS "421 4.3.2 bye\r\n", EHLO STLS,
+         "CLOSED(tempfail,421) ", 0},
+        {"3xx to STARTTLS", 1, true, 1, GREET EHLO_TLS "354 what\r\n", NULL, "", RL_EINVAL},
+        {"a reply after NO_TLS", 1, true, 1, GREET EHLO_R OK, NULL, "NO_TLS(250) ", RL_EINVAL},
+    };
+    run_cases(cases, sizeof(cases) / sizeof(cases[0]), true);
 }
 
 /* test_partial_writes hands the output out a few bytes at a time. */
@@ -303,7 +360,8 @@ test_partial_writes(void **state)
     (void)state;
     struct bench_client_script script;
     struct bench_client c;
-    assert_int_equal(bench_client_script_init(&script, "h.test", "a@x.test", "y.test", 2, true), 0);
+    assert_int_equal(
+        bench_client_script_init(&script, "h.test", "a@x.test", "y.test", 2, true, false), 0);
     bench_client_init(&c, &script);
     struct bench_client_ev ev;
     size_t used;
@@ -368,16 +426,18 @@ test_api(void **state)
     struct bench_client_ev ev;
     size_t used;
     /* script arguments */
-    assert_int_equal(bench_client_script_init(&script, "h", "a@x", "y", 0, false), RL_EINVAL);
-    assert_int_equal(
-        bench_client_script_init(&script, "h", "a@x", "y", BENCH_CLIENT_RCPT_MAX + 1, false),
-        RL_EINVAL);
-    assert_int_equal(bench_client_script_init(&script, "h\r\nRSET", "a@x", "y", 1, false),
+    assert_int_equal(bench_client_script_init(&script, "h", "a@x", "y", 0, false, false),
                      RL_EINVAL);
-    assert_int_equal(bench_client_script_init(&script, "h", "a@x>", "y", 1, false), RL_EINVAL);
-    assert_int_equal(bench_client_script_init(&script, "", "a@x", "y", 1, false), RL_EINVAL);
     assert_int_equal(
-        bench_client_script_init(&script, "h", "a@x", "y", BENCH_CLIENT_RCPT_MAX, false), 0);
+        bench_client_script_init(&script, "h", "a@x", "y", BENCH_CLIENT_RCPT_MAX + 1, false, false),
+        RL_EINVAL);
+    assert_int_equal(bench_client_script_init(&script, "h\r\nRSET", "a@x", "y", 1, false, false),
+                     RL_EINVAL);
+    assert_int_equal(bench_client_script_init(&script, "h", "a@x>", "y", 1, false, false),
+                     RL_EINVAL);
+    assert_int_equal(bench_client_script_init(&script, "", "a@x", "y", 1, false, false), RL_EINVAL);
+    assert_int_equal(
+        bench_client_script_init(&script, "h", "a@x", "y", BENCH_CLIENT_RCPT_MAX, false, false), 0);
     assert_int_equal(script.rcpt_len, strlen("RCPT TO:<rcpt000@y>\r\n"));
     assert_memory_equal(script.buf + script.rcpt_off + 99 * script.rcpt_len,
                         "RCPT TO:<rcpt099@y>\r\n", script.rcpt_len);
@@ -401,6 +461,25 @@ test_api(void **state)
     assert_int_equal(used, sizeof(longline) - 1);
     assert_int_equal(c.state, BENCH_CS_EHLO);
     assert_int_equal(strlen(bench_client_last_reply(&c)), BENCH_CLIENT_LINE_MAX - 1);
+    /* TLS started out of place, and replies while the handshake runs */
+    assert_int_equal(bench_client_tls_started(&c), RL_EINVAL);
+    assert_int_equal(bench_client_script_init(&script, "h", "a@x", "y", 1, false, true), 0);
+    assert_memory_equal(script.buf + script.starttls_off, STLS, script.starttls_len);
+    bench_client_init(&c, &script);
+    static const char tls_in[] = GREET EHLO_TLS TLS_GO OK;
+    size_t off = 0;
+    do {
+        assert_int_equal(bench_client_feed(&c, &ev, &used, (const uint8_t *)tls_in + off,
+                                           sizeof(tls_in) - 1 - off),
+                         0);
+        off += used;
+        bench_client_sent(&c, 100);
+    } while (ev.type == BENCH_CE_NONE);
+    assert_int_equal(ev.type, BENCH_CE_STARTTLS);
+    assert_int_equal(off, sizeof(tls_in) - 1 - strlen(OK)); /* the rest is not read */
+    assert_int_equal(bench_client_out(&c, &iov), 0);
+    assert_int_equal(bench_client_feed(&c, &ev, &used, (const uint8_t *)OK, strlen(OK)), RL_EINVAL);
+    assert_int_equal(bench_client_tls_started(&c), RL_EINVAL); /* the error is sticky */
     assert_string_equal(bench_outcome_name(BENCH_OUT_OK), "ok");
     assert_string_equal(bench_outcome_name(BENCH_OUT_ERROR), "error");
     assert_string_equal(bench_outcome_name(BENCH_OUT__COUNT), "unknown");
@@ -413,6 +492,7 @@ main(void)
         cmocka_unit_test(test_good),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_protocol_errors),
+        cmocka_unit_test(test_starttls),
         cmocka_unit_test(test_partial_writes),
         cmocka_unit_test(test_api),
     };

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Transcript tests for bench/bench_server.c, the benchmark sink's SMTP
  * session: client bytes in, exact reply bytes, events and message bytes out;
- * each replayed whole, split at every byte offset and byte by byte. Then the
- * output back-pressure, injected failures and the API edges.
+ * each replayed whole, split at every byte offset and byte by byte (after a
+ * 220 to STARTTLS the input stands for what comes over TLS). Then the output
+ * back-pressure, injected failures and the API edges.
  * Single-threaded cmocka runner. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,6 +46,10 @@
 #define R_BIG "552 5.3.4 Error: message file too big\r\n"
 #define R_DATA_BDAT "503 5.5.1 Error: DATA after BDAT\r\n"
 #define R_VRFY "252 2.0.0 Cannot VRFY user\r\n"
+#define R_EHLO_TLS                                                                                 \
+    "250-" HOST "\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-8BITMIME\r\n250-CHUNKING\r\n"          \
+    "250-STARTTLS\r\n250 ENHANCEDSTATUSCODES\r\n"
+#define R_TLS_GO "220 2.0.0 Ready to start TLS\r\n"
 
 #define ENV "EHLO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\n"
 #define ENV_R R_EHLO R_MAIL R_RCPT
@@ -136,6 +141,14 @@ feed_all(struct bench_server *s, struct run *r, const uint8_t *in, size_t len)
         off += used;
         size_t out_before = r->out_len;
         drain(s, r);
+        if (ev.type == BENCH_SE_STARTTLS) {
+            /* the handshake "succeeds" at once: the rest came over TLS */
+            logf_(r, "T ");
+            assert_int_equal(bench_server_feed(s, &ev, &used, in + off, len - off), RL_EINVAL);
+            assert_int_equal(used, 0);
+            assert_int_equal(bench_server_tls_started(s), 0);
+            continue;
+        }
         if (ev.type == BENCH_SE_NONE) {
             if (off == len) {
                 return;
@@ -149,12 +162,13 @@ feed_all(struct bench_server *s, struct run *r, const uint8_t *in, size_t len)
 }
 
 static void
-run_split(const struct tcase *tc, size_t cut, bool bytewise)
+run_split(const struct tcase *tc, size_t cut, bool bytewise, bool starttls)
 {
     static struct run r;
     struct bench_server_cfg cfg = {.hostname = HOST,
                                    .max_size = tc->max_size != 0 ? tc->max_size : 1000,
-                                   .chunking = !tc->no_chunking};
+                                   .chunking = !tc->no_chunking,
+                                   .starttls = starttls};
     struct bench_server s;
     memset(&r, 0, sizeof(r));
     bench_server_init(&s, &cfg, 1);
@@ -184,15 +198,17 @@ run_split(const struct tcase *tc, size_t cut, bool bytewise)
     }
 }
 
+/* run_cases replays each case whole, split at every offset and byte by
+ * byte, on a listener that offers STARTTLS or not. */
 static void
-run_cases(const struct tcase *cases, size_t n)
+run_cases(const struct tcase *cases, size_t n, bool starttls)
 {
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(cases[i].in);
         for (size_t cut = 0; cut <= len; cut++) {
-            run_split(&cases[i], cut, false);
+            run_split(&cases[i], cut, false, starttls);
         }
-        run_split(&cases[i], len, true);
+        run_split(&cases[i], len, true, starttls);
     }
 }
 
@@ -229,7 +245,7 @@ test_good(void **state)
         {"no CHUNKING advertised", "EHLO c.test\r\n", R_EHLO_NOCHUNK, "", NULL, true, 0},
         {"QUIT ends reading", "QUIT\r\nNOOP\r\n", R_BYE, "", NULL, false, 0},
     };
-    run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+    run_cases(cases, sizeof(cases) / sizeof(cases[0]), false);
 }
 
 static void
@@ -274,7 +290,35 @@ test_bad(void **state)
         {"EHLO between BDAT chunks drops the message", ENV "BDAT 1\r\nxEHLO c\r\n",
          ENV_R "250 2.0.0 Ok: 1 octets\r\n" R_EHLO, "B A ", "x", false, 0},
     };
-    run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+    run_cases(cases, sizeof(cases) / sizeof(cases[0]), false);
+}
+
+/* test_starttls runs a listener that offers STARTTLS (RFC 3207). */
+static void
+test_starttls(void **state)
+{
+    (void)state;
+    static const struct tcase cases[] = {
+        {"STARTTLS, then EHLO again without it and a message (RFC 3207 4.2)",
+         "EHLO c.test\r\nSTARTTLS\r\n" ENV "DATA\r\nx\r\n.\r\nQUIT\r\n",
+         R_EHLO_TLS R_TLS_GO ENV_R R_354 R_QUEUED R_BYE, "T B E<250,3> ", "x\r\n", false, 0},
+        {"lower case", "ehlo c\r\nstarttls\r\nehlo c\r\n", R_EHLO_TLS R_TLS_GO R_EHLO, "T ", NULL,
+         false, 0},
+        {"the EHLO from before TLS is forgotten", "EHLO c\r\nSTARTTLS\r\nMAIL FROM:<a@x>\r\n",
+         R_EHLO_TLS R_TLS_GO R_NEED_HELO, "T ", NULL, false, 0},
+        {"STARTTLS with a parameter (RFC 3207 4)", "EHLO c\r\nSTARTTLS now\r\n",
+         R_EHLO_TLS "501 5.5.4 Syntax: STARTTLS\r\n", "", NULL, false, 0},
+        {"STARTTLS in a transaction", "EHLO c\r\nMAIL FROM:<a@x>\r\nSTARTTLS\r\n",
+         R_EHLO_TLS R_MAIL "503 5.5.1 Error: MAIL transaction in progress\r\n", "", NULL, false, 0},
+        {"STARTTLS over TLS", "EHLO c\r\nSTARTTLS\r\nSTARTTLS\r\n",
+         R_EHLO_TLS R_TLS_GO "503 5.5.1 Error: TLS already active\r\n", "T ", NULL, false, 0},
+    };
+    run_cases(cases, sizeof(cases) / sizeof(cases[0]), true);
+    static const struct tcase off[] = {
+        {"STARTTLS on a listener without TLS", "EHLO c\r\nSTARTTLS\r\n", R_EHLO R_UNKNOWN, "", NULL,
+         false, 0},
+    };
+    run_cases(off, 1, false);
 }
 
 /* test_backpressure pipelines more replies than the output holds: the
@@ -462,6 +506,27 @@ test_api(void **state)
     assert_false(bench_server_in_message(&s));
     assert_int_equal(bench_server_feed(&s, &ev, &used, (const uint8_t *)"NOOP\r\n", 6), RL_EINVAL);
     assert_int_equal(used, 0);
+    /* after the 220 to STARTTLS nothing more is read in clear (RFC 3207 5) */
+    cfg.starttls = true;
+    bench_server_init(&s, &cfg, 0);
+    assert_int_equal(bench_server_tls_started(&s), RL_EINVAL);
+    static const char tls_in[] = "EHLO c\r\nSTARTTLS\r\nMAIL FROM:<evil>\r\n";
+    off = 0;
+    do {
+        assert_int_equal(bench_server_feed(&s, &ev, &used, (const uint8_t *)tls_in + off,
+                                           sizeof(tls_in) - 1 - off),
+                         0);
+        off += used;
+        bench_server_sent(&s, BENCH_SERVER_OUT_CAP);
+    } while (ev.type == BENCH_SE_NONE);
+    assert_int_equal(ev.type, BENCH_SE_STARTTLS);
+    assert_int_equal(off, strlen("EHLO c\r\nSTARTTLS\r\n"));
+    assert_int_equal(bench_server_feed(&s, &ev, &used, (const uint8_t *)tls_in + off, 4),
+                     RL_EINVAL);
+    assert_int_equal(used, 0);
+    assert_false(bench_server_closing(&s));
+    assert_int_equal(bench_server_tls_started(&s), 0);
+    assert_int_equal(bench_server_tls_started(&s), RL_EINVAL);
     /* the codes that can be injected */
     assert_true(bench_server_fail_code_ok(451));
     assert_true(bench_server_fail_code_ok(554));
@@ -476,7 +541,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),         cmocka_unit_test(test_bad),
         cmocka_unit_test(test_backpressure), cmocka_unit_test(test_injected),
-        cmocka_unit_test(test_fail_rate),    cmocka_unit_test(test_api),
+        cmocka_unit_test(test_fail_rate),    cmocka_unit_test(test_starttls),
+        cmocka_unit_test(test_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
