@@ -913,6 +913,42 @@ text_octet(struct smtp_session *s, bool counts_in_size)
     }
 }
 
+/* text_span returns how many octets at the start of p[0..n) are neither CR
+ * nor LF: text inside a line, which needs no state (memchr runs wide). */
+static size_t
+text_span(const uint8_t *p, size_t n)
+{
+    const uint8_t *cr = memchr(p, '\r', n);
+    size_t k = cr != NULL ? (size_t)(cr - p) : n;
+    const uint8_t *lf = memchr(p, '\n', k);
+    return lf != NULL ? (size_t)(lf - p) : k;
+}
+
+/* text_octets accounts `k` octets of text inside a line at once, as `k`
+ * calls of text_octet would: the limit crossed first (the line's on a tie)
+ * is the reason. */
+static void
+text_octets(struct smtp_session *s, size_t k)
+{
+    uint64_t line_at =
+        s->text_line < s->lim.max_text_line ? s->lim.max_text_line - s->text_line + 1 : 1;
+    uint64_t size_at =
+        s->msg_size < s->lim.max_msg_size ? s->lim.max_msg_size - s->msg_size + 1 : 1;
+    s->text_line += k;
+    s->msg_size += k;
+    bool line = line_at <= k;
+    bool size = size_at <= k;
+    if (line && (!size || line_at <= size_at)) {
+        data_fail(s, SMTP_R_DATA_LINE_TOO_LONG);
+    }
+    if (size) {
+        data_fail(s, SMTP_R_SIZE_EXCEEDED);
+    }
+    if (line) {
+        data_fail(s, SMTP_R_DATA_LINE_TOO_LONG);
+    }
+}
+
 /* text_scan advances the line scanner shared by DATA and BDAT over one octet
  * outside the dot states. RFC 5321 2.3.8: CR and LF only as CRLF; a bare one
  * taints the message, and is never a line end, so "\n.\n", "\r.\r\n" and
@@ -1027,6 +1063,14 @@ step_data(struct smtp_session *s, struct smtp_event *ev, const uint8_t *in, size
             s->dstate = D_TEXT;
             break;
         default:
+            if (s->dstate == D_TEXT) {
+                size_t k = text_span(in + i, in_len - i);
+                if (k > 0) {
+                    text_octets(s, k);
+                    i += k;
+                    break;
+                }
+            }
             text_scan(s, c);
             i++;
             break;
@@ -1050,9 +1094,14 @@ step_bdat(struct smtp_session *s, struct smtp_event *ev, const uint8_t *in, size
         size_t avail = in_len - *pos;
         size_t take = s->bdat_left < avail ? (size_t)s->bdat_left : avail;
         const uint8_t *p = in + *pos;
-        if (s->bdat_refuse == SMTP_R_NONE) {
-            for (size_t j = 0; j < take; j++) {
-                text_scan(s, p[j]);
+        for (size_t j = 0; j < take && s->bdat_refuse == SMTP_R_NONE;) {
+            size_t k = s->dstate != D_CR ? text_span(p + j, take - j) : 0;
+            if (k > 0) {
+                text_octets(s, k);
+                s->dstate = D_TEXT;
+                j += k;
+            } else {
+                text_scan(s, p[j++]);
             }
         }
         s->bdat_left -= take;
