@@ -67,6 +67,12 @@ struct dp_tls_rx {
     bool eof_fed; /* ... and tls_conn_feed_eof was called */
 };
 
+/* A message body being written to a next hop (borrowed; p NULL: none). */
+struct dp_body {
+    const uint8_t *p;
+    size_t len, off;
+};
+
 /* What the tracking line says of the TLS of the outbound leg. */
 struct dp_leg_tls {
     const char *protocol; /* static (tls_conn_protocol); NULL: in clear */
@@ -157,8 +163,7 @@ struct dp_out {
     bool in_pool;
     bool fresh; /* taken from the pool, no reply yet in this transaction */
     bool live;
-    const uint8_t *body; /* borrowed from the owner while writing the body */
-    size_t body_len, body_off;
+    struct dp_body body;  /* borrowed from the owner while writing the body */
     uint64_t deadline_ms; /* connect/greeting deadline, 0 once ready */
     uint64_t idle_since_ms;
     struct dp_out *pool_next; /* in the idle pool of (group, hop) */
@@ -244,6 +249,12 @@ int dp_tls_send(struct io_backend *io, struct dp_base *b, struct tls_conn *t, bo
  * the backend's error. */
 int dp_tls_recv(struct io_backend *io, struct dp_base *b, struct tls_conn *t, struct dp_tls_rx *rx,
                 bool *progress);
+/* dp_pump writes the client's commands, then the body's octets (after
+ * the commands are all out), in clear or through `t` (NULL: clear), as far as
+ * `b` takes them; at the body's end it tells `cli` (body_sent) and clears
+ * body->p. Returns 0, RL_ETLS (`t` failed), or the backend's error. */
+int dp_pump(struct io_backend *io, struct dp_base *b, struct tls_conn *t, struct smtp_client *cli,
+            struct dp_body *body, bool *progress);
 /* dp_tls_rx_clear wipes and empties `rx`. */
 void dp_tls_rx_clear(struct dp_tls_rx *rx);
 /* dp_hop_host writes the host of a next hop "host:port" or "[v6]:port" to

@@ -106,3 +106,83 @@ dp_hop_host(char *out, size_t cap, const char *hop)
     }
     snprintf(out, cap, "%.*s", (int)n, hop);
 }
+
+/* body_advance records `n` body octets handed on: the client's data timeout
+ * restarts, and the body is complete at its end. */
+static void
+body_advance(struct smtp_client *cli, struct dp_body *body, size_t n)
+{
+    body->off += n;
+    smtp_client_body_progress(cli);
+    if (body->off == body->len) {
+        body->p = NULL;
+        (void)smtp_client_body_sent(cli);
+    }
+}
+
+/* pump_tls: commands, then body octets, through `t` as records. */
+static int
+pump_tls(struct io_backend *io, struct dp_base *b, struct tls_conn *t, struct smtp_client *cli,
+         struct dp_body *body, bool *progress)
+{
+    for (;;) {
+        bool moved = false;
+        size_t len, n = 0;
+        const uint8_t *p = smtp_client_output(cli, &len);
+        int rc = 0;
+        if (!tls_conn_done(t)) {
+            /* handshake records only */
+        } else if (len > 0) {
+            rc = tls_conn_write(t, &n, p, len);
+            if (rc == 0) {
+                smtp_client_consume(cli, n);
+            }
+        } else if (body->p != NULL) {
+            rc = tls_conn_write(t, &n, body->p + body->off, body->len - body->off);
+            if (rc == 0) {
+                body_advance(cli, body, n);
+            }
+        }
+        if (rc == RL_ETLS) {
+            return rc;
+        }
+        rc = dp_tls_send(io, b, t, &moved);
+        if (rc != 0) {
+            return rc;
+        }
+        moved = moved || n > 0;
+        *progress = *progress || moved;
+        if (!moved) {
+            return 0;
+        }
+    }
+}
+
+int
+dp_pump(struct io_backend *io, struct dp_base *b, struct tls_conn *t, struct smtp_client *cli,
+        struct dp_body *body, bool *progress)
+{
+    if (t != NULL) {
+        return pump_tls(io, b, t, cli, body, progress);
+    }
+    size_t len, n;
+    const uint8_t *p = smtp_client_output(cli, &len);
+    int rc = dp_net_write(io, b, p, len, &n);
+    if (rc != 0) {
+        return rc;
+    }
+    smtp_client_consume(cli, n);
+    *progress = *progress || n > 0;
+    if (n < len || body->p == NULL) {
+        return 0;
+    }
+    rc = dp_net_write(io, b, body->p + body->off, body->len - body->off, &n);
+    if (rc != 0) {
+        return rc;
+    }
+    if (n > 0) {
+        *progress = true;
+        body_advance(cli, body, n);
+    }
+    return 0;
+}

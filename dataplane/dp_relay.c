@@ -38,7 +38,7 @@ dp_out_close(struct dp_worker *w, struct dp_out *o)
         o->owner->out = NULL;
     }
     o->owner = NULL;
-    o->body = NULL;
+    o->body.p = NULL;
     tls_conn_free(o->tls);
     o->tls = NULL;
     dp_tls_rx_clear(&o->crx);
@@ -141,7 +141,7 @@ dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
         o->in_pool = false;
         o->live = true;
         o->rx_off = o->rx_len = 0;
-        o->body = NULL;
+        o->body.p = NULL;
         o->tls_profile = in->tls_profile;
         o->tls = NULL;
         memset(&o->leg, 0, sizeof(o->leg));
@@ -169,9 +169,7 @@ dp_relay_command(struct dp_worker *w, struct dp_out *o)
 void
 dp_relay_send_body(struct dp_worker *w, struct dp_out *o, const uint8_t *body, size_t len)
 {
-    o->body = body;
-    o->body_len = len;
-    o->body_off = 0;
+    o->body = (struct dp_body){.p = body, .len = len};
     dp_run_later(w, &o->b);
 }
 
@@ -179,7 +177,7 @@ void
 dp_relay_release(struct dp_worker *w, struct dp_out *o)
 {
     o->owner = NULL;
-    o->body = NULL;
+    o->body.p = NULL;
     pool_put(w, o);
 }
 
@@ -194,7 +192,7 @@ dp_relay_detach(struct dp_worker *w, struct dp_out *o)
     case SMTP_C_DOT:
         /* Greeting still under way, or the message is complete: the
          * connection goes to the pool once its reply arrives. */
-        o->body = NULL;
+        o->body.p = NULL;
         return;
     case SMTP_C_READY:
         pool_put(w, o);
@@ -459,84 +457,19 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
     }
 }
 
-/* body_advance records `n` body octets written (to the socket or to TLS). */
-static void
-body_advance(struct dp_out *o, size_t n, bool *progress)
-{
-    if (n == 0) {
-        return;
-    }
-    o->body_off += n;
-    *progress = true;
-    smtp_client_body_progress(&o->cli);
-    if (o->body_off == o->body_len) {
-        o->body = NULL;
-        (void)smtp_client_body_sent(&o->cli);
-    }
-}
-
-/* pump_tls encrypts commands, then body octets, and sends the records;
- * false if `o` was closed. */
-static bool
-pump_tls(struct dp_worker *w, struct dp_out *o, bool *progress)
-{
-    for (;;) {
-        bool moved = false;
-        size_t len, n;
-        const uint8_t *p = smtp_client_output(&o->cli, &len);
-        int rc = 0;
-        if (!tls_conn_done(o->tls)) {
-            /* handshake records only */
-        } else if (len > 0) {
-            rc = tls_conn_write(o->tls, &n, p, len);
-            if (rc == 0) {
-                smtp_client_consume(&o->cli, n);
-                moved = true;
-            }
-        } else if (o->body != NULL) {
-            rc = tls_conn_write(o->tls, &n, o->body + o->body_off, o->body_len - o->body_off);
-            if (rc == 0) {
-                body_advance(o, n, &moved);
-            }
-        }
-        if (rc == RL_ETLS) {
-            tls_broken(w, o);
-            return false;
-        }
-        if (dp_tls_send(w->io, &o->b, o->tls, &moved) != 0) {
-            fail(w, o);
-            return false;
-        }
-        *progress = *progress || moved;
-        if (!moved) {
-            return true;
-        }
-    }
-}
-
 /* pump writes commands, then body octets; false if `o` was closed. */
 static bool
 pump(struct dp_worker *w, struct dp_out *o, bool *progress)
 {
-    if (o->tls != NULL) {
-        return pump_tls(w, o, progress);
+    int rc = dp_pump(w->io, &o->b, o->tls, &o->cli, &o->body, progress);
+    if (rc == RL_ETLS) {
+        tls_broken(w, o);
+        return false;
     }
-    size_t len, n;
-    const uint8_t *p = smtp_client_output(&o->cli, &len);
-    if (dp_net_write(w->io, &o->b, p, len, &n) != 0) {
+    if (rc != 0) {
         fail(w, o);
         return false;
     }
-    smtp_client_consume(&o->cli, n);
-    *progress = *progress || n > 0;
-    if (n < len || o->body == NULL) {
-        return true;
-    }
-    if (dp_net_write(w->io, &o->b, o->body + o->body_off, o->body_len - o->body_off, &n) != 0) {
-        fail(w, o);
-        return false;
-    }
-    body_advance(o, n, progress);
     return true;
 }
 

@@ -39,12 +39,10 @@ struct rel {
     const char *from;
     const char *const *rcpts;
     size_t n_rcpts;
-    size_t next_rcpt; /* next recipient to queue */
-    size_t rcpt_done; /* recipients answered */
-    uint8_t *stuffed; /* the dot-stuffed body; owned */
-    size_t stuffed_len;
-    size_t stuffed_off;
-    bool sending_body;
+    size_t next_rcpt;    /* next recipient to queue */
+    size_t rcpt_done;    /* recipients answered */
+    uint8_t *stuffed;    /* the dot-stuffed body; owned */
+    struct dp_body body; /* it, once the 354 came */
     bool greeted;
     bool done;
     char why[160]; /* why this host was left, for the result if it was the last */
@@ -218,9 +216,9 @@ on_event(struct rel *r, const struct smtp_client_event *ev, const uint8_t *msg, 
         } else if (ev->cmd == SMTP_CMD_DATA && ev->code == 354) {
             struct smtp_dotstuff d;
             smtp_dotstuff_init(&d);
-            r->stuffed_len = smtp_dotstuff_run(&d, r->stuffed, 2 * msg_len + 8, msg, msg_len);
-            r->stuffed_len += smtp_dotstuff_end(&d, r->stuffed + r->stuffed_len, 8);
-            r->sending_body = true;
+            size_t n = smtp_dotstuff_run(&d, r->stuffed, 2 * msg_len + 8, msg, msg_len);
+            n += smtp_dotstuff_end(&d, r->stuffed + n, 8);
+            r->body = (struct dp_body){.p = r->stuffed, .len = n};
         } else if (ev->cmd == SMTP_CMD_MAIL && ev->code / 100 == 2) {
             queue_rcpts(r); /* the ones held back for lack of PIPELINING */
         } else {
@@ -241,76 +239,14 @@ on_event(struct rel *r, const struct smtp_client_event *ev, const uint8_t *msg, 
     }
 }
 
-/* body_advance records `n` body octets written. */
-static void
-body_advance(struct rel *r, size_t n)
-{
-    r->stuffed_off += n;
-    smtp_client_body_progress(&r->cli);
-    if (r->stuffed_off == r->stuffed_len) {
-        r->sending_body = false;
-        (void)smtp_client_body_sent(&r->cli);
-    }
-}
-
-/* flush_tls encrypts commands, then body octets, and sends the records. */
-static bool
-flush_tls(struct rel *r)
-{
-    for (;;) {
-        bool moved = false;
-        size_t len, n = 0;
-        const uint8_t *p = smtp_client_output(&r->cli, &len);
-        int rc = 0;
-        if (tls_conn_done(r->tls) && len > 0) {
-            rc = tls_conn_write(r->tls, &n, p, len);
-            if (rc == 0) {
-                smtp_client_consume(&r->cli, n);
-            }
-        } else if (tls_conn_done(r->tls) && r->sending_body) {
-            rc = tls_conn_write(r->tls, &n, r->stuffed + r->stuffed_off,
-                                r->stuffed_len - r->stuffed_off);
-            if (rc == 0) {
-                body_advance(r, n);
-            }
-        }
-        if (rc == RL_ETLS || dp_tls_send(r->be, &r->b, r->tls, &moved) != 0) {
-            return false;
-        }
-        r->b.wr = true; /* level-triggered here: the next write says EAGAIN again */
-        if (n == 0 && !moved) {
-            return true;
-        }
-    }
-}
-
 /* flush writes queued commands, then body octets; false on a broken
- * connection. */
+ * connection. The loop polls again, so the socket counts as writable. */
 static bool
 flush(struct rel *r)
 {
-    if (r->tls != NULL) {
-        return flush_tls(r);
-    }
-    size_t len, n;
-    const uint8_t *p = smtp_client_output(&r->cli, &len);
+    bool progress = false;
     r->b.wr = true;
-    if (dp_net_write(r->be, &r->b, p, len, &n) != 0) {
-        return false;
-    }
-    smtp_client_consume(&r->cli, n);
-    if (n < len || !r->sending_body) {
-        return true;
-    }
-    r->b.wr = true;
-    if (dp_net_write(r->be, &r->b, r->stuffed + r->stuffed_off, r->stuffed_len - r->stuffed_off,
-                     &n) != 0) {
-        return false;
-    }
-    if (n > 0) {
-        body_advance(r, n);
-    }
-    return true;
+    return dp_pump(r->be, &r->b, r->tls, &r->cli, &r->body, &progress) == 0;
 }
 
 /* receive reads what the host sent, through TLS when it is on: 0 with
@@ -351,6 +287,7 @@ try_hop(struct rel *r, const struct io_addr *addr, const uint8_t *msg, size_t ms
     }
     smtp_client_reset(&r->cli);
     r->hop_failed = false;
+    r->body.p = NULL;
     uint8_t rx[4096];
     while (!r->done && !r->hop_failed) {
         if (!flush(r)) {
