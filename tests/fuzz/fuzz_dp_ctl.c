@@ -16,6 +16,7 @@ static const char *const verbs[] = {
     [DP_CTL_Q_LIST] = "quarantine list",
     [DP_CTL_Q_RELEASE] = "quarantine release",
     [DP_CTL_Q_DELETE] = "quarantine delete",
+    [DP_CTL_RELOAD] = "reload",
 };
 
 int
