@@ -157,14 +157,17 @@ def make_cert(tmp):
     return cert, key
 
 
-def check_handshakes(name, g, s, want):
+def check_handshakes(name, g, s, want, slack=0):
+    """One handshake per connection on both sides, `want` connections; up to
+    `slack` more when a session still opened one as the last message ended."""
     gt, st = g["results"]["tls"], s["results"]["tls"]
+    opened = g["results"]["connections_opened"]
     if not g["config"]["starttls"] or not s["config"]["starttls"]:
         raise AssertionError(f"{name}: STARTTLS not on: {g['config']} {s['config']}")
-    if (gt["handshakes"], st["handshakes"], gt["failures"], st["failures"]) != (want, want, 0, 0):
-        raise AssertionError(f"{name}: handshakes: generator {gt}, sink {st}, want {want}")
-    if g["results"]["connections_opened"] != want:
-        raise AssertionError(f"{name}: {g['results']['connections_opened']} connections")
+    if not want <= opened <= want + slack:
+        raise AssertionError(f"{name}: {opened} connections, want {want} (+{slack})")
+    if (gt["handshakes"], st["handshakes"], gt["failures"], st["failures"]) != (opened, opened, 0, 0):
+        raise AssertionError(f"{name}: handshakes: generator {gt}, sink {st}, want {opened}")
     if not gt["protocol"].startswith("TLSv1.") or gt["cipher"] != st["cipher"]:
         raise AssertionError(f"{name}: protocol {gt}, sink {st}")
 
@@ -178,7 +181,7 @@ def case_starttls(bench, tmp):
     g, s = case_exact(bench, tmp, "tls-new-conn",
                       ["--starttls", "--connections", "2", "--new-conn", "--size", "5000"], 20,
                       ["--tls-cert", cert, "--tls-key", key])
-    check_handshakes("tls-new-conn", g, s, 20)
+    check_handshakes("tls-new-conn", g, s, 20, slack=1)
 
 
 def case_no_starttls(bench, tmp):
