@@ -298,6 +298,23 @@ path_ok(const uint8_t *p, size_t n)
     return true;
 }
 
+/* open_path starts "VERB<path>" in `b` (`verb` ends in '<') when one more
+ * command may go out now (may_send). */
+static int
+open_path(struct smtp_client *c, struct cmd_buf *b, const char *verb, const uint8_t *path,
+          size_t len)
+{
+    int rc = may_send(c);
+    if (rc != 0) {
+        return rc;
+    }
+    cmd_open(c, b);
+    cmd_str(b, verb);
+    cmd_put(b, path, len);
+    cmd_str(b, ">");
+    return 0;
+}
+
 int
 smtp_client_mail(struct smtp_client *c, const uint8_t *from, size_t from_len, uint64_t size,
                  bool body8, bool smtputf8)
@@ -305,15 +322,11 @@ smtp_client_mail(struct smtp_client *c, const uint8_t *from, size_t from_len, ui
     if (c->state != SMTP_C_READY || !path_ok(from, from_len)) {
         return RL_EINVAL;
     }
-    int rc = may_send(c);
+    struct cmd_buf b;
+    int rc = open_path(c, &b, "MAIL FROM:<", from, from_len);
     if (rc != 0) {
         return rc;
     }
-    struct cmd_buf b;
-    cmd_open(c, &b);
-    cmd_str(&b, "MAIL FROM:<");
-    cmd_put(&b, from, from_len);
-    cmd_str(&b, ">");
     /* RFC 1870 5, RFC 6152 2, RFC 6531 3.4: parameters only when offered. */
     if (size > 0 && c->caps.has_size) {
         cmd_str(&b, " SIZE=");
@@ -339,16 +352,9 @@ smtp_client_rcpt(struct smtp_client *c, const uint8_t *to, size_t to_len)
         pending_has(c, SMTP_CMD_RSET)) {
         return RL_EINVAL;
     }
-    int rc = may_send(c);
-    if (rc != 0) {
-        return rc;
-    }
     struct cmd_buf b;
-    cmd_open(c, &b);
-    cmd_str(&b, "RCPT TO:<");
-    cmd_put(&b, to, to_len);
-    cmd_str(&b, ">");
-    return cmd_commit(c, &b, SMTP_CMD_RCPT);
+    int rc = open_path(c, &b, "RCPT TO:<", to, to_len);
+    return rc != 0 ? rc : cmd_commit(c, &b, SMTP_CMD_RCPT);
 }
 
 /* queue_in_txn queues a bare verb that belongs to an open transaction not
