@@ -10,7 +10,8 @@ PACKAGES=(
   libjemalloc-dev
   libzip-dev libmagic-dev openssl
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
-  swaks postfix python3-aiosmtpd python3-cryptography testssl.sh
+  swaks libnet-ssleay-perl libio-socket-ssl-perl
+  postfix python3-aiosmtpd python3-cryptography testssl.sh
 )
 
 missing=()
