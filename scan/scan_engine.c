@@ -5,6 +5,7 @@
  * compiled once and shared read-only; a scan_worker belongs to one thread. */
 #include "scan_engine.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <hs/hs.h>
 
 #include "scan_digits.h"
+#include "scan_email.h"
 
 enum pat_kind {
     PAT_EMAIL = 0, /* the '@' anchor */
@@ -23,6 +25,7 @@ enum pat_kind {
 struct pat_info {
     uint8_t kind;   /* enum pat_kind */
     uint8_t type;   /* enum scan_type for PAT_KEYWORD */
+    bool prefix;    /* a keyword written "word*": matches at the start of a longer word */
     uint16_t len;   /* literal length in bytes (0 for regexes) */
     uint32_t entry; /* index into policy->entries for PAT_LEX */
 };
@@ -36,6 +39,10 @@ struct scan_engine {
     struct pat_info *kw;              /* by Hyperscan id in kw_db */
     struct pat_info *re;              /* by Hyperscan id in re_db */
     unsigned digit_types;             /* SCAN_MASK of enabled digit-led detectors */
+    /* Bytes that end a line as a unit of its own (see line_ends_unit): digits,
+     * closing punctuation, and the policy's mask characters, so a verifying
+     * scan of redacted text sees the same scopes as the first scan. */
+    bool unit_end[256];
 };
 
 /* A raw Hyperscan match, kept until context is evaluated. */
@@ -163,6 +170,16 @@ collect_literals(struct lit_set *s, const struct scan_policy *p)
     return rc;
 }
 
+/* A keyword "word", or "word*" that also matches the start of a longer word
+ * ("telefon*": Telefonnummer); scan_policy.c allows '*' only at the end. */
+static int
+add_keyword(struct lit_set *s, const char *k, struct pat_info info)
+{
+    size_t n = strlen(k);
+    info.prefix = n > 1 && k[n - 1] == '*';
+    return lit_add(s, k, n - (info.prefix ? 1 : 0), HS_FLAG_CASELESS, info);
+}
+
 /* Context keywords are looked up only in the few bytes around a candidate:
  * scanning whole messages for short words like "card" or "call" cost more
  * than all detectors together (measured: 3.1 -> 1.3 GB/s). */
@@ -173,13 +190,12 @@ collect_keywords(struct lit_set *s, const struct scan_policy *p)
     for (unsigned t = 0; rc == 0 && t < SCAN_T__COUNT; t++) {
         for (char **k = p->keywords[t]; rc == 0 && k != NULL && *k != NULL; k++) {
             if (p->detectors[t].enabled) {
-                rc = lit_add(s, *k, strlen(*k), HS_FLAG_CASELESS,
-                             (struct pat_info){.kind = PAT_KEYWORD, .type = (uint8_t)t});
+                rc = add_keyword(s, *k, (struct pat_info){.kind = PAT_KEYWORD, .type = (uint8_t)t});
             }
         }
     }
     for (char **k = p->negative; rc == 0 && k != NULL && *k != NULL; k++) {
-        rc = lit_add(s, *k, strlen(*k), HS_FLAG_CASELESS, (struct pat_info){.kind = PAT_NEGATIVE});
+        rc = add_keyword(s, *k, (struct pat_info){.kind = PAT_NEGATIVE});
     }
     return rc;
 }
@@ -267,6 +283,16 @@ scan_engine_compile(struct scan_engine **out_engine, struct rl_diag *diag,
         return RL_ENOMEM;
     }
     e->policy = policy;
+    for (const char *c = "0123456789).!?"; *c != '\0'; c++) {
+        e->unit_end[(uint8_t)*c] = true;
+    }
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        e->unit_end[(uint8_t)policy->detectors[t].mask.ch] = true;
+    }
+    for (size_t i = 0; i < policy->n_lexicons; i++) {
+        e->unit_end[(uint8_t)policy->lexicons[i].mask.ch] = true;
+    }
+    e->unit_end[0] = false;
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         if (policy->detectors[t].enabled && (SCAN_MASK(t) & SCAN_MASK_DIGIT_LED)) {
             e->digit_types |= SCAN_MASK(t);
@@ -377,12 +403,15 @@ whole_word(const uint8_t *buf, size_t len, size_t from, size_t to)
     return (from == 0 || !is_word_byte(buf[from - 1])) && (to == len || !is_word_byte(buf[to]));
 }
 
-/* Keywords may take a plural 's' ("cards"). */
+/* Keywords may take a plural 's' ("cards"); a prefix keyword any ending. */
 static bool
-keyword_bounded(const uint8_t *buf, size_t len, size_t from, size_t to)
+keyword_bounded(const uint8_t *buf, size_t len, size_t from, size_t to, bool prefix)
 {
     if (from > 0 && is_word_byte(buf[from - 1])) {
         return false;
+    }
+    if (prefix) {
+        return true;
     }
     if (to < len && (buf[to] == 's' || buf[to] == 'S')) {
         to++;
@@ -397,6 +426,13 @@ keyword_bounded(const uint8_t *buf, size_t len, size_t from, size_t to)
 /* Keywords are at most this long (scan_policy.c refuses longer ones). */
 #define MAX_KEYWORD_LEN 64
 
+/* How far apart a keyword and a candidate are, in bytes between them. */
+static size_t
+gap(size_t kfrom, size_t kto, size_t s, size_t e)
+{
+    return kto <= s ? s - kto : kfrom - e;
+}
+
 struct ctx_scan {
     const struct scan_engine *engine;
     const uint8_t *buf; /* the whole buffer, for word boundaries */
@@ -404,10 +440,11 @@ struct ctx_scan {
     size_t base; /* offset of the scanned window in buf */
     uint32_t s;  /* the candidate */
     uint32_t e;
-    size_t win_lo; /* the context window: a keyword must reach into it */
-    size_t win_hi;
+    size_t lo; /* the context scope: a keyword must lie inside it */
+    size_t hi;
     unsigned type;
-    int verdict;
+    size_t pos_gap; /* nearest positive keyword for `type`; SIZE_MAX: none */
+    size_t neg_gap; /* nearest negative word before the candidate; SIZE_MAX: none */
 };
 
 static int
@@ -420,49 +457,170 @@ on_keyword(unsigned int id, unsigned long long from, unsigned long long to, unsi
     size_t kfrom = kto - pi->len;
     (void)from;
     (void)flags;
-    if ((kto > c->s && kfrom < c->e) || kto <= c->win_lo || kfrom >= c->win_hi ||
-        !keyword_bounded(c->buf, c->len, kfrom, kto)) {
-        return 0; /* inside the candidate, or part of a longer word */
+    if ((kto > c->s && kfrom < c->e) || kfrom < c->lo || kto > c->hi ||
+        !keyword_bounded(c->buf, c->len, kfrom, kto, pi->prefix)) {
+        return 0; /* inside the candidate, outside its sentence, or part of a word */
     }
+    size_t g = gap(kfrom, kto, c->s, c->e);
     /* Negative words name what follows them ("order 1234..."); one after the
-     * number usually belongs to the next phrase. Negative wins. */
-    if (pi->kind == PAT_NEGATIVE && kto <= c->s) {
-        c->verdict = -1;
-        return 1;
+     * number usually belongs to the next phrase. */
+    if (pi->kind == PAT_NEGATIVE && kto <= c->s && g < c->neg_gap) {
+        c->neg_gap = g;
     }
-    if (pi->kind == PAT_KEYWORD && pi->type == c->type) {
-        c->verdict = 1;
+    if (pi->kind == PAT_KEYWORD && pi->type == c->type && g < c->pos_gap) {
+        c->pos_gap = g;
     }
     return 0;
 }
 
-/* Looks for context keywords within the policy's window around [s, e): +1
- * positive for `type` (before or after), -1 negative (before), 0 none. */
-static int
+static bool
+is_space(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Whether the line that ends at the '\n' at buf[i] ends with a number, a
+ * closing parenthesis or sentence punctuation: a list or signature line
+ * ("Tel. 030 1234567"), or a finished sentence, rather than a wrapped one.
+ * Keywords do not reach across such a line end. */
+static bool
+line_ends_unit(const struct scan_engine *eng, const uint8_t *buf, size_t i)
+{
+    size_t k = i;
+    while (k > 0 && (buf[k - 1] == '\r' || buf[k - 1] == ' ' || buf[k - 1] == '\t')) {
+        k--;
+    }
+    if (k == 0) {
+        return false;
+    }
+    return eng->unit_end[buf[k - 1]];
+}
+
+/* Whether the '\n' at buf[i] ends a blank line (only spaces and quote marks
+ * since the previous '\n'), looking back at most 64 bytes. */
+static bool
+blank_line_before(const uint8_t *buf, size_t i)
+{
+    size_t stop = i > 64 ? i - 64 : 0;
+    for (size_t k = i; k > stop; k--) {
+        uint8_t c = buf[k - 1];
+        if (c == '\n') {
+            return true;
+        }
+        if (c != ' ' && c != '\t' && c != '\r' && c != '>') {
+            return false;
+        }
+    }
+    return false;
+}
+
+/* Whether the '\n' at buf[i] starts a blank line. */
+static bool
+blank_line_after(const uint8_t *buf, size_t len, size_t i)
+{
+    for (size_t k = i + 1; k < len && k < i + 65; k++) {
+        uint8_t c = buf[k];
+        if (c == '\n') {
+            return true;
+        }
+        if (c != ' ' && c != '\t' && c != '\r' && c != '>') {
+            return false;
+        }
+    }
+    return false;
+}
+
+/* Whether the '.', '!' or '?' at buf[i] ends a sentence: whitespace follows,
+ * then a capital (any non-ASCII letter counts, "À bientôt") or the end; and a
+ * '.' after a short capitalised word is an abbreviation ("Tel. 030...", "Nr.",
+ * "No. 12") that introduces what follows rather than ending anything. */
+static bool
+sentence_end(const uint8_t *buf, size_t len, size_t i)
+{
+    if (i + 1 < len && !is_space(buf[i + 1])) {
+        return false;
+    }
+    size_t k = i + 1;
+    while (k < len && (is_space(buf[k]) || buf[k] == '>')) {
+        k++;
+    }
+    if (k < len && !(buf[k] >= 'A' && buf[k] <= 'Z') && buf[k] < 0x80) {
+        return false;
+    }
+    if (buf[i] != '.') {
+        return true;
+    }
+    size_t w = i;
+    while (w > 0 && i - w < 4 && ((buf[w - 1] | 0x20) >= 'a' && (buf[w - 1] | 0x20) <= 'z')) {
+        w--;
+    }
+    bool short_word = i - w <= 3 && i > w && (w == 0 || !is_word_byte(buf[w - 1]));
+    return !(short_word && buf[w] >= 'A' && buf[w] <= 'Z');
+}
+
+/* The context scope of a candidate at [s, e): its sentence, within `win`
+ * bytes on either side, never across a blank line (paragraphs, a quoted
+ * reply's empty "> " line) nor the end of a line that finishes a unit of its
+ * own. Keywords of one sentence or line must not decide about the
+ * identifiers of the next. */
+static void
+scope(const struct scan_engine *eng, size_t *out_lo, size_t *out_hi, const uint8_t *buf, size_t len,
+      size_t s, size_t e)
+{
+    size_t win = eng->policy->context_window;
+    size_t lo = s > win ? s - win : 0;
+    for (size_t i = s; i > lo; i--) {
+        uint8_t c = buf[i - 1];
+        if ((c == '\n' && (blank_line_before(buf, i - 1) || line_ends_unit(eng, buf, i - 1))) ||
+            ((c == '.' || c == '!' || c == '?') && i < s && sentence_end(buf, len, i - 1))) {
+            lo = i;
+            break;
+        }
+    }
+    size_t hi = e + win < len ? e + win : len;
+    for (size_t i = e; i < hi; i++) {
+        uint8_t c = buf[i];
+        if ((c == '\n' && (blank_line_after(buf, len, i) || line_ends_unit(eng, buf, i))) ||
+            ((c == '.' || c == '!' || c == '?') && sentence_end(buf, len, i))) {
+            hi = i;
+            break;
+        }
+    }
+    *out_lo = lo;
+    *out_hi = hi;
+}
+
+enum ctx_verdict {
+    CTX_NONE = 0,
+    CTX_POSITIVE, /* a keyword for the candidate's type, nearer than any negative word */
+    CTX_NEGATIVE, /* a negative word before it, nearer than any keyword */
+};
+
+/* Looks for context keywords in the scope of [s, e) for `type`. */
+static enum ctx_verdict
 context(struct scan_worker *w, const uint8_t *buf, size_t len, unsigned type, uint32_t s,
         uint32_t e)
 {
     const struct scan_engine *eng = w->engine;
     if (eng->kw_db == NULL) {
-        return 0;
+        return CTX_NONE;
     }
-    /* A keyword counts when any byte of it is within the window; scanning a
-     * keyword's length further out lets one cut by the window be seen. */
-    size_t win = eng->policy->context_window;
-    size_t reach = win + MAX_KEYWORD_LEN;
-    size_t lo = s > reach ? s - reach : 0;
-    size_t hi = (size_t)e + reach < len ? (size_t)e + reach : len;
     struct ctx_scan c = {.engine = eng,
                          .buf = buf,
                          .len = len,
-                         .base = lo,
                          .s = s,
                          .e = e,
-                         .win_lo = s > win ? s - win : 0,
-                         .win_hi = (size_t)e + win,
-                         .type = type};
-    hs_scan(eng->kw_db, (const char *)buf + lo, (unsigned)(hi - lo), 0, w->scratch, on_keyword, &c);
-    return c.verdict;
+                         .type = type,
+                         .pos_gap = SIZE_MAX,
+                         .neg_gap = SIZE_MAX};
+    scope(eng, &c.lo, &c.hi, buf, len, s, e);
+    c.base = c.lo;
+    hs_scan(eng->kw_db, (const char *)buf + c.lo, (unsigned)(c.hi - c.lo), 0, w->scratch,
+            on_keyword, &c);
+    if (c.pos_gap != SIZE_MAX && c.pos_gap < c.neg_gap) {
+        return CTX_POSITIVE;
+    }
+    return c.neg_gap != SIZE_MAX ? CTX_NEGATIVE : CTX_NONE;
 }
 
 /* A number inside a URL is a path or query value, not a card or phone. */
@@ -589,14 +747,19 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
         if (c->start >= to) {
             break;
         }
-        int ctx = context(w, buf, len, c->type, c->start, c->end);
-        if (ctx < 0 || inside_url(buf, c->start)) {
+        /* Strength first: a strong candidate (checksum and layout) is a
+         * finding wherever it stands; context only moves its confidence.
+         * Negative words and URLs demote the others, and a weak form needs a
+         * keyword nearer than any negative word. */
+        bool strong = (c->flags & SCAN_CAND_STRONG) != 0;
+        enum ctx_verdict ctx = context(w, buf, len, c->type, c->start, c->end);
+        if (!strong && inside_url(buf, c->start)) {
             continue;
         }
-        if ((c->flags & SCAN_CAND_WEAK) && ctx == 0) {
+        if ((c->flags & SCAN_CAND_WEAK) && ctx != CTX_POSITIVE) {
             continue;
         }
-        unsigned conf = c->confidence + (ctx > 0 ? 25u : 0u);
+        unsigned conf = c->confidence + (ctx == CTX_POSITIVE ? 25u : 0u);
         struct scan_finding f = {.start = c->start,
                                  .end = c->end,
                                  .type = c->type,
@@ -618,7 +781,8 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
             continue; /* overlaps a longer or earlier finding */
         }
         f->action =
-            (uint8_t)(f->type == SCAN_T_LEXICON ? pol->lexicons[f->lexicon].action : dp->action);
+            (uint8_t)(f->type == SCAN_T_LEXICON ? pol->lexicons[f->lexicon].action
+                                                : dp->by_level[scan_level_of(f->confidence)]);
         if (kept == cap) {
             limited = true;
             break;

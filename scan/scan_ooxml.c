@@ -959,11 +959,15 @@ text_add(struct xtext *t, xmlNodePtr node, const char *s, size_t n)
     t->len += n;
 }
 
+/* Paragraphs and cells are separated by a blank line: the detectors read
+ * a single line break as a wrapped group separator ("4111 1111\n1111 ..."),
+ * but never join numbers across a blank line, and keywords do not reach
+ * over one. */
 static void
 para_break(struct xtext *t)
 {
     if (t->len > 0 && t->p[t->len - 1] != '\n') {
-        text_add(t, NULL, "\n", 1);
+        text_add(t, NULL, "\n\n", 2);
     }
 }
 

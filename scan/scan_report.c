@@ -26,6 +26,7 @@ finding_json(const struct scan_record *r, const struct scan_policy *p)
         json_object_set_new(o, "lexicon", json_string(p->lexicons[r->lexicon].name));
     }
     json_object_set_new(o, "confidence", json_integer(r->confidence));
+    json_object_set_new(o, "level", json_string(scan_level_name(scan_level_of(r->confidence))));
     json_object_set_new(o, "action", json_string(scan_action_name(r->action)));
     return o;
 }

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "scan_digits.h"
+#include "scan_email.h"
 
 struct want {
     uint32_t start;
@@ -136,14 +137,15 @@ test_iban_typed_not_found(void **state)
 {
     (void)state;
     static const struct span_case cases[] = {
-        {"GB 12 apples", 0, {{0}}},          /* no BBAN */
-        {"AB 1234 5678", 0, {{0}}},          /* no country AB, mod-97 */
-        {"BE 03 7310 1866 4085", 0, {{0}}},  /* mod-97 off by one */
-        {"BE 03 7310 1866 408", 0, {{0}}},   /* BE is 16 */
-        {"be 03 7310 1866 4084", 0, {{0}}},  /* lower-case country */
-        {"XBE 03 7310 1866 4084", 0, {{0}}}, /* country glued to a word */
-        {"BE 03 7310 1866 4084x", 0, {{0}}}, /* ends inside a token */
-        {"BE  03 7310 1866 4084", 0, {{0}}}, /* doubled space */
+        {"GB 12 apples", 0, {{0}}},               /* no BBAN */
+        {"AB 1234 5678", 0, {{0}}},               /* no country AB, mod-97 */
+        {"BE 03 7310 1866 4085", 0, {{0}}},       /* mod-97 off by one */
+        {"BE 03 7310 1866 408", 0, {{0}}},        /* BE is 16 */
+        {"Be 03 7310 1866 4084", 0, {{0}}},       /* mixed case: a word and a number */
+        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}}, /* mixed-case letters */
+        {"XBE 03 7310 1866 4084", 0, {{0}}},      /* country glued to a word */
+        {"BE 03 7310 1866 4084x", 0, {{0}}},      /* ends inside a token */
+        {"BE  03 7310 1866 4084", 0, {{0}}},      /* doubled space */
         /* doubled space: no IBAN, the rest reads as a (weak) phone number */
         {"BE 03  7310 1866 4084", 1, {{7, 21, PHONE, true}}},
         {"BE 03 7310--1866 4084", 0, {{0}}},           /* doubled dash */
@@ -200,10 +202,10 @@ test_card_last_group(void **state)
 {
     (void)state;
     static const struct span_case cases[] = {
-        /* 4-4-4-4-1 is a 17-digit Discover by issuer, length and Luhn; read
-         * by the grouping rule, the longest valid card is the 12-digit
-         * Maestro "6011 4539 5492" (the 16-digit reading fails Luhn). */
-        {"6011 4539 5492 5515 0", 1, {{0, 14, CC, false}}},
+        /* 4-4-4-4-1: its 16-digit reading fails Luhn, and a shorter prefix
+         * ("6011 4539 5492", a 12-digit Maestro by Luhn) counts only when it
+         * is a printed card by itself: 12 digits are not. */
+        {"6011 4539 5492 5515 0", 0, {{0}}},
         {"4111 1111 1111 1111 22", 1, {{0, 19, CC, false}}},
         {"visa 4111 1111 1111 1111 110 ok", 1, {{5, 28, CC, false}}}, /* 4-4-4-4-3 */
         {"3714 496353 98431 7", 1, {{0, 17, CC, false}}},
@@ -227,24 +229,25 @@ test_weak_phone_shadow(void **state)
     (void)state;
     static const struct span_case cases[] = {
         {"SSN: 2 123 45 6789", 1, {{7, 18, SSN, false}}},
-        {"card: 7 5018 0000 0009", 1, {{8, 22, CC, false}}},
+        {"card: 7 4111 1111 1111 1111", 1, {{8, 27, CC, false}}},
         {"call 9 105 30 0430 now", 1, {{7, 18, SSN, false}}},
-        {"07 5018 0000 0009 x", 1, {{3, 17, CC, false}}},
+        {"07 5018 0000 0009 x", 1, {{3, 17, CC, true}}}, /* 12 digits: weak */
         {"2 123-45-6789", 1, {{2, 13, SSN, false}}},
         {"a 2 123 45 6789 b 4111111111111111", 2, {{4, 15, SSN, false}, {18, 34, CC, false}}},
-        /* negative: nothing strong inside, the weak phone stays */
-        {"tel 2 415 555 0132", 1, {{4, 18, PHONE, true}}},
-        {"7 5018 0000 0008", 1, {{0, 16, PHONE, true}}}, /* Luhn off by one */
-        {"2 12345 6789", 1, {{0, 12, PHONE, true}}},     /* weak SSN inside */
-        {"2 000 45 6789", 1, {{0, 13, PHONE, true}}},    /* SSN area 000 */
+        /* no weak phone reading hides these any more */
+        {"tel 1 415 555 0132", 1, {{4, 18, PHONE, false}}}, /* NANP with its 1 */
+        {"tel 2 415 555 0132", 0, {{0}}},                   /* no country code 2 */
+        {"7 5018 0000 0008", 0, {{0}}},                     /* Luhn off by one */
+        {"2 12345 6789", 1, {{2, 12, SSN, true}}},          /* weak SSN */
+        {"2 000 45 6789", 0, {{0}}},                        /* SSN area 000 */
         {"2 123 45 678", 0, {{0}}},
     };
     run_cases(cases, N_CASES(cases));
     /* With phones off the SSN is found directly. */
     static const struct span_case ssn_only = {"SSN: 2 123 45 6789", 1, {{7, 18, SSN, false}}};
     check_case(&ssn_only, SCAN_MASK(SCAN_T_US_SSN));
-    /* With SSNs off the weak phone is all there is. */
-    static const struct span_case phone_only = {"SSN: 2 123 45 6789", 1, {{5, 18, PHONE, true}}};
+    /* With SSNs off there is nothing: "2 123 45 6789" is no phone number. */
+    static const struct span_case phone_only = {"SSN: 2 123 45 6789", 0, {{0}}};
     check_case(&phone_only, SCAN_MASK(SCAN_T_PHONE));
 }
 

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Phone numbers in running text. Forms, with their confidence before context
+ * (0..100; the engine adds 25 for a keyword such as "tel" in the sentence):
+ *   +CC groups, (+CC) groups, +CC (0)area groups (ITU-T E.164) ...... 70
+ *   00CC groups (the international prefix written out) ............... 65
+ *   (area) groups: "(415) 555-0132", "(030) 1234567" .................. 65
+ *   NANP NXX-NXX-XXXX, CC-NXX-NXX-XXXX, with '-', '.' or ' ' .......... 60
+ *   national trunk 0 + groups: "030 12345678", "02-88188049",
+ *     "07.15.47.17.23", "040/8610934" (10-12 digits) .................. 55
+ *   other groups without a trunk 0 ("612 345 678") ........ 35, SCAN_CAND_WEAK
+ *   10 or 11 bare digits ................................... 30, SCAN_CAND_WEAK
+ * Weak forms read as often as quantities, amounts or references as phone
+ * numbers, so they are reported only with a keyword. Any thread; no
+ * allocation. */
+#include "scan_phone.h"
+
+#include "scan_chars.h"
+
+enum {
+    CONF_E164 = 70,
+    CONF_INTL_00 = 65,
+    CONF_PAREN = 65,
+    CONF_NANP = 60,
+    CONF_TRUNK = 55,
+    CONF_GROUPS = 35,
+    CONF_BARE = 30,
+};
+
+/* How far a phone number may reach from its first digit run. */
+#define REACH 48
+
+#define MAX_GROUPS 8
+
+/* Digit groups joined by one kind of separator. */
+struct groups {
+    size_t n;                 /* groups read */
+    size_t len[MAX_GROUPS];   /* digits in each group */
+    size_t end[MAX_GROUPS];   /* offset one past each group */
+    size_t total[MAX_GROUPS]; /* digits up to and including each group */
+    unsigned kind;            /* SCAN_SEP_* between them; 0 for one group */
+    bool wrapped;             /* a line break separates two of them */
+};
+
+/* Reads the groups starting with the digit run at buf[i] (before `limit`),
+ * separated by one kind in `allow` (or, when `mixed`, by spaces and dashes
+ * freely: "+55 11 94210-7244"), until the kind changes, MAX_GROUPS or more
+ * than 15 digits (E.164's maximum). `digits` is the count before buf[i] that
+ * belongs to the same number. */
+static void
+read_groups(struct groups *g, const uint8_t *buf, size_t i, size_t limit, unsigned allow,
+            size_t digits, bool mixed)
+{
+    g->n = 0;
+    g->kind = 0;
+    g->wrapped = false;
+    for (;;) {
+        size_t r = scan_digit_run(buf, i, limit);
+        if (r == 0 || digits + r > 15) {
+            return;
+        }
+        i += r;
+        digits += r;
+        g->len[g->n] = r;
+        g->end[g->n] = i;
+        g->total[g->n] = digits;
+        g->n++;
+        unsigned kind = 0;
+        size_t s = scan_sep_digit(buf, i, limit, allow, &kind);
+        if (mixed && (kind == SCAN_SEP_SPACE || kind == SCAN_SEP_DASH)) {
+            kind = SCAN_SEP_SPACE | SCAN_SEP_DASH;
+        }
+        if (g->n == MAX_GROUPS || s == 0 || (g->kind != 0 && kind != g->kind)) {
+            return;
+        }
+        g->wrapped |= s > 1 && kind == SCAN_SEP_SPACE && buf[i] != 0xC2 && buf[i] != 0xE2;
+        g->kind = kind;
+        i += s;
+    }
+}
+
+/* Where a phone number may end after group k: not inside a longer token,
+ * not before ".5" or "-12" that continue the number, and not before ",50" or
+ * ".50" that make it an amount ("1 234 567,50 EUR"). */
+static bool
+ends_well(const uint8_t *buf, size_t len, size_t e)
+{
+    if (!scan_ends_clean(buf, len, e) || scan_continues_number(buf, len, e)) {
+        return false;
+    }
+    return !(e + 2 < len && (buf[e] == ',' || buf[e] == '.') && scan_is_digit(buf[e + 1]) &&
+             scan_is_digit(buf[e + 2]));
+}
+
+static void
+cand_phone(struct scan_cand *c, size_t start, size_t end, uint8_t conf, uint8_t flags)
+{
+    c->start = (uint32_t)start;
+    c->end = (uint32_t)end;
+    c->type = SCAN_T_PHONE;
+    c->confidence = conf;
+    c->flags = flags;
+}
+
+/* The longest end among groups [first, g->n) with at least `min_total` digits,
+ * a last group of two or more digits (a trailing single digit is more often
+ * the next word: "call +44 20 7946 0958 2 times"), and a clean end; 0 if none. */
+static size_t
+best_end(const struct groups *g, size_t first, size_t min_total, const uint8_t *buf, size_t len)
+{
+    for (size_t k = g->n; k-- > first;) {
+        if (g->total[k] >= min_total && g->len[k] >= 2 && ends_well(buf, len, g->end[k])) {
+            return g->end[k];
+        }
+    }
+    return 0;
+}
+
+static const unsigned ALL_SEPS =
+    SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_BREAK;
+
+/* After the country code at [cc, cc_end): an optional "(0)" trunk or
+ * "(20)" area, then the subscriber groups. "+44 (0)20 7946 0958",
+ * "+44(20)7946 0958", "+49 30 12345678", "+4930123456". */
+static bool
+find_intl(struct scan_cand *out, const uint8_t *buf, size_t len, size_t start, size_t cc,
+          size_t digits_before, uint8_t conf)
+{
+    size_t limit = scan_min(len, start + REACH);
+    size_t r = scan_digit_run(buf, cc, limit);
+    size_t i = cc + r;
+    size_t digits = digits_before + r;
+    if (buf[start] == '(' && start + 1 < len && buf[start + 1] == '+') {
+        /* "(+34) 612345678": the country code in parentheses. */
+        if (i >= limit || buf[i] != ')') {
+            return false;
+        }
+        i++;
+    }
+    if (r > 3 && r < 8) {
+        return false; /* "+12345": too short for a whole number, too long for a code */
+    }
+    if (digits >= 8 && r >= 8 && ends_well(buf, len, i)) {
+        /* The whole number written compact: "+4930123456". */
+        cand_phone(out, start, i, conf, 0);
+        return true;
+    }
+    unsigned kind = 0;
+    size_t s = scan_sep_at(buf, i, limit, ALL_SEPS, &kind);
+    size_t j = i + s;
+    if (j + 2 < limit && buf[j] == '(' && scan_is_digit(buf[j + 1])) {
+        size_t a = scan_digit_run(buf, j + 1, limit);
+        if (a > 5 || j + 1 + a >= limit || buf[j + 1 + a] != ')') {
+            return false;
+        }
+        /* "(0)" is the national trunk prefix: dialled at home, not abroad. */
+        bool trunk = a == 1 && buf[j + 1] == '0';
+        digits += trunk ? 0 : a;
+        j += a + 2;
+        size_t s2 = scan_sep_at(buf, j, limit, ALL_SEPS, &kind);
+        j += s2;
+    } else if (s == 0 && r <= 3) {
+        return false;
+    }
+    if (j >= limit || !scan_is_digit(buf[j])) {
+        return false;
+    }
+    struct groups g;
+    read_groups(&g, buf, j, limit, ALL_SEPS, digits, true);
+    size_t e = best_end(&g, 0, 8, buf, len);
+    if (e == 0) {
+        return false;
+    }
+    cand_phone(out, start, e, conf, 0);
+    return true;
+}
+
+/* "(415) 555-0132", "(020) 7123 4567", "(11) 98765-4321", "(22) 661 29 84". */
+static bool
+find_paren(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
+{
+    size_t p = d - 1;
+    if (!scan_starts_clean(buf, p)) {
+        return false;
+    }
+    size_t limit = scan_min(len, p + REACH);
+    size_t a = scan_digit_run(buf, d, limit);
+    if (a < 2 || a > 5 || d + a >= limit || buf[d + a] != ')') {
+        return false;
+    }
+    size_t i = d + a + 1;
+    unsigned kind = 0;
+    i += scan_sep_at(buf, i, limit, SCAN_SEP_SPACE | SCAN_SEP_BREAK, &kind);
+    if (i >= limit || !scan_is_digit(buf[i])) {
+        return false;
+    }
+    struct groups g;
+    read_groups(&g, buf, i, limit, SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT, a, false);
+    for (size_t k = 0; k < g.n; k++) {
+        if (g.len[k] < 2 || g.len[k] > 8) {
+            g.n = k;
+            break;
+        }
+    }
+    size_t e = 0;
+    for (size_t k = g.n; k-- > 0 && e == 0;) {
+        if (g.total[k] >= 9 && g.total[k] <= 13 && ends_well(buf, len, g.end[k])) {
+            e = g.end[k];
+        }
+    }
+    if (e == 0) {
+        return false;
+    }
+    cand_phone(out, p, e, CONF_PAREN, 0);
+    return true;
+}
+
+static bool
+nxx(const uint8_t *buf, size_t at)
+{
+    return buf[at] >= '2' && buf[at] <= '9';
+}
+
+/* Forms without '+' or '(' in front: NANP, national trunk 0, other groups,
+ * bare digits. The whole run of groups joined by one separator kind must
+ * match, so dates (8 digits), versions (one-digit groups) and longer
+ * reference numbers are left alone. */
+static bool
+find_plain(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
+{
+    if (!scan_starts_clean(buf, d) || scan_preceded_by_number(buf, d)) {
+        return false;
+    }
+    size_t limit = scan_min(len, d + REACH);
+    struct groups g;
+    read_groups(&g, buf, d, limit, ALL_SEPS, 0, false);
+    if (g.n == 0) {
+        return false;
+    }
+    size_t e = g.end[g.n - 1];
+    /* Groups past 15 digits or MAX_GROUPS: a longer number ("5260 1836 9340
+     * 2649", a card with a wrong check digit), not a phone number in it. */
+    unsigned more = 0;
+    if ((e < len && scan_is_digit(buf[e])) ||
+        (g.n > 1 && scan_sep_digit(buf, e, len, g.kind, &more) != 0) || !ends_well(buf, len, e)) {
+        return false;
+    }
+    size_t total = g.total[g.n - 1];
+    if (g.n == 1) {
+        /* Ten digits starting with 1 are mostly Unix timestamps. */
+        if (total == 11 || (total == 10 && buf[d] != '1')) {
+            cand_phone(out, d, e, CONF_BARE, SCAN_CAND_WEAK);
+            return true;
+        }
+        return false;
+    }
+    if (g.kind == SCAN_SEP_SLASH && !(buf[d] == '0' && g.n == 2)) {
+        return false; /* "12/05/2024", "123/456/789"; "040/8610934" is a phone */
+    }
+    /* NANP: [1-]NXX-NXX-XXXX, and the same shape after another country
+     * code ("91-415-555-0132"). */
+    size_t k0 = (g.n == 4 && (g.len[0] == 2 || g.len[0] == 3 || buf[d] == '1')) ? 1 : 0;
+    if (g.n == k0 + 3 && g.len[k0] == 3 && g.len[k0 + 1] == 3 && g.len[k0 + 2] == 4 &&
+        nxx(buf, g.end[k0] - 3) && nxx(buf, g.end[k0 + 1] - 3)) {
+        cand_phone(out, d, e, CONF_NANP, 0);
+        return true;
+    }
+    if (buf[d] == '0' && buf[d + 1] != '0') {
+        /* A national number with its trunk prefix: 10-12 digits, the first
+         * group 2-5 digits (the 0 and the area code). */
+        if (total < 10 || total > 12 || g.len[0] > 5) {
+            return false;
+        }
+        for (size_t k = 1; k < g.n; k++) {
+            if (g.len[k] < 2) {
+                return false;
+            }
+        }
+        if (g.kind == SCAN_SEP_DOT) {
+            /* Dots only in the French way, pairs: 07.15.47.17.23. */
+            for (size_t k = 0; k < g.n; k++) {
+                if (g.len[k] != 2) {
+                    return false;
+                }
+            }
+        }
+        cand_phone(out, d, e, CONF_TRUNK, 0);
+        return true;
+    }
+    /* Other groupings: "612 345 678", "333 123 4567". As often a row of
+     * quantities, an amount or a reference: only with a keyword, and never
+     * dotted (versions, amounts) or across a line break. */
+    if (g.kind == SCAN_SEP_DOT || g.wrapped || g.n < 3 || total < 9 || total > 13 || g.len[0] > 5 ||
+        g.len[g.n - 1] < 2 || (g.n == 3 && g.len[0] == 3 && g.len[1] == 2 && g.len[2] == 4)) {
+        return false; /* ... nor in the shape of an SSN, 3-2-4 */
+    }
+    for (size_t k = 0; k < g.n; k++) {
+        if (g.len[k] < 2 || g.len[k] > 5) {
+            return false;
+        }
+    }
+    cand_phone(out, d, e, CONF_GROUPS, SCAN_CAND_WEAK);
+    return true;
+}
+
+/* "BE 03 7310 1866 4085": the run follows a separator after another
+ * number, so it is the tail of a longer one. */
+static bool
+after_number(const uint8_t *buf, size_t d)
+{
+    size_t s = scan_sep_before(buf, d);
+    return s != 0 && d > s && scan_is_digit(buf[d - s - 1]);
+}
+
+bool
+scan_phone_find(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
+{
+    if (d >= 1 && buf[d - 1] == '+') {
+        size_t start = (d >= 2 && buf[d - 2] == '(') ? d - 2 : d - 1;
+        if (!scan_starts_clean(buf, start)) {
+            return false;
+        }
+        return find_intl(out, buf, len, start, d, 0, CONF_E164);
+    }
+    if (d >= 1 && buf[d - 1] == '(') {
+        return find_paren(out, buf, len, d);
+    }
+    if (after_number(buf, d)) {
+        return false;
+    }
+    size_t r = scan_digit_run(buf, d, len);
+    if (r >= 3 && r <= 5 && buf[d] == '0' && buf[d + 1] == '0' && buf[d + 2] != '0' &&
+        scan_starts_clean(buf, d) && !scan_preceded_by_number(buf, d)) {
+        /* "0049 30 12345678": the international prefix written out. */
+        struct scan_cand c;
+        if (find_intl(&c, buf, len, d, d + 2, 0, CONF_INTL_00)) {
+            *out = c;
+            return true;
+        }
+    }
+    return find_plain(out, buf, len, d);
+}
