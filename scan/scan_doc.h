@@ -25,6 +25,7 @@ enum scan_doc_kind {
     SCAN_DOC_NONE = 0, /* not an archive or document: scan the part as before */
     SCAN_DOC_ZIP,
     SCAN_DOC_OOXML,
+    SCAN_DOC_PDF,
 };
 
 enum scan_doc_act {
@@ -43,6 +44,12 @@ enum scan_doc_act {
     SCAN_DOC_METADATA_REMOVED,
     SCAN_DOC_RENAMED,     /* macro-enabled file became its macro-free type */
     SCAN_DOC_SCAN_FAILED, /* a redaction inside could not be verified */
+    SCAN_DOC_SCRIPTS_REMOVED,   /* PDF JavaScript: document scripts, actions, triggers */
+    SCAN_DOC_LAUNCH_REMOVED,    /* PDF launch actions */
+    SCAN_DOC_XFA_REMOVED,       /* PDF XFA form */
+    SCAN_DOC_HISTORY_REMOVED,   /* PDF earlier revisions (incremental updates) */
+    SCAN_DOC_SIGNATURE_REMOVED, /* a digital signature the changes would have broken */
+    SCAN_DOC_DTD_REMOVED,       /* an XML part's DTD (no entity was used) */
     SCAN_DOC_ACT__COUNT,
 };
 

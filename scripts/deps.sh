@@ -9,6 +9,9 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
   libjemalloc-dev
   libzip-dev libmagic-dev openssl
+  libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
+  libfreetype-dev libjpeg-dev zlib1g-dev
+  qpdf poppler-utils
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   swaks libnet-ssleay-perl libio-socket-ssl-perl
   postfix python3-aiosmtpd python3-cryptography testssl.sh

@@ -978,12 +978,20 @@ test_not_documents(void **state)
         rewrite(&e, (const uint8_t *)text, strlen(text), "text/plain", "");
     assert_int_equal(r->kind, SCAN_DOC_NONE);
     assert_string_equal(r->true_type, ""); /* a text body is not even looked at */
+    /* a PDF that is only its header is a PDF that cannot be read */
     r = rewrite(&e, (const uint8_t *)"%PDF-1.4\n%\xe2\xe3\n", 14, "application/pdf", "a.pdf");
-    assert_int_equal(r->kind, SCAN_DOC_NONE);
+    assert_int_equal(r->kind, SCAN_DOC_PDF);
     assert_string_equal(r->true_type, "application/pdf");
-    assert_int_equal(r->n_actions, 0);
+    assert_true(r->unreadable);
+    assert_false(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 1);
     r = rewrite(&e, (const uint8_t *)"", 0, "application/zip", "empty.zip");
     assert_int_equal(r->kind, SCAN_DOC_NONE);
+    env_fini(&e);
+    env_init(&e, "{\"version\": \"t\", \"pdf\": {\"enabled\": false}}");
+    r = rewrite(&e, (const uint8_t *)"%PDF-1.4\n%\xe2\xe3\n", 14, "application/pdf", "a.pdf");
+    assert_int_equal(r->kind, SCAN_DOC_NONE);
+    assert_int_equal(r->n_actions, 0);
     env_fini(&e);
     env_init(&e, "{\"version\": \"t\", \"documents\": {\"enabled\": false}}");
     size_t len = 0;
