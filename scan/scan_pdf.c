@@ -490,14 +490,18 @@ redact_string(struct pass *p, pdf_obj *container, pdf_obj *key, int index, pdf_o
     return 0;
 }
 
-/* Keys whose strings are not text (hashes, keys, signatures, ids). */
+/* Keys of dictionary `dict` whose strings are not text (hashes, keys,
+ * signature values, ids, dates). */
 static bool
-binary_key(fz_context *ctx, pdf_obj *key)
+binary_key(fz_context *ctx, pdf_obj *dict, pdf_obj *key)
 {
-    static const char *const keys[] = {"ID", "O", "U", "OE", "UE", "Perms", "Contents", "Cert",
-                                       "ByteRange", "Reference", "M", "CreationDate", "ModDate",
-                                       NULL};
+    static const char *const keys[] = {"ID",        "O",         "U", "OE",           "UE",
+                                       "Perms",     "Cert",      "M", "CreationDate", "ModDate",
+                                       "Reference", "ByteRange", NULL};
     const char *k = pdf_to_name(ctx, key);
+    if (strcmp(k, "Contents") == 0) {
+        return pdf_dict_get(ctx, dict, PDF_NAME(ByteRange)) != NULL; /* a signature value */
+    }
     for (const char *const *s = keys; *s != NULL; s++) {
         if (strcmp(k, *s) == 0) {
             return true;
@@ -591,7 +595,7 @@ walk_dict(struct pass *p, pdf_obj *o, int depth)
         }
         int rc = 0;
         if (pdf_is_string(ctx, v)) {
-            if (!binary_key(ctx, key)) {
+            if (!binary_key(ctx, o, key)) {
                 rc = redact_string(p, o, key, 0, v);
             }
         } else {
@@ -719,7 +723,7 @@ do_objects(struct pass *p)
         fz_var(rc);
         fz_try(ctx)
         {
-            if (pdf_is_stream(ctx, o) && !p->verify) {
+            if (!p->verify && pdf_obj_num_is_stream(ctx, p->doc, num)) {
                 check_ratio(p, num, o);
             }
             p->num = num;
