@@ -23,6 +23,7 @@ struct scan_doc {
     struct scan_finding *f; /* owned: findings of the text being scanned */
     size_t n_f, f_cap;
     uint8_t *out;       /* owned: the rewritten attachment */
+    bool in_pdf;        /* scan_pdf is running: its actions are PDF steps */
     char true_type[96]; /* the attachment's type (libmagic's buffer serves nested files too) */
 };
 

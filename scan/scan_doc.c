@@ -72,6 +72,7 @@ scan_doc_note(struct scan_doc *d, enum scan_doc_act kind, const char *loc, const
     }
     struct scan_doc_action *a = &d->act[d->n_act++];
     a->kind = (uint8_t)kind;
+    a->pdf = d->in_pdf;
     snprintf(a->location, sizeof(a->location), "%s", loc);
     va_list ap;
     va_start(ap, fmt);

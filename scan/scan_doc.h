@@ -55,6 +55,7 @@ enum scan_doc_act {
 
 struct scan_doc_action {
     uint8_t kind;                    /* enum scan_doc_act */
+    bool pdf;                        /* taken by the PDF sanitiser */
     char location[SCAN_DOC_LOC_MAX]; /* entry path, "" for the attachment itself */
     char detail[128];                /* what exactly, never a value found */
 };

@@ -993,6 +993,8 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
     memset(&s->cookie, 0, sizeof(s->cookie));
     struct pass p = {0};
     fz_buffer *cur = NULL; /* the latest rewrite */
+    bool was_in_pdf = d->in_pdf;
+    d->in_pdf = true;
     int rc = 0;
     for (unsigned round = 1; rc == 0; round++) {
         const uint8_t *src = in;
@@ -1044,5 +1046,6 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
     s->dead_ns = 0;
     /* Cached fonts and images of this PDF go: the next one starts clean. */
     fz_empty_store(ctx);
+    d->in_pdf = was_in_pdf;
     return rc;
 }

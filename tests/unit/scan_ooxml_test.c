@@ -1064,7 +1064,10 @@ test_message_docm_renamed(void **state)
     assert_int_equal(res->counts[SCAN_T_CREDIT_CARD], 1);
     assert_string_equal(res->records[0].location, "word/document.xml");
     assert_string_equal(res->records[0].part, "1");
-    assert_true(res->n_doc_actions >= 2);
+    assert_true(res->n_actions >= 2);
+    for (size_t i = 0; i < res->n_actions; i++) {
+        assert_int_equal(res->actions[i].kind, SCAN_STEP_DOCUMENT);
+    }
     assert_non_null(strstr(s.p, "Content-Type: application/vnd.openxmlformats-officedocument."
                                 "wordprocessingml.document; name=\"plan.docx\"\r\n"));
     assert_non_null(strstr(s.p, "filename=plan.docx\r\n")); /* unquoted, at the end */
@@ -1098,8 +1101,10 @@ test_message_unreadable_quarantined(void **state)
     assert_int_equal(scan_message_finish(m, &res), 0);
     assert_int_equal(res->verdict, SCAN_V_QUARANTINE);
     assert_non_null(strstr(res->reason, "could not be opened"));
-    assert_int_equal(res->n_doc_actions, 1);
-    assert_int_equal(res->doc_actions[0].action.kind, SCAN_DOC_ENCRYPTED);
+    assert_int_equal(res->n_actions, 1);
+    assert_int_equal(res->actions[0].kind, SCAN_STEP_DOCUMENT);
+    assert_int_equal(res->actions[0].code, SCAN_DOC_ENCRYPTED);
+    assert_string_equal(res->actions[0].action, "encrypted");
     assert_int_equal(s.len, (size_t)o + len); /* passed through unchanged, never half-done */
     scan_message_free(m);
     free(s.p);
