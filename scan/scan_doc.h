@@ -74,6 +74,8 @@ struct scan_doc_result {
     bool modified;         /* out/out_len hold the rewritten file */
     bool unreadable;       /* something could not be opened: documents.on_unreadable applies */
     bool failed;           /* a redaction could not be verified: on_modification_failure */
+    bool never_deliver;    /* unreadable because of an XML DTD that could not be cut out: the
+                            * file must not be passed on, whatever on_unreadable says */
     const uint8_t *out;
     size_t out_len;
     /* When a macro-enabled file became macro-free: its type before and after

@@ -51,6 +51,7 @@ struct scan_message {
     bool acts_capped;
     struct scan_html *html;
     bool doc_unreadable;
+    bool doc_never_deliver; /* an attachment carries a DTD that could not be cut out */
     struct scan_message *nested; /* for encoded message/rfc822 parts, one level down; lazy */
     unsigned level;              /* nesting: 0 for the message itself */
     struct buf nest_out;         /* the nested message as rewritten */
@@ -935,6 +936,7 @@ process_document(struct scan_message *m, struct scan_part_record *pr, const stru
     }
     pr->scanned = true;
     m->doc_unreadable |= r->unreadable;
+    m->doc_never_deliver |= r->never_deliver;
     if (r->failed) {
         fail_part(m, pr->part, "a redaction inside a document could not be verified");
     }
@@ -1292,6 +1294,7 @@ scan_message_begin(struct scan_message *m, scan_out_fn out, void *ctx, bool text
     wipe(&m->held);
     m->holding = false;
     m->doc_unreadable = false;
+    m->doc_never_deliver = false;
     m->nested_verdict = SCAN_V_DELIVER;
     m->nested_reason = "";
     m->nested_tagged = false;
@@ -1437,7 +1440,12 @@ scan_message_finish(struct scan_message *m, const struct scan_result **out_resul
         apply_action(m, SCAN_ACT_TAG, "nested-message", "");
     }
     if (m->doc_unreadable) {
-        apply_fallback(m, p->documents.on_unreadable, "unreadable-attachment",
+        /* A DTD is never passed on: delivering as it came is no option. */
+        enum scan_fallback fb = p->documents.on_unreadable;
+        if (m->doc_never_deliver && fb == SCAN_FB_DELIVER_TAGGED) {
+            fb = SCAN_FB_QUARANTINE;
+        }
+        apply_fallback(m, fb, "unreadable-attachment",
                        "an attachment could not be opened (encrypted, corrupt or over the limits)");
     }
     if (r->tag_header[0] != '\0') {
