@@ -7,16 +7,16 @@
  * files at start-up (seeded, deterministic). Main thread, pinned to one CPU. */
 #include "bench_docs.h"
 
+#include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include <jansson.h>
 #include <libxml/xmlreader.h>
-#include <mupdf/fitz.h>
-#include <mupdf/pdf.h>
 #include <zip.h>
-#include <zlib.h>
 
 #include "bench_report.h"
 #include "internal.h"
@@ -299,8 +299,10 @@ make_pdf(struct bench_buf *out, struct bench_rng *r, unsigned pages)
         for (unsigned i = 1; i < n_obj; i++) {
             bench_buf_printf(out, "%010zu 00000 n \n", off[i]);
         }
-        bench_buf_printf(out, "trailer\n<< /Size %u /Root 1 0 R /Info << /Author (Alice) >> >>\n"
-                              "startxref\n%zu\n%%%%EOF\n", n_obj, xref);
+        bench_buf_printf(out,
+                         "trailer\n<< /Size %u /Root 1 0 R /Info << /Author (Alice) >> >>\n"
+                         "startxref\n%zu\n%%%%EOF\n",
+                         n_obj, xref);
     }
     bench_buf_fini(&content);
     free(z);
@@ -462,7 +464,7 @@ build_workload(struct docs_workload *w, const char *name, size_t target, unsigne
     while (w->file_bytes < target && w->n_files < MAX_FILES) {
         struct bench_buf *f = &w->file[w->n_files];
         bool pdf = strcmp(name, "pdf") == 0;
-        int rc = pdf                        ? make_pdf(f, &r, 40)
+        int rc = pdf                         ? make_pdf(f, &r, 40)
                  : strcmp(name, "docx") == 0 ? make_docx(f, &r, 1500)
                                              : make_xlsx(f, &r, 6000);
         rc = rc != 0 ? rc : wrap_message(&w->msg[w->n_files], f, name);
@@ -584,8 +586,7 @@ bench_docs_main(int argc, char **argv)
         snprintf(ratio, sizeof(ratio), "ratio_rewriter_%s", names[M_BASELINE]);
         json_object_set_new(o, ratio, json_real(med[M_REWRITER] / med[M_BASELINE]));
         json_array_append_new(wjs, o);
-        fprintf(stderr,
-                "%-5s %5zu %8.2f %8.2f | rewriter %6.1f message %6.1f %s %6.1f | %.2fx%s\n",
+        fprintf(stderr, "%-5s %5zu %8.2f %8.2f | rewriter %6.1f message %6.1f %s %6.1f | %.2fx%s\n",
                 w->name, w->n_files, (double)w->file_bytes / 1048576.0,
                 (double)w->xml_bytes / 1048576.0, med[M_REWRITER], med[M_MESSAGE],
                 names[M_BASELINE], med[M_BASELINE], med[M_REWRITER] / med[M_BASELINE],

@@ -42,8 +42,8 @@ enum scan_doc_act {
     SCAN_DOC_CHANGES_ACCEPTED, /* tracked changes: insertions kept, deletions dropped */
     SCAN_DOC_HIDDEN_REMOVED,
     SCAN_DOC_METADATA_REMOVED,
-    SCAN_DOC_RENAMED,     /* macro-enabled file became its macro-free type */
-    SCAN_DOC_SCAN_FAILED, /* a redaction inside could not be verified */
+    SCAN_DOC_RENAMED,           /* macro-enabled file became its macro-free type */
+    SCAN_DOC_SCAN_FAILED,       /* a redaction inside could not be verified */
     SCAN_DOC_SCRIPTS_REMOVED,   /* PDF JavaScript: document scripts, actions, triggers */
     SCAN_DOC_LAUNCH_REMOVED,    /* PDF launch actions */
     SCAN_DOC_XFA_REMOVED,       /* PDF XFA form */

@@ -51,7 +51,7 @@ struct scan_message {
     bool acts_capped;
     struct scan_html *html;
     bool doc_unreadable;
-    bool doc_never_deliver; /* an attachment carries a DTD that could not be cut out */
+    bool doc_never_deliver;      /* an attachment carries a DTD that could not be cut out */
     struct scan_message *nested; /* for encoded message/rfc822 parts, one level down; lazy */
     unsigned level;              /* nesting: 0 for the message itself */
     struct buf nest_out;         /* the nested message as rewritten */
@@ -743,9 +743,8 @@ rename_in_headers(struct scan_message *m, const struct scan_ooxml_type *from,
     wipe(&m->hdr);
 }
 
-static void add_action(struct scan_message *m, const char *part, enum scan_step kind,
-                       unsigned code, const char *action, const char *location,
-                       const char *detail);
+static void add_action(struct scan_message *m, const char *part, enum scan_step kind, unsigned code,
+                       const char *action, const char *location, const char *detail);
 
 static void
 record_document(struct scan_message *m, const char *part, const struct scan_doc_result *r)
@@ -1337,9 +1336,8 @@ scan_message_footprint(const struct scan_message *m, size_t *out_part_bytes)
                       m->prev.cap + m->sv_cap * sizeof(*m->sv) + m->f_cap * sizeof(*m->f) +
                       m->win_cap * sizeof(*m->win) + scan_html_footprint(m->html);
     return sizeof(*m) + m->parser.hdr_cap + m->hdr.cap + m->word.cap + m->held.cap +
-           m->act_cap * sizeof(*m->act) +
-           m->def_cap * sizeof(*m->def) + m->parts_cap * sizeof(*m->parts) +
-           (m->pol->n_lexicons + 1) * sizeof(*m->lex_score);
+           m->act_cap * sizeof(*m->act) + m->def_cap * sizeof(*m->def) +
+           m->parts_cap * sizeof(*m->parts) + (m->pol->n_lexicons + 1) * sizeof(*m->lex_score);
 }
 
 const char *

@@ -83,8 +83,8 @@ struct scan_result {
     const struct scan_defect *defects;
     size_t n_actions;
     const struct scan_action_record *actions; /* every step: HTML, document, PDF */
-    bool actions_truncated; /* more than limits.max_findings: all were done,
-                             * the first ones are listed */
+    bool actions_truncated;                   /* more than limits.max_findings: all were done,
+                                               * the first ones are listed */
     size_t n_parts;
     const struct scan_part_record *parts;
     unsigned counts[SCAN_T__COUNT]; /* findings per type */

@@ -127,8 +127,8 @@ struct part {
     bool dtd_removed; /* parsed without its DTD: must be written back */
     bool deleted;     /* deleted from the rewritten archive */
     bool props;       /* core or extended properties: replaced whole when metadata goes */
-    xmlDocPtr rels; /* owned: the part's relationships, when it is a .rels part */
-    long source;    /* for a .rels part: the part it describes; -1 for the package */
+    xmlDocPtr rels;   /* owned: the part's relationships, when it is a .rels part */
+    long source;      /* for a .rels part: the part it describes; -1 for the package */
 };
 
 struct rel {

@@ -8,12 +8,11 @@
  * are bounded per PDF by our own allocator. Owns one MuPDF context; runs on
  * the worker that owns the scan_doc. */
 #include <limits.h>
+#include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <mupdf/fitz.h>
-#include <mupdf/pdf.h>
 
 #include "internal.h"
 #include "scan_redact.h"
@@ -175,10 +174,10 @@ struct pass {
     fz_context *ctx;
     pdf_document *doc;
     const char *loc;
-    bool verify;   /* a re-read: what is found is a survivor, nothing is listed as removed */
-    bool changed;  /* something was redacted or removed: the document must be written */
-    size_t n_red;  /* findings redacted in page text */
-    size_t n_str;  /* text strings masked */
+    bool verify;  /* a re-read: what is found is a survivor, nothing is listed as removed */
+    bool changed; /* something was redacted or removed: the document must be written */
+    size_t n_red; /* findings redacted in page text */
+    size_t n_str; /* text strings masked */
     unsigned js, launch, files, xfa, meta, sigs;
     uint64_t decoded; /* bytes decoded while checking ratios */
     int num;          /* the object being walked */
@@ -354,7 +353,9 @@ do_page(struct pass *p, int i)
         fz_drop_device(ctx, dev);
         fz_drop_stext_page(ctx, sp);
         fz_drop_page(ctx, &page->super);
-        explicit_bzero(p->text, p->len);
+        if (p->text != NULL) {
+            explicit_bzero(p->text, p->len);
+        }
     }
     fz_catch(ctx)
     {
@@ -420,8 +421,7 @@ bad_aa(struct pass *p, pdf_obj *aa)
 static bool
 is_file_attachment(fz_context *ctx, pdf_obj *annot)
 {
-    return pdf_name_eq(ctx, pdf_dict_get(ctx, annot, PDF_NAME(Subtype)),
-                       PDF_NAME(FileAttachment));
+    return pdf_name_eq(ctx, pdf_dict_get(ctx, annot, PDF_NAME(Subtype)), PDF_NAME(FileAttachment));
 }
 
 /* Masks the findings in a text string of the object graph: the value of
@@ -656,10 +656,9 @@ check_ratio(struct pass *p, int num, pdf_obj *dict)
     int n = pdf_is_array(ctx, f) ? pdf_array_len(ctx, f) : 1;
     for (int i = 0; i < n; i++) {
         pdf_obj *one = pdf_is_array(ctx, f) ? pdf_array_get(ctx, f, i) : f;
-        static const char *const general[] = {"FlateDecode",     "Fl",  "LZWDecode",
-                                              "LZW",             "AHx", "ASCIIHexDecode",
-                                              "ASCII85Decode",   "A85", "RunLengthDecode",
-                                              "RL",              NULL};
+        static const char *const general[] = {
+            "FlateDecode",   "Fl",  "LZWDecode",       "LZW", "AHx", "ASCIIHexDecode",
+            "ASCII85Decode", "A85", "RunLengthDecode", "RL",  NULL};
         bool ok = false;
         for (const char *const *g = general; *g != NULL && !ok; g++) {
             ok = name_is(ctx, one, *g);

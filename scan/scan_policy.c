@@ -523,8 +523,8 @@ parse_pdf(struct scan_pdf_policy *pp, struct rl_diag *d, json_t *o)
 {
     static const char *const keys[] = {"javascript", "launch",   "embedded_files",
                                        "xfa",        "metadata", NULL};
-    static const char *const all[] = {"enabled",  "javascript", "launch", "embedded_files",
-                                      "xfa",      "metadata",   NULL};
+    static const char *const all[] = {"enabled", "javascript", "launch", "embedded_files",
+                                      "xfa",     "metadata",   NULL};
     bool *const dst[] = {&pp->javascript, &pp->launch, &pp->embedded_files, &pp->xfa,
                          &pp->metadata};
     int rc = check_keys(d, "pdf", o, all);

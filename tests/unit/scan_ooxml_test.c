@@ -119,8 +119,10 @@ docx(size_t *len, const char *main_ct, const char *body, const char *rels, const
                  "<dc:title>Quarterly figures</dc:title><dc:creator>Alice Author</dc:creator>"
                  "<cp:lastModifiedBy>Bob Editor</cp:lastModifiedBy></cp:coreProperties>";
     struct fx_entry e[16] = {
-        {"[Content_Types].xml", ct, 0, false}, {"_rels/.rels", root_rels, 0, false},
-        {"word/document.xml", doc, 0, false},  {"word/_rels/document.xml.rels", drels, 0, false},
+        {"[Content_Types].xml", ct, 0, false},
+        {"_rels/.rels", root_rels, 0, false},
+        {"word/document.xml", doc, 0, false},
+        {"word/_rels/document.xml.rels", drels, 0, false},
         {"docProps/core.xml", core_override != NULL ? core_override : core, 0, false},
     };
     size_t n = 5;
@@ -707,9 +709,8 @@ static void
 test_dtd_every_part(void **state)
 {
     (void)state;
-    static const char *const parts[] = {"[Content_Types].xml", "_rels/.rels",
-                                        "word/document.xml", "word/_rels/document.xml.rels",
-                                        "docProps/core.xml"};
+    static const char *const parts[] = {"[Content_Types].xml", "_rels/.rels", "word/document.xml",
+                                        "word/_rels/document.xml.rels", "docProps/core.xml"};
     static const struct {
         const char *dtd;
         bool used; /* the part refers to an entity: it cannot be cut out */
@@ -717,8 +718,7 @@ test_dtd_every_part(void **state)
         {"<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>", false},
         {"<!DOCTYPE r SYSTEM \"http://127.0.0.1:9/evil.dtd\">", false},
         {"<!DOCTYPE r [<!ENTITY % p SYSTEM \"http://127.0.0.1:9/p\"> %p;]>", false},
-        {"<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;\">]>",
-         false},
+        {"<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;\">]>", false},
     };
     struct env e;
     env_init(&e, "{\"version\": \"t\", \"documents\": {\"remove_metadata\": false, "
@@ -728,13 +728,13 @@ test_dtd_every_part(void **state)
             dtd_part = parts[pi];
             dtd_text = dtds[di].dtd;
             size_t len = 0;
-            uint8_t *in = docx(&len, CT_DOCX, "<w:p><w:r><w:t>" CARD "</w:t></w:r></w:p>", "",
-                               "", NULL, 0);
+            uint8_t *in =
+                docx(&len, CT_DOCX, "<w:p><w:r><w:t>" CARD "</w:t></w:r></w:p>", "", "", NULL, 0);
             dtd_part = NULL;
             const struct scan_doc_result *r = rewrite(&e, in, len, "", "d.docx");
             if (r->unreadable || !r->modified || count_actions(r, SCAN_DOC_DTD_REMOVED) != 1) {
-                fail_msg("%s with DTD %zu: unreadable %d modified %d", parts[pi], di,
-                         r->unreadable, r->modified);
+                fail_msg("%s with DTD %zu: unreadable %d modified %d", parts[pi], di, r->unreadable,
+                         r->modified);
             }
             char *out = fx_entry_text(r->out, r->out_len, parts[pi]);
             assert_non_null(out);

@@ -7,6 +7,8 @@
  * public test PDFs of pdf.js and the PDF Association each get their expected
  * outcome. PDFs are written here by hand (exact objects), re-read with
  * MuPDF. Single-threaded cmocka runner; run from the source root. */
+#include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,11 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include <cmocka.h>
-#include <mupdf/fitz.h>
-#include <mupdf/pdf.h>
-#include <zlib.h>
 
 #include "rl_error.h"
 #include "scan_doc.h"
@@ -59,12 +59,12 @@ env_fini(struct env *e)
 /* ---- a hand-written PDF ---- */
 
 struct pdf_spec {
-    const char *catalog;  /* extra catalog entries */
-    const char *page;     /* extra page entries */
-    const char *text;     /* shown on the page (a PDF string body, no parentheses) */
-    const char *extra[8]; /* objects 6, 7, ... */
-    const char *trailer;  /* extra trailer entries */
-    unsigned pages;       /* 0 = 1 */
+    const char *catalog;   /* extra catalog entries */
+    const char *page;      /* extra page entries */
+    const char *text;      /* shown on the page (a PDF string body, no parentheses) */
+    const char *extra[8];  /* objects 6, 7, ... */
+    const char *trailer;   /* extra trailer entries */
+    unsigned pages;        /* 0 = 1 */
     const uint8_t *stream; /* the content stream, when not made from `text` */
     size_t stream_len;
     const char *stream_dict; /* extra entries of the content stream's dictionary */
@@ -88,8 +88,7 @@ put(struct obuf *b, const void *data, size_t n)
     b->p[b->len] = '\0';
 }
 
-static void
-putf(struct obuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct obuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 putf(struct obuf *b, const char *fmt, ...)
@@ -118,7 +117,8 @@ make_pdf(const struct pdf_spec *s, size_t *out_len)
     struct obuf b = {0};
     putf(&b, "%%PDF-1.7\n%%\xe2\xe3\xcf\xd3\n");
     off[1] = b.len;
-    putf(&b, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R %s >>\nendobj\n", s->catalog ? s->catalog : "");
+    putf(&b, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R %s >>\nendobj\n",
+         s->catalog ? s->catalog : "");
     off[2] = b.len;
     putf(&b, "2 0 obj\n<< /Type /Pages /Count %u /Kids [", pages);
     for (unsigned i = 0; i < pages; i++) {
@@ -311,8 +311,7 @@ test_strings_redacted(void **state)
         .extra = {"<< /Type /Outlines /First 8 0 R /Last 8 0 R /Count 1 >>",
                   "<< /Type /Annot /Subtype /Text /Rect [10 10 20 20] /Contents (pay to "
                   "card " CARD ") >>",
-                  "<< /Title (write to bob@example.org) /Parent 6 0 R /Dest [3 0 R /Fit] >>",
-                  NULL},
+                  "<< /Title (write to bob@example.org) /Parent 6 0 R /Dest [3 0 R /Fit] >>", NULL},
     };
     size_t len = 0;
     uint8_t *in = make_pdf(&s, &len);
@@ -366,10 +365,10 @@ test_active_content_removed(void **state)
     assert_true(count_actions(r, SCAN_DOC_EMBEDDED_REMOVED) == 1);
     assert_true(count_actions(r, SCAN_DOC_XFA_REMOVED) == 1);
     assert_true(count_actions(r, SCAN_DOC_METADATA_REMOVED) == 1);
-    static const char *const gone[] = {"/JavaScript", "app.alert", "this.print", "/Launch",
-                                       "cmd.exe",     "/EmbeddedFiles", "/XFA", "<xdp/>",
-                                       "/Metadata",   "<x:xmp/>", "Alice Author",
-                                       "/FileAttachment", "/AA", NULL};
+    static const char *const gone[] = {
+        "/JavaScript", "app.alert", "this.print", "/Launch",  "cmd.exe",      "/EmbeddedFiles",
+        "/XFA",        "<xdp/>",    "/Metadata",  "<x:xmp/>", "Alice Author", "/FileAttachment",
+        "/AA",         NULL};
     for (const char *const *g = gone; *g != NULL; g++) {
         if (has(r->out, r->out_len, *g)) {
             fail_msg("%s left in the rewritten PDF", *g);
@@ -475,13 +474,15 @@ test_limits(void **state)
 
     /* time: many pages of text cannot all be read in 10 ms */
     env_init(&e, "{\"version\": \"t\", \"limits\": {\"max_pdf_millis\": 10}}");
-    char line[8192] = "BT /F1 6 Tf 10 780 Td 8 TL ";
+    char line[8192];
+    size_t ll = (size_t)snprintf(line, sizeof(line), "BT /F1 6 Tf 10 780 Td 8 TL ");
     for (int i = 0; i < 60; i++) {
-        strcat(line, "(The quick brown fox jumps over the lazy dog again and again) ' ");
+        ll += (size_t)snprintf(line + ll, sizeof(line) - ll, "%s",
+                               "(The quick brown fox jumps over the lazy dog again and again) ' ");
     }
-    strcat(line, "ET");
-    struct pdf_spec slow = {.stream = (const uint8_t *)line, .stream_len = strlen(line),
-                            .pages = 1500};
+    snprintf(line + ll, sizeof(line) - ll, "ET");
+    struct pdf_spec slow = {
+        .stream = (const uint8_t *)line, .stream_len = strlen(line), .pages = 1500};
     env_fini(&e);
     env_init(&e, "{\"version\": \"t\", \"limits\": {\"max_pdf_millis\": 10, "
                  "\"max_pdf_pages\": 5000}}");
