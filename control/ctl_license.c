@@ -282,8 +282,12 @@ set_field(struct ctl_license *lic, uint8_t *sig, struct rl_diag *diag, enum fiel
     case F_SIGNATURE: {
         /* Base64 of 64 octets: 88 characters ending in "==". */
         uint8_t raw[72];
+        unsigned char again[100];
+        /* Only the canonical encoding: base64's unused low bits would
+         * otherwise let one signature be written several ways. */
         if (strlen(v) != 88 || v[86] != '=' || v[87] != '=' ||
-            EVP_DecodeBlock(raw, (const unsigned char *)v, 88) != 66) {
+            EVP_DecodeBlock(raw, (const unsigned char *)v, 88) != 66 ||
+            EVP_EncodeBlock(again, raw, CTL_LICENSE_SIG_LEN) != 88 || memcmp(again, v, 88) != 0) {
             return rl_diag_set(diag, name, "must be the base64 of a 64-octet Ed25519 signature");
         }
         memcpy(sig, raw, CTL_LICENSE_SIG_LEN);
