@@ -191,8 +191,10 @@ main(int argc, char **argv)
     srvc.admin_gid_set = admin_group(&srvc.admin_gid, conf.admin_group);
     if (!srvc.admin_gid_set && conf.admin_group[0] != '\0') {
         char why[160];
-        snprintf(why, sizeof(why), "{\"event\":\"warning\",\"message\":\"no group %.60s: only root "
-                 "may use the socket\"}", conf.admin_group);
+        snprintf(why, sizeof(why),
+                 "{\"event\":\"warning\",\"message\":\"no group %.60s: only root "
+                 "may use the socket\"}",
+                 conf.admin_group);
         log_line(NULL, why);
     }
     int err = 0;
@@ -213,10 +215,10 @@ main(int argc, char **argv)
     (void)ctl_service_license(svc, &lic);
     struct ctl_version v = {0};
     (void)store->ops->current(store, &v, NULL);
-    json_t *hello = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b}", "event", "started", "socket",
-                              conf.socket, "version", (json_int_t)v.n, "license",
-                              ctl_license_state_name(lic.state), "license_message", lic.why,
-                              "evaluation", lic.evaluation);
+    json_t *hello =
+        json_pack("{s:s, s:s, s:I, s:s, s:s, s:b}", "event", "started", "socket", conf.socket,
+                  "version", (json_int_t)v.n, "license", ctl_license_state_name(lic.state),
+                  "license_message", lic.why, "evaluation", lic.evaluation);
     char *s = json_dumps(hello, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (s != NULL) {
         log_line(NULL, s);

@@ -54,8 +54,7 @@ clean(const char *s)
 /* set_text stores `v` in `dst` (capacity `cap`), refusing control
  * characters and what does not fit; `empty_ok` allows "". */
 static int
-set_text(char *dst, size_t cap, struct rl_diag *diag, const char *key, const char *v,
-         bool empty_ok)
+set_text(char *dst, size_t cap, struct rl_diag *diag, const char *key, const char *v, bool empty_ok)
 {
     if (!clean(v)) {
         return rl_diag_set(diag, key, "control characters are not allowed");

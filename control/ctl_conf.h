@@ -21,7 +21,7 @@ struct ctl_conf {
     char admin_group[64];                /* name or number; "" = root only */
     char dataplane_socket[CTL_SOCK_MAX]; /* redlined's control socket; "" = none */
     bool metrics_on;
-    struct io_addr metrics; /* loopback address of GET /metrics */
+    struct io_addr metrics;  /* loopback address of GET /metrics */
     char seed[CTL_PATH_MAX]; /* configuration document for an empty store; "" = none */
     bool foreground;
 };

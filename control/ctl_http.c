@@ -30,9 +30,8 @@ loopback(const struct io_addr *a)
 static enum MHD_Result
 answer(struct MHD_Connection *c, unsigned status, const char *text, const char *type)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
-                                        MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
+                                                             MHD_RESPMEM_PERSISTENT);
     if (r == NULL) {
         return MHD_NO;
     }
@@ -86,8 +85,9 @@ ctl_http_start(struct ctl_http **out_http, struct rl_diag *diag, const struct io
                ctl_http_render render, void *ctx)
 {
     if (!loopback(addr)) {
-        return rl_diag_set(diag, "metrics", "must be a loopback address (127.0.0.0/8 or [::1]): "
-                                            "the metrics are not for the network");
+        return rl_diag_set(diag, "metrics",
+                           "must be a loopback address (127.0.0.0/8 or [::1]): "
+                           "the metrics are not for the network");
     }
     struct ctl_http *h = calloc(1, sizeof(*h));
     if (h == NULL) {

@@ -52,8 +52,8 @@ ctl_license_key_id(char *out, const uint8_t pub[CTL_LICENSE_KEY_LEN])
 {
     uint8_t md[SHA256_DIGEST_LENGTH];
     SHA256(pub, CTL_LICENSE_KEY_LEN, md);
-    for (int i = 0; i < CTL_LICENSE_KEY_ID_LEN / 2; i++) {
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    for (size_t i = 0; i < CTL_LICENSE_KEY_ID_LEN / 2; i++) {
+        snprintf(out + (2 * i), 3, "%02x", md[i]);
     }
 }
 
@@ -93,8 +93,12 @@ ctl_time_parse(int64_t *out, const char *s)
         se > 59) {
         return RL_EINVAL;
     }
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h,        .tm_min = mi,     .tm_sec = se};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = se};
     time_t t = timegm(&tm);
     struct tm back;
     /* 2026-02-30 normalises to March: refuse what does not come back. */
@@ -227,16 +231,24 @@ ctl_license_format(char *out, size_t cap, struct rl_diag *diag, const struct ctl
 }
 
 /* The fields in the order they must come. */
-enum field { F_COMPANY = 0, F_SERIAL, F_TIER, F_FEATURES, F_NOT_BEFORE, F_EXPIRES, F_KEY_ID,
-             F_SIGNATURE, F__COUNT };
+enum field {
+    F_COMPANY = 0,
+    F_SERIAL,
+    F_TIER,
+    F_FEATURES,
+    F_NOT_BEFORE,
+    F_EXPIRES,
+    F_KEY_ID,
+    F_SIGNATURE,
+    F__COUNT
+};
 static const char *const field_names[F__COUNT] = {
     "company", "serial", "tier", "features", "not_before", "expires", "key_id", "signature",
 };
 
 /* set_field checks and stores one value. */
 static int
-set_field(struct ctl_license *lic, uint8_t *sig, struct rl_diag *diag, enum field f,
-          const char *v)
+set_field(struct ctl_license *lic, uint8_t *sig, struct rl_diag *diag, enum field f, const char *v)
 {
     const char *name = field_names[f];
     switch (f) {
@@ -347,8 +359,9 @@ ctl_license_parse(struct ctl_license *out_lic, size_t *out_signed_len,
             return rl_diag_set(diag, name, "NUL octet in the value");
         }
         if (vl > 0 && v[vl - 1] == '\r') {
-            return rl_diag_set(diag, name, "line ends in CR LF: the file was converted; use the "
-                                           "file as issued");
+            return rl_diag_set(diag, name,
+                               "line ends in CR LF: the file was converted; use the "
+                               "file as issued");
         }
         int rc = set_field(out_lic, out_sig, diag, (enum field)f, v);
         if (rc != 0) {
@@ -367,17 +380,17 @@ verify_sig(const uint8_t *pub, const uint8_t *sig, const char *msg, size_t msg_l
 {
     EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, CTL_LICENSE_KEY_LEN);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = pk != NULL && md != NULL && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1 &&
-             EVP_DigestVerify(md, sig, CTL_LICENSE_SIG_LEN, (const unsigned char *)msg,
-                              msg_len) == 1;
+    int ok =
+        pk != NULL && md != NULL && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1 &&
+        EVP_DigestVerify(md, sig, CTL_LICENSE_SIG_LEN, (const unsigned char *)msg, msg_len) == 1;
     EVP_MD_CTX_free(md);
     EVP_PKEY_free(pk);
     return ok ? 0 : RL_EVERIFY;
 }
 
 int
-ctl_license_verify(struct ctl_license *out_lic, struct rl_diag *diag, const char *text,
-                   size_t len, const struct ctl_license_key *keys, size_t n_keys)
+ctl_license_verify(struct ctl_license *out_lic, struct rl_diag *diag, const char *text, size_t len,
+                   const struct ctl_license_key *keys, size_t n_keys)
 {
     size_t signed_len = 0;
     uint8_t sig[CTL_LICENSE_SIG_LEN];
@@ -398,8 +411,8 @@ ctl_license_verify(struct ctl_license *out_lic, struct rl_diag *diag, const char
         }
         return 0;
     }
-    rl_diag_set(diag, "key_id", "%s is not a key this build trusts (%zu trusted)",
-                out_lic->key_id, n_keys);
+    rl_diag_set(diag, "key_id", "%s is not a key this build trusts (%zu trusted)", out_lic->key_id,
+                n_keys);
     return RL_ENOENT;
 }
 

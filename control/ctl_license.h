@@ -13,11 +13,11 @@
 
 #include "rl_error.h"
 
-#define CTL_LICENSE_MAX 4096        /* octets of a licence file */
-#define CTL_LICENSE_WARN_DAYS 30    /* warnings start this many days before expiry */
-#define CTL_LICENSE_KEY_LEN 32      /* an Ed25519 public key */
-#define CTL_LICENSE_SIG_LEN 64      /* an Ed25519 signature */
-#define CTL_LICENSE_KEY_ID_LEN 16   /* hex digits of a key id */
+#define CTL_LICENSE_MAX 4096      /* octets of a licence file */
+#define CTL_LICENSE_WARN_DAYS 30  /* warnings start this many days before expiry */
+#define CTL_LICENSE_KEY_LEN 32    /* an Ed25519 public key */
+#define CTL_LICENSE_SIG_LEN 64    /* an Ed25519 signature */
+#define CTL_LICENSE_KEY_ID_LEN 16 /* hex digits of a key id */
 #define CTL_LICENSE_MAGIC "redline-license: 1"
 
 /* SPEC.md "Licensing": messages per hour. */
@@ -29,9 +29,9 @@ enum ctl_tier {
 };
 
 enum ctl_license_state {
-    CTL_LICENSE_VALID = 0,  /* signed by a trusted key, inside its dates */
-    CTL_LICENSE_EXPIRING,   /* valid, but expires within CTL_LICENSE_WARN_DAYS */
-    CTL_LICENSE_EXPIRED,    /* evaluation mode from here on */
+    CTL_LICENSE_VALID = 0, /* signed by a trusted key, inside its dates */
+    CTL_LICENSE_EXPIRING,  /* valid, but expires within CTL_LICENSE_WARN_DAYS */
+    CTL_LICENSE_EXPIRED,   /* evaluation mode from here on */
     CTL_LICENSE_NOT_YET_VALID,
     CTL_LICENSE_INVALID, /* malformed, tampered, or signed by an unknown key */
     CTL_LICENSE_MISSING,
@@ -40,11 +40,11 @@ enum ctl_license_state {
 /* A licence's fields, as signed. */
 struct ctl_license {
     char company[128];
-    char serial[64];  /* [A-Za-z0-9._-], 1-63 */
+    char serial[64]; /* [A-Za-z0-9._-], 1-63 */
     enum ctl_tier tier;
-    char features[256]; /* comma-separated [a-z0-9-] names; may be empty */
-    int64_t not_before; /* seconds since the epoch, UTC */
-    int64_t expires;    /* first second it is no longer valid */
+    char features[256];                      /* comma-separated [a-z0-9-] names; may be empty */
+    int64_t not_before;                      /* seconds since the epoch, UTC */
+    int64_t expires;                         /* first second it is no longer valid */
     char key_id[CTL_LICENSE_KEY_ID_LEN + 1]; /* which trusted key signed it */
 };
 
@@ -56,12 +56,12 @@ struct ctl_license_key {
 /* What a licence means now. */
 struct ctl_license_status {
     enum ctl_license_state state;
-    enum ctl_tier tier;       /* the tier in force: the licence's, or LOW in evaluation mode */
-    bool evaluation;          /* no valid licence: evaluation mode */
-    int64_t days_left;        /* whole days to expiry (0 when not valid) */
-    struct ctl_license lic;   /* the fields when they could be read */
-    bool have_fields;         /* `lic` is filled (even if the signature failed) */
-    char why[256];            /* one sentence for status, logs and metrics */
+    enum ctl_tier tier;     /* the tier in force: the licence's, or LOW in evaluation mode */
+    bool evaluation;        /* no valid licence: evaluation mode */
+    int64_t days_left;      /* whole days to expiry (0 when not valid) */
+    struct ctl_license lic; /* the fields when they could be read */
+    bool have_fields;       /* `lic` is filled (even if the signature failed) */
+    char why[256];          /* one sentence for status, logs and metrics */
 };
 
 /* ctl_tier_name returns "low", "medium", "high" or "very-high". */

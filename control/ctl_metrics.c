@@ -24,8 +24,8 @@ enum kind {
 struct fam {
     char name[FAM_MAX];
     enum kind kind;
-    const char *label;     /* label of the sub-keys of an object ("type", "reason") */
-    const char *fixed;     /* a fixed label pair for this key (`direction="in"`), or "" */
+    const char *label; /* label of the sub-keys of an object ("type", "reason") */
+    const char *fixed; /* a fixed label pair for this key (`direction="in"`), or "" */
 };
 
 static bool
@@ -148,8 +148,8 @@ samples(FILE *o, const struct fam *want, const char *worker, json_t *w)
             n = snprintf(pre, sizeof(pre), "worker=\"%s\"", worker);
         }
         if (f.fixed[0] && n >= 0 && (size_t)n < sizeof(pre)) {
-            snprintf(pre + n, sizeof(pre) - (size_t)n, "%s%s=\"%s\"", n ? "," : "",
-                     fixed_label(&f), f.fixed);
+            snprintf(pre + n, sizeof(pre) - (size_t)n, "%s%s=\"%s\"", n ? "," : "", fixed_label(&f),
+                     f.fixed);
         }
         if (f.label == NULL) {
             fprintf(o, "%s%s%s%s %lld\n", f.name, pre[0] ? "{" : "", pre, pre[0] ? "}" : "",
@@ -193,6 +193,7 @@ dataplane(FILE *o, json_t *stats)
     json_t *workers = json_object_get(stats, "workers");
     json_t *total = json_object_get(stats, "total");
     struct fam fams[256];
+    memset(fams, 0, sizeof(fams));
     size_t n = 0;
     size_t wi;
     json_t *w;

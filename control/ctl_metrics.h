@@ -15,8 +15,8 @@
 
 /* What controld knows besides the dataplane's counters. */
 struct ctl_metrics_input {
-    json_t *stats;    /* redlined's stats answer; NULL: unreachable */
-    uint64_t committed;     /* the newest committed configuration version */
+    json_t *stats;      /* redlined's stats answer; NULL: unreachable */
+    uint64_t committed; /* the newest committed configuration version */
     const struct ctl_license_status *license;
 };
 

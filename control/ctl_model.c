@@ -381,8 +381,7 @@ lexicon_put(json_t *doc, struct rl_diag *diag, json_t *args, bool add)
     }
     long at = find_named(l, name);
     if (add && at >= 0) {
-        return rl_diag_set(diag, "lexicon.name", "lexicon '%.100s' exists: use lexicon set",
-                           name);
+        return rl_diag_set(diag, "lexicon.name", "lexicon '%.100s' exists: use lexicon set", name);
     }
     if (!add && at < 0) {
         return rl_diag_set(diag, "lexicon.name", "no lexicon named '%.100s': use lexicon add",
@@ -484,24 +483,15 @@ config_rollback(json_t *doc, struct rl_diag *diag, json_t *args, json_t *prev)
 }
 
 static const struct edit edits[] = {
-    {"route.add", route_add},
-    {"route.set", route_set},
-    {"route.del", route_del},
-    {"mta-group.add", group_add},
-    {"mta-group.set", group_set},
-    {"mta-group.del", group_del},
-    {"tls-profile.add", profile_add},
-    {"tls-profile.set", profile_set},
-    {"tls-profile.del", profile_del},
-    {"client-network.add", net_add},
-    {"client-network.del", net_del},
-    {"policy.set", policy_set},
-    {"lexicon.add", lexicon_add},
-    {"lexicon.set", lexicon_set},
-    {"lexicon.del", lexicon_del},
-    {"license.install", license_install},
-    {"config.import", config_import},
-    {"config.rollback", config_rollback},
+    {"route.add", route_add},         {"route.set", route_set},
+    {"route.del", route_del},         {"mta-group.add", group_add},
+    {"mta-group.set", group_set},     {"mta-group.del", group_del},
+    {"tls-profile.add", profile_add}, {"tls-profile.set", profile_set},
+    {"tls-profile.del", profile_del}, {"client-network.add", net_add},
+    {"client-network.del", net_del},  {"policy.set", policy_set},
+    {"lexicon.add", lexicon_add},     {"lexicon.set", lexicon_set},
+    {"lexicon.del", lexicon_del},     {"license.install", license_install},
+    {"config.import", config_import}, {"config.rollback", config_rollback},
 };
 
 bool
@@ -516,8 +506,7 @@ ctl_model_is_edit(const char *cmd)
 }
 
 int
-ctl_model_apply(json_t *doc, struct rl_diag *diag, const char *cmd, json_t *args,
-                json_t *prev)
+ctl_model_apply(json_t *doc, struct rl_diag *diag, const char *cmd, json_t *args, json_t *prev)
 {
     if (!json_is_object(args)) {
         return rl_diag_set(diag, "args", "must be an object");
@@ -609,8 +598,7 @@ ctl_model_read(json_t *doc, struct rl_diag *diag, const char *cmd, json_t *args)
 
 /* Differences. */
 
-static void diff_into(json_t *out, char *path, size_t plen, size_t cap, json_t *a,
-                      json_t *b);
+static void diff_into(json_t *out, char *path, size_t plen, size_t cap, json_t *a, json_t *b);
 
 static void
 diff_entry(json_t *out, const char *path, const char *op, json_t *a, json_t *b)
@@ -627,8 +615,8 @@ diff_entry(json_t *out, const char *path, const char *op, json_t *a, json_t *b)
 
 /* child appends ".key" or "[i]" to `path` (length plen) and recurses. */
 static void
-child(json_t *out, char *path, size_t plen, size_t cap, const char *key, long index,
-      json_t *a, json_t *b)
+child(json_t *out, char *path, size_t plen, size_t cap, const char *key, long index, json_t *a,
+      json_t *b)
 {
     int n = key != NULL ? snprintf(path + plen, cap - plen, "%s%s", plen ? "." : "", key)
                         : snprintf(path + plen, cap - plen, "[%ld]", index);

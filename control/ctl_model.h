@@ -21,7 +21,7 @@
 #define CTL_DOC_NETWORKS "relay_networks" /* array of CIDR strings: client networks */
 #define CTL_DOC_LIMITS "limits"
 #define CTL_DOC_RELAY "relay"
-#define CTL_DOC_POLICY "policy" /* the policy document (docs/POLICY.md), inline */
+#define CTL_DOC_POLICY "policy"   /* the policy document (docs/POLICY.md), inline */
 #define CTL_DOC_LICENSE "license" /* the licence file's text */
 
 /* ctl_model_is_edit tells whether `cmd` ("route.add", ...) changes the
@@ -34,14 +34,12 @@ bool ctl_model_is_edit(const char *cmd);
  * `diag` naming the argument or document field and why (a duplicate name, a
  * missing one, a wrong type); RL_ENOENT for an unknown command. On failure
  * `doc` may be partly changed: apply to a copy. */
-int ctl_model_apply(json_t *doc, struct rl_diag *diag, const char *cmd, json_t *args,
-                    json_t *prev);
+int ctl_model_apply(json_t *doc, struct rl_diag *diag, const char *cmd, json_t *args, json_t *prev);
 
 /* ctl_model_read answers a reading command ("route.list", "route.show",
  * "mta-group.list", ...) from `doc`. Returns a new object to send, or NULL
  * with `diag` set (RL_ENOENT-like: no such name, or unknown command). */
-json_t *ctl_model_read(json_t *doc, struct rl_diag *diag, const char *cmd,
-                       json_t *args);
+json_t *ctl_model_read(json_t *doc, struct rl_diag *diag, const char *cmd, json_t *args);
 
 /* ctl_model_diff returns an array of {"path", "op": "added"|"removed"|
  * "changed", "old", "new"} turning document `a` into `b`, paths in the

@@ -10,11 +10,10 @@
 
 /* Commands that only read, answered by controld itself. */
 static const char *const reads[] = {
-    "route.list",       "route.show",          "mta-group.list", "mta-group.show",
-    "tls-profile.list", "tls-profile.show",    "client-network.list",
-    "policy.show",      "lexicon.list",        "lexicon.show",   "license.show",
-    "config.history",   "config.diff",         "config.show",    "config.export",
-    "status",
+    "route.list",       "route.show",       "mta-group.list",      "mta-group.show",
+    "tls-profile.list", "tls-profile.show", "client-network.list", "policy.show",
+    "lexicon.list",     "lexicon.show",     "license.show",        "config.history",
+    "config.diff",      "config.show",      "config.export",       "status",
 };
 
 /* The first word of each of redlined's own commands (dp_ctl.h). */
@@ -73,8 +72,9 @@ ctl_request_parse(struct ctl_request *out_req, struct rl_diag *diag, const char 
         return 0;
     }
     if (len == 0 || line[0] != '{') {
-        rl_diag_set(diag, "",
-                    "expected a JSON request or one of stats, reload, quarantine (control/README.md)");
+        rl_diag_set(
+            diag, "",
+            "expected a JSON request or one of stats, reload, quarantine (control/README.md)");
         return RL_ESYNTAX;
     }
     json_error_t jerr;

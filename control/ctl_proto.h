@@ -15,8 +15,8 @@
 #include "ctl_store.h"
 #include "rl_error.h"
 
-#define CTL_REQ_MAX (1024 * 1024) /* octets of a request line, newline included */
-#define CTL_FWD_MAX 512           /* octets of a forwarded dataplane line (dp_ctl.h) */
+#define CTL_REQ_MAX 1048576 /* octets of a request line, newline included */
+#define CTL_FWD_MAX 512     /* octets of a forwarded dataplane line (dp_ctl.h) */
 
 struct ctl_request {
     bool forward;                  /* a dataplane command: `line` goes to redlined as is */

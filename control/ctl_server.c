@@ -17,6 +17,8 @@
 #include "ctl_model.h"
 #include "rl_io.h"
 
+#define DISCARD_MAX (64u << 20) /* octets of an over-long request read and dropped */
+
 #ifndef SO_PEERGROUPS
 #define SO_PEERGROUPS 59 /* Linux 4.13 */
 #endif
@@ -77,6 +79,27 @@ log_json(struct ctl_server *srv, json_t *line)
     json_decref(line);
 }
 
+/* discard_line reads and drops input up to a newline (at most
+ * DISCARD_MAX octets, within the read timeout), so that a peer that writes
+ * an over-long request whole before reading still gets the refusal instead
+ * of a reset connection. */
+static void
+discard_line(int fd)
+{
+    char sink[65536];
+    size_t total = 0;
+    while (total < DISCARD_MAX) {
+        ssize_t k = recv(fd, sink, sizeof(sink), 0);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        if (k <= 0 || memchr(sink, '\n', (size_t)k) != NULL) {
+            return;
+        }
+        total += (size_t)k;
+    }
+}
+
 /* read_request reads up to one newline, at most CTL_REQ_MAX + 1 octets, so
  * that an over-long request is seen as one. Returns the malloc'd line and
  * its length, or NULL when the peer sent nothing usable in time. */
@@ -89,6 +112,7 @@ read_request(int fd, size_t *out_len, bool *out_timeout)
     while (buf != NULL) {
         if (len == cap) {
             if (cap > CTL_REQ_MAX) {
+                discard_line(fd);
                 break; /* over the limit: the parser refuses it */
             }
             char *nb = realloc(buf, cap * 4 > CTL_REQ_MAX + 1 ? CTL_REQ_MAX + 1 : cap * 4);
@@ -159,11 +183,11 @@ serve(struct ctl_server *srv, int fd)
     size_t len = 0;
     bool timeout = false;
     char *line = read_request(fd, &len, &timeout);
-    if (!have_cred || !ctl_peer_allowed(&srv->cfg, cred.uid, cred.gid, groups,
-                                        gl / sizeof(gid_t))) {
-        log_json(srv, json_pack("{s:s, s:I, s:I, s:I}", "event", "refused", "uid",
-                                (json_int_t)cred.uid, "gid", (json_int_t)cred.gid, "pid",
-                                (json_int_t)cred.pid));
+    if (!have_cred ||
+        !ctl_peer_allowed(&srv->cfg, cred.uid, cred.gid, groups, gl / sizeof(gid_t))) {
+        log_json(srv,
+                 json_pack("{s:s, s:I, s:I, s:I}", "event", "refused", "uid", (json_int_t)cred.uid,
+                           "gid", (json_int_t)cred.gid, "pid", (json_int_t)cred.pid));
         json_t *r = refusal("permission denied: only root and members of the admin group may "
                             "use this socket");
         send_json(fd, r);
@@ -200,9 +224,9 @@ serve(struct ctl_server *srv, int fd)
         answer = ctl_service_handle(srv->cfg.svc, &req, cred.uid);
         if (ctl_model_is_edit(req.cmd)) {
             json_t *ok = json_object_get(answer, "ok");
-            json_t *e = json_pack("{s:s, s:I, s:s, s:b, s:b}", "event", "edit", "uid",
-                                  (json_int_t)cred.uid, "cmd", req.cmd, "ok", json_is_true(ok),
-                                  "dry_run", req.dry_run);
+            json_t *e =
+                json_pack("{s:s, s:I, s:s, s:b, s:b}", "event", "edit", "uid", (json_int_t)cred.uid,
+                          "cmd", req.cmd, "ok", json_is_true(ok), "dry_run", req.dry_run);
             json_t *v = json_object_get(answer, json_is_true(ok) ? "version" : "error");
             if (e != NULL && v != NULL) {
                 json_object_set(e, json_is_true(ok) ? "version" : "error", v);

@@ -20,11 +20,11 @@
 typedef void (*ctl_server_log)(void *ctx, const char *line);
 
 struct ctl_server_config {
-    const char *path;          /* the socket; a stale one is replaced */
-    bool admin_gid_set;        /* false: root only */
-    gid_t admin_gid;           /* the admin group */
-    struct ctl_service *svc;   /* borrowed */
-    ctl_server_log log;        /* NULL: no log */
+    const char *path;        /* the socket; a stale one is replaced */
+    bool admin_gid_set;      /* false: root only */
+    gid_t admin_gid;         /* the admin group */
+    struct ctl_service *svc; /* borrowed */
+    ctl_server_log log;      /* NULL: no log */
     void *log_ctx;
 };
 

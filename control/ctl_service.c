@@ -14,8 +14,8 @@
 #include "ctl_model.h"
 #include "ctl_validate.h"
 
-#define HISTORY_MAX 1000  /* versions in one history answer */
-#define COMMIT_RETRIES 3  /* another writer came first: redo the edit on its version */
+#define HISTORY_MAX 1000 /* versions in one history answer */
+#define COMMIT_RETRIES 3 /* another writer came first: redo the edit on its version */
 
 struct ctl_service {
     struct ctl_service_config cfg;
@@ -51,7 +51,8 @@ now_s(const struct ctl_service *svc)
     return svc->cfg.now != NULL ? svc->cfg.now() : (int64_t)time(NULL);
 }
 
-static json_t *refuse(const char *field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static json_t *refuse(const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static json_t *
 refuse(const char *field, const char *fmt, ...)
@@ -112,8 +113,8 @@ version_json(const struct ctl_version *v)
 {
     char at[32];
     ctl_time_format(at, sizeof(at), v->at);
-    return json_pack("{s:I, s:I, s:s, s:s}", "version", (json_int_t)v->n, "uid",
-                     (json_int_t)v->uid, "at", at, "comment", v->comment);
+    return json_pack("{s:I, s:I, s:s, s:s}", "version", (json_int_t)v->n, "uid", (json_int_t)v->uid,
+                     "at", at, "comment", v->comment);
 }
 
 static json_t *
@@ -181,8 +182,7 @@ edit(struct ctl_service *svc, const struct ctl_request *req, int64_t uid)
                                   (json_int_t)cur.n, "changed", 0, "changes",
                                   ctl_model_diff(before, after)));
             if (answer != NULL && req->dry_run) {
-                json_object_set_new(answer, "changed",
-                                    json_boolean(!json_equal(before, after)));
+                json_object_set_new(answer, "changed", json_boolean(!json_equal(before, after)));
             }
         } else {
             char *text = json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS);
@@ -216,8 +216,8 @@ history(struct ctl_service *svc, json_t *args)
     size_t cap = limit > 0 && limit < HISTORY_MAX ? (size_t)limit : HISTORY_MAX;
     struct ctl_version *v = calloc(cap, sizeof(*v));
     size_t n = 0;
-    int rc = v != NULL ? st->ops->history(st, v, cap, &n, before > 0 ? (uint64_t)before : 0)
-                       : RL_ENOMEM;
+    int rc =
+        v != NULL ? st->ops->history(st, v, cap, &n, before > 0 ? (uint64_t)before : 0) : RL_ENOMEM;
     json_t *list = json_array();
     for (size_t i = 0; rc == 0 && i < n; i++) {
         json_array_append_new(list, version_json(&v[i]));
@@ -267,8 +267,8 @@ diff(struct ctl_service *svc, json_t *args)
         json_decref(da);
         return store_failure(rc, b);
     }
-    json_t *answer = ok(json_pack("{s:I, s:I, s:o}", "a", (json_int_t)va.n, "b",
-                                  (json_int_t)vb.n, "changes", ctl_model_diff(da, db)));
+    json_t *answer = ok(json_pack("{s:I, s:I, s:o}", "a", (json_int_t)va.n, "b", (json_int_t)vb.n,
+                                  "changes", ctl_model_diff(da, db)));
     json_decref(da);
     json_decref(db);
     return answer;
@@ -301,11 +301,11 @@ show(struct ctl_service *svc, json_t *args, bool with_version)
 static json_t *
 license_json(const struct ctl_license_status *st)
 {
-    json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:s}", "state",
-                          ctl_license_state_name(st->state), "tier", ctl_tier_name(st->tier),
-                          "evaluation", st->evaluation, "rate_per_hour",
-                          (json_int_t)ctl_tier_rate(st->tier), "days_left",
-                          (json_int_t)st->days_left, "message", st->why);
+    json_t *o =
+        json_pack("{s:s, s:s, s:b, s:I, s:I, s:s}", "state", ctl_license_state_name(st->state),
+                  "tier", ctl_tier_name(st->tier), "evaluation", st->evaluation, "rate_per_hour",
+                  (json_int_t)ctl_tier_rate(st->tier), "days_left", (json_int_t)st->days_left,
+                  "message", st->why);
     if (o != NULL && st->have_fields) {
         char nb[32], ex[32];
         ctl_time_format(nb, sizeof(nb), st->lic.not_before);
@@ -368,8 +368,8 @@ status(struct ctl_service *svc)
     }
     struct ctl_license_status lic;
     (void)ctl_service_license(svc, &lic);
-    json_t *answer = ok(json_pack("{s:o, s:o}", "committed", version_json(&v), "license",
-                                  license_json(&lic)));
+    json_t *answer =
+        ok(json_pack("{s:o, s:o}", "committed", version_json(&v), "license", license_json(&lic)));
     char why[256] = "";
     json_t *dp = ctl_service_stats(svc, why, sizeof(why));
     if (dp == NULL) {

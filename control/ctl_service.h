@@ -20,11 +20,11 @@ struct ctl_service;
 
 /* Borrowed settings; they must outlive the service. */
 struct ctl_service_config {
-    struct ctl_store *store;                /* the versions */
-    const struct ctl_license_key *keys;     /* trusted licence keys (ctl_keys.h) */
+    struct ctl_store *store;            /* the versions */
+    const struct ctl_license_key *keys; /* trusted licence keys (ctl_keys.h) */
     size_t n_keys;
-    const char *dataplane_socket;           /* redlined's control socket; "" = none */
-    int64_t (*now)(void);                   /* seconds since the epoch; NULL = time() */
+    const char *dataplane_socket; /* redlined's control socket; "" = none */
+    int64_t (*now)(void);         /* seconds since the epoch; NULL = time() */
 };
 
 /* ctl_service_new makes a service over `cfg` (copied; what it points to is

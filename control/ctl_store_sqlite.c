@@ -169,8 +169,7 @@ out:
 }
 
 static int
-st_history(struct ctl_store *s, struct ctl_version *out, size_t cap, size_t *out_n,
-           uint64_t before)
+st_history(struct ctl_store *s, struct ctl_version *out, size_t cap, size_t *out_n, uint64_t before)
 {
     struct sqlite_store *ss = from(s);
     sqlite3_stmt *st = NULL;
@@ -274,12 +273,11 @@ schema(sqlite3 *db, struct rl_diag *diag)
     }
     sqlite3_finalize(st);
     if (have < 0) {
-        return rl_diag_set(diag, "state", "cannot read the schema version: %s",
-                           sqlite3_errmsg(db));
+        return rl_diag_set(diag, "state", "cannot read the schema version: %s", sqlite3_errmsg(db));
     }
     if (have > SCHEMA_VERSION) {
-        return rl_diag_set(diag, "state", "schema version %d is newer than this program's %d",
-                           have, SCHEMA_VERSION);
+        return rl_diag_set(diag, "state", "schema version %d is newer than this program's %d", have,
+                           SCHEMA_VERSION);
     }
     if (have == SCHEMA_VERSION) {
         return 0;
@@ -307,8 +305,8 @@ ctl_store_sqlite_open(struct ctl_store **out_store, struct rl_diag *diag, const 
     pthread_cond_init(&ss->committed, NULL);
     int rc = RL_EIO;
     if (sqlite3_open_v2(path, &ss->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         rl_diag_set(diag, "state", "%s: %s", path,
                     ss->db != NULL ? sqlite3_errmsg(ss->db) : "out of memory");
         goto fail;

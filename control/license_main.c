@@ -112,8 +112,7 @@ keygen(const char *priv_path, const char *pub_path, bool force)
     if (EVP_PKEY_get_raw_public_key(pk, raw, &len) == 1) {
         ctl_license_key_id(id, raw);
     }
-    printf("key id %s: private key %s (keep it offline), public key %s\n", id, priv_path,
-           pub_path);
+    printf("key id %s: private key %s (keep it offline), public key %s\n", id, priv_path, pub_path);
     rc = 0;
 out:
     EVP_PKEY_free(pk);
@@ -133,10 +132,14 @@ static int
 issue(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},      {"company", required_argument, NULL, 'c'},
-        {"serial", required_argument, NULL, 's'},   {"tier", required_argument, NULL, 't'},
-        {"features", required_argument, NULL, 'f'}, {"not-before", required_argument, NULL, 'n'},
-        {"expires", required_argument, NULL, 'e'},  {"output", required_argument, NULL, 'o'},
+        {"key", required_argument, NULL, 'k'},
+        {"company", required_argument, NULL, 'c'},
+        {"serial", required_argument, NULL, 's'},
+        {"tier", required_argument, NULL, 't'},
+        {"features", required_argument, NULL, 'f'},
+        {"not-before", required_argument, NULL, 'n'},
+        {"expires", required_argument, NULL, 'e'},
+        {"output", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
     struct ctl_license lic = {.not_before = (int64_t)time(NULL)};

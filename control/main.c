@@ -331,8 +331,10 @@ print_history(json_t *ans)
     json_array_foreach(json_object_get(ans, "versions"), i, v)
     {
         char n[24], uid[24];
-        snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(json_object_get(v, "version")));
-        snprintf(uid, sizeof(uid), "%lld", (long long)json_integer_value(json_object_get(v, "uid")));
+        snprintf(n, sizeof(n), "%lld",
+                 (long long)json_integer_value(json_object_get(v, "version")));
+        snprintf(uid, sizeof(uid), "%lld",
+                 (long long)json_integer_value(json_object_get(v, "uid")));
         table_row(&t, (const char *const[]){n, str(v, "at"), uid, str(v, "comment")});
     }
     table_print(&t);
@@ -342,9 +344,9 @@ static void
 print_license(json_t *lic)
 {
     struct table t = {.n_cols = 2};
-    static const char *const keys[] = {"state",   "tier",       "rate_per_hour", "company",
-                                       "serial",  "not_before", "expires",       "days_left",
-                                       "features", "key_id",    "message"};
+    static const char *const keys[] = {"state",    "tier",       "rate_per_hour", "company",
+                                       "serial",   "not_before", "expires",       "days_left",
+                                       "features", "key_id",     "message"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         json_t *v = json_object_get(lic, keys[i]);
         if (v == NULL) {
@@ -355,7 +357,7 @@ print_license(json_t *lic)
         if (json_is_integer(v)) {
             snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
             s = strcmp(keys[i], "rate_per_hour") == 0 && json_integer_value(v) == 0 ? "unlimited"
-                                                                                   : buf;
+                                                                                    : buf;
         }
         table_row(&t, (const char *const[]){keys[i], s != NULL ? s : ""});
     }
@@ -483,8 +485,9 @@ finish(const struct opts *o, json_t *ans, void (*show)(json_t *))
         show(ans);
     }
     /* controld could not reach redlined: unreachable, not refused. */
-    int status = ok ? 0 : json_is_true(json_object_get(ans, "unreachable")) ? EXIT_USAGE
-                                                                            : EXIT_REFUSED;
+    int status = ok                                                  ? 0
+                 : json_is_true(json_object_get(ans, "unreachable")) ? EXIT_USAGE
+                                                                     : EXIT_REFUSED;
     json_decref(ans);
     return status;
 }
@@ -812,14 +815,13 @@ dataplane(const struct opts *o, int n, char **a)
     bool per_id = n >= 3 && strcmp(a[0], "quarantine") == 0 &&
                   (strcmp(a[1], "release") == 0 || strcmp(a[1], "delete") == 0);
     if (!stats && !list && !per_id && !reload) {
-        return usage("quarantine: list | release ID... | delete ID...");
+        return usage("unknown command: quarantine list | release ID... | delete ID...");
     }
     int status = 0;
     for (int i = per_id ? 2 : 0; i < (per_id ? n : 1); i++) {
         char line[600];
         if (per_id) {
-            if (snprintf(line, sizeof(line), "quarantine %s %s", a[1], a[i]) >=
-                (int)sizeof(line)) {
+            if (snprintf(line, sizeof(line), "quarantine %s %s", a[1], a[i]) >= (int)sizeof(line)) {
                 fprintf(stderr, "redlinectl: message id too long: %.40s...\n", a[i]);
                 status = EXIT_USAGE;
                 continue;
@@ -832,8 +834,8 @@ dataplane(const struct opts *o, int n, char **a)
         if (rc != 0) {
             return rc;
         }
-        bool ok = json_object_get(ans, "ok") == NULL ? stats
-                                                     : json_is_true(json_object_get(ans, "ok"));
+        bool ok =
+            json_object_get(ans, "ok") == NULL ? stats : json_is_true(json_object_get(ans, "ok"));
         if (ok && !o->json && !stats && !list) {
             if (reload) {
                 printf("reloaded the STARTTLS certificates on %lld workers\n",
@@ -855,7 +857,7 @@ main(int argc, char **argv)
 {
     struct opts o = {.sock = getenv("REDLINE_SOCKET")};
     static const struct option lopts[] = {
-        {"socket", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
+        {"socket", required_argument, NULL, 's'},  {"json", no_argument, NULL, 'j'},
         {"comment", required_argument, NULL, 'c'}, {"dry-run", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
@@ -904,10 +906,17 @@ main(int argc, char **argv)
         const char *noun;
         int (*fn)(const struct opts *, int, char **);
     } nouns[] = {
-        {"route", route},         {"mta-group", mta_group},     {"tls-profile", tls_profile},
-        {"client-network", client_network},                     {"policy", policy},
-        {"lexicon", lexicon},     {"license", license},         {"config", config},
-        {"stats", dataplane},     {"reload", dataplane},        {"quarantine", dataplane},
+        {"route", route},
+        {"mta-group", mta_group},
+        {"tls-profile", tls_profile},
+        {"client-network", client_network},
+        {"policy", policy},
+        {"lexicon", lexicon},
+        {"license", license},
+        {"config", config},
+        {"stats", dataplane},
+        {"reload", dataplane},
+        {"quarantine", dataplane},
     };
     for (size_t i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++) {
         if (strcmp(a[0], nouns[i].noun) == 0) {

@@ -9,9 +9,11 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
   libjemalloc-dev
   libzip-dev libmagic-dev openssl
+  libsqlite3-dev libmicrohttpd-dev
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   swaks libnet-ssleay-perl libio-socket-ssl-perl
   postfix python3-aiosmtpd python3-cryptography testssl.sh
+  python3-prometheus-client
 )
 
 missing=()

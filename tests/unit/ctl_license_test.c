@@ -269,9 +269,9 @@ test_malformed(void **state)
                                     "not_before: 2026-02-30T00:00:00Z", f, sizeof(f)),
                      RL_EINVAL);
     assert_string_equal(f, "not_before");
-    assert_int_equal(edit_and_parse("features: documents,html", "features: documents,,html", f,
-                                    sizeof(f)),
-                     RL_EINVAL);
+    assert_int_equal(
+        edit_and_parse("features: documents,html", "features: documents,,html", f, sizeof(f)),
+        RL_EINVAL);
     assert_string_equal(f, "features");
     assert_int_equal(edit_and_parse("serial: RL-2026-0001", "serial: RL 2026", f, sizeof(f)),
                      RL_EINVAL);
@@ -335,9 +335,10 @@ test_time_parse(void **state)
     assert_int_equal(t, T0 + 1);
     assert_int_equal(ctl_time_parse(&t, "2024-02-29"), 0);
     static const char *const bad[] = {
-        "2025-02-29", "2026-13-01", "2026-1-01",  "+026-01-01", "2026-01-01T24:00:00Z",
-        "2026-01-01T00:00:00",  "2026-01-01 00:00:00Z", "1969-12-31", "",  "2026-01-01T00:00:60Z",
-        " 2026-01-01",
+        "2025-02-29",           "2026-13-01",           "2026-1-01",
+        "+026-01-01",           "2026-01-01T24:00:00Z", "2026-01-01T00:00:00",
+        "2026-01-01 00:00:00Z", "1969-12-31",           "",
+        "2026-01-01T00:00:60Z", " 2026-01-01",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(ctl_time_parse(&t, bad[i]), RL_EINVAL);
@@ -351,10 +352,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),        cmocka_unit_test(test_every_flipped_byte_refused),
-        cmocka_unit_test(test_wrong_key),    cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_missing),      cmocka_unit_test(test_tiers),
-        cmocka_unit_test(test_malformed),    cmocka_unit_test(test_format_refuses),
+        cmocka_unit_test(test_valid),      cmocka_unit_test(test_every_flipped_byte_refused),
+        cmocka_unit_test(test_wrong_key),  cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_missing),    cmocka_unit_test(test_tiers),
+        cmocka_unit_test(test_malformed),  cmocka_unit_test(test_format_refuses),
         cmocka_unit_test(test_time_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

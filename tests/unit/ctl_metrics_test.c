@@ -35,8 +35,8 @@ test_render(void **state)
     (void)state;
     json_t *stats = json_loads(stats_text, 0, NULL);
     assert_non_null(stats);
-    struct ctl_license_status lic = {.state = CTL_LICENSE_EXPIRING, .tier = CTL_TIER_HIGH,
-                                     .days_left = 12};
+    struct ctl_license_status lic = {
+        .state = CTL_LICENSE_EXPIRING, .tier = CTL_TIER_HIGH, .days_left = 12};
     struct ctl_metrics_input in = {.stats = stats, .committed = 42, .license = &lic};
     size_t len = 0;
     char *t = ctl_metrics_render(&len, &in);
@@ -58,7 +58,8 @@ test_render(void **state)
         "redline_findings_total{worker=\"1\",type=\"we\\\"ird\"} 1\n",
         "redline_tls_failures_by_reason_total{worker=\"0\",direction=\"in\",reason=\"no_shared_"
         "cipher\"} 1\n",
-        "redline_tls_failures_by_reason_total{worker=\"1\",direction=\"out\",reason=\"cert_verify\"}"
+        "redline_tls_failures_by_reason_total{worker=\"1\",direction=\"out\",reason=\"cert_"
+        "verify\"}"
         " 4\n",
         "# TYPE redline_loop_turn_seconds histogram\n",
         "redline_loop_turn_seconds_bucket{worker=\"0\",le=\"0.001\"} 9\n",
@@ -72,8 +73,8 @@ test_render(void **state)
         }
     }
     /* Each family once: one TYPE line per name. */
-    assert_null(strstr(strstr(t, "# TYPE redline_findings_total") + 1,
-                       "# TYPE redline_findings_total"));
+    assert_null(
+        strstr(strstr(t, "# TYPE redline_findings_total") + 1, "# TYPE redline_findings_total"));
     assert_null(strstr(strstr(t, "# TYPE redline_tls_failures_by_reason_total") + 1,
                        "# TYPE redline_tls_failures_by_reason_total"));
     /* The totals repeat the workers' counters: not written twice. */
@@ -86,8 +87,8 @@ static void
 test_dataplane_down(void **state)
 {
     (void)state;
-    struct ctl_license_status lic = {.state = CTL_LICENSE_MISSING, .tier = CTL_TIER_LOW,
-                                     .evaluation = true};
+    struct ctl_license_status lic = {
+        .state = CTL_LICENSE_MISSING, .tier = CTL_TIER_LOW, .evaluation = true};
     struct ctl_metrics_input in = {.stats = NULL, .committed = 0, .license = &lic};
     size_t len = 0;
     char *t = ctl_metrics_render(&len, &in);

@@ -46,11 +46,12 @@ test_routes(void **state)
     (void)state;
     json_t *doc = base();
     struct rl_diag d;
-    assert_int_equal(apply(doc, &d, "route.add", "{\"domain\":\"example.com\",\"group\":\"partners\"}"),
-                     0);
+    assert_int_equal(
+        apply(doc, &d, "route.add", "{\"domain\":\"example.com\",\"group\":\"partners\"}"), 0);
     assert_int_equal(json_array_size(json_object_get(doc, "routes")), 2);
-    assert_int_equal(apply(doc, &d, "route.add", "{\"domain\":\"EXAMPLE.com\",\"group\":\"default\"}"),
-                     RL_EINVAL);
+    assert_int_equal(
+        apply(doc, &d, "route.add", "{\"domain\":\"EXAMPLE.com\",\"group\":\"default\"}"),
+        RL_EINVAL);
     assert_string_equal(d.field, "domain");
     assert_non_null(strstr(d.reason, "exists"));
     assert_int_equal(apply(doc, &d, "route.set", "{\"domain\":\"example.com\",\"tls\":\"p\"}"), 0);
@@ -120,8 +121,7 @@ test_lexicons_and_policy(void **state)
                      RL_EINVAL);
     assert_string_equal(d.field, "lexicon.name");
     assert_int_equal(apply(doc, &d, "lexicon.add", "{\"lexicon\":{\"entries\":[]}}"), RL_EINVAL);
-    assert_int_equal(apply(doc, &d, "lexicon.set", "{\"lexicon\":{\"name\":\"none\"}}"),
-                     RL_EINVAL);
+    assert_int_equal(apply(doc, &d, "lexicon.set", "{\"lexicon\":{\"name\":\"none\"}}"), RL_EINVAL);
     assert_int_equal(apply(doc, &d, "lexicon.del", "{\"name\":\"codes\"}"), 0);
     assert_int_equal(apply(doc, &d, "lexicon.del", "{\"name\":\"codes\"}"), RL_EINVAL);
     assert_int_equal(apply(doc, &d, "policy.set", "{\"policy\":{\"version\":\"v2\"}}"), 0);
@@ -202,8 +202,9 @@ test_diff(void **state)
     char *s = json_dumps(ch, JSON_COMPACT);
     assert_non_null(strstr(s, "{\"path\":\"mta_groups.default\",\"op\":\"removed\""));
     assert_non_null(strstr(s, "{\"path\":\"routes[1]\",\"op\":\"added\""));
-    assert_non_null(strstr(s, "{\"path\":\"relay_networks[0]\",\"op\":\"changed\",\"old\":\"127.0.0.0/"
-                              "8\",\"new\":\"10.0.0.0/8\"}"));
+    assert_non_null(strstr(s,
+                           "{\"path\":\"relay_networks[0]\",\"op\":\"changed\",\"old\":\"127.0.0.0/"
+                           "8\",\"new\":\"10.0.0.0/8\"}"));
     free(s);
     json_decref(ch);
     json_decref(a);
@@ -244,10 +245,11 @@ test_validate(void **state)
                                f, sizeof(f)),
                          0);
     assert_string_equal(f, "relay_networks[0]");
-    assert_int_not_equal(check("{\"mta_groups\": {\"d\": [\"127.0.0.1:25\"]}, "
-                               "\"routes\": [{\"domain\": \"*\", \"group\": \"d\", \"tls\": \"p\"}]}",
-                               f, sizeof(f)),
-                         0);
+    assert_int_not_equal(
+        check("{\"mta_groups\": {\"d\": [\"127.0.0.1:25\"]}, "
+              "\"routes\": [{\"domain\": \"*\", \"group\": \"d\", \"tls\": \"p\"}]}",
+              f, sizeof(f)),
+        0);
     assert_string_equal(f, "routes[0].tls");
     assert_int_not_equal(check("{\"mta_groups\": {\"d\": [\"127.0.0.1:25\"]}, "
                                "\"routes\": [{\"domain\": \"a.com\", \"group\": \"d\"},"
@@ -256,12 +258,13 @@ test_validate(void **state)
                          0);
     assert_string_equal(f, "routes[1].domain");
     /* A TLS profile whose CA file cannot be read. */
-    assert_int_not_equal(check("{\"mta_groups\": {\"d\": [\"127.0.0.1:25\"]}, "
-                               "\"routes\": [{\"domain\": \"*\", \"group\": \"d\", \"tls\": \"p\"}], "
-                               "\"tls_profiles\": {\"p\": {\"role\": \"client\", \"verify\": \"ca\", "
-                               "\"ca_file\": \"/nonexistent/ca.pem\"}}}",
-                               f, sizeof(f)),
-                         0);
+    assert_int_not_equal(
+        check("{\"mta_groups\": {\"d\": [\"127.0.0.1:25\"]}, "
+              "\"routes\": [{\"domain\": \"*\", \"group\": \"d\", \"tls\": \"p\"}], "
+              "\"tls_profiles\": {\"p\": {\"role\": \"client\", \"verify\": \"ca\", "
+              "\"ca_file\": \"/nonexistent/ca.pem\"}}}",
+              f, sizeof(f)),
+        0);
     assert_non_null(strstr(f, "tls_profiles.p"));
     /* A lexicon regex Hyperscan cannot compile. */
     assert_int_not_equal(check("{\"mta_groups\": {\"d\": [\"127.0.0.1:25\"]}, "
