@@ -61,7 +61,7 @@ struct ctl_license_status {
     int64_t days_left;      /* whole days to expiry (0 when not valid) */
     struct ctl_license lic; /* the fields when they could be read */
     bool have_fields;       /* `lic` is filled (even if the signature failed) */
-    char why[256];          /* one sentence for status, logs and metrics */
+    char why[384];          /* one sentence for status, logs and metrics */
 };
 
 /* ctl_tier_name returns "low", "medium", "high" or "very-high". */

@@ -12,7 +12,7 @@
 #define FAM_MAX 96
 
 /* Gauges among the per-worker integers; every other integer counts. */
-static const char *const gauges[] = {"connections_active", "config_version"};
+static const char *const gauges[] = {"connections_active", "config_version", "snapshot_version"};
 
 enum kind {
     K_COUNTER = 0,
