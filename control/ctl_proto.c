@@ -17,7 +17,7 @@ static const char *const reads[] = {
 };
 
 /* The first word of each of redlined's own commands (dp_ctl.h). */
-static const char *const forwarded[] = {"stats", "reload", "quarantine"};
+static const char *const forwarded[] = {"stats", "reload", "quarantine", "log"};
 
 bool
 ctl_command_known(const char *cmd)
@@ -74,7 +74,7 @@ ctl_request_parse(struct ctl_request *out_req, struct rl_diag *diag, const char 
     if (len == 0 || line[0] != '{') {
         rl_diag_set(
             diag, "",
-            "expected a JSON request or one of stats, reload, quarantine (control/README.md)");
+            "expected a JSON request or one of stats, reload, quarantine, log (control/README.md)");
         return RL_ESYNTAX;
     }
     json_error_t jerr;

@@ -38,6 +38,7 @@ static const char usage_text[] =
     "  stats                          redlined's counters, totals and per worker\n"
     "  quarantine list | release ID... | delete ID...\n"
     "  reload                         redlined rereads its STARTTLS certificates and keys\n"
+    "  log reopen                     redlined reopens its tracking log (after logrotate)\n"
     "  --socket PATH   controld's socket (default $REDLINE_SOCKET or " DEFAULT_SOCKET "),\n"
     "                  or redlined's own control socket for stats, reload and quarantine\n"
     "  --json          print the server's JSON answers, one per line\n"
@@ -811,11 +812,12 @@ dataplane(const struct opts *o, int n, char **a)
 {
     bool stats = n == 1 && strcmp(a[0], "stats") == 0;
     bool reload = n == 1 && strcmp(a[0], "reload") == 0;
+    bool reopen = n == 2 && strcmp(a[0], "log") == 0 && strcmp(a[1], "reopen") == 0;
     bool list = n == 2 && strcmp(a[0], "quarantine") == 0 && strcmp(a[1], "list") == 0;
     bool per_id = n >= 3 && strcmp(a[0], "quarantine") == 0 &&
                   (strcmp(a[1], "release") == 0 || strcmp(a[1], "delete") == 0);
-    if (!stats && !list && !per_id && !reload) {
-        return usage("unknown command: quarantine list | release ID... | delete ID...");
+    if (!stats && !list && !per_id && !reload && !reopen) {
+        return usage("unknown command: quarantine list | release ID... | delete ID...; log reopen");
     }
     int status = 0;
     for (int i = per_id ? 2 : 0; i < (per_id ? n : 1); i++) {
@@ -827,7 +829,8 @@ dataplane(const struct opts *o, int n, char **a)
                 continue;
             }
         } else {
-            snprintf(line, sizeof(line), "%s", list ? "quarantine list" : a[0]);
+            snprintf(line, sizeof(line), "%s",
+                     list ? "quarantine list" : (reopen ? "log reopen" : a[0]));
         }
         json_t *ans = NULL;
         int rc = call(&ans, o, line);
@@ -840,6 +843,8 @@ dataplane(const struct opts *o, int n, char **a)
             if (reload) {
                 printf("reloaded the STARTTLS certificates on %lld workers\n",
                        (long long)json_integer_value(json_object_get(ans, "workers")));
+            } else if (reopen) {
+                printf("reopened the tracking log %s\n", str(ans, "log"));
             } else if (strcmp(a[1], "release") == 0) {
                 printf("released %s to %s: %s\n", a[i], str(ans, "next_hop"), str(ans, "reply"));
             } else {
