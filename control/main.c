@@ -922,6 +922,7 @@ main(int argc, char **argv)
         {"stats", dataplane},
         {"reload", dataplane},
         {"quarantine", dataplane},
+        {"log", dataplane},
     };
     for (size_t i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++) {
         if (strcmp(a[0], nouns[i].noun) == 0) {

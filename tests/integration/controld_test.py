@@ -457,6 +457,8 @@ class WithDataplane(unittest.TestCase):
             self.assertIn("no quarantined message nosuch.1", err)
             rc, out, _ = c.ctl("status")
             self.assertIn("dataplane      2 workers", out)
+            rc, out, err = c.ctl("log", "reopen")
+            self.assertEqual((rc, out), (0, f"reopened the tracking log {gw.log}\n"), err)
 
             url = f"http://127.0.0.1:{c.metrics_port}/metrics"
             with urllib.request.urlopen(url, timeout=10) as r:
