@@ -139,13 +139,13 @@ main(int argc, char **argv)
     }
     if (cfg.check_only) {
         static char text[64 * 1024];
-        if (dp_check_config(text, sizeof(text), &diag, &cfg, policy->version) != 0) {
-            return fail(diag.field, diag.reason);
+        rc = dp_check_config(text, sizeof(text), &diag, &cfg, policy->version);
+        if (rc == 0) {
+            printf("%sredlined: configuration valid\n", text);
         }
-        printf("%sredlined: configuration valid\n", text);
         scan_engine_free(engine);
         scan_policy_free(policy);
-        return 0;
+        return rc == 0 ? 0 : fail(diag.field, diag.reason);
     }
     int err = 0;
     if (dp_store_prepare(cfg.quarantine_dir, &err) != 0) {
