@@ -123,7 +123,7 @@ class Sink:
 class Gateway:
     """redlined --foreground on a free loopback port."""
 
-    def __init__(self, routes, extra=(), relay_net="127.0.0.0/8", config=None):
+    def __init__(self, routes, extra=(), relay_net="127.0.0.0/8", config=None, env=None):
         self.port = free_port()
         self.dir = tempfile.TemporaryDirectory(prefix="redline-gw-")
         d = self.dir.name
@@ -147,11 +147,13 @@ class Gateway:
         if relay_net:
             args += ["--relay-net", relay_net]
         self.args = args + list(extra)
+        self.env = env  # the process's environment; None: ours
         self.proc = None
         self.stderr = b""
 
     def __enter__(self):
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     env=self.env)
         try:
             wait_port(self.port, self.proc)
         except RuntimeError:
