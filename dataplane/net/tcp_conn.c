@@ -350,7 +350,7 @@ emit(struct tcp_stack *st, struct tcp_conn *c, uint32_t seq, uint32_t len, uint8
         if (c->ts_ok) {
             olen = put_ts(st, c, opt, tsval);
         }
-        if (c->sack_ok && (flags & TCP_ACK)) {
+        if (c->sack_ok && (flags & TCP_ACK) && len == 0) {
             olen += put_sack(c, opt + olen, TCP_TCP_HLEN_MAX - TCP_TCP_HLEN - olen);
         }
     }
@@ -442,6 +442,13 @@ send_probe(struct tcp_stack *st, struct tcp_conn *c)
     emit(st, c, c->snd_una - 1, 0, TCP_ACK, ts_now(st, c), false);
 }
 
+/* RFC 9293 3.7.1: the MSS counts data only; options come out of it. */
+static uint32_t
+seg_max(const struct tcp_conn *c)
+{
+    return c->ts_ok ? c->mss - 12u : c->mss;
+}
+
 static bool
 can_send_data(const struct tcp_conn *c)
 {
@@ -467,10 +474,10 @@ tcp_conn_output(struct tcp_stack *st, struct tcp_conn *c)
         if (avail == 0 || inflight >= wnd) {
             break;
         }
-        uint32_t len = umin(umin(avail, c->mss), wnd - inflight);
+        uint32_t len = umin(umin(avail, seg_max(c)), wnd - inflight);
         /* sender-side silly window avoidance (RFC 9293 3.8.6.2.1): a runt
          * only when it is all there is and nothing else is in flight */
-        if (len < c->mss && len < avail && inflight > 0) {
+        if (len < seg_max(c) && len < avail && inflight > 0) {
             break;
         }
         uint8_t flags = TCP_ACK;
@@ -597,7 +604,7 @@ static void
 retransmit_one(struct tcp_stack *st, struct tcp_conn *c, uint32_t seq)
 {
     uint32_t data_end = c->sq_seq + c->sq_bytes;
-    uint32_t len = umin(c->mss, tcp_seq_lt(seq, data_end) ? data_end - seq : 0);
+    uint32_t len = umin(seg_max(c), tcp_seq_lt(seq, data_end) ? data_end - seq : 0);
     if (len) {
         bool fin = c->fin_queued && seq + len == c->fin_seq;
         tcp_conn_send_seg(st, c, seq, len, (uint8_t)(TCP_ACK | (fin ? TCP_FIN : 0)));

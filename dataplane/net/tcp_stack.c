@@ -1083,6 +1083,17 @@ tcp_stack_accept(struct tcp_stack *st, uint32_t *out_h, uint32_t *out_ip, uint16
 }
 
 int
+tcp_stack_set_cookie(struct tcp_stack *st, uint32_t h, uint64_t cookie)
+{
+    struct tcp_conn *c = conn_of(st, h);
+    if (!c) {
+        return RL_EINVAL;
+    }
+    c->cookie = cookie;
+    return 0;
+}
+
+int
 tcp_stack_connect(struct tcp_stack *st, uint32_t *out_h, uint32_t ip, uint16_t port,
                   uint64_t cookie, uint64_t now_us)
 {

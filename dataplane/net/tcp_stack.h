@@ -149,6 +149,10 @@ int tcp_stack_listen(struct tcp_stack *st, uint32_t *out_h, uint16_t port, uint6
 int tcp_stack_accept(struct tcp_stack *st, uint32_t *out_h, uint32_t *out_ip, uint16_t *out_port,
                      uint32_t lh, uint64_t cookie);
 
+/* tcp_stack_set_cookie changes the value events of connection `h` carry.
+ * Returns 0 or RL_EINVAL. */
+int tcp_stack_set_cookie(struct tcp_stack *st, uint32_t h, uint64_t cookie);
+
 /* tcp_stack_connect opens a connection to `ip`:`port` from a source port
  * that flow_local accepts. Completion shows as TCP_EV_WRITABLE (failure with
  * TCP_EV_HANGUP, and reads or writes return RL_EIO). Returns 0 with *out_h,

@@ -45,6 +45,7 @@ struct net_link {
     struct link_impair imp[2]; /* by sending side */
     bool cut;                  /* drop everything */
     uint64_t sent[2], dropped;
+    uint64_t oversize; /* frames above a 1500-octet MTU: a stack bug */
     /* tap: every frame sent by side 0 is offered here too (may be NULL) */
     void (*tap)(void *ctx, int from, const uint8_t *f, size_t len);
     void *tap_ctx;
@@ -93,6 +94,10 @@ link_tx(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl,
         len += pl[i].len;
     }
     l->sent[e->side]++;
+    if (len > 14 + 1500) {
+        l->oversize++;
+        return RL_EIO;
+    }
     if (l->tap) {
         l->tap(l->tap_ctx, e->side, f, len);
     }

@@ -201,6 +201,7 @@ test_megabyte_both_ways(void **state)
     transfer(l, 0, ha, hb, 1 << 20, 20000);
     transfer(l, 1, hb, ha, 1 << 20, 20000);
     assert_int_equal(tcp_stack_stats(l->st[0])->tcp_retransmits, 0);
+    assert_int_equal(l->oversize, 0);
     link_fini(l);
     free(l);
 }
