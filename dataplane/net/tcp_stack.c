@@ -435,7 +435,7 @@ tcp_st_send_frame(struct tcp_stack *st, const uint8_t *hdr, size_t hdr_len,
                   const struct tcp_iov *pl, size_t n_pl)
 {
     size_t bytes = hdr_len;
-    for (size_t i = 0; i < n_pl; i++) {
+    for (size_t i = 0; pl && i < n_pl; i++) {
         bytes += pl[i].len;
     }
     if (st->ops.tx(st->ops.ctx, hdr, hdr_len, pl, n_pl) != 0) {

@@ -203,7 +203,7 @@ base_config(struct tcp_stack_config *c, uint32_t ip, uint8_t plen)
     c->rcvbuf = 65536;
     c->sndbuf = 65536;
     c->time_wait_ms = 2000;
-    c->syn_backlog = 128;
+    c->syn_backlog = 1024;
     FILE *f = fopen("/dev/urandom", "rb");
     if (f) {
         if (fread(c->secret, 1, sizeof(c->secret), f) != sizeof(c->secret)) {
