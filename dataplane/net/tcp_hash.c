@@ -59,7 +59,9 @@ tcp_siphash(const uint8_t key[16], const uint8_t *in, size_t len)
         v0 ^= m;
     }
     uint8_t tail[8] = {0};
-    memcpy(tail, in + full, len - full);
+    if (len > full) {
+        memcpy(tail, in + full, len - full);
+    }
     uint64_t b = ((uint64_t)len << 56) | le64(tail);
     v3 ^= b;
     SIPROUND;
