@@ -263,7 +263,7 @@ def main():
         srv = subprocess.Popen(
             nsx + [TOOL] + EAL + [f"--vdev=net_tap0,iface={tap}", "--", "serve", "--ip",
                                   DP_IP + "/24", "--mac", DP_MAC, "--ready", ready,
-                                  "--seconds", "170"],
+                                  "--seconds", "170", "--syn-backlog", "256"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         end = time.monotonic() + 20
         while not os.path.exists(ready) and time.monotonic() < end and srv.poll() is None:

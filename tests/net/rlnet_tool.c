@@ -223,6 +223,7 @@ cmd_serve(int argc, char **argv)
     unsigned cores = 1, seconds = 0;
     const char *ready = NULL;
     uint8_t mac[6] = {0};
+    uint32_t syn_backlog = 1024;
     for (int i = 0; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--ip") && parse_ip(argv[i + 1], &ip, &plen) == 0) {
         } else if (!strcmp(argv[i], "--gw") && parse_ip(argv[i + 1], &gw, NULL) == 0) {
@@ -239,6 +240,8 @@ cmd_serve(int argc, char **argv)
             }
         } else if (!strcmp(argv[i], "--seconds")) {
             seconds = (unsigned)atoi(argv[i + 1]);
+        } else if (!strcmp(argv[i], "--syn-backlog")) {
+            syn_backlog = (uint32_t)atoi(argv[i + 1]);
         } else if (!strcmp(argv[i], "--ready")) {
             ready = argv[i + 1];
         } else {
@@ -256,6 +259,7 @@ cmd_serve(int argc, char **argv)
     base_config(&cfg, ip, plen);
     cfg.gateway = gw;
     memcpy(cfg.mac, mac, 6); /* all zero: the port's own */
+    cfg.syn_backlog = syn_backlog;
     struct tcp_dpdk_core *core[8] = {0};
     struct tcp_svc *svc[8] = {0};
     for (unsigned i = 0; i < cores && i < 8; i++) {
