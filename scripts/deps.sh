@@ -17,6 +17,8 @@ PACKAGES=(
   swaks libnet-ssleay-perl libio-socket-ssl-perl
   postfix python3-aiosmtpd python3-cryptography testssl.sh
   python3-prometheus-client logrotate
+  libdpdk-dev librte-net-ring23 librte-net-tap23 librte-net-af-packet23 librte-net-memif23
+  iproute2 iptables ethtool strace
 )
 
 missing=()
