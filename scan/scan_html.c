@@ -434,35 +434,63 @@ enum el_kind {
     EL_FORM,   /* the start tag only: its controls and text stay */
 };
 
-static const struct {
-    const char *name;
-    uint8_t kind;
-} elements[] = {
-    {"script", EL_SCRIPT},  {"iframe", EL_IFRAME}, {"frame", EL_FRAME},
-    {"frameset", EL_FRAME}, {"object", EL_OBJECT}, {"applet", EL_OBJECT},
-    {"embed", EL_EMBED},    {"form", EL_FORM},     {"plaintext", EL_PLAINTEXT},
-    {"style", EL_RAW},      {"textarea", EL_RAW},  {"title", EL_RAW},
-    {"xmp", EL_RAW},        {"noembed", EL_RAW},   {"noframes", EL_RAW},
-    {"noscript", EL_RAW},   {"a", EL_INLINE},      {"abbr", EL_INLINE},
-    {"b", EL_INLINE},       {"bdi", EL_INLINE},    {"bdo", EL_INLINE},
-    {"big", EL_INLINE},     {"cite", EL_INLINE},   {"code", EL_INLINE},
-    {"data", EL_INLINE},    {"del", EL_INLINE},    {"dfn", EL_INLINE},
-    {"em", EL_INLINE},      {"font", EL_INLINE},   {"i", EL_INLINE},
-    {"ins", EL_INLINE},     {"kbd", EL_INLINE},    {"mark", EL_INLINE},
-    {"q", EL_INLINE},       {"s", EL_INLINE},      {"samp", EL_INLINE},
-    {"small", EL_INLINE},   {"span", EL_INLINE},   {"strike", EL_INLINE},
-    {"strong", EL_INLINE},  {"sub", EL_INLINE},    {"sup", EL_INLINE},
-    {"time", EL_INLINE},    {"tt", EL_INLINE},     {"u", EL_INLINE},
-    {"var", EL_INLINE},     {"wbr", EL_INLINE},
+struct el_name {
+    char name[10]; /* lower case, NUL-padded */
+    uint8_t kind;  /* enum el_kind */
 };
 
+/* The elements that are not EL_OTHER, grouped by name length so that a tag
+ * name is compared with a few names of its own length only (every start and
+ * end tag of every part is classified, by both readers). */
+static const struct el_name el_len1[] = {{"a", EL_INLINE}, {"b", EL_INLINE}, {"i", EL_INLINE},
+                                         {"q", EL_INLINE}, {"s", EL_INLINE}, {"u", EL_INLINE}};
+static const struct el_name el_len2[] = {{"em", EL_INLINE}, {"tt", EL_INLINE}};
+static const struct el_name el_len3[] = {
+    {"xmp", EL_RAW},    {"bdi", EL_INLINE}, {"bdo", EL_INLINE}, {"big", EL_INLINE},
+    {"del", EL_INLINE}, {"dfn", EL_INLINE}, {"ins", EL_INLINE}, {"kbd", EL_INLINE},
+    {"sub", EL_INLINE}, {"sup", EL_INLINE}, {"var", EL_INLINE}, {"wbr", EL_INLINE}};
+static const struct el_name el_len4[] = {
+    {"form", EL_FORM},   {"abbr", EL_INLINE}, {"cite", EL_INLINE}, {"code", EL_INLINE},
+    {"data", EL_INLINE}, {"font", EL_INLINE}, {"mark", EL_INLINE}, {"samp", EL_INLINE},
+    {"span", EL_INLINE}, {"time", EL_INLINE}};
+static const struct el_name el_len5[] = {{"frame", EL_FRAME},
+                                         {"embed", EL_EMBED},
+                                         {"style", EL_RAW},
+                                         {"title", EL_RAW},
+                                         {"small", EL_INLINE}};
+static const struct el_name el_len6[] = {{"script", EL_SCRIPT}, {"iframe", EL_IFRAME},
+                                         {"object", EL_OBJECT}, {"applet", EL_OBJECT},
+                                         {"strike", EL_INLINE}, {"strong", EL_INLINE}};
+static const struct el_name el_len7[] = {{"noembed", EL_RAW}};
+static const struct el_name el_len8[] = {
+    {"frameset", EL_FRAME}, {"textarea", EL_RAW}, {"noframes", EL_RAW}, {"noscript", EL_RAW}};
+static const struct el_name el_len9[] = {{"plaintext", EL_PLAINTEXT}};
+
+#define EL_GROUP(a)                                                                                \
+    {                                                                                              \
+        a, sizeof(a) / sizeof(a[0])                                                                \
+    }
+static const struct {
+    const struct el_name *v;
+    size_t n;
+} el_by_len[] = {{NULL, 0},         EL_GROUP(el_len1), EL_GROUP(el_len2), EL_GROUP(el_len3),
+                 EL_GROUP(el_len4), EL_GROUP(el_len5), EL_GROUP(el_len6), EL_GROUP(el_len7),
+                 EL_GROUP(el_len8), EL_GROUP(el_len9)};
+#undef EL_GROUP
+
+/* lookup_element returns the kind of lower-case name z[0, n) and sets
+ * *out_name to its table name (static), or returns EL_OTHER. */
 static int
-lookup_element(const char **out_name, const char *z)
+lookup_element(const char **out_name, const char *z, size_t n)
 {
-    for (size_t i = 0; i < sizeof(elements) / sizeof(elements[0]); i++) {
-        if (strcmp(z, elements[i].name) == 0) {
-            *out_name = elements[i].name;
-            return elements[i].kind;
+    if (n >= sizeof(el_by_len) / sizeof(el_by_len[0])) {
+        return EL_OTHER;
+    }
+    const struct el_name *v = el_by_len[n].v;
+    for (size_t i = 0; i < el_by_len[n].n; i++) {
+        if (v[i].name[0] == z[0] && memcmp(v[i].name, z, n) == 0) {
+            *out_name = v[i].name;
+            return v[i].kind;
         }
     }
     return EL_OTHER;
@@ -491,15 +519,15 @@ classify(const char **out_name, const uint8_t *p, size_t n)
     for (unsigned k = 0; k < 3; k++) {
         size_t from = k == 2 ? colon : 0;
         size_t to = k == 2 ? n : cut[k];
-        if (to - from == 0 || to - from >= sizeof(z) || (k == 2 && colon == 0)) {
-            continue;
+        if (to - from == 0 || to - from >= sizeof(z) || (k == 2 && colon == 0) ||
+            (k == 1 && to == n)) {
+            continue; /* empty, too long for any element, or the same name as k == 0 */
         }
         for (size_t i = from; i < to; i++) {
             z[i - from] = (char)lower(p[i]);
         }
-        z[to - from] = '\0';
         const char *name = "";
-        enum el_kind kind = (enum el_kind)lookup_element(&name, z);
+        enum el_kind kind = (enum el_kind)lookup_element(&name, z, to - from);
         if (kind > best) {
             best = kind;
             *out_name = name;
