@@ -136,6 +136,23 @@ grow(void **arr, size_t *cap, size_t n, size_t elem)
     return true;
 }
 
+/* copy_bytes writes s[0, n) into out[0, cap) as a C string: cut to fit, and
+ * at a NUL in `s` (as printf's "%.*s" would). */
+static void
+copy_bytes(char *out, size_t cap, const char *s, size_t n)
+{
+    n = strnlen(s, n < cap - 1 ? n : cap - 1);
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+/* copy_str copies C string `s` into out[0, cap), cut to fit. */
+static void
+copy_str(char *out, size_t cap, const char *s)
+{
+    copy_bytes(out, cap, s, cap - 1);
+}
+
 static void
 add_defect(struct scan_message *m, const char *part, const char *reason, size_t len)
 {
@@ -143,8 +160,8 @@ add_defect(struct scan_message *m, const char *part, const char *reason, size_t 
         return; /* the count of defects is capped; the tag still says there were some */
     }
     struct scan_defect *d = &m->def[m->n_def++];
-    snprintf(d->part, sizeof(d->part), "%s", part[0] ? part : "0");
-    snprintf(d->reason, sizeof(d->reason), "%.*s", (int)(len < 119 ? len : 119), reason);
+    copy_str(d->part, sizeof(d->part), part[0] ? part : "0");
+    copy_bytes(d->reason, sizeof(d->reason), reason, len);
 }
 
 static void
@@ -186,8 +203,8 @@ record(struct scan_message *m, const char *part, const char *header, const struc
             continue;
         }
         struct scan_record *r = &m->rec[m->n_rec++];
-        snprintf(r->part, sizeof(r->part), "%s", part[0] ? part : "0");
-        snprintf(r->header, sizeof(r->header), "%s", header);
+        copy_str(r->part, sizeof(r->part), part[0] ? part : "0");
+        copy_str(r->header, sizeof(r->header), header);
         r->start = f[i].start;
         r->end = f[i].end;
         r->type = f[i].type;
@@ -273,20 +290,30 @@ detect(struct scan_message *m, const char *part, const uint8_t *text, size_t len
 static unsigned
 header_types(const struct mime_field *f, const uint8_t *block)
 {
-    static const char *const text_fields[] = {"subject",      "comments", "keywords",
-                                              "thread-topic", "summary",  NULL};
-    static const char *const addr_fields[] = {"from",      "to",     "cc",          "bcc",
-                                              "reply-to",  "sender", "resent-from", "resent-to",
-                                              "resent-cc", NULL};
-    unsigned all = ~0u;
-    for (const char *const *n = text_fields; *n != NULL; n++) {
-        if (mime_field_is(f, block, *n)) {
-            return all;
-        }
+    static const struct {
+        const char *name;
+        size_t len;
+        bool addr; /* an address field: everything but e-mail addresses */
+    } scanned[] = {
+#define SCANNED(n, a) {n, sizeof(n) - 1, a}
+        SCANNED("subject", false),  SCANNED("comments", false),
+        SCANNED("keywords", false), SCANNED("thread-topic", false),
+        SCANNED("summary", false),  SCANNED("from", true),
+        SCANNED("to", true),        SCANNED("cc", true),
+        SCANNED("bcc", true),       SCANNED("reply-to", true),
+        SCANNED("sender", true),    SCANNED("resent-from", true),
+        SCANNED("resent-to", true), SCANNED("resent-cc", true),
+#undef SCANNED
+    };
+    /* as mime_field_is: whitespace before the colon is obsolete syntax */
+    const char *name = (const char *)block + f->start;
+    size_t have = f->name_len;
+    while (have > 0 && (name[have - 1] == ' ' || name[have - 1] == '\t')) {
+        have--;
     }
-    for (const char *const *n = addr_fields; *n != NULL; n++) {
-        if (mime_field_is(f, block, *n)) {
-            return all & ~SCAN_MASK(SCAN_T_EMAIL);
+    for (size_t i = 0; i < sizeof(scanned) / sizeof(scanned[0]); i++) {
+        if (scanned[i].len == have && strncasecmp(name, scanned[i].name, have) == 0) {
+            return scanned[i].addr ? ~0u & ~SCAN_MASK(SCAN_T_EMAIL) : ~0u;
         }
     }
     return 0;
@@ -426,8 +453,7 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
             continue;
         }
         char name[40];
-        snprintf(name, sizeof(name), "%.*s", (int)(f.name_len < 39 ? f.name_len : 39),
-                 (const char *)block + f.start);
+        copy_bytes(name, sizeof(name), (const char *)block + f.start, f.name_len);
         if (!check) {
             hdr_append(m, block + copied, f.value_off - copied);
         }
@@ -448,11 +474,23 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
     return left;
 }
 
+/* ascii_only tells whether p[0, len) is all ASCII (one OR over the block:
+ * vectorised, and the usual case for a header block). */
+static bool
+ascii_only(const uint8_t *p, size_t len)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < len; i++) {
+        acc |= p[i];
+    }
+    return acc < 0x80;
+}
+
 static void
 process_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *block,
                 size_t len)
 {
-    if (!rl_utf8_valid(block, len)) {
+    if (!ascii_only(block, len) && !rl_utf8_valid(block, len)) {
         /* RFC 5322 headers are ASCII; RFC 6532 allows UTF-8, nothing else. */
         const char *why = "header block has 8-bit bytes that are not UTF-8 (scanned as bytes)";
         add_defect(m, part->path, why, strlen(why));
@@ -928,7 +966,7 @@ process_document(struct scan_message *m, struct scan_part_record *pr, const stru
         m->err = rc;
         return true;
     }
-    snprintf(pr->true_type, sizeof(pr->true_type), "%s", r->true_type);
+    copy_str(pr->true_type, sizeof(pr->true_type), r->true_type);
     record_document(m, pr->part, r);
     if (r->kind == SCAN_DOC_NONE) {
         return process_nested_message(m, pr, part, dec, dec_len);
@@ -963,12 +1001,12 @@ add_action(struct scan_message *m, const char *part, enum scan_step kind, unsign
         return;
     }
     struct scan_action_record *a = &m->act[m->n_act++];
-    snprintf(a->part, sizeof(a->part), "%s", part);
+    copy_str(a->part, sizeof(a->part), part);
     a->kind = (uint8_t)kind;
     a->code = (uint8_t)code;
-    snprintf(a->action, sizeof(a->action), "%s", action);
-    snprintf(a->location, sizeof(a->location), "%s", location);
-    snprintf(a->detail, sizeof(a->detail), "%.*s", (int)sizeof(a->detail) - 1, detail);
+    copy_str(a->action, sizeof(a->action), action);
+    copy_str(a->location, sizeof(a->location), location);
+    copy_str(a->detail, sizeof(a->detail), detail);
 }
 
 struct html_detect_ctx {
@@ -1088,9 +1126,9 @@ process_part(struct scan_message *m, const struct mime_part *part)
     }
     struct scan_part_record *pr = &m->parts[m->n_parts++];
     memset(pr, 0, sizeof(*pr));
-    snprintf(pr->part, sizeof(pr->part), "%s", part->path[0] ? part->path : "1");
-    snprintf(pr->type, sizeof(pr->type), "%s", part->type);
-    snprintf(pr->charset, sizeof(pr->charset), "%s", part->charset);
+    copy_str(pr->part, sizeof(pr->part), part->path[0] ? part->path : "1");
+    copy_str(pr->type, sizeof(pr->type), part->type);
+    copy_str(pr->charset, sizeof(pr->charset), part->charset);
     pr->cte = (uint8_t)part->cte;
     pr->raw_len = m->raw.len;
 
