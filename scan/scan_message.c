@@ -1028,7 +1028,8 @@ html_detect(void *ctx, const struct scan_finding **out_f, size_t *out_n, const u
 
 /* Sanitises and redacts a text/html part, then proves the result: it must
  * decode back to what was written, and both the sanitiser's reader and
- * libxml2 must find nothing left to remove or redact; up to REDACT_ROUNDS
+ * libxml2 must find nothing left to remove or redact (libxml2 is asked
+ * when the rewrite touched markup: scan_html_verify); up to REDACT_ROUNDS
  * rounds as for text. Returns false when the sanitiser could not read the
  * part (recorded): the caller then treats it as plain text. */
 static bool
@@ -1036,7 +1037,7 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
              enum mime_charset cs, const uint8_t *dec, size_t dec_len)
 {
     struct html_detect_ctx dc = {.m = m, .part = pr->part, .cs = cs};
-    const struct scan_html_opts o = {
+    struct scan_html_opts o = {
         .policy = m->pol, .utf8 = is_utf8_cs(cs), .detect = html_detect, .detect_ctx = &dc};
     const uint8_t *src = dec;
     size_t src_len = dec_len;
@@ -1094,6 +1095,8 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
             break;
         }
         size_t left = 0;
+        /* Only the first round's rewrite is of the input as received. */
+        o.masks_only = round == 1 && r.masks_only;
         if ((rc = scan_html_verify(m->html, &left, &o, m->red.p, m->red.len)) != 0) {
             m->err = rc == RL_ENOMEM ? rc : m->err;
             fail_part(m, pr->part, "HTML verification could not read the rewritten part");
