@@ -65,26 +65,26 @@ b64_tail(uint8_t *out, uint32_t acc, unsigned n)
 }
 
 #ifdef CODEC_AVX2
+/* The lookups of W. Mula and D. Lemire, "Faster Base64 Encoding and Decoding
+ * Using AVX2 Instructions" (2018): nibble lookups validate and translate
+ * sixteen characters per lane, two multiply-adds pack four sextets into
+ * three bytes. */
+#define B64_LUT_LO                                                                                 \
+    0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A
+#define B64_LUT_HI                                                                                 \
+    0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10
+#define B64_LUT_ROLL 0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0
+#define B64_PACK 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1
+
 /* b64_block32 decodes 32 alphabet characters at `in` into 24 bytes at `out`
  * (exactly 24 written) and returns true, or returns false (nothing written)
- * when any of them is outside the alphabet: padding, line ends, anything.
- * W. Mula and D. Lemire, "Faster Base64 Encoding and Decoding Using AVX2
- * Instructions" (2018): nibble lookups validate and translate, two multiply
- * adds pack four sextets into three bytes. */
-__attribute__((target("avx2"))) static bool
+ * when any of them is outside the alphabet: padding, line ends, anything. */
+__attribute__((target("avx2"), always_inline)) static inline bool
 b64_block32(uint8_t *out, const uint8_t *in)
 {
-    const __m256i lut_lo =
-        _mm256_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A,
-                         0x1B, 0x1B, 0x1B, 0x1A, 0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
-                         0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A);
-    const __m256i lut_hi =
-        _mm256_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10,
-                         0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08,
-                         0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10);
-    const __m256i lut_roll =
-        _mm256_setr_epi8(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 19, 4,
-                         -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i lut_lo = _mm256_setr_epi8(B64_LUT_LO, B64_LUT_LO);
+    const __m256i lut_hi = _mm256_setr_epi8(B64_LUT_HI, B64_LUT_HI);
+    const __m256i lut_roll = _mm256_setr_epi8(B64_LUT_ROLL, B64_LUT_ROLL);
     const __m256i mask_2f = _mm256_set1_epi8(0x2F);
     __m256i str = _mm256_loadu_si256((const __m256i *)(const void *)in);
     __m256i hi_nibbles = _mm256_and_si256(_mm256_srli_epi32(str, 4), mask_2f);
@@ -99,13 +99,76 @@ b64_block32(uint8_t *out, const uint8_t *in)
     str = _mm256_add_epi8(str, roll);
     __m256i ab_bc = _mm256_maddubs_epi16(str, _mm256_set1_epi32(0x01400140));
     __m256i v = _mm256_madd_epi16(ab_bc, _mm256_set1_epi32(0x00011000));
-    v = _mm256_shuffle_epi8(v, _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1,
-                                                -1, 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1,
-                                                -1, -1));
+    v = _mm256_shuffle_epi8(v, _mm256_setr_epi8(B64_PACK, B64_PACK));
     v = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 6, 6));
     _mm_storeu_si128((__m128i *)(void *)out, _mm256_castsi256_si128(v));
     _mm_storel_epi64((__m128i *)(void *)(out + 16), _mm256_extracti128_si256(v, 1));
     return true;
+}
+
+/* b64_block16 is b64_block32 for 16 characters into 12 bytes. */
+__attribute__((target("avx2"), always_inline)) static inline bool
+b64_block16(uint8_t *out, const uint8_t *in)
+{
+    const __m128i lut_lo = _mm_setr_epi8(B64_LUT_LO);
+    const __m128i lut_hi = _mm_setr_epi8(B64_LUT_HI);
+    const __m128i lut_roll = _mm_setr_epi8(B64_LUT_ROLL);
+    const __m128i mask_2f = _mm_set1_epi8(0x2F);
+    __m128i str = _mm_loadu_si128((const __m128i *)(const void *)in);
+    __m128i hi_nibbles = _mm_and_si128(_mm_srli_epi32(str, 4), mask_2f);
+    __m128i lo_nibbles = _mm_and_si128(str, mask_2f);
+    __m128i hi = _mm_shuffle_epi8(lut_hi, hi_nibbles);
+    __m128i lo = _mm_shuffle_epi8(lut_lo, lo_nibbles);
+    if (!_mm_testz_si128(lo, hi)) {
+        return false;
+    }
+    __m128i eq_2f = _mm_cmpeq_epi8(str, mask_2f);
+    __m128i roll = _mm_shuffle_epi8(lut_roll, _mm_add_epi8(eq_2f, hi_nibbles));
+    str = _mm_add_epi8(str, roll);
+    __m128i ab_bc = _mm_maddubs_epi16(str, _mm_set1_epi32(0x01400140));
+    __m128i v = _mm_madd_epi16(ab_bc, _mm_set1_epi32(0x00011000));
+    v = _mm_shuffle_epi8(v, _mm_setr_epi8(B64_PACK));
+    _mm_storel_epi64((__m128i *)(void *)out, v);
+    uint32_t last = (uint32_t)_mm_extract_epi32(v, 2);
+    memcpy(out + 8, &last, 4);
+    return true;
+}
+
+/* b64_blocks_avx2 decodes 32-character blocks from the start of in[0, n)
+ * while they are all alphabet; returns the characters used. */
+__attribute__((target("avx2"))) static size_t
+b64_blocks_avx2(uint8_t *out, const uint8_t *in, size_t n)
+{
+    size_t i = 0;
+    while (n - i >= 32 && b64_block32(out + i / 4 * 3, in + i)) {
+        i += 32;
+    }
+    return i;
+}
+
+/* b64_line_avx2 decodes one line of `l` alphabet characters (a multiple of
+ * 4, 16 or more) into l / 4 * 3 bytes and returns true, or false when one
+ * of them is not in the alphabet (the output is then unspecified). Blocks
+ * may overlap at the end: they write the same bytes again. */
+__attribute__((target("avx2"))) static bool
+b64_line_avx2(uint8_t *out, const uint8_t *in, size_t l)
+{
+    if (l < 32) {
+        return b64_block16(out, in) && b64_block16(out + (l - 16) / 4 * 3, in + l - 16);
+    }
+    size_t i = 0;
+    for (; l - i >= 32; i += 32) {
+        if (!b64_block32(out + i / 4 * 3, in + i)) {
+            return false;
+        }
+    }
+    if (i == l) {
+        return true;
+    }
+    if (l - i <= 16) {
+        return b64_block16(out + (l - 16) / 4 * 3, in + l - 16);
+    }
+    return b64_block32(out + (l - 32) / 4 * 3, in + l - 32);
 }
 
 static bool
@@ -127,15 +190,12 @@ static size_t
 b64_groups(uint8_t *out, const uint8_t *in, size_t n)
 {
     size_t i = 0;
-    size_t o = 0;
 #ifdef CODEC_AVX2
     if (n >= 32 && have_avx2()) {
-        while (n - i >= 32 && b64_block32(out + o, in + i)) {
-            i += 32;
-            o += 24;
-        }
+        i = b64_blocks_avx2(out, in, n);
     }
 #endif
+    size_t o = i / 4 * 3;
     while (n - i >= 4) {
         uint32_t a = b64_dec[in[i]];
         uint32_t b = b64_dec[in[i + 1]];
@@ -152,6 +212,19 @@ b64_groups(uint8_t *out, const uint8_t *in, size_t n)
         i += 4;
     }
     return i;
+}
+
+/* b64_line decodes a line of `l` characters (a multiple of 4) and returns
+ * whether all were alphabet characters (else its output is unspecified). */
+static bool
+b64_line(uint8_t *out, const uint8_t *in, size_t l)
+{
+#ifdef CODEC_AVX2
+    if (l >= 16 && have_avx2()) {
+        return b64_line_avx2(out, in, l);
+    }
+#endif
+    return b64_groups(out, in, l) == l;
 }
 
 /* b64_decode is mime_b64_decode; it never writes more than in_len * 3 / 4
@@ -250,7 +323,7 @@ mime_b64_decode_lines(uint8_t *out, size_t *out_len, size_t *out_bad, struct mim
              * it started (no group open, no padding seen) and its line end
              * is skipped: decoding line by line is decoding the whole. */
             while (in_len - i >= l + e && in[i + l + e - 1] == '\n' &&
-                   (e == 1 || in[i + l] == '\r') && b64_groups(out + o, in + i, l) == l) {
+                   (e == 1 || in[i + l] == '\r') && b64_line(out + o, in + i, l)) {
                 i += l + e;
                 o += l / 4 * 3;
                 lines->full++;

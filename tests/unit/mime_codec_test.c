@@ -497,6 +497,20 @@ b64_decode_lines_layout(void **state)
             /* every line but a short last one is full */
             assert_true(ln.full == lines || ln.full + 1 == lines);
             assert_b64_as_reference(enc, el);
+            /* a byte outside the alphabet anywhere in line 1 ends the full
+             * lines there (every place the line's blocks cover) */
+            size_t stride = per + ln.eol_len;
+            for (size_t pos = 0; lines > 2 && pos < per; pos++) {
+                static const uint8_t outside[] = {'=', '*', 0x80, '-', '\r', 0};
+                uint8_t keep = enc[stride + pos];
+                for (size_t b = 0; b < sizeof(outside); b++) {
+                    enc[stride + pos] = outside[b];
+                    mime_b64_decode_lines(out, &ol, &bad, &ln, enc, el);
+                    assert_int_equal(ln.full, 1);
+                    assert_b64_as_reference(enc, el);
+                }
+                enc[stride + pos] = keep;
+            }
             /* a space inside line 2 ends the full lines there */
             if (lines > 3) {
                 memmove(enc + 2 * (per + ln.eol_len) + 2, enc + 2 * (per + ln.eol_len) + 1,
