@@ -422,16 +422,9 @@ static const char hex_upper[] = "0123456789ABCDEF";
 static int
 hex_val(uint8_t c)
 {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
+    unsigned d = (unsigned)c - '0';
+    unsigned l = ((unsigned)c | 0x20) - 'a';
+    return d < 10 ? (int)d : l < 6 ? (int)l + 10 : -1;
 }
 
 /* hex_pair decodes the two hex digits at p, or returns -1. */
@@ -441,6 +434,19 @@ hex_pair(const uint8_t *p)
     int hi = hex_val(p[0]);
     int lo = hex_val(p[1]);
     return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
+}
+
+/* qp_has_special tells whether any of the eight bytes in `x` is '=', CR or
+ * LF (it may also fire for a byte after one of them: never misses one). */
+static bool
+qp_has_special(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t a = x ^ (ones * '=');
+    uint64_t b = x ^ (ones * '\r');
+    uint64_t c = x ^ (ones * '\n');
+    return ((((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) & 0x8080808080808080ull) !=
+           0;
 }
 
 void
@@ -453,17 +459,68 @@ mime_qp_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in
     bool in_ws = false;
 
     while (i < in_len) {
-        uint8_t c = in[i];
-        if (c == ' ' || c == '\t') {
-            if (!in_ws) {
-                in_ws = true;
-                ws_from = o;
+        if (in[i] != '=' && in[i] != '\r' && in[i] != '\n') {
+            /* Literal bytes up to the next '=' or line end, copied eight at
+             * a time where possible (o <= i: the output keeps up); only
+             * whitespace at the end of the run can be trailing. */
+            size_t s0 = i;
+            size_t lag = i - o; /* input byte i goes to out[i - lag] */
+            while (in_len - i >= 8) {
+                uint64_t x;
+                memcpy(&x, in + i, 8);
+                if (qp_has_special(x)) {
+                    break;
+                }
+                memcpy(out + i - lag, &x, 8);
+                i += 8;
             }
-            out[o++] = c;
-            i++;
+            while (i < in_len && in[i] != '=' && in[i] != '\r' && in[i] != '\n') {
+                out[i - lag] = in[i];
+                i++;
+            }
+            if (in[i - 1] == ' ' || in[i - 1] == '\t') {
+                size_t k = i - 1;
+                while (k > s0 && (in[k - 1] == ' ' || in[k - 1] == '\t')) {
+                    k--;
+                }
+                ws_from = k > s0 || !in_ws ? o + (k - s0) : ws_from;
+                in_ws = true;
+            } else {
+                in_ws = false;
+            }
+            o += i - s0;
             continue;
         }
-        if (c == '\n' || (c == '\r' && in_len - i >= 2 && in[i + 1] == '\n')) {
+        uint8_t c = in[i];
+        if (c == '=') {
+            in_ws = false;
+            int hi = in_len - i >= 3 ? hex_val(in[i + 1]) : -1;
+            int lo = hi >= 0 ? hex_val(in[i + 2]) : -1;
+            if (lo >= 0) {
+                out[o++] = (uint8_t)(hi << 4 | lo);
+                i += 3;
+                continue;
+            }
+            /* RFC 2045 6.7 (5): '=' at a line end is a soft break; whitespace
+             * between them was added in transport. */
+            size_t j = i + 1;
+            while (j < in_len && (in[j] == ' ' || in[j] == '\t')) {
+                j++;
+            }
+            if (j == in_len) {
+                i = j;
+            } else if (in[j] == '\n') {
+                i = j + 1;
+            } else if (in[j] == '\r' && (j + 1 == in_len || in[j + 1] == '\n')) {
+                i = j + 1 == in_len ? j + 1 : j + 2;
+            } else {
+                out[o++] = '=';
+                i++;
+                bad++;
+            }
+            continue;
+        }
+        if (c == '\n' || (in_len - i >= 2 && in[i + 1] == '\n')) {
             /* RFC 2045 6.7 (3): trailing whitespace was added in transport
              * and MUST be deleted when decoding. */
             if (in_ws) {
@@ -476,35 +533,9 @@ mime_qp_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in
             out[o++] = in[i++];
             continue;
         }
-        in_ws = false;
-        if (c != '=') {
-            out[o++] = c;
-            i++;
-            continue;
-        }
-        int byte = in_len - i >= 3 ? hex_pair(in + i + 1) : -1;
-        if (byte >= 0) {
-            out[o++] = (uint8_t)byte;
-            i += 3;
-            continue;
-        }
-        /* RFC 2045 6.7 (5): '=' at a line end is a soft break; whitespace
-         * between them was added in transport. */
-        size_t j = i + 1;
-        while (j < in_len && (in[j] == ' ' || in[j] == '\t')) {
-            j++;
-        }
-        if (j == in_len) {
-            i = j;
-        } else if (in[j] == '\n') {
-            i = j + 1;
-        } else if (in[j] == '\r' && (j + 1 == in_len || in[j + 1] == '\n')) {
-            i = j + 1 == in_len ? j + 1 : j + 2;
-        } else {
-            out[o++] = '=';
-            i++;
-            bad++;
-        }
+        in_ws = false; /* a CR alone is a literal byte */
+        out[o++] = c;
+        i++;
     }
     if (in_ws) {
         o = ws_from; /* the last line's trailing whitespace, as above */

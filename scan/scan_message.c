@@ -356,9 +356,11 @@ detect_decoded(struct scan_message *m, const char *part, enum mime_charset cs, c
     }
     mime_charset_to_utf8(m->utf.p, &m->utf.len, cs, text, len);
     size_t n = detect(m, part, m->utf.p, m->utf.len, types);
+    /* sorted, not overlapping: every start and end is at or after the last */
+    struct mime_charset_walk w = {0};
     for (size_t i = 0; i < n; i++) {
-        m->f[i].start = (uint32_t)mime_charset_src_offset(cs, text, len, m->f[i].start);
-        m->f[i].end = (uint32_t)mime_charset_src_offset(cs, text, len, m->f[i].end);
+        m->f[i].start = (uint32_t)mime_charset_src_offset_next(&w, cs, text, len, m->f[i].start);
+        m->f[i].end = (uint32_t)mime_charset_src_offset_next(&w, cs, text, len, m->f[i].end);
     }
     return n;
 }

@@ -618,6 +618,86 @@ qp_decode_strips_trailing_whitespace(void **state)
     assert_dec(&d, "abc \r\n", 0);
 }
 
+/* ref_qp_decode: the documented rules of mime_qp_decode, one byte at a time
+ * (no run copying), to test the fast path against. */
+static void
+ref_qp_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEFabcdef";
+    size_t o = 0;
+    size_t bad = 0;
+    size_t ws_from = 0;
+    bool in_ws = false;
+    for (size_t i = 0; i < len;) {
+        uint8_t c = in[i];
+        bool lf = c == '\n' || (c == '\r' && i + 1 < len && in[i + 1] == '\n');
+        if (c == ' ' || c == '\t') {
+            ws_from = in_ws ? ws_from : o;
+            in_ws = true;
+            out[o++] = in[i++];
+        } else if (lf) {
+            o = in_ws ? ws_from : o;
+            in_ws = false;
+            size_t n = c == '\r' ? 2 : 1;
+            memcpy(out + o, in + i, n);
+            o += n;
+            i += n;
+        } else if (c != '=') {
+            in_ws = false;
+            out[o++] = in[i++];
+        } else if (i + 2 < len && in[i + 1] != 0 && in[i + 2] != 0 && strchr(hex, in[i + 1]) &&
+                   strchr(hex, in[i + 2])) {
+            in_ws = false;
+            char h[3] = {(char)in[i + 1], (char)in[i + 2], 0};
+            out[o++] = (uint8_t)strtoul(h, NULL, 16);
+            i += 3;
+        } else {
+            in_ws = false;
+            size_t j = i + 1;
+            while (j < len && (in[j] == ' ' || in[j] == '\t')) {
+                j++;
+            }
+            if (j == len || in[j] == '\n') {
+                i = j == len ? j : j + 1; /* soft break */
+            } else if (in[j] == '\r' && (j + 1 == len || in[j + 1] == '\n')) {
+                i = j + 1 == len ? j + 1 : j + 2;
+            } else {
+                out[o++] = '=';
+                i++;
+                bad++;
+            }
+        }
+    }
+    *out_len = in_ws ? ws_from : o;
+    *out_bad = bad;
+}
+
+static void
+qp_decode_as_reference_random(void **state)
+{
+    (void)state;
+    static const uint8_t pick[] = {' ', '\t', '\r', '\n', '=', 'a', 'Z',
+                                   '.', '0',  'F',  'f',  'g', 0};
+    uint8_t in[300];
+    uint8_t want[300];
+    uint8_t got[300];
+    rng_state = 0x9e3779b97f4a7c15ull;
+    for (unsigned iter = 0; iter < 50000; iter++) {
+        size_t len = rng_next() % sizeof(in);
+        unsigned plain = rng_next() % 20; /* runs of plain letters between odd bytes */
+        for (size_t i = 0; i < len; i++) {
+            uint32_t r = rng_next();
+            in[i] = r % (plain + 1) != 0 ? (uint8_t)('a' + (r >> 8) % 26) : pick[(r >> 8) % 13];
+        }
+        size_t wl, wb, gl, gb;
+        ref_qp_decode(want, &wl, &wb, in, len);
+        mime_qp_decode(got, &gl, &gb, in, len);
+        assert_int_equal(gl, wl);
+        assert_int_equal(gb, wb);
+        assert_memory_equal(got, want, wl);
+    }
+}
+
 static void
 qp_encode_escapes(void **state)
 {
@@ -972,6 +1052,7 @@ main(void)
         cmocka_unit_test(qp_decode_soft_breaks),
         cmocka_unit_test(qp_decode_soft_break_at_end),
         cmocka_unit_test(qp_decode_strips_trailing_whitespace),
+        cmocka_unit_test(qp_decode_as_reference_random),
         cmocka_unit_test(qp_encode_escapes),
         cmocka_unit_test(qp_encode_line_exactly_76),
         cmocka_unit_test(qp_encode_escape_never_split),
