@@ -383,6 +383,13 @@ emit_value(struct hdr_out *w, const uint8_t *v, const struct hdr_param *pp, bool
     struct val_reader r;
     val_reader_init(&r, v, pp);
     int c;
+    if (!ext && !r.quoted) {
+        /* A token: its bytes as they are (the common case, one loop). */
+        for (size_t i = r.pos; i < r.end && !w->full; i++) {
+            out_put(w, v[i]);
+        }
+        return;
+    }
     if (ext && prefix) {
         struct val_reader t = r;
         int quotes = 0;
@@ -393,7 +400,7 @@ emit_value(struct hdr_out *w, const uint8_t *v, const struct hdr_param *pp, bool
             r = t;
         }
     }
-    while ((c = val_reader_get(&r)) >= 0) {
+    while (!w->full && (c = val_reader_get(&r)) >= 0) { /* full is final: stop there */
         if (ext && c == '%') {
             struct val_reader t = r;
             int hi = hex_val(val_reader_get(&t));
