@@ -546,27 +546,33 @@ run_is_plain(const uint8_t *buf, size_t len, size_t d, size_t r)
         /* Only "CC12..." (IBAN) or "AB123456C" (NINO) begin with letters. */
         return !(d >= 2 && scan_is_alpha(buf[d - 2]) && scan_starts_clean(buf, d - 2));
     }
-    if (r >= 6 || b == '+' || b == '(') {
+    if (b == '+' || b == '(') {
         return false;
     }
     size_t e = d + r;
+    if (b == ' ' && d >= 3 && scan_is_alpha(buf[d - 2]) && scan_is_alpha(buf[d - 3]) &&
+        (r == 2 || (e < len && scan_is_alpha(buf[e])))) {
+        /* "AB 12 34 56 C" (NINO), "GB 29 NWBK..." and "KZ 86125KZT..." (IBAN) */
+        return false;
+    }
+    /* Without letters, '+' or '(' before it, every form needs 9 digits or
+     * more: count the digits of the groups joined to this run ("2024-05-17"
+     * has 8, "order 45000123" 8), up to the most any form reads. */
+    size_t total = r;
+    size_t i = e;
     unsigned kind = 0;
-    if (scan_sep_digit(buf, e, len,
-                       SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH |
-                           SCAN_SEP_BREAK,
-                       &kind) != 0) {
-        return false;
+    while (total < 9) {
+        size_t s = scan_sep_digit(
+            buf, i, len,
+            SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_BREAK, &kind);
+        if (s == 0) {
+            break;
+        }
+        size_t g = scan_digit_run(buf, i + s, len);
+        total += g;
+        i += s + g;
     }
-    if (b == ' ' && r == 2 && d >= 3 && scan_is_alpha(buf[d - 2]) && scan_is_alpha(buf[d - 3])) {
-        return false; /* "AB 12 34 56 C" (NINO), "GB 29 NWBK..." (IBAN) */
-    }
-    /* "KZ 86125KZT...": check digits and BBAN digits run into letters. Tested
-     * last and from the end so a number in prose pays one compare. */
-    if (e < len && scan_is_alpha(buf[e]) && b == ' ' && d >= 3 && scan_is_alpha(buf[d - 2]) &&
-        scan_is_alpha(buf[d - 3])) {
-        return false;
-    }
-    return true;
+    return total < 9;
 }
 
 /* Bit i set when buf[i] is an ASCII digit, for the 64 bytes at `buf`. SSE2 is
