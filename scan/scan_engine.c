@@ -740,12 +740,21 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
     size_t nc = scan_digits_find(w->cand, w->cand_cap, &overflow, buf + from, end - from,
                                  eng->digit_types & types);
     limited |= overflow;
+    bool cand_kept = false; /* the last candidate that was not an ALT became a finding */
     for (size_t i = 0; i < nc; i++) {
         struct scan_cand *c = &w->cand[i];
         c->start += (uint32_t)from;
         c->end += (uint32_t)from;
         if (c->start >= to) {
             break;
+        }
+        /* An alternative reading counts only when the first one did not. */
+        bool alt = (c->flags & SCAN_CAND_ALT) != 0;
+        if (alt && cand_kept) {
+            continue;
+        }
+        if (!alt) {
+            cand_kept = false;
         }
         /* Strength first: a strong candidate (checksum and layout) is a
          * finding wherever it stands; context only moves its confidence.
@@ -759,6 +768,7 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
         if ((c->flags & SCAN_CAND_WEAK) && ctx != CTX_POSITIVE) {
             continue;
         }
+        cand_kept = true;
         unsigned conf = c->confidence + (ctx == CTX_POSITIVE ? 25u : 0u);
         struct scan_finding f = {.start = c->start,
                                  .end = c->end,

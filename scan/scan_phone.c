@@ -14,6 +14,8 @@
  * allocation. */
 #include "scan_phone.h"
 
+#include <string.h>
+
 #include "scan_chars.h"
 
 enum {
@@ -37,8 +39,8 @@ struct groups {
     size_t len[MAX_GROUPS];   /* digits in each group */
     size_t end[MAX_GROUPS];   /* offset one past each group */
     size_t total[MAX_GROUPS]; /* digits up to and including each group */
+    bool brk[MAX_GROUPS];     /* brk[k]: a line break comes before group k */
     unsigned kind;            /* SCAN_SEP_* between them; 0 for one group */
-    bool wrapped;             /* a line break separates two of them */
 };
 
 /* Reads the groups starting with the digit run at buf[i] (before `limit`),
@@ -52,7 +54,7 @@ read_groups(struct groups *g, const uint8_t *buf, size_t i, size_t limit, unsign
 {
     g->n = 0;
     g->kind = 0;
-    g->wrapped = false;
+    bool brk = false;
     for (;;) {
         size_t r = scan_digit_run(buf, i, limit);
         if (r == 0 || digits + r > 15) {
@@ -63,6 +65,7 @@ read_groups(struct groups *g, const uint8_t *buf, size_t i, size_t limit, unsign
         g->len[g->n] = r;
         g->end[g->n] = i;
         g->total[g->n] = digits;
+        g->brk[g->n] = brk;
         g->n++;
         unsigned kind = 0;
         size_t s = scan_sep_digit(buf, i, limit, allow, &kind);
@@ -72,7 +75,7 @@ read_groups(struct groups *g, const uint8_t *buf, size_t i, size_t limit, unsign
         if (g->n == MAX_GROUPS || s == 0 || (g->kind != 0 && kind != g->kind)) {
             return;
         }
-        g->wrapped |= s > 1 && kind == SCAN_SEP_SPACE && buf[i] != 0xC2 && buf[i] != 0xE2;
+        brk = memchr(buf + i, '\n', s) != NULL;
         g->kind = kind;
         i += s;
     }
@@ -107,7 +110,21 @@ cand_phone(struct scan_cand *c, size_t start, size_t end, uint8_t conf, uint8_t 
 static size_t
 best_end(const struct groups *g, size_t first, size_t min_total, const uint8_t *buf, size_t len)
 {
-    for (size_t k = g->n; k-- > first;) {
+    /* A reading crosses a line break only when the line alone holds no
+     * number: "+44 20 7946 0958\n12 Main Street" ends before the 12. */
+    size_t n = g->n;
+    for (size_t k = first + 1; k < g->n; k++) {
+        if (g->brk[k]) {
+            n = k;
+            break;
+        }
+    }
+    for (size_t k = n; k-- > first;) {
+        if (g->total[k] >= min_total && g->len[k] >= 2 && ends_well(buf, len, g->end[k])) {
+            return g->end[k];
+        }
+    }
+    for (size_t k = g->n; k-- > n;) {
         if (g->total[k] >= min_total && g->len[k] >= 2 && ends_well(buf, len, g->end[k])) {
             return g->end[k];
         }
@@ -136,11 +153,15 @@ find_intl(struct scan_cand *out, const uint8_t *buf, size_t len, size_t start, s
         }
         i++;
     }
-    if (r > 3 && r < 8) {
+    if ((r > 3 && r < 8) || r > 15) {
         return false; /* "+12345": too short for a whole number, too long for a code */
     }
-    if (digits >= 8 && r >= 8 && ends_well(buf, len, i)) {
-        /* The whole number written compact: "+4930123456". */
+    if (r >= 8) {
+        /* The whole number written compact: "+4930123456" (never followed by
+         * more groups: "+35183250.22" is an amount). */
+        if (!ends_well(buf, len, i)) {
+            return false;
+        }
         cand_phone(out, start, i, conf, 0);
         return true;
     }
@@ -194,7 +215,8 @@ find_paren(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
         return false;
     }
     struct groups g;
-    read_groups(&g, buf, i, limit, SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT, a, false);
+    read_groups(&g, buf, i, limit, SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_BREAK,
+                a, false);
     for (size_t k = 0; k < g.n; k++) {
         if (g.len[k] < 2 || g.len[k] > 8) {
             g.n = k;
@@ -220,10 +242,86 @@ nxx(const uint8_t *buf, size_t at)
     return buf[at] >= '2' && buf[at] <= '9';
 }
 
+/* The plain reading of groups [0, n) of `g` that starts at buf[d]: NANP,
+ * national trunk 0, other groups, bare digits; see find_plain. */
+static bool
+plain_reading(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d,
+              const struct groups *g, size_t n)
+{
+    size_t e = g->end[n - 1];
+    size_t total = g->total[n - 1];
+    bool wrapped = false;
+    for (size_t k = 1; k < n; k++) {
+        wrapped |= g->brk[k];
+    }
+    if (!ends_well(buf, len, e)) {
+        return false;
+    }
+    if (n == 1) {
+        /* Ten digits starting with 1 are mostly Unix timestamps. */
+        if (total == 11 || (total == 10 && buf[d] != '1')) {
+            cand_phone(out, d, e, CONF_BARE, SCAN_CAND_WEAK);
+            return true;
+        }
+        return false;
+    }
+    if (g->kind == SCAN_SEP_SLASH && !(buf[d] == '0' && n == 2)) {
+        return false; /* "12/05/2024", "123/456/789"; "040/8610934" is a phone */
+    }
+    /* NANP: [1-]NXX-NXX-XXXX, and the same shape after another country
+     * code ("91-415-555-0132"); a lone "1" is not a line's last word. */
+    size_t k0 =
+        (n == 4 && (g->len[0] == 2 || g->len[0] == 3 || buf[d] == '1') && !g->brk[1]) ? 1 : 0;
+    if (n == k0 + 3 && g->len[k0] == 3 && g->len[k0 + 1] == 3 && g->len[k0 + 2] == 4 &&
+        nxx(buf, g->end[k0] - 3) && nxx(buf, g->end[k0 + 1] - 3)) {
+        cand_phone(out, d, e, CONF_NANP, 0);
+        return true;
+    }
+    if (buf[d] == '0' && buf[d + 1] != '0') {
+        /* A national number with its trunk prefix: 10-12 digits, the first
+         * group 2-5 digits (the 0 and the area code), the others 2 or more. */
+        if (total < 10 || total > 12 || g->len[0] < 2 || g->len[0] > 5) {
+            return false;
+        }
+        for (size_t k = 1; k < n; k++) {
+            if (g->len[k] < 2) {
+                return false;
+            }
+        }
+        if (g->kind == SCAN_SEP_DOT) {
+            /* Dots only in the French way, pairs: 07.15.47.17.23. */
+            for (size_t k = 0; k < n; k++) {
+                if (g->len[k] != 2) {
+                    return false;
+                }
+            }
+        }
+        cand_phone(out, d, e, CONF_TRUNK, 0);
+        return true;
+    }
+    /* Other groupings: "612 345 678", "333 123 4567". As often a row of
+     * quantities, an amount or a reference: only with a keyword, and never
+     * dotted (versions, amounts), across a line break, or in the shape of an
+     * SSN (3-2-4). */
+    if (g->kind == SCAN_SEP_DOT || wrapped || n < 3 || total < 9 || total > 13 ||
+        (n == 3 && g->len[0] == 3 && g->len[1] == 2 && g->len[2] == 4)) {
+        return false;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (g->len[k] < 2 || g->len[k] > 5) {
+            return false;
+        }
+    }
+    cand_phone(out, d, e, CONF_GROUPS, SCAN_CAND_WEAK);
+    return true;
+}
+
 /* Forms without '+' or '(' in front: NANP, national trunk 0, other groups,
  * bare digits. The whole run of groups joined by one separator kind must
  * match, so dates (8 digits), versions (one-digit groups) and longer
- * reference numbers are left alone. */
+ * reference numbers are left alone; but where the run crosses line breaks,
+ * the readings that end before a break are tried too (a line may end with a
+ * number and the next begin with one: "Tel 030 12345678\n12 Main Street"). */
 static bool
 find_plain(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
 {
@@ -240,66 +338,18 @@ find_plain(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
     /* Groups past 15 digits or MAX_GROUPS: a longer number ("5260 1836 9340
      * 2649", a card with a wrong check digit), not a phone number in it. */
     unsigned more = 0;
-    if ((e < len && scan_is_digit(buf[e])) ||
-        (g.n > 1 && scan_sep_digit(buf, e, len, g.kind, &more) != 0) || !ends_well(buf, len, e)) {
-        return false;
+    unsigned seps = g.n > 1 ? g.kind : ALL_SEPS & ~(unsigned)SCAN_SEP_BREAK;
+    bool whole =
+        !(e < len && scan_is_digit(buf[e])) && scan_sep_digit(buf, e, len, seps, &more) == 0;
+    if (whole && plain_reading(out, buf, len, d, &g, g.n)) {
+        return true;
     }
-    size_t total = g.total[g.n - 1];
-    if (g.n == 1) {
-        /* Ten digits starting with 1 are mostly Unix timestamps. */
-        if (total == 11 || (total == 10 && buf[d] != '1')) {
-            cand_phone(out, d, e, CONF_BARE, SCAN_CAND_WEAK);
+    for (size_t n = g.n; n-- > 1;) {
+        if (g.brk[n] && plain_reading(out, buf, len, d, &g, n)) {
             return true;
         }
-        return false;
     }
-    if (g.kind == SCAN_SEP_SLASH && !(buf[d] == '0' && g.n == 2)) {
-        return false; /* "12/05/2024", "123/456/789"; "040/8610934" is a phone */
-    }
-    /* NANP: [1-]NXX-NXX-XXXX, and the same shape after another country
-     * code ("91-415-555-0132"). */
-    size_t k0 = (g.n == 4 && (g.len[0] == 2 || g.len[0] == 3 || buf[d] == '1')) ? 1 : 0;
-    if (g.n == k0 + 3 && g.len[k0] == 3 && g.len[k0 + 1] == 3 && g.len[k0 + 2] == 4 &&
-        nxx(buf, g.end[k0] - 3) && nxx(buf, g.end[k0 + 1] - 3)) {
-        cand_phone(out, d, e, CONF_NANP, 0);
-        return true;
-    }
-    if (buf[d] == '0' && buf[d + 1] != '0') {
-        /* A national number with its trunk prefix: 10-12 digits, the first
-         * group 2-5 digits (the 0 and the area code). */
-        if (total < 10 || total > 12 || g.len[0] > 5) {
-            return false;
-        }
-        for (size_t k = 1; k < g.n; k++) {
-            if (g.len[k] < 2) {
-                return false;
-            }
-        }
-        if (g.kind == SCAN_SEP_DOT) {
-            /* Dots only in the French way, pairs: 07.15.47.17.23. */
-            for (size_t k = 0; k < g.n; k++) {
-                if (g.len[k] != 2) {
-                    return false;
-                }
-            }
-        }
-        cand_phone(out, d, e, CONF_TRUNK, 0);
-        return true;
-    }
-    /* Other groupings: "612 345 678", "333 123 4567". As often a row of
-     * quantities, an amount or a reference: only with a keyword, and never
-     * dotted (versions, amounts) or across a line break. */
-    if (g.kind == SCAN_SEP_DOT || g.wrapped || g.n < 3 || total < 9 || total > 13 || g.len[0] > 5 ||
-        g.len[g.n - 1] < 2 || (g.n == 3 && g.len[0] == 3 && g.len[1] == 2 && g.len[2] == 4)) {
-        return false; /* ... nor in the shape of an SSN, 3-2-4 */
-    }
-    for (size_t k = 0; k < g.n; k++) {
-        if (g.len[k] < 2 || g.len[k] > 5) {
-            return false;
-        }
-    }
-    cand_phone(out, d, e, CONF_GROUPS, SCAN_CAND_WEAK);
-    return true;
+    return false;
 }
 
 /* "BE 03 7310 1866 4085": the run follows a separator after another
