@@ -111,11 +111,13 @@ static size_t
 best_end(const struct groups *g, size_t first, size_t min_total, const uint8_t *buf, size_t len)
 {
     /* A reading crosses a line break only when the line alone holds no
-     * number: "+44 20 7946 0958\n12 Main Street" ends before the 12. */
+     * number, or when the group after the break is as long as the one before
+     * it (the rhythm of one number: "+34 622 42 99\n86"): "+44 20 7946
+     * 0958\n12 Main Street" ends before the 12. */
     size_t n = g->n;
     for (size_t k = first + 1; k < g->n; k++) {
         if (g->brk[k]) {
-            n = k;
+            n = g->len[k] == g->len[k - 1] ? g->n : k;
             break;
         }
     }

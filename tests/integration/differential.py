@@ -544,15 +544,20 @@ def intl_reading(t, start, cc):
         s = SEP_DIGIT.match(t, i)
     if s is None:
         return None
-    # A reading crosses a line break only when the line alone holds none
-    # ("+44 20 7946 0958\n12 Main Street" ends before the 12).
+    # A reading crosses a line break only when the line alone holds none, or
+    # when the group after the first break is as long as the one before it
+    # ("+34 622 42 99\n86"); "+44 20 7946 0958\n12 Main Street" ends before
+    # the 12.
     best = [None, None]  # [before the first line break, anywhere]
     for kinds, fixed in ((("space", "dash"), False), (("dot",), True), (("slash",), True)):
         groups, _ = groups_at(t, s.end(), kinds, fixed)
         n = total
         wrapped = False
+        prev = r  # digits in the group before: the country code's at first
         for a, b, sep in groups[:8]:
-            wrapped |= is_wrap(sep)
+            if is_wrap(sep) and not wrapped and b - a != prev:
+                wrapped = True
+            prev = b - a
             n += b - a
             if n > 15:
                 break
