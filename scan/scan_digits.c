@@ -550,7 +550,9 @@ stronger(const struct scan_cand *s, unsigned than)
  * `c`, puts a weak card or SSN reading inside it ("14 19465 1832": a phone
  * number that is no phone number, holding an SSN that a keyword names) into
  * *out_alt as an alternative (flag SCAN_CAND_ALT), if there is none yet. The
- * span is at most 48 bytes, so this stays a bounded amount of work. */
+ * span is at most 48 bytes, so this stays a bounded amount of work. A card
+ * inside a weak reading keeps the grouped-code rule; one that a medium
+ * reading ran into follows a finding, as in a list. */
 static bool
 inside(struct scan_cand *out, struct scan_cand *out_alt, const uint8_t *buf, size_t len,
        const struct scan_cand *c, unsigned enabled)
@@ -567,7 +569,8 @@ inside(struct scan_cand *out, struct scan_cand *out_alt, const uint8_t *buf, siz
         struct scan_cand s;
         bool got = false;
         if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && c->type != SCAN_T_CREDIT_CARD &&
-            ((r >= 4 && r <= 6) || r >= 12) && !scan_continues_code(buf, i)) {
+            ((r >= 4 && r <= 6) || r >= 12) &&
+            (need == SCAN_CAND_STRONG || !scan_continues_code(buf, i))) {
             got = find_card(&s, buf, len, i);
         }
         if (!got && (enabled & SCAN_MASK(SCAN_T_US_SSN)) && c->type != SCAN_T_US_SSN &&
