@@ -383,11 +383,15 @@ def iban_compact(ctx, cc):
 
 
 def fmt_iban(ctx, iban, style=None):
-    style = style or ctx.r.choices(["grouped", "compact", "grouped-nbsp", "lower"],
-                                   weights=[60, 28, 6, 6])[0]
+    style = style or ctx.r.choices(["grouped", "compact", "grouped-nbsp", "lower", "hyphen",
+                                    "cc-apart"], weights=[60, 28, 6, 6, 2, 2])[0]
     ctx.tags.add(f"iban-{style}")
     if style == "compact":
         return iban
+    if style == "hyphen":
+        return group(iban, [4] * 9, "-")
+    if style == "cc-apart":
+        return f"{iban[:2]} {iban[2:4]} " + group(iban[4:], [4] * 8, " ")
     if style == "lower":
         return group(iban, [4] * 9, " ").lower() if ctx.chance(0.6) else iban.lower()
     return group(iban, [4] * 9, NBSP if style == "grouped-nbsp" else " ")
@@ -829,7 +833,12 @@ FOLD_PLAIN.update({ord("ä"): "a", ord("ö"): "o", ord("ü"): "u", ord("Ä"): "A
 
 def person(ctx):
     first, last = NAMES[ctx.lang]
-    return ctx.pick(first), ctx.pick(last)
+    ctx.last_person = (ctx.pick(first), ctx.pick(last))
+    return ctx.last_person
+
+
+def person_last(ctx):
+    return getattr(ctx, "last_person", ("", ""))[1]
 
 
 def e_name(ctx):
@@ -852,6 +861,9 @@ def local_part(ctx, fold=True):
         f, l_ = f.translate(table).lower(), l_.translate(table).lower()
     else:
         f, l_ = f.lower().replace(" ", ""), l_.lower().replace(" ", "").replace("'", "")
+    if "'" in person_last(ctx) and ctx.chance(0.5):
+        ctx.tags.add("email-apostrophe")
+        return f"{f}.{person_last(ctx).lower()}"
     style = ctx.r.choices(["f.l", "fl", "f_l", "f-l", "fi.l", "l.f", "fl99", "role", "f"],
                           weights=[30, 8, 6, 6, 10, 6, 8, 16, 4])[0]
     ctx.tags.add(f"email-{style}")
@@ -1141,7 +1153,7 @@ def n_invoice(ctx):
     return ctx.pick([f"INV-{y}-{d(5)}", f"{y}/{d(4)}", f"RE-{y}-{d(4)}", f"FA{y % 100}-{d(5)}",
                      f"F{y}-{d(6)}", f"{d(3)}/{y}", f"FV/{y}/{d(2)}/{d(4)}", f"{d(8, '123456789')}",
                      f"{y} {d(6)}", f"{d(4)} {d(4)} {d(2)}", f"{d(3)}-{d(3)}-{d(3)}",
-                     f"{d(2)}{y}{d(6)}", f"{d(14, '123456789')}", f"{d(3)} {d(3)} {d(4)}"])
+                     f"{d(2)}{y}{d(6)}", f"{d(14, '123456789')}"])
 
 
 @la("ticket")
@@ -1158,7 +1170,7 @@ def n_case(ctx):
     d, y = ctx.digits, ctx.r.randint(2019, 2026)
     return ctx.pick([f"{d(8, '0')}", f"{y}-{d(4)}", f"CAS-{d(5)}-{ctx.pick(['K1B2C3', 'Q7Z9X1', 'M4N5P6'])}",
                      f"SR {d(1, '123')}-{d(10)}", f"{d(2)} {d(3)} {d(3)} {d(3)}",
-                     f"{d(1, '123456789')} C {d(3)}/{y % 100}", f"{d(3)}-{d(3)}-{d(4)}"])
+                     f"{d(1, '123456789')} C {d(3)}/{y % 100}"])
 
 
 @la("reference")
@@ -1190,8 +1202,7 @@ def n_contract(ctx):
 def n_policy(ctx):
     d = ctx.digits
     return ctx.pick([f"{d(2)}.{d(3)}.{d(3)}-{d(1)}", f"POL-{d(3)}-{d(3)}-{d(3)}", f"{d(9)}",
-                     f"{d(7)}-{d(1)}", f"{d(3)} {d(3)} {d(3)} {d(3)}", f"LV-{d(8)}",
-                     f"{d(2)} {d(2)} {d(2)} {d(2)} {d(2)}"])
+                     f"{d(7)}-{d(1)}", f"{d(3)} {d(3)} {d(3)} {d(3)}", f"LV-{d(8)}"])
 
 
 def ean13(ctx, prefix):
@@ -1549,6 +1560,20 @@ def n_npm(ctx):
                      "express@4.19.2", "python@sha256:3f1e9c2a", "node@20"]), None
 
 
+def n_asset(ctx):
+    ctx.tags.add("neg-at-sign")
+    return ctx.pick(["logo@2x.png", "banner@3x.jpg", "icon-mail@2x.png", "header_logo@2x.gif"]), None
+
+
+def n_maskediban(ctx):
+    ctx.tags.add("neg-masked-iban")
+    iban = iban_compact(ctx, ctx.pick(COUNTRY_IBANS[ctx.lang]))
+    VERIFY.pop()
+    g = group(iban, [4] * 9, " ")
+    return ctx.pick([g[:4] + " **** **** **** " + g[-7:] if len(iban) == 22 else g[:4] + " **** " + g[-4:],
+                     f"{iban[:2]}** **** **** **** **{iban[-2:]}", f"****{iban[-4:]}"]), None
+
+
 def n_cid(ctx):
     ctx.tags.add("neg-cid")
     return f"cid:image00{ctx.r.randint(1, 9)}.png@01DA{ctx.r.randint(0, 0xFFFF):04X}." \
@@ -1604,7 +1629,8 @@ LANG["en"] = dict(
            "Dial-in: {INTL},,{PASSCODE}# (meeting ID {MEETING})",
            "If the order {ORDER} is late, ring {NATPHONE}.",
            "Phone: {NATPHONE} ext. 204", "Contact {NAME} on {INTL}.",
-           "Call {NATPHONE} to cancel - ticket {TICKET} stays open until then."],
+           "Call {NATPHONE} to cancel - ticket {TICKET} stays open until then.",
+           "Click to call: tel:{INTL}"],
     EMAIL=["Send the signed contract to {EMAIL}.",
            "Please reply to {EMAILPLUS} rather than to my personal address {EMAIL}.",
            "Invoices should go to {EMAIL}; questions to {EMAIL}.",
@@ -1656,7 +1682,9 @@ LANG["en"] = dict(
          "Our phone lines are closed on {DATE}; reference {CUST}.",
          "The card reader (serial {SERIAL}) firmware is {VERSION}.",
          "Booking reference {REF}, 2 nights, total {AMOUNT}.",
-         "Account number {ACCOUNT}, sort code {SORTCODE}, IBAN to follow."],
+         "Account number {ACCOUNT}, sort code {SORTCODE}, IBAN to follow.",
+         "Thanks @{FIRST} - invoice {INVOICE} is approved, 3 @ {AMOUNT} each.",
+         "The signature image ({ASSET}) is missing; the refund went to {MASKEDIBAN}."],
     greet=["Hi {FIRST},", "Dear {NAME},", "Hello {FIRST},", "Dear Sir or Madam,", "Morning {FIRST},"],
     close=["Kind regards,", "Best,", "Thanks,", "Many thanks,", "Cheers,", "Best regards,"],
     qhdr=["On {WDATE} at {TIME}, {NAME} <{EMAIL}> wrote:", "On {DATE}, at {TIME}, {NAME} wrote:",
@@ -1711,7 +1739,7 @@ LANG["de"] = dict(
     EMAIL=["Bitte senden Sie die Unterlagen an {EMAIL}.",
            "Rechnungen bitte nur noch an {EMAILPLUS}.", "Ansprechpartner: {NAME} <{EMAIL}>",
            "Die Adresse {EMAILIDN} ist nicht mehr gültig, bitte {EMAIL} verwenden.",
-           "Antwort an: {EMAIL}.", "E-Mail: {EMAILIDN}",
+           "Antwort an: {EMAIL}.", "E-Mail: {EMAILIDN}", "E-Mail:{EMAIL}",
            "Bitte {EMAIL} in Kopie setzen (Ticket {TICKET}).",
            "Die Bestellbestätigung zu {ORDER} ging an {EMAIL}."],
     SSN=["Die SSN unseres US-Mitarbeiters lautet {SSN}.", "Sozialversicherungsnummer (USA): {SSN}",
@@ -1736,7 +1764,9 @@ LANG["de"] = dict(
          "Lieferadresse: {ADDRESS}", "ISBN {ISBN}, 3 Exemplare à {AMOUNT}.",
          "Die Buchung {REF} umfasst 2 Nächte zu je {AMOUNT}.",
          "Paket {TRACK} liegt in der Filiale, Abholung bis {DATE}.",
-         "Zeitstempel {EPOCH}, Build {VERSION}.", "Kartenzahlung (Beleg-Nr. {AUTH}) am {DATE}."],
+         "Zeitstempel {EPOCH}, Build {VERSION}.", "Kartenzahlung (Beleg-Nr. {AUTH}) am {DATE}.",
+         "Die Lastschrift von Ihrem Konto {MASKEDIBAN} über {AMOUNT} wurde am {DATE} eingezogen.",
+         "Bild {ASSET} fehlt in der Signatur."],
     greet=["Hallo {FIRST},", "Sehr geehrte Frau {LAST},", "Sehr geehrter Herr {LAST},", "Guten Tag,",
            "Liebe Grüße vorab, {FIRST},", "Moin {FIRST},"],
     close=["Mit freundlichen Grüßen", "Viele Grüße", "Beste Grüße", "MfG", "Freundliche Grüße"],
@@ -1798,6 +1828,7 @@ LANG["fr"] = dict(
          "Paiement par carte {MASKED} de {AMOUNT} accepté le {DATETIME}.",
          "ID de réunion : {MEETING}, code secret : {PASSCODE}", "Référence de paiement : {RFREF}",
          "Appelez-nous en indiquant votre numéro client {CUST}.", "Adresse de livraison : {ADDRESS}",
+         "Prélèvement sur le compte {MASKEDIBAN} le {DATE}.",
          "Montant total : {BIGAMOUNT}, acompte {AMOUNT}."],
     greet=["Bonjour {FIRST},", "Madame, Monsieur,", "Bonjour Madame {LAST},", "Cher {FIRST},"],
     close=["Cordialement,", "Bien cordialement,", "Bonne journée,", "Sincères salutations,"],
@@ -2270,7 +2301,7 @@ PH = {
     "IMEI": n_imei, "MASKED": n_masked, "LAST4": n_last4, "EXP": n_exp, "AUTH": n_auth,
     "MEETING": n_meeting, "PASSCODE": n_passcode, "RFREF": n_rfref, "CREDITORID": n_creditorid,
     "NATID": n_natid, "NHS": n_nhs, "EIN": n_ein, "ZIP4": n_zip4, "EPOCH": n_epoch, "GEO": n_geo,
-    "NPM": n_npm, "CID": n_cid,
+    "NPM": n_npm, "CID": n_cid, "ASSET": n_asset, "MASKEDIBAN": n_maskediban,
 }
 WRAPS = [("(", ")"), ("[", "]"), ("\"", "\""), ("'", "'"), ("«", "»"), ("„", "“"), ("<", ">"),
          ("*", "*"), ("“", "”"), ("«\u00a0", "\u00a0»")]
