@@ -33,6 +33,7 @@ and every IBAN with python3-stdnum (Debian packages; not needed to generate).
 """
 
 import argparse
+import datetime
 import json
 import os
 import random
@@ -2271,7 +2272,6 @@ def e_last(ctx):
 
 
 def e_wdate(ctx):
-    import datetime
     y, m, d = ymd(ctx)
     wd = WEEKDAYS[ctx.lang].split()[datetime.date(y, m, d).weekday()]
     mon = MONTHS[ctx.lang].split()[m - 1]
@@ -2554,7 +2554,7 @@ def signature(ctx):
 
 
 def cell(ctx, key):
-    """A table cell: (Text, is_numeric_like)."""
+    """A table cell rendered without decorating punctuation."""
     return render(ctx, key, 0)
 
 
