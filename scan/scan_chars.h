@@ -137,6 +137,11 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
         *out_kind = SCAN_SEP_SPACE;
         return br;
     }
+    if (c == ' ' && (allow & SCAN_SEP_SLASH) && i + 2 < limit && buf[i + 1] == '/' &&
+        buf[i + 2] == ' ') {
+        *out_kind = SCAN_SEP_SLASH; /* "0157 / 18073166" */
+        return 3;
+    }
     if (c == ' ' && (allow & SCAN_SEP_SPACE)) {
         *out_kind = SCAN_SEP_SPACE;
         return 1;

@@ -24,10 +24,9 @@
  *   UK NINO passing the HMRC prefix rules .................. 85, strong
  *   US SSN AAA-GG-SSSS ..................................... 85, strong
  *   US SSN AAA GG SSSS ..................................... 75
- *   US SSN with one dash missing (078-051121) .............. 55
- *   ... the same with a space (078 051121), or only the
- *       second dash after a state code ("IL 62704-1234",
- *       a ZIP+4) ........................................... 35, weak
+ *   US SSN with the second dash missing (078-051121) ....... 55
+ *   ... the same with a space (078 051121), or with only the
+ *       second dash, the shape of a ZIP+4 (62704-1234) ..... 35, weak
  *   US SSN as 9 bare digits ................................ 40, weak
  *   phone numbers: scan_phone.c */
 enum {
@@ -319,7 +318,7 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         bool first = n_groups == 1;
         bool group_ok = first ? (r >= 4 && r <= 6) : (r >= 3 && r <= 6);
         unsigned k = 0;
-        size_t s = scan_sep_digit(buf, i, limit, GROUP_SEPS, &k);
+        size_t s = scan_sep_digit(buf, i, limit, GROUP_SEPS | SCAN_SEP_DOT, &k);
         if (s == 0 || !group_ok || (kind != 0 && k != kind)) {
             break;
         }
@@ -339,7 +338,9 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         if (total < 12) {
             break;
         }
-        bool shape = k == 0 || (glen[k] >= 3 && glen[k] <= 6);
+        /* 4-4-4-4-2: an 18-digit Maestro or UnionPay card as printed. */
+        bool eighteen = k == 4 && total == 18 && glen[4] == 2;
+        bool shape = k == 0 || (glen[k] >= 3 && glen[k] <= 6) || eighteen;
         if (shape && scan_ends_clean(buf, len, e) && !scan_continues_number(buf, len, e) &&
             scan_validate_pan(digits, total)) {
             uint8_t conf = CONF_CARD_ODD;
@@ -350,6 +351,12 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
             } else if (printed_layout(glen, k + 1, total)) {
                 conf = CONF_CARD;
                 flags = SCAN_CAND_STRONG;
+            }
+            /* Dotted groups ("4111.1111.1111.1111") are far more often other
+             * numbers; only a printed card counts. */
+            if (kind == SCAN_SEP_DOT && k > 0 && flags != SCAN_CAND_STRONG) {
+                total -= glen[k];
+                continue;
             }
             if ((k + 1 == n_groups && !more) || brk[k + 1] || flags == SCAN_CAND_STRONG) {
                 cand_set(c, d, e, SCAN_T_CREDIT_CARD, conf, flags);
@@ -362,15 +369,6 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 }
 
 /* ---- US SSN: AAA-GG-SSSS, AAA GG SSSS, one separator missing, bare ---- */
-
-/* "IL 62704": two capitals and a space before the digits at d, the way a
- * US address writes the state before its ZIP code. */
-static bool
-after_state_code(const uint8_t *buf, size_t d)
-{
-    return d >= 3 && buf[d - 1] == ' ' && scan_is_upper(buf[d - 2]) && scan_is_upper(buf[d - 3]) &&
-           (d == 3 || !scan_is_alnum(buf[d - 4]));
-}
 
 /* Separators inside an SSN: a dash, or a space (no-break and thin spaces and
  * a wrapped line count as one), the same kind both times. */
@@ -406,10 +404,10 @@ find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
             memcpy(norm + r1, buf + p2, r2);
             e = p2 + r2;
             conf = CONF_SSN_PARTIAL;
-            /* "12345 6789" is as likely a postcode and a number as an SSN,
-             * and "IL 62704-1234" (a state code, then only the second
-             * separator) is a US ZIP+4: both need a keyword. */
-            if (r1 == 5 && kind == SCAN_SEP_DASH && after_state_code(buf, d)) {
+            /* AAAGG-SSSS is exactly a US ZIP+4 code ("ZIP 28115-1945",
+             * "IL 62704-1234") and "12345 6789" a postcode and a number
+             * as often as an SSN: both need a keyword, as does "078 051121". */
+            if (r1 == 5) {
                 conf = CONF_SSN_PARTIAL_SPACE;
                 flags = SCAN_CAND_WEAK;
             } else if (kind == SCAN_SEP_SPACE) {
@@ -605,6 +603,9 @@ run_is_plain(const uint8_t *buf, size_t len, size_t d, size_t r)
         return true;
     }
     uint8_t b = d > 0 ? buf[d - 1] : ' ';
+    if (b == '-' && d >= 2 && scan_is_alpha(buf[d - 2])) {
+        return true; /* "INV-2023-76509", "SO-2021-066634": one token */
+    }
     if (scan_is_alpha(b)) {
         /* Only "CC12..." (IBAN) or "AB123456C" (NINO) begin with letters. */
         return !(d >= 2 && scan_is_alpha(buf[d - 2]) && scan_starts_clean(buf, d - 2));
@@ -614,17 +615,19 @@ run_is_plain(const uint8_t *buf, size_t len, size_t d, size_t r)
     }
     size_t e = d + r;
     if (b == ' ' && d >= 3 && scan_is_alpha(buf[d - 2]) && scan_is_alpha(buf[d - 3]) &&
-        (r == 2 || (e < len && scan_is_alpha(buf[e])))) {
-        /* "AB 12 34 56 C" (NINO), "GB 29 NWBK..." and "KZ 86125KZT..." (IBAN) */
+        (r == 2 || r == 6 || (e < len && scan_is_alpha(buf[e])))) {
+        /* "AB 12 34 56 C", "AB 123456 C" (NINO), "GB 29 NWBK..." and
+         * "KZ 86125KZT..." (IBAN) */
         return false;
     }
-    /* Without letters, '+' or '(' before it, every form needs 9 digits or
-     * more: count the digits of the groups joined to this run ("2024-05-17"
-     * has 8, "order 45000123" 8), up to the most any form reads. */
+    /* Without letters, '+' or '(' before it, every form needs 8 digits or
+     * more (a Nordic phone number): count the digits of the groups joined to
+     * this run ("2024-05-17" has 8, "order 4500012" 7), up to the most any
+     * form reads. */
     size_t total = r;
     size_t i = e;
     unsigned kind = 0;
-    while (total < 9) {
+    while (total < 8) {
         size_t s = scan_sep_digit(
             buf, i, len,
             SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_BREAK, &kind);
@@ -635,7 +638,7 @@ run_is_plain(const uint8_t *buf, size_t len, size_t d, size_t r)
         total += g;
         i += s + g;
     }
-    return total < 9;
+    return total < 8;
 }
 
 /* Bit i set when buf[i] is an ASCII digit, for the 64 bytes at `buf`. SSE2 is

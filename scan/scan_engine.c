@@ -12,6 +12,7 @@
 
 #include <hs/hs.h>
 
+#include "rl_ascii.h"
 #include "scan_digits.h"
 #include "scan_email.h"
 
@@ -596,14 +597,67 @@ enum ctx_verdict {
     CTX_NEGATIVE, /* a negative word before it, nearer than any keyword */
 };
 
+/* What the context says about one candidate. */
+struct ctx_result {
+    enum ctx_verdict verdict;
+    bool named; /* a negative word stands right before it, naming it */
+};
+
+/* Words that may stand between a label and its number: "Kundennummer:
+ * 0696...", "The NHS number 409...", "facture n° 064...", "ID de reunión:". */
+static const char *const fillers[] = {
+    "no", "nr",   "nro", "n",         "num",       "number",     "nummer",     "numero", "numer",
+    "id", "code", "de",  "n\xc2\xb0", "n\xc2\xba", "n.\xc2\xba", "n\xc2\xb0s", "número", "numéro"};
+
+/* Whether the bytes [from, to) between a negative word and a candidate only
+ * join the word to the number: separators (" :#./-" and no-break spaces) and
+ * at most two filler words ("number", "No", "n°", "ID"). Such a word names
+ * the number itself. */
+static bool
+names_it(const uint8_t *buf, size_t from, size_t to)
+{
+    if (to - from > 24) {
+        return false;
+    }
+    unsigned words = 0;
+    size_t i = from;
+    while (i < to) {
+        uint8_t c = buf[i];
+        if (c == ' ' || c == ':' || c == '#' || c == '.' || c == '/' || c == '-' || c == '\t') {
+            i++;
+            continue;
+        }
+        if (c == 0xC2 && i + 1 < to && buf[i + 1] == 0xA0) {
+            i += 2;
+            continue;
+        }
+        size_t j = i;
+        while (j < to && buf[j] != ' ' && buf[j] != ':' && buf[j] != '#' && buf[j] != '\t' &&
+               !(buf[j] == '.' && j + 1 < to && buf[j + 1] == ' ')) {
+            j++;
+        }
+        bool filler = false;
+        for (size_t k = 0; k < sizeof(fillers) / sizeof(fillers[0]) && !filler; k++) {
+            size_t n = strlen(fillers[k]);
+            filler = n == j - i && rl_ascii_ieq(buf + i, fillers[k], n);
+        }
+        if (!filler || ++words > 2) {
+            return false;
+        }
+        i = j;
+    }
+    return true;
+}
+
 /* Looks for context keywords in the scope of [s, e) for `type`. */
-static enum ctx_verdict
+static struct ctx_result
 context(struct scan_worker *w, const uint8_t *buf, size_t len, unsigned type, uint32_t s,
         uint32_t e)
 {
     const struct scan_engine *eng = w->engine;
+    struct ctx_result r = {.verdict = CTX_NONE};
     if (eng->kw_db == NULL) {
-        return CTX_NONE;
+        return r;
     }
     struct ctx_scan c = {.engine = eng,
                          .buf = buf,
@@ -617,10 +671,15 @@ context(struct scan_worker *w, const uint8_t *buf, size_t len, unsigned type, ui
     c.base = c.lo;
     hs_scan(eng->kw_db, (const char *)buf + c.lo, (unsigned)(c.hi - c.lo), 0, w->scratch,
             on_keyword, &c);
-    if (c.pos_gap != SIZE_MAX && c.pos_gap < c.neg_gap) {
-        return CTX_POSITIVE;
+    /* A tie is a positive phrase that holds a negative word ("atención al
+     * cliente"): the longer phrase wins. */
+    if (c.pos_gap != SIZE_MAX && c.pos_gap <= c.neg_gap) {
+        r.verdict = CTX_POSITIVE;
+    } else if (c.neg_gap != SIZE_MAX) {
+        r.verdict = CTX_NEGATIVE;
     }
-    return c.neg_gap != SIZE_MAX ? CTX_NEGATIVE : CTX_NONE;
+    r.named = c.neg_gap != SIZE_MAX && c.neg_gap < c.pos_gap && names_it(buf, s - c.neg_gap, s);
+    return r;
 }
 
 /* A number inside a URL is a path or query value, not a card or phone. */
@@ -638,6 +697,35 @@ inside_url(const uint8_t *buf, uint32_t s)
         }
     }
     return false;
+}
+
+/* judge applies context to candidate `c`: strength first (a strong candidate,
+ * checksum and layout, is a finding wherever it stands; context only moves
+ * its confidence), then URLs and a negative word naming the number (right
+ * before it: "Kundennummer 0696 645 045") demote the others, and a weak form
+ * needs a keyword nearer than any negative word.
+ * Returns whether `c` is a finding, filling *out and *out_positive (a keyword
+ * of its type is in scope). */
+static bool
+judge(struct scan_worker *w, struct scan_finding *out, bool *out_positive, const uint8_t *buf,
+      size_t len, const struct scan_cand *c)
+{
+    bool strong = (c->flags & SCAN_CAND_STRONG) != 0;
+    struct ctx_result ctx = context(w, buf, len, c->type, c->start, c->end);
+    *out_positive = ctx.verdict == CTX_POSITIVE;
+    if (!strong && (inside_url(buf, c->start) || ctx.named)) {
+        return false;
+    }
+    if ((c->flags & SCAN_CAND_WEAK) && ctx.verdict != CTX_POSITIVE) {
+        return false;
+    }
+    unsigned conf = c->confidence + (ctx.verdict == CTX_POSITIVE ? 25u : 0u);
+    *out = (struct scan_finding){.start = c->start,
+                                 .end = c->end,
+                                 .type = c->type,
+                                 .weight = 1,
+                                 .confidence = (uint8_t)(conf > 100 ? 100 : conf)};
+    return true;
 }
 
 static bool
@@ -740,42 +828,34 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
     size_t nc = scan_digits_find(w->cand, w->cand_cap, &overflow, buf + from, end - from,
                                  eng->digit_types & types);
     limited |= overflow;
-    bool cand_kept = false; /* the last candidate that was not an ALT became a finding */
     for (size_t i = 0; i < nc; i++) {
         struct scan_cand *c = &w->cand[i];
         c->start += (uint32_t)from;
         c->end += (uint32_t)from;
+        struct scan_cand *alt = NULL;
+        if (i + 1 < nc && (w->cand[i + 1].flags & SCAN_CAND_ALT)) {
+            alt = &w->cand[++i];
+            alt->start += (uint32_t)from;
+            alt->end += (uint32_t)from;
+        }
         if (c->start >= to) {
             break;
         }
-        /* An alternative reading counts only when the first one did not. */
-        bool alt = (c->flags & SCAN_CAND_ALT) != 0;
-        if (alt && cand_kept) {
-            continue;
+        /* Of two readings of the same digits, the one context keeps; if both,
+         * the one a keyword names ("Telefon 018-733497" is no SSN). */
+        struct scan_finding f;
+        struct scan_finding g;
+        bool pos_f = false;
+        bool pos_g = false;
+        bool has_f = judge(w, &f, &pos_f, buf, len, c);
+        bool has_g = alt != NULL && alt->start < to && judge(w, &g, &pos_g, buf, len, alt);
+        if (has_g && (!has_f || (pos_g && !pos_f))) {
+            f = g;
+            has_f = true;
         }
-        if (!alt) {
-            cand_kept = false;
+        if (has_f) {
+            limited |= !add_finding(w, &n, &f);
         }
-        /* Strength first: a strong candidate (checksum and layout) is a
-         * finding wherever it stands; context only moves its confidence.
-         * Negative words and URLs demote the others, and a weak form needs a
-         * keyword nearer than any negative word. */
-        bool strong = (c->flags & SCAN_CAND_STRONG) != 0;
-        enum ctx_verdict ctx = context(w, buf, len, c->type, c->start, c->end);
-        if (!strong && inside_url(buf, c->start)) {
-            continue;
-        }
-        if ((c->flags & SCAN_CAND_WEAK) && ctx != CTX_POSITIVE) {
-            continue;
-        }
-        cand_kept = true;
-        unsigned conf = c->confidence + (ctx == CTX_POSITIVE ? 25u : 0u);
-        struct scan_finding f = {.start = c->start,
-                                 .end = c->end,
-                                 .type = c->type,
-                                 .weight = 1,
-                                 .confidence = (uint8_t)(conf > 100 ? 100 : conf)};
-        limited |= !add_finding(w, &n, &f);
     }
 
     qsort(w->tmp, n, sizeof(*w->tmp), cmp_finding);

@@ -93,7 +93,7 @@ test_found(void **state)
         {"4111 1111 1111 1111 2024", 1, {{0, 19, CC, false}}},
         {"4111111111111111,4012888888881881", 2, {{0, 16, CC, false}, {17, 33, CC, false}}},
         {"ssn 078-05-1123 and 078 05 1123", 2, {{4, 15, SSN, false}, {20, 31, SSN, false}}},
-        {"078-051121 07805-1121", 2, {{0, 10, SSN, false}, {11, 21, SSN, false}}},
+        {"078-051121 07805-1121", 2, {{0, 10, SSN, false}, {11, 21, SSN, true}}},
         {"id 078051123", 1, {{3, 12, SSN, true}}},
         {"NI: AA 12 34 56 B.", 1, {{4, 17, NINO, false}}},
         {"tw987654a", 1, {{0, 9, NINO, false}}},
@@ -217,9 +217,11 @@ test_card_last_group(void **state)
         {"4111 1111 1111 1111 22", 1, {{0, 19, CC, false}}},
         {"visa 4111 1111 1111 1111 110 ok", 1, {{5, 28, CC, false}}}, /* 4-4-4-4-3 */
         {"3714 496353 98431 7", 1, {{0, 17, CC, false}}},
-        /* negative: valid only when the short last group counts */
-        {"6571 3465 5302 9270 71", 0, {{0}}},
-        {"6571-3465-5302-9270-71", 0, {{0}}},
+        /* 4-4-4-4-2 is how an 18-digit Maestro or UnionPay card is printed */
+        {"6571 3465 5302 9270 71", 1, {{0, 22, CC, false}}},
+        {"6571-3465-5302-9270-71", 1, {{0, 22, CC, false}}},
+        /* negative: dots only for a printed card */
+        {"6571.3465.5302.9270.71", 0, {{0}}},
         {"discard  preference  6225 1660 8306 0198 2: please", 0, {{0}}},
         {"credit: 486753-689547-5", 0, {{0}}},
         {"647791-172012-32382-8", 0, {{0}}},
@@ -260,7 +262,8 @@ test_weak_phone_shadow(void **state)
 }
 
 /* AAAGG-SSSS (only the second separator) is exactly a ZIP+4 code: weak, it
- * needs an SSN keyword. AAA-GGSSSS (only the first) stays a strong form. */
+ * needs an SSN keyword, state code or not. AAA-GGSSSS (only the first) stays
+ * a medium form. */
 static void
 test_ssn_zip4(void **state)
 {
@@ -268,7 +271,7 @@ test_ssn_zip4(void **state)
     static const struct span_case cases[] = {
         {"Springfield, IL 62704-1234", 1, {{16, 26, SSN, true}}},
         {"IL 62704 1234", 1, {{3, 13, SSN, true}}},
-        {"ssn 07805-1121.", 1, {{4, 14, SSN, false}}}, /* no state code: strong */
+        {"ssn 07805-1121.", 1, {{4, 14, SSN, true}}}, /* the ZIP+4 shape: weak everywhere */
         {"ssn 078-051121.", 1, {{4, 14, SSN, false}}},
         {"ssn 078-05-1121.", 1, {{4, 15, SSN, false}}},
         /* negative */
