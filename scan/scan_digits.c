@@ -24,9 +24,10 @@
  *   UK NINO passing the HMRC prefix rules .................. 85, strong
  *   US SSN AAA-GG-SSSS ..................................... 85, strong
  *   US SSN AAA GG SSSS ..................................... 75
- *   US SSN with the second dash missing (078-051121) ....... 55
+ *   US SSN with one dash missing (078-051121, 07805-1121) .. 55
  *   ... the same with a space (078 051121), or with only the
- *       second dash, the shape of a ZIP+4 (62704-1234) ..... 35, weak
+ *       second dash after a state code ("IL 62704-1234",
+ *       a ZIP+4) ........................................... 35, weak
  *   US SSN as 9 bare digits ................................ 40, weak
  *   phone numbers: scan_phone.c */
 enum {
@@ -186,19 +187,33 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 
 /* ---- UK NINO: AB 12 34 56 C, AB123456C; case-insensitive ---- */
 
+/* Start of the two letters of a NINO prefix before the digits at `d`: "AB12",
+ * "AB 12", or a line wrapped between them ("AB \n> 12"); `d` when none. */
+static size_t
+prefix_before(const uint8_t *buf, size_t d)
+{
+    size_t i = d;
+    bool nl = false;
+    while (i > 0 && d - i < 10 &&
+           (buf[i - 1] == ' ' || buf[i - 1] == '>' || buf[i - 1] == '\r' || buf[i - 1] == '\n')) {
+        nl |= buf[i - 1] == '\n';
+        i--;
+    }
+    /* no gap, one space, or a line break with its quote marks */
+    if (!(i == d || (d - i == 1 && buf[i] == ' ') || nl)) {
+        return d;
+    }
+    if (i >= 2 && scan_is_alpha(buf[i - 1]) && scan_is_alpha(buf[i - 2])) {
+        return i - 2;
+    }
+    return d;
+}
+
 static bool
 find_nino(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
-    size_t p;
-    if (d >= 2 && scan_is_alpha(buf[d - 1]) && scan_is_alpha(buf[d - 2])) {
-        p = d - 2;
-    } else if (d >= 3 && buf[d - 1] == ' ' && scan_is_alpha(buf[d - 2]) &&
-               scan_is_alpha(buf[d - 3])) {
-        p = d - 3;
-    } else {
-        return false;
-    }
-    if (!scan_starts_clean(buf, p)) {
+    size_t p = prefix_before(buf, d);
+    if (p == d || !scan_starts_clean(buf, p)) {
         return false;
     }
     size_t limit = scan_min(len, d + 32);
@@ -370,6 +385,15 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 
 /* ---- US SSN: AAA-GG-SSSS, AAA GG SSSS, one separator missing, bare ---- */
 
+/* "IL 62704": two capitals and a space before the digits at d, the way a
+ * US address writes the state before its ZIP code. */
+static bool
+after_state_code(const uint8_t *buf, size_t d)
+{
+    return d >= 3 && buf[d - 1] == ' ' && scan_is_upper(buf[d - 2]) && scan_is_upper(buf[d - 3]) &&
+           (d == 3 || !scan_is_alnum(buf[d - 4]));
+}
+
 /* Separators inside an SSN: a dash, or a space (no-break and thin spaces and
  * a wrapped line count as one), the same kind both times. */
 static const unsigned SSN_SEPS = SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_BREAK;
@@ -404,10 +428,11 @@ find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
             memcpy(norm + r1, buf + p2, r2);
             e = p2 + r2;
             conf = CONF_SSN_PARTIAL;
-            /* AAAGG-SSSS is exactly a US ZIP+4 code ("ZIP 28115-1945",
-             * "IL 62704-1234") and "12345 6789" a postcode and a number
-             * as often as an SSN: both need a keyword, as does "078 051121". */
-            if (r1 == 5) {
+            /* AAAGG-SSSS after a state code is a US ZIP+4 ("IL 62704-1234";
+             * after "ZIP" the label demotes it) and "12345 6789" a postcode
+             * and a number as often as an SSN: both need a keyword, as does
+             * "078 051121". */
+            if (r1 == 5 && kind == SCAN_SEP_DASH && after_state_code(buf, d)) {
                 conf = CONF_SSN_PARTIAL_SPACE;
                 flags = SCAN_CAND_WEAK;
             } else if (kind == SCAN_SEP_SPACE) {
@@ -614,8 +639,8 @@ run_is_plain(const uint8_t *buf, size_t len, size_t d, size_t r)
         return false; /* international: "+49", "(+49)", "(030)", "0049 (0)30" */
     }
     size_t e = d + r;
-    if (b == ' ' && d >= 3 && scan_is_alpha(buf[d - 2]) && scan_is_alpha(buf[d - 3]) &&
-        (r == 2 || r == 6 || (e < len && scan_is_alpha(buf[e])))) {
+    if ((b == ' ' || b == '\n') && (r == 2 || r == 6 || (e < len && scan_is_alpha(buf[e]))) &&
+        prefix_before(buf, d) != d) {
         /* "AB 12 34 56 C", "AB 123456 C" (NINO), "GB 29 NWBK..." and
          * "KZ 86125KZT..." (IBAN) */
         return false;

@@ -444,8 +444,9 @@ struct ctx_scan {
     size_t lo; /* the context scope: a keyword must lie inside it */
     size_t hi;
     unsigned type;
-    size_t pos_gap; /* nearest positive keyword for `type`; SIZE_MAX: none */
-    size_t neg_gap; /* nearest negative word before the candidate; SIZE_MAX: none */
+    size_t pos_gap;        /* nearest positive keyword for `type`; SIZE_MAX: none */
+    size_t pos_before_gap; /* the same, among those before the candidate */
+    size_t neg_gap;        /* nearest negative word before the candidate; SIZE_MAX: none */
 };
 
 static int
@@ -467,6 +468,9 @@ on_keyword(unsigned int id, unsigned long long from, unsigned long long to, unsi
      * number usually belongs to the next phrase. */
     if (pi->kind == PAT_NEGATIVE && kto <= c->s && g < c->neg_gap) {
         c->neg_gap = g;
+    }
+    if (pi->kind == PAT_KEYWORD && pi->type == c->type && kto <= c->s && g < c->pos_before_gap) {
+        c->pos_before_gap = g;
     }
     if (pi->kind == PAT_KEYWORD && pi->type == c->type && g < c->pos_gap) {
         c->pos_gap = g;
@@ -633,7 +637,8 @@ names_it(const uint8_t *buf, size_t from, size_t to)
         }
         size_t j = i;
         while (j < to && buf[j] != ' ' && buf[j] != ':' && buf[j] != '#' && buf[j] != '\t' &&
-               !(buf[j] == '.' && j + 1 < to && buf[j + 1] == ' ')) {
+               buf[j] != '\r' && buf[j] != '\n' &&
+               !(buf[j] == '.' && j + 1 < to && (buf[j + 1] == ' ' || buf[j + 1] == '\n'))) {
             j++;
         }
         bool filler = false;
@@ -666,6 +671,7 @@ context(struct scan_worker *w, const uint8_t *buf, size_t len, unsigned type, ui
                          .e = e,
                          .type = type,
                          .pos_gap = SIZE_MAX,
+                         .pos_before_gap = SIZE_MAX,
                          .neg_gap = SIZE_MAX};
     scope(eng, &c.lo, &c.hi, buf, len, s, e);
     c.base = c.lo;
@@ -678,7 +684,11 @@ context(struct scan_worker *w, const uint8_t *buf, size_t len, unsigned type, ui
     } else if (c.neg_gap != SIZE_MAX) {
         r.verdict = CTX_NEGATIVE;
     }
-    r.named = c.neg_gap != SIZE_MAX && c.neg_gap < c.pos_gap && names_it(buf, s - c.neg_gap, s);
+    /* A label right before the number names it whatever follows ("Rechnung
+     * Nr. 5614 3734 02 Telefonisch ..."), unless a keyword before it is as
+     * near (the label is part of a keyword phrase). */
+    r.named =
+        c.neg_gap != SIZE_MAX && c.neg_gap < c.pos_before_gap && names_it(buf, s - c.neg_gap, s);
     return r;
 }
 
@@ -699,6 +709,26 @@ inside_url(const uint8_t *buf, uint32_t s)
     return false;
 }
 
+/* Whether the phone number at buf[s] follows a signature's one-letter label
+ * at a line start or after a wide gap: "T 018-963740  M +46 ...",
+ * "D (206) 640 9988", "F: 030 12345679". */
+static bool
+signature_label(const uint8_t *buf, size_t s)
+{
+    size_t i = s;
+    while (i > 0 && i + 3 > s && (buf[i - 1] == ' ' || buf[i - 1] == ':' || buf[i - 1] == '(')) {
+        i--;
+    }
+    if (i == s || i == 0 || buf[i - 1] == '\0' || strchr("TMFPDHWO", buf[i - 1]) == NULL) {
+        return false;
+    }
+    size_t l = i - 1;
+    if (l == 0 || buf[l - 1] == '\n' || buf[l - 1] == '>' || buf[l - 1] == '|') {
+        return true;
+    }
+    return l >= 2 && buf[l - 1] == ' ' && buf[l - 2] == ' ';
+}
+
 /* judge applies context to candidate `c`: strength first (a strong candidate,
  * checksum and layout, is a finding wherever it stands; context only moves
  * its confidence), then URLs and a negative word naming the number (right
@@ -712,6 +742,10 @@ judge(struct scan_worker *w, struct scan_finding *out, bool *out_positive, const
 {
     bool strong = (c->flags & SCAN_CAND_STRONG) != 0;
     struct ctx_result ctx = context(w, buf, len, c->type, c->start, c->end);
+    if (c->type == SCAN_T_PHONE && ctx.verdict != CTX_POSITIVE && !ctx.named &&
+        signature_label(buf, c->start)) {
+        ctx.verdict = CTX_POSITIVE;
+    }
     *out_positive = ctx.verdict == CTX_POSITIVE;
     if (!strong && (inside_url(buf, c->start) || ctx.named)) {
         return false;

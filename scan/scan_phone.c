@@ -6,8 +6,7 @@
  *   (area) groups: "(415) 555-0132", "(030) 1234567" .................. 65
  *   NANP NXX-NXX-XXXX, CC-NXX-NXX-XXXX, with '-', '.' or ' ' .......... 60
  *   national trunk 0 + groups: "030 12345678", "02-88188049",
- *     "07.15.47.17.23", "040/8610934", "040-855 15 99" (9-12 digits),
- *     or compact ("0439361004", 10-11 digits) ....................... 55
+ *     "07.15.47.17.23", "040/8610934", "040-855 15 99" (9-12 digits) ... 55
  *   other groups without a trunk 0 ("612 345 678", "28 22 29 12",
  *     "347/1003873") ....................................... 35, SCAN_CAND_WEAK
  *   8 to 11 bare digits (not a date) ....................... 30, SCAN_CAND_WEAK
@@ -321,15 +320,9 @@ plain_reading(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d,
         return false;
     }
     if (n == 1) {
-        /* With its trunk 0, 10-11 digits are a national number written
-         * compact ("0439361004", "07480130843"). Otherwise bare digits need a
-         * keyword: 9 (Spain, Portugal, Poland), 10-11 (ten starting with 1 are
-         * mostly Unix timestamps), 8 as Nordic numbers are written, but not a
-         * date. */
-        if ((total == 10 || total == 11) && buf[d] == '0' && buf[d + 1] != '0') {
-            cand_phone(out, d, e, CONF_TRUNK, 0);
-            return true;
-        }
+        /* Bare digits need a keyword: 9 (Spain, Portugal, Poland), 10-11
+         * ("0439361004"; ten starting with 1 are mostly Unix timestamps), 8
+         * as Nordic numbers are written, but not a date. */
         if (total == 9 || total == 11 || (total == 10 && buf[d] != '1') ||
             (total == 8 && !date8(buf + d))) {
             cand_phone(out, d, e, CONF_BARE, SCAN_CAND_WEAK);
@@ -358,7 +351,8 @@ plain_reading(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d,
          * digits, or 9 ("09 123 4567", "018-733497") in three groups or after
          * a dash or slash, but not in the shape of an SSN. */
         bool nine = total == 9 &&
-                    (n >= 3 || ((k0 == SCAN_SEP_DASH || k0 == SCAN_SEP_SLASH) && g->len[0] <= 4)) &&
+                    (n >= 3 || ((k0 == SCAN_SEP_DASH || k0 == SCAN_SEP_SLASH) && g->len[0] <= 4) ||
+                     (k0 == SCAN_SEP_SPACE && g->len[0] <= 3 && g->len[1] >= 6)) &&
                     !(n == 3 && g->len[0] == 3 && g->len[1] == 2 && g->len[2] == 4);
         if ((total < 10 && !nine) || total > 12 || g->len[0] < 2 || g->len[0] > 5) {
             return false;
@@ -386,7 +380,8 @@ plain_reading(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d,
      * dash or slash between them. */
     if (k0 == SCAN_SEP_DOT || kr == SCAN_SEP_DOT || wrapped || total < 8 || total > 13 ||
         (n == 2 && k0 != SCAN_SEP_DASH && k0 != SCAN_SEP_SLASH &&
-         !(k0 == SCAN_SEP_SPACE && g->len[0] == 3 && g->len[1] >= 6)) ||
+         !(k0 == SCAN_SEP_SPACE &&
+           ((g->len[0] <= 3 && g->len[1] >= 6) || (g->len[0] == 4 && g->len[1] == 4)))) ||
         (n == 3 && g->len[0] == 3 && g->len[1] == 2 && g->len[2] == 4)) {
         return false;
     }
@@ -471,8 +466,8 @@ scan_phone_find(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
         }
         return find_intl(out, buf, len, start, d, 0, CONF_E164);
     }
-    if (d >= 1 && buf[d - 1] == '(') {
-        return find_paren(out, buf, len, d);
+    if (d >= 1 && buf[d - 1] == '(' && find_paren(out, buf, len, d)) {
+        return true; /* else "(206 640 9988)": a number in brackets */
     }
     if (after_number(buf, d)) {
         return false;

@@ -93,7 +93,7 @@ test_found(void **state)
         {"4111 1111 1111 1111 2024", 1, {{0, 19, CC, false}}},
         {"4111111111111111,4012888888881881", 2, {{0, 16, CC, false}, {17, 33, CC, false}}},
         {"ssn 078-05-1123 and 078 05 1123", 2, {{4, 15, SSN, false}, {20, 31, SSN, false}}},
-        {"078-051121 07805-1121", 2, {{0, 10, SSN, false}, {11, 21, SSN, true}}},
+        {"078-051121 07805-1121", 2, {{0, 10, SSN, false}, {11, 21, SSN, false}}},
         {"id 078051123", 1, {{3, 12, SSN, true}}},
         {"NI: AA 12 34 56 B.", 1, {{4, 17, NINO, false}}},
         {"tw987654a", 1, {{0, 9, NINO, false}}},
@@ -261,9 +261,9 @@ test_weak_phone_shadow(void **state)
     check_case(&phone_only, SCAN_MASK(SCAN_T_PHONE));
 }
 
-/* AAAGG-SSSS (only the second separator) is exactly a ZIP+4 code: weak, it
- * needs an SSN keyword, state code or not. AAA-GGSSSS (only the first) stays
- * a medium form. */
+/* AAAGG-SSSS (only the second separator) after a state code is exactly a
+ * ZIP+4 code: weak, it needs an SSN keyword. Without one, and AAA-GGSSSS
+ * (only the first), it stays a medium form. */
 static void
 test_ssn_zip4(void **state)
 {
@@ -271,7 +271,7 @@ test_ssn_zip4(void **state)
     static const struct span_case cases[] = {
         {"Springfield, IL 62704-1234", 1, {{16, 26, SSN, true}}},
         {"IL 62704 1234", 1, {{3, 13, SSN, true}}},
-        {"ssn 07805-1121.", 1, {{4, 14, SSN, true}}}, /* the ZIP+4 shape: weak everywhere */
+        {"ssn 07805-1121.", 1, {{4, 14, SSN, false}}}, /* no state code: medium */
         {"ssn 078-051121.", 1, {{4, 14, SSN, false}}},
         {"ssn 078-05-1121.", 1, {{4, 15, SSN, false}}},
         /* negative */
