@@ -19,16 +19,45 @@ documentation states it:
 2. Context. For each reading, its scope (its sentence or line, at most
    `context_window` bytes either side, never across a blank line) is cut out
    and searched for the type's keywords and the negative words; strong
-   readings are kept whatever the words, medium ones unless inside a URL, weak
-   ones only with a keyword nearer than any negative word before them. The
-   expected confidence range follows from strength and keyword.
-3. Overlaps. Of the kept readings that overlap, the strongest wins, then the
-   earliest, then the longest.
+   readings are kept whatever the words; medium ones unless inside a URL or
+   named by a negative word right before them (only separators and at most
+   two filler words between, and no keyword before them as near); weak ones
+   only with a keyword at least as near as any negative word before them (a
+   tie is a keyword phrase holding a negative word). A signature's
+   one-letter label before a phone number counts as a keyword. The expected
+   confidence range follows from strength and keyword.
+3. Overlaps. Readings of the same digits (the same first digit): the one
+   context keeps, and of two kept the one a keyword names, then the
+   stronger, then the longer. Then, of the kept readings that overlap, the
+   strongest wins, then the earliest, then the longest.
+
+Before each run the reference is checked against the examples POLICY.md
+gives (DOC_EXAMPLES), so it cannot drift from the documentation.
 
 Keywords, negative words and the window are read from `redline-scan
 --print-default-policy`.
 
 Where the documentation leaves a choice, the reference takes this one:
+- A label on one line does not name a number on the next (a line break is
+  not one of the separators between a label and its number); the filler
+  words are those scan_engine.c lists (names_it), and the separators space,
+  tab, ':', '#', '.', '/', '-' and the no-break and thin spaces, any number.
+- A weak form named by a label is dropped like a medium one.
+- Signature labels: T, M, F, P, D, H, W, O (not C); at a line start after
+  the line's quote marks and indentation, after two spaces, or after a '|'
+  and spaces; the letter followed by 1-3 spaces, colons or a '('.
+- No reading starts in a token glued by a dash ("INV-2023-76509"): cards and
+  phone numbers (POLICY.md, strong cards included) and non-strong SSNs; a
+  strong SSN ("SSN-078-05-1120") is a finding whatever words surround it.
+- The 2-digit group of a card only as 4-4-4-4-2; a card's grouped number
+  ends at a group no card continues after (scan_digits.c), so "4111 1111
+  1111 1111 12 34" is a 4-4-4-4-2 reading and then a number.
+- Phone numbers: a slash only right after the area code, so the chain of
+  "030 12345678 / 0170 8765432" ends before the " / " (a list of two);
+  dots join pairs (after a slash also threes): every group a dot touches;
+  two groups need a prefix of 2-4 digits.
+- Of two readings of the same digits kept with the same keyword standing,
+  same strength and length: IBAN, card, SSN, phone in that order.
 - A line break after a digit group may be a wrap or the end of a line (a
   list, an address): a number is read both ways, the chain of groups as read
   and cut at each line break, and the longest valid reading is taken; a form
@@ -41,13 +70,13 @@ Where the documentation leaves a choice, the reference takes this one:
   digit (or four capitals after one), before a space, no-break space or dash;
   a number after it is read only when that group ends a reading of its own
   (a list of numbers), whatever that reading's context.
-- SSN with one separator written as a space: weak (scan_digits.c), although
-  POLICY.md's list of weak forms names only 9 bare digits and the ZIP+4.
+- SSN with one separator written as a space ("078 051121", "12345 6789"):
+  weak (POLICY.md names the first, scan_digits.c both).
 - A weak form inside a URL is no finding, like a medium one.
 - Distance is counted in bytes from the keyword as the policy writes it
-  (without its plural 's' or the rest of a 'word*' match) to the number; a
-  tie goes to the negative word ("nearer than"). The keyword that a nearer
-  negative word outvotes does not raise a medium form's confidence either.
+  (without its plural 's' or the rest of a 'word*' match) to the number. The
+  keyword that a nearer negative word outvotes does not raise a medium
+  form's confidence either.
 - An abbreviation is a capitalised word of 1-3 ASCII letters; a capital after
   a sentence end may be any non-ASCII letter; quote marks after the white
   space are skipped; a line ending in the mask character '*' is a unit of
@@ -61,7 +90,13 @@ documented form and amounts, dates and codes that must not be read as any,
 next to keywords and negative words at many distances, across sentence ends,
 abbreviations, line ends, blank and quoted blank lines, inside URLs, with
 no-break and thin spaces, wrapped across lines with quote prefixes and CRLF,
-in lists and inside longer grouped codes. The texts go through
+in lists and inside longer grouped codes; national phone layouts (Nordic,
+Iberian, Polish, Belgian, Swiss, German, Italian, North American, with '+'
+or '00' too) and their 8- and 9-digit look-alikes (dates, years,
+references); labels naming numbers in several languages with filler words,
+with keywords before and after; signature lines with one-letter labels;
+digits that read as two types next to keywords of one, the other or both;
+dotted and 18-digit cards; numbers glued by a dash to a word. The texts go through
 `redline-scan --text` in batches (texts separated by a blank line padded to
 more than the context window, so no text sees another's keywords; each batch
 under one engine segment; offsets are mapped back), and the findings of the
@@ -847,11 +882,6 @@ WHITE = b" \t\r\n"
 UNIT_END = b"0123456789).!?*"
 
 
-def line_of(t, j):
-    """The line that ends at the '\\n' at j (or at the end of the text)."""
-    return t[t.rfind(b"\n", 0, j) + 1:j]
-
-
 def is_blank(line):
     return all(c in b" \t\r>" for c in line)
 
@@ -935,9 +965,10 @@ class Context:
 FILLERS = ["no", "nr", "nro", "n", "num", "number", "nummer", "numero", "numer", "id", "code",
            "de", "n°", "nº", "n.º", "n°s", "número", "numéro"]
 NAME_SEP = rb"(?:[ \t:#./-]|" + NBSPS + rb")"
-NAMES_IT = re.compile(
-    NAME_SEP + rb"*(?:(?:" + rb"|".join(re.escape(w.encode()) for w in sorted(
-        FILLERS, key=len, reverse=True)) + rb")(?=" + NAME_SEP + rb"|\Z)" + NAME_SEP + rb"*){0,2}\Z")
+FILLER_WORD = rb"(?:" + rb"|".join(
+    re.escape(w.encode()) for w in sorted(FILLERS, key=len, reverse=True)) + rb")"
+NAMES_IT = re.compile(NAME_SEP + rb"*(?:" + FILLER_WORD + rb"(?=" + NAME_SEP + rb"|\Z)"
+                      + NAME_SEP + rb"*){0,2}\Z")
 # POLICY.md: "A phone number after a signature's one-letter label at a line
 # start or after a wide gap (T 018-963740  M 0798029108) counts as named by a
 # keyword." The letters: T(el), M(obile), F(ax), P(hone), D(irect), H(ome),
@@ -1152,7 +1183,8 @@ KNOWN_BUGS = {
     # separator after the area code is a dot: '0771.165 2987' -> PHONE 55
     # (expected none: dots join pairs, or after a slash threes).
     "trunk-dot-after-area": lambda c: c.kind == "extra" and c.f[0] == "PHONE" and re.fullmatch(
-        rb"0[0-9]{1,4}\.[0-9]+(?:(?:[ -]|" + NBSPS + rb"|" + WRAP + rb")[0-9]+)+", span(c)) is not None,
+        rb"0[0-9]{1,4}\.[0-9]+(?:(?:[ -]|" + NBSPS + rb"|" + WRAP + rb")[0-9]+)+",
+        span(c)) is not None,
     # The 2-digit last group is allowed for any 18-digit grouping, not only
     # 4-4-4-4-2: '6405-0182-352-44756-31' -> CREDIT_CARD 75 (expected none).
     "card-18-odd-grouping": lambda c: c.kind == "extra" and c.f[0] == "CREDIT_CARD" and (
@@ -1167,8 +1199,8 @@ KNOWN_BUGS = {
             rb"[0-9](?:[ -]|" + NBSPS + rb")\Z", c.t[:c.f[1]]) is not None),
     # Two groups take "a prefix of 2-4 digits" (scan_phone.c), but one digit
     # passes too: 'tlf 9-17684665' -> PHONE 60 (expected none).
-    "two-group-one-digit-prefix": lambda c: c.kind == "extra" and c.f[0] == "PHONE" and re.fullmatch(
-        rb"[0-9](?:-|/| / )[0-9]{5,8}", span(c)) is not None,
+    "two-group-one-digit-prefix": lambda c: c.kind == "extra" and c.f[0] == "PHONE" and
+    re.fullmatch(rb"[0-9](?:-|/| / )[0-9]{5,8}", span(c)) is not None,
 }
 
 
@@ -2022,6 +2054,54 @@ def compare(t, ref, eng_all):
     return out
 
 
+# The examples POLICY.md gives of the model, as the reference must read them:
+# (text, [(type, the finding's text)]). Checked before every run, so the
+# reference cannot drift from the documentation it stands for.
+DOC_EXAMPLES = [
+    ("Kundennummer 0696 645 045", []),
+    ("Meeting ID: 312 456 7890", []),
+    ("The NHS number 409 682 4054", []),
+    ("Rechnung Nr. 5614 3734 02 Telefonisch erreichbar", []),
+    ("T 018-963740  M 0798029108", [("PHONE", "018-963740"), ("PHONE", "0798029108")]),
+    ("Fax: 5018 0000 0009", [("PHONE", "5018 0000 0009")]),
+    ("Card: 5018 0000 0009", [("CREDIT_CARD", "5018 0000 0009")]),
+    ("Telefon 018-733497", [("PHONE", "018-733497")]),
+    ("SSN 018-733497", [("US_SSN", "018-733497")]),
+    ("atención al cliente 612 345 678", [("PHONE", "612 345 678")]),
+    ("Order 1234: please charge my card 4111-1111-1111-1111 today",
+     [("CREDIT_CARD", "4111-1111-1111-1111")]),
+    ("Ticket closed.\n\nMy IBAN is GB82 WEST 1234 5698 7654 32 thanks",
+     [("IBAN", "GB82 WEST 1234 5698 7654 32")]),
+    ("4111 1111\n> 1111 1111", [("CREDIT_CARD", "4111 1111\n> 1111 1111")]),
+    ("4111.1111.1111.1111", [("CREDIT_CARD", "4111.1111.1111.1111")]),
+    ("INV-2023-76509", []),
+    ("+34 622 42 99\n86", [("PHONE", "+34 622 42 99\n86")]),
+    ("+44 20 7946 0958\n12 Main Street", [("PHONE", "+44 20 7946 0958")]),
+    ("IL 62704-1234", []),
+    ("ssn 078 051121", [("US_SSN", "078 051121")]),
+    ("078 051121", [("PHONE", "078 051121")]),  # also a weak SSN: no keyword, the phone
+] + [(f"see {n}", [("PHONE", n)]) for n in [
+    "030 12345678", "02-88188049", "01 23 45 67 89", "040/8610934", "0157 / 18073166",
+    "040-855 15 99", "02/573.96.57", "09 123 4567", "02 6738253", "+44 (0)20 7946 0958",
+    "(+34) 612345678", "1 (617) 645-5984", "(415) 555-0132", "415-555-0132", "(206 640 9988)"[1:-1],
+]] + [(f"{kw}{n}", [("PHONE", n)] if kw else []) for kw in ("", "tel ") for n in [
+    "612 345 678", "28 22 29 12", "412 34 567", "3386 0860", "347/1003873", "22 4536052",
+    "612345678", "22682661", "0439361004",
+]]
+
+
+def check_doc_examples(ctx):
+    bad = []
+    for text, want in DOC_EXAMPLES:
+        t = text.encode()
+        got = sorted((f[0], t[f[1]:f[2]].decode()) for f in Reference(t, ctx).findings)
+        if got != sorted(want):
+            bad.append(f"  {text!r}: reference {got}, POLICY.md {want}")
+    if bad:
+        sys.exit("differential: the reference disagrees with the documentation's examples:\n"
+                 + "\n".join(bad))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scan", required=True, help="path of redline-scan")
@@ -2033,6 +2113,7 @@ def main():
     policy = json.loads(subprocess.run([args.scan, "--print-default-policy"], check=True,
                                        capture_output=True).stdout)
     ctx = Context(policy)
+    check_doc_examples(ctx)
     rng = random.Random(args.seed)
     texts = [gen_case(rng) for _ in range(args.cases)]
     engine = []
