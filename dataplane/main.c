@@ -24,6 +24,7 @@
 #include "dp_tls.h"
 #include "dp_track.h"
 #include "dp_worker.h"
+#include "hw_dp.h"
 #include "scan_engine.h"
 #include "scan_policy.h"
 #include "tls_server.h"
@@ -125,6 +126,13 @@ main(int argc, char **argv)
         return fail("tls", "cannot get random octets for the ticket secret");
     }
 
+    /* The topology: a warning naming the cores for a layout that contradicts
+     * it, and each worker's start-up memory on its core's NUMA node. */
+    struct hw_dp *hw = hw_dp_new(&cfg);
+    for (size_t k = 0; k < hw_dp_n_warnings(hw); k++) {
+        fprintf(stderr, "redlined: warning: %s\n", hw_dp_warning(hw, k));
+    }
+
     unsigned n = cfg.workers;
     struct dp_stats_core *stats = aligned_alloc(64, sizeof(*stats) * n);
     /* One tracking ring per worker, one for the control thread, one for reloads. */
@@ -138,6 +146,7 @@ main(int argc, char **argv)
     }
     memset(stats, 0, sizeof(*stats) * n);
     for (unsigned i = 0; i < n + 2; i++) {
+        hw_dp_bind_worker(hw, &cfg, (int)i); /* beyond the workers: the default again */
         rings[i] = aligned_alloc(64, sizeof(*rings[i]));
         if (rings[i] == NULL) {
             return fail("memory", "out of memory at start-up");
@@ -148,6 +157,7 @@ main(int argc, char **argv)
             return fail(diag.field, diag.reason);
         }
     }
+    hw_dp_free(hw);
     /* SIGHUP and `reload` rebuild the workers' STARTTLS contexts. */
     static struct dp_stats_proc proc;
     struct dp_tls_reload *reload = NULL;

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Calibration on loopback: a temporary directory, free ports, the sink and
+ * redlined started and waited for, the generator run for a fixed time, CPU
+ * time of redlined from /proc, both JSON reports read back, everything
+ * stopped and removed. Main thread. */
+#include "hw_calib.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "hw_parse.h"
+
+#define MAX_ARGS 40
+
+/* A command line built in storage of its own: execv wants char *const[]. */
+struct args {
+    char *v[MAX_ARGS + 1];
+    size_t n;
+    char buf[8192];
+    size_t used;
+    bool overflow;
+};
+
+static void
+arg(struct args *a, const char *s)
+{
+    size_t len = strlen(s) + 1;
+    if (a->n == MAX_ARGS || len > sizeof(a->buf) - a->used) {
+        a->overflow = true;
+        return;
+    }
+    memcpy(a->buf + a->used, s, len);
+    a->v[a->n++] = a->buf + a->used;
+    a->v[a->n] = NULL;
+    a->used += len;
+}
+
+/* args_of fills `a` with the NULL-terminated list of strings that follows. */
+static void
+args_of(struct args *a, ...)
+{
+    va_list ap;
+    va_start(ap, a);
+    for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *)) {
+        arg(a, s);
+    }
+    va_end(ap);
+}
+
+struct child {
+    pid_t pid;
+    const char *name;
+    char err_path[4200]; /* its standard error, for the diagnostic */
+};
+
+struct run {
+    const struct hw_calib_opts *o;
+    struct hw_calib_result *r;
+    struct rl_diag *diag;
+    char dir[256];
+    struct child sink, redlined, gen;
+};
+
+static void
+sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool
+stopped(const struct run *run)
+{
+    return run->o->stop != NULL && *run->o->stop != 0;
+}
+
+/* free_port asks the kernel for a loopback port nobody uses now. */
+static int
+free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
+        port = ntohs(a.sin_port);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    return port;
+}
+
+static bool
+port_open(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    if (fd >= 0) {
+        close(fd);
+    }
+    return ok;
+}
+
+/* spawn starts argv[0] with `cpus` as its affinity (none when n_cpus is 0),
+ * standard output to /dev/null and standard error to c->err_path. */
+static int
+spawn(struct run *run, struct child *c, const struct args *a, const uint32_t *cpus, uint32_t n_cpus)
+{
+    if (a->overflow) {
+        return rl_diag_set(run->diag, c->name, "command line too long");
+    }
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (uint32_t i = 0; i < n_cpus; i++) {
+        if (cpus[i] < CPU_SETSIZE) {
+            CPU_SET(cpus[i], &set);
+        }
+    }
+    snprintf(c->err_path, sizeof(c->err_path), "%s/%s.err", run->dir, c->name);
+    pid_t pid = fork();
+    if (pid < 0) {
+        rl_diag_set(run->diag, c->name, "cannot fork: %s", strerror(errno));
+        return RL_EIO;
+    }
+    if (pid == 0) {
+        /* the child: only async-signal-safe calls until exec */
+        int out = open("/dev/null", O_WRONLY);
+        int err = open(c->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) {
+            _exit(126);
+        }
+        if (n_cpus > 0 && sched_setaffinity(0, sizeof(set), &set) != 0) {
+            _exit(126);
+        }
+        execv(a->v[0], a->v);
+        _exit(127);
+    }
+    c->pid = pid;
+    return 0;
+}
+
+/* died fills the diagnostic with the last line c wrote to standard error. */
+static int
+died(struct run *run, struct child *c, const char *what)
+{
+    char buf[2048];
+    char *line = buf;
+    buf[0] = '\0';
+    FILE *f = fopen(c->err_path, "r");
+    if (f != NULL) {
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        while (n > 0 && buf[n - 1] == '\n') {
+            buf[--n] = '\0';
+        }
+        char *nl = strrchr(buf, '\n');
+        line = nl != NULL ? nl + 1 : buf;
+    }
+    rl_diag_set(run->diag, c->name, "%s%s%.120s", what, line[0] != '\0' ? ": " : "", line);
+    return RL_EIO;
+}
+
+/* wait_port waits up to 10 s for c to accept on `port`. */
+static int
+wait_port(struct run *run, struct child *c, int port)
+{
+    for (int i = 0; i < 400; i++) {
+        int status;
+        if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+            c->pid = 0;
+            return died(run, c, "exited at start");
+        }
+        if (port_open(port)) {
+            return 0;
+        }
+        if (stopped(run)) {
+            return RL_EAGAIN;
+        }
+        sleep_ms(25);
+    }
+    return died(run, c, "does not listen after 10 s");
+}
+
+/* stop ends c (SIGTERM, then SIGKILL after 10 s) and reaps it. */
+static void
+stop(struct child *c)
+{
+    if (c->pid <= 0) {
+        return;
+    }
+    kill(c->pid, SIGTERM);
+    for (int i = 0; i < 200; i++) {
+        if (waitpid(c->pid, NULL, WNOHANG) == c->pid) {
+            c->pid = 0;
+            return;
+        }
+        sleep_ms(50);
+    }
+    kill(c->pid, SIGKILL);
+    waitpid(c->pid, NULL, 0);
+    c->pid = 0;
+}
+
+/* cpu_ticks reads utime + stime of process `pid`, all threads. */
+static bool
+cpu_ticks(pid_t pid, uint64_t *out)
+{
+    char path[64];
+    char buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    ssize_t n = read(fd, buf, sizeof(buf));
+    close(fd);
+    return n > 0 && hw_parse_proc_stat(out, buf, (size_t)n);
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static double
+num(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+static uint64_t
+count(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+}
+
+/* read_reports takes the generator's and the sink's figures from their JSON. */
+static int
+read_reports(struct run *run)
+{
+    char path[300];
+    json_error_t jerr;
+    struct hw_calib_result *r = run->r;
+    snprintf(path, sizeof(path), "%s/gen.json", run->dir);
+    json_t *gen = json_load_file(path, 0, &jerr);
+    snprintf(path, sizeof(path), "%s/sink.json", run->dir);
+    json_t *sink = json_load_file(path, 0, &jerr);
+    json_t *res = json_object_get(gen, "results");
+    json_t *work = json_object_get(gen, "workload");
+    int rc = 0;
+    if (!json_is_object(res) || !json_is_object(work)) {
+        rc = died(run, &run->gen, "left no report");
+        goto done;
+    }
+    json_t *aborted = json_object_get(res, "aborted");
+    if (json_is_string(aborted)) {
+        rc = rl_diag_set(run->diag, "redline-bench smtp", "aborted: %.150s",
+                         json_string_value(aborted));
+        goto done;
+    }
+    r->sent = count(res, "messages");
+    r->ok = count(res, "ok");
+    r->tempfail = count(res, "tempfail");
+    r->permfail = count(res, "permfail");
+    r->errors = count(res, "errors");
+    r->wall_s = num(res, "wall_s");
+    r->msgs_per_s = num(res, "msgs_per_s");
+    json_t *lat = json_object_get(res, "latency_us");
+    r->latency_p50_us = num(lat, "p50");
+    r->latency_p99_us = num(lat, "p99");
+    r->distinct = count(work, "messages_distinct");
+    r->left_out = count(work, "messages_left_out");
+    r->bytes_per_msg = num(work, "wire_bytes_per_message");
+    r->sink_messages = count(json_object_get(sink, "results"), "messages");
+    if (r->ok == 0 || r->wall_s <= 0) {
+        rc = rl_diag_set(run->diag, "redline-bench smtp", "no message went through (%llu sent)",
+                         (unsigned long long)r->sent);
+    }
+done:
+    json_decref(gen);
+    json_decref(sink);
+    return rc;
+}
+
+/* read_warnings keeps redlined's "warning:" lines. */
+static void
+read_warnings(struct run *run)
+{
+    FILE *f = fopen(run->redlined.err_path, "r");
+    char line[512];
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL &&
+           run->r->n_warnings < HW_CALIB_MAX_WARNINGS) {
+        const char *w = strstr(line, "warning: ");
+        if (w != NULL) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(run->r->warnings[run->r->n_warnings++], HW_FINDING_MAX, "%s", w + 9);
+        }
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+}
+
+/* tool_cpus pins the load tools to every CPU no worker uses (all of them
+ * when the workers use every CPU). */
+static void
+tool_cpus(struct hw_calib_result *r, const struct hw_topo *t, const struct hw_plan *p)
+{
+    for (uint32_t i = 0; i < t->n_pus && r->n_tool_cpus < HW_CALIB_MAX_CPUS; i++) {
+        bool worker = false;
+        for (uint32_t k = 0; k < p->n_workers && !worker; k++) {
+            worker = t->pus[i].core == p->worker_core[k];
+        }
+        if (!worker) {
+            r->tool_cpus[r->n_tool_cpus++] = t->pus[i].os;
+        }
+    }
+    if (r->n_tool_cpus == 0) {
+        for (uint32_t i = 0; i < t->n_pus && i < HW_CALIB_MAX_CPUS; i++) {
+            r->tool_cpus[r->n_tool_cpus++] = t->pus[i].os;
+        }
+    }
+}
+
+/* start_servers writes the plan's fragment, then starts the sink and
+ * redlined (its own threads on the control-plane core, workers where the
+ * fragment pins them). */
+static int
+start_servers(struct run *run, int sink_port, int port)
+{
+    const struct hw_calib_opts *o = run->o;
+    char frag[2048], frag_path[300], quarantine[300], log[300];
+    char listen[32], route[48], sink_listen[32];
+    snprintf(frag_path, sizeof(frag_path), "%s/plan.json", run->dir);
+    size_t len = hw_plan_fragment(frag, sizeof(frag), o->plan);
+    FILE *f = fopen(frag_path, "w");
+    bool written = f != NULL && len > 0 && fwrite(frag, 1, len, f) == len;
+    if (f == NULL || fclose(f) != 0 || !written) {
+        return rl_diag_set(run->diag, "calibrate", "cannot write %s", frag_path);
+    }
+    snprintf(sink_listen, sizeof(sink_listen), "127.0.0.1:%d", sink_port);
+    char sink_json[300];
+    snprintf(sink_json, sizeof(sink_json), "%s/sink.json", run->dir);
+    static struct args sink_args, rl_args;
+    memset(&sink_args, 0, sizeof(sink_args));
+    args_of(&sink_args, o->bench, "sink", "--listen", sink_listen, "--quiet", "--json", sink_json,
+            (const char *)NULL);
+    int rc = spawn(run, &run->sink, &sink_args, run->r->tool_cpus, run->r->n_tool_cpus);
+    rc = rc == 0 ? wait_port(run, &run->sink, sink_port) : rc;
+    if (rc != 0) {
+        return rc;
+    }
+    snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+    snprintf(route, sizeof(route), "*=127.0.0.1:%d", sink_port);
+    snprintf(quarantine, sizeof(quarantine), "%s/quarantine", run->dir);
+    snprintf(log, sizeof(log), "%s/track.log", run->dir);
+    /* sleep when idle, whatever the fragment says: CPU time per message
+     * then measures work, not spinning (at full load both poll alike) */
+    memset(&rl_args, 0, sizeof(rl_args));
+    args_of(&rl_args, o->redlined, "--config", frag_path, "--listen", listen, "--route", route,
+            "--relay-net", "127.0.0.0/8", "--idle", "sleep", "--quarantine", quarantine, "--log",
+            log, "--foreground", (const char *)NULL);
+    const struct hw_core *cc = &o->topo->cores[o->plan->control_core];
+    uint32_t control[HW_CALIB_MAX_CPUS];
+    uint32_t n_control = 0;
+    for (uint32_t k = 0; k < cc->n_pus && n_control < HW_CALIB_MAX_CPUS; k++) {
+        control[n_control++] = o->topo->pus[cc->first_pu + k].os;
+    }
+    rc = spawn(run, &run->redlined, &rl_args, control, n_control);
+    return rc == 0 ? wait_port(run, &run->redlined, port) : rc;
+}
+
+/* run_load runs the generator to its end and measures redlined meanwhile. */
+static int
+run_load(struct run *run, int port)
+{
+    const struct hw_calib_opts *o = run->o;
+    char connect[32], conns[16], secs[32], gen_json[300];
+    snprintf(connect, sizeof(connect), "127.0.0.1:%d", port);
+    snprintf(conns, sizeof(conns), "%u", o->connections);
+    snprintf(secs, sizeof(secs), "%.3f", o->seconds);
+    snprintf(gen_json, sizeof(gen_json), "%s/gen.json", run->dir);
+    static struct args gen_args;
+    memset(&gen_args, 0, sizeof(gen_args));
+    args_of(&gen_args, o->bench, "smtp", "--connect", connect, "--connections", conns,
+            "--pipelining", "--duration", secs, "--corpus-mix", "--timeout", "30", "--json",
+            gen_json, (const char *)NULL);
+    if (o->corpus != NULL) {
+        args_of(&gen_args, "--corpus", o->corpus, (const char *)NULL);
+    }
+    uint64_t t0 = 0, t1 = 0;
+    if (!cpu_ticks(run->redlined.pid, &t0)) {
+        return died(run, &run->redlined, "is gone");
+    }
+    int rc = spawn(run, &run->gen, &gen_args, run->r->tool_cpus, run->r->n_tool_cpus);
+    if (rc != 0) {
+        return rc;
+    }
+    double deadline = now_s() + o->seconds + 90;
+    int status = 0;
+    while (waitpid(run->gen.pid, &status, WNOHANG) == 0) {
+        if (stopped(run)) {
+            return RL_EAGAIN;
+        }
+        if (now_s() > deadline) {
+            return died(run, &run->gen, "did not finish in time");
+        }
+        sleep_ms(50);
+    }
+    run->gen.pid = 0;
+    if (!cpu_ticks(run->redlined.pid, &t1)) {
+        return died(run, &run->redlined, "died during the load");
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
+        return died(run, &run->gen, "failed");
+    }
+    long hz = sysconf(_SC_CLK_TCK);
+    run->r->redlined_cpu_s = (double)(t1 - t0) / (double)(hz > 0 ? hz : 100);
+    return 0;
+}
+
+static void
+finish(struct hw_calib_result *r, const struct hw_plan *p)
+{
+    r->msgs_per_hour = r->msgs_per_s * 3600;
+    r->cpu_us_per_msg = r->ok > 0 ? r->redlined_cpu_s * 1e6 / (double)r->ok : 0;
+    r->worker_busy = r->wall_s > 0 ? r->redlined_cpu_s / (r->wall_s * p->n_workers) : 0;
+    r->projected_msgs_per_hour =
+        r->cpu_us_per_msg > 0 ? p->n_workers * 3600.0 * 1e6 / r->cpu_us_per_msg : 0;
+    r->fit = hw_tier_fit_for(r->msgs_per_hour);
+}
+
+int
+hw_calib_run(struct hw_calib_result *out, struct rl_diag *diag, const struct hw_calib_opts *o)
+{
+    memset(out, 0, sizeof(*out));
+    if (!(o->seconds > 0 && o->seconds <= 3600) || o->connections == 0 || o->connections > 4096) {
+        return rl_diag_set(diag, "calibrate",
+                           "seconds must lie in (0, 3600], connections in "
+                           "1..4096");
+    }
+    if (access(o->redlined, X_OK) != 0 || access(o->bench, X_OK) != 0) {
+        return rl_diag_set(diag, "calibrate", "%.100s or %.100s is not an executable", o->redlined,
+                           o->bench);
+    }
+    struct run run = {.o = o, .r = out, .diag = diag};
+    run.sink.name = "redline-bench sink";
+    run.redlined.name = "redlined";
+    run.gen.name = "redline-bench smtp";
+    const char *tmp = getenv("TMPDIR");
+    snprintf(run.dir, sizeof(run.dir), "%s/redline-hw-calibrate.XXXXXX",
+             tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+    if (mkdtemp(run.dir) == NULL) {
+        return rl_diag_set(diag, "calibrate", "cannot create %s: %s", run.dir, strerror(errno));
+    }
+    /* started as root, redlined drops to nobody and must still reach its store */
+    (void)chmod(run.dir, 0711);
+    tool_cpus(out, o->topo, o->plan);
+    int sink_port = free_port();
+    int port = free_port();
+    int rc = sink_port > 0 && port > 0 && sink_port != port
+                 ? start_servers(&run, sink_port, port)
+                 : rl_diag_set(diag, "calibrate", "no free loopback port");
+    rc = rc == 0 ? run_load(&run, port) : rc;
+    stop(&run.gen);
+    stop(&run.redlined);
+    stop(&run.sink); /* it writes its report when it stops */
+    if (rc == 0) {
+        rc = read_reports(&run);
+    }
+    read_warnings(&run);
+    nftw(run.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (rc == 0) {
+        finish(out, o->plan);
+    }
+    return rc;
+}
