@@ -6,6 +6,7 @@
 #include "hw_calib.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -231,13 +232,11 @@ stop(struct child *c)
     c->pid = 0;
 }
 
-/* cpu_ticks reads utime + stime of process `pid`, all threads. */
+/* stat_ticks reads utime + stime from the stat file at `path`. */
 static bool
-cpu_ticks(pid_t pid, uint64_t *out)
+stat_ticks(const char *path, uint64_t *out)
 {
-    char path[64];
     char buf[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return false;
@@ -245,6 +244,43 @@ cpu_ticks(pid_t pid, uint64_t *out)
     ssize_t n = read(fd, buf, sizeof(buf));
     close(fd);
     return n > 0 && hw_parse_proc_stat(out, buf, (size_t)n);
+}
+
+/* cpu_ticks reads the CPU time of process `pid` (all threads) and of its
+ * worker threads: those pinned to exactly one CPU of the plan's workers. */
+static bool
+cpu_ticks(pid_t pid, const struct hw_plan *p, uint64_t *out_all, uint64_t *out_workers)
+{
+    char path[96];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (!stat_ticks(path, out_all)) {
+        return false;
+    }
+    *out_workers = 0;
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    const struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        int64_t tid;
+        cpu_set_t set;
+        if (!hw_parse_int(&tid, e->d_name, strlen(e->d_name)) || tid <= 0 ||
+            sched_getaffinity((pid_t)tid, sizeof(set), &set) != 0 || CPU_COUNT(&set) != 1) {
+            continue;
+        }
+        bool worker = false;
+        for (uint32_t i = 0; i < p->n_workers && !worker; i++) {
+            worker = p->workers[i] < CPU_SETSIZE && CPU_ISSET(p->workers[i], &set);
+        }
+        uint64_t ticks = 0;
+        snprintf(path, sizeof(path), "/proc/%d/task/%lld/stat", (int)pid, (long long)tid);
+        if (worker && stat_ticks(path, &ticks)) {
+            *out_workers += ticks;
+        }
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    return true;
 }
 
 static int
@@ -424,8 +460,8 @@ run_load(struct run *run, int port)
     if (o->corpus != NULL) {
         args_of(&gen_args, "--corpus", o->corpus, (const char *)NULL);
     }
-    uint64_t t0 = 0, t1 = 0;
-    if (!cpu_ticks(run->redlined.pid, &t0)) {
+    uint64_t t0 = 0, t1 = 0, w0 = 0, w1 = 0;
+    if (!cpu_ticks(run->redlined.pid, o->plan, &t0, &w0)) {
         return died(run, &run->redlined, "is gone");
     }
     int rc = spawn(run, &run->gen, &gen_args, run->r->tool_cpus, run->r->n_tool_cpus);
@@ -444,7 +480,7 @@ run_load(struct run *run, int port)
         sleep_ms(50);
     }
     run->gen.pid = 0;
-    if (!cpu_ticks(run->redlined.pid, &t1)) {
+    if (!cpu_ticks(run->redlined.pid, o->plan, &t1, &w1)) {
         return died(run, &run->redlined, "died during the load");
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
@@ -452,6 +488,7 @@ run_load(struct run *run, int port)
     }
     long hz = sysconf(_SC_CLK_TCK);
     run->r->redlined_cpu_s = (double)(t1 - t0) / (double)(hz > 0 ? hz : 100);
+    run->r->worker_cpu_s = (double)(w1 - w0) / (double)(hz > 0 ? hz : 100);
     return 0;
 }
 
@@ -460,9 +497,10 @@ finish(struct hw_calib_result *r, const struct hw_plan *p)
 {
     r->msgs_per_hour = r->msgs_per_s * 3600;
     r->cpu_us_per_msg = r->ok > 0 ? r->redlined_cpu_s * 1e6 / (double)r->ok : 0;
-    r->worker_busy = r->wall_s > 0 ? r->redlined_cpu_s / (r->wall_s * p->n_workers) : 0;
+    r->worker_cpu_us_per_msg = r->ok > 0 ? r->worker_cpu_s * 1e6 / (double)r->ok : 0;
+    r->worker_busy = r->wall_s > 0 ? r->worker_cpu_s / (r->wall_s * p->n_workers) : 0;
     r->projected_msgs_per_hour =
-        r->cpu_us_per_msg > 0 ? p->n_workers * 3600.0 * 1e6 / r->cpu_us_per_msg : 0;
+        r->worker_cpu_us_per_msg > 0 ? p->n_workers * 3600.0 * 1e6 / r->worker_cpu_us_per_msg : 0;
     r->fit = hw_tier_fit_for(r->msgs_per_hour);
 }
 

@@ -45,9 +45,13 @@ struct hw_calib_result {
     /* redlined */
     double redlined_cpu_s; /* user + system time of the whole process during the load */
     double cpu_us_per_msg; /* redlined_cpu_s per message carried */
-    double worker_busy;    /* redlined_cpu_s / (wall_s * workers): share of the worker cores */
-    double projected_msgs_per_hour; /* workers * 3600 s / cpu_us_per_msg: the cores' ceiling */
-    struct hw_tier_fit fit;         /* from msgs_per_hour (measured, not projected) */
+    double worker_cpu_s;   /* the same of its worker threads alone */
+    double worker_cpu_us_per_msg;
+    double worker_busy; /* worker_cpu_s / (wall_s * workers): share of the worker cores used */
+    /* workers * 3600 s / worker_cpu_us_per_msg: what the worker cores would
+     * carry with nothing else in the way */
+    double projected_msgs_per_hour;
+    struct hw_tier_fit fit; /* from msgs_per_hour (measured, not projected) */
     char warnings[HW_CALIB_MAX_WARNINGS][HW_FINDING_MAX]; /* redlined's start-up warnings */
     uint32_t n_warnings;
     uint32_t tool_cpus[HW_CALIB_MAX_CPUS]; /* CPUs the load tools were pinned to */

@@ -377,6 +377,8 @@ hw_report_calib_json(const struct hw_topo *t, const struct hw_plan *p,
     json_object_set_new(res, "latency_p99_us", json_real(r->latency_p99_us));
     json_object_set_new(res, "redlined_cpu_s", json_real(r->redlined_cpu_s));
     json_object_set_new(res, "redlined_cpu_us_per_msg", json_real(r->cpu_us_per_msg));
+    json_object_set_new(res, "worker_cpu_s", json_real(r->worker_cpu_s));
+    json_object_set_new(res, "worker_cpu_us_per_msg", json_real(r->worker_cpu_us_per_msg));
     json_object_set_new(res, "worker_busy_share", json_real(r->worker_busy));
     json_object_set_new(res, "projected_msgs_per_hour", json_real(r->projected_msgs_per_hour));
     json_object_set_new(root, "results", res);

@@ -234,7 +234,9 @@ find_binary(char *buf, size_t cap, const char *subdir, const char *name, const c
 static int
 emit_json(json_t *root)
 {
-    if (root == NULL || json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+    if (root == NULL ||
+        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) !=
+            0) {
         json_decref(root);
         fprintf(stderr, "redline-hw: cannot write the JSON report\n");
         return EXIT_FAILED;
