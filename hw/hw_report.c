@@ -533,9 +533,10 @@ hw_report_calib_text(FILE *f, const struct hw_plan *p, const struct hw_calib_res
     fprintf(f, "  latency         p50 %.2f ms, p99 %.2f ms\n", r->latency_p50_us / 1000,
             r->latency_p99_us / 1000);
     fprintf(f,
-            "  redlined CPU    %.0f us/message, workers %.0f%% busy; the worker cores' "
-            "ceiling: %.0f msgs/hour\n",
-            r->cpu_us_per_msg, r->worker_busy * 100, r->projected_msgs_per_hour);
+            "  redlined CPU    %.0f us/message, %.0f of them on the workers, %.0f%% busy\n"
+            "  worker ceiling  %.0f msgs/hour (the worker cores' CPU time alone)\n",
+            r->cpu_us_per_msg, r->worker_cpu_us_per_msg, r->worker_busy * 100,
+            r->projected_msgs_per_hour);
     fprintf(f, "  tier            %s (bound %.0f msgs/hour), headroom %.1fx (%+.0f msgs/hour)\n",
             hw_tier_name(r->fit.tier), r->fit.bound, r->fit.headroom, r->fit.headroom_msgs);
     for (uint32_t i = 0; i < r->n_warnings; i++) {
