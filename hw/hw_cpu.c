@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* CPU features by CPUID (__builtin_cpu_supports) and Hyperscan's own view of
- * the platform (hs_populate_platform). Any thread. */
+/* CPU features by CPUID (__builtin_cpu_supports, <cpuid.h>) and Hyperscan's
+ * own view of the platform (hs_populate_platform). Any thread. */
 #include "hw_cpu.h"
 
 #include <stdio.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #include <hs/hs.h>
 
@@ -21,8 +24,12 @@ hw_cpu_features_read(struct hw_cpu_features *out)
     out->avx512bw = __builtin_cpu_supports("avx512bw") != 0;
     out->avx512vbmi = __builtin_cpu_supports("avx512vbmi") != 0;
     out->aesni = __builtin_cpu_supports("aes") != 0;
-    out->vaes = __builtin_cpu_supports("vaes") != 0;
-    out->sha = __builtin_cpu_supports("sha") != 0;
+    /* not every compiler names these two: CPUID leaf 7 (Intel SDM vol. 2A) */
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d) != 0) {
+        out->sha = (b & bit_SHA) != 0;
+        out->vaes = (c & bit_VAES) != 0 && out->avx2; /* needs the OS's AVX state too */
+    }
     out->pclmul = __builtin_cpu_supports("pclmul") != 0;
 #endif
     hs_platform_info_t p;

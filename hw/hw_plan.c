@@ -179,8 +179,10 @@ place_threads(struct hw_plan *p, const struct hw_topo *t, const struct hw_plan_o
     } else if (n >= 3) {
         scan_cores = n / 4 > 0 ? n / 4 : 1;
     }
-    if (n > 0 && scan_cores > n - 1) {
-        scan_cores = n - 1; /* at least one worker of its own */
+    /* at least one core stays for a worker; with none free, none for scan */
+    uint32_t scan_max = n > 0 ? n - 1 : 0;
+    if (scan_cores > scan_max) {
+        scan_cores = scan_max;
         note(p, "scan threads get %u core%s: one at least stays for a worker", scan_cores,
              scan_cores == 1 ? "" : "s");
     }

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Loads a topology with hwloc and copies what the planner and the checks
  * need into plain arrays (struct hw_topo); keeps the hwloc handle for
- * memory binding. Start-up code; one thread. */
+ * memory binding. An XML topology is tried in a child process first.
+ * Start-up code, before any thread is started. */
 #include "hw_topo.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <hwloc.h>
@@ -105,6 +108,37 @@ cmp_pu(const void *a, const void *b)
     return x->os < y->os ? -1 : x->os > y->os;
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a;
+    uint32_t y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* unique_cpus refuses a topology that numbers two CPUs alike (an XML file
+ * can): every plan and check names CPUs by number. */
+static int
+unique_cpus(const struct hw_pu *pus, size_t n, struct rl_diag *diag)
+{
+    uint32_t *os = malloc(n * sizeof(*os));
+    if (os == NULL) {
+        return RL_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        os[i] = pus[i].os;
+    }
+    qsort(os, n, sizeof(*os), cmp_u32);
+    int rc = 0;
+    for (size_t i = 1; i < n && rc == 0; i++) {
+        if (os[i] == os[i - 1]) {
+            rc = rl_diag_set(diag, "topology", "CPU %u appears twice", os[i]);
+        }
+    }
+    free(os);
+    return rc;
+}
+
 /* core_node finds the NUMA node whose CPUs hold all of `cpuset`. */
 static int32_t
 core_node(hwloc_topology_t h, uint32_t n_nodes, hwloc_const_cpuset_t cpuset)
@@ -145,6 +179,10 @@ read_cores(struct hw_topo *t, struct rl_diag *diag, hwloc_topology_t h)
         p->os = pu->os_index != HWLOC_UNKNOWN_INDEX ? pu->os_index : (uint32_t)i;
         /* cores first by hwloc's order; PUs without one after them */
         p->core = core != NULL ? core->logical_index : (uint32_t)n_core_objs + (uint32_t)i;
+    }
+    int rc = unique_cpus(t->pus, (size_t)n_pus, diag);
+    if (rc != 0) {
+        return rc;
     }
     qsort(t->pus, (size_t)n_pus, sizeof(*t->pus), cmp_pu);
     t->n_pus = (uint32_t)n_pus;
@@ -343,6 +381,70 @@ configure(hwloc_topology_t h)
     hwloc_topology_set_icache_types_filter(h, HWLOC_TYPE_FILTER_KEEP_ALL);
 }
 
+/* Descriptions and XML files are read by a child process first: hwloc 2.9
+ * crashes on some malformed XML files (objects without complete_cpuset,
+ * open-mpi/hwloc#783; memory tiers without a nodeset, #816) and leaks on
+ * some refused descriptions, and a bad input must be an error message, not
+ * a crash. The child exits VET_OK when hwloc loaded it, VET_REFUSED when
+ * hwloc said no; anything else (a signal, a sanitizer's report) means hwloc
+ * could not survive it. */
+#define VET_OK 0
+#define VET_REFUSED 3
+
+/* vet_child tries the input in the child; never returns. */
+static void __attribute__((noreturn))
+vet_child(enum hw_source source, const char *text, const char *xml, size_t len)
+{
+    /* die of the signal itself, without the handlers the parent may have
+     * (a sanitizer's, a fuzzer's) reporting a crash of ours */
+    static const int deadly[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    for (size_t k = 0; k < sizeof(deadly) / sizeof(deadly[0]); k++) {
+        sigaction(deadly[k], &dfl, NULL);
+    }
+    hwloc_topology_t h;
+    int st = VET_REFUSED;
+    if (hwloc_topology_init(&h) == 0) {
+        configure(h);
+        int rc = source == HW_SRC_SYNTHETIC ? hwloc_topology_set_synthetic(h, text)
+                 : text != NULL             ? hwloc_topology_set_xml(h, text)
+                                            : hwloc_topology_set_xmlbuffer(h, xml, (int)len);
+        st = rc == 0 && hwloc_topology_load(h) == 0 ? VET_OK : VET_REFUSED;
+    }
+    _exit(st); /* no atexit handlers, nothing flushed twice */
+}
+
+/* vet tries a description (`source` HW_SRC_SYNTHETIC, `text`) or an XML
+ * topology (`text` its path, or `len` bytes at `xml`) in a child. */
+static int
+vet(struct rl_diag *diag, enum hw_source source, const char *text, const char *xml, size_t len,
+    const char *what)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        rl_diag_set(diag, "topology", "%.200s: cannot fork to check it: %s", what, strerror(errno));
+        return RL_EIO;
+    }
+    if (pid == 0) {
+        vet_child(source, text, xml, len);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            return rl_diag_set(diag, "topology", "%.200s: lost the process checking it", what);
+        }
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == VET_OK) {
+        return 0;
+    }
+    bool refused = WIFEXITED(status) && WEXITSTATUS(status) == VET_REFUSED;
+    rl_diag_set(diag, "topology", "%.200s: %s", what,
+                source == HW_SRC_SYNTHETIC ? "not a synthetic description hwloc reads"
+                : refused                  ? "not an XML topology hwloc reads"
+                                           : "a malformed XML topology (hwloc fails on it)");
+    return RL_ESYNTAX;
+}
+
 /* finish loads `h` (configured with its source) into a new hw_topo. */
 static int
 finish(struct hw_topo **out, struct rl_diag *diag, hwloc_topology_t h, enum hw_source source,
@@ -385,6 +487,20 @@ hw_topo_load(struct hw_topo **out, struct rl_diag *diag, enum hw_source source, 
         rl_diag_set(diag, "topology", "%.200s: %s", text, strerror(errno));
         return RL_EIO;
     }
+    /* hwloc reads "this machine" from HWLOC_XMLFILE or HWLOC_SYNTHETIC when set */
+    const char *env_xml = source == HW_SRC_THIS ? getenv("HWLOC_XMLFILE") : NULL;
+    const char *env_syn = source == HW_SRC_THIS ? getenv("HWLOC_SYNTHETIC") : NULL;
+    int vrc = 0;
+    if (source != HW_SRC_THIS) {
+        vrc = vet(diag, source, text, NULL, 0, text);
+    } else if (env_xml != NULL && env_xml[0] != '\0') {
+        vrc = vet(diag, HW_SRC_XML, env_xml, NULL, 0, env_xml);
+    } else if (env_syn != NULL && env_syn[0] != '\0') {
+        vrc = vet(diag, HW_SRC_SYNTHETIC, env_syn, NULL, 0, env_syn);
+    }
+    if (vrc != 0) {
+        return vrc;
+    }
     if (hwloc_topology_init(&h) != 0) {
         return RL_ENOMEM;
     }
@@ -413,6 +529,10 @@ hw_topo_load_xml_buffer(struct hw_topo **out, struct rl_diag *diag, const char *
     *out = NULL;
     if (len == 0 || len > INT32_MAX) {
         return rl_diag_set(diag, "topology", "an XML topology of %zu bytes", len);
+    }
+    int vrc = vet(diag, HW_SRC_XML, NULL, xml, len, "(XML in memory)");
+    if (vrc != 0) {
+        return vrc;
     }
     if (hwloc_topology_init(&h) != 0) {
         return RL_ENOMEM;

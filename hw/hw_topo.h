@@ -3,7 +3,8 @@
  * their memory and hugepages, physical cores and their SMT siblings, caches
  * and network controllers, read through hwloc (this machine, a synthetic
  * description or an XML export) plus sysfs for what hwloc does not know about
- * a NIC. Loading allocates (start-up only); reading is pure. One thread. */
+ * a NIC. Loading allocates and forks for an XML file (start-up only, before
+ * threads are started); reading is pure. One thread. */
 #ifndef HW_TOPO_H
 #define HW_TOPO_H
 
@@ -130,8 +131,10 @@ struct hw_topo {
  * this machine (`text` NULL; hwloc honours HWLOC_XMLFILE and HWLOC_SYNTHETIC
  * as every hwloc tool does), HW_SRC_SYNTHETIC the description `text`,
  * HW_SRC_XML the file at `text`. NIC details come from sysfs under
- * `sysfs_root` ("/sys" when NULL) for this machine only. Returns 0;
- * RL_ESYNTAX (the description or XML does not parse), RL_EIO (the file
+ * `sysfs_root` ("/sys" when NULL) for this machine only. An XML topology
+ * (the file, or HWLOC_XMLFILE's) is first loaded by a child process, so that
+ * a file hwloc crashes on is refused. Returns 0; RL_ESYNTAX (the
+ * description or XML does not parse), RL_EIO (the file
  * cannot be read), RL_ELIMIT (more than HW_MAX_PUS CPUs or HW_MAX_NODES
  * nodes) or RL_EINVAL (no CPU in it), with `diag` saying which; RL_ENOMEM. */
 int hw_topo_load(struct hw_topo **out, struct rl_diag *diag, enum hw_source source,

@@ -316,6 +316,13 @@ test_one_core(void **state)
     struct dp_config *c = load_fragment(true);
     assert_int_equal(c->idle, DP_IDLE_SLEEP);
     free(c);
+    /* no core left to give scan threads, however many are asked for */
+    o.scan_cores = 2;
+    o.workers = 3;
+    make(t, &o);
+    check_consistent(t);
+    assert_int_equal(plan.n_workers, 1);
+    assert_true(plan.scan_on_control);
     hw_topo_free(t);
 }
 

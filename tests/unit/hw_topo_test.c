@@ -453,6 +453,19 @@ test_bad_xml(void **state)
     const char *other = "<?xml version=\"1.0\"?>\n<topology version=\"2.0\"></topology>\n";
     assert_int_not_equal(hw_topo_load_xml_buffer(&t, &d, other, strlen(other)), 0);
     assert_int_equal(hw_topo_load_xml_buffer(&t, &d, buf, 0), RL_EINVAL);
+    /* hwloc 2.9 crashes on this one (open-mpi/hwloc#783): refused all the same */
+    assert_int_equal(
+        hw_topo_load(&t, &d, HW_SRC_XML, DATA "hwloc-783-no-complete-cpuset.xml", NULL),
+        RL_ESYNTAX);
+    assert_null(t);
+    assert_non_null(strstr(d.reason, "a malformed XML topology (hwloc fails on it)"));
+    char *at = strstr(buf, "type=\"PU\" os_index=\"9\"");
+    assert_non_null(at);
+    /* two CPUs numbered 1 */
+    memcpy(strstr(at, "\"9\""), "\"1\"", 3);
+    assert_int_equal(hw_topo_load_xml_buffer(&t, &d, buf, n), RL_EINVAL);
+    assert_null(t);
+    assert_string_equal(d.reason, "CPU 1 appears twice");
     /* no file named at all */
     assert_int_equal(hw_topo_load(&t, &d, HW_SRC_XML, NULL, NULL), RL_EINVAL);
     assert_int_equal(hw_topo_load(&t, &d, HW_SRC_SYNTHETIC, NULL, NULL), RL_EINVAL);
