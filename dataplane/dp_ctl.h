@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The dataplane's local control socket: one command line in, one JSON
- * document out, then close. Counters, and the quarantine's list, release and
- * delete. Served by one thread of its own (blocking calls; never a worker
- * core); only root and the dataplane's own user may use it (SO_PEERCRED). */
+ * document out, then close. Counters, the quarantine's list, release and
+ * delete, reload, and reopening the tracking log. Served by one thread of its own (blocking calls;
+ * never a worker core); only root and the dataplane's own user may use it (SO_PEERCRED). */
 #ifndef DP_CTL_H
 #define DP_CTL_H
 
@@ -17,11 +17,12 @@
 #define DP_CTL_LINE_MAX 512 /* longest command line, newline included */
 
 enum dp_ctl_verb {
-    DP_CTL_STATS = 0, /* "stats" */
-    DP_CTL_Q_LIST,    /* "quarantine list" */
-    DP_CTL_Q_RELEASE, /* "quarantine release ID" */
-    DP_CTL_Q_DELETE,  /* "quarantine delete ID" */
-    DP_CTL_RELOAD,    /* "reload": the STARTTLS certificates and keys (dp_tls.h) */
+    DP_CTL_STATS = 0,  /* "stats" */
+    DP_CTL_Q_LIST,     /* "quarantine list" */
+    DP_CTL_Q_RELEASE,  /* "quarantine release ID" */
+    DP_CTL_Q_DELETE,   /* "quarantine delete ID" */
+    DP_CTL_RELOAD,     /* "reload": the STARTTLS certificates and keys (dp_tls.h) */
+    DP_CTL_LOG_REOPEN, /* "log reopen": the tracking log, after a rotation (dp_track.h) */
 };
 
 struct dp_ctl_cmd {
