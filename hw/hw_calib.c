@@ -306,17 +306,13 @@ count(json_t *obj, const char *key)
     return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
 }
 
-/* read_reports takes the generator's and the sink's figures from their JSON. */
+/* read_load takes one generator report (`path`) into `l`; the first one
+ * also gives the mix. */
 static int
-read_reports(struct run *run)
+read_load(struct run *run, const char *path, struct hw_calib_load *l)
 {
-    char path[300];
     json_error_t jerr;
-    struct hw_calib_result *r = run->r;
-    snprintf(path, sizeof(path), "%s/gen.json", run->dir);
     json_t *gen = json_load_file(path, 0, &jerr);
-    snprintf(path, sizeof(path), "%s/sink.json", run->dir);
-    json_t *sink = json_load_file(path, 0, &jerr);
     json_t *res = json_object_get(gen, "results");
     json_t *work = json_object_get(gen, "workload");
     int rc = 0;
@@ -330,28 +326,40 @@ read_reports(struct run *run)
                          json_string_value(aborted));
         goto done;
     }
-    r->sent = count(res, "messages");
-    r->ok = count(res, "ok");
-    r->tempfail = count(res, "tempfail");
-    r->permfail = count(res, "permfail");
-    r->errors = count(res, "errors");
-    r->wall_s = num(res, "wall_s");
-    r->msgs_per_s = num(res, "msgs_per_s");
+    l->sent = count(res, "messages");
+    l->ok = count(res, "ok");
+    l->tempfail = count(res, "tempfail");
+    l->permfail = count(res, "permfail");
+    l->errors = count(res, "errors");
+    l->wall_s = num(res, "wall_s");
+    l->msgs_per_s = num(res, "msgs_per_s");
     json_t *lat = json_object_get(res, "latency_us");
-    r->latency_p50_us = num(lat, "p50");
-    r->latency_p99_us = num(lat, "p99");
-    r->distinct = count(work, "messages_distinct");
-    r->left_out = count(work, "messages_left_out");
-    r->bytes_per_msg = num(work, "wire_bytes_per_message");
-    r->sink_messages = count(json_object_get(sink, "results"), "messages");
-    if (r->ok == 0 || r->wall_s <= 0) {
+    l->latency_p50_us = num(lat, "p50");
+    l->latency_p99_us = num(lat, "p99");
+    if (run->r->distinct == 0) {
+        run->r->distinct = count(work, "messages_distinct");
+        run->r->left_out = count(work, "messages_left_out");
+        run->r->bytes_per_msg = num(work, "wire_bytes_per_message");
+    }
+    if (l->ok == 0 || l->wall_s <= 0) {
         rc = rl_diag_set(run->diag, "redline-bench smtp", "no message went through (%llu sent)",
-                         (unsigned long long)r->sent);
+                         (unsigned long long)l->sent);
     }
 done:
     json_decref(gen);
-    json_decref(sink);
     return rc;
+}
+
+/* read_sink takes the sink's count from its report, written as it stopped. */
+static void
+read_sink(struct run *run)
+{
+    char path[300];
+    json_error_t jerr;
+    snprintf(path, sizeof(path), "%s/sink.json", run->dir);
+    json_t *sink = json_load_file(path, 0, &jerr);
+    run->r->sink_messages = count(json_object_get(sink, "results"), "messages");
+    json_decref(sink);
 }
 
 /* read_warnings keeps redlined's "warning:" lines. */
@@ -442,16 +450,18 @@ start_servers(struct run *run, int sink_port, int port)
     return rc == 0 ? wait_port(run, &run->redlined, port) : rc;
 }
 
-/* run_load runs the generator to its end and measures redlined meanwhile. */
+/* run_load runs the generator against `port` to its end into `l`,
+ * measuring redlined's CPU time meanwhile when `through` it. */
 static int
-run_load(struct run *run, int port)
+run_load(struct run *run, int port, bool through, uint32_t round, struct hw_calib_load *l)
 {
     const struct hw_calib_opts *o = run->o;
     char connect[32], conns[16], secs[32], gen_json[300];
     snprintf(connect, sizeof(connect), "127.0.0.1:%d", port);
     snprintf(conns, sizeof(conns), "%u", o->connections);
     snprintf(secs, sizeof(secs), "%.3f", o->seconds);
-    snprintf(gen_json, sizeof(gen_json), "%s/gen.json", run->dir);
+    snprintf(gen_json, sizeof(gen_json), "%s/gen-%u-%s.json", run->dir, round,
+             through ? "through" : "ceiling");
     static struct args gen_args;
     memset(&gen_args, 0, sizeof(gen_args));
     args_of(&gen_args, o->bench, "smtp", "--connect", connect, "--connections", conns,
@@ -486,19 +496,83 @@ run_load(struct run *run, int port)
     if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
         return died(run, &run->gen, "failed");
     }
-    long hz = sysconf(_SC_CLK_TCK);
-    run->r->redlined_cpu_s = (double)(t1 - t0) / (double)(hz > 0 ? hz : 100);
-    run->r->worker_cpu_s = (double)(w1 - w0) / (double)(hz > 0 ? hz : 100);
-    return 0;
+    rc = read_load(run, gen_json, l);
+    if (rc == 0 && through) {
+        long hz = sysconf(_SC_CLK_TCK);
+        l->redlined_cpu_s = (double)(t1 - t0) / (double)(hz > 0 ? hz : 100);
+        l->worker_cpu_s = (double)(w1 - w0) / (double)(hz > 0 ? hz : 100);
+    }
+    return rc;
+}
+
+/* run_rounds alternates the order of the two loads from round to round, so
+ * that neither always runs first. */
+static int
+run_rounds(struct run *run, int sink_port, int port)
+{
+    int rc = 0;
+    for (uint32_t i = 0; i < run->o->rounds && rc == 0; i++) {
+        bool through_first = i % 2 == 0;
+        for (int k = 0; k < 2 && rc == 0; k++) {
+            bool through = (k == 0) == through_first;
+            rc = run_load(run, through ? port : sink_port, through, i,
+                          through ? &run->r->through[i] : &run->r->ceiling[i]);
+        }
+        run->r->n_rounds = rc == 0 ? i + 1 : run->r->n_rounds;
+    }
+    return rc;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* median returns the median of the `n` (>= 1) values of `v`, reordering them. */
+static double
+median(double *v, uint32_t n)
+{
+    qsort(v, n, sizeof(*v), cmp_double);
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void
 finish(struct hw_calib_result *r, const struct hw_plan *p)
 {
+    double v[7][HW_CALIB_MAX_ROUNDS];
+    uint32_t n = r->n_rounds;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct hw_calib_load *t = &r->through[i];
+        double ok = t->ok > 0 ? (double)t->ok : 1;
+        v[0][i] = t->msgs_per_s;
+        v[1][i] = r->ceiling[i].msgs_per_s;
+        v[2][i] = r->ceiling[i].msgs_per_s > 0 ? t->msgs_per_s / r->ceiling[i].msgs_per_s : 0;
+        v[3][i] = t->redlined_cpu_s * 1e6 / ok;
+        v[4][i] = t->worker_cpu_s * 1e6 / ok;
+        v[5][i] = t->wall_s > 0 ? t->worker_cpu_s / (t->wall_s * p->n_workers) : 0;
+        v[6][i] = t->latency_p50_us;
+        r->sent += t->sent;
+        r->ok += t->ok;
+        r->tempfail += t->tempfail;
+        r->permfail += t->permfail;
+        r->errors += t->errors;
+        r->ceiling_ok += r->ceiling[i].ok;
+    }
+    r->msgs_per_s = median(v[0], n);
+    r->ceiling_msgs_per_s = median(v[1], n);
+    r->ratio_to_ceiling = median(v[2], n);
+    r->cpu_us_per_msg = median(v[3], n);
+    r->worker_cpu_us_per_msg = median(v[4], n);
+    r->worker_busy = median(v[5], n);
+    r->latency_p50_us = median(v[6], n);
+    for (uint32_t i = 0; i < n; i++) {
+        v[6][i] = r->through[i].latency_p99_us;
+    }
+    r->latency_p99_us = median(v[6], n);
     r->msgs_per_hour = r->msgs_per_s * 3600;
-    r->cpu_us_per_msg = r->ok > 0 ? r->redlined_cpu_s * 1e6 / (double)r->ok : 0;
-    r->worker_cpu_us_per_msg = r->ok > 0 ? r->worker_cpu_s * 1e6 / (double)r->ok : 0;
-    r->worker_busy = r->wall_s > 0 ? r->worker_cpu_s / (r->wall_s * p->n_workers) : 0;
     r->projected_msgs_per_hour =
         r->worker_cpu_us_per_msg > 0 ? p->n_workers * 3600.0 * 1e6 / r->worker_cpu_us_per_msg : 0;
     r->fit = hw_tier_fit_for(r->msgs_per_hour);
@@ -508,10 +582,12 @@ int
 hw_calib_run(struct hw_calib_result *out, struct rl_diag *diag, const struct hw_calib_opts *o)
 {
     memset(out, 0, sizeof(*out));
-    if (!(o->seconds > 0 && o->seconds <= 3600) || o->connections == 0 || o->connections > 4096) {
+    if (!(o->seconds > 0 && o->seconds <= 3600) || o->connections == 0 || o->connections > 4096 ||
+        o->rounds == 0 || o->rounds > HW_CALIB_MAX_ROUNDS) {
         return rl_diag_set(diag, "calibrate",
-                           "seconds must lie in (0, 3600], connections in "
-                           "1..4096");
+                           "seconds must lie in (0, 3600], connections in 1..4096, rounds in "
+                           "1..%d",
+                           HW_CALIB_MAX_ROUNDS);
     }
     if (access(o->redlined, X_OK) != 0 || access(o->bench, X_OK) != 0) {
         return rl_diag_set(diag, "calibrate", "%.100s or %.100s is not an executable", o->redlined,
@@ -535,13 +611,11 @@ hw_calib_run(struct hw_calib_result *out, struct rl_diag *diag, const struct hw_
     int rc = sink_port > 0 && port > 0 && sink_port != port
                  ? start_servers(&run, sink_port, port)
                  : rl_diag_set(diag, "calibrate", "no free loopback port");
-    rc = rc == 0 ? run_load(&run, port) : rc;
+    rc = rc == 0 ? run_rounds(&run, sink_port, port) : rc;
     stop(&run.gen);
     stop(&run.redlined);
     stop(&run.sink); /* it writes its report when it stops */
-    if (rc == 0) {
-        rc = read_reports(&run);
-    }
+    read_sink(&run);
     read_warnings(&run);
     nftw(run.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (rc == 0) {

@@ -339,7 +339,31 @@ header(json_t *root, const struct hw_topo *t)
     json_object_set_new(m, "packages", json_integer(t->n_packages));
     json_object_set_new(m, "numa_nodes", json_integer(t->n_nodes));
     json_object_set_new(m, "cores", json_integer(t->n_cores));
+    /* how busy the machine was with other work as the report was written */
+    double load[3];
+    json_object_set_new(m, "loadavg_1m",
+                        getloadavg(load, 3) == 3 ? json_real(load[0]) : json_null());
     json_object_set_new(root, "machine", m);
+}
+
+static json_t *
+load_json(const struct hw_calib_load *l, bool through)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "sent", json_integer((json_int_t)l->sent));
+    json_object_set_new(o, "ok", json_integer((json_int_t)l->ok));
+    json_object_set_new(o, "tempfail", json_integer((json_int_t)l->tempfail));
+    json_object_set_new(o, "permfail", json_integer((json_int_t)l->permfail));
+    json_object_set_new(o, "errors", json_integer((json_int_t)l->errors));
+    json_object_set_new(o, "wall_s", json_real(l->wall_s));
+    json_object_set_new(o, "msgs_per_s", json_real(l->msgs_per_s));
+    json_object_set_new(o, "latency_p50_us", json_real(l->latency_p50_us));
+    json_object_set_new(o, "latency_p99_us", json_real(l->latency_p99_us));
+    if (through) {
+        json_object_set_new(o, "redlined_cpu_s", json_real(l->redlined_cpu_s));
+        json_object_set_new(o, "worker_cpu_s", json_real(l->worker_cpu_s));
+    }
+    return o;
 }
 
 json_t *
@@ -349,7 +373,8 @@ hw_report_calib_json(const struct hw_topo *t, const struct hw_plan *p,
     json_t *root = json_object();
     header(root, t);
     json_t *c = json_object();
-    json_object_set_new(c, "seconds", json_real(o->seconds));
+    json_object_set_new(c, "seconds_per_load", json_real(o->seconds));
+    json_object_set_new(c, "rounds", json_integer(o->rounds));
     json_object_set_new(c, "connections", json_integer(o->connections));
     json_object_set_new(c, "pipelining", json_true());
     json_object_set_new(c, "workload", json_string("corpus-mix"));
@@ -364,23 +389,31 @@ hw_report_calib_json(const struct hw_topo *t, const struct hw_plan *p,
     json_object_set_new(root, "config", c);
 
     json_t *res = json_object();
+    json_object_set_new(res, "msgs_per_s", json_real(r->msgs_per_s));
+    json_object_set_new(res, "msgs_per_hour", json_real(r->msgs_per_hour));
+    json_object_set_new(res, "ceiling_msgs_per_s", json_real(r->ceiling_msgs_per_s));
+    json_object_set_new(res, "ratio_to_ceiling", json_real(r->ratio_to_ceiling));
+    json_object_set_new(res, "latency_p50_us", json_real(r->latency_p50_us));
+    json_object_set_new(res, "latency_p99_us", json_real(r->latency_p99_us));
+    json_object_set_new(res, "redlined_cpu_us_per_msg", json_real(r->cpu_us_per_msg));
+    json_object_set_new(res, "worker_cpu_us_per_msg", json_real(r->worker_cpu_us_per_msg));
+    json_object_set_new(res, "worker_busy_share", json_real(r->worker_busy));
+    json_object_set_new(res, "projected_msgs_per_hour", json_real(r->projected_msgs_per_hour));
     json_object_set_new(res, "sent", json_integer((json_int_t)r->sent));
     json_object_set_new(res, "ok", json_integer((json_int_t)r->ok));
     json_object_set_new(res, "tempfail", json_integer((json_int_t)r->tempfail));
     json_object_set_new(res, "permfail", json_integer((json_int_t)r->permfail));
     json_object_set_new(res, "errors", json_integer((json_int_t)r->errors));
+    json_object_set_new(res, "ceiling_ok", json_integer((json_int_t)r->ceiling_ok));
     json_object_set_new(res, "sink_messages", json_integer((json_int_t)r->sink_messages));
-    json_object_set_new(res, "wall_s", json_real(r->wall_s));
-    json_object_set_new(res, "msgs_per_s", json_real(r->msgs_per_s));
-    json_object_set_new(res, "msgs_per_hour", json_real(r->msgs_per_hour));
-    json_object_set_new(res, "latency_p50_us", json_real(r->latency_p50_us));
-    json_object_set_new(res, "latency_p99_us", json_real(r->latency_p99_us));
-    json_object_set_new(res, "redlined_cpu_s", json_real(r->redlined_cpu_s));
-    json_object_set_new(res, "redlined_cpu_us_per_msg", json_real(r->cpu_us_per_msg));
-    json_object_set_new(res, "worker_cpu_s", json_real(r->worker_cpu_s));
-    json_object_set_new(res, "worker_cpu_us_per_msg", json_real(r->worker_cpu_us_per_msg));
-    json_object_set_new(res, "worker_busy_share", json_real(r->worker_busy));
-    json_object_set_new(res, "projected_msgs_per_hour", json_real(r->projected_msgs_per_hour));
+    json_t *rounds = json_array();
+    for (uint32_t i = 0; i < r->n_rounds; i++) {
+        json_t *round = json_object();
+        json_object_set_new(round, "through_redlined", load_json(&r->through[i], true));
+        json_object_set_new(round, "ceiling", load_json(&r->ceiling[i], false));
+        json_array_append_new(rounds, round);
+    }
+    json_object_set_new(res, "rounds", rounds);
     json_object_set_new(root, "results", res);
 
     json_t *tier = json_object();
@@ -521,15 +554,17 @@ hw_report_calib_text(FILE *f, const struct hw_plan *p, const struct hw_calib_res
 {
     fprintf(f,
             "Calibration: redlined with %u worker%s, corpus mix (%llu messages, %.0f bytes "
-            "mean), %.1f s\n",
+            "mean), %u round%s (medians)\n",
             p->n_workers, p->n_workers == 1 ? "" : "s", (unsigned long long)r->distinct,
-            r->bytes_per_msg, r->wall_s);
+            r->bytes_per_msg, r->n_rounds, r->n_rounds == 1 ? "" : "s");
     fprintf(f,
             "  carried         %.0f msgs/s = %.0f msgs/hour (%llu ok, %llu tempfail, %llu "
             "permfail, %llu errors)\n",
             r->msgs_per_s, r->msgs_per_hour, (unsigned long long)r->ok,
             (unsigned long long)r->tempfail, (unsigned long long)r->permfail,
             (unsigned long long)r->errors);
+    fprintf(f, "  tools' ceiling  %.0f msgs/s straight to the sink; redlined reached %.2f of it\n",
+            r->ceiling_msgs_per_s, r->ratio_to_ceiling);
     fprintf(f, "  latency         p50 %.2f ms, p99 %.2f ms\n", r->latency_p50_us / 1000,
             r->latency_p99_us / 1000);
     fprintf(f,

@@ -27,7 +27,8 @@
 static const char usage[] =
     "usage: redline-hw show [--json] [TOPOLOGY]\n"
     "       redline-hw plan [--json] [--write FILE] [PLAN OPTIONS] [TOPOLOGY]\n"
-    "       redline-hw calibrate [--json] [--seconds S] [--connections N] [PLAN OPTIONS]\n"
+    "       redline-hw calibrate [--json] [--seconds S] [--rounds R] [--connections N]\n"
+    "                  [PLAN OPTIONS]\n"
     "                  [--redlined PATH] [--bench PATH] [--corpus DIR]\n"
     "\n"
     "TOPOLOGY (default: this machine, as hwloc sees it):\n"
@@ -45,7 +46,9 @@ static const char usage[] =
     "plan:\n"
     "  --write FILE         write the redlined configuration fragment to FILE\n"
     "calibrate (this machine only; redlined on loopback, redline-bench as client and sink):\n"
-    "  --seconds S          how long the load runs (default 10)\n"
+    "  --seconds S          how long each load runs (default 4)\n"
+    "  --rounds R           rounds of a load through redlined and one straight to the\n"
+    "                       sink, the tools' ceiling (default 3; medians reported)\n"
     "  --connections N      SMTP sessions (default 20)\n"
     "  --redlined PATH, --bench PATH   the binaries (default: next to this one, or installed)\n"
     "  --corpus DIR         the corpus the mix comes from (default: redline-bench's)\n"
@@ -59,6 +62,7 @@ struct cli {
     const char *write;
     struct hw_plan_opts plan;
     double seconds;
+    uint32_t rounds;
     uint32_t connections;
     const char *redlined;
     const char *bench;
@@ -144,6 +148,8 @@ other_option(struct cli *c, const char *a, const char *v, bool *bad)
     } else if (strcmp(a, "--seconds") == 0) {
         *bad = !parse_u32(v, 1, 3600, &n);
         c->seconds = n;
+    } else if (strcmp(a, "--rounds") == 0) {
+        *bad = !parse_u32(v, 1, HW_CALIB_MAX_ROUNDS, &c->rounds);
     } else if (strcmp(a, "--connections") == 0) {
         *bad = !parse_u32(v, 1, 4096, &c->connections);
     } else if (strcmp(a, "--redlined") == 0 || strcmp(a, "--bench") == 0 ||
@@ -160,7 +166,8 @@ static int
 parse(struct cli *c, int argc, char **argv)
 {
     hw_plan_opts_init(&c->plan);
-    c->seconds = 10;
+    c->seconds = 4;
+    c->rounds = 3;
     c->connections = 20;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
@@ -277,6 +284,7 @@ calibrate(const struct cli *c, const struct hw_topo *t, const struct hw_plan *p)
                                                 "redline-bench", "/usr/bin/redline-bench"),
         .corpus = c->corpus,
         .seconds = c->seconds,
+        .rounds = c->rounds,
         .connections = c->connections,
         .topo = t,
         .plan = p,
@@ -292,7 +300,8 @@ calibrate(const struct cli *c, const struct hw_topo *t, const struct hw_plan *p)
         return EXIT_FAILED;
     }
     if (!c->json) {
-        fprintf(stderr, "redline-hw: calibrating for %.0f s (redlined on CPU", c->seconds);
+        fprintf(stderr, "redline-hw: calibrating: %u x 2 loads of %.0f s (redlined on CPU",
+                c->rounds, c->seconds);
         for (uint32_t i = 0; i < p->n_workers; i++) {
             fprintf(stderr, "%s%u", i > 0 ? "," : " ", p->workers[i]);
         }
