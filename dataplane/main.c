@@ -6,7 +6,10 @@
  * Workers touch only their sockets and, on quarantine, the quarantine
  * directory. SIGTERM/SIGINT drain; a second one stops at once. SIGHUP rereads
  * the STARTTLS certificates and keys, with the privileges of `user`; SIGUSR1
- * reopens the tracking log (after a rotation). */
+ * reopens the tracking log (after a rotation). Diagnostics go to the journal
+ * under systemd, to syslog once daemonised, else to standard error (rl_log.h);
+ * the service manager hears READY, RELOADING, STOPPING and the watchdog
+ * (dp_notify.h). --check-config reads and checks everything, then exits. */
 #include <errno.h>
 #include <grp.h>
 #include <pthread.h>
@@ -18,14 +21,17 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "dp_check.h"
 #include "dp_config.h"
 #include "dp_ctl.h"
+#include "dp_notify.h"
 #include "dp_stats.h"
 #include "dp_store.h"
 #include "dp_tls.h"
 #include "dp_track.h"
 #include "dp_worker.h"
 #include "hw_dp.h"
+#include "rl_log.h"
 #include "scan_engine.h"
 #include "scan_policy.h"
 #include "tls_server.h"
@@ -48,8 +54,20 @@ worker_main(void *arg)
 static int
 fail(const char *what, const char *why)
 {
-    fprintf(stderr, "redlined: %s: %s\n", what, why);
+    rl_log(LOG_ERR, "%s: %s", what, why);
     return EXIT_USAGE;
+}
+
+/* on_stall hears from the watchdog thread (dp_notify.h). */
+static void
+on_stall(unsigned worker, uint64_t ms)
+{
+    if (ms != 0) {
+        rl_log(LOG_CRIT, "worker %u: loop still for %llu ms: watchdog pings withheld", worker,
+               (unsigned long long)ms);
+    } else {
+        rl_log(LOG_NOTICE, "worker %u: loop turns again", worker);
+    }
 }
 
 /* drop_privileges switches to `user` (setgroups, setgid, setuid, in that
@@ -94,6 +112,7 @@ main(int argc, char **argv)
 {
     static struct dp_config cfg;
     struct rl_diag diag = {{0}, {0}};
+    rl_log_open("redlined", false);
     int rc = dp_config_parse_args(&cfg, &diag, argc, argv);
     if (rc == RL_EAGAIN) {
         fputs(dp_config_usage(), stdout);
@@ -119,6 +138,23 @@ main(int argc, char **argv)
     if (scan_engine_compile(&engine, &diag, policy) != 0) {
         return fail("policy", diag.reason);
     }
+    /* The topology: a warning naming the cores for a layout that contradicts
+     * it, and each worker's start-up memory on its core's NUMA node. */
+    struct hw_dp *hw = hw_dp_new(&cfg);
+    for (size_t k = 0; k < hw_dp_n_warnings(hw); k++) {
+        rl_log(LOG_WARNING, "warning: %s", hw_dp_warning(hw, k));
+    }
+    if (cfg.check_only) {
+        hw_dp_free(hw);
+        static char text[64 * 1024];
+        rc = dp_check_config(text, sizeof(text), &diag, &cfg, policy->version);
+        if (rc == 0) {
+            printf("%sredlined: configuration valid\n", text);
+        }
+        scan_engine_free(engine);
+        scan_policy_free(policy);
+        return rc == 0 ? 0 : fail(diag.field, diag.reason);
+    }
     int err = 0;
     if (dp_store_prepare(cfg.quarantine_dir, &err) != 0) {
         return fail("quarantine_dir", strerror(err));
@@ -131,13 +167,6 @@ main(int argc, char **argv)
         return fail("tls", "cannot get random octets for the ticket secret");
     }
 
-    /* The topology: a warning naming the cores for a layout that contradicts
-     * it, and each worker's start-up memory on its core's NUMA node. */
-    struct hw_dp *hw = hw_dp_new(&cfg);
-    for (size_t k = 0; k < hw_dp_n_warnings(hw); k++) {
-        fprintf(stderr, "redlined: warning: %s\n", hw_dp_warning(hw, k));
-    }
-
     unsigned n = cfg.workers;
     struct dp_stats_core *stats = aligned_alloc(64, sizeof(*stats) * n);
     /* One tracking ring per worker, one for the control thread, one for reloads. */
@@ -145,8 +174,10 @@ main(int argc, char **argv)
     struct dp_worker **workers = calloc(n, sizeof(struct dp_worker *));
     struct thread_arg *args = calloc(n, sizeof(*args));
     pthread_t *threads = calloc(n, sizeof(*threads));
+    const uint64_t **beats = calloc(n, sizeof(*beats));
     static struct dp_control ctl;
-    if (stats == NULL || rings == NULL || workers == NULL || args == NULL || threads == NULL) {
+    if (stats == NULL || rings == NULL || workers == NULL || args == NULL || threads == NULL ||
+        beats == NULL) {
         return fail("memory", "out of memory at start-up");
     }
     memset(stats, 0, sizeof(*stats) * n);
@@ -170,11 +201,25 @@ main(int argc, char **argv)
         return fail(diag.field, diag.reason);
     }
     explicit_bzero(secret, sizeof(secret)); /* each context holds its copy */
+    /* Signals go to this thread only, taken synchronously with sigwait:
+     * blocked before any thread starts (the logger and the control thread
+     * too), so that none of them takes one meant for sigwait. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
     /* Threads do not survive fork: become a daemon before starting any. The
      * log and the control socket are opened as root, then root is dropped
      * (glibc changes the ids of every thread). */
-    if (!cfg.foreground && daemon(1, 0) != 0) {
-        return fail("daemon", strerror(errno));
+    if (!cfg.foreground) {
+        if (daemon(1, 0) != 0) {
+            return fail("daemon", strerror(errno));
+        }
+        rl_log_open("redlined", true); /* standard error is /dev/null now */
     }
     if (dp_track_start(cfg.log_path, rings, n + 2, &err) != 0) {
         return fail("log", strerror(err));
@@ -195,43 +240,52 @@ main(int argc, char **argv)
         }
     }
 
-    /* Signals go to this thread only, taken synchronously with sigwait. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
     for (unsigned i = 0; i < n; i++) {
         args[i].w = workers[i];
         if (pthread_create(&threads[i], NULL, worker_main, &args[i]) != 0) {
             return fail("workers", "cannot start a worker thread");
         }
+        char name[16];
+        snprintf(name, sizeof(name), "rl-worker-%u", i % 100u); /* fits the 15 of a thread name */
+        (void)pthread_setname_np(threads[i], name);
+        beats[i] = dp_worker_beat(workers[i]);
     }
     char addr[IO_ADDR_STRLEN];
     io_addr_format(addr, sizeof(addr), &cfg.listen[0]);
-    fprintf(stderr, "redlined: listening on %s with %u worker%s, policy %s\n", addr, n,
-            n == 1 ? "" : "s", policy->version);
-
-    /* Wait for the signal; a worker that returns early (pinning failed)
-     * ends the process too. */
-    int sig = 0;
-    while (sigwait(&set, &sig) == 0 && (sig == SIGHUP || sig == SIGUSR1)) {
-        if (sig == SIGUSR1) {
-            rc = dp_track_reopen(5000, &err);
-            if (rc != 0) {
-                fprintf(stderr, "redlined: log %s: cannot reopen: %s\n", cfg.log_path,
-                        rc == RL_EAGAIN ? "the logger did not answer" : strerror(err));
+    char status[160];
+    snprintf(status, sizeof(status), "listening on %s with %u worker%s, policy %s", addr, n,
+             n == 1 ? "" : "s", policy->version);
+    /* READY once every worker turns its loop; then the watchdog (dp_notify.h).
+     * A worker that ended first (pinning failed) stops the others. */
+    int exit_code = 0;
+    if (dp_notify_ready(&diag, beats, n, 30000, status, on_stall) != 0) {
+        rl_log(LOG_ERR, "%s: %s", diag.field, diag.reason);
+        __atomic_store_n(&ctl.stop, 1, __ATOMIC_RELEASE);
+        exit_code = EXIT_USAGE;
+    } else {
+        rl_log(LOG_INFO, "%s", status);
+        int sig = 0;
+        while (sigwait(&set, &sig) == 0 && (sig == SIGHUP || sig == SIGUSR1)) {
+            if (sig == SIGUSR1) {
+                rc = dp_track_reopen(5000, &err);
+                if (rc != 0) {
+                    rl_log(LOG_ERR, "log %s: cannot reopen: %s", cfg.log_path,
+                           rc == RL_EAGAIN ? "the logger did not answer" : strerror(err));
+                }
+                continue;
             }
-            continue;
+            /* The outcome also goes to the tracking log, one line (dp_tls.h). */
+            dp_notify_reloading();
+            rc = dp_tls_reload_run(reload, &diag, "SIGHUP", -1);
+            if (rc != 0 && rc != RL_ENOENT) {
+                rl_log(LOG_ERR, "reload: %s: %s; nothing changed", diag.field, diag.reason);
+            }
+            dp_notify_reloaded(status);
         }
-        /* The outcome goes to the tracking log, one line (dp_tls.h). */
-        (void)dp_tls_reload_run(reload, NULL, "SIGHUP", -1);
+        rl_log(LOG_INFO, "signal %d: draining", sig);
+        dp_notify_stopping("draining");
+        __atomic_store_n(&ctl.drain, 1, __ATOMIC_RELEASE);
     }
-    fprintf(stderr, "redlined: signal %d: draining\n", sig);
-    __atomic_store_n(&ctl.drain, 1, __ATOMIC_RELEASE);
     sigset_t again = set;
     for (unsigned i = 0; i < n; i++) {
         /* A second signal during the drain stops at once. */
@@ -242,11 +296,12 @@ main(int argc, char **argv)
             }
         }
         if (args[i].rc != 0) {
-            fprintf(stderr, "redlined: worker %u: %s\n", i, rl_strerror(args[i].rc));
+            rl_log(LOG_ERR, "worker %u: %s", i, rl_strerror(args[i].rc));
         }
     }
     dp_ctl_serve_stop(); /* before the logger: its last lines are drained too */
     dp_track_stop();
+    dp_notify_stop();
     dp_tls_reload_free(reload);
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
@@ -259,8 +314,9 @@ main(int argc, char **argv)
     free(workers);
     free(args);
     free(threads);
+    free(beats);
     scan_engine_free(engine);
     scan_policy_free(policy);
-    fprintf(stderr, "redlined: stopped\n");
-    return 0;
+    rl_log(LOG_INFO, "stopped");
+    return exit_code;
 }
