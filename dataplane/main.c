@@ -139,8 +139,10 @@ main(int argc, char **argv)
         return fail("policy", diag.reason);
     }
     /* The topology: a warning naming the cores for a layout that contradicts
-     * it, and each worker's start-up memory on its core's NUMA node. */
-    struct hw_dp *hw = hw_dp_new(&cfg);
+     * it, and each worker's start-up memory on its core's NUMA node (static:
+     * still reachable when a refusal below returns). */
+    static struct hw_dp *hw;
+    hw = hw_dp_new(&cfg);
     for (size_t k = 0; k < hw_dp_n_warnings(hw); k++) {
         rl_log(LOG_WARNING, "warning: %s", hw_dp_warning(hw, k));
     }
