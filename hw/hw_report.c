@@ -481,7 +481,10 @@ hw_report_show_text(FILE *f, const struct hw_topo *t)
         } else {
             fprintf(f, "%s", hw_nodeset_count(&n->local) > 0 ? "several" : "none");
         }
-        fprintf(f, ", queues rx %d tx %d, speed ", n->rx_queues, n->tx_queues);
+        if (n->rx_queues >= 0) {
+            fprintf(f, ", queues rx %d tx %d", n->rx_queues, n->tx_queues);
+        }
+        fprintf(f, ", speed ");
         if (n->speed_mbps > 0) {
             fprintf(f, "%d Mb/s", n->speed_mbps);
         } else {
@@ -531,12 +534,14 @@ hw_report_plan_text(FILE *f, const struct hw_topo *t, const struct hw_plan *p)
     fprintf(f, "%s\n  hugepages       %s:", p->n_nics == 0 ? " none" : "",
             p->backend == HW_BACKEND_DPDK ? "needed (dpdk backend)"
                                           : "none with the kernel backend; with dpdk");
+    const char *sep = "";
     for (uint32_t i = 0; i < t->n_nodes && i < HW_MAX_NODES; i++) {
         const struct hw_plan_node *n = &p->nodes[i];
         if (n->workers > 0) {
-            fprintf(f, " node %u %llu x %s (%llu reserved)", t->nodes[i].os,
+            fprintf(f, "%s node %u %llu x %s (%llu reserved)", sep, t->nodes[i].os,
                     (unsigned long long)n->hugepages, human(a, sizeof(a), p->hugepage_size),
                     (unsigned long long)n->hugepages_have);
+            sep = ";";
         }
     }
     fprintf(f, "\n");
