@@ -228,6 +228,19 @@ class RedlinedWarnings(unittest.TestCase):
         self.assertEqual(w, ["worker 0 on CPU 1 (NUMA node 0) is remote from NIC lo "
                              "(0000:3b:00.0, NUMA node 1)"])
 
+    def test_check_config_says_it_too(self):
+        control = hw_json("plan")["control_plane"]["cpus"]
+        with tempfile.TemporaryDirectory() as d:
+            p = subprocess.run([os.path.join(BUILD, "dataplane", "redlined"), "--check-config",
+                                "--listen", "127.0.0.1:2525", "--route", "*=127.0.0.1:2526",
+                                "--quarantine", os.path.join(d, "q"), "--workers", "1",
+                                "--cores", str(control[0])],
+                               capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("redlined: configuration valid", p.stdout)
+        self.assertEqual(warnings(p.stderr)[0][:len("worker 0 on CPU 0 shares")],
+                         f"worker 0 on CPU {control[0]} shares")
+
     def test_unreadable_topology_is_one_warning(self):
         w = self.run_gateway(["--workers", "1"], env={
             "HWLOC_XMLFILE": os.path.join(DATA, "hwloc-783-no-complete-cpuset.xml")})
