@@ -93,6 +93,7 @@ struct dp_in {
     bool relay_ok; /* peer inside a relay network */
     bool closing;  /* flush the output, then close */
     bool live;
+    uint64_t hold_until_ms; /* tarpit: nothing is sent or read before this; 0 = none */
     struct smtp_session smtp;
     uint8_t *smtp_mem;
     uint8_t rx[DP_RX_CAP]; /* plaintext for the engine (after STARTTLS: from tls) */

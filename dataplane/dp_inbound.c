@@ -60,7 +60,9 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
     txn_reset(w, in);
     io_addr_format_ip(in->peer_ip, sizeof(in->peer_ip), &in->peer);
     in->relay_ok = dp_relay_allowed(cfg, &in->peer);
+    in->hold_until_ms = 0;
     smtp_session_reset(&in->smtp);
+    smtp_session_trust(&in->smtp, in->relay_ok);
 
     enum smtp_reply_id open = SMTP_R_GREETING;
     if (w->draining) {
@@ -786,6 +788,13 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         on_data_end(w, in);
         return;
     case SMTP_EV_DATA_ABORT:
+        /* Refused by the engine (size, line length, bare CR, NUL): every
+         * message gets its tracking line, refused ones too. */
+        in->t_end_ms = w->now_ms;
+        dp_stats_add(w->stats, DP_C_MSG_RECEIVED, 1);
+        smtp_reply_format(in->reply, sizeof(in->reply), ev->reason, w->cfg->hostname);
+        end_message(w, in, "refused");
+        return;
     case SMTP_EV_RSET:
         txn_reset(w, in);
         return;
@@ -1012,6 +1021,9 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
     /* After an event the engine is called again even with no new input:
      * it may hold a further event (the end of a BDAT chunk). */
     bool again = true;
+    if (in->hold_until_ms > w->now_ms) {
+        return; /* tarpit: dp_in_tick runs it again */
+    }
     for (int round = 0; round < 64; round++) {
         bool progress = false;
         if (!flush(w, in, &progress)) {
@@ -1049,6 +1061,12 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
                 in->closing = true;
                 continue;
             }
+            uint64_t hold = smtp_session_tarpit_take(&in->smtp);
+            if (hold != 0) {
+                /* An error reply held back (smtp_limits.tarpit_after). */
+                in->hold_until_ms = w->now_ms + hold;
+                return;
+            }
         }
         if (in->rx_off == in->rx_len) {
             in->rx_off = in->rx_len = 0;
@@ -1085,6 +1103,10 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
 void
 dp_in_tick(struct dp_worker *w, struct dp_in *in)
 {
+    if (in->hold_until_ms != 0 && w->now_ms >= in->hold_until_ms) {
+        in->hold_until_ms = 0;
+        dp_run_later(w, &in->b);
+    }
     if (in->tls != NULL && !tls_conn_done(in->tls) && !in->closing &&
         w->now_ms - in->tls_start_ms >= w->cfg->command_timeout_ms) {
         /* The engine has no clock: "handshake timeout" is ours. */

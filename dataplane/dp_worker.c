@@ -101,7 +101,15 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_co
     w->lim.max_rcpt = cfg->max_recipients;
     w->lim.cmd_timeout_ms = cfg->command_timeout_ms;
     w->lim.data_timeout_ms = cfg->data_timeout_ms;
+    w->lim.min_data_rate = cfg->min_data_rate;
+    w->lim.max_errors = cfg->max_errors;
+    w->lim.max_junk = cfg->max_junk;
+    w->lim.tarpit_after = cfg->tarpit_after;
+    w->lim.tarpit_ms = cfg->tarpit_ms;
     w->scfg.hostname = cfg->hostname;
+    w->scfg.bare_newline = cfg->bare_newline;
+    w->scfg.nul = cfg->nul;
+    w->scfg.address_literals = cfg->address_literals;
     int rc = dp_tls_server_new(&w->tls, diag, cfg, tls_secret);
     if (rc != 0 && rc != RL_ENOENT) {
         goto fail;

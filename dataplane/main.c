@@ -88,6 +88,16 @@ main(int argc, char **argv)
 {
     static struct dp_config cfg;
     struct rl_diag diag = {{0}, {0}};
+    /* Signals go to this thread only, taken synchronously with sigwait: they
+     * are blocked before any thread starts (threads inherit the mask), or a
+     * SIGTERM arriving early would kill the process through one of them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
     int rc = dp_config_parse_args(&cfg, &diag, argc, argv);
     if (rc == RL_EAGAIN) {
         fputs(dp_config_usage(), stdout);
@@ -180,14 +190,6 @@ main(int argc, char **argv)
         }
     }
 
-    /* Signals go to this thread only, taken synchronously with sigwait. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
     for (unsigned i = 0; i < n; i++) {
         args[i].w = workers[i];
         if (pthread_create(&threads[i], NULL, worker_main, &args[i]) != 0) {
