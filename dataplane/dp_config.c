@@ -32,6 +32,7 @@ dp_config_defaults(struct dp_config *out_cfg)
     snprintf(out_cfg->quarantine_dir, sizeof(out_cfg->quarantine_dir),
              "/var/spool/redline/quarantine");
     snprintf(out_cfg->log_path, sizeof(out_cfg->log_path), "-");
+    out_cfg->min_free_mb = 100;
     out_cfg->max_message_size = (uint64_t)10 * 1024 * 1024;
     out_cfg->max_recipients = 100;
     out_cfg->max_conn_per_worker = 4096;

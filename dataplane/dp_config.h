@@ -82,6 +82,7 @@ struct dp_config {
 
     char policy_path[4096];    /* "" = the built-in default policy */
     char quarantine_dir[4096]; /* durable store for quarantined and held messages */
+    uint64_t min_free_mb;      /* MiB kept free on the store's and the log's file systems */
     char log_path[4096];       /* tracking log; "-" = standard error */
     char control_socket[108];  /* UNIX control socket path; "" = none */
     char user[64];             /* account to drop to after binding; "" = stay */

@@ -22,6 +22,7 @@
 
 static const struct dp_num nums[] = {
     NUM("workers", workers, 1, 1, DP_MAX_WORKERS, NULL),
+    NUM("min_free_mb", min_free_mb, 1, 0, (uint64_t)1 << 24, NULL),
     NUM("limits.max_message_size", max_message_size, 1, 1, (uint64_t)1 << 40, NULL),
     /* RFC 5321 4.5.3.1.8: a server MUST accept at least 100 recipients. */
     NUM("limits.max_recipients", max_recipients, 1, 100, 1000000, "RFC 5321 4.5.3.1.8"),

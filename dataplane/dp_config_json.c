@@ -20,7 +20,8 @@ static const char *const root_keys[] = {
     "listen", "hostname", "workers",        "cores",      "backend",
     "idle",   "policy",   "relay_networks", "mta_groups", "routes",
     "limits", "relay",    "quarantine_dir", "log",        "control_socket",
-    "user",   "tls",      "tls_profiles",   "smtp",       NULL,
+    "user",   "tls",      "tls_profiles",   "smtp",       "min_free_mb",
+    NULL,
 };
 
 /* The inputs of one load: the configuration before it and the copy built. */

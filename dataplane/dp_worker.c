@@ -79,7 +79,7 @@ start_tls_clients(struct dp_worker *w, struct rl_diag *diag)
 int
 dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_config *cfg,
               const struct scan_engine *engine, unsigned id, struct dp_stats_core *stats,
-              struct dp_track_ring *track, const struct dp_control *ctl, const uint8_t *tls_secret)
+              const struct dp_control *ctl, const uint8_t *tls_secret)
 {
     struct dp_worker *w = calloc(1, sizeof(*w));
     if (w == NULL) {
@@ -90,10 +90,8 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_co
     w->ctl = ctl;
     w->engine = engine;
     w->stats = stats;
-    w->track = track;
     w->all.next_all = w->all.prev_all = &w->all;
     w->now_ms = now_ms();
-    w->boot = (uint64_t)time(NULL);
     w->accepting = true;
 
     smtp_limits_default(&w->lim);
@@ -110,7 +108,12 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_co
     w->scfg.bare_newline = cfg->bare_newline;
     w->scfg.nul = cfg->nul;
     w->scfg.address_literals = cfg->address_literals;
-    int rc = dp_tls_server_new(&w->tls, diag, cfg, tls_secret);
+    int rc = dp_msgid_init(&w->ids);
+    if (rc != 0) {
+        rl_diag_set(diag, "random", "cannot get random octets for message ids");
+        goto fail;
+    }
+    rc = dp_tls_server_new(&w->tls, diag, cfg, tls_secret);
     if (rc != 0 && rc != RL_ENOENT) {
         goto fail;
     }

@@ -419,11 +419,15 @@ class Lifecycle(unittest.TestCase):
     @unittest.skipUnless(os.geteuid() == 0, "privilege drop needs root (runs in CI as root)")
     def test_drops_root(self):
         import pwd
-        with Sink() as sink, Gateway([f"*=127.0.0.1:{sink.port}"]) as gw:
+        with Sink() as sink, Gateway([f"*=127.0.0.1:{sink.port}"], user=None) as gw:
             with open(f"/proc/{gw.proc.pid}/status") as f:
                 uid = [l.split()[1:] for l in f if l.startswith("Uid:")][0]
-            nobody = pwd.getpwnam("nobody").pw_uid
-            self.assertEqual(uid, [str(nobody)] * 4)
+            # Its own account, never one shared with other daemons (issue 13 defect 5).
+            own = pwd.getpwnam("redline")
+            self.assertEqual(uid, [str(own.pw_uid)] * 4)
+            with open(f"/proc/{gw.proc.pid}/status") as f:
+                gid = [l.split()[1:] for l in f if l.startswith("Gid:")][0]
+                self.assertEqual(gid, [str(own.pw_gid)] * 4)
 
 
 class PolicyActions(unittest.TestCase):
