@@ -25,6 +25,7 @@ static const char usage_text[] =
     "                                 next hop; removed once the next hop said 250\n"
     "  quarantine delete ID...        remove each message for good\n"
     "  reload                         reread the STARTTLS certificates and keys\n"
+    "  log reopen                     reopen the tracking log (after logrotate renamed it)\n"
     "  --socket PATH   redlined's control socket (default $REDLINE_SOCKET or " DEFAULT_SOCKET ")\n"
     "  --json          print the server's JSON answers, one per line\n";
 
@@ -168,10 +169,11 @@ main(int argc, char **argv)
     char **a = argv + optind;
     bool stats = n == 1 && strcmp(a[0], "stats") == 0;
     bool reload = n == 1 && strcmp(a[0], "reload") == 0;
+    bool reopen = n == 2 && strcmp(a[0], "log") == 0 && strcmp(a[1], "reopen") == 0;
     bool list = n == 2 && strcmp(a[0], "quarantine") == 0 && strcmp(a[1], "list") == 0;
     bool per_id = n >= 3 && strcmp(a[0], "quarantine") == 0 &&
                   (strcmp(a[1], "release") == 0 || strcmp(a[1], "delete") == 0);
-    if (!stats && !list && !per_id && !reload) {
+    if (!stats && !list && !per_id && !reload && !reopen) {
         return usage(n == 0 ? "no command given" : "unknown command");
     }
     int status = 0;
@@ -185,7 +187,8 @@ main(int argc, char **argv)
                 continue;
             }
         } else {
-            snprintf(command, sizeof(command), "%s", list ? "quarantine list" : a[0]);
+            snprintf(command, sizeof(command), "%s",
+                     list ? "quarantine list" : (reopen ? "log reopen" : a[0]));
         }
         json_t *ans = NULL;
         int rc = call(&ans, sock, command);
@@ -208,6 +211,8 @@ main(int argc, char **argv)
         } else if (reload) {
             printf("reloaded the STARTTLS certificates on %lld workers\n",
                    (long long)json_integer_value(json_object_get(ans, "workers")));
+        } else if (reopen) {
+            printf("reopened the tracking log %s\n", str(ans, "log"));
         } else if (strcmp(a[1], "release") == 0) {
             printf("released %s to %s: %s\n", a[i], str(ans, "next_hop"), str(ans, "reply"));
         } else {

@@ -66,8 +66,12 @@ dp_ctl_parse(struct dp_ctl_cmd *out_cmd, char *why, size_t why_cap, const char *
         out_cmd->verb = DP_CTL_RELOAD;
         return 0;
     }
+    if (n == 2 && strcmp(words[0], "log") == 0 && strcmp(words[1], "reopen") == 0) {
+        out_cmd->verb = DP_CTL_LOG_REOPEN;
+        return 0;
+    }
     if (n == 0 || strcmp(words[0], "quarantine") != 0) {
-        snprintf(why, why_cap, "unknown command; expected stats, reload or quarantine");
+        snprintf(why, why_cap, "unknown command; expected stats, reload, log reopen or quarantine");
         return RL_EINVAL;
     }
     if (n == 2 && strcmp(words[1], "list") == 0) {
@@ -352,6 +356,20 @@ reload(uid_t uid)
                      (int)srv.d.n_cores);
 }
 
+/* log_reopen answers once every writer writes to the new file (dp_track
+ * swaps it at once), so that logrotate may compress the old one right after. */
+static json_t *
+log_reopen(void)
+{
+    int err = 0;
+    if (dp_track_reopen(&err) != 0) {
+        return error_reply("log reopen: %s: %s; still writing the old file", srv.d.cfg->log_path,
+                           strerror(err));
+    }
+    return json_pack("{s:b, s:s, s:s}", "ok", 1, "action", "log-reopen", "log",
+                     srv.d.cfg->log_path);
+}
+
 static json_t *
 run(const struct dp_ctl_cmd *cmd, uid_t uid)
 {
@@ -360,6 +378,8 @@ run(const struct dp_ctl_cmd *cmd, uid_t uid)
         break;
     case DP_CTL_RELOAD:
         return reload(uid);
+    case DP_CTL_LOG_REOPEN:
+        return log_reopen();
     case DP_CTL_Q_LIST:
         return q_list();
     case DP_CTL_Q_RELEASE:

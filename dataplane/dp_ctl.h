@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The dataplane's local control socket: one command line in, one JSON
- * document out, then close. Counters, and the quarantine's list, release and
- * delete. Served by threads of its own, one per connection (blocking calls;
- * never a worker core); only root and the dataplane's own user and group may
- * use it (file mode 0660, SO_PEERCRED and SO_PEERGROUPS). */
+ * document out, then close. Counters, the quarantine's list, release and
+ * delete, reload, and reopening the tracking log. Served by threads of its
+ * own, one per connection (blocking calls; never a worker core); only root
+ * and the dataplane's own user and group may use it (file mode 0660,
+ * SO_PEERCRED and SO_PEERGROUPS). */
 #ifndef DP_CTL_H
 #define DP_CTL_H
 
@@ -19,11 +20,12 @@
 #define DP_CTL_MAX_CLIENTS 16 /* connections served at once; more are told "busy" */
 
 enum dp_ctl_verb {
-    DP_CTL_STATS = 0, /* "stats" */
-    DP_CTL_Q_LIST,    /* "quarantine list" */
-    DP_CTL_Q_RELEASE, /* "quarantine release ID" */
-    DP_CTL_Q_DELETE,  /* "quarantine delete ID" */
-    DP_CTL_RELOAD,    /* "reload": the STARTTLS certificates and keys (dp_tls.h) */
+    DP_CTL_STATS = 0,  /* "stats" */
+    DP_CTL_Q_LIST,     /* "quarantine list" */
+    DP_CTL_Q_RELEASE,  /* "quarantine release ID" */
+    DP_CTL_Q_DELETE,   /* "quarantine delete ID" */
+    DP_CTL_RELOAD,     /* "reload": the STARTTLS certificates and keys (dp_tls.h) */
+    DP_CTL_LOG_REOPEN, /* "log reopen": the tracking log, after a rotation (dp_track.h) */
 };
 
 struct dp_ctl_cmd {

@@ -8,7 +8,8 @@
  * before any client byte is read. Workers touch only their sockets, the
  * tracking log and, on quarantine, the quarantine directory. SIGTERM/SIGINT
  * drain; a second one stops at once. SIGHUP rereads the STARTTLS
- * certificates and keys, with the privileges of `user`. */
+ * certificates and keys, with the privileges of `user`; SIGUSR1 reopens the
+ * tracking log (after a rotation). */
 #include <errno.h>
 #include <grp.h>
 #include <pthread.h>
@@ -86,6 +87,10 @@ drop_privileges(const char *user, const struct dp_config *cfg)
     if (cfg->control_socket[0] != '\0' && chown(cfg->control_socket, pw->pw_uid, pw->pw_gid) != 0) {
         return fail("control_socket", strerror(errno));
     }
+    /* logrotate (su redline) compresses the file once it is rotated. */
+    if (strcmp(cfg->log_path, "-") != 0 && chown(cfg->log_path, pw->pw_uid, pw->pw_gid) != 0) {
+        return fail("log", strerror(errno));
+    }
     if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
         return fail("user", strerror(errno));
     }
@@ -108,6 +113,7 @@ main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     int rc = dp_config_parse_args(&cfg, &diag, argc, argv);
@@ -238,7 +244,14 @@ main(int argc, char **argv)
     /* Wait for the signal; a worker that returns early (pinning failed)
      * ends the process too. */
     int sig = 0;
-    while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+    while (sigwait(&set, &sig) == 0 && (sig == SIGHUP || sig == SIGUSR1)) {
+        if (sig == SIGUSR1) {
+            if (dp_track_reopen(&err) != 0) {
+                fprintf(stderr, "redlined: log %s: cannot reopen: %s\n", cfg.log_path,
+                        strerror(err));
+            }
+            continue;
+        }
         /* The outcome goes to the tracking log, one line (dp_tls.h). */
         (void)dp_tls_reload_run(reload, NULL, "SIGHUP", -1);
     }

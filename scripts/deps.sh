@@ -12,6 +12,7 @@ PACKAGES=(
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   swaks libnet-ssleay-perl libio-socket-ssl-perl
   postfix python3-aiosmtpd python3-cryptography testssl.sh
+  logrotate
 )
 
 # The dataplane's own system account (SPEC.md: never a shared one such as
