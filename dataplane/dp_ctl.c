@@ -462,7 +462,7 @@ serve_one(int c)
     } else if (dp_ctl_parse(&cmd, why, sizeof(why), line, len) != 0) {
         reply = error_reply("%s", why);
     } else if ((reply = run(&cmd, uid)) == NULL) {
-        static const size_t cap = 256 * 1024;
+        static const size_t cap = (size_t)256 * 1024;
         char *buf = malloc(cap);
         size_t n =
             buf != NULL ? dp_stats_json(buf, cap, srv.d.proc, srv.d.cores, srv.d.n_cores) : 0;

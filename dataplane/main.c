@@ -125,22 +125,6 @@ main(int argc, char **argv)
         return fail(diag.field[0] ? diag.field : "config", diag.reason);
     }
 
-    struct scan_policy *policy = NULL;
-    if (cfg.policy_path[0] != '\0') {
-        rc = scan_policy_load(&policy, &diag, cfg.policy_path);
-    } else {
-        const char *def = scan_policy_default_json();
-        rc = scan_policy_parse(&policy, &diag, def, strlen(def));
-    }
-    if (rc != 0) {
-        char what[128];
-        snprintf(what, sizeof(what), "policy %s", diag.field);
-        return fail(what, diag.reason);
-    }
-    struct scan_engine *engine = NULL;
-    if (scan_engine_compile(&engine, &diag, policy) != 0) {
-        return fail("policy", diag.reason);
-    }
     int err = 0;
     if (dp_store_prepare(cfg.quarantine_dir, &err) != 0) {
         return fail("quarantine_dir", strerror(err));
@@ -158,6 +142,22 @@ main(int argc, char **argv)
         return fail("quarantine_dir", strerror(err));
     }
 
+    struct scan_policy *policy = NULL;
+    if (cfg.policy_path[0] != '\0') {
+        rc = scan_policy_load(&policy, &diag, cfg.policy_path);
+    } else {
+        const char *def = scan_policy_default_json();
+        rc = scan_policy_parse(&policy, &diag, def, strlen(def));
+    }
+    if (rc != 0) {
+        char what[128];
+        snprintf(what, sizeof(what), "policy %s", diag.field);
+        return fail(what, diag.reason);
+    }
+    struct scan_engine *engine = NULL;
+    if (scan_engine_compile(&engine, &diag, policy) != 0) {
+        return fail("policy", diag.reason);
+    }
     /* One session-ticket secret for every worker, so that a client resumes
      * on any core; new at each start (tickets do not survive a restart). */
     uint8_t secret[TLS_TICKET_SECRET_LEN];
