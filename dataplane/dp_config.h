@@ -93,6 +93,7 @@ struct dp_config {
     enum dp_tls_policy tls_policy;
     struct tls_profiles tls_profiles; /* named, both roles; routes refer to client ones */
     bool foreground;
+    bool check_only; /* --check-config: validate, describe, exit */
 
     /* Inbound limits. */
     uint64_t max_message_size; /* octets, advertised in SIZE */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "dp_conn.h"
+#include "dp_notify.h"
 #include "dp_tls.h"
 
 static uint64_t
@@ -341,12 +342,14 @@ dp_worker_run(struct dp_worker *w)
         CPU_ZERO(&set);
         CPU_SET(core, &set);
         if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0) {
+            dp_notify_gone(&w->beat);
             return RL_EIO;
         }
     }
     bool spin = w->cfg->idle == DP_IDLE_SPIN;
     struct io_event evs[256];
     for (;;) {
+        dp_notify_beat(&w->beat); /* the watchdog pings while every loop turns */
         if (__atomic_load_n(&w->ctl->stop, __ATOMIC_RELAXED)) {
             break;
         }
@@ -391,7 +394,14 @@ dp_worker_run(struct dp_worker *w)
             }
         }
     }
+    dp_notify_gone(&w->beat);
     return 0;
+}
+
+const uint64_t *
+dp_worker_beat(const struct dp_worker *w)
+{
+    return &w->beat;
 }
 
 void

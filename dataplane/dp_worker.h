@@ -47,6 +47,11 @@ int dp_worker_run(struct dp_worker *w);
  * taken yet is freed here. Any thread; one offerer at a time. */
 void dp_worker_tls_offer(struct dp_worker *w, struct tls_server *srv);
 
+/* dp_worker_beat lends the counter of `w`'s loop passes, which the worker
+ * alone writes (dp_notify_beat) and the watchdog reads; valid until
+ * dp_worker_free. */
+const uint64_t *dp_worker_beat(const struct dp_worker *w);
+
 /* dp_worker_free closes whatever is left and releases `w`; NULL is a no-op. */
 void dp_worker_free(struct dp_worker *w);
 

@@ -7,9 +7,12 @@
  * (default "redline", a system account of its own, when started as root)
  * before any client byte is read. Workers touch only their sockets, the
  * tracking log and, on quarantine, the quarantine directory. SIGTERM/SIGINT
- * drain; a second one stops at once. SIGHUP rereads the STARTTLS
- * certificates and keys, with the privileges of `user`; SIGUSR1 reopens the
- * tracking log (after a rotation). */
+ * drain; a second one stops at once. SIGHUP rereads
+ * the STARTTLS certificates and keys, with the privileges of `user`; SIGUSR1
+ * reopens the tracking log (after a rotation). Diagnostics go to the journal
+ * under systemd, to syslog once daemonised, else to standard error (rl_log.h);
+ * the service manager hears READY, RELOADING, STOPPING and the watchdog
+ * (dp_notify.h). --check-config reads and checks everything, then exits. */
 #include <errno.h>
 #include <grp.h>
 #include <pthread.h>
@@ -21,14 +24,17 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "dp_check.h"
 #include "dp_config.h"
 #include "dp_ctl.h"
 #include "dp_instance.h"
+#include "dp_notify.h"
 #include "dp_stats.h"
 #include "dp_store.h"
 #include "dp_tls.h"
 #include "dp_track.h"
 #include "dp_worker.h"
+#include "rl_log.h"
 #include "scan_engine.h"
 #include "scan_policy.h"
 #include "tls_server.h"
@@ -51,8 +57,20 @@ worker_main(void *arg)
 static int
 fail(const char *what, const char *why)
 {
-    fprintf(stderr, "redlined: %s: %s\n", what, why);
+    rl_log(LOG_ERR, "%s: %s", what, why);
     return EXIT_USAGE;
+}
+
+/* on_stall hears from the watchdog thread (dp_notify.h). */
+static void
+on_stall(unsigned worker, uint64_t ms)
+{
+    if (ms != 0) {
+        rl_log(LOG_CRIT, "worker %u: loop still for %llu ms: watchdog pings withheld", worker,
+               (unsigned long long)ms);
+    } else {
+        rl_log(LOG_NOTICE, "worker %u: loop turns again", worker);
+    }
 }
 
 /* drop_privileges switches to `user` (setgroups, setgid, setuid, in that
@@ -62,11 +80,11 @@ drop_privileges(const char *user, const struct dp_config *cfg)
 {
     struct passwd *pw = getpwnam(user);
     if (pw == NULL) {
-        fprintf(stderr,
-                "redlined: user: no such account '%s'; create the dataplane's own system "
-                "account (useradd --system --user-group --no-create-home --shell "
-                "/usr/sbin/nologin %s, as scripts/deps.sh does) or name another with user\n",
-                user, user);
+        rl_log(LOG_ERR,
+               "user: no such account '%s'; create the dataplane's own system account "
+               "(useradd --system --user-group --no-create-home --shell /usr/sbin/nologin %s, "
+               "as scripts/deps.sh does) or name another with user",
+               user, user);
         return EXIT_USAGE;
     }
     if (pw->pw_uid == 0) {
@@ -105,17 +123,7 @@ main(int argc, char **argv)
 {
     static struct dp_config cfg;
     struct rl_diag diag = {{0}, {0}};
-    /* Signals go to this thread only, taken synchronously with sigwait: they
-     * are blocked before any thread starts (threads inherit the mask), or a
-     * SIGTERM arriving early would kill the process through one of them. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    rl_log_open("redlined", false);
     int rc = dp_config_parse_args(&cfg, &diag, argc, argv);
     if (rc == RL_EAGAIN) {
         fputs(dp_config_usage(), stdout);
@@ -123,23 +131,6 @@ main(int argc, char **argv)
     }
     if (rc != 0 || dp_config_check(&cfg, &diag) != 0) {
         return fail(diag.field[0] ? diag.field : "config", diag.reason);
-    }
-
-    int err = 0;
-    if (dp_store_prepare(cfg.quarantine_dir, &err) != 0) {
-        return fail("quarantine_dir", strerror(err));
-    }
-    /* One instance per state directory and per address (issue 13): a
-     * second redlined refuses to start instead of sharing the port through
-     * SO_REUSEPORT or the store. */
-    int lock_fd = -1;
-    if (dp_instance_lock(&lock_fd, &diag, cfg.quarantine_dir) != 0 ||
-        dp_instance_check_listeners(&cfg, &diag) != 0) {
-        return fail(diag.field, diag.reason);
-    }
-    unsigned recovered = 0;
-    if (dp_store_recover(cfg.quarantine_dir, &recovered, &err) != 0) {
-        return fail("quarantine_dir", strerror(err));
     }
 
     struct scan_policy *policy = NULL;
@@ -158,6 +149,35 @@ main(int argc, char **argv)
     if (scan_engine_compile(&engine, &diag, policy) != 0) {
         return fail("policy", diag.reason);
     }
+    if (cfg.check_only) {
+        static char text[64 * 1024];
+        rc = dp_check_config(text, sizeof(text), &diag, &cfg, policy->version);
+        if (rc == 0) {
+            printf("%sredlined: configuration valid\n", text);
+        }
+        scan_engine_free(engine);
+        scan_policy_free(policy);
+        return rc == 0 ? 0 : fail(diag.field, diag.reason);
+    }
+    int err = 0;
+    if (dp_store_prepare(cfg.quarantine_dir, &err) != 0) {
+        return fail("quarantine_dir", strerror(err));
+    }
+    /* One instance per state directory and per address (issue 13): a
+     * second redlined refuses to start instead of sharing the port through
+     * SO_REUSEPORT or the store. */
+    int lock_fd = -1;
+    unsigned recovered = 0;
+    if (dp_instance_lock(&lock_fd, &diag, cfg.quarantine_dir) != 0 ||
+        dp_instance_check_listeners(&cfg, &diag) != 0) {
+        scan_engine_free(engine);
+        scan_policy_free(policy);
+        return fail(diag.field, diag.reason);
+    }
+    if (dp_store_recover(cfg.quarantine_dir, &recovered, &err) != 0) {
+        return fail("quarantine_dir", strerror(err));
+    }
+
     /* One session-ticket secret for every worker, so that a client resumes
      * on any core; new at each start (tickets do not survive a restart). */
     uint8_t secret[TLS_TICKET_SECRET_LEN];
@@ -170,8 +190,9 @@ main(int argc, char **argv)
     struct dp_worker **workers = calloc(n, sizeof(struct dp_worker *));
     struct thread_arg *args = calloc(n, sizeof(*args));
     pthread_t *threads = calloc(n, sizeof(*threads));
+    const uint64_t **beats = calloc(n, sizeof(*beats));
     static struct dp_control ctl;
-    if (stats == NULL || workers == NULL || args == NULL || threads == NULL) {
+    if (stats == NULL || workers == NULL || args == NULL || threads == NULL || beats == NULL) {
         return fail("memory", "out of memory at start-up");
     }
     memset(stats, 0, sizeof(*stats) * n);
@@ -187,11 +208,25 @@ main(int argc, char **argv)
         return fail(diag.field, diag.reason);
     }
     explicit_bzero(secret, sizeof(secret)); /* each context holds its copy */
+    /* Signals go to this thread only, taken synchronously with sigwait:
+     * blocked before any thread starts (the logger and the control thread
+     * too), so that none of them takes one meant for sigwait. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
     /* Threads do not survive fork: become a daemon before starting any. The
      * log and the control socket are opened as root, then root is dropped
      * (glibc changes the ids of every thread). */
-    if (!cfg.foreground && daemon(1, 0) != 0) {
-        return fail("daemon", strerror(errno));
+    if (!cfg.foreground) {
+        if (daemon(1, 0) != 0) {
+            return fail("daemon", strerror(errno));
+        }
+        rl_log_open("redlined", true); /* standard error is /dev/null now */
     }
     dp_instance_note_pid(lock_fd);
     if (dp_track_open(cfg.log_path, &err) != 0) {
@@ -214,8 +249,8 @@ main(int argc, char **argv)
         snprintf(log_dir, sizeof(log_dir), ".");
     }
     const char *watched[2] = {cfg.quarantine_dir, log_dir};
-    if (dp_store_watch_start(watched, strcmp(cfg.log_path, "-") == 0 ? 1 : 2, cfg.min_free_mb << 20,
-                             &err) != 0) {
+    if (dp_store_watch_start(watched, strcmp(cfg.log_path, "-") == 0 ? 1 : 2,
+                             cfg.min_free_mb << 20, &err) != 0) {
         return fail("min_free_mb", strerror(err));
     }
     const struct dp_ctl_deps deps = {
@@ -235,28 +270,45 @@ main(int argc, char **argv)
         if (pthread_create(&threads[i], NULL, worker_main, &args[i]) != 0) {
             return fail("workers", "cannot start a worker thread");
         }
+        char name[16];
+        snprintf(name, sizeof(name), "rl-worker-%u", i % 100u); /* fits the 15 of a thread name */
+        (void)pthread_setname_np(threads[i], name);
+        beats[i] = dp_worker_beat(workers[i]);
     }
     char addr[IO_ADDR_STRLEN];
     io_addr_format(addr, sizeof(addr), &cfg.listen[0]);
-    fprintf(stderr, "redlined: listening on %s with %u worker%s, policy %s\n", addr, n,
-            n == 1 ? "" : "s", policy->version);
-
-    /* Wait for the signal; a worker that returns early (pinning failed)
-     * ends the process too. */
-    int sig = 0;
-    while (sigwait(&set, &sig) == 0 && (sig == SIGHUP || sig == SIGUSR1)) {
-        if (sig == SIGUSR1) {
-            if (dp_track_reopen(&err) != 0) {
-                fprintf(stderr, "redlined: log %s: cannot reopen: %s\n", cfg.log_path,
-                        strerror(err));
+    char status[160];
+    snprintf(status, sizeof(status), "listening on %s with %u worker%s, policy %s", addr, n,
+             n == 1 ? "" : "s", policy->version);
+    /* READY once every worker turns its loop; then the watchdog (dp_notify.h).
+     * A worker that ended first (pinning failed) stops the others. */
+    int exit_code = 0;
+    if (dp_notify_ready(&diag, beats, n, 30000, status, on_stall) != 0) {
+        rl_log(LOG_ERR, "%s: %s", diag.field, diag.reason);
+        __atomic_store_n(&ctl.stop, 1, __ATOMIC_RELEASE);
+        exit_code = EXIT_USAGE;
+    } else {
+        rl_log(LOG_INFO, "%s", status);
+        int sig = 0;
+        while (sigwait(&set, &sig) == 0 && (sig == SIGHUP || sig == SIGUSR1)) {
+            if (sig == SIGUSR1) {
+                if (dp_track_reopen(&err) != 0) {
+                    rl_log(LOG_ERR, "log %s: cannot reopen: %s", cfg.log_path, strerror(err));
+                }
+                continue;
             }
-            continue;
+            /* The outcome also goes to the tracking log, one line (dp_tls.h). */
+            dp_notify_reloading();
+            rc = dp_tls_reload_run(reload, &diag, "SIGHUP", -1);
+            if (rc != 0 && rc != RL_ENOENT) {
+                rl_log(LOG_ERR, "reload: %s: %s; nothing changed", diag.field, diag.reason);
+            }
+            dp_notify_reloaded(status);
         }
-        /* The outcome goes to the tracking log, one line (dp_tls.h). */
-        (void)dp_tls_reload_run(reload, NULL, "SIGHUP", -1);
+        rl_log(LOG_INFO, "signal %d: draining", sig);
+        dp_notify_stopping("draining");
+        __atomic_store_n(&ctl.drain, 1, __ATOMIC_RELEASE);
     }
-    fprintf(stderr, "redlined: signal %d: draining\n", sig);
-    __atomic_store_n(&ctl.drain, 1, __ATOMIC_RELEASE);
     sigset_t again = set;
     for (unsigned i = 0; i < n; i++) {
         /* A second signal during the drain stops at once. */
@@ -267,12 +319,13 @@ main(int argc, char **argv)
             }
         }
         if (args[i].rc != 0) {
-            fprintf(stderr, "redlined: worker %u: %s\n", i, rl_strerror(args[i].rc));
+            rl_log(LOG_ERR, "worker %u: %s", i, rl_strerror(args[i].rc));
         }
     }
     dp_ctl_serve_stop(); /* before the log: a release in progress still writes its line */
     dp_store_watch_stop();
     dp_track_close();
+    dp_notify_stop();
     dp_tls_reload_free(reload);
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
@@ -281,8 +334,9 @@ main(int argc, char **argv)
     free(workers);
     free(args);
     free(threads);
+    free(beats);
     scan_engine_free(engine);
     scan_policy_free(policy);
-    fprintf(stderr, "redlined: stopped\n");
-    return 0;
+    rl_log(LOG_INFO, "stopped");
+    return exit_code;
 }

@@ -7,12 +7,15 @@ PACKAGES=(
   build-essential meson ninja-build pkg-config python3
   libhyperscan-dev libjansson-dev libxml2-dev libcmocka-dev libssl-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
-  libjemalloc-dev
+  libjemalloc-dev libsystemd-dev
   libzip-dev libmagic-dev openssl
+  libsqlite3-dev libmicrohttpd-dev
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   swaks libnet-ssleay-perl libio-socket-ssl-perl
   postfix python3-aiosmtpd python3-cryptography testssl.sh
-  logrotate
+  python3-prometheus-client logrotate
+  libdpdk-dev librte-net-ring23 librte-net-tap23 librte-net-af-packet23 librte-net-memif23
+  iproute2 iptables ethtool strace
 )
 
 # The dataplane's own system account (SPEC.md: never a shared one such as

@@ -120,7 +120,7 @@ class Rotation(unittest.TestCase):
             os.mkdir(moved, 0o777)
             os.chmod(moved, 0o777)
             os.rename(gw.log, os.path.join(moved, "track.log"))
-            # The dataplane's user (nobody as root) cannot create the new file.
+            # The dataplane's user (redline as root) cannot create the new file.
             os.chmod(gw.dir.name, 0o555)
             try:
                 p = subprocess.run([REDLINECTL, "--socket", gw.control_path, "log", "reopen"],
