@@ -249,8 +249,8 @@ main(int argc, char **argv)
         snprintf(log_dir, sizeof(log_dir), ".");
     }
     const char *watched[2] = {cfg.quarantine_dir, log_dir};
-    if (dp_store_watch_start(watched, strcmp(cfg.log_path, "-") == 0 ? 1 : 2,
-                             cfg.min_free_mb << 20, &err) != 0) {
+    if (dp_store_watch_start(watched, strcmp(cfg.log_path, "-") == 0 ? 1 : 2, cfg.min_free_mb << 20,
+                             &err) != 0) {
         return fail("min_free_mb", strerror(err));
     }
     const struct dp_ctl_deps deps = {
