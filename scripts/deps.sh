@@ -8,7 +8,11 @@ PACKAGES=(
   libhyperscan-dev libjansson-dev libxml2-dev libcmocka-dev libssl-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
   libjemalloc-dev libsystemd-dev
+  libhwloc-dev hwloc
   libzip-dev libmagic-dev openssl
+  libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
+  libfreetype-dev libjpeg-dev zlib1g-dev
+  qpdf poppler-utils
   libsqlite3-dev libmicrohttpd-dev
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   swaks libnet-ssleay-perl libio-socket-ssl-perl
