@@ -12,6 +12,7 @@
 
 #include "dp_buf.h"
 #include "dp_config.h"
+#include "dp_msgid.h"
 #include "dp_stats.h"
 #include "dp_track.h"
 #include "dp_worker.h"
@@ -93,6 +94,7 @@ struct dp_in {
     bool relay_ok; /* peer inside a relay network */
     bool closing;  /* flush the output, then close */
     bool live;
+    uint64_t hold_until_ms; /* tarpit: nothing is sent or read before this; 0 = none */
     struct smtp_session smtp;
     uint8_t *smtp_mem;
     uint8_t rx[DP_RX_CAP]; /* plaintext for the engine (after STARTTLS: from tls) */
@@ -107,7 +109,7 @@ struct dp_in {
     struct dp_tls_rx crx;
 
     /* The transaction. */
-    uint64_t seq; /* message number on this worker */
+    char id[DP_MSGID_LEN + 1]; /* the message id, new at each MAIL (dp_msgid.h) */
     char from[DP_ADDR_MAX + 1];
     size_t from_len;
     uint64_t size_param;
@@ -185,7 +187,6 @@ struct dp_worker {
     struct scan_worker *sw;
     struct scan_message *sm;
     struct dp_stats_core *stats;
-    struct dp_track_ring *track;
     struct tls_server *tls;      /* inbound STARTTLS context; NULL without tls.cert */
     struct tls_server *tls_next; /* offered by a reload (atomic), swapped in by the loop */
     /* Outbound: one client context per client profile (NULL for server
@@ -217,8 +218,7 @@ struct dp_worker {
     struct dp_bufpool bufs;
     uint64_t now_ms;
     uint64_t next_tick_ms;
-    uint64_t seq;
-    uint64_t boot;         /* start time, makes message ids unique across restarts */
+    struct dp_msgid ids;   /* message ids unique across restarts and instances */
     time_t date_sec;       /* the second the dates below show */
     char date_iso[24];     /* for tracking lines */
     char date_rfc5322[40]; /* for Received: */

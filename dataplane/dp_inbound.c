@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "dp_conn.h"
+#include "dp_msgid.h"
 #include "dp_store.h"
 
 static void
@@ -60,7 +61,9 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
     txn_reset(w, in);
     io_addr_format_ip(in->peer_ip, sizeof(in->peer_ip), &in->peer);
     in->relay_ok = dp_relay_allowed(cfg, &in->peer);
+    in->hold_until_ms = 0;
     smtp_session_reset(&in->smtp);
+    smtp_session_trust(&in->smtp, in->relay_ok);
 
     enum smtp_reply_id open = SMTP_R_GREETING;
     if (w->draining) {
@@ -132,13 +135,6 @@ json_str(char *out, size_t cap, const char *s, size_t len)
     }
     out[n++] = '"';
     return n;
-}
-
-static void
-msg_id(const struct dp_worker *w, const struct dp_in *in, char *out, size_t cap)
-{
-    snprintf(out, cap, "%llx.%u.%llu", (unsigned long long)w->boot, w->id,
-             (unsigned long long)in->seq);
 }
 
 /* clock_now refreshes the worker's formatted dates once per second (the
@@ -249,13 +245,11 @@ put_client_cert(const struct dp_worker *w, const struct dp_in *in, char *out, si
 static size_t
 track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out, size_t cap)
 {
-    char id[64];
     struct timespec now = clock_now(w);
-    msg_id(w, in, id, sizeof(id));
     size_t n = 0;
     put(out, cap, &n,
         "{\"ts\":\"%s.%03ldZ\",\"id\":\"%s\",\"worker\":%u,\"client\":\"%s\",\"helo\":",
-        w->date_iso, now.tv_nsec / 1000000, id, w->id, in->peer_ip);
+        w->date_iso, now.tv_nsec / 1000000, in->id, w->id, in->peer_ip);
     put_str(out, cap, &n, in->helo, strlen(in->helo));
     if (in->tls != NULL && tls_conn_done(in->tls)) {
         put(out, cap, &n, ",\"tls\":{\"protocol\":\"%s\",\"cipher\":\"%s\"",
@@ -329,13 +323,17 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
     return n;
 }
 
+/* track writes the message's tracking line before its reply can leave (the
+ * caller flushes replies later): a crash after the client's 250 cannot lose
+ * the line (issue 13). One write(2) to the page cache on the worker; no
+ * waiting for the disk (dp_track.h). */
 static void
 track(struct dp_worker *w, struct dp_in *in, const char *action)
 {
     char line[DP_TRACK_LINE];
     size_t n = track_line(w, in, action, line, sizeof(line));
-    if (!dp_track_push(w->track, line, n)) {
-        dp_stats_add(w->stats, DP_C_TRACK_DROPPED, 1);
+    if (dp_track_write(line, n) != 0) {
+        dp_stats_add(w->stats, DP_C_TRACK_FAILED, 1);
     }
 }
 
@@ -514,12 +512,12 @@ dp_in_relay_failed(struct dp_worker *w, struct dp_in *in, bool retry)
 static bool
 store_original(struct dp_worker *w, struct dp_in *in, const char *action)
 {
-    char meta[DP_TRACK_LINE], id[64];
-    msg_id(w, in, id, sizeof(id));
+    char meta[DP_TRACK_LINE];
     smtp_reply_format(in->reply, sizeof(in->reply), SMTP_R_DATA_OK, w->cfg->hostname);
     size_t n = track_line(w, in, action, meta, sizeof(meta));
     int err = 0;
-    return dp_store_put(w->cfg->quarantine_dir, id, meta, n, in->msg.data, in->msg.len, &err) == 0;
+    return dp_store_put(w->cfg->quarantine_dir, in->id, meta, n, in->msg.data, in->msg.len,
+                        w->cfg->min_free_mb << 20, &err) == 0;
 }
 
 void
@@ -628,14 +626,13 @@ body_out(void *ctx, const uint8_t *data, size_t len)
 static void
 prefix(struct dp_worker *w, struct dp_in *in, const struct scan_result *res)
 {
-    char hdr[DP_HEADROOM], id[64];
+    char hdr[DP_HEADROOM];
     (void)clock_now(w);
-    msg_id(w, in, id, sizeof(id));
     int n =
         snprintf(hdr, sizeof(hdr),
                  "Received: from %.255s (%s)\r\n\tby %.255s (Redline) with %s id %s;\r\n\t%s\r\n"
                  "%s",
-                 in->helo, in->peer_ip, w->cfg->hostname, in->smtp.esmtp ? "ESMTP" : "SMTP", id,
+                 in->helo, in->peer_ip, w->cfg->hostname, in->smtp.esmtp ? "ESMTP" : "SMTP", in->id,
                  w->date_rfc5322, res->tagged ? res->tag_header : "");
     size_t len = n > 0 && (size_t)n < sizeof(hdr) ? (size_t)n : 0;
     in->body_start = DP_HEADROOM - len;
@@ -768,8 +765,18 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         in->size_param = ev->size;
         in->body8 = ev->body == SMTP_BODY_8BITMIME;
         in->smtputf8 = ev->smtputf8;
-        in->seq = ++w->seq;
         in->t_start_ms = w->now_ms;
+        if (dp_store_low()) {
+            /* Postfix's queue_minfree: refuse before the disk is full, while
+             * the tracking log and the store still have room (min_free_mb). */
+            dp_stats_add(w->stats, DP_C_MAIL_NO_SPACE, 1);
+            answer(w, in, SMTP_R_STORAGE);
+            return;
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        dp_msgid_next(&w->ids, (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u,
+                      in->id);
         answer(w, in, SMTP_R_MAIL_OK);
         return;
     }
@@ -791,6 +798,13 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         on_data_end(w, in);
         return;
     case SMTP_EV_DATA_ABORT:
+        /* Refused by the engine (size, line length, bare CR, NUL): every
+         * message gets its tracking line, refused ones too. */
+        in->t_end_ms = w->now_ms;
+        dp_stats_add(w->stats, DP_C_MSG_RECEIVED, 1);
+        smtp_reply_format(in->reply, sizeof(in->reply), ev->reason, w->cfg->hostname);
+        end_message(w, in, "refused");
+        return;
     case SMTP_EV_RSET:
         txn_reset(w, in);
         return;
@@ -1017,6 +1031,9 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
     /* After an event the engine is called again even with no new input:
      * it may hold a further event (the end of a BDAT chunk). */
     bool again = true;
+    if (in->hold_until_ms > w->now_ms) {
+        return; /* tarpit: dp_in_tick runs it again */
+    }
     for (int round = 0; round < 64; round++) {
         bool progress = false;
         if (!flush(w, in, &progress)) {
@@ -1054,6 +1071,12 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
                 in->closing = true;
                 continue;
             }
+            uint64_t hold = smtp_session_tarpit_take(&in->smtp);
+            if (hold != 0) {
+                /* An error reply held back (smtp_limits.tarpit_after). */
+                in->hold_until_ms = w->now_ms + hold;
+                return;
+            }
         }
         if (in->rx_off == in->rx_len) {
             in->rx_off = in->rx_len = 0;
@@ -1090,6 +1113,10 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
 void
 dp_in_tick(struct dp_worker *w, struct dp_in *in)
 {
+    if (in->hold_until_ms != 0 && w->now_ms >= in->hold_until_ms) {
+        in->hold_until_ms = 0;
+        dp_run_later(w, &in->b);
+    }
     if (in->tls != NULL && !tls_conn_done(in->tls) && !in->closing &&
         w->now_ms - in->tls_start_ms >= w->cfg->command_timeout_ms) {
         /* The engine has no clock: "handshake timeout" is ours. */

@@ -21,7 +21,6 @@ struct dp_tls_reload {
     struct dp_worker *const *workers;
     unsigned n_workers;
     struct dp_stats_proc *stats;
-    struct dp_track_ring *ring;
 };
 
 /* config_field names the configuration's field for a refusal of the library,
@@ -58,7 +57,7 @@ dp_tls_server_new(struct tls_server **out_srv, struct rl_diag *diag, const struc
 int
 dp_tls_reload_new(struct dp_tls_reload **out_r, struct rl_diag *diag, const struct dp_config *cfg,
                   const uint8_t *secret, struct dp_worker *const *workers, unsigned n_workers,
-                  struct dp_stats_proc *stats, struct dp_track_ring *ring)
+                  struct dp_stats_proc *stats)
 {
     struct dp_tls_reload *r = calloc(1, sizeof(*r));
     if (r == NULL) {
@@ -74,7 +73,6 @@ dp_tls_reload_new(struct dp_tls_reload **out_r, struct rl_diag *diag, const stru
     r->workers = workers;
     r->n_workers = n_workers;
     r->stats = stats;
-    r->ring = ring;
     *out_r = r;
     return 0;
 }
@@ -83,11 +81,10 @@ dp_tls_reload_new(struct dp_tls_reload **out_r, struct rl_diag *diag, const stru
 static void
 track(struct dp_tls_reload *r, const char *trigger, long uid, const struct rl_diag *failed)
 {
-    char ts[DP_TRACK_TS_LEN];
-    dp_track_ts(ts, sizeof(ts));
-    json_t *line = json_pack("{s:s, s:s, s:b, s:s}", "ts", ts, "action", "tls-reload", "ok",
-                             failed == NULL, "trigger", trigger);
+    json_t *line = json_pack("{s:s, s:b, s:s}", "action", "tls-reload", "ok", failed == NULL,
+                             "trigger", trigger);
     if (line == NULL) {
+        (void)dp_track_write_json(NULL); /* counted as lost */
         return;
     }
     if (uid >= 0) {
@@ -99,12 +96,7 @@ track(struct dp_tls_reload *r, const char *trigger, long uid, const struct rl_di
     } else {
         json_object_set_new(line, "workers", json_integer(r->n_workers));
     }
-    char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(line);
-    if (s != NULL) {
-        (void)dp_track_push(r->ring, s, strlen(s));
-        free(s);
-    }
+    (void)dp_track_write_json(line);
 }
 
 /* build makes one new context per worker from the reloader's own; all or

@@ -36,7 +36,7 @@ int dp_tls_server_new(struct tls_server **out_srv, struct rl_diag *diag,
 int dp_tls_reload_new(struct dp_tls_reload **out_r, struct rl_diag *diag,
                       const struct dp_config *cfg, const uint8_t *secret,
                       struct dp_worker *const *workers, unsigned n_workers,
-                      struct dp_stats_proc *stats, struct dp_track_ring *ring);
+                      struct dp_stats_proc *stats);
 
 /* dp_tls_reload_run rereads the certificates and keys (with the privileges
  * the process has now) into a new context for every worker and offers them;

@@ -80,7 +80,7 @@ start_tls_clients(struct dp_worker *w, struct rl_diag *diag)
 int
 dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_config *cfg,
               const struct scan_engine *engine, unsigned id, struct dp_stats_core *stats,
-              struct dp_track_ring *track, const struct dp_control *ctl, const uint8_t *tls_secret)
+              const struct dp_control *ctl, const uint8_t *tls_secret)
 {
     struct dp_worker *w = calloc(1, sizeof(*w));
     if (w == NULL) {
@@ -91,10 +91,8 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_co
     w->ctl = ctl;
     w->engine = engine;
     w->stats = stats;
-    w->track = track;
     w->all.next_all = w->all.prev_all = &w->all;
     w->now_ms = now_ms();
-    w->boot = (uint64_t)time(NULL);
     w->accepting = true;
 
     smtp_limits_default(&w->lim);
@@ -102,8 +100,21 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_co
     w->lim.max_rcpt = cfg->max_recipients;
     w->lim.cmd_timeout_ms = cfg->command_timeout_ms;
     w->lim.data_timeout_ms = cfg->data_timeout_ms;
+    w->lim.min_data_rate = cfg->min_data_rate;
+    w->lim.max_errors = cfg->max_errors;
+    w->lim.max_junk = cfg->max_junk;
+    w->lim.tarpit_after = cfg->tarpit_after;
+    w->lim.tarpit_ms = cfg->tarpit_ms;
     w->scfg.hostname = cfg->hostname;
-    int rc = dp_tls_server_new(&w->tls, diag, cfg, tls_secret);
+    w->scfg.bare_newline = cfg->bare_newline;
+    w->scfg.nul = cfg->nul;
+    w->scfg.address_literals = cfg->address_literals;
+    int rc = dp_msgid_init(&w->ids);
+    if (rc != 0) {
+        rl_diag_set(diag, "random", "cannot get random octets for message ids");
+        goto fail;
+    }
+    rc = dp_tls_server_new(&w->tls, diag, cfg, tls_secret);
     if (rc != 0 && rc != RL_ENOENT) {
         goto fail;
     }

@@ -28,13 +28,12 @@ struct dp_control {
  * `engine` (borrowed), its pools and, when STARTTLS is configured, its
  * context (dp_tls_server_new: the files are read now) with session tickets under `tls_secret`
  * (TLS_TICKET_SECRET_LEN octets, copied; the same for every worker).
- * `stats`, `track` and `ctl` are the caller's and outlive the worker.
+ * `stats` and `ctl` are the caller's and outlive the worker.
  * Returns 0 with *out_w, or RL_EIO / RL_ENOMEM with `diag` naming what failed
  * ("tls.cert", "tls_profiles.NAME.key"). Call from the main thread. */
 int dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_config *cfg,
                   const struct scan_engine *engine, unsigned id, struct dp_stats_core *stats,
-                  struct dp_track_ring *track, const struct dp_control *ctl,
-                  const uint8_t *tls_secret);
+                  const struct dp_control *ctl, const uint8_t *tls_secret);
 
 /* dp_worker_run is the worker thread's body: pins itself to its core (if
  * configured) and runs the poll loop until ctl->stop, or until ctl->drain
