@@ -362,6 +362,38 @@ read_sink(struct run *run)
     json_decref(sink);
 }
 
+/* read_actions counts the "action" of each line of redlined's tracking log. */
+static void
+read_actions(struct run *run)
+{
+    char path[300];
+    snprintf(path, sizeof(path), "%s/track.log", run->dir);
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    struct hw_calib_result *r = run->r;
+    while (f != NULL && getline(&line, &cap, f) > 0) {
+        json_t *o = json_loads(line, 0, NULL);
+        const char *a = json_string_value(json_object_get(o, "action"));
+        uint32_t k = 0;
+        while (a != NULL && k < r->n_actions && strcmp(r->actions[k].name, a) != 0) {
+            k++;
+        }
+        if (a != NULL && k == r->n_actions && k < HW_CALIB_MAX_ACTIONS) {
+            snprintf(r->actions[k].name, sizeof(r->actions[k].name), "%s", a);
+            r->n_actions++;
+        }
+        if (a != NULL && k < r->n_actions) {
+            r->actions[k].n++;
+        }
+        json_decref(o);
+    }
+    free(line);
+    if (f != NULL) {
+        fclose(f);
+    }
+}
+
 /* read_warnings keeps redlined's "warning:" lines. */
 static void
 read_warnings(struct run *run)
@@ -616,6 +648,7 @@ hw_calib_run(struct hw_calib_result *out, struct rl_diag *diag, const struct hw_
     stop(&run.redlined);
     stop(&run.sink); /* it writes its report when it stops */
     read_sink(&run);
+    read_actions(&run);
     read_warnings(&run);
     nftw(run.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (rc == 0) {

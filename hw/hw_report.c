@@ -406,6 +406,11 @@ hw_report_calib_json(const struct hw_topo *t, const struct hw_plan *p,
     json_object_set_new(res, "errors", json_integer((json_int_t)r->errors));
     json_object_set_new(res, "ceiling_ok", json_integer((json_int_t)r->ceiling_ok));
     json_object_set_new(res, "sink_messages", json_integer((json_int_t)r->sink_messages));
+    json_t *acts = json_object();
+    for (uint32_t i = 0; i < r->n_actions; i++) {
+        json_object_set_new(acts, r->actions[i].name, json_integer((json_int_t)r->actions[i].n));
+    }
+    json_object_set_new(res, "redlined_actions", acts);
     json_t *rounds = json_array();
     for (uint32_t i = 0; i < r->n_rounds; i++) {
         json_t *round = json_object();
@@ -568,6 +573,11 @@ hw_report_calib_text(FILE *f, const struct hw_plan *p, const struct hw_calib_res
             r->msgs_per_s, r->msgs_per_hour, (unsigned long long)r->ok,
             (unsigned long long)r->tempfail, (unsigned long long)r->permfail,
             (unsigned long long)r->errors);
+    fprintf(f, "  actions        ");
+    for (uint32_t i = 0; i < r->n_actions; i++) {
+        fprintf(f, " %s %llu", r->actions[i].name, (unsigned long long)r->actions[i].n);
+    }
+    fprintf(f, "\n");
     fprintf(f, "  tools' ceiling  %.0f msgs/s straight to the sink; redlined reached %.2f of it\n",
             r->ceiling_msgs_per_s, r->ratio_to_ceiling);
     fprintf(f, "  latency         p50 %.2f ms, p99 %.2f ms\n", r->latency_p50_us / 1000,
