@@ -29,6 +29,7 @@ struct hw_calib_opts {
     double seconds;       /* how long each load runs, > 0 */
     uint32_t rounds;      /* rounds of (through redlined, straight to the sink), 1.. */
     uint32_t connections; /* concurrent SMTP sessions of the load */
+    bool realtime;        /* run the processes SCHED_FIFO (root): the cores as if isolated */
     const struct hw_topo *topo;
     const struct hw_plan *plan; /* the layout redlined runs (plan of `topo`) */
     volatile const int *stop;   /* set non-zero (a signal) to abandon the run; may be NULL */

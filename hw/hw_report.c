@@ -377,6 +377,7 @@ hw_report_calib_json(const struct hw_topo *t, const struct hw_plan *p,
     json_object_set_new(c, "rounds", json_integer(o->rounds));
     json_object_set_new(c, "connections", json_integer(o->connections));
     json_object_set_new(c, "pipelining", json_true());
+    json_object_set_new(c, "scheduling", json_string(o->realtime ? "SCHED_FIFO 20" : "default"));
     json_object_set_new(c, "workload", json_string("corpus-mix"));
     json_object_set_new(c, "corpus", o->corpus != NULL ? json_string(o->corpus) : json_null());
     json_object_set_new(c, "messages_distinct", json_integer((json_int_t)r->distinct));

@@ -153,6 +153,7 @@ class Show(unittest.TestCase):
             (["calibrate", "--synthetic", "core:2"], "calibrate measures this machine"),
             (["show", "--nic", "eth0"], "plan options go with plan or calibrate"),
             (["inspect"], "unknown command 'inspect'"),
+            (["plan", "--rt"], "--rt goes with calibrate, not 'plan'"),
         ]
         for args, want in cases:
             p = hw(*args, check=False)
