@@ -202,8 +202,7 @@ check_tls(const struct dp_runtime *rt, struct rl_diag *diag)
     if (rt->tls_policy != DP_TLS_MAY && rt->tls_policy != DP_TLS_ENCRYPT) {
         return rl_diag_set(diag, "tls.policy", "must be may or encrypt");
     }
-    if (rt->tls_policy == DP_TLS_ENCRYPT && rt->tls_cert[0] == '\0' &&
-        rt->tls_profile[0] == '\0') {
+    if (rt->tls_policy == DP_TLS_ENCRYPT && rt->tls_cert[0] == '\0' && rt->tls_profile[0] == '\0') {
         return rl_diag_set(diag, "tls.policy",
                            "encrypt needs a certificate (tls.cert and tls.key, or tls.profile)");
     }
@@ -241,8 +240,10 @@ check_tables(const struct dp_config *cfg, const struct dp_runtime *rt, struct rl
     }
     const struct dp_str *st;
     for (size_t i = 0; (st = dp_str_at(i)) != NULL; i++) {
-        const char *v = (const char *)cfg + st->offset;
-        if (cfg == NULL && !in_runtime(rt, st->offset, &v)) {
+        const char *v = NULL;
+        if (cfg != NULL) {
+            v = (const char *)cfg + st->offset;
+        } else if (!in_runtime(rt, st->offset, &v)) {
             continue;
         }
         if (memchr(v, '\0', st->cap) == NULL) {

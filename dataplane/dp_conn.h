@@ -88,13 +88,13 @@ struct dp_held {
 struct dp_hop {
     bool used;
     uint64_t hash;
-    char name[DP_DOMAIN_MAX + 8];   /* "host:port" */
-    char profile[64];               /* TLS profile name; "" = the built-in one */
-    struct dp_out *pool;            /* idle greeted connections */
+    char name[DP_DOMAIN_MAX + 8]; /* "host:port" */
+    char profile[64];             /* TLS profile name; "" = the built-in one */
+    struct dp_out *pool;          /* idle greeted connections */
     uint32_t n_pool;
-    uint32_t refs;                  /* live connections to it */
-    uint64_t down_until_ms;         /* failed: tried last until then */
-    uint64_t clear_until_ms;        /* opportunistic TLS failed: clear until then */
+    uint32_t refs;           /* live connections to it */
+    uint64_t down_until_ms;  /* failed: tried last until then */
+    uint64_t clear_until_ms; /* opportunistic TLS failed: clear until then */
     char clear_why[160];
 };
 
@@ -205,8 +205,8 @@ struct dp_out {
     uint8_t *cli_mem;
     uint8_t rx[DP_OUT_RX_CAP];
     size_t rx_off, rx_len;
-    struct dp_hop *hop;  /* whom it talks to (counted in hop->refs) */
-    uint32_t hop_index;  /* its place in the owner's MTA group (dp_in.hops_tried) */
+    struct dp_hop *hop; /* whom it talks to (counted in hop->refs) */
+    uint32_t hop_index; /* its place in the owner's MTA group (dp_in.hops_tried) */
     struct dp_in *owner;
     bool ready; /* greeted; transactions may start */
     bool in_pool;

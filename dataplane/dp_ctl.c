@@ -145,8 +145,8 @@ list_one(void *ctx, const char *id)
     uint8_t *file = NULL;
     size_t file_len = 0, meta_len = 0, msg_len = 0;
     int err = 0;
-    if (dp_store_get(srv.d.boot->quarantine_dir, id, META_MAX, &file, &file_len, &meta_len, &msg_len,
-                     &err) != 0) {
+    if (dp_store_get(srv.d.boot->quarantine_dir, id, META_MAX, &file, &file_len, &meta_len,
+                     &msg_len, &err) != 0) {
         return 0; /* released or deleted meanwhile, or not ours: not listed */
     }
     json_t *meta = json_loadb((const char *)file, meta_len, JSON_REJECT_DUPLICATES, NULL);

@@ -552,8 +552,7 @@ store_original(struct dp_worker *w, struct dp_in *in, const char *action)
     smtp_reply_format(in->reply, sizeof(in->reply), SMTP_R_DATA_OK, snap(w, in)->rt.hostname);
     size_t n = track_line(w, in, action, meta, sizeof(meta));
     int err = 0;
-    return dp_store_put(w->boot->quarantine_dir, id, meta, n, in->msg.data, in->msg.len, &err) ==
-           0;
+    return dp_store_put(w->boot->quarantine_dir, id, meta, n, in->msg.data, in->msg.len, &err) == 0;
 }
 
 void
@@ -670,8 +669,7 @@ prefix(struct dp_worker *w, struct dp_in *in, const struct scan_result *res)
                  "Received: from %.255s (%s)\r\n\tby %.255s (Redline) with %s id %s;\r\n\t%s\r\n"
                  "%s",
                  in->helo, in->peer_ip, snap(w, in)->rt.hostname, in->smtp.esmtp ? "ESMTP" : "SMTP",
-                 id,
-                 w->date_rfc5322, res->tagged ? res->tag_header : "");
+                 id, w->date_rfc5322, res->tagged ? res->tag_header : "");
     size_t len = n > 0 && (size_t)n < sizeof(hdr) ? (size_t)n : 0;
     in->body_start = DP_HEADROOM - len;
     memcpy(in->body.data + in->body_start, hdr, len);

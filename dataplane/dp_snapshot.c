@@ -72,7 +72,9 @@ config_field(const struct dp_runtime *rt, struct rl_diag *diag)
         return;
     }
     const char *dot = strrchr(diag->field, '.');
-    const char *field = strcmp(dot, ".key") == 0 ? "tls.key" : strcmp(dot, ".cert") == 0 ? "tls.cert" : "tls";
+    const char *field = strcmp(dot, ".key") == 0    ? "tls.key"
+                        : strcmp(dot, ".cert") == 0 ? "tls.cert"
+                                                    : "tls";
     memmove(diag->field, field, strlen(field) + 1);
 }
 
@@ -176,7 +178,8 @@ dp_snapshot_build(struct dp_snapshot **out_snap, struct rl_diag *diag, const str
 {
     *out_snap = NULL;
     if (n_workers == 0 || n_workers > DP_MAX_WORKERS || (secret == NULL && prev == NULL)) {
-        return rl_diag_set(diag, "workers", "must be 1 to %d, with a ticket secret", DP_MAX_WORKERS);
+        return rl_diag_set(diag, "workers", "must be 1 to %d, with a ticket secret",
+                           DP_MAX_WORKERS);
     }
     int rc = dp_runtime_check(rt, diag);
     if (rc != 0) {

@@ -98,8 +98,7 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_bo
     }
     int rc = io_backend_new(&w->io, backend, backend_arg);
     if (rc != 0) {
-        rl_diag_set(diag, "backend", "cannot create the %s backend: %s", backend,
-                    rl_strerror(rc));
+        rl_diag_set(diag, "backend", "cannot create the %s backend: %s", backend, rl_strerror(rc));
         goto fail;
     }
     for (uint32_t i = 0; i < boot->n_listen; i++) {

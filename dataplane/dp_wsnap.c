@@ -30,8 +30,7 @@ wscan_new(const struct dp_snap_scan *src)
     }
     sc->src = src;
     sc->refs = 1;
-    if (scan_engine_deserialize(&sc->engine, src->policy, src->engine_blob, src->engine_len) !=
-            0 ||
+    if (scan_engine_deserialize(&sc->engine, src->policy, src->engine_blob, src->engine_len) != 0 ||
         (sc->sw = scan_worker_new(sc->engine)) == NULL ||
         (sc->sm = scan_message_new(sc->sw, sc->engine)) == NULL) {
         wscan_put(sc);

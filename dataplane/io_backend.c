@@ -2,9 +2,9 @@
 /* The registry of backend kinds: io_backend_new finds a constructor by
  * name, so nothing above the seam names a backend type. Filled at start-up
  * (the built-in kinds, then whatever a program registers), read after. */
-#include <string.h>
-
 #include "io_backend.h"
+
+#include <string.h>
 
 #define KINDS_MAX 8
 

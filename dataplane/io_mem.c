@@ -21,14 +21,14 @@ struct mem_end {
     bool listener;
     struct mem_be *owner; /* NULL while waiting in a listener's backlog */
     uint64_t cookie;
-    uint32_t peer;   /* the other end; MEM_ENDS for none */
-    bool closed;     /* its owner closed it */
-    bool peer_gone;  /* the peer closed: end of stream after the queue */
-    bool reset;      /* a failed connection: reads and writes give RL_EIO */
-    bool queued;     /* on its owner's event list */
-    uint32_t flags;  /* events gathered since the last poll */
+    uint32_t peer;  /* the other end; MEM_ENDS for none */
+    bool closed;    /* its owner closed it */
+    bool peer_gone; /* the peer closed: end of stream after the queue */
+    bool reset;     /* a failed connection: reads and writes give RL_EIO */
+    bool queued;    /* on its owner's event list */
+    uint32_t flags; /* events gathered since the last poll */
     uint32_t next_ev;
-    uint8_t *q;      /* receive queue, MEM_QUEUE_CAP octets */
+    uint8_t *q; /* receive queue, MEM_QUEUE_CAP octets */
     size_t q_off, q_len;
     /* Listener. */
     struct io_addr addr;

@@ -74,7 +74,8 @@ drop_privileges(const char *user, const struct dp_config *cfg)
     if (a != 0 || b != 0) {
         return fail("quarantine_dir", strerror(errno));
     }
-    if (cfg->boot.control_socket[0] != '\0' && chown(cfg->boot.control_socket, pw->pw_uid, pw->pw_gid) != 0) {
+    if (cfg->boot.control_socket[0] != '\0' &&
+        chown(cfg->boot.control_socket, pw->pw_uid, pw->pw_gid) != 0) {
         return fail("control_socket", strerror(errno));
     }
     if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
@@ -179,7 +180,8 @@ main(int argc, char **argv)
                                      .proc = &proc,
                                      .ring = rings[n],
                                      .reload = reload};
-    if (cfg.boot.control_socket[0] != '\0' && dp_ctl_serve_start(cfg.boot.control_socket, &deps, &err) != 0) {
+    if (cfg.boot.control_socket[0] != '\0' &&
+        dp_ctl_serve_start(cfg.boot.control_socket, &deps, &err) != 0) {
         return fail("control_socket", strerror(err));
     }
     if (geteuid() == 0) {

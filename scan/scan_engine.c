@@ -281,12 +281,12 @@ scan_engine_compile(struct scan_engine **out_engine, struct rl_diag *diag,
     if (rc == 0) {
         rc = collect_keywords(&k, policy);
     }
-    if (rc == 0 && (rc = compile_literals(&e->lit_db, &e->lit, &e->n_lit, diag, "lexicons", &s)) == 0) {
+    if (rc == 0 &&
+        (rc = compile_literals(&e->lit_db, &e->lit, &e->n_lit, diag, "lexicons", &s)) == 0) {
         s.info = NULL;
     }
     if (rc == 0 &&
-        (rc = compile_literals(&e->kw_db, &e->kw, &e->n_kw, diag, "detectors.keywords", &k)) ==
-            0) {
+        (rc = compile_literals(&e->kw_db, &e->kw, &e->n_kw, diag, "detectors.keywords", &k)) == 0) {
         k.info = NULL;
     }
     if (rc == 0) {
@@ -331,8 +331,8 @@ scan_engine_free(struct scan_engine *e)
 
 struct blob_head {
     uint32_t magic, version, digit_types, pad;
-    uint32_t n_info[3];  /* pattern table entries per database */
-    uint32_t db_len[3];  /* Hyperscan serialisation octets; 0: no database */
+    uint32_t n_info[3]; /* pattern table entries per database */
+    uint32_t db_len[3]; /* Hyperscan serialisation octets; 0: no database */
 };
 
 int
@@ -343,8 +343,8 @@ scan_engine_serialize(const struct scan_engine *e, uint8_t **out_blob, size_t *o
     const uint32_t n[3] = {e->n_lit, e->n_kw, e->n_re};
     char *ser[3] = {NULL, NULL, NULL};
     size_t ser_len[3] = {0, 0, 0};
-    struct blob_head h = {.magic = BLOB_MAGIC, .version = BLOB_VERSION,
-                          .digit_types = e->digit_types};
+    struct blob_head h = {
+        .magic = BLOB_MAGIC, .version = BLOB_VERSION, .digit_types = e->digit_types};
     size_t total = sizeof(h);
     int rc = RL_ENOMEM;
     for (int i = 0; i < 3; i++) {

@@ -438,7 +438,8 @@ test_route_precedence(void **state)
     assert_string_equal(route_of(c, "example.co"), "any");
     assert_string_equal(route_of(c, ""), "any");
     /* `len` bounds the domain. */
-    assert_ptr_equal(dp_route_find(&c->rt, "example.comX", 11), dp_route_find(&c->rt, "example.com", 11));
+    assert_ptr_equal(dp_route_find(&c->rt, "example.comX", 11),
+                     dp_route_find(&c->rt, "example.com", 11));
     free(c);
 }
 
@@ -1094,7 +1095,7 @@ test_json_bad_routes(void **state)
                                   "\"group\": \"g\"}, {\"domain\": \"xn--bcher-kva.example\", "
                                   "\"group\": \"g\"}]}");
     assert_string_equal(c->rt.routes[0].domain, "b\xc3\xbc"
-                                             "cher.example");
+                                                "cher.example");
     free(c);
 }
 

@@ -416,7 +416,8 @@ rig_codes(const struct rig *r, int c, int *out, size_t cap)
             break;
         }
         if (cl->rx[at + 3] == ' ') { /* the last line of a reply */
-            out[n++] = (cl->rx[at] - '0') * 100 + (cl->rx[at + 1] - '0') * 10 + (cl->rx[at + 2] - '0');
+            out[n++] =
+                (cl->rx[at] - '0') * 100 + (cl->rx[at + 1] - '0') * 10 + (cl->rx[at + 2] - '0');
         }
         at = (size_t)(nl - cl->rx) + 1;
     }

@@ -44,7 +44,7 @@ struct rig_sink_conn {
     uint32_t h;
     struct smtp_session s;
     uint8_t mem[8192]; /* smtp_session_mem_size of the default limits: 4608 */
-    uint8_t *msg; /* the message being received; owned */
+    uint8_t *msg;      /* the message being received; owned */
     size_t msg_len;
     bool closing;
 };
@@ -55,17 +55,17 @@ struct rig_client {
     uint32_t h;
     const uint8_t *script; /* borrowed */
     size_t len, sent;
-    size_t hold;   /* send nothing past this offset until released (split tests) */
+    size_t hold; /* send nothing past this offset until released (split tests) */
     uint8_t rx[8192];
     size_t rx_len;
-    bool gone;     /* the gateway closed (or reset) the connection */
+    bool gone; /* the gateway closed (or reset) the connection */
 };
 
 struct rig {
     struct io_mem_net *net;
     struct io_backend *peer; /* the test's side of the net */
     struct dp_boot boot;
-    struct dp_live *live;    /* borrowed */
+    struct dp_live *live; /* borrowed */
     unsigned worker_id;
     struct dp_worker *w;
     struct dp_stats_core *stats;

@@ -18,7 +18,8 @@
 #define WORKERS 2
 #define CLIENTS 25 /* per worker: 50 transactions in flight */
 #define DOMAINS 8
-#define SWAPS_HELD 31 /* while every transaction waits (the last one publishes the reversed groups) */
+#define SWAPS_HELD                                                                                 \
+    31 /* while every transaction waits (the last one publishes the reversed groups) */
 #define SWAPS_FLOW 60 /* while they run */
 
 static struct dp_runtime variants[3];
@@ -172,8 +173,8 @@ worker(void *arg)
                             "EHLO c%u.test\r\nMAIL FROM:<s@c.test>\r\n", x->id);
         int rcpt = mail + snprintf(x->scripts[c] + mail, sizeof(x->scripts[c]) - (size_t)mail,
                                    "RCPT TO:<u%d@d%d.test>\r\n", c, (c + (int)x->id) % DOMAINS);
-        int data = rcpt + snprintf(x->scripts[c] + rcpt, sizeof(x->scripts[c]) - (size_t)rcpt,
-                                   "DATA\r\n");
+        int data =
+            rcpt + snprintf(x->scripts[c] + rcpt, sizeof(x->scripts[c]) - (size_t)rcpt, "DATA\r\n");
         x->hold[c] = (size_t)(c % 3 == 0 ? mail : c % 3 == 1 ? rcpt : data);
         snprintf(x->scripts[c] + data, sizeof(x->scripts[c]) - (size_t)data, "%s.\r\nQUIT\r\n",
                  msgs);
@@ -195,7 +196,8 @@ worker(void *arg)
     __atomic_add_fetch(&held_over, 1, __ATOMIC_RELEASE);
     /* Flowing: transactions start and end while snapshots change. */
     start(r, x, false);
-    for (int t = 0; t < 400000 && (!all_done(r) || __atomic_load_n(&swaps_done, __ATOMIC_ACQUIRE) < 2); t++) {
+    for (int t = 0;
+         t < 400000 && (!all_done(r) || __atomic_load_n(&swaps_done, __ATOMIC_ACQUIRE) < 2); t++) {
         (void)rig_turn(r);
     }
     check(r, x->id, "flowing");
