@@ -77,6 +77,7 @@ struct dp_boot {
     char control_socket[108];  /* UNIX control socket path; "" = none */
     char user[64];             /* account to drop to after binding; "" = stay */
     bool foreground;
+    bool check_only; /* --check-config: validate, describe, exit */
 };
 
 /* Runtime settings: what a new dp_snapshot (dp_snapshot.h) may change while

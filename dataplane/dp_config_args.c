@@ -30,6 +30,7 @@ enum opt {
     OPT_MAX_MESSAGE_SIZE,
     OPT_MAX_RECIPIENTS,
     OPT_FOREGROUND,
+    OPT_CHECK_CONFIG,
     OPT_HELP,
     OPT_COUNT,
 };
@@ -56,6 +57,7 @@ static const struct option options[OPT_COUNT + 1] = {
     [OPT_MAX_MESSAGE_SIZE] = {"max-message-size", required_argument, NULL, 0},
     [OPT_MAX_RECIPIENTS] = {"max-recipients", required_argument, NULL, 0},
     [OPT_FOREGROUND] = {"foreground", no_argument, NULL, 0},
+    [OPT_CHECK_CONFIG] = {"check-config", no_argument, NULL, 0},
     [OPT_HELP] = {"help", no_argument, NULL, 0},
     [OPT_COUNT] = {NULL, 0, NULL, 0},
 };
@@ -99,6 +101,8 @@ static const char usage[] =
     "  --max-message-size BYTES largest message accepted (default 10485760)\n"
     "  --max-recipients N       recipients per transaction (>= 100, default 100)\n"
     "  --foreground             stay in the foreground\n"
+    "  --check-config           check the configuration and everything it names, print what\n"
+    "                           would run, and exit (0 valid, 2 with the field and reason)\n"
     "  --help                   print this text\n"
     "\n"
     "--listen, --route and --relay-net given here replace the file's lists; --route\n"
@@ -270,6 +274,9 @@ apply_flag(struct dp_config *c, struct replaced *rep, struct rl_diag *diag, enum
         return dp_hostname_set(c, diag, field, arg, strlen(arg));
     case OPT_FOREGROUND:
         c->boot.foreground = true;
+        return 0;
+    case OPT_CHECK_CONFIG:
+        c->boot.check_only = true;
         return 0;
     case OPT_POLICY:
     case OPT_QUARANTINE:

@@ -263,6 +263,7 @@ struct dp_worker {
     char date_rfc5322[40]; /* for Received: */
     bool draining;
     uint64_t drain_deadline_ms;
+    uint64_t beat; /* loop passes, read by the watchdog thread (dp_notify.h) */
 };
 
 /* dp_worker.c */

@@ -63,8 +63,12 @@ dp_ctl_parse(struct dp_ctl_cmd *out_cmd, char *why, size_t why_cap, const char *
         out_cmd->verb = DP_CTL_RELOAD;
         return 0;
     }
+    if (n == 2 && strcmp(words[0], "log") == 0 && strcmp(words[1], "reopen") == 0) {
+        out_cmd->verb = DP_CTL_LOG_REOPEN;
+        return 0;
+    }
     if (n == 0 || strcmp(words[0], "quarantine") != 0) {
-        snprintf(why, why_cap, "unknown command; expected stats, reload or quarantine");
+        snprintf(why, why_cap, "unknown command; expected stats, reload, log reopen or quarantine");
         return RL_EINVAL;
     }
     if (n == 2 && strcmp(words[1], "list") == 0) {
@@ -287,6 +291,24 @@ reload(uid_t uid)
                      (int)srv.d.n_cores);
 }
 
+/* log_reopen answers only once the logger has reopened the file, so that
+ * logrotate may compress the old one right after. */
+static json_t *
+log_reopen(void)
+{
+    int err = 0;
+    int rc = dp_track_reopen(5000, &err);
+    if (rc == RL_EAGAIN) {
+        return error_reply("log reopen: the logger did not answer within 5 seconds");
+    }
+    if (rc != 0) {
+        return error_reply("log reopen: %s: %s; still writing the old file", srv.d.boot->log_path,
+                           strerror(err));
+    }
+    return json_pack("{s:b, s:s, s:s}", "ok", 1, "action", "log-reopen", "log",
+                     srv.d.boot->log_path);
+}
+
 static json_t *
 run(const struct dp_ctl_cmd *cmd, uid_t uid)
 {
@@ -295,6 +317,8 @@ run(const struct dp_ctl_cmd *cmd, uid_t uid)
         break;
     case DP_CTL_RELOAD:
         return reload(uid);
+    case DP_CTL_LOG_REOPEN:
+        return log_reopen();
     case DP_CTL_Q_LIST:
         return q_list();
     case DP_CTL_Q_RELEASE:

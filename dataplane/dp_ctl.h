@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The dataplane's local control socket: one command line in, one JSON
- * document out, then close. Counters, and the quarantine's list, release and
- * delete. Served by one thread of its own (blocking calls; never a worker
- * core); only root and the dataplane's own user may use it (SO_PEERCRED). */
+ * document out, then close. Counters, the quarantine's list, release and
+ * delete, reload, and reopening the tracking log. Served by one thread of its own (blocking calls;
+ * never a worker core); only root and the dataplane's own user may use it (SO_PEERCRED). */
 #ifndef DP_CTL_H
 #define DP_CTL_H
 
@@ -18,11 +18,12 @@
 #define DP_CTL_LINE_MAX 512 /* longest command line, newline included */
 
 enum dp_ctl_verb {
-    DP_CTL_STATS = 0, /* "stats" */
-    DP_CTL_Q_LIST,    /* "quarantine list" */
-    DP_CTL_Q_RELEASE, /* "quarantine release ID" */
-    DP_CTL_Q_DELETE,  /* "quarantine delete ID" */
-    DP_CTL_RELOAD,    /* "reload": the STARTTLS certificates and keys (dp_tls.h) */
+    DP_CTL_STATS = 0,  /* "stats" */
+    DP_CTL_Q_LIST,     /* "quarantine list" */
+    DP_CTL_Q_RELEASE,  /* "quarantine release ID" */
+    DP_CTL_Q_DELETE,   /* "quarantine delete ID" */
+    DP_CTL_RELOAD,     /* "reload": the STARTTLS certificates and keys (dp_tls.h) */
+    DP_CTL_LOG_REOPEN, /* "log reopen": the tracking log, after a rotation (dp_track.h) */
 };
 
 struct dp_ctl_cmd {
@@ -39,7 +40,7 @@ int dp_ctl_parse(struct dp_ctl_cmd *out_cmd, char *why, size_t why_cap, const ch
 /* The dataplane's parts the control thread serves, all borrowed until
  * dp_ctl_serve_stop. */
 struct dp_ctl_deps {
-    const struct dp_boot *boot;        /* the quarantine directory */
+    const struct dp_boot *boot;        /* the quarantine directory, the tracking log */
     struct dp_live *live;              /* the snapshot whose routes a release uses */
     unsigned live_slot;                /* this thread's pin slot in `live` */
     const struct dp_stats_core *cores; /* the workers' counters */

@@ -9,6 +9,7 @@
 
 #include <urcu-qsbr.h>
 
+
 int
 dp_loop_run(struct dp_worker *w, int core, bool spin)
 {
@@ -17,12 +18,14 @@ dp_loop_run(struct dp_worker *w, int core, bool spin)
         CPU_ZERO(&set);
         CPU_SET(core, &set);
         if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0) {
+            dp_worker_gone(w);
             return RL_EIO;
         }
     }
     rcu_register_thread();
     while (dp_worker_step(w, !spin)) {
     }
+    dp_worker_gone(w);
     rcu_unregister_thread();
     return 0;
 }

@@ -38,6 +38,16 @@ bool dp_track_push(struct dp_track_ring *r, const char *line, size_t len);
 int dp_track_start(const char *path, struct dp_track_ring *const *rings, unsigned n,
                    int *out_errno);
 
+/* dp_track_reopen asks the logger thread to reopen the log's path (after a
+ * rotation renamed the file) between two lines, and waits up to `timeout_ms`
+ * for it: the lines before go to the old file, those after to the new one.
+ * Returns 0 (at once when logging to standard error: nothing to reopen), RL_EIO
+ * with errno in *out_errno when the path cannot be opened (the old file is
+ * kept) or the logger is not running, or RL_EAGAIN when the logger did not
+ * answer in time (the reopen still happens). Any thread but a worker (it
+ * blocks); several callers may ask at once. */
+int dp_track_reopen(int timeout_ms, int *out_errno);
+
 /* dp_track_stop drains every ring one last time and stops the thread. */
 void dp_track_stop(void);
 

@@ -13,6 +13,7 @@
 #include <urcu-qsbr.h>
 
 #include "dp_conn.h"
+#include "dp_notify.h"
 
 static uint64_t
 now_ms(void)
@@ -273,6 +274,7 @@ drained(struct dp_worker *w)
 bool
 dp_worker_step(struct dp_worker *w, bool may_sleep)
 {
+    dp_notify_beat(&w->beat); /* the watchdog pings while every loop turns */
     if (__atomic_load_n(&w->ctl->stop, __ATOMIC_RELAXED)) {
         return false;
     }
@@ -335,6 +337,12 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     return go_on;
 }
 
+const uint64_t *
+dp_worker_beat(const struct dp_worker *w)
+{
+    return &w->beat;
+}
+
 void
 dp_worker_free(struct dp_worker *w)
 {
@@ -371,6 +379,12 @@ dp_worker_free(struct dp_worker *w)
     dp_hops_fini(&w->hops);
     dp_bufpool_fini(&w->bufs);
     free(w);
+}
+
+void
+dp_worker_gone(struct dp_worker *w)
+{
+    dp_notify_gone(&w->beat);
 }
 
 unsigned

@@ -48,6 +48,15 @@ bool dp_worker_step(struct dp_worker *w, bool may_sleep);
 /* dp_worker_id returns the worker's number (its snapshot pin slot). */
 unsigned dp_worker_id(const struct dp_worker *w);
 
+/* dp_worker_beat lends the counter of `w`'s loop passes, which the worker
+ * alone writes (dp_notify_beat) and the watchdog reads; valid until
+ * dp_worker_free. */
+const uint64_t *dp_worker_beat(const struct dp_worker *w);
+
+/* dp_worker_gone marks `w`'s loop as ended for the watchdog (dp_notify.h):
+ * its driver stopped calling dp_worker_step, or never could start. */
+void dp_worker_gone(struct dp_worker *w);
+
 /* dp_worker_free closes whatever is left and releases `w`; NULL is a no-op. */
 void dp_worker_free(struct dp_worker *w);
 

@@ -5,7 +5,11 @@
  * (default "nobody" when started as root) before any client byte is read.
  * Workers touch only their sockets and, on quarantine, the quarantine
  * directory. SIGTERM/SIGINT drain; a second one stops at once. SIGHUP rereads
- * the STARTTLS certificates and keys, with the privileges of `user`. */
+ * the STARTTLS certificates and keys, with the privileges of `user`; SIGUSR1
+ * reopens the tracking log (after a rotation). Diagnostics go to the journal
+ * under systemd, to syslog once daemonised, else to standard error (rl_log.h);
+ * the service manager hears READY, RELOADING, STOPPING and the watchdog
+ * (dp_notify.h). --check-config reads and checks everything, then exits. */
 #include <errno.h>
 #include <grp.h>
 #include <pthread.h>
@@ -17,16 +21,19 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "dp_check.h"
 #include "dp_config.h"
 #include "dp_ctl.h"
 #include "dp_live.h"
 #include "dp_loop.h"
+#include "dp_notify.h"
 #include "dp_snapshot.h"
 #include "dp_stats.h"
 #include "dp_store.h"
 #include "dp_tls.h"
 #include "dp_track.h"
 #include "dp_worker.h"
+#include "rl_log.h"
 #include "tls_server.h"
 
 #define EXIT_USAGE 2
@@ -46,11 +53,30 @@ worker_main(void *arg)
     return NULL;
 }
 
+/* backend_name is the io_backend kind of the configured backend. */
+static const char *
+backend_name(enum dp_backend b)
+{
+    return b == DP_BACKEND_DPDK ? "dpdk" : "kernel";
+}
+
 static int
 fail(const char *what, const char *why)
 {
-    fprintf(stderr, "redlined: %s: %s\n", what, why);
+    rl_log(LOG_ERR, "%s: %s", what, why);
     return EXIT_USAGE;
+}
+
+/* on_stall hears from the watchdog thread (dp_notify.h). */
+static void
+on_stall(unsigned worker, uint64_t ms)
+{
+    if (ms != 0) {
+        rl_log(LOG_CRIT, "worker %u: loop still for %llu ms: watchdog pings withheld", worker,
+               (unsigned long long)ms);
+    } else {
+        rl_log(LOG_NOTICE, "worker %u: loop turns again", worker);
+    }
 }
 
 /* drop_privileges switches to `user` (setgroups, setgid, setuid, in that
@@ -74,9 +100,12 @@ drop_privileges(const char *user, const struct dp_config *cfg)
     if (a != 0 || b != 0) {
         return fail("quarantine_dir", strerror(errno));
     }
-    if (cfg->boot.control_socket[0] != '\0' &&
-        chown(cfg->boot.control_socket, pw->pw_uid, pw->pw_gid) != 0) {
+    if (cfg->boot.control_socket[0] != '\0' && chown(cfg->boot.control_socket, pw->pw_uid, pw->pw_gid) != 0) {
         return fail("control_socket", strerror(errno));
+    }
+    /* logrotate (su redline) compresses the file once it is rotated. */
+    if (strcmp(cfg->boot.log_path, "-") != 0 && chown(cfg->boot.log_path, pw->pw_uid, pw->pw_gid) != 0) {
+        return fail("log", strerror(errno));
     }
     if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
         return fail("user", strerror(errno));
@@ -87,18 +116,12 @@ drop_privileges(const char *user, const struct dp_config *cfg)
     return 0;
 }
 
-/* backend_name is the io_backend kind of the configured backend. */
-static const char *
-backend_name(enum dp_backend b)
-{
-    return b == DP_BACKEND_DPDK ? "dpdk" : "kernel";
-}
-
 int
 main(int argc, char **argv)
 {
     static struct dp_config cfg;
     struct rl_diag diag = {{0}, {0}};
+    rl_log_open("redlined", false);
     int rc = dp_config_parse_args(&cfg, &diag, argc, argv);
     if (rc == RL_EAGAIN) {
         fputs(dp_config_usage(), stdout);
@@ -108,11 +131,6 @@ main(int argc, char **argv)
         return fail(diag.field[0] ? diag.field : "config", diag.reason);
     }
 
-    int err = 0;
-    if (dp_store_prepare(cfg.boot.quarantine_dir, &err) != 0) {
-        return fail("quarantine_dir", strerror(err));
-    }
-
     /* One session-ticket secret for every worker, so that a client resumes
      * on any core; new at each start (tickets do not survive a restart). */
     uint8_t secret[TLS_TICKET_SECRET_LEN];
@@ -120,29 +138,43 @@ main(int argc, char **argv)
         return fail("tls", "cannot get random octets for the ticket secret");
     }
     unsigned n = cfg.boot.workers;
-    /* The runtime snapshot: policy compiled and serialised here, TLS
+    /* The runtime snapshot: the policy compiled and serialised here, the TLS
      * contexts built (files read as root, before the drop). */
     struct dp_snapshot *first = NULL;
     if (dp_snapshot_build(&first, &diag, &cfg.rt, n, secret, NULL, DP_SNAP_KEEP_NONE) != 0) {
         return fail(diag.field[0] ? diag.field : "config", diag.reason);
     }
     explicit_bzero(secret, sizeof(secret)); /* the snapshot's TLS part keeps its copy */
-    char policy_version[128];
+    char policy_version[65]; /* scan_policy.version: 1 to 64 bytes */
     snprintf(policy_version, sizeof(policy_version), "%s", first->scan->policy->version);
+    if (cfg.boot.check_only) {
+        static char text[64 * 1024];
+        rc = dp_check_config(text, sizeof(text), &diag, &cfg, policy_version);
+        if (rc == 0) {
+            printf("%sredlined: configuration valid\n", text);
+        }
+        dp_snapshot_free(first);
+        return rc == 0 ? 0 : fail(diag.field, diag.reason);
+    }
+    int err = 0;
+    if (dp_store_prepare(cfg.boot.quarantine_dir, &err) != 0) {
+        return fail("quarantine_dir", strerror(err));
+    }
     /* Pin slots: one per worker, the control thread's, the reloader's. */
     struct dp_live *live = NULL;
     if (dp_live_new(&live, first, n + 2) != 0) {
         return fail("memory", "out of memory at start-up");
     }
-
     struct dp_stats_core *stats = aligned_alloc(64, sizeof(*stats) * n);
     /* One tracking ring per worker, one for the control thread, one for reloads. */
     struct dp_track_ring **rings = calloc(n + 2, sizeof(struct dp_track_ring *));
     struct dp_worker **workers = calloc(n, sizeof(struct dp_worker *));
     struct thread_arg *args = calloc(n, sizeof(*args));
     pthread_t *threads = calloc(n, sizeof(*threads));
+    const uint64_t **beats = calloc(n, sizeof(*beats));
     static struct dp_control ctl;
-    if (stats == NULL || rings == NULL || workers == NULL || args == NULL || threads == NULL) {
+    if (stats == NULL || rings == NULL || workers == NULL || args == NULL || threads == NULL ||
+        beats == NULL) {
         return fail("memory", "out of memory at start-up");
     }
     memset(stats, 0, sizeof(*stats) * n);
@@ -163,11 +195,25 @@ main(int argc, char **argv)
     if (dp_tls_reload_new(&reload, live, n + 1, &proc, rings[n + 1]) != 0) {
         return fail("memory", "out of memory at start-up");
     }
+    /* Signals go to this thread only, taken synchronously with sigwait:
+     * blocked before any thread starts (the logger and the control thread
+     * too), so that none of them takes one meant for sigwait. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
     /* Threads do not survive fork: become a daemon before starting any. The
      * log and the control socket are opened as root, then root is dropped
      * (glibc changes the ids of every thread). */
-    if (!cfg.boot.foreground && daemon(1, 0) != 0) {
-        return fail("daemon", strerror(errno));
+    if (!cfg.boot.foreground) {
+        if (daemon(1, 0) != 0) {
+            return fail("daemon", strerror(errno));
+        }
+        rl_log_open("redlined", true); /* standard error is /dev/null now */
     }
     if (dp_track_start(cfg.boot.log_path, rings, n + 2, &err) != 0) {
         return fail("log", strerror(err));
@@ -180,8 +226,7 @@ main(int argc, char **argv)
                                      .proc = &proc,
                                      .ring = rings[n],
                                      .reload = reload};
-    if (cfg.boot.control_socket[0] != '\0' &&
-        dp_ctl_serve_start(cfg.boot.control_socket, &deps, &err) != 0) {
+    if (cfg.boot.control_socket[0] != '\0' && dp_ctl_serve_start(cfg.boot.control_socket, &deps, &err) != 0) {
         return fail("control_socket", strerror(err));
     }
     if (geteuid() == 0) {
@@ -191,14 +236,6 @@ main(int argc, char **argv)
         }
     }
 
-    /* Signals go to this thread only, taken synchronously with sigwait. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
     for (unsigned i = 0; i < n; i++) {
         args[i].w = workers[i];
         args[i].core = cfg.boot.cores[i];
@@ -206,31 +243,57 @@ main(int argc, char **argv)
         if (pthread_create(&threads[i], NULL, worker_main, &args[i]) != 0) {
             return fail("workers", "cannot start a worker thread");
         }
+        char name[16];
+        snprintf(name, sizeof(name), "rl-worker-%u", i % 100u); /* fits the 15 of a thread name */
+        (void)pthread_setname_np(threads[i], name);
+        beats[i] = dp_worker_beat(workers[i]);
     }
     char addr[IO_ADDR_STRLEN];
     io_addr_format(addr, sizeof(addr), &cfg.boot.listen[0]);
-    fprintf(stderr, "redlined: listening on %s with %u worker%s, policy %s\n", addr, n,
-            n == 1 ? "" : "s", policy_version);
-
-    /* Wait for the signal; a worker that returns early (pinning failed)
-     * ends the process too. */
-    int sig = 0;
-    for (;;) {
-        /* Once a second: free the snapshots no worker holds any more. */
-        struct timespec second = {1, 0};
-        sig = sigtimedwait(&set, NULL, &second);
-        if (sig < 0) {
-            (void)dp_live_reclaim(live);
-            continue;
+    char status[160];
+    snprintf(status, sizeof(status), "listening on %s with %u worker%s, policy %s", addr, n,
+             n == 1 ? "" : "s", policy_version);
+    /* READY once every worker turns its loop; then the watchdog (dp_notify.h).
+     * A worker that ended first (pinning failed) stops the others. */
+    int exit_code = 0;
+    if (dp_notify_ready(&diag, beats, n, 30000, status, on_stall) != 0) {
+        rl_log(LOG_ERR, "%s: %s", diag.field, diag.reason);
+        __atomic_store_n(&ctl.stop, 1, __ATOMIC_RELEASE);
+        exit_code = EXIT_USAGE;
+    } else {
+        rl_log(LOG_INFO, "%s", status);
+        int sig = 0;
+        for (;;) {
+            /* Once a second: free the snapshots no worker holds any more. */
+            struct timespec second = {1, 0};
+            sig = sigtimedwait(&set, NULL, &second);
+            if (sig < 0) {
+                (void)dp_live_reclaim(live);
+                continue;
+            }
+            if (sig != SIGHUP && sig != SIGUSR1) {
+                break;
+            }
+            if (sig == SIGUSR1) {
+                rc = dp_track_reopen(5000, &err);
+                if (rc != 0) {
+                    rl_log(LOG_ERR, "log %s: cannot reopen: %s", cfg.boot.log_path,
+                           rc == RL_EAGAIN ? "the logger did not answer" : strerror(err));
+                }
+                continue;
+            }
+            /* The outcome also goes to the tracking log, one line (dp_tls.h). */
+            dp_notify_reloading();
+            rc = dp_tls_reload_run(reload, &diag, "SIGHUP", -1);
+            if (rc != 0 && rc != RL_ENOENT) {
+                rl_log(LOG_ERR, "reload: %s: %s; nothing changed", diag.field, diag.reason);
+            }
+            dp_notify_reloaded(status);
         }
-        if (sig != SIGHUP) {
-            break;
-        }
-        /* The outcome goes to the tracking log, one line (dp_tls.h). */
-        (void)dp_tls_reload_run(reload, NULL, "SIGHUP", -1);
+        rl_log(LOG_INFO, "signal %d: draining", sig);
+        dp_notify_stopping("draining");
+        __atomic_store_n(&ctl.drain, 1, __ATOMIC_RELEASE);
     }
-    fprintf(stderr, "redlined: signal %d: draining\n", sig);
-    __atomic_store_n(&ctl.drain, 1, __ATOMIC_RELEASE);
     sigset_t again = set;
     for (unsigned i = 0; i < n; i++) {
         /* A second signal during the drain stops at once. */
@@ -241,11 +304,12 @@ main(int argc, char **argv)
             }
         }
         if (args[i].rc != 0) {
-            fprintf(stderr, "redlined: worker %u: %s\n", i, rl_strerror(args[i].rc));
+            rl_log(LOG_ERR, "worker %u: %s", i, rl_strerror(args[i].rc));
         }
     }
     dp_ctl_serve_stop(); /* before the logger: its last lines are drained too */
     dp_track_stop();
+    dp_notify_stop();
     dp_tls_reload_free(reload);
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
@@ -258,7 +322,8 @@ main(int argc, char **argv)
     free(workers);
     free(args);
     free(threads);
-    dp_live_free(live);
-    fprintf(stderr, "redlined: stopped\n");
-    return 0;
+    free(beats);
+    dp_live_free(live); /* after the workers: their scanners borrow its policies */
+    rl_log(LOG_INFO, "stopped");
+    return exit_code;
 }

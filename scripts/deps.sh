@@ -7,11 +7,13 @@ PACKAGES=(
   build-essential meson ninja-build pkg-config python3
   libhyperscan-dev libjansson-dev libxml2-dev libcmocka-dev libssl-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
-  libjemalloc-dev liburcu-dev
+  libjemalloc-dev liburcu-dev libsystemd-dev
   libzip-dev libmagic-dev openssl
+  libsqlite3-dev libmicrohttpd-dev
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   swaks libnet-ssleay-perl libio-socket-ssl-perl
   postfix python3-aiosmtpd python3-cryptography testssl.sh
+  python3-prometheus-client logrotate
 )
 
 missing=()

@@ -17,6 +17,7 @@ static const char *const verbs[] = {
     [DP_CTL_Q_RELEASE] = "quarantine release",
     [DP_CTL_Q_DELETE] = "quarantine delete",
     [DP_CTL_RELOAD] = "reload",
+    [DP_CTL_LOG_REOPEN] = "log reopen",
 };
 
 int

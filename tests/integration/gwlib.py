@@ -29,6 +29,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+def unix_roundtrip(path, data, shut=False):
+    """Connects to the UNIX socket `path`, sends `data` (then, with `shut`,
+    ends the writing side) and returns everything read until the server
+    closes."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(path)
+        s.sendall(data)
+        if shut:
+            s.shutdown(socket.SHUT_WR)
+        out = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return out
+            out += chunk
+
+
 def wait_port(port, proc=None, timeout=15.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -106,7 +123,7 @@ class Sink:
 class Gateway:
     """redlined --foreground on a free loopback port."""
 
-    def __init__(self, routes, extra=(), relay_net="127.0.0.0/8", config=None):
+    def __init__(self, routes, extra=(), relay_net="127.0.0.0/8", config=None, env=None):
         self.port = free_port()
         self.dir = tempfile.TemporaryDirectory(prefix="redline-gw-")
         d = self.dir.name
@@ -130,11 +147,13 @@ class Gateway:
         if relay_net:
             args += ["--relay-net", relay_net]
         self.args = args + list(extra)
+        self.env = env  # the process's environment; None: ours
         self.proc = None
         self.stderr = b""
 
     def __enter__(self):
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     env=self.env)
         try:
             wait_port(self.port, self.proc)
         except RuntimeError:
@@ -179,15 +198,8 @@ class Gateway:
     def control(self, command):
         """One command on the control socket; its JSON answer. Bytes go out
         as they are (no newline added), for malformed commands."""
-        with socket.socket(socket.AF_UNIX) as s:
-            s.connect(self.control_path)
-            s.sendall(command if isinstance(command, bytes) else command.encode() + b"\n")
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+        data = unix_roundtrip(self.control_path,
+                              command if isinstance(command, bytes) else command.encode() + b"\n")
         return json.loads(data)
 
     def counters(self):

@@ -201,6 +201,8 @@ test_ctl_parse(void **state)
     assert_string_equal(c.id, "x_1-2");
     assert_int_equal(dp_ctl_parse(&c, why, sizeof(why), "reload\r\n", 8), 0);
     assert_int_equal(c.verb, DP_CTL_RELOAD);
+    assert_int_equal(dp_ctl_parse(&c, why, sizeof(why), "log  reopen\n", 12), 0);
+    assert_int_equal(c.verb, DP_CTL_LOG_REOPEN);
 
     static const struct {
         const char *line;
@@ -210,7 +212,11 @@ test_ctl_parse(void **state)
         {"\n", "unknown command"},
         {"STATS", "unknown command"},
         {"stats now", "unknown command"},
-        {"reload now", "unknown command; expected stats, reload or quarantine"},
+        {"reload now", "unknown command; expected stats, reload, log reopen or quarantine"},
+        {"log", "unknown command"},
+        {"log rotate", "unknown command"},
+        {"log reopen now", "unknown command"},
+        {"LOG REOPEN", "unknown command"},
         {"RELOAD", "unknown command"},
         {"quarantine", "unknown quarantine command"},
         {"quarantine list all", "unknown quarantine command"},
