@@ -100,11 +100,13 @@ drop_privileges(const char *user, const struct dp_config *cfg)
     if (a != 0 || b != 0) {
         return fail("quarantine_dir", strerror(errno));
     }
-    if (cfg->boot.control_socket[0] != '\0' && chown(cfg->boot.control_socket, pw->pw_uid, pw->pw_gid) != 0) {
+    if (cfg->boot.control_socket[0] != '\0' &&
+        chown(cfg->boot.control_socket, pw->pw_uid, pw->pw_gid) != 0) {
         return fail("control_socket", strerror(errno));
     }
     /* logrotate (su redline) compresses the file once it is rotated. */
-    if (strcmp(cfg->boot.log_path, "-") != 0 && chown(cfg->boot.log_path, pw->pw_uid, pw->pw_gid) != 0) {
+    if (strcmp(cfg->boot.log_path, "-") != 0 &&
+        chown(cfg->boot.log_path, pw->pw_uid, pw->pw_gid) != 0) {
         return fail("log", strerror(errno));
     }
     if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
@@ -145,7 +147,7 @@ main(int argc, char **argv)
         return fail(diag.field[0] ? diag.field : "config", diag.reason);
     }
     explicit_bzero(secret, sizeof(secret)); /* the snapshot's TLS part keeps its copy */
-    char policy_version[65]; /* scan_policy.version: 1 to 64 bytes */
+    char policy_version[65];                /* scan_policy.version: 1 to 64 bytes */
     snprintf(policy_version, sizeof(policy_version), "%s", first->scan->policy->version);
     if (cfg.boot.check_only) {
         static char text[64 * 1024];
@@ -226,7 +228,8 @@ main(int argc, char **argv)
                                      .proc = &proc,
                                      .ring = rings[n],
                                      .reload = reload};
-    if (cfg.boot.control_socket[0] != '\0' && dp_ctl_serve_start(cfg.boot.control_socket, &deps, &err) != 0) {
+    if (cfg.boot.control_socket[0] != '\0' &&
+        dp_ctl_serve_start(cfg.boot.control_socket, &deps, &err) != 0) {
         return fail("control_socket", strerror(err));
     }
     if (geteuid() == 0) {
