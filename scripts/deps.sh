@@ -9,11 +9,16 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
   libjemalloc-dev liburcu-dev libsystemd-dev
   libzip-dev libmagic-dev openssl
+  libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
+  libfreetype-dev libjpeg-dev zlib1g-dev
+  qpdf poppler-utils
   libsqlite3-dev libmicrohttpd-dev
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   swaks libnet-ssleay-perl libio-socket-ssl-perl
   postfix python3-aiosmtpd python3-cryptography testssl.sh
   python3-prometheus-client logrotate
+  libdpdk-dev librte-net-ring23 librte-net-tap23 librte-net-af-packet23 librte-net-memif23
+  iproute2 iptables ethtool strace
 )
 
 missing=()
