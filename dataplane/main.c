@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* redlined: the dataplane. Reads its configuration and policy, binds its
- * listeners (possibly port 25: root), creates the quarantine directory, the
- * control socket and the tracking log, then drops to the configured user
- * (default "nobody" when started as root) before any client byte is read.
- * Workers touch only their sockets and, on quarantine, the quarantine
- * directory. SIGTERM/SIGINT drain; a second one stops at once. SIGHUP rereads
+/* redlined: the dataplane. Reads its configuration and policy, takes the
+ * instance lock in the quarantine directory and checks that no other process
+ * serves its addresses, binds its listeners (possibly port 25: root),
+ * creates the quarantine directory (0700), the control socket (0660, the
+ * dataplane's group) and the tracking log, then drops to the configured user
+ * (default "redline", a system account of its own, when started as root)
+ * before any client byte is read. Workers touch only their sockets, the
+ * tracking log and, on quarantine, the quarantine directory. SIGTERM/SIGINT
+ * drain; a second one stops at once. SIGHUP rereads
  * the STARTTLS certificates and keys, with the privileges of `user`; SIGUSR1
  * reopens the tracking log (after a rotation). Diagnostics go to the journal
  * under systemd, to syslog once daemonised, else to standard error (rl_log.h);
@@ -24,6 +27,7 @@
 #include "dp_check.h"
 #include "dp_config.h"
 #include "dp_ctl.h"
+#include "dp_instance.h"
 #include "dp_live.h"
 #include "dp_loop.h"
 #include "dp_notify.h"
@@ -87,7 +91,15 @@ drop_privileges(const char *user, const struct dp_config *cfg)
 {
     struct passwd *pw = getpwnam(user);
     if (pw == NULL) {
-        return fail("user", "no such account");
+        rl_log(LOG_ERR,
+               "user: no such account '%s'; create the dataplane's own system account "
+               "(useradd --system --user-group --no-create-home --shell /usr/sbin/nologin %s, "
+               "as scripts/deps.sh does) or name another with user",
+               user, user);
+        return EXIT_USAGE;
+    }
+    if (pw->pw_uid == 0) {
+        return fail("user", "will not run the dataplane as root");
     }
     /* What the unprivileged workers must still write is handed over first. */
     if (chown(cfg->boot.quarantine_dir, pw->pw_uid, pw->pw_gid) != 0) {
@@ -172,41 +184,47 @@ main(int argc, char **argv)
     if (dp_store_prepare(cfg.boot.quarantine_dir, &err) != 0) {
         return fail("quarantine_dir", strerror(err));
     }
-    /* Pin slots: one per worker, the control thread's, the reloader's. */
+    /* One instance per state directory and per address (issue 13): a
+     * second redlined refuses to start instead of sharing the port through
+     * SO_REUSEPORT or the store. */
+    int lock_fd = -1;
+    unsigned recovered = 0;
+    if (dp_instance_lock(&lock_fd, &diag, cfg.boot.quarantine_dir) != 0 ||
+        dp_instance_check_listeners(&cfg, &diag) != 0) {
+        dp_snapshot_free(first);
+        return fail(diag.field, diag.reason);
+    }
+    if (dp_store_recover(cfg.boot.quarantine_dir, &recovered, &err) != 0) {
+        return fail("quarantine_dir", strerror(err));
+    }
+    /* Pin slots: one per worker, the reloader's. */
     struct dp_live *live = NULL;
-    if (dp_live_new(&live, first, n + 2) != 0) {
+    if (dp_live_new(&live, first, n + 1) != 0) {
         return fail("memory", "out of memory at start-up");
     }
     struct dp_stats_core *stats = aligned_alloc(64, sizeof(*stats) * n);
-    /* One tracking ring per worker, one for the control thread, one for reloads. */
-    struct dp_track_ring **rings = calloc(n + 2, sizeof(struct dp_track_ring *));
     struct dp_worker **workers = calloc(n, sizeof(struct dp_worker *));
     struct thread_arg *args = calloc(n, sizeof(*args));
     pthread_t *threads = calloc(n, sizeof(*threads));
     const uint64_t **beats = calloc(n, sizeof(*beats));
     static struct dp_control ctl;
-    if (stats == NULL || rings == NULL || workers == NULL || args == NULL || threads == NULL ||
-        beats == NULL) {
+    if (stats == NULL || workers == NULL || args == NULL || threads == NULL || beats == NULL) {
         return fail("memory", "out of memory at start-up");
     }
     memset(stats, 0, sizeof(*stats) * n);
-    for (unsigned i = 0; i < n + 2; i++) {
-        hw_dp_bind_worker(hw, &cfg, (int)i); /* beyond the workers: the default again */
-        rings[i] = aligned_alloc(64, sizeof(*rings[i]));
-        if (rings[i] == NULL) {
-            return fail("memory", "out of memory at start-up");
-        }
-        memset(rings[i], 0, sizeof(*rings[i]));
-        if (i < n && dp_worker_new(&workers[i], &diag, &cfg.boot, backend_name(cfg.boot.backend),
-                                   NULL, live, i, &stats[i], rings[i], &ctl) != 0) {
+    for (unsigned i = 0; i < n; i++) {
+        hw_dp_bind_worker(hw, &cfg, (int)i);
+        if (dp_worker_new(&workers[i], &diag, &cfg.boot, backend_name(cfg.boot.backend), NULL, live,
+                          i, &stats[i], &ctl) != 0) {
             return fail(diag.field, diag.reason);
         }
     }
+    hw_dp_bind_worker(hw, &cfg, -1); /* the default policy again */
     hw_dp_free(hw);
     /* SIGHUP and `reload` publish a snapshot with the TLS files read again. */
     static struct dp_stats_proc proc;
     struct dp_tls_reload *reload = NULL;
-    if (dp_tls_reload_new(&reload, live, n + 1, &proc, rings[n + 1]) != 0) {
+    if (dp_tls_reload_new(&reload, live, n, &proc) != 0) {
         return fail("memory", "out of memory at start-up");
     }
     /* Signals go to this thread only, taken synchronously with sigwait:
@@ -229,23 +247,43 @@ main(int argc, char **argv)
         }
         rl_log_open("redlined", true); /* standard error is /dev/null now */
     }
-    if (dp_track_start(cfg.boot.log_path, rings, n + 2, &err) != 0) {
+    dp_instance_note_pid(lock_fd);
+    if (dp_track_open(cfg.boot.log_path, &err) != 0) {
         return fail("log", strerror(err));
+    }
+    if (recovered > 0) {
+        char line[160];
+        int len = snprintf(line, sizeof(line),
+                           "{\"action\":\"store-recovered\",\"tmp_files_removed\":%u}", recovered);
+        (void)dp_track_write(line, (size_t)len);
+    }
+    /* Postfix's queue_minfree: new mail gets 452 4.3.1 while the store's or
+     * the log's file system is below the reserve. */
+    char log_dir[4096];
+    snprintf(log_dir, sizeof(log_dir), "%s", cfg.boot.log_path);
+    char *slash = strrchr(log_dir, '/');
+    if (slash != NULL) {
+        slash[slash == log_dir] = '\0';
+    } else {
+        snprintf(log_dir, sizeof(log_dir), ".");
+    }
+    const char *watched[2] = {cfg.boot.quarantine_dir, log_dir};
+    if (dp_store_watch_start(watched, strcmp(cfg.boot.log_path, "-") == 0 ? 1 : 2,
+                             cfg.boot.min_free_mb << 20, &err) != 0) {
+        return fail("min_free_mb", strerror(err));
     }
     const struct dp_ctl_deps deps = {.boot = &cfg.boot,
                                      .live = live,
-                                     .live_slot = n,
                                      .cores = stats,
                                      .n_cores = n,
                                      .proc = &proc,
-                                     .ring = rings[n],
                                      .reload = reload};
     if (cfg.boot.control_socket[0] != '\0' &&
         dp_ctl_serve_start(cfg.boot.control_socket, &deps, &err) != 0) {
         return fail("control_socket", strerror(err));
     }
     if (geteuid() == 0) {
-        rc = drop_privileges(cfg.boot.user[0] != '\0' ? cfg.boot.user : "nobody", &cfg);
+        rc = drop_privileges(cfg.boot.user[0] != '\0' ? cfg.boot.user : "redline", &cfg);
         if (rc != 0) {
             return rc;
         }
@@ -290,10 +328,8 @@ main(int argc, char **argv)
                 break;
             }
             if (sig == SIGUSR1) {
-                rc = dp_track_reopen(5000, &err);
-                if (rc != 0) {
-                    rl_log(LOG_ERR, "log %s: cannot reopen: %s", cfg.boot.log_path,
-                           rc == RL_EAGAIN ? "the logger did not answer" : strerror(err));
+                if (dp_track_reopen(&err) != 0) {
+                    rl_log(LOG_ERR, "log %s: cannot reopen: %s", cfg.boot.log_path, strerror(err));
                 }
                 continue;
             }
@@ -322,18 +358,15 @@ main(int argc, char **argv)
             rl_log(LOG_ERR, "worker %u: %s", i, rl_strerror(args[i].rc));
         }
     }
-    dp_ctl_serve_stop(); /* before the logger: its last lines are drained too */
-    dp_track_stop();
+    dp_ctl_serve_stop(); /* before the log: a release in progress still writes its line */
+    dp_store_watch_stop();
+    dp_track_close();
     dp_notify_stop();
     dp_tls_reload_free(reload);
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
-        free(rings[i]);
     }
-    free(rings[n]);
-    free(rings[n + 1]);
     free(stats);
-    free(rings);
     free(workers);
     free(args);
     free(threads);

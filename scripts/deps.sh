@@ -22,6 +22,20 @@ PACKAGES=(
   iproute2 iptables ethtool strace
 )
 
+# The dataplane's own system account (SPEC.md: never a shared one such as
+# nobody): redlined started as root drops to it. useradd is in passwd, which
+# Debian always has.
+if ! getent passwd redline >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "redline: creating the system account redline"
+    useradd --system --user-group --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin --comment "Redline dataplane" redline
+  else
+    echo "redline: no account 'redline'; redlined started as root needs it:" >&2
+    echo "redline:   useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin redline" >&2
+  fi
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
