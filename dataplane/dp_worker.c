@@ -214,6 +214,8 @@ run_one(struct dp_worker *w, struct dp_base *b)
         if (in->live) {
             dp_in_run(w, in);
         }
+    } else if (b->kind == DP_K_JOB) {
+        dp_release_step(w, (struct dp_release *)(void *)b);
     } else {
         struct dp_out *o = (struct dp_out *)(void *)b;
         if (o->live) {
@@ -277,6 +279,7 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
 {
     dp_notify_beat(&w->beat); /* the watchdog pings while every loop turns */
     if (__atomic_load_n(&w->ctl->stop, __ATOMIC_RELAXED)) {
+        dp_release_abort(w);
         return false;
     }
     if (!w->draining && __atomic_load_n(&w->ctl->drain, __ATOMIC_RELAXED)) {
@@ -300,6 +303,7 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     w->now_ms = now_ms();
     /* Before this turn accepts or starts anything: the newest snapshot. */
     (void)dp_wsnap_adopt(w);
+    dp_release_take(w);
     for (size_t i = 0; i < n; i++) {
         struct dp_base *b = (struct dp_base *)(uintptr_t)evs[i].cookie;
         if (evs[i].flags & IO_READABLE) {
@@ -332,6 +336,9 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
             go_on = false;
         }
     }
+    if (!go_on) {
+        dp_release_abort(w); /* the control thread waits for it */
+    }
     /* One quiescent state per turn: nothing read from a snapshot pointer
      * survives it unless pinned (dp_wsnap_take). */
     rcu_quiescent_state();
@@ -349,6 +356,9 @@ dp_worker_free(struct dp_worker *w)
 {
     if (w == NULL) {
         return;
+    }
+    if (w->cur != NULL) {
+        dp_release_abort(w);
     }
     while (w->all.next_all != NULL && w->all.next_all != &w->all) {
         struct dp_base *b = w->all.next_all;
