@@ -16,11 +16,17 @@
 #include "dp_notify.h"
 
 static uint64_t
-now_ms(void)
+now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+now_ms(void)
+{
+    return now_ns() / 1000000u;
 }
 
 void
@@ -300,7 +306,9 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     if (timeout > 0) {
         rcu_thread_online();
     }
-    w->now_ms = now_ms();
+    uint64_t t0 = now_ns();
+    w->now_ms = t0 / 1000000u;
+    bool worked = n > 0 || w->run_head != NULL;
     /* Before this turn accepts or starts anything: the newest snapshot. */
     (void)dp_wsnap_adopt(w);
     dp_release_take(w);
@@ -330,6 +338,7 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     }
     bool go_on = true;
     if (w->now_ms >= w->next_tick_ms) {
+        worked = true;
         w->next_tick_ms = w->now_ms + DP_TICK_MS;
         tick(w);
         if (w->draining && (drained(w) || w->now_ms >= w->drain_deadline_ms)) {
@@ -338,6 +347,9 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     }
     if (!go_on) {
         dp_release_abort(w); /* the control thread waits for it */
+    }
+    if (worked) {
+        dp_stats_turn(w->stats, now_ns() - t0);
     }
     /* One quiescent state per turn: nothing read from a snapshot pointer
      * survives it unless pinned (dp_wsnap_take). */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <urcu-qsbr.h>
 
 #include "dp_release.h"
@@ -187,6 +188,24 @@ relay_whole(void **state)
     assert_int_equal(f->r.stats->c[DP_C_MSG_RELAYED], 1);
     /* One tracking line, with the verdict, written before the 250 left. */
     assert_int_equal(track_count("\"action\":\"relayed\""), 1);
+    /* The loop-turn histogram in the counters' JSON (redlinectl stats). */
+    static char js[256 * 1024];
+    size_t jn = dp_stats_json(js, sizeof(js), NULL, f->r.stats, 1);
+    json_t *doc = json_loadb(js, jn, 0, NULL);
+    assert_non_null(doc);
+    json_t *h =
+        json_object_get(json_array_get(json_object_get(doc, "workers"), 0), "loop_turn_seconds");
+    assert_true(json_is_object(h));
+    json_int_t count = json_integer_value(json_object_get(h, "count"));
+    assert_true(count > 0);
+    json_int_t prev = 0;
+    for (size_t i = 0; i < json_array_size(json_object_get(h, "counts")); i++) {
+        json_int_t c = json_integer_value(json_array_get(json_object_get(h, "counts"), i));
+        assert_true(c >= prev && c <= count); /* cumulative, as Prometheus buckets are */
+        prev = c;
+    }
+    assert_true(json_number_value(json_object_get(h, "max")) > 0);
+    json_decref(doc);
 }
 
 static void
