@@ -22,7 +22,6 @@
 
 #include "dp_release.h"
 #include "dp_store.h"
-#include "io_backend.h"
 #include "rl_io.h"
 
 #define META_MAX 8192 /* a metadata line is at most DP_TRACK_LINE octets */
@@ -105,6 +104,7 @@ static struct {
     unsigned n_clients;                   /* client threads running */
     int clients[DP_CTL_MAX_CLIENTS];      /* their sockets, -1 when free */
     char claims[DP_CTL_MAX_CLIENTS][129]; /* ids being released or deleted, "" when free */
+    unsigned next_worker;                 /* the worker the next release goes to (atomic) */
 } srv = {.fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
 
 /* claim marks `id` as being acted on; false when another command has it. */
@@ -180,8 +180,8 @@ list_one(void *ctx, const char *id)
     uint8_t *file = NULL;
     size_t file_len = 0, meta_len = 0, msg_len = 0;
     int err = 0;
-    if (dp_store_get(srv.d.cfg->quarantine_dir, id, META_MAX, &file, &file_len, &meta_len, &msg_len,
-                     &err) != 0) {
+    if (dp_store_get(srv.d.boot->quarantine_dir, id, META_MAX, &file, &file_len, &meta_len,
+                     &msg_len, &err) != 0) {
         return 0; /* released or deleted meanwhile, or not ours: not listed */
     }
     json_t *meta = json_loadb((const char *)file, meta_len, JSON_REJECT_DUPLICATES, NULL);
@@ -202,7 +202,7 @@ q_list(void)
 {
     json_t *list = json_array();
     int err = 0;
-    if (dp_store_list(srv.d.cfg->quarantine_dir, list_one, list, &err) != 0) {
+    if (dp_store_list(srv.d.boot->quarantine_dir, list_one, list, &err) != 0) {
         json_decref(list);
         return error_reply("quarantine store: %s", strerror(err));
     }
@@ -224,7 +224,7 @@ q_delete(const char *id, uid_t uid)
     if (!claim(id)) {
         return busy(id);
     }
-    int rc = dp_store_remove(srv.d.cfg->quarantine_dir, id, &err);
+    int rc = dp_store_remove(srv.d.boot->quarantine_dir, id, &err);
     unclaim(id);
     if (rc != 0) {
         return store_error(id, rc, err);
@@ -279,12 +279,11 @@ q_release_claimed(const char *id, uid_t uid)
     uint8_t *file = NULL;
     size_t file_len = 0, meta_len = 0, msg_len = 0;
     int err = 0;
-    int rc = dp_store_get(srv.d.cfg->quarantine_dir, id, SIZE_MAX, &file, &file_len, &meta_len,
+    int rc = dp_store_get(srv.d.boot->quarantine_dir, id, SIZE_MAX, &file, &file_len, &meta_len,
                           &msg_len, &err);
     if (rc != 0) {
         return store_error(id, rc, err);
     }
-    struct io_backend *io = NULL;
     json_t *meta = json_loadb((const char *)file, meta_len, JSON_REJECT_DUPLICATES, NULL);
     const char *from = NULL;
     const char *rcpts[1024];
@@ -295,24 +294,22 @@ q_release_claimed(const char *id, uid_t uid)
         goto out;
     }
     struct dp_release_result res;
-    /* Each release has its own backend: releases run at once on their threads. */
-    if (io_kernel_new(&io) != 0) {
-        reply =
-            error_reply("release of %s: cannot create a socket backend; kept in quarantine", id);
-        goto out;
-    }
-    rc = dp_release_send(&res, io, srv.d.cfg, from, rcpts, n_rcpts, file + meta_len + 1, msg_len);
+    /* A worker relays it over its own backend and relay (dp_release.h);
+     * releases of several connections go to the workers in turn. */
+    unsigned k = __atomic_fetch_add(&srv.next_worker, 1, __ATOMIC_RELAXED);
+    rc = dp_release_run(&res, srv.d.workers[k % srv.d.n_cores], from, rcpts, n_rcpts,
+                        file + meta_len + 1, msg_len);
     if (rc == RL_ENOENT) {
         reply = error_reply("no route for the recipients of %s; kept in quarantine", id);
         goto out;
     }
-    if (rc == RL_ENOMEM || rc == RL_EINVAL) {
+    if (rc == RL_ENOMEM || rc == RL_EINVAL || rc == RL_EAGAIN) {
         reply = error_reply("release of %s: %s; kept in quarantine", id, rl_strerror(rc));
         goto out;
     }
     bool removed = false;
     if (res.delivered) {
-        removed = dp_store_remove(srv.d.cfg->quarantine_dir, id, &err) == 0;
+        removed = dp_store_remove(srv.d.boot->quarantine_dir, id, &err) == 0;
     }
     char said[300];
     if (res.code != 0) {
@@ -334,9 +331,6 @@ q_release_claimed(const char *id, uid_t uid)
                     (int)res.rcpt_refused),
           uid);
 out:
-    if (io != NULL) {
-        io->ops->free(io);
-    }
     json_decref(meta);
     free(file);
     return reply;
@@ -363,11 +357,11 @@ log_reopen(void)
 {
     int err = 0;
     if (dp_track_reopen(&err) != 0) {
-        return error_reply("log reopen: %s: %s; still writing the old file", srv.d.cfg->log_path,
+        return error_reply("log reopen: %s: %s; still writing the old file", srv.d.boot->log_path,
                            strerror(err));
     }
     return json_pack("{s:b, s:s, s:s}", "ok", 1, "action", "log-reopen", "log",
-                     srv.d.cfg->log_path);
+                     srv.d.boot->log_path);
 }
 
 static json_t *

@@ -45,8 +45,16 @@ enum dp_counter {
     DP_C_TLS_OUT_NOT_OFFERED, /* a next hop offered no STARTTLS, or refused it, to a profile
                                  that wanted TLS */
     DP_C_TLS_OUT_CLEAR,       /* opportunistic TLS failed: the hop was used in clear */
+    DP_C_SNAP_TAKEN,          /* runtime snapshots this worker took (dp_live.h) */
+    DP_C_SNAP_VERSION,        /* a gauge: the version of the newest one */
+    DP_C_SNAP_DEFERRED,       /* turns a new snapshot waited: slots full, or its policy failed */
     DP_C__COUNT
 };
+
+/* Upper bounds of the loop-turn histogram's buckets, in microseconds; one
+ * more bucket holds what is longer. */
+#define DP_TURN_BUCKETS 28
+extern const uint32_t dp_turn_le_us[DP_TURN_BUCKETS];
 
 /* One worker's counters, on their own cache lines. */
 struct dp_stats_core {
@@ -54,7 +62,15 @@ struct dp_stats_core {
     uint64_t findings[SCAN_T__COUNT];
     uint64_t tls_fail[TLS_FAIL__COUNT];     /* failed inbound handshakes by tls_conn_failure */
     uint64_t tls_out_fail[TLS_FAIL__COUNT]; /* failed outbound handshakes, the same way */
+    /* Loop turns that did work, by duration (poll wait excluded; dp_worker_step). */
+    uint64_t turn_hist[DP_TURN_BUCKETS + 1]; /* per bucket, not cumulative; the last: longer */
+    uint64_t turn_ns_sum;
+    uint64_t turn_ns_max;
 };
+
+/* dp_stats_turn counts one loop turn of `ns` nanoseconds (the worker's own
+ * counters). */
+void dp_stats_turn(struct dp_stats_core *s, uint64_t ns);
 
 /* Counters of the process rather than of a worker: written under the
  * reloader's lock (dp_tls.h), read by the control thread. */
@@ -79,6 +95,13 @@ static inline void
 dp_stats_add(struct dp_stats_core *s, enum dp_counter c, uint64_t n)
 {
     dp_stats_bump(&s->c[c], n);
+}
+
+/* dp_stats_set sets gauge `c` of the calling worker's `s` to `v`. */
+static inline void
+dp_stats_set(struct dp_stats_core *s, enum dp_counter c, uint64_t v)
+{
+    __atomic_store_n(&s->c[c], v, __ATOMIC_RELAXED);
 }
 
 /* dp_stats_sub takes `n` from gauge `c` of the calling worker's `s`. */
