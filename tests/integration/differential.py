@@ -688,20 +688,26 @@ def paren_reading(t, p):
     if m is None or (p > 0 and is_alnum(t[p - 1])):
         return None
     n = len(m.group(1))
-    end = None
-    for a, b, _, _ in chain_at(t, m.end(), ("space", "dash", "dot"), "one")[:8]:
+    ends = [None, None]  # before the first line break that breaks the rhythm, after
+    slot = 0
+    groups = chain_at(t, m.end(), ("space", "dash", "dot"), "one")[:8]
+    for k, (a, b, sep, _) in enumerate(groups):
         if not 2 <= b - a <= 8:
             break
+        if k > 0 and is_wrap(sep) and not any(is_wrap(g[2]) for g in groups[1:k]):
+            slot = 0 if b - a == groups[k - 1][1] - groups[k - 1][0] else 1
         n += b - a
         if n > 15:
             break
         if 9 <= n <= 13 and phone_end(t, b):
-            end = b
+            ends[slot] = b
+    end = ends[0] or ends[1]
     if end is None:
         return None
     start = p
     c = CC_BEFORE.search(t[:p])
-    if c and (c.start(1) == 0 or not is_digit(t[c.start(1) - 1])) and clean_start(t, c.start()):
+    if c and (c.start(1) == 0 or not is_digit(t[c.start(1) - 1])) and clean_start(
+            t, c.start()) and not glued(t, c.start()) and not after_number(t, c.start()):
         start = c.start()
     return Reading("PHONE", start, end, MEDIUM, "paren")
 
@@ -769,6 +775,14 @@ def plain_reading(t, d):
     """The whole chain of groups at d, or where a line break may end the
     number, the chain cut there (longest first)."""
     groups = chain_at(t, d, ALL_KINDS, "area")
+    # "A phone number crosses a line break only when its line alone holds
+    # none or the groups keep their rhythm" (POLICY.md).
+    brk = next((k for k in range(1, len(groups)) if is_wrap(groups[k][2])), None)
+    if brk is not None and groups[brk][1] - groups[brk][0] != \
+            groups[brk - 1][1] - groups[brk - 1][0]:
+        r = plain_in_chain(t, d, groups[:brk])
+        if r is not None:
+            return r
     used = {g[3] for g in groups[1:]} or set(ALL_KINDS)
     if not any(sep_digit_same_line(t, groups[-1][1], k) for k in used):
         r = plain_in_chain(t, d, groups)
@@ -859,7 +873,9 @@ def all_readings(t):
         cut = min(inner)
         while cut > r.start and not is_alnum(t[cut - 1]):
             cut -= 1
-        again = phone_reading(t[:cut], r.start + (t[r.start:r.start + 2] == b"(+"))
+        at = t.index(b"(", r.start) if r.form == "paren" else \
+            r.start + (t[r.start:r.start + 2] == b"(+")  # where the reading was anchored
+        again = phone_reading(t[:cut], at)
         kept.remove(r)
         if again is not None and again.strength != WEAK:
             kept.append(again)
@@ -1192,6 +1208,33 @@ KNOWN_BUGS = {
     # 045' -> PHONE 55 (expected none, as for 'Bestellnummer 0696 645 045').
     "label-word-rest": lambda c: c.kind == "extra" and any(
         v.named and v.neg[2] > v.reading.start - v.neg[0] for v in verdicts_of(c)),
+    # "A phone number crosses a line break only when its line alone holds
+    # none or the groups keep their rhythm": the plain and "(area)" readers
+    # try the whole chain first ('Tel 030 1234567\n12 Main Street' -> PHONE
+    # '030 1234567\n12'; 'Tel (020) 7946 0958\n12 Main Street' -> PHONE
+    # '(020) 7946 0958\n12'; expected the numbers without the house number).
+    # Over-redaction, and '325 448 253\n1234' becomes a NANP number (85).
+    "phone-crosses-line-break": lambda c: c.f[0] == "PHONE" and (
+        (c.kind == "extra" and b"\n" in span(c) and any(
+            f[0] == "PHONE" and f[1] == c.f[1] and f[2] < c.f[2] for f in c.ref.findings))
+        or (c.kind == "missed" and any(g[0] == "PHONE" and g[1] == c.f[1] and g[2] > c.f[2]
+                                       and b"\n" in c.t[c.f[2]:g[2]] for g in c.eng))),
+    # A medium card reading hides the strong card that starts inside it:
+    # inside() searches cards only inside other types. '4293 7827 550 6228
+    # 1696\n9597 5678' -> CREDIT_CARD '4293 7827 550 6228 1696' 75 (expected
+    # the strong '6228 1696\n9597 5678' 90; its last 8 digits stay clear).
+    "medium-card-hides-strong-card": lambda c: c.f[0] == "CREDIT_CARD" and (
+        (c.kind == "missed" and any(v.reading.strength == STRONG for v in verdicts_of(c))
+         and any(g[0] == "CREDIT_CARD" and g[1] < c.f[1] < g[2] for g in c.eng))
+        or (c.kind == "extra" and any(f[0] == "CREDIT_CARD" and c.f[1] < f[1] < c.f[2]
+                                      for f in c.ref.findings))),
+    # A country code before "(area)" that lies inside the previous reading
+    # (dropped: no keyword) puts the phone number's start before the floor
+    # and the whole number is refused, the "(area)" reading too: '123 456 789
+    # (0221) 624 97 68' -> none (expected PHONE '(0221) 624 97 68' 65).
+    "paren-refused-before-floor": lambda c: c.kind == "missed" and c.f[0] == "PHONE" and span(
+        c).startswith(b"(") and re.search(rb"[0-9]{1,3}[ -]\Z", c.t[:c.f[1]]) is not None
+    and not any(overlaps(c.f, g) for g in c.eng),
     # The dots-in-pairs rule of trunk numbers is skipped when only the
     # separator after the area code is a dot: '0771.165 2987' -> PHONE 55
     # (expected none: dots join pairs, or after a slash threes).
@@ -2093,6 +2136,8 @@ DOC_EXAMPLES = [
     ("INV-2023-76509", []),
     ("+34 622 42 99\n86", [("PHONE", "+34 622 42 99\n86")]),
     ("+44 20 7946 0958\n12 Main Street", [("PHONE", "+44 20 7946 0958")]),
+    ("Tel 030 1234567\n12 Main Street", [("PHONE", "030 1234567")]),
+    ("Tel (020) 7946 0958\n12 Main Street", [("PHONE", "(020) 7946 0958")]),
     ("IL 62704-1234", []),
     ("ssn 078 051121", [("US_SSN", "078 051121")]),
     ("078 051121", [("PHONE", "078 051121")]),  # also a weak SSN: no keyword, the phone
