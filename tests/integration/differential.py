@@ -58,6 +58,13 @@ Where the documentation leaves a choice, the reference takes this one:
   two groups need a prefix of 2-4 digits.
 - Of two readings of the same digits kept with the same keyword standing,
   same strength and length: IBAN, card, SSN, phone in that order.
+- The line-break rule of phone numbers ("crosses a line break only when its
+  line alone holds none or the groups keep their rhythm") holds for every
+  form, plain and "(area)" ones included; a country code before "(area)"
+  is read only where a plain number could start (not after another number
+  and a space, not glued by a dash).
+- A label's word ends where its match ends: a plural 's' or the rest of a
+  'word*' match is part of the label ("Auftragsnummer 0696 645 045").
 - A line break after a digit group may be a wrap or the end of a line (a
   list, an address): a number is read both ways, the chain of groups as read
   and cut at each line break, and the longest valid reading is taken; a form
