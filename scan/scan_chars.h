@@ -137,6 +137,11 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
         *out_kind = SCAN_SEP_SPACE;
         return br;
     }
+    if (c == ' ' && (allow & SCAN_SEP_SLASH) && i + 2 < limit && buf[i + 1] == '/' &&
+        buf[i + 2] == ' ') {
+        *out_kind = SCAN_SEP_SLASH; /* "0157 / 18073166" */
+        return 3;
+    }
     if (c == ' ' && (allow & SCAN_SEP_SPACE)) {
         *out_kind = SCAN_SEP_SPACE;
         return 1;
@@ -213,10 +218,11 @@ scan_code_group(const uint8_t *buf, size_t end, bool letters_ok)
 }
 
 /* Whether the digit run at buf[d] continues a grouped code: after a
- * separator comes a group of 3+ digits ("9475 2663 2526 ...", a tracking
- * number), or a group of four capitals and digits ("AE03 5095 ...", or
+ * separator comes a group of exactly four digits ("9475 2663 2526 ...", a
+ * tracking number), or of four capitals and digits ("AE03 5095 ...", or
  * "NL61 NWJE 0068 ...": an IBAN). A card or a phone number is not read out
- * of the middle of one; "VISA 4111 ..." is not a code. */
+ * of the middle of one; "VISA 4111 ...", "room 204 4111 ..." and
+ * "12345 4111 ..." are not codes. */
 static inline bool
 scan_continues_code(const uint8_t *buf, size_t d)
 {
@@ -225,11 +231,6 @@ scan_continues_code(const uint8_t *buf, size_t d)
         return false;
     }
     size_t end = d - s;
-    if (scan_is_digit(buf[end - 1])) {
-        /* A group of three or more digits; "7 4111 ..." is a count or an
-         * item number before a card. */
-        return end >= 3 && scan_is_digit(buf[end - 2]) && scan_is_digit(buf[end - 3]);
-    }
     size_t k = scan_code_group(buf, end, false);
     if (k != end) {
         return true;

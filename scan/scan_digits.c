@@ -24,9 +24,10 @@
  *   UK NINO passing the HMRC prefix rules .................. 85, strong
  *   US SSN AAA-GG-SSSS ..................................... 85, strong
  *   US SSN AAA GG SSSS ..................................... 75
- *   US SSN with one separator missing (078-051121) ......... 55
- *     (only the second after a state code, "IL 62704-1234": ZIP+4, weak)
- *   ... the same with a space (078 051121) ................. 35, weak
+ *   US SSN with one dash missing (078-051121, 07805-1121) .. 55
+ *   ... the same with a space (078 051121), or with only the
+ *       second dash after a state code ("IL 62704-1234",
+ *       a ZIP+4) ........................................... 35, weak
  *   US SSN as 9 bare digits ................................ 40, weak
  *   phone numbers: scan_phone.c */
 enum {
@@ -186,19 +187,33 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 
 /* ---- UK NINO: AB 12 34 56 C, AB123456C; case-insensitive ---- */
 
+/* Start of the two letters of a NINO prefix before the digits at `d`: "AB12",
+ * "AB 12", or a line wrapped between them ("AB \n> 12"); `d` when none. */
+static size_t
+prefix_before(const uint8_t *buf, size_t d)
+{
+    size_t i = d;
+    bool nl = false;
+    while (i > 0 && d - i < 10 &&
+           (buf[i - 1] == ' ' || buf[i - 1] == '>' || buf[i - 1] == '\r' || buf[i - 1] == '\n')) {
+        nl |= buf[i - 1] == '\n';
+        i--;
+    }
+    /* no gap, one space, or a line break with its quote marks */
+    if (!(i == d || (d - i == 1 && buf[i] == ' ') || nl)) {
+        return d;
+    }
+    if (i >= 2 && scan_is_alpha(buf[i - 1]) && scan_is_alpha(buf[i - 2])) {
+        return i - 2;
+    }
+    return d;
+}
+
 static bool
 find_nino(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
-    size_t p;
-    if (d >= 2 && scan_is_alpha(buf[d - 1]) && scan_is_alpha(buf[d - 2])) {
-        p = d - 2;
-    } else if (d >= 3 && buf[d - 1] == ' ' && scan_is_alpha(buf[d - 2]) &&
-               scan_is_alpha(buf[d - 3])) {
-        p = d - 3;
-    } else {
-        return false;
-    }
-    if (!scan_starts_clean(buf, p)) {
+    size_t p = prefix_before(buf, d);
+    if (p == d || !scan_starts_clean(buf, p)) {
         return false;
     }
     size_t limit = scan_min(len, d + 32);
@@ -294,13 +309,16 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
     uint8_t digits[19];
     size_t glen[19];
     size_t ends[19];
+    bool brk[20] = {false}; /* brk[k]: a line break comes before group k */
     size_t n_groups = 0;
     size_t i = d;
     size_t n = 0;
     unsigned kind = 0;
+    bool more = false; /* the grouped number goes on past 19 digits */
     for (;;) {
         size_t r = scan_digit_run(buf, i, limit);
         if (n + r > 19) {
+            more = true;
             break;
         }
         memcpy(digits + n, buf + i, r);
@@ -315,27 +333,29 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         bool first = n_groups == 1;
         bool group_ok = first ? (r >= 4 && r <= 6) : (r >= 3 && r <= 6);
         unsigned k = 0;
-        size_t s = group_ok ? scan_sep_digit(buf, i, limit, GROUP_SEPS, &k) : 0;
-        if (s == 0 || (kind != 0 && k != kind)) {
+        size_t s = scan_sep_digit(buf, i, limit, GROUP_SEPS | SCAN_SEP_DOT, &k);
+        if (s == 0 || !group_ok || (kind != 0 && k != kind)) {
             break;
         }
         kind = k;
+        brk[n_groups] = memchr(buf + i, '\n', s) != NULL;
         i += s;
     }
     /* Choose the longest grouping that validates: a card followed by another
-     * number ("4111 1111 1111 1111 2024") still ends at its last group. The
-     * last group obeys the 3-6 rule too ("6011 4539 5492 5515 0"). A
-     * shorter grouping must be a printed card by itself, and none is tried
-     * inside a whole printed number that fails ("4858 5322 4319 8311 721"
-     * with a wrong check digit is no card, whatever its first 16 digits). */
+     * number ("4111 1111 1111 1111 123", its CVV) still ends at its last
+     * group. The last group obeys the 3-6 rule too ("6011 4539 5492 5515 0").
+     * A reading shorter than the whole grouped number must be a printed card
+     * by itself ("38342 13809 430417 069 464" holds no card), unless it ends
+     * its line: the next line may begin with a number of its own. */
     size_t total = n;
-    bool whole_printed = n_groups > 1 && printed_layout(glen, n_groups, n);
     for (size_t k = n_groups; k-- > 0;) {
         size_t e = ends[k];
         if (total < 12) {
             break;
         }
-        bool shape = k == 0 || (glen[k] >= 3 && glen[k] <= 6);
+        /* 4-4-4-4-2: an 18-digit Maestro or UnionPay card as printed. */
+        bool eighteen = k == 4 && total == 18 && glen[4] == 2;
+        bool shape = k == 0 || (glen[k] >= 3 && glen[k] <= 6) || eighteen;
         if (shape && scan_ends_clean(buf, len, e) && !scan_continues_number(buf, len, e) &&
             scan_validate_pan(digits, total)) {
             uint8_t conf = CONF_CARD_ODD;
@@ -347,13 +367,16 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
                 conf = CONF_CARD;
                 flags = SCAN_CAND_STRONG;
             }
-            if (k + 1 == n_groups || flags == SCAN_CAND_STRONG) {
+            /* Dotted groups ("4111.1111.1111.1111") are far more often other
+             * numbers; only a printed card counts. */
+            if (kind == SCAN_SEP_DOT && k > 0 && flags != SCAN_CAND_STRONG) {
+                total -= glen[k];
+                continue;
+            }
+            if ((k + 1 == n_groups && !more) || brk[k + 1] || flags == SCAN_CAND_STRONG) {
                 cand_set(c, d, e, SCAN_T_CREDIT_CARD, conf, flags);
                 return true;
             }
-        }
-        if (whole_printed) {
-            return false;
         }
         total -= glen[k];
     }
@@ -371,49 +394,63 @@ after_state_code(const uint8_t *buf, size_t d)
            (d == 3 || !scan_is_alnum(buf[d - 4]));
 }
 
+/* Separators inside an SSN: a dash, or a space (no-break and thin spaces and
+ * a wrapped line count as one), the same kind both times. */
+static const unsigned SSN_SEPS = SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_BREAK;
+
 static bool
 find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
     if (!scan_starts_clean(buf, d) || scan_preceded_by_number(buf, d)) {
         return false;
     }
-    size_t limit = scan_min(len, d + 16);
+    size_t limit = scan_min(len, d + 40);
     size_t r1 = scan_digit_run(buf, d, limit);
+    uint8_t norm[9];
     size_t e;
     uint8_t conf;
     uint8_t flags = 0;
-    uint8_t sep = 0;
+    unsigned kind = 0;
     if (r1 == 9) {
+        memcpy(norm, buf + d, 9);
         e = d + 9;
         conf = CONF_SSN_BARE;
         flags = SCAN_CAND_WEAK;
     } else if (r1 == 3 || r1 == 5) {
-        size_t p = d + r1;
-        if (p + 1 >= limit || (buf[p] != '-' && buf[p] != ' ') || !scan_is_digit(buf[p + 1])) {
+        size_t s1 = scan_sep_digit(buf, d + r1, limit, SSN_SEPS, &kind);
+        if (s1 == 0) {
             return false;
         }
-        sep = buf[p];
-        size_t r2 = scan_digit_run(buf, p + 1, limit);
+        size_t p2 = d + r1 + s1;
+        size_t r2 = scan_digit_run(buf, p2, limit);
         if ((r1 == 5 && r2 == 4) || (r1 == 3 && r2 == 6)) {
-            e = p + 1 + r2;
+            memcpy(norm, buf + d, r1);
+            memcpy(norm + r1, buf + p2, r2);
+            e = p2 + r2;
             conf = CONF_SSN_PARTIAL;
-            /* "12345 6789" is as likely a postcode and a number as an SSN,
-             * and "IL 62704-1234" (a state code, then only the second
-             * separator) is a US ZIP+4: both need a keyword. */
-            if (r1 == 5 && sep == '-' && after_state_code(buf, d)) {
+            /* AAAGG-SSSS after a state code is a US ZIP+4 ("IL 62704-1234";
+             * after "ZIP" the label demotes it) and "12345 6789" a postcode
+             * and a number as often as an SSN: both need a keyword, as does
+             * "078 051121". */
+            if (r1 == 5 && kind == SCAN_SEP_DASH && after_state_code(buf, d)) {
+                conf = CONF_SSN_PARTIAL_SPACE;
                 flags = SCAN_CAND_WEAK;
-            } else if (sep == ' ') {
+            } else if (kind == SCAN_SEP_SPACE) {
                 conf = CONF_SSN_PARTIAL_SPACE;
                 flags = SCAN_CAND_WEAK;
             }
         } else if (r1 == 3 && r2 == 2) {
-            size_t q = p + 3;
-            if (q + 1 >= limit || buf[q] != sep || scan_digit_run(buf, q + 1, limit) != 4) {
+            unsigned k2 = 0;
+            size_t s2 = scan_sep_digit(buf, p2 + 2, limit, SSN_SEPS, &k2);
+            if (s2 == 0 || k2 != kind || scan_digit_run(buf, p2 + 2 + s2, limit) != 4) {
                 return false;
             }
-            e = q + 5;
-            conf = sep == '-' ? CONF_SSN_DASH : CONF_SSN_SPACE;
-            flags = sep == '-' ? SCAN_CAND_STRONG : 0;
+            memcpy(norm, buf + d, 3);
+            memcpy(norm + 3, buf + p2, 2);
+            memcpy(norm + 5, buf + p2 + 2 + s2, 4);
+            e = p2 + 2 + s2 + 4;
+            conf = kind == SCAN_SEP_DASH ? CONF_SSN_DASH : CONF_SSN_SPACE;
+            flags = kind == SCAN_SEP_DASH ? SCAN_CAND_STRONG : 0;
         } else {
             return false;
         }
@@ -424,10 +461,11 @@ find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         return false;
     }
     /* "078 05 1123 4567" is one longer spaced number, not an SSN. */
-    if (sep == ' ' && e + 1 < len && buf[e] == ' ' && scan_is_digit(buf[e + 1])) {
+    unsigned k3 = 0;
+    if (kind == SCAN_SEP_SPACE && scan_sep_digit(buf, e, len, SCAN_SEP_SPACE, &k3) != 0) {
         return false;
     }
-    if (!scan_validate_ssn(buf + d, e - d)) {
+    if (!scan_validate_ssn(norm, sizeof(norm))) {
         return false;
     }
     cand_set(c, d, e, SCAN_T_US_SSN, conf, flags);
@@ -457,12 +495,17 @@ better(const struct scan_cand *a, const struct scan_cand *b)
 }
 
 /* The best candidate around the digit run starting at `d`, if any, starting
- * at or after `floor` (the end of the previous candidate). */
+ * at or after `floor` (the end of the previous candidate), into *out. When the
+ * best is not strong and another reading of the same digits exists (a
+ * 12-digit card that is also a phone number: "Fax: 5018 0000 0009"), the next
+ * best goes to *out_alt, used when context drops the first; else
+ * out_alt->type is SCAN_T__COUNT. */
 static bool
-try_run(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d, size_t floor,
-        unsigned enabled)
+try_run(struct scan_cand *out, struct scan_cand *out_alt, const uint8_t *buf, size_t len, size_t d,
+        size_t floor, unsigned enabled)
 {
     struct scan_cand c;
+    out_alt->type = SCAN_T__COUNT;
     if ((enabled & SCAN_MASK(SCAN_T_IBAN)) && find_iban(&c, buf, len, d) && c.start >= floor) {
         *out = c;
         return true;
@@ -476,55 +519,98 @@ try_run(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d, size_t 
      * before was itself a finding (a list of numbers). */
     bool mid_code =
         scan_continues_code(buf, d) && !(floor > 0 && floor == d - scan_sep_before(buf, d));
+    struct scan_cand found[3];
+    size_t n = 0;
+    if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && !mid_code &&
+        find_card(&found[n], buf, len, d)) {
+        n++;
+    }
+    if ((enabled & SCAN_MASK(SCAN_T_US_SSN)) && find_ssn(&found[n], buf, len, d)) {
+        n++;
+    }
+    if ((enabled & SCAN_MASK(SCAN_T_PHONE)) && !mid_code &&
+        scan_phone_find(&found[n], buf, len, d) && found[n].start >= floor) {
+        n++;
+    }
+    if (n == 0) {
+        return false;
+    }
     /* A valid card wins over phone and SSN readings of the same digits,
      * unless it is only a weak one (12-13 digits). */
-    bool have = false;
-    if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && !mid_code && find_card(&c, buf, len, d)) {
-        *out = c;
-        if ((c.flags & SCAN_CAND_WEAK) == 0) {
-            return true;
+    size_t best = 0;
+    for (size_t k = 1; k < n; k++) {
+        if (better(&found[k], &found[best])) {
+            best = k;
         }
-        have = true;
     }
-    if ((enabled & SCAN_MASK(SCAN_T_US_SSN)) && find_ssn(&c, buf, len, d) &&
-        (!have || better(&c, out))) {
-        *out = c;
-        have = true;
+    *out = found[best];
+    if ((out->flags & SCAN_CAND_STRONG) == 0) {
+        for (size_t k = 0; k < n; k++) {
+            if (k != best && (out_alt->type == SCAN_T__COUNT || better(&found[k], out_alt))) {
+                *out_alt = found[k];
+                out_alt->flags |= SCAN_CAND_ALT;
+            }
+        }
     }
-    if ((enabled & SCAN_MASK(SCAN_T_PHONE)) && !mid_code && scan_phone_find(&c, buf, len, d) &&
-        c.start >= floor && (!have || better(&c, out))) {
-        *out = c;
-        have = true;
-    }
-    return have;
+    return true;
+}
+
+/* Whether `s` is of a stronger form than a candidate whose strength flag is
+ * `than` (SCAN_CAND_WEAK: medium or strong; SCAN_CAND_STRONG: strong). */
+static bool
+stronger(const struct scan_cand *s, unsigned than)
+{
+    return than == SCAN_CAND_WEAK ? (s->flags & SCAN_CAND_WEAK) == 0
+                                  : (s->flags & SCAN_CAND_STRONG) != 0;
 }
 
 /* A weak candidate `c` (a space-separated phone reading such as
- * "2 123 45 6789" or "7 5018 0000 0009") would hide, and then lose for want
- * of a keyword, a strong card or SSN that starts at a later digit run inside
- * it. Looks for such a reading, first start first; the span is at most
- * 32 bytes, so this stays a bounded amount of work per candidate. */
+ * "2 123 45 6789") would hide, and then lose for want of a keyword, a card or
+ * SSN of a stronger form that starts at a later digit run inside it; a
+ * medium one (a phone number that reads on into a card: "+1 212 555 0132
+ * 4111 1111 1111 1111") would hide a strong one. Looks for such a reading,
+ * first start first, into *out and returns true. Failing that, for a weak
+ * `c`, puts a weak card or SSN reading inside it ("14 19465 1832": a phone
+ * number that is no phone number, holding an SSN that a keyword names) into
+ * *out_alt as an alternative (flag SCAN_CAND_ALT), if there is none yet. The
+ * span is at most 48 bytes, so this stays a bounded amount of work. A card
+ * inside a weak reading keeps the grouped-code rule; one that a medium
+ * reading ran into follows a finding, as in a list. */
 static bool
-strong_inside(struct scan_cand *out, const uint8_t *buf, size_t len, const struct scan_cand *c,
-              unsigned enabled)
+inside(struct scan_cand *out, struct scan_cand *out_alt, const uint8_t *buf, size_t len,
+       const struct scan_cand *c, unsigned enabled)
 {
+    unsigned need = (c->flags & SCAN_CAND_WEAK) ? SCAN_CAND_WEAK : SCAN_CAND_STRONG;
+    bool want_alt = need == SCAN_CAND_WEAK && out_alt->type == SCAN_T__COUNT;
     for (size_t i = (size_t)c->start + 1; i < c->end; i++) {
         if (!scan_is_digit(buf[i]) || scan_is_digit(buf[i - 1])) {
             continue;
         }
-        /* Only a run of 4-6 or 12-19 digits starts a card, and only one of 3
-         * a strong SSN (3-2-4, 3-6); other runs cost no parse. */
+        /* Only a run of 4-6 or 12-19 digits starts a card, and only one of
+         * 3, 5 or 9 an SSN; other runs cost no parse. */
         size_t r = scan_digit_run(buf, i, c->end);
         struct scan_cand s;
-        if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && ((r >= 4 && r <= 6) || r >= 12) &&
-            find_card(&s, buf, len, i) && (s.flags & SCAN_CAND_WEAK) == 0) {
+        bool got = false;
+        if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && c->type != SCAN_T_CREDIT_CARD &&
+            ((r >= 4 && r <= 6) || r >= 12) &&
+            (need == SCAN_CAND_STRONG || !scan_continues_code(buf, i))) {
+            got = find_card(&s, buf, len, i);
+        }
+        if (!got && (enabled & SCAN_MASK(SCAN_T_US_SSN)) && c->type != SCAN_T_US_SSN &&
+            (r == 3 || r == 5 || r == 9)) {
+            got = find_ssn(&s, buf, len, i);
+        }
+        if (!got) {
+            continue;
+        }
+        if (stronger(&s, need)) {
             *out = s;
             return true;
         }
-        if ((enabled & SCAN_MASK(SCAN_T_US_SSN)) && r == 3 && find_ssn(&s, buf, len, i) &&
-            (s.flags & SCAN_CAND_WEAK) == 0) {
-            *out = s;
-            return true;
+        if (want_alt) {
+            *out_alt = s;
+            out_alt->flags |= SCAN_CAND_ALT;
+            want_alt = false;
         }
     }
     return false;
@@ -542,31 +628,42 @@ run_is_plain(const uint8_t *buf, size_t len, size_t d, size_t r)
         return true;
     }
     uint8_t b = d > 0 ? buf[d - 1] : ' ';
+    if (b == '-' && d >= 2 && scan_is_alpha(buf[d - 2])) {
+        return true; /* "INV-2023-76509", "SO-2021-066634": one token */
+    }
     if (scan_is_alpha(b)) {
         /* Only "CC12..." (IBAN) or "AB123456C" (NINO) begin with letters. */
         return !(d >= 2 && scan_is_alpha(buf[d - 2]) && scan_starts_clean(buf, d - 2));
     }
-    if (r >= 6 || b == '+' || b == '(') {
-        return false;
+    if (b == '+' || b == '(' || (r >= 3 && r <= 5 && buf[d] == '0' && buf[d + 1] == '0')) {
+        return false; /* international: "+49", "(+49)", "(030)", "0049 (0)30" */
     }
     size_t e = d + r;
+    if ((b == ' ' || b == '\n') && (r == 2 || r == 6 || (e < len && scan_is_alpha(buf[e]))) &&
+        prefix_before(buf, d) != d) {
+        /* "AB 12 34 56 C", "AB 123456 C" (NINO), "GB 29 NWBK..." and
+         * "KZ 86125KZT..." (IBAN) */
+        return false;
+    }
+    /* Without letters, '+' or '(' before it, every form needs 8 digits or
+     * more (a Nordic phone number): count the digits of the groups joined to
+     * this run ("2024-05-17" has 8, "order 4500012" 7), up to the most any
+     * form reads. */
+    size_t total = r;
+    size_t i = e;
     unsigned kind = 0;
-    if (scan_sep_digit(buf, e, len,
-                       SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH |
-                           SCAN_SEP_BREAK,
-                       &kind) != 0) {
-        return false;
+    while (total < 8) {
+        size_t s = scan_sep_digit(
+            buf, i, len,
+            SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_BREAK, &kind);
+        if (s == 0) {
+            break;
+        }
+        size_t g = scan_digit_run(buf, i + s, len);
+        total += g;
+        i += s + g;
     }
-    if (b == ' ' && r == 2 && d >= 3 && scan_is_alpha(buf[d - 2]) && scan_is_alpha(buf[d - 3])) {
-        return false; /* "AB 12 34 56 C" (NINO), "GB 29 NWBK..." (IBAN) */
-    }
-    /* "KZ 86125KZT...": check digits and BBAN digits run into letters. Tested
-     * last and from the end so a number in prose pays one compare. */
-    if (e < len && scan_is_alpha(buf[e]) && b == ' ' && d >= 3 && scan_is_alpha(buf[d - 2]) &&
-        scan_is_alpha(buf[d - 3])) {
-        return false;
-    }
-    return true;
+    return total < 8;
 }
 
 /* Bit i set when buf[i] is an ASCII digit, for the 64 bytes at `buf`. SSE2 is
@@ -593,18 +690,39 @@ handle_run(struct scan_cand *out, size_t cap, size_t *n, size_t *floor, size_t *
            const uint8_t *buf, size_t len, size_t d, size_t r, unsigned enabled)
 {
     struct scan_cand c;
+    struct scan_cand alt;
     *out_next = d + r;
-    if (run_is_plain(buf, len, d, r) || !try_run(&c, buf, len, d, *floor, enabled)) {
+    if (run_is_plain(buf, len, d, r) || !try_run(&c, &alt, buf, len, d, *floor, enabled)) {
         return true;
     }
     struct scan_cand strong;
-    if ((c.flags & SCAN_CAND_WEAK) && strong_inside(&strong, buf, len, &c, enabled)) {
+    struct scan_cand before;
+    bool has_before = false;
+    if ((c.flags & SCAN_CAND_STRONG) == 0 && inside(&strong, &alt, buf, len, &c, enabled)) {
+        /* The strong reading wins the digits they share; what stands before
+         * it may still be a number of its own ("+1 212 555 0132 4111 1111
+         * 1111 1111"): read that again up to the strong one. */
+        size_t cut = strong.start;
+        while (cut > c.start && !scan_is_alnum(buf[cut - 1])) {
+            cut--;
+        }
+        struct scan_cand alt2;
+        has_before = cut > d && try_run(&before, &alt2, buf, cut, d, *floor, enabled) &&
+                     before.end <= cut && (before.flags & SCAN_CAND_WEAK) == 0;
         c = strong;
+        alt.type = SCAN_T__COUNT;
     }
-    if (*n == cap || out == NULL) {
+    size_t need = 1 + (has_before ? 1 : 0) + (alt.type != SCAN_T__COUNT ? 1 : 0);
+    if (*n + need > cap || out == NULL) {
         return false;
     }
+    if (has_before) {
+        out[(*n)++] = before;
+    }
     out[(*n)++] = c;
+    if (alt.type != SCAN_T__COUNT) {
+        out[(*n)++] = alt;
+    }
     *floor = c.end;
     if (c.end > d + r) {
         *out_next = c.end;

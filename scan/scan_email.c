@@ -5,6 +5,9 @@
  * any thread; never allocates. */
 #include "scan_email.h"
 
+#include <string.h>
+
+#include "rl_ascii.h"
 #include "scan_chars.h"
 #include "scan_validate.h"
 
@@ -169,6 +172,22 @@ trim_domain_end(const uint8_t *buf, size_t at, size_t e)
     return e;
 }
 
+/* Whether the last label of a domain is a file name suffix that is no
+ * top-level domain: "logo@2x.png" names a high-resolution image. */
+static bool
+file_suffix(const uint8_t *label, size_t n)
+{
+    static const char *const suffixes[] = {"png", "jpg", "jpeg", "gif",  "svg",  "webp",
+                                           "bmp", "ico", "tif",  "tiff", "heic", "avif"};
+    for (size_t k = 0; k < sizeof(suffixes) / sizeof(suffixes[0]); k++) {
+        size_t m = strlen(suffixes[k]);
+        if (n == m && rl_ascii_ieq((const char *)label, suffixes[k], m)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool
 scan_email_span(uint32_t *out_start, uint32_t *out_end, const uint8_t *buf, size_t len, size_t at)
 {
@@ -213,7 +232,7 @@ scan_email_span(uint32_t *out_start, uint32_t *out_end, const uint8_t *buf, size
         }
         e = trim_domain_end(buf, at, i);
     }
-    if (s >= at || e - s > 254) {
+    if (s >= at || e - s > 254 || file_suffix(buf + tld, e - tld)) {
         return false;
     }
     /* scan_validate_email checks ASCII syntax. Every non-ASCII byte left in

@@ -12,6 +12,7 @@
 
 #include <hs/hs.h>
 
+#include "rl_ascii.h"
 #include "scan_digits.h"
 #include "scan_email.h"
 
@@ -38,7 +39,9 @@ struct scan_engine {
     struct pat_info *lit;             /* by Hyperscan id in lit_db */
     struct pat_info *kw;              /* by Hyperscan id in kw_db */
     struct pat_info *re;              /* by Hyperscan id in re_db */
+    uint32_t n_lit, n_kw, n_re;       /* entries of lit, kw and re */
     unsigned digit_types;             /* SCAN_MASK of enabled digit-led detectors */
+    bool loaded; /* databases deserialised into memory of ours (scan_engine_deserialize) */
     /* Bytes that end a line as a unit of its own (see line_ends_unit): digits,
      * closing punctuation, and the policy's mask characters, so a verifying
      * scan of redacted text sees the same scopes as the first scan. */
@@ -201,8 +204,8 @@ collect_keywords(struct lit_set *s, const struct scan_policy *p)
 }
 
 static int
-compile_literals(hs_database_t **out_db, struct pat_info **out_info, struct rl_diag *diag,
-                 const char *field, const struct lit_set *s)
+compile_literals(hs_database_t **out_db, struct pat_info **out_info, uint32_t *out_n,
+                 struct rl_diag *diag, const char *field, const struct lit_set *s)
 {
     hs_compile_error_t *err = NULL;
     if (s->n == 0) {
@@ -215,6 +218,7 @@ compile_literals(hs_database_t **out_db, struct pat_info **out_info, struct rl_d
         return RL_ESCAN;
     }
     *out_info = s->info;
+    *out_n = (uint32_t)s->n;
     return 0;
 }
 
@@ -264,12 +268,30 @@ compile_regexes(struct scan_engine *e, struct rl_diag *diag, const struct scan_p
         rc = RL_ESCAN;
         goto fail;
     }
+    e->n_re = (uint32_t)n;
     rc = 0;
 fail:
     free(expr);
     free(flags);
     free(ids);
     return rc;
+}
+
+/* The bytes that end a line as a unit (line_ends_unit), from e->policy. */
+static void
+set_unit_ends(struct scan_engine *e)
+{
+    const struct scan_policy *policy = e->policy;
+    for (const char *c = "0123456789).!?"; *c != '\0'; c++) {
+        e->unit_end[(uint8_t)*c] = true;
+    }
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        e->unit_end[(uint8_t)policy->detectors[t].mask.ch] = true;
+    }
+    for (size_t i = 0; i < policy->n_lexicons; i++) {
+        e->unit_end[(uint8_t)policy->lexicons[i].mask.ch] = true;
+    }
+    e->unit_end[0] = false;
 }
 
 int
@@ -283,16 +305,7 @@ scan_engine_compile(struct scan_engine **out_engine, struct rl_diag *diag,
         return RL_ENOMEM;
     }
     e->policy = policy;
-    for (const char *c = "0123456789).!?"; *c != '\0'; c++) {
-        e->unit_end[(uint8_t)*c] = true;
-    }
-    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
-        e->unit_end[(uint8_t)policy->detectors[t].mask.ch] = true;
-    }
-    for (size_t i = 0; i < policy->n_lexicons; i++) {
-        e->unit_end[(uint8_t)policy->lexicons[i].mask.ch] = true;
-    }
-    e->unit_end[0] = false;
+    set_unit_ends(e);
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         if (policy->detectors[t].enabled && (SCAN_MASK(t) & SCAN_MASK_DIGIT_LED)) {
             e->digit_types |= SCAN_MASK(t);
@@ -303,11 +316,12 @@ scan_engine_compile(struct scan_engine **out_engine, struct rl_diag *diag,
     if (rc == 0) {
         rc = collect_keywords(&k, policy);
     }
-    if (rc == 0 && (rc = compile_literals(&e->lit_db, &e->lit, diag, "lexicons", &s)) == 0) {
+    if (rc == 0 &&
+        (rc = compile_literals(&e->lit_db, &e->lit, &e->n_lit, diag, "lexicons", &s)) == 0) {
         s.info = NULL;
     }
     if (rc == 0 &&
-        (rc = compile_literals(&e->kw_db, &e->kw, diag, "detectors.keywords", &k)) == 0) {
+        (rc = compile_literals(&e->kw_db, &e->kw, &e->n_kw, diag, "detectors.keywords", &k)) == 0) {
         k.info = NULL;
     }
     if (rc == 0) {
@@ -329,13 +343,156 @@ scan_engine_free(struct scan_engine *e)
     if (e == NULL) {
         return;
     }
-    hs_free_database(e->lit_db);
-    hs_free_database(e->kw_db);
-    hs_free_database(e->re_db);
+    if (e->loaded) {
+        free(e->lit_db); /* memory of ours, from aligned_alloc */
+        free(e->kw_db);
+        free(e->re_db);
+    } else {
+        hs_free_database(e->lit_db);
+        hs_free_database(e->kw_db);
+        hs_free_database(e->re_db);
+    }
     free(e->lit);
     free(e->kw);
     free(e->re);
     free(e);
+}
+
+/* The serialised engine: a header, then for each database (literals,
+ * keywords, regexes) its pattern table and Hyperscan's own serialisation.
+ * Native byte order: it never leaves the process that made it. */
+#define BLOB_MAGIC 0x45534c52u /* "RLSE" */
+#define BLOB_VERSION 2u /* 2: pat_info.prefix (keywords "word*") */
+
+struct blob_head {
+    uint32_t magic, version, digit_types, pad;
+    uint32_t n_info[3]; /* pattern table entries per database */
+    uint32_t db_len[3]; /* Hyperscan serialisation octets; 0: no database */
+};
+
+int
+scan_engine_serialize(const struct scan_engine *e, uint8_t **out_blob, size_t *out_len)
+{
+    const hs_database_t *db[3] = {e->lit_db, e->kw_db, e->re_db};
+    const struct pat_info *info[3] = {e->lit, e->kw, e->re};
+    const uint32_t n[3] = {e->n_lit, e->n_kw, e->n_re};
+    char *ser[3] = {NULL, NULL, NULL};
+    size_t ser_len[3] = {0, 0, 0};
+    struct blob_head h = {
+        .magic = BLOB_MAGIC, .version = BLOB_VERSION, .digit_types = e->digit_types};
+    size_t total = sizeof(h);
+    int rc = RL_ENOMEM;
+    for (int i = 0; i < 3; i++) {
+        if (db[i] != NULL && hs_serialize_database(db[i], &ser[i], &ser_len[i]) != HS_SUCCESS) {
+            goto out;
+        }
+        h.n_info[i] = db[i] != NULL ? n[i] : 0;
+        h.db_len[i] = (uint32_t)ser_len[i];
+        total += h.n_info[i] * sizeof(struct pat_info) + ser_len[i];
+    }
+    uint8_t *blob = malloc(total);
+    if (blob == NULL) {
+        goto out;
+    }
+    size_t at = 0;
+    memcpy(blob, &h, sizeof(h));
+    at += sizeof(h);
+    for (int i = 0; i < 3; i++) {
+        if (h.n_info[i] > 0) {
+            memcpy(blob + at, info[i], h.n_info[i] * sizeof(struct pat_info));
+            at += h.n_info[i] * sizeof(struct pat_info);
+        }
+        if (ser_len[i] > 0) {
+            memcpy(blob + at, ser[i], ser_len[i]);
+            at += ser_len[i];
+        }
+    }
+    *out_blob = blob;
+    *out_len = total;
+    rc = 0;
+out:
+    for (int i = 0; i < 3; i++) {
+        free(ser[i]); /* Hyperscan's default allocator is malloc */
+    }
+    return rc;
+}
+
+/* load_db deserialises one database into 64-aligned memory of ours. */
+static int
+load_db(hs_database_t **out_db, const uint8_t *p, size_t len)
+{
+    size_t size = 0;
+    if (hs_serialized_database_size((const char *)p, len, &size) != HS_SUCCESS || size == 0) {
+        return RL_ESYNTAX;
+    }
+    void *mem = aligned_alloc(64, (size + 63) & ~(size_t)63);
+    if (mem == NULL) {
+        return RL_ENOMEM;
+    }
+    if (hs_deserialize_database_at((const char *)p, len, mem) != HS_SUCCESS) {
+        free(mem);
+        return RL_ESYNTAX;
+    }
+    *out_db = mem;
+    return 0;
+}
+
+int
+scan_engine_deserialize(struct scan_engine **out_engine, const struct scan_policy *policy,
+                        const uint8_t *blob, size_t len)
+{
+    *out_engine = NULL;
+    struct blob_head h;
+    if (len < sizeof(h)) {
+        return RL_ESYNTAX;
+    }
+    memcpy(&h, blob, sizeof(h));
+    if (h.magic != BLOB_MAGIC || h.version != BLOB_VERSION) {
+        return RL_ESYNTAX;
+    }
+    struct scan_engine *e = calloc(1, sizeof(*e));
+    if (e == NULL) {
+        return RL_ENOMEM;
+    }
+    e->policy = policy;
+    e->loaded = true;
+    set_unit_ends(e);
+    e->digit_types = h.digit_types;
+    hs_database_t **db[3] = {&e->lit_db, &e->kw_db, &e->re_db};
+    struct pat_info **info[3] = {&e->lit, &e->kw, &e->re};
+    uint32_t *n[3] = {&e->n_lit, &e->n_kw, &e->n_re};
+    size_t at = sizeof(h);
+    int rc = 0;
+    for (int i = 0; i < 3 && rc == 0; i++) {
+        size_t info_len = (size_t)h.n_info[i] * sizeof(struct pat_info);
+        if (len - at < info_len || len - at - info_len < h.db_len[i] ||
+            (h.db_len[i] == 0) != (h.n_info[i] == 0)) {
+            rc = RL_ESYNTAX;
+            break;
+        }
+        if (h.n_info[i] == 0) {
+            continue;
+        }
+        *info[i] = malloc(info_len);
+        if (*info[i] == NULL) {
+            rc = RL_ENOMEM;
+            break;
+        }
+        memcpy(*info[i], blob + at, info_len);
+        *n[i] = h.n_info[i];
+        at += info_len;
+        rc = load_db(db[i], blob + at, h.db_len[i]);
+        at += h.db_len[i];
+    }
+    if (rc == 0 && at != len) {
+        rc = RL_ESYNTAX;
+    }
+    if (rc != 0) {
+        scan_engine_free(e);
+        return rc;
+    }
+    *out_engine = e;
+    return 0;
 }
 
 struct scan_worker *
@@ -443,8 +600,9 @@ struct ctx_scan {
     size_t lo; /* the context scope: a keyword must lie inside it */
     size_t hi;
     unsigned type;
-    size_t pos_gap; /* nearest positive keyword for `type`; SIZE_MAX: none */
-    size_t neg_gap; /* nearest negative word before the candidate; SIZE_MAX: none */
+    size_t pos_gap;        /* nearest positive keyword for `type`; SIZE_MAX: none */
+    size_t pos_before_gap; /* the same, among those before the candidate */
+    size_t neg_gap;        /* nearest negative word before the candidate; SIZE_MAX: none */
 };
 
 static int
@@ -466,6 +624,9 @@ on_keyword(unsigned int id, unsigned long long from, unsigned long long to, unsi
      * number usually belongs to the next phrase. */
     if (pi->kind == PAT_NEGATIVE && kto <= c->s && g < c->neg_gap) {
         c->neg_gap = g;
+    }
+    if (pi->kind == PAT_KEYWORD && pi->type == c->type && kto <= c->s && g < c->pos_before_gap) {
+        c->pos_before_gap = g;
     }
     if (pi->kind == PAT_KEYWORD && pi->type == c->type && g < c->pos_gap) {
         c->pos_gap = g;
@@ -596,14 +757,68 @@ enum ctx_verdict {
     CTX_NEGATIVE, /* a negative word before it, nearer than any keyword */
 };
 
+/* What the context says about one candidate. */
+struct ctx_result {
+    enum ctx_verdict verdict;
+    bool named; /* a negative word stands right before it, naming it */
+};
+
+/* Words that may stand between a label and its number: "Kundennummer:
+ * 0696...", "The NHS number 409...", "facture n° 064...", "ID de reunión:". */
+static const char *const fillers[] = {
+    "no", "nr",   "nro", "n",         "num",       "number",     "nummer",     "numero", "numer",
+    "id", "code", "de",  "n\xc2\xb0", "n\xc2\xba", "n.\xc2\xba", "n\xc2\xb0s", "número", "numéro"};
+
+/* Whether the bytes [from, to) between a negative word and a candidate only
+ * join the word to the number: separators (" :#./-" and no-break spaces) and
+ * at most two filler words ("number", "No", "n°", "ID"). Such a word names
+ * the number itself. */
+static bool
+names_it(const uint8_t *buf, size_t from, size_t to)
+{
+    if (to - from > 24) {
+        return false;
+    }
+    unsigned words = 0;
+    size_t i = from;
+    while (i < to) {
+        uint8_t c = buf[i];
+        if (c == ' ' || c == ':' || c == '#' || c == '.' || c == '/' || c == '-' || c == '\t') {
+            i++;
+            continue;
+        }
+        if (c == 0xC2 && i + 1 < to && buf[i + 1] == 0xA0) {
+            i += 2;
+            continue;
+        }
+        size_t j = i;
+        while (j < to && buf[j] != ' ' && buf[j] != ':' && buf[j] != '#' && buf[j] != '\t' &&
+               buf[j] != '\r' && buf[j] != '\n' &&
+               !(buf[j] == '.' && j + 1 < to && (buf[j + 1] == ' ' || buf[j + 1] == '\n'))) {
+            j++;
+        }
+        bool filler = false;
+        for (size_t k = 0; k < sizeof(fillers) / sizeof(fillers[0]) && !filler; k++) {
+            size_t n = strlen(fillers[k]);
+            filler = n == j - i && rl_ascii_ieq(buf + i, fillers[k], n);
+        }
+        if (!filler || ++words > 2) {
+            return false;
+        }
+        i = j;
+    }
+    return true;
+}
+
 /* Looks for context keywords in the scope of [s, e) for `type`. */
-static enum ctx_verdict
+static struct ctx_result
 context(struct scan_worker *w, const uint8_t *buf, size_t len, unsigned type, uint32_t s,
         uint32_t e)
 {
     const struct scan_engine *eng = w->engine;
+    struct ctx_result r = {.verdict = CTX_NONE};
     if (eng->kw_db == NULL) {
-        return CTX_NONE;
+        return r;
     }
     struct ctx_scan c = {.engine = eng,
                          .buf = buf,
@@ -612,15 +827,25 @@ context(struct scan_worker *w, const uint8_t *buf, size_t len, unsigned type, ui
                          .e = e,
                          .type = type,
                          .pos_gap = SIZE_MAX,
+                         .pos_before_gap = SIZE_MAX,
                          .neg_gap = SIZE_MAX};
     scope(eng, &c.lo, &c.hi, buf, len, s, e);
     c.base = c.lo;
     hs_scan(eng->kw_db, (const char *)buf + c.lo, (unsigned)(c.hi - c.lo), 0, w->scratch,
             on_keyword, &c);
-    if (c.pos_gap != SIZE_MAX && c.pos_gap < c.neg_gap) {
-        return CTX_POSITIVE;
+    /* A tie is a positive phrase that holds a negative word ("atención al
+     * cliente"): the longer phrase wins. */
+    if (c.pos_gap != SIZE_MAX && c.pos_gap <= c.neg_gap) {
+        r.verdict = CTX_POSITIVE;
+    } else if (c.neg_gap != SIZE_MAX) {
+        r.verdict = CTX_NEGATIVE;
     }
-    return c.neg_gap != SIZE_MAX ? CTX_NEGATIVE : CTX_NONE;
+    /* A label right before the number names it whatever follows ("Rechnung
+     * Nr. 5614 3734 02 Telefonisch ..."), unless a keyword before it is as
+     * near (the label is part of a keyword phrase). */
+    r.named =
+        c.neg_gap != SIZE_MAX && c.neg_gap < c.pos_before_gap && names_it(buf, s - c.neg_gap, s);
+    return r;
 }
 
 /* A number inside a URL is a path or query value, not a card or phone. */
@@ -638,6 +863,59 @@ inside_url(const uint8_t *buf, uint32_t s)
         }
     }
     return false;
+}
+
+/* Whether the phone number at buf[s] follows a signature's one-letter label
+ * at a line start or after a wide gap: "T 018-963740  M +46 ...",
+ * "D (206) 640 9988", "F: 030 12345679". */
+static bool
+signature_label(const uint8_t *buf, size_t s)
+{
+    size_t i = s;
+    while (i > 0 && i + 3 > s && (buf[i - 1] == ' ' || buf[i - 1] == ':' || buf[i - 1] == '(')) {
+        i--;
+    }
+    if (i == s || i == 0 || buf[i - 1] == '\0' || strchr("TMFPDHWO", buf[i - 1]) == NULL) {
+        return false;
+    }
+    size_t l = i - 1;
+    if (l == 0 || buf[l - 1] == '\n' || buf[l - 1] == '>' || buf[l - 1] == '|') {
+        return true;
+    }
+    return l >= 2 && buf[l - 1] == ' ' && buf[l - 2] == ' ';
+}
+
+/* judge applies context to candidate `c`: strength first (a strong candidate,
+ * checksum and layout, is a finding wherever it stands; context only moves
+ * its confidence), then URLs and a negative word naming the number (right
+ * before it: "Kundennummer 0696 645 045") demote the others, and a weak form
+ * needs a keyword nearer than any negative word.
+ * Returns whether `c` is a finding, filling *out and *out_positive (a keyword
+ * of its type is in scope). */
+static bool
+judge(struct scan_worker *w, struct scan_finding *out, bool *out_positive, const uint8_t *buf,
+      size_t len, const struct scan_cand *c)
+{
+    bool strong = (c->flags & SCAN_CAND_STRONG) != 0;
+    struct ctx_result ctx = context(w, buf, len, c->type, c->start, c->end);
+    if (c->type == SCAN_T_PHONE && ctx.verdict != CTX_POSITIVE && !ctx.named &&
+        signature_label(buf, c->start)) {
+        ctx.verdict = CTX_POSITIVE;
+    }
+    *out_positive = ctx.verdict == CTX_POSITIVE;
+    if (!strong && (inside_url(buf, c->start) || ctx.named)) {
+        return false;
+    }
+    if ((c->flags & SCAN_CAND_WEAK) && ctx.verdict != CTX_POSITIVE) {
+        return false;
+    }
+    unsigned conf = c->confidence + (ctx.verdict == CTX_POSITIVE ? 25u : 0u);
+    *out = (struct scan_finding){.start = c->start,
+                                 .end = c->end,
+                                 .type = c->type,
+                                 .weight = 1,
+                                 .confidence = (uint8_t)(conf > 100 ? 100 : conf)};
+    return true;
 }
 
 static bool
@@ -744,28 +1022,30 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
         struct scan_cand *c = &w->cand[i];
         c->start += (uint32_t)from;
         c->end += (uint32_t)from;
+        struct scan_cand *alt = NULL;
+        if (i + 1 < nc && (w->cand[i + 1].flags & SCAN_CAND_ALT)) {
+            alt = &w->cand[++i];
+            alt->start += (uint32_t)from;
+            alt->end += (uint32_t)from;
+        }
         if (c->start >= to) {
             break;
         }
-        /* Strength first: a strong candidate (checksum and layout) is a
-         * finding wherever it stands; context only moves its confidence.
-         * Negative words and URLs demote the others, and a weak form needs a
-         * keyword nearer than any negative word. */
-        bool strong = (c->flags & SCAN_CAND_STRONG) != 0;
-        enum ctx_verdict ctx = context(w, buf, len, c->type, c->start, c->end);
-        if (!strong && inside_url(buf, c->start)) {
-            continue;
+        /* Of two readings of the same digits, the one context keeps; if both,
+         * the one a keyword names ("Telefon 018-733497" is no SSN). */
+        struct scan_finding f;
+        struct scan_finding g;
+        bool pos_f = false;
+        bool pos_g = false;
+        bool has_f = judge(w, &f, &pos_f, buf, len, c);
+        bool has_g = alt != NULL && alt->start < to && judge(w, &g, &pos_g, buf, len, alt);
+        if (has_g && (!has_f || (pos_g && !pos_f))) {
+            f = g;
+            has_f = true;
         }
-        if ((c->flags & SCAN_CAND_WEAK) && ctx != CTX_POSITIVE) {
-            continue;
+        if (has_f) {
+            limited |= !add_finding(w, &n, &f);
         }
-        unsigned conf = c->confidence + (ctx == CTX_POSITIVE ? 25u : 0u);
-        struct scan_finding f = {.start = c->start,
-                                 .end = c->end,
-                                 .type = c->type,
-                                 .weight = 1,
-                                 .confidence = (uint8_t)(conf > 100 ? 100 : conf)};
-        limited |= !add_finding(w, &n, &f);
     }
 
     qsort(w->tmp, n, sizeof(*w->tmp), cmp_finding);

@@ -366,10 +366,15 @@ def vat_no(r):
 
 
 def bad_card(r):
-    """A card-shaped number that fails Luhn."""
-    pan = card_number(r)
-    wrong = str((int(pan[-1]) + r.randint(1, 9)) % 10)
-    return card_layout(r, pan[:-1] + wrong)
+    """A card-shaped number that fails Luhn, and holds no shorter valid card
+    in its first 16 digits (a 19-digit number whose first 16 digits pass is
+    a card followed by three digits, as "4111 1111 1111 1111 123")."""
+    while True:
+        pan = card_number(r)
+        wrong = str((int(pan[-1]) + r.randint(1, 9)) % 10)
+        bad = pan[:-1] + wrong
+        if not (len(bad) == 19 and luhn_ok(bad[:16])):
+            return card_layout(r, bad)
 
 
 def bad_iban(r):

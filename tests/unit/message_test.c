@@ -207,6 +207,14 @@ test_strength_before_context(void **state)
     /* Bare digit runs glued to letters are not cards. */
     r = scan(f, o, "ref x4111111111111111y", 0, true);
     assert_int_equal(r->n_records, 0);
+    /* When the keyword names the other reading of the digits, that one is the
+     * finding: a 12-digit card without a card word, but a fax number. */
+    r = scan(f, o, "Fax: 5018 0000 0009", 0, true);
+    assert_int_equal(r->n_records, 1);
+    assert_int_equal(r->records[0].type, SCAN_T_PHONE);
+    r = scan(f, o, "Card: 5018 0000 0009", 0, true);
+    assert_int_equal(r->n_records, 1);
+    assert_int_equal(r->records[0].type, SCAN_T_CREDIT_CARD);
     free(o);
     fixture_free(f);
 }
