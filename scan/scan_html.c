@@ -469,7 +469,7 @@ static const struct el_name el_len9[] = {{"plaintext", EL_PLAINTEXT}};
 
 #define EL_GROUP(a)                                                                                \
     {                                                                                              \
-        a, sizeof(a) / sizeof(a[0])                                                                \
+        (a), sizeof(a) / sizeof((a)[0])                                                            \
     }
 static const struct {
     const struct el_name *v;
