@@ -145,15 +145,15 @@ test_iban_typed_not_found(void **state)
 {
     (void)state;
     static const struct span_case cases[] = {
-        {"GB 12 apples", 0, {{0}}},               /* no BBAN */
-        {"AB 1234 5678", 0, {{0}}},               /* no country AB, mod-97 */
-        {"BE 03 7310 1866 4085", 0, {{0}}},       /* mod-97 off by one */
-        {"BE 03 7310 1866 408", 0, {{0}}},        /* BE is 16 */
-        {"Be 03 7310 1866 4084", 0, {{0}}},       /* mixed case: a word and a number */
-        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}}, /* mixed-case letters */
-        {"XBE 03 7310 1866 4084", 0, {{0}}},      /* country glued to a word */
-        {"BE 03 7310 1866 4084x", 0, {{0}}},      /* ends inside a token */
-        {"BE  03 7310 1866 4084", 0, {{0}}},      /* doubled space */
+        {"GB 12 apples", 0, {{0}}},                  /* no BBAN */
+        {"AB 1234 5678", 1, {{3, 12, PHONE, true}}}, /* no country AB: a 4-4 phone reading */
+        {"BE 03 7310 1866 4085", 0, {{0}}},          /* mod-97 off by one */
+        {"BE 03 7310 1866 408", 0, {{0}}},           /* BE is 16 */
+        {"Be 03 7310 1866 4084", 0, {{0}}},          /* mixed case: a word and a number */
+        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}},    /* mixed-case letters */
+        {"XBE 03 7310 1866 4084", 0, {{0}}},         /* country glued to a word */
+        {"BE 03 7310 1866 4084x", 0, {{0}}},         /* ends inside a token */
+        {"BE  03 7310 1866 4084", 0, {{0}}},         /* doubled space */
         /* doubled space: no IBAN, the rest reads as a (weak) phone number */
         {"BE 03  7310 1866 4084", 1, {{7, 21, PHONE, true}}},
         {"BE 03 7310--1866 4084", 0, {{0}}},           /* doubled dash */
