@@ -42,6 +42,8 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_SNAP_TAKEN] = "snapshots_taken",
     [DP_C_SNAP_VERSION] = "snapshot_version",
     [DP_C_SNAP_DEFERRED] = "snapshot_deferred",
+    [DP_C_SCAN_JOBS] = "scan_jobs",
+    [DP_C_STORE_JOBS] = "store_jobs",
 };
 
 const uint32_t dp_turn_le_us[DP_TURN_BUCKETS] = {

@@ -48,6 +48,8 @@ enum dp_counter {
     DP_C_SNAP_TAKEN,          /* runtime snapshots this worker took (dp_live.h) */
     DP_C_SNAP_VERSION,        /* a gauge: the version of the newest one */
     DP_C_SNAP_DEFERRED,       /* turns a new snapshot waited: slots full, or its policy failed */
+    DP_C_SCAN_JOBS,           /* messages scanned by a scan thread (documents, large) */
+    DP_C_STORE_JOBS,          /* originals written by the store thread */
     DP_C__COUNT
 };
 

@@ -31,6 +31,7 @@
 #include "dp_live.h"
 #include "dp_loop.h"
 #include "dp_notify.h"
+#include "dp_offload.h"
 #include "dp_snapshot.h"
 #include "dp_stats.h"
 #include "dp_store.h"
@@ -220,6 +221,15 @@ main(int argc, char **argv)
         }
     }
     hw_dp_bind_worker(hw, &cfg, -1); /* the default policy again */
+    /* The store thread and the scan threads: what a worker must not do in
+     * its own turns (fsync, documents). */
+    struct dp_helpers *helpers = NULL;
+    if (dp_helpers_new(&helpers, n, cfg.boot.scan_threads) != 0) {
+        return fail("scan_threads", "cannot start the store and scan threads");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        dp_worker_set_helpers(workers[i], helpers);
+    }
     hw_dp_free(hw);
     /* SIGHUP and `reload` publish a snapshot with the TLS files read again. */
     static struct dp_stats_proc proc;
@@ -363,6 +373,7 @@ main(int argc, char **argv)
     dp_track_close();
     dp_notify_stop();
     dp_tls_reload_free(reload);
+    dp_helpers_free(helpers); /* before the workers: a job still out is theirs */
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
     }

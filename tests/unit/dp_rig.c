@@ -5,10 +5,13 @@
  * real SMTP implementation, not a script. */
 #include "dp_rig.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "dp_offload.h"
 #include "dp_snapshot.h"
 #include "internal.h"
 
@@ -97,10 +100,21 @@ rig_client_free(struct rig *r, int c)
     memset(cl, 0, sizeof(*cl));
 }
 
+int
+rig_helpers(struct rig *r)
+{
+    if (dp_helpers_new(&r->helpers, r->worker_id + 1, 1) != 0) {
+        return -1;
+    }
+    dp_worker_set_helpers(r->w, r->helpers);
+    return 0;
+}
+
 void
 rig_fini(struct rig *r)
 {
     r->ctl.stop = 1;
+    dp_helpers_free(r->helpers);
     dp_worker_free(r->w);
     for (int i = 0; i < RIG_SINK_CONNS; i++) {
         if (r->conns[i].used) {
@@ -395,9 +409,22 @@ unsigned
 rig_settle(struct rig *r, unsigned max)
 {
     unsigned quiet = 0, turns = 0;
-    while (turns < max && quiet < 4) {
-        quiet = rig_turn(r) ? 0 : quiet + 1;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (quiet < 4) {
+        bool busy = rig_turn(r) || dp_worker_busy(r->w);
+        quiet = busy ? 0 : quiet + 1;
         turns++;
+        if (turns >= max) {
+            /* Past `max` only while helper threads still have jobs (a
+             * scan, an fsync), 10 s at most. */
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            if ((quiet > 0 && !dp_worker_busy(r->w) && turns >= 2 * max) ||
+                t.tv_sec - t0.tv_sec > 10) {
+                break;
+            }
+            sched_yield();
+        }
     }
     return turns;
 }
