@@ -109,7 +109,8 @@ struct dp_wscan {
     struct scan_engine *engine;
     struct scan_worker *sw;
     struct scan_message *sm;
-    uint32_t refs; /* held snapshots using it */
+    struct dp_in *streamer; /* the session whose message `sm` is scanning as it arrives */
+    uint32_t refs;          /* held snapshots using it */
 };
 
 /* A snapshot this worker holds: the current one, or an older one a

@@ -55,6 +55,10 @@ session_init(struct dp_worker *w, struct dp_in *in)
 static void
 txn_reset(struct dp_worker *w, struct dp_in *in)
 {
+    if (in->streaming && in->txn.held != NULL && in->txn.held->scan->streamer == in) {
+        in->txn.held->scan->streamer = NULL; /* the worker's scanner is free again */
+    }
+    in->streaming = false;
     if (in->txn.out != NULL) {
         struct dp_out *o = in->txn.out;
         in->txn.out = NULL;
@@ -882,6 +886,17 @@ sniff(struct dp_in *in, const uint8_t *p, size_t len)
     return false;
 }
 
+/* stream_stop ends a scan as the text arrives: the worker's scanner is free
+ * for another session's message. */
+static void
+stream_stop(struct dp_in *in)
+{
+    if (in->streaming && in->txn.held->scan->streamer == in) {
+        in->txn.held->scan->streamer = NULL;
+    }
+    in->streaming = false;
+}
+
 /* data_begin starts scanning the text as it arrives, on this worker. */
 static void
 data_begin(struct dp_worker *w, struct dp_in *in)
@@ -890,14 +905,20 @@ data_begin(struct dp_worker *w, struct dp_in *in)
     in->sniff_len = 0;
     in->heavy = in->size_param > DP_SCAN_INLINE_MAX;
     in->streaming = false;
-    if (in->broken || in->txn.out == NULL || in->heavy) {
+    /* One message at a time streams through the worker's scanner (another
+     * session's text then goes whole to a scan thread); without scan
+     * threads every message is scanned whole at its end, as it always was. */
+    struct dp_wscan *sc = in->txn.held->scan;
+    if (in->broken || in->txn.out == NULL || in->heavy || w->helpers == NULL ||
+        sc->streamer != NULL) {
         return;
     }
     /* With CHUNKING the next hop takes the message as it is in one BDAT
      * LAST: no dot-stuffing, and one round trip less than DATA's 354. */
     in->chunking = smtp_client_caps_get(&in->txn.out->cli)->chunking;
-    in->streaming = dp_scan_begin(&in->so, in->txn.held->scan->sm, &in->body, &w->bufs,
-                                  in->chunking, in->size_param) == 0;
+    in->streaming =
+        dp_scan_begin(&in->so, sc->sm, &in->body, &w->bufs, in->chunking, in->size_param) == 0;
+    sc->streamer = in->streaming ? in : NULL;
 }
 
 /* data_chunk keeps the octets (the original goes to the store or a scan
@@ -912,7 +933,7 @@ data_chunk(struct dp_worker *w, struct dp_in *in, const uint8_t *p, size_t len)
         return;
     }
     if (in->msg.len > DP_SCAN_INLINE_MAX || sniff(in, p, len)) {
-        in->streaming = false; /* a scan thread's: it starts again from the original */
+        stream_stop(in); /* a scan thread's: it starts again from the original */
         in->heavy = true;
         return;
     }
@@ -926,7 +947,6 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
     dp_stats_add(w->stats, DP_C_MSG_RECEIVED, 1);
     dp_stats_add(w->stats, DP_C_BYTES_IN, in->msg.len);
     bool streamed = in->streaming;
-    in->streaming = false;
     if (in->msg_oom) {
         answer(w, in, SMTP_R_STORAGE);
         end_message(w, in, "refused");
@@ -942,11 +962,20 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
     struct scan_message *sm = in->txn.held->scan->sm;
     if (streamed) {
         dp_scan_end(&in->so, sm, &res); /* small text, scanned as it came */
+        stream_stop(in);
         scanned(w, in, &res);
         return;
     }
-    if (scan_job(w, in)) {
+    /* Documents, large messages, and text that arrived while another
+     * session streamed through the scanner: a scan thread's. */
+    if ((in->heavy || in->txn.held->scan->streamer != NULL) && scan_job(w, in)) {
         return; /* dp_in_job_done goes on */
+    }
+    if (in->txn.held->scan->streamer != NULL) {
+        /* No room on the scan thread's ring and the scanner busy: 451. */
+        answer(w, in, SMTP_R_LOCAL_ERROR);
+        end_message(w, in, "tempfailed");
+        return;
     }
     if (dp_scan_begin(&in->so, sm, &in->body, &w->bufs, in->chunking, in->msg.len) == 0) {
         (void)dp_scan_feed(&in->so, sm, in->msg.data, in->msg.len);

@@ -221,15 +221,6 @@ main(int argc, char **argv)
         }
     }
     hw_dp_bind_worker(hw, &cfg, -1); /* the default policy again */
-    /* The store thread and the scan threads: what a worker must not do in
-     * its own turns (fsync, documents). */
-    struct dp_helpers *helpers = NULL;
-    if (dp_helpers_new(&helpers, n, cfg.boot.scan_threads) != 0) {
-        return fail("scan_threads", "cannot start the store and scan threads");
-    }
-    for (unsigned i = 0; i < n; i++) {
-        dp_worker_set_helpers(workers[i], helpers);
-    }
     hw_dp_free(hw);
     /* SIGHUP and `reload` publish a snapshot with the TLS files read again. */
     static struct dp_stats_proc proc;
@@ -299,6 +290,16 @@ main(int argc, char **argv)
         }
     }
 
+    /* The store thread and the scan threads (after the fork of daemon(),
+     * with the signals blocked, as every thread): what a worker must not do
+     * in its own turns (fsync, documents). */
+    struct dp_helpers *helpers = NULL;
+    if (dp_helpers_new(&helpers, n, cfg.boot.scan_threads) != 0) {
+        return fail("scan_threads", "cannot start the store and scan threads");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        dp_worker_set_helpers(workers[i], helpers);
+    }
     for (unsigned i = 0; i < n; i++) {
         args[i].w = workers[i];
         args[i].core = cfg.boot.cores[i];

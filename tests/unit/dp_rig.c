@@ -126,6 +126,7 @@ rig_fini(struct rig *r)
     }
     for (int i = 0; i < RIG_SINKS; i++) {
         free(r->sinks[i].last);
+        free(r->sinks[i].prev);
     }
     if (r->peer != NULL) {
         r->peer->ops->free(r->peer);
@@ -272,7 +273,9 @@ sink_event(struct rig *r, struct rig_sink_conn *c, const struct smtp_event *ev)
                                              (const uint8_t *)"try later", 9);
             return;
         }
-        free(s->last);
+        free(s->prev);
+        s->prev = s->last;
+        s->prev_len = s->last_len;
         s->last = malloc(c->msg_len + 1);
         if (s->last != NULL) {
             memcpy(s->last, c->msg != NULL ? c->msg : (const uint8_t *)"", c->msg_len);

@@ -35,6 +35,8 @@ struct rig_sink {
     unsigned misrouted;
     uint8_t *last; /* the last message accepted, as received (dot-unstuffed); owned */
     size_t last_len;
+    uint8_t *prev; /* the one before it; owned */
+    size_t prev_len;
 };
 
 struct rig_sink_conn {
