@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Scanning one message into the body a next hop gets (dot-stuffed unless
+/* Scanning one message into the body the next hop receives (dot-stuffed unless
  * it goes by BDAT, after DP_HEADROOM octets left for the trace header) and
  * the summary the transaction keeps. The same code runs on a worker (small
  * text messages, fed as they arrive) and on a scan thread (dp_offload.h). */
