@@ -294,7 +294,7 @@ main(int argc, char **argv)
      * with the signals blocked, as every thread): what a worker must not do
      * in its own turns (fsync, documents). */
     struct dp_helpers *helpers = NULL;
-    if (dp_helpers_new(&helpers, n, cfg.boot.scan_threads) != 0) {
+    if (cfg.boot.scan_threads > 0 && dp_helpers_new(&helpers, n, cfg.boot.scan_threads) != 0) {
         return fail("scan_threads", "cannot start the store and scan threads");
     }
     for (unsigned i = 0; i < n; i++) {

@@ -13,7 +13,6 @@
 
 #include "dp_offload.h"
 #include "dp_snapshot.h"
-#include "internal.h"
 
 enum { K_SINK_L = 1, K_SINK_C, K_CLIENT };
 
@@ -29,7 +28,7 @@ rig_runtime_json(struct dp_runtime *rt, const char *json)
     static struct dp_config cfg; /* large: not on the stack */
     struct rl_diag d = {{0}, {0}};
     dp_config_defaults(&cfg);
-    int rc = dp_config_load_json_how(&cfg, &d, json, strlen(json), DP_RESOLVE_NAMES);
+    int rc = dp_config_load_json(&cfg, &d, json, strlen(json));
     if (rc != 0) {
         fprintf(stderr, "rig config: %s: %s\n", d.field, d.reason);
         return rc;
