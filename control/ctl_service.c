@@ -12,6 +12,7 @@
 
 #include "ctl_client.h"
 #include "ctl_model.h"
+#include "ctl_push.h"
 #include "ctl_validate.h"
 
 #define HISTORY_MAX 1000 /* versions in one history answer */
@@ -20,7 +21,14 @@
 struct ctl_service {
     struct ctl_service_config cfg;
     pthread_mutex_t edit_lock; /* one edit at a time in this process */
+    struct ctl_push *push;     /* NULL: versions are not pushed */
 };
+
+void
+ctl_service_set_push(struct ctl_service *svc, struct ctl_push *push)
+{
+    svc->push = push;
+}
 
 int
 ctl_service_new(struct ctl_service **out_svc, const struct ctl_service_config *cfg)
@@ -370,6 +378,14 @@ status(struct ctl_service *svc)
     (void)ctl_service_license(svc, &lic);
     json_t *answer =
         ok(json_pack("{s:o, s:o}", "committed", version_json(&v), "license", license_json(&lic)));
+    if (svc->push != NULL) {
+        struct ctl_push_state ps;
+        ctl_push_get(svc->push, &ps);
+        json_object_set_new(answer, "pushed",
+                            json_pack("{s:I, s:I, s:b, s:s}", "running", (json_int_t)ps.running,
+                                      "acknowledged", (json_int_t)ps.pushed, "reachable",
+                                      ps.reachable, "error", ps.error));
+    }
     char why[256] = "";
     json_t *dp = ctl_service_stats(svc, why, sizeof(why));
     if (dp == NULL) {

@@ -397,41 +397,67 @@ total(json_t *dp, const char *key)
     return (long long)json_integer_value(json_object_get(json_object_get(dp, "total"), key));
 }
 
+/* wnum formats worker counter `key` of `w` into `buf`. */
+static const char *
+wnum(char *buf, size_t cap, json_t *w, const char *key)
+{
+    snprintf(buf, cap, "%lld", (long long)json_integer_value(json_object_get(w, key)));
+    return buf;
+}
+
 static void
 print_status(json_t *ans)
 {
     json_t *c = json_object_get(ans, "committed");
     json_t *lic = json_object_get(ans, "license");
     json_t *dp = json_object_get(ans, "dataplane");
-    printf("configuration  version %lld, committed %s by uid %lld (%s)\n",
-           (long long)json_integer_value(json_object_get(c, "version")), str(c, "at"),
+    json_t *pushed = json_object_get(ans, "pushed");
+    long long committed = (long long)json_integer_value(json_object_get(c, "version"));
+    printf("configuration  version %lld, committed %s by uid %lld (%s)\n", committed, str(c, "at"),
            (long long)json_integer_value(json_object_get(c, "uid")), str(c, "comment"));
-    printf("licence        %s: %s\n", str(lic, "state"), str(lic, "message"));
+    if (pushed != NULL) {
+        long long running = (long long)json_integer_value(json_object_get(pushed, "running"));
+        const char *err = str(pushed, "error");
+        printf("pushed         redlined runs version %lld%s%s%s\n", running,
+               running == committed ? " (the committed one)" : " (not the committed one)",
+               err[0] ? ": " : "", err);
+    }
+    printf("licence        %s: %s (tier %s, %s)\n", str(lic, "state"), str(lic, "message"),
+           str(lic, "tier"),
+           json_integer_value(json_object_get(lic, "rate_per_hour")) == 0 ? "no rate limit"
+                                                                          : "rate limited");
     if (!json_is_true(json_object_get(dp, "reachable"))) {
         printf("dataplane      unreachable: %s\n", str(dp, "error"));
         return;
     }
-    printf("dataplane      %zu workers, %lld connections, %lld messages received, %lld relayed\n",
+    printf("dataplane      %zu workers, %lld connections, %lld messages received, %lld relayed, "
+           "%lld over the licensed rate\n",
            json_array_size(json_object_get(dp, "workers")), total(dp, "connections_active"),
-           total(dp, "messages_received"), total(dp, "messages_relayed"));
-    struct table t = {.n_cols = 5};
-    table_row(&t, (const char *const[]){"WORKER", "CONNECTIONS", "RECEIVED", "RELAYED", "4XX/5XX"});
+           total(dp, "messages_received"), total(dp, "messages_relayed"),
+           total(dp, "messages_rate_limited"));
+    struct table t = {.n_cols = 8};
+    table_row(&t, (const char *const[]){"WORKER", "VERSION", "CONNECTIONS", "RECEIVED", "RELAYED",
+                                        "4XX", "5XX", "LOOP P99 (us)"});
     size_t i;
     json_t *w;
     json_array_foreach(json_object_get(dp, "workers"), i, w)
     {
-        char id[24], conns[24], rx[24], tx[24], fails[48];
+        char id[24], ver[24], conns[24], rx[24], tx[24], f4[24], f5[24], p99[24] = "-";
         snprintf(id, sizeof(id), "%zu", i);
-        snprintf(conns, sizeof(conns), "%lld",
-                 (long long)json_integer_value(json_object_get(w, "connections_active")));
-        snprintf(rx, sizeof(rx), "%lld",
-                 (long long)json_integer_value(json_object_get(w, "messages_received")));
-        snprintf(tx, sizeof(tx), "%lld",
-                 (long long)json_integer_value(json_object_get(w, "messages_relayed")));
-        snprintf(fails, sizeof(fails), "%lld/%lld",
-                 (long long)json_integer_value(json_object_get(w, "replies_4xx")),
-                 (long long)json_integer_value(json_object_get(w, "replies_5xx")));
-        table_row(&t, (const char *const[]){id, conns, rx, tx, fails});
+        if (json_object_get(w, "config_version") == NULL) {
+            snprintf(ver, sizeof(ver), "-");
+        } else {
+            wnum(ver, sizeof(ver), w, "config_version");
+        }
+        if (json_object_get(w, "loop_turn_p99_us") != NULL) {
+            wnum(p99, sizeof(p99), w, "loop_turn_p99_us");
+        }
+        table_row(&t, (const char *const[]){id, ver,
+                                            wnum(conns, sizeof(conns), w, "connections_active"),
+                                            wnum(rx, sizeof(rx), w, "messages_received"),
+                                            wnum(tx, sizeof(tx), w, "messages_relayed"),
+                                            wnum(f4, sizeof(f4), w, "replies_4xx"),
+                                            wnum(f5, sizeof(f5), w, "replies_5xx"), p99});
     }
     table_print(&t);
 }
