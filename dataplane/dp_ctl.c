@@ -149,8 +149,8 @@ list_one(void *ctx, const char *id)
     uint8_t *file = NULL;
     size_t file_len = 0, meta_len = 0, msg_len = 0;
     int err = 0;
-    if (dp_store_get(srv.d.cfg->quarantine_dir, id, META_MAX, &file, &file_len, &meta_len, &msg_len,
-                     &err) != 0) {
+    if (dp_store_get(srv.d.boot->quarantine_dir, id, META_MAX, &file, &file_len, &meta_len,
+                     &msg_len, &err) != 0) {
         return 0; /* released or deleted meanwhile, or not ours: not listed */
     }
     json_t *meta = json_loadb((const char *)file, meta_len, JSON_REJECT_DUPLICATES, NULL);
@@ -171,7 +171,7 @@ q_list(void)
 {
     json_t *list = json_array();
     int err = 0;
-    if (dp_store_list(srv.d.cfg->quarantine_dir, list_one, list, &err) != 0) {
+    if (dp_store_list(srv.d.boot->quarantine_dir, list_one, list, &err) != 0) {
         json_decref(list);
         return error_reply("quarantine store: %s", strerror(err));
     }
@@ -182,7 +182,7 @@ static json_t *
 q_delete(const char *id, uid_t uid)
 {
     int err = 0;
-    int rc = dp_store_remove(srv.d.cfg->quarantine_dir, id, &err);
+    int rc = dp_store_remove(srv.d.boot->quarantine_dir, id, &err);
     if (rc != 0) {
         return store_error(id, rc, err);
     }
@@ -221,7 +221,7 @@ q_release(const char *id, uid_t uid)
     uint8_t *file = NULL;
     size_t file_len = 0, meta_len = 0, msg_len = 0;
     int err = 0;
-    int rc = dp_store_get(srv.d.cfg->quarantine_dir, id, SIZE_MAX, &file, &file_len, &meta_len,
+    int rc = dp_store_get(srv.d.boot->quarantine_dir, id, SIZE_MAX, &file, &file_len, &meta_len,
                           &msg_len, &err);
     if (rc != 0) {
         return store_error(id, rc, err);
@@ -236,8 +236,10 @@ q_release(const char *id, uid_t uid)
         goto out;
     }
     struct dp_release_result res;
-    rc = dp_release_send(&res, srv.io, srv.d.cfg, from, rcpts, n_rcpts, file + meta_len + 1,
+    const struct dp_snapshot *snap = dp_live_hold(srv.d.live, srv.d.live_slot);
+    rc = dp_release_send(&res, srv.io, &snap->rt, from, rcpts, n_rcpts, file + meta_len + 1,
                          msg_len);
+    dp_live_unhold(srv.d.live, srv.d.live_slot);
     if (rc == RL_ENOENT) {
         reply = error_reply("no route for the recipients of %s; kept in quarantine", id);
         goto out;
@@ -248,7 +250,7 @@ q_release(const char *id, uid_t uid)
     }
     bool removed = false;
     if (res.delivered) {
-        removed = dp_store_remove(srv.d.cfg->quarantine_dir, id, &err) == 0;
+        removed = dp_store_remove(srv.d.boot->quarantine_dir, id, &err) == 0;
     }
     char said[300];
     if (res.code != 0) {
@@ -300,11 +302,11 @@ log_reopen(void)
         return error_reply("log reopen: the logger did not answer within 5 seconds");
     }
     if (rc != 0) {
-        return error_reply("log reopen: %s: %s; still writing the old file", srv.d.cfg->log_path,
+        return error_reply("log reopen: %s: %s; still writing the old file", srv.d.boot->log_path,
                            strerror(err));
     }
     return json_pack("{s:b, s:s, s:s}", "ok", 1, "action", "log-reopen", "log",
-                     srv.d.cfg->log_path);
+                     srv.d.boot->log_path);
 }
 
 static json_t *
@@ -418,7 +420,7 @@ dp_ctl_serve_start(const char *path, const struct dp_ctl_deps *deps, int *out_er
         return RL_EIO;
     }
     memcpy(sa.sun_path, path, pl + 1);
-    if (io_kernel_new(&srv.io) != 0) {
+    if (io_backend_new(&srv.io, "kernel", NULL) != 0) {
         *out_errno = ENOMEM;
         return RL_EIO;
     }

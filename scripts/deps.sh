@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential meson ninja-build pkg-config python3
   libhyperscan-dev libjansson-dev libxml2-dev libcmocka-dev libssl-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
-  libjemalloc-dev libsystemd-dev
+  libjemalloc-dev liburcu-dev libsystemd-dev
   libzip-dev libmagic-dev openssl
   libsqlite3-dev libmicrohttpd-dev
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
