@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct ctl_push {
     uint8_t *frame;
     size_t frame_len;
     uint64_t frame_version;
+    struct ctl_push_cache cache;
 };
 
 static void
@@ -53,9 +55,35 @@ log_event(struct ctl_push *p, json_t *e)
     json_decref(e);
 }
 
+void
+ctl_push_cache_fini(struct ctl_push_cache *cache)
+{
+    free(cache->policy);
+    free(cache->blob);
+    memset(cache, 0, sizeof(*cache));
+}
+
+/* compile compiles and serialises `policy_text` into *out_blob. */
+static int
+compile(uint8_t **out_blob, size_t *out_len, struct rl_diag *diag, const char *policy_text)
+{
+    struct scan_policy *pol = NULL;
+    struct scan_engine *eng = NULL;
+    int rc = scan_policy_parse(&pol, diag, policy_text, strlen(policy_text));
+    if (rc == 0) {
+        rc = scan_engine_compile(&eng, diag, pol);
+    }
+    if (rc == 0) {
+        rc = scan_engine_serialize(eng, out_blob, out_len);
+    }
+    scan_engine_free(eng);
+    scan_policy_free(pol);
+    return rc;
+}
+
 int
 ctl_push_frame(uint8_t **out_frame, size_t *out_len, struct rl_diag *diag, json_t *doc, uint64_t n,
-               const struct ctl_license_status *lic)
+               const struct ctl_license_status *lic, struct ctl_push_cache *cache)
 {
     /* The configuration without the policy (shipped compiled beside it) and
      * without the licence text (redlined gets what it means instead). */
@@ -78,22 +106,24 @@ ctl_push_frame(uint8_t **out_frame, size_t *out_len, struct rl_diag *diag, json_
                                 "rate_per_hour", (json_int_t)ctl_tier_rate(lic->tier));
     char *json = payload != NULL ? json_dumps(payload, JSON_COMPACT) : NULL;
     json_decref(payload);
-    struct scan_policy *pol = NULL;
-    struct scan_engine *eng = NULL;
     uint8_t *blob = NULL;
     size_t blob_len = 0;
     int rc = json != NULL && policy_text != NULL ? 0 : RL_ENOMEM;
-    if (rc == 0) {
-        rc = scan_policy_parse(&pol, diag, policy_text, strlen(policy_text));
+    bool cached = rc == 0 && cache != NULL && cache->policy != NULL &&
+                  strcmp(cache->policy, policy_text) == 0;
+    if (rc == 0 && !cached) {
+        rc = compile(&blob, &blob_len, diag, policy_text);
+        if (rc == 0 && cache != NULL) {
+            ctl_push_cache_fini(cache);
+            cache->policy = policy_text;
+            policy_text = NULL;
+            cache->blob = blob;
+            cache->blob_len = blob_len;
+        }
+    } else if (rc == 0) {
+        blob = cache->blob;
+        blob_len = cache->blob_len;
     }
-    if (rc == 0) {
-        rc = scan_engine_compile(&eng, diag, pol);
-    }
-    if (rc == 0) {
-        rc = scan_engine_serialize(eng, &blob, &blob_len);
-    }
-    scan_engine_free(eng);
-    scan_policy_free(pol);
     free(policy_text);
     if (rc == 0) {
         struct dp_push_header h = {.version = n};
@@ -112,7 +142,9 @@ ctl_push_frame(uint8_t **out_frame, size_t *out_len, struct rl_diag *diag, json_
         }
     }
     free(json);
-    free(blob);
+    if (cache == NULL) {
+        free(blob); /* else the cache owns it */
+    }
     return rc;
 }
 
@@ -204,8 +236,8 @@ push(struct ctl_push *p, uint64_t n)
         free(p->frame);
         p->frame = NULL;
         p->frame_version = 0;
-        int rc =
-            doc != NULL ? ctl_push_frame(&p->frame, &p->frame_len, &d, doc, n, &lic) : RL_ESYNTAX;
+        int rc = doc != NULL ? ctl_push_frame(&p->frame, &p->frame_len, &d, doc, n, &lic, &p->cache)
+                             : RL_ESYNTAX;
         json_decref(doc);
         if (rc != 0) {
             snprintf(why, sizeof(why), "version %llu cannot be built: %s%s%s",
@@ -307,6 +339,7 @@ ctl_push_stop(struct ctl_push *p)
     pthread_join(p->thread, NULL);
     pthread_mutex_destroy(&p->lock);
     free(p->frame);
+    ctl_push_cache_fini(&p->cache);
     free(p);
 }
 

@@ -46,11 +46,23 @@ void ctl_push_stop(struct ctl_push *p);
 /* ctl_push_state copies what the pusher knows into *out. Any thread. */
 void ctl_push_get(struct ctl_push *p, struct ctl_push_state *out);
 
+/* The last policy compiled and its serialised engine, so that a version
+ * that changes only routes is not compiled again. */
+struct ctl_push_cache {
+    char *policy;  /* owned JSON text; NULL: empty */
+    uint8_t *blob; /* owned */
+    size_t blob_len;
+};
+
 /* ctl_push_frame builds the snapshot frame of document `doc` (version `n`)
  * with the licence status `lic`: header, JSON, serialised engine, in one
- * malloc'd buffer (*out_frame, *out_len). Compiles the policy (about 0.1 s).
- * Returns 0, or RL_EINVAL / RL_ESCAN with `diag`, RL_ENOMEM. */
+ * malloc'd buffer (*out_frame, *out_len). Compiles the policy (about 0.1 s)
+ * unless `cache` (may be NULL) holds it, and then keeps it there. Returns 0,
+ * or RL_EINVAL / RL_ESCAN with `diag`, RL_ENOMEM. */
 int ctl_push_frame(uint8_t **out_frame, size_t *out_len, struct rl_diag *diag, json_t *doc,
-                   uint64_t n, const struct ctl_license_status *lic);
+                   uint64_t n, const struct ctl_license_status *lic, struct ctl_push_cache *cache);
+
+/* ctl_push_cache_fini releases what `cache` holds. */
+void ctl_push_cache_fini(struct ctl_push_cache *cache);
 
 #endif

@@ -22,6 +22,21 @@
 #include "rl_io.h"
 #include "scan_engine.h"
 
+/* The policy digest (dp_apply_build) of the last snapshot applied, for the
+ * next apply to share its policy part; written by the apply thread, and by
+ * the main thread before that thread starts. */
+static struct {
+    const struct dp_snap_scan *scan;
+    uint8_t digest[32];
+} last;
+
+static void
+remember(const struct dp_snapshot *s, const uint8_t *digest)
+{
+    last.scan = s->scan;
+    memcpy(last.digest, digest, sizeof(last.digest));
+}
+
 /* The runtime settings redline-controld owns; the rest stays the file's. */
 static const char *const managed[] = {"mta_groups",     "routes", "tls_profiles",
                                       "relay_networks", "limits", "relay"};
@@ -79,8 +94,8 @@ runtime(struct dp_runtime *out, struct rl_diag *diag, const struct dp_runtime *f
 int
 dp_apply_build(struct dp_snapshot **out_snap, struct rl_diag *diag,
                const struct dp_runtime *file_rt, unsigned n_workers, const uint8_t *secret,
-               const struct dp_snapshot *prev, const uint8_t *json, size_t json_len,
-               const uint8_t *blob, size_t blob_len)
+               const struct dp_snapshot *prev, const uint8_t *prev_policy, uint8_t out_policy[32],
+               const uint8_t *json, size_t json_len, const uint8_t *blob, size_t blob_len)
 {
     json_error_t jerr;
     json_t *payload = json_loadb((const char *)json, json_len, JSON_REJECT_DUPLICATES, &jerr);
@@ -105,6 +120,20 @@ dp_apply_build(struct dp_snapshot **out_snap, struct rl_diag *diag,
     } else {
         rc = runtime(rt, diag, file_rt, config, (uint64_t)version,
                      (uint64_t)json_integer_value(rate));
+    }
+    if (rc == 0) {
+        /* The same policy and engine as the snapshot in force: share them,
+         * so workers keep their scanners (nothing to deserialise). */
+        struct dp_push_header d = {0};
+        dp_push_seal(&d, (const uint8_t *)policy_text, strlen(policy_text), blob, blob_len);
+        memcpy(out_policy, d.sha256, 32);
+        if (prev != NULL && prev_policy != NULL && memcmp(prev_policy, d.sha256, 32) == 0) {
+            rc = dp_snapshot_build(out_snap, diag, rt, n_workers, secret, prev,
+                                   DP_SNAP_KEEP_TLS | DP_SNAP_KEEP_POLICY);
+            free(rt);
+            json_decref(payload);
+            return rc;
+        }
     }
     if (rc == 0) {
         struct rl_diag pd = {{0}, {0}};
@@ -220,14 +249,14 @@ dp_apply_load_saved(struct dp_snapshot **out_snap, struct rl_diag *diag, const c
     }
     struct dp_push_header h;
     size_t body = 0;
-    rc = len > 0 && len >= DP_PUSH_HEADER_MAX / 8 ? frame_split(&h, diag, f, len, &body)
-                                                  : RL_ESYNTAX;
-    if (rc == RL_ESYNTAX && diag->reason[0] == '\0') {
-        rl_diag_set(diag, "snapshot", "%s is too short to be a snapshot", path);
+    rc = frame_split(&h, diag, f, len, &body);
+    uint8_t digest[32];
+    if (rc == 0) {
+        rc = dp_apply_build(out_snap, diag, file_rt, n_workers, secret, NULL, NULL, digest,
+                            f + body, h.json_len, f + body + h.json_len, h.blob_len);
     }
     if (rc == 0) {
-        rc = dp_apply_build(out_snap, diag, file_rt, n_workers, secret, NULL, f + body, h.json_len,
-                            f + body + h.json_len, h.blob_len);
+        remember(*out_snap, digest);
     }
     free(f);
     return rc;
@@ -356,9 +385,14 @@ apply(int c, const char *line, size_t hl, long uid)
     struct dp_snapshot *s = NULL;
     const struct dp_snapshot *cur = dp_live_hold(srv.d.live, srv.d.live_slot);
     int rc = dp_push_check(&h, &d, json, h.json_len, blob, h.blob_len);
+    uint8_t digest[32];
     if (rc == 0) {
-        rc = dp_apply_build(&s, &d, srv.d.file_rt, srv.d.n_workers, NULL, cur, json, h.json_len,
+        rc = dp_apply_build(&s, &d, srv.d.file_rt, srv.d.n_workers, NULL, cur,
+                            last.scan == cur->scan ? last.digest : NULL, digest, json, h.json_len,
                             blob, h.blob_len);
+    }
+    if (rc == 0) {
+        remember(s, digest);
     }
     dp_live_unhold(srv.d.live, srv.d.live_slot);
     if (rc == 0 && s->rt.config_version != h.version) {
@@ -374,6 +408,10 @@ apply(int c, const char *line, size_t hl, long uid)
     } else {
         uint64_t live_version = 0;
         dp_live_publish(srv.d.live, s, &live_version); /* every worker past the swap */
+        /* Sleeping workers would take it at their next timer pass: now. */
+        for (unsigned i = 0; srv.d.workers != NULL && i < srv.d.n_workers; i++) {
+            dp_worker_wake(srv.d.workers[i]);
+        }
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
         bool kept = srv.d.state_dir[0] == '\0' ||

@@ -17,6 +17,7 @@
 #include "dp_live.h"
 #include "dp_snapshot.h"
 #include "dp_track.h"
+#include "dp_worker.h"
 #include "rl_error.h"
 
 #define DP_APPLY_SAVED "snapshot" /* the file under the state directory */
@@ -26,12 +27,16 @@
  * routes, relay networks, TLS profiles, limits, relay) replace the file's,
  * the rest of `file_rt` (host name, the listener's TLS) stays; the policy is
  * parsed and its engine checked by deserialising it once. With `prev` the
- * TLS contexts are shared when their settings are unchanged. Returns 0 with
+ * TLS contexts are shared when their settings are unchanged, and so are the
+ * policy and engine when the SHA-256 of the pushed policy text and engine
+ * equals `prev_policy` (the digest this function gave for `prev`; NULL:
+ * unknown). Sets `out_policy` to that digest of this frame. Returns 0 with
  * *out_snap, or RL_ESYNTAX / RL_EINVAL / RL_ESCAN with `diag` naming the
  * field, or RL_ENOMEM. Reads files (TLS): not on a worker core. */
 int dp_apply_build(struct dp_snapshot **out_snap, struct rl_diag *diag,
                    const struct dp_runtime *file_rt, unsigned n_workers, const uint8_t *secret,
-                   const struct dp_snapshot *prev, const uint8_t *json, size_t json_len,
+                   const struct dp_snapshot *prev, const uint8_t *prev_policy,
+                   uint8_t out_policy[32], const uint8_t *json, size_t json_len,
                    const uint8_t *blob, size_t blob_len);
 
 /* dp_apply_load_saved reads the frame kept under `state_dir` and builds its
@@ -48,8 +53,9 @@ struct dp_apply_deps {
     struct dp_live *live;             /* where snapshots are published */
     unsigned live_slot;               /* this thread's pin slot */
     unsigned n_workers;
-    const char *state_dir;      /* the last applied frame is kept here; "" = not kept */
-    struct dp_track_ring *ring; /* one tracking line per apply; this thread alone writes */
+    const char *state_dir;            /* the last applied frame is kept here; "" = not kept */
+    struct dp_track_ring *ring;       /* one tracking line per apply; this thread alone writes */
+    struct dp_worker *const *workers; /* n_workers, woken to take a new snapshot at once */
 };
 
 /* dp_apply_start creates the UNIX socket at `path` (0660, replacing a stale

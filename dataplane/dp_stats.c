@@ -40,6 +40,8 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_TLS_OUT_CLEAR] = "tls_out_clear_fallbacks",
     [DP_C_SNAP_TAKEN] = "snapshots_taken",
     [DP_C_SNAP_VERSION] = "snapshot_version",
+    [DP_C_CONFIG_VERSION] = "config_version",
+    [DP_C_RATE_LIMITED] = "messages_rate_limited",
     [DP_C_SNAP_DEFERRED] = "snapshot_deferred",
 };
 

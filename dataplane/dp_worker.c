@@ -271,6 +271,14 @@ drained(struct dp_worker *w)
     return !any;
 }
 
+void
+dp_worker_wake(struct dp_worker *w)
+{
+    if (w->io->ops->wake != NULL) {
+        w->io->ops->wake(w->io);
+    }
+}
+
 bool
 dp_worker_step(struct dp_worker *w, bool may_sleep)
 {

@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "dp_apply.h"
 #include "dp_check.h"
 #include "dp_config.h"
 #include "dp_ctl.h"
@@ -100,11 +102,20 @@ drop_privileges(const char *user, const struct dp_config *cfg)
     if (a != 0 || b != 0) {
         return fail("quarantine_dir", strerror(errno));
     }
-    if (cfg->boot.control_socket[0] != '\0' && chown(cfg->boot.control_socket, pw->pw_uid, pw->pw_gid) != 0) {
+    if (cfg->boot.control_socket[0] != '\0' &&
+        chown(cfg->boot.control_socket, pw->pw_uid, pw->pw_gid) != 0) {
         return fail("control_socket", strerror(errno));
     }
+    if (cfg->boot.config_socket[0] != '\0' &&
+        chown(cfg->boot.config_socket, pw->pw_uid, pw->pw_gid) != 0) {
+        return fail("config_socket", strerror(errno));
+    }
+    if (cfg->boot.state_dir[0] != '\0' && chown(cfg->boot.state_dir, pw->pw_uid, pw->pw_gid) != 0) {
+        return fail("state_dir", strerror(errno));
+    }
     /* logrotate (su redline) compresses the file once it is rotated. */
-    if (strcmp(cfg->boot.log_path, "-") != 0 && chown(cfg->boot.log_path, pw->pw_uid, pw->pw_gid) != 0) {
+    if (strcmp(cfg->boot.log_path, "-") != 0 &&
+        chown(cfg->boot.log_path, pw->pw_uid, pw->pw_gid) != 0) {
         return fail("log", strerror(errno));
     }
     if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
@@ -141,11 +152,27 @@ main(int argc, char **argv)
     /* The runtime snapshot: the policy compiled and serialised here, the TLS
      * contexts built (files read as root, before the drop). */
     struct dp_snapshot *first = NULL;
-    if (dp_snapshot_build(&first, &diag, &cfg.rt, n, secret, NULL, DP_SNAP_KEEP_NONE) != 0) {
+    /* The version redline-controld pushed last, when one is kept: redlined
+     * runs it whether controld is up or not (dp_apply.h). */
+    if (cfg.boot.state_dir[0] != '\0' && !cfg.boot.check_only) {
+        if (mkdir(cfg.boot.state_dir, 0700) != 0 && errno != EEXIST) {
+            return fail("state_dir", strerror(errno));
+        }
+        rc = dp_apply_load_saved(&first, &diag, cfg.boot.state_dir, &cfg.rt, n, secret);
+        if (rc == 0) {
+            rl_log(LOG_INFO, "running configuration version %llu kept in %s",
+                   (unsigned long long)first->rt.config_version, cfg.boot.state_dir);
+        } else if (rc != RL_ENOENT) {
+            rl_log(LOG_WARNING, "%s/%s cannot be used (%s: %s): running the configuration file",
+                   cfg.boot.state_dir, DP_APPLY_SAVED, diag.field, diag.reason);
+        }
+    }
+    if (first == NULL &&
+        dp_snapshot_build(&first, &diag, &cfg.rt, n, secret, NULL, DP_SNAP_KEEP_NONE) != 0) {
         return fail(diag.field[0] ? diag.field : "config", diag.reason);
     }
     explicit_bzero(secret, sizeof(secret)); /* the snapshot's TLS part keeps its copy */
-    char policy_version[65]; /* scan_policy.version: 1 to 64 bytes */
+    char policy_version[65];                /* scan_policy.version: 1 to 64 bytes */
     snprintf(policy_version, sizeof(policy_version), "%s", first->scan->policy->version);
     if (cfg.boot.check_only) {
         static char text[64 * 1024];
@@ -162,23 +189,25 @@ main(int argc, char **argv)
     }
     /* Pin slots: one per worker, the control thread's, the reloader's. */
     struct dp_live *live = NULL;
-    if (dp_live_new(&live, first, n + 2) != 0) {
+    if (dp_live_new(&live, first, n + 3) != 0) {
         return fail("memory", "out of memory at start-up");
     }
     struct dp_stats_core *stats = aligned_alloc(64, sizeof(*stats) * n);
     /* One tracking ring per worker, one for the control thread, one for reloads. */
-    struct dp_track_ring **rings = calloc(n + 2, sizeof(struct dp_track_ring *));
+    struct dp_track_ring **rings = calloc(n + 3, sizeof(struct dp_track_ring *));
     struct dp_worker **workers = calloc(n, sizeof(struct dp_worker *));
     struct thread_arg *args = calloc(n, sizeof(*args));
     pthread_t *threads = calloc(n, sizeof(*threads));
     const uint64_t **beats = calloc(n, sizeof(*beats));
     static struct dp_control ctl;
+    static uint64_t rate_tat; /* the licence rate's bucket, shared by the workers */
+    ctl.rate_tat = &rate_tat;
     if (stats == NULL || rings == NULL || workers == NULL || args == NULL || threads == NULL ||
         beats == NULL) {
         return fail("memory", "out of memory at start-up");
     }
     memset(stats, 0, sizeof(*stats) * n);
-    for (unsigned i = 0; i < n + 2; i++) {
+    for (unsigned i = 0; i < n + 3; i++) {
         rings[i] = aligned_alloc(64, sizeof(*rings[i]));
         if (rings[i] == NULL) {
             return fail("memory", "out of memory at start-up");
@@ -215,7 +244,7 @@ main(int argc, char **argv)
         }
         rl_log_open("redlined", true); /* standard error is /dev/null now */
     }
-    if (dp_track_start(cfg.boot.log_path, rings, n + 2, &err) != 0) {
+    if (dp_track_start(cfg.boot.log_path, rings, n + 3, &err) != 0) {
         return fail("log", strerror(err));
     }
     const struct dp_ctl_deps deps = {.boot = &cfg.boot,
@@ -226,8 +255,21 @@ main(int argc, char **argv)
                                      .proc = &proc,
                                      .ring = rings[n],
                                      .reload = reload};
-    if (cfg.boot.control_socket[0] != '\0' && dp_ctl_serve_start(cfg.boot.control_socket, &deps, &err) != 0) {
+    if (cfg.boot.control_socket[0] != '\0' &&
+        dp_ctl_serve_start(cfg.boot.control_socket, &deps, &err) != 0) {
         return fail("control_socket", strerror(err));
+    }
+    /* Versions pushed by redline-controld: pin slot and ring n + 2. */
+    const struct dp_apply_deps apply = {.file_rt = &cfg.rt,
+                                        .live = live,
+                                        .live_slot = n + 2,
+                                        .n_workers = n,
+                                        .state_dir = cfg.boot.state_dir,
+                                        .ring = rings[n + 2],
+                                        .workers = workers};
+    if (cfg.boot.config_socket[0] != '\0' &&
+        dp_apply_start(cfg.boot.config_socket, &apply, &err) != 0) {
+        return fail("config_socket", strerror(err));
     }
     if (geteuid() == 0) {
         rc = drop_privileges(cfg.boot.user[0] != '\0' ? cfg.boot.user : "nobody", &cfg);
@@ -308,6 +350,7 @@ main(int argc, char **argv)
         }
     }
     dp_ctl_serve_stop(); /* before the logger: its last lines are drained too */
+    dp_apply_stop();
     dp_track_stop();
     dp_notify_stop();
     dp_tls_reload_free(reload);
@@ -317,6 +360,7 @@ main(int argc, char **argv)
     }
     free(rings[n]);
     free(rings[n + 1]);
+    free(rings[n + 2]);
     free(stats);
     free(rings);
     free(workers);
