@@ -147,7 +147,8 @@ dp_check_config(char *out, size_t out_cap, struct rl_diag *diag, const struct dp
         return rl_diag_set(diag, "quarantine_dir", "%.120s is not a directory",
                            cfg->boot.quarantine_dir);
     }
-    if (strcmp(cfg->boot.log_path, "-") != 0 && (rc = check_parent(diag, "log", cfg->boot.log_path)) != 0) {
+    if (strcmp(cfg->boot.log_path, "-") != 0 &&
+        (rc = check_parent(diag, "log", cfg->boot.log_path)) != 0) {
         return rc;
     }
     if (cfg->boot.control_socket[0] != '\0' &&

@@ -9,7 +9,6 @@
 
 #include <urcu-qsbr.h>
 
-
 int
 dp_loop_run(struct dp_worker *w, int core, bool spin)
 {
