@@ -77,8 +77,8 @@ dp_push_header_parse(struct dp_push_header *out, struct rl_diag *diag, const cha
         rl_diag_set(diag, "header", "sha256: expected 64 lower-case hex digits");
         return RL_ESYNTAX;
     }
-    for (int i = 0; i < 32; i++) {
-        int hi = hexval(p[2 * i]), lo = hexval(p[2 * i + 1]);
+    for (size_t i = 0; i < 32; i++) {
+        int hi = hexval(p[(2 * i)]), lo = hexval(p[(2 * i) + 1]);
         if (hi < 0 || lo < 0) {
             rl_diag_set(diag, "header", "sha256: expected 64 lower-case hex digits");
             return RL_ESYNTAX;
