@@ -365,6 +365,34 @@ ctl_service_stats(struct ctl_service *svc, char *why, size_t why_cap)
     return stats;
 }
 
+/* loop_p99 adds each worker's loop-turn p99 (microseconds, the upper bound
+ * of the histogram bucket it falls in; -1 beyond the last) to its counters. */
+static void
+loop_p99(json_t *stats)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(stats, "workers"), i, w)
+    {
+        json_t *h = json_object_get(w, "loop_turn_seconds");
+        json_int_t count = json_integer_value(json_object_get(h, "count"));
+        if (count <= 0) {
+            continue;
+        }
+        double p99 = -1e-6;
+        size_t b;
+        json_t *cum;
+        json_array_foreach(json_object_get(h, "counts"), b, cum)
+        {
+            if ((double)json_integer_value(cum) >= 0.99 * (double)count) {
+                p99 = json_number_value(json_array_get(json_object_get(h, "le"), b));
+                break;
+            }
+        }
+        json_object_set_new(w, "loop_turn_p99_us", json_integer((json_int_t)(p99 * 1e6)));
+    }
+}
+
 static json_t *
 status(struct ctl_service *svc)
 {
@@ -393,6 +421,7 @@ status(struct ctl_service *svc)
                             json_pack("{s:b, s:s}", "reachable", 0, "error", why));
     } else {
         json_object_set_new(dp, "reachable", json_true());
+        loop_p99(dp);
         json_object_set_new(answer, "dataplane", dp);
     }
     return answer;

@@ -422,10 +422,7 @@ print_status(json_t *ans)
                running == committed ? " (the committed one)" : " (not the committed one)",
                err[0] ? ": " : "", err);
     }
-    printf("licence        %s: %s (tier %s, %s)\n", str(lic, "state"), str(lic, "message"),
-           str(lic, "tier"),
-           json_integer_value(json_object_get(lic, "rate_per_hour")) == 0 ? "no rate limit"
-                                                                          : "rate limited");
+    printf("licence        %s: %s\n", str(lic, "state"), str(lic, "message"));
     if (!json_is_true(json_object_get(dp, "reachable"))) {
         printf("dataplane      unreachable: %s\n", str(dp, "error"));
         return;
@@ -435,24 +432,41 @@ print_status(json_t *ans)
            json_array_size(json_object_get(dp, "workers")), total(dp, "connections_active"),
            total(dp, "messages_received"), total(dp, "messages_relayed"),
            total(dp, "messages_rate_limited"));
-    struct table t = {.n_cols = 8};
-    table_row(&t, (const char *const[]){"WORKER", "VERSION", "CONNECTIONS", "RECEIVED", "RELAYED",
-                                        "4XX", "5XX", "LOOP P99 (us)"});
+    long long per_hour = (long long)json_integer_value(json_object_get(lic, "rate_per_hour"));
+    long long now_h = total(dp, "messages_per_s") * 3600;
+    if (per_hour == 0) {
+        printf("tier           %s: no rate limit; %lld msgs/h now\n", str(lic, "tier"), now_h);
+    } else {
+        printf("tier           %s: %lld msgs/h allowed, %lld now, headroom %lld msgs/h (%lld%%)\n",
+               str(lic, "tier"), per_hour, now_h, per_hour - now_h,
+               (per_hour - now_h) * 100 / per_hour);
+    }
+    printf("next hops      %lld marked down (summed over workers), %lld failovers, %lld times "
+           "none reachable\n",
+           total(dp, "next_hops_down"), total(dp, "relay_failovers"),
+           total(dp, "relay_unreachable"));
+    struct table t = {.n_cols = 9};
+    table_row(&t, (const char *const[]){"WORKER", "VERSION", "LOAD %", "CONNECTIONS", "RECEIVED",
+                                        "RELAYED", "4XX", "5XX", "LOOP P99 (us)"});
     size_t i;
     json_t *w;
     json_array_foreach(json_object_get(dp, "workers"), i, w)
     {
-        char id[24], ver[24], conns[24], rx[24], tx[24], f4[24], f5[24], p99[24] = "-";
+        char id[24], ver[24], load[24], conns[24], rx[24], tx[24], f4[24], f5[24], p99[24] = "-";
+        snprintf(load, sizeof(load), "%.1f",
+                 (double)json_integer_value(json_object_get(w, "load_permille")) / 10.0);
         snprintf(id, sizeof(id), "%zu", i);
         if (json_object_get(w, "config_version") == NULL) {
             snprintf(ver, sizeof(ver), "-");
         } else {
             wnum(ver, sizeof(ver), w, "config_version");
         }
-        if (json_object_get(w, "loop_turn_p99_us") != NULL) {
+        if (json_integer_value(json_object_get(w, "loop_turn_p99_us")) < 0) {
+            snprintf(p99, sizeof(p99), "> 100000");
+        } else if (json_object_get(w, "loop_turn_p99_us") != NULL) {
             wnum(p99, sizeof(p99), w, "loop_turn_p99_us");
         }
-        table_row(&t, (const char *const[]){id, ver,
+        table_row(&t, (const char *const[]){id, ver, load,
                                             wnum(conns, sizeof(conns), w, "connections_active"),
                                             wnum(rx, sizeof(rx), w, "messages_received"),
                                             wnum(tx, sizeof(tx), w, "messages_relayed"),

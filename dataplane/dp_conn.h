@@ -256,6 +256,9 @@ struct dp_worker {
     struct dp_bufpool bufs;
     uint64_t now_ms;
     uint64_t next_tick_ms;
+    uint64_t busy_ns;          /* loop-turn time in the current load window */
+    uint64_t load_window_ms;   /* when that window started */
+    uint64_t load_window_msgs; /* messages received when it started */
     uint64_t seq;
     uint64_t boot_s;       /* start time, makes message ids unique across restarts */
     time_t date_sec;       /* the second the dates below show */

@@ -42,6 +42,9 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_SNAP_VERSION] = "snapshot_version",
     [DP_C_CONFIG_VERSION] = "config_version",
     [DP_C_RATE_LIMITED] = "messages_rate_limited",
+    [DP_C_LOAD_PERMILLE] = "load_permille",
+    [DP_C_HOPS_DOWN] = "next_hops_down",
+    [DP_C_MSGS_PER_S] = "messages_per_s",
     [DP_C_SNAP_DEFERRED] = "snapshot_deferred",
 };
 
@@ -114,6 +117,24 @@ put_core(char *out, size_t cap, size_t *len, const struct dp_stats_core *s,
     ok = ok && put(out, cap, len, "}");
     ok = ok && by_reason(out, cap, len, "tls_failures_by_reason", s->tls_fail);
     ok = ok && by_reason(out, cap, len, "tls_out_failures_by_reason", s->tls_out_fail);
+    /* The loop turns as a histogram: upper bounds in seconds, cumulative
+     * counts (the Prometheus shape, ctl_metrics.c). */
+    static const uint64_t le_ns[DP_LOOP_BUCKETS] = DP_LOOP_LE_NS;
+    ok = ok && put(out, cap, len, ",\"loop_turn_seconds\":{\"le\":[");
+    for (unsigned b = 0; ok && b < DP_LOOP_BUCKETS; b++) {
+        ok = put(out, cap, len, "%s%g", b ? "," : "", (double)le_ns[b] / 1e9);
+    }
+    ok = ok && put(out, cap, len, "],\"counts\":[");
+    uint64_t cum = 0;
+    for (unsigned b = 0; ok && b <= DP_LOOP_BUCKETS; b++) {
+        cum += __atomic_load_n(&s->loop_hist[b], __ATOMIC_RELAXED);
+        if (b < DP_LOOP_BUCKETS) {
+            ok = put(out, cap, len, "%s%llu", b ? "," : "", (unsigned long long)cum);
+        }
+    }
+    ok = ok && put(out, cap, len, "],\"sum\":%.9f,\"count\":%llu}",
+                   (double)__atomic_load_n(&s->loop_sum_ns, __ATOMIC_RELAXED) / 1e9,
+                   (unsigned long long)cum);
     return ok && put(out, cap, len, "}");
 }
 
@@ -131,6 +152,10 @@ add_loaded(struct dp_stats_core *to, const struct dp_stats_core *from)
         to->tls_fail[r] += __atomic_load_n(&from->tls_fail[r], __ATOMIC_RELAXED);
         to->tls_out_fail[r] += __atomic_load_n(&from->tls_out_fail[r], __ATOMIC_RELAXED);
     }
+    for (unsigned b = 0; b <= DP_LOOP_BUCKETS; b++) {
+        to->loop_hist[b] += __atomic_load_n(&from->loop_hist[b], __ATOMIC_RELAXED);
+    }
+    to->loop_sum_ns += __atomic_load_n(&from->loop_sum_ns, __ATOMIC_RELAXED);
 }
 
 size_t

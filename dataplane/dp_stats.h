@@ -49,16 +49,45 @@ enum dp_counter {
     DP_C_SNAP_DEFERRED,       /* turns a new snapshot waited: slots full, or its policy failed */
     DP_C_CONFIG_VERSION,      /* a gauge: redline-controld's version of that snapshot (0: none) */
     DP_C_RATE_LIMITED,        /* MAIL refused over the licence tier's rate (451 4.7.0) */
+    DP_C_LOAD_PERMILLE,       /* a gauge: share of the last second spent working, 0-1000 */
+    DP_C_HOPS_DOWN,           /* a gauge: next hops marked down (tried last) at the last tick */
+    DP_C_MSGS_PER_S,          /* a gauge: messages received per second over the last second */
     DP_C__COUNT
 };
+
+/* The loop-turn histogram's upper bounds, nanoseconds (1 us to 100 ms). */
+#define DP_LOOP_BUCKETS 16
+#define DP_LOOP_LE_NS                                                                              \
+    {                                                                                              \
+        1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000, 2000000, 5000000,  \
+            10000000, 20000000, 50000000, 100000000                                                \
+    }
 
 /* One worker's counters, on their own cache lines. */
 struct dp_stats_core {
     _Alignas(64) uint64_t c[DP_C__COUNT];
     uint64_t findings[SCAN_T__COUNT];
-    uint64_t tls_fail[TLS_FAIL__COUNT];     /* failed inbound handshakes by tls_conn_failure */
-    uint64_t tls_out_fail[TLS_FAIL__COUNT]; /* failed outbound handshakes, the same way */
+    uint64_t tls_fail[TLS_FAIL__COUNT];      /* failed inbound handshakes by tls_conn_failure */
+    uint64_t tls_out_fail[TLS_FAIL__COUNT];  /* failed outbound handshakes, the same way */
+    uint64_t loop_hist[DP_LOOP_BUCKETS + 1]; /* loop turns by duration: dp_loop_le, then more */
+    uint64_t loop_sum_ns;                    /* their total duration */
 };
+
+/* dp_stats_loop counts one loop turn of `ns` nanoseconds (the poll's wait
+ * left out) in the calling worker's histogram. */
+static inline void
+dp_stats_loop(struct dp_stats_core *s, uint64_t ns)
+{
+    static const uint64_t le_ns[DP_LOOP_BUCKETS] = DP_LOOP_LE_NS;
+    unsigned b = 0;
+    while (b < DP_LOOP_BUCKETS && ns > le_ns[b]) {
+        b++;
+    }
+    __atomic_store_n(&s->loop_hist[b], __atomic_load_n(&s->loop_hist[b], __ATOMIC_RELAXED) + 1,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&s->loop_sum_ns, __atomic_load_n(&s->loop_sum_ns, __ATOMIC_RELAXED) + ns,
+                     __ATOMIC_RELAXED);
+}
 
 /* Counters of the process rather than of a worker: written under the
  * reloader's lock (dp_tls.h), read by the control thread. */

@@ -229,6 +229,23 @@ tick(struct dp_worker *w)
         tls_server_tick(srv, (uint64_t)time(NULL)); /* ticket key epochs */
     }
     dp_hops_sweep(&w->hops, w->now_ms);
+    /* Next-hop health and this core's load, for status and the metrics. */
+    uint64_t down = 0;
+    for (uint32_t i = 0; i < DP_HOP_MAX; i++) {
+        down += w->hops.e[i].used && w->hops.e[i].down_until_ms > w->now_ms ? 1 : 0;
+    }
+    dp_stats_set(w->stats, DP_C_HOPS_DOWN, down);
+    if (w->now_ms - w->load_window_ms >= 1000) {
+        uint64_t window_ns = (w->now_ms - w->load_window_ms) * 1000000u;
+        uint64_t load = w->busy_ns * 1000u / window_ns;
+        dp_stats_set(w->stats, DP_C_LOAD_PERMILLE, load < 1000 ? load : 1000);
+        uint64_t msgs = w->stats->c[DP_C_MSG_RECEIVED];
+        dp_stats_set(w->stats, DP_C_MSGS_PER_S,
+                     (msgs - w->load_window_msgs) * 1000u / (w->now_ms - w->load_window_ms));
+        w->load_window_msgs = msgs;
+        w->busy_ns = 0;
+        w->load_window_ms = w->now_ms;
+    }
     struct dp_base *b = w->all.next_all;
     while (b != &w->all) {
         struct dp_base *next = b->next_all; /* the tick may close b */
@@ -304,7 +321,9 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     if (timeout > 0) {
         rcu_thread_online();
     }
-    w->now_ms = now_ms();
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    w->now_ms = (uint64_t)t0.tv_sec * 1000u + (uint64_t)t0.tv_nsec / 1000000u;
     /* Before this turn accepts or starts anything: the newest snapshot. */
     (void)dp_wsnap_adopt(w);
     for (size_t i = 0; i < n; i++) {
@@ -339,6 +358,13 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
             go_on = false;
         }
     }
+    /* The turn's duration, the poll's wait left out. */
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    uint64_t ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+                  (uint64_t)t0.tv_nsec;
+    dp_stats_loop(w->stats, ns);
+    w->busy_ns += ns;
     /* One quiescent state per turn: nothing read from a snapshot pointer
      * survives it unless pinned (dp_wsnap_take). */
     rcu_quiescent_state();
