@@ -33,6 +33,7 @@ struct ctl_push {
     uint8_t *frame;
     size_t frame_len;
     uint64_t frame_version;
+    char frame_license[64]; /* "state/tier" the frame was built with */
     struct ctl_push_cache cache;
 };
 
@@ -216,6 +217,30 @@ set_state(struct ctl_push *p, bool reachable, uint64_t running, uint64_t pushed,
     pthread_mutex_unlock(&p->lock);
 }
 
+/* license_key names what a licence status means for redlined. */
+static void
+license_key(char *out, size_t cap, const struct ctl_license_status *lic)
+{
+    snprintf(out, cap, "%s/%s", ctl_license_state_name(lic->state), ctl_tier_name(lic->tier));
+}
+
+/* license_moved tells whether the licence now means something else than
+ * what the last frame carried (it expired, or its warning period began):
+ * then the same version is pushed again with the new tier. */
+static bool
+license_moved(struct ctl_push *p)
+{
+    struct ctl_license_status lic;
+    char key[64];
+    (void)ctl_service_license(p->cfg.svc, &lic);
+    license_key(key, sizeof(key), &lic);
+    if (p->frame_version == 0 || strcmp(key, p->frame_license) == 0) {
+        return false;
+    }
+    p->frame_version = 0; /* rebuild */
+    return true;
+}
+
 /* push sends version `n` (building its frame if not cached). */
 static void
 push(struct ctl_push *p, uint64_t n)
@@ -232,6 +257,7 @@ push(struct ctl_push *p, uint64_t n)
         free(text);
         struct ctl_license_status lic;
         (void)ctl_service_license(p->cfg.svc, &lic);
+        license_key(p->frame_license, sizeof(p->frame_license), &lic);
         struct rl_diag d = {{0}, {0}};
         free(p->frame);
         p->frame = NULL;
@@ -306,6 +332,9 @@ run(void *arg)
         uint64_t n = 0;
         if (st->ops->watch(st, &n, seen, CTL_PUSH_PROBE_MS) == RL_EAGAIN) {
             running = probe(p); /* quiet second: is redlined still on it? */
+            if (seen != 0 && license_moved(p)) {
+                push(p, seen);
+            }
         }
     }
     return NULL;

@@ -118,6 +118,50 @@ class Push(unittest.TestCase):
                 self.assertEqual(len(b.messages), 1)
 
 
+class UnderLoad(unittest.TestCase):
+    def test_commits_and_kill9_while_mail_flows(self):
+        """Commits while mail flows and controld is killed with SIGKILL twice
+        mid-stream: no transaction fails, the history stays contiguous, and
+        the version committed last reaches every worker after the restart."""
+        with Sink() as a, Sink() as b:
+            st = Stack(a.port, b.port)
+            with st.gw as gw, st.controld() as c:
+                lic = os.path.join(c.tmp.name, "vh.lic")  # no tier's rate in the way
+                self.assertEqual(issue(lic, tier="very-high")[0], 0)
+                self.assertEqual(c.ctl("license", "install", lic)[0], 0)
+                wait_running(gw, 2)
+                stop = threading.Event()
+                failures, sent = [], [0]
+
+                def mail():
+                    while not stop.is_set():
+                        try:
+                            send(gw.port, n=5)
+                            sent[0] += 5
+                        except (smtplib.SMTPException, OSError) as e:
+                            failures.append(repr(e))
+
+                t = threading.Thread(target=mail)
+                t.start()
+                try:
+                    for i in range(150):
+                        if i in (50, 100):
+                            c.kill9()
+                            c.start()
+                        ans = c.request("route.set", {"domain": "*",
+                                                      "group": "b" if i % 2 == 0 else "a"})
+                        self.assertTrue(ans["ok"], ans)
+                finally:
+                    stop.set()
+                    t.join()
+                self.assertEqual(failures, [])
+                self.assertGreater(sent[0], 0)
+                versions = [v["version"] for v in c.request("config.history")["versions"]]
+                self.assertEqual(versions, list(range(152, 0, -1)))
+                wait_running(gw, 152)
+                self.assertEqual(len(a.messages) + len(b.messages), sent[0])
+
+
 class Rate(unittest.TestCase):
     def test_evaluation_mode_rate_then_licence(self):
         """No licence: evaluation mode, tier low (20,000 msgs/h, a minute's
