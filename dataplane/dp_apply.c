@@ -325,21 +325,13 @@ refusal(const struct rl_diag *d)
 static void
 track(uint64_t version, const struct rl_diag *d, long uid, double ms)
 {
-    char ts[DP_TRACK_TS_LEN];
-    dp_track_ts(ts, sizeof(ts));
-    json_t *line =
-        json_pack("{s:s, s:s, s:b, s:I, s:i, s:f}", "ts", ts, "action", "config-apply", "ok",
-                  d == NULL, "version", (json_int_t)version, "by_uid", (int)uid, "ms", ms);
-    if (d != NULL) {
+    json_t *line = json_pack("{s:s, s:b, s:I, s:i, s:f}", "action", "config-apply", "ok", d == NULL,
+                             "version", (json_int_t)version, "by_uid", (int)uid, "ms", ms);
+    if (line != NULL && d != NULL) {
         json_object_set_new(line, "field", json_string(d->field));
         json_object_set_new(line, "error", json_string(d->reason));
     }
-    char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(line);
-    if (s != NULL) {
-        (void)dp_track_push(srv.d.ring, s, strlen(s));
-        free(s);
-    }
+    (void)dp_track_write_json(line);
 }
 
 /* read_exact reads `len` octets; false on a peer gone or silent. */

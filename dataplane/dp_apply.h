@@ -54,7 +54,6 @@ struct dp_apply_deps {
     unsigned live_slot;               /* this thread's pin slot */
     unsigned n_workers;
     const char *state_dir;            /* the last applied frame is kept here; "" = not kept */
-    struct dp_track_ring *ring;       /* one tracking line per apply; this thread alone writes */
     struct dp_worker *const *workers; /* n_workers, woken to take a new snapshot at once */
 };
 

@@ -132,10 +132,13 @@ dp_check_config(char *out, size_t out_cap, struct rl_diag *diag, const struct dp
     }
     char user[128];
     if (geteuid() == 0) {
-        const char *name = cfg->boot.user[0] != '\0' ? cfg->boot.user : "nobody";
+        const char *name = cfg->boot.user[0] != '\0' ? cfg->boot.user : "redline";
         const struct passwd *pw = getpwnam(name);
         if (pw == NULL) {
             return rl_diag_set(diag, "user", "%.64s: no such account", name);
+        }
+        if (pw->pw_uid == 0) {
+            return rl_diag_set(diag, "user", "%.64s: the dataplane never runs as root", name);
         }
         snprintf(user, sizeof(user), "%s (uid %u), after binding as root", name,
                  (unsigned)pw->pw_uid);

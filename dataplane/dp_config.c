@@ -33,12 +33,23 @@ dp_config_defaults(struct dp_config *out_cfg)
     snprintf(out_cfg->boot.quarantine_dir, sizeof(out_cfg->boot.quarantine_dir),
              "/var/spool/redline/quarantine");
     snprintf(out_cfg->boot.log_path, sizeof(out_cfg->boot.log_path), "-");
+    out_cfg->boot.min_free_mb = 100;
     out_cfg->rt.max_message_size = (uint64_t)10 * 1024 * 1024;
     out_cfg->rt.max_recipients = 100;
     out_cfg->rt.max_conn_per_worker = 4096;
     out_cfg->rt.max_conn_per_ip = 0;
-    out_cfg->rt.command_timeout_ms = (uint64_t)300 * 1000;
-    out_cfg->rt.data_timeout_ms = (uint64_t)300 * 1000;
+    struct smtp_limits lim;
+    smtp_limits_default(&lim);
+    out_cfg->rt.command_timeout_ms = lim.cmd_timeout_ms;
+    out_cfg->rt.data_timeout_ms = lim.data_timeout_ms;
+    out_cfg->rt.min_data_rate = lim.min_data_rate;
+    out_cfg->rt.max_errors = lim.max_errors;
+    out_cfg->rt.max_junk = lim.max_junk;
+    out_cfg->rt.tarpit_after = lim.tarpit_after;
+    out_cfg->rt.tarpit_ms = lim.tarpit_ms;
+    out_cfg->rt.bare_newline = SMTP_BARE_LF_NORMALIZE;
+    out_cfg->rt.nul = SMTP_NUL_REJECT;
+    out_cfg->rt.address_literals = false;
     out_cfg->rt.connect_timeout_ms = (uint64_t)30 * 1000;
     out_cfg->rt.pool_per_hop = 64;
     out_cfg->rt.pool_idle_ms = (uint64_t)60 * 1000;

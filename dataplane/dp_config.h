@@ -12,6 +12,7 @@
 
 #include "io_addr.h"
 #include "rl_error.h"
+#include "smtp_server.h"
 #include "tls_profile.h"
 
 #define DP_MAX_LISTEN 8
@@ -73,6 +74,7 @@ struct dp_boot {
     enum dp_backend backend;
     enum dp_idle idle;
     char quarantine_dir[4096]; /* durable store for quarantined and held messages */
+    uint64_t min_free_mb;      /* MiB kept free on the store's and the log's file systems */
     char log_path[4096];       /* tracking log; "-" = standard error */
     char control_socket[108];  /* UNIX control socket path; "" = none */
     char config_socket[108];   /* where redline-controld pushes versions (dp_apply.h); "" = none */
@@ -105,9 +107,19 @@ struct dp_runtime {
     uint64_t max_message_size; /* octets, advertised in SIZE */
     uint32_t max_recipients;   /* per transaction, >= 100 (RFC 5321 4.5.3.1.8) */
     uint32_t max_conn_per_worker;
-    uint32_t max_conn_per_ip; /* per worker; 0 = no limit */
-    uint64_t command_timeout_ms;
-    uint64_t data_timeout_ms;
+    uint32_t max_conn_per_ip;    /* per worker; 0 = no limit */
+    uint64_t command_timeout_ms; /* deadline for one command line */
+    uint64_t data_timeout_ms;    /* DATA/BDAT budget, earned back at min_data_rate */
+    uint32_t min_data_rate;      /* octets/s; 0 = inactivity timeout only */
+    uint32_t max_errors;         /* refused commands before 421 and close; 0 = no limit */
+    uint32_t max_junk;           /* NOOP/RSET/VRFY/HELP per message before they count as errors */
+    uint32_t tarpit_after;       /* errors after which each error reply is held back; 0 = never */
+    uint64_t tarpit_ms;          /* ... this long */
+
+    /* The SMTP engine's reading of client input ("smtp"). */
+    enum smtp_bare_newline bare_newline;
+    enum smtp_nul nul;
+    bool address_literals; /* RCPT to "[IP]" domains */
 
     /* Outbound. */
     uint64_t connect_timeout_ms;

@@ -29,6 +29,7 @@ enum opt {
     OPT_TLS_CERT,
     OPT_TLS_KEY,
     OPT_TLS_POLICY,
+    OPT_BARE_NEWLINE,
     OPT_MAX_MESSAGE_SIZE,
     OPT_MAX_RECIPIENTS,
     OPT_FOREGROUND,
@@ -58,6 +59,7 @@ static const struct option options[OPT_COUNT + 1] = {
     [OPT_TLS_CERT] = {"tls-cert", required_argument, NULL, 0},
     [OPT_TLS_KEY] = {"tls-key", required_argument, NULL, 0},
     [OPT_TLS_POLICY] = {"tls-policy", required_argument, NULL, 0},
+    [OPT_BARE_NEWLINE] = {"bare-newline", required_argument, NULL, 0},
     [OPT_MAX_MESSAGE_SIZE] = {"max-message-size", required_argument, NULL, 0},
     [OPT_MAX_RECIPIENTS] = {"max-recipients", required_argument, NULL, 0},
     [OPT_FOREGROUND] = {"foreground", no_argument, NULL, 0},
@@ -106,6 +108,8 @@ static const char usage[] =
     "  --tls-cert FILE          STARTTLS certificate (needs --tls-key)\n"
     "  --tls-key FILE           STARTTLS private key (needs --tls-cert)\n"
     "  --tls-policy may|encrypt encrypt: no mail before STARTTLS (530 5.7.0; default may)\n"
+    "  --bare-newline normalize|reject\n"
+    "                           a line ending in a bare LF: read as CRLF (default) or refused\n"
     "  --max-message-size BYTES largest message accepted (default 10485760)\n"
     "  --max-recipients N       recipients per transaction (>= 100, default 100)\n"
     "  --foreground             stay in the foreground\n"
@@ -301,6 +305,10 @@ apply_flag(struct dp_config *c, struct replaced *rep, struct rl_diag *diag, enum
     case OPT_TLS_POLICY:
         rc = set_choice(&choice, diag, field, arg, "may", "encrypt");
         c->rt.tls_policy = choice == 0 ? DP_TLS_MAY : DP_TLS_ENCRYPT;
+        return rc;
+    case OPT_BARE_NEWLINE:
+        rc = set_choice(&choice, diag, field, arg, "normalize", "reject");
+        c->rt.bare_newline = choice == 0 ? SMTP_BARE_LF_NORMALIZE : SMTP_BARE_LF_REJECT;
         return rc;
     case OPT_CONFIG:
     case OPT_HELP:

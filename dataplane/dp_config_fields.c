@@ -22,6 +22,7 @@
 
 static const struct dp_num nums[] = {
     NUM("workers", boot.workers, 1, 1, DP_MAX_WORKERS, NULL),
+    NUM("min_free_mb", boot.min_free_mb, 1, 0, (uint64_t)1 << 24, NULL),
     NUM("limits.max_message_size", rt.max_message_size, 1, 1, (uint64_t)1 << 40, NULL),
     /* RFC 5321 4.5.3.1.8: a server MUST accept at least 100 recipients. */
     NUM("limits.max_recipients", rt.max_recipients, 1, 100, 1000000, "RFC 5321 4.5.3.1.8"),
@@ -29,6 +30,11 @@ static const struct dp_num nums[] = {
     NUM("limits.max_connections_per_ip", rt.max_conn_per_ip, 1, 0, 1000000, NULL),
     NUM("limits.command_timeout_s", rt.command_timeout_ms, 1000, 1, 86400, NULL),
     NUM("limits.data_timeout_s", rt.data_timeout_ms, 1000, 1, 86400, NULL),
+    NUM("limits.min_data_rate", rt.min_data_rate, 1, 0, 1000000000, NULL),
+    NUM("limits.max_errors", rt.max_errors, 1, 0, 1000000, NULL),
+    NUM("limits.max_junk_commands", rt.max_junk, 1, 0, 1000000, NULL),
+    NUM("limits.tarpit_after_errors", rt.tarpit_after, 1, 0, 1000000, NULL),
+    NUM("limits.tarpit_delay_ms", rt.tarpit_ms, 1, 0, 60000, NULL),
     NUM("relay.connect_timeout_s", rt.connect_timeout_ms, 1000, 1, 3600, NULL),
     NUM("relay.pool_per_hop", rt.pool_per_hop, 1, 0, 1024, NULL),
     NUM("relay.pool_idle_s", rt.pool_idle_ms, 1000, 1, 86400, NULL),

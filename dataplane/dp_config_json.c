@@ -17,10 +17,28 @@
 #define FIELD_MAX 96
 
 static const char *const root_keys[] = {
-    "listen", "hostname", "workers",        "cores",         "backend",
-    "idle",   "policy",   "relay_networks", "mta_groups",    "routes",
-    "limits", "relay",    "quarantine_dir", "log",           "control_socket",
-    "user",   "tls",      "tls_profiles",   "config_socket", "state_dir",
+    "listen",
+    "hostname",
+    "workers",
+    "cores",
+    "backend",
+    "idle",
+    "policy",
+    "relay_networks",
+    "mta_groups",
+    "routes",
+    "limits",
+    "relay",
+    "quarantine_dir",
+    "log",
+    "control_socket",
+    "user",
+    "tls",
+    "tls_profiles",
+    "smtp",
+    "min_free_mb",
+    "config_socket",
+    "state_dir",
     NULL,
 };
 
@@ -96,6 +114,42 @@ apply_choice(struct load *l, const char *field, json_t *v, const char *const nam
         }
     }
     return rl_diag_set(l->diag, field, "must be %s or %s", names[0], names[1]);
+}
+
+/* apply_smtp applies "smtp": how the engine reads what clients send. */
+static int
+apply_smtp(struct load *l, json_t *obj)
+{
+    static const char *const bare[2] = {"normalize", "reject"};
+    static const char *const nul[2] = {"reject", "strip"};
+    char field[FIELD_MAX];
+    const char *key;
+    json_t *v;
+    if (!json_is_object(obj)) {
+        return rl_diag_set(l->diag, "smtp", "must be an object");
+    }
+    json_object_foreach(obj, key, v)
+    {
+        snprintf(field, sizeof(field), "smtp.%s", key);
+        int choice = 0;
+        int rc;
+        if (strcmp(key, "bare_newline") == 0) {
+            rc = apply_choice(l, field, v, bare, &choice);
+            l->c->rt.bare_newline = choice == 0 ? SMTP_BARE_LF_NORMALIZE : SMTP_BARE_LF_REJECT;
+        } else if (strcmp(key, "nul") == 0) {
+            rc = apply_choice(l, field, v, nul, &choice);
+            l->c->rt.nul = choice == 0 ? SMTP_NUL_REJECT : SMTP_NUL_STRIP;
+        } else if (strcmp(key, "address_literals") == 0) {
+            rc = json_is_boolean(v) ? 0 : rl_diag_set(l->diag, field, "must be true or false");
+            l->c->rt.address_literals = json_is_true(v);
+        } else {
+            rc = rl_diag_set(l->diag, field, "unknown key");
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
 }
 
 /* apply_tls applies "tls": a certificate and its key, or the name of a
@@ -434,6 +488,9 @@ apply_key(struct load *l, const char *key, json_t *v)
     }
     if (strcmp(key, "tls") == 0) {
         return apply_tls(l, v);
+    }
+    if (strcmp(key, "smtp") == 0) {
+        return apply_smtp(l, v);
     }
     if (strcmp(key, "limits") == 0 || strcmp(key, "relay") == 0) {
         return apply_section(l, key, v);

@@ -13,6 +13,7 @@
 #include "dp_buf.h"
 #include "dp_config.h"
 #include "dp_live.h"
+#include "dp_msgid.h"
 #include "dp_snapshot.h"
 #include "dp_stats.h"
 #include "dp_track.h"
@@ -138,6 +139,7 @@ struct dp_in {
     bool relay_ok; /* peer inside a relay network */
     bool closing;  /* flush the output, then close */
     bool live;
+    uint64_t hold_until_ms; /* tarpit: nothing is sent or read before this; 0 = none */
     struct smtp_session smtp;
     uint8_t *smtp_mem;
     uint8_t rx[DP_RX_CAP]; /* plaintext for the engine (after STARTTLS: from tls) */
@@ -154,8 +156,8 @@ struct dp_in {
     bool client_cert_asked; /* the listener's profile asked for a client certificate */
 
     /* The transaction. */
-    struct dp_held *held; /* the snapshot it started with (MAIL); NULL between transactions */
-    uint64_t seq;         /* message number on this worker */
+    struct dp_held *held;      /* the snapshot it started with (MAIL); NULL between transactions */
+    char id[DP_MSGID_LEN + 1]; /* the message id, new at each MAIL (dp_msgid.h) */
     char from[DP_ADDR_MAX + 1];
     size_t from_len;
     uint64_t size_param;
@@ -235,7 +237,6 @@ struct dp_worker {
     const struct dp_control *ctl;
     struct io_backend *io;
     struct dp_stats_core *stats;
-    struct dp_track_ring *track;
     struct dp_held held[DP_HELD_MAX];
     struct dp_held *cur; /* the newest snapshot taken (dp_wsnap_adopt) */
     struct dp_hops hops;
@@ -259,11 +260,10 @@ struct dp_worker {
     uint64_t busy_ns;          /* loop-turn time in the current load window */
     uint64_t load_window_ms;   /* when that window started */
     uint64_t load_window_msgs; /* messages received when it started */
-    uint64_t seq;
-    uint64_t boot_s;       /* start time, makes message ids unique across restarts */
-    time_t date_sec;       /* the second the dates below show */
-    char date_iso[24];     /* for tracking lines */
-    char date_rfc5322[40]; /* for Received: */
+    struct dp_msgid ids;       /* message ids unique across restarts and instances */
+    time_t date_sec;           /* the second the dates below show */
+    char date_iso[24];         /* for tracking lines */
+    char date_rfc5322[40];     /* for Received: */
     bool draining;
     uint64_t drain_deadline_ms;
     uint64_t beat; /* loop passes, read by the watchdog thread (dp_notify.h) */

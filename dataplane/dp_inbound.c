@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "dp_conn.h"
+#include "dp_msgid.h"
 #include "dp_rate.h"
 #include "dp_store.h"
 
@@ -33,12 +34,20 @@ session_init(struct dp_worker *w, struct dp_in *in)
     lim.max_rcpt = s->rt.max_recipients;
     lim.cmd_timeout_ms = s->rt.command_timeout_ms;
     lim.data_timeout_ms = s->rt.data_timeout_ms;
+    lim.min_data_rate = s->rt.min_data_rate;
+    lim.max_errors = s->rt.max_errors;
+    lim.max_junk = s->rt.max_junk;
+    lim.tarpit_after = s->rt.tarpit_after;
+    lim.tarpit_ms = s->rt.tarpit_ms;
     bool tls = s->tls->server[w->id] != NULL;
     struct smtp_config scfg = {
         .hostname = s->rt.hostname,
         .tls_available = tls,
         /* RFC 3207 4: no mail before STARTTLS (dp_runtime_check: only with a certificate). */
         .tls_required = tls && s->rt.tls_policy == DP_TLS_ENCRYPT,
+        .bare_newline = s->rt.bare_newline,
+        .nul = s->rt.nul,
+        .address_literals = s->rt.address_literals,
     };
     return smtp_session_init(&in->smtp, &lim, &scfg, in->smtp_mem, w->smtp_mem_len);
 }
@@ -94,8 +103,12 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
     io_addr_format_ip(in->peer_ip, sizeof(in->peer_ip), &in->peer);
     in->held = NULL;
     in->client_cert_asked = false;
-    in->relay_ok = false; /* by the transaction's snapshot, at MAIL */
+    /* Again by the transaction's snapshot at MAIL; the engine's trust (source
+     * routes) is the connection's. */
+    in->relay_ok = dp_relay_allowed(rt, &in->peer);
+    in->hold_until_ms = 0;
     bool ready = session_init(w, in) == 0;
+    smtp_session_trust(&in->smtp, in->relay_ok);
 
     enum smtp_reply_id open = SMTP_R_GREETING;
     if (w->draining) {
@@ -169,13 +182,6 @@ json_str(char *out, size_t cap, const char *s, size_t len)
     return n;
 }
 
-static void
-msg_id(const struct dp_worker *w, const struct dp_in *in, char *out, size_t cap)
-{
-    snprintf(out, cap, "%llx.%u.%llu", (unsigned long long)w->boot_s, w->id,
-             (unsigned long long)in->seq);
-}
-
 /* clock_now refreshes the worker's formatted dates once per second (the
  * trace header and every tracking line need them) and returns the time. */
 static struct timespec
@@ -203,6 +209,9 @@ summarise_actions(char *out, size_t cap, const struct scan_result *res)
     unsigned count[8];
     size_t kinds = 0;
     for (size_t i = 0; i < res->n_actions; i++) {
+        if (res->actions[i].kind != SCAN_STEP_HTML) {
+            continue; /* counted by kind in "documents" */
+        }
         size_t k = 0;
         while (k < kinds && strcmp(name[k], res->actions[i].action) != 0) {
             k++;
@@ -282,13 +291,11 @@ put_client_cert(const struct dp_worker *w, const struct dp_in *in, char *out, si
 static size_t
 track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out, size_t cap)
 {
-    char id[64];
     struct timespec now = clock_now(w);
-    msg_id(w, in, id, sizeof(id));
     size_t n = 0;
     put(out, cap, &n,
         "{\"ts\":\"%s.%03ldZ\",\"id\":\"%s\",\"worker\":%u,\"client\":\"%s\",\"helo\":",
-        w->date_iso, now.tv_nsec / 1000000, id, w->id, in->peer_ip);
+        w->date_iso, now.tv_nsec / 1000000, in->id, w->id, in->peer_ip);
     put_str(out, cap, &n, in->helo, strlen(in->helo));
     if (in->tls != NULL && tls_conn_done(in->tls)) {
         put(out, cap, &n, ",\"tls\":{\"protocol\":\"%s\",\"cipher\":\"%s\"",
@@ -362,13 +369,17 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
     return n;
 }
 
+/* track writes the message's tracking line before its reply can leave (the
+ * caller flushes replies later): a crash after the client's 250 cannot lose
+ * the line (issue 13). One write(2) to the page cache on the worker; no
+ * waiting for the disk (dp_track.h). */
 static void
 track(struct dp_worker *w, struct dp_in *in, const char *action)
 {
     char line[DP_TRACK_LINE];
     size_t n = track_line(w, in, action, line, sizeof(line));
-    if (!dp_track_push(w->track, line, n)) {
-        dp_stats_add(w->stats, DP_C_TRACK_DROPPED, 1);
+    if (dp_track_write(line, n) != 0) {
+        dp_stats_add(w->stats, DP_C_TRACK_FAILED, 1);
     }
 }
 
@@ -548,12 +559,12 @@ dp_in_relay_failed(struct dp_worker *w, struct dp_in *in, bool retry)
 static bool
 store_original(struct dp_worker *w, struct dp_in *in, const char *action)
 {
-    char meta[DP_TRACK_LINE], id[64];
-    msg_id(w, in, id, sizeof(id));
+    char meta[DP_TRACK_LINE];
     smtp_reply_format(in->reply, sizeof(in->reply), SMTP_R_DATA_OK, snap(w, in)->rt.hostname);
     size_t n = track_line(w, in, action, meta, sizeof(meta));
     int err = 0;
-    return dp_store_put(w->boot->quarantine_dir, id, meta, n, in->msg.data, in->msg.len, &err) == 0;
+    return dp_store_put(w->boot->quarantine_dir, in->id, meta, n, in->msg.data, in->msg.len,
+                        w->boot->min_free_mb << 20, &err) == 0;
 }
 
 void
@@ -662,15 +673,14 @@ body_out(void *ctx, const uint8_t *data, size_t len)
 static void
 prefix(struct dp_worker *w, struct dp_in *in, const struct scan_result *res)
 {
-    char hdr[DP_HEADROOM], id[64];
+    char hdr[DP_HEADROOM];
     (void)clock_now(w);
-    msg_id(w, in, id, sizeof(id));
     int n =
         snprintf(hdr, sizeof(hdr),
                  "Received: from %.255s (%s)\r\n\tby %.255s (Redline) with %s id %s;\r\n\t%s\r\n"
                  "%s",
                  in->helo, in->peer_ip, snap(w, in)->rt.hostname, in->smtp.esmtp ? "ESMTP" : "SMTP",
-                 id, w->date_rfc5322, res->tagged ? res->tag_header : "");
+                 in->id, w->date_rfc5322, res->tagged ? res->tag_header : "");
     size_t len = n > 0 && (size_t)n < sizeof(hdr) ? (size_t)n : 0;
     in->body_start = DP_HEADROOM - len;
     memcpy(in->body.data + in->body_start, hdr, len);
@@ -742,8 +752,10 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
         in->counts[t] = res->counts[t];
         dp_stats_bump(&w->stats->findings[t], res->counts[t]);
     }
-    for (size_t i = 0; i < res->n_doc_actions; i++) {
-        in->doc_counts[res->doc_actions[i].action.kind]++;
+    for (size_t i = 0; i < res->n_actions; i++) {
+        if (res->actions[i].kind != SCAN_STEP_HTML) {
+            in->doc_counts[res->actions[i].code]++;
+        }
     }
     switch (res->verdict) {
     case SCAN_V_DELIVER:
@@ -813,8 +825,18 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         in->size_param = ev->size;
         in->body8 = ev->body == SMTP_BODY_8BITMIME;
         in->smtputf8 = ev->smtputf8;
-        in->seq = ++w->seq;
         in->t_start_ms = w->now_ms;
+        if (dp_store_low()) {
+            /* Postfix's queue_minfree: refuse before the disk is full, while
+             * the tracking log and the store still have room (min_free_mb). */
+            dp_stats_add(w->stats, DP_C_MAIL_NO_SPACE, 1);
+            answer(w, in, SMTP_R_STORAGE);
+            return;
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        dp_msgid_next(&w->ids, (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u,
+                      in->id);
         /* The transaction keeps this snapshot until it ends (dp_live.h). */
         in->held = dp_wsnap_take(w);
         in->relay_ok = dp_relay_allowed(&in->held->s->rt, &in->peer);
@@ -839,6 +861,13 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         on_data_end(w, in);
         return;
     case SMTP_EV_DATA_ABORT:
+        /* Refused by the engine (size, line length, bare CR, NUL): every
+         * message gets its tracking line, refused ones too. */
+        in->t_end_ms = w->now_ms;
+        dp_stats_add(w->stats, DP_C_MSG_RECEIVED, 1);
+        smtp_reply_format(in->reply, sizeof(in->reply), ev->reason, snap(w, in)->rt.hostname);
+        end_message(w, in, "refused");
+        return;
     case SMTP_EV_RSET:
         txn_reset(w, in);
         return;
@@ -1068,6 +1097,9 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
     /* After an event the engine is called again even with no new input:
      * it may hold a further event (the end of a BDAT chunk). */
     bool again = true;
+    if (in->hold_until_ms > w->now_ms) {
+        return; /* tarpit: dp_in_tick runs it again */
+    }
     for (int round = 0; round < 64; round++) {
         bool progress = false;
         if (!flush(w, in, &progress)) {
@@ -1105,6 +1137,12 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
                 in->closing = true;
                 continue;
             }
+            uint64_t hold = smtp_session_tarpit_take(&in->smtp);
+            if (hold != 0) {
+                /* An error reply held back (smtp_limits.tarpit_after). */
+                in->hold_until_ms = w->now_ms + hold;
+                return;
+            }
         }
         if (in->rx_off == in->rx_len) {
             in->rx_off = in->rx_len = 0;
@@ -1141,6 +1179,10 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
 void
 dp_in_tick(struct dp_worker *w, struct dp_in *in)
 {
+    if (in->hold_until_ms != 0 && w->now_ms >= in->hold_until_ms) {
+        in->hold_until_ms = 0;
+        dp_run_later(w, &in->b);
+    }
     if (in->tls != NULL && !tls_conn_done(in->tls) && !in->closing &&
         w->now_ms - in->tls_start_ms >= snap(w, in)->rt.command_timeout_ms) {
         /* The engine has no clock: "handshake timeout" is ours. */

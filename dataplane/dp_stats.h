@@ -33,7 +33,8 @@ enum dp_counter {
     DP_C_RELAY_REUSED,       /* transactions on a pooled connection */
     DP_C_RELAY_FAILOVERS,    /* a next hop failed and the next was tried */
     DP_C_RELAY_UNREACHABLE,  /* no next hop of the group could be reached */
-    DP_C_TRACK_DROPPED,      /* tracking lines lost to a full ring */
+    DP_C_TRACK_FAILED,       /* tracking lines that could not be written */
+    DP_C_MAIL_NO_SPACE,      /* MAIL refused with 452 4.3.1: below min_free_mb */
     DP_C_BUF_ALLOCS,         /* buffer allocations (flat after warm-up) */
     DP_C_TLS_HANDSHAKES,     /* inbound STARTTLS handshakes completed */
     DP_C_TLS_FAILURES,       /* inbound handshakes failed or timed out (by reason: tls_fail) */

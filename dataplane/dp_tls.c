@@ -16,12 +16,11 @@ struct dp_tls_reload {
     struct dp_live *live;
     unsigned slot; /* pin slot holding the current snapshot while building */
     struct dp_stats_proc *stats;
-    struct dp_track_ring *ring;
 };
 
 int
 dp_tls_reload_new(struct dp_tls_reload **out_r, struct dp_live *live, unsigned slot,
-                  struct dp_stats_proc *stats, struct dp_track_ring *ring)
+                  struct dp_stats_proc *stats)
 {
     struct dp_tls_reload *r = calloc(1, sizeof(*r));
     if (r == NULL) {
@@ -31,21 +30,18 @@ dp_tls_reload_new(struct dp_tls_reload **out_r, struct dp_live *live, unsigned s
     r->live = live;
     r->slot = slot;
     r->stats = stats;
-    r->ring = ring;
     *out_r = r;
     return 0;
 }
 
 /* track writes the reload's tracking line: one per reload, ok or not. */
 static void
-track(struct dp_tls_reload *r, const char *trigger, long uid, const struct rl_diag *failed,
-      unsigned workers)
+track(const char *trigger, long uid, const struct rl_diag *failed, unsigned workers)
 {
-    char ts[DP_TRACK_TS_LEN];
-    dp_track_ts(ts, sizeof(ts));
-    json_t *line = json_pack("{s:s, s:s, s:b, s:s}", "ts", ts, "action", "tls-reload", "ok",
-                             failed == NULL, "trigger", trigger);
+    json_t *line = json_pack("{s:s, s:b, s:s}", "action", "tls-reload", "ok", failed == NULL,
+                             "trigger", trigger);
     if (line == NULL) {
+        (void)dp_track_write_json(NULL); /* counted as lost */
         return;
     }
     if (uid >= 0) {
@@ -57,12 +53,7 @@ track(struct dp_tls_reload *r, const char *trigger, long uid, const struct rl_di
     } else {
         json_object_set_new(line, "workers", json_integer(workers));
     }
-    char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(line);
-    if (s != NULL) {
-        (void)dp_track_push(r->ring, s, strlen(s));
-        free(s);
-    }
+    (void)dp_track_write_json(line);
 }
 
 int
@@ -85,7 +76,7 @@ dp_tls_reload_run(struct dp_tls_reload *r, struct rl_diag *diag, const char *tri
     if (rc == 0) {
         dp_live_publish(r->live, next, NULL);
     }
-    track(r, trigger, uid, rc == 0 ? NULL : &local, workers);
+    track(trigger, uid, rc == 0 ? NULL : &local, workers);
     uint64_t *count = rc == 0 ? &r->stats->tls_reloads : &r->stats->tls_reload_failures;
     dp_stats_bump(count, 1);
     pthread_mutex_unlock(&r->lock);

@@ -16,12 +16,11 @@
 struct dp_tls_reload;
 
 /* dp_tls_reload_new prepares reloads of the snapshots `live` publishes
- * (borrowed, as are `stats` and `ring`, until dp_tls_reload_free), holding
- * the current snapshot in pin slot `slot` while it builds. `ring` is a
- * tracking ring no one else writes; `stats` gets the reload counters.
- * Returns 0 or RL_ENOMEM. */
+ * (borrowed, as is `stats`, until dp_tls_reload_free), holding the current
+ * snapshot in pin slot `slot` while it builds; `stats` gets the reload
+ * counters. Returns 0 or RL_ENOMEM. */
 int dp_tls_reload_new(struct dp_tls_reload **out_r, struct dp_live *live, unsigned slot,
-                      struct dp_stats_proc *stats, struct dp_track_ring *ring);
+                      struct dp_stats_proc *stats);
 
 /* dp_tls_reload_run rereads the certificates, keys and CA files (with the
  * privileges the process has now) into a new snapshot that differs from the

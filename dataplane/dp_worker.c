@@ -61,8 +61,7 @@ dp_unlink(struct dp_base *b)
 int
 dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_boot *boot,
               const char *backend, const void *backend_arg, struct dp_live *live, unsigned id,
-              struct dp_stats_core *stats, struct dp_track_ring *track,
-              const struct dp_control *ctl)
+              struct dp_stats_core *stats, const struct dp_control *ctl)
 {
     struct dp_worker *w = calloc(1, sizeof(*w));
     if (w == NULL) {
@@ -73,10 +72,8 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_bo
     w->live = live;
     w->ctl = ctl;
     w->stats = stats;
-    w->track = track;
     w->all.next_all = w->all.prev_all = &w->all;
     w->now_ms = now_ms();
-    w->boot_s = (uint64_t)time(NULL);
     w->accepting = true;
 
     struct smtp_limits lim;
@@ -86,6 +83,10 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_bo
     w->cli_mem_len = smtp_client_mem_size(&w->clim);
     if (w->smtp_mem_len == 0 || w->cli_mem_len == 0) {
         rl_diag_set(diag, "limits", "SMTP limits below the RFC 5321 minimums");
+        goto fail;
+    }
+    if (dp_msgid_init(&w->ids) != 0) {
+        rl_diag_set(diag, "random", "cannot get random octets for message ids");
         goto fail;
     }
     if (dp_hops_init(&w->hops) != 0) {

@@ -28,13 +28,12 @@ struct dp_control {
 /* dp_worker_new builds worker `id`: its I/O backend (io_backend_new of kind
  * `backend` with `backend_arg`) and its listeners on boot->listen (bound now, so that privileges
  * can be dropped afterwards), its pools, and takes the current snapshot of `live` (deserialising
- * its engine). `boot`, `live`, `stats`, `track` and `ctl` are the caller's and outlive the worker.
+ * its engine). `boot`, `live`, `stats` and `ctl` are the caller's and outlive the worker.
  * Returns 0 with *out_w, or RL_EIO / RL_ENOMEM with `diag` naming what failed ("listen",
  * "backend"). Call from the main thread before any worker runs. */
 int dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_boot *boot,
                   const char *backend, const void *backend_arg, struct dp_live *live, unsigned id,
-                  struct dp_stats_core *stats, struct dp_track_ring *track,
-                  const struct dp_control *ctl);
+                  struct dp_stats_core *stats, const struct dp_control *ctl);
 
 /* dp_worker_step runs one turn: polls the backend for a burst (blocking up
  * to the next timer pass only when `may_sleep` and nothing is queued, and

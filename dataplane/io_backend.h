@@ -89,4 +89,12 @@ int io_backend_register(const struct io_backend_kind *kind);
 extern const struct io_backend_kind io_kernel_kind;
 extern const struct io_backend_kind io_mem_kind;
 
+/* io_kernel_listen_free tells whether `addr` is free for this process's
+ * listeners: a probe socket binds it without SO_REUSEPORT, which the kernel
+ * refuses while any other socket listens there (a second redlined, another
+ * MTA), the wildcard address included; TIME_WAIT connections of an earlier
+ * run do not count. Returns 0, or RL_EIO with errno in *out_errno
+ * (EADDRINUSE: served already). Call at start-up, before listening. */
+int io_kernel_listen_free(const struct io_addr *addr, int *out_errno);
+
 #endif

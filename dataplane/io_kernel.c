@@ -108,6 +108,28 @@ k_listen(struct io_backend *be, uint32_t *out_h, int *out_detail, const struct i
     return 0;
 }
 
+int
+io_kernel_listen_free(const struct io_addr *addr, int *out_errno)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = to_sockaddr(&ss, addr);
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *out_errno = errno;
+        return RL_EIO;
+    }
+    int one = 1;
+    /* SO_REUSEADDR only: SO_REUSEPORT would join another process's group
+     * (same user) and take a share of its connections (issue 13). */
+    int rc = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (rc == 0) {
+        rc = bind(fd, (struct sockaddr *)&ss, sl);
+    }
+    *out_errno = errno;
+    close(fd);
+    return rc == 0 ? 0 : RL_EIO;
+}
+
 static int
 k_accept(struct io_backend *be, uint32_t *out_h, struct io_addr *out_peer, uint32_t lh,
          uint64_t cookie)

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* redlined: the dataplane. Reads its configuration and policy, binds its
- * listeners (possibly port 25: root), creates the quarantine directory, the
- * control socket and the tracking log, then drops to the configured user
- * (default "nobody" when started as root) before any client byte is read.
- * Workers touch only their sockets and, on quarantine, the quarantine
- * directory. SIGTERM/SIGINT drain; a second one stops at once. SIGHUP rereads
+/* redlined: the dataplane. Reads its configuration and policy, takes the
+ * instance lock in the quarantine directory and checks that no other process
+ * serves its addresses, binds its listeners (possibly port 25: root),
+ * creates the quarantine directory (0700), the control socket (0660, the
+ * dataplane's group) and the tracking log, then drops to the configured user
+ * (default "redline", a system account of its own, when started as root)
+ * before any client byte is read. Workers touch only their sockets, the
+ * tracking log and, on quarantine, the quarantine directory. SIGTERM/SIGINT
+ * drain; a second one stops at once. SIGHUP rereads
  * the STARTTLS certificates and keys, with the privileges of `user`; SIGUSR1
  * reopens the tracking log (after a rotation). Diagnostics go to the journal
  * under systemd, to syslog once daemonised, else to standard error (rl_log.h);
@@ -26,6 +29,7 @@
 #include "dp_check.h"
 #include "dp_config.h"
 #include "dp_ctl.h"
+#include "dp_instance.h"
 #include "dp_live.h"
 #include "dp_loop.h"
 #include "dp_notify.h"
@@ -35,6 +39,7 @@
 #include "dp_tls.h"
 #include "dp_track.h"
 #include "dp_worker.h"
+#include "hw_dp.h"
 #include "rl_log.h"
 #include "tls_server.h"
 
@@ -88,7 +93,15 @@ drop_privileges(const char *user, const struct dp_config *cfg)
 {
     struct passwd *pw = getpwnam(user);
     if (pw == NULL) {
-        return fail("user", "no such account");
+        rl_log(LOG_ERR,
+               "user: no such account '%s'; create the dataplane's own system account "
+               "(useradd --system --user-group --no-create-home --shell /usr/sbin/nologin %s, "
+               "as scripts/deps.sh does) or name another with user",
+               user, user);
+        return EXIT_USAGE;
+    }
+    if (pw->pw_uid == 0) {
+        return fail("user", "will not run the dataplane as root");
     }
     /* What the unprivileged workers must still write is handed over first. */
     if (chown(cfg->boot.quarantine_dir, pw->pw_uid, pw->pw_gid) != 0) {
@@ -174,7 +187,16 @@ main(int argc, char **argv)
     explicit_bzero(secret, sizeof(secret)); /* the snapshot's TLS part keeps its copy */
     char policy_version[65];                /* scan_policy.version: 1 to 64 bytes */
     snprintf(policy_version, sizeof(policy_version), "%s", first->scan->policy->version);
+    /* The topology: a warning naming the cores for a layout that contradicts
+     * it, and each worker's start-up memory on its core's NUMA node (static:
+     * still reachable when a refusal below returns). */
+    static struct hw_dp *hw;
+    hw = hw_dp_new(&cfg);
+    for (size_t k = 0; k < hw_dp_n_warnings(hw); k++) {
+        rl_log(LOG_WARNING, "warning: %s", hw_dp_warning(hw, k));
+    }
     if (cfg.boot.check_only) {
+        hw_dp_free(hw);
         static char text[64 * 1024];
         rc = dp_check_config(text, sizeof(text), &diag, &cfg, policy_version);
         if (rc == 0) {
@@ -187,14 +209,25 @@ main(int argc, char **argv)
     if (dp_store_prepare(cfg.boot.quarantine_dir, &err) != 0) {
         return fail("quarantine_dir", strerror(err));
     }
-    /* Pin slots: one per worker, the control thread's, the reloader's. */
+    /* One instance per state directory and per address (issue 13): a
+     * second redlined refuses to start instead of sharing the port through
+     * SO_REUSEPORT or the store. */
+    int lock_fd = -1;
+    unsigned recovered = 0;
+    if (dp_instance_lock(&lock_fd, &diag, cfg.boot.quarantine_dir) != 0 ||
+        dp_instance_check_listeners(&cfg, &diag) != 0) {
+        dp_snapshot_free(first);
+        return fail(diag.field, diag.reason);
+    }
+    if (dp_store_recover(cfg.boot.quarantine_dir, &recovered, &err) != 0) {
+        return fail("quarantine_dir", strerror(err));
+    }
+    /* Pin slots: one per worker, the reloader's. */
     struct dp_live *live = NULL;
-    if (dp_live_new(&live, first, n + 3) != 0) {
+    if (dp_live_new(&live, first, n + 2) != 0) {
         return fail("memory", "out of memory at start-up");
     }
     struct dp_stats_core *stats = aligned_alloc(64, sizeof(*stats) * n);
-    /* One tracking ring per worker, one for the control thread, one for reloads. */
-    struct dp_track_ring **rings = calloc(n + 3, sizeof(struct dp_track_ring *));
     struct dp_worker **workers = calloc(n, sizeof(struct dp_worker *));
     struct thread_arg *args = calloc(n, sizeof(*args));
     pthread_t *threads = calloc(n, sizeof(*threads));
@@ -202,26 +235,23 @@ main(int argc, char **argv)
     static struct dp_control ctl;
     static uint64_t rate_tat; /* the licence rate's bucket, shared by the workers */
     ctl.rate_tat = &rate_tat;
-    if (stats == NULL || rings == NULL || workers == NULL || args == NULL || threads == NULL ||
-        beats == NULL) {
+    if (stats == NULL || workers == NULL || args == NULL || threads == NULL || beats == NULL) {
         return fail("memory", "out of memory at start-up");
     }
     memset(stats, 0, sizeof(*stats) * n);
-    for (unsigned i = 0; i < n + 3; i++) {
-        rings[i] = aligned_alloc(64, sizeof(*rings[i]));
-        if (rings[i] == NULL) {
-            return fail("memory", "out of memory at start-up");
-        }
-        memset(rings[i], 0, sizeof(*rings[i]));
-        if (i < n && dp_worker_new(&workers[i], &diag, &cfg.boot, backend_name(cfg.boot.backend),
-                                   NULL, live, i, &stats[i], rings[i], &ctl) != 0) {
+    for (unsigned i = 0; i < n; i++) {
+        hw_dp_bind_worker(hw, &cfg, (int)i);
+        if (dp_worker_new(&workers[i], &diag, &cfg.boot, backend_name(cfg.boot.backend), NULL, live,
+                          i, &stats[i], &ctl) != 0) {
             return fail(diag.field, diag.reason);
         }
     }
+    hw_dp_bind_worker(hw, &cfg, -1); /* the default policy again */
+    hw_dp_free(hw);
     /* SIGHUP and `reload` publish a snapshot with the TLS files read again. */
     static struct dp_stats_proc proc;
     struct dp_tls_reload *reload = NULL;
-    if (dp_tls_reload_new(&reload, live, n + 1, &proc, rings[n + 1]) != 0) {
+    if (dp_tls_reload_new(&reload, live, n, &proc) != 0) {
         return fail("memory", "out of memory at start-up");
     }
     /* Signals go to this thread only, taken synchronously with sigwait:
@@ -244,35 +274,54 @@ main(int argc, char **argv)
         }
         rl_log_open("redlined", true); /* standard error is /dev/null now */
     }
-    if (dp_track_start(cfg.boot.log_path, rings, n + 3, &err) != 0) {
+    dp_instance_note_pid(lock_fd);
+    if (dp_track_open(cfg.boot.log_path, &err) != 0) {
         return fail("log", strerror(err));
+    }
+    if (recovered > 0) {
+        char line[160];
+        int len = snprintf(line, sizeof(line),
+                           "{\"action\":\"store-recovered\",\"tmp_files_removed\":%u}", recovered);
+        (void)dp_track_write(line, (size_t)len);
+    }
+    /* Postfix's queue_minfree: new mail gets 452 4.3.1 while the store's or
+     * the log's file system is below the reserve. */
+    char log_dir[4096];
+    snprintf(log_dir, sizeof(log_dir), "%s", cfg.boot.log_path);
+    char *slash = strrchr(log_dir, '/');
+    if (slash != NULL) {
+        slash[slash == log_dir] = '\0';
+    } else {
+        snprintf(log_dir, sizeof(log_dir), ".");
+    }
+    const char *watched[2] = {cfg.boot.quarantine_dir, log_dir};
+    if (dp_store_watch_start(watched, strcmp(cfg.boot.log_path, "-") == 0 ? 1 : 2,
+                             cfg.boot.min_free_mb << 20, &err) != 0) {
+        return fail("min_free_mb", strerror(err));
     }
     const struct dp_ctl_deps deps = {.boot = &cfg.boot,
                                      .live = live,
-                                     .live_slot = n,
                                      .cores = stats,
                                      .n_cores = n,
                                      .proc = &proc,
-                                     .ring = rings[n],
                                      .reload = reload};
     if (cfg.boot.control_socket[0] != '\0' &&
         dp_ctl_serve_start(cfg.boot.control_socket, &deps, &err) != 0) {
         return fail("control_socket", strerror(err));
     }
-    /* Versions pushed by redline-controld: pin slot and ring n + 2. */
+    /* Versions pushed by redline-controld: pin slot n + 1. */
     const struct dp_apply_deps apply = {.file_rt = &cfg.rt,
                                         .live = live,
-                                        .live_slot = n + 2,
+                                        .live_slot = n + 1,
                                         .n_workers = n,
                                         .state_dir = cfg.boot.state_dir,
-                                        .ring = rings[n + 2],
                                         .workers = workers};
     if (cfg.boot.config_socket[0] != '\0' &&
         dp_apply_start(cfg.boot.config_socket, &apply, &err) != 0) {
         return fail("config_socket", strerror(err));
     }
     if (geteuid() == 0) {
-        rc = drop_privileges(cfg.boot.user[0] != '\0' ? cfg.boot.user : "nobody", &cfg);
+        rc = drop_privileges(cfg.boot.user[0] != '\0' ? cfg.boot.user : "redline", &cfg);
         if (rc != 0) {
             return rc;
         }
@@ -317,10 +366,8 @@ main(int argc, char **argv)
                 break;
             }
             if (sig == SIGUSR1) {
-                rc = dp_track_reopen(5000, &err);
-                if (rc != 0) {
-                    rl_log(LOG_ERR, "log %s: cannot reopen: %s", cfg.boot.log_path,
-                           rc == RL_EAGAIN ? "the logger did not answer" : strerror(err));
+                if (dp_track_reopen(&err) != 0) {
+                    rl_log(LOG_ERR, "log %s: cannot reopen: %s", cfg.boot.log_path, strerror(err));
                 }
                 continue;
             }
@@ -349,20 +396,16 @@ main(int argc, char **argv)
             rl_log(LOG_ERR, "worker %u: %s", i, rl_strerror(args[i].rc));
         }
     }
-    dp_ctl_serve_stop(); /* before the logger: its last lines are drained too */
+    dp_ctl_serve_stop(); /* before the log: a release in progress still writes its line */
     dp_apply_stop();
-    dp_track_stop();
+    dp_store_watch_stop();
+    dp_track_close();
     dp_notify_stop();
     dp_tls_reload_free(reload);
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
-        free(rings[i]);
     }
-    free(rings[n]);
-    free(rings[n + 1]);
-    free(rings[n + 2]);
     free(stats);
-    free(rings);
     free(workers);
     free(args);
     free(threads);

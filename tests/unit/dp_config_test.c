@@ -794,6 +794,51 @@ test_json_unknown_keys(void **state)
     json_refused("{\"foreground\": true}", RL_EINVAL, "foreground", "unknown key");
 }
 
+/* "smtp" and the engine's limits (issue 12 bare LF, issue 13 greedy clients). */
+static void
+test_json_smtp(void **state)
+{
+    (void)state;
+    struct dp_config *c = cfg_new();
+    assert_int_equal(c->rt.bare_newline, SMTP_BARE_LF_NORMALIZE);
+    assert_int_equal(c->rt.nul, SMTP_NUL_REJECT);
+    assert_false(c->rt.address_literals);
+    assert_int_equal(c->rt.max_errors, 20);
+    assert_int_equal(c->rt.max_junk, 100);
+    assert_int_equal(c->rt.tarpit_after, 10);
+    assert_int_equal(c->rt.tarpit_ms, 1000);
+    assert_int_equal(c->rt.min_data_rate, 500);
+    free(c);
+    c = json_ok("{\"smtp\": {\"bare_newline\": \"reject\", \"nul\": \"strip\","
+                " \"address_literals\": true},"
+                " \"limits\": {\"max_errors\": 0, \"max_junk_commands\": 7,"
+                " \"tarpit_after_errors\": 3, \"tarpit_delay_ms\": 250, \"min_data_rate\": 0}}");
+    assert_int_equal(c->rt.bare_newline, SMTP_BARE_LF_REJECT);
+    assert_int_equal(c->rt.nul, SMTP_NUL_STRIP);
+    assert_true(c->rt.address_literals);
+    assert_int_equal(c->rt.max_errors, 0);
+    assert_int_equal(c->rt.max_junk, 7);
+    assert_int_equal(c->rt.tarpit_after, 3);
+    assert_int_equal(c->rt.tarpit_ms, 250);
+    assert_int_equal(c->rt.min_data_rate, 0);
+    free(c);
+    json_refused("{\"smtp\": {\"bare_newline\": \"fix\"}}", RL_EINVAL, "smtp.bare_newline",
+                 "must be normalize or reject");
+    json_refused("{\"smtp\": {\"nul\": 0}}", RL_EINVAL, "smtp.nul", "must be reject or strip");
+    json_refused("{\"smtp\": {\"address_literals\": \"yes\"}}", RL_EINVAL, "smtp.address_literals",
+                 "must be true or false");
+    json_refused("{\"smtp\": {\"bare_lf\": \"reject\"}}", RL_EINVAL, "smtp.bare_lf", "unknown key");
+    json_refused("{\"smtp\": []}", RL_EINVAL, "smtp", "must be an object");
+    json_refused("{\"limits\": {\"tarpit_delay_ms\": 60001}}", RL_EINVAL, "limits.tarpit_delay_ms",
+                 "must be an integer from 0 to 60000");
+    json_refused("{\"limits\": {\"max_junk_commands\": -1}}", RL_EINVAL, "limits.max_junk_commands",
+                 NULL);
+    c = ARGS_OK("--bare-newline", "reject");
+    assert_int_equal(c->rt.bare_newline, SMTP_BARE_LF_REJECT);
+    free(c);
+    ARGS_REFUSED(RL_EINVAL, "--bare-newline", NULL, "--bare-newline", "lf");
+}
+
 /* Routes name client TLS profiles; a missing or server profile is refused. */
 static void
 test_json_route_tls(void **state)
@@ -1554,6 +1599,7 @@ main(void)
         cmocka_unit_test(test_args_every_flag),
         cmocka_unit_test(test_args_config_then_overrides),
         cmocka_unit_test(test_args_tls_over_profile),
+        cmocka_unit_test(test_json_smtp),
         cmocka_unit_test(test_args_help),
         cmocka_unit_test(test_args_route_errors),
         cmocka_unit_test(test_args_address_errors),

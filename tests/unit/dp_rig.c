@@ -65,15 +65,13 @@ rig_init(struct rig *r, struct dp_live *live, unsigned worker_id, const char *li
     r->boot.workers = 1;
     snprintf(r->boot.quarantine_dir, sizeof(r->boot.quarantine_dir), "%s", store_dir);
     r->stats = aligned_alloc(64, sizeof(*r->stats));
-    r->ring = aligned_alloc(64, sizeof(*r->ring));
-    if (r->stats == NULL || r->ring == NULL) {
+    if (r->stats == NULL) {
         return -1;
     }
     memset(r->stats, 0, sizeof(*r->stats));
-    memset(r->ring, 0, sizeof(*r->ring));
     struct rl_diag d = {{0}, {0}};
-    if (dp_worker_new(&r->w, &d, &r->boot, "mem", r->net, live, worker_id, r->stats, r->ring,
-                      &r->ctl) != 0) {
+    if (dp_worker_new(&r->w, &d, &r->boot, "mem", r->net, live, worker_id, r->stats, &r->ctl) !=
+        0) {
         fprintf(stderr, "rig worker: %s: %s\n", d.field, d.reason);
         return -1;
     }
@@ -120,7 +118,6 @@ rig_fini(struct rig *r)
     }
     io_mem_net_free(r->net);
     free(r->stats);
-    free(r->ring);
     memset(r, 0, sizeof(*r));
 }
 

@@ -13,7 +13,6 @@
 
 #include "dp_live.h"
 #include "dp_stats.h"
-#include "dp_track.h"
 #include "dp_worker.h"
 #include "io_mem.h"
 #include "smtp_server.h"
@@ -69,7 +68,6 @@ struct rig {
     unsigned worker_id;
     struct dp_worker *w;
     struct dp_stats_core *stats;
-    struct dp_track_ring *ring;
     struct dp_control ctl;
     struct rig_sink sinks[RIG_SINKS];
     struct rig_sink_conn conns[RIG_SINK_CONNS];
