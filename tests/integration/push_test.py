@@ -49,7 +49,7 @@ class Stack:
 
     def controld(self):
         c = Controld(dataplane_socket=self.gw.control_path, seed=self.seed)
-        c.args += ["--push-socket", self.cfg_sock]
+        c.args[c.args.index("--push-socket") + 1] = self.cfg_sock
         return c
 
 
@@ -73,6 +73,12 @@ class Push(unittest.TestCase):
                 send(gw.port)
                 self.assertEqual(len(b.wait(1)), 1)
                 self.assertEqual(len(a.messages), 1)
+                # redlined acknowledges once the version is also kept on disk
+                # (after the workers took it): the pusher learns a moment later.
+                end = time.monotonic() + 10
+                while c.request("status")["pushed"]["running"] != 2:
+                    self.assertLess(time.monotonic(), end, c.request("status"))
+                    time.sleep(0.02)
                 rc, out, _ = c.ctl("status")
                 self.assertIn("redlined runs version 2 (the committed one)", out)
                 self.assertRegex(out, r"(?m)^0 +2 ")
