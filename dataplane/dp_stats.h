@@ -56,39 +56,26 @@ enum dp_counter {
     DP_C__COUNT
 };
 
-/* The loop-turn histogram's upper bounds, nanoseconds (1 us to 100 ms). */
-#define DP_LOOP_BUCKETS 16
-#define DP_LOOP_LE_NS                                                                              \
-    {                                                                                              \
-        1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000, 2000000, 5000000,  \
-            10000000, 20000000, 50000000, 100000000                                                \
-    }
+/* Upper bounds of the loop-turn histogram's buckets, in microseconds; one
+ * more bucket holds what is longer. */
+#define DP_TURN_BUCKETS 28
+extern const uint32_t dp_turn_le_us[DP_TURN_BUCKETS];
 
 /* One worker's counters, on their own cache lines. */
 struct dp_stats_core {
     _Alignas(64) uint64_t c[DP_C__COUNT];
     uint64_t findings[SCAN_T__COUNT];
-    uint64_t tls_fail[TLS_FAIL__COUNT];      /* failed inbound handshakes by tls_conn_failure */
-    uint64_t tls_out_fail[TLS_FAIL__COUNT];  /* failed outbound handshakes, the same way */
-    uint64_t loop_hist[DP_LOOP_BUCKETS + 1]; /* loop turns by duration: dp_loop_le, then more */
-    uint64_t loop_sum_ns;                    /* their total duration */
+    uint64_t tls_fail[TLS_FAIL__COUNT];     /* failed inbound handshakes by tls_conn_failure */
+    uint64_t tls_out_fail[TLS_FAIL__COUNT]; /* failed outbound handshakes, the same way */
+    /* Loop turns that did work, by duration (poll wait excluded; dp_worker_step). */
+    uint64_t turn_hist[DP_TURN_BUCKETS + 1]; /* per bucket, not cumulative; the last: longer */
+    uint64_t turn_ns_sum;
+    uint64_t turn_ns_max;
 };
 
-/* dp_stats_loop counts one loop turn of `ns` nanoseconds (the poll's wait
- * left out) in the calling worker's histogram. */
-static inline void
-dp_stats_loop(struct dp_stats_core *s, uint64_t ns)
-{
-    static const uint64_t le_ns[DP_LOOP_BUCKETS] = DP_LOOP_LE_NS;
-    unsigned b = 0;
-    while (b < DP_LOOP_BUCKETS && ns > le_ns[b]) {
-        b++;
-    }
-    __atomic_store_n(&s->loop_hist[b], __atomic_load_n(&s->loop_hist[b], __ATOMIC_RELAXED) + 1,
-                     __ATOMIC_RELAXED);
-    __atomic_store_n(&s->loop_sum_ns, __atomic_load_n(&s->loop_sum_ns, __ATOMIC_RELAXED) + ns,
-                     __ATOMIC_RELAXED);
-}
+/* dp_stats_turn counts one loop turn of `ns` nanoseconds (the worker's own
+ * counters). */
+void dp_stats_turn(struct dp_stats_core *s, uint64_t ns);
 
 /* Counters of the process rather than of a worker: written under the
  * reloader's lock (dp_tls.h), read by the control thread. */

@@ -140,6 +140,15 @@ drop_privileges(const char *user, const struct dp_config *cfg)
     return 0;
 }
 
+/* log_topology writes the topology check's warnings (hw/hw_dp.h). */
+static void
+log_topology(const struct hw_dp *hw)
+{
+    for (size_t k = 0; k < hw_dp_n_warnings(hw); k++) {
+        rl_log(LOG_WARNING, "warning: %s", hw_dp_warning(hw, k));
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -192,19 +201,18 @@ main(int argc, char **argv)
      * still reachable when a refusal below returns). */
     static struct hw_dp *hw;
     hw = hw_dp_new(&cfg);
-    for (size_t k = 0; k < hw_dp_n_warnings(hw); k++) {
-        rl_log(LOG_WARNING, "warning: %s", hw_dp_warning(hw, k));
-    }
     if (cfg.boot.check_only) {
-        hw_dp_free(hw);
         static char text[64 * 1024];
         rc = dp_check_config(text, sizeof(text), &diag, &cfg, policy_version);
         if (rc == 0) {
+            log_topology(hw); /* a valid configuration may still contradict the machine */
             printf("%sredlined: configuration valid\n", text);
         }
+        hw_dp_free(hw);
         dp_snapshot_free(first);
         return rc == 0 ? 0 : fail(diag.field, diag.reason);
     }
+    log_topology(hw);
     int err = 0;
     if (dp_store_prepare(cfg.boot.quarantine_dir, &err) != 0) {
         return fail("quarantine_dir", strerror(err));
@@ -300,7 +308,7 @@ main(int argc, char **argv)
         return fail("min_free_mb", strerror(err));
     }
     const struct dp_ctl_deps deps = {.boot = &cfg.boot,
-                                     .live = live,
+                                     .workers = workers,
                                      .cores = stats,
                                      .n_cores = n,
                                      .proc = &proc,
