@@ -79,6 +79,8 @@ struct dp_boot {
     uint64_t min_free_mb;      /* MiB kept free on the store's and the log's file systems */
     char log_path[4096];       /* tracking log; "-" = standard error */
     char control_socket[108];  /* UNIX control socket path; "" = none */
+    char config_socket[108];   /* where redline-controld pushes versions (dp_apply.h); "" = none */
+    char state_dir[4096];      /* the last pushed version is kept here; "" = not kept */
     char user[64];             /* account to drop to after binding; "" = stay */
     bool foreground;
     bool check_only; /* --check-config: validate, describe, exit */
@@ -125,6 +127,10 @@ struct dp_runtime {
     uint64_t connect_timeout_ms;
     uint32_t pool_per_hop; /* idle connections kept per next hop per worker */
     uint64_t pool_idle_ms; /* an idle pooled connection is closed after this */
+
+    /* From redline-controld (dp_apply.h); both 0 for redlined's own file. */
+    uint64_t config_version; /* controld's configuration version this is */
+    uint64_t rate_per_hour;  /* the licence tier's message rate; 0 = no limit */
 };
 
 /* The whole configuration as a file and the command line give it. */
