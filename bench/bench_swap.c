@@ -206,14 +206,14 @@ main(int argc, char **argv)
     unsigned left = dp_live_reclaim(live);
     dp_live_free(live);
     qsort(lat, swaps, sizeof(*lat), cmp_u64);
+    size_t mid = swaps / 2, p99 = (size_t)swaps * 99 / 100;
     printf("{\"swaps\": %u, \"workers\": %d, \"sessions_per_worker\": %d,"
            " \"seconds\": %.3f, \"swap_to_all_workers_us\": {\"p50\": %.1f, \"p99\": %.1f,"
            " \"max\": %.1f}, \"messages_delivered\": %llu, \"sessions_failed\": %llu,"
            " \"messages_misrouted\": %llu, \"build_failures\": %u,"
            " \"snapshots_unreclaimed\": %u}\n",
-           swaps, WORKERS, CLIENTS, (t_end - t_start) / 1e9, lat[swaps / 2] / 1e3,
-           lat[(size_t)(swaps * 0.99)] / 1e3, lat[swaps - 1] / 1e3, delivered, bad_sessions,
-           misrouted, build_failures, left);
+           swaps, WORKERS, CLIENTS, (t_end - t_start) / 1e9, lat[mid] / 1e3, lat[p99] / 1e3,
+           lat[swaps - 1] / 1e3, delivered, bad_sessions, misrouted, build_failures, left);
     free(lat);
     return bad_sessions == 0 && misrouted == 0 && build_failures == 0 && left == 0 ? 0 : 1;
 }
