@@ -12,7 +12,9 @@
 
 #include "dp_buf.h"
 #include "dp_config.h"
+#include "dp_live.h"
 #include "dp_msgid.h"
+#include "dp_snapshot.h"
 #include "dp_stats.h"
 #include "dp_track.h"
 #include "dp_worker.h"
@@ -29,9 +31,13 @@
 #define DP_ADDR_MAX 512     /* longest path kept (RFC 5321 4.5.3.1.3: 256) */
 #define DP_HEADROOM 1024    /* room before the body for Received: and the tag header */
 #define DP_TICK_MS 100      /* timer pass interval */
+#define DP_BURST 256        /* events taken from the backend in one turn */
 #define DP_HOP_DOWN_MS 5000 /* a failed next hop is tried last for this long */
 #define DP_DRAIN_MS 30000   /* transactions get this long to finish on drain */
 #define DP_CLEAR_MS 600000  /* opportunistic TLS failed with a hop: clear for this long */
+#define DP_HELD_MAX 16      /* snapshots one worker may hold at once (transactions pin theirs) */
+#define DP_HOP_MAX 1024     /* next hops (host:port, TLS profile) a worker keeps state for */
+#define DP_HOP_INDEX 2048   /* hash index slots, a power of two above DP_HOP_MAX */
 
 enum dp_kind {
     DP_K_LISTEN = 0,
@@ -59,6 +65,45 @@ enum dp_wait {
 };
 
 struct dp_out;
+
+/* A worker's scanner for one policy: the engine deserialised from the
+ * snapshot's blob (never compiled here), its scratch and message rewriter. */
+struct dp_wscan {
+    const struct dp_snap_scan *src; /* the snapshot part it was made from */
+    struct scan_engine *engine;
+    struct scan_worker *sw;
+    struct scan_message *sm;
+    uint32_t refs; /* held snapshots using it */
+};
+
+/* A snapshot this worker holds: the current one, or an older one a
+ * transaction started with (dp_wsnap_take). */
+struct dp_held {
+    const struct dp_snapshot *s; /* NULL: slot free */
+    struct dp_wscan *scan;
+    uint32_t users; /* transactions and connecting next-hop connections pinning it */
+};
+
+/* One next hop by stable identity: host:port as configured and the name of
+ * the TLS profile its connections were made for (dp_hop.c). */
+struct dp_hop {
+    bool used;
+    uint64_t hash;
+    char name[DP_DOMAIN_MAX + 8]; /* "host:port" */
+    char profile[64];             /* TLS profile name; "" = the built-in one */
+    struct dp_out *pool;          /* idle greeted connections */
+    uint32_t n_pool;
+    uint32_t refs;           /* live connections to it */
+    uint64_t down_until_ms;  /* failed: tried last until then */
+    uint64_t clear_until_ms; /* opportunistic TLS failed: clear until then */
+    char clear_why[160];
+};
+
+struct dp_hops {
+    struct dp_hop *e; /* DP_HOP_MAX entries; an entry never moves */
+    uint16_t index[DP_HOP_INDEX];
+    uint32_t n_used;
+};
 
 /* Ciphertext read from the backend and not yet fed to the connection's TLS. */
 struct dp_tls_rx {
@@ -108,7 +153,10 @@ struct dp_in {
     uint64_t tls_start_ms; /* tls_conn_accept time, for the handshake timeout */
     struct dp_tls_rx crx;
 
+    bool client_cert_asked; /* the listener's profile asked for a client certificate */
+
     /* The transaction. */
+    struct dp_held *held;      /* the snapshot it started with (MAIL); NULL between transactions */
     char id[DP_MSGID_LEN + 1]; /* the message id, new at each MAIL (dp_msgid.h) */
     char from[DP_ADDR_MAX + 1];
     size_t from_len;
@@ -118,8 +166,8 @@ struct dp_in {
     size_t rcpt_len;
     struct dp_buf rcpts; /* accepted recipients, one per line, for the log */
     uint32_t n_rcpt;
-    int group;           /* the route's MTA group, -1 before the first RCPT */
-    int tls_profile;     /* the route's client TLS profile (dp_route.tls) */
+    int group;           /* the route's MTA group in held->s, -1 before the first RCPT */
+    int tls_profile;     /* the route's client TLS profile (dp_route.tls) in held->s */
     uint32_t hops_tried; /* bit per hop of the group, this attempt */
     struct dp_out *out;  /* the next-hop connection of this transaction */
     enum dp_wait wait;
@@ -159,7 +207,8 @@ struct dp_out {
     uint8_t *cli_mem;
     uint8_t rx[DP_OUT_RX_CAP];
     size_t rx_off, rx_len;
-    uint32_t group, hop;
+    struct dp_hop *hop; /* whom it talks to (counted in hop->refs) */
+    uint32_t hop_index; /* its place in the owner's MTA group (dp_in.hops_tried) */
     struct dp_in *owner;
     bool ready; /* greeted; transactions may start */
     bool in_pool;
@@ -168,10 +217,13 @@ struct dp_out {
     struct dp_body body;  /* borrowed from the owner while writing the body */
     uint64_t deadline_ms; /* connect/greeting deadline, 0 once ready */
     uint64_t idle_since_ms;
-    struct dp_out *pool_next; /* in the idle pool of (group, hop) */
+    struct dp_out *pool_next; /* in the idle pool of its hop */
 
     /* Outbound STARTTLS (RFC 3207) per the route's profile. */
-    int tls_profile;       /* dp_route.tls of the route it serves; pooled by it too */
+    struct dp_held *held;  /* the snapshot it was opened under, until greeted (then NULL) */
+    int tls_profile;       /* dp_route.tls in held->s */
+    uint64_t profile_hash; /* dp_snapshot_profile_hash: reused only under the same settings */
+    enum tls_mode mode;    /* the profile's mode */
     struct tls_conn *tls;  /* after the 220 to STARTTLS every byte goes through it; owned */
     bool clear_only;       /* opportunistic TLS failed with this hop: stay in clear */
     struct dp_leg_tls leg; /* for the tracking line */
@@ -180,28 +232,19 @@ struct dp_out {
 
 struct dp_worker {
     unsigned id;
-    const struct dp_config *cfg;
+    const struct dp_boot *boot;
+    struct dp_live *live;
     const struct dp_control *ctl;
     struct io_backend *io;
-    const struct scan_engine *engine;
-    struct scan_worker *sw;
-    struct scan_message *sm;
     struct dp_stats_core *stats;
-    struct tls_server *tls;      /* inbound STARTTLS context; NULL without tls.cert */
-    struct tls_server *tls_next; /* offered by a reload (atomic), swapped in by the loop */
-    /* Outbound: one client context per client profile (NULL for server
-     * profiles), and the built-in opportunistic one (DP_TLS_DEFAULT). */
-    struct tls_client *tls_out[TLS_MAX_PROFILES];
-    struct tls_client *tls_out_default;
-    uint64_t hop_clear_until[DP_MAX_GROUPS][DP_MAX_HOPS]; /* opportunistic TLS failed: clear */
-    char hop_clear_why[DP_MAX_GROUPS][DP_MAX_HOPS][160];  /* ... and why */
+    struct dp_held held[DP_HELD_MAX];
+    struct dp_held *cur; /* the newest snapshot taken (dp_wsnap_adopt) */
+    struct dp_hops hops;
 
     struct dp_base listeners[DP_MAX_LISTEN];
     uint32_t n_listeners;
     bool accepting;
 
-    struct smtp_limits lim;
-    struct smtp_config scfg;
     struct smtp_client_limits clim;
     size_t smtp_mem_len, cli_mem_len;
 
@@ -210,10 +253,6 @@ struct dp_worker {
     uint32_t n_in;      /* live client connections */
     struct dp_base all; /* list head of live connections */
     struct dp_base *run_head, *run_tail;
-
-    struct dp_out *pool[DP_MAX_GROUPS][DP_MAX_HOPS];
-    uint32_t n_pool[DP_MAX_GROUPS][DP_MAX_HOPS];
-    uint64_t hop_down_until[DP_MAX_GROUPS][DP_MAX_HOPS];
 
     struct dp_bufpool bufs;
     uint64_t now_ms;
@@ -235,6 +274,28 @@ void dp_unlink(struct dp_base *b);
 void dp_worker_put_in(struct dp_worker *w, struct dp_in *in);
 void dp_worker_put_out(struct dp_worker *w, struct dp_out *o);
 struct dp_out *dp_worker_get_out(struct dp_worker *w);
+
+/* dp_wsnap.c: the snapshots a worker holds */
+/* dp_wsnap_adopt takes the current snapshot if it is new to this worker
+ * (deserialising its engine when the policy changed) and pins it. Call once
+ * per loop turn, after the quiescent state. Returns false when nothing
+ * changed or it could not be taken yet (no free slot; counted). */
+bool dp_wsnap_adopt(struct dp_worker *w);
+/* dp_wsnap_take pins the current snapshot for a transaction or connection. */
+struct dp_held *dp_wsnap_take(struct dp_worker *w);
+/* dp_wsnap_put releases a pin of dp_wsnap_take; NULL is a no-op. */
+void dp_wsnap_put(struct dp_worker *w, struct dp_held *h);
+/* dp_wsnap_fini lets every held snapshot go (worker teardown). */
+void dp_wsnap_fini(struct dp_worker *w);
+
+/* dp_hop.c: next hops by identity */
+int dp_hops_init(struct dp_hops *t);
+void dp_hops_fini(struct dp_hops *t);
+/* dp_hop_get finds or adds the hop (name, profile); NULL when the table is
+ * full of hops in use. */
+struct dp_hop *dp_hop_get(struct dp_hops *t, const char *name, const char *profile);
+/* dp_hops_sweep forgets unused hops once the table is half full (timer). */
+void dp_hops_sweep(struct dp_hops *t, uint64_t now_ms);
 
 /* dp_net.c */
 /* dp_net_write writes p[0..len) to `b` until done or the backend would

@@ -180,8 +180,8 @@ list_one(void *ctx, const char *id)
     uint8_t *file = NULL;
     size_t file_len = 0, meta_len = 0, msg_len = 0;
     int err = 0;
-    if (dp_store_get(srv.d.cfg->quarantine_dir, id, META_MAX, &file, &file_len, &meta_len, &msg_len,
-                     &err) != 0) {
+    if (dp_store_get(srv.d.boot->quarantine_dir, id, META_MAX, &file, &file_len, &meta_len,
+                     &msg_len, &err) != 0) {
         return 0; /* released or deleted meanwhile, or not ours: not listed */
     }
     json_t *meta = json_loadb((const char *)file, meta_len, JSON_REJECT_DUPLICATES, NULL);
@@ -202,7 +202,7 @@ q_list(void)
 {
     json_t *list = json_array();
     int err = 0;
-    if (dp_store_list(srv.d.cfg->quarantine_dir, list_one, list, &err) != 0) {
+    if (dp_store_list(srv.d.boot->quarantine_dir, list_one, list, &err) != 0) {
         json_decref(list);
         return error_reply("quarantine store: %s", strerror(err));
     }
@@ -224,7 +224,7 @@ q_delete(const char *id, uid_t uid)
     if (!claim(id)) {
         return busy(id);
     }
-    int rc = dp_store_remove(srv.d.cfg->quarantine_dir, id, &err);
+    int rc = dp_store_remove(srv.d.boot->quarantine_dir, id, &err);
     unclaim(id);
     if (rc != 0) {
         return store_error(id, rc, err);
@@ -279,12 +279,13 @@ q_release_claimed(const char *id, uid_t uid)
     uint8_t *file = NULL;
     size_t file_len = 0, meta_len = 0, msg_len = 0;
     int err = 0;
-    int rc = dp_store_get(srv.d.cfg->quarantine_dir, id, SIZE_MAX, &file, &file_len, &meta_len,
+    int rc = dp_store_get(srv.d.boot->quarantine_dir, id, SIZE_MAX, &file, &file_len, &meta_len,
                           &msg_len, &err);
     if (rc != 0) {
         return store_error(id, rc, err);
     }
     struct io_backend *io = NULL;
+    struct dp_runtime *rt = NULL;
     json_t *meta = json_loadb((const char *)file, meta_len, JSON_REJECT_DUPLICATES, NULL);
     const char *from = NULL;
     const char *rcpts[1024];
@@ -295,13 +296,16 @@ q_release_claimed(const char *id, uid_t uid)
         goto out;
     }
     struct dp_release_result res;
-    /* Each release has its own backend: releases run at once on their threads. */
-    if (io_kernel_new(&io) != 0) {
+    /* Each release has its own backend and its own copy of the current
+     * runtime settings: releases run at once on their threads. */
+    rt = malloc(sizeof(*rt));
+    if (rt == NULL || io_backend_new(&io, "kernel", NULL) != 0) {
         reply =
             error_reply("release of %s: cannot create a socket backend; kept in quarantine", id);
         goto out;
     }
-    rc = dp_release_send(&res, io, srv.d.cfg, from, rcpts, n_rcpts, file + meta_len + 1, msg_len);
+    dp_live_runtime(srv.d.live, rt);
+    rc = dp_release_send(&res, io, rt, from, rcpts, n_rcpts, file + meta_len + 1, msg_len);
     if (rc == RL_ENOENT) {
         reply = error_reply("no route for the recipients of %s; kept in quarantine", id);
         goto out;
@@ -312,7 +316,7 @@ q_release_claimed(const char *id, uid_t uid)
     }
     bool removed = false;
     if (res.delivered) {
-        removed = dp_store_remove(srv.d.cfg->quarantine_dir, id, &err) == 0;
+        removed = dp_store_remove(srv.d.boot->quarantine_dir, id, &err) == 0;
     }
     char said[300];
     if (res.code != 0) {
@@ -337,6 +341,7 @@ out:
     if (io != NULL) {
         io->ops->free(io);
     }
+    free(rt);
     json_decref(meta);
     free(file);
     return reply;
@@ -363,11 +368,11 @@ log_reopen(void)
 {
     int err = 0;
     if (dp_track_reopen(&err) != 0) {
-        return error_reply("log reopen: %s: %s; still writing the old file", srv.d.cfg->log_path,
+        return error_reply("log reopen: %s: %s; still writing the old file", srv.d.boot->log_path,
                            strerror(err));
     }
     return json_pack("{s:b, s:s, s:s}", "ok", 1, "action", "log-reopen", "log",
-                     srv.d.cfg->log_path);
+                     srv.d.boot->log_path);
 }
 
 static json_t *

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "dp_config.h"
+#include "dp_live.h"
 #include "dp_stats.h"
 #include "dp_tls.h"
 #include "dp_track.h"
@@ -42,7 +43,8 @@ int dp_ctl_parse(struct dp_ctl_cmd *out_cmd, char *why, size_t why_cap, const ch
 /* The dataplane's parts the control thread serves, all borrowed until
  * dp_ctl_serve_stop. */
 struct dp_ctl_deps {
-    const struct dp_config *cfg;       /* the quarantine directory, the routes a release uses */
+    const struct dp_boot *boot;        /* the quarantine directory, the tracking log */
+    struct dp_live *live;              /* the routes a release uses (copied) */
     const struct dp_stats_core *cores; /* the workers' counters */
     unsigned n_cores;
     const struct dp_stats_proc *proc; /* the process's counters */

@@ -13,6 +13,44 @@
 #include "dp_msgid.h"
 #include "dp_store.h"
 
+/* snap returns the snapshot `in` answers by: its transaction's, or between
+ * transactions the worker's newest. */
+static const struct dp_snapshot *
+snap(const struct dp_worker *w, const struct dp_in *in)
+{
+    return in->held != NULL ? in->held->s : w->cur->s;
+}
+
+/* session_init sets the SMTP engine of a new connection up by the current
+ * snapshot: limits, our name, STARTTLS offered or required. */
+static int
+session_init(struct dp_worker *w, struct dp_in *in)
+{
+    const struct dp_snapshot *s = w->cur->s;
+    struct smtp_limits lim;
+    smtp_limits_default(&lim);
+    lim.max_msg_size = s->rt.max_message_size;
+    lim.max_rcpt = s->rt.max_recipients;
+    lim.cmd_timeout_ms = s->rt.command_timeout_ms;
+    lim.data_timeout_ms = s->rt.data_timeout_ms;
+    lim.min_data_rate = s->rt.min_data_rate;
+    lim.max_errors = s->rt.max_errors;
+    lim.max_junk = s->rt.max_junk;
+    lim.tarpit_after = s->rt.tarpit_after;
+    lim.tarpit_ms = s->rt.tarpit_ms;
+    bool tls = s->tls->server[w->id] != NULL;
+    struct smtp_config scfg = {
+        .hostname = s->rt.hostname,
+        .tls_available = tls,
+        /* RFC 3207 4: no mail before STARTTLS (dp_runtime_check: only with a certificate). */
+        .tls_required = tls && s->rt.tls_policy == DP_TLS_ENCRYPT,
+        .bare_newline = s->rt.bare_newline,
+        .nul = s->rt.nul,
+        .address_literals = s->rt.address_literals,
+    };
+    return smtp_session_init(&in->smtp, &lim, &scfg, in->smtp_mem, w->smtp_mem_len);
+}
+
 static void
 txn_reset(struct dp_worker *w, struct dp_in *in)
 {
@@ -41,12 +79,14 @@ txn_reset(struct dp_worker *w, struct dp_in *in)
     memset(in->counts, 0, sizeof(in->counts));
     in->actions[0] = '\0';
     memset(in->doc_counts, 0, sizeof(in->doc_counts));
+    dp_wsnap_put(w, in->held);
+    in->held = NULL;
 }
 
 void
 dp_in_accept(struct dp_worker *w, struct dp_in *in)
 {
-    const struct dp_config *cfg = w->cfg;
+    const struct dp_runtime *rt = &w->cur->s->rt;
     in->b.kind = DP_K_IN;
     in->b.rd = in->b.wr = true; /* optimistic: the first call says EAGAIN if not */
     in->w = w;
@@ -60,17 +100,21 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
     dp_tls_rx_clear(&in->crx);
     txn_reset(w, in);
     io_addr_format_ip(in->peer_ip, sizeof(in->peer_ip), &in->peer);
-    in->relay_ok = dp_relay_allowed(cfg, &in->peer);
+    in->held = NULL;
+    in->client_cert_asked = false;
+    /* Again by the transaction's snapshot at MAIL; the engine's trust (source
+     * routes) is the connection's. */
+    in->relay_ok = dp_relay_allowed(rt, &in->peer);
     in->hold_until_ms = 0;
-    smtp_session_reset(&in->smtp);
+    bool ready = session_init(w, in) == 0;
     smtp_session_trust(&in->smtp, in->relay_ok);
 
     enum smtp_reply_id open = SMTP_R_GREETING;
     if (w->draining) {
         open = SMTP_R_SHUTDOWN;
-    } else if (w->n_in >= cfg->max_conn_per_worker) {
+    } else if (w->n_in >= rt->max_conn_per_worker || !ready) {
         open = SMTP_R_TOO_MANY_CONN;
-    } else if (cfg->max_conn_per_ip > 0) {
+    } else if (rt->max_conn_per_ip > 0) {
         uint32_t same = 0;
         for (struct dp_base *b = w->all.next_all; b != &w->all; b = b->next_all) {
             const struct dp_in *o = (const struct dp_in *)(const void *)b;
@@ -79,7 +123,7 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
                 same++;
             }
         }
-        if (same >= cfg->max_conn_per_ip) {
+        if (same >= rt->max_conn_per_ip) {
             open = SMTP_R_TOO_MANY_CONN;
         }
     }
@@ -221,7 +265,8 @@ put_str(char *out, size_t cap, size_t *n, const char *s, size_t len)
 static void
 put_client_cert(const struct dp_worker *w, const struct dp_in *in, char *out, size_t cap, size_t *n)
 {
-    if (tls_server_profile(w->tls)->client_cert == TLS_CLIENT_CERT_NONE) {
+    (void)w;
+    if (!in->client_cert_asked) {
         return;
     }
     char subject[256];
@@ -357,7 +402,7 @@ static void
 answer(struct dp_worker *w, struct dp_in *in, enum smtp_reply_id id)
 {
     if (smtp_session_state(&in->smtp) == SMTP_S_DATA_WAIT) {
-        smtp_reply_format(in->reply, sizeof(in->reply), id, w->cfg->hostname);
+        smtp_reply_format(in->reply, sizeof(in->reply), id, snap(w, in)->rt.hostname);
     }
     (void)smtp_session_reply(&in->smtp, id);
     dp_run_later(w, &in->b);
@@ -402,13 +447,14 @@ on_rcpt(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
     const char *at = memrchr(in->rcpt, '@', len);
     const char *dom = at != NULL ? at + 1 : "";
     size_t dlen = at != NULL ? len - (size_t)(at + 1 - in->rcpt) : 0;
-    const struct dp_route *r = dp_route_find(w->cfg, dom, dlen);
+    const struct dp_runtime *rt = &in->held->s->rt;
+    const struct dp_route *r = dp_route_find(rt, dom, dlen);
     bool local = false;
     if (at == NULL && len == 10 && strncasecmp(in->rcpt, "postmaster", 10) == 0) {
         /* RFC 5321 4.1.1.3: <Postmaster> without a domain MUST be accepted;
          * it is not relaying. It goes the default way, or the first route. */
         local = true;
-        r = r != NULL ? r : &w->cfg->routes[0];
+        r = r != NULL ? r : &rt->routes[0];
     }
     /* Never an open relay: "*" serves only clients of the relay networks. */
     if (r == NULL || (r->kind == DP_ROUTE_ANY && !in->relay_ok && !local)) {
@@ -447,7 +493,7 @@ dp_in_relay_ready(struct dp_worker *w, struct dp_in *in)
 {
     struct dp_out *o = in->out;
     const struct smtp_client_caps *caps = smtp_client_caps_get(&o->cli);
-    snprintf(in->hop_name, sizeof(in->hop_name), "%s", w->cfg->groups[o->group].hop_names[o->hop]);
+    snprintf(in->hop_name, sizeof(in->hop_name), "%s", o->hop->name);
     in->out_tls = o->leg;
     if (in->smtputf8 && !caps->smtputf8) {
         in->out = NULL;
@@ -513,11 +559,11 @@ static bool
 store_original(struct dp_worker *w, struct dp_in *in, const char *action)
 {
     char meta[DP_TRACK_LINE];
-    smtp_reply_format(in->reply, sizeof(in->reply), SMTP_R_DATA_OK, w->cfg->hostname);
+    smtp_reply_format(in->reply, sizeof(in->reply), SMTP_R_DATA_OK, snap(w, in)->rt.hostname);
     size_t n = track_line(w, in, action, meta, sizeof(meta));
     int err = 0;
-    return dp_store_put(w->cfg->quarantine_dir, in->id, meta, n, in->msg.data, in->msg.len,
-                        w->cfg->min_free_mb << 20, &err) == 0;
+    return dp_store_put(w->boot->quarantine_dir, in->id, meta, n, in->msg.data, in->msg.len,
+                        w->boot->min_free_mb << 20, &err) == 0;
 }
 
 void
@@ -587,7 +633,7 @@ dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_clien
                 /* The policy keeps the original (hold). The message is
                  * delivered already: a failed store still gets 250, or the
                  * client would send it again; the line and a counter say so. */
-                if (scan_engine_policy(w->engine)->keep_original) {
+                if (in->held->s->scan->policy->keep_original) {
                     bool held = store_original(w, in, "held");
                     dp_stats_add(w->stats, held ? DP_C_MSG_HELD : DP_C_HOLD_FAILED, 1);
                     action = held ? "relayed-held" : "relayed-hold-failed";
@@ -632,8 +678,8 @@ prefix(struct dp_worker *w, struct dp_in *in, const struct scan_result *res)
         snprintf(hdr, sizeof(hdr),
                  "Received: from %.255s (%s)\r\n\tby %.255s (Redline) with %s id %s;\r\n\t%s\r\n"
                  "%s",
-                 in->helo, in->peer_ip, w->cfg->hostname, in->smtp.esmtp ? "ESMTP" : "SMTP", in->id,
-                 w->date_rfc5322, res->tagged ? res->tag_header : "");
+                 in->helo, in->peer_ip, snap(w, in)->rt.hostname, in->smtp.esmtp ? "ESMTP" : "SMTP",
+                 in->id, w->date_rfc5322, res->tagged ? res->tag_header : "");
     size_t len = n > 0 && (size_t)n < sizeof(hdr) ? (size_t)n : 0;
     in->body_start = DP_HEADROOM - len;
     memcpy(in->body.data + in->body_start, hdr, len);
@@ -681,10 +727,11 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
      * LAST: no dot-stuffing, and one round trip less than DATA's 354. */
     in->chunking = smtp_client_caps_get(&in->out->cli)->chunking;
     const struct scan_result *res = NULL;
-    scan_message_begin(w->sm, body_out, in, false);
-    int rc = scan_message_feed(w->sm, in->msg.data, in->msg.len);
+    struct scan_message *sm = in->held->scan->sm;
+    scan_message_begin(sm, body_out, in, false);
+    int rc = scan_message_feed(sm, in->msg.data, in->msg.len);
     if (rc == 0) {
-        rc = scan_message_finish(w->sm, &res);
+        rc = scan_message_finish(sm, &res);
     }
     uint8_t end[8];
     size_t k = in->chunking ? 0 : smtp_dotstuff_end(&in->stuff, end, sizeof(end));
@@ -777,6 +824,9 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         clock_gettime(CLOCK_REALTIME, &now);
         dp_msgid_next(&w->ids, (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u,
                       in->id);
+        /* The transaction keeps this snapshot until it ends (dp_live.h). */
+        in->held = dp_wsnap_take(w);
+        in->relay_ok = dp_relay_allowed(&in->held->s->rt, &in->peer);
         answer(w, in, SMTP_R_MAIL_OK);
         return;
     }
@@ -802,7 +852,7 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
          * message gets its tracking line, refused ones too. */
         in->t_end_ms = w->now_ms;
         dp_stats_add(w->stats, DP_C_MSG_RECEIVED, 1);
-        smtp_reply_format(in->reply, sizeof(in->reply), ev->reason, w->cfg->hostname);
+        smtp_reply_format(in->reply, sizeof(in->reply), ev->reason, snap(w, in)->rt.hostname);
         end_message(w, in, "refused");
         return;
     case SMTP_EV_RSET:
@@ -812,7 +862,7 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         /* The engine has dropped what followed STARTTLS in clear; TLS starts
          * once its 220 is sent (start_tls). */
         txn_reset(w, in);
-        if (w->tls != NULL) {
+        if (w->cur->s->tls->server[w->id] != NULL) {
             in->tls_pending = true;
             return;
         }
@@ -938,7 +988,10 @@ start_tls(struct dp_worker *w, struct dp_in *in, bool *progress)
     explicit_bzero(in->rx, in->rx_len);
     in->rx_off = in->rx_len = 0;
     in->tls_pending = false;
-    if (tls_conn_accept(&in->tls, w->tls) != 0) {
+    struct tls_server *srv = w->cur->s->tls->server[w->id];
+    in->client_cert_asked =
+        srv != NULL && tls_server_profile(srv)->client_cert != TLS_CLIENT_CERT_NONE;
+    if (srv == NULL || tls_conn_accept(&in->tls, srv) != 0) {
         dp_stats_add(w->stats, DP_C_TLS_FAILURES, 1);
         dp_stats_bump(&w->stats->tls_fail[TLS_FAIL_INTERNAL], 1);
         dp_in_close(w, in);
@@ -1118,7 +1171,7 @@ dp_in_tick(struct dp_worker *w, struct dp_in *in)
         dp_run_later(w, &in->b);
     }
     if (in->tls != NULL && !tls_conn_done(in->tls) && !in->closing &&
-        w->now_ms - in->tls_start_ms >= w->cfg->command_timeout_ms) {
+        w->now_ms - in->tls_start_ms >= snap(w, in)->rt.command_timeout_ms) {
         /* The engine has no clock: "handshake timeout" is ours. */
         dp_stats_add(w->stats, DP_C_TLS_FAILURES, 1);
         dp_stats_add(w->stats, DP_C_TLS_TIMEOUTS, 1);

@@ -62,13 +62,13 @@ dp_instance_note_pid(int fd)
 int
 dp_instance_check_listeners(const struct dp_config *cfg, struct rl_diag *diag)
 {
-    for (uint32_t i = 0; i < cfg->n_listen; i++) {
+    for (uint32_t i = 0; i < cfg->boot.n_listen; i++) {
         int err = 0;
-        if (io_kernel_listen_free(&cfg->listen[i], &err) == 0) {
+        if (io_kernel_listen_free(&cfg->boot.listen[i], &err) == 0) {
             continue;
         }
         char a[IO_ADDR_STRLEN];
-        io_addr_format(a, sizeof(a), &cfg->listen[i]);
+        io_addr_format(a, sizeof(a), &cfg->boot.listen[i]);
         if (err == EADDRINUSE) {
             rl_diag_set(diag, "listen",
                         "%s is already served by another process (a second redlined?); "

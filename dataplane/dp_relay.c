@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Next-hop connections of one worker: sequential failover through an MTA
- * group's hosts, a pool of greeted connections per host reused across
- * messages, and the byte pumping for the relay SMTP client. */
+ * group's hosts, a pool of greeted connections per hop identity (dp_hop.c)
+ * reused across messages and snapshots, and the byte pumping for the relay
+ * SMTP client. A connection opened for a transaction pins that
+ * transaction's snapshot until it is greeted. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,13 +15,14 @@ static void on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_cl
 static void
 pool_remove(struct dp_worker *w, struct dp_out *o)
 {
-    struct dp_out **pp = &w->pool[o->group][o->hop];
+    (void)w;
+    struct dp_out **pp = &o->hop->pool;
     while (*pp != NULL && *pp != o) {
         pp = &(*pp)->pool_next;
     }
     if (*pp == o) {
         *pp = o->pool_next;
-        w->n_pool[o->group][o->hop]--;
+        o->hop->n_pool--;
     }
     o->in_pool = false;
     o->pool_next = NULL;
@@ -39,6 +42,10 @@ dp_out_close(struct dp_worker *w, struct dp_out *o)
     }
     o->owner = NULL;
     o->body.p = NULL;
+    o->hop->refs--;
+    o->hop = NULL;
+    dp_wsnap_put(w, o->held);
+    o->held = NULL;
     tls_conn_free(o->tls);
     o->tls = NULL;
     dp_tls_rx_clear(&o->crx);
@@ -53,7 +60,7 @@ dp_out_close(struct dp_worker *w, struct dp_out *o)
 static void
 pool_put(struct dp_worker *w, struct dp_out *o)
 {
-    if (w->draining || w->n_pool[o->group][o->hop] >= w->cfg->pool_per_hop ||
+    if (w->draining || o->hop->n_pool >= w->cur->s->rt.pool_per_hop ||
         smtp_client_state(&o->cli) != SMTP_C_READY) {
         dp_out_close(w, o);
         return;
@@ -61,36 +68,47 @@ pool_put(struct dp_worker *w, struct dp_out *o)
     o->owner = NULL;
     o->in_pool = true;
     o->idle_since_ms = w->now_ms;
-    o->pool_next = w->pool[o->group][o->hop];
-    w->pool[o->group][o->hop] = o;
-    w->n_pool[o->group][o->hop]++;
+    o->pool_next = o->hop->pool;
+    o->hop->pool = o;
+    o->hop->n_pool++;
 }
 
-/* pool_take returns an idle connection to (g, hop) made for TLS profile
- * `prof`, or NULL: a connection carries the TLS its route asked for. */
+/* pool_take returns an idle connection of `hop` made under TLS settings
+ * `hash`, or NULL: a connection carries the TLS its route asked for. One
+ * made under settings since changed under the same profile name is closed. */
 static struct dp_out *
-pool_take(struct dp_worker *w, uint32_t g, uint32_t hop, int prof)
+pool_take(struct dp_worker *w, struct dp_hop *hop, uint64_t hash)
 {
-    for (struct dp_out *o = w->pool[g][hop]; o != NULL; o = o->pool_next) {
-        if (o->tls_profile == prof) {
+    struct dp_out *o = hop->pool;
+    while (o != NULL) {
+        struct dp_out *next = o->pool_next;
+        if (o->profile_hash == hash) {
             pool_remove(w, o);
             return o;
         }
+        dp_out_close(w, o);
+        o = next;
     }
     return NULL;
 }
 
-/* pick_hop returns the first hop of the group not tried yet in this attempt,
- * preferring hops not marked down; -1 when every hop was tried. */
+/* pick_hop returns the first hop of the transaction's group not tried yet
+ * in this attempt, preferring hops not marked down, and its entry in
+ * *out_hop; -1 when every hop was tried. */
 static int
-pick_hop(struct dp_worker *w, const struct dp_in *in)
+pick_hop(struct dp_worker *w, const struct dp_in *in, struct dp_hop **out_hop)
 {
-    const struct dp_mta_group *g = &w->cfg->groups[in->group];
+    const struct dp_snapshot *s = in->held->s;
+    const struct dp_mta_group *g = &s->rt.groups[in->group];
+    const char *prof = dp_snapshot_profile_name(s, in->tls_profile);
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t h = 0; h < g->n_hops; h++) {
-            bool tried = (in->hops_tried >> h) & 1u;
-            bool down = w->hop_down_until[in->group][h] > w->now_ms;
-            if (!tried && (pass == 1 || !down)) {
+            if ((in->hops_tried >> h) & 1u) {
+                continue;
+            }
+            struct dp_hop *e = dp_hop_get(&w->hops, g->hop_names[h], prof);
+            if (e != NULL && (pass == 1 || e->down_until_ms <= w->now_ms)) {
+                *out_hop = e;
                 return (int)h;
             }
         }
@@ -101,17 +119,21 @@ pick_hop(struct dp_worker *w, const struct dp_in *in)
 int
 dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
 {
+    const struct dp_snapshot *s = in->held->s;
+    uint64_t hash = dp_snapshot_profile_hash(s, in->tls_profile);
     for (;;) {
-        int hop = pick_hop(w, in);
+        struct dp_hop *e = NULL;
+        int hop = pick_hop(w, in, &e);
         if (hop < 0) {
             return RL_EIO;
         }
         in->hops_tried |= 1u << hop;
         uint32_t g = (uint32_t)in->group;
-        struct dp_out *o = pool_take(w, g, (uint32_t)hop, in->tls_profile);
+        struct dp_out *o = pool_take(w, e, hash);
         if (o != NULL) {
             o->owner = in;
             o->fresh = true;
+            o->hop_index = (uint32_t)hop;
             in->out = o;
             dp_stats_add(w->stats, DP_C_RELAY_REUSED, 1);
             dp_in_relay_ready(w, in);
@@ -123,18 +145,23 @@ dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
         }
         memset(&o->b, 0, sizeof(o->b));
         o->b.kind = DP_K_OUT;
-        int rc = w->io->ops->connect(w->io, &o->b.h, &w->cfg->groups[g].hops[hop],
+        int rc = smtp_client_init(&o->cli, &w->clim, s->rt.hostname, o->cli_mem, w->cli_mem_len);
+        if (rc == 0) {
+            rc = w->io->ops->connect(w->io, &o->b.h, &s->rt.groups[g].hops[hop],
                                      (uint64_t)(uintptr_t)&o->b);
-        dp_stats_add(w->stats, DP_C_RELAY_CONNECTS, 1);
+            dp_stats_add(w->stats, DP_C_RELAY_CONNECTS, 1);
+        }
         if (rc != 0) {
             dp_worker_put_out(w, o);
-            w->hop_down_until[g][hop] = w->now_ms + DP_HOP_DOWN_MS;
+            e->down_until_ms = w->now_ms + DP_HOP_DOWN_MS;
             dp_stats_add(w->stats, DP_C_RELAY_FAILOVERS, 1);
             continue;
         }
-        smtp_client_reset(&o->cli);
-        o->group = g;
-        o->hop = (uint32_t)hop;
+        o->hop = e;
+        e->refs++;
+        o->hop_index = (uint32_t)hop;
+        o->held = in->held;
+        o->held->users++;
         o->owner = in;
         o->ready = false;
         o->fresh = false;
@@ -143,16 +170,18 @@ dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
         o->rx_off = o->rx_len = 0;
         o->body.p = NULL;
         o->tls_profile = in->tls_profile;
+        o->profile_hash = hash;
+        o->mode = tls_client_profile(dp_snapshot_client(s, w->id, in->tls_profile))->mode;
         o->tls = NULL;
         memset(&o->leg, 0, sizeof(o->leg));
         /* Opportunistic TLS that failed with this hop lately: clear, and say
          * why on every message (RFC 7435). Mandatory never comes here. */
-        o->clear_only = w->hop_clear_until[g][hop] > w->now_ms;
+        o->clear_only = e->clear_until_ms > w->now_ms;
         if (o->clear_only) {
-            snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%s", w->hop_clear_why[g][hop]);
+            snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%s", e->clear_why);
         }
         /* The connect timeout covers the greeting and any TLS handshake. */
-        o->deadline_ms = w->now_ms + w->cfg->connect_timeout_ms;
+        o->deadline_ms = w->now_ms + s->rt.connect_timeout_ms;
         dp_link(w, &o->b);
         in->out = o;
         in->wait = DP_W_CONNECT;
@@ -220,10 +249,10 @@ fail(struct dp_worker *w, struct dp_out *o)
     struct dp_in *in = o->owner;
     bool stale = o->fresh; /* a pooled connection the server had closed */
     if (!o->ready) {
-        w->hop_down_until[o->group][o->hop] = w->now_ms + DP_HOP_DOWN_MS;
+        o->hop->down_until_ms = w->now_ms + DP_HOP_DOWN_MS;
     }
     if (stale && in != NULL) {
-        in->hops_tried &= ~(1u << o->hop); /* try the same host on a new connection */
+        in->hops_tried &= ~(1u << o->hop_index); /* try the same host on a new connection */
     }
     dp_out_close(w, o);
     if (in != NULL) {
@@ -233,22 +262,26 @@ fail(struct dp_worker *w, struct dp_out *o)
 
 /* ---- Outbound STARTTLS (RFC 3207) per the route's TLS profile ---- */
 
+/* out_cli returns the client context of the profile `o` was opened for,
+ * from the snapshot it pins until it is greeted. */
 static struct tls_client *
 out_cli(const struct dp_worker *w, const struct dp_out *o)
 {
-    return o->tls_profile == DP_TLS_DEFAULT ? w->tls_out_default : w->tls_out[o->tls_profile];
+    return dp_snapshot_client(o->held->s, w->id, o->tls_profile);
 }
 
 static enum tls_mode
 out_mode(const struct dp_worker *w, const struct dp_out *o)
 {
-    return tls_client_profile(out_cli(w, o))->mode;
+    (void)w;
+    return o->mode;
 }
 
 static const char *
 hop_name(const struct dp_worker *w, const struct dp_out *o)
 {
-    return w->cfg->groups[o->group].hop_names[o->hop];
+    (void)w;
+    return o->hop->name;
 }
 
 /* tls_required fails `o` when the TLS its profile requires cannot be had:
@@ -280,11 +313,11 @@ static void
 tls_fallback(struct dp_worker *w, struct dp_out *o, const char *why)
 {
     struct dp_in *in = o->owner;
-    w->hop_clear_until[o->group][o->hop] = w->now_ms + DP_CLEAR_MS;
-    snprintf(w->hop_clear_why[o->group][o->hop], sizeof(w->hop_clear_why[0][0]), "%s", why);
+    o->hop->clear_until_ms = w->now_ms + DP_CLEAR_MS;
+    snprintf(o->hop->clear_why, sizeof(o->hop->clear_why), "%s", why);
     dp_stats_add(w->stats, DP_C_TLS_OUT_CLEAR, 1);
     if (in != NULL) {
-        in->hops_tried &= ~(1u << o->hop);
+        in->hops_tried &= ~(1u << o->hop_index);
     }
     dp_out_close(w, o);
     if (in != NULL) {
@@ -298,7 +331,7 @@ static void
 tls_failed(struct dp_worker *w, struct dp_out *o, enum tls_fail f, const char *reason)
 {
     char why[160];
-    snprintf(why, sizeof(why), "TLS with %s failed: %s", hop_name(w, o), reason);
+    snprintf(why, sizeof(why), "TLS with %.100s failed: %s", hop_name(w, o), reason);
     dp_stats_add(w->stats, DP_C_TLS_OUT_FAILURES, 1);
     if (f < TLS_FAIL__COUNT) {
         dp_stats_bump(&w->stats->tls_out_fail[f], 1);
@@ -334,7 +367,7 @@ want_tls(struct dp_worker *w, struct dp_out *o)
                      hop_name(w, o));
         return true;
     }
-    snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%s does not offer STARTTLS",
+    snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%.100s does not offer STARTTLS",
              hop_name(w, o));
     return false;
 }
@@ -364,7 +397,7 @@ starttls_reply(struct dp_worker *w, struct dp_out *o, const struct smtp_client_e
                      hop_name(w, o), ev->code, (int)ev->text_len, ev->text);
         return;
     }
-    snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%s refused STARTTLS: %d %.*s",
+    snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%.100s refused STARTTLS: %d %.*s",
              hop_name(w, o), ev->code, (int)ev->text_len, ev->text);
     o->clear_only = true;
     struct smtp_client_event ready = {.type = SMTP_CEV_READY, .cmd = SMTP_CMD_EHLO};
@@ -423,6 +456,8 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
         }
         o->ready = true;
         o->deadline_ms = 0;
+        dp_wsnap_put(w, o->held); /* greeted: its TLS is settled */
+        o->held = NULL;
         if (in != NULL) {
             dp_in_relay_ready(w, in);
         } else {
@@ -569,7 +604,7 @@ dp_out_tick(struct dp_worker *w, struct dp_out *o)
         }
         return;
     }
-    if (o->in_pool && w->now_ms - o->idle_since_ms >= w->cfg->pool_idle_ms) {
+    if (o->in_pool && w->now_ms - o->idle_since_ms >= w->cur->s->rt.pool_idle_ms) {
         dp_out_close(w, o);
         return;
     }

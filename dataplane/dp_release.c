@@ -355,14 +355,14 @@ try_hop(struct rel *r, const struct io_addr *addr, const uint8_t *msg, size_t ms
 
 /* route_tls builds the client context of the route's TLS profile. */
 static int
-route_tls(struct rel *r, const struct dp_config *cfg, const struct dp_route *route)
+route_tls(struct rel *r, const struct dp_runtime *rt, const struct dp_route *route)
 {
     struct tls_profile def;
     const struct tls_profile *p = &def;
     if (route->tls == DP_TLS_DEFAULT) {
         tls_profile_defaults(&def, TLS_ROLE_CLIENT);
     } else {
-        p = &cfg->tls_profiles.p[route->tls];
+        p = &rt->tls_profiles.p[route->tls];
     }
     r->mode = p->mode;
     struct rl_diag diag;
@@ -371,7 +371,7 @@ route_tls(struct rel *r, const struct dp_config *cfg, const struct dp_route *rou
 
 int
 dp_release_send(struct dp_release_result *out_result, struct io_backend *be,
-                const struct dp_config *cfg, const char *from, const char *const *rcpts,
+                const struct dp_runtime *rt, const char *from, const char *const *rcpts,
                 size_t n_rcpts, const uint8_t *msg, size_t msg_len)
 {
     memset(out_result, 0, sizeof(*out_result));
@@ -380,15 +380,15 @@ dp_release_send(struct dp_release_result *out_result, struct io_backend *be,
     }
     const char *at = strrchr(rcpts[0], '@');
     const char *domain = at != NULL ? at + 1 : "";
-    const struct dp_route *route = dp_route_find(cfg, domain, strlen(domain));
+    const struct dp_route *route = dp_route_find(rt, domain, strlen(domain));
     if (route == NULL) {
         return RL_ENOENT;
     }
-    const struct dp_mta_group *g = &cfg->groups[route->group];
+    const struct dp_mta_group *g = &rt->groups[route->group];
 
     struct smtp_client_limits lim;
     smtp_client_limits_default(&lim);
-    lim.greeting_ms = cfg->connect_timeout_ms + REL_REPLY_MS;
+    lim.greeting_ms = rt->connect_timeout_ms + REL_REPLY_MS;
     lim.command_ms = lim.data_init_ms = lim.data_block_ms = lim.data_term_ms = REL_REPLY_MS;
     size_t mem_len = smtp_client_mem_size(&lim);
     struct rel r = {.be = be, .res = out_result, .from = from, .rcpts = rcpts, .n_rcpts = n_rcpts};
@@ -397,8 +397,8 @@ dp_release_send(struct dp_release_result *out_result, struct io_backend *be,
     r.crx = calloc(1, sizeof(*r.crx));
     int rc = RL_ENOMEM;
     if (mem == NULL || r.stuffed == NULL || r.crx == NULL ||
-        smtp_client_init(&r.cli, &lim, cfg->hostname, mem, mem_len) != 0 ||
-        route_tls(&r, cfg, route) != 0) {
+        smtp_client_init(&r.cli, &lim, rt->hostname, mem, mem_len) != 0 ||
+        route_tls(&r, rt, route) != 0) {
         goto out;
     }
     rc = RL_EIO;

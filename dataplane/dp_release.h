@@ -25,14 +25,14 @@ struct dp_release_result {
 
 /* dp_release_send relays `msg` (`msg_len` octets, a complete RFC 5322 message
  * with CRLF lines) from `from` to the `n_rcpts` mailboxes `rcpts` through the
- * route of the first recipient's domain in `cfg`, trying the MTA group's
+ * route of the first recipient's domain in `rt`, trying the MTA group's
  * hosts in order while they cannot be reached or greet with 4xx. `be` is a
  * backend owned by the caller's thread. Fills *out_result. Returns 0 when
  * *out_result says what happened (delivered or refused by a next hop),
  * RL_ENOENT when no route matches the recipients, RL_EINVAL for bad
  * arguments, or RL_EIO when no next hop could be reached. */
 int dp_release_send(struct dp_release_result *out_result, struct io_backend *be,
-                    const struct dp_config *cfg, const char *from, const char *const *rcpts,
+                    const struct dp_runtime *rt, const char *from, const char *const *rcpts,
                     size_t n_rcpts, const uint8_t *msg, size_t msg_len);
 
 #endif

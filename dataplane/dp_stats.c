@@ -39,6 +39,9 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_TLS_OUT_FAILURES] = "tls_out_failures",
     [DP_C_TLS_OUT_NOT_OFFERED] = "tls_out_not_offered",
     [DP_C_TLS_OUT_CLEAR] = "tls_out_clear_fallbacks",
+    [DP_C_SNAP_TAKEN] = "snapshots_taken",
+    [DP_C_SNAP_VERSION] = "snapshot_version",
+    [DP_C_SNAP_DEFERRED] = "snapshot_deferred",
 };
 
 const char *

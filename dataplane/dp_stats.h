@@ -45,6 +45,9 @@ enum dp_counter {
     DP_C_TLS_OUT_NOT_OFFERED, /* a next hop offered no STARTTLS, or refused it, to a profile
                                  that wanted TLS */
     DP_C_TLS_OUT_CLEAR,       /* opportunistic TLS failed: the hop was used in clear */
+    DP_C_SNAP_TAKEN,          /* runtime snapshots this worker took (dp_live.h) */
+    DP_C_SNAP_VERSION,        /* a gauge: the version of the newest one */
+    DP_C_SNAP_DEFERRED,       /* turns a new snapshot waited: slots full, or its policy failed */
     DP_C__COUNT
 };
 
@@ -79,6 +82,13 @@ static inline void
 dp_stats_add(struct dp_stats_core *s, enum dp_counter c, uint64_t n)
 {
     dp_stats_bump(&s->c[c], n);
+}
+
+/* dp_stats_set sets gauge `c` of the calling worker's `s` to `v`. */
+static inline void
+dp_stats_set(struct dp_stats_core *s, enum dp_counter c, uint64_t v)
+{
+    __atomic_store_n(&s->c[c], v, __ATOMIC_RELAXED);
 }
 
 /* dp_stats_sub takes `n` from gauge `c` of the calling worker's `s`. */

@@ -257,9 +257,10 @@ static const struct io_backend_ops kernel_ops = {
     .free = k_free,
 };
 
-int
-io_kernel_new(struct io_backend **out_be)
+static int
+kernel_create(struct io_backend **out_be, const void *arg)
 {
+    (void)arg;
     struct io_kernel *k = calloc(1, sizeof(*k));
     if (k == NULL) {
         return RL_ENOMEM;
@@ -273,3 +274,5 @@ io_kernel_new(struct io_backend **out_be)
     *out_be = &k->be;
     return 0;
 }
+
+const struct io_backend_kind io_kernel_kind = {.name = "kernel", .create = kernel_create};

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential meson ninja-build pkg-config python3
   libhyperscan-dev libjansson-dev libxml2-dev libcmocka-dev libssl-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
-  libjemalloc-dev libsystemd-dev
+  libjemalloc-dev liburcu-dev libsystemd-dev
   libhwloc-dev hwloc
   libzip-dev libmagic-dev openssl
   libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
