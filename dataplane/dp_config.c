@@ -37,7 +37,10 @@ dp_config_defaults(struct dp_config *out_cfg)
     out_cfg->rt.max_message_size = (uint64_t)10 * 1024 * 1024;
     out_cfg->rt.max_recipients = 100;
     out_cfg->rt.max_conn_per_worker = 4096;
-    out_cfg->rt.max_conn_per_ip = 0;
+    out_cfg->rt.max_conn_per_ip = 50;
+    out_cfg->rt.max_conn_per_net = 200;
+    out_cfg->rt.net_prefix_v4 = 24;
+    out_cfg->rt.net_prefix_v6 = 64;
     struct smtp_limits lim;
     smtp_limits_default(&lim);
     out_cfg->rt.command_timeout_ms = lim.cmd_timeout_ms;

@@ -105,7 +105,10 @@ struct dp_runtime {
     uint64_t max_message_size; /* octets, advertised in SIZE */
     uint32_t max_recipients;   /* per transaction, >= 100 (RFC 5321 4.5.3.1.8) */
     uint32_t max_conn_per_worker;
-    uint32_t max_conn_per_ip;    /* per worker; 0 = no limit */
+    uint32_t max_conn_per_ip;    /* whole process, per client address; 0 = no limit */
+    uint32_t max_conn_per_net;   /* whole process, per client network; 0 = no limit */
+    uint32_t net_prefix_v4;      /* that network's length for IPv4 (24) */
+    uint32_t net_prefix_v6;      /* ... and for IPv6 (64) */
     uint64_t command_timeout_ms; /* deadline for one command line */
     uint64_t data_timeout_ms;    /* DATA/BDAT budget, earned back at min_data_rate */
     uint32_t min_data_rate;      /* octets/s; 0 = inactivity timeout only */

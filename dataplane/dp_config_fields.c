@@ -27,7 +27,10 @@ static const struct dp_num nums[] = {
     /* RFC 5321 4.5.3.1.8: a server MUST accept at least 100 recipients. */
     NUM("limits.max_recipients", rt.max_recipients, 1, 100, 1000000, "RFC 5321 4.5.3.1.8"),
     NUM("limits.max_connections_per_worker", rt.max_conn_per_worker, 1, 1, 1000000, NULL),
-    NUM("limits.max_connections_per_ip", rt.max_conn_per_ip, 1, 0, 1000000, NULL),
+    NUM("limits.max_connections_per_ip", rt.max_conn_per_ip, 1, 0, 65535, NULL),
+    NUM("limits.max_connections_per_net", rt.max_conn_per_net, 1, 0, 65535, NULL),
+    NUM("limits.net_prefix_v4", rt.net_prefix_v4, 1, 8, 32, NULL),
+    NUM("limits.net_prefix_v6", rt.net_prefix_v6, 1, 16, 128, NULL),
     NUM("limits.command_timeout_s", rt.command_timeout_ms, 1000, 1, 86400, NULL),
     NUM("limits.data_timeout_s", rt.data_timeout_ms, 1000, 1, 86400, NULL),
     NUM("limits.min_data_rate", rt.min_data_rate, 1, 0, 1000000000, NULL),

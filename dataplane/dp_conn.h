@@ -12,6 +12,7 @@
 
 #include "dp_buf.h"
 #include "dp_config.h"
+#include "dp_connlimit.h"
 #include "dp_live.h"
 #include "dp_msgid.h"
 #include "dp_snapshot.h"
@@ -138,6 +139,7 @@ struct dp_in {
     char peer_ip[IO_ADDR_STRLEN];
     bool relay_ok; /* peer inside a relay network */
     bool closing;  /* flush the output, then close */
+    struct dp_connlimit_ticket limit; /* what this connection counts in (dp_connlimit.h) */
     bool live;
     uint64_t hold_until_ms; /* tarpit: nothing is sent or read before this; 0 = none */
     struct smtp_session smtp;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "dp_conn.h"
+#include "dp_connlimit.h"
 #include "dp_msgid.h"
 #include "dp_store.h"
 
@@ -106,6 +107,7 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
      * routes) is the connection's. */
     in->relay_ok = dp_relay_allowed(rt, &in->peer);
     in->hold_until_ms = 0;
+    memset(&in->limit, 0, sizeof(in->limit));
     bool ready = session_init(w, in) == 0;
     smtp_session_trust(&in->smtp, in->relay_ok);
 
@@ -114,17 +116,15 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
         open = SMTP_R_SHUTDOWN;
     } else if (w->n_in >= rt->max_conn_per_worker || !ready) {
         open = SMTP_R_TOO_MANY_CONN;
-    } else if (rt->max_conn_per_ip > 0) {
-        uint32_t same = 0;
-        for (struct dp_base *b = w->all.next_all; b != &w->all; b = b->next_all) {
-            const struct dp_in *o = (const struct dp_in *)(const void *)b;
-            if (b->kind == DP_K_IN && memcmp(o->peer.ip, in->peer.ip, 16) == 0 &&
-                o->peer.family == in->peer.family) {
-                same++;
-            }
-        }
-        if (same >= rt->max_conn_per_ip) {
-            open = SMTP_R_TOO_MANY_CONN;
+    } else if (w->ctl->limits != NULL) {
+        /* Issue 13: counted across every worker, O(1) (dp_connlimit.h). */
+        const struct dp_connlimit_rules rules = {.max_per_ip = rt->max_conn_per_ip,
+                                                 .max_per_net = rt->max_conn_per_net,
+                                                 .v4_prefix = (uint8_t)rt->net_prefix_v4,
+                                                 .v6_prefix = (uint8_t)rt->net_prefix_v6};
+        if (dp_connlimit_take(w->ctl->limits, &in->limit, &in->peer, &rules) != 0) {
+            dp_stats_add(w->stats, DP_C_CONN_CLIENT_LIMIT, 1);
+            open = SMTP_R_CLIENT_LIMIT;
         }
     }
     if (open != SMTP_R_GREETING) {
@@ -145,6 +145,9 @@ dp_in_close(struct dp_worker *w, struct dp_in *in)
         return;
     }
     txn_reset(w, in);
+    if (w->ctl->limits != NULL) {
+        dp_connlimit_give(w->ctl->limits, &in->limit);
+    }
     w->io->ops->close(w->io, in->b.h);
     dp_unlink(&in->b);
     in->live = false;

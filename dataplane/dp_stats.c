@@ -8,6 +8,7 @@
 
 static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_CONN_ACCEPTED] = "connections_accepted",
+    [DP_C_CONN_CLIENT_LIMIT] = "connections_refused_client_limit",
     [DP_C_CONN_REFUSED] = "connections_refused",
     [DP_C_CONN_ACTIVE] = "connections_active",
     [DP_C_MSG_RECEIVED] = "messages_received",

@@ -14,6 +14,7 @@
 enum dp_counter {
     DP_C_CONN_ACCEPTED = 0,
     DP_C_CONN_REFUSED, /* over a connection limit or draining */
+    DP_C_CONN_CLIENT_LIMIT, /* of those: the client's address or network had its share */
     DP_C_CONN_ACTIVE,  /* a gauge */
     DP_C_MSG_RECEIVED, /* end of data reached */
     DP_C_MSG_RELAYED,  /* next hop said 250 */

@@ -26,6 +26,7 @@
 
 #include "dp_check.h"
 #include "dp_config.h"
+#include "dp_connlimit.h"
 #include "dp_ctl.h"
 #include "dp_instance.h"
 #include "dp_live.h"
@@ -211,6 +212,11 @@ main(int argc, char **argv)
     if (stats == NULL || workers == NULL || args == NULL || threads == NULL || beats == NULL) {
         return fail("memory", "out of memory at start-up");
     }
+    /* Connections per client address and network, across all workers (issue
+     * 13), sized for what the workers may hold at once. */
+    if (dp_connlimit_new(&ctl.limits, (uint64_t)cfg.rt.max_conn_per_worker * n) != 0) {
+        return fail("limits", "cannot make the connection-limit table");
+    }
     memset(stats, 0, sizeof(*stats) * n);
     for (unsigned i = 0; i < n; i++) {
         hw_dp_bind_worker(hw, &cfg, (int)i);
@@ -366,6 +372,7 @@ main(int argc, char **argv)
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
     }
+    dp_connlimit_free(ctl.limits); /* after the workers: their connections give back */
     free(stats);
     free(workers);
     free(args);

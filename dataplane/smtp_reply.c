@@ -116,6 +116,10 @@ static const struct smtp_reply smtp_replies[SMTP_R_COUNT] = {
     /* RFC 6531 3.4: an SMTPUTF8 message is not relayed to a server without it. */
     [SMTP_R_NEXTHOP_NO_UTF8] = {"553 5.6.7 Next hop does not support SMTPUTF8", "", false},
     [SMTP_R_TOO_MANY_CONN] = {"421 4.7.0 ", " Too many connections, try again later", true},
+    /* Issue 13: one address or network may not take every connection. */
+    [SMTP_R_CLIENT_LIMIT] = {"421 4.7.0 ",
+                             " Too many connections from your address or network, try again later",
+                             true},
     [SMTP_R_SHUTDOWN] = {"421 4.3.2 ", " Service shutting down", true},
 };
 

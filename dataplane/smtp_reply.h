@@ -75,6 +75,7 @@ enum smtp_reply_id {
     SMTP_R_NEXTHOP_NO_UTF8,
     /* Refusals the caller may give instead of the greeting, or at drain. */
     SMTP_R_TOO_MANY_CONN,
+    SMTP_R_CLIENT_LIMIT,
     SMTP_R_SHUTDOWN,
     SMTP_R_COUNT /* number of ids; not a reply */
 };
