@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
 """Greedy clients against redlined (issue 13 defect 3): one address opens
 5,000 idle connections and 500 that trickle one octet every 5 s, while a
