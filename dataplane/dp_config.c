@@ -56,6 +56,12 @@ dp_config_defaults(struct dp_config *out_cfg)
     out_cfg->rt.connect_timeout_ms = (uint64_t)30 * 1000;
     out_cfg->rt.pool_per_hop = 64;
     out_cfg->rt.pool_idle_ms = (uint64_t)60 * 1000;
+    out_cfg->rt.hop_down_ms = (uint64_t)5 * 1000;
+    out_cfg->rt.hop_down_max_ms = (uint64_t)300 * 1000;
+    /* Below the 10 minutes of RFC 5321 4.5.3.2.6 on purpose: in-line, our
+     * client waits for our reply with that same timer, and must hear the
+     * 451 before it gives up (then it would retry blind). */
+    out_cfg->rt.dot_timeout_ms = (uint64_t)300 * 1000;
 }
 
 static int

@@ -124,8 +124,11 @@ struct dp_runtime {
 
     /* Outbound. */
     uint64_t connect_timeout_ms;
-    uint32_t pool_per_hop; /* idle connections kept per next hop per worker */
-    uint64_t pool_idle_ms; /* an idle pooled connection is closed after this */
+    uint32_t pool_per_hop;    /* idle connections kept per next hop per worker */
+    uint64_t pool_idle_ms;    /* an idle pooled connection is closed after this */
+    uint64_t hop_down_ms;     /* a next hop that failed before greeting is skipped this long, */
+    uint64_t hop_down_max_ms; /* ... doubled at each further failure up to this */
+    uint64_t dot_timeout_ms;  /* wait for the next hop's reply to the end of data */
 };
 
 /* The whole configuration as a file and the command line give it. */

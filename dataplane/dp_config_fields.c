@@ -41,6 +41,9 @@ static const struct dp_num nums[] = {
     NUM("relay.connect_timeout_s", rt.connect_timeout_ms, 1000, 1, 3600, NULL),
     NUM("relay.pool_per_hop", rt.pool_per_hop, 1, 0, 1024, NULL),
     NUM("relay.pool_idle_s", rt.pool_idle_ms, 1000, 1, 86400, NULL),
+    NUM("relay.hop_down_s", rt.hop_down_ms, 1000, 1, 3600, NULL),
+    NUM("relay.hop_down_max_s", rt.hop_down_max_ms, 1000, 1, 86400, NULL),
+    NUM("relay.end_of_data_timeout_s", rt.dot_timeout_ms, 1000, 1, 3600, NULL),
 };
 
 #define STR(path, member, allow_empty)                                                             \

@@ -547,12 +547,18 @@ dp_in_relay_failed(struct dp_worker *w, struct dp_in *in, bool retry)
     enum dp_wait was = in->wait;
     in->wait = DP_W_NONE;
     in->broken = true;
+    /* The hop was reached: say what it did (issue 13). After the end of data
+     * a silent hop may hold the message anyway: "unconfirmed". */
+    enum smtp_reply_id why = in->out_fail == DP_OF_TIMEOUT ? SMTP_R_NEXTHOP_SILENT
+                             : in->out_fail == DP_OF_LOST  ? SMTP_R_NEXTHOP_LOST
+                                                           : SMTP_R_NEXTHOP_UNREACHABLE;
+    bool unconfirmed = was == DP_W_DOT && in->out_fail == DP_OF_TIMEOUT;
     if (was == DP_W_RCPT) {
-        answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
+        answer(w, in, why);
     } else if (was == DP_W_DATA || was == DP_W_DOT) {
         /* No 250 without the next hop's 250: the client retries. */
-        answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
-        end_message(w, in, "tempfailed");
+        answer(w, in, unconfirmed ? SMTP_R_NEXTHOP_SILENT_DOT : why);
+        end_message(w, in, unconfirmed ? "unconfirmed" : "tempfailed");
     }
 }
 

@@ -42,6 +42,9 @@ dp_out_close(struct dp_worker *w, struct dp_out *o)
     }
     o->owner = NULL;
     o->body.p = NULL;
+    if (!o->ready) {
+        o->hop->probing = false; /* a probe that ended without a verdict: another may try */
+    }
     o->hop->refs--;
     o->hop = NULL;
     dp_wsnap_put(w, o->held);
@@ -92,25 +95,51 @@ pool_take(struct dp_worker *w, struct dp_hop *hop, uint64_t hash)
     return NULL;
 }
 
+/* The dead-hop cache (issue 13: a next hop that accepted and never greeted
+ * made every transaction wait the connect timeout again). A hop that fails
+ * before its greeting is skipped for rt.hop_down_ms, doubled at each further
+ * failure up to rt.hop_down_max_ms (Postfix's minimal/maximal_backoff_time
+ * for destinations); then one connection tries it again while the others
+ * still skip it. A greeting clears the record. Per worker. */
+static void
+hop_down(struct dp_worker *w, struct dp_hop *e, const struct dp_runtime *rt)
+{
+    uint64_t wait = rt->hop_down_ms;
+    for (uint32_t i = 0; i < e->fails && wait < rt->hop_down_max_ms; i++) {
+        wait *= 2;
+    }
+    e->down_until_ms = w->now_ms + (wait < rt->hop_down_max_ms ? wait : rt->hop_down_max_ms);
+    e->fails++;
+    e->probing = false;
+    dp_stats_add(w->stats, DP_C_RELAY_HOP_DOWN, 1);
+}
+
+static void
+hop_up(struct dp_hop *e)
+{
+    e->fails = 0;
+    e->down_until_ms = 0;
+    e->probing = false;
+}
+
 /* pick_hop returns the first hop of the transaction's group not tried yet
- * in this attempt, preferring hops not marked down, and its entry in
- * *out_hop; -1 when every hop was tried. */
+ * in this attempt and not down (dead-hop cache above), and its entry in
+ * *out_hop; -1 when none is left: the client hears 451 4.4.1 at once
+ * instead of waiting on a hop known dead. */
 static int
 pick_hop(struct dp_worker *w, const struct dp_in *in, struct dp_hop **out_hop)
 {
     const struct dp_snapshot *s = in->held->s;
     const struct dp_mta_group *g = &s->rt.groups[in->group];
     const char *prof = dp_snapshot_profile_name(s, in->tls_profile);
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t h = 0; h < g->n_hops; h++) {
-            if ((in->hops_tried >> h) & 1u) {
-                continue;
-            }
-            struct dp_hop *e = dp_hop_get(&w->hops, g->hop_names[h], prof);
-            if (e != NULL && (pass == 1 || e->down_until_ms <= w->now_ms)) {
-                *out_hop = e;
-                return (int)h;
-            }
+    for (uint32_t h = 0; h < g->n_hops; h++) {
+        if ((in->hops_tried >> h) & 1u) {
+            continue;
+        }
+        struct dp_hop *e = dp_hop_get(&w->hops, g->hop_names[h], prof);
+        if (e != NULL && e->down_until_ms <= w->now_ms && !e->probing) {
+            *out_hop = e;
+            return (int)h;
         }
     }
     return -1;
@@ -145,7 +174,9 @@ dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
         }
         memset(&o->b, 0, sizeof(o->b));
         o->b.kind = DP_K_OUT;
-        int rc = smtp_client_init(&o->cli, &w->clim, s->rt.hostname, o->cli_mem, w->cli_mem_len);
+        struct smtp_client_limits lim = w->clim;
+        lim.data_term_ms = s->rt.dot_timeout_ms;
+        int rc = smtp_client_init(&o->cli, &lim, s->rt.hostname, o->cli_mem, w->cli_mem_len);
         if (rc == 0) {
             rc = w->io->ops->connect(w->io, &o->b.h, &s->rt.groups[g].hops[hop],
                                      (uint64_t)(uintptr_t)&o->b);
@@ -153,10 +184,12 @@ dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
         }
         if (rc != 0) {
             dp_worker_put_out(w, o);
-            e->down_until_ms = w->now_ms + DP_HOP_DOWN_MS;
+            hop_down(w, e, &s->rt);
             dp_stats_add(w->stats, DP_C_RELAY_FAILOVERS, 1);
             continue;
         }
+        /* A hop back from its back-off: this connection is the one probe. */
+        e->probing = e->fails > 0;
         o->hop = e;
         e->refs++;
         o->hop_index = (uint32_t)hop;
@@ -242,22 +275,33 @@ dp_relay_detach(struct dp_worker *w, struct dp_out *o)
     }
 }
 
-/* fail closes `o` and tells its owner, which may try the next hop. */
+/* fail_why closes `o` and tells its owner why (the client's reply names
+ * it), which may try the next hop. A failure before the greeting marks the
+ * hop down (hop_down), but for TLS: a hop with a certificate the profile
+ * refuses is alive, and each client is told why it is refused. */
 static void
-fail(struct dp_worker *w, struct dp_out *o)
+fail_why(struct dp_worker *w, struct dp_out *o, enum dp_out_fail why)
 {
     struct dp_in *in = o->owner;
     bool stale = o->fresh; /* a pooled connection the server had closed */
-    if (!o->ready) {
-        o->hop->down_until_ms = w->now_ms + DP_HOP_DOWN_MS;
+    if (!o->ready && o->held != NULL && why != DP_OF_TLS) {
+        hop_down(w, o->hop, &o->held->s->rt);
     }
     if (stale && in != NULL) {
         in->hops_tried &= ~(1u << o->hop_index); /* try the same host on a new connection */
     }
     dp_out_close(w, o);
     if (in != NULL) {
+        in->out_fail = why;
         dp_in_relay_failed(w, in, stale);
     }
+}
+
+/* fail: the connection was closed, reset or could not be written. */
+static void
+fail(struct dp_worker *w, struct dp_out *o)
+{
+    fail_why(w, o, DP_OF_LOST);
 }
 
 /* ---- Outbound STARTTLS (RFC 3207) per the route's TLS profile ---- */
@@ -303,7 +347,7 @@ tls_required(struct dp_worker *w, struct dp_out *o, const char *enh, const char 
         in->tls_fail_code = 451;
         snprintf(in->tls_fail_enh, sizeof(in->tls_fail_enh), "%s", enh);
     }
-    fail(w, o);
+    fail_why(w, o, DP_OF_TLS);
 }
 
 /* tls_fallback: opportunistic TLS failed with this hop, so it is used in
@@ -456,6 +500,7 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
         }
         o->ready = true;
         o->deadline_ms = 0;
+        hop_up(o->hop);
         dp_wsnap_put(w, o->held); /* greeted: its TLS is settled */
         o->held = NULL;
         if (in != NULL) {
@@ -484,6 +529,8 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
         }
         return;
     case SMTP_CEV_FAIL:
+        fail_why(w, o, ev->err == RL_ELIMIT ? DP_OF_TIMEOUT : DP_OF_ERROR);
+        return;
     case SMTP_CEV_CLOSED:
         fail(w, o);
         return;
@@ -600,7 +647,7 @@ dp_out_tick(struct dp_worker *w, struct dp_out *o)
         if (o->tls != NULL) {
             tls_failed(w, o, TLS_FAIL__COUNT, "handshake or greeting inside TLS timed out");
         } else {
-            fail(w, o);
+            fail_why(w, o, DP_OF_TIMEOUT);
         }
         return;
     }
