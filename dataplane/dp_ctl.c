@@ -22,7 +22,6 @@
 
 #include "dp_release.h"
 #include "dp_store.h"
-#include "io_backend.h"
 #include "rl_io.h"
 
 #define META_MAX 8192 /* a metadata line is at most DP_TRACK_LINE octets */
@@ -105,6 +104,7 @@ static struct {
     unsigned n_clients;                   /* client threads running */
     int clients[DP_CTL_MAX_CLIENTS];      /* their sockets, -1 when free */
     char claims[DP_CTL_MAX_CLIENTS][129]; /* ids being released or deleted, "" when free */
+    unsigned next_worker;                 /* the worker the next release goes to (atomic) */
 } srv = {.fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
 
 /* claim marks `id` as being acted on; false when another command has it. */
@@ -284,8 +284,6 @@ q_release_claimed(const char *id, uid_t uid)
     if (rc != 0) {
         return store_error(id, rc, err);
     }
-    struct io_backend *io = NULL;
-    struct dp_runtime *rt = NULL;
     json_t *meta = json_loadb((const char *)file, meta_len, JSON_REJECT_DUPLICATES, NULL);
     const char *from = NULL;
     const char *rcpts[1024];
@@ -296,21 +294,16 @@ q_release_claimed(const char *id, uid_t uid)
         goto out;
     }
     struct dp_release_result res;
-    /* Each release has its own backend and its own copy of the current
-     * runtime settings: releases run at once on their threads. */
-    rt = malloc(sizeof(*rt));
-    if (rt == NULL || io_backend_new(&io, "kernel", NULL) != 0) {
-        reply =
-            error_reply("release of %s: cannot create a socket backend; kept in quarantine", id);
-        goto out;
-    }
-    dp_live_runtime(srv.d.live, rt);
-    rc = dp_release_send(&res, io, rt, from, rcpts, n_rcpts, file + meta_len + 1, msg_len);
+    /* A worker relays it over its own backend and relay (dp_release.h);
+     * releases of several connections go to the workers in turn. */
+    unsigned k = __atomic_fetch_add(&srv.next_worker, 1, __ATOMIC_RELAXED);
+    rc = dp_release_run(&res, srv.d.workers[k % srv.d.n_cores], from, rcpts, n_rcpts,
+                        file + meta_len + 1, msg_len);
     if (rc == RL_ENOENT) {
         reply = error_reply("no route for the recipients of %s; kept in quarantine", id);
         goto out;
     }
-    if (rc == RL_ENOMEM || rc == RL_EINVAL) {
+    if (rc == RL_ENOMEM || rc == RL_EINVAL || rc == RL_EAGAIN) {
         reply = error_reply("release of %s: %s; kept in quarantine", id, rl_strerror(rc));
         goto out;
     }
@@ -338,10 +331,6 @@ q_release_claimed(const char *id, uid_t uid)
                     (int)res.rcpt_refused),
           uid);
 out:
-    if (io != NULL) {
-        io->ops->free(io);
-    }
-    free(rt);
     json_decref(meta);
     free(file);
     return reply;

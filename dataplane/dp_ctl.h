@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "dp_config.h"
-#include "dp_live.h"
+#include "dp_release.h"
 #include "dp_stats.h"
 #include "dp_tls.h"
 #include "dp_track.h"
@@ -44,7 +44,7 @@ int dp_ctl_parse(struct dp_ctl_cmd *out_cmd, char *why, size_t why_cap, const ch
  * dp_ctl_serve_stop. */
 struct dp_ctl_deps {
     const struct dp_boot *boot;        /* the quarantine directory, the tracking log */
-    struct dp_live *live;              /* the routes a release uses (copied) */
+    struct dp_worker *const *workers;  /* they run the releases (dp_release.h), in turn */
     const struct dp_stats_core *cores; /* the workers' counters */
     unsigned n_cores;
     const struct dp_stats_proc *proc; /* the process's counters */

@@ -144,14 +144,6 @@ dp_live_unhold(struct dp_live *live, unsigned slot)
     dp_live_pin(live, slot, DP_LIVE_NO_PIN);
 }
 
-void
-dp_live_runtime(struct dp_live *live, struct dp_runtime *out)
-{
-    pthread_mutex_lock(&live->lock);
-    *out = live->cur->rt;
-    pthread_mutex_unlock(&live->lock);
-}
-
 uint64_t
 dp_live_version(const struct dp_live *live)
 {

@@ -59,11 +59,6 @@ const struct dp_snapshot *dp_live_hold(struct dp_live *live, unsigned slot);
 /* dp_live_unhold releases the hold of slot `slot`. */
 void dp_live_unhold(struct dp_live *live, unsigned slot);
 
-/* dp_live_runtime copies the current snapshot's runtime settings to *out
- * (a thread that needs them longer than a hold: a release). Takes the
- * publishers' lock briefly; not for workers. */
-void dp_live_runtime(struct dp_live *live, struct dp_runtime *out);
-
 /* dp_live_version returns the version of the current snapshot (any thread;
  * for counters and tests). */
 uint64_t dp_live_version(const struct dp_live *live);

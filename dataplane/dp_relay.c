@@ -12,6 +12,77 @@
 
 static void on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *ev);
 
+void
+dp_txn_init(struct dp_txn *t, struct dp_base *b)
+{
+    memset(t, 0, sizeof(*t));
+    t->owner = b;
+    t->group = -1;
+}
+
+void
+dp_txn_clear(struct dp_txn *t)
+{
+    t->ev_head = t->ev_n = 0;
+    t->ev_lost = false;
+}
+
+bool
+dp_txn_pop(struct dp_txn *t, struct dp_rev *out)
+{
+    if (t->ev_n == 0) {
+        return false;
+    }
+    *out = t->ev[t->ev_head];
+    t->ev_head = (t->ev_head + 1) % DP_TXN_EVQ;
+    t->ev_n--;
+    return true;
+}
+
+/* post queues `ev` for the transaction `t` and schedules its owner: the
+ * relay side never calls into the owner. */
+static void
+post(struct dp_worker *w, struct dp_txn *t, const struct dp_rev *ev)
+{
+    if (t->ev_n == DP_TXN_EVQ) {
+        t->ev_lost = true; /* more than one transaction's replies: refused below */
+    } else {
+        t->ev[(t->ev_head + t->ev_n) % DP_TXN_EVQ] = *ev;
+        t->ev_n++;
+    }
+    dp_run_later(w, t->owner);
+}
+
+/* post_failed tells `t` its connection is gone and `why` (`code` 451 with
+ * `enh` and `text` when TLS could not be had as the profile requires). */
+static void
+post_failed(struct dp_worker *w, struct dp_txn *t, bool retry, enum dp_out_fail why, int code,
+            const char *enh, const char *text)
+{
+    struct dp_rev ev = {.type = DP_REV_FAILED, .retry = retry, .why = why, .code = code};
+    snprintf(ev.enh, sizeof(ev.enh), "%s", enh);
+    ev.text_len = (size_t)snprintf(ev.text, sizeof(ev.text), "%s", text);
+    ev.text_len = ev.text_len < sizeof(ev.text) ? ev.text_len : sizeof(ev.text) - 1;
+    post(w, t, &ev);
+}
+
+static void
+post_ready(struct dp_worker *w, struct dp_txn *t)
+{
+    struct dp_rev ev = {.type = DP_REV_READY};
+    post(w, t, &ev);
+}
+
+static void
+post_reply(struct dp_worker *w, struct dp_txn *t, const struct smtp_client_event *e)
+{
+    struct dp_rev ev = {.type = DP_REV_REPLY, .cmd = e->cmd, .code = e->code};
+    snprintf(ev.enh, sizeof(ev.enh), "%s", e->enhanced);
+    ev.text_len = e->text_len < sizeof(ev.text) ? e->text_len : sizeof(ev.text);
+    memcpy(ev.text, e->text, ev.text_len);
+    post(w, t, &ev);
+}
+
 static void
 pool_remove(struct dp_worker *w, struct dp_out *o)
 {
@@ -49,9 +120,7 @@ dp_out_close(struct dp_worker *w, struct dp_out *o)
     o->hop = NULL;
     dp_wsnap_put(w, o->held);
     o->held = NULL;
-    tls_conn_free(o->tls);
-    o->tls = NULL;
-    dp_tls_rx_clear(&o->crx);
+    dp_stream_fini(&o->st);
     explicit_bzero(o->rx, o->rx_len);
     o->rx_off = o->rx_len = 0;
     w->io->ops->close(w->io, o->b.h);
@@ -127,7 +196,7 @@ hop_up(struct dp_hop *e)
  * *out_hop; -1 when none is left: the client hears 451 4.4.1 at once
  * instead of waiting on a hop known dead. */
 static int
-pick_hop(struct dp_worker *w, const struct dp_in *in, struct dp_hop **out_hop)
+pick_hop(struct dp_worker *w, const struct dp_txn *in, struct dp_hop **out_hop)
 {
     const struct dp_snapshot *s = in->held->s;
     const struct dp_mta_group *g = &s->rt.groups[in->group];
@@ -146,7 +215,7 @@ pick_hop(struct dp_worker *w, const struct dp_in *in, struct dp_hop **out_hop)
 }
 
 int
-dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
+dp_relay_acquire(struct dp_worker *w, struct dp_txn *in)
 {
     const struct dp_snapshot *s = in->held->s;
     uint64_t hash = dp_snapshot_profile_hash(s, in->tls_profile);
@@ -165,7 +234,7 @@ dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
             o->hop_index = (uint32_t)hop;
             in->out = o;
             dp_stats_add(w->stats, DP_C_RELAY_REUSED, 1);
-            dp_in_relay_ready(w, in);
+            post_ready(w, in);
             return 0;
         }
         o = dp_worker_get_out(w);
@@ -174,6 +243,7 @@ dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
         }
         memset(&o->b, 0, sizeof(o->b));
         o->b.kind = DP_K_OUT;
+        dp_stream_init(&o->st, w->io, &o->b);
         struct smtp_client_limits lim = w->clim;
         lim.data_term_ms = s->rt.dot_timeout_ms;
         int rc = smtp_client_init(&o->cli, &lim, s->rt.hostname, o->cli_mem, w->cli_mem_len);
@@ -205,7 +275,7 @@ dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
         o->tls_profile = in->tls_profile;
         o->profile_hash = hash;
         o->mode = tls_client_profile(dp_snapshot_client(s, w->id, in->tls_profile))->mode;
-        o->tls = NULL;
+        o->st.tls = NULL;
         memset(&o->leg, 0, sizeof(o->leg));
         /* Opportunistic TLS that failed with this hop lately: clear, and say
          * why on every message (RFC 7435). Mandatory never comes here. */
@@ -217,7 +287,6 @@ dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
         o->deadline_ms = w->now_ms + s->rt.connect_timeout_ms;
         dp_link(w, &o->b);
         in->out = o;
-        in->wait = DP_W_CONNECT;
         return 0;
     }
 }
@@ -275,29 +344,35 @@ dp_relay_detach(struct dp_worker *w, struct dp_out *o)
     }
 }
 
-/* fail_why closes `o` and tells its owner why (the client's reply names
- * it), which may try the next hop. A failure before the greeting marks the
- * hop down (hop_down), but for TLS: a hop with a certificate the profile
- * refuses is alive, and each client is told why it is refused. */
+/* fail_with closes `o` and tells its transaction `why`, which may try the
+ * next hop (the same one first when `retry`; a hop that never greeted is
+ * marked down, hop_down, when `down`); `code` 451 says TLS could not be
+ * had as the profile requires, with `enh` and `text`. */
 static void
-fail_why(struct dp_worker *w, struct dp_out *o, enum dp_out_fail why)
+fail_with(struct dp_worker *w, struct dp_out *o, bool down, bool retry, enum dp_out_fail why,
+          int code, const char *enh, const char *text)
 {
-    struct dp_in *in = o->owner;
-    bool stale = o->fresh; /* a pooled connection the server had closed */
-    if (!o->ready && o->held != NULL && why != DP_OF_TLS) {
+    struct dp_txn *t = o->owner;
+    if (down && !o->ready && o->held != NULL) {
         hop_down(w, o->hop, &o->held->s->rt);
     }
-    if (stale && in != NULL) {
-        in->hops_tried &= ~(1u << o->hop_index); /* try the same host on a new connection */
+    if (retry && t != NULL) {
+        t->hops_tried &= ~(1u << o->hop_index); /* the same host on a new connection */
     }
-    dp_out_close(w, o);
-    if (in != NULL) {
-        in->out_fail = why;
-        dp_in_relay_failed(w, in, stale);
+    dp_out_close(w, o); /* clears t->out */
+    if (t != NULL) {
+        post_failed(w, t, retry, why, code, enh, text);
     }
 }
 
-/* fail: the connection was closed, reset or could not be written. */
+/* fail: `o` was closed, reset or could not be written (or `why` else). */
+static void
+fail_why(struct dp_worker *w, struct dp_out *o, enum dp_out_fail why)
+{
+    /* fresh: a pooled connection the server had closed */
+    fail_with(w, o, true, o->fresh, why, 0, "", "");
+}
+
 static void
 fail(struct dp_worker *w, struct dp_out *o)
 {
@@ -338,16 +413,14 @@ static void tls_required(struct dp_worker *w, struct dp_out *o, const char *enh,
 static void
 tls_required(struct dp_worker *w, struct dp_out *o, const char *enh, const char *fmt, ...)
 {
-    struct dp_in *in = o->owner;
-    if (in != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(in->tls_fail_text, sizeof(in->tls_fail_text), fmt, ap);
-        va_end(ap);
-        in->tls_fail_code = 451;
-        snprintf(in->tls_fail_enh, sizeof(in->tls_fail_enh), "%s", enh);
-    }
-    fail_why(w, o, DP_OF_TLS);
+    char why[SMTP_CLIENT_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    /* A hop whose certificate the profile refuses is alive: not marked down,
+     * and each client is told why. */
+    fail_with(w, o, false, false, DP_OF_TLS, 451, enh, why);
 }
 
 /* tls_fallback: opportunistic TLS failed with this hop, so it is used in
@@ -356,17 +429,10 @@ tls_required(struct dp_worker *w, struct dp_out *o, const char *enh, const char 
 static void
 tls_fallback(struct dp_worker *w, struct dp_out *o, const char *why)
 {
-    struct dp_in *in = o->owner;
     o->hop->clear_until_ms = w->now_ms + DP_CLEAR_MS;
     snprintf(o->hop->clear_why, sizeof(o->hop->clear_why), "%s", why);
     dp_stats_add(w->stats, DP_C_TLS_OUT_CLEAR, 1);
-    if (in != NULL) {
-        in->hops_tried &= ~(1u << o->hop_index);
-    }
-    dp_out_close(w, o);
-    if (in != NULL) {
-        dp_in_relay_failed(w, in, true);
-    }
+    fail_with(w, o, false, true, DP_OF_ERROR, 0, "", ""); /* not a dead hop: no "down" mark */
 }
 
 /* tls_failed counts a failed handshake (`f` TLS_FAIL__COUNT: a timeout) and
@@ -380,9 +446,9 @@ tls_failed(struct dp_worker *w, struct dp_out *o, enum tls_fail f, const char *r
     if (f < TLS_FAIL__COUNT) {
         dp_stats_bump(&w->stats->tls_out_fail[f], 1);
     }
-    if (o->tls != NULL) {
+    if (o->st.tls != NULL) {
         bool sent = false;
-        (void)dp_tls_send(w->io, &o->b, o->tls, &sent); /* our alert, if the socket takes it */
+        (void)dp_stream_flush(&o->st, &sent); /* our alert, if the socket takes it */
     }
     if (out_mode(w, o) == TLS_MODE_MANDATORY) {
         tls_required(w, o, "4.7.5", "%s", why);
@@ -398,7 +464,7 @@ static bool
 want_tls(struct dp_worker *w, struct dp_out *o)
 {
     enum tls_mode mode = out_mode(w, o);
-    if (o->tls != NULL || o->clear_only || mode == TLS_MODE_NONE) {
+    if (o->st.tls != NULL || o->clear_only || mode == TLS_MODE_NONE) {
         return false;
     }
     if (smtp_client_caps_get(&o->cli)->starttls && smtp_client_starttls(&o->cli) == 0) {
@@ -425,7 +491,7 @@ starttls_reply(struct dp_worker *w, struct dp_out *o, const struct smtp_client_e
     if (ev->code / 100 == 2) {
         char host[DP_DOMAIN_MAX + 8];
         dp_hop_host(host, sizeof(host), hop_name(w, o));
-        int rc = tls_conn_connect(&o->tls, out_cli(w, o), hop_name(w, o), host);
+        int rc = tls_conn_connect(&o->st.tls, out_cli(w, o), hop_name(w, o), host);
         if (rc != 0) {
             tls_failed(w, o, TLS_FAIL_INTERNAL,
                        rc == RL_EINVAL ? "the profile checks names and lists none for this address"
@@ -453,26 +519,26 @@ starttls_reply(struct dp_worker *w, struct dp_out *o, const struct smtp_client_e
 static bool
 handshake(struct dp_worker *w, struct dp_out *o, bool *progress)
 {
-    int rc = tls_conn_handshake(o->tls);
+    int rc = tls_conn_handshake(o->st.tls);
     if (rc == RL_EAGAIN) {
         size_t pending; /* a flight of ours to send */
-        tls_conn_output(o->tls, &pending);
+        tls_conn_output(o->st.tls, &pending);
         *progress = *progress || (pending > 0 && o->b.wr);
         return true;
     }
     if (rc != 0) {
-        tls_failed(w, o, tls_conn_failure(o->tls), tls_conn_reason(o->tls));
+        tls_failed(w, o, tls_conn_failure(o->st.tls), tls_conn_reason(o->st.tls));
         return false;
     }
     *progress = true;
     dp_stats_add(w->stats, DP_C_TLS_OUT_HANDSHAKES, 1);
-    if (tls_conn_resumed(o->tls)) {
+    if (tls_conn_resumed(o->st.tls)) {
         dp_stats_add(w->stats, DP_C_TLS_OUT_RESUMED, 1);
     }
-    o->leg.protocol = tls_conn_protocol(o->tls);
-    o->leg.cipher = tls_conn_cipher(o->tls);
-    o->leg.resumed = tls_conn_resumed(o->tls);
-    o->leg.verified = tls_conn_verified(o->tls);
+    o->leg.protocol = tls_conn_protocol(o->st.tls);
+    o->leg.cipher = tls_conn_cipher(o->st.tls);
+    o->leg.resumed = tls_conn_resumed(o->st.tls);
+    o->leg.verified = tls_conn_verified(o->st.tls);
     (void)smtp_client_tls_started(&o->cli);
     return true;
 }
@@ -482,8 +548,8 @@ handshake(struct dp_worker *w, struct dp_out *o, bool *progress)
 static void
 tls_broken(struct dp_worker *w, struct dp_out *o)
 {
-    if (!tls_conn_done(o->tls)) {
-        tls_failed(w, o, tls_conn_failure(o->tls), tls_conn_reason(o->tls));
+    if (!tls_conn_done(o->st.tls)) {
+        tls_failed(w, o, tls_conn_failure(o->st.tls), tls_conn_reason(o->st.tls));
     } else {
         fail(w, o);
     }
@@ -492,7 +558,7 @@ tls_broken(struct dp_worker *w, struct dp_out *o)
 static void
 on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *ev)
 {
-    struct dp_in *in = o->owner;
+    struct dp_txn *in = o->owner;
     switch (ev->type) {
     case SMTP_CEV_READY:
         if (want_tls(w, o)) {
@@ -504,7 +570,7 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
         dp_wsnap_put(w, o->held); /* greeted: its TLS is settled */
         o->held = NULL;
         if (in != NULL) {
-            dp_in_relay_ready(w, in);
+            post_ready(w, in);
         } else {
             pool_put(w, o);
         }
@@ -516,7 +582,7 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
         }
         o->fresh = false;
         if (in != NULL) {
-            dp_in_relay_reply(w, in, ev);
+            post_reply(w, in, ev);
             return;
         }
         /* Ownerless: the rest of an abandoned transaction. */
@@ -543,7 +609,7 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
 static bool
 pump(struct dp_worker *w, struct dp_out *o, bool *progress)
 {
-    int rc = dp_pump(w->io, &o->b, o->tls, &o->cli, &o->body, progress);
+    int rc = dp_stream_pump(&o->st, &o->cli, &o->body, progress);
     if (rc == RL_ETLS) {
         tls_broken(w, o);
         return false;
@@ -565,42 +631,19 @@ receive(struct dp_worker *w, struct dp_out *o, bool *progress)
         o->rx_len -= o->rx_off;
         o->rx_off = 0;
     }
+    if (o->rx_len == DP_OUT_RX_CAP) {
+        return true;
+    }
     size_t n;
-    if (o->tls != NULL) {
-        int rc = dp_tls_recv(w->io, &o->b, o->tls, &o->crx, progress);
-        if (rc != 0) {
-            rc == RL_ETLS ? tls_broken(w, o) : fail(w, o);
-            return false;
-        }
-        if (!tls_conn_done(o->tls) || o->rx_len == DP_OUT_RX_CAP) {
-            return true;
-        }
-        rc = tls_conn_read(o->tls, &n, o->rx + o->rx_len, DP_OUT_RX_CAP - o->rx_len);
-        if (rc == RL_EAGAIN) {
-            return true;
-        }
-        if (rc != 0 || n == 0) { /* a failure, or the next hop's close_notify */
-            rc != 0 ? tls_broken(w, o) : fail(w, o);
-            return false;
-        }
-        o->rx_len += n;
-        *progress = true;
-        return true;
-    }
-    if (!o->b.rd || o->rx_len == DP_OUT_RX_CAP) {
-        return true;
-    }
-    int rc = w->io->ops->read(w->io, &n, o->b.h, o->rx + o->rx_len, DP_OUT_RX_CAP - o->rx_len);
+    int rc = dp_stream_read(&o->st, &n, o->rx + o->rx_len, DP_OUT_RX_CAP - o->rx_len, progress);
     if (rc == RL_EAGAIN) {
-        o->b.rd = false;
         return true;
     }
-    if (rc != 0 || n == 0) {
-        fail(w, o);
+    if (rc != 0 || n == 0) { /* a failure, the end of the stream or the next hop's close_notify */
+        rc == RL_ETLS ? tls_broken(w, o) : fail(w, o);
         return false;
     }
     o->rx_len += n;
-    *progress = true;
     return true;
 }
 
@@ -627,7 +670,7 @@ dp_out_run(struct dp_worker *w, struct dp_out *o)
                 continue;
             }
         }
-        if (o->tls != NULL && !tls_conn_done(o->tls) && !handshake(w, o, &progress)) {
+        if (o->st.tls != NULL && !tls_conn_done(o->st.tls) && !handshake(w, o, &progress)) {
             return;
         }
         if (!receive(w, o, &progress)) {
@@ -644,7 +687,7 @@ void
 dp_out_tick(struct dp_worker *w, struct dp_out *o)
 {
     if (!o->ready && o->deadline_ms != 0 && w->now_ms >= o->deadline_ms) {
-        if (o->tls != NULL) {
+        if (o->st.tls != NULL) {
             tls_failed(w, o, TLS_FAIL__COUNT, "handshake or greeting inside TLS timed out");
         } else {
             fail_why(w, o, DP_OF_TIMEOUT);

@@ -53,13 +53,26 @@ enum dp_counter {
     DP_C__COUNT
 };
 
+/* Upper bounds of the loop-turn histogram's buckets, in microseconds; one
+ * more bucket holds what is longer. */
+#define DP_TURN_BUCKETS 28
+extern const uint32_t dp_turn_le_us[DP_TURN_BUCKETS];
+
 /* One worker's counters, on their own cache lines. */
 struct dp_stats_core {
     _Alignas(64) uint64_t c[DP_C__COUNT];
     uint64_t findings[SCAN_T__COUNT];
     uint64_t tls_fail[TLS_FAIL__COUNT];     /* failed inbound handshakes by tls_conn_failure */
     uint64_t tls_out_fail[TLS_FAIL__COUNT]; /* failed outbound handshakes, the same way */
+    /* Loop turns that did work, by duration (poll wait excluded; dp_worker_step). */
+    uint64_t turn_hist[DP_TURN_BUCKETS + 1]; /* per bucket, not cumulative; the last: longer */
+    uint64_t turn_ns_sum;
+    uint64_t turn_ns_max;
 };
+
+/* dp_stats_turn counts one loop turn of `ns` nanoseconds (the worker's own
+ * counters). */
+void dp_stats_turn(struct dp_stats_core *s, uint64_t ns);
 
 /* Counters of the process rather than of a worker: written under the
  * reloader's lock (dp_tls.h), read by the control thread. */

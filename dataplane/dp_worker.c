@@ -16,11 +16,17 @@
 #include "dp_notify.h"
 
 static uint64_t
-now_ms(void)
+now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+now_ms(void)
+{
+    return now_ns() / 1000000u;
 }
 
 void
@@ -214,6 +220,8 @@ run_one(struct dp_worker *w, struct dp_base *b)
         if (in->live) {
             dp_in_run(w, in);
         }
+    } else if (b->kind == DP_K_JOB) {
+        dp_release_step(w, (struct dp_release *)(void *)b);
     } else {
         struct dp_out *o = (struct dp_out *)(void *)b;
         if (o->live) {
@@ -277,6 +285,7 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
 {
     dp_notify_beat(&w->beat); /* the watchdog pings while every loop turns */
     if (__atomic_load_n(&w->ctl->stop, __ATOMIC_RELAXED)) {
+        dp_release_abort(w);
         return false;
     }
     if (!w->draining && __atomic_load_n(&w->ctl->drain, __ATOMIC_RELAXED)) {
@@ -297,9 +306,12 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     if (timeout > 0) {
         rcu_thread_online();
     }
-    w->now_ms = now_ms();
+    uint64_t t0 = now_ns();
+    w->now_ms = t0 / 1000000u;
+    bool worked = n > 0 || w->run_head != NULL;
     /* Before this turn accepts or starts anything: the newest snapshot. */
     (void)dp_wsnap_adopt(w);
+    dp_release_take(w);
     for (size_t i = 0; i < n; i++) {
         struct dp_base *b = (struct dp_base *)(uintptr_t)evs[i].cookie;
         if (evs[i].flags & IO_READABLE) {
@@ -326,11 +338,18 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     }
     bool go_on = true;
     if (w->now_ms >= w->next_tick_ms) {
+        worked = true;
         w->next_tick_ms = w->now_ms + DP_TICK_MS;
         tick(w);
         if (w->draining && (drained(w) || w->now_ms >= w->drain_deadline_ms)) {
             go_on = false;
         }
+    }
+    if (!go_on) {
+        dp_release_abort(w); /* the control thread waits for it */
+    }
+    if (worked) {
+        dp_stats_turn(w->stats, now_ns() - t0);
     }
     /* One quiescent state per turn: nothing read from a snapshot pointer
      * survives it unless pinned (dp_wsnap_take). */
@@ -349,6 +368,9 @@ dp_worker_free(struct dp_worker *w)
 {
     if (w == NULL) {
         return;
+    }
+    if (w->cur != NULL) {
+        dp_release_abort(w);
     }
     while (w->all.next_all != NULL && w->all.next_all != &w->all) {
         struct dp_base *b = w->all.next_all;

@@ -279,7 +279,7 @@ main(int argc, char **argv)
         return fail("min_free_mb", strerror(err));
     }
     const struct dp_ctl_deps deps = {.boot = &cfg.boot,
-                                     .live = live,
+                                     .workers = workers,
                                      .cores = stats,
                                      .n_cores = n,
                                      .proc = &proc,

@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <urcu-qsbr.h>
 
+#include "dp_release.h"
 #include "dp_rig.h"
 #include "dp_snapshot.h"
 #include "dp_store.h"
@@ -187,6 +189,24 @@ relay_whole(void **state)
     assert_int_equal(f->r.stats->c[DP_C_MSG_RELAYED], 1);
     /* One tracking line, with the verdict, written before the 250 left. */
     assert_int_equal(track_count("\"action\":\"relayed\""), 1);
+    /* The loop-turn histogram in the counters' JSON (redlinectl stats). */
+    static char js[256 * 1024];
+    size_t jn = dp_stats_json(js, sizeof(js), NULL, f->r.stats, 1);
+    json_t *doc = json_loadb(js, jn, 0, NULL);
+    assert_non_null(doc);
+    json_t *h =
+        json_object_get(json_array_get(json_object_get(doc, "workers"), 0), "loop_turn_seconds");
+    assert_true(json_is_object(h));
+    json_int_t count = json_integer_value(json_object_get(h, "count"));
+    assert_true(count > 0);
+    json_int_t prev = 0;
+    for (size_t i = 0; i < json_array_size(json_object_get(h, "counts")); i++) {
+        json_int_t c = json_integer_value(json_array_get(json_object_get(h, "counts"), i));
+        assert_true(c >= prev && c <= count); /* cumulative, as Prometheus buckets are */
+        prev = c;
+    }
+    assert_true(json_number_value(json_object_get(h, "max")) > 0);
+    json_decref(doc);
 }
 
 static void
@@ -330,6 +350,111 @@ quarantine_stored(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ---- Release from the quarantine: a job the worker runs ---- */
+
+static const char stored[] = "Subject: held\r\n\r\n.leading dot\r\nthe original\r\n";
+static const char *const rcpts[] = {"bob@dest.test", "carol@dest.test"};
+
+/* release runs one release through the rig's worker until it is done. */
+static int
+release(struct fix *f, struct dp_release_result *res)
+{
+    struct dp_release *r = NULL;
+    assert_int_equal(dp_release_new(&r, "alice@client.test", rcpts, 2, (const uint8_t *)stored,
+                                    sizeof(stored) - 1),
+                     0);
+    assert_int_equal(dp_release_offer(f->r.w, r), 0);
+    int rc = RL_EAGAIN;
+    for (int t = 0; t < 20000 && !dp_release_done(r, res, &rc); t++) {
+        (void)rig_turn(&f->r);
+    }
+    assert_true(dp_release_done(r, res, &rc));
+    dp_release_free(r);
+    (void)rig_settle(&f->r, 20000);
+    return rc;
+}
+
+static void
+release_delivers(void **state)
+{
+    struct fix *f = *state;
+    struct dp_release_result res;
+    assert_int_equal(release(f, &res), 0);
+    assert_true(res.delivered);
+    assert_int_equal(res.code, 250);
+    assert_int_equal(res.rcpt_ok, 2);
+    assert_string_equal(res.hop, "10.0.1.1:25");
+    /* The stored original, unchanged (no trace header, no redaction). */
+    const struct rig_sink *k = &f->r.sinks[f->sink];
+    assert_int_equal(k->messages, 1);
+    assert_int_equal(k->last_len, sizeof(stored) - 1);
+    assert_memory_equal(k->last, stored, sizeof(stored) - 1);
+    /* The next one reuses the pooled connection. */
+    assert_int_equal(release(f, &res), 0);
+    assert_true(res.delivered);
+    assert_int_equal(f->r.stats->c[DP_C_RELAY_CONNECTS], 1);
+}
+
+static void
+release_refused(void **state)
+{
+    struct fix *f = *state;
+    struct dp_release_result res;
+    f->r.sinks[f->sink].rcpt_code = 550;
+    assert_int_equal(release(f, &res), 0);
+    assert_false(res.delivered);
+    assert_int_equal(res.code, 550);
+    assert_int_equal(res.rcpt_refused, 2);
+    f->r.sinks[f->sink].rcpt_code = 0;
+    f->r.sinks[f->sink].dot_code = 451;
+    assert_int_equal(release(f, &res), 0);
+    assert_false(res.delivered);
+    assert_int_equal(res.code, 451);
+    assert_int_equal(f->r.sinks[f->sink].messages, 0);
+}
+
+static void
+release_unreachable(void **state)
+{
+    struct fix *f = *state;
+    struct dp_release_result res;
+    f->r.peer->ops->close(f->r.peer, f->r.sinks[f->sink].lh); /* nobody listens now */
+    assert_int_equal(release(f, &res), RL_EIO);
+    assert_false(res.delivered);
+    assert_non_null(strstr(res.text, "no next hop of group a"));
+}
+
+/* Every read, write and connect of a release failed in turn: delivered only
+ * if the next hop has it; the next release goes through. */
+static void
+release_failures(void **state)
+{
+    struct fix *f = *state;
+    const enum io_mem_op ops[] = {IO_MEM_CONNECT, IO_MEM_READ, IO_MEM_WRITE};
+    for (size_t k = 0; k < 3; k++) {
+        struct dp_release_result res;
+        /* A fresh connection each time: the first release opens it. */
+        uint64_t before = io_mem_net_count(f->r.net, ops[k]);
+        assert_int_equal(release(f, &res), 0);
+        uint64_t n = io_mem_net_count(f->r.net, ops[k]) - before;
+        for (uint64_t nth = 1; nth <= n + 1; nth++) {
+            unsigned had = f->r.sinks[f->sink].messages;
+            io_mem_net_fail(f->r.net, ops[k], nth);
+            int rc = release(f, &res);
+            io_mem_net_fail(f->r.net, ops[k], 0);
+            unsigned got = f->r.sinks[f->sink].messages - had;
+            assert_true(rc == 0 || rc == RL_EIO);
+            assert_int_equal(got, res.delivered ? 1 : got);
+            assert_true(got <= 1);
+            if (res.delivered) {
+                assert_int_equal(got, 1);
+            }
+            assert_int_equal(release(f, &res), 0);
+            assert_true(res.delivered);
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -349,6 +474,10 @@ main(void)
         cmocka_unit_test_setup_teardown(fail_connects, setup, teardown),
         cmocka_unit_test_setup_teardown(next_hop_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(quarantine_stored, setup_quarantine, teardown),
+        cmocka_unit_test_setup_teardown(release_delivers, setup, teardown),
+        cmocka_unit_test_setup_teardown(release_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(release_unreachable, setup, teardown),
+        cmocka_unit_test_setup_teardown(release_failures, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rcu_unregister_thread();
