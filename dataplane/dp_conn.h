@@ -85,8 +85,8 @@ struct dp_rev {
     char enh[16];
     char text[SMTP_CLIENT_TEXT_MAX];
     size_t text_len;
-    bool retry; /* FAILED: the same host may be tried again at once (a stale pooled
-                   connection, opportunistic TLS fell back to clear) */
+    bool retry;           /* FAILED: the same host may be tried again at once (a stale pooled
+                             connection, opportunistic TLS fell back to clear) */
     enum dp_out_fail why; /* FAILED: what the next hop did (the client's reply says it) */
 };
 
