@@ -77,6 +77,8 @@ struct dp_boot {
     uint64_t min_free_mb;      /* MiB kept free on the store's and the log's file systems */
     char log_path[4096];       /* tracking log; "-" = standard error */
     char control_socket[108];  /* UNIX control socket path; "" = none */
+    char config_socket[108];   /* where redline-controld pushes versions (dp_apply.h); "" = none */
+    char state_dir[4096];      /* the last pushed version is kept here; "" = not kept */
     char user[64];             /* account to drop to after binding; "" = stay */
     bool foreground;
     bool check_only; /* --check-config: validate, describe, exit */
@@ -129,6 +131,10 @@ struct dp_runtime {
     uint64_t hop_down_ms;     /* a next hop that failed before greeting is skipped this long, */
     uint64_t hop_down_max_ms; /* ... doubled at each further failure up to this */
     uint64_t dot_timeout_ms;  /* wait for the next hop's reply to the end of data */
+
+    /* From redline-controld (dp_apply.h); both 0 for redlined's own file. */
+    uint64_t config_version; /* controld's configuration version this is */
+    uint64_t rate_per_hour;  /* the licence tier's message rate; 0 = no limit */
 };
 
 /* The whole configuration as a file and the command line give it. */

@@ -53,10 +53,16 @@ static const struct dp_num nums[] = {
     }
 
 static const struct dp_str strs[] = {
-    STR("policy", rt.policy_path, true), STR("quarantine_dir", boot.quarantine_dir, false),
-    STR("log", boot.log_path, false),    STR("control_socket", boot.control_socket, true),
-    STR("user", boot.user, true),        STR("tls.cert", rt.tls_cert, true),
-    STR("tls.key", rt.tls_key, true),    STR("tls.profile", rt.tls_profile, true),
+    STR("policy", rt.policy_path, true),
+    STR("quarantine_dir", boot.quarantine_dir, false),
+    STR("log", boot.log_path, false),
+    STR("control_socket", boot.control_socket, true),
+    STR("config_socket", boot.config_socket, true),
+    STR("state_dir", boot.state_dir, true),
+    STR("user", boot.user, true),
+    STR("tls.cert", rt.tls_cert, true),
+    STR("tls.key", rt.tls_key, true),
+    STR("tls.profile", rt.tls_profile, true),
 };
 
 const struct dp_num *

@@ -286,10 +286,13 @@ struct dp_worker {
     struct dp_bufpool bufs;
     uint64_t now_ms;
     uint64_t next_tick_ms;
-    struct dp_msgid ids;   /* message ids unique across restarts and instances */
-    time_t date_sec;       /* the second the dates below show */
-    char date_iso[24];     /* for tracking lines */
-    char date_rfc5322[40]; /* for Received: */
+    uint64_t busy_ns;          /* loop-turn time in the current load window */
+    uint64_t load_window_ms;   /* when that window started */
+    uint64_t load_window_msgs; /* messages received when it started */
+    struct dp_msgid ids;       /* message ids unique across restarts and instances */
+    time_t date_sec;           /* the second the dates below show */
+    char date_iso[24];         /* for tracking lines */
+    char date_rfc5322[40];     /* for Received: */
     bool draining;
     uint64_t drain_deadline_ms;
     uint64_t beat; /* loop passes, read by the watchdog thread (dp_notify.h) */

@@ -12,6 +12,7 @@
 #include "dp_conn.h"
 #include "dp_connlimit.h"
 #include "dp_msgid.h"
+#include "dp_rate.h"
 #include "dp_store.h"
 
 /* snap returns the snapshot `in` answers by: its transaction's, or between
@@ -824,6 +825,18 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
     }
     case SMTP_EV_MAIL: {
         txn_reset(w, in);
+        /* The licence tier's rate, across every worker: over it, the client
+         * tries again later (docs/LICENSING.md). */
+        uint64_t per_hour = w->cur->s->rt.rate_per_hour;
+        if (per_hour != 0 && w->ctl->rate_tat != NULL) {
+            struct dp_rate_params rp;
+            dp_rate_params(&rp, per_hour, per_hour / 60);
+            if (!dp_rate_take(w->ctl->rate_tat, &rp, w->now_ms * 1000000ULL)) {
+                dp_stats_add(w->stats, DP_C_RATE_LIMITED, 1);
+                answer(w, in, SMTP_R_LICENSE_RATE);
+                return;
+            }
+        }
         size_t n = ev->arg_len < DP_ADDR_MAX ? ev->arg_len : DP_ADDR_MAX;
         memcpy(in->from, ev->arg, n);
         in->from[n] = '\0';

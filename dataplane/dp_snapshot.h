@@ -78,6 +78,15 @@ int dp_snapshot_build(struct dp_snapshot **out_snap, struct rl_diag *diag,
                       const struct dp_runtime *rt, unsigned n_workers, const uint8_t *secret,
                       const struct dp_snapshot *prev, unsigned keep);
 
+/* dp_snapshot_build_engine is dp_snapshot_build with the policy and its
+ * engine given, already compiled and serialised elsewhere (redline-controld,
+ * dp_apply.h): `policy` and `engine_blob` (`engine_len` octets, malloc'd)
+ * are taken, even on failure, and nothing is compiled. */
+int dp_snapshot_build_engine(struct dp_snapshot **out_snap, struct rl_diag *diag,
+                             const struct dp_runtime *rt, unsigned n_workers, const uint8_t *secret,
+                             const struct dp_snapshot *prev, unsigned keep,
+                             struct scan_policy *policy, uint8_t *engine_blob, size_t engine_len);
+
 /* dp_snapshot_free releases `s` and its share of the TLS and policy parts;
  * NULL is a no-op. Only once nothing reads `s` (dp_live reclaims). */
 void dp_snapshot_free(struct dp_snapshot *s);

@@ -43,6 +43,11 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_TLS_OUT_CLEAR] = "tls_out_clear_fallbacks",
     [DP_C_SNAP_TAKEN] = "snapshots_taken",
     [DP_C_SNAP_VERSION] = "snapshot_version",
+    [DP_C_CONFIG_VERSION] = "config_version",
+    [DP_C_RATE_LIMITED] = "messages_rate_limited",
+    [DP_C_LOAD_PERMILLE] = "load_permille",
+    [DP_C_HOPS_DOWN] = "next_hops_down",
+    [DP_C_MSGS_PER_S] = "messages_per_s",
     [DP_C_SNAP_DEFERRED] = "snapshot_deferred",
 };
 
@@ -169,7 +174,8 @@ add_loaded(struct dp_stats_core *to, const struct dp_stats_core *from)
     for (unsigned i = 0; i < DP_C__COUNT; i++) {
         uint64_t v = __atomic_load_n(&from->c[i], __ATOMIC_RELAXED);
         /* A gauge of versions: the newest any worker has, not a sum. */
-        to->c[i] = i == DP_C_SNAP_VERSION ? (v > to->c[i] ? v : to->c[i]) : to->c[i] + v;
+        bool newest = i == DP_C_SNAP_VERSION || i == DP_C_CONFIG_VERSION;
+        to->c[i] = newest ? (v > to->c[i] ? v : to->c[i]) : to->c[i] + v;
     }
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         to->findings[t] += __atomic_load_n(&from->findings[t], __ATOMIC_RELAXED);

@@ -50,6 +50,11 @@ enum dp_counter {
     DP_C_SNAP_TAKEN,          /* runtime snapshots this worker took (dp_live.h) */
     DP_C_SNAP_VERSION,        /* a gauge: the version of the newest one */
     DP_C_SNAP_DEFERRED,       /* turns a new snapshot waited: slots full, or its policy failed */
+    DP_C_CONFIG_VERSION,      /* a gauge: redline-controld's version of that snapshot (0: none) */
+    DP_C_RATE_LIMITED,        /* MAIL refused over the licence tier's rate (451 4.7.0) */
+    DP_C_LOAD_PERMILLE,       /* a gauge: share of the last second spent working, 0-1000 */
+    DP_C_HOPS_DOWN,           /* a gauge: next hops marked down (tried last) at the last tick */
+    DP_C_MSGS_PER_S,          /* a gauge: messages received per second over the last second */
     DP_C__COUNT
 };
 

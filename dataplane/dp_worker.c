@@ -238,6 +238,23 @@ tick(struct dp_worker *w)
         tls_server_tick(srv, (uint64_t)time(NULL)); /* ticket key epochs */
     }
     dp_hops_sweep(&w->hops, w->now_ms);
+    /* Next-hop health and this core's load, for status and the metrics. */
+    uint64_t down = 0;
+    for (uint32_t i = 0; i < DP_HOP_MAX; i++) {
+        down += w->hops.e[i].used && w->hops.e[i].down_until_ms > w->now_ms ? 1 : 0;
+    }
+    dp_stats_set(w->stats, DP_C_HOPS_DOWN, down);
+    if (w->now_ms - w->load_window_ms >= 1000) {
+        uint64_t window_ns = (w->now_ms - w->load_window_ms) * 1000000u;
+        uint64_t load = w->busy_ns * 1000u / window_ns;
+        dp_stats_set(w->stats, DP_C_LOAD_PERMILLE, load < 1000 ? load : 1000);
+        uint64_t msgs = w->stats->c[DP_C_MSG_RECEIVED];
+        dp_stats_set(w->stats, DP_C_MSGS_PER_S,
+                     (msgs - w->load_window_msgs) * 1000u / (w->now_ms - w->load_window_ms));
+        w->load_window_msgs = msgs;
+        w->busy_ns = 0;
+        w->load_window_ms = w->now_ms;
+    }
     struct dp_base *b = w->all.next_all;
     while (b != &w->all) {
         struct dp_base *next = b->next_all; /* the tick may close b */
@@ -278,6 +295,14 @@ drained(struct dp_worker *w)
         b = next;
     }
     return !any;
+}
+
+void
+dp_worker_wake(struct dp_worker *w)
+{
+    if (w->io->ops->wake != NULL) {
+        w->io->ops->wake(w->io);
+    }
 }
 
 bool
@@ -349,7 +374,9 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
         dp_release_abort(w); /* the control thread waits for it */
     }
     if (worked) {
-        dp_stats_turn(w->stats, now_ns() - t0);
+        uint64_t ns = now_ns() - t0;
+        dp_stats_turn(w->stats, ns);
+        w->busy_ns += ns; /* this core's load (tick) */
     }
     /* One quiescent state per turn: nothing read from a snapshot pointer
      * survives it unless pinned (dp_wsnap_take). */

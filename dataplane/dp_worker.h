@@ -23,8 +23,9 @@ struct dp_connlimit;
 /* Flags the main thread sets for every worker (atomic ints), and what every
  * worker shares with the others. */
 struct dp_control {
-    int drain; /* stop accepting, finish transactions, 421 idle sessions, then return */
-    int stop;  /* return now, closing everything */
+    int drain;          /* stop accepting, finish transactions, 421 idle sessions, then return */
+    int stop;           /* return now, closing everything */
+    uint64_t *rate_tat; /* the licence rate's bucket, shared by every worker (dp_rate.h) */
     /* Connections per client address and network, counted across all
      * workers (dp_connlimit.h); NULL: not counted, no such limits. */
     struct dp_connlimit *limits;
@@ -61,6 +62,10 @@ const uint64_t *dp_worker_beat(const struct dp_worker *w);
 /* dp_worker_gone marks `w`'s loop as ended for the watchdog (dp_notify.h):
  * its driver stopped calling dp_worker_step, or never could start. */
 void dp_worker_gone(struct dp_worker *w);
+
+/* dp_worker_wake makes worker `w` leave its poll at once (a new snapshot
+ * was published: take it now rather than at the next timer). Any thread. */
+void dp_worker_wake(struct dp_worker *w);
 
 /* dp_worker_free closes whatever is left and releases `w`; NULL is a no-op. */
 void dp_worker_free(struct dp_worker *w);

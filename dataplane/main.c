@@ -22,8 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "dp_apply.h"
 #include "dp_check.h"
 #include "dp_config.h"
 #include "dp_connlimit.h"
@@ -118,6 +120,13 @@ drop_privileges(const char *user, const struct dp_config *cfg)
         chown(cfg->boot.control_socket, pw->pw_uid, pw->pw_gid) != 0) {
         return fail("control_socket", strerror(errno));
     }
+    if (cfg->boot.config_socket[0] != '\0' &&
+        chown(cfg->boot.config_socket, pw->pw_uid, pw->pw_gid) != 0) {
+        return fail("config_socket", strerror(errno));
+    }
+    if (cfg->boot.state_dir[0] != '\0' && chown(cfg->boot.state_dir, pw->pw_uid, pw->pw_gid) != 0) {
+        return fail("state_dir", strerror(errno));
+    }
     /* logrotate (su redline) compresses the file once it is rotated. */
     if (strcmp(cfg->boot.log_path, "-") != 0 &&
         chown(cfg->boot.log_path, pw->pw_uid, pw->pw_gid) != 0) {
@@ -130,6 +139,15 @@ drop_privileges(const char *user, const struct dp_config *cfg)
         return fail("user", "root could be regained after the drop");
     }
     return 0;
+}
+
+/* log_topology writes the topology check's warnings (hw/hw_dp.h). */
+static void
+log_topology(const struct hw_dp *hw)
+{
+    for (size_t k = 0; k < hw_dp_n_warnings(hw); k++) {
+        rl_log(LOG_WARNING, "warning: %s", hw_dp_warning(hw, k));
+    }
 }
 
 int
@@ -157,7 +175,23 @@ main(int argc, char **argv)
     /* The runtime snapshot: the policy compiled and serialised here, the TLS
      * contexts built (files read as root, before the drop). */
     struct dp_snapshot *first = NULL;
-    if (dp_snapshot_build(&first, &diag, &cfg.rt, n, secret, NULL, DP_SNAP_KEEP_NONE) != 0) {
+    /* The version redline-controld pushed last, when one is kept: redlined
+     * runs it whether controld is up or not (dp_apply.h). */
+    if (cfg.boot.state_dir[0] != '\0' && !cfg.boot.check_only) {
+        if (mkdir(cfg.boot.state_dir, 0700) != 0 && errno != EEXIST) {
+            return fail("state_dir", strerror(errno));
+        }
+        rc = dp_apply_load_saved(&first, &diag, cfg.boot.state_dir, &cfg.rt, n, secret);
+        if (rc == 0) {
+            rl_log(LOG_INFO, "running configuration version %llu kept in %s",
+                   (unsigned long long)first->rt.config_version, cfg.boot.state_dir);
+        } else if (rc != RL_ENOENT) {
+            rl_log(LOG_WARNING, "%s/%s cannot be used (%s: %s): running the configuration file",
+                   cfg.boot.state_dir, DP_APPLY_SAVED, diag.field, diag.reason);
+        }
+    }
+    if (first == NULL &&
+        dp_snapshot_build(&first, &diag, &cfg.rt, n, secret, NULL, DP_SNAP_KEEP_NONE) != 0) {
         return fail(diag.field[0] ? diag.field : "config", diag.reason);
     }
     explicit_bzero(secret, sizeof(secret)); /* the snapshot's TLS part keeps its copy */
@@ -168,19 +202,18 @@ main(int argc, char **argv)
      * still reachable when a refusal below returns). */
     static struct hw_dp *hw;
     hw = hw_dp_new(&cfg);
-    for (size_t k = 0; k < hw_dp_n_warnings(hw); k++) {
-        rl_log(LOG_WARNING, "warning: %s", hw_dp_warning(hw, k));
-    }
     if (cfg.boot.check_only) {
-        hw_dp_free(hw);
         static char text[64 * 1024];
         rc = dp_check_config(text, sizeof(text), &diag, &cfg, policy_version);
         if (rc == 0) {
+            log_topology(hw); /* a valid configuration may still contradict the machine */
             printf("%sredlined: configuration valid\n", text);
         }
+        hw_dp_free(hw);
         dp_snapshot_free(first);
         return rc == 0 ? 0 : fail(diag.field, diag.reason);
     }
+    log_topology(hw);
     int err = 0;
     if (dp_store_prepare(cfg.boot.quarantine_dir, &err) != 0) {
         return fail("quarantine_dir", strerror(err));
@@ -200,7 +233,7 @@ main(int argc, char **argv)
     }
     /* Pin slots: one per worker, the reloader's. */
     struct dp_live *live = NULL;
-    if (dp_live_new(&live, first, n + 1) != 0) {
+    if (dp_live_new(&live, first, n + 2) != 0) {
         return fail("memory", "out of memory at start-up");
     }
     struct dp_stats_core *stats = aligned_alloc(64, sizeof(*stats) * n);
@@ -209,6 +242,8 @@ main(int argc, char **argv)
     pthread_t *threads = calloc(n, sizeof(*threads));
     const uint64_t **beats = calloc(n, sizeof(*beats));
     static struct dp_control ctl;
+    static uint64_t rate_tat; /* the licence rate's bucket, shared by the workers */
+    ctl.rate_tat = &rate_tat;
     if (stats == NULL || workers == NULL || args == NULL || threads == NULL || beats == NULL) {
         return fail("memory", "out of memory at start-up");
     }
@@ -288,6 +323,17 @@ main(int argc, char **argv)
         dp_ctl_serve_start(cfg.boot.control_socket, &deps, &err) != 0) {
         return fail("control_socket", strerror(err));
     }
+    /* Versions pushed by redline-controld: pin slot n + 1. */
+    const struct dp_apply_deps apply = {.file_rt = &cfg.rt,
+                                        .live = live,
+                                        .live_slot = n + 1,
+                                        .n_workers = n,
+                                        .state_dir = cfg.boot.state_dir,
+                                        .workers = workers};
+    if (cfg.boot.config_socket[0] != '\0' &&
+        dp_apply_start(cfg.boot.config_socket, &apply, &err) != 0) {
+        return fail("config_socket", strerror(err));
+    }
     if (geteuid() == 0) {
         rc = drop_privileges(cfg.boot.user[0] != '\0' ? cfg.boot.user : "redline", &cfg);
         if (rc != 0) {
@@ -365,6 +411,7 @@ main(int argc, char **argv)
         }
     }
     dp_ctl_serve_stop(); /* before the log: a release in progress still writes its line */
+    dp_apply_stop();
     dp_store_watch_stop();
     dp_track_close();
     dp_notify_stop();

@@ -117,6 +117,10 @@ static const struct smtp_reply smtp_replies[SMTP_R_COUNT] = {
     [SMTP_R_LOCAL_ERROR] = {"451 4.3.0 Local error in processing", "", false},
     [SMTP_R_STORAGE] = {"452 4.3.1 Insufficient system storage", "", false},
     [SMTP_R_RATE_LIMIT] = {"451 4.7.1 Message rate limit exceeded, try again later", "", false},
+    /* docs/LICENSING.md: above the tier's rate, mail is deferred, never lost. */
+    [SMTP_R_LICENSE_RATE] = {"451 4.7.0 Over the licensed message rate of this gateway, try again "
+                             "later",
+                             "", false},
     [SMTP_R_NO_ROUTE] = {"550 5.4.4 No route to the recipient's domain", "", false},
     [SMTP_R_SCAN_TEMPFAIL] = {"451 4.7.0 Message could not be redacted safely, try again later", "",
                               false},

@@ -56,6 +56,7 @@ enum smtp_reply_id {
     SMTP_R_TOO_MANY_ERRORS,
     SMTP_R_TIMEOUT,
     SMTP_R_TLS_REQUIRED,
+    SMTP_R_LICENSE_RATE, /* MAIL over the licence tier's message rate (docs/LICENSING.md) */
     /* Answers the caller gives to events (smtp_session_reply). */
     SMTP_R_MAIL_OK,
     SMTP_R_RCPT_OK,

@@ -48,8 +48,11 @@ listen_nics(struct hw_dp *hw, struct hw_layout *l, const struct dp_config *cfg)
         return;
     }
     for (const struct ifaddrs *ifa = all; ifa != NULL; ifa = ifa->ifa_next) {
+        /* an IPv4 alias is labelled "eth0:1": its interface is eth0 */
+        char name[IF_NAMESIZE];
+        snprintf(name, sizeof(name), "%.*s", (int)strcspn(ifa->ifa_name, ":"), ifa->ifa_name);
         if (ifa->ifa_addr == NULL || (ifa->ifa_flags & IFF_UP) == 0 ||
-            hw_topo_nic_find(hw->topo, ifa->ifa_name) == NULL) {
+            hw_topo_nic_find(hw->topo, name) == NULL) {
             continue;
         }
         bool serves = false;
@@ -58,10 +61,10 @@ listen_nics(struct hw_dp *hw, struct hw_layout *l, const struct dp_config *cfg)
         }
         bool known = false;
         for (uint32_t k = 0; k < l->n_nics && !known; k++) {
-            known = strcmp(l->nics[k], ifa->ifa_name) == 0;
+            known = strcmp(l->nics[k], name) == 0;
         }
         if (serves && !known && l->n_nics < HW_CHECK_MAX_NICS) {
-            snprintf(hw->names[l->n_nics], IF_NAMESIZE, "%s", ifa->ifa_name);
+            snprintf(hw->names[l->n_nics], IF_NAMESIZE, "%s", name);
             l->nics[l->n_nics] = hw->names[l->n_nics];
             l->n_nics++;
         }
