@@ -172,6 +172,12 @@ main(int argc, char **argv)
         return fail("tls", "cannot get random octets for the ticket secret");
     }
     unsigned n = cfg.boot.workers;
+    /* Connections per client address and network, across all workers (issue
+     * 13), sized for what the workers may hold at once. */
+    static struct dp_control ctl;
+    if (dp_connlimit_new(&ctl.limits, (uint64_t)cfg.rt.max_conn_per_worker * n) != 0) {
+        return fail("limits", "cannot make the connection-limit table");
+    }
     /* The runtime snapshot: the policy compiled and serialised here, the TLS
      * contexts built (files read as root, before the drop). */
     struct dp_snapshot *first = NULL;
@@ -241,16 +247,10 @@ main(int argc, char **argv)
     struct thread_arg *args = calloc(n, sizeof(*args));
     pthread_t *threads = calloc(n, sizeof(*threads));
     const uint64_t **beats = calloc(n, sizeof(*beats));
-    static struct dp_control ctl;
     static uint64_t rate_tat; /* the licence rate's bucket, shared by the workers */
     ctl.rate_tat = &rate_tat;
     if (stats == NULL || workers == NULL || args == NULL || threads == NULL || beats == NULL) {
         return fail("memory", "out of memory at start-up");
-    }
-    /* Connections per client address and network, across all workers (issue
-     * 13), sized for what the workers may hold at once. */
-    if (dp_connlimit_new(&ctl.limits, (uint64_t)cfg.rt.max_conn_per_worker * n) != 0) {
-        return fail("limits", "cannot make the connection-limit table");
     }
     memset(stats, 0, sizeof(*stats) * n);
     for (unsigned i = 0; i < n; i++) {
