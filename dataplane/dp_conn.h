@@ -12,6 +12,7 @@
 
 #include "dp_buf.h"
 #include "dp_config.h"
+#include "dp_connlimit.h"
 #include "dp_live.h"
 #include "dp_msgid.h"
 #include "dp_offload.h"
@@ -30,23 +31,32 @@
 #include "tls_conn.h"
 #include "tls_server.h"
 
-#define DP_RX_CAP 16384     /* inbound read buffer */
-#define DP_OUT_RX_CAP 4096  /* outbound read buffer */
-#define DP_ADDR_MAX 512     /* longest path kept (RFC 5321 4.5.3.1.3: 256) */
-#define DP_TICK_MS 100      /* timer pass interval */
-#define DP_BURST 256        /* events taken from the backend in one turn */
-#define DP_HOP_DOWN_MS 5000 /* a failed next hop is tried last for this long */
-#define DP_DRAIN_MS 30000   /* transactions get this long to finish on drain */
-#define DP_CLEAR_MS 600000  /* opportunistic TLS failed with a hop: clear for this long */
-#define DP_HELD_MAX 16      /* snapshots one worker may hold at once (transactions pin theirs) */
-#define DP_HOP_MAX 1024     /* next hops (host:port, TLS profile) a worker keeps state for */
-#define DP_HOP_INDEX 2048   /* hash index slots, a power of two above DP_HOP_MAX */
+#define DP_RX_CAP 16384    /* inbound read buffer */
+#define DP_OUT_RX_CAP 4096 /* outbound read buffer */
+#define DP_ADDR_MAX 512    /* longest path kept (RFC 5321 4.5.3.1.3: 256) */
+#define DP_TICK_MS 100     /* timer pass interval */
+#define DP_BURST 256       /* events taken from the backend in one turn */
+
+#define DP_DRAIN_MS 30000  /* transactions get this long to finish on drain */
+#define DP_CLEAR_MS 600000 /* opportunistic TLS failed with a hop: clear for this long */
+#define DP_HELD_MAX 16     /* snapshots one worker may hold at once (transactions pin theirs) */
+#define DP_HOP_MAX 1024    /* next hops (host:port, TLS profile) a worker keeps state for */
+#define DP_HOP_INDEX 2048  /* hash index slots, a power of two above DP_HOP_MAX */
 
 enum dp_kind {
     DP_K_LISTEN = 0,
     DP_K_IN,
     DP_K_OUT,
     DP_K_JOB, /* a release from the quarantine (dp_release.c) */
+};
+
+/* Why a next-hop connection ended under a transaction (the client's reply
+ * says which, issue 13). */
+enum dp_out_fail {
+    DP_OF_LOST = 0, /* closed, reset or unwritable */
+    DP_OF_TIMEOUT,  /* a reply did not come in time (RFC 5321 4.5.3.2) */
+    DP_OF_ERROR,    /* refused greeting, protocol error */
+    DP_OF_TLS,      /* the TLS its profile requires could not be had (tls_fail_* say why) */
 };
 
 /* What the client session is waiting for from the relay side. */
@@ -79,8 +89,9 @@ struct dp_rev {
     char enh[16];
     char text[SMTP_CLIENT_TEXT_MAX];
     size_t text_len;
-    bool retry; /* FAILED: the same host may be tried again at once (a stale pooled
-                   connection, opportunistic TLS fell back to clear) */
+    bool retry;           /* FAILED: the same host may be tried again at once (a stale pooled
+                             connection, opportunistic TLS fell back to clear) */
+    enum dp_out_fail why; /* FAILED: what the next hop did (the client's reply says it) */
 };
 
 #define DP_TXN_EVQ 8 /* events queued at most: greeting, MAIL, RCPT, DATA, dot, failure */
@@ -131,7 +142,9 @@ struct dp_hop {
     struct dp_out *pool;          /* idle greeted connections */
     uint32_t n_pool;
     uint32_t refs;           /* live connections to it */
-    uint64_t down_until_ms;  /* failed: tried last until then */
+    uint64_t down_until_ms;  /* failed before greeting: not tried until then (back-off) */
+    uint32_t fails;          /* failures before a greeting in a row; 0 once it greets */
+    bool probing;            /* a connection tries it again after its back-off: only one */
     uint64_t clear_until_ms; /* opportunistic TLS failed: clear until then */
     char clear_why[160];
 };
@@ -159,8 +172,9 @@ struct dp_in {
     bool msg_oom; /* the message did not fit in memory: refused at its end */
     struct io_addr peer;
     char peer_ip[IO_ADDR_STRLEN];
-    bool relay_ok; /* peer inside a relay network */
-    bool closing;  /* flush the output, then close */
+    bool relay_ok;                    /* peer inside a relay network */
+    bool closing;                     /* flush the output, then close */
+    struct dp_connlimit_ticket limit; /* what this connection counts in (dp_connlimit.h) */
     bool live;
     uint64_t hold_until_ms; /* tarpit: nothing is sent or read before this; 0 = none */
     struct smtp_session smtp;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "dp_conn.h"
+#include "dp_connlimit.h"
 #include "dp_msgid.h"
 #include "dp_rate.h"
 #include "dp_store.h"
@@ -111,6 +112,7 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
      * routes) is the connection's. */
     in->relay_ok = dp_relay_allowed(rt, &in->peer);
     in->hold_until_ms = 0;
+    memset(&in->limit, 0, sizeof(in->limit));
     bool ready = session_init(w, in) == 0;
     smtp_session_trust(&in->smtp, in->relay_ok);
 
@@ -119,17 +121,15 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
         open = SMTP_R_SHUTDOWN;
     } else if (w->n_in >= rt->max_conn_per_worker || !ready) {
         open = SMTP_R_TOO_MANY_CONN;
-    } else if (rt->max_conn_per_ip > 0) {
-        uint32_t same = 0;
-        for (struct dp_base *b = w->all.next_all; b != &w->all; b = b->next_all) {
-            const struct dp_in *o = (const struct dp_in *)(const void *)b;
-            if (b->kind == DP_K_IN && memcmp(o->peer.ip, in->peer.ip, 16) == 0 &&
-                o->peer.family == in->peer.family) {
-                same++;
-            }
-        }
-        if (same >= rt->max_conn_per_ip) {
-            open = SMTP_R_TOO_MANY_CONN;
+    } else if (w->ctl->limits != NULL) {
+        /* Issue 13: counted across every worker, O(1) (dp_connlimit.h). */
+        const struct dp_connlimit_rules rules = {.max_per_ip = rt->max_conn_per_ip,
+                                                 .max_per_net = rt->max_conn_per_net,
+                                                 .v4_prefix = (uint8_t)rt->net_prefix_v4,
+                                                 .v6_prefix = (uint8_t)rt->net_prefix_v6};
+        if (dp_connlimit_take(w->ctl->limits, &in->limit, &in->peer, &rules) != 0) {
+            dp_stats_add(w->stats, DP_C_CONN_CLIENT_LIMIT, 1);
+            open = SMTP_R_CLIENT_LIMIT;
         }
     }
     if (open != SMTP_R_GREETING) {
@@ -169,6 +169,9 @@ dp_in_close(struct dp_worker *w, struct dp_in *in)
         return;
     }
     txn_reset(w, in);
+    if (w->ctl->limits != NULL) {
+        dp_connlimit_give(w->ctl->limits, &in->limit);
+    }
     if (in->b.h != UINT32_MAX) {
         w->io->ops->close(w->io, in->b.h);
     }
@@ -545,12 +548,18 @@ relay_failed(struct dp_worker *w, struct dp_in *in, const struct dp_rev *ev)
     enum dp_wait was = in->wait;
     in->wait = DP_W_NONE;
     in->broken = true;
+    /* The hop was reached: say what it did (issue 13). After the end of data
+     * a silent hop may hold the message anyway: "unconfirmed". */
+    enum smtp_reply_id why = ev->why == DP_OF_TIMEOUT ? SMTP_R_NEXTHOP_SILENT
+                             : ev->why == DP_OF_LOST  ? SMTP_R_NEXTHOP_LOST
+                                                      : SMTP_R_NEXTHOP_UNREACHABLE;
+    bool unconfirmed = was == DP_W_DOT && ev->why == DP_OF_TIMEOUT;
     if (was == DP_W_RCPT) {
-        answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
+        answer(w, in, why);
     } else if (was == DP_W_DATA || was == DP_W_DOT) {
         /* No 250 without the next hop's 250: the client retries. */
-        answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
-        end_message(w, in, "tempfailed");
+        answer(w, in, unconfirmed ? SMTP_R_NEXTHOP_SILENT_DOT : why);
+        end_message(w, in, unconfirmed ? "unconfirmed" : "tempfailed");
     }
 }
 

@@ -18,11 +18,17 @@
 
 struct dp_worker;
 
-/* Flags the main thread sets for every worker (atomic ints). */
+struct dp_connlimit;
+
+/* Flags the main thread sets for every worker (atomic ints), and what every
+ * worker shares with the others. */
 struct dp_control {
     int drain;          /* stop accepting, finish transactions, 421 idle sessions, then return */
     int stop;           /* return now, closing everything */
     uint64_t *rate_tat; /* the licence rate's bucket, shared by every worker (dp_rate.h) */
+    /* Connections per client address and network, counted across all
+     * workers (dp_connlimit.h); NULL: not counted, no such limits. */
+    struct dp_connlimit *limits;
 };
 
 /* dp_worker_new builds worker `id`: its I/O backend (io_backend_new of kind

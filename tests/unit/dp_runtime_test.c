@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -75,7 +76,7 @@ setup_with(void **state, const char *policy)
     snprintf(json, sizeof(json),
              "{\"listen\":[\"10.0.0.1:25\"],\"hostname\":\"gw.test\","
              "\"relay_networks\":[\"127.0.0.0/8\"],\"policy\":\"%s\","
-             "\"mta_groups\":{\"a\":[\"10.0.1.1:25\"]},"
+             "\"mta_groups\":{\"a\":[\"10.0.1.1:25\"]},\"relay\":{\"hop_down_s\":1},"
              "\"routes\":[{\"domain\":\"*\",\"group\":\"a\"}]}",
              policy);
     snprintf(f->store, sizeof(f->store), "/tmp/rl-dp-runtime-XXXXXX");
@@ -296,6 +297,17 @@ fail_connects(void **state)
     assert_int_equal(codes[3], 451);
     assert_int_equal(f->r.sinks[f->sink].messages, 0);
     assert_int_equal(f->r.stats->c[DP_C_RELAY_UNREACHABLE], 1);
+    /* Issue 13: the dead hop is remembered for its back-off (relay.hop_down_s
+     * 1 here): the next client hears 451 at once, no connection is tried. */
+    uint64_t connects = io_mem_net_count(f->r.net, IO_MEM_CONNECT);
+    n = dialogue(f, script, sizeof(script) - 1, codes, 16);
+    assert_true(n >= 4);
+    assert_int_equal(codes[3], 451);
+    assert_int_equal(io_mem_net_count(f->r.net, IO_MEM_CONNECT) - connects, 1); /* the client's */
+    assert_int_equal(f->r.stats->c[DP_C_RELAY_HOP_DOWN], 1);
+    struct timespec ts = {1, 100000000L};
+    nanosleep(&ts, NULL);
+    /* After it one connection tries the hop again, and it works. */
     assert_good(codes, dialogue(f, script, sizeof(script) - 1, codes, 16));
     fail_every(f, IO_MEM_CONNECT); /* the client's own, then none: the hop is pooled */
 }
