@@ -457,10 +457,14 @@ timed_pass(struct docs_ctx *c, struct docs_workload *w, enum mode mode, size_t *
 }
 
 static int
-build_workload(struct docs_workload *w, const char *name, size_t target, unsigned seed)
+build_workload(struct docs_workload *w, const char *name, const char *only, size_t target,
+               unsigned seed)
 {
     struct bench_rng r = {seed};
     w->name = name;
+    if (only != NULL && strcmp(only, name) != 0) {
+        return 0; /* left out: no files */
+    }
     while (w->file_bytes < target && w->n_files < MAX_FILES) {
         struct bench_buf *f = &w->file[w->n_files];
         bool pdf = strcmp(name, "pdf") == 0;
@@ -482,9 +486,10 @@ build_workload(struct docs_workload *w, const char *name, size_t target, unsigne
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: redline-bench docs [--mb N] [--runs R] [--json FILE]\n"
-               "  --mb N    MiB of documents per workload, as files (default 8)\n"
-               "  --runs R  timed runs, modes interleaved (default 5, at most 50)\n");
+    fprintf(f, "usage: redline-bench docs [--mb N] [--runs R] [--only NAME] [--json FILE]\n"
+               "  --mb N       MiB of documents per workload, as files (default 8)\n"
+               "  --runs R     timed runs, modes interleaved (default 5, at most 50)\n"
+               "  --only NAME  one workload: docx, xlsx or pdf (default all)\n");
 }
 
 int
@@ -492,11 +497,15 @@ bench_docs_main(int argc, char **argv)
 {
     uint64_t mb = 8, runs = 5;
     const char *json_path = NULL;
+    const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool ok = (strcmp(argv[i], "--mb") == 0 && bench_arg_u64(v, 1, 1024, &mb)) ||
                   (strcmp(argv[i], "--runs") == 0 && bench_arg_u64(v, 1, MAX_RUNS, &runs)) ||
-                  (strcmp(argv[i], "--json") == 0 && (json_path = v) != NULL);
+                  (strcmp(argv[i], "--json") == 0 && (json_path = v) != NULL) ||
+                  (strcmp(argv[i], "--only") == 0 && v != NULL &&
+                   (strcmp(v, "docx") == 0 || strcmp(v, "xlsx") == 0 || strcmp(v, "pdf") == 0) &&
+                   (only = v) != NULL);
         if (ok) {
             i++; /* the option's value */
         } else if (strcmp(argv[i], "--help") == 0) {
@@ -518,9 +527,9 @@ bench_docs_main(int argc, char **argv)
     if (scan_policy_parse(&pol, &d, pj, strlen(pj)) != 0 ||
         scan_engine_compile(&eng, &d, pol) != 0 || (wk = scan_worker_new(eng)) == NULL ||
         scan_doc_new(&c.doc, &d, wk, pol) != 0 || (c.msg = scan_message_new(wk, eng)) == NULL ||
-        build_workload(&wl[0], "docx", mb << 20, 1) != 0 ||
-        build_workload(&wl[1], "xlsx", mb << 20, 2) != 0 || c.mu == NULL ||
-        build_workload(&wl[2], "pdf", mb << 20, 3) != 0) {
+        build_workload(&wl[0], "docx", only, mb << 20, 1) != 0 ||
+        build_workload(&wl[1], "xlsx", only, mb << 20, 2) != 0 || c.mu == NULL ||
+        build_workload(&wl[2], "pdf", only, mb << 20, 3) != 0) {
         fprintf(stderr, "redline-bench docs: set-up failed: %s %s\n", d.field, d.reason);
         return 1;
     }
@@ -541,6 +550,9 @@ bench_docs_main(int argc, char **argv)
             "MB/s per core (file bytes)", "rewriter/baseline rate");
     for (size_t k = 0; k < N_WORKLOADS; k++) {
         struct docs_workload *w = &wl[k];
+        if (w->n_files == 0) {
+            continue;
+        }
         const char *const *names = strcmp(w->name, "pdf") == 0 ? pdf_mode_names : mode_names;
         size_t f0 = 0;
         timed_pass(&c, w, M_REWRITER, &f0, &w->modified); /* warm-up, untimed */
