@@ -373,30 +373,45 @@ wipe(struct buf *b)
 }
 
 /* Bytes that character data and attribute values cannot hold as they are
- * (what libxml2's own serialiser escapes). */
-static const char *const esc_text[256] = {
-    ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['\r'] = "&#13;"};
-static const char *const esc_attr[256] = {
-    ['&'] = "&amp;",  ['<'] = "&lt;",   ['>'] = "&gt;", ['"'] = "&quot;",
-    ['\r'] = "&#13;", ['\n'] = "&#10;", ['\t'] = "&#9;"};
+ * (what libxml2's own serialiser escapes), and the longest escape. */
+static const char *const esc_text[256] = {['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;",
+                                          ['\r'] = "&#13;"};
+static const char *const esc_attr[256] = {['&'] = "&amp;",  ['<'] = "&lt;",  ['>'] = "&gt;",
+                                          ['"'] = "&quot;", ['\r'] = "&#13;", ['\n'] = "&#10;",
+                                          ['\t'] = "&#9;"};
+#define ESC_MAX 6
 
-static void
-put_esc(struct ooxml_stream *x, struct buf *b, const uint8_t *p, size_t n, const char *const *table)
+/* Copies p[0, n) escaped to w (room for ESC_MAX * n); returns the end. */
+static uint8_t *
+esc_copy(uint8_t *w, const uint8_t *p, size_t n, const char *const *table)
 {
-    if (!grow(x, b, n)) {
-        return;
-    }
-    size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         const char *e = table[p[i]];
         if (e == NULL) {
+            *w++ = p[i];
             continue;
         }
-        put(x, b, p + run, i - run);
-        puts_(x, b, e);
-        run = i + 1;
+        while (*e != '\0') {
+            *w++ = (uint8_t)*e++;
+        }
     }
-    put(x, b, p + run, n - run);
+    return w;
+}
+
+static void
+put_esc(struct ooxml_stream *x, struct buf *b, const uint8_t *p, size_t n,
+        const char *const *table)
+{
+    if (n <= SIZE_MAX / ESC_MAX && grow(x, b, n * ESC_MAX)) {
+        b->len = (size_t)(esc_copy(b->p + b->len, p, n, table) - b->p);
+    }
+}
+
+static uint8_t *
+copy(uint8_t *w, const void *p, size_t n)
+{
+    memcpy(w, p, n);
+    return w + n;
 }
 
 /* ---- names ---- */
@@ -1370,64 +1385,89 @@ sheets_rules(struct ooxml_stream *x, size_t at, int nb, const xmlChar **a)
 
 /* ---- writing tags ---- */
 
-static void
-put_qname(struct ooxml_stream *x, const xmlChar *prefix, const xmlChar *local)
+static uint8_t *
+copy_qname(uint8_t *w, const xmlChar *prefix, size_t np, const xmlChar *local, size_t nl)
 {
     if (prefix != NULL) {
-        puts_(x, &x->markup, (const char *)prefix);
-        put(x, &x->markup, ":", 1);
+        w = copy(w, prefix, np);
+        *w++ = ':';
     }
-    puts_(x, &x->markup, (const char *)local);
+    return copy(w, local, nl);
 }
 
+static size_t
+len_or_0(const xmlChar *s)
+{
+    return s != NULL ? strlen((const char *)s) : 0;
+}
+
+/* Writes the start tag up to its '>' (left open: the element may turn out
+ * empty). An s:c gets a slot for its type. Room is reserved once, for the
+ * longest escapes. */
 static void
 write_start(struct ooxml_stream *x, struct frame *f, const xmlChar *local, const xmlChar *prefix,
             int nb_ns, const xmlChar **nss, int nb, const xmlChar **a, const struct decision *dc,
             bool slot)
 {
     close_tag(x);
-    put(x, &x->markup, "<", 1);
-    put_qname(x, prefix, local);
+    size_t nl = strlen((const char *)local), np = len_or_0(prefix);
+    size_t need = 2 + np + nl;
     for (int k = 0; k < nb_ns; k++) {
-        puts_(x, &x->markup, " xmlns");
-        if (nss[2 * k] != NULL) {
-            put(x, &x->markup, ":", 1);
-            puts_(x, &x->markup, (const char *)nss[2 * k]);
-        }
-        put(x, &x->markup, "=\"", 2);
-        const char *uri = (const char *)nss[2 * k + 1];
-        put_esc(x, &x->markup, (const uint8_t *)uri, strlen(uri), esc_attr);
-        put(x, &x->markup, "\"", 1);
+        need += 10 + len_or_0(nss[2 * k]) + ESC_MAX * strlen((const char *)nss[2 * k + 1]);
     }
-    bool slot_done = false;
+    size_t over = dc->over_val != NULL ? strlen(dc->over_val) : 0;
+    for (int k = 0; k < nb; k++) {
+        need += 6 + len_or_0(A_PREFIX(a, k)) + strlen((const char *)A_LOCAL(a, k)) +
+                ESC_MAX * (A_LEN(a, k) > over ? A_LEN(a, k) : over);
+    }
+    if (!grow(x, &x->markup, need)) {
+        return;
+    }
+    uint8_t *w = x->markup.p + x->markup.len;
+    *w++ = '<';
+    w = copy_qname(w, prefix, np, local, nl);
+    for (int k = 0; k < nb_ns; k++) {
+        w = copy(w, " xmlns", 6);
+        if (nss[2 * k] != NULL) {
+            *w++ = ':';
+            w = copy(w, nss[2 * k], strlen((const char *)nss[2 * k]));
+        }
+        w = copy(w, "=\"", 2);
+        const xmlChar *uri = nss[2 * k + 1];
+        w = esc_copy(w, uri, strlen((const char *)uri), esc_attr);
+        *w++ = '"';
+    }
+    uint8_t *slot_at = NULL;
+    size_t slot_len = 0;
     for (int k = 0; k < nb; k++) {
         uint8_t n = A_URI(a, k) == NULL ? nm_of(x, A_LOCAL(a, k)) : NM_OTHER;
         if (k == dc->drop || (dc->drop_views && (n == NM_ACTIVETAB || n == NM_FIRSTSHEET))) {
             continue;
         }
-        size_t at = x->markup.len;
-        put(x, &x->markup, " ", 1);
-        put_qname(x, A_PREFIX(a, k), A_LOCAL(a, k));
-        put(x, &x->markup, "=\"", 2);
+        uint8_t *at = w;
+        *w++ = ' ';
+        const xmlChar *ap = A_PREFIX(a, k), *al = A_LOCAL(a, k);
+        w = copy_qname(w, ap, len_or_0(ap), al, strlen((const char *)al));
+        w = copy(w, "=\"", 2);
         if (dc->over_nm != NM_OTHER && n == dc->over_nm) {
-            put_esc(x, &x->markup, (const uint8_t *)dc->over_val, strlen(dc->over_val), esc_attr);
+            w = esc_copy(w, (const uint8_t *)dc->over_val, over, esc_attr);
         } else {
-            put_esc(x, &x->markup, A_VAL(a, k), A_LEN(a, k), esc_attr);
+            w = esc_copy(w, A_VAL(a, k), A_LEN(a, k), esc_attr);
         }
-        put(x, &x->markup, "\"", 1);
+        *w++ = '"';
         if (slot && n == NM_T) {
-            /* the cell's type, replaced in place if its value is masked */
-            f->slot = (int32_t)x->n_sp;
-            add_splice(x, (struct splice){.at = (uint32_t)at,
-                                          .a = (uint32_t)(x->markup.len - at),
-                                          .slot = -1,
-                                          .kind = SP_SLOT});
-            slot_done = true;
+            slot_at = at; /* the cell's type, replaced in place if its value is masked */
+            slot_len = (size_t)(w - at);
         }
     }
-    if (slot && !slot_done) {
+    x->markup.len = (size_t)(w - x->markup.p);
+    if (slot) {
         f->slot = (int32_t)x->n_sp;
-        add_splice(x, (struct splice){.at = (uint32_t)x->markup.len, .slot = -1, .kind = SP_SLOT});
+        size_t at = slot_at != NULL ? (size_t)(slot_at - x->markup.p) : x->markup.len;
+        add_splice(x, (struct splice){.at = (uint32_t)at,
+                                      .a = (uint32_t)slot_len,
+                                      .slot = -1,
+                                      .kind = SP_SLOT});
     }
     x->open_tag = true;
 }
@@ -1496,7 +1536,7 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *
     if (at == 0) {
         x->props = f->ns == NS_CP || f->ns == NS_EP || f->ns == NS_CUSTOM;
     }
-    int tk = attr_index(x, nb, a, NM_T);
+    int tk = x->extract ? attr_index(x, nb, a, NM_T) : -1;
     if (tk < 0 || val_is(a, tk, "n") || val_is(a, tk, "str") || val_is(a, tk, "d")) {
         f->fl |= F_TEXTISH;
     }
@@ -1579,9 +1619,14 @@ on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *ur
             put(x, &x->markup, "/>", 2);
             x->open_tag = false;
         } else {
-            put(x, &x->markup, "</", 2);
-            put_qname(x, prefix, local);
-            put(x, &x->markup, ">", 1);
+            size_t np = len_or_0(prefix), nl = strlen((const char *)local);
+            if (grow(x, &x->markup, np + nl + 4)) {
+                uint8_t *w = x->markup.p + x->markup.len;
+                w = copy(w, "</", 2);
+                w = copy_qname(w, prefix, np, local, nl);
+                *w++ = '>';
+                x->markup.len = (size_t)(w - x->markup.p);
+            }
         }
         if (at == 0) {
             put(x, &x->markup, "\n", 1);
