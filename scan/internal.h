@@ -167,6 +167,10 @@ void ooxml_gone_sheet(struct ooxml_pkg *pk, const char *name);
  * Returns 0, or RL_ENOMEM (also in pk->err). */
 int ooxml_stream_part(struct ooxml_pkg *pk, size_t i, enum ooxml_pass pass);
 
+/* ooxml_stream_bytes returns the bytes the streaming state holds (its
+ * buffers' capacities): what the largest part so far needed. */
+size_t ooxml_stream_bytes(const struct ooxml_stream *s);
+
 /* ooxml_stream_free releases the streaming state kept by a scan_doc. */
 void ooxml_stream_free(struct ooxml_stream *s);
 

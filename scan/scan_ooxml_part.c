@@ -227,7 +227,7 @@ static const struct {
 
 #define NAME_SLOTS 256 /* open addressing; a power of two over twice the names */
 
-enum role { ROLE_NONE = 0, ROLE_PARA, ROLE_TEXT, ROLE_TAB, ROLE_BREAK, ROLE_LEAF };
+enum role { ROLE_NONE = 0, ROLE_PARA, ROLE_TEXT, ROLE_TAB, ROLE_BREAK, ROLE_FIELD };
 
 /* Frame flags. */
 enum {
@@ -235,7 +235,7 @@ enum {
     F_HELD = 1 << 1,       /* may still be removed whole: nothing of it is written out yet */
     F_NOX = 1 << 2,        /* no text is extracted below it */
     F_TEXT = 1 << 3,       /* its own character data is text (w:t, a:t, ...) */
-    F_LEAF = 1 << 4,       /* a properties field, as long as it has no child element */
+    F_FIELD = 1 << 4,      /* a properties field: its own text is a paragraph of its own */
     F_TEXTISH = 1 << 5,    /* no "t" attribute, or a text-like one: an s:v below is text */
     F_ANY = 1 << 6,        /* has had a child node of any kind */
     F_CONTAINER = 1 << 7,  /* removed when all its (at least one) children went */
@@ -250,7 +250,6 @@ enum {
 /* Where a splice goes into the markup, and what it puts there. */
 enum sp_kind {
     SP_TEXT = 0, /* text[a, b), escaped: detected, maybe masked */
-    SP_RAW,      /* raw[a, b), escaped: text that turned out not to be text */
     SP_SLOT,     /* a cell's type: the `a` markup bytes at `at` become t="str" if `changed` */
 };
 
@@ -264,7 +263,7 @@ struct splice {
 
 /* The state of the output when an element started, to take it back. */
 struct mark {
-    uint32_t markup, text, raw, n_sp;
+    uint32_t markup, text, n_sp;
     bool open_tag;
 };
 
@@ -274,10 +273,8 @@ struct frame {
     uint32_t elems, removed; /* child elements, and those removed */
     uint32_t gen;            /* window its mark belongs to */
     struct mark mark;
-    int32_t slot;       /* an s:c: its SP_SLOT, or -1 */
-    uint32_t prov_text; /* a properties field: text length before its text, or NONE32 */
-    uint32_t prov_sp;   /* ... and its first splice */
-    uint32_t dn0;       /* a defined name: where its name starts in x->dn */
+    int32_t slot; /* an s:c: its SP_SLOT, or -1 */
+    uint32_t dn0; /* a defined name: where its name starts in x->dn */
 };
 
 struct buf {
@@ -311,7 +308,7 @@ struct ooxml_stream {
     size_t skip; /* open elements inside the one being skipped */
     unsigned held, para, in_defname;
     /* the window: markup with splices of text */
-    struct buf markup, text, raw, dn, flat, prefix, red, prolog;
+    struct buf markup, text, dn, flat, prefix, red, prolog;
     uint8_t *chunk;
     struct splice *sp;
     size_t n_sp, sp_cap;
@@ -374,11 +371,11 @@ wipe(struct buf *b)
 
 /* Bytes that character data and attribute values cannot hold as they are
  * (what libxml2's own serialiser escapes), and the longest escape. */
-static const char *const esc_text[256] = {['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;",
-                                          ['\r'] = "&#13;"};
-static const char *const esc_attr[256] = {['&'] = "&amp;",  ['<'] = "&lt;",  ['>'] = "&gt;",
-                                          ['"'] = "&quot;", ['\r'] = "&#13;", ['\n'] = "&#10;",
-                                          ['\t'] = "&#9;"};
+static const char *const esc_text[256] = {
+    ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['\r'] = "&#13;"};
+static const char *const esc_attr[256] = {
+    ['&'] = "&amp;",  ['<'] = "&lt;",   ['>'] = "&gt;", ['"'] = "&quot;",
+    ['\r'] = "&#13;", ['\n'] = "&#10;", ['\t'] = "&#9;"};
 #define ESC_MAX 6
 
 /* Copies p[0, n) escaped to w (room for ESC_MAX * n); returns the end. */
@@ -399,8 +396,7 @@ esc_copy(uint8_t *w, const uint8_t *p, size_t n, const char *const *table)
 }
 
 static void
-put_esc(struct ooxml_stream *x, struct buf *b, const uint8_t *p, size_t n,
-        const char *const *table)
+put_esc(struct ooxml_stream *x, struct buf *b, const uint8_t *p, size_t n, const char *const *table)
 {
     if (n <= SIZE_MAX / ESC_MAX && grow(x, b, n * ESC_MAX)) {
         b->len = (size_t)(esc_copy(b->p + b->len, p, n, table) - b->p);
@@ -585,8 +581,8 @@ para_break(struct ooxml_stream *x)
 static struct mark
 mark_now(const struct ooxml_stream *x)
 {
-    return (struct mark){(uint32_t)x->markup.len, (uint32_t)x->text.len, (uint32_t)x->raw.len,
-                         (uint32_t)x->n_sp, x->open_tag};
+    return (struct mark){(uint32_t)x->markup.len, (uint32_t)x->text.len, (uint32_t)x->n_sp,
+                         x->open_tag};
 }
 
 static void
@@ -594,7 +590,6 @@ truncate_to(struct ooxml_stream *x, const struct mark *m)
 {
     x->markup.len = m->markup;
     x->text.len = m->text;
-    x->raw.len = m->raw;
     x->n_sp = m->n_sp;
     x->open_tag = m->open_tag;
 }
@@ -793,8 +788,6 @@ flush(struct ooxml_stream *x)
         pos = s->at;
         if (s->kind == SP_TEXT) {
             put_esc(x, o, x->text.p + s->a, s->b - s->a, esc_text);
-        } else if (s->kind == SP_RAW) {
-            put_esc(x, o, x->raw.p + s->a, s->b - s->a, esc_text);
         } else if (s->changed) {
             puts_(x, o, " t=\"str\"");
             pos += s->a;
@@ -812,7 +805,6 @@ flush(struct ooxml_stream *x)
     }
     wipe(&x->markup);
     wipe(&x->text);
-    wipe(&x->raw);
     x->n_sp = 0;
     x->gen++;
 }
@@ -1186,31 +1178,8 @@ role_of(const struct ooxml_stream *x, size_t at)
     case NS_P:
         return f->nm == NM_CM ? ROLE_PARA : f->nm == NM_TEXT ? ROLE_TEXT : ROLE_NONE;
     default:
-        return x->props ? ROLE_LEAF : ROLE_NONE;
+        return x->props ? ROLE_FIELD : ROLE_NONE;
     }
-}
-
-/* A properties field that turns out to have child elements was not a field:
- * its text so far is written as it is, not detected. */
-static void
-leaf_to_raw(struct ooxml_stream *x, struct frame *f)
-{
-    f->fl &= (uint16_t)~F_LEAF;
-    if (f->prov_text == NONE32) {
-        return;
-    }
-    for (size_t i = f->prov_sp; i < x->n_sp; i++) {
-        struct splice *s = &x->sp[i];
-        if (s->kind == SP_TEXT) {
-            uint32_t a = (uint32_t)x->raw.len;
-            put(x, &x->raw, x->text.p + s->a, s->b - s->a);
-            s->kind = SP_RAW;
-            s->b = a + (s->b - s->a);
-            s->a = a;
-        }
-    }
-    x->text.len = f->prov_text;
-    f->prov_text = NONE32;
 }
 
 static void
@@ -1239,8 +1208,9 @@ start_role(struct ooxml_stream *x, size_t at)
         put(x, &x->text, "\n", 1);
         f->fl |= F_NOX;
         break;
-    case ROLE_LEAF:
-        f->fl |= F_LEAF;
+    case ROLE_FIELD:
+        para_break(x);
+        f->fl |= F_FIELD;
         break;
     case ROLE_NONE:
         break;
@@ -1464,10 +1434,9 @@ write_start(struct ooxml_stream *x, struct frame *f, const xmlChar *local, const
     if (slot) {
         f->slot = (int32_t)x->n_sp;
         size_t at = slot_at != NULL ? (size_t)(slot_at - x->markup.p) : x->markup.len;
-        add_splice(x, (struct splice){.at = (uint32_t)at,
-                                      .a = (uint32_t)slot_len,
-                                      .slot = -1,
-                                      .kind = SP_SLOT});
+        add_splice(x,
+                   (struct splice){
+                       .at = (uint32_t)at, .a = (uint32_t)slot_len, .slot = -1, .kind = SP_SLOT});
     }
     x->open_tag = true;
 }
@@ -1522,17 +1491,10 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *
     if (parent != NULL) {
         parent->fl |= F_ANY;
         parent->elems++;
-        if (parent->fl & F_LEAF) {
-            leaf_to_raw(x, parent);
-        }
     }
     struct frame *f = &x->st[at];
-    *f = (struct frame){.ns = ns_of(x, uri),
-                        .nm = nm_of(x, local),
-                        .gen = x->gen,
-                        .mark = mark_now(x),
-                        .slot = -1,
-                        .prov_text = NONE32};
+    *f = (struct frame){
+        .ns = ns_of(x, uri), .nm = nm_of(x, local), .gen = x->gen, .mark = mark_now(x), .slot = -1};
     if (at == 0) {
         x->props = f->ns == NS_CP || f->ns == NS_EP || f->ns == NS_CUSTOM;
     }
@@ -1610,8 +1572,8 @@ on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *ur
         }
         if (f->fl & F_PARA) {
             para_break(x);
-        } else if ((f->fl & F_LEAF) && f->prov_text != NONE32) {
-            para_break(x); /* a properties field: a paragraph of its own */
+        } else if (f->fl & F_FIELD) {
+            para_break(x);
         }
     }
     if (x->emit && !(f->fl & F_UNWRAP)) {
@@ -1665,12 +1627,7 @@ on_chars(void *ctx, const xmlChar *ch, int len)
     }
     if (f->fl & F_TEXT) {
         add_text(x, ch, (size_t)len, cell_slot(x, at));
-    } else if (f->fl & F_LEAF) {
-        if (f->prov_text == NONE32) {
-            f->prov_text = (uint32_t)x->text.len;
-            f->prov_sp = (uint32_t)x->n_sp;
-            para_break(x);
-        }
+    } else if (f->fl & F_FIELD) {
         add_text(x, ch, (size_t)len, -1);
     } else {
         close_tag(x);
@@ -1874,7 +1831,6 @@ part_reset(struct ooxml_stream *x)
 {
     wipe(&x->markup);
     wipe(&x->text);
-    wipe(&x->raw);
     wipe(&x->dn);
     wipe(&x->prefix);
     x->n_sp = 0;
@@ -2122,14 +2078,29 @@ ooxml_stream_part(struct ooxml_pkg *pk, size_t i, enum ooxml_pass pass)
     return stream_part(d->xs, pk, i, pass);
 }
 
+size_t
+ooxml_stream_bytes(const struct ooxml_stream *x)
+{
+    if (x == NULL) {
+        return 0;
+    }
+    const struct buf *bufs[] = {&x->markup, &x->text, &x->dn,    &x->flat,
+                                &x->prefix, &x->red,  &x->prolog};
+    size_t n = x->chunk != NULL ? CHUNK : 0;
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+        n += bufs[i]->cap;
+    }
+    return n + x->sp_cap * sizeof(*x->sp) + x->inf_cap * sizeof(*x->inf) +
+           x->rids_cap * sizeof(*x->rids) + x->st_cap * sizeof(*x->st);
+}
+
 void
 ooxml_stream_free(struct ooxml_stream *x)
 {
     if (x == NULL) {
         return;
     }
-    struct buf *bufs[] = {&x->markup, &x->text,   &x->raw, &x->dn,
-                          &x->flat,   &x->prefix, &x->red, &x->prolog};
+    struct buf *bufs[] = {&x->markup, &x->text, &x->dn, &x->flat, &x->prefix, &x->red, &x->prolog};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         wipe(bufs[i]);
         free(bufs[i]->p);
