@@ -483,11 +483,11 @@ is(const struct frame *f, enum ns ns, enum nm nm)
 }
 
 /* SAX2 attributes come as (localname, prefix, URI, value, end) five by five. */
-#define A_LOCAL(a, k) ((a)[5 * (k)])
-#define A_PREFIX(a, k) ((a)[5 * (k) + 1])
-#define A_URI(a, k) ((a)[5 * (k) + 2])
-#define A_VAL(a, k) ((a)[5 * (k) + 3])
-#define A_LEN(a, k) ((size_t)((a)[5 * (k) + 4] - (a)[5 * (k) + 3]))
+#define A_LOCAL(a, k) ((a)[5 * (size_t)(k)])
+#define A_PREFIX(a, k) ((a)[5 * (size_t)(k) + 1])
+#define A_URI(a, k) ((a)[5 * (size_t)(k) + 2])
+#define A_VAL(a, k) ((a)[5 * (size_t)(k) + 3])
+#define A_LEN(a, k) ((size_t)((a)[5 * (size_t)(k) + 4] - (a)[5 * (size_t)(k) + 3]))
 
 /* The attribute `nm` without namespace: its index, or -1. */
 static int
@@ -1383,7 +1383,7 @@ write_start(struct ooxml_stream *x, struct frame *f, const xmlChar *local, const
     size_t nl = strlen((const char *)local), np = len_or_0(prefix);
     size_t need = 2 + np + nl;
     for (int k = 0; k < nb_ns; k++) {
-        need += 10 + len_or_0(nss[2 * k]) + ESC_MAX * strlen((const char *)nss[2 * k + 1]);
+        need += 10 + len_or_0(nss[2 * (size_t)k]) + ESC_MAX * strlen((const char *)nss[2 * (size_t)k + 1]);
     }
     size_t over = dc->over_val != NULL ? strlen(dc->over_val) : 0;
     for (int k = 0; k < nb; k++) {
@@ -1398,12 +1398,12 @@ write_start(struct ooxml_stream *x, struct frame *f, const xmlChar *local, const
     w = copy_qname(w, prefix, np, local, nl);
     for (int k = 0; k < nb_ns; k++) {
         w = copy(w, " xmlns", 6);
-        if (nss[2 * k] != NULL) {
+        if (nss[2 * (size_t)k] != NULL) {
             *w++ = ':';
-            w = copy(w, nss[2 * k], strlen((const char *)nss[2 * k]));
+            w = copy(w, nss[2 * (size_t)k], strlen((const char *)nss[2 * (size_t)k]));
         }
         w = copy(w, "=\"", 2);
-        const xmlChar *uri = nss[2 * k + 1];
+        const xmlChar *uri = nss[2 * (size_t)k + 1];
         w = esc_copy(w, uri, strlen((const char *)uri), esc_attr);
         *w++ = '"';
     }
@@ -1570,9 +1570,7 @@ on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *ur
             maybe_flush(x);
             return;
         }
-        if (f->fl & F_PARA) {
-            para_break(x);
-        } else if (f->fl & F_FIELD) {
+        if (f->fl & (F_PARA | F_FIELD)) {
             para_break(x);
         }
     }
