@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,7 +18,10 @@
 struct io_kernel {
     struct io_backend be; /* first: io_backend pointers convert to io_kernel */
     int epfd;
+    int wakefd; /* eventfd in the epoll set: k_wake */
 };
+
+#define WAKE_COOKIE UINT64_MAX /* the eventfd's events: no handle has it */
 
 static struct io_kernel *
 kern(struct io_backend *be)
@@ -102,6 +106,28 @@ k_listen(struct io_backend *be, uint32_t *out_h, int *out_detail, const struct i
     }
     *out_h = (uint32_t)fd;
     return 0;
+}
+
+int
+io_kernel_listen_free(const struct io_addr *addr, int *out_errno)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = to_sockaddr(&ss, addr);
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *out_errno = errno;
+        return RL_EIO;
+    }
+    int one = 1;
+    /* SO_REUSEADDR only: SO_REUSEPORT would join another process's group
+     * (same user) and take a share of its connections (issue 13). */
+    int rc = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (rc == 0) {
+        rc = bind(fd, (struct sockaddr *)&ss, sl);
+    }
+    *out_errno = errno;
+    close(fd);
+    return rc == 0 ? 0 : RL_EIO;
 }
 
 static int
@@ -195,7 +221,15 @@ k_poll(struct io_backend *be, struct io_event *out, size_t cap, int timeout_ms)
     if (n <= 0) {
         return 0;
     }
+    int kept = 0;
     for (int i = 0; i < n; i++) {
+        if (evs[i].data.u64 == WAKE_COOKIE) {
+            uint64_t v;
+            if (read(k->wakefd, &v, sizeof(v)) < 0) {
+                /* EAGAIN: another poll read it first; either way, reset */
+            }
+            continue;
+        }
         uint32_t e = evs[i].events, f = 0;
         if (e & (EPOLLIN | EPOLLRDHUP)) {
             f |= IO_READABLE;
@@ -206,10 +240,20 @@ k_poll(struct io_backend *be, struct io_event *out, size_t cap, int timeout_ms)
         if (e & (EPOLLHUP | EPOLLERR)) {
             f |= IO_HANGUP | IO_READABLE | IO_WRITABLE;
         }
-        out[i].cookie = evs[i].data.u64;
-        out[i].flags = f;
+        out[kept].cookie = evs[i].data.u64;
+        out[kept].flags = f;
+        kept++;
     }
-    return (size_t)n;
+    return (size_t)kept;
+}
+
+static void
+k_wake(struct io_backend *be)
+{
+    uint64_t one = 1;
+    if (write(kern(be)->wakefd, &one, sizeof(one)) < 0) {
+        /* EAGAIN: the counter is full, so a wake is pending anyway */
+    }
 }
 
 static void
@@ -220,6 +264,7 @@ k_free(struct io_backend *be)
     }
     struct io_kernel *k = kern(be);
     close(k->epfd);
+    close(k->wakefd);
     free(k);
 }
 
@@ -233,17 +278,27 @@ static const struct io_backend_ops kernel_ops = {
     .close = k_close,
     .poll = k_poll,
     .free = k_free,
+    .wake = k_wake,
 };
 
-int
-io_kernel_new(struct io_backend **out_be)
+static int
+kernel_create(struct io_backend **out_be, const void *arg)
 {
+    (void)arg;
     struct io_kernel *k = calloc(1, sizeof(*k));
     if (k == NULL) {
         return RL_ENOMEM;
     }
     k->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (k->epfd < 0) {
+    k->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = WAKE_COOKIE};
+    if (k->epfd < 0 || k->wakefd < 0 || epoll_ctl(k->epfd, EPOLL_CTL_ADD, k->wakefd, &ev) != 0) {
+        if (k->epfd >= 0) {
+            close(k->epfd);
+        }
+        if (k->wakefd >= 0) {
+            close(k->wakefd);
+        }
         free(k);
         return RL_EIO;
     }
@@ -251,3 +306,5 @@ io_kernel_new(struct io_backend **out_be)
     *out_be = &k->be;
     return 0;
 }
+
+const struct io_backend_kind io_kernel_kind = {.name = "kernel", .create = kernel_create};
