@@ -1383,7 +1383,8 @@ write_start(struct ooxml_stream *x, struct frame *f, const xmlChar *local, const
     size_t nl = strlen((const char *)local), np = len_or_0(prefix);
     size_t need = 2 + np + nl;
     for (int k = 0; k < nb_ns; k++) {
-        need += 10 + len_or_0(nss[2 * (size_t)k]) + ESC_MAX * strlen((const char *)nss[2 * (size_t)k + 1]);
+        need += 10 + len_or_0(nss[2 * (size_t)k]) +
+                ESC_MAX * strlen((const char *)nss[2 * (size_t)k + 1]);
     }
     size_t over = dc->over_val != NULL ? strlen(dc->over_val) : 0;
     for (int k = 0; k < nb; k++) {
