@@ -174,6 +174,21 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
     return 0;
 }
 
+/* Length of a no-break, figure, thin or narrow no-break space at buf[i]
+ * (before `limit`), or 0. */
+static inline size_t
+scan_space_at(const uint8_t *buf, size_t i, size_t limit)
+{
+    if (i + 1 < limit && buf[i] == 0xC2 && buf[i + 1] == 0xA0) {
+        return 2;
+    }
+    if (i + 2 < limit && buf[i] == 0xE2 && buf[i + 1] == 0x80 &&
+        (buf[i + 2] == 0x87 || buf[i + 2] == 0x89 || buf[i + 2] == 0xAF)) {
+        return 3;
+    }
+    return 0;
+}
+
 /* The separator at buf[i] as scan_sep_at, but only when a digit follows it. */
 static inline size_t
 scan_sep_digit(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned *out_kind)

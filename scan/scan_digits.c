@@ -354,7 +354,8 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
             break;
         }
         /* 4-4-4-4-2: an 18-digit Maestro or UnionPay card as printed. */
-        bool eighteen = k == 4 && total == 18 && glen[4] == 2;
+        bool eighteen = k == 4 && total == 18 && glen[0] == 4 && glen[1] == 4 && glen[2] == 4 &&
+                        glen[3] == 4 && glen[4] == 2;
         bool shape = k == 0 || (glen[k] >= 3 && glen[k] <= 6) || eighteen;
         if (shape && scan_ends_clean(buf, len, e) && !scan_continues_number(buf, len, e) &&
             scan_validate_pan(digits, total)) {
@@ -519,16 +520,21 @@ try_run(struct scan_cand *out, struct scan_cand *out_alt, const uint8_t *buf, si
      * before was itself a finding (a list of numbers). */
     bool mid_code =
         scan_continues_code(buf, d) && !(floor > 0 && floor == d - scan_sep_before(buf, d));
+    /* "INV-2023-76509", "SO-2021-066634": digits glued by a dash to letters
+     * are one token; only a strong card or SSN is read out of one
+     * ("SSN-078-05-1120"). */
+    bool glued = d >= 2 && buf[d - 1] == '-' && scan_is_alpha(buf[d - 2]);
     struct scan_cand found[3];
     size_t n = 0;
     if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && !mid_code &&
-        find_card(&found[n], buf, len, d)) {
+        find_card(&found[n], buf, len, d) && (!glued || (found[n].flags & SCAN_CAND_STRONG))) {
         n++;
     }
-    if ((enabled & SCAN_MASK(SCAN_T_US_SSN)) && find_ssn(&found[n], buf, len, d)) {
+    if ((enabled & SCAN_MASK(SCAN_T_US_SSN)) && find_ssn(&found[n], buf, len, d) &&
+        (!glued || (found[n].flags & SCAN_CAND_STRONG))) {
         n++;
     }
-    if ((enabled & SCAN_MASK(SCAN_T_PHONE)) && !mid_code &&
+    if ((enabled & SCAN_MASK(SCAN_T_PHONE)) && !mid_code && !glued &&
         scan_phone_find(&found[n], buf, len, d) && found[n].start >= floor) {
         n++;
     }
@@ -591,7 +597,8 @@ inside(struct scan_cand *out, struct scan_cand *out_alt, const uint8_t *buf, siz
         size_t r = scan_digit_run(buf, i, c->end);
         struct scan_cand s;
         bool got = false;
-        if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && c->type != SCAN_T_CREDIT_CARD &&
+        if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) &&
+            (c->type != SCAN_T_CREDIT_CARD || need == SCAN_CAND_STRONG) &&
             ((r >= 4 && r <= 6) || r >= 12) &&
             (need == SCAN_CAND_STRONG || !scan_continues_code(buf, i))) {
             got = find_card(&s, buf, len, i);
@@ -628,9 +635,6 @@ run_is_plain(const uint8_t *buf, size_t len, size_t d, size_t r)
         return true;
     }
     uint8_t b = d > 0 ? buf[d - 1] : ' ';
-    if (b == '-' && d >= 2 && scan_is_alpha(buf[d - 2])) {
-        return true; /* "INV-2023-76509", "SO-2021-066634": one token */
-    }
     if (scan_is_alpha(b)) {
         /* Only "CC12..." (IBAN) or "AB123456C" (NINO) begin with letters. */
         return !(d >= 2 && scan_is_alpha(buf[d - 2]) && scan_starts_clean(buf, d - 2));

@@ -13,6 +13,7 @@
 #include <hs/hs.h>
 
 #include "rl_ascii.h"
+#include "scan_chars.h"
 #include "scan_digits.h"
 #include "scan_email.h"
 
@@ -362,7 +363,7 @@ scan_engine_free(struct scan_engine *e)
  * keywords, regexes) its pattern table and Hyperscan's own serialisation.
  * Native byte order: it never leaves the process that made it. */
 #define BLOB_MAGIC 0x45534c52u /* "RLSE" */
-#define BLOB_VERSION 2u /* 2: pat_info.prefix (keywords "word*") */
+#define BLOB_VERSION 2u        /* 2: pat_info.prefix (keywords "word*") */
 
 struct blob_head {
     uint32_t magic, version, digit_types, pad;
@@ -621,9 +622,16 @@ on_keyword(unsigned int id, unsigned long long from, unsigned long long to, unsi
     }
     size_t g = gap(kfrom, kto, c->s, c->e);
     /* Negative words name what follows them ("order 1234..."); one after the
-     * number usually belongs to the next phrase. */
-    if (pi->kind == PAT_NEGATIVE && kto <= c->s && g < c->neg_gap) {
-        c->neg_gap = g;
+     * number usually belongs to the next phrase. Measured from the end of
+     * the word ("orders", "Auftragsnummer" for "auftrag*"). */
+    if (pi->kind == PAT_NEGATIVE && kto <= c->s) {
+        size_t wend = kto;
+        while (wend < c->s && is_word_byte(c->buf[wend])) {
+            wend++;
+        }
+        if (c->s - wend < c->neg_gap) {
+            c->neg_gap = c->s - wend;
+        }
     }
     if (pi->kind == PAT_KEYWORD && pi->type == c->type && kto <= c->s && g < c->pos_before_gap) {
         c->pos_before_gap = g;
@@ -776,26 +784,33 @@ static const char *const fillers[] = {
 static bool
 names_it(const uint8_t *buf, size_t from, size_t to)
 {
-    if (to - from > 24) {
+    if (to - from > 32) {
         return false;
     }
     unsigned words = 0;
     size_t i = from;
     while (i < to) {
         uint8_t c = buf[i];
-        if (c == ' ' || c == ':' || c == '#' || c == '.' || c == '/' || c == '-' || c == '\t') {
+        if (c == ' ' || c == ':' || c == '#' || c == '.' || c == '/' || c == '-' || c == '\t' ||
+            c == '\r' || c == '\n' || c == '>') {
             i++;
             continue;
         }
-        if (c == 0xC2 && i + 1 < to && buf[i + 1] == 0xA0) {
-            i += 2;
+        size_t sp = scan_space_at(buf, i, to);
+        if (sp != 0) {
+            i += sp;
             continue;
         }
+        /* A word: letters and other UTF-8 ("n°", "número"), with a dot only
+         * inside "n.º". */
         size_t j = i;
-        while (j < to && buf[j] != ' ' && buf[j] != ':' && buf[j] != '#' && buf[j] != '\t' &&
-               buf[j] != '\r' && buf[j] != '\n' &&
-               !(buf[j] == '.' && j + 1 < to && (buf[j + 1] == ' ' || buf[j + 1] == '\n'))) {
+        while (j < to &&
+               (scan_is_alpha(buf[j]) || (buf[j] >= 0x80 && scan_space_at(buf, j, to) == 0) ||
+                (buf[j] == '.' && j + 1 < to && buf[j + 1] == 0xC2))) {
             j++;
+        }
+        if (j == i) {
+            return false;
         }
         bool filler = false;
         for (size_t k = 0; k < sizeof(fillers) / sizeof(fillers[0]) && !filler; k++) {
@@ -875,14 +890,17 @@ signature_label(const uint8_t *buf, size_t s)
     while (i > 0 && i + 3 > s && (buf[i - 1] == ' ' || buf[i - 1] == ':' || buf[i - 1] == '(')) {
         i--;
     }
-    if (i == s || i == 0 || buf[i - 1] == '\0' || strchr("TMFPDHWO", buf[i - 1]) == NULL) {
+    if (i == s || i == 0 || buf[i - 1] == '\0' || strchr("TMFPDHWOC", buf[i - 1]) == NULL) {
         return false;
     }
+    /* The letter starts its line (after quote marks and indentation), or
+     * follows a wide gap or a '|' between columns. */
     size_t l = i - 1;
-    if (l == 0 || buf[l - 1] == '\n' || buf[l - 1] == '>' || buf[l - 1] == '|') {
-        return true;
+    size_t k = l;
+    while (k > 0 && l - k < 12 && (buf[k - 1] == ' ' || buf[k - 1] == '>' || buf[k - 1] == '\t')) {
+        k--;
     }
-    return l >= 2 && buf[l - 1] == ' ' && buf[l - 2] == ' ';
+    return k == 0 || buf[k - 1] == '\n' || buf[k - 1] == '|' || l - k >= 2;
 }
 
 /* judge applies context to candidate `c`: strength first (a strong candidate,

@@ -223,6 +223,15 @@ find_intl(struct scan_cand *out, const uint8_t *buf, size_t len, size_t start, s
     return true;
 }
 
+/* "BE 03 7310 1866 4085": the run follows a separator after another
+ * number, so it is the tail of a longer one. */
+static bool
+after_number(const uint8_t *buf, size_t d)
+{
+    size_t s = scan_sep_before(buf, d);
+    return s != 0 && d > s && scan_is_digit(buf[d - s - 1]);
+}
+
 /* "(415) 555-0132", "(020) 7123 4567", "(11) 98765-4321", "(22) 661 29 84". */
 static bool
 find_paren(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
@@ -251,10 +260,18 @@ find_paren(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
             break;
         }
     }
+    /* The longest valid end, before the first line break if there is one
+     * ("(020) 7946 0958\n12 Main Street"). */
     size_t e = 0;
-    for (size_t k = g.n; k-- > 0 && e == 0;) {
-        if (g.total[k] >= 9 && g.total[k] <= 13 && ends_well(buf, len, g.end[k])) {
-            e = g.end[k];
+    size_t nb = g.n;
+    for (size_t k = 1; k < g.n && nb == g.n; k++) {
+        nb = g.brk[k] ? k : nb;
+    }
+    for (int pass = 0; pass < 2 && e == 0; pass++) {
+        for (size_t k = pass == 0 ? nb : g.n; k-- > 0 && e == 0;) {
+            if (g.total[k] >= 9 && g.total[k] <= 13 && ends_well(buf, len, g.end[k])) {
+                e = g.end[k];
+            }
         }
     }
     if (e == 0) {
@@ -269,7 +286,10 @@ find_paren(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
         }
         if (p - 1 - k <= 3 && (k == 0 || !scan_is_digit(buf[k - 1]))) {
             k -= k > 0 && buf[k - 1] == '+' ? 1 : 0;
-            if (scan_starts_clean(buf, k) && !scan_preceded_by_number(buf, k)) {
+            /* only at a word's start, not the tail of "5588 49" or "card-1" */
+            if ((k == 0 || buf[k - 1] == ' ' || buf[k - 1] == '\t' || buf[k - 1] == '\n' ||
+                 buf[k - 1] == '(' || buf[k - 1] == ':' || buf[k - 1] == '>') &&
+                !after_number(buf, k)) {
                 start = k;
             }
         }
@@ -365,6 +385,9 @@ plain_reading(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d,
         /* Dots in pairs the French way ("07.15.47.17.23"), or after a slash
          * in pairs and threes the Belgian way ("02/573.96.57"); not versions,
          * amounts or "076.315.039". */
+        if (k0 == SCAN_SEP_DOT && kr != SCAN_SEP_DOT) {
+            return false; /* "0771.165 2987" */
+        }
         for (size_t k = k0 == SCAN_SEP_DOT ? 0 : 1; kr == SCAN_SEP_DOT && k < n; k++) {
             if (g->len[k] > (k0 == SCAN_SEP_SLASH ? 3 : 2) && !(k == 0 && k0 == SCAN_SEP_SLASH)) {
                 return false;
@@ -392,11 +415,15 @@ plain_reading(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d,
         !(n == 2 && g->len[0] == 4 && k0 == SCAN_SEP_SPACE)) {
         return false;
     }
-    /* Two groups: a prefix of 2-4 digits, then 5-8 ("347/1003873"), not a
-     * year ("2021-066634" is a reference). */
-    if (n == 2 &&
-        (g->len[0] > 4 || g->len[1] < 5 || g->len[1] > 8 ||
-         (g->len[0] == 4 && (memcmp(buf + d, "19", 2) == 0 || memcmp(buf + d, "20", 2) == 0)))) {
+    /* Two groups: a prefix of 2-4 digits, then 5-8 ("347/1003873", "22
+     * 4536052"), or 4 and 4 ("3386 0860"); the first not a year
+     * ("2021-066634" is a reference). */
+    if (n == 2 && (g->len[0] < 2 || ((g->len[0] > 4 || g->len[1] < 5 || g->len[1] > 8) &&
+                                     !(g->len[0] == 4 && g->len[1] == 4)))) {
+        return false;
+    }
+    if (n == 2 && g->len[0] == 4 && k0 != SCAN_SEP_SPACE &&
+        (memcmp(buf + d, "19", 2) == 0 || memcmp(buf + d, "20", 2) == 0)) {
         return false;
     }
     for (size_t k = 0; k < n && n > 2; k++) {
@@ -433,24 +460,29 @@ find_plain(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
     unsigned seps = g.n > 1 ? g.kind | g.kind0 : ALL_SEPS & ~(unsigned)SCAN_SEP_BREAK;
     bool whole =
         !(e < len && scan_is_digit(buf[e])) && scan_sep_digit(buf, e, len, seps, &more) == 0;
+    /* First the reading up to the first line break, when there is one (a
+     * line ending with a number, the next beginning with one: "Tel 030
+     * 1234567\n12 Main Street"), then the whole run (a wrapped number),
+     * then the readings cut at the other breaks, and last, where the
+     * separator changed after the area code, the two groups before it (a
+     * list: "030 12345678 / 0170 8765432"). */
+    size_t first_brk = 0;
+    for (size_t n = 1; n < g.n && first_brk == 0; n++) {
+        first_brk = g.brk[n] ? n : 0;
+    }
+    if (first_brk != 0 && plain_reading(out, buf, len, d, &g, first_brk)) {
+        return true;
+    }
     if (whole && plain_reading(out, buf, len, d, &g, g.n)) {
         return true;
     }
     for (size_t n = g.n; n-- > 1;) {
-        if (g.brk[n] && plain_reading(out, buf, len, d, &g, n)) {
+        if (n != first_brk && g.brk[n] && plain_reading(out, buf, len, d, &g, n)) {
             return true;
         }
     }
-    return false;
-}
-
-/* "BE 03 7310 1866 4085": the run follows a separator after another
- * number, so it is the tail of a longer one. */
-static bool
-after_number(const uint8_t *buf, size_t d)
-{
-    size_t s = scan_sep_before(buf, d);
-    return s != 0 && d > s && scan_is_digit(buf[d - s - 1]);
+    return g.n > 2 && g.kind == SCAN_SEP_SLASH && g.kind0 != SCAN_SEP_SLASH &&
+           plain_reading(out, buf, len, d, &g, 2);
 }
 
 bool

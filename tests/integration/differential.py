@@ -712,9 +712,12 @@ def paren_reading(t, p):
     if end is None:
         return None
     start = p
+    # A country code before the area only at a word's start: after nothing,
+    # white space, '(', ':' or a quote mark ('#31 (77)', "'31 (763)", 'card-1
+    # (22)' and '5588 49 (428)' are other numbers).
     c = CC_BEFORE.search(t[:p])
-    if c and (c.start(1) == 0 or not is_digit(t[c.start(1) - 1])) and clean_start(
-            t, c.start()) and not glued(t, c.start()) and not after_number(t, c.start()):
+    if c and (c.start() == 0 or t[c.start() - 1:c.start()] in b" \t\n(:>") and \
+            not after_number(t, c.start()):
         start = c.start()
     return Reading("PHONE", start, end, MEDIUM, "paren")
 
@@ -853,13 +856,11 @@ def all_readings(t):
         r = card_reading(t, d)
         if r is not None:
             out.append(r)
-    # No number out of a token glued by a dash ("INV-2023-76509"). POLICY.md
-    # says so of cards and phone numbers (strong cards included), and that
-    # strong forms are findings "whatever words surround them": a strong SSN
-    # ("SSN-078-05-1120") stays a finding, weaker SSN forms follow the rule
-    # ("INV-64642-8451" is no SSN either).
+    # No number out of a token glued by a dash ("INV-2023-76509"), but for a
+    # strong card or SSN, findings "whatever words surround them"
+    # ("SSN-078-05-1120", "card-4111 1111 1111 1111").
     out = [r for r in out if not is_digit(t[r.start]) or not glued(t, r.start)
-           or (r.type == "US_SSN" and r.strength == STRONG)]
+           or (r.type in ("US_SSN", "CREDIT_CARD") and r.strength == STRONG)]
     # No card or phone number out of the middle of a longer grouped code,
     # unless the group before ends a reading itself (a list of numbers).
     out.sort(key=lambda r: r.start)
@@ -988,11 +989,11 @@ class Context:
 # before the number with only separators and at most two words such as
 # "number", "No", "n°" or "ID" between"; the words are those names_it in
 # scan_engine.c lists. Separators here: space, tab, ':', '#', '.', '/', '-',
-# the no-break and thin spaces; not a line break (a label at the end of one
-# line does not name the number on the next: the documentation leaves it open).
+# the no-break and thin spaces, and a line break with the next line's quote
+# marks (a form's label on the line above its value: "Kundennummer:\n0696...").
 FILLERS = ["no", "nr", "nro", "n", "num", "number", "nummer", "numero", "numer", "id", "code",
            "de", "n°", "nº", "n.º", "n°s", "número", "numéro"]
-NAME_SEP = rb"(?:[ \t:#./-]|" + NBSPS + rb")"
+NAME_SEP = rb"(?:[ \t:#./\r\n>-]|" + NBSPS + rb")"
 FILLER_WORD = rb"(?:" + rb"|".join(
     re.escape(w.encode()) for w in sorted(FILLERS, key=len, reverse=True)) + rb")"
 NAMES_IT = re.compile(NAME_SEP + rb"*(?:" + FILLER_WORD + rb"(?=" + NAME_SEP + rb"|\Z)"
@@ -1000,11 +1001,11 @@ NAMES_IT = re.compile(NAME_SEP + rb"*(?:" + FILLER_WORD + rb"(?=" + NAME_SEP + r
 # POLICY.md: "A phone number after a signature's one-letter label at a line
 # start or after a wide gap (T 018-963740  M 0798029108) counts as named by a
 # keyword." The letters: T(el), M(obile), F(ax), P(hone), D(irect), H(ome),
-# W(ork), O(ffice); a line start is after the line's quote marks and
+# W(ork), O(ffice), C(ell); a line start is after the line's quote marks and
 # indentation; a wide gap is two spaces or a '|' between fields (scan_engine.c
 # takes a '|' right before the letter); the letter is followed by at most
 # three spaces, colons or an opening bracket.
-SIGNATURE_LABEL = re.compile(rb"(?:\A|\n[> \t]*|  |\|[ ]*)[TMFPDHWO][ :(]{1,3}\Z")
+SIGNATURE_LABEL = re.compile(rb"(?:\A|\n[> \t]*|  |\|[ ]*)[TMFPDHWOC][ :(]{1,3}\Z")
 
 
 class Verdict:
@@ -1053,7 +1054,7 @@ class Reference:
         bounds = boundaries(t)
         occ = {}
 
-        def nearest(words, s, e, lo, hi, before_only):
+        def nearest(words, s, e, lo, hi, before_only, from_word_end=False):
             best = None
             for w, prefix in words:
                 if (w, prefix) not in occ:
@@ -1062,7 +1063,9 @@ class Reference:
                     if a < lo or b > hi or (a < e and b > s):
                         continue
                     if b <= s:
-                        gap = s - b
+                        # A negative word is as near as its whole word ends
+                        # ("orders", "Auftragsnummer" for "auftrag*").
+                        gap = s - (min(wend, s) if from_word_end else b)
                     elif before_only:
                         continue
                     else:
@@ -1076,7 +1079,7 @@ class Reference:
             lo, hi = scope(t, bounds, r.start, r.end, ctx.window)
             pos = nearest(ctx.positive[r.type], r.start, r.end, lo, hi, False)
             pos_before = nearest(ctx.positive[r.type], r.start, r.end, lo, hi, True)
-            neg = nearest(ctx.negative, r.start, r.end, lo, hi, True)
+            neg = nearest(ctx.negative, r.start, r.end, lo, hi, True, True)
             self.verdicts.append(Verdict(t, r, lo, hi, pos, pos_before, neg, in_url(t, r.start)))
         # Two readings of the same digits (the same first digit): "the one
         # context keeps wins, and if both are kept, the one a keyword names";
@@ -1180,91 +1183,7 @@ def named_across_word_end(c):
 # predicate over the Case that recognises it. Failures still fail; the label
 # only says which known bug they are. Each is written up with a minimal
 # repro in the report of the session that found it.
-KNOWN_BUGS = {
-    # POLICY.md lists "3386 0860" among the weak phone forms; plain_reading
-    # refuses every two-group number whose second group has fewer than five
-    # digits, 4-4 included. 'Tel 3386 0860' -> none (expected PHONE, 60).
-    "nordic-4-4-missed": lambda c: c.kind == "missed" and c.f[0] == "PHONE" and re.fullmatch(
-        rb"[0-9]{4}" + SPACE1 + rb"[0-9]{4}", span(c)) is not None,
-    # "Slashes only after the area code", but the plain reader takes a slash
-    # after the second group into the number and then refuses the whole: the
-    # first number of a list "A / B" is lost. 'Tel 030 12345678 / 0170
-    # 8765432' (tag policy) -> only the second (expected both, 80).
-    "slash-list-first-missed": lambda c: c.kind == "missed" and c.f[0] == "PHONE" and re.match(
-        rb"(?: / |/)[0-9]", c.t[c.f[2]:]) is not None,
-    # signature_label looks only at the byte before the letter: a quoted
-    # signature line ("> T 018-963740") or a field after " | " is no label.
-    # 'x\n> T 018-963740' -> US_SSN 55 (expected PHONE 80, like '>T 018-963740').
-    "signature-label-after-space": lambda c: c.f[0] == "PHONE" and c.kind != "extra" and any(
-        v.label for v in verdicts_of(c)) and re.search(
-        rb"(?:\n[> \t]*[ \t]|\|[ ]+)[TMFPDHWO][ :(]{1,3}\Z", c.t[:c.f[1]]) is not None,
-    # A strong SSN glued by a dash to a word is dropped whole (run_is_plain):
-    # 'SSN-078-05-1120' -> none (expected US_SSN 85). Strong forms are
-    # findings "whatever words surround them"; POLICY.md's glued-token rule
-    # names cards and phone numbers only.
-    "strong-ssn-glued-by-dash": lambda c: c.kind == "missed" and c.f[0] == "US_SSN" and glued(
-        c.t, c.f[1]) and any(v.reading.strength == STRONG for v in verdicts_of(c)),
-    # names_it ends a word only at a space, ':', '#', tab or line break (or
-    # '.' before a space): "Nr.:" and "number\xa0" are words it does not
-    # know. 'Rechnung Nr.: 0696 645 045' -> PHONE 55 (expected none, as for
-    # 'Rechnung Nr. 0696 645 045').
-    "label-filler-word-end": lambda c: c.kind == "extra" and named_across_word_end(c),
-    # names_it counts from the end of the negative word's literal, so the
-    # rest of a 'word*' match or a plural 's' is a word between label and
-    # number: 'Auftragsnummer 0696 645 045' -> PHONE 55, 'orders 0696 645
-    # 045' -> PHONE 55 (expected none, as for 'Bestellnummer 0696 645 045').
-    "label-word-rest": lambda c: c.kind == "extra" and any(
-        v.named and v.neg[2] > v.reading.start - v.neg[0] for v in verdicts_of(c)),
-    # "A phone number crosses a line break only when its line alone holds
-    # none or the groups keep their rhythm": the plain and "(area)" readers
-    # try the whole chain first ('Tel 030 1234567\n12 Main Street' -> PHONE
-    # '030 1234567\n12'; 'Tel (020) 7946 0958\n12 Main Street' -> PHONE
-    # '(020) 7946 0958\n12'; expected the numbers without the house number).
-    # Over-redaction, and '325 448 253\n1234' becomes a NANP number (85).
-    "phone-crosses-line-break": lambda c: c.f[0] == "PHONE" and (
-        (c.kind == "extra" and b"\n" in span(c) and any(
-            f[0] == "PHONE" and f[1] == c.f[1] and f[2] < c.f[2] for f in c.ref.findings))
-        or (c.kind == "missed" and any(g[0] == "PHONE" and g[1] == c.f[1] and g[2] > c.f[2]
-                                       and b"\n" in c.t[c.f[2]:g[2]] for g in c.eng))),
-    # A medium card reading hides the strong card that starts inside it:
-    # inside() searches cards only inside other types. '4293 7827 550 6228
-    # 1696\n9597 5678' -> CREDIT_CARD '4293 7827 550 6228 1696' 75 (expected
-    # the strong '6228 1696\n9597 5678' 90; its last 8 digits stay clear).
-    "medium-card-hides-strong-card": lambda c: c.f[0] == "CREDIT_CARD" and (
-        (c.kind == "missed" and any(v.reading.strength == STRONG for v in verdicts_of(c))
-         and any(g[0] == "CREDIT_CARD" and g[1] < c.f[1] < g[2] for g in c.eng))
-        or (c.kind == "extra" and any(f[0] == "CREDIT_CARD" and c.f[1] < f[1] < c.f[2]
-                                      for f in c.ref.findings))),
-    # A country code before "(area)" that lies inside the previous reading
-    # (dropped: no keyword) puts the phone number's start before the floor
-    # and the whole number is refused, the "(area)" reading too: '123 456 789
-    # (0221) 624 97 68' -> none (expected PHONE '(0221) 624 97 68' 65).
-    "paren-refused-before-floor": lambda c: c.kind == "missed" and c.f[0] == "PHONE" and span(
-        c).startswith(b"(") and re.search(rb"[0-9]{1,3}[ -]\Z", c.t[:c.f[1]]) is not None
-    and not any(overlaps(c.f, g) for g in c.eng),
-    # The dots-in-pairs rule of trunk numbers is skipped when only the
-    # separator after the area code is a dot: '0771.165 2987' -> PHONE 55
-    # (expected none: dots join pairs, or after a slash threes).
-    "trunk-dot-after-area": lambda c: c.kind == "extra" and c.f[0] == "PHONE" and re.fullmatch(
-        rb"0[0-9]{1,4}\.[0-9]+(?:(?:[ -]|" + NBSPS + rb"|" + WRAP + rb")[0-9]+)+",
-        span(c)) is not None,
-    # The 2-digit last group is allowed for any 18-digit grouping, not only
-    # 4-4-4-4-2: '6405-0182-352-44756-31' -> CREDIT_CARD 75 (expected none).
-    "card-18-odd-grouping": lambda c: c.kind == "extra" and c.f[0] == "CREDIT_CARD" and (
-        lambda g: sum(g) == 18 and g[-1] == 2 and g != [4, 4, 4, 4, 2])(
-        [len(x) for x in re.findall(rb"[0-9]+", span(c))]),
-    # find_paren takes a country code before "(area)" without the checks of
-    # other starts: after another number and a space ('5588 49 (428) 5217
-    # 7394' -> PHONE 65; expected none, the tail of a longer number), or
-    # glued by a dash to a word ('card-1 (22) 1260 0658' -> PHONE 65).
-    "cc-before-area-unchecked": lambda c: c.kind == "extra" and c.f[0] == "PHONE" and re.match(
-        rb"\+?[0-9]{1,3}[ -]\(", span(c)) is not None and (glued(c.t, c.f[1]) or re.search(
-            rb"[0-9](?:[ -]|" + NBSPS + rb")\Z", c.t[:c.f[1]]) is not None),
-    # Two groups take "a prefix of 2-4 digits" (scan_phone.c), but one digit
-    # passes too: 'tlf 9-17684665' -> PHONE 60 (expected none).
-    "two-group-one-digit-prefix": lambda c: c.kind == "extra" and c.f[0] == "PHONE" and
-    re.fullmatch(rb"[0-9](?:-|/| / )[0-9]{5,8}", span(c)) is not None,
-}
+KNOWN_BUGS = {}
 
 
 def classify(classes, c):

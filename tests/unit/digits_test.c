@@ -145,22 +145,22 @@ test_iban_typed_not_found(void **state)
 {
     (void)state;
     static const struct span_case cases[] = {
-        {"GB 12 apples", 0, {{0}}},               /* no BBAN */
-        {"AB 1234 5678", 0, {{0}}},               /* no country AB, mod-97 */
-        {"BE 03 7310 1866 4085", 0, {{0}}},       /* mod-97 off by one */
-        {"BE 03 7310 1866 408", 0, {{0}}},        /* BE is 16 */
-        {"Be 03 7310 1866 4084", 0, {{0}}},       /* mixed case: a word and a number */
-        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}}, /* mixed-case letters */
-        {"XBE 03 7310 1866 4084", 0, {{0}}},      /* country glued to a word */
-        {"BE 03 7310 1866 4084x", 0, {{0}}},      /* ends inside a token */
-        {"BE  03 7310 1866 4084", 0, {{0}}},      /* doubled space */
+        {"GB 12 apples", 0, {{0}}},                  /* no BBAN */
+        {"AB 1234 5678", 1, {{3, 12, PHONE, true}}}, /* no country AB: a 4-4 phone reading */
+        {"BE 03 7310 1866 4085", 0, {{0}}},          /* mod-97 off by one */
+        {"BE 03 7310 1866 408", 0, {{0}}},           /* BE is 16 */
+        {"Be 03 7310 1866 4084", 0, {{0}}},          /* mixed case: a word and a number */
+        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}},    /* mixed-case letters */
+        {"XBE 03 7310 1866 4084", 0, {{0}}},         /* country glued to a word */
+        {"BE 03 7310 1866 4084x", 0, {{0}}},         /* ends inside a token */
+        {"BE  03 7310 1866 4084", 0, {{0}}},         /* doubled space */
         /* doubled space: no IBAN, the rest reads as a (weak) phone number */
         {"BE 03  7310 1866 4084", 1, {{7, 21, PHONE, true}}},
-        {"BE 03 7310--1866 4084", 0, {{0}}},           /* doubled dash */
-        {"BE-03 7310 1866 4084", 0, {{0}}},            /* dash after the country */
-        {"BE 43.4679.1170.4101", 0, {{0}}},            /* dots are not IBAN separators */
-        {"BE 0 37310 1866 4084", 0, {{0}}},            /* split check digits */
-        {"Meeting ON 12 MAY 2024 AT 10 AM", 0, {{0}}}, /* capitals and numbers */
+        {"BE 03 7310--1866 4084", 1, {{12, 21, PHONE, true}}}, /* doubled dash: no IBAN */
+        {"BE-03 7310 1866 4084", 0, {{0}}},                    /* dash after the country */
+        {"BE 43.4679.1170.4101", 0, {{0}}},                    /* dots are not IBAN separators */
+        {"BE 0 37310 1866 4084", 0, {{0}}},                    /* split check digits */
+        {"Meeting ON 12 MAY 2024 AT 10 AM", 0, {{0}}},         /* capitals and numbers */
         {"RU 03 0 4 4 5 2 5 2 2 5 4 0 8 1 7 8 1 0 5 3 8 0 9 1 3 1 0 4 1 9", 0, {{0}}}, /* > 48 */
     };
     run_cases(cases, N_CASES(cases));
