@@ -238,6 +238,22 @@ dp_helpers_new(struct dp_helpers **out_h, unsigned n_workers, unsigned n_scan)
 }
 
 int
+dp_helpers_affinity(struct dp_helpers *h, const cpu_set_t *set)
+{
+    int rc = 0;
+    struct helper *all[1 + SCAN_THREADS_MAX] = {&h->store};
+    for (unsigned i = 0; i < h->n_scan; i++) {
+        all[1 + i] = &h->scan[i];
+    }
+    for (unsigned i = 0; i < 1 + h->n_scan; i++) {
+        if (all[i]->started && pthread_setaffinity_np(all[i]->thread, sizeof(*set), set) != 0) {
+            rc = RL_EIO;
+        }
+    }
+    return rc;
+}
+
+int
 dp_helpers_submit(struct dp_helpers *h, struct dp_job *j)
 {
     struct worker_rings *r = &h->rings[j->worker];
