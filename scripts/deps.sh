@@ -13,6 +13,7 @@ PACKAGES=(
   swaks libnet-ssleay-perl libio-socket-ssl-perl
   postfix python3-aiosmtpd python3-cryptography testssl.sh
   logrotate
+  debhelper lintian scdoc bash-completion man-db systemd
 )
 
 missing=()
