@@ -7,7 +7,7 @@ DEB := build-deb
 FUZZ_SECONDS ?= 15
 MESON_TEST := meson test --print-errorlogs --num-processes 2
 
-.PHONY: all deps build test test-deb deb demo bench bench-tls bench-smtp bench-tls-legs fuzz lint clean
+.PHONY: all deps build test test-deb deb demo bench bench-tls bench-smtp bench-tls-legs calibrate fuzz lint clean
 
 all: build
 
@@ -71,6 +71,11 @@ bench-smtp: build
 # sessions, interleaved pairs, plus the load tools' ceiling (about 2 minutes).
 bench-tls-legs: build
 	bench/tls-legs.sh --build $(BUILD) $(BENCH_TLS_LEGS_ARGS)
+
+# The volume tier this machine carries: redlined on the planned cores, the
+# corpus mix from redline-bench on loopback (about 15 s; docs/SIZING.md).
+calibrate: build
+	scripts/bench.sh $(BUILD) calibrate $(CALIBRATE_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(DEB)

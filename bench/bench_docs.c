@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `redline-bench docs`: MB/s per core of Office documents (docx, xlsx)
- * through the document rewriter and through the whole message path, side by
- * side with a plain unzip plus an XML parse (libzip + xmlReader walking every
- * node) of the same files in the same run. Builds its files at start-up
- * (seeded, deterministic). Main thread, pinned to one CPU. */
+/* `redline-bench docs`: MB/s per core of Office documents (docx, xlsx) and
+ * PDFs through the document rewriter and through the whole message path,
+ * side by side in the same run with a plain read of the same files: unzip
+ * plus an XML parse (libzip + xmlReader walking every node) for Office
+ * files, a plain MuPDF text extraction of every page for PDFs. Builds its
+ * files at start-up (seeded, deterministic). Main thread, pinned to one CPU. */
 #include "bench_docs.h"
 
+#include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include <jansson.h>
 #include <libxml/xmlreader.h>
@@ -23,8 +27,11 @@
 #define MAX_FILES 64
 #define MAX_RUNS BENCH_RUNS_MAX
 
-enum mode { M_REWRITER = 0, M_MESSAGE, M_UNZIP_XML, M__COUNT };
+/* M_BASELINE is unzip + xmlReader for Office files, MuPDF text for PDFs. */
+enum mode { M_REWRITER = 0, M_MESSAGE, M_BASELINE, M__COUNT };
 static const char *const mode_names[M__COUNT] = {"rewriter", "message", "unzip_xml"};
+static const char *const pdf_mode_names[M__COUNT] = {"rewriter", "message", "mupdf_text"};
+#define N_WORKLOADS 3
 
 struct docs_workload {
     const char *name;
@@ -224,6 +231,120 @@ make_xlsx(struct bench_buf *out, struct bench_rng *r, unsigned rows)
     return rc;
 }
 
+/* A text-dense PDF: `pages` pages of 48 lines of words in Helvetica, a card
+ * number on every 12th line, each page's content stream deflated. */
+static int
+make_pdf(struct bench_buf *out, struct bench_rng *r, unsigned pages)
+{
+    size_t *off = calloc(4 + 2 * (size_t)pages, sizeof(*off));
+    struct bench_buf content = {0};
+    uint8_t *z = NULL;
+    int rc = off == NULL ? RL_ENOMEM : 0;
+    unsigned n_obj = 4 + 2 * pages; /* 1 catalog, 2 pages, 3 font, then page + content */
+    bench_buf_printf(out, "%%PDF-1.7\n%%\xe2\xe3\xcf\xd3\n");
+    if (rc == 0) {
+        off[1] = out->len;
+        bench_buf_printf(out, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+        off[2] = out->len;
+        bench_buf_printf(out, "2 0 obj\n<< /Type /Pages /Count %u /Kids [", pages);
+        for (unsigned i = 0; i < pages; i++) {
+            bench_buf_printf(out, " %u 0 R", 4 + 2 * i);
+        }
+        bench_buf_printf(out, " ] >>\nendobj\n");
+        off[3] = out->len;
+        bench_buf_printf(out, "3 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
+                              "/Encoding /WinAnsiEncoding >>\nendobj\n");
+    }
+    for (unsigned i = 0; i < pages && rc == 0; i++) {
+        content.len = 0;
+        bench_buf_printf(&content, "BT /F1 10 Tf 12 TL 50 760 Td\n");
+        for (unsigned l = 0; l < 48; l++) {
+            bench_buf_printf(&content, "(");
+            words_into(&content, r, 10);
+            if (l % 12 == 5) {
+                bench_buf_printf(&content, " card ");
+                card_into(&content, r);
+            }
+            bench_buf_printf(&content, ") '\n");
+        }
+        bench_buf_printf(&content, "ET\n");
+        uLongf zlen = compressBound(content.len);
+        uint8_t *nz = realloc(z, zlen);
+        if (nz == NULL || compress2(nz, &zlen, content.data, content.len, 6) != Z_OK) {
+            free(nz);
+            z = NULL;
+            rc = RL_ENOMEM;
+            break;
+        }
+        z = nz;
+        off[4 + 2 * i] = out->len;
+        bench_buf_printf(out,
+                         "%u 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                         "/Resources << /Font << /F1 3 0 R >> >> /Contents %u 0 R >>\nendobj\n",
+                         4 + 2 * i, 5 + 2 * i);
+        off[5 + 2 * i] = out->len;
+        bench_buf_printf(out, "%u 0 obj\n<< /Length %lu /Filter /FlateDecode >>\nstream\n",
+                         5 + 2 * i, (unsigned long)zlen);
+        if (bench_buf_reserve(out, zlen) != 0) {
+            rc = RL_ENOMEM;
+            break;
+        }
+        memcpy(out->data + out->len, z, zlen);
+        out->len += zlen;
+        bench_buf_printf(out, "\nendstream\nendobj\n");
+    }
+    if (rc == 0) {
+        size_t xref = out->len;
+        bench_buf_printf(out, "xref\n0 %u\n0000000000 65535 f \n", n_obj);
+        for (unsigned i = 1; i < n_obj; i++) {
+            bench_buf_printf(out, "%010zu 00000 n \n", off[i]);
+        }
+        bench_buf_printf(out,
+                         "trailer\n<< /Size %u /Root 1 0 R /Info << /Author (Alice) >> >>\n"
+                         "startxref\n%zu\n%%%%EOF\n",
+                         n_obj, xref);
+    }
+    bench_buf_fini(&content);
+    free(z);
+    free(off);
+    return rc;
+}
+
+/* The PDF baseline: open, and extract the text of every page with MuPDF.
+ * Returns the characters extracted. */
+static size_t
+mupdf_text(fz_context *ctx, const struct bench_buf *file)
+{
+    size_t chars = 0;
+    fz_var(chars);
+    fz_try(ctx)
+    {
+        fz_stream *stm = fz_open_memory(ctx, file->data, file->len);
+        pdf_document *doc = pdf_open_document_with_stream(ctx, stm);
+        for (int i = 0; i < pdf_count_pages(ctx, doc); i++) {
+            fz_page *page = fz_load_page(ctx, &doc->super, i);
+            fz_stext_page *sp = fz_new_stext_page_from_page(ctx, page, NULL);
+            for (fz_stext_block *b = sp->first_block; b != NULL; b = b->next) {
+                for (fz_stext_line *l = b->type == FZ_STEXT_BLOCK_TEXT ? b->u.t.first_line : NULL;
+                     l != NULL; l = l->next) {
+                    for (fz_stext_char *c = l->first_char; c != NULL; c = c->next) {
+                        chars++;
+                    }
+                }
+            }
+            fz_drop_stext_page(ctx, sp);
+            fz_drop_page(ctx, page);
+        }
+        pdf_drop_document(ctx, doc);
+        fz_drop_stream(ctx, stm);
+    }
+    fz_catch(ctx)
+    {
+        chars = 0;
+    }
+    return chars;
+}
+
 static int
 wrap_message(struct bench_buf *msg, const struct bench_buf *file, const char *name)
 {
@@ -301,6 +422,7 @@ count_out(void *ctx, const uint8_t *data, size_t len)
 struct docs_ctx {
     struct scan_doc *doc;
     struct scan_message *msg;
+    fz_context *mu; /* the PDF baseline's own MuPDF context */
     unsigned runs;
 };
 
@@ -324,6 +446,9 @@ timed_pass(struct docs_ctx *c, struct docs_workload *w, enum mode mode, size_t *
             scan_message_begin(c->msg, count_out, &sink, false);
             scan_message_feed(c->msg, w->msg[i].data, w->msg[i].len);
             scan_message_finish(c->msg, &res);
+        } else if (strcmp(w->name, "pdf") == 0) {
+            nodes += mupdf_text(c->mu, &w->file[i]);
+            fz_empty_store(c->mu); /* as the rewriter does after each PDF */
         } else {
             unzip_xml(&w->file[i], &nodes);
         }
@@ -338,13 +463,16 @@ build_workload(struct docs_workload *w, const char *name, size_t target, unsigne
     w->name = name;
     while (w->file_bytes < target && w->n_files < MAX_FILES) {
         struct bench_buf *f = &w->file[w->n_files];
-        int rc = strcmp(name, "docx") == 0 ? make_docx(f, &r, 1500) : make_xlsx(f, &r, 6000);
+        bool pdf = strcmp(name, "pdf") == 0;
+        int rc = pdf                         ? make_pdf(f, &r, 40)
+                 : strcmp(name, "docx") == 0 ? make_docx(f, &r, 1500)
+                                             : make_xlsx(f, &r, 6000);
         rc = rc != 0 ? rc : wrap_message(&w->msg[w->n_files], f, name);
         if (rc != 0) {
             return rc;
         }
         size_t nodes = 0;
-        w->xml_bytes += unzip_xml(f, &nodes);
+        w->xml_bytes += pdf ? f->len : unzip_xml(f, &nodes);
         w->file_bytes += f->len;
         w->n_files++;
     }
@@ -384,13 +512,15 @@ bench_docs_main(int argc, char **argv)
     struct scan_worker *wk = NULL;
     struct rl_diag d = {{0}, {0}};
     const char *pj = scan_policy_default_json();
-    static struct docs_workload wl[2];
+    static struct docs_workload wl[N_WORKLOADS];
     struct docs_ctx c = {.runs = (unsigned)runs};
+    c.mu = fz_new_context(NULL, NULL, (size_t)32 << 20);
     if (scan_policy_parse(&pol, &d, pj, strlen(pj)) != 0 ||
         scan_engine_compile(&eng, &d, pol) != 0 || (wk = scan_worker_new(eng)) == NULL ||
         scan_doc_new(&c.doc, &d, wk, pol) != 0 || (c.msg = scan_message_new(wk, eng)) == NULL ||
         build_workload(&wl[0], "docx", mb << 20, 1) != 0 ||
-        build_workload(&wl[1], "xlsx", mb << 20, 2) != 0) {
+        build_workload(&wl[1], "xlsx", mb << 20, 2) != 0 || c.mu == NULL ||
+        build_workload(&wl[2], "pdf", mb << 20, 3) != 0) {
         fprintf(stderr, "redline-bench docs: set-up failed: %s %s\n", d.field, d.reason);
         return 1;
     }
@@ -404,12 +534,14 @@ bench_docs_main(int argc, char **argv)
     json_object_set_new(config, "policy_version", json_string(pol->version));
     json_object_set_new(config, "libzip", json_string(zip_libzip_version()));
     json_object_set_new(config, "libxml2", json_string(LIBXML_DOTTED_VERSION));
+    json_object_set_new(config, "mupdf", json_string(FZ_VERSION));
     json_object_set_new(root, "config", config);
     json_t *wjs = json_array();
     fprintf(stderr, "%-5s %5s %8s %8s | %-28s | %s\n", "docs", "files", "MiB", "MiB xml",
-            "MB/s per core (file bytes)", "rewriter/unzip_xml time");
-    for (size_t k = 0; k < 2; k++) {
+            "MB/s per core (file bytes)", "rewriter/baseline rate");
+    for (size_t k = 0; k < N_WORKLOADS; k++) {
         struct docs_workload *w = &wl[k];
+        const char *const *names = strcmp(w->name, "pdf") == 0 ? pdf_mode_names : mode_names;
         size_t f0 = 0;
         timed_pass(&c, w, M_REWRITER, &f0, &w->modified); /* warm-up, untimed */
         for (unsigned run = 0; run < runs; run++) {
@@ -448,22 +580,23 @@ bench_docs_main(int argc, char **argv)
             json_object_set_new(mo, "median_uncompressed_mbps",
                                 json_real(med[m] * (double)w->xml_bytes / (double)w->file_bytes));
             json_object_set_new(mo, "mbps_runs", arr);
-            json_object_set_new(o, mode_names[m], mo);
+            json_object_set_new(o, names[m], mo);
         }
-        json_object_set_new(o, "ratio_rewriter_unzip_xml",
-                            json_real(med[M_REWRITER] / med[M_UNZIP_XML]));
+        char ratio[64];
+        snprintf(ratio, sizeof(ratio), "ratio_rewriter_%s", names[M_BASELINE]);
+        json_object_set_new(o, ratio, json_real(med[M_REWRITER] / med[M_BASELINE]));
         json_array_append_new(wjs, o);
-        fprintf(stderr,
-                "%-5s %5zu %8.2f %8.2f | rewriter %6.1f message %6.1f unzip+xml %6.1f | %.2fx%s\n",
+        fprintf(stderr, "%-5s %5zu %8.2f %8.2f | rewriter %6.1f message %6.1f %s %6.1f | %.2fx%s\n",
                 w->name, w->n_files, (double)w->file_bytes / 1048576.0,
-                (double)w->xml_bytes / 1048576.0, med[M_REWRITER], med[M_MESSAGE], med[M_UNZIP_XML],
-                med[M_UNZIP_XML] / med[M_REWRITER],
+                (double)w->xml_bytes / 1048576.0, med[M_REWRITER], med[M_MESSAGE],
+                names[M_BASELINE], med[M_BASELINE], med[M_REWRITER] / med[M_BASELINE],
                 stable ? "" : "  (findings differ between runs)");
     }
     json_object_set_new(root, "workloads", wjs);
     int rc = bench_report_write(root, stdout, json_path);
     json_decref(root);
-    for (size_t k = 0; k < 2; k++) {
+    fz_drop_context(c.mu);
+    for (size_t k = 0; k < N_WORKLOADS; k++) {
         for (size_t i = 0; i < wl[k].n_files; i++) {
             bench_buf_fini(&wl[k].file[i]);
             bench_buf_fini(&wl[k].msg[i]);

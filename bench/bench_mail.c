@@ -834,6 +834,100 @@ bench_mailset_build(struct bench_mailset *set, struct rl_diag *diag,
     return 0;
 }
 
+/* crlf_copy sets m->body to the `len` bytes at `msg` with every line end
+ * made CRLF. */
+static int
+crlf_copy(struct bench_mail *m, const uint8_t *msg, size_t len)
+{
+    struct bench_buf b = {0};
+    int rc = bench_buf_reserve(&b, len + len / 32 + 2);
+    size_t from = 0;
+    for (size_t i = 0; rc == 0 && i < len; i++) {
+        if (msg[i] != '\r' && msg[i] != '\n') {
+            continue;
+        }
+        rc = bench_buf_append(&b, msg + from, i - from);
+        if (rc == 0) {
+            rc = bench_buf_append(&b, "\r\n", 2);
+        }
+        if (msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n') {
+            i++;
+        }
+        from = i + 1;
+    }
+    if (rc == 0 && from < len) {
+        rc = bench_buf_append(&b, msg + from, len - from);
+        rc = rc == 0 ? bench_buf_append(&b, "\r\n", 2) : rc;
+    }
+    if (rc != 0) {
+        bench_buf_fini(&b);
+        return rc;
+    }
+    m->body = b.data;
+    m->body_len = b.len;
+    return 0;
+}
+
+/* line_too_long tells whether a line of the `len` bytes at `msg` holds
+ * more than 998 octets before its line end. */
+static bool
+line_too_long(const uint8_t *msg, size_t len)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        run = msg[i] == '\r' || msg[i] == '\n' ? 0 : run + 1;
+        if (run > 998) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int
+bench_mailset_from_messages(struct bench_mailset *set, struct rl_diag *diag,
+                            const uint8_t *const *msgs, const size_t *lens, size_t n,
+                            size_t *out_skipped)
+{
+    static const char stamp[] = "X-Redline-Bench-Id: <";
+    static const char rest[] = "0000000000000000.00000000@bench.redline.example>\r\n";
+    memset(set, 0, sizeof(*set));
+    *out_skipped = 0;
+    if (n > 4096) {
+        return rl_diag_set(diag, "messages", "%zu messages: use 1 to 4096", n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        *out_skipped += line_too_long(msgs[i], lens[i]) ? 1 : 0;
+    }
+    if (n == *out_skipped) {
+        return rl_diag_set(diag, "messages", "no message to send (%zu with over-long lines)",
+                           *out_skipped);
+    }
+    set->m = calloc(n - *out_skipped, sizeof(*set->m));
+    if (set->m == NULL) {
+        return rl_diag_set(diag, "messages", "out of memory");
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (line_too_long(msgs[i], lens[i])) {
+            continue;
+        }
+        struct bench_mail *m = &set->m[set->n++];
+        struct bench_buf h = {0};
+        m->id_off = sizeof(stamp) - 1;
+        rc = bench_buf_puts(&h, stamp);
+        rc = rc == 0 ? bench_buf_puts(&h, rest) : rc;
+        m->hdr = h.data;
+        m->hdr_len = h.len;
+        rc = rc == 0 ? crlf_copy(m, msgs[i], lens[i]) : rc;
+        rc = rc == 0 ? stuff_body(m) : rc;
+    }
+    if (rc != 0) {
+        bench_mailset_fini(set);
+        return rl_diag_set(diag, "messages", "cannot build: %s", rl_strerror(rc));
+    }
+    return 0;
+}
+
 void
 bench_mailset_fini(struct bench_mailset *set)
 {

@@ -95,6 +95,18 @@ struct bench_mailset {
 int bench_mailset_build(struct bench_mailset *set, struct rl_diag *diag,
                         const struct bench_values *vals, const struct bench_mail_params *p);
 
+/* bench_mailset_from_messages fills the zeroed `set` with the `n` (1..4096)
+ * messages msgs[i] (lens[i] bytes each, borrowed), sent as they are except
+ * that every line ends in CRLF (RFC 5321 2.3.8: a bare LF or CR becomes
+ * CRLF) and a first header field "X-Redline-Bench-Id: <...>" carries the
+ * stamp, so every message sent stays unique. A message with a line longer
+ * than 998 octets is left out (RFC 5321 4.5.3.1.6: no client may send it)
+ * and counted in *out_skipped. Nothing is planted. Returns 0, RL_EINVAL
+ * (none left; `diag` says why) or RL_ENOMEM. */
+int bench_mailset_from_messages(struct bench_mailset *set, struct rl_diag *diag,
+                                const uint8_t *const *msgs, const size_t *lens, size_t n,
+                                size_t *out_skipped);
+
 /* bench_mailset_fini releases `set` and zeroes it. */
 void bench_mailset_fini(struct bench_mailset *set);
 

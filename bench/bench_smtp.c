@@ -20,6 +20,7 @@
 
 #include "bench_cert.h"
 #include "bench_client.h"
+#include "bench_corpus.h"
 #include "bench_hist.h"
 #include "bench_mail.h"
 #include "bench_net.h"
@@ -38,6 +39,7 @@
 #define CONNECT_FAIL_LIMIT 50 /* failed session openings in a row before giving up */
 #define SWEEP_NS 10000000ull  /* timeouts and reconnects are checked every 10 ms */
 #define NS 1000000000ull
+#define CORPUS_MSG_MAX ((size_t)4 << 20) /* larger corpus files are left out */
 
 struct options {
     const char *connect;
@@ -55,6 +57,7 @@ struct options {
     const char *json_path;
     const char *dump_dir;
     const char *corpus;
+    bool corpus_mix; /* send the corpus's messages instead of synthetic ones */
     unsigned distinct;
     uint64_t seed;
     double timeout; /* seconds a reply may take */
@@ -93,6 +96,7 @@ struct gen {
     struct bench_client_script script;
     struct bench_values vals;
     struct bench_mailset mails;
+    size_t skipped;         /* corpus messages left out (lines over 998 octets) */
     struct gsess *s;        /* owned, o.connections slots */
     struct tls_client *tls; /* owned; with --starttls */
     uint32_t *idle;         /* owned stack of session indexes */
@@ -149,6 +153,8 @@ usage(FILE *f)
             "  --distinct N      distinct prebuilt messages, sent in turn (default 16)\n"
             "  --seed N          seed of messages and values (default %llu)\n"
             "  --corpus DIR      where the sensitive values come from (default %s)\n"
+            "  --corpus-mix      send every message of the corpus in turn (line ends made\n"
+            "                    CRLF) instead of synthetic ones; --size and --density unused\n"
             "  --timeout S       seconds to wait for a reply (default 60)\n"
             "  --helo NAME, --from ADDR, --rcpt-domain DOMAIN   envelope names\n",
             MAX_SESSIONS, BENCH_CLIENT_RCPT_MAX, (unsigned long long)BENCH_MAIL_SEED,
@@ -188,6 +194,8 @@ parse_options(struct options *o, int argc, char **argv)
             o->pipelining = true;
         } else if (strcmp(a, "--starttls") == 0) {
             o->starttls = true;
+        } else if (strcmp(a, "--corpus-mix") == 0) {
+            o->corpus_mix = true;
         } else if (strcmp(a, "--progress") == 0) {
             o->progress = true;
         } else {
@@ -861,6 +869,7 @@ report(const struct gen *g, const struct rusage *ru1)
     json_object_set_new(c, "messages",
                         o->messages > 0 ? json_integer((json_int_t)o->messages) : json_null());
     json_object_set_new(c, "duration_s", o->duration > 0 ? json_real(o->duration) : json_null());
+    json_object_set_new(c, "workload", json_string(o->corpus_mix ? "corpus-mix" : "synthetic"));
     json_object_set_new(c, "size", json_integer((json_int_t)o->size));
     json_object_set_new(c, "density", json_real(o->density));
     json_object_set_new(c, "new_conn", json_boolean(o->new_conn));
@@ -887,6 +896,8 @@ report(const struct gen *g, const struct rusage *ru1)
         wire += g->mails.m[k].hdr_len + g->mails.m[k].wire_len;
         planted += g->mails.m[k].planted;
     }
+    json_object_set_new(w, "messages_distinct", json_integer((json_int_t)g->mails.n));
+    json_object_set_new(w, "messages_left_out", json_integer((json_int_t)g->skipped));
     json_object_set_new(w, "values", json_integer((json_int_t)g->vals.n));
     json_object_set_new(w, "values_from_corpus", json_integer((json_int_t)g->vals.from_corpus));
     json_object_set_new(w, "values_by_type", bt);
@@ -926,6 +937,40 @@ report(const struct gen *g, const struct rusage *ru1)
     return root;
 }
 
+static int
+synthetic_mails(struct gen *g, struct rl_diag *diag)
+{
+    const struct options *o = &g->o;
+    struct bench_mail_params p = {
+        .size = o->size, .density = o->density, .n = o->distinct, .seed = o->seed};
+    return bench_mailset_build(&g->mails, diag, &g->vals, &p);
+}
+
+/* corpus_mails makes one message of every message file of the corpus (up
+ * to CORPUS_MSG_MAX bytes each), in path order. */
+static int
+corpus_mails(struct gen *g, struct rl_diag *diag)
+{
+    struct bench_workload w = {0};
+    int rc = bench_corpus_load(&w, diag, g->o.corpus, 1, CORPUS_MSG_MAX);
+    const uint8_t **msgs = calloc(w.n_msgs + 1, sizeof(*msgs));
+    size_t *lens = calloc(w.n_msgs + 1, sizeof(*lens));
+    if (rc == 0 && (msgs == NULL || lens == NULL)) {
+        rc = rl_diag_set(diag, "corpus", "out of memory");
+    }
+    for (size_t i = 0; rc == 0 && i < w.n_msgs; i++) {
+        msgs[i] = w.in.data + w.msgs[i].in_off;
+        lens[i] = w.msgs[i].in_len;
+    }
+    if (rc == 0) {
+        rc = bench_mailset_from_messages(&g->mails, diag, msgs, lens, w.n_msgs, &g->skipped);
+    }
+    free(msgs);
+    free(lens);
+    bench_workload_fini(&w);
+    return rc;
+}
+
 /* setup builds everything the run needs before the first connection. */
 static int
 setup(struct gen *g, struct rl_diag *diag)
@@ -949,9 +994,7 @@ setup(struct gen *g, struct rl_diag *diag)
     if (rc != 0) {
         return rc;
     }
-    struct bench_mail_params p = {
-        .size = o->size, .density = o->density, .n = o->distinct, .seed = o->seed};
-    rc = bench_mailset_build(&g->mails, diag, &g->vals, &p);
+    rc = o->corpus_mix ? corpus_mails(g, diag) : synthetic_mails(g, diag);
     if (rc != 0) {
         return rc;
     }

@@ -168,6 +168,9 @@ summarise_actions(char *out, size_t cap, const struct scan_result *res)
     unsigned count[8];
     size_t kinds = 0;
     for (size_t i = 0; i < res->n_actions; i++) {
+        if (res->actions[i].kind != SCAN_STEP_HTML) {
+            continue; /* counted by kind in "documents" */
+        }
         size_t k = 0;
         while (k < kinds && strcmp(name[k], res->actions[i].action) != 0) {
             k++;
@@ -704,8 +707,10 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
         in->counts[t] = res->counts[t];
         dp_stats_bump(&w->stats->findings[t], res->counts[t]);
     }
-    for (size_t i = 0; i < res->n_doc_actions; i++) {
-        in->doc_counts[res->doc_actions[i].action.kind]++;
+    for (size_t i = 0; i < res->n_actions; i++) {
+        if (res->actions[i].kind != SCAN_STEP_HTML) {
+            in->doc_counts[res->actions[i].code]++;
+        }
     }
     switch (res->verdict) {
     case SCAN_V_DELIVER:

@@ -30,6 +30,7 @@
 #include "dp_tls.h"
 #include "dp_track.h"
 #include "dp_worker.h"
+#include "hw_dp.h"
 #include "rl_log.h"
 #include "scan_engine.h"
 #include "scan_policy.h"
@@ -137,7 +138,16 @@ main(int argc, char **argv)
     if (scan_engine_compile(&engine, &diag, policy) != 0) {
         return fail("policy", diag.reason);
     }
+    /* The topology: a warning naming the cores for a layout that contradicts
+     * it, and each worker's start-up memory on its core's NUMA node (static:
+     * still reachable when a refusal below returns). */
+    static struct hw_dp *hw;
+    hw = hw_dp_new(&cfg);
+    for (size_t k = 0; k < hw_dp_n_warnings(hw); k++) {
+        rl_log(LOG_WARNING, "warning: %s", hw_dp_warning(hw, k));
+    }
     if (cfg.check_only) {
+        hw_dp_free(hw);
         static char text[64 * 1024];
         rc = dp_check_config(text, sizeof(text), &diag, &cfg, policy->version);
         if (rc == 0) {
@@ -174,6 +184,7 @@ main(int argc, char **argv)
     }
     memset(stats, 0, sizeof(*stats) * n);
     for (unsigned i = 0; i < n + 2; i++) {
+        hw_dp_bind_worker(hw, &cfg, (int)i); /* beyond the workers: the default again */
         rings[i] = aligned_alloc(64, sizeof(*rings[i]));
         if (rings[i] == NULL) {
             return fail("memory", "out of memory at start-up");
@@ -184,6 +195,7 @@ main(int argc, char **argv)
             return fail(diag.field, diag.reason);
         }
     }
+    hw_dp_free(hw);
     /* SIGHUP and `reload` rebuild the workers' STARTTLS contexts. */
     static struct dp_stats_proc proc;
     struct dp_tls_reload *reload = NULL;

@@ -13,6 +13,7 @@ struct scan_doc {
     struct scan_worker *w;         /* borrowed */
     const struct scan_policy *pol; /* borrowed */
     struct scan_magic *magic;      /* owned; NULL when documents are disabled */
+    struct scan_pdf *pdf;          /* owned; NULL when documents or pdf are disabled */
     struct scan_zip_budget budget; /* of the attachment being rewritten */
     struct scan_doc_result res;
     struct scan_doc_action *act; /* owned */
@@ -22,6 +23,7 @@ struct scan_doc {
     struct scan_finding *f; /* owned: findings of the text being scanned */
     size_t n_f, f_cap;
     uint8_t *out;       /* owned: the rewritten attachment */
+    bool in_pdf;        /* scan_pdf is running: its actions are PDF steps */
     char true_type[96]; /* the attachment's type (libmagic's buffer serves nested files too) */
 };
 
@@ -61,5 +63,23 @@ int scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const ui
 int scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
                        const struct scan_ooxml_type **out_was, struct scan_zip *z, const char *loc,
                        unsigned depth);
+
+/* The PDF sanitiser's per-worker state (a MuPDF context with our allocator). */
+struct scan_pdf;
+
+/* scan_pdf_new makes the MuPDF context of one worker. Returns 0 and sets
+ * *out, or RL_ENOMEM. Call at start-up. */
+int scan_pdf_new(struct scan_pdf **out);
+
+/* scan_pdf_free releases `s`; NULL is a no-op. */
+void scan_pdf_free(struct scan_pdf *s);
+
+/* scan_pdf_rewrite sanitises the PDF in[0, len) at entry path `loc` by
+ * policy (redaction, active content, metadata), within the PDF limits, and
+ * verifies the result by reading it again. Sets *out (caller frees) when it
+ * changed, else NULL; encrypted, damaged and over-limit files and failed
+ * verifications are recorded in d->res. Returns 0 or RL_ENOMEM. */
+int scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in,
+                     size_t len, const char *loc);
 
 #endif

@@ -31,7 +31,9 @@ scan_doc_action_name(unsigned a)
         "type_mismatch",    "unreadable",       "encrypted",        "limit_exceeded",
         "xml_refused",      "macros_removed",   "activex_removed",  "embedded_removed",
         "external_removed", "comments_removed", "changes_accepted", "hidden_removed",
-        "metadata_removed", "renamed",          "scan_failed",
+        "metadata_removed", "renamed",          "scan_failed",      "scripts_removed",
+        "launch_removed",   "xfa_removed",      "history_removed",  "signature_removed",
+        "dtd_removed",
     };
     return a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
 }
@@ -70,6 +72,7 @@ scan_doc_note(struct scan_doc *d, enum scan_doc_act kind, const char *loc, const
     }
     struct scan_doc_action *a = &d->act[d->n_act++];
     a->kind = (uint8_t)kind;
+    a->pdf = d->in_pdf;
     snprintf(a->location, sizeof(a->location), "%s", loc);
     va_list ap;
     va_start(ap, fmt);
@@ -300,6 +303,9 @@ scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_
         const struct scan_ooxml_type *was = NULL;
         return doc_zip(d, out, out_len, &type, &was, in, len, loc, depth);
     }
+    if (strcmp(t, "application/pdf") == 0) {
+        return scan_pdf_rewrite(d, out, out_len, in, len, loc);
+    }
     /* A message inside an archive is text here: its bytes are redacted as
      * they are (its encoded parts, if any, are not opened). */
     bool text = strncmp(t, "text/", 5) == 0 || strcmp(t, "message/rfc822") == 0;
@@ -360,6 +366,7 @@ scan_doc_rewrite(struct scan_doc *d, const struct scan_doc_result **out_result, 
                  size_t len, const char *declared_type, const char *filename)
 {
     if (d->out != NULL) {
+        explicit_bzero(d->out, d->res.out_len);
         free(d->out);
         d->out = NULL;
     }
@@ -395,6 +402,13 @@ scan_doc_rewrite(struct scan_doc *d, const struct scan_doc_result **out_result, 
             d->res.renamed_from = was;
             d->res.renamed_to = type;
         }
+    } else if (strcmp(t, "application/pdf") == 0 && d->pdf != NULL) {
+        size_t out_len = 0;
+        d->res.kind = SCAN_DOC_PDF;
+        rc = scan_pdf_rewrite(d, &d->out, &out_len, in, len, "");
+        d->res.modified = d->out != NULL;
+        d->res.out = d->out;
+        d->res.out_len = out_len;
     } else if (strcmp(t, "application/x-ole-storage") == 0 &&
                scan_magic_claim_ooxml(declared_type, filename)) {
         /* A password-protected Office file is its package encrypted inside
@@ -430,7 +444,11 @@ scan_doc_new(struct scan_doc **out_doc, struct rl_diag *diag, struct scan_worker
     d->pol = p;
     if (p->documents.enabled) {
         int rc = scan_magic_new(&d->magic, diag);
+        if (rc == 0 && p->pdf.enabled) {
+            rc = scan_pdf_new(&d->pdf);
+        }
         if (rc != 0) {
+            scan_magic_free(d->magic);
             free(d);
             return rc;
         }
@@ -446,6 +464,7 @@ scan_doc_free(struct scan_doc *d)
         return;
     }
     scan_magic_free(d->magic);
+    scan_pdf_free(d->pdf);
     free(d->act);
     free(d->fnd);
     free(d->f);

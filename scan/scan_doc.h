@@ -25,6 +25,7 @@ enum scan_doc_kind {
     SCAN_DOC_NONE = 0, /* not an archive or document: scan the part as before */
     SCAN_DOC_ZIP,
     SCAN_DOC_OOXML,
+    SCAN_DOC_PDF,
 };
 
 enum scan_doc_act {
@@ -41,13 +42,20 @@ enum scan_doc_act {
     SCAN_DOC_CHANGES_ACCEPTED, /* tracked changes: insertions kept, deletions dropped */
     SCAN_DOC_HIDDEN_REMOVED,
     SCAN_DOC_METADATA_REMOVED,
-    SCAN_DOC_RENAMED,     /* macro-enabled file became its macro-free type */
-    SCAN_DOC_SCAN_FAILED, /* a redaction inside could not be verified */
+    SCAN_DOC_RENAMED,           /* macro-enabled file became its macro-free type */
+    SCAN_DOC_SCAN_FAILED,       /* a redaction inside could not be verified */
+    SCAN_DOC_SCRIPTS_REMOVED,   /* PDF JavaScript: document scripts, actions, triggers */
+    SCAN_DOC_LAUNCH_REMOVED,    /* PDF launch actions */
+    SCAN_DOC_XFA_REMOVED,       /* PDF XFA form */
+    SCAN_DOC_HISTORY_REMOVED,   /* PDF earlier revisions (incremental updates) */
+    SCAN_DOC_SIGNATURE_REMOVED, /* a digital signature the changes would have broken */
+    SCAN_DOC_DTD_REMOVED,       /* an XML part's DTD (no entity was used) */
     SCAN_DOC_ACT__COUNT,
 };
 
 struct scan_doc_action {
     uint8_t kind;                    /* enum scan_doc_act */
+    bool pdf;                        /* taken by the PDF sanitiser */
     char location[SCAN_DOC_LOC_MAX]; /* entry path, "" for the attachment itself */
     char detail[128];                /* what exactly, never a value found */
 };
@@ -66,6 +74,8 @@ struct scan_doc_result {
     bool modified;         /* out/out_len hold the rewritten file */
     bool unreadable;       /* something could not be opened: documents.on_unreadable applies */
     bool failed;           /* a redaction could not be verified: on_modification_failure */
+    bool never_deliver;    /* unreadable because of an XML DTD that could not be cut out: the
+                            * file must not be passed on, whatever on_unreadable says */
     const uint8_t *out;
     size_t out_len;
     /* When a macro-enabled file became macro-free: its type before and after

@@ -46,13 +46,12 @@ struct scan_message {
     struct buf held;      /* a leaf part's header block, out only once its body is known */
     bool holding;         /* emit() collects into `held` (a header block being written) */
     struct scan_doc *doc; /* documents and archives in attachments (scan_doc.c) */
-    struct scan_doc_record *dact;
-    size_t n_dact, dact_cap;
-    struct scan_action_record *act; /* sanitisation steps */
+    struct scan_action_record *act; /* sanitisation steps: HTML, documents, PDF */
     size_t n_act, act_cap;
     bool acts_capped;
     struct scan_html *html;
     bool doc_unreadable;
+    bool doc_never_deliver;      /* an attachment carries a DTD that could not be cut out */
     struct scan_message *nested; /* for encoded message/rfc822 parts, one level down; lazy */
     unsigned level;              /* nesting: 0 for the message itself */
     struct buf nest_out;         /* the nested message as rewritten */
@@ -744,6 +743,9 @@ rename_in_headers(struct scan_message *m, const struct scan_ooxml_type *from,
     wipe(&m->hdr);
 }
 
+static void add_action(struct scan_message *m, const char *part, enum scan_step kind, unsigned code,
+                       const char *action, const char *location, const char *detail);
+
 static void
 record_document(struct scan_message *m, const char *part, const struct scan_doc_result *r)
 {
@@ -757,13 +759,9 @@ record_document(struct scan_message *m, const char *part, const struct scan_doc_
     }
     m->findings_capped |= r->findings_capped;
     for (size_t i = 0; i < r->n_actions; i++) {
-        if (m->n_dact >= 1024 ||
-            !grow((void **)&m->dact, &m->dact_cap, m->n_dact, sizeof(*m->dact))) {
-            break;
-        }
-        struct scan_doc_record *a = &m->dact[m->n_dact++];
-        snprintf(a->part, sizeof(a->part), "%s", part);
-        a->action = r->actions[i];
+        const struct scan_doc_action *a = &r->actions[i];
+        add_action(m, part, a->pdf ? SCAN_STEP_PDF : SCAN_STEP_DOCUMENT, a->kind,
+                   scan_doc_action_name(a->kind), a->location, a->detail);
     }
 }
 
@@ -813,9 +811,6 @@ nested_loc(char *out, size_t cap, const char *part, const char *loc)
     }
 }
 
-static void add_action(struct scan_message *m, const char *part, const char *action,
-                       const char *detail);
-
 /* Lists what the nested message found under this part: its findings,
  * defects, sanitisation and document actions, located by its own part
  * paths. */
@@ -838,10 +833,17 @@ record_nested(struct scan_message *m, const char *part, const struct scan_result
         m->result.counts[t] += r->counts[t];
     }
     for (size_t i = 0; i < r->n_actions; i++) {
-        char detail[sizeof(r->actions[i].detail) + MIME_PATH_MAX + 16];
-        snprintf(detail, sizeof(detail), "message/%s: %s", r->actions[i].part,
-                 r->actions[i].detail); /* add_action keeps what fits */
-        add_action(m, part, r->actions[i].action, detail);
+        const struct scan_action_record *a = &r->actions[i];
+        if (a->kind == SCAN_STEP_HTML) {
+            char detail[sizeof(a->detail) + MIME_PATH_MAX + 16];
+            snprintf(detail, sizeof(detail), "message/%s: %s", a->part,
+                     a->detail); /* add_action keeps what fits */
+            add_action(m, part, a->kind, a->code, a->action, "", detail);
+        } else {
+            char loc[SCAN_DOC_LOC_MAX];
+            nested_loc(loc, sizeof(loc), a->part, a->location);
+            add_action(m, part, a->kind, a->code, a->action, loc, a->detail);
+        }
     }
     m->acts_capped |= r->actions_truncated;
     m->findings_capped |= r->findings_truncated;
@@ -850,16 +852,6 @@ record_nested(struct scan_message *m, const char *part, const struct scan_result
         int w =
             snprintf(why, sizeof(why), "message/%s: %s", r->defects[i].part, r->defects[i].reason);
         add_defect(m, part, why, (size_t)w);
-    }
-    for (size_t i = 0; i < r->n_doc_actions && m->n_dact < 1024; i++) {
-        if (!grow((void **)&m->dact, &m->dact_cap, m->n_dact, sizeof(*m->dact))) {
-            break;
-        }
-        struct scan_doc_record *a = &m->dact[m->n_dact++];
-        *a = r->doc_actions[i];
-        snprintf(a->part, sizeof(a->part), "%s", part);
-        nested_loc(a->action.location, sizeof(a->action.location), r->doc_actions[i].part,
-                   r->doc_actions[i].action.location);
     }
 }
 
@@ -943,6 +935,7 @@ process_document(struct scan_message *m, struct scan_part_record *pr, const stru
     }
     pr->scanned = true;
     m->doc_unreadable |= r->unreadable;
+    m->doc_never_deliver |= r->never_deliver;
     if (r->failed) {
         fail_part(m, pr->part, "a redaction inside a document could not be verified");
     }
@@ -961,7 +954,8 @@ process_document(struct scan_message *m, struct scan_part_record *pr, const stru
 /* ---- HTML parts (scan_html) ---- */
 
 static void
-add_action(struct scan_message *m, const char *part, const char *action, const char *detail)
+add_action(struct scan_message *m, const char *part, enum scan_step kind, unsigned code,
+           const char *action, const char *location, const char *detail)
 {
     if (m->n_act >= m->pol->limits.max_findings ||
         !grow((void **)&m->act, &m->act_cap, m->n_act, sizeof(*m->act))) {
@@ -970,7 +964,10 @@ add_action(struct scan_message *m, const char *part, const char *action, const c
     }
     struct scan_action_record *a = &m->act[m->n_act++];
     snprintf(a->part, sizeof(a->part), "%s", part);
+    a->kind = (uint8_t)kind;
+    a->code = (uint8_t)code;
     snprintf(a->action, sizeof(a->action), "%s", action);
+    snprintf(a->location, sizeof(a->location), "%s", location);
     snprintf(a->detail, sizeof(a->detail), "%.*s", (int)sizeof(a->detail) - 1, detail);
 }
 
@@ -1032,7 +1029,8 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
             snprintf(detail, sizeof(detail), "%s%s%s%sbytes %u-%u", a->attribute,
                      a->attribute[0] && a->element[0] ? " on " : "", a->element,
                      a->attribute[0] || a->element[0] ? ", " : "", a->start, a->end);
-            add_action(m, pr->part, scan_html_action_name((enum scan_html_act)a->kind), detail);
+            add_action(m, pr->part, SCAN_STEP_HTML, a->kind,
+                       scan_html_action_name((enum scan_html_act)a->kind), "", detail);
         }
         if (!r.changed) {
             if (round == 1) {
@@ -1269,7 +1267,6 @@ scan_message_free(struct scan_message *m)
     free(m->act);
     scan_html_free(m->html);
     scan_message_free(m->nested);
-    free(m->dact);
     free(m->f);
     free(m->win);
     free(m->sv);
@@ -1291,11 +1288,12 @@ scan_message_begin(struct scan_message *m, scan_out_fn out, void *ctx, bool text
     m->out_ctx = ctx;
     m->text_mode = text_mode;
     m->err = 0;
-    m->n_rec = m->n_def = m->n_parts = m->n_dact = m->n_act = 0;
+    m->n_rec = m->n_def = m->n_parts = m->n_act = 0;
     m->acts_capped = false;
     wipe(&m->held);
     m->holding = false;
     m->doc_unreadable = false;
+    m->doc_never_deliver = false;
     m->nested_verdict = SCAN_V_DELIVER;
     m->nested_reason = "";
     m->nested_tagged = false;
@@ -1338,9 +1336,8 @@ scan_message_footprint(const struct scan_message *m, size_t *out_part_bytes)
                       m->prev.cap + m->sv_cap * sizeof(*m->sv) + m->f_cap * sizeof(*m->f) +
                       m->win_cap * sizeof(*m->win) + scan_html_footprint(m->html);
     return sizeof(*m) + m->parser.hdr_cap + m->hdr.cap + m->word.cap + m->held.cap +
-           m->dact_cap * sizeof(*m->dact) + m->act_cap * sizeof(*m->act) +
-           m->def_cap * sizeof(*m->def) + m->parts_cap * sizeof(*m->parts) +
-           (m->pol->n_lexicons + 1) * sizeof(*m->lex_score);
+           m->act_cap * sizeof(*m->act) + m->def_cap * sizeof(*m->def) +
+           m->parts_cap * sizeof(*m->parts) + (m->pol->n_lexicons + 1) * sizeof(*m->lex_score);
 }
 
 const char *
@@ -1441,7 +1438,12 @@ scan_message_finish(struct scan_message *m, const struct scan_result **out_resul
         apply_action(m, SCAN_ACT_TAG, "nested-message", "");
     }
     if (m->doc_unreadable) {
-        apply_fallback(m, p->documents.on_unreadable, "unreadable-attachment",
+        /* A DTD is never passed on: delivering as it came is no option. */
+        enum scan_fallback fb = p->documents.on_unreadable;
+        if (m->doc_never_deliver && fb == SCAN_FB_DELIVER_TAGGED) {
+            fb = SCAN_FB_QUARANTINE;
+        }
+        apply_fallback(m, fb, "unreadable-attachment",
                        "an attachment could not be opened (encrypted, corrupt or over the limits)");
     }
     if (r->tag_header[0] != '\0') {
@@ -1457,8 +1459,6 @@ scan_message_finish(struct scan_message *m, const struct scan_result **out_resul
     r->n_defects = m->n_def;
     r->parts = m->parts;
     r->n_parts = m->n_parts;
-    r->doc_actions = m->dact;
-    r->n_doc_actions = m->n_dact;
     r->actions = m->act;
     r->n_actions = m->n_act;
     r->actions_truncated = m->acts_capped;

@@ -32,22 +32,27 @@ struct scan_record {
     char location[SCAN_DOC_LOC_MAX]; /* inside a document: the entry path, else "" */
 };
 
-/* One sanitisation step (HTML today, documents next), as reported. */
+/* Where a sanitisation step was taken; the report lists HTML steps under
+ * "actions" and document and PDF steps under "documents". */
+enum scan_step {
+    SCAN_STEP_HTML = 0, /* scan_html, in a text/html part */
+    SCAN_STEP_DOCUMENT, /* scan_doc: an archive or Office file */
+    SCAN_STEP_PDF,      /* scan_doc on a PDF (scan_pdf) */
+};
+
+/* One sanitisation step of any kind (HTML, document, PDF), as reported. */
 struct scan_action_record {
     char part[MIME_PATH_MAX];
-    char action[32];  /* e.g. "html.script_removed" */
-    char detail[120]; /* what and where, e.g. "onerror on img, bytes 10-31" */
+    uint8_t kind;                    /* enum scan_step */
+    uint8_t code;                    /* enum scan_html_act or enum scan_doc_act, by kind */
+    char action[32];                 /* "html.script_removed", "macros_removed", ... */
+    char location[SCAN_DOC_LOC_MAX]; /* inside a document: the entry path; else "" */
+    char detail[128];                /* what and where, never a value found */
 };
 
 struct scan_defect {
     char part[MIME_PATH_MAX];
     char reason[120];
-};
-
-/* A document or archive sanitisation step (scan_doc.h), by MIME part. */
-struct scan_doc_record {
-    char part[MIME_PATH_MAX];
-    struct scan_doc_action action;
 };
 
 struct scan_part_record {
@@ -77,13 +82,11 @@ struct scan_result {
     size_t n_defects;
     const struct scan_defect *defects;
     size_t n_actions;
-    const struct scan_action_record *actions;
-    bool actions_truncated; /* more than limits.max_findings: all were done,
-                             * the first ones are listed */
+    const struct scan_action_record *actions; /* every step: HTML, document, PDF */
+    bool actions_truncated;                   /* more than limits.max_findings: all were done,
+                                               * the first ones are listed */
     size_t n_parts;
     const struct scan_part_record *parts;
-    size_t n_doc_actions;
-    const struct scan_doc_record *doc_actions;
     unsigned counts[SCAN_T__COUNT]; /* findings per type */
     size_t in_bytes;
     size_t out_bytes;

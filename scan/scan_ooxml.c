@@ -124,8 +124,11 @@ struct part {
     const char *name; /* the zip entry name (lent by the archive); no leading '/' */
     bool removed;
     bool xml;
-    xmlDocPtr rels; /* owned: the part's relationships, when it is a .rels part */
-    long source;    /* for a .rels part: the part it describes; -1 for the package */
+    bool dtd_removed; /* parsed without its DTD: must be written back */
+    bool deleted;     /* deleted from the rewritten archive */
+    bool props;       /* core or extended properties: replaced whole when metadata goes */
+    xmlDocPtr rels;   /* owned: the part's relationships, when it is a .rels part */
+    long source;      /* for a .rels part: the part it describes; -1 for the package */
 };
 
 struct rel {
@@ -152,6 +155,7 @@ struct pkg {
     long main_part;
     const struct pkg_type *type;
     bool refused;       /* a part could not be read or parsed: the package stays as it came */
+    bool dtd_refused;   /* ... because of a DTD: the package must not be passed on either */
     char **gone_sheets; /* owned: names of macro sheets removed from the workbook */
     size_t n_gone_sheets, gone_cap;
     int err; /* RL_ENOMEM, sticky */
@@ -258,14 +262,127 @@ refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sy
     xmlStopParser(c);
 }
 
-/* Parses one part; NULL (recorded) when it has a DTD or is not well formed. */
-static xmlDocPtr
-parse_part(struct pkg *pk, const uint8_t *p, size_t n, const char *loc)
+/* Skips "<!--...-->" or "<?...?>" at p[i]; returns the index after it, or
+ * 0 when p[i] starts neither (or it does not end). */
+static size_t
+skip_misc(const uint8_t *p, size_t n, size_t i)
 {
+    const char *end = NULL;
+    size_t open = 0;
+    if (n - i >= 4 && memcmp(p + i, "<!--", 4) == 0) {
+        end = "-->";
+        open = 4;
+    } else if (n - i >= 2 && memcmp(p + i, "<?", 2) == 0) {
+        end = "?>";
+        open = 2;
+    } else {
+        return 0;
+    }
+    const uint8_t *e = memmem(p + i + open, n - i - open, end, strlen(end));
+    return e != NULL ? (size_t)(e - p) + strlen(end) : 0;
+}
+
+/* Finds the document type declaration in the prolog of p[0, n) (UTF-8 or
+ * ASCII-compatible: XML 1.0 section 2.8, after the declaration, comments
+ * and processing instructions, before the root element). Sets
+ * [*out_start, *out_end) and returns true when there is one that ends. */
+static bool
+find_doctype(const uint8_t *p, size_t n, size_t *out_start, size_t *out_end)
+{
+    size_t i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    for (;;) {
+        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) {
+            i++;
+        }
+        size_t next = i < n ? skip_misc(p, n, i) : 0;
+        if (next == 0) {
+            break;
+        }
+        i = next;
+    }
+    if (n - i < 9 || memcmp(p + i, "<!DOCTYPE", 9) != 0) {
+        return false;
+    }
+    /* to the '>' outside quotes, the internal subset, its comments and PIs */
+    int depth = 0;
+    for (size_t j = i + 9; j < n; j++) {
+        uint8_t c = p[j];
+        if (c == '"' || c == '\'') {
+            const uint8_t *q = memchr(p + j + 1, c, n - j - 1);
+            if (q == NULL) {
+                return false;
+            }
+            j = (size_t)(q - p);
+        } else if (c == '<' && depth > 0 && skip_misc(p, n, j) != 0) {
+            j = skip_misc(p, n, j) - 1;
+        } else if (c == '[') {
+            depth++;
+        } else if (c == ']') {
+            depth--;
+        } else if (c == '>' && depth <= 0) {
+            *out_start = i;
+            *out_end = j + 1;
+            return true;
+        }
+    }
+    return false;
+}
+
+static xmlDocPtr parse_bytes(struct pkg *pk, bool *out_dtd, const uint8_t *p, size_t n);
+
+/* Parses one part. A DTD is cut out and the rest parsed again (a part that
+ * used its entities then fails, and is refused); *out_dtd_removed says the
+ * part must be written back without it. NULL (recorded) when it is not
+ * well formed or still has a DTD. */
+static xmlDocPtr
+parse_part(struct pkg *pk, bool *out_dtd_removed, const uint8_t *p, size_t n, const char *loc)
+{
+    *out_dtd_removed = false;
     if (n > MAX_XML_PART || n > INT_MAX) {
         scan_doc_note(pk->d, SCAN_DOC_LIMIT, loc, "XML part of %zu bytes is over the limit", n);
         return NULL;
     }
+    bool dtd = false;
+    xmlDocPtr doc = parse_bytes(pk, &dtd, p, n);
+    size_t a = 0, b = 0;
+    if (dtd && pk->err == 0 && find_doctype(p, n, &a, &b)) {
+        uint8_t *cut = malloc(n - (b - a) + 1);
+        if (cut == NULL) {
+            pk->err = RL_ENOMEM;
+            return NULL;
+        }
+        memcpy(cut, p, a);
+        memcpy(cut + a, p + b, n - b);
+        doc = parse_bytes(pk, &dtd, cut, n - (b - a));
+        explicit_bzero(cut, n - (b - a));
+        free(cut);
+        if (doc != NULL) {
+            *out_dtd_removed = true;
+            scan_doc_note(pk->d, SCAN_DOC_DTD_REMOVED, loc,
+                          "DTD removed (%zu bytes; none of its entities was used)", b - a);
+            return doc;
+        }
+        if (pk->err == 0) {
+            pk->dtd_refused = true;
+            scan_doc_note(pk->d, SCAN_DOC_XML_REFUSED, loc,
+                          "XML part has a DTD whose entities it uses: refused, never passed on");
+        }
+        return NULL;
+    }
+    if (doc == NULL && pk->err == 0) {
+        pk->dtd_refused |= dtd;
+        scan_doc_note(pk->d, SCAN_DOC_XML_REFUSED, loc, "%s",
+                      dtd ? "XML part has a DTD that cannot be cut out: refused, never passed on"
+                          : "XML part is not well-formed");
+    }
+    return doc;
+}
+
+/* Parses p[0, n) without network, entity substitution or DTD; NULL when
+ * it is not well formed or has a DTD (*out_dtd). */
+static xmlDocPtr
+parse_bytes(struct pkg *pk, bool *out_dtd, const uint8_t *p, size_t n)
+{
     xmlParserCtxtPtr c = xmlNewParserCtxt();
     if (c == NULL) {
         pk->err = RL_ENOMEM;
@@ -282,14 +399,11 @@ parse_part(struct pkg *pk, const uint8_t *p, size_t n, const char *loc)
     bool dtd = c->_private != NULL;
     xmlFreeParserCtxt(c);
     if (doc != NULL && (dtd || doc->intSubset != NULL || xmlDocGetRootElement(doc) == NULL)) {
+        dtd |= doc->intSubset != NULL;
         xmlFreeDoc(doc);
         doc = NULL;
     }
-    if (doc == NULL) {
-        scan_doc_note(pk->d, SCAN_DOC_XML_REFUSED, loc, "%s",
-                      dtd ? "XML part has a DTD (entity declarations refused)"
-                          : "XML part is not well-formed");
-    }
+    *out_dtd = dtd;
     return doc;
 }
 
@@ -299,7 +413,8 @@ loc_of(const struct pkg *pk, char *out, size_t cap, const char *name)
     snprintf(out, cap, "%s%s%s", pk->loc, pk->loc[0] ? "/" : "", name);
 }
 
-/* Reads and parses entry `i`; NULL when it cannot (recorded). */
+/* Reads and parses entry `i`; NULL when it cannot (recorded). A part
+ * whose DTD was cut out is marked to be written back. */
 static xmlDocPtr
 load_xml(struct pkg *pk, size_t i)
 {
@@ -319,10 +434,12 @@ load_xml(struct pkg *pk, size_t i)
         pk->refused = true;
         return NULL;
     }
-    xmlDocPtr doc = parse_part(pk, data, n, loc);
+    bool dtd_removed = false;
+    xmlDocPtr doc = parse_part(pk, &dtd_removed, data, n, loc);
     explicit_bzero(data, n);
     free(data);
     pk->refused |= doc == NULL;
+    pk->parts[i].dtd_removed = dtd_removed;
     return doc;
 }
 
@@ -569,7 +686,7 @@ targeted_by_kept_rel(const struct pkg *pk, long part)
  * to (a VBA project's own data, an ActiveX control's binary), until nothing
  * changes; each removed part and external link is reported once. */
 static void
-plan_removals(struct pkg *pk)
+plan_removals(struct pkg *pk, bool report_external)
 {
     for (bool again = true; again;) {
         again = false;
@@ -599,7 +716,7 @@ plan_removals(struct pkg *pk)
             }
         }
     }
-    for (size_t k = 0; k < pk->n_rels; k++) {
+    for (size_t k = 0; k < pk->n_rels && report_external; k++) {
         const struct rel *r = &pk->rels[k];
         if (r->external && r->removal == SCAN_DOC_EXTERNAL_REMOVED) {
             char loc[SCAN_DOC_LOC_MAX];
@@ -1252,6 +1369,7 @@ process_part(struct pkg *pk, size_t i)
         apply_marks(root);
         x.modified = true;
     }
+    x.modified |= pk->parts[i].dtd_removed;
     if (pk->n_gone_sheets > 0 && (long)i == pk->main_part) {
         workbook_cleanup(&x, root);
     }
@@ -1314,7 +1432,7 @@ rewrite_rels(struct pkg *pk)
                 changed |= redact_target(pk, r);
             }
         }
-        if (changed && pk->err == 0) {
+        if ((changed || pk->parts[i].dtd_removed) && pk->err == 0) {
             store_xml(pk, i, pk->parts[i].rels);
         }
     }
@@ -1350,6 +1468,9 @@ rewrite_content_types(struct pkg *pk, bool any_removed)
         free_type = &pkg_types[pk->type->macro_free];
     }
     if (!any_removed && free_type == NULL) {
+        if (pk->parts[pk->ct_part].dtd_removed) {
+            store_xml(pk, (size_t)pk->ct_part, pk->ct);
+        }
         return NULL;
     }
     xmlNodePtr root = xmlDocGetRootElement(pk->ct);
@@ -1380,6 +1501,83 @@ rewrite_content_types(struct pkg *pk, bool any_removed)
         return was;
     }
     return NULL;
+}
+
+/* The core and extended properties parts as metadata removal leaves them:
+ * valid, and empty of whatever the originals held (ECMA-376 Part 2, 11;
+ * Part 1, 22.2). */
+static const char core_minimal[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+    "<cp:coreProperties "
+    "xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" "
+    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" "
+    "xmlns:dcmitype=\"http://purl.org/dc/dcmitype/\" "
+    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"></cp:coreProperties>";
+static const char app_minimal[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+    "<Properties "
+    "xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties\" "
+    "xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\">"
+    "</Properties>";
+
+/* Marks the package's core and extended properties parts. */
+static void
+find_props(struct pkg *pk)
+{
+    for (size_t k = 0; k < pk->n_rels; k++) {
+        const struct rel *r = &pk->rels[k];
+        const char *t = after_slash(r->type);
+        if (pk->parts[r->rels_part].source == -1 && r->target >= 0 &&
+            (strcmp(t, "core-properties") == 0 || strcmp(t, "extended-properties") == 0)) {
+            pk->parts[r->target].props = true;
+        }
+    }
+}
+
+/* Replaces properties part `i` by its minimal form, unread. */
+static void
+replace_props(struct pkg *pk, size_t i)
+{
+    const char *name = pk->parts[i].name;
+    bool core = false;
+    for (size_t k = 0; k < pk->n_rels; k++) {
+        const struct rel *r = &pk->rels[k];
+        if (r->target == (long)i && strcmp(after_slash(r->type), "core-properties") == 0) {
+            core = true;
+        }
+    }
+    const char *with = core ? core_minimal : app_minimal;
+    size_t n = strlen(with);
+    uint8_t *copy = malloc(n);
+    if (copy == NULL || scan_zip_replace(pk->z, i, (memcpy(copy, with, n), copy), n) != 0) {
+        pk->err = RL_ENOMEM;
+        return;
+    }
+    char loc[SCAN_DOC_LOC_MAX];
+    loc_of(pk, loc, sizeof(loc), name);
+    scan_doc_note(pk->d, SCAN_DOC_METADATA_REMOVED, loc, "%s properties replaced by an empty part",
+                  core ? "core" : "extended");
+}
+
+/* A signed package that changed would carry a broken signature: the
+ * signature origin, its signatures and their relationships go. */
+static void
+plan_unsigned(struct pkg *pk)
+{
+    for (size_t k = 0; k < pk->n_rels; k++) {
+        struct rel *r = &pk->rels[k];
+        if (r->removal == NO_REMOVAL && pk->parts[r->rels_part].source == -1 &&
+            strcmp(after_slash(r->type), "origin") == 0 &&
+            strstr(r->type, "digital-signature") != NULL) {
+            r->removal = SCAN_DOC_SIGNATURE_REMOVED;
+        }
+    }
+    for (size_t k = 0; k < pk->n_rels; k++) {
+        struct rel *r = &pk->rels[k];
+        if (r->removal == NO_REMOVAL && strstr(r->type, "digital-signature/signature") != NULL) {
+            r->removal = SCAN_DOC_SIGNATURE_REMOVED;
+        }
+    }
 }
 
 /* Embedded packages (a workbook inside a document) are documents too. */
@@ -1461,14 +1659,18 @@ scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
         pkg_fini(&pk);
         return rc;
     }
-    plan_removals(&pk);
+    plan_removals(&pk, true);
+    find_props(&pk);
     bool any_removed = false;
     for (size_t i = 0; i < pk.n_parts && pk.err == 0; i++) {
         struct scan_zip_entry e;
         scan_zip_stat(z, &e, i);
         if (pk.parts[i].removed) {
             any_removed = true;
+            pk.parts[i].deleted = true;
             pk.err = scan_zip_delete(z, i) == 0 ? 0 : RL_EINVAL;
+        } else if (pk.parts[i].props && d->pol->documents.remove_metadata) {
+            replace_props(&pk, i);
         } else if (e.encrypted) {
             char eloc[SCAN_DOC_LOC_MAX];
             loc_of(&pk, eloc, sizeof(eloc), e.name);
@@ -1480,6 +1682,17 @@ scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
             nested_part(&pk, i);
         }
     }
+    if (pk.err == 0 && !pk.refused && (any_removed || scan_zip_changed(z))) {
+        plan_unsigned(&pk);
+        plan_removals(&pk, false);
+        for (size_t i = 0; i < pk.n_parts && pk.err == 0; i++) {
+            if (pk.parts[i].removed && !pk.parts[i].deleted) {
+                any_removed = true;
+                pk.parts[i].deleted = true;
+                pk.err = scan_zip_delete(z, i) == 0 ? 0 : RL_EINVAL;
+            }
+        }
+    }
     if (pk.err == 0 && !pk.refused) {
         rewrite_rels(&pk);
     }
@@ -1488,6 +1701,7 @@ scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
     }
     if (pk.refused) {
         abandon(&pk, act0);
+        d->res.never_deliver |= pk.dtd_refused;
     }
     *out_type = pk.type != NULL ? &pk.type->file : NULL;
     int rc = pk.err;

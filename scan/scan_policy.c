@@ -40,7 +40,9 @@ static const char default_policy[] =
     "  \"limits\": {\"max_message_bytes\": 52428800, \"max_header_bytes\": 32768,\n"
     "             \"max_depth\": 16, \"max_parts\": 1000, \"max_findings\": 10000,\n"
     "             \"max_archive_depth\": 4, \"max_archive_entries\": 10000,\n"
-    "             \"max_archive_bytes\": 268435456, \"max_compression_ratio\": 100},\n"
+    "             \"max_archive_bytes\": 268435456, \"max_compression_ratio\": 100,\n"
+    "             \"max_pdf_pages\": 2000, \"max_pdf_objects\": 500000,\n"
+    "             \"max_pdf_memory\": 268435456, \"max_pdf_millis\": 10000},\n"
     "  \"documents\": {\"enabled\": true, \"redact\": true, \"remove_macros\": true,\n"
     "                \"remove_activex\": true, \"remove_embedded\": false,\n"
     "                \"remove_external\": true, \"remove_hyperlinks\": false,\n"
@@ -49,7 +51,9 @@ static const char default_policy[] =
     "                \"on_unreadable\": \"quarantine\"},\n"
     "  \"html\": {\"scripts\": \"remove\", \"event_handlers\": \"remove\",\n"
     "           \"dangerous_urls\": \"remove\", \"iframes\": \"remove\", \"objects\": \"remove\",\n"
-    "           \"embeds\": \"remove\", \"forms\": \"remove\"}\n"
+    "           \"embeds\": \"remove\", \"forms\": \"remove\"},\n"
+    "  \"pdf\": {\"enabled\": true, \"javascript\": \"remove\", \"launch\": \"remove\",\n"
+    "          \"embedded_files\": \"remove\", \"xfa\": \"remove\", \"metadata\": \"remove\"}\n"
     "}\n";
 
 const char *
@@ -386,6 +390,10 @@ parse_limits(struct scan_limits *l, struct rl_diag *d, json_t *o)
         {"max_archive_entries", 1, 1000000},
         {"max_archive_bytes", 4096, 1ull << 34},
         {"max_compression_ratio", 2, 1000000},
+        {"max_pdf_pages", 1, 1000000},
+        {"max_pdf_objects", 16, 100000000},
+        {"max_pdf_memory", 16u << 20, 1ull << 34},
+        {"max_pdf_millis", 10, 3600000},
     };
     enum { N_KEYS = sizeof(keys) / sizeof(keys[0]) };
     const char *names[N_KEYS + 1];
@@ -401,6 +409,8 @@ parse_limits(struct scan_limits *l, struct rl_diag *d, json_t *o)
         l->max_message_bytes,   l->max_header_bytes,  l->max_depth,
         l->max_parts,           l->max_findings,      l->max_archive_depth,
         l->max_archive_entries, l->max_archive_bytes, l->max_compression_ratio,
+        l->max_pdf_pages,       l->max_pdf_objects,   l->max_pdf_memory,
+        l->max_pdf_millis,
     };
     for (size_t i = 0; i < N_KEYS; i++) {
         json_t *j = json_object_get(o, keys[i].key);
@@ -419,6 +429,10 @@ parse_limits(struct scan_limits *l, struct rl_diag *d, json_t *o)
     l->max_archive_entries = (unsigned)v[6];
     l->max_archive_bytes = v[7];
     l->max_compression_ratio = (unsigned)v[8];
+    l->max_pdf_pages = (unsigned)v[9];
+    l->max_pdf_objects = (unsigned)v[10];
+    l->max_pdf_memory = v[11];
+    l->max_pdf_millis = (unsigned)v[12];
     return 0;
 }
 
@@ -471,17 +485,12 @@ parse_documents(struct scan_doc_policy *dp, struct rl_diag *d, json_t *o)
     return 0;
 }
 
+/* Sets *dst[i] from the "remove"/"keep" value of keys[i] (NULL-terminated)
+ * in section `where` of the policy; absent keys keep their default. */
 static int
-parse_html(struct scan_html_policy *h, struct rl_diag *d, json_t *o)
+parse_removals(bool *const *dst, struct rl_diag *d, const char *where, json_t *o,
+               const char *const *keys)
 {
-    static const char *const keys[] = {"scripts", "event_handlers", "dangerous_urls", "iframes",
-                                       "objects", "embeds",         "forms",          NULL};
-    bool *const dst[] = {&h->scripts, &h->handlers, &h->urls, &h->iframes,
-                         &h->objects, &h->embeds,   &h->forms};
-    int rc = check_keys(d, "html", o, keys);
-    if (rc != 0) {
-        return rc;
-    }
     for (size_t i = 0; keys[i] != NULL; i++) {
         json_t *v = json_object_get(o, keys[i]);
         if (v == NULL) {
@@ -490,12 +499,46 @@ parse_html(struct scan_html_policy *h, struct rl_diag *d, json_t *o)
         const char *s = json_string_value(v);
         if (s == NULL || (strcmp(s, "remove") != 0 && strcmp(s, "keep") != 0)) {
             char field[64];
-            snprintf(field, sizeof(field), "html.%s", keys[i]);
+            snprintf(field, sizeof(field), "%s.%s", where, keys[i]);
             return rl_diag_set(d, field, "must be \"remove\" or \"keep\"");
         }
         *dst[i] = strcmp(s, "remove") == 0;
     }
     return 0;
+}
+
+static int
+parse_html(struct scan_html_policy *h, struct rl_diag *d, json_t *o)
+{
+    static const char *const keys[] = {"scripts", "event_handlers", "dangerous_urls", "iframes",
+                                       "objects", "embeds",         "forms",          NULL};
+    bool *const dst[] = {&h->scripts, &h->handlers, &h->urls, &h->iframes,
+                         &h->objects, &h->embeds,   &h->forms};
+    int rc = check_keys(d, "html", o, keys);
+    return rc != 0 ? rc : parse_removals(dst, d, "html", o, keys);
+}
+
+static int
+parse_pdf(struct scan_pdf_policy *pp, struct rl_diag *d, json_t *o)
+{
+    static const char *const keys[] = {"javascript", "launch",   "embedded_files",
+                                       "xfa",        "metadata", NULL};
+    static const char *const all[] = {"enabled", "javascript", "launch", "embedded_files",
+                                      "xfa",     "metadata",   NULL};
+    bool *const dst[] = {&pp->javascript, &pp->launch, &pp->embedded_files, &pp->xfa,
+                         &pp->metadata};
+    int rc = check_keys(d, "pdf", o, all);
+    if (rc != 0) {
+        return rc;
+    }
+    json_t *en = json_object_get(o, "enabled");
+    if (en != NULL) {
+        if (!json_is_boolean(en)) {
+            return rl_diag_set(d, "pdf.enabled", "must be true or false");
+        }
+        pp->enabled = json_is_true(en);
+    }
+    return parse_removals(dst, d, "pdf", o, keys);
 }
 
 static void
@@ -523,6 +566,10 @@ set_defaults(struct scan_policy *p)
         .max_archive_entries = 10000,
         .max_archive_bytes = 256u << 20,
         .max_compression_ratio = 100,
+        .max_pdf_pages = 2000,
+        .max_pdf_objects = 500000,
+        .max_pdf_memory = 256u << 20,
+        .max_pdf_millis = 10000,
     };
     /* The default: sanitise actively, hold what cannot be opened. */
     p->documents = (struct scan_doc_policy){
@@ -543,6 +590,12 @@ set_defaults(struct scan_policy *p)
                                         .objects = true,
                                         .embeds = true,
                                         .forms = true};
+    p->pdf = (struct scan_pdf_policy){.enabled = true,
+                                      .javascript = true,
+                                      .launch = true,
+                                      .embedded_files = true,
+                                      .xfa = true,
+                                      .metadata = true};
 }
 
 static int
@@ -560,6 +613,7 @@ parse_root(struct scan_policy *p, struct rl_diag *d, json_t *root)
                                        "limits",
                                        "html",
                                        "documents",
+                                       "pdf",
                                        NULL};
     static const char *const mask_keys[] = {"char", "keep_last", NULL};
     int rc = check_keys(d, "", root, keys);
@@ -635,6 +689,9 @@ parse_root(struct scan_policy *p, struct rl_diag *d, json_t *root)
     }
     if ((v = json_object_get(root, "documents")) != NULL &&
         (rc = parse_documents(&p->documents, d, v)) != 0) {
+        return rc;
+    }
+    if ((v = json_object_get(root, "pdf")) != NULL && (rc = parse_pdf(&p->pdf, d, v)) != 0) {
         return rc;
     }
     return 0;

@@ -73,6 +73,12 @@ struct scan_limits {
     unsigned max_archive_entries;   /* entries in all nested archives together */
     uint64_t max_archive_bytes;     /* uncompressed bytes read, all nested entries together */
     unsigned max_compression_ratio; /* uncompressed / compressed, per entry of 1 MiB or more */
+    /* PDF (one attachment; decompressed bytes also count against
+     * max_archive_bytes and max_compression_ratio). */
+    unsigned max_pdf_pages;   /* pages of one PDF */
+    unsigned max_pdf_objects; /* objects in its cross-reference table */
+    uint64_t max_pdf_memory;  /* bytes MuPDF may hold at once while reading and writing it */
+    unsigned max_pdf_millis;  /* wall time for reading, redacting, writing and verifying it */
 };
 
 /* Document and structural sanitisation (Office Open XML, zip archives). */
@@ -89,6 +95,16 @@ struct scan_doc_policy {
     bool remove_hidden;     /* hidden (vanished) text runs */
     bool remove_metadata;   /* author, last modified by, company, manager; custom properties */
     enum scan_fallback on_unreadable; /* encrypted, corrupt or over the archive limits */
+};
+
+/* What the PDF sanitiser removes (docs/POLICY.md "pdf"); true: remove. */
+struct scan_pdf_policy {
+    bool enabled;        /* open PDF attachments (MuPDF); false: passed through unscanned */
+    bool javascript;     /* document JavaScript, JavaScript actions, additional actions */
+    bool launch;         /* launch actions (run a program or open a file) */
+    bool embedded_files; /* embedded files, file attachment annotations */
+    bool xfa;            /* XFA forms */
+    bool metadata;       /* the Info dictionary and XMP metadata streams */
 };
 
 /* What the HTML sanitiser removes (docs/POLICY.md "html"); true: remove. */
@@ -118,6 +134,7 @@ struct scan_policy {
     struct scan_limits limits;
     struct scan_html_policy html;
     struct scan_doc_policy documents;
+    struct scan_pdf_policy pdf;
 };
 
 /* scan_policy_parse builds a policy from JSON text `json` (length `len`).

@@ -83,27 +83,26 @@ scan_report_write(FILE *f, const struct scan_result *r, const struct scan_policy
         json_array_append_new(defects, o);
     }
     json_object_set_new(root, "defects", defects);
+    /* One list of steps, split by kind here only: HTML steps under
+     * "actions", document and PDF steps under "documents". */
     json_t *actions = json_array();
+    json_t *docs = json_array();
     for (size_t i = 0; i < r->n_actions; i++) {
+        const struct scan_action_record *a = &r->actions[i];
         json_t *o = json_object();
-        json_object_set_new(o, "part", json_string(r->actions[i].part));
-        json_object_set_new(o, "action", json_string(r->actions[i].action));
-        json_object_set_new(o, "detail", json_string(r->actions[i].detail));
-        json_array_append_new(actions, o);
+        json_object_set_new(o, "part", json_string(a->part));
+        json_object_set_new(o, "action", json_string(a->action));
+        if (a->kind != SCAN_STEP_HTML) {
+            json_object_set_new(o, "kind",
+                                json_string(a->kind == SCAN_STEP_PDF ? "pdf" : "document"));
+            json_object_set_new(o, "location", json_string(a->location));
+        }
+        json_object_set_new(o, "detail", json_string(a->detail));
+        json_array_append_new(a->kind == SCAN_STEP_HTML ? actions : docs, o);
     }
     json_object_set_new(root, "actions", actions);
     if (r->actions_truncated) {
         json_object_set_new(root, "actions_truncated", json_true());
-    }
-    json_t *docs = json_array();
-    for (size_t i = 0; i < r->n_doc_actions; i++) {
-        const struct scan_doc_record *a = &r->doc_actions[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "part", json_string(a->part));
-        json_object_set_new(o, "action", json_string(scan_doc_action_name(a->action.kind)));
-        json_object_set_new(o, "location", json_string(a->action.location));
-        json_object_set_new(o, "detail", json_string(a->action.detail));
-        json_array_append_new(docs, o);
     }
     json_object_set_new(root, "documents", docs);
     int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 ? 0 : RL_EIO;

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Runs benchmarks of an existing build and keeps their JSON reports:
-#   scripts/bench.sh BUILD_DIR [scan|tls] [options, e.g. --mb 16 --runs 3]
+#   scripts/bench.sh BUILD_DIR [scan|tls|calibrate] [options, e.g. --mb 16 --runs 3]
 # scan (the default) also runs html and docs. Prints the tables (stderr of
 # redline-bench); the JSON goes to bench/results/<benchmark>-<UTC date>-<commit>.json.
+# calibrate runs `redline-hw calibrate --json` (docs/SIZING.md).
 # BENCH_DOCS_ARGS passes options to `docs` (default: its own). See bench/README.md.
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
-  echo "usage: scripts/bench.sh BUILD_DIR [scan|tls] [options]" >&2
+  echo "usage: scripts/bench.sh BUILD_DIR [scan|tls|calibrate] [options]" >&2
   exit 2
 fi
 build=$1
 shift
 name=scan
-if [ $# -gt 0 ] && { [ "$1" = scan ] || [ "$1" = tls ]; }; then
+if [ $# -gt 0 ] && { [ "$1" = scan ] || [ "$1" = tls ] || [ "$1" = calibrate ]; }; then
   name=$1
   shift
 fi
@@ -38,6 +39,12 @@ mkdir -p "$root/bench/results"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)-$REDLINE_COMMIT
 status=0
 out=$root/bench/results/$name-$stamp.json
+if [ "$name" = calibrate ]; then
+  # redlined and redline-bench on loopback, measured by redline-hw
+  "$build/hw/redline-hw" calibrate --json "$@" >"$out" || status=$?
+  [ -s "$out" ] && echo "redline: results saved to ${out#"$root"/}" >&2 || rm -f "$out"
+  exit "$status"
+fi
 "$bin" "$name" --json "$out" "$@" >/dev/null || status=$?
 if [ -s "$out" ]; then
   echo "redline: results saved to ${out#"$root"/}" >&2

@@ -8,11 +8,18 @@ PACKAGES=(
   libhyperscan-dev libjansson-dev libxml2-dev libcmocka-dev libssl-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
   libjemalloc-dev libsystemd-dev
+  libhwloc-dev hwloc
   libzip-dev libmagic-dev openssl
+  libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
+  libfreetype-dev libjpeg-dev zlib1g-dev
+  qpdf poppler-utils
+  libsqlite3-dev libmicrohttpd-dev
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   swaks libnet-ssleay-perl libio-socket-ssl-perl
   postfix python3-aiosmtpd python3-cryptography testssl.sh
-  logrotate
+  python3-prometheus-client logrotate
+  libdpdk-dev librte-net-ring23 librte-net-tap23 librte-net-af-packet23 librte-net-memif23
+  iproute2 iptables ethtool strace
   debhelper lintian scdoc bash-completion man-db systemd
 )
 

@@ -196,6 +196,90 @@ def made_docm():
     return b.getvalue()
 
 
+PDF_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "pdf")
+PDF_TEXT = ("Letter for Alice Example\nPlease charge my card 4556 7375 8689 9855 today.\n"
+            "Contact: alice@example.org or phone +44 20 7946 0958\n"
+            "My SSN is 536-22-8471 keep safe.\nNothing else here.\n")
+PDF_SECRETS = ["4556", "8689 9855", "alice@example.org", "7946 0958", "536-22-8471"]
+
+
+def pdf_readers(name, data, tmp):
+    """qpdf --check and pdftotext, two readers that are not MuPDF, on an output."""
+    p = os.path.join(tmp, "out.pdf")
+    with open(p, "wb") as f:
+        f.write(data)
+    r = subprocess.run(["qpdf", "--check", p], capture_output=True, timeout=120)
+    if r.returncode != 0:
+        fail(f"{name}: qpdf --check exit {r.returncode}: {r.stdout.decode()[-300:]}")
+    r = subprocess.run(["pdftotext", "-q", p, "-"], capture_output=True, timeout=120)
+    if r.returncode != 0:
+        fail(f"{name}: pdftotext exit {r.returncode}")
+    return r.stdout.decode("utf-8", "replace")
+
+
+def pdf_checks(tmp):
+    """PDFs: the public test files, LibreOffice's own and qpdf's variants."""
+    made = os.path.join(tmp, "made")
+    os.makedirs(made, exist_ok=True)
+    with open(os.path.join(made, "letter.txt"), "w") as f:
+        f.write(PDF_TEXT)
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/lo-profile-pdf", "--headless",
+                    "--norestore", "--convert-to", "pdf", "--outdir", made,
+                    os.path.join(made, "letter.txt")], capture_output=True,
+                   env=dict(os.environ, HOME=tmp), timeout=300)
+    letter = os.path.join(made, "letter.pdf")
+    if not os.path.exists(letter):
+        fail("LibreOffice did not make letter.pdf")
+        return
+    variants = {
+        "letter.pdf": letter,
+        "letter-objstm.pdf": ["--object-streams=generate"],
+        "letter-linear.pdf": ["--linearize"],
+        "letter-qdf.pdf": ["--qdf"],
+        "letter-owner-only.pdf": ["--encrypt", "", "owner", "256", "--"],
+        "letter-password.pdf": ["--encrypt", "user", "owner", "256", "--"],
+    }
+    for vname, how in variants.items():
+        path = letter if isinstance(how, str) else os.path.join(made, vname)
+        if not isinstance(how, str):
+            subprocess.run(["qpdf"] + how + [letter, path], check=True, capture_output=True)
+        report, data, _, _ = scan(vname, open(path, "rb").read(), "application/pdf")
+        if report is None or data is None:
+            continue
+        acts = {a["action"] for a in report["documents"]}
+        if vname == "letter-password.pdf":
+            if report["verdict"] != "quarantine" or "encrypted" not in acts:
+                fail(f"{vname}: not held as encrypted: {report['verdict']} {acts}")
+            continue
+        kinds = sorted(f["type"] for f in report["findings"])
+        if kinds != ["CREDIT_CARD", "EMAIL", "PHONE", "US_SSN"] or report["verdict"] != "deliver":
+            fail(f"{vname}: findings {kinds}, verdict {report['verdict']}")
+        if any(a.get("kind") != "pdf" for a in report["documents"]):
+            fail(f"{vname}: document steps not of kind pdf: {report['documents']}")
+        text = pdf_readers(vname, data, tmp)
+        left = [s for s in PDF_SECRETS if s in text]
+        if left or "Nothing else here." not in text or "Please charge my card" not in text:
+            fail(f"{vname}: pdftotext reads {text!r} (left: {left})")
+        print(f"ok {vname}: {kinds} " + ",".join(sorted(acts)), flush=True)
+    for name in sorted(os.listdir(PDF_DIR)):
+        if not name.endswith(".pdf"):
+            continue
+        report, data, _, _ = scan(name, open(os.path.join(PDF_DIR, name), "rb").read(),
+                                  "application/pdf")
+        if report is None:
+            continue
+        acts = {a["action"] for a in report["documents"]}
+        if acts & {"encrypted", "unreadable"}:
+            if report["verdict"] != "quarantine":
+                fail(f"{name}: unreadable PDF delivered: {report['verdict']}")
+        elif report["verdict"] != "deliver":
+            fail(f"{name}: verdict {report['verdict']} {acts}")
+        elif report["parts"][1]["modified"]:
+            pdf_readers(name, data, tmp)
+        print(f"ok {name}: {report['verdict']} " + ",".join(sorted(acts)), flush=True)
+
+
 def main():
     outdir = tempfile.mkdtemp(prefix="rl-docs-")
     tmp = tempfile.mkdtemp(prefix="rl-docs-tmp-")
@@ -216,9 +300,15 @@ def main():
             if report is None or data is None:
                 continue
             if "xml_doctype_or_entity" in feats:
-                # refused, never half sanitised: held with the reason
-                if report["verdict"] != "quarantine" or not any(
-                        a["action"] == "xml_refused" for a in report["documents"]):
+                # a DTD never leaves: cut out when its entities are unused,
+                # else refused (never half sanitised) and held with the reason
+                acts = {a["action"] for a in report["documents"]}
+                if "dtd_removed" in acts and report["verdict"] == "deliver":
+                    z = zipfile.ZipFile(io.BytesIO(data))
+                    left = [n for n in z.namelist() if b"<!DOCTYPE" in z.read(n)]
+                    if left:
+                        fail(f"{name}: DTD left in {left}")
+                elif report["verdict"] != "quarantine" or "xml_refused" not in acts:
                     fail(f"{name}: entity document not refused: {report['verdict']}")
                 continue
             if report["verdict"] != "deliver":
@@ -253,6 +343,8 @@ def main():
                                        "external_rel:oleObject"], outdir, tmp)
             print("ok plan.docm -> plan.docx:",
                   ",".join(sorted({a['action'] for a in report['documents']})), flush=True)
+
+        pdf_checks(tmp)
 
         # LibreOffice opens every output: one batch, private profile and HOME.
         soffice = shutil.which("soffice") or shutil.which("libreoffice")

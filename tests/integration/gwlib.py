@@ -29,6 +29,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+def unix_roundtrip(path, data, shut=False):
+    """Connects to the UNIX socket `path`, sends `data` (then, with `shut`,
+    ends the writing side) and returns everything read until the server
+    closes."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(path)
+        s.sendall(data)
+        if shut:
+            s.shutdown(socket.SHUT_WR)
+        out = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return out
+            out += chunk
+
+
 def wait_port(port, proc=None, timeout=15.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -181,15 +198,8 @@ class Gateway:
     def control(self, command):
         """One command on the control socket; its JSON answer. Bytes go out
         as they are (no newline added), for malformed commands."""
-        with socket.socket(socket.AF_UNIX) as s:
-            s.connect(self.control_path)
-            s.sendall(command if isinstance(command, bytes) else command.encode() + b"\n")
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+        data = unix_roundtrip(self.control_path,
+                              command if isinstance(command, bytes) else command.encode() + b"\n")
         return json.loads(data)
 
     def counters(self):

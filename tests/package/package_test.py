@@ -43,6 +43,7 @@ CI = os.environ.get("CI") == "true"
 LOCK = "/run/lock/redline-package-test.lock"
 PACKAGES = ["redline", "redline-bench", "redline-dbgsym", "redline-bench-dbgsym"]
 UNIT = "/lib/systemd/system/redlined.service"
+CONTROLD_UNIT = "/lib/systemd/system/redline-controld.service"
 EXPOSURE_MAX = 2.0  # systemd-analyze security: "OK" and below
 QPOLICY = {"version": "pkg-q-1", "detectors": {"IBAN": {"action": "quarantine"}}}
 IBAN_BODY = b"Subject: q\r\n\r\nIBAN GB82 WEST 1234 5698 7654 32\r\n"
@@ -163,6 +164,7 @@ class Package(unittest.TestCase):
     def test_0_contents(self):
         files = contents(deb("redline"))
         for f in ["/usr/sbin/redlined", "/usr/sbin/redlinectl", "/usr/bin/redline-scan",
+                  "/usr/sbin/redline-controld", "/usr/bin/redline-hw", CONTROLD_UNIT,
                   "/etc/redline/redlined.json", "/etc/redline/policy.json",
                   "/etc/logrotate.d/redline", UNIT, "/usr/lib/tmpfiles.d/redline.conf",
                   "/usr/share/man/man5/redlined.json.5.gz",
@@ -173,6 +175,7 @@ class Package(unittest.TestCase):
         bench = contents(deb("redline-bench"))
         self.assertIn("/usr/bin/redline-bench", bench)
         self.assertFalse(any("bench" in f for f in files), "redline holds bench files")
+        self.assertNotIn("/usr/bin/redline-license", files)  # the vendor's tool
         # Every program has its man page, in the package that holds it.
         for pkg_files in (files, bench):
             progs = [f for f in pkg_files if re.match(r"^/usr/s?bin/[^/]+$", f)]
@@ -208,6 +211,7 @@ class Package(unittest.TestCase):
         self.assertEqual(pw.pw_shell, "/usr/sbin/nologin")
         self.assertEqual(pw.pw_dir, "/var/lib/redline")
         self.assertEqual(grp.getgrgid(pw.pw_gid).gr_name, "redline")
+        grp.getgrnam("redline-admin")  # controld's socket group
         self.assertIn("(package redline)", pw.pw_gecos)
         for path, owner, group, mode in [("/var/lib/redline", "redline", "redline", 0o750),
                                          ("/var/log/redline", "redline", "adm", 0o2750),
@@ -216,11 +220,11 @@ class Package(unittest.TestCase):
             self.assertEqual((pwd.getpwuid(st.st_uid).pw_name, grp.getgrgid(st.st_gid).gr_name,
                               st.st_mode & 0o7777), (owner, group, mode), path)
         # Man pages and debug symbols where the tools look for them.
-        for page in ["redlined", "redlinectl", "redline-scan", "redline-bench",
-                     "redlined.json"]:
+        for page in ["redlined", "redlinectl", "redline-controld", "redline-scan", "redline-hw",
+                     "redline-bench", "redlined.json"]:
             self.assertTrue(run("man", "-w", page).stdout.strip(), page)
-        for prog in ["/usr/sbin/redlined", "/usr/sbin/redlinectl", "/usr/bin/redline-scan",
-                     "/usr/bin/redline-bench"]:
+        for prog in ["/usr/sbin/redlined", "/usr/sbin/redlinectl", "/usr/sbin/redline-controld",
+                     "/usr/bin/redline-scan", "/usr/bin/redline-hw", "/usr/bin/redline-bench"]:
             note = run("readelf", "-n", prog).stdout
             build_id = re.search(r"Build ID: ([0-9a-f]+)", note).group(1)
             debug = f"/usr/lib/debug/.build-id/{build_id[:2]}/{build_id[2:]}.debug"
@@ -232,15 +236,17 @@ class Package(unittest.TestCase):
         self.assertIn("listen          127.0.0.1:10025\n", p.stdout)
         self.assertIn("user            redline (uid", p.stdout)
 
-    def test_2_unit(self):
-        p = run("systemd-analyze", "verify", UNIT, check=False)
-        self.assertEqual((p.returncode, p.stderr.strip()), (0, ""), p.stdout)
-        p = run("systemd-analyze", "security", "--offline=yes", UNIT, check=False)
-        m = re.search(r"Overall exposure level for redlined.service: ([0-9.]+) (\w+)", p.stdout)
-        self.assertIsNotNone(m, p.stdout + p.stderr)
-        print(f"\nsystemd-analyze security redlined.service: {m.group(1)} {m.group(2)}",
-              file=sys.stderr)
-        self.assertLessEqual(float(m.group(1)), EXPOSURE_MAX, p.stdout)
+    def test_2_units(self):
+        for unit in (UNIT, CONTROLD_UNIT):
+            name = os.path.basename(unit)
+            p = run("systemd-analyze", "verify", unit, check=False)
+            self.assertEqual((p.returncode, p.stderr.strip()), (0, ""), p.stdout)
+            p = run("systemd-analyze", "security", "--offline=yes", unit, check=False)
+            m = re.search(rf"Overall exposure level for {name}: ([0-9.]+) (\w+)", p.stdout)
+            self.assertIsNotNone(m, p.stdout + p.stderr)
+            print(f"\nsystemd-analyze security {name}: {m.group(1)} {m.group(2)}",
+                  file=sys.stderr)
+            self.assertLessEqual(float(m.group(1)), EXPOSURE_MAX, p.stdout)
         with open(UNIT) as f:
             unit = f.read()
         for line in ["Type=notify", "WatchdogSec=30", "ExecReload=/bin/kill -HUP $MAINPID",

@@ -374,13 +374,68 @@ test_stamp(void **state)
     bench_values_fini(&v);
 }
 
+/* The corpus mix: line ends made CRLF, dot-stuffing undone gives the body
+ * back, the stamp first, over-long lines left out. */
+static void
+test_from_messages(void **state)
+{
+    (void)state;
+    struct rl_diag d = {0};
+    struct bench_mailset set;
+    char long_line[1200];
+    memset(long_line, 'x', sizeof(long_line) - 1);
+    long_line[sizeof(long_line) - 1] = '\0';
+    const char *texts[] = {
+        "Subject: a\n\n.dot line\nbare LF\n",
+        "Subject: b\r\n\r\nCRLF\r\nbare CR\rend",
+        long_line,
+    };
+    const uint8_t *msgs[3];
+    size_t lens[3];
+    for (size_t i = 0; i < 3; i++) {
+        msgs[i] = (const uint8_t *)texts[i];
+        lens[i] = strlen(texts[i]);
+    }
+    size_t skipped = 99;
+    assert_int_equal(bench_mailset_from_messages(&set, &d, msgs, lens, 3, &skipped), 0);
+    assert_int_equal(skipped, 1);
+    assert_int_equal(set.n, 2);
+    const char *want[] = {"Subject: a\r\n\r\n.dot line\r\nbare LF\r\n",
+                          "Subject: b\r\n\r\nCRLF\r\nbare CR\r\nend\r\n"};
+    for (size_t k = 0; k < 2; k++) {
+        const struct bench_mail *m = &set.m[k];
+        assert_int_equal(m->body_len, strlen(want[k]));
+        assert_memory_equal(m->body, want[k], m->body_len);
+        uint8_t plain[256];
+        assert_int_equal(unstuff(plain, m->wire, m->wire_len), m->body_len);
+        assert_memory_equal(plain, m->body, m->body_len);
+        assert_int_equal(m->planted, 0);
+        uint8_t hdr[BENCH_MAIL_HDR_MAX];
+        size_t n = bench_mail_stamp(hdr, sizeof(hdr), m, 0x42, 7);
+        assert_int_equal(n, m->hdr_len);
+        hdr[n - 2] = '\0';
+        assert_string_equal(
+            (const char *)hdr,
+            "X-Redline-Bench-Id: <0000000000000042.00000007@bench.redline.example>");
+    }
+    assert_memory_equal(set.m[0].wire + 14, "..dot line", 10);
+    bench_mailset_fini(&set);
+    /* nothing left to send, or nothing given */
+    assert_int_equal(bench_mailset_from_messages(&set, &d, msgs + 2, lens + 2, 1, &skipped),
+                     RL_EINVAL);
+    assert_non_null(strstr(d.reason, "over-long"));
+    assert_int_equal(bench_mailset_from_messages(&set, &d, msgs, lens, 0, &skipped), RL_EINVAL);
+    assert_null(set.m);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pool_corpus), cmocka_unit_test(test_pool_synthetic),
-        cmocka_unit_test(test_find),        cmocka_unit_test(test_mailset),
-        cmocka_unit_test(test_mailset_bad), cmocka_unit_test(test_stamp),
+        cmocka_unit_test(test_pool_corpus),   cmocka_unit_test(test_pool_synthetic),
+        cmocka_unit_test(test_find),          cmocka_unit_test(test_mailset),
+        cmocka_unit_test(test_mailset_bad),   cmocka_unit_test(test_stamp),
+        cmocka_unit_test(test_from_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,6 +87,42 @@ test_html_section(void **state)
 }
 
 static void
+test_pdf_section(void **state)
+{
+    (void)state;
+    struct rl_diag d = {{0}, {0}};
+    struct scan_policy *p = NULL;
+    const char *json = scan_policy_default_json();
+    assert_int_equal(scan_policy_parse(&p, &d, json, strlen(json)), 0);
+    assert_true(p->pdf.enabled && p->pdf.javascript && p->pdf.launch && p->pdf.embedded_files &&
+                p->pdf.xfa && p->pdf.metadata);
+    assert_int_equal(p->limits.max_pdf_pages, 2000);
+    assert_int_equal(p->limits.max_pdf_objects, 500000);
+    assert_int_equal(p->limits.max_pdf_memory, 256u << 20);
+    assert_int_equal(p->limits.max_pdf_millis, 10000);
+    scan_policy_free(p);
+    const char *mine = "{\"version\": \"v\", \"pdf\": {\"enabled\": false, \"xfa\": \"keep\"}, "
+                       "\"limits\": {\"max_pdf_pages\": 5, \"max_pdf_millis\": 250}}";
+    assert_int_equal(scan_policy_parse(&p, &d, mine, strlen(mine)), 0);
+    assert_false(p->pdf.enabled || p->pdf.xfa);
+    assert_true(p->pdf.javascript && p->pdf.metadata); /* unnamed: removed */
+    assert_int_equal(p->limits.max_pdf_pages, 5);
+    assert_int_equal(p->limits.max_pdf_millis, 250);
+    assert_int_equal(p->limits.max_pdf_objects, 500000);
+    scan_policy_free(p);
+    ASSERT_REFUSED("{\"version\": \"v\", \"pdf\": {\"javascript\": true}}", RL_EINVAL,
+                   "pdf.javascript");
+    ASSERT_REFUSED("{\"version\": \"v\", \"pdf\": {\"enabled\": \"yes\"}}", RL_EINVAL,
+                   "pdf.enabled");
+    ASSERT_REFUSED("{\"version\": \"v\", \"pdf\": {\"java\": \"keep\"}}", RL_EINVAL, "pdf.java");
+    ASSERT_REFUSED("{\"version\": \"v\", \"pdf\": 1}", RL_EINVAL, "pdf");
+    ASSERT_REFUSED("{\"version\": \"v\", \"limits\": {\"max_pdf_pages\": 0}}", RL_EINVAL,
+                   "limits.max_pdf_pages");
+    ASSERT_REFUSED("{\"version\": \"v\", \"limits\": {\"max_pdf_memory\": 1024}}", RL_EINVAL,
+                   "limits.max_pdf_memory");
+}
+
+static void
 test_default_documents(void **state)
 {
     (void)state;
@@ -417,6 +453,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_parses),
         cmocka_unit_test(test_html_section),
+        cmocka_unit_test(test_pdf_section),
         cmocka_unit_test(test_default_documents),
         cmocka_unit_test(test_documents_refused),
         cmocka_unit_test(test_strict_finance_parses),

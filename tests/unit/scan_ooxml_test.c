@@ -80,6 +80,11 @@ count_actions(const struct scan_doc_result *r, enum scan_doc_act kind)
 
 /* A word document: body XML, extra relationships of document.xml, extra
  * content type overrides and extra entries. */
+static const char *core_override;
+/* When set, docx() puts `dtd_text` into the part named `dtd_part`, after
+ * its XML declaration. */
+static const char *dtd_part, *dtd_text;
+
 static uint8_t *
 docx(size_t *len, const char *main_ct, const char *body, const char *rels, const char *ct_extra,
      const struct fx_entry *extra, size_t n_extra)
@@ -114,15 +119,35 @@ docx(size_t *len, const char *main_ct, const char *body, const char *rels, const
                  "<dc:title>Quarterly figures</dc:title><dc:creator>Alice Author</dc:creator>"
                  "<cp:lastModifiedBy>Bob Editor</cp:lastModifiedBy></cp:coreProperties>";
     struct fx_entry e[16] = {
-        {"[Content_Types].xml", ct, 0, false}, {"_rels/.rels", root_rels, 0, false},
-        {"word/document.xml", doc, 0, false},  {"word/_rels/document.xml.rels", drels, 0, false},
-        {"docProps/core.xml", core, 0, false},
+        {"[Content_Types].xml", ct, 0, false},
+        {"_rels/.rels", root_rels, 0, false},
+        {"word/document.xml", doc, 0, false},
+        {"word/_rels/document.xml.rels", drels, 0, false},
+        {"docProps/core.xml", core_override != NULL ? core_override : core, 0, false},
     };
     size_t n = 5;
     for (size_t i = 0; i < n_extra && n < 16; i++) {
         e[n++] = extra[i];
     }
+    static char with_dtd[16384];
+    for (size_t i = 0; i < n && dtd_part != NULL; i++) {
+        if (strcmp(e[i].name, dtd_part) == 0) {
+            const char *rest = (const char *)e[i].data + strlen(XML_DECL);
+            snprintf(with_dtd, sizeof(with_dtd), XML_DECL "%s%s", dtd_text, rest);
+            e[i].data = with_dtd;
+        }
+    }
     return fx_zip(e, n, len);
+}
+
+/* docx() with its core properties part replaced by `core`. */
+static uint8_t *
+docx_with_core(size_t *len, const char *core)
+{
+    core_override = core;
+    uint8_t *p = docx(len, CT_DOCX, "<w:p/>", "", "", NULL, 0);
+    core_override = NULL;
+    return p;
 }
 
 /* The text of every w:t in `xml`, concatenated. */
@@ -585,7 +610,9 @@ test_metadata_removed(void **state)
     char *core = fx_entry_text(r->out, r->out_len, "docProps/core.xml");
     assert_null(strstr(core, "Alice"));
     assert_null(strstr(core, "Bob"));
-    assert_non_null(strstr(core, "<dc:title>Quarterly figures</dc:title>"));
+    /* replaced whole by a minimal valid part, whatever it held */
+    assert_null(strstr(core, "Quarterly"));
+    assert_non_null(strstr(core, "<cp:coreProperties"));
     free(core);
     env_fini(&e);
     /* with every sanitisation off the file is left byte for byte */
@@ -674,6 +701,104 @@ test_corpus_office(void **state)
     env_fini(&e);
 }
 
+/* Every XML part type of a package, with an XXE, a billion laughs, an
+ * external DTD or an entity expansion: parts that use their entities are
+ * refused and the file is never delivered as it came; DTDs whose entities
+ * are not used are cut out; no output part ever holds a DTD. */
+static void
+test_dtd_every_part(void **state)
+{
+    (void)state;
+    static const char *const parts[] = {"[Content_Types].xml", "_rels/.rels", "word/document.xml",
+                                        "word/_rels/document.xml.rels", "docProps/core.xml"};
+    static const struct {
+        const char *dtd;
+        bool used; /* the part refers to an entity: it cannot be cut out */
+    } dtds[] = {
+        {"<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>", false},
+        {"<!DOCTYPE r SYSTEM \"http://127.0.0.1:9/evil.dtd\">", false},
+        {"<!DOCTYPE r [<!ENTITY % p SYSTEM \"http://127.0.0.1:9/p\"> %p;]>", false},
+        {"<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;\">]>", false},
+    };
+    struct env e;
+    env_init(&e, "{\"version\": \"t\", \"documents\": {\"remove_metadata\": false, "
+                 "\"on_unreadable\": \"deliver_tagged\"}}");
+    for (size_t pi = 0; pi < sizeof(parts) / sizeof(parts[0]); pi++) {
+        for (size_t di = 0; di < sizeof(dtds) / sizeof(dtds[0]); di++) {
+            dtd_part = parts[pi];
+            dtd_text = dtds[di].dtd;
+            size_t len = 0;
+            uint8_t *in =
+                docx(&len, CT_DOCX, "<w:p><w:r><w:t>" CARD "</w:t></w:r></w:p>", "", "", NULL, 0);
+            dtd_part = NULL;
+            const struct scan_doc_result *r = rewrite(&e, in, len, "", "d.docx");
+            if (r->unreadable || !r->modified || count_actions(r, SCAN_DOC_DTD_REMOVED) != 1) {
+                fail_msg("%s with DTD %zu: unreadable %d modified %d", parts[pi], di, r->unreadable,
+                         r->modified);
+            }
+            char *out = fx_entry_text(r->out, r->out_len, parts[pi]);
+            assert_non_null(out);
+            assert_null(strstr(out, "DOCTYPE"));
+            assert_null(strstr(out, "ENTITY"));
+            free(out);
+            free(in);
+        }
+    }
+    /* the same parts using an entity of their DTD: refused, never delivered */
+    static const char *const uses[] = {
+        "<!DOCTYPE w:document [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>",
+        "<!DOCTYPE w:document [<!ENTITY a \"aa\"><!ENTITY b \"&a;&a;&a;&a;\">]>",
+    };
+    for (size_t di = 0; di < 2; di++) {
+        char body[256];
+        snprintf(body, sizeof(body), "<w:p><w:r><w:t>%s</w:t></w:r></w:p>",
+                 di == 0 ? "&x;" : "&b;");
+        dtd_part = "word/document.xml";
+        dtd_text = uses[di];
+        size_t len = 0;
+        uint8_t *in = docx(&len, CT_DOCX, body, "", "", NULL, 0);
+        dtd_part = NULL;
+        const struct scan_doc_result *r = rewrite(&e, in, len, "", "d.docx");
+        assert_true(r->unreadable);
+        assert_true(r->never_deliver);
+        assert_false(r->modified);
+        free(in);
+    }
+    env_fini(&e);
+}
+
+/* A signed package that the sanitiser changes loses its signature origin,
+ * its signatures and their relationships, and says so. */
+static void
+test_signed_package_unsigned(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    size_t len = 0;
+    uint8_t *in = fx_file(fx_corpus("office-poi/xmldsign/PPT2016withComment.pptx"), &len);
+    assert_non_null(in);
+    assert_non_null(memmem(in, len, "_xmlsignatures", 14));
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "s.pptx");
+    assert_true(r->modified);
+    assert_true(count_actions(r, SCAN_DOC_SIGNATURE_REMOVED) >= 1);
+    zip_error_t err;
+    zip_source_t *src = zip_source_buffer_create(r->out, r->out_len, 0, &err);
+    zip_t *za = zip_open_from_source(src, ZIP_CHECKCONS, &err);
+    assert_non_null(za);
+    for (zip_int64_t i = 0; i < zip_get_num_entries(za, 0); i++) {
+        if (strstr(zip_get_name(za, (zip_uint64_t)i, 0), "_xmlsignatures") != NULL) {
+            fail_msg("%s left in the package", zip_get_name(za, (zip_uint64_t)i, 0));
+        }
+    }
+    zip_discard(za);
+    char *rels = fx_entry_text(r->out, r->out_len, "_rels/.rels");
+    assert_null(strstr(rels, "digital-signature"));
+    free(rels);
+    free(in);
+    env_fini(&e);
+}
+
 /* ---- refusals: XML, archives ---- */
 
 static const struct scan_doc_result *
@@ -711,10 +836,61 @@ test_xxe_refused(void **state)
     assert_int_equal(count_actions(r, SCAN_DOC_XML_REFUSED), 1);
     assert_string_equal(r->actions[0].location, "word/document.xml");
     assert_non_null(strstr(r->actions[0].detail, "DTD"));
-    /* an external DTD is refused the same way, before anything is fetched */
-    r = refused_body(&e, XML_DECL
-                     "<!DOCTYPE w:document SYSTEM \"http://127.0.0.1:9/x.dtd\">" W_ROOT W_END);
-    assert_int_equal(count_actions(r, SCAN_DOC_XML_REFUSED), 1);
+    assert_true(r->never_deliver);
+    /* an external DTD whose entities the part does not use is cut out, never
+     * fetched, and the part is written back without it */
+    r = refused_body(&e, XML_DECL "<!-- c --><!DOCTYPE w:document SYSTEM "
+                                  "\"http://127.0.0.1:9/x.dtd\" [<!-- ] > -->"
+                                  "<!ENTITY a 'x>y'>]>" W_ROOT
+                                  "<w:p><w:r><w:t>text</w:t></w:r></w:p>" W_END);
+    assert_false(r->unreadable || r->never_deliver);
+    assert_true(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_DTD_REMOVED), 1);
+    char *doc = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    assert_null(strstr(doc, "DOCTYPE"));
+    assert_null(strstr(doc, "ENTITY"));
+    assert_non_null(strstr(doc, "<w:t>text</w:t>"));
+    free(doc);
+    env_fini(&e);
+}
+
+/* A DTD in the properties: the part is replaced unread when metadata goes,
+ * refused (and never delivered as it came) when metadata stays. */
+static void
+test_dtd_in_core_properties(void **state)
+{
+    (void)state;
+    static const char core_dtd[] =
+        XML_DECL "<!DOCTYPE x [<!ENTITY who \"Alice Author\">]><cp:coreProperties "
+                 "xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/"
+                 "core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+                 "<dc:creator>&who;</dc:creator><cp:lastModifiedBy>Bob</cp:lastModifiedBy>"
+                 "</cp:coreProperties>";
+    const struct fx_entry extra[] = {{"docProps/core.xml", core_dtd, 0, false}};
+    struct env e;
+    env_init(&e, NULL);
+    size_t len = 0;
+    uint8_t *in = docx(&len, CT_DOCX, "<w:p/>", "", "", NULL, 0);
+    /* swap the fixture's core.xml for the one with a DTD */
+    free(in);
+    in = docx_with_core(&len, extra[0].data);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "m.docx");
+    assert_false(r->unreadable);
+    assert_true(r->modified);
+    char *core = fx_entry_text(r->out, r->out_len, "docProps/core.xml");
+    assert_null(strstr(core, "DOCTYPE"));
+    assert_null(strstr(core, "Alice"));
+    assert_null(strstr(core, "Bob"));
+    assert_non_null(strstr(core, "coreProperties"));
+    free(core);
+    env_fini(&e);
+    env_init(&e, "{\"version\": \"t\", \"documents\": {\"remove_metadata\": false, "
+                 "\"on_unreadable\": \"deliver_tagged\"}}");
+    r = rewrite(&e, in, len, "", "m.docx");
+    assert_true(r->unreadable);
+    assert_true(r->never_deliver);
+    assert_false(r->modified);
+    free(in);
     env_fini(&e);
 }
 
@@ -743,11 +919,19 @@ test_billion_laughs_refused(void **state)
     size_t len = 0;
     uint8_t *in = fx_file(fx_corpus("office-poi/spreadsheet/poc-xmlbomb-empty.xlsx"), &len);
     r = rewrite(&e, in, len, "", "poc.xlsx");
-    assert_true(r->unreadable);
-    assert_int_equal(count_actions(r, SCAN_DOC_XML_REFUSED), 1);
-    /* not half sanitised: the package stays as it came, only the reason is listed */
-    assert_false(r->modified);
-    assert_int_equal(r->n_actions, 1);
+    if (r->unreadable) {
+        /* its entities are used: refused, and never passed on as it came */
+        assert_true(r->never_deliver);
+        assert_int_equal(count_actions(r, SCAN_DOC_XML_REFUSED), 1);
+        /* not half sanitised: the package stays as it came, only the reason is listed */
+        assert_false(r->modified);
+        assert_int_equal(r->n_actions, 1);
+    } else {
+        /* declared, never used: the DTD is cut out of every part that has one */
+        assert_true(r->modified);
+        assert_true(count_actions(r, SCAN_DOC_DTD_REMOVED) >= 1);
+        fx_check_package(r->out, r->out_len); /* libxml2 refuses any DTD left */
+    }
     free(in);
     env_fini(&e);
 }
@@ -978,12 +1162,20 @@ test_not_documents(void **state)
         rewrite(&e, (const uint8_t *)text, strlen(text), "text/plain", "");
     assert_int_equal(r->kind, SCAN_DOC_NONE);
     assert_string_equal(r->true_type, ""); /* a text body is not even looked at */
+    /* a PDF that is only its header is a PDF that cannot be read */
     r = rewrite(&e, (const uint8_t *)"%PDF-1.4\n%\xe2\xe3\n", 14, "application/pdf", "a.pdf");
-    assert_int_equal(r->kind, SCAN_DOC_NONE);
+    assert_int_equal(r->kind, SCAN_DOC_PDF);
     assert_string_equal(r->true_type, "application/pdf");
-    assert_int_equal(r->n_actions, 0);
+    assert_true(r->unreadable);
+    assert_false(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 1);
     r = rewrite(&e, (const uint8_t *)"", 0, "application/zip", "empty.zip");
     assert_int_equal(r->kind, SCAN_DOC_NONE);
+    env_fini(&e);
+    env_init(&e, "{\"version\": \"t\", \"pdf\": {\"enabled\": false}}");
+    r = rewrite(&e, (const uint8_t *)"%PDF-1.4\n%\xe2\xe3\n", 14, "application/pdf", "a.pdf");
+    assert_int_equal(r->kind, SCAN_DOC_NONE);
+    assert_int_equal(r->n_actions, 0);
     env_fini(&e);
     env_init(&e, "{\"version\": \"t\", \"documents\": {\"enabled\": false}}");
     size_t len = 0;
@@ -1056,7 +1248,10 @@ test_message_docm_renamed(void **state)
     assert_int_equal(res->counts[SCAN_T_CREDIT_CARD], 1);
     assert_string_equal(res->records[0].location, "word/document.xml");
     assert_string_equal(res->records[0].part, "1");
-    assert_true(res->n_doc_actions >= 2);
+    assert_true(res->n_actions >= 2);
+    for (size_t i = 0; i < res->n_actions; i++) {
+        assert_int_equal(res->actions[i].kind, SCAN_STEP_DOCUMENT);
+    }
     assert_non_null(strstr(s.p, "Content-Type: application/vnd.openxmlformats-officedocument."
                                 "wordprocessingml.document; name=\"plan.docx\"\r\n"));
     assert_non_null(strstr(s.p, "filename=plan.docx\r\n")); /* unquoted, at the end */
@@ -1090,8 +1285,10 @@ test_message_unreadable_quarantined(void **state)
     assert_int_equal(scan_message_finish(m, &res), 0);
     assert_int_equal(res->verdict, SCAN_V_QUARANTINE);
     assert_non_null(strstr(res->reason, "could not be opened"));
-    assert_int_equal(res->n_doc_actions, 1);
-    assert_int_equal(res->doc_actions[0].action.kind, SCAN_DOC_ENCRYPTED);
+    assert_int_equal(res->n_actions, 1);
+    assert_int_equal(res->actions[0].kind, SCAN_STEP_DOCUMENT);
+    assert_int_equal(res->actions[0].code, SCAN_DOC_ENCRYPTED);
+    assert_string_equal(res->actions[0].action, "encrypted");
     assert_int_equal(s.len, (size_t)o + len); /* passed through unchanged, never half-done */
     scan_message_free(m);
     free(s.p);
@@ -1209,6 +1406,9 @@ main(void)
         cmocka_unit_test(test_corpus_office),
         cmocka_unit_test(test_xxe_refused),
         cmocka_unit_test(test_billion_laughs_refused),
+        cmocka_unit_test(test_dtd_in_core_properties),
+        cmocka_unit_test(test_dtd_every_part),
+        cmocka_unit_test(test_signed_package_unsigned),
         cmocka_unit_test(test_malformed_xml_refused),
         cmocka_unit_test(test_content_types_garbage),
         cmocka_unit_test(test_zip_bomb_refused),

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* DPDK glue of the user-space stack: EAL, port and queues, mbuf pools, the
+ * per-core poll turn, zero-copy transmit (payload mbufs attached to the
+ * header mbuf as indirect segments), software Toeplitz steering with rte_ring
+ * hand-off. A core object on its own lcore only. */
+#include "tcp_dpdk.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include <rte_thash.h>
+
+#include "tcp_wire.h"
+
+#define BURST 32
+#define RING_SIZE 4096
+#define DESC 1024
+#define MAX_CORES 64
+
+/* A symmetric Toeplitz key: 0x6d5a repeated hashes (a, b) like (b, a), so
+ * both directions of a connection land on one core. */
+static const uint8_t sym_key[40] = {0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+                                    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+                                    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+                                    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a};
+
+struct tcp_dpdk_group {
+    uint16_t port, n_cores;
+    bool rss, tx_multiseg, tx_csum, rx_csum;
+    uint8_t mac[6];
+    struct rte_mempool *mp;       /* frames and payload */
+    struct rte_mempool *mp_indir; /* indirect segments pointing into payload */
+    struct rte_ring *handoff[MAX_CORES];
+    bool started;
+};
+
+struct tcp_dpdk_core {
+    struct tcp_dpdk_group *g;
+    uint16_t index;
+    struct tcp_stack *st;
+    struct rte_mbuf *txq[BURST];
+    uint16_t n_tx;
+    struct tcp_dpdk_stats stats;
+    uint8_t scratch[16384]; /* a multi-segment frame, made contiguous */
+} __rte_cache_aligned;
+
+int
+tcp_dpdk_eal_init(struct rl_diag *diag, int argc, char **argv)
+{
+    if (rte_eal_init(argc, argv) < 0) {
+        rl_diag_set(diag, "eal", "rte_eal_init: %s", rte_strerror(rte_errno));
+        return RL_EIO;
+    }
+    return 0;
+}
+
+uint64_t
+tcp_dpdk_now_us(void)
+{
+    static uint64_t hz;
+    if (!hz) {
+        hz = rte_get_tsc_hz();
+    }
+    uint64_t t = rte_get_tsc_cycles();
+    return t / hz * 1000000u + (t % hz) * 1000000u / hz;
+}
+
+uint16_t
+tcp_dpdk_flow_owner(uint32_t sip, uint16_t sport, uint32_t dip, uint16_t dport, uint16_t n_cores)
+{
+    if (n_cores <= 1) {
+        return 0;
+    }
+    uint32_t tuple[3] = {sip, dip, (uint32_t)sport << 16 | dport};
+    return (uint16_t)(rte_softrss(tuple, 3, sym_key) % n_cores);
+}
+
+static int
+port_fail(struct rl_diag *diag, const char *what, uint16_t port, int rc)
+{
+    rl_diag_set(diag, "port", "%s on port %u: %s", what, port, rte_strerror(-rc));
+    return RL_EIO;
+}
+
+int
+tcp_dpdk_group_new(struct tcp_dpdk_group **out_g, struct rl_diag *diag, uint16_t port,
+                   uint16_t n_cores, uint32_t n_mbufs)
+{
+    if (!rte_eth_dev_is_valid_port(port)) {
+        return rl_diag_set(diag, "port", "no DPDK port %u", port);
+    }
+    if (n_cores == 0 || n_cores > MAX_CORES) {
+        return rl_diag_set(diag, "cores", "1..%d cores per port, not %u", MAX_CORES, n_cores);
+    }
+    struct rte_eth_dev_info info;
+    int rc = rte_eth_dev_info_get(port, &info);
+    if (rc) {
+        return port_fail(diag, "rte_eth_dev_info_get", port, rc);
+    }
+    struct tcp_dpdk_group *g = calloc(1, sizeof(*g));
+    if (!g) {
+        return RL_ENOMEM;
+    }
+    g->port = port;
+    g->n_cores = n_cores;
+    struct rte_eth_conf conf;
+    memset(&conf, 0, sizeof(conf));
+    uint64_t rss_hf =
+        info.flow_type_rss_offloads & (RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4);
+    if (n_cores > 1 && rss_hf && info.max_rx_queues >= n_cores) {
+        g->rss = true;
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)sym_key;
+        conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(sym_key);
+        conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
+    }
+    uint64_t rx_ck = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+    if ((info.rx_offload_capa & rx_ck) == rx_ck) {
+        conf.rxmode.offloads |= rx_ck;
+        g->rx_csum = true;
+    }
+    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+        g->tx_csum = true;
+    }
+    /* ring and memif hand mbuf chains over as they are */
+    const char *drv = info.driver_name ? info.driver_name : "";
+    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+        g->tx_multiseg = true;
+    } else if (strstr(drv, "ring") || strstr(drv, "memif")) {
+        g->tx_multiseg = true;
+    }
+    int socket = rte_eth_dev_socket_id(port);
+    if (socket < 0) {
+        socket = (int)rte_socket_id();
+    }
+    char name[64];
+    snprintf(name, sizeof(name), "rlnet_mp_%u", port);
+    g->mp = rte_pktmbuf_pool_create(name, n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    snprintf(name, sizeof(name), "rlnet_ind_%u", port);
+    g->mp_indir = rte_pktmbuf_pool_create(name, n_mbufs, 256, 0, 0, socket);
+    if (!g->mp || !g->mp_indir) {
+        rl_diag_set(diag, "mbufs", "mbuf pool of %u: %s", n_mbufs, rte_strerror(rte_errno));
+        tcp_dpdk_group_free(g);
+        return RL_ENOMEM;
+    }
+    uint16_t nq = g->rss ? n_cores : 1;
+    rc = rte_eth_dev_configure(port, nq, n_cores, &conf);
+    if (rc) {
+        tcp_dpdk_group_free(g);
+        return port_fail(diag, "rte_eth_dev_configure", port, rc);
+    }
+    for (uint16_t q = 0; q < nq; q++) {
+        rc = rte_eth_rx_queue_setup(port, q, DESC, (unsigned)socket, NULL, g->mp);
+        if (rc) {
+            tcp_dpdk_group_free(g);
+            return port_fail(diag, "rte_eth_rx_queue_setup", port, rc);
+        }
+    }
+    for (uint16_t q = 0; q < n_cores; q++) {
+        rc = rte_eth_tx_queue_setup(port, q, DESC, (unsigned)socket, NULL);
+        if (rc) {
+            tcp_dpdk_group_free(g);
+            return port_fail(diag, "rte_eth_tx_queue_setup", port, rc);
+        }
+    }
+    if (n_cores > 1) {
+        for (uint16_t i = 0; i < n_cores; i++) {
+            snprintf(name, sizeof(name), "rlnet_ho_%u_%u", port, i);
+            g->handoff[i] = rte_ring_create(name, RING_SIZE, socket, RING_F_SC_DEQ);
+            if (!g->handoff[i]) {
+                rl_diag_set(diag, "handoff", "rte_ring_create: %s", rte_strerror(rte_errno));
+                tcp_dpdk_group_free(g);
+                return RL_ENOMEM;
+            }
+        }
+    }
+    rc = rte_eth_dev_start(port);
+    if (rc) {
+        tcp_dpdk_group_free(g);
+        return port_fail(diag, "rte_eth_dev_start", port, rc);
+    }
+    g->started = true;
+    (void)rte_eth_promiscuous_enable(port); /* some vdevs refuse: harmless */
+    struct rte_ether_addr mac;
+    if (rte_eth_macaddr_get(port, &mac) == 0) {
+        memcpy(g->mac, mac.addr_bytes, 6);
+    }
+    *out_g = g;
+    return 0;
+}
+
+void
+tcp_dpdk_group_free(struct tcp_dpdk_group *g)
+{
+    if (!g) {
+        return;
+    }
+    if (g->started) {
+        (void)rte_eth_dev_stop(g->port);
+    }
+    for (size_t i = 0; i < MAX_CORES; i++) {
+        if (g->handoff[i]) {
+            struct rte_mbuf *m;
+            while (rte_ring_dequeue(g->handoff[i], (void **)&m) == 0) {
+                rte_pktmbuf_free(m);
+            }
+            rte_ring_free(g->handoff[i]);
+        }
+    }
+    free(g);
+    /* the pools stay with the EAL: the port may still hold their mbufs */
+}
+
+void
+tcp_dpdk_group_mac(const struct tcp_dpdk_group *g, uint8_t out[6])
+{
+    memcpy(out, g->mac, 6);
+}
+
+bool
+tcp_dpdk_group_rss(const struct tcp_dpdk_group *g)
+{
+    return g->rss;
+}
+
+/* ---- the stack's environment ---- */
+
+static void
+tx_burst(struct tcp_dpdk_core *c)
+{
+    if (!c->n_tx) {
+        return;
+    }
+    uint16_t sent = rte_eth_tx_burst(c->g->port, c->index, c->txq, c->n_tx);
+    c->stats.tx_pkts += sent;
+    for (uint16_t i = sent; i < c->n_tx; i++) {
+        rte_pktmbuf_free(c->txq[i]); /* TCP recovers as from a loss */
+        c->stats.tx_dropped++;
+    }
+    c->n_tx = 0;
+}
+
+static int
+core_tx(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl, size_t n_pl)
+{
+    struct tcp_dpdk_core *c = ctx;
+    struct rte_mbuf *m = rte_pktmbuf_alloc(c->g->mp);
+    if (!m) {
+        c->stats.tx_alloc_failed++;
+        return RL_ENOMEM;
+    }
+    uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)hdr_len);
+    memcpy(p, hdr, hdr_len);
+    for (size_t i = 0; i < n_pl; i++) {
+        struct rte_mbuf *src = pl[i].buf;
+        if (!c->g->tx_multiseg) {
+            uint8_t *q = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)pl[i].len);
+            if (!q) {
+                rte_pktmbuf_free(m);
+                return RL_ENOMEM;
+            }
+            memcpy(q, pl[i].data, pl[i].len);
+            continue;
+        }
+        /* zero copy: an indirect segment over the payload mbuf */
+        struct rte_mbuf *mi = rte_pktmbuf_alloc(c->g->mp_indir);
+        if (!mi) {
+            rte_pktmbuf_free(m);
+            c->stats.tx_alloc_failed++;
+            return RL_ENOMEM;
+        }
+        rte_pktmbuf_attach(mi, src);
+        mi->data_off = (uint16_t)(pl[i].data - (const uint8_t *)mi->buf_addr);
+        mi->data_len = (uint16_t)pl[i].len;
+        mi->pkt_len = pl[i].len;
+        if (rte_pktmbuf_chain(m, mi) != 0) {
+            rte_pktmbuf_free(mi);
+            rte_pktmbuf_free(m);
+            return RL_ENOMEM;
+        }
+    }
+    if (c->g->tx_csum && hdr_len >= TCP_ETH_HLEN + TCP_IP_HLEN + TCP_TCP_HLEN &&
+        hdr[TCP_ETH_HLEN + 9] == TCP_IP_PROTO_TCP && tcp_rd16(hdr + 12) == TCP_ETHERTYPE_IPV4) {
+        /* the stack left the pseudo-header sum for the port to complete */
+        m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+        m->l2_len = TCP_ETH_HLEN;
+        m->l3_len = TCP_IP_HLEN;
+    }
+    c->txq[c->n_tx++] = m;
+    if (c->n_tx == BURST) {
+        tx_burst(c);
+    }
+    return 0;
+}
+
+static void *
+core_buf_alloc(void *ctx, uint8_t **out_data, uint32_t *out_cap)
+{
+    struct tcp_dpdk_core *c = ctx;
+    struct rte_mbuf *m = rte_pktmbuf_alloc(c->g->mp);
+    if (!m) {
+        return NULL;
+    }
+    m->data_off = 0; /* payload only: no headroom needed */
+    *out_data = (uint8_t *)m->buf_addr;
+    *out_cap = m->buf_len;
+    return m;
+}
+
+static void
+core_buf_free(void *ctx, void *buf)
+{
+    (void)ctx;
+    rte_pktmbuf_free(buf);
+}
+
+static bool
+core_flow_local(void *ctx, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport)
+{
+    struct tcp_dpdk_core *c = ctx;
+    return tcp_dpdk_flow_owner(rip, rport, lip, lport, c->g->n_cores) == c->index;
+}
+
+int
+tcp_dpdk_core_new(struct tcp_dpdk_core **out_c, struct rl_diag *diag, struct tcp_dpdk_group *g,
+                  uint16_t index, const struct tcp_stack_config *cfg)
+{
+    if (index >= g->n_cores) {
+        return rl_diag_set(diag, "core", "core %u of %u", index, g->n_cores);
+    }
+    struct tcp_dpdk_core *c =
+        rte_zmalloc_socket("rlnet_core", sizeof(*c), RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+    if (!c) {
+        return RL_ENOMEM;
+    }
+    c->g = g;
+    c->index = index;
+    struct tcp_stack_config sc = *cfg;
+    static const uint8_t zero[6] = {0};
+    if (memcmp(sc.mac, zero, 6) == 0) {
+        memcpy(sc.mac, g->mac, 6);
+    }
+    sc.tx_csum_offload = g->tx_csum;
+    struct tcp_stack_ops ops = {.ctx = c,
+                                .tx = core_tx,
+                                .buf_alloc = core_buf_alloc,
+                                .buf_free = core_buf_free,
+                                .flow_local = g->n_cores > 1 ? core_flow_local : NULL};
+    int rc = tcp_stack_new(&c->st, diag, &sc, &ops, tcp_dpdk_now_us());
+    if (rc) {
+        rte_free(c);
+        return rc;
+    }
+    *out_c = c;
+    return 0;
+}
+
+void
+tcp_dpdk_core_free(struct tcp_dpdk_core *c)
+{
+    if (!c) {
+        return;
+    }
+    tx_burst(c);
+    tcp_stack_free(c->st);
+    rte_free(c);
+}
+
+struct tcp_stack *
+tcp_dpdk_core_stack(struct tcp_dpdk_core *c)
+{
+    return c->st;
+}
+
+const struct tcp_dpdk_stats *
+tcp_dpdk_core_stats(const struct tcp_dpdk_core *c)
+{
+    return &c->stats;
+}
+
+/* Which core owns a received frame: IPv4/TCP by its tuple, the rest (ARP,
+ * ICMP) stays with the receiving core, which answers for the address. */
+static uint16_t
+frame_owner(const struct tcp_dpdk_core *c, const uint8_t *f, size_t len)
+{
+    if (len < TCP_ETH_HLEN + TCP_IP_HLEN + 4 || tcp_rd16(f + 12) != TCP_ETHERTYPE_IPV4) {
+        return c->index;
+    }
+    const uint8_t *ip = f + TCP_ETH_HLEN;
+    size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+    if (ip[9] != TCP_IP_PROTO_TCP || ihl < TCP_IP_HLEN || len < TCP_ETH_HLEN + ihl + 4) {
+        return c->index;
+    }
+    const uint8_t *t = ip + ihl;
+    return tcp_dpdk_flow_owner(tcp_rd32(ip + 12), tcp_rd16(t), tcp_rd32(ip + 16), tcp_rd16(t + 2),
+                               c->g->n_cores);
+}
+
+static bool
+arp_reply(const struct rte_mbuf *m)
+{
+    const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+    return m->data_len >= TCP_ETH_HLEN + TCP_ARP_LEN && tcp_rd16(f + 12) == TCP_ETHERTYPE_ARP &&
+           tcp_rd16(f + TCP_ETH_HLEN + 6) == 2;
+}
+
+static void
+share_arp(struct tcp_dpdk_core *c, struct rte_mbuf *m)
+{
+    for (uint16_t i = 0; i < c->g->n_cores; i++) {
+        if (i == c->index) {
+            continue;
+        }
+        rte_mbuf_refcnt_update(m, 1);
+        if (rte_ring_enqueue(c->g->handoff[i], m) == 0) {
+            c->stats.handoff_out++;
+        } else {
+            rte_pktmbuf_free(m);
+            c->stats.handoff_dropped++;
+        }
+    }
+}
+
+static void
+input_mbuf(struct tcp_dpdk_core *c, struct rte_mbuf *m, uint64_t now_us)
+{
+    const uint8_t *f;
+    uint32_t len = rte_pktmbuf_pkt_len(m);
+    if (m->nb_segs == 1) {
+        f = rte_pktmbuf_mtod(m, const uint8_t *);
+    } else {
+        if (len > sizeof(c->scratch)) {
+            len = sizeof(c->scratch);
+        }
+        f = rte_pktmbuf_read(m, 0, len, c->scratch);
+        c->stats.rx_linearized++;
+    }
+    bool ok = c->g->rx_csum &&
+              (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+              (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+    if (f) {
+        tcp_stack_input(c->st, f, len, ok, now_us);
+    }
+    rte_pktmbuf_free(m);
+}
+
+size_t
+tcp_dpdk_core_poll(struct tcp_dpdk_core *c, uint64_t now_us)
+{
+    struct rte_mbuf *pkts[BURST];
+    size_t got = 0;
+    bool owns_queue = c->g->rss || c->index == 0;
+    if (owns_queue) {
+        uint16_t n = rte_eth_rx_burst(c->g->port, c->g->rss ? c->index : 0, pkts, BURST);
+        c->stats.rx_bursts++;
+        c->stats.rx_pkts += n;
+        got += n;
+        for (uint16_t i = 0; i < n; i++) {
+            struct rte_mbuf *m = pkts[i];
+            if (c->g->n_cores > 1 && arp_reply(m)) {
+                share_arp(c, m); /* every core's neighbour table learns it */
+            }
+            uint16_t owner =
+                c->g->rss ? c->index
+                          : frame_owner(c, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
+            if (owner == c->index) {
+                input_mbuf(c, m, now_us);
+            } else if (rte_ring_enqueue(c->g->handoff[owner], m) == 0) {
+                c->stats.handoff_out++;
+            } else {
+                c->stats.handoff_dropped++;
+                rte_pktmbuf_free(m);
+            }
+        }
+    }
+    if (c->g->handoff[c->index]) {
+        unsigned n = rte_ring_dequeue_burst(c->g->handoff[c->index], (void **)pkts, BURST, NULL);
+        c->stats.handoff_in += n;
+        got += n;
+        for (unsigned i = 0; i < n; i++) {
+            input_mbuf(c, pkts[i], now_us);
+        }
+    }
+    tcp_stack_flush(c->st, now_us);
+    tcp_stack_timers(c->st, now_us);
+    tcp_stack_flush(c->st, now_us);
+    tx_burst(c);
+    return got;
+}
+
+void
+tcp_dpdk_core_flush(struct tcp_dpdk_core *c, uint64_t now_us)
+{
+    tcp_stack_flush(c->st, now_us);
+    tx_burst(c);
+}

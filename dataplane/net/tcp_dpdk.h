@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The stack on DPDK: EAL start, port set-up (one RX/TX queue pair per core,
+ * RSS with a symmetric Toeplitz key where offered, checksum offloads where
+ * offered), and one poll-mode core object per queue that moves mbufs
+ * between the port and its tcp_stack. Ports without RSS (tap, af_packet,
+ * memif, ring) are steered in software: the core that receives computes the
+ * same Toeplitz hash and hands the frame to its owner over an rte_ring.
+ * A core object is used by its own lcore only; the group is set up before
+ * the cores run and read-only afterwards. */
+#ifndef TCP_DPDK_H
+#define TCP_DPDK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rl_error.h"
+#include "tcp_stack.h"
+
+struct rte_mempool;
+struct tcp_dpdk_group;
+struct tcp_dpdk_core;
+
+/* Per-core counters of the port glue (the stack has its own). */
+struct tcp_dpdk_stats {
+    uint64_t rx_bursts, rx_pkts, tx_pkts, tx_dropped, tx_alloc_failed;
+    uint64_t handoff_out, handoff_in, handoff_dropped, rx_linearized;
+};
+
+/* tcp_dpdk_eal_init starts the EAL with `argc`/`argv` (argv[0] is a
+ * program name). Returns 0 or RL_EIO with the reason in `diag`. Once per
+ * process, before anything else here. */
+int tcp_dpdk_eal_init(struct rl_diag *diag, int argc, char **argv);
+
+/* tcp_dpdk_now_us returns a monotonic clock in microseconds (TSC). */
+uint64_t tcp_dpdk_now_us(void);
+
+/* tcp_dpdk_group_new configures `port` with `n_cores` RX/TX queue pairs
+ * (RSS when the port has it and n_cores > 1, else software steering),
+ * creates the mbuf pools (`n_mbufs` each, on the port's NUMA node) and, for
+ * software steering, one hand-off ring per core; starts the port. Sets
+ * *out_g. Returns 0, RL_EINVAL or RL_EIO with the reason in `diag`. */
+int tcp_dpdk_group_new(struct tcp_dpdk_group **out_g, struct rl_diag *diag, uint16_t port,
+                       uint16_t n_cores, uint32_t n_mbufs);
+
+/* tcp_dpdk_group_free stops the port and frees the pools and rings, after
+ * every core object of the group was freed. NULL is a no-op. */
+void tcp_dpdk_group_free(struct tcp_dpdk_group *g);
+
+/* tcp_dpdk_group_mac copies the port's MAC address to `out`. */
+void tcp_dpdk_group_mac(const struct tcp_dpdk_group *g, uint8_t out[6]);
+
+/* tcp_dpdk_group_rss tells whether the port steers in hardware. */
+bool tcp_dpdk_group_rss(const struct tcp_dpdk_group *g);
+
+/* tcp_dpdk_core_new creates the stack of core `index` (its queue) with
+ * `cfg` (the mac field is replaced by the port's when all zero; checksum
+ * offload is set from the port). Returns 0 with *out_c, or an rl_err with
+ * `diag`. Call on the lcore that will poll it. */
+int tcp_dpdk_core_new(struct tcp_dpdk_core **out_c, struct rl_diag *diag, struct tcp_dpdk_group *g,
+                      uint16_t index, const struct tcp_stack_config *cfg);
+
+/* tcp_dpdk_core_free frees the core's stack and returns its mbufs. NULL is
+ * a no-op. */
+void tcp_dpdk_core_free(struct tcp_dpdk_core *c);
+
+/* tcp_dpdk_core_stack lends the core's stack (for listen, connect, read,
+ * write, poll, close). */
+struct tcp_stack *tcp_dpdk_core_stack(struct tcp_dpdk_core *c);
+
+/* tcp_dpdk_core_poll runs one bounded turn: at most one RX burst from the
+ * queue and one from the hand-off ring into the stack, timers, pending
+ * output, and the TX burst. Returns the number of frames received. */
+size_t tcp_dpdk_core_poll(struct tcp_dpdk_core *c, uint64_t now_us);
+
+/* tcp_dpdk_core_flush sends what the application queued since the last
+ * poll (output of writes and closes, then the TX burst). */
+void tcp_dpdk_core_flush(struct tcp_dpdk_core *c, uint64_t now_us);
+
+/* tcp_dpdk_core_stats lends the glue's counters. */
+const struct tcp_dpdk_stats *tcp_dpdk_core_stats(const struct tcp_dpdk_core *c);
+
+/* tcp_dpdk_flow_owner returns which core of `n_cores` owns the connection
+ * whose frames arrive from `sip`:`sport` to `dip`:`dport` (host order): the
+ * symmetric Toeplitz hash modulo n_cores, as the port's RSS indirection
+ * table spreads it. */
+uint16_t tcp_dpdk_flow_owner(uint32_t sip, uint16_t sport, uint32_t dip, uint16_t dport,
+                             uint16_t n_cores);
+
+#endif

@@ -1,0 +1,1050 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The PDF sanitiser (MuPDF): text with positions page by page, findings
+ * removed by true redaction (glyphs cut from the content stream, image
+ * pixels under them cleared, the area painted), text strings in the object
+ * graph masked, JavaScript, launch actions, embedded files, XFA and
+ * metadata removed by policy, a non-incremental garbage-collected rewrite,
+ * and a re-read of the result that must find nothing left. Memory and time
+ * are bounded per PDF by our own allocator. Owns one MuPDF context; runs on
+ * the worker that owns the scan_doc. */
+#include <limits.h>
+#include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "scan_redact.h"
+
+/* Rounds of redact-then-verify before a PDF counts as not provably clean. */
+#define PDF_ROUNDS 3
+/* MuPDF's cache of decoded objects (fonts, images) per worker. */
+#define PDF_STORE_BYTES ((size_t)32 << 20)
+/* A stream below this many decoded bytes is never a decompression bomb. */
+#define PDF_RATIO_MIN_BYTES ((uint64_t)1 << 20)
+/* Depth of /Next chains and nested direct objects walked. */
+#define PDF_MAX_NESTING 32
+
+/* Every allocation carries its size in front, so the limit sees frees. */
+#define HDR 16
+
+struct scan_pdf {
+    fz_context *ctx;
+    size_t used;      /* bytes MuPDF holds now */
+    size_t limit;     /* of the PDF being read; SIZE_MAX between PDFs */
+    uint64_t dead_ns; /* CLOCK_MONOTONIC deadline; 0 between PDFs */
+    unsigned calls;   /* allocations since the clock was last read */
+    bool over_mem;    /* the limit refused an allocation */
+    bool over_time;
+    fz_cookie cookie; /* aborts page interpretation once over time */
+};
+
+static uint64_t
+now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* True once the PDF being read is over its time; read every 64 calls. */
+static bool
+late(struct scan_pdf *s)
+{
+    if (s->over_time) {
+        return true;
+    }
+    if (s->dead_ns != 0 && ++s->calls % 64 == 0 && now_ns() > s->dead_ns) {
+        s->over_time = true;
+        s->cookie.abort = 1;
+    }
+    return s->over_time;
+}
+
+static void *
+pm_malloc(void *user, size_t n)
+{
+    struct scan_pdf *s = user;
+    if (n > SIZE_MAX - HDR || s->used + n > s->limit) {
+        s->over_mem = true;
+        return NULL;
+    }
+    if (late(s)) {
+        return NULL;
+    }
+    uint8_t *p = malloc(n + HDR);
+    if (p == NULL) {
+        return NULL;
+    }
+    memcpy(p, &n, sizeof(n));
+    s->used += n;
+    return p + HDR;
+}
+
+static void
+pm_free(void *user, void *ptr)
+{
+    struct scan_pdf *s = user;
+    if (ptr == NULL) {
+        return;
+    }
+    uint8_t *p = (uint8_t *)ptr - HDR;
+    size_t n;
+    memcpy(&n, p, sizeof(n));
+    s->used -= n;
+    free(p);
+}
+
+static void *
+pm_realloc(void *user, void *old, size_t n)
+{
+    struct scan_pdf *s = user;
+    if (old == NULL) {
+        return pm_malloc(user, n);
+    }
+    if (n == 0) {
+        pm_free(user, old);
+        return NULL;
+    }
+    uint8_t *p = (uint8_t *)old - HDR;
+    size_t was;
+    memcpy(&was, p, sizeof(was));
+    if (n > SIZE_MAX - HDR || (n > was && s->used + (n - was) > s->limit)) {
+        s->over_mem = true;
+        return NULL;
+    }
+    if (n > was && late(s)) {
+        return NULL;
+    }
+    uint8_t *q = realloc(p, n + HDR);
+    if (q == NULL) {
+        return NULL;
+    }
+    memcpy(q, &n, sizeof(n));
+    s->used = s->used - was + n;
+    return q + HDR;
+}
+
+/* MuPDF's warnings and errors would go to stderr: library code is quiet. */
+static void
+quiet(void *user, const char *message)
+{
+    (void)user;
+    (void)message;
+}
+
+int
+scan_pdf_new(struct scan_pdf **out)
+{
+    *out = NULL;
+    struct scan_pdf *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return RL_ENOMEM;
+    }
+    s->limit = SIZE_MAX;
+    fz_alloc_context alloc = {s, pm_malloc, pm_realloc, pm_free};
+    s->ctx = fz_new_context(&alloc, NULL, PDF_STORE_BYTES);
+    if (s->ctx == NULL) {
+        free(s);
+        return RL_ENOMEM;
+    }
+    fz_set_error_callback(s->ctx, quiet, NULL);
+    fz_set_warning_callback(s->ctx, quiet, NULL);
+    *out = s;
+    return 0;
+}
+
+void
+scan_pdf_free(struct scan_pdf *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    fz_drop_context(s->ctx);
+    free(s);
+}
+
+/* ---- one PDF ---- */
+
+/* What one pass over a document did or found. */
+struct pass {
+    struct scan_doc *d;
+    struct scan_pdf *s;
+    fz_context *ctx;
+    pdf_document *doc;
+    const char *loc;
+    bool verify;  /* a re-read: what is found is a survivor, nothing is listed as removed */
+    bool changed; /* something was redacted or removed: the document must be written */
+    size_t n_red; /* findings redacted in page text */
+    size_t n_str; /* text strings masked */
+    unsigned js, launch, files, xfa, meta, sigs;
+    uint64_t decoded; /* bytes decoded while checking ratios */
+    int num;          /* the object being walked */
+    int limit;        /* 0, or why the PDF is over a limit (SCAN_DOC_LIMIT detail below) */
+    char why[96];
+    /* page text: UTF-8 with one quad per byte that starts a character */
+    uint8_t *text;
+    size_t len, cap;
+    fz_quad *quad; /* indexed like text; only starts of characters are meaningful */
+    size_t quad_cap;
+};
+
+static bool
+text_room(struct pass *p, size_t more)
+{
+    return scan_grow((void **)&p->text, &p->cap, p->len + more + 1, 1) &&
+           scan_grow((void **)&p->quad, &p->quad_cap, p->len + more + 1, sizeof(*p->quad));
+}
+
+static bool
+text_add(struct pass *p, int c, fz_quad q)
+{
+    char u[8];
+    int n = fz_runetochar(u, c);
+    if (!text_room(p, (size_t)n)) {
+        return false;
+    }
+    memcpy(p->text + p->len, u, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        p->quad[p->len + (size_t)i] = q;
+    }
+    p->len += (size_t)n;
+    return true;
+}
+
+/* The page's text in reading order, lines ended by '\n'. */
+static bool
+page_text(struct pass *p, fz_stext_page *sp)
+{
+    fz_quad none = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
+    p->len = 0;
+    for (fz_stext_block *b = sp->first_block; b != NULL; b = b->next) {
+        if (b->type != FZ_STEXT_BLOCK_TEXT) {
+            continue;
+        }
+        for (fz_stext_line *l = b->u.t.first_line; l != NULL; l = l->next) {
+            for (fz_stext_char *ch = l->first_char; ch != NULL; ch = ch->next) {
+                if (!text_add(p, ch->c, ch->quad)) {
+                    return false;
+                }
+            }
+            if (!text_add(p, '\n', none)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static bool
+quad_empty(fz_quad q)
+{
+    fz_rect r = fz_rect_from_quad(q);
+    return r.x1 <= r.x0 || r.y1 <= r.y0;
+}
+
+/* One redaction annotation per finding, with the quads of its characters;
+ * characters of one line are joined into one quad. */
+static void
+mark_finding(struct pass *p, pdf_page *page, const struct scan_finding *f)
+{
+    fz_context *ctx = p->ctx;
+    pdf_annot *a = pdf_create_annot(ctx, page, PDF_ANNOT_REDACT);
+    fz_rect all = fz_empty_rect;
+    fz_try(ctx)
+    {
+        fz_rect line = fz_empty_rect;
+        for (size_t i = f->start; i < f->end; i++) {
+            if ((p->text[i] & 0xC0) == 0x80) {
+                continue; /* inside a UTF-8 character: its start has the quad */
+            }
+            fz_quad q = p->quad[i];
+            if (quad_empty(q)) {
+                continue;
+            }
+            fz_rect r = fz_rect_from_quad(q);
+            if (!fz_is_empty_rect(line) && (r.y0 >= line.y1 || r.y1 <= line.y0)) {
+                pdf_add_annot_quad_point(ctx, a, fz_quad_from_rect(line));
+                line = fz_empty_rect;
+            }
+            line = fz_union_rect(line, r);
+            all = fz_union_rect(all, r);
+        }
+        if (!fz_is_empty_rect(line)) {
+            pdf_add_annot_quad_point(ctx, a, fz_quad_from_rect(line));
+        }
+        if (!fz_is_empty_rect(all)) {
+            pdf_set_annot_rect(ctx, a, all);
+        }
+    }
+    fz_always(ctx)
+    {
+        pdf_drop_annot(ctx, a);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+}
+
+/* Extracts the text of page `i`, detects, and redacts what the policy
+ * redacts. Throws on MuPDF errors; returns RL_ENOMEM/RL_ELIMIT/RL_ESCAN
+ * for ours. */
+static int
+do_page(struct pass *p, int i)
+{
+    fz_context *ctx = p->ctx;
+    struct scan_doc *d = p->d;
+    pdf_page *page = pdf_load_page(ctx, p->doc, i);
+    fz_stext_page *sp = NULL;
+    fz_device *dev = NULL;
+    int rc = 0;
+    fz_var(sp);
+    fz_var(dev);
+    fz_var(rc);
+    fz_try(ctx)
+    {
+        fz_stext_options opts = {0};
+        sp = fz_new_stext_page(ctx, pdf_bound_page(ctx, page));
+        dev = fz_new_stext_device(ctx, sp, &opts);
+        fz_run_page(ctx, &page->super, dev, fz_identity, &p->s->cookie);
+        fz_close_device(ctx, dev);
+        if (p->s->cookie.abort) {
+            fz_throw(ctx, FZ_ERROR_ABORT, "over time");
+        }
+        if (!page_text(p, sp)) {
+            rc = RL_ENOMEM;
+            break;
+        }
+        char loc[SCAN_DOC_LOC_MAX];
+        snprintf(loc, sizeof(loc), "%s%spage %d", p->loc, p->loc[0] ? "/" : "", i + 1);
+        size_t n = 0;
+        int r = scan_doc_detect(d, &n, p->text, p->len);
+        if (r == RL_ENOMEM) {
+            rc = r;
+            break;
+        }
+        if (r != 0) {
+            scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "text could not be fully scanned");
+        }
+        size_t k = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (!p->verify || d->f[j].action == SCAN_ACT_REDACT) {
+                d->f[k++] = d->f[j]; /* a re-read lists survivors only */
+            }
+        }
+        scan_doc_record(d, loc, d->f, k);
+        size_t red = scan_redact_count(d->f, k);
+        if (red > 0 && d->pol->documents.redact) {
+            for (size_t j = 0; j < k; j++) {
+                if (d->f[j].action == SCAN_ACT_REDACT) {
+                    mark_finding(p, page, &d->f[j]);
+                }
+            }
+            pdf_redact_options ro = {.black_boxes = 1, .image_method = PDF_REDACT_IMAGE_PIXELS};
+            pdf_redact_page(ctx, p->doc, page, &ro);
+            p->n_red += red;
+            p->changed = true;
+        }
+    }
+    fz_always(ctx)
+    {
+        fz_drop_device(ctx, dev);
+        fz_drop_stext_page(ctx, sp);
+        fz_drop_page(ctx, &page->super);
+        if (p->text != NULL) {
+            explicit_bzero(p->text, p->len);
+        }
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+    return rc;
+}
+
+/* ---- the object graph ---- */
+
+static bool
+name_is(fz_context *ctx, pdf_obj *o, const char *n)
+{
+    return pdf_is_name(ctx, o) && strcmp(pdf_to_name(ctx, o), n) == 0;
+}
+
+/* Whether action `a` (or one chained after it by /Next) is one the policy
+ * removes; bumps the pass's counter for what it is. */
+static bool
+bad_action(struct pass *p, pdf_obj *a, int depth)
+{
+    fz_context *ctx = p->ctx;
+    const struct scan_pdf_policy *pp = &p->d->pol->pdf;
+    if (depth > PDF_MAX_NESTING || a == NULL) {
+        return false;
+    }
+    if (pdf_is_array(ctx, a)) {
+        for (int i = 0; i < pdf_array_len(ctx, a); i++) {
+            if (bad_action(p, pdf_array_get(ctx, a, i), depth + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    if (!pdf_is_dict(ctx, a)) {
+        return false;
+    }
+    pdf_obj *s = pdf_dict_get(ctx, a, PDF_NAME(S));
+    if (pp->javascript && (name_is(ctx, s, "JavaScript") ||
+                           (name_is(ctx, s, "Rendition") && pdf_dict_get(ctx, a, PDF_NAME(JS))))) {
+        p->js++;
+        return true;
+    }
+    if (pp->launch && name_is(ctx, s, "Launch")) {
+        p->launch++;
+        return true;
+    }
+    return bad_action(p, pdf_dict_get(ctx, a, PDF_NAME(Next)), depth + 1);
+}
+
+/* An additional-actions dictionary with an action the policy removes. */
+static bool
+bad_aa(struct pass *p, pdf_obj *aa)
+{
+    fz_context *ctx = p->ctx;
+    bool bad = false;
+    for (int i = 0; pdf_is_dict(ctx, aa) && i < pdf_dict_len(ctx, aa); i++) {
+        bad |= bad_action(p, pdf_dict_get_val(ctx, aa, i), 0);
+    }
+    return bad;
+}
+
+static bool
+is_file_attachment(fz_context *ctx, pdf_obj *annot)
+{
+    return pdf_name_eq(ctx, pdf_dict_get(ctx, annot, PDF_NAME(Subtype)), PDF_NAME(FileAttachment));
+}
+
+/* Masks the findings in a text string of the object graph: the value of
+ * `key` in dictionary `container`, item `index` of array `container`, or,
+ * with no container, the indirect object being walked. */
+static int
+redact_string(struct pass *p, pdf_obj *container, pdf_obj *key, int index, pdf_obj *str)
+{
+    fz_context *ctx = p->ctx;
+    struct scan_doc *d = p->d;
+    const char *t = pdf_to_text_string(ctx, str);
+    size_t len = strlen(t);
+    if (len == 0 || len > UINT32_MAX) {
+        return 0;
+    }
+    size_t n = 0;
+    int rc = scan_doc_detect(d, &n, (const uint8_t *)t, len);
+    if (rc == RL_ENOMEM) {
+        return rc;
+    }
+    char loc[SCAN_DOC_LOC_MAX];
+    snprintf(loc, sizeof(loc), "%s%sobject %d", p->loc, p->loc[0] ? "/" : "", p->num);
+    if (rc != 0) {
+        scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "text string could not be fully scanned");
+        return 0;
+    }
+    size_t k = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (!p->verify || d->f[j].action == SCAN_ACT_REDACT) {
+            d->f[k++] = d->f[j];
+        }
+    }
+    scan_doc_record(d, loc, d->f, k);
+    if (scan_redact_count(d->f, k) == 0 || !d->pol->documents.redact) {
+        return 0;
+    }
+    char *red = malloc(len + 1);
+    if (red == NULL) {
+        return RL_ENOMEM;
+    }
+    size_t m = scan_redact((uint8_t *)red, d->f, k, (const uint8_t *)t, len, d->pol, true);
+    red[m] = '\0';
+    fz_try(ctx)
+    {
+        pdf_obj *ns = pdf_new_text_string(ctx, red);
+        if (container == NULL) {
+            pdf_update_object(ctx, p->doc, p->num, ns);
+            pdf_drop_obj(ctx, ns);
+        } else if (key != NULL) {
+            pdf_dict_put_drop(ctx, container, key, ns);
+        } else {
+            pdf_array_put_drop(ctx, container, index, ns);
+        }
+    }
+    fz_always(ctx)
+    {
+        explicit_bzero(red, m);
+        free(red);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+    p->n_str++;
+    p->changed = true;
+    return 0;
+}
+
+/* Keys of dictionary `dict` whose strings are not text (hashes, keys,
+ * signature values, ids, dates). */
+static bool
+binary_key(fz_context *ctx, pdf_obj *dict, pdf_obj *key)
+{
+    static const char *const keys[] = {"ID",        "O",         "U", "OE",           "UE",
+                                       "Perms",     "Cert",      "M", "CreationDate", "ModDate",
+                                       "Reference", "ByteRange", NULL};
+    const char *k = pdf_to_name(ctx, key);
+    if (strcmp(k, "Contents") == 0) {
+        return pdf_dict_get(ctx, dict, PDF_NAME(ByteRange)) != NULL; /* a signature value */
+    }
+    for (const char *const *s = keys; *s != NULL; s++) {
+        if (strcmp(k, *s) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int walk(struct pass *p, pdf_obj *o, int depth);
+
+/* One dictionary: its actions, attachments, metadata and XFA by policy,
+ * then its values. Direct children only (indirect ones are objects of their
+ * own, walked in turn). */
+static int
+walk_dict(struct pass *p, pdf_obj *o, int depth)
+{
+    fz_context *ctx = p->ctx;
+    const struct scan_pdf_policy *pp = &p->d->pol->pdf;
+    static const char *const action_keys[] = {"A", "OpenAction", "PA", NULL};
+    for (const char *const *k = action_keys; *k != NULL; k++) {
+        pdf_obj *a = pdf_dict_gets(ctx, o, *k);
+        if (a != NULL && bad_action(p, a, 0)) {
+            pdf_dict_dels(ctx, o, *k);
+            p->changed = true;
+        }
+    }
+    pdf_obj *aa = pdf_dict_get(ctx, o, PDF_NAME(AA));
+    if (aa != NULL && bad_aa(p, aa)) {
+        pdf_dict_del(ctx, o, PDF_NAME(AA));
+        p->changed = true;
+    }
+    pdf_obj *names = pdf_dict_get(ctx, o, PDF_NAME(Names));
+    if (pdf_is_dict(ctx, names)) {
+        if (pp->javascript && pdf_dict_get(ctx, names, PDF_NAME(JavaScript)) != NULL) {
+            pdf_dict_del(ctx, names, PDF_NAME(JavaScript));
+            p->js++;
+            p->changed = true;
+        }
+        if (pp->embedded_files && pdf_dict_get(ctx, names, PDF_NAME(EmbeddedFiles)) != NULL) {
+            pdf_dict_del(ctx, names, PDF_NAME(EmbeddedFiles));
+            p->files++;
+            p->changed = true;
+        }
+    }
+    if (pp->javascript && pdf_dict_get(ctx, o, PDF_NAME(JS)) != NULL &&
+        !pdf_dict_get(ctx, o, PDF_NAME(S))) {
+        /* a bare script (a field's calculation, a named script) */
+        pdf_dict_del(ctx, o, PDF_NAME(JS));
+        p->js++;
+        p->changed = true;
+    }
+    if (pp->embedded_files && pdf_dict_get(ctx, o, PDF_NAME(EF)) != NULL) {
+        pdf_dict_del(ctx, o, PDF_NAME(EF));
+        p->files++;
+        p->changed = true;
+    }
+    pdf_obj *annots = pdf_dict_get(ctx, o, PDF_NAME(Annots));
+    for (int i = pp->embedded_files && pdf_is_array(ctx, annots) ? pdf_array_len(ctx, annots) : 0;
+         i-- > 0;) {
+        if (is_file_attachment(ctx, pdf_array_get(ctx, annots, i))) {
+            pdf_array_delete(ctx, annots, i);
+            p->files++;
+            p->changed = true;
+        }
+    }
+    if (pp->xfa && pdf_dict_get(ctx, o, PDF_NAME(XFA)) != NULL) {
+        pdf_dict_del(ctx, o, PDF_NAME(XFA));
+        p->xfa++;
+        p->changed = true;
+    }
+    if (pp->xfa && pdf_dict_gets(ctx, o, "NeedsRendering") != NULL) {
+        pdf_dict_dels(ctx, o, "NeedsRendering");
+        p->changed = true;
+    }
+    if (pp->metadata && (pdf_dict_get(ctx, o, PDF_NAME(Metadata)) != NULL ||
+                         pdf_dict_gets(ctx, o, "PieceInfo") != NULL)) {
+        pdf_dict_del(ctx, o, PDF_NAME(Metadata));
+        pdf_dict_dels(ctx, o, "PieceInfo");
+        p->meta++;
+        p->changed = true;
+    }
+    /* Signatures: their values are binary, never scanned or masked. */
+    if (pdf_name_eq(ctx, pdf_dict_get(ctx, o, PDF_NAME(Type)), PDF_NAME(Sig))) {
+        return 0;
+    }
+    for (int i = 0; i < pdf_dict_len(ctx, o); i++) {
+        pdf_obj *key = pdf_dict_get_key(ctx, o, i);
+        pdf_obj *v = pdf_dict_get_val(ctx, o, i);
+        if (pdf_is_indirect(ctx, v)) {
+            continue;
+        }
+        int rc = 0;
+        if (pdf_is_string(ctx, v)) {
+            if (!binary_key(ctx, o, key)) {
+                rc = redact_string(p, o, key, 0, v);
+            }
+        } else {
+            rc = walk(p, v, depth + 1);
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int
+walk(struct pass *p, pdf_obj *o, int depth)
+{
+    fz_context *ctx = p->ctx;
+    if (depth > PDF_MAX_NESTING) {
+        return 0;
+    }
+    if (pdf_is_dict(ctx, o)) {
+        return walk_dict(p, o, depth);
+    }
+    if (!pdf_is_array(ctx, o)) {
+        return 0;
+    }
+    for (int i = 0; i < pdf_array_len(ctx, o); i++) {
+        pdf_obj *v = pdf_array_get(ctx, o, i);
+        int rc = 0;
+        if (pdf_is_indirect(ctx, v)) {
+            continue;
+        }
+        if (pdf_is_string(ctx, v)) {
+            rc = redact_string(p, o, NULL, i, v);
+        } else {
+            rc = walk(p, v, depth + 1);
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Decodes a stream whose filters are all general-purpose (not images) and
+ * refuses it past the ratio or the attachment's budget: a content stream
+ * of a few KB that inflates to gigabytes costs nothing to send. */
+static void
+check_ratio(struct pass *p, int num, pdf_obj *dict)
+{
+    fz_context *ctx = p->ctx;
+    if (pdf_name_eq(ctx, pdf_dict_get(ctx, dict, PDF_NAME(Subtype)), PDF_NAME(Image))) {
+        return;
+    }
+    pdf_obj *f = pdf_dict_get(ctx, dict, PDF_NAME(Filter));
+    if (f == NULL) {
+        return;
+    }
+    int n = pdf_is_array(ctx, f) ? pdf_array_len(ctx, f) : 1;
+    for (int i = 0; i < n; i++) {
+        pdf_obj *one = pdf_is_array(ctx, f) ? pdf_array_get(ctx, f, i) : f;
+        static const char *const general[] = {
+            "FlateDecode",   "Fl",  "LZWDecode",       "LZW", "AHx", "ASCIIHexDecode",
+            "ASCII85Decode", "A85", "RunLengthDecode", "RL",  NULL};
+        bool ok = false;
+        for (const char *const *g = general; *g != NULL && !ok; g++) {
+            ok = name_is(ctx, one, *g);
+        }
+        if (!ok) {
+            return;
+        }
+    }
+    int64_t raw = pdf_to_int64(ctx, pdf_dict_get(ctx, dict, PDF_NAME(Length)));
+    uint64_t ratio_cap = (uint64_t)(raw > 0 ? raw : 1) * p->d->pol->limits.max_compression_ratio;
+    uint64_t cap = ratio_cap > PDF_RATIO_MIN_BYTES ? ratio_cap : PDF_RATIO_MIN_BYTES;
+    uint64_t left = p->d->budget.bytes_left;
+    fz_stream *st = pdf_open_stream_number(ctx, p->doc, num);
+    uint64_t got = 0;
+    fz_try(ctx)
+    {
+        size_t r;
+        while ((r = fz_skip(ctx, st, 65536)) > 0) {
+            got += r;
+            if (got > cap || got > left || late(p->s)) {
+                break;
+            }
+        }
+    }
+    fz_always(ctx)
+    {
+        fz_drop_stream(ctx, st);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+    p->decoded += got;
+    p->d->budget.bytes_left = got > left ? 0 : left - got;
+    if (got > left && p->limit == 0) {
+        p->limit = 1;
+        snprintf(p->why, sizeof(p->why), "object %d decodes beyond the attachment's byte limit",
+                 num);
+    } else if (got > cap && p->limit == 0) {
+        p->limit = 1;
+        snprintf(p->why, sizeof(p->why), "object %d decodes beyond the ratio limit of %u:1", num,
+                 p->d->pol->limits.max_compression_ratio);
+    }
+}
+
+/* Every object: decompression ratios, then active content, metadata and
+ * text strings by policy. Throws on MuPDF errors. */
+static int
+do_objects(struct pass *p)
+{
+    fz_context *ctx = p->ctx;
+    int n = pdf_xref_len(ctx, p->doc);
+    pdf_obj *trailer = pdf_trailer(ctx, p->doc);
+    int enc = pdf_to_num(ctx, pdf_dict_get(ctx, trailer, PDF_NAME(Encrypt)));
+    for (int num = 1; num < n && p->limit == 0; num++) {
+        if (num == enc || late(p->s)) {
+            continue;
+        }
+        pdf_obj *o = pdf_load_object(ctx, p->doc, num);
+        int rc = 0;
+        fz_var(rc);
+        fz_try(ctx)
+        {
+            if (!p->verify && pdf_obj_num_is_stream(ctx, p->doc, num)) {
+                check_ratio(p, num, o);
+            }
+            p->num = num;
+            rc = pdf_is_string(ctx, o) ? redact_string(p, NULL, NULL, 0, o) : walk(p, o, 0);
+        }
+        fz_always(ctx)
+        {
+            pdf_drop_obj(ctx, o);
+        }
+        fz_catch(ctx)
+        {
+            fz_rethrow(ctx);
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* The document information dictionary. Done after every other edit: the
+ * first edit starts MuPDF's section of changes with a copy of the trailer as
+ * it was, which would bring a deleted /Info back. */
+static void
+drop_info(struct pass *p)
+{
+    fz_context *ctx = p->ctx;
+    pdf_obj *trailer = pdf_trailer(ctx, p->doc);
+    if (p->d->pol->pdf.metadata && pdf_dict_get(ctx, trailer, PDF_NAME(Info)) != NULL) {
+        pdf_dict_del(ctx, trailer, PDF_NAME(Info));
+        p->meta++;
+        p->changed = true;
+    }
+}
+
+/* A changed document keeps no signature that its changes break: the
+ * signature values, the permissions and the validation data go. */
+static void
+drop_signatures(struct pass *p)
+{
+    fz_context *ctx = p->ctx;
+    pdf_obj *root = pdf_dict_get(ctx, pdf_trailer(ctx, p->doc), PDF_NAME(Root));
+    pdf_obj *form = pdf_dict_get(ctx, root, PDF_NAME(AcroForm));
+    pdf_obj *fields = pdf_dict_get(ctx, form, PDF_NAME(Fields));
+    for (int i = 0; i < pdf_array_len(ctx, fields); i++) {
+        pdf_obj *f = pdf_array_get(ctx, fields, i);
+        if (pdf_name_eq(ctx, pdf_dict_get(ctx, f, PDF_NAME(FT)), PDF_NAME(Sig)) &&
+            pdf_dict_get(ctx, f, PDF_NAME(V)) != NULL) {
+            pdf_dict_del(ctx, f, PDF_NAME(V));
+            p->sigs++;
+        }
+    }
+    if (p->sigs > 0 || pdf_dict_get(ctx, root, PDF_NAME(Perms)) != NULL) {
+        pdf_dict_del(ctx, root, PDF_NAME(Perms));
+        pdf_dict_dels(ctx, root, "DSS");
+        pdf_dict_del(ctx, form, PDF_NAME(SigFlags));
+        p->sigs += p->sigs == 0;
+    }
+}
+
+/* Writes the whole document afresh: no earlier revision, no unreferenced
+ * object, streams kept as they are compressed, encryption kept. */
+static fz_buffer *
+write_doc(fz_context *ctx, pdf_document *doc)
+{
+    fz_buffer *buf = fz_new_buffer(ctx, 65536);
+    fz_output *out = NULL;
+    fz_var(out);
+    fz_try(ctx)
+    {
+        out = fz_new_output_with_buffer(ctx, buf);
+        pdf_write_options o = {0};
+        o.do_garbage = 1;
+        o.do_compress = 1;
+        o.do_compress_images = 1;
+        o.do_compress_fonts = 1;
+        o.do_encrypt = PDF_ENCRYPT_KEEP;
+        pdf_write_document(ctx, doc, out, &o);
+        fz_close_output(ctx, out);
+    }
+    fz_always(ctx)
+    {
+        fz_drop_output(ctx, out);
+    }
+    fz_catch(ctx)
+    {
+        fz_drop_buffer(ctx, buf);
+        fz_rethrow(ctx);
+    }
+    return buf;
+}
+
+static void
+report_removals(struct pass *p)
+{
+    struct scan_doc *d = p->d;
+    const char *loc = p->loc;
+    if (p->js > 0) {
+        scan_doc_note(d, SCAN_DOC_SCRIPTS_REMOVED, loc, "%u JavaScript actions or scripts removed",
+                      p->js);
+    }
+    if (p->launch > 0) {
+        scan_doc_note(d, SCAN_DOC_LAUNCH_REMOVED, loc, "%u launch actions removed", p->launch);
+    }
+    if (p->files > 0) {
+        scan_doc_note(d, SCAN_DOC_EMBEDDED_REMOVED, loc,
+                      "%u embedded files or file attachments removed", p->files);
+    }
+    if (p->xfa > 0) {
+        scan_doc_note(d, SCAN_DOC_XFA_REMOVED, loc, "XFA form removed");
+    }
+    if (p->meta > 0) {
+        scan_doc_note(d, SCAN_DOC_METADATA_REMOVED, loc, "%u metadata entries removed", p->meta);
+    }
+    if (p->sigs > 0) {
+        scan_doc_note(d, SCAN_DOC_SIGNATURE_REMOVED, loc,
+                      "digital signature removed (the document changed)");
+    }
+}
+
+enum outcome {
+    OUT_CLEAN = 0, /* nothing to change (round 1) or nothing left (a re-read) */
+    OUT_WRITTEN,   /* *buf holds the rewritten document */
+    OUT_REFUSED,   /* encrypted, damaged or over a limit: recorded */
+};
+
+/* One round over the PDF in in[0, len): opened, read and, when something
+ * is to change, written into *buf. Returns 0 or RL_ENOMEM; *out says what
+ * happened. */
+static int
+round_once(struct scan_doc *d, enum outcome *out, fz_buffer **buf, const uint8_t *in, size_t len,
+           const char *loc, bool verify, struct pass *p)
+{
+    struct scan_pdf *s = d->pdf;
+    fz_context *ctx = s->ctx;
+    const struct scan_limits *lim = &d->pol->limits;
+    pdf_document *doc = NULL;
+    fz_stream *stm = NULL;
+    int rc = 0;
+    *out = OUT_REFUSED;
+    *buf = NULL;
+    memset(p, 0, offsetof(struct pass, text));
+    p->d = d;
+    p->s = s;
+    p->ctx = ctx;
+    p->loc = loc;
+    p->verify = verify;
+    fz_var(doc);
+    fz_var(stm);
+    fz_var(rc);
+    fz_try(ctx)
+    {
+        stm = fz_open_memory(ctx, in, len);
+        doc = pdf_open_document_with_stream(ctx, stm);
+        p->doc = doc;
+        if (pdf_needs_password(ctx, doc)) {
+            scan_doc_note(d, SCAN_DOC_ENCRYPTED, loc, "PDF needs a password: not scanned");
+            break;
+        }
+        int objects = pdf_xref_len(ctx, doc);
+        if (objects < 0 || (unsigned)objects > lim->max_pdf_objects) {
+            scan_doc_note(d, SCAN_DOC_LIMIT, loc, "%d objects: over the limit of %u", objects,
+                          lim->max_pdf_objects);
+            break;
+        }
+        int pages = pdf_count_pages(ctx, doc);
+        if ((unsigned)pages > lim->max_pdf_pages) {
+            scan_doc_note(d, SCAN_DOC_LIMIT, loc, "%d pages: over the limit of %u", pages,
+                          lim->max_pdf_pages);
+            break;
+        }
+        rc = do_objects(p);
+        for (int i = 0; i < pages && rc == 0 && p->limit == 0; i++) {
+            rc = do_page(p, i);
+        }
+        if (rc != 0 || p->limit != 0) {
+            break;
+        }
+        if (pdf_was_repaired(ctx, doc)) {
+            scan_doc_note(d, SCAN_DOC_UNREADABLE, loc,
+                          "damaged PDF (its cross-reference table had to be rebuilt)");
+            break;
+        }
+        if (!verify) {
+            drop_signatures(p);
+        }
+        drop_info(p);
+        bool history = !verify && pdf_count_versions(ctx, doc) > 1;
+        if (!p->changed && !history) {
+            *out = OUT_CLEAN;
+            break;
+        }
+        if (verify && p->changed && p->n_red == 0 && p->n_str == 0) {
+            /* a re-read found active content left: the rewrite did not hold */
+            scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc,
+                          "removed content is still present (%u scripts, %u launch actions, %u "
+                          "files, %u XFA, %u metadata)",
+                          p->js, p->launch, p->files, p->xfa, p->meta);
+            break;
+        }
+        if (!verify) {
+            report_removals(p);
+            if (history) {
+                scan_doc_note(d, SCAN_DOC_HISTORY_REMOVED, loc,
+                              "%d earlier revisions (incremental updates) removed",
+                              pdf_count_versions(ctx, doc) - 1);
+            }
+        }
+        *buf = write_doc(ctx, doc);
+        *out = OUT_WRITTEN;
+    }
+    fz_always(ctx)
+    {
+        pdf_drop_document(ctx, doc);
+        fz_drop_stream(ctx, stm);
+    }
+    fz_catch(ctx)
+    {
+        *out = OUT_REFUSED;
+        if (s->over_mem || s->over_time || p->limit != 0) {
+            /* recorded below */
+        } else if (fz_caught(ctx) == FZ_ERROR_MEMORY) {
+            rc = RL_ENOMEM;
+        } else {
+            scan_doc_note(d, SCAN_DOC_UNREADABLE, loc, "PDF cannot be read: %.80s",
+                          fz_caught_message(ctx));
+        }
+    }
+    if (s->over_mem) {
+        scan_doc_note(d, SCAN_DOC_LIMIT, loc, "PDF needs more than %llu bytes of memory",
+                      (unsigned long long)lim->max_pdf_memory);
+    } else if (s->over_time) {
+        scan_doc_note(d, SCAN_DOC_LIMIT, loc, "PDF takes longer than %u ms", lim->max_pdf_millis);
+    } else if (p->limit != 0) {
+        scan_doc_note(d, SCAN_DOC_LIMIT, loc, "%s", p->why);
+    }
+    if ((s->over_mem || s->over_time || p->limit != 0) && *buf != NULL) {
+        fz_drop_buffer(ctx, *buf);
+        *buf = NULL;
+        *out = OUT_REFUSED;
+    }
+    if (rc == RL_ENOMEM || rc == RL_ESCAN) {
+        *out = OUT_REFUSED;
+        if (*buf != NULL) {
+            fz_drop_buffer(ctx, *buf);
+            *buf = NULL;
+        }
+    }
+    return rc == RL_ENOMEM ? rc : 0;
+}
+
+int
+scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in, size_t len,
+                 const char *loc)
+{
+    *out = NULL;
+    *out_len = 0;
+    struct scan_pdf *s = d->pdf;
+    if (s == NULL) {
+        return 0;
+    }
+    fz_context *ctx = s->ctx;
+    const struct scan_limits *lim = &d->pol->limits;
+    s->limit = s->used + (size_t)lim->max_pdf_memory;
+    s->dead_ns = now_ns() + (uint64_t)lim->max_pdf_millis * 1000000u;
+    s->over_mem = s->over_time = false;
+    memset(&s->cookie, 0, sizeof(s->cookie));
+    struct pass p = {0};
+    fz_buffer *cur = NULL; /* the latest rewrite */
+    bool was_in_pdf = d->in_pdf;
+    d->in_pdf = true;
+    int rc = 0;
+    for (unsigned round = 1; rc == 0; round++) {
+        const uint8_t *src = in;
+        size_t src_len = len;
+        if (cur != NULL) {
+            unsigned char *data = NULL;
+            src_len = fz_buffer_storage(ctx, cur, &data);
+            src = data;
+        }
+        enum outcome o = OUT_REFUSED;
+        fz_buffer *next = NULL;
+        rc = round_once(d, &o, &next, src, src_len, loc, round > 1, &p);
+        if (rc != 0 || o == OUT_REFUSED) {
+            if (round > 1 && o == OUT_REFUSED && rc == 0) {
+                scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "the rewritten PDF cannot be re-read");
+            }
+            fz_drop_buffer(ctx, cur);
+            cur = NULL;
+            break;
+        }
+        if (o == OUT_CLEAN) {
+            break; /* round 1: nothing to change; later: the last rewrite holds */
+        }
+        fz_drop_buffer(ctx, cur);
+        cur = next;
+        if (round == PDF_ROUNDS) {
+            scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "a finding survived redaction");
+            fz_drop_buffer(ctx, cur);
+            cur = NULL;
+            break;
+        }
+    }
+    if (cur != NULL) {
+        unsigned char *data = NULL;
+        size_t n = fz_buffer_storage(ctx, cur, &data);
+        *out = malloc(n ? n : 1);
+        if (*out == NULL) {
+            rc = RL_ENOMEM;
+        } else {
+            memcpy(*out, data, n);
+            *out_len = n;
+        }
+        explicit_bzero(data, n);
+        fz_drop_buffer(ctx, cur);
+    }
+    free(p.text);
+    free(p.quad);
+    s->limit = SIZE_MAX;
+    s->dead_ns = 0;
+    /* Cached fonts and images of this PDF go: the next one starts clean. */
+    fz_empty_store(ctx);
+    d->in_pdf = was_in_pdf;
+    return rc;
+}

@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for the PDF sanitiser (scan_pdf.c through scan_doc): findings
+ * truly redacted (gone from the re-extracted text, neighbours kept), text
+ * strings of the object graph masked, JavaScript, launch actions, embedded
+ * files, XFA, metadata, signatures and earlier revisions removed by policy;
+ * encrypted, damaged and over-limit files refused with a clear action; the
+ * public test PDFs of pdf.js and the PDF Association each get their expected
+ * outcome. PDFs are written here by hand (exact objects), re-read with
+ * MuPDF. Single-threaded cmocka runner; run from the source root. */
+#include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include <cmocka.h>
+
+#include "rl_error.h"
+#include "scan_doc.h"
+#include "scan_engine.h"
+#include "scan_policy.h"
+
+#define CARD "4556 7375 8689 9855"
+#define CARD_DIGITS "4556737586899855"
+
+struct env {
+    struct scan_policy *pol;
+    struct scan_engine *eng;
+    struct scan_worker *w;
+    struct scan_doc *doc;
+};
+
+static void
+env_init(struct env *e, const char *policy_json)
+{
+    struct rl_diag d = {{0}, {0}};
+    const char *json = policy_json != NULL ? policy_json : scan_policy_default_json();
+    assert_int_equal(scan_policy_parse(&e->pol, &d, json, strlen(json)), 0);
+    assert_int_equal(scan_engine_compile(&e->eng, &d, e->pol), 0);
+    e->w = scan_worker_new(e->eng);
+    assert_non_null(e->w);
+    assert_int_equal(scan_doc_new(&e->doc, &d, e->w, e->pol), 0);
+}
+
+static void
+env_fini(struct env *e)
+{
+    scan_doc_free(e->doc);
+    scan_worker_free(e->w);
+    scan_engine_free(e->eng);
+    scan_policy_free(e->pol);
+}
+
+/* ---- a hand-written PDF ---- */
+
+struct pdf_spec {
+    const char *catalog;   /* extra catalog entries */
+    const char *page;      /* extra page entries */
+    const char *text;      /* shown on the page (a PDF string body, no parentheses) */
+    const char *extra[8];  /* objects 6, 7, ... */
+    const char *trailer;   /* extra trailer entries */
+    unsigned pages;        /* 0 = 1 */
+    const uint8_t *stream; /* the content stream, when not made from `text` */
+    size_t stream_len;
+    const char *stream_dict; /* extra entries of the content stream's dictionary */
+};
+
+struct obuf {
+    char *p;
+    size_t len, cap;
+};
+
+static void
+put(struct obuf *b, const void *data, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+        assert_non_null(b->p);
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void putf(struct obuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+putf(struct obuf *b, const char *fmt, ...)
+{
+    char tmp[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    assert_true(n > 0 && (size_t)n < sizeof(tmp));
+    put(b, tmp, (size_t)n);
+}
+
+/* Objects 1 catalog, 2 page tree, 3.. pages, then font, contents, extras. */
+static uint8_t *
+make_pdf(const struct pdf_spec *s, size_t *out_len)
+{
+    unsigned pages = s->pages ? s->pages : 1;
+    unsigned font = 3 + pages, contents = font + 1, first_extra = contents + 1;
+    size_t n_extra = 0;
+    while (n_extra < 8 && s->extra[n_extra] != NULL) {
+        n_extra++;
+    }
+    unsigned n_obj = first_extra + (unsigned)n_extra;
+    size_t *off = calloc(n_obj, sizeof(*off));
+    struct obuf b = {0};
+    putf(&b, "%%PDF-1.7\n%%\xe2\xe3\xcf\xd3\n");
+    off[1] = b.len;
+    putf(&b, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R %s >>\nendobj\n",
+         s->catalog ? s->catalog : "");
+    off[2] = b.len;
+    putf(&b, "2 0 obj\n<< /Type /Pages /Count %u /Kids [", pages);
+    for (unsigned i = 0; i < pages; i++) {
+        putf(&b, " %u 0 R", 3 + i);
+    }
+    putf(&b, " ] >>\nendobj\n");
+    for (unsigned i = 0; i < pages; i++) {
+        off[3 + i] = b.len;
+        putf(&b,
+             "%u 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+             "/Resources << /Font << /F1 %u 0 R >> >> /Contents %u 0 R %s >>\nendobj\n",
+             3 + i, font, contents, s->page ? s->page : "");
+    }
+    off[font] = b.len;
+    putf(&b, "%u 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\n", font);
+    char text_stream[2048];
+    const uint8_t *st = s->stream;
+    size_t st_len = s->stream_len;
+    if (st == NULL) {
+        snprintf(text_stream, sizeof(text_stream),
+                 "BT /F1 12 Tf 72 700 Td (%s) Tj ET\nBT /F1 12 Tf 72 600 Td (Kept words stay.) Tj "
+                 "ET\n",
+                 s->text ? s->text : "Nothing to see.");
+        st = (const uint8_t *)text_stream;
+        st_len = strlen(text_stream);
+    }
+    off[contents] = b.len;
+    putf(&b, "%u 0 obj\n<< /Length %zu %s >>\nstream\n", contents, st_len,
+         s->stream_dict ? s->stream_dict : "");
+    put(&b, st, st_len);
+    putf(&b, "\nendstream\nendobj\n");
+    for (size_t i = 0; i < n_extra; i++) {
+        off[first_extra + i] = b.len;
+        putf(&b, "%u 0 obj\n%s\nendobj\n", first_extra + (unsigned)i, s->extra[i]);
+    }
+    size_t xref = b.len;
+    putf(&b, "xref\n0 %u\n0000000000 65535 f \n", n_obj);
+    for (unsigned i = 1; i < n_obj; i++) {
+        putf(&b, "%010zu 00000 n \n", off[i]);
+    }
+    putf(&b, "trailer\n<< /Size %u /Root 1 0 R %s >>\nstartxref\n%zu\n%%%%EOF\n", n_obj,
+         s->trailer ? s->trailer : "", xref);
+    free(off);
+    *out_len = b.len;
+    return (uint8_t *)b.p;
+}
+
+static uint8_t *
+read_file(const char *path, size_t *out_len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    struct obuf b = {0};
+    char tmp[65536];
+    size_t n;
+    put(&b, "", 0);
+    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+        put(&b, tmp, n);
+    }
+    fclose(f);
+    *out_len = b.len;
+    return (uint8_t *)b.p;
+}
+
+static const struct scan_doc_result *
+rewrite(struct env *e, const uint8_t *p, size_t len)
+{
+    const struct scan_doc_result *r = NULL;
+    assert_int_equal(scan_doc_rewrite(e->doc, &r, p, len, "application/pdf", "f.pdf"), 0);
+    assert_non_null(r);
+    return r;
+}
+
+static size_t
+count_actions(const struct scan_doc_result *r, enum scan_doc_act kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_actions; i++) {
+        n += r->actions[i].kind == kind;
+    }
+    return n;
+}
+
+/* The text of every page of the PDF in p[0, len) as MuPDF extracts it
+ * (caller frees); NULL when it cannot be opened or needs repair. */
+static char *
+pdf_text(const uint8_t *p, size_t len)
+{
+    fz_context *ctx = fz_new_context(NULL, NULL, FZ_STORE_DEFAULT);
+    char *volatile out = NULL;
+    fz_set_warning_callback(ctx, NULL, NULL);
+    fz_set_error_callback(ctx, NULL, NULL);
+    fz_try(ctx)
+    {
+        fz_stream *stm = fz_open_memory(ctx, p, len);
+        pdf_document *doc = pdf_open_document_with_stream(ctx, stm);
+        struct obuf b = {0};
+        put(&b, "", 0);
+        for (int i = 0; i < pdf_count_pages(ctx, doc); i++) {
+            fz_page *page = fz_load_page(ctx, &doc->super, i);
+            fz_stext_page *sp = fz_new_stext_page_from_page(ctx, page, NULL);
+            fz_buffer *tb = fz_new_buffer_from_stext_page(ctx, sp);
+            unsigned char *data = NULL;
+            size_t n = fz_buffer_storage(ctx, tb, &data);
+            put(&b, data, n);
+            fz_drop_buffer(ctx, tb);
+            fz_drop_stext_page(ctx, sp);
+            fz_drop_page(ctx, page);
+        }
+        if (pdf_was_repaired(ctx, doc)) {
+            free(b.p);
+            b.p = NULL;
+        }
+        out = b.p;
+        pdf_drop_document(ctx, doc);
+        fz_drop_stream(ctx, stm);
+    }
+    fz_catch(ctx)
+    {
+        out = NULL;
+    }
+    fz_drop_context(ctx);
+    return out;
+}
+
+static bool
+has(const uint8_t *p, size_t len, const char *what)
+{
+    return memmem(p, len, what, strlen(what)) != NULL;
+}
+
+/* ---- redaction ---- */
+
+static void
+test_text_redacted(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    struct pdf_spec s = {.text = "Charge my card " CARD " or mail alice@example.org today"};
+    size_t len = 0;
+    uint8_t *in = make_pdf(&s, &len);
+    char *before = pdf_text(in, len);
+    assert_non_null(strstr(before, CARD));
+    free(before);
+    const struct scan_doc_result *r = rewrite(&e, in, len);
+    assert_int_equal(r->kind, SCAN_DOC_PDF);
+    assert_true(r->modified);
+    assert_false(r->unreadable || r->failed);
+    assert_int_equal(r->n_findings, 2);
+    assert_string_equal(r->findings[0].location, "page 1");
+    assert_int_equal(r->findings[0].f.type, SCAN_T_CREDIT_CARD);
+    assert_int_equal(r->findings[1].f.type, SCAN_T_EMAIL);
+    char *after = pdf_text(r->out, r->out_len);
+    assert_non_null(after);
+    /* true redaction: the glyphs are gone from the content, not covered */
+    assert_null(strstr(after, "4556"));
+    assert_null(strstr(after, "8689"));
+    assert_null(strstr(after, "alice"));
+    assert_false(has(r->out, r->out_len, "alice@example.org"));
+    assert_non_null(strstr(after, "Charge my card"));
+    assert_non_null(strstr(after, "today"));
+    assert_non_null(strstr(after, "Kept words stay."));
+    free(after);
+    free(in);
+    /* with documents.redact off the findings are listed, nothing redacted */
+    env_fini(&e);
+    env_init(&e, "{\"version\": \"t\", \"documents\": {\"redact\": false}, "
+                 "\"pdf\": {\"metadata\": \"keep\"}}");
+    in = make_pdf(&s, &len);
+    r = rewrite(&e, in, len);
+    assert_int_equal(r->n_findings, 2);
+    assert_false(r->modified);
+    free(in);
+    env_fini(&e);
+}
+
+static void
+test_strings_redacted(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    /* an annotation's contents and a bookmark title hold findings that
+     * are not on the page */
+    struct pdf_spec s = {
+        .text = "Nothing here",
+        .page = "/Annots [7 0 R]",
+        .catalog = "/Outlines 6 0 R",
+        .extra = {"<< /Type /Outlines /First 8 0 R /Last 8 0 R /Count 1 >>",
+                  "<< /Type /Annot /Subtype /Text /Rect [10 10 20 20] /Contents (pay to "
+                  "card " CARD ") >>",
+                  "<< /Title (write to bob@example.org) /Parent 6 0 R /Dest [3 0 R /Fit] >>", NULL},
+    };
+    size_t len = 0;
+    uint8_t *in = make_pdf(&s, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len);
+    assert_true(r->modified);
+    assert_false(r->failed);
+    assert_int_equal(r->n_findings, 2);
+    assert_non_null(strstr(r->findings[0].location, "object"));
+    assert_false(has(r->out, r->out_len, "bob@example.org"));
+    assert_false(has(r->out, r->out_len, CARD));
+    assert_true(has(r->out, r->out_len, "write to"));
+    free(in);
+    env_fini(&e);
+}
+
+/* ---- active content, metadata, history, signatures ---- */
+
+static void
+test_active_content_removed(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    struct pdf_spec s = {
+        .text = "Hello",
+        .catalog = "/OpenAction 6 0 R /Names << /JavaScript 7 0 R /EmbeddedFiles 9 0 R >> "
+                   "/AcroForm << /Fields [] /XFA 11 0 R >> /Metadata 12 0 R "
+                   "/AA << /WC << /S /JavaScript /JS (app.alert(2)) >> >>",
+        .page = "/Annots [8 0 R 13 0 R]",
+        .extra =
+            {
+                "<< /S /JavaScript /JS (app.alert(1)) >>",
+                "<< /Names [(a) << /S /JavaScript /JS (this.print()) >>] >>",
+                "<< /Type /Annot /Subtype /Link /Rect [0 0 50 50] /A << /S /Launch /F "
+                "(cmd.exe) >> >>",
+                "<< /Names [(x.txt) 10 0 R] >>",
+                "<< /Type /Filespec /F (x.txt) /EF << /F 11 0 R >> >>",
+                "<< /Length 5 >>\nstream\n<xdp/>\nendstream",
+                "<< /Type /Metadata /Subtype /XML /Length 9 >>\nstream\n<x:xmp/>\nendstream",
+                "<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 9 9] /FS 10 0 R >>",
+            },
+        .trailer = "/Info << /Author (Alice Author) /Title (t) >>",
+    };
+    size_t len = 0;
+    uint8_t *in = make_pdf(&s, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len);
+    assert_true(r->modified);
+    assert_false(r->failed);
+    assert_true(count_actions(r, SCAN_DOC_SCRIPTS_REMOVED) == 1);
+    assert_true(count_actions(r, SCAN_DOC_LAUNCH_REMOVED) == 1);
+    assert_true(count_actions(r, SCAN_DOC_EMBEDDED_REMOVED) == 1);
+    assert_true(count_actions(r, SCAN_DOC_XFA_REMOVED) == 1);
+    assert_true(count_actions(r, SCAN_DOC_METADATA_REMOVED) == 1);
+    static const char *const gone[] = {
+        "/JavaScript", "app.alert", "this.print", "/Launch",  "cmd.exe",      "/EmbeddedFiles",
+        "/XFA",        "<xdp/>",    "/Metadata",  "<x:xmp/>", "Alice Author", "/FileAttachment",
+        "/AA",         NULL};
+    for (const char *const *g = gone; *g != NULL; g++) {
+        if (has(r->out, r->out_len, *g)) {
+            fail_msg("%s left in the rewritten PDF", *g);
+        }
+    }
+    char *after = pdf_text(r->out, r->out_len);
+    assert_non_null(after);
+    assert_non_null(strstr(after, "Hello"));
+    free(after);
+    env_fini(&e);
+    /* kept by policy: the file is not even rewritten */
+    env_init(&e, "{\"version\": \"t\", \"pdf\": {\"javascript\": \"keep\", \"launch\": \"keep\", "
+                 "\"embedded_files\": \"keep\", \"xfa\": \"keep\", \"metadata\": \"keep\"}}");
+    r = rewrite(&e, in, len);
+    assert_false(r->modified);
+    assert_int_equal(r->n_actions, 0);
+    env_fini(&e);
+    free(in);
+}
+
+static void
+test_signature_dropped_when_changed(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    struct pdf_spec s = {
+        .text = "Card " CARD,
+        .catalog = "/AcroForm << /Fields [6 0 R] /SigFlags 3 >> /Perms << /DocMDP 7 0 R >>",
+        .extra = {"<< /FT /Sig /T (Signature1) /V 7 0 R >>",
+                  "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached "
+                  "/ByteRange [0 10 20 10] /Contents <3082AB> >>",
+                  NULL},
+    };
+    size_t len = 0;
+    uint8_t *in = make_pdf(&s, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len);
+    assert_true(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_SIGNATURE_REMOVED), 1);
+    assert_false(has(r->out, r->out_len, "/ByteRange"));
+    assert_false(has(r->out, r->out_len, "/Perms"));
+    assert_false(has(r->out, r->out_len, "/SigFlags"));
+    free(in);
+    env_fini(&e);
+}
+
+/* ---- refusals and limits ---- */
+
+static void
+test_limits(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, "{\"version\": \"t\", \"limits\": {\"max_pdf_pages\": 2}}");
+    struct pdf_spec s = {.text = "Hello", .pages = 3};
+    size_t len = 0;
+    uint8_t *in = make_pdf(&s, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len);
+    assert_true(r->unreadable);
+    assert_false(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_LIMIT), 1);
+    assert_non_null(strstr(r->actions[0].detail, "pages"));
+    free(in);
+    env_fini(&e);
+
+    env_init(&e, "{\"version\": \"t\", \"limits\": {\"max_pdf_objects\": 16}}");
+    struct pdf_spec many = {.text = "Hello", .pages = 20};
+    in = make_pdf(&many, &len);
+    r = rewrite(&e, in, len);
+    assert_int_equal(count_actions(r, SCAN_DOC_LIMIT), 1);
+    assert_non_null(strstr(r->actions[0].detail, "objects"));
+    free(in);
+    env_fini(&e);
+
+    /* a decompression bomb: 16 MiB of spaces in a content stream of ~16 KB */
+    env_init(&e, NULL);
+    size_t big = (size_t)16 << 20;
+    uint8_t *spaces = malloc(big);
+    memset(spaces, ' ', big);
+    uLongf zlen = compressBound(big);
+    uint8_t *z = malloc(zlen);
+    assert_int_equal(compress2(z, &zlen, spaces, big, 9), Z_OK);
+    struct pdf_spec bomb = {.stream = z, .stream_len = zlen, .stream_dict = "/Filter /FlateDecode"};
+    in = make_pdf(&bomb, &len);
+    r = rewrite(&e, in, len);
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_LIMIT), 1);
+    assert_non_null(strstr(r->actions[0].detail, "ratio"));
+    free(in);
+    env_fini(&e);
+
+    /* memory: the same bomb read whole (an object stream is loaded into
+     * memory) stops at the memory limit or the ratio, never runs away */
+    env_init(&e, "{\"version\": \"t\", \"limits\": {\"max_pdf_memory\": 16777216, "
+                 "\"max_compression_ratio\": 1000000, \"max_pdf_millis\": 2000}}");
+    in = make_pdf(&bomb, &len);
+    r = rewrite(&e, in, len);
+    assert_false(r->modified);
+    free(in);
+    free(z);
+    free(spaces);
+    env_fini(&e);
+
+    /* time: many pages of text cannot all be read in 10 ms */
+    env_init(&e, "{\"version\": \"t\", \"limits\": {\"max_pdf_millis\": 10}}");
+    char line[8192];
+    size_t ll = (size_t)snprintf(line, sizeof(line), "BT /F1 6 Tf 10 780 Td 8 TL ");
+    for (int i = 0; i < 60; i++) {
+        ll += (size_t)snprintf(line + ll, sizeof(line) - ll, "%s",
+                               "(The quick brown fox jumps over the lazy dog again and again) ' ");
+    }
+    snprintf(line + ll, sizeof(line) - ll, "ET");
+    struct pdf_spec slow = {
+        .stream = (const uint8_t *)line, .stream_len = strlen(line), .pages = 1500};
+    env_fini(&e);
+    env_init(&e, "{\"version\": \"t\", \"limits\": {\"max_pdf_millis\": 10, "
+                 "\"max_pdf_pages\": 5000}}");
+    in = make_pdf(&slow, &len);
+    r = rewrite(&e, in, len);
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_LIMIT), 1);
+    assert_non_null(strstr(r->actions[0].detail, "ms"));
+    free(in);
+    env_fini(&e);
+}
+
+static void
+test_broken_and_garbage(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    struct pdf_spec s = {.text = "Card " CARD};
+    size_t len = 0;
+    uint8_t *in = make_pdf(&s, &len);
+    /* a cross-reference table that points nowhere: MuPDF must repair it */
+    char *x = memmem(in, len, "xref\n0 ", 7);
+    assert_non_null(x);
+    memcpy(strstr(x, "n \n") - 17, "0000000003", 10);
+    const struct scan_doc_result *r = rewrite(&e, in, len);
+    assert_true(r->unreadable);
+    assert_false(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 1);
+    /* truncated at every 97th byte: never a crash, never a half rewrite */
+    for (size_t cut = 10; cut < len; cut += 97) {
+        r = rewrite(&e, in, cut);
+        assert_int_equal(r->kind, SCAN_DOC_PDF);
+        if (r->modified) {
+            char *t = pdf_text(r->out, r->out_len);
+            assert_true(t == NULL || strstr(t, CARD) == NULL);
+            free(t);
+        }
+    }
+    free(in);
+    env_fini(&e);
+}
+
+/* ---- public test files ---- */
+
+struct expect {
+    const char *file;
+    bool unreadable;
+    bool modified;
+    enum scan_doc_act act; /* an action it must have; SCAN_DOC_ACT__COUNT for none */
+};
+
+static void
+test_corpus(void **state)
+{
+    (void)state;
+    static const struct expect files[] = {
+        {"pdfjs-attachment.pdf", false, true, SCAN_DOC_EMBEDDED_REMOVED},
+        {"pdfjs-annotation-fileattachment.pdf", false, true, SCAN_DOC_EMBEDDED_REMOVED},
+        {"pdfjs-encrypted-attachment.pdf", true, false, SCAN_DOC_ENCRYPTED},
+        {"pdfjs-empty_protected.pdf", false, true, SCAN_DOC_METADATA_REMOVED},
+        {"pdfjs-helloworld-bad.pdf", true, false, SCAN_DOC_UNREADABLE},
+        {"pdfa-utf8-test.pdf", true, false, SCAN_DOC_UNREADABLE},
+        {"pdfjs-js-authors.pdf", false, true, SCAN_DOC_SCRIPTS_REMOVED},
+        {"pdfjs-js-buttons.pdf", false, true, SCAN_DOC_SCRIPTS_REMOVED},
+        {"pdfjs-evaljs.pdf", false, true, SCAN_DOC_SCRIPTS_REMOVED},
+        {"pdfjs-xfa_issue14315.pdf", false, true, SCAN_DOC_XFA_REMOVED},
+        {"pdfa-incremental-save.pdf", false, true, SCAN_DOC_HISTORY_REMOVED},
+        {"pdfa-simple-2.0.pdf", false, true, SCAN_DOC_METADATA_REMOVED},
+        {"pdfa-utf8-annotation.pdf", false, true, SCAN_DOC_METADATA_REMOVED},
+        {"pdfjs-alphatrans.pdf", false, true, SCAN_DOC_METADATA_REMOVED},
+        {"pdfjs-bad-PageLabels.pdf", false, false, SCAN_DOC_ACT__COUNT},
+        {"pdfjs-file_url_link.pdf", false, false, SCAN_DOC_ACT__COUNT},
+        {"pdfjs-issue11555.pdf", false, false, SCAN_DOC_ACT__COUNT},
+    };
+    struct env e;
+    env_init(&e, NULL);
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[256];
+        snprintf(path, sizeof(path), "tests/data/pdf/%s", files[i].file);
+        size_t len = 0;
+        uint8_t *in = read_file(path, &len);
+        assert_non_null(in);
+        const struct scan_doc_result *r = rewrite(&e, in, len);
+        if (r->kind != SCAN_DOC_PDF || r->unreadable != files[i].unreadable ||
+            r->modified != files[i].modified || r->failed ||
+            (files[i].act != SCAN_DOC_ACT__COUNT && count_actions(r, files[i].act) == 0) ||
+            (files[i].act == SCAN_DOC_ACT__COUNT && r->n_actions != 0)) {
+            fail_msg("%s: kind %d unreadable %d modified %d failed %d actions %zu", files[i].file,
+                     r->kind, r->unreadable, r->modified, r->failed, r->n_actions);
+        }
+        if (r->modified) {
+            char *t = pdf_text(r->out, r->out_len);
+            if (t == NULL) {
+                fail_msg("%s: the rewrite cannot be re-read without repair", files[i].file);
+            }
+            free(t);
+        }
+        free(in);
+    }
+    env_fini(&e);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_text_redacted),
+        cmocka_unit_test(test_strings_redacted),
+        cmocka_unit_test(test_active_content_removed),
+        cmocka_unit_test(test_signature_dropped_when_changed),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_broken_and_garbage),
+        cmocka_unit_test(test_corpus),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
