@@ -102,12 +102,12 @@ routing(struct rl_diag *diag, json_t *doc)
     if (rc == 0) {
         /* The listener is the dataplane's own start-up setting, not part of
          * this document: stand one in so the rest is checked. */
-        cfg->n_listen = 1;
-        (void)io_addr_parse(&cfg->listen[0], "127.0.0.1:25", 12);
+        cfg->boot.n_listen = 1;
+        (void)io_addr_parse(&cfg->boot.listen[0], "127.0.0.1:25", 12);
         rc = dp_config_check(cfg, diag);
     }
     if (rc == 0) {
-        rc = profiles(diag, &cfg->tls_profiles);
+        rc = profiles(diag, &cfg->rt.tls_profiles);
     }
     free(cfg);
     return rc;

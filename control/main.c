@@ -365,6 +365,51 @@ print_license(json_t *lic)
     table_print(&t);
 }
 
+/* turn_quantile returns the upper bound (seconds) of the histogram bucket
+ * holding quantile `q` of loop_turn_seconds `h`, or -1 past the last bound. */
+static double
+turn_quantile(json_t *h, double q)
+{
+    json_int_t count = json_integer_value(json_object_get(h, "count"));
+    json_t *le = json_object_get(h, "le");
+    json_t *counts = json_object_get(h, "counts");
+    for (size_t i = 0; i < json_array_size(le); i++) {
+        if ((double)json_integer_value(json_array_get(counts, i)) >= q * (double)count) {
+            return json_number_value(json_array_get(le, i));
+        }
+    }
+    return -1;
+}
+
+/* print_turns prints each worker's loop-turn durations: quantiles as the
+ * bounds of the histogram's buckets, and the longest turn. */
+static void
+print_turns(json_t *ans)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(ans, "workers"), i, w)
+    {
+        json_t *h = json_object_get(w, "loop_turn_seconds");
+        if (!json_is_object(h)) {
+            continue;
+        }
+        const double q[3] = {0.5, 0.99, 0.999};
+        char buf[3][24];
+        for (int k = 0; k < 3; k++) {
+            double v = turn_quantile(h, q[k]);
+            if (v < 0) {
+                snprintf(buf[k], sizeof(buf[k]), "longer");
+            } else {
+                snprintf(buf[k], sizeof(buf[k]), "<=%gus", v * 1e6);
+            }
+        }
+        printf("worker %zu loop turns: %lld, p50 %s, p99 %s, p99.9 %s, max %.0fus\n", i,
+               (long long)json_integer_value(json_object_get(h, "count")), buf[0], buf[1], buf[2],
+               json_number_value(json_object_get(h, "max")) * 1e6);
+    }
+}
+
 static void
 print_stats(json_t *ans)
 {
@@ -389,6 +434,7 @@ print_stats(json_t *ans)
             printf("%-40s %lld\n", name, (long long)json_integer_value(n));
         }
     }
+    print_turns(ans);
 }
 
 static long long

@@ -12,36 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dp_tls.h"
 #include "internal.h"
-#include "tls_client.h"
-#include "tls_server.h"
-
-/* check_tls builds and frees every context start-up would build. */
-static int
-check_tls(struct rl_diag *diag, const struct dp_config *cfg)
-{
-    uint8_t secret[TLS_TICKET_SECRET_LEN] = {0};
-    struct tls_server *srv = NULL;
-    int rc = dp_tls_server_new(&srv, diag, cfg, secret);
-    tls_server_free(srv);
-    if (rc != 0 && rc != RL_ENOENT) {
-        return rc;
-    }
-    const struct tls_profiles *set = &cfg->tls_profiles;
-    for (uint32_t i = 0; i < set->n; i++) {
-        if (set->p[i].role != TLS_ROLE_CLIENT) {
-            continue;
-        }
-        struct tls_client *cli = NULL;
-        rc = tls_client_new(&cli, diag, &set->p[i]);
-        tls_client_free(cli);
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    return 0;
-}
 
 /* check_parent refuses a path whose directory does not exist or is not a
  * directory: start-up could not create the file (log, socket) there. */
@@ -71,8 +42,8 @@ check_cores(struct rl_diag *diag, const struct dp_config *cfg)
     if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
         return rl_diag_set(diag, "cores", "cannot read the CPUs allowed: %s", strerror(errno));
     }
-    for (uint32_t i = 0; i < cfg->workers; i++) {
-        int c = cfg->cores[i];
+    for (uint32_t i = 0; i < cfg->boot.workers; i++) {
+        int c = cfg->boot.cores[i];
         if (c >= 0 && (c >= CPU_SETSIZE || !CPU_ISSET(c, &allowed))) {
             return rl_diag_set(diag, "cores",
                                "CPU %d of worker %u is not one this process may run on "
@@ -88,25 +59,25 @@ static void
 describe(FILE *f, const struct dp_config *cfg, const char *policy_version, const char *user)
 {
     char a[IO_ADDR_STRLEN];
-    for (uint32_t i = 0; i < cfg->n_listen; i++) {
-        io_addr_format(a, sizeof(a), &cfg->listen[i]);
+    for (uint32_t i = 0; i < cfg->boot.n_listen; i++) {
+        io_addr_format(a, sizeof(a), &cfg->boot.listen[i]);
         fprintf(f, "listen          %s\n", a);
     }
-    fprintf(f, "hostname        %s\n", cfg->hostname);
-    fprintf(f, "workers         %u, backend %s, idle %s, cores", cfg->workers,
-            cfg->backend == DP_BACKEND_KERNEL ? "kernel" : "dpdk",
-            cfg->idle == DP_IDLE_SLEEP ? "sleep" : "spin");
-    for (uint32_t i = 0; i < cfg->workers; i++) {
-        if (cfg->cores[i] < 0) {
+    fprintf(f, "hostname        %s\n", cfg->rt.hostname);
+    fprintf(f, "workers         %u, backend %s, idle %s, cores", cfg->boot.workers,
+            cfg->boot.backend == DP_BACKEND_KERNEL ? "kernel" : "dpdk",
+            cfg->boot.idle == DP_IDLE_SLEEP ? "sleep" : "spin");
+    for (uint32_t i = 0; i < cfg->boot.workers; i++) {
+        if (cfg->boot.cores[i] < 0) {
             fprintf(f, "%s any", i == 0 ? "" : ",");
         } else {
-            fprintf(f, "%s %d", i == 0 ? "" : ",", cfg->cores[i]);
+            fprintf(f, "%s %d", i == 0 ? "" : ",", cfg->boot.cores[i]);
         }
     }
     fprintf(f, "\n");
-    for (uint32_t i = 0; i < cfg->n_routes; i++) {
-        const struct dp_route *r = &cfg->routes[i];
-        const struct dp_mta_group *g = &cfg->groups[r->group];
+    for (uint32_t i = 0; i < cfg->rt.n_routes; i++) {
+        const struct dp_route *r = &cfg->rt.routes[i];
+        const struct dp_mta_group *g = &cfg->rt.groups[r->group];
         char pattern[DP_DOMAIN_MAX + 4];
         dp_route_pattern(pattern, sizeof(pattern), r);
         fprintf(f, "route           %s -> %s:", pattern, g->name);
@@ -116,53 +87,58 @@ describe(FILE *f, const struct dp_config *cfg, const char *policy_version, const
         }
         fprintf(f, ", tls %s\n",
                 r->tls == DP_TLS_DEFAULT ? "default (opportunistic)"
-                                         : cfg->tls_profiles.p[r->tls].name);
+                                         : cfg->rt.tls_profiles.p[r->tls].name);
     }
-    for (uint32_t i = 0; i < cfg->n_relay_nets; i++) {
-        io_addr_format_ip(a, sizeof(a), &cfg->relay_nets[i].net);
-        fprintf(f, "relay_network   %s/%u\n", a, cfg->relay_nets[i].prefix_len);
+    for (uint32_t i = 0; i < cfg->rt.n_relay_nets; i++) {
+        io_addr_format_ip(a, sizeof(a), &cfg->rt.relay_nets[i].net);
+        fprintf(f, "relay_network   %s/%u\n", a, cfg->rt.relay_nets[i].prefix_len);
     }
-    if (cfg->n_relay_nets == 0) {
+    if (cfg->rt.n_relay_nets == 0) {
         fprintf(f, "relay_network   none (only routed domains are accepted)\n");
     }
     fprintf(f, "policy          %s, version %s\n",
-            cfg->policy_path[0] != '\0' ? cfg->policy_path : "built-in", policy_version);
+            cfg->rt.policy_path[0] != '\0' ? cfg->rt.policy_path : "built-in", policy_version);
     struct tls_profile in;
-    if (dp_config_tls_inbound(cfg, &in)) {
+    if (dp_config_tls_inbound(&cfg->rt, &in)) {
         fprintf(f, "tls             STARTTLS, profile %s, policy %s\n", in.name,
-                cfg->tls_policy == DP_TLS_ENCRYPT ? "encrypt" : "may");
+                cfg->rt.tls_policy == DP_TLS_ENCRYPT ? "encrypt" : "may");
     } else {
         fprintf(f, "tls             no STARTTLS on the listener\n");
     }
-    fprintf(f, "quarantine_dir  %s\n", cfg->quarantine_dir);
+    fprintf(f, "quarantine_dir  %s\n", cfg->boot.quarantine_dir);
     fprintf(f, "log             %s\n",
-            strcmp(cfg->log_path, "-") == 0 ? "- (standard error)" : cfg->log_path);
+            strcmp(cfg->boot.log_path, "-") == 0 ? "- (standard error)" : cfg->boot.log_path);
     fprintf(f, "control_socket  %s\n",
-            cfg->control_socket[0] != '\0' ? cfg->control_socket : "none");
+            cfg->boot.control_socket[0] != '\0' ? cfg->boot.control_socket : "none");
     fprintf(f, "user            %s\n", user);
     fprintf(f,
             "limits          message %llu octets, %u recipients, %u connections per worker, "
             "%u per address (0: no limit), command %llu s, data %llu s\n",
-            (unsigned long long)cfg->max_message_size, cfg->max_recipients,
-            cfg->max_conn_per_worker, cfg->max_conn_per_ip,
-            (unsigned long long)(cfg->command_timeout_ms / 1000),
-            (unsigned long long)(cfg->data_timeout_ms / 1000));
+            (unsigned long long)cfg->rt.max_message_size, cfg->rt.max_recipients,
+            cfg->rt.max_conn_per_worker, cfg->rt.max_conn_per_ip,
+            (unsigned long long)(cfg->rt.command_timeout_ms / 1000),
+            (unsigned long long)(cfg->rt.data_timeout_ms / 1000));
 }
 
 int
 dp_check_config(char *out, size_t out_cap, struct rl_diag *diag, const struct dp_config *cfg,
                 const char *policy_version)
 {
+    /* The TLS contexts and the policy were built with the runtime snapshot
+     * (dp_snapshot_build) before this is called. */
     int rc = check_cores(diag, cfg);
-    if (rc != 0 || (rc = check_tls(diag, cfg)) != 0) {
+    if (rc != 0) {
         return rc;
     }
     char user[128];
     if (geteuid() == 0) {
-        const char *name = cfg->user[0] != '\0' ? cfg->user : "nobody";
+        const char *name = cfg->boot.user[0] != '\0' ? cfg->boot.user : "redline";
         const struct passwd *pw = getpwnam(name);
         if (pw == NULL) {
             return rl_diag_set(diag, "user", "%.64s: no such account", name);
+        }
+        if (pw->pw_uid == 0) {
+            return rl_diag_set(diag, "user", "%.64s: the dataplane never runs as root", name);
         }
         snprintf(user, sizeof(user), "%s (uid %u), after binding as root", name,
                  (unsigned)pw->pw_uid);
@@ -170,15 +146,16 @@ dp_check_config(char *out, size_t out_cap, struct rl_diag *diag, const struct dp
         snprintf(user, sizeof(user), "uid %u, as started (not root: no drop)", (unsigned)geteuid());
     }
     struct stat st; /* the store creates its directories, but not over a file */
-    if (stat(cfg->quarantine_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    if (stat(cfg->boot.quarantine_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
         return rl_diag_set(diag, "quarantine_dir", "%.120s is not a directory",
-                           cfg->quarantine_dir);
+                           cfg->boot.quarantine_dir);
     }
-    if (strcmp(cfg->log_path, "-") != 0 && (rc = check_parent(diag, "log", cfg->log_path)) != 0) {
+    if (strcmp(cfg->boot.log_path, "-") != 0 &&
+        (rc = check_parent(diag, "log", cfg->boot.log_path)) != 0) {
         return rc;
     }
-    if (cfg->control_socket[0] != '\0' &&
-        (rc = check_parent(diag, "control_socket", cfg->control_socket)) != 0) {
+    if (cfg->boot.control_socket[0] != '\0' &&
+        (rc = check_parent(diag, "control_socket", cfg->boot.control_socket)) != 0) {
         return rc;
     }
     /* Written into the caller's buffer through a memory stream (cut when

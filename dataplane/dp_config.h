@@ -12,6 +12,7 @@
 
 #include "io_addr.h"
 #include "rl_error.h"
+#include "smtp_server.h"
 #include "tls_profile.h"
 
 #define DP_MAX_LISTEN 8
@@ -62,15 +63,29 @@ enum dp_tls_policy {
     DP_TLS_ENCRYPT, /* MAIL, RCPT, DATA, BDAT get 530 5.7.0 until TLS is up */
 };
 
-struct dp_config {
+/* Boot settings: fixed for the life of the process (a change needs a
+ * restart). Read by main.c and the worker loop, never by the transaction
+ * path. */
+struct dp_boot {
     struct io_addr listen[DP_MAX_LISTEN];
     uint32_t n_listen;
-    char hostname[DP_DOMAIN_MAX + 1]; /* our name in the greeting and EHLO */
-
     uint32_t workers;          /* worker threads, 1..DP_MAX_WORKERS */
     int cores[DP_MAX_WORKERS]; /* CPU of worker i; -1 = not pinned */
     enum dp_backend backend;
     enum dp_idle idle;
+    char quarantine_dir[4096]; /* durable store for quarantined and held messages */
+    uint64_t min_free_mb;      /* MiB kept free on the store's and the log's file systems */
+    char log_path[4096];       /* tracking log; "-" = standard error */
+    char control_socket[108];  /* UNIX control socket path; "" = none */
+    char user[64];             /* account to drop to after binding; "" = stay */
+    bool foreground;
+    bool check_only; /* --check-config: validate, describe, exit */
+};
+
+/* Runtime settings: what a new dp_snapshot (dp_snapshot.h) may change while
+ * mail flows: routes and groups, relay networks, limits, TLS, the policy. */
+struct dp_runtime {
+    char hostname[DP_DOMAIN_MAX + 1]; /* our name in the greeting and EHLO */
 
     struct dp_mta_group groups[DP_MAX_GROUPS];
     uint32_t n_groups;
@@ -79,32 +94,41 @@ struct dp_config {
     struct io_prefix relay_nets[DP_MAX_RELAYNETS];
     uint32_t n_relay_nets;
 
-    char policy_path[4096];    /* "" = the built-in default policy */
-    char quarantine_dir[4096]; /* durable store for quarantined and held messages */
-    char log_path[4096];       /* tracking log; "-" = standard error */
-    char control_socket[108];  /* UNIX control socket path; "" = none */
-    char user[64];             /* account to drop to after binding; "" = stay */
-    char tls_cert[4096];       /* inbound STARTTLS certificate; "" = no STARTTLS */
+    char policy_path[4096]; /* "" = the built-in default policy */
+    char tls_cert[4096];    /* inbound STARTTLS certificate; "" = no STARTTLS */
     char tls_key[4096];
-    char
-        tls_profile[64]; /* inbound server profile of tls_profiles instead of tls_cert; "" = none */
+    char tls_profile[64]; /* inbound server profile of tls_profiles instead of tls_cert */
     enum dp_tls_policy tls_policy;
     struct tls_profiles tls_profiles; /* named, both roles; routes refer to client ones */
-    bool foreground;
-    bool check_only; /* --check-config: validate, describe, exit */
 
     /* Inbound limits. */
     uint64_t max_message_size; /* octets, advertised in SIZE */
     uint32_t max_recipients;   /* per transaction, >= 100 (RFC 5321 4.5.3.1.8) */
     uint32_t max_conn_per_worker;
-    uint32_t max_conn_per_ip; /* per worker; 0 = no limit */
-    uint64_t command_timeout_ms;
-    uint64_t data_timeout_ms;
+    uint32_t max_conn_per_ip;    /* per worker; 0 = no limit */
+    uint64_t command_timeout_ms; /* deadline for one command line */
+    uint64_t data_timeout_ms;    /* DATA/BDAT budget, earned back at min_data_rate */
+    uint32_t min_data_rate;      /* octets/s; 0 = inactivity timeout only */
+    uint32_t max_errors;         /* refused commands before 421 and close; 0 = no limit */
+    uint32_t max_junk;           /* NOOP/RSET/VRFY/HELP per message before they count as errors */
+    uint32_t tarpit_after;       /* errors after which each error reply is held back; 0 = never */
+    uint64_t tarpit_ms;          /* ... this long */
+
+    /* The SMTP engine's reading of client input ("smtp"). */
+    enum smtp_bare_newline bare_newline;
+    enum smtp_nul nul;
+    bool address_literals; /* RCPT to "[IP]" domains */
 
     /* Outbound. */
     uint64_t connect_timeout_ms;
     uint32_t pool_per_hop; /* idle connections kept per next hop per worker */
     uint64_t pool_idle_ms; /* an idle pooled connection is closed after this */
+};
+
+/* The whole configuration as a file and the command line give it. */
+struct dp_config {
+    struct dp_boot boot;
+    struct dp_runtime rt;
 };
 
 /* dp_config_defaults fills `out_cfg` with the defaults docs/CONFIG.md lists
@@ -136,20 +160,25 @@ int dp_config_parse_args(struct dp_config *out_cfg, struct rl_diag *diag, int ar
  * Returns 0 or RL_EINVAL with `diag`. */
 int dp_config_check(const struct dp_config *cfg, struct rl_diag *diag);
 
+/* dp_runtime_check validates the runtime settings alone (routes and their
+ * groups, relay networks, host name, limits, TLS). Returns 0 or RL_EINVAL
+ * with `diag` naming the field as the JSON file does ("routes[2].group"). */
+int dp_runtime_check(const struct dp_runtime *rt, struct rl_diag *diag);
+
 /* dp_config_tls_inbound fills `out_p` with the listener's STARTTLS profile:
  * the server profile tls.profile names, or the defaults (TLS 1.2 minimum)
  * named "inbound" with tls.cert and tls.key. Returns false, leaving `out_p`
  * unspecified, when STARTTLS is off (neither is set). */
-bool dp_config_tls_inbound(const struct dp_config *cfg, struct tls_profile *out_p);
+bool dp_config_tls_inbound(const struct dp_runtime *rt, struct tls_profile *out_p);
 
 /* dp_route_find returns the route for recipient domain `domain` (`len`
  * octets, any case, no trailing dot): an exact match first, then the longest
  * "*.suffix", then "*". NULL when no route matches. */
-const struct dp_route *dp_route_find(const struct dp_config *cfg, const char *domain, size_t len);
+const struct dp_route *dp_route_find(const struct dp_runtime *rt, const char *domain, size_t len);
 
 /* dp_relay_allowed tells whether a client at `peer` may relay to any domain
  * (it lies inside a relay network). */
-bool dp_relay_allowed(const struct dp_config *cfg, const struct io_addr *peer);
+bool dp_relay_allowed(const struct dp_runtime *rt, const struct io_addr *peer);
 
 /* dp_config_usage returns the --help text (static). */
 const char *dp_config_usage(void);

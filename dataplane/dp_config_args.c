@@ -27,6 +27,7 @@ enum opt {
     OPT_TLS_CERT,
     OPT_TLS_KEY,
     OPT_TLS_POLICY,
+    OPT_BARE_NEWLINE,
     OPT_MAX_MESSAGE_SIZE,
     OPT_MAX_RECIPIENTS,
     OPT_FOREGROUND,
@@ -54,6 +55,7 @@ static const struct option options[OPT_COUNT + 1] = {
     [OPT_TLS_CERT] = {"tls-cert", required_argument, NULL, 0},
     [OPT_TLS_KEY] = {"tls-key", required_argument, NULL, 0},
     [OPT_TLS_POLICY] = {"tls-policy", required_argument, NULL, 0},
+    [OPT_BARE_NEWLINE] = {"bare-newline", required_argument, NULL, 0},
     [OPT_MAX_MESSAGE_SIZE] = {"max-message-size", required_argument, NULL, 0},
     [OPT_MAX_RECIPIENTS] = {"max-recipients", required_argument, NULL, 0},
     [OPT_FOREGROUND] = {"foreground", no_argument, NULL, 0},
@@ -98,6 +100,8 @@ static const char usage[] =
     "  --tls-cert FILE          STARTTLS certificate (needs --tls-key)\n"
     "  --tls-key FILE           STARTTLS private key (needs --tls-cert)\n"
     "  --tls-policy may|encrypt encrypt: no mail before STARTTLS (530 5.7.0; default may)\n"
+    "  --bare-newline normalize|reject\n"
+    "                           a line ending in a bare LF: read as CRLF (default) or refused\n"
     "  --max-message-size BYTES largest message accepted (default 10485760)\n"
     "  --max-recipients N       recipients per transaction (>= 100, default 100)\n"
     "  --foreground             stay in the foreground\n"
@@ -160,7 +164,7 @@ static int
 set_cores(struct dp_config *c, struct rl_diag *diag, const char *field, const char *arg)
 {
     for (size_t i = 0; i < DP_MAX_WORKERS; i++) {
-        c->cores[i] = -1;
+        c->boot.cores[i] = -1;
     }
     uint32_t i = 0;
     for (const char *p = arg;; i++) {
@@ -240,20 +244,20 @@ apply_flag(struct dp_config *c, struct replaced *rep, struct rl_diag *diag, enum
     case OPT_LISTEN:
         if (!rep->listen) {
             rep->listen = true;
-            c->n_listen = 0;
+            c->boot.n_listen = 0;
         }
         return dp_listen_add(c, diag, field, arg, strlen(arg));
     case OPT_ROUTE:
         if (!rep->routes) {
             rep->routes = true;
-            c->n_routes = 0;
-            c->n_groups = 0;
+            c->rt.n_routes = 0;
+            c->rt.n_groups = 0;
         }
         return add_route(c, diag, field, arg);
     case OPT_RELAY_NET:
         if (!rep->relay_nets) {
             rep->relay_nets = true;
-            c->n_relay_nets = 0;
+            c->rt.n_relay_nets = 0;
         }
         return dp_relay_net_add(c, diag, field, arg, strlen(arg));
     case OPT_WORKERS:
@@ -264,19 +268,19 @@ apply_flag(struct dp_config *c, struct replaced *rep, struct rl_diag *diag, enum
         return set_cores(c, diag, field, arg);
     case OPT_BACKEND:
         rc = set_choice(&choice, diag, field, arg, "kernel", "dpdk");
-        c->backend = choice == 0 ? DP_BACKEND_KERNEL : DP_BACKEND_DPDK;
+        c->boot.backend = choice == 0 ? DP_BACKEND_KERNEL : DP_BACKEND_DPDK;
         return rc;
     case OPT_IDLE:
         rc = set_choice(&choice, diag, field, arg, "sleep", "spin");
-        c->idle = choice == 0 ? DP_IDLE_SLEEP : DP_IDLE_SPIN;
+        c->boot.idle = choice == 0 ? DP_IDLE_SLEEP : DP_IDLE_SPIN;
         return rc;
     case OPT_HOSTNAME:
         return dp_hostname_set(c, diag, field, arg, strlen(arg));
     case OPT_FOREGROUND:
-        c->foreground = true;
+        c->boot.foreground = true;
         return 0;
     case OPT_CHECK_CONFIG:
-        c->check_only = true;
+        c->boot.check_only = true;
         return 0;
     case OPT_POLICY:
     case OPT_QUARANTINE:
@@ -286,11 +290,15 @@ apply_flag(struct dp_config *c, struct replaced *rep, struct rl_diag *diag, enum
         return dp_str_set(c, diag, field, dp_str_find(json_path[o]), arg, strlen(arg));
     case OPT_TLS_CERT:
     case OPT_TLS_KEY:
-        c->tls_profile[0] = '\0'; /* the file's tls.profile gives way to the flags */
+        c->rt.tls_profile[0] = '\0'; /* the file's tls.profile gives way to the flags */
         return dp_str_set(c, diag, field, dp_str_find(json_path[o]), arg, strlen(arg));
     case OPT_TLS_POLICY:
         rc = set_choice(&choice, diag, field, arg, "may", "encrypt");
-        c->tls_policy = choice == 0 ? DP_TLS_MAY : DP_TLS_ENCRYPT;
+        c->rt.tls_policy = choice == 0 ? DP_TLS_MAY : DP_TLS_ENCRYPT;
+        return rc;
+    case OPT_BARE_NEWLINE:
+        rc = set_choice(&choice, diag, field, arg, "normalize", "reject");
+        c->rt.bare_newline = choice == 0 ? SMTP_BARE_LF_NORMALIZE : SMTP_BARE_LF_REJECT;
         return rc;
     case OPT_CONFIG:
     case OPT_HELP:
@@ -368,10 +376,10 @@ dp_config_parse_args(struct dp_config *out_cfg, struct rl_diag *diag, int argc, 
         return rc;
     }
     /* Both or neither: a certificate without its key cannot offer STARTTLS. */
-    if (cert && out_cfg->tls_key[0] == '\0' && out_cfg->tls_cert[0] != '\0') {
+    if (cert && out_cfg->rt.tls_key[0] == '\0' && out_cfg->rt.tls_cert[0] != '\0') {
         return rl_diag_set(diag, "--tls-key", "is needed with --tls-cert");
     }
-    if (key && out_cfg->tls_cert[0] == '\0' && out_cfg->tls_key[0] != '\0') {
+    if (key && out_cfg->rt.tls_cert[0] == '\0' && out_cfg->rt.tls_key[0] != '\0') {
         return rl_diag_set(diag, "--tls-cert", "is needed with --tls-key");
     }
     return 0;

@@ -21,17 +21,23 @@
     }
 
 static const struct dp_num nums[] = {
-    NUM("workers", workers, 1, 1, DP_MAX_WORKERS, NULL),
-    NUM("limits.max_message_size", max_message_size, 1, 1, (uint64_t)1 << 40, NULL),
+    NUM("workers", boot.workers, 1, 1, DP_MAX_WORKERS, NULL),
+    NUM("min_free_mb", boot.min_free_mb, 1, 0, (uint64_t)1 << 24, NULL),
+    NUM("limits.max_message_size", rt.max_message_size, 1, 1, (uint64_t)1 << 40, NULL),
     /* RFC 5321 4.5.3.1.8: a server MUST accept at least 100 recipients. */
-    NUM("limits.max_recipients", max_recipients, 1, 100, 1000000, "RFC 5321 4.5.3.1.8"),
-    NUM("limits.max_connections_per_worker", max_conn_per_worker, 1, 1, 1000000, NULL),
-    NUM("limits.max_connections_per_ip", max_conn_per_ip, 1, 0, 1000000, NULL),
-    NUM("limits.command_timeout_s", command_timeout_ms, 1000, 1, 86400, NULL),
-    NUM("limits.data_timeout_s", data_timeout_ms, 1000, 1, 86400, NULL),
-    NUM("relay.connect_timeout_s", connect_timeout_ms, 1000, 1, 3600, NULL),
-    NUM("relay.pool_per_hop", pool_per_hop, 1, 0, 1024, NULL),
-    NUM("relay.pool_idle_s", pool_idle_ms, 1000, 1, 86400, NULL),
+    NUM("limits.max_recipients", rt.max_recipients, 1, 100, 1000000, "RFC 5321 4.5.3.1.8"),
+    NUM("limits.max_connections_per_worker", rt.max_conn_per_worker, 1, 1, 1000000, NULL),
+    NUM("limits.max_connections_per_ip", rt.max_conn_per_ip, 1, 0, 1000000, NULL),
+    NUM("limits.command_timeout_s", rt.command_timeout_ms, 1000, 1, 86400, NULL),
+    NUM("limits.data_timeout_s", rt.data_timeout_ms, 1000, 1, 86400, NULL),
+    NUM("limits.min_data_rate", rt.min_data_rate, 1, 0, 1000000000, NULL),
+    NUM("limits.max_errors", rt.max_errors, 1, 0, 1000000, NULL),
+    NUM("limits.max_junk_commands", rt.max_junk, 1, 0, 1000000, NULL),
+    NUM("limits.tarpit_after_errors", rt.tarpit_after, 1, 0, 1000000, NULL),
+    NUM("limits.tarpit_delay_ms", rt.tarpit_ms, 1, 0, 60000, NULL),
+    NUM("relay.connect_timeout_s", rt.connect_timeout_ms, 1000, 1, 3600, NULL),
+    NUM("relay.pool_per_hop", rt.pool_per_hop, 1, 0, 1024, NULL),
+    NUM("relay.pool_idle_s", rt.pool_idle_ms, 1000, 1, 86400, NULL),
 };
 
 #define STR(path, member, allow_empty)                                                             \
@@ -41,10 +47,10 @@ static const struct dp_num nums[] = {
     }
 
 static const struct dp_str strs[] = {
-    STR("policy", policy_path, true), STR("quarantine_dir", quarantine_dir, false),
-    STR("log", log_path, false),      STR("control_socket", control_socket, true),
-    STR("user", user, true),          STR("tls.cert", tls_cert, true),
-    STR("tls.key", tls_key, true),    STR("tls.profile", tls_profile, true),
+    STR("policy", rt.policy_path, true), STR("quarantine_dir", boot.quarantine_dir, false),
+    STR("log", boot.log_path, false),    STR("control_socket", boot.control_socket, true),
+    STR("user", boot.user, true),        STR("tls.cert", rt.tls_cert, true),
+    STR("tls.key", rt.tls_key, true),    STR("tls.profile", rt.tls_profile, true),
 };
 
 const struct dp_num *
@@ -73,7 +79,12 @@ dp_num_find(const char *path)
 uint64_t
 dp_num_get(const struct dp_config *cfg, const struct dp_num *n)
 {
-    const char *at = (const char *)cfg + n->offset;
+    return dp_num_get_at((const char *)cfg + n->offset, n);
+}
+
+uint64_t
+dp_num_get_at(const char *at, const struct dp_num *n)
+{
     if (n->width == 4) {
         uint32_t v;
         memcpy(&v, at, sizeof(v));
@@ -203,8 +214,8 @@ dp_hostname_set(struct dp_config *cfg, struct rl_diag *diag, const char *field, 
         return rl_diag_set(diag, field, "'%.*s' is not a domain",
                            (int)(len > DP_QUOTE_MAX ? DP_QUOTE_MAX : len), s);
     }
-    memcpy(cfg->hostname, s, len);
-    cfg->hostname[len] = '\0';
+    memcpy(cfg->rt.hostname, s, len);
+    cfg->rt.hostname[len] = '\0';
     return 0;
 }
 
@@ -319,20 +330,20 @@ dp_listen_add(struct dp_config *cfg, struct rl_diag *diag, const char *field, co
               size_t len)
 {
     struct io_addr a;
-    if (cfg->n_listen >= DP_MAX_LISTEN) {
+    if (cfg->boot.n_listen >= DP_MAX_LISTEN) {
         return rl_diag_set(diag, field, "at most %d listeners", DP_MAX_LISTEN);
     }
     int rc = parse_host_port(&a, diag, field, s, len, false, DP_RESOLVE_SKIP);
     if (rc != 0) {
         return rc;
     }
-    for (uint32_t i = 0; i < cfg->n_listen; i++) {
-        if (io_addr_equal(&cfg->listen[i], &a)) {
+    for (uint32_t i = 0; i < cfg->boot.n_listen; i++) {
+        if (io_addr_equal(&cfg->boot.listen[i], &a)) {
             return rl_diag_set(diag, field, "'%.*s' is listed twice",
                                (int)(len > DP_QUOTE_MAX ? DP_QUOTE_MAX : len), s);
         }
     }
-    cfg->listen[cfg->n_listen++] = a;
+    cfg->boot.listen[cfg->boot.n_listen++] = a;
     return 0;
 }
 
@@ -341,11 +352,11 @@ dp_relay_net_add(struct dp_config *cfg, struct rl_diag *diag, const char *field,
                  size_t len)
 {
     int q = (int)(len > DP_QUOTE_MAX ? DP_QUOTE_MAX : len);
-    if (cfg->n_relay_nets >= DP_MAX_RELAYNETS) {
+    if (cfg->rt.n_relay_nets >= DP_MAX_RELAYNETS) {
         return rl_diag_set(diag, field, "at most %d relay networks", DP_MAX_RELAYNETS);
     }
-    if (io_prefix_parse(&cfg->relay_nets[cfg->n_relay_nets], s, len) == 0) {
-        cfg->n_relay_nets++;
+    if (io_prefix_parse(&cfg->rt.relay_nets[cfg->rt.n_relay_nets], s, len) == 0) {
+        cfg->rt.n_relay_nets++;
         return 0;
     }
     /* Say which part is wrong: the address, the length or the host bits. */
@@ -375,7 +386,7 @@ dp_core_set(struct dp_config *cfg, struct rl_diag *diag, const char *field, uint
     if (cpu > DP_MAX_CPU) {
         return rl_diag_set(diag, field, "must be a CPU number from 0 to %d", DP_MAX_CPU);
     }
-    cfg->cores[i] = (int)cpu;
+    cfg->boot.cores[i] = (int)cpu;
     return 0;
 }
 
@@ -401,19 +412,19 @@ int
 dp_group_add(struct dp_config *cfg, uint32_t *out_index, struct rl_diag *diag, const char *field,
              const struct dp_mta_group *g)
 {
-    if (cfg->n_groups >= DP_MAX_GROUPS) {
+    if (cfg->rt.n_groups >= DP_MAX_GROUPS) {
         return rl_diag_set(diag, field, "at most %d MTA groups", DP_MAX_GROUPS);
     }
-    *out_index = cfg->n_groups;
-    cfg->groups[cfg->n_groups++] = *g;
+    *out_index = cfg->rt.n_groups;
+    cfg->rt.groups[cfg->rt.n_groups++] = *g;
     return 0;
 }
 
 int
 dp_group_find(const struct dp_config *cfg, const char *name)
 {
-    for (uint32_t i = 0; i < cfg->n_groups; i++) {
-        if (strcmp(cfg->groups[i].name, name) == 0) {
+    for (uint32_t i = 0; i < cfg->rt.n_groups; i++) {
+        if (strcmp(cfg->rt.groups[i].name, name) == 0) {
             return (int)i;
         }
     }
@@ -476,16 +487,16 @@ int
 dp_route_add(struct dp_config *cfg, struct rl_diag *diag, const char *field,
              const struct dp_route *r)
 {
-    if (cfg->n_routes >= DP_MAX_ROUTES) {
+    if (cfg->rt.n_routes >= DP_MAX_ROUTES) {
         return rl_diag_set(diag, field, "at most %d routes", DP_MAX_ROUTES);
     }
-    for (uint32_t i = 0; i < cfg->n_routes; i++) {
-        if (dp_route_same(&cfg->routes[i], r)) {
+    for (uint32_t i = 0; i < cfg->rt.n_routes; i++) {
+        if (dp_route_same(&cfg->rt.routes[i], r)) {
             char pat[DP_DOMAIN_MAX + 3];
             dp_route_pattern(pat, sizeof(pat), r);
             return rl_diag_set(diag, field, "'%.*s' is routed twice", DP_QUOTE_MAX, pat);
         }
     }
-    cfg->routes[cfg->n_routes++] = *r;
+    cfg->rt.routes[cfg->rt.n_routes++] = *r;
     return 0;
 }

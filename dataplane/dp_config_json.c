@@ -20,7 +20,8 @@ static const char *const root_keys[] = {
     "listen", "hostname", "workers",        "cores",      "backend",
     "idle",   "policy",   "relay_networks", "mta_groups", "routes",
     "limits", "relay",    "quarantine_dir", "log",        "control_socket",
-    "user",   "tls",      "tls_profiles",   NULL,
+    "user",   "tls",      "tls_profiles",   "smtp",       "min_free_mb",
+    NULL,
 };
 
 /* The inputs of one load: the configuration before it and the copy built. */
@@ -97,6 +98,42 @@ apply_choice(struct load *l, const char *field, json_t *v, const char *const nam
     return rl_diag_set(l->diag, field, "must be %s or %s", names[0], names[1]);
 }
 
+/* apply_smtp applies "smtp": how the engine reads what clients send. */
+static int
+apply_smtp(struct load *l, json_t *obj)
+{
+    static const char *const bare[2] = {"normalize", "reject"};
+    static const char *const nul[2] = {"reject", "strip"};
+    char field[FIELD_MAX];
+    const char *key;
+    json_t *v;
+    if (!json_is_object(obj)) {
+        return rl_diag_set(l->diag, "smtp", "must be an object");
+    }
+    json_object_foreach(obj, key, v)
+    {
+        snprintf(field, sizeof(field), "smtp.%s", key);
+        int choice = 0;
+        int rc;
+        if (strcmp(key, "bare_newline") == 0) {
+            rc = apply_choice(l, field, v, bare, &choice);
+            l->c->rt.bare_newline = choice == 0 ? SMTP_BARE_LF_NORMALIZE : SMTP_BARE_LF_REJECT;
+        } else if (strcmp(key, "nul") == 0) {
+            rc = apply_choice(l, field, v, nul, &choice);
+            l->c->rt.nul = choice == 0 ? SMTP_NUL_REJECT : SMTP_NUL_STRIP;
+        } else if (strcmp(key, "address_literals") == 0) {
+            rc = json_is_boolean(v) ? 0 : rl_diag_set(l->diag, field, "must be true or false");
+            l->c->rt.address_literals = json_is_true(v);
+        } else {
+            rc = rl_diag_set(l->diag, field, "unknown key");
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
 /* apply_tls applies "tls": a certificate and its key, or the name of a
  * server profile (checked once the profiles are read), and the policy. */
 static int
@@ -119,7 +156,7 @@ apply_tls(struct load *l, json_t *obj)
             return rc;
         }
         if (strcmp(key, "policy") == 0) {
-            l->c->tls_policy = choice == 0 ? DP_TLS_MAY : DP_TLS_ENCRYPT;
+            l->c->rt.tls_policy = choice == 0 ? DP_TLS_MAY : DP_TLS_ENCRYPT;
         }
     }
     bool cert = json_object_get(obj, "cert") != NULL;
@@ -129,7 +166,7 @@ apply_tls(struct load *l, json_t *obj)
             return rl_diag_set(l->diag, "tls.profile",
                                "excludes tls.cert and tls.key: give one or the other");
         }
-        l->c->tls_cert[0] = l->c->tls_key[0] = '\0';
+        l->c->rt.tls_cert[0] = l->c->rt.tls_key[0] = '\0';
         return 0;
     }
     if (!cert && !key_given) {
@@ -142,11 +179,11 @@ apply_tls(struct load *l, json_t *obj)
     if (!key_given) {
         return rl_diag_set(l->diag, "tls.key", "is required in tls");
     }
-    l->c->tls_profile[0] = '\0';
-    if (l->c->tls_cert[0] != '\0' && l->c->tls_key[0] == '\0') {
+    l->c->rt.tls_profile[0] = '\0';
+    if (l->c->rt.tls_cert[0] != '\0' && l->c->rt.tls_key[0] == '\0') {
         return rl_diag_set(l->diag, "tls.key", "is needed with tls.cert");
     }
-    if (l->c->tls_cert[0] == '\0' && l->c->tls_key[0] != '\0') {
+    if (l->c->rt.tls_cert[0] == '\0' && l->c->rt.tls_key[0] != '\0') {
         return rl_diag_set(l->diag, "tls.cert", "is needed with tls.key");
     }
     return 0;
@@ -197,7 +234,7 @@ apply_cores(struct load *l, json_t *arr)
     json_t *v;
     int rc = array_of(l, "cores", arr, DP_MAX_WORKERS, "CPU numbers");
     for (size_t k = 0; k < DP_MAX_WORKERS; k++) {
-        l->c->cores[k] = -1;
+        l->c->boot.cores[k] = -1;
     }
     json_array_foreach(arr, i, v)
     {
@@ -272,7 +309,7 @@ apply_groups(struct load *l, json_t *obj, bool routes_follow)
     if (json_object_size(obj) > DP_MAX_GROUPS) {
         return rl_diag_set(l->diag, "mta_groups", "holds more than %d groups", DP_MAX_GROUPS);
     }
-    l->c->n_groups = 0;
+    l->c->rt.n_groups = 0;
     json_object_foreach(obj, name, v)
     {
         int rc = apply_group(l, name, v);
@@ -280,14 +317,14 @@ apply_groups(struct load *l, json_t *obj, bool routes_follow)
             return rc;
         }
     }
-    for (uint32_t i = 0; routes_follow && i < l->c->n_routes; i++) {
-        uint32_t was = l->c->routes[i].group;
-        const char *old = was < l->before->n_groups ? l->before->groups[was].name : "";
+    for (uint32_t i = 0; routes_follow && i < l->c->rt.n_routes; i++) {
+        uint32_t was = l->c->rt.routes[i].group;
+        const char *old = was < l->before->rt.n_groups ? l->before->rt.groups[was].name : "";
         int g = dp_group_find(l->c, old);
         if (g < 0) {
             return rl_diag_set(l->diag, "mta_groups", "lacks group '%s', which routes use", old);
         }
-        l->c->routes[i].group = (uint32_t)g;
+        l->c->rt.routes[i].group = (uint32_t)g;
     }
     return 0;
 }
@@ -296,14 +333,14 @@ apply_groups(struct load *l, json_t *obj, bool routes_follow)
 static int
 route_tls(struct load *l, struct dp_route *r, const char *field, const char *name)
 {
-    const struct tls_profile *p = tls_profiles_find(&l->c->tls_profiles, name);
+    const struct tls_profile *p = tls_profiles_find(&l->c->rt.tls_profiles, name);
     if (p == NULL) {
         return rl_diag_set(l->diag, field, "no TLS profile named '%.64s'", name);
     }
     if (p->role != TLS_ROLE_CLIENT) {
         return rl_diag_set(l->diag, field, "'%.64s' is a server profile, not a client one", name);
     }
-    r->tls = (int)(p - l->c->tls_profiles.p);
+    r->tls = (int)(p - l->c->rt.tls_profiles.p);
     return 0;
 }
 
@@ -312,11 +349,11 @@ route_tls(struct load *l, struct dp_route *r, const char *field, const char *nam
 static int
 apply_profiles(struct load *l, json_t *obj, bool routes_follow)
 {
-    int rc = tls_profiles_from_json(&l->c->tls_profiles, l->diag, obj);
-    for (uint32_t i = 0; rc == 0 && routes_follow && i < l->c->n_routes; i++) {
-        struct dp_route *r = &l->c->routes[i];
+    int rc = tls_profiles_from_json(&l->c->rt.tls_profiles, l->diag, obj);
+    for (uint32_t i = 0; rc == 0 && routes_follow && i < l->c->rt.n_routes; i++) {
+        struct dp_route *r = &l->c->rt.routes[i];
         if (r->tls != DP_TLS_DEFAULT) {
-            rc = route_tls(l, r, "tls_profiles", l->before->tls_profiles.p[r->tls].name);
+            rc = route_tls(l, r, "tls_profiles", l->before->rt.tls_profiles.p[r->tls].name);
         }
     }
     return rc;
@@ -379,7 +416,7 @@ apply_routes(struct load *l, json_t *arr)
     size_t i;
     json_t *v;
     int rc = array_of(l, "routes", arr, DP_MAX_ROUTES, "objects");
-    l->c->n_routes = 0;
+    l->c->rt.n_routes = 0;
     json_array_foreach(arr, i, v)
     {
         if (rc != 0) {
@@ -406,11 +443,11 @@ apply_key(struct load *l, const char *key, json_t *v)
         return set_str(l, key, st, v);
     }
     if (strcmp(key, "listen") == 0) {
-        l->c->n_listen = 0;
+        l->c->boot.n_listen = 0;
         return apply_strings(l, key, v, DP_MAX_LISTEN, dp_listen_add);
     }
     if (strcmp(key, "relay_networks") == 0) {
-        l->c->n_relay_nets = 0;
+        l->c->rt.n_relay_nets = 0;
         return apply_strings(l, key, v, DP_MAX_RELAYNETS, dp_relay_net_add);
     }
     if (strcmp(key, "hostname") == 0) {
@@ -423,16 +460,19 @@ apply_key(struct load *l, const char *key, json_t *v)
     }
     if (strcmp(key, "backend") == 0) {
         rc = apply_choice(l, key, v, backends, &choice);
-        l->c->backend = choice == 0 ? DP_BACKEND_KERNEL : DP_BACKEND_DPDK;
+        l->c->boot.backend = choice == 0 ? DP_BACKEND_KERNEL : DP_BACKEND_DPDK;
         return rc;
     }
     if (strcmp(key, "idle") == 0) {
         rc = apply_choice(l, key, v, idles, &choice);
-        l->c->idle = choice == 0 ? DP_IDLE_SLEEP : DP_IDLE_SPIN;
+        l->c->boot.idle = choice == 0 ? DP_IDLE_SLEEP : DP_IDLE_SPIN;
         return rc;
     }
     if (strcmp(key, "tls") == 0) {
         return apply_tls(l, v);
+    }
+    if (strcmp(key, "smtp") == 0) {
+        return apply_smtp(l, v);
     }
     if (strcmp(key, "limits") == 0 || strcmp(key, "relay") == 0) {
         return apply_section(l, key, v);
@@ -467,7 +507,7 @@ apply_root(struct load *l, json_t *root)
     rc = rc == 0 && groups != NULL ? apply_groups(l, groups, routes == NULL) : rc;
     rc = rc == 0 && routes != NULL ? apply_routes(l, routes) : rc;
     /* tls.profile, from this file or before, must name a server profile. */
-    return rc == 0 ? dp_tls_profile_check(l->c, l->diag) : rc;
+    return rc == 0 ? dp_tls_profile_check(&l->c->rt, l->diag) : rc;
 }
 
 /* apply parses nothing: it applies `root` to a copy of `cfg` and keeps the

@@ -12,7 +12,12 @@
 
 #include "dp_buf.h"
 #include "dp_config.h"
+#include "dp_live.h"
+#include "dp_msgid.h"
+#include "dp_release.h"
+#include "dp_snapshot.h"
 #include "dp_stats.h"
+#include "dp_stream.h"
 #include "dp_track.h"
 #include "dp_worker.h"
 #include "io_backend.h"
@@ -28,24 +33,19 @@
 #define DP_ADDR_MAX 512     /* longest path kept (RFC 5321 4.5.3.1.3: 256) */
 #define DP_HEADROOM 1024    /* room before the body for Received: and the tag header */
 #define DP_TICK_MS 100      /* timer pass interval */
+#define DP_BURST 256        /* events taken from the backend in one turn */
 #define DP_HOP_DOWN_MS 5000 /* a failed next hop is tried last for this long */
 #define DP_DRAIN_MS 30000   /* transactions get this long to finish on drain */
 #define DP_CLEAR_MS 600000  /* opportunistic TLS failed with a hop: clear for this long */
+#define DP_HELD_MAX 16      /* snapshots one worker may hold at once (transactions pin theirs) */
+#define DP_HOP_MAX 1024     /* next hops (host:port, TLS profile) a worker keeps state for */
+#define DP_HOP_INDEX 2048   /* hash index slots, a power of two above DP_HOP_MAX */
 
 enum dp_kind {
     DP_K_LISTEN = 0,
     DP_K_IN,
     DP_K_OUT,
-};
-
-/* What every pollable object starts with; its address is the I/O cookie. */
-struct dp_base {
-    enum dp_kind kind;
-    uint32_t h;  /* backend handle */
-    bool rd, wr; /* readiness not yet used up (edge-triggered) */
-    bool queued; /* on the worker's run list */
-    struct dp_base *next_run;
-    struct dp_base *prev_all, *next_all; /* every live connection, for timers */
+    DP_K_JOB, /* a release from the quarantine (dp_release.c) */
 };
 
 /* What the client session is waiting for from the relay side. */
@@ -59,18 +59,82 @@ enum dp_wait {
 
 struct dp_out;
 
-/* Ciphertext read from the backend and not yet fed to the connection's TLS. */
-struct dp_tls_rx {
-    uint8_t buf[DP_RX_CAP];
-    size_t off, len;
-    bool net_eof; /* the backend stream ended */
-    bool eof_fed; /* ... and tls_conn_feed_eof was called */
+/* What the relay side tells a transaction. */
+enum dp_rev_type {
+    DP_REV_READY = 0, /* txn->out is greeted (and its TLS settled): the transaction may start */
+    DP_REV_REPLY,     /* the next hop answered `cmd` */
+    DP_REV_FAILED,    /* txn->out is gone (closed by the relay side; txn->out is NULL) */
 };
 
-/* A message body being written to a next hop (borrowed; p NULL: none). */
-struct dp_body {
-    const uint8_t *p;
-    size_t len, off;
+/* One event, copied (the client's buffers move on). */
+struct dp_rev {
+    enum dp_rev_type type;
+    enum smtp_cmd cmd;
+    int code; /* REPLY: the next hop's; FAILED: 451 when TLS could not be had as the
+                 profile requires (then enh and text say why), else 0 */
+    char enh[16];
+    char text[SMTP_CLIENT_TEXT_MAX];
+    size_t text_len;
+    bool retry; /* FAILED: the same host may be tried again at once (a stale pooled
+                   connection, opportunistic TLS fell back to clear) */
+};
+
+#define DP_TXN_EVQ 8 /* events queued at most: greeting, MAIL, RCPT, DATA, dot, failure */
+
+/* The relay side's view of a transaction, owned by its inbound session (or
+ * a release job): what to connect to, and the events queued for the owner.
+ * The relay side writes only `out`, `hops_tried` and the queue
+ * (dp_txn_post); the owner reads the queue on its next run (dp_txn_pop), so
+ * calls go one way: owner -> relay. */
+struct dp_txn {
+    struct dp_base *owner; /* run when an event is queued */
+    struct dp_held *held;  /* the snapshot the transaction started with */
+    int group;             /* the route's MTA group in held->s, -1 before the first RCPT */
+    int tls_profile;       /* the route's client TLS profile (dp_route.tls) in held->s */
+    uint32_t hops_tried;   /* bit per hop of the group, this attempt */
+    struct dp_out *out;    /* the next-hop connection */
+    struct dp_rev ev[DP_TXN_EVQ];
+    uint32_t ev_head, ev_n;
+    bool ev_lost; /* the queue overflowed: the transaction cannot go on */
+};
+
+/* A worker's scanner for one policy: the engine deserialised from the
+ * snapshot's blob (never compiled here), its scratch and message rewriter. */
+struct dp_wscan {
+    const struct dp_snap_scan *src; /* the snapshot part it was made from */
+    struct scan_engine *engine;
+    struct scan_worker *sw;
+    struct scan_message *sm;
+    uint32_t refs; /* held snapshots using it */
+};
+
+/* A snapshot this worker holds: the current one, or an older one a
+ * transaction started with (dp_wsnap_take). */
+struct dp_held {
+    const struct dp_snapshot *s; /* NULL: slot free */
+    struct dp_wscan *scan;
+    uint32_t users; /* transactions and connecting next-hop connections pinning it */
+};
+
+/* One next hop by stable identity: host:port as configured and the name of
+ * the TLS profile its connections were made for (dp_hop.c). */
+struct dp_hop {
+    bool used;
+    uint64_t hash;
+    char name[DP_DOMAIN_MAX + 8]; /* "host:port" */
+    char profile[64];             /* TLS profile name; "" = the built-in one */
+    struct dp_out *pool;          /* idle greeted connections */
+    uint32_t n_pool;
+    uint32_t refs;           /* live connections to it */
+    uint64_t down_until_ms;  /* failed: tried last until then */
+    uint64_t clear_until_ms; /* opportunistic TLS failed: clear until then */
+    char clear_why[160];
+};
+
+struct dp_hops {
+    struct dp_hop *e; /* DP_HOP_MAX entries; an entry never moves */
+    uint16_t index[DP_HOP_INDEX];
+    uint32_t n_used;
 };
 
 /* What the tracking line says of the TLS of the outbound leg. */
@@ -93,6 +157,7 @@ struct dp_in {
     bool relay_ok; /* peer inside a relay network */
     bool closing;  /* flush the output, then close */
     bool live;
+    uint64_t hold_until_ms; /* tarpit: nothing is sent or read before this; 0 = none */
     struct smtp_session smtp;
     uint8_t *smtp_mem;
     uint8_t rx[DP_RX_CAP]; /* plaintext for the engine (after STARTTLS: from tls) */
@@ -101,13 +166,16 @@ struct dp_in {
 
     /* Inbound STARTTLS (RFC 3207). */
     bool tls_pending;      /* 220 to STARTTLS queued: TLS starts once it is sent */
-    struct tls_conn *tls;  /* from then on every byte goes through it; owned */
+    struct dp_stream st;   /* the client's bytes, in clear or (st.tls) through TLS */
     bool tls_shut;         /* our close_notify is queued */
     uint64_t tls_start_ms; /* tls_conn_accept time, for the handshake timeout */
-    struct dp_tls_rx crx;
+
+    bool client_cert_asked; /* the listener's profile asked for a client certificate */
 
     /* The transaction. */
-    uint64_t seq; /* message number on this worker */
+    struct dp_txn txn;         /* its snapshot (held, from MAIL; NULL between transactions), route,
+                                  next-hop connection and relay events */
+    char id[DP_MSGID_LEN + 1]; /* the message id, new at each MAIL (dp_msgid.h) */
     char from[DP_ADDR_MAX + 1];
     size_t from_len;
     uint64_t size_param;
@@ -116,10 +184,6 @@ struct dp_in {
     size_t rcpt_len;
     struct dp_buf rcpts; /* accepted recipients, one per line, for the log */
     uint32_t n_rcpt;
-    int group;           /* the route's MTA group, -1 before the first RCPT */
-    int tls_profile;     /* the route's client TLS profile (dp_route.tls) */
-    uint32_t hops_tried; /* bit per hop of the group, this attempt */
-    struct dp_out *out;  /* the next-hop connection of this transaction */
     enum dp_wait wait;
     int mail_code;    /* the next hop's reply to MAIL, 0 until known */
     bool rcpt_queued; /* the first RCPT went out with MAIL (PIPELINING) */
@@ -157,50 +221,45 @@ struct dp_out {
     uint8_t *cli_mem;
     uint8_t rx[DP_OUT_RX_CAP];
     size_t rx_off, rx_len;
-    uint32_t group, hop;
-    struct dp_in *owner;
-    bool ready; /* greeted; transactions may start */
+    struct dp_hop *hop;   /* whom it talks to (counted in hop->refs) */
+    uint32_t hop_index;   /* its place in the owner's MTA group (dp_in.hops_tried) */
+    struct dp_txn *owner; /* the transaction it serves; NULL: pooled or abandoned */
+    bool ready;           /* greeted; transactions may start */
     bool in_pool;
     bool fresh; /* taken from the pool, no reply yet in this transaction */
     bool live;
     struct dp_body body;  /* borrowed from the owner while writing the body */
     uint64_t deadline_ms; /* connect/greeting deadline, 0 once ready */
     uint64_t idle_since_ms;
-    struct dp_out *pool_next; /* in the idle pool of (group, hop) */
+    struct dp_out *pool_next; /* in the idle pool of its hop */
 
     /* Outbound STARTTLS (RFC 3207) per the route's profile. */
-    int tls_profile;       /* dp_route.tls of the route it serves; pooled by it too */
-    struct tls_conn *tls;  /* after the 220 to STARTTLS every byte goes through it; owned */
+    struct dp_held *held;  /* the snapshot it was opened under, until greeted (then NULL) */
+    int tls_profile;       /* dp_route.tls in held->s */
+    uint64_t profile_hash; /* dp_snapshot_profile_hash: reused only under the same settings */
+    enum tls_mode mode;    /* the profile's mode */
+    struct dp_stream st;   /* after the 220 to STARTTLS (st.tls) every byte goes through TLS */
     bool clear_only;       /* opportunistic TLS failed with this hop: stay in clear */
     struct dp_leg_tls leg; /* for the tracking line */
-    struct dp_tls_rx crx;
 };
 
 struct dp_worker {
     unsigned id;
-    const struct dp_config *cfg;
+    const struct dp_boot *boot;
+    struct dp_live *live;
     const struct dp_control *ctl;
     struct io_backend *io;
-    const struct scan_engine *engine;
-    struct scan_worker *sw;
-    struct scan_message *sm;
     struct dp_stats_core *stats;
-    struct dp_track_ring *track;
-    struct tls_server *tls;      /* inbound STARTTLS context; NULL without tls.cert */
-    struct tls_server *tls_next; /* offered by a reload (atomic), swapped in by the loop */
-    /* Outbound: one client context per client profile (NULL for server
-     * profiles), and the built-in opportunistic one (DP_TLS_DEFAULT). */
-    struct tls_client *tls_out[TLS_MAX_PROFILES];
-    struct tls_client *tls_out_default;
-    uint64_t hop_clear_until[DP_MAX_GROUPS][DP_MAX_HOPS]; /* opportunistic TLS failed: clear */
-    char hop_clear_why[DP_MAX_GROUPS][DP_MAX_HOPS][160];  /* ... and why */
+    struct dp_held held[DP_HELD_MAX];
+    struct dp_held *cur; /* the newest snapshot taken (dp_wsnap_adopt) */
+    struct dp_hops hops;
+    struct dp_release *release_inbox; /* offered by the control thread (atomic) */
+    struct dp_release *release;       /* the release running, or NULL */
 
     struct dp_base listeners[DP_MAX_LISTEN];
     uint32_t n_listeners;
     bool accepting;
 
-    struct smtp_limits lim;
-    struct smtp_config scfg;
     struct smtp_client_limits clim;
     size_t smtp_mem_len, cli_mem_len;
 
@@ -210,15 +269,10 @@ struct dp_worker {
     struct dp_base all; /* list head of live connections */
     struct dp_base *run_head, *run_tail;
 
-    struct dp_out *pool[DP_MAX_GROUPS][DP_MAX_HOPS];
-    uint32_t n_pool[DP_MAX_GROUPS][DP_MAX_HOPS];
-    uint64_t hop_down_until[DP_MAX_GROUPS][DP_MAX_HOPS];
-
     struct dp_bufpool bufs;
     uint64_t now_ms;
     uint64_t next_tick_ms;
-    uint64_t seq;
-    uint64_t boot;         /* start time, makes message ids unique across restarts */
+    struct dp_msgid ids;   /* message ids unique across restarts and instances */
     time_t date_sec;       /* the second the dates below show */
     char date_iso[24];     /* for tracking lines */
     char date_rfc5322[40]; /* for Received: */
@@ -236,31 +290,27 @@ void dp_worker_put_in(struct dp_worker *w, struct dp_in *in);
 void dp_worker_put_out(struct dp_worker *w, struct dp_out *o);
 struct dp_out *dp_worker_get_out(struct dp_worker *w);
 
-/* dp_net.c */
-/* dp_net_write writes p[0..len) to `b` until done or the backend would
- * block (then b->wr is cleared) and sets *out_n. Returns 0, or the backend's
- * error (close the connection). */
-int dp_net_write(struct io_backend *io, struct dp_base *b, const uint8_t *p, size_t len,
-                 size_t *out_n);
-/* dp_tls_send sends the ciphertext waiting in `t` as far as `b` takes it.
- * Returns 0 or the backend's error. */
-int dp_tls_send(struct io_backend *io, struct dp_base *b, struct tls_conn *t, bool *progress);
-/* dp_tls_recv reads ciphertext from `b` into `rx` and feeds it to `t`, and
- * the end of stream once all was fed. Returns 0, RL_ETLS (`t` failed), or
- * the backend's error. */
-int dp_tls_recv(struct io_backend *io, struct dp_base *b, struct tls_conn *t, struct dp_tls_rx *rx,
-                bool *progress);
-/* dp_pump writes the client's commands, then the body's octets (after
- * the commands are all out), in clear or through `t` (NULL: clear), as far as
- * `b` takes them; at the body's end it tells `cli` (body_sent) and clears
- * body->p. Returns 0, RL_ETLS (`t` failed), or the backend's error. */
-int dp_pump(struct io_backend *io, struct dp_base *b, struct tls_conn *t, struct smtp_client *cli,
-            struct dp_body *body, bool *progress);
-/* dp_tls_rx_clear wipes and empties `rx`. */
-void dp_tls_rx_clear(struct dp_tls_rx *rx);
-/* dp_hop_host writes the host of a next hop "host:port" or "[v6]:port" to
- * `out`: the name sent as SNI and checked when a profile lists no names. */
-void dp_hop_host(char *out, size_t cap, const char *hop);
+/* dp_wsnap.c: the snapshots a worker holds */
+/* dp_wsnap_adopt takes the current snapshot if it is new to this worker
+ * (deserialising its engine when the policy changed) and pins it. Call once
+ * per loop turn, after the quiescent state. Returns false when nothing
+ * changed or it could not be taken yet (no free slot; counted). */
+bool dp_wsnap_adopt(struct dp_worker *w);
+/* dp_wsnap_take pins the current snapshot for a transaction or connection. */
+struct dp_held *dp_wsnap_take(struct dp_worker *w);
+/* dp_wsnap_put releases a pin of dp_wsnap_take; NULL is a no-op. */
+void dp_wsnap_put(struct dp_worker *w, struct dp_held *h);
+/* dp_wsnap_fini lets every held snapshot go (worker teardown). */
+void dp_wsnap_fini(struct dp_worker *w);
+
+/* dp_hop.c: next hops by identity */
+int dp_hops_init(struct dp_hops *t);
+void dp_hops_fini(struct dp_hops *t);
+/* dp_hop_get finds or adds the hop (name, profile); NULL when the table is
+ * full of hops in use. */
+struct dp_hop *dp_hop_get(struct dp_hops *t, const char *name, const char *profile);
+/* dp_hops_sweep forgets unused hops once the table is half full (timer). */
+void dp_hops_sweep(struct dp_hops *t, uint64_t now_ms);
 
 /* dp_inbound.c */
 void dp_in_accept(struct dp_worker *w, struct dp_in *in);
@@ -268,19 +318,40 @@ void dp_in_run(struct dp_worker *w, struct dp_in *in);
 void dp_in_tick(struct dp_worker *w, struct dp_in *in);
 void dp_in_drain(struct dp_worker *w, struct dp_in *in);
 void dp_in_close(struct dp_worker *w, struct dp_in *in);
-/* Called by the relay side when the next hop answered or failed. */
-void dp_in_relay_ready(struct dp_worker *w, struct dp_in *in);
-void dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_client_event *ev);
-void dp_in_relay_failed(struct dp_worker *w, struct dp_in *in, bool before_txn);
 
-/* dp_relay.c */
-int dp_relay_acquire(struct dp_worker *w, struct dp_in *in);
+/* dp_release.c: the worker's side of a release job */
+/* dp_release_take starts a release offered since the last turn. */
+void dp_release_take(struct dp_worker *w);
+/* dp_release_step acts on the relay's events for release `r`. */
+void dp_release_step(struct dp_worker *w, struct dp_release *r);
+/* dp_release_abort ends the offered and the running release (the worker
+ * stops): "the gateway is stopping", RL_EAGAIN. */
+void dp_release_abort(struct dp_worker *w);
+
+/* dp_relay.c: called by a transaction's owner only */
+/* dp_txn_init readies `t` for owner `b` (no snapshot, no route). */
+void dp_txn_init(struct dp_txn *t, struct dp_base *b);
+/* dp_txn_pop takes the oldest queued event into *out; false when none. */
+bool dp_txn_pop(struct dp_txn *t, struct dp_rev *out);
+/* dp_txn_clear drops queued events (the transaction was reset). */
+void dp_txn_clear(struct dp_txn *t);
+/* dp_relay_acquire gives `t` a connection to the next untried hop of its
+ * group (t->held, t->group, t->tls_profile): a pooled one (DP_REV_READY is
+ * queued at once) or a new one (READY once greeted, FAILED if not).
+ * Returns 0, RL_EIO when every hop was tried, or RL_ENOMEM. */
+int dp_relay_acquire(struct dp_worker *w, struct dp_txn *t);
+/* dp_relay_release pools `o` after its transaction ended well. */
 void dp_relay_release(struct dp_worker *w, struct dp_out *o);
+/* dp_relay_detach takes `o` from its transaction: pooled, reset or closed
+ * as its state allows; it posts nothing to the transaction any more. */
 void dp_relay_detach(struct dp_worker *w, struct dp_out *o);
+/* dp_relay_command sends what the caller queued on o->cli. */
+void dp_relay_command(struct dp_worker *w, struct dp_out *o);
+/* dp_relay_send_body writes body[0..len) (borrowed until the reply to it)
+ * after the queued commands. */
+void dp_relay_send_body(struct dp_worker *w, struct dp_out *o, const uint8_t *body, size_t len);
 void dp_out_run(struct dp_worker *w, struct dp_out *o);
 void dp_out_tick(struct dp_worker *w, struct dp_out *o);
 void dp_out_close(struct dp_worker *w, struct dp_out *o);
-void dp_relay_send_body(struct dp_worker *w, struct dp_out *o, const uint8_t *body, size_t len);
-void dp_relay_command(struct dp_worker *w, struct dp_out *o);
 
 #endif

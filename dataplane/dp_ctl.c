@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The control socket thread: parses a command, runs it against the counters
- * or the quarantine store, answers in JSON, and writes a tracking line for
- * every release and delete to its own ring. */
+/* The control socket: an accepting thread and one thread per connection (at
+ * most DP_CTL_MAX_CLIENTS at once), so an idle client or a slow release holds
+ * up nobody else. Each parses a command, runs it against the counters or the
+ * quarantine store, answers in JSON, and writes a tracking line for every
+ * release and delete. A message being released or deleted is claimed, so two
+ * commands never act on it at once. */
 #include "dp_ctl.h"
 
 #include <errno.h>
@@ -19,7 +22,6 @@
 
 #include "dp_release.h"
 #include "dp_store.h"
-#include "io_backend.h"
 #include "rl_io.h"
 
 #define META_MAX 8192 /* a metadata line is at most DP_TRACK_LINE octets */
@@ -97,8 +99,43 @@ static struct {
     bool running;
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     struct dp_ctl_deps d;
-    struct io_backend *io; /* the release's own backend, created on the thread */
-} srv = {.fd = -1};
+    pthread_mutex_t lock;                 /* guards what follows */
+    pthread_cond_t done;                  /* a client thread ended */
+    unsigned n_clients;                   /* client threads running */
+    int clients[DP_CTL_MAX_CLIENTS];      /* their sockets, -1 when free */
+    char claims[DP_CTL_MAX_CLIENTS][129]; /* ids being released or deleted, "" when free */
+    unsigned next_worker;                 /* the worker the next release goes to (atomic) */
+} srv = {.fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
+
+/* claim marks `id` as being acted on; false when another command has it. */
+static bool
+claim(const char *id)
+{
+    pthread_mutex_lock(&srv.lock);
+    int free_slot = -1;
+    bool taken = false;
+    for (int i = 0; i < DP_CTL_MAX_CLIENTS; i++) {
+        taken = taken || strcmp(srv.claims[i], id) == 0;
+        free_slot = free_slot < 0 && srv.claims[i][0] == '\0' ? i : free_slot;
+    }
+    if (!taken && free_slot >= 0) {
+        snprintf(srv.claims[free_slot], sizeof(srv.claims[0]), "%s", id);
+    }
+    pthread_mutex_unlock(&srv.lock);
+    return !taken && free_slot >= 0;
+}
+
+static void
+unclaim(const char *id)
+{
+    pthread_mutex_lock(&srv.lock);
+    for (int i = 0; i < DP_CTL_MAX_CLIENTS; i++) {
+        if (strcmp(srv.claims[i], id) == 0) {
+            srv.claims[i][0] = '\0';
+        }
+    }
+    pthread_mutex_unlock(&srv.lock);
+}
 
 static json_t *error_reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -130,16 +167,10 @@ store_error(const char *id, int rc, int err)
 static void
 track(json_t *line, uid_t uid)
 {
-    char ts[DP_TRACK_TS_LEN];
-    dp_track_ts(ts, sizeof(ts));
-    json_object_set_new(line, "ts", json_string(ts));
-    json_object_set_new(line, "by_uid", json_integer(uid));
-    char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(line);
-    if (s != NULL) {
-        (void)dp_track_push(srv.d.ring, s, strlen(s));
-        free(s);
+    if (line != NULL) {
+        json_object_set_new(line, "by_uid", json_integer(uid));
     }
+    (void)dp_track_write_json(line);
 }
 
 static int
@@ -149,8 +180,8 @@ list_one(void *ctx, const char *id)
     uint8_t *file = NULL;
     size_t file_len = 0, meta_len = 0, msg_len = 0;
     int err = 0;
-    if (dp_store_get(srv.d.cfg->quarantine_dir, id, META_MAX, &file, &file_len, &meta_len, &msg_len,
-                     &err) != 0) {
+    if (dp_store_get(srv.d.boot->quarantine_dir, id, META_MAX, &file, &file_len, &meta_len,
+                     &msg_len, &err) != 0) {
         return 0; /* released or deleted meanwhile, or not ours: not listed */
     }
     json_t *meta = json_loadb((const char *)file, meta_len, JSON_REJECT_DUPLICATES, NULL);
@@ -171,7 +202,7 @@ q_list(void)
 {
     json_t *list = json_array();
     int err = 0;
-    if (dp_store_list(srv.d.cfg->quarantine_dir, list_one, list, &err) != 0) {
+    if (dp_store_list(srv.d.boot->quarantine_dir, list_one, list, &err) != 0) {
         json_decref(list);
         return error_reply("quarantine store: %s", strerror(err));
     }
@@ -179,10 +210,22 @@ q_list(void)
 }
 
 static json_t *
+busy(const char *id)
+{
+    return error_reply("message %s is being released or deleted by another command; "
+                       "try again when it is done",
+                       id);
+}
+
+static json_t *
 q_delete(const char *id, uid_t uid)
 {
     int err = 0;
-    int rc = dp_store_remove(srv.d.cfg->quarantine_dir, id, &err);
+    if (!claim(id)) {
+        return busy(id);
+    }
+    int rc = dp_store_remove(srv.d.boot->quarantine_dir, id, &err);
+    unclaim(id);
     if (rc != 0) {
         return store_error(id, rc, err);
     }
@@ -215,13 +258,28 @@ envelope(json_t *meta, const char **out_from, const char **rcpts, size_t cap, si
     return true;
 }
 
+static json_t *q_release_claimed(const char *id, uid_t uid);
+
 static json_t *
 q_release(const char *id, uid_t uid)
+{
+    if (!claim(id)) {
+        return busy(id);
+    }
+    json_t *reply = q_release_claimed(id, uid);
+    unclaim(id);
+    return reply;
+}
+
+/* q_release_claimed releases `id`, which this thread has claimed: no other
+ * command can release or delete it meanwhile, so it is delivered once. */
+static json_t *
+q_release_claimed(const char *id, uid_t uid)
 {
     uint8_t *file = NULL;
     size_t file_len = 0, meta_len = 0, msg_len = 0;
     int err = 0;
-    int rc = dp_store_get(srv.d.cfg->quarantine_dir, id, SIZE_MAX, &file, &file_len, &meta_len,
+    int rc = dp_store_get(srv.d.boot->quarantine_dir, id, SIZE_MAX, &file, &file_len, &meta_len,
                           &msg_len, &err);
     if (rc != 0) {
         return store_error(id, rc, err);
@@ -236,19 +294,22 @@ q_release(const char *id, uid_t uid)
         goto out;
     }
     struct dp_release_result res;
-    rc = dp_release_send(&res, srv.io, srv.d.cfg, from, rcpts, n_rcpts, file + meta_len + 1,
-                         msg_len);
+    /* A worker relays it over its own backend and relay (dp_release.h);
+     * releases of several connections go to the workers in turn. */
+    unsigned k = __atomic_fetch_add(&srv.next_worker, 1, __ATOMIC_RELAXED);
+    rc = dp_release_run(&res, srv.d.workers[k % srv.d.n_cores], from, rcpts, n_rcpts,
+                        file + meta_len + 1, msg_len);
     if (rc == RL_ENOENT) {
         reply = error_reply("no route for the recipients of %s; kept in quarantine", id);
         goto out;
     }
-    if (rc == RL_ENOMEM || rc == RL_EINVAL) {
+    if (rc == RL_ENOMEM || rc == RL_EINVAL || rc == RL_EAGAIN) {
         reply = error_reply("release of %s: %s; kept in quarantine", id, rl_strerror(rc));
         goto out;
     }
     bool removed = false;
     if (res.delivered) {
-        removed = dp_store_remove(srv.d.cfg->quarantine_dir, id, &err) == 0;
+        removed = dp_store_remove(srv.d.boot->quarantine_dir, id, &err) == 0;
     }
     char said[300];
     if (res.code != 0) {
@@ -289,22 +350,18 @@ reload(uid_t uid)
                      (int)srv.d.n_cores);
 }
 
-/* log_reopen answers only once the logger has reopened the file, so that
- * logrotate may compress the old one right after. */
+/* log_reopen answers once every writer writes to the new file (dp_track
+ * swaps it at once), so that logrotate may compress the old one right after. */
 static json_t *
 log_reopen(void)
 {
     int err = 0;
-    int rc = dp_track_reopen(5000, &err);
-    if (rc == RL_EAGAIN) {
-        return error_reply("log reopen: the logger did not answer within 5 seconds");
-    }
-    if (rc != 0) {
-        return error_reply("log reopen: %s: %s; still writing the old file", srv.d.cfg->log_path,
+    if (dp_track_reopen(&err) != 0) {
+        return error_reply("log reopen: %s: %s; still writing the old file", srv.d.boot->log_path,
                            strerror(err));
     }
     return json_pack("{s:b, s:s, s:s}", "ok", 1, "action", "log-reopen", "log",
-                     srv.d.cfg->log_path);
+                     srv.d.boot->log_path);
 }
 
 static json_t *
@@ -348,33 +405,70 @@ read_line(int c, char *line, size_t cap, size_t *out_len)
     return true; /* too long: the parser says so */
 }
 
-static void
-serve_one(int c, char *buf, size_t buf_cap)
+/* peer_allowed tells whether the peer of `c` may use the socket: root, the
+ * dataplane's own user, or a member of its group (primary or supplementary,
+ * as the kernel recorded them at connect: SO_PEERGROUPS). Sets *out_uid. */
+static bool
+peer_allowed(int c, uid_t *out_uid)
 {
     struct ucred cred;
     socklen_t cl = sizeof(cred);
+    if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0) {
+        return false;
+    }
+    *out_uid = cred.uid;
+    gid_t ours = getegid();
+    if (cred.uid == 0 || cred.uid == geteuid() || (ours != 0 && cred.gid == ours)) {
+        return true;
+    }
+    gid_t groups[256];
+    socklen_t gl = sizeof(groups);
+    if (ours == 0 || getsockopt(c, SOL_SOCKET, SO_PEERGROUPS, groups, &gl) != 0) {
+        return false;
+    }
+    for (size_t i = 0; i < gl / sizeof(gid_t); i++) {
+        if (groups[i] == ours) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+serve_one(int c)
+{
     json_t *reply = NULL;
     char line[DP_CTL_LINE_MAX + 1];
     size_t len = 0;
     struct dp_ctl_cmd cmd;
     char why[160];
+    uid_t uid = 0;
     struct timeval tv = {.tv_sec = 5};
     (void)setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     /* The line is read first even from a stranger, so that the refusal
      * reaches a client still writing instead of a broken pipe. */
     bool got = read_line(c, line, sizeof(line), &len);
-    if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0 ||
-        (cred.uid != 0 && cred.uid != geteuid())) {
-        reply = error_reply("permission denied: only root and the dataplane's user may use this "
-                            "socket");
+    if (!peer_allowed(c, &uid)) {
+        reply = error_reply("permission denied: only root and the dataplane's user and group "
+                            "may use this socket");
     } else if (!got) {
         reply = error_reply("no command line within 5 seconds");
     } else if (dp_ctl_parse(&cmd, why, sizeof(why), line, len) != 0) {
         reply = error_reply("%s", why);
-    } else if ((reply = run(&cmd, cred.uid)) == NULL) {
-        size_t n = dp_stats_json(buf, buf_cap, srv.d.proc, srv.d.cores, srv.d.n_cores);
-        (void)rl_write_all(c, buf, n);
-        return;
+    } else if ((reply = run(&cmd, uid)) == NULL) {
+        static const size_t cap = (size_t)256 * 1024;
+        char *buf = malloc(cap);
+        size_t n =
+            buf != NULL ? dp_stats_json(buf, cap, srv.d.proc, srv.d.cores, srv.d.n_cores) : 0;
+        if (n == 0) {
+            reply = error_reply("stats: %s", buf == NULL ? "out of memory" : "too large");
+        } else {
+            (void)rl_write_all(c, buf, n);
+        }
+        free(buf);
+        if (n != 0) {
+            return;
+        }
     }
     char *s = reply != NULL ? json_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(reply);
@@ -385,11 +479,66 @@ serve_one(int c, char *buf, size_t buf_cap)
     }
 }
 
+/* finish closes a client connection without losing the answer: unread input
+ * (an over-long line) would make close() reset it, so what came is drained. */
+static void
+finish(int c)
+{
+    char buf[4096];
+    shutdown(c, SHUT_WR);
+    while (recv(c, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
+    }
+    close(c);
+}
+
+static void *
+client(void *arg)
+{
+    int slot = (int)(intptr_t)arg;
+    int c = srv.clients[slot];
+    serve_one(c);
+    pthread_mutex_lock(&srv.lock);
+    srv.clients[slot] = -1;
+    srv.n_clients--;
+    pthread_cond_broadcast(&srv.done);
+    pthread_mutex_unlock(&srv.lock);
+    finish(c);
+    return NULL;
+}
+
+/* start_client hands `c` to a thread of its own; false when all
+ * DP_CTL_MAX_CLIENTS are busy or no thread could start. */
+static bool
+start_client(int c)
+{
+    pthread_mutex_lock(&srv.lock);
+    int slot = -1;
+    for (int i = 0; i < DP_CTL_MAX_CLIENTS && slot < 0; i++) {
+        slot = srv.clients[i] < 0 ? i : -1;
+    }
+    bool ok = slot >= 0;
+    if (ok) {
+        pthread_attr_t attr;
+        pthread_t t;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        srv.clients[slot] = c;
+        ok = pthread_create(&t, &attr, client, (void *)(intptr_t)slot) == 0;
+        pthread_attr_destroy(&attr);
+        if (ok) {
+            srv.n_clients++;
+        } else {
+            srv.clients[slot] = -1;
+        }
+    }
+    pthread_mutex_unlock(&srv.lock);
+    return ok;
+}
+
 static void *
 serve(void *arg)
 {
     (void)arg;
-    static char buf[256 * 1024];
     for (;;) {
         int c = accept4(srv.fd, NULL, NULL, SOCK_CLOEXEC);
         if (c < 0) {
@@ -398,13 +547,12 @@ serve(void *arg)
             }
             return NULL; /* the socket was shut down: stop */
         }
-        serve_one(c, buf, sizeof(buf));
-        /* Unread input (an over-long line) would make close() reset the
-         * connection and the client lose our answer: drain what came. */
-        shutdown(c, SHUT_WR);
-        while (recv(c, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
+        if (!start_client(c)) {
+            static const char msg[] = "{\"ok\":false,\"error\":\"busy: too many control "
+                                      "connections at once; try again\"}\n";
+            (void)rl_write_all(c, msg, sizeof(msg) - 1);
+            finish(c);
         }
-        close(c);
     }
 }
 
@@ -418,23 +566,23 @@ dp_ctl_serve_start(const char *path, const struct dp_ctl_deps *deps, int *out_er
         return RL_EIO;
     }
     memcpy(sa.sun_path, path, pl + 1);
-    if (io_kernel_new(&srv.io) != 0) {
-        *out_errno = ENOMEM;
-        return RL_EIO;
+    for (int i = 0; i < DP_CTL_MAX_CLIENTS; i++) {
+        srv.clients[i] = -1;
+        srv.claims[i][0] = '\0';
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         *out_errno = errno;
-        goto fail;
+        return RL_EIO;
     }
     (void)unlink(path);
     mode_t old = umask(0117);
     int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
     umask(old);
-    if (rc != 0 || listen(fd, 16) != 0) {
+    if (rc != 0 || listen(fd, 64) != 0) {
         *out_errno = errno;
         close(fd);
-        goto fail;
+        return RL_EIO;
     }
     srv.fd = fd;
     srv.d = *deps;
@@ -443,14 +591,10 @@ dp_ctl_serve_start(const char *path, const struct dp_ctl_deps *deps, int *out_er
         *out_errno = errno;
         close(fd);
         srv.fd = -1;
-        goto fail;
+        return RL_EIO;
     }
     srv.running = true;
     return 0;
-fail:
-    srv.io->ops->free(srv.io);
-    srv.io = NULL;
-    return RL_EIO;
 }
 
 void
@@ -461,8 +605,19 @@ dp_ctl_serve_stop(void)
     }
     shutdown(srv.fd, SHUT_RDWR);
     pthread_join(srv.thread, NULL);
+    /* Idle clients are cut off; a release in progress finishes (its next
+     * hop's replies are bounded by timeouts) and writes its tracking line. */
+    pthread_mutex_lock(&srv.lock);
+    for (int i = 0; i < DP_CTL_MAX_CLIENTS; i++) {
+        if (srv.clients[i] >= 0) {
+            shutdown(srv.clients[i], SHUT_RD);
+        }
+    }
+    while (srv.n_clients > 0) {
+        pthread_cond_wait(&srv.done, &srv.lock);
+    }
+    pthread_mutex_unlock(&srv.lock);
     close(srv.fd);
     (void)unlink(srv.path);
-    srv.io->ops->free(srv.io);
     srv.running = false;
 }

@@ -10,19 +10,59 @@
 #include <time.h>
 
 #include "dp_conn.h"
+#include "dp_msgid.h"
 #include "dp_store.h"
+
+/* snap returns the snapshot `in` answers by: its transaction's, or between
+ * transactions the worker's newest. */
+static const struct dp_snapshot *
+snap(const struct dp_worker *w, const struct dp_in *in)
+{
+    return in->txn.held != NULL ? in->txn.held->s : w->cur->s;
+}
+
+/* session_init sets the SMTP engine of a new connection up by the current
+ * snapshot: limits, our name, STARTTLS offered or required. */
+static int
+session_init(struct dp_worker *w, struct dp_in *in)
+{
+    const struct dp_snapshot *s = w->cur->s;
+    struct smtp_limits lim;
+    smtp_limits_default(&lim);
+    lim.max_msg_size = s->rt.max_message_size;
+    lim.max_rcpt = s->rt.max_recipients;
+    lim.cmd_timeout_ms = s->rt.command_timeout_ms;
+    lim.data_timeout_ms = s->rt.data_timeout_ms;
+    lim.min_data_rate = s->rt.min_data_rate;
+    lim.max_errors = s->rt.max_errors;
+    lim.max_junk = s->rt.max_junk;
+    lim.tarpit_after = s->rt.tarpit_after;
+    lim.tarpit_ms = s->rt.tarpit_ms;
+    bool tls = s->tls->server[w->id] != NULL;
+    struct smtp_config scfg = {
+        .hostname = s->rt.hostname,
+        .tls_available = tls,
+        /* RFC 3207 4: no mail before STARTTLS (dp_runtime_check: only with a certificate). */
+        .tls_required = tls && s->rt.tls_policy == DP_TLS_ENCRYPT,
+        .bare_newline = s->rt.bare_newline,
+        .nul = s->rt.nul,
+        .address_literals = s->rt.address_literals,
+    };
+    return smtp_session_init(&in->smtp, &lim, &scfg, in->smtp_mem, w->smtp_mem_len);
+}
 
 static void
 txn_reset(struct dp_worker *w, struct dp_in *in)
 {
-    if (in->out != NULL) {
-        struct dp_out *o = in->out;
-        in->out = NULL;
+    if (in->txn.out != NULL) {
+        struct dp_out *o = in->txn.out;
+        in->txn.out = NULL;
         dp_relay_detach(w, o);
     }
     in->wait = DP_W_NONE;
-    in->group = -1;
-    in->hops_tried = 0;
+    in->txn.group = -1;
+    in->txn.hops_tried = 0;
+    dp_txn_clear(&in->txn); /* replies of an abandoned transaction are not ours */
     in->n_rcpt = 0;
     in->from_len = 0;
     in->mail_code = 0;
@@ -40,12 +80,14 @@ txn_reset(struct dp_worker *w, struct dp_in *in)
     memset(in->counts, 0, sizeof(in->counts));
     in->actions[0] = '\0';
     memset(in->doc_counts, 0, sizeof(in->doc_counts));
+    dp_wsnap_put(w, in->txn.held);
+    in->txn.held = NULL;
 }
 
 void
 dp_in_accept(struct dp_worker *w, struct dp_in *in)
 {
-    const struct dp_config *cfg = w->cfg;
+    const struct dp_runtime *rt = &w->cur->s->rt;
     in->b.kind = DP_K_IN;
     in->b.rd = in->b.wr = true; /* optimistic: the first call says EAGAIN if not */
     in->w = w;
@@ -53,21 +95,25 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
     in->closing = in->eof = false;
     in->rx_off = in->rx_len = 0;
     in->helo[0] = '\0';
-    in->out = NULL;
-    in->tls = NULL;
+    dp_txn_init(&in->txn, &in->b);
+    dp_stream_init(&in->st, w->io, &in->b);
     in->tls_pending = in->tls_shut = false;
-    dp_tls_rx_clear(&in->crx);
     txn_reset(w, in);
     io_addr_format_ip(in->peer_ip, sizeof(in->peer_ip), &in->peer);
-    in->relay_ok = dp_relay_allowed(cfg, &in->peer);
-    smtp_session_reset(&in->smtp);
+    in->client_cert_asked = false;
+    /* Again by the transaction's snapshot at MAIL; the engine's trust (source
+     * routes) is the connection's. */
+    in->relay_ok = dp_relay_allowed(rt, &in->peer);
+    in->hold_until_ms = 0;
+    bool ready = session_init(w, in) == 0;
+    smtp_session_trust(&in->smtp, in->relay_ok);
 
     enum smtp_reply_id open = SMTP_R_GREETING;
     if (w->draining) {
         open = SMTP_R_SHUTDOWN;
-    } else if (w->n_in >= cfg->max_conn_per_worker) {
+    } else if (w->n_in >= rt->max_conn_per_worker || !ready) {
         open = SMTP_R_TOO_MANY_CONN;
-    } else if (cfg->max_conn_per_ip > 0) {
+    } else if (rt->max_conn_per_ip > 0) {
         uint32_t same = 0;
         for (struct dp_base *b = w->all.next_all; b != &w->all; b = b->next_all) {
             const struct dp_in *o = (const struct dp_in *)(const void *)b;
@@ -76,7 +122,7 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
                 same++;
             }
         }
-        if (same >= cfg->max_conn_per_ip) {
+        if (same >= rt->max_conn_per_ip) {
             open = SMTP_R_TOO_MANY_CONN;
         }
     }
@@ -104,9 +150,7 @@ dp_in_close(struct dp_worker *w, struct dp_in *in)
     w->n_in--;
     dp_stats_sub(w->stats, DP_C_CONN_ACTIVE, 1);
     explicit_bzero(in->rx, in->rx_len);
-    dp_tls_rx_clear(&in->crx);
-    tls_conn_free(in->tls);
-    in->tls = NULL;
+    dp_stream_fini(&in->st);
     dp_worker_put_in(w, in);
 }
 
@@ -132,13 +176,6 @@ json_str(char *out, size_t cap, const char *s, size_t len)
     }
     out[n++] = '"';
     return n;
-}
-
-static void
-msg_id(const struct dp_worker *w, const struct dp_in *in, char *out, size_t cap)
-{
-    snprintf(out, cap, "%llx.%u.%llu", (unsigned long long)w->boot, w->id,
-             (unsigned long long)in->seq);
 }
 
 /* clock_now refreshes the worker's formatted dates once per second (the
@@ -225,18 +262,19 @@ put_str(char *out, size_t cap, size_t *n, const char *s, size_t len)
 static void
 put_client_cert(const struct dp_worker *w, const struct dp_in *in, char *out, size_t cap, size_t *n)
 {
-    if (tls_server_profile(w->tls)->client_cert == TLS_CLIENT_CERT_NONE) {
+    (void)w;
+    if (!in->client_cert_asked) {
         return;
     }
     char subject[256];
-    if (tls_conn_peer_subject(in->tls, subject, sizeof(subject)) != 0) {
+    if (tls_conn_peer_subject(in->st.tls, subject, sizeof(subject)) != 0) {
         put(out, cap, n, ",\"client_cert\":null");
         return;
     }
     put(out, cap, n, ",\"client_cert\":{\"subject\":");
     put_str(out, cap, n, subject, strlen(subject));
-    put(out, cap, n, ",\"verified\":%s", tls_conn_verified(in->tls) ? "true" : "false");
-    const char *why = tls_conn_verify_reason(in->tls);
+    put(out, cap, n, ",\"verified\":%s", tls_conn_verified(in->st.tls) ? "true" : "false");
+    const char *why = tls_conn_verify_reason(in->st.tls);
     if (why[0] != '\0') {
         put(out, cap, n, ",\"verify_error\":");
         put_str(out, cap, n, why, strlen(why));
@@ -249,17 +287,15 @@ put_client_cert(const struct dp_worker *w, const struct dp_in *in, char *out, si
 static size_t
 track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out, size_t cap)
 {
-    char id[64];
     struct timespec now = clock_now(w);
-    msg_id(w, in, id, sizeof(id));
     size_t n = 0;
     put(out, cap, &n,
         "{\"ts\":\"%s.%03ldZ\",\"id\":\"%s\",\"worker\":%u,\"client\":\"%s\",\"helo\":",
-        w->date_iso, now.tv_nsec / 1000000, id, w->id, in->peer_ip);
+        w->date_iso, now.tv_nsec / 1000000, in->id, w->id, in->peer_ip);
     put_str(out, cap, &n, in->helo, strlen(in->helo));
-    if (in->tls != NULL && tls_conn_done(in->tls)) {
+    if (in->st.tls != NULL && tls_conn_done(in->st.tls)) {
         put(out, cap, &n, ",\"tls\":{\"protocol\":\"%s\",\"cipher\":\"%s\"",
-            tls_conn_protocol(in->tls), tls_conn_cipher(in->tls));
+            tls_conn_protocol(in->st.tls), tls_conn_cipher(in->st.tls));
         put_client_cert(w, in, out, cap, &n);
         put(out, cap, &n, "}");
     } else {
@@ -329,13 +365,17 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
     return n;
 }
 
+/* track writes the message's tracking line before its reply can leave (the
+ * caller flushes replies later): a crash after the client's 250 cannot lose
+ * the line (issue 13). One write(2) to the page cache on the worker; no
+ * waiting for the disk (dp_track.h). */
 static void
 track(struct dp_worker *w, struct dp_in *in, const char *action)
 {
     char line[DP_TRACK_LINE];
     size_t n = track_line(w, in, action, line, sizeof(line));
-    if (!dp_track_push(w->track, line, n)) {
-        dp_stats_add(w->stats, DP_C_TRACK_DROPPED, 1);
+    if (dp_track_write(line, n) != 0) {
+        dp_stats_add(w->stats, DP_C_TRACK_FAILED, 1);
     }
 }
 
@@ -359,7 +399,7 @@ static void
 answer(struct dp_worker *w, struct dp_in *in, enum smtp_reply_id id)
 {
     if (smtp_session_state(&in->smtp) == SMTP_S_DATA_WAIT) {
-        smtp_reply_format(in->reply, sizeof(in->reply), id, w->cfg->hostname);
+        smtp_reply_format(in->reply, sizeof(in->reply), id, snap(w, in)->rt.hostname);
     }
     (void)smtp_session_reply(&in->smtp, id);
     dp_run_later(w, &in->b);
@@ -404,20 +444,22 @@ on_rcpt(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
     const char *at = memrchr(in->rcpt, '@', len);
     const char *dom = at != NULL ? at + 1 : "";
     size_t dlen = at != NULL ? len - (size_t)(at + 1 - in->rcpt) : 0;
-    const struct dp_route *r = dp_route_find(w->cfg, dom, dlen);
+    const struct dp_runtime *rt = &in->txn.held->s->rt;
+    const struct dp_route *r = dp_route_find(rt, dom, dlen);
     bool local = false;
     if (at == NULL && len == 10 && strncasecmp(in->rcpt, "postmaster", 10) == 0) {
         /* RFC 5321 4.1.1.3: <Postmaster> without a domain MUST be accepted;
          * it is not relaying. It goes the default way, or the first route. */
         local = true;
-        r = r != NULL ? r : &w->cfg->routes[0];
+        r = r != NULL ? r : &rt->routes[0];
     }
     /* Never an open relay: "*" serves only clients of the relay networks. */
     if (r == NULL || (r->kind == DP_ROUTE_ANY && !in->relay_ok && !local)) {
         answer(w, in, in->relay_ok ? SMTP_R_NO_ROUTE : SMTP_R_RELAY_DENIED);
         return;
     }
-    if (in->group >= 0 && ((uint32_t)in->group != r->group || in->tls_profile != r->tls)) {
+    if (in->txn.group >= 0 &&
+        ((uint32_t)in->txn.group != r->group || in->txn.tls_profile != r->tls)) {
         /* One route per transaction in in-line mode (SPEC.md). */
         answer(w, in, SMTP_R_TOO_MANY_RCPT);
         return;
@@ -426,33 +468,36 @@ on_rcpt(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
         return;
     }
-    in->group = (int)r->group;
-    in->tls_profile = r->tls;
-    if (in->out == NULL) {
-        in->hops_tried = 0;
-        if (dp_relay_acquire(w, in) != 0) {
+    in->txn.group = (int)r->group;
+    in->txn.tls_profile = r->tls;
+    if (in->txn.out == NULL) {
+        in->txn.hops_tried = 0;
+        if (dp_relay_acquire(w, &in->txn) != 0) {
             dp_stats_add(w->stats, DP_C_RELAY_UNREACHABLE, 1);
             answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
+            return;
         }
+        in->wait = DP_W_CONNECT; /* DP_REV_READY or DP_REV_FAILED follows */
         return;
     }
-    if (smtp_client_rcpt(&in->out->cli, (const uint8_t *)in->rcpt, in->rcpt_len) != 0) {
+    if (smtp_client_rcpt(&in->txn.out->cli, (const uint8_t *)in->rcpt, in->rcpt_len) != 0) {
         answer(w, in, SMTP_R_LOCAL_ERROR);
         return;
     }
     in->wait = DP_W_RCPT;
-    dp_relay_command(w, in->out);
+    dp_relay_command(w, in->txn.out);
 }
 
-void
-dp_in_relay_ready(struct dp_worker *w, struct dp_in *in)
+/* relay_ready: the transaction's next-hop connection is greeted. */
+static void
+relay_ready(struct dp_worker *w, struct dp_in *in)
 {
-    struct dp_out *o = in->out;
+    struct dp_out *o = in->txn.out;
     const struct smtp_client_caps *caps = smtp_client_caps_get(&o->cli);
-    snprintf(in->hop_name, sizeof(in->hop_name), "%s", w->cfg->groups[o->group].hop_names[o->hop]);
+    snprintf(in->hop_name, sizeof(in->hop_name), "%s", o->hop->name);
     in->out_tls = o->leg;
     if (in->smtputf8 && !caps->smtputf8) {
-        in->out = NULL;
+        in->txn.out = NULL;
         dp_relay_detach(w, o);
         in->wait = DP_W_NONE;
         answer(w, in, SMTP_R_NEXTHOP_NO_UTF8);
@@ -460,7 +505,7 @@ dp_in_relay_ready(struct dp_worker *w, struct dp_in *in)
     }
     if (smtp_client_mail(&o->cli, (const uint8_t *)in->from, in->from_len, in->size_param,
                          in->body8, in->smtputf8) != 0) {
-        in->out = NULL;
+        in->txn.out = NULL;
         dp_relay_detach(w, o);
         in->wait = DP_W_NONE;
         answer(w, in, SMTP_R_LOCAL_ERROR);
@@ -473,15 +518,23 @@ dp_in_relay_ready(struct dp_worker *w, struct dp_in *in)
     dp_relay_command(w, o);
 }
 
-void
-dp_in_relay_failed(struct dp_worker *w, struct dp_in *in, bool retry)
+/* relay_failed: the relay side closed the transaction's connection
+ * (in->txn.out is NULL already); before the transaction is under way the
+ * next hop is tried. */
+static void
+relay_failed(struct dp_worker *w, struct dp_in *in, const struct dp_rev *ev)
 {
-    /* The relay side has closed in->out already. */
-    in->out = NULL;
-    if (in->wait == DP_W_CONNECT || (in->wait == DP_W_RCPT && retry)) {
+    if (ev->code != 0) {
+        /* TLS could not be had as the profile requires: said if no hop is left. */
+        in->tls_fail_code = ev->code;
+        snprintf(in->tls_fail_enh, sizeof(in->tls_fail_enh), "%s", ev->enh);
+        snprintf(in->tls_fail_text, sizeof(in->tls_fail_text), "%.*s", (int)ev->text_len, ev->text);
+    }
+    if (in->wait == DP_W_CONNECT || (in->wait == DP_W_RCPT && ev->retry)) {
         dp_stats_add(w->stats, DP_C_RELAY_FAILOVERS, 1);
         in->wait = DP_W_NONE;
-        if (dp_relay_acquire(w, in) == 0) {
+        if (dp_relay_acquire(w, &in->txn) == 0) {
+            in->wait = DP_W_CONNECT;
             return;
         }
         dp_stats_add(w->stats, DP_C_RELAY_UNREACHABLE, 1);
@@ -493,7 +546,7 @@ dp_in_relay_failed(struct dp_worker *w, struct dp_in *in, bool retry)
             answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
         }
         in->tls_fail_code = 0;
-        in->group = in->n_rcpt > 0 ? in->group : -1;
+        in->txn.group = in->n_rcpt > 0 ? in->txn.group : -1;
         in->broken = in->n_rcpt > 0;
         return;
     }
@@ -514,32 +567,33 @@ dp_in_relay_failed(struct dp_worker *w, struct dp_in *in, bool retry)
 static bool
 store_original(struct dp_worker *w, struct dp_in *in, const char *action)
 {
-    char meta[DP_TRACK_LINE], id[64];
-    msg_id(w, in, id, sizeof(id));
-    smtp_reply_format(in->reply, sizeof(in->reply), SMTP_R_DATA_OK, w->cfg->hostname);
+    char meta[DP_TRACK_LINE];
+    smtp_reply_format(in->reply, sizeof(in->reply), SMTP_R_DATA_OK, snap(w, in)->rt.hostname);
     size_t n = track_line(w, in, action, meta, sizeof(meta));
     int err = 0;
-    return dp_store_put(w->cfg->quarantine_dir, id, meta, n, in->msg.data, in->msg.len, &err) == 0;
+    return dp_store_put(w->boot->quarantine_dir, in->id, meta, n, in->msg.data, in->msg.len,
+                        w->boot->min_free_mb << 20, &err) == 0;
 }
 
-void
-dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_client_event *ev)
+/* relay_reply acts on the next hop's answer to a command. */
+static void
+relay_reply(struct dp_worker *w, struct dp_in *in, const struct dp_rev *ev)
 {
-    struct dp_out *o = in->out;
+    struct dp_out *o = in->txn.out;
     bool ok = ev->code >= 200 && ev->code < 300;
     switch (ev->cmd) {
     case SMTP_CMD_MAIL:
         in->mail_code = ev->code;
-        snprintf(in->mail_enh, sizeof(in->mail_enh), "%s", ev->enhanced);
+        snprintf(in->mail_enh, sizeof(in->mail_enh), "%s", ev->enh);
         in->mail_text_len =
             ev->text_len < sizeof(in->mail_text) ? ev->text_len : sizeof(in->mail_text);
         memcpy(in->mail_text, ev->text, in->mail_text_len);
         if (!ok && !smtp_client_caps_get(&o->cli)->pipelining) {
             /* No RCPT went out: answer the client's RCPT with the refusal. */
-            in->out = NULL;
+            in->txn.out = NULL;
             dp_relay_detach(w, o);
             in->wait = DP_W_NONE;
-            answer_relayed(w, in, ev->code, ev->enhanced, ev->text, ev->text_len);
+            answer_relayed(w, in, ev->code, ev->enh, ev->text, ev->text_len);
         } else if (ok && !in->rcpt_queued) {
             /* A RCPT held back for lack of PIPELINING goes now. */
             (void)smtp_client_rcpt(&o->cli, (const uint8_t *)in->rcpt, in->rcpt_len);
@@ -550,14 +604,14 @@ dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_clien
         in->wait = DP_W_NONE;
         if (in->mail_code != 0 && (in->mail_code < 200 || in->mail_code >= 300)) {
             int code = in->mail_code;
-            in->out = NULL;
+            in->txn.out = NULL;
             dp_relay_detach(w, o);
             in->mail_code = 0;
             answer_relayed(w, in, code, in->mail_enh, in->mail_text, in->mail_text_len);
             return;
         }
         if (!ok) {
-            answer_relayed(w, in, ev->code, ev->enhanced, ev->text, ev->text_len);
+            answer_relayed(w, in, ev->code, ev->enh, ev->text, ev->text_len);
             return;
         }
         if ((in->rcpts.len == 0 || dp_buf_append(&w->bufs, &in->rcpts, "\n", 1) == 0) &&
@@ -573,12 +627,12 @@ dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_clien
             return;
         }
         in->wait = DP_W_NONE;
-        answer_relayed(w, in, ev->code, ev->enhanced, ev->text, ev->text_len);
+        answer_relayed(w, in, ev->code, ev->enh, ev->text, ev->text_len);
         end_message(w, in, "refused");
         return;
     case SMTP_CMD_DOT:
         in->wait = DP_W_NONE;
-        in->out = NULL;
+        in->txn.out = NULL;
         dp_relay_release(w, o);
         if (ok) {
             dp_stats_add(w->stats, DP_C_MSG_RELAYED, 1);
@@ -589,7 +643,7 @@ dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_clien
                 /* The policy keeps the original (hold). The message is
                  * delivered already: a failed store still gets 250, or the
                  * client would send it again; the line and a counter say so. */
-                if (scan_engine_policy(w->engine)->keep_original) {
+                if (in->txn.held->s->scan->policy->keep_original) {
                     bool held = store_original(w, in, "held");
                     dp_stats_add(w->stats, held ? DP_C_MSG_HELD : DP_C_HOLD_FAILED, 1);
                     action = held ? "relayed-held" : "relayed-hold-failed";
@@ -599,7 +653,7 @@ dp_in_relay_reply(struct dp_worker *w, struct dp_in *in, const struct smtp_clien
             end_message(w, in, action);
             return;
         }
-        answer_relayed(w, in, ev->code, ev->enhanced, ev->text, ev->text_len);
+        answer_relayed(w, in, ev->code, ev->enh, ev->text, ev->text_len);
         end_message(w, in, "refused");
         return;
     default:
@@ -628,15 +682,14 @@ body_out(void *ctx, const uint8_t *data, size_t len)
 static void
 prefix(struct dp_worker *w, struct dp_in *in, const struct scan_result *res)
 {
-    char hdr[DP_HEADROOM], id[64];
+    char hdr[DP_HEADROOM];
     (void)clock_now(w);
-    msg_id(w, in, id, sizeof(id));
     int n =
         snprintf(hdr, sizeof(hdr),
                  "Received: from %.255s (%s)\r\n\tby %.255s (Redline) with %s id %s;\r\n\t%s\r\n"
                  "%s",
-                 in->helo, in->peer_ip, w->cfg->hostname, in->smtp.esmtp ? "ESMTP" : "SMTP", id,
-                 w->date_rfc5322, res->tagged ? res->tag_header : "");
+                 in->helo, in->peer_ip, snap(w, in)->rt.hostname, in->smtp.esmtp ? "ESMTP" : "SMTP",
+                 in->id, w->date_rfc5322, res->tagged ? res->tag_header : "");
     size_t len = n > 0 && (size_t)n < sizeof(hdr) ? (size_t)n : 0;
     in->body_start = DP_HEADROOM - len;
     memcpy(in->body.data + in->body_start, hdr, len);
@@ -666,7 +719,7 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
         end_message(w, in, "refused");
         return;
     }
-    if (in->broken || in->out == NULL) {
+    if (in->broken || in->txn.out == NULL) {
         answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
         end_message(w, in, "tempfailed");
         return;
@@ -682,12 +735,13 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
     smtp_dotstuff_init(&in->stuff);
     /* With CHUNKING the next hop takes the message as it is in one BDAT
      * LAST: no dot-stuffing, and one round trip less than DATA's 354. */
-    in->chunking = smtp_client_caps_get(&in->out->cli)->chunking;
+    in->chunking = smtp_client_caps_get(&in->txn.out->cli)->chunking;
     const struct scan_result *res = NULL;
-    scan_message_begin(w->sm, body_out, in, false);
-    int rc = scan_message_feed(w->sm, in->msg.data, in->msg.len);
+    struct scan_message *sm = in->txn.held->scan->sm;
+    scan_message_begin(sm, body_out, in, false);
+    int rc = scan_message_feed(sm, in->msg.data, in->msg.len);
     if (rc == 0) {
-        rc = scan_message_finish(w->sm, &res);
+        rc = scan_message_finish(sm, &res);
     }
     uint8_t end[8];
     size_t k = in->chunking ? 0 : smtp_dotstuff_end(&in->stuff, end, sizeof(end));
@@ -715,23 +769,23 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
     switch (res->verdict) {
     case SCAN_V_DELIVER:
         if (in->chunking) {
-            if (smtp_client_bdat_last(&in->out->cli, in->body.len - in->body_start) != 0) {
+            if (smtp_client_bdat_last(&in->txn.out->cli, in->body.len - in->body_start) != 0) {
                 answer(w, in, SMTP_R_LOCAL_ERROR);
                 end_message(w, in, "refused");
                 return;
             }
             in->wait = DP_W_DOT;
-            dp_relay_send_body(w, in->out, in->body.data + in->body_start,
+            dp_relay_send_body(w, in->txn.out, in->body.data + in->body_start,
                                in->body.len - in->body_start);
             return;
         }
-        if (smtp_client_data(&in->out->cli) != 0) {
+        if (smtp_client_data(&in->txn.out->cli) != 0) {
             answer(w, in, SMTP_R_LOCAL_ERROR);
             end_message(w, in, "refused");
             return;
         }
         in->wait = DP_W_DATA;
-        dp_relay_command(w, in->out);
+        dp_relay_command(w, in->txn.out);
         return;
     case SCAN_V_BLOCK:
         dp_stats_add(w->stats, DP_C_MSG_BLOCKED, 1);
@@ -768,8 +822,21 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         in->size_param = ev->size;
         in->body8 = ev->body == SMTP_BODY_8BITMIME;
         in->smtputf8 = ev->smtputf8;
-        in->seq = ++w->seq;
         in->t_start_ms = w->now_ms;
+        if (dp_store_low()) {
+            /* Postfix's queue_minfree: refuse before the disk is full, while
+             * the tracking log and the store still have room (min_free_mb). */
+            dp_stats_add(w->stats, DP_C_MAIL_NO_SPACE, 1);
+            answer(w, in, SMTP_R_STORAGE);
+            return;
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        dp_msgid_next(&w->ids, (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u,
+                      in->id);
+        /* The transaction keeps this snapshot until it ends (dp_live.h). */
+        in->txn.held = dp_wsnap_take(w);
+        in->relay_ok = dp_relay_allowed(&in->txn.held->s->rt, &in->peer);
         answer(w, in, SMTP_R_MAIL_OK);
         return;
     }
@@ -791,6 +858,13 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         on_data_end(w, in);
         return;
     case SMTP_EV_DATA_ABORT:
+        /* Refused by the engine (size, line length, bare CR, NUL): every
+         * message gets its tracking line, refused ones too. */
+        in->t_end_ms = w->now_ms;
+        dp_stats_add(w->stats, DP_C_MSG_RECEIVED, 1);
+        smtp_reply_format(in->reply, sizeof(in->reply), ev->reason, snap(w, in)->rt.hostname);
+        end_message(w, in, "refused");
+        return;
     case SMTP_EV_RSET:
         txn_reset(w, in);
         return;
@@ -798,7 +872,7 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         /* The engine has dropped what followed STARTTLS in clear; TLS starts
          * once its 220 is sent (start_tls). */
         txn_reset(w, in);
-        if (w->tls != NULL) {
+        if (w->cur->s->tls->server[w->id] != NULL) {
             in->tls_pending = true;
             return;
         }
@@ -819,90 +893,50 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
 static void
 tls_failed(struct dp_worker *w, struct dp_in *in)
 {
-    enum tls_fail f = tls_conn_failure(in->tls);
+    enum tls_fail f = tls_conn_failure(in->st.tls);
     dp_stats_add(w->stats, DP_C_TLS_FAILURES, 1);
     dp_stats_bump(&w->stats->tls_fail[f], 1);
     txn_reset(w, in);
     in->closing = true;
 }
 
-/* send_tls writes the ciphertext waiting in the connection's TLS output;
- * false if the connection was closed. */
+/* flush writes queued replies, in clear or through TLS; on close, our
+ * close_notify goes first (RFC 3207 does not make us wait for the peer's).
+ * False if the connection was closed. */
 static bool
-send_tls(struct dp_worker *w, struct dp_in *in, bool *progress)
-{
-    if (dp_tls_send(w->io, &in->b, in->tls, progress) != 0) {
-        dp_in_close(w, in);
-        return false;
-    }
-    return true;
-}
-
-/* flush_tls encrypts queued replies and sends them; on close, our
- * close_notify goes first (RFC 3207 does not make us wait for the peer's). */
-static bool
-flush_tls(struct dp_worker *w, struct dp_in *in, bool *progress)
+flush(struct dp_worker *w, struct dp_in *in, bool *progress)
 {
     size_t len;
     for (;;) {
         bool moved = false;
+        size_t n = 0;
         const uint8_t *o = smtp_session_output(&in->smtp, &len);
-        if (len > 0 && tls_conn_done(in->tls)) {
-            size_t n;
-            int rc = tls_conn_write(in->tls, &n, o, len);
-            if (rc == 0) {
-                smtp_session_consume(&in->smtp, n);
-                moved = true;
-            } else if (rc == RL_ETLS) {
-                dp_in_close(w, in);
-                return false;
-            }
-        }
-        if (!send_tls(w, in, &moved)) {
+        if (dp_stream_write(&in->st, &n, o, len, &moved) != 0) {
+            dp_in_close(w, in);
             return false;
         }
+        smtp_session_consume(&in->smtp, n);
         *progress = *progress || moved;
         if (!moved) {
             break;
         }
     }
-    smtp_session_output(&in->smtp, &len);
+    (void)smtp_session_output(&in->smtp, &len);
     if (!in->closing || len != 0) {
         return true;
     }
-    if (!in->tls_shut && tls_conn_done(in->tls) && tls_conn_failure(in->tls) == TLS_FAIL_NONE) {
+    struct tls_conn *t = in->st.tls;
+    if (t != NULL && !in->tls_shut && tls_conn_done(t) && tls_conn_failure(t) == TLS_FAIL_NONE) {
         in->tls_shut = true;
-        (void)tls_conn_shutdown(in->tls);
-        if (!send_tls(w, in, progress)) {
+        (void)tls_conn_shutdown(t);
+        if (dp_stream_flush(&in->st, progress) != 0) {
+            dp_in_close(w, in);
             return false;
         }
     }
-    size_t pending;
-    tls_conn_output(in->tls, &pending);
     /* After a failure the alert gets what the socket takes at once. */
-    if (pending == 0 || (tls_conn_failure(in->tls) != TLS_FAIL_NONE && !in->b.wr)) {
-        dp_in_close(w, in);
-        return false;
-    }
-    return true;
-}
-
-/* flush writes queued replies; false if the connection was closed. */
-static bool
-flush(struct dp_worker *w, struct dp_in *in, bool *progress)
-{
-    if (in->tls != NULL) {
-        return flush_tls(w, in, progress);
-    }
-    size_t len, n;
-    const uint8_t *o = smtp_session_output(&in->smtp, &len);
-    if (dp_net_write(w->io, &in->b, o, len, &n) != 0) {
-        dp_in_close(w, in);
-        return false;
-    }
-    smtp_session_consume(&in->smtp, n);
-    *progress = *progress || n > 0;
-    if (in->closing && len == n) {
+    if (dp_stream_pending(&in->st) == 0 ||
+        (t != NULL && tls_conn_failure(t) != TLS_FAIL_NONE && !in->b.wr)) {
         dp_in_close(w, in);
         return false;
     }
@@ -924,7 +958,10 @@ start_tls(struct dp_worker *w, struct dp_in *in, bool *progress)
     explicit_bzero(in->rx, in->rx_len);
     in->rx_off = in->rx_len = 0;
     in->tls_pending = false;
-    if (tls_conn_accept(&in->tls, w->tls) != 0) {
+    struct tls_server *srv = w->cur->s->tls->server[w->id];
+    in->client_cert_asked =
+        srv != NULL && tls_server_profile(srv)->client_cert != TLS_CLIENT_CERT_NONE;
+    if (srv == NULL || tls_conn_accept(&in->st.tls, srv) != 0) {
         dp_stats_add(w->stats, DP_C_TLS_FAILURES, 1);
         dp_stats_bump(&w->stats->tls_fail[TLS_FAIL_INTERNAL], 1);
         dp_in_close(w, in);
@@ -940,7 +977,7 @@ start_tls(struct dp_worker *w, struct dp_in *in, bool *progress)
 static void
 handshake(struct dp_worker *w, struct dp_in *in, bool *progress)
 {
-    int rc = tls_conn_handshake(in->tls);
+    int rc = tls_conn_handshake(in->st.tls);
     if (rc == RL_ETLS) {
         tls_failed(w, in);
         *progress = true;
@@ -953,60 +990,59 @@ handshake(struct dp_worker *w, struct dp_in *in, bool *progress)
     }
 }
 
-/* read_plain reads from the backend into the engine's buffer `rx`: directly
- * in clear, or through the TLS connection. False if the connection was
- * closed. */
+/* read_plain reads the client's bytes, in clear or through TLS, into the
+ * engine's buffer `rx`. False if the connection was closed. */
 static bool
 read_plain(struct dp_worker *w, struct dp_in *in, bool *progress)
 {
-    if (in->tls == NULL) {
-        if (in->tls_pending || !in->b.rd || in->eof || in->rx_len >= DP_RX_CAP) {
-            return true;
-        }
-        size_t n;
-        int rc = w->io->ops->read(w->io, &n, in->b.h, in->rx + in->rx_len, DP_RX_CAP - in->rx_len);
-        if (rc == RL_EAGAIN) {
-            in->b.rd = false;
-        } else if (rc != 0) {
-            dp_in_close(w, in);
-            return false;
-        } else if (n == 0) {
-            in->eof = true;
-            *progress = true;
-        } else {
-            in->rx_len += n;
-            *progress = true;
-        }
+    if (in->tls_pending || in->eof || in->rx_len >= DP_RX_CAP) {
         return true;
     }
-    int rc = dp_tls_recv(w->io, &in->b, in->tls, &in->crx, progress);
+    size_t n;
+    int rc = dp_stream_read(&in->st, &n, in->rx + in->rx_len, DP_RX_CAP - in->rx_len, progress);
+    if (rc == RL_EAGAIN) {
+        return true;
+    }
     if (rc == RL_ETLS) {
-        tls_failed(w, in);
+        if (tls_conn_failure(in->st.tls) == TLS_FAIL_EOF) {
+            in->eof = true; /* closed without close_notify: finish what was read */
+        } else {
+            tls_failed(w, in);
+        }
+        *progress = true;
         return true;
     }
     if (rc != 0) {
         dp_in_close(w, in);
         return false;
     }
-    if (!tls_conn_done(in->tls) || in->eof || in->rx_len >= DP_RX_CAP) {
-        return true;
-    }
-    size_t n;
-    rc = tls_conn_read(in->tls, &n, in->rx + in->rx_len, DP_RX_CAP - in->rx_len);
-    if (rc == 0) {
-        in->rx_len += n;
-        in->eof = n == 0; /* the client's close_notify */
+    in->rx_len += n;
+    in->eof = n == 0; /* the client closed, or sent its close_notify */
+    *progress = true;
+    return true;
+}
+
+/* relay_events acts on what the relay side queued for the transaction.
+ * False if the connection was closed. */
+static bool
+relay_events(struct dp_worker *w, struct dp_in *in, bool *progress)
+{
+    struct dp_rev ev;
+    while (in->live && dp_txn_pop(&in->txn, &ev)) {
         *progress = true;
-    } else if (rc == RL_ETLS) {
-        if (tls_conn_failure(in->tls) == TLS_FAIL_EOF) {
-            in->eof = true; /* closed without close_notify: finish what was read */
-            *progress = true;
-        } else {
-            tls_failed(w, in);
-            *progress = true;
+        switch (ev.type) {
+        case DP_REV_READY:
+            relay_ready(w, in);
+            break;
+        case DP_REV_REPLY:
+            relay_reply(w, in, &ev);
+            break;
+        case DP_REV_FAILED:
+            relay_failed(w, in, &ev);
+            break;
         }
     }
-    return true;
+    return in->live;
 }
 
 void
@@ -1017,9 +1053,12 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
     /* After an event the engine is called again even with no new input:
      * it may hold a further event (the end of a BDAT chunk). */
     bool again = true;
+    if (in->hold_until_ms > w->now_ms) {
+        return; /* tarpit: dp_in_tick runs it again */
+    }
     for (int round = 0; round < 64; round++) {
         bool progress = false;
-        if (!flush(w, in, &progress)) {
+        if (!relay_events(w, in, &progress) || !flush(w, in, &progress)) {
             return;
         }
         if (in->closing) {
@@ -1028,7 +1067,7 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
         if (in->tls_pending && !start_tls(w, in, &progress)) {
             return;
         }
-        if (in->tls != NULL && !tls_conn_done(in->tls)) {
+        if (in->st.tls != NULL && !tls_conn_done(in->st.tls)) {
             handshake(w, in, &progress);
             if (in->closing) {
                 continue; /* send the alert, then close */
@@ -1054,6 +1093,12 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
                 in->closing = true;
                 continue;
             }
+            uint64_t hold = smtp_session_tarpit_take(&in->smtp);
+            if (hold != 0) {
+                /* An error reply held back (smtp_limits.tarpit_after). */
+                in->hold_until_ms = w->now_ms + hold;
+                return;
+            }
         }
         if (in->rx_off == in->rx_len) {
             in->rx_off = in->rx_len = 0;
@@ -1069,11 +1114,8 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
         if (in->closing) {
             continue;
         }
-        if (in->tls != NULL && in->b.wr) {
-            /* A step above may have queued records (a handshake flight). */
-            size_t pending;
-            tls_conn_output(in->tls, &pending);
-            progress = progress || pending > 0;
+        if (in->b.wr && dp_stream_pending(&in->st) > 0) {
+            progress = true; /* a step above queued records (a handshake flight) */
         }
         if (in->eof && in->wait == DP_W_NONE && !progress) {
             /* The client is gone and everything it sent has been answered. */
@@ -1090,8 +1132,12 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
 void
 dp_in_tick(struct dp_worker *w, struct dp_in *in)
 {
-    if (in->tls != NULL && !tls_conn_done(in->tls) && !in->closing &&
-        w->now_ms - in->tls_start_ms >= w->cfg->command_timeout_ms) {
+    if (in->hold_until_ms != 0 && w->now_ms >= in->hold_until_ms) {
+        in->hold_until_ms = 0;
+        dp_run_later(w, &in->b);
+    }
+    if (in->st.tls != NULL && !tls_conn_done(in->st.tls) && !in->closing &&
+        w->now_ms - in->tls_start_ms >= snap(w, in)->rt.command_timeout_ms) {
         /* The engine has no clock: "handshake timeout" is ours. */
         dp_stats_add(w->stats, DP_C_TLS_FAILURES, 1);
         dp_stats_add(w->stats, DP_C_TLS_TIMEOUTS, 1);
@@ -1108,7 +1154,7 @@ dp_in_tick(struct dp_worker *w, struct dp_in *in)
 void
 dp_in_drain(struct dp_worker *w, struct dp_in *in)
 {
-    if (in->tls != NULL && !tls_conn_done(in->tls) && !in->closing) {
+    if (in->st.tls != NULL && !tls_conn_done(in->st.tls) && !in->closing) {
         dp_in_close(w, in); /* no SMTP session to say 421 in yet */
         return;
     }

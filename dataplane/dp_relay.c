@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Next-hop connections of one worker: sequential failover through an MTA
- * group's hosts, a pool of greeted connections per host reused across
- * messages, and the byte pumping for the relay SMTP client. */
+ * group's hosts, a pool of greeted connections per hop identity (dp_hop.c)
+ * reused across messages and snapshots, and the byte pumping for the relay
+ * SMTP client. A connection opened for a transaction pins that
+ * transaction's snapshot until it is greeted. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,16 +12,88 @@
 
 static void on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *ev);
 
+void
+dp_txn_init(struct dp_txn *t, struct dp_base *b)
+{
+    memset(t, 0, sizeof(*t));
+    t->owner = b;
+    t->group = -1;
+}
+
+void
+dp_txn_clear(struct dp_txn *t)
+{
+    t->ev_head = t->ev_n = 0;
+    t->ev_lost = false;
+}
+
+bool
+dp_txn_pop(struct dp_txn *t, struct dp_rev *out)
+{
+    if (t->ev_n == 0) {
+        return false;
+    }
+    *out = t->ev[t->ev_head];
+    t->ev_head = (t->ev_head + 1) % DP_TXN_EVQ;
+    t->ev_n--;
+    return true;
+}
+
+/* post queues `ev` for the transaction `t` and schedules its owner: the
+ * relay side never calls into the owner. */
+static void
+post(struct dp_worker *w, struct dp_txn *t, const struct dp_rev *ev)
+{
+    if (t->ev_n == DP_TXN_EVQ) {
+        t->ev_lost = true; /* more than one transaction's replies: refused below */
+    } else {
+        t->ev[(t->ev_head + t->ev_n) % DP_TXN_EVQ] = *ev;
+        t->ev_n++;
+    }
+    dp_run_later(w, t->owner);
+}
+
+/* post_failed tells `t` its connection is gone (`code` 451 with `enh` and
+ * `text` when TLS could not be had as the profile requires). */
+static void
+post_failed(struct dp_worker *w, struct dp_txn *t, bool retry, int code, const char *enh,
+            const char *text)
+{
+    struct dp_rev ev = {.type = DP_REV_FAILED, .retry = retry, .code = code};
+    snprintf(ev.enh, sizeof(ev.enh), "%s", enh);
+    ev.text_len = (size_t)snprintf(ev.text, sizeof(ev.text), "%s", text);
+    ev.text_len = ev.text_len < sizeof(ev.text) ? ev.text_len : sizeof(ev.text) - 1;
+    post(w, t, &ev);
+}
+
+static void
+post_ready(struct dp_worker *w, struct dp_txn *t)
+{
+    struct dp_rev ev = {.type = DP_REV_READY};
+    post(w, t, &ev);
+}
+
+static void
+post_reply(struct dp_worker *w, struct dp_txn *t, const struct smtp_client_event *e)
+{
+    struct dp_rev ev = {.type = DP_REV_REPLY, .cmd = e->cmd, .code = e->code};
+    snprintf(ev.enh, sizeof(ev.enh), "%s", e->enhanced);
+    ev.text_len = e->text_len < sizeof(ev.text) ? e->text_len : sizeof(ev.text);
+    memcpy(ev.text, e->text, ev.text_len);
+    post(w, t, &ev);
+}
+
 static void
 pool_remove(struct dp_worker *w, struct dp_out *o)
 {
-    struct dp_out **pp = &w->pool[o->group][o->hop];
+    (void)w;
+    struct dp_out **pp = &o->hop->pool;
     while (*pp != NULL && *pp != o) {
         pp = &(*pp)->pool_next;
     }
     if (*pp == o) {
         *pp = o->pool_next;
-        w->n_pool[o->group][o->hop]--;
+        o->hop->n_pool--;
     }
     o->in_pool = false;
     o->pool_next = NULL;
@@ -39,9 +113,11 @@ dp_out_close(struct dp_worker *w, struct dp_out *o)
     }
     o->owner = NULL;
     o->body.p = NULL;
-    tls_conn_free(o->tls);
-    o->tls = NULL;
-    dp_tls_rx_clear(&o->crx);
+    o->hop->refs--;
+    o->hop = NULL;
+    dp_wsnap_put(w, o->held);
+    o->held = NULL;
+    dp_stream_fini(&o->st);
     explicit_bzero(o->rx, o->rx_len);
     o->rx_off = o->rx_len = 0;
     w->io->ops->close(w->io, o->b.h);
@@ -53,7 +129,7 @@ dp_out_close(struct dp_worker *w, struct dp_out *o)
 static void
 pool_put(struct dp_worker *w, struct dp_out *o)
 {
-    if (w->draining || w->n_pool[o->group][o->hop] >= w->cfg->pool_per_hop ||
+    if (w->draining || o->hop->n_pool >= w->cur->s->rt.pool_per_hop ||
         smtp_client_state(&o->cli) != SMTP_C_READY) {
         dp_out_close(w, o);
         return;
@@ -61,36 +137,47 @@ pool_put(struct dp_worker *w, struct dp_out *o)
     o->owner = NULL;
     o->in_pool = true;
     o->idle_since_ms = w->now_ms;
-    o->pool_next = w->pool[o->group][o->hop];
-    w->pool[o->group][o->hop] = o;
-    w->n_pool[o->group][o->hop]++;
+    o->pool_next = o->hop->pool;
+    o->hop->pool = o;
+    o->hop->n_pool++;
 }
 
-/* pool_take returns an idle connection to (g, hop) made for TLS profile
- * `prof`, or NULL: a connection carries the TLS its route asked for. */
+/* pool_take returns an idle connection of `hop` made under TLS settings
+ * `hash`, or NULL: a connection carries the TLS its route asked for. One
+ * made under settings since changed under the same profile name is closed. */
 static struct dp_out *
-pool_take(struct dp_worker *w, uint32_t g, uint32_t hop, int prof)
+pool_take(struct dp_worker *w, struct dp_hop *hop, uint64_t hash)
 {
-    for (struct dp_out *o = w->pool[g][hop]; o != NULL; o = o->pool_next) {
-        if (o->tls_profile == prof) {
+    struct dp_out *o = hop->pool;
+    while (o != NULL) {
+        struct dp_out *next = o->pool_next;
+        if (o->profile_hash == hash) {
             pool_remove(w, o);
             return o;
         }
+        dp_out_close(w, o);
+        o = next;
     }
     return NULL;
 }
 
-/* pick_hop returns the first hop of the group not tried yet in this attempt,
- * preferring hops not marked down; -1 when every hop was tried. */
+/* pick_hop returns the first hop of the transaction's group not tried yet
+ * in this attempt, preferring hops not marked down, and its entry in
+ * *out_hop; -1 when every hop was tried. */
 static int
-pick_hop(struct dp_worker *w, const struct dp_in *in)
+pick_hop(struct dp_worker *w, const struct dp_txn *in, struct dp_hop **out_hop)
 {
-    const struct dp_mta_group *g = &w->cfg->groups[in->group];
+    const struct dp_snapshot *s = in->held->s;
+    const struct dp_mta_group *g = &s->rt.groups[in->group];
+    const char *prof = dp_snapshot_profile_name(s, in->tls_profile);
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t h = 0; h < g->n_hops; h++) {
-            bool tried = (in->hops_tried >> h) & 1u;
-            bool down = w->hop_down_until[in->group][h] > w->now_ms;
-            if (!tried && (pass == 1 || !down)) {
+            if ((in->hops_tried >> h) & 1u) {
+                continue;
+            }
+            struct dp_hop *e = dp_hop_get(&w->hops, g->hop_names[h], prof);
+            if (e != NULL && (pass == 1 || e->down_until_ms <= w->now_ms)) {
+                *out_hop = e;
                 return (int)h;
             }
         }
@@ -99,22 +186,26 @@ pick_hop(struct dp_worker *w, const struct dp_in *in)
 }
 
 int
-dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
+dp_relay_acquire(struct dp_worker *w, struct dp_txn *in)
 {
+    const struct dp_snapshot *s = in->held->s;
+    uint64_t hash = dp_snapshot_profile_hash(s, in->tls_profile);
     for (;;) {
-        int hop = pick_hop(w, in);
+        struct dp_hop *e = NULL;
+        int hop = pick_hop(w, in, &e);
         if (hop < 0) {
             return RL_EIO;
         }
         in->hops_tried |= 1u << hop;
         uint32_t g = (uint32_t)in->group;
-        struct dp_out *o = pool_take(w, g, (uint32_t)hop, in->tls_profile);
+        struct dp_out *o = pool_take(w, e, hash);
         if (o != NULL) {
             o->owner = in;
             o->fresh = true;
+            o->hop_index = (uint32_t)hop;
             in->out = o;
             dp_stats_add(w->stats, DP_C_RELAY_REUSED, 1);
-            dp_in_relay_ready(w, in);
+            post_ready(w, in);
             return 0;
         }
         o = dp_worker_get_out(w);
@@ -123,18 +214,24 @@ dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
         }
         memset(&o->b, 0, sizeof(o->b));
         o->b.kind = DP_K_OUT;
-        int rc = w->io->ops->connect(w->io, &o->b.h, &w->cfg->groups[g].hops[hop],
+        dp_stream_init(&o->st, w->io, &o->b);
+        int rc = smtp_client_init(&o->cli, &w->clim, s->rt.hostname, o->cli_mem, w->cli_mem_len);
+        if (rc == 0) {
+            rc = w->io->ops->connect(w->io, &o->b.h, &s->rt.groups[g].hops[hop],
                                      (uint64_t)(uintptr_t)&o->b);
-        dp_stats_add(w->stats, DP_C_RELAY_CONNECTS, 1);
+            dp_stats_add(w->stats, DP_C_RELAY_CONNECTS, 1);
+        }
         if (rc != 0) {
             dp_worker_put_out(w, o);
-            w->hop_down_until[g][hop] = w->now_ms + DP_HOP_DOWN_MS;
+            e->down_until_ms = w->now_ms + DP_HOP_DOWN_MS;
             dp_stats_add(w->stats, DP_C_RELAY_FAILOVERS, 1);
             continue;
         }
-        smtp_client_reset(&o->cli);
-        o->group = g;
-        o->hop = (uint32_t)hop;
+        o->hop = e;
+        e->refs++;
+        o->hop_index = (uint32_t)hop;
+        o->held = in->held;
+        o->held->users++;
         o->owner = in;
         o->ready = false;
         o->fresh = false;
@@ -143,19 +240,20 @@ dp_relay_acquire(struct dp_worker *w, struct dp_in *in)
         o->rx_off = o->rx_len = 0;
         o->body.p = NULL;
         o->tls_profile = in->tls_profile;
-        o->tls = NULL;
+        o->profile_hash = hash;
+        o->mode = tls_client_profile(dp_snapshot_client(s, w->id, in->tls_profile))->mode;
+        o->st.tls = NULL;
         memset(&o->leg, 0, sizeof(o->leg));
         /* Opportunistic TLS that failed with this hop lately: clear, and say
          * why on every message (RFC 7435). Mandatory never comes here. */
-        o->clear_only = w->hop_clear_until[g][hop] > w->now_ms;
+        o->clear_only = e->clear_until_ms > w->now_ms;
         if (o->clear_only) {
-            snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%s", w->hop_clear_why[g][hop]);
+            snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%s", e->clear_why);
         }
         /* The connect timeout covers the greeting and any TLS handshake. */
-        o->deadline_ms = w->now_ms + w->cfg->connect_timeout_ms;
+        o->deadline_ms = w->now_ms + s->rt.connect_timeout_ms;
         dp_link(w, &o->b);
         in->out = o;
-        in->wait = DP_W_CONNECT;
         return 0;
     }
 }
@@ -213,42 +311,57 @@ dp_relay_detach(struct dp_worker *w, struct dp_out *o)
     }
 }
 
+/* fail_with closes `o` and tells its transaction, which may try the next
+ * hop (the same one first when `retry`; a hop that never greeted is tried
+ * last for a while when `down`); `code` 451 says TLS could not be
+ * had as the profile requires, with `enh` and `text`. */
+static void
+fail_with(struct dp_worker *w, struct dp_out *o, bool down, bool retry, int code, const char *enh,
+          const char *text)
+{
+    struct dp_txn *t = o->owner;
+    if (down && !o->ready) {
+        o->hop->down_until_ms = w->now_ms + DP_HOP_DOWN_MS;
+    }
+    if (retry && t != NULL) {
+        t->hops_tried &= ~(1u << o->hop_index); /* the same host on a new connection */
+    }
+    dp_out_close(w, o); /* clears t->out */
+    if (t != NULL) {
+        post_failed(w, t, retry, code, enh, text);
+    }
+}
+
 /* fail closes `o` and tells its owner, which may try the next hop. */
 static void
 fail(struct dp_worker *w, struct dp_out *o)
 {
-    struct dp_in *in = o->owner;
-    bool stale = o->fresh; /* a pooled connection the server had closed */
-    if (!o->ready) {
-        w->hop_down_until[o->group][o->hop] = w->now_ms + DP_HOP_DOWN_MS;
-    }
-    if (stale && in != NULL) {
-        in->hops_tried &= ~(1u << o->hop); /* try the same host on a new connection */
-    }
-    dp_out_close(w, o);
-    if (in != NULL) {
-        dp_in_relay_failed(w, in, stale);
-    }
+    /* fresh: a pooled connection the server had closed */
+    fail_with(w, o, true, o->fresh, 0, "", "");
 }
 
 /* ---- Outbound STARTTLS (RFC 3207) per the route's TLS profile ---- */
 
+/* out_cli returns the client context of the profile `o` was opened for,
+ * from the snapshot it pins until it is greeted. */
 static struct tls_client *
 out_cli(const struct dp_worker *w, const struct dp_out *o)
 {
-    return o->tls_profile == DP_TLS_DEFAULT ? w->tls_out_default : w->tls_out[o->tls_profile];
+    return dp_snapshot_client(o->held->s, w->id, o->tls_profile);
 }
 
 static enum tls_mode
 out_mode(const struct dp_worker *w, const struct dp_out *o)
 {
-    return tls_client_profile(out_cli(w, o))->mode;
+    (void)w;
+    return o->mode;
 }
 
 static const char *
 hop_name(const struct dp_worker *w, const struct dp_out *o)
 {
-    return w->cfg->groups[o->group].hop_names[o->hop];
+    (void)w;
+    return o->hop->name;
 }
 
 /* tls_required fails `o` when the TLS its profile requires cannot be had:
@@ -261,16 +374,12 @@ static void tls_required(struct dp_worker *w, struct dp_out *o, const char *enh,
 static void
 tls_required(struct dp_worker *w, struct dp_out *o, const char *enh, const char *fmt, ...)
 {
-    struct dp_in *in = o->owner;
-    if (in != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(in->tls_fail_text, sizeof(in->tls_fail_text), fmt, ap);
-        va_end(ap);
-        in->tls_fail_code = 451;
-        snprintf(in->tls_fail_enh, sizeof(in->tls_fail_enh), "%s", enh);
-    }
-    fail(w, o);
+    char why[SMTP_CLIENT_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    fail_with(w, o, true, false, 451, enh, why);
 }
 
 /* tls_fallback: opportunistic TLS failed with this hop, so it is used in
@@ -279,17 +388,10 @@ tls_required(struct dp_worker *w, struct dp_out *o, const char *enh, const char 
 static void
 tls_fallback(struct dp_worker *w, struct dp_out *o, const char *why)
 {
-    struct dp_in *in = o->owner;
-    w->hop_clear_until[o->group][o->hop] = w->now_ms + DP_CLEAR_MS;
-    snprintf(w->hop_clear_why[o->group][o->hop], sizeof(w->hop_clear_why[0][0]), "%s", why);
+    o->hop->clear_until_ms = w->now_ms + DP_CLEAR_MS;
+    snprintf(o->hop->clear_why, sizeof(o->hop->clear_why), "%s", why);
     dp_stats_add(w->stats, DP_C_TLS_OUT_CLEAR, 1);
-    if (in != NULL) {
-        in->hops_tried &= ~(1u << o->hop);
-    }
-    dp_out_close(w, o);
-    if (in != NULL) {
-        dp_in_relay_failed(w, in, true);
-    }
+    fail_with(w, o, false, true, 0, "", ""); /* not a dead hop: no "down" mark */
 }
 
 /* tls_failed counts a failed handshake (`f` TLS_FAIL__COUNT: a timeout) and
@@ -298,14 +400,14 @@ static void
 tls_failed(struct dp_worker *w, struct dp_out *o, enum tls_fail f, const char *reason)
 {
     char why[160];
-    snprintf(why, sizeof(why), "TLS with %s failed: %s", hop_name(w, o), reason);
+    snprintf(why, sizeof(why), "TLS with %.100s failed: %s", hop_name(w, o), reason);
     dp_stats_add(w->stats, DP_C_TLS_OUT_FAILURES, 1);
     if (f < TLS_FAIL__COUNT) {
         dp_stats_bump(&w->stats->tls_out_fail[f], 1);
     }
-    if (o->tls != NULL) {
+    if (o->st.tls != NULL) {
         bool sent = false;
-        (void)dp_tls_send(w->io, &o->b, o->tls, &sent); /* our alert, if the socket takes it */
+        (void)dp_stream_flush(&o->st, &sent); /* our alert, if the socket takes it */
     }
     if (out_mode(w, o) == TLS_MODE_MANDATORY) {
         tls_required(w, o, "4.7.5", "%s", why);
@@ -321,7 +423,7 @@ static bool
 want_tls(struct dp_worker *w, struct dp_out *o)
 {
     enum tls_mode mode = out_mode(w, o);
-    if (o->tls != NULL || o->clear_only || mode == TLS_MODE_NONE) {
+    if (o->st.tls != NULL || o->clear_only || mode == TLS_MODE_NONE) {
         return false;
     }
     if (smtp_client_caps_get(&o->cli)->starttls && smtp_client_starttls(&o->cli) == 0) {
@@ -334,7 +436,7 @@ want_tls(struct dp_worker *w, struct dp_out *o)
                      hop_name(w, o));
         return true;
     }
-    snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%s does not offer STARTTLS",
+    snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%.100s does not offer STARTTLS",
              hop_name(w, o));
     return false;
 }
@@ -348,7 +450,7 @@ starttls_reply(struct dp_worker *w, struct dp_out *o, const struct smtp_client_e
     if (ev->code / 100 == 2) {
         char host[DP_DOMAIN_MAX + 8];
         dp_hop_host(host, sizeof(host), hop_name(w, o));
-        int rc = tls_conn_connect(&o->tls, out_cli(w, o), hop_name(w, o), host);
+        int rc = tls_conn_connect(&o->st.tls, out_cli(w, o), hop_name(w, o), host);
         if (rc != 0) {
             tls_failed(w, o, TLS_FAIL_INTERNAL,
                        rc == RL_EINVAL ? "the profile checks names and lists none for this address"
@@ -364,7 +466,7 @@ starttls_reply(struct dp_worker *w, struct dp_out *o, const struct smtp_client_e
                      hop_name(w, o), ev->code, (int)ev->text_len, ev->text);
         return;
     }
-    snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%s refused STARTTLS: %d %.*s",
+    snprintf(o->leg.why_clear, sizeof(o->leg.why_clear), "%.100s refused STARTTLS: %d %.*s",
              hop_name(w, o), ev->code, (int)ev->text_len, ev->text);
     o->clear_only = true;
     struct smtp_client_event ready = {.type = SMTP_CEV_READY, .cmd = SMTP_CMD_EHLO};
@@ -376,26 +478,26 @@ starttls_reply(struct dp_worker *w, struct dp_out *o, const struct smtp_client_e
 static bool
 handshake(struct dp_worker *w, struct dp_out *o, bool *progress)
 {
-    int rc = tls_conn_handshake(o->tls);
+    int rc = tls_conn_handshake(o->st.tls);
     if (rc == RL_EAGAIN) {
         size_t pending; /* a flight of ours to send */
-        tls_conn_output(o->tls, &pending);
+        tls_conn_output(o->st.tls, &pending);
         *progress = *progress || (pending > 0 && o->b.wr);
         return true;
     }
     if (rc != 0) {
-        tls_failed(w, o, tls_conn_failure(o->tls), tls_conn_reason(o->tls));
+        tls_failed(w, o, tls_conn_failure(o->st.tls), tls_conn_reason(o->st.tls));
         return false;
     }
     *progress = true;
     dp_stats_add(w->stats, DP_C_TLS_OUT_HANDSHAKES, 1);
-    if (tls_conn_resumed(o->tls)) {
+    if (tls_conn_resumed(o->st.tls)) {
         dp_stats_add(w->stats, DP_C_TLS_OUT_RESUMED, 1);
     }
-    o->leg.protocol = tls_conn_protocol(o->tls);
-    o->leg.cipher = tls_conn_cipher(o->tls);
-    o->leg.resumed = tls_conn_resumed(o->tls);
-    o->leg.verified = tls_conn_verified(o->tls);
+    o->leg.protocol = tls_conn_protocol(o->st.tls);
+    o->leg.cipher = tls_conn_cipher(o->st.tls);
+    o->leg.resumed = tls_conn_resumed(o->st.tls);
+    o->leg.verified = tls_conn_verified(o->st.tls);
     (void)smtp_client_tls_started(&o->cli);
     return true;
 }
@@ -405,8 +507,8 @@ handshake(struct dp_worker *w, struct dp_out *o, bool *progress)
 static void
 tls_broken(struct dp_worker *w, struct dp_out *o)
 {
-    if (!tls_conn_done(o->tls)) {
-        tls_failed(w, o, tls_conn_failure(o->tls), tls_conn_reason(o->tls));
+    if (!tls_conn_done(o->st.tls)) {
+        tls_failed(w, o, tls_conn_failure(o->st.tls), tls_conn_reason(o->st.tls));
     } else {
         fail(w, o);
     }
@@ -415,7 +517,7 @@ tls_broken(struct dp_worker *w, struct dp_out *o)
 static void
 on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *ev)
 {
-    struct dp_in *in = o->owner;
+    struct dp_txn *in = o->owner;
     switch (ev->type) {
     case SMTP_CEV_READY:
         if (want_tls(w, o)) {
@@ -423,8 +525,10 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
         }
         o->ready = true;
         o->deadline_ms = 0;
+        dp_wsnap_put(w, o->held); /* greeted: its TLS is settled */
+        o->held = NULL;
         if (in != NULL) {
-            dp_in_relay_ready(w, in);
+            post_ready(w, in);
         } else {
             pool_put(w, o);
         }
@@ -436,7 +540,7 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
         }
         o->fresh = false;
         if (in != NULL) {
-            dp_in_relay_reply(w, in, ev);
+            post_reply(w, in, ev);
             return;
         }
         /* Ownerless: the rest of an abandoned transaction. */
@@ -461,7 +565,7 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
 static bool
 pump(struct dp_worker *w, struct dp_out *o, bool *progress)
 {
-    int rc = dp_pump(w->io, &o->b, o->tls, &o->cli, &o->body, progress);
+    int rc = dp_stream_pump(&o->st, &o->cli, &o->body, progress);
     if (rc == RL_ETLS) {
         tls_broken(w, o);
         return false;
@@ -483,42 +587,19 @@ receive(struct dp_worker *w, struct dp_out *o, bool *progress)
         o->rx_len -= o->rx_off;
         o->rx_off = 0;
     }
+    if (o->rx_len == DP_OUT_RX_CAP) {
+        return true;
+    }
     size_t n;
-    if (o->tls != NULL) {
-        int rc = dp_tls_recv(w->io, &o->b, o->tls, &o->crx, progress);
-        if (rc != 0) {
-            rc == RL_ETLS ? tls_broken(w, o) : fail(w, o);
-            return false;
-        }
-        if (!tls_conn_done(o->tls) || o->rx_len == DP_OUT_RX_CAP) {
-            return true;
-        }
-        rc = tls_conn_read(o->tls, &n, o->rx + o->rx_len, DP_OUT_RX_CAP - o->rx_len);
-        if (rc == RL_EAGAIN) {
-            return true;
-        }
-        if (rc != 0 || n == 0) { /* a failure, or the next hop's close_notify */
-            rc != 0 ? tls_broken(w, o) : fail(w, o);
-            return false;
-        }
-        o->rx_len += n;
-        *progress = true;
-        return true;
-    }
-    if (!o->b.rd || o->rx_len == DP_OUT_RX_CAP) {
-        return true;
-    }
-    int rc = w->io->ops->read(w->io, &n, o->b.h, o->rx + o->rx_len, DP_OUT_RX_CAP - o->rx_len);
+    int rc = dp_stream_read(&o->st, &n, o->rx + o->rx_len, DP_OUT_RX_CAP - o->rx_len, progress);
     if (rc == RL_EAGAIN) {
-        o->b.rd = false;
         return true;
     }
-    if (rc != 0 || n == 0) {
-        fail(w, o);
+    if (rc != 0 || n == 0) { /* a failure, the end of the stream or the next hop's close_notify */
+        rc == RL_ETLS ? tls_broken(w, o) : fail(w, o);
         return false;
     }
     o->rx_len += n;
-    *progress = true;
     return true;
 }
 
@@ -545,7 +626,7 @@ dp_out_run(struct dp_worker *w, struct dp_out *o)
                 continue;
             }
         }
-        if (o->tls != NULL && !tls_conn_done(o->tls) && !handshake(w, o, &progress)) {
+        if (o->st.tls != NULL && !tls_conn_done(o->st.tls) && !handshake(w, o, &progress)) {
             return;
         }
         if (!receive(w, o, &progress)) {
@@ -562,14 +643,14 @@ void
 dp_out_tick(struct dp_worker *w, struct dp_out *o)
 {
     if (!o->ready && o->deadline_ms != 0 && w->now_ms >= o->deadline_ms) {
-        if (o->tls != NULL) {
+        if (o->st.tls != NULL) {
             tls_failed(w, o, TLS_FAIL__COUNT, "handshake or greeting inside TLS timed out");
         } else {
             fail(w, o);
         }
         return;
     }
-    if (o->in_pool && w->now_ms - o->idle_since_ms >= w->cfg->pool_idle_ms) {
+    if (o->in_pool && w->now_ms - o->idle_since_ms >= w->cur->s->rt.pool_idle_ms) {
         dp_out_close(w, o);
         return;
     }

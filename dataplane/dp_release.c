@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Relays a released quarantined message with the sans-I/O client over the
- * caller's own backend: one connection at a time, failover as the workers do
- * it (unreachable or 4xx greeting: next host). Runs on the control thread. */
+/* A release from the quarantine as a worker job: the control thread offers
+ * it (an atomic slot per worker), the worker starts it on its next turn and
+ * runs it like an inbound session runs its transaction: it owns a dp_txn,
+ * asks the relay for a connection and reads the relay's events; the result
+ * goes back through `done` (release store, acquire load). */
 #include "dp_release.h"
 
 #include <stdio.h>
@@ -12,48 +14,154 @@
 #include "dp_conn.h"
 #include "smtp_client.h"
 
-/* An administrator waits for the answer: a minute per reply, not RFC 5321's
- * ten (the message stays quarantined if a next hop is that slow). */
-#define REL_REPLY_MS 60000
-
-enum hop_outcome {
-    HOP_NEXT = 0, /* not reached or not greeted: try the next host */
-    HOP_DONE,     /* the result is set */
+enum rel_state {
+    REL_CONNECT = 0, /* waiting for a greeted connection */
+    REL_RCPT,        /* MAIL and RCPTs sent, replies awaited */
+    REL_DATA,        /* DATA sent, 354 awaited */
+    REL_DOT,         /* body sent, final reply awaited */
 };
 
-struct rel {
-    struct io_backend *be;
-    struct dp_base b; /* the connection to the host being tried */
-    struct smtp_client cli;
-    /* STARTTLS per the route's profile, as the workers do it (dp_relay.c). */
-    struct tls_client *tls_cli;
-    enum tls_mode mode;
-    const char *hop; /* "host:port" being tried */
-    struct tls_conn *tls;
-    struct dp_tls_rx *crx;
-    bool clear_only;    /* opportunistic TLS failed with this host: again in clear */
-    bool tls_fell_back; /* ... so try it once more */
-    bool hop_failed;    /* TLS could not be had as the profile wants: leave this host */
-    uint64_t tls_deadline_ms;
-    struct dp_release_result *res;
+struct dp_release {
+    struct dp_base b; /* first: the run list hands this pointer back */
+    /* Inputs, borrowed until dp_release_free. */
     const char *from;
     const char *const *rcpts;
     size_t n_rcpts;
-    size_t next_rcpt;    /* next recipient to queue */
-    size_t rcpt_done;    /* recipients answered */
-    uint8_t *stuffed;    /* the dot-stuffed body; owned */
-    struct dp_body body; /* it, once the 354 came */
-    bool greeted;
-    bool done;
-    char why[160]; /* why this host was left, for the result if it was the last */
+    const uint8_t *msg;
+    size_t msg_len;
+    /* The outcome: written by the worker before `done`. */
+    struct dp_release_result res;
+    int rc;
+    int done; /* atomic: 1 once res and rc are final */
+    /* The worker's. */
+    struct dp_txn txn;
+    enum rel_state state;
+    uint8_t *stuffed; /* the dot-stuffed message; owned */
+    size_t stuffed_len;
+    size_t next_rcpt; /* next recipient to queue */
+    size_t rcpt_done; /* recipients answered */
+    char why[200];    /* why the last hop was left, for the result if it was the last */
 };
 
-static uint64_t
-now_ms(void)
+int
+dp_release_new(struct dp_release **out_r, const char *from, const char *const *rcpts,
+               size_t n_rcpts, const uint8_t *msg, size_t msg_len)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    if (n_rcpts == 0 || msg_len == 0) {
+        return RL_EINVAL;
+    }
+    struct dp_release *r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        return RL_ENOMEM;
+    }
+    r->b.kind = DP_K_JOB;
+    r->from = from;
+    r->rcpts = rcpts;
+    r->n_rcpts = n_rcpts;
+    r->msg = msg;
+    r->msg_len = msg_len;
+    *out_r = r;
+    return 0;
+}
+
+void
+dp_release_free(struct dp_release *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    if (r->stuffed != NULL) {
+        explicit_bzero(r->stuffed, r->stuffed_len);
+        free(r->stuffed);
+    }
+    free(r);
+}
+
+int
+dp_release_offer(struct dp_worker *w, struct dp_release *r)
+{
+    struct dp_release *none = NULL;
+    return __atomic_compare_exchange_n(&w->release_inbox, &none, r, false, __ATOMIC_RELEASE,
+                                       __ATOMIC_RELAXED)
+               ? 0
+               : RL_EAGAIN;
+}
+
+bool
+dp_release_withdraw(struct dp_worker *w, struct dp_release *r)
+{
+    struct dp_release *expect = r;
+    return __atomic_compare_exchange_n(&w->release_inbox, &expect, NULL, false, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_RELAXED);
+}
+
+bool
+dp_release_done(const struct dp_release *r, struct dp_release_result *out_result, int *out_rc)
+{
+    if (__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) == 0) {
+        return false;
+    }
+    *out_result = r->res;
+    *out_rc = r->rc;
+    return true;
+}
+
+int
+dp_release_run(struct dp_release_result *out_result, struct dp_worker *w, const char *from,
+               const char *const *rcpts, size_t n_rcpts, const uint8_t *msg, size_t msg_len)
+{
+    memset(out_result, 0, sizeof(*out_result));
+    struct dp_release *r = NULL;
+    int rc = dp_release_new(&r, from, rcpts, n_rcpts, msg, msg_len);
+    if (rc != 0) {
+        return rc;
+    }
+    while (dp_release_offer(w, r) != 0) { /* another caller's job is being taken */
+        struct timespec ms5 = {0, 5000000L};
+        nanosleep(&ms5, NULL);
+    }
+    while (!dp_release_done(r, out_result, &rc)) {
+        if (__atomic_load_n(dp_worker_beat(w), __ATOMIC_ACQUIRE) == UINT64_MAX &&
+            dp_release_withdraw(w, r)) {
+            rc = RL_EAGAIN; /* the worker stopped before taking it */
+            snprintf(out_result->text, sizeof(out_result->text), "the gateway is stopping");
+            break;
+        }
+        struct timespec ms5 = {0, 5000000L};
+        nanosleep(&ms5, NULL);
+    }
+    dp_release_free(r);
+    return rc;
+}
+
+/* finish ends the job with `rc`, lets the connection and the snapshot go and
+ * tells the waiting thread. */
+static void
+finish(struct dp_worker *w, struct dp_release *r, int rc)
+{
+    struct dp_out *o = r->txn.out;
+    r->txn.out = NULL;
+    if (o != NULL && r->res.delivered) {
+        dp_relay_release(w, o);
+    } else if (o != NULL) {
+        dp_relay_detach(w, o);
+    }
+    dp_txn_clear(&r->txn);
+    dp_wsnap_put(w, r->txn.held);
+    r->txn.held = NULL;
+    if (w->release == r) {
+        w->release = NULL;
+    }
+    r->rc = rc;
+    __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+static void
+keep_reply(struct dp_release *r, const struct dp_rev *ev)
+{
+    r->res.code = ev->code;
+    snprintf(r->res.enhanced, sizeof(r->res.enhanced), "%s", ev->enh);
+    snprintf(r->res.text, sizeof(r->res.text), "%.*s", (int)ev->text_len, ev->text);
 }
 
 static bool
@@ -69,7 +177,7 @@ has_8bit(const uint8_t *p, size_t len)
 
 /* utf8_envelope tells whether the envelope needs SMTPUTF8 (RFC 6531). */
 static bool
-utf8_envelope(const struct rel *r)
+utf8_envelope(const struct dp_release *r)
 {
     bool any = has_8bit((const uint8_t *)r->from, strlen(r->from));
     for (size_t i = 0; i < r->n_rcpts && !any; i++) {
@@ -78,356 +186,205 @@ utf8_envelope(const struct rel *r)
     return any;
 }
 
-/* keep_reply records `ev` as the reply that decides the release so far. */
-static void
-keep_reply(struct rel *r, const struct smtp_client_event *ev)
-{
-    r->res->code = ev->code;
-    snprintf(r->res->enhanced, sizeof(r->res->enhanced), "%s", ev->enhanced);
-    snprintf(r->res->text, sizeof(r->res->text), "%.*s", (int)ev->text_len, ev->text);
-}
-
-static void
-set_reply(struct rel *r, const struct smtp_client_event *ev)
-{
-    keep_reply(r, ev);
-    r->done = true;
-}
-
 /* queue_rcpts queues recipients while the client takes them (all at once
  * with PIPELINING, else one per reply). */
 static void
-queue_rcpts(struct rel *r)
+queue_rcpts(struct dp_release *r, struct smtp_client *cli)
 {
     while (r->next_rcpt < r->n_rcpts) {
         const char *to = r->rcpts[r->next_rcpt];
-        int rc = smtp_client_rcpt(&r->cli, (const uint8_t *)to, strlen(to));
+        int rc = smtp_client_rcpt(cli, (const uint8_t *)to, strlen(to));
         if (rc == RL_EAGAIN) {
             return;
         }
         r->next_rcpt++;
         if (rc != 0) { /* a stored recipient the client will not send: refused here */
-            r->res->rcpt_refused++;
+            r->res.rcpt_refused++;
             r->rcpt_done++;
         }
     }
 }
 
+/* next_hop tries the group's next host, or ends the job: no host left. */
 static void
-on_rcpt_reply(struct rel *r, const struct smtp_client_event *ev)
+next_hop(struct dp_worker *w, struct dp_release *r)
 {
-    r->rcpt_done++;
-    if (ev->code / 100 == 2) {
-        r->res->rcpt_ok++;
-    } else {
-        r->res->rcpt_refused++;
-        keep_reply(r, ev); /* the answer if every recipient is refused */
-    }
-    queue_rcpts(r);
-    if (r->rcpt_done < r->n_rcpts) {
+    r->state = REL_CONNECT;
+    if (dp_relay_acquire(w, &r->txn) == 0) {
         return;
     }
-    if (r->res->rcpt_ok == 0) {
-        r->done = true;
-    } else if (smtp_client_data(&r->cli) != 0) {
-        snprintf(r->res->text, sizeof(r->res->text), "could not queue DATA");
-        r->done = true;
-    }
+    const struct dp_snapshot *s = r->txn.held->s;
+    r->res.hop[0] = '\0';
+    snprintf(r->res.text, sizeof(r->res.text), "no next hop of group %.64s: %.150s",
+             s->rt.groups[r->txn.group].name, r->why[0] != '\0' ? r->why : "none could be reached");
+    finish(w, r, RL_EIO);
 }
-
-/* tls_gone ends the try of this host when its TLS failed: mandatory, the
- * next host; opportunistic, this host again in clear (RFC 7435). */
-static void
-tls_gone(struct rel *r, const char *why)
-{
-    snprintf(r->why, sizeof(r->why), "TLS with %s failed: %s", r->hop, why);
-    r->tls_fell_back = r->mode == TLS_MODE_OPPORTUNISTIC;
-    r->hop_failed = true;
-}
-
-/* want_tls sends STARTTLS when the profile asks for TLS; true when no
- * transaction may start yet. */
-static bool
-want_tls(struct rel *r)
-{
-    if (r->tls != NULL || r->clear_only || r->mode == TLS_MODE_NONE) {
-        return false;
-    }
-    if (smtp_client_caps_get(&r->cli)->starttls && smtp_client_starttls(&r->cli) == 0) {
-        return true;
-    }
-    if (r->mode == TLS_MODE_MANDATORY) {
-        snprintf(r->why, sizeof(r->why), "TLS is required, but %s does not offer STARTTLS", r->hop);
-        r->hop_failed = true;
-        return true;
-    }
-    return false;
-}
-
-static void on_event(struct rel *r, const struct smtp_client_event *ev, const uint8_t *msg,
-                     size_t msg_len);
 
 static void
-starttls_reply(struct rel *r, const struct smtp_client_event *ev, const uint8_t *msg,
-               size_t msg_len)
+on_ready(struct dp_worker *w, struct dp_release *r)
 {
-    if (ev->code / 100 == 2) {
-        char host[DP_DOMAIN_MAX + 8];
-        dp_hop_host(host, sizeof(host), r->hop);
-        if (tls_conn_connect(&r->tls, r->tls_cli, r->hop, host) != 0) {
-            tls_gone(r, "cannot start a TLS connection");
-        }
-        r->tls_deadline_ms = now_ms() + REL_REPLY_MS;
+    struct dp_out *o = r->txn.out;
+    snprintf(r->res.hop, sizeof(r->res.hop), "%s", o->hop->name);
+    if (smtp_client_mail(&o->cli, (const uint8_t *)r->from, strlen(r->from), r->msg_len,
+                         has_8bit(r->msg, r->msg_len), utf8_envelope(r)) != 0) {
+        snprintf(r->res.text, sizeof(r->res.text), "the sender cannot be sent");
+        finish(w, r, 0);
         return;
     }
-    if (r->mode == TLS_MODE_MANDATORY) {
-        snprintf(r->why, sizeof(r->why), "TLS is required, but %s refused STARTTLS: %d %.*s",
-                 r->hop, ev->code, (int)ev->text_len, ev->text);
-        r->hop_failed = true;
-        return;
-    }
-    r->clear_only = true;
-    struct smtp_client_event ready = {.type = SMTP_CEV_READY, .cmd = SMTP_CMD_EHLO};
-    on_event(r, &ready, msg, msg_len);
+    r->next_rcpt = r->rcpt_done = 0;
+    r->res.rcpt_ok = r->res.rcpt_refused = 0;
+    queue_rcpts(r, &o->cli);
+    r->state = REL_RCPT;
+    dp_relay_command(w, o);
 }
 
 static void
-on_event(struct rel *r, const struct smtp_client_event *ev, const uint8_t *msg, size_t msg_len)
+on_failed(struct dp_worker *w, struct dp_release *r, const struct dp_rev *ev)
 {
-    switch (ev->type) {
-    case SMTP_CEV_READY:
-        if (want_tls(r)) {
+    if (ev->code != 0) { /* TLS could not be had as the profile requires */
+        snprintf(r->why, sizeof(r->why), "%.*s", (int)ev->text_len, ev->text);
+    } else if (r->state == REL_CONNECT) {
+        snprintf(r->why, sizeof(r->why), "%.100s could not be reached or did not greet",
+                 r->res.hop[0] != '\0' ? r->res.hop : "the next hop");
+    }
+    if (r->state == REL_CONNECT || (r->state == REL_RCPT && ev->retry && r->rcpt_done == 0)) {
+        next_hop(w, r);
+        return;
+    }
+    /* Lost after the greeting: reported, not retried. */
+    snprintf(r->res.text, sizeof(r->res.text), "connection lost");
+    finish(w, r, 0);
+}
+
+static void
+on_reply(struct dp_worker *w, struct dp_release *r, const struct dp_rev *ev)
+{
+    struct dp_out *o = r->txn.out;
+    bool ok = ev->code / 100 == 2;
+    switch (ev->cmd) {
+    case SMTP_CMD_MAIL:
+        if (!ok) {
+            keep_reply(r, ev);
+            finish(w, r, 0);
             return;
         }
-        r->greeted = true;
-        if (smtp_client_mail(&r->cli, (const uint8_t *)r->from, strlen(r->from), msg_len,
-                             has_8bit(msg, msg_len), utf8_envelope(r)) != 0) {
-            snprintf(r->res->text, sizeof(r->res->text), "the sender cannot be sent");
-            r->done = true;
-            return;
-        }
-        queue_rcpts(r);
+        queue_rcpts(r, &o->cli); /* the ones held back for lack of PIPELINING */
+        dp_relay_command(w, o);
         return;
-    case SMTP_CEV_REPLY:
-        if (ev->cmd == SMTP_CMD_STARTTLS) {
-            starttls_reply(r, ev, msg, msg_len);
-        } else if (ev->cmd == SMTP_CMD_RCPT) {
-            on_rcpt_reply(r, ev);
-        } else if (ev->cmd == SMTP_CMD_DATA && ev->code == 354) {
-            struct smtp_dotstuff d;
-            smtp_dotstuff_init(&d);
-            size_t n = smtp_dotstuff_run(&d, r->stuffed, 2 * msg_len + 8, msg, msg_len);
-            n += smtp_dotstuff_end(&d, r->stuffed + n, 8);
-            r->body = (struct dp_body){.p = r->stuffed, .len = n};
-        } else if (ev->cmd == SMTP_CMD_MAIL && ev->code / 100 == 2) {
-            queue_rcpts(r); /* the ones held back for lack of PIPELINING */
+    case SMTP_CMD_RCPT:
+        r->rcpt_done++;
+        if (ok) {
+            r->res.rcpt_ok++;
         } else {
-            set_reply(r, ev);
-            r->res->delivered = ev->cmd == SMTP_CMD_DOT && ev->code / 100 == 2;
+            r->res.rcpt_refused++;
+            keep_reply(r, ev); /* the answer if every recipient is refused */
         }
-        return;
-    case SMTP_CEV_FAIL:
-        if (!r->greeted) {
-            snprintf(r->why, sizeof(r->why), "%d %.*s", ev->code, (int)ev->text_len, ev->text);
+        queue_rcpts(r, &o->cli);
+        if (r->rcpt_done < r->n_rcpts) {
+            dp_relay_command(w, o);
             return;
         }
-        set_reply(r, ev);
+        if (r->res.rcpt_ok == 0) {
+            finish(w, r, 0);
+        } else if (smtp_client_data(&o->cli) != 0) {
+            snprintf(r->res.text, sizeof(r->res.text), "could not queue DATA");
+            finish(w, r, 0);
+        } else {
+            r->state = REL_DATA;
+            dp_relay_command(w, o);
+        }
         return;
-    case SMTP_CEV_CLOSED:
-    case SMTP_CEV_NONE:
+    case SMTP_CMD_DATA:
+        if (ev->code == 354) {
+            r->state = REL_DOT;
+            dp_relay_send_body(w, o, r->stuffed, r->stuffed_len);
+            return;
+        }
+        keep_reply(r, ev);
+        finish(w, r, 0);
+        return;
+    case SMTP_CMD_DOT:
+        keep_reply(r, ev);
+        r->res.delivered = ok;
+        finish(w, r, 0);
+        return;
+    default:
         return;
     }
 }
 
-/* flush writes queued commands, then body octets; false on a broken
- * connection. The loop polls again, so the socket counts as writable. */
-static bool
-flush(struct rel *r)
+/* start begins a job the worker has just taken: the route, a snapshot pin,
+ * the dot-stuffed copy, the first hop. */
+static void
+start(struct dp_worker *w, struct dp_release *r)
 {
-    bool progress = false;
-    r->b.wr = true;
-    return dp_pump(r->be, &r->b, r->tls, &r->cli, &r->body, &progress) == 0;
-}
-
-/* receive reads what the host sent, through TLS when it is on: 0 with
- * *out_n octets (0: nothing yet), RL_EIO when the connection is gone. */
-static int
-receive(struct rel *r, uint8_t *rx, size_t cap, size_t *out_n)
-{
-    *out_n = 0;
-    r->b.rd = true;
-    if (r->tls == NULL) {
-        int rc = r->be->ops->read(r->be, out_n, r->b.h, rx, cap);
-        return rc == RL_EAGAIN ? 0 : rc != 0 || *out_n == 0 ? RL_EIO : 0;
-    }
-    bool moved = false;
-    int rc = dp_tls_recv(r->be, &r->b, r->tls, r->crx, &moved);
-    if (rc != 0) {
-        return rc;
-    }
-    if (!tls_conn_done(r->tls)) {
-        rc = tls_conn_handshake(r->tls);
-        if (rc == 0) {
-            (void)smtp_client_tls_started(&r->cli);
-        }
-        return rc == RL_EAGAIN || rc == 0 ? 0 : RL_ETLS;
-    }
-    rc = tls_conn_read(r->tls, out_n, rx, cap);
-    return rc == RL_EAGAIN ? 0 : rc != 0 || *out_n == 0 ? RL_EIO : 0;
-}
-
-/* try_hop runs the whole transaction against one host. */
-static enum hop_outcome
-try_hop(struct rel *r, const struct io_addr *addr, const uint8_t *msg, size_t msg_len)
-{
-    memset(&r->b, 0, sizeof(r->b));
-    if (r->be->ops->connect(r->be, &r->b.h, addr, 1) != 0) {
-        snprintf(r->why, sizeof(r->why), "connect failed");
-        return HOP_NEXT;
-    }
-    smtp_client_reset(&r->cli);
-    r->hop_failed = false;
-    r->body.p = NULL;
-    uint8_t rx[4096];
-    while (!r->done && !r->hop_failed) {
-        if (!flush(r)) {
-            snprintf(r->why, sizeof(r->why), "connection failed");
-            break;
-        }
-        struct io_event ev[4];
-        (void)r->be->ops->poll(r->be, ev, 4, 100);
-        /* Edge-triggered: read until the backend has nothing more. */
-        bool lost = false;
-        while (!r->done && !lost && !r->hop_failed) {
-            size_t n = 0;
-            int rc = receive(r, rx, sizeof(rx), &n);
-            if (rc == RL_ETLS) {
-                tls_gone(r, tls_conn_reason(r->tls));
-                break;
-            }
-            if (rc != 0) {
-                snprintf(r->why, sizeof(r->why), "connection lost");
-                lost = true;
-                break;
-            }
-            if (n == 0) {
-                break;
-            }
-            size_t off = 0;
-            while (off < n && !r->done && !r->hop_failed) {
-                struct smtp_client_event e;
-                size_t used = 0;
-                if (smtp_client_feed(&r->cli, &e, &used, rx + off, n - off) != 0) {
-                    break;
-                }
-                off += used;
-                on_event(r, &e, msg, msg_len);
-            }
-        }
-        explicit_bzero(rx, sizeof(rx));
-        if (lost) {
-            break;
-        }
-        struct smtp_client_event e;
-        if (!r->done && smtp_client_tick(&r->cli, &e, now_ms()) == 0) {
-            on_event(r, &e, msg, msg_len);
-        }
-        if (r->tls != NULL && !tls_conn_done(r->tls) && now_ms() >= r->tls_deadline_ms) {
-            tls_gone(r, "handshake timed out");
-        }
-        if (smtp_client_state(&r->cli) == SMTP_C_CLOSED && !r->done) {
-            break;
-        }
-    }
-    if (r->done && smtp_client_quit(&r->cli) == 0) {
-        (void)flush(r);
-    }
-    r->be->ops->close(r->be, r->b.h);
-    tls_conn_free(r->tls);
-    r->tls = NULL;
-    dp_tls_rx_clear(r->crx);
-    if (!r->done && r->greeted) { /* lost after the greeting: report, do not retry */
-        snprintf(r->res->text, sizeof(r->res->text), "%s", r->why);
-        r->done = true;
-    }
-    return r->done ? HOP_DONE : HOP_NEXT;
-}
-
-/* route_tls builds the client context of the route's TLS profile. */
-static int
-route_tls(struct rel *r, const struct dp_config *cfg, const struct dp_route *route)
-{
-    struct tls_profile def;
-    const struct tls_profile *p = &def;
-    if (route->tls == DP_TLS_DEFAULT) {
-        tls_profile_defaults(&def, TLS_ROLE_CLIENT);
-    } else {
-        p = &cfg->tls_profiles.p[route->tls];
-    }
-    r->mode = p->mode;
-    struct rl_diag diag;
-    return tls_client_new(&r->tls_cli, &diag, p);
-}
-
-int
-dp_release_send(struct dp_release_result *out_result, struct io_backend *be,
-                const struct dp_config *cfg, const char *from, const char *const *rcpts,
-                size_t n_rcpts, const uint8_t *msg, size_t msg_len)
-{
-    memset(out_result, 0, sizeof(*out_result));
-    if (n_rcpts == 0 || msg_len == 0) {
-        return RL_EINVAL;
-    }
-    const char *at = strrchr(rcpts[0], '@');
+    dp_txn_init(&r->txn, &r->b);
+    const char *at = strrchr(r->rcpts[0], '@');
     const char *domain = at != NULL ? at + 1 : "";
-    const struct dp_route *route = dp_route_find(cfg, domain, strlen(domain));
+    const struct dp_route *route = dp_route_find(&w->cur->s->rt, domain, strlen(domain));
     if (route == NULL) {
-        return RL_ENOENT;
+        finish(w, r, RL_ENOENT);
+        return;
     }
-    const struct dp_mta_group *g = &cfg->groups[route->group];
+    r->stuffed = malloc(2 * r->msg_len + 8);
+    if (r->stuffed == NULL) {
+        finish(w, r, RL_ENOMEM);
+        return;
+    }
+    struct smtp_dotstuff d;
+    smtp_dotstuff_init(&d);
+    r->stuffed_len = smtp_dotstuff_run(&d, r->stuffed, 2 * r->msg_len + 8, r->msg, r->msg_len);
+    r->stuffed_len += smtp_dotstuff_end(&d, r->stuffed + r->stuffed_len, 8);
+    r->txn.held = dp_wsnap_take(w);
+    r->txn.group = (int)route->group;
+    r->txn.tls_profile = route->tls;
+    w->release = r;
+    next_hop(w, r);
+}
 
-    struct smtp_client_limits lim;
-    smtp_client_limits_default(&lim);
-    lim.greeting_ms = cfg->connect_timeout_ms + REL_REPLY_MS;
-    lim.command_ms = lim.data_init_ms = lim.data_block_ms = lim.data_term_ms = REL_REPLY_MS;
-    size_t mem_len = smtp_client_mem_size(&lim);
-    struct rel r = {.be = be, .res = out_result, .from = from, .rcpts = rcpts, .n_rcpts = n_rcpts};
-    void *mem = malloc(mem_len);
-    r.stuffed = malloc(2 * msg_len + 8);
-    r.crx = calloc(1, sizeof(*r.crx));
-    int rc = RL_ENOMEM;
-    if (mem == NULL || r.stuffed == NULL || r.crx == NULL ||
-        smtp_client_init(&r.cli, &lim, cfg->hostname, mem, mem_len) != 0 ||
-        route_tls(&r, cfg, route) != 0) {
-        goto out;
+void
+dp_release_take(struct dp_worker *w)
+{
+    if (w->release != NULL || __atomic_load_n(&w->release_inbox, __ATOMIC_RELAXED) == NULL) {
+        return;
     }
-    rc = RL_EIO;
-    for (uint32_t i = 0; i < g->n_hops; i++) {
-        r.greeted = false;
-        r.why[0] = '\0';
-        r.hop = g->hop_names[i];
-        r.clear_only = false;
-        snprintf(out_result->hop, sizeof(out_result->hop), "%s", g->hop_names[i]);
-        enum hop_outcome o = try_hop(&r, &g->hops[i], msg, msg_len);
-        if (o == HOP_NEXT && r.tls_fell_back) {
-            r.tls_fell_back = false;
-            r.clear_only = true;
-            o = try_hop(&r, &g->hops[i], msg, msg_len);
-        }
-        if (o == HOP_DONE) {
-            rc = 0;
+    struct dp_release *r = __atomic_exchange_n(&w->release_inbox, NULL, __ATOMIC_ACQUIRE);
+    if (r != NULL) {
+        start(w, r);
+    }
+}
+
+void
+dp_release_step(struct dp_worker *w, struct dp_release *r)
+{
+    struct dp_rev ev;
+    while (w->release == r && dp_txn_pop(&r->txn, &ev)) {
+        switch (ev.type) {
+        case DP_REV_READY:
+            on_ready(w, r);
+            break;
+        case DP_REV_REPLY:
+            on_reply(w, r, &ev);
+            break;
+        case DP_REV_FAILED:
+            on_failed(w, r, &ev);
             break;
         }
     }
-    if (rc != 0) {
-        out_result->hop[0] = '\0';
-        snprintf(out_result->text, sizeof(out_result->text), "no next hop of group %s: %s", g->name,
-                 r.why);
+}
+
+void
+dp_release_abort(struct dp_worker *w)
+{
+    struct dp_release *r = __atomic_exchange_n(&w->release_inbox, NULL, __ATOMIC_ACQUIRE);
+    if (r != NULL) {
+        snprintf(r->res.text, sizeof(r->res.text), "the gateway is stopping");
+        r->rc = RL_EAGAIN;
+        __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
     }
-out:
-    tls_client_free(r.tls_cli);
-    free(r.crx);
-    free(r.stuffed);
-    free(mem);
-    return rc;
+    if (w->release != NULL) {
+        snprintf(w->release->res.text, sizeof(w->release->res.text), "the gateway is stopping");
+        w->release->res.delivered = false;
+        finish(w, w->release, RL_EAGAIN);
+    }
 }

@@ -28,7 +28,8 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_RELAY_REUSED] = "relay_reused",
     [DP_C_RELAY_FAILOVERS] = "relay_failovers",
     [DP_C_RELAY_UNREACHABLE] = "relay_unreachable",
-    [DP_C_TRACK_DROPPED] = "tracking_lines_dropped",
+    [DP_C_TRACK_FAILED] = "tracking_lines_failed",
+    [DP_C_MAIL_NO_SPACE] = "mail_refused_low_space",
     [DP_C_BUF_ALLOCS] = "buffer_allocations",
     [DP_C_TLS_HANDSHAKES] = "tls_handshakes",
     [DP_C_TLS_FAILURES] = "tls_failures",
@@ -38,7 +39,57 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_TLS_OUT_FAILURES] = "tls_out_failures",
     [DP_C_TLS_OUT_NOT_OFFERED] = "tls_out_not_offered",
     [DP_C_TLS_OUT_CLEAR] = "tls_out_clear_fallbacks",
+    [DP_C_SNAP_TAKEN] = "snapshots_taken",
+    [DP_C_SNAP_VERSION] = "snapshot_version",
+    [DP_C_SNAP_DEFERRED] = "snapshot_deferred",
 };
+
+const uint32_t dp_turn_le_us[DP_TURN_BUCKETS] = {
+    1,     2,     5,      10,     25,     50,      100,     150,     200,  250,
+    300,   400,   500,    750,    1000,   1500,    2000,    3000,    5000, 10000,
+    20000, 50000, 100000, 200000, 500000, 1000000, 2000000, 5000000,
+};
+
+void
+dp_stats_turn(struct dp_stats_core *s, uint64_t ns)
+{
+    uint64_t us = ns / 1000;
+    unsigned b = 0;
+    while (b < DP_TURN_BUCKETS && us >= dp_turn_le_us[b]) {
+        b++;
+    }
+    dp_stats_bump(&s->turn_hist[b], 1);
+    dp_stats_bump(&s->turn_ns_sum, ns);
+    if (ns > __atomic_load_n(&s->turn_ns_max, __ATOMIC_RELAXED)) {
+        __atomic_store_n(&s->turn_ns_max, ns, __ATOMIC_RELAXED);
+    }
+}
+
+/* turns writes the loop-turn histogram of `s` as the member
+ * "loop_turn_seconds": {"le": [...], "counts": [cumulative], "sum", "count",
+ * "max"} (the form Prometheus histograms take). */
+static bool put(char *out, size_t cap, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static bool
+turns(char *out, size_t cap, size_t *len, const struct dp_stats_core *s)
+{
+    bool ok = put(out, cap, len, ",\"loop_turn_seconds\":{\"le\":[");
+    for (unsigned b = 0; ok && b < DP_TURN_BUCKETS; b++) {
+        ok = put(out, cap, len, "%s%g", b ? "," : "", dp_turn_le_us[b] / 1e6);
+    }
+    ok = ok && put(out, cap, len, "],\"counts\":[");
+    uint64_t cum = 0;
+    for (unsigned b = 0; ok && b < DP_TURN_BUCKETS; b++) {
+        cum += __atomic_load_n(&s->turn_hist[b], __ATOMIC_RELAXED);
+        ok = put(out, cap, len, "%s%llu", b ? "," : "", (unsigned long long)cum);
+    }
+    cum += __atomic_load_n(&s->turn_hist[DP_TURN_BUCKETS], __ATOMIC_RELAXED);
+    return ok &&
+           put(out, cap, len, "],\"sum\":%.9f,\"count\":%llu,\"max\":%.9f}",
+               __atomic_load_n(&s->turn_ns_sum, __ATOMIC_RELAXED) / 1e9, (unsigned long long)cum,
+               __atomic_load_n(&s->turn_ns_max, __ATOMIC_RELAXED) / 1e9);
+}
 
 const char *
 dp_counter_name(enum dp_counter c)
@@ -47,9 +98,6 @@ dp_counter_name(enum dp_counter c)
 }
 
 /* put appends formatted text; false once it no longer fits. */
-static bool put(char *out, size_t cap, size_t *len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
 static bool
 put(char *out, size_t cap, size_t *len, const char *fmt, ...)
 {
@@ -117,7 +165,9 @@ static void
 add_loaded(struct dp_stats_core *to, const struct dp_stats_core *from)
 {
     for (unsigned i = 0; i < DP_C__COUNT; i++) {
-        to->c[i] += __atomic_load_n(&from->c[i], __ATOMIC_RELAXED);
+        uint64_t v = __atomic_load_n(&from->c[i], __ATOMIC_RELAXED);
+        /* A gauge of versions: the newest any worker has, not a sum. */
+        to->c[i] = i == DP_C_SNAP_VERSION ? (v > to->c[i] ? v : to->c[i]) : to->c[i] + v;
     }
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         to->findings[t] += __atomic_load_n(&from->findings[t], __ATOMIC_RELAXED);
@@ -144,6 +194,8 @@ dp_stats_json(char *out, size_t out_cap, const struct dp_stats_proc *proc,
         struct dp_stats_core one = zero;
         add_loaded(&one, &cores[w]);
         ok = (w == 0 || put(out, out_cap, &len, ",")) && put_core(out, out_cap, &len, &one, NULL);
+        len -= ok ? 1 : 0; /* reopen the worker's object for its histogram */
+        ok = ok && turns(out, out_cap, &len, &cores[w]) && put(out, out_cap, &len, "}");
     }
     ok = ok && put(out, out_cap, &len, "]}\n");
     return ok ? len : 0;

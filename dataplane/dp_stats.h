@@ -33,7 +33,8 @@ enum dp_counter {
     DP_C_RELAY_REUSED,       /* transactions on a pooled connection */
     DP_C_RELAY_FAILOVERS,    /* a next hop failed and the next was tried */
     DP_C_RELAY_UNREACHABLE,  /* no next hop of the group could be reached */
-    DP_C_TRACK_DROPPED,      /* tracking lines lost to a full ring */
+    DP_C_TRACK_FAILED,       /* tracking lines that could not be written */
+    DP_C_MAIL_NO_SPACE,      /* MAIL refused with 452 4.3.1: below min_free_mb */
     DP_C_BUF_ALLOCS,         /* buffer allocations (flat after warm-up) */
     DP_C_TLS_HANDSHAKES,     /* inbound STARTTLS handshakes completed */
     DP_C_TLS_FAILURES,       /* inbound handshakes failed or timed out (by reason: tls_fail) */
@@ -44,8 +45,16 @@ enum dp_counter {
     DP_C_TLS_OUT_NOT_OFFERED, /* a next hop offered no STARTTLS, or refused it, to a profile
                                  that wanted TLS */
     DP_C_TLS_OUT_CLEAR,       /* opportunistic TLS failed: the hop was used in clear */
+    DP_C_SNAP_TAKEN,          /* runtime snapshots this worker took (dp_live.h) */
+    DP_C_SNAP_VERSION,        /* a gauge: the version of the newest one */
+    DP_C_SNAP_DEFERRED,       /* turns a new snapshot waited: slots full, or its policy failed */
     DP_C__COUNT
 };
+
+/* Upper bounds of the loop-turn histogram's buckets, in microseconds; one
+ * more bucket holds what is longer. */
+#define DP_TURN_BUCKETS 28
+extern const uint32_t dp_turn_le_us[DP_TURN_BUCKETS];
 
 /* One worker's counters, on their own cache lines. */
 struct dp_stats_core {
@@ -53,7 +62,15 @@ struct dp_stats_core {
     uint64_t findings[SCAN_T__COUNT];
     uint64_t tls_fail[TLS_FAIL__COUNT];     /* failed inbound handshakes by tls_conn_failure */
     uint64_t tls_out_fail[TLS_FAIL__COUNT]; /* failed outbound handshakes, the same way */
+    /* Loop turns that did work, by duration (poll wait excluded; dp_worker_step). */
+    uint64_t turn_hist[DP_TURN_BUCKETS + 1]; /* per bucket, not cumulative; the last: longer */
+    uint64_t turn_ns_sum;
+    uint64_t turn_ns_max;
 };
+
+/* dp_stats_turn counts one loop turn of `ns` nanoseconds (the worker's own
+ * counters). */
+void dp_stats_turn(struct dp_stats_core *s, uint64_t ns);
 
 /* Counters of the process rather than of a worker: written under the
  * reloader's lock (dp_tls.h), read by the control thread. */
@@ -78,6 +95,13 @@ static inline void
 dp_stats_add(struct dp_stats_core *s, enum dp_counter c, uint64_t n)
 {
     dp_stats_bump(&s->c[c], n);
+}
+
+/* dp_stats_set sets gauge `c` of the calling worker's `s` to `v`. */
+static inline void
+dp_stats_set(struct dp_stats_core *s, enum dp_counter c, uint64_t v)
+{
+    __atomic_store_n(&s->c[c], v, __ATOMIC_RELAXED);
 }
 
 /* dp_stats_sub takes `n` from gauge `c` of the calling worker's `s`. */

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The quarantine store on disk: durable writes (write, fsync, rename, fsync
- * the directory, so a crash leaves either no file in new/ or a complete one),
- * listing, reading and durable removal. */
+/* The quarantine store on disk: durable writes (write, fsync, a move that
+ * never replaces, fsync the directory, so a crash leaves either no file in
+ * new/ or a complete one), listing, reading, durable removal, the recovery
+ * of tmp/ and the free-space watcher. */
 #include "dp_store.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rl_io.h"
@@ -44,9 +48,12 @@ int
 dp_store_prepare(const char *dir, int *out_errno)
 {
     char p[4200];
-    int ok = mkdir_p(dir) == 0 && snprintf(p, sizeof(p), "%s/tmp", dir) < (int)sizeof(p) &&
-             mkdir_p(p) == 0 && snprintf(p, sizeof(p), "%s/new", dir) < (int)sizeof(p) &&
-             mkdir_p(p) == 0;
+    /* Quarantined originals are unredacted: the directories are the
+     * dataplane's alone, whatever mode an earlier run left (issue 13). */
+    int ok = mkdir_p(dir) == 0 && chmod(dir, 0700) == 0 &&
+             snprintf(p, sizeof(p), "%s/tmp", dir) < (int)sizeof(p) && mkdir_p(p) == 0 &&
+             chmod(p, 0700) == 0 && snprintf(p, sizeof(p), "%s/new", dir) < (int)sizeof(p) &&
+             mkdir_p(p) == 0 && chmod(p, 0700) == 0;
     if (!ok) {
         *out_errno = errno;
         return RL_EIO;
@@ -86,11 +93,74 @@ sync_dir(const char *dir)
 }
 
 int
+dp_store_recover(const char *dir, unsigned *out_removed, int *out_errno)
+{
+    char tmpdir[4400], path[4700];
+    *out_removed = 0;
+    if (snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", dir) >= (int)sizeof(tmpdir)) {
+        *out_errno = ENAMETOOLONG;
+        return RL_EIO;
+    }
+    DIR *d = opendir(tmpdir);
+    if (d == NULL) {
+        *out_errno = errno;
+        return RL_EIO;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
+        if (unlink(path) == 0) {
+            (*out_removed)++;
+        }
+    }
+    closedir(d);
+    return 0;
+}
+
+uint64_t
+dp_store_free(const char *path)
+{
+    struct statvfs sv;
+    if (statvfs(path, &sv) != 0) {
+        return UINT64_MAX;
+    }
+    return (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+}
+
+/* move_noreplace moves `from` to `to` unless `to` exists (EEXIST). */
+static int
+move_noreplace(const char *from, const char *to)
+{
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) {
+        return 0;
+    }
+    if (errno != EINVAL && errno != ENOSYS) {
+        return -1;
+    }
+    /* A file system without RENAME_NOREPLACE: link() never replaces either;
+     * a crash between the two calls leaves tmp/ to dp_store_recover. */
+    if (link(from, to) != 0) {
+        return -1;
+    }
+    (void)unlink(from);
+    return 0;
+}
+
+int
 dp_store_put(const char *dir, const char *id, const char *meta, size_t meta_len, const uint8_t *msg,
-             size_t msg_len, int *out_errno)
+             size_t msg_len, uint64_t reserve, int *out_errno)
 {
     if (!dp_store_id_ok(id)) {
         return RL_EINVAL;
+    }
+    /* Postfix's queue_minfree: keep the reserve, refuse before the disk is full. */
+    uint64_t avail = dp_store_free(dir);
+    if (avail != UINT64_MAX && (avail < reserve || avail - reserve < meta_len + 1 + msg_len)) {
+        *out_errno = ENOSPC;
+        return RL_ELIMIT;
     }
     char tmp[4400], dst[4400], newdir[4400];
     if (snprintf(tmp, sizeof(tmp), "%s/tmp/%s", dir, id) >= (int)sizeof(tmp) ||
@@ -113,7 +183,7 @@ dp_store_put(const char *dir, const char *id, const char *meta, size_t meta_len,
         goto fail;
     }
     fd = -1;
-    if (rename(tmp, dst) != 0) {
+    if (move_noreplace(tmp, dst) != 0) {
         goto fail;
     }
     /* The rename is durable only once the directory itself is synced. */
@@ -252,4 +322,79 @@ dp_store_remove(const char *dir, const char *id, int *out_errno)
         return RL_EIO;
     }
     return 0;
+}
+
+static struct {
+    char (*dirs)[4096];
+    unsigned n;
+    uint64_t reserve;
+    pthread_t thread;
+    bool running;
+    int stop;
+    int low; /* atomic: a directory was below the reserve at the last look */
+} watch;
+
+/* watcher looks at every directory every DP_STORE_WATCH_MS. */
+static void *
+watcher(void *arg)
+{
+    (void)arg;
+    while (!__atomic_load_n(&watch.stop, __ATOMIC_ACQUIRE)) {
+        int low = 0;
+        for (unsigned i = 0; i < watch.n; i++) {
+            low |= dp_store_free(watch.dirs[i]) < watch.reserve;
+        }
+        __atomic_store_n(&watch.low, low, __ATOMIC_RELEASE);
+        struct timespec ts = {0, DP_STORE_WATCH_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+int
+dp_store_watch_start(const char *const *dirs, unsigned n, uint64_t reserve, int *out_errno)
+{
+    watch.dirs = calloc(n > 0 ? n : 1, sizeof(*watch.dirs));
+    if (watch.dirs == NULL) {
+        *out_errno = ENOMEM;
+        return RL_EIO;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(watch.dirs[i], sizeof(watch.dirs[i]), "%s", dirs[i]);
+    }
+    watch.n = n;
+    watch.reserve = reserve;
+    watch.stop = 0;
+    int low = 0;
+    for (unsigned i = 0; i < n; i++) {
+        low |= dp_store_free(watch.dirs[i]) < reserve;
+    }
+    watch.low = low;
+    if (pthread_create(&watch.thread, NULL, watcher, NULL) != 0) {
+        *out_errno = errno;
+        free(watch.dirs);
+        watch.dirs = NULL;
+        return RL_EIO;
+    }
+    watch.running = true;
+    return 0;
+}
+
+bool
+dp_store_low(void)
+{
+    return __atomic_load_n(&watch.low, __ATOMIC_ACQUIRE) != 0;
+}
+
+void
+dp_store_watch_stop(void)
+{
+    if (!watch.running) {
+        return;
+    }
+    __atomic_store_n(&watch.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(watch.thread, NULL);
+    free(watch.dirs);
+    watch.dirs = NULL;
+    watch.running = false;
 }

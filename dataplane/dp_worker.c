@@ -1,25 +1,32 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The worker loop: poll the backend, accept, run the connections that have
- * work, fire timers; run to completion, no locks. Object pools grow to the
- * high-water mark and are reused (no allocation once warm). */
-#include <errno.h>
-#include <pthread.h>
-#include <sched.h>
+/* One worker's turn: poll the backend for a burst, accept, run the
+ * connections that have work, fire timers, take a new snapshot and
+ * announce the quiescent state; run to completion, no locks. The loop that
+ * repeats the turn is the caller's (dp_loop.c, or a DPDK lcore). Object
+ * pools grow to the high-water mark and are reused (no allocation once
+ * warm). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <urcu-qsbr.h>
+
 #include "dp_conn.h"
 #include "dp_notify.h"
-#include "dp_tls.h"
+
+static uint64_t
+now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static uint64_t
 now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return now_ns() / 1000000u;
 }
 
 void
@@ -57,89 +64,59 @@ dp_unlink(struct dp_base *b)
     b->prev_all = b->next_all = NULL;
 }
 
-/* start_tls_clients builds the worker's outbound contexts: one per client
- * profile, and the built-in opportunistic one for routes that name none. */
-static int
-start_tls_clients(struct dp_worker *w, struct rl_diag *diag)
-{
-    const struct tls_profiles *set = &w->cfg->tls_profiles;
-    for (uint32_t i = 0; i < set->n; i++) {
-        if (set->p[i].role == TLS_ROLE_CLIENT) {
-            int rc = tls_client_new(&w->tls_out[i], diag, &set->p[i]);
-            if (rc != 0) {
-                return rc;
-            }
-        }
-    }
-    struct tls_profile p;
-    tls_profile_defaults(&p, TLS_ROLE_CLIENT);
-    snprintf(p.name, sizeof(p.name), "default");
-    return tls_client_new(&w->tls_out_default, diag, &p);
-}
-
 int
-dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_config *cfg,
-              const struct scan_engine *engine, unsigned id, struct dp_stats_core *stats,
-              struct dp_track_ring *track, const struct dp_control *ctl, const uint8_t *tls_secret)
+dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_boot *boot,
+              const char *backend, const void *backend_arg, struct dp_live *live, unsigned id,
+              struct dp_stats_core *stats, const struct dp_control *ctl)
 {
     struct dp_worker *w = calloc(1, sizeof(*w));
     if (w == NULL) {
         return RL_ENOMEM;
     }
     w->id = id;
-    w->cfg = cfg;
+    w->boot = boot;
+    w->live = live;
     w->ctl = ctl;
-    w->engine = engine;
     w->stats = stats;
-    w->track = track;
     w->all.next_all = w->all.prev_all = &w->all;
     w->now_ms = now_ms();
-    w->boot = (uint64_t)time(NULL);
     w->accepting = true;
 
-    smtp_limits_default(&w->lim);
-    w->lim.max_msg_size = cfg->max_message_size;
-    w->lim.max_rcpt = cfg->max_recipients;
-    w->lim.cmd_timeout_ms = cfg->command_timeout_ms;
-    w->lim.data_timeout_ms = cfg->data_timeout_ms;
-    w->scfg.hostname = cfg->hostname;
-    int rc = dp_tls_server_new(&w->tls, diag, cfg, tls_secret);
-    if (rc != 0 && rc != RL_ENOENT) {
-        goto fail;
-    }
-    w->scfg.tls_available = w->tls != NULL;
-    /* RFC 3207 4: no mail before STARTTLS (dp_config_check: only with a certificate). */
-    w->scfg.tls_required = w->tls != NULL && cfg->tls_policy == DP_TLS_ENCRYPT;
-    if (start_tls_clients(w, diag) != 0) {
-        goto fail;
-    }
-    w->smtp_mem_len = smtp_session_mem_size(&w->lim);
+    struct smtp_limits lim;
+    smtp_limits_default(&lim);
+    w->smtp_mem_len = smtp_session_mem_size(&lim); /* the limits a snapshot sets do not size it */
     smtp_client_limits_default(&w->clim);
     w->cli_mem_len = smtp_client_mem_size(&w->clim);
     if (w->smtp_mem_len == 0 || w->cli_mem_len == 0) {
         rl_diag_set(diag, "limits", "SMTP limits below the RFC 5321 minimums");
         goto fail;
     }
-
-    w->sw = scan_worker_new(engine);
-    w->sm = w->sw != NULL ? scan_message_new(w->sw, engine) : NULL;
-    if (w->sm == NULL) {
-        rl_diag_set(diag, "scan", "cannot allocate the scanner");
+    if (dp_msgid_init(&w->ids) != 0) {
+        rl_diag_set(diag, "random", "cannot get random octets for message ids");
         goto fail;
     }
-    rc = io_kernel_new(&w->io);
+    if (dp_hops_init(&w->hops) != 0) {
+        rl_diag_set(diag, "memory", "cannot allocate the next-hop table");
+        goto fail;
+    }
+    /* The first snapshot is taken here, before the threads start. */
+    if (!dp_wsnap_adopt(w)) {
+        rl_diag_set(diag, "scan", "cannot set the scanner up from the compiled policy");
+        goto fail;
+    }
+    int rc = io_backend_new(&w->io, backend, backend_arg);
     if (rc != 0) {
-        rl_diag_set(diag, "backend", "cannot create the kernel backend: %s", rl_strerror(rc));
+        rl_diag_set(diag, "backend", "cannot create the %s backend: %s", backend, rl_strerror(rc));
         goto fail;
     }
-    for (uint32_t i = 0; i < cfg->n_listen; i++) {
+    for (uint32_t i = 0; i < boot->n_listen; i++) {
         struct dp_base *l = &w->listeners[i];
         l->kind = DP_K_LISTEN;
         int err = 0;
-        rc = w->io->ops->listen(w->io, &l->h, &err, &cfg->listen[i], (uint64_t)(uintptr_t)l);
+        rc = w->io->ops->listen(w->io, &l->h, &err, &boot->listen[i], (uint64_t)(uintptr_t)l);
         if (rc != 0) {
             char a[IO_ADDR_STRLEN];
-            io_addr_format(a, sizeof(a), &cfg->listen[i]);
+            io_addr_format(a, sizeof(a), &boot->listen[i]);
             rl_diag_set(diag, "listen", "cannot listen on %s: %s", a, strerror(err));
             goto fail;
         }
@@ -164,10 +141,8 @@ in_get(struct dp_worker *w)
     if (in == NULL) {
         return NULL;
     }
-    in->smtp_mem = malloc(w->smtp_mem_len);
-    if (in->smtp_mem == NULL ||
-        smtp_session_init(&in->smtp, &w->lim, &w->scfg, in->smtp_mem, w->smtp_mem_len) != 0) {
-        free(in->smtp_mem);
+    in->smtp_mem = malloc(w->smtp_mem_len); /* dp_in_accept sets the session up */
+    if (in->smtp_mem == NULL) {
         free(in);
         return NULL;
     }
@@ -226,10 +201,8 @@ dp_worker_get_out(struct dp_worker *w)
     if (o == NULL) {
         return NULL;
     }
-    o->cli_mem = malloc(w->cli_mem_len);
-    if (o->cli_mem == NULL ||
-        smtp_client_init(&o->cli, &w->clim, w->cfg->hostname, o->cli_mem, w->cli_mem_len) != 0) {
-        free(o->cli_mem);
+    o->cli_mem = malloc(w->cli_mem_len); /* dp_relay_acquire sets the client up */
+    if (o->cli_mem == NULL) {
         free(o);
         return NULL;
     }
@@ -247,6 +220,8 @@ run_one(struct dp_worker *w, struct dp_base *b)
         if (in->live) {
             dp_in_run(w, in);
         }
+    } else if (b->kind == DP_K_JOB) {
+        dp_release_step(w, (struct dp_release *)(void *)b);
     } else {
         struct dp_out *o = (struct dp_out *)(void *)b;
         if (o->live) {
@@ -258,9 +233,11 @@ run_one(struct dp_worker *w, struct dp_base *b)
 static void
 tick(struct dp_worker *w)
 {
-    if (w->tls != NULL) {
-        tls_server_tick(w->tls, (uint64_t)time(NULL)); /* ticket key epochs */
+    struct tls_server *srv = w->cur->s->tls->server[w->id];
+    if (srv != NULL) {
+        tls_server_tick(srv, (uint64_t)time(NULL)); /* ticket key epochs */
     }
+    dp_hops_sweep(&w->hops, w->now_ms);
     struct dp_base *b = w->all.next_all;
     while (b != &w->all) {
         struct dp_base *next = b->next_all; /* the tick may close b */
@@ -271,25 +248,6 @@ tick(struct dp_worker *w)
         }
         b = next;
     }
-}
-
-void
-dp_worker_tls_offer(struct dp_worker *w, struct tls_server *srv)
-{
-    tls_server_free(__atomic_exchange_n(&w->tls_next, srv, __ATOMIC_ACQ_REL));
-}
-
-/* take_tls swaps in a context a reload offered: new STARTTLS connections get
- * it, the old one goes with its last connection. */
-static void
-take_tls(struct dp_worker *w)
-{
-    struct tls_server *next = __atomic_exchange_n(&w->tls_next, NULL, __ATOMIC_ACQUIRE);
-    if (next == NULL) {
-        return;
-    }
-    tls_server_free(w->tls);
-    w->tls = next;
 }
 
 static void
@@ -322,69 +280,81 @@ drained(struct dp_worker *w)
     return !any;
 }
 
-int
-dp_worker_run(struct dp_worker *w)
+bool
+dp_worker_step(struct dp_worker *w, bool may_sleep)
 {
-    int core = w->cfg->cores[w->id];
-    if (core >= 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(core, &set);
-        if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0) {
-            dp_notify_gone(&w->beat);
-            return RL_EIO;
-        }
+    dp_notify_beat(&w->beat); /* the watchdog pings while every loop turns */
+    if (__atomic_load_n(&w->ctl->stop, __ATOMIC_RELAXED)) {
+        dp_release_abort(w);
+        return false;
     }
-    bool spin = w->cfg->idle == DP_IDLE_SPIN;
-    struct io_event evs[256];
-    for (;;) {
-        dp_notify_beat(&w->beat); /* the watchdog pings while every loop turns */
-        if (__atomic_load_n(&w->ctl->stop, __ATOMIC_RELAXED)) {
+    if (!w->draining && __atomic_load_n(&w->ctl->drain, __ATOMIC_RELAXED)) {
+        start_drain(w);
+    }
+    /* Sleep only when nothing is queued; wake for the next timer pass. */
+    int timeout = 0;
+    if (may_sleep && w->run_head == NULL) {
+        uint64_t until = w->next_tick_ms > w->now_ms ? w->next_tick_ms - w->now_ms : 0;
+        timeout = (int)until;
+    }
+    struct io_event evs[DP_BURST];
+    if (timeout > 0) {
+        /* Offline while blocked: a publisher's grace period need not wait. */
+        rcu_thread_offline();
+    }
+    size_t n = w->io->ops->poll(w->io, evs, DP_BURST, timeout);
+    if (timeout > 0) {
+        rcu_thread_online();
+    }
+    uint64_t t0 = now_ns();
+    w->now_ms = t0 / 1000000u;
+    bool worked = n > 0 || w->run_head != NULL;
+    /* Before this turn accepts or starts anything: the newest snapshot. */
+    (void)dp_wsnap_adopt(w);
+    dp_release_take(w);
+    for (size_t i = 0; i < n; i++) {
+        struct dp_base *b = (struct dp_base *)(uintptr_t)evs[i].cookie;
+        if (evs[i].flags & IO_READABLE) {
+            b->rd = true;
+        }
+        if (evs[i].flags & IO_WRITABLE) {
+            b->wr = true;
+        }
+        dp_run_later(w, b);
+    }
+    /* What was queued before this turn runs now; what it queues, next turn. */
+    struct dp_base *stop_after = w->run_tail;
+    while (w->run_head != NULL) {
+        struct dp_base *b = w->run_head;
+        w->run_head = b->next_run;
+        if (w->run_head == NULL) {
+            w->run_tail = NULL;
+        }
+        b->queued = false;
+        run_one(w, b);
+        if (b == stop_after) {
             break;
         }
-        if (!w->draining && __atomic_load_n(&w->ctl->drain, __ATOMIC_RELAXED)) {
-            start_drain(w);
-        }
-        /* Sleep only when nothing is queued; wake for the next timer pass. */
-        int timeout = 0;
-        if (!spin && w->run_head == NULL) {
-            uint64_t until = w->next_tick_ms > w->now_ms ? w->next_tick_ms - w->now_ms : 0;
-            timeout = (int)until;
-        }
-        size_t n = w->io->ops->poll(w->io, evs, 256, timeout);
-        w->now_ms = now_ms();
-        if (__atomic_load_n(&w->tls_next, __ATOMIC_RELAXED) != NULL) {
-            take_tls(w); /* before this pass accepts or starts any TLS */
-        }
-        for (size_t i = 0; i < n; i++) {
-            struct dp_base *b = (struct dp_base *)(uintptr_t)evs[i].cookie;
-            if (evs[i].flags & IO_READABLE) {
-                b->rd = true;
-            }
-            if (evs[i].flags & IO_WRITABLE) {
-                b->wr = true;
-            }
-            dp_run_later(w, b);
-        }
-        while (w->run_head != NULL) {
-            struct dp_base *b = w->run_head;
-            w->run_head = b->next_run;
-            if (w->run_head == NULL) {
-                w->run_tail = NULL;
-            }
-            b->queued = false;
-            run_one(w, b);
-        }
-        if (w->now_ms >= w->next_tick_ms) {
-            w->next_tick_ms = w->now_ms + DP_TICK_MS;
-            tick(w);
-            if (w->draining && (drained(w) || w->now_ms >= w->drain_deadline_ms)) {
-                break;
-            }
+    }
+    bool go_on = true;
+    if (w->now_ms >= w->next_tick_ms) {
+        worked = true;
+        w->next_tick_ms = w->now_ms + DP_TICK_MS;
+        tick(w);
+        if (w->draining && (drained(w) || w->now_ms >= w->drain_deadline_ms)) {
+            go_on = false;
         }
     }
-    dp_notify_gone(&w->beat);
-    return 0;
+    if (!go_on) {
+        dp_release_abort(w); /* the control thread waits for it */
+    }
+    if (worked) {
+        dp_stats_turn(w->stats, now_ns() - t0);
+    }
+    /* One quiescent state per turn: nothing read from a snapshot pointer
+     * survives it unless pinned (dp_wsnap_take). */
+    rcu_quiescent_state();
+    return go_on;
 }
 
 const uint64_t *
@@ -398,6 +368,9 @@ dp_worker_free(struct dp_worker *w)
 {
     if (w == NULL) {
         return;
+    }
+    if (w->cur != NULL) {
+        dp_release_abort(w);
     }
     while (w->all.next_all != NULL && w->all.next_all != &w->all) {
         struct dp_base *b = w->all.next_all;
@@ -425,16 +398,20 @@ dp_worker_free(struct dp_worker *w)
     if (w->io != NULL) {
         w->io->ops->free(w->io);
     }
-    tls_server_free(w->tls); /* after its connections */
-    w->tls = NULL;
-    tls_server_free(w->tls_next);
-    w->tls_next = NULL;
-    for (uint32_t i = 0; i < TLS_MAX_PROFILES; i++) {
-        tls_client_free(w->tls_out[i]);
-    }
-    tls_client_free(w->tls_out_default);
-    scan_message_free(w->sm);
-    scan_worker_free(w->sw);
+    dp_wsnap_fini(w); /* after its connections */
+    dp_hops_fini(&w->hops);
     dp_bufpool_fini(&w->bufs);
     free(w);
+}
+
+void
+dp_worker_gone(struct dp_worker *w)
+{
+    dp_notify_gone(&w->beat);
+}
+
+unsigned
+dp_worker_id(const struct dp_worker *w)
+{
+    return w->id;
 }

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A poll-mode worker: one thread pinned to one core, owning its listeners,
- * its connections (inbound SMTP sessions and outbound relay connections), its
- * scanner and its buffers. Nothing is shared with other workers except the
- * read-only configuration and scan engine. */
+/* A poll-mode worker: owns its listeners, its connections (inbound SMTP
+ * sessions and outbound relay connections), its scanners and its buffers,
+ * and advances them one bounded turn at a time (dp_worker_step) on the one
+ * thread that drives it (dp_loop.h). Nothing is shared with other workers
+ * but the published runtime snapshots (dp_live.h). */
 #ifndef DP_WORKER_H
 #define DP_WORKER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dp_config.h"
+#include "dp_live.h"
 #include "dp_stats.h"
 #include "dp_track.h"
 #include "rl_error.h"
-#include "scan_engine.h"
-#include "tls_server.h"
 
 struct dp_worker;
 
@@ -23,35 +24,37 @@ struct dp_control {
     int stop;  /* return now, closing everything */
 };
 
-/* dp_worker_new builds worker `id` of `cfg`: its I/O backend and listeners
- * (bound now, so that privileges can be dropped afterwards), its scanner over
- * `engine` (borrowed), its pools and, when STARTTLS is configured, its
- * context (dp_tls_server_new: the files are read now) with session tickets under `tls_secret`
- * (TLS_TICKET_SECRET_LEN octets, copied; the same for every worker).
- * `stats`, `track` and `ctl` are the caller's and outlive the worker.
- * Returns 0 with *out_w, or RL_EIO / RL_ENOMEM with `diag` naming what failed
- * ("tls.cert", "tls_profiles.NAME.key"). Call from the main thread. */
-int dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_config *cfg,
-                  const struct scan_engine *engine, unsigned id, struct dp_stats_core *stats,
-                  struct dp_track_ring *track, const struct dp_control *ctl,
-                  const uint8_t *tls_secret);
+/* dp_worker_new builds worker `id`: its I/O backend (io_backend_new of kind
+ * `backend` with `backend_arg`) and its listeners on boot->listen (bound now, so that privileges
+ * can be dropped afterwards), its pools, and takes the current snapshot of `live` (deserialising
+ * its engine). `boot`, `live`, `stats` and `ctl` are the caller's and outlive the worker.
+ * Returns 0 with *out_w, or RL_EIO / RL_ENOMEM with `diag` naming what failed ("listen",
+ * "backend"). Call from the main thread before any worker runs. */
+int dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_boot *boot,
+                  const char *backend, const void *backend_arg, struct dp_live *live, unsigned id,
+                  struct dp_stats_core *stats, const struct dp_control *ctl);
 
-/* dp_worker_run is the worker thread's body: pins itself to its core (if
- * configured) and runs the poll loop until ctl->stop, or until ctl->drain
- * and every transaction has finished. Returns 0, or RL_EIO if pinning
- * failed. */
-int dp_worker_run(struct dp_worker *w);
+/* dp_worker_step runs one turn: polls the backend for a burst (blocking up
+ * to the next timer pass only when `may_sleep` and nothing is queued, and
+ * offline for urcu-qsbr meanwhile), takes a newer snapshot if one was
+ * published, runs the connections that were ready at the start of the turn,
+ * fires the 100 ms timers, then announces one quiescent state. The calling
+ * thread must be registered with urcu-qsbr (dp_loop_run does it). Returns
+ * false once the worker is done: ctl->stop, or ctl->drain and every
+ * transaction has finished. Only on the worker's own thread. */
+bool dp_worker_step(struct dp_worker *w, bool may_sleep);
 
-/* dp_worker_tls_offer hands the STARTTLS context `srv` (taken) to `w`: the
- * worker swaps it in at the top of its next loop pass and frees the one it
- * had (connections keep theirs until they end); one offered before and not
- * taken yet is freed here. Any thread; one offerer at a time. */
-void dp_worker_tls_offer(struct dp_worker *w, struct tls_server *srv);
+/* dp_worker_id returns the worker's number (its snapshot pin slot). */
+unsigned dp_worker_id(const struct dp_worker *w);
 
 /* dp_worker_beat lends the counter of `w`'s loop passes, which the worker
  * alone writes (dp_notify_beat) and the watchdog reads; valid until
  * dp_worker_free. */
 const uint64_t *dp_worker_beat(const struct dp_worker *w);
+
+/* dp_worker_gone marks `w`'s loop as ended for the watchdog (dp_notify.h):
+ * its driver stopped calling dp_worker_step, or never could start. */
+void dp_worker_gone(struct dp_worker *w);
 
 /* dp_worker_free closes whatever is left and releases `w`; NULL is a no-op. */
 void dp_worker_free(struct dp_worker *w);

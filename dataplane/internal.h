@@ -54,6 +54,10 @@ const struct dp_num *dp_num_at(size_t i);
 /* dp_num_get reads the number `n` of `cfg` in stored units. */
 uint64_t dp_num_get(const struct dp_config *cfg, const struct dp_num *n);
 
+/* dp_num_get_at reads the number `n` stored at `at` (its place in some
+ * configuration) in stored units. */
+uint64_t dp_num_get_at(const char *at, const struct dp_num *n);
+
 /* dp_num_refuse fills `diag` for `field` with the bounds of `n`; returns
  * RL_EINVAL. */
 int dp_num_refuse(struct rl_diag *diag, const char *field, const struct dp_num *n);
@@ -130,7 +134,7 @@ void dp_route_pattern(char *out, size_t out_cap, const struct dp_route *r);
 
 /* dp_tls_profile_check refuses a tls.profile that names no profile, or a
  * client one, naming "tls.profile". Returns 0 or RL_EINVAL. */
-int dp_tls_profile_check(const struct dp_config *cfg, struct rl_diag *diag);
+int dp_tls_profile_check(const struct dp_runtime *rt, struct rl_diag *diag);
 
 /* dp_config_load_json_how is dp_config_load_json with the treatment of
  * host names chosen by the caller (the fuzz target skips resolving). */

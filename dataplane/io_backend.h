@@ -62,9 +62,35 @@ struct io_backend {
     const struct io_backend_ops *ops;
 };
 
-/* io_kernel_new creates the kernel-socket backend (epoll, non-blocking TCP,
- * SO_REUSEPORT listeners, TCP_NODELAY). Returns 0 with *out_be, RL_ENOMEM or
- * RL_EIO. Call from the worker thread that will use it. */
-int io_kernel_new(struct io_backend **out_be);
+/* A kind of backend: its name and constructor. `arg` is the kind's own
+ * (NULL for "kernel"; the struct io_mem_net to join for "mem"). */
+struct io_backend_kind {
+    const char *name;
+    int (*create)(struct io_backend **out_be, const void *arg);
+};
+
+/* io_backend_new creates a backend of the kind called `kind` ("kernel":
+ * Linux sockets and epoll; "mem": connections inside the process,
+ * io_mem.h; others a program registered). Returns 0 with *out_be,
+ * RL_ENOENT for a kind no one registered, or the kind's own error
+ * (RL_ENOMEM, RL_EIO). Call from the thread that will use the backend. */
+int io_backend_new(struct io_backend **out_be, const char *kind, const void *arg);
+
+/* io_backend_register adds `kind` (borrowed, static) to the registry, e.g.
+ * the DPDK stack at start-up. Returns 0, RL_EINVAL when the name is taken,
+ * RL_ELIMIT when the registry is full. Start-up only, one thread. */
+int io_backend_register(const struct io_backend_kind *kind);
+
+/* The built-in kinds (io_kernel.c, io_mem.c). */
+extern const struct io_backend_kind io_kernel_kind;
+extern const struct io_backend_kind io_mem_kind;
+
+/* io_kernel_listen_free tells whether `addr` is free for this process's
+ * listeners: a probe socket binds it without SO_REUSEPORT, which the kernel
+ * refuses while any other socket listens there (a second redlined, another
+ * MTA), the wildcard address included; TIME_WAIT connections of an earlier
+ * run do not count. Returns 0, or RL_EIO with errno in *out_errno
+ * (EADDRINUSE: served already). Call at start-up, before listening. */
+int io_kernel_listen_free(const struct io_addr *addr, int *out_errno);
 
 #endif

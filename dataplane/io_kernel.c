@@ -104,6 +104,28 @@ k_listen(struct io_backend *be, uint32_t *out_h, int *out_detail, const struct i
     return 0;
 }
 
+int
+io_kernel_listen_free(const struct io_addr *addr, int *out_errno)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = to_sockaddr(&ss, addr);
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *out_errno = errno;
+        return RL_EIO;
+    }
+    int one = 1;
+    /* SO_REUSEADDR only: SO_REUSEPORT would join another process's group
+     * (same user) and take a share of its connections (issue 13). */
+    int rc = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (rc == 0) {
+        rc = bind(fd, (struct sockaddr *)&ss, sl);
+    }
+    *out_errno = errno;
+    close(fd);
+    return rc == 0 ? 0 : RL_EIO;
+}
+
 static int
 k_accept(struct io_backend *be, uint32_t *out_h, struct io_addr *out_peer, uint32_t lh,
          uint64_t cookie)
@@ -235,9 +257,10 @@ static const struct io_backend_ops kernel_ops = {
     .free = k_free,
 };
 
-int
-io_kernel_new(struct io_backend **out_be)
+static int
+kernel_create(struct io_backend **out_be, const void *arg)
 {
+    (void)arg;
     struct io_kernel *k = calloc(1, sizeof(*k));
     if (k == NULL) {
         return RL_ENOMEM;
@@ -251,3 +274,5 @@ io_kernel_new(struct io_backend **out_be)
     *out_be = &k->be;
     return 0;
 }
+
+const struct io_backend_kind io_kernel_kind = {.name = "kernel", .create = kernel_create};

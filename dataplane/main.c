@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* redlined: the dataplane. Reads its configuration and policy, binds its
- * listeners (possibly port 25: root), creates the quarantine directory, the
- * control socket and the tracking log, then drops to the configured user
- * (default "nobody" when started as root) before any client byte is read.
- * Workers touch only their sockets and, on quarantine, the quarantine
- * directory. SIGTERM/SIGINT drain; a second one stops at once. SIGHUP rereads
+/* redlined: the dataplane. Reads its configuration and policy, takes the
+ * instance lock in the quarantine directory and checks that no other process
+ * serves its addresses, binds its listeners (possibly port 25: root),
+ * creates the quarantine directory (0700), the control socket (0660, the
+ * dataplane's group) and the tracking log, then drops to the configured user
+ * (default "redline", a system account of its own, when started as root)
+ * before any client byte is read. Workers touch only their sockets, the
+ * tracking log and, on quarantine, the quarantine directory. SIGTERM/SIGINT
+ * drain; a second one stops at once. SIGHUP rereads
  * the STARTTLS certificates and keys, with the privileges of `user`; SIGUSR1
  * reopens the tracking log (after a rotation). Diagnostics go to the journal
  * under systemd, to syslog once daemonised, else to standard error (rl_log.h);
@@ -24,7 +27,11 @@
 #include "dp_check.h"
 #include "dp_config.h"
 #include "dp_ctl.h"
+#include "dp_instance.h"
+#include "dp_live.h"
+#include "dp_loop.h"
 #include "dp_notify.h"
+#include "dp_snapshot.h"
 #include "dp_stats.h"
 #include "dp_store.h"
 #include "dp_tls.h"
@@ -32,14 +39,14 @@
 #include "dp_worker.h"
 #include "hw_dp.h"
 #include "rl_log.h"
-#include "scan_engine.h"
-#include "scan_policy.h"
 #include "tls_server.h"
 
 #define EXIT_USAGE 2
 
 struct thread_arg {
     struct dp_worker *w;
+    int core;
+    bool spin;
     int rc;
 };
 
@@ -47,8 +54,15 @@ static void *
 worker_main(void *arg)
 {
     struct thread_arg *t = arg;
-    t->rc = dp_worker_run(t->w);
+    t->rc = dp_loop_run(t->w, t->core, t->spin);
     return NULL;
+}
+
+/* backend_name is the io_backend kind of the configured backend. */
+static const char *
+backend_name(enum dp_backend b)
+{
+    return b == DP_BACKEND_DPDK ? "dpdk" : "kernel";
 }
 
 static int
@@ -77,25 +91,35 @@ drop_privileges(const char *user, const struct dp_config *cfg)
 {
     struct passwd *pw = getpwnam(user);
     if (pw == NULL) {
-        return fail("user", "no such account");
+        rl_log(LOG_ERR,
+               "user: no such account '%s'; create the dataplane's own system account "
+               "(useradd --system --user-group --no-create-home --shell /usr/sbin/nologin %s, "
+               "as scripts/deps.sh does) or name another with user",
+               user, user);
+        return EXIT_USAGE;
+    }
+    if (pw->pw_uid == 0) {
+        return fail("user", "will not run the dataplane as root");
     }
     /* What the unprivileged workers must still write is handed over first. */
-    if (chown(cfg->quarantine_dir, pw->pw_uid, pw->pw_gid) != 0) {
+    if (chown(cfg->boot.quarantine_dir, pw->pw_uid, pw->pw_gid) != 0) {
         return fail("quarantine_dir", strerror(errno));
     }
     char sub[4200];
-    snprintf(sub, sizeof(sub), "%s/tmp", cfg->quarantine_dir);
+    snprintf(sub, sizeof(sub), "%s/tmp", cfg->boot.quarantine_dir);
     int a = chown(sub, pw->pw_uid, pw->pw_gid);
-    snprintf(sub, sizeof(sub), "%s/new", cfg->quarantine_dir);
+    snprintf(sub, sizeof(sub), "%s/new", cfg->boot.quarantine_dir);
     int b = chown(sub, pw->pw_uid, pw->pw_gid);
     if (a != 0 || b != 0) {
         return fail("quarantine_dir", strerror(errno));
     }
-    if (cfg->control_socket[0] != '\0' && chown(cfg->control_socket, pw->pw_uid, pw->pw_gid) != 0) {
+    if (cfg->boot.control_socket[0] != '\0' &&
+        chown(cfg->boot.control_socket, pw->pw_uid, pw->pw_gid) != 0) {
         return fail("control_socket", strerror(errno));
     }
     /* logrotate (su redline) compresses the file once it is rotated. */
-    if (strcmp(cfg->log_path, "-") != 0 && chown(cfg->log_path, pw->pw_uid, pw->pw_gid) != 0) {
+    if (strcmp(cfg->boot.log_path, "-") != 0 &&
+        chown(cfg->boot.log_path, pw->pw_uid, pw->pw_gid) != 0) {
         return fail("log", strerror(errno));
     }
     if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
@@ -105,6 +129,15 @@ drop_privileges(const char *user, const struct dp_config *cfg)
         return fail("user", "root could be regained after the drop");
     }
     return 0;
+}
+
+/* log_topology writes the topology check's warnings (hw/hw_dp.h). */
+static void
+log_topology(const struct hw_dp *hw)
+{
+    for (size_t k = 0; k < hw_dp_n_warnings(hw); k++) {
+        rl_log(LOG_WARNING, "warning: %s", hw_dp_warning(hw, k));
+    }
 }
 
 int
@@ -122,87 +155,86 @@ main(int argc, char **argv)
         return fail(diag.field[0] ? diag.field : "config", diag.reason);
     }
 
-    struct scan_policy *policy = NULL;
-    if (cfg.policy_path[0] != '\0') {
-        rc = scan_policy_load(&policy, &diag, cfg.policy_path);
-    } else {
-        const char *def = scan_policy_default_json();
-        rc = scan_policy_parse(&policy, &diag, def, strlen(def));
-    }
-    if (rc != 0) {
-        char what[128];
-        snprintf(what, sizeof(what), "policy %s", diag.field);
-        return fail(what, diag.reason);
-    }
-    struct scan_engine *engine = NULL;
-    if (scan_engine_compile(&engine, &diag, policy) != 0) {
-        return fail("policy", diag.reason);
-    }
-    /* The topology: a warning naming the cores for a layout that contradicts
-     * it, and each worker's start-up memory on its core's NUMA node (static:
-     * still reachable when a refusal below returns). */
-    static struct hw_dp *hw;
-    hw = hw_dp_new(&cfg);
-    for (size_t k = 0; k < hw_dp_n_warnings(hw); k++) {
-        rl_log(LOG_WARNING, "warning: %s", hw_dp_warning(hw, k));
-    }
-    if (cfg.check_only) {
-        hw_dp_free(hw);
-        static char text[64 * 1024];
-        rc = dp_check_config(text, sizeof(text), &diag, &cfg, policy->version);
-        if (rc == 0) {
-            printf("%sredlined: configuration valid\n", text);
-        }
-        scan_engine_free(engine);
-        scan_policy_free(policy);
-        return rc == 0 ? 0 : fail(diag.field, diag.reason);
-    }
-    int err = 0;
-    if (dp_store_prepare(cfg.quarantine_dir, &err) != 0) {
-        return fail("quarantine_dir", strerror(err));
-    }
-
     /* One session-ticket secret for every worker, so that a client resumes
      * on any core; new at each start (tickets do not survive a restart). */
     uint8_t secret[TLS_TICKET_SECRET_LEN];
     if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret)) {
         return fail("tls", "cannot get random octets for the ticket secret");
     }
-
-    unsigned n = cfg.workers;
+    unsigned n = cfg.boot.workers;
+    /* The runtime snapshot: the policy compiled and serialised here, the TLS
+     * contexts built (files read as root, before the drop). */
+    struct dp_snapshot *first = NULL;
+    if (dp_snapshot_build(&first, &diag, &cfg.rt, n, secret, NULL, DP_SNAP_KEEP_NONE) != 0) {
+        return fail(diag.field[0] ? diag.field : "config", diag.reason);
+    }
+    explicit_bzero(secret, sizeof(secret)); /* the snapshot's TLS part keeps its copy */
+    char policy_version[65];                /* scan_policy.version: 1 to 64 bytes */
+    snprintf(policy_version, sizeof(policy_version), "%s", first->scan->policy->version);
+    /* The topology: a warning naming the cores for a layout that contradicts
+     * it, and each worker's start-up memory on its core's NUMA node (static:
+     * still reachable when a refusal below returns). */
+    static struct hw_dp *hw;
+    hw = hw_dp_new(&cfg);
+    if (cfg.boot.check_only) {
+        static char text[64 * 1024];
+        rc = dp_check_config(text, sizeof(text), &diag, &cfg, policy_version);
+        if (rc == 0) {
+            log_topology(hw); /* a valid configuration may still contradict the machine */
+            printf("%sredlined: configuration valid\n", text);
+        }
+        hw_dp_free(hw);
+        dp_snapshot_free(first);
+        return rc == 0 ? 0 : fail(diag.field, diag.reason);
+    }
+    log_topology(hw);
+    int err = 0;
+    if (dp_store_prepare(cfg.boot.quarantine_dir, &err) != 0) {
+        return fail("quarantine_dir", strerror(err));
+    }
+    /* One instance per state directory and per address (issue 13): a
+     * second redlined refuses to start instead of sharing the port through
+     * SO_REUSEPORT or the store. */
+    int lock_fd = -1;
+    unsigned recovered = 0;
+    if (dp_instance_lock(&lock_fd, &diag, cfg.boot.quarantine_dir) != 0 ||
+        dp_instance_check_listeners(&cfg, &diag) != 0) {
+        dp_snapshot_free(first);
+        return fail(diag.field, diag.reason);
+    }
+    if (dp_store_recover(cfg.boot.quarantine_dir, &recovered, &err) != 0) {
+        return fail("quarantine_dir", strerror(err));
+    }
+    /* Pin slots: one per worker, the reloader's. */
+    struct dp_live *live = NULL;
+    if (dp_live_new(&live, first, n + 1) != 0) {
+        return fail("memory", "out of memory at start-up");
+    }
     struct dp_stats_core *stats = aligned_alloc(64, sizeof(*stats) * n);
-    /* One tracking ring per worker, one for the control thread, one for reloads. */
-    struct dp_track_ring **rings = calloc(n + 2, sizeof(struct dp_track_ring *));
     struct dp_worker **workers = calloc(n, sizeof(struct dp_worker *));
     struct thread_arg *args = calloc(n, sizeof(*args));
     pthread_t *threads = calloc(n, sizeof(*threads));
     const uint64_t **beats = calloc(n, sizeof(*beats));
     static struct dp_control ctl;
-    if (stats == NULL || rings == NULL || workers == NULL || args == NULL || threads == NULL ||
-        beats == NULL) {
+    if (stats == NULL || workers == NULL || args == NULL || threads == NULL || beats == NULL) {
         return fail("memory", "out of memory at start-up");
     }
     memset(stats, 0, sizeof(*stats) * n);
-    for (unsigned i = 0; i < n + 2; i++) {
-        hw_dp_bind_worker(hw, &cfg, (int)i); /* beyond the workers: the default again */
-        rings[i] = aligned_alloc(64, sizeof(*rings[i]));
-        if (rings[i] == NULL) {
-            return fail("memory", "out of memory at start-up");
-        }
-        memset(rings[i], 0, sizeof(*rings[i]));
-        if (i < n && dp_worker_new(&workers[i], &diag, &cfg, engine, i, &stats[i], rings[i], &ctl,
-                                   secret) != 0) {
+    for (unsigned i = 0; i < n; i++) {
+        hw_dp_bind_worker(hw, &cfg, (int)i);
+        if (dp_worker_new(&workers[i], &diag, &cfg.boot, backend_name(cfg.boot.backend), NULL, live,
+                          i, &stats[i], &ctl) != 0) {
             return fail(diag.field, diag.reason);
         }
     }
+    hw_dp_bind_worker(hw, &cfg, -1); /* the default policy again */
     hw_dp_free(hw);
-    /* SIGHUP and `reload` rebuild the workers' STARTTLS contexts. */
+    /* SIGHUP and `reload` publish a snapshot with the TLS files read again. */
     static struct dp_stats_proc proc;
     struct dp_tls_reload *reload = NULL;
-    if (dp_tls_reload_new(&reload, &diag, &cfg, secret, workers, n, &proc, rings[n + 1]) != 0) {
-        return fail(diag.field, diag.reason);
+    if (dp_tls_reload_new(&reload, live, n, &proc) != 0) {
+        return fail("memory", "out of memory at start-up");
     }
-    explicit_bzero(secret, sizeof(secret)); /* each context holds its copy */
     /* Signals go to this thread only, taken synchronously with sigwait:
      * blocked before any thread starts (the logger and the control thread
      * too), so that none of them takes one meant for sigwait. */
@@ -217,26 +249,49 @@ main(int argc, char **argv)
     /* Threads do not survive fork: become a daemon before starting any. The
      * log and the control socket are opened as root, then root is dropped
      * (glibc changes the ids of every thread). */
-    if (!cfg.foreground) {
+    if (!cfg.boot.foreground) {
         if (daemon(1, 0) != 0) {
             return fail("daemon", strerror(errno));
         }
         rl_log_open("redlined", true); /* standard error is /dev/null now */
     }
-    if (dp_track_start(cfg.log_path, rings, n + 2, &err) != 0) {
+    dp_instance_note_pid(lock_fd);
+    if (dp_track_open(cfg.boot.log_path, &err) != 0) {
         return fail("log", strerror(err));
     }
-    const struct dp_ctl_deps deps = {.cfg = &cfg,
+    if (recovered > 0) {
+        char line[160];
+        int len = snprintf(line, sizeof(line),
+                           "{\"action\":\"store-recovered\",\"tmp_files_removed\":%u}", recovered);
+        (void)dp_track_write(line, (size_t)len);
+    }
+    /* Postfix's queue_minfree: new mail gets 452 4.3.1 while the store's or
+     * the log's file system is below the reserve. */
+    char log_dir[4096];
+    snprintf(log_dir, sizeof(log_dir), "%s", cfg.boot.log_path);
+    char *slash = strrchr(log_dir, '/');
+    if (slash != NULL) {
+        slash[slash == log_dir] = '\0';
+    } else {
+        snprintf(log_dir, sizeof(log_dir), ".");
+    }
+    const char *watched[2] = {cfg.boot.quarantine_dir, log_dir};
+    if (dp_store_watch_start(watched, strcmp(cfg.boot.log_path, "-") == 0 ? 1 : 2,
+                             cfg.boot.min_free_mb << 20, &err) != 0) {
+        return fail("min_free_mb", strerror(err));
+    }
+    const struct dp_ctl_deps deps = {.boot = &cfg.boot,
+                                     .workers = workers,
                                      .cores = stats,
                                      .n_cores = n,
                                      .proc = &proc,
-                                     .ring = rings[n],
                                      .reload = reload};
-    if (cfg.control_socket[0] != '\0' && dp_ctl_serve_start(cfg.control_socket, &deps, &err) != 0) {
+    if (cfg.boot.control_socket[0] != '\0' &&
+        dp_ctl_serve_start(cfg.boot.control_socket, &deps, &err) != 0) {
         return fail("control_socket", strerror(err));
     }
     if (geteuid() == 0) {
-        rc = drop_privileges(cfg.user[0] != '\0' ? cfg.user : "nobody", &cfg);
+        rc = drop_privileges(cfg.boot.user[0] != '\0' ? cfg.boot.user : "redline", &cfg);
         if (rc != 0) {
             return rc;
         }
@@ -244,6 +299,8 @@ main(int argc, char **argv)
 
     for (unsigned i = 0; i < n; i++) {
         args[i].w = workers[i];
+        args[i].core = cfg.boot.cores[i];
+        args[i].spin = cfg.boot.idle == DP_IDLE_SPIN;
         if (pthread_create(&threads[i], NULL, worker_main, &args[i]) != 0) {
             return fail("workers", "cannot start a worker thread");
         }
@@ -253,10 +310,10 @@ main(int argc, char **argv)
         beats[i] = dp_worker_beat(workers[i]);
     }
     char addr[IO_ADDR_STRLEN];
-    io_addr_format(addr, sizeof(addr), &cfg.listen[0]);
+    io_addr_format(addr, sizeof(addr), &cfg.boot.listen[0]);
     char status[160];
     snprintf(status, sizeof(status), "listening on %s with %u worker%s, policy %s", addr, n,
-             n == 1 ? "" : "s", policy->version);
+             n == 1 ? "" : "s", policy_version);
     /* READY once every worker turns its loop; then the watchdog (dp_notify.h).
      * A worker that ended first (pinning failed) stops the others. */
     int exit_code = 0;
@@ -267,12 +324,20 @@ main(int argc, char **argv)
     } else {
         rl_log(LOG_INFO, "%s", status);
         int sig = 0;
-        while (sigwait(&set, &sig) == 0 && (sig == SIGHUP || sig == SIGUSR1)) {
+        for (;;) {
+            /* Once a second: free the snapshots no worker holds any more. */
+            struct timespec second = {1, 0};
+            sig = sigtimedwait(&set, NULL, &second);
+            if (sig < 0) {
+                (void)dp_live_reclaim(live);
+                continue;
+            }
+            if (sig != SIGHUP && sig != SIGUSR1) {
+                break;
+            }
             if (sig == SIGUSR1) {
-                rc = dp_track_reopen(5000, &err);
-                if (rc != 0) {
-                    rl_log(LOG_ERR, "log %s: cannot reopen: %s", cfg.log_path,
-                           rc == RL_EAGAIN ? "the logger did not answer" : strerror(err));
+                if (dp_track_reopen(&err) != 0) {
+                    rl_log(LOG_ERR, "log %s: cannot reopen: %s", cfg.boot.log_path, strerror(err));
                 }
                 continue;
             }
@@ -301,24 +366,20 @@ main(int argc, char **argv)
             rl_log(LOG_ERR, "worker %u: %s", i, rl_strerror(args[i].rc));
         }
     }
-    dp_ctl_serve_stop(); /* before the logger: its last lines are drained too */
-    dp_track_stop();
+    dp_ctl_serve_stop(); /* before the log: a release in progress still writes its line */
+    dp_store_watch_stop();
+    dp_track_close();
     dp_notify_stop();
     dp_tls_reload_free(reload);
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
-        free(rings[i]);
     }
-    free(rings[n]);
-    free(rings[n + 1]);
     free(stats);
-    free(rings);
     free(workers);
     free(args);
     free(threads);
     free(beats);
-    scan_engine_free(engine);
-    scan_policy_free(policy);
+    dp_live_free(live); /* after the workers: their scanners borrow its policies */
     rl_log(LOG_INFO, "stopped");
     return exit_code;
 }

@@ -79,6 +79,14 @@ static const struct smtp_reply smtp_replies[SMTP_R_COUNT] = {
                                   false},
     [SMTP_R_DATA_LINE_TOO_LONG] =
         {"554 5.6.0 Message line longer than 1000 octets (RFC 5321 4.5.3.1.6)", "", false},
+    /* RFC 5321 2.3.8 and RFC 6152 2: no NUL in message text, even 8BITMIME. */
+    [SMTP_R_DATA_NUL] = {"554 5.6.0 NUL octet in message data (RFC 5321 2.3.8)", "", false},
+    /* RFC 5321 3.6.1 and 7.6: sender-specified routing ('%', '!', a quoted
+     * '@', source routes) is not relayed for untrusted clients; X.7.1
+     * delivery not authorized. */
+    [SMTP_R_ROUTING_DENIED] = {"550 5.7.1 Sender-specified routing is not allowed", "", false},
+    [SMTP_R_LITERAL_DENIED] = {"550 5.7.1 Address literals are not accepted as recipients", "",
+                               false},
     /* RFC 5321 3.8: 421 before closing; RFC 3463 X.7.0, X.4.2. */
     [SMTP_R_TOO_MANY_ERRORS] = {"421 4.7.0 ", " Too many errors, closing connection", true},
     [SMTP_R_TIMEOUT] = {"421 4.4.2 ", " Timeout exceeded, closing connection", true},

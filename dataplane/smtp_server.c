@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The ESMTP server session state machine: command parsing, DATA/BDAT framing
- * with dot-unstuffing and bare CR/LF refusal, limits and timeouts. Works only
- * on the buffers lent at init; called by the one core owning the session. */
+ * with dot-unstuffing, bare LF normalised or refused, bare CR and NUL
+ * refused, sender-specified routing refused for untrusted clients, limits,
+ * junk commands, tarpitting and deadlines. Works only on the buffers lent at
+ * init; called by the one core owning the session. */
 #include "smtp_server.h"
 
 #include <stdio.h>
@@ -12,7 +14,8 @@
 
 /* Text scanner states inside DATA and BDAT. */
 enum {
-    D_BOL = 0, /* at the start of a line */
+    D_BOL = 0, /* at the start of a line, after CRLF */
+    D_BOL_LF,  /* DATA, normalize: at the start of a line after a bare LF */
     D_TEXT,    /* inside a line */
     D_CR,      /* after a CR inside a line */
     D_DOT,     /* DATA only: after a '.' at the start of a line */
@@ -53,6 +56,7 @@ enter(struct smtp_session *s, enum smtp_state to, const char *why)
         s->trace(s->trace_arg, s->state, to, why);
     }
     s->state = to;
+    s->n_steps++;
     if (to == SMTP_S_CLOSED) {
         s->err = RL_EINVAL;
     }
@@ -66,8 +70,12 @@ smtp_limits_default(struct smtp_limits *out_lim)
     out_lim->max_msg_size = (uint64_t)10 * 1024 * 1024;
     out_lim->max_rcpt = 100;
     out_lim->max_errors = 20;
+    out_lim->max_junk = 100;
+    out_lim->tarpit_after = 10;
+    out_lim->tarpit_ms = 1000;
     out_lim->cmd_timeout_ms = (uint64_t)5 * 60 * 1000;
     out_lim->data_timeout_ms = (uint64_t)5 * 60 * 1000;
+    out_lim->min_data_rate = 500;
     out_lim->out_cap = 4096;
 }
 
@@ -112,6 +120,9 @@ smtp_session_init(struct smtp_session *s, const struct smtp_limits *lim,
     memcpy(s->host, host, host_len + 1);
     s->tls_available = cfg->tls_available;
     s->tls_required = cfg->tls_required;
+    s->bare_newline = cfg->bare_newline;
+    s->nul = cfg->nul;
+    s->address_literals = cfg->address_literals;
     s->trace = cfg->trace;
     s->trace_arg = cfg->trace_arg;
     s->line = mem;
@@ -125,17 +136,31 @@ smtp_session_reset(struct smtp_session *s)
 {
     s->line_len = 0;
     s->line_skip = false;
+    s->line_lf = false;
     s->out_len = 0;
     s->err = 0;
     s->esmtp = false;
     s->tls_active = false;
+    s->trusted = false;
     s->n_errors = 0;
+    s->n_junk = 0;
+    s->tarpit_ms = 0;
     s->n_fed = 0;
+    s->n_steps = 0;
     s->seen_fed = 0;
+    s->seen_step = 0;
     s->last_ms = 0;
+    s->since_ms = 0;
+    s->budget_ms = 0;
     s->timer_armed = false;
     tx_reset(s);
     enter(s, SMTP_S_START, "reset");
+}
+
+void
+smtp_session_trust(struct smtp_session *s, bool trusted)
+{
+    s->trusted = trusted;
 }
 
 /* queue appends reply `id` to the output. The feed loop keeps SMTP_REPLY_MAX
@@ -181,9 +206,30 @@ event(struct smtp_event *ev, enum smtp_event_type type, const uint8_t *arg, size
     ev->arg_len = arg_len;
 }
 
-/* reject queues an error reply to a command and counts it; after
- * lim.max_errors refusals the session closes with 421 (returns true and fills
- * a SMTP_EV_CLOSE event). */
+/* count_error counts one error of the client after its reply was queued.
+ * After lim.max_errors the session closes with 421 (returns true and fills a
+ * SMTP_EV_CLOSE event); after lim.tarpit_after the reply is held back
+ * lim.tarpit_ms (Postfix's smtpd_error_sleep_time), which slows a client
+ * probing addresses or sending junk without costing a worker anything. */
+static bool
+count_error(struct smtp_session *s, struct smtp_event *ev)
+{
+    s->n_errors++;
+    if (s->lim.max_errors != 0 && s->n_errors >= s->lim.max_errors) {
+        queue(s, SMTP_R_TOO_MANY_ERRORS);
+        enter(s, SMTP_S_CLOSED, "too many errors");
+        event(ev, SMTP_EV_CLOSE, NULL, 0);
+        ev->reason = SMTP_R_TOO_MANY_ERRORS;
+        return true;
+    }
+    if (s->lim.tarpit_after != 0 && s->n_errors >= s->lim.tarpit_after) {
+        s->tarpit_ms = s->lim.tarpit_ms;
+    }
+    return false;
+}
+
+/* reject queues an error reply to a command and counts a permanent one (see
+ * count_error). */
 static bool
 reject(struct smtp_session *s, struct smtp_event *ev, enum smtp_reply_id id)
 {
@@ -191,15 +237,22 @@ reject(struct smtp_session *s, struct smtp_event *ev, enum smtp_reply_id id)
     if (smtp_reply_code(id) < 500) {
         return false;
     }
-    s->n_errors++;
-    if (s->lim.max_errors == 0 || s->n_errors < s->lim.max_errors) {
+    return count_error(s, ev);
+}
+
+/* junk answers a command that moves no mail (NOOP, RSET, VRFY, HELP) with
+ * `id`; past lim.max_junk of them since the last accepted message each one
+ * also counts as an error (Postfix's smtpd_junk_command_limit), so a client
+ * cannot hold a session open with them forever. */
+static bool
+junk(struct smtp_session *s, struct smtp_event *ev, enum smtp_reply_id id)
+{
+    queue(s, id);
+    s->n_junk++;
+    if (s->lim.max_junk == 0 || s->n_junk <= s->lim.max_junk) {
         return false;
     }
-    queue(s, SMTP_R_TOO_MANY_ERRORS);
-    enter(s, SMTP_S_CLOSED, "too many errors");
-    event(ev, SMTP_EV_CLOSE, NULL, 0);
-    ev->reason = SMTP_R_TOO_MANY_ERRORS;
-    return true;
+    return count_error(s, ev);
 }
 
 /* tls_first tells whether mail commands must wait for STARTTLS (RFC 3207 4). */
@@ -306,25 +359,35 @@ parse_local(const uint8_t *p, size_t n)
     }
 }
 
+/* What parse_path found besides the mailbox. */
+struct path_info {
+    bool route;         /* a source route "@hop,@hop:" came before the mailbox */
+    bool routing;       /* '%', '!' or '@' in the local part (quoted or not) */
+    bool literal;       /* the domain is an address literal "[...]" */
+    size_t used;        /* octets of the whole path */
+    const uint8_t *box; /* the mailbox, borrowed */
+    size_t box_len;
+};
+
 /* parse_path parses "<" [A-d-l ":"] Mailbox ">" (RFC 5321 4.1.2) at the start
- * of p. Sets *out_used to the octets of the path and out_box/out_box_len to
- * the mailbox (source route dropped: RFC 5321 3.3 and Appendix C, MUST accept,
- * SHOULD ignore). */
+ * of p into *out: the mailbox (source route dropped: RFC 5321 3.3 and
+ * Appendix C, MUST accept, SHOULD ignore) and what sender-specified routing
+ * it carries, for the caller to refuse (RFC 5321 7.6). */
 static enum path_res
-parse_path(const uint8_t *p, size_t n, bool null_ok, bool postmaster_ok, size_t *out_used,
-           const uint8_t **out_box, size_t *out_box_len)
+parse_path(const uint8_t *p, size_t n, bool null_ok, bool postmaster_ok, struct path_info *out)
 {
+    memset(out, 0, sizeof(*out));
     if (n == 0 || p[0] != '<') {
         return PATH_SYNTAX;
     }
     size_t i = 1;
     if (null_ok && i < n && p[i] == '>') {
-        *out_used = 2;
-        *out_box = p + 1;
-        *out_box_len = 0;
+        out->used = 2;
+        out->box = p + 1;
         return PATH_OK;
     }
     if (i < n && p[i] == '@') {
+        out->route = true;
         for (;;) {
             i++;
             size_t d = parse_domain(p + i, n - i);
@@ -347,21 +410,27 @@ parse_path(const uint8_t *p, size_t n, bool null_ok, bool postmaster_ok, size_t 
     /* RFC 5321 4.1.1.3: <Postmaster> without a domain MUST be accepted. */
     if (postmaster_ok && n - i >= 11 && rl_ascii_word(p + i, 10, "postmaster") &&
         p[i + 10] == '>') {
-        *out_used = i + 11;
-        *out_box = p + box;
-        *out_box_len = 10;
+        out->used = i + 11;
+        out->box = p + box;
+        out->box_len = 10;
         return PATH_OK;
     }
     size_t local = parse_local(p + i, n - i);
     if (local == 0) {
         return i < n && memchr(p + i, '>', n - i) == NULL ? PATH_SYNTAX : PATH_BAD;
     }
+    /* "bob%other.org@dom", "other.org!bob@dom", "\"bob@other.org\"@dom": a
+     * mail system behind us may route on these (RFC 5321 3.6.1, 7.6). */
+    for (size_t k = i; k < i + local; k++) {
+        out->routing = out->routing || p[k] == '%' || p[k] == '!' || p[k] == '@';
+    }
     i += local;
     if (i >= n || p[i] != '@') {
         return i >= n ? PATH_SYNTAX : PATH_BAD;
     }
     i++;
-    size_t dom = i < n && p[i] == '[' ? parse_literal(p + i, n - i) : parse_domain(p + i, n - i);
+    out->literal = i < n && p[i] == '[';
+    size_t dom = out->literal ? parse_literal(p + i, n - i) : parse_domain(p + i, n - i);
     if (dom == 0) {
         return PATH_BAD;
     }
@@ -376,9 +445,9 @@ parse_path(const uint8_t *p, size_t n, bool null_ok, bool postmaster_ok, size_t 
     if (local > 64 || dom > 255 || i + 1 > 256) {
         return PATH_LONG;
     }
-    *out_used = i + 1;
-    *out_box = p + box;
-    *out_box_len = i - box;
+    out->used = i + 1;
+    out->box = p + box;
+    out->box_len = i - box;
     return PATH_OK;
 }
 
@@ -533,19 +602,18 @@ struct path_cmd {
 };
 
 /* parse_path_cmd parses "FROM:<path> params" or "TO:<path> params" into the
- * mailbox (borrowed from arg), its parameters and whether it has 8-bit bytes.
- * Returns SMTP_R_NONE or the reply to refuse the command with. */
+ * mailbox (borrowed from arg) with what else the path says, its parameters
+ * and whether it has 8-bit bytes. Returns SMTP_R_NONE or the reply to refuse
+ * the command with. */
 static enum smtp_reply_id
-parse_path_cmd(struct smtp_session *s, struct mail_params *mp, const uint8_t **box, size_t *box_len,
-               bool *eight, const struct path_cmd *c, const uint8_t *arg, size_t n)
+parse_path_cmd(struct smtp_session *s, struct mail_params *mp, struct path_info *pi, bool *eight,
+               const struct path_cmd *c, const uint8_t *arg, size_t n)
 {
     size_t off = after_prefix(arg, n, c->prefix);
     if (off == 0) {
         return c->syntax;
     }
-    size_t used = 0;
-    enum path_res pr =
-        parse_path(arg + off, n - off, c->null_ok, c->postmaster_ok, &used, box, box_len);
+    enum path_res pr = parse_path(arg + off, n - off, c->null_ok, c->postmaster_ok, pi);
     if (pr == PATH_SYNTAX) {
         return c->syntax;
     }
@@ -555,7 +623,7 @@ parse_path_cmd(struct smtp_session *s, struct mail_params *mp, const uint8_t **b
     if (pr == PATH_LONG) {
         return SMTP_R_PATH_TOO_LONG;
     }
-    off += used;
+    off += pi->used;
     if (off < n && arg[off] != ' ') {
         return c->syntax;
     }
@@ -564,10 +632,10 @@ parse_path_cmd(struct smtp_session *s, struct mail_params *mp, const uint8_t **b
         return r;
     }
     *eight = false;
-    for (size_t i = 0; i < *box_len; i++) {
-        *eight = *eight || (*box)[i] >= 0x80;
+    for (size_t i = 0; i < pi->box_len; i++) {
+        *eight = *eight || pi->box[i] >= 0x80;
     }
-    return *eight && !rl_utf8_valid(*box, *box_len) ? c->bad_path : SMTP_R_NONE;
+    return *eight && !rl_utf8_valid(pi->box, pi->box_len) ? c->bad_path : SMTP_R_NONE;
 }
 
 static bool
@@ -582,10 +650,9 @@ cmd_mail(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size
     const struct path_cmd c = {"FROM:",          true, false, s->esmtp, SMTP_R_SYNTAX_MAIL,
                                SMTP_R_BAD_SENDER};
     struct mail_params mp = {0};
-    const uint8_t *box = NULL;
-    size_t box_len = 0;
+    struct path_info pi;
     bool eight = false;
-    enum smtp_reply_id r = parse_path_cmd(s, &mp, &box, &box_len, &eight, &c, arg, n);
+    enum smtp_reply_id r = parse_path_cmd(s, &mp, &pi, &eight, &c, arg, n);
     if (r != SMTP_R_NONE) {
         return reject(s, ev, r);
     }
@@ -596,7 +663,7 @@ cmd_mail(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size
     tx_reset(s);
     s->smtputf8 = mp.smtputf8;
     enter(s, SMTP_S_MAIL_WAIT, "MAIL");
-    event(ev, SMTP_EV_MAIL, box, box_len);
+    event(ev, SMTP_EV_MAIL, pi.box, pi.box_len);
     ev->size = mp.size;
     ev->body = mp.body;
     ev->smtputf8 = mp.smtputf8;
@@ -618,22 +685,29 @@ cmd_rcpt(struct smtp_session *s, struct smtp_event *ev, const uint8_t *arg, size
     /* No RCPT parameters are offered (no DSN): all are unknown. */
     const struct path_cmd c = {"TO:", false, true, false, SMTP_R_SYNTAX_RCPT, SMTP_R_BAD_RCPT};
     struct mail_params mp = {0};
-    const uint8_t *box = NULL;
-    size_t box_len = 0;
+    struct path_info pi;
     bool eight = false;
-    enum smtp_reply_id r = parse_path_cmd(s, &mp, &box, &box_len, &eight, &c, arg, n);
+    enum smtp_reply_id r = parse_path_cmd(s, &mp, &pi, &eight, &c, arg, n);
     if (r != SMTP_R_NONE) {
         return reject(s, ev, r);
     }
     if (eight && !s->smtputf8) {
         return reject(s, ev, SMTP_R_UTF8_ADDR);
     }
+    /* Never an open relay through a mail system behind us: Postfix's
+     * allow_untrusted_routing = no. */
+    if (!s->trusted && (pi.route || pi.routing)) {
+        return reject(s, ev, SMTP_R_ROUTING_DENIED);
+    }
+    if (pi.literal && !s->address_literals) {
+        return reject(s, ev, SMTP_R_LITERAL_DENIED);
+    }
     /* RFC 5321 4.5.3.1.10: 452 for recipients over the limit. */
     if (s->n_rcpt >= s->lim.max_rcpt) {
         return reject(s, ev, SMTP_R_TOO_MANY_RCPT);
     }
     enter(s, SMTP_S_RCPT_WAIT, "RCPT");
-    event(ev, SMTP_EV_RCPT, box, box_len);
+    event(ev, SMTP_EV_RCPT, pi.box, pi.box_len);
     return true;
 }
 
@@ -657,7 +731,9 @@ cmd_data(struct smtp_session *s, struct smtp_event *ev, size_t n)
         return reject(s, ev, SMTP_R_BAD_SEQUENCE);
     }
     queue(s, SMTP_R_DATA_GO);
-    s->dstate = D_BOL;
+    /* Only CRLF . CRLF ends DATA: a DATA line ended by a bare LF cannot be
+     * the CRLF before it. */
+    s->dstate = s->line_lf ? D_BOL_LF : D_BOL;
     s->text_line = 0;
     enter(s, SMTP_S_DATA, "DATA");
     event(ev, SMTP_EV_DATA_BEGIN, NULL, 0);
@@ -806,15 +882,15 @@ do_command(struct smtp_session *s, struct smtp_event *ev, const uint8_t *line, s
             return reject(s, ev, SMTP_R_SYNTAX_PARAM);
         }
         tx_reset(s);
-        queue(s, SMTP_R_OK);
         enter(s, s->state == SMTP_S_GREETED ? SMTP_S_GREETED : SMTP_S_HELO, "RSET");
-        event(ev, SMTP_EV_RSET, NULL, 0);
+        if (!junk(s, ev, SMTP_R_OK)) {
+            event(ev, SMTP_EV_RSET, NULL, 0);
+        }
         return true;
     }
     if (verb_is(line, vlen, "NOOP")) {
         /* RFC 5321 4.1.1.9: NOOP may carry a string, which is ignored. */
-        queue(s, SMTP_R_OK);
-        return false;
+        return junk(s, ev, SMTP_R_OK);
     }
     if (verb_is(line, vlen, "QUIT")) {
         if (alen != 0) {
@@ -826,15 +902,13 @@ do_command(struct smtp_session *s, struct smtp_event *ev, const uint8_t *line, s
         return true;
     }
     if (verb_is(line, vlen, "HELP")) {
-        queue(s, SMTP_R_HELP);
-        return false;
+        return junk(s, ev, SMTP_R_HELP);
     }
     if (verb_is(line, vlen, "VRFY")) {
         if (alen == 0) {
             return reject(s, ev, SMTP_R_SYNTAX_PARAM);
         }
-        queue(s, SMTP_R_VRFY);
-        return false;
+        return junk(s, ev, SMTP_R_VRFY);
     }
     if (verb_is(line, vlen, "EXPN")) {
         return reject(s, ev, SMTP_R_EXPN_DISABLED);
@@ -872,14 +946,19 @@ step_command(struct smtp_session *s, struct smtp_event *ev, const uint8_t *in, s
     bool skipped = s->line_skip;
     s->line_len = 0;
     s->line_skip = false;
+    s->n_steps++; /* a whole command: the next one gets its own deadline */
     if (skipped) {
         return reject(s, ev, SMTP_R_CMD_TOO_LONG);
     }
-    /* RFC 5321 2.3.8: lines end with CRLF only; a bare LF or CR is refused. */
-    if (n < 2 || s->line[n - 2] != '\r' || memchr(s->line, '\r', n - 2) != NULL) {
+    /* RFC 5321 2.3.8: lines end with CRLF only. A bare CR is always refused;
+     * a bare LF ending the line is read as CRLF when normalizing. */
+    bool crlf = n >= 2 && s->line[n - 2] == '\r';
+    s->line_lf = !crlf;
+    if (memchr(s->line, '\r', n - (crlf ? 2 : 1)) != NULL ||
+        (!crlf && s->bare_newline == SMTP_BARE_LF_REJECT)) {
         return reject(s, ev, SMTP_R_CMD_BARE_NEWLINE);
     }
-    n -= 2;
+    n -= crlf ? 2 : 1;
     if (n == 0 || memchr(s->line, '\0', n) != NULL) {
         return reject(s, ev, SMTP_R_CMD_UNRECOGNIZED);
     }
@@ -899,29 +978,29 @@ data_fail(struct smtp_session *s, enum smtp_reply_id why)
 /* text_octet accounts one octet of message text: line length on the wire
  * (RFC 5321 4.5.3.1.6: 1000 with CRLF) and message size (RFC 1870). */
 static void
-text_octet(struct smtp_session *s, bool counts_in_size)
+text_octet(struct smtp_session *s)
 {
     s->text_line++;
     if (s->text_line > s->lim.max_text_line) {
         data_fail(s, SMTP_R_DATA_LINE_TOO_LONG);
     }
-    if (counts_in_size) {
-        s->msg_size++;
-        if (s->msg_size > s->lim.max_msg_size) {
-            data_fail(s, SMTP_R_SIZE_EXCEEDED);
-        }
+    s->msg_size++;
+    if (s->msg_size > s->lim.max_msg_size) {
+        data_fail(s, SMTP_R_SIZE_EXCEEDED);
     }
 }
 
-/* text_span returns how many octets at the start of p[0..n) are neither CR
- * nor LF: text inside a line, which needs no state (memchr runs wide). */
+/* text_span returns how many octets at the start of p[0..n) are neither CR,
+ * LF nor NUL: text inside a line, which needs no state (memchr runs wide). */
 static size_t
 text_span(const uint8_t *p, size_t n)
 {
     const uint8_t *cr = memchr(p, '\r', n);
     size_t k = cr != NULL ? (size_t)(cr - p) : n;
     const uint8_t *lf = memchr(p, '\n', k);
-    return lf != NULL ? (size_t)(lf - p) : k;
+    k = lf != NULL ? (size_t)(lf - p) : k;
+    const uint8_t *nul = memchr(p, '\0', k);
+    return nul != NULL ? (size_t)(nul - p) : k;
 }
 
 /* text_octets accounts `k` octets of text inside a line at once, as `k`
@@ -950,38 +1029,79 @@ text_octets(struct smtp_session *s, size_t k)
 }
 
 /* text_scan advances the line scanner shared by DATA and BDAT over one octet
- * outside the dot states. RFC 5321 2.3.8: CR and LF only as CRLF; a bare one
- * taints the message, and is never a line end, so "\n.\n", "\r.\r\n" and
- * "\n.\r\n" cannot end DATA (SMTP smuggling). */
+ * that stays in the message (outside the dot states). RFC 5321 2.3.8: CR and
+ * LF only as CRLF; a bare CR (and, when refusing them, a bare LF) taints the
+ * message and is never a line end, so "\r.\r\n", "\n.\n" and "\n.\r\n" cannot
+ * end DATA (SMTP smuggling). A NUL taints it too (RFC 6152 2). */
 static void
 text_scan(struct smtp_session *s, uint8_t c)
 {
-    switch (s->dstate) {
-    case D_CR:
-        text_octet(s, true);
+    text_octet(s);
+    if (s->dstate == D_CR) {
         if (c == '\n') {
             s->dstate = D_BOL;
             s->text_line = 0;
-        } else if (c != '\r') {
-            data_fail(s, SMTP_R_DATA_BARE_NEWLINE);
-            s->dstate = D_TEXT;
-        } else {
-            data_fail(s, SMTP_R_DATA_BARE_NEWLINE);
+            return;
         }
-        break;
-    default:
-        text_octet(s, true);
-        if (c == '\r') {
-            s->dstate = D_CR;
-        } else {
-            if (c == '\n') {
-                data_fail(s, SMTP_R_DATA_BARE_NEWLINE);
-            }
-            s->dstate = D_TEXT;
-        }
-        break;
+        data_fail(s, SMTP_R_DATA_BARE_NEWLINE);
+        s->dstate = c == '\r' ? D_CR : D_TEXT;
+        return;
     }
+    if (c == '\r') {
+        s->dstate = D_CR;
+        return;
+    }
+    if (c == '\n') {
+        data_fail(s, SMTP_R_DATA_BARE_NEWLINE);
+    } else if (c == '\0') {
+        data_fail(s, SMTP_R_DATA_NUL);
+    }
+    s->dstate = D_TEXT;
 }
+
+/* What happens to one octet of message text that is not plain text. */
+enum text_fate {
+    T_KEEP = 0, /* it stays (text_scan has accounted it) */
+    T_CRLF,     /* a bare LF read as CRLF: the caller sends CRLF instead */
+    T_DROP,     /* a NUL stripped */
+};
+
+/* text_fate decides for octet `c` outside the dot states, changing no state:
+ * only a LF or NUL that does not follow a CR can be rewritten. */
+static enum text_fate
+text_fate(const struct smtp_session *s, uint8_t c)
+{
+    if (s->dstate == D_CR) {
+        return T_KEEP;
+    }
+    if (c == '\n' && s->bare_newline == SMTP_BARE_LF_NORMALIZE) {
+        return T_CRLF;
+    }
+    if (c == '\0' && s->nul == SMTP_NUL_STRIP) {
+        return T_DROP;
+    }
+    return T_KEEP;
+}
+
+/* text_rewrite applies a T_CRLF or T_DROP fate to the scanner: the CRLF that
+ * replaces a bare LF is accounted as two octets and starts a line (`bol`
+ * for DATA, where a dot line after it still cannot end the message); a
+ * stripped NUL leaves the line started, so "\r\n\0.\r\n" is text, not an end
+ * (what the sender's MTA saw). */
+static void
+text_rewrite(struct smtp_session *s, enum text_fate f, uint8_t bol)
+{
+    if (f == T_CRLF) {
+        text_octet(s);
+        text_octet(s);
+        s->dstate = bol;
+        s->text_line = 0;
+        return;
+    }
+    s->dstate = D_TEXT;
+}
+
+static const uint8_t crlf[2] = {'\r', '\n'};
 
 static void
 chunk(struct smtp_event *ev, const uint8_t *p, size_t n)
@@ -1008,80 +1128,166 @@ end_message(struct smtp_session *s, struct smtp_event *ev)
     ev->last = true;
 }
 
+/* A cursor over the text of one feed: `in[start..i)` is text not yet given
+ * to the caller. */
+struct text_cur {
+    const uint8_t *in;
+    size_t start, i;
+};
+
+/* flush_text gives the pending text as a chunk (unless the message already
+ * failed: then nothing more is delivered) and returns true if it did. */
+static bool
+flush_text(const struct smtp_session *s, struct smtp_event *ev, struct text_cur *c)
+{
+    if (c->i > c->start && s->data_fail == SMTP_R_NONE) {
+        chunk(ev, c->in + c->start, c->i - c->start);
+        c->start = c->i;
+        return true;
+    }
+    c->start = c->i;
+    return false;
+}
+
+/* rewrite_octet handles the octet at c->i whose fate `f` is not T_KEEP: the
+ * text before it goes out first (then returns true without consuming it);
+ * else it is consumed, and a CRLF replacing it goes out (true) unless the
+ * message failed. */
+static bool
+rewrite_octet(struct smtp_session *s, struct smtp_event *ev, struct text_cur *c, enum text_fate f,
+              uint8_t bol)
+{
+    if (flush_text(s, ev, c)) {
+        return true;
+    }
+    text_rewrite(s, f, bol);
+    c->i++;
+    c->start = c->i;
+    if (f == T_CRLF && s->data_fail == SMTP_R_NONE) {
+        chunk(ev, crlf, sizeof(crlf));
+        return true;
+    }
+    return false;
+}
+
 /* step_data scans DATA text (RFC 5321 4.1.1.4, 4.5.2) and fills one event: a
- * chunk of unstuffed text borrowed from `in`, or the end. Returns false when
- * `in` is used up without an event. */
+ * chunk of unstuffed text borrowed from `in` (or the CRLF for a bare LF), or
+ * the end. Returns false when `in` is used up without an event. */
 static bool
 step_data(struct smtp_session *s, struct smtp_event *ev, const uint8_t *in, size_t in_len,
           size_t *pos)
 {
-    size_t i = *pos;
-    size_t start = i;
-    while (i < in_len) {
-        uint8_t c = in[i];
+    struct text_cur c = {in, *pos, *pos};
+    bool got = false;
+    while (!got && c.i < in_len) {
+        uint8_t o = in[c.i];
         switch (s->dstate) {
         case D_BOL:
-            if (c != '.') {
-                s->dstate = D_TEXT;
-                text_scan(s, c);
-                i++;
+        case D_BOL_LF:
+            if (o == '.') {
+                /* RFC 5321 4.5.2: a leading dot is removed; the text before
+                 * it goes out as its own chunk. Only after CRLF can the dot
+                 * line end the message. */
+                if (flush_text(s, ev, &c)) {
+                    got = true;
+                    break;
+                }
+                s->dstate = s->dstate == D_BOL ? D_DOT : D_TEXT;
+                s->text_line = 1;
+                c.i++;
+                c.start = c.i;
                 break;
             }
-            /* RFC 5321 4.5.2: a leading dot is removed; the text before it
-             * goes out as its own chunk. */
-            s->dstate = D_DOT;
-            s->text_line = 1;
-            i++;
-            if (i - 1 > start && s->data_fail == SMTP_R_NONE) {
-                chunk(ev, in + start, i - 1 - start);
-                *pos = i;
-                return true;
-            }
-            start = i;
+            s->dstate = D_TEXT;
             break;
         case D_DOT:
-            if (c == '\r') {
+            if (o == '\r') {
                 /* Held back: it ends the message if LF follows. */
+                if (flush_text(s, ev, &c)) {
+                    got = true;
+                    break;
+                }
                 s->dstate = D_DOT_CR;
                 s->text_line++;
-                i++;
-                start = i;
-            } else {
-                s->dstate = D_TEXT;
-                text_scan(s, c);
-                i++;
+                c.i++;
+                c.start = c.i;
+                break;
             }
+            s->dstate = D_TEXT;
             break;
         case D_DOT_CR:
-            if (c == '\n') {
-                *pos = i + 1;
+            if (o == '\n') {
+                c.i++;
                 end_message(s, ev);
-                return true;
+                got = true;
+                break;
             }
             /* ".\r" then not LF: a bare CR. */
             data_fail(s, SMTP_R_DATA_BARE_NEWLINE);
             s->dstate = D_TEXT;
             break;
-        default:
-            if (s->dstate == D_TEXT) {
-                size_t k = text_span(in + i, in_len - i);
-                if (k > 0) {
-                    text_octets(s, k);
-                    i += k;
-                    break;
-                }
+        default: {
+            size_t k = s->dstate == D_TEXT ? text_span(in + c.i, in_len - c.i) : 0;
+            if (k > 0) {
+                text_octets(s, k);
+                c.i += k;
+                break;
             }
-            text_scan(s, c);
-            i++;
+            enum text_fate f = text_fate(s, o);
+            if (f != T_KEEP) {
+                got = rewrite_octet(s, ev, &c, f, D_BOL_LF);
+                break;
+            }
+            text_scan(s, o);
+            c.i++;
             break;
         }
+        }
     }
-    *pos = i;
-    if (i > start && s->data_fail == SMTP_R_NONE) {
-        chunk(ev, in + start, i - start);
-        return true;
+    if (!got) {
+        got = flush_text(s, ev, &c);
     }
-    return false;
+    *pos = c.i;
+    return got;
+}
+
+/* bdat_text scans the octets of the current BDAT chunk available in
+ * in[*pos..in_len) and fills one event (a chunk of text, or the CRLF for a
+ * bare LF); consumes what it scanned. Returns false when nothing was given. */
+static bool
+bdat_text(struct smtp_session *s, struct smtp_event *ev, const uint8_t *in, size_t in_len,
+          size_t *pos)
+{
+    size_t avail = in_len - *pos;
+    size_t end = *pos + (s->bdat_left < avail ? (size_t)s->bdat_left : avail);
+    struct text_cur c = {in, *pos, *pos};
+    bool got = false;
+    if (s->bdat_refuse != SMTP_R_NONE) {
+        /* A refused BDAT: its octets are read and dropped. */
+        c.i = end;
+    }
+    while (!got && c.i < end) {
+        size_t k = s->dstate != D_CR ? text_span(in + c.i, end - c.i) : 0;
+        if (k > 0) {
+            text_octets(s, k);
+            s->dstate = D_TEXT;
+            c.i += k;
+            continue;
+        }
+        enum text_fate f = text_fate(s, in[c.i]);
+        if (f != T_KEEP) {
+            got = rewrite_octet(s, ev, &c, f, D_BOL);
+            continue;
+        }
+        text_scan(s, in[c.i]);
+        c.i++;
+    }
+    if (!got && s->bdat_refuse == SMTP_R_NONE) {
+        got = flush_text(s, ev, &c);
+    }
+    s->bdat_left -= c.i - *pos;
+    *pos = c.i;
+    return got;
 }
 
 /* step_bdat reads the octets of one BDAT chunk (RFC 3030 2) and, when the
@@ -1091,23 +1297,7 @@ step_bdat(struct smtp_session *s, struct smtp_event *ev, const uint8_t *in, size
           size_t *pos)
 {
     if (s->bdat_left > 0) {
-        size_t avail = in_len - *pos;
-        size_t take = s->bdat_left < avail ? (size_t)s->bdat_left : avail;
-        const uint8_t *p = in + *pos;
-        for (size_t j = 0; j < take && s->bdat_refuse == SMTP_R_NONE;) {
-            size_t k = s->dstate != D_CR ? text_span(p + j, take - j) : 0;
-            if (k > 0) {
-                text_octets(s, k);
-                s->dstate = D_TEXT;
-                j += k;
-            } else {
-                text_scan(s, p[j++]);
-            }
-        }
-        s->bdat_left -= take;
-        *pos += take;
-        if (take > 0 && s->bdat_refuse == SMTP_R_NONE && s->data_fail == SMTP_R_NONE) {
-            chunk(ev, p, take);
+        if (bdat_text(s, ev, in, in_len, pos)) {
             return true;
         }
         if (s->bdat_left > 0) {
@@ -1171,7 +1361,7 @@ smtp_session_feed(struct smtp_session *s, struct smtp_event *out_ev, size_t *out
             i = in_len;
             break;
         }
-        if (s->lim.out_cap - s->out_len < SMTP_REPLY_MAX) {
+        if (s->lim.out_cap - s->out_len < SMTP_REPLY_MAX || s->tarpit_ms != 0) {
             break;
         }
         bool got;
@@ -1248,9 +1438,20 @@ settle(struct smtp_session *s, bool good)
         break;
     default:
         tx_reset(s);
+        if (good) {
+            s->n_junk = 0;
+        }
         enter(s, SMTP_S_HELO, good ? "message accepted" : "message refused");
         break;
     }
+}
+
+uint64_t
+smtp_session_tarpit_take(struct smtp_session *s)
+{
+    uint64_t ms = s->tarpit_ms;
+    s->tarpit_ms = 0;
+    return ms;
 }
 
 int
@@ -1370,6 +1571,14 @@ smtp_session_tls_started(struct smtp_session *s)
     return 0;
 }
 
+/* in_data tells whether `st` is inside message text, where the DATA budget
+ * applies instead of the command deadline. */
+static bool
+in_data(enum smtp_state st)
+{
+    return st == SMTP_S_DATA || st == SMTP_S_BDAT;
+}
+
 int
 smtp_session_tick(struct smtp_session *s, struct smtp_event *out_ev, uint64_t now_ms)
 {
@@ -1381,16 +1590,45 @@ smtp_session_tick(struct smtp_session *s, struct smtp_event *out_ev, uint64_t no
         s->timer_armed = false;
         return RL_EAGAIN;
     }
-    if (!s->timer_armed || s->n_fed != s->seen_fed || now_ms < s->last_ms) {
-        s->timer_armed = true;
-        s->seen_fed = s->n_fed;
+    uint64_t fed = s->n_fed - s->seen_fed;
+    bool stepped = s->n_steps != s->seen_step;
+    if (!s->timer_armed || now_ms < s->last_ms) {
+        stepped = true;
+        fed = 0;
         s->last_ms = now_ms;
-        return RL_EAGAIN;
     }
-    /* RFC 5321 4.5.3.2.7: the server waits at least 5 minutes per command. */
-    bool in_data = st == SMTP_S_DATA || st == SMTP_S_BDAT || st == SMTP_S_CHUNKING;
-    uint64_t limit = in_data ? s->lim.data_timeout_ms : s->lim.cmd_timeout_ms;
-    if (now_ms - s->last_ms < limit || s->lim.out_cap - s->out_len < SMTP_REPLY_MAX) {
+    uint64_t elapsed = now_ms - s->last_ms;
+    s->timer_armed = true;
+    s->seen_fed = s->n_fed;
+    s->seen_step = s->n_steps;
+    s->last_ms = now_ms;
+    bool expired;
+    if (in_data(st)) {
+        /* RFC 5321 4.5.3.2.6-7 and Postfix's smtpd_min_data_rate: the
+         * transfer spends its budget by the clock and earns it back by the
+         * octets it delivers, up to the full budget. A client trickling one
+         * octet a second runs out; one sending at the minimum rate never does. */
+        int64_t full = (int64_t)s->lim.data_timeout_ms;
+        if (stepped) {
+            s->budget_ms = full;
+        } else if (s->lim.min_data_rate == 0) {
+            s->budget_ms = fed > 0 ? full : s->budget_ms - (int64_t)elapsed;
+        } else {
+            uint64_t earned = fed * 1000 / s->lim.min_data_rate;
+            int64_t b = s->budget_ms - (int64_t)elapsed +
+                        (earned > (uint64_t)full ? full : (int64_t)earned);
+            s->budget_ms = b > full ? full : b;
+        }
+        expired = s->budget_ms <= 0;
+    } else {
+        /* A deadline per command (Postfix's smtpd_per_request_deadline):
+         * octets trickling in do not extend it, a complete line does. */
+        if (stepped) {
+            s->since_ms = now_ms;
+        }
+        expired = now_ms - s->since_ms >= s->lim.cmd_timeout_ms;
+    }
+    if (!expired || s->lim.out_cap - s->out_len < SMTP_REPLY_MAX) {
         return RL_EAGAIN;
     }
     queue(s, SMTP_R_TIMEOUT);

@@ -20,9 +20,32 @@ struct smtp_limits {
     uint64_t max_msg_size;    /* octets after dot-unstuffing; advertised as SIZE */
     uint32_t max_rcpt;        /* accepted recipients per transaction (4.5.3.1.8: 100) */
     uint32_t max_errors;      /* rejected commands before 421 and close; 0 = no limit */
-    uint64_t cmd_timeout_ms;  /* idle time awaiting a command (4.5.3.2.7: 5 min) */
-    uint64_t data_timeout_ms; /* idle time inside DATA/BDAT (4.5.3.2.7: 5 min) */
+    uint32_t max_junk;        /* NOOP, RSET, VRFY and HELP per accepted message before each
+                                 one also counts as an error; 0 = no limit */
+    uint32_t tarpit_after;    /* errors after which every error reply is held back
+                                 (smtp_session_tarpit_take); 0 = never */
+    uint64_t tarpit_ms;       /* how long each such reply is held back */
+    uint64_t cmd_timeout_ms;  /* deadline for one whole command line, from the moment the
+                                 session waits for it (4.5.3.2.7: at least 5 min) */
+    uint64_t data_timeout_ms; /* DATA/BDAT time budget (4.5.3.2.7: 5 min): spent by the
+                                 clock, earned back by octets at min_data_rate, never more
+                                 than this */
+    uint32_t min_data_rate;   /* octets/s that keep a DATA or BDAT transfer alive; 0 = only
+                                 inactivity counts */
     size_t out_cap;           /* output buffer octets, >= 2 * SMTP_REPLY_MAX */
+};
+
+/* What a line ending in a bare LF means (RFC 5321 2.3.8 allows only CRLF). */
+enum smtp_bare_newline {
+    SMTP_BARE_LF_NORMALIZE = 0, /* read as CRLF (Postfix 3.9 "normalize"); a line
+                                   after one never ends DATA: only CRLF . CRLF does */
+    SMTP_BARE_LF_REJECT,        /* 500 to a command line, 554 5.6.0 to the message */
+};
+
+/* The fate of a NUL octet in message text (RFC 5321 2.3.8, RFC 6152: no NUL). */
+enum smtp_nul {
+    SMTP_NUL_REJECT = 0, /* the message is refused with 554 5.6.0 */
+    SMTP_NUL_STRIP,      /* the octet is dropped */
 };
 
 /* State of a session; every change goes through one transition function. */
@@ -51,7 +74,10 @@ struct smtp_config {
     const char *hostname; /* our domain in greeting/EHLO, < 256 octets; NULL = "localhost" */
     bool tls_available;   /* advertise and accept STARTTLS */
     bool tls_required;    /* with tls_available: no mail transaction before TLS (RFC 3207 4) */
-    smtp_trace_fn trace;  /* NULL = no tracing */
+    enum smtp_bare_newline bare_newline;
+    enum smtp_nul nul;
+    bool address_literals; /* RCPT TO:<user@[literal]> allowed; false: 550 5.7.1 */
+    smtp_trace_fn trace;   /* NULL = no tracing */
     void *trace_arg;
 };
 
@@ -77,8 +103,9 @@ enum smtp_body {
     SMTP_BODY_8BITMIME,
 };
 
-/* One event. Slices borrow the session's line buffer or the caller's input
- * and stay valid until the next smtp_session_feed/reset on that session. */
+/* One event. Slices borrow the session's line buffer, the caller's input or
+ * static memory (the CRLF that replaces a bare LF) and stay valid until the
+ * next smtp_session_feed/reset on that session. */
 struct smtp_event {
     enum smtp_event_type type;
     const uint8_t *arg;        /* see the event type; not NUL-terminated */
@@ -98,12 +125,17 @@ struct smtp_session {
     bool tls_available;
     bool tls_required; /* MAIL, RCPT, DATA, BDAT, VRFY, EXPN get 530 until TLS is active */
     bool tls_active;
+    enum smtp_bare_newline bare_newline;
+    enum smtp_nul nul;
+    bool address_literals;
+    bool trusted; /* the client may use sender-specified routing (smtp_session_trust) */
     smtp_trace_fn trace;
     void *trace_arg;
 
     uint8_t *line; /* command line buffer, lim.max_cmd_line octets, lent at init */
     size_t line_len;
     bool line_skip; /* discarding an over-long command up to its LF */
+    bool line_lf;   /* the last command line ended in a bare LF (normalized) */
     uint8_t *out;   /* pending reply octets, lim.out_cap, lent at init */
     size_t out_len;
 
@@ -112,6 +144,8 @@ struct smtp_session {
     bool esmtp;      /* EHLO (not HELO) was given */
     uint32_t n_rcpt; /* accepted recipients in this transaction */
     uint32_t n_errors;
+    uint32_t n_junk;    /* junk commands since the last accepted message */
+    uint64_t tarpit_ms; /* hold the output this long before going on; 0 = none */
 
     bool smtputf8;                /* MAIL ... SMTPUTF8 */
     uint64_t msg_size;            /* message octets so far */
@@ -123,15 +157,22 @@ struct smtp_session {
     enum smtp_reply_id bdat_refuse; /* answer after a chunk that is only consumed */
     enum smtp_state bdat_back;      /* state after such a chunk */
 
-    uint64_t n_fed;    /* octets consumed since init, for timeouts */
-    uint64_t seen_fed; /* n_fed at the last tick that saw progress */
-    uint64_t last_ms;  /* time of that tick */
-    bool timer_armed;  /* last_ms is meaningful */
+    uint64_t n_fed;     /* octets consumed since init, for timeouts */
+    uint64_t n_steps;   /* state changes and complete command lines since init */
+    uint64_t seen_fed;  /* n_fed at the last tick */
+    uint64_t seen_step; /* n_steps at the last tick */
+    uint64_t last_ms;   /* time of the last tick */
+    uint64_t since_ms;  /* when the session began waiting for the current command */
+    int64_t budget_ms;  /* DATA/BDAT: time left (data_timeout_ms, min_data_rate) */
+    bool timer_armed;   /* last_ms and since_ms are meaningful */
 };
 
 /* smtp_limits_default fills `out_lim` with RFC 5321 minimums (512, 1000,
- * 100 recipients, 5-minute timeouts), a 10 MiB message size, 20 errors and a
- * 4 KiB output buffer. Cannot fail. */
+ * 100 recipients, 5-minute command deadline and DATA budget), a 10 MiB
+ * message size, 20 errors, 100 junk commands, replies held back 1 s after 10
+ * errors, a 500 octets/s minimum DATA rate (Postfix's smtpd_hard_error_limit,
+ * smtpd_junk_command_limit, smtpd_soft_error_limit, smtpd_error_sleep_time,
+ * smtpd_min_data_rate) and a 4 KiB output buffer. Cannot fail. */
 void smtp_limits_default(struct smtp_limits *out_lim);
 
 /* smtp_session_mem_size returns the octets of memory smtp_session_init needs
@@ -150,6 +191,14 @@ int smtp_session_init(struct smtp_session *s, const struct smtp_limits *lim,
  * new connection: clears the sticky error, buffers and TLS. Cannot fail. */
 void smtp_session_reset(struct smtp_session *s);
 
+/* smtp_session_trust tells `s` whether its client is trusted (inside the
+ * relay networks): only then may a recipient use sender-specified routing
+ * (a source route "<@hop:user@dom>", or '%', '!' or '@' in the local part:
+ * "<bob%other.org@dom>"), which is otherwise refused with 550 5.7.1; a
+ * trusted client's source route is dropped (RFC 5321 3.3). Call after
+ * smtp_session_reset (which makes the client untrusted). Cannot fail. */
+void smtp_session_trust(struct smtp_session *s, bool trusted);
+
 /* smtp_session_start queues the opening reply: SMTP_R_GREETING, or a refusal
  * (SMTP_R_TOO_MANY_CONN, SMTP_R_SHUTDOWN) after which the session is closed.
  * Returns 0, or RL_EINVAL if the session was already started or `id` is not
@@ -159,8 +208,8 @@ int smtp_session_start(struct smtp_session *s, enum smtp_reply_id id);
 /* smtp_session_feed consumes client bytes from `in`, queues replies on `s`,
  * sets *out_used and stops at the first event. Returns 0 with *out_ev filled,
  * RL_EAGAIN when all usable input is consumed or buffered (also when the
- * caller still owes a reply or has not drained the output: *out_used may then
- * be less than in_len, and nothing is lost), or RL_EINVAL before
+ * caller still owes a reply, has not drained the output or has a tarpit delay
+ * to take: *out_used may then be less than in_len, and nothing is lost), or RL_EINVAL before
  * smtp_session_start and once the session is closed (after QUIT, a 421 or an
  * internal output overflow, then RL_ELIMIT; sticky until smtp_session_reset).
  * After SMTP_EV_STARTTLS all of `in` counts as used: it was sent in clear after
@@ -169,6 +218,13 @@ int smtp_session_start(struct smtp_session *s, enum smtp_reply_id id);
  * only on the worker core that owns `s`. */
 int smtp_session_feed(struct smtp_session *s, struct smtp_event *out_ev, size_t *out_used,
                       const uint8_t *in, size_t in_len);
+
+/* smtp_session_tarpit_take returns how many milliseconds the caller must
+ * hold the queued output back (and feed nothing) before going on, and clears
+ * it; 0 when there is no delay. A delay is set when an error reply is queued
+ * after lim.tarpit_after errors; until it is taken smtp_session_feed consumes
+ * nothing. Cannot fail. */
+uint64_t smtp_session_tarpit_take(struct smtp_session *s);
 
 /* smtp_session_reply answers the event that owes a reply (MAIL, RCPT,
  * DATA_END, BDAT_CHUNK) with `id`: its success reply (SMTP_R_MAIL_OK,
@@ -199,10 +255,13 @@ int smtp_session_shutdown(struct smtp_session *s);
  * STARTTLS is pending or the 220 was not drained yet. */
 int smtp_session_tls_started(struct smtp_session *s);
 
-/* smtp_session_tick checks the idle timeouts at time `now_ms` (any monotonic
- * millisecond clock). Returns 0 with a SMTP_EV_CLOSE event in *out_ev when the
- * session timed out (421 queued), else RL_EAGAIN. No timeout runs while the
- * caller owes a reply. */
+/* smtp_session_tick checks the deadlines at time `now_ms` (any monotonic
+ * millisecond clock; call it at least every few seconds): a command line not
+ * complete lim.cmd_timeout_ms after the session began waiting for it, however
+ * slowly its octets trickle in, and a DATA/BDAT transfer whose budget ran out
+ * (lim.data_timeout_ms, earned back at lim.min_data_rate). Returns 0 with a
+ * SMTP_EV_CLOSE event in *out_ev when the session timed out (421 queued),
+ * else RL_EAGAIN. No deadline runs while the caller owes a reply. */
 int smtp_session_tick(struct smtp_session *s, struct smtp_event *out_ev, uint64_t now_ms);
 
 /* smtp_session_output lends the queued reply octets (always whole CRLF lines)

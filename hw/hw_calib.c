@@ -162,6 +162,12 @@ spawn(struct run *run, struct child *c, const struct args *a, const uint32_t *cp
         if (n_cpus > 0 && sched_setaffinity(0, sizeof(set), &set) != 0) {
             _exit(126);
         }
+        /* SCHED_FIFO 20, as bench/latency.sh: ahead of other work on a
+         * shared machine, as isolated dataplane cores would be */
+        struct sched_param sp = {.sched_priority = 20};
+        if (run->o->realtime && sched_setscheduler(0, SCHED_FIFO, &sp) != 0) {
+            _exit(125);
+        }
         execv(a->v[0], a->v);
         _exit(127);
     }
@@ -360,6 +366,38 @@ read_sink(struct run *run)
     json_t *sink = json_load_file(path, 0, &jerr);
     run->r->sink_messages = count(json_object_get(sink, "results"), "messages");
     json_decref(sink);
+}
+
+/* read_actions counts the "action" of each line of redlined's tracking log. */
+static void
+read_actions(struct run *run)
+{
+    char path[300];
+    snprintf(path, sizeof(path), "%s/track.log", run->dir);
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    struct hw_calib_result *r = run->r;
+    while (f != NULL && getline(&line, &cap, f) > 0) {
+        json_t *o = json_loads(line, 0, NULL);
+        const char *a = json_string_value(json_object_get(o, "action"));
+        uint32_t k = 0;
+        while (a != NULL && k < r->n_actions && strcmp(r->actions[k].name, a) != 0) {
+            k++;
+        }
+        if (a != NULL && k == r->n_actions && k < HW_CALIB_MAX_ACTIONS) {
+            snprintf(r->actions[k].name, sizeof(r->actions[k].name), "%s", a);
+            r->n_actions++;
+        }
+        if (a != NULL && k < r->n_actions) {
+            r->actions[k].n++;
+        }
+        json_decref(o);
+    }
+    free(line);
+    if (f != NULL) {
+        fclose(f);
+    }
 }
 
 /* read_warnings keeps redlined's "warning:" lines. */
@@ -589,6 +627,9 @@ hw_calib_run(struct hw_calib_result *out, struct rl_diag *diag, const struct hw_
                            "1..%d",
                            HW_CALIB_MAX_ROUNDS);
     }
+    if (o->realtime && geteuid() != 0) {
+        return rl_diag_set(diag, "calibrate", "--rt needs root (SCHED_FIFO)");
+    }
     if (access(o->redlined, X_OK) != 0 || access(o->bench, X_OK) != 0) {
         return rl_diag_set(diag, "calibrate", "%.100s or %.100s is not an executable", o->redlined,
                            o->bench);
@@ -616,6 +657,7 @@ hw_calib_run(struct hw_calib_result *out, struct rl_diag *diag, const struct hw_
     stop(&run.redlined);
     stop(&run.sink); /* it writes its report when it stops */
     read_sink(&run);
+    read_actions(&run);
     read_warnings(&run);
     nftw(run.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (rc == 0) {

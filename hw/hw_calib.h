@@ -20,6 +20,7 @@
 #define HW_CALIB_MAX_WARNINGS 8
 #define HW_CALIB_MAX_CPUS 256
 #define HW_CALIB_MAX_ROUNDS 16
+#define HW_CALIB_MAX_ACTIONS 8
 
 struct hw_calib_opts {
     const char *redlined; /* path of the redlined binary */
@@ -28,6 +29,7 @@ struct hw_calib_opts {
     double seconds;       /* how long each load runs, > 0 */
     uint32_t rounds;      /* rounds of (through redlined, straight to the sink), 1.. */
     uint32_t connections; /* concurrent SMTP sessions of the load */
+    bool realtime;        /* run the processes SCHED_FIFO (root): the cores as if isolated */
     const struct hw_topo *topo;
     const struct hw_plan *plan; /* the layout redlined runs (plan of `topo`) */
     volatile const int *stop;   /* set non-zero (a signal) to abandon the run; may be NULL */
@@ -68,6 +70,11 @@ struct hw_calib_result {
     uint64_t distinct;    /* corpus messages in it */
     uint64_t left_out;    /* corpus messages no SMTP client may send (lines > 998 octets) */
     double bytes_per_msg; /* mean wire bytes */
+    struct {
+        char name[24]; /* "relayed", "quarantined", ... from the tracking log */
+        uint64_t n;
+    } actions[HW_CALIB_MAX_ACTIONS]; /* what redlined did with the messages, all rounds */
+    uint32_t n_actions;
     char warnings[HW_CALIB_MAX_WARNINGS][HW_FINDING_MAX]; /* redlined's start-up warnings */
     uint32_t n_warnings;
     uint32_t tool_cpus[HW_CALIB_MAX_CPUS]; /* CPUs the load tools were pinned to */

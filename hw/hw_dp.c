@@ -48,20 +48,23 @@ listen_nics(struct hw_dp *hw, struct hw_layout *l, const struct dp_config *cfg)
         return;
     }
     for (const struct ifaddrs *ifa = all; ifa != NULL; ifa = ifa->ifa_next) {
+        /* an IPv4 alias is labelled "eth0:1": its interface is eth0 */
+        char name[IF_NAMESIZE];
+        snprintf(name, sizeof(name), "%.*s", (int)strcspn(ifa->ifa_name, ":"), ifa->ifa_name);
         if (ifa->ifa_addr == NULL || (ifa->ifa_flags & IFF_UP) == 0 ||
-            hw_topo_nic_find(hw->topo, ifa->ifa_name) == NULL) {
+            hw_topo_nic_find(hw->topo, name) == NULL) {
             continue;
         }
         bool serves = false;
-        for (uint32_t k = 0; k < cfg->n_listen && !serves; k++) {
-            serves = addr_matches(ifa->ifa_addr, &cfg->listen[k]);
+        for (uint32_t k = 0; k < cfg->boot.n_listen && !serves; k++) {
+            serves = addr_matches(ifa->ifa_addr, &cfg->boot.listen[k]);
         }
         bool known = false;
         for (uint32_t k = 0; k < l->n_nics && !known; k++) {
-            known = strcmp(l->nics[k], ifa->ifa_name) == 0;
+            known = strcmp(l->nics[k], name) == 0;
         }
         if (serves && !known && l->n_nics < HW_CHECK_MAX_NICS) {
-            snprintf(hw->names[l->n_nics], IF_NAMESIZE, "%s", ifa->ifa_name);
+            snprintf(hw->names[l->n_nics], IF_NAMESIZE, "%s", name);
             l->nics[l->n_nics] = hw->names[l->n_nics];
             l->n_nics++;
         }
@@ -82,9 +85,9 @@ hw_dp_new(const struct dp_config *cfg)
                  diag.reason);
         return hw;
     }
-    struct hw_layout l = {.n_workers = cfg->workers};
-    for (uint32_t i = 0; i < cfg->workers && i < HW_CHECK_MAX_WORKERS; i++) {
-        l.cpus[i] = cfg->cores[i];
+    struct hw_layout l = {.n_workers = cfg->boot.workers};
+    for (uint32_t i = 0; i < cfg->boot.workers && i < HW_CHECK_MAX_WORKERS; i++) {
+        l.cpus[i] = cfg->boot.cores[i];
     }
     listen_nics(hw, &l, cfg);
     hw_layout_check(&hw->findings, hw->topo, &l);
@@ -112,7 +115,7 @@ hw_dp_bind_worker(struct hw_dp *hw, const struct dp_config *cfg, int i)
     if (hw == NULL || hw->topo == NULL) {
         return;
     }
-    int cpu = i >= 0 && (uint32_t)i < cfg->workers ? cfg->cores[i] : -1;
+    int cpu = i >= 0 && (uint32_t)i < cfg->boot.workers ? cfg->boot.cores[i] : -1;
     (void)hw_topo_bind_memory(hw->topo, cpu);
 }
 

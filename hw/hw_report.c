@@ -377,6 +377,7 @@ hw_report_calib_json(const struct hw_topo *t, const struct hw_plan *p,
     json_object_set_new(c, "rounds", json_integer(o->rounds));
     json_object_set_new(c, "connections", json_integer(o->connections));
     json_object_set_new(c, "pipelining", json_true());
+    json_object_set_new(c, "scheduling", json_string(o->realtime ? "SCHED_FIFO 20" : "default"));
     json_object_set_new(c, "workload", json_string("corpus-mix"));
     json_object_set_new(c, "corpus", o->corpus != NULL ? json_string(o->corpus) : json_null());
     json_object_set_new(c, "messages_distinct", json_integer((json_int_t)r->distinct));
@@ -406,6 +407,11 @@ hw_report_calib_json(const struct hw_topo *t, const struct hw_plan *p,
     json_object_set_new(res, "errors", json_integer((json_int_t)r->errors));
     json_object_set_new(res, "ceiling_ok", json_integer((json_int_t)r->ceiling_ok));
     json_object_set_new(res, "sink_messages", json_integer((json_int_t)r->sink_messages));
+    json_t *acts = json_object();
+    for (uint32_t i = 0; i < r->n_actions; i++) {
+        json_object_set_new(acts, r->actions[i].name, json_integer((json_int_t)r->actions[i].n));
+    }
+    json_object_set_new(res, "redlined_actions", acts);
     json_t *rounds = json_array();
     for (uint32_t i = 0; i < r->n_rounds; i++) {
         json_t *round = json_object();
@@ -481,7 +487,10 @@ hw_report_show_text(FILE *f, const struct hw_topo *t)
         } else {
             fprintf(f, "%s", hw_nodeset_count(&n->local) > 0 ? "several" : "none");
         }
-        fprintf(f, ", queues rx %d tx %d, speed ", n->rx_queues, n->tx_queues);
+        if (n->rx_queues >= 0) {
+            fprintf(f, ", queues rx %d tx %d", n->rx_queues, n->tx_queues);
+        }
+        fprintf(f, ", speed ");
         if (n->speed_mbps > 0) {
             fprintf(f, "%d Mb/s", n->speed_mbps);
         } else {
@@ -531,12 +540,14 @@ hw_report_plan_text(FILE *f, const struct hw_topo *t, const struct hw_plan *p)
     fprintf(f, "%s\n  hugepages       %s:", p->n_nics == 0 ? " none" : "",
             p->backend == HW_BACKEND_DPDK ? "needed (dpdk backend)"
                                           : "none with the kernel backend; with dpdk");
+    const char *sep = "";
     for (uint32_t i = 0; i < t->n_nodes && i < HW_MAX_NODES; i++) {
         const struct hw_plan_node *n = &p->nodes[i];
         if (n->workers > 0) {
-            fprintf(f, " node %u %llu x %s (%llu reserved)", t->nodes[i].os,
+            fprintf(f, "%s node %u %llu x %s (%llu reserved)", sep, t->nodes[i].os,
                     (unsigned long long)n->hugepages, human(a, sizeof(a), p->hugepage_size),
                     (unsigned long long)n->hugepages_have);
+            sep = ";";
         }
     }
     fprintf(f, "\n");
@@ -563,6 +574,11 @@ hw_report_calib_text(FILE *f, const struct hw_plan *p, const struct hw_calib_res
             r->msgs_per_s, r->msgs_per_hour, (unsigned long long)r->ok,
             (unsigned long long)r->tempfail, (unsigned long long)r->permfail,
             (unsigned long long)r->errors);
+    fprintf(f, "  actions        ");
+    for (uint32_t i = 0; i < r->n_actions; i++) {
+        fprintf(f, " %s %llu", r->actions[i].name, (unsigned long long)r->actions[i].n);
+    }
+    fprintf(f, "\n");
     fprintf(f, "  tools' ceiling  %.0f msgs/s straight to the sink; redlined reached %.2f of it\n",
             r->ceiling_msgs_per_s, r->ratio_to_ceiling);
     fprintf(f, "  latency         p50 %.2f ms, p99 %.2f ms\n", r->latency_p50_us / 1000,

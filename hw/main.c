@@ -50,6 +50,8 @@ static const char usage[] =
     "  --rounds R           rounds of a load through redlined and one straight to the\n"
     "                       sink, the tools' ceiling (default 3; medians reported)\n"
     "  --connections N      concurrent SMTP sessions (default 100)\n"
+    "  --rt                 run redlined and the load tools SCHED_FIFO (root): on a machine\n"
+    "                       shared with other work, the cores as if they were isolated\n"
     "  --redlined PATH, --bench PATH   the binaries (default: next to this one, or installed)\n"
     "  --corpus DIR         the corpus the mix comes from (default: redline-bench's)\n"
     "--json prints JSON instead of text.\n";
@@ -64,6 +66,7 @@ struct cli {
     double seconds;
     uint32_t rounds;
     uint32_t connections;
+    bool realtime;
     const char *redlined;
     const char *bench;
     const char *corpus;
@@ -184,8 +187,8 @@ parse(struct cli *c, int argc, char **argv)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool bad = false;
-        if (strcmp(a, "--json") == 0) {
-            c->json = true;
+        if (strcmp(a, "--json") == 0 || strcmp(a, "--rt") == 0) {
+            *(a[2] == 'j' ? &c->json : &c->realtime) = true;
             continue;
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -204,6 +207,9 @@ parse(struct cli *c, int argc, char **argv)
     bool calibrating = strcmp(c->cmd, "calibrate") == 0;
     if (!planning && (c->plan.n_nics > 0 || c->plan.node >= 0 || c->plan.workers > 0)) {
         return usage_error("plan options go with plan or calibrate, not", c->cmd);
+    }
+    if (c->realtime && !calibrating) {
+        return usage_error("--rt goes with calibrate, not", c->cmd);
     }
     if (c->write != NULL && strcmp(c->cmd, "plan") != 0) {
         return usage_error("--write goes with plan, not", c->cmd);
@@ -288,6 +294,7 @@ calibrate(const struct cli *c, const struct hw_topo *t, const struct hw_plan *p)
         .seconds = c->seconds,
         .rounds = c->rounds,
         .connections = c->connections,
+        .realtime = c->realtime,
         .topo = t,
         .plan = p,
         .stop = &stop_requested,

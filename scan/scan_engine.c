@@ -35,7 +35,9 @@ struct scan_engine {
     struct pat_info *lit;             /* by Hyperscan id in lit_db */
     struct pat_info *kw;              /* by Hyperscan id in kw_db */
     struct pat_info *re;              /* by Hyperscan id in re_db */
+    uint32_t n_lit, n_kw, n_re;       /* entries of lit, kw and re */
     unsigned digit_types;             /* SCAN_MASK of enabled digit-led detectors */
+    bool loaded; /* databases deserialised into memory of ours (scan_engine_deserialize) */
 };
 
 /* A raw Hyperscan match, kept until context is evaluated. */
@@ -185,8 +187,8 @@ collect_keywords(struct lit_set *s, const struct scan_policy *p)
 }
 
 static int
-compile_literals(hs_database_t **out_db, struct pat_info **out_info, struct rl_diag *diag,
-                 const char *field, const struct lit_set *s)
+compile_literals(hs_database_t **out_db, struct pat_info **out_info, uint32_t *out_n,
+                 struct rl_diag *diag, const char *field, const struct lit_set *s)
 {
     hs_compile_error_t *err = NULL;
     if (s->n == 0) {
@@ -199,6 +201,7 @@ compile_literals(hs_database_t **out_db, struct pat_info **out_info, struct rl_d
         return RL_ESCAN;
     }
     *out_info = s->info;
+    *out_n = (uint32_t)s->n;
     return 0;
 }
 
@@ -248,6 +251,7 @@ compile_regexes(struct scan_engine *e, struct rl_diag *diag, const struct scan_p
         rc = RL_ESCAN;
         goto fail;
     }
+    e->n_re = (uint32_t)n;
     rc = 0;
 fail:
     free(expr);
@@ -277,11 +281,12 @@ scan_engine_compile(struct scan_engine **out_engine, struct rl_diag *diag,
     if (rc == 0) {
         rc = collect_keywords(&k, policy);
     }
-    if (rc == 0 && (rc = compile_literals(&e->lit_db, &e->lit, diag, "lexicons", &s)) == 0) {
+    if (rc == 0 &&
+        (rc = compile_literals(&e->lit_db, &e->lit, &e->n_lit, diag, "lexicons", &s)) == 0) {
         s.info = NULL;
     }
     if (rc == 0 &&
-        (rc = compile_literals(&e->kw_db, &e->kw, diag, "detectors.keywords", &k)) == 0) {
+        (rc = compile_literals(&e->kw_db, &e->kw, &e->n_kw, diag, "detectors.keywords", &k)) == 0) {
         k.info = NULL;
     }
     if (rc == 0) {
@@ -303,13 +308,155 @@ scan_engine_free(struct scan_engine *e)
     if (e == NULL) {
         return;
     }
-    hs_free_database(e->lit_db);
-    hs_free_database(e->kw_db);
-    hs_free_database(e->re_db);
+    if (e->loaded) {
+        free(e->lit_db); /* memory of ours, from aligned_alloc */
+        free(e->kw_db);
+        free(e->re_db);
+    } else {
+        hs_free_database(e->lit_db);
+        hs_free_database(e->kw_db);
+        hs_free_database(e->re_db);
+    }
     free(e->lit);
     free(e->kw);
     free(e->re);
     free(e);
+}
+
+/* The serialised engine: a header, then for each database (literals,
+ * keywords, regexes) its pattern table and Hyperscan's own serialisation.
+ * Native byte order: it never leaves the process that made it. */
+#define BLOB_MAGIC 0x45534c52u /* "RLSE" */
+#define BLOB_VERSION 1u
+
+struct blob_head {
+    uint32_t magic, version, digit_types, pad;
+    uint32_t n_info[3]; /* pattern table entries per database */
+    uint32_t db_len[3]; /* Hyperscan serialisation octets; 0: no database */
+};
+
+int
+scan_engine_serialize(const struct scan_engine *e, uint8_t **out_blob, size_t *out_len)
+{
+    const hs_database_t *db[3] = {e->lit_db, e->kw_db, e->re_db};
+    const struct pat_info *info[3] = {e->lit, e->kw, e->re};
+    const uint32_t n[3] = {e->n_lit, e->n_kw, e->n_re};
+    char *ser[3] = {NULL, NULL, NULL};
+    size_t ser_len[3] = {0, 0, 0};
+    struct blob_head h = {
+        .magic = BLOB_MAGIC, .version = BLOB_VERSION, .digit_types = e->digit_types};
+    size_t total = sizeof(h);
+    int rc = RL_ENOMEM;
+    for (int i = 0; i < 3; i++) {
+        if (db[i] != NULL && hs_serialize_database(db[i], &ser[i], &ser_len[i]) != HS_SUCCESS) {
+            goto out;
+        }
+        h.n_info[i] = db[i] != NULL ? n[i] : 0;
+        h.db_len[i] = (uint32_t)ser_len[i];
+        total += h.n_info[i] * sizeof(struct pat_info) + ser_len[i];
+    }
+    uint8_t *blob = malloc(total);
+    if (blob == NULL) {
+        goto out;
+    }
+    size_t at = 0;
+    memcpy(blob, &h, sizeof(h));
+    at += sizeof(h);
+    for (int i = 0; i < 3; i++) {
+        if (h.n_info[i] > 0) {
+            memcpy(blob + at, info[i], h.n_info[i] * sizeof(struct pat_info));
+            at += h.n_info[i] * sizeof(struct pat_info);
+        }
+        if (ser_len[i] > 0) {
+            memcpy(blob + at, ser[i], ser_len[i]);
+            at += ser_len[i];
+        }
+    }
+    *out_blob = blob;
+    *out_len = total;
+    rc = 0;
+out:
+    for (int i = 0; i < 3; i++) {
+        free(ser[i]); /* Hyperscan's default allocator is malloc */
+    }
+    return rc;
+}
+
+/* load_db deserialises one database into 64-aligned memory of ours. */
+static int
+load_db(hs_database_t **out_db, const uint8_t *p, size_t len)
+{
+    size_t size = 0;
+    if (hs_serialized_database_size((const char *)p, len, &size) != HS_SUCCESS || size == 0) {
+        return RL_ESYNTAX;
+    }
+    void *mem = aligned_alloc(64, (size + 63) & ~(size_t)63);
+    if (mem == NULL) {
+        return RL_ENOMEM;
+    }
+    if (hs_deserialize_database_at((const char *)p, len, mem) != HS_SUCCESS) {
+        free(mem);
+        return RL_ESYNTAX;
+    }
+    *out_db = mem;
+    return 0;
+}
+
+int
+scan_engine_deserialize(struct scan_engine **out_engine, const struct scan_policy *policy,
+                        const uint8_t *blob, size_t len)
+{
+    *out_engine = NULL;
+    struct blob_head h;
+    if (len < sizeof(h)) {
+        return RL_ESYNTAX;
+    }
+    memcpy(&h, blob, sizeof(h));
+    if (h.magic != BLOB_MAGIC || h.version != BLOB_VERSION) {
+        return RL_ESYNTAX;
+    }
+    struct scan_engine *e = calloc(1, sizeof(*e));
+    if (e == NULL) {
+        return RL_ENOMEM;
+    }
+    e->policy = policy;
+    e->loaded = true;
+    e->digit_types = h.digit_types;
+    hs_database_t **db[3] = {&e->lit_db, &e->kw_db, &e->re_db};
+    struct pat_info **info[3] = {&e->lit, &e->kw, &e->re};
+    uint32_t *n[3] = {&e->n_lit, &e->n_kw, &e->n_re};
+    size_t at = sizeof(h);
+    int rc = 0;
+    for (int i = 0; i < 3 && rc == 0; i++) {
+        size_t info_len = (size_t)h.n_info[i] * sizeof(struct pat_info);
+        if (len - at < info_len || len - at - info_len < h.db_len[i] ||
+            (h.db_len[i] == 0) != (h.n_info[i] == 0)) {
+            rc = RL_ESYNTAX;
+            break;
+        }
+        if (h.n_info[i] == 0) {
+            continue;
+        }
+        *info[i] = malloc(info_len);
+        if (*info[i] == NULL) {
+            rc = RL_ENOMEM;
+            break;
+        }
+        memcpy(*info[i], blob + at, info_len);
+        *n[i] = h.n_info[i];
+        at += info_len;
+        rc = load_db(db[i], blob + at, h.db_len[i]);
+        at += h.db_len[i];
+    }
+    if (rc == 0 && at != len) {
+        rc = RL_ESYNTAX;
+    }
+    if (rc != 0) {
+        scan_engine_free(e);
+        return rc;
+    }
+    *out_engine = e;
+    return 0;
 }
 
 struct scan_worker *

@@ -28,6 +28,21 @@ struct scan_finding {
 int scan_engine_compile(struct scan_engine **out_engine, struct rl_diag *diag,
                         const struct scan_policy *policy);
 
+/* scan_engine_serialize writes the compiled databases and pattern tables of
+ * `e` into one buffer, *out_blob (malloc'd; the caller frees it) of *out_len
+ * octets, for scan_engine_deserialize in the same process (native byte
+ * order, this Hyperscan build). Returns 0 or RL_ENOMEM. Any thread. */
+int scan_engine_serialize(const struct scan_engine *e, uint8_t **out_blob, size_t *out_len);
+
+/* scan_engine_deserialize rebuilds an engine from `blob` (`len` octets, from
+ * scan_engine_serialize of an engine compiled from `policy`, which is
+ * borrowed and must outlive the engine) without compiling anything:
+ * hs_deserialize_database_at into memory of the engine's own. Returns 0 with
+ * *out_engine, RL_ESYNTAX for a blob that is not one, or RL_ENOMEM. This is
+ * what a worker core calls when it takes a new policy. */
+int scan_engine_deserialize(struct scan_engine **out_engine, const struct scan_policy *policy,
+                            const uint8_t *blob, size_t len);
+
 /* scan_engine_free releases `e`; NULL is a no-op. */
 void scan_engine_free(struct scan_engine *e);
 

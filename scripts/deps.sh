@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential meson ninja-build pkg-config python3
   libhyperscan-dev libjansson-dev libxml2-dev libcmocka-dev libssl-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
-  libjemalloc-dev libsystemd-dev
+  libjemalloc-dev liburcu-dev libsystemd-dev
   libhwloc-dev hwloc
   libzip-dev libmagic-dev openssl
   libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
@@ -22,6 +22,20 @@ PACKAGES=(
   iproute2 iptables ethtool strace
   debhelper lintian scdoc bash-completion man-db systemd
 )
+
+# The dataplane's own system account (SPEC.md: never a shared one such as
+# nobody): redlined started as root drops to it. useradd is in passwd, which
+# Debian always has.
+if ! getent passwd redline >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "redline: creating the system account redline"
+    useradd --system --user-group --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin --comment "Redline dataplane" redline
+  else
+    echo "redline: no account 'redline'; redlined started as root needs it:" >&2
+    echo "redline:   useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin redline" >&2
+  fi
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -58,8 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const domains[] = {"example.com", "a.example.com", "badexample.com", "",
                                           "x.y.z.example.org"};
     for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++) {
-        const struct dp_route *r = dp_route_find(&cfg, domains[i], strlen(domains[i]));
-        if (r != NULL && r->group >= cfg.n_groups) {
+        const struct dp_route *r = dp_route_find(&cfg.rt, domains[i], strlen(domains[i]));
+        if (r != NULL && r->group >= cfg.rt.n_groups) {
             abort();
         }
     }
@@ -67,6 +67,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (io_addr_parse(&peer, "[::ffff:127.0.0.1]:1", 20) != 0) {
         abort();
     }
-    (void)dp_relay_allowed(&cfg, &peer);
+    (void)dp_relay_allowed(&cfg.rt, &peer);
     return 0;
 }

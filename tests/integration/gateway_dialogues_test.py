@@ -16,9 +16,10 @@ DIALOGUES = os.path.join(CORPUS, "aiosmtpd-dialogues", "smtp_dialogues.jsonl")
 # (session id, step index) -> the code redlined gives instead, and why.
 ALLOWED = {
     # Bare CR and LF inside DATA: aiosmtpd delivers them (250); redlined
-    # refuses the message after the real end of data (RFC 5321 2.3.8: CR and
-    # LF only as CRLF), so no next hop can see an end of data that the
-    # gateway did not (SMTP smuggling).
+    # reads the bare LF as CRLF (smtp.bare_newline normalize) but refuses the
+    # bare CR after the real end of data (RFC 5321 2.3.8: CR and LF only as
+    # CRLF), so no next hop can see an end of data that the gateway did not
+    # (SMTP smuggling).
     ("aiosmtpd-smtp-0042", 4): "554",
 }
 

@@ -77,8 +77,8 @@ class CA:
 
 
 def readable(d):
-    """After the privilege drop (root runs redlined as nobody) a reload reads
-    the files as nobody: let it into the directory (install: the files)."""
+    """After the privilege drop (root runs redlined as redline) a reload reads
+    the files as that user: let it into the directory (install: the files)."""
     os.chmod(d, 0o755)
 
 

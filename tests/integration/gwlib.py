@@ -23,6 +23,17 @@ REDLINE_SCAN = os.path.join(BUILD, "scan", "redline-scan")
 CI = os.environ.get("CI") == "true"
 
 
+def ensure_account(name="redline"):
+    """The dataplane's system account (scripts/deps.sh creates it too)."""
+    import pwd
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                        "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name],
+                       check=True)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -123,7 +134,8 @@ class Sink:
 class Gateway:
     """redlined --foreground on a free loopback port."""
 
-    def __init__(self, routes, extra=(), relay_net="127.0.0.0/8", config=None, env=None):
+    def __init__(self, routes, extra=(), relay_net="127.0.0.0/8", config=None, env=None,
+                 user="redline"):
         self.port = free_port()
         self.dir = tempfile.TemporaryDirectory(prefix="redline-gw-")
         d = self.dir.name
@@ -134,9 +146,11 @@ class Gateway:
                 "--log", self.log, "--quarantine", self.quarantine,
                 "--control-socket", self.control_path, "--hostname", "gw.test"]
         if os.geteuid() == 0:
-            # The test directory must stay writable after the drop.
+            # The test directory must stay writable after the drop to the
+            # dataplane's own account (created if this machine lacks it).
             os.chmod(d, 0o777)
-            args += ["--user", "nobody"]
+            ensure_account()
+            args += ["--user", user] if user else []  # None: redlined's default
         if config is not None:
             path = os.path.join(d, "redlined.json")
             with open(path, "w") as f:

@@ -153,6 +153,7 @@ class Show(unittest.TestCase):
             (["calibrate", "--synthetic", "core:2"], "calibrate measures this machine"),
             (["show", "--nic", "eth0"], "plan options go with plan or calibrate"),
             (["inspect"], "unknown command 'inspect'"),
+            (["plan", "--rt"], "--rt goes with calibrate, not 'plan'"),
         ]
         for args, want in cases:
             p = hw(*args, check=False)
@@ -228,6 +229,19 @@ class RedlinedWarnings(unittest.TestCase):
         self.assertEqual(w, ["worker 0 on CPU 1 (NUMA node 0) is remote from NIC lo "
                              "(0000:3b:00.0, NUMA node 1)"])
 
+    def test_check_config_says_it_too(self):
+        control = hw_json("plan")["control_plane"]["cpus"]
+        with tempfile.TemporaryDirectory() as d:
+            p = subprocess.run([os.path.join(BUILD, "dataplane", "redlined"), "--check-config",
+                                "--listen", "127.0.0.1:2525", "--route", "*=127.0.0.1:2526",
+                                "--quarantine", os.path.join(d, "q"), "--workers", "1",
+                                "--cores", str(control[0])],
+                               capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("redlined: configuration valid", p.stdout)
+        self.assertIn(f"worker 0 on CPU {control[0]} shares the control-plane core",
+                      warnings(p.stderr)[0])
+
     def test_unreadable_topology_is_one_warning(self):
         w = self.run_gateway(["--workers", "1"], env={
             "HWLOC_XMLFILE": os.path.join(DATA, "hwloc-783-no-complete-cpuset.xml")})
@@ -262,9 +276,13 @@ class Calibrate(unittest.TestCase):
         # the default policy relays the mix (redacted); a few messages may be
         # refused or quarantined by policy, never most of them
         self.assertLessEqual(r["tempfail"] + r["permfail"], r["sent"] * 0.05)
-        relayed = r["sink_messages"] - r["ceiling_ok"]
-        self.assertLessEqual(relayed, r["ok"])
-        self.assertGreaterEqual(relayed, r["ok"] * 0.9)
+        # every message acknowledged is in redlined's tracking log, and what
+        # it relayed is exactly what the sink got beyond the ceiling runs
+        acts = r["redlined_actions"]
+        self.assertGreaterEqual(sum(acts.values()), r["ok"])
+        self.assertLessEqual(sum(acts.values()), r["ok"] + r["tempfail"] + r["permfail"])
+        self.assertEqual(acts.get("relayed", 0), r["sink_messages"] - r["ceiling_ok"])
+        self.assertGreaterEqual(acts.get("relayed", 0), r["ok"] * 0.9)
         # medians of two rounds are their means
         rates = [x["msgs_per_s"] for x in through]
         self.assertAlmostEqual(r["msgs_per_s"], sum(rates) / 2, delta=0.01)

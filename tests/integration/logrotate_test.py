@@ -91,7 +91,7 @@ class Rotation(unittest.TestCase):
         self.assertEqual(len(froms), n, f"{n - len(froms)} lines missing")
         self.assertEqual(set(froms), set(sent))
         self.assertTrue(all(p["action"] == "relayed" for p in parsed))
-        self.assertEqual(gw.counters()["total"]["tracking_lines_dropped"], 0)
+        self.assertEqual(gw.counters()["total"]["tracking_lines_failed"], 0)
         return files
 
     def test_rename_then_signal_or_command(self):
@@ -120,7 +120,7 @@ class Rotation(unittest.TestCase):
             os.mkdir(moved, 0o777)
             os.chmod(moved, 0o777)
             os.rename(gw.log, os.path.join(moved, "track.log"))
-            # The dataplane's user (nobody as root) cannot create the new file.
+            # The dataplane's user (redline as root) cannot create the new file.
             os.chmod(gw.dir.name, 0o555)
             try:
                 p = subprocess.run([REDLINECTL, "--socket", gw.control_path, "log", "reopen"],
@@ -155,9 +155,9 @@ class Rotation(unittest.TestCase):
         with Sink() as sink, Gateway([f"*=127.0.0.1:{sink.port}"],
                                      extra=["--workers", "2"]) as gw:
             d = gw.dir.name
-            # The dataplane runs as nobody when the test is root, else as us.
+            # The dataplane runs as redline when the test is root, else as us.
             if os.geteuid() == 0:
-                owner = "nobody nogroup"
+                owner = "redline redline"
             else:
                 owner = f"{os.getuid()} {os.getgid()}"
                 os.chmod(d, 0o755)

@@ -35,7 +35,7 @@ class Manager:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.path)
         os.chmod(self.dir.name, 0o755)
-        os.chmod(self.path, 0o777)  # the dataplane may have dropped to nobody
+        os.chmod(self.path, 0o777)  # the dataplane may have dropped to redline
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         self.msgs = []  # (monotonic time, pid, {key: value})
         self.cond = threading.Condition()

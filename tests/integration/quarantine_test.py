@@ -17,10 +17,11 @@ BODY = (b"Subject: q\r\nMessage-ID: <q1@x.test>\r\n\r\n"
         b"IBAN GB82 WEST 1234 5698 7654 32\r\n.leading dot stays\r\n")
 
 
-def ctl(gw, *args, user=None):
+def ctl(gw, *args, user=None, groups=()):
     cmd = [REDLINECTL, "--socket", gw.control_path, *args]
     if user is not None:
-        cmd = ["setpriv", f"--reuid={user[0]}", f"--regid={user[1]}", "--clear-groups"] + cmd
+        grp = [f"--groups={','.join(map(str, groups))}"] if groups else ["--clear-groups"]
+        cmd = ["setpriv", f"--reuid={user[0]}", f"--regid={user[1]}", *grp] + cmd
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     return p.returncode, p.stdout, p.stderr
 
@@ -182,15 +183,35 @@ class Quarantine(unittest.TestCase):
     @unittest.skipUnless(os.geteuid() == 0, "needs root to run a client as another user "
                          "(CI runs as root)")
     def test_other_users_refused(self):
+        # Issue 13 defect 5: the dataplane's own account and group, never
+        # nobody's; the socket is for that group only.
+        import grp
+        import pwd
+        own = pwd.getpwnam("redline")
         with Sink() as sink, self.gateway(sink) as gw:
+            st = os.stat(gw.control_path)
+            self.assertEqual((st.st_uid, st.st_gid, st.st_mode & 0o777),
+                             (own.pw_uid, own.pw_gid, 0o660))
+            st = os.stat(gw.quarantine)
+            self.assertEqual((st.st_uid, st.st_mode & 0o777), (own.pw_uid, 0o700))
             # A stranger cannot open the socket at all (mode 0660)...
             rc, _, err = ctl(gw, "stats", user=(12345, 12345))
             self.assertEqual(rc, 2)
             self.assertIn("Permission denied", err)
-            # ...and one who can (the socket's group) is refused by its
-            # credentials (SO_PEERCRED).
-            gid = os.stat(gw.control_path).st_gid
-            rc, _, err = ctl(gw, "quarantine", "list", user=(12345, gid))
+            # ...nor can nobody, whom other daemons share.
+            nobody = pwd.getpwnam("nobody")
+            rc, _, err = ctl(gw, "stats", user=(nobody.pw_uid, nobody.pw_gid))
+            self.assertEqual(rc, 2)
+            # A member of the group may, by its primary or a supplementary group.
+            rc, out, _ = ctl(gw, "--json", "quarantine", "list", user=(12345, own.pw_gid))
+            self.assertEqual(rc, 0, out)
+            rc, out, _ = ctl(gw, "--json", "quarantine", "list", user=(12345, 12345),
+                             groups=(grp.getgrnam("redline").gr_gid,))
+            self.assertEqual(rc, 0, out)
+            # With the file mode opened up by mistake, the credentials still
+            # keep a stranger out (SO_PEERCRED, SO_PEERGROUPS).
+            os.chmod(gw.control_path, 0o666)
+            rc, _, err = ctl(gw, "quarantine", "list", user=(12345, 12345))
             self.assertEqual(rc, 1)
             self.assertIn("permission denied", err)
 

@@ -410,8 +410,8 @@ test_prefix_match(void **state)
 static const char *
 route_of(const struct dp_config *c, const char *domain)
 {
-    const struct dp_route *r = dp_route_find(c, domain, strlen(domain));
-    return r == NULL ? "(none)" : c->groups[r->group].name;
+    const struct dp_route *r = dp_route_find(&c->rt, domain, strlen(domain));
+    return r == NULL ? "(none)" : c->rt.groups[r->group].name;
 }
 
 static void
@@ -438,7 +438,8 @@ test_route_precedence(void **state)
     assert_string_equal(route_of(c, "example.co"), "any");
     assert_string_equal(route_of(c, ""), "any");
     /* `len` bounds the domain. */
-    assert_ptr_equal(dp_route_find(c, "example.comX", 11), dp_route_find(c, "example.com", 11));
+    assert_ptr_equal(dp_route_find(&c->rt, "example.comX", 11),
+                     dp_route_find(&c->rt, "example.com", 11));
     free(c);
 }
 
@@ -466,17 +467,17 @@ test_relay_allowed(void **state)
     (void)state;
     struct dp_config *c = json_ok("{\"relay_networks\": [\"127.0.0.0/8\", \"::1/128\","
                                   " \"10.20.0.0/16\"]}");
-    assert_int_equal(c->n_relay_nets, 3);
+    assert_int_equal(c->rt.n_relay_nets, 3);
     struct io_addr yes[] = {addr("127.0.0.1:1"), addr("[::1]:1"), addr("10.20.255.1:1"),
                             addr("[::ffff:10.20.0.1]:1")};
     struct io_addr no[] = {addr("10.21.0.1:1"), addr("[::2]:1"), addr("192.0.2.1:1"),
                            addr("[::ffff:10.21.0.1]:1")};
     for (size_t i = 0; i < N_ELEMS(yes); i++) {
-        assert_true(dp_relay_allowed(c, &yes[i]));
-        assert_false(dp_relay_allowed(c, &no[i]));
+        assert_true(dp_relay_allowed(&c->rt, &yes[i]));
+        assert_false(dp_relay_allowed(&c->rt, &no[i]));
     }
-    c->n_relay_nets = 0; /* no relay network: nobody relays */
-    assert_false(dp_relay_allowed(c, &yes[0]));
+    c->rt.n_relay_nets = 0; /* no relay network: nobody relays */
+    assert_false(dp_relay_allowed(&c->rt, &yes[0]));
     free(c);
 }
 
@@ -487,33 +488,33 @@ test_defaults(void **state)
 {
     (void)state;
     struct dp_config *c = cfg_new();
-    assert_true(c->hostname[0] != '\0');
-    assert_true(dp_domain_valid(c->hostname, strlen(c->hostname)));
-    assert_int_equal(c->workers, 1);
+    assert_true(c->rt.hostname[0] != '\0');
+    assert_true(dp_domain_valid(c->rt.hostname, strlen(c->rt.hostname)));
+    assert_int_equal(c->boot.workers, 1);
     for (size_t i = 0; i < DP_MAX_WORKERS; i++) {
-        assert_int_equal(c->cores[i], -1);
+        assert_int_equal(c->boot.cores[i], -1);
     }
-    assert_int_equal(c->backend, DP_BACKEND_KERNEL);
-    assert_int_equal(c->idle, DP_IDLE_SLEEP);
-    assert_int_equal(c->max_message_size, 10 * 1024 * 1024);
-    assert_int_equal(c->max_recipients, 100);
-    assert_int_equal(c->max_conn_per_worker, 4096);
-    assert_int_equal(c->max_conn_per_ip, 0);
-    assert_int_equal(c->command_timeout_ms, 300000);
-    assert_int_equal(c->data_timeout_ms, 300000);
-    assert_int_equal(c->connect_timeout_ms, 30000);
-    assert_int_equal(c->pool_per_hop, 64);
-    assert_int_equal(c->pool_idle_ms, 60000);
-    assert_string_equal(c->log_path, "-");
-    assert_string_equal(c->quarantine_dir, "/var/spool/redline/quarantine");
-    assert_string_equal(c->control_socket, "");
-    assert_string_equal(c->user, "");
-    assert_string_equal(c->policy_path, "");
-    assert_string_equal(c->tls_cert, "");
-    assert_string_equal(c->tls_profile, "");
-    assert_int_equal(c->tls_policy, DP_TLS_MAY);
-    assert_false(c->foreground);
-    assert_int_equal(c->n_listen + c->n_routes + c->n_groups + c->n_relay_nets, 0);
+    assert_int_equal(c->boot.backend, DP_BACKEND_KERNEL);
+    assert_int_equal(c->boot.idle, DP_IDLE_SLEEP);
+    assert_int_equal(c->rt.max_message_size, 10 * 1024 * 1024);
+    assert_int_equal(c->rt.max_recipients, 100);
+    assert_int_equal(c->rt.max_conn_per_worker, 4096);
+    assert_int_equal(c->rt.max_conn_per_ip, 0);
+    assert_int_equal(c->rt.command_timeout_ms, 300000);
+    assert_int_equal(c->rt.data_timeout_ms, 300000);
+    assert_int_equal(c->rt.connect_timeout_ms, 30000);
+    assert_int_equal(c->rt.pool_per_hop, 64);
+    assert_int_equal(c->rt.pool_idle_ms, 60000);
+    assert_string_equal(c->boot.log_path, "-");
+    assert_string_equal(c->boot.quarantine_dir, "/var/spool/redline/quarantine");
+    assert_string_equal(c->boot.control_socket, "");
+    assert_string_equal(c->boot.user, "");
+    assert_string_equal(c->rt.policy_path, "");
+    assert_string_equal(c->rt.tls_cert, "");
+    assert_string_equal(c->rt.tls_profile, "");
+    assert_int_equal(c->rt.tls_policy, DP_TLS_MAY);
+    assert_false(c->boot.foreground);
+    assert_int_equal(c->boot.n_listen + c->rt.n_routes + c->rt.n_groups + c->rt.n_relay_nets, 0);
     /* Defaults alone are not a configuration: no listener, no route. */
     check_refused(c, "listen", NULL);
     free(c);
@@ -524,33 +525,33 @@ test_check_refuses_missing_parts(void **state)
 {
     (void)state;
     struct dp_config *c = cfg_good();
-    c->n_routes = 0;
+    c->rt.n_routes = 0;
     check_refused(c, "routes", NULL);
     free(c);
 
     c = cfg_good();
-    c->groups[0].n_hops = 0;
+    c->rt.groups[0].n_hops = 0;
     check_refused(c, "mta_groups.default", "must have 1 to 8 next hops");
     free(c);
 
     c = cfg_good();
-    c->routes[0].group = 1;
+    c->rt.routes[0].group = 1;
     check_refused(c, "routes[0].group", "refers to no MTA group");
     free(c);
 
     c = cfg_good();
-    c->routes[1] = c->routes[0];
-    c->n_routes = 2;
+    c->rt.routes[1] = c->rt.routes[0];
+    c->rt.n_routes = 2;
     check_refused(c, "routes[1].domain", "'*' is routed twice");
     free(c);
 
     c = cfg_good();
-    c->listen[0].port = 0;
+    c->boot.listen[0].port = 0;
     check_refused(c, "listen[0]", NULL);
     free(c);
 
     c = cfg_good();
-    c->hostname[0] = '\0';
+    c->rt.hostname[0] = '\0';
     check_refused(c, "hostname", NULL);
     free(c);
 }
@@ -560,36 +561,36 @@ test_check_refuses_limits(void **state)
 {
     (void)state;
     struct dp_config *c = cfg_good();
-    c->max_recipients = 99;
+    c->rt.max_recipients = 99;
     check_refused(c, "limits.max_recipients",
                   "must be an integer from 100 to 1000000 (RFC 5321 4.5.3.1.8)");
     free(c);
 
     c = cfg_good();
-    c->workers = 0;
+    c->boot.workers = 0;
     check_refused(c, "workers", "must be an integer from 1 to 64");
-    c->workers = DP_MAX_WORKERS + 1;
+    c->boot.workers = DP_MAX_WORKERS + 1;
     check_refused(c, "workers", "must be an integer from 1 to 64");
     free(c);
 
     c = cfg_good();
-    c->command_timeout_ms = 0;
+    c->rt.command_timeout_ms = 0;
     check_refused(c, "limits.command_timeout_s", NULL);
     free(c);
     c = cfg_good();
-    c->data_timeout_ms = 0;
+    c->rt.data_timeout_ms = 0;
     check_refused(c, "limits.data_timeout_s", NULL);
     free(c);
     c = cfg_good();
-    c->connect_timeout_ms = 0;
+    c->rt.connect_timeout_ms = 0;
     check_refused(c, "relay.connect_timeout_s", NULL);
     free(c);
     c = cfg_good();
-    c->pool_idle_ms = 0;
+    c->rt.pool_idle_ms = 0;
     check_refused(c, "relay.pool_idle_s", NULL);
     free(c);
     c = cfg_good();
-    c->max_message_size = 0;
+    c->rt.max_message_size = 0;
     check_refused(c, "limits.max_message_size", NULL);
     free(c);
 }
@@ -599,15 +600,15 @@ test_check_refuses_cores(void **state)
 {
     (void)state;
     struct dp_config *c = cfg_good();
-    c->workers = 2;
-    c->cores[0] = 0;
+    c->boot.workers = 2;
+    c->boot.cores[0] = 0;
     check_refused(c, "cores", "lists 1 CPUs for 2 workers");
-    c->cores[1] = 0;
+    c->boot.cores[1] = 0;
     check_refused(c, "cores[1]", "CPU 0 is listed twice");
-    c->cores[1] = 3;
+    c->boot.cores[1] = 3;
     struct rl_diag d;
     assert_int_equal(dp_config_check(c, &d), 0);
-    c->cores[3] = 5; /* a gap */
+    c->boot.cores[3] = 5; /* a gap */
     check_refused(c, "cores[3]", NULL);
     free(c);
 }
@@ -617,32 +618,32 @@ test_check_refuses_backend_and_tls(void **state)
 {
     (void)state;
     struct dp_config *c = cfg_good();
-    c->backend = DP_BACKEND_DPDK;
+    c->boot.backend = DP_BACKEND_DPDK;
     check_refused(c, "backend", "the DPDK backend is not built yet");
     free(c);
 
     c = cfg_good();
-    snprintf(c->tls_cert, sizeof(c->tls_cert), "/etc/cert.pem");
+    snprintf(c->rt.tls_cert, sizeof(c->rt.tls_cert), "/etc/cert.pem");
     check_refused(c, "tls.key", "is needed with tls.cert");
-    c->tls_cert[0] = '\0';
-    snprintf(c->tls_key, sizeof(c->tls_key), "/etc/key.pem");
+    c->rt.tls_cert[0] = '\0';
+    snprintf(c->rt.tls_key, sizeof(c->rt.tls_key), "/etc/key.pem");
     check_refused(c, "tls.cert", "is needed with tls.key");
-    snprintf(c->tls_cert, sizeof(c->tls_cert), "/etc/cert.pem");
+    snprintf(c->rt.tls_cert, sizeof(c->rt.tls_cert), "/etc/cert.pem");
     struct rl_diag d;
     assert_int_equal(dp_config_check(c, &d), 0);
     /* A profile besides the pair, or a profile that is not there. */
-    snprintf(c->tls_profile, sizeof(c->tls_profile), "in");
+    snprintf(c->rt.tls_profile, sizeof(c->rt.tls_profile), "in");
     check_refused(c, "tls.profile", "excludes tls.cert and tls.key: give one or the other");
-    c->tls_cert[0] = c->tls_key[0] = '\0';
+    c->rt.tls_cert[0] = c->rt.tls_key[0] = '\0';
     check_refused(c, "tls.profile", "no TLS profile named 'in'");
-    c->tls_profile[0] = '\0';
-    c->tls_policy = DP_TLS_ENCRYPT;
+    c->rt.tls_profile[0] = '\0';
+    c->rt.tls_policy = DP_TLS_ENCRYPT;
     check_refused(c, "tls.policy",
                   "encrypt needs a certificate (tls.cert and tls.key, or tls.profile)");
     free(c);
 
     c = cfg_good();
-    c->log_path[0] = '\0';
+    c->boot.log_path[0] = '\0';
     check_refused(c, "log", "must not be empty");
     free(c);
 }
@@ -671,53 +672,53 @@ test_json_every_key(void **state)
         " \"control_socket\": \"/run/redline/redlined.sock\", \"user\": \"nobody\","
         " \"tls\": {\"cert\": \"/etc/redline/cert.pem\", \"key\": \"/etc/redline/key.pem\"}}");
     char out[IO_ADDR_STRLEN];
-    assert_int_equal(c->n_listen, 2);
-    io_addr_format(out, sizeof(out), &c->listen[1]);
+    assert_int_equal(c->boot.n_listen, 2);
+    io_addr_format(out, sizeof(out), &c->boot.listen[1]);
     assert_string_equal(out, "[::1]:2626");
-    assert_string_equal(c->hostname, "gw.example.com");
-    assert_int_equal(c->workers, 2);
-    assert_int_equal(c->cores[0], 3);
-    assert_int_equal(c->cores[1], 1);
-    assert_int_equal(c->cores[2], -1);
-    assert_int_equal(c->backend, DP_BACKEND_KERNEL);
-    assert_int_equal(c->idle, DP_IDLE_SPIN);
-    assert_string_equal(c->policy_path, "/etc/redline/policy.json");
-    assert_int_equal(c->n_relay_nets, 2);
-    assert_int_equal(c->n_groups, 2);
-    assert_string_equal(c->groups[1].name, "partners");
-    assert_int_equal(c->groups[1].n_hops, 3);
-    io_addr_format(out, sizeof(out), &c->groups[1].hops[1]);
+    assert_string_equal(c->rt.hostname, "gw.example.com");
+    assert_int_equal(c->boot.workers, 2);
+    assert_int_equal(c->boot.cores[0], 3);
+    assert_int_equal(c->boot.cores[1], 1);
+    assert_int_equal(c->boot.cores[2], -1);
+    assert_int_equal(c->boot.backend, DP_BACKEND_KERNEL);
+    assert_int_equal(c->boot.idle, DP_IDLE_SPIN);
+    assert_string_equal(c->rt.policy_path, "/etc/redline/policy.json");
+    assert_int_equal(c->rt.n_relay_nets, 2);
+    assert_int_equal(c->rt.n_groups, 2);
+    assert_string_equal(c->rt.groups[1].name, "partners");
+    assert_int_equal(c->rt.groups[1].n_hops, 3);
+    io_addr_format(out, sizeof(out), &c->rt.groups[1].hops[1]);
     assert_string_equal(out, "[2001:db8::5]:2525");
-    assert_string_equal(c->groups[1].hop_names[2], "localhost:25");
-    assert_int_equal(c->groups[1].hops[2].port, 25);
-    assert_int_not_equal(c->groups[1].hops[2].family, IO_AF_NONE);
-    assert_int_equal(c->n_routes, 2);
-    assert_int_equal(c->routes[0].kind, DP_ROUTE_ANY);
-    assert_int_equal(c->routes[1].kind, DP_ROUTE_EXACT);
-    assert_int_equal(c->routes[1].group, 1);
-    assert_int_equal(c->max_message_size, 20971520);
-    assert_int_equal(c->max_recipients, 500);
-    assert_int_equal(c->max_conn_per_worker, 1000);
-    assert_int_equal(c->max_conn_per_ip, 64);
-    assert_int_equal(c->command_timeout_ms, 120000);
-    assert_int_equal(c->data_timeout_ms, 600000);
-    assert_int_equal(c->connect_timeout_ms, 10000);
-    assert_int_equal(c->pool_per_hop, 4);
-    assert_int_equal(c->pool_idle_ms, 90000);
-    assert_string_equal(c->quarantine_dir, "/srv/q");
-    assert_string_equal(c->log_path, "/var/log/redline.log");
-    assert_string_equal(c->control_socket, "/run/redline/redlined.sock");
-    assert_string_equal(c->user, "nobody");
-    assert_string_equal(c->tls_cert, "/etc/redline/cert.pem");
-    assert_string_equal(c->tls_key, "/etc/redline/key.pem");
+    assert_string_equal(c->rt.groups[1].hop_names[2], "localhost:25");
+    assert_int_equal(c->rt.groups[1].hops[2].port, 25);
+    assert_int_not_equal(c->rt.groups[1].hops[2].family, IO_AF_NONE);
+    assert_int_equal(c->rt.n_routes, 2);
+    assert_int_equal(c->rt.routes[0].kind, DP_ROUTE_ANY);
+    assert_int_equal(c->rt.routes[1].kind, DP_ROUTE_EXACT);
+    assert_int_equal(c->rt.routes[1].group, 1);
+    assert_int_equal(c->rt.max_message_size, 20971520);
+    assert_int_equal(c->rt.max_recipients, 500);
+    assert_int_equal(c->rt.max_conn_per_worker, 1000);
+    assert_int_equal(c->rt.max_conn_per_ip, 64);
+    assert_int_equal(c->rt.command_timeout_ms, 120000);
+    assert_int_equal(c->rt.data_timeout_ms, 600000);
+    assert_int_equal(c->rt.connect_timeout_ms, 10000);
+    assert_int_equal(c->rt.pool_per_hop, 4);
+    assert_int_equal(c->rt.pool_idle_ms, 90000);
+    assert_string_equal(c->boot.quarantine_dir, "/srv/q");
+    assert_string_equal(c->boot.log_path, "/var/log/redline.log");
+    assert_string_equal(c->boot.control_socket, "/run/redline/redlined.sock");
+    assert_string_equal(c->boot.user, "nobody");
+    assert_string_equal(c->rt.tls_cert, "/etc/redline/cert.pem");
+    assert_string_equal(c->rt.tls_key, "/etc/redline/key.pem");
     struct rl_diag d;
     assert_int_equal(dp_config_check(c, &d), 0);
     free(c);
 
     c = json_ok("{\"backend\": \"dpdk\", \"idle\": \"sleep\", \"cores\": []}");
-    assert_int_equal(c->backend, DP_BACKEND_DPDK);
-    assert_int_equal(c->idle, DP_IDLE_SLEEP);
-    assert_int_equal(c->cores[0], -1);
+    assert_int_equal(c->boot.backend, DP_BACKEND_DPDK);
+    assert_int_equal(c->boot.idle, DP_IDLE_SLEEP);
+    assert_int_equal(c->boot.cores[0], -1);
     free(c);
 }
 
@@ -730,16 +731,16 @@ test_json_applies_over(void **state)
     /* Only what the text names changes. */
     const char *more = "{\"workers\": 4, \"limits\": {\"max_recipients\": 200}}";
     assert_int_equal(dp_config_load_json(c, &d, more, strlen(more)), 0);
-    assert_int_equal(c->workers, 4);
-    assert_int_equal(c->max_recipients, 200);
-    assert_int_equal(c->max_conn_per_worker, 4096);
-    assert_int_equal(c->n_routes, 1);
+    assert_int_equal(c->boot.workers, 4);
+    assert_int_equal(c->rt.max_recipients, 200);
+    assert_int_equal(c->rt.max_conn_per_worker, 4096);
+    assert_int_equal(c->rt.n_routes, 1);
     /* New groups without routes: the routes follow their group by name. */
     const char *groups = "{\"mta_groups\": {\"other\": [\"10.0.0.9:25\"],"
                          " \"default\": [\"10.0.0.8:25\"]}}";
     assert_int_equal(dp_config_load_json(c, &d, groups, strlen(groups)), 0);
-    assert_int_equal(c->n_groups, 2);
-    assert_int_equal(c->routes[0].group, 1);
+    assert_int_equal(c->rt.n_groups, 2);
+    assert_int_equal(c->rt.routes[0].group, 1);
     assert_string_equal(route_of(c, "x.org"), "default");
     /* Routes may come before the groups they name. */
     const char *order = "{\"routes\": [{\"domain\": \"x.org\", \"group\": \"new\"}],"
@@ -793,6 +794,51 @@ test_json_unknown_keys(void **state)
     json_refused("{\"foreground\": true}", RL_EINVAL, "foreground", "unknown key");
 }
 
+/* "smtp" and the engine's limits (issue 12 bare LF, issue 13 greedy clients). */
+static void
+test_json_smtp(void **state)
+{
+    (void)state;
+    struct dp_config *c = cfg_new();
+    assert_int_equal(c->rt.bare_newline, SMTP_BARE_LF_NORMALIZE);
+    assert_int_equal(c->rt.nul, SMTP_NUL_REJECT);
+    assert_false(c->rt.address_literals);
+    assert_int_equal(c->rt.max_errors, 20);
+    assert_int_equal(c->rt.max_junk, 100);
+    assert_int_equal(c->rt.tarpit_after, 10);
+    assert_int_equal(c->rt.tarpit_ms, 1000);
+    assert_int_equal(c->rt.min_data_rate, 500);
+    free(c);
+    c = json_ok("{\"smtp\": {\"bare_newline\": \"reject\", \"nul\": \"strip\","
+                " \"address_literals\": true},"
+                " \"limits\": {\"max_errors\": 0, \"max_junk_commands\": 7,"
+                " \"tarpit_after_errors\": 3, \"tarpit_delay_ms\": 250, \"min_data_rate\": 0}}");
+    assert_int_equal(c->rt.bare_newline, SMTP_BARE_LF_REJECT);
+    assert_int_equal(c->rt.nul, SMTP_NUL_STRIP);
+    assert_true(c->rt.address_literals);
+    assert_int_equal(c->rt.max_errors, 0);
+    assert_int_equal(c->rt.max_junk, 7);
+    assert_int_equal(c->rt.tarpit_after, 3);
+    assert_int_equal(c->rt.tarpit_ms, 250);
+    assert_int_equal(c->rt.min_data_rate, 0);
+    free(c);
+    json_refused("{\"smtp\": {\"bare_newline\": \"fix\"}}", RL_EINVAL, "smtp.bare_newline",
+                 "must be normalize or reject");
+    json_refused("{\"smtp\": {\"nul\": 0}}", RL_EINVAL, "smtp.nul", "must be reject or strip");
+    json_refused("{\"smtp\": {\"address_literals\": \"yes\"}}", RL_EINVAL, "smtp.address_literals",
+                 "must be true or false");
+    json_refused("{\"smtp\": {\"bare_lf\": \"reject\"}}", RL_EINVAL, "smtp.bare_lf", "unknown key");
+    json_refused("{\"smtp\": []}", RL_EINVAL, "smtp", "must be an object");
+    json_refused("{\"limits\": {\"tarpit_delay_ms\": 60001}}", RL_EINVAL, "limits.tarpit_delay_ms",
+                 "must be an integer from 0 to 60000");
+    json_refused("{\"limits\": {\"max_junk_commands\": -1}}", RL_EINVAL, "limits.max_junk_commands",
+                 NULL);
+    c = ARGS_OK("--bare-newline", "reject");
+    assert_int_equal(c->rt.bare_newline, SMTP_BARE_LF_REJECT);
+    free(c);
+    ARGS_REFUSED(RL_EINVAL, "--bare-newline", NULL, "--bare-newline", "lf");
+}
+
 /* Routes name client TLS profiles; a missing or server profile is refused. */
 static void
 test_json_route_tls(void **state)
@@ -806,15 +852,15 @@ test_json_route_tls(void **state)
         " \"routes\": [{\"domain\": \"example.com\", \"group\": \"default\", \"tls\": \"partner\"},"
         " {\"domain\": \"*\", \"group\": \"default\"}]}";
     assert_int_equal(dp_config_load_json(c, &d, j, strlen(j)), 0);
-    const struct dp_route *r = dp_route_find(c, "example.com", 11);
+    const struct dp_route *r = dp_route_find(&c->rt, "example.com", 11);
     assert_non_null(r);
     assert_int_equal(r->tls, 1);
-    assert_int_equal(c->tls_profiles.p[r->tls].mode, TLS_MODE_MANDATORY);
-    assert_int_equal(dp_route_find(c, "other.org", 9)->tls, DP_TLS_DEFAULT);
+    assert_int_equal(c->rt.tls_profiles.p[r->tls].mode, TLS_MODE_MANDATORY);
+    assert_int_equal(dp_route_find(&c->rt, "other.org", 9)->tls, DP_TLS_DEFAULT);
     /* A later file without routes: the route follows its profile by name. */
     static const char j2[] = "{\"tls_profiles\": {\"partner\": {\"role\": \"client\"}}}";
     assert_int_equal(dp_config_load_json(c, &d, j2, strlen(j2)), 0);
-    assert_int_equal(dp_route_find(c, "example.com", 11)->tls, 0);
+    assert_int_equal(dp_route_find(&c->rt, "example.com", 11)->tls, 0);
     static const char j3[] = "{\"tls_profiles\": {\"x\": {\"role\": \"client\"}}}";
     assert_int_equal(dp_config_load_json(c, &d, j3, strlen(j3)), RL_EINVAL);
     assert_string_equal(d.field, "tls_profiles");
@@ -847,38 +893,38 @@ test_json_inbound_tls(void **state)
     struct dp_config *c = cfg_good();
     struct rl_diag d;
     struct tls_profile p;
-    assert_false(dp_config_tls_inbound(c, &p));
-    assert_int_equal(c->tls_policy, DP_TLS_MAY);
+    assert_false(dp_config_tls_inbound(&c->rt, &p));
+    assert_int_equal(c->rt.tls_policy, DP_TLS_MAY);
     assert_int_equal(dp_config_load_json(c, &d, in, strlen(in)), 0);
-    assert_string_equal(c->tls_profile, "in");
-    assert_int_equal(c->tls_policy, DP_TLS_ENCRYPT);
+    assert_string_equal(c->rt.tls_profile, "in");
+    assert_int_equal(c->rt.tls_policy, DP_TLS_ENCRYPT);
     assert_int_equal(dp_config_check(c, &d), 0);
-    assert_true(dp_config_tls_inbound(c, &p));
+    assert_true(dp_config_tls_inbound(&c->rt, &p));
     assert_string_equal(p.name, "in");
     assert_string_equal(p.cert_file, "/c.pem");
     assert_int_equal(p.client_cert, TLS_CLIENT_CERT_REQUEST);
     /* A certificate and key in a later file replace the profile, and back. */
     static const char pair[] = "{\"tls\": {\"cert\": \"/a.pem\", \"key\": \"/b.pem\"}}";
     assert_int_equal(dp_config_load_json(c, &d, pair, strlen(pair)), 0);
-    assert_string_equal(c->tls_profile, "");
-    assert_int_equal(c->tls_policy, DP_TLS_ENCRYPT); /* not named: kept */
-    assert_true(dp_config_tls_inbound(c, &p));
+    assert_string_equal(c->rt.tls_profile, "");
+    assert_int_equal(c->rt.tls_policy, DP_TLS_ENCRYPT); /* not named: kept */
+    assert_true(dp_config_tls_inbound(&c->rt, &p));
     assert_string_equal(p.name, "inbound");
     assert_string_equal(p.key_file, "/b.pem");
     assert_string_equal(tls_version_name(p.min_version), "TLSv1.2");
     assert_int_equal(p.client_cert, TLS_CLIENT_CERT_NONE);
     static const char back[] = "{\"tls\": {\"profile\": \"in\", \"policy\": \"may\"}}";
     assert_int_equal(dp_config_load_json(c, &d, back, strlen(back)), 0);
-    assert_string_equal(c->tls_cert, "");
-    assert_string_equal(c->tls_key, "");
-    assert_int_equal(c->tls_policy, DP_TLS_MAY);
+    assert_string_equal(c->rt.tls_cert, "");
+    assert_string_equal(c->rt.tls_key, "");
+    assert_int_equal(c->rt.tls_policy, DP_TLS_MAY);
     assert_int_equal(dp_config_check(c, &d), 0);
     /* New profiles without the one tls.profile names: refused, nothing changes. */
     static const char gone[] = "{\"tls_profiles\": {\"x\": {\"role\": \"client\"}}}";
     assert_int_equal(dp_config_load_json(c, &d, gone, strlen(gone)), RL_EINVAL);
     assert_string_equal(d.field, "tls.profile");
     assert_string_equal(d.reason, "no TLS profile named 'in'");
-    assert_string_equal(c->tls_profile, "in");
+    assert_string_equal(c->rt.tls_profile, "in");
     free(c);
 
     json_refused("{\"tls\": {\"profile\": \"nope\"}}", RL_EINVAL, "tls.profile",
@@ -906,7 +952,7 @@ test_json_inbound_tls(void **state)
     assert_int_equal(dp_config_load_json(c, &d, enc, strlen(enc)), 0);
     check_refused(c, "tls.policy",
                   "encrypt needs a certificate (tls.cert and tls.key, or tls.profile)");
-    c->tls_policy = (enum dp_tls_policy)7;
+    c->rt.tls_policy = (enum dp_tls_policy)7;
     check_refused(c, "tls.policy", "must be may or encrypt");
     free(c);
 }
@@ -985,7 +1031,7 @@ test_json_bad_values(void **state)
     json_refused(json, RL_EINVAL, "control_socket", "is longer than 107 bytes");
     snprintf(json, sizeof(json), "{\"control_socket\": \"/run/%0102d\"}", 0);
     struct dp_config *c = json_ok(json);
-    assert_int_equal(strlen(c->control_socket), 107);
+    assert_int_equal(strlen(c->boot.control_socket), 107);
     free(c);
     json_refused("{\"relay_networks\": [\"10.0.0.1/8\"]}", RL_EINVAL, "relay_networks[0]",
                  "'10.0.0.1/8' has host bits set below /8");
@@ -1093,8 +1139,8 @@ test_json_bad_routes(void **state)
                                   " \"routes\": [{\"domain\": \"b\\u00fccher.example\", "
                                   "\"group\": \"g\"}, {\"domain\": \"xn--bcher-kva.example\", "
                                   "\"group\": \"g\"}]}");
-    assert_string_equal(c->routes[0].domain, "b\xc3\xbc"
-                                             "cher.example");
+    assert_string_equal(c->rt.routes[0].domain, "b\xc3\xbc"
+                                                "cher.example");
     free(c);
 }
 
@@ -1105,10 +1151,10 @@ test_json_names_resolve(void **state)
     struct dp_config *c = json_ok("{\"mta_groups\": {\"g\": [\"localhost:2527\"]}}");
     struct io_prefix v4 = prefix("127.0.0.0/8");
     struct io_prefix v6 = prefix("::1/128");
-    const struct io_addr *h = &c->groups[0].hops[0];
+    const struct io_addr *h = &c->rt.groups[0].hops[0];
     assert_true(io_prefix_match(&v4, h) || io_prefix_match(&v6, h));
     assert_int_equal(h->port, 2527);
-    assert_string_equal(c->groups[0].hop_names[0], "localhost:2527");
+    assert_string_equal(c->rt.groups[0].hop_names[0], "localhost:2527");
     free(c);
     /* RFC 6761 6.4: .invalid never resolves. */
     struct dp_config *before = cfg_good();
@@ -1124,7 +1170,7 @@ test_json_names_resolve(void **state)
     const char *skip = "{\"mta_groups\": {\"g\": [\"mx.redline.invalid:25\"]},"
                        " \"routes\": [{\"domain\": \"*\", \"group\": \"g\"}]}";
     assert_int_equal(dp_config_load_json_how(c, &d, skip, strlen(skip), DP_RESOLVE_SKIP), 0);
-    assert_int_equal(c->groups[0].hops[0].family, IO_AF_NONE);
+    assert_int_equal(c->rt.groups[0].hops[0].family, IO_AF_NONE);
     check_refused(c, "mta_groups.g[0]", "'mx.redline.invalid:25' has no resolved address and port");
     free(c);
     free(before);
@@ -1166,13 +1212,13 @@ test_example_loads(void **state)
     if (rc != 0) {
         fail_msg("docs/examples/redlined.json check: %s: %s", d.field, d.reason);
     }
-    assert_int_equal(c->n_listen, 2);
-    assert_int_equal(c->workers, 2);
+    assert_int_equal(c->boot.n_listen, 2);
+    assert_int_equal(c->boot.workers, 2);
     assert_string_equal(route_of(c, "example.com"), "partners");
     assert_string_equal(route_of(c, "mx.example.com"), "partners");
     assert_string_equal(route_of(c, "example.org"), "default");
     struct io_addr peer = addr("10.20.3.4:40000");
-    assert_true(dp_relay_allowed(c, &peer));
+    assert_true(dp_relay_allowed(&c->rt, &peer));
     free(c);
 }
 
@@ -1215,7 +1261,7 @@ test_load_file_refuses(void **state)
     write_temp(path, "{\"workers\": 2,\n \"nope\": 1}\n");
     assert_int_equal(dp_config_load_file(c, &d, path), RL_EINVAL);
     assert_string_equal(d.field, "nope");
-    assert_int_equal(c->workers, 1);
+    assert_int_equal(c->boot.workers, 1);
     unlink(path);
     write_temp(path, "{\"workers\": 2,\n \"nope\" 1}\n");
     assert_int_equal(dp_config_load_file(c, &d, path), RL_ESYNTAX);
@@ -1233,13 +1279,13 @@ test_args_minimal(void **state)
     struct dp_config *c = ARGS_OK("--listen", "127.0.0.1:2525", "--route", "*=127.0.0.1:2526");
     struct rl_diag d;
     assert_int_equal(dp_config_check(c, &d), 0);
-    assert_int_equal(c->n_listen, 1);
-    assert_int_equal(c->n_groups, 1);
-    assert_string_equal(c->groups[0].name, "*");
-    assert_string_equal(c->groups[0].hop_names[0], "127.0.0.1:2526");
+    assert_int_equal(c->boot.n_listen, 1);
+    assert_int_equal(c->rt.n_groups, 1);
+    assert_string_equal(c->rt.groups[0].name, "*");
+    assert_string_equal(c->rt.groups[0].hop_names[0], "127.0.0.1:2526");
     assert_string_equal(route_of(c, "anything.org"), "*");
-    assert_int_equal(c->workers, 1);
-    assert_string_equal(c->log_path, "-");
+    assert_int_equal(c->boot.workers, 1);
+    assert_string_equal(c->boot.log_path, "-");
     free(c);
 }
 
@@ -1258,44 +1304,44 @@ test_args_every_flag(void **state)
         "1048576", "--max-recipients", "1000", "--foreground");
     struct rl_diag d;
     assert_int_equal(dp_config_check(c, &d), 0);
-    assert_int_equal(c->n_listen, 2);
-    assert_int_equal(c->listen[1].family, IO_AF_INET6);
-    assert_int_equal(c->n_routes, 3);
-    assert_int_equal(c->n_groups, 3);
-    assert_string_equal(c->groups[0].name, "example.com");
-    assert_int_equal(c->groups[0].n_hops, 2);
-    assert_string_equal(c->groups[0].hop_names[1], "[2001:db8::6]:2525");
-    assert_string_equal(c->groups[1].name, "*.example.com");
-    assert_int_equal(c->routes[1].kind, DP_ROUTE_SUBDOMAINS);
-    assert_string_equal(c->routes[1].domain, "example.com");
+    assert_int_equal(c->boot.n_listen, 2);
+    assert_int_equal(c->boot.listen[1].family, IO_AF_INET6);
+    assert_int_equal(c->rt.n_routes, 3);
+    assert_int_equal(c->rt.n_groups, 3);
+    assert_string_equal(c->rt.groups[0].name, "example.com");
+    assert_int_equal(c->rt.groups[0].n_hops, 2);
+    assert_string_equal(c->rt.groups[0].hop_names[1], "[2001:db8::6]:2525");
+    assert_string_equal(c->rt.groups[1].name, "*.example.com");
+    assert_int_equal(c->rt.routes[1].kind, DP_ROUTE_SUBDOMAINS);
+    assert_string_equal(c->rt.routes[1].domain, "example.com");
     assert_string_equal(route_of(c, "EXAMPLE.com"), "example.com");
     assert_string_equal(route_of(c, "a.example.com"), "*.example.com");
     assert_string_equal(route_of(c, "badexample.com"), "*");
-    assert_int_equal(c->n_relay_nets, 2);
-    assert_int_equal(c->relay_nets[1].prefix_len, 128);
-    assert_string_equal(c->policy_path, "/etc/p.json");
-    assert_int_equal(c->workers, 2);
-    assert_int_equal(c->cores[0], 2);
-    assert_int_equal(c->cores[1], 3);
-    assert_int_equal(c->cores[2], -1);
-    assert_int_equal(c->backend, DP_BACKEND_KERNEL);
-    assert_int_equal(c->idle, DP_IDLE_SPIN);
-    assert_string_equal(c->hostname, "gw.example.com");
-    assert_string_equal(c->quarantine_dir, "/srv/q");
-    assert_string_equal(c->log_path, "/var/log/r.log");
-    assert_string_equal(c->control_socket, "/run/r.sock");
-    assert_string_equal(c->user, "redline");
-    assert_string_equal(c->tls_cert, "/etc/c.pem");
-    assert_string_equal(c->tls_key, "/etc/k.pem");
-    assert_int_equal(c->tls_policy, DP_TLS_ENCRYPT);
-    assert_int_equal(c->max_message_size, 1048576);
-    assert_int_equal(c->max_recipients, 1000);
-    assert_true(c->foreground);
+    assert_int_equal(c->rt.n_relay_nets, 2);
+    assert_int_equal(c->rt.relay_nets[1].prefix_len, 128);
+    assert_string_equal(c->rt.policy_path, "/etc/p.json");
+    assert_int_equal(c->boot.workers, 2);
+    assert_int_equal(c->boot.cores[0], 2);
+    assert_int_equal(c->boot.cores[1], 3);
+    assert_int_equal(c->boot.cores[2], -1);
+    assert_int_equal(c->boot.backend, DP_BACKEND_KERNEL);
+    assert_int_equal(c->boot.idle, DP_IDLE_SPIN);
+    assert_string_equal(c->rt.hostname, "gw.example.com");
+    assert_string_equal(c->boot.quarantine_dir, "/srv/q");
+    assert_string_equal(c->boot.log_path, "/var/log/r.log");
+    assert_string_equal(c->boot.control_socket, "/run/r.sock");
+    assert_string_equal(c->boot.user, "redline");
+    assert_string_equal(c->rt.tls_cert, "/etc/c.pem");
+    assert_string_equal(c->rt.tls_key, "/etc/k.pem");
+    assert_int_equal(c->rt.tls_policy, DP_TLS_ENCRYPT);
+    assert_int_equal(c->rt.max_message_size, 1048576);
+    assert_int_equal(c->rt.max_recipients, 1000);
+    assert_true(c->boot.foreground);
     free(c);
 
     c = ARGS_OK("--backend", "dpdk", "--idle", "sleep");
-    assert_int_equal(c->backend, DP_BACKEND_DPDK);
-    assert_int_equal(c->idle, DP_IDLE_SLEEP);
+    assert_int_equal(c->boot.backend, DP_BACKEND_DPDK);
+    assert_int_equal(c->boot.idle, DP_IDLE_SLEEP);
     free(c);
 }
 
@@ -1314,8 +1360,8 @@ test_args_config_then_overrides(void **state)
     struct dp_config *c = ARGS_OK("--config", path);
     struct rl_diag d;
     assert_int_equal(dp_config_check(c, &d), 0);
-    assert_int_equal(c->workers, 2);
-    assert_int_equal(c->n_routes, 2);
+    assert_int_equal(c->boot.workers, 2);
+    assert_int_equal(c->rt.n_routes, 2);
     assert_string_equal(route_of(c, "example.com"), "partners");
     free(c);
 
@@ -1324,20 +1370,20 @@ test_args_config_then_overrides(void **state)
                 "--relay-net", "192.0.2.0/24", "--relay-net", "::1", "--config", path, "--listen",
                 "[::1]:2600", "--foreground");
     assert_int_equal(dp_config_check(c, &d), 0);
-    assert_int_equal(c->workers, 1);
-    assert_int_equal(c->cores[0], 5);
-    assert_int_equal(c->cores[1], -1);
-    assert_int_equal(c->n_routes, 1);
-    assert_int_equal(c->n_groups, 1);
+    assert_int_equal(c->boot.workers, 1);
+    assert_int_equal(c->boot.cores[0], 5);
+    assert_int_equal(c->boot.cores[1], -1);
+    assert_int_equal(c->rt.n_routes, 1);
+    assert_int_equal(c->rt.n_groups, 1);
     assert_string_equal(route_of(c, "example.org"), "example.org");
     assert_string_equal(route_of(c, "example.com"), "(none)");
-    assert_int_equal(c->n_relay_nets, 2);
+    assert_int_equal(c->rt.n_relay_nets, 2);
     struct io_addr ten = addr("10.1.1.1:1");
-    assert_false(dp_relay_allowed(c, &ten));
-    assert_int_equal(c->n_listen, 1);
-    assert_int_equal(c->listen[0].port, 2600);
-    assert_string_equal(c->log_path, "/var/log/f.log"); /* not overridden */
-    assert_true(c->foreground);
+    assert_false(dp_relay_allowed(&c->rt, &ten));
+    assert_int_equal(c->boot.n_listen, 1);
+    assert_int_equal(c->boot.listen[0].port, 2600);
+    assert_string_equal(c->boot.log_path, "/var/log/f.log"); /* not overridden */
+    assert_true(c->boot.foreground);
     free(c);
     unlink(path);
 }
@@ -1357,14 +1403,14 @@ test_args_tls_over_profile(void **state)
     struct rl_diag d;
     struct dp_config *c = ARGS_OK("--config", path);
     assert_int_equal(dp_config_check(c, &d), 0);
-    assert_string_equal(c->tls_profile, "in");
+    assert_string_equal(c->rt.tls_profile, "in");
     free(c);
     c = ARGS_OK("--config", path, "--tls-cert", "/x.pem", "--tls-key", "/y.pem", "--tls-policy",
                 "may");
     assert_int_equal(dp_config_check(c, &d), 0);
-    assert_string_equal(c->tls_profile, "");
-    assert_string_equal(c->tls_cert, "/x.pem");
-    assert_int_equal(c->tls_policy, DP_TLS_MAY);
+    assert_string_equal(c->rt.tls_profile, "");
+    assert_string_equal(c->rt.tls_cert, "/x.pem");
+    assert_int_equal(c->rt.tls_policy, DP_TLS_MAY);
     free(c);
     unlink(path);
     /* Encrypt without any certificate: the flags parse, the check refuses. */
@@ -1553,6 +1599,7 @@ main(void)
         cmocka_unit_test(test_args_every_flag),
         cmocka_unit_test(test_args_config_then_overrides),
         cmocka_unit_test(test_args_tls_over_profile),
+        cmocka_unit_test(test_json_smtp),
         cmocka_unit_test(test_args_help),
         cmocka_unit_test(test_args_route_errors),
         cmocka_unit_test(test_args_address_errors),

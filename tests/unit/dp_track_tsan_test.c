@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The cross-thread parts of the dataplane under ThreadSanitizer: workers
- * pushing tracking lines while the logger thread drains them, and workers
- * counting while the stats thread reads. Built with -fsanitize=thread in the
- * plain build only (meson cannot mix it with ASan). */
+ * writing tracking lines while the sync thread fdatasyncs and a reopen
+ * rotates the file, and workers counting while the stats thread reads.
+ * Every line must arrive whole, once, in order per worker. Built with
+ * -fsanitize=thread in the plain build only (meson cannot mix it with ASan). */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,7 +17,6 @@
 #define WORKERS 2
 #define LINES 20000
 
-static struct dp_track_ring rings[WORKERS];
 static struct dp_stats_core stats[WORKERS];
 
 static void *
@@ -26,12 +26,34 @@ worker(void *arg)
     char line[64];
     for (unsigned i = 0; i < LINES; i++) {
         int n = snprintf(line, sizeof(line), "{\"w\":%u,\"n\":%u}", id, i);
-        while (!dp_track_push(&rings[id], line, (size_t)n)) {
-            sched_yield(); /* the test waits; a real worker drops and counts */
+        if (dp_track_write(line, (size_t)n) != 0) {
+            return (void *)1;
         }
         dp_stats_add(&stats[id], DP_C_MSG_RELAYED, 1);
     }
     return NULL;
+}
+
+/* check reads `path` and counts its lines into next[] (order per worker). */
+static int
+check(const char *path, unsigned next[WORKERS], unsigned *total)
+{
+    FILE *f = fopen(path, "r");
+    unsigned w, n;
+    char line[128];
+    int bad = f == NULL;
+    while (!bad && fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "{\"w\":%u,\"n\":%u}", &w, &n) != 2 || w >= WORKERS || n != next[w]) {
+            bad = 1;
+            break;
+        }
+        next[w]++;
+        (*total)++;
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return bad;
 }
 
 int
@@ -43,10 +65,11 @@ main(void)
         return 1;
     }
     close(fd);
-    struct dp_track_ring *r[WORKERS] = {&rings[0], &rings[1]};
+    char rotated[64];
+    snprintf(rotated, sizeof(rotated), "%s.1", path);
     int err = 0;
-    if (dp_track_start(path, r, WORKERS, &err) != 0) {
-        fprintf(stderr, "dp_track_start: %s\n", strerror(err));
+    if (dp_track_open(path, &err) != 0) {
+        fprintf(stderr, "dp_track_open: %s\n", strerror(err));
         return 1;
     }
     pthread_t t[WORKERS];
@@ -57,32 +80,25 @@ main(void)
     size_t seen = 0;
     for (int k = 0; k < 200; k++) {
         seen = dp_stats_json(json, sizeof(json), NULL, stats, WORKERS); /* concurrent reads */
-    }
-    for (unsigned i = 0; i < WORKERS; i++) {
-        pthread_join(t[i], NULL);
-    }
-    dp_track_stop();
-    /* Every line arrived, in order per worker. */
-    FILE *f = fopen(path, "r");
-    unsigned next[WORKERS] = {0};
-    unsigned w, n, total = 0;
-    char line[128];
-    int bad = 0;
-    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-        if (sscanf(line, "{\"w\":%u,\"n\":%u}", &w, &n) != 2 || w >= WORKERS || n != next[w]) {
-            bad = 1;
-            break;
+        if (k == 100 && (rename(path, rotated) != 0 || dp_track_reopen(&err) != 0)) {
+            return 1; /* rotated while the workers write */
         }
-        next[w]++;
-        total++;
     }
-    if (f != NULL) {
-        fclose(f);
+    int failed = 0;
+    for (unsigned i = 0; i < WORKERS; i++) {
+        void *rc = NULL;
+        pthread_join(t[i], &rc);
+        failed |= rc != NULL;
     }
+    dp_track_close();
+    /* Every line arrived whole and once, in order per worker, across both files. */
+    unsigned next[WORKERS] = {0}, total = 0;
+    int bad = check(rotated, next, &total) || check(path, next, &total);
     unlink(path);
+    unlink(rotated);
     dp_stats_json(json, sizeof(json), NULL, stats, WORKERS);
-    int ok = !bad && total == WORKERS * LINES && seen > 0 &&
-             strstr(json, "\"messages_relayed\":40000") != NULL;
+    int ok = !failed && !bad && total == WORKERS * LINES && seen > 0 &&
+             strstr(json, "\"messages_relayed\":40000") != NULL && dp_track_failures() == 0;
     printf("%s: %u lines, order %s\n", ok ? "ok" : "FAIL", total, bad ? "broken" : "kept");
     return ok ? 0 : 1;
 }

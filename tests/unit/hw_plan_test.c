@@ -116,9 +116,9 @@ load_fragment(bool check)
     if (check && dp_config_check(c, &d) != 0) {
         fail_msg("the fragment %s fails the check: %s: %s", frag, d.field, d.reason);
     }
-    assert_int_equal(c->workers, plan.n_workers);
+    assert_int_equal(c->boot.workers, plan.n_workers);
     for (uint32_t i = 0; i < plan.n_workers; i++) {
-        assert_int_equal(c->cores[i], (int)plan.workers[i]);
+        assert_int_equal(c->boot.cores[i], (int)plan.workers[i]);
     }
     return c;
 }
@@ -154,8 +154,8 @@ test_this_machine(void **state)
         assert_int_equal(plan.n_workers + scan_cores(t), t->n_cores - 1);
     }
     struct dp_config *c = load_fragment(true);
-    assert_int_equal(c->idle, plan.worker_on_control ? DP_IDLE_SLEEP : DP_IDLE_SPIN);
-    assert_int_equal(c->backend, DP_BACKEND_KERNEL);
+    assert_int_equal(c->boot.idle, plan.worker_on_control ? DP_IDLE_SLEEP : DP_IDLE_SPIN);
+    assert_int_equal(c->boot.backend, DP_BACKEND_KERNEL);
     free(c);
     hw_topo_free(t);
 }
@@ -198,7 +198,7 @@ test_two_socket_nic_first(void **state)
     }
     assert_true(noted);
     struct dp_config *c = load_fragment(false);
-    assert_int_equal(c->backend, DP_BACKEND_DPDK);
+    assert_int_equal(c->boot.backend, DP_BACKEND_DPDK);
     free(c);
     hw_topo_free(t);
 }
@@ -314,7 +314,7 @@ test_one_core(void **state)
     assert_true(plan.worker_on_control);
     assert_int_equal(plan.workers[0], 0);
     struct dp_config *c = load_fragment(true);
-    assert_int_equal(c->idle, DP_IDLE_SLEEP);
+    assert_int_equal(c->boot.idle, DP_IDLE_SLEEP);
     free(c);
     /* no core left to give scan threads, however many are asked for */
     o.scan_cores = 2;

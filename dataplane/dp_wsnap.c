@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The runtime snapshots one worker holds: the newest it has taken, and the
+ * older ones transactions still run on. Taking a snapshot with a new policy
+ * deserialises its engine (compiled elsewhere) into a scanner of the
+ * worker's own. The oldest version held is the worker's pin (dp_live.h).
+ * Called only on the worker's thread. */
+#include <stdlib.h>
+
+#include "dp_conn.h"
+#include "scan_engine.h"
+
+static void
+wscan_put(struct dp_wscan *sc)
+{
+    if (sc == NULL || --sc->refs > 0) {
+        return;
+    }
+    scan_message_free(sc->sm);
+    scan_worker_free(sc->sw);
+    scan_engine_free(sc->engine);
+    free(sc);
+}
+
+static struct dp_wscan *
+wscan_new(const struct dp_snap_scan *src)
+{
+    struct dp_wscan *sc = calloc(1, sizeof(*sc));
+    if (sc == NULL) {
+        return NULL;
+    }
+    sc->src = src;
+    sc->refs = 1;
+    if (scan_engine_deserialize(&sc->engine, src->policy, src->engine_blob, src->engine_len) != 0 ||
+        (sc->sw = scan_worker_new(sc->engine)) == NULL ||
+        (sc->sm = scan_message_new(sc->sw, sc->engine)) == NULL) {
+        wscan_put(sc);
+        return NULL;
+    }
+    return sc;
+}
+
+/* repin publishes the oldest version this worker still holds. */
+static void
+repin(struct dp_worker *w)
+{
+    uint64_t min = DP_LIVE_NO_PIN;
+    for (unsigned i = 0; i < DP_HELD_MAX; i++) {
+        const struct dp_snapshot *s = w->held[i].s;
+        if (s != NULL && s->version < min) {
+            min = s->version;
+        }
+    }
+    dp_live_pin(w->live, w->id, min);
+}
+
+static void
+held_release(struct dp_held *h)
+{
+    wscan_put(h->scan);
+    h->scan = NULL;
+    h->s = NULL;
+    h->users = 0;
+}
+
+bool
+dp_wsnap_adopt(struct dp_worker *w)
+{
+    const struct dp_snapshot *s = dp_live_current(w->live);
+    if (w->cur != NULL && w->cur->s == s) {
+        return false;
+    }
+    struct dp_held *h = NULL;
+    for (unsigned i = 0; i < DP_HELD_MAX && h == NULL; i++) {
+        h = w->held[i].s == NULL ? &w->held[i] : NULL;
+    }
+    struct dp_wscan *sc = NULL;
+    if (h != NULL && w->cur != NULL && w->cur->scan->src == s->scan) {
+        sc = w->cur->scan; /* same policy: same scanner */
+        sc->refs++;
+    } else if (h != NULL) {
+        sc = wscan_new(s->scan);
+    }
+    if (sc == NULL) {
+        /* Every slot pins a transaction, or no memory: stay on the snapshot
+         * held and try again next turn. */
+        dp_stats_add(w->stats, DP_C_SNAP_DEFERRED, 1);
+        return false;
+    }
+    h->s = s;
+    h->scan = sc;
+    h->users = 0;
+    struct dp_held *old = w->cur;
+    w->cur = h;
+    if (old != NULL && old->users == 0) {
+        held_release(old);
+    }
+    repin(w);
+    dp_stats_add(w->stats, DP_C_SNAP_TAKEN, 1);
+    dp_stats_set(w->stats, DP_C_SNAP_VERSION, s->version);
+    return true;
+}
+
+struct dp_held *
+dp_wsnap_take(struct dp_worker *w)
+{
+    w->cur->users++;
+    return w->cur;
+}
+
+void
+dp_wsnap_put(struct dp_worker *w, struct dp_held *h)
+{
+    if (h == NULL || --h->users > 0 || h == w->cur) {
+        return;
+    }
+    held_release(h);
+    repin(w);
+}
+
+void
+dp_wsnap_fini(struct dp_worker *w)
+{
+    for (unsigned i = 0; i < DP_HELD_MAX; i++) {
+        if (w->held[i].s != NULL) {
+            held_release(&w->held[i]);
+        }
+    }
+    w->cur = NULL;
+    if (w->live != NULL) {
+        dp_live_pin(w->live, w->id, DP_LIVE_NO_PIN);
+    }
+}

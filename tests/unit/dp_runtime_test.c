@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The runtime's middle (inbound sessions, relay, quarantine store) on the
+ * in-memory backend: client transcripts replayed whole, split at every byte
+ * offset and one octet per read and write on both legs; every backend
+ * operation of a dialogue failed in turn; next hops that refuse. The next
+ * hops are the project's SMTP server engine (dp_rig.c). One thread. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <urcu-qsbr.h>
+
+#include "dp_release.h"
+#include "dp_rig.h"
+#include "dp_snapshot.h"
+#include "dp_store.h"
+#include "dp_track.h"
+
+#define GOOD_CODES 7 /* 220 EHLO MAIL RCPT 354 250 221 */
+
+static const char script[] = "EHLO client.test\r\n"
+                             "MAIL FROM:<alice@client.test>\r\n"
+                             "RCPT TO:<bob@dest.test>\r\n"
+                             "DATA\r\n"
+                             "Subject: hello\r\n"
+                             "\r\n"
+                             "..a line with a leading dot\r\n"
+                             "card 4111 1111 1111 1111 here\r\n"
+                             ".\r\n"
+                             "QUIT\r\n";
+
+static const int good[GOOD_CODES] = {220, 250, 250, 250, 354, 250, 221};
+
+static char track_path[64]; /* the tracking log of this run */
+
+/* track_count counts the tracking lines holding `needle`. */
+static int
+track_count(const char *needle)
+{
+    FILE *f = fopen(track_path, "r");
+    char line[4096];
+    int n = 0;
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+        n += strstr(line, needle) != NULL;
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return n;
+}
+
+struct fix {
+    struct dp_live *live;
+    struct rig r;
+    int sink;
+    char store[64];
+};
+
+static int
+setup_with(void **state, const char *policy)
+{
+    struct fix *f = calloc(1, sizeof(*f));
+    static struct dp_runtime rt;
+    if (f == NULL) {
+        return -1;
+    }
+    char json[1024];
+    snprintf(json, sizeof(json),
+             "{\"listen\":[\"10.0.0.1:25\"],\"hostname\":\"gw.test\","
+             "\"relay_networks\":[\"127.0.0.0/8\"],\"policy\":\"%s\","
+             "\"mta_groups\":{\"a\":[\"10.0.1.1:25\"]},"
+             "\"routes\":[{\"domain\":\"*\",\"group\":\"a\"}]}",
+             policy);
+    snprintf(f->store, sizeof(f->store), "/tmp/rl-dp-runtime-XXXXXX");
+    int err = 0;
+    *state = f; /* teardown frees it, whatever fails below */
+    if (mkdtemp(f->store) == NULL || dp_store_prepare(f->store, &err) != 0 ||
+        rig_runtime_json(&rt, json) != 0) {
+        return -1;
+    }
+    struct dp_snapshot *s = rig_snapshot(&rt, 1);
+    if (s == NULL || dp_live_new(&f->live, s, 1) != 0 ||
+        rig_init(&f->r, f->live, 0, "10.0.0.1:25", f->store) != 0) {
+        return -1;
+    }
+    f->sink = rig_sink_add(&f->r, "10.0.1.1:25", "dest.test");
+    return 0;
+}
+
+static int
+setup(void **state)
+{
+    return setup_with(state, "");
+}
+
+static int
+setup_quarantine(void **state)
+{
+    static char path[64];
+    snprintf(path, sizeof(path), "/tmp/rl-dp-policy-%d.json", (int)getpid());
+    FILE *p = fopen(path, "w");
+    if (p == NULL) {
+        return -1;
+    }
+    fputs("{\"version\":\"rt-test-1\",\"lexicons\":[{\"name\":\"hold\",\"action\":\"quarantine\","
+          "\"threshold\":1,"
+          "\"entries\":[{\"word\":\"confidential\",\"weight\":1}]}]}",
+          p);
+    fclose(p);
+    int rc = setup_with(state, path);
+    unlink(path);
+    return rc;
+}
+
+static void
+rm_store(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "cannot remove %s\n", dir);
+    }
+}
+
+static int
+teardown(void **state)
+{
+    struct fix *f = *state;
+    rig_fini(&f->r);
+    dp_live_free(f->live);
+    rm_store(f->store);
+    free(f);
+    return 0;
+}
+
+/* dialogue plays `s` (held at `hold` until the rig settles), and returns the
+ * client's reply codes in `codes`. */
+static size_t
+dialogue(struct fix *f, const char *s, size_t hold, int *codes, size_t cap)
+{
+    int c = rig_client_start(&f->r, (const uint8_t *)s, strlen(s), hold);
+    assert_true(c >= 0);
+    (void)rig_settle(&f->r, 20000);
+    rig_client_release(&f->r, c);
+    (void)rig_settle(&f->r, 20000);
+    size_t n = rig_codes(&f->r, c, codes, cap);
+    rig_client_free(&f->r, c);
+    return n;
+}
+
+static void
+assert_good(const int *codes, size_t n)
+{
+    assert_int_equal(n, GOOD_CODES);
+    assert_memory_equal(codes, good, sizeof(good));
+}
+
+/* The next hop got the message: our trace header, the rest as sent with
+ * the dot-stuffing undone and the card number redacted. */
+static void
+assert_delivered(const struct rig_sink *s)
+{
+    const char *m = (const char *)s->last;
+    assert_non_null(m);
+    assert_true(s->last_len > 20 && memcmp(m, "Received: from client.test", 26) == 0);
+    const char *tail = "Subject: hello\r\n\r\n.a line with a leading dot\r\ncard ";
+    assert_non_null(memmem(m, s->last_len, tail, strlen(tail)));
+    assert_null(memmem(m, s->last_len, "4111 1111 1111 1111", 19));
+}
+
+static void
+relay_whole(void **state)
+{
+    struct fix *f = *state;
+    int codes[16];
+    size_t n = dialogue(f, script, sizeof(script) - 1, codes, 16);
+    assert_good(codes, n);
+    assert_int_equal(f->r.sinks[f->sink].messages, 1);
+    assert_int_equal(f->r.sinks[f->sink].misrouted, 0);
+    assert_delivered(&f->r.sinks[f->sink]);
+    assert_int_equal(f->r.stats->c[DP_C_MSG_RELAYED], 1);
+    /* One tracking line, with the verdict, written before the 250 left. */
+    assert_int_equal(track_count("\"action\":\"relayed\""), 1);
+    /* The loop-turn histogram in the counters' JSON (redlinectl stats). */
+    static char js[256 * 1024];
+    size_t jn = dp_stats_json(js, sizeof(js), NULL, f->r.stats, 1);
+    json_t *doc = json_loadb(js, jn, 0, NULL);
+    assert_non_null(doc);
+    json_t *h =
+        json_object_get(json_array_get(json_object_get(doc, "workers"), 0), "loop_turn_seconds");
+    assert_true(json_is_object(h));
+    json_int_t count = json_integer_value(json_object_get(h, "count"));
+    assert_true(count > 0);
+    json_int_t prev = 0;
+    for (size_t i = 0; i < json_array_size(json_object_get(h, "counts")); i++) {
+        json_int_t c = json_integer_value(json_array_get(json_object_get(h, "counts"), i));
+        assert_true(c >= prev && c <= count); /* cumulative, as Prometheus buckets are */
+        prev = c;
+    }
+    assert_true(json_number_value(json_object_get(h, "max")) > 0);
+    json_decref(doc);
+}
+
+static void
+relay_split_every_byte(void **state)
+{
+    struct fix *f = *state;
+    size_t len = sizeof(script) - 1;
+    for (size_t at = 1; at < len; at++) {
+        int codes[16];
+        size_t n = dialogue(f, script, at, codes, 16);
+        assert_good(codes, n);
+        assert_int_equal(f->r.sinks[f->sink].messages, at);
+    }
+    assert_delivered(&f->r.sinks[f->sink]);
+    /* Every message after the first went over the pooled connection. */
+    assert_int_equal(f->r.stats->c[DP_C_RELAY_CONNECTS], 1);
+}
+
+static void
+relay_octet_by_octet(void **state)
+{
+    struct fix *f = *state;
+    io_mem_net_chunk(f->r.net, 1); /* both legs, both directions */
+    int codes[16];
+    size_t n = dialogue(f, script, sizeof(script) - 1, codes, 16);
+    assert_good(codes, n);
+    assert_int_equal(f->r.sinks[f->sink].messages, 1);
+    assert_delivered(&f->r.sinks[f->sink]);
+}
+
+/* fail_every fails each `op` of one dialogue in turn. A 250 to the data is
+ * a promise: the next hop must have the message. After each failure a
+ * clean dialogue must work again. */
+static void
+fail_every(struct fix *f, enum io_mem_op op)
+{
+    uint64_t before = io_mem_net_count(f->r.net, op);
+    int codes[16];
+    assert_good(codes, dialogue(f, script, sizeof(script) - 1, codes, 16));
+    uint64_t ops = io_mem_net_count(f->r.net, op) - before;
+    assert_true(ops > 0 || op == IO_MEM_CONNECT); /* the pooled hop needs no connect */
+    for (uint64_t nth = 1; nth <= ops + 2; nth++) {
+        unsigned had = f->r.sinks[f->sink].messages;
+        io_mem_net_fail(f->r.net, op, nth);
+        size_t n = dialogue(f, script, sizeof(script) - 1, codes, 16);
+        io_mem_net_fail(f->r.net, op, 0);
+        bool acked = n >= 6 && codes[4] == 354 && codes[5] == 250;
+        unsigned got = f->r.sinks[f->sink].messages - had;
+        if (acked) {
+            assert_int_equal(got, 1);
+        }
+        assert_true(got <= 1);
+        /* The worker survives and serves the next client in full. */
+        assert_good(codes, dialogue(f, script, sizeof(script) - 1, codes, 16));
+    }
+}
+
+static void
+fail_reads(void **state)
+{
+    fail_every(*state, IO_MEM_READ);
+}
+
+static void
+fail_writes(void **state)
+{
+    fail_every(*state, IO_MEM_WRITE);
+}
+
+static void
+fail_accepts(void **state)
+{
+    fail_every(*state, IO_MEM_ACCEPT);
+}
+
+static void
+fail_connects(void **state)
+{
+    struct fix *f = *state;
+    /* The client's connect is the first, the relay's the second. */
+    io_mem_net_fail(f->r.net, IO_MEM_CONNECT, 2);
+    int codes[16];
+    size_t n = dialogue(f, script, sizeof(script) - 1, codes, 16);
+    io_mem_net_fail(f->r.net, IO_MEM_CONNECT, 0);
+    /* The only hop cannot be reached: RCPT gets 451, DATA 554 (no valid
+     * recipient), nothing is delivered. */
+    assert_true(n >= 4);
+    assert_int_equal(codes[3], 451);
+    assert_int_equal(f->r.sinks[f->sink].messages, 0);
+    assert_int_equal(f->r.stats->c[DP_C_RELAY_UNREACHABLE], 1);
+    assert_good(codes, dialogue(f, script, sizeof(script) - 1, codes, 16));
+    fail_every(f, IO_MEM_CONNECT); /* the client's own, then none: the hop is pooled */
+}
+
+static void
+next_hop_refuses(void **state)
+{
+    struct fix *f = *state;
+    f->r.sinks[f->sink].rcpt_code = 550;
+    int codes[16];
+    size_t n = dialogue(f, script, sizeof(script) - 1, codes, 16);
+    assert_true(n >= 4);
+    assert_int_equal(codes[3], 550); /* the next hop's own answer */
+    assert_int_equal(f->r.sinks[f->sink].messages, 0);
+    f->r.sinks[f->sink].rcpt_code = 0;
+    f->r.sinks[f->sink].dot_code = 451;
+    n = dialogue(f, script, sizeof(script) - 1, codes, 16);
+    assert_int_equal(n, GOOD_CODES);
+    assert_int_equal(codes[5], 451); /* no 250 without the next hop's */
+    assert_int_equal(f->r.stats->c[DP_C_MSG_RELAYED], 0);
+}
+
+static void
+quarantine_stored(void **state)
+{
+    struct fix *f = *state;
+    static const char q[] = "EHLO client.test\r\nMAIL FROM:<alice@client.test>\r\n"
+                            "RCPT TO:<bob@dest.test>\r\nDATA\r\nSubject: x\r\n\r\n"
+                            "this is confidential\r\n.\r\nQUIT\r\n";
+    for (size_t at = 1; at < sizeof(q) - 1; at += 7) {
+        int codes[16];
+        assert_good(codes, dialogue(f, q, at, codes, 16));
+    }
+    /* Never relayed; every one durably in the store before its 250. */
+    assert_int_equal(f->r.sinks[f->sink].messages, 0);
+    unsigned want = (unsigned)((sizeof(q) - 2) / 7 + 1);
+    assert_int_equal(f->r.stats->c[DP_C_MSG_QUARANTINED], want);
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd), "test $(ls '%s/new' | wc -l) -eq %u", f->store, want);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* ---- Release from the quarantine: a job the worker runs ---- */
+
+static const char stored[] = "Subject: held\r\n\r\n.leading dot\r\nthe original\r\n";
+static const char *const rcpts[] = {"bob@dest.test", "carol@dest.test"};
+
+/* release runs one release through the rig's worker until it is done. */
+static int
+release(struct fix *f, struct dp_release_result *res)
+{
+    struct dp_release *r = NULL;
+    assert_int_equal(dp_release_new(&r, "alice@client.test", rcpts, 2, (const uint8_t *)stored,
+                                    sizeof(stored) - 1),
+                     0);
+    assert_int_equal(dp_release_offer(f->r.w, r), 0);
+    int rc = RL_EAGAIN;
+    for (int t = 0; t < 20000 && !dp_release_done(r, res, &rc); t++) {
+        (void)rig_turn(&f->r);
+    }
+    assert_true(dp_release_done(r, res, &rc));
+    dp_release_free(r);
+    (void)rig_settle(&f->r, 20000);
+    return rc;
+}
+
+static void
+release_delivers(void **state)
+{
+    struct fix *f = *state;
+    struct dp_release_result res;
+    assert_int_equal(release(f, &res), 0);
+    assert_true(res.delivered);
+    assert_int_equal(res.code, 250);
+    assert_int_equal(res.rcpt_ok, 2);
+    assert_string_equal(res.hop, "10.0.1.1:25");
+    /* The stored original, unchanged (no trace header, no redaction). */
+    const struct rig_sink *k = &f->r.sinks[f->sink];
+    assert_int_equal(k->messages, 1);
+    assert_int_equal(k->last_len, sizeof(stored) - 1);
+    assert_memory_equal(k->last, stored, sizeof(stored) - 1);
+    /* The next one reuses the pooled connection. */
+    assert_int_equal(release(f, &res), 0);
+    assert_true(res.delivered);
+    assert_int_equal(f->r.stats->c[DP_C_RELAY_CONNECTS], 1);
+}
+
+static void
+release_refused(void **state)
+{
+    struct fix *f = *state;
+    struct dp_release_result res;
+    f->r.sinks[f->sink].rcpt_code = 550;
+    assert_int_equal(release(f, &res), 0);
+    assert_false(res.delivered);
+    assert_int_equal(res.code, 550);
+    assert_int_equal(res.rcpt_refused, 2);
+    f->r.sinks[f->sink].rcpt_code = 0;
+    f->r.sinks[f->sink].dot_code = 451;
+    assert_int_equal(release(f, &res), 0);
+    assert_false(res.delivered);
+    assert_int_equal(res.code, 451);
+    assert_int_equal(f->r.sinks[f->sink].messages, 0);
+}
+
+static void
+release_unreachable(void **state)
+{
+    struct fix *f = *state;
+    struct dp_release_result res;
+    f->r.peer->ops->close(f->r.peer, f->r.sinks[f->sink].lh); /* nobody listens now */
+    assert_int_equal(release(f, &res), RL_EIO);
+    assert_false(res.delivered);
+    assert_non_null(strstr(res.text, "no next hop of group a"));
+}
+
+/* Every read, write and connect of a release failed in turn: delivered only
+ * if the next hop has it; the next release goes through. */
+static void
+release_failures(void **state)
+{
+    struct fix *f = *state;
+    const enum io_mem_op ops[] = {IO_MEM_CONNECT, IO_MEM_READ, IO_MEM_WRITE};
+    for (size_t k = 0; k < 3; k++) {
+        struct dp_release_result res;
+        /* A fresh connection each time: the first release opens it. */
+        uint64_t before = io_mem_net_count(f->r.net, ops[k]);
+        assert_int_equal(release(f, &res), 0);
+        uint64_t n = io_mem_net_count(f->r.net, ops[k]) - before;
+        for (uint64_t nth = 1; nth <= n + 1; nth++) {
+            unsigned had = f->r.sinks[f->sink].messages;
+            io_mem_net_fail(f->r.net, ops[k], nth);
+            int rc = release(f, &res);
+            io_mem_net_fail(f->r.net, ops[k], 0);
+            unsigned got = f->r.sinks[f->sink].messages - had;
+            assert_true(rc == 0 || rc == RL_EIO);
+            assert_int_equal(got, res.delivered ? 1 : got);
+            assert_true(got <= 1);
+            if (res.delivered) {
+                assert_int_equal(got, 1);
+            }
+            assert_int_equal(release(f, &res), 0);
+            assert_true(res.delivered);
+        }
+    }
+}
+
+int
+main(void)
+{
+    snprintf(track_path, sizeof(track_path), "/tmp/rl-dp-runtime-%d.log", (int)getpid());
+    int err = 0;
+    if (dp_track_open(track_path, &err) != 0) {
+        return 1;
+    }
+    rcu_register_thread();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(relay_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(relay_split_every_byte, setup, teardown),
+        cmocka_unit_test_setup_teardown(relay_octet_by_octet, setup, teardown),
+        cmocka_unit_test_setup_teardown(fail_reads, setup, teardown),
+        cmocka_unit_test_setup_teardown(fail_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(fail_accepts, setup, teardown),
+        cmocka_unit_test_setup_teardown(fail_connects, setup, teardown),
+        cmocka_unit_test_setup_teardown(next_hop_refuses, setup, teardown),
+        cmocka_unit_test_setup_teardown(quarantine_stored, setup_quarantine, teardown),
+        cmocka_unit_test_setup_teardown(release_delivers, setup, teardown),
+        cmocka_unit_test_setup_teardown(release_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(release_unreachable, setup, teardown),
+        cmocka_unit_test_setup_teardown(release_failures, setup, teardown),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    rcu_unregister_thread();
+    dp_track_close();
+    unlink(track_path);
+    return rc;
+}
