@@ -150,7 +150,8 @@ class Package(unittest.TestCase):
         # This /etc is the namespace's copy: no account redline to start
         # with (one deps.sh made stays in the real /etc).
         if run("getent", "passwd", "redline", check=False).returncode == 0:
-            run("userdel", "redline")
+            # --force: other tests' gateways run as it (in the real /etc).
+            run("userdel", "--force", "redline")
         if run("getent", "group", "redline", check=False).returncode == 0:
             run("groupdel", "redline")
 
@@ -287,17 +288,20 @@ class Package(unittest.TestCase):
                 self.assertEqual((pwd.getpwuid(st.st_uid).pw_name,
                                   grp.getgrgid(st.st_gid).gr_name, st.st_mode & 0o777),
                                  ("redline", "adm", 0o640))
-                stats = json.loads(run("/usr/sbin/redlinectl", "--json", "stats").stdout)
+                # redlined's own socket: redline-controld does not run here.
+                ctl = ["/usr/sbin/redlinectl", "--socket", "/run/redline/redlined.sock", "--json"]
+                stats = json.loads(run(*ctl, "stats").stdout)
                 self.assertEqual(stats["total"]["messages_relayed"], 1)
-                listed = json.loads(run("/usr/sbin/redlinectl", "--json", "quarantine",
-                                        "list").stdout)["messages"]
+                listed = json.loads(run(*ctl, "quarantine", "list").stdout)["messages"]
                 self.assertEqual([m["from"] for m in listed], ["q@x.test"])
                 self.assertTrue(os.listdir("/var/lib/redline/quarantine/new"))
                 # Bash completion offers the quarantined id to release.
                 script = ("source /usr/share/bash-completion/bash_completion; "
                           "_completion_loader redlinectl; "
-                          "COMP_WORDS=(redlinectl quarantine release ''); COMP_CWORD=3; "
-                          "COMP_LINE='redlinectl quarantine release '; COMP_POINT=${#COMP_LINE}; "
+                          "COMP_WORDS=(redlinectl --socket /run/redline/redlined.sock "
+                          "quarantine release ''); COMP_CWORD=5; "
+                          "COMP_LINE='redlinectl --socket /run/redline/redlined.sock quarantine "
+                          "release '; COMP_POINT=${#COMP_LINE}; "
                           "_redlinectl; printf '%s\\n' \"${COMPREPLY[@]}\"")
                 self.assertEqual(run("bash", "-c", script).stdout.split(), [listed[0]["id"]])
                 script = ("source /usr/share/bash-completion/bash_completion; "
