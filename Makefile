@@ -7,7 +7,8 @@ DEB := build-deb
 FUZZ_SECONDS ?= 15
 MESON_TEST := meson test --print-errorlogs --num-processes 2
 
-.PHONY: all deps build test test-deb deb demo bench bench-tls bench-smtp bench-tls-legs calibrate fuzz lint clean
+.PHONY: all deps build test test-deb deb demo bench bench-tls bench-smtp bench-tls-legs \
+	bench-config-push bench-crash bench-greedy calibrate fuzz lint clean
 
 all: build
 
@@ -72,10 +73,24 @@ bench-smtp: build
 bench-tls-legs: build
 	bench/tls-legs.sh --build $(BUILD) $(BENCH_TLS_LEGS_ARGS)
 
+# Configuration changes while mail flows: 1,000 route changes through
+# redline-controld, time to every worker and failed transactions (about 1 minute).
+bench-config-push: build
+	python3 bench/config-push.py --build $(BUILD)
+
 # The volume tier this machine carries: redlined on the planned cores, the
 # corpus mix from redline-bench on loopback (about 15 s; docs/SIZING.md).
 calibrate: build
 	scripts/bench.sh $(BUILD) calibrate $(CALIBRATE_ARGS)
+
+# The crash harness at full length (issue 13): 200 cycles of kill -9 (about 1 minute).
+bench-crash: build
+	bench/crash.sh $(BENCH_CRASH_ARGS)
+
+# Greedy clients (issue 13): idle and trickling connections from one address
+# while another sends 1,000 messages (about 1 minute).
+bench-greedy: build
+	bench/greedy.py --build $(BUILD) $(BENCH_GREEDY_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(DEB)

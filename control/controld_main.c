@@ -27,6 +27,7 @@
 #include "ctl_keys.h"
 #include "ctl_metrics.h"
 #include "ctl_model.h"
+#include "ctl_push.h"
 #include "ctl_server.h"
 #include "ctl_service.h"
 #include "ctl_store.h"
@@ -170,6 +171,7 @@ main(int argc, char **argv)
     struct ctl_service *svc = NULL;
     struct ctl_server *srv = NULL;
     struct ctl_http *http = NULL;
+    struct ctl_push *push = NULL;
     int status = 1;
     if (ctl_store_sqlite_open(&store, &diag, db) != 0) {
         fail(diag.field, diag.reason);
@@ -198,6 +200,16 @@ main(int argc, char **argv)
                  "may use the socket\"}",
                  conf.admin_group);
         log_line(NULL, why);
+    }
+    /* The pusher before the socket: status reports it from the first request. */
+    struct ctl_push_config pc = {
+        .store = store, .svc = svc, .socket = conf.push_socket, .log = log_line, .log_ctx = NULL};
+    if (conf.push_socket[0] != '\0') {
+        if (ctl_push_start(&push, &pc) != 0) {
+            fail("push", "cannot start the pusher thread");
+            goto out;
+        }
+        ctl_service_set_push(svc, push);
     }
     int err = 0;
     if (ctl_server_start(&srv, &err, &srvc) != 0) {
@@ -237,6 +249,7 @@ main(int argc, char **argv)
 out:
     ctl_http_stop(http);
     ctl_server_stop(srv);
+    ctl_push_stop(push);
     ctl_service_free(svc);
     if (store != NULL) {
         store->ops->free(store);

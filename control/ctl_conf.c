@@ -13,12 +13,15 @@
 static const char usage_text[] =
     "usage: redline-controld [--config FILE] [--foreground] [--socket PATH]\n"
     "                        [--state-dir DIR] [--admin-group NAME|GID]\n"
-    "                        [--dataplane-socket PATH] [--metrics ADDR|off] [--seed FILE]\n"
+    "                        [--dataplane-socket PATH] [--push-socket PATH] [--metrics ADDR|off]\n"
+    "                        [--seed FILE]\n"
     "  --config FILE            settings as JSON (keys as the flags, with _ for -)\n"
     "  --socket PATH            redlinectl's socket (default /run/redline/controld.sock)\n"
     "  --state-dir DIR          where the configuration store lives (default /var/lib/redline)\n"
     "  --admin-group NAME|GID   who besides root may use the socket (default redline-admin)\n"
     "  --dataplane-socket PATH  redlined's control socket (default /run/redline/redlined.sock)\n"
+    "  --push-socket PATH       redlined's config socket, where versions are pushed\n"
+    "                           (default /run/redline/redlined-config.sock; \"\" = none)\n"
     "  --metrics ADDR|off       GET /metrics on this loopback address (default 127.0.0.1:9465)\n"
     "  --seed FILE              configuration to commit as version 1 when the store is empty\n";
 
@@ -36,6 +39,7 @@ ctl_conf_defaults(struct ctl_conf *out)
     snprintf(out->state_dir, sizeof(out->state_dir), "/var/lib/redline");
     snprintf(out->admin_group, sizeof(out->admin_group), "redline-admin");
     snprintf(out->dataplane_socket, sizeof(out->dataplane_socket), "/run/redline/redlined.sock");
+    snprintf(out->push_socket, sizeof(out->push_socket), "/run/redline/redlined-config.sock");
     out->metrics_on = true;
     (void)io_addr_parse(&out->metrics, "127.0.0.1:9465", 14);
 }
@@ -99,6 +103,9 @@ set_key(struct ctl_conf *c, struct rl_diag *diag, const char *key, const char *v
     if (strcmp(key, "dataplane_socket") == 0) {
         return set_text(c->dataplane_socket, sizeof(c->dataplane_socket), diag, key, v, true);
     }
+    if (strcmp(key, "push_socket") == 0) {
+        return set_text(c->push_socket, sizeof(c->push_socket), diag, key, v, true);
+    }
     if (strcmp(key, "metrics") == 0) {
         return set_metrics(c, diag, key, v);
     }
@@ -107,7 +114,7 @@ set_key(struct ctl_conf *c, struct rl_diag *diag, const char *key, const char *v
     }
     return rl_diag_set(diag, key,
                        "unknown key (expected socket, state_dir, admin_group, dataplane_socket, "
-                       "metrics, seed)");
+                       "push_socket, metrics, seed)");
 }
 
 int
@@ -177,6 +184,7 @@ ctl_conf_parse_args(struct ctl_conf *out, struct rl_diag *diag, int argc, char *
         {"state-dir", required_argument, NULL, 'd'},
         {"admin-group", required_argument, NULL, 'g'},
         {"dataplane-socket", required_argument, NULL, 'p'},
+        {"push-socket", required_argument, NULL, 'u'},
         {"metrics", required_argument, NULL, 'm'},
         {"seed", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
@@ -212,8 +220,8 @@ ctl_conf_parse_args(struct ctl_conf *out, struct rl_diag *diag, int argc, char *
         }
     }
     static const char *const keys[] = {
-        ['s'] = "socket",           ['d'] = "state_dir", ['g'] = "admin_group",
-        ['p'] = "dataplane_socket", ['m'] = "metrics",   ['e'] = "seed",
+        ['s'] = "socket",  ['d'] = "state_dir", ['g'] = "admin_group", ['p'] = "dataplane_socket",
+        ['m'] = "metrics", ['e'] = "seed",      ['u'] = "push_socket",
     };
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {

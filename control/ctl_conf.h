@@ -20,6 +20,7 @@ struct ctl_conf {
     char state_dir[CTL_PATH_MAX];        /* the SQLite store lives here */
     char admin_group[64];                /* name or number; "" = root only */
     char dataplane_socket[CTL_SOCK_MAX]; /* redlined's control socket; "" = none */
+    char push_socket[CTL_SOCK_MAX];      /* redlined's config socket (versions pushed); "" = none */
     bool metrics_on;
     struct io_addr metrics;  /* loopback address of GET /metrics */
     char seed[CTL_PATH_MAX]; /* configuration document for an empty store; "" = none */

@@ -12,7 +12,9 @@
 #define FAM_MAX 96
 
 /* Gauges among the per-worker integers; every other integer counts. */
-static const char *const gauges[] = {"connections_active", "config_version", "snapshot_version"};
+static const char *const gauges[] = {"connections_active", "config_version", "snapshot_version",
+                                     "load_permille",      "next_hops_down", "loop_turn_p99_us",
+                                     "messages_per_s"};
 
 enum kind {
     K_COUNTER = 0,

@@ -12,6 +12,7 @@
 
 #include "ctl_client.h"
 #include "ctl_model.h"
+#include "ctl_push.h"
 #include "ctl_validate.h"
 
 #define HISTORY_MAX 1000 /* versions in one history answer */
@@ -20,7 +21,14 @@
 struct ctl_service {
     struct ctl_service_config cfg;
     pthread_mutex_t edit_lock; /* one edit at a time in this process */
+    struct ctl_push *push;     /* NULL: versions are not pushed */
 };
+
+void
+ctl_service_set_push(struct ctl_service *svc, struct ctl_push *push)
+{
+    svc->push = push;
+}
 
 int
 ctl_service_new(struct ctl_service **out_svc, const struct ctl_service_config *cfg)
@@ -357,6 +365,34 @@ ctl_service_stats(struct ctl_service *svc, char *why, size_t why_cap)
     return stats;
 }
 
+/* loop_p99 adds each worker's loop-turn p99 (microseconds, the upper bound
+ * of the histogram bucket it falls in; -1 beyond the last) to its counters. */
+static void
+loop_p99(json_t *stats)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(stats, "workers"), i, w)
+    {
+        json_t *h = json_object_get(w, "loop_turn_seconds");
+        json_int_t count = json_integer_value(json_object_get(h, "count"));
+        if (count <= 0) {
+            continue;
+        }
+        double p99 = -1e-6;
+        size_t b;
+        json_t *cum;
+        json_array_foreach(json_object_get(h, "counts"), b, cum)
+        {
+            if ((double)json_integer_value(cum) >= 0.99 * (double)count) {
+                p99 = json_number_value(json_array_get(json_object_get(h, "le"), b));
+                break;
+            }
+        }
+        json_object_set_new(w, "loop_turn_p99_us", json_integer((json_int_t)(p99 * 1e6)));
+    }
+}
+
 static json_t *
 status(struct ctl_service *svc)
 {
@@ -370,6 +406,14 @@ status(struct ctl_service *svc)
     (void)ctl_service_license(svc, &lic);
     json_t *answer =
         ok(json_pack("{s:o, s:o}", "committed", version_json(&v), "license", license_json(&lic)));
+    if (svc->push != NULL) {
+        struct ctl_push_state ps;
+        ctl_push_get(svc->push, &ps);
+        json_object_set_new(answer, "pushed",
+                            json_pack("{s:I, s:I, s:b, s:s}", "running", (json_int_t)ps.running,
+                                      "acknowledged", (json_int_t)ps.pushed, "reachable",
+                                      ps.reachable, "error", ps.error));
+    }
     char why[256] = "";
     json_t *dp = ctl_service_stats(svc, why, sizeof(why));
     if (dp == NULL) {
@@ -377,6 +421,7 @@ status(struct ctl_service *svc)
                             json_pack("{s:b, s:s}", "reachable", 0, "error", why));
     } else {
         json_object_set_new(dp, "reachable", json_true());
+        loop_p99(dp);
         json_object_set_new(answer, "dataplane", dp);
     }
     return answer;

@@ -17,6 +17,7 @@
 #include "ctl_store.h"
 
 struct ctl_service;
+struct ctl_push;
 
 /* Borrowed settings; they must outlive the service. */
 struct ctl_service_config {
@@ -30,6 +31,10 @@ struct ctl_service_config {
 /* ctl_service_new makes a service over `cfg` (copied; what it points to is
  * borrowed). Returns 0 or RL_ENOMEM. */
 int ctl_service_new(struct ctl_service **out_svc, const struct ctl_service_config *cfg);
+
+/* ctl_service_set_push gives `svc` the pusher (borrowed) whose state
+ * `status` reports; NULL: none. Call before serving. */
+void ctl_service_set_push(struct ctl_service *svc, struct ctl_push *push);
 
 /* ctl_service_free releases `svc`; NULL is a no-op. */
 void ctl_service_free(struct ctl_service *svc);

@@ -72,7 +72,7 @@ str(json_t *o, const char *key)
 
 /* Tables: rows of cells, printed with each column as wide as its widest
  * cell (the last one unpadded). */
-#define COLS_MAX 8
+#define COLS_MAX 12
 struct table {
     size_t n_cols;
     size_t width[COLS_MAX];
@@ -83,6 +83,9 @@ struct table {
 static void
 table_row(struct table *t, const char *const *cells)
 {
+    if (t->n_cols > COLS_MAX) {
+        return; /* a table wider than the widths kept: a bug of this file */
+    }
     if (t->n_rows == t->cap_rows) {
         size_t cap = t->cap_rows ? t->cap_rows * 2 : 16;
         char **nc = realloc(t->cells, cap * t->n_cols * sizeof(char *));
@@ -443,41 +446,81 @@ total(json_t *dp, const char *key)
     return (long long)json_integer_value(json_object_get(json_object_get(dp, "total"), key));
 }
 
+/* wnum formats worker counter `key` of `w` into `buf`. */
+static const char *
+wnum(char *buf, size_t cap, json_t *w, const char *key)
+{
+    snprintf(buf, cap, "%lld", (long long)json_integer_value(json_object_get(w, key)));
+    return buf;
+}
+
 static void
 print_status(json_t *ans)
 {
     json_t *c = json_object_get(ans, "committed");
     json_t *lic = json_object_get(ans, "license");
     json_t *dp = json_object_get(ans, "dataplane");
-    printf("configuration  version %lld, committed %s by uid %lld (%s)\n",
-           (long long)json_integer_value(json_object_get(c, "version")), str(c, "at"),
+    json_t *pushed = json_object_get(ans, "pushed");
+    long long committed = (long long)json_integer_value(json_object_get(c, "version"));
+    printf("configuration  version %lld, committed %s by uid %lld (%s)\n", committed, str(c, "at"),
            (long long)json_integer_value(json_object_get(c, "uid")), str(c, "comment"));
+    if (pushed != NULL) {
+        long long running = (long long)json_integer_value(json_object_get(pushed, "running"));
+        const char *err = str(pushed, "error");
+        printf("pushed         redlined runs version %lld%s%s%s\n", running,
+               running == committed ? " (the committed one)" : " (not the committed one)",
+               err[0] ? ": " : "", err);
+    }
     printf("licence        %s: %s\n", str(lic, "state"), str(lic, "message"));
     if (!json_is_true(json_object_get(dp, "reachable"))) {
         printf("dataplane      unreachable: %s\n", str(dp, "error"));
         return;
     }
-    printf("dataplane      %zu workers, %lld connections, %lld messages received, %lld relayed\n",
+    printf("dataplane      %zu workers, %lld connections, %lld messages received, %lld relayed, "
+           "%lld over the licensed rate\n",
            json_array_size(json_object_get(dp, "workers")), total(dp, "connections_active"),
-           total(dp, "messages_received"), total(dp, "messages_relayed"));
-    struct table t = {.n_cols = 5};
-    table_row(&t, (const char *const[]){"WORKER", "CONNECTIONS", "RECEIVED", "RELAYED", "4XX/5XX"});
+           total(dp, "messages_received"), total(dp, "messages_relayed"),
+           total(dp, "messages_rate_limited"));
+    long long per_hour = (long long)json_integer_value(json_object_get(lic, "rate_per_hour"));
+    long long now_h = total(dp, "messages_per_s") * 3600;
+    if (per_hour == 0) {
+        printf("tier           %s: no rate limit; %lld msgs/h now\n", str(lic, "tier"), now_h);
+    } else {
+        printf("tier           %s: %lld msgs/h allowed, %lld now, headroom %lld msgs/h (%lld%%)\n",
+               str(lic, "tier"), per_hour, now_h, per_hour - now_h,
+               (per_hour - now_h) * 100 / per_hour);
+    }
+    printf("next hops      %lld marked down (summed over workers), %lld failovers, %lld times "
+           "none reachable\n",
+           total(dp, "next_hops_down"), total(dp, "relay_failovers"),
+           total(dp, "relay_unreachable"));
+    struct table t = {.n_cols = 9};
+    table_row(&t, (const char *const[]){"WORKER", "VERSION", "LOAD %", "CONNECTIONS", "RECEIVED",
+                                        "RELAYED", "4XX", "5XX", "LOOP P99 (us)"});
     size_t i;
     json_t *w;
     json_array_foreach(json_object_get(dp, "workers"), i, w)
     {
-        char id[24], conns[24], rx[24], tx[24], fails[48];
+        char id[24], ver[24], load[24], conns[24], rx[24], tx[24], f4[24], f5[24], p99[24] = "-";
+        snprintf(load, sizeof(load), "%.1f",
+                 (double)json_integer_value(json_object_get(w, "load_permille")) / 10.0);
         snprintf(id, sizeof(id), "%zu", i);
-        snprintf(conns, sizeof(conns), "%lld",
-                 (long long)json_integer_value(json_object_get(w, "connections_active")));
-        snprintf(rx, sizeof(rx), "%lld",
-                 (long long)json_integer_value(json_object_get(w, "messages_received")));
-        snprintf(tx, sizeof(tx), "%lld",
-                 (long long)json_integer_value(json_object_get(w, "messages_relayed")));
-        snprintf(fails, sizeof(fails), "%lld/%lld",
-                 (long long)json_integer_value(json_object_get(w, "replies_4xx")),
-                 (long long)json_integer_value(json_object_get(w, "replies_5xx")));
-        table_row(&t, (const char *const[]){id, conns, rx, tx, fails});
+        if (json_object_get(w, "config_version") == NULL) {
+            snprintf(ver, sizeof(ver), "-");
+        } else {
+            wnum(ver, sizeof(ver), w, "config_version");
+        }
+        if (json_integer_value(json_object_get(w, "loop_turn_p99_us")) < 0) {
+            snprintf(p99, sizeof(p99), "> 100000");
+        } else if (json_object_get(w, "loop_turn_p99_us") != NULL) {
+            wnum(p99, sizeof(p99), w, "loop_turn_p99_us");
+        }
+        table_row(&t, (const char *const[]){id, ver, load,
+                                            wnum(conns, sizeof(conns), w, "connections_active"),
+                                            wnum(rx, sizeof(rx), w, "messages_received"),
+                                            wnum(tx, sizeof(tx), w, "messages_relayed"),
+                                            wnum(f4, sizeof(f4), w, "replies_4xx"),
+                                            wnum(f5, sizeof(f5), w, "replies_5xx"), p99});
     }
     table_print(&t);
 }

@@ -23,6 +23,8 @@ enum opt {
     OPT_QUARANTINE,
     OPT_LOG,
     OPT_CONTROL_SOCKET,
+    OPT_CONFIG_SOCKET,
+    OPT_STATE_DIR,
     OPT_USER,
     OPT_TLS_CERT,
     OPT_TLS_KEY,
@@ -51,6 +53,8 @@ static const struct option options[OPT_COUNT + 1] = {
     [OPT_QUARANTINE] = {"quarantine", required_argument, NULL, 0},
     [OPT_LOG] = {"log", required_argument, NULL, 0},
     [OPT_CONTROL_SOCKET] = {"control-socket", required_argument, NULL, 0},
+    [OPT_CONFIG_SOCKET] = {"config-socket", required_argument, NULL, 0},
+    [OPT_STATE_DIR] = {"state-dir", required_argument, NULL, 0},
     [OPT_USER] = {"user", required_argument, NULL, 0},
     [OPT_TLS_CERT] = {"tls-cert", required_argument, NULL, 0},
     [OPT_TLS_KEY] = {"tls-key", required_argument, NULL, 0},
@@ -71,6 +75,8 @@ static const char *const json_path[OPT_COUNT] = {
     [OPT_QUARANTINE] = "quarantine_dir",
     [OPT_LOG] = "log",
     [OPT_CONTROL_SOCKET] = "control_socket",
+    [OPT_CONFIG_SOCKET] = "config_socket",
+    [OPT_STATE_DIR] = "state_dir",
     [OPT_USER] = "user",
     [OPT_TLS_CERT] = "tls.cert",
     [OPT_TLS_KEY] = "tls.key",
@@ -96,6 +102,8 @@ static const char usage[] =
     "  --quarantine DIR         quarantine store (default /var/spool/redline/quarantine)\n"
     "  --log FILE|-             tracking log ('-' = standard error, the default)\n"
     "  --control-socket PATH    control socket: counters, quarantine (default none)\n"
+    "  --config-socket PATH     where redline-controld pushes versions (default none)\n"
+    "  --state-dir DIR          keeps the last pushed version, run at start (default none)\n"
     "  --user NAME              account to drop to after binding\n"
     "  --tls-cert FILE          STARTTLS certificate (needs --tls-key)\n"
     "  --tls-key FILE           STARTTLS private key (needs --tls-cert)\n"
@@ -286,6 +294,8 @@ apply_flag(struct dp_config *c, struct replaced *rep, struct rl_diag *diag, enum
     case OPT_QUARANTINE:
     case OPT_LOG:
     case OPT_CONTROL_SOCKET:
+    case OPT_CONFIG_SOCKET:
+    case OPT_STATE_DIR:
     case OPT_USER:
         return dp_str_set(c, diag, field, dp_str_find(json_path[o]), arg, strlen(arg));
     case OPT_TLS_CERT:

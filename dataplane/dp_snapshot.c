@@ -171,28 +171,31 @@ build_scan(struct dp_snap_scan **out, struct rl_diag *diag, const struct dp_runt
     return 0;
 }
 
-int
-dp_snapshot_build(struct dp_snapshot **out_snap, struct rl_diag *diag, const struct dp_runtime *rt,
-                  unsigned n_workers, const uint8_t *secret, const struct dp_snapshot *prev,
-                  unsigned keep)
+/* build is dp_snapshot_build with, when `given` is not NULL, that policy
+ * part (taken, even on failure) instead of one read and compiled. */
+static int
+build(struct dp_snapshot **out_snap, struct rl_diag *diag, const struct dp_runtime *rt,
+      unsigned n_workers, const uint8_t *secret, const struct dp_snapshot *prev, unsigned keep,
+      struct dp_snap_scan *given)
 {
     *out_snap = NULL;
     if (n_workers == 0 || n_workers > DP_MAX_WORKERS || (secret == NULL && prev == NULL)) {
+        scan_part_free(given);
         return rl_diag_set(diag, "workers", "must be 1 to %d, with a ticket secret",
                            DP_MAX_WORKERS);
     }
     int rc = dp_runtime_check(rt, diag);
-    if (rc != 0) {
-        return rc;
-    }
-    struct dp_snapshot *s = calloc(1, sizeof(*s));
+    struct dp_snapshot *s = rc == 0 ? calloc(1, sizeof(*s)) : NULL;
     if (s == NULL) {
-        return RL_ENOMEM;
+        scan_part_free(given);
+        return rc != 0 ? rc : RL_ENOMEM;
     }
     s->n_workers = n_workers;
     s->rt = *rt;
-    if (prev != NULL && (keep & DP_SNAP_KEEP_POLICY) &&
-        strcmp(prev->rt.policy_path, rt->policy_path) == 0) {
+    if (given != NULL) {
+        s->scan = given;
+    } else if (prev != NULL && (keep & DP_SNAP_KEEP_POLICY) &&
+               strcmp(prev->rt.policy_path, rt->policy_path) == 0) {
         part_ref(&prev->scan->refs);
         s->scan = prev->scan;
     } else {
@@ -213,6 +216,34 @@ dp_snapshot_build(struct dp_snapshot **out_snap, struct rl_diag *diag, const str
     return 0;
 }
 
+int
+dp_snapshot_build(struct dp_snapshot **out_snap, struct rl_diag *diag, const struct dp_runtime *rt,
+                  unsigned n_workers, const uint8_t *secret, const struct dp_snapshot *prev,
+                  unsigned keep)
+{
+    return build(out_snap, diag, rt, n_workers, secret, prev, keep, NULL);
+}
+
+int
+dp_snapshot_build_engine(struct dp_snapshot **out_snap, struct rl_diag *diag,
+                         const struct dp_runtime *rt, unsigned n_workers, const uint8_t *secret,
+                         const struct dp_snapshot *prev, unsigned keep, struct scan_policy *policy,
+                         uint8_t *engine_blob, size_t engine_len)
+{
+    struct dp_snap_scan *p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        *out_snap = NULL;
+        scan_policy_free(policy);
+        free(engine_blob);
+        return RL_ENOMEM;
+    }
+    p->refs = 1;
+    p->policy = policy;
+    p->engine_blob = engine_blob;
+    p->engine_len = engine_len;
+    return build(out_snap, diag, rt, n_workers, secret, prev, keep, p);
+}
+
 void
 dp_snapshot_free(struct dp_snapshot *s)
 {
@@ -222,6 +253,18 @@ dp_snapshot_free(struct dp_snapshot *s)
     tls_part_free(s->tls);
     scan_part_free(s->scan);
     free(s);
+}
+
+void
+dp_snap_scan_ref(struct dp_snap_scan *p)
+{
+    part_ref(&p->refs);
+}
+
+void
+dp_snap_scan_unref(struct dp_snap_scan *p)
+{
+    scan_part_free(p);
 }
 
 const char *

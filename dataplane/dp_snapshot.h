@@ -78,9 +78,24 @@ int dp_snapshot_build(struct dp_snapshot **out_snap, struct rl_diag *diag,
                       const struct dp_runtime *rt, unsigned n_workers, const uint8_t *secret,
                       const struct dp_snapshot *prev, unsigned keep);
 
+/* dp_snapshot_build_engine is dp_snapshot_build with the policy and its
+ * engine given, already compiled and serialised elsewhere (redline-controld,
+ * dp_apply.h): `policy` and `engine_blob` (`engine_len` octets, malloc'd)
+ * are taken, even on failure, and nothing is compiled. */
+int dp_snapshot_build_engine(struct dp_snapshot **out_snap, struct rl_diag *diag,
+                             const struct dp_runtime *rt, unsigned n_workers, const uint8_t *secret,
+                             const struct dp_snapshot *prev, unsigned keep,
+                             struct scan_policy *policy, uint8_t *engine_blob, size_t engine_len);
+
 /* dp_snapshot_free releases `s` and its share of the TLS and policy parts;
  * NULL is a no-op. Only once nothing reads `s` (dp_live reclaims). */
 void dp_snapshot_free(struct dp_snapshot *s);
+
+/* dp_snap_scan_ref takes a reference to a policy part (a scan thread's
+ * scanner keeps its policy alive); dp_snap_scan_unref drops one and frees the
+ * part with the last. Any thread. */
+void dp_snap_scan_ref(struct dp_snap_scan *p);
+void dp_snap_scan_unref(struct dp_snap_scan *p);
 
 /* dp_snapshot_profile_name returns the identity name of TLS profile `tls`
  * (a dp_route.tls) in `s`: the profile's name or DP_SNAP_DEFAULT_PROFILE. */

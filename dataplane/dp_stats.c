@@ -8,6 +8,7 @@
 
 static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_CONN_ACCEPTED] = "connections_accepted",
+    [DP_C_CONN_CLIENT_LIMIT] = "connections_refused_client_limit",
     [DP_C_CONN_REFUSED] = "connections_refused",
     [DP_C_CONN_ACTIVE] = "connections_active",
     [DP_C_MSG_RECEIVED] = "messages_received",
@@ -27,6 +28,7 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_RELAY_CONNECTS] = "relay_connects",
     [DP_C_RELAY_REUSED] = "relay_reused",
     [DP_C_RELAY_FAILOVERS] = "relay_failovers",
+    [DP_C_RELAY_HOP_DOWN] = "relay_hops_marked_down",
     [DP_C_RELAY_UNREACHABLE] = "relay_unreachable",
     [DP_C_TRACK_FAILED] = "tracking_lines_failed",
     [DP_C_MAIL_NO_SPACE] = "mail_refused_low_space",
@@ -41,7 +43,14 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_TLS_OUT_CLEAR] = "tls_out_clear_fallbacks",
     [DP_C_SNAP_TAKEN] = "snapshots_taken",
     [DP_C_SNAP_VERSION] = "snapshot_version",
+    [DP_C_CONFIG_VERSION] = "config_version",
+    [DP_C_RATE_LIMITED] = "messages_rate_limited",
+    [DP_C_LOAD_PERMILLE] = "load_permille",
+    [DP_C_HOPS_DOWN] = "next_hops_down",
+    [DP_C_MSGS_PER_S] = "messages_per_s",
     [DP_C_SNAP_DEFERRED] = "snapshot_deferred",
+    [DP_C_SCAN_JOBS] = "scan_jobs",
+    [DP_C_STORE_JOBS] = "store_jobs",
 };
 
 const uint32_t dp_turn_le_us[DP_TURN_BUCKETS] = {
@@ -167,7 +176,8 @@ add_loaded(struct dp_stats_core *to, const struct dp_stats_core *from)
     for (unsigned i = 0; i < DP_C__COUNT; i++) {
         uint64_t v = __atomic_load_n(&from->c[i], __ATOMIC_RELAXED);
         /* A gauge of versions: the newest any worker has, not a sum. */
-        to->c[i] = i == DP_C_SNAP_VERSION ? (v > to->c[i] ? v : to->c[i]) : to->c[i] + v;
+        bool newest = i == DP_C_SNAP_VERSION || i == DP_C_CONFIG_VERSION;
+        to->c[i] = newest ? (v > to->c[i] ? v : to->c[i]) : to->c[i] + v;
     }
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         to->findings[t] += __atomic_load_n(&from->findings[t], __ATOMIC_RELAXED);

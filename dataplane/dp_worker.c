@@ -238,6 +238,23 @@ tick(struct dp_worker *w)
         tls_server_tick(srv, (uint64_t)time(NULL)); /* ticket key epochs */
     }
     dp_hops_sweep(&w->hops, w->now_ms);
+    /* Next-hop health and this core's load, for status and the metrics. */
+    uint64_t down = 0;
+    for (uint32_t i = 0; i < DP_HOP_MAX; i++) {
+        down += w->hops.e[i].used && w->hops.e[i].down_until_ms > w->now_ms ? 1 : 0;
+    }
+    dp_stats_set(w->stats, DP_C_HOPS_DOWN, down);
+    if (w->now_ms - w->load_window_ms >= 1000) {
+        uint64_t window_ns = (w->now_ms - w->load_window_ms) * 1000000u;
+        uint64_t load = w->busy_ns * 1000u / window_ns;
+        dp_stats_set(w->stats, DP_C_LOAD_PERMILLE, load < 1000 ? load : 1000);
+        uint64_t msgs = w->stats->c[DP_C_MSG_RECEIVED];
+        dp_stats_set(w->stats, DP_C_MSGS_PER_S,
+                     (msgs - w->load_window_msgs) * 1000u / (w->now_ms - w->load_window_ms));
+        w->load_window_msgs = msgs;
+        w->busy_ns = 0;
+        w->load_window_ms = w->now_ms;
+    }
     struct dp_base *b = w->all.next_all;
     while (b != &w->all) {
         struct dp_base *next = b->next_all; /* the tick may close b */
@@ -280,6 +297,14 @@ drained(struct dp_worker *w)
     return !any;
 }
 
+void
+dp_worker_wake(struct dp_worker *w)
+{
+    if (w->io->ops->wake != NULL) {
+        w->io->ops->wake(w->io);
+    }
+}
+
 bool
 dp_worker_step(struct dp_worker *w, bool may_sleep)
 {
@@ -291,11 +316,15 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     if (!w->draining && __atomic_load_n(&w->ctl->drain, __ATOMIC_RELAXED)) {
         start_drain(w);
     }
-    /* Sleep only when nothing is queued; wake for the next timer pass. */
+    /* Sleep only when nothing is queued; wake for the next timer pass, or
+     * within a millisecond while helper threads have jobs of this worker. */
     int timeout = 0;
     if (may_sleep && w->run_head == NULL) {
         uint64_t until = w->next_tick_ms > w->now_ms ? w->next_tick_ms - w->now_ms : 0;
         timeout = (int)until;
+        if (w->jobs_out > 0 && timeout > 1) {
+            timeout = 1;
+        }
     }
     struct io_event evs[DP_BURST];
     if (timeout > 0) {
@@ -312,6 +341,11 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     /* Before this turn accepts or starts anything: the newest snapshot. */
     (void)dp_wsnap_adopt(w);
     dp_release_take(w);
+    struct dp_job *j;
+    while (w->helpers != NULL && (j = dp_helpers_done(w->helpers, w->id)) != NULL) {
+        worked = true;
+        dp_in_job_done(w, j); /* a store or scan of a session came back */
+    }
     for (size_t i = 0; i < n; i++) {
         struct dp_base *b = (struct dp_base *)(uintptr_t)evs[i].cookie;
         if (evs[i].flags & IO_READABLE) {
@@ -349,12 +383,26 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
         dp_release_abort(w); /* the control thread waits for it */
     }
     if (worked) {
-        dp_stats_turn(w->stats, now_ns() - t0);
+        uint64_t ns = now_ns() - t0;
+        dp_stats_turn(w->stats, ns);
+        w->busy_ns += ns; /* this core's load (tick) */
     }
     /* One quiescent state per turn: nothing read from a snapshot pointer
      * survives it unless pinned (dp_wsnap_take). */
     rcu_quiescent_state();
     return go_on;
+}
+
+void
+dp_worker_set_helpers(struct dp_worker *w, struct dp_helpers *h)
+{
+    w->helpers = h;
+}
+
+bool
+dp_worker_busy(const struct dp_worker *w)
+{
+    return w->run_head != NULL || w->jobs_out > 0 || w->release != NULL;
 }
 
 const uint64_t *
@@ -369,6 +417,7 @@ dp_worker_free(struct dp_worker *w)
     if (w == NULL) {
         return;
     }
+    w->helpers = NULL; /* freed before: jobs still out are the sessions' to drop */
     if (w->cur != NULL) {
         dp_release_abort(w);
     }

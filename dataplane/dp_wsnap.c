@@ -97,6 +97,7 @@ dp_wsnap_adopt(struct dp_worker *w)
     repin(w);
     dp_stats_add(w->stats, DP_C_SNAP_TAKEN, 1);
     dp_stats_set(w->stats, DP_C_SNAP_VERSION, s->version);
+    dp_stats_set(w->stats, DP_C_CONFIG_VERSION, s->rt.config_version);
     return true;
 }
 

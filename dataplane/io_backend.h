@@ -56,6 +56,10 @@ struct io_backend_ops {
     size_t (*poll)(struct io_backend *be, struct io_event *out, size_t cap, int timeout_ms);
     /* free releases the backend and every handle it still holds. */
     void (*free)(struct io_backend *be);
+    /* wake makes a poll that is waiting (or the next one) return at once,
+     * without an event; from any thread. NULL for a backend whose poll never
+     * waits long (it spins). */
+    void (*wake)(struct io_backend *be);
 };
 
 struct io_backend {

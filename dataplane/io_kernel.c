@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,7 +18,10 @@
 struct io_kernel {
     struct io_backend be; /* first: io_backend pointers convert to io_kernel */
     int epfd;
+    int wakefd; /* eventfd in the epoll set: k_wake */
 };
+
+#define WAKE_COOKIE UINT64_MAX /* the eventfd's events: no handle has it */
 
 static struct io_kernel *
 kern(struct io_backend *be)
@@ -217,7 +221,15 @@ k_poll(struct io_backend *be, struct io_event *out, size_t cap, int timeout_ms)
     if (n <= 0) {
         return 0;
     }
+    int kept = 0;
     for (int i = 0; i < n; i++) {
+        if (evs[i].data.u64 == WAKE_COOKIE) {
+            uint64_t v;
+            if (read(k->wakefd, &v, sizeof(v)) < 0) {
+                /* EAGAIN: another poll read it first; either way, reset */
+            }
+            continue;
+        }
         uint32_t e = evs[i].events, f = 0;
         if (e & (EPOLLIN | EPOLLRDHUP)) {
             f |= IO_READABLE;
@@ -228,10 +240,20 @@ k_poll(struct io_backend *be, struct io_event *out, size_t cap, int timeout_ms)
         if (e & (EPOLLHUP | EPOLLERR)) {
             f |= IO_HANGUP | IO_READABLE | IO_WRITABLE;
         }
-        out[i].cookie = evs[i].data.u64;
-        out[i].flags = f;
+        out[kept].cookie = evs[i].data.u64;
+        out[kept].flags = f;
+        kept++;
     }
-    return (size_t)n;
+    return (size_t)kept;
+}
+
+static void
+k_wake(struct io_backend *be)
+{
+    uint64_t one = 1;
+    if (write(kern(be)->wakefd, &one, sizeof(one)) < 0) {
+        /* EAGAIN: the counter is full, so a wake is pending anyway */
+    }
 }
 
 static void
@@ -242,6 +264,7 @@ k_free(struct io_backend *be)
     }
     struct io_kernel *k = kern(be);
     close(k->epfd);
+    close(k->wakefd);
     free(k);
 }
 
@@ -255,6 +278,7 @@ static const struct io_backend_ops kernel_ops = {
     .close = k_close,
     .poll = k_poll,
     .free = k_free,
+    .wake = k_wake,
 };
 
 static int
@@ -266,7 +290,15 @@ kernel_create(struct io_backend **out_be, const void *arg)
         return RL_ENOMEM;
     }
     k->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (k->epfd < 0) {
+    k->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = WAKE_COOKIE};
+    if (k->epfd < 0 || k->wakefd < 0 || epoll_ctl(k->epfd, EPOLL_CTL_ADD, k->wakefd, &ev) != 0) {
+        if (k->epfd >= 0) {
+            close(k->epfd);
+        }
+        if (k->wakefd >= 0) {
+            close(k->wakefd);
+        }
         free(k);
         return RL_EIO;
     }

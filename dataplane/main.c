@@ -22,15 +22,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "dp_apply.h"
 #include "dp_check.h"
 #include "dp_config.h"
+#include "dp_connlimit.h"
 #include "dp_ctl.h"
 #include "dp_instance.h"
 #include "dp_live.h"
 #include "dp_loop.h"
 #include "dp_notify.h"
+#include "dp_offload.h"
 #include "dp_snapshot.h"
 #include "dp_stats.h"
 #include "dp_store.h"
@@ -117,6 +121,13 @@ drop_privileges(const char *user, const struct dp_config *cfg)
         chown(cfg->boot.control_socket, pw->pw_uid, pw->pw_gid) != 0) {
         return fail("control_socket", strerror(errno));
     }
+    if (cfg->boot.config_socket[0] != '\0' &&
+        chown(cfg->boot.config_socket, pw->pw_uid, pw->pw_gid) != 0) {
+        return fail("config_socket", strerror(errno));
+    }
+    if (cfg->boot.state_dir[0] != '\0' && chown(cfg->boot.state_dir, pw->pw_uid, pw->pw_gid) != 0) {
+        return fail("state_dir", strerror(errno));
+    }
     /* logrotate (su redline) compresses the file once it is rotated. */
     if (strcmp(cfg->boot.log_path, "-") != 0 &&
         chown(cfg->boot.log_path, pw->pw_uid, pw->pw_gid) != 0) {
@@ -162,10 +173,32 @@ main(int argc, char **argv)
         return fail("tls", "cannot get random octets for the ticket secret");
     }
     unsigned n = cfg.boot.workers;
+    /* Connections per client address and network, across all workers (issue
+     * 13), sized for what the workers may hold at once. */
+    static struct dp_control ctl;
+    if (dp_connlimit_new(&ctl.limits, (uint64_t)cfg.rt.max_conn_per_worker * n) != 0) {
+        return fail("limits", "cannot make the connection-limit table");
+    }
     /* The runtime snapshot: the policy compiled and serialised here, the TLS
      * contexts built (files read as root, before the drop). */
     struct dp_snapshot *first = NULL;
-    if (dp_snapshot_build(&first, &diag, &cfg.rt, n, secret, NULL, DP_SNAP_KEEP_NONE) != 0) {
+    /* The version redline-controld pushed last, when one is kept: redlined
+     * runs it whether controld is up or not (dp_apply.h). */
+    if (cfg.boot.state_dir[0] != '\0' && !cfg.boot.check_only) {
+        if (mkdir(cfg.boot.state_dir, 0700) != 0 && errno != EEXIST) {
+            return fail("state_dir", strerror(errno));
+        }
+        rc = dp_apply_load_saved(&first, &diag, cfg.boot.state_dir, &cfg.rt, n, secret);
+        if (rc == 0) {
+            rl_log(LOG_INFO, "running configuration version %llu kept in %s",
+                   (unsigned long long)first->rt.config_version, cfg.boot.state_dir);
+        } else if (rc != RL_ENOENT) {
+            rl_log(LOG_WARNING, "%s/%s cannot be used (%s: %s): running the configuration file",
+                   cfg.boot.state_dir, DP_APPLY_SAVED, diag.field, diag.reason);
+        }
+    }
+    if (first == NULL &&
+        dp_snapshot_build(&first, &diag, &cfg.rt, n, secret, NULL, DP_SNAP_KEEP_NONE) != 0) {
         return fail(diag.field[0] ? diag.field : "config", diag.reason);
     }
     explicit_bzero(secret, sizeof(secret)); /* the snapshot's TLS part keeps its copy */
@@ -207,7 +240,7 @@ main(int argc, char **argv)
     }
     /* Pin slots: one per worker, the reloader's. */
     struct dp_live *live = NULL;
-    if (dp_live_new(&live, first, n + 1) != 0) {
+    if (dp_live_new(&live, first, n + 2) != 0) {
         return fail("memory", "out of memory at start-up");
     }
     struct dp_stats_core *stats = aligned_alloc(64, sizeof(*stats) * n);
@@ -215,7 +248,8 @@ main(int argc, char **argv)
     struct thread_arg *args = calloc(n, sizeof(*args));
     pthread_t *threads = calloc(n, sizeof(*threads));
     const uint64_t **beats = calloc(n, sizeof(*beats));
-    static struct dp_control ctl;
+    static uint64_t rate_tat; /* the licence rate's bucket, shared by the workers */
+    ctl.rate_tat = &rate_tat;
     if (stats == NULL || workers == NULL || args == NULL || threads == NULL || beats == NULL) {
         return fail("memory", "out of memory at start-up");
     }
@@ -290,6 +324,17 @@ main(int argc, char **argv)
         dp_ctl_serve_start(cfg.boot.control_socket, &deps, &err) != 0) {
         return fail("control_socket", strerror(err));
     }
+    /* Versions pushed by redline-controld: pin slot n + 1. */
+    const struct dp_apply_deps apply = {.file_rt = &cfg.rt,
+                                        .live = live,
+                                        .live_slot = n + 1,
+                                        .n_workers = n,
+                                        .state_dir = cfg.boot.state_dir,
+                                        .workers = workers};
+    if (cfg.boot.config_socket[0] != '\0' &&
+        dp_apply_start(cfg.boot.config_socket, &apply, &err) != 0) {
+        return fail("config_socket", strerror(err));
+    }
     if (geteuid() == 0) {
         rc = drop_privileges(cfg.boot.user[0] != '\0' ? cfg.boot.user : "redline", &cfg);
         if (rc != 0) {
@@ -297,6 +342,16 @@ main(int argc, char **argv)
         }
     }
 
+    /* The store thread and the scan threads (after the fork of daemon(),
+     * with the signals blocked, as every thread): what a worker must not do
+     * in its own turns (fsync, documents). */
+    struct dp_helpers *helpers = NULL;
+    if (cfg.boot.scan_threads > 0 && dp_helpers_new(&helpers, n, cfg.boot.scan_threads) != 0) {
+        return fail("scan_threads", "cannot start the store and scan threads");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        dp_worker_set_helpers(workers[i], helpers);
+    }
     for (unsigned i = 0; i < n; i++) {
         args[i].w = workers[i];
         args[i].core = cfg.boot.cores[i];
@@ -367,13 +422,16 @@ main(int argc, char **argv)
         }
     }
     dp_ctl_serve_stop(); /* before the log: a release in progress still writes its line */
+    dp_apply_stop();
     dp_store_watch_stop();
     dp_track_close();
     dp_notify_stop();
     dp_tls_reload_free(reload);
+    dp_helpers_free(helpers); /* before the workers: a job still out is theirs */
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
     }
+    dp_connlimit_free(ctl.limits); /* after the workers: their connections give back */
     free(stats);
     free(workers);
     free(args);

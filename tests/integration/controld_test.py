@@ -48,7 +48,7 @@ class Controld:
         self.errlog = os.path.join(d, "controld.log")
         args = [binary, "--foreground", "--socket", self.sock, "--state-dir", self.state,
                 "--metrics", f"127.0.0.1:{self.metrics_port}", "--admin-group", str(ADMIN_GID),
-                "--dataplane-socket", dataplane_socket]
+                "--dataplane-socket", dataplane_socket, "--push-socket", ""]
         if seed is not None:
             path = os.path.join(d, "seed.json")
             with open(path, "w") as f:

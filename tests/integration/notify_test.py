@@ -90,8 +90,11 @@ def worker_threads(pid):
     """{name: tid} of redlined's worker threads."""
     out = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{tid}/comm") as f:
-            name = f.read().strip()
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+        except FileNotFoundError:
+            continue  # a short-lived thread (a control connection's) ended meanwhile
         if name.startswith("rl-worker-"):
             out[name] = int(tid)
     return out
