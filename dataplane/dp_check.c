@@ -113,9 +113,11 @@ describe(FILE *f, const struct dp_config *cfg, const char *policy_version, const
     fprintf(f, "user            %s\n", user);
     fprintf(f,
             "limits          message %llu octets, %u recipients, %u connections per worker, "
-            "%u per address (0: no limit), command %llu s, data %llu s\n",
+            "%u per address and %u per /%u or /%u network (0: no limit), command %llu s, "
+            "data %llu s\n",
             (unsigned long long)cfg->rt.max_message_size, cfg->rt.max_recipients,
-            cfg->rt.max_conn_per_worker, cfg->rt.max_conn_per_ip,
+            cfg->rt.max_conn_per_worker, cfg->rt.max_conn_per_ip, cfg->rt.max_conn_per_net,
+            cfg->rt.net_prefix_v4, cfg->rt.net_prefix_v6,
             (unsigned long long)(cfg->rt.command_timeout_ms / 1000),
             (unsigned long long)(cfg->rt.data_timeout_ms / 1000));
 }

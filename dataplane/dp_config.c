@@ -25,6 +25,7 @@ dp_config_defaults(struct dp_config *out_cfg)
     }
     snprintf(out_cfg->rt.hostname, sizeof(out_cfg->rt.hostname), "%s", host);
     out_cfg->boot.workers = 1;
+    out_cfg->boot.scan_threads = 1;
     for (size_t i = 0; i < DP_MAX_WORKERS; i++) {
         out_cfg->boot.cores[i] = -1;
     }
@@ -37,7 +38,10 @@ dp_config_defaults(struct dp_config *out_cfg)
     out_cfg->rt.max_message_size = (uint64_t)10 * 1024 * 1024;
     out_cfg->rt.max_recipients = 100;
     out_cfg->rt.max_conn_per_worker = 4096;
-    out_cfg->rt.max_conn_per_ip = 0;
+    out_cfg->rt.max_conn_per_ip = 50;
+    out_cfg->rt.max_conn_per_net = 200;
+    out_cfg->rt.net_prefix_v4 = 24;
+    out_cfg->rt.net_prefix_v6 = 64;
     struct smtp_limits lim;
     smtp_limits_default(&lim);
     out_cfg->rt.command_timeout_ms = lim.cmd_timeout_ms;
@@ -53,6 +57,12 @@ dp_config_defaults(struct dp_config *out_cfg)
     out_cfg->rt.connect_timeout_ms = (uint64_t)30 * 1000;
     out_cfg->rt.pool_per_hop = 64;
     out_cfg->rt.pool_idle_ms = (uint64_t)60 * 1000;
+    out_cfg->rt.hop_down_ms = (uint64_t)5 * 1000;
+    out_cfg->rt.hop_down_max_ms = (uint64_t)300 * 1000;
+    /* Below the 10 minutes of RFC 5321 4.5.3.2.6 on purpose: in-line, our
+     * client waits for our reply with that same timer, and must hear the
+     * 451 before it gives up (then it would retry blind). */
+    out_cfg->rt.dot_timeout_ms = (uint64_t)300 * 1000;
 }
 
 static int

@@ -70,6 +70,8 @@ struct dp_boot {
     struct io_addr listen[DP_MAX_LISTEN];
     uint32_t n_listen;
     uint32_t workers;          /* worker threads, 1..DP_MAX_WORKERS */
+    uint32_t scan_threads;     /* threads scanning documents and large messages, 0..16;
+                                  0: every scan and store write on the worker, as before */
     int cores[DP_MAX_WORKERS]; /* CPU of worker i; -1 = not pinned */
     enum dp_backend backend;
     enum dp_idle idle;
@@ -107,7 +109,10 @@ struct dp_runtime {
     uint64_t max_message_size; /* octets, advertised in SIZE */
     uint32_t max_recipients;   /* per transaction, >= 100 (RFC 5321 4.5.3.1.8) */
     uint32_t max_conn_per_worker;
-    uint32_t max_conn_per_ip;    /* per worker; 0 = no limit */
+    uint32_t max_conn_per_ip;    /* whole process, per client address; 0 = no limit */
+    uint32_t max_conn_per_net;   /* whole process, per client network; 0 = no limit */
+    uint32_t net_prefix_v4;      /* that network's length for IPv4 (24) */
+    uint32_t net_prefix_v6;      /* ... and for IPv6 (64) */
     uint64_t command_timeout_ms; /* deadline for one command line */
     uint64_t data_timeout_ms;    /* DATA/BDAT budget, earned back at min_data_rate */
     uint32_t min_data_rate;      /* octets/s; 0 = inactivity timeout only */
@@ -123,8 +128,11 @@ struct dp_runtime {
 
     /* Outbound. */
     uint64_t connect_timeout_ms;
-    uint32_t pool_per_hop; /* idle connections kept per next hop per worker */
-    uint64_t pool_idle_ms; /* an idle pooled connection is closed after this */
+    uint32_t pool_per_hop;    /* idle connections kept per next hop per worker */
+    uint64_t pool_idle_ms;    /* an idle pooled connection is closed after this */
+    uint64_t hop_down_ms;     /* a next hop that failed before greeting is skipped this long, */
+    uint64_t hop_down_max_ms; /* ... doubled at each further failure up to this */
+    uint64_t dot_timeout_ms;  /* wait for the next hop's reply to the end of data */
 
     /* From redline-controld (dp_apply.h); both 0 for redlined's own file. */
     uint64_t config_version; /* controld's configuration version this is */

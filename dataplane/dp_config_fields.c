@@ -22,12 +22,16 @@
 
 static const struct dp_num nums[] = {
     NUM("workers", boot.workers, 1, 1, DP_MAX_WORKERS, NULL),
+    NUM("scan_threads", boot.scan_threads, 1, 0, 16, NULL),
     NUM("min_free_mb", boot.min_free_mb, 1, 0, (uint64_t)1 << 24, NULL),
     NUM("limits.max_message_size", rt.max_message_size, 1, 1, (uint64_t)1 << 40, NULL),
     /* RFC 5321 4.5.3.1.8: a server MUST accept at least 100 recipients. */
     NUM("limits.max_recipients", rt.max_recipients, 1, 100, 1000000, "RFC 5321 4.5.3.1.8"),
     NUM("limits.max_connections_per_worker", rt.max_conn_per_worker, 1, 1, 1000000, NULL),
-    NUM("limits.max_connections_per_ip", rt.max_conn_per_ip, 1, 0, 1000000, NULL),
+    NUM("limits.max_connections_per_ip", rt.max_conn_per_ip, 1, 0, 65535, NULL),
+    NUM("limits.max_connections_per_net", rt.max_conn_per_net, 1, 0, 65535, NULL),
+    NUM("limits.net_prefix_v4", rt.net_prefix_v4, 1, 8, 32, NULL),
+    NUM("limits.net_prefix_v6", rt.net_prefix_v6, 1, 16, 128, NULL),
     NUM("limits.command_timeout_s", rt.command_timeout_ms, 1000, 1, 86400, NULL),
     NUM("limits.data_timeout_s", rt.data_timeout_ms, 1000, 1, 86400, NULL),
     NUM("limits.min_data_rate", rt.min_data_rate, 1, 0, 1000000000, NULL),
@@ -38,6 +42,9 @@ static const struct dp_num nums[] = {
     NUM("relay.connect_timeout_s", rt.connect_timeout_ms, 1000, 1, 3600, NULL),
     NUM("relay.pool_per_hop", rt.pool_per_hop, 1, 0, 1024, NULL),
     NUM("relay.pool_idle_s", rt.pool_idle_ms, 1000, 1, 86400, NULL),
+    NUM("relay.hop_down_s", rt.hop_down_ms, 1000, 1, 3600, NULL),
+    NUM("relay.hop_down_max_s", rt.hop_down_max_ms, 1000, 1, 86400, NULL),
+    NUM("relay.end_of_data_timeout_s", rt.dot_timeout_ms, 1000, 1, 3600, NULL),
 };
 
 #define STR(path, member, allow_empty)                                                             \

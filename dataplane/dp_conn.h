@@ -12,9 +12,12 @@
 
 #include "dp_buf.h"
 #include "dp_config.h"
+#include "dp_connlimit.h"
 #include "dp_live.h"
 #include "dp_msgid.h"
+#include "dp_offload.h"
 #include "dp_release.h"
+#include "dp_scan.h"
 #include "dp_snapshot.h"
 #include "dp_stats.h"
 #include "dp_stream.h"
@@ -28,24 +31,32 @@
 #include "tls_conn.h"
 #include "tls_server.h"
 
-#define DP_RX_CAP 16384     /* inbound read buffer */
-#define DP_OUT_RX_CAP 4096  /* outbound read buffer */
-#define DP_ADDR_MAX 512     /* longest path kept (RFC 5321 4.5.3.1.3: 256) */
-#define DP_HEADROOM 1024    /* room before the body for Received: and the tag header */
-#define DP_TICK_MS 100      /* timer pass interval */
-#define DP_BURST 256        /* events taken from the backend in one turn */
-#define DP_HOP_DOWN_MS 5000 /* a failed next hop is tried last for this long */
-#define DP_DRAIN_MS 30000   /* transactions get this long to finish on drain */
-#define DP_CLEAR_MS 600000  /* opportunistic TLS failed with a hop: clear for this long */
-#define DP_HELD_MAX 16      /* snapshots one worker may hold at once (transactions pin theirs) */
-#define DP_HOP_MAX 1024     /* next hops (host:port, TLS profile) a worker keeps state for */
-#define DP_HOP_INDEX 2048   /* hash index slots, a power of two above DP_HOP_MAX */
+#define DP_RX_CAP 16384    /* inbound read buffer */
+#define DP_OUT_RX_CAP 4096 /* outbound read buffer */
+#define DP_ADDR_MAX 512    /* longest path kept (RFC 5321 4.5.3.1.3: 256) */
+#define DP_TICK_MS 100     /* timer pass interval */
+#define DP_BURST 256       /* events taken from the backend in one turn */
+
+#define DP_DRAIN_MS 30000  /* transactions get this long to finish on drain */
+#define DP_CLEAR_MS 600000 /* opportunistic TLS failed with a hop: clear for this long */
+#define DP_HELD_MAX 16     /* snapshots one worker may hold at once (transactions pin theirs) */
+#define DP_HOP_MAX 1024    /* next hops (host:port, TLS profile) a worker keeps state for */
+#define DP_HOP_INDEX 2048  /* hash index slots, a power of two above DP_HOP_MAX */
 
 enum dp_kind {
     DP_K_LISTEN = 0,
     DP_K_IN,
     DP_K_OUT,
     DP_K_JOB, /* a release from the quarantine (dp_release.c) */
+};
+
+/* Why a next-hop connection ended under a transaction (the client's reply
+ * says which, issue 13). */
+enum dp_out_fail {
+    DP_OF_LOST = 0, /* closed, reset or unwritable */
+    DP_OF_TIMEOUT,  /* a reply did not come in time (RFC 5321 4.5.3.2) */
+    DP_OF_ERROR,    /* refused greeting, protocol error */
+    DP_OF_TLS,      /* the TLS its profile requires could not be had (tls_fail_* say why) */
 };
 
 /* What the client session is waiting for from the relay side. */
@@ -55,6 +66,9 @@ enum dp_wait {
     DP_W_RCPT,    /* MAIL (first time) and RCPT sent, replies awaited */
     DP_W_DATA,    /* DATA sent, 354 awaited */
     DP_W_DOT,     /* body sent or being sent, final reply awaited */
+    DP_W_SCAN,    /* the message is with a scan thread */
+    DP_W_STORE,   /* the message is with the store thread (quarantine) */
+    DP_W_HOLD,    /* relayed; its original is with the store thread (keep_original) */
 };
 
 struct dp_out;
@@ -75,8 +89,9 @@ struct dp_rev {
     char enh[16];
     char text[SMTP_CLIENT_TEXT_MAX];
     size_t text_len;
-    bool retry; /* FAILED: the same host may be tried again at once (a stale pooled
-                   connection, opportunistic TLS fell back to clear) */
+    bool retry;           /* FAILED: the same host may be tried again at once (a stale pooled
+                             connection, opportunistic TLS fell back to clear) */
+    enum dp_out_fail why; /* FAILED: what the next hop did (the client's reply says it) */
 };
 
 #define DP_TXN_EVQ 8 /* events queued at most: greeting, MAIL, RCPT, DATA, dot, failure */
@@ -105,7 +120,8 @@ struct dp_wscan {
     struct scan_engine *engine;
     struct scan_worker *sw;
     struct scan_message *sm;
-    uint32_t refs; /* held snapshots using it */
+    struct dp_in *streamer; /* the session whose message `sm` is scanning as it arrives */
+    uint32_t refs;          /* held snapshots using it */
 };
 
 /* A snapshot this worker holds: the current one, or an older one a
@@ -126,7 +142,9 @@ struct dp_hop {
     struct dp_out *pool;          /* idle greeted connections */
     uint32_t n_pool;
     uint32_t refs;           /* live connections to it */
-    uint64_t down_until_ms;  /* failed: tried last until then */
+    uint64_t down_until_ms;  /* failed before greeting: not tried until then (back-off) */
+    uint32_t fails;          /* failures before a greeting in a row; 0 once it greets */
+    bool probing;            /* a connection tries it again after its back-off: only one */
     uint64_t clear_until_ms; /* opportunistic TLS failed: clear until then */
     char clear_why[160];
 };
@@ -154,8 +172,9 @@ struct dp_in {
     bool msg_oom; /* the message did not fit in memory: refused at its end */
     struct io_addr peer;
     char peer_ip[IO_ADDR_STRLEN];
-    bool relay_ok; /* peer inside a relay network */
-    bool closing;  /* flush the output, then close */
+    bool relay_ok;                    /* peer inside a relay network */
+    bool closing;                     /* flush the output, then close */
+    struct dp_connlimit_ticket limit; /* what this connection counts in (dp_connlimit.h) */
     bool live;
     uint64_t hold_until_ms; /* tarpit: nothing is sent or read before this; 0 = none */
     struct smtp_session smtp;
@@ -200,10 +219,17 @@ struct dp_in {
     struct dp_buf msg;         /* the message as received */
     struct dp_buf body;        /* redacted, dot-stuffed, after DP_HEADROOM */
     size_t body_start;         /* where the body starts in `body` */
-    struct smtp_dotstuff stuff;
-    bool chunking;       /* the next hop takes the message by BDAT LAST */
-    uint64_t t_start_ms; /* MAIL received */
-    uint64_t t_end_ms;   /* end of data received */
+    struct dp_scan_out so;     /* the scan fed as the text arrives (streaming) */
+    bool streaming;            /* ... still on: small text so far */
+    bool heavy;                /* documents, HTML or over the turn budget: a scan thread's */
+    uint8_t sniff[48];         /* the start of a line cut by the end of a chunk */
+    size_t sniff_len;
+    struct dp_job job;    /* the scan or store job of this message */
+    bool job_out;         /* ... with a helper thread now */
+    bool close_after_job; /* the connection went meanwhile: free it once the job is back */
+    bool chunking;        /* the next hop takes the message by BDAT LAST */
+    uint64_t t_start_ms;  /* MAIL received */
+    uint64_t t_end_ms;    /* end of data received */
     /* From the scan, for the tracking log. */
     const char *verdict;
     unsigned counts[SCAN_T__COUNT];
@@ -255,6 +281,8 @@ struct dp_worker {
     struct dp_hops hops;
     struct dp_release *release_inbox; /* offered by the control thread (atomic) */
     struct dp_release *release;       /* the release running, or NULL */
+    struct dp_helpers *helpers;       /* store and scan threads; NULL: all inline */
+    uint32_t jobs_out;                /* jobs with them now */
 
     struct dp_base listeners[DP_MAX_LISTEN];
     uint32_t n_listeners;
@@ -321,6 +349,9 @@ void dp_in_run(struct dp_worker *w, struct dp_in *in);
 void dp_in_tick(struct dp_worker *w, struct dp_in *in);
 void dp_in_drain(struct dp_worker *w, struct dp_in *in);
 void dp_in_close(struct dp_worker *w, struct dp_in *in);
+
+/* dp_inbound.c: a job of a session came back (dp_offload.h) */
+void dp_in_job_done(struct dp_worker *w, struct dp_job *j);
 
 /* dp_release.c: the worker's side of a release job */
 /* dp_release_take starts a release offered since the last turn. */

@@ -53,13 +53,13 @@ post(struct dp_worker *w, struct dp_txn *t, const struct dp_rev *ev)
     dp_run_later(w, t->owner);
 }
 
-/* post_failed tells `t` its connection is gone (`code` 451 with `enh` and
- * `text` when TLS could not be had as the profile requires). */
+/* post_failed tells `t` its connection is gone and `why` (`code` 451 with
+ * `enh` and `text` when TLS could not be had as the profile requires). */
 static void
-post_failed(struct dp_worker *w, struct dp_txn *t, bool retry, int code, const char *enh,
-            const char *text)
+post_failed(struct dp_worker *w, struct dp_txn *t, bool retry, enum dp_out_fail why, int code,
+            const char *enh, const char *text)
 {
-    struct dp_rev ev = {.type = DP_REV_FAILED, .retry = retry, .code = code};
+    struct dp_rev ev = {.type = DP_REV_FAILED, .retry = retry, .why = why, .code = code};
     snprintf(ev.enh, sizeof(ev.enh), "%s", enh);
     ev.text_len = (size_t)snprintf(ev.text, sizeof(ev.text), "%s", text);
     ev.text_len = ev.text_len < sizeof(ev.text) ? ev.text_len : sizeof(ev.text) - 1;
@@ -113,6 +113,9 @@ dp_out_close(struct dp_worker *w, struct dp_out *o)
     }
     o->owner = NULL;
     o->body.p = NULL;
+    if (!o->ready) {
+        o->hop->probing = false; /* a probe that ended without a verdict: another may try */
+    }
     o->hop->refs--;
     o->hop = NULL;
     dp_wsnap_put(w, o->held);
@@ -161,25 +164,51 @@ pool_take(struct dp_worker *w, struct dp_hop *hop, uint64_t hash)
     return NULL;
 }
 
+/* The dead-hop cache (issue 13: a next hop that accepted and never greeted
+ * made every transaction wait the connect timeout again). A hop that fails
+ * before its greeting is skipped for rt.hop_down_ms, doubled at each further
+ * failure up to rt.hop_down_max_ms (Postfix's minimal/maximal_backoff_time
+ * for destinations); then one connection tries it again while the others
+ * still skip it. A greeting clears the record. Per worker. */
+static void
+hop_down(struct dp_worker *w, struct dp_hop *e, const struct dp_runtime *rt)
+{
+    uint64_t wait = rt->hop_down_ms;
+    for (uint32_t i = 0; i < e->fails && wait < rt->hop_down_max_ms; i++) {
+        wait *= 2;
+    }
+    e->down_until_ms = w->now_ms + (wait < rt->hop_down_max_ms ? wait : rt->hop_down_max_ms);
+    e->fails++;
+    e->probing = false;
+    dp_stats_add(w->stats, DP_C_RELAY_HOP_DOWN, 1);
+}
+
+static void
+hop_up(struct dp_hop *e)
+{
+    e->fails = 0;
+    e->down_until_ms = 0;
+    e->probing = false;
+}
+
 /* pick_hop returns the first hop of the transaction's group not tried yet
- * in this attempt, preferring hops not marked down, and its entry in
- * *out_hop; -1 when every hop was tried. */
+ * in this attempt and not down (dead-hop cache above), and its entry in
+ * *out_hop; -1 when none is left: the client hears 451 4.4.1 at once
+ * instead of waiting on a hop known dead. */
 static int
 pick_hop(struct dp_worker *w, const struct dp_txn *in, struct dp_hop **out_hop)
 {
     const struct dp_snapshot *s = in->held->s;
     const struct dp_mta_group *g = &s->rt.groups[in->group];
     const char *prof = dp_snapshot_profile_name(s, in->tls_profile);
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t h = 0; h < g->n_hops; h++) {
-            if ((in->hops_tried >> h) & 1u) {
-                continue;
-            }
-            struct dp_hop *e = dp_hop_get(&w->hops, g->hop_names[h], prof);
-            if (e != NULL && (pass == 1 || e->down_until_ms <= w->now_ms)) {
-                *out_hop = e;
-                return (int)h;
-            }
+    for (uint32_t h = 0; h < g->n_hops; h++) {
+        if ((in->hops_tried >> h) & 1u) {
+            continue;
+        }
+        struct dp_hop *e = dp_hop_get(&w->hops, g->hop_names[h], prof);
+        if (e != NULL && e->down_until_ms <= w->now_ms && !e->probing) {
+            *out_hop = e;
+            return (int)h;
         }
     }
     return -1;
@@ -215,7 +244,9 @@ dp_relay_acquire(struct dp_worker *w, struct dp_txn *in)
         memset(&o->b, 0, sizeof(o->b));
         o->b.kind = DP_K_OUT;
         dp_stream_init(&o->st, w->io, &o->b);
-        int rc = smtp_client_init(&o->cli, &w->clim, s->rt.hostname, o->cli_mem, w->cli_mem_len);
+        struct smtp_client_limits lim = w->clim;
+        lim.data_term_ms = s->rt.dot_timeout_ms;
+        int rc = smtp_client_init(&o->cli, &lim, s->rt.hostname, o->cli_mem, w->cli_mem_len);
         if (rc == 0) {
             rc = w->io->ops->connect(w->io, &o->b.h, &s->rt.groups[g].hops[hop],
                                      (uint64_t)(uintptr_t)&o->b);
@@ -223,10 +254,12 @@ dp_relay_acquire(struct dp_worker *w, struct dp_txn *in)
         }
         if (rc != 0) {
             dp_worker_put_out(w, o);
-            e->down_until_ms = w->now_ms + DP_HOP_DOWN_MS;
+            hop_down(w, e, &s->rt);
             dp_stats_add(w->stats, DP_C_RELAY_FAILOVERS, 1);
             continue;
         }
+        /* A hop back from its back-off: this connection is the one probe. */
+        e->probing = e->fails > 0;
         o->hop = e;
         e->refs++;
         o->hop_index = (uint32_t)hop;
@@ -311,33 +344,39 @@ dp_relay_detach(struct dp_worker *w, struct dp_out *o)
     }
 }
 
-/* fail_with closes `o` and tells its transaction, which may try the next
- * hop (the same one first when `retry`; a hop that never greeted is tried
- * last for a while when `down`); `code` 451 says TLS could not be
+/* fail_with closes `o` and tells its transaction `why`, which may try the
+ * next hop (the same one first when `retry`; a hop that never greeted is
+ * marked down, hop_down, when `down`); `code` 451 says TLS could not be
  * had as the profile requires, with `enh` and `text`. */
 static void
-fail_with(struct dp_worker *w, struct dp_out *o, bool down, bool retry, int code, const char *enh,
-          const char *text)
+fail_with(struct dp_worker *w, struct dp_out *o, bool down, bool retry, enum dp_out_fail why,
+          int code, const char *enh, const char *text)
 {
     struct dp_txn *t = o->owner;
-    if (down && !o->ready) {
-        o->hop->down_until_ms = w->now_ms + DP_HOP_DOWN_MS;
+    if (down && !o->ready && o->held != NULL) {
+        hop_down(w, o->hop, &o->held->s->rt);
     }
     if (retry && t != NULL) {
         t->hops_tried &= ~(1u << o->hop_index); /* the same host on a new connection */
     }
     dp_out_close(w, o); /* clears t->out */
     if (t != NULL) {
-        post_failed(w, t, retry, code, enh, text);
+        post_failed(w, t, retry, why, code, enh, text);
     }
 }
 
-/* fail closes `o` and tells its owner, which may try the next hop. */
+/* fail: `o` was closed, reset or could not be written (or `why` else). */
+static void
+fail_why(struct dp_worker *w, struct dp_out *o, enum dp_out_fail why)
+{
+    /* fresh: a pooled connection the server had closed */
+    fail_with(w, o, true, o->fresh, why, 0, "", "");
+}
+
 static void
 fail(struct dp_worker *w, struct dp_out *o)
 {
-    /* fresh: a pooled connection the server had closed */
-    fail_with(w, o, true, o->fresh, 0, "", "");
+    fail_why(w, o, DP_OF_LOST);
 }
 
 /* ---- Outbound STARTTLS (RFC 3207) per the route's TLS profile ---- */
@@ -379,7 +418,9 @@ tls_required(struct dp_worker *w, struct dp_out *o, const char *enh, const char 
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    fail_with(w, o, true, false, 451, enh, why);
+    /* A hop whose certificate the profile refuses is alive: not marked down,
+     * and each client is told why. */
+    fail_with(w, o, false, false, DP_OF_TLS, 451, enh, why);
 }
 
 /* tls_fallback: opportunistic TLS failed with this hop, so it is used in
@@ -391,7 +432,7 @@ tls_fallback(struct dp_worker *w, struct dp_out *o, const char *why)
     o->hop->clear_until_ms = w->now_ms + DP_CLEAR_MS;
     snprintf(o->hop->clear_why, sizeof(o->hop->clear_why), "%s", why);
     dp_stats_add(w->stats, DP_C_TLS_OUT_CLEAR, 1);
-    fail_with(w, o, false, true, 0, "", ""); /* not a dead hop: no "down" mark */
+    fail_with(w, o, false, true, DP_OF_ERROR, 0, "", ""); /* not a dead hop: no "down" mark */
 }
 
 /* tls_failed counts a failed handshake (`f` TLS_FAIL__COUNT: a timeout) and
@@ -525,6 +566,7 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
         }
         o->ready = true;
         o->deadline_ms = 0;
+        hop_up(o->hop);
         dp_wsnap_put(w, o->held); /* greeted: its TLS is settled */
         o->held = NULL;
         if (in != NULL) {
@@ -553,6 +595,8 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
         }
         return;
     case SMTP_CEV_FAIL:
+        fail_why(w, o, ev->err == RL_ELIMIT ? DP_OF_TIMEOUT : DP_OF_ERROR);
+        return;
     case SMTP_CEV_CLOSED:
         fail(w, o);
         return;
@@ -646,7 +690,7 @@ dp_out_tick(struct dp_worker *w, struct dp_out *o)
         if (o->st.tls != NULL) {
             tls_failed(w, o, TLS_FAIL__COUNT, "handshake or greeting inside TLS timed out");
         } else {
-            fail(w, o);
+            fail_why(w, o, DP_OF_TIMEOUT);
         }
         return;
     }

@@ -8,6 +8,7 @@
 
 static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_CONN_ACCEPTED] = "connections_accepted",
+    [DP_C_CONN_CLIENT_LIMIT] = "connections_refused_client_limit",
     [DP_C_CONN_REFUSED] = "connections_refused",
     [DP_C_CONN_ACTIVE] = "connections_active",
     [DP_C_MSG_RECEIVED] = "messages_received",
@@ -27,6 +28,7 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_RELAY_CONNECTS] = "relay_connects",
     [DP_C_RELAY_REUSED] = "relay_reused",
     [DP_C_RELAY_FAILOVERS] = "relay_failovers",
+    [DP_C_RELAY_HOP_DOWN] = "relay_hops_marked_down",
     [DP_C_RELAY_UNREACHABLE] = "relay_unreachable",
     [DP_C_TRACK_FAILED] = "tracking_lines_failed",
     [DP_C_MAIL_NO_SPACE] = "mail_refused_low_space",
@@ -47,6 +49,8 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_HOPS_DOWN] = "next_hops_down",
     [DP_C_MSGS_PER_S] = "messages_per_s",
     [DP_C_SNAP_DEFERRED] = "snapshot_deferred",
+    [DP_C_SCAN_JOBS] = "scan_jobs",
+    [DP_C_STORE_JOBS] = "store_jobs",
 };
 
 const uint32_t dp_turn_le_us[DP_TURN_BUCKETS] = {

@@ -13,10 +13,11 @@
 
 enum dp_counter {
     DP_C_CONN_ACCEPTED = 0,
-    DP_C_CONN_REFUSED, /* over a connection limit or draining */
-    DP_C_CONN_ACTIVE,  /* a gauge */
-    DP_C_MSG_RECEIVED, /* end of data reached */
-    DP_C_MSG_RELAYED,  /* next hop said 250 */
+    DP_C_CONN_REFUSED,      /* over a connection limit or draining */
+    DP_C_CONN_CLIENT_LIMIT, /* of those: the client's address or network had its share */
+    DP_C_CONN_ACTIVE,       /* a gauge */
+    DP_C_MSG_RECEIVED,      /* end of data reached */
+    DP_C_MSG_RELAYED,       /* next hop said 250 */
     DP_C_MSG_BLOCKED,
     DP_C_MSG_QUARANTINED,
     DP_C_MSG_HELD,     /* relayed redacted, the original kept (policy keep_original) */
@@ -33,6 +34,7 @@ enum dp_counter {
     DP_C_RELAY_REUSED,       /* transactions on a pooled connection */
     DP_C_RELAY_FAILOVERS,    /* a next hop failed and the next was tried */
     DP_C_RELAY_UNREACHABLE,  /* no next hop of the group could be reached */
+    DP_C_RELAY_HOP_DOWN,     /* a next hop failed before greeting: skipped for its back-off */
     DP_C_TRACK_FAILED,       /* tracking lines that could not be written */
     DP_C_MAIL_NO_SPACE,      /* MAIL refused with 452 4.3.1: below min_free_mb */
     DP_C_BUF_ALLOCS,         /* buffer allocations (flat after warm-up) */
@@ -48,6 +50,8 @@ enum dp_counter {
     DP_C_SNAP_TAKEN,          /* runtime snapshots this worker took (dp_live.h) */
     DP_C_SNAP_VERSION,        /* a gauge: the version of the newest one */
     DP_C_SNAP_DEFERRED,       /* turns a new snapshot waited: slots full, or its policy failed */
+    DP_C_SCAN_JOBS,           /* messages scanned by a scan thread (documents, large) */
+    DP_C_STORE_JOBS,          /* originals written by the store thread */
     DP_C_CONFIG_VERSION,      /* a gauge: redline-controld's version of that snapshot (0: none) */
     DP_C_RATE_LIMITED,        /* MAIL refused over the licence tier's rate (451 4.7.0) */
     DP_C_LOAD_PERMILLE,       /* a gauge: share of the last second spent working, 0-1000 */

@@ -28,11 +28,13 @@
 #include "dp_apply.h"
 #include "dp_check.h"
 #include "dp_config.h"
+#include "dp_connlimit.h"
 #include "dp_ctl.h"
 #include "dp_instance.h"
 #include "dp_live.h"
 #include "dp_loop.h"
 #include "dp_notify.h"
+#include "dp_offload.h"
 #include "dp_snapshot.h"
 #include "dp_stats.h"
 #include "dp_store.h"
@@ -171,6 +173,12 @@ main(int argc, char **argv)
         return fail("tls", "cannot get random octets for the ticket secret");
     }
     unsigned n = cfg.boot.workers;
+    /* Connections per client address and network, across all workers (issue
+     * 13), sized for what the workers may hold at once. */
+    static struct dp_control ctl;
+    if (dp_connlimit_new(&ctl.limits, (uint64_t)cfg.rt.max_conn_per_worker * n) != 0) {
+        return fail("limits", "cannot make the connection-limit table");
+    }
     /* The runtime snapshot: the policy compiled and serialised here, the TLS
      * contexts built (files read as root, before the drop). */
     struct dp_snapshot *first = NULL;
@@ -240,7 +248,6 @@ main(int argc, char **argv)
     struct thread_arg *args = calloc(n, sizeof(*args));
     pthread_t *threads = calloc(n, sizeof(*threads));
     const uint64_t **beats = calloc(n, sizeof(*beats));
-    static struct dp_control ctl;
     static uint64_t rate_tat; /* the licence rate's bucket, shared by the workers */
     ctl.rate_tat = &rate_tat;
     if (stats == NULL || workers == NULL || args == NULL || threads == NULL || beats == NULL) {
@@ -335,6 +342,16 @@ main(int argc, char **argv)
         }
     }
 
+    /* The store thread and the scan threads (after the fork of daemon(),
+     * with the signals blocked, as every thread): what a worker must not do
+     * in its own turns (fsync, documents). */
+    struct dp_helpers *helpers = NULL;
+    if (cfg.boot.scan_threads > 0 && dp_helpers_new(&helpers, n, cfg.boot.scan_threads) != 0) {
+        return fail("scan_threads", "cannot start the store and scan threads");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        dp_worker_set_helpers(workers[i], helpers);
+    }
     for (unsigned i = 0; i < n; i++) {
         args[i].w = workers[i];
         args[i].core = cfg.boot.cores[i];
@@ -410,9 +427,11 @@ main(int argc, char **argv)
     dp_track_close();
     dp_notify_stop();
     dp_tls_reload_free(reload);
+    dp_helpers_free(helpers); /* before the workers: a job still out is theirs */
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
     }
+    dp_connlimit_free(ctl.limits); /* after the workers: their connections give back */
     free(stats);
     free(workers);
     free(args);

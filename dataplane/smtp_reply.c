@@ -105,6 +105,13 @@ static const struct smtp_reply smtp_replies[SMTP_R_COUNT] = {
     [SMTP_R_POLICY_BLOCK] = {"550 5.7.1 Message blocked by policy", "", false},
     /* Issue 3: no reachable next hop gives 451 4.4.1. */
     [SMTP_R_NEXTHOP_UNREACHABLE] = {"451 4.4.1 No reachable next hop", "", false},
+    /* Issue 13: what the next hop did, not "no reachable next hop", once it
+     * was reached. RFC 3463 X.4.2: bad connection. */
+    [SMTP_R_NEXTHOP_SILENT] = {"451 4.4.2 Next hop stopped answering", "", false},
+    [SMTP_R_NEXTHOP_SILENT_DOT] = {"451 4.4.2 Next hop did not answer the end of data in time; "
+                                   "delivery not confirmed",
+                                   "", false},
+    [SMTP_R_NEXTHOP_LOST] = {"451 4.4.2 Next hop closed the connection", "", false},
     [SMTP_R_NEXTHOP_TEMPFAIL] = {"451 4.4.0 Next hop deferred the message", "", false},
     [SMTP_R_NEXTHOP_PERMFAIL] = {"554 5.4.0 Next hop refused the message", "", false},
     [SMTP_R_LOCAL_ERROR] = {"451 4.3.0 Local error in processing", "", false},
@@ -120,6 +127,10 @@ static const struct smtp_reply smtp_replies[SMTP_R_COUNT] = {
     /* RFC 6531 3.4: an SMTPUTF8 message is not relayed to a server without it. */
     [SMTP_R_NEXTHOP_NO_UTF8] = {"553 5.6.7 Next hop does not support SMTPUTF8", "", false},
     [SMTP_R_TOO_MANY_CONN] = {"421 4.7.0 ", " Too many connections, try again later", true},
+    /* Issue 13: one address or network may not take every connection. */
+    [SMTP_R_CLIENT_LIMIT] = {"421 4.7.0 ",
+                             " Too many connections from your address or network, try again later",
+                             true},
     [SMTP_R_SHUTDOWN] = {"421 4.3.2 ", " Service shutting down", true},
 };
 

@@ -66,6 +66,9 @@ enum smtp_reply_id {
     SMTP_R_RCPT_UNKNOWN,
     SMTP_R_POLICY_BLOCK,
     SMTP_R_NEXTHOP_UNREACHABLE,
+    SMTP_R_NEXTHOP_SILENT,
+    SMTP_R_NEXTHOP_SILENT_DOT,
+    SMTP_R_NEXTHOP_LOST,
     SMTP_R_NEXTHOP_TEMPFAIL,
     SMTP_R_NEXTHOP_PERMFAIL,
     SMTP_R_LOCAL_ERROR,
@@ -76,6 +79,7 @@ enum smtp_reply_id {
     SMTP_R_NEXTHOP_NO_UTF8,
     /* Refusals the caller may give instead of the greeting, or at drain. */
     SMTP_R_TOO_MANY_CONN,
+    SMTP_R_CLIENT_LIMIT,
     SMTP_R_SHUTDOWN,
     SMTP_R_COUNT /* number of ids; not a reply */
 };

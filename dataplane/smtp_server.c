@@ -190,7 +190,7 @@ smtp_session_start(struct smtp_session *s, enum smtp_reply_id id)
         enter(s, SMTP_S_GREETED, "greeting");
         return 0;
     }
-    if (id == SMTP_R_TOO_MANY_CONN || id == SMTP_R_SHUTDOWN) {
+    if (id == SMTP_R_TOO_MANY_CONN || id == SMTP_R_CLIENT_LIMIT || id == SMTP_R_SHUTDOWN) {
         queue(s, id);
         enter(s, SMTP_S_CLOSED, "refused at connect");
         return 0;

@@ -200,7 +200,8 @@ void smtp_session_reset(struct smtp_session *s);
 void smtp_session_trust(struct smtp_session *s, bool trusted);
 
 /* smtp_session_start queues the opening reply: SMTP_R_GREETING, or a refusal
- * (SMTP_R_TOO_MANY_CONN, SMTP_R_SHUTDOWN) after which the session is closed.
+ * (SMTP_R_TOO_MANY_CONN, SMTP_R_CLIENT_LIMIT, SMTP_R_SHUTDOWN) after which the
+ * session is closed.
  * Returns 0, or RL_EINVAL if the session was already started or `id` is not
  * one of these. */
 int smtp_session_start(struct smtp_session *s, enum smtp_reply_id id);

@@ -4,6 +4,7 @@ next hop (issue 13, and the bare LF item of issue 12): sender-specified
 routing, address literals, NUL, bare LF in both modes, junk commands,
 tarpitting and the command and DATA deadlines. Loopback only; each class runs
 one gateway with the settings it needs, so the whole file takes seconds."""
+import smtplib
 import socket
 import time
 import unittest
@@ -160,6 +161,66 @@ class Junk(unittest.TestCase):
                              ["500 5.5.2 Command unrecognized"] * 3 +
                              ["421 4.7.0 gw.test Too many errors, closing connection"])
             self.assertGreaterEqual(time.monotonic() - t0, 0.75)
+
+
+def connect_from(src, port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(src, 0))
+    data = b""
+    while b"\r\n" not in data:
+        chunk = s.recv(512)
+        if not chunk:
+            break
+        data += chunk
+    return s, data.decode(errors="replace").strip()
+
+
+class ConnectionLimits(unittest.TestCase):
+    """Issue 13 defect 3: 4,096 idle connections from one address and every
+    other client got 421 4.7.0 for five minutes, with the default settings."""
+
+    def test_one_address_cannot_lock_others_out(self):
+        with Sink() as sink, Gateway([f"*=127.0.0.1:{sink.port}"]) as gw:
+            held, refused = [], 0
+            for _ in range(120):
+                s, greeting = connect_from("127.0.0.2", gw.port)
+                if greeting.startswith("220"):
+                    held.append(s)
+                else:
+                    self.assertEqual(greeting, "421 4.7.0 gw.test Too many connections from "
+                                               "your address or network, try again later")
+                    refused += 1
+                    s.close()
+            # The default: 50 per address (counted over every worker).
+            self.assertEqual((len(held), refused), (50, 70))
+            # Another address (another /24) is served meanwhile.
+            with smtplib.SMTP("127.0.0.1", gw.port, timeout=10,
+                              source_address=("127.1.0.3", 0)) as c:
+                self.assertEqual(c.sendmail("a@x.test", ["b@example.com"], MSG), {})
+            self.assertEqual(len(sink.wait(1)), 1)
+            c = gw.counters()["total"]
+            self.assertEqual(c["connections_refused_client_limit"], 70)
+            # Closed connections give their places back.
+            for s in held:
+                s.close()
+            time.sleep(0.3)
+            s, greeting = connect_from("127.0.0.2", gw.port)
+            self.assertTrue(greeting.startswith("220"), greeting)
+            s.close()
+
+    def test_network_limit(self):
+        cfg = {"limits": {"max_connections_per_ip": 3, "max_connections_per_net": 5},
+               "workers": 2}
+        with Sink() as sink, Gateway([f"*=127.0.0.1:{sink.port}"], config=cfg) as gw:
+            got, held = [], []
+            for src in ("127.3.0.1", "127.3.0.2", "127.3.0.3"):
+                for _ in range(3):
+                    s, greeting = connect_from(src, gw.port)
+                    got.append((src, greeting[:3]))
+                    held.append(s)
+            # 3 from the first address, 2 more from the /24, then none.
+            self.assertEqual([g for _, g in got], ["220"] * 5 + ["421"] * 4)
+            s, greeting = connect_from("127.3.1.1", gw.port)  # another /24
+            self.assertTrue(greeting.startswith("220"), greeting)
 
 
 class Deadlines(unittest.TestCase):

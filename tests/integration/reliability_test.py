@@ -154,6 +154,162 @@ class Space(unittest.TestCase):
             self.assertEqual(gw.counters()["total"]["mail_refused_low_space"], 1)
 
 
+class SilentServer:
+    """A TCP server on loopback that accepts and never says a word: a next
+    hop that accepts and never greets."""
+
+    def __init__(self):
+        from gwlib import free_port
+        self.port = free_port()
+        self.s = socket.socket()
+        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.s.bind(("127.0.0.1", self.port))
+        self.s.listen(64)
+        self.conns = []
+        self.stop = False
+        self.t = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        self.s.settimeout(0.2)
+        while not self.stop:
+            try:
+                c, _ = self.s.accept()
+                self.conns.append(c)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        self.t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop = True
+        self.t.join()
+        for c in self.conns:
+            c.close()
+        self.s.close()
+
+
+def rcpt_reply(port):
+    """The reply to RCPT and how long it took."""
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
+        c.ehlo("c.test")
+        c.mail("a@x.test")
+        t0 = time.monotonic()
+        code, text = c.rcpt("b@example.com")
+        return code, text.decode(), time.monotonic() - t0
+
+
+class NextHops(unittest.TestCase):
+    """Defect 7: no memory of a next hop that accepts and never greets (every
+    transaction waited 30 s again); a hop silent at end of data was reported
+    as "no reachable next hop"."""
+
+    def test_dead_hop_remembered_with_back_off(self):
+        cfg = {"relay": {"connect_timeout_s": 1, "hop_down_s": 2, "hop_down_max_s": 8}}
+        with SilentServer() as dead, Gateway([f"*=127.0.0.1:{dead.port}"], config=cfg) as gw:
+            code, text, took = rcpt_reply(gw.port)
+            self.assertEqual((code, text), (451, "4.4.1 No reachable next hop"))
+            self.assertGreater(took, 0.9)  # waited for the greeting once
+            # Remembered: at once, without a new connection to it.
+            n = len(dead.conns)
+            code, _, took = rcpt_reply(gw.port)
+            self.assertEqual(code, 451)
+            self.assertLess(took, 0.5)
+            self.assertEqual(len(dead.conns), n)
+            # After its back-off one connection tries it again (and fails).
+            time.sleep(2.1)
+            code, _, took = rcpt_reply(gw.port)
+            self.assertEqual(code, 451)
+            self.assertGreater(took, 0.9)
+            self.assertEqual(len(dead.conns), n + 1)
+            self.assertEqual(gw.counters()["total"]["relay_hops_marked_down"], 2)
+
+    def test_dead_hop_skipped_for_the_next_in_group(self):
+        cfg = {"relay": {"connect_timeout_s": 1}}
+        with SilentServer() as dead, Sink() as sink, Gateway(
+                [f"*=127.0.0.1:{dead.port},127.0.0.1:{sink.port}"], config=cfg) as gw:
+            t0 = time.monotonic()
+            self.assertEqual(send(gw.port, PLAIN), {})
+            self.assertGreater(time.monotonic() - t0, 0.9)  # the first hop once...
+            t0 = time.monotonic()
+            self.assertEqual(send(gw.port, PLAIN), {})
+            self.assertLess(time.monotonic() - t0, 0.5)  # ...then straight to the second
+            self.assertEqual(len(sink.wait(2)), 2)
+
+    def test_silent_at_end_of_data(self):
+        import asyncio
+        from aiosmtpd.controller import Controller
+        from gwlib import free_port
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                await asyncio.sleep(30)  # never in time
+                return "250 2.0.0 too late"
+
+        port = free_port()
+        ctl = Controller(Handler(), hostname="127.0.0.1", port=port)
+        ctl.start()
+        try:
+            cfg = {"relay": {"end_of_data_timeout_s": 1}}
+            with Gateway([f"*=127.0.0.1:{port}"], config=cfg) as gw:
+                with smtplib.SMTP("127.0.0.1", gw.port, timeout=30) as c:
+                    with self.assertRaises(smtplib.SMTPDataError) as e:
+                        c.sendmail("a@x.test", ["b@example.com"], PLAIN)
+                self.assertEqual(e.exception.smtp_code, 451)
+                self.assertEqual(e.exception.smtp_error.decode(),
+                                 "4.4.2 Next hop did not answer the end of data in time; "
+                                 "delivery not confirmed")
+                line, = gw.track(1)
+                self.assertEqual(line["action"], "unconfirmed")
+        finally:
+            ctl.stop()
+
+    def test_hop_closing_after_end_of_data(self):
+        # A next hop that reads the whole message and closes without a reply.
+        from gwlib import free_port
+        port = free_port()
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(("127.0.0.1", port))
+        srv.listen(4)
+
+        def serve():
+            c, _ = srv.accept()
+            f = c.makefile("rb")
+            c.sendall(b"220 hop ESMTP\r\n")
+            while True:
+                line = f.readline()
+                if not line:
+                    break
+                if line.upper().startswith(b"EHLO"):
+                    c.sendall(b"250 hop\r\n")
+                elif line.upper().startswith(b"DATA"):
+                    c.sendall(b"354 go\r\n")
+                    while f.readline() not in (b".\r\n", b""):
+                        pass
+                    break  # and no reply: close
+                else:
+                    c.sendall(b"250 ok\r\n")
+            c.close()
+
+        t = threading.Thread(target=serve, daemon=True)
+        t.start()
+        try:
+            with Gateway([f"*=127.0.0.1:{port}"]) as gw:
+                with smtplib.SMTP("127.0.0.1", gw.port, timeout=30) as c:
+                    with self.assertRaises(smtplib.SMTPDataError) as e:
+                        c.sendmail("a@x.test", ["b@example.com"], PLAIN)
+                self.assertEqual(e.exception.smtp_code, 451)
+                self.assertEqual(e.exception.smtp_error.decode(),
+                                 "4.4.2 Next hop closed the connection")
+                line, = gw.track(1)
+                self.assertEqual(line["action"], "tempfailed")
+        finally:
+            t.join(5)
+            srv.close()
+
+
 class Control(unittest.TestCase):
     """Defect 7: the control thread served one connection at a time, so an idle
     client blocked every command for 5 s."""

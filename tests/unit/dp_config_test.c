@@ -499,7 +499,11 @@ test_defaults(void **state)
     assert_int_equal(c->rt.max_message_size, 10 * 1024 * 1024);
     assert_int_equal(c->rt.max_recipients, 100);
     assert_int_equal(c->rt.max_conn_per_worker, 4096);
-    assert_int_equal(c->rt.max_conn_per_ip, 0);
+    /* Issue 13: one address cannot take every connection by default. */
+    assert_int_equal(c->rt.max_conn_per_ip, 50);
+    assert_int_equal(c->rt.max_conn_per_net, 200);
+    assert_int_equal(c->rt.net_prefix_v4, 24);
+    assert_int_equal(c->rt.net_prefix_v6, 64);
     assert_int_equal(c->rt.command_timeout_ms, 300000);
     assert_int_equal(c->rt.data_timeout_ms, 300000);
     assert_int_equal(c->rt.connect_timeout_ms, 30000);
@@ -833,6 +837,20 @@ test_json_smtp(void **state)
                  "must be an integer from 0 to 60000");
     json_refused("{\"limits\": {\"max_junk_commands\": -1}}", RL_EINVAL, "limits.max_junk_commands",
                  NULL);
+    /* Connection limits per address and network (issue 13). */
+    c = json_ok("{\"limits\": {\"max_connections_per_ip\": 0, \"max_connections_per_net\": 1000,"
+                " \"net_prefix_v4\": 16, \"net_prefix_v6\": 48}}");
+    assert_int_equal(c->rt.max_conn_per_ip, 0);
+    assert_int_equal(c->rt.max_conn_per_net, 1000);
+    assert_int_equal(c->rt.net_prefix_v4, 16);
+    assert_int_equal(c->rt.net_prefix_v6, 48);
+    free(c);
+    json_refused("{\"limits\": {\"max_connections_per_ip\": 65536}}", RL_EINVAL,
+                 "limits.max_connections_per_ip", "must be an integer from 0 to 65535");
+    json_refused("{\"limits\": {\"net_prefix_v4\": 33}}", RL_EINVAL, "limits.net_prefix_v4",
+                 "must be an integer from 8 to 32");
+    json_refused("{\"limits\": {\"net_prefix_v6\": 8}}", RL_EINVAL, "limits.net_prefix_v6",
+                 "must be an integer from 16 to 128");
     c = ARGS_OK("--bare-newline", "reject");
     assert_int_equal(c->rt.bare_newline, SMTP_BARE_LF_REJECT);
     free(c);
