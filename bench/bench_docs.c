@@ -23,6 +23,7 @@
 #include "mime_codec.h"
 #include "scan_doc.h"
 #include "scan_message.h"
+#include "scan_zip.h"
 
 #define MAX_FILES 64
 #define MAX_RUNS BENCH_RUNS_MAX
@@ -411,6 +412,113 @@ unzip_xml(const struct bench_buf *file, size_t *out_nodes)
     return total;
 }
 
+/* The uncompressed XML parts of a workload's files, end to end in `all`,
+ * with each part's length in `lens`. */
+static int
+xml_parts(const struct docs_workload *w, struct bench_buf *all, size_t *lens, size_t cap,
+          size_t *out_n)
+{
+    *out_n = 0;
+    for (size_t f = 0; f < w->n_files; f++) {
+        zip_error_t err;
+        zip_error_init(&err);
+        zip_source_t *src = zip_source_buffer_create(w->file[f].data, w->file[f].len, 0, &err);
+        zip_t *za = src != NULL ? zip_open_from_source(src, ZIP_RDONLY, &err) : NULL;
+        if (za == NULL) {
+            zip_source_free(src);
+            return RL_EIO;
+        }
+        for (zip_int64_t i = 0; i < zip_get_num_entries(za, 0) && *out_n < cap; i++) {
+            zip_stat_t st;
+            zip_file_t *zf = zip_stat_index(za, (zip_uint64_t)i, 0, &st) == 0
+                                 ? zip_fopen_index(za, (zip_uint64_t)i, 0)
+                                 : NULL;
+            if (zf == NULL || bench_buf_reserve(all, st.size) != 0 ||
+                zip_fread(zf, all->data + all->len, st.size) != (zip_int64_t)st.size) {
+                if (zf != NULL) {
+                    zip_fclose(zf);
+                }
+                continue;
+            }
+            zip_fclose(zf);
+            all->len += st.size;
+            lens[(*out_n)++] = st.size;
+        }
+        zip_discard(za);
+        zip_error_fini(&err);
+    }
+    return 0;
+}
+
+/* Deflates every part (lens[0, n) end to end in `all`) raw at `level`;
+ * returns the compressed bytes, 0 on a failure. Not inlined: under callgrind
+ * (--dump-after=deflate_parts) each level is a dump of its own. */
+__attribute__((noinline)) static size_t
+deflate_parts(const struct bench_buf *all, const size_t *lens, size_t n, int level, uint8_t *out,
+              uLong bound)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    if (deflateInit2(&zs, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        return 0;
+    }
+    size_t comp = 0, off = 0;
+    for (size_t i = 0; i < n; i++) {
+        deflateReset(&zs);
+        zs.next_in = all->data + off;
+        zs.avail_in = (uInt)lens[i];
+        zs.next_out = out;
+        zs.avail_out = (uInt)bound;
+        deflate(&zs, Z_FINISH);
+        comp += bound - zs.avail_out;
+        off += lens[i];
+    }
+    deflateEnd(&zs);
+    return comp;
+}
+
+/* How the deflate level of rewritten parts was chosen: every XML part of the
+ * workload deflated raw (as a zip entry holds it) at levels 1 to 9, `runs`
+ * times; the median MB/s of input and the size against the input. */
+static json_t *
+deflate_levels(const struct docs_workload *w, unsigned runs)
+{
+    struct bench_buf all = {0};
+    static size_t lens[4 * MAX_FILES * 8];
+    size_t n = 0;
+    json_t *arr = json_array();
+    uLong bound = 0;
+    if (xml_parts(w, &all, lens, sizeof(lens) / sizeof(lens[0]), &n) != 0) {
+        return arr;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bound = compressBound(lens[i]) > bound ? compressBound(lens[i]) : bound;
+    }
+    uint8_t *out = malloc(bound ? bound : 1);
+    fprintf(stderr, "%-5s deflate level (MB/s in, size %%):", w->name);
+    for (int level = 1; level <= 9 && out != NULL; level++) {
+        double rate[MAX_RUNS];
+        size_t comp = 0;
+        for (unsigned run = 0; run < runs; run++) {
+            double t0 = bench_cpu_now_s();
+            comp = deflate_parts(&all, lens, n, level, out, bound);
+            rate[run] = (double)all.len / 1e6 / (bench_cpu_now_s() - t0);
+        }
+        double med = bench_median(rate, runs);
+        json_t *o = json_object();
+        json_object_set_new(o, "level", json_integer(level));
+        json_object_set_new(o, "median_mbps", json_real(med));
+        json_object_set_new(o, "compressed_bytes", json_integer((json_int_t)comp));
+        json_object_set_new(o, "size_ratio", json_real((double)comp / (double)all.len));
+        json_array_append_new(arr, o);
+        fprintf(stderr, " %d: %.0f %.1f%%", level, med, 100.0 * (double)comp / (double)all.len);
+    }
+    fprintf(stderr, "\n");
+    free(out);
+    bench_buf_fini(&all);
+    return arr;
+}
+
 static int
 count_out(void *ctx, const uint8_t *data, size_t len)
 {
@@ -457,10 +565,14 @@ timed_pass(struct docs_ctx *c, struct docs_workload *w, enum mode mode, size_t *
 }
 
 static int
-build_workload(struct docs_workload *w, const char *name, size_t target, unsigned seed)
+build_workload(struct docs_workload *w, const char *name, const char *only, size_t target,
+               unsigned seed)
 {
     struct bench_rng r = {seed};
     w->name = name;
+    if (only != NULL && strcmp(only, name) != 0) {
+        return 0; /* left out: no files */
+    }
     while (w->file_bytes < target && w->n_files < MAX_FILES) {
         struct bench_buf *f = &w->file[w->n_files];
         bool pdf = strcmp(name, "pdf") == 0;
@@ -482,9 +594,13 @@ build_workload(struct docs_workload *w, const char *name, size_t target, unsigne
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: redline-bench docs [--mb N] [--runs R] [--json FILE]\n"
-               "  --mb N    MiB of documents per workload, as files (default 8)\n"
-               "  --runs R  timed runs, modes interleaved (default 5, at most 50)\n");
+    fprintf(f, "usage: redline-bench docs [--mb N] [--runs R] [--only NAME] [--policy FILE] "
+               "[--json FILE]\n"
+               "  --mb N       MiB of documents per workload, as files (default 8)\n"
+               "  --runs R     timed runs, modes interleaved (default 5, at most 50)\n"
+               "  --only NAME  one workload: docx, xlsx or pdf (default all)\n"
+               "  --policy FILE  a policy instead of the built-in default (profiling under\n"
+               "               valgrind needs a longer max_pdf_millis)\n");
 }
 
 int
@@ -492,11 +608,16 @@ bench_docs_main(int argc, char **argv)
 {
     uint64_t mb = 8, runs = 5;
     const char *json_path = NULL;
+    const char *only = NULL, *policy_path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool ok = (strcmp(argv[i], "--mb") == 0 && bench_arg_u64(v, 1, 1024, &mb)) ||
                   (strcmp(argv[i], "--runs") == 0 && bench_arg_u64(v, 1, MAX_RUNS, &runs)) ||
-                  (strcmp(argv[i], "--json") == 0 && (json_path = v) != NULL);
+                  (strcmp(argv[i], "--json") == 0 && (json_path = v) != NULL) ||
+                  (strcmp(argv[i], "--policy") == 0 && (policy_path = v) != NULL) ||
+                  (strcmp(argv[i], "--only") == 0 && v != NULL &&
+                   (strcmp(v, "docx") == 0 || strcmp(v, "xlsx") == 0 || strcmp(v, "pdf") == 0) &&
+                   (only = v) != NULL);
         if (ok) {
             i++; /* the option's value */
         } else if (strcmp(argv[i], "--help") == 0) {
@@ -515,12 +636,14 @@ bench_docs_main(int argc, char **argv)
     static struct docs_workload wl[N_WORKLOADS];
     struct docs_ctx c = {.runs = (unsigned)runs};
     c.mu = fz_new_context(NULL, NULL, (size_t)32 << 20);
-    if (scan_policy_parse(&pol, &d, pj, strlen(pj)) != 0 ||
-        scan_engine_compile(&eng, &d, pol) != 0 || (wk = scan_worker_new(eng)) == NULL ||
-        scan_doc_new(&c.doc, &d, wk, pol) != 0 || (c.msg = scan_message_new(wk, eng)) == NULL ||
-        build_workload(&wl[0], "docx", mb << 20, 1) != 0 ||
-        build_workload(&wl[1], "xlsx", mb << 20, 2) != 0 || c.mu == NULL ||
-        build_workload(&wl[2], "pdf", mb << 20, 3) != 0) {
+    int prc = policy_path != NULL ? scan_policy_load(&pol, &d, policy_path)
+                                  : scan_policy_parse(&pol, &d, pj, strlen(pj));
+    if (prc != 0 || scan_engine_compile(&eng, &d, pol) != 0 ||
+        (wk = scan_worker_new(eng)) == NULL || scan_doc_new(&c.doc, &d, wk, pol) != 0 ||
+        (c.msg = scan_message_new(wk, eng)) == NULL ||
+        build_workload(&wl[0], "docx", only, mb << 20, 1) != 0 ||
+        build_workload(&wl[1], "xlsx", only, mb << 20, 2) != 0 || c.mu == NULL ||
+        build_workload(&wl[2], "pdf", only, mb << 20, 3) != 0) {
         fprintf(stderr, "redline-bench docs: set-up failed: %s %s\n", d.field, d.reason);
         return 1;
     }
@@ -533,6 +656,8 @@ bench_docs_main(int argc, char **argv)
     json_object_set_new(config, "buildtype", json_string(BENCH_BUILDTYPE));
     json_object_set_new(config, "policy_version", json_string(pol->version));
     json_object_set_new(config, "libzip", json_string(zip_libzip_version()));
+    json_object_set_new(config, "zlib", json_string(zlibVersion()));
+    json_object_set_new(config, "deflate_level", json_integer(SCAN_ZIP_LEVEL));
     json_object_set_new(config, "libxml2", json_string(LIBXML_DOTTED_VERSION));
     json_object_set_new(config, "mupdf", json_string(FZ_VERSION));
     json_object_set_new(root, "config", config);
@@ -541,6 +666,9 @@ bench_docs_main(int argc, char **argv)
             "MB/s per core (file bytes)", "rewriter/baseline rate");
     for (size_t k = 0; k < N_WORKLOADS; k++) {
         struct docs_workload *w = &wl[k];
+        if (w->n_files == 0) {
+            continue;
+        }
         const char *const *names = strcmp(w->name, "pdf") == 0 ? pdf_mode_names : mode_names;
         size_t f0 = 0;
         timed_pass(&c, w, M_REWRITER, &f0, &w->modified); /* warm-up, untimed */
@@ -585,6 +713,9 @@ bench_docs_main(int argc, char **argv)
         char ratio[64];
         snprintf(ratio, sizeof(ratio), "ratio_rewriter_%s", names[M_BASELINE]);
         json_object_set_new(o, ratio, json_real(med[M_REWRITER] / med[M_BASELINE]));
+        if (strcmp(w->name, "pdf") != 0) {
+            json_object_set_new(o, "deflate_levels", deflate_levels(w, (unsigned)runs));
+        }
         json_array_append_new(wjs, o);
         fprintf(stderr, "%-5s %5zu %8.2f %8.2f | rewriter %6.1f message %6.1f %s %6.1f | %.2fx%s\n",
                 w->name, w->n_files, (double)w->file_bytes / 1048576.0,

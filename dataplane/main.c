@@ -34,6 +34,7 @@
 #include "dp_live.h"
 #include "dp_loop.h"
 #include "dp_notify.h"
+#include "dp_offload.h"
 #include "dp_snapshot.h"
 #include "dp_stats.h"
 #include "dp_store.h"
@@ -347,6 +348,16 @@ main(int argc, char **argv)
         }
     }
 
+    /* The store thread and the scan threads (after the fork of daemon(),
+     * with the signals blocked, as every thread): what a worker must not do
+     * in its own turns (fsync, documents). */
+    struct dp_helpers *helpers = NULL;
+    if (cfg.boot.scan_threads > 0 && dp_helpers_new(&helpers, n, cfg.boot.scan_threads) != 0) {
+        return fail("scan_threads", "cannot start the store and scan threads");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        dp_worker_set_helpers(workers[i], helpers);
+    }
     for (unsigned i = 0; i < n; i++) {
         args[i].w = workers[i];
         args[i].core = cfg.boot.cores[i];
@@ -422,6 +433,7 @@ main(int argc, char **argv)
     dp_track_close();
     dp_notify_stop();
     dp_tls_reload_free(reload);
+    dp_helpers_free(helpers); /* before the workers: a job still out is theirs */
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
     }

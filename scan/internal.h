@@ -22,9 +22,10 @@ struct scan_doc {
     size_t n_fnd, fnd_cap;
     struct scan_finding *f; /* owned: findings of the text being scanned */
     size_t n_f, f_cap;
-    uint8_t *out;       /* owned: the rewritten attachment */
-    bool in_pdf;        /* scan_pdf is running: its actions are PDF steps */
-    char true_type[96]; /* the attachment's type (libmagic's buffer serves nested files too) */
+    uint8_t *out;            /* owned: the rewritten attachment */
+    struct ooxml_stream *xs; /* owned: buffers of the OOXML part streamer, kept between parts */
+    bool in_pdf;             /* scan_pdf is running: its actions are PDF steps */
+    char true_type[96];      /* the attachment's type (libmagic's buffer serves nested files too) */
 };
 
 /* scan_grow makes room in the array *arr of *cap elements of `elem` bytes
@@ -63,6 +64,115 @@ int scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const ui
 int scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
                        const struct scan_ooxml_type **out_was, struct scan_zip *z, const char *loc,
                        unsigned depth);
+
+/* ---- Office Open XML: the package (scan_ooxml.c) and one part streamed
+ * (scan_ooxml_part.c) ---- */
+
+#define OOXML_NO_STR UINT32_MAX /* an absent attribute */
+#define OOXML_NO_REMOVAL 0xff
+
+struct ooxml_part {
+    const char *name;   /* the zip entry name (lent by the archive); no leading '/' */
+    long source;        /* a .rels part: the part it describes, -1 the package; -2 not a .rels
+                           part; -3 a part that is not there */
+    size_t rel0, n_rel; /* a .rels part: its relationships, pk->rels[rel0, rel0 + n_rel) */
+    bool removed;
+    bool xml;
+    bool dtd_removed; /* read without its DTD: must be written back */
+    bool deleted;     /* deleted from the rewritten archive */
+    bool props;       /* core or extended properties: replaced whole when metadata goes */
+};
+
+struct ooxml_rel {
+    size_t rels_part;          /* the .rels part that holds it */
+    uint32_t id, type, target; /* offsets into pk->str */
+    uint32_t new_target;       /* the redacted target, or OOXML_NO_STR */
+    long target_part;          /* entry index of the target, -1 when external or missing */
+    bool external;
+    uint8_t removal; /* enum scan_doc_act, or OOXML_NO_REMOVAL */
+};
+
+/* A Default (by extension) or Override (by part name) of the content types. */
+struct ooxml_ct {
+    bool override;
+    uint32_t key, type; /* offsets into pk->str; OOXML_NO_STR when absent */
+};
+
+struct ooxml_stream;   /* one part's streaming state, kept by scan_doc between parts */
+struct ooxml_pkg_type; /* a row of scan_ooxml.c's table of package types */
+
+struct ooxml_pkg {
+    struct scan_doc *d;
+    struct scan_zip *z;
+    const char *loc; /* entry path of the package, "" for the attachment */
+    unsigned depth;
+    struct ooxml_part *parts; /* indexed like the archive's entries */
+    size_t n_parts;
+    struct ooxml_rel *rels;
+    size_t n_rels, rels_cap;
+    struct ooxml_ct *ct;
+    size_t n_ct, ct_cap;
+    char *str; /* owned: attribute values of the model, NUL-terminated, by offset */
+    size_t str_len, str_cap;
+    bool ct_types; /* [Content_Types].xml read, and its root is Types */
+    long ct_part;
+    long main_part;
+    const struct ooxml_pkg_type *type; /* by the main part's content type; NULL unknown */
+    const char *new_main_ct; /* the main part's macro-free content type, when it changes */
+    bool refused;            /* a part could not be read: the package stays as it came */
+    bool dtd_refused;        /* ... because of a DTD: it must not be passed on either */
+    char **gone_sheets;      /* owned: names of macro sheets removed from the workbook */
+    size_t n_gone_sheets, gone_cap;
+    int err; /* RL_ENOMEM, sticky */
+};
+
+/* The passes over one part. */
+enum ooxml_pass {
+    OOXML_DOC = 0,    /* sanitise and redact a document part, written back when changed */
+    OOXML_RELS_MODEL, /* read a .rels part's relationships into the model */
+    OOXML_CT_MODEL,   /* read [Content_Types].xml into the model */
+    OOXML_RELS_WRITE, /* write a .rels part back without its removed relationships */
+    OOXML_CT_WRITE,   /* write the content types back without removed parts */
+    OOXML_SHEETS,     /* find the workbook's sheets that are removed (before OOXML_DOC) */
+};
+
+/* ooxml_str returns the model string at offset `off` (NULL for OOXML_NO_STR);
+ * valid until the next ooxml_str_add. */
+const char *ooxml_str(const struct ooxml_pkg *pk, uint32_t off);
+
+/* ooxml_str_add copies s[0, n) into the model; returns its offset, or
+ * OOXML_NO_STR when out of memory (pk->err set). */
+uint32_t ooxml_str_add(struct ooxml_pkg *pk, const char *s, size_t n);
+
+/* ooxml_loc writes the entry path of `name` in the package. */
+void ooxml_loc(const struct ooxml_pkg *pk, char *out, size_t cap, const char *name);
+
+/* ooxml_part_by_name returns the entry of part `name` (case-insensitive, as
+ * OPC part names compare), or -1. */
+long ooxml_part_by_name(const struct ooxml_pkg *pk, const char *name);
+
+/* ooxml_unused_macro_default says whether a Default of extension `ext` and
+ * content type `ct` names VBA projects that no part left uses. */
+bool ooxml_unused_macro_default(const struct ooxml_pkg *pk, const char *ext, const char *ct);
+
+/* ooxml_gone_sheet records a removed sheet's name. */
+void ooxml_gone_sheet(struct ooxml_pkg *pk, const char *name);
+
+/* ooxml_stream_part runs `pass` over part `i` in one stream: libxml2's push
+ * parser (no network, no DTD: a DTD is cut out and the part read again from
+ * its start, or the part is refused), decisions per element, the text of
+ * paragraphs and cells detected window by window and masked in place, the
+ * output deflated as it is produced and put into the archive when it
+ * changed. Unreadable or refused parts are recorded and set pk->refused.
+ * Returns 0, or RL_ENOMEM (also in pk->err). */
+int ooxml_stream_part(struct ooxml_pkg *pk, size_t i, enum ooxml_pass pass);
+
+/* ooxml_stream_bytes returns the bytes the streaming state holds (its
+ * buffers' capacities): what the largest part so far needed. */
+size_t ooxml_stream_bytes(const struct ooxml_stream *s);
+
+/* ooxml_stream_free releases the streaming state kept by a scan_doc. */
+void ooxml_stream_free(struct ooxml_stream *s);
 
 /* The PDF sanitiser's per-worker state (a MuPDF context with our allocator). */
 struct scan_pdf;

@@ -465,6 +465,7 @@ scan_doc_free(struct scan_doc *d)
     }
     scan_magic_free(d->magic);
     scan_pdf_free(d->pdf);
+    ooxml_stream_free(d->xs);
     free(d->act);
     free(d->fnd);
     free(d->f);

@@ -6,8 +6,21 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include <zip.h>
+
+/* A new content for an entry, deflated as it is produced (raw deflate, as
+ * zip stores it), with the CRC and size of what went in. */
+struct zdeflate {
+    z_stream zs;
+    bool init;    /* zs holds a deflater (kept between entries: deflateReset) */
+    bool active;  /* a stream was begun and not yet replaced or aborted */
+    uint8_t *out; /* owned: the deflated bytes so far */
+    size_t len, cap;
+    uint32_t crc;
+    uint64_t size;
+};
 
 struct scan_zip {
     zip_source_t *src; /* kept across zip_close so the rewritten bytes can be read */
@@ -15,6 +28,7 @@ struct scan_zip {
     struct scan_zip_budget *budget;
     size_t n;
     bool changed;
+    struct zdeflate df;
 };
 
 /* Entries smaller than this may compress far better than the ratio limit
@@ -123,6 +137,10 @@ scan_zip_free(struct scan_zip *z)
         zip_discard(z->za);
     }
     zip_source_free(z->src);
+    if (z->df.init) {
+        deflateEnd(&z->df.zs);
+    }
+    free(z->df.out);
     free(z);
 }
 
@@ -221,22 +239,260 @@ scan_zip_read(struct scan_zip *z, struct rl_diag *diag, uint8_t **out, size_t *o
 int
 scan_zip_replace(struct scan_zip *z, size_t i, uint8_t *data, size_t len)
 {
-    zip_source_t *s = zip_source_buffer(z->za, data, len, 1);
-    if (s == NULL) {
-        free(data);
+    int rc = scan_zip_deflate_begin(z);
+    if (rc == 0) {
+        rc = scan_zip_deflate_feed(z, data, len);
+    }
+    explicit_bzero(data, len);
+    free(data);
+    if (rc == 0) {
+        return scan_zip_deflate_replace(z, i);
+    }
+    scan_zip_deflate_abort(z);
+    return rc;
+}
+
+/* ---- entries read as streams ---- */
+
+int
+scan_zip_stream_open(struct scan_zip *z, struct rl_diag *diag, struct scan_zip_stream *st, size_t i)
+{
+    memset(st, 0, sizeof(*st));
+    struct scan_zip_entry e;
+    scan_zip_stat(z, &e, i);
+    st->z = z;
+    st->name = e.name;
+    if (e.encrypted) {
+        return zip_fail(diag, RL_EINVAL, e.name, "entry is encrypted", "cannot be scanned");
+    }
+    zip_file_t *zf = zip_fopen_index(z->za, i, 0);
+    if (zf == NULL) {
+        return zip_fail(diag, RL_EINVAL, e.name, "entry cannot be opened",
+                        zip_error_strerror(zip_get_error(z->za)));
+    }
+    st->zf = zf;
+    st->declared = e.size <= z->budget->bytes_left;
+    st->limit = st->declared ? e.size : z->budget->bytes_left;
+    return 0;
+}
+
+int
+scan_zip_stream_read(struct scan_zip_stream *st, struct rl_diag *diag, uint8_t *buf, size_t cap,
+                     size_t *out_n)
+{
+    *out_n = 0;
+    if (st->zf == NULL) {
+        return zip_fail(diag, RL_EINVAL, st->name, "entry", "not open");
+    }
+    /* Declared sizes can lie: ask for one byte more than may arrive. */
+    uint64_t room = st->limit - st->got + 1;
+    zip_int64_t r = zip_fread(st->zf, buf, cap < room ? cap : (size_t)room);
+    if (r < 0) {
+        return zip_fail(diag, RL_EINVAL, st->name, "entry is corrupt",
+                        zip_error_strerror(zip_file_get_error(st->zf)));
+    }
+    st->got += (uint64_t)r;
+    if (st->got > st->limit) {
+        rl_diag_set(diag, st->name, "entry inflates beyond %s",
+                    st->declared ? "its declared size" : "the archive limit");
+        return RL_ELIMIT;
+    }
+    struct scan_zip_budget *b = st->z->budget;
+    b->bytes_left = (uint64_t)r < b->bytes_left ? b->bytes_left - (uint64_t)r : 0;
+    *out_n = (size_t)r;
+    return 0;
+}
+
+void
+scan_zip_stream_close(struct scan_zip_stream *st)
+{
+    if (st->zf != NULL) {
+        zip_fclose(st->zf);
+    }
+    st->zf = NULL;
+}
+
+/* ---- new contents, deflated ---- */
+
+int
+scan_zip_deflate_begin(struct scan_zip *z)
+{
+    struct zdeflate *df = &z->df;
+    if (!df->init) {
+        /* raw deflate (no zlib header): a zip entry's data */
+        if (deflateInit2(&df->zs, SCAN_ZIP_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+            return RL_ENOMEM;
+        }
+        df->init = true;
+    } else if (deflateReset(&df->zs) != Z_OK) {
         return RL_ENOMEM;
     }
-    if (zip_file_replace(z->za, i, s, 0) != 0) {
-        zip_source_free(s);
+    df->active = true;
+    df->len = 0;
+    df->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    df->size = 0;
+    return 0;
+}
+
+/* Runs the deflater over what it was given, growing the output. */
+static int
+deflate_run(struct zdeflate *df, int flush)
+{
+    for (;;) {
+        if (df->cap - df->len < 4096) {
+            size_t ncap = df->cap ? df->cap * 2 : 65536;
+            uint8_t *p = realloc(df->out, ncap);
+            if (p == NULL) {
+                return RL_ENOMEM;
+            }
+            df->out = p;
+            df->cap = ncap;
+        }
+        size_t room = df->cap - df->len;
+        uInt give = room > UINT32_MAX ? UINT32_MAX : (uInt)room;
+        df->zs.next_out = df->out + df->len;
+        df->zs.avail_out = give;
+        int zr = deflate(&df->zs, flush);
+        df->len += give - df->zs.avail_out;
+        if (zr == Z_STREAM_END) {
+            return 0;
+        }
+        if (zr != Z_OK && zr != Z_BUF_ERROR) {
+            return RL_ENOMEM;
+        }
+        if (df->zs.avail_in == 0 && df->zs.avail_out != 0 && flush == Z_NO_FLUSH) {
+            return 0;
+        }
+    }
+}
+
+int
+scan_zip_deflate_feed(struct scan_zip *z, const uint8_t *p, size_t n)
+{
+    struct zdeflate *df = &z->df;
+    while (n > 0) {
+        uInt part = n > UINT32_MAX ? UINT32_MAX : (uInt)n;
+        df->crc = (uint32_t)crc32(df->crc, p, part);
+        df->size += part;
+        df->zs.next_in = (Bytef *)(uintptr_t)p;
+        df->zs.avail_in = part;
+        int rc = deflate_run(df, Z_NO_FLUSH);
+        if (rc != 0) {
+            return rc;
+        }
+        p += part;
+        n -= part;
+    }
+    return 0;
+}
+
+/* The deflated content of a replaced entry, as a libzip source that says
+ * it is deflated already (libzip then copies it as it is: zip_close's
+ * add_data recompresses only a source whose method differs). */
+struct predeflated {
+    uint8_t *data; /* owned */
+    size_t len, off;
+    uint64_t size;
+    uint32_t crc;
+    zip_error_t err;
+};
+
+static zip_int64_t
+predeflated_cb(void *ud, void *data, zip_uint64_t n, zip_source_cmd_t cmd)
+{
+    struct predeflated *s = ud;
+    switch (cmd) {
+    case ZIP_SOURCE_OPEN:
+        s->off = 0;
+        return 0;
+    case ZIP_SOURCE_READ: {
+        size_t left = s->len - s->off;
+        size_t k = n < left ? (size_t)n : left;
+        memcpy(data, s->data + s->off, k);
+        s->off += k;
+        return (zip_int64_t)k;
+    }
+    case ZIP_SOURCE_CLOSE:
+        return 0;
+    case ZIP_SOURCE_STAT: {
+        zip_stat_t *st = data;
+        zip_stat_init(st);
+        st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC |
+                    ZIP_STAT_ENCRYPTION_METHOD;
+        st->size = s->size;
+        st->comp_size = s->len;
+        st->comp_method = ZIP_CM_DEFLATE;
+        st->encryption_method = ZIP_EM_NONE;
+        st->crc = s->crc;
+        return sizeof(*st);
+    }
+    case ZIP_SOURCE_GET_FILE_ATTRIBUTES: {
+        /* the deflate option bits (APPNOTE 4.4.4) libzip's own deflater sets */
+        zip_file_attributes_t *a = data;
+        a->valid |= ZIP_FILE_ATTRIBUTES_GENERAL_PURPOSE_BIT_FLAGS;
+        a->general_purpose_bit_mask = 0x0006;
+        a->general_purpose_bit_flags = SCAN_ZIP_LEVEL < 3   ? 2 << 1
+                                       : SCAN_ZIP_LEVEL > 7 ? 1 << 1
+                                                            : 0;
+        return 0;
+    }
+    case ZIP_SOURCE_ERROR:
+        return zip_error_to_data(&s->err, data, n);
+    case ZIP_SOURCE_FREE:
+        explicit_bzero(s->data, s->len);
+        free(s->data);
+        zip_error_fini(&s->err);
+        free(s);
+        return 0;
+    case ZIP_SOURCE_SUPPORTS:
+        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+                                              ZIP_SOURCE_GET_FILE_ATTRIBUTES, -1);
+    default:
+        zip_error_set(&s->err, ZIP_ER_OPNOTSUPP, 0);
+        return -1;
+    }
+}
+
+int
+scan_zip_deflate_replace(struct scan_zip *z, size_t i)
+{
+    struct zdeflate *df = &z->df;
+    df->zs.next_in = NULL;
+    df->zs.avail_in = 0;
+    int rc = deflate_run(df, Z_FINISH);
+    df->active = false;
+    struct predeflated *s = rc == 0 ? calloc(1, sizeof(*s)) : NULL;
+    uint8_t *copy = s != NULL ? malloc(df->len ? df->len : 1) : NULL;
+    if (copy == NULL) {
+        free(s);
         return RL_ENOMEM;
     }
-    /* Deflated at libzip's default, the best level: libzip 1.7 records a
-     * level only with a change of method, and these entries were deflated
-     * already. It is ~40 % of a docx rewrite (bench docs); a faster level
-     * needs the archive built afresh (add, not replace). */
-    zip_set_file_compression(z->za, i, ZIP_CM_DEFLATE, 0);
+    memcpy(copy, df->out, df->len);
+    explicit_bzero(df->out, df->len);
+    *s = (struct predeflated){.data = copy, .len = df->len, .size = df->size, .crc = df->crc};
+    zip_error_init(&s->err);
+    zip_source_t *src = zip_source_function(z->za, predeflated_cb, s);
+    if (src == NULL) {
+        predeflated_cb(s, NULL, 0, ZIP_SOURCE_FREE);
+        return RL_ENOMEM;
+    }
+    if (zip_file_replace(z->za, i, src, 0) != 0) {
+        zip_source_free(src);
+        return RL_ENOMEM;
+    }
     z->changed = true;
     return 0;
+}
+
+void
+scan_zip_deflate_abort(struct scan_zip *z)
+{
+    if (z->df.out != NULL) {
+        explicit_bzero(z->df.out, z->df.len);
+    }
+    z->df.len = 0;
+    z->df.active = false;
 }
 
 int

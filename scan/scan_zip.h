@@ -59,8 +59,59 @@ int scan_zip_read(struct scan_zip *z, struct rl_diag *diag, uint8_t **out, size_
                   size_t i);
 
 /* scan_zip_replace makes entry `i` hold data[0, len) (taken: freed by `z`
- * even on failure) in the rewritten archive. Returns 0 or RL_ENOMEM. */
+ * even on failure) in the rewritten archive, deflated now at
+ * SCAN_ZIP_LEVEL (stored when deflating does not make it smaller).
+ * Returns 0 or RL_ENOMEM. */
 int scan_zip_replace(struct scan_zip *z, size_t i, uint8_t *data, size_t len);
+
+/* The deflate level of every entry the rewriter changes, chosen by
+ * measurement (bench/README.md "Deflate level"). */
+#define SCAN_ZIP_LEVEL 1
+
+/* One entry read as a stream: inflated chunk by chunk under the same limits
+ * as scan_zip_read (declared size, the attachment's budget). Caller
+ * storage; fields are private. */
+struct scan_zip_stream {
+    struct scan_zip *z;
+    void *zf;         /* zip_file_t */
+    const char *name; /* lent by the archive */
+    uint64_t limit;   /* bytes that may arrive: the declared size, or the budget */
+    uint64_t got;
+    bool declared; /* limit is the declared size, not the budget */
+};
+
+/* scan_zip_stream_open starts reading entry `i`. Returns 0; RL_EINVAL when
+ * it is encrypted or cannot be opened (`diag` says why). Close it with
+ * scan_zip_stream_close whatever scan_zip_stream_read returned. */
+int scan_zip_stream_open(struct scan_zip *z, struct rl_diag *diag, struct scan_zip_stream *st,
+                         size_t i);
+
+/* scan_zip_stream_read inflates up to `cap` bytes into buf and sets *out_n
+ * (0 at the end, where the CRC has been checked); the bytes are charged to
+ * the budget as they arrive. Returns 0; RL_ELIMIT when the entry inflates
+ * beyond its declared size or the budget; RL_EINVAL when it is corrupt. */
+int scan_zip_stream_read(struct scan_zip_stream *st, struct rl_diag *diag, uint8_t *buf, size_t cap,
+                         size_t *out_n);
+
+/* scan_zip_stream_close ends the read; safe on a stream that failed. */
+void scan_zip_stream_close(struct scan_zip_stream *st);
+
+/* scan_zip_deflate_begin starts deflating a new content for some entry at
+ * SCAN_ZIP_LEVEL with the archive's own deflater (one at a time per
+ * archive; a begin drops whatever was pending). Returns 0 or RL_ENOMEM. */
+int scan_zip_deflate_begin(struct scan_zip *z);
+
+/* scan_zip_deflate_feed deflates p[0, n) after what was fed since the
+ * begin. Returns 0 or RL_ENOMEM. */
+int scan_zip_deflate_feed(struct scan_zip *z, const uint8_t *p, size_t n);
+
+/* scan_zip_deflate_replace ends the stream and makes it the content of
+ * entry `i` (copied into the rewritten archive as deflated, with its CRC and
+ * sizes). Returns 0 or RL_ENOMEM. */
+int scan_zip_deflate_replace(struct scan_zip *z, size_t i);
+
+/* scan_zip_deflate_abort drops a stream that will not be used. */
+void scan_zip_deflate_abort(struct scan_zip *z);
 
 /* scan_zip_delete drops entry `i` from the rewritten archive. */
 int scan_zip_delete(struct scan_zip *z, size_t i);

@@ -8,6 +8,7 @@
  * re-opened by libzip and each XML part parsed by libxml2. Single-threaded
  * cmocka runner; run from the source root (RL_CORPUS names the corpus). */
 #include "doc_fixture.h"
+#include "internal.h"
 #include "mime_codec.h"
 #include "rl_error.h"
 #include "scan_doc.h"
@@ -267,11 +268,11 @@ test_xlsx_strings_redacted(void **state)
     assert_non_null(strstr(s, "<t>pay ************1111 now</t>"));
     assert_null(strstr(s, "smith"));
     char *w = fx_entry_text(r->out, r->out_len, "xl/sheet1.xml");
-    /* Cells are read one per line: two numbers in adjacent cells are "glued"
-     * (scan_redact), so neither keeps its last digits. */
-    assert_non_null(strstr(w, "<t>card **** **** **** ****</t>"));
+    /* Cells are read as paragraphs (a blank line apart), so two numbers in
+     * adjacent cells are two findings, each keeping its last digits. */
+    assert_non_null(strstr(w, "<t>card **** **** **** 0004</t>"));
     /* the masked number is a string cell now; the other number is left */
-    assert_non_null(strstr(w, "<c r=\"D1\" t=\"str\"><v>****************</v></c>"));
+    assert_non_null(strstr(w, "<c r=\"D1\" t=\"str\"><v>************1111</v></c>"));
     assert_non_null(strstr(w, "<c r=\"E1\"><v>42</v></c>"));
     assert_non_null(strstr(w, "<c r=\"A1\" t=\"s\"><v>0</v></c>"));
     free(s);
@@ -1388,6 +1389,286 @@ test_message_nested_too_deep(void **state)
     env_fini(&e);
 }
 
+/* ---- the streaming rewriter: windows, held elements, the markup ---- */
+
+/* A package of one document part `doc` (with the usual content types and
+ * relationships); the caller frees it. */
+static uint8_t *
+doc_only(size_t *len, const char *doc, size_t doc_len)
+{
+    static const char rels[] = XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship "
+                                        "Id=\"rId1\" Type=\"" REL_T "officeDocument\" "
+                                        "Target=\"word/document.xml\"/></Relationships>";
+    static const char ct[] =
+        XML_DECL "<Types xmlns=\"" NS_CT "\"><Default Extension=\"xml\" "
+                 "ContentType=\"application/xml\"/><Override "
+                 "PartName=\"/word/document.xml\" ContentType=\"" CT_DOCX "\"/></Types>";
+    const struct fx_entry ents[] = {{"[Content_Types].xml", ct, 0, false},
+                                    {"_rels/.rels", rels, 0, false},
+                                    {"word/document.xml", doc, doc_len, false}};
+    return fx_zip(ents, 3, len);
+}
+
+static void
+append(char **p, size_t *len, size_t *cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (*len + n + 1 > *cap) {
+        *cap = (*len + n + 1) * 2;
+        *p = realloc(*p, *cap);
+        assert_non_null(*p);
+    }
+    memcpy(*p + *len, s, n + 1);
+    *len += n;
+}
+
+/* A part of several MB: detected window by window, every card masked, the
+ * findings' offsets those of the whole part's text, and the rewriter's
+ * buffers far smaller than the part. */
+static void
+test_stream_long_part(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    char *doc = NULL, *text = NULL;
+    size_t len = 0, cap = 0, tlen = 0, tcap = 0;
+    append(&doc, &len, &cap, XML_DECL W_ROOT);
+    unsigned cards = 0;
+    for (unsigned i = 0; i < 30000; i++) {
+        char para[512];
+        bool card = i % 97 == 5;
+        /* a card straddles two runs now and then */
+        snprintf(para, sizeof(para),
+                 "<w:p><w:r><w:rPr><w:b/></w:rPr><w:t xml:space=\"preserve\">line %u of a long "
+                 "report %s</w:t></w:r><w:r><w:t>%s and more words after it</w:t></w:r></w:p>",
+                 i, card ? "card 4111 1111" : "with nothing", card ? " 1111 1111" : "");
+        append(&doc, &len, &cap, para);
+        char t[256];
+        snprintf(t, sizeof(t), "%sline %u of a long report %s%s and more words after it",
+                 i > 0 ? "\n\n" : "", i, card ? "card 4111 1111" : "with nothing",
+                 card ? " 1111 1111" : "");
+        append(&text, &tlen, &tcap, t);
+        cards += card;
+    }
+    append(&doc, &len, &cap, W_END);
+    assert_true(len > ((size_t)4 << 20));
+    size_t zlen = 0;
+    uint8_t *in = doc_only(&zlen, doc, len);
+    const struct scan_doc_result *r = rewrite(&e, in, zlen, "", "long.docx");
+    assert_true(r->modified);
+    assert_false(r->unreadable || r->failed);
+    assert_int_equal(r->n_findings, cards);
+    /* offsets into the part's text, as if it had been read whole */
+    const char *at = text;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        at = strstr(at, "4111 1111");
+        assert_non_null(at);
+        assert_int_equal(r->findings[i].f.start, (uint32_t)(at - text));
+        assert_int_equal(r->findings[i].f.end, (uint32_t)(at - text) + 19);
+        at += 19;
+    }
+    char *out = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    assert_null(strstr(out, "4111 1111"));
+    assert_non_null(strstr(out, "line 29999 of a long report with nothing"));
+    assert_non_null(strstr(out, "card **** ****</w:t></w:r><w:r><w:t> **** 1111 and more"));
+    /* memory: the windows, not the part */
+    size_t held = ooxml_stream_bytes(e.doc->xs);
+    assert_true(held < ((size_t)3 << 20));
+    assert_true(held < len / 2);
+    free(out);
+    free(in);
+    free(text);
+    free(doc);
+    env_fini(&e);
+}
+
+/* A revision inside a markup-compatibility choice removes the whole
+ * alternative, however much of it was read already. */
+static void
+test_stream_alternate_content(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const char *body =
+        "<w:p><w:r><w:t>before</w:t></w:r><w:r><mc:AlternateContent xmlns:mc=\"http://schemas."
+        "openxmlformats.org/markup-compatibility/2006\"><mc:Choice Requires=\"wps\"><w:r><w:t>"
+        "choice text</w:t></w:r><w:del w:id=\"1\" w:author=\"D\"><w:r><w:delText>gone"
+        "</w:delText></w:r></w:del></mc:Choice><mc:Fallback><w:r><w:t>fallback</w:t></w:r>"
+        "</mc:Fallback></mc:AlternateContent></w:r><w:r><w:t>after</w:t></w:r></w:p>";
+    size_t len = 0;
+    uint8_t *in = docx(&len, CT_DOCX, body, "", "", NULL, 0);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "mc.docx");
+    assert_true(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_CHANGES_ACCEPTED), 1);
+    char *doc = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    assert_null(strstr(doc, "AlternateContent"));
+    assert_null(strstr(doc, "choice text"));
+    assert_null(strstr(doc, "fallback"));
+    /* the run that held it is left empty, and says so */
+    assert_non_null(strstr(doc, "<w:t>before</w:t></w:r><w:r/><w:r><w:t>after</w:t>"));
+    free(doc);
+    free(in);
+    env_fini(&e);
+}
+
+/* A removal that reaches back over text already written out (only a part
+ * shaped against the schema does this) refuses the file: never half
+ * sanitised. */
+static void
+test_stream_late_removal_refused(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, "{\"version\": \"t\", \"documents\": {\"on_unreadable\": \"deliver_tagged\"}}");
+    char *doc = NULL;
+    size_t len = 0, cap = 0;
+    append(&doc, &len, &cap,
+           XML_DECL "<w:document xmlns:w=\"" NS_W "\" xmlns:mc=\"http://schemas.openxmlformats."
+                    "org/markup-compatibility/2006\"><w:body><x:box xmlns:x=\"urn:x\">"
+                    "<mc:Choice Requires=\"x\">");
+    for (unsigned i = 0; i < 2000; i++) {
+        append(&doc, &len, &cap, "<w:p><w:r><w:t>plain words in a paragraph</w:t></w:r></w:p>");
+    }
+    append(&doc, &len, &cap, "<w:del w:id=\"1\"/></mc:Choice></x:box></w:body></w:document>");
+    size_t zlen = 0;
+    uint8_t *in = doc_only(&zlen, doc, len);
+    const struct scan_doc_result *r = rewrite(&e, in, zlen, "", "late.docx");
+    assert_true(r->unreadable);
+    assert_false(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_XML_REFUSED), 1);
+    assert_non_null(strstr(r->actions[0].detail, "already written"));
+    free(in);
+    free(doc);
+    env_fini(&e);
+}
+
+/* What is not changed comes out meaning the same: references in values,
+ * comments and processing instructions, CDATA as text, empty elements. */
+static void
+test_stream_markup_roundtrip(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const char *doc =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+        "<?mso-application progid=\"Word.Document\"?><!-- made by hand -->" W_ROOT
+        "<w:p w14:paraId=\"a&amp;b\" xmlns:w14=\"urn:w14\"><w:pPr><w:pStyle "
+        "w:val=\"q&quot;&lt;&gt;&#10;&#x9;end\"/></w:pPr><w:r><w:t>a &lt;b&gt; &amp; "
+        "<![CDATA[<c> & d]]> &#x20AC;</w:t></w:r><!-- inside --><w:r><w:t></w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>card 4111 1111 1111 1111</w:t></w:r></w:p>" W_END;
+    size_t len = 0;
+    uint8_t *in = doc_only(&len, doc, strlen(doc));
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "m.docx");
+    assert_true(r->modified);
+    char *out = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    assert_non_null(strstr(out, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+                                "<?mso-application progid=\"Word.Document\"?>\n"
+                                "<!-- made by hand -->\n<w:document"));
+    assert_non_null(strstr(out, "w14:paraId=\"a&amp;b\""));
+    assert_non_null(strstr(out, "w:val=\"q&quot;&lt;&gt;&#10;&#9;end\""));
+    assert_non_null(strstr(out, "<w:t>a &lt;b&gt; &amp; &lt;c&gt; &amp; d \xe2\x82\xac</w:t>"));
+    assert_non_null(strstr(out, "<!-- inside --><w:r><w:t/></w:r></w:p>"));
+    assert_non_null(strstr(out, "<w:t>card **** **** **** 1111</w:t>"));
+    assert_null(strstr(out, "CDATA"));
+    free(out);
+    free(in);
+    env_fini(&e);
+}
+
+/* A DTD longer than a read of the part is cut out all the same; a part in
+ * UTF-16 is read and written back in UTF-8. */
+static void
+test_stream_dtd_and_encoding(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    char *doc = NULL;
+    size_t len = 0, cap = 0;
+    append(&doc, &len, &cap, XML_DECL "<!DOCTYPE w:document [<!-- ");
+    for (unsigned i = 0; i < 20000; i++) {
+        append(&doc, &len, &cap, "padding ");
+    }
+    append(&doc, &len, &cap,
+           "--><!ENTITY unused \"x\">]>" W_ROOT
+           "<w:p><w:r><w:t>card 4111 1111 1111 1111</w:t></w:r></w:p>" W_END);
+    assert_true(len > 150000);
+    size_t zlen = 0;
+    uint8_t *in = doc_only(&zlen, doc, len);
+    const struct scan_doc_result *r = rewrite(&e, in, zlen, "", "dtd.docx");
+    assert_false(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_DTD_REMOVED), 1);
+    char *out = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    assert_null(strstr(out, "DOCTYPE"));
+    assert_null(strstr(out, "padding"));
+    assert_non_null(strstr(out, "card **** **** **** 1111"));
+    free(out);
+    free(in);
+    /* UTF-16LE with a byte order mark */
+    const char *u8 = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>" W_ROOT
+                     "<w:p><w:r><w:t>\xe2\x82\xac card 4111 1111 1111 1111</w:t></w:r></w:p>" W_END;
+    size_t n8 = strlen(u8);
+    uint8_t *u16 = malloc(2 * n8 + 2);
+    size_t n16 = 0;
+    u16[n16++] = 0xFF;
+    u16[n16++] = 0xFE;
+    for (size_t i = 0; i < n8; i++) {
+        unsigned c = (uint8_t)u8[i];
+        if (c == 0xE2) { /* the euro sign, U+20AC */
+            c = 0x20AC;
+            i += 2;
+        }
+        u16[n16++] = (uint8_t)(c & 0xFF);
+        u16[n16++] = (uint8_t)(c >> 8);
+    }
+    in = doc_only(&zlen, (const char *)u16, n16);
+    r = rewrite(&e, in, zlen, "", "u16.docx");
+    assert_false(r->unreadable);
+    assert_int_equal(r->n_findings, 1);
+    out = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    assert_non_null(strstr(out, "encoding=\"UTF-8\""));
+    assert_non_null(strstr(out, "<w:t>\xe2\x82\xac card **** **** **** 1111</w:t>"));
+    free(out);
+    free(in);
+    free(u16);
+    free(doc);
+    env_fini(&e);
+}
+
+/* With metadata kept, the properties are read as fields, each a paragraph
+ * of its own: what they hold is redacted in place. */
+static void
+test_props_fields_redacted(void **state)
+{
+    (void)state;
+    static const char core[] =
+        XML_DECL "<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/"
+                 "metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"
+                 "  <dc:title>Pay 4111 1111 1111 1111</dc:title>\n"
+                 "  <dc:creator>jo.smith@example.com</dc:creator>\n"
+                 "  <dc:description>note <x:b xmlns:x=\"urn:x\">4111</x:b>1111 1111 1111"
+                 "</dc:description>\n</cp:coreProperties>";
+    struct env e;
+    env_init(&e, "{\"version\": \"t\", \"documents\": {\"remove_metadata\": false}}");
+    size_t len = 0;
+    uint8_t *in = docx_with_core(&len, core);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "p.docx");
+    assert_true(r->modified);
+    assert_int_equal(r->n_findings, 2);
+    assert_string_equal(r->findings[0].location, "docProps/core.xml");
+    char *out = fx_entry_text(r->out, r->out_len, "docProps/core.xml");
+    assert_non_null(strstr(out, "<dc:title>Pay **** **** **** ****</dc:title>"));
+    assert_null(strstr(out, "smith"));
+    /* a value split by a child element is two fields: neither is a card */
+    assert_non_null(strstr(out, "<x:b xmlns:x=\"urn:x\">4111</x:b>1111 1111 1111"));
+    free(out);
+    free(in);
+    env_fini(&e);
+}
+
 int
 main(void)
 {
@@ -1422,6 +1703,12 @@ main(void)
         cmocka_unit_test(test_message_unreadable_quarantined),
         cmocka_unit_test(test_message_nested_encoded),
         cmocka_unit_test(test_message_nested_too_deep),
+        cmocka_unit_test(test_stream_long_part),
+        cmocka_unit_test(test_stream_alternate_content),
+        cmocka_unit_test(test_stream_late_removal_refused),
+        cmocka_unit_test(test_stream_markup_roundtrip),
+        cmocka_unit_test(test_stream_dtd_and_encoding),
+        cmocka_unit_test(test_props_fields_redacted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
