@@ -797,8 +797,10 @@ view_sep(struct scan_html *h, struct view *v)
     }
     struct seg *s = new_seg(h, v);
     if (s != NULL) {
-        *s = (struct seg){.d = (uint32_t)v->d.len, .dlen = 1, .kind = SEG_SEP};
-        put(h, &v->d, "\n", 1);
+        /* A blank line: detectors do not read a number across it (a line
+         * break alone joins wrapped groups) and keywords do not reach over. */
+        *s = (struct seg){.d = (uint32_t)v->d.len, .dlen = 2, .kind = SEG_SEP};
+        put(h, &v->d, "\n\n", 2);
     }
 }
 
@@ -1458,7 +1460,7 @@ lx_start(void *ctx, const xmlChar *name, const xmlChar **atts)
                     (kind == EL_OBJECT && hp->objects) || (kind == EL_EMBED && hp->embeds) ||
                     (kind == EL_FORM && hp->forms);
     if (kind != EL_INLINE) {
-        put(h, &h->tv.d, "\n", 1);
+        put(h, &h->tv.d, "\n\n", 2);
     }
     bool img = name_is(name, nl, "img") || name_is(name, nl, "image");
     for (size_t i = 0; atts != NULL && atts[i] != NULL; i += 2) {
@@ -1470,7 +1472,7 @@ lx_start(void *ctx, const xmlChar *name, const xmlChar **atts)
                         (hp->scripts && name_is(an, al, "srcdoc")) ||
                         (hp->urls && scan_html_url_is_active(av, vl, img)) ||
                         (hp->scripts && name_is(an, al, "style") && style_is_active(av, vl));
-        put(h, &h->av.d, "\n", 1);
+        put(h, &h->av.d, "\n\n", 2);
         put(h, &h->av.d, av, vl);
     }
 }
@@ -1481,7 +1483,7 @@ lx_end(void *ctx, const xmlChar *name)
     struct scan_html *h = ctx;
     const char *el;
     if (classify(&el, name, strlen((const char *)name)) != EL_INLINE) {
-        put(h, &h->tv.d, "\n", 1);
+        put(h, &h->tv.d, "\n\n", 2);
     }
 }
 
@@ -1496,9 +1498,9 @@ static void
 lx_comment(void *ctx, const xmlChar *value)
 {
     struct scan_html *h = ctx;
-    put(h, &h->tv.d, "\n", 1);
+    put(h, &h->tv.d, "\n\n", 2);
     put(h, &h->tv.d, value, strlen((const char *)value));
-    put(h, &h->tv.d, "\n", 1);
+    put(h, &h->tv.d, "\n\n", 2);
 }
 
 /* Parses `html` with libxml2's push parser and our SAX callbacks: no tree,

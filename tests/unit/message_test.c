@@ -175,20 +175,45 @@ test_text_mode_offsets(void **state)
 }
 
 static void
-test_context_excludes_single_candidates(void **state)
+test_strength_before_context(void **state)
 {
     (void)state;
     struct fixture *f = fixture_new(NULL);
     struct out *o = malloc(sizeof(*o));
-    /* Same number three times: after "order", inside a URL, and plain. */
+    /* A valid card is a finding after "order", inside a URL, and plain. */
     const char *in = "order 4111111111111111 see https://x.example/p/4111111111111111 "
                      "and 4111111111111111.";
     const struct scan_result *r = scan(f, o, in, 0, true);
+    assert_int_equal(r->n_records, 3);
+    assert_int_equal(r->records[0].start, 6);
+    assert_int_equal(r->records[1].start, 47);
+    assert_int_equal(r->records[2].start, 68);
+    /* A weak form (nine bare digits) needs a keyword nearer than any
+     * negative word, in the same sentence. */
+    r = scan(f, o, "SSN 536224891 please", 0, true);
     assert_int_equal(r->n_records, 1);
-    assert_int_equal(r->records[0].start, 68);
+    r = scan(f, o, "About my SSN: ticket 536224891 is open", 0, true);
+    assert_int_equal(r->n_records, 0);
+    r = scan(f, o, "Ticket closed. My SSN is 536224891", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "My SSN.\n\n536224891", 0, true);
+    assert_int_equal(r->n_records, 0); /* not across a paragraph */
+    r = scan(f, o, "SSN 078-05-1121\n536224891", 0, true);
+    assert_int_equal(r->n_records, 1); /* a line ending in a number ends its reach */
+    /* ... and is demoted inside a URL. */
+    r = scan(f, o, "SSN at https://x.example/p/536224891", 0, true);
+    assert_int_equal(r->n_records, 0);
     /* Bare digit runs glued to letters are not cards. */
     r = scan(f, o, "ref x4111111111111111y", 0, true);
     assert_int_equal(r->n_records, 0);
+    /* When the keyword names the other reading of the digits, that one is the
+     * finding: a 12-digit card without a card word, but a fax number. */
+    r = scan(f, o, "Fax: 5018 0000 0009", 0, true);
+    assert_int_equal(r->n_records, 1);
+    assert_int_equal(r->records[0].type, SCAN_T_PHONE);
+    r = scan(f, o, "Card: 5018 0000 0009", 0, true);
+    assert_int_equal(r->n_records, 1);
+    assert_int_equal(r->records[0].type, SCAN_T_CREDIT_CARD);
     free(o);
     fixture_free(f);
 }
@@ -380,7 +405,7 @@ main(void)
         cmocka_unit_test(test_chunking_does_not_change_the_result),
         cmocka_unit_test(test_headers_and_encodings),
         cmocka_unit_test(test_text_mode_offsets),
-        cmocka_unit_test(test_context_excludes_single_candidates),
+        cmocka_unit_test(test_strength_before_context),
         cmocka_unit_test(test_policy_actions_and_thresholds),
         cmocka_unit_test(test_lexicon_in_latin1_part),
         cmocka_unit_test(test_defects_tag_and_still_scan),
