@@ -8,6 +8,7 @@
 
 #include <linux/futex.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -203,6 +204,13 @@ helper_start(struct helper *t, struct dp_helpers *h, enum dp_job_kind kind, unsi
     if (pthread_create(&t->thread, NULL, helper_main, t) != 0) {
         return RL_EIO;
     }
+    char name[16];
+    if (kind == DP_JOB_STORE) {
+        snprintf(name, sizeof(name), "rl-store");
+    } else {
+        snprintf(name, sizeof(name), "rl-scan-%u", index % 100u);
+    }
+    (void)pthread_setname_np(t->thread, name);
     t->started = true;
     return 0;
 }
