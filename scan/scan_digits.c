@@ -433,10 +433,7 @@ find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
              * after "ZIP" the label demotes it) and "12345 6789" a postcode
              * and a number as often as an SSN: both need a keyword, as does
              * "078 051121". */
-            if (r1 == 5 && kind == SCAN_SEP_DASH && after_state_code(buf, d)) {
-                conf = CONF_SSN_PARTIAL_SPACE;
-                flags = SCAN_CAND_WEAK;
-            } else if (kind == SCAN_SEP_SPACE) {
+            if (kind == SCAN_SEP_SPACE || (r1 == 5 && after_state_code(buf, d))) {
                 conf = CONF_SSN_PARTIAL_SPACE;
                 flags = SCAN_CAND_WEAK;
             }
