@@ -281,6 +281,7 @@ struct dp_worker {
     struct dp_hops hops;
     struct dp_release *release_inbox; /* offered by the control thread (atomic) */
     struct dp_release *release;       /* the release running, or NULL */
+    uint32_t releases_done;           /* releases ended (atomic; a futex word for dp_release_run) */
     struct dp_helpers *helpers;       /* store and scan threads; NULL: all inline */
     uint32_t jobs_out;                /* jobs with them now */
 

@@ -6,15 +6,12 @@
  * blob, like a worker's) and hold a reference to that policy part. */
 #include "dp_offload.h"
 
-#include <linux/futex.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "dp_futex.h"
 #include "dp_store.h"
 #include "scan_engine.h"
 
@@ -68,6 +65,15 @@ struct helper {
 
 struct worker_rings {
     struct dp_ring to_store, from_store, to_scan, from_scan;
+    /* Waking a worker parked in its poll (dp_helpers_park): a Dekker pair of
+     * sequentially consistent accesses, `parked` then `returned` on the
+     * worker, `returned` then `parked` on the helper; no fences (which
+     * ThreadSanitizer cannot follow). */
+    _Alignas(64) uint64_t returned; /* jobs pushed back to this worker (helpers; atomic) */
+    _Alignas(64) int parked;        /* the worker blocks, or is about to, in its poll (atomic) */
+    uint64_t popped;                /* jobs the worker took back (the worker's own) */
+    void (*wake)(void *arg); /* leaves that poll (the worker's backend); set before it runs */
+    void *wake_arg;
 };
 
 struct dp_helpers {
@@ -82,14 +88,7 @@ static void
 futex_wake(uint32_t *word)
 {
     __atomic_add_fetch(word, 1, __ATOMIC_RELEASE);
-    (void)syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
-
-static void
-futex_wait(uint32_t *word, uint32_t seen)
-{
-    struct timespec ms100 = {0, 100000000L}; /* a lost wake costs at most this */
-    (void)syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, seen, &ms100, NULL, 0);
+    dp_futex_wake(word, 1);
 }
 
 static void
@@ -173,6 +172,12 @@ serve(struct helper *t)
             /* The return ring has as many slots as the one it came by. */
             (void)dp_ring_push(out, j);
             any = true;
+            /* A worker that parks after this count sees the job; one that
+             * parked before it is seen parked here, and woken. */
+            __atomic_add_fetch(&r->returned, 1, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&r->parked, __ATOMIC_SEQ_CST) && r->wake != NULL) {
+                r->wake(r->wake_arg);
+            }
         }
     }
     return any;
@@ -190,7 +195,7 @@ helper_main(void *arg)
         if (__atomic_load_n(&t->h->stop, __ATOMIC_ACQUIRE)) {
             break;
         }
-        futex_wait(&t->wake, seen);
+        dp_futex_wait(&t->wake, seen, 100000000L); /* a lost wake costs at most 100 ms */
     }
     return NULL;
 }
@@ -273,12 +278,39 @@ dp_helpers_submit(struct dp_helpers *h, struct dp_job *j)
     return 0;
 }
 
+void
+dp_helpers_set_waker(struct dp_helpers *h, unsigned worker, void (*wake)(void *arg), void *arg)
+{
+    h->rings[worker].wake = wake;
+    h->rings[worker].wake_arg = arg;
+}
+
+bool
+dp_helpers_park(struct dp_helpers *h, unsigned worker)
+{
+    struct worker_rings *r = &h->rings[worker];
+    __atomic_store_n(&r->parked, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&r->returned, __ATOMIC_SEQ_CST) != r->popped) {
+        __atomic_store_n(&r->parked, 0, __ATOMIC_RELAXED);
+        return false; /* a job is back (or on its way into the ring) */
+    }
+    return true;
+}
+
+void
+dp_helpers_unpark(struct dp_helpers *h, unsigned worker)
+{
+    __atomic_store_n(&h->rings[worker].parked, 0, __ATOMIC_RELAXED);
+}
+
 struct dp_job *
 dp_helpers_done(struct dp_helpers *h, unsigned worker)
 {
     struct worker_rings *r = &h->rings[worker];
     struct dp_job *j = dp_ring_pop(&r->from_store);
-    return j != NULL ? j : dp_ring_pop(&r->from_scan);
+    j = j != NULL ? j : dp_ring_pop(&r->from_scan);
+    r->popped += j != NULL;
+    return j;
 }
 
 static void

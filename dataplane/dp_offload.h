@@ -79,6 +79,20 @@ int dp_helpers_affinity(struct dp_helpers *h, const cpu_set_t *set);
  * RL_EAGAIN when the ring is full (do it inline). Worker j->worker only. */
 int dp_helpers_submit(struct dp_helpers *h, struct dp_job *j);
 
+/* dp_helpers_set_waker gives the helpers `wake(arg)`, which makes worker
+ * `worker` leave its poll (dp_worker_wake): a helper calls it after handing
+ * back a job of a worker that is parked (dp_helpers_park). Before the worker
+ * runs. */
+void dp_helpers_set_waker(struct dp_helpers *h, unsigned worker, void (*wake)(void *arg),
+                          void *arg);
+
+/* dp_helpers_park tells the helpers that worker `worker` is about to block
+ * in its poll, so a job that comes back wakes it. Returns false (not
+ * parked) when a job is back already: do not block, take it. After true,
+ * dp_helpers_unpark once the poll returns. Worker `worker` only. */
+bool dp_helpers_park(struct dp_helpers *h, unsigned worker);
+void dp_helpers_unpark(struct dp_helpers *h, unsigned worker);
+
 /* dp_helpers_done returns a job of worker `worker` that came back, or
  * NULL. Worker `worker` only. */
 struct dp_job *dp_helpers_done(struct dp_helpers *h, unsigned worker);

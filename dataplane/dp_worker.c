@@ -64,6 +64,13 @@ dp_unlink(struct dp_base *b)
     b->prev_all = b->next_all = NULL;
 }
 
+/* wake_cb is the worker's waker for publishers and helper threads. */
+static void
+wake_cb(void *arg)
+{
+    dp_worker_wake(arg);
+}
+
 int
 dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_boot *boot,
               const char *backend, const void *backend_arg, struct dp_live *live, unsigned id,
@@ -108,6 +115,9 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_bo
     if (rc != 0) {
         rl_diag_set(diag, "backend", "cannot create the %s backend: %s", backend, rl_strerror(rc));
         goto fail;
+    }
+    if (w->io->ops->wake != NULL) {
+        dp_live_set_waker(live, id, wake_cb, w); /* a publish wakes this worker */
     }
     for (uint32_t i = 0; i < boot->n_listen; i++) {
         struct dp_base *l = &w->listeners[i];
@@ -316,14 +326,21 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     if (!w->draining && __atomic_load_n(&w->ctl->drain, __ATOMIC_RELAXED)) {
         start_drain(w);
     }
-    /* Sleep only when nothing is queued; wake for the next timer pass, or
-     * within a millisecond while helper threads have jobs of this worker. */
+    /* Sleep only when nothing is queued, until the next timer pass: a
+     * publisher (dp_live_set_waker) and a helper thread handing a job back
+     * (dp_helpers_park) wake the poll through the backend. A backend that
+     * cannot be woken is polled every millisecond while jobs are out. */
     int timeout = 0;
+    bool parked = false;
     if (may_sleep && w->run_head == NULL) {
         uint64_t until = w->next_tick_ms > w->now_ms ? w->next_tick_ms - w->now_ms : 0;
         timeout = (int)until;
-        if (w->jobs_out > 0 && timeout > 1) {
-            timeout = 1;
+        if (timeout > 0 && w->jobs_out > 0) {
+            if (w->io->ops->wake == NULL) {
+                timeout = 1;
+            } else if (!(parked = dp_helpers_park(w->helpers, w->id))) {
+                timeout = 0; /* a job is back already */
+            }
         }
     }
     struct io_event evs[DP_BURST];
@@ -334,6 +351,9 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     size_t n = w->io->ops->poll(w->io, evs, DP_BURST, timeout);
     if (timeout > 0) {
         rcu_thread_online();
+    }
+    if (parked) {
+        dp_helpers_unpark(w->helpers, w->id);
     }
     uint64_t t0 = now_ns();
     w->now_ms = t0 / 1000000u;
@@ -397,6 +417,9 @@ void
 dp_worker_set_helpers(struct dp_worker *w, struct dp_helpers *h)
 {
     w->helpers = h;
+    if (h != NULL && w->io->ops->wake != NULL) {
+        dp_helpers_set_waker(h, w->id, wake_cb, w);
+    }
 }
 
 bool
@@ -445,6 +468,9 @@ dp_worker_free(struct dp_worker *w)
         free(o);
     }
     if (w->io != NULL) {
+        if (w->io->ops->wake != NULL && w->live != NULL) {
+            dp_live_set_waker(w->live, w->id, NULL, NULL);
+        }
         w->io->ops->free(w->io);
     }
     dp_wsnap_fini(w); /* after its connections */
