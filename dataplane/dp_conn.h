@@ -113,23 +113,12 @@ struct dp_txn {
     bool ev_lost; /* the queue overflowed: the transaction cannot go on */
 };
 
-/* A worker's scanner for one policy: the engine deserialised from the
- * snapshot's blob (never compiled here), its scratch and message rewriter. */
-struct dp_wscan {
-    const struct dp_snap_scan *src; /* the snapshot part it was made from */
-    struct scan_engine *engine;
-    struct scan_worker *sw;
-    struct scan_message *sm;
-    struct dp_in *streamer; /* the session whose message `sm` is scanning as it arrives */
-    uint32_t refs;          /* held snapshots using it */
-};
-
 /* A snapshot this worker holds: the current one, or an older one a
  * transaction started with (dp_wsnap_take). */
 struct dp_held {
     const struct dp_snapshot *s; /* NULL: slot free */
-    struct dp_wscan *scan;
-    uint32_t users; /* transactions and connecting next-hop connections pinning it */
+    struct dp_scanner *scan;     /* this worker's scanner of s->scan */
+    uint32_t users;              /* transactions and connecting next-hop connections pinning it */
 };
 
 /* One next hop by stable identity: host:port as configured and the name of
@@ -324,7 +313,7 @@ struct dp_out *dp_worker_get_out(struct dp_worker *w);
 
 /* dp_wsnap.c: the snapshots a worker holds */
 /* dp_wsnap_adopt takes the current snapshot if it is new to this worker
- * (deserialising its engine when the policy changed) and pins it. Call once
+ * (a pointer swap: its scanner and TLS contexts are built) and pins it. Call once
  * per loop turn, after the quiescent state. Returns false when nothing
  * changed or it could not be taken yet (no free slot; counted). */
 bool dp_wsnap_adopt(struct dp_worker *w);

@@ -922,7 +922,7 @@ data_begin(struct dp_worker *w, struct dp_in *in)
     /* One message at a time streams through the worker's scanner (another
      * session's text then goes whole to a scan thread); without scan
      * threads every message is scanned whole at its end, as it always was. */
-    struct dp_wscan *sc = in->txn.held->scan;
+    struct dp_scanner *sc = in->txn.held->scan;
     if (in->broken || in->txn.out == NULL || in->heavy || w->helpers == NULL ||
         sc->streamer != NULL) {
         return;

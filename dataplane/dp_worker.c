@@ -108,7 +108,7 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_bo
     }
     /* The first snapshot is taken here, before the threads start. */
     if (!dp_wsnap_adopt(w)) {
-        rl_diag_set(diag, "scan", "cannot set the scanner up from the compiled policy");
+        rl_diag_set(diag, "scan", "the snapshot has no scanner for worker %u", id);
         goto fail;
     }
     int rc = io_backend_new(&w->io, backend, backend_arg);
