@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <urcu-qsbr.h>
 
@@ -95,6 +96,9 @@ dp_live_publish(struct dp_live *live, struct dp_snapshot *s, uint64_t *out_versi
 {
     pthread_mutex_lock(&live->lock);
     s->version = ++live->last_version;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    s->published_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     struct dp_snapshot *old = __atomic_exchange_n(&live->cur, s, __ATOMIC_ACQ_REL);
     /* A worker blocked in its poll is offline, so the grace period would not
      * wait for it, and it would take `s` only at its next timer pass: wake

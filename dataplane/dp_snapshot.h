@@ -58,7 +58,8 @@ struct dp_snap_scan {
 };
 
 struct dp_snapshot {
-    uint64_t version; /* set by dp_live_publish, increasing in publication order */
+    uint64_t version;      /* set by dp_live_publish, increasing in publication order */
+    uint64_t published_ns; /* CLOCK_MONOTONIC when dp_live_publish swapped it in; 0: the first */
     unsigned n_workers;
     struct dp_runtime rt; /* routes refer to groups and TLS profiles by index, in here only */
     struct dp_snap_tls *tls;

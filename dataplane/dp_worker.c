@@ -358,8 +358,11 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     uint64_t t0 = now_ns();
     w->now_ms = t0 / 1000000u;
     bool worked = n > 0 || w->run_head != NULL;
+    struct dp_turn_parts parts = {.events = n};
     /* Before this turn accepts or starts anything: the newest snapshot. */
     (void)dp_wsnap_adopt(w);
+    uint64_t t1 = now_ns();
+    parts.adopt_ns = t1 - t0;
     dp_release_take(w);
     struct dp_job *j;
     while (w->helpers != NULL && (j = dp_helpers_done(w->helpers, w->id)) != NULL) {
@@ -376,8 +379,11 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
         }
         dp_run_later(w, b);
     }
+    uint64_t t2 = now_ns();
+    parts.jobs_ns = t2 - t1;
     /* What was queued before this turn runs now; what it queues, next turn. */
     struct dp_base *stop_after = w->run_tail;
+    uint64_t tr = t2;
     while (w->run_head != NULL) {
         struct dp_base *b = w->run_head;
         w->run_head = b->next_run;
@@ -385,11 +391,20 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
             w->run_tail = NULL;
         }
         b->queued = false;
+        enum dp_kind kind = b->kind; /* b may be freed by its run */
         run_one(w, b);
+        uint64_t te = now_ns();
+        parts.runs++;
+        if (te - tr > parts.worst_ns) {
+            parts.worst_ns = te - tr;
+            parts.worst_kind = kind;
+        }
+        tr = te;
         if (b == stop_after) {
             break;
         }
     }
+    parts.run_ns = tr - t2;
     bool go_on = true;
     if (w->now_ms >= w->next_tick_ms) {
         worked = true;
@@ -399,12 +414,14 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
             go_on = false;
         }
     }
+    uint64_t t3 = now_ns();
+    parts.timers_ns = t3 - tr;
     if (!go_on) {
         dp_release_abort(w); /* the control thread waits for it */
     }
     if (worked) {
-        uint64_t ns = now_ns() - t0;
-        dp_stats_turn(w->stats, ns);
+        uint64_t ns = t3 - t0;
+        dp_stats_turn(w->stats, ns, &parts);
         w->busy_ns += ns; /* this core's load (tick) */
     }
     /* One quiescent state per turn: nothing read from a snapshot pointer

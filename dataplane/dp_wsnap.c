@@ -5,6 +5,7 @@
  * with it, off the workers. The oldest version held is the worker's pin
  * (dp_live.h). Called only on the worker's thread. */
 #include <stdlib.h>
+#include <time.h>
 
 #include "dp_conn.h"
 
@@ -59,6 +60,13 @@ dp_wsnap_adopt(struct dp_worker *w)
     dp_stats_add(w->stats, DP_C_SNAP_TAKEN, 1);
     dp_stats_set(w->stats, DP_C_SNAP_VERSION, s->version);
     dp_stats_set(w->stats, DP_C_CONFIG_VERSION, s->rt.config_version);
+    if (s->published_ns != 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        dp_stats_set(w->stats, DP_C_SNAP_LAG_US,
+                     now > s->published_ns ? (now - s->published_ns) / 1000u : 0);
+    }
     return true;
 }
 
