@@ -1,14 +1,61 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Growable buffers from a per-worker cache: allocate at warm-up, reuse after.
- * Used by one worker thread only. */
+ * A cache is used by one thread only; a buffer may pass between threads with
+ * its owner (a scan job's output). Buffers of DP_BUF_MAP_MIN octets or more
+ * are mappings of their own, so that growing one never copies it (mremap)
+ * and wiping one drops its pages (madvise) instead of writing megabytes in
+ * one worker turn. */
 #include "dp_buf.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "rl_error.h"
 
 #define DP_BUF_MIN ((size_t)64 * 1024)
+
+static bool
+mapped(const struct dp_buf *b)
+{
+    return b->cap >= DP_BUF_MAP_MIN;
+}
+
+/* grow gives `b` `cap` octets, keeping its first b->len. */
+static int
+grow(struct dp_buf *b, size_t cap)
+{
+    void *d;
+    if (cap < DP_BUF_MAP_MIN) {
+        /* Nothing kept: no copy of what an idle buffer held (wiped). */
+        d = b->len == 0 ? malloc(cap) : realloc(b->data, cap);
+        if (d == NULL) {
+            return RL_ENOMEM;
+        }
+        if (b->len == 0) {
+            free(b->data);
+        }
+    } else if (mapped(b)) {
+        /* The kernel moves the pages; nothing is copied. */
+        d = mremap(b->data, b->cap, cap, MREMAP_MAYMOVE);
+        if (d == MAP_FAILED) {
+            return RL_ENOMEM;
+        }
+    } else {
+        d = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (d == MAP_FAILED) {
+            return RL_ENOMEM;
+        }
+        if (b->len > 0) {
+            memcpy(d, b->data, b->len); /* under DP_BUF_MAP_MIN octets, once */
+            explicit_bzero(b->data, b->len);
+        }
+        free(b->data);
+    }
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
 
 int
 dp_buf_reserve(struct dp_bufpool *p, struct dp_buf *b, size_t need)
@@ -27,13 +74,11 @@ dp_buf_reserve(struct dp_bufpool *p, struct dp_buf *b, size_t need)
         }
         cap *= 2;
     }
-    uint8_t *d = realloc(b->data, cap);
-    if (d == NULL) {
-        return RL_ENOMEM;
+    int rc = grow(b, cap);
+    if (rc != 0) {
+        return rc;
     }
     p->n_alloc++;
-    b->data = d;
-    b->cap = cap;
     return 0;
 }
 
@@ -49,29 +94,49 @@ dp_buf_append(struct dp_bufpool *p, struct dp_buf *b, const void *data, size_t l
     return 0;
 }
 
+/* drop frees `b`'s memory. */
+static void
+drop(struct dp_buf *b)
+{
+    if (mapped(b)) {
+        munmap(b->data, b->cap);
+    } else {
+        free(b->data);
+    }
+    b->data = NULL;
+    b->cap = b->len = 0;
+}
+
 void
 dp_buf_release(struct dp_bufpool *p, struct dp_buf *b)
 {
     if (b->data == NULL) {
         return;
     }
-    explicit_bzero(b->data, b->len);
+    if (mapped(b)) {
+        /* The pages go back to the kernel, which hands out zeroed ones on
+         * the next write: the octets are gone without being written over. */
+        if (madvise(b->data, b->cap, MADV_DONTNEED) != 0) {
+            explicit_bzero(b->data, b->len);
+        }
+    } else {
+        explicit_bzero(b->data, b->len);
+    }
     b->len = 0;
     if (p->n_free < DP_BUFPOOL_MAX) {
         p->free[p->n_free++] = *b;
+        b->data = NULL;
+        b->cap = 0;
     } else {
-        free(b->data);
+        drop(b);
     }
-    b->data = NULL;
-    b->cap = 0;
 }
 
 void
 dp_bufpool_fini(struct dp_bufpool *p)
 {
     for (size_t i = 0; i < p->n_free; i++) {
-        free(p->free[i].data);
-        p->free[i].data = NULL;
+        drop(&p->free[i]);
     }
     p->n_free = 0;
 }

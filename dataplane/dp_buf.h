@@ -5,10 +5,15 @@
 #ifndef DP_BUF_H
 #define DP_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define DP_BUFPOOL_MAX 64
+
+/* From this capacity on a buffer is an anonymous mapping of its own: grown
+ * by mremap (no copy) and wiped by dropping its pages. */
+#define DP_BUF_MAP_MIN ((size_t)1024 * 1024)
 
 /* A buffer owns `data` (cap octets, of which len are used). */
 struct dp_buf {
@@ -25,15 +30,17 @@ struct dp_bufpool {
 
 /* dp_buf_reserve makes room for `need` more octets after b->len, taking an
  * idle buffer from `p` first and growing (by doubling) only if it is too
- * small. Returns 0 or RL_ENOMEM (b is then unchanged). */
+ * small; growing never copies more than DP_BUF_MAP_MIN octets (larger
+ * buffers move by mremap). Returns 0 or RL_ENOMEM (b is then unchanged). */
 int dp_buf_reserve(struct dp_bufpool *p, struct dp_buf *b, size_t need);
 
 /* dp_buf_append copies `len` octets to the end of `b`, as dp_buf_reserve. */
 int dp_buf_append(struct dp_bufpool *p, struct dp_buf *b, const void *data, size_t len);
 
-/* dp_buf_release wipes the used octets of `b` (message bytes never linger)
- * and returns it to `p` (or frees it when `p` is full); `b` is left empty.
- * NULL data is a no-op. */
+/* dp_buf_release wipes the used octets of `b` (message bytes never linger;
+ * a mapped buffer's pages are given back to the kernel instead) and returns
+ * it to `p` (or frees it when `p` is full); `b` is left empty. NULL data is
+ * a no-op. */
 void dp_buf_release(struct dp_bufpool *p, struct dp_buf *b);
 
 /* dp_bufpool_fini frees every idle buffer of `p`. */

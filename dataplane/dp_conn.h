@@ -36,6 +36,10 @@
 #define DP_ADDR_MAX 512    /* longest path kept (RFC 5321 4.5.3.1.3: 256) */
 #define DP_TICK_MS 100     /* timer pass interval */
 #define DP_BURST 256       /* events taken from the backend in one turn */
+#define DP_ACCEPT_BURST 32 /* connections a listener accepts in one run */
+/* Connections run in one turn until it has taken this long; the rest run
+ * in the next turn, after the backend is polled again. */
+#define DP_TURN_BUDGET_NS 150000u
 
 #define DP_DRAIN_MS 30000  /* transactions get this long to finish on drain */
 #define DP_CLEAR_MS 600000 /* opportunistic TLS failed with a hop: clear for this long */

@@ -163,7 +163,11 @@ in_get(struct dp_worker *w)
 static void
 accept_all(struct dp_worker *w, struct dp_base *l)
 {
-    while (w->accepting) {
+    for (unsigned k = 0; w->accepting; k++) {
+        if (k == DP_ACCEPT_BURST) {
+            dp_run_later(w, l); /* the rest of the backlog next turn */
+            return;
+        }
         uint32_t h;
         struct io_addr peer;
         struct dp_in *in = in_get(w);
@@ -228,14 +232,22 @@ run_one(struct dp_worker *w, struct dp_base *b)
     } else if (b->kind == DP_K_IN) {
         struct dp_in *in = (struct dp_in *)(void *)b;
         if (in->live) {
+            dp_stream_begin_run(&in->st);
             dp_in_run(w, in);
+            if (in->live && dp_stream_spent(&in->st)) {
+                dp_run_later(w, b); /* more to move than one run's share */
+            }
         }
     } else if (b->kind == DP_K_JOB) {
         dp_release_step(w, (struct dp_release *)(void *)b);
     } else {
         struct dp_out *o = (struct dp_out *)(void *)b;
         if (o->live) {
+            dp_stream_begin_run(&o->st);
             dp_out_run(w, o);
+            if (o->live && dp_stream_spent(&o->st)) {
+                dp_run_later(w, b);
+            }
         }
     }
 }
@@ -400,7 +412,9 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
             parts.worst_kind = kind;
         }
         tr = te;
-        if (b == stop_after) {
+        /* The rest waits for the next turn once this one has used its
+         * time: the backend is polled again first. */
+        if (b == stop_after || te - t2 >= DP_TURN_BUDGET_NS) {
             break;
         }
     }
