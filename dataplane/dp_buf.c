@@ -2,9 +2,9 @@
 /* Growable buffers from a per-worker cache: allocate at warm-up, reuse after.
  * A cache is used by one thread only; a buffer may pass between threads with
  * its owner (a scan job's output). Buffers of DP_BUF_MAP_MIN octets or more
- * are mappings of their own, so that growing one never copies it (mremap)
- * and wiping one drops its pages (madvise) instead of writing megabytes in
- * one worker turn. */
+ * are mappings of their own, so that growing one never copies it (mremap);
+ * they are not cached, and their wipe and unmap (as long as writing them)
+ * can go to another thread. */
 #include "dp_buf.h"
 
 #include <stdlib.h>
@@ -61,7 +61,13 @@ int
 dp_buf_reserve(struct dp_bufpool *p, struct dp_buf *b, size_t need)
 {
     if (b->data == NULL && p->n_free > 0) {
-        *b = p->free[--p->n_free];
+        /* The largest idle buffer: the fewest regrowths. */
+        size_t best = 0;
+        for (size_t i = 1; i < p->n_free; i++) {
+            best = p->free[i].cap > p->free[best].cap ? i : best;
+        }
+        *b = p->free[best];
+        p->free[best] = p->free[--p->n_free];
         b->len = 0;
     }
     if (b->cap - b->len >= need && b->data != NULL) {
@@ -94,7 +100,7 @@ dp_buf_append(struct dp_bufpool *p, struct dp_buf *b, const void *data, size_t l
     return 0;
 }
 
-/* drop frees `b`'s memory. */
+/* drop frees `b`'s memory (already wiped). */
 static void
 drop(struct dp_buf *b)
 {
@@ -108,20 +114,31 @@ drop(struct dp_buf *b)
 }
 
 void
+dp_buf_discard(uint8_t *data)
+{
+    size_t head[2]; /* capacity, length */
+    memcpy(head, data, sizeof(head));
+    explicit_bzero(data, head[1] > sizeof(head) ? head[1] : sizeof(head));
+    munmap(data, head[0]);
+}
+
+void
 dp_buf_release(struct dp_bufpool *p, struct dp_buf *b)
 {
     if (b->data == NULL) {
         return;
     }
     if (mapped(b)) {
-        /* The pages go back to the kernel, which hands out zeroed ones on
-         * the next write: the octets are gone without being written over. */
-        if (madvise(b->data, b->cap, MADV_DONTNEED) != 0) {
-            explicit_bzero(b->data, b->len);
+        size_t head[2] = {b->cap, b->len};
+        memcpy(b->data, head, sizeof(head));
+        if (p->discard == NULL || !p->discard(p->discard_ctx, b->data)) {
+            dp_buf_discard(b->data);
         }
-    } else {
-        explicit_bzero(b->data, b->len);
+        b->data = NULL;
+        b->cap = b->len = 0;
+        return;
     }
+    explicit_bzero(b->data, b->len);
     b->len = 0;
     if (p->n_free < DP_BUFPOOL_MAX) {
         p->free[p->n_free++] = *b;

@@ -31,12 +31,13 @@
 #include "tls_conn.h"
 #include "tls_server.h"
 
-#define DP_RX_CAP 16384    /* inbound read buffer */
-#define DP_OUT_RX_CAP 4096 /* outbound read buffer */
-#define DP_ADDR_MAX 512    /* longest path kept (RFC 5321 4.5.3.1.3: 256) */
-#define DP_TICK_MS 100     /* timer pass interval */
-#define DP_BURST 256       /* events taken from the backend in one turn */
-#define DP_ACCEPT_BURST 32 /* connections a listener accepts in one run */
+#define DP_RX_CAP 16384                       /* inbound read buffer */
+#define DP_OUT_RX_CAP 4096                    /* outbound read buffer */
+#define DP_ADDR_MAX 512                       /* longest path kept (RFC 5321 4.5.3.1.3: 256) */
+#define DP_TICK_MS 100                        /* timer pass interval */
+#define DP_BURST 256                          /* events taken from the backend in one turn */
+#define DP_ACCEPT_BURST 32                    /* connections a listener accepts in one run */
+#define DP_MSG_RESERVE_MAX ((size_t)16 << 20) /* a declared SIZE reserved at DATA up to this */
 /* Connections run in one turn until it has taken this long; the rest run
  * in the next turn, after the backend is polled again. */
 #define DP_TURN_BUDGET_NS 150000u

@@ -65,6 +65,8 @@ struct helper {
 
 struct worker_rings {
     struct dp_ring to_store, from_store, to_scan, from_scan;
+    struct dp_ring to_wipe; /* mapped buffers for the store thread to wipe and unmap */
+    struct dp_helpers *h;   /* the pool hook's context: these rings' helpers */
     /* Waking a worker parked in its poll (dp_helpers_park): a Dekker pair of
      * sequentially consistent accesses, `parked` then `returned` on the
      * worker, `returned` then `parked` on the helper; no fences (which
@@ -153,6 +155,19 @@ run(struct helper *t, struct dp_job *j)
     dp_scan_end(&o, s->sm, &j->sum);
 }
 
+/* wipe_all wipes and unmaps the buffers worker rings `r` handed over. */
+static bool
+wipe_all(struct worker_rings *r)
+{
+    bool any = false;
+    uint8_t *data;
+    while ((data = dp_ring_pop(&r->to_wipe)) != NULL) {
+        dp_buf_discard(data);
+        any = true;
+    }
+    return any;
+}
+
 /* serve takes the jobs of every worker this helper serves; true if any. */
 static bool
 serve(struct helper *t)
@@ -161,6 +176,9 @@ serve(struct helper *t)
     bool any = false;
     for (unsigned w = 0; w < h->n_workers; w++) {
         struct worker_rings *r = &h->rings[w];
+        if (t->kind == DP_JOB_STORE && wipe_all(r)) {
+            any = true;
+        }
         if (t->kind == DP_JOB_SCAN && w % h->n_scan != t->index) {
             continue;
         }
@@ -278,6 +296,26 @@ dp_helpers_submit(struct dp_helpers *h, struct dp_job *j)
     return 0;
 }
 
+/* discard is a worker's buffer cache hook (dp_bufpool.discard). */
+static bool
+discard(void *ctx, uint8_t *data)
+{
+    struct worker_rings *r = ctx;
+    if (!dp_ring_push(&r->to_wipe, data)) {
+        return false; /* full: the worker wipes it itself */
+    }
+    futex_wake(&r->h->store.wake);
+    return true;
+}
+
+void
+dp_helpers_pool_hook(struct dp_helpers *h, unsigned worker, struct dp_bufpool *pool)
+{
+    h->rings[worker].h = h;
+    pool->discard = discard;
+    pool->discard_ctx = &h->rings[worker];
+}
+
 void
 dp_helpers_set_waker(struct dp_helpers *h, unsigned worker, void (*wake)(void *arg), void *arg)
 {
@@ -340,6 +378,9 @@ dp_helpers_free(struct dp_helpers *h)
     helper_stop(&h->store);
     for (unsigned i = 0; i < SCAN_THREADS_MAX; i++) {
         helper_stop(&h->scan[i]);
+    }
+    for (unsigned w = 0; w < h->n_workers; w++) {
+        (void)wipe_all(&h->rings[w]); /* handed over as the store thread stopped */
     }
     free(h->rings);
     free(h);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Work a worker must not do in its own turns, done by helper threads: the
- * quarantine store's writes with their fsync (one store thread) and the
- * scan of messages carrying documents or larger than a turn's budget (scan
- * threads). Jobs go out and come back over single-producer single-consumer
- * rings, one pair per worker and helper kind; no lock on the worker. */
+ * quarantine store's writes with their fsync and the wipe of buffers of
+ * megabytes (one store thread), and the scan of messages carrying documents
+ * or larger than a turn's budget (scan threads). Jobs go out and come back over single-producer
+ * single-consumer rings, one pair per worker and helper kind; no lock on the worker. */
 #ifndef DP_OFFLOAD_H
 #define DP_OFFLOAD_H
 
@@ -78,6 +78,12 @@ int dp_helpers_affinity(struct dp_helpers *h, const cpu_set_t *set);
 /* dp_helpers_submit hands `j` to its kind's helper. Returns 0, or
  * RL_EAGAIN when the ring is full (do it inline). Worker j->worker only. */
 int dp_helpers_submit(struct dp_helpers *h, struct dp_job *j);
+
+/* dp_helpers_pool_hook makes the store thread wipe and unmap the mapped
+ * buffers (messages of megabytes, dp_buf.h) worker `worker` releases from
+ * `pool`, its cache. Before the worker runs; undo by clearing
+ * pool->discard before dp_helpers_free. */
+void dp_helpers_pool_hook(struct dp_helpers *h, unsigned worker, struct dp_bufpool *pool);
 
 /* dp_helpers_set_waker gives the helpers `wake(arg)`, which makes worker
  * `worker` leave its poll (dp_worker_wake): a helper calls it after handing

@@ -448,6 +448,9 @@ void
 dp_worker_set_helpers(struct dp_worker *w, struct dp_helpers *h)
 {
     w->helpers = h;
+    if (h != NULL) {
+        dp_helpers_pool_hook(h, w->id, &w->bufs);
+    }
     if (h != NULL && w->io->ops->wake != NULL) {
         dp_helpers_set_waker(h, w->id, wake_cb, w);
     }
@@ -471,7 +474,8 @@ dp_worker_free(struct dp_worker *w)
     if (w == NULL) {
         return;
     }
-    w->helpers = NULL; /* freed before: jobs still out are the sessions' to drop */
+    w->helpers = NULL;      /* freed before: jobs still out are the sessions' to drop */
+    w->bufs.discard = NULL; /* buffers of megabytes wiped here from now on */
     if (w->cur != NULL) {
         dp_release_abort(w);
     }
