@@ -75,6 +75,26 @@ def echo(n, timeout=30, half_close=True):
     return bytes(got) == data
 
 
+def echo_odd(n, timeout=30):
+    """Sends 1 octet and waits for its echo, then `n` more: every later
+    segment of the echo starts at an odd offset of the stack's send queue, so
+    segments span its buffers in pieces of odd length (net_tap once summed
+    those wrongly, and the kernel dropped them as bad checksums)."""
+    s = socket.create_connection((DP_IP, 7), timeout=timeout)
+    data = pattern(n + 1)
+    s.sendall(data[:1])
+    got = bytearray(s.recv(1))
+    s.sendall(data[1:])
+    s.shutdown(socket.SHUT_WR)
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got.extend(b)
+    s.close()
+    return bytes(got) == data
+
+
 def source(n, timeout=30):
     s = socket.create_connection((DP_IP, 19), timeout=timeout)
     s.sendall(b"%d\n" % n)
@@ -209,6 +229,8 @@ def inner(phase):
         check("ARP: the kernel learned the stack's MAC", DP_MAC in out, out.strip())
         check("handshake and 1 MB kernel->stack->kernel byte-exact (echo)", echo(1 << 20))
         check("1 MB stack->kernel byte-exact (source)", source(1 << 20))
+        check("echo at odd stream offsets byte-exact (payload pieces of odd length)",
+              echo_odd(300000))
         t0 = time.monotonic()
         ok = sum(echo(64) for _ in range(1000))
         check("1,000 sequential connections", ok == 1000,
@@ -237,6 +259,11 @@ def inner(phase):
         s.sendall(b"x" * 1000)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         s.close()
+        out = subprocess.run(["nstat", "-az", "TcpInCsumErrors"], capture_output=True,
+                             text=True).stdout
+        bad = int(out.split("TcpInCsumErrors")[1].split()[0]) if "TcpInCsumErrors" in out else -1
+        check("the kernel found no bad TCP checksum in the stack's segments", bad == 0,
+              f"TcpInCsumErrors {bad}")
     elif phase == "flood":
         drops0 = tap_drops()
         stop = threading.Event()
