@@ -231,7 +231,7 @@ find_port(const char *dev)
     /* a PCI device may be known by its long form only */
     if (is_pci(name) && strlen(name) < 10) {
         char full[RTE_ETH_NAME_MAX_LEN];
-        snprintf(full, sizeof(full), "0000:%s", name);
+        snprintf(full, sizeof(full), "0000:%.9s", name);
         if (rte_eth_dev_get_port_by_name(full, &id) == 0) {
             return id;
         }
