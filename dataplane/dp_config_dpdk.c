@@ -82,7 +82,7 @@ int
 dp_dpdk_port_mac(struct dp_dpdk_port *port, struct rl_diag *diag, const char *field, const char *s,
                  size_t len)
 {
-    unsigned m[6];
+    unsigned m[6] = {0};
     char text[24];
     int n = 0;
     if (len == 17) {
