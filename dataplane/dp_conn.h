@@ -296,6 +296,7 @@ struct dp_worker {
     uint64_t now_ms;
     uint64_t next_tick_ms;
     uint64_t busy_ns;          /* loop-turn time in the current load window */
+    bool turn_cpu;             /* each turn's CPU time measured too (boot loop_turn_cpu) */
     uint64_t load_window_ms;   /* when that window started */
     uint64_t load_window_msgs; /* messages received when it started */
     struct io_counters netc;   /* the backend's own counters, read at each tick */

@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <urcu-qsbr.h>
 
+#include "dp_conn.h"
 #include "dp_release.h"
 #include "dp_rig.h"
 #include "dp_snapshot.h"
@@ -180,6 +181,7 @@ static void
 relay_whole(void **state)
 {
     struct fix *f = *state;
+    f->r.w->turn_cpu = true; /* as the boot setting loop_turn_cpu does */
     int codes[16];
     size_t n = dialogue(f, script, sizeof(script) - 1, codes, 16);
     assert_good(codes, n);
@@ -206,6 +208,23 @@ relay_whole(void **state)
         prev = c;
     }
     assert_true(json_number_value(json_object_get(h, "max")) > 0);
+    /* Where the longest turn went: that turn's wall time is the maximum. */
+    json_t *lg = json_object_get(h, "longest");
+    assert_true(json_number_value(json_object_get(lg, "wall_s")) ==
+                json_number_value(json_object_get(h, "max")));
+    assert_true(json_is_real(json_object_get(lg, "cpu_s")));
+    assert_true(json_integer_value(json_object_get(lg, "runs")) > 0);
+    /* The same turns by CPU time; the turn with the most is no longer than
+     * its wall time (both clocks read once more around it: 20 us slack). */
+    json_t *hc = json_object_get(json_array_get(json_object_get(doc, "workers"), 0),
+                                 "loop_turn_cpu_seconds");
+    assert_true(json_is_object(hc));
+    assert_int_equal(json_integer_value(json_object_get(hc, "count")), count);
+    json_t *lc = json_object_get(hc, "longest");
+    assert_true(json_number_value(json_object_get(lc, "cpu_s")) ==
+                json_number_value(json_object_get(hc, "max")));
+    assert_true(json_number_value(json_object_get(lc, "cpu_s")) <=
+                json_number_value(json_object_get(lc, "wall_s")) + 20e-6);
     json_decref(doc);
 }
 
