@@ -946,22 +946,24 @@ data_begin(struct dp_worker *w, struct dp_in *in)
 }
 
 /* data_chunk keeps the octets (the original goes to the store or a scan
- * thread) and scans them now while the message is small text. */
+ * thread) and scans them now while the message is small text. Whether it
+ * streams or not (another session's message had the scanner at its DATA),
+ * a message becomes a scan thread's (`heavy`) as soon as it is over
+ * DP_SCAN_INLINE_MAX or shows a document's line: at its end only small
+ * text is ever scanned on the worker. */
 static void
 data_chunk(struct dp_worker *w, struct dp_in *in, const uint8_t *p, size_t len)
 {
     if (!in->msg_oom && dp_buf_append(&w->bufs, &in->msg, p, len) != 0) {
         in->msg_oom = true;
     }
-    if (!in->streaming) {
-        return;
-    }
-    if (in->msg.len > DP_SCAN_INLINE_MAX || sniff(in, p, len)) {
+    if (!in->heavy && (in->msg.len > DP_SCAN_INLINE_MAX || sniff(in, p, len))) {
         stream_stop(in); /* a scan thread's: it starts again from the original */
         in->heavy = true;
-        return;
     }
-    (void)dp_scan_feed(&in->so, in->txn.held->scan->sm, p, len);
+    if (in->streaming) {
+        (void)dp_scan_feed(&in->so, in->txn.held->scan->sm, p, len);
+    }
 }
 
 static void

@@ -609,6 +609,51 @@ two_in_data(void **state)
     assert_true(f->r.stats->c[DP_C_SCAN_JOBS] <= 1);
 }
 
+/* B starts its DATA while A streams through the worker's scanner, so B is
+ * not streamed; A ends first, leaving the scanner free. B is over 64 KB
+ * (`big`) or carries an attachment: either way it goes to the scan thread,
+ * never scanned whole on the worker at its end (a turn of milliseconds). */
+static void
+not_streamed_heavy(void **state)
+{
+    struct fix *f = *state;
+    static char a[4096], b[96 * 1024];
+    const char *head = "EHLO client.test\r\nMAIL FROM:<alice@client.test>\r\n"
+                       "RCPT TO:<bob@dest.test>\r\nDATA\r\nSubject: late\r\n\r\n";
+    for (int big = 0; big < 2; big++) {
+        uint64_t jobs = f->r.stats->c[DP_C_SCAN_JOBS];
+        size_t na = (size_t)snprintf(a, sizeof(a), "%salpha\r\n", head);
+        size_t nb = (size_t)snprintf(b, sizeof(b), "%s", head);
+        if (!big) {
+            nb += (size_t)snprintf(b + nb, sizeof(b) - nb,
+                                   "see the file\r\nContent-Disposition: attachment\r\n");
+        }
+        for (int i = 0; i < (big ? 1400 : 10); i++) {
+            nb += (size_t)snprintf(b + nb, sizeof(b) - nb,
+                                   "bravo bravo bravo bravo bravo bravo bravo %d\r\n", i);
+        }
+        size_t ha = na, hb = nb; /* both held inside their text */
+        na += (size_t)snprintf(a + na, sizeof(a) - na, ".\r\nQUIT\r\n");
+        nb += (size_t)snprintf(b + nb, sizeof(b) - nb, ".\r\nQUIT\r\n");
+        int ca = rig_client_start(&f->r, (const uint8_t *)a, na, ha);
+        (void)rig_settle(&f->r, 20000); /* A streams */
+        int cb = rig_client_start(&f->r, (const uint8_t *)b, nb, hb);
+        (void)rig_settle(&f->r, 20000);
+        rig_client_release(&f->r, ca); /* A ends: the scanner is free */
+        (void)rig_settle(&f->r, 20000);
+        rig_client_release(&f->r, cb);
+        (void)rig_settle(&f->r, 20000);
+        int codes[16];
+        assert_good(codes, rig_codes(&f->r, ca, codes, 16));
+        assert_good(codes, rig_codes(&f->r, cb, codes, 16));
+        rig_client_free(&f->r, ca);
+        rig_client_free(&f->r, cb);
+        const struct rig_sink *k = &f->r.sinks[f->sink];
+        assert_non_null(memmem(k->last, k->last_len, "bravo bravo bravo bravo bravo bravo", 35));
+        assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], jobs + 1);
+    }
+}
+
 int
 main(void)
 {
@@ -636,6 +681,7 @@ main(void)
         cmocka_unit_test_setup_teardown(offload_store, setup_quarantine_helpers, teardown),
         cmocka_unit_test_setup_teardown(offload_client_gone, setup_helpers, teardown),
         cmocka_unit_test_setup_teardown(two_in_data, setup_helpers, teardown),
+        cmocka_unit_test_setup_teardown(not_streamed_heavy, setup_helpers, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rcu_unregister_thread();
