@@ -224,7 +224,11 @@ worker(void *arg)
                 2 * CLIENTS, misrouted);
         __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
     }
-    if (r->stats->c[DP_C_SCAN_JOBS] != 2 * (CLIENTS / 5)) {
+    /* Every message with an attachment went to the scan thread, and text
+     * that ended while another session streamed through the worker's
+     * scanner. */
+    if (r->stats->c[DP_C_SCAN_JOBS] < 2 * (CLIENTS / 5) ||
+        r->stats->c[DP_C_SCAN_JOBS] > 2 * CLIENTS) {
         fprintf(stderr, "worker %u: %llu scan jobs\n", x->id,
                 (unsigned long long)r->stats->c[DP_C_SCAN_JOBS]);
         __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
