@@ -38,8 +38,9 @@
 #define DP_BURST 256                          /* events taken from the backend in one turn */
 #define DP_ACCEPT_BURST 32                    /* connections a listener accepts in one run */
 #define DP_MSG_RESERVE_MAX ((size_t)16 << 20) /* a declared SIZE reserved at DATA up to this */
-/* Connections run in one turn until it has taken this long; the rest run
- * in the next turn, after the backend is polled again. */
+/* Connections run in one turn until it has taken this long, and make no
+ * new backend call after it (dp_stream_begin_run); the rest runs in the
+ * next turn, after the backend is polled again. */
 #define DP_TURN_BUDGET_NS 150000u
 
 #define DP_DRAIN_MS 30000  /* transactions get this long to finish on drain */
@@ -296,6 +297,7 @@ struct dp_worker {
     uint64_t now_ms;
     uint64_t next_tick_ms;
     uint64_t busy_ns;          /* loop-turn time in the current load window */
+    uint64_t run_deadline_ns;  /* this turn's runs make no backend call after it */
     bool turn_cpu;             /* each turn's CPU time measured too (boot loop_turn_cpu) */
     uint64_t load_window_ms;   /* when that window started */
     uint64_t load_window_msgs; /* messages received when it started */

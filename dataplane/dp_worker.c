@@ -243,7 +243,7 @@ run_one(struct dp_worker *w, struct dp_base *b)
     } else if (b->kind == DP_K_IN) {
         struct dp_in *in = (struct dp_in *)(void *)b;
         if (in->live) {
-            dp_stream_begin_run(&in->st);
+            dp_stream_begin_run(&in->st, w->run_deadline_ns);
             dp_in_run(w, in);
             if (in->live && dp_stream_spent(&in->st)) {
                 dp_run_later(w, b); /* more to move than one run's share */
@@ -254,7 +254,7 @@ run_one(struct dp_worker *w, struct dp_base *b)
     } else {
         struct dp_out *o = (struct dp_out *)(void *)b;
         if (o->live) {
-            dp_stream_begin_run(&o->st);
+            dp_stream_begin_run(&o->st, w->run_deadline_ns);
             dp_out_run(w, o);
             if (o->live && dp_stream_spent(&o->st)) {
                 dp_run_later(w, b);
@@ -409,9 +409,12 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     }
     uint64_t t2 = now_ns();
     parts.jobs_ns = t2 - t1;
-    /* What was queued before this turn runs now; what it queues, next turn. */
+    /* What was queued before this turn runs now; what it queues, next turn.
+     * Runs start until the turn's budget is used, and move octets until then
+     * (dp_stream_begin_run). */
     struct dp_base *stop_after = w->run_tail;
     uint64_t tr = t2;
+    w->run_deadline_ns = t2 + DP_TURN_BUDGET_NS;
     while (w->run_head != NULL) {
         struct dp_base *b = w->run_head;
         w->run_head = b->next_run;

@@ -654,6 +654,84 @@ not_streamed_heavy(void **state)
     }
 }
 
+/* drain reads what `h` of `be` has queued. */
+static void
+drain(struct io_backend *be, uint32_t h)
+{
+    static uint8_t buf[64 * 1024];
+    size_t n;
+    while (be->ops->read(be, &n, h, buf, sizeof(buf)) == 0 && n > 0) {
+    }
+}
+
+/* A run's share of a stream (dp_stream_begin_run): DP_STREAM_BURST octets
+ * in calls of DP_STREAM_CALL_MAX at most, and no call after the deadline but
+ * the run's first; readiness is kept when the run stops on its budget. */
+static void
+stream_budget(void **state)
+{
+    (void)state;
+    struct io_mem_net *net = NULL;
+    struct io_backend *a = NULL, *b = NULL;
+    assert_int_equal(io_mem_net_new(&net), 0);
+    assert_int_equal(io_backend_new(&a, "mem", net), 0);
+    assert_int_equal(io_backend_new(&b, "mem", net), 0);
+    struct io_addr addr, peer;
+    assert_int_equal(io_addr_parse(&addr, "10.9.9.9:25", 11), 0);
+    uint32_t lh, ch, sh;
+    int err = 0;
+    assert_int_equal(b->ops->listen(b, &lh, &err, &addr, 1), 0);
+    assert_int_equal(a->ops->connect(a, &ch, &addr, 2), 0);
+    assert_int_equal(b->ops->accept(b, &sh, &peer, lh, 3), 0);
+    struct dp_base cb = {.h = ch, .rd = true, .wr = true};
+    struct dp_base sb = {.h = sh, .rd = true, .wr = true};
+    struct dp_stream cs, ss;
+    dp_stream_init(&cs, a, &cb);
+    dp_stream_init(&ss, b, &sb);
+    static uint8_t big[256 * 1024];
+    memset(big, 'x', sizeof(big));
+    bool progress = false;
+    size_t n, total = 0;
+    /* No deadline: the octets budget stops the run. */
+    dp_stream_begin_run(&cs, UINT64_MAX);
+    uint64_t calls = io_mem_net_count(net, IO_MEM_WRITE);
+    while (!dp_stream_spent(&cs)) {
+        assert_int_equal(dp_stream_write(&cs, &n, big + total, sizeof(big) - total, &progress), 0);
+        total += n;
+        drain(b, sh);
+        cb.wr = true;
+    }
+    assert_int_equal(total, DP_STREAM_BURST);
+    assert_int_equal(io_mem_net_count(net, IO_MEM_WRITE) - calls,
+                     DP_STREAM_BURST / DP_STREAM_CALL_MAX);
+    /* A deadline already past: the first call is made, no other. */
+    dp_stream_begin_run(&cs, 0);
+    assert_int_equal(dp_stream_write(&cs, &n, big, sizeof(big), &progress), 0);
+    assert_int_equal(n, DP_STREAM_CALL_MAX);
+    assert_true(dp_stream_spent(&cs));
+    assert_true(cb.wr);
+    calls = io_mem_net_count(net, IO_MEM_WRITE);
+    assert_int_equal(dp_stream_write(&cs, &n, big, sizeof(big), &progress), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(io_mem_net_count(net, IO_MEM_WRITE), calls);
+    /* Reads alike: one call, then RL_EAGAIN with the readiness kept. */
+    static uint8_t got[1024];
+    dp_stream_begin_run(&ss, 0);
+    assert_int_equal(dp_stream_read(&ss, &n, got, sizeof(got), &progress), 0);
+    assert_int_equal(n, sizeof(got));
+    assert_int_equal(dp_stream_read(&ss, &n, got, sizeof(got), &progress), RL_EAGAIN);
+    assert_true(dp_stream_spent(&ss));
+    assert_true(sb.rd);
+    dp_stream_begin_run(&ss, UINT64_MAX);
+    assert_int_equal(dp_stream_read(&ss, &n, got, sizeof(got), &progress), 0);
+    assert_false(dp_stream_spent(&ss));
+    dp_stream_fini(&cs);
+    dp_stream_fini(&ss);
+    a->ops->free(a);
+    b->ops->free(b);
+    io_mem_net_free(net);
+}
+
 int
 main(void)
 {
@@ -682,6 +760,7 @@ main(void)
         cmocka_unit_test_setup_teardown(offload_client_gone, setup_helpers, teardown),
         cmocka_unit_test_setup_teardown(two_in_data, setup_helpers, teardown),
         cmocka_unit_test_setup_teardown(not_streamed_heavy, setup_helpers, teardown),
+        cmocka_unit_test(stream_budget),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rcu_unregister_thread();
