@@ -19,7 +19,9 @@ gateway. --no-rt measures with the neighbours' scheduling noise in.
          256 KB text at 40/s, and messages carrying 1-4 MB docx, xlsx and
          zip attachments (2-8 MB of text inside) sent one after another;
          --before against this build, one worker on core 0, default
-         settings (scan_threads 1: helpers on core 1). This build also
+         settings (scan_threads 1: helpers on core 1), and this build with
+         scan_threads 0 ("inline": every scan and the store's fsync on the
+         worker, the behaviour before issue 12). This build also
          measures each turn's thread CPU time (loop_turn_cpu): a turn's wall
          time minus its CPU time is time the worker did not run (the
          hypervisor's steal, interrupts aside); with the worker thread's
@@ -428,7 +430,11 @@ def turns_part(rig, variants):
             # Default settings (scan_threads 1 where the build has them); this
             # build also measures each turn's CPU time (loop_turn_cpu), which
             # a build before it does not know.
-            extra = {"loop_turn_cpu": True} if name == "after" else {}
+            extra = {}
+            if name in ("after", "inline"):
+                extra["loop_turn_cpu"] = True
+            if name == "inline":
+                extra["scan_threads"] = 0
             gw, port, sock = rig.redlined(variants[name], sport, f"turns-{name}", extra)
             tid = worker_tid(gw.pid)
             sched0, steal0 = sched_of(gw.pid, tid), steal_ticks()
@@ -649,7 +655,10 @@ def main():
                     variants["after-glibc"] = glibc  # the same build on glibc's malloc
                 report["smtp"] = smtp_part(rig, variants)
             if "turns" in args.parts:
-                report["loop_turns_mixed"] = turns_part(rig, pair(args.before))
+                # "inline": this build with scan_threads 0, every scan and the
+                # store's fsync on the worker, as before issue 12.
+                report["loop_turns_mixed"] = turns_part(rig, {**pair(args.before),
+                                                              "inline": after})
             if "swap" in args.parts:
                 report["snapshot_swaps"] = swap_part(rig, pair(args.before_swap or args.before))
         finally:
