@@ -531,7 +531,8 @@ def swap_part(rig, variants):
             gw, port, sock = rig.redlined(variants[name], sport, f"swap-{name}",
                                           {"workers": 2, "cores": [0, 1], "scan_threads": 1,
                                            "tls": {"cert": cert, "key": key}})
-            load, _ = rig.gen(port, 4096, 3600, 8, ["--rate", "1000"], cores="0,1", wait=False)
+            load, load_json = rig.gen(port, 4096, 3600, 8, ["--rate", "1000"], cores="0,1",
+                                      wait=False)
             procs.append(load)
             time.sleep(1)
             ext, lag = [], []
@@ -550,7 +551,8 @@ def swap_part(rig, variants):
                 if "snapshot_lag_us" in ws[0]:
                     lag.append(max(w["snapshot_lag_us"] for w in ws) / 1e3)
                 time.sleep(0.005)
-            rig.stop(load)
+            rig.stop(load)  # it reports on SIGTERM
+            lr = json.load(open(load_json))["results"]
             rig.stop(gw)
             rig.stop(sp)
             ext.sort()
@@ -558,14 +560,16 @@ def swap_part(rig, variants):
 
             def pct(xs, q):
                 return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else None
-            r = {"variant": name, "round": rnd, "swaps": len(ext),
+            r = {"variant": name, "round": rnd, "swaps": len(ext), "load_ok": lr["ok"],
+                 "load_not_ok": lr["tempfail"] + lr["permfail"] + lr["errors"],
                  "command_to_all_workers_ms": {"p50": pct(ext, .5), "p99": pct(ext, .99),
                                                "max": ext[-1]},
                  "publish_to_all_workers_ms": {"p50": pct(lag, .5), "p99": pct(lag, .99),
                                                "max": lag[-1] if lag else None}}
             runs.append(r)
             c, p = r["command_to_all_workers_ms"], r["publish_to_all_workers_ms"]
-            log(f"swap {name:7} round {rnd}: command -> all workers p50 {c['p50']:.2f} p99 "
+            log(f"swap {name:7} round {rnd}: load {r['load_ok']} ok {r['load_not_ok']} not ok; "
+                f"command -> all workers p50 {c['p50']:.2f} p99 "
                 f"{c['p99']:.2f} max {c['max']:.2f} ms; publish -> all workers "
                 + (f"p50 {p['p50']:.3f} p99 {p['p99']:.3f} max {p['max']:.3f} ms" if lag else "-"))
     summary = {}
@@ -574,6 +578,7 @@ def swap_part(rig, variants):
         summary[name] = {f"{k}_{q}_median": med(r[k][q] for r in rs)
                          for k in ("command_to_all_workers_ms", "publish_to_all_workers_ms")
                          for q in ("p50", "p99", "max")}
+        summary[name]["load_not_ok"] = sum(r["load_not_ok"] for r in rs)
         summary[name]["publish_to_all_workers_ms_max_worst"] = max(
             (r["publish_to_all_workers_ms"]["max"] or 0) for r in rs)
     return {"rounds": rig.args.rounds, "swaps_per_round": rig.args.swaps,

@@ -985,24 +985,21 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
     }
     in->chunking = smtp_client_caps_get(&in->txn.out->cli)->chunking;
     struct dp_scan_sum res;
-    struct scan_message *sm = in->txn.held->scan->sm;
+    struct dp_scanner *sc = in->txn.held->scan;
     if (streamed) {
-        dp_scan_end(&in->so, sm, &res); /* small text, scanned as it came */
+        dp_scan_end(&in->so, sc->sm, &res); /* small text, scanned as it came */
         stream_stop(in);
         scanned(w, in, &res);
         return;
     }
-    /* Documents, large messages, and text that arrived while another
-     * session streamed through the scanner: a scan thread's. */
-    if ((in->heavy || in->txn.held->scan->streamer != NULL) && scan_job(w, in)) {
+    /* Documents and large messages: a scan thread's. */
+    if (in->heavy && scan_job(w, in)) {
         return; /* dp_in_job_done goes on */
     }
-    if (in->txn.held->scan->streamer != NULL) {
-        /* No room on the scan thread's ring and the scanner busy: 451. */
-        answer(w, in, SMTP_R_LOCAL_ERROR);
-        end_message(w, in, "tempfailed");
-        return;
-    }
+    /* Small text that arrived while another session streamed through the
+     * scanner (or anything, without scan threads or with their ring full):
+     * scanned whole here, by the second rewriter if the first streams. */
+    struct scan_message *sm = sc->streamer != NULL ? sc->sm_whole : sc->sm;
     if (dp_scan_begin(&in->so, sm, &in->body, &w->bufs, in->chunking, in->msg.len) == 0) {
         (void)dp_scan_feed(&in->so, sm, in->msg.data, in->msg.len);
     }
