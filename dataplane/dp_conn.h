@@ -219,6 +219,7 @@ struct dp_in {
     bool heavy;                /* documents, HTML or over the turn budget: a scan thread's */
     uint8_t sniff[48];         /* the start of a line cut by the end of a chunk */
     size_t sniff_len;
+    bool sniff_on;        /* a line started at the last chunk's end (sniff_len of it kept) */
     struct dp_job job;    /* the scan or store job of this message */
     bool job_out;         /* ... with a helper thread now */
     bool close_after_job; /* the connection went meanwhile: free it once the job is back */

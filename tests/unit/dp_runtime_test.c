@@ -524,6 +524,29 @@ offload_scan(void **state)
     assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], want);
 }
 
+/* The heavy line is found wherever the client's writes cut the text: the
+ * message's first line, a line cut at its start, anywhere inside. */
+static void
+sniff_every_split(void **state)
+{
+    struct fix *f = *state;
+    static const char first[] =
+        "EHLO client.test\r\nMAIL FROM:<alice@client.test>\r\nRCPT TO:<bob@dest.test>\r\n"
+        "DATA\r\nContent-Type: text/html; charset=us-ascii\r\nSubject: h\r\n\r\n"
+        "<p>hello</p>\r\n.\r\nQUIT\r\n";
+    const char *const scripts[] = {first, heavy};
+    uint64_t jobs = f->r.stats->c[DP_C_SCAN_JOBS];
+    for (size_t k = 0; k < 2; k++) {
+        const char *data = strstr(scripts[k], "DATA\r\n");
+        size_t from = (size_t)(data - scripts[k]) + 6, to = strlen(scripts[k]) - 8;
+        for (size_t at = from; at < to; at++) {
+            int codes[16];
+            assert_good(codes, dialogue(f, scripts[k], at, codes, 16));
+            assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], ++jobs);
+        }
+    }
+}
+
 static void
 offload_store(void **state)
 {
@@ -800,6 +823,7 @@ main(void)
         cmocka_unit_test_setup_teardown(offload_client_gone, setup_helpers, teardown),
         cmocka_unit_test_setup_teardown(two_in_data, setup_helpers, teardown),
         cmocka_unit_test_setup_teardown(whole_while_streaming, setup_helpers, teardown),
+        cmocka_unit_test_setup_teardown(sniff_every_split, setup_helpers, teardown),
         cmocka_unit_test_setup_teardown(not_streamed_heavy, setup_helpers, teardown),
         cmocka_unit_test(stream_budget),
     };
