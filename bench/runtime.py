@@ -386,11 +386,14 @@ def hist_quantiles(h):
 
 
 def worker_tid(pid, name="rl-worker-0"):
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{tid}/comm") as f:
-            if f.read().strip() == name:
-                return tid
-    return None
+    """The worker thread's id (named just after it starts: waited for)."""
+    for _ in range(200):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                if f.read().strip() == name:
+                    return tid
+        time.sleep(0.025)
+    raise SystemExit(f"runtime: no thread {name} in process {pid}")
 
 
 def sched_of(pid, tid):
