@@ -22,8 +22,9 @@
 /* Octets one write call hands the backend: the kernel's loopback runs the
  * receiver's TCP input inside the sender's call, 0.5-5 us per KB on a
  * loaded virtual machine, so a call of the whole burst could hold a turn
- * for most of a millisecond. */
-#define DP_STREAM_CALL_MAX ((size_t)32 * 1024)
+ * for most of a millisecond; smaller calls wake the receiver more often
+ * (32 KB split most 32 KB messages in two: +4% CPU per message). */
+#define DP_STREAM_CALL_MAX ((size_t)64 * 1024)
 
 /* What every pollable object starts with; its address is the I/O cookie. */
 struct dp_base {
