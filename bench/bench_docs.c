@@ -566,14 +566,14 @@ timed_pass(struct docs_ctx *c, struct docs_workload *w, enum mode mode, size_t *
 
 static int
 build_workload(struct docs_workload *w, const char *name, const char *only, size_t target,
-               unsigned seed)
+               size_t max_files, unsigned seed)
 {
     struct bench_rng r = {seed};
     w->name = name;
     if (only != NULL && strcmp(only, name) != 0) {
         return 0; /* left out: no files */
     }
-    while (w->file_bytes < target && w->n_files < MAX_FILES) {
+    while (w->file_bytes < target && w->n_files < max_files) {
         struct bench_buf *f = &w->file[w->n_files];
         bool pdf = strcmp(name, "pdf") == 0;
         int rc = pdf                         ? make_pdf(f, &r, 40)
@@ -594,11 +594,12 @@ build_workload(struct docs_workload *w, const char *name, const char *only, size
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: redline-bench docs [--mb N] [--runs R] [--only NAME] [--policy FILE] "
-               "[--json FILE]\n"
+    fprintf(f, "usage: redline-bench docs [--mb N] [--runs R] [--only NAME] [--files N] "
+               "[--policy FILE] [--json FILE]\n"
                "  --mb N       MiB of documents per workload, as files (default 8)\n"
                "  --runs R     timed runs, modes interleaved (default 5, at most 50)\n"
                "  --only NAME  one workload: docx, xlsx or pdf (default all)\n"
+               "  --files N    at most N files per workload (default 64, for profiling)\n"
                "  --policy FILE  a policy instead of the built-in default (profiling under\n"
                "               valgrind needs a longer max_pdf_millis)\n");
 }
@@ -606,13 +607,14 @@ usage(FILE *f)
 int
 bench_docs_main(int argc, char **argv)
 {
-    uint64_t mb = 8, runs = 5;
+    uint64_t mb = 8, runs = 5, max_files = MAX_FILES;
     const char *json_path = NULL;
     const char *only = NULL, *policy_path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool ok = (strcmp(argv[i], "--mb") == 0 && bench_arg_u64(v, 1, 1024, &mb)) ||
                   (strcmp(argv[i], "--runs") == 0 && bench_arg_u64(v, 1, MAX_RUNS, &runs)) ||
+                  (strcmp(argv[i], "--files") == 0 && bench_arg_u64(v, 1, MAX_FILES, &max_files)) ||
                   (strcmp(argv[i], "--json") == 0 && (json_path = v) != NULL) ||
                   (strcmp(argv[i], "--policy") == 0 && (policy_path = v) != NULL) ||
                   (strcmp(argv[i], "--only") == 0 && v != NULL &&
@@ -641,9 +643,9 @@ bench_docs_main(int argc, char **argv)
     if (prc != 0 || scan_engine_compile(&eng, &d, pol) != 0 ||
         (wk = scan_worker_new(eng)) == NULL || scan_doc_new(&c.doc, &d, wk, pol) != 0 ||
         (c.msg = scan_message_new(wk, eng)) == NULL ||
-        build_workload(&wl[0], "docx", only, mb << 20, 1) != 0 ||
-        build_workload(&wl[1], "xlsx", only, mb << 20, 2) != 0 || c.mu == NULL ||
-        build_workload(&wl[2], "pdf", only, mb << 20, 3) != 0) {
+        build_workload(&wl[0], "docx", only, mb << 20, max_files, 1) != 0 ||
+        build_workload(&wl[1], "xlsx", only, mb << 20, max_files, 2) != 0 || c.mu == NULL ||
+        build_workload(&wl[2], "pdf", only, mb << 20, max_files, 3) != 0) {
         fprintf(stderr, "redline-bench docs: set-up failed: %s %s\n", d.field, d.reason);
         return 1;
     }
