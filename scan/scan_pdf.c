@@ -203,23 +203,26 @@ text_room(struct pass *p, size_t more)
            scan_grow((void **)&p->quad, &p->quad_cap, p->len + more + 1, sizeof(*p->quad));
 }
 
-static bool
-text_add(struct pass *p, int c, fz_quad q)
+/* Appends character `c` with its quad; room for it is reserved. */
+static void
+text_put(struct pass *p, int c, fz_quad q)
 {
+    if (c >= 0 && c < 0x80) {
+        p->text[p->len] = (uint8_t)c;
+        p->quad[p->len++] = q;
+        return;
+    }
     char u[8];
     int n = fz_runetochar(u, c);
-    if (!text_room(p, (size_t)n)) {
-        return false;
-    }
     memcpy(p->text + p->len, u, (size_t)n);
     for (int i = 0; i < n; i++) {
         p->quad[p->len + (size_t)i] = q;
     }
     p->len += (size_t)n;
-    return true;
 }
 
-/* The page's text in reading order, lines ended by '\n'. */
+/* The page's text in reading order, lines ended by '\n'; room is reserved
+ * a line at a time (a character is at most FZ_UTFMAX bytes). */
 static bool
 page_text(struct pass *p, fz_stext_page *sp)
 {
@@ -230,14 +233,17 @@ page_text(struct pass *p, fz_stext_page *sp)
             continue;
         }
         for (fz_stext_line *l = b->u.t.first_line; l != NULL; l = l->next) {
+            size_t chars = 1;
             for (fz_stext_char *ch = l->first_char; ch != NULL; ch = ch->next) {
-                if (!text_add(p, ch->c, ch->quad)) {
-                    return false;
-                }
+                chars++;
             }
-            if (!text_add(p, '\n', none)) {
+            if (!text_room(p, chars * FZ_UTFMAX)) {
                 return false;
             }
+            for (fz_stext_char *ch = l->first_char; ch != NULL; ch = ch->next) {
+                text_put(p, ch->c, ch->quad);
+            }
+            text_put(p, '\n', none);
         }
     }
     return true;

@@ -587,7 +587,6 @@ test_corpus(void **state)
     env_fini(&e);
 }
 
-
 /* ---- redaction paths ---- */
 
 /* MuPDF's own redaction of page 1 of p[0, len): the characters [start, end)
