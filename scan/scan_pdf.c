@@ -194,6 +194,8 @@ struct pass {
     size_t n_area, area_cap;
     fz_quad *pdf_area; /* ... in the page's PDF space (as an annotation's quads) */
     size_t pdf_area_cap;
+    fz_rect *pdf_rect; /* ... their bounding boxes */
+    size_t pdf_rect_cap;
 };
 
 static bool
@@ -292,6 +294,32 @@ finding_areas(struct pass *p, const struct scan_finding *f, size_t n)
     return true;
 }
 
+/* !fz_is_empty_rect(fz_intersect_rect(a, b)) of MuPDF 1.21, inlined (the
+ * predicate below runs for every glyph). */
+static inline bool
+touches(fz_rect a, fz_rect b)
+{
+    if (fz_is_infinite_rect(b)) {
+        return !fz_is_empty_rect(a);
+    }
+    if (fz_is_infinite_rect(a)) {
+        return !fz_is_empty_rect(b);
+    }
+    if (a.x0 < b.x0) {
+        a.x0 = b.x0;
+    }
+    if (a.y0 < b.y0) {
+        a.y0 = b.y0;
+    }
+    if (a.x1 > b.x1) {
+        a.x1 = b.x1;
+    }
+    if (a.y1 > b.y1) {
+        a.y1 = b.y1;
+    }
+    return !fz_is_empty_rect(a);
+}
+
 /* What MuPDF's redaction asks of every glyph (pdf_redact_text_filter, MuPDF
  * 1.21): does its box, shrunk by a tenth on each side, touch an area? Its
  * own version reads every redaction annotation's quads back out of the PDF
@@ -312,7 +340,7 @@ areas_text_filter(fz_context *ctx, void *opaque, int *ucsbuf, int ucslen, fz_mat
     bbox.y0 += h / 10;
     bbox.y1 -= h / 10;
     for (size_t i = 0; i < p->n_area; i++) {
-        if (!fz_is_empty_rect(fz_intersect_rect(bbox, fz_rect_from_quad(p->pdf_area[i])))) {
+        if (touches(bbox, p->pdf_rect[i])) {
             return 1;
         }
     }
@@ -347,13 +375,15 @@ redact_areas(struct pass *p, pdf_page *page)
     fz_context *ctx = p->ctx;
     pdf_obj *annots = pdf_dict_get(ctx, page->obj, PDF_NAME(Annots));
     if (!p->s->saw_image && pdf_array_len(ctx, annots) == 0 &&
-        scan_grow((void **)&p->pdf_area, &p->pdf_area_cap, p->n_area, sizeof(*p->pdf_area))) {
+        scan_grow((void **)&p->pdf_area, &p->pdf_area_cap, p->n_area, sizeof(*p->pdf_area)) &&
+        scan_grow((void **)&p->pdf_rect, &p->pdf_rect_cap, p->n_area, sizeof(*p->pdf_rect))) {
         /* as pdf_add_annot_quad_point stores them */
         fz_matrix page_ctm;
         pdf_page_transform(ctx, page, NULL, &page_ctm);
         fz_matrix inv = fz_invert_matrix(page_ctm);
         for (size_t i = 0; i < p->n_area; i++) {
             p->pdf_area[i] = fz_transform_quad(fz_quad_from_rect(p->area[i]), inv);
+            p->pdf_rect[i] = fz_rect_from_quad(p->pdf_area[i]);
         }
         pdf_filter_options filter = {0};
         filter.opaque = p;
@@ -1205,6 +1235,7 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
     free(p.quad);
     free(p.area);
     free(p.pdf_area);
+    free(p.pdf_rect);
     s->limit = SIZE_MAX;
     s->dead_ns = 0;
     /* Cached fonts and images of this PDF go: the next one starts clean. */
