@@ -56,6 +56,22 @@ static const struct detector_re detector_res[] = {
 
 #define N_DETECTOR_RES (sizeof(detector_res) / sizeof(detector_res[0]))
 
+/* The context words of a first DLP attempt (the first built-in policy's
+ * English lists), fixed here so that the baseline stays the same set of
+ * about 60 expressions whatever the engine's policy grows into. */
+static const char *const baseline_words[] = {
+    "card",       "credit",    "debit",     "visa",
+    "mastercard", "amex",      "cc",        "pan",
+    "expiry",     "cvv",       "ssn",       "social security",
+    "ss#",        "taxpayer",  "tin",       "national insurance",
+    "nino",       "ni number", "nin",       "iban",
+    "account",    "bank",      "transfer",  "swift",
+    "phone",      "tel",       "telephone", "mobile",
+    "cell",       "call",      "fax",       "whatsapp",
+    "order",      "invoice",   "tracking",  "ref",
+    "reference",  "serial",    "isbn",      "ticket",
+    "case",       NULL};
+
 struct bench_hs {
     hs_database_t *db;
     hs_scratch_t *scratch;
@@ -141,7 +157,7 @@ whole_word(const char *text, bool is_regex)
 }
 
 static int
-add_word_list(struct pattern_set *s, char *const *list)
+add_word_list(struct pattern_set *s, const char *const *list)
 {
     int rc = 0;
     for (size_t i = 0; list != NULL && list[i] != NULL && rc == 0; i++) {
@@ -160,11 +176,8 @@ build_set(struct pattern_set *s, const struct scan_policy *policy, unsigned extr
             rc = set_add(s, strdup(d->re), d->flags);
         }
     }
-    for (unsigned t = 0; t < SCAN_T__COUNT && rc == 0; t++) {
-        rc = add_word_list(s, policy->keywords[t]);
-    }
     if (rc == 0) {
-        rc = add_word_list(s, policy->negative);
+        rc = add_word_list(s, baseline_words);
     }
     for (size_t i = 0; i < policy->n_entries && rc == 0; i++) {
         const struct scan_lex_entry *e = &policy->entries[i];

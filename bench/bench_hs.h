@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The raw Hyperscan baseline: a straightforward DLP pattern set (one regular
- * expression per detector format, plus the policy's context keywords and
- * lexicons) compiled for block mode. One object per thread. */
+ * expression per detector format, a fixed list of English context words and
+ * the policy's lexicons) compiled for block mode. One object per thread. */
 #ifndef BENCH_HS_H
 #define BENCH_HS_H
 
@@ -15,7 +15,7 @@
 struct bench_hs;
 
 /* bench_hs_compile compiles the baseline set for the detectors `policy`
- * enables, its keywords, negative keywords and lexicon entries; with `som`
+ * enables, the fixed context words and the policy's lexicon entries; with `som`
  * every pattern carries HS_FLAG_SOM_LEFTMOST. Returns 0 and sets *out_hs, or
  * RL_ESCAN / RL_ENOMEM with `diag` naming the pattern Hyperscan refused. */
 int bench_hs_compile(struct bench_hs **out_hs, struct rl_diag *diag,

@@ -112,6 +112,18 @@ bench_figures_stable(const struct bench_figures *fig, unsigned n_runs)
     return true;
 }
 
+/* median_us_per_msg returns the median over runs of `mode`'s time per
+ * message of the workload, microseconds. */
+static double
+median_us_per_msg(const struct bench_figures *g, unsigned n_runs, enum bench_mode mode)
+{
+    double v[BENCH_RUNS_MAX];
+    for (unsigned r = 0; r < n_runs; r++) {
+        v[r] = g->w->n_msgs > 0 ? g->secs[mode][r] * 1e6 / (double)g->w->n_msgs : 0;
+    }
+    return bench_median(v, n_runs);
+}
+
 void
 bench_report_table(FILE *f, const struct bench_scan_info *info, const struct bench_figures *figs,
                    size_t n)
@@ -174,6 +186,13 @@ bench_report_table(FILE *f, const struct bench_scan_info *info, const struct ben
                 (double)(g->peak_rss_kb - info->rss_engine_kb) / 1024,
                 (double)g->max_msg_in / (1024.0 * 1024.0), (double)g->state_bytes / 1024,
                 (double)g->part_bytes / 1024);
+        fprintf(f, "%-14s per message: engine %.2f us, raw HS %.2f us", "",
+                median_us_per_msg(g, info->n_runs, BENCH_M_ENGINE),
+                median_us_per_msg(g, info->n_runs, BENCH_M_HS));
+        if (g->w->runs4_per_4k > 0) {
+            fprintf(f, "; %.1f digit runs of 4+ per 4 KiB", g->w->runs4_per_4k);
+        }
+        fputc('\n', f);
         fprintf(f, "%-14s found%s:", "", planted_total(g->w) > 0 ? "/planted" : "");
         for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
             if (planted_total(g->w) > 0) {
@@ -259,6 +278,12 @@ json_workload(const struct bench_figures *g, const struct bench_scan_info *info)
     }
     json_object_set_new(o, "engine_decoded_median_gbps",
                         json_real(median_gbps(g, n, BENCH_M_ENGINE, w->dec.len)));
+    json_object_set_new(o, "engine_us_per_message",
+                        json_real(median_us_per_msg(g, n, BENCH_M_ENGINE)));
+    json_object_set_new(o, "hs_us_per_message", json_real(median_us_per_msg(g, n, BENCH_M_HS)));
+    if (w->runs4_per_4k > 0) {
+        json_object_set_new(o, "digit_runs_4plus_per_4k", json_real(w->runs4_per_4k));
+    }
     json_object_set_new(o, "ratio_engine_hs", json_real(ratio_median(g, n, BENCH_M_HS)));
     json_object_set_new(o, "ratio_engine_hs_som", json_real(ratio_median(g, n, BENCH_M_HS_SOM)));
     json_object_set_new(o, "ratio_engine_memcpy", json_real(ratio_median(g, n, BENCH_M_MEMCPY)));

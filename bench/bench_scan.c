@@ -27,13 +27,14 @@
 #define CHUNK ((size_t)64 * 1024) /* bytes per scan_message_feed call */
 #define TEXT_PER_MSG MIB          /* synthetic text per message unless the policy forbids */
 #define TEXT_PER_MSG_MIN ((size_t)16 * 1024)
-#define N_WORKLOADS 3
+#define N_WORKLOADS 4
 
 struct options {
     size_t mb;
     unsigned runs;
     const char *json_path;
     const char *corpus;
+    const char *only; /* comma-separated workload names, or NULL for all */
 };
 
 /* What one engine pass over a workload produced. */
@@ -53,6 +54,7 @@ struct bench_ctx {
     uint8_t *copy;          /* memcpy destination, max decoded message bytes */
     struct bench_workload work[N_WORKLOADS];
     struct bench_figures figs[N_WORKLOADS];
+    size_t n_work; /* workloads kept (--only), first in work[] */
     struct bench_scan_info info;
 };
 
@@ -64,7 +66,9 @@ usage(FILE *f)
             "  --mb N       MiB of text per workload (default 64)\n"
             "  --runs R     timed runs, interleaved across modes (default 5, at most %d)\n"
             "  --json FILE  also write the JSON report to FILE\n"
-            "  --corpus DIR message files for the corpus-mix workload (default %s)\n",
+            "  --corpus DIR message files for the corpus-mix workload (default %s)\n"
+            "  --only LIST  only these workloads (comma-separated: plain-7bit, dense-prose,\n"
+            "               base64-attach, corpus-mix), e.g. to profile one\n",
             BENCH_RUNS_MAX, BENCH_CORPUS_DIR);
 }
 
@@ -103,6 +107,8 @@ parse_options(struct options *o, int argc, char **argv)
             o->json_path = v;
         } else if (strcmp(a, "--corpus") == 0 && v != NULL) {
             o->corpus = v;
+        } else if (strcmp(a, "--only") == 0 && v != NULL) {
+            o->only = v;
         } else {
             fprintf(stderr, "redline-bench scan: bad argument '%s'%s\n", a,
                     v != NULL ? " or its value" : "");
@@ -231,6 +237,20 @@ time_mode(struct bench_ctx *c, size_t i, unsigned r, enum bench_mode mode)
     return rc;
 }
 
+/* selected returns whether workload `name` is in the comma-separated `only`
+ * (NULL: every workload). */
+static bool
+selected(const char *only, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = only; p != NULL; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0')) {
+            return true;
+        }
+    }
+    return only == NULL;
+}
+
 static int
 setup_data(struct bench_ctx *c, struct rl_diag *diag, const struct options *o,
            const struct scan_policy *pol)
@@ -251,20 +271,27 @@ setup_data(struct bench_ctx *c, struct rl_diag *diag, const struct options *o,
     c->info.text_per_msg = per_msg;
 
     struct bench_text text;
-    int rc = bench_text_generate(&text, o->mb * MIB, per_msg);
+    int rc = bench_text_generate(&text, o->mb * MIB, per_msg, false);
     if (rc != 0) {
         return rl_diag_set(diag, "text", "cannot generate: %s", rl_strerror(rc));
     }
-    rc = bench_data_plain(&c->work[0], &text);
+    rc = bench_data_plain(&c->work[0], &text, "plain-7bit");
     if (rc == 0) {
-        rc = bench_data_base64(&c->work[1], &text);
+        rc = bench_data_base64(&c->work[2], &text);
     }
     bench_text_fini(&text);
+    if (rc == 0) {
+        rc = bench_text_generate(&text, o->mb * MIB, per_msg, true);
+        if (rc == 0) {
+            rc = bench_data_plain(&c->work[1], &text, "dense-prose");
+            bench_text_fini(&text);
+        }
+    }
     if (rc != 0) {
         return rl_diag_set(diag, "messages", "cannot build: %s", rl_strerror(rc));
     }
     size_t max_msg = lim->max_message_bytes > 0 ? lim->max_message_bytes : 64 * MIB;
-    rc = bench_corpus_load(&c->work[2], diag, o->corpus, o->mb * MIB, max_msg);
+    rc = bench_corpus_load(&c->work[3], diag, o->corpus, o->mb * MIB, max_msg);
     if (rc != 0) {
         return rc;
     }
@@ -273,6 +300,19 @@ setup_data(struct bench_ctx *c, struct rl_diag *diag, const struct options *o,
                              .max_parts = lim->max_parts};
     for (size_t i = 0; i < N_WORKLOADS && rc == 0; i++) {
         rc = bench_decode_workload(&c->work[i], diag, &ml);
+    }
+    c->n_work = 0;
+    for (size_t i = 0; i < N_WORKLOADS && rc == 0; i++) {
+        if (selected(o->only, c->work[i].name)) {
+            struct bench_workload keep = c->work[i];
+            c->work[i] = (struct bench_workload){0};
+            c->work[c->n_work++] = keep;
+        } else {
+            bench_workload_fini(&c->work[i]);
+        }
+    }
+    if (rc == 0 && c->n_work == 0) {
+        rc = rl_diag_set(diag, "--only", "no workload named in '%s'", o->only);
     }
     return rc;
 }
@@ -291,7 +331,7 @@ setup_hs(struct bench_ctx *c, struct rl_diag *diag, const struct scan_policy *po
     c->info.hs_patterns = bench_hs_n_patterns(c->hs[0]);
 
     size_t max_dec = 1;
-    for (size_t i = 0; i < N_WORKLOADS; i++) {
+    for (size_t i = 0; i < c->n_work; i++) {
         for (size_t k = 0; k < c->work[i].n_msgs; k++) {
             size_t d = c->work[i].msgs[k].dec_len;
             max_dec = d > max_dec ? d : max_dec;
@@ -311,7 +351,7 @@ setup_hs(struct bench_ctx *c, struct rl_diag *diag, const struct scan_policy *po
 static void
 first_pass(struct bench_ctx *c)
 {
-    for (size_t i = 0; i < N_WORKLOADS; i++) {
+    for (size_t i = 0; i < c->n_work; i++) {
         struct bench_figures *g = &c->figs[i];
         struct tally t;
         g->w = &c->work[i];
@@ -388,7 +428,7 @@ run(struct bench_ctx *c, struct rl_diag *diag, const struct options *o)
     }
     for (unsigned r = 0; r < o->runs; r++) {
         fprintf(stderr, "redline-bench scan: run %u/%u\n", r + 1, o->runs);
-        for (size_t i = 0; i < N_WORKLOADS && rc == 0; i++) {
+        for (size_t i = 0; i < c->n_work && rc == 0; i++) {
             /* rotate the order of modes so that none always runs first */
             for (unsigned k = 0; k < BENCH_M__COUNT && rc == 0; k++) {
                 rc = time_mode(c, i, r, (enum bench_mode)((r + k) % BENCH_M__COUNT));
@@ -435,13 +475,13 @@ bench_scan_main(int argc, char **argv)
                 rl_strerror(rc));
         status = 1;
     } else {
-        bench_report_table(stderr, &c->info, c->figs, N_WORKLOADS);
-        if (bench_report_json(stdout, o.json_path, &c->info, c->figs, N_WORKLOADS) != 0) {
+        bench_report_table(stderr, &c->info, c->figs, c->n_work);
+        if (bench_report_json(stdout, o.json_path, &c->info, c->figs, c->n_work) != 0) {
             fprintf(stderr, "redline-bench scan: cannot write the JSON report%s%s\n",
                     o.json_path ? " to " : "", o.json_path ? o.json_path : "");
             status = 1;
         }
-        for (size_t i = 0; i < N_WORKLOADS; i++) {
+        for (size_t i = 0; i < c->n_work; i++) {
             if (!bench_figures_stable(&c->figs[i], o.runs)) {
                 fprintf(stderr, "redline-bench scan: %s: findings differ between runs\n",
                         c->work[i].name);

@@ -76,6 +76,7 @@ struct bench_workload {
     size_t msgs_cap;
     size_t n_distinct;             /* messages before the set was repeated to reach the size */
     size_t planted[SCAN_T__COUNT]; /* values planted per enum scan_type; all 0 when unknown */
+    double runs4_per_4k;           /* digit runs of 4+ digits per 4 KiB of text; 0 when unknown */
 };
 
 /* bench_workload_add appends the message `msg` (which must not point into

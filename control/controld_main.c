@@ -6,7 +6,8 @@
  * redlined's control socket, and serves GET /metrics on a loopback address.
  * Runs as root or an account of its own that can read the TLS files it
  * validates; it opens no network socket other than the loopback metrics
- * one. SIGTERM/SIGINT stop it after the requests in progress. */
+ * one. SIGTERM/SIGINT stop it after the requests in progress. Under systemd
+ * (Type=notify) it says READY=1 once it serves and STOPPING=1 at the stop. */
 #include <errno.h>
 #include <grp.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -237,9 +239,12 @@ main(int argc, char **argv)
     }
     free(s);
     json_decref(hello);
+    (void)sd_notifyf(0, "READY=1\nSTATUS=serving %s, configuration version %lld", conf.socket,
+                     (long long)v.n);
     int sig = 0;
     while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
     }
+    (void)sd_notify(0, "STOPPING=1");
     status = 0;
 out:
     ctl_http_stop(http);

@@ -25,6 +25,7 @@ dp_config_defaults(struct dp_config *out_cfg)
     }
     snprintf(out_cfg->rt.hostname, sizeof(out_cfg->rt.hostname), "%s", host);
     out_cfg->boot.workers = 1;
+    out_cfg->boot.scan_threads = 1;
     for (size_t i = 0; i < DP_MAX_WORKERS; i++) {
         out_cfg->boot.cores[i] = -1;
     }

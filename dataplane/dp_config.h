@@ -70,6 +70,8 @@ struct dp_boot {
     struct io_addr listen[DP_MAX_LISTEN];
     uint32_t n_listen;
     uint32_t workers;          /* worker threads, 1..DP_MAX_WORKERS */
+    uint32_t scan_threads;     /* threads scanning documents and large messages, 0..16;
+                                  0: every scan and store write on the worker, as before */
     int cores[DP_MAX_WORKERS]; /* CPU of worker i; -1 = not pinned */
     enum dp_backend backend;
     enum dp_idle idle;

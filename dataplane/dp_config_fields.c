@@ -22,6 +22,7 @@
 
 static const struct dp_num nums[] = {
     NUM("workers", boot.workers, 1, 1, DP_MAX_WORKERS, NULL),
+    NUM("scan_threads", boot.scan_threads, 1, 0, 16, NULL),
     NUM("min_free_mb", boot.min_free_mb, 1, 0, (uint64_t)1 << 24, NULL),
     NUM("limits.max_message_size", rt.max_message_size, 1, 1, (uint64_t)1 << 40, NULL),
     /* RFC 5321 4.5.3.1.8: a server MUST accept at least 100 recipients. */

@@ -17,29 +17,11 @@
 #define FIELD_MAX 96
 
 static const char *const root_keys[] = {
-    "listen",
-    "hostname",
-    "workers",
-    "cores",
-    "backend",
-    "idle",
-    "policy",
-    "relay_networks",
-    "mta_groups",
-    "routes",
-    "limits",
-    "relay",
-    "quarantine_dir",
-    "log",
-    "control_socket",
-    "user",
-    "tls",
-    "tls_profiles",
-    "smtp",
-    "min_free_mb",
-    "config_socket",
-    "state_dir",
-    NULL,
+    "listen",        "hostname",  "workers",        "cores",      "backend",
+    "idle",          "policy",    "relay_networks", "mta_groups", "routes",
+    "limits",        "relay",     "quarantine_dir", "log",        "control_socket",
+    "user",          "tls",       "tls_profiles",   "smtp",       "min_free_mb",
+    "config_socket", "state_dir", "scan_threads",   NULL,
 };
 
 /* The inputs of one load: the configuration before it and the copy built. */

@@ -15,7 +15,9 @@
 #include "dp_connlimit.h"
 #include "dp_live.h"
 #include "dp_msgid.h"
+#include "dp_offload.h"
 #include "dp_release.h"
+#include "dp_scan.h"
 #include "dp_snapshot.h"
 #include "dp_stats.h"
 #include "dp_stream.h"
@@ -32,7 +34,6 @@
 #define DP_RX_CAP 16384    /* inbound read buffer */
 #define DP_OUT_RX_CAP 4096 /* outbound read buffer */
 #define DP_ADDR_MAX 512    /* longest path kept (RFC 5321 4.5.3.1.3: 256) */
-#define DP_HEADROOM 1024   /* room before the body for Received: and the tag header */
 #define DP_TICK_MS 100     /* timer pass interval */
 #define DP_BURST 256       /* events taken from the backend in one turn */
 
@@ -65,6 +66,9 @@ enum dp_wait {
     DP_W_RCPT,    /* MAIL (first time) and RCPT sent, replies awaited */
     DP_W_DATA,    /* DATA sent, 354 awaited */
     DP_W_DOT,     /* body sent or being sent, final reply awaited */
+    DP_W_SCAN,    /* the message is with a scan thread */
+    DP_W_STORE,   /* the message is with the store thread (quarantine) */
+    DP_W_HOLD,    /* relayed; its original is with the store thread (keep_original) */
 };
 
 struct dp_out;
@@ -116,7 +120,8 @@ struct dp_wscan {
     struct scan_engine *engine;
     struct scan_worker *sw;
     struct scan_message *sm;
-    uint32_t refs; /* held snapshots using it */
+    struct dp_in *streamer; /* the session whose message `sm` is scanning as it arrives */
+    uint32_t refs;          /* held snapshots using it */
 };
 
 /* A snapshot this worker holds: the current one, or an older one a
@@ -214,10 +219,17 @@ struct dp_in {
     struct dp_buf msg;         /* the message as received */
     struct dp_buf body;        /* redacted, dot-stuffed, after DP_HEADROOM */
     size_t body_start;         /* where the body starts in `body` */
-    struct smtp_dotstuff stuff;
-    bool chunking;       /* the next hop takes the message by BDAT LAST */
-    uint64_t t_start_ms; /* MAIL received */
-    uint64_t t_end_ms;   /* end of data received */
+    struct dp_scan_out so;     /* the scan fed as the text arrives (streaming) */
+    bool streaming;            /* ... still on: small text so far */
+    bool heavy;                /* documents, HTML or over the turn budget: a scan thread's */
+    uint8_t sniff[48];         /* the start of a line cut by the end of a chunk */
+    size_t sniff_len;
+    struct dp_job job;    /* the scan or store job of this message */
+    bool job_out;         /* ... with a helper thread now */
+    bool close_after_job; /* the connection went meanwhile: free it once the job is back */
+    bool chunking;        /* the next hop takes the message by BDAT LAST */
+    uint64_t t_start_ms;  /* MAIL received */
+    uint64_t t_end_ms;    /* end of data received */
     /* From the scan, for the tracking log. */
     const char *verdict;
     unsigned counts[SCAN_T__COUNT];
@@ -269,6 +281,8 @@ struct dp_worker {
     struct dp_hops hops;
     struct dp_release *release_inbox; /* offered by the control thread (atomic) */
     struct dp_release *release;       /* the release running, or NULL */
+    struct dp_helpers *helpers;       /* store and scan threads; NULL: all inline */
+    uint32_t jobs_out;                /* jobs with them now */
 
     struct dp_base listeners[DP_MAX_LISTEN];
     uint32_t n_listeners;
@@ -335,6 +349,9 @@ void dp_in_run(struct dp_worker *w, struct dp_in *in);
 void dp_in_tick(struct dp_worker *w, struct dp_in *in);
 void dp_in_drain(struct dp_worker *w, struct dp_in *in);
 void dp_in_close(struct dp_worker *w, struct dp_in *in);
+
+/* dp_inbound.c: a job of a session came back (dp_offload.h) */
+void dp_in_job_done(struct dp_worker *w, struct dp_job *j);
 
 /* dp_release.c: the worker's side of a release job */
 /* dp_release_take starts a release offered since the last turn. */

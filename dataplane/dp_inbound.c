@@ -14,6 +14,7 @@
 #include "dp_msgid.h"
 #include "dp_rate.h"
 #include "dp_store.h"
+#include "rl_ascii.h"
 
 /* snap returns the snapshot `in` answers by: its transaction's, or between
  * transactions the worker's newest. */
@@ -56,6 +57,10 @@ session_init(struct dp_worker *w, struct dp_in *in)
 static void
 txn_reset(struct dp_worker *w, struct dp_in *in)
 {
+    if (in->streaming && in->txn.held != NULL && in->txn.held->scan->streamer == in) {
+        in->txn.held->scan->streamer = NULL; /* the worker's scanner is free again */
+    }
+    in->streaming = false;
     if (in->txn.out != NULL) {
         struct dp_out *o = in->txn.out;
         in->txn.out = NULL;
@@ -141,6 +146,25 @@ dp_in_accept(struct dp_worker *w, struct dp_in *in)
 void
 dp_in_close(struct dp_worker *w, struct dp_in *in)
 {
+    if (in->job_out) {
+        /* A helper still reads the message: the connection goes now, the
+         * object once the job is back (dp_in_job_done). */
+        if (w->helpers == NULL) {
+            /* The helpers are gone (the worker stops): nobody reads it. */
+            in->job_out = false;
+            in->close_after_job = false;
+            dp_buf_release(&w->bufs, &in->job.body);
+            dp_in_close(w, in);
+            return;
+        }
+        if (!in->close_after_job && in->live) {
+            in->close_after_job = true;
+            w->io->ops->close(w->io, in->b.h);
+            in->b.h = UINT32_MAX;
+            in->closing = true;
+        }
+        return;
+    }
     if (!in->live) {
         return;
     }
@@ -148,7 +172,9 @@ dp_in_close(struct dp_worker *w, struct dp_in *in)
     if (w->ctl->limits != NULL) {
         dp_connlimit_give(w->ctl->limits, &in->limit);
     }
-    w->io->ops->close(w->io, in->b.h);
+    if (in->b.h != UINT32_MAX) {
+        w->io->ops->close(w->io, in->b.h);
+    }
     dp_unlink(&in->b);
     in->live = false;
     w->n_in--;
@@ -197,41 +223,6 @@ clock_now(struct dp_worker *w)
         w->date_sec = now.tv_sec;
     }
     return now;
-}
-
-/* summarise_actions writes the sanitisation steps of `res` to `out` as JSON
- * members, one per kind of step with its count ("html.script_removed":2).
- * At most 8 kinds (there are 7 today); the report lists every step. */
-static void
-summarise_actions(char *out, size_t cap, const struct scan_result *res)
-{
-    const char *name[8];
-    unsigned count[8];
-    size_t kinds = 0;
-    for (size_t i = 0; i < res->n_actions; i++) {
-        if (res->actions[i].kind != SCAN_STEP_HTML) {
-            continue; /* counted by kind in "documents" */
-        }
-        size_t k = 0;
-        while (k < kinds && strcmp(name[k], res->actions[i].action) != 0) {
-            k++;
-        }
-        if (k == kinds && kinds < 8) {
-            name[kinds] = res->actions[i].action;
-            count[kinds++] = 0;
-        }
-        count[k] += k < kinds;
-    }
-    size_t n = 0;
-    out[0] = '\0';
-    for (size_t k = 0; k < kinds; k++) {
-        int w = snprintf(out + n, cap - n, "%s\"%s\":%u", k ? "," : "", name[k], count[k]);
-        if (w < 0 || (size_t)w >= cap - n) {
-            out[n] = '\0';
-            return;
-        }
-        n += (size_t)w;
-    }
 }
 
 /* put appends a formatted piece to the line `out` (capacity `cap`) at *n,
@@ -585,6 +576,18 @@ store_original(struct dp_worker *w, struct dp_in *in, const char *action)
                         w->boot->min_free_mb << 20, &err) == 0;
 }
 
+static bool store_job(struct dp_worker *w, struct dp_in *in, const char *action, enum dp_wait wait);
+
+/* relayed_held answers a relayed message whose original the store kept
+ * (or failed to keep). */
+static void
+relayed_held(struct dp_worker *w, struct dp_in *in, bool held)
+{
+    dp_stats_add(w->stats, held ? DP_C_MSG_HELD : DP_C_HOLD_FAILED, 1);
+    answer(w, in, SMTP_R_DATA_OK);
+    end_message(w, in, held ? "relayed-held" : "relayed-hold-failed");
+}
+
 /* relay_reply acts on the next hop's answer to a command. */
 static void
 relay_reply(struct dp_worker *w, struct dp_in *in, const struct dp_rev *ev)
@@ -647,20 +650,20 @@ relay_reply(struct dp_worker *w, struct dp_in *in, const struct dp_rev *ev)
         if (ok) {
             dp_stats_add(w->stats, DP_C_MSG_RELAYED, 1);
             dp_stats_add(w->stats, DP_C_BYTES_OUT, in->body.len - in->body_start);
-            const char *action = "relayed";
             if (in->redacted) {
                 dp_stats_add(w->stats, DP_C_MSG_REDACTED, 1);
                 /* The policy keeps the original (hold). The message is
                  * delivered already: a failed store still gets 250, or the
                  * client would send it again; the line and a counter say so. */
                 if (in->txn.held->s->scan->policy->keep_original) {
-                    bool held = store_original(w, in, "held");
-                    dp_stats_add(w->stats, held ? DP_C_MSG_HELD : DP_C_HOLD_FAILED, 1);
-                    action = held ? "relayed-held" : "relayed-hold-failed";
+                    if (!store_job(w, in, "held", DP_W_HOLD)) {
+                        relayed_held(w, in, store_original(w, in, "held"));
+                    }
+                    return;
                 }
             }
             answer(w, in, SMTP_R_DATA_OK);
-            end_message(w, in, action);
+            end_message(w, in, "relayed");
             return;
         }
         answer_relayed(w, in, ev->code, ev->enh, ev->text, ev->text_len);
@@ -671,26 +674,10 @@ relay_reply(struct dp_worker *w, struct dp_in *in, const struct dp_rev *ev)
     }
 }
 
-static int
-body_out(void *ctx, const uint8_t *data, size_t len)
-{
-    struct dp_in *in = ctx;
-    if (in->chunking) {
-        return dp_buf_append(&in->w->bufs, &in->body, data, len);
-    }
-    int rc = dp_buf_reserve(&in->w->bufs, &in->body, 2 * len + 8);
-    if (rc != 0) {
-        return rc;
-    }
-    in->body.len += smtp_dotstuff_run(&in->stuff, in->body.data + in->body.len,
-                                      in->body.cap - in->body.len, data, len);
-    return 0;
-}
-
 /* prefix writes the trace header (RFC 5321 4.4: a relay MUST add Received:)
  * and the tag header, if any, just before the body. */
 static void
-prefix(struct dp_worker *w, struct dp_in *in, const struct scan_result *res)
+prefix(struct dp_worker *w, struct dp_in *in, const struct dp_scan_sum *res)
 {
     char hdr[DP_HEADROOM];
     (void)clock_now(w);
@@ -705,10 +692,41 @@ prefix(struct dp_worker *w, struct dp_in *in, const struct scan_result *res)
     memcpy(in->body.data + in->body_start, hdr, len);
 }
 
-static void
-quarantine(struct dp_worker *w, struct dp_in *in)
+/* store_job hands the original to the store thread (the file and its
+ * directory fsynced there); the reply waits for it (`wait`). False when it
+ * must be done here: no store thread, or its ring is full. */
+static bool
+store_job(struct dp_worker *w, struct dp_in *in, const char *action, enum dp_wait wait)
 {
-    if (!store_original(w, in, "quarantined")) {
+    if (w->helpers == NULL) {
+        return false;
+    }
+    struct dp_job *j = &in->job;
+    j->kind = DP_JOB_STORE;
+    j->worker = w->id;
+    j->owner = in;
+    j->dir = w->boot->quarantine_dir;
+    snprintf(j->id, sizeof(j->id), "%s", in->id);
+    smtp_reply_format(in->reply, sizeof(in->reply), SMTP_R_DATA_OK, snap(w, in)->rt.hostname);
+    j->meta_len = track_line(w, in, action, j->meta, sizeof(j->meta));
+    j->msg = in->msg.data;
+    j->msg_len = in->msg.len;
+    j->reserve = w->boot->min_free_mb << 20;
+    if (dp_helpers_submit(w->helpers, j) != 0) {
+        return false;
+    }
+    in->job_out = true;
+    w->jobs_out++;
+    in->wait = wait;
+    dp_stats_add(w->stats, DP_C_STORE_JOBS, 1);
+    return true;
+}
+
+/* quarantined answers a message the store has (or failed to keep). */
+static void
+quarantined(struct dp_worker *w, struct dp_in *in, bool stored)
+{
+    if (!stored) {
         answer(w, in, SMTP_R_STORAGE);
         end_message(w, in, "store-failed");
         return;
@@ -719,63 +737,37 @@ quarantine(struct dp_worker *w, struct dp_in *in)
 }
 
 static void
-on_data_end(struct dp_worker *w, struct dp_in *in)
+quarantine(struct dp_worker *w, struct dp_in *in)
 {
-    in->t_end_ms = w->now_ms;
-    dp_stats_add(w->stats, DP_C_MSG_RECEIVED, 1);
-    dp_stats_add(w->stats, DP_C_BYTES_IN, in->msg.len);
-    if (in->msg_oom) {
-        answer(w, in, SMTP_R_STORAGE);
+    if (store_job(w, in, "quarantined", DP_W_STORE)) {
+        return; /* dp_in_job_done answers */
+    }
+    quarantined(w, in, store_original(w, in, "quarantined"));
+}
+
+/* scanned acts on the scan of the message: trace header, verdict. */
+static void
+scanned(struct dp_worker *w, struct dp_in *in, const struct dp_scan_sum *res)
+{
+    if (res->rc != 0) {
+        answer(w, in, res->rc == RL_ELIMIT ? SMTP_R_SIZE_EXCEEDED : SMTP_R_LOCAL_ERROR);
         end_message(w, in, "refused");
         return;
     }
     if (in->broken || in->txn.out == NULL) {
-        answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
+        answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE); /* the next hop went while it was scanned */
         end_message(w, in, "tempfailed");
-        return;
-    }
-    in->body.len = 0;
-    if (dp_buf_reserve(&w->bufs, &in->body, DP_HEADROOM + in->msg.len + in->msg.len / 8 + 64) !=
-        0) {
-        answer(w, in, SMTP_R_STORAGE);
-        end_message(w, in, "refused");
-        return;
-    }
-    in->body.len = DP_HEADROOM;
-    smtp_dotstuff_init(&in->stuff);
-    /* With CHUNKING the next hop takes the message as it is in one BDAT
-     * LAST: no dot-stuffing, and one round trip less than DATA's 354. */
-    in->chunking = smtp_client_caps_get(&in->txn.out->cli)->chunking;
-    const struct scan_result *res = NULL;
-    struct scan_message *sm = in->txn.held->scan->sm;
-    scan_message_begin(sm, body_out, in, false);
-    int rc = scan_message_feed(sm, in->msg.data, in->msg.len);
-    if (rc == 0) {
-        rc = scan_message_finish(sm, &res);
-    }
-    uint8_t end[8];
-    size_t k = in->chunking ? 0 : smtp_dotstuff_end(&in->stuff, end, sizeof(end));
-    if (rc == 0 && k > 0 && dp_buf_append(&w->bufs, &in->body, end, k) != 0) {
-        rc = RL_ENOMEM;
-    }
-    if (rc != 0) {
-        answer(w, in, rc == RL_ELIMIT ? SMTP_R_SIZE_EXCEEDED : SMTP_R_LOCAL_ERROR);
-        end_message(w, in, "refused");
         return;
     }
     prefix(w, in, res);
     in->verdict = scan_verdict_name(res->verdict);
     in->redacted = res->modified;
-    summarise_actions(in->actions, sizeof(in->actions), res);
+    memcpy(in->actions, res->actions, sizeof(in->actions));
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         in->counts[t] = res->counts[t];
         dp_stats_bump(&w->stats->findings[t], res->counts[t]);
     }
-    for (size_t i = 0; i < res->n_actions; i++) {
-        if (res->actions[i].kind != SCAN_STEP_HTML) {
-            in->doc_counts[res->actions[i].code]++;
-        }
-    }
+    memcpy(in->doc_counts, res->doc_counts, sizeof(in->doc_counts));
     switch (res->verdict) {
     case SCAN_V_DELIVER:
         if (in->chunking) {
@@ -809,6 +801,232 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
     case SCAN_V_QUARANTINE:
         quarantine(w, in);
         return;
+    }
+}
+
+/* scan_job hands the whole message to a scan thread. False when it must be
+ * scanned here: no scan threads, or the ring is full. */
+static bool
+scan_job(struct dp_worker *w, struct dp_in *in)
+{
+    if (w->helpers == NULL) {
+        return false;
+    }
+    struct dp_job *j = &in->job;
+    j->kind = DP_JOB_SCAN;
+    j->worker = w->id;
+    j->owner = in;
+    j->msg = in->msg.data;
+    j->msg_len = in->msg.len;
+    j->scan = in->txn.held->s->scan;
+    j->chunking = in->chunking;
+    /* The output buffer comes from this worker's cache, sized as the scan
+     * will need it, so the scan thread allocates nothing in steady state. */
+    j->body = (struct dp_buf){0};
+    if (dp_buf_reserve(&w->bufs, &j->body, DP_HEADROOM + in->msg.len + in->msg.len / 8 + 64) != 0 ||
+        dp_helpers_submit(w->helpers, j) != 0) {
+        dp_buf_release(&w->bufs, &j->body);
+        return false;
+    }
+    in->job_out = true;
+    w->jobs_out++;
+    in->wait = DP_W_SCAN;
+    dp_stats_add(w->stats, DP_C_SCAN_JOBS, 1);
+    return true;
+}
+
+/* Lines of a message that send it to a scan thread: attachments, HTML,
+ * base64 (how documents travel). Matched at a line's start, any case. */
+static const char *const heavy_lines[] = {
+    "content-transfer-encoding: base64",
+    "content-type: application/",
+    "content-type: image/",
+    "content-type: audio/",
+    "content-type: video/",
+    "content-type: text/html",
+    "content-disposition: attachment",
+    "content-type: message/",
+    NULL,
+};
+
+/* heavy_line tells whether the line starting at p[0..len) (cut there)
+ * makes the message a scan thread's. */
+static bool
+heavy_line(const uint8_t *p, size_t len)
+{
+    if (len == 0 || (p[0] | 0x20) != 'c') {
+        return false;
+    }
+    for (const char *const *h = heavy_lines; *h != NULL; h++) {
+        size_t n = strlen(*h);
+        if (len >= n && rl_ascii_ieq((const char *)p, *h, n)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* sniff looks at the starts of the lines of the next chunk. */
+static bool
+sniff(struct dp_in *in, const uint8_t *p, size_t len)
+{
+    size_t at = 0;
+    if (in->sniff_len > 0) { /* the line cut at the last chunk's end */
+        size_t k =
+            len < sizeof(in->sniff) - in->sniff_len ? len : sizeof(in->sniff) - in->sniff_len;
+        memcpy(in->sniff + in->sniff_len, p, k);
+        bool h = heavy_line(in->sniff, in->sniff_len + k);
+        in->sniff_len = 0;
+        if (h) {
+            return true;
+        }
+    }
+    while (at < len) {
+        const uint8_t *nl = memchr(p + at, '\n', len - at);
+        if (nl == NULL) {
+            break;
+        }
+        at = (size_t)(nl - p) + 1;
+        size_t rest = len - at;
+        if (rest < 40) { /* may be cut: looked at with the next chunk */
+            memcpy(in->sniff, p + at, rest);
+            in->sniff_len = rest;
+            return false;
+        }
+        if (heavy_line(p + at, rest)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* stream_stop ends a scan as the text arrives: the worker's scanner is free
+ * for another session's message. */
+static void
+stream_stop(struct dp_in *in)
+{
+    if (in->streaming && in->txn.held->scan->streamer == in) {
+        in->txn.held->scan->streamer = NULL;
+    }
+    in->streaming = false;
+}
+
+/* data_begin starts scanning the text as it arrives, on this worker. */
+static void
+data_begin(struct dp_worker *w, struct dp_in *in)
+{
+    in->msg.len = 0;
+    in->sniff_len = 0;
+    in->heavy = in->size_param > DP_SCAN_INLINE_MAX;
+    in->streaming = false;
+    /* One message at a time streams through the worker's scanner (another
+     * session's text then goes whole to a scan thread); without scan
+     * threads every message is scanned whole at its end, as it always was. */
+    struct dp_wscan *sc = in->txn.held->scan;
+    if (in->broken || in->txn.out == NULL || in->heavy || w->helpers == NULL ||
+        sc->streamer != NULL) {
+        return;
+    }
+    /* With CHUNKING the next hop takes the message as it is in one BDAT
+     * LAST: no dot-stuffing, and one round trip less than DATA's 354. */
+    in->chunking = smtp_client_caps_get(&in->txn.out->cli)->chunking;
+    in->streaming =
+        dp_scan_begin(&in->so, sc->sm, &in->body, &w->bufs, in->chunking, in->size_param) == 0;
+    sc->streamer = in->streaming ? in : NULL;
+}
+
+/* data_chunk keeps the octets (the original goes to the store or a scan
+ * thread) and scans them now while the message is small text. */
+static void
+data_chunk(struct dp_worker *w, struct dp_in *in, const uint8_t *p, size_t len)
+{
+    if (!in->msg_oom && dp_buf_append(&w->bufs, &in->msg, p, len) != 0) {
+        in->msg_oom = true;
+    }
+    if (!in->streaming) {
+        return;
+    }
+    if (in->msg.len > DP_SCAN_INLINE_MAX || sniff(in, p, len)) {
+        stream_stop(in); /* a scan thread's: it starts again from the original */
+        in->heavy = true;
+        return;
+    }
+    (void)dp_scan_feed(&in->so, in->txn.held->scan->sm, p, len);
+}
+
+static void
+on_data_end(struct dp_worker *w, struct dp_in *in)
+{
+    in->t_end_ms = w->now_ms;
+    dp_stats_add(w->stats, DP_C_MSG_RECEIVED, 1);
+    dp_stats_add(w->stats, DP_C_BYTES_IN, in->msg.len);
+    bool streamed = in->streaming;
+    if (in->msg_oom) {
+        answer(w, in, SMTP_R_STORAGE);
+        end_message(w, in, "refused");
+        return;
+    }
+    if (in->broken || in->txn.out == NULL) {
+        answer(w, in, SMTP_R_NEXTHOP_UNREACHABLE);
+        end_message(w, in, "tempfailed");
+        return;
+    }
+    in->chunking = smtp_client_caps_get(&in->txn.out->cli)->chunking;
+    struct dp_scan_sum res;
+    struct scan_message *sm = in->txn.held->scan->sm;
+    if (streamed) {
+        dp_scan_end(&in->so, sm, &res); /* small text, scanned as it came */
+        stream_stop(in);
+        scanned(w, in, &res);
+        return;
+    }
+    /* Documents, large messages, and text that arrived while another
+     * session streamed through the scanner: a scan thread's. */
+    if ((in->heavy || in->txn.held->scan->streamer != NULL) && scan_job(w, in)) {
+        return; /* dp_in_job_done goes on */
+    }
+    if (in->txn.held->scan->streamer != NULL) {
+        /* No room on the scan thread's ring and the scanner busy: 451. */
+        answer(w, in, SMTP_R_LOCAL_ERROR);
+        end_message(w, in, "tempfailed");
+        return;
+    }
+    if (dp_scan_begin(&in->so, sm, &in->body, &w->bufs, in->chunking, in->msg.len) == 0) {
+        (void)dp_scan_feed(&in->so, sm, in->msg.data, in->msg.len);
+    }
+    dp_scan_end(&in->so, sm, &res);
+    scanned(w, in, &res);
+}
+
+void
+dp_in_job_done(struct dp_worker *w, struct dp_job *j)
+{
+    struct dp_in *in = j->owner;
+    in->job_out = false;
+    w->jobs_out--;
+    if (in->close_after_job) {
+        in->close_after_job = false;
+        if (j->kind == DP_JOB_SCAN) {
+            dp_buf_release(&w->bufs, &j->body);
+        }
+        dp_in_close(w, in);
+        return;
+    }
+    enum dp_wait was = in->wait;
+    in->wait = DP_W_NONE;
+    dp_run_later(w, &in->b);
+    if (j->kind == DP_JOB_SCAN) {
+        dp_buf_release(&w->bufs, &in->body);
+        in->body = j->body; /* the scan thread's buffer, now this worker's */
+        j->body = (struct dp_buf){0};
+        scanned(w, in, &j->sum);
+        return;
+    }
+    bool stored = j->rc == 0;
+    if (was == DP_W_HOLD) {
+        relayed_held(w, in, stored);
+    } else {
+        quarantined(w, in, stored);
     }
 }
 
@@ -866,12 +1084,10 @@ on_event(struct dp_worker *w, struct dp_in *in, const struct smtp_event *ev)
         on_rcpt(w, in, ev);
         return;
     case SMTP_EV_DATA_BEGIN:
-        in->msg.len = 0;
+        data_begin(w, in);
         return;
     case SMTP_EV_DATA_CHUNK:
-        if (!in->msg_oom && dp_buf_append(&w->bufs, &in->msg, ev->arg, ev->arg_len) != 0) {
-            in->msg_oom = true;
-        }
+        data_chunk(w, in, ev->arg, ev->arg_len);
         return;
     case SMTP_EV_BDAT_CHUNK:
         answer(w, in, SMTP_R_BDAT_OK);
@@ -1075,6 +1291,9 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
     /* After an event the engine is called again even with no new input:
      * it may hold a further event (the end of a BDAT chunk). */
     bool again = true;
+    if (in->close_after_job) {
+        return; /* gone; the object waits for its job */
+    }
     if (in->hold_until_ms > w->now_ms) {
         return; /* tarpit: dp_in_tick runs it again */
     }
@@ -1154,6 +1373,9 @@ dp_in_run(struct dp_worker *w, struct dp_in *in)
 void
 dp_in_tick(struct dp_worker *w, struct dp_in *in)
 {
+    if (in->close_after_job) {
+        return;
+    }
     if (in->hold_until_ms != 0 && w->now_ms >= in->hold_until_ms) {
         in->hold_until_ms = 0;
         dp_run_later(w, &in->b);
@@ -1176,6 +1398,9 @@ dp_in_tick(struct dp_worker *w, struct dp_in *in)
 void
 dp_in_drain(struct dp_worker *w, struct dp_in *in)
 {
+    if (in->close_after_job) {
+        return;
+    }
     if (in->st.tls != NULL && !tls_conn_done(in->st.tls) && !in->closing) {
         dp_in_close(w, in); /* no SMTP session to say 421 in yet */
         return;

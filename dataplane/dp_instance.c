@@ -15,16 +15,16 @@
 #include "io_backend.h"
 
 int
-dp_instance_lock(int *out_fd, struct rl_diag *diag, const char *dir)
+dp_instance_lock(int *out_fd, struct rl_diag *diag, const char *field, const char *dir)
 {
     char path[4200];
     if (snprintf(path, sizeof(path), "%s/%s", dir, DP_INSTANCE_LOCK) >= (int)sizeof(path)) {
-        rl_diag_set(diag, "quarantine_dir", "path too long");
+        rl_diag_set(diag, field, "path too long");
         return RL_EIO;
     }
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        rl_diag_set(diag, "quarantine_dir", "cannot open %s: %s", path, strerror(errno));
+        rl_diag_set(diag, field, "cannot open %s: %s", path, strerror(errno));
         return RL_EIO;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -35,12 +35,12 @@ dp_instance_lock(int *out_fd, struct rl_diag *diag, const char *dir)
         pid[strcspn(pid, "\n")] = '\0';
         close(fd);
         if (err == EWOULDBLOCK) {
-            rl_diag_set(diag, "quarantine_dir",
+            rl_diag_set(diag, field,
                         "%s is in use by another redlined (pid %s): one instance per "
-                        "quarantine directory",
+                        "directory",
                         dir, pid[0] != '\0' ? pid : "unknown");
         } else {
-            rl_diag_set(diag, "quarantine_dir", "cannot lock %s: %s", path, strerror(err));
+            rl_diag_set(diag, field, "cannot lock %s: %s", path, strerror(err));
         }
         return RL_EIO;
     }

@@ -10,14 +10,15 @@
 #include "dp_config.h"
 #include "rl_error.h"
 
-#define DP_INSTANCE_LOCK "redlined.lock" /* in the quarantine directory */
+#define DP_INSTANCE_LOCK "redlined.lock" /* in the quarantine and the state directory */
 
 /* dp_instance_lock takes the instance lock of `dir` (an existing
- * directory): creates `dir`/DP_INSTANCE_LOCK (mode 0600) and holds an
- * exclusive flock on it through *out_fd, which the caller keeps open (it is
- * released when the process ends, however it ends). Returns 0, or RL_EIO
- * with `diag` naming "quarantine_dir" and saying which process holds it. */
-int dp_instance_lock(int *out_fd, struct rl_diag *diag, const char *dir);
+ * directory, the configuration's `field`): creates `dir`/DP_INSTANCE_LOCK
+ * (mode 0600) and holds an exclusive flock on it through *out_fd, which the
+ * caller keeps open (it is released when the process ends, however it
+ * ends). Returns 0, or RL_EIO with `diag` naming `field` and saying which
+ * process holds it. */
+int dp_instance_lock(int *out_fd, struct rl_diag *diag, const char *field, const char *dir);
 
 /* dp_instance_note_pid writes the calling process's id into the lock file
  * `fd` (after daemon(), the id that stays). Cannot fail visibly: the id is

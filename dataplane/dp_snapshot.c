@@ -255,6 +255,18 @@ dp_snapshot_free(struct dp_snapshot *s)
     free(s);
 }
 
+void
+dp_snap_scan_ref(struct dp_snap_scan *p)
+{
+    part_ref(&p->refs);
+}
+
+void
+dp_snap_scan_unref(struct dp_snap_scan *p)
+{
+    scan_part_free(p);
+}
+
 const char *
 dp_snapshot_profile_name(const struct dp_snapshot *s, int tls)
 {

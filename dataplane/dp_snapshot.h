@@ -91,6 +91,12 @@ int dp_snapshot_build_engine(struct dp_snapshot **out_snap, struct rl_diag *diag
  * NULL is a no-op. Only once nothing reads `s` (dp_live reclaims). */
 void dp_snapshot_free(struct dp_snapshot *s);
 
+/* dp_snap_scan_ref takes a reference to a policy part (a scan thread's
+ * scanner keeps its policy alive); dp_snap_scan_unref drops one and frees the
+ * part with the last. Any thread. */
+void dp_snap_scan_ref(struct dp_snap_scan *p);
+void dp_snap_scan_unref(struct dp_snap_scan *p);
+
 /* dp_snapshot_profile_name returns the identity name of TLS profile `tls`
  * (a dp_route.tls) in `s`: the profile's name or DP_SNAP_DEFAULT_PROFILE. */
 const char *dp_snapshot_profile_name(const struct dp_snapshot *s, int tls);

@@ -49,6 +49,8 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_HOPS_DOWN] = "next_hops_down",
     [DP_C_MSGS_PER_S] = "messages_per_s",
     [DP_C_SNAP_DEFERRED] = "snapshot_deferred",
+    [DP_C_SCAN_JOBS] = "scan_jobs",
+    [DP_C_STORE_JOBS] = "store_jobs",
 };
 
 const uint32_t dp_turn_le_us[DP_TURN_BUCKETS] = {

@@ -50,6 +50,8 @@ enum dp_counter {
     DP_C_SNAP_TAKEN,          /* runtime snapshots this worker took (dp_live.h) */
     DP_C_SNAP_VERSION,        /* a gauge: the version of the newest one */
     DP_C_SNAP_DEFERRED,       /* turns a new snapshot waited: slots full, or its policy failed */
+    DP_C_SCAN_JOBS,           /* messages scanned by a scan thread (documents, large) */
+    DP_C_STORE_JOBS,          /* originals written by the store thread */
     DP_C_CONFIG_VERSION,      /* a gauge: redline-controld's version of that snapshot (0: none) */
     DP_C_RATE_LIMITED,        /* MAIL refused over the licence tier's rate (451 4.7.0) */
     DP_C_LOAD_PERMILLE,       /* a gauge: share of the last second spent working, 0-1000 */

@@ -316,11 +316,15 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     if (!w->draining && __atomic_load_n(&w->ctl->drain, __ATOMIC_RELAXED)) {
         start_drain(w);
     }
-    /* Sleep only when nothing is queued; wake for the next timer pass. */
+    /* Sleep only when nothing is queued; wake for the next timer pass, or
+     * within a millisecond while helper threads have jobs of this worker. */
     int timeout = 0;
     if (may_sleep && w->run_head == NULL) {
         uint64_t until = w->next_tick_ms > w->now_ms ? w->next_tick_ms - w->now_ms : 0;
         timeout = (int)until;
+        if (w->jobs_out > 0 && timeout > 1) {
+            timeout = 1;
+        }
     }
     struct io_event evs[DP_BURST];
     if (timeout > 0) {
@@ -337,6 +341,11 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     /* Before this turn accepts or starts anything: the newest snapshot. */
     (void)dp_wsnap_adopt(w);
     dp_release_take(w);
+    struct dp_job *j;
+    while (w->helpers != NULL && (j = dp_helpers_done(w->helpers, w->id)) != NULL) {
+        worked = true;
+        dp_in_job_done(w, j); /* a store or scan of a session came back */
+    }
     for (size_t i = 0; i < n; i++) {
         struct dp_base *b = (struct dp_base *)(uintptr_t)evs[i].cookie;
         if (evs[i].flags & IO_READABLE) {
@@ -384,6 +393,18 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     return go_on;
 }
 
+void
+dp_worker_set_helpers(struct dp_worker *w, struct dp_helpers *h)
+{
+    w->helpers = h;
+}
+
+bool
+dp_worker_busy(const struct dp_worker *w)
+{
+    return w->run_head != NULL || w->jobs_out > 0 || w->release != NULL;
+}
+
 const uint64_t *
 dp_worker_beat(const struct dp_worker *w)
 {
@@ -396,6 +417,7 @@ dp_worker_free(struct dp_worker *w)
     if (w == NULL) {
         return;
     }
+    w->helpers = NULL; /* freed before: jobs still out are the sessions' to drop */
     if (w->cur != NULL) {
         dp_release_abort(w);
     }

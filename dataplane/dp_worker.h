@@ -51,6 +51,16 @@ int dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct d
  * transaction has finished. Only on the worker's own thread. */
 bool dp_worker_step(struct dp_worker *w, bool may_sleep);
 
+struct dp_helpers;
+
+/* dp_worker_set_helpers gives `w` the store and scan threads (dp_offload.h;
+ * borrowed; NULL: everything inline). Before the worker runs. */
+void dp_worker_set_helpers(struct dp_worker *w, struct dp_helpers *h);
+
+/* dp_worker_busy tells whether `w` has work queued or jobs out (tests drive
+ * turns until it has none). Its own thread. */
+bool dp_worker_busy(const struct dp_worker *w);
+
 /* dp_worker_id returns the worker's number (its snapshot pin slot). */
 unsigned dp_worker_id(const struct dp_worker *w);
 
@@ -67,7 +77,8 @@ void dp_worker_gone(struct dp_worker *w);
  * was published: take it now rather than at the next timer). Any thread. */
 void dp_worker_wake(struct dp_worker *w);
 
-/* dp_worker_free closes whatever is left and releases `w`; NULL is a no-op. */
+/* dp_worker_free closes whatever is left and releases `w`; NULL is a no-op.
+ * After dp_helpers_free, when it had helpers. */
 void dp_worker_free(struct dp_worker *w);
 
 #endif

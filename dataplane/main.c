@@ -17,6 +17,7 @@
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #include "dp_live.h"
 #include "dp_loop.h"
 #include "dp_notify.h"
+#include "dp_offload.h"
 #include "dp_snapshot.h"
 #include "dp_stats.h"
 #include "dp_store.h"
@@ -227,9 +229,12 @@ main(int argc, char **argv)
     /* One instance per state directory and per address (issue 13): a
      * second redlined refuses to start instead of sharing the port through
      * SO_REUSEPORT or the store. */
-    int lock_fd = -1;
+    int lock_fd = -1, state_lock_fd = -1;
     unsigned recovered = 0;
-    if (dp_instance_lock(&lock_fd, &diag, cfg.boot.quarantine_dir) != 0 ||
+    if (dp_instance_lock(&lock_fd, &diag, "quarantine_dir", cfg.boot.quarantine_dir) != 0 ||
+        (cfg.boot.state_dir[0] != '\0' &&
+         strcmp(cfg.boot.state_dir, cfg.boot.quarantine_dir) != 0 &&
+         dp_instance_lock(&state_lock_fd, &diag, "state_dir", cfg.boot.state_dir) != 0) ||
         dp_instance_check_listeners(&cfg, &diag) != 0) {
         dp_snapshot_free(first);
         return fail(diag.field, diag.reason);
@@ -289,6 +294,9 @@ main(int argc, char **argv)
         rl_log_open("redlined", true); /* standard error is /dev/null now */
     }
     dp_instance_note_pid(lock_fd);
+    if (state_lock_fd >= 0) {
+        dp_instance_note_pid(state_lock_fd);
+    }
     if (dp_track_open(cfg.boot.log_path, &err) != 0) {
         return fail("log", strerror(err));
     }
@@ -341,6 +349,30 @@ main(int argc, char **argv)
         }
     }
 
+    /* The store thread and the scan threads (after the fork of daemon(),
+     * with the signals blocked, as every thread): what a worker must not do
+     * in its own turns (fsync, documents). */
+    struct dp_helpers *helpers = NULL;
+    if (cfg.boot.scan_threads > 0 && dp_helpers_new(&helpers, n, cfg.boot.scan_threads) != 0) {
+        return fail("scan_threads", "cannot start the store and scan threads");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        dp_worker_set_helpers(workers[i], helpers);
+    }
+    /* Helpers run beside the workers' cores, never on them, when there are
+     * other CPUs (a scan must not preempt a poll-mode worker). */
+    cpu_set_t spare;
+    if (helpers != NULL && sched_getaffinity(0, sizeof(spare), &spare) == 0) {
+        for (unsigned i = 0; i < n; i++) {
+            if (cfg.boot.cores[i] >= 0) {
+                CPU_CLR(cfg.boot.cores[i], &spare);
+            }
+        }
+        if (CPU_COUNT(&spare) > 0 && dp_helpers_affinity(helpers, &spare) != 0) {
+            rl_log(LOG_WARNING, "warning: scan_threads: cannot keep the helpers off the "
+                                "workers' cores");
+        }
+    }
     for (unsigned i = 0; i < n; i++) {
         args[i].w = workers[i];
         args[i].core = cfg.boot.cores[i];
@@ -416,6 +448,7 @@ main(int argc, char **argv)
     dp_track_close();
     dp_notify_stop();
     dp_tls_reload_free(reload);
+    dp_helpers_free(helpers); /* before the workers: a job still out is theirs */
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
     }

@@ -1,126 +1,57 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Digit-led detectors: an SSE2 prefilter skips text without ASCII digits, then
  * at each digit-run start the IBAN, NINO, card, SSN and phone parsers try a
- * bounded window and scan_validate decides. Also the e-mail span extender.
- * Borrowed input, caller-owned output; any thread; never allocates. */
+ * bounded window and scan_validate decides. Each candidate carries its
+ * strength: SCAN_CAND_STRONG for a checksum-valid identifier in a standard
+ * layout (reported whatever the words around it), SCAN_CAND_WEAK for forms
+ * that need a keyword (bare digit runs), neither for the rest. Borrowed input,
+ * caller-owned output; any thread; never allocates. */
 #include "scan_digits.h"
 
 #include <emmintrin.h>
+#include <string.h>
 
+#include "scan_chars.h"
+#include "scan_phone.h"
 #include "scan_validate.h"
 
-/* Confidence (0..100, before context) by form; the policy layer adds context.
- *   IBAN that passes mod-97 for its country length ........ 95
- *   payment card: issuer, length and Luhn valid ........... 90
- *   UK NINO passing the HMRC prefix rules .................. 85
- *   US SSN AAA-GG-SSSS / AAA GG SSSS ....................... 80 / 75
- *   US SSN with one separator missing (078-051121) ......... 55
- *     (only the second after a state code, "IL 62704-1234": ZIP+4, SCAN_CAND_WEAK)
- *   ... the same with a space (078 051121) ................. 35, SCAN_CAND_WEAK
- *   US SSN as 9 bare digits ................................ 40, SCAN_CAND_WEAK
- *   phone +CC ... (E.164 written with groups) .............. 70
- *   phone (area) exchange-line ............................. 65
- *   phone NANP NXX-NXX-XXXX ................................ 60
- *   phone national groups (090-1234-5678) .................. 50
- *     (space-separated and not starting with 0: SCAN_CAND_WEAK)
- *   phone as 10 or 11 bare digits .......................... 30, SCAN_CAND_WEAK */
+/* Confidence (0..100, before context; the engine adds 25 for a keyword):
+ *   IBAN that passes mod-97 for its country length ........ 95, strong
+ *   payment card, issuer + length + Luhn, printed layout ... 90, strong
+ *   ... in another grouping, or 17-18 digits ............... 75
+ *   ... 12 digits, or 13 that are also a valid EAN-13 product
+ *       code (short references pass Luhn one time in ten) ... 40, weak
+ *   UK NINO passing the HMRC prefix rules .................. 85, strong
+ *   US SSN AAA-GG-SSSS ..................................... 85, strong
+ *   US SSN AAA GG SSSS ..................................... 75
+ *   US SSN with one dash missing (078-051121, 07805-1121) .. 55
+ *   ... the same with a space (078 051121), or with only the
+ *       second dash after a state code ("IL 62704-1234",
+ *       a ZIP+4) ........................................... 35, weak
+ *   US SSN as 9 bare digits ................................ 40, weak
+ *   phone numbers: scan_phone.c */
 enum {
     CONF_IBAN = 95,
     CONF_CARD = 90,
+    CONF_CARD_ODD = 75,
+    CONF_CARD_SHORT = 40,
     CONF_NINO = 85,
-    CONF_SSN_DASH = 80,
+    CONF_SSN_DASH = 85,
     CONF_SSN_SPACE = 75,
     CONF_SSN_PARTIAL = 55,
     CONF_SSN_PARTIAL_SPACE = 35,
     CONF_SSN_BARE = 40,
-    CONF_PHONE_E164 = 70,
-    CONF_PHONE_PAREN = 65,
-    CONF_PHONE_NANP = 60,
-    CONF_PHONE_GROUPS = 50,
-    CONF_PHONE_BARE = 30,
 };
 
 /* Longest window a detector reads forward from its start: an IBAN of 34
  * characters in groups of four with 8 separators, typed with a space after
- * the country code, is 43 bytes. */
-#define WINDOW 48
+ * the country code and wrapped onto a quoted line or two. */
+#define WINDOW 72
 
 #define IBAN_MAX 34
 
-static bool
-is_digit(uint8_t c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static bool
-is_upper(uint8_t c)
-{
-    return c >= 'A' && c <= 'Z';
-}
-
-static bool
-is_alpha(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static bool
-is_alnum(uint8_t c)
-{
-    return is_digit(c) || is_alpha(c);
-}
-
-static size_t
-min_size(size_t a, size_t b)
-{
-    return a < b ? a : b;
-}
-
-/* Number of digits at buf[i..limit). */
-static size_t
-digit_run(const uint8_t *buf, size_t i, size_t limit)
-{
-    size_t s = i;
-    while (i < limit && is_digit(buf[i])) {
-        i++;
-    }
-    return i - s;
-}
-
-/* A candidate may not start right after a letter or digit ... */
-static bool
-starts_clean(const uint8_t *buf, size_t s)
-{
-    return s == 0 || !is_alnum(buf[s - 1]);
-}
-
-/* ... nor end right before one. */
-static bool
-ends_clean(const uint8_t *buf, size_t len, size_t e)
-{
-    return e >= len || !is_alnum(buf[e]);
-}
-
-static bool
-is_joiner(uint8_t c)
-{
-    return c == '-' || c == '.' || c == '/' || c == ':';
-}
-
-/* "12-<start>" or "<end>.5": the digits belong to a longer dotted, dashed or
- * slashed number (dates, times, versions, references), not to a finding. */
-static bool
-preceded_by_number(const uint8_t *buf, size_t s)
-{
-    return s >= 2 && is_joiner(buf[s - 1]) && is_digit(buf[s - 2]);
-}
-
-static bool
-continues_number(const uint8_t *buf, size_t len, size_t e)
-{
-    return e + 1 < len && is_joiner(buf[e]) && is_digit(buf[e + 1]);
-}
+/* Separators between the groups of cards, IBANs and NINOs. */
+static const unsigned GROUP_SEPS = SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_BREAK;
 
 static void
 cand_set(struct scan_cand *c, size_t start, size_t end, enum scan_type t, uint8_t conf,
@@ -135,25 +66,44 @@ cand_set(struct scan_cand *c, size_t start, size_t end, enum scan_type t, uint8_
 
 /* ---- IBAN: CC + 2 check digits + BBAN, compact or grouped ---- */
 
-static bool
-is_iban_char(uint8_t c)
-{
-    return is_upper(c) || is_digit(c);
-}
-
 /* Start of the country code of an IBAN whose check digits begin at `d`:
- * "CC12..." or, as people type it, "CC 12..."; `d` itself when neither. */
+ * "CC12..." or, as people type it, "CC 12..."; `d` itself when neither. The
+ * two letters share their case ("GB", "gb"), so a word ending "...ab 12"
+ * needs its own check. */
 static size_t
 iban_anchor(const uint8_t *buf, size_t d)
 {
-    if (d >= 2 && is_upper(buf[d - 2]) && is_upper(buf[d - 1]) && starts_clean(buf, d - 2)) {
-        return d - 2;
+    size_t p;
+    if (d >= 2 && scan_is_alpha(buf[d - 2]) && scan_is_alpha(buf[d - 1])) {
+        p = d - 2;
+    } else if (d >= 3 && buf[d - 1] == ' ' && scan_is_alpha(buf[d - 3]) &&
+               scan_is_alpha(buf[d - 2])) {
+        p = d - 3;
+    } else {
+        return d;
     }
-    if (d >= 3 && buf[d - 1] == ' ' && is_upper(buf[d - 3]) && is_upper(buf[d - 2]) &&
-        starts_clean(buf, d - 3)) {
-        return d - 3;
+    if (!scan_starts_clean(buf, p) || scan_is_upper(buf[p]) != scan_is_upper(buf[p + 1])) {
+        return d;
     }
-    return d;
+    return p;
+}
+
+static unsigned
+alnum_value(uint8_t c)
+{
+    return scan_is_digit(c) ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
+}
+
+static bool
+one_case(const uint8_t *chars, size_t n)
+{
+    bool upper = false;
+    bool lower = false;
+    for (size_t i = 0; i < n; i++) {
+        upper |= scan_is_upper(chars[i]);
+        lower |= chars[i] >= 'a' && chars[i] <= 'z';
+    }
+    return !(upper && lower);
 }
 
 static bool
@@ -163,20 +113,24 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
     if (p == d) {
         return false;
     }
-    size_t limit = min_size(len, p + WINDOW);
-    if (d + 2 > limit || !is_digit(buf[d]) || !is_digit(buf[d + 1])) {
+    size_t limit = scan_min(len, p + WINDOW);
+    if (d + 2 > limit || !scan_is_digit(buf[d]) || !scan_is_digit(buf[d + 1])) {
         return false;
     }
     /* Token ends whose mod-97 already passes, shortest first. The remainder
      * of the rearranged IBAN (BBAN, then country letters as 10..35, then the
      * check digits) is kept over the BBAN as it is read, so each end costs
-     * O(1) and adversarial input ("DE12 DE12 ...") stays cheap. Lower-case
-     * letters end the IBAN: in running text they belong to words. */
-    unsigned tail =
-        ((unsigned)(buf[p] - 'A' + 10) * 10000u + (unsigned)(buf[p + 1] - 'A' + 10) * 100u +
-         (unsigned)(buf[d] - '0') * 10u + (unsigned)(buf[d + 1] - '0')) %
-        97u;
+     * O(1) and adversarial input ("DE12 DE12 ...") stays cheap. */
+    unsigned tail = (alnum_value(buf[p]) * 10000u + alnum_value(buf[p + 1]) * 100u +
+                     (unsigned)(buf[d] - '0') * 10u + (unsigned)(buf[d + 1] - '0')) %
+                    97u;
+    uint8_t chars[IBAN_MAX];
+    chars[0] = buf[p];
+    chars[1] = buf[p + 1];
+    chars[2] = buf[d];
+    chars[3] = buf[d + 1];
     size_t ends[IBAN_MAX];
+    size_t counts[IBAN_MAX];
     size_t n_ends = 0;
     size_t i = d + 2;
     size_t n = 4;
@@ -186,41 +140,45 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
     unsigned pending = 0;
     for (;;) {
         size_t g = 0;
-        while (i < limit && n < IBAN_MAX && is_iban_char(buf[i])) {
-            if (is_digit(buf[i])) {
-                rb = rb * 10u + (uint64_t)(buf[i] - '0');
-                pending += 1;
-            } else {
-                rb = rb * 100u + (uint64_t)(buf[i] - 'A' + 10);
-                pending += 2;
-            }
+        while (i < limit && n < IBAN_MAX && scan_is_alnum(buf[i])) {
+            unsigned v = alnum_value(buf[i]);
+            rb = rb * (v < 10 ? 10u : 100u) + v;
+            pending += v < 10 ? 1 : 2;
             if (pending >= 12) {
                 rb %= 97u;
                 pending = 0;
             }
+            chars[n++] = buf[i];
             i++;
             g++;
-            n++;
         }
         /* 10^6 mod 97 == 27: append the six digits of country and check. */
         if (g > 0 && n >= 15 && ((rb % 97u) * 27u + tail) % 97u == 1u) {
-            ends[n_ends++] = i;
+            ends[n_ends] = i;
+            counts[n_ends] = n;
+            n_ends++;
         }
-        /* Groups of any size, each split by one space or dash: the ISO 13616
-         * paper form, but also national layouts pasted from statements
-         * ("BE59 65283724 9926", "ES77 1234-1234-16 1234567890"). */
-        if (n < IBAN_MAX && i + 1 < limit && (buf[i] == ' ' || buf[i] == '-') &&
-            is_iban_char(buf[i + 1])) {
-            i++;
+        /* Groups of any size but one (only the last may be a single
+         * character), each split by one space or dash: the ISO 13616 paper
+         * form, but also national layouts pasted from statements ("BE59
+         * 65283724 9926", "ES77 1234-1234-16 1234567890"). */
+        unsigned kind = 0;
+        size_t s = scan_sep_at(buf, i, limit, GROUP_SEPS, &kind);
+        if (n < IBAN_MAX && s != 0 && i + s < limit && scan_is_alnum(buf[i + s]) &&
+            (g != 1 || i == d + 2 + 1)) {
+            i += s;
             continue;
         }
         break;
     }
-    /* The country fixes the length: at most one of these ends validates. */
+    /* The country fixes the length: at most one of these ends validates.
+     * People type an IBAN in capitals or all in lower case; mixed letters
+     * ("LV80 bANK ...") are words run into a number. */
     for (size_t k = n_ends; k-- > 0;) {
         size_t e = ends[k];
-        if (ends_clean(buf, len, e) && scan_validate_iban(buf + p, e - p)) {
-            cand_set(c, p, e, SCAN_T_IBAN, CONF_IBAN, 0);
+        if (scan_ends_clean(buf, len, e) && one_case(chars, counts[k]) &&
+            scan_validate_iban(chars, counts[k])) {
+            cand_set(c, p, e, SCAN_T_IBAN, CONF_IBAN, SCAN_CAND_STRONG);
             return true;
         }
     }
@@ -229,103 +187,199 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 
 /* ---- UK NINO: AB 12 34 56 C, AB123456C; case-insensitive ---- */
 
+/* Start of the two letters of a NINO prefix before the digits at `d`: "AB12",
+ * "AB 12", or a line wrapped between them ("AB \n> 12"); `d` when none. */
+static size_t
+prefix_before(const uint8_t *buf, size_t d)
+{
+    size_t i = d;
+    bool nl = false;
+    while (i > 0 && d - i < 10 &&
+           (buf[i - 1] == ' ' || buf[i - 1] == '>' || buf[i - 1] == '\r' || buf[i - 1] == '\n')) {
+        nl |= buf[i - 1] == '\n';
+        i--;
+    }
+    /* no gap, one space, or a line break with its quote marks */
+    if (!(i == d || (d - i == 1 && buf[i] == ' ') || nl)) {
+        return d;
+    }
+    if (i >= 2 && scan_is_alpha(buf[i - 1]) && scan_is_alpha(buf[i - 2])) {
+        return i - 2;
+    }
+    return d;
+}
+
 static bool
 find_nino(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
-    size_t p;
-    if (d >= 2 && is_alpha(buf[d - 1]) && is_alpha(buf[d - 2])) {
-        p = d - 2;
-    } else if (d >= 3 && buf[d - 1] == ' ' && is_alpha(buf[d - 2]) && is_alpha(buf[d - 3])) {
-        p = d - 3;
-    } else {
+    size_t p = prefix_before(buf, d);
+    if (p == d || !scan_starts_clean(buf, p)) {
         return false;
     }
-    if (!starts_clean(buf, p)) {
-        return false;
-    }
-    size_t limit = min_size(len, d + 12);
+    size_t limit = scan_min(len, d + 32);
+    uint8_t norm[9] = {buf[p], buf[p + 1]};
     size_t i = d;
-    size_t r = digit_run(buf, i, limit);
+    size_t r = scan_digit_run(buf, i, limit);
     if (r == 6) {
+        memcpy(norm + 2, buf + i, 6);
         i += 6;
     } else if (r == 2) {
+        memcpy(norm + 2, buf + i, 2);
         i += 2;
-        for (int pair = 0; pair < 2; pair++) {
-            if (i + 3 > limit || buf[i] != ' ' || digit_run(buf, i + 1, limit) != 2) {
+        for (size_t pair = 1; pair < 3; pair++) {
+            unsigned kind = 0;
+            size_t s = scan_sep_digit(buf, i, limit, SCAN_SEP_SPACE | SCAN_SEP_BREAK, &kind);
+            if (s == 0 || scan_digit_run(buf, i + s, limit) != 2) {
                 return false;
             }
-            i += 3;
+            memcpy(norm + 2 + 2 * pair, buf + i + s, 2);
+            i += s + 2;
         }
     } else {
         return false;
     }
-    if (i < limit && buf[i] == ' ') {
-        i++;
+    unsigned kind = 0;
+    size_t s = scan_sep_at(buf, i, limit, SCAN_SEP_SPACE | SCAN_SEP_BREAK, &kind);
+    if (s != 0 && i + s < len && scan_is_alpha(buf[i + s])) {
+        i += s;
     }
-    if (i >= len || !is_alpha(buf[i])) {
+    if (i >= len || !scan_is_alpha(buf[i])) {
         return false;
     }
+    norm[8] = buf[i];
     size_t e = i + 1;
-    if (!ends_clean(buf, len, e) || !scan_validate_nino(buf + p, e - p)) {
+    if (!scan_ends_clean(buf, len, e) || !scan_validate_nino(norm, sizeof(norm))) {
         return false;
     }
-    cand_set(c, p, e, SCAN_T_UK_NINO, CONF_NINO, 0);
+    cand_set(c, p, e, SCAN_T_UK_NINO, CONF_NINO, SCAN_CAND_STRONG);
     return true;
 }
 
 /* ---- payment card: 12-19 digits, one kind of separator ---- */
 
+/* Whether groups g[0, n) (digits per group) are how a card of `total` digits
+ * is printed: compact, 4-4-4-4 (16), 4-6-5 (15), 4-6-4 (14), 4-4-4-4-3 (19). */
+static bool
+printed_layout(const size_t *g, size_t n, size_t total)
+{
+    static const uint8_t layouts[][5] = {
+        {4, 4, 4, 4, 0}, {4, 6, 5, 0, 0}, {4, 6, 4, 0, 0}, {4, 4, 4, 4, 3}, {4, 4, 4, 3, 0}};
+    if (n == 1) {
+        return total >= 14 && total != 17 && total != 18;
+    }
+    for (size_t k = 0; k < sizeof(layouts) / sizeof(layouts[0]); k++) {
+        size_t m = 0;
+        while (m < 5 && layouts[k][m] != 0) {
+            m++;
+        }
+        if (m != n) {
+            continue;
+        }
+        size_t i = 0;
+        while (i < n && g[i] == layouts[k][i]) {
+            i++;
+        }
+        if (i == n) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether 13 digits carry a valid EAN-13 (GTIN) check digit: weights 1 and
+ * 3 from the left. Product codes in order mail pass Luhn one time in ten;
+ * a number that passes both is far more often a product than a card. */
+static bool
+ean13_ok(const uint8_t *digits)
+{
+    unsigned sum = 0;
+    for (size_t i = 0; i < 12; i++) {
+        sum += (unsigned)(digits[i] - '0') * (i % 2 ? 3u : 1u);
+    }
+    return (10u - sum % 10u) % 10u == (unsigned)(digits[12] - '0');
+}
+
 static bool
 find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
-    if (!starts_clean(buf, d) || preceded_by_number(buf, d)) {
+    if (!scan_starts_clean(buf, d) || scan_preceded_by_number(buf, d)) {
         return false;
     }
-    size_t limit = min_size(len, d + WINDOW);
-    size_t ends[20];
-    size_t counts[20];
-    size_t n_ends = 0;
+    size_t limit = scan_min(len, d + WINDOW);
+    uint8_t digits[19];
+    size_t glen[19];
+    size_t ends[19];
+    bool brk[20] = {false}; /* brk[k]: a line break comes before group k */
+    size_t n_groups = 0;
     size_t i = d;
     size_t n = 0;
-    uint8_t sep = 0;
+    unsigned kind = 0;
+    bool more = false; /* the grouped number goes on past 19 digits */
     for (;;) {
-        size_t r = digit_run(buf, i, limit);
+        size_t r = scan_digit_run(buf, i, limit);
         if (n + r > 19) {
+            more = true;
             break;
         }
+        memcpy(digits + n, buf + i, r);
         i += r;
         n += r;
-        bool first = i - r == d;
-        /* Same grouping rule as scan_validate_card: groups after the first
-         * keep 3-6 digits, the last one too ("6011 4539 5492 5515 0" can only
-         * end after "5515" or "5492"); stop at a group that cannot be
-         * followed by another, so "1 1 1 1 ..." costs nothing. */
-        if (first || (r >= 3 && r <= 6)) {
-            ends[n_ends] = i;
-            counts[n_ends] = n;
-            n_ends++;
-        }
+        glen[n_groups] = r;
+        ends[n_groups] = i;
+        n_groups++;
+        /* Printed groupings keep 4-6 digits in the first group and 3-6 in
+         * the others; stop at a group that cannot be followed by another, so
+         * "1 1 1 1 ..." costs nothing. */
+        bool first = n_groups == 1;
         bool group_ok = first ? (r >= 4 && r <= 6) : (r >= 3 && r <= 6);
-        if (group_ok && i + 1 < limit && (buf[i] == ' ' || buf[i] == '-') &&
-            (sep == 0 || sep == buf[i]) && is_digit(buf[i + 1])) {
-            sep = buf[i];
-            i++;
-            continue;
-        }
-        break;
-    }
-    /* Choose the longest grouping that validates: a card followed by another
-     * number ("4111 1111 1111 1111 2024") still ends at its last group. */
-    for (size_t k = n_ends; k-- > 0;) {
-        size_t e = ends[k];
-        if (counts[k] < 12) {
+        unsigned k = 0;
+        size_t s = scan_sep_digit(buf, i, limit, GROUP_SEPS | SCAN_SEP_DOT, &k);
+        if (s == 0 || !group_ok || (kind != 0 && k != kind)) {
             break;
         }
-        if (ends_clean(buf, len, e) && !continues_number(buf, len, e) &&
-            scan_validate_card(buf + d, e - d)) {
-            cand_set(c, d, e, SCAN_T_CREDIT_CARD, CONF_CARD, 0);
-            return true;
+        kind = k;
+        brk[n_groups] = memchr(buf + i, '\n', s) != NULL;
+        i += s;
+    }
+    /* Choose the longest grouping that validates: a card followed by another
+     * number ("4111 1111 1111 1111 123", its CVV) still ends at its last
+     * group. The last group obeys the 3-6 rule too ("6011 4539 5492 5515 0").
+     * A reading shorter than the whole grouped number must be a printed card
+     * by itself ("38342 13809 430417 069 464" holds no card), unless it ends
+     * its line: the next line may begin with a number of its own. */
+    size_t total = n;
+    for (size_t k = n_groups; k-- > 0;) {
+        size_t e = ends[k];
+        if (total < 12) {
+            break;
         }
+        /* 4-4-4-4-2: an 18-digit Maestro or UnionPay card as printed. */
+        bool eighteen = k == 4 && total == 18 && glen[0] == 4 && glen[1] == 4 && glen[2] == 4 &&
+                        glen[3] == 4 && glen[4] == 2;
+        bool shape = k == 0 || (glen[k] >= 3 && glen[k] <= 6) || eighteen;
+        if (shape && scan_ends_clean(buf, len, e) && !scan_continues_number(buf, len, e) &&
+            scan_validate_pan(digits, total)) {
+            uint8_t conf = CONF_CARD_ODD;
+            uint8_t flags = 0;
+            if (total == 12 || (total == 13 && ean13_ok(digits))) {
+                conf = CONF_CARD_SHORT;
+                flags = SCAN_CAND_WEAK;
+            } else if (printed_layout(glen, k + 1, total)) {
+                conf = CONF_CARD;
+                flags = SCAN_CAND_STRONG;
+            }
+            /* Dotted groups ("4111.1111.1111.1111") are far more often other
+             * numbers; only a printed card counts. */
+            if (kind == SCAN_SEP_DOT && k > 0 && flags != SCAN_CAND_STRONG) {
+                total -= glen[k];
+                continue;
+            }
+            if ((k + 1 == n_groups && !more) || brk[k + 1] || flags == SCAN_CAND_STRONG) {
+                cand_set(c, d, e, SCAN_T_CREDIT_CARD, conf, flags);
+                return true;
+            }
+        }
+        total -= glen[k];
     }
     return false;
 }
@@ -337,273 +391,96 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 static bool
 after_state_code(const uint8_t *buf, size_t d)
 {
-    return d >= 3 && buf[d - 1] == ' ' && buf[d - 2] >= 'A' && buf[d - 2] <= 'Z' &&
-           buf[d - 3] >= 'A' && buf[d - 3] <= 'Z' &&
-           (d == 3 || !(is_digit(buf[d - 4]) || (unsigned)((buf[d - 4] | 0x20) - 'a') < 26u));
+    return d >= 3 && buf[d - 1] == ' ' && scan_is_upper(buf[d - 2]) && scan_is_upper(buf[d - 3]) &&
+           (d == 3 || !scan_is_alnum(buf[d - 4]));
 }
+
+/* Separators inside an SSN: a dash, or a space (no-break and thin spaces and
+ * a wrapped line count as one), the same kind both times. */
+static const unsigned SSN_SEPS = SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_BREAK;
 
 static bool
 find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
-    if (!starts_clean(buf, d) || preceded_by_number(buf, d)) {
+    if (!scan_starts_clean(buf, d) || scan_preceded_by_number(buf, d)) {
         return false;
     }
-    size_t limit = min_size(len, d + 16);
-    size_t r1 = digit_run(buf, d, limit);
+    size_t limit = scan_min(len, d + 40);
+    size_t r1 = scan_digit_run(buf, d, limit);
+    uint8_t norm[9];
     size_t e;
     uint8_t conf;
     uint8_t flags = 0;
-    uint8_t sep = 0;
+    unsigned kind = 0;
     if (r1 == 9) {
+        memcpy(norm, buf + d, 9);
         e = d + 9;
         conf = CONF_SSN_BARE;
         flags = SCAN_CAND_WEAK;
     } else if (r1 == 3 || r1 == 5) {
-        size_t p = d + r1;
-        if (p + 1 >= limit || (buf[p] != '-' && buf[p] != ' ') || !is_digit(buf[p + 1])) {
+        size_t s1 = scan_sep_digit(buf, d + r1, limit, SSN_SEPS, &kind);
+        if (s1 == 0) {
             return false;
         }
-        sep = buf[p];
-        size_t r2 = digit_run(buf, p + 1, limit);
+        size_t p2 = d + r1 + s1;
+        size_t r2 = scan_digit_run(buf, p2, limit);
         if ((r1 == 5 && r2 == 4) || (r1 == 3 && r2 == 6)) {
-            e = p + 1 + r2;
+            memcpy(norm, buf + d, r1);
+            memcpy(norm + r1, buf + p2, r2);
+            e = p2 + r2;
             conf = CONF_SSN_PARTIAL;
-            /* "12345 6789" is as likely a postcode and a number as an SSN,
-             * and "IL 62704-1234" (a state code, then only the second
-             * separator) is a US ZIP+4: both need a keyword. */
-            if (r1 == 5 && sep == '-' && after_state_code(buf, d)) {
-                flags = SCAN_CAND_WEAK;
-            } else if (sep == ' ') {
+            /* AAAGG-SSSS after a state code is a US ZIP+4 ("IL 62704-1234";
+             * after "ZIP" the label demotes it) and "12345 6789" a postcode
+             * and a number as often as an SSN: both need a keyword, as does
+             * "078 051121". */
+            if (kind == SCAN_SEP_SPACE || (r1 == 5 && after_state_code(buf, d))) {
                 conf = CONF_SSN_PARTIAL_SPACE;
                 flags = SCAN_CAND_WEAK;
             }
         } else if (r1 == 3 && r2 == 2) {
-            size_t q = p + 3;
-            if (q + 1 >= limit || buf[q] != sep || digit_run(buf, q + 1, limit) != 4) {
+            unsigned k2 = 0;
+            size_t s2 = scan_sep_digit(buf, p2 + 2, limit, SSN_SEPS, &k2);
+            if (s2 == 0 || k2 != kind || scan_digit_run(buf, p2 + 2 + s2, limit) != 4) {
                 return false;
             }
-            e = q + 5;
-            conf = sep == '-' ? CONF_SSN_DASH : CONF_SSN_SPACE;
+            memcpy(norm, buf + d, 3);
+            memcpy(norm + 3, buf + p2, 2);
+            memcpy(norm + 5, buf + p2 + 2 + s2, 4);
+            e = p2 + 2 + s2 + 4;
+            conf = kind == SCAN_SEP_DASH ? CONF_SSN_DASH : CONF_SSN_SPACE;
+            flags = kind == SCAN_SEP_DASH ? SCAN_CAND_STRONG : 0;
         } else {
             return false;
         }
     } else {
         return false;
     }
-    if (!ends_clean(buf, len, e) || continues_number(buf, len, e)) {
+    if (!scan_ends_clean(buf, len, e) || scan_continues_number(buf, len, e)) {
         return false;
     }
     /* "078 05 1123 4567" is one longer spaced number, not an SSN. */
-    if (sep == ' ' && e + 1 < len && buf[e] == ' ' && is_digit(buf[e + 1])) {
+    unsigned k3 = 0;
+    if (kind == SCAN_SEP_SPACE && scan_sep_digit(buf, e, len, SCAN_SEP_SPACE, &k3) != 0) {
         return false;
     }
-    if (!scan_validate_ssn(buf + d, e - d)) {
+    if (!scan_validate_ssn(norm, sizeof(norm))) {
         return false;
     }
     cand_set(c, d, e, SCAN_T_US_SSN, conf, flags);
     return true;
 }
 
-/* ---- phone numbers ---- */
-
-static bool
-is_phone_sep(uint8_t c)
-{
-    return c == ' ' || c == '-' || c == '.';
-}
-
-/* "+CC groups": 8-15 digits (ITU-T E.164), groups split by single spaces,
- * dashes or dots, at most one "(area)" group after the country code. */
-static bool
-find_phone_e164(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
-{
-    size_t p = d - 1;
-    if (!starts_clean(buf, p)) {
-        return false;
-    }
-    size_t limit = min_size(len, p + 32);
-    size_t i = d;
-    size_t total = 0;
-    size_t n_groups = 0;
-    size_t best = 0;
-    bool paren_used = false;
-    while (i < limit) {
-        bool paren = false;
-        if (buf[i] == '(' && n_groups > 0 && !paren_used) {
-            paren = true;
-            paren_used = true;
-            i++;
-        }
-        size_t r = digit_run(buf, i, limit);
-        if (r == 0 || (n_groups == 0 && r > 3 && r < 8)) {
-            break;
-        }
-        if (paren && (i + r >= limit || buf[i + r] != ')')) {
-            break;
-        }
-        total += r;
-        if (total > 15) {
-            break;
-        }
-        i += r + (paren ? 1 : 0);
-        n_groups++;
-        /* A trailing one-digit group is more likely the next word ("2 apples"). */
-        if (!paren && total >= 8 && r >= 2 && ends_clean(buf, len, i) &&
-            !continues_number(buf, len, i)) {
-            best = i;
-        }
-        if (i + 1 < limit && is_phone_sep(buf[i]) &&
-            (is_digit(buf[i + 1]) || (buf[i + 1] == '(' && !paren_used))) {
-            i++;
-        } else if (i < limit && ((paren && is_digit(buf[i])) || (buf[i] == '(' && !paren_used))) {
-            /* "(20)7123" and "+44(20)" need no separator. */
-        } else {
-            break;
-        }
-    }
-    if (best == 0) {
-        return false;
-    }
-    cand_set(c, p, best, SCAN_T_PHONE, CONF_PHONE_E164, 0);
-    return true;
-}
-
-/* "(415) 555-0132", "(020) 7123 4567": area of 2-5 digits in parentheses,
- * then groups of 2-5 digits; 9-13 digits in all, the last group >= 4. */
-static bool
-find_phone_paren(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
-{
-    size_t p = d - 1;
-    if (!starts_clean(buf, p)) {
-        return false;
-    }
-    size_t limit = min_size(len, p + 32);
-    size_t r = digit_run(buf, d, limit);
-    if (r < 2 || r > 5 || d + r >= limit || buf[d + r] != ')') {
-        return false;
-    }
-    size_t i = d + r + 1;
-    size_t total = r;
-    size_t best = 0;
-    if (i + 1 < limit && buf[i] == ' ' && is_digit(buf[i + 1])) {
-        i++;
-    }
-    uint8_t sep = 0;
-    while (i < limit) {
-        size_t g = digit_run(buf, i, limit);
-        if (g < 2 || g > 5) {
-            break;
-        }
-        i += g;
-        total += g;
-        if (total > 13) {
-            break;
-        }
-        if (total >= 9 && g >= 4 && ends_clean(buf, len, i) && !continues_number(buf, len, i)) {
-            best = i;
-        }
-        if (i + 1 < limit && is_phone_sep(buf[i]) && (sep == 0 || sep == buf[i]) &&
-            is_digit(buf[i + 1])) {
-            sep = buf[i];
-            i++;
-            continue;
-        }
-        break;
-    }
-    if (best == 0) {
-        return false;
-    }
-    cand_set(c, p, best, SCAN_T_PHONE, CONF_PHONE_PAREN, 0);
-    return true;
-}
-
-/* Unanchored forms: NANP NXX-NXX-XXXX, national groupings ("090-1234-5678",
- * "91-415-555-0132") and 10-11 bare digits (weak). The whole run of groups
- * joined by one separator kind must match, so dates (8 digits), versions
- * (one-digit groups) and longer reference numbers are left alone. */
-static bool
-find_phone_plain(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
-{
-    if (!starts_clean(buf, d) || preceded_by_number(buf, d)) {
-        return false;
-    }
-    size_t limit = min_size(len, d + 32);
-    size_t glen[6];
-    size_t n_groups = 0;
-    size_t total = 0;
-    size_t i = d;
-    uint8_t sep = 0;
-    for (;;) {
-        size_t g = digit_run(buf, i, limit);
-        if (n_groups == 6) {
-            return false;
-        }
-        glen[n_groups++] = g;
-        total += g;
-        i += g;
-        if (i + 1 < limit && is_phone_sep(buf[i]) && (sep == 0 || sep == buf[i]) &&
-            is_digit(buf[i + 1])) {
-            sep = buf[i];
-            i++;
-            continue;
-        }
-        break;
-    }
-    if (i >= limit && limit < len) {
-        return false;
-    }
-    if (!ends_clean(buf, len, i) || continues_number(buf, len, i)) {
-        return false;
-    }
-    /* "4012 8888 8888 1882": the tail of a longer spaced number. */
-    if (sep != 0 && d >= 2 && buf[d - 1] == sep && is_digit(buf[d - 2])) {
-        return false;
-    }
-    if (n_groups == 1) {
-        /* Ten digits starting with 1 are mostly Unix timestamps. */
-        if (total == 11 || (total == 10 && buf[d] != '1')) {
-            cand_set(c, d, i, SCAN_T_PHONE, CONF_PHONE_BARE, SCAN_CAND_WEAK);
-            return true;
-        }
-        return false;
-    }
-    if (n_groups == 3 && glen[0] == 3 && glen[1] == 3 && glen[2] == 4 && buf[d] >= '2' &&
-        buf[d + 4] >= '2') {
-        cand_set(c, d, i, SCAN_T_PHONE, CONF_PHONE_NANP, 0);
-        return true;
-    }
-    if (n_groups < 3 || total < 10 || total > 13 || glen[n_groups - 1] < 4 || glen[0] > 5) {
-        return false;
-    }
-    for (size_t k = 1; k < n_groups; k++) {
-        if (glen[k] < 2 || glen[k] > 5) {
-            return false;
-        }
-    }
-    /* Space-separated numbers without a national trunk prefix are as often a
-     * row of quantities or years ("2023 100 1999") as a phone number. */
-    uint8_t flags = (sep == ' ' && buf[d] != '0') ? SCAN_CAND_WEAK : 0;
-    cand_set(c, d, i, SCAN_T_PHONE, CONF_PHONE_GROUPS, flags);
-    return true;
-}
-
-static bool
-find_phone(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
-{
-    if (d >= 1 && buf[d - 1] == '+') {
-        return find_phone_e164(c, buf, len, d);
-    }
-    if (d >= 1 && buf[d - 1] == '(') {
-        return find_phone_paren(c, buf, len, d);
-    }
-    return find_phone_plain(c, buf, len, d);
-}
-
-/* Which of two candidates for the same digits to keep: a strong form beats a
- * weak one, then the longer span, then the higher confidence. */
+/* Which of two candidates for the same digits to keep: a strong form beats
+ * the others and any form beats a weak one, then the longer span, then the
+ * higher confidence. */
 static bool
 better(const struct scan_cand *a, const struct scan_cand *b)
 {
+    bool as = (a->flags & SCAN_CAND_STRONG) != 0;
+    bool bs = (b->flags & SCAN_CAND_STRONG) != 0;
+    if (as != bs) {
+        return as;
+    }
     bool aw = (a->flags & SCAN_CAND_WEAK) != 0;
     bool bw = (b->flags & SCAN_CAND_WEAK) != 0;
     if (aw != bw) {
@@ -616,12 +493,17 @@ better(const struct scan_cand *a, const struct scan_cand *b)
 }
 
 /* The best candidate around the digit run starting at `d`, if any, starting
- * at or after `floor` (the end of the previous candidate). */
+ * at or after `floor` (the end of the previous candidate), into *out. When the
+ * best is not strong and another reading of the same digits exists (a
+ * 12-digit card that is also a phone number: "Fax: 5018 0000 0009"), the next
+ * best goes to *out_alt, used when context drops the first; else
+ * out_alt->type is SCAN_T__COUNT. */
 static bool
-try_run(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d, size_t floor,
-        unsigned enabled)
+try_run(struct scan_cand *out, struct scan_cand *out_alt, const uint8_t *buf, size_t len, size_t d,
+        size_t floor, unsigned enabled)
 {
     struct scan_cand c;
+    out_alt->type = SCAN_T__COUNT;
     if ((enabled & SCAN_MASK(SCAN_T_IBAN)) && find_iban(&c, buf, len, d) && c.start >= floor) {
         *out = c;
         return true;
@@ -630,50 +512,109 @@ try_run(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d, size_t 
         *out = c;
         return true;
     }
-    /* A valid card wins over phone and SSN readings of the same digits. */
-    if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && find_card(&c, buf, len, d)) {
-        *out = c;
-        return true;
+    /* "9475 2663 2526 ...", "NL61 NWJE 0068 ...": no card or phone number is
+     * read out of the middle of a longer grouped code, unless the group
+     * before was itself a finding (a list of numbers). */
+    bool mid_code =
+        scan_continues_code(buf, d) && !(floor > 0 && floor == d - scan_sep_before(buf, d));
+    /* "INV-2023-76509", "SO-2021-066634": digits glued by a dash to letters
+     * are one token; only a strong card or SSN is read out of one
+     * ("SSN-078-05-1120"). */
+    bool glued = d >= 2 && buf[d - 1] == '-' && scan_is_alpha(buf[d - 2]);
+    struct scan_cand found[3];
+    size_t n = 0;
+    if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && !mid_code &&
+        find_card(&found[n], buf, len, d) && (!glued || (found[n].flags & SCAN_CAND_STRONG))) {
+        n++;
     }
-    bool have = false;
-    if ((enabled & SCAN_MASK(SCAN_T_US_SSN)) && find_ssn(&c, buf, len, d)) {
-        *out = c;
-        have = true;
+    if ((enabled & SCAN_MASK(SCAN_T_US_SSN)) && find_ssn(&found[n], buf, len, d) &&
+        (!glued || (found[n].flags & SCAN_CAND_STRONG))) {
+        n++;
     }
-    if ((enabled & SCAN_MASK(SCAN_T_PHONE)) && find_phone(&c, buf, len, d) && c.start >= floor &&
-        (!have || better(&c, out))) {
-        *out = c;
-        have = true;
+    if ((enabled & SCAN_MASK(SCAN_T_PHONE)) && !mid_code && !glued &&
+        scan_phone_find(&found[n], buf, len, d) && found[n].start >= floor) {
+        n++;
     }
-    return have;
+    if (n == 0) {
+        return false;
+    }
+    /* A valid card wins over phone and SSN readings of the same digits,
+     * unless it is only a weak one (12-13 digits). */
+    size_t best = 0;
+    for (size_t k = 1; k < n; k++) {
+        if (better(&found[k], &found[best])) {
+            best = k;
+        }
+    }
+    *out = found[best];
+    if ((out->flags & SCAN_CAND_STRONG) == 0) {
+        for (size_t k = 0; k < n; k++) {
+            if (k != best && (out_alt->type == SCAN_T__COUNT || better(&found[k], out_alt))) {
+                *out_alt = found[k];
+                out_alt->flags |= SCAN_CAND_ALT;
+            }
+        }
+    }
+    return true;
+}
+
+/* Whether `s` is of a stronger form than a candidate whose strength flag is
+ * `than` (SCAN_CAND_WEAK: medium or strong; SCAN_CAND_STRONG: strong). */
+static bool
+stronger(const struct scan_cand *s, unsigned than)
+{
+    return than == SCAN_CAND_WEAK ? (s->flags & SCAN_CAND_WEAK) == 0
+                                  : (s->flags & SCAN_CAND_STRONG) != 0;
 }
 
 /* A weak candidate `c` (a space-separated phone reading such as
- * "2 123 45 6789" or "7 5018 0000 0009") would hide, and then lose for want
- * of a keyword, a strong card or SSN that starts at a later digit run inside
- * it. Looks for such a reading, first start first; the span is at most
- * 32 bytes, so this stays a bounded amount of work per candidate. */
+ * "2 123 45 6789") would hide, and then lose for want of a keyword, a card or
+ * SSN of a stronger form that starts at a later digit run inside it; a
+ * medium one (a phone number that reads on into a card: "+1 212 555 0132
+ * 4111 1111 1111 1111") would hide a strong one. Looks for such a reading,
+ * first start first, into *out and returns true. Failing that, for a weak
+ * `c`, puts a weak card or SSN reading inside it ("14 19465 1832": a phone
+ * number that is no phone number, holding an SSN that a keyword names) into
+ * *out_alt as an alternative (flag SCAN_CAND_ALT), if there is none yet. The
+ * span is at most 48 bytes, so this stays a bounded amount of work. A card
+ * inside a weak reading keeps the grouped-code rule; one that a medium
+ * reading ran into follows a finding, as in a list. */
 static bool
-strong_inside(struct scan_cand *out, const uint8_t *buf, size_t len, const struct scan_cand *c,
-              unsigned enabled)
+inside(struct scan_cand *out, struct scan_cand *out_alt, const uint8_t *buf, size_t len,
+       const struct scan_cand *c, unsigned enabled)
 {
+    unsigned need = (c->flags & SCAN_CAND_WEAK) ? SCAN_CAND_WEAK : SCAN_CAND_STRONG;
+    bool want_alt = need == SCAN_CAND_WEAK && out_alt->type == SCAN_T__COUNT;
     for (size_t i = (size_t)c->start + 1; i < c->end; i++) {
-        if (!is_digit(buf[i]) || is_digit(buf[i - 1])) {
+        if (!scan_is_digit(buf[i]) || scan_is_digit(buf[i - 1])) {
             continue;
         }
-        /* Only a run of 4-6 or 12-19 digits starts a card, and only one of 3
-         * a strong SSN (3-2-4, 3-6); other runs cost no parse. */
-        size_t r = digit_run(buf, i, c->end);
+        /* Only a run of 4-6 or 12-19 digits starts a card, and only one of
+         * 3, 5 or 9 an SSN; other runs cost no parse. */
+        size_t r = scan_digit_run(buf, i, c->end);
         struct scan_cand s;
-        if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && ((r >= 4 && r <= 6) || r >= 12) &&
-            find_card(&s, buf, len, i)) {
+        bool got = false;
+        if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) &&
+            (c->type != SCAN_T_CREDIT_CARD || need == SCAN_CAND_STRONG) &&
+            ((r >= 4 && r <= 6) || r >= 12) &&
+            (need == SCAN_CAND_STRONG || !scan_continues_code(buf, i))) {
+            got = find_card(&s, buf, len, i);
+        }
+        if (!got && (enabled & SCAN_MASK(SCAN_T_US_SSN)) && c->type != SCAN_T_US_SSN &&
+            (r == 3 || r == 5 || r == 9)) {
+            got = find_ssn(&s, buf, len, i);
+        }
+        if (!got) {
+            continue;
+        }
+        if (stronger(&s, need)) {
             *out = s;
             return true;
         }
-        if ((enabled & SCAN_MASK(SCAN_T_US_SSN)) && r == 3 && find_ssn(&s, buf, len, i) &&
-            (s.flags & SCAN_CAND_WEAK) == 0) {
-            *out = s;
-            return true;
+        if (want_alt) {
+            *out_alt = s;
+            out_alt->flags |= SCAN_CAND_ALT;
+            want_alt = false;
         }
     }
     return false;
@@ -687,31 +628,43 @@ run_is_plain(const uint8_t *buf, size_t len, size_t d, size_t r)
 {
     /* Card, SSN and unanchored phone refuse these starts; IBAN and NINO
      * need letters, '+' and '(' anchor the other phone forms. */
-    if (preceded_by_number(buf, d)) {
+    if (scan_preceded_by_number(buf, d)) {
         return true;
     }
     uint8_t b = d > 0 ? buf[d - 1] : ' ';
-    if (is_alpha(b)) {
+    if (scan_is_alpha(b)) {
         /* Only "CC12..." (IBAN) or "AB123456C" (NINO) begin with letters. */
-        return !(d >= 2 && is_alpha(buf[d - 2]) && starts_clean(buf, d - 2));
+        return !(d >= 2 && scan_is_alpha(buf[d - 2]) && scan_starts_clean(buf, d - 2));
     }
-    if (r >= 6 || b == '+' || b == '(') {
-        return false;
+    if (b == '+' || b == '(' || (r >= 3 && r <= 5 && buf[d] == '0' && buf[d + 1] == '0')) {
+        return false; /* international: "+49", "(+49)", "(030)", "0049 (0)30" */
     }
     size_t e = d + r;
-    if (e + 1 < len && is_phone_sep(buf[e]) && is_digit(buf[e + 1])) {
+    if ((b == ' ' || b == '\n') && (r == 2 || r == 6 || (e < len && scan_is_alpha(buf[e]))) &&
+        prefix_before(buf, d) != d) {
+        /* "AB 12 34 56 C", "AB 123456 C" (NINO), "GB 29 NWBK..." and
+         * "KZ 86125KZT..." (IBAN) */
         return false;
     }
-    if (b == ' ' && r == 2 && d >= 3 && is_alpha(buf[d - 2]) && is_alpha(buf[d - 3])) {
-        return false; /* "AB 12 34 56 C" (NINO), "GB 29 NWBK..." (IBAN) */
+    /* Without letters, '+' or '(' before it, every form needs 8 digits or
+     * more (a Nordic phone number): count the digits of the groups joined to
+     * this run ("2024-05-17" has 8, "order 4500012" 7), up to the most any
+     * form reads. */
+    size_t total = r;
+    size_t i = e;
+    unsigned kind = 0;
+    while (total < 8) {
+        size_t s = scan_sep_digit(
+            buf, i, len,
+            SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_BREAK, &kind);
+        if (s == 0) {
+            break;
+        }
+        size_t g = scan_digit_run(buf, i + s, len);
+        total += g;
+        i += s + g;
     }
-    /* "KZ 86125KZT...": check digits and BBAN digits run into letters. Tested
-     * last and from the end so a number in prose pays one compare. */
-    if (e < len && is_upper(buf[e]) && b == ' ' && d >= 3 && is_upper(buf[d - 2]) &&
-        is_upper(buf[d - 3])) {
-        return false;
-    }
-    return true;
+    return total < 8;
 }
 
 /* Bit i set when buf[i] is an ASCII digit, for the 64 bytes at `buf`. SSE2 is
@@ -738,18 +691,39 @@ handle_run(struct scan_cand *out, size_t cap, size_t *n, size_t *floor, size_t *
            const uint8_t *buf, size_t len, size_t d, size_t r, unsigned enabled)
 {
     struct scan_cand c;
+    struct scan_cand alt;
     *out_next = d + r;
-    if (run_is_plain(buf, len, d, r) || !try_run(&c, buf, len, d, *floor, enabled)) {
+    if (run_is_plain(buf, len, d, r) || !try_run(&c, &alt, buf, len, d, *floor, enabled)) {
         return true;
     }
     struct scan_cand strong;
-    if ((c.flags & SCAN_CAND_WEAK) && strong_inside(&strong, buf, len, &c, enabled)) {
+    struct scan_cand before;
+    bool has_before = false;
+    if ((c.flags & SCAN_CAND_STRONG) == 0 && inside(&strong, &alt, buf, len, &c, enabled)) {
+        /* The strong reading wins the digits they share; what stands before
+         * it may still be a number of its own ("+1 212 555 0132 4111 1111
+         * 1111 1111"): read that again up to the strong one. */
+        size_t cut = strong.start;
+        while (cut > c.start && !scan_is_alnum(buf[cut - 1])) {
+            cut--;
+        }
+        struct scan_cand alt2;
+        has_before = cut > d && try_run(&before, &alt2, buf, cut, d, *floor, enabled) &&
+                     before.end <= cut && (before.flags & SCAN_CAND_WEAK) == 0;
         c = strong;
+        alt.type = SCAN_T__COUNT;
     }
-    if (*n == cap || out == NULL) {
+    size_t need = 1 + (has_before ? 1 : 0) + (alt.type != SCAN_T__COUNT ? 1 : 0);
+    if (*n + need > cap || out == NULL) {
         return false;
     }
+    if (has_before) {
+        out[(*n)++] = before;
+    }
     out[(*n)++] = c;
+    if (alt.type != SCAN_T__COUNT) {
+        out[(*n)++] = alt;
+    }
     *floor = c.end;
     if (c.end > d + r) {
         *out_next = c.end;
@@ -787,7 +761,7 @@ scan_digits_find(struct scan_cand *out, size_t cap, bool *out_overflow, const ui
             size_t r = rest != 0 ? (size_t)__builtin_ctzll(rest) : 64;
             size_t d = pos + b;
             if (b + r >= 64) {
-                r = digit_run(buf, d, len);
+                r = scan_digit_run(buf, d, len);
             }
             if (!handle_run(out, cap, &n, &floor, &next, buf, len, d, r, enabled)) {
                 goto full;
@@ -801,11 +775,11 @@ scan_digits_find(struct scan_cand *out, size_t cap, bool *out_overflow, const ui
         pos = resume;
     }
     while (pos < len) {
-        if (!is_digit(buf[pos])) {
+        if (!scan_is_digit(buf[pos])) {
             pos++;
             continue;
         }
-        size_t r = digit_run(buf, pos, len);
+        size_t r = scan_digit_run(buf, pos, len);
         if (!handle_run(out, cap, &n, &floor, &next, buf, len, pos, r, enabled)) {
             goto full;
         }
@@ -817,230 +791,4 @@ full:
         *out_overflow = true;
     }
     return n;
-}
-
-/* ---- e-mail ---- */
-
-static bool
-is_local_char(uint8_t c)
-{
-    if (is_alnum(c) || c == '.') {
-        return true;
-    }
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '/':
-    case '=':
-    case '?':
-    case '^':
-    case '_':
-    case '`':
-    case '{':
-    case '|':
-    case '}':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* Length (2..4) of the well-formed UTF-8 sequence (RFC 3629: shortest form,
- * no surrogates, <= U+10FFFF) at buf[i] that ends by `limit`, with its code
- * point in *out_cp; 0 when there is none. */
-static size_t
-utf8_decode(uint32_t *out_cp, const uint8_t *buf, size_t i, size_t limit)
-{
-    uint8_t b0 = buf[i];
-    size_t n;
-    uint32_t cp;
-    uint32_t min;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        n = 2;
-        cp = b0 & 0x1Fu;
-        min = 0x80;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        n = 3;
-        cp = b0 & 0x0Fu;
-        min = 0x800;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        n = 4;
-        cp = b0 & 0x07u;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (limit - i < n) {
-        return 0;
-    }
-    for (size_t k = 1; k < n; k++) {
-        if ((buf[i + k] & 0xC0u) != 0x80u) {
-            return 0;
-        }
-        cp = (cp << 6) | (buf[i + k] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        return 0;
-    }
-    *out_cp = cp;
-    return n;
-}
-
-/* Non-ASCII code points that end a word in running text: C1 controls and
- * Latin-1 punctuation (with the no-break space), spaces, dashes, quotes and
- * symbols, full stops and commas of other scripts, CJK and full-width
- * punctuation, private use, BOM and emoji. */
-static const uint32_t non_word_ranges[][2] = {
-    {0x0080, 0x00BF},    {0x00D7, 0x00D7}, {0x00F7, 0x00F7}, {0x037E, 0x037E},   {0x0387, 0x0387},
-    {0x055C, 0x055F},    {0x0589, 0x058A}, {0x060C, 0x060D}, {0x061B, 0x061F},   {0x06D4, 0x06D4},
-    {0x0964, 0x0965},    {0x1680, 0x1680}, {0x2000, 0x2BFF}, {0x2E00, 0x2E7F},   {0x3000, 0x303F},
-    {0xE000, 0xF8FF},    {0xFE10, 0xFE6F}, {0xFEFF, 0xFEFF}, {0xFF00, 0xFF0F},   {0xFF1A, 0xFF20},
-    {0xFF3B, 0xFF40},    {0xFF5B, 0xFF65}, {0xFFF0, 0xFFFF}, {0x1F000, 0x1FAFF}, {0xE0000, 0xE007F},
-    {0xF0000, 0x10FFFF},
-};
-
-/* Whether a non-ASCII code point may be part of an address. RFC 6531 3.3
- * allows any UTF-8 in the local part and IDNA2008 (RFC 5892) letters, marks
- * and digits in U-label domains; we accept all but the word-ending code
- * points above, so quotes, spaces and full stops around an address stay out. */
-static bool
-is_word_cp(uint32_t cp)
-{
-    for (size_t k = 0; k < sizeof(non_word_ranges) / sizeof(non_word_ranges[0]); k++) {
-        if (cp >= non_word_ranges[k][0] && cp <= non_word_ranges[k][1]) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Length of the UTF-8 word character at buf[i] (ending by `limit`), or 0. */
-static size_t
-utf8_word_at(const uint8_t *buf, size_t i, size_t limit)
-{
-    uint32_t cp = 0;
-    size_t n = utf8_decode(&cp, buf, i, limit);
-    return n != 0 && is_word_cp(cp) ? n : 0;
-}
-
-/* Length of the UTF-8 word character that ends right before buf[e], or 0. */
-static size_t
-utf8_word_before(const uint8_t *buf, size_t e)
-{
-    for (size_t n = 2; n <= 4 && n <= e; n++) {
-        if ((buf[e - n] & 0xC0u) != 0x80u) {
-            return utf8_word_at(buf, e - n, e) == n ? n : 0;
-        }
-    }
-    return 0;
-}
-
-/* Length of the local-part character (atext, dot or UTF-8 word character)
- * that ends right before buf[e], or 0. */
-static size_t
-local_char_before(const uint8_t *buf, size_t e)
-{
-    if (e == 0) {
-        return 0;
-    }
-    if (buf[e - 1] < 0x80) {
-        return is_local_char(buf[e - 1]) ? 1 : 0;
-    }
-    return utf8_word_before(buf, e);
-}
-
-/* Length of the domain character (letter, digit, '-', '.' or UTF-8 word
- * character) at buf[i] that ends by `limit`, or 0. */
-static size_t
-domain_char_at(const uint8_t *buf, size_t i, size_t limit)
-{
-    if (i >= limit) {
-        return 0;
-    }
-    if (buf[i] < 0x80) {
-        return (is_alnum(buf[i]) || buf[i] == '-' || buf[i] == '.') ? 1 : 0;
-    }
-    return utf8_word_at(buf, i, limit);
-}
-
-/* A sentence may end right after the address: drop trailing dots and
- * hyphens from the domain [at + 1, e). */
-static size_t
-trim_domain_end(const uint8_t *buf, size_t at, size_t e)
-{
-    while (e > at + 1 && (buf[e - 1] == '.' || buf[e - 1] == '-')) {
-        e--;
-    }
-    return e;
-}
-
-bool
-scan_email_span(uint32_t *out_start, uint32_t *out_end, const uint8_t *buf, size_t len, size_t at)
-{
-    if (buf == NULL || at >= len || buf[at] != '@' || len > UINT32_MAX) {
-        return false;
-    }
-    /* RFC 5321 4.5.3.1.1: at most 64 octets; with UTF-8 (RFC 6531) that is
-     * octets, not characters. */
-    size_t floor = at > 64 ? at - 64 : 0;
-    size_t s = at;
-    size_t k;
-    while ((k = local_char_before(buf, s)) != 0 && s - k >= floor) {
-        s -= k;
-    }
-    if (local_char_before(buf, s) != 0) {
-        return false; /* local part longer than 64 octets */
-    }
-    /* Quotes, slashes and other specials before an address are prose
-     * punctuation far more often than part of the local part. */
-    while (s < at && buf[s] < 0x80 && !is_alnum(buf[s]) && buf[s] != '_') {
-        s++;
-    }
-    size_t limit = min_size(len, at + 1 + 255);
-    size_t e = at + 1;
-    while ((k = domain_char_at(buf, e, limit)) != 0) {
-        e += k;
-    }
-    if (domain_char_at(buf, e, len) != 0) {
-        return false; /* domain longer than 255 octets */
-    }
-    e = trim_domain_end(buf, at, e);
-    /* Text without spaces (Chinese, Japanese) runs on after an ASCII TLD
-     * ("bob@example.com获取"); top-level domains are ASCII or all U-label. */
-    size_t tld = e;
-    while (tld > at + 1 && buf[tld - 1] != '.') {
-        tld--;
-    }
-    if (tld < e && buf[tld] < 0x80) {
-        size_t i = tld;
-        while (i < e && buf[i] < 0x80) {
-            i++;
-        }
-        e = trim_domain_end(buf, at, i);
-    }
-    if (s >= at || e - s > 254) {
-        return false;
-    }
-    /* scan_validate_email checks ASCII syntax. Every non-ASCII byte left in
-     * [s, e) belongs to a UTF-8 word character checked above, so it is
-     * validated as a letter: the octet limits and the dot and hyphen rules
-     * still apply, and a U-label TLD counts as letters. */
-    uint8_t ascii[254];
-    for (size_t i = s; i < e; i++) {
-        ascii[i - s] = buf[i] < 0x80 ? buf[i] : (uint8_t)'u';
-    }
-    if (!scan_validate_email(ascii, e - s)) {
-        return false;
-    }
-    *out_start = (uint32_t)s;
-    *out_end = (uint32_t)e;
-    return true;
 }

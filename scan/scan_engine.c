@@ -5,13 +5,17 @@
  * compiled once and shared read-only; a scan_worker belongs to one thread. */
 #include "scan_engine.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hs/hs.h>
 
+#include "rl_ascii.h"
+#include "scan_chars.h"
 #include "scan_digits.h"
+#include "scan_email.h"
 
 enum pat_kind {
     PAT_EMAIL = 0, /* the '@' anchor */
@@ -23,6 +27,7 @@ enum pat_kind {
 struct pat_info {
     uint8_t kind;   /* enum pat_kind */
     uint8_t type;   /* enum scan_type for PAT_KEYWORD */
+    bool prefix;    /* a keyword written "word*": matches at the start of a longer word */
     uint16_t len;   /* literal length in bytes (0 for regexes) */
     uint32_t entry; /* index into policy->entries for PAT_LEX */
 };
@@ -38,6 +43,10 @@ struct scan_engine {
     uint32_t n_lit, n_kw, n_re;       /* entries of lit, kw and re */
     unsigned digit_types;             /* SCAN_MASK of enabled digit-led detectors */
     bool loaded; /* databases deserialised into memory of ours (scan_engine_deserialize) */
+    /* Bytes that end a line as a unit of its own (see line_ends_unit): digits,
+     * closing punctuation, and the policy's mask characters, so a verifying
+     * scan of redacted text sees the same scopes as the first scan. */
+    bool unit_end[256];
 };
 
 /* A raw Hyperscan match, kept until context is evaluated. */
@@ -165,6 +174,16 @@ collect_literals(struct lit_set *s, const struct scan_policy *p)
     return rc;
 }
 
+/* A keyword "word", or "word*" that also matches the start of a longer word
+ * ("telefon*": Telefonnummer); scan_policy.c allows '*' only at the end. */
+static int
+add_keyword(struct lit_set *s, const char *k, struct pat_info info)
+{
+    size_t n = strlen(k);
+    info.prefix = n > 1 && k[n - 1] == '*';
+    return lit_add(s, k, n - (info.prefix ? 1 : 0), HS_FLAG_CASELESS, info);
+}
+
 /* Context keywords are looked up only in the few bytes around a candidate:
  * scanning whole messages for short words like "card" or "call" cost more
  * than all detectors together (measured: 3.1 -> 1.3 GB/s). */
@@ -175,13 +194,12 @@ collect_keywords(struct lit_set *s, const struct scan_policy *p)
     for (unsigned t = 0; rc == 0 && t < SCAN_T__COUNT; t++) {
         for (char **k = p->keywords[t]; rc == 0 && k != NULL && *k != NULL; k++) {
             if (p->detectors[t].enabled) {
-                rc = lit_add(s, *k, strlen(*k), HS_FLAG_CASELESS,
-                             (struct pat_info){.kind = PAT_KEYWORD, .type = (uint8_t)t});
+                rc = add_keyword(s, *k, (struct pat_info){.kind = PAT_KEYWORD, .type = (uint8_t)t});
             }
         }
     }
     for (char **k = p->negative; rc == 0 && k != NULL && *k != NULL; k++) {
-        rc = lit_add(s, *k, strlen(*k), HS_FLAG_CASELESS, (struct pat_info){.kind = PAT_NEGATIVE});
+        rc = add_keyword(s, *k, (struct pat_info){.kind = PAT_NEGATIVE});
     }
     return rc;
 }
@@ -260,6 +278,23 @@ fail:
     return rc;
 }
 
+/* The bytes that end a line as a unit (line_ends_unit), from e->policy. */
+static void
+set_unit_ends(struct scan_engine *e)
+{
+    const struct scan_policy *policy = e->policy;
+    for (const char *c = "0123456789).!?"; *c != '\0'; c++) {
+        e->unit_end[(uint8_t)*c] = true;
+    }
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        e->unit_end[(uint8_t)policy->detectors[t].mask.ch] = true;
+    }
+    for (size_t i = 0; i < policy->n_lexicons; i++) {
+        e->unit_end[(uint8_t)policy->lexicons[i].mask.ch] = true;
+    }
+    e->unit_end[0] = false;
+}
+
 int
 scan_engine_compile(struct scan_engine **out_engine, struct rl_diag *diag,
                     const struct scan_policy *policy)
@@ -271,6 +306,7 @@ scan_engine_compile(struct scan_engine **out_engine, struct rl_diag *diag,
         return RL_ENOMEM;
     }
     e->policy = policy;
+    set_unit_ends(e);
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         if (policy->detectors[t].enabled && (SCAN_MASK(t) & SCAN_MASK_DIGIT_LED)) {
             e->digit_types |= SCAN_MASK(t);
@@ -327,7 +363,7 @@ scan_engine_free(struct scan_engine *e)
  * keywords, regexes) its pattern table and Hyperscan's own serialisation.
  * Native byte order: it never leaves the process that made it. */
 #define BLOB_MAGIC 0x45534c52u /* "RLSE" */
-#define BLOB_VERSION 1u
+#define BLOB_VERSION 2u        /* 2: pat_info.prefix (keywords "word*") */
 
 struct blob_head {
     uint32_t magic, version, digit_types, pad;
@@ -421,6 +457,7 @@ scan_engine_deserialize(struct scan_engine **out_engine, const struct scan_polic
     }
     e->policy = policy;
     e->loaded = true;
+    set_unit_ends(e);
     e->digit_types = h.digit_types;
     hs_database_t **db[3] = {&e->lit_db, &e->kw_db, &e->re_db};
     struct pat_info **info[3] = {&e->lit, &e->kw, &e->re};
@@ -524,12 +561,15 @@ whole_word(const uint8_t *buf, size_t len, size_t from, size_t to)
     return (from == 0 || !is_word_byte(buf[from - 1])) && (to == len || !is_word_byte(buf[to]));
 }
 
-/* Keywords may take a plural 's' ("cards"). */
+/* Keywords may take a plural 's' ("cards"); a prefix keyword any ending. */
 static bool
-keyword_bounded(const uint8_t *buf, size_t len, size_t from, size_t to)
+keyword_bounded(const uint8_t *buf, size_t len, size_t from, size_t to, bool prefix)
 {
     if (from > 0 && is_word_byte(buf[from - 1])) {
         return false;
+    }
+    if (prefix) {
+        return true;
     }
     if (to < len && (buf[to] == 's' || buf[to] == 'S')) {
         to++;
@@ -544,6 +584,13 @@ keyword_bounded(const uint8_t *buf, size_t len, size_t from, size_t to)
 /* Keywords are at most this long (scan_policy.c refuses longer ones). */
 #define MAX_KEYWORD_LEN 64
 
+/* How far apart a keyword and a candidate are, in bytes between them. */
+static size_t
+gap(size_t kfrom, size_t kto, size_t s, size_t e)
+{
+    return kto <= s ? s - kto : kfrom - e;
+}
+
 struct ctx_scan {
     const struct scan_engine *engine;
     const uint8_t *buf; /* the whole buffer, for word boundaries */
@@ -551,10 +598,12 @@ struct ctx_scan {
     size_t base; /* offset of the scanned window in buf */
     uint32_t s;  /* the candidate */
     uint32_t e;
-    size_t win_lo; /* the context window: a keyword must reach into it */
-    size_t win_hi;
+    size_t lo; /* the context scope: a keyword must lie inside it */
+    size_t hi;
     unsigned type;
-    int verdict;
+    size_t pos_gap;        /* nearest positive keyword for `type`; SIZE_MAX: none */
+    size_t pos_before_gap; /* the same, among those before the candidate */
+    size_t neg_gap;        /* nearest negative word before the candidate; SIZE_MAX: none */
 };
 
 static int
@@ -567,49 +616,251 @@ on_keyword(unsigned int id, unsigned long long from, unsigned long long to, unsi
     size_t kfrom = kto - pi->len;
     (void)from;
     (void)flags;
-    if ((kto > c->s && kfrom < c->e) || kto <= c->win_lo || kfrom >= c->win_hi ||
-        !keyword_bounded(c->buf, c->len, kfrom, kto)) {
-        return 0; /* inside the candidate, or part of a longer word */
+    if ((kto > c->s && kfrom < c->e) || kfrom < c->lo || kto > c->hi ||
+        !keyword_bounded(c->buf, c->len, kfrom, kto, pi->prefix)) {
+        return 0; /* inside the candidate, outside its sentence, or part of a word */
     }
+    size_t g = gap(kfrom, kto, c->s, c->e);
     /* Negative words name what follows them ("order 1234..."); one after the
-     * number usually belongs to the next phrase. Negative wins. */
+     * number usually belongs to the next phrase. Measured from the end of
+     * the word ("orders", "Auftragsnummer" for "auftrag*"). */
     if (pi->kind == PAT_NEGATIVE && kto <= c->s) {
-        c->verdict = -1;
-        return 1;
+        size_t wend = kto;
+        while (wend < c->s && is_word_byte(c->buf[wend])) {
+            wend++;
+        }
+        if (c->s - wend < c->neg_gap) {
+            c->neg_gap = c->s - wend;
+        }
     }
-    if (pi->kind == PAT_KEYWORD && pi->type == c->type) {
-        c->verdict = 1;
+    if (pi->kind == PAT_KEYWORD && pi->type == c->type && kto <= c->s && g < c->pos_before_gap) {
+        c->pos_before_gap = g;
+    }
+    if (pi->kind == PAT_KEYWORD && pi->type == c->type && g < c->pos_gap) {
+        c->pos_gap = g;
     }
     return 0;
 }
 
-/* Looks for context keywords within the policy's window around [s, e): +1
- * positive for `type` (before or after), -1 negative (before), 0 none. */
-static int
+static bool
+is_space(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Whether the line that ends at the '\n' at buf[i] ends with a number, a
+ * closing parenthesis or sentence punctuation: a list or signature line
+ * ("Tel. 030 1234567"), or a finished sentence, rather than a wrapped one.
+ * Keywords do not reach across such a line end. */
+static bool
+line_ends_unit(const struct scan_engine *eng, const uint8_t *buf, size_t i)
+{
+    size_t k = i;
+    while (k > 0 && (buf[k - 1] == '\r' || buf[k - 1] == ' ' || buf[k - 1] == '\t')) {
+        k--;
+    }
+    if (k == 0) {
+        return false;
+    }
+    return eng->unit_end[buf[k - 1]];
+}
+
+/* Whether the '\n' at buf[i] ends a blank line (only spaces and quote marks
+ * since the previous '\n'), looking back at most 64 bytes. */
+static bool
+blank_line_before(const uint8_t *buf, size_t i)
+{
+    size_t stop = i > 64 ? i - 64 : 0;
+    for (size_t k = i; k > stop; k--) {
+        uint8_t c = buf[k - 1];
+        if (c == '\n') {
+            return true;
+        }
+        if (c != ' ' && c != '\t' && c != '\r' && c != '>') {
+            return false;
+        }
+    }
+    return false;
+}
+
+/* Whether the '\n' at buf[i] starts a blank line. */
+static bool
+blank_line_after(const uint8_t *buf, size_t len, size_t i)
+{
+    for (size_t k = i + 1; k < len && k < i + 65; k++) {
+        uint8_t c = buf[k];
+        if (c == '\n') {
+            return true;
+        }
+        if (c != ' ' && c != '\t' && c != '\r' && c != '>') {
+            return false;
+        }
+    }
+    return false;
+}
+
+/* Whether the '.', '!' or '?' at buf[i] ends a sentence: whitespace follows,
+ * then a capital (any non-ASCII letter counts, "À bientôt") or the end; and a
+ * '.' after a short capitalised word is an abbreviation ("Tel. 030...", "Nr.",
+ * "No. 12") that introduces what follows rather than ending anything. */
+static bool
+sentence_end(const uint8_t *buf, size_t len, size_t i)
+{
+    if (i + 1 < len && !is_space(buf[i + 1])) {
+        return false;
+    }
+    size_t k = i + 1;
+    while (k < len && (is_space(buf[k]) || buf[k] == '>')) {
+        k++;
+    }
+    if (k < len && !(buf[k] >= 'A' && buf[k] <= 'Z') && buf[k] < 0x80) {
+        return false;
+    }
+    if (buf[i] != '.') {
+        return true;
+    }
+    size_t w = i;
+    while (w > 0 && i - w < 4 && ((buf[w - 1] | 0x20) >= 'a' && (buf[w - 1] | 0x20) <= 'z')) {
+        w--;
+    }
+    bool short_word = i - w <= 3 && i > w && (w == 0 || !is_word_byte(buf[w - 1]));
+    return !(short_word && buf[w] >= 'A' && buf[w] <= 'Z');
+}
+
+/* The context scope of a candidate at [s, e): its sentence, within `win`
+ * bytes on either side, never across a blank line (paragraphs, a quoted
+ * reply's empty "> " line) nor the end of a line that finishes a unit of its
+ * own. Keywords of one sentence or line must not decide about the
+ * identifiers of the next. */
+static void
+scope(const struct scan_engine *eng, size_t *out_lo, size_t *out_hi, const uint8_t *buf, size_t len,
+      size_t s, size_t e)
+{
+    size_t win = eng->policy->context_window;
+    size_t lo = s > win ? s - win : 0;
+    for (size_t i = s; i > lo; i--) {
+        uint8_t c = buf[i - 1];
+        if ((c == '\n' && (blank_line_before(buf, i - 1) || line_ends_unit(eng, buf, i - 1))) ||
+            ((c == '.' || c == '!' || c == '?') && i < s && sentence_end(buf, len, i - 1))) {
+            lo = i;
+            break;
+        }
+    }
+    size_t hi = e + win < len ? e + win : len;
+    for (size_t i = e; i < hi; i++) {
+        uint8_t c = buf[i];
+        if ((c == '\n' && (blank_line_after(buf, len, i) || line_ends_unit(eng, buf, i))) ||
+            ((c == '.' || c == '!' || c == '?') && sentence_end(buf, len, i))) {
+            hi = i;
+            break;
+        }
+    }
+    *out_lo = lo;
+    *out_hi = hi;
+}
+
+enum ctx_verdict {
+    CTX_NONE = 0,
+    CTX_POSITIVE, /* a keyword for the candidate's type, nearer than any negative word */
+    CTX_NEGATIVE, /* a negative word before it, nearer than any keyword */
+};
+
+/* What the context says about one candidate. */
+struct ctx_result {
+    enum ctx_verdict verdict;
+    bool named; /* a negative word stands right before it, naming it */
+};
+
+/* Words that may stand between a label and its number: "Kundennummer:
+ * 0696...", "The NHS number 409...", "facture n° 064...", "ID de reunión:". */
+static const char *const fillers[] = {
+    "no", "nr",   "nro", "n",         "num",       "number",     "nummer",     "numero", "numer",
+    "id", "code", "de",  "n\xc2\xb0", "n\xc2\xba", "n.\xc2\xba", "n\xc2\xb0s", "número", "numéro"};
+
+/* Whether the bytes [from, to) between a negative word and a candidate only
+ * join the word to the number: separators (" :#./-" and no-break spaces) and
+ * at most two filler words ("number", "No", "n°", "ID"). Such a word names
+ * the number itself. */
+static bool
+names_it(const uint8_t *buf, size_t from, size_t to)
+{
+    if (to - from > 32) {
+        return false;
+    }
+    unsigned words = 0;
+    size_t i = from;
+    while (i < to) {
+        uint8_t c = buf[i];
+        if (c == ' ' || c == ':' || c == '#' || c == '.' || c == '/' || c == '-' || c == '\t' ||
+            c == '\r' || c == '\n' || c == '>') {
+            i++;
+            continue;
+        }
+        size_t sp = scan_space_at(buf, i, to);
+        if (sp != 0) {
+            i += sp;
+            continue;
+        }
+        /* A word: letters and other UTF-8 ("n°", "número"), with a dot only
+         * inside "n.º". */
+        size_t j = i;
+        while (j < to &&
+               (scan_is_alpha(buf[j]) || (buf[j] >= 0x80 && scan_space_at(buf, j, to) == 0) ||
+                (buf[j] == '.' && j + 1 < to && buf[j + 1] == 0xC2))) {
+            j++;
+        }
+        if (j == i) {
+            return false;
+        }
+        bool filler = false;
+        for (size_t k = 0; k < sizeof(fillers) / sizeof(fillers[0]) && !filler; k++) {
+            size_t n = strlen(fillers[k]);
+            filler = n == j - i && rl_ascii_ieq(buf + i, fillers[k], n);
+        }
+        if (!filler || ++words > 2) {
+            return false;
+        }
+        i = j;
+    }
+    return true;
+}
+
+/* Looks for context keywords in the scope of [s, e) for `type`. */
+static struct ctx_result
 context(struct scan_worker *w, const uint8_t *buf, size_t len, unsigned type, uint32_t s,
         uint32_t e)
 {
     const struct scan_engine *eng = w->engine;
+    struct ctx_result r = {.verdict = CTX_NONE};
     if (eng->kw_db == NULL) {
-        return 0;
+        return r;
     }
-    /* A keyword counts when any byte of it is within the window; scanning a
-     * keyword's length further out lets one cut by the window be seen. */
-    size_t win = eng->policy->context_window;
-    size_t reach = win + MAX_KEYWORD_LEN;
-    size_t lo = s > reach ? s - reach : 0;
-    size_t hi = (size_t)e + reach < len ? (size_t)e + reach : len;
     struct ctx_scan c = {.engine = eng,
                          .buf = buf,
                          .len = len,
-                         .base = lo,
                          .s = s,
                          .e = e,
-                         .win_lo = s > win ? s - win : 0,
-                         .win_hi = (size_t)e + win,
-                         .type = type};
-    hs_scan(eng->kw_db, (const char *)buf + lo, (unsigned)(hi - lo), 0, w->scratch, on_keyword, &c);
-    return c.verdict;
+                         .type = type,
+                         .pos_gap = SIZE_MAX,
+                         .pos_before_gap = SIZE_MAX,
+                         .neg_gap = SIZE_MAX};
+    scope(eng, &c.lo, &c.hi, buf, len, s, e);
+    c.base = c.lo;
+    hs_scan(eng->kw_db, (const char *)buf + c.lo, (unsigned)(c.hi - c.lo), 0, w->scratch,
+            on_keyword, &c);
+    /* A tie is a positive phrase that holds a negative word ("atención al
+     * cliente"): the longer phrase wins. */
+    if (c.pos_gap != SIZE_MAX && c.pos_gap <= c.neg_gap) {
+        r.verdict = CTX_POSITIVE;
+    } else if (c.neg_gap != SIZE_MAX) {
+        r.verdict = CTX_NEGATIVE;
+    }
+    /* A label right before the number names it whatever follows ("Rechnung
+     * Nr. 5614 3734 02 Telefonisch ..."), unless a keyword before it is as
+     * near (the label is part of a keyword phrase). */
+    r.named =
+        c.neg_gap != SIZE_MAX && c.neg_gap < c.pos_before_gap && names_it(buf, s - c.neg_gap, s);
+    return r;
 }
 
 /* A number inside a URL is a path or query value, not a card or phone. */
@@ -627,6 +878,62 @@ inside_url(const uint8_t *buf, uint32_t s)
         }
     }
     return false;
+}
+
+/* Whether the phone number at buf[s] follows a signature's one-letter label
+ * at a line start or after a wide gap: "T 018-963740  M +46 ...",
+ * "D (206) 640 9988", "F: 030 12345679". */
+static bool
+signature_label(const uint8_t *buf, size_t s)
+{
+    size_t i = s;
+    while (i > 0 && i + 3 > s && (buf[i - 1] == ' ' || buf[i - 1] == ':' || buf[i - 1] == '(')) {
+        i--;
+    }
+    if (i == s || i == 0 || buf[i - 1] == '\0' || strchr("TMFPDHWOC", buf[i - 1]) == NULL) {
+        return false;
+    }
+    /* The letter starts its line (after quote marks and indentation), or
+     * follows a wide gap or a '|' between columns. */
+    size_t l = i - 1;
+    size_t k = l;
+    while (k > 0 && l - k < 12 && (buf[k - 1] == ' ' || buf[k - 1] == '>' || buf[k - 1] == '\t')) {
+        k--;
+    }
+    return k == 0 || buf[k - 1] == '\n' || buf[k - 1] == '|' || l - k >= 2;
+}
+
+/* judge applies context to candidate `c`: strength first (a strong candidate,
+ * checksum and layout, is a finding wherever it stands; context only moves
+ * its confidence), then URLs and a negative word naming the number (right
+ * before it: "Kundennummer 0696 645 045") demote the others, and a weak form
+ * needs a keyword nearer than any negative word.
+ * Returns whether `c` is a finding, filling *out and *out_positive (a keyword
+ * of its type is in scope). */
+static bool
+judge(struct scan_worker *w, struct scan_finding *out, bool *out_positive, const uint8_t *buf,
+      size_t len, const struct scan_cand *c)
+{
+    bool strong = (c->flags & SCAN_CAND_STRONG) != 0;
+    struct ctx_result ctx = context(w, buf, len, c->type, c->start, c->end);
+    if (c->type == SCAN_T_PHONE && ctx.verdict != CTX_POSITIVE && !ctx.named &&
+        signature_label(buf, c->start)) {
+        ctx.verdict = CTX_POSITIVE;
+    }
+    *out_positive = ctx.verdict == CTX_POSITIVE;
+    if (!strong && (inside_url(buf, c->start) || ctx.named)) {
+        return false;
+    }
+    if ((c->flags & SCAN_CAND_WEAK) && ctx.verdict != CTX_POSITIVE) {
+        return false;
+    }
+    unsigned conf = c->confidence + (ctx.verdict == CTX_POSITIVE ? 25u : 0u);
+    *out = (struct scan_finding){.start = c->start,
+                                 .end = c->end,
+                                 .type = c->type,
+                                 .weight = 1,
+                                 .confidence = (uint8_t)(conf > 100 ? 100 : conf)};
+    return true;
 }
 
 static bool
@@ -733,23 +1040,30 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
         struct scan_cand *c = &w->cand[i];
         c->start += (uint32_t)from;
         c->end += (uint32_t)from;
+        struct scan_cand *alt = NULL;
+        if (i + 1 < nc && (w->cand[i + 1].flags & SCAN_CAND_ALT)) {
+            alt = &w->cand[++i];
+            alt->start += (uint32_t)from;
+            alt->end += (uint32_t)from;
+        }
         if (c->start >= to) {
             break;
         }
-        int ctx = context(w, buf, len, c->type, c->start, c->end);
-        if (ctx < 0 || inside_url(buf, c->start)) {
-            continue;
+        /* Of two readings of the same digits, the one context keeps; if both,
+         * the one a keyword names ("Telefon 018-733497" is no SSN). */
+        struct scan_finding f;
+        struct scan_finding g;
+        bool pos_f = false;
+        bool pos_g = false;
+        bool has_f = judge(w, &f, &pos_f, buf, len, c);
+        bool has_g = alt != NULL && alt->start < to && judge(w, &g, &pos_g, buf, len, alt);
+        if (has_g && (!has_f || (pos_g && !pos_f))) {
+            f = g;
+            has_f = true;
         }
-        if ((c->flags & SCAN_CAND_WEAK) && ctx == 0) {
-            continue;
+        if (has_f) {
+            limited |= !add_finding(w, &n, &f);
         }
-        unsigned conf = c->confidence + (ctx > 0 ? 25u : 0u);
-        struct scan_finding f = {.start = c->start,
-                                 .end = c->end,
-                                 .type = c->type,
-                                 .weight = 1,
-                                 .confidence = (uint8_t)(conf > 100 ? 100 : conf)};
-        limited |= !add_finding(w, &n, &f);
     }
 
     qsort(w->tmp, n, sizeof(*w->tmp), cmp_finding);
@@ -765,7 +1079,8 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
             continue; /* overlaps a longer or earlier finding */
         }
         f->action =
-            (uint8_t)(f->type == SCAN_T_LEXICON ? pol->lexicons[f->lexicon].action : dp->action);
+            (uint8_t)(f->type == SCAN_T_LEXICON ? pol->lexicons[f->lexicon].action
+                                                : dp->by_level[scan_level_of(f->confidence)]);
         if (kept == cap) {
             limited = true;
             break;

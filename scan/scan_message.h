@@ -127,6 +127,11 @@ size_t scan_message_footprint(const struct scan_message *m, size_t *out_part_byt
  * `f`. Returns 0 or RL_EIO. Values found are never printed, only locations. */
 int scan_report_write(FILE *f, const struct scan_result *r, const struct scan_policy *policy);
 
+/* scan_report_write_flags is scan_report_write, on one line without a final
+ * newline when `compact`. */
+int scan_report_write_flags(FILE *f, const struct scan_result *r, const struct scan_policy *policy,
+                            bool compact);
+
 /* scan_verdict_name returns "deliver", "tempfail", "quarantine" or "block". */
 const char *scan_verdict_name(enum scan_verdict v);
 

@@ -14,26 +14,89 @@
 
 static const char default_policy[] =
     "{\n"
-    "  \"version\": \"builtin-default-1\",\n"
+    "  \"version\": \"builtin-default-2\",\n"
     "  \"mask\": {\"char\": \"*\", \"keep_last\": 0},\n"
-    "  \"context_window\": 48,\n"
+    "  \"context_window\": 64,\n"
     "  \"detectors\": {\n"
     "    \"CREDIT_CARD\": {\"action\": \"redact\", \"keep_last\": 4,\n"
     "      \"keywords\": [\"card\", \"credit\", \"debit\", \"visa\", \"mastercard\", \"amex\",\n"
-    "                     \"cc\", \"pan\", \"expiry\", \"cvv\"]},\n"
+    "                     \"maestro\", \"discover\", \"jcb\", \"diners\", \"cc\", \"pan\",\n"
+    "                     \"expiry\", \"cvv\", \"cvc\", \"creditcard\", \"karte\", "
+    "\"kreditkart*\",\n"
+    "                     \"kartennummer\", \"carte\", \"tarjeta\", \"carta\", \"kaart\", "
+    "\"cartão\",\n"
+    "                     \"cartao\", \"karta\", \"kartę\", \"kartą\", \"karty\"]},\n"
     "    \"US_SSN\": {\"action\": \"redact\",\n"
-    "      \"keywords\": [\"ssn\", \"social security\", \"ss#\", \"taxpayer\", \"tin\"]},\n"
+    "      \"keywords\": [\"ssn\", \"social security\", \"ss#\", \"taxpayer\", \"tin\", "
+    "\"itin\"]},\n"
     "    \"UK_NINO\": {\"action\": \"redact\",\n"
-    "      \"keywords\": [\"national insurance\", \"nino\", \"ni number\", \"nin\"]},\n"
+    "      \"keywords\": [\"national insurance\", \"nino\", \"ni number\", \"ni no\", \"nin\"]},\n"
     "    \"IBAN\": {\"action\": \"redact\",\n"
-    "      \"keywords\": [\"iban\", \"account\", \"bank\", \"transfer\", \"swift\"]},\n"
+    "      \"keywords\": [\"iban\", \"account\", \"bank\", \"transfer\", \"swift\", \"bic\", "
+    "\"wire\",\n"
+    "                     \"konto*\", \"bankverbindung\", \"compte\", \"rib\", \"cuenta\", "
+    "\"conto\",\n"
+    "                     \"rekening*\", \"conta\", \"rachun*\"]},\n"
     "    \"EMAIL\": {\"action\": \"redact\"},\n"
     "    \"PHONE\": {\"action\": \"redact\",\n"
-    "      \"keywords\": [\"phone\", \"tel\", \"telephone\", \"mobile\", \"cell\", \"call\",\n"
-    "                     \"fax\", \"whatsapp\"]}\n"
+    "      \"keywords\": [\"phone\", \"tel\", \"telephone\", \"mobile\", \"mob\", \"cell\", "
+    "\"call\",\n"
+    "                     \"fax\", \"whatsapp\", \"sms\", \"hotline\", \"helpline\", "
+    "\"telefon*\",\n"
+    "                     \"rufnummer\", \"handy*\", \"mobil*\", \"mobiel\", \"anrufen\", "
+    "\"rufen\",\n"
+    "                     \"tél\", \"téléphone\", \"portable\", \"appeler\", \"appelez\", "
+    "\"teléfono\",\n"
+    "                     \"telefono\", \"móvil\", \"movil\", \"llam*\", \"cellulare\", "
+    "\"chiama*\",\n"
+    "                     \"bel\", \"bellen\", \"telefoon*\", \"telemóvel\", \"celular\", "
+    "\"ligue\",\n"
+    "                     \"ligar\", \"linha de apoio\", \"komórk*\", \"zadzwo*\", \"dzwoni*\",\n"
+    "                     \"ring\", \"ringe\", \"ringer\", \"tlf\", \"kundeservice\", "
+    "\"kundtjänst\",\n"
+    "                     \"kundservice\", \"puh\", \"puhelin\", \"asiakaspalvelu\",\n"
+    "                     \"reach\", \"erreich*\", \"contact*\", \"kontakt*\", \"joindre\",\n"
+    "                     \"joignable\", \"contatt*\", \"bereik*\", \"richiam*\", \"infolinia\",\n"
+    "                     \"atención al cliente\", \"servicio al cliente\", \"service client\",\n"
+    "                     \"rappel*\", \"centralino\", \"fon\", \"rückruf\", \"mov\", \"telm\",\n"
+    "                     \"kom\", \"faks\", \"standard\", \"switchboard\"]}\n"
     "  },\n"
     "  \"negative_context\": [\"order\", \"invoice\", \"tracking\", \"ref\", \"reference\",\n"
-    "                        \"serial\", \"isbn\", \"ticket\", \"case\"],\n"
+    "                        \"serial\", \"isbn\", \"ean\", \"gtin\", \"upc\", \"sku\", \"imei\",\n"
+    "                        \"ticket\", \"case\", \"incident\", \"po\", \"rma\", \"contract\",\n"
+    "                        \"policy number\", \"customer number\", \"account number\",\n"
+    "                        \"routing\", \"aba\", \"sort code\", \"meeting id\", \"nhs\", "
+    "\"vat\",\n"
+    "                        \"tax id\", \"bestell*\", \"auftrag*\", \"rechnung*\", "
+    "\"kundennummer\",\n"
+    "                        \"kundennr\", \"vertragsnummer\", \"seriennummer\", \"referenz*\",\n"
+    "                        \"zeichen\", \"aktenzeichen\", \"sendungsnummer\", \"vorgang*\",\n"
+    "                        \"artikel*\", \"steuernummer\", \"commande\", \"facture\", "
+    "\"référence\",\n"
+    "                        \"dossier\", \"suivi\", \"numéro client\", \"contrat\", \"pedido\",\n"
+    "                        \"factura\", \"referencia\", \"incidencia\", \"seguimiento\",\n"
+    "                        \"número de cliente\", \"contrato\", \"ordine\", \"fattura\",\n"
+    "                        \"riferimento\", \"pratica\", \"codice cliente\", \"partita iva\",\n"
+    "                        \"bestelling\", \"factuur\", \"referentie\", \"klantnummer\",\n"
+    "                        \"polisnummer\", \"kvk\", \"encomenda\", \"fatura\", \"referência\",\n"
+    "                        \"chamado\", \"rastreio\", \"zamówienie\", \"faktura\", "
+    "\"zgłoszenie\",\n"
+    "                        \"przesyłki\", \"nip\", \"regon\", \"ordernummer\", \"kundnummer\",\n"
+    "                        \"fakturanummer\", \"organisationsnummer\", \"cvr\", \"bce\", "
+    "\"kbo\",\n"
+    "                        \"siren\", \"siret\", \"y-tunnus\", \"tilausnumero\", \"id\",\n"
+    "                        \"meeting-id\", \"mötes-id\", \"møde-id\", \"kenncode\",\n"
+    "                        \"id riunione\", \"id da reunião\", \"id de reunión\",\n"
+    "                        \"identyfikator spotkania\", \"cliente\", \"klienta\", \"kundenr\",\n"
+    "                        \"saksnr\", \"ordre\", \"beställning*\", \"avtal*\", \"kontrakt\",\n"
+    "                        \"försäkringsnummer\", \"bankgiro\", \"serienummer\", \"série\",\n"
+    "                        \"sarjanumero*\", \"viite*\", \"viitteen*\", \"policy\", \"item\",\n"
+    "                        \"employee\", \"personalnummer\", \"matricule\", \"zip\",\n"
+    "                        \"zip code\", \"postcode\", \"postal code\", \"plz\",\n"
+    "                        \"code postal\", \"kontonummer\", \"konto\", \"bankkonto\",\n"
+    "                        \"reg.nr\", \"rekeningnummer\", \"numer rachunku\", \"blz\",\n"
+    "                        \"sprawa\", \"sprawy\", \"asiakasnumero\", \"client\", \"rcs\",\n"
+    "                        \"id de réunion\", \"réunion\", \"pesel\", \"kundennr\"],\n"
     "  \"lexicons\": [],\n"
     "  \"on_modification_failure\": \"tempfail\",\n"
     "  \"on_parse_error\": \"deliver_tagged\",\n"
@@ -194,6 +257,12 @@ parse_words(char ***out, struct rl_diag *d, const char *field, json_t *arr)
             free_list(l);
             return rl_diag_set(d, field, "item %zu must be a string of 1 to 64 bytes", i);
         }
+        const char *star = strchr(s, '*');
+        if (star != NULL && (star[1] != '\0' || star == s)) {
+            free_list(l);
+            return rl_diag_set(d, field,
+                               "item %zu: '*' may only end a word (a prefix: \"telefon*\")", i);
+        }
         l[i] = dup_lower(s);
         if (l[i] == NULL) {
             free_list(l);
@@ -205,11 +274,68 @@ parse_words(char ***out, struct rl_diag *d, const char *field, json_t *arr)
     return 0;
 }
 
+static const char *const level_names[SCAN_LEVEL__COUNT] = {"low", "medium", "high"};
+static const unsigned level_floor[SCAN_LEVEL__COUNT] = {0, SCAN_CONF_MEDIUM, SCAN_CONF_HIGH};
+
+enum scan_level
+scan_level_of(unsigned confidence)
+{
+    return confidence >= SCAN_CONF_HIGH     ? SCAN_LEVEL_HIGH
+           : confidence >= SCAN_CONF_MEDIUM ? SCAN_LEVEL_MEDIUM
+                                            : SCAN_LEVEL_LOW;
+}
+
+const char *
+scan_level_name(enum scan_level l)
+{
+    return (unsigned)l < SCAN_LEVEL__COUNT ? level_names[l] : "unknown";
+}
+
+static int
+level_from_name(const char *s)
+{
+    for (int l = 0; l < SCAN_LEVEL__COUNT; l++) {
+        if (strcmp(s, level_names[l]) == 0) {
+            return l;
+        }
+    }
+    return -1;
+}
+
+/* "actions": {"high": "quarantine", "medium": "redact"}: the action for the
+ * findings of each level named; the others keep "action". */
+static int
+parse_level_actions(struct scan_detector_policy *dp, struct rl_diag *d, const char *where,
+                    json_t *v)
+{
+    char field[128];
+    snprintf(field, sizeof(field), "%s.actions", where);
+    if (!json_is_object(v)) {
+        return rl_diag_set(d, field, "must be an object of level: action");
+    }
+    const char *key;
+    json_t *a;
+    json_object_foreach(v, key, a)
+    {
+        int l = level_from_name(key);
+        snprintf(field, sizeof(field), "%s.actions.%s", where, key);
+        if (l < 0) {
+            return rl_diag_set(d, field, "unknown level (low, medium, high)");
+        }
+        int rc = parse_action(&dp->by_level[l], d, field, a);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
 static int
 parse_detector(struct scan_policy *p, struct rl_diag *d, const char *name, json_t *o)
 {
-    static const char *const keys[] = {"enabled",   "action",    "threshold", "min_confidence",
-                                       "keep_last", "mask_char", "keywords",  NULL};
+    static const char *const keys[] = {"enabled",   "action",         "actions",
+                                       "threshold", "min_confidence", "keep_last",
+                                       "mask_char", "keywords",       NULL};
     char where[64];
     char field[96];
     int t = scan_type_from_name(name);
@@ -235,6 +361,13 @@ parse_detector(struct scan_policy *p, struct rl_diag *d, const char *name, json_
         if ((rc = parse_action(&dp->action, d, field, v)) != 0) {
             return rc;
         }
+        for (unsigned l = 0; l < SCAN_LEVEL__COUNT; l++) {
+            dp->by_level[l] = dp->action;
+        }
+    }
+    if ((v = json_object_get(o, "actions")) != NULL &&
+        (rc = parse_level_actions(dp, d, where, v)) != 0) {
+        return rc;
     }
     unsigned long long n = 0;
     if ((v = json_object_get(o, "threshold")) != NULL) {
@@ -246,10 +379,16 @@ parse_detector(struct scan_policy *p, struct rl_diag *d, const char *name, json_
     }
     if ((v = json_object_get(o, "min_confidence")) != NULL) {
         snprintf(field, sizeof(field), "%s.min_confidence", where);
-        if ((rc = parse_uint(&n, d, field, v, 0, 100)) != 0) {
+        int l = json_is_string(v) ? level_from_name(json_string_value(v)) : -1;
+        if (l >= 0) {
+            dp->min_confidence = (uint8_t)level_floor[l];
+        } else if (json_is_string(v)) {
+            return rl_diag_set(d, field, "must be \"low\", \"medium\", \"high\" or 0-100");
+        } else if ((rc = parse_uint(&n, d, field, v, 0, 100)) != 0) {
             return rc;
+        } else {
+            dp->min_confidence = (uint8_t)n;
         }
-        dp->min_confidence = (uint8_t)n;
     }
     if ((rc = parse_mask(&dp->mask, d, where, "mask_char", json_object_get(o, "mask_char"),
                          json_object_get(o, "keep_last"))) != 0) {
@@ -548,12 +687,13 @@ set_defaults(struct scan_policy *p)
         p->detectors[t] = (struct scan_detector_policy){
             .enabled = t != SCAN_T_LEXICON,
             .action = SCAN_ACT_REDACT,
+            .by_level = {SCAN_ACT_REDACT, SCAN_ACT_REDACT, SCAN_ACT_REDACT},
             .threshold = 1,
-            .min_confidence = 50,
+            .min_confidence = SCAN_CONF_MEDIUM,
             .mask = {.ch = '*', .keep_last = 0},
         };
     }
-    p->context_window = 48;
+    p->context_window = 64;
     p->on_modify_fail = SCAN_FB_TEMPFAIL;
     p->on_parse_error = SCAN_FB_DELIVER_TAGGED;
     p->limits = (struct scan_limits){

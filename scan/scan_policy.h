@@ -33,9 +33,22 @@ struct scan_mask {
     uint8_t keep_last; /* alphanumerics left clear at the end, 0..32 */
 };
 
+/* Confidence levels, as Purview and Presidio expose them: a finding's 0..100
+ * confidence is low below 50, medium from 50, high from 80. */
+enum scan_level {
+    SCAN_LEVEL_LOW = 0,
+    SCAN_LEVEL_MEDIUM,
+    SCAN_LEVEL_HIGH,
+    SCAN_LEVEL__COUNT,
+};
+
+#define SCAN_CONF_MEDIUM 50
+#define SCAN_CONF_HIGH 80
+
 struct scan_detector_policy {
     bool enabled;
-    enum scan_action action;
+    enum scan_action action;                      /* for every level not named in by_level */
+    enum scan_action by_level[SCAN_LEVEL__COUNT]; /* "actions": {"high": "block", ...} */
     unsigned threshold;     /* findings of this type before a message-level action applies */
     uint8_t min_confidence; /* 0..100 */
     struct scan_mask mask;
@@ -152,6 +165,12 @@ const char *scan_policy_default_json(void);
 
 /* scan_policy_free releases `p`; NULL is a no-op. */
 void scan_policy_free(struct scan_policy *p);
+
+/* scan_level_of returns the level of a 0..100 confidence. */
+enum scan_level scan_level_of(unsigned confidence);
+
+/* scan_level_name returns "low", "medium" or "high". */
+const char *scan_level_name(enum scan_level l);
 
 /* scan_action_name returns "redact", "block", ... */
 const char *scan_action_name(enum scan_action a);

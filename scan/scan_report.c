@@ -26,12 +26,20 @@ finding_json(const struct scan_record *r, const struct scan_policy *p)
         json_object_set_new(o, "lexicon", json_string(p->lexicons[r->lexicon].name));
     }
     json_object_set_new(o, "confidence", json_integer(r->confidence));
+    json_object_set_new(o, "level", json_string(scan_level_name(scan_level_of(r->confidence))));
     json_object_set_new(o, "action", json_string(scan_action_name(r->action)));
     return o;
 }
 
 int
 scan_report_write(FILE *f, const struct scan_result *r, const struct scan_policy *policy)
+{
+    return scan_report_write_flags(f, r, policy, false);
+}
+
+int
+scan_report_write_flags(FILE *f, const struct scan_result *r, const struct scan_policy *policy,
+                        bool compact)
 {
     json_t *root = json_object();
     json_t *findings = json_array();
@@ -105,8 +113,10 @@ scan_report_write(FILE *f, const struct scan_result *r, const struct scan_policy
         json_object_set_new(root, "actions_truncated", json_true());
     }
     json_object_set_new(root, "documents", docs);
-    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 ? 0 : RL_EIO;
-    if (rc == 0 && fputc('\n', f) == EOF) {
+    size_t flags =
+        compact ? JSON_COMPACT | JSON_PRESERVE_ORDER : JSON_INDENT(2) | JSON_PRESERVE_ORDER;
+    int rc = json_dumpf(root, f, flags) == 0 ? 0 : RL_EIO;
+    if (rc == 0 && !compact && fputc('\n', f) == EOF) {
         rc = RL_EIO;
     }
     json_decref(root);

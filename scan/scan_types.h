@@ -36,6 +36,12 @@ struct scan_cand {
 /* The candidate's form is weak (e.g. 9 bare digits for an SSN): report it only
  * when positive context keywords are near. */
 #define SCAN_CAND_WEAK 0x01u
+/* The candidate is a checksum-valid identifier in a standard layout: it is a
+ * finding whatever words surround it (negative context cannot demote it). */
+#define SCAN_CAND_STRONG 0x02u
+/* Another reading of the digits of the candidate just before it (a 12-digit
+ * card that is also a phone number): used only when context drops that one. */
+#define SCAN_CAND_ALT 0x04u
 
 /* scan_type_name returns the report name ("CREDIT_CARD", ...) of `t`, or "UNKNOWN". */
 const char *scan_type_name(unsigned t);

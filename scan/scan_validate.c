@@ -130,6 +130,20 @@ card_issuer_ok(const uint8_t *digits, size_t n)
 }
 
 bool
+scan_validate_pan(const uint8_t *digits, size_t n)
+{
+    if (digits == NULL || n < 12 || n > 19) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(digits[i])) {
+            return false;
+        }
+    }
+    return card_issuer_ok(digits, n) && scan_validate_luhn(digits, n);
+}
+
+bool
 scan_validate_card(const uint8_t *s, size_t len)
 {
     if (s == NULL || len < 12 || len > 19 + 18) {
@@ -171,7 +185,7 @@ scan_validate_card(const uint8_t *s, size_t len)
     if (n < 12 || (sep != 0 && (group < 3 || group > 6))) {
         return false;
     }
-    return card_issuer_ok(digits, n) && scan_validate_luhn(digits, n);
+    return scan_validate_pan(digits, n);
 }
 
 /* ---- US SSN ------------------------------------------------------------ */
@@ -432,10 +446,13 @@ scan_validate_iban(const uint8_t *s, size_t len)
             return false;
         }
     }
-    /* ISO 13616-1: the country code is upper case; the check digits are digits. */
-    if (n < 5 || !is_upper(c[0]) || !is_upper(c[1]) || !is_digit(c[2]) || !is_digit(c[3])) {
+    /* ISO 13616-1 writes the country code in capitals, but people type it in
+     * lower case too; the length and mod-97 checks below decide. */
+    if (n < 5 || !is_alpha(c[0]) || !is_alpha(c[1]) || !is_digit(c[2]) || !is_digit(c[3])) {
         return false;
     }
+    c[0] = to_upper(c[0]);
+    c[1] = to_upper(c[1]);
     unsigned expect = iban_lengths[(c[0] - 'A') * 26 + (c[1] - 'A')];
     if (expect == 0 || n != expect) {
         return false;

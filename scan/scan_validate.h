@@ -17,6 +17,11 @@ bool scan_validate_luhn(const uint8_t *s, size_t len);
  * valid, and a known issuer prefix whose lengths include this length. */
 bool scan_validate_card(const uint8_t *s, size_t len);
 
+/* scan_validate_pan returns true when digits[0, n) (ASCII digits only, no
+ * separators) is a payment card number: 12-19 digits, a known issuer prefix
+ * whose lengths include n, and Luhn valid. */
+bool scan_validate_pan(const uint8_t *digits, size_t n);
+
 /* scan_validate_ssn returns true for a US SSN: AAA-GG-SSSS with '-' or ' ' (or
  * none); area not 000, 666 or 9xx; group not 00; serial not 0000. */
 bool scan_validate_ssn(const uint8_t *s, size_t len);
@@ -26,9 +31,9 @@ bool scan_validate_ssn(const uint8_t *s, size_t len);
  * A-D; case-insensitive. */
 bool scan_validate_nino(const uint8_t *s, size_t len);
 
-/* scan_validate_iban returns true for an IBAN: known country, that country's
- * length, ISO 7064 mod-97 == 1; single spaces or dashes allowed between any
- * characters (as people type them). */
+/* scan_validate_iban returns true for an IBAN: known country (either case),
+ * that country's length, ISO 7064 mod-97 == 1; single spaces or dashes
+ * allowed between any characters (as people type them). */
 bool scan_validate_iban(const uint8_t *s, size_t len);
 
 /* scan_validate_email returns true when the whole of `s` is an address

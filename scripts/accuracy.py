@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Measure Redline's detectors against public test corpora.
 
-Runs `redline-scan --text` once per case (a few milliseconds each) on:
+Runs every case through `redline-scan --text --jsonl` (one process, one
+compiled engine, each case scanned alone) on:
 
 * presidio-pii/pii_text_cases.jsonl: free text with expected spans. Per
   detector: TP = expected spans overlapped by a finding of the same type,
@@ -15,10 +16,18 @@ Runs `redline-scan --text` once per case (a few milliseconds each) on:
 Prints a markdown report (or writes it to --markdown), writes --json, and
 with --gate BASELINE exits 1 when any detector's precision or recall is more
 than 0.001 below the baseline. --write-baseline FILE saves the current figures.
+
+With --sets DIR it measures instead the generated adversarial sets
+(scripts/gen_accuracy.py: sentences.jsonl and documents.jsonl), in two modes:
+every case scanned alone, and the sentences of each language scanned as long
+documents (joined by spaces, line breaks and blank lines), so that words of
+one sentence can reach the identifiers of the next. Here an expected span is
+found only when one finding of its type covers it whole (a partial redaction
+leaks), and it exits 1 when any type's recall or precision in either mode is
+below --min-recall / --min-precision.
 """
 
 import argparse
-import concurrent.futures
 import json
 import os
 import subprocess
@@ -30,16 +39,27 @@ VALIDATOR_SETS = ["python-stdnum", "validatorjs", "dwp-nino", "payment-test-card
 TOLERANCE = 0.001
 
 
-def scan(args, text):
-    """Return [(type, start, end)] that redline-scan reports for `text`."""
-    cmd = [args.scan, "--text", "--report", "-", "-o", os.devnull]
+def scan_many(args, texts):
+    """[(type, start, end)] for each of `texts`, through one `redline-scan
+    --text --jsonl` process (one compiled engine, each text scanned alone)."""
+    cmd = [args.scan, "--text", "--jsonl", "-o", "-"]
     if args.policy:
         cmd += ["--policy", args.policy]
-    proc = subprocess.run(cmd + ["-"], input=text.encode("utf-8"), capture_output=True, check=False)
+    lines = "".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
+                    for i, t in enumerate(texts))
+    proc = subprocess.run(cmd + ["-"], input=lines.encode("utf-8"), capture_output=True,
+                          check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"redline-scan exit {proc.returncode}: {proc.stderr.decode().strip()}")
-    report = json.loads(proc.stdout)
-    return [(f["type"], f["start"], f["end"]) for f in report["findings"]]
+    out = [None] * len(texts)
+    for line in proc.stdout.decode("utf-8").splitlines():
+        r = json.loads(line)
+        if "error" in r:
+            raise RuntimeError(f"redline-scan: case {r['id']}: {r['error']}")
+        out[r["id"]] = [(f["type"], f["start"], f["end"]) for f in r["report"]["findings"]]
+    if any(o is None for o in out):
+        raise RuntimeError("redline-scan --jsonl: a case has no answer")
+    return out
 
 
 def load(path):
@@ -127,6 +147,93 @@ def markdown(det, errors, val, disagree):
     return "\n".join(out) + "\n"
 
 
+def covered(found, exp):
+    return any(f[0] == exp[2] and f[1] <= exp[0] and f[2] >= exp[1] for f in found)
+
+
+def score_sets(cases, results):
+    """Per type counts (covering match) and the list of misses and extras."""
+    stats = {d: {"tp": 0, "fn": 0, "fp": 0} for d in DETECTORS}
+    errors = []
+    for case, found in zip(cases, results):
+        text = case["text"].encode("utf-8")
+        for exp in case["expected"]:
+            hit = covered(found, exp)
+            stats[exp[2]]["tp" if hit else "fn"] += 1
+            if not hit:
+                errors.append(("FN", case["id"], [exp[2], exp[0], exp[1]],
+                               text[exp[0]:exp[1]].decode(errors="replace")))
+        for f in found:
+            if f[0] in stats and not any(e[2] == f[0] and e[0] < f[2] and f[1] < e[1]
+                                         for e in case["expected"]):
+                stats[f[0]]["fp"] += 1
+                lo, hi = max(0, f[1] - 30), f[2] + 30
+                errors.append(("FP", case["id"], list(f),
+                               text[lo:hi].decode(errors="replace")))
+    for s in stats.values():
+        s["precision"] = ratio(s["tp"], s["tp"] + s["fp"], 1.0)
+        s["recall"] = ratio(s["tp"], s["tp"] + s["fn"], 1.0)
+    return stats, errors
+
+
+SEPARATORS = [" ", " ", "\n", "\n\n", " ", "\n> "]
+
+
+def joined(cases, per_doc=40):
+    """The sentences of each language joined into documents of `per_doc`."""
+    out = []
+    by_lang = {}
+    for c in cases:
+        by_lang.setdefault(c["lang"], []).append(c)
+    for lang, group in sorted(by_lang.items()):
+        for k in range(0, len(group), per_doc):
+            text, exp = b"", []
+            for n, c in enumerate(group[k:k + per_doc]):
+                if n:
+                    text += SEPARATORS[n % len(SEPARATORS)].encode()
+                base = len(text)
+                exp += [[s + base, e + base, t] for s, e, t in c["expected"]]
+                text += c["text"].encode("utf-8")
+            out.append({"id": f"joined-{lang}-{k // per_doc}", "text": text.decode("utf-8"),
+                        "expected": exp})
+    return out
+
+
+def run_sets(args):
+    """Scores both modes; the gate is --min-recall/--min-precision, or with
+    --gate the baseline's figures per mode and type (a set that is a target,
+    not yet a bar)."""
+    base = None
+    if args.gate:
+        with open(args.gate, encoding="utf-8") as f:
+            base = json.load(f)
+    sents = load(os.path.join(args.sets, "sentences.jsonl"))
+    docs = load(os.path.join(args.sets, "documents.jsonl"))
+    modes = {"alone": sents + docs, "joined": joined(sents)}
+    figures, failed, lines = {}, [], []
+    for mode, cases in modes.items():
+        results = scan_many(args, [c["text"] for c in cases])
+        stats, errors = score_sets(cases, results)
+        figures[mode] = {"detectors": stats, "errors": [
+            {"kind": k, "id": i, "span": s, "text": t} for k, i, s, t in errors]}
+        lines += [f"## {mode}: {len(cases)} cases", "",
+                  "| type | TP | FN | FP | precision | recall |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for d in DETECTORS:
+            s = stats[d]
+            lines.append(f"| {d} | {s['tp']} | {s['fn']} | {s['fp']} | "
+                         f"{s['precision']:.4f} | {s['recall']:.4f} |")
+            floor = {"recall": args.min_recall, "precision": args.min_precision}
+            if base is not None:
+                floor = {m: base[mode][d][m] - TOLERANCE for m in floor}
+            for m in ("recall", "precision"):
+                if s[m] < floor[m]:
+                    failed.append(f"{mode} {d} {m} {s[m]:.4f} < {floor[m]:.4f}")
+        lines += [""] + [f"- {k} `{i}` {s} `{t!r}`" for k, i, s, t in errors[:args.show]]
+        lines.append("")
+    return figures, failed, "\n".join(lines) + "\n"
+
+
 def gate(det, path):
     with open(path, encoding="utf-8") as f:
         base = json.load(f)["detectors"]
@@ -148,7 +255,27 @@ def main():
     ap.add_argument("--json", help="write all figures and errors as JSON")
     ap.add_argument("--gate", help="baseline JSON; exit 1 on a precision/recall drop")
     ap.add_argument("--write-baseline", help="write the current figures as a baseline")
+    ap.add_argument("--sets", help="directory of generated sets (scripts/gen_accuracy.py)")
+    ap.add_argument("--min-recall", type=float, default=0.99)
+    ap.add_argument("--min-precision", type=float, default=0.98)
+    ap.add_argument("--show", type=int, default=60, help="errors listed per mode")
     args = ap.parse_args()
+
+    if args.sets:
+        figures, failed, report = run_sets(args)
+        sys.stdout.write(report)
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump(figures, f, indent=2, ensure_ascii=False)
+                f.write("\n")
+        if args.write_baseline:
+            with open(args.write_baseline, "w", encoding="utf-8") as f:
+                json.dump({mode: {d: {m: v["detectors"][d][m] for m in ("precision", "recall")}
+                                  for d in DETECTORS} for mode, v in figures.items()}, f, indent=2)
+                f.write("\n")
+        for line in failed:
+            print(f"accuracy gate: {line}", file=sys.stderr)
+        return 1 if failed else 0
 
     pii = load(os.path.join(args.corpus, "presidio-pii", "pii_text_cases.jsonl"))
     checks = []
@@ -157,8 +284,7 @@ def main():
             if case["check"] in DETECTORS:
                 checks.append(dict(case, set=name))
     texts = [c["text"] for c in pii] + [c["input"] for c in checks]
-    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
-        results = list(pool.map(lambda t: scan(args, t), texts))
+    results = scan_many(args, texts)
 
     det, errors = presidio(pii, results[:len(pii)])
     val, disagree = validators(checks, results[len(pii):])

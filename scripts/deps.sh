@@ -20,6 +20,7 @@ PACKAGES=(
   python3-prometheus-client logrotate
   libdpdk-dev librte-net-ring23 librte-net-tap23 librte-net-af-packet23 librte-net-memif23
   iproute2 iptables ethtool strace
+  debhelper lintian scdoc bash-completion man-db systemd
 )
 
 # The dataplane's own system account (SPEC.md: never a shared one such as

@@ -145,7 +145,8 @@ class Rotation(unittest.TestCase):
                          "logrotate is not installed (scripts/deps.sh installs it)")
     def test_packaged_logrotate_rule(self):
         """debian/redline.logrotate itself, with logrotate, under load: only
-        the directory and the owner of new files are the test's."""
+        the directory, the owner of new files and redlinectl's place are the
+        test's."""
         with open(RULE) as f:
             rule = f.read()
         self.assertIn("/var/log/redline/*.log", rule)
@@ -164,10 +165,10 @@ class Rotation(unittest.TestCase):
             self.assertIn("create 0640 redline adm", rule)
             conf = os.path.join(d, "logrotate.conf")
             with open(conf, "w") as f:
-                f.write(rule.replace("/var/log/redline/", d + "/").replace("redline adm", owner))
+                f.write(rule.replace("/var/log/redline/", d + "/").replace("redline adm", owner)
+                        .replace("/usr/sbin/redlinectl", REDLINECTL))
             state = os.path.join(d, "logrotate.state")
-            env = dict(os.environ, REDLINE_SOCKET=gw.control_path,
-                       PATH=os.path.dirname(REDLINECTL) + ":" + os.environ.get("PATH", ""))
+            env = dict(os.environ, REDLINE_SOCKET=gw.control_path)
 
             def rotate(i):
                 p = subprocess.run(["logrotate", "--force", "--state", state, conf], env=env,

@@ -18,7 +18,7 @@ import threading
 import time
 import unittest
 
-from gwlib import CI, Gateway, Sink
+from gwlib import BUILD, CI, Gateway, Sink
 
 WATCHDOG_S = 1.0  # WATCHDOG_USEC: pings every 0.25 s, withheld after 0.5 s still
 PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_DETACH = 0x4206, 0x4207, 17
@@ -250,6 +250,28 @@ class Notify(unittest.TestCase):
             self.assertEqual(gw.proc.wait(timeout=30), 0)
             # No ping once stopping: the manager's stop timeout rules.
             self.assertEqual(self.mgr.pings(t3 + 0.01), [])
+
+    def test_controld_ready_and_stopping(self):
+        """redline-controld (Type=notify too): READY once it serves its
+        socket, STOPPING at the stop."""
+        controld = os.path.join(BUILD, "control", "redline-controld")
+        with tempfile.TemporaryDirectory(prefix="redline-ctld-") as d:
+            sock = os.path.join(d, "controld.sock")
+            proc = subprocess.Popen([controld, "--foreground", "--socket", sock, "--state-dir", d,
+                                     "--metrics", "off", "--dataplane-socket", ""],
+                                    env=self.mgr.env(watchdog=False),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                t, pid, f = self.mgr.wait_for("READY")
+                self.assertEqual(pid, proc.pid)
+                self.assertEqual(f["STATUS"], f"serving {sock}, configuration version 0")
+                with socket.socket(socket.AF_UNIX) as s:
+                    s.connect(sock)  # serving at READY
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                _, err = proc.communicate(timeout=30)
+            self.assertEqual(proc.returncode, 0, err)
+            self.mgr.wait_for("STOPPING", after=t)
 
     def test_journal_priorities(self):
         """With standard error as the journal's stream (JOURNAL_STREAM names

@@ -134,6 +134,27 @@ class OneInstance(unittest.TestCase):
             self.assertEqual(p.returncode, 2)
             self.assertIn(f"quarantine_dir: {gw.quarantine} is in use by another redlined "
                           f"(pid {gw.proc.pid})", p.stderr)
+            # Nor may two share a state directory (the pushed snapshot kept there).
+            state = os.path.join(other, "state")
+            os.mkdir(state)
+            first_port = free_port()
+            p = subprocess.Popen([REDLINED, "--foreground", "--listen", f"127.0.0.1:{first_port}",
+                                  "--route", f"*=127.0.0.1:{sink.port}", "--quarantine",
+                                  os.path.join(other, "q1"), "--state-dir", state, "--log", "-"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            try:
+                wait_port(first_port, p)  # it holds its locks by now
+                q = subprocess.run([REDLINED, "--foreground", "--listen",
+                                    f"127.0.0.1:{free_port()}", "--route",
+                                    f"*=127.0.0.1:{sink.port}", "--quarantine",
+                                    os.path.join(other, "q2"), "--state-dir", state, "--log", "-"],
+                                   capture_output=True, text=True, timeout=30)
+                self.assertEqual(q.returncode, 2)
+                self.assertIn(f"state_dir: {state} is in use by another redlined (pid {p.pid})",
+                              q.stderr)
+            finally:
+                p.terminate()
+                p.communicate(timeout=30)
             # The first instance serves every message.
             for _ in range(10):
                 self.assertEqual(send(gw.port, PLAIN), {})

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "scan_digits.h"
+#include "scan_email.h"
 
 struct want {
     uint32_t start;
@@ -31,11 +32,19 @@ struct span_case {
 static void
 check_case(const struct span_case *tc, unsigned enabled)
 {
+    struct scan_cand all[16];
     struct scan_cand out[16];
     bool overflow = true;
-    size_t n =
-        scan_digits_find(out, 16, &overflow, (const uint8_t *)tc->text, strlen(tc->text), enabled);
+    size_t n_all =
+        scan_digits_find(all, 16, &overflow, (const uint8_t *)tc->text, strlen(tc->text), enabled);
     assert_false(overflow);
+    /* Alternative readings (SCAN_CAND_ALT) are checked by test_alternatives. */
+    size_t n = 0;
+    for (size_t i = 0; i < n_all; i++) {
+        if ((all[i].flags & SCAN_CAND_ALT) == 0) {
+            out[n++] = all[i];
+        }
+    }
     if (n != tc->n_want) {
         fprintf(stderr, "text \"%s\": got %zu candidates, want %zu\n", tc->text, n, tc->n_want);
         for (size_t i = 0; i < n; i++) {
@@ -136,21 +145,22 @@ test_iban_typed_not_found(void **state)
 {
     (void)state;
     static const struct span_case cases[] = {
-        {"GB 12 apples", 0, {{0}}},          /* no BBAN */
-        {"AB 1234 5678", 0, {{0}}},          /* no country AB, mod-97 */
-        {"BE 03 7310 1866 4085", 0, {{0}}},  /* mod-97 off by one */
-        {"BE 03 7310 1866 408", 0, {{0}}},   /* BE is 16 */
-        {"be 03 7310 1866 4084", 0, {{0}}},  /* lower-case country */
-        {"XBE 03 7310 1866 4084", 0, {{0}}}, /* country glued to a word */
-        {"BE 03 7310 1866 4084x", 0, {{0}}}, /* ends inside a token */
-        {"BE  03 7310 1866 4084", 0, {{0}}}, /* doubled space */
+        {"GB 12 apples", 0, {{0}}},                  /* no BBAN */
+        {"AB 1234 5678", 1, {{3, 12, PHONE, true}}}, /* no country AB: a 4-4 phone reading */
+        {"BE 03 7310 1866 4085", 0, {{0}}},          /* mod-97 off by one */
+        {"BE 03 7310 1866 408", 0, {{0}}},           /* BE is 16 */
+        {"Be 03 7310 1866 4084", 0, {{0}}},          /* mixed case: a word and a number */
+        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}},    /* mixed-case letters */
+        {"XBE 03 7310 1866 4084", 0, {{0}}},         /* country glued to a word */
+        {"BE 03 7310 1866 4084x", 0, {{0}}},         /* ends inside a token */
+        {"BE  03 7310 1866 4084", 0, {{0}}},         /* doubled space */
         /* doubled space: no IBAN, the rest reads as a (weak) phone number */
         {"BE 03  7310 1866 4084", 1, {{7, 21, PHONE, true}}},
-        {"BE 03 7310--1866 4084", 0, {{0}}},           /* doubled dash */
-        {"BE-03 7310 1866 4084", 0, {{0}}},            /* dash after the country */
-        {"BE 43.4679.1170.4101", 0, {{0}}},            /* dots are not IBAN separators */
-        {"BE 0 37310 1866 4084", 0, {{0}}},            /* split check digits */
-        {"Meeting ON 12 MAY 2024 AT 10 AM", 0, {{0}}}, /* capitals and numbers */
+        {"BE 03 7310--1866 4084", 1, {{12, 21, PHONE, true}}}, /* doubled dash: no IBAN */
+        {"BE-03 7310 1866 4084", 0, {{0}}},                    /* dash after the country */
+        {"BE 43.4679.1170.4101", 0, {{0}}},                    /* dots are not IBAN separators */
+        {"BE 0 37310 1866 4084", 0, {{0}}},                    /* split check digits */
+        {"Meeting ON 12 MAY 2024 AT 10 AM", 0, {{0}}},         /* capitals and numbers */
         {"RU 03 0 4 4 5 2 5 2 2 5 4 0 8 1 7 8 1 0 5 3 8 0 9 1 3 1 0 4 1 9", 0, {{0}}}, /* > 48 */
     };
     run_cases(cases, N_CASES(cases));
@@ -200,16 +210,18 @@ test_card_last_group(void **state)
 {
     (void)state;
     static const struct span_case cases[] = {
-        /* 4-4-4-4-1 is a 17-digit Discover by issuer, length and Luhn; read
-         * by the grouping rule, the longest valid card is the 12-digit
-         * Maestro "6011 4539 5492" (the 16-digit reading fails Luhn). */
-        {"6011 4539 5492 5515 0", 1, {{0, 14, CC, false}}},
+        /* 4-4-4-4-1: its 16-digit reading fails Luhn, and a shorter prefix
+         * ("6011 4539 5492", a 12-digit Maestro by Luhn) counts only when it
+         * is a printed card by itself: 12 digits are not. */
+        {"6011 4539 5492 5515 0", 0, {{0}}},
         {"4111 1111 1111 1111 22", 1, {{0, 19, CC, false}}},
         {"visa 4111 1111 1111 1111 110 ok", 1, {{5, 28, CC, false}}}, /* 4-4-4-4-3 */
         {"3714 496353 98431 7", 1, {{0, 17, CC, false}}},
-        /* negative: valid only when the short last group counts */
-        {"6571 3465 5302 9270 71", 0, {{0}}},
-        {"6571-3465-5302-9270-71", 0, {{0}}},
+        /* 4-4-4-4-2 is how an 18-digit Maestro or UnionPay card is printed */
+        {"6571 3465 5302 9270 71", 1, {{0, 22, CC, false}}},
+        {"6571-3465-5302-9270-71", 1, {{0, 22, CC, false}}},
+        /* negative: dots only for a printed card */
+        {"6571.3465.5302.9270.71", 0, {{0}}},
         {"discard  preference  6225 1660 8306 0198 2: please", 0, {{0}}},
         {"credit: 486753-689547-5", 0, {{0}}},
         {"647791-172012-32382-8", 0, {{0}}},
@@ -227,29 +239,31 @@ test_weak_phone_shadow(void **state)
     (void)state;
     static const struct span_case cases[] = {
         {"SSN: 2 123 45 6789", 1, {{7, 18, SSN, false}}},
-        {"card: 7 5018 0000 0009", 1, {{8, 22, CC, false}}},
+        {"card: 7 4111 1111 1111 1111", 1, {{8, 27, CC, false}}},
         {"call 9 105 30 0430 now", 1, {{7, 18, SSN, false}}},
-        {"07 5018 0000 0009 x", 1, {{3, 17, CC, false}}},
+        {"07 5018 0000 0009 x", 1, {{3, 17, CC, true}}}, /* 12 digits: weak */
         {"2 123-45-6789", 1, {{2, 13, SSN, false}}},
         {"a 2 123 45 6789 b 4111111111111111", 2, {{4, 15, SSN, false}, {18, 34, CC, false}}},
-        /* negative: nothing strong inside, the weak phone stays */
-        {"tel 2 415 555 0132", 1, {{4, 18, PHONE, true}}},
-        {"7 5018 0000 0008", 1, {{0, 16, PHONE, true}}}, /* Luhn off by one */
-        {"2 12345 6789", 1, {{0, 12, PHONE, true}}},     /* weak SSN inside */
-        {"2 000 45 6789", 1, {{0, 13, PHONE, true}}},    /* SSN area 000 */
+        /* no weak phone reading hides these any more */
+        {"tel 1 415 555 0132", 1, {{4, 18, PHONE, false}}}, /* NANP with its 1 */
+        {"tel 2 415 555 0132", 0, {{0}}},                   /* no country code 2 */
+        {"7 5018 0000 0008", 0, {{0}}},                     /* Luhn off by one */
+        {"2 12345 6789", 1, {{2, 12, SSN, true}}},          /* weak SSN */
+        {"2 000 45 6789", 0, {{0}}},                        /* SSN area 000 */
         {"2 123 45 678", 0, {{0}}},
     };
     run_cases(cases, N_CASES(cases));
     /* With phones off the SSN is found directly. */
     static const struct span_case ssn_only = {"SSN: 2 123 45 6789", 1, {{7, 18, SSN, false}}};
     check_case(&ssn_only, SCAN_MASK(SCAN_T_US_SSN));
-    /* With SSNs off the weak phone is all there is. */
-    static const struct span_case phone_only = {"SSN: 2 123 45 6789", 1, {{5, 18, PHONE, true}}};
+    /* With SSNs off there is nothing: "2 123 45 6789" is no phone number. */
+    static const struct span_case phone_only = {"SSN: 2 123 45 6789", 0, {{0}}};
     check_case(&phone_only, SCAN_MASK(SCAN_T_PHONE));
 }
 
-/* AAAGG-SSSS (only the second separator) is exactly a ZIP+4 code: weak, it
- * needs an SSN keyword. AAA-GGSSSS (only the first) stays a strong form. */
+/* AAAGG-SSSS (only the second separator) after a state code is exactly a
+ * ZIP+4 code: weak, it needs an SSN keyword. Without one, and AAA-GGSSSS
+ * (only the first), it stays a medium form. */
 static void
 test_ssn_zip4(void **state)
 {
@@ -257,7 +271,7 @@ test_ssn_zip4(void **state)
     static const struct span_case cases[] = {
         {"Springfield, IL 62704-1234", 1, {{16, 26, SSN, true}}},
         {"IL 62704 1234", 1, {{3, 13, SSN, true}}},
-        {"ssn 07805-1121.", 1, {{4, 14, SSN, false}}}, /* no state code: strong */
+        {"ssn 07805-1121.", 1, {{4, 14, SSN, false}}}, /* no state code: medium */
         {"ssn 078-051121.", 1, {{4, 14, SSN, false}}},
         {"ssn 078-05-1121.", 1, {{4, 15, SSN, false}}},
         /* negative */
@@ -268,6 +282,89 @@ test_ssn_zip4(void **state)
         {"IL 62704-1234-5", 0, {{0}}}, /* part of a longer number */
     };
     run_cases(cases, N_CASES(cases));
+}
+
+/* The strength-first model: forms that used to hide or swallow each other. */
+static void
+test_strength_model(void **state)
+{
+    (void)state;
+    static const struct span_case cases[] = {
+        /* a card followed by its CVV or a house number */
+        {"card 4111 1111 1111 1111 123 thanks", 1, {{5, 24, CC, false}}},
+        {"Card: 4111 1111 1111 1111\n123 Main Street", 1, {{6, 25, CC, false}}},
+        /* wrapped and quoted groups, no-break spaces */
+        {"card 4111 1111\n> 1111 1111 ok", 1, {{5, 26, CC, false}}},
+        {"card 4111\xc2\xa0"
+         "1111\xc2\xa0"
+         "1111\xc2\xa0"
+         "1111 ok",
+         1,
+         {{5, 27, CC, false}}},
+        {"SSN 123\xc2\xa0"
+         "45\xc2\xa0"
+         "6789 ok",
+         1,
+         {{4, 17, SSN, false}}},
+        {"IBAN DE89 3704 0044\n0532 0130 00 ok", 1, {{5, 32, IBAN, false}}},
+        {"iban de89 3704 0044 0532 0130 00 ok", 1, {{5, 32, IBAN, false}}},
+        /* not out of the middle of a grouped code; a count before is fine */
+        {"DE17 5019 0768 4807 9271 57", 0, {{0}}},
+        {"9475 2663 2526 2120 2077 67", 0, {{0}}},
+        {"room 204 4111 1111 1111 1111", 1, {{9, 28, CC, false}}},
+        /* a phone number reads up to a card, not into it */
+        {"Call +1 212 555 0132 4111 1111 1111 1111",
+         2,
+         {{5, 20, PHONE, false}, {21, 40, CC, false}}},
+        /* a line ending in a number, the next beginning with one */
+        {"Tel 030 12345678\n12 Main Street", 1, {{4, 16, PHONE, false}}},
+        {"+44 20 7946 0958\n12 Main Street", 1, {{0, 16, PHONE, false}}},
+        {"+34 622 42 99\n86 ok", 1, {{0, 16, PHONE, false}}},
+        {"tel (415) 555\n> 0132", 1, {{4, 20, PHONE, false}}},
+        {"0049 (0)30 1234 5678", 1, {{0, 20, PHONE, false}}},
+        /* not phones */
+        {"+71832411249135952", 0, {{0}}},
+        {"tel +35183250.22", 0, {{0}}},
+        {"cardinal 0 164 444070", 1, {{11, 21, SSN, true}}},    /* no trunk-0 phone */
+        {"call 12\n30 56 62 29 54", 1, {{8, 22, PHONE, true}}}, /* not joined to the 12 */
+        {"2024-05-17 and 12.05.2024", 0, {{0}}},
+    };
+    run_cases(cases, N_CASES(cases));
+}
+
+/* A candidate that context may drop carries the other reading of its digits. */
+static void
+test_alternatives(void **state)
+{
+    (void)state;
+    const char *t = "Fax: 5018 0000 0009";
+    struct scan_cand out[4];
+    bool overflow = true;
+    size_t n =
+        scan_digits_find(out, 4, &overflow, (const uint8_t *)t, strlen(t), SCAN_MASK_DIGIT_LED);
+    assert_int_equal(n, 2);
+    assert_int_equal(out[0].type, SCAN_T_CREDIT_CARD); /* 12 digits: weak */
+    assert_true(out[0].flags & SCAN_CAND_WEAK);
+    assert_int_equal(out[1].type, SCAN_T_PHONE);
+    assert_true(out[1].flags & SCAN_CAND_ALT);
+    assert_int_equal(out[1].start, 5);
+    /* An SSN inside a phone reading that is no phone number. */
+    t = "14 19465 1832 tin";
+    n = scan_digits_find(out, 4, &overflow, (const uint8_t *)t, strlen(t), SCAN_MASK_DIGIT_LED);
+    assert_int_equal(n, 2);
+    assert_int_equal(out[0].type, SCAN_T_PHONE);
+    assert_int_equal(out[1].type, SCAN_T_US_SSN);
+    assert_true(out[1].flags & SCAN_CAND_ALT);
+    assert_int_equal(out[1].start, 3);
+    /* A strong reading has none. */
+    t = "4111 1111 1111 1111";
+    n = scan_digits_find(out, 4, &overflow, (const uint8_t *)t, strlen(t), SCAN_MASK_DIGIT_LED);
+    assert_int_equal(n, 1);
+    /* No room for the alternative: the overflow is reported, not half a pair. */
+    t = "Fax: 5018 0000 0009";
+    n = scan_digits_find(out, 1, &overflow, (const uint8_t *)t, strlen(t), SCAN_MASK_DIGIT_LED);
+    assert_int_equal(n, 0);
+    assert_true(overflow);
 }
 
 static void
@@ -459,7 +556,8 @@ main(void)
         cmocka_unit_test(test_iban_typed),      cmocka_unit_test(test_iban_typed_not_found),
         cmocka_unit_test(test_email_utf8),      cmocka_unit_test(test_email_utf8_limits),
         cmocka_unit_test(test_card_last_group), cmocka_unit_test(test_weak_phone_shadow),
-        cmocka_unit_test(test_ssn_zip4),
+        cmocka_unit_test(test_ssn_zip4),        cmocka_unit_test(test_strength_model),
+        cmocka_unit_test(test_alternatives),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,12 +5,14 @@
  * real SMTP implementation, not a script. */
 #include "dp_rig.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "dp_offload.h"
 #include "dp_snapshot.h"
-#include "internal.h"
 
 enum { K_SINK_L = 1, K_SINK_C, K_CLIENT };
 
@@ -26,7 +28,7 @@ rig_runtime_json(struct dp_runtime *rt, const char *json)
     static struct dp_config cfg; /* large: not on the stack */
     struct rl_diag d = {{0}, {0}};
     dp_config_defaults(&cfg);
-    int rc = dp_config_load_json_how(&cfg, &d, json, strlen(json), DP_RESOLVE_NAMES);
+    int rc = dp_config_load_json(&cfg, &d, json, strlen(json));
     if (rc != 0) {
         fprintf(stderr, "rig config: %s: %s\n", d.field, d.reason);
         return rc;
@@ -97,10 +99,21 @@ rig_client_free(struct rig *r, int c)
     memset(cl, 0, sizeof(*cl));
 }
 
+int
+rig_helpers(struct rig *r)
+{
+    if (dp_helpers_new(&r->helpers, r->worker_id + 1, 1) != 0) {
+        return -1;
+    }
+    dp_worker_set_helpers(r->w, r->helpers);
+    return 0;
+}
+
 void
 rig_fini(struct rig *r)
 {
     r->ctl.stop = 1;
+    dp_helpers_free(r->helpers);
     dp_worker_free(r->w);
     for (int i = 0; i < RIG_SINK_CONNS; i++) {
         if (r->conns[i].used) {
@@ -112,6 +125,7 @@ rig_fini(struct rig *r)
     }
     for (int i = 0; i < RIG_SINKS; i++) {
         free(r->sinks[i].last);
+        free(r->sinks[i].prev);
     }
     if (r->peer != NULL) {
         r->peer->ops->free(r->peer);
@@ -258,7 +272,9 @@ sink_event(struct rig *r, struct rig_sink_conn *c, const struct smtp_event *ev)
                                              (const uint8_t *)"try later", 9);
             return;
         }
-        free(s->last);
+        free(s->prev);
+        s->prev = s->last;
+        s->prev_len = s->last_len;
         s->last = malloc(c->msg_len + 1);
         if (s->last != NULL) {
             memcpy(s->last, c->msg != NULL ? c->msg : (const uint8_t *)"", c->msg_len);
@@ -395,9 +411,22 @@ unsigned
 rig_settle(struct rig *r, unsigned max)
 {
     unsigned quiet = 0, turns = 0;
-    while (turns < max && quiet < 4) {
-        quiet = rig_turn(r) ? 0 : quiet + 1;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (quiet < 4) {
+        bool busy = rig_turn(r) || dp_worker_busy(r->w);
+        quiet = busy ? 0 : quiet + 1;
         turns++;
+        if (turns >= max) {
+            /* Past `max` only while helper threads still have jobs (a
+             * scan, an fsync), 10 s at most. */
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            if ((quiet > 0 && !dp_worker_busy(r->w) && turns >= 2 * max) ||
+                t.tv_sec - t0.tv_sec > 10) {
+                break;
+            }
+            sched_yield();
+        }
     }
     return turns;
 }

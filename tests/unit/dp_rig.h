@@ -35,6 +35,8 @@ struct rig_sink {
     unsigned misrouted;
     uint8_t *last; /* the last message accepted, as received (dot-unstuffed); owned */
     size_t last_len;
+    uint8_t *prev; /* the one before it; owned */
+    size_t prev_len;
 };
 
 struct rig_sink_conn {
@@ -69,6 +71,7 @@ struct rig {
     struct dp_worker *w;
     struct dp_stats_core *stats;
     struct dp_control ctl;
+    struct dp_helpers *helpers; /* store and scan threads; NULL: all inline */
     struct rig_sink sinks[RIG_SINKS];
     struct rig_sink_conn conns[RIG_SINK_CONNS];
     struct rig_client clients[RIG_CLIENTS];
@@ -86,6 +89,9 @@ struct dp_snapshot *rig_snapshot(const struct dp_runtime *rt, unsigned n_workers
  * none). Returns 0. */
 int rig_init(struct rig *r, struct dp_live *live, unsigned worker_id, const char *listen,
              const char *store_dir);
+
+/* rig_helpers gives the worker a store thread and a scan thread. */
+int rig_helpers(struct rig *r);
 
 /* rig_fini frees everything of the rig (not `live`). */
 void rig_fini(struct rig *r);

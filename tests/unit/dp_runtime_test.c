@@ -455,6 +455,141 @@ release_failures(void **state)
     }
 }
 
+/* ---- Bounded turns: documents to a scan thread, the store's fsync to the
+ * store thread ---- */
+
+static int
+setup_helpers(void **state)
+{
+    int rc = setup(state);
+    return rc != 0 ? rc : rig_helpers(&((struct fix *)*state)->r);
+}
+
+static int
+setup_quarantine_helpers(void **state)
+{
+    int rc = setup_quarantine(state);
+    return rc != 0 ? rc : rig_helpers(&((struct fix *)*state)->r);
+}
+
+/* A message with a base64 attachment: a scan thread's. The card number is
+ * in the attachment ("4111 1111 1111 1111" as base64). */
+static const char heavy[] =
+    "EHLO client.test\r\nMAIL FROM:<alice@client.test>\r\nRCPT TO:<bob@dest.test>\r\n"
+    "DATA\r\nSubject: doc\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+    "--b\r\nContent-Type: text/plain\r\n\r\nsee the file\r\n"
+    "--b\r\nContent-Type: text/plain; name=\"n.txt\"\r\n"
+    "Content-Disposition: attachment; filename=\"n.txt\"\r\n"
+    "Content-Transfer-Encoding: base64\r\n\r\n"
+    "Y2FyZCA0MTExIDExMTEgMTExMSAxMTExIGhlcmUNCg==\r\n--b--\r\n.\r\nQUIT\r\n";
+
+static void
+offload_scan(void **state)
+{
+    struct fix *f = *state;
+    for (size_t at = 1; at < sizeof(heavy) - 1; at += 5) {
+        int codes[16];
+        assert_good(codes, dialogue(f, heavy, at, codes, 16));
+    }
+    unsigned want = (unsigned)((sizeof(heavy) - 2) / 5 + 1);
+    const struct rig_sink *k = &f->r.sinks[f->sink];
+    assert_int_equal(k->messages, want);
+    assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], want);
+    /* Redacted by the scan thread: the attachment no longer holds the card. */
+    assert_null(memmem(k->last, k->last_len, "Y2FyZCA0MTExIDExMTEgMTExMSAxMTEx", 32));
+    assert_non_null(memmem(k->last, k->last_len, "Received: from client.test", 26));
+    /* Small plain text stays on the worker, scanned as it arrives. */
+    int codes[16];
+    assert_good(codes, dialogue(f, script, sizeof(script) - 1, codes, 16));
+    assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], want);
+}
+
+static void
+offload_store(void **state)
+{
+    struct fix *f = *state;
+    static const char q[] = "EHLO client.test\r\nMAIL FROM:<alice@client.test>\r\n"
+                            "RCPT TO:<bob@dest.test>\r\nDATA\r\nSubject: x\r\n\r\n"
+                            "this is confidential\r\n.\r\nQUIT\r\n";
+    int codes[16];
+    for (int i = 0; i < 5; i++) {
+        assert_good(codes, dialogue(f, q, sizeof(q) - 1, codes, 16));
+    }
+    assert_int_equal(f->r.stats->c[DP_C_STORE_JOBS], 5);
+    assert_int_equal(f->r.stats->c[DP_C_MSG_QUARANTINED], 5);
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd), "test $(ls '%s/new' | wc -l) -eq 5", f->store);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* The client goes while its message is with a helper: the session is freed
+ * once the job is back, the next client is served. */
+static void
+offload_client_gone(void **state)
+{
+    struct fix *f = *state;
+    size_t upto = strlen(heavy) - strlen("QUIT\r\n");
+    int c = rig_client_start(&f->r, (const uint8_t *)heavy, upto, upto);
+    /* Turn until the message is out with the scan thread, then hang up. */
+    for (int t = 0; t < 200000 && f->r.stats->c[DP_C_SCAN_JOBS] == 0; t++) {
+        (void)rig_turn(&f->r);
+    }
+    assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], 1);
+    rig_client_free(&f->r, c);
+    (void)rig_settle(&f->r, 20000);
+    assert_false(dp_worker_busy(f->r.w));
+    assert_int_equal(f->r.stats->c[DP_C_CONN_ACTIVE], 0);
+    int codes[16];
+    assert_good(codes, dialogue(f, heavy, sizeof(heavy) - 1, codes, 16));
+}
+
+/* Two sessions of one worker in DATA at once: one streams through the
+ * worker's scanner, the other goes whole to the scan thread; neither sees
+ * the other's text. */
+static void
+two_in_data(void **state)
+{
+    struct fix *f = *state;
+    static char a[4096], b[4096];
+    const char *head = "EHLO client.test\r\nMAIL FROM:<alice@client.test>\r\n"
+                       "RCPT TO:<bob@dest.test>\r\nDATA\r\nSubject: two\r\n\r\n";
+    size_t na = (size_t)snprintf(a, sizeof(a), "%s", head);
+    size_t nb = (size_t)snprintf(b, sizeof(b), "%s", head);
+    for (int i = 0; i < 40; i++) {
+        na += (size_t)snprintf(a + na, sizeof(a) - na, "alpha alpha alpha %d\r\n", i);
+        nb += (size_t)snprintf(b + nb, sizeof(b) - nb, "bravo bravo bravo %d\r\n", i);
+    }
+    size_t ha = na - 300, hb = nb - 500; /* both held inside their text */
+    na += (size_t)snprintf(a + na, sizeof(a) - na, ".\r\nQUIT\r\n");
+    nb += (size_t)snprintf(b + nb, sizeof(b) - nb, ".\r\nQUIT\r\n");
+    int ca = rig_client_start(&f->r, (const uint8_t *)a, na, ha);
+    int cb = rig_client_start(&f->r, (const uint8_t *)b, nb, hb);
+    (void)rig_settle(&f->r, 20000);
+    rig_client_release(&f->r, ca);
+    rig_client_release(&f->r, cb);
+    (void)rig_settle(&f->r, 20000);
+    int codes[16];
+    assert_good(codes, rig_codes(&f->r, ca, codes, 16));
+    assert_good(codes, rig_codes(&f->r, cb, codes, 16));
+    rig_client_free(&f->r, ca);
+    rig_client_free(&f->r, cb);
+    const struct rig_sink *k = &f->r.sinks[f->sink];
+    assert_int_equal(k->messages, 2);
+    const uint8_t *m[2] = {k->last, k->prev};
+    size_t ml[2] = {k->last_len, k->prev_len};
+    for (int i = 0; i < 2; i++) {
+        bool has_a = memmem(m[i], ml[i], "alpha", 5) != NULL;
+        bool has_b = memmem(m[i], ml[i], "bravo", 5) != NULL;
+        assert_true(has_a != has_b);
+        assert_non_null(memmem(
+            m[i], ml[i], has_a ? "alpha alpha alpha 39\r\n" : "bravo bravo bravo 39\r\n", 22));
+    }
+    /* B began while A streamed: it was not streamed; at its end A's scan
+     * may be over (B scanned whole here) or not (B to the scan thread). */
+    assert_true(f->r.stats->c[DP_C_SCAN_JOBS] <= 1);
+}
+
 int
 main(void)
 {
@@ -478,6 +613,10 @@ main(void)
         cmocka_unit_test_setup_teardown(release_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(release_unreachable, setup, teardown),
         cmocka_unit_test_setup_teardown(release_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(offload_scan, setup_helpers, teardown),
+        cmocka_unit_test_setup_teardown(offload_store, setup_quarantine_helpers, teardown),
+        cmocka_unit_test_setup_teardown(offload_client_gone, setup_helpers, teardown),
+        cmocka_unit_test_setup_teardown(two_in_data, setup_helpers, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rcu_unregister_thread();

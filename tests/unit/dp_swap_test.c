@@ -30,6 +30,14 @@ static int held_over;  /* workers whose held transactions have all ended (atomic
 static int failures;   /* atomic */
 
 static const char *const msgs = "Subject: swap\r\n\r\nline one\r\nline two\r\n";
+/* Every fifth message carries a base64 attachment: a scan thread's job, so
+ * the rings to and from the helper threads run under the sanitizer too. */
+static const char *const heavy = "Subject: doc\r\nMIME-Version: 1.0\r\n"
+                                 "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+                                 "--b\r\nContent-Type: text/plain\r\n\r\nsee\r\n"
+                                 "--b\r\nContent-Type: application/octet-stream\r\n"
+                                 "Content-Transfer-Encoding: base64\r\n\r\n"
+                                 "aGVsbG8gd29ybGQ=\r\n--b--\r\n";
 
 /* variant_json writes configuration `v`: groups in order (0), reversed and
  * with their routes renamed (1), or with one group removed and one added (2). */
@@ -100,7 +108,7 @@ publisher(void *arg)
 
 struct wctx {
     unsigned id;
-    char scripts[CLIENTS][512];
+    char scripts[CLIENTS][1024];
     size_t hold[CLIENTS];
 };
 
@@ -150,7 +158,7 @@ worker(void *arg)
     struct wctx *x = arg;
     struct rig *r = calloc(1, sizeof(*r));
     rcu_register_thread();
-    if (r == NULL || rig_init(r, live, x->id, "10.0.0.1:25", "") != 0) {
+    if (r == NULL || rig_init(r, live, x->id, "10.0.0.1:25", "") != 0 || rig_helpers(r) != 0) {
         __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
         __atomic_add_fetch(&ready, 1, __ATOMIC_RELEASE);
         __atomic_add_fetch(&held_over, 1, __ATOMIC_RELEASE);
@@ -177,7 +185,7 @@ worker(void *arg)
             rcpt + snprintf(x->scripts[c] + rcpt, sizeof(x->scripts[c]) - (size_t)rcpt, "DATA\r\n");
         x->hold[c] = (size_t)(c % 3 == 0 ? mail : c % 3 == 1 ? rcpt : data);
         snprintf(x->scripts[c] + data, sizeof(x->scripts[c]) - (size_t)data, "%s.\r\nQUIT\r\n",
-                 msgs);
+                 c % 5 == 4 ? heavy : msgs);
     }
     /* Held: every transaction open (its snapshot pinned) across swaps. */
     start(r, x, true);
@@ -209,6 +217,11 @@ worker(void *arg)
     if (delivered != 2 * CLIENTS || misrouted != 0) {
         fprintf(stderr, "worker %u: %u delivered (want %d), %u misrouted\n", x->id, delivered,
                 2 * CLIENTS, misrouted);
+        __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+    }
+    if (r->stats->c[DP_C_SCAN_JOBS] != 2 * (CLIENTS / 5)) {
+        fprintf(stderr, "worker %u: %llu scan jobs\n", x->id,
+                (unsigned long long)r->stats->c[DP_C_SCAN_JOBS]);
         __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
     }
     uint64_t taken = r->stats->c[DP_C_SNAP_TAKEN];

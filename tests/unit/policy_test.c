@@ -44,7 +44,7 @@ test_default_parses(void **state)
     const char *json = scan_policy_default_json();
     assert_int_equal(scan_policy_parse(&p, &d, json, strlen(json)), 0);
     assert_non_null(p);
-    assert_string_equal(p->version, "builtin-default-1");
+    assert_string_equal(p->version, "builtin-default-2");
     assert_true(p->detectors[SCAN_T_CREDIT_CARD].enabled);
     assert_int_equal(p->detectors[SCAN_T_CREDIT_CARD].action, SCAN_ACT_REDACT);
     assert_int_equal(p->detectors[SCAN_T_CREDIT_CARD].mask.keep_last, 4);
@@ -319,6 +319,67 @@ test_min_confidence_out_of_range(void **state)
                    RL_EINVAL, "detectors.PHONE.min_confidence");
 }
 
+static struct scan_policy *
+parse_ok(const char *json)
+{
+    struct rl_diag d = {{0}, {0}};
+    struct scan_policy *p = NULL;
+    assert_int_equal(scan_policy_parse(&p, &d, json, strlen(json)), 0);
+    assert_non_null(p);
+    return p;
+}
+
+static void
+test_levels_and_actions(void **state)
+{
+    (void)state;
+    assert_int_equal(scan_level_of(0), SCAN_LEVEL_LOW);
+    assert_int_equal(scan_level_of(49), SCAN_LEVEL_LOW);
+    assert_int_equal(scan_level_of(50), SCAN_LEVEL_MEDIUM);
+    assert_int_equal(scan_level_of(79), SCAN_LEVEL_MEDIUM);
+    assert_int_equal(scan_level_of(80), SCAN_LEVEL_HIGH);
+    assert_string_equal(scan_level_name(SCAN_LEVEL_HIGH), "high");
+    assert_string_equal(scan_level_name((enum scan_level)7), "unknown");
+    struct scan_policy *p =
+        parse_ok("{\"version\": \"t\", \"detectors\": {\"CREDIT_CARD\": {\"action\": \"redact\", "
+                 "\"min_confidence\": \"low\", \"actions\": {\"high\": \"quarantine\", "
+                 "\"low\": \"allow\"}}, \"PHONE\": {\"min_confidence\": \"high\"}}}");
+    const struct scan_detector_policy *cc = &p->detectors[SCAN_T_CREDIT_CARD];
+    assert_int_equal(cc->min_confidence, 0);
+    assert_int_equal(cc->by_level[SCAN_LEVEL_LOW], SCAN_ACT_ALLOW);
+    assert_int_equal(cc->by_level[SCAN_LEVEL_MEDIUM], SCAN_ACT_REDACT);
+    assert_int_equal(cc->by_level[SCAN_LEVEL_HIGH], SCAN_ACT_QUARANTINE);
+    assert_int_equal(p->detectors[SCAN_T_PHONE].min_confidence, SCAN_CONF_HIGH);
+    assert_int_equal(p->detectors[SCAN_T_PHONE].by_level[SCAN_LEVEL_HIGH], SCAN_ACT_REDACT);
+    scan_policy_free(p);
+    /* "action" after "actions" in the text still leaves the named levels. */
+    p = parse_ok("{\"version\": \"t\", \"detectors\": {\"IBAN\": {\"actions\": {\"high\": "
+                 "\"block\"}, \"action\": \"tag\"}}}");
+    assert_int_equal(p->detectors[SCAN_T_IBAN].by_level[SCAN_LEVEL_HIGH], SCAN_ACT_BLOCK);
+    assert_int_equal(p->detectors[SCAN_T_IBAN].by_level[SCAN_LEVEL_LOW], SCAN_ACT_TAG);
+    scan_policy_free(p);
+}
+
+static void
+test_levels_refused(void **state)
+{
+    (void)state;
+    ASSERT_REFUSED("{\"version\": \"t\", \"detectors\": {\"PHONE\": {\"min_confidence\": \"hi\"}}}",
+                   RL_EINVAL, "detectors.PHONE.min_confidence");
+    ASSERT_REFUSED("{\"version\": \"t\", \"detectors\": {\"PHONE\": {\"actions\": []}}}", RL_EINVAL,
+                   "detectors.PHONE.actions");
+    ASSERT_REFUSED("{\"version\": \"t\", \"detectors\": {\"PHONE\": {\"actions\": {\"top\": "
+                   "\"block\"}}}}",
+                   RL_EINVAL, "detectors.PHONE.actions.top");
+    ASSERT_REFUSED("{\"version\": \"t\", \"detectors\": {\"PHONE\": {\"actions\": {\"high\": "
+                   "\"shred\"}}}}",
+                   RL_EINVAL, "detectors.PHONE.actions.high");
+    ASSERT_REFUSED("{\"version\": \"t\", \"detectors\": {\"PHONE\": {\"keywords\": [\"*\"]}}}",
+                   RL_EINVAL, "detectors.PHONE.keywords");
+    ASSERT_REFUSED("{\"version\": \"t\", \"detectors\": {\"PHONE\": {\"keywords\": [\"te*l\"]}}}",
+                   RL_EINVAL, "detectors.PHONE.keywords");
+}
+
 static void
 test_duplicate_key(void **state)
 {
@@ -470,6 +531,8 @@ main(void)
         cmocka_unit_test(test_mask_char_two_chars),
         cmocka_unit_test(test_threshold_zero),
         cmocka_unit_test(test_min_confidence_out_of_range),
+        cmocka_unit_test(test_levels_and_actions),
+        cmocka_unit_test(test_levels_refused),
         cmocka_unit_test(test_duplicate_key),
         cmocka_unit_test(test_malformed_json_position),
         cmocka_unit_test(test_lexicon_without_entries),

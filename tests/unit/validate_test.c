@@ -154,7 +154,7 @@ test_iban(void **state)
     assert_false(V(scan_validate_iban, "DE8937040044053201300"));   /* DE is 22 */
     assert_false(V(scan_validate_iban, "DE893704004405320130000")); /* DE is 22 */
     assert_false(V(scan_validate_iban, "XX22YYY1234567890123"));    /* no such country */
-    assert_false(V(scan_validate_iban, "de89370400440532013000"));  /* lower-case country */
+    assert_true(V(scan_validate_iban, "de89370400440532013000"));   /* typed in lower case */
     assert_false(V(scan_validate_iban, "GB29  NWBK 6016 1331 9268 19"));
     assert_false(V(scan_validate_iban, "GB29 NWBK 6016 1331 9268 19 "));
     assert_false(V(scan_validate_iban, "BE 43.4679.1170.4101"));

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Byte classes and digit-group separators shared by the digit-led detectors
+ * (scan_digits.c, scan_phone.c). Private to scan/; pure functions over
+ * borrowed bytes; any thread. */
+#ifndef SCAN_CHARS_H
+#define SCAN_CHARS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+static inline bool
+scan_is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static inline bool
+scan_is_upper(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+static inline bool
+scan_is_alpha(uint8_t c)
+{
+    return (uint8_t)((c | 0x20) - 'a') < 26;
+}
+
+static inline bool
+scan_is_alnum(uint8_t c)
+{
+    return scan_is_digit(c) || scan_is_alpha(c);
+}
+
+static inline size_t
+scan_min(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Number of digits at buf[i, limit). */
+static inline size_t
+scan_digit_run(const uint8_t *buf, size_t i, size_t limit)
+{
+    size_t s = i;
+    while (i < limit && scan_is_digit(buf[i])) {
+        i++;
+    }
+    return i - s;
+}
+
+/* A candidate may not start right after a letter or digit ... */
+static inline bool
+scan_starts_clean(const uint8_t *buf, size_t s)
+{
+    return s == 0 || !scan_is_alnum(buf[s - 1]);
+}
+
+/* ... nor end right before one. */
+static inline bool
+scan_ends_clean(const uint8_t *buf, size_t len, size_t e)
+{
+    return e >= len || !scan_is_alnum(buf[e]);
+}
+
+static inline bool
+scan_is_joiner(uint8_t c)
+{
+    return c == '-' || c == '.' || c == '/' || c == ':';
+}
+
+/* "12-<start>" or "<end>.5": the digits belong to a longer dotted, dashed or
+ * slashed number (dates, times, versions, references), not to a finding. */
+static inline bool
+scan_preceded_by_number(const uint8_t *buf, size_t s)
+{
+    return s >= 2 && scan_is_joiner(buf[s - 1]) && scan_is_digit(buf[s - 2]);
+}
+
+static inline bool
+scan_continues_number(const uint8_t *buf, size_t len, size_t e)
+{
+    return e + 1 < len && scan_is_joiner(buf[e]) && scan_is_digit(buf[e + 1]);
+}
+
+/* Separator kinds between digit groups. SCAN_SEP_SPACE covers the space, the
+ * no-break and thin spaces word processors put between groups, and (with
+ * SCAN_SEP_BREAK allowed) a line break where mail wrapped the text. */
+enum {
+    SCAN_SEP_SPACE = 1,
+    SCAN_SEP_DASH = 2,
+    SCAN_SEP_DOT = 4,
+    SCAN_SEP_SLASH = 8,
+    SCAN_SEP_BREAK = 16, /* only in `allow`: accept line breaks as spaces */
+};
+
+/* Length of the line break at buf[i] as mail clients make them when they wrap
+ * a line at a space and quote a reply: an optional space (format=flowed keeps
+ * it), CR LF or LF, then the next line's quote marks ('>' and spaces). 0 when
+ * there is none, or when the next line is blank. */
+static inline size_t
+scan_break_at(const uint8_t *buf, size_t i, size_t limit)
+{
+    size_t k = i;
+    if (k < limit && buf[k] == ' ') {
+        k++;
+    }
+    if (k < limit && buf[k] == '\r') {
+        k++;
+    }
+    if (k >= limit || buf[k] != '\n') {
+        return 0;
+    }
+    k++;
+    while (k < limit && k - i < 16 && (buf[k] == '>' || buf[k] == ' ')) {
+        k++;
+    }
+    if (k >= limit || buf[k] == '\r' || buf[k] == '\n') {
+        return 0;
+    }
+    return k - i;
+}
+
+/* Length of the separator at buf[i] (within `limit`) of a kind in `allow`,
+ * with its kind in *out_kind; 0 when there is none. A dash may be followed by
+ * a line break ("4111-1111-\n1111-1111"). */
+static inline size_t
+scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned *out_kind)
+{
+    if (i >= limit) {
+        return 0;
+    }
+    uint8_t c = buf[i];
+    size_t br = (allow & SCAN_SEP_BREAK) ? scan_break_at(buf, i, limit) : 0;
+    if (br != 0 && (allow & SCAN_SEP_SPACE)) {
+        *out_kind = SCAN_SEP_SPACE;
+        return br;
+    }
+    if (c == ' ' && (allow & SCAN_SEP_SLASH) && i + 2 < limit && buf[i + 1] == '/' &&
+        buf[i + 2] == ' ') {
+        *out_kind = SCAN_SEP_SLASH; /* "0157 / 18073166" */
+        return 3;
+    }
+    if (c == ' ' && (allow & SCAN_SEP_SPACE)) {
+        *out_kind = SCAN_SEP_SPACE;
+        return 1;
+    }
+    if (c == '-' && (allow & SCAN_SEP_DASH)) {
+        *out_kind = SCAN_SEP_DASH;
+        return 1 + ((allow & SCAN_SEP_BREAK) ? scan_break_at(buf, i + 1, limit) : 0);
+    }
+    if (c == '.' && (allow & SCAN_SEP_DOT)) {
+        *out_kind = SCAN_SEP_DOT;
+        return 1;
+    }
+    if (c == '/' && (allow & SCAN_SEP_SLASH)) {
+        *out_kind = SCAN_SEP_SLASH;
+        return 1;
+    }
+    if ((allow & SCAN_SEP_SPACE) == 0 || i + 1 >= limit) {
+        return 0;
+    }
+    /* U+00A0 no-break space; U+2007 figure, U+2009 thin, U+202F narrow no-break. */
+    if (c == 0xC2 && buf[i + 1] == 0xA0) {
+        *out_kind = SCAN_SEP_SPACE;
+        return 2;
+    }
+    if (c == 0xE2 && i + 2 < limit && buf[i + 1] == 0x80 &&
+        (buf[i + 2] == 0x87 || buf[i + 2] == 0x89 || buf[i + 2] == 0xAF)) {
+        *out_kind = SCAN_SEP_SPACE;
+        return 3;
+    }
+    return 0;
+}
+
+/* Length of a no-break, figure, thin or narrow no-break space at buf[i]
+ * (before `limit`), or 0. */
+static inline size_t
+scan_space_at(const uint8_t *buf, size_t i, size_t limit)
+{
+    if (i + 1 < limit && buf[i] == 0xC2 && buf[i + 1] == 0xA0) {
+        return 2;
+    }
+    if (i + 2 < limit && buf[i] == 0xE2 && buf[i + 1] == 0x80 &&
+        (buf[i + 2] == 0x87 || buf[i + 2] == 0x89 || buf[i + 2] == 0xAF)) {
+        return 3;
+    }
+    return 0;
+}
+
+/* The separator at buf[i] as scan_sep_at, but only when a digit follows it. */
+static inline size_t
+scan_sep_digit(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned *out_kind)
+{
+    size_t n = scan_sep_at(buf, i, limit, allow, out_kind);
+    return (n != 0 && i + n < limit && scan_is_digit(buf[i + n])) ? n : 0;
+}
+
+/* Length of a space, dash, no-break or thin space ending right before
+ * buf[d]; 0 when there is none. */
+static inline size_t
+scan_sep_before(const uint8_t *buf, size_t d)
+{
+    if (d >= 1 && (buf[d - 1] == ' ' || buf[d - 1] == '-')) {
+        return 1;
+    }
+    if (d >= 2 && buf[d - 2] == 0xC2 && buf[d - 1] == 0xA0) {
+        return 2;
+    }
+    if (d >= 3 && buf[d - 3] == 0xE2 && buf[d - 2] == 0x80 &&
+        (buf[d - 1] == 0x87 || buf[d - 1] == 0x89 || buf[d - 1] == 0xAF)) {
+        return 3;
+    }
+    return 0;
+}
+
+/* Start of the group of exactly four capitals and digits ending at `end`,
+ * with at least one digit unless `letters_ok`; `end` itself when none. */
+static inline size_t
+scan_code_group(const uint8_t *buf, size_t end, bool letters_ok)
+{
+    size_t k = end;
+    bool digit = false;
+    while (k > 0 && end - k < 5 && (scan_is_upper(buf[k - 1]) || scan_is_digit(buf[k - 1]))) {
+        digit |= scan_is_digit(buf[k - 1]);
+        k--;
+    }
+    if (end - k != 4 || (k > 0 && scan_is_alnum(buf[k - 1])) || !(digit || letters_ok)) {
+        return end;
+    }
+    return k;
+}
+
+/* Whether the digit run at buf[d] continues a grouped code: after a
+ * separator comes a group of exactly four digits ("9475 2663 2526 ...", a
+ * tracking number), or of four capitals and digits ("AE03 5095 ...", or
+ * "NL61 NWJE 0068 ...": an IBAN). A card or a phone number is not read out
+ * of the middle of one; "VISA 4111 ...", "room 204 4111 ..." and
+ * "12345 4111 ..." are not codes. */
+static inline bool
+scan_continues_code(const uint8_t *buf, size_t d)
+{
+    size_t s = scan_sep_before(buf, d);
+    if (s == 0 || d < s + 1) {
+        return false;
+    }
+    size_t end = d - s;
+    size_t k = scan_code_group(buf, end, false);
+    if (k != end) {
+        return true;
+    }
+    k = scan_code_group(buf, end, true);
+    if (k == end) {
+        return false;
+    }
+    size_t s2 = scan_sep_before(buf, k);
+    return s2 != 0 && k >= s2 + 4 && scan_code_group(buf, k - s2, false) != k - s2;
+}
+
+#endif
