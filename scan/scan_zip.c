@@ -4,11 +4,11 @@
  * libzip archive and its source; no temporary files. */
 #include "scan_zip.h"
 
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <isa-l/crc.h>
-#include <isa-l/igzip_lib.h>
 #include <zip.h>
 
 /* A new content for an entry, deflated as it is produced (raw deflate, as
