@@ -7,6 +7,7 @@
  * files at start-up (seeded, deterministic). Main thread, pinned to one CPU. */
 #include "bench_docs.h"
 
+#include <isa-l/igzip_lib.h>
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
 #include <stdio.h>
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <zlib.h>
 
-#include <isa-l/igzip_lib.h>
 #include <jansson.h>
 #include <libxml/xmlreader.h>
 #include <zip.h>
