@@ -77,7 +77,8 @@ family(struct fam *f, const char *k, json_t *v)
         return true;
     }
     snprintf(f->name, sizeof(f->name), "redline_%s_total", k);
-    f->label = "kind";
+    /* the DPDK stack's counters are by port: {"net_tcp_rto": {"net_tap0": 3}} */
+    f->label = strncmp(k, "net_", 4) == 0 ? "port" : "kind";
     return true;
 }
 

@@ -54,6 +54,34 @@ check_cores(struct rl_diag *diag, const struct dp_config *cfg)
     return 0;
 }
 
+/* describe_dpdk prints the DPDK backend's ports and EAL arguments. */
+static void
+describe_dpdk(FILE *f, const struct dp_boot *b)
+{
+    if (b->backend != DP_BACKEND_DPDK) {
+        return;
+    }
+    const struct dp_dpdk *d = &b->dpdk;
+    for (uint32_t i = 0; i < d->n_ports; i++) {
+        const struct dp_dpdk_port *p = &d->ports[i];
+        fprintf(f, "dpdk port       %s: %u.%u.%u.%u/%u", p->device, p->ip[0], p->ip[1], p->ip[2],
+                p->ip[3], p->prefix_len);
+        if (p->gateway[0] | p->gateway[1] | p->gateway[2] | p->gateway[3]) {
+            fprintf(f, ", gateway %u.%u.%u.%u", p->gateway[0], p->gateway[1], p->gateway[2],
+                    p->gateway[3]);
+        }
+        fprintf(f, ", %u queue pair%s\n", b->workers, b->workers == 1 ? "" : "s");
+    }
+    fprintf(f,
+            "dpdk            %u mbufs a port, %u connections a worker and port, %u KiB buffers, "
+            "SYN backlog %u, EAL",
+            d->mbufs, d->max_conns, d->buffer_kb, d->syn_backlog);
+    for (uint32_t i = 0; i < d->n_eal; i++) {
+        fprintf(f, " %s", d->eal[i]);
+    }
+    fprintf(f, "%s\n", d->n_eal == 0 ? " (defaults)" : "");
+}
+
 /* describe prints what would run to `f`, one item a line. */
 static void
 describe(FILE *f, const struct dp_config *cfg, const char *policy_version, const char *user)
@@ -75,6 +103,7 @@ describe(FILE *f, const struct dp_config *cfg, const char *policy_version, const
         }
     }
     fprintf(f, "\n");
+    describe_dpdk(f, &cfg->boot);
     for (uint32_t i = 0; i < cfg->rt.n_routes; i++) {
         const struct dp_route *r = &cfg->rt.routes[i];
         const struct dp_mta_group *g = &cfg->rt.groups[r->group];

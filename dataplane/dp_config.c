@@ -31,6 +31,11 @@ dp_config_defaults(struct dp_config *out_cfg)
     }
     out_cfg->boot.backend = DP_BACKEND_KERNEL;
     out_cfg->boot.idle = DP_IDLE_SLEEP;
+    out_cfg->boot.dpdk.mbufs = 16383; /* 2^n - 1: the pool's ring size */
+    out_cfg->boot.dpdk.max_conns = 8192;
+    out_cfg->boot.dpdk.syn_backlog = 1024;
+    out_cfg->boot.dpdk.buffer_kb = 64;
+    out_cfg->boot.dpdk.idle_sleep_max_us = 1000;
     snprintf(out_cfg->boot.quarantine_dir, sizeof(out_cfg->boot.quarantine_dir),
              "/var/spool/redline/quarantine");
     snprintf(out_cfg->boot.log_path, sizeof(out_cfg->boot.log_path), "-");
@@ -323,10 +328,10 @@ dp_config_check(const struct dp_config *cfg, struct rl_diag *diag)
     if (rc != 0) {
         return rc;
     }
-    if (cfg->boot.backend == DP_BACKEND_DPDK) {
-        return rl_diag_set(diag, "backend", "the DPDK backend is not built yet");
+    if (cfg->boot.backend == DP_BACKEND_DPDK && (rc = dp_dpdk_check(cfg, diag)) != 0) {
+        return rc;
     }
-    if (cfg->boot.backend != DP_BACKEND_KERNEL) {
+    if (cfg->boot.backend != DP_BACKEND_KERNEL && cfg->boot.backend != DP_BACKEND_DPDK) {
         return rl_diag_set(diag, "backend", "must be kernel or dpdk");
     }
     if (cfg->boot.idle != DP_IDLE_SLEEP && cfg->boot.idle != DP_IDLE_SPIN) {

@@ -63,6 +63,32 @@ enum dp_tls_policy {
     DP_TLS_ENCRYPT, /* MAIL, RCPT, DATA, BDAT get 530 5.7.0 until TLS is up */
 };
 
+#define DP_DPDK_MAX_PORTS 4
+#define DP_DPDK_MAX_EAL 32
+
+/* One port the user-space TCP stack serves (backend "dpdk"). */
+struct dp_dpdk_port {
+    char device[256];   /* PCI address ("0000:81:00.0") or a vdev's devargs ("net_tap0,iface=x") */
+    uint8_t ip[4];      /* the stack's IPv4 address on the port, network order */
+    uint8_t prefix_len; /* its on-link network */
+    uint8_t gateway[4]; /* where other networks are reached; 0.0.0.0 = on-link peers only */
+    uint8_t mac[6];     /* the stack's MAC; all zero = the port's own */
+};
+
+/* The DPDK backend's boot settings ("dpdk", docs/CONFIG.md). */
+struct dp_dpdk {
+    char eal[DP_DPDK_MAX_EAL][128]; /* EAL arguments added to those redlined makes */
+    uint32_t n_eal;
+    struct dp_dpdk_port ports[DP_DPDK_MAX_PORTS];
+    uint32_t n_ports;
+    uint32_t mbufs;             /* mbufs in each port's pool (on its NUMA node) */
+    uint32_t max_conns;         /* TCP connections per worker and port, TIME_WAIT included */
+    uint32_t syn_backlog;       /* half-open connections per listener before SYN cookies */
+    uint32_t buffer_kb;         /* receive and send buffer of a connection, KiB */
+    uint32_t idle_sleep_max_us; /* longest nap of an idle worker between polls of a port that
+                                   cannot wake it (no RX interrupt) */
+};
+
 /* Boot settings: fixed for the life of the process (a change needs a
  * restart). Read by main.c and the worker loop, never by the transaction
  * path. */
@@ -75,6 +101,7 @@ struct dp_boot {
     int cores[DP_MAX_WORKERS]; /* CPU of worker i; -1 = not pinned */
     enum dp_backend backend;
     enum dp_idle idle;
+    struct dp_dpdk dpdk;       /* backend "dpdk" only */
     char quarantine_dir[4096]; /* durable store for quarantined and held messages */
     uint64_t min_free_mb;      /* MiB kept free on the store's and the log's file systems */
     char log_path[4096];       /* tracking log; "-" = standard error */

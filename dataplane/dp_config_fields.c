@@ -45,6 +45,11 @@ static const struct dp_num nums[] = {
     NUM("relay.hop_down_s", rt.hop_down_ms, 1000, 1, 3600, NULL),
     NUM("relay.hop_down_max_s", rt.hop_down_max_ms, 1000, 1, 86400, NULL),
     NUM("relay.end_of_data_timeout_s", rt.dot_timeout_ms, 1000, 1, 3600, NULL),
+    NUM("dpdk.mbufs", boot.dpdk.mbufs, 1, 1023, (uint64_t)1 << 24, NULL),
+    NUM("dpdk.max_connections", boot.dpdk.max_conns, 1, 64, (uint64_t)1 << 22, NULL),
+    NUM("dpdk.syn_backlog", boot.dpdk.syn_backlog, 1, 1, 1000000, NULL),
+    NUM("dpdk.buffer_kb", boot.dpdk.buffer_kb, 1, 4, 65536, NULL),
+    NUM("dpdk.idle_sleep_max_us", boot.dpdk.idle_sleep_max_us, 1, 1, 1000000, NULL),
 };
 
 #define STR(path, member, allow_empty)                                                             \

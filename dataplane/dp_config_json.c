@@ -21,7 +21,7 @@ static const char *const root_keys[] = {
     "idle",          "policy",    "relay_networks", "mta_groups", "routes",
     "limits",        "relay",     "quarantine_dir", "log",        "control_socket",
     "user",          "tls",       "tls_profiles",   "smtp",       "min_free_mb",
-    "config_socket", "state_dir", "scan_threads",   NULL,
+    "config_socket", "state_dir", "scan_threads",   "dpdk",       NULL,
 };
 
 /* The inputs of one load: the configuration before it and the copy built. */
@@ -427,6 +427,94 @@ apply_routes(struct load *l, json_t *arr)
     return rc;
 }
 
+/* apply_port applies dpdk.ports[i]: device, address, gateway, mac. */
+static int
+apply_port(struct load *l, size_t i, json_t *o)
+{
+    char where[40];
+    char field[FIELD_MAX];
+    const char *key;
+    json_t *v;
+    snprintf(where, sizeof(where), "dpdk.ports[%zu]", i);
+    if (!json_is_object(o)) {
+        return rl_diag_set(l->diag, where, "must be an object with device and address");
+    }
+    struct dp_dpdk_port *p = &l->c->boot.dpdk.ports[i];
+    memset(p, 0, sizeof(*p));
+    json_object_foreach(o, key, v)
+    {
+        snprintf(field, sizeof(field), "%s.%.32s", where, key);
+        const char *s = json_string_value(v);
+        size_t n = json_string_length(v);
+        int rc;
+        if (!json_is_string(v)) {
+            rc = rl_diag_set(l->diag, field, "must be a string");
+        } else if (strcmp(key, "device") == 0) {
+            rc = dp_dpdk_port_device(p, l->diag, field, s, n);
+        } else if (strcmp(key, "address") == 0) {
+            rc = dp_dpdk_port_ip(p, l->diag, field, s, n, true);
+        } else if (strcmp(key, "gateway") == 0) {
+            rc = dp_dpdk_port_ip(p, l->diag, field, s, n, false);
+        } else if (strcmp(key, "mac") == 0) {
+            rc = dp_dpdk_port_mac(p, l->diag, field, s, n);
+        } else {
+            rc = rl_diag_set(l->diag, field, "unknown key");
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    if (p->device[0] == '\0') {
+        snprintf(field, sizeof(field), "%s.device", where);
+        return rl_diag_set(l->diag, field, "is required");
+    }
+    if (p->prefix_len == 0) {
+        snprintf(field, sizeof(field), "%s.address", where);
+        return rl_diag_set(l->diag, field, "is required");
+    }
+    return 0;
+}
+
+/* apply_dpdk applies "dpdk": EAL arguments, ports, the numbers. */
+static int
+apply_dpdk(struct load *l, json_t *obj)
+{
+    char field[FIELD_MAX];
+    const char *key;
+    json_t *v;
+    if (!json_is_object(obj)) {
+        return rl_diag_set(l->diag, "dpdk", "must be an object");
+    }
+    json_object_foreach(obj, key, v)
+    {
+        snprintf(field, sizeof(field), "dpdk.%s", key);
+        int rc;
+        if (strcmp(key, "eal") == 0) {
+            l->c->boot.dpdk.n_eal = 0;
+            rc = apply_strings(l, field, v, DP_DPDK_MAX_EAL, dp_dpdk_eal_add);
+        } else if (strcmp(key, "ports") == 0) {
+            size_t i;
+            json_t *o;
+            rc = array_of(l, field, v, DP_DPDK_MAX_PORTS, "port objects");
+            l->c->boot.dpdk.n_ports = 0;
+            json_array_foreach(v, i, o)
+            {
+                if (rc != 0) {
+                    break;
+                }
+                rc = apply_port(l, i, o);
+                l->c->boot.dpdk.n_ports = rc == 0 ? (uint32_t)i + 1 : l->c->boot.dpdk.n_ports;
+            }
+        } else {
+            rc = apply_field(l, field, v);
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
 static int
 apply_key(struct load *l, const char *key, json_t *v)
 {
@@ -476,6 +564,9 @@ apply_key(struct load *l, const char *key, json_t *v)
     }
     if (strcmp(key, "limits") == 0 || strcmp(key, "relay") == 0) {
         return apply_section(l, key, v);
+    }
+    if (strcmp(key, "dpdk") == 0) {
+        return apply_dpdk(l, v);
     }
     return 0; /* mta_groups, routes and tls_profiles: apply_root, in their order */
 }

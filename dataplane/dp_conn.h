@@ -303,6 +303,7 @@ struct dp_worker {
     uint64_t busy_ns;          /* loop-turn time in the current load window */
     uint64_t load_window_ms;   /* when that window started */
     uint64_t load_window_msgs; /* messages received when it started */
+    struct io_counters netc;   /* the backend's own counters, read at each tick */
     struct dp_msgid ids;       /* message ids unique across restarts and instances */
     time_t date_sec;           /* the second the dates below show */
     char date_iso[24];         /* for tracking lines */

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_CONN_ACCEPTED] = "connections_accepted",
@@ -100,6 +101,28 @@ turns(char *out, size_t cap, size_t *len, const struct dp_stats_core *s)
                __atomic_load_n(&s->turn_ns_max, __ATOMIC_RELAXED) / 1e9);
 }
 
+void
+dp_stats_net(struct dp_stats_core *s, const struct io_counters *c)
+{
+    unsigned ports = c->n_ports < IO_COUNTER_PORTS ? c->n_ports : IO_COUNTER_PORTS;
+    unsigned names = c->n_names < IO_COUNTERS ? c->n_names : IO_COUNTERS;
+    if (__atomic_load_n(&s->net_names, __ATOMIC_RELAXED) == 0) {
+        for (unsigned p = 0; p < ports; p++) {
+            s->net_port[p] = c->port[p];
+        }
+        for (unsigned i = 0; i < names; i++) {
+            s->net_name[i] = c->name[i];
+        }
+        __atomic_store_n(&s->net_ports, ports, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->net_names, names, __ATOMIC_RELEASE);
+    }
+    for (unsigned p = 0; p < ports; p++) {
+        for (unsigned i = 0; i < names; i++) {
+            __atomic_store_n(&s->net[p][i], c->v[p][i], __ATOMIC_RELAXED);
+        }
+    }
+}
+
 const char *
 dp_counter_name(enum dp_counter c)
 {
@@ -166,6 +189,15 @@ put_core(char *out, size_t cap, size_t *len, const struct dp_stats_core *s,
     ok = ok && put(out, cap, len, "}");
     ok = ok && by_reason(out, cap, len, "tls_failures_by_reason", s->tls_fail);
     ok = ok && by_reason(out, cap, len, "tls_out_failures_by_reason", s->tls_out_fail);
+    /* The stack's counters, "net_<name>": {"<port>": n}. */
+    for (unsigned i = 0; ok && i < s->net_names; i++) {
+        ok = put(out, cap, len, ",\"net_%s\":{", s->net_name[i]);
+        for (unsigned p = 0; ok && p < s->net_ports; p++) {
+            ok = put(out, cap, len, "%s\"%s\":%llu", p ? "," : "", s->net_port[p],
+                     (unsigned long long)s->net[p][i]);
+        }
+        ok = ok && put(out, cap, len, "}");
+    }
     return ok && put(out, cap, len, "}");
 }
 
@@ -185,6 +217,19 @@ add_loaded(struct dp_stats_core *to, const struct dp_stats_core *from)
     for (unsigned r = 0; r < TLS_FAIL__COUNT; r++) {
         to->tls_fail[r] += __atomic_load_n(&from->tls_fail[r], __ATOMIC_RELAXED);
         to->tls_out_fail[r] += __atomic_load_n(&from->tls_out_fail[r], __ATOMIC_RELAXED);
+    }
+    /* Every worker has the same ports and names: the first one's serve. */
+    unsigned names = __atomic_load_n(&from->net_names, __ATOMIC_ACQUIRE);
+    if (names > 0 && to->net_names == 0) {
+        to->net_ports = from->net_ports;
+        memcpy(to->net_port, from->net_port, sizeof(to->net_port));
+        memcpy(to->net_name, from->net_name, sizeof(to->net_name));
+        to->net_names = names;
+    }
+    for (unsigned p = 0; names > 0 && p < to->net_ports; p++) {
+        for (unsigned i = 0; i < to->net_names; i++) {
+            to->net[p][i] += __atomic_load_n(&from->net[p][i], __ATOMIC_RELAXED);
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "io_backend.h"
 #include "rl_error.h"
 #include "scan_types.h"
 #include "tls_conn.h"
@@ -75,7 +76,18 @@ struct dp_stats_core {
     uint64_t turn_hist[DP_TURN_BUCKETS + 1]; /* per bucket, not cumulative; the last: longer */
     uint64_t turn_ns_sum;
     uint64_t turn_ns_max;
+    /* The backend's own counters (the DPDK stack's, per port), copied at
+     * each timer pass (dp_stats_net); 0 ports with the kernel backend. */
+    unsigned net_ports, net_names;
+    const char *net_port[IO_COUNTER_PORTS];
+    const char *net_name[IO_COUNTERS];
+    uint64_t net[IO_COUNTER_PORTS][IO_COUNTERS];
 };
+
+/* dp_stats_net copies the backend's counters `c` into the worker's `s`
+ * (the worker's own thread). Names and ports are taken once; their count is
+ * published last, so a reader sees names before it counts them. */
+void dp_stats_net(struct dp_stats_core *s, const struct io_counters *c);
 
 /* dp_stats_turn counts one loop turn of `ns` nanoseconds (the worker's own
  * counters). */

@@ -238,6 +238,10 @@ tick(struct dp_worker *w)
         tls_server_tick(srv, (uint64_t)time(NULL)); /* ticket key epochs */
     }
     dp_hops_sweep(&w->hops, w->now_ms);
+    if (w->io->ops->counters != NULL) { /* the DPDK stack's drops, retransmissions, ports */
+        w->io->ops->counters(w->io, &w->netc);
+        dp_stats_net(w->stats, &w->netc);
+    }
     /* Next-hop health and this core's load, for status and the metrics. */
     uint64_t down = 0;
     for (uint32_t i = 0; i < DP_HOP_MAX; i++) {

@@ -101,6 +101,26 @@ int dp_listen_add(struct dp_config *cfg, struct rl_diag *diag, const char *field
 int dp_relay_net_add(struct dp_config *cfg, struct rl_diag *diag, const char *field, const char *s,
                      size_t len);
 
+/* dp_dpdk_eal_add appends one EAL argument (dpdk.eal[i]). */
+int dp_dpdk_eal_add(struct dp_config *cfg, struct rl_diag *diag, const char *field, const char *s,
+                    size_t len);
+
+/* dp_dpdk_port_ip sets the address "a.b.c.d/n" (`what` "address") or the
+ * gateway "a.b.c.d" of `port`; dp_dpdk_port_mac its MAC "xx:xx:xx:xx:xx:xx";
+ * dp_dpdk_port_device its device. Each returns 0 or RL_EINVAL naming
+ * `field`. */
+int dp_dpdk_port_ip(struct dp_dpdk_port *port, struct rl_diag *diag, const char *field,
+                    const char *s, size_t len, bool with_prefix);
+int dp_dpdk_port_mac(struct dp_dpdk_port *port, struct rl_diag *diag, const char *field,
+                     const char *s, size_t len);
+int dp_dpdk_port_device(struct dp_dpdk_port *port, struct rl_diag *diag, const char *field,
+                        const char *s, size_t len);
+
+/* dp_dpdk_check checks the DPDK settings against the listeners and the
+ * workers (backend "dpdk"): at least one port, distinct addresses, IPv4
+ * listeners on the wildcard or a port's address. Returns 0 or RL_EINVAL. */
+int dp_dpdk_check(const struct dp_config *cfg, struct rl_diag *diag);
+
 /* dp_core_set sets cfg->cores[i] from a CPU number. */
 int dp_core_set(struct dp_config *cfg, struct rl_diag *diag, const char *field, uint32_t i,
                 uint64_t cpu);

@@ -28,6 +28,19 @@ struct io_event {
 
 struct io_backend;
 
+#define IO_COUNTER_PORTS 4
+#define IO_COUNTERS 80
+
+/* A backend's own counters, when it runs a network stack of its own (the
+ * DPDK backend): one set per port, the same names for every port. Names
+ * are the backend's, valid until it is freed. */
+struct io_counters {
+    unsigned n_ports, n_names;
+    const char *port[IO_COUNTER_PORTS]; /* "net_tap0", "0000:81:00.0" */
+    const char *name[IO_COUNTERS];      /* "tcp_retransmits", ... */
+    uint64_t v[IO_COUNTER_PORTS][IO_COUNTERS];
+};
+
 struct io_backend_ops {
     const char *name;
     /* listen opens a listener on `addr` for this worker (other workers
@@ -60,6 +73,10 @@ struct io_backend_ops {
      * without an event; from any thread. NULL for a backend whose poll never
      * waits long (it spins). */
     void (*wake)(struct io_backend *be);
+    /* counters fills `out` with the backend's own counters; NULL for a
+     * backend that keeps none (the kernel counts for itself). The backend's
+     * thread only. */
+    void (*counters)(struct io_backend *be, struct io_counters *out);
 };
 
 struct io_backend {

@@ -43,6 +43,9 @@
 #include "dp_track.h"
 #include "dp_worker.h"
 #include "hw_dp.h"
+#ifdef RL_HAVE_DPDK
+#include "io_dpdk.h"
+#endif
 #include "rl_log.h"
 #include "tls_server.h"
 
@@ -235,13 +238,61 @@ main(int argc, char **argv)
         (cfg.boot.state_dir[0] != '\0' &&
          strcmp(cfg.boot.state_dir, cfg.boot.quarantine_dir) != 0 &&
          dp_instance_lock(&state_lock_fd, &diag, "state_dir", cfg.boot.state_dir) != 0) ||
-        dp_instance_check_listeners(&cfg, &diag) != 0) {
+        (cfg.boot.backend == DP_BACKEND_KERNEL && dp_instance_check_listeners(&cfg, &diag) != 0)) {
         dp_snapshot_free(first);
         return fail(diag.field, diag.reason);
     }
     if (dp_store_recover(cfg.boot.quarantine_dir, &recovered, &err) != 0) {
         return fail("quarantine_dir", strerror(err));
     }
+    /* Signals go to this thread only, taken synchronously with sigwait:
+     * blocked before any thread starts (the EAL's, the logger and the
+     * control thread too), so that none of them takes one meant for
+     * sigwait. SIGIO too: net_tap raises it when frames wait, and it must
+     * interrupt only a DPDK worker, which unblocks it (io_dpdk.c). */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
+    sigset_t blocked = set;
+    sigaddset(&blocked, SIGIO);
+    pthread_sigmask(SIG_BLOCK, &blocked, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    bool daemonized = false;
+    const void *backend_args[DP_MAX_WORKERS] = {NULL};
+#ifdef RL_HAVE_DPDK
+    struct io_dpdk *dpdk = NULL;
+    if (cfg.boot.backend == DP_BACKEND_DPDK) {
+        /* The EAL's threads and memory do not survive fork: become a
+         * daemon first (errors from here on go to syslog). */
+        if (!cfg.boot.foreground) {
+            if (daemon(1, 0) != 0) {
+                return fail("daemon", strerror(errno));
+            }
+            rl_log_open("redlined", true);
+            daemonized = true;
+        }
+        if (io_dpdk_start(&dpdk, &diag, &cfg.boot) != 0) {
+            return fail(diag.field, diag.reason);
+        }
+        static char ports[2048];
+        io_dpdk_describe(dpdk, ports, sizeof(ports));
+        char *save = NULL;
+        for (char *line = strtok_r(ports, "\n", &save); line != NULL;
+             line = strtok_r(NULL, "\n", &save)) {
+            rl_log(LOG_INFO, "%s", line);
+        }
+        for (unsigned i = 0; i < n; i++) {
+            backend_args[i] = io_dpdk_worker_arg(dpdk, i);
+        }
+    }
+#else
+    if (cfg.boot.backend == DP_BACKEND_DPDK) {
+        return fail("backend", "this redlined was built without DPDK (libdpdk-dev)");
+    }
+#endif
     /* Pin slots: one per worker, the reloader's. */
     struct dp_live *live = NULL;
     if (dp_live_new(&live, first, n + 2) != 0) {
@@ -260,8 +311,8 @@ main(int argc, char **argv)
     memset(stats, 0, sizeof(*stats) * n);
     for (unsigned i = 0; i < n; i++) {
         hw_dp_bind_worker(hw, &cfg, (int)i);
-        if (dp_worker_new(&workers[i], &diag, &cfg.boot, backend_name(cfg.boot.backend), NULL, live,
-                          i, &stats[i], &ctl) != 0) {
+        if (dp_worker_new(&workers[i], &diag, &cfg.boot, backend_name(cfg.boot.backend),
+                          backend_args[i], live, i, &stats[i], &ctl) != 0) {
             return fail(diag.field, diag.reason);
         }
     }
@@ -273,21 +324,10 @@ main(int argc, char **argv)
     if (dp_tls_reload_new(&reload, live, n, &proc) != 0) {
         return fail("memory", "out of memory at start-up");
     }
-    /* Signals go to this thread only, taken synchronously with sigwait:
-     * blocked before any thread starts (the logger and the control thread
-     * too), so that none of them takes one meant for sigwait. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
     /* Threads do not survive fork: become a daemon before starting any. The
      * log and the control socket are opened as root, then root is dropped
      * (glibc changes the ids of every thread). */
-    if (!cfg.boot.foreground) {
+    if (!cfg.boot.foreground && !daemonized) {
         if (daemon(1, 0) != 0) {
             return fail("daemon", strerror(errno));
         }
@@ -452,6 +492,9 @@ main(int argc, char **argv)
     for (unsigned i = 0; i < n; i++) {
         dp_worker_free(workers[i]);
     }
+#ifdef RL_HAVE_DPDK
+    io_dpdk_stop(dpdk); /* after the workers' stacks */
+#endif
     dp_connlimit_free(ctl.limits); /* after the workers: their connections give back */
     free(stats);
     free(workers);

@@ -5,6 +5,7 @@
  * hand-off. A core object on its own lcore only. */
 #include "tcp_dpdk.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,13 +35,23 @@ static const uint8_t sym_key[40] = {0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x
                                     0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
                                     0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a};
 
+struct tcp_dpdk_waker {
+    void (*fn)(void *ctx);
+    void *ctx;
+};
+
 struct tcp_dpdk_group {
     uint16_t port, n_cores;
-    bool rss, tx_multiseg, tx_csum, rx_csum;
+    bool rss, tx_multiseg, tx_csum, rx_csum, rx_intr;
+    uint16_t n_rxq;     /* RX queues: core i reads queue i when i < n_rxq */
+    uint16_t reta_size; /* RSS: entries of the indirection table (entry i -> queue i % n) */
     uint8_t mac[6];
+    char name[RTE_ETH_NAME_MAX_LEN];
+    char driver[64];
     struct rte_mempool *mp;       /* frames and payload */
     struct rte_mempool *mp_indir; /* indirect segments pointing into payload */
     struct rte_ring *handoff[MAX_CORES];
+    struct tcp_dpdk_waker wakers[MAX_CORES];
     bool started;
 };
 
@@ -50,6 +61,7 @@ struct tcp_dpdk_core {
     struct tcp_stack *st;
     struct rte_mbuf *txq[BURST];
     uint16_t n_tx;
+    uint64_t poked; /* cores handed a frame during this poll (bit per core) */
     struct tcp_dpdk_stats stats;
     uint8_t scratch[16384]; /* a multi-segment frame, made contiguous */
 } __rte_cache_aligned;
@@ -92,9 +104,81 @@ port_fail(struct rl_diag *diag, const char *what, uint16_t port, int rc)
     return RL_EIO;
 }
 
+/* owner_of maps a Toeplitz hash to its core: as the indirection table the
+ * group programmed on an RSS port, modulo the cores otherwise. */
+static uint16_t
+owner_of(const struct tcp_dpdk_group *g, uint32_t hash)
+{
+    if (g->rss && g->reta_size > 0) {
+        return (uint16_t)((hash % g->reta_size) % g->n_cores);
+    }
+    return (uint16_t)(hash % g->n_cores);
+}
+
+static uint16_t
+group_owner(const struct tcp_dpdk_group *g, uint32_t sip, uint16_t sport, uint32_t dip,
+            uint16_t dport)
+{
+    if (g->n_cores <= 1) {
+        return 0;
+    }
+    uint32_t tuple[3] = {sip, dip, (uint32_t)sport << 16 | dport};
+    return owner_of(g, rte_softrss(tuple, 3, sym_key));
+}
+
+/* program_reta spreads the indirection table evenly (entry i -> queue i %
+ * n), which owner_of assumes; false when the port refuses. */
+static bool
+program_reta(struct tcp_dpdk_group *g, uint16_t reta_size)
+{
+    struct rte_eth_rss_reta_entry64 reta[512 / RTE_ETH_RETA_GROUP_SIZE];
+    if (reta_size == 0 || reta_size > 512) {
+        return false;
+    }
+    memset(reta, 0, sizeof(reta));
+    for (uint16_t i = 0; i < reta_size; i++) {
+        reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ULL << (i % RTE_ETH_RETA_GROUP_SIZE);
+        reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = i % g->n_cores;
+    }
+    if (rte_eth_dev_rss_reta_update(g->port, reta, reta_size) != 0) {
+        return false;
+    }
+    g->reta_size = reta_size;
+    return true;
+}
+
+/* port_setup configures, sets the queues up and starts the port; with
+ * `intr`, RX interrupts too. Returns 0 or a negative errno. */
+static int
+port_setup(struct tcp_dpdk_group *g, struct rte_eth_conf *conf, bool intr, int socket,
+           const char **what)
+{
+    conf->intr_conf.rxq = intr ? 1 : 0;
+    uint16_t nq = g->n_rxq;
+    int rc = rte_eth_dev_configure(g->port, nq, g->n_cores, conf);
+    *what = "rte_eth_dev_configure";
+    for (uint16_t q = 0; rc == 0 && q < nq; q++) {
+        rc = rte_eth_rx_queue_setup(g->port, q, DESC, (unsigned)socket, NULL, g->mp);
+        *what = "rte_eth_rx_queue_setup";
+    }
+    for (uint16_t q = 0; rc == 0 && q < g->n_cores; q++) {
+        rc = rte_eth_tx_queue_setup(g->port, q, DESC, (unsigned)socket, NULL);
+        *what = "rte_eth_tx_queue_setup";
+    }
+    if (rc == 0) {
+        rc = rte_eth_dev_start(g->port);
+        *what = "rte_eth_dev_start";
+    }
+    if (rc == 0 && intr && rte_eth_dev_rx_intr_ctl_q_get_fd(g->port, 0) < 0) {
+        (void)rte_eth_dev_stop(g->port);
+        rc = -ENOTSUP;
+    }
+    return rc;
+}
+
 int
 tcp_dpdk_group_new(struct tcp_dpdk_group **out_g, struct rl_diag *diag, uint16_t port,
-                   uint16_t n_cores, uint32_t n_mbufs)
+                   uint16_t n_cores, uint32_t n_mbufs, bool rx_intr)
 {
     if (!rte_eth_dev_is_valid_port(port)) {
         return rl_diag_set(diag, "port", "no DPDK port %u", port);
@@ -113,11 +197,19 @@ tcp_dpdk_group_new(struct tcp_dpdk_group **out_g, struct rl_diag *diag, uint16_t
     }
     g->port = port;
     g->n_cores = n_cores;
+    if (rte_eth_dev_get_name_by_port(port, g->name) != 0) {
+        snprintf(g->name, sizeof(g->name), "port%u", port);
+    }
+    snprintf(g->driver, sizeof(g->driver), "%s", info.driver_name ? info.driver_name : "");
     struct rte_eth_conf conf;
     memset(&conf, 0, sizeof(conf));
     uint64_t rss_hf =
         info.flow_type_rss_offloads & (RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4);
-    if (n_cores > 1 && rss_hf && info.max_rx_queues >= n_cores) {
+    /* RSS only with an indirection table we can program: owner_of must
+     * agree with the port on every flow's core (net_tap announces RSS but,
+     * without its flow support, has no table). */
+    if (n_cores > 1 && rss_hf && info.max_rx_queues >= n_cores && info.reta_size > 0 &&
+        info.reta_size <= 512) {
         g->rss = true;
         conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
         conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)sym_key;
@@ -129,7 +221,12 @@ tcp_dpdk_group_new(struct tcp_dpdk_group **out_g, struct rl_diag *diag, uint16_t
         conf.rxmode.offloads |= rx_ck;
         g->rx_csum = true;
     }
-    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
+    /* net_tap's software "offload" sums each segment of a chain from an
+     * even offset (DPDK 22.11 tap_tx_l4_add_rcksum), so a payload piece of
+     * odd length leaves a wrong checksum that the kernel drops: the stack
+     * sums tap frames itself (pieces at any offset, tcp_conn.c sum_iov). */
+    if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
+        strcmp(g->driver, "net_tap") != 0) {
         conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
         g->tx_csum = true;
     }
@@ -155,24 +252,37 @@ tcp_dpdk_group_new(struct tcp_dpdk_group **out_g, struct rl_diag *diag, uint16_t
         tcp_dpdk_group_free(g);
         return RL_ENOMEM;
     }
-    uint16_t nq = g->rss ? n_cores : 1;
-    rc = rte_eth_dev_configure(port, nq, n_cores, &conf);
+    /* One RX queue per core where the port has them (each steers what it
+     * receives, unless RSS did), else queue 0 on core 0 for all (ring). */
+    g->n_rxq = g->rss ? n_cores : (uint16_t)RTE_MIN(n_cores, RTE_MAX(info.max_rx_queues, 1));
+    /* RX interrupts only where the descriptor is readable while frames
+     * wait (net_tap: the queue's own tap descriptor); a PMD whose interrupt
+     * is edge-like could lose a wake-up between the last poll and the arming. */
+    bool intr = rx_intr && strcmp(g->driver, "net_tap") == 0;
+    const char *what = NULL;
+    rc = port_setup(g, &conf, intr, socket, &what);
+    if (rc != 0 && intr) {
+        intr = false; /* the port refused them: poll and nap instead */
+        rc = port_setup(g, &conf, false, socket, &what);
+    }
     if (rc) {
         tcp_dpdk_group_free(g);
-        return port_fail(diag, "rte_eth_dev_configure", port, rc);
+        return port_fail(diag, what, port, rc);
     }
-    for (uint16_t q = 0; q < nq; q++) {
-        rc = rte_eth_rx_queue_setup(port, q, DESC, (unsigned)socket, NULL, g->mp);
+    g->started = true;
+    g->rx_intr = intr;
+    if (g->rss && !program_reta(g, info.reta_size)) {
+        /* the table refused: steer in software instead */
+        (void)rte_eth_dev_stop(port);
+        g->rss = false;
+        g->n_rxq = (uint16_t)RTE_MIN(n_cores, RTE_MAX(info.max_rx_queues, 1));
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+        memset(&conf.rx_adv_conf.rss_conf, 0, sizeof(conf.rx_adv_conf.rss_conf));
+        rc = port_setup(g, &conf, intr, socket, &what);
         if (rc) {
+            g->started = false;
             tcp_dpdk_group_free(g);
-            return port_fail(diag, "rte_eth_rx_queue_setup", port, rc);
-        }
-    }
-    for (uint16_t q = 0; q < n_cores; q++) {
-        rc = rte_eth_tx_queue_setup(port, q, DESC, (unsigned)socket, NULL);
-        if (rc) {
-            tcp_dpdk_group_free(g);
-            return port_fail(diag, "rte_eth_tx_queue_setup", port, rc);
+            return port_fail(diag, what, port, rc);
         }
     }
     if (n_cores > 1) {
@@ -186,12 +296,6 @@ tcp_dpdk_group_new(struct tcp_dpdk_group **out_g, struct rl_diag *diag, uint16_t
             }
         }
     }
-    rc = rte_eth_dev_start(port);
-    if (rc) {
-        tcp_dpdk_group_free(g);
-        return port_fail(diag, "rte_eth_dev_start", port, rc);
-    }
-    g->started = true;
     (void)rte_eth_promiscuous_enable(port); /* some vdevs refuse: harmless */
     struct rte_ether_addr mac;
     if (rte_eth_macaddr_get(port, &mac) == 0) {
@@ -233,6 +337,33 @@ bool
 tcp_dpdk_group_rss(const struct tcp_dpdk_group *g)
 {
     return g->rss;
+}
+
+bool
+tcp_dpdk_group_rx_intr(const struct tcp_dpdk_group *g)
+{
+    return g->rx_intr;
+}
+
+const char *
+tcp_dpdk_group_name(const struct tcp_dpdk_group *g)
+{
+    return g->name;
+}
+
+const char *
+tcp_dpdk_group_driver(const struct tcp_dpdk_group *g)
+{
+    return g->driver;
+}
+
+void
+tcp_dpdk_group_set_waker(struct tcp_dpdk_group *g, uint16_t index, void (*fn)(void *ctx), void *ctx)
+{
+    if (index < MAX_CORES) {
+        g->wakers[index].fn = fn;
+        g->wakers[index].ctx = ctx;
+    }
 }
 
 /* ---- the stack's environment ---- */
@@ -330,7 +461,7 @@ static bool
 core_flow_local(void *ctx, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport)
 {
     struct tcp_dpdk_core *c = ctx;
-    return tcp_dpdk_flow_owner(rip, rport, lip, lport, c->g->n_cores) == c->index;
+    return group_owner(c->g, rip, rport, lip, lport) == c->index;
 }
 
 int
@@ -404,8 +535,20 @@ frame_owner(const struct tcp_dpdk_core *c, const uint8_t *f, size_t len)
         return c->index;
     }
     const uint8_t *t = ip + ihl;
-    return tcp_dpdk_flow_owner(tcp_rd32(ip + 12), tcp_rd16(t), tcp_rd32(ip + 16), tcp_rd16(t + 2),
-                               c->g->n_cores);
+    return group_owner(c->g, tcp_rd32(ip + 12), tcp_rd16(t), tcp_rd32(ip + 16), tcp_rd16(t + 2));
+}
+
+/* handoff gives frame `m` to core `to`'s ring, and marks it to be woken. */
+static void
+handoff(struct tcp_dpdk_core *c, uint16_t to, struct rte_mbuf *m)
+{
+    if (rte_ring_enqueue(c->g->handoff[to], m) == 0) {
+        c->stats.handoff_out++;
+        c->poked |= 1ULL << to;
+    } else {
+        c->stats.handoff_dropped++;
+        rte_pktmbuf_free(m);
+    }
 }
 
 static bool
@@ -424,12 +567,7 @@ share_arp(struct tcp_dpdk_core *c, struct rte_mbuf *m)
             continue;
         }
         rte_mbuf_refcnt_update(m, 1);
-        if (rte_ring_enqueue(c->g->handoff[i], m) == 0) {
-            c->stats.handoff_out++;
-        } else {
-            rte_pktmbuf_free(m);
-            c->stats.handoff_dropped++;
-        }
+        handoff(c, i, m);
     }
 }
 
@@ -461,9 +599,8 @@ tcp_dpdk_core_poll(struct tcp_dpdk_core *c, uint64_t now_us)
 {
     struct rte_mbuf *pkts[BURST];
     size_t got = 0;
-    bool owns_queue = c->g->rss || c->index == 0;
-    if (owns_queue) {
-        uint16_t n = rte_eth_rx_burst(c->g->port, c->g->rss ? c->index : 0, pkts, BURST);
+    if (c->index < c->g->n_rxq) {
+        uint16_t n = rte_eth_rx_burst(c->g->port, c->index, pkts, BURST);
         c->stats.rx_bursts++;
         c->stats.rx_pkts += n;
         got += n;
@@ -477,11 +614,8 @@ tcp_dpdk_core_poll(struct tcp_dpdk_core *c, uint64_t now_us)
                           : frame_owner(c, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
             if (owner == c->index) {
                 input_mbuf(c, m, now_us);
-            } else if (rte_ring_enqueue(c->g->handoff[owner], m) == 0) {
-                c->stats.handoff_out++;
             } else {
-                c->stats.handoff_dropped++;
-                rte_pktmbuf_free(m);
+                handoff(c, owner, m);
             }
         }
     }
@@ -497,7 +631,89 @@ tcp_dpdk_core_poll(struct tcp_dpdk_core *c, uint64_t now_us)
     tcp_stack_timers(c->st, now_us);
     tcp_stack_flush(c->st, now_us);
     tx_burst(c);
+    while (c->poked != 0) {
+        unsigned k = (unsigned)__builtin_ctzll(c->poked);
+        c->poked &= c->poked - 1;
+        if (c->g->wakers[k].fn != NULL) {
+            c->g->wakers[k].fn(c->g->wakers[k].ctx);
+        }
+    }
     return got;
+}
+
+int
+tcp_dpdk_core_rx_fd(const struct tcp_dpdk_core *c)
+{
+    if (!c->g->rx_intr || c->index >= c->g->n_rxq) {
+        return -1;
+    }
+    return rte_eth_dev_rx_intr_ctl_q_get_fd(c->g->port, c->index);
+}
+
+void
+tcp_dpdk_core_rx_intr(struct tcp_dpdk_core *c, bool on)
+{
+    if (tcp_dpdk_core_rx_fd(c) < 0) {
+        return;
+    }
+    uint16_t q = c->index;
+    if (on) {
+        (void)rte_eth_dev_rx_intr_enable(c->g->port, q);
+    } else {
+        (void)rte_eth_dev_rx_intr_disable(c->g->port, q);
+    }
+}
+
+bool
+tcp_dpdk_core_reads_queue(const struct tcp_dpdk_core *c)
+{
+    return c->index < c->g->n_rxq;
+}
+
+bool
+tcp_dpdk_core_pending(const struct tcp_dpdk_core *c)
+{
+    return c->g->handoff[c->index] != NULL && rte_ring_count(c->g->handoff[c->index]) > 0;
+}
+
+static const char *const port_stats_names[] = {
+#define TCP_DPDK_PORT_STATS_NAME(name) #name,
+    TCP_DPDK_PORT_STATS_FIELDS(TCP_DPDK_PORT_STATS_NAME)
+#undef TCP_DPDK_PORT_STATS_NAME
+};
+_Static_assert(sizeof(port_stats_names) / sizeof(port_stats_names[0]) == TCP_DPDK_PORT_STATS_COUNT,
+               "struct tcp_dpdk_port_stats holds only uint64_t counters");
+
+const char *
+tcp_dpdk_port_stats_name(size_t i)
+{
+    return i < TCP_DPDK_PORT_STATS_COUNT ? port_stats_names[i] : "?";
+}
+
+void
+tcp_dpdk_core_port_stats(const struct tcp_dpdk_core *c, struct tcp_dpdk_port_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct rte_eth_stats st;
+    if (rte_eth_stats_get(c->g->port, &st) != 0) {
+        return;
+    }
+    uint16_t q = c->index; /* its TX queue, and its RX queue if it has one */
+    if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+        out->port_tx_packets = st.q_opackets[q];
+        out->port_tx_bytes = st.q_obytes[q];
+        if (q < c->g->n_rxq) {
+            out->port_rx_packets = st.q_ipackets[q];
+            out->port_rx_bytes = st.q_ibytes[q];
+            out->port_rx_queue_errors = st.q_errors[q];
+        }
+    }
+    if (c->index == 0) {
+        out->port_rx_missed = st.imissed;
+        out->port_rx_errors = st.ierrors;
+        out->port_tx_errors = st.oerrors;
+        out->port_rx_nombuf = st.rx_nombuf;
+    }
 }
 
 void

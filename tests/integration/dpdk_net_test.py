@@ -20,7 +20,6 @@ every one must come in through a cookie.
 Without root this skips, saying why; with CI=true it fails instead."""
 import json
 import os
-import random
 import selectors
 import socket
 import struct
@@ -29,6 +28,8 @@ import sys
 import tempfile
 import threading
 import time
+
+from netlib import csum, nstat, syn_flood, wait_synacks
 
 BUILD = os.environ.get("RL_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
 TOOL = os.path.join(BUILD, "tests", "net", "rlnet_tool")
@@ -71,6 +72,26 @@ def echo(n, timeout=30, half_close=True):
     if half_close:
         s.shutdown(socket.SHUT_WR)
     t.join()
+    s.close()
+    return bytes(got) == data
+
+
+def echo_odd(n, timeout=30):
+    """Sends 1 octet and waits for its echo, then `n` more: every later
+    segment of the echo starts at an odd offset of the stack's send queue, so
+    segments span its buffers in pieces of odd length (net_tap once summed
+    those wrongly, and the kernel dropped them as bad checksums)."""
+    s = socket.create_connection((DP_IP, 7), timeout=timeout)
+    data = pattern(n + 1)
+    s.sendall(data[:1])
+    got = bytearray(s.recv(1))
+    s.sendall(data[1:])
+    s.shutdown(socket.SHUT_WR)
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got.extend(b)
     s.close()
     return bytes(got) == data
 
@@ -126,73 +147,6 @@ def concurrent(n, size, timeout=60):
     return sum(1 for c in st.values() if c["done"])
 
 
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def syn_frames(count, port=7):
-    """Spoofed SYNs from 10.77.0.100-199 and random ports, every one a new
-    connection (nobody answers the SYN-ACKs): IPv4 packets for a raw socket."""
-    dst = socket.inet_aton(DP_IP)
-    out = []
-    for i in range(count):
-        src = socket.inet_aton(f"10.77.0.{100 + random.randrange(100)}")
-        sport = random.randrange(1024, 65536)
-        tcp = struct.pack("!HHIIBBHHH", sport, port, random.getrandbits(32), 0, 5 << 4, 0x02,
-                          64240, 0, 0)
-        pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
-        tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), i & 0xffff, 0, 64, 6, 0, src, dst)
-        out.append(ip + tcp)
-    return out
-
-
-def syn_flood(stop, sent, rate):
-    """Sends SYNs at `rate` per second until `stop` is set, counting them in
-    sent[0]. Paced: net_tap moves only some 25,000 frames a second from the
-    kernel to the stack here (fewer under ASan), and a flood above that only
-    fills the tap's queue, dropping the real clients' frames with the
-    flood's: a test of the tap, not of the SYN cookies."""
-    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-    frames = syn_frames(4096)
-    t0 = time.monotonic()
-    while not stop.is_set():
-        for f in frames[sent[0] % 4096:sent[0] % 4096 + 100]:
-            raw.sendto(f, (DP_IP, 0))
-            sent[0] += 1
-        ahead = sent[0] / rate - (time.monotonic() - t0)
-        if ahead > 0:
-            time.sleep(ahead)
-    raw.close()
-
-
-def wait_synacks(n, timeout):
-    """Counts the stack's SYN-ACKs to the flood's spoofed sources seen on the
-    tap until `n` (or `timeout` seconds); returns the count."""
-    ps = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
-    ps.bind(("rlt0", 0))
-    ps.settimeout(1)
-    got = 0
-    end = time.monotonic() + timeout
-    while got < n and time.monotonic() < end:
-        try:
-            f = ps.recv(128)
-        except socket.timeout:
-            continue
-        ip = f[14:]
-        t = ip[(ip[0] & 0xf) * 4:]
-        if ip[9] == 6 and ip[12:16] == socket.inet_aton(DP_IP) and ip[19] >= 100 and \
-                len(t) > 13 and t[13] & 0x12 == 0x12:
-            got += 1
-    ps.close()
-    return got
-
-
 def tap_drops():
     """Frames the kernel could not hand to the tap so far (its queue full)."""
     link = subprocess.run(["ip", "-s", "-j", "link", "show", "rlt0"], capture_output=True,
@@ -209,6 +163,8 @@ def inner(phase):
         check("ARP: the kernel learned the stack's MAC", DP_MAC in out, out.strip())
         check("handshake and 1 MB kernel->stack->kernel byte-exact (echo)", echo(1 << 20))
         check("1 MB stack->kernel byte-exact (source)", source(1 << 20))
+        check("echo at odd stream offsets byte-exact (payload pieces of odd length)",
+              echo_odd(300000))
         t0 = time.monotonic()
         ok = sum(echo(64) for _ in range(1000))
         check("1,000 sequential connections", ok == 1000,
@@ -237,16 +193,19 @@ def inner(phase):
         s.sendall(b"x" * 1000)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         s.close()
+        bad = nstat("TcpInCsumErrors")
+        check("the kernel found no bad TCP checksum in the stack's segments", bad == 0,
+              f"TcpInCsumErrors {bad}")
     elif phase == "flood":
         drops0 = tap_drops()
         stop = threading.Event()
         sent = [0]
-        t = threading.Thread(target=syn_flood, args=(stop, sent, FLOOD_RATE))
+        t = threading.Thread(target=syn_flood, args=(stop, sent, FLOOD_RATE, DP_IP, 7))
         t0 = time.monotonic()
         t.start()
         # the clients start once the backlog is full: SYN-ACKs to 300 spoofed
         # sources seen (256 half-open entries, then cookies)
-        synacks = wait_synacks(300, timeout=60)
+        synacks = wait_synacks("rlt0", DP_IP, 300, timeout=60)
         ok = 0
         slowest = 0.0
         for _ in range(50):

@@ -95,20 +95,21 @@ class _Handler:
 
 
 class Sink:
-    """An aiosmtpd server on 127.0.0.1 that keeps what it accepts.
+    """An aiosmtpd server on 127.0.0.1 (or `host`) that keeps what it accepts.
     rcpt_replies maps a recipient to the reply refusing it; data_reply, when
     set, refuses every message at its end. With `tls_context` it offers
     STARTTLS (clear stays allowed); `tls` lists each message's cipher."""
 
-    def __init__(self, port=None, smtputf8=True, tls_context=None):
+    def __init__(self, port=None, smtputf8=True, tls_context=None, host="127.0.0.1"):
         self.port = port or free_port()
+        self.host = host
         self.messages = []
         self.tls = []
         self.rcpt_replies = {}
         self.data_reply = None
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
-        self.ctl = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
+        self.ctl = Controller(_Handler(self), hostname=host, port=self.port,
                               enable_SMTPUTF8=smtputf8, decode_data=False,
                               data_size_limit=64 * 1024 * 1024, tls_context=tls_context,
                               require_starttls=False)

@@ -243,7 +243,7 @@ cmd_serve(int argc, char **argv)
     }
     struct rl_diag d = {{0}, {0}};
     struct tcp_dpdk_group *g;
-    if (tcp_dpdk_group_new(&g, &d, 0, (uint16_t)cores, 16383) != 0) {
+    if (tcp_dpdk_group_new(&g, &d, 0, (uint16_t)cores, 16383, false) != 0) {
         fprintf(stderr, "rlnet_tool: %s: %s\n", d.field, d.reason);
         return 1;
     }
@@ -338,7 +338,7 @@ cmd_connect(int argc, char **argv)
     struct tcp_stack_config cfg;
     base_config(&cfg, ip, plen);
     memcpy(cfg.mac, cmac, 6);
-    if (tcp_dpdk_group_new(&g, &d, 0, 1, 16383) != 0 ||
+    if (tcp_dpdk_group_new(&g, &d, 0, 1, 16383, false) != 0 ||
         tcp_dpdk_core_new(&core, &d, g, 0, &cfg) != 0) {
         fprintf(stderr, "rlnet_tool: %s: %s\n", d.field, d.reason);
         return 1;
@@ -403,8 +403,8 @@ cmd_ring_selftest(void)
     }
     struct rl_diag d = {{0}, {0}};
     struct tcp_dpdk_group *ga, *gb;
-    if (tcp_dpdk_group_new(&ga, &d, (uint16_t)pa, 1, 32767) != 0 ||
-        tcp_dpdk_group_new(&gb, &d, (uint16_t)pb, 2, 32767) != 0) {
+    if (tcp_dpdk_group_new(&ga, &d, (uint16_t)pa, 1, 32767, false) != 0 ||
+        tcp_dpdk_group_new(&gb, &d, (uint16_t)pb, 2, 32767, false) != 0) {
         fprintf(stderr, "rlnet_tool: %s: %s\n", d.field, d.reason);
         return 1;
     }

@@ -623,7 +623,7 @@ test_check_refuses_backend_and_tls(void **state)
     (void)state;
     struct dp_config *c = cfg_good();
     c->boot.backend = DP_BACKEND_DPDK;
-    check_refused(c, "backend", "the DPDK backend is not built yet");
+    check_refused(c, "dpdk.ports", "the dpdk backend needs at least one port");
     free(c);
 
     c = cfg_good();
@@ -650,6 +650,109 @@ test_check_refuses_backend_and_tls(void **state)
     c->boot.log_path[0] = '\0';
     check_refused(c, "log", "must not be empty");
     free(c);
+}
+
+/* ---- the DPDK backend's section ---------------------------------------- */
+
+static const char dpdk_json[] =
+    "{\"backend\": \"dpdk\", \"listen\": [\"0.0.0.0:25\", \"192.0.2.10:587\"],"
+    " \"dpdk\": {\"eal\": [\"--no-huge\", \"-m\", \"512\"], \"mbufs\": 8191,"
+    " \"max_connections\": 20000, \"syn_backlog\": 512, \"buffer_kb\": 128,"
+    " \"idle_sleep_max_us\": 250, \"ports\": ["
+    "{\"device\": \"0000:81:00.0\", \"address\": \"192.0.2.10/24\","
+    " \"gateway\": \"192.0.2.1\"},"
+    "{\"device\": \"net_tap0,iface=rl0\", \"address\": \"10.77.0.2/16\","
+    " \"mac\": \"02:00:0a:4d:00:02\"}]}}";
+
+static void
+test_dpdk_section(void **state)
+{
+    (void)state;
+    struct dp_config *c = cfg_good();
+    struct rl_diag d;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(dp_config_load_json(c, &d, dpdk_json, strlen(dpdk_json)), 0);
+    assert_int_equal(dp_config_check(c, &d), 0);
+    const struct dp_dpdk *p = &c->boot.dpdk;
+    assert_int_equal(c->boot.backend, DP_BACKEND_DPDK);
+    assert_int_equal(p->n_eal, 3);
+    assert_string_equal(p->eal[2], "512");
+    assert_int_equal(p->mbufs, 8191);
+    assert_int_equal(p->max_conns, 20000);
+    assert_int_equal(p->syn_backlog, 512);
+    assert_int_equal(p->buffer_kb, 128);
+    assert_int_equal(p->idle_sleep_max_us, 250);
+    assert_int_equal(p->n_ports, 2);
+    assert_string_equal(p->ports[0].device, "0000:81:00.0");
+    assert_memory_equal(p->ports[0].ip, ((uint8_t[]){192, 0, 2, 10}), 4);
+    assert_int_equal(p->ports[0].prefix_len, 24);
+    assert_memory_equal(p->ports[0].gateway, ((uint8_t[]){192, 0, 2, 1}), 4);
+    assert_memory_equal(p->ports[0].mac, ((uint8_t[]){0, 0, 0, 0, 0, 0}), 6);
+    assert_string_equal(p->ports[1].device, "net_tap0,iface=rl0");
+    assert_int_equal(p->ports[1].prefix_len, 16);
+    assert_memory_equal(p->ports[1].mac, ((uint8_t[]){2, 0, 0x0a, 0x4d, 0, 2}), 6);
+    /* The defaults, without the section. */
+    struct dp_config *dflt = cfg_new();
+    assert_int_equal(dflt->boot.dpdk.mbufs, 16383);
+    assert_int_equal(dflt->boot.dpdk.max_conns, 8192);
+    assert_int_equal(dflt->boot.dpdk.syn_backlog, 1024);
+    assert_int_equal(dflt->boot.dpdk.buffer_kb, 64);
+    assert_int_equal(dflt->boot.dpdk.idle_sleep_max_us, 1000);
+    free(dflt);
+
+    /* The check: listeners on the wildcard or a port's address, IPv4 only,
+     * distinct devices and addresses. */
+    c->boot.listen[1] = addr("192.0.2.11:587");
+    check_refused(c, "listen[1]", "is neither 0.0.0.0 nor the address of a port in dpdk.ports");
+    c->boot.listen[1] = addr("[::]:587");
+    check_refused(c, "listen[1]", "the dpdk backend's stack speaks IPv4 only");
+    c->boot.listen[1] = addr("10.77.0.2:587");
+    assert_int_equal(dp_config_check(c, &d), 0);
+    memcpy(c->boot.dpdk.ports[1].ip, c->boot.dpdk.ports[0].ip, 4);
+    check_refused(c, "dpdk.ports[1]", "has the address of dpdk.ports[0]");
+    snprintf(c->boot.dpdk.ports[1].device, sizeof(c->boot.dpdk.ports[1].device),
+             "0000:81:00.0,rxq=2");
+    check_refused(c, "dpdk.ports[1]", "names the device of dpdk.ports[0] again");
+    free(c);
+}
+
+static void
+test_dpdk_section_refuses(void **state)
+{
+    (void)state;
+    json_refused("{\"dpdk\": []}", RL_EINVAL, "dpdk", "must be an object");
+    json_refused("{\"dpdk\": {\"rings\": 2}}", RL_EINVAL, "dpdk.rings", "unknown key");
+    json_refused("{\"dpdk\": {\"mbufs\": 5}}", RL_EINVAL, "dpdk.mbufs", NULL);
+    json_refused("{\"dpdk\": {\"eal\": [\"a\\u0001\"]}}", RL_EINVAL, "dpdk.eal[0]",
+                 "holds a control character");
+    json_refused("{\"dpdk\": {\"eal\": \"-m 512\"}}", RL_EINVAL, "dpdk.eal", NULL);
+    json_refused("{\"dpdk\": {\"ports\": [{\"address\": \"10.0.0.2/24\"}]}}", RL_EINVAL,
+                 "dpdk.ports[0].device", "is required");
+    json_refused("{\"dpdk\": {\"ports\": [{\"device\": \"net_tap0\"}]}}", RL_EINVAL,
+                 "dpdk.ports[0].address", "is required");
+    json_refused("{\"dpdk\": {\"ports\": [{\"device\": \"net tap\", \"address\": "
+                 "\"10.0.0.2/24\"}]}}",
+                 RL_EINVAL, "dpdk.ports[0].device", NULL);
+    json_refused("{\"dpdk\": {\"ports\": [{\"device\": \"net_tap0\", \"address\": "
+                 "\"10.0.0.2\"}]}}",
+                 RL_EINVAL, "dpdk.ports[0].address", NULL);
+    json_refused("{\"dpdk\": {\"ports\": [{\"device\": \"net_tap0\", \"address\": "
+                 "\"10.0.0.2/33\"}]}}",
+                 RL_EINVAL, "dpdk.ports[0].address", NULL);
+    json_refused("{\"dpdk\": {\"ports\": [{\"device\": \"net_tap0\", \"address\": "
+                 "\"224.0.0.2/24\"}]}}",
+                 RL_EINVAL, "dpdk.ports[0].address", "'224.0.0.2/24' is not a unicast address");
+    json_refused("{\"dpdk\": {\"ports\": [{\"device\": \"net_tap0\", \"address\": "
+                 "\"10.0.0.2/24\", \"gateway\": \"10.0.0.1/24\"}]}}",
+                 RL_EINVAL, "dpdk.ports[0].gateway", NULL);
+    json_refused("{\"dpdk\": {\"ports\": [{\"device\": \"net_tap0\", \"address\": "
+                 "\"10.0.0.2/24\", \"mac\": \"01:00:5e:00:00:01\"}]}}",
+                 RL_EINVAL, "dpdk.ports[0].mac", NULL);
+    json_refused("{\"dpdk\": {\"ports\": [{\"device\": \"net_tap0\", \"address\": "
+                 "\"10.0.0.2/24\", \"vlan\": \"5\"}]}}",
+                 RL_EINVAL, "dpdk.ports[0].vlan", "unknown key");
+    json_refused("{\"dpdk\": {\"ports\": [1, 2, 3, 4, 5]}}", RL_EINVAL, "dpdk.ports",
+                 "holds more than 4 entries");
 }
 
 /* ---- JSON ------------------------------------------------------------- */
@@ -1238,6 +1341,17 @@ test_example_loads(void **state)
     struct io_addr peer = addr("10.20.3.4:40000");
     assert_true(dp_relay_allowed(&c->rt, &peer));
     free(c);
+
+    /* The DPDK example: two ports of one NIC, outside and inside. */
+    c = cfg_new();
+    rc = dp_config_load_file(c, &d, "docs/examples/redlined-dpdk.json");
+    if (rc != 0 || (rc = dp_config_check(c, &d)) != 0) {
+        fail_msg("docs/examples/redlined-dpdk.json: %s: %s", d.field, d.reason);
+    }
+    assert_int_equal(c->boot.backend, DP_BACKEND_DPDK);
+    assert_int_equal(c->boot.dpdk.n_ports, 2);
+    assert_int_equal(c->boot.dpdk.mbufs, 65535);
+    free(c);
 }
 
 /* The first ```json block of docs/CONFIG.md is the complete example: it
@@ -1598,6 +1712,8 @@ main(void)
         cmocka_unit_test(test_check_refuses_limits),
         cmocka_unit_test(test_check_refuses_cores),
         cmocka_unit_test(test_check_refuses_backend_and_tls),
+        cmocka_unit_test(test_dpdk_section),
+        cmocka_unit_test(test_dpdk_section_refuses),
         cmocka_unit_test(test_json_every_key),
         cmocka_unit_test(test_json_applies_over),
         cmocka_unit_test(test_json_syntax_errors),
