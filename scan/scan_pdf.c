@@ -197,6 +197,10 @@ struct pass {
     fz_rect *pdf_rect; /* ... their bounding boxes */
     size_t pdf_rect_cap;
     fz_rect pdf_all; /* ... and the union of those */
+    /* per page index: redacted by this round, by the round before */
+    bool *redacted, *was_redacted;
+    size_t redacted_cap, was_redacted_cap;
+    int n_redacted, n_was_redacted; /* pages those hold */
 };
 
 static bool
@@ -545,6 +549,7 @@ do_page(struct pass *p, int i)
                 break;
             }
             redact_areas(p, page);
+            p->redacted[i] = true;
             p->n_red += red;
             p->changed = true;
         }
@@ -1415,6 +1420,22 @@ round_once(struct scan_doc *d, enum outcome *out, fz_buffer **buf, const uint8_t
                           lim->max_pdf_pages);
             break;
         }
+        /* the pages the round before redacted differ from its input */
+        bool *t = p->was_redacted;
+        size_t tc = p->was_redacted_cap;
+        p->was_redacted = p->redacted;
+        p->was_redacted_cap = p->redacted_cap;
+        p->redacted = t;
+        p->redacted_cap = tc;
+        if (!scan_grow((void **)&p->redacted, &p->redacted_cap, (size_t)pages + 1, sizeof(bool)) ||
+            !scan_grow((void **)&p->was_redacted, &p->was_redacted_cap, (size_t)pages + 1,
+                       sizeof(bool))) {
+            rc = RL_ENOMEM;
+            break;
+        }
+        memset(p->redacted, 0, (size_t)pages * sizeof(bool));
+        p->n_was_redacted = verify ? p->n_redacted : 0;
+        p->n_redacted = pages;
         rc = do_objects(p);
         if (verify && rc == 0) {
             was = open_pdf(ctx, prev, prev_len);
@@ -1424,7 +1445,7 @@ round_once(struct scan_doc *d, enum outcome *out, fz_buffer **buf, const uint8_t
             m.doc_differs |= pdf_count_pages(ctx, was) != pages;
         }
         for (int i = 0; i < pages && rc == 0 && p->limit == 0; i++) {
-            if (!verify || !same_page(&m, i)) {
+            if (!verify || (i < p->n_was_redacted && p->was_redacted[i]) || !same_page(&m, i)) {
                 rc = do_page(p, i);
             }
         }
@@ -1593,6 +1614,8 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
     free(p.area);
     free(p.pdf_area);
     free(p.pdf_rect);
+    free(p.redacted);
+    free(p.was_redacted);
     s->limit = SIZE_MAX;
     s->dead_ns = 0;
     /* Cached fonts and images of this PDF go: the next one starts clean. */
