@@ -7,7 +7,8 @@
  * Started as root, it drops to its own account (--user, default redline)
  * once its sockets are bound and its store open, handing the store and the
  * socket to it; that account must read the TLS files it validates. It
- * opens no network socket other than the loopback metrics one. SIGTERM/SIGINT stop it after the requests in progress. Under systemd
+ * opens no network socket other than the loopback metrics one.
+ * SIGTERM/SIGINT stop it after the requests in progress. Under systemd
  * (Type=notify) it says READY=1 once it serves and STOPPING=1 at the stop. */
 #include <errno.h>
 #include <grp.h>
