@@ -116,8 +116,9 @@ dp_stream_flush(struct dp_stream *st, bool *progress)
     }
     size_t len;
     const uint8_t *o = tls_conn_output(st->tls, &len);
-    /* The output buffer wraps: what it lends may be followed by more. */
-    while (len > 0 && st->b->wr) {
+    /* The output buffer wraps: what it lends may be followed by more. A
+     * run whose budget is spent moves nothing: the rest goes next turn. */
+    while (len > 0 && st->b->wr && !st->spent) {
         size_t n;
         int rc = net_write(st, o, len, &n);
         if (rc != 0) {
