@@ -145,15 +145,15 @@ test_iban_typed_not_found(void **state)
 {
     (void)state;
     static const struct span_case cases[] = {
-        {"GB 12 apples", 0, {{0}}},                  /* no BBAN */
-        {"AB 1234 5678", 1, {{3, 12, PHONE, true}}}, /* no country AB: a 4-4 phone reading */
-        {"BE 03 7310 1866 4085", 0, {{0}}},          /* mod-97 off by one */
-        {"BE 03 7310 1866 408", 0, {{0}}},           /* BE is 16 */
-        {"Be 03 7310 1866 4084", 0, {{0}}},          /* mixed case: a word and a number */
-        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}},    /* mixed-case letters */
-        {"XBE 03 7310 1866 4084", 0, {{0}}},         /* country glued to a word */
-        {"BE 03 7310 1866 4084x", 0, {{0}}},         /* ends inside a token */
-        {"BE  03 7310 1866 4084", 0, {{0}}},         /* doubled space */
+        {"GB 12 apples", 0, {{0}}},         /* no BBAN */
+        {"AB 1234 5678", 0, {{0}}},         /* no country AB; a code, as "FR 06 392 176 624" */
+        {"BE 03 7310 1866 4085", 0, {{0}}}, /* mod-97 off by one */
+        {"BE 03 7310 1866 408", 0, {{0}}},  /* BE is 16 */
+        {"Be 03 7310 1866 4084", 0, {{0}}}, /* mixed case: a word and a number */
+        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}}, /* mixed-case letters */
+        {"XBE 03 7310 1866 4084", 0, {{0}}},      /* country glued to a word */
+        {"BE 03 7310 1866 4084x", 0, {{0}}},      /* ends inside a token */
+        {"BE  03 7310 1866 4084", 0, {{0}}},      /* doubled space */
         /* doubled space: no IBAN, the rest reads as a (weak) phone number */
         {"BE 03  7310 1866 4084", 1, {{7, 21, PHONE, true}}},
         {"BE 03 7310--1866 4084", 1, {{12, 21, PHONE, true}}}, /* doubled dash: no IBAN */
@@ -469,7 +469,11 @@ test_email_utf8(void **state)
 {
     (void)state;
     static const struct email_case cases[] = {
-        {"hans.m\u7aefller@test.com", true, 0, 22},
+        /* a local part is in one script: Chinese and Japanese text runs into
+         * an address without a space */
+        {"hans.m\u7aefller@test.com", true, 9, 22},
+        {"\u7528\u6237@\u4f8b\u5b50.\u4e2d\u56fd", true, 0, 20}, /* all Han */
+        {"\u738b.\u4f1f@example.cn", true, 0, 18},
         {"info@b\u00fccher.de", true, 0, 15},
         {"test|123@m\u7aefller.com", true, 0, 21},
         {"Kontakt: j\u00fcrgen.gro\u00df@example.de.", true, 9, 33},
@@ -478,9 +482,9 @@ test_email_utf8(void **state)
         {"bob@example.org\u3002", true, 0, 15},                  /* ideographic full stop */
         {"mail bob@example.com\u83b7\u53d6", true, 5, 20},       /* CJK after an ASCII TLD */
         {"a@\u4f8b\u3048.\u30c6\u30b9\u30c8", true, 0, 18},      /* U-label TLD */
-        /* No spaces in CJK text: the characters before the address are kept;
-         * masking too much is the safe side. */
-        {"\u8bf7bob@example.com", true, 0, 18},
+        {"\u8bf7bob@example.com", true, 3, 18},
+        {"\u8bf7\u81f4\u7535+86-13821853411\u6216\u53d1\u90ae\u4ef6\u81f3na.li@gongsi.cn", true, 39,
+         54},
         /* negative or cut short */
         {"m\xfcller@test.com", true, 2, 15}, /* Latin-1, not UTF-8: stops there */
         {"x\xc0\xbc"
