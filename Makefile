@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 15
 MESON_TEST := meson test --print-errorlogs --num-processes 2
 
 .PHONY: all deps build test test-deb deb demo bench bench-tls bench-smtp bench-tls-legs \
-	bench-config-push bench-crash bench-greedy calibrate fuzz lint clean
+	bench-runtime bench-config-push bench-crash bench-greedy calibrate fuzz lint clean
 
 all: build
 
@@ -72,6 +72,14 @@ bench-smtp: build
 # sessions, interleaved pairs, plus the load tools' ceiling (about 2 minutes).
 bench-tls-legs: build
 	bench/tls-legs.sh --build $(BUILD) $(BENCH_TLS_LEGS_ARGS)
+
+# The appliance runtime (issue 12): redline-bench smtp at 4/32/256 KB on
+# jemalloc and glibc (and a build of an earlier commit with
+# BENCH_RUNTIME_ARGS="--before DIR"), loop turns under a mixed load with
+# documents (scan threads off and on), 1,000 snapshot swaps under load
+# (about 6 minutes).
+bench-runtime: build
+	bench/runtime.sh --build $(BUILD) $(BENCH_RUNTIME_ARGS)
 
 # Configuration changes while mail flows: 1,000 route changes through
 # redline-controld, time to every worker and failed transactions (about 1 minute).

@@ -820,8 +820,12 @@ scan_job(struct dp_worker *w, struct dp_in *in)
     j->msg_len = in->msg.len;
     j->scan = in->txn.held->s->scan;
     j->chunking = in->chunking;
+    /* The output buffer comes from this worker's cache, sized as the scan
+     * will need it, so the scan thread allocates nothing in steady state. */
     j->body = (struct dp_buf){0};
-    if (dp_helpers_submit(w->helpers, j) != 0) {
+    if (dp_buf_reserve(&w->bufs, &j->body, DP_HEADROOM + in->msg.len + in->msg.len / 8 + 64) != 0 ||
+        dp_helpers_submit(w->helpers, j) != 0) {
+        dp_buf_release(&w->bufs, &j->body);
         return false;
     }
     in->job_out = true;

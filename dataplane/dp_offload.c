@@ -8,6 +8,7 @@
 
 #include <linux/futex.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -203,6 +204,13 @@ helper_start(struct helper *t, struct dp_helpers *h, enum dp_job_kind kind, unsi
     if (pthread_create(&t->thread, NULL, helper_main, t) != 0) {
         return RL_EIO;
     }
+    char name[16];
+    if (kind == DP_JOB_STORE) {
+        snprintf(name, sizeof(name), "rl-store");
+    } else {
+        snprintf(name, sizeof(name), "rl-scan-%u", index % 100u);
+    }
+    (void)pthread_setname_np(t->thread, name);
     t->started = true;
     return 0;
 }
@@ -235,6 +243,22 @@ dp_helpers_new(struct dp_helpers **out_h, unsigned n_workers, unsigned n_scan)
     }
     *out_h = h;
     return 0;
+}
+
+int
+dp_helpers_affinity(struct dp_helpers *h, const cpu_set_t *set)
+{
+    int rc = 0;
+    struct helper *all[1 + SCAN_THREADS_MAX] = {&h->store};
+    for (unsigned i = 0; i < h->n_scan; i++) {
+        all[1 + i] = &h->scan[i];
+    }
+    for (unsigned i = 0; i < 1 + h->n_scan; i++) {
+        if (all[i]->started && pthread_setaffinity_np(all[i]->thread, sizeof(*set), set) != 0) {
+            rc = RL_EIO;
+        }
+    }
+    return rc;
 }
 
 int

@@ -7,6 +7,7 @@
 #ifndef DP_OFFLOAD_H
 #define DP_OFFLOAD_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,6 +69,11 @@ struct dp_helpers;
  * serving `n_workers` workers. Returns 0 with *out_h, RL_EINVAL, RL_ENOMEM or
  * RL_EIO (a thread could not start). Main thread. */
 int dp_helpers_new(struct dp_helpers **out_h, unsigned n_workers, unsigned n_scan);
+
+/* dp_helpers_affinity keeps the helper threads on the CPUs of `set` (the
+ * ones no worker is pinned to), so a scan never preempts a worker. Returns 0
+ * or RL_EIO. Main thread. */
+int dp_helpers_affinity(struct dp_helpers *h, const cpu_set_t *set);
 
 /* dp_helpers_submit hands `j` to its kind's helper. Returns 0, or
  * RL_EAGAIN when the ring is full (do it inline). Worker j->worker only. */

@@ -17,6 +17,7 @@
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,6 +358,20 @@ main(int argc, char **argv)
     }
     for (unsigned i = 0; i < n; i++) {
         dp_worker_set_helpers(workers[i], helpers);
+    }
+    /* Helpers run beside the workers' cores, never on them, when there are
+     * other CPUs (a scan must not preempt a poll-mode worker). */
+    cpu_set_t spare;
+    if (helpers != NULL && sched_getaffinity(0, sizeof(spare), &spare) == 0) {
+        for (unsigned i = 0; i < n; i++) {
+            if (cfg.boot.cores[i] >= 0) {
+                CPU_CLR(cfg.boot.cores[i], &spare);
+            }
+        }
+        if (CPU_COUNT(&spare) > 0 && dp_helpers_affinity(helpers, &spare) != 0) {
+            rl_log(LOG_WARNING, "warning: scan_threads: cannot keep the helpers off the "
+                                "workers' cores");
+        }
     }
     for (unsigned i = 0; i < n; i++) {
         args[i].w = workers[i];

@@ -194,16 +194,27 @@ mime_charset_to_utf8(uint8_t *out, size_t *out_len, enum mime_charset cs, const 
 size_t
 mime_charset_src_offset(enum mime_charset cs, const uint8_t *src, size_t src_len, size_t utf8_off)
 {
+    struct mime_charset_walk w = {0};
+    return mime_charset_src_offset_next(&w, cs, src, src_len, utf8_off);
+}
+
+size_t
+mime_charset_src_offset_next(struct mime_charset_walk *w, enum mime_charset cs, const uint8_t *src,
+                             size_t src_len, size_t utf8_off)
+{
     const struct cs_table *t = cs_table_get(cs);
     if (t == NULL) {
         return utf8_off < src_len ? utf8_off : src_len;
     }
-    size_t u = 0;
-    for (size_t i = 0; i < src_len; i++) {
-        u += cs_width(t, src[i]);
+    if (utf8_off < w->utf8) {
+        *w = (struct mime_charset_walk){0}; /* a step back: walk again from the start */
+    }
+    for (; w->src < src_len; w->src++) {
+        size_t u = w->utf8 + cs_width(t, src[w->src]);
         if (utf8_off < u) {
-            return i;
+            return w->src;
         }
+        w->utf8 = u;
     }
     return src_len;
 }

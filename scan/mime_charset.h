@@ -45,4 +45,18 @@ void mime_charset_to_utf8(uint8_t *out, size_t *out_len, enum mime_charset cs, c
 size_t mime_charset_src_offset(enum mime_charset cs, const uint8_t *src, size_t src_len,
                                size_t utf8_off);
 
+/* Where mime_charset_src_offset_next has got to in a source text: its next
+ * byte, and the UTF-8 length of the bytes before it. Zero it to start. */
+struct mime_charset_walk {
+    size_t src;
+    size_t utf8;
+};
+
+/* mime_charset_src_offset_next is mime_charset_src_offset for a sequence of
+ * offsets that never decreases (the starts and ends of sorted findings),
+ * walking `src` once for all of them with `w` (a smaller offset than the
+ * last walks again from the start). */
+size_t mime_charset_src_offset_next(struct mime_charset_walk *w, enum mime_charset cs,
+                                    const uint8_t *src, size_t src_len, size_t utf8_off);
+
 #endif

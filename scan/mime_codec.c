@@ -7,6 +7,11 @@
 
 #include <string.h>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define CODEC_AVX2 1
+#endif
+
 /* ---- base64 (RFC 2045 6.8) ---------------------------------------------- */
 
 /* Decoding classes above the 64 alphabet values. Any class >= 64 marks a byte
@@ -59,6 +64,169 @@ b64_tail(uint8_t *out, uint32_t acc, unsigned n)
     return 2;
 }
 
+#ifdef CODEC_AVX2
+/* The lookups of W. Mula and D. Lemire, "Faster Base64 Encoding and Decoding
+ * Using AVX2 Instructions" (2018): nibble lookups validate and translate
+ * sixteen characters per lane, two multiply-adds pack four sextets into
+ * three bytes. */
+#define B64_LUT_LO                                                                                 \
+    0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A
+#define B64_LUT_HI                                                                                 \
+    0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10
+#define B64_LUT_ROLL 0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0
+#define B64_PACK 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1
+
+/* b64_block32 decodes 32 alphabet characters at `in` into 24 bytes at `out`
+ * (exactly 24 written) and returns true, or returns false (nothing written)
+ * when any of them is outside the alphabet: padding, line ends, anything. */
+__attribute__((target("avx2"), always_inline)) static inline bool
+b64_block32(uint8_t *out, const uint8_t *in)
+{
+    const __m256i lut_lo = _mm256_setr_epi8(B64_LUT_LO, B64_LUT_LO);
+    const __m256i lut_hi = _mm256_setr_epi8(B64_LUT_HI, B64_LUT_HI);
+    const __m256i lut_roll = _mm256_setr_epi8(B64_LUT_ROLL, B64_LUT_ROLL);
+    const __m256i mask_2f = _mm256_set1_epi8(0x2F);
+    __m256i str = _mm256_loadu_si256((const __m256i *)(const void *)in);
+    __m256i hi_nibbles = _mm256_and_si256(_mm256_srli_epi32(str, 4), mask_2f);
+    __m256i lo_nibbles = _mm256_and_si256(str, mask_2f);
+    __m256i hi = _mm256_shuffle_epi8(lut_hi, hi_nibbles);
+    __m256i lo = _mm256_shuffle_epi8(lut_lo, lo_nibbles);
+    if (!_mm256_testz_si256(lo, hi)) {
+        return false;
+    }
+    __m256i eq_2f = _mm256_cmpeq_epi8(str, mask_2f);
+    __m256i roll = _mm256_shuffle_epi8(lut_roll, _mm256_add_epi8(eq_2f, hi_nibbles));
+    str = _mm256_add_epi8(str, roll);
+    __m256i ab_bc = _mm256_maddubs_epi16(str, _mm256_set1_epi32(0x01400140));
+    __m256i v = _mm256_madd_epi16(ab_bc, _mm256_set1_epi32(0x00011000));
+    v = _mm256_shuffle_epi8(v, _mm256_setr_epi8(B64_PACK, B64_PACK));
+    v = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 6, 6));
+    _mm_storeu_si128((__m128i *)(void *)out, _mm256_castsi256_si128(v));
+    _mm_storel_epi64((__m128i *)(void *)(out + 16), _mm256_extracti128_si256(v, 1));
+    return true;
+}
+
+/* b64_block16 is b64_block32 for 16 characters into 12 bytes. */
+__attribute__((target("avx2"), always_inline)) static inline bool
+b64_block16(uint8_t *out, const uint8_t *in)
+{
+    const __m128i lut_lo = _mm_setr_epi8(B64_LUT_LO);
+    const __m128i lut_hi = _mm_setr_epi8(B64_LUT_HI);
+    const __m128i lut_roll = _mm_setr_epi8(B64_LUT_ROLL);
+    const __m128i mask_2f = _mm_set1_epi8(0x2F);
+    __m128i str = _mm_loadu_si128((const __m128i *)(const void *)in);
+    __m128i hi_nibbles = _mm_and_si128(_mm_srli_epi32(str, 4), mask_2f);
+    __m128i lo_nibbles = _mm_and_si128(str, mask_2f);
+    __m128i hi = _mm_shuffle_epi8(lut_hi, hi_nibbles);
+    __m128i lo = _mm_shuffle_epi8(lut_lo, lo_nibbles);
+    if (!_mm_testz_si128(lo, hi)) {
+        return false;
+    }
+    __m128i eq_2f = _mm_cmpeq_epi8(str, mask_2f);
+    __m128i roll = _mm_shuffle_epi8(lut_roll, _mm_add_epi8(eq_2f, hi_nibbles));
+    str = _mm_add_epi8(str, roll);
+    __m128i ab_bc = _mm_maddubs_epi16(str, _mm_set1_epi32(0x01400140));
+    __m128i v = _mm_madd_epi16(ab_bc, _mm_set1_epi32(0x00011000));
+    v = _mm_shuffle_epi8(v, _mm_setr_epi8(B64_PACK));
+    _mm_storel_epi64((__m128i *)(void *)out, v);
+    uint32_t last = (uint32_t)_mm_extract_epi32(v, 2);
+    memcpy(out + 8, &last, 4);
+    return true;
+}
+
+/* b64_blocks_avx2 decodes 32-character blocks from the start of in[0, n)
+ * while they are all alphabet; returns the characters used. */
+__attribute__((target("avx2"))) static size_t
+b64_blocks_avx2(uint8_t *out, const uint8_t *in, size_t n)
+{
+    size_t i = 0;
+    while (n - i >= 32 && b64_block32(out + i / 4 * 3, in + i)) {
+        i += 32;
+    }
+    return i;
+}
+
+/* b64_line_avx2 decodes one line of `l` alphabet characters (a multiple of
+ * 4, 16 or more) into l / 4 * 3 bytes and returns true, or false when one
+ * of them is not in the alphabet (the output is then unspecified). Blocks
+ * may overlap at the end: they write the same bytes again. */
+__attribute__((target("avx2"))) static bool
+b64_line_avx2(uint8_t *out, const uint8_t *in, size_t l)
+{
+    if (l < 32) {
+        return b64_block16(out, in) && b64_block16(out + (l - 16) / 4 * 3, in + l - 16);
+    }
+    size_t i = 0;
+    for (; l - i >= 32; i += 32) {
+        if (!b64_block32(out + i / 4 * 3, in + i)) {
+            return false;
+        }
+    }
+    if (i == l) {
+        return true;
+    }
+    if (l - i <= 16) {
+        return b64_block16(out + (l - 16) / 4 * 3, in + l - 16);
+    }
+    return b64_block32(out + (l - 32) / 4 * 3, in + l - 32);
+}
+
+static bool
+have_avx2(void)
+{
+    static int avx2 = -1; /* racy but idempotent: every thread computes the same */
+    if (avx2 < 0) {
+        __builtin_cpu_init();
+        avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+    return avx2 == 1;
+}
+#endif
+
+/* b64_groups decodes the longest run of whole groups of four alphabet
+ * characters at the start of in[0, n) and returns how many characters it
+ * used (a multiple of 4); out gets 3 bytes per group, nothing more. */
+static size_t
+b64_groups(uint8_t *out, const uint8_t *in, size_t n)
+{
+    size_t i = 0;
+#ifdef CODEC_AVX2
+    if (n >= 32 && have_avx2()) {
+        i = b64_blocks_avx2(out, in, n);
+    }
+#endif
+    size_t o = i / 4 * 3;
+    while (n - i >= 4) {
+        uint32_t a = b64_dec[in[i]];
+        uint32_t b = b64_dec[in[i + 1]];
+        uint32_t c = b64_dec[in[i + 2]];
+        uint32_t d = b64_dec[in[i + 3]];
+        if ((a | b | c | d) >= 64) {
+            break;
+        }
+        uint32_t v = a << 18 | b << 12 | c << 6 | d;
+        out[o] = (uint8_t)(v >> 16);
+        out[o + 1] = (uint8_t)(v >> 8);
+        out[o + 2] = (uint8_t)v;
+        o += 3;
+        i += 4;
+    }
+    return i;
+}
+
+/* b64_line decodes a line of `l` characters (a multiple of 4) and returns
+ * whether all were alphabet characters (else its output is unspecified). */
+static bool
+b64_line(uint8_t *out, const uint8_t *in, size_t l)
+{
+#ifdef CODEC_AVX2
+    if (l >= 16 && have_avx2()) {
+        return b64_line_avx2(out, in, l);
+    }
+#endif
+    return b64_groups(out, in, l) == l;
+}
+
 /* b64_decode is mime_b64_decode; it never writes more than in_len * 3 / 4
  * bytes (rounded down), which lets encoded words decode into text_len bytes. */
 static void
@@ -75,21 +243,9 @@ b64_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in, si
     while (i < in_len) {
         if (n == 0 && !padded) {
             /* Fast path: four alphabet bytes make three output bytes. */
-            while (in_len - i >= 4) {
-                uint32_t a = b64_dec[in[i]];
-                uint32_t b = b64_dec[in[i + 1]];
-                uint32_t c = b64_dec[in[i + 2]];
-                uint32_t d = b64_dec[in[i + 3]];
-                if ((a | b | c | d) >= 64) {
-                    break;
-                }
-                uint32_t v = a << 18 | b << 12 | c << 6 | d;
-                out[o] = (uint8_t)(v >> 16);
-                out[o + 1] = (uint8_t)(v >> 8);
-                out[o + 2] = (uint8_t)v;
-                o += 3;
-                i += 4;
-            }
+            size_t used = b64_groups(out + o, in + i, in_len - i);
+            i += used;
+            o += used / 4 * 3;
             if (i == in_len) {
                 break;
             }
@@ -147,6 +303,37 @@ void
 mime_b64_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in, size_t in_len)
 {
     b64_decode(out, out_len, out_bad, in, in_len);
+}
+
+void
+mime_b64_decode_lines(uint8_t *out, size_t *out_len, size_t *out_bad, struct mime_b64_lines *lines,
+                      const uint8_t *in, size_t in_len)
+{
+    size_t i = 0;
+    size_t o = 0;
+    *lines = (struct mime_b64_lines){0};
+    const uint8_t *lf = memchr(in, '\n', in_len < 80 ? in_len : 80);
+    if (lf != NULL) {
+        size_t e = lf > in && lf[-1] == '\r' ? 2 : 1;
+        size_t l = (size_t)(lf - in) + 1 - e;
+        if (l >= 4 && l <= 76 && l % 4 == 0) {
+            lines->chars = l;
+            lines->eol_len = e;
+            /* A clean line of whole groups leaves the lenient decoder where
+             * it started (no group open, no padding seen) and its line end
+             * is skipped: decoding line by line is decoding the whole. */
+            while (in_len - i >= l + e && in[i + l + e - 1] == '\n' &&
+                   (e == 1 || in[i + l] == '\r') && b64_line(out + o, in + i, l)) {
+                i += l + e;
+                o += l / 4 * 3;
+                lines->full++;
+            }
+        }
+    }
+    lines->tail_off = i;
+    size_t t = 0;
+    b64_decode(out + o, &t, out_bad, in + i, in_len - i);
+    *out_len = o + t;
 }
 
 /* b64_encode_raw encodes `in` without line breaks and returns the length. */
@@ -235,16 +422,9 @@ static const char hex_upper[] = "0123456789ABCDEF";
 static int
 hex_val(uint8_t c)
 {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
+    unsigned d = (unsigned)c - '0';
+    unsigned l = ((unsigned)c | 0x20) - 'a';
+    return d < 10 ? (int)d : l < 6 ? (int)l + 10 : -1;
 }
 
 /* hex_pair decodes the two hex digits at p, or returns -1. */
@@ -254,6 +434,19 @@ hex_pair(const uint8_t *p)
     int hi = hex_val(p[0]);
     int lo = hex_val(p[1]);
     return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
+}
+
+/* qp_has_special tells whether any of the eight bytes in `x` is '=', CR or
+ * LF (it may also fire for a byte after one of them: never misses one). */
+static bool
+qp_has_special(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t a = x ^ (ones * '=');
+    uint64_t b = x ^ (ones * '\r');
+    uint64_t c = x ^ (ones * '\n');
+    return ((((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) & 0x8080808080808080ull) !=
+           0;
 }
 
 void
@@ -266,17 +459,68 @@ mime_qp_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in
     bool in_ws = false;
 
     while (i < in_len) {
-        uint8_t c = in[i];
-        if (c == ' ' || c == '\t') {
-            if (!in_ws) {
-                in_ws = true;
-                ws_from = o;
+        if (in[i] != '=' && in[i] != '\r' && in[i] != '\n') {
+            /* Literal bytes up to the next '=' or line end, copied eight at
+             * a time where possible (o <= i: the output keeps up); only
+             * whitespace at the end of the run can be trailing. */
+            size_t s0 = i;
+            size_t lag = i - o; /* input byte i goes to out[i - lag] */
+            while (in_len - i >= 8) {
+                uint64_t x;
+                memcpy(&x, in + i, 8);
+                if (qp_has_special(x)) {
+                    break;
+                }
+                memcpy(out + i - lag, &x, 8);
+                i += 8;
             }
-            out[o++] = c;
-            i++;
+            while (i < in_len && in[i] != '=' && in[i] != '\r' && in[i] != '\n') {
+                out[i - lag] = in[i];
+                i++;
+            }
+            if (in[i - 1] == ' ' || in[i - 1] == '\t') {
+                size_t k = i - 1;
+                while (k > s0 && (in[k - 1] == ' ' || in[k - 1] == '\t')) {
+                    k--;
+                }
+                ws_from = k > s0 || !in_ws ? o + (k - s0) : ws_from;
+                in_ws = true;
+            } else {
+                in_ws = false;
+            }
+            o += i - s0;
             continue;
         }
-        if (c == '\n' || (c == '\r' && in_len - i >= 2 && in[i + 1] == '\n')) {
+        uint8_t c = in[i];
+        if (c == '=') {
+            in_ws = false;
+            int hi = in_len - i >= 3 ? hex_val(in[i + 1]) : -1;
+            int lo = hi >= 0 ? hex_val(in[i + 2]) : -1;
+            if (lo >= 0) {
+                out[o++] = (uint8_t)(hi << 4 | lo);
+                i += 3;
+                continue;
+            }
+            /* RFC 2045 6.7 (5): '=' at a line end is a soft break; whitespace
+             * between them was added in transport. */
+            size_t j = i + 1;
+            while (j < in_len && (in[j] == ' ' || in[j] == '\t')) {
+                j++;
+            }
+            if (j == in_len) {
+                i = j;
+            } else if (in[j] == '\n') {
+                i = j + 1;
+            } else if (in[j] == '\r' && (j + 1 == in_len || in[j + 1] == '\n')) {
+                i = j + 1 == in_len ? j + 1 : j + 2;
+            } else {
+                out[o++] = '=';
+                i++;
+                bad++;
+            }
+            continue;
+        }
+        if (c == '\n' || (in_len - i >= 2 && in[i + 1] == '\n')) {
             /* RFC 2045 6.7 (3): trailing whitespace was added in transport
              * and MUST be deleted when decoding. */
             if (in_ws) {
@@ -289,35 +533,9 @@ mime_qp_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in
             out[o++] = in[i++];
             continue;
         }
-        in_ws = false;
-        if (c != '=') {
-            out[o++] = c;
-            i++;
-            continue;
-        }
-        int byte = in_len - i >= 3 ? hex_pair(in + i + 1) : -1;
-        if (byte >= 0) {
-            out[o++] = (uint8_t)byte;
-            i += 3;
-            continue;
-        }
-        /* RFC 2045 6.7 (5): '=' at a line end is a soft break; whitespace
-         * between them was added in transport. */
-        size_t j = i + 1;
-        while (j < in_len && (in[j] == ' ' || in[j] == '\t')) {
-            j++;
-        }
-        if (j == in_len) {
-            i = j;
-        } else if (in[j] == '\n') {
-            i = j + 1;
-        } else if (in[j] == '\r' && (j + 1 == in_len || in[j + 1] == '\n')) {
-            i = j + 1 == in_len ? j + 1 : j + 2;
-        } else {
-            out[o++] = '=';
-            i++;
-            bad++;
-        }
+        in_ws = false; /* a CR alone is a literal byte */
+        out[o++] = c;
+        i++;
     }
     if (in_ws) {
         o = ws_from; /* the last line's trailing whitespace, as above */

@@ -17,9 +17,29 @@
  * first alphabet byte after a padded group (decoded as a new group, as in
  * concatenated blobs); a final group cut short ("QUI" is decoded to 2 bytes,
  * "Q" to none) or whose padding is cut short ("QQ="). Unused low bits of a
- * final group are ignored. Table-driven, four characters per step. */
+ * final group are ignored. 32 characters per step with AVX2 where the CPU has
+ * it, else table-driven, four characters per step. */
 void mime_b64_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in,
                      size_t in_len);
+
+/* How a base64 body is laid out in lines, as mime_b64_decode_lines found it. */
+struct mime_b64_lines {
+    size_t chars;    /* characters per line (a multiple of 4, 4..76), 0: no such layout */
+    size_t eol_len;  /* 2 for "\r\n", 1 for "\n" */
+    size_t full;     /* lines at the start that are exactly `chars` alphabet characters
+                      * and the line end: line k is in[k * (chars + eol_len), + chars)
+                      * and decodes on its own to out[k * chars / 4 * 3, + chars / 4 * 3) */
+    size_t tail_off; /* == full * (chars + eol_len): where the rest starts, which decodes
+                      * to the rest of the output */
+};
+
+/* mime_b64_decode_lines is mime_b64_decode (same output, same count of bad
+ * sequences) that also describes the line layout in *lines: the length of
+ * the first line and its line end, and how many lines from the start have
+ * exactly that shape. Lets a caller map decoded bytes back to the lines
+ * that carry them (re-encoding only the lines that changed). */
+void mime_b64_decode_lines(uint8_t *out, size_t *out_len, size_t *out_bad,
+                           struct mime_b64_lines *lines, const uint8_t *in, size_t in_len);
 
 /* mime_b64_encode_cap returns the output capacity mime_b64_encode needs. */
 size_t mime_b64_encode_cap(size_t in_len, size_t line_len, size_t eol_len);

@@ -26,7 +26,26 @@ is_wsp(uint8_t c)
 static bool
 is_token(uint8_t c)
 {
-    return c > 32 && c < 127 && memchr("()<>@,;:\\\"/[]?=", c, 16) == NULL;
+    switch (c) {
+    case '(':
+    case ')':
+    case '<':
+    case '>':
+    case '@':
+    case ',':
+    case ';':
+    case ':':
+    case '\\':
+    case '"':
+    case '/':
+    case '[':
+    case ']':
+    case '?':
+    case '=':
+        return false;
+    default:
+        return c > 32 && c < 127;
+    }
 }
 
 /* skip_comment returns the offset after the comment opening at v[p] == '('.
@@ -364,6 +383,13 @@ emit_value(struct hdr_out *w, const uint8_t *v, const struct hdr_param *pp, bool
     struct val_reader r;
     val_reader_init(&r, v, pp);
     int c;
+    if (!ext && !r.quoted) {
+        /* A token: its bytes as they are (the common case, one loop). */
+        for (size_t i = r.pos; i < r.end && !w->full; i++) {
+            out_put(w, v[i]);
+        }
+        return;
+    }
     if (ext && prefix) {
         struct val_reader t = r;
         int quotes = 0;
@@ -374,7 +400,7 @@ emit_value(struct hdr_out *w, const uint8_t *v, const struct hdr_param *pp, bool
             r = t;
         }
     }
-    while ((c = val_reader_get(&r)) >= 0) {
+    while (!w->full && (c = val_reader_get(&r)) >= 0) { /* full is final: stop there */
         if (ext && c == '%') {
             struct val_reader t = r;
             int hi = hex_val(val_reader_get(&t));
@@ -389,82 +415,134 @@ emit_value(struct hdr_out *w, const uint8_t *v, const struct hdr_param *pp, bool
     }
 }
 
-bool
-mime_header_param(char *out, size_t cap, const uint8_t *v, size_t len, const char *name)
-{
-    if (out == NULL || cap == 0) {
-        return false;
-    }
-    out[0] = '\0';
-    if (v == NULL || name == NULL || name[0] == '\0') {
-        return false;
-    }
-    size_t name_len = strlen(name);
-    struct hdr_param plain = {0};
-    struct hdr_param ext = {0};
-    bool have_plain = false;
-    bool have_ext = false;
-    bool seg_over = false;
-    /* Start offset + 1 of each section's parameter (0: not seen); sections
-     * may arrive in any order, so they are found first and joined after. */
+/* What is known of one wanted parameter while the value is read. */
+struct want_state {
+    size_t name_len;
+    struct hdr_param plain;
+    struct hdr_param ext;
+    bool have_plain;
+    bool have_ext;
+    bool seg_over;
+    bool have_seg0;
+    /* Start offset of each section's parameter, valid where its bit in
+     * seg_seen is set; sections may arrive in any order, so they are found
+     * first and joined after. */
+    uint64_t seg_seen[HDR_SEG_MAX / 64];
     size_t seg_at[HDR_SEG_MAX];
-    memset(seg_at, 0, sizeof(seg_at));
+};
 
-    struct hdr_param pp;
-    size_t pos = 0;
-    while (param_next(&pp, v, len, &pos)) {
-        unsigned k = 0;
-        switch (param_kind(&k, &pp, v, name, name_len)) {
-        case HDR_K_PLAIN:
-            if (!have_plain) {
-                plain = pp;
-                have_plain = true;
-            }
-            break;
-        case HDR_K_EXT:
-            if (!have_ext) {
-                ext = pp;
-                have_ext = true;
-            }
-            break;
-        case HDR_K_SEG:
-        case HDR_K_SEG_EXT:
-            if (seg_at[k] == 0) {
-                seg_at[k] = pp.name_off + 1;
-            }
-            break;
-        case HDR_K_SEG_OVER:
-            seg_over = true;
-            break;
-        case HDR_K_NONE:
-            break;
+static void
+want_note(struct want_state *s, const struct hdr_param *pp, const uint8_t *v, const char *name)
+{
+    unsigned k = 0;
+    switch (param_kind(&k, pp, v, name, s->name_len)) {
+    case HDR_K_PLAIN:
+        if (!s->have_plain) {
+            s->plain = *pp;
+            s->have_plain = true;
         }
+        break;
+    case HDR_K_EXT:
+        if (!s->have_ext) {
+            s->ext = *pp;
+            s->have_ext = true;
+        }
+        break;
+    case HDR_K_SEG:
+    case HDR_K_SEG_EXT:
+        if ((s->seg_seen[k / 64] & (UINT64_C(1) << (k % 64))) == 0) {
+            s->seg_seen[k / 64] |= UINT64_C(1) << (k % 64);
+            s->seg_at[k] = pp->name_off;
+            s->have_seg0 |= k == 0;
+        }
+        break;
+    case HDR_K_SEG_OVER:
+        s->seg_over = true;
+        break;
+    case HDR_K_NONE:
+        break;
     }
+}
 
+/* want_finish writes the value of wanted parameter `name` from what `s`
+ * collected, as mime_header_param documents. */
+static bool
+want_finish(struct hdr_out *w, const struct want_state *s, const uint8_t *v, size_t len,
+            const char *name)
+{
     /* RFC 2231 forms carry the exact name, so they win over a plain
      * fallback sent alongside them for old readers. */
-    struct hdr_out w = {out, cap, 0, false};
-    if (have_ext) {
-        emit_value(&w, v, &ext, true, true);
-        return out_finish(&w);
+    if (s->have_ext) {
+        emit_value(w, v, &s->ext, true, true);
+        return out_finish(w);
     }
-    if (seg_at[0] != 0) {
-        if (seg_over) {
+    if (s->have_seg0) {
+        if (s->seg_over) {
             return false;
         }
         /* RFC 2231 3: sections join in numeric order; a gap ends the value. */
-        for (unsigned k = 0; k < HDR_SEG_MAX && seg_at[k] != 0; k++) {
-            size_t at = seg_at[k] - 1;
+        for (unsigned k = 0;
+             k < HDR_SEG_MAX && (s->seg_seen[k / 64] & (UINT64_C(1) << (k % 64))) != 0; k++) {
+            size_t at = s->seg_at[k];
             unsigned kk = 0;
+            struct hdr_param pp;
             param_next(&pp, v, len, &at);
-            bool is_ext = param_kind(&kk, &pp, v, name, name_len) == HDR_K_SEG_EXT;
-            emit_value(&w, v, &pp, is_ext, is_ext && k == 0);
+            bool is_ext = param_kind(&kk, &pp, v, name, s->name_len) == HDR_K_SEG_EXT;
+            emit_value(w, v, &pp, is_ext, is_ext && k == 0);
         }
-        return out_finish(&w);
+        return out_finish(w);
     }
-    if (have_plain) {
-        emit_value(&w, v, &plain, false, false);
-        return out_finish(&w);
+    if (s->have_plain) {
+        emit_value(w, v, &s->plain, false, false);
+        return out_finish(w);
     }
     return false;
+}
+
+void
+mime_header_params(struct mime_param_want *want, size_t n, const uint8_t *v, size_t len)
+{
+    struct want_state st[MIME_PARAM_WANT_MAX];
+    size_t m = n < MIME_PARAM_WANT_MAX ? n : MIME_PARAM_WANT_MAX;
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        want[i].found = false;
+        if (want[i].out != NULL && want[i].cap > 0) {
+            want[i].out[0] = '\0';
+        }
+    }
+    for (size_t i = 0; i < m; i++) {
+        /* The state is used only where a flag says it was set. */
+        st[i].name_len = want[i].name != NULL ? strlen(want[i].name) : 0;
+        st[i].have_plain = st[i].have_ext = st[i].seg_over = st[i].have_seg0 = false;
+        memset(st[i].seg_seen, 0, sizeof(st[i].seg_seen));
+        any |= want[i].out != NULL && want[i].cap > 0 && st[i].name_len > 0;
+    }
+    if (v == NULL || !any) {
+        return;
+    }
+    struct hdr_param pp;
+    size_t pos = 0;
+    while (param_next(&pp, v, len, &pos)) {
+        for (size_t i = 0; i < m; i++) {
+            if (st[i].name_len > 0) {
+                want_note(&st[i], &pp, v, want[i].name);
+            }
+        }
+    }
+    for (size_t i = 0; i < m; i++) {
+        if (want[i].out == NULL || want[i].cap == 0 || st[i].name_len == 0) {
+            continue;
+        }
+        struct hdr_out w = {want[i].out, want[i].cap, 0, false};
+        want[i].found = want_finish(&w, &st[i], v, len, want[i].name);
+    }
+}
+
+bool
+mime_header_param(char *out, size_t cap, const uint8_t *v, size_t len, const char *name)
+{
+    struct mime_param_want w = {.name = name, .out = out, .cap = cap};
+    mime_header_params(&w, 1, v, len);
+    return w.found;
 }

@@ -36,4 +36,20 @@ bool mime_header_value_token(char *out, size_t cap, const uint8_t *v, size_t len
  * are not decoded. On false `out` is "" (when cap > 0). */
 bool mime_header_param(char *out, size_t cap, const uint8_t *v, size_t len, const char *name);
 
+#define MIME_PARAM_WANT_MAX 4
+
+/* One parameter asked of mime_header_params. */
+struct mime_param_want {
+    const char *name; /* parameter name, case-insensitive */
+    char *out;        /* caller's buffer of `cap` bytes, NUL-terminated on return */
+    size_t cap;
+    bool found; /* set: what mime_header_param would return for it */
+};
+
+/* mime_header_params reads `v` once and answers each of want[0, n) exactly
+ * as mime_header_param(want[i].out, want[i].cap, v, len, want[i].name)
+ * would, setting want[i].found. At most MIME_PARAM_WANT_MAX are answered;
+ * later ones are left not found. Pure; any thread; never allocates. */
+void mime_header_params(struct mime_param_want *want, size_t n, const uint8_t *v, size_t len);
+
 #endif

@@ -4,9 +4,9 @@
  * splits, holding at most one header block and one short line. */
 #include "mime_parser.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mime_fields.h"
 #include "mime_header.h"
@@ -112,43 +112,109 @@ cte_from_token(const char *t)
     return MIME_CTE_UNKNOWN;
 }
 
-/* Reads the fields of the collected header block that shape the entity. */
+/* copy_str copies C string `s` into out[0, cap) (cap > 0), cut to fit. */
 static void
-describe_entity(struct mime_parser *p, size_t hdr_len, bool in_digest)
+copy_str(char *out, size_t cap, const char *s)
+{
+    size_t n = strnlen(s, cap - 1);
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+/* The fields of a header block that shape its entity: the first of each. */
+struct entity_fields {
+    struct mime_field type, disposition, cte;
+    bool have_type, have_disposition, have_cte;
+};
+
+static bool
+field_name_is(const struct mime_field *f, const uint8_t *block, size_t have, const char *name,
+              size_t n)
+{
+    return have == n && strncasecmp((const char *)block + f->start, name, n) == 0;
+}
+
+/* find_entity_fields walks the block once (the fields every entity has). */
+static void
+find_entity_fields(struct entity_fields *ef, const uint8_t *block, size_t len)
+{
+    struct mime_field f;
+    size_t pos = 0;
+    *ef = (struct entity_fields){0};
+    while (mime_field_next(&f, &pos, block, len)) {
+        size_t have = f.name_len;
+        /* as mime_field_is: whitespace before the colon is obsolete syntax */
+        while (have > 0 &&
+               (block[f.start + have - 1] == ' ' || block[f.start + have - 1] == '\t')) {
+            have--;
+        }
+        if (have < 12 || (block[f.start] | 0x20) != 'c') {
+            continue;
+        }
+        if (!ef->have_type && field_name_is(&f, block, have, "content-type", 12)) {
+            ef->type = f;
+            ef->have_type = true;
+        } else if (!ef->have_disposition &&
+                   field_name_is(&f, block, have, "content-disposition", 19)) {
+            ef->disposition = f;
+            ef->have_disposition = true;
+        } else if (!ef->have_cte &&
+                   field_name_is(&f, block, have, "content-transfer-encoding", 25)) {
+            ef->cte = f;
+            ef->have_cte = true;
+        }
+    }
+}
+
+/* Reads the fields of the collected header block that shape the entity;
+ * for a multipart, also its boundary into `boundary` (capacity `bcap`,
+ * "" when absent or too long). */
+static void
+describe_entity(struct mime_parser *p, size_t hdr_len, bool in_digest, char *boundary, size_t bcap)
 {
     struct mime_part *c = &p->cur;
-    struct mime_field f;
+    struct entity_fields ef;
     char cte[32] = "";
 
-    snprintf(c->type, sizeof(c->type), "%s", in_digest ? "message/rfc822" : "text/plain");
+    copy_str(c->type, sizeof(c->type), in_digest ? "message/rfc822" : "text/plain");
     c->charset[0] = '\0';
     c->filename[0] = '\0';
-    if (mime_fields_find(&f, p->hdr, hdr_len, "content-type")) {
-        const uint8_t *v = p->hdr + f.value_off;
+    boundary[0] = '\0';
+    find_entity_fields(&ef, p->hdr, hdr_len);
+    if (ef.have_type) {
+        const uint8_t *v = p->hdr + ef.type.value_off;
         char type[sizeof(c->type)];
         /* RFC 2045 5.2: a syntactically invalid Content-Type means text/plain. */
-        if (mime_header_value_token(type, sizeof(type), v, f.value_len) &&
+        if (mime_header_value_token(type, sizeof(type), v, ef.type.value_len) &&
             strchr(type, '/') != NULL) {
-            snprintf(c->type, sizeof(c->type), "%s", type);
+            copy_str(c->type, sizeof(c->type), type);
         } else {
-            snprintf(c->type, sizeof(c->type), "text/plain");
+            copy_str(c->type, sizeof(c->type), "text/plain");
             defect(p, "invalid Content-Type, treated as text/plain");
         }
-        if (mime_header_param(c->charset, sizeof(c->charset), v, f.value_len, "charset")) {
+        struct mime_param_want w[] = {
+            {.name = "charset", .out = c->charset, .cap = sizeof(c->charset)},
+            {.name = "name", .out = c->filename, .cap = sizeof(c->filename)},
+            {.name = "boundary", .out = boundary, .cap = bcap},
+        };
+        bool multi = strncmp(c->type, "multipart/", 10) == 0;
+        mime_header_params(w, multi ? 3 : 2, v, ef.type.value_len);
+        if (w[0].found) {
             for (char *s = c->charset; *s != '\0'; s++) {
                 *s = (char)((*s >= 'A' && *s <= 'Z') ? *s + 32 : *s);
             }
         }
-        (void)mime_header_param(c->filename, sizeof(c->filename), v, f.value_len, "name");
     }
-    if (mime_fields_find(&f, p->hdr, hdr_len, "content-disposition")) {
+    if (ef.have_disposition) {
         char name[sizeof(c->filename)];
-        if (mime_header_param(name, sizeof(name), p->hdr + f.value_off, f.value_len, "filename")) {
-            snprintf(c->filename, sizeof(c->filename), "%s", name);
+        if (mime_header_param(name, sizeof(name), p->hdr + ef.disposition.value_off,
+                              ef.disposition.value_len, "filename")) {
+            copy_str(c->filename, sizeof(c->filename), name);
         }
     }
-    if (mime_fields_find(&f, p->hdr, hdr_len, "content-transfer-encoding")) {
-        (void)mime_header_value_token(cte, sizeof(cte), p->hdr + f.value_off, f.value_len);
+    if (ef.have_cte) {
+        (void)mime_header_value_token(cte, sizeof(cte), p->hdr + ef.cte.value_off,
+                                      ef.cte.value_len);
     }
     c->cte = cte_from_token(cte);
     if (c->cte == MIME_CTE_UNKNOWN) {
@@ -156,12 +222,29 @@ describe_entity(struct mime_parser *p, size_t hdr_len, bool in_digest)
     }
 }
 
+/* path_child writes "<parent>.<n>" ("<n>" under the root) into out[0, cap);
+ * false when it does not fit. */
 static bool
 path_child(char *out, size_t cap, const char *parent, unsigned n)
 {
-    int w =
-        parent[0] == '\0' ? snprintf(out, cap, "%u", n) : snprintf(out, cap, "%s.%u", parent, n);
-    return w > 0 && (size_t)w < cap;
+    char num[12];
+    size_t k = sizeof(num);
+    do {
+        num[--k] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    size_t pl = strlen(parent);
+    size_t nl = sizeof(num) - k;
+    if (pl + (pl > 0) + nl >= cap) {
+        return false;
+    }
+    memcpy(out, parent, pl);
+    if (pl > 0) {
+        out[pl++] = '.';
+    }
+    memcpy(out + pl, num + k, nl);
+    out[pl + nl] = '\0';
+    return true;
 }
 
 static void
@@ -184,19 +267,13 @@ end_headers(struct mime_parser *p, size_t hdr_len)
 {
     /* RFC 2046 5.1.5: only the digest's own parts default to message/rfc822. */
     bool in_digest = !p->message_root && p->n_frames > 0 && p->frames[p->n_frames - 1].digest;
-    describe_entity(p, hdr_len, in_digest);
+    char boundary[MIME_BOUNDARY_MAX + 8];
+    describe_entity(p, hdr_len, in_digest, boundary, sizeof(boundary));
     emit(p, MIME_EV_HEADERS, p->hdr, hdr_len);
 
     struct mime_part *c = &p->cur;
     if (strncmp(c->type, "multipart/", 10) == 0) {
-        struct mime_field f;
-        char boundary[MIME_BOUNDARY_MAX + 8] = "";
-        size_t blen = 0;
-        if (mime_fields_find(&f, p->hdr, hdr_len, "content-type") &&
-            mime_header_param(boundary, sizeof(boundary), p->hdr + f.value_off, f.value_len,
-                              "boundary")) {
-            blen = strlen(boundary);
-        }
+        size_t blen = strlen(boundary);
         if (blen == 0 || blen > 70) {
             defect(p, "multipart without a usable boundary, body scanned as one part");
         } else if (p->n_frames >= p->limits.max_depth) {
@@ -207,7 +284,7 @@ end_headers(struct mime_parser *p, size_t hdr_len)
             struct mime_frame *fr = &p->frames[p->n_frames++];
             memcpy(fr->boundary, boundary, blen);
             fr->boundary_len = (uint8_t)blen;
-            snprintf(fr->path, sizeof(fr->path), "%s", c->path);
+            copy_str(fr->path, sizeof(fr->path), c->path);
             fr->digest = strcmp(c->type, "multipart/digest") == 0;
             fr->n_children = 0;
             p->message_root = false;
@@ -263,7 +340,7 @@ try_delimiter(struct mime_parser *p, const uint8_t *line, size_t n)
             defect(p, "inner multipart not closed before its parent's delimiter");
             p->n_frames = k + 1;
         }
-        snprintf(p->cur.path, sizeof(p->cur.path), "%s", f->path);
+        copy_str(p->cur.path, sizeof(p->cur.path), f->path);
         emit(p, MIME_EV_RAW, line, n);
         p->at_line_start = true;
         if (close) {
@@ -276,7 +353,7 @@ try_delimiter(struct mime_parser *p, const uint8_t *line, size_t n)
         char path[MIME_PATH_MAX];
         if (!path_child(path, sizeof(path), f->path, f->n_children)) {
             defect(p, "part path too long");
-            snprintf(path, sizeof(path), "%s", f->path);
+            copy_str(path, sizeof(path), f->path);
         }
         memcpy(p->cur.path, path, sizeof(path));
         p->cur.depth = k + 1;
@@ -302,8 +379,9 @@ header_overflow(struct mime_parser *p)
 {
     defect(p, "header block larger than the limit, rest scanned as body");
     size_t n = p->hdr_len;
-    describe_entity(p, n, false);
-    snprintf(p->cur.type, sizeof(p->cur.type), "text/plain");
+    char boundary[MIME_BOUNDARY_MAX + 8];
+    describe_entity(p, n, false, boundary, sizeof(boundary));
+    copy_str(p->cur.type, sizeof(p->cur.type), "text/plain");
     p->cur.cte = MIME_CTE_8BIT;
     emit(p, MIME_EV_HEADERS, p->hdr, n);
     p->at_line_start = n == 0 || p->hdr[n - 1] == '\n';
@@ -389,8 +467,16 @@ step_content(struct mime_parser *p, const uint8_t *s, size_t n)
         p->at_line_start = s[n - 1] == '\n';
         return n;
     }
-    const uint8_t *hit = memmem(s, n, "\n-", 2);
-    size_t take = hit ? (size_t)(hit - s) + 1 : n;
+    /* The next line that starts with '-': search for the '-' (rare in text,
+     * absent from base64), then look behind it. */
+    size_t take = n;
+    for (const uint8_t *d = s + 1; d < s + n && (d = memchr(d, '-', (size_t)(s + n - d))) != NULL;
+         d++) {
+        if (d[-1] == '\n') {
+            take = (size_t)(d - s);
+            break;
+        }
+    }
     emit_content(p, s, take);
     p->at_line_start = s[take - 1] == '\n';
     return take;

@@ -102,6 +102,7 @@ struct scan_html {
     size_t n_act, act_cap;
     size_t lx_active; /* libxml2 reading: active content seen */
     bool nul;         /* the input has NUL bytes: the output replaces them */
+    bool markup_edit; /* an edit other than an inert mask (see inert_mask) */
     struct {
         uint8_t name[24];     /* lower case */
         size_t name_len;      /* 0: unused */
@@ -434,35 +435,63 @@ enum el_kind {
     EL_FORM,   /* the start tag only: its controls and text stay */
 };
 
-static const struct {
-    const char *name;
-    uint8_t kind;
-} elements[] = {
-    {"script", EL_SCRIPT},  {"iframe", EL_IFRAME}, {"frame", EL_FRAME},
-    {"frameset", EL_FRAME}, {"object", EL_OBJECT}, {"applet", EL_OBJECT},
-    {"embed", EL_EMBED},    {"form", EL_FORM},     {"plaintext", EL_PLAINTEXT},
-    {"style", EL_RAW},      {"textarea", EL_RAW},  {"title", EL_RAW},
-    {"xmp", EL_RAW},        {"noembed", EL_RAW},   {"noframes", EL_RAW},
-    {"noscript", EL_RAW},   {"a", EL_INLINE},      {"abbr", EL_INLINE},
-    {"b", EL_INLINE},       {"bdi", EL_INLINE},    {"bdo", EL_INLINE},
-    {"big", EL_INLINE},     {"cite", EL_INLINE},   {"code", EL_INLINE},
-    {"data", EL_INLINE},    {"del", EL_INLINE},    {"dfn", EL_INLINE},
-    {"em", EL_INLINE},      {"font", EL_INLINE},   {"i", EL_INLINE},
-    {"ins", EL_INLINE},     {"kbd", EL_INLINE},    {"mark", EL_INLINE},
-    {"q", EL_INLINE},       {"s", EL_INLINE},      {"samp", EL_INLINE},
-    {"small", EL_INLINE},   {"span", EL_INLINE},   {"strike", EL_INLINE},
-    {"strong", EL_INLINE},  {"sub", EL_INLINE},    {"sup", EL_INLINE},
-    {"time", EL_INLINE},    {"tt", EL_INLINE},     {"u", EL_INLINE},
-    {"var", EL_INLINE},     {"wbr", EL_INLINE},
+struct el_name {
+    char name[10]; /* lower case, NUL-padded */
+    uint8_t kind;  /* enum el_kind */
 };
 
+/* The elements that are not EL_OTHER, grouped by name length so that a tag
+ * name is compared with a few names of its own length only (every start and
+ * end tag of every part is classified, by both readers). */
+static const struct el_name el_len1[] = {{"a", EL_INLINE}, {"b", EL_INLINE}, {"i", EL_INLINE},
+                                         {"q", EL_INLINE}, {"s", EL_INLINE}, {"u", EL_INLINE}};
+static const struct el_name el_len2[] = {{"em", EL_INLINE}, {"tt", EL_INLINE}};
+static const struct el_name el_len3[] = {
+    {"xmp", EL_RAW},    {"bdi", EL_INLINE}, {"bdo", EL_INLINE}, {"big", EL_INLINE},
+    {"del", EL_INLINE}, {"dfn", EL_INLINE}, {"ins", EL_INLINE}, {"kbd", EL_INLINE},
+    {"sub", EL_INLINE}, {"sup", EL_INLINE}, {"var", EL_INLINE}, {"wbr", EL_INLINE}};
+static const struct el_name el_len4[] = {
+    {"form", EL_FORM},   {"abbr", EL_INLINE}, {"cite", EL_INLINE}, {"code", EL_INLINE},
+    {"data", EL_INLINE}, {"font", EL_INLINE}, {"mark", EL_INLINE}, {"samp", EL_INLINE},
+    {"span", EL_INLINE}, {"time", EL_INLINE}};
+static const struct el_name el_len5[] = {{"frame", EL_FRAME},
+                                         {"embed", EL_EMBED},
+                                         {"style", EL_RAW},
+                                         {"title", EL_RAW},
+                                         {"small", EL_INLINE}};
+static const struct el_name el_len6[] = {{"script", EL_SCRIPT}, {"iframe", EL_IFRAME},
+                                         {"object", EL_OBJECT}, {"applet", EL_OBJECT},
+                                         {"strike", EL_INLINE}, {"strong", EL_INLINE}};
+static const struct el_name el_len7[] = {{"noembed", EL_RAW}};
+static const struct el_name el_len8[] = {
+    {"frameset", EL_FRAME}, {"textarea", EL_RAW}, {"noframes", EL_RAW}, {"noscript", EL_RAW}};
+static const struct el_name el_len9[] = {{"plaintext", EL_PLAINTEXT}};
+
+#define EL_GROUP(a)                                                                                \
+    {                                                                                              \
+        (a), sizeof(a) / sizeof((a)[0])                                                            \
+    }
+static const struct {
+    const struct el_name *v;
+    size_t n;
+} el_by_len[] = {{NULL, 0},         EL_GROUP(el_len1), EL_GROUP(el_len2), EL_GROUP(el_len3),
+                 EL_GROUP(el_len4), EL_GROUP(el_len5), EL_GROUP(el_len6), EL_GROUP(el_len7),
+                 EL_GROUP(el_len8), EL_GROUP(el_len9)};
+#undef EL_GROUP
+
+/* lookup_element returns the kind of lower-case name z[0, n) and sets
+ * *out_name to its table name (static), or returns EL_OTHER. */
 static int
-lookup_element(const char **out_name, const char *z)
+lookup_element(const char **out_name, const char *z, size_t n)
 {
-    for (size_t i = 0; i < sizeof(elements) / sizeof(elements[0]); i++) {
-        if (strcmp(z, elements[i].name) == 0) {
-            *out_name = elements[i].name;
-            return elements[i].kind;
+    if (n >= sizeof(el_by_len) / sizeof(el_by_len[0])) {
+        return EL_OTHER;
+    }
+    const struct el_name *v = el_by_len[n].v;
+    for (size_t i = 0; i < el_by_len[n].n; i++) {
+        if (v[i].name[0] == z[0] && memcmp(v[i].name, z, n) == 0) {
+            *out_name = v[i].name;
+            return v[i].kind;
         }
     }
     return EL_OTHER;
@@ -491,15 +520,15 @@ classify(const char **out_name, const uint8_t *p, size_t n)
     for (unsigned k = 0; k < 3; k++) {
         size_t from = k == 2 ? colon : 0;
         size_t to = k == 2 ? n : cut[k];
-        if (to - from == 0 || to - from >= sizeof(z) || (k == 2 && colon == 0)) {
-            continue;
+        if (to - from == 0 || to - from >= sizeof(z) || (k == 2 && colon == 0) ||
+            (k == 1 && to == n)) {
+            continue; /* empty, too long for any element, or the same name as k == 0 */
         }
         for (size_t i = from; i < to; i++) {
             z[i - from] = (char)lower(p[i]);
         }
-        z[to - from] = '\0';
         const char *name = "";
-        enum el_kind kind = (enum el_kind)lookup_element(&name, z);
+        enum el_kind kind = (enum el_kind)lookup_element(&name, z, to - from);
         if (kind > best) {
             best = kind;
             *out_name = name;
@@ -881,9 +910,13 @@ decode_value(struct scan_html *h, size_t s, size_t e)
 
 /* ---- edits and actions ---- */
 
+/* add_edit replaces input [start, end) with rep[0, rep_len); `mask` says
+ * that the edit masks a finding and has passed inert_mask. */
 static void
-add_edit(struct scan_html *h, size_t start, size_t end, const uint8_t *rep, size_t rep_len)
+add_edit(struct scan_html *h, size_t start, size_t end, const uint8_t *rep, size_t rep_len,
+         bool mask)
 {
+    h->markup_edit |= !mask;
     if (!grow(h, (void **)&h->ed, &h->ed_cap, h->n_ed, sizeof(*h->ed))) {
         return;
     }
@@ -925,7 +958,7 @@ add_action(struct scan_html *h, enum scan_html_act kind, size_t start, size_t en
 static void
 remove_range(struct scan_html *h, enum scan_html_act kind, size_t start, size_t end, const char *el)
 {
-    add_edit(h, start, end, NULL, 0);
+    add_edit(h, start, end, NULL, 0, false);
     add_action(h, kind, start, end, el, NULL, 0);
 }
 
@@ -999,12 +1032,12 @@ sanitise_attrs(struct scan_html *h, const char *el, const uint8_t *tag_name, siz
         if (kind != SCAN_HTML__COUNT && odd) {
             /* With the separator, replaced by one space: no '/' is left for
              * libxml2 to skip from, and neighbours stay apart. */
-            add_edit(h, a->ss, a->end, (const uint8_t *)" ", 1);
+            add_edit(h, a->ss, a->end, (const uint8_t *)" ", 1, false);
             add_action(h, kind, a->ss, a->end, el, an, al);
         } else if (kind != SCAN_HTML__COUNT) {
             /* From the name to the end of the value: what is left around it
              * (whitespace, a quote, '>') still separates its neighbours. */
-            add_edit(h, a->ns, a->end, NULL, 0);
+            add_edit(h, a->ns, a->end, NULL, 0, false);
             add_action(h, kind, a->ns, a->end, el, an, al);
         } else if (a->has_value) {
             add_text(h, &h->av, a->vs, a->ve, a->quote ? a->quote : 'u');
@@ -1236,12 +1269,43 @@ seg_at(const struct view *v, size_t d)
     return lo;
 }
 
+/* inert_mask tells whether masking input [ps, pe) changes character data
+ * only, for any reader: the bytes it removes hold no markup character
+ * ('<', '>', quotes, NUL), the masked text put_escaped writes holds none
+ * either (it writes them as numeric references), and no name or reference
+ * that a reader could still be reading reaches into it from before: going
+ * back from ps over bytes that could continue a tag, attribute or reference
+ * name, the first whitespace, '>', ';' or quote comes before any '<' or '&'
+ * (within 64 bytes). Such an edit neither opens, closes nor renames a tag,
+ * an attribute, a comment or a reference in the output: every reader
+ * splits it into the same markup as the input. */
+static bool
+inert_mask(const struct scan_html *h, size_t ps, size_t pe)
+{
+    for (size_t i = ps; i < pe; i++) {
+        uint8_t c = h->in[i];
+        if (c == '<' || c == '>' || c == '"' || c == '\'' || c == 0) {
+            return false;
+        }
+    }
+    for (size_t i = ps; i > 0 && ps - i < 64; i--) {
+        uint8_t c = h->in[i - 1];
+        if (is_ws(c) || c == '>' || c == ';' || c == '"' || c == '\'') {
+            return true;
+        }
+        if (c == '<' || c == '&') {
+            return false;
+        }
+    }
+    return ps == 0;
+}
+
 /* Replaces input [ps, pe) with the masked value `mk` (first part of a
  * finding) or with nothing (its other parts). */
 static void
 mask_piece(struct scan_html *h, size_t ps, size_t pe, const struct scan_finding *mk, uint8_t quote)
 {
-    add_edit(h, ps, pe, NULL, 0);
+    add_edit(h, ps, pe, NULL, 0, inert_mask(h, ps, pe));
     if (mk != NULL && h->err == 0) {
         put_escaped(h, h->masked.p + mk->start, mk->end - mk->start, quote);
         h->ed[h->n_ed - 1].rep_len = (uint32_t)(h->rep.len - h->ed[h->n_ed - 1].rep);
@@ -1331,6 +1395,7 @@ pass(struct scan_html *h, const struct scan_html_opts *o, const uint8_t *in, siz
     h->tv.d.len = h->av.d.len = h->rep.len = 0;
     h->tv.n_seg = h->av.n_seg = 0;
     h->n_ed = h->n_act = h->n_f = 0;
+    h->markup_edit = false;
     h->lookahead = 8 * len + 65536;
     memset(h->close_memo, 0, sizeof(h->close_memo));
     region(h, 0, len, 0);
@@ -1428,6 +1493,7 @@ scan_html_rewrite(struct scan_html *h, struct scan_html_result *out_res,
     out_res->out = h->out.p;
     out_res->out_len = h->out.len;
     out_res->changed = h->out.len != len || memcmp(h->out.p, in, len) != 0;
+    out_res->masks_only = out_res->changed && !h->markup_edit && !h->nul && h->n_act == 0;
     return 0;
 }
 
@@ -1554,6 +1620,14 @@ scan_html_verify(struct scan_html *h, size_t *out_left, const struct scan_html_o
         return rc;
     }
     size_t left = h->n_act + scan_redact_count(h->f, h->n_f);
+    if (o->masks_only) {
+        /* The rewrite only masked findings in character data: our reader
+         * (above) proves no finding is left; the markup, as every reader
+         * splits it, is the input's (inert_mask), so libxml2's reading of it
+         * is the input's too, which like any unchanged part is not re-read. */
+        *out_left = left;
+        return 0;
+    }
     h->err = 0;
     if ((rc = lx_read(h, html, len)) != 0) {
         return rc;

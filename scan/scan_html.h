@@ -44,6 +44,8 @@ struct scan_html_opts {
     bool utf8;                        /* the part is UTF-8 (else a single-byte charset) */
     scan_html_detect_fn detect;
     void *detect_ctx;
+    bool masks_only; /* scan_html_verify: the document is a rewrite whose result said
+                      * masks_only; libxml2's reading is then skipped */
 };
 
 /* What one rewrite did; everything is lent by the scan_html until its next
@@ -51,7 +53,11 @@ struct scan_html_opts {
 struct scan_html_result {
     const uint8_t *out; /* the rewritten HTML (the input itself when unchanged) */
     size_t out_len;
-    bool changed; /* out differs from the input */
+    bool changed;    /* out differs from the input */
+    bool masks_only; /* changed, and only by masking findings inside character data:
+                      * nothing removed, no NUL replaced, and every mask inert to every
+                      * reader (no markup character written or removed, no name or
+                      * reference running into it) */
     const struct scan_html_action *actions;
     size_t n_actions;
     const struct scan_finding *findings; /* every finding, offsets into the input:
@@ -85,7 +91,11 @@ int scan_html_rewrite(struct scan_html *h, struct scan_html_result *out_res,
  * (anything it would still remove or redact) and with libxml2's HTML parser
  * (no network, no entity expansion; script elements, on* attributes,
  * dangerous URLs, policy-removed elements, and findings to redact in its
- * text and attribute values). Sets *out_left to how many survived (0: clean).
+ * text and attribute values). With o->masks_only (set only for a rewrite
+ * whose result said masks_only) libxml2 is not asked: such a rewrite splits
+ * into the same markup as its input for every reader, and libxml2's second
+ * opinion is on what our edits did to markup. Sets *out_left to how many
+ * survived (0: clean).
  * Returns 0, RL_ENOMEM, or the detect callback's error. Invalidates the last
  * rewrite's result. */
 int scan_html_verify(struct scan_html *h, size_t *out_left, const struct scan_html_opts *o,

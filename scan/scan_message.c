@@ -24,6 +24,13 @@ struct buf {
     size_t cap;
 };
 
+/* A stretch of the output of a spliced base64 part: raw lines as received,
+ * or lines re-encoded into m->enc. */
+struct piece {
+    bool enc; /* from m->enc, else from m->raw */
+    size_t off, len;
+};
+
 struct scan_message {
     struct scan_worker *w;            /* borrowed */
     const struct scan_engine *engine; /* borrowed */
@@ -66,6 +73,15 @@ struct scan_message {
     uint32_t *win; /* verification windows, pairs of offsets */
     size_t win_cap;
     bool full_verify; /* lexicon regexes have unbounded reach: rescan whole parts */
+
+    /* A base64 part is re-encoded only in the lines that changed (splice_b64). */
+    struct mime_b64_lines lines; /* layout of m->raw, when the part is base64 */
+    size_t *touched;             /* line ranges [a, b) holding redactions, all rounds */
+    size_t n_touched, touched_cap;
+    bool tail_touched; /* a redaction in the lines after lines.full */
+    int tail_canon;    /* the raw tail is encode(decoded tail): -1 unknown, 0, 1 */
+    struct piece *pc;  /* the output: raw lines and re-encoded ones, in order */
+    size_t n_pc, pc_cap;
 
     struct scan_record *rec;
     size_t n_rec, rec_cap;
@@ -136,6 +152,23 @@ grow(void **arr, size_t *cap, size_t n, size_t elem)
     return true;
 }
 
+/* copy_bytes writes s[0, n) into out[0, cap) as a C string: cut to fit, and
+ * at a NUL in `s` (as printf's "%.*s" would). */
+static void
+copy_bytes(char *out, size_t cap, const char *s, size_t n)
+{
+    n = strnlen(s, n < cap - 1 ? n : cap - 1);
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+/* copy_str copies C string `s` into out[0, cap), cut to fit. */
+static void
+copy_str(char *out, size_t cap, const char *s)
+{
+    copy_bytes(out, cap, s, cap - 1);
+}
+
 static void
 add_defect(struct scan_message *m, const char *part, const char *reason, size_t len)
 {
@@ -143,8 +176,8 @@ add_defect(struct scan_message *m, const char *part, const char *reason, size_t 
         return; /* the count of defects is capped; the tag still says there were some */
     }
     struct scan_defect *d = &m->def[m->n_def++];
-    snprintf(d->part, sizeof(d->part), "%s", part[0] ? part : "0");
-    snprintf(d->reason, sizeof(d->reason), "%.*s", (int)(len < 119 ? len : 119), reason);
+    copy_str(d->part, sizeof(d->part), part[0] ? part : "0");
+    copy_bytes(d->reason, sizeof(d->reason), reason, len);
 }
 
 static void
@@ -186,8 +219,8 @@ record(struct scan_message *m, const char *part, const char *header, const struc
             continue;
         }
         struct scan_record *r = &m->rec[m->n_rec++];
-        snprintf(r->part, sizeof(r->part), "%s", part[0] ? part : "0");
-        snprintf(r->header, sizeof(r->header), "%s", header);
+        copy_str(r->part, sizeof(r->part), part[0] ? part : "0");
+        copy_str(r->header, sizeof(r->header), header);
         r->start = f[i].start;
         r->end = f[i].end;
         r->type = f[i].type;
@@ -273,20 +306,30 @@ detect(struct scan_message *m, const char *part, const uint8_t *text, size_t len
 static unsigned
 header_types(const struct mime_field *f, const uint8_t *block)
 {
-    static const char *const text_fields[] = {"subject",      "comments", "keywords",
-                                              "thread-topic", "summary",  NULL};
-    static const char *const addr_fields[] = {"from",      "to",     "cc",          "bcc",
-                                              "reply-to",  "sender", "resent-from", "resent-to",
-                                              "resent-cc", NULL};
-    unsigned all = ~0u;
-    for (const char *const *n = text_fields; *n != NULL; n++) {
-        if (mime_field_is(f, block, *n)) {
-            return all;
-        }
+    static const struct {
+        const char *name;
+        size_t len;
+        bool addr; /* an address field: everything but e-mail addresses */
+    } scanned[] = {
+#define SCANNED(n, a) {n, sizeof(n) - 1, a}
+        SCANNED("subject", false),  SCANNED("comments", false),
+        SCANNED("keywords", false), SCANNED("thread-topic", false),
+        SCANNED("summary", false),  SCANNED("from", true),
+        SCANNED("to", true),        SCANNED("cc", true),
+        SCANNED("bcc", true),       SCANNED("reply-to", true),
+        SCANNED("sender", true),    SCANNED("resent-from", true),
+        SCANNED("resent-to", true), SCANNED("resent-cc", true),
+#undef SCANNED
+    };
+    /* as mime_field_is: whitespace before the colon is obsolete syntax */
+    const char *name = (const char *)block + f->start;
+    size_t have = f->name_len;
+    while (have > 0 && (name[have - 1] == ' ' || name[have - 1] == '\t')) {
+        have--;
     }
-    for (const char *const *n = addr_fields; *n != NULL; n++) {
-        if (mime_field_is(f, block, *n)) {
-            return all & ~SCAN_MASK(SCAN_T_EMAIL);
+    for (size_t i = 0; i < sizeof(scanned) / sizeof(scanned[0]); i++) {
+        if (scanned[i].len == have && strncasecmp(name, scanned[i].name, have) == 0) {
+            return scanned[i].addr ? ~0u & ~SCAN_MASK(SCAN_T_EMAIL) : ~0u;
         }
     }
     return 0;
@@ -313,9 +356,11 @@ detect_decoded(struct scan_message *m, const char *part, enum mime_charset cs, c
     }
     mime_charset_to_utf8(m->utf.p, &m->utf.len, cs, text, len);
     size_t n = detect(m, part, m->utf.p, m->utf.len, types);
+    /* sorted, not overlapping: every start and end is at or after the last */
+    struct mime_charset_walk w = {0};
     for (size_t i = 0; i < n; i++) {
-        m->f[i].start = (uint32_t)mime_charset_src_offset(cs, text, len, m->f[i].start);
-        m->f[i].end = (uint32_t)mime_charset_src_offset(cs, text, len, m->f[i].end);
+        m->f[i].start = (uint32_t)mime_charset_src_offset_next(&w, cs, text, len, m->f[i].start);
+        m->f[i].end = (uint32_t)mime_charset_src_offset_next(&w, cs, text, len, m->f[i].end);
     }
     return n;
 }
@@ -426,8 +471,7 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
             continue;
         }
         char name[40];
-        snprintf(name, sizeof(name), "%.*s", (int)(f.name_len < 39 ? f.name_len : 39),
-                 (const char *)block + f.start);
+        copy_bytes(name, sizeof(name), (const char *)block + f.start, f.name_len);
         if (!check) {
             hdr_append(m, block + copied, f.value_off - copied);
         }
@@ -448,11 +492,23 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
     return left;
 }
 
+/* ascii_only tells whether p[0, len) is all ASCII (one OR over the block:
+ * vectorised, and the usual case for a header block). */
+static bool
+ascii_only(const uint8_t *p, size_t len)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < len; i++) {
+        acc |= p[i];
+    }
+    return acc < 0x80;
+}
+
 static void
 process_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *block,
                 size_t len)
 {
-    if (!rl_utf8_valid(block, len)) {
+    if (!ascii_only(block, len) && !rl_utf8_valid(block, len)) {
         /* RFC 5322 headers are ASCII; RFC 6532 allows UTF-8, nothing else. */
         const char *why = "header block has 8-bit bytes that are not UTF-8 (scanned as bytes)";
         add_defect(m, part->path, why, strlen(why));
@@ -622,19 +678,16 @@ decodes_to(struct scan_message *m, const struct mime_part *part, const uint8_t *
     return true;
 }
 
-/* Checks the rewritten part. The output must decode back to exactly the
- * redacted text `red` (else -1, recorded); outside the redacted spans that
- * text is the input already scanned, so only each change and its reach are
- * scanned again (the whole part when lexicon regexes, whose reach is
- * unbounded, are in play). Returns how many findings to redact it still
- * holds, left in m->f with offsets into `red`. */
+/* Checks the redacted text `red` of a rewritten part (whose output was
+ * proven to decode back to it: decodes_to, splice_b64): outside the
+ * redacted spans that text is the input already scanned, so only each
+ * change and its reach are scanned again (the whole part when lexicon
+ * regexes, whose reach is unbounded, are in play). Returns how many findings
+ * to redact it still holds, left in m->f with offsets into `red`, or -1. */
 static long
-verify(struct scan_message *m, const struct mime_part *part, enum mime_charset cs,
-       const uint8_t *red, size_t red_len, const uint8_t *out, size_t out_len)
+rescan(struct scan_message *m, const struct mime_part *part, enum mime_charset cs,
+       const uint8_t *red, size_t red_len)
 {
-    if (!decodes_to(m, part, red, red_len, out, out_len)) {
-        return -1;
-    }
     size_t nw = 0;
     for (size_t k = 0; k < m->n_f; k++) {
         if (m->f[k].action != SCAN_ACT_REDACT) {
@@ -686,6 +739,168 @@ verify(struct scan_message *m, const struct mime_part *part, enum mime_charset c
         memcpy(m->f, m->sv, left * sizeof(*m->f)); /* f holds >= any window's findings */
     }
     return (long)left;
+}
+
+/* ---- base64 parts: only the changed lines are re-encoded ---- */
+
+static bool
+add_piece(struct scan_message *m, bool enc, size_t off, size_t len)
+{
+    if (len == 0) {
+        return true;
+    }
+    if (m->n_pc > 0 && m->pc[m->n_pc - 1].enc == enc &&
+        m->pc[m->n_pc - 1].off + m->pc[m->n_pc - 1].len == off) {
+        m->pc[m->n_pc - 1].len += len;
+        return true;
+    }
+    if (!grow((void **)&m->pc, &m->pc_cap, m->n_pc, sizeof(*m->pc))) {
+        m->err = RL_ENOMEM;
+        return false;
+    }
+    m->pc[m->n_pc++] = (struct piece){.enc = enc, .off = off, .len = len};
+    return true;
+}
+
+static int
+cmp_range(const void *a, const void *b)
+{
+    const size_t *x = a;
+    const size_t *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Adds the lines that the redactions f[0, n) (offsets into the redacted
+ * text) fall in to m->touched, kept sorted and merged. */
+static bool
+touch_lines(struct scan_message *m, const struct scan_finding *f, size_t n)
+{
+    size_t per = m->lines.chars / 4 * 3; /* decoded bytes per line */
+    size_t before = m->n_touched;
+    for (size_t k = 0; k < n; k++) {
+        if (f[k].action != SCAN_ACT_REDACT || f[k].end <= f[k].start) {
+            continue;
+        }
+        size_t a = f[k].start / per;
+        size_t b = (f[k].end - 1) / per + 1;
+        m->tail_touched |= b > m->lines.full;
+        b = b < m->lines.full ? b : m->lines.full;
+        if (a >= b) {
+            continue;
+        }
+        if (!grow((void **)&m->touched, &m->touched_cap, 2 * m->n_touched + 2, sizeof(size_t))) {
+            m->err = RL_ENOMEM;
+            return false;
+        }
+        m->touched[2 * m->n_touched] = a;
+        m->touched[2 * m->n_touched + 1] = b;
+        m->n_touched++;
+    }
+    if (before > 0 && m->n_touched > before) {
+        qsort(m->touched, m->n_touched, 2 * sizeof(size_t), cmp_range);
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < m->n_touched; i++) {
+        if (w > 0 && m->touched[2 * i] <= m->touched[2 * w - 1]) {
+            size_t e = m->touched[2 * i + 1];
+            m->touched[2 * w - 1] = e > m->touched[2 * w - 1] ? e : m->touched[2 * w - 1];
+            continue;
+        }
+        m->touched[2 * w] = m->touched[2 * i];
+        m->touched[2 * w + 1] = m->touched[2 * i + 1];
+        w++;
+    }
+    m->n_touched = w;
+    return true;
+}
+
+/* Re-encodes red[from, to) (whole lines, or the tail) onto m->enc as a
+ * piece, and proves it decodes back to exactly those bytes. */
+static bool
+splice_encode(struct scan_message *m, const struct mime_part *part, const uint8_t *red, size_t from,
+              size_t to, const char *eol)
+{
+    size_t cap = mime_b64_encode_cap(to - from, m->lines.chars, m->lines.eol_len);
+    if (!buf_reserve(&m->enc, m->enc.len + cap) || !buf_reserve(&m->ver, (to - from) + 4)) {
+        m->err = RL_ENOMEM;
+        return false;
+    }
+    size_t n = 0;
+    size_t bad = 0;
+    size_t vl = 0;
+    mime_b64_encode(m->enc.p + m->enc.len, &n, red + from, to - from, m->lines.chars, eol);
+    mime_b64_decode(m->ver.p, &vl, &bad, m->enc.p + m->enc.len, n);
+    m->ver.len = vl; /* so that on_body_end wipes it */
+    if (bad > 0 || vl != to - from || memcmp(m->ver.p, red + from, vl) != 0) {
+        fail_part(m, part->path, "re-encoded part does not decode to the redacted text");
+        return false;
+    }
+    bool ok = add_piece(m, true, m->enc.len, n);
+    m->enc.len += n;
+    return ok;
+}
+
+/* splice_b64 builds the output of a base64 part whose redacted text `red`
+ * has the length of the decoded text `dec` as pieces (m->pc): the received
+ * lines where the text is unchanged, the lines that changed re-encoded.
+ * It is what encoding all of `red` gives, byte for byte, and it is proven
+ * to decode to `red`: every full line of the layout decodes on its own to
+ * its bytes of `dec` (mime_b64_decode_lines), `red` equals `dec` outside the
+ * touched lines (compared), and every re-encoded stretch is decoded again
+ * and compared. Returns 1 when done, 0 when the part does not qualify (no
+ * layout, a tail that is not in canonical form, a change outside the
+ * redacted lines: the caller encodes it whole), -1 on a failed proof
+ * (recorded) or no memory. */
+static int
+splice_b64(struct scan_message *m, const struct mime_part *part, const uint8_t *dec,
+           const uint8_t *red, size_t len)
+{
+    const struct mime_b64_lines *ln = &m->lines;
+    if (part->cte != MIME_CTE_BASE64 || ln->full == 0) {
+        return 0;
+    }
+    const char *eol = ln->eol_len == 2 ? "\r\n" : "\n";
+    size_t per = ln->chars / 4 * 3;
+    size_t stride = ln->chars + ln->eol_len;
+    size_t tail = ln->full * per; /* where the tail starts in the decoded text */
+    if (tail > len) {
+        return 0;
+    }
+    m->n_pc = 0;
+    m->enc.len = 0;
+    if (m->tail_canon < 0) {
+        /* Kept as received only if it is what the encoder writes. */
+        size_t cap = mime_b64_encode_cap(len - tail, ln->chars, ln->eol_len);
+        if (!buf_reserve(&m->enc, cap)) {
+            m->err = RL_ENOMEM;
+            return -1;
+        }
+        size_t n = 0;
+        mime_b64_encode(m->enc.p, &n, dec + tail, len - tail, ln->chars, eol);
+        m->tail_canon =
+            n == m->raw.len - ln->tail_off && memcmp(m->enc.p, m->raw.p + ln->tail_off, n) == 0;
+        explicit_bzero(m->enc.p, n);
+    }
+    if (!m->tail_canon) {
+        return 0;
+    }
+    size_t line = 0;
+    for (size_t i = 0; i <= m->n_touched; i++) {
+        size_t a = i < m->n_touched ? m->touched[2 * i] : ln->full;
+        size_t b = i < m->n_touched ? m->touched[2 * i + 1] : ln->full;
+        if (memcmp(red + line * per, dec + line * per, (a - line) * per) != 0) {
+            return 0; /* a change outside the redactions: not ours to splice */
+        }
+        if (!add_piece(m, false, line * stride, (a - line) * stride) ||
+            (a < b && !splice_encode(m, part, red, a * per, b * per, eol))) {
+            return -1;
+        }
+        line = b;
+    }
+    if (!m->tail_touched && memcmp(red + tail, dec + tail, len - tail) == 0) {
+        return add_piece(m, false, ln->tail_off, m->raw.len - ln->tail_off) ? 1 : -1;
+    }
+    return tail < len && !splice_encode(m, part, red, tail, len, eol) ? -1 : 1;
 }
 
 /* ---- documents and archives (scan_doc.c) ---- */
@@ -928,7 +1143,7 @@ process_document(struct scan_message *m, struct scan_part_record *pr, const stru
         m->err = rc;
         return true;
     }
-    snprintf(pr->true_type, sizeof(pr->true_type), "%s", r->true_type);
+    copy_str(pr->true_type, sizeof(pr->true_type), r->true_type);
     record_document(m, pr->part, r);
     if (r->kind == SCAN_DOC_NONE) {
         return process_nested_message(m, pr, part, dec, dec_len);
@@ -963,12 +1178,12 @@ add_action(struct scan_message *m, const char *part, enum scan_step kind, unsign
         return;
     }
     struct scan_action_record *a = &m->act[m->n_act++];
-    snprintf(a->part, sizeof(a->part), "%s", part);
+    copy_str(a->part, sizeof(a->part), part);
     a->kind = (uint8_t)kind;
     a->code = (uint8_t)code;
-    snprintf(a->action, sizeof(a->action), "%s", action);
-    snprintf(a->location, sizeof(a->location), "%s", location);
-    snprintf(a->detail, sizeof(a->detail), "%.*s", (int)sizeof(a->detail) - 1, detail);
+    copy_str(a->action, sizeof(a->action), action);
+    copy_str(a->location, sizeof(a->location), location);
+    copy_str(a->detail, sizeof(a->detail), detail);
 }
 
 struct html_detect_ctx {
@@ -990,7 +1205,8 @@ html_detect(void *ctx, const struct scan_finding **out_f, size_t *out_n, const u
 
 /* Sanitises and redacts a text/html part, then proves the result: it must
  * decode back to what was written, and both the sanitiser's reader and
- * libxml2 must find nothing left to remove or redact; up to REDACT_ROUNDS
+ * libxml2 must find nothing left to remove or redact (libxml2 is asked
+ * when the rewrite touched markup: scan_html_verify); up to REDACT_ROUNDS
  * rounds as for text. Returns false when the sanitiser could not read the
  * part (recorded): the caller then treats it as plain text. */
 static bool
@@ -998,7 +1214,7 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
              enum mime_charset cs, const uint8_t *dec, size_t dec_len)
 {
     struct html_detect_ctx dc = {.m = m, .part = pr->part, .cs = cs};
-    const struct scan_html_opts o = {
+    struct scan_html_opts o = {
         .policy = m->pol, .utf8 = is_utf8_cs(cs), .detect = html_detect, .detect_ctx = &dc};
     const uint8_t *src = dec;
     size_t src_len = dec_len;
@@ -1056,6 +1272,8 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
             break;
         }
         size_t left = 0;
+        /* Only the first round's rewrite is of the input as received. */
+        o.masks_only = round == 1 && r.masks_only;
         if ((rc = scan_html_verify(m->html, &left, &o, m->red.p, m->red.len)) != 0) {
             m->err = rc == RL_ENOMEM ? rc : m->err;
             fail_part(m, pr->part, "HTML verification could not read the rewritten part");
@@ -1088,16 +1306,30 @@ process_part(struct scan_message *m, const struct mime_part *part)
     }
     struct scan_part_record *pr = &m->parts[m->n_parts++];
     memset(pr, 0, sizeof(*pr));
-    snprintf(pr->part, sizeof(pr->part), "%s", part->path[0] ? part->path : "1");
-    snprintf(pr->type, sizeof(pr->type), "%s", part->type);
-    snprintf(pr->charset, sizeof(pr->charset), "%s", part->charset);
+    copy_str(pr->part, sizeof(pr->part), part->path[0] ? part->path : "1");
+    copy_str(pr->type, sizeof(pr->type), part->type);
+    copy_str(pr->charset, sizeof(pr->charset), part->charset);
     pr->cte = (uint8_t)part->cte;
     pr->raw_len = m->raw.len;
 
     size_t bad = 0;
     size_t dec_len = 0;
-    const uint8_t *dec = decode(m, &m->dec, &dec_len, &bad, part->cte, m->raw.p, m->raw.len);
-    if (dec == NULL) {
+    const uint8_t *dec = NULL;
+    m->lines = (struct mime_b64_lines){0};
+    m->n_touched = 0;
+    m->tail_touched = false;
+    m->tail_canon = -1;
+    m->n_pc = 0;
+    if (part->cte == MIME_CTE_BASE64) {
+        if (!buf_reserve(&m->dec, m->raw.len + 4)) {
+            m->err = RL_ENOMEM;
+            return;
+        }
+        mime_b64_decode_lines(m->dec.p, &m->dec.len, &bad, &m->lines, m->raw.p, m->raw.len);
+        dec = m->dec.p;
+        dec_len = m->dec.len;
+    } else if ((dec = decode(m, &m->dec, &dec_len, &bad, part->cte, m->raw.p, m->raw.len)) ==
+               NULL) {
         return;
     }
     pr->decoded_len = dec_len;
@@ -1136,18 +1368,29 @@ process_part(struct scan_message *m, const struct mime_part *part)
     size_t src_len = dec_len;
     const uint8_t *out = NULL;
     size_t out_len = 0;
+    int spliced = 0;
     for (unsigned round = 1;; round++) {
         if (!buf_reserve(&m->red, src_len + 1)) {
             m->err = RL_ENOMEM;
             return;
         }
         m->red.len = scan_redact(m->red.p, m->f, n, src, src_len, m->pol, is_utf8_cs(cs));
-        out = encode(m, &out_len, part->cte, m->red.p, m->red.len,
-                     line_end_of(m->raw.p, m->raw.len), b64_line_len(m->raw.p, m->raw.len));
-        if (out == NULL) {
+        spliced = 0;
+        if (m->red.len == dec_len && m->lines.full > 0 && touch_lines(m, m->f, n)) {
+            /* a failed proof is recorded; the part is then encoded whole */
+            spliced = splice_b64(m, part, dec, m->red.p, m->red.len);
+            spliced = spliced < 0 && m->err == 0 ? 0 : spliced;
+        }
+        if (spliced == 0) {
+            out = encode(m, &out_len, part->cte, m->red.p, m->red.len,
+                         line_end_of(m->raw.p, m->raw.len), b64_line_len(m->raw.p, m->raw.len));
+        }
+        if (m->err != 0 || (spliced == 0 && out == NULL)) {
             return;
         }
-        long left = verify(m, part, cs, m->red.p, m->red.len, out, out_len);
+        long left = spliced == 1 || decodes_to(m, part, m->red.p, m->red.len, out, out_len)
+                        ? rescan(m, part, cs, m->red.p, m->red.len)
+                        : -1;
         if (left <= 0) {
             break;
         }
@@ -1165,6 +1408,12 @@ process_part(struct scan_message *m, const struct mime_part *part)
         m->red = t;
         src = m->prev.p;
         src_len = m->prev.len;
+    }
+    if (spliced != 0) {
+        for (size_t i = 0; i < m->n_pc; i++) {
+            emit(m, (m->pc[i].enc ? m->enc.p : m->raw.p) + m->pc[i].off, m->pc[i].len);
+        }
+        return;
     }
     emit(m, out, out_len);
 }
@@ -1268,6 +1517,8 @@ scan_message_free(struct scan_message *m)
     scan_html_free(m->html);
     scan_message_free(m->nested);
     free(m->f);
+    free(m->touched);
+    free(m->pc);
     free(m->win);
     free(m->sv);
     free(m->rec);

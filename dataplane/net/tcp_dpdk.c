@@ -506,3 +506,23 @@ tcp_dpdk_core_flush(struct tcp_dpdk_core *c, uint64_t now_us)
     tcp_stack_flush(c->st, now_us);
     tx_burst(c);
 }
+
+static const char *const stats_names[] = {
+#define TCP_DPDK_STATS_NAME(name) #name,
+    TCP_DPDK_STATS_FIELDS(TCP_DPDK_STATS_NAME)
+#undef TCP_DPDK_STATS_NAME
+};
+_Static_assert(sizeof(stats_names) / sizeof(stats_names[0]) == TCP_DPDK_STATS_COUNT,
+               "struct tcp_dpdk_stats holds only uint64_t counters");
+
+const char *
+tcp_dpdk_stats_name(size_t i)
+{
+    return i < TCP_DPDK_STATS_COUNT ? stats_names[i] : "?";
+}
+
+uint64_t
+tcp_dpdk_stats_value(const struct tcp_dpdk_stats *s, size_t i)
+{
+    return tcp_counter_at(s, TCP_DPDK_STATS_COUNT, i);
+}

@@ -21,11 +21,26 @@ struct rte_mempool;
 struct tcp_dpdk_group;
 struct tcp_dpdk_core;
 
-/* Per-core counters of the port glue (the stack has its own). */
+/* Per-core counters of the port glue (the stack has its own), one list for
+ * the fields and their names (tcp_dpdk_stats_name). */
+/* clang-format off */
+#define TCP_DPDK_STATS_FIELDS(X) \
+    X(rx_bursts) X(rx_pkts) X(tx_pkts) X(tx_dropped) X(tx_alloc_failed) X(handoff_out) \
+    X(handoff_in) X(handoff_dropped) X(rx_linearized)
+/* clang-format on */
+
 struct tcp_dpdk_stats {
-    uint64_t rx_bursts, rx_pkts, tx_pkts, tx_dropped, tx_alloc_failed;
-    uint64_t handoff_out, handoff_in, handoff_dropped, rx_linearized;
+#define TCP_DPDK_STATS_FIELD(name) uint64_t name;
+    TCP_DPDK_STATS_FIELDS(TCP_DPDK_STATS_FIELD)
+#undef TCP_DPDK_STATS_FIELD
 };
+
+#define TCP_DPDK_STATS_COUNT (sizeof(struct tcp_dpdk_stats) / sizeof(uint64_t))
+
+/* tcp_dpdk_stats_name returns the name of counter `i` of struct
+ * tcp_dpdk_stats in field order; tcp_dpdk_stats_value its value in `s`. */
+const char *tcp_dpdk_stats_name(size_t i);
+uint64_t tcp_dpdk_stats_value(const struct tcp_dpdk_stats *s, size_t i);
 
 /* tcp_dpdk_eal_init starts the EAL with `argc`/`argv` (argv[0] is a
  * program name). Returns 0 or RL_EIO with the reason in `diag`. Once per

@@ -784,10 +784,15 @@ listener_input(struct tcp_stack *st, uint32_t li, const struct tcp_seg *s, const
         /* perhaps the ACK completing a SYN-cookie handshake */
         int idx = st->cookie_until_ms > st->now_ms ? cookie_check(st, s) : -1;
         if (idx < 0) {
-            if (st->cookie_until_ms > st->now_ms) {
-                st->stats.syn_cookies_bad++;
-            }
             st->stats.tcp_no_conn++;
+            if (st->cookie_until_ms > st->now_ms) {
+                /* Perhaps a later segment of a cookie connection whose
+                 * first ACK and data were lost (the cookie holds the peer's
+                 * ISN, so only a segment at ISN + 1 proves it): no RST,
+                 * which would kill it; the peer retransmits from ISN + 1. */
+                st->stats.syn_cookies_bad++;
+                return;
+            }
             tcp_st_reset_for(st, smac, s);
             return;
         }
@@ -878,6 +883,15 @@ tcp_input(struct tcp_stack *st, const uint8_t *smac, const uint8_t *p, size_t le
         return;
     }
     struct tcp_conn *c = flow_lookup(st, s.dport, s.sip, s.sport);
+    if (c && c->state == TCPS_SYN_RCVD && c->half_open &&
+        (s.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_ACK && s.ack != c->iss + 1 &&
+        st->cookie_until_ms > st->now_ms && cookie_check(st, &s) >= 0) {
+        /* The peer answered a cookie SYN-ACK sent to an earlier copy of its
+         * SYN (the backlog was full then, not when the copy came): the
+         * cookie's connection replaces the half-open one. */
+        tcp_conn_drop(st, c, 0);
+        c = NULL;
+    }
     if (c && c->state == TCPS_TIME_WAIT && (s.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
         (tcp_seq_lt(c->rcv_nxt, s.seq) ||
          (c->ts_ok && s.has_ts && tcp_seq_lt(c->ts_recent, s.tsval)))) {
@@ -1316,4 +1330,34 @@ uint32_t
 tcp_stack_conn_count(const struct tcp_stack *st)
 {
     return st->n_used;
+}
+
+static const char *const stats_names[] = {
+#define TCP_STATS_NAME(name) #name,
+    TCP_STATS_FIELDS(TCP_STATS_NAME)
+#undef TCP_STATS_NAME
+};
+_Static_assert(sizeof(stats_names) / sizeof(stats_names[0]) == TCP_STATS_COUNT,
+               "struct tcp_stats holds only uint64_t counters");
+
+const char *
+tcp_stats_name(size_t i)
+{
+    return i < TCP_STATS_COUNT ? stats_names[i] : "?";
+}
+
+uint64_t
+tcp_stats_value(const struct tcp_stats *s, size_t i)
+{
+    return tcp_counter_at(s, TCP_STATS_COUNT, i);
+}
+
+uint64_t
+tcp_counter_at(const void *block, size_t n, size_t i)
+{
+    uint64_t v = 0;
+    if (i < n) {
+        memcpy(&v, (const uint8_t *)block + i * sizeof(uint64_t), sizeof(v));
+    }
+    return v;
 }

@@ -75,21 +75,39 @@ struct tcp_stack_config {
 };
 
 /* Counters: everything dropped, retransmitted or refused. Plain integers
- * written by the owning core only. */
+ * written by the owning core only. One list, so that names and fields
+ * cannot drift apart (tcp_stats_name). */
+/* clang-format off */
+#define TCP_STATS_FIELDS(X) \
+    X(rx_frames) X(rx_bytes) X(tx_frames) X(tx_bytes) X(tx_failed) X(rx_short) X(rx_not_ours) \
+    X(rx_ethertype) X(arp_rx) X(arp_bad) X(arp_requests_tx) X(arp_replies_tx) X(arp_unresolved) \
+    X(ip_bad) X(ip_fragments) X(ip_not_ours) X(ip_proto) X(icmp_echo) X(icmp_bad) X(icmp_other) \
+    X(tcp_bad) X(tcp_no_conn) X(tcp_rst_tx) X(tcp_rst_rx) X(tcp_out_of_window) X(tcp_paws) \
+    X(tcp_ooo) X(tcp_ooo_dropped) X(tcp_dup_data) X(tcp_dup_acks) X(tcp_challenge_acks) \
+    X(tcp_retransmits) X(tcp_rto) X(tcp_fast_retransmits) X(tcp_zero_window_probes) \
+    X(tcp_keepalives) X(tcp_timeouts) X(syn_rx) X(syn_dropped) X(syn_cookies_sent) \
+    X(syn_cookies_ok) X(syn_cookies_bad) X(accept_overflow) X(conn_exhausted) X(buf_exhausted) \
+    X(tw_recycled) X(opened_passive) X(opened_active) X(closed)
+/* clang-format on */
+
 struct tcp_stats {
-    uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes, tx_failed;
-    uint64_t rx_short, rx_not_ours, rx_ethertype;
-    uint64_t arp_rx, arp_bad, arp_requests_tx, arp_replies_tx, arp_unresolved;
-    uint64_t ip_bad, ip_fragments, ip_not_ours, ip_proto;
-    uint64_t icmp_echo, icmp_bad, icmp_other;
-    uint64_t tcp_bad, tcp_no_conn, tcp_rst_tx, tcp_rst_rx, tcp_out_of_window, tcp_paws;
-    uint64_t tcp_ooo, tcp_ooo_dropped, tcp_dup_data, tcp_dup_acks, tcp_challenge_acks;
-    uint64_t tcp_retransmits, tcp_rto, tcp_fast_retransmits, tcp_zero_window_probes;
-    uint64_t tcp_keepalives, tcp_timeouts;
-    uint64_t syn_rx, syn_dropped, syn_cookies_sent, syn_cookies_ok, syn_cookies_bad;
-    uint64_t accept_overflow, conn_exhausted, buf_exhausted, tw_recycled;
-    uint64_t opened_passive, opened_active, closed;
+#define TCP_STATS_FIELD(name) uint64_t name;
+    TCP_STATS_FIELDS(TCP_STATS_FIELD)
+#undef TCP_STATS_FIELD
 };
+
+/* The number of counters in struct tcp_stats. */
+#define TCP_STATS_COUNT (sizeof(struct tcp_stats) / sizeof(uint64_t))
+
+/* tcp_stats_name returns the name of counter `i` (< TCP_STATS_COUNT) of
+ * struct tcp_stats, in field order ("rx_frames", ...); tcp_stats_value its
+ * value in `s`. */
+const char *tcp_stats_name(size_t i);
+uint64_t tcp_stats_value(const struct tcp_stats *s, size_t i);
+
+/* tcp_counter_at reads counter `i` of a struct made only of `n` uint64_t
+ * counters (0 past the end). */
+uint64_t tcp_counter_at(const void *block, size_t n, size_t i);
 
 /* Readiness, edge-triggered: the same bits as io_backend.h's enum io_flag. */
 enum tcp_ev {

@@ -45,6 +45,18 @@ fuzz_header(const uint8_t *data, size_t size)
             check(strlen(out) < 8);
         }
     }
+    /* Several names in one reading answer as one name at a time does. */
+    char outs[MIME_PARAM_WANT_MAX][32];
+    struct mime_param_want w[MIME_PARAM_WANT_MAX];
+    for (size_t k = 0; k < MIME_PARAM_WANT_MAX; k++) {
+        w[k] = (struct mime_param_want){.name = names[k], .out = outs[k], .cap = sizeof(outs[k])};
+    }
+    mime_header_params(w, MIME_PARAM_WANT_MAX, data, size);
+    for (size_t k = 0; k < MIME_PARAM_WANT_MAX; k++) {
+        char one[32];
+        check(mime_header_param(one, sizeof(one), data, size, names[k]) == w[k].found);
+        check(strcmp(one, outs[k]) == 0);
+    }
 }
 
 static void

@@ -55,9 +55,13 @@ def send(port, body=b"Subject: hw\r\n\r\nhello\r\n"):
 
 
 def worker_cpus(pid):
-    """The CPU sets of redlined's threads pinned to one CPU."""
+    """The CPUs of redlined's worker threads (named rl-worker-N) pinned to
+    one CPU; its helper threads (rl-store, rl-scan-N) run beside them."""
     pinned = []
     for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
+        with open(f"/proc/{pid}/task/{tid}/comm") as f:
+            if not f.read().startswith("rl-worker"):
+                continue
         cpus = os.sched_getaffinity(int(tid))
         if len(cpus) == 1:
             pinned.append(next(iter(cpus)))

@@ -4,9 +4,10 @@
  *   serve --ip A.B.C.D/N [--gw G] [--cores N] [--seconds S] [--ready FILE]
  *         echo (7), discard (9) and source (19) services until SIGTERM or S
  *         seconds; prints the counters as JSON at the end
- *   connect --ip A.B.C.D/N --to IP:PORT --bytes N [--conns K]
+ *   connect --ip A.B.C.D/N --to IP:PORT --bytes N [--conns K] [--wait-file F]
  *         K sequential active opens, each sending N pattern octets to an
- *         echo server, half-closing, and checking the echo byte for byte
+ *         echo server, half-closing, and checking the echo byte for byte;
+ *         with --wait-file, only once F exists (the peer is configured)
  *   ring-selftest
  *         two stacks in this process over rte_eth_from_rings() (no kernel,
  *         no NIC): 1 MB each way, 1,000 sequential and 200 concurrent
@@ -165,31 +166,22 @@ run_clients(struct tcp_dpdk_core *core, struct client *cl, size_t n, size_t conc
     return ok;
 }
 
+/* print_stats writes every counter of the core's stack and glue as one
+ * JSON line. */
 static void
 print_stats(const char *who, struct tcp_dpdk_core *core)
 {
     const struct tcp_stats *s = tcp_stack_stats(tcp_dpdk_core_stack(core));
     const struct tcp_dpdk_stats *d = tcp_dpdk_core_stats(core);
-    printf("{\"who\":\"%s\",\"rx_frames\":%llu,\"tx_frames\":%llu,\"retransmits\":%llu,"
-           "\"rto\":%llu,\"fast_retransmits\":%llu,\"ooo\":%llu,\"dup_data\":%llu,"
-           "\"syn_rx\":%llu,\"syn_cookies_sent\":%llu,\"syn_cookies_ok\":%llu,"
-           "\"syn_dropped\":%llu,\"opened_passive\":%llu,\"opened_active\":%llu,"
-           "\"closed\":%llu,\"rst_tx\":%llu,\"rst_rx\":%llu,\"icmp_echo\":%llu,"
-           "\"arp_replies_tx\":%llu,\"ip_fragments\":%llu,\"tcp_bad\":%llu,\"ip_bad\":%llu,"
-           "\"handoff_in\":%llu,\"handoff_out\":%llu,\"tx_dropped\":%llu,\"conns\":%u}\n",
-           who, (unsigned long long)s->rx_frames, (unsigned long long)s->tx_frames,
-           (unsigned long long)s->tcp_retransmits, (unsigned long long)s->tcp_rto,
-           (unsigned long long)s->tcp_fast_retransmits, (unsigned long long)s->tcp_ooo,
-           (unsigned long long)s->tcp_dup_data, (unsigned long long)s->syn_rx,
-           (unsigned long long)s->syn_cookies_sent, (unsigned long long)s->syn_cookies_ok,
-           (unsigned long long)s->syn_dropped, (unsigned long long)s->opened_passive,
-           (unsigned long long)s->opened_active, (unsigned long long)s->closed,
-           (unsigned long long)s->tcp_rst_tx, (unsigned long long)s->tcp_rst_rx,
-           (unsigned long long)s->icmp_echo, (unsigned long long)s->arp_replies_tx,
-           (unsigned long long)s->ip_fragments, (unsigned long long)s->tcp_bad,
-           (unsigned long long)s->ip_bad, (unsigned long long)d->handoff_in,
-           (unsigned long long)d->handoff_out, (unsigned long long)d->tx_dropped,
-           tcp_stack_conn_count(tcp_dpdk_core_stack(core)));
+    printf("{\"who\":\"%s\"", who);
+    for (size_t i = 0; i < TCP_STATS_COUNT; i++) {
+        printf(",\"%s\":%llu", tcp_stats_name(i), (unsigned long long)tcp_stats_value(s, i));
+    }
+    for (size_t i = 0; i < TCP_DPDK_STATS_COUNT; i++) {
+        printf(",\"%s\":%llu", tcp_dpdk_stats_name(i),
+               (unsigned long long)tcp_dpdk_stats_value(d, i));
+    }
+    printf(",\"conns\":%u}\n", tcp_stack_conn_count(tcp_dpdk_core_stack(core)));
     fflush(stdout);
 }
 
@@ -311,6 +303,7 @@ cmd_connect(int argc, char **argv)
     unsigned port = 0, conns = 1;
     unsigned long long bytes = 0;
     uint8_t cmac[6] = {0};
+    const char *wait_file = NULL;
     for (int i = 0; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--ip") && parse_ip(argv[i + 1], &ip, &plen) == 0) {
         } else if (!strcmp(argv[i], "--to")) {
@@ -323,6 +316,8 @@ cmd_connect(int argc, char **argv)
             bytes = strtoull(argv[i + 1], NULL, 10);
         } else if (!strcmp(argv[i], "--conns")) {
             conns = (unsigned)atoi(argv[i + 1]);
+        } else if (!strcmp(argv[i], "--wait-file")) {
+            wait_file = argv[i + 1];
         } else if (!strcmp(argv[i], "--mac")) {
             unsigned m[6];
             if (sscanf(argv[i + 1], "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
@@ -347,6 +342,17 @@ cmd_connect(int argc, char **argv)
         tcp_dpdk_core_new(&core, &d, g, 0, &cfg) != 0) {
         fprintf(stderr, "rlnet_tool: %s: %s\n", d.field, d.reason);
         return 1;
+    }
+    /* Until the peer has its address, its ARP answer and our SYN would be
+     * lost (an unanswered neighbour fails an active open after 3 s). */
+    uint64_t t0 = tcp_dpdk_now_us();
+    while (wait_file && access(wait_file, F_OK) != 0 && !stop) {
+        if (tcp_dpdk_now_us() - t0 > 60000000u) {
+            fprintf(stderr, "rlnet_tool: %s did not appear\n", wait_file);
+            return 1;
+        }
+        tcp_dpdk_core_poll(core, tcp_dpdk_now_us());
+        usleep(1000);
     }
     struct client *cl = calloc(conns, sizeof(*cl));
     for (unsigned i = 0; i < conns; i++) {

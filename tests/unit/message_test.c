@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "mime_charset.h"
+#include "mime_codec.h"
 #include "scan_message.h"
 
 struct out {
@@ -391,6 +392,89 @@ test_nul_bytes_in_text_part(void **state)
     fixture_free(f);
 }
 
+/* Scans a message whose second part is `text` in base64 (lines of `line`
+ * characters ended by `eol`, then `after`), and returns the part's body as
+ * written out in `body` (NUL-terminated). */
+static void
+scan_b64_part(struct fixture *f, char *body, size_t cap, const char *text, size_t line,
+              const char *eol, const char *after)
+{
+    size_t tl = strlen(text);
+    size_t el = mime_b64_encode_cap(tl, line, strlen(eol));
+    char *in = malloc(el + 512);
+    struct out *o = malloc(sizeof(*o));
+    assert_true(in != NULL && o != NULL);
+    int h = snprintf(in, 512,
+                     "Content-Type: multipart/mixed; boundary=b%s%s--b%s"
+                     "Content-Type: text/plain%sContent-Transfer-Encoding: base64%s%s",
+                     eol, eol, eol, eol, eol, eol);
+    size_t n = 0;
+    mime_b64_encode((uint8_t *)in + h, &n, (const uint8_t *)text, tl, line, eol);
+    snprintf(in + h + n, 512, "%s--b--%s", after, eol);
+    const struct scan_result *r = scan(f, o, in, 1000, false);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER);
+    assert_int_equal(r->n_defects, 0);
+    assert_true(r->modified);
+    const uint8_t *b = memmem(o->p, o->len, "base64", 6);
+    assert_non_null(b);
+    b += 6 + 2 * strlen(eol);
+    const uint8_t *end = memmem(b, o->len - (size_t)(b - o->p), "--b--", 5);
+    assert_non_null(end);
+    assert_true((size_t)(end - b) < cap);
+    memcpy(body, b, (size_t)(end - b));
+    body[end - b] = '\0';
+    free(o);
+    free(in);
+}
+
+static void
+test_base64_rewrites_only_changed_lines(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    char text[2400];
+    char want[2400];
+    size_t len = 0;
+    for (unsigned i = 0; len < 2000; i++) {
+        len +=
+            (size_t)snprintf(text + len, sizeof(text) - len, "line %u of the report, fine.\n", i);
+        if (i == 20) {
+            len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                    "pay with card 4111 1111 1111 1111 today\n");
+        }
+    }
+    len += (size_t)snprintf(text + len, sizeof(text) - len, "mail bob@example.org bye\n");
+    memcpy(want, text, len + 1);
+    memcpy(strstr(want, "4111 1111 1111 1111"), "**** **** **** 1111", 19);
+    memcpy(strstr(want, "bob@example.org"), "***@*******.***", 15);
+    static const struct {
+        size_t line;
+        const char *eol;
+        const char *after; /* after the last line: "" is the canonical form */
+    } shapes[] = {{76, "\r\n", ""}, {64, "\n", ""}, {76, "\r\n", "\r\n"}, {8, "\n", "\n"}};
+    for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+        char body[4000];
+        scan_b64_part(f, body, sizeof(body), text, shapes[k].line, shapes[k].eol, shapes[k].after);
+        /* What the encoder writes for the redacted text, byte for byte. */
+        uint8_t enc[4000];
+        size_t el = 0;
+        mime_b64_encode(enc, &el, (const uint8_t *)want, len, shapes[k].line, shapes[k].eol);
+        assert_int_equal(strlen(body), el);
+        assert_memory_equal(body, enc, el);
+        /* Only the lines holding the two redactions differ from the input. */
+        uint8_t orig[4000];
+        size_t ol = 0;
+        mime_b64_encode(orig, &ol, (const uint8_t *)text, len, shapes[k].line, shapes[k].eol);
+        size_t stride = shapes[k].line + strlen(shapes[k].eol);
+        size_t changed = 0;
+        for (size_t i = 0; i < ol; i += stride) {
+            changed += memcmp(orig + i, enc + i, ol - i < stride ? ol - i : stride) != 0;
+        }
+        assert_true(changed >= 2 && changed <= 4 + 36 / shapes[k].line * 4);
+    }
+    fixture_free(f);
+}
+
 static int
 setup(void **state)
 {
@@ -414,6 +498,7 @@ main(void)
         cmocka_unit_test(test_unmodified_message_is_byte_identical),
         cmocka_unit_test(test_findings_split_by_encoding_line_breaks),
         cmocka_unit_test(test_nul_bytes_in_text_part),
+        cmocka_unit_test(test_base64_rewrites_only_changed_lines),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -221,6 +221,13 @@ src_offset_maps_back(void **state)
     for (size_t u = 0; u < sizeof(want) / sizeof(want[0]); u++) {
         assert_int_equal(mime_charset_src_offset(MIME_CS_CP1252, SV(src), u), want[u]);
     }
+    /* one walk for a non-decreasing sequence gives the same answers */
+    struct mime_charset_walk w = {0};
+    for (size_t u = 0; u < sizeof(want) / sizeof(want[0]); u++) {
+        assert_int_equal(mime_charset_src_offset_next(&w, MIME_CS_CP1252, SV(src), u), want[u]);
+        assert_int_equal(mime_charset_src_offset_next(&w, MIME_CS_CP1252, SV(src), u), want[u]);
+    }
+    assert_int_equal(mime_charset_src_offset_next(&w, MIME_CS_CP1252, SV(src), 1), 1);
     assert_int_equal(mime_charset_src_offset(MIME_CS_LATIN1, SV(src), 5), 3);
     assert_int_equal(mime_charset_src_offset(MIME_CS_LATIN1, SV(src), 6), 4); /* past end */
     assert_int_equal(mime_charset_src_offset(MIME_CS_UTF8, SV(src), 2), 2);

@@ -4,6 +4,7 @@
  * (directory from $RL_CORPUS, default "../shared/corpus"). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -329,6 +330,215 @@ b64_corpus_photo(void **state)
     free(b64);
 }
 
+/* ---- base64 against a one-character-at-a-time reference ----------------- */
+
+/* ref_b64_decode: the documented rules of mime_b64_decode, one character at
+ * a time (no block or group fast path), to test the fast paths against. */
+static void
+ref_b64_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in, size_t len)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t acc = 0;
+    unsigned n = 0;
+    unsigned pad_need = 0;
+    bool padded = false;
+    size_t o = 0;
+    size_t bad = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *hit = in[i] != 0 ? strchr(abc, in[i]) : NULL;
+        if (hit != NULL) {
+            bad += padded;
+            pad_need = padded ? 0 : pad_need;
+            padded = false;
+            acc = acc << 6 | (uint32_t)(hit - abc);
+            if (++n == 4) {
+                out[o++] = (uint8_t)(acc >> 16);
+                out[o++] = (uint8_t)(acc >> 8);
+                out[o++] = (uint8_t)acc;
+                n = 0;
+                acc = 0;
+            }
+        } else if (in[i] == '=') {
+            if (n == 3) {
+                out[o++] = (uint8_t)(acc >> 10);
+                out[o++] = (uint8_t)(acc >> 2);
+            } else if (n == 2) {
+                out[o++] = (uint8_t)(acc >> 4);
+            }
+            if (n >= 2) {
+                pad_need = 3 - n;
+                padded = true;
+            } else if (n == 1) {
+                bad++;
+                padded = true;
+                pad_need = 0;
+            } else if (pad_need > 0) {
+                pad_need--;
+            } else {
+                bad++;
+            }
+            n = 0;
+            acc = 0;
+        } else if (in[i] != '\r' && in[i] != '\n' && in[i] != ' ' && in[i] != '\t') {
+            bad++;
+        }
+    }
+    if (n == 3) {
+        out[o++] = (uint8_t)(acc >> 10);
+        out[o++] = (uint8_t)(acc >> 2);
+    } else if (n == 2) {
+        out[o++] = (uint8_t)(acc >> 4);
+    }
+    bad += n > 0 || pad_need > 0;
+    *out_len = o;
+    *out_bad = bad;
+}
+
+/* Both decoders and the reference agree on `in`; the line layout holds. */
+static void
+assert_b64_as_reference(const uint8_t *in, size_t len)
+{
+    uint8_t *want = malloc(len + 4);
+    uint8_t *got = malloc(len / 4 * 3 + 3);
+    uint8_t *one = malloc(len / 4 * 3 + 3);
+    assert_true(want != NULL && got != NULL && one != NULL);
+    size_t wl, wb, gl, gb;
+    ref_b64_decode(want, &wl, &wb, in, len);
+    mime_b64_decode(got, &gl, &gb, in, len);
+    assert_int_equal(gl, wl);
+    assert_int_equal(gb, wb);
+    assert_memory_equal(got, want, wl);
+    struct mime_b64_lines ln;
+    mime_b64_decode_lines(got, &gl, &gb, &ln, in, len);
+    assert_int_equal(gl, wl);
+    assert_int_equal(gb, wb);
+    assert_memory_equal(got, want, wl);
+    assert_int_equal(ln.tail_off, ln.full * (ln.chars + ln.eol_len));
+    for (size_t k = 0; k < ln.full; k++) {
+        const uint8_t *line = in + k * (ln.chars + ln.eol_len);
+        size_t b = ln.chars / 4 * 3;
+        size_t ol, ob;
+        mime_b64_decode(one, &ol, &ob, line, ln.chars);
+        assert_int_equal(ob, 0);
+        assert_int_equal(ol, b);
+        assert_memory_equal(one, want + k * b, b);
+        assert_int_equal(line[ln.chars + ln.eol_len - 1], '\n');
+    }
+    free(one);
+    free(got);
+    free(want);
+}
+
+static void
+b64_decode_as_reference_random(void **state)
+{
+    (void)state;
+    static const uint8_t odd[] = {'\r', '\n', ' ', '\t', '=', 0, 0x80, 0xff, '-', '_', '*', '.'};
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t in[400];
+    rng_state = 0xb64b64b64ull;
+    for (unsigned iter = 0; iter < 20000; iter++) {
+        size_t len = rng_next() % sizeof(in);
+        unsigned rate = 1 + rng_next() % 200; /* one odd byte in `rate` */
+        for (size_t i = 0; i < len; i++) {
+            uint32_t r = rng_next();
+            in[i] = r % rate == 0 ? odd[(r >> 8) % sizeof(odd)] : (uint8_t)abc[(r >> 8) % 64];
+        }
+        assert_b64_as_reference(in, len);
+    }
+}
+
+static void
+b64_decode_as_reference_every_byte_everywhere(void **state)
+{
+    (void)state;
+    /* Every byte value at every place of 96 alphabet characters: the 32-byte
+     * blocks must refuse exactly what the alphabet does not hold. */
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t in[96];
+    for (size_t i = 0; i < sizeof(in); i++) {
+        in[i] = (uint8_t)abc[(i * 37 + 11) % 64];
+    }
+    for (size_t pos = 0; pos < sizeof(in); pos++) {
+        uint8_t keep = in[pos];
+        for (unsigned v = 0; v < 256; v++) {
+            in[pos] = (uint8_t)v;
+            assert_b64_as_reference(in, sizeof(in));
+        }
+        in[pos] = keep;
+    }
+}
+
+static void
+b64_decode_lines_layout(void **state)
+{
+    (void)state;
+    uint8_t data[3000];
+    uint8_t enc[4200];
+    rng_state = 0x11e5ull;
+    for (size_t l = 4; l <= 80; l += 4) {
+        for (int crlf = 0; crlf < 2; crlf++) {
+            size_t n = 1 + rng_next() % sizeof(data);
+            rng_fill(data, n, 0);
+            size_t el;
+            mime_b64_encode(enc, &el, data, n, l, crlf ? "\r\n" : "\n");
+            uint8_t *out = malloc(el / 4 * 3 + 3);
+            assert_non_null(out);
+            size_t ol, bad;
+            struct mime_b64_lines ln;
+            mime_b64_decode_lines(out, &ol, &bad, &ln, enc, el);
+            assert_int_equal(bad, 0);
+            assert_int_equal(ol, n);
+            assert_memory_equal(out, data, n);
+            size_t per = l > 76 ? 76 : l; /* the encoder clamps to 76 */
+            size_t lines = (n + per / 4 * 3 - 1) / (per / 4 * 3);
+            assert_int_equal(ln.chars, per);
+            assert_int_equal(ln.eol_len, crlf ? 2 : 1);
+            /* every line but a short last one is full */
+            assert_true(ln.full == lines || ln.full + 1 == lines);
+            assert_b64_as_reference(enc, el);
+            /* a byte outside the alphabet anywhere in line 1 ends the full
+             * lines there (every place the line's blocks cover) */
+            size_t stride = per + ln.eol_len;
+            for (size_t pos = 0; lines > 2 && pos < per; pos++) {
+                static const uint8_t outside[] = {'=', '*', 0x80, '-', '\r', 0};
+                uint8_t keep = enc[stride + pos];
+                for (size_t b = 0; b < sizeof(outside); b++) {
+                    enc[stride + pos] = outside[b];
+                    mime_b64_decode_lines(out, &ol, &bad, &ln, enc, el);
+                    assert_int_equal(ln.full, 1);
+                    assert_b64_as_reference(enc, el);
+                }
+                enc[stride + pos] = keep;
+            }
+            /* a space inside line 2 ends the full lines there */
+            if (lines > 3) {
+                memmove(enc + 2 * (per + ln.eol_len) + 2, enc + 2 * (per + ln.eol_len) + 1,
+                        el - 2 * (per + ln.eol_len) - 1);
+                enc[2 * (per + ln.eol_len) + 1] = ' ';
+                mime_b64_decode_lines(out, &ol, &bad, &ln, enc, el + 1);
+                assert_int_equal(ln.full, 2);
+                assert_b64_as_reference(enc, el + 1);
+            }
+            free(out);
+        }
+    }
+    /* No line end, a first line not of whole groups, an empty input. */
+    struct mime_b64_lines ln;
+    uint8_t out[16];
+    size_t ol, bad;
+    mime_b64_decode_lines(out, &ol, &bad, &ln, (const uint8_t *)"QUJD", 4);
+    assert_int_equal(ln.chars, 0);
+    assert_int_equal(ln.full, 0);
+    assert_int_equal(ol, 3);
+    mime_b64_decode_lines(out, &ol, &bad, &ln, (const uint8_t *)"QUJ\nQUJD\n", 9);
+    assert_int_equal(ln.chars, 0);
+    assert_int_equal(ln.tail_off, 0);
+    mime_b64_decode_lines(out, &ol, &bad, &ln, (const uint8_t *)"", 0);
+    assert_int_equal(ol, 0);
+    assert_int_equal(bad, 0);
+}
+
 /* ---- quoted-printable --------------------------------------------------- */
 
 static void
@@ -406,6 +616,86 @@ qp_decode_strips_trailing_whitespace(void **state)
     assert_dec(&d, "abc \r\n", 0);
     qp_dec_str(&d, "abc=20 \r\n");
     assert_dec(&d, "abc \r\n", 0);
+}
+
+/* ref_qp_decode: the documented rules of mime_qp_decode, one byte at a time
+ * (no run copying), to test the fast path against. */
+static void
+ref_qp_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEFabcdef";
+    size_t o = 0;
+    size_t bad = 0;
+    size_t ws_from = 0;
+    bool in_ws = false;
+    for (size_t i = 0; i < len;) {
+        uint8_t c = in[i];
+        bool lf = c == '\n' || (c == '\r' && i + 1 < len && in[i + 1] == '\n');
+        if (c == ' ' || c == '\t') {
+            ws_from = in_ws ? ws_from : o;
+            in_ws = true;
+            out[o++] = in[i++];
+        } else if (lf) {
+            o = in_ws ? ws_from : o;
+            in_ws = false;
+            size_t n = c == '\r' ? 2 : 1;
+            memcpy(out + o, in + i, n);
+            o += n;
+            i += n;
+        } else if (c != '=') {
+            in_ws = false;
+            out[o++] = in[i++];
+        } else if (i + 2 < len && in[i + 1] != 0 && in[i + 2] != 0 && strchr(hex, in[i + 1]) &&
+                   strchr(hex, in[i + 2])) {
+            in_ws = false;
+            char h[3] = {(char)in[i + 1], (char)in[i + 2], 0};
+            out[o++] = (uint8_t)strtoul(h, NULL, 16);
+            i += 3;
+        } else {
+            in_ws = false;
+            size_t j = i + 1;
+            while (j < len && (in[j] == ' ' || in[j] == '\t')) {
+                j++;
+            }
+            if (j == len || in[j] == '\n') {
+                i = j == len ? j : j + 1; /* soft break */
+            } else if (in[j] == '\r' && (j + 1 == len || in[j + 1] == '\n')) {
+                i = j + 1 == len ? j + 1 : j + 2;
+            } else {
+                out[o++] = '=';
+                i++;
+                bad++;
+            }
+        }
+    }
+    *out_len = in_ws ? ws_from : o;
+    *out_bad = bad;
+}
+
+static void
+qp_decode_as_reference_random(void **state)
+{
+    (void)state;
+    static const uint8_t pick[] = {' ', '\t', '\r', '\n', '=', 'a', 'Z',
+                                   '.', '0',  'F',  'f',  'g', 0};
+    uint8_t in[300];
+    uint8_t want[300];
+    uint8_t got[300];
+    rng_state = 0x9e3779b97f4a7c15ull;
+    for (unsigned iter = 0; iter < 50000; iter++) {
+        size_t len = rng_next() % sizeof(in);
+        unsigned plain = rng_next() % 20; /* runs of plain letters between odd bytes */
+        for (size_t i = 0; i < len; i++) {
+            uint32_t r = rng_next();
+            in[i] = r % (plain + 1) != 0 ? (uint8_t)('a' + (r >> 8) % 26) : pick[(r >> 8) % 13];
+        }
+        size_t wl, wb, gl, gb;
+        ref_qp_decode(want, &wl, &wb, in, len);
+        mime_qp_decode(got, &gl, &gb, in, len);
+        assert_int_equal(gl, wl);
+        assert_int_equal(gb, wb);
+        assert_memory_equal(got, want, wl);
+    }
 }
 
 static void
@@ -754,11 +1044,15 @@ main(void)
         cmocka_unit_test(b64_encode_odd_line_lengths),
         cmocka_unit_test(b64_round_trip_random),
         cmocka_unit_test(b64_corpus_photo),
+        cmocka_unit_test(b64_decode_as_reference_random),
+        cmocka_unit_test(b64_decode_as_reference_every_byte_everywhere),
+        cmocka_unit_test(b64_decode_lines_layout),
         cmocka_unit_test(qp_decode_known),
         cmocka_unit_test(qp_decode_bad_escapes_kept),
         cmocka_unit_test(qp_decode_soft_breaks),
         cmocka_unit_test(qp_decode_soft_break_at_end),
         cmocka_unit_test(qp_decode_strips_trailing_whitespace),
+        cmocka_unit_test(qp_decode_as_reference_random),
         cmocka_unit_test(qp_encode_escapes),
         cmocka_unit_test(qp_encode_line_exactly_76),
         cmocka_unit_test(qp_encode_escape_never_split),

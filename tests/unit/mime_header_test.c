@@ -315,6 +315,75 @@ every_prefix_is_safe(void **state)
     }
 }
 
+/* ---- several parameters in one reading ----------------------------------- */
+
+static void
+params_match_single_calls(void **state)
+{
+    (void)state;
+    /* Each value cut at every length, four names asked at once: every answer
+     * equals the one-name call's, found flag and text. */
+    static const char *const vals[] = {
+        "multipart/mixed; boundary=\"=_b1\"; charset=UTF-8; name=a.txt",
+        "text/plain; name*0=\"a\"; name*1=b; charset=x; name=c; charset=y; boundary=z",
+        "a; title*0*=us-ascii'en'This%20is; title*1*=%2A%2A; name*=utf-8''%41; name=q",
+        "text/plain (c(o)m) ; charset=\"utf\\-8\"\r\n\t(x) ; name=\"a\r\n b\"; boundary",
+        "a; name*2=x; name*0=y; name*300=z; charset*1=k; boundary==x=; filename=f",
+    };
+    static const char *const names[] = {"charset", "name", "boundary", "title"};
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        size_t n = strlen(vals[i]);
+        for (size_t cut = 0; cut <= n; cut++) {
+            uint8_t *p = malloc(cut > 0 ? cut : 1);
+            assert_non_null(p);
+            memcpy(p, vals[i], cut);
+            char outs[4][16];
+            struct mime_param_want w[4];
+            for (size_t k = 0; k < 4; k++) {
+                w[k] = (struct mime_param_want){.name = names[k], .out = outs[k], .cap = 16};
+            }
+            mime_header_params(w, 4, p, cut);
+            for (size_t k = 0; k < 4; k++) {
+                char one[16];
+                bool found = mime_header_param(one, sizeof(one), p, cut, names[k]);
+                assert_int_equal(w[k].found, found);
+                assert_string_equal(outs[k], one);
+            }
+            free(p);
+        }
+    }
+}
+
+static void
+params_limits_and_null(void **state)
+{
+    (void)state;
+    const uint8_t v[] = "a; n=1; m=2; o=3; p=4; q=5";
+    char o[6][8];
+    struct mime_param_want w[6] = {
+        {.name = "n", .out = o[0], .cap = 8}, {.name = NULL, .out = o[1], .cap = 8},
+        {.name = "o", .out = o[2], .cap = 0}, {.name = "", .out = o[3], .cap = 8},
+        {.name = "p", .out = o[4], .cap = 8}, {.name = "q", .out = o[5], .cap = 8},
+    };
+    memset(o, 'X', sizeof(o));
+    mime_header_params(w, 6, v, sizeof(v) - 1);
+    assert_true(w[0].found);
+    assert_string_equal(o[0], "1");
+    assert_false(w[1].found); /* no name */
+    assert_string_equal(o[1], "");
+    assert_false(w[2].found); /* no room: untouched */
+    assert_int_equal(o[2][0], 'X');
+    assert_false(w[3].found);
+    assert_false(w[4].found); /* past MIME_PARAM_WANT_MAX: not answered */
+    assert_string_equal(o[4], "");
+    assert_false(w[5].found);
+    w[0].found = true;
+    mime_header_params(w, 1, NULL, 0);
+    assert_false(w[0].found);
+    assert_string_equal(o[0], "");
+    mime_header_params(NULL, 0, v, sizeof(v) - 1);
+}
+
 int
 main(void)
 {
@@ -335,6 +404,8 @@ main(void)
         cmocka_unit_test(param_percent_edge_cases),
         cmocka_unit_test(param_capacity_and_null),
         cmocka_unit_test(every_prefix_is_safe),
+        cmocka_unit_test(params_match_single_calls),
+        cmocka_unit_test(params_limits_and_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

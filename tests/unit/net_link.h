@@ -49,6 +49,10 @@ struct net_link {
     /* tap: every frame sent by side 0 is offered here too (may be NULL) */
     void (*tap)(void *ctx, int from, const uint8_t *f, size_t len);
     void *tap_ctx;
+    /* filter (may be NULL): sees every frame before the impairments; true
+     * drops it, or it may add to *delay_us */
+    bool (*filter)(void *ctx, int from, const uint8_t *f, size_t len, uint64_t *delay_us);
+    void *filter_ctx;
 };
 
 static inline uint32_t
@@ -102,11 +106,13 @@ link_tx(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl,
         l->tap(l->tap_ctx, e->side, f, len);
     }
     const struct link_impair *im = &l->imp[e->side];
-    if (l->cut || link_chance(l, im->loss_ppm)) {
+    uint64_t extra = 0;
+    if (l->cut || (l->filter && l->filter(l->filter_ctx, e->side, f, len, &extra)) ||
+        link_chance(l, im->loss_ppm)) {
         l->dropped++;
         return 0;
     }
-    uint64_t at = l->now_us + im->delay_us;
+    uint64_t at = l->now_us + im->delay_us + extra;
     if (link_chance(l, im->reorder_ppm)) {
         at += im->reorder_extra_us;
     }

@@ -624,6 +624,60 @@ test_dompurify_corpus(void **state)
     assert_true(active_before > 20); /* the check above can fail */
 }
 
+/* Rewrites that only mask findings in character data say so, and are then
+ * verified by our reader alone; anything that touches markup, or a mask a
+ * reader could read as part of a name or a reference, does not. */
+static void
+test_masks_only(void **state)
+{
+    (void)state;
+    struct fx *x = fx_new(NULL);
+    static const char *const inert[] = {
+        "<p class=\"x\">Card 4111 1111 1111 1111 please</p>",
+        "<a href=\"mailto:bob@example.org\" title='bob@example.org'>x</a>",
+        "<p>Card <b>4111</b> 1111 1111 1111.</p>",
+        "<p>mail bob&commat;example.org now</p>",
+        "<input value=4111&#32;1111&#32;1111&#32;1111 name=c>",
+        "bob@example.org at the very start",
+        "<p>1 &lt; 2;bob@example.org</p>",
+    };
+    for (size_t i = 0; i < sizeof(inert) / sizeof(inert[0]); i++) {
+        rewrite(x, inert[i]);
+        if (!x->r.changed || !x->r.masks_only) {
+            fail_msg("not masks_only: %s", inert[i]);
+        }
+        assert_clean(x); /* both readers */
+        x->o.masks_only = true;
+        assert_clean(x); /* ours alone */
+        x->o.masks_only = false;
+    }
+    static const char *const not_inert[] = {
+        "<script>x()</script><p>bob@example.org</p>", /* removal */
+        "<p onclick=\"x()\">bob@example.org</p>",     /* removal */
+        "<p>card x&4111 1111 1111 1111</p>",          /* '&' runs into it */
+        "<p>x<4111 1111 1111 1111</p>",               /* '<' before it */
+        "<p>bob@example.org</p>\0",                   /* a NUL replaced */
+        "<p>((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((("
+        "bob@example.org</p>", /* too far to the last separator */
+    };
+    for (size_t i = 0; i < sizeof(not_inert) / sizeof(not_inert[0]); i++) {
+        size_t len = strlen(not_inert[i]) + (i == 4); /* case 4 ends in a NUL */
+        rewrite_n(x, not_inert[i], len);
+        if (!x->r.changed || x->r.masks_only) {
+            fail_msg("unchanged or masks_only: %s", not_inert[i]);
+        }
+    }
+    /* With masks_only our reader still finds what is left. */
+    const char *left_in = "<p>mail bob@example.org</p>";
+    size_t left = 0;
+    x->o.masks_only = true;
+    assert_int_equal(
+        scan_html_verify(x->html, &left, &x->o, (const uint8_t *)left_in, strlen(left_in)), 0);
+    assert_int_equal(left, 1);
+    x->o.masks_only = false;
+    fx_free(x);
+}
+
 int
 main(void)
 {
@@ -643,6 +697,7 @@ main(void)
         cmocka_unit_test(test_huge_attribute_count),
         cmocka_unit_test(test_quadratic_shapes_are_bounded),
         cmocka_unit_test(test_verify_sees_what_is_left),
+        cmocka_unit_test(test_masks_only),
         cmocka_unit_test(test_dompurify_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

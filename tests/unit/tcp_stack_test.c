@@ -467,7 +467,8 @@ test_syn_cookies(void **state)
     free(l);
 }
 
-/* A forged ACK with a wrong cookie is refused with RST; no connection. */
+/* A forged ACK with a wrong cookie makes no connection, and no RST while
+ * cookies are in use (it may be a later segment of a cookie connection). */
 static void
 test_syn_cookie_forged(void **state)
 {
@@ -505,7 +506,178 @@ test_syn_cookie_forged(void **state)
     tcp_stack_input(l->st[1], f, sizeof(f), false, l->now_us);
     assert_int_equal(tcp_stack_conn_count(l->st[1]), before);
     assert_int_equal(tcp_stack_stats(l->st[1])->syn_cookies_bad, 1);
-    assert_int_equal(tcp_stack_stats(l->st[1])->tcp_rst_tx, rst + 1);
+    assert_int_equal(tcp_stack_stats(l->st[1])->tcp_rst_tx, rst);
+    link_fini(l);
+    free(l);
+}
+
+/* What a cookie test drops or delays: frames of the connection from local
+ * port `port` of side 0. */
+struct cookie_filter {
+    uint16_t first;   /* the port of the first SYN: its half-open entry fills the backlog */
+    uint16_t port;    /* the port of the second: answered with a cookie */
+    int c2s_dropped;  /* client segments without SYN dropped so far */
+    int c2s_drop;     /* how many to drop: the ACK and the first data */
+    int synacks;      /* SYN-ACKs seen toward the client */
+    bool delay_first; /* delay the first SYN-ACK 1.5 s, drop the others */
+};
+
+static bool
+cookie_filter(void *ctx, int from, const uint8_t *f, size_t len, uint64_t *delay_us)
+{
+    struct cookie_filter *cf = ctx;
+    if (len < 54 || tcp_rd16(f + 12) != TCP_ETHERTYPE_IPV4 || f[23] != 6) {
+        return false;
+    }
+    const uint8_t *t = f + 14 + (size_t)(f[14] & 0xf) * 4;
+    uint8_t flags = t[13];
+    if (from == 0 && flags == TCP_SYN) {
+        if (cf->first == 0) {
+            cf->first = tcp_rd16(t);
+        } else if (cf->port == 0 && tcp_rd16(t) != cf->first) {
+            cf->port = tcp_rd16(t);
+        }
+        return false;
+    }
+    if (cf->port == 0) {
+        return false;
+    }
+    if (from == 0 && tcp_rd16(t) == cf->port && !(flags & TCP_SYN)) {
+        return cf->c2s_dropped < cf->c2s_drop && ++cf->c2s_dropped > 0;
+    }
+    if (from == 1 && tcp_rd16(t + 2) == cf->port && (flags & TCP_SYN) && cf->delay_first) {
+        if (cf->synacks++ == 0) {
+            *delay_us = 1500000;
+            return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* Opens two connections against a backlog of 1: the one whose SYN comes
+ * second (its handle in *h1, its port in cf->port) gets a cookie. */
+static void
+cookie_setup(struct net_link *l, struct cookie_filter *cf, uint32_t *lh, uint32_t *h1)
+{
+    uint32_t h[2];
+    struct tcp_stack_config cfg[2];
+    link_config(&cfg[0], 0);
+    link_config(&cfg[1], 1);
+    cfg[1].syn_backlog = 1;
+    assert_int_equal(link_init(l, cfg, 3), 0);
+    assert_int_equal(tcp_stack_listen(l->st[1], lh, PORT, 42), 0);
+    l->filter = cookie_filter;
+    l->filter_ctx = cf;
+    assert_int_equal(tcp_stack_connect(l->st[0], &h[0], 0x0a000002u, PORT, 0, l->now_us), 0);
+    assert_int_equal(tcp_stack_connect(l->st[0], &h[1], 0x0a000002u, PORT, 1, l->now_us), 0);
+    RUN_UNTIL(l, cf->port != 0, 200); /* ARP, then both SYNs */
+    assert_int_not_equal(cf->port, 0);
+    for (int i = 0; i < 2; i++) {
+        uint32_t lip, rip;
+        uint16_t lport, rport;
+        assert_int_equal(tcp_stack_conn_addr(l->st[0], h[i], &lip, &lport, &rip, &rport), 0);
+        if (lport == cf->port) {
+            *h1 = h[i];
+        }
+    }
+}
+
+/* Accepts connections until the one from `port` arrives; reads it to its
+ * end into `got`. Returns the octets read. */
+static size_t
+cookie_read_all(struct net_link *l, uint32_t lh, uint16_t port, uint8_t *got, size_t cap)
+{
+    uint32_t hb = UINT32_MAX;
+    size_t n = 0;
+    for (int t = 0; t < 10000; t++) {
+        link_step(l, 1000);
+        drain_events(l);
+        uint32_t h, ip;
+        uint16_t p;
+        while (hb == UINT32_MAX && tcp_stack_accept(l->st[1], &h, &ip, &p, lh, 7) == 0) {
+            hb = p == port ? h : hb;
+        }
+        size_t r = 0;
+        int rc = hb == UINT32_MAX ? RL_EAGAIN : tcp_stack_read(l->st[1], &r, hb, got + n, cap - n);
+        if (rc == 0 && r == 0) {
+            return n;
+        }
+        n += rc == 0 ? r : 0;
+        assert_true(rc == 0 || rc == RL_EAGAIN);
+    }
+    fail_msg("no end of stream from port %u", port);
+    return n;
+}
+
+/* The ACK completing a cookie handshake and the first data are lost; the
+ * FIN comes first. No RST: the client's retransmission from ISN + 1 makes
+ * the connection, and every octet arrives. */
+static void
+test_syn_cookie_first_segments_lost(void **state)
+{
+    (void)state;
+    struct net_link *l = new_link();
+    struct cookie_filter cf = {.c2s_drop = 2};
+    uint32_t lh, h1;
+    cookie_setup(l, &cf, &lh, &h1);
+    RUN_UNTIL(l, cf.c2s_dropped == 1, 100); /* the handshake's ACK */
+    assert_int_equal(tcp_stack_stats(l->st[1])->syn_cookies_sent, 1);
+    assert_int_equal(cf.c2s_dropped, 1);
+    uint8_t data[1000];
+    for (size_t i = 0; i < sizeof(data); i++) {
+        data[i] = pattern(i);
+    }
+    size_t w = 0;
+    assert_int_equal(tcp_stack_write(l->st[0], &w, h1, data, sizeof(data), l->now_us), 0);
+    link_step(l, 1000); /* the data segment, dropped */
+    assert_int_equal(cf.c2s_dropped, 2);
+    assert_int_equal(tcp_stack_shutdown(l->st[0], h1, l->now_us), 0);
+    uint8_t got[2000];
+    assert_int_equal(cookie_read_all(l, lh, cf.port, got, sizeof(got)), sizeof(data));
+    assert_memory_equal(got, data, sizeof(data));
+    const struct tcp_stats *s = tcp_stack_stats(l->st[1]);
+    assert_true(s->syn_cookies_bad >= 1); /* the FIN, before the retransmission */
+    assert_int_equal(s->syn_cookies_ok, 1);
+    assert_int_equal(s->tcp_rst_tx, 0);
+    assert_int_equal(tcp_stack_stats(l->st[0])->tcp_rst_rx, 0);
+    link_fini(l);
+    free(l);
+}
+
+/* The cookie SYN-ACK is late; the client's retransmitted SYN meets a free
+ * backlog and makes a half-open entry with another ISN (its SYN-ACK is
+ * lost). The client answers the cookie: the cookie's connection replaces
+ * the half-open one instead of a RST. */
+static void
+test_syn_cookie_half_open_race(void **state)
+{
+    (void)state;
+    struct net_link *l = new_link();
+    struct cookie_filter cf = {.delay_first = true};
+    uint32_t lh, h1;
+    cookie_setup(l, &cf, &lh, &h1);
+    uint8_t data[3000];
+    for (size_t i = 0; i < sizeof(data); i++) {
+        data[i] = pattern(i);
+    }
+    /* the client writes once connected */
+    bool wrote = false;
+    for (int t = 0; t < 5000 && !wrote; t++) {
+        link_step(l, 1000);
+        size_t w = 0;
+        wrote = tcp_stack_write(l->st[0], &w, h1, data, sizeof(data), l->now_us) == 0;
+        assert_true(!wrote || w == sizeof(data));
+    }
+    assert_true(wrote);
+    assert_int_equal(tcp_stack_shutdown(l->st[0], h1, l->now_us), 0);
+    uint8_t got[4000];
+    assert_int_equal(cookie_read_all(l, lh, cf.port, got, sizeof(got)), sizeof(data));
+    assert_memory_equal(got, data, sizeof(data));
+    const struct tcp_stats *s = tcp_stack_stats(l->st[1]);
+    assert_true(cf.synacks >= 2); /* the cookie, then the half-open entry's */
+    assert_int_equal(s->syn_cookies_ok, 1);
+    assert_int_equal(s->tcp_rst_tx, 0);
     link_fini(l);
     free(l);
 }
@@ -866,6 +1038,8 @@ main(void)
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_syn_cookies),
         cmocka_unit_test(test_syn_cookie_forged),
+        cmocka_unit_test(test_syn_cookie_first_segments_lost),
+        cmocka_unit_test(test_syn_cookie_half_open_race),
         cmocka_unit_test(test_zero_window),
         cmocka_unit_test(test_keepalive_and_rto_timeout),
         cmocka_unit_test(test_arp_and_icmp),
