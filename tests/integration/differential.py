@@ -132,9 +132,9 @@ import subprocess
 import sys
 import tempfile
 
-TYPES = ("CREDIT_CARD", "US_SSN", "IBAN", "PHONE")
+TYPES = ("CREDIT_CARD", "US_SSN", "IBAN", "PHONE", "EMAIL")
 # Tie-break order when two kept readings of the same strength start together.
-TYPE_ORDER = {"IBAN": 0, "CREDIT_CARD": 1, "US_SSN": 2, "PHONE": 3}
+TYPE_ORDER = {"IBAN": 0, "CREDIT_CARD": 1, "US_SSN": 2, "PHONE": 3, "EMAIL": 4}
 WEAK, MEDIUM, STRONG = 1, 2, 3
 STRENGTH_NAME = {WEAK: "weak", MEDIUM: "medium", STRONG: "strong"}
 
@@ -298,7 +298,8 @@ SEP = {
     "space": WRAP + rb"|[ ]|" + NBSPS,
     "dash": rb"-(?:" + WRAP + rb")?",
     "dot": rb"\.",
-    "slash": rb" / |/",  # "0157 / 18073166"
+    # "0157 / 18073166", the spaces plain or no-break (scan_chars.h)
+    "slash": rb"(?:[ ]|" + NBSPS + rb")/(?:[ ]|" + NBSPS + rb")|/",
 }
 ANY_SEP = rb"(?:" + rb"|".join(SEP.values()) + rb")"
 SEP_THEN_DIGIT = {k: re.compile(rb"(?:" + v + rb")(?=[0-9])") for k, v in SEP.items()}
@@ -384,6 +385,142 @@ def digits_of(t, groups):
 Reading = collections.namedtuple("Reading", "type start end strength form")
 
 # ---------------------------------------------------------------------------
+# E-mail addresses (scan_email.h, scan_validate.c): from each '@', the local
+# part back over atext, dots and UTF-8 word characters (RFC 6531), at most 64
+# bytes (longer: no address), all in one kind of script, ASCII punctuation
+# joining either ("请发邮件至na.li@example.cn": the Han characters stay
+# out; "王.伟@..." is one); quotes and other ASCII punctuation at its start
+# are prose. The domain forward over letters, digits, '-', '.' and UTF-8
+# word characters, at most 255 bytes, without trailing dots and hyphens; an
+# ASCII top-level domain ends at the first non-ASCII byte ("...com获取").
+# Then RFC 5321/5322 syntax: dot-atom local part, LDH labels of 1-63, two
+# labels or more, the last all letters (2 or more) or "xn--..."; non-ASCII
+# letters count as letters; at most 254 bytes; the last label is no image
+# suffix ("logo@2x.png"). An address is a finding whatever its context,
+# confidence 90.
+# ---------------------------------------------------------------------------
+
+# Code points that end a word in running text (not part of an address):
+# C1 controls, Latin-1 punctuation and symbols (the no-break space too),
+# '×', '÷', Greek and Armenian, Arabic, Devanagari punctuation, the Ogham
+# space, general punctuation, symbols and arrows, supplemental punctuation,
+# CJK punctuation, private use, variation and half-width forms, the BOM,
+# full-width ASCII punctuation, specials, emoji, tags, supplementary
+# private use.
+NON_WORD = [(0x80, 0xBF), (0xD7, 0xD7), (0xF7, 0xF7), (0x37E, 0x37E), (0x387, 0x387),
+            (0x55C, 0x55F), (0x589, 0x58A), (0x60C, 0x60D), (0x61B, 0x61F), (0x6D4, 0x6D4),
+            (0x964, 0x965), (0x1680, 0x1680), (0x2000, 0x2BFF), (0x2E00, 0x2E7F),
+            (0x3000, 0x303F), (0xE000, 0xF8FF), (0xFE10, 0xFE6F), (0xFEFF, 0xFEFF),
+            (0xFF00, 0xFF0F), (0xFF1A, 0xFF20), (0xFF3B, 0xFF40), (0xFF5B, 0xFF65),
+            (0xFFF0, 0xFFFF), (0x1F000, 0x1FAFF), (0xE0000, 0xE007F), (0xF0000, 0x10FFFF)]
+ATEXT = set(b"!#$%&'*+-/=?^_`{|}~")
+IMAGE_SUFFIXES = {"png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "heic",
+                  "avif"}
+
+
+def word_char(cp):
+    return not any(lo <= cp <= hi for lo, hi in NON_WORD)
+
+
+def unspaced_script(cp):
+    """Han, kana, Hangul syllables: written without spaces between words."""
+    return 0x3040 <= cp <= 0x30FF or 0x3400 <= cp <= 0x4DBF or 0x4E00 <= cp <= 0x9FFF or \
+        0xAC00 <= cp <= 0xD7AF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x3FFFF
+
+
+def utf8_char_at(t, i, limit):
+    """The whole UTF-8 character of 2-4 bytes at t[i] ending by `limit`, as
+    (code point, length), or None."""
+    for n in (2, 3, 4):
+        try:
+            ch = t[i:i + n].decode()
+        except UnicodeDecodeError:
+            continue
+        return (ord(ch), n) if i + n <= limit and len(ch) == 1 else None
+    return None
+
+
+def utf8_char_before(t, e):
+    """The UTF-8 character of 2-4 bytes ending right before t[e], or None."""
+    for n in (2, 3, 4):
+        if n <= e and not 0x80 <= t[e - n] < 0xC0:
+            c = utf8_char_at(t, e - n, e)
+            return c if c is not None and c[1] == n else None
+    return None
+
+
+def email_span(t, at):
+    """The address around the '@' at t[at], as (start, end), or None."""
+    s, scripts = at, set()
+    while True:  # the local part, backwards
+        c = t[s - 1] if s > 0 else None
+        if c is None:
+            break
+        if c < 0x80:
+            if not (is_alnum(c) or c == 46 or c in ATEXT):
+                break
+            n, kind = 1, "spaced" if is_alnum(c) else None
+        else:
+            u = utf8_char_before(t, s)
+            if u is None or not word_char(u[0]):
+                break
+            n, kind = u[1], "unspaced" if unspaced_script(u[0]) else "spaced"
+        if kind is not None and scripts and kind not in scripts:
+            break  # the other script: prose before the address
+        if at - (s - n) > 64:
+            return None  # longer than a local part may be
+        if kind is not None:
+            scripts.add(kind)
+        s -= n
+    while s < at and t[s] < 0x80 and not is_alnum(t[s]) and t[s] != 95:
+        s += 1
+    e, limit = at + 1, at + 256
+    while True:  # the domain
+        if e < len(t) and t[e] < 0x80:
+            n = 1 if is_alnum(t[e]) or t[e] in b"-." else 0
+        else:
+            u = utf8_char_at(t, e, len(t)) if e < len(t) else None
+            n = u[1] if u is not None and word_char(u[0]) else 0
+        if n == 0:
+            break
+        if e + n > limit:
+            return None  # longer than a domain may be
+        e += n
+    e = at + 1 + len(t[at + 1:e].rstrip(b".-"))
+    dot = t.rfind(b".", at + 1, e)
+    tld = dot + 1 if dot >= 0 else at + 1
+    if tld < e and t[tld] < 0x80:
+        m = re.match(rb"[\x00-\x7f]*", t[tld:e])
+        e = at + 1 + len(t[at + 1:tld + m.end()].rstrip(b".-"))
+    if s >= at or e - s > 254 or t[tld:e].decode(errors="replace").lower() in IMAGE_SUFFIXES:
+        return None
+    # Syntax, with every non-ASCII character standing for a letter.
+    local = re.sub(rb"[\x80-\xff]", b"u", t[s:at])
+    domain = re.sub(rb"[\x80-\xff]", b"u", t[at + 1:e])
+    if not 1 <= len(local) <= 64 or local[:1] == b"." or local[-1:] == b"." or b".." in local:
+        return None
+    if not all(is_alnum(c) or c == 46 or c in ATEXT for c in local):
+        return None
+    labels = domain.split(b".")
+    if len(labels) < 2 or any(not re.fullmatch(rb"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?",
+                                                 x) for x in labels):
+        return None
+    last = labels[-1]
+    if not (re.fullmatch(rb"[A-Za-z]{2,}", last) or (
+            len(last) >= 5 and last[:4].lower() == b"xn--")):
+        return None
+    return s, e
+
+
+def email_readings(t):
+    out = []
+    for m in re.finditer(rb"@", t):
+        span = email_span(t, m.start())
+        if span is not None:
+            out.append(Reading("EMAIL", span[0], span[1], STRONG, "email"))
+    return out
+
+# ---------------------------------------------------------------------------
 # Cards. POLICY.md: strong = known issuer prefix and length, Luhn, printed
 # compact (14-16 or 19 digits) or 4-4-4-4, 4-6-5, 4-6-4, 4-4-4-3, 4-4-4-4-3
 # "with spaces, dashes or, for these layouts only, dots"; medium = another
@@ -398,13 +535,22 @@ Reading = collections.namedtuple("Reading", "type start end strength form")
 PRINTED = {(4, 4, 4, 4), (4, 6, 5), (4, 6, 4), (4, 4, 4, 3), (4, 4, 4, 4, 3)}
 
 
+def siret_shaped(digits):
+    """A French SIRET: a SIREN (nine digits, Luhn) and a five-digit NIC, Luhn
+    over all fourteen. scan_digits.c: a 14-digit card of that shape is not a
+    strong card ("SIRET 67867308809823" is named by its label)."""
+    return len(digits) == 14 and luhn_ok(digits[:9])
+
+
 def card_strength(sizes, digits):
     n = len(digits)
     if n == 12 or (n == 13 and ean13_ok(digits)):
         return WEAK
     if len(sizes) == 1:
-        return MEDIUM if n in (13, 17, 18) else STRONG
-    return STRONG if tuple(sizes) in PRINTED else MEDIUM
+        printed = n not in (13, 17, 18)
+    else:
+        printed = tuple(sizes) in PRINTED
+    return STRONG if printed and not siret_shaped(digits) else MEDIUM
 
 
 def card_groups_ok(sizes):
@@ -540,11 +686,18 @@ def ssn_reading(t, d):
 
 IBAN_HEAD = re.compile(rb"([A-Za-z]{2}) ?(?=[0-9]{2})")
 ALNUMS = re.compile(rb"[A-Za-z0-9]+")
+# A SWIFT MT940 subfield code right before a token ("?31DE89...": the
+# payer's IBAN in a pasted statement's :86: field) does not glue it.
+MT940_SUBFIELD = re.compile(rb"\?[0-9]{2}\Z")
+
+
+def token_start(t, p):
+    return p == 0 or not is_alnum(t[p - 1]) or MT940_SUBFIELD.search(t[:p]) is not None
 
 
 def iban_reading(t, p):
     m = IBAN_HEAD.match(t, p)
-    if m is None or (p > 0 and is_alnum(t[p - 1])):
+    if m is None or not token_start(t, p):
         return None
     country = m.group(1).decode()
     groups = []  # the first starts at the check digits
@@ -635,6 +788,14 @@ def sep_digit_same_line(t, e, kind):
     return m is not None and not is_wrap(m.group(0))
 
 
+def switchboard(t, groups, k):
+    """DIN 5008: a lone "-0" after a group of three digits or more is the
+    switchboard ("0211 24580-0", "+49 40 359540-0"), a number's last group."""
+    a, b = groups[k][:2]
+    return k > 0 and t[a:b] == b"0" and t[a - 1:a] == b"-" and \
+        groups[k - 1][1] - groups[k - 1][0] >= 3
+
+
 AREA = re.compile(ANY_SEP + rb"?\(([0-9]{1,5})\)")
 OPT_SEP_DIGIT = re.compile(ANY_SEP + rb"?(?=[0-9])")
 SEP_DIGIT = re.compile(ANY_SEP + rb"(?=[0-9])")
@@ -680,13 +841,13 @@ def intl_reading(t, start, cc, plus):
         n += b - a
         if n > 15:
             break
-        if n >= 8 and b - a >= 2 and phone_end(t, b):
+        if n >= 8 and (b - a >= 2 or switchboard(t, groups, k)) and phone_end(t, b):
             best[slot] = Reading("PHONE", start, b, MEDIUM, "intl")
     return best[0] or best[1]
 
 
 PAREN = re.compile(rb"\(([0-9]{2,5})\)(?:" + SEP["space"] + rb")?(?=[0-9])")
-CC_BEFORE = re.compile(rb"\+?([0-9]{1,3})[ -]\Z")
+CC_BEFORE = re.compile(rb"\+?([0-9]{1,3})(?:[ -]|" + NBSPS + rb")\Z")
 
 
 def paren_reading(t, p):
@@ -699,7 +860,7 @@ def paren_reading(t, p):
     slot = 0
     groups = chain_at(t, m.end(), ("space", "dash", "dot"), "one")[:8]
     for k, (a, b, sep, _) in enumerate(groups):
-        if not 2 <= b - a <= 8:
+        if b - a > 8 or (b - a < 2 and not switchboard(t, groups, k)):
             break
         if k > 0 and is_wrap(sep) and not any(is_wrap(g[2]) for g in groups[1:k]):
             slot = 0 if b - a == groups[k - 1][1] - groups[k - 1][0] else 1
@@ -733,10 +894,20 @@ def date8(d):
     return ok(d[0:2], d[4:6], d[6:8]) or ok(d[4:6], d[2:4], d[0:2])
 
 
+def nhs_ok(digits):
+    """An NHS number's modulus 11 check: weights 10 down to 2 over the first
+    nine digits; 11 minus the sum mod 11 (11 read as 0, 10 never issued) is
+    the tenth."""
+    c = 11 - sum(int(x) * w for x, w in zip(digits, range(10, 1, -1))) % 11
+    c = 0 if c == 11 else c
+    return c != 10 and c == int(digits[9])
+
+
 def plain_in_chain(t, d, groups):
     """The plain reading (no '+' or '(') of exactly these groups."""
     sizes = [b - a for a, b, _, _ in groups]
     n, total, e = len(groups), sum(sizes), groups[-1][1]
+    wrapped = any(is_wrap(g[2]) for g in groups[1:])
     if total > 15 or n > 8 or not phone_end(t, e):
         return None
     first = t[d:d + 1]
@@ -751,12 +922,32 @@ def plain_in_chain(t, d, groups):
         else 0
     if s0 == sr and sizes[k0:] == [3, 3, 4] and nxx(t, groups[k0][0]) and \
             nxx(t, groups[k0 + 1][0]):
+        # An NHS number is written 3-3-4 with spaces too ("943 476 5919"):
+        # with its check digit, the NANP shape needs a keyword (scan_phone.c).
+        if k0 == 0 and s0 == "space" and nhs_ok(re.sub(rb"[^0-9]", b"", t[d:e]).decode()):
+            return Reading("PHONE", d, e, WEAK, "nhs")
         return Reading("PHONE", d, e, MEDIUM, "nanp")
+    # Chinese mobile numbers: 1[3-9]x xxxx xxxx, one kind of space or dash,
+    # on one line.
+    if sizes == [3, 4, 4] and first == b"1" and t[d + 1] >= 51 and s0 == sr and \
+            s0 in ("space", "dash") and not wrapped:
+        return Reading("PHONE", d, e, MEDIUM, "cn-mobile")
     if first == b"0" and t[d + 1:d + 2] != b"0":
         nine = total == 9 and sizes != [3, 2, 4] and (
             n >= 3 or (s0 in ("dash", "slash") and sizes[0] <= 4)
             or (s0 == "space" and sizes[0] <= 3 and sizes[1] >= 6))
-        if not (10 <= total <= 12 or nine) or not 2 <= sizes[0] <= 5 or min(sizes[1:]) < 2:
+        if not (10 <= total <= 12 or nine) or not 2 <= sizes[0] <= 5:
+            return None
+        # Groups of two or more, but a switchboard "-0" may end the number.
+        if any(x < 2 for x in sizes[1:-1]) or (
+                sizes[-1] < 2 and not switchboard(t, groups, n - 1)):
+            return None
+        # After a one-digit area code ("02", "06"), the groups between are of
+        # two to four digits: "06-655180-82" is a file number.
+        if sizes[0] == 2 and any(x >= 5 for x in sizes[1:-1]):
+            return None
+        # "06/29\n73548522": an expiry date, then a number on the next line.
+        if wrapped and s0 == "slash":
             return None
         joined = set()  # the groups a dot joins: pairs, after a slash also threes
         if s0 == "dot":
@@ -766,13 +957,13 @@ def plain_in_chain(t, d, groups):
         if any(sizes[k] > (3 if s0 == "slash" else 2) for k in joined):
             return None
         return Reading("PHONE", d, e, MEDIUM, "trunk")
-    if "dot" in (s0, sr) or any(is_wrap(g[2]) for g in groups[1:]) or not 8 <= total <= 13:
+    if "dot" in (s0, sr) or wrapped or not 8 <= total <= 13:
         return None
     if n == 2:
         a, b = sizes
         if not ((s0 in ("dash", "slash") and 2 <= a <= 4 and 5 <= b <= 8
                  and not (a == 4 and t[d:d + 2] in (b"19", b"20")))
-                or (s0 == "space" and ((2 <= a <= 3 and 6 <= b <= 8) or sizes == [4, 4]))):
+                or (s0 == "space" and ((2 <= a <= 4 and 6 <= b <= 8) or sizes == [4, 4]))):
             return None
     elif any(not 2 <= x <= 5 for x in sizes) or sizes == [3, 2, 4]:
         return None
@@ -807,6 +998,41 @@ def plain_reading(t, d):
 
 
 INTL_00 = re.compile(rb"00[1-9][0-9]{0,2}(?![0-9])")
+# Where no plain form starts (scan_phone.c find_plain): the tail of a masked
+# card ("437231******0227": '*' after '*' or a letter or digit), of an amount
+# ("1,719,048"), or a code after a country's two capitals and a space ("FR
+# 06 392 176 624", a VAT number; not after three capitals).
+PLAIN_REFUSED = re.compile(rb"(?:[*A-Za-z0-9]\*|[0-9],|(?<![A-Za-z0-9])[A-Z]{2} )\Z")
+TRUNK8_SEP = re.compile(rb"(?:[ -]|" + NBSPS + rb")(?=[0-9])")
+
+
+def trunk8_reading(t, d):
+    """The Russian and CIS national form: the trunk prefix 8 alone, an area or
+    operator code of 3-5 digits not starting with 0-2, then groups of 2-4
+    digits, eleven digits in all, spaces and dashes mixed, on one line:
+    "8 916 257-90-62", "8-495-821-25-27". The first group count that reaches
+    eleven digits and ends well is the number."""
+    limit = d + 48  # a phone number's reach from its first digit
+    if t[d:d + 1] != b"8" or digit_run(t, d) != 1:
+        return None
+    pos, total, k = d + 1, 1, 0
+    while k < 7:
+        m = TRUNK8_SEP.match(t, pos)
+        if m is None or m.end() >= limit:
+            return None
+        size = digit_run(t[:limit], m.end())
+        if total + size > 15:
+            return None
+        pos, total, k = m.end() + size, total + size, k + 1
+        if k == 1:
+            if not (3 <= size <= 5 and t[m.end()] >= 51):
+                return None
+            continue
+        if not 2 <= size <= 4:
+            return None
+        if total == 11 and phone_end(t, pos):
+            return Reading("PHONE", d, pos, MEDIUM, "trunk8")
+    return None
 
 
 def phone_reading(t, i):
@@ -830,7 +1056,9 @@ def phone_reading(t, i):
         r = intl_reading(t, i, i + 2, False)
         if r is not None:
             return r._replace(form="00intl")
-    return plain_reading(t, i)
+    if PLAIN_REFUSED.search(t[:i]):
+        return None
+    return trunk8_reading(t, i) or plain_reading(t, i)
 
 
 def all_readings(t):
@@ -928,10 +1156,16 @@ def sentence_end(t, j):
     return True
 
 
+# Ideographic full stop, full-width '!' and '?': a sentence end whatever
+# follows (scan_engine.c).
+CJK_STOPS = re.compile("\u3002|\uff01|\uff1f".encode())
+
+
 def boundaries(t):
-    """Offsets where a scope ends: a '\\n' that ends a blank line, starts
-    one, or ends a line that finishes a unit; a '.', '!' or '?' that ends a
-    sentence. A scope may reach, never cross, a boundary."""
+    """Where scopes end, as (first byte after, first byte of) the mark: a
+    '\\n' that ends a blank line, starts one, or ends a line that finishes a
+    unit; a '.', '!' or '?' that ends a sentence; a CJK full stop, '!' or
+    '?'. A scope may reach, never cross, a boundary."""
     out = []
     for j, c in enumerate(t):
         if c == 10:
@@ -940,15 +1174,16 @@ def boundaries(t):
             after = t[j + 1:k if k >= 0 else len(t)]
             last = line.rstrip(b" \t\r")[-1:]
             if is_blank(line) or is_blank(after) or (last != b"" and last in UNIT_END):
-                out.append(j)
+                out.append((j + 1, j))
         elif c in b".!?" and sentence_end(t, j):
-            out.append(j)
+            out.append((j + 1, j))
+    out += [(m.end(), m.start()) for m in CJK_STOPS.finditer(t)]
     return out
 
 
 def scope(t, bounds, s, e, window):
-    lo = max([s - window, 0] + [b + 1 for b in bounds if b < s])
-    hi = min([e + window, len(t)] + [b for b in bounds if b >= e])
+    lo = max([s - window, 0] + [after for after, at in bounds if after <= s])
+    hi = min([e + window, len(t)] + [at for after, at in bounds if at >= e])
     return lo, hi
 
 
@@ -959,30 +1194,68 @@ class Context:
         self.window = policy["context_window"]
 
         def words(lst):
-            return [(w.rstrip("*").encode().lower(), w.endswith("*")) for w in lst]
+            return [(f.rstrip("*").encode().lower(), w.endswith("*"))
+                    for w in lst for f in case_forms(w)]
 
-        self.positive = {t: words(policy["detectors"][t]["keywords"]) for t in TYPES}
+        self.positive = {t: words(policy["detectors"][t].get("keywords", [])) for t in TYPES}
         self.negative = words(policy["negative_context"])
 
     @staticmethod
     def occurrences(t, low, word, prefix):
-        """Case-insensitive matches of a keyword as a word: not after a word
-        byte; then the end of the word, a plural 's', or (a prefix keyword
-        'word*') anything. Yields the span of the keyword as written, and
-        the end of the word it matched ("orders", "Auftragsnummer")."""
+        """Matches of a keyword as a word (ASCII letters in any case): not
+        after a word byte; then the end of the word, a plural 's', or (a
+        prefix keyword 'word*') anything. Scripts without spaces between
+        words (lead bytes U+3000..U+DFFF: CJK punctuation, kana, Han,
+        Hangul) make a boundary wherever such a character meets the keyword
+        ("请致电138...", "携帯：090-..."). Yields the span of the keyword as
+        written, and the end of the word it matched ("orders",
+        "Auftragsnummer"; a keyword ending in such a character ends there)."""
         for m in re.finditer(b"(?=" + re.escape(word) + b")", low):
             a, b = m.start(), m.start() + len(word)
-            if a > 0 and is_word(t[a - 1]):
+            if a > 0 and is_word(t[a - 1]) and not unspaced_lead(t[a]) and \
+                    not unspaced_before(t, a):
                 continue
-            end = b
-            if prefix:
-                while end < len(t) and is_word(t[end]):
-                    end += 1
-            else:
-                end = b + 1 if low[b:b + 1] == b"s" else b
-                if end < len(t) and is_word(t[end]):
+            if not (prefix or unspaced_before(t, b) or (b < len(t) and unspaced_lead(t[b]))):
+                e = b + 1 if low[b:b + 1] == b"s" else b
+                if e < len(t) and is_word(t[e]):
                     continue
+            end = b
+            while not unspaced_before(t, b) and end < len(t) and is_word(t[end]):
+                end += 1
             yield a, b, end
+
+
+def unspaced_lead(c):
+    """A UTF-8 lead byte of U+3000..U+DFFF: a script without spaces."""
+    return 0xE3 <= c <= 0xED
+
+
+def unspaced_before(t, i):
+    """The character that ends right before t[i] is of such a script."""
+    return i >= 3 and unspaced_lead(t[i - 3]) and 0x80 <= t[i - 1] < 0xC0
+
+
+def simple_case(c, upper):
+    """One character's simple case mapping (towupper / towlower: one
+    character for one, "ß" stays "ß")."""
+    m = c.upper() if upper else c.lower()
+    return m if len(m) == 1 else c
+
+
+def case_forms(word):
+    """The forms a keyword is matched in (scan_case.c): ASCII letters match in
+    any case; a word with other letters also in lower case, title case (the
+    first character upper) and upper case ("телефон", "Телефон",
+    "ТЕЛЕФОН"), each letter mapped on its own."""
+    if word.isascii():
+        return [word]
+    forms = []
+    for form in ("lower", "title", "upper"):
+        f = "".join(c.lower() if c.isascii() else simple_case(
+            c, form == "upper" or (form == "title" and k == 0)) for k, c in enumerate(word))
+        if f not in forms:
+            forms.append(f)
+    return forms
 
 
 # POLICY.md: a negative word names a medium form when "it stands right
@@ -993,7 +1266,7 @@ class Context:
 # marks (a form's label on the line above its value: "Kundennummer:\n0696...").
 FILLERS = ["no", "nr", "nro", "n", "num", "number", "nummer", "numero", "numer", "id", "code",
            "de", "n°", "nº", "n.º", "n°s", "número", "numéro"]
-NAME_SEP = rb"(?:[ \t:#./\r\n>-]|" + NBSPS + rb")"
+NAME_SEP = rb"(?:[ \t:#./\r\n>=-]|" + NBSPS + rb")"
 FILLER_WORD = rb"(?:" + rb"|".join(
     re.escape(w.encode()) for w in sorted(FILLERS, key=len, reverse=True)) + rb")"
 NAMES_IT = re.compile(NAME_SEP + rb"*(?:" + FILLER_WORD + rb"(?=" + NAME_SEP + rb"|\Z)"
@@ -1001,17 +1274,28 @@ NAMES_IT = re.compile(NAME_SEP + rb"*(?:" + FILLER_WORD + rb"(?=" + NAME_SEP + r
 # POLICY.md: "A phone number after a signature's one-letter label at a line
 # start or after a wide gap (T 018-963740  M 0798029108) counts as named by a
 # keyword." The letters: T(el), M(obile), F(ax), P(hone), D(irect), H(ome),
-# W(ork), O(ffice), C(ell); a line start is after the line's quote marks and
-# indentation; a wide gap is two spaces or a '|' between fields (scan_engine.c
-# takes a '|' right before the letter); the letter is followed by at most
-# three spaces, colons or an opening bracket.
-SIGNATURE_LABEL = re.compile(rb"(?:\A|\n[> \t]*|  |\|[ ]*)[TMFPDHWOC][ :(]{1,3}\Z")
+# W(ork), O(ffice), C(ell), and in Greek Τ(ηλέφωνο), Κ(ινητό), Φ(αξ) and
+# Cyrillic Т(елефон), М(обильный), Ф(акс) (scan_engine.c); the letter is
+# followed by one to three spaces, colons or opening brackets, and stands at
+# a line start (after the line's quote marks and indentation), after a '|'
+# between columns (and spaces), or after a wide gap: two or more spaces,
+# tabs or quote marks.
+SIGNATURE_LETTER = re.compile("(?:[TMFPDHWOC]|Τ|Κ|Φ|Т|М|Ф)[ :(]{1,3}\\Z".encode())
+BEFORE_LETTER = re.compile(rb"[ >\t]*\Z")
+
+
+def signature_label(t, s):
+    m = SIGNATURE_LETTER.search(t[:s])
+    if m is None:
+        return False
+    gap = BEFORE_LETTER.search(t[:m.start()])
+    return gap.start() == 0 or t[gap.start() - 1] in b"\n|" or gap.end() - gap.start() >= 2
 
 
 class Verdict:
     """What the reference decided about one reading."""
 
-    def __init__(self, t, reading, lo, hi, pos, pos_before, neg, url):
+    def __init__(self, t, reading, lo, hi, pos, pos_before, neg, url, column):
         self.reading = reading
         self.lo, self.hi = lo, hi  # the scope
         # nearest keyword (either side, and before) / negative word before: (gap, word) or None
@@ -1023,13 +1307,19 @@ class Verdict:
         s = reading.start
         # What stands between is counted from the end of the label's word
         # (a plural, the rest of a 'word*' match: "Auftragsnummer 0696...").
+        # (At most 32 bytes between, scan_engine.c.)
         self.named = neg is not None and (pos_before is None or neg[0] < pos_before[0]) and \
-            NAMES_IT.match(t[neg[2]:s].lower()) is not None
+            s - neg[2] <= 32 and NAMES_IT.match(t[neg[2]:s].lower()) is not None
         self.label = False
         if reading.type == "PHONE" and not self.positive and not self.named and \
-                SIGNATURE_LABEL.search(t[:s]):
+                signature_label(t, s):
             self.positive = self.label = True
         st = reading.strength
+        # Else the header of its table column, if it stands in one.
+        self.column = column
+        if st != STRONG and not self.positive and column is not None:
+            self.positive = self.positive or column == "keyword"
+            self.named = self.named or column == "negative"
         self.kept = st == STRONG or (not url and not self.named and
                                      (st == MEDIUM or self.positive))
         lo_c, hi_c = CONF_RANGE[st]
@@ -1037,6 +1327,138 @@ class Verdict:
         self.conf = (min(100, lo_c + bonus), min(100, hi_c + bonus))
         # The first digit: readings with the same one read the same digits.
         self.anchor = s + re.search(rb"[0-9]", t[s:reading.end]).start()
+
+
+# ---------------------------------------------------------------------------
+# Tables (scan_table.h): "a table's column header may name it, and says more
+# than the words in the other cells of its row" (scan_engine.c). When no
+# keyword of its type is in a medium or weak reading's scope, the header of
+# its column decides: a keyword of the type makes it named by a keyword; a
+# negative word names it (and drops it) like a label before it.
+# The texts here are short: the engine's 8 KiB and 64-row look-back limits
+# are never reached and are left out.
+# ---------------------------------------------------------------------------
+
+
+def lines_of(t):
+    """Each line as (start, end) without its '\\n'."""
+    out, a = [], 0
+    while True:
+        k = t.find(b"\n", a)
+        if k < 0:
+            out.append((a, len(t)))
+            return out
+        out.append((a, k))
+        a = k + 1
+
+
+def line_index(lines, s):
+    return next(k for k, (a, b) in enumerate(lines) if a <= s <= b)
+
+
+def blank_row(row):
+    return all(c in b" \t\r>" for c in row)
+
+
+def cell_split(t, s):
+    """The cell separator of the line of s: a tab, else two or more pipes,
+    else two or more semicolons; None when it is no table row."""
+    lines = lines_of(t)
+    a, b = lines[line_index(lines, s)]
+    row = t[a:b]
+    for sep, least in ((b"\t", 1), (b"|", 2), (b";", 2)):
+        if row.count(sep) >= least:
+            return sep
+    return None
+
+
+def split_header(t, s, sep):
+    """Rows split by `sep`: the rows above the line of s with as many
+    separators, up to a blank line (quote marks count as blank) or one with
+    another count; of those, the topmost that is not a Markdown rule
+    ("|---|:--|", at least one '-') is the header, unless a row at or above
+    it (a data row) holds a digit or an '@'. The header's cell in the
+    column of s, as (from, to)."""
+    lines = lines_of(t)
+    k = line_index(lines, s)
+    a, b = lines[k]
+    col, cells = t[a:s].count(sep), t[a:b].count(sep)
+    header = None
+    for ps, pe in reversed(lines[:k]):
+        row = t[ps:pe]
+        if blank_row(row) or row.count(sep) != cells:
+            break
+        rule = b"-" in row and all(c in b"-: \r>" + sep for c in row)
+        if not rule:
+            header = (ps, pe)
+        if re.search(rb"[0-9@]", row):
+            header = None
+    if header is None:
+        return None
+    cell = t[header[0]:header[1]].split(sep)[col]
+    start = header[0] + sum(len(c) + 1 for c in t[header[0]:header[1]].split(sep)[:col])
+    return start, start + len(cell)
+
+
+def stacked_header(t, s):
+    """A table converted from HTML, each cell on a line of its own: a block
+    of lines of at most 65 bytes with nothing blank between, the first n of
+    them column names (no digit, no '@'), then rows of n lines whose kinds
+    (text, number: a digit, address: an '@', long: more than 64 bytes
+    without quote marks and edge spaces) repeat with period n; the smallest
+    n of 2-8 for which the block is a whole number of rows, at least three,
+    and the line of s is not among the names. The name line of the column
+    of s, without its quote marks and edge spaces."""
+    lines = lines_of(t)
+    k = line_index(lines, s)
+    top = k
+    # Upwards: short lines that hold more than white space and quote marks.
+    while top > 0 and k - top < 64:
+        a, b = lines[top - 1]
+        if b - a > 65 or blank_row(t[a:b]):
+            break
+        top -= 1
+    block = []
+    for a, b in lines[top:top + 129]:
+        if b - a > 65:
+            break
+        m = re.match(rb"[> ]*(.*?)[\r ]*\Z", t[a:b], re.S)
+        if not m.group(1):
+            break
+        cell = m.group(1)
+        kind = "long" if len(cell) > 64 else "address" if b"@" in cell else \
+            "number" if re.search(rb"[0-9]", cell) else "text"
+        block.append((a + m.start(1), a + m.end(1), kind))
+    idx = k - top
+    if idx >= len(block):
+        return None  # the line of s is too long to be a cell
+    for n in range(2, 9):
+        if len(block) % n or len(block) < 3 * n or idx < n:
+            continue
+        kinds = [x[2] for x in block]
+        if all(x == "text" for x in kinds[:n]) and all(
+                kinds[i] == kinds[i + n] for i in range(n, len(block) - n)):
+            return block[idx % n][:2]
+    return None
+
+
+def column_header(t, s):
+    """The header cell of the table column that holds t[s], or None."""
+    sep = cell_split(t, s)
+    if sep is None:
+        return stacked_header(t, s)
+    return split_header(t, s, sep)
+
+
+class EmailVerdict:
+    """An address: a finding whatever its context, confidence 90."""
+
+    def __init__(self, reading):
+        self.reading = reading
+        self.lo, self.hi, self.pos, self.neg = reading.start, reading.end, None, None
+        self.named = self.label = self.url = False
+        self.kept, self.positive, self.column = True, False, None
+        self.conf = (90, 90)
 
 
 def in_url(t, s):
@@ -1054,25 +1476,44 @@ class Reference:
         bounds = boundaries(t)
         occ = {}
 
-        def nearest(words, s, e, lo, hi, before_only, from_word_end=False):
-            best = None
+        def found(words):
             for w, prefix in words:
                 if (w, prefix) not in occ:
                     occ[(w, prefix)] = list(Context.occurrences(t, low, w, prefix))
-                for a, b, wend in occ[(w, prefix)]:
-                    if a < lo or b > hi or (a < e and b > s):
-                        continue
-                    if b <= s:
-                        # A negative word is as near as its whole word ends
-                        # ("orders", "Auftragsnummer" for "auftrag*").
-                        gap = s - (min(wend, s) if from_word_end else b)
-                    elif before_only:
-                        continue
-                    else:
-                        gap = a - e
-                    if best is None or gap < best[0]:
-                        best = (gap, t[a:b].decode(errors="replace"), min(wend, s))
+                yield from occ[(w, prefix)]
+
+        def nearest(words, s, e, lo, hi, before_only, from_word_end=False):
+            best = None
+            for a, b, wend in found(words):
+                if a < lo or b > hi or (a < e and b > s):
+                    continue
+                if b <= s:
+                    # A negative word is as near as its whole word ends
+                    # ("orders", "Auftragsnummer" for "auftrag*").
+                    gap = s - (min(wend, s) if from_word_end else b)
+                elif before_only:
+                    continue
+                elif unspaced_lead(t[a]):
+                    # In Chinese and Japanese a label stands before its
+                    # number; one after it belongs to the next
+                    # ("用途：24581315 如有疑问请致电135-...").
+                    continue
+                else:
+                    gap = a - e
+                if best is None or gap < best[0]:
+                    best = (gap, t[a:b].decode(errors="replace"), min(wend, s))
             return best
+
+        def column(typ, s):
+            """What the header of the table column of t[s] says."""
+            cell = column_header(t, s)
+            if cell is None or cell[0] == cell[1]:
+                return None
+            if any(cell[0] <= a and b <= cell[1] for a, b, _ in found(ctx.positive[typ])):
+                return "keyword"
+            if any(cell[0] <= a and b <= cell[1] for a, b, _ in found(ctx.negative)):
+                return "negative"
+            return None
 
         self.verdicts = []
         for r in all_readings(t):
@@ -1080,7 +1521,8 @@ class Reference:
             pos = nearest(ctx.positive[r.type], r.start, r.end, lo, hi, False)
             pos_before = nearest(ctx.positive[r.type], r.start, r.end, lo, hi, True)
             neg = nearest(ctx.negative, r.start, r.end, lo, hi, True, True)
-            self.verdicts.append(Verdict(t, r, lo, hi, pos, pos_before, neg, in_url(t, r.start)))
+            self.verdicts.append(Verdict(t, r, lo, hi, pos, pos_before, neg, in_url(t, r.start),
+                                         column(r.type, r.start)))
         # Two readings of the same digits (the same first digit): "the one
         # context keeps wins, and if both are kept, the one a keyword names";
         # else the stronger, the longer (POLICY.md). A strong one always wins.
@@ -1095,11 +1537,19 @@ class Reference:
         # Overlaps: the strongest, then the earliest, then the longest.
         kept.sort(key=lambda v: (-v.reading.strength, v.reading.start,
                                  v.reading.start - v.reading.end, TYPE_ORDER[v.reading.type]))
-        self.findings = {}
+        digits = {}
         for v in kept:
             r = v.reading
-            if all(r.end <= o[1] or o[2] <= r.start for o in self.findings):
-                self.findings[(r.type, r.start, r.end)] = v
+            if all(r.end <= o[1] or o[2] <= r.start for o in digits):
+                digits[(r.type, r.start, r.end)] = v
+        # E-mail addresses, and then all findings by start, the longer first,
+        # each that overlaps none before it (scan_engine.c).
+        emails = {(r.type, r.start, r.end): EmailVerdict(r) for r in email_readings(t)}
+        self.verdicts += emails.values()
+        self.findings = {}
+        for f in sorted(list(digits) + list(emails), key=lambda f: (f[1], -f[2])):
+            if all(f[2] <= o[1] or o[2] <= f[1] for o in self.findings):
+                self.findings[f] = digits.get(f) or emails[f]
 
     def why(self, f):
         """How the reference judged the readings overlapping span f."""
