@@ -856,14 +856,14 @@ def paren_reading(t, p):
     if m is None or (p > 0 and is_alnum(t[p - 1])):
         return None
     n = len(m.group(1))
-    ends = [None, None]  # before the first line break that breaks the rhythm, after
+    ends = [None, None]  # before the first line break, after
     slot = 0
     groups = chain_at(t, m.end(), ("space", "dash", "dot"), "one")[:8]
     for k, (a, b, sep, _) in enumerate(groups):
         if b - a > 8 or (b - a < 2 and not switchboard(t, groups, k)):
             break
-        if k > 0 and is_wrap(sep) and not any(is_wrap(g[2]) for g in groups[1:k]):
-            slot = 0 if b - a == groups[k - 1][1] - groups[k - 1][0] else 1
+        if k > 0 and is_wrap(sep):
+            slot = 1
         n += b - a
         if n > 15:
             break
@@ -976,11 +976,11 @@ def plain_reading(t, d):
     """The whole chain of groups at d, or where a line break may end the
     number, the chain cut there (longest first)."""
     groups = chain_at(t, d, ALL_KINDS, "area")
-    # "A phone number crosses a line break only when its line alone holds
-    # none or the groups keep their rhythm" (POLICY.md).
+    # A phone number crosses a line break only when its line alone holds
+    # none (scan_phone.c: "breaks preferred before crossing"; POLICY.md's
+    # rhythm rule holds for '+' forms only).
     brk = next((k for k in range(1, len(groups)) if is_wrap(groups[k][2])), None)
-    if brk is not None and groups[brk][1] - groups[brk][0] != \
-            groups[brk - 1][1] - groups[brk - 1][0]:
+    if brk is not None:
         r = plain_in_chain(t, d, groups[:brk])
         if r is not None:
             return r
@@ -1677,12 +1677,19 @@ KEYWORDS = {
     "IBAN": "iban IBAN bank account transfer swift Konto Kontonummer compte".split(),
     "PHONE": "phone tel Tel call mobile cell fax whatsapp Telefon Telefonnummer Handy tél "
              "appelez llame bel tlf puh móvil komórka llamar ring Kontakt centralino "
-             "switchboard Rückruf Mob".split() + ["atención al cliente", "service client"],
+             "switchboard Rückruf Mob".split() + ["atención al cliente", "service client"]
+             # other scripts, in the case forms the engine matches and not ("тЕл")
+             + "тел Тел ТЕЛ телефон Телефон ТЕЛЕФОН Телефонный моб мобильный звоните тЕл "
+               "τηλ Τηλ ΤΗΛ τηλέφωνο Τηλέφωνο ΤΗΛΈΦΩΝΟ ΤΗΛΕΦΩΝΟ κινητό Κινητό φαξ "
+               "电话 手机 致电 传真 联系 電話 携帯 連絡先 전화 휴대폰 연락처 TÉL Tél "
+               "Teléfono TELÉFONO".split() + ["на связи"],
 }
 NEGATIVE = ("order orders invoice tracking ref reference serial isbn ticket case incident "
             "po rma vat Bestellnummer Rechnung Auftrag Referenz commande facture pedido "
             "factura ordine fattura Kundennummer ID nhs zip PLZ konto client cliente "
-            "employee").split() + ["customer number", "account number", "meeting id"]
+            "employee claim docket AWB waybill Schadennummer Vertrag накладная Накладная "
+            "ИНН инн ΑΦΜ αφμ 运单 订单 工单 注文番号 病历号").split() + [
+                "customer number", "account number", "meeting id"]
 # Labels that name the number after them, in several languages, with the
 # filler words and separators labels are written with.
 LABELS = ["Kundennummer", "Kundennummer:", "Rechnung Nr.", "Rechnung Nr.:", "Rechnung Nr",
@@ -1694,7 +1701,9 @@ LABELS = ["Kundennummer", "Kundennummer:", "Rechnung Nr.", "Rechnung Nr.:", "Rec
           "sprawa nr", "Fakturanummer", "asiakasnumero", "zip code", "PLZ", "Kontonummer",
           "Order-No.", "Ref.", "ref:", "Ticket-ID", "ordine numero", "numer zamówienia",
           "Auftragsnummer", "Rechnungsnummer:", "Vorgangsnummer", "orders", "invoices:",
-          "Bestellnr.", "Artikelnummer", "Referenznummer"]
+          "Bestellnr.", "Artikelnummer", "Referenznummer", "ref=", "Order=", "order_id=",
+          "Kundennummer =", "claim no.", "AWB", "SIRET", "SIRET :", "siret n°", "订单号：",
+          "运单号", "ИНН:", "ΑΦΜ:"]
 ABBREVIATIONS = ["Tel.", "No.", "Nr.", "Fax.", "Mob.", "Ref.", "Tel. No.", "St.", "Dr."]
 PUNCT = [",", ".", ":", ";", "!", "?", "(", ")", "\"", "'", "#", "*", "=", "/", "-", "—"]
 SPACES = [" ", "\u00a0", "\u2009", "\u202f", "\u2007"]
@@ -1936,7 +1945,7 @@ def gen_national_phone(rng):
         lambda: f"0{d(2, nz)}/{d(6)}",
         lambda: f"0{d(1, nz)} {d(7)}",
         lambda: f"0{d(1, nz)} {d(3)} {d(4)}",
-    ]
+    ] + [lambda: gen_new_phone(rng)] * 12
     n = rng.choice(forms)()
     r = rng.random()
     if r < 0.25 and n.startswith("0") and "/" not in n:  # international: CC, the trunk 0 dropped
@@ -1954,6 +1963,80 @@ def gen_national_phone(rng):
         n = f"{rng.choice(['+44', '+1', '1', '49', '+49', '31'])} ({d(rng.choice([2, 3]), nz)}) " \
             f"{d(4)} {d(4)}"
     return n
+
+
+def nhs_number(rng, nanp=True):
+    """Ten digits with an NHS modulus 11 check digit (in the NANP shape:
+    the first and fourth digit 2-9)."""
+    while True:
+        body = str(rng.randint(2, 9)) + rdigits(rng, 2) + str(rng.randint(2, 9)) + \
+            rdigits(rng, 5) if nanp else rdigits(rng, 9)
+        for c in "0123456789":
+            if nhs_ok(body + c):
+                return body + c
+
+
+def gen_new_phone(rng):
+    """The national forms of scan_phone.c's second red-team round, and their
+    near misses: DIN 5008 switchboard "-0" suffixes, the Russian trunk 8,
+    Chinese mobiles 1[3-9]x in 3-4-4, NHS-valid 3-3-4, Greek 4-6 groups,
+    two-digit area codes before long groups, the no-break " / "."""
+    def d(n, first="0123456789"):
+        return rng.choice(first) + rdigits(rng, n - 1)
+
+    nz = "23456789"
+    sp = rng.choice([" ", " ", "-", "\u00a0"])
+    nhs = nhs_number(rng)
+    return rng.choice([
+        # switchboard: after a group of 3+ ("-0"), or not ("-1", after 2, "-00")
+        lambda: f"0{d(3, nz)} {d(rng.choice([4, 5, 6]))}-0",
+        lambda: f"0{d(2, nz)} {d(3)}-{rng.choice(['0', '0', '1', '00', '12'])}",
+        lambda: f"0{d(1, nz)} {d(rng.choice([2, 3]))}-0",
+        lambda: f"+49 {d(2, nz)} {d(rng.choice([5, 6, 7]))}-0",
+        lambda: f"+49 {d(3, nz)} {d(2)}-0",
+        lambda: f"({d(4, '0')}) {d(5)}-{rng.choice(['0', '0', '1', '10'])}",
+        lambda: f"0049 {d(3, nz)} {d(6)}-0",
+        # the Russian trunk 8: 1 + 3-5 + groups of 2-4, eleven digits
+        lambda: f"8 {d(3, '3456789')} {d(3)}-{d(2)}-{d(2)}",
+        lambda: f"8-{d(3, '3456789')}-{d(3)}-{d(2)}-{d(2)}",
+        lambda: f"8{sp}{d(3, '3456789')}{sp}{d(3)}{sp}{d(2)}{sp}{d(2)}",
+        lambda: f"8 {d(4, '3456789')} {d(2)}-{d(2)}-{d(2)}",
+        lambda: f"8 {d(5, '3456789')} {d(3)} {d(2)}",
+        lambda: f"8 ({d(3, '3456789')}) {d(3)} {d(2)} {d(2)}",
+        lambda: f"8 {d(3, '012')} {d(3)}-{d(2)}-{d(2)}",  # area 0-2: no
+        lambda: f"8 {d(3, nz)} {d(5)} {d(2)}",  # a group of 5: no
+        lambda: f"8 {d(3, nz)} {d(3)} {d(2)}",  # ten digits
+        lambda: f"8 {d(3, nz)} {d(3)} {d(2)} {d(2)} {d(2)}",  # thirteen
+        lambda: f"8 {d(3, nz)}\n{d(3)}-{d(2)}-{d(2)}",  # across a line break
+        lambda: f"+7 {d(3, nz)} {d(3)}-{d(2)}-{d(2)}",
+        # Chinese mobiles and near misses
+        lambda: f"1{d(1, '3456789')}{d(1)}{sp}{d(4)}{sp}{d(4)}",
+        lambda: f"1{d(1, '3456789')}{d(1)} {d(4)}-{d(4)}",  # mixed
+        lambda: f"1{d(1, '012')}{d(1)} {d(4)} {d(4)}",
+        lambda: f"1{d(1, '3456789')}{d(1)}.{d(4)}.{d(4)}",
+        lambda: f"1{d(1, '3456789')}{d(1)} {d(4)}\n{d(4)}",
+        lambda: f"1{d(1, '3456789')}{d(9)}",
+        lambda: f"+86 1{d(1, '3456789')}{d(1)} {d(4)} {d(4)}",
+        # NHS-valid 3-3-4, spaced (weak) or not (NANP); an invalid one
+        lambda: f"{nhs[:3]}{rng.choice([' ', ' ', '-', '.', chr(160)])}{nhs[3:6]}"
+                f"{rng.choice([' ', ' ', '-', '.'])}{nhs[6:]}",
+        lambda: f"1 {nhs[:3]} {nhs[3:6]} {nhs[6:]}",
+        lambda: f"{nhs[:3]} {nhs[3:6]} {nhs[6:9]}{(int(nhs[9]) + 1) % 10}",
+        # Greek and other 4-6 / 4-7 spaced groups (weak), years included
+        lambda: f"{d(4, '2')} {d(rng.choice([6, 6, 7, 8]))}",
+        lambda: f"20{rng.randint(10, 30)} {d(6)}",
+        lambda: f"{d(4, nz)}-{d(6)}",
+        # two-digit area codes: groups of 2-4 between, not 5 or more
+        lambda: f"0{d(1, nz)}-{d(rng.choice([5, 6]))}-{d(2)}",
+        lambda: f"0{d(1, nz)} {d(rng.choice([4, 5]))} {d(rng.choice([2, 4]))}",
+        lambda: f"0{d(1, nz)} {d(2)} {d(5)} {d(2)}",
+        lambda: f"0{d(1, nz)}-{d(4)}-{d(4)}",
+        # a slash list with no-break spaces, a slash across a line break
+        lambda: f"0{d(3, '1')}\u00a0/\u00a0{d(8)}",
+        lambda: f"0{d(2, nz)} {d(7)}\u00a0/ 0{d(3, '1')} {d(7)}",
+        lambda: f"0{d(1, nz)}/{d(2)}\n{d(8)}",
+        lambda: f"0{d(2, nz)}/\n{d(7)}",
+    ])()
 
 
 def gen_near_miss_phone(rng):
@@ -2307,7 +2390,8 @@ def gen_label_case(rng):
     num = gen_nonstrong(rng)
     kw = keyword(rng, "PHONE") if rng.random() < 0.7 else keyword(rng)
     sep = rng.choice([" ", " ", ": ", " #", " - ", "\u00a0", "  ", " n° ", " No. ", " ID: ",
-                      " number ", " Nr. ", "\n", ":\n> ", " code ", " de ", " the "])
+                      " number ", " Nr. ", "\n", ":\n> ", " code ", " de ", " the ", "=", " = ",
+                      " No.=", "=#"])
     shape = rng.random()
     if shape < 0.35:
         return f"{label}{sep}{num}"
@@ -2365,18 +2449,229 @@ def gen_alt_case(rng):
     return num + " " + " ".join(kws)
 
 
+def siret_card(rng):
+    """A 14-digit card number (Diners Club) whose first nine digits pass Luhn
+    too, the shape of a French SIRET."""
+    while True:
+        lo, hi, lengths = rng.choice([i for i in ISSUERS if 14 in i[2]])
+        prefix = str(rng.randint(int(lo), int(hi))).zfill(len(lo))
+        siren = luhn_complete(prefix + rdigits(rng, 8 - len(prefix)))
+        d = luhn_complete(siren + rdigits(rng, 4))
+        if pan_ok(d):
+            return d
+
+
+def gen_siret_case(rng):
+    """SIRET-shaped 14-digit cards (medium: a label drops them, a card keyword
+    raises them) next to 14-digit cards that are not (strong)."""
+    d = siret_card(rng) if rng.random() < 0.7 else gen_card_digits(rng, 14)
+    sep = rng.choice([" ", "-", ".", "\u00a0"])
+    num = rng.choice([d, d, group(rng, d, [4, 6, 4], sep), group(rng, d, [3, 3, 3, 5], " "),
+                      group(rng, d, [4, 4, 4, 2], sep)])
+    return rng.choice([
+        f"{rng.choice(['SIRET', 'siret', 'SIRET :', 'N° SIRET', 'siren', 'RCS'])} {num}",
+        f"{keyword(rng, 'CREDIT_CARD')} {num}", f"{rng.choice(WORDS)} {num} {rng.choice(WORDS)}",
+        f"https://e.com/a?card={num}", f"{num}", f"{rng.choice(NEGATIVE)}: {num}",
+        f"{keyword(rng, 'CREDIT_CARD')} {rng.choice(['SIRET', 'ref'])} {num}"])
+
+
+# Before a plain phone number: what refuses it (two capitals and a space,
+# masked card digits, an amount's comma) and what does not.
+REFUSING = ["FR ", "DE ", "GB ", "IT ", "NL ", "**", "***", "x*", "4*", "Z*", "12,", "1,",
+            "(FR ", "\nFR ", "VAT FR "]
+NOT_REFUSING = ["ABC ", "Fr ", "F ", "* ", "*", " *", "a,", ", ", "FR  ", "FR-", "F R ", "FR:",
+                "FR\u00a0", "é*", "DE 0", "#*"]
+
+
+def gen_refused_case(rng):
+    """Plain phone numbers, the Russian trunk 8 included, after what refuses
+    them and what does not; with and without a keyword."""
+    num = rng.choice([gen_new_phone, gen_national_phone, gen_weak, gen_phone])(rng) \
+        if rng.random() < 0.8 else f"{rdigits(rng, 6)}******{rdigits(rng, 4)}"
+    pre = rng.choice(REFUSING if rng.random() < 0.6 else NOT_REFUSING)
+    text = pre + num
+    if rng.random() < 0.6:
+        text = keyword(rng, "PHONE") + rng.choice([" ", ": ", " - "]) + text
+    if rng.random() < 0.2:
+        text += " " + keyword(rng, "PHONE")
+    return text
+
+
+def gen_mt940_case(rng):
+    """IBANs after SWIFT MT940 subfield codes (?NN) in a :86: field, and
+    near misses (one digit, a letter, no '?')."""
+    iban = gen_iban_chars(rng, valid=rng.random() < 0.85)
+    code = rng.choice(["?31", "?31", "?32", "?20", "?3", "x31", "31", "?3a", "??31"])
+    head = rng.choice([":86:166?00GUTSCHRIFT?20EREF+NOTPROVIDED", ":86:", "",
+                       "?30" + rng.choice(["BYLADEM1001", "COBADEFFXXX"])])
+    tail = rng.choice(["?32MAX MUSTERMANN", "", "?34999", " ", "\n:62F:C230131EUR1234,56"])
+    return head + code + (iban.lower() if rng.random() < 0.1 else iban) + tail
+
+
+# Table headers: cells that name a column by a keyword of some type, by a
+# negative word, or by nothing.
+HEADER_CELLS = {
+    "PHONE": ["Phone", "Teléfono", "Tel.", "Mobile", "Telefon", "Телефон", "ТЕЛЕФОН", "电话",
+              "Handy", "Fax", "Τηλέφωνο", "携帯"],
+    "US_SSN": ["SSN", "Social Security", "TIN"],
+    "CREDIT_CARD": ["Card", "Kreditkarte", "PAN"],
+    "IBAN": ["IBAN", "Bank", "Account"],
+    "negative": ["Order no.", "Employee no.", "NHS number", "Ref", "Invoice", "Kundennummer", "ID",
+                 "Claim", "AWB", "SIRET", "订单号", "ИНН"],
+    "none": ["Name", "Nombre", "E-mail", "Comment", "Notes", "City", "Qty", "", "Amount"],
+}
+
+
+def table_cell(rng, kind):
+    if kind == "number":
+        return gen_nonstrong(rng) if rng.random() < 0.7 else gen_number(rng)
+    if kind == "address":
+        return gen_email(rng)
+    return rng.choice(["Bob", "María López", "Jane Doe", "n/a", "call me", "Berlin", "paid",
+                       "Müller", "王伟", "-", keyword(rng)])
+
+
+def gen_table_case(rng):
+    """Pasted tables: cells split by tabs, pipes or semicolons under a header
+    row (a Markdown rule below it, data rows above it, a blank line), or each
+    cell on a line of its own as HTML converts them; columns of numbers of
+    the medium and weak forms under headers that name them or not."""
+    ncol = rng.randint(2, 4)
+    kinds = [rng.choice(["text", "number", "number", "address"]) for _ in range(ncol)]
+    heads = [rng.choice(HEADER_CELLS[rng.choice(list(HEADER_CELLS))]) for _ in range(ncol)]
+    rows = [[table_cell(rng, k) for k in kinds] for _ in range(rng.randint(1, 4))]
+    if rng.random() < 0.1:  # a row that breaks the pattern
+        rows.append([table_cell(rng, "number") for _ in kinds])
+    if rng.random() < 0.35:  # one cell per line
+        lines = heads + [c for row in rows for c in row]
+        if rng.random() < 0.2:
+            lines.insert(rng.randrange(len(lines) + 1), rng.choice(["", "Total", "x" * 70]))
+        text = "\n".join(lines)
+    else:
+        sep = rng.choice(["\t", "\t", " | ", "|", ";", "; "])
+        edge = sep.strip() == "|" and rng.random() < 0.5
+        fmt = (lambda cells: "| " + " | ".join(cells) + " |") if edge else sep.join
+        lines = [fmt(heads)]
+        if rng.random() < 0.3:
+            lines.append(fmt(["---"] * ncol) if edge or sep.strip() == "|" else fmt(["-"] * ncol))
+        lines += [fmt(r) for r in rows]
+        r = rng.random()
+        if r < 0.1:
+            lines.insert(0, fmt(["Q1"] + heads[1:]))  # a row with a digit above
+        elif r < 0.15:
+            lines.insert(1, "")  # a blank line under the header
+        elif r < 0.2:
+            lines.insert(1, fmt(heads[:-1]) if ncol > 2 else "x")  # another cell count
+        text = "\n".join(lines)
+    if rng.random() < 0.2:
+        text = rng.choice(["Contacts:\n", "Please see below.\n", "Phone list\n", ""]) + text
+    if rng.random() < 0.15:
+        text = "\n".join("> " + x for x in text.split("\n"))
+    return text
+
+
+CJK_KEYWORDS = ["请致电", "致电", "电话：", "电话", "手机：", "手机号码", "传真", "联系", "電話番号 ",
+                "携帯：", "連絡先：", "전화 ", "휴대폰: ", "연락처"]
+CJK_NEGATIVES = ["订单号：", "订单", "运单号", "工单编号", "注文番号：", "病历号", "受付番号"]
+CJK_WORDS = ["您好", "谢谢", "如有疑问", "请联系我们", "此致", "よろしく", "お願いします", "감사합니다",
+             "用途：", "金额"]
+
+
+def gen_cjk_case(rng):
+    """Chinese, Japanese and Korean text: keywords and negative words with no
+    space before the number, a keyword after it (the next phrase's), full
+    stops, ASCII keywords glued to such text ("、AWB 020-...")."""
+    num = rng.choice([gen_new_phone, gen_nonstrong, gen_weak, gen_national_phone])(rng) \
+        if rng.random() < 0.85 else rng.choice([
+            f"{rng.choice(['090', '080', '070'])}-{rdigits(rng, 4)}-{rdigits(rng, 4)}",
+            f"0{rng.randint(1, 9)}-{rdigits(rng, 4)}-{rdigits(rng, 4)}",
+            f"010-{rdigits(rng, 4)}-{rdigits(rng, 4)}", f"0{rdigits(rng, 2)}-{rdigits(rng, 8)}"])
+    kw = rng.choice(CJK_KEYWORDS + CJK_NEGATIVES + [keyword(rng, "PHONE"), rng.choice(NEGATIVE)])
+    stop = rng.choice(["。", "！", "？", "，", "、", " ", "", ". ", "\u3000"])
+    word = rng.choice(CJK_WORDS)
+    glue = rng.choice(["", "", "", " ", "、", "："])
+    return rng.choice([
+        lambda: f"{word}{glue}{kw}{num}",
+        lambda: f"{kw}{glue}{num}{stop}{word}",
+        lambda: f"{word}{num}{glue}{kw}",
+        lambda: f"{kw}{word}{stop}{num}",
+        lambda: f"{num}{stop}{kw}{rng.choice(CJK_WORDS)}",
+        lambda: f"{rng.choice(CJK_WORDS)}：{rdigits(rng, 8)} {word}{kw}{num}",
+        lambda: f"{word}{rng.choice(['', '、'])}{rng.choice(['AWB', 'awb', 'Tel', 'tel', 'ref'])}"
+                f"{rng.choice(['', ' '])}{num}",
+        lambda: f"{kw}{glue}{gen_email(rng)}",
+    ])()
+
+
+SIG_LETTERS = ["Τ", "Κ", "Φ", "Т", "М", "Ф", "T", "M", "Ψ", "Л", "τ", "т"]
+
+
+def gen_script_case(rng):
+    """Keywords in Greek and Cyrillic in the case forms mail writes them in,
+    and signature lines with one-letter labels in those alphabets."""
+    num = rng.choice([gen_new_phone, gen_nonstrong, gen_weak])(rng)
+    if rng.random() < 0.4:
+        fields = []
+        for _ in range(rng.randint(1, 3)):
+            fields.append(rng.choice(SIG_LETTERS) + rng.choice([" ", ": ", ":", "  ", " (", ""]) +
+                          rng.choice([gen_new_phone, gen_nonstrong])(rng))
+        text = fields[0]
+        for f in fields[1:]:
+            text += rng.choice(["  ", "\n", " | ", ", ", " ", "\t\t"]) + f
+        return rng.choice(["", "Иван Петров\n", "Γιώργος\n", "> "]) + text
+    kw = rng.choice(["тел", "Тел", "ТЕЛ", "тЕл", "телефон", "Телефон", "ТЕЛЕФОН", "ТелеФон",
+                     "мобильный", "МОБИЛЬНЫЙ", "Звоните", "ЗВОНИТЕ", "факс", "ФАКС", "τηλ",
+                     "Τηλ", "ΤΗΛ", "τΗλ", "τηλέφωνο", "ΤΗΛΈΦΩΝΟ", "Κινητό", "ΚΙΝΗΤΌ", "ΚΙΝΗΤΟ",
+                     "φαξ", "ΦΑΞ", "на связи", "НА СВЯЗИ", "ИНН", "Инн", "накладная",
+                     "НАКЛАДНАЯ", "ΑΦΜ", "Αφμ", "TÉL", "TELÉFONO", "MÓVIL", "KOMÓRKA",
+                     "RÜCKRUF"])
+    return rng.choice([f"{kw}{rng.choice([' ', ': ', '. ', '.: ', ''])}{num}",
+                       f"{num} {kw}", f"{kw} {rng.choice(WORDS)} {num}"])
+
+
+def gen_email(rng):
+    """An address as it stands in text: ASCII, with a local part in Cyrillic,
+    Han, kana or Hangul, mixed with ASCII (the prose of a script without
+    spaces runs into the address), with specials, too long, a file name."""
+    local = rng.choice(["john.doe", "a_b", "x+tag", "o'brien", "info", "j.smith-2", "USER",
+                        "иван.петров", "王伟", "用户", "やまだ", "김철수", "王wei", "wei王",
+                        "王.伟", "müller", "a..b", ".x", "x.", "a" * 65, "a" * 64, "support|x",
+                        "=?q", "na.li", "1234567"])
+    domain = rng.choice(["example.com", "example.com", "例子.中国", "bücher.de", "mail.example.co.uk",
+                         "2x.png", "x.y", "example.c", "xn--80ak6aa92e.com", "exa_mple.com",
+                         "-bad.com", "example.org", "gongsi.cn", "пример.рф", "x.JPG"])
+    return local + "@" + domain
+
+
+def gen_email_case(rng):
+    before = rng.choice(["", "", " ", "请发邮件至", "mail:", "<", "\"", "(", "邮箱：", "Kontakt: ",
+                         "E ", "x" * 70, "..", "'", "联系", "메일: ", "почта: ", "tel 0301234567 ",
+                         "030 ", "+49 30 1234567 ", "a@"])
+    after = rng.choice(["", ".", "。", "获取", ">", ")", ",", " thanks", "-", "..", "@x.com",
+                        " 4111 1111 1111 1111", "1234567"])
+    return before + gen_email(rng) + after
+
+
+GENERATORS = {  # kind: (generator, weight)
+    "prose": (gen_prose, 20), "distance": (gen_distance_case, 11),
+    "scope": (gen_scope_case, 11), "strong": (gen_strong_context_case, 7),
+    "amount": (gen_amount_case, 3), "wrap": (None, 11), "line": (gen_line_end_case, 5),
+    "label": (gen_label_case, 9), "signature": (gen_signature_case, 4), "alt": (gen_alt_case, 4),
+    "siret": (gen_siret_case, 2), "refused": (gen_refused_case, 3),
+    "new-phone": (lambda rng: gen_new_phone(rng) if rng.random() < 0.3 else
+                  f"{keyword(rng, 'PHONE')} {gen_new_phone(rng)}", 4),
+    "mt940": (gen_mt940_case, 1), "table": (gen_table_case, 6), "cjk": (gen_cjk_case, 4),
+    "script": (gen_script_case, 3), "email": (gen_email_case, 3),
+}
+
+
 def gen_case(rng):
-    kind = rng.choices(["prose", "distance", "scope", "strong", "amount", "wrap", "line",
-                        "label", "signature", "alt"],
-                       [24, 13, 13, 8, 4, 12, 6, 10, 5, 5])[0]
+    kind = rng.choices(list(GENERATORS), [w for _, w in GENERATORS.values()])[0]
     if kind == "wrap":
-        text = rng.choice([gen_prose, gen_scope_case, gen_distance_case, gen_label_case])(rng)
+        text = rng.choice([gen_prose, gen_scope_case, gen_distance_case, gen_label_case,
+                           gen_table_case, gen_new_phone])(rng)
         return mail_wrap(rng, text).encode()
-    text = {"prose": gen_prose, "distance": gen_distance_case, "scope": gen_scope_case,
-            "strong": gen_strong_context_case, "amount": gen_amount_case,
-            "line": gen_line_end_case, "label": gen_label_case,
-            "signature": gen_signature_case, "alt": gen_alt_case}[kind](rng)
-    return text.encode()
+    return GENERATORS[kind][0](rng).encode()
 
 # ---------------------------------------------------------------------------
 # Running the engine.
