@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""Differential test of the CREDIT_CARD, US_SSN, IBAN and PHONE detectors (STYLE 23).
+"""Differential test of the CREDIT_CARD, US_SSN, IBAN, PHONE and EMAIL detectors (STYLE 23).
 
 Method. A slow, deliberately plain reference detector is written here in
 Python from the documented model (docs/POLICY.md "How a candidate becomes a
 finding" and "Confidence and levels", and the comments of scan/scan_digits.c,
-scan/scan_phone.c, scan/scan_chars.h and scan/scan_engine.c), without reusing
-the engine's structure. It works in three steps, each written the way the
-documentation states it:
+scan/scan_phone.c, scan/scan_chars.h, scan/scan_engine.c, scan/scan_table.h,
+scan/scan_case.h and scan/scan_email.h), without reusing the engine's
+structure. It works in three steps, each written the way the documentation
+states it:
 
 1. Readings. At every place a number can start, every way the following text
    can be read as a card, an SSN, an IBAN or a phone number in one of the
@@ -24,18 +25,25 @@ documentation states it:
    two filler words between, and no keyword before them as near); weak ones
    only with a keyword at least as near as any negative word before them (a
    tie is a keyword phrase holding a negative word). A signature's
-   one-letter label before a phone number counts as a keyword. The expected
-   confidence range follows from strength and keyword.
+   one-letter label before a phone number counts as a keyword. Failing a
+   keyword, the header of the table column a medium or weak reading stands
+   in decides: a keyword of its type there is one, a negative word there
+   names it. The expected confidence range follows from strength and
+   keyword.
 3. Overlaps. Readings of the same digits (the same first digit): the one
    context keeps, and of two kept the one a keyword names, then the
    stronger, then the longer. Then, of the kept readings that overlap, the
-   strongest wins, then the earliest, then the longest.
+   strongest wins, then the earliest, then the longest. E-mail addresses
+   (found from each '@', whatever their context) and those findings are
+   merged last: by start, the longer first, none overlapping one before it.
 
 Before each run the reference is checked against the examples POLICY.md
 gives (DOC_EXAMPLES), so it cannot drift from the documentation.
 
 Keywords, negative words and the window are read from `redline-scan
---print-default-policy`.
+--print-default-policy`; a keyword with letters outside ASCII is matched in
+its lower, title and upper case forms (scan_case.h), ASCII letters in any
+case.
 
 Where the documentation leaves a choice, the reference takes this one:
 - A label on one line does not name a number on the next (a line break is
@@ -59,10 +67,12 @@ Where the documentation leaves a choice, the reference takes this one:
 - Of two readings of the same digits kept with the same keyword standing,
   same strength and length: IBAN, card, SSN, phone in that order.
 - The line-break rule of phone numbers ("crosses a line break only when its
-  line alone holds none or the groups keep their rhythm") holds for every
-  form, plain and "(area)" ones included; a country code before "(area)"
-  is read only where a plain number could start (not after another number
-  and a space, not glued by a dash).
+  line alone holds none or the groups keep their rhythm") holds for the '+'
+  and '00' forms; plain and "(area)" numbers end before the first line
+  break wherever they can (scan_phone.c, "breaks preferred before
+  crossing"); a country code or trunk prefix before "(area)" is read only
+  where a plain number could start (not after another number and a space,
+  not glued by a dash).
 - A label's word ends where its match ends: a plural 's' or the rest of a
   'word*' match is part of the label ("Auftragsnummer 0696 645 045").
 - A line break after a digit group may be a wrap or the end of a line (a
@@ -87,7 +97,24 @@ Where the documentation leaves a choice, the reference takes this one:
 - An abbreviation is a capitalised word of 1-3 ASCII letters; a capital after
   a sentence end may be any non-ASCII letter; quote marks after the white
   space are skipped; a line ending in the mask character '*' is a unit of
-  its own too (scan_engine.c).
+  its own too (scan_engine.c). A CJK full stop, '!' or '?' ends a sentence
+  whatever follows.
+- The second red-team round's rules, from the comments of scan_phone.c,
+  scan_digits.c and scan_engine.c (POLICY.md does not state them yet):
+  a 14-digit card whose first nine digits pass Luhn (a SIRET's shape) is
+  medium; '=' joins a label to its number; no plain phone number starts
+  after two capitals and a space ("FR 06 ..."), after '*' that follows '*'
+  or a letter or digit, or after a digit and ','; a DIN 5008 switchboard
+  "-0" may end a '+', '00', "(area)" or trunk-0 number; the Russian trunk 8
+  (medium); Chinese mobiles 1[3-9]x in 3-4-4 (medium); a spaced 3-3-4 NANP
+  shape that carries an NHS check digit is weak; after a two-digit trunk
+  area code the groups between are 2-4 digits; a trunk number with a slash
+  is not read across a line break; two spaced groups may be 2-4 then 6-8
+  digits; " / " may be written with no-break spaces; an IBAN may follow an
+  MT940 subfield code ("?31"); keywords in scripts without spaces (lead
+  bytes U+3000..U+DFFF) are bounded wherever such a character meets them,
+  do not count as keywords after the number, and a negative word ending in
+  one ends there; Greek and Cyrillic signature letters Τ Κ Φ Т М Ф.
 
 A seeded generator then writes N short texts: English (and some other) words,
 punctuation, valid identifiers of every type, issuer, length and grouping,
@@ -103,11 +130,19 @@ or '00' too) and their 8- and 9-digit look-alikes (dates, years,
 references); labels naming numbers in several languages with filler words,
 with keywords before and after; signature lines with one-letter labels;
 digits that read as two types next to keywords of one, the other or both;
-dotted and 18-digit cards; numbers glued by a dash to a word. The texts go through
+dotted and 18-digit cards; numbers glued by a dash to a word; SIRET-shaped
+cards; the national forms of the second red-team round and their near
+misses, after what refuses a plain number and what does not; MT940 fields;
+tables split by tabs, pipes or semicolons and tables with a cell per line,
+under headers that name their columns by a keyword, a negative word or
+nothing; Chinese, Japanese and Korean text around numbers; Greek and
+Cyrillic keywords in their case forms and signature letters; e-mail
+addresses in several scripts and next to prose of scripts without spaces,
+numbers and punctuation. The texts go through
 `redline-scan --text` in batches (texts separated by a blank line padded to
 more than the context window, so no text sees another's keywords; each batch
 under one engine segment; offsets are mapped back), and the findings of the
-four types are compared with the reference's by type and exact byte span, and
+five types are compared with the reference's by type and exact byte span, and
 for agreeing spans, the engine's confidence against the documented range.
 
 Every disagreement is printed (text, reference, engine), and so is every text
@@ -1210,8 +1245,8 @@ class Context:
         ("请致电138...", "携帯：090-..."). Yields the span of the keyword as
         written, and the end of the word it matched ("orders",
         "Auftragsnummer"; a keyword ending in such a character ends there)."""
-        for m in re.finditer(b"(?=" + re.escape(word) + b")", low):
-            a, b = m.start(), m.start() + len(word)
+        for a in find_all(low, word):
+            b = a + len(word)
             if a > 0 and is_word(t[a - 1]) and not unspaced_lead(t[a]) and \
                     not unspaced_before(t, a):
                 continue
@@ -1223,6 +1258,14 @@ class Context:
             while not unspaced_before(t, b) and end < len(t) and is_word(t[end]):
                 end += 1
             yield a, b, end
+
+
+def find_all(low, word):
+    """Where `word` starts in `low`, overlapping matches included."""
+    a = low.find(word)
+    while a >= 0:
+        yield a
+        a = low.find(word, a + 1)
 
 
 def unspaced_lead(c):
@@ -1477,10 +1520,11 @@ class Reference:
         occ = {}
 
         def found(words):
-            for w, prefix in words:
-                if (w, prefix) not in occ:
-                    occ[(w, prefix)] = list(Context.occurrences(t, low, w, prefix))
-                yield from occ[(w, prefix)]
+            """Where the words of a list occur in t (the list is one of ctx's)."""
+            if id(words) not in occ:
+                occ[id(words)] = [o for w, prefix in words
+                                  for o in Context.occurrences(t, low, w, prefix)]
+            return occ[id(words)]
 
         def nearest(words, s, e, lo, hi, before_only, from_word_end=False):
             best = None
@@ -1587,9 +1631,9 @@ def occluded_by_other_type(c):
 # Justified: ambiguities of the documentation or simplifications of the
 # reference, not engine bugs.
 ALLOWED = {
-    # The reference models cards, SSNs, IBANs and phone numbers only. A
-    # UK_NINO or EMAIL finding the engine reports that starts at or before
-    # ours takes those bytes; nothing leaks.
+    # The reference models cards, SSNs, IBANs, phone numbers and e-mail
+    # addresses, not UK_NINO. A UK_NINO finding the engine reports that
+    # starts at or before ours takes those bytes; nothing leaks.
     "occluded-by-reported-other-type": occluded_by_other_type,
     # A reading that context drops (inside a URL: "https://t.co/tel/(030)
     # 630-16-43-42/"; named by a label: "Auftrag 0147 / 76424207, llamar")
@@ -1614,26 +1658,24 @@ def verdicts_of(c):
     return [v for v in c.ref.verdicts if (v.reading.type, v.reading.start, v.reading.end) == c.f]
 
 
-SPACE1 = rb"(?:[ ]|" + NBSPS + rb")"
-
-
-def named_across_word_end(c):
-    """A label the reference finds naming the number, with a filler word
-    that ends at ".:" / ".#" or a no-break space ("Rechnung Nr.: 0696 645
-    045", "NHS number\xa0409 682 4054")."""
-    for v in verdicts_of(c):
-        if v.named:
-            between = c.t[v.neg[2]:v.reading.start]
-            if re.search(rb"\.[:#]|" + NBSPS, between):
-                return True
-    return False
+def filler_dot_before_no_break_space(c):
+    """A label the reference finds naming the number through a filler word
+    that ends in '.' right before a no-break space ("Rechnung Nr.\xa00696
+    645 045"). scan_engine.c names_it takes a '.' before the byte 0xC2 for
+    the inside of "n.º" (º is C2 BA), so it reads the word "Nr." (C2 A0 is
+    the no-break space), which is no filler: the label names nothing and
+    the number is reported (over-detection, nothing leaks)."""
+    return c.kind == "extra" and any(
+        v.named and overlaps(c.f, (v.reading.type, v.reading.start, v.reading.end))
+        and re.search(rb"[A-Za-z]\.\xc2\xa0", c.t[v.neg[2]:v.reading.start])
+        for v in c.ref.verdicts)
 
 
 # Engine bugs found by this test and not yet mended: a class name, and a
 # predicate over the Case that recognises it. Failures still fail; the label
 # only says which known bug they are. Each is written up with a minimal
 # repro in the report of the session that found it.
-KNOWN_BUGS = {}
+KNOWN_BUGS = {"filler-dot-before-no-break-space": filler_dot_before_no_break_space}
 
 
 def classify(classes, c):
