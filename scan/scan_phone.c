@@ -126,8 +126,11 @@ cand_phone(struct scan_cand *c, size_t start, size_t end, uint8_t conf, uint8_t 
 static bool
 switchboard(const struct groups *g, size_t k, const uint8_t *buf)
 {
+    if (k == 0 || k >= g->n || k >= MAX_GROUPS) {
+        return false;
+    }
     size_t e = g->end[k];
-    return k > 0 && g->len[k] == 1 && buf[e - 1] == '0' && buf[e - 2] == '-' && g->len[k - 1] >= 3;
+    return g->len[k] == 1 && buf[e - 1] == '0' && buf[e - 2] == '-' && g->len[k - 1] >= 3;
 }
 
 /* The longest end among groups [first, g->n) with at least `min_total` digits,
@@ -342,10 +345,10 @@ date8(const uint8_t *p)
 static bool
 nhs_check(const uint8_t *buf, const struct groups *g)
 {
-    uint8_t v[10];
+    uint8_t v[10] = {0};
     size_t n = 0;
     for (size_t k = 0; k < 3; k++) {
-        for (size_t i = g->end[k] - g->len[k]; i < g->end[k]; i++) {
+        for (size_t i = g->end[k] - g->len[k]; i < g->end[k] && n < 10; i++) {
             v[n++] = (uint8_t)(buf[i] - '0');
         }
     }
