@@ -106,6 +106,8 @@ struct lit_set {
     struct pat_info *info;
     size_t n;
     size_t cap;
+    char **owned; /* texts made here (keyword variants), freed with the set */
+    size_t n_owned;
 };
 
 static int
@@ -156,6 +158,10 @@ lit_fini(struct lit_set *s)
     free(s->ids);
     free(s->lens);
     free(s->info);
+    for (size_t i = 0; i < s->n_owned; i++) {
+        free(s->owned[i]);
+    }
+    free(s->owned);
 }
 
 static int
@@ -182,7 +188,30 @@ add_keyword(struct lit_set *s, const char *k, struct pat_info info)
 {
     size_t n = strlen(k);
     info.prefix = n > 1 && k[n - 1] == '*';
-    return lit_add(s, k, n - (info.prefix ? 1 : 0), HS_FLAG_CASELESS, info);
+    n -= info.prefix ? 1 : 0;
+    int rc = lit_add(s, k, n, HS_FLAG_CASELESS, info);
+    /* Mail is wrapped at about 72 columns: a phrase ("linha de apoio") may
+     * break at any one of its spaces, with "\n" or "\r\n". */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        for (size_t crlf = 0; rc == 0 && k[i] == ' ' && crlf < 2; crlf++) {
+            char **o = realloc(s->owned, (s->n_owned + 1) * sizeof(*o));
+            char *v = malloc(n + 2);
+            if (o != NULL) {
+                s->owned = o;
+            }
+            if (o == NULL || v == NULL) {
+                free(v);
+                return RL_ENOMEM;
+            }
+            s->owned[s->n_owned++] = v;
+            memcpy(v, k, i);
+            memcpy(v + i, crlf ? "\r\n" : "\n", 1 + crlf);
+            memcpy(v + i + 1 + crlf, k + i + 1, n - i - 1);
+            v[n + crlf] = '\0';
+            rc = lit_add(s, v, n + crlf, HS_FLAG_CASELESS, info);
+        }
+    }
+    return rc;
 }
 
 /* Context keywords are looked up only in the few bytes around a candidate:

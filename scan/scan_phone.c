@@ -9,7 +9,7 @@
  *     "07.15.47.17.23", "040/8610934", "040-855 15 99" (9-12 digits) ... 55
  *   other groups without a trunk 0 ("612 345 678", "28 22 29 12",
  *     "347/1003873") ....................................... 35, SCAN_CAND_WEAK
- *   8 to 11 bare digits (not a date) ....................... 30, SCAN_CAND_WEAK
+ *   8 to 11 bare digits (not a date), or 00 and 10 to 15 .... 30, SCAN_CAND_WEAK
  * Weak forms read as often as quantities, amounts or references as phone
  * numbers, so they are reported only with a keyword. Any thread; no
  * allocation. */
@@ -126,8 +126,11 @@ cand_phone(struct scan_cand *c, size_t start, size_t end, uint8_t conf, uint8_t 
 static bool
 switchboard(const struct groups *g, size_t k, const uint8_t *buf)
 {
+    if (k == 0 || k >= g->n || k >= MAX_GROUPS) {
+        return false;
+    }
     size_t e = g->end[k];
-    return k > 0 && g->len[k] == 1 && buf[e - 1] == '0' && buf[e - 2] == '-' && g->len[k - 1] >= 3;
+    return g->len[k] == 1 && buf[e - 1] == '0' && buf[e - 2] == '-' && g->len[k - 1] >= 3;
 }
 
 /* The longest end among groups [first, g->n) with at least `min_total` digits,
@@ -342,10 +345,10 @@ date8(const uint8_t *p)
 static bool
 nhs_check(const uint8_t *buf, const struct groups *g)
 {
-    uint8_t v[10];
+    uint8_t v[10] = {0};
     size_t n = 0;
     for (size_t k = 0; k < 3; k++) {
-        for (size_t i = g->end[k] - g->len[k]; i < g->end[k]; i++) {
+        for (size_t i = g->end[k] - g->len[k]; i < g->end[k] && n < 10; i++) {
             v[n++] = (uint8_t)(buf[i] - '0');
         }
     }
@@ -378,9 +381,12 @@ plain_reading(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d,
     if (n == 1) {
         /* Bare digits need a keyword: 9 (Spain, Portugal, Poland), 10-11
          * ("0439361004"; ten starting with 1 are mostly Unix timestamps), 8
-         * as Nordic numbers are written, but not a date. */
+         * as Nordic numbers are written, but not a date; a whole
+         * international number after "00". */
+        bool intl = total >= 12 && total <= 17 && buf[d] == '0' && buf[d + 1] == '0' &&
+                    buf[d + 2] != '0'; /* "0049307942555", as exports write them */
         if (total == 9 || total == 11 || (total == 10 && buf[d] != '1') ||
-            (total == 8 && !date8(buf + d))) {
+            (total == 8 && !date8(buf + d)) || intl) {
             cand_phone(out, d, e, CONF_BARE, SCAN_CAND_WEAK);
             return true;
         }

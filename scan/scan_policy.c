@@ -16,7 +16,7 @@
 
 static const char default_policy[] =
     "{\n"
-    "  \"version\": \"builtin-default-3\",\n"
+    "  \"version\": \"builtin-default-4\",\n"
     "  \"mask\": {\"char\": \"*\", \"keep_last\": 0},\n"
     "  \"context_window\": 64,\n"
     "  \"detectors\": {\n"
@@ -62,9 +62,13 @@ static const char default_policy[] =
     "                     \"atención al cliente\", \"servicio al cliente\", \"service client\",\n"
     "                     \"rappel*\", \"centralino\", \"fon\", \"rückruf\", \"mov\", \"telm\",\n"
     "                     \"kom\", \"faks\", \"standard\", \"switchboard\",\n"
+    "                     \"når mig\", \"når meg\", \"nå mig\", \"nå meg\", \"nås på\",\n"
+    "                     \"fange mig\", \"fat i mig\", \"træffes\", \"treffes\", "
+    "\"träffas\",\n"
     "                     \"localizable\", \"тел\", \"телефон*\", \"моб\", \"мобильн*\",\n"
     "                     \"сотов*\", \"звон*\", \"факс\", \"на связи\", \"τηλ\", \"τηλέφων*\",\n"
-    "                     \"κιν\", \"κινητ*\", \"καλέστε\", \"φαξ\", \"电话\", \"手机\", "
+    "                     \"κιν\", \"κινητ*\", \"διαθέσιμος στο\", \"διαθέσιμη στο\", \"καλέστε\", "
+    "\"φαξ\", \"电话\", \"手机\", "
     "\"致电\",\n"
     "                     \"传真\", \"联系\", \"電話\", \"手機\", \"携帯\", \"連絡先\", \"전화\", "
     "\"휴대폰\",\n"

@@ -72,6 +72,7 @@ names_only(const uint8_t *buf, size_t from, size_t to)
 /* ---- one cell per line ---- */
 
 #define MAX_CELL 64
+#define MAX_LEAD 4 /* short lines of prose above a stacked table */
 
 enum cell_kind { CELL_TEXT, CELL_NUMBER, CELL_ADDRESS, CELL_LONG };
 
@@ -93,8 +94,8 @@ cell_kind(const uint8_t *buf, size_t from, size_t to)
 }
 
 /* A table converted from HTML with each cell on a line of its own: a block
- * of short lines (no blank line), the first `n` the column names (text
- * only), then rows of `n` lines whose kinds repeat with period `n`. The
+ * of short lines (no blank line), maybe a few lines of prose, then `n`
+ * column names (text only), then rows of `n` lines whose kinds repeat with period `n`. The
  * smallest such `n` from 2 to 8 gives the header line of the line at `s`:
  * "Name\nTeléfono\nE-mail\nMaría López\n0034 95 241 59 61\n...". */
 static bool
@@ -146,22 +147,129 @@ stacked_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, size_
         i = e + 1;
     }
     size_t idx = above;
-    for (size_t n = 2; n <= 8 && idx < n_lines; n++) {
-        if (n_lines % n != 0 || n_lines < 3 * n || idx < n) {
+    /* the table may follow a few short lines of prose in the same block */
+    for (size_t h = 0; h <= MAX_LEAD && h < idx; h++) {
+        for (size_t n = 2; n <= 8 && h + n <= idx; n++) {
+            size_t rows = n_lines - h;
+            if (rows % n != 0 || rows < 3 * n) {
+                continue;
+            }
+            bool ok = true;
+            for (size_t i = h; i < h + n && ok; i++) {
+                ok = kind[i] == CELL_TEXT;
+            }
+            for (size_t i = h + n; i + n < n_lines && ok; i++) {
+                ok = kind[i] == kind[i + n];
+            }
+            if (ok) {
+                *out_from = start[h + (idx - h) % n];
+                *out_to = end[h + (idx - h) % n];
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* ---- columns aligned by spaces under a rule ---- */
+
+/* The number of characters (UTF-8 lead bytes) in [from, to). */
+static size_t
+columns(const uint8_t *buf, size_t from, size_t to)
+{
+    size_t n = 0;
+    for (size_t i = from; i < to; i++) {
+        n += (buf[i] & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+/* The byte at character column `col` of the line [from, to), or `to`. */
+static size_t
+at_column(const uint8_t *buf, size_t from, size_t to, size_t col)
+{
+    size_t i = from;
+    for (size_t n = 0; i < to; i++) {
+        if ((buf[i] & 0xC0) != 0x80 && n++ == col) {
+            break;
+        }
+    }
+    return i;
+}
+
+/* Whether [from, to) is a rule under a plain-text header: two or more runs
+ * of '-' or '=' split by spaces ("------  -----------  -------"). */
+static bool
+space_rule(const uint8_t *buf, size_t from, size_t to)
+{
+    size_t runs = 0;
+    for (size_t i = from; i < to; i++) {
+        uint8_t c = buf[i];
+        if (c == '-' || c == '=') {
+            runs += i == from || buf[i - 1] == ' ' || buf[i - 1] == '>';
+        } else if (c != ' ' && c != '>' && c != '\r') {
+            return false;
+        }
+    }
+    return runs >= 2;
+}
+
+/* A table laid out in columns of spaces with a rule under its header
+ * ("Nombre  Teléfono\n------  --------\nMarta   91 632 80 42"): the header
+ * cell above the rule's run that holds the column of `s`. The rows between
+ * the rule and `s` hold no blank line. */
+static bool
+aligned_header(const uint8_t *buf, size_t s, size_t ls, size_t *out_from, size_t *out_to)
+{
+    size_t col = columns(buf, ls, s);
+    size_t cur = ls;
+    for (size_t rows = 0; cur > 0 && rows < MAX_ROWS && ls - cur < MAX_BYTES; rows++) {
+        size_t pe = cur - 1;
+        size_t ps = pe;
+        while (ps > 0 && buf[ps - 1] != '\n' && ls - ps < MAX_BYTES) {
+            ps--;
+        }
+        if ((ps > 0 && buf[ps - 1] != '\n') || blank(buf, ps, pe)) {
+            return false;
+        }
+        cur = ps;
+        if (!space_rule(buf, ps, pe)) {
             continue;
         }
-        bool ok = true;
-        for (size_t i = 0; i < n && ok; i++) {
-            ok = kind[i] == CELL_TEXT;
+        /* the run of the rule at or before `col`, and where the next starts */
+        size_t run = SIZE_MAX;
+        size_t next = SIZE_MAX;
+        for (size_t i = ps, c = 0; i < pe; i++, c++) {
+            bool starts = (buf[i] == '-' || buf[i] == '=') &&
+                          (i == ps || buf[i - 1] == ' ' || buf[i - 1] == '>');
+            if (starts && c <= col) {
+                run = c;
+            } else if (starts && next == SIZE_MAX && run != SIZE_MAX) {
+                next = c;
+            }
         }
-        for (size_t i = n; i + n < n_lines && ok; i++) {
-            ok = kind[i] == kind[i + n];
+        if (run == SIZE_MAX || ps == 0) {
+            return false;
         }
-        if (ok) {
-            *out_from = start[idx % n];
-            *out_to = end[idx % n];
-            return true;
+        size_t he = ps - 1; /* the header line ends at the rule's '\n' */
+        size_t hs = he;
+        while (hs > 0 && buf[hs - 1] != '\n' && he - hs < MAX_BYTES) {
+            hs--;
         }
+        if (!names_only(buf, hs, he)) {
+            return false;
+        }
+        size_t from = at_column(buf, hs, he, run);
+        size_t to = next == SIZE_MAX ? he : at_column(buf, hs, he, next);
+        while (to > from && (buf[to - 1] == ' ' || buf[to - 1] == '\r')) {
+            to--;
+        }
+        if (to == from) {
+            return false;
+        }
+        *out_from = from;
+        *out_to = to;
+        return true;
     }
     return false;
 }
@@ -184,7 +292,8 @@ scan_table_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, si
     }
     uint8_t sep = row_sep(buf, ls, le);
     if (sep == 0) {
-        return stacked_header(buf, len, s, out_from, out_to);
+        return aligned_header(buf, s, ls, out_from, out_to) ||
+               stacked_header(buf, len, s, out_from, out_to);
     }
     if (ls == 0 || buf[ls - 1] != '\n') {
         return false;
@@ -226,6 +335,9 @@ scan_table_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, si
     size_t to = from;
     while (to < header_end && buf[to] != sep) {
         to++;
+    }
+    while (to > from && buf[to - 1] == '\r') {
+        to--;
     }
     *out_from = from;
     *out_to = to;

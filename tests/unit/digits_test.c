@@ -108,6 +108,7 @@ test_found(void **state)
         {"US: 415-555-0132, JP: 090-1234-5678", 2, {{4, 16, PHONE, false}, {22, 35, PHONE, false}}},
         {"91-415-555-0132", 1, {{0, 15, PHONE, false}}},
         {"tel 4155550132", 1, {{4, 14, PHONE, true}}},
+        {"tel 0049307942555", 1, {{4, 17, PHONE, true}}},
     };
     run_cases(cases, N_CASES(cases));
 }
@@ -176,6 +177,8 @@ test_not_found(void **state)
         {"2220175103860763", 0, {{0}}},                    /* no issuer */
         {"order12345678901234", 0, {{0}}},                 /* digits glued to a word */
         {"x4111111111111111y", 0, {{0}}},                  /* inside a token */
+        {"0004930794255", 0, {{0}}},                       /* 000: no country code */
+        {"004930794255512345", 0, {{0}}},                  /* past E.164's 15 */
         {"4111111111111111abc", 0, {{0}}},                 /* ends inside a token */
         {"ref 4111-1111-1111-1111-2222", 0, {{0}}},        /* part of a longer number */
         {"on 2024-01-15 at 10:30:00", 0, {{0}}},           /* date and time */
