@@ -832,6 +832,9 @@ def switchboard(t, groups, k):
 
 
 AREA = re.compile(ANY_SEP + rb"?\(([0-9]{1,5})\)")
+# Any separator followed by a digit on the same line.
+SAME_LINE_SEP_DIGIT = re.compile(rb"(?:(?:[ ]|" + NBSPS + rb")/(?:[ ]|" + NBSPS + rb")|[ ./-]|"
+                                 + NBSPS + rb")(?=[0-9])")
 OPT_SEP_DIGIT = re.compile(ANY_SEP + rb"?(?=[0-9])")
 SEP_DIGIT = re.compile(ANY_SEP + rb"(?=[0-9])")
 
@@ -857,13 +860,15 @@ def intl_reading(t, start, cc, plus):
         return None
     groups = chain_at(t, s.end(), ALL_KINDS, "intl")
     if not plus:
-        n = total
-        for k, (a, b, sep, _) in enumerate(groups):
-            n += b - a
-            if n > 15 or k >= 8:
-                if k > 0 and not is_wrap(sep):
-                    return None  # "0034 0434 2287 0626 9409": a parcel number
-                break
+        # The groups read up to 15 digits and 8 groups: when a separator and
+        # digits follow them on their line (any kind) that do not fit, the
+        # number is longer ("0034 0434 2287 0626 9409": a parcel number).
+        n, k = total, 0
+        while k < len(groups) and k < 8 and n + groups[k][1] - groups[k][0] <= 15:
+            n, k = n + groups[k][1] - groups[k][0], k + 1
+        more = SAME_LINE_SEP_DIGIT.match(t, groups[k - 1][1]) if k > 0 else None
+        if more and (k == 8 or n + digit_run(t, more.end()) > 15):
+            return None
     # A reading crosses a line break only when the line alone holds none, or
     # when the group after the first break is as long as the one before it
     # ("+34 622 42 99\n86"); "+44 20 7946 0958\n12 Main Street" ends before
@@ -947,8 +952,11 @@ def plain_in_chain(t, d, groups):
         return None
     first = t[d:d + 1]
     if n == 1:
+        # ... and a whole international number after "00", as exports write
+        # them ("0049307942555").
         if total in (9, 11) or (total == 10 and first != b"1") or (
-                total == 8 and not date8(t[d:e].decode())):
+                total == 8 and not date8(t[d:e].decode())) or (
+                total >= 12 and re.match(rb"00[1-9]", t[d:e])):
             return Reading("PHONE", d, e, WEAK, "bare")
         return None
     s0 = groups[1][3]  # after the area code
@@ -1020,6 +1028,15 @@ def plain_reading(t, d):
         if r is not None:
             return r
     used = {g[3] for g in groups[1:]} or set(ALL_KINDS)
+    # A slash after the second group is read as the later groups' separator
+    # (scan_phone.c), so what follows it counts: a number after it too long
+    # to fit in 15 digits makes the two groups part of a longer one, and
+    # they are no number of their own ("04-29842571 / 5598807236739").
+    if len(groups) == 2:
+        m = SEP_THEN_DIGIT["slash"].match(t, groups[1][1])
+        if m and not is_wrap(m.group(0)) and \
+                sum(b - a for a, b, _, _ in groups) + digit_run(t, m.end()) > 15:
+            used.add("slash")
     if not any(sep_digit_same_line(t, groups[-1][1], k) for k in used):
         r = plain_in_chain(t, d, groups)
         if r is not None:
@@ -1133,23 +1150,46 @@ def all_readings(t):
             t[r.start]) else None
         if end is None or any(o.end == end for o in kept):
             kept.append(r)
+    # A country code before "(area)" is read with it only when its own digit
+    # run (or '+') made no reading first ("001 (86) 38112": the 00 form).
+    kept = [r for r in kept if not (r.form == "paren" and t[r.start] != 40 and any(
+        o.start == r.start and o is not r for o in kept))]
     # A phone number that reads on into a strong card or SSN gives those
     # digits up, and is read again up to it ("+1 212 555 0132 4111 1111 1111
-    # 1111": the phone number, then the card).
-    strong = [r for r in kept if r.strength == STRONG and r.type in ("CREDIT_CARD", "US_SSN")]
+    # 1111": the phone number, then the card). A card that a medium number
+    # ran into follows a finding, as in a list: it needs no clean group
+    # before it (scan_digits.c).
+    # The same holds for a medium card ("6882 5059 290974 7045" holds the
+    # strong "5059 290974 7045"); what stands before the strong reading is
+    # read again with every detector, and kept unless weak.
+    def strong_of(rs):
+        return [r for r in rs if r.strength == STRONG and r.type in ("CREDIT_CARD", "US_SSN")]
+
     for r in list(kept):
-        inner = [x.start for x in strong if r.type == "PHONE" and r.start < x.start < r.end]
-        if r.strength == STRONG or not inner:
+        if not (r.type == "PHONE" and r.strength != STRONG) and not (
+                r.type == "CREDIT_CARD" and r.strength == MEDIUM):
             continue
-        cut = min(inner)
+        inner = [x for x in strong_of(out if r.strength == MEDIUM else kept)
+                 if r.start < x.start < r.end]
+        if not inner:
+            continue
+        first = min(inner, key=lambda x: (x.start, TYPE_ORDER[x.type]))
+        if first not in kept:
+            kept.append(first)
+        cut = first.start
         while cut > r.start and not is_alnum(t[cut - 1]):
             cut -= 1
-        at = t.index(b"(", r.start) if r.form == "paren" else \
-            r.start + (t[r.start:r.start + 2] == b"(+")  # where the reading was anchored
-        again = phone_reading(t[:cut], at)
         kept.remove(r)
-        if again is not None and again.strength != WEAK:
-            kept.append(again)
+        if r.type == "PHONE":
+            at = t.index(b"(", r.start) if r.form == "paren" else \
+                r.start + (t[r.start:r.start + 2] == b"(+")  # where the reading was anchored
+            again = [phone_reading(t[:cut], at)]
+        else:
+            again = [card_reading(t[:cut], r.start), ssn_reading(t[:cut], r.start),
+                     phone_reading(t[:cut], r.start)]
+        again = [x for x in again if x is not None and x.strength != WEAK]
+        if again:
+            kept.append(max(again, key=lambda x: (x.strength, x.end - x.start)))
     return kept
 
 # ---------------------------------------------------------------------------
@@ -1229,8 +1269,8 @@ class Context:
         self.window = policy["context_window"]
 
         def words(lst):
-            return [(f.rstrip("*").encode().lower(), w.endswith("*"))
-                    for w in lst for f in case_forms(w)]
+            return [(v, w.endswith("*")) for w in lst for f in case_forms(w)
+                    for v in wrapped_forms(f.rstrip("*").encode().lower())]
 
         self.positive = {t: words(policy["detectors"][t].get("keywords", [])) for t in TYPES}
         self.negative = words(policy["negative_context"])
@@ -1283,6 +1323,16 @@ def simple_case(c, upper):
     character for one, "ß" stays "ß")."""
     m = c.upper() if upper else c.lower()
     return m if len(m) == 1 else c
+
+
+def wrapped_forms(word):
+    """A keyword phrase as mail may wrap it: as written, and with any one of
+    its spaces a line break, LF or CR LF ("linha de\\napoio")."""
+    out = [word]
+    for k, c in enumerate(word):
+        if c == 32:
+            out += [word[:k] + b"\n" + word[k + 1:], word[:k] + b"\r\n" + word[k + 1:]]
+    return out
 
 
 def case_forms(word):
@@ -1438,9 +1488,9 @@ def split_header(t, s, sep):
             header = None
     if header is None:
         return None
-    cell = t[header[0]:header[1]].split(sep)[col]
-    start = header[0] + sum(len(c) + 1 for c in t[header[0]:header[1]].split(sep)[:col])
-    return start, start + len(cell)
+    cells_of = t[header[0]:header[1]].split(sep)
+    start = header[0] + sum(len(c) + 1 for c in cells_of[:col])
+    return start, start + len(cells_of[col].rstrip(b"\r"))
 
 
 def stacked_header(t, s):
@@ -1451,7 +1501,9 @@ def stacked_header(t, s):
     without quote marks and edge spaces) repeat with period n; the smallest
     n of 2-8 for which the block is a whole number of rows, at least three,
     and the line of s is not among the names. The name line of the column
-    of s, without its quote marks and edge spaces."""
+    of s, without its quote marks and edge spaces. Up to four short lines of
+    prose may stand before the names in the block: the fewest that make it
+    a table."""
     lines = lines_of(t)
     k = line_index(lines, s)
     top = k
@@ -1475,13 +1527,55 @@ def stacked_header(t, s):
     idx = k - top
     if idx >= len(block):
         return None  # the line of s is too long to be a cell
-    for n in range(2, 9):
-        if len(block) % n or len(block) < 3 * n or idx < n:
+    kinds = [x[2] for x in block]
+    for h in range(min(5, idx)):  # up to four lines of prose before the table
+        for n in range(2, min(8, idx - h) + 1):
+            rows = kinds[h:]
+            if len(rows) % n or len(rows) < 3 * n:
+                continue
+            if all(x == "text" for x in rows[:n]) and all(
+                    rows[i] == rows[i + n] for i in range(n, len(rows) - n)):
+                return block[h + (idx - h) % n][:2]
+    return None
+
+
+RULE_RUN = re.compile(rb"(?:(?<=[ >])|^)[-=]")
+
+
+def aligned_header(t, s):
+    """A table laid out in columns of spaces with a rule under its header
+    ("Nombre  Teléfono\\n------  --------\\nMarta   91 632 80 42"): going up
+    from the line of s over non-blank lines, the first rule (only runs of
+    '-' and '=', spaces, quote marks; two runs or more, a run starting at
+    the line start or after a space or '>'); the header is the line above
+    it, names only (no digit, no '@'); its cell in the column of s (counted
+    in characters) spans from the rule's last run starting at or before that
+    column to the next run's start, without trailing spaces."""
+    lines = lines_of(t)
+    k = line_index(lines, s)
+    col = len(t[lines[k][0]:s].decode(errors="replace"))
+    for j in range(k - 1, max(k - 65, -1), -1):
+        a, b = lines[j]
+        row = t[a:b]
+        if blank_row(row):
+            return None
+        if not re.fullmatch(rb"[-= >\r]*", row):
             continue
-        kinds = [x[2] for x in block]
-        if all(x == "text" for x in kinds[:n]) and all(
-                kinds[i] == kinds[i + n] for i in range(n, len(block) - n)):
-            return block[idx % n][:2]
+        starts = [m.start() for m in RULE_RUN.finditer(row)]
+        if len(starts) < 2:
+            continue
+        run = max((c for c in starts if c <= col), default=None)
+        if run is None or j == 0:
+            return None
+        nxt = min((c for c in starts if c > run), default=None)
+        ha, hb = lines[j - 1]
+        head = t[ha:hb].decode(errors="replace")
+        if re.search("[0-9@]", head):
+            return None
+        cell = head[run:] if nxt is None else head[run:nxt]
+        start = ha + len(head[:run].encode())
+        cell = cell.encode()[:hb - start].rstrip(b" \r")
+        return (start, start + len(cell)) if cell else None
     return None
 
 
@@ -1489,7 +1583,7 @@ def column_header(t, s):
     """The header cell of the table column that holds t[s], or None."""
     sep = cell_split(t, s)
     if sep is None:
-        return stacked_header(t, s)
+        return aligned_header(t, s) or stacked_header(t, s)
     return split_header(t, s, sep)
 
 
@@ -1724,7 +1818,11 @@ KEYWORDS = {
              + "тел Тел ТЕЛ телефон Телефон ТЕЛЕФОН Телефонный моб мобильный звоните тЕл "
                "τηλ Τηλ ΤΗΛ τηλέφωνο Τηλέφωνο ΤΗΛΈΦΩΝΟ ΤΗΛΕΦΩΝΟ κινητό Κινητό φαξ "
                "电话 手机 致电 传真 联系 電話 携帯 連絡先 전화 휴대폰 연락처 TÉL Tél "
-               "Teléfono TELÉFONO".split() + ["на связи"],
+               "Teléfono TELÉFONO".split() + ["на связи"]
+             # phrases, also broken by a line wrap at one space (or two: no)
+             + ["når mig på", "nås på", "διαθέσιμος στο", "linha de apoio", "atención al\ncliente",
+                "service\r\nclient", "linha\nde apoio", "linha\nde\napoio", "fat i\nmig",
+                "servicio al\n> cliente"],
 }
 NEGATIVE = ("order orders invoice tracking ref reference serial isbn ticket case incident "
             "po rma vat Bestellnummer Rechnung Auftrag Referenz commande facture pedido "
@@ -2073,6 +2171,10 @@ def gen_new_phone(rng):
         lambda: f"0{d(1, nz)} {d(rng.choice([4, 5]))} {d(rng.choice([2, 4]))}",
         lambda: f"0{d(1, nz)} {d(2)} {d(5)} {d(2)}",
         lambda: f"0{d(1, nz)}-{d(4)}-{d(4)}",
+        # whole international numbers after 00, bare (weak), and look-alikes
+        lambda: f"00{d(2, nz)}{d(rng.choice([8, 9, 10, 11, 12, 13, 14]))}",
+        lambda: f"000{d(rng.choice([9, 10, 11]))}",
+        lambda: f"00{d(1, nz)}{d(rng.choice([9, 10, 11]))}",
         # a slash list with no-break spaces, a slash across a line break
         lambda: f"0{d(3, '1')}\u00a0/\u00a0{d(8)}",
         lambda: f"0{d(2, nz)} {d(7)}\u00a0/ 0{d(3, '1')} {d(7)}",
@@ -2584,10 +2686,31 @@ def gen_table_case(rng):
     rows = [[table_cell(rng, k) for k in kinds] for _ in range(rng.randint(1, 4))]
     if rng.random() < 0.1:  # a row that breaks the pattern
         rows.append([table_cell(rng, "number") for _ in kinds])
-    if rng.random() < 0.35:  # one cell per line
+    layout = rng.random()
+    if layout < 0.3:  # one cell per line, maybe after a few lines of prose
         lines = heads + [c for row in rows for c in row]
         if rng.random() < 0.2:
             lines.insert(rng.randrange(len(lines) + 1), rng.choice(["", "Total", "x" * 70]))
+        if rng.random() < 0.4:
+            lines = rng.sample(["Hello Bob,", "Contacts", "as requested:", "Best", "Order list",
+                                "Call me", "see below"], rng.randint(1, 5)) + lines
+        text = "\n".join(lines)
+    elif layout < 0.45:  # columns aligned by spaces under a rule of dashes
+        cells = [heads] + rows
+        widths = [max(len(r[k]) for r in cells) + rng.choice([1, 2, 3]) for k in range(ncol)]
+
+        def line(r):
+            return "".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+
+        rule = "".join(rng.choice("-=") * (w - rng.choice([1, 2])) + " " * 2 for w in widths)
+        lines = [line(heads), rule.rstrip()] + [line(r) for r in rows]
+        r = rng.random()
+        if r < 0.1:
+            lines.insert(2, "")  # a blank line under the rule
+        elif r < 0.2:
+            lines[0] = "Q1 " + lines[0]  # a header with a digit
+        elif r < 0.3:
+            lines[1] = "-" * len(lines[1])  # one run only
         text = "\n".join(lines)
     else:
         sep = rng.choice(["\t", "\t", " | ", "|", ";", "; "])
