@@ -114,7 +114,11 @@ Where the documentation leaves a choice, the reference takes this one:
   MT940 subfield code ("?31"); keywords in scripts without spaces (lead
   bytes U+3000..U+DFFF) are bounded wherever such a character meets them,
   do not count as keywords after the number, and a negative word ending in
-  one ends there; Greek and Cyrillic signature letters Τ Κ Φ Т М Ф.
+  one ends there; Greek and Cyrillic signature letters Τ Κ Φ Т М Ф; a
+  keyword phrase may be broken at one of its spaces by a line wrap (LF or
+  CR LF, no quote marks); a bare number of 12-15 digits after "00" (not
+  "000") is weak; tables aligned by spaces under a rule of dashes, and up to
+  four lines of prose before a table with a cell per line.
 
 A seeded generator then writes N short texts: English (and some other) words,
 punctuation, valid identifiers of every type, issuer, length and grouping,
@@ -134,8 +138,8 @@ dotted and 18-digit cards; numbers glued by a dash to a word; SIRET-shaped
 cards; the national forms of the second red-team round and their near
 misses, after what refuses a plain number and what does not; MT940 fields;
 tables split by tabs, pipes or semicolons and tables with a cell per line,
-under headers that name their columns by a keyword, a negative word or
-nothing; Chinese, Japanese and Korean text around numbers; Greek and
+aligned by spaces under a rule, under headers that name their columns by a
+keyword, a negative word or nothing; CSV rows; Chinese, Japanese and Korean text around numbers; Greek and
 Cyrillic keywords in their case forms and signature letters; e-mail
 addresses in several scripts and next to prose of scripts without spaces,
 numbers and punctuation. The texts go through
@@ -1760,7 +1764,8 @@ def filler_dot_before_no_break_space(c):
     the no-break space), which is no filler: the label names nothing and
     the number is reported (over-detection, nothing leaks)."""
     return c.kind == "extra" and any(
-        v.named and overlaps(c.f, (v.reading.type, v.reading.start, v.reading.end))
+        v.named and v.neg is not None
+        and overlaps(c.f, (v.reading.type, v.reading.start, v.reading.end))
         and re.search(rb"[A-Za-z]\.\xc2\xa0", c.t[v.neg[2]:v.reading.start])
         for v in c.ref.verdicts)
 
@@ -2629,7 +2634,16 @@ NOT_REFUSING = ["ABC ", "Fr ", "F ", "* ", "*", " *", "a,", ", ", "FR  ", "FR-",
 
 def gen_refused_case(rng):
     """Plain phone numbers, the Russian trunk 8 included, after what refuses
-    them and what does not; with and without a keyword."""
+    them and what does not; with and without a keyword; CSV rows and lists
+    joined by commas, where a digit and ',' come before the number."""
+    if rng.random() < 0.3:
+        phones = [rng.choice([gen_new_phone, gen_national_phone])(rng) for _ in range(3)]
+        if rng.random() < 0.5:
+            head = rng.choice(["id,phone,name", "n,Telefon", "phone,id", "id,ref,city"])
+            rows = [f"{k + 1},{p},{rng.choice(['Bob', 'Berlin', '12', 'x'])}"
+                    for k, p in enumerate(phones)]
+            return head + rng.choice(["\n", "\r\n"]) + "\n".join(rows)
+        return keyword(rng, "PHONE") + " " + rng.choice([",", ", ", ";", ",\u00a0"]).join(phones)
     num = rng.choice([gen_new_phone, gen_national_phone, gen_weak, gen_phone])(rng) \
         if rng.random() < 0.8 else f"{rdigits(rng, 6)}******{rdigits(rng, 4)}"
     pre = rng.choice(REFUSING if rng.random() < 0.6 else NOT_REFUSING)
@@ -2687,7 +2701,7 @@ def gen_table_case(rng):
     if rng.random() < 0.1:  # a row that breaks the pattern
         rows.append([table_cell(rng, "number") for _ in kinds])
     layout = rng.random()
-    if layout < 0.3:  # one cell per line, maybe after a few lines of prose
+    if layout < 0.25:  # one cell per line, maybe after a few lines of prose
         lines = heads + [c for row in rows for c in row]
         if rng.random() < 0.2:
             lines.insert(rng.randrange(len(lines) + 1), rng.choice(["", "Total", "x" * 70]))
@@ -2695,7 +2709,7 @@ def gen_table_case(rng):
             lines = rng.sample(["Hello Bob,", "Contacts", "as requested:", "Best", "Order list",
                                 "Call me", "see below"], rng.randint(1, 5)) + lines
         text = "\n".join(lines)
-    elif layout < 0.45:  # columns aligned by spaces under a rule of dashes
+    elif layout < 0.5:  # columns aligned by spaces under a rule of dashes
         cells = [heads] + rows
         widths = [max(len(r[k]) for r in cells) + rng.choice([1, 2, 3]) for k in range(ncol)]
 
@@ -2753,6 +2767,7 @@ def gen_cjk_case(rng):
             f"010-{rdigits(rng, 4)}-{rdigits(rng, 4)}", f"0{rdigits(rng, 2)}-{rdigits(rng, 8)}"])
     kw = rng.choice(CJK_KEYWORDS + CJK_NEGATIVES + [keyword(rng, "PHONE"), rng.choice(NEGATIVE)])
     stop = rng.choice(["。", "！", "？", "，", "、", " ", "", ". ", "\u3000"])
+    cjk_stop = rng.choice(["。", "！", "？", "。 ", "？\n"])
     word = rng.choice(CJK_WORDS)
     glue = rng.choice(["", "", "", " ", "、", "："])
     return rng.choice([
@@ -2765,6 +2780,10 @@ def gen_cjk_case(rng):
         lambda: f"{word}{rng.choice(['', '、'])}{rng.choice(['AWB', 'awb', 'Tel', 'tel', 'ref'])}"
                 f"{rng.choice(['', ' '])}{num}",
         lambda: f"{kw}{glue}{gen_email(rng)}",
+        # a full stop between a keyword (any script) and the number
+        lambda: f"{rng.choice(KEYWORDS['PHONE'] + NEGATIVE)}{cjk_stop}{num}",
+        lambda: f"{rng.choice(KEYWORDS['PHONE'] + NEGATIVE)}{cjk_stop}{num}",
+        lambda: f"{num}{cjk_stop}{keyword(rng, 'PHONE')} {rng.choice(WORDS)}",
     ])()
 
 
