@@ -137,12 +137,12 @@ digits that read as two types next to keywords of one, the other or both;
 dotted and 18-digit cards; numbers glued by a dash to a word; SIRET-shaped
 cards; the national forms of the second red-team round and their near
 misses, after what refuses a plain number and what does not; MT940 fields;
-tables split by tabs, pipes or semicolons and tables with a cell per line,
-aligned by spaces under a rule, under headers that name their columns by a
-keyword, a negative word or nothing; CSV rows; Chinese, Japanese and Korean text around numbers; Greek and
-Cyrillic keywords in their case forms and signature letters; e-mail
-addresses in several scripts and next to prose of scripts without spaces,
-numbers and punctuation. The texts go through
+tables split by tabs, pipes or semicolons, with a cell per line or aligned
+by spaces under a rule, under headers that name their columns by a keyword,
+a negative word or nothing; CSV rows; Chinese, Japanese and Korean text
+around numbers; Greek and Cyrillic keywords in their case forms and
+signature letters; e-mail addresses in several scripts and next to prose
+of scripts without spaces, numbers and punctuation. The texts go through
 `redline-scan --text` in batches (texts separated by a blank line padded to
 more than the context window, so no text sees another's keywords; each batch
 under one engine segment; offsets are mapped back), and the findings of the
@@ -1747,15 +1747,6 @@ ALLOWED = {
 }
 
 
-def span(c):
-    return c.t[c.f[1]:c.f[2]]
-
-
-def verdicts_of(c):
-    """The reference's verdicts on exactly the span of c."""
-    return [v for v in c.ref.verdicts if (v.reading.type, v.reading.start, v.reading.end) == c.f]
-
-
 def filler_dot_before_no_break_space(c):
     """A label the reference finds naming the number through a filler word
     that ends in '.' right before a no-break space ("Rechnung Nr.\xa00696
@@ -2140,6 +2131,7 @@ def gen_new_phone(rng):
         lambda: f"+49 {d(2, nz)} {d(rng.choice([5, 6, 7]))}-0",
         lambda: f"+49 {d(3, nz)} {d(2)}-0",
         lambda: f"({d(4, '0')}) {d(5)}-{rng.choice(['0', '0', '1', '10'])}",
+        lambda: f"({d(3, '0')}) {d(rng.choice([3, 4, 6]))}-0",
         lambda: f"0049 {d(3, nz)} {d(6)}-0",
         # the Russian trunk 8: 1 + 3-5 + groups of 2-4, eleven digits
         lambda: f"8 {d(3, '3456789')} {d(3)}-{d(2)}-{d(2)}",
@@ -2148,6 +2140,9 @@ def gen_new_phone(rng):
         lambda: f"8 {d(4, '3456789')} {d(2)}-{d(2)}-{d(2)}",
         lambda: f"8 {d(5, '3456789')} {d(3)} {d(2)}",
         lambda: f"8 ({d(3, '3456789')}) {d(3)} {d(2)} {d(2)}",
+        # a country code or trunk prefix before "(area)", also after a no-break space
+        lambda: f"{rng.choice(['1', '8', '49', '7'])}{rng.choice([' ', '-', chr(160), chr(8239)])}"
+                f"({d(3, nz)}) {d(3, nz)}-{d(4)}",
         lambda: f"8 {d(3, '012')} {d(3)}-{d(2)}-{d(2)}",  # area 0-2: no
         lambda: f"8 {d(3, nz)} {d(5)} {d(2)}",  # a group of 5: no
         lambda: f"8 {d(3, nz)} {d(3)} {d(2)}",  # ten digits
@@ -2166,6 +2161,7 @@ def gen_new_phone(rng):
         lambda: f"{nhs[:3]}{rng.choice([' ', ' ', '-', '.', chr(160)])}{nhs[3:6]}"
                 f"{rng.choice([' ', ' ', '-', '.'])}{nhs[6:]}",
         lambda: f"1 {nhs[:3]} {nhs[3:6]} {nhs[6:]}",
+        lambda: f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}",
         lambda: f"{nhs[:3]} {nhs[3:6]} {nhs[6:9]}{(int(nhs[9]) + 1) % 10}",
         # Greek and other 4-6 / 4-7 spaced groups (weak), years included
         lambda: f"{d(4, '2')} {d(rng.choice([6, 6, 7, 8]))}",
@@ -2178,6 +2174,7 @@ def gen_new_phone(rng):
         lambda: f"0{d(1, nz)}-{d(4)}-{d(4)}",
         # whole international numbers after 00, bare (weak), and look-alikes
         lambda: f"00{d(2, nz)}{d(rng.choice([8, 9, 10, 11, 12, 13, 14]))}",
+        lambda: f"00{d(2, nz)}{d(rng.choice([10, 11, 12]))}",
         lambda: f"000{d(rng.choice([9, 10, 11]))}",
         lambda: f"00{d(1, nz)}{d(rng.choice([9, 10, 11]))}",
         # a slash list with no-break spaces, a slash across a line break
@@ -2627,6 +2624,7 @@ def gen_siret_case(rng):
 # Before a plain phone number: what refuses it (two capitals and a space,
 # masked card digits, an amount's comma) and what does not.
 REFUSING = ["FR ", "DE ", "GB ", "IT ", "NL ", "**", "***", "x*", "4*", "Z*", "12,", "1,",
+            "437231******", "4111 11** ****", "****",
             "(FR ", "\nFR ", "VAT FR "]
 NOT_REFUSING = ["ABC ", "Fr ", "F ", "* ", "*", " *", "a,", ", ", "FR  ", "FR-", "F R ", "FR:",
                 "FR\u00a0", "é*", "DE 0", "#*"]
@@ -2682,7 +2680,11 @@ HEADER_CELLS = {
 
 def table_cell(rng, kind):
     if kind == "number":
-        return gen_nonstrong(rng) if rng.random() < 0.7 else gen_number(rng)
+        r = rng.random()
+        if r < 0.15:
+            nhs = nhs_number(rng)
+            return rng.choice([f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}", gen_new_phone(rng)])
+        return gen_nonstrong(rng) if r < 0.7 else gen_number(rng)
     if kind == "address":
         return gen_email(rng)
     return rng.choice(["Bob", "María López", "Jane Doe", "n/a", "call me", "Berlin", "paid",
@@ -2735,11 +2737,13 @@ def gen_table_case(rng):
             lines.append(fmt(["---"] * ncol) if edge or sep.strip() == "|" else fmt(["-"] * ncol))
         lines += [fmt(r) for r in rows]
         r = rng.random()
-        if r < 0.1:
-            lines.insert(0, fmt(["Q1"] + heads[1:]))  # a row with a digit above
-        elif r < 0.15:
-            lines.insert(1, "")  # a blank line under the header
+        if r < 0.15:  # a row with a digit or an address above: no header row
+            lines.insert(0, fmt([rng.choice(["Q1", "call 2", "Order 7", "ref@x", "Tel 3"])] +
+                                [rng.choice(HEADER_CELLS[rng.choice(list(HEADER_CELLS))])
+                                 for _ in heads[1:]]))
         elif r < 0.2:
+            lines.insert(1, "")  # a blank line under the header
+        elif r < 0.25:
             lines.insert(1, fmt(heads[:-1]) if ncol > 2 else "x")  # another cell count
         text = "\n".join(lines)
     if rng.random() < 0.2:
@@ -3022,7 +3026,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scan", required=True, help="path of redline-scan")
     ap.add_argument("--seed", type=int, default=20240611)
-    ap.add_argument("--cases", type=int, default=4000)
+    ap.add_argument("--cases", type=int, default=5000)
     ap.add_argument("-v", "--verbose", action="store_true", help="also list allowed disagreements")
     args = ap.parse_args()
 
