@@ -2623,9 +2623,12 @@ def gen_siret_case(rng):
 
 # Before a plain phone number: what refuses it (two capitals and a space,
 # masked card digits, an amount's comma) and what does not.
-REFUSING = ["FR ", "DE ", "GB ", "IT ", "NL ", "**", "***", "x*", "4*", "Z*", "12,", "1,",
-            "437231******", "4111 11** ****", "****",
-            "(FR ", "\nFR ", "VAT FR "]
+REFUSING = {
+    "capitals": ["FR ", "DE ", "GB ", "IT ", "NL ", "UK ", "CH ", "HQ ", "(FR ", "\nFR ", "VAT FR ",
+                 "Tel UK ", "tel: CH "],
+    "mask": ["**", "***", "x*", "4*", "Z*", "437231******", "4111 11** ****", "****"],
+    "amount": ["12,", "1,", "1,719,"],
+}
 NOT_REFUSING = ["ABC ", "Fr ", "F ", "* ", "*", " *", "a,", ", ", "FR  ", "FR-", "F R ", "FR:",
                 "FR\u00a0", "é*", "DE 0", "#*"]
 
@@ -2644,7 +2647,7 @@ def gen_refused_case(rng):
         return keyword(rng, "PHONE") + " " + rng.choice([",", ", ", ";", ",\u00a0"]).join(phones)
     num = rng.choice([gen_new_phone, gen_national_phone, gen_weak, gen_phone])(rng) \
         if rng.random() < 0.8 else f"{rdigits(rng, 6)}******{rdigits(rng, 4)}"
-    pre = rng.choice(REFUSING if rng.random() < 0.6 else NOT_REFUSING)
+    pre = rng.choice(REFUSING[rng.choice(list(REFUSING))] if rng.random() < 0.7 else NOT_REFUSING)
     text = pre + num
     if rng.random() < 0.6:
         text = keyword(rng, "PHONE") + rng.choice([" ", ": ", " - "]) + text
@@ -2845,7 +2848,7 @@ GENERATORS = {  # kind: (generator, weight)
     "scope": (gen_scope_case, 11), "strong": (gen_strong_context_case, 7),
     "amount": (gen_amount_case, 3), "wrap": (None, 11), "line": (gen_line_end_case, 5),
     "label": (gen_label_case, 9), "signature": (gen_signature_case, 4), "alt": (gen_alt_case, 4),
-    "siret": (gen_siret_case, 2), "refused": (gen_refused_case, 3),
+    "siret": (gen_siret_case, 2), "refused": (gen_refused_case, 4),
     "new-phone": (lambda rng: gen_new_phone(rng) if rng.random() < 0.3 else
                   f"{keyword(rng, 'PHONE')} {gen_new_phone(rng)}", 4),
     "mt940": (gen_mt940_case, 1), "table": (gen_table_case, 6), "cjk": (gen_cjk_case, 4),
