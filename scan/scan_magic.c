@@ -71,9 +71,14 @@ looks_like_text(const uint8_t *p, size_t len)
         return false;
     }
     size_t ctl = 0;
-    for (size_t i = 0; i < look; i++) {
-        uint8_t c = p[i];
-        ctl += (size_t)((c < 9) | ((uint8_t)(c - 14) < 18) | (c == 127));
+    for (size_t b = 0; b < look; b += 255) { /* byte lanes: 255 at most each */
+        size_t end = look - b < 255 ? look : b + 255;
+        uint8_t k = 0;
+        for (size_t i = b; i < end; i++) {
+            uint8_t c = p[i];
+            k += (uint8_t)((c < 9) | ((uint8_t)(c - 14) < 18) | (c == 127));
+        }
+        ctl += k;
     }
     return ctl * 64 <= look;
 }
