@@ -153,6 +153,12 @@ scan_magic_type(struct scan_magic *m, const uint8_t *p, size_t len, bool deep)
     return m->type;
 }
 
+static char
+lower_ascii(char c)
+{
+    return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
 /* Families: types that one kind of reader opens alike. NULL for a type we
  * do not compare (generic, or not worth a report). */
 static const char *
@@ -195,9 +201,11 @@ type_family(const char *t)
     }
     /* The "anywhere" needles are subtypes: only look where a type can hold one. */
     bool long_type = strlen(t) > 12;
+    char first = lower_ascii(t[0]); /* the prefixes' first bytes, lower case */
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         bool hit = map[i].anywhere ? long_type && strcasestr(t, map[i].needle) != NULL
-                                   : strncasecmp(t, map[i].needle, map[i].len) == 0;
+                                   : first == map[i].needle[0] &&
+                                         strncasecmp(t, map[i].needle, map[i].len) == 0;
         if (hit) {
             return map[i].family;
         }
@@ -224,8 +232,9 @@ ext_family(const char *filename)
         {"dll", "exe"},
     };
     const char *dot = filename != NULL ? strrchr(filename, '.') : NULL;
+    char first = dot != NULL ? lower_ascii(dot[1]) : '\0';
     for (size_t i = 0; dot != NULL && i < sizeof(map) / sizeof(map[0]); i++) {
-        if (strcasecmp(dot + 1, map[i].ext) == 0) {
+        if (first == map[i].ext[0] && strcasecmp(dot + 1, map[i].ext) == 0) {
             return map[i].family;
         }
     }
