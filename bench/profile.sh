@@ -65,7 +65,7 @@ for w in ${only//,/ }; do
     tail -20 "$dir/$w.log" >&2
     exit 1
   }
-  callgrind_annotate --inclusive=yes --threshold=100 "$dir/$w.callgrind" >"$dir/$w.txt"
+  callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$dir/$w.callgrind" >"$dir/$w.txt"
 done
 
 python3 - "$dir" "$only" <<'EOF'
