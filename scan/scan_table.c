@@ -1,9 +1,32 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "scan_table.h"
 
+#include <string.h>
+
 /* How far up a header row may be. */
 #define MAX_ROWS 64
 #define MAX_BYTES 8192
+
+/* line_start returns where the line holding byte `at - 1` starts, looking
+ * back at most `max` bytes from `at` (then `at - max`): the position after
+ * the last '\n' before `at`, or 0. */
+static size_t
+line_start(const uint8_t *buf, size_t at, size_t max)
+{
+    size_t lo = at > max ? at - max : 0;
+    const uint8_t *nl = memrchr(buf + lo, '\n', at - lo);
+    return nl != NULL ? (size_t)(nl - buf) + 1 : lo;
+}
+
+/* line_end returns the first '\n' at or after `at` within `max` bytes and
+ * before `len`, or the end of that stretch. */
+static size_t
+line_end(const uint8_t *buf, size_t len, size_t at, size_t max)
+{
+    size_t hi = len - at > max ? at + max : len;
+    const uint8_t *nl = memchr(buf + at, '\n', hi - at);
+    return nl != NULL ? (size_t)(nl - buf) : hi;
+}
 
 static size_t
 count(const uint8_t *buf, size_t from, size_t to, uint8_t sep)
@@ -20,13 +43,30 @@ count(const uint8_t *buf, size_t from, size_t to, uint8_t sep)
 static uint8_t
 row_sep(const uint8_t *buf, size_t from, size_t to)
 {
-    if (count(buf, from, to, '\t') > 0) {
+    size_t tabs = 0;
+    size_t pipes = 0;
+    size_t semis = 0;
+    for (size_t b = from; b < to; b += 255) { /* one pass, in byte lanes: on vectors */
+        size_t end = to - b < 255 ? to : b + 255;
+        uint8_t t = 0;
+        uint8_t p = 0;
+        uint8_t c = 0;
+        for (size_t i = b; i < end; i++) {
+            t += buf[i] == '\t';
+            p += buf[i] == '|';
+            c += buf[i] == ';';
+        }
+        tabs += t;
+        pipes += p;
+        semis += c;
+    }
+    if (tabs > 0) {
         return '\t';
     }
-    if (count(buf, from, to, '|') >= 2) {
+    if (pipes >= 2) {
         return '|';
     }
-    return count(buf, from, to, ';') >= 2 ? ';' : 0;
+    return semis >= 2 ? ';' : 0;
 }
 
 /* Whether [from, to) holds nothing but quote marks and white space, or is a
@@ -83,14 +123,14 @@ cell_kind(const uint8_t *buf, size_t from, size_t to)
     if (to - from > MAX_CELL) {
         return CELL_LONG;
     }
-    enum cell_kind k = CELL_TEXT;
-    for (size_t i = from; i < to; i++) {
-        if (buf[i] == '@') {
-            return CELL_ADDRESS;
-        }
-        k = buf[i] >= '0' && buf[i] <= '9' ? CELL_NUMBER : k;
+    if (memchr(buf + from, '@', to - from) != NULL) {
+        return CELL_ADDRESS;
     }
-    return k;
+    uint8_t digit = 0;
+    for (size_t i = from; i < to; i++) { /* no early exit: on vectors */
+        digit |= (uint8_t)(buf[i] - '0') < 10;
+    }
+    return digit ? CELL_NUMBER : CELL_TEXT;
 }
 
 /* A table converted from HTML with each cell on a line of its own: a block
@@ -105,18 +145,12 @@ stacked_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, size_
     size_t end[2 * MAX_ROWS + 1];
     uint8_t kind[2 * MAX_ROWS + 1];
     /* the block above `s`, then the line of `s` and the block below */
-    size_t ls = s;
-    while (ls > 0 && buf[ls - 1] != '\n' && s - ls <= MAX_CELL) {
-        ls--;
-    }
+    size_t ls = line_start(buf, s, MAX_CELL + 1);
     size_t above = 0;
     size_t cur = ls;
     while (above < MAX_ROWS && cur > 0) {
         size_t pe = cur - 1;
-        size_t ps = pe;
-        while (ps > 0 && buf[ps - 1] != '\n' && pe - ps <= MAX_CELL) {
-            ps--;
-        }
+        size_t ps = line_start(buf, pe, MAX_CELL + 1);
         if ((ps > 0 && buf[ps - 1] != '\n') || blank(buf, ps, pe)) {
             break;
         }
@@ -125,10 +159,7 @@ stacked_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, size_
     }
     size_t n_lines = 0;
     for (size_t i = cur; i < len && n_lines < 2 * MAX_ROWS + 1;) {
-        size_t e = i;
-        while (e < len && buf[e] != '\n' && e - i <= MAX_CELL) {
-            e++;
-        }
+        size_t e = line_end(buf, len, i, MAX_CELL + 1);
         size_t f = i; /* past quote marks and indentation */
         while (f < e && (buf[f] == '>' || buf[f] == ' ')) {
             f++;
@@ -178,8 +209,13 @@ static size_t
 columns(const uint8_t *buf, size_t from, size_t to)
 {
     size_t n = 0;
-    for (size_t i = from; i < to; i++) {
-        n += (buf[i] & 0xC0) != 0x80;
+    for (size_t b = from; b < to; b += 255) { /* in byte lanes: on vectors */
+        size_t end = to - b < 255 ? to : b + 255;
+        uint8_t k = 0;
+        for (size_t i = b; i < end; i++) {
+            k += (buf[i] & 0xC0) != 0x80;
+        }
+        n += k;
     }
     return n;
 }
@@ -225,10 +261,7 @@ aligned_header(const uint8_t *buf, size_t s, size_t ls, size_t *out_from, size_t
     size_t cur = ls;
     for (size_t rows = 0; cur > 0 && rows < MAX_ROWS && ls - cur < MAX_BYTES; rows++) {
         size_t pe = cur - 1;
-        size_t ps = pe;
-        while (ps > 0 && buf[ps - 1] != '\n' && ls - ps < MAX_BYTES) {
-            ps--;
-        }
+        size_t ps = line_start(buf, pe, MAX_BYTES - (ls - pe));
         if ((ps > 0 && buf[ps - 1] != '\n') || blank(buf, ps, pe)) {
             return false;
         }
@@ -252,10 +285,7 @@ aligned_header(const uint8_t *buf, size_t s, size_t ls, size_t *out_from, size_t
             return false;
         }
         size_t he = ps - 1; /* the header line ends at the rule's '\n' */
-        size_t hs = he;
-        while (hs > 0 && buf[hs - 1] != '\n' && he - hs < MAX_BYTES) {
-            hs--;
-        }
+        size_t hs = line_start(buf, he, MAX_BYTES);
         if (!names_only(buf, hs, he)) {
             return false;
         }
@@ -282,14 +312,8 @@ scan_table_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, si
     if (s >= len) {
         return false;
     }
-    size_t ls = s;
-    while (ls > 0 && buf[ls - 1] != '\n' && s - ls < MAX_BYTES) {
-        ls--;
-    }
-    size_t le = s;
-    while (le < len && buf[le] != '\n' && le - s < MAX_BYTES) {
-        le++;
-    }
+    size_t ls = line_start(buf, s, MAX_BYTES);
+    size_t le = line_end(buf, len, s, MAX_BYTES);
     uint8_t sep = row_sep(buf, ls, le);
     if (sep == 0) {
         return aligned_header(buf, s, ls, out_from, out_to) ||
@@ -305,10 +329,7 @@ scan_table_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, si
     size_t cur = ls; /* start of the line below the one looked at */
     for (size_t rows = 0; cur > 0 && rows < MAX_ROWS && ls - cur < MAX_BYTES; rows++) {
         size_t pe = cur - 1; /* its '\n' */
-        size_t ps = pe;
-        while (ps > 0 && buf[ps - 1] != '\n' && ls - ps < MAX_BYTES) {
-            ps--;
-        }
+        size_t ps = line_start(buf, pe, MAX_BYTES - (ls - pe));
         if ((ps > 0 && buf[ps - 1] != '\n') || blank(buf, ps, pe) ||
             count(buf, ps, pe, sep) != cells) {
             break;
