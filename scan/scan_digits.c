@@ -321,6 +321,31 @@ ean13_ok(const uint8_t *digits)
     return (10u - sum % 10u) % 10u == (unsigned)(digits[12] - '0');
 }
 
+/* Whether the number at buf[d] is labelled a SIRET ("SIRET 67867308809823",
+ * "Siret : ..."): a SIREN (nine digits, Luhn) and a NIC, Luhn over all 14,
+ * so one in ten is also a valid 14-digit card. Only its own label makes it
+ * the company number; after any other word it is a card. */
+static bool
+siret_label(const uint8_t *buf, size_t d)
+{
+    size_t i = d;
+    while (i > 0 && d - i < 8 &&
+           (buf[i - 1] == ' ' || buf[i - 1] == ':' || buf[i - 1] == '#' || buf[i - 1] == 0xA0 ||
+            buf[i - 1] == 0xC2)) {
+        i--;
+    }
+    if (i < 5 || (i > 5 && scan_is_alnum(buf[i - 6]))) {
+        return false;
+    }
+    static const char w[] = "siret";
+    for (size_t k = 0; k < 5; k++) {
+        if ((buf[i - 5 + k] | 0x20) != (uint8_t)w[k]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool
 find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
@@ -387,10 +412,7 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
                 conf = CONF_CARD_SHORT;
                 flags = SCAN_CAND_WEAK;
             } else if (printed_layout(glen, k + 1, total) &&
-                       !(total == 14 && scan_validate_luhn(digits, 9))) {
-                /* (A French SIRET is a SIREN, nine digits with Luhn, and a
-                 * NIC, Luhn over all 14: such a "card" stays medium, so its
-                 * label demotes it: "SIRET 67867308809823".) */
+                       !(total == 14 && scan_validate_luhn(digits, 9) && siret_label(buf, d))) {
                 conf = CONF_CARD;
                 flags = SCAN_CAND_STRONG;
             }

@@ -874,7 +874,8 @@ names_it(const uint8_t *buf, size_t from, size_t to)
         size_t j = i;
         while (j < to &&
                (scan_is_alpha(buf[j]) || (buf[j] >= 0x80 && scan_space_at(buf, j, to) == 0) ||
-                (buf[j] == '.' && j + 1 < to && buf[j + 1] == 0xC2))) {
+                (buf[j] == '.' && j + 1 < to && buf[j + 1] == 0xC2 &&
+                 scan_space_at(buf, j + 1, to) == 0))) {
             j++;
         }
         if (j == i) {

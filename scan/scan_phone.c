@@ -340,27 +340,6 @@ date8(const uint8_t *p)
            ((y2 == 19 || y2 == 20) && m2 >= 1 && m2 <= 12 && d2 >= 1 && d2 <= 31);
 }
 
-/* Whether the ten digits of the first three groups of `g` (3-3-4) carry an
- * NHS number's modulus 11 check digit (one in eleven phone numbers do). */
-static bool
-nhs_check(const uint8_t *buf, const struct groups *g)
-{
-    uint8_t v[10] = {0};
-    size_t n = 0;
-    for (size_t k = 0; k < 3; k++) {
-        for (size_t i = g->end[k] - g->len[k]; i < g->end[k] && n < 10; i++) {
-            v[n++] = (uint8_t)(buf[i] - '0');
-        }
-    }
-    unsigned sum = 0;
-    for (size_t i = 0; i < 9; i++) {
-        sum += v[i] * (unsigned)(10 - i);
-    }
-    unsigned c = 11 - sum % 11;
-    c = c == 11 ? 0 : c;
-    return c != 10 && c == v[9];
-}
-
 /* The plain reading of groups [0, n) of `g` that starts at buf[d]: NANP,
  * national trunk 0, other groups, bare digits; see find_plain. */
 static bool
@@ -404,10 +383,10 @@ plain_reading(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d,
         (n == 4 && (g->len[0] == 2 || g->len[0] == 3 || buf[d] == '1') && !g->brk[1]) ? 1 : 0;
     if (k0 == kr && n == c0 + 3 && g->len[c0] == 3 && g->len[c0 + 1] == 3 && g->len[c0 + 2] == 4 &&
         nxx(buf, g->end[c0] - 3) && nxx(buf, g->end[c0 + 1] - 3)) {
-        /* NHS numbers are written 3-3-4 with spaces too ("943 476 5919"):
-         * with their check digit, such a number needs a keyword. */
-        bool nhs = c0 == 0 && k0 == SCAN_SEP_SPACE && nhs_check(buf, g);
-        cand_phone(out, d, e, nhs ? CONF_GROUPS : CONF_NANP, nhs ? SCAN_CAND_WEAK : 0);
+        /* (NHS numbers are written 3-3-4 with spaces too, "943 476 5919";
+         * their label or column header names them. One US number in eleven
+         * carries an NHS check digit, so the digits alone decide nothing.) */
+        cand_phone(out, d, e, CONF_NANP, 0);
         return true;
     }
     /* Chinese mobile numbers, 1[3-9]x xxxx xxxx. */
@@ -533,13 +512,16 @@ find_plain(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
     if (!scan_starts_clean(buf, d) || scan_preceded_by_number(buf, d)) {
         return false;
     }
-    /* The tail of a masked card ("437231******0227") or of an amount
-     * ("1,719,048"), or a code after a country's two capitals ("FR 06 392
-     * 176 624", a VAT number). */
+    /* The tail of a masked card ("437231******0227"), a thousands group of
+     * an amount ("1,719,048"), or the check digits of a VAT number after a
+     * country's two capitals ("FR 06 392 176 624", "AB 1234 5678"); a CSV
+     * field ("1,0301234567") or a country named before a national number
+     * ("UK 020 7946 0958") is none of these. */
+    size_t run = scan_digit_run(buf, d, len);
     if ((d >= 2 && buf[d - 1] == '*' && (buf[d - 2] == '*' || scan_is_alnum(buf[d - 2]))) ||
-        (d >= 2 && buf[d - 1] == ',' && scan_is_digit(buf[d - 2])) ||
+        (d >= 2 && buf[d - 1] == ',' && scan_is_digit(buf[d - 2]) && run == 3) ||
         (d >= 3 && buf[d - 1] == ' ' && scan_is_upper(buf[d - 2]) && scan_is_upper(buf[d - 3]) &&
-         scan_starts_clean(buf, d - 3))) {
+         scan_starts_clean(buf, d - 3) && (run == 2 || buf[d] != '0'))) {
         return false;
     }
     size_t limit = scan_min(len, d + REACH);

@@ -192,6 +192,14 @@ stacked_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, size_
             for (size_t i = h + n; i + n < n_lines && ok; i++) {
                 ok = kind[i] == kind[i + n];
             }
+            /* A row names something (a person, an address) beside its
+             * numbers: a list of numbers under a line or two of text
+             * ("Support team\n030 1234567\n0170 7654321") is no table. */
+            bool names = false;
+            for (size_t i = h + n; i < h + 2 * n && ok; i++) {
+                names |= kind[i] != CELL_NUMBER;
+            }
+            ok &= names;
             if (ok) {
                 *out_from = start[h + (idx - h) % n];
                 *out_to = end[h + (idx - h) % n];

@@ -109,6 +109,9 @@ test_found(void **state)
         {"91-415-555-0132", 1, {{0, 15, PHONE, false}}},
         {"tel 4155550132", 1, {{4, 14, PHONE, true}}},
         {"tel 0049307942555", 1, {{4, 17, PHONE, true}}},
+        /* a country named before a national number; a CSV field */
+        {"Tel UK 020 7946 0958", 1, {{7, 20, PHONE, false}}},
+        {"1,0170 7654321", 1, {{2, 14, PHONE, false}}},
     };
     run_cases(cases, N_CASES(cases));
 }
@@ -288,6 +291,47 @@ test_ssn_zip4(void **state)
 }
 
 /* The strength-first model: forms that used to hide or swallow each other. */
+/* A 14-digit card whose first nine digits pass Luhn is a SIRET's shape; only
+ * its own label makes it medium. After any other word it stays strong. */
+static void
+test_siret_label(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        bool strong;
+    } cases[] = {
+        {"SIRET 67867308809823", false},
+        {"Siret : 50815140405168", false},
+        {"Order 30958193203646", true},
+        {"ref 5058 073052 1572", true},
+        {"siret\xc2\xa0"
+         "67867308809823",
+         false},
+        {"xsiret 67867308809823", true},
+    };
+    for (size_t i = 0; i < N_CASES(cases); i++) {
+        struct scan_cand out[8];
+        bool overflow = false;
+        const char *t = cases[i].text;
+        size_t n =
+            scan_digits_find(out, 8, &overflow, (const uint8_t *)t, strlen(t), SCAN_MASK_DIGIT_LED);
+        bool found = false;
+        for (size_t k = 0; k < n; k++) {
+            if (out[k].type == CC && (out[k].flags & SCAN_CAND_ALT) == 0) {
+                found = true;
+                if (((out[k].flags & SCAN_CAND_STRONG) != 0) != cases[i].strong) {
+                    fail_msg("\"%s\": strong %d, want %d", t,
+                             (out[k].flags & SCAN_CAND_STRONG) != 0, cases[i].strong);
+                }
+            }
+        }
+        if (!found) {
+            fail_msg("\"%s\": no card", t);
+        }
+    }
+}
+
 static void
 test_strength_model(void **state)
 {
@@ -564,7 +608,7 @@ main(void)
         cmocka_unit_test(test_email_utf8),      cmocka_unit_test(test_email_utf8_limits),
         cmocka_unit_test(test_card_last_group), cmocka_unit_test(test_weak_phone_shadow),
         cmocka_unit_test(test_ssn_zip4),        cmocka_unit_test(test_strength_model),
-        cmocka_unit_test(test_alternatives),
+        cmocka_unit_test(test_alternatives),    cmocka_unit_test(test_siret_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
