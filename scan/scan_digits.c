@@ -187,11 +187,22 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 
 /* ---- UK NINO: AB 12 34 56 C, AB123456C; case-insensitive ---- */
 
-/* Start of the two letters of a NINO prefix before the digits at `d`: "AB12",
- * "AB 12", or a line wrapped between them ("AB \n> 12"); `d` when none. */
+/* Start of the two letters of a NINO prefix or an IBAN's country code before
+ * the digits at `d`, a token of two letters: "AB12", "AB 12", or a line
+ * wrapped between them ("AB \n> 12"); `d` when none. */
 static size_t
 prefix_before(const uint8_t *buf, size_t d)
 {
+    if (d < 2) {
+        return d;
+    }
+    uint8_t b = buf[d - 1];
+    if (scan_is_alpha(b)) {
+        return scan_is_alpha(buf[d - 2]) && scan_starts_clean(buf, d - 2) ? d - 2 : d;
+    }
+    if (b != ' ' && b != '>' && b != '\r' && b != '\n') {
+        return d;
+    }
     size_t i = d;
     bool nl = false;
     while (i > 0 && d - i < 10 &&
@@ -203,7 +214,8 @@ prefix_before(const uint8_t *buf, size_t d)
     if (!(i == d || (d - i == 1 && buf[i] == ' ') || nl)) {
         return d;
     }
-    if (i >= 2 && scan_is_alpha(buf[i - 1]) && scan_is_alpha(buf[i - 2])) {
+    if (i >= 2 && scan_is_alpha(buf[i - 1]) && scan_is_alpha(buf[i - 2]) &&
+        scan_starts_clean(buf, i - 2)) {
         return i - 2;
     }
     return d;
@@ -492,6 +504,14 @@ better(const struct scan_cand *a, const struct scan_cand *b)
     return a->confidence > b->confidence;
 }
 
+/* What the text around a digit run allows, read once before any detector. */
+struct run_view {
+    size_t total;  /* digits of the groups joined to the run, up to 20 */
+    size_t groups; /* how many groups those are */
+    bool letters;  /* two letters before it: an IBAN or NINO may start there */
+    bool anchored; /* '+', '(' or "00" before or at it: an international number */
+};
+
 /* The best candidate around the digit run starting at `d`, if any, starting
  * at or after `floor` (the end of the previous candidate), into *out. When the
  * best is not strong and another reading of the same digits exists (a
@@ -499,16 +519,20 @@ better(const struct scan_cand *a, const struct scan_cand *b)
  * best goes to *out_alt, used when context drops the first; else
  * out_alt->type is SCAN_T__COUNT. */
 static bool
-try_run(struct scan_cand *out, struct scan_cand *out_alt, const uint8_t *buf, size_t len, size_t d,
-        size_t floor, unsigned enabled)
+try_run(struct scan_cand *out, struct scan_cand *out_alt, const struct run_view *v,
+        const uint8_t *buf, size_t len, size_t d, size_t floor, unsigned enabled)
 {
     struct scan_cand c;
     out_alt->type = SCAN_T__COUNT;
-    if ((enabled & SCAN_MASK(SCAN_T_IBAN)) && find_iban(&c, buf, len, d) && c.start >= floor) {
+    /* IBANs and NINOs begin with two letters before the digits. */
+    bool letters = v->letters;
+    if (letters && (enabled & SCAN_MASK(SCAN_T_IBAN)) && find_iban(&c, buf, len, d) &&
+        c.start >= floor) {
         *out = c;
         return true;
     }
-    if ((enabled & SCAN_MASK(SCAN_T_UK_NINO)) && find_nino(&c, buf, len, d) && c.start >= floor) {
+    if (letters && (enabled & SCAN_MASK(SCAN_T_UK_NINO)) && find_nino(&c, buf, len, d) &&
+        c.start >= floor) {
         *out = c;
         return true;
     }
@@ -523,16 +547,18 @@ try_run(struct scan_cand *out, struct scan_cand *out_alt, const uint8_t *buf, si
     bool glued = d >= 2 && buf[d - 1] == '-' && scan_is_alpha(buf[d - 2]);
     struct scan_cand found[3];
     size_t n = 0;
-    if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && !mid_code &&
+    /* A card reads 12 digits or more, an SSN 9: skip what cannot fit. */
+    if ((enabled & SCAN_MASK(SCAN_T_CREDIT_CARD)) && !mid_code && v->total >= 12 &&
         find_card(&found[n], buf, len, d) && (!glued || (found[n].flags & SCAN_CAND_STRONG))) {
         n++;
     }
-    if ((enabled & SCAN_MASK(SCAN_T_US_SSN)) && find_ssn(&found[n], buf, len, d) &&
+    if ((enabled & SCAN_MASK(SCAN_T_US_SSN)) && v->total >= 9 && find_ssn(&found[n], buf, len, d) &&
         (!glued || (found[n].flags & SCAN_CAND_STRONG))) {
         n++;
     }
     if ((enabled & SCAN_MASK(SCAN_T_PHONE)) && !mid_code && !glued &&
-        scan_phone_find(&found[n], buf, len, d) && found[n].start >= floor) {
+        (v->total >= 8 || v->anchored) && scan_phone_find(&found[n], buf, len, d) &&
+        found[n].start >= floor) {
         n++;
     }
     if (n == 0) {
@@ -620,40 +646,21 @@ inside(struct scan_cand *out, struct scan_cand *out_alt, const uint8_t *buf, siz
     return false;
 }
 
-/* Cheap test that no detector can match at the run [d, d + r): a short
- * standalone number ("in 2024,", "3 items") with nothing that could anchor a
- * longer form. Most digit runs in prose stop here. */
-static bool
-run_is_plain(const uint8_t *buf, size_t len, size_t d, size_t r)
+/* Reads the view of the run [d, d + r). The groups are counted with every
+ * separator any detector takes, so `total` bounds what any of them reads. */
+static void
+view_run(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_t r)
 {
-    /* Card, SSN and unanchored phone refuse these starts; IBAN and NINO
-     * need letters, '+' and '(' anchor the other phone forms. */
-    if (scan_preceded_by_number(buf, d)) {
-        return true;
-    }
     uint8_t b = d > 0 ? buf[d - 1] : ' ';
-    if (scan_is_alpha(b)) {
-        /* Only "CC12..." (IBAN) or "AB123456C" (NINO) begin with letters. */
-        return !(d >= 2 && scan_is_alpha(buf[d - 2]) && scan_starts_clean(buf, d - 2));
-    }
-    if (b == '+' || b == '(' || (r >= 3 && r <= 5 && buf[d] == '0' && buf[d + 1] == '0')) {
-        return false; /* international: "+49", "(+49)", "(030)", "0049 (0)30" */
-    }
+    /* A token of two letters just before: a country code or a NINO prefix. */
     size_t e = d + r;
-    if ((b == ' ' || b == '\n') && (r == 2 || r == 6 || (e < len && scan_is_alpha(buf[e]))) &&
-        prefix_before(buf, d) != d) {
-        /* "AB 12 34 56 C", "AB 123456 C" (NINO), "GB 29 NWBK..." and
-         * "KZ 86125KZT..." (IBAN) */
-        return false;
-    }
-    /* Without letters, '+' or '(' before it, every form needs 8 digits or
-     * more (a Nordic phone number): count the digits of the groups joined to
-     * this run ("2024-05-17" has 8, "order 4500012" 7), up to the most any
-     * form reads. */
-    size_t total = r;
+    v->letters = prefix_before(buf, d) != d;
+    v->anchored = b == '+' || b == '(' || (r >= 3 && r <= 5 && buf[d] == '0' && buf[d + 1] == '0');
+    v->total = r;
+    v->groups = 1;
     size_t i = e;
     unsigned kind = 0;
-    while (total < 8) {
+    while (v->total < 20) {
         size_t s = scan_sep_digit(
             buf, i, len,
             SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_BREAK, &kind);
@@ -661,10 +668,36 @@ run_is_plain(const uint8_t *buf, size_t len, size_t d, size_t r)
             break;
         }
         size_t g = scan_digit_run(buf, i + s, len);
-        total += g;
+        v->total += g;
+        v->groups++;
         i += s + g;
     }
-    return total < 8;
+}
+
+/* Cheap test that no detector can match at the run [d, d + r): a short
+ * standalone number ("in 2024,", "3 items", "2024-05-17") with nothing that
+ * could anchor a longer form. Most digit runs in prose stop here. */
+static bool
+run_is_plain(const struct run_view *v, const uint8_t *buf, size_t d)
+{
+    /* Card, SSN and unanchored phone refuse these starts; IBAN and NINO
+     * need letters, '+' and '(' anchor the other phone forms. */
+    if (scan_preceded_by_number(buf, d)) {
+        return true;
+    }
+    if (v->letters || v->anchored) {
+        return false;
+    }
+    if (d > 0 && scan_is_alpha(buf[d - 1])) {
+        return true; /* glued to a word: "x4111..." */
+    }
+    /* Without those, every form needs 8 digits or more, and at 8 only a
+     * phone number in the Nordic groupings or bare: three groups of 8 are
+     * dates ("2024-05-17", "17.05.2024"). */
+    return v->total < 8 ||
+           (v->total == 8 && v->groups == 3 &&
+            (scan_digit_run(buf, d, d + 5) == 4 || scan_digit_run(buf, d, d + 3) <= 2) &&
+            !(scan_digit_run(buf, d, d + 4) == 3));
 }
 
 /* Bit i set when buf[i] is an ASCII digit, for the 64 bytes at `buf`. SSE2 is
@@ -693,7 +726,9 @@ handle_run(struct scan_cand *out, size_t cap, size_t *n, size_t *floor, size_t *
     struct scan_cand c;
     struct scan_cand alt;
     *out_next = d + r;
-    if (run_is_plain(buf, len, d, r) || !try_run(&c, &alt, buf, len, d, *floor, enabled)) {
+    struct run_view v;
+    view_run(&v, buf, len, d, r);
+    if (run_is_plain(&v, buf, d) || !try_run(&c, &alt, &v, buf, len, d, *floor, enabled)) {
         return true;
     }
     struct scan_cand strong;
@@ -708,7 +743,9 @@ handle_run(struct scan_cand *out, size_t cap, size_t *n, size_t *floor, size_t *
             cut--;
         }
         struct scan_cand alt2;
-        has_before = cut > d && try_run(&before, &alt2, buf, cut, d, *floor, enabled) &&
+        struct run_view vb;
+        view_run(&vb, buf, cut, d, scan_digit_run(buf, d, cut));
+        has_before = cut > d && try_run(&before, &alt2, &vb, buf, cut, d, *floor, enabled) &&
                      before.end <= cut && (before.flags & SCAN_CAND_WEAK) == 0;
         c = strong;
         alt.type = SCAN_T__COUNT;

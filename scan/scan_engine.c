@@ -600,10 +600,9 @@ struct ctx_scan {
     uint32_t e;
     size_t lo; /* the context scope: a keyword must lie inside it */
     size_t hi;
-    unsigned type;
-    size_t pos_gap;        /* nearest positive keyword for `type`; SIZE_MAX: none */
-    size_t pos_before_gap; /* the same, among those before the candidate */
-    size_t neg_gap;        /* nearest negative word before the candidate; SIZE_MAX: none */
+    size_t pos_gap[SCAN_T__COUNT];        /* nearest keyword of each type; SIZE_MAX: none */
+    size_t pos_before_gap[SCAN_T__COUNT]; /* the same, among those before the candidate */
+    size_t neg_gap; /* nearest negative word before the candidate; SIZE_MAX: none */
 };
 
 static int
@@ -633,11 +632,11 @@ on_keyword(unsigned int id, unsigned long long from, unsigned long long to, unsi
             c->neg_gap = c->s - wend;
         }
     }
-    if (pi->kind == PAT_KEYWORD && pi->type == c->type && kto <= c->s && g < c->pos_before_gap) {
-        c->pos_before_gap = g;
+    if (pi->kind == PAT_KEYWORD && kto <= c->s && g < c->pos_before_gap[pi->type]) {
+        c->pos_before_gap[pi->type] = g;
     }
-    if (pi->kind == PAT_KEYWORD && pi->type == c->type && g < c->pos_gap) {
-        c->pos_gap = g;
+    if (pi->kind == PAT_KEYWORD && g < c->pos_gap[pi->type]) {
+        c->pos_gap[pi->type] = g;
     }
     return 0;
 }
@@ -825,41 +824,46 @@ names_it(const uint8_t *buf, size_t from, size_t to)
     return true;
 }
 
-/* Looks for context keywords in the scope of [s, e) for `type`. */
-static struct ctx_result
-context(struct scan_worker *w, const uint8_t *buf, size_t len, unsigned type, uint32_t s,
-        uint32_t e)
+/* scan_context scans the scope of [s, e) for keywords of every type and
+ * negative words, once: two readings of the same digits share it. */
+static void
+scan_context(struct scan_worker *w, struct ctx_scan *c, const uint8_t *buf, size_t len, uint32_t s,
+             uint32_t e)
 {
     const struct scan_engine *eng = w->engine;
-    struct ctx_result r = {.verdict = CTX_NONE};
-    if (eng->kw_db == NULL) {
-        return r;
+    *c = (struct ctx_scan){
+        .engine = eng, .buf = buf, .len = len, .s = s, .e = e, .neg_gap = SIZE_MAX};
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        c->pos_gap[t] = SIZE_MAX;
+        c->pos_before_gap[t] = SIZE_MAX;
     }
-    struct ctx_scan c = {.engine = eng,
-                         .buf = buf,
-                         .len = len,
-                         .s = s,
-                         .e = e,
-                         .type = type,
-                         .pos_gap = SIZE_MAX,
-                         .pos_before_gap = SIZE_MAX,
-                         .neg_gap = SIZE_MAX};
-    scope(eng, &c.lo, &c.hi, buf, len, s, e);
-    c.base = c.lo;
-    hs_scan(eng->kw_db, (const char *)buf + c.lo, (unsigned)(c.hi - c.lo), 0, w->scratch,
-            on_keyword, &c);
+    if (eng->kw_db == NULL) {
+        return;
+    }
+    scope(eng, &c->lo, &c->hi, buf, len, s, e);
+    c->base = c->lo;
+    hs_scan(eng->kw_db, (const char *)buf + c->lo, (unsigned)(c->hi - c->lo), 0, w->scratch,
+            on_keyword, c);
+}
+
+/* What the keywords found by scan_context say about a candidate of `type`. */
+static struct ctx_result
+context_of(const struct ctx_scan *c, unsigned type)
+{
+    struct ctx_result r = {.verdict = CTX_NONE};
+    size_t pos = c->pos_gap[type];
     /* A tie is a positive phrase that holds a negative word ("atención al
      * cliente"): the longer phrase wins. */
-    if (c.pos_gap != SIZE_MAX && c.pos_gap <= c.neg_gap) {
+    if (pos != SIZE_MAX && pos <= c->neg_gap) {
         r.verdict = CTX_POSITIVE;
-    } else if (c.neg_gap != SIZE_MAX) {
+    } else if (c->neg_gap != SIZE_MAX) {
         r.verdict = CTX_NEGATIVE;
     }
     /* A label right before the number names it whatever follows ("Rechnung
      * Nr. 5614 3734 02 Telefonisch ..."), unless a keyword before it is as
      * near (the label is part of a keyword phrase). */
-    r.named =
-        c.neg_gap != SIZE_MAX && c.neg_gap < c.pos_before_gap && names_it(buf, s - c.neg_gap, s);
+    r.named = c->neg_gap != SIZE_MAX && c->neg_gap < c->pos_before_gap[type] &&
+              names_it(c->buf, c->s - c->neg_gap, c->s);
     return r;
 }
 
@@ -908,14 +912,14 @@ signature_label(const uint8_t *buf, size_t s)
  * its confidence), then URLs and a negative word naming the number (right
  * before it: "Kundennummer 0696 645 045") demote the others, and a weak form
  * needs a keyword nearer than any negative word.
- * Returns whether `c` is a finding, filling *out and *out_positive (a keyword
- * of its type is in scope). */
+ * `cs` is scan_context of c's span. Returns whether `c` is a finding, filling
+ * *out and *out_positive (a keyword of its type is in scope). */
 static bool
-judge(struct scan_worker *w, struct scan_finding *out, bool *out_positive, const uint8_t *buf,
-      size_t len, const struct scan_cand *c)
+judge(struct scan_finding *out, bool *out_positive, const uint8_t *buf, const struct scan_cand *c,
+      const struct ctx_scan *cs)
 {
     bool strong = (c->flags & SCAN_CAND_STRONG) != 0;
-    struct ctx_result ctx = context(w, buf, len, c->type, c->start, c->end);
+    struct ctx_result ctx = context_of(cs, c->type);
     if (c->type == SCAN_T_PHONE && ctx.verdict != CTX_POSITIVE && !ctx.named &&
         signature_label(buf, c->start)) {
         ctx.verdict = CTX_POSITIVE;
@@ -1051,12 +1055,20 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
         }
         /* Of two readings of the same digits, the one context keeps; if both,
          * the one a keyword names ("Telefon 018-733497" is no SSN). */
-        struct scan_finding f;
-        struct scan_finding g;
+        struct scan_finding f = {0};
+        struct scan_finding g = {0};
         bool pos_f = false;
         bool pos_g = false;
-        bool has_f = judge(w, &f, &pos_f, buf, len, c);
-        bool has_g = alt != NULL && alt->start < to && judge(w, &g, &pos_g, buf, len, alt);
+        struct ctx_scan cs;
+        scan_context(w, &cs, buf, len, c->start, c->end);
+        bool has_f = judge(&f, &pos_f, buf, c, &cs);
+        bool has_g = false;
+        if (alt != NULL && alt->start < to) {
+            if (alt->start != c->start || alt->end != c->end) {
+                scan_context(w, &cs, buf, len, alt->start, alt->end);
+            }
+            has_g = judge(&g, &pos_g, buf, alt, &cs);
+        }
         if (has_g && (!has_f || (pos_g && !pos_f))) {
             f = g;
             has_f = true;
