@@ -7,16 +7,18 @@
  * (bench_server.h) take what redlined relays, on the same address. Counts
  * what completes inside a measurement window after a warm-up; prints one
  * JSON object. Main thread only; needs the EAL (root for most ports). */
-#include <rte_eal.h>
-#include <rte_ethdev.h>
+#include "bench_dpdk.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+
 #include "bench_client.h"
-#include "bench_dpdk.h"
 #include "bench_hist.h"
 #include "bench_mail.h"
 #include "bench_server.h"
@@ -144,7 +146,7 @@ parse(struct opts *o, int argc, char **argv)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         uint64_t n;
-        bool ok = true;
+        bool ok = v != NULL;
         if (strcmp(a, "--new-conn") == 0) {
             o->new_conn = true;
             continue;
@@ -153,8 +155,8 @@ parse(struct opts *o, int argc, char **argv)
             o->pipelining = true;
             continue;
         }
-        if (v == NULL) {
-            ok = false;
+        if (!ok) {
+            /* the option's value is missing */
         } else if (strcmp(a, "--ip") == 0) {
             ok = parse_ip(v, &o->ip, &o->plen, NULL) == 0;
         } else if (strcmp(a, "--connect") == 0) {
@@ -180,6 +182,7 @@ parse(struct opts *o, int argc, char **argv)
             unsigned m[6];
             ok = sscanf(v, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) == 6;
             for (int k = 0; ok && k < 6; k++) {
+                ok = m[k] <= 255;
                 o->mac[k] = (uint8_t)m[k];
             }
         } else {

@@ -15,16 +15,17 @@
  * cycles per packet are that CPU time in TSC cycles over the frames the
  * thread's stack received and sent. Prints one JSON object. */
 #include <pthread.h>
-#include <rte_cycles.h>
-#include <rte_eal.h>
-#include <rte_eth_ring.h>
-#include <rte_lcore.h>
-#include <rte_ring.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_lcore.h>
+#include <rte_ring.h>
 
 #include "bench_dpdk.h"
 #include "internal.h"
@@ -42,10 +43,10 @@ struct side {
     struct tcp_dpdk_core *core;
     struct tcp_stack *st;
     int cpu;
-    double cpu_s;          /* thread CPU seconds of the last run */
-    uint64_t frames;       /* frames its stack received and sent in the last run */
+    double cpu_s;                 /* thread CPU seconds of the last run */
+    uint64_t frames;              /* frames its stack received and sent in the last run */
     uint64_t rx_frames, rx_bytes; /* of them received, and their octets */
-    uint64_t done;         /* connections completed (client) or closed (server) */
+    uint64_t done;                /* connections completed (client) or closed (server) */
     uint64_t errors;
 };
 
@@ -302,7 +303,7 @@ bench_dpdk_stack_main(int argc, char **argv)
     b.cli.cpu = 0;
     const char *json = NULL;
     int sep = argc;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* each option takes a value */
         uint64_t n;
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--") == 0) {
@@ -331,7 +332,6 @@ bench_dpdk_stack_main(int argc, char **argv)
                             "EAL-ARGUMENTS\n");
             return 2;
         }
-        i++;
     }
     char *eal[64];
     int n_eal = 0;
