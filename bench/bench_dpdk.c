@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -37,13 +38,14 @@
 #define KIND_SINK (UINT64_C(2) << 40)
 #define KIND_LISTEN (UINT64_C(3) << 40)
 #define KIND_MASK (UINT64_C(3) << 40)
+#define IDLE_SPIN_NS 50000u /* keep polling this long after the last frame before a nap */
 
 struct opts {
     uint32_t ip, peer;
     uint8_t plen;
     uint8_t mac[6];
     uint16_t peer_port, sink_port;
-    unsigned connections, distinct;
+    unsigned connections, distinct, nap_us;
     size_t size;
     double density, warmup, duration, timeout;
     bool new_conn, pipelining;
@@ -79,6 +81,7 @@ struct run {
     uint32_t listener;
     uint64_t seq;
     uint64_t t_start, t_win, t_end; /* ns */
+    uint64_t last_busy_ns;
     bool counting, stopping;
     /* inside the window */
     uint64_t ok, fail, sink_ok, sink_bytes, bytes_ok, conns_opened, conn_errors;
@@ -128,7 +131,8 @@ usage(FILE *f)
     fprintf(f, "usage: redline-bench-dpdk smtp --ip A.B.C.D/N --connect IP:PORT --sink-port P\n"
                "          [--connections N (10)] [--size BYTES (4096)] [--density F (0.05)]\n"
                "          [--warmup S (1)] [--duration S (5)] [--new-conn] [--pipelining]\n"
-               "          [--mac xx:xx:xx:xx:xx:xx] [--json FILE] -- EAL-ARGUMENTS\n"
+               "          [--nap-us US (0: spin)] [--mac xx:xx:xx:xx:xx:xx] [--json FILE]\n"
+               "          -- EAL-ARGUMENTS\n"
                "  the stack takes DPDK port 0 (the first --vdev or -a of the EAL arguments)\n");
 }
 
@@ -178,6 +182,9 @@ parse(struct opts *o, int argc, char **argv)
             ok = bench_arg_double(v, 0.1, 3600, &o->duration);
         } else if (strcmp(a, "--json") == 0) {
             o->json = v;
+        } else if (strcmp(a, "--nap-us") == 0) {
+            ok = bench_arg_u64(v, 0, 100000, &n);
+            o->nap_us = (unsigned)n;
         } else if (strcmp(a, "--mac") == 0) {
             unsigned m[6];
             ok = sscanf(v, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) == 6;
@@ -496,11 +503,12 @@ on_sink(struct run *r, unsigned j, uint64_t now_us)
 
 /* ---- the loop ---- */
 
-static void
+/* poll_once runs one turn; returns the frames it received. */
+static size_t
 poll_once(struct run *r)
 {
     uint64_t now_us = tcp_dpdk_now_us();
-    tcp_dpdk_core_poll(r->core, now_us);
+    size_t frames = tcp_dpdk_core_poll(r->core, now_us);
     struct tcp_event ev[256];
     size_t n;
     while ((n = tcp_stack_poll(r->st, ev, 256)) > 0) {
@@ -517,6 +525,26 @@ poll_once(struct run *r)
         }
     }
     tcp_dpdk_core_flush(r->core, now_us);
+    return frames;
+}
+
+/* idle naps when no frame came for a while (--nap-us: 0 spins): on a
+ * machine shared with other work a thread that always polls is the one the
+ * scheduler preempts, for milliseconds; a thread that sleeps gets its core
+ * back as soon as it wakes. Memif and ring ports have no RX interrupt, so
+ * the nap is a plain sleep. */
+static void
+idle(struct run *r, size_t frames, uint64_t now_ns)
+{
+    if (frames > 0) {
+        r->last_busy_ns = now_ns;
+        return;
+    }
+    if (r->o.nap_us == 0 || now_ns - r->last_busy_ns < IDLE_SPIN_NS) {
+        return;
+    }
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)r->o.nap_us * 1000};
+    (void)nanosleep(&ts, NULL);
 }
 
 /* sweep times out sessions whose reply is overdue and reopens closed ones. */
@@ -666,8 +694,9 @@ bench_dpdk_smtp_main(int argc, char **argv)
     }
     uint64_t next_sweep = 0;
     while (!stop_req) {
-        poll_once(&r);
+        size_t frames = poll_once(&r);
         uint64_t now = bench_cpu_now_ns();
+        idle(&r, frames, now);
         if (!r.counting && now >= r.t_win) {
             r.counting = true;
             r.cpu0 = bench_cpu_s();

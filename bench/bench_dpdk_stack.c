@@ -11,9 +11,14 @@
  *          and loop turn, so each makes one segment; the server reads and
  *          drops them (its ACKs are the stack's delayed ones).
  * Rates are per CPU-second of each thread (CLOCK_THREAD_CPUTIME_ID), so a
- * machine shared with other work inflates the wall time, not the figures;
- * cycles per packet are that CPU time in TSC cycles over the frames the
- * thread's stack received and sent. Prints one JSON object. */
+ * machine shared with other work inflates the wall time more than the
+ * figures; cycles per packet are that CPU time in TSC cycles over the frames
+ * the thread's stack received and sent. With two threads a side whose peer
+ * was descheduled burns CPU polling an empty ring, so on a busy machine the
+ * figures drop; --threads 1 polls both stacks from this one thread (both
+ * ends of every connection on one core: each figure is the cost of the two
+ * ends together, and nothing spins while the peer is away). Prints one
+ * JSON object. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -52,6 +57,7 @@ struct side {
 
 struct bench {
     struct side cli, srv;
+    bool one_thread; /* both stacks polled by the client's thread */
     unsigned conns;
     double seconds;
     unsigned runs;
@@ -124,13 +130,15 @@ server_turn(struct bench *b, uint8_t *buf, size_t cap)
     tcp_dpdk_core_flush(b->srv.core, now);
 }
 
+static uint8_t srv_buf[65536];
+
 static void *
 server_main(void *arg)
 {
     struct bench *b = arg;
     (void)pin(b->srv.cpu);
     (void)rte_thread_register();
-    static uint8_t buf[65536];
+    uint8_t *buf = srv_buf;
     int seen = PH_IDLE;
     double c0 = 0;
     uint64_t f0 = 0, rx0 = 0, rb0 = 0;
@@ -155,7 +163,7 @@ server_main(void *arg)
             }
             seen = ph;
         }
-        server_turn(b, buf, sizeof(buf));
+        server_turn(b, buf, sizeof(srv_buf));
     }
 }
 
@@ -216,26 +224,49 @@ client_turn(struct bench *b, bool counting)
     tcp_dpdk_core_flush(b->cli.core, now);
 }
 
+/* turn runs one loop turn of the client and, with one thread, the server. */
+static void
+turn(struct bench *b, bool counting)
+{
+    client_turn(b, counting);
+    if (b->one_thread) {
+        server_turn(b, srv_buf, sizeof(srv_buf));
+    }
+}
+
 /* one_run runs the workload for the given seconds and fills both sides'
- * figures. */
+ * figures (with one thread both get this thread's CPU time). */
 static void
 one_run(struct bench *b)
 {
     /* warm up: connections open, pools filled */
     uint64_t t = rte_get_tsc_cycles() + rte_get_tsc_hz() / 5;
     while (rte_get_tsc_cycles() < t) {
-        client_turn(b, false);
+        turn(b, false);
     }
     b->cli.done = b->cli.errors = 0;
     double c0 = thread_cpu();
     uint64_t f0 = frames_of(b->cli.st);
-    __atomic_store_n(&b->phase, PH_RUN, __ATOMIC_RELEASE);
+    const struct tcp_stats *ss = tcp_stack_stats(b->srv.st);
+    uint64_t sf0 = frames_of(b->srv.st), srx0 = ss->rx_frames, srb0 = ss->rx_bytes;
+    if (b->one_thread) {
+        b->srv.done = 0;
+    } else {
+        __atomic_store_n(&b->phase, PH_RUN, __ATOMIC_RELEASE);
+    }
     t = rte_get_tsc_cycles() + (uint64_t)(b->seconds * (double)rte_get_tsc_hz());
     while (rte_get_tsc_cycles() < t) {
-        client_turn(b, true);
+        turn(b, true);
     }
     b->cli.cpu_s = thread_cpu() - c0;
     b->cli.frames = frames_of(b->cli.st) - f0;
+    if (b->one_thread) {
+        b->srv.cpu_s = b->cli.cpu_s;
+        b->srv.frames = frames_of(b->srv.st) - sf0;
+        b->srv.rx_frames = ss->rx_frames - srx0;
+        b->srv.rx_bytes = ss->rx_bytes - srb0;
+        return;
+    }
     __atomic_store_n(&b->phase, PH_DONE, __ATOMIC_RELEASE);
     while (__atomic_load_n(&b->phase, __ATOMIC_ACQUIRE) != PH_IDLE) {
         client_turn(b, false);
@@ -319,6 +350,9 @@ bench_dpdk_stack_main(int argc, char **argv)
         } else if (ok && strcmp(argv[i], "--runs") == 0) {
             ok = bench_arg_u64(v, 1, 50, &n);
             b.runs = (unsigned)n;
+        } else if (ok && strcmp(argv[i], "--threads") == 0) {
+            ok = bench_arg_u64(v, 1, 2, &n);
+            b.one_thread = n == 1;
         } else if (ok && strcmp(argv[i], "--cpus") == 0) {
             ok = sscanf(v, "%d,%d", &b.cli.cpu, &b.srv.cpu) == 2;
         } else if (ok && strcmp(argv[i], "--json") == 0) {
@@ -328,7 +362,8 @@ bench_dpdk_stack_main(int argc, char **argv)
         }
         if (!ok) {
             fprintf(stderr, "usage: redline-bench-dpdk stack [--conns N (64)] [--seconds S (2)] "
-                            "[--runs R (5)] [--cpus CLIENT,SERVER (0,1)] [--json FILE] -- "
+                            "[--runs R (5)] [--threads 1|2 (2)] [--cpus CLIENT,SERVER (0,1)] "
+                            "[--json FILE] -- "
                             "EAL-ARGUMENTS\n");
             return 2;
         }
@@ -364,27 +399,39 @@ bench_dpdk_stack_main(int argc, char **argv)
         return 1;
     }
     pthread_t th;
-    if (pthread_create(&th, NULL, server_main, &b) != 0) {
+    if (!b.one_thread && pthread_create(&th, NULL, server_main, &b) != 0) {
         return 1;
     }
-    static double conn_s[50], conn_srv_cpu[50], conn_cli_cpu[50], small_srv_cyc[50],
-        small_cli_cyc[50], small_seg[50], small_frame[50];
+    /* the series, one value per run; with one thread the two ends share
+     * the CPU time, so the client's and the server's figures are one */
+    enum { S_WALL, S_CONN_CLI, S_CONN_SRV, S_CYC_CLI, S_CYC_SRV, S_SEG, S_OCTETS, S_N };
+    static const char *const names[2][S_N] = {
+        {"conns_per_s_wall", "conns_per_cpu_s_client", "conns_per_cpu_s_server",
+         "small_cycles_per_packet_client", "small_cycles_per_packet_server",
+         "small_segments_per_cpu_s_client", "small_server_rx_octets_per_frame"},
+        {"conns_per_s_wall", "conns_per_cpu_s_both_ends", NULL, "small_cycles_per_packet_both",
+         NULL, "small_segments_per_cpu_s_both_ends", "small_server_rx_octets_per_frame"}};
+    static double v[S_N][50];
     uint64_t tw0 = tcp_stack_stats(b.cli.st)->tw_recycled, errors = 0;
     double hz = (double)rte_get_tsc_hz();
     for (unsigned r = 0; r < b.runs; r++) {
         b.workload = 0;
         one_run(&b);
         /* a connection is opened and closed on both cores: each core's rate */
-        conn_s[r] = (double)b.cli.done / b.seconds;
-        conn_cli_cpu[r] = (double)b.cli.done / b.cli.cpu_s;
-        conn_srv_cpu[r] = (double)b.srv.done / b.srv.cpu_s;
+        v[S_WALL][r] = (double)b.cli.done / b.seconds;
+        v[S_CONN_CLI][r] = (double)b.cli.done / b.cli.cpu_s;
+        v[S_CONN_SRV][r] = (double)b.srv.done / b.srv.cpu_s;
         errors += b.cli.errors;
         b.workload = 1;
         one_run(&b);
-        small_seg[r] = (double)b.cli.done / b.cli.cpu_s;
-        small_cli_cyc[r] = b.cli.cpu_s * hz / (double)(b.cli.frames ? b.cli.frames : 1);
-        small_srv_cyc[r] = b.srv.cpu_s * hz / (double)(b.srv.frames ? b.srv.frames : 1);
-        small_frame[r] = (double)b.srv.rx_bytes / (double)(b.srv.rx_frames ? b.srv.rx_frames : 1);
+        v[S_SEG][r] = (double)b.cli.done / b.cli.cpu_s;
+        uint64_t cf = b.cli.frames, sf = b.srv.frames;
+        if (b.one_thread) {
+            cf += sf; /* one CPU time over the frames of both stacks */
+        }
+        v[S_CYC_CLI][r] = b.cli.cpu_s * hz / (double)(cf ? cf : 1);
+        v[S_CYC_SRV][r] = b.srv.cpu_s * hz / (double)(sf ? sf : 1);
+        v[S_OCTETS][r] = (double)b.srv.rx_bytes / (double)(b.srv.rx_frames ? b.srv.rx_frames : 1);
         /* back to opening and closing: drop the streams */
         for (unsigned i = 0; i < b.conns; i++) {
             if (b.open[i]) {
@@ -393,44 +440,44 @@ bench_dpdk_stack_main(int argc, char **argv)
             }
         }
     }
-    __atomic_store_n(&b.phase, -1, __ATOMIC_RELEASE);
-    pthread_join(th, NULL);
+    if (!b.one_thread) {
+        __atomic_store_n(&b.phase, -1, __ATOMIC_RELEASE);
+        pthread_join(th, NULL);
+    }
+    const char *const *nm = names[b.one_thread];
+    double med[S_N];
+    for (int k = 0; k < S_N; k++) {
+        double sorted[50];
+        memcpy(sorted, v[k], b.runs * sizeof(double));
+        med[k] = median(sorted, b.runs);
+    }
     FILE *outs[2] = {stdout, json != NULL ? fopen(json, "w") : NULL};
-    for (int k = 0; k < 2; k++) {
-        FILE *f = outs[k];
+    for (int o = 0; o < 2; o++) {
+        FILE *f = outs[o];
         if (f == NULL) {
             continue;
         }
-        fprintf(f, "{\"benchmark\":\"dpdk-stack\",\"conns\":%u,\"seconds\":%.2f,\"runs\":%u,",
-                b.conns, b.seconds, b.runs);
-        print_runs(f, "conns_per_s_wall", conn_s, b.runs);
-        fprintf(f, ",");
-        print_runs(f, "conns_per_cpu_s_client", conn_cli_cpu, b.runs);
-        fprintf(f, ",");
-        print_runs(f, "conns_per_cpu_s_server", conn_srv_cpu, b.runs);
-        fprintf(f, ",");
-        print_runs(f, "small_cycles_per_packet_server", small_srv_cyc, b.runs);
-        fprintf(f, ",");
-        print_runs(f, "small_cycles_per_packet_client", small_cli_cyc, b.runs);
-        fprintf(f, ",");
-        print_runs(f, "small_segments_per_cpu_s_client", small_seg, b.runs);
-        fprintf(f, ",");
-        print_runs(f, "small_server_rx_octets_per_frame", small_frame, b.runs);
-        double m[6];
-        m[0] = median(conn_s, b.runs);
-        m[1] = median(conn_cli_cpu, b.runs);
-        m[2] = median(conn_srv_cpu, b.runs);
-        m[3] = median(small_srv_cyc, b.runs);
-        m[4] = median(small_cli_cyc, b.runs);
-        m[5] = median(small_seg, b.runs);
         fprintf(f,
-                ",\"median\":{\"conns_per_s_wall\":%.0f,\"conns_per_cpu_s_client\":%.0f,"
-                "\"conns_per_cpu_s_server\":%.0f,\"small_cycles_per_packet_server\":%.0f,"
-                "\"small_cycles_per_packet_client\":%.0f,\"small_segments_per_cpu_s_client\":%.0f},"
-                "\"connection_errors\":%llu,\"time_wait_recycled\":%llu,\"tsc_hz\":%.0f}\n",
-                m[0], m[1], m[2], m[3], m[4], m[5], (unsigned long long)errors,
+                "{\"benchmark\":\"dpdk-stack\",\"threads\":%d,\"conns\":%u,\"seconds\":%.2f,"
+                "\"runs\":%u",
+                b.one_thread ? 1 : 2, b.conns, b.seconds, b.runs);
+        for (int k = 0; k < S_N; k++) {
+            if (nm[k] != NULL) {
+                fprintf(f, ",");
+                print_runs(f, nm[k], v[k], b.runs);
+            }
+        }
+        fprintf(f, ",\"median\":{");
+        for (int k = 0, first = 1; k < S_N; k++) {
+            if (nm[k] != NULL) {
+                fprintf(f, "%s\"%s\":%.0f", first ? "" : ",", nm[k], med[k]);
+                first = 0;
+            }
+        }
+        fprintf(f, "},\"connection_errors\":%llu,\"time_wait_recycled\":%llu,\"tsc_hz\":%.0f}\n",
+                (unsigned long long)errors,
                 (unsigned long long)(tcp_stack_stats(b.cli.st)->tw_recycled - tw0), hz);
-        if (k == 1) {
+        if (o == 1) {
             fclose(f);
         }
     }
