@@ -123,16 +123,20 @@ def ticks(pid):
     return int(rest[11]) + int(rest[12])
 
 
-def relayed(ctl):
+def counters(ctl):
+    """redlined's messages relayed and connections accepted."""
     r = subprocess.run([redlinectl, "--socket", ctl, "--json", "stats"], capture_output=True,
                        text=True)
-    return json.loads(r.stdout)["total"]["messages_relayed"] if r.returncode == 0 else 0
+    if r.returncode != 0:
+        return (0, 0)
+    t = json.loads(r.stdout)["total"]
+    return (t["messages_relayed"], t["connections_accepted"])
 
 
-def settled_relayed(ctl, last=-1):
-    """messages_relayed once it stops moving (counters lag by a timer pass)."""
+def settled(ctl, last=None):
+    """counters() once they stop moving (they lag by a timer pass)."""
     for _ in range(40):
-        v = relayed(ctl)
+        v = counters(ctl)
         if v == last:
             return v
         last = v
@@ -198,15 +202,16 @@ class Interval:
 
     def __init__(self, ctl, gw, pids):
         self.ctl, self.gw, self.pids = ctl, gw, pids
-        self.n0 = settled_relayed(ctl)
+        self.n0 = settled(ctl)
         self.t0, self.own0 = ticks(gw.pid), sum(ticks(p) for p in pids)
         self.ch0, self.busy0, self.w0 = children_ticks(), machine_busy(), time.monotonic()
 
     def end(self):
-        self.n1 = settled_relayed(self.ctl, self.n0)
+        self.n1 = settled(self.ctl, self.n0)
         t1, own1 = ticks(self.gw.pid), sum(ticks(p) for p in self.pids)
         ch1, busy1, w1 = children_ticks(), machine_busy(), time.monotonic()
-        self.relayed = self.n1 - self.n0
+        self.relayed = self.n1[0] - self.n0[0]
+        self.accepted = self.n1[1] - self.n0[1]
         self.cpu_s = (t1 - self.t0) / CLK_TCK
         ours = (t1 - self.t0) + (own1 - self.own0) + (ch1 - self.ch0)
         self.other_cores = max(0.0, (busy1 - self.busy0 - ours) / CLK_TCK / (w1 - self.w0))
@@ -222,8 +227,11 @@ def kernel_run(port, ctl, gw, sink, extra, name, tmp):
     p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     iv.end()
     r = json.load(open(jpath))["results"]
-    return summarize("kernel", name, r["msgs_per_s"], r["ok"],
+    nomsg = "--no-message" in extra
+    return summarize("kernel", name, r["msgs_per_s"],
+                     r["sessions_without_message"] if nomsg else r["ok"],
                      r["tempfail"] + r["permfail"] + r["errors"], r["latency_us"]["p99"],
+                     r["sessions_without_message_per_s"] if nomsg else
                      r["connections_opened"] / r["wall_s"] if r["wall_s"] else 0, iv,
                      p.returncode, r.get("last_failure") or p.stderr.decode()[-300:])
 
@@ -241,27 +249,39 @@ def dpdk_run(ctl, gw, sock, extra, name, tmp):
     if p.returncode != 0 and not os.path.exists(jpath):
         raise SystemExit(f"dpdk.sh: redline-bench-dpdk smtp: {p.stderr.decode()[-800:]}")
     r = json.load(open(jpath))
-    run = summarize("dpdk", name, r["msgs_per_s"], r["messages_ok"], r["messages_failed"],
-                    r["latency_p99_us"], r["sessions_per_s"], iv, p.returncode,
-                    r["last_error"] or p.stderr.decode()[-300:])
+    nomsg = "--no-message" in extra
+    run = summarize("dpdk", name, r["msgs_per_s"],
+                    r["sessions_without_message"] if nomsg else r["messages_ok"],
+                    r["messages_failed"], r["latency_p99_us"],
+                    r["sessions_without_message_per_s"] if nomsg else r["sessions_per_s"], iv,
+                    p.returncode, r["last_error"] or p.stderr.decode()[-300:])
     run["generator_core_share"] = round(r["generator_cpu_s"] / r["seconds"], 3)
     return run
 
 
 def summarize(path, name, msgs_s, ok, not_ok, p99, sess_s, iv, rc, err):
     per_msg = iv.cpu_s / iv.relayed * 1e6 if iv.relayed else None
+    per_conn = iv.cpu_s / iv.accepted * 1e6 if iv.accepted else None
     run = {"path": path, "run": name, "msgs_per_s": msgs_s, "ok": ok, "not_ok": not_ok,
            "p99_us": p99, "sessions_per_s": sess_s, "redlined_relayed": iv.relayed,
-           "redlined_cpu_s": iv.cpu_s, "redlined_cpu_us_per_msg": per_msg,
-           "redlined_msgs_per_cpu_s": iv.relayed / iv.cpu_s if iv.cpu_s else None,
+           "redlined_accepted": iv.accepted, "redlined_cpu_s": iv.cpu_s,
+           "redlined_cpu_us_per_msg": per_msg,
+           "redlined_msgs_per_cpu_s": iv.relayed / iv.cpu_s if iv.cpu_s and iv.relayed else None,
+           "redlined_cpu_us_per_conn": per_conn,
+           "redlined_conns_per_cpu_s": iv.accepted / iv.cpu_s if iv.cpu_s else None,
            # the share of its core redlined used while the generator ran
-           "redlined_core_share": per_msg * msgs_s / 1e6 if per_msg else None,
+           "redlined_core_share": (per_msg * msgs_s if per_msg else
+                                   per_conn * sess_s if per_conn else 0) / 1e6,
            "other_work_cores": round(iv.other_cores, 3), "exit_status": rc}
     if rc != 0 or not_ok or ok == 0:
         run["problem"] = err
-    log(f"{name:9} {path:6} {msgs_s:7.0f} msg/s  ok {ok}  not ok {not_ok}  redlined "
-        f"{per_msg or 0:4.0f} us/msg = {run['redlined_msgs_per_cpu_s'] or 0:6.0f} msgs per "
-        f"CPU-s, {run['redlined_core_share'] or 0:.2f} of its core; other work "
+    if per_msg:
+        what = (f"{msgs_s:7.0f} msg/s  ok {ok}  not ok {not_ok}  redlined {per_msg:4.0f} us/msg"
+                f" = {run['redlined_msgs_per_cpu_s']:6.0f} msgs per CPU-s")
+    else:
+        what = (f"{sess_s:7.0f} sessions/s  ok {ok}  redlined {per_conn or 0:4.0f} us/connection"
+                f" = {run['redlined_conns_per_cpu_s'] or 0:6.0f} per CPU-s")
+    log(f"{name:9} {path:6} {what}, {run['redlined_core_share']:.2f} of its core; other work "
         f"{iv.other_cores:.2f} cores")
     return run
 
@@ -275,26 +295,28 @@ def spread(v):
     return {"median": statistics.median(v), "min": min(v), "max": max(v)} if v else None
 
 
-def side_by_side(runs, n):
-    """Medians per path and the ratio dpdk/kernel of each interleaved pair."""
+def side_by_side(runs, n, per_cpu):
+    """Medians per path and the ratios dpdk/kernel of each interleaved pair."""
     out = {}
     for path in ("kernel", "dpdk"):
         rs = [r for r in runs if r["path"] == path]
         out[path] = {k: med(rs, k) for k in (
             "msgs_per_s", "p99_us", "sessions_per_s", "redlined_cpu_us_per_msg",
-            "redlined_msgs_per_cpu_s", "redlined_core_share", "other_work_cores")}
+            "redlined_msgs_per_cpu_s", "redlined_cpu_us_per_conn", "redlined_conns_per_cpu_s",
+            "redlined_core_share", "other_work_cores")}
         out[path]["messages_ok"] = sum(r["ok"] for r in rs)
         out[path]["not_ok"] = sum(r["not_ok"] for r in rs)
-    r_msgs, r_core = [], []
+    rate = "sessions_per_s" if per_cpu == "redlined_conns_per_cpu_s" else "msgs_per_s"
+    r_rate, r_core = [], []
     for i in range(n):
         k = next(r for r in runs if r["path"] == "kernel" and r["run"].endswith(f"-{i}"))
         d = next(r for r in runs if r["path"] == "dpdk" and r["run"].endswith(f"-{i}"))
-        if k["msgs_per_s"]:
-            r_msgs.append(d["msgs_per_s"] / k["msgs_per_s"])
-        if k["redlined_msgs_per_cpu_s"] and d["redlined_msgs_per_cpu_s"]:
-            r_core.append(d["redlined_msgs_per_cpu_s"] / k["redlined_msgs_per_cpu_s"])
-    out["ratio_msgs_per_s"] = spread(r_msgs)
-    out["ratio_msgs_per_cpu_s"] = spread(r_core)
+        if k[rate]:
+            r_rate.append(d[rate] / k[rate])
+        if k[per_cpu] and d[per_cpu]:
+            r_core.append(d[per_cpu] / k[per_cpu])
+    out["ratio_" + rate] = spread(r_rate)
+    out["ratio_" + per_cpu.replace("redlined_", "")] = spread(r_core)
     out["other_work_cores"] = spread([r["other_work_cores"] for r in runs])
     out["runs"] = runs
     return out
@@ -323,8 +345,11 @@ def smtp_part(tmp, result):
                                 {"backend": "dpdk", "dpdk": dpdk_conf})
     dgw = start([redlined, "--config", dconf, "--foreground"], os.path.join(tmp, "dgw.err"),
                 lambda: os.path.exists(dctl) and os.path.exists(sock))
-    for label, extra, key in (("reuse", [], "smtp_reuse"),
-                              ("newconn", ["--new-conn"], "smtp_new_connection")):
+    for label, extra, key, per_cpu in (
+            ("reuse", [], "smtp_reuse", "redlined_msgs_per_cpu_s"),
+            ("newconn", ["--new-conn"], "smtp_new_connection", "redlined_msgs_per_cpu_s"),
+            ("nomsg", ["--no-message"], "smtp_sessions_without_message",
+             "redlined_conns_per_cpu_s")):
         runs = []
         for i in range(pairs):
             order = ["kernel", "dpdk"] if i % 2 == 0 else ["dpdk", "kernel"]
@@ -334,10 +359,11 @@ def smtp_part(tmp, result):
                 else:
                     runs.append(dpdk_run(dctl, dgw, sock, extra, f"{label}-{i}", tmp))
         result[key] = dict({"size": size, "sessions": sessions, "seconds": secs,
-                            "pairs": pairs, "new_connection_per_message": bool(extra)},
-                           **side_by_side(runs, pairs))
-        rc = result[key]["ratio_msgs_per_cpu_s"]
-        log(f"{label}: msgs per CPU-s of redlined dpdk/kernel, median of {pairs} pairs: "
+                            "pairs": pairs, "generator_options": extra},
+                           **side_by_side(runs, pairs, per_cpu))
+        rk = "ratio_" + per_cpu.replace("redlined_", "")
+        rc = result[key][rk]
+        log(f"{label}: {per_cpu} dpdk/kernel, median of {pairs} pairs: "
             f"{rc['median'] if rc else 0:.2f}")
     stop_all()
 
@@ -475,8 +501,13 @@ def main():
             "target": 100000, "measured": one, "met": one >= 100000,
             "one_core_per_end": {"client": two["conns_per_cpu_s_client"],
                                  "server": two["conns_per_cpu_s_server"]},
+            "through_redlined": {
+                p: result["smtp_sessions_without_message"][p]["redlined_conns_per_cpu_s"]
+                for p in ("kernel", "dpdk")},
             "how": "the stack alone on ring ports: connections opened and closed per CPU-s "
-                   "with both ends on one core (each end alone costs less)"}}
+                   "with both ends on one core (each end alone costs less); through_redlined: "
+                   "SMTP sessions without a message (greeting, EHLO, QUIT) per CPU-s of "
+                   "redlined"}}
     result["noise"] = {
         "load_average_before": load0, "load_average_after": os.getloadavg(),
         "other_work_cores_smtp": result["smtp_reuse"]["other_work_cores"],
@@ -485,9 +516,10 @@ def main():
     result["wall_s"] = round(time.time() - t0, 1)
     with open(out, "w") as f:
         json.dump(result, f, indent=1)
-    r = result["smtp_reuse"]
-    log(f"reuse: msgs/s dpdk/kernel {r['ratio_msgs_per_s']}, msgs per CPU-s of redlined "
-        f"dpdk/kernel {r['ratio_msgs_per_cpu_s']}; wrote {out}")
+    for k, v in result["targets"].items():
+        log(f"target {k}: {v['target']}, measured {v['measured']:.2f}: "
+            f"{'met' if v['met'] else 'NOT met'}")
+    log(f"wrote {out}")
 
 
 main()
