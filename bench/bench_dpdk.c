@@ -595,12 +595,12 @@ setup(struct run *r, struct rl_diag *d)
     cfg.rcvbuf = cfg.sndbuf = 256 * 1024;
     cfg.syn_backlog = 4096;
     cfg.accept_backlog = 4096;
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (f == NULL || fread(cfg.secret, 1, sizeof(cfg.secret), f) != sizeof(cfg.secret)) {
-        cfg.secret[0] = 1;
-    }
-    if (f != NULL) {
-        fclose(f);
+    /* one secret for every run, like one client host that did not reboot:
+     * a pair reused by the next run gets a later ISN and timestamp (RFC
+     * 6528, 7323), so redlined's TIME_WAIT for it gives way (RFC 6191);
+     * with a fresh secret half the pairs would wait out redlined's 2MSL */
+    for (size_t i = 0; i < sizeof(cfg.secret); i++) {
+        cfg.secret[i] = (uint8_t)(i * 29 + 3);
     }
     rc = tcp_dpdk_core_new(&r->core, d, r->g, 0, &cfg);
     if (rc != 0) {
