@@ -18,8 +18,8 @@
 #    without a message (greeting, EHLO, QUIT: connections per CPU-second).
 #    The DPDK generator naps 20 us once idle for 50 us (--generator-nap-us):
 #    on a shared core a thread that always polls is the one the scheduler
-#    preempts for milliseconds; measured here it carried 1.3-2.4x the msgs/s
-#    of a spinning one with less CPU.
+#    preempts for milliseconds; measured by hand here it carried 1.3-2.4x
+#    the msgs/s of a spinning one with less CPU.
 # 2. The stack alone (redline-bench-dpdk stack, two stacks on ring ports,
 #    no kernel): TCP connections opened and closed per CPU-second, cycles per
 #    packet for 64-octet segments; with one thread per stack (cores 0 and 1)
