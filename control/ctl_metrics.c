@@ -14,7 +14,7 @@
 /* Gauges among the per-worker integers; every other integer counts. */
 static const char *const gauges[] = {"connections_active", "config_version", "snapshot_version",
                                      "load_permille",      "next_hops_down", "loop_turn_p99_us",
-                                     "messages_per_s"};
+                                     "messages_per_s",     "snapshot_lag_us"};
 
 enum kind {
     K_COUNTER = 0,

@@ -52,6 +52,7 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_SNAP_DEFERRED] = "snapshot_deferred",
     [DP_C_SCAN_JOBS] = "scan_jobs",
     [DP_C_STORE_JOBS] = "store_jobs",
+    [DP_C_SNAP_LAG_US] = "snapshot_lag_us",
 };
 
 const uint32_t dp_turn_le_us[DP_TURN_BUCKETS] = {
@@ -61,7 +62,7 @@ const uint32_t dp_turn_le_us[DP_TURN_BUCKETS] = {
 };
 
 void
-dp_stats_turn(struct dp_stats_core *s, uint64_t ns)
+dp_stats_turn(struct dp_stats_core *s, uint64_t ns, const struct dp_turn_parts *parts)
 {
     uint64_t us = ns / 1000;
     unsigned b = 0;
@@ -72,12 +73,22 @@ dp_stats_turn(struct dp_stats_core *s, uint64_t ns)
     dp_stats_bump(&s->turn_ns_sum, ns);
     if (ns > __atomic_load_n(&s->turn_ns_max, __ATOMIC_RELAXED)) {
         __atomic_store_n(&s->turn_ns_max, ns, __ATOMIC_RELAXED);
+        struct dp_turn_parts *t = &s->turn_worst;
+        __atomic_store_n(&t->adopt_ns, parts->adopt_ns, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->jobs_ns, parts->jobs_ns, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->run_ns, parts->run_ns, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->timers_ns, parts->timers_ns, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->events, parts->events, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->runs, parts->runs, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->worst_ns, parts->worst_ns, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->worst_kind, parts->worst_kind, __ATOMIC_RELAXED);
     }
 }
 
 /* turns writes the loop-turn histogram of `s` as the member
  * "loop_turn_seconds": {"le": [...], "counts": [cumulative], "sum", "count",
- * "max"} (the form Prometheus histograms take). */
+ * "max"} (the form Prometheus histograms take), with "longest": where the
+ * longest turn went. */
 static bool put(char *out, size_t cap, size_t *len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -95,10 +106,24 @@ turns(char *out, size_t cap, size_t *len, const struct dp_stats_core *s)
         ok = put(out, cap, len, "%s%llu", b ? "," : "", (unsigned long long)cum);
     }
     cum += __atomic_load_n(&s->turn_hist[DP_TURN_BUCKETS], __ATOMIC_RELAXED);
+    ok =
+        ok && put(out, cap, len, "],\"sum\":%.9f,\"count\":%llu,\"max\":%.9f",
+                  __atomic_load_n(&s->turn_ns_sum, __ATOMIC_RELAXED) / 1e9, (unsigned long long)cum,
+                  __atomic_load_n(&s->turn_ns_max, __ATOMIC_RELAXED) / 1e9);
+    static const char *const kinds[] = {"listener", "inbound", "outbound", "release"};
+    const struct dp_turn_parts *t = &s->turn_worst;
+    uint64_t kind = __atomic_load_n(&t->worst_kind, __ATOMIC_RELAXED);
     return ok &&
-           put(out, cap, len, "],\"sum\":%.9f,\"count\":%llu,\"max\":%.9f}",
-               __atomic_load_n(&s->turn_ns_sum, __ATOMIC_RELAXED) / 1e9, (unsigned long long)cum,
-               __atomic_load_n(&s->turn_ns_max, __ATOMIC_RELAXED) / 1e9);
+           put(out, cap, len,
+               ",\"longest\":{\"adopt_s\":%.9f,\"jobs_s\":%.9f,\"run_s\":%.9f,\"timers_s\":%.9f,"
+               "\"events\":%llu,\"runs\":%llu,\"longest_run_s\":%.9f,\"longest_run_kind\":\"%s\"}}",
+               __atomic_load_n(&t->adopt_ns, __ATOMIC_RELAXED) / 1e9,
+               __atomic_load_n(&t->jobs_ns, __ATOMIC_RELAXED) / 1e9,
+               __atomic_load_n(&t->run_ns, __ATOMIC_RELAXED) / 1e9,
+               __atomic_load_n(&t->timers_ns, __ATOMIC_RELAXED) / 1e9,
+               (unsigned long long)__atomic_load_n(&t->events, __ATOMIC_RELAXED),
+               (unsigned long long)__atomic_load_n(&t->runs, __ATOMIC_RELAXED),
+               __atomic_load_n(&t->worst_ns, __ATOMIC_RELAXED) / 1e9, kinds[kind < 4 ? kind : 0]);
 }
 
 void
@@ -207,8 +232,8 @@ add_loaded(struct dp_stats_core *to, const struct dp_stats_core *from)
 {
     for (unsigned i = 0; i < DP_C__COUNT; i++) {
         uint64_t v = __atomic_load_n(&from->c[i], __ATOMIC_RELAXED);
-        /* A gauge of versions: the newest any worker has, not a sum. */
-        bool newest = i == DP_C_SNAP_VERSION || i == DP_C_CONFIG_VERSION;
+        /* Versions and the snapshot lag: the largest of any worker, not a sum. */
+        bool newest = i == DP_C_SNAP_VERSION || i == DP_C_CONFIG_VERSION || i == DP_C_SNAP_LAG_US;
         to->c[i] = newest ? (v > to->c[i] ? v : to->c[i]) : to->c[i] + v;
     }
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {

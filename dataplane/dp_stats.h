@@ -58,6 +58,8 @@ enum dp_counter {
     DP_C_LOAD_PERMILLE,       /* a gauge: share of the last second spent working, 0-1000 */
     DP_C_HOPS_DOWN,           /* a gauge: next hops marked down (tried last) at the last tick */
     DP_C_MSGS_PER_S,          /* a gauge: messages received per second over the last second */
+    DP_C_SNAP_LAG_US, /* a gauge: microseconds from the publish of the newest snapshot taken to
+                         this worker taking it */
     DP_C__COUNT
 };
 
@@ -76,6 +78,19 @@ struct dp_stats_core {
     uint64_t turn_hist[DP_TURN_BUCKETS + 1]; /* per bucket, not cumulative; the last: longer */
     uint64_t turn_ns_sum;
     uint64_t turn_ns_max;
+    /* Where the longest turn so far went (turn_ns_max): the instrument that
+     * finds what to split. Written with the maximum; a reader racing with a
+     * new maximum may see parts of two turns. */
+    struct dp_turn_parts {
+        uint64_t adopt_ns;   /* taking a new snapshot */
+        uint64_t jobs_ns;    /* jobs back from helper threads, a release taken */
+        uint64_t run_ns;     /* the connections and jobs run */
+        uint64_t timers_ns;  /* the 100 ms timer pass */
+        uint64_t events;     /* events the poll gave */
+        uint64_t runs;       /* objects run */
+        uint64_t worst_ns;   /* the longest single run */
+        uint64_t worst_kind; /* its object: 0 listener, 1 inbound, 2 outbound, 3 release */
+    } turn_worst;
     /* The backend's own counters (the DPDK stack's, per port), copied at
      * each timer pass (dp_stats_net); 0 ports with the kernel backend. */
     unsigned net_ports, net_names;
@@ -90,8 +105,8 @@ struct dp_stats_core {
 void dp_stats_net(struct dp_stats_core *s, const struct io_counters *c);
 
 /* dp_stats_turn counts one loop turn of `ns` nanoseconds (the worker's own
- * counters). */
-void dp_stats_turn(struct dp_stats_core *s, uint64_t ns);
+ * counters); `parts` says where it went, kept if it is the longest. */
+void dp_stats_turn(struct dp_stats_core *s, uint64_t ns, const struct dp_turn_parts *parts);
 
 /* Counters of the process rather than of a worker: written under the
  * reloader's lock (dp_tls.h), read by the control thread. */

@@ -376,8 +376,7 @@ main(int argc, char **argv)
                                         .live = live,
                                         .live_slot = n + 1,
                                         .n_workers = n,
-                                        .state_dir = cfg.boot.state_dir,
-                                        .workers = workers};
+                                        .state_dir = cfg.boot.state_dir};
     if (cfg.boot.config_socket[0] != '\0' &&
         dp_apply_start(cfg.boot.config_socket, &apply, &err) != 0) {
         return fail("config_socket", strerror(err));

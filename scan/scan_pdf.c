@@ -38,6 +38,7 @@ struct scan_pdf {
     bool over_mem;    /* the limit refused an allocation */
     bool over_time;
     fz_cookie cookie; /* aborts page interpretation once over time */
+    bool saw_image;   /* the page being read drew an image (any kind) */
 };
 
 static uint64_t
@@ -149,6 +150,7 @@ scan_pdf_new(struct scan_pdf **out)
         free(s);
         return RL_ENOMEM;
     }
+    fz_set_user_context(s->ctx, s);
     fz_set_error_callback(s->ctx, quiet, NULL);
     fz_set_warning_callback(s->ctx, quiet, NULL);
     *out = s;
@@ -188,6 +190,12 @@ struct pass {
     size_t len, cap;
     fz_quad *quad; /* indexed like text; only starts of characters are meaningful */
     size_t quad_cap;
+    fz_rect *area; /* the page's areas to redact, in device space (as the text) */
+    size_t n_area, area_cap;
+    fz_quad *pdf_area; /* ... in the page's PDF space (as an annotation's quads) */
+    size_t pdf_area_cap;
+    fz_rect *pdf_rect; /* ... their bounding boxes */
+    size_t pdf_rect_cap;
 };
 
 static bool
@@ -197,23 +205,26 @@ text_room(struct pass *p, size_t more)
            scan_grow((void **)&p->quad, &p->quad_cap, p->len + more + 1, sizeof(*p->quad));
 }
 
-static bool
-text_add(struct pass *p, int c, fz_quad q)
+/* Appends character `c` with its quad; room for it is reserved. */
+static void
+text_put(struct pass *p, int c, fz_quad q)
 {
+    if (c >= 0 && c < 0x80) {
+        p->text[p->len] = (uint8_t)c;
+        p->quad[p->len++] = q;
+        return;
+    }
     char u[8];
     int n = fz_runetochar(u, c);
-    if (!text_room(p, (size_t)n)) {
-        return false;
-    }
     memcpy(p->text + p->len, u, (size_t)n);
     for (int i = 0; i < n; i++) {
         p->quad[p->len + (size_t)i] = q;
     }
     p->len += (size_t)n;
-    return true;
 }
 
-/* The page's text in reading order, lines ended by '\n'. */
+/* The page's text in reading order, lines ended by '\n'; room is reserved
+ * a line at a time (a character is at most FZ_UTFMAX bytes). */
 static bool
 page_text(struct pass *p, fz_stext_page *sp)
 {
@@ -224,14 +235,17 @@ page_text(struct pass *p, fz_stext_page *sp)
             continue;
         }
         for (fz_stext_line *l = b->u.t.first_line; l != NULL; l = l->next) {
+            size_t chars = 1;
             for (fz_stext_char *ch = l->first_char; ch != NULL; ch = ch->next) {
-                if (!text_add(p, ch->c, ch->quad)) {
-                    return false;
-                }
+                chars++;
             }
-            if (!text_add(p, '\n', none)) {
+            if (!text_room(p, chars * FZ_UTFMAX)) {
                 return false;
             }
+            for (fz_stext_char *ch = l->first_char; ch != NULL; ch = ch->next) {
+                text_put(p, ch->c, ch->quad);
+            }
+            text_put(p, '\n', none);
         }
     }
     return true;
@@ -244,35 +258,164 @@ quad_empty(fz_quad q)
     return r.x1 <= r.x0 || r.y1 <= r.y0;
 }
 
-/* One redaction annotation per finding, with the quads of its characters;
- * characters of one line are joined into one quad. */
+/* The areas of the page's findings f[0, n) (those to redact): the quads of
+ * their characters, characters of one line and one finding joined into one
+ * rectangle (device space, as the text). Returns false when out of memory. */
+static bool
+finding_areas(struct pass *p, const struct scan_finding *f, size_t n)
+{
+    p->n_area = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (f[k].action != SCAN_ACT_REDACT) {
+            continue;
+        }
+        fz_rect line = fz_empty_rect;
+        for (size_t i = f[k].start; i <= f[k].end; i++) {
+            fz_rect r = fz_empty_rect;
+            bool end = i == f[k].end;
+            if (!end && ((p->text[i] & 0xC0) == 0x80 || quad_empty(p->quad[i]))) {
+                continue; /* inside a UTF-8 character (its start has the quad), or no glyph */
+            }
+            if (!end) {
+                r = fz_rect_from_quad(p->quad[i]);
+            }
+            if (!fz_is_empty_rect(line) && (end || r.y0 >= line.y1 || r.y1 <= line.y0)) {
+                if (!scan_grow((void **)&p->area, &p->area_cap, p->n_area + 1, sizeof(*p->area))) {
+                    return false;
+                }
+                p->area[p->n_area++] = line;
+                line = fz_empty_rect;
+            }
+            if (!end) {
+                line = fz_union_rect(line, r);
+            }
+        }
+    }
+    return true;
+}
+
+/* !fz_is_empty_rect(fz_intersect_rect(a, b)) of MuPDF 1.21, inlined (the
+ * predicate below runs for every glyph). */
+static inline bool
+touches(fz_rect a, fz_rect b)
+{
+    if (fz_is_infinite_rect(b)) {
+        return !fz_is_empty_rect(a);
+    }
+    if (fz_is_infinite_rect(a)) {
+        return !fz_is_empty_rect(b);
+    }
+    if (a.x0 < b.x0) {
+        a.x0 = b.x0;
+    }
+    if (a.y0 < b.y0) {
+        a.y0 = b.y0;
+    }
+    if (a.x1 > b.x1) {
+        a.x1 = b.x1;
+    }
+    if (a.y1 > b.y1) {
+        a.y1 = b.y1;
+    }
+    return !fz_is_empty_rect(a);
+}
+
+/* What MuPDF's redaction asks of every glyph (pdf_redact_text_filter, MuPDF
+ * 1.21): does its box, shrunk by a tenth on each side, touch an area? Its
+ * own version reads every redaction annotation's quads back out of the PDF
+ * objects for every glyph, three quarters of a page's redaction; this one
+ * reads the quads it was given. */
+static int
+areas_text_filter(fz_context *ctx, void *opaque, int *ucsbuf, int ucslen, fz_matrix trm,
+                  fz_matrix ctm, fz_rect bbox)
+{
+    (void)ctx;
+    (void)ucsbuf;
+    (void)ucslen;
+    const struct pass *p = opaque;
+    bbox = fz_transform_rect(bbox, fz_concat(trm, ctm));
+    float w = bbox.x1 - bbox.x0, h = bbox.y1 - bbox.y0;
+    bbox.x0 += w / 10;
+    bbox.x1 -= w / 10;
+    bbox.y0 += h / 10;
+    bbox.y1 -= h / 10;
+    for (size_t i = 0; i < p->n_area; i++) {
+        if (touches(bbox, p->pdf_rect[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The areas painted over, as pdf_redact_page's black boxes. */
 static void
-mark_finding(struct pass *p, pdf_page *page, const struct scan_finding *f)
+areas_end_page(fz_context *ctx, fz_buffer *buf, void *opaque)
+{
+    const struct pass *p = opaque;
+    fz_append_string(ctx, buf, "0 g\n");
+    for (size_t i = 0; i < p->n_area; i++) {
+        fz_quad q = p->pdf_area[i];
+        fz_append_printf(ctx, buf, "%g %g m\n", q.ll.x, q.ll.y);
+        fz_append_printf(ctx, buf, "%g %g l\n", q.lr.x, q.lr.y);
+        fz_append_printf(ctx, buf, "%g %g l\n", q.ur.x, q.ur.y);
+        fz_append_printf(ctx, buf, "%g %g l\n", q.ul.x, q.ul.y);
+        fz_append_string(ctx, buf, "f\n");
+    }
+}
+
+/* Redacts the page's areas. A page that draws no image and carries no
+ * annotation (no link, form field or note to cut) is one pdf_redact_page
+ * would only filter the text of: its filter runs here with the predicate
+ * above, on the quads an annotation would hold. Any other page gets
+ * pdf_redact_page itself (a redaction annotation with the areas as quads):
+ * image pixels cleared, links and notes over the areas removed. */
+static void
+redact_areas(struct pass *p, pdf_page *page)
 {
     fz_context *ctx = p->ctx;
+    pdf_obj *annots = pdf_dict_get(ctx, page->obj, PDF_NAME(Annots));
+    if (!p->s->saw_image && pdf_array_len(ctx, annots) == 0 &&
+        scan_grow((void **)&p->pdf_area, &p->pdf_area_cap, p->n_area, sizeof(*p->pdf_area)) &&
+        scan_grow((void **)&p->pdf_rect, &p->pdf_rect_cap, p->n_area, sizeof(*p->pdf_rect))) {
+        /* as pdf_add_annot_quad_point stores them */
+        fz_matrix page_ctm;
+        pdf_page_transform(ctx, page, NULL, &page_ctm);
+        fz_matrix inv = fz_invert_matrix(page_ctm);
+        for (size_t i = 0; i < p->n_area; i++) {
+            p->pdf_area[i] = fz_transform_quad(fz_quad_from_rect(p->area[i]), inv);
+            p->pdf_rect[i] = fz_rect_from_quad(p->pdf_area[i]);
+        }
+        pdf_filter_options filter = {0};
+        filter.opaque = p;
+        filter.text_filter = areas_text_filter;
+        filter.end_page = areas_end_page;
+        filter.recurse = 0; /* as pdf_redact_page: not patterns, softmasks, type3 fonts */
+        filter.instance_forms = 1;
+        filter.sanitize = 1;
+        filter.ascii = 1;
+        pdf_begin_operation(ctx, p->doc, "Redact page");
+        fz_try(ctx)
+        {
+            pdf_filter_page_contents(ctx, p->doc, page, &filter);
+            p->doc->redacted = 1;
+        }
+        fz_always(ctx)
+        {
+            pdf_end_operation(ctx, p->doc);
+        }
+        fz_catch(ctx)
+        {
+            fz_rethrow(ctx);
+        }
+        return;
+    }
     pdf_annot *a = pdf_create_annot(ctx, page, PDF_ANNOT_REDACT);
     fz_rect all = fz_empty_rect;
     fz_try(ctx)
     {
-        fz_rect line = fz_empty_rect;
-        for (size_t i = f->start; i < f->end; i++) {
-            if ((p->text[i] & 0xC0) == 0x80) {
-                continue; /* inside a UTF-8 character: its start has the quad */
-            }
-            fz_quad q = p->quad[i];
-            if (quad_empty(q)) {
-                continue;
-            }
-            fz_rect r = fz_rect_from_quad(q);
-            if (!fz_is_empty_rect(line) && (r.y0 >= line.y1 || r.y1 <= line.y0)) {
-                pdf_add_annot_quad_point(ctx, a, fz_quad_from_rect(line));
-                line = fz_empty_rect;
-            }
-            line = fz_union_rect(line, r);
-            all = fz_union_rect(all, r);
-        }
-        if (!fz_is_empty_rect(line)) {
-            pdf_add_annot_quad_point(ctx, a, fz_quad_from_rect(line));
+        for (size_t i = 0; i < p->n_area; i++) {
+            pdf_add_annot_quad_point(ctx, a, fz_quad_from_rect(p->area[i]));
+            all = fz_union_rect(all, p->area[i]);
         }
         if (!fz_is_empty_rect(all)) {
             pdf_set_annot_rect(ctx, a, all);
@@ -286,6 +429,53 @@ mark_finding(struct pass *p, pdf_page *page, const struct scan_finding *f)
     {
         fz_rethrow(ctx);
     }
+    pdf_redact_options ro = {.black_boxes = 1, .image_method = PDF_REDACT_IMAGE_PIXELS};
+    pdf_redact_page(ctx, p->doc, page, &ro);
+}
+
+/* Any image the page draws: the text device is told nothing of images; here
+ * it says that one was drawn. */
+static void
+saw_image(fz_context *ctx)
+{
+    struct scan_pdf *s = fz_user_context(ctx);
+    s->saw_image = true;
+}
+
+static void
+image_fill(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, float alpha,
+           fz_color_params cp)
+{
+    (void)dev;
+    (void)img;
+    (void)ctm;
+    (void)alpha;
+    (void)cp;
+    saw_image(ctx);
+}
+
+static void
+image_fill_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, fz_colorspace *cs,
+                const float *color, float alpha, fz_color_params cp)
+{
+    (void)dev;
+    (void)img;
+    (void)ctm;
+    (void)cs;
+    (void)color;
+    (void)alpha;
+    (void)cp;
+    saw_image(ctx);
+}
+
+static void
+image_clip_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, fz_rect scissor)
+{
+    (void)dev;
+    (void)img;
+    (void)ctm;
+    (void)scissor;
+    saw_image(ctx);
 }
 
 /* Extracts the text of page `i`, detects, and redacts what the policy
@@ -308,6 +498,10 @@ do_page(struct pass *p, int i)
         fz_stext_options opts = {0};
         sp = fz_new_stext_page(ctx, pdf_bound_page(ctx, page));
         dev = fz_new_stext_device(ctx, sp, &opts);
+        dev->fill_image = image_fill;
+        dev->fill_image_mask = image_fill_mask;
+        dev->clip_image_mask = image_clip_mask;
+        p->s->saw_image = false;
         fz_run_page(ctx, &page->super, dev, fz_identity, &p->s->cookie);
         fz_close_device(ctx, dev);
         if (p->s->cookie.abort) {
@@ -337,13 +531,11 @@ do_page(struct pass *p, int i)
         scan_doc_record(d, loc, d->f, k);
         size_t red = scan_redact_count(d->f, k);
         if (red > 0 && d->pol->documents.redact) {
-            for (size_t j = 0; j < k; j++) {
-                if (d->f[j].action == SCAN_ACT_REDACT) {
-                    mark_finding(p, page, &d->f[j]);
-                }
+            if (!finding_areas(p, d->f, k)) {
+                rc = RL_ENOMEM;
+                break;
             }
-            pdf_redact_options ro = {.black_boxes = 1, .image_method = PDF_REDACT_IMAGE_PIXELS};
-            pdf_redact_page(ctx, p->doc, page, &ro);
+            redact_areas(p, page);
             p->n_red += red;
             p->changed = true;
         }
@@ -1041,6 +1233,9 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
     }
     free(p.text);
     free(p.quad);
+    free(p.area);
+    free(p.pdf_area);
+    free(p.pdf_rect);
     s->limit = SIZE_MAX;
     s->dead_ns = 0;
     /* Cached fonts and images of this PDF go: the next one starts clean. */
