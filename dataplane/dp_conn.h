@@ -138,6 +138,7 @@ struct dp_hop {
     uint32_t refs;           /* live connections to it */
     uint64_t down_until_ms;  /* failed before greeting: not tried until then (back-off) */
     uint32_t fails;          /* failures before a greeting in a row; 0 once it greets */
+    uint64_t last_ms;        /* when it last greeted or failed; 0 = not yet */
     bool probing;            /* a connection tries it again after its back-off: only one */
     uint64_t clear_until_ms; /* opportunistic TLS failed: clear until then */
     char clear_why[160];

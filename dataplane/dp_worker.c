@@ -252,6 +252,31 @@ run_one(struct dp_worker *w, struct dp_base *b)
     }
 }
 
+/* publish_hops publishes the health of the hops this worker tried (those
+ * down first, DP_HEALTH_MAX at most) and how many are down: whose last
+ * attempt failed before a greeting, back-off over or not. */
+static void
+publish_hops(struct dp_worker *w)
+{
+    uint64_t down = 0;
+    unsigned n = 0;
+    dp_stats_hops_begin(w->stats);
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < DP_HOP_MAX; i++) {
+            const struct dp_hop *e = &w->hops.e[i];
+            if (!e->used || e->last_ms == 0 || (e->fails > 0) != (pass == 0)) {
+                continue;
+            }
+            down += e->fails > 0 ? 1 : 0;
+            if (n < DP_HEALTH_MAX) {
+                dp_stats_hop_put(w->stats, n++, e->name, e->last_ms, e->fails);
+            }
+        }
+    }
+    dp_stats_hops_end(w->stats, n);
+    dp_stats_set(w->stats, DP_C_HOPS_DOWN, down);
+}
+
 static void
 tick(struct dp_worker *w)
 {
@@ -265,11 +290,7 @@ tick(struct dp_worker *w)
         dp_stats_net(w->stats, &w->netc);
     }
     /* Next-hop health and this core's load, for status and the metrics. */
-    uint64_t down = 0;
-    for (uint32_t i = 0; i < DP_HOP_MAX; i++) {
-        down += w->hops.e[i].used && w->hops.e[i].down_until_ms > w->now_ms ? 1 : 0;
-    }
-    dp_stats_set(w->stats, DP_C_HOPS_DOWN, down);
+    publish_hops(w);
     if (w->now_ms - w->load_window_ms >= 1000) {
         uint64_t window_ns = (w->now_ms - w->load_window_ms) * 1000000u;
         uint64_t load = w->busy_ns * 1000u / window_ns;
