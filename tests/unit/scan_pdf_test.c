@@ -798,12 +798,57 @@ test_image_and_link_pages_redacted(void **state)
     env_fini(&e);
 }
 
+/* Verification re-reads the pages a round changed: a card number drawn
+ * inside a tiling pattern (content MuPDF's page filter does not descend
+ * into) is found on the page, the page is redacted (so it differs from the
+ * input and is extracted again), the number is still there, and after the
+ * last round the PDF is not passed on as redacted. */
+static void
+test_survivor_on_changed_page(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    static const char pattern_text[] = "BT /F1 12 Tf 72 700 Td (card " CARD ") Tj ET";
+    char pattern[512];
+    snprintf(pattern, sizeof(pattern),
+             "<< /Type /Pattern /PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 612 792] "
+             "/XStep 612 /YStep 792 /Resources << /Font << /F1 4 0 R >> >> /Length %zu >>\n"
+             "stream\n%s\nendstream",
+             strlen(pattern_text), pattern_text);
+    static const char stream[] = "/Pattern cs /P1 scn 0 0 612 792 re f\n"
+                                 "BT /F1 12 Tf 72 600 Td (Kept words stay.) Tj ET\n";
+    struct pdf_spec s = {.stream = (const uint8_t *)stream,
+                         .stream_len = strlen(stream),
+                         .resources = "/Pattern << /P1 6 0 R >>",
+                         .extra = {pattern}};
+    size_t len = 0;
+    uint8_t *in = make_pdf(&s, &len);
+    char *before = pdf_text(in, len);
+    assert_non_null(before);
+    assert_non_null(strstr(before, CARD));
+    free(before);
+    const struct scan_doc_result *r = rewrite(&e, in, len);
+    assert_true(r->failed);
+    assert_true(count_actions(r, SCAN_DOC_SCAN_FAILED) >= 1);
+    bool survived = false;
+    for (size_t i = 0; i < r->n_actions; i++) {
+        survived |= r->actions[i].kind == SCAN_DOC_SCAN_FAILED &&
+                    strstr(r->actions[i].detail, "survived") != NULL;
+    }
+    assert_true(survived);
+    assert_true(r->out == NULL || !has(r->out, r->out_len, CARD));
+    free(in);
+    env_fini(&e);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_redacted),
         cmocka_unit_test(test_text_redaction_as_mupdf),
+        cmocka_unit_test(test_survivor_on_changed_page),
         cmocka_unit_test(test_image_and_link_pages_redacted),
         cmocka_unit_test(test_strings_redacted),
         cmocka_unit_test(test_active_content_removed),
