@@ -4,9 +4,11 @@
  * here), serves redlinectl on a UNIX socket (0660, the admin group; peers
  * checked with SO_PEERCRED), forwards the dataplane's own commands to
  * redlined's control socket, and serves GET /metrics on a loopback address.
- * Runs as root or an account of its own that can read the TLS files it
- * validates; it opens no network socket other than the loopback metrics
- * one. SIGTERM/SIGINT stop it after the requests in progress. Under systemd
+ * Started as root, it drops to its own account (--user, default redline)
+ * once its sockets are bound and its store open, handing the store and the
+ * socket to it; that account must read the TLS files it validates. It
+ * opens no network socket other than the loopback metrics one.
+ * SIGTERM/SIGINT stop it after the requests in progress. Under systemd
  * (Type=notify) it says READY=1 once it serves and STOPPING=1 at the stop. */
 #include <errno.h>
 #include <grp.h>
@@ -32,6 +34,7 @@
 #include "ctl_service.h"
 #include "ctl_store.h"
 #include "ctl_validate.h"
+#include "rl_priv.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -90,6 +93,30 @@ seed(struct ctl_store *store, const char *path)
         snprintf(why, sizeof(why), "line %d: %s", jerr.line, jerr.text);
         return fail(path, why);
     }
+    /* redlined's own file (it has listeners): its runtime part, and the
+     * policy file it names, inline. */
+    if (json_object_get(doc, "listen") != NULL) {
+        const char *policy_path = NULL;
+        json_t *part = ctl_model_from_dataplane(doc, &policy_path);
+        json_t *policy = NULL;
+        if (part != NULL && policy_path != NULL) {
+            policy = json_load_file(policy_path, JSON_REJECT_DUPLICATES, &jerr);
+            if (policy == NULL) {
+                char why[300];
+                snprintf(why, sizeof(why), "policy %.100s: line %d: %s", policy_path, jerr.line,
+                         jerr.text);
+                json_decref(part);
+                json_decref(doc);
+                return fail(path, why);
+            }
+            json_object_set_new(part, CTL_DOC_POLICY, policy);
+        }
+        json_decref(doc);
+        if (part == NULL) {
+            return fail(path, "out of memory");
+        }
+        doc = part;
+    }
     struct rl_diag diag = {{0}, {0}};
     int rc = ctl_validate(&diag, doc);
     if (rc != 0) {
@@ -110,6 +137,35 @@ seed(struct ctl_store *store, const char *path)
         return fail(path, rl_strerror(rc));
     }
     return 0;
+}
+
+/* drop hands the store (the database and SQLite's files beside it) and
+ * the socket (keeping its group, the admin group) to conf->user, then
+ * becomes that account (rl_priv.h). */
+static int
+drop(const struct ctl_conf *conf, const char *db)
+{
+    char wal[CTL_PATH_MAX + 32], shm[CTL_PATH_MAX + 32];
+    snprintf(wal, sizeof(wal), "%s-wal", db);
+    snprintf(shm, sizeof(shm), "%s-shm", db);
+    const struct rl_priv_own own[] = {
+        {.field = "state_dir", .path = conf->state_dir},
+        {.field = "state_dir", .path = db},
+        {.field = "state_dir", .path = wal, .if_exists = true},
+        {.field = "state_dir", .path = shm, .if_exists = true},
+        {.field = "socket", .path = conf->socket, .keep_group = true},
+    };
+    struct rl_diag diag = {{0}, {0}};
+    int rc = rl_priv_drop(&diag, conf->user, own, sizeof(own) / sizeof(own[0]));
+    if (rc == RL_ENOENT) {
+        char why[300];
+        snprintf(why, sizeof(why),
+                 "no such account '%.60s': make it (the package's postinst does) or name "
+                 "another with --user",
+                 conf->user);
+        return fail("user", why);
+    }
+    return rc != 0 ? fail(diag.field, diag.reason) : 0;
 }
 
 struct metrics_ctx {
@@ -223,6 +279,11 @@ main(int argc, char **argv)
         char why[300];
         snprintf(why, sizeof(why), "%s: %s", where, diag.reason);
         fail("--metrics", why);
+        goto out;
+    }
+    /* Everything that may need root is bound and open: run as `user` from
+     * here on (every thread), owning the store and the socket. */
+    if (geteuid() == 0 && drop(&conf, db) != 0) {
         goto out;
     }
     struct ctl_license_status lic;

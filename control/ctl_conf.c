@@ -14,7 +14,7 @@ static const char usage_text[] =
     "usage: redline-controld [--config FILE] [--foreground] [--socket PATH]\n"
     "                        [--state-dir DIR] [--admin-group NAME|GID]\n"
     "                        [--dataplane-socket PATH] [--push-socket PATH] [--metrics ADDR|off]\n"
-    "                        [--seed FILE]\n"
+    "                        [--seed FILE] [--user NAME]\n"
     "  --config FILE            settings as JSON (keys as the flags, with _ for -)\n"
     "  --socket PATH            redlinectl's socket (default /run/redline/controld.sock)\n"
     "  --state-dir DIR          where the configuration store lives (default /var/lib/redline)\n"
@@ -23,7 +23,10 @@ static const char usage_text[] =
     "  --push-socket PATH       redlined's config socket, where versions are pushed\n"
     "                           (default /run/redline/redlined-config.sock; \"\" = none)\n"
     "  --metrics ADDR|off       GET /metrics on this loopback address (default 127.0.0.1:9465)\n"
-    "  --seed FILE              configuration to commit as version 1 when the store is empty\n";
+    "  --seed FILE              configuration to commit as version 1 when the store is empty\n"
+    "                           (or redlined's own file: its runtime part and policy)\n"
+    "  --user NAME              account to run as once the socket and store are open, when\n"
+    "                           started as root (default redline)\n";
 
 const char *
 ctl_conf_usage(void)
@@ -40,6 +43,7 @@ ctl_conf_defaults(struct ctl_conf *out)
     snprintf(out->admin_group, sizeof(out->admin_group), "redline-admin");
     snprintf(out->dataplane_socket, sizeof(out->dataplane_socket), "/run/redline/redlined.sock");
     snprintf(out->push_socket, sizeof(out->push_socket), "/run/redline/redlined-config.sock");
+    snprintf(out->user, sizeof(out->user), "redline");
     out->metrics_on = true;
     (void)io_addr_parse(&out->metrics, "127.0.0.1:9465", 14);
 }
@@ -112,9 +116,12 @@ set_key(struct ctl_conf *c, struct rl_diag *diag, const char *key, const char *v
     if (strcmp(key, "seed") == 0) {
         return set_text(c->seed, sizeof(c->seed), diag, key, v, true);
     }
+    if (strcmp(key, "user") == 0) {
+        return set_text(c->user, sizeof(c->user), diag, key, v, false);
+    }
     return rl_diag_set(diag, key,
                        "unknown key (expected socket, state_dir, admin_group, dataplane_socket, "
-                       "push_socket, metrics, seed)");
+                       "push_socket, metrics, seed, user)");
 }
 
 int
@@ -187,6 +194,7 @@ ctl_conf_parse_args(struct ctl_conf *out, struct rl_diag *diag, int argc, char *
         {"push-socket", required_argument, NULL, 'u'},
         {"metrics", required_argument, NULL, 'm'},
         {"seed", required_argument, NULL, 'e'},
+        {"user", required_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -221,7 +229,7 @@ ctl_conf_parse_args(struct ctl_conf *out, struct rl_diag *diag, int argc, char *
     }
     static const char *const keys[] = {
         ['s'] = "socket",  ['d'] = "state_dir", ['g'] = "admin_group", ['p'] = "dataplane_socket",
-        ['m'] = "metrics", ['e'] = "seed",      ['u'] = "push_socket",
+        ['m'] = "metrics", ['e'] = "seed",      ['u'] = "push_socket", ['U'] = "user",
     };
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {

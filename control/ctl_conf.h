@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* redline-controld's own settings (control/README.md "redline-controld"):
  * its socket, state directory, admin group, redlined's sockets, the metrics
- * address, and a first configuration to seed an empty store with. From a
+ * address, a first configuration to seed an empty store with, and the
+ * account it runs as once started as root. From a
  * JSON file (--config) and flags. Start-up only, one thread. */
 #ifndef CTL_CONF_H
 #define CTL_CONF_H
@@ -24,6 +25,7 @@ struct ctl_conf {
     bool metrics_on;
     struct io_addr metrics;  /* loopback address of GET /metrics */
     char seed[CTL_PATH_MAX]; /* configuration document for an empty store; "" = none */
+    char user[64];           /* the account to run as when started as root */
     bool foreground;
 };
 

@@ -14,7 +14,7 @@
 /* Gauges among the per-worker integers; every other integer counts. */
 static const char *const gauges[] = {"connections_active", "config_version", "snapshot_version",
                                      "load_permille",      "next_hops_down", "loop_turn_p99_us",
-                                     "messages_per_s"};
+                                     "messages_per_s",     "snapshot_lag_us"};
 
 enum kind {
     K_COUNTER = 0,
@@ -237,6 +237,33 @@ dataplane(FILE *o, json_t *stats)
     }
 }
 
+/* next_hops writes one gauge per next hop from the totals' merged list
+ * (each hop once, whichever workers tried it). */
+static void
+next_hops(FILE *o, json_t *total)
+{
+    json_t *hops = json_object_get(total, "next_hops");
+    if (!json_is_array(hops)) {
+        return;
+    }
+    fputs("# HELP redline_next_hop_down 1 when the latest attempt of any worker on the next hop "
+          "failed before its greeting, 0 when it greeted\n"
+          "# TYPE redline_next_hop_down gauge\n",
+          o);
+    size_t i;
+    json_t *h;
+    json_array_foreach(hops, i, h)
+    {
+        const char *name = json_string_value(json_object_get(h, "hop"));
+        if (name == NULL) {
+            continue;
+        }
+        fputs("redline_next_hop_down{hop=\"", o);
+        label_value(o, name);
+        fprintf(o, "\"} %d\n", json_is_true(json_object_get(h, "down")) ? 1 : 0);
+    }
+}
+
 char *
 ctl_metrics_render(size_t *out_len, const struct ctl_metrics_input *in)
 {
@@ -280,6 +307,7 @@ ctl_metrics_render(size_t *out_len, const struct ctl_metrics_input *in)
     }
     if (in->stats != NULL) {
         dataplane(o, in->stats);
+        next_hops(o, json_object_get(in->stats, "total"));
     }
     if (fclose(o) != 0) {
         free(buf);

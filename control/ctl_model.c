@@ -8,6 +8,41 @@
 
 #include "rl_ascii.h"
 
+static const char *const doc_keys[] = {
+    CTL_DOC_GROUPS, CTL_DOC_ROUTES, CTL_DOC_PROFILES, CTL_DOC_NETWORKS,
+    CTL_DOC_LIMITS, CTL_DOC_RELAY,  CTL_DOC_POLICY,   CTL_DOC_LICENSE,
+};
+
+bool
+ctl_model_is_doc_key(const char *k)
+{
+    for (size_t i = 0; i < sizeof(doc_keys) / sizeof(doc_keys[0]); i++) {
+        if (strcmp(k, doc_keys[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+json_t *
+ctl_model_from_dataplane(json_t *cfg, const char **out_policy_path)
+{
+    *out_policy_path = json_string_value(json_object_get(cfg, CTL_DOC_POLICY));
+    json_t *doc = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(cfg, k, v)
+    {
+        /* The licence is controld's alone; the policy comes by path. */
+        if (doc != NULL && ctl_model_is_doc_key(k) && strcmp(k, CTL_DOC_LICENSE) != 0 &&
+            strcmp(k, CTL_DOC_POLICY) != 0 && json_object_set(doc, k, v) != 0) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    }
+    return doc;
+}
+
 struct edit {
     const char *cmd;
     int (*fn)(json_t *doc, struct rl_diag *diag, json_t *args, json_t *prev);

@@ -24,6 +24,17 @@
 #define CTL_DOC_POLICY "policy"   /* the policy document (docs/POLICY.md), inline */
 #define CTL_DOC_LICENSE "license" /* the licence file's text */
 
+/* ctl_model_is_doc_key tells whether `k` is one of the document's keys. */
+bool ctl_model_is_doc_key(const char *k);
+
+/* ctl_model_from_dataplane returns a new document holding the runtime part
+ * of redlined's own configuration `cfg` (its document keys; listeners,
+ * workers, users and paths left out), so that controld's first version is
+ * what redlined runs from its file. redlined names its policy by path: that
+ * path is stored in *out_policy_path (borrowed from `cfg`, NULL when none)
+ * for the caller to read and add as CTL_DOC_POLICY. NULL on ENOMEM. */
+json_t *ctl_model_from_dataplane(json_t *cfg, const char **out_policy_path);
+
 /* ctl_model_is_edit tells whether `cmd` ("route.add", ...) changes the
  * document (as opposed to reading it). */
 bool ctl_model_is_edit(const char *cmd);

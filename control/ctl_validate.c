@@ -15,22 +15,6 @@
 #include "tls_client.h"
 #include "tls_server.h"
 
-static const char *const doc_keys[] = {
-    CTL_DOC_GROUPS, CTL_DOC_ROUTES, CTL_DOC_PROFILES, CTL_DOC_NETWORKS,
-    CTL_DOC_LIMITS, CTL_DOC_RELAY,  CTL_DOC_POLICY,   CTL_DOC_LICENSE,
-};
-
-static bool
-known_key(const char *k)
-{
-    for (size_t i = 0; i < sizeof(doc_keys) / sizeof(doc_keys[0]); i++) {
-        if (strcmp(k, doc_keys[i]) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* prefixed rewrites diag->field as "prefix.field". */
 static void
 prefixed(struct rl_diag *diag, const char *prefix, const char *name)
@@ -150,7 +134,7 @@ ctl_validate(struct rl_diag *diag, json_t *doc)
     json_t *v;
     json_object_foreach(doc, k, v)
     {
-        if (!known_key(k)) {
+        if (!ctl_model_is_doc_key(k)) {
             return rl_diag_set(diag, k,
                                "unknown key (expected mta_groups, routes, tls_profiles, "
                                "relay_networks, limits, relay, policy or license)");

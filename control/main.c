@@ -490,10 +490,24 @@ print_status(json_t *ans)
                str(lic, "tier"), per_hour, now_h, per_hour - now_h,
                (per_hour - now_h) * 100 / per_hour);
     }
-    printf("next hops      %lld marked down (summed over workers), %lld failovers, %lld times "
-           "none reachable\n",
-           total(dp, "next_hops_down"), total(dp, "relay_failovers"),
+    json_t *hops = json_object_get(json_object_get(dp, "total"), "next_hops");
+    printf("next hops      %zu tried, %lld down, %lld failovers, %lld times none reachable\n",
+           json_array_size(hops), total(dp, "next_hops_down"), total(dp, "relay_failovers"),
            total(dp, "relay_unreachable"));
+    size_t hi;
+    json_t *h;
+    json_array_foreach(hops, hi, h)
+    {
+        bool down = json_is_true(json_object_get(h, "down"));
+        printf("  %-40s %s", str(h, "hop"), down ? "down" : "up");
+        if (down) {
+            printf(" (%lld failures in a row; %lld of %lld workers found it down)",
+                   (long long)json_integer_value(json_object_get(h, "fails")),
+                   (long long)json_integer_value(json_object_get(h, "workers_down")),
+                   (long long)json_integer_value(json_object_get(h, "workers")));
+        }
+        putchar('\n');
+    }
     struct table t = {.n_cols = 9};
     table_row(&t, (const char *const[]){"WORKER", "VERSION", "LOAD %", "CONNECTIONS", "RECEIVED",
                                         "RELAYED", "4XX", "5XX", "LOOP P99 (us)"});

@@ -399,11 +399,8 @@ apply(int c, const char *line, size_t hl, long uid)
         track(h.version, &d, uid, 0);
     } else {
         uint64_t live_version = 0;
-        dp_live_publish(srv.d.live, s, &live_version); /* every worker past the swap */
-        /* Sleeping workers would take it at their next timer pass: now. */
-        for (unsigned i = 0; srv.d.workers != NULL && i < srv.d.n_workers; i++) {
-            dp_worker_wake(srv.d.workers[i]);
-        }
+        /* Every worker woken and past the swap (dp_live_set_waker). */
+        dp_live_publish(srv.d.live, s, &live_version);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
         bool kept = srv.d.state_dir[0] == '\0' ||

@@ -53,8 +53,7 @@ struct dp_apply_deps {
     struct dp_live *live;             /* where snapshots are published */
     unsigned live_slot;               /* this thread's pin slot */
     unsigned n_workers;
-    const char *state_dir;            /* the last applied frame is kept here; "" = not kept */
-    struct dp_worker *const *workers; /* n_workers, woken to take a new snapshot at once */
+    const char *state_dir; /* the last applied frame is kept here; "" = not kept */
 };
 
 /* dp_apply_start creates the UNIX socket at `path` (0660, replacing a stale

@@ -31,11 +31,16 @@
 #include "tls_conn.h"
 #include "tls_server.h"
 
-#define DP_RX_CAP 16384    /* inbound read buffer */
-#define DP_OUT_RX_CAP 4096 /* outbound read buffer */
-#define DP_ADDR_MAX 512    /* longest path kept (RFC 5321 4.5.3.1.3: 256) */
-#define DP_TICK_MS 100     /* timer pass interval */
-#define DP_BURST 256       /* events taken from the backend in one turn */
+#define DP_RX_CAP 16384                       /* inbound read buffer */
+#define DP_OUT_RX_CAP 4096                    /* outbound read buffer */
+#define DP_ADDR_MAX 512                       /* longest path kept (RFC 5321 4.5.3.1.3: 256) */
+#define DP_TICK_MS 100                        /* timer pass interval */
+#define DP_BURST 256                          /* events taken from the backend in one turn */
+#define DP_ACCEPT_BURST 32                    /* connections a listener accepts in one run */
+#define DP_MSG_RESERVE_MAX ((size_t)16 << 20) /* a declared SIZE reserved at DATA up to this */
+/* Connections run in one turn until it has taken this long; the rest run
+ * in the next turn, after the backend is polled again. */
+#define DP_TURN_BUDGET_NS 150000u
 
 #define DP_DRAIN_MS 30000  /* transactions get this long to finish on drain */
 #define DP_CLEAR_MS 600000 /* opportunistic TLS failed with a hop: clear for this long */
@@ -113,23 +118,12 @@ struct dp_txn {
     bool ev_lost; /* the queue overflowed: the transaction cannot go on */
 };
 
-/* A worker's scanner for one policy: the engine deserialised from the
- * snapshot's blob (never compiled here), its scratch and message rewriter. */
-struct dp_wscan {
-    const struct dp_snap_scan *src; /* the snapshot part it was made from */
-    struct scan_engine *engine;
-    struct scan_worker *sw;
-    struct scan_message *sm;
-    struct dp_in *streamer; /* the session whose message `sm` is scanning as it arrives */
-    uint32_t refs;          /* held snapshots using it */
-};
-
 /* A snapshot this worker holds: the current one, or an older one a
  * transaction started with (dp_wsnap_take). */
 struct dp_held {
     const struct dp_snapshot *s; /* NULL: slot free */
-    struct dp_wscan *scan;
-    uint32_t users; /* transactions and connecting next-hop connections pinning it */
+    struct dp_scanner *scan;     /* this worker's scanner of s->scan */
+    uint32_t users;              /* transactions and connecting next-hop connections pinning it */
 };
 
 /* One next hop by stable identity: host:port as configured and the name of
@@ -144,6 +138,7 @@ struct dp_hop {
     uint32_t refs;           /* live connections to it */
     uint64_t down_until_ms;  /* failed before greeting: not tried until then (back-off) */
     uint32_t fails;          /* failures before a greeting in a row; 0 once it greets */
+    uint64_t last_ms;        /* when it last greeted or failed; 0 = not yet */
     bool probing;            /* a connection tries it again after its back-off: only one */
     uint64_t clear_until_ms; /* opportunistic TLS failed: clear until then */
     char clear_why[160];
@@ -281,6 +276,7 @@ struct dp_worker {
     struct dp_hops hops;
     struct dp_release *release_inbox; /* offered by the control thread (atomic) */
     struct dp_release *release;       /* the release running, or NULL */
+    uint32_t releases_done;           /* releases ended (atomic; a futex word for dp_release_run) */
     struct dp_helpers *helpers;       /* store and scan threads; NULL: all inline */
     uint32_t jobs_out;                /* jobs with them now */
 
@@ -324,7 +320,7 @@ struct dp_out *dp_worker_get_out(struct dp_worker *w);
 
 /* dp_wsnap.c: the snapshots a worker holds */
 /* dp_wsnap_adopt takes the current snapshot if it is new to this worker
- * (deserialising its engine when the policy changed) and pins it. Call once
+ * (a pointer swap: its scanner and TLS contexts are built) and pins it. Call once
  * per loop turn, after the quiescent state. Returns false when nothing
  * changed or it could not be taken yet (no free slot; counted). */
 bool dp_wsnap_adopt(struct dp_worker *w);

@@ -918,11 +918,21 @@ data_begin(struct dp_worker *w, struct dp_in *in)
     in->msg.len = 0;
     in->sniff_len = 0;
     in->heavy = in->size_param > DP_SCAN_INLINE_MAX;
+    /* The size the client declared (SIZE=, checked against the limit at
+     * MAIL), up to 16 MB, at once: the buffer is not grown (copied) while
+     * the message arrives. A larger one is a mapping (dp_buf.h), grown
+     * without copies. */
+    if (in->size_param > 0 && !in->msg_oom &&
+        dp_buf_reserve(&w->bufs, &in->msg,
+                       in->size_param < DP_MSG_RESERVE_MAX ? in->size_param : DP_MSG_RESERVE_MAX) !=
+            0) {
+        in->msg_oom = true;
+    }
     in->streaming = false;
     /* One message at a time streams through the worker's scanner (another
      * session's text then goes whole to a scan thread); without scan
      * threads every message is scanned whole at its end, as it always was. */
-    struct dp_wscan *sc = in->txn.held->scan;
+    struct dp_scanner *sc = in->txn.held->scan;
     if (in->broken || in->txn.out == NULL || in->heavy || w->helpers == NULL ||
         sc->streamer != NULL) {
         return;

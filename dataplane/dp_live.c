@@ -8,11 +8,14 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <urcu-qsbr.h>
 
 struct dp_pin {
     _Alignas(64) uint64_t version; /* oldest version the slot's thread uses; atomic */
+    void (*wake)(void *arg);       /* makes the slot's worker leave its poll; under `lock` */
+    void *wake_arg;
 };
 
 struct dp_live {
@@ -41,6 +44,8 @@ dp_live_new(struct dp_live **out_live, struct dp_snapshot *first, unsigned n_slo
     }
     for (unsigned i = 0; i < n_slots; i++) {
         pins[i].version = DP_LIVE_NO_PIN;
+        pins[i].wake = NULL;
+        pins[i].wake_arg = NULL;
     }
     pthread_mutex_init(&live->lock, NULL);
     live->pins = pins;
@@ -91,7 +96,18 @@ dp_live_publish(struct dp_live *live, struct dp_snapshot *s, uint64_t *out_versi
 {
     pthread_mutex_lock(&live->lock);
     s->version = ++live->last_version;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    s->published_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     struct dp_snapshot *old = __atomic_exchange_n(&live->cur, s, __ATOMIC_ACQ_REL);
+    /* A worker blocked in its poll is offline, so the grace period would not
+     * wait for it, and it would take `s` only at its next timer pass: wake
+     * every worker now, before waiting, so each takes `s` at once. */
+    for (unsigned i = 0; i < live->n_slots; i++) {
+        if (live->pins[i].wake != NULL) {
+            live->pins[i].wake(live->pins[i].wake_arg);
+        }
+    }
     /* After the grace period every worker has passed a quiescent state since
      * the exchange: each either never saw `old` or pinned it before that
      * state, so the pins read in reclaim_locked are complete. */
@@ -124,6 +140,15 @@ void
 dp_live_pin(struct dp_live *live, unsigned slot, uint64_t version)
 {
     __atomic_store_n(&live->pins[slot].version, version, __ATOMIC_RELEASE);
+}
+
+void
+dp_live_set_waker(struct dp_live *live, unsigned slot, void (*wake)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&live->lock);
+    live->pins[slot].wake = wake;
+    live->pins[slot].wake_arg = arg;
+    pthread_mutex_unlock(&live->lock);
 }
 
 const struct dp_snapshot *

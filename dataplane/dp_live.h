@@ -28,7 +28,8 @@ int dp_live_new(struct dp_live **out_live, struct dp_snapshot *first, unsigned n
 void dp_live_free(struct dp_live *live);
 
 /* dp_live_publish makes `s` (taken) the current snapshot with the next
- * version, waits for a grace period (every online worker has passed a
+ * version, wakes every worker with a waker (dp_live_set_waker), waits for
+ * a grace period (every online worker has passed a
  * quiescent state, so none can still pick up the old pointer), retires the
  * old one and frees the retired snapshots no pin holds any more. Sets
  * *out_version (may be NULL). Blocks for the grace period: never call it
@@ -49,6 +50,14 @@ const struct dp_snapshot *dp_live_current(const struct dp_live *live);
  * (DP_LIVE_NO_PIN: none). A worker calls it after taking a snapshot and
  * before its next quiescent state, and whenever it lets an old one go. */
 void dp_live_pin(struct dp_live *live, unsigned slot, uint64_t version);
+
+/* dp_live_set_waker registers `wake(arg)` for worker slot `slot` (NULL:
+ * none): dp_live_publish calls it right after the swap, before its grace
+ * period, so that a worker blocked in its poll takes the new snapshot at once
+ * instead of at its next timer pass. `wake` must not block and may be called
+ * from any publishing thread. Any thread but the slot's worker; takes the
+ * publishers' lock. */
+void dp_live_set_waker(struct dp_live *live, unsigned slot, void (*wake)(void *arg), void *arg);
 
 /* dp_live_hold pins the current snapshot in slot `slot` for a thread that
  * is not a worker (control, reload) and returns it; it stays valid until

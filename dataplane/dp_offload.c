@@ -6,15 +6,12 @@
  * blob, like a worker's) and hold a reference to that policy part. */
 #include "dp_offload.h"
 
-#include <linux/futex.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "dp_futex.h"
 #include "dp_store.h"
 #include "scan_engine.h"
 
@@ -68,6 +65,17 @@ struct helper {
 
 struct worker_rings {
     struct dp_ring to_store, from_store, to_scan, from_scan;
+    struct dp_ring to_wipe; /* mapped buffers for the store thread to wipe and unmap */
+    struct dp_helpers *h;   /* the pool hook's context: these rings' helpers */
+    /* Waking a worker parked in its poll (dp_helpers_park): a Dekker pair of
+     * sequentially consistent accesses, `parked` then `returned` on the
+     * worker, `returned` then `parked` on the helper; no fences (which
+     * ThreadSanitizer cannot follow). */
+    _Alignas(64) uint64_t returned; /* jobs pushed back to this worker (helpers; atomic) */
+    _Alignas(64) int parked;        /* the worker blocks, or is about to, in its poll (atomic) */
+    uint64_t popped;                /* jobs the worker took back (the worker's own) */
+    void (*wake)(void *arg); /* leaves that poll (the worker's backend); set before it runs */
+    void *wake_arg;
 };
 
 struct dp_helpers {
@@ -82,14 +90,7 @@ static void
 futex_wake(uint32_t *word)
 {
     __atomic_add_fetch(word, 1, __ATOMIC_RELEASE);
-    (void)syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
-
-static void
-futex_wait(uint32_t *word, uint32_t seen)
-{
-    struct timespec ms100 = {0, 100000000L}; /* a lost wake costs at most this */
-    (void)syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, seen, &ms100, NULL, 0);
+    dp_futex_wake(word, 1);
 }
 
 static void
@@ -154,6 +155,19 @@ run(struct helper *t, struct dp_job *j)
     dp_scan_end(&o, s->sm, &j->sum);
 }
 
+/* wipe_all wipes and unmaps the buffers worker rings `r` handed over. */
+static bool
+wipe_all(struct worker_rings *r)
+{
+    bool any = false;
+    uint8_t *data;
+    while ((data = dp_ring_pop(&r->to_wipe)) != NULL) {
+        dp_buf_discard(data);
+        any = true;
+    }
+    return any;
+}
+
 /* serve takes the jobs of every worker this helper serves; true if any. */
 static bool
 serve(struct helper *t)
@@ -162,6 +176,9 @@ serve(struct helper *t)
     bool any = false;
     for (unsigned w = 0; w < h->n_workers; w++) {
         struct worker_rings *r = &h->rings[w];
+        if (t->kind == DP_JOB_STORE && wipe_all(r)) {
+            any = true;
+        }
         if (t->kind == DP_JOB_SCAN && w % h->n_scan != t->index) {
             continue;
         }
@@ -173,6 +190,12 @@ serve(struct helper *t)
             /* The return ring has as many slots as the one it came by. */
             (void)dp_ring_push(out, j);
             any = true;
+            /* A worker that parks after this count sees the job; one that
+             * parked before it is seen parked here, and woken. */
+            __atomic_add_fetch(&r->returned, 1, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&r->parked, __ATOMIC_SEQ_CST) && r->wake != NULL) {
+                r->wake(r->wake_arg);
+            }
         }
     }
     return any;
@@ -190,7 +213,7 @@ helper_main(void *arg)
         if (__atomic_load_n(&t->h->stop, __ATOMIC_ACQUIRE)) {
             break;
         }
-        futex_wait(&t->wake, seen);
+        dp_futex_wait(&t->wake, seen, 100000000L); /* a lost wake costs at most 100 ms */
     }
     return NULL;
 }
@@ -273,12 +296,59 @@ dp_helpers_submit(struct dp_helpers *h, struct dp_job *j)
     return 0;
 }
 
+/* discard is a worker's buffer cache hook (dp_bufpool.discard). */
+static bool
+discard(void *ctx, uint8_t *data)
+{
+    struct worker_rings *r = ctx;
+    if (!dp_ring_push(&r->to_wipe, data)) {
+        return false; /* full: the worker wipes it itself */
+    }
+    futex_wake(&r->h->store.wake);
+    return true;
+}
+
+void
+dp_helpers_pool_hook(struct dp_helpers *h, unsigned worker, struct dp_bufpool *pool)
+{
+    h->rings[worker].h = h;
+    pool->discard = discard;
+    pool->discard_ctx = &h->rings[worker];
+}
+
+void
+dp_helpers_set_waker(struct dp_helpers *h, unsigned worker, void (*wake)(void *arg), void *arg)
+{
+    h->rings[worker].wake = wake;
+    h->rings[worker].wake_arg = arg;
+}
+
+bool
+dp_helpers_park(struct dp_helpers *h, unsigned worker)
+{
+    struct worker_rings *r = &h->rings[worker];
+    __atomic_store_n(&r->parked, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&r->returned, __ATOMIC_SEQ_CST) != r->popped) {
+        __atomic_store_n(&r->parked, 0, __ATOMIC_RELAXED);
+        return false; /* a job is back (or on its way into the ring) */
+    }
+    return true;
+}
+
+void
+dp_helpers_unpark(struct dp_helpers *h, unsigned worker)
+{
+    __atomic_store_n(&h->rings[worker].parked, 0, __ATOMIC_RELAXED);
+}
+
 struct dp_job *
 dp_helpers_done(struct dp_helpers *h, unsigned worker)
 {
     struct worker_rings *r = &h->rings[worker];
     struct dp_job *j = dp_ring_pop(&r->from_store);
-    return j != NULL ? j : dp_ring_pop(&r->from_scan);
+    j = j != NULL ? j : dp_ring_pop(&r->from_scan);
+    r->popped += j != NULL;
+    return j;
 }
 
 static void
@@ -308,6 +378,9 @@ dp_helpers_free(struct dp_helpers *h)
     helper_stop(&h->store);
     for (unsigned i = 0; i < SCAN_THREADS_MAX; i++) {
         helper_stop(&h->scan[i]);
+    }
+    for (unsigned w = 0; w < h->n_workers; w++) {
+        (void)wipe_all(&h->rings[w]); /* handed over as the store thread stopped */
     }
     free(h->rings);
     free(h);

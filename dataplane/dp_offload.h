@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Work a worker must not do in its own turns, done by helper threads: the
- * quarantine store's writes with their fsync (one store thread) and the
- * scan of messages carrying documents or larger than a turn's budget (scan
- * threads). Jobs go out and come back over single-producer single-consumer
- * rings, one pair per worker and helper kind; no lock on the worker. */
+ * quarantine store's writes with their fsync and the wipe of buffers of
+ * megabytes (one store thread), and the scan of messages carrying documents
+ * or larger than a turn's budget (scan threads). Jobs go out and come back over single-producer
+ * single-consumer rings, one pair per worker and helper kind; no lock on the worker. */
 #ifndef DP_OFFLOAD_H
 #define DP_OFFLOAD_H
 
@@ -78,6 +78,26 @@ int dp_helpers_affinity(struct dp_helpers *h, const cpu_set_t *set);
 /* dp_helpers_submit hands `j` to its kind's helper. Returns 0, or
  * RL_EAGAIN when the ring is full (do it inline). Worker j->worker only. */
 int dp_helpers_submit(struct dp_helpers *h, struct dp_job *j);
+
+/* dp_helpers_pool_hook makes the store thread wipe and unmap the mapped
+ * buffers (messages of megabytes, dp_buf.h) worker `worker` releases from
+ * `pool`, its cache. Before the worker runs; undo by clearing
+ * pool->discard before dp_helpers_free. */
+void dp_helpers_pool_hook(struct dp_helpers *h, unsigned worker, struct dp_bufpool *pool);
+
+/* dp_helpers_set_waker gives the helpers `wake(arg)`, which makes worker
+ * `worker` leave its poll (dp_worker_wake): a helper calls it after handing
+ * back a job of a worker that is parked (dp_helpers_park). Before the worker
+ * runs. */
+void dp_helpers_set_waker(struct dp_helpers *h, unsigned worker, void (*wake)(void *arg),
+                          void *arg);
+
+/* dp_helpers_park tells the helpers that worker `worker` is about to block
+ * in its poll, so a job that comes back wakes it. Returns false (not
+ * parked) when a job is back already: do not block, take it. After true,
+ * dp_helpers_unpark once the poll returns. Worker `worker` only. */
+bool dp_helpers_park(struct dp_helpers *h, unsigned worker);
+void dp_helpers_unpark(struct dp_helpers *h, unsigned worker);
 
 /* dp_helpers_done returns a job of worker `worker` that came back, or
  * NULL. Worker `worker` only. */

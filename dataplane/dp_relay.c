@@ -179,13 +179,15 @@ hop_down(struct dp_worker *w, struct dp_hop *e, const struct dp_runtime *rt)
     }
     e->down_until_ms = w->now_ms + (wait < rt->hop_down_max_ms ? wait : rt->hop_down_max_ms);
     e->fails++;
+    e->last_ms = w->now_ms;
     e->probing = false;
     dp_stats_add(w->stats, DP_C_RELAY_HOP_DOWN, 1);
 }
 
 static void
-hop_up(struct dp_hop *e)
+hop_up(struct dp_hop *e, uint64_t now_ms)
 {
+    e->last_ms = now_ms;
     e->fails = 0;
     e->down_until_ms = 0;
     e->probing = false;
@@ -566,7 +568,7 @@ on_event(struct dp_worker *w, struct dp_out *o, const struct smtp_client_event *
         }
         o->ready = true;
         o->deadline_ms = 0;
-        hop_up(o->hop);
+        hop_up(o->hop, w->now_ms);
         dp_wsnap_put(w, o->held); /* greeted: its TLS is settled */
         o->held = NULL;
         if (in != NULL) {

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "dp_conn.h"
+#include "dp_futex.h"
 #include "smtp_client.h"
 
 enum rel_state {
@@ -32,7 +33,7 @@ struct dp_release {
     /* The outcome: written by the worker before `done`. */
     struct dp_release_result res;
     int rc;
-    int done; /* atomic: 1 once res and rc are final */
+    int done; /* atomic: 1 once res and rc are final (then the worker never touches it again) */
     /* The worker's. */
     struct dp_txn txn;
     enum rel_state state;
@@ -60,6 +61,17 @@ dp_release_new(struct dp_release **out_r, const char *from, const char *const *r
     r->n_rcpts = n_rcpts;
     r->msg = msg;
     r->msg_len = msg_len;
+    /* The dot-stuffed copy is made here, on the caller's thread: a stored
+     * message may be megabytes, more than one worker turn should copy. */
+    r->stuffed = malloc(2 * msg_len + 8);
+    if (r->stuffed == NULL) {
+        free(r);
+        return RL_ENOMEM;
+    }
+    struct smtp_dotstuff d;
+    smtp_dotstuff_init(&d);
+    r->stuffed_len = smtp_dotstuff_run(&d, r->stuffed, 2 * msg_len + 8, msg, msg_len);
+    r->stuffed_len += smtp_dotstuff_end(&d, r->stuffed + r->stuffed_len, 8);
     *out_r = r;
     return 0;
 }
@@ -117,21 +129,40 @@ dp_release_run(struct dp_release_result *out_result, struct dp_worker *w, const 
         return rc;
     }
     while (dp_release_offer(w, r) != 0) { /* another caller's job is being taken */
-        struct timespec ms5 = {0, 5000000L};
-        nanosleep(&ms5, NULL);
+        struct timespec ms1 = {0, 1000000L};
+        nanosleep(&ms1, NULL);
     }
-    while (!dp_release_done(r, out_result, &rc)) {
+    dp_worker_wake(w); /* taken at its next turn, not its next timer pass */
+    for (;;) {
+        /* The worker bumps its count after `done`, never touching `r` again
+         * (it may be freed here at once): read the count first. */
+        uint32_t seen = __atomic_load_n(&w->releases_done, __ATOMIC_ACQUIRE);
+        if (dp_release_done(r, out_result, &rc)) {
+            break;
+        }
         if (__atomic_load_n(dp_worker_beat(w), __ATOMIC_ACQUIRE) == UINT64_MAX &&
             dp_release_withdraw(w, r)) {
             rc = RL_EAGAIN; /* the worker stopped before taking it */
             snprintf(out_result->text, sizeof(out_result->text), "the gateway is stopping");
             break;
         }
-        struct timespec ms5 = {0, 5000000L};
-        nanosleep(&ms5, NULL);
+        /* Woken by the worker; the timeout only looks at the beat again (a
+         * worker that stopped before taking the job). */
+        dp_futex_wait(&w->releases_done, seen, 100000000L);
     }
     dp_release_free(r);
     return rc;
+}
+
+/* signal_done makes the outcome of `r` final and wakes the thread waiting in
+ * dp_release_run; `r` may be freed from then on. */
+static void
+signal_done(struct dp_worker *w, struct dp_release *r, int rc)
+{
+    r->rc = rc;
+    __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&w->releases_done, 1, __ATOMIC_RELEASE);
+    dp_futex_wake(&w->releases_done, 1 << 30);
 }
 
 /* finish ends the job with `rc`, lets the connection and the snapshot go and
@@ -152,8 +183,7 @@ finish(struct dp_worker *w, struct dp_release *r, int rc)
     if (w->release == r) {
         w->release = NULL;
     }
-    r->rc = rc;
-    __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+    signal_done(w, r, rc);
 }
 
 static void
@@ -314,7 +344,7 @@ on_reply(struct dp_worker *w, struct dp_release *r, const struct dp_rev *ev)
 }
 
 /* start begins a job the worker has just taken: the route, a snapshot pin,
- * the dot-stuffed copy, the first hop. */
+ * the first hop. */
 static void
 start(struct dp_worker *w, struct dp_release *r)
 {
@@ -326,15 +356,6 @@ start(struct dp_worker *w, struct dp_release *r)
         finish(w, r, RL_ENOENT);
         return;
     }
-    r->stuffed = malloc(2 * r->msg_len + 8);
-    if (r->stuffed == NULL) {
-        finish(w, r, RL_ENOMEM);
-        return;
-    }
-    struct smtp_dotstuff d;
-    smtp_dotstuff_init(&d);
-    r->stuffed_len = smtp_dotstuff_run(&d, r->stuffed, 2 * r->msg_len + 8, r->msg, r->msg_len);
-    r->stuffed_len += smtp_dotstuff_end(&d, r->stuffed + r->stuffed_len, 8);
     r->txn.held = dp_wsnap_take(w);
     r->txn.group = (int)route->group;
     r->txn.tls_profile = route->tls;
@@ -379,8 +400,7 @@ dp_release_abort(struct dp_worker *w)
     struct dp_release *r = __atomic_exchange_n(&w->release_inbox, NULL, __ATOMIC_ACQUIRE);
     if (r != NULL) {
         snprintf(r->res.text, sizeof(r->res.text), "the gateway is stopping");
-        r->rc = RL_EAGAIN;
-        __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+        signal_done(w, r, RL_EAGAIN);
     }
     if (w->release != NULL) {
         snprintf(w->release->res.text, sizeof(w->release->res.text), "the gateway is stopping");

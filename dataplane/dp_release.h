@@ -30,7 +30,8 @@ struct dp_release_result {
 
 /* dp_release_new prepares the release of `msg` (`msg_len` octets, a
  * complete RFC 5322 message with CRLF lines) from `from` to the `n_rcpts`
- * mailboxes `rcpts`; every argument is borrowed until dp_release_free.
+ * mailboxes `rcpts`; every argument is borrowed until dp_release_free. The
+ * dot-stuffed copy the worker sends is made here, on the calling thread.
  * Returns 0 with *out_r, RL_EINVAL (no recipient, empty message), or
  * RL_ENOMEM. Any thread. */
 int dp_release_new(struct dp_release **out_r, const char *from, const char *const *rcpts,
@@ -58,8 +59,8 @@ bool dp_release_withdraw(struct dp_worker *w, struct dp_release *r);
  * no-op. */
 void dp_release_free(struct dp_release *r);
 
-/* dp_release_run offers a release to `w` and waits for it to end (polling
- * every 5 ms; a worker that stopped gives RL_EAGAIN). Returns as
+/* dp_release_run offers a release to `w`, wakes it, and waits for the job
+ * to end (woken by the worker; a worker that stopped gives RL_EAGAIN). Returns as
  * dp_release_done, or RL_EINVAL / RL_ENOMEM. Blocks: the control thread. */
 int dp_release_run(struct dp_release_result *out_result, struct dp_worker *w, const char *from,
                    const char *const *rcpts, size_t n_rcpts, const uint8_t *msg, size_t msg_len);

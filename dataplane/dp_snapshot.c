@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "scan_engine.h"
+#include "scan_message.h"
 
 static void
 part_ref(uint32_t *refs)
@@ -43,10 +44,25 @@ tls_part_free(struct dp_snap_tls *t)
 }
 
 static void
+scanner_free(struct dp_scanner *sc)
+{
+    if (sc == NULL) {
+        return;
+    }
+    scan_message_free(sc->sm);
+    scan_worker_free(sc->sw);
+    scan_engine_free(sc->engine);
+    free(sc);
+}
+
+static void
 scan_part_free(struct dp_snap_scan *p)
 {
     if (p == NULL || !part_unref(&p->refs)) {
         return;
+    }
+    for (unsigned i = 0; i < p->n_scanners; i++) {
+        scanner_free(p->scanner[i]);
     }
     scan_policy_free(p->policy);
     free(p->engine_blob);
@@ -171,6 +187,34 @@ build_scan(struct dp_snap_scan **out, struct rl_diag *diag, const struct dp_runt
     return 0;
 }
 
+/* build_scanners gives each of `n_workers` workers its scanner of `p`. */
+static int
+build_scanners(struct dp_snap_scan *p, struct rl_diag *diag, unsigned n_workers)
+{
+    for (unsigned i = p->n_scanners; i < n_workers; i++) {
+        struct dp_scanner *sc = calloc(1, sizeof(*sc));
+        if (sc == NULL) {
+            return RL_ENOMEM;
+        }
+        p->scanner[p->n_scanners++] = sc;
+        if (scan_engine_deserialize(&sc->engine, p->policy, p->engine_blob, p->engine_len) != 0) {
+            return rl_diag_set(diag, "policy", "the compiled engine does not load");
+        }
+        if ((sc->sw = scan_worker_new(sc->engine)) == NULL ||
+            (sc->sm = scan_message_new(sc->sw, sc->engine)) == NULL) {
+            rl_diag_set(diag, "policy", "cannot set a worker's scanner up (memory, libmagic)");
+            return RL_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static const struct dp_snap_scan *
+prev_scan(const struct dp_snapshot *prev)
+{
+    return prev != NULL ? prev->scan : NULL;
+}
+
 /* build is dp_snapshot_build with, when `given` is not NULL, that policy
  * part (taken, even on failure) instead of one read and compiled. */
 static int
@@ -195,11 +239,15 @@ build(struct dp_snapshot **out_snap, struct rl_diag *diag, const struct dp_runti
     if (given != NULL) {
         s->scan = given;
     } else if (prev != NULL && (keep & DP_SNAP_KEEP_POLICY) &&
-               strcmp(prev->rt.policy_path, rt->policy_path) == 0) {
+               strcmp(prev->rt.policy_path, rt->policy_path) == 0 &&
+               prev->scan->n_scanners >= n_workers) {
         part_ref(&prev->scan->refs);
-        s->scan = prev->scan;
+        s->scan = prev->scan; /* its workers' scanners too: nothing to take over */
     } else {
         rc = build_scan(&s->scan, diag, rt);
+    }
+    if (rc == 0 && s->scan != prev_scan(prev)) {
+        rc = build_scanners(s->scan, diag, n_workers);
     }
     if (rc == 0 && prev != NULL && (keep & DP_SNAP_KEEP_TLS) && tls_same(&prev->rt, rt) &&
         prev->n_workers == n_workers) {

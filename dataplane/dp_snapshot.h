@@ -33,19 +33,33 @@ struct dp_snap_tls {
     struct tls_client *client[DP_MAX_WORKERS][TLS_MAX_PROFILES + 1];
 };
 
+/* One worker's scanner for a policy: the engine deserialised from the blob
+ * into memory of its own, its scratch, and the message rewriter with its
+ * document scanner (libmagic's database loaded). Built with the policy part,
+ * off the workers, so that a worker taking a new policy swaps a pointer;
+ * used by its worker only. */
+struct dp_scanner {
+    struct scan_engine *engine;
+    struct scan_worker *sw;
+    struct scan_message *sm;
+    void *streamer; /* the worker's: the session whose text `sm` scans as it arrives */
+};
+
 /* The policy of a snapshot with its engine compiled off the workers and
- * serialised (scan_engine_serialize): a worker that takes the snapshot only
- * deserialises it. Shared, reference counted, by snapshots with the same
- * policy. */
+ * serialised (scan_engine_serialize), and the scanner of every worker made
+ * from it. Shared, reference counted, by snapshots with the same policy. */
 struct dp_snap_scan {
     uint32_t refs; /* snapshots sharing it (atomic) */
     struct scan_policy *policy;
     uint8_t *engine_blob;
     size_t engine_len;
+    unsigned n_scanners;
+    struct dp_scanner *scanner[DP_MAX_WORKERS]; /* worker i's */
 };
 
 struct dp_snapshot {
-    uint64_t version; /* set by dp_live_publish, increasing in publication order */
+    uint64_t version;      /* set by dp_live_publish, increasing in publication order */
+    uint64_t published_ns; /* CLOCK_MONOTONIC when dp_live_publish swapped it in; 0: the first */
     unsigned n_workers;
     struct dp_runtime rt; /* routes refer to groups and TLS profiles by index, in here only */
     struct dp_snap_tls *tls;
@@ -66,7 +80,8 @@ enum dp_snap_keep {
 #define DP_SNAP_DEFAULT_PROFILE ""
 
 /* dp_snapshot_build checks `rt` (copied), reads and compiles its policy and
- * serialises the engine, and builds the TLS contexts of `n_workers` workers
+ * serialises the engine, builds the scanner of each of `n_workers` workers
+ * from it (dp_scanner) and the TLS contexts of `n_workers` workers
  * with session tickets under `secret` (TLS_TICKET_SECRET_LEN octets, copied;
  * NULL: the one of `prev`). With `prev` (borrowed; may be NULL) the parts
  * `keep` names are shared instead of rebuilt when their settings are equal.
@@ -81,7 +96,8 @@ int dp_snapshot_build(struct dp_snapshot **out_snap, struct rl_diag *diag,
 /* dp_snapshot_build_engine is dp_snapshot_build with the policy and its
  * engine given, already compiled and serialised elsewhere (redline-controld,
  * dp_apply.h): `policy` and `engine_blob` (`engine_len` octets, malloc'd)
- * are taken, even on failure, and nothing is compiled. */
+ * are taken, even on failure, and nothing is compiled (the workers'
+ * scanners are deserialised from the blob). */
 int dp_snapshot_build_engine(struct dp_snapshot **out_snap, struct rl_diag *diag,
                              const struct dp_runtime *rt, unsigned n_workers, const uint8_t *secret,
                              const struct dp_snapshot *prev, unsigned keep,

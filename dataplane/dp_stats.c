@@ -2,10 +2,16 @@
 /* Counter names and their JSON form, for the control thread. */
 #include "dp_stats.h"
 
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "dp_config.h"
+
+_Static_assert(DP_HEALTH_NAME_WORDS * 8 >= DP_DOMAIN_MAX + 8, "a hop's name fits");
 
 static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_CONN_ACCEPTED] = "connections_accepted",
@@ -52,6 +58,7 @@ static const char *const counter_names[DP_C__COUNT] = {
     [DP_C_SNAP_DEFERRED] = "snapshot_deferred",
     [DP_C_SCAN_JOBS] = "scan_jobs",
     [DP_C_STORE_JOBS] = "store_jobs",
+    [DP_C_SNAP_LAG_US] = "snapshot_lag_us",
 };
 
 const uint32_t dp_turn_le_us[DP_TURN_BUCKETS] = {
@@ -61,7 +68,7 @@ const uint32_t dp_turn_le_us[DP_TURN_BUCKETS] = {
 };
 
 void
-dp_stats_turn(struct dp_stats_core *s, uint64_t ns)
+dp_stats_turn(struct dp_stats_core *s, uint64_t ns, const struct dp_turn_parts *parts)
 {
     uint64_t us = ns / 1000;
     unsigned b = 0;
@@ -72,12 +79,22 @@ dp_stats_turn(struct dp_stats_core *s, uint64_t ns)
     dp_stats_bump(&s->turn_ns_sum, ns);
     if (ns > __atomic_load_n(&s->turn_ns_max, __ATOMIC_RELAXED)) {
         __atomic_store_n(&s->turn_ns_max, ns, __ATOMIC_RELAXED);
+        struct dp_turn_parts *t = &s->turn_worst;
+        __atomic_store_n(&t->adopt_ns, parts->adopt_ns, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->jobs_ns, parts->jobs_ns, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->run_ns, parts->run_ns, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->timers_ns, parts->timers_ns, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->events, parts->events, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->runs, parts->runs, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->worst_ns, parts->worst_ns, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->worst_kind, parts->worst_kind, __ATOMIC_RELAXED);
     }
 }
 
 /* turns writes the loop-turn histogram of `s` as the member
  * "loop_turn_seconds": {"le": [...], "counts": [cumulative], "sum", "count",
- * "max"} (the form Prometheus histograms take). */
+ * "max"} (the form Prometheus histograms take), with "longest": where the
+ * longest turn went. */
 static bool put(char *out, size_t cap, size_t *len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -95,10 +112,24 @@ turns(char *out, size_t cap, size_t *len, const struct dp_stats_core *s)
         ok = put(out, cap, len, "%s%llu", b ? "," : "", (unsigned long long)cum);
     }
     cum += __atomic_load_n(&s->turn_hist[DP_TURN_BUCKETS], __ATOMIC_RELAXED);
+    ok =
+        ok && put(out, cap, len, "],\"sum\":%.9f,\"count\":%llu,\"max\":%.9f",
+                  __atomic_load_n(&s->turn_ns_sum, __ATOMIC_RELAXED) / 1e9, (unsigned long long)cum,
+                  __atomic_load_n(&s->turn_ns_max, __ATOMIC_RELAXED) / 1e9);
+    static const char *const kinds[] = {"listener", "inbound", "outbound", "release"};
+    const struct dp_turn_parts *t = &s->turn_worst;
+    uint64_t kind = __atomic_load_n(&t->worst_kind, __ATOMIC_RELAXED);
     return ok &&
-           put(out, cap, len, "],\"sum\":%.9f,\"count\":%llu,\"max\":%.9f}",
-               __atomic_load_n(&s->turn_ns_sum, __ATOMIC_RELAXED) / 1e9, (unsigned long long)cum,
-               __atomic_load_n(&s->turn_ns_max, __ATOMIC_RELAXED) / 1e9);
+           put(out, cap, len,
+               ",\"longest\":{\"adopt_s\":%.9f,\"jobs_s\":%.9f,\"run_s\":%.9f,\"timers_s\":%.9f,"
+               "\"events\":%llu,\"runs\":%llu,\"longest_run_s\":%.9f,\"longest_run_kind\":\"%s\"}}",
+               __atomic_load_n(&t->adopt_ns, __ATOMIC_RELAXED) / 1e9,
+               __atomic_load_n(&t->jobs_ns, __ATOMIC_RELAXED) / 1e9,
+               __atomic_load_n(&t->run_ns, __ATOMIC_RELAXED) / 1e9,
+               __atomic_load_n(&t->timers_ns, __ATOMIC_RELAXED) / 1e9,
+               (unsigned long long)__atomic_load_n(&t->events, __ATOMIC_RELAXED),
+               (unsigned long long)__atomic_load_n(&t->runs, __ATOMIC_RELAXED),
+               __atomic_load_n(&t->worst_ns, __ATOMIC_RELAXED) / 1e9, kinds[kind < 4 ? kind : 0]);
 }
 
 void
@@ -207,8 +238,8 @@ add_loaded(struct dp_stats_core *to, const struct dp_stats_core *from)
 {
     for (unsigned i = 0; i < DP_C__COUNT; i++) {
         uint64_t v = __atomic_load_n(&from->c[i], __ATOMIC_RELAXED);
-        /* A gauge of versions: the newest any worker has, not a sum. */
-        bool newest = i == DP_C_SNAP_VERSION || i == DP_C_CONFIG_VERSION;
+        /* Versions and the snapshot lag: the largest of any worker, not a sum. */
+        bool newest = i == DP_C_SNAP_VERSION || i == DP_C_CONFIG_VERSION || i == DP_C_SNAP_LAG_US;
         to->c[i] = newest ? (v > to->c[i] ? v : to->c[i]) : to->c[i] + v;
     }
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
@@ -233,6 +264,131 @@ add_loaded(struct dp_stats_core *to, const struct dp_stats_core *from)
     }
 }
 
+void
+dp_stats_hops_begin(struct dp_stats_core *s)
+{
+    uint64_t seq = __atomic_load_n(&s->hops_seq, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->hops_seq, seq + 1, __ATOMIC_RELAXED);
+}
+
+void
+dp_stats_hop_put(struct dp_stats_core *s, unsigned i, const char *name, uint64_t last_ms,
+                 uint64_t fails)
+{
+    uint64_t words[DP_HEALTH_NAME_WORDS] = {0};
+    size_t n = strnlen(name, sizeof(words) - 1);
+    memcpy(words, name, n);
+    /* Release stores (no fence: TSan knows none): a reader that sees one
+     * sees the odd sequence number before it, and retries. */
+    struct dp_hop_health *h = &s->hops[i];
+    for (unsigned k = 0; k < DP_HEALTH_NAME_WORDS; k++) {
+        __atomic_store_n(&h->name[k], words[k], __ATOMIC_RELEASE);
+    }
+    __atomic_store_n(&h->last_ms, last_ms, __ATOMIC_RELEASE);
+    __atomic_store_n(&h->fails, fails, __ATOMIC_RELEASE);
+}
+
+void
+dp_stats_hops_end(struct dp_stats_core *s, unsigned n)
+{
+    __atomic_store_n(&s->n_hops, n, __ATOMIC_RELEASE);
+    uint64_t seq = __atomic_load_n(&s->hops_seq, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->hops_seq, seq + 1, __ATOMIC_RELEASE);
+}
+
+/* read_hops copies worker `s`'s last whole publication into `dst`
+ * (DP_HEALTH_MAX entries); returns how many, 0 if it kept changing. */
+static unsigned
+read_hops(struct dp_hop_health *dst, const struct dp_stats_core *s)
+{
+    for (int tries = 0; tries < 1000; tries++) {
+        uint64_t seq = __atomic_load_n(&s->hops_seq, __ATOMIC_ACQUIRE);
+        if ((seq & 1) != 0) {
+            sched_yield(); /* the worker is writing them */
+            continue;
+        }
+        uint64_t n = __atomic_load_n(&s->n_hops, __ATOMIC_ACQUIRE);
+        n = n < DP_HEALTH_MAX ? n : DP_HEALTH_MAX;
+        for (uint64_t i = 0; i < n; i++) {
+            for (unsigned k = 0; k < DP_HEALTH_NAME_WORDS; k++) {
+                dst[i].name[k] = __atomic_load_n(&s->hops[i].name[k], __ATOMIC_ACQUIRE);
+            }
+            dst[i].last_ms = __atomic_load_n(&s->hops[i].last_ms, __ATOMIC_ACQUIRE);
+            dst[i].fails = __atomic_load_n(&s->hops[i].fails, __ATOMIC_ACQUIRE);
+        }
+        if (__atomic_load_n(&s->hops_seq, __ATOMIC_RELAXED) == seq) {
+            for (uint64_t i = 0; i < n; i++) {
+                ((char *)dst[i].name)[sizeof(dst->name) - 1] = '\0';
+            }
+            return (unsigned)n;
+        }
+    }
+    return 0;
+}
+
+/* One hop across workers (merge_hops). */
+struct hop_view {
+    const struct dp_hop_health *latest; /* the entry with the latest outcome */
+    unsigned workers, workers_down;
+};
+
+/* merge_hops reads every worker's hops into `all` (n_cores * DP_HEALTH_MAX)
+ * and gathers them by name into `views`; returns how many hops. */
+static unsigned
+merge_hops(struct hop_view *views, struct dp_hop_health *all, const struct dp_stats_core *cores,
+           unsigned n_cores)
+{
+    unsigned nv = 0;
+    for (unsigned w = 0; w < n_cores; w++) {
+        struct dp_hop_health *mine = all + (size_t)w * DP_HEALTH_MAX;
+        unsigned n = read_hops(mine, &cores[w]);
+        for (unsigned i = 0; i < n; i++) {
+            const char *name = (const char *)mine[i].name;
+            unsigned v = 0;
+            while (v < nv && strcmp((const char *)views[v].latest->name, name) != 0) {
+                v++;
+            }
+            if (v == nv) {
+                views[nv++] = (struct hop_view){.latest = &mine[i]};
+            } else if (mine[i].last_ms > views[v].latest->last_ms) {
+                views[v].latest = &mine[i];
+            }
+            views[v].workers++;
+            views[v].workers_down += mine[i].fails > 0 ? 1 : 0;
+        }
+    }
+    return nv;
+}
+
+/* put_str writes `s` as a JSON string. */
+static bool
+put_str(char *out, size_t cap, size_t *len, const char *s)
+{
+    bool ok = put(out, cap, len, "\"");
+    for (; ok && *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        ok = c < 0x20 || c == '"' || c == '\\' ? put(out, cap, len, "\\u%04x", c)
+                                               : put(out, cap, len, "%c", c);
+    }
+    return ok && put(out, cap, len, "\"");
+}
+
+/* put_hops writes the merged hops as ",\"next_hops\":[...]". */
+static bool
+put_hops(char *out, size_t cap, size_t *len, const struct hop_view *views, unsigned nv)
+{
+    bool ok = put(out, cap, len, ",\"next_hops\":[");
+    for (unsigned v = 0; ok && v < nv; v++) {
+        ok = put(out, cap, len, "%s{\"hop\":", v ? "," : "") &&
+             put_str(out, cap, len, (const char *)views[v].latest->name) &&
+             put(out, cap, len, ",\"down\":%s,\"fails\":%llu,\"workers\":%u,\"workers_down\":%u}",
+                 views[v].latest->fails > 0 ? "true" : "false",
+                 (unsigned long long)views[v].latest->fails, views[v].workers,
+                 views[v].workers_down);
+    }
+    return ok && put(out, cap, len, "]");
+}
+
 size_t
 dp_stats_json(char *out, size_t out_cap, const struct dp_stats_proc *proc,
               const struct dp_stats_core *cores, unsigned n_cores)
@@ -242,9 +398,26 @@ dp_stats_json(char *out, size_t out_cap, const struct dp_stats_proc *proc,
     for (unsigned w = 0; w < n_cores; w++) {
         add_loaded(&tot, &cores[w]);
     }
+    /* Next hops: each once, down by the latest word of any worker. */
+    struct dp_hop_health *all = malloc(((size_t)n_cores + 1) * DP_HEALTH_MAX * sizeof(*all));
+    struct hop_view *views = malloc(((size_t)n_cores + 1) * DP_HEALTH_MAX * sizeof(*views));
+    if (all == NULL || views == NULL) {
+        free(all);
+        free(views);
+        return 0;
+    }
+    unsigned nv = merge_hops(views, all, cores, n_cores);
+    tot.c[DP_C_HOPS_DOWN] = 0;
+    for (unsigned v = 0; v < nv; v++) {
+        tot.c[DP_C_HOPS_DOWN] += views[v].latest->fails > 0 ? 1 : 0;
+    }
     size_t len = 0;
-    bool ok = put(out, out_cap, &len, "{\"total\":") && put_core(out, out_cap, &len, &tot, proc) &&
-              put(out, out_cap, &len, ",\"workers\":[");
+    bool ok = put(out, out_cap, &len, "{\"total\":") && put_core(out, out_cap, &len, &tot, proc);
+    len -= ok ? 1 : 0; /* reopen the totals' object for the hops */
+    ok = ok && put_hops(out, out_cap, &len, views, nv) && put(out, out_cap, &len, "}") &&
+         put(out, out_cap, &len, ",\"workers\":[");
+    free(views);
+    free(all);
     for (unsigned w = 0; ok && w < n_cores; w++) {
         struct dp_stats_core one = zero;
         add_loaded(&one, &cores[w]);

@@ -56,8 +56,11 @@ enum dp_counter {
     DP_C_CONFIG_VERSION,      /* a gauge: redline-controld's version of that snapshot (0: none) */
     DP_C_RATE_LIMITED,        /* MAIL refused over the licence tier's rate (451 4.7.0) */
     DP_C_LOAD_PERMILLE,       /* a gauge: share of the last second spent working, 0-1000 */
-    DP_C_HOPS_DOWN,           /* a gauge: next hops marked down (tried last) at the last tick */
+    DP_C_HOPS_DOWN,           /* a gauge: next hops whose last attempt failed before a greeting
+                                 (in the totals: hops down across workers, each counted once) */
     DP_C_MSGS_PER_S,          /* a gauge: messages received per second over the last second */
+    DP_C_SNAP_LAG_US, /* a gauge: microseconds from the publish of the newest snapshot taken to
+                         this worker taking it */
     DP_C__COUNT
 };
 
@@ -65,6 +68,17 @@ enum dp_counter {
  * more bucket holds what is longer. */
 #define DP_TURN_BUCKETS 28
 extern const uint32_t dp_turn_le_us[DP_TURN_BUCKETS];
+
+/* Next-hop health a worker publishes at each timer pass: the hops it
+ * tried, those down first, at most DP_HEALTH_MAX. Words, so that a reader
+ * on another thread copies them with atomic loads (a sequence lock). */
+#define DP_HEALTH_MAX 64
+#define DP_HEALTH_NAME_WORDS 33 /* "host:port" (DP_DOMAIN_MAX + 8 octets with its NUL) */
+struct dp_hop_health {
+    uint64_t name[DP_HEALTH_NAME_WORDS]; /* NUL-terminated "host:port" */
+    uint64_t last_ms;                    /* its last greeting or failure (CLOCK_MONOTONIC ms) */
+    uint64_t fails;                      /* failures before a greeting in a row; 0: greeted last */
+};
 
 /* One worker's counters, on their own cache lines. */
 struct dp_stats_core {
@@ -76,13 +90,39 @@ struct dp_stats_core {
     uint64_t turn_hist[DP_TURN_BUCKETS + 1]; /* per bucket, not cumulative; the last: longer */
     uint64_t turn_ns_sum;
     uint64_t turn_ns_max;
+    /* Where the longest turn so far went (turn_ns_max): the instrument that
+     * finds what to split. Written with the maximum; a reader racing with a
+     * new maximum may see parts of two turns. */
+    struct dp_turn_parts {
+        uint64_t adopt_ns;   /* taking a new snapshot */
+        uint64_t jobs_ns;    /* jobs back from helper threads, a release taken */
+        uint64_t run_ns;     /* the connections and jobs run */
+        uint64_t timers_ns;  /* the 100 ms timer pass */
+        uint64_t events;     /* events the poll gave */
+        uint64_t runs;       /* objects run */
+        uint64_t worst_ns;   /* the longest single run */
+        uint64_t worst_kind; /* its object: 0 listener, 1 inbound, 2 outbound, 3 release */
+    } turn_worst;
     /* The backend's own counters (the DPDK stack's, per port), copied at
      * each timer pass (dp_stats_net); 0 ports with the kernel backend. */
     unsigned net_ports, net_names;
     const char *net_port[IO_COUNTER_PORTS];
     const char *net_name[IO_COUNTERS];
     uint64_t net[IO_COUNTER_PORTS][IO_COUNTERS];
+    /* Next-hop health (dp_stats_hops_*): odd `hops_seq` while it is written. */
+    uint64_t hops_seq;
+    uint64_t n_hops;
+    struct dp_hop_health hops[DP_HEALTH_MAX];
 };
+
+/* dp_stats_hops_begin, _put and _end publish the worker's next-hop health
+ * (its own thread): begin, then put entry `i` (< DP_HEALTH_MAX) for each
+ * hop, then end with the number put. A reader sees all of one
+ * publication or retries. */
+void dp_stats_hops_begin(struct dp_stats_core *s);
+void dp_stats_hop_put(struct dp_stats_core *s, unsigned i, const char *name, uint64_t last_ms,
+                      uint64_t fails);
+void dp_stats_hops_end(struct dp_stats_core *s, unsigned n);
 
 /* dp_stats_net copies the backend's counters `c` into the worker's `s`
  * (the worker's own thread). Names and ports are taken once; their count is
@@ -90,8 +130,8 @@ struct dp_stats_core {
 void dp_stats_net(struct dp_stats_core *s, const struct io_counters *c);
 
 /* dp_stats_turn counts one loop turn of `ns` nanoseconds (the worker's own
- * counters). */
-void dp_stats_turn(struct dp_stats_core *s, uint64_t ns);
+ * counters); `parts` says where it went, kept if it is the longest. */
+void dp_stats_turn(struct dp_stats_core *s, uint64_t ns, const struct dp_turn_parts *parts);
 
 /* Counters of the process rather than of a worker: written under the
  * reloader's lock (dp_tls.h), read by the control thread. */
@@ -134,8 +174,11 @@ dp_stats_sub(struct dp_stats_core *s, enum dp_counter c, uint64_t n)
 
 /* dp_stats_json writes the counters of `n_cores` workers as one JSON object
  * (totals and per worker; `proc`, which may be NULL, among the totals) to
- * `out` (capacity `out_cap`). Returns the length, or 0 if it does not fit.
- * Callable from any thread. */
+ * `out` (capacity `out_cap`). The totals hold "next_hops": each hop any
+ * worker tried, once, [{"hop", "down", "fails", "workers", "workers_down"}],
+ * down when the latest attempt of any worker on it failed before a
+ * greeting; their "next_hops_down" counts those. Returns the length, or 0
+ * if it does not fit or memory ran out. Callable from any thread. */
 size_t dp_stats_json(char *out, size_t out_cap, const struct dp_stats_proc *proc,
                      const struct dp_stats_core *cores, unsigned n_cores);
 

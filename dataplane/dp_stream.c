@@ -17,6 +17,19 @@ dp_stream_init(struct dp_stream *st, struct io_backend *io, struct dp_base *b)
     st->tls = NULL;
     st->crx_off = st->crx_len = 0;
     st->net_eof = st->eof_fed = false;
+    st->budget = DP_STREAM_BURST;
+}
+
+void
+dp_stream_begin_run(struct dp_stream *st)
+{
+    st->budget = DP_STREAM_BURST;
+}
+
+bool
+dp_stream_spent(const struct dp_stream *st)
+{
+    return st->budget == 0;
 }
 
 void
@@ -35,15 +48,15 @@ dp_stream_fini(struct dp_stream *st)
     st->net_eof = st->eof_fed = false;
 }
 
-/* net_write writes p[0..len) until done or the backend would block (then
- * b->wr is cleared) and sets *out_n. */
+/* net_write writes p[0..len) until done, the run's budget is spent, or the
+ * backend would block (then b->wr is cleared), and sets *out_n. */
 static int
 net_write(struct dp_stream *st, const uint8_t *p, size_t len, size_t *out_n)
 {
     *out_n = 0;
-    while (*out_n < len && st->b->wr) {
-        size_t n;
-        int rc = st->io->ops->write(st->io, &n, st->b->h, p + *out_n, len - *out_n);
+    while (*out_n < len && st->b->wr && st->budget > 0) {
+        size_t n, want = len - *out_n < st->budget ? len - *out_n : st->budget;
+        int rc = st->io->ops->write(st->io, &n, st->b->h, p + *out_n, want);
         if (rc == RL_EAGAIN) {
             st->b->wr = false;
             break;
@@ -52,8 +65,26 @@ net_write(struct dp_stream *st, const uint8_t *p, size_t len, size_t *out_n)
             return rc;
         }
         *out_n += n;
+        st->budget -= n;
     }
     return 0;
+}
+
+/* net_read reads up to `cap` octets within the run's budget: as the
+ * backend's read, RL_EAGAIN once the budget is spent (b->rd kept). */
+static int
+net_read(struct dp_stream *st, size_t *out_n, uint8_t *buf, size_t cap)
+{
+    *out_n = 0;
+    if (st->budget == 0) {
+        return RL_EAGAIN;
+    }
+    int rc = st->io->ops->read(st->io, out_n, st->b->h, buf, cap < st->budget ? cap : st->budget);
+    if (rc == RL_EAGAIN) {
+        st->b->rd = false;
+    }
+    st->budget -= *out_n;
+    return rc;
 }
 
 int
@@ -103,10 +134,9 @@ feed(struct dp_stream *st, bool *progress)
             st->crx_off = 0;
         }
         size_t n;
-        int rc = st->io->ops->read(st->io, &n, st->b->h, st->crx + st->crx_len,
-                                   sizeof(st->crx) - st->crx_len);
+        int rc = net_read(st, &n, st->crx + st->crx_len, sizeof(st->crx) - st->crx_len);
         if (rc == RL_EAGAIN) {
-            st->b->rd = false;
+            /* would block (rd cleared), or the run's budget is spent */
         } else if (rc != 0) {
             return rc;
         } else {
@@ -140,11 +170,7 @@ dp_stream_read(struct dp_stream *st, size_t *out_n, uint8_t *buf, size_t cap, bo
         if (!st->b->rd) {
             return RL_EAGAIN;
         }
-        int rc = st->io->ops->read(st->io, out_n, st->b->h, buf, cap);
-        if (rc == RL_EAGAIN) {
-            st->b->rd = false;
-            return rc;
-        }
+        int rc = net_read(st, out_n, buf, cap);
         *progress = *progress || rc == 0;
         return rc;
     }

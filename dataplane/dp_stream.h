@@ -15,6 +15,10 @@
 #include "tls_conn.h"
 
 #define DP_STREAM_CRX 16384 /* ciphertext read and not yet taken by TLS */
+/* Octets one run of a connection moves over the backend, reads and writes
+ * together (dp_stream_begin_run): a megabyte body goes out over several
+ * worker turns, so no turn copies more than this through one socket. */
+#define DP_STREAM_BURST ((size_t)128 * 1024)
 
 /* What every pollable object starts with; its address is the I/O cookie. */
 struct dp_base {
@@ -33,12 +37,22 @@ struct dp_stream {
         *tls; /* NULL: clear; from dp_stream_tls on, every byte goes through it; owned */
     uint8_t crx[DP_STREAM_CRX];
     size_t crx_off, crx_len;
-    bool net_eof; /* the backend stream ended */
-    bool eof_fed; /* ... and tls_conn_feed_eof was called */
+    bool net_eof;  /* the backend stream ended */
+    bool eof_fed;  /* ... and tls_conn_feed_eof was called */
+    size_t budget; /* octets this run may still move over the backend */
 };
 
 /* dp_stream_init sets `st` up in clear over handle `b` of `io`. */
 void dp_stream_init(struct dp_stream *st, struct io_backend *io, struct dp_base *b);
+
+/* dp_stream_begin_run gives the stream DP_STREAM_BURST octets for the
+ * owner's run that starts: reads and writes stop (as if the backend would
+ * block, its readiness kept) once they are spent. */
+void dp_stream_begin_run(struct dp_stream *st);
+
+/* dp_stream_spent tells whether the run used up its octets: the owner has
+ * more to move and runs again next turn. */
+bool dp_stream_spent(const struct dp_stream *st);
 
 /* dp_stream_tls makes `t` (taken) the stream's TLS: from now on reads and
  * writes go through it. Whatever was read in clear and not consumed is the

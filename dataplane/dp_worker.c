@@ -64,6 +64,13 @@ dp_unlink(struct dp_base *b)
     b->prev_all = b->next_all = NULL;
 }
 
+/* wake_cb is the worker's waker for publishers and helper threads. */
+static void
+wake_cb(void *arg)
+{
+    dp_worker_wake(arg);
+}
+
 int
 dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_boot *boot,
               const char *backend, const void *backend_arg, struct dp_live *live, unsigned id,
@@ -101,13 +108,16 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_bo
     }
     /* The first snapshot is taken here, before the threads start. */
     if (!dp_wsnap_adopt(w)) {
-        rl_diag_set(diag, "scan", "cannot set the scanner up from the compiled policy");
+        rl_diag_set(diag, "scan", "the snapshot has no scanner for worker %u", id);
         goto fail;
     }
     int rc = io_backend_new(&w->io, backend, backend_arg);
     if (rc != 0) {
         rl_diag_set(diag, "backend", "cannot create the %s backend: %s", backend, rl_strerror(rc));
         goto fail;
+    }
+    if (w->io->ops->wake != NULL) {
+        dp_live_set_waker(live, id, wake_cb, w); /* a publish wakes this worker */
     }
     for (uint32_t i = 0; i < boot->n_listen; i++) {
         struct dp_base *l = &w->listeners[i];
@@ -153,7 +163,11 @@ in_get(struct dp_worker *w)
 static void
 accept_all(struct dp_worker *w, struct dp_base *l)
 {
-    while (w->accepting) {
+    for (unsigned k = 0; w->accepting; k++) {
+        if (k == DP_ACCEPT_BURST) {
+            dp_run_later(w, l); /* the rest of the backlog next turn */
+            return;
+        }
         uint32_t h;
         struct io_addr peer;
         struct dp_in *in = in_get(w);
@@ -218,16 +232,49 @@ run_one(struct dp_worker *w, struct dp_base *b)
     } else if (b->kind == DP_K_IN) {
         struct dp_in *in = (struct dp_in *)(void *)b;
         if (in->live) {
+            dp_stream_begin_run(&in->st);
             dp_in_run(w, in);
+            if (in->live && dp_stream_spent(&in->st)) {
+                dp_run_later(w, b); /* more to move than one run's share */
+            }
         }
     } else if (b->kind == DP_K_JOB) {
         dp_release_step(w, (struct dp_release *)(void *)b);
     } else {
         struct dp_out *o = (struct dp_out *)(void *)b;
         if (o->live) {
+            dp_stream_begin_run(&o->st);
             dp_out_run(w, o);
+            if (o->live && dp_stream_spent(&o->st)) {
+                dp_run_later(w, b);
+            }
         }
     }
+}
+
+/* publish_hops publishes the health of the hops this worker tried (those
+ * down first, DP_HEALTH_MAX at most) and how many are down: whose last
+ * attempt failed before a greeting, back-off over or not. */
+static void
+publish_hops(struct dp_worker *w)
+{
+    uint64_t down = 0;
+    unsigned n = 0;
+    dp_stats_hops_begin(w->stats);
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < DP_HOP_MAX; i++) {
+            const struct dp_hop *e = &w->hops.e[i];
+            if (!e->used || e->last_ms == 0 || (e->fails > 0) != (pass == 0)) {
+                continue;
+            }
+            down += e->fails > 0 ? 1 : 0;
+            if (n < DP_HEALTH_MAX) {
+                dp_stats_hop_put(w->stats, n++, e->name, e->last_ms, e->fails);
+            }
+        }
+    }
+    dp_stats_hops_end(w->stats, n);
+    dp_stats_set(w->stats, DP_C_HOPS_DOWN, down);
 }
 
 static void
@@ -243,11 +290,7 @@ tick(struct dp_worker *w)
         dp_stats_net(w->stats, &w->netc);
     }
     /* Next-hop health and this core's load, for status and the metrics. */
-    uint64_t down = 0;
-    for (uint32_t i = 0; i < DP_HOP_MAX; i++) {
-        down += w->hops.e[i].used && w->hops.e[i].down_until_ms > w->now_ms ? 1 : 0;
-    }
-    dp_stats_set(w->stats, DP_C_HOPS_DOWN, down);
+    publish_hops(w);
     if (w->now_ms - w->load_window_ms >= 1000) {
         uint64_t window_ns = (w->now_ms - w->load_window_ms) * 1000000u;
         uint64_t load = w->busy_ns * 1000u / window_ns;
@@ -320,14 +363,21 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     if (!w->draining && __atomic_load_n(&w->ctl->drain, __ATOMIC_RELAXED)) {
         start_drain(w);
     }
-    /* Sleep only when nothing is queued; wake for the next timer pass, or
-     * within a millisecond while helper threads have jobs of this worker. */
+    /* Sleep only when nothing is queued, until the next timer pass: a
+     * publisher (dp_live_set_waker) and a helper thread handing a job back
+     * (dp_helpers_park) wake the poll through the backend. A backend that
+     * cannot be woken is polled every millisecond while jobs are out. */
     int timeout = 0;
+    bool parked = false;
     if (may_sleep && w->run_head == NULL) {
         uint64_t until = w->next_tick_ms > w->now_ms ? w->next_tick_ms - w->now_ms : 0;
         timeout = (int)until;
-        if (w->jobs_out > 0 && timeout > 1) {
-            timeout = 1;
+        if (timeout > 0 && w->jobs_out > 0) {
+            if (w->io->ops->wake == NULL) {
+                timeout = 1;
+            } else if (!(parked = dp_helpers_park(w->helpers, w->id))) {
+                timeout = 0; /* a job is back already */
+            }
         }
     }
     struct io_event evs[DP_BURST];
@@ -339,11 +389,17 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     if (timeout > 0) {
         rcu_thread_online();
     }
+    if (parked) {
+        dp_helpers_unpark(w->helpers, w->id);
+    }
     uint64_t t0 = now_ns();
     w->now_ms = t0 / 1000000u;
     bool worked = n > 0 || w->run_head != NULL;
+    struct dp_turn_parts parts = {.events = n};
     /* Before this turn accepts or starts anything: the newest snapshot. */
     (void)dp_wsnap_adopt(w);
+    uint64_t t1 = now_ns();
+    parts.adopt_ns = t1 - t0;
     dp_release_take(w);
     struct dp_job *j;
     while (w->helpers != NULL && (j = dp_helpers_done(w->helpers, w->id)) != NULL) {
@@ -360,8 +416,11 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
         }
         dp_run_later(w, b);
     }
+    uint64_t t2 = now_ns();
+    parts.jobs_ns = t2 - t1;
     /* What was queued before this turn runs now; what it queues, next turn. */
     struct dp_base *stop_after = w->run_tail;
+    uint64_t tr = t2;
     while (w->run_head != NULL) {
         struct dp_base *b = w->run_head;
         w->run_head = b->next_run;
@@ -369,11 +428,22 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
             w->run_tail = NULL;
         }
         b->queued = false;
+        enum dp_kind kind = b->kind; /* b may be freed by its run */
         run_one(w, b);
-        if (b == stop_after) {
+        uint64_t te = now_ns();
+        parts.runs++;
+        if (te - tr > parts.worst_ns) {
+            parts.worst_ns = te - tr;
+            parts.worst_kind = kind;
+        }
+        tr = te;
+        /* The rest waits for the next turn once this one has used its
+         * time: the backend is polled again first. */
+        if (b == stop_after || te - t2 >= DP_TURN_BUDGET_NS) {
             break;
         }
     }
+    parts.run_ns = tr - t2;
     bool go_on = true;
     if (w->now_ms >= w->next_tick_ms) {
         worked = true;
@@ -383,12 +453,14 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
             go_on = false;
         }
     }
+    uint64_t t3 = now_ns();
+    parts.timers_ns = t3 - tr;
     if (!go_on) {
         dp_release_abort(w); /* the control thread waits for it */
     }
     if (worked) {
-        uint64_t ns = now_ns() - t0;
-        dp_stats_turn(w->stats, ns);
+        uint64_t ns = t3 - t0;
+        dp_stats_turn(w->stats, ns, &parts);
         w->busy_ns += ns; /* this core's load (tick) */
     }
     /* One quiescent state per turn: nothing read from a snapshot pointer
@@ -401,6 +473,12 @@ void
 dp_worker_set_helpers(struct dp_worker *w, struct dp_helpers *h)
 {
     w->helpers = h;
+    if (h != NULL) {
+        dp_helpers_pool_hook(h, w->id, &w->bufs);
+    }
+    if (h != NULL && w->io->ops->wake != NULL) {
+        dp_helpers_set_waker(h, w->id, wake_cb, w);
+    }
 }
 
 bool
@@ -421,7 +499,8 @@ dp_worker_free(struct dp_worker *w)
     if (w == NULL) {
         return;
     }
-    w->helpers = NULL; /* freed before: jobs still out are the sessions' to drop */
+    w->helpers = NULL;      /* freed before: jobs still out are the sessions' to drop */
+    w->bufs.discard = NULL; /* buffers of megabytes wiped here from now on */
     if (w->cur != NULL) {
         dp_release_abort(w);
     }
@@ -449,6 +528,9 @@ dp_worker_free(struct dp_worker *w)
         free(o);
     }
     if (w->io != NULL) {
+        if (w->io->ops->wake != NULL && w->live != NULL) {
+            dp_live_set_waker(w->live, w->id, NULL, NULL);
+        }
         w->io->ops->free(w->io);
     }
     dp_wsnap_fini(w); /* after its connections */

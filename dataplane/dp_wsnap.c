@@ -1,43 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The runtime snapshots one worker holds: the newest it has taken, and the
- * older ones transactions still run on. Taking a snapshot with a new policy
- * deserialises its engine (compiled elsewhere) into a scanner of the
- * worker's own. The oldest version held is the worker's pin (dp_live.h).
- * Called only on the worker's thread. */
+ * older ones transactions still run on. Taking a snapshot is a pointer swap:
+ * its scanner for this worker (dp_scanner) and its TLS contexts were built
+ * with it, off the workers. The oldest version held is the worker's pin
+ * (dp_live.h). Called only on the worker's thread. */
 #include <stdlib.h>
+#include <time.h>
 
 #include "dp_conn.h"
-#include "scan_engine.h"
-
-static void
-wscan_put(struct dp_wscan *sc)
-{
-    if (sc == NULL || --sc->refs > 0) {
-        return;
-    }
-    scan_message_free(sc->sm);
-    scan_worker_free(sc->sw);
-    scan_engine_free(sc->engine);
-    free(sc);
-}
-
-static struct dp_wscan *
-wscan_new(const struct dp_snap_scan *src)
-{
-    struct dp_wscan *sc = calloc(1, sizeof(*sc));
-    if (sc == NULL) {
-        return NULL;
-    }
-    sc->src = src;
-    sc->refs = 1;
-    if (scan_engine_deserialize(&sc->engine, src->policy, src->engine_blob, src->engine_len) != 0 ||
-        (sc->sw = scan_worker_new(sc->engine)) == NULL ||
-        (sc->sm = scan_message_new(sc->sw, sc->engine)) == NULL) {
-        wscan_put(sc);
-        return NULL;
-    }
-    return sc;
-}
 
 /* repin publishes the oldest version this worker still holds. */
 static void
@@ -56,7 +26,6 @@ repin(struct dp_worker *w)
 static void
 held_release(struct dp_held *h)
 {
-    wscan_put(h->scan);
     h->scan = NULL;
     h->s = NULL;
     h->users = 0;
@@ -73,21 +42,14 @@ dp_wsnap_adopt(struct dp_worker *w)
     for (unsigned i = 0; i < DP_HELD_MAX && h == NULL; i++) {
         h = w->held[i].s == NULL ? &w->held[i] : NULL;
     }
-    struct dp_wscan *sc = NULL;
-    if (h != NULL && w->cur != NULL && w->cur->scan->src == s->scan) {
-        sc = w->cur->scan; /* same policy: same scanner */
-        sc->refs++;
-    } else if (h != NULL) {
-        sc = wscan_new(s->scan);
-    }
-    if (sc == NULL) {
-        /* Every slot pins a transaction, or no memory: stay on the snapshot
-         * held and try again next turn. */
+    if (h == NULL || w->id >= s->scan->n_scanners) {
+        /* Every slot pins a transaction: stay on the snapshot held and try
+         * again next turn. */
         dp_stats_add(w->stats, DP_C_SNAP_DEFERRED, 1);
         return false;
     }
     h->s = s;
-    h->scan = sc;
+    h->scan = s->scan->scanner[w->id];
     h->users = 0;
     struct dp_held *old = w->cur;
     w->cur = h;
@@ -98,6 +60,13 @@ dp_wsnap_adopt(struct dp_worker *w)
     dp_stats_add(w->stats, DP_C_SNAP_TAKEN, 1);
     dp_stats_set(w->stats, DP_C_SNAP_VERSION, s->version);
     dp_stats_set(w->stats, DP_C_CONFIG_VERSION, s->rt.config_version);
+    if (s->published_ns != 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        dp_stats_set(w->stats, DP_C_SNAP_LAG_US,
+                     now > s->published_ns ? (now - s->published_ns) / 1000u : 0);
+    }
     return true;
 }
 

@@ -14,9 +14,7 @@
  * the service manager hears READY, RELOADING, STOPPING and the watchdog
  * (dp_notify.h). --check-config reads and checks everything, then exits. */
 #include <errno.h>
-#include <grp.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -47,6 +45,7 @@
 #include "io_dpdk.h"
 #endif
 #include "rl_log.h"
+#include "rl_priv.h"
 #include "tls_server.h"
 
 #define EXIT_USAGE 2
@@ -92,13 +91,28 @@ on_stall(unsigned worker, uint64_t ms)
     }
 }
 
-/* drop_privileges switches to `user` (setgroups, setgid, setuid, in that
- * order) and checks that root cannot be regained. */
+/* drop_privileges switches to `user` (rl_priv.h), handing over first what
+ * the unprivileged workers must still write. */
 static int
 drop_privileges(const char *user, const struct dp_config *cfg)
 {
-    struct passwd *pw = getpwnam(user);
-    if (pw == NULL) {
+    char tmp[4200], fresh[4200];
+    snprintf(tmp, sizeof(tmp), "%s/tmp", cfg->boot.quarantine_dir);
+    snprintf(fresh, sizeof(fresh), "%s/new", cfg->boot.quarantine_dir);
+    /* logrotate (su redline) compresses the file once it is rotated. */
+    const char *log = strcmp(cfg->boot.log_path, "-") != 0 ? cfg->boot.log_path : NULL;
+    const struct rl_priv_own own[] = {
+        {.field = "quarantine_dir", .path = cfg->boot.quarantine_dir},
+        {.field = "quarantine_dir", .path = tmp},
+        {.field = "quarantine_dir", .path = fresh},
+        {.field = "control_socket", .path = cfg->boot.control_socket},
+        {.field = "config_socket", .path = cfg->boot.config_socket},
+        {.field = "state_dir", .path = cfg->boot.state_dir},
+        {.field = "log", .path = log},
+    };
+    struct rl_diag diag = {{0}, {0}};
+    int rc = rl_priv_drop(&diag, user, own, sizeof(own) / sizeof(own[0]));
+    if (rc == RL_ENOENT) {
         rl_log(LOG_ERR,
                "user: no such account '%s'; create the dataplane's own system account "
                "(useradd --system --user-group --no-create-home --shell /usr/sbin/nologin %s, "
@@ -106,44 +120,7 @@ drop_privileges(const char *user, const struct dp_config *cfg)
                user, user);
         return EXIT_USAGE;
     }
-    if (pw->pw_uid == 0) {
-        return fail("user", "will not run the dataplane as root");
-    }
-    /* What the unprivileged workers must still write is handed over first. */
-    if (chown(cfg->boot.quarantine_dir, pw->pw_uid, pw->pw_gid) != 0) {
-        return fail("quarantine_dir", strerror(errno));
-    }
-    char sub[4200];
-    snprintf(sub, sizeof(sub), "%s/tmp", cfg->boot.quarantine_dir);
-    int a = chown(sub, pw->pw_uid, pw->pw_gid);
-    snprintf(sub, sizeof(sub), "%s/new", cfg->boot.quarantine_dir);
-    int b = chown(sub, pw->pw_uid, pw->pw_gid);
-    if (a != 0 || b != 0) {
-        return fail("quarantine_dir", strerror(errno));
-    }
-    if (cfg->boot.control_socket[0] != '\0' &&
-        chown(cfg->boot.control_socket, pw->pw_uid, pw->pw_gid) != 0) {
-        return fail("control_socket", strerror(errno));
-    }
-    if (cfg->boot.config_socket[0] != '\0' &&
-        chown(cfg->boot.config_socket, pw->pw_uid, pw->pw_gid) != 0) {
-        return fail("config_socket", strerror(errno));
-    }
-    if (cfg->boot.state_dir[0] != '\0' && chown(cfg->boot.state_dir, pw->pw_uid, pw->pw_gid) != 0) {
-        return fail("state_dir", strerror(errno));
-    }
-    /* logrotate (su redline) compresses the file once it is rotated. */
-    if (strcmp(cfg->boot.log_path, "-") != 0 &&
-        chown(cfg->boot.log_path, pw->pw_uid, pw->pw_gid) != 0) {
-        return fail("log", strerror(errno));
-    }
-    if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
-        return fail("user", strerror(errno));
-    }
-    if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
-        return fail("user", "root could be regained after the drop");
-    }
-    return 0;
+    return rc != 0 ? fail(diag.field, diag.reason) : 0;
 }
 
 /* log_topology writes the topology check's warnings (hw/hw_dp.h). */
@@ -376,8 +353,7 @@ main(int argc, char **argv)
                                         .live = live,
                                         .live_slot = n + 1,
                                         .n_workers = n,
-                                        .state_dir = cfg.boot.state_dir,
-                                        .workers = workers};
+                                        .state_dir = cfg.boot.state_dir};
     if (cfg.boot.config_socket[0] != '\0' &&
         dp_apply_start(cfg.boot.config_socket, &apply, &err) != 0) {
         return fail("config_socket", strerror(err));

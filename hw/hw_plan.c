@@ -6,6 +6,7 @@
  * node. No I/O; any thread. */
 #include "hw_plan.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,11 @@ select_nics(struct hw_plan *p, struct rl_diag *diag, const struct hw_topo *t,
                                "(redline-hw show lists them)",
                                o->nics[i]);
         }
+        for (uint32_t k = 0; k < p->n_nics; k++) {
+            if (p->nics[k] == (int32_t)(n - t->nics)) {
+                return rl_diag_set(diag, "nic", "'%.64s' names %s again", o->nics[i], n->pci);
+            }
+        }
         p->nics[p->n_nics++] = (int32_t)(n - t->nics);
     }
     for (uint32_t i = 0; o->n_nics == 0 && i < t->n_nics && i < HW_PLAN_MAX_NICS; i++) {
@@ -87,6 +93,76 @@ select_nics(struct hw_plan *p, struct rl_diag *diag, const struct hw_topo *t,
             }
         }
     }
+    return 0;
+}
+
+/* address_ok holds for "a.b.c.d/n" with n 1-32 and a unicast a.b.c.d, what
+ * redlined's loader takes as a port's address; `ip` gets the address. */
+static bool
+address_ok(const char *s, uint8_t ip[4])
+{
+    char text[HW_PLAN_ADDR_MAX];
+    const char *slash = strchr(s, '/');
+    size_t len = slash != NULL ? (size_t)(slash - s) : 0;
+    if (len == 0 || len >= sizeof(text) || strlen(slash + 1) == 0 || strlen(slash + 1) > 2 ||
+        strspn(slash + 1, "0123456789") != strlen(slash + 1)) {
+        return false;
+    }
+    memcpy(text, s, len);
+    text[len] = '\0';
+    int bits = atoi(slash + 1);
+    return bits >= 1 && bits <= 32 && inet_pton(AF_INET, text, ip) == 1 && ip[0] != 0 &&
+           ip[0] < 224;
+}
+
+/* select_ports gives the DPDK backend's ports their addresses: one per NIC
+ * served, in order. */
+static int
+select_ports(struct hw_plan *p, struct rl_diag *diag, const struct hw_topo *t,
+             const struct hw_plan_opts *o)
+{
+    if (o->n_addresses == 0) {
+        return 0;
+    }
+    if (o->backend != HW_BACKEND_DPDK) {
+        return rl_diag_set(diag, "address", "a port address goes with the dpdk backend");
+    }
+    if (p->n_nics > HW_PLAN_MAX_PORTS) {
+        return rl_diag_set(diag, "nic",
+                           "the dpdk backend serves at most %d ports and this plan serves %u "
+                           "NICs: name them with --nic",
+                           HW_PLAN_MAX_PORTS, p->n_nics);
+    }
+    if (o->n_addresses != p->n_nics) {
+        return rl_diag_set(diag, "address",
+                           "%u address%s for the %u NIC%s served: one per NIC, in the order of "
+                           "--nic",
+                           o->n_addresses, o->n_addresses == 1 ? "" : "es", p->n_nics,
+                           p->n_nics == 1 ? "" : "s");
+    }
+    uint8_t ips[HW_PLAN_MAX_PORTS][4];
+    for (uint32_t i = 0; i < o->n_addresses; i++) {
+        if (!address_ok(o->addresses[i], ips[i])) {
+            return rl_diag_set(diag, "address",
+                               "'%.32s' is not a unicast IPv4 address with its prefix length "
+                               "(a.b.c.d/n, n from 1 to 32)",
+                               o->addresses[i]);
+        }
+        for (uint32_t k = 0; k < i; k++) {
+            if (memcmp(ips[i], ips[k], 4) == 0) {
+                return rl_diag_set(diag, "address", "'%.32s' is given to two ports",
+                                   o->addresses[i]);
+            }
+        }
+        const struct hw_nic *n = &t->nics[p->nics[i]];
+        snprintf(p->ports[i].device, sizeof(p->ports[i].device), "%s", n->pci);
+        snprintf(p->ports[i].address, sizeof(p->ports[i].address), "%s", o->addresses[i]);
+        if (n->driver[0] != '\0' && !n->vfio) {
+            note(p, "NIC %s (%s) is bound to %s, not vfio-pci: bind it before redlined starts",
+                 n->name[0] != '\0' ? n->name : n->pci, n->pci, n->driver);
+        }
+    }
+    p->n_ports = o->n_addresses;
     return 0;
 }
 
@@ -229,6 +305,12 @@ place_threads(struct hw_plan *p, const struct hw_topo *t, const struct hw_plan_o
     }
     const struct hw_core *cc = &t->cores[p->control_core];
     p->store = t->pus[cc->first_pu + cc->n_pus - 1].os;
+    p->scan_threads = p->n_scan;
+    if (p->scan_threads > HW_PLAN_MAX_SCAN_THREADS) {
+        p->scan_threads = HW_PLAN_MAX_SCAN_THREADS;
+        note(p, "%u CPUs for scan threads; redlined runs at most %d", p->n_scan,
+             HW_PLAN_MAX_SCAN_THREADS);
+    }
     for (uint32_t i = 0; i < p->n_workers; i++) {
         int32_t node = t->cores[p->worker_core[i]].node;
         if (node >= 0 && node < HW_MAX_NODES) {
@@ -274,6 +356,23 @@ note_layout(struct hw_plan *p, const struct hw_topo *t)
     if (p->n_nics == 0) {
         note(p, "no network controller in this topology: cores are ordered from node 0");
     }
+    if (p->backend == HW_BACKEND_DPDK && p->n_ports == 0) {
+        char pcis[HW_PLAN_NOTE_MAX / 2] = "";
+        size_t o = 0;
+        for (uint32_t i = 0; i < p->n_nics && o < sizeof(pcis); i++) {
+            int k = snprintf(pcis + o, sizeof(pcis) - o, "%s%s", i > 0 ? ", " : "",
+                             t->nics[p->nics[i]].pci);
+            o += k > 0 ? (size_t)k : 0;
+        }
+        if (p->n_nics > 0) {
+            note(p,
+                 "dpdk.ports: give --address a.b.c.d/n for each NIC served (%s) to have them "
+                 "in the fragment, or add them to the configuration",
+                 pcis);
+        } else {
+            note(p, "dpdk.ports: no NIC in this topology; add the ports to the configuration");
+        }
+    }
 }
 
 int
@@ -288,6 +387,9 @@ hw_plan_make(struct hw_plan *out, struct rl_diag *diag, const struct hw_topo *t,
         return rl_diag_set(diag, "topology", "holds no core");
     }
     int rc = select_nics(out, diag, t, o);
+    if (rc == 0) {
+        rc = select_ports(out, diag, t, o);
+    }
     if (rc != 0) {
         return rc;
     }
@@ -330,11 +432,31 @@ hw_plan_fragment(char *out, size_t cap, const struct hw_plan *p)
     }
     o += (size_t)n;
     /* a worker with a core of its own polls; one sharing the control core sleeps */
-    n = snprintf(out + o, cap - o, "], \"idle\": \"%s\"%s}",
-                 p->worker_on_control ? "sleep" : "spin",
+    n = snprintf(out + o, cap - o, "], \"idle\": \"%s\", \"scan_threads\": %u%s",
+                 p->worker_on_control ? "sleep" : "spin", p->scan_threads,
                  p->backend == HW_BACKEND_DPDK ? ", \"backend\": \"dpdk\"" : "");
+    for (uint32_t i = 0; i < p->n_ports && n >= 0 && (size_t)n < cap - o; i++) {
+        o += (size_t)n;
+        n = snprintf(out + o, cap - o, "%s{\"device\": \"%s\", \"address\": \"%s\"}",
+                     i == 0 ? ", \"dpdk\": {\"ports\": [" : ", ", p->ports[i].device,
+                     p->ports[i].address);
+    }
+    if (n >= 0 && (size_t)n < cap - o) {
+        o += (size_t)n;
+        n = snprintf(out + o, cap - o, "%s}", p->n_ports > 0 ? "]}" : "");
+    }
     if (n < 0 || (size_t)n >= cap - o) {
         return 0;
     }
     return o + (size_t)n;
+}
+
+const char *
+hw_plan_fragment_lacks(const struct hw_plan *p)
+{
+    if (p->backend == HW_BACKEND_DPDK && p->n_ports == 0) {
+        return "dpdk.ports: the DPDK backend's ports, each with its device and address "
+               "(docs/CONFIG.md \"dpdk\")";
+    }
+    return NULL;
 }

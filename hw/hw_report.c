@@ -269,6 +269,7 @@ hw_report_plan_json(const struct hw_topo *t, const struct hw_plan *p)
     json_t *scan = json_object();
     json_object_set_new(scan, "cpus", cpus_json(p->scan, p->n_scan));
     json_object_set_new(scan, "on_control_core", json_boolean(p->scan_on_control));
+    json_object_set_new(scan, "threads", json_integer(p->scan_threads));
     json_object_set_new(root, "scan_threads", scan);
     json_object_set_new(root, "store_thread_cpu", json_integer(p->store));
 
@@ -313,6 +314,8 @@ hw_report_plan_json(const struct hw_topo *t, const struct hw_plan *p)
     json_object_set_new(root, "notes", notes);
     size_t len = hw_plan_fragment(frag, sizeof(frag), p);
     json_object_set_new(root, "fragment", len > 0 ? json_loadb(frag, len, 0, NULL) : json_null());
+    const char *lacks = hw_plan_fragment_lacks(p);
+    json_object_set_new(root, "fragment_lacks", lacks != NULL ? json_string(lacks) : json_null());
     return root;
 }
 
@@ -530,8 +533,9 @@ hw_report_plan_text(FILE *f, const struct hw_topo *t, const struct hw_plan *p)
     for (uint32_t i = 0; i < p->n_scan; i++) {
         fprintf(f, "%s%u", i > 0 ? "," : " ", p->scan[i]);
     }
-    fprintf(f, "%s\n  store thread    CPU %u\n", p->scan_on_control ? " (control core)" : "",
-            p->store);
+    fprintf(f, "%s, %u thread%s\n  store thread    CPU %u\n",
+            p->scan_on_control ? " (control core)" : "", p->scan_threads,
+            p->scan_threads == 1 ? "" : "s", p->store);
     fprintf(f, "  NICs served    ");
     for (uint32_t i = 0; i < p->n_nics; i++) {
         const struct hw_nic *n = &t->nics[p->nics[i]];
@@ -557,6 +561,10 @@ hw_report_plan_text(FILE *f, const struct hw_topo *t, const struct hw_plan *p)
     char frag[4096];
     if (hw_plan_fragment(frag, sizeof(frag), p) > 0) {
         fprintf(f, "redlined configuration fragment (--write FILE saves it):\n%s\n", frag);
+    }
+    const char *lacks = hw_plan_fragment_lacks(p);
+    if (lacks != NULL) {
+        fprintf(f, "a fragment to merge: the configuration needs besides it %s\n", lacks);
     }
 }
 

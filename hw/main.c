@@ -41,6 +41,8 @@ static const char usage[] =
     "  --workers N          at most N workers (default: one per free physical core)\n"
     "  --scan-cores N       physical cores for scan threads (default: a quarter)\n"
     "  --backend kernel|dpdk  the backend the fragment names (default kernel)\n"
+    "  --address A.B.C.D/N  dpdk: the stack's address on a NIC served (repeatable, one\n"
+    "                       per NIC in the order of --nic): the fragment's dpdk.ports\n"
     "  --mbufs N            mbufs per worker for hugepage sizing (default 16384)\n"
     "  --hugepage-size 2M|1G  hugepage size to count in (default 2M)\n"
     "plan:\n"
@@ -124,6 +126,11 @@ plan_option(struct cli *c, const char *a, const char *v, bool *bad)
     } else if (strcmp(a, "--backend") == 0) {
         *bad = v == NULL || (strcmp(v, "kernel") != 0 && strcmp(v, "dpdk") != 0);
         o->backend = v != NULL && strcmp(v, "dpdk") == 0 ? HW_BACKEND_DPDK : HW_BACKEND_KERNEL;
+    } else if (strcmp(a, "--address") == 0) {
+        *bad = v == NULL || o->n_addresses == HW_PLAN_MAX_NICS;
+        if (!*bad) {
+            o->addresses[o->n_addresses++] = v;
+        }
     } else if (strcmp(a, "--mbufs") == 0) {
         *bad = !parse_u32(v, 1024, 1u << 24, &o->mbufs_per_worker);
     } else if (strcmp(a, "--hugepage-size") == 0) {
@@ -213,6 +220,12 @@ parse(struct cli *c, int argc, char **argv)
     }
     if (c->write != NULL && strcmp(c->cmd, "plan") != 0) {
         return usage_error("--write goes with plan, not", c->cmd);
+    }
+    if (calibrating && c->plan.backend == HW_BACKEND_DPDK) {
+        /* hw/README.md "The calibration": net_tap would measure the tap */
+        return usage_error("calibrate measures the kernel backend only (hw/README.md says why "
+                           "not dpdk yet): no --backend dpdk with",
+                           c->cmd);
     }
     if (calibrating && c->topology != NULL) {
         return usage_error("calibrate measures this machine: no --topology or --synthetic with",

@@ -38,6 +38,7 @@ struct scan_pdf {
     bool over_mem;    /* the limit refused an allocation */
     bool over_time;
     fz_cookie cookie; /* aborts page interpretation once over time */
+    bool saw_image;   /* the page being read drew an image (any kind) */
 };
 
 static uint64_t
@@ -149,6 +150,7 @@ scan_pdf_new(struct scan_pdf **out)
         free(s);
         return RL_ENOMEM;
     }
+    fz_set_user_context(s->ctx, s);
     fz_set_error_callback(s->ctx, quiet, NULL);
     fz_set_warning_callback(s->ctx, quiet, NULL);
     *out = s;
@@ -188,6 +190,17 @@ struct pass {
     size_t len, cap;
     fz_quad *quad; /* indexed like text; only starts of characters are meaningful */
     size_t quad_cap;
+    fz_rect *area; /* the page's areas to redact, in device space (as the text) */
+    size_t n_area, area_cap;
+    fz_quad *pdf_area; /* ... in the page's PDF space (as an annotation's quads) */
+    size_t pdf_area_cap;
+    fz_rect *pdf_rect; /* ... their bounding boxes */
+    size_t pdf_rect_cap;
+    fz_rect pdf_all; /* ... and the union of those */
+    /* per page index: redacted by this round, by the round before */
+    bool *redacted, *was_redacted;
+    size_t redacted_cap, was_redacted_cap;
+    int n_redacted, n_was_redacted; /* pages those hold */
 };
 
 static bool
@@ -197,23 +210,26 @@ text_room(struct pass *p, size_t more)
            scan_grow((void **)&p->quad, &p->quad_cap, p->len + more + 1, sizeof(*p->quad));
 }
 
-static bool
-text_add(struct pass *p, int c, fz_quad q)
+/* Appends character `c` with its quad; room for it is reserved. */
+static void
+text_put(struct pass *p, int c, fz_quad q)
 {
+    if (c >= 0 && c < 0x80) {
+        p->text[p->len] = (uint8_t)c;
+        p->quad[p->len++] = q;
+        return;
+    }
     char u[8];
     int n = fz_runetochar(u, c);
-    if (!text_room(p, (size_t)n)) {
-        return false;
-    }
     memcpy(p->text + p->len, u, (size_t)n);
     for (int i = 0; i < n; i++) {
         p->quad[p->len + (size_t)i] = q;
     }
     p->len += (size_t)n;
-    return true;
 }
 
-/* The page's text in reading order, lines ended by '\n'. */
+/* The page's text in reading order, lines ended by '\n'; room is reserved
+ * a line at a time (a character is at most FZ_UTFMAX bytes). */
 static bool
 page_text(struct pass *p, fz_stext_page *sp)
 {
@@ -224,14 +240,17 @@ page_text(struct pass *p, fz_stext_page *sp)
             continue;
         }
         for (fz_stext_line *l = b->u.t.first_line; l != NULL; l = l->next) {
+            size_t chars = 1;
             for (fz_stext_char *ch = l->first_char; ch != NULL; ch = ch->next) {
-                if (!text_add(p, ch->c, ch->quad)) {
-                    return false;
-                }
+                chars++;
             }
-            if (!text_add(p, '\n', none)) {
+            if (!text_room(p, chars * FZ_UTFMAX)) {
                 return false;
             }
+            for (fz_stext_char *ch = l->first_char; ch != NULL; ch = ch->next) {
+                text_put(p, ch->c, ch->quad);
+            }
+            text_put(p, '\n', none);
         }
     }
     return true;
@@ -244,35 +263,172 @@ quad_empty(fz_quad q)
     return r.x1 <= r.x0 || r.y1 <= r.y0;
 }
 
-/* One redaction annotation per finding, with the quads of its characters;
- * characters of one line are joined into one quad. */
+/* The areas of the page's findings f[0, n) (those to redact): the quads of
+ * their characters, characters of one line and one finding joined into one
+ * rectangle (device space, as the text). Returns false when out of memory. */
+static bool
+finding_areas(struct pass *p, const struct scan_finding *f, size_t n)
+{
+    p->n_area = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (f[k].action != SCAN_ACT_REDACT) {
+            continue;
+        }
+        fz_rect line = fz_empty_rect;
+        for (size_t i = f[k].start; i <= f[k].end; i++) {
+            fz_rect r = fz_empty_rect;
+            bool end = i == f[k].end;
+            if (!end && ((p->text[i] & 0xC0) == 0x80 || quad_empty(p->quad[i]))) {
+                continue; /* inside a UTF-8 character (its start has the quad), or no glyph */
+            }
+            if (!end) {
+                r = fz_rect_from_quad(p->quad[i]);
+            }
+            if (!fz_is_empty_rect(line) && (end || r.y0 >= line.y1 || r.y1 <= line.y0)) {
+                if (!scan_grow((void **)&p->area, &p->area_cap, p->n_area + 1, sizeof(*p->area))) {
+                    return false;
+                }
+                p->area[p->n_area++] = line;
+                line = fz_empty_rect;
+            }
+            if (!end) {
+                line = fz_union_rect(line, r);
+            }
+        }
+    }
+    return true;
+}
+
+/* !fz_is_empty_rect(fz_intersect_rect(a, b)) of MuPDF 1.21, inlined (the
+ * predicate below runs for every glyph). */
+static inline bool
+touches(fz_rect a, fz_rect b)
+{
+    if (fz_is_infinite_rect(b)) {
+        return !fz_is_empty_rect(a);
+    }
+    if (fz_is_infinite_rect(a)) {
+        return !fz_is_empty_rect(b);
+    }
+    if (a.x0 < b.x0) {
+        a.x0 = b.x0;
+    }
+    if (a.y0 < b.y0) {
+        a.y0 = b.y0;
+    }
+    if (a.x1 > b.x1) {
+        a.x1 = b.x1;
+    }
+    if (a.y1 > b.y1) {
+        a.y1 = b.y1;
+    }
+    return !fz_is_empty_rect(a);
+}
+
+/* What MuPDF's redaction asks of every glyph (pdf_redact_text_filter, MuPDF
+ * 1.21): does its box, shrunk by a tenth on each side, touch an area? Its
+ * own version reads every redaction annotation's quads back out of the PDF
+ * objects for every glyph, three quarters of a page's redaction; this one
+ * reads the quads it was given. */
+static int
+areas_text_filter(fz_context *ctx, void *opaque, int *ucsbuf, int ucslen, fz_matrix trm,
+                  fz_matrix ctm, fz_rect bbox)
+{
+    (void)ctx;
+    (void)ucsbuf;
+    (void)ucslen;
+    const struct pass *p = opaque;
+    bbox = fz_transform_rect(bbox, fz_concat(trm, ctm));
+    float w = bbox.x1 - bbox.x0, h = bbox.y1 - bbox.y0;
+    bbox.x0 += w / 10;
+    bbox.x1 -= w / 10;
+    bbox.y0 += h / 10;
+    bbox.y1 -= h / 10;
+    /* A finite glyph box clear of the areas' union touches none of them
+     * (most glyphs of a page): one test instead of one per area. */
+    if (!fz_is_infinite_rect(bbox) && (bbox.x1 <= p->pdf_all.x0 || bbox.x0 >= p->pdf_all.x1 ||
+                                       bbox.y1 <= p->pdf_all.y0 || bbox.y0 >= p->pdf_all.y1)) {
+        return 0;
+    }
+    for (size_t i = 0; i < p->n_area; i++) {
+        if (touches(bbox, p->pdf_rect[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The areas painted over, as pdf_redact_page's black boxes. */
 static void
-mark_finding(struct pass *p, pdf_page *page, const struct scan_finding *f)
+areas_end_page(fz_context *ctx, fz_buffer *buf, void *opaque)
+{
+    const struct pass *p = opaque;
+    fz_append_string(ctx, buf, "0 g\n");
+    for (size_t i = 0; i < p->n_area; i++) {
+        fz_quad q = p->pdf_area[i];
+        fz_append_printf(ctx, buf, "%g %g m\n", q.ll.x, q.ll.y);
+        fz_append_printf(ctx, buf, "%g %g l\n", q.lr.x, q.lr.y);
+        fz_append_printf(ctx, buf, "%g %g l\n", q.ur.x, q.ur.y);
+        fz_append_printf(ctx, buf, "%g %g l\n", q.ul.x, q.ul.y);
+        fz_append_string(ctx, buf, "f\n");
+    }
+}
+
+/* Redacts the page's areas. A page that draws no image and carries no
+ * annotation (no link, form field or note to cut) is one pdf_redact_page
+ * would only filter the text of: its filter runs here with the predicate
+ * above, on the quads an annotation would hold. Any other page gets
+ * pdf_redact_page itself (a redaction annotation with the areas as quads):
+ * image pixels cleared, links and notes over the areas removed. */
+static void
+redact_areas(struct pass *p, pdf_page *page)
 {
     fz_context *ctx = p->ctx;
+    pdf_obj *annots = pdf_dict_get(ctx, page->obj, PDF_NAME(Annots));
+    if (!p->s->saw_image && pdf_array_len(ctx, annots) == 0 &&
+        scan_grow((void **)&p->pdf_area, &p->pdf_area_cap, p->n_area, sizeof(*p->pdf_area)) &&
+        scan_grow((void **)&p->pdf_rect, &p->pdf_rect_cap, p->n_area, sizeof(*p->pdf_rect))) {
+        /* as pdf_add_annot_quad_point stores them */
+        fz_matrix page_ctm;
+        pdf_page_transform(ctx, page, NULL, &page_ctm);
+        fz_matrix inv = fz_invert_matrix(page_ctm);
+        p->pdf_all = fz_empty_rect;
+        for (size_t i = 0; i < p->n_area; i++) {
+            p->pdf_area[i] = fz_transform_quad(fz_quad_from_rect(p->area[i]), inv);
+            p->pdf_rect[i] = fz_rect_from_quad(p->pdf_area[i]);
+            p->pdf_all = fz_union_rect(p->pdf_all, p->pdf_rect[i]);
+        }
+        pdf_filter_options filter = {0};
+        filter.opaque = p;
+        filter.text_filter = areas_text_filter;
+        filter.end_page = areas_end_page;
+        filter.recurse = 0; /* as pdf_redact_page: not patterns, softmasks, type3 fonts */
+        filter.instance_forms = 1;
+        filter.sanitize = 1;
+        filter.ascii = 1;
+        pdf_begin_operation(ctx, p->doc, "Redact page");
+        fz_try(ctx)
+        {
+            pdf_filter_page_contents(ctx, p->doc, page, &filter);
+            p->doc->redacted = 1;
+        }
+        fz_always(ctx)
+        {
+            pdf_end_operation(ctx, p->doc);
+        }
+        fz_catch(ctx)
+        {
+            fz_rethrow(ctx);
+        }
+        return;
+    }
     pdf_annot *a = pdf_create_annot(ctx, page, PDF_ANNOT_REDACT);
     fz_rect all = fz_empty_rect;
     fz_try(ctx)
     {
-        fz_rect line = fz_empty_rect;
-        for (size_t i = f->start; i < f->end; i++) {
-            if ((p->text[i] & 0xC0) == 0x80) {
-                continue; /* inside a UTF-8 character: its start has the quad */
-            }
-            fz_quad q = p->quad[i];
-            if (quad_empty(q)) {
-                continue;
-            }
-            fz_rect r = fz_rect_from_quad(q);
-            if (!fz_is_empty_rect(line) && (r.y0 >= line.y1 || r.y1 <= line.y0)) {
-                pdf_add_annot_quad_point(ctx, a, fz_quad_from_rect(line));
-                line = fz_empty_rect;
-            }
-            line = fz_union_rect(line, r);
-            all = fz_union_rect(all, r);
-        }
-        if (!fz_is_empty_rect(line)) {
-            pdf_add_annot_quad_point(ctx, a, fz_quad_from_rect(line));
+        for (size_t i = 0; i < p->n_area; i++) {
+            pdf_add_annot_quad_point(ctx, a, fz_quad_from_rect(p->area[i]));
+            all = fz_union_rect(all, p->area[i]);
         }
         if (!fz_is_empty_rect(all)) {
             pdf_set_annot_rect(ctx, a, all);
@@ -286,6 +442,53 @@ mark_finding(struct pass *p, pdf_page *page, const struct scan_finding *f)
     {
         fz_rethrow(ctx);
     }
+    pdf_redact_options ro = {.black_boxes = 1, .image_method = PDF_REDACT_IMAGE_PIXELS};
+    pdf_redact_page(ctx, p->doc, page, &ro);
+}
+
+/* Any image the page draws: the text device is told nothing of images; here
+ * it says that one was drawn. */
+static void
+saw_image(fz_context *ctx)
+{
+    struct scan_pdf *s = fz_user_context(ctx);
+    s->saw_image = true;
+}
+
+static void
+image_fill(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, float alpha,
+           fz_color_params cp)
+{
+    (void)dev;
+    (void)img;
+    (void)ctm;
+    (void)alpha;
+    (void)cp;
+    saw_image(ctx);
+}
+
+static void
+image_fill_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, fz_colorspace *cs,
+                const float *color, float alpha, fz_color_params cp)
+{
+    (void)dev;
+    (void)img;
+    (void)ctm;
+    (void)cs;
+    (void)color;
+    (void)alpha;
+    (void)cp;
+    saw_image(ctx);
+}
+
+static void
+image_clip_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, fz_rect scissor)
+{
+    (void)dev;
+    (void)img;
+    (void)ctm;
+    (void)scissor;
+    saw_image(ctx);
 }
 
 /* Extracts the text of page `i`, detects, and redacts what the policy
@@ -308,6 +511,10 @@ do_page(struct pass *p, int i)
         fz_stext_options opts = {0};
         sp = fz_new_stext_page(ctx, pdf_bound_page(ctx, page));
         dev = fz_new_stext_device(ctx, sp, &opts);
+        dev->fill_image = image_fill;
+        dev->fill_image_mask = image_fill_mask;
+        dev->clip_image_mask = image_clip_mask;
+        p->s->saw_image = false;
         fz_run_page(ctx, &page->super, dev, fz_identity, &p->s->cookie);
         fz_close_device(ctx, dev);
         if (p->s->cookie.abort) {
@@ -337,13 +544,12 @@ do_page(struct pass *p, int i)
         scan_doc_record(d, loc, d->f, k);
         size_t red = scan_redact_count(d->f, k);
         if (red > 0 && d->pol->documents.redact) {
-            for (size_t j = 0; j < k; j++) {
-                if (d->f[j].action == SCAN_ACT_REDACT) {
-                    mark_finding(p, page, &d->f[j]);
-                }
+            if (!finding_areas(p, d->f, k)) {
+                rc = RL_ENOMEM;
+                break;
             }
-            pdf_redact_options ro = {.black_boxes = 1, .image_method = PDF_REDACT_IMAGE_PIXELS};
-            pdf_redact_page(ctx, p->doc, page, &ro);
+            redact_areas(p, page);
+            p->redacted[i] = true;
             p->n_red += red;
             p->changed = true;
         }
@@ -362,6 +568,292 @@ do_page(struct pass *p, int i)
         fz_rethrow(ctx);
     }
     return rc;
+}
+
+/* ---- pages a round left as they were ---- */
+
+/* Compares the pages of a round's output with the same pages of its input:
+ * a page whose dictionary, inherited attributes and everything reachable
+ * from them (contents, resources, fonts, images, annotations with their
+ * appearances; streams by their raw bytes) are equal, in a document whose
+ * rendering-wide inputs (optional content, the form) are equal, draws
+ * exactly what the input's page drew, and that text was extracted and
+ * found clean before (a page with a finding to redact is redacted, so it
+ * differs). Only the pages that differ are extracted again. Anything
+ * unusual (encryption, objects renumbered, a comparison too long) counts
+ * as different: the page is extracted. */
+struct same {
+    fz_context *ctx;
+    pdf_document *da, *db; /* the round's input and its output */
+    int n;                 /* objects of da */
+    int *stamp;            /* per object of da: the comparison that last entered it */
+    uint8_t *stream_eq;    /* per object of da: 0 unknown, 1 equal raw bytes, 2 not */
+    int cur;               /* this comparison's stamp */
+    uint64_t budget;       /* objects left to enter over the whole document */
+    bool doc_differs;      /* the document-wide inputs differ: every page is read */
+};
+
+static bool same_obj(struct same *m, pdf_obj *a, pdf_obj *b, int depth);
+static bool same_direct(struct same *m, pdf_obj *a, pdf_obj *b, int depth);
+static bool general_filters(fz_context *ctx, pdf_obj *f);
+
+static bool
+same_bytes(fz_context *ctx, fz_buffer *a, fz_buffer *b)
+{
+    unsigned char *pa = NULL, *pb = NULL;
+    size_t la = fz_buffer_storage(ctx, a, &pa), lb = fz_buffer_storage(ctx, b, &pb);
+    return la == lb && (la == 0 || memcmp(pa, pb, la) == 0);
+}
+
+/* The data of stream `num` (whose dictionaries were found equal but for
+ * how the data is encoded) in both documents: the same bytes, or, when
+ * the rewrite encoded it anew (MuPDF deflates what was stored plain), the
+ * same bytes once decoded through general-purpose filters. */
+static bool
+same_stream(struct same *m, int num, bool recoded)
+{
+    if (m->stream_eq[num] != 0) {
+        return m->stream_eq[num] == 1;
+    }
+    fz_context *ctx = m->ctx;
+    fz_buffer *ba = NULL, *bb = NULL;
+    fz_var(ba);
+    fz_var(bb);
+    fz_try(ctx)
+    {
+        if (recoded) {
+            ba = pdf_load_stream_number(ctx, m->da, num);
+            bb = pdf_load_stream_number(ctx, m->db, num);
+        } else {
+            ba = pdf_load_raw_stream_number(ctx, m->da, num);
+            bb = pdf_load_raw_stream_number(ctx, m->db, num);
+        }
+        m->stream_eq[num] = same_bytes(ctx, ba, bb) ? 1 : 2;
+    }
+    fz_always(ctx)
+    {
+        fz_drop_buffer(ctx, ba);
+        fz_drop_buffer(ctx, bb);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+    return m->stream_eq[num] == 1;
+}
+
+/* A stream's dictionary: equal, or equal but for /Length, /Filter,
+ * /DecodeParms and /DL with general-purpose filters on both sides
+ * (*recoded set: the data must then be compared decoded). */
+static bool
+same_stream_dict(struct same *m, pdf_obj *a, pdf_obj *b, int depth, bool *recoded)
+{
+    fz_context *ctx = m->ctx;
+    *recoded = false;
+    if (!pdf_is_dict(ctx, a) || !pdf_is_dict(ctx, b)) {
+        return false;
+    }
+    pdf_obj *const coding[] = {PDF_NAME(Length), PDF_NAME(Filter), PDF_NAME(DecodeParms),
+                               PDF_NAME(DL)};
+    int na = 0, nb = 0;
+    bool same_coding = true;
+    for (size_t k = 0; k < sizeof(coding) / sizeof(coding[0]); k++) {
+        pdf_obj *va = pdf_dict_get(ctx, a, coding[k]), *vb = pdf_dict_get(ctx, b, coding[k]);
+        na += va != NULL;
+        nb += vb != NULL;
+        same_coding = same_coding && (va == NULL) == (vb == NULL) &&
+                      (va == NULL || same_direct(m, pdf_resolve_indirect(ctx, va),
+                                                 pdf_resolve_indirect(ctx, vb), depth + 1));
+    }
+    if (pdf_dict_len(ctx, a) - na != pdf_dict_len(ctx, b) - nb) {
+        return false;
+    }
+    for (int i = 0; i < pdf_dict_len(ctx, a); i++) {
+        pdf_obj *key = pdf_dict_get_key(ctx, a, i);
+        bool skip = false;
+        for (size_t k = 0; k < sizeof(coding) / sizeof(coding[0]); k++) {
+            skip |= pdf_name_eq(ctx, key, coding[k]);
+        }
+        pdf_obj *vb = pdf_dict_get(ctx, b, key);
+        if (!skip && (vb == NULL || !same_obj(m, pdf_dict_get_val(ctx, a, i), vb, depth + 1))) {
+            return false;
+        }
+    }
+    if (same_coding) {
+        return true;
+    }
+    *recoded = general_filters(ctx, pdf_dict_get(ctx, a, PDF_NAME(Filter))) &&
+               general_filters(ctx, pdf_dict_get(ctx, b, PDF_NAME(Filter)));
+    return *recoded;
+}
+
+static bool
+same_dict(struct same *m, pdf_obj *a, pdf_obj *b, int depth)
+{
+    fz_context *ctx = m->ctx;
+    int n = pdf_dict_len(ctx, a);
+    if (n != pdf_dict_len(ctx, b)) {
+        return false;
+    }
+    /* a page's /Parent leads to every page: its inherited attributes are
+     * compared by same_page instead */
+    bool page = pdf_name_eq(ctx, pdf_dict_get(ctx, a, PDF_NAME(Type)), PDF_NAME(Page));
+    for (int i = 0; i < n; i++) {
+        pdf_obj *key = pdf_dict_get_key(ctx, a, i);
+        pdf_obj *vb = pdf_dict_get(ctx, b, key);
+        if (vb == NULL) {
+            return false;
+        }
+        if (page && pdf_name_eq(ctx, key, PDF_NAME(Parent))) {
+            continue;
+        }
+        if (!same_obj(m, pdf_dict_get_val(ctx, a, i), vb, depth + 1)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool
+same_direct(struct same *m, pdf_obj *a, pdf_obj *b, int depth)
+{
+    fz_context *ctx = m->ctx;
+    if (pdf_is_dict(ctx, a)) {
+        return pdf_is_dict(ctx, b) && same_dict(m, a, b, depth);
+    }
+    if (pdf_is_array(ctx, a)) {
+        int n = pdf_array_len(ctx, a);
+        if (!pdf_is_array(ctx, b) || n != pdf_array_len(ctx, b)) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (!same_obj(m, pdf_array_get(ctx, a, i), pdf_array_get(ctx, b, i), depth + 1)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    if (pdf_is_name(ctx, a)) {
+        return pdf_is_name(ctx, b) && pdf_name_eq(ctx, a, b);
+    }
+    if (pdf_is_string(ctx, a)) {
+        size_t n = pdf_to_str_len(ctx, a);
+        return pdf_is_string(ctx, b) && n == pdf_to_str_len(ctx, b) &&
+               memcmp(pdf_to_str_buf(ctx, a), pdf_to_str_buf(ctx, b), n) == 0;
+    }
+    if (pdf_is_int(ctx, a)) {
+        return pdf_is_int(ctx, b) && pdf_to_int64(ctx, a) == pdf_to_int64(ctx, b);
+    }
+    if (pdf_is_real(ctx, a)) {
+        float x = pdf_to_real(ctx, a), y = pdf_to_real(ctx, b);
+        return pdf_is_real(ctx, b) && x == y; /* NaN: different, the page is read */
+    }
+    if (pdf_is_bool(ctx, a)) {
+        return pdf_is_bool(ctx, b) && pdf_to_bool(ctx, a) == pdf_to_bool(ctx, b);
+    }
+    return (a == NULL || pdf_is_null(ctx, a)) && (b == NULL || pdf_is_null(ctx, b));
+}
+
+/* Objects a of da and b of db, indirect ones followed (by their numbers,
+ * which a garbage-collected rewrite keeps). */
+static bool
+same_obj(struct same *m, pdf_obj *a, pdf_obj *b, int depth)
+{
+    fz_context *ctx = m->ctx;
+    if (depth > 2 * PDF_MAX_NESTING) {
+        return false;
+    }
+    if (!pdf_is_indirect(ctx, a)) {
+        return !pdf_is_indirect(ctx, b) && same_direct(m, a, b, depth);
+    }
+    int num = pdf_to_num(ctx, a);
+    if (!pdf_is_indirect(ctx, b) || num != pdf_to_num(ctx, b) || num <= 0 || num >= m->n) {
+        return false;
+    }
+    if (m->stamp[num] == m->cur) {
+        return true; /* being compared already (a cycle) or compared equal */
+    }
+    if (m->budget == 0) {
+        return false;
+    }
+    m->budget--;
+    m->stamp[num] = m->cur;
+    bool sa = pdf_obj_num_is_stream(ctx, m->da, num);
+    if (sa != (bool)pdf_obj_num_is_stream(ctx, m->db, num)) {
+        return false;
+    }
+    pdf_obj *ra = pdf_resolve_indirect(ctx, a), *rb = pdf_resolve_indirect(ctx, b);
+    if (!sa) {
+        return same_direct(m, ra, rb, depth);
+    }
+    bool recoded = false;
+    return same_stream_dict(m, ra, rb, depth, &recoded) && same_stream(m, num, recoded);
+}
+
+/* Sets up *m for the documents da (a round's input) and db (its output):
+ * false when out of memory. Throws on MuPDF errors. */
+static bool
+same_begin(struct same *m, fz_context *ctx, pdf_document *da, pdf_document *db)
+{
+    memset(m, 0, sizeof(*m));
+    m->ctx = ctx;
+    m->da = da;
+    m->db = db;
+    m->n = pdf_xref_len(ctx, da);
+    m->stamp = calloc((size_t)m->n + 1, sizeof(*m->stamp));
+    m->stream_eq = calloc((size_t)m->n + 1, 1);
+    if (m->stamp == NULL || m->stream_eq == NULL) {
+        return false;
+    }
+    /* every object entered a few times over, then pages are simply read */
+    m->budget = 8 * (uint64_t)m->n + 4096;
+    pdf_obj *ta = pdf_trailer(ctx, da), *tb = pdf_trailer(ctx, db);
+    pdf_obj *ra = pdf_dict_get(ctx, ta, PDF_NAME(Root)),
+            *rb = pdf_dict_get(ctx, tb, PDF_NAME(Root));
+    m->cur = 1;
+    m->doc_differs = pdf_dict_get(ctx, ta, PDF_NAME(Encrypt)) != NULL ||
+                     pdf_dict_get(ctx, tb, PDF_NAME(Encrypt)) != NULL ||
+                     !same_obj(m, pdf_dict_get(ctx, ra, PDF_NAME(OCProperties)),
+                               pdf_dict_get(ctx, rb, PDF_NAME(OCProperties)), 0) ||
+                     !same_obj(m, pdf_dict_get(ctx, ra, PDF_NAME(AcroForm)),
+                               pdf_dict_get(ctx, rb, PDF_NAME(AcroForm)), 0);
+    return true;
+}
+
+static void
+same_end(struct same *m)
+{
+    free(m->stamp);
+    free(m->stream_eq);
+    m->stamp = NULL;
+    m->stream_eq = NULL;
+}
+
+/* Whether page i of the output draws what page i of the input drew.
+ * Throws on MuPDF errors. */
+static bool
+same_page(struct same *m, int i)
+{
+    fz_context *ctx = m->ctx;
+    if (m->doc_differs) {
+        return false;
+    }
+    m->cur = i + 2;
+    pdf_obj *pa = pdf_lookup_page_obj(ctx, m->da, i);
+    pdf_obj *pb = pdf_lookup_page_obj(ctx, m->db, i);
+    if (!same_obj(m, pa, pb, 0)) {
+        return false;
+    }
+    pdf_obj *const inherited[] = {PDF_NAME(Resources), PDF_NAME(MediaBox), PDF_NAME(CropBox),
+                                  PDF_NAME(Rotate)};
+    for (size_t k = 0; k < sizeof(inherited) / sizeof(inherited[0]); k++) {
+        pdf_obj *va = pdf_dict_get_inheritable(ctx, pa, inherited[k]);
+        pdf_obj *vb = pdf_dict_get_inheritable(ctx, pb, inherited[k]);
+        if ((va == NULL) != (vb == NULL) || (va != NULL && !same_obj(m, va, vb, 0))) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* ---- the object graph ---- */
@@ -639,6 +1131,28 @@ walk(struct pass *p, pdf_obj *o, int depth)
     return 0;
 }
 
+/* Whether a stream's /Filter `f` holds general-purpose filters only (none
+ * for images). */
+static bool
+general_filters(fz_context *ctx, pdf_obj *f)
+{
+    int n = pdf_is_array(ctx, f) ? pdf_array_len(ctx, f) : f != NULL;
+    for (int i = 0; i < n; i++) {
+        pdf_obj *one = pdf_is_array(ctx, f) ? pdf_array_get(ctx, f, i) : f;
+        static const char *const general[] = {
+            "FlateDecode",   "Fl",  "LZWDecode",       "LZW", "AHx", "ASCIIHexDecode",
+            "ASCII85Decode", "A85", "RunLengthDecode", "RL",  NULL};
+        bool ok = false;
+        for (const char *const *g = general; *g != NULL && !ok; g++) {
+            ok = name_is(ctx, one, *g);
+        }
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Decodes a stream whose filters are all general-purpose (not images) and
  * refuses it past the ratio or the attachment's budget: a content stream
  * of a few KB that inflates to gigabytes costs nothing to send. */
@@ -653,19 +1167,8 @@ check_ratio(struct pass *p, int num, pdf_obj *dict)
     if (f == NULL) {
         return;
     }
-    int n = pdf_is_array(ctx, f) ? pdf_array_len(ctx, f) : 1;
-    for (int i = 0; i < n; i++) {
-        pdf_obj *one = pdf_is_array(ctx, f) ? pdf_array_get(ctx, f, i) : f;
-        static const char *const general[] = {
-            "FlateDecode",   "Fl",  "LZWDecode",       "LZW", "AHx", "ASCIIHexDecode",
-            "ASCII85Decode", "A85", "RunLengthDecode", "RL",  NULL};
-        bool ok = false;
-        for (const char *const *g = general; *g != NULL && !ok; g++) {
-            ok = name_is(ctx, one, *g);
-        }
-        if (!ok) {
-            return;
-        }
+    if (!general_filters(ctx, f)) {
+        return;
     }
     int64_t raw = pdf_to_int64(ctx, pdf_dict_get(ctx, dict, PDF_NAME(Length)));
     uint64_t ratio_cap = (uint64_t)(raw > 0 ? raw : 1) * p->d->pol->limits.max_compression_ratio;
@@ -849,18 +1352,41 @@ enum outcome {
     OUT_REFUSED,   /* encrypted, damaged or over a limit: recorded */
 };
 
+/* The document in in[0, len), opened. Throws. */
+static pdf_document *
+open_pdf(fz_context *ctx, const uint8_t *in, size_t len)
+{
+    fz_stream *stm = fz_open_memory(ctx, in, len);
+    pdf_document *doc = NULL;
+    fz_try(ctx)
+    {
+        doc = pdf_open_document_with_stream(ctx, stm);
+    }
+    fz_always(ctx)
+    {
+        fz_drop_stream(ctx, stm); /* the document keeps its own reference */
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+    return doc;
+}
+
 /* One round over the PDF in in[0, len): opened, read and, when something
- * is to change, written into *buf. Returns 0 or RL_ENOMEM; *out says what
- * happened. */
+ * is to change, written into *buf. A re-read (`verify`) gets the round's
+ * input in prev[0, prev_len) and extracts only the pages that differ from
+ * it. Returns 0 or RL_ENOMEM; *out says what happened. */
 static int
 round_once(struct scan_doc *d, enum outcome *out, fz_buffer **buf, const uint8_t *in, size_t len,
-           const char *loc, bool verify, struct pass *p)
+           const uint8_t *prev, size_t prev_len, const char *loc, bool verify, struct pass *p)
 {
     struct scan_pdf *s = d->pdf;
     fz_context *ctx = s->ctx;
     const struct scan_limits *lim = &d->pol->limits;
     pdf_document *doc = NULL;
-    fz_stream *stm = NULL;
+    pdf_document *was = NULL; /* a re-read: the round's input */
+    struct same m = {0};
     int rc = 0;
     *out = OUT_REFUSED;
     *buf = NULL;
@@ -871,12 +1397,12 @@ round_once(struct scan_doc *d, enum outcome *out, fz_buffer **buf, const uint8_t
     p->loc = loc;
     p->verify = verify;
     fz_var(doc);
-    fz_var(stm);
+    fz_var(was);
+    fz_var(m);
     fz_var(rc);
     fz_try(ctx)
     {
-        stm = fz_open_memory(ctx, in, len);
-        doc = pdf_open_document_with_stream(ctx, stm);
+        doc = open_pdf(ctx, in, len);
         p->doc = doc;
         if (pdf_needs_password(ctx, doc)) {
             scan_doc_note(d, SCAN_DOC_ENCRYPTED, loc, "PDF needs a password: not scanned");
@@ -894,9 +1420,34 @@ round_once(struct scan_doc *d, enum outcome *out, fz_buffer **buf, const uint8_t
                           lim->max_pdf_pages);
             break;
         }
+        /* the pages the round before redacted differ from its input */
+        bool *t = p->was_redacted;
+        size_t tc = p->was_redacted_cap;
+        p->was_redacted = p->redacted;
+        p->was_redacted_cap = p->redacted_cap;
+        p->redacted = t;
+        p->redacted_cap = tc;
+        if (!scan_grow((void **)&p->redacted, &p->redacted_cap, (size_t)pages + 1, sizeof(bool)) ||
+            !scan_grow((void **)&p->was_redacted, &p->was_redacted_cap, (size_t)pages + 1,
+                       sizeof(bool))) {
+            rc = RL_ENOMEM;
+            break;
+        }
+        memset(p->redacted, 0, (size_t)pages * sizeof(bool));
+        p->n_was_redacted = verify ? p->n_redacted : 0;
+        p->n_redacted = pages;
         rc = do_objects(p);
+        if (verify && rc == 0) {
+            was = open_pdf(ctx, prev, prev_len);
+            if (!same_begin(&m, ctx, was, doc)) {
+                rc = RL_ENOMEM;
+            }
+            m.doc_differs |= pdf_count_pages(ctx, was) != pages;
+        }
         for (int i = 0; i < pages && rc == 0 && p->limit == 0; i++) {
-            rc = do_page(p, i);
+            if (!verify || (i < p->n_was_redacted && p->was_redacted[i]) || !same_page(&m, i)) {
+                rc = do_page(p, i);
+            }
         }
         if (rc != 0 || p->limit != 0) {
             break;
@@ -936,8 +1487,9 @@ round_once(struct scan_doc *d, enum outcome *out, fz_buffer **buf, const uint8_t
     }
     fz_always(ctx)
     {
+        same_end(&m);
+        pdf_drop_document(ctx, was);
         pdf_drop_document(ctx, doc);
-        fz_drop_stream(ctx, stm);
     }
     fz_catch(ctx)
     {
@@ -991,21 +1543,27 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
     s->over_mem = s->over_time = false;
     memset(&s->cookie, 0, sizeof(s->cookie));
     struct pass p = {0};
-    fz_buffer *cur = NULL; /* the latest rewrite */
+    fz_buffer *cur = NULL;  /* the latest rewrite */
+    fz_buffer *last = NULL; /* the one before it, the input of the round that made cur */
     bool was_in_pdf = d->in_pdf;
     d->in_pdf = true;
     int rc = 0;
     for (unsigned round = 1; rc == 0; round++) {
-        const uint8_t *src = in;
-        size_t src_len = len;
+        const uint8_t *src = in, *prev = in;
+        size_t src_len = len, prev_len = len;
         if (cur != NULL) {
             unsigned char *data = NULL;
             src_len = fz_buffer_storage(ctx, cur, &data);
             src = data;
         }
+        if (last != NULL) {
+            unsigned char *data = NULL;
+            prev_len = fz_buffer_storage(ctx, last, &data);
+            prev = data;
+        }
         enum outcome o = OUT_REFUSED;
         fz_buffer *next = NULL;
-        rc = round_once(d, &o, &next, src, src_len, loc, round > 1, &p);
+        rc = round_once(d, &o, &next, src, src_len, prev, prev_len, loc, round > 1, &p);
         if (rc != 0 || o == OUT_REFUSED) {
             if (round > 1 && o == OUT_REFUSED && rc == 0) {
                 scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "the rewritten PDF cannot be re-read");
@@ -1017,7 +1575,13 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
         if (o == OUT_CLEAN) {
             break; /* round 1: nothing to change; later: the last rewrite holds */
         }
-        fz_drop_buffer(ctx, cur);
+        if (last != NULL) {
+            unsigned char *data = NULL;
+            size_t n = fz_buffer_storage(ctx, last, &data);
+            explicit_bzero(data, n);
+        }
+        fz_drop_buffer(ctx, last);
+        last = cur;
         cur = next;
         if (round == PDF_ROUNDS) {
             scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "a finding survived redaction");
@@ -1025,6 +1589,12 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
             cur = NULL;
             break;
         }
+    }
+    if (last != NULL) {
+        unsigned char *data = NULL;
+        size_t n = fz_buffer_storage(ctx, last, &data);
+        explicit_bzero(data, n);
+        fz_drop_buffer(ctx, last);
     }
     if (cur != NULL) {
         unsigned char *data = NULL;
@@ -1041,6 +1611,11 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
     }
     free(p.text);
     free(p.quad);
+    free(p.area);
+    free(p.pdf_area);
+    free(p.pdf_rect);
+    free(p.redacted);
+    free(p.was_redacted);
     s->limit = SIZE_MAX;
     s->dead_ns = 0;
     /* Cached fonts and images of this PDF go: the next one starts clean. */

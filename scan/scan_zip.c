@@ -4,23 +4,27 @@
  * libzip archive and its source; no temporary files. */
 #include "scan_zip.h"
 
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include <zip.h>
 
 /* A new content for an entry, deflated as it is produced (raw deflate, as
- * zip stores it), with the CRC and size of what went in. */
+ * zip stores it; ISA-L's igzip, chosen by measurement in bench/README.md
+ * "Deflate level"), with the CRC and size of what went in. */
 struct zdeflate {
-    z_stream zs;
-    bool init;    /* zs holds a deflater (kept between entries: deflateReset) */
-    bool active;  /* a stream was begun and not yet replaced or aborted */
-    uint8_t *out; /* owned: the deflated bytes so far */
+    struct isal_zstream zs;
+    uint8_t *level_buf; /* owned: igzip's working memory for SCAN_ZIP_LEVEL */
+    bool active;        /* a stream was begun and not yet replaced or aborted */
+    uint8_t *out;       /* owned: the deflated bytes so far */
     size_t len, cap;
     uint32_t crc;
     uint64_t size;
 };
+
+#define LEVEL_BUF_SIZE ISAL_DEF_LVL1_DEFAULT
 
 struct scan_zip {
     zip_source_t *src; /* kept across zip_close so the rewritten bytes can be read */
@@ -137,9 +141,7 @@ scan_zip_free(struct scan_zip *z)
         zip_discard(z->za);
     }
     zip_source_free(z->src);
-    if (z->df.init) {
-        deflateEnd(&z->df.zs);
-    }
+    free(z->df.level_buf);
     free(z->df.out);
     free(z);
 }
@@ -318,49 +320,47 @@ int
 scan_zip_deflate_begin(struct scan_zip *z)
 {
     struct zdeflate *df = &z->df;
-    if (!df->init) {
-        /* raw deflate (no zlib header): a zip entry's data */
-        if (deflateInit2(&df->zs, SCAN_ZIP_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-            return RL_ENOMEM;
-        }
-        df->init = true;
-    } else if (deflateReset(&df->zs) != Z_OK) {
+    if (df->level_buf == NULL && (df->level_buf = malloc(LEVEL_BUF_SIZE)) == NULL) {
         return RL_ENOMEM;
     }
+    isal_deflate_init(&df->zs);
+    df->zs.level = SCAN_ZIP_LEVEL;
+    df->zs.level_buf = df->level_buf;
+    df->zs.level_buf_size = LEVEL_BUF_SIZE;
+    df->zs.gzip_flag = IGZIP_DEFLATE; /* raw: a zip entry's data */
+    df->zs.flush = NO_FLUSH;
     df->active = true;
     df->len = 0;
-    df->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    df->crc = 0;
     df->size = 0;
     return 0;
 }
 
-/* Runs the deflater over what it was given, growing the output. */
+/* Runs the deflater over what it was given, growing the output; at the end
+ * of the stream until it is finished. */
 static int
-deflate_run(struct zdeflate *df, int flush)
+deflate_run(struct zdeflate *df, bool end)
 {
+    df->zs.end_of_stream = end ? 1 : 0;
     for (;;) {
         if (df->cap - df->len < 4096) {
             size_t ncap = df->cap ? df->cap * 2 : 65536;
-            uint8_t *p = realloc(df->out, ncap);
+            uint8_t *p = ncap <= UINT32_MAX ? realloc(df->out, ncap) : NULL;
             if (p == NULL) {
                 return RL_ENOMEM;
             }
             df->out = p;
             df->cap = ncap;
         }
-        size_t room = df->cap - df->len;
-        uInt give = room > UINT32_MAX ? UINT32_MAX : (uInt)room;
+        uint32_t give = (uint32_t)(df->cap - df->len);
         df->zs.next_out = df->out + df->len;
         df->zs.avail_out = give;
-        int zr = deflate(&df->zs, flush);
-        df->len += give - df->zs.avail_out;
-        if (zr == Z_STREAM_END) {
-            return 0;
-        }
-        if (zr != Z_OK && zr != Z_BUF_ERROR) {
+        if (isal_deflate(&df->zs) != COMP_OK) {
             return RL_ENOMEM;
         }
-        if (df->zs.avail_in == 0 && df->zs.avail_out != 0 && flush == Z_NO_FLUSH) {
+        df->len += give - df->zs.avail_out;
+        if (end ? df->zs.internal_state.state == ZSTATE_END
+                : df->zs.avail_in == 0 && df->zs.avail_out != 0) {
             return 0;
         }
     }
@@ -371,12 +371,12 @@ scan_zip_deflate_feed(struct scan_zip *z, const uint8_t *p, size_t n)
 {
     struct zdeflate *df = &z->df;
     while (n > 0) {
-        uInt part = n > UINT32_MAX ? UINT32_MAX : (uInt)n;
-        df->crc = (uint32_t)crc32(df->crc, p, part);
+        uint32_t part = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+        df->crc = crc32_gzip_refl(df->crc, p, part);
         df->size += part;
-        df->zs.next_in = (Bytef *)(uintptr_t)p;
+        df->zs.next_in = (uint8_t *)(uintptr_t)p;
         df->zs.avail_in = part;
-        int rc = deflate_run(df, Z_NO_FLUSH);
+        int rc = deflate_run(df, false);
         if (rc != 0) {
             return rc;
         }
@@ -427,13 +427,12 @@ predeflated_cb(void *ud, void *data, zip_uint64_t n, zip_source_cmd_t cmd)
         return sizeof(*st);
     }
     case ZIP_SOURCE_GET_FILE_ATTRIBUTES: {
-        /* the deflate option bits (APPNOTE 4.4.4) libzip's own deflater sets */
+        /* the deflate option bits (APPNOTE 4.4.4): "fast", as libzip's own
+         * deflater says below level 3 */
         zip_file_attributes_t *a = data;
         a->valid |= ZIP_FILE_ATTRIBUTES_GENERAL_PURPOSE_BIT_FLAGS;
         a->general_purpose_bit_mask = 0x0006;
-        a->general_purpose_bit_flags = SCAN_ZIP_LEVEL < 3   ? 2 << 1
-                                       : SCAN_ZIP_LEVEL > 7 ? 1 << 1
-                                                            : 0;
+        a->general_purpose_bit_flags = 2 << 1;
         return 0;
     }
     case ZIP_SOURCE_ERROR:
@@ -460,7 +459,7 @@ scan_zip_deflate_replace(struct scan_zip *z, size_t i)
     struct zdeflate *df = &z->df;
     df->zs.next_in = NULL;
     df->zs.avail_in = 0;
-    int rc = deflate_run(df, Z_FINISH);
+    int rc = deflate_run(df, true);
     df->active = false;
     struct predeflated *s = rc == 0 ? calloc(1, sizeof(*s)) : NULL;
     uint8_t *copy = s != NULL ? malloc(df->len ? df->len : 1) : NULL;

@@ -60,12 +60,11 @@ int scan_zip_read(struct scan_zip *z, struct rl_diag *diag, uint8_t **out, size_
 
 /* scan_zip_replace makes entry `i` hold data[0, len) (taken: freed by `z`
  * even on failure) in the rewritten archive, deflated now at
- * SCAN_ZIP_LEVEL (stored when deflating does not make it smaller).
- * Returns 0 or RL_ENOMEM. */
+ * SCAN_ZIP_LEVEL. Returns 0 or RL_ENOMEM. */
 int scan_zip_replace(struct scan_zip *z, size_t i, uint8_t *data, size_t len);
 
-/* The deflate level of every entry the rewriter changes, chosen by
- * measurement (bench/README.md "Deflate level"). */
+/* The deflate level of every entry the rewriter changes: ISA-L igzip's
+ * level 1, chosen by measurement (bench/README.md "Deflate level"). */
 #define SCAN_ZIP_LEVEL 1
 
 /* One entry read as a stream: inflated chunk by chunk under the same limits

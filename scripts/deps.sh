@@ -9,7 +9,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
   libjemalloc-dev liburcu-dev libsystemd-dev
   libhwloc-dev hwloc
-  libzip-dev libmagic-dev openssl
+  libzip-dev libmagic-dev libisal-dev openssl
   libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
   libfreetype-dev libjpeg-dev zlib1g-dev
   qpdf poppler-utils
@@ -19,7 +19,7 @@ PACKAGES=(
   postfix python3-aiosmtpd python3-cryptography testssl.sh
   python3-prometheus-client logrotate
   libdpdk-dev librte-net-ring23 librte-net-tap23 librte-net-af-packet23 librte-net-memif23
-  iproute2 iptables ethtool strace valgrind
+  iproute2 iptables ethtool strace valgrind util-linux
   debhelper lintian scdoc bash-completion man-db systemd
 )
 

@@ -2,9 +2,9 @@
 /* libFuzzer target for the topology readers on top of hwloc: an input that
  * starts with '<' is an XML export, anything else a synthetic description.
  * Whatever hwloc accepts goes through everything redline-hw and redlined do
- * with a topology: the plan (options drawn from the input), its fragment,
- * the JSON reports and the layout check of the plan and of CPUs drawn from
- * the input. */
+ * with a topology: the plan (options drawn from the input, DPDK ports with
+ * addresses among them), its fragment, the JSON reports and the layout check
+ * of the plan and of CPUs drawn from the input. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -58,6 +58,16 @@ exercise(const struct hw_topo *t, uint32_t seed)
     o.workers = (seed >> 4) & 7;
     o.scan_cores = (seed & 4) != 0 ? (int32_t)((seed >> 12) & 3) : -1;
     o.backend = (seed & 8) != 0 ? HW_BACKEND_DPDK : HW_BACKEND_KERNEL;
+    /* the DPDK ports: an address for each NIC served (refused beyond 4) */
+    static const char *const addrs[HW_PLAN_MAX_NICS] = {
+        "10.0.0.2/24",  "10.0.1.2/24",  "10.0.2.2/24",  "10.0.3.2/24",
+        "10.0.4.2/24",  "10.0.5.2/24",  "10.0.6.2/24",  "10.0.7.2/24",
+        "10.0.8.2/24",  "10.0.9.2/24",  "10.0.10.2/24", "10.0.11.2/24",
+        "10.0.12.2/24", "10.0.13.2/24", "10.0.14.2/24", "10.0.15.2/24"};
+    uint32_t served = o.n_nics > 0 ? o.n_nics : t->n_nics;
+    for (uint32_t i = 0; (seed & 16) != 0 && i < served && i < HW_PLAN_MAX_NICS; i++) {
+        o.addresses[o.n_addresses++] = addrs[i];
+    }
     json_t *j = hw_report_show_json(t);
     json_decref(j);
     if (hw_plan_make(&plan, &d, t, &o) != 0) {

@@ -7,6 +7,7 @@ metrics read with prometheus_client's parser; redlined's own commands
 forwarded. Loopback and temporary directories only."""
 import json
 import os
+import pwd
 import random
 import signal
 import smtplib
@@ -337,6 +338,43 @@ class Licences(unittest.TestCase):
             rc, _, err = c.ctl("license", "install", good)
             self.assertEqual(rc, 1)
             self.assertIn("(0 trusted)", err)
+
+
+class Privileges(unittest.TestCase):
+    @unittest.skipUnless(os.geteuid() == 0 or os.environ.get("CI") == "true",
+                         "controld drops root only when started as root (CI runs as root)")
+    def test_started_as_root_runs_as_redline(self):
+        pw = pwd.getpwnam("redline")  # scripts/deps.sh makes the account
+        with Controld() as c:
+            with open(f"/proc/{c.proc.pid}/status") as f:
+                status = dict(l.split(":", 1) for l in f.read().splitlines())
+            self.assertEqual(status["Uid"].split(), [str(pw.pw_uid)] * 4)
+            self.assertEqual(status["Gid"].split(), [str(pw.pw_gid)] * 4)
+            self.assertEqual(status["Groups"].split(), [])
+            self.assertEqual(status["CapEff"].strip(), "0" * 16)
+            # Edits after the drop commit: the store is the account's.
+            rc, out, err = c.ctl("route", "add", "after.example", "partners")
+            self.assertEqual((rc, out.splitlines()[0]), (0, "committed version 2"), err)
+            db = os.path.join(c.state, "config.db")
+            for path in (c.state, db, db + "-wal", db + "-shm"):
+                st = os.stat(path)
+                self.assertEqual((st.st_uid, st.st_gid), (pw.pw_uid, pw.pw_gid), path)
+            st = os.stat(c.sock)
+            self.assertEqual((st.st_uid, st.st_gid, st.st_mode & 0o777),
+                             (pw.pw_uid, ADMIN_GID, 0o660))
+            # Started again on the same store (now the account's), it opens it.
+            self.assertEqual(c.stop(), 0)
+            c.start()
+            self.assertEqual([v["version"] for v in c.versions()], [2, 1])
+        # An account that does not exist stops it before it serves.
+        with tempfile.TemporaryDirectory() as d:
+            p = subprocess.run([CONTROLD, "--foreground", "--socket", os.path.join(d, "s"),
+                                "--state-dir", os.path.join(d, "st"), "--metrics", "off",
+                                "--push-socket", "", "--dataplane-socket", "",
+                                "--user", "no-such-redline-user"],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("user: no such account 'no-such-redline-user'", p.stderr)
 
 
 class Peers(unittest.TestCase):

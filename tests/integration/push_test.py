@@ -13,9 +13,12 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from controld_test import Controld, issue
-from gwlib import Gateway, Sink
+from gwlib import Gateway, Sink, free_port
 
 
 def running(gw):
@@ -126,6 +129,70 @@ class Push(unittest.TestCase):
                     s.quit()
                 self.assertEqual(len(a.wait(50)), 50)
                 self.assertEqual(len(b.messages), 1)
+
+
+class NextHops(unittest.TestCase):
+    def test_dead_hop_named_once_across_workers(self):
+        """Group a is [a closed port, the sink]: every worker that relays
+        finds the first hop dead and fails over. The dead hop is reported by
+        name, down, once (not once per worker) in redlined's totals,
+        controld's status and the metrics; the live one up."""
+        with Sink() as a, Sink() as b:
+            st = Stack(a.port, b.port)
+            dead = f"127.0.0.1:{free_port()}"  # nothing listens there
+            live = f"127.0.0.1:{a.port}"
+            st.seed["mta_groups"]["a"] = [dead, live]
+            st.seed["relay"] = {"hop_down_s": 1, "hop_down_max_s": 2}  # a quick revival below
+            with st.gw as gw, st.controld() as c:
+                wait_running(gw, 1)
+                # Until both workers have tried the dead hop (the kernel
+                # spreads connections over their listeners).
+                end = time.monotonic() + 30
+                sent = 0
+                while True:
+                    workers = gw.counters()["workers"]
+                    if all(w["next_hops_down"] == 1 for w in workers):
+                        break
+                    self.assertLess(time.monotonic(), end, workers)
+                    send(gw.port)
+                    sent += 1
+                    a.wait(sent)
+                    time.sleep(0.15)  # the hops are published at each 100 ms timer pass
+                total = gw.counters()["total"]
+                hops = {h["hop"]: h for h in total["next_hops"]}
+                self.assertEqual(set(hops), {dead, live})
+                self.assertEqual((hops[dead]["down"], hops[dead]["workers_down"],
+                                  hops[dead]["workers"]), (True, 2, 2))
+                self.assertGreaterEqual(hops[dead]["fails"], 1)
+                self.assertFalse(hops[live]["down"])
+                self.assertEqual(hops[live]["workers_down"], 0)
+                self.assertEqual(total["next_hops_down"], 1)  # not 2: one hop
+
+                status = c.request("status")
+                self.assertEqual(status["dataplane"]["total"]["next_hops"], total["next_hops"])
+                rc, out, _ = c.ctl("status")
+                self.assertEqual(rc, 0)
+                self.assertIn("next hops      2 tried, 1 down,", out)
+                self.assertRegex(out, rf"(?m)^  {dead} +down \(\d+ failures in a row; 2 of 2 "
+                                      r"workers found it down\)$")
+                self.assertRegex(out, rf"(?m)^  {live} +up$")
+                url = f"http://127.0.0.1:{c.metrics_port}/metrics"
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    text = r.read().decode()
+                fams = {f.name: f for f in text_string_to_metric_families(text)}
+                down = {smp.labels["hop"]: smp.value for smp in fams["redline_next_hop_down"].samples}
+                self.assertEqual(down, {dead: 1.0, live: 0.0})
+
+                # The hop comes back: once a worker's back-off is over it is
+                # tried again, greets, and is up for every worker's view.
+                port = int(dead.rsplit(":", 1)[1])
+                with Sink(port=port) as revived:
+                    end = time.monotonic() + 30
+                    while gw.counters()["total"]["next_hops_down"] != 0:
+                        self.assertLess(time.monotonic(), end, gw.counters()["total"])
+                        send(gw.port)
+                        time.sleep(0.2)
+                    self.assertTrue(revived.messages)
 
 
 class UnderLoad(unittest.TestCase):

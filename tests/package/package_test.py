@@ -8,7 +8,9 @@ conffiles, unit, debug symbols); `apt-get install ./*.deb`; the account and
 directories postinst makes; the unit checked by `systemd-analyze verify` and
 scored by `systemd-analyze security`; the installed gateway run as its unit
 runs it (user redline, the packaged configuration) with real peers; the
-packaged logrotate rule on the installed files; an upgrade keeping a
+packaged logrotate rule on the installed files; redline-controld and
+redlined together as installed, a change made with redlinectl reaching
+redlined (pushed to its packaged config_socket); an upgrade keeping a
 modified /etc/redline file (same conffile, and one the new version changes);
 remove keeping the configuration; purge taking everything, the account too.
 
@@ -338,6 +340,85 @@ class Package(unittest.TestCase):
                 proc.terminate()
                 _, err = proc.communicate(timeout=60)
             self.assertEqual(proc.returncode, 0, err)
+
+    def test_3b_controld_pushes_to_the_installed_redlined(self):
+        """Both daemons as their units run them (user redline; controld with
+        the admin group and the unit's own command line): controld's first
+        version is the packaged configuration, and a change made with
+        redlinectl reaches redlined through the packaged config_socket."""
+        with open("/etc/redline/redlined.json") as f:
+            packaged = json.load(f)
+        self.assertEqual(packaged["config_socket"], "/run/redline/redlined-config.sock")
+        self.assertEqual(packaged["state_dir"], "/var/lib/redline/dataplane")
+        with open(CONTROLD_UNIT) as f:
+            exec_start = re.search(r"(?m)^ExecStart=(.*)$", f.read()).group(1).split()
+        as_unit = ["setpriv", "--reuid=redline", "--regid=redline", "--inh-caps=-all",
+                   "--bounding-set=-all"]
+        ctl = ["/usr/sbin/redlinectl", "--json"]  # its default socket: controld's
+        with Sink() as sink:
+            port = free_port()
+            gw = subprocess.Popen(as_unit + ["--init-groups", "/usr/sbin/redlined", "--config",
+                                             "/etc/redline/redlined.json", "--foreground",
+                                             "--listen", f"127.0.0.1:{port}"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            controld = None
+            try:
+                wait_port(port, gw)
+                controld = subprocess.Popen(
+                    as_unit + ["--groups=redline-admin"] + exec_start +
+                    ["--metrics", f"127.0.0.1:{free_port()}"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+                def workers_run(version):
+                    end = time.monotonic() + 20
+                    got = None
+                    while time.monotonic() < end:
+                        self.assertIsNone(controld.poll(), "controld exited")
+                        p = run(*ctl, "stats", check=False)
+                        if p.returncode == 0:
+                            got = [w.get("config_version") for w in
+                                   json.loads(p.stdout)["workers"]]
+                            if got and all(v == version for v in got):
+                                return
+                        time.sleep(0.05)
+                    self.fail(f"redlined's workers run {got}, not version {version}")
+
+                # Version 1: the packaged route (everything to 127.0.0.1:10026).
+                workers_run(1)
+                doc = json.loads(run(*ctl, "config", "show").stdout)["doc"]
+                self.assertEqual(doc["mta_groups"], packaged["mta_groups"])
+                self.assertEqual(doc["routes"], packaged["routes"])
+                self.assertEqual(doc["relay_networks"], packaged["relay_networks"])
+                self.assertEqual(json.loads(run(*ctl, "config", "history").stdout)
+                                 ["versions"][0]["comment"],
+                                 "seeded from /etc/redline/redlined.json")
+                # The administrator points the group at the test's sink.
+                p = run("/usr/sbin/redlinectl", "--comment", "to the sink", "mta-group", "set",
+                        "loopback", f"127.0.0.1:{sink.port}")
+                self.assertTrue(p.stdout.startswith("committed version 2\n"), p.stdout)
+                workers_run(2)
+                end = time.monotonic() + 10
+                while json.loads(run(*ctl, "status").stdout)["pushed"]["running"] != 2:
+                    self.assertLess(time.monotonic(), end, "redlined did not acknowledge 2")
+                    time.sleep(0.05)
+                with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
+                    c.sendmail("a@x.test", ["b@example.com"], b"Subject: v2\r\n\r\nhello\r\n")
+                self.assertEqual(len(sink.wait(1)), 1)
+                # What each daemon keeps, owned by the account, in the packaged places.
+                for path, mode in [("/var/lib/redline/dataplane", 0o700),
+                                   ("/var/lib/redline/config.db", None)]:
+                    st = os.stat(path)
+                    self.assertEqual(pwd.getpwuid(st.st_uid).pw_name, "redline", path)
+                    if mode is not None:
+                        self.assertEqual(st.st_mode & 0o7777, mode, path)
+                self.assertTrue(os.path.exists("/var/lib/redline/dataplane/snapshot"))
+            finally:
+                procs = [x for x in (controld, gw) if x is not None]
+                for x in procs:
+                    x.terminate()
+                errs = [x.communicate(timeout=60)[1].decode(errors="replace") for x in procs]
+            for x, err in zip(procs, errs):
+                self.assertEqual(x.returncode, 0, err)
 
     def test_4_upgrade_keeps_a_modified_conffile(self):
         conf = "/etc/redline/redlined.json"

@@ -15,7 +15,9 @@
 #include "ctl_metrics.h"
 
 static const char stats_text[] =
-    "{\"total\": {\"messages_received\": 5, \"tls_reloads\": 2},"
+    "{\"total\": {\"messages_received\": 5, \"tls_reloads\": 2, \"next_hops_down\": 1,"
+    "  \"next_hops\": [{\"hop\": \"10.0.0.1:25\", \"down\": true, \"fails\": 2},"
+    "                  {\"hop\": \"b\\\"x:25\", \"down\": false, \"fails\": 0}]},"
     " \"workers\": ["
     "  {\"messages_received\": 3, \"connections_active\": 1, \"replies_2xx\": 3,"
     "   \"replies_4xx\": 0, \"findings\": {\"CREDIT_CARD\": 2},"
@@ -44,6 +46,9 @@ test_render(void **state)
     assert_int_equal(strlen(t), len);
     static const char *const want[] = {
         "redline_dataplane_up 1\n",
+        "# TYPE redline_next_hop_down gauge\n",
+        "redline_next_hop_down{hop=\"10.0.0.1:25\"} 1\n",
+        "redline_next_hop_down{hop=\"b\\\"x:25\"} 0\n",
         "redline_config_version_committed 42\n",
         "redline_license_days_left 12\n",
         "redline_license_evaluation 0\n",

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Snapshot swaps under load: two workers (threads) on the in-memory backend
  * carry 50 transactions while a publisher thread swaps runtime snapshots
- * that reorder, remove and add MTA groups. Every transaction must end with
+ * that reorder, remove and add MTA groups (four of them with the policy
+ * compiled again: new scanners). Every transaction must end with
  * its 250 and every message reach the next hop of its domain. Built twice:
  * plainly (unit suite) and with ThreadSanitizer (dp_swap_tsan). */
 #include <pthread.h>
@@ -64,14 +65,18 @@ variant_json(char *out, size_t cap, int v)
              v == 2 ? "extra" : "spare", v == 2 ? "extra" : "spare");
 }
 
+/* publish builds and publishes configuration `v`; with `new_policy` the
+ * policy part is compiled again, so the workers swap scanners (built with
+ * the snapshot) while messages stream through the old ones. */
 static void
-publish(int v)
+publish(int v, bool new_policy)
 {
     const struct dp_snapshot *cur = dp_live_hold(live, WORKERS);
     struct dp_snapshot *s = NULL;
     struct rl_diag d = {{0}, {0}};
-    int rc = dp_snapshot_build(&s, &d, &variants[v], WORKERS, NULL, cur,
-                               DP_SNAP_KEEP_POLICY | DP_SNAP_KEEP_TLS);
+    int rc =
+        dp_snapshot_build(&s, &d, &variants[v], WORKERS, NULL, cur,
+                          new_policy ? DP_SNAP_KEEP_TLS : DP_SNAP_KEEP_POLICY | DP_SNAP_KEEP_TLS);
     dp_live_unhold(live, WORKERS);
     if (rc != 0) {
         fprintf(stderr, "build: %s: %s\n", d.field, d.reason);
@@ -90,7 +95,7 @@ publisher(void *arg)
         sched_yield();
     }
     for (int i = 0; i < SWAPS_HELD; i++) {
-        publish((i + 1) % 3);
+        publish((i + 1) % 3, i == SWAPS_HELD / 2);
     }
     __atomic_store_n(&swaps_done, 1, __ATOMIC_RELEASE);
     /* The held transactions finish on the reversed groups, pinned to the
@@ -99,7 +104,7 @@ publisher(void *arg)
         sched_yield();
     }
     for (int i = 0; i < SWAPS_FLOW; i++) {
-        publish((i + 2) % 3);
+        publish((i + 2) % 3, i % 20 == 10);
         sched_yield();
     }
     __atomic_store_n(&swaps_done, 2, __ATOMIC_RELEASE);

@@ -3,9 +3,11 @@
  * 4-NUMA, SMT-off and one-core topologies (NIC-local node first, never two
  * workers on one core, the control-plane core kept free, hugepages per
  * node), every plan checked by hw_layout_check, every fragment loaded by
- * redlined's own configuration loader; unknown NICs, NICs without a node and
- * bad options refused. Single-threaded cmocka runner; run from the source
- * root (tests/data/hw). */
+ * redlined's own configuration loader and checked (workers, cores,
+ * scan_threads, DPDK ports with their addresses; a DPDK fragment without
+ * them says what it lacks); unknown NICs, NICs without a node or named
+ * twice, bad port addresses and bad options refused. Single-threaded
+ * cmocka runner; run from the source root (tests/data/hw). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,14 +95,18 @@ check_consistent(const struct hw_topo *t)
 }
 
 /* load_fragment applies the plan's fragment with redlined's own loader to
- * a configuration that has a listener and a route, checks it, and returns
- * it. */
+ * a configuration that has a listener (on 0.0.0.0 with the DPDK backend,
+ * which listens on its ports' addresses) and a route, checks it when
+ * `check`, and returns it. The fragment carries the workers, their cores,
+ * scan_threads and, with addresses, the DPDK ports. */
 static struct dp_config *
 load_fragment(bool check)
 {
-    static const char base[] = "{\"listen\": [\"127.0.0.1:2525\"],"
-                               " \"mta_groups\": {\"d\": [\"127.0.0.1:2526\"]},"
-                               " \"routes\": [{\"domain\": \"*\", \"group\": \"d\"}]}";
+    char base[256];
+    snprintf(base, sizeof(base),
+             "{\"listen\": [\"%s:2525\"], \"mta_groups\": {\"d\": [\"127.0.0.1:2526\"]},"
+             " \"routes\": [{\"domain\": \"*\", \"group\": \"d\"}]}",
+             plan.backend == HW_BACKEND_DPDK ? "0.0.0.0" : "127.0.0.1");
     char frag[4096];
     size_t len = hw_plan_fragment(frag, sizeof(frag), &plan);
     assert_true(len > 0);
@@ -113,12 +119,34 @@ load_fragment(bool check)
     if (dp_config_load_json(c, &d, frag, len) != 0) {
         fail_msg("redlined refuses the fragment %s: %s: %s", frag, d.field, d.reason);
     }
-    if (check && dp_config_check(c, &d) != 0) {
+    /* complete unless it says what it lacks, and then the check says so too */
+    assert_true(check == (hw_plan_fragment_lacks(&plan) == NULL));
+    int rc = dp_config_check(c, &d);
+    if (check && rc != 0) {
         fail_msg("the fragment %s fails the check: %s: %s", frag, d.field, d.reason);
+    }
+    if (!check) {
+        assert_int_not_equal(rc, 0);
+        assert_non_null(strstr(hw_plan_fragment_lacks(&plan), d.field));
     }
     assert_int_equal(c->boot.workers, plan.n_workers);
     for (uint32_t i = 0; i < plan.n_workers; i++) {
         assert_int_equal(c->boot.cores[i], (int)plan.workers[i]);
+    }
+    /* one scan thread per planned scan CPU, within redlined's 1-16 */
+    assert_true(plan.scan_threads >= 1 && plan.scan_threads <= 16);
+    assert_int_equal(plan.scan_threads, plan.n_scan < 16 ? plan.n_scan : 16);
+    assert_int_equal(c->boot.scan_threads, plan.scan_threads);
+    assert_int_equal(c->boot.backend,
+                     plan.backend == HW_BACKEND_DPDK ? DP_BACKEND_DPDK : DP_BACKEND_KERNEL);
+    assert_int_equal(c->boot.dpdk.n_ports, plan.n_ports);
+    for (uint32_t i = 0; i < plan.n_ports; i++) {
+        assert_string_equal(c->boot.dpdk.ports[i].device, plan.ports[i].device);
+        char ip[32];
+        const uint8_t *a = c->boot.dpdk.ports[i].ip;
+        snprintf(ip, sizeof(ip), "%u.%u.%u.%u/%u", a[0], a[1], a[2], a[3],
+                 c->boot.dpdk.ports[i].prefix_len);
+        assert_string_equal(ip, plan.ports[i].address);
     }
     return c;
 }
@@ -197,8 +225,31 @@ test_two_socket_nic_first(void **state)
         noted = noted || strstr(plan.notes[i], "2 workers lie beyond the NIC-local node") != NULL;
     }
     assert_true(noted);
-    struct dp_config *c = load_fragment(false);
-    assert_int_equal(c->boot.backend, DP_BACKEND_DPDK);
+    /* without the ports' addresses: a fragment to merge, saying so */
+    assert_int_equal(plan.n_ports, 0);
+    free(load_fragment(false));
+    noted = false;
+    for (uint32_t i = 0; i < plan.n_notes; i++) {
+        noted = noted || strstr(plan.notes[i], "--address a.b.c.d/n for each NIC served "
+                                               "(0000:3b:00.0)") != NULL;
+    }
+    assert_true(noted);
+    /* with them: eth2's PCI address and the stack's address, complete */
+    o.addresses[o.n_addresses++] = "10.1.0.2/24";
+    make(t, &o);
+    assert_int_equal(plan.n_ports, 1);
+    assert_null(hw_plan_fragment_lacks(&plan));
+    struct dp_config *c = load_fragment(true);
+    assert_string_equal(c->boot.dpdk.ports[0].device, "0000:3b:00.0");
+    free(c);
+    /* both NICs, in the order named */
+    o.nics[o.n_nics++] = "eno1";
+    o.addresses[o.n_addresses++] = "192.168.7.1/16";
+    make(t, &o);
+    assert_int_equal(plan.n_ports, 2);
+    c = load_fragment(true);
+    assert_string_equal(c->boot.dpdk.ports[0].device, "0000:3b:00.0");
+    assert_string_equal(c->boot.dpdk.ports[1].device, "0000:01:00.0");
     free(c);
     hw_topo_free(t);
 }
@@ -338,6 +389,20 @@ test_many_cores(void **state)
     make(t, &o);
     check_consistent(t);
     assert_int_equal(plan.n_workers, HW_PLAN_MAX_WORKERS);
+    assert_int_equal(plan.scan_threads, 2); /* both CPUs of the scan core */
+    free(load_fragment(true));
+    /* a quarter of 127 free cores, 31 with 2 CPUs each, for scan: redlined
+     * runs 16 scan threads at most, said so */
+    o.scan_cores = -1;
+    make(t, &o);
+    assert_int_equal(plan.n_scan, 62);
+    assert_int_equal(plan.scan_threads, 16);
+    bool noted = false;
+    for (uint32_t i = 0; i < plan.n_notes; i++) {
+        noted = noted || strstr(plan.notes[i], "62 CPUs for scan threads; redlined runs at most "
+                                               "16") != NULL;
+    }
+    assert_true(noted);
     free(load_fragment(true));
     hw_topo_free(t);
 }
@@ -377,6 +442,68 @@ test_refusals(void **state)
     assert_int_equal(node_of(t, plan.workers[0]), 1);
     hw_topo_free(t);
 
+    /* a NIC named twice; port addresses that redlined would refuse, or that
+     * do not match the NICs one to one */
+    t = load(HW_SRC_XML, DATA "two-socket.xml");
+    hw_plan_opts_init(&o);
+    o.nics[o.n_nics++] = "eth2";
+    o.nics[o.n_nics++] = "0000:3b:00.0";
+    assert_int_equal(hw_plan_make(&plan, &d, t, &o), RL_EINVAL);
+    assert_string_equal(d.field, "nic");
+    assert_string_equal(d.reason, "'0000:3b:00.0' names 0000:3b:00.0 again");
+    hw_plan_opts_init(&o);
+    o.nics[o.n_nics++] = "eth2";
+    o.addresses[o.n_addresses++] = "10.0.0.2/24";
+    assert_int_equal(hw_plan_make(&plan, &d, t, &o), RL_EINVAL); /* kernel backend */
+    assert_string_equal(d.field, "address");
+    assert_string_equal(d.reason, "a port address goes with the dpdk backend");
+    o.backend = HW_BACKEND_DPDK;
+    o.addresses[o.n_addresses++] = "10.0.0.3/24";
+    assert_int_equal(hw_plan_make(&plan, &d, t, &o), RL_EINVAL);
+    assert_string_equal(d.reason, "2 addresses for the 1 NIC served: one per NIC, in the order "
+                                  "of --nic");
+    static const char *const bad[] = {"10.0.0.2",    "10.0.0.2/",   "10.0.0.2/33", "10.0.0.2/0",
+                                      "10.0.0/24",   "300.0.0.1/8", "0.1.2.3/8",   "224.0.0.1/4",
+                                      "10.0.0.2/2x", "/24",         "10.0.0.2/024"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        o.addresses[0] = bad[i];
+        o.n_addresses = 1;
+        assert_int_equal(hw_plan_make(&plan, &d, t, &o), RL_EINVAL);
+        assert_string_equal(d.field, "address");
+        assert_non_null(strstr(d.reason, "is not a unicast IPv4 address with its prefix"));
+        assert_non_null(strstr(d.reason, bad[i]));
+    }
+    o.nics[o.n_nics++] = "eno1";
+    o.addresses[0] = "10.0.0.2/24";
+    o.addresses[1] = "10.0.0.2/16";
+    o.n_addresses = 2;
+    assert_int_equal(hw_plan_make(&plan, &d, t, &o), RL_EINVAL);
+    assert_string_equal(d.reason, "'10.0.0.2/16' is given to two ports");
+    hw_topo_free(t);
+    /* six NICs: the DPDK backend serves four ports at most */
+    t = load(HW_SRC_XML, DATA "six-nic.xml");
+    assert_int_equal(t->n_nics, 6);
+    hw_plan_opts_init(&o);
+    o.backend = HW_BACKEND_DPDK;
+    o.addresses[o.n_addresses++] = "10.0.0.2/24";
+    assert_int_equal(hw_plan_make(&plan, &d, t, &o), RL_EINVAL);
+    assert_string_equal(d.field, "nic");
+    assert_non_null(strstr(d.reason, "at most 4 ports and this plan serves 6 NICs"));
+    /* four of them named, four addresses: a complete fragment */
+    const char *names[] = {"ens1f0", "ens1f1", "ens1f2", "ens0f0"};
+    const char *addrs[] = {"10.0.1.2/24", "10.0.2.2/24", "10.0.3.2/24", "10.0.4.2/24"};
+    o.n_addresses = 0;
+    for (uint32_t i = 0; i < 4; i++) {
+        o.nics[o.n_nics++] = names[i];
+        o.addresses[o.n_addresses++] = addrs[i];
+    }
+    make(t, &o);
+    check_consistent(t);
+    assert_int_equal(plan.n_ports, 4);
+    assert_int_equal(node_of(t, plan.workers[0]), 1); /* three of the four on socket 1 */
+    free(load_fragment(true));
+    hw_topo_free(t);
+
     /* a fragment that does not fit its buffer */
     t = load(HW_SRC_SYNTHETIC, "pack:2 core:8 pu:1");
     hw_plan_opts_init(&o);
@@ -404,6 +531,12 @@ test_vfio_nic(void **state)
     assert_int_equal(plan.hugepage_size, (uint64_t)1 << 30);
     assert_int_equal(plan.nodes[1].hugepages_have, 0); /* 2 MiB pages reserved, not 1 GiB */
     assert_true(plan.nodes[1].hugepages >= 1);
+    /* bound to vfio-pci, no interface: served by its PCI address */
+    o.addresses[o.n_addresses++] = "172.16.0.9/12";
+    make(t, &o);
+    struct dp_config *c = load_fragment(true);
+    assert_string_equal(c->boot.dpdk.ports[0].device, "0000:3b:00.1");
+    free(c);
     hw_topo_free(t);
 }
 

@@ -657,8 +657,8 @@ test_masks_only(void **state)
         "<p>card x&4111 1111 1111 1111</p>",          /* '&' runs into it */
         "<p>x<4111 1111 1111 1111</p>",               /* '<' before it */
         "<p>bob@example.org</p>\0",                   /* a NUL replaced */
-        "<p>((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((("
-        "bob@example.org</p>", /* too far to the last separator */
+        ("<p>((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((("
+         "bob@example.org</p>"), /* too far to the last separator */
     };
     for (size_t i = 0; i < sizeof(not_inert) / sizeof(not_inert[0]); i++) {
         size_t len = strlen(not_inert[i]) + (i == 4); /* case 4 ends in a NUL */

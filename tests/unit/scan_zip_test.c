@@ -15,20 +15,32 @@ budget(void)
     return (struct scan_zip_budget){.bytes_left = 1u << 30, .entries_left = 1000, .max_ratio = 100};
 }
 
+/* An archive of e[0, n) (*zip, freed by the caller) opened within *b, set
+ * to budget() (it must outlive the archive: reads are charged to it). */
+static struct scan_zip *
+open_fx(const struct fx_entry *e, size_t n, struct scan_zip_budget *b, uint8_t **zip)
+{
+    size_t len = 0;
+    *zip = fx_zip(e, n, &len);
+    *b = budget();
+    struct scan_zip *z = NULL;
+    struct rl_diag d = {{0}, {0}};
+    assert_int_equal(scan_zip_open(&z, &d, *zip, len, b), 0);
+    assert_int_equal(scan_zip_count(z), n);
+    assert_int_equal(b->entries_left, 1000 - n);
+    return z;
+}
+
 static void
 test_read_replace_delete(void **state)
 {
     (void)state;
     const struct fx_entry e[] = {
         {"a.txt", "alpha", 0, false}, {"b.txt", "bravo", 0, true}, {"c/d.txt", "delta", 0, false}};
-    size_t len = 0;
-    uint8_t *zip = fx_zip(e, 3, &len);
-    struct scan_zip_budget b = budget();
-    struct scan_zip *z = NULL;
+    uint8_t *zip = NULL;
+    struct scan_zip_budget b;
+    struct scan_zip *z = open_fx(e, 3, &b, &zip);
     struct rl_diag d = {{0}, {0}};
-    assert_int_equal(scan_zip_open(&z, &d, zip, len, &b), 0);
-    assert_int_equal(scan_zip_count(z), 3);
-    assert_int_equal(b.entries_left, 997);
     assert_int_equal(scan_zip_find(z, "c/d.txt"), 2);
     assert_int_equal(scan_zip_find(z, "nope"), -1);
     uint8_t *data = NULL;
@@ -55,6 +67,86 @@ test_read_replace_delete(void **state)
     free(a);
     free(bt);
     free(out);
+    free(zip);
+}
+
+/* Entries deflated as they are produced (the Office rewriter's path): a
+ * large text fed in chunks of every size from one byte up, random bytes
+ * that deflate cannot shrink (the output outgrows its buffer many times),
+ * an empty stream, and a stream aborted before another begins. libzip reads
+ * every one back with its CRC and size checked, byte for byte. */
+static void
+test_streamed_deflate(void **state)
+{
+    (void)state;
+    const struct fx_entry e[] = {
+        {"text.txt", "old", 0, false}, {"noise.bin", "old", 0, false}, {"empty", "old", 0, true}};
+    uint8_t *zip = NULL;
+    struct scan_zip_budget b;
+    struct scan_zip *z = open_fx(e, 3, &b, &zip);
+    struct rl_diag d = {{0}, {0}};
+    size_t text_len = (size_t)3 << 20, noise_len = (size_t)1 << 20;
+    uint8_t *text = malloc(text_len), *noise = malloc(noise_len);
+    assert_non_null(text);
+    assert_non_null(noise);
+    static const char *const words[] = {"<w:t>", "alpha ", "4556 7375 8689 9855", "</w:t>",
+                                        "bravo", "\n",     "charlie delta ",      "&amp;"};
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < text_len;) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        const char *w = words[x % 8];
+        for (size_t k = 0; w[k] != '\0' && i < text_len; k++) {
+            text[i++] = (uint8_t)w[k];
+        }
+    }
+    for (size_t i = 0; i < noise_len; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        noise[i] = (uint8_t)x;
+    }
+    assert_int_equal(scan_zip_deflate_begin(z), 0);
+    for (size_t at = 0, step = 1; at < text_len; step = step * 3 + 1) {
+        size_t n = step % 200003 < text_len - at ? step % 200003 : text_len - at;
+        assert_int_equal(scan_zip_deflate_feed(z, text + at, n), 0);
+        at += n;
+    }
+    assert_int_equal(scan_zip_deflate_replace(z, 0), 0);
+    assert_int_equal(scan_zip_deflate_begin(z), 0);
+    assert_int_equal(scan_zip_deflate_feed(z, text, 4096), 0);
+    scan_zip_deflate_abort(z); /* dropped: entry 1 is not touched by it */
+    assert_int_equal(scan_zip_deflate_begin(z), 0);
+    assert_int_equal(scan_zip_deflate_feed(z, noise, noise_len), 0);
+    assert_int_equal(scan_zip_deflate_replace(z, 1), 0);
+    assert_int_equal(scan_zip_deflate_begin(z), 0);
+    assert_int_equal(scan_zip_deflate_replace(z, 2), 0);
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    assert_int_equal(scan_zip_write(z, &d, &out, &out_len), 0);
+    scan_zip_free(z);
+    assert_int_equal(fx_check_package(out, out_len), 3);
+    assert_true(out_len < text_len / 3 + noise_len + noise_len / 50);
+    b = budget();
+    assert_int_equal(scan_zip_open(&z, &d, out, out_len, &b), 0);
+    const struct {
+        const uint8_t *p;
+        size_t n;
+    } want[] = {{text, text_len}, {noise, noise_len}, {NULL, 0}};
+    for (size_t i = 0; i < 3; i++) {
+        struct scan_zip_entry st;
+        scan_zip_stat(z, &st, i);
+        assert_true(st.size == want[i].n);
+        uint8_t *data = NULL;
+        size_t n = 1;
+        assert_int_equal(scan_zip_read(z, &d, &data, &n, i), 0);
+        assert_int_equal(n, want[i].n);
+        if (n > 0) {
+            assert_memory_equal(data, want[i].p, n);
+        }
+        free(data);
+    }
+    scan_zip_free(z);
+    free(out);
+    free(noise);
+    free(text);
     free(zip);
 }
 
@@ -339,6 +431,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_replace_delete),
+        cmocka_unit_test(test_streamed_deflate), /* the Office rewriter's deflater */
         cmocka_unit_test(test_ratio_bomb_refused),
         cmocka_unit_test(test_budget_bytes_and_entries),
         cmocka_unit_test(test_lying_size_refused),

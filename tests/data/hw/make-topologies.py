@@ -39,6 +39,10 @@ CASES = {
     # a NIC bound to vfio-pci: a PCI device without a network interface
     "vfio": ("pack:2 [numa(memory=34359738368)] core:4 pu:2", {1: 1024},
              [(("pack", 1), "0000:3b:00.1", None, "8086:1592", 15.753846)]),
+    # six NICs, three per socket: more than the DPDK backend's four ports
+    "six-nic": ("pack:2 [numa(memory=34359738368)] core:4 pu:2", {},
+                [(("pack", p), f"0000:{0x18 + 0x80 * p + i:02x}:00.0", f"ens{p}f{i}", "8086:1592",
+                  15.753846) for p in (0, 1) for i in range(3)]),
 }
 
 gp = [10000]
