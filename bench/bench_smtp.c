@@ -49,6 +49,7 @@ struct options {
     size_t size;
     double density;
     bool new_conn;
+    bool no_message; /* sessions without a message: greeting, EHLO, QUIT (needs a duration) */
     bool pipelining;
     bool starttls; /* every session goes to TLS first; a server without STARTTLS is fatal */
     unsigned rcpt;
@@ -108,6 +109,7 @@ struct gen {
     uint64_t done[BENCH_OUT__COUNT];
     uint64_t timeouts;
     uint64_t conn_opened, conn_failed, conn_failed_row;
+    uint64_t sessions_done; /* --no-message: sessions that reached EHLO's reply */
     uint64_t bytes_ok, planted_ok, planted_sent;
     struct bench_tls_stats tls_stats;
     bool pipelining_used;
@@ -142,6 +144,8 @@ usage(FILE *f)
             "  --density F       fraction of body lines carrying a sensitive value (default "
             "0.05)\n"
             "  --new-conn        one connection per message (default: reuse sessions)\n"
+            "  --no-message      sessions without a message (greeting, EHLO, QUIT, a new\n"
+            "                    connection each; with --duration): connections per second\n"
             "  --pipelining      send MAIL, RCPT and DATA in one write (if advertised)\n"
             "  --starttls        STARTTLS after EHLO on every session, then EHLO again and\n"
             "                    the messages over TLS (exit 1 if the server does not offer it)\n"
@@ -190,6 +194,8 @@ parse_options(struct options *o, int argc, char **argv)
             return 1;
         } else if (strcmp(a, "--new-conn") == 0) {
             o->new_conn = true;
+        } else if (strcmp(a, "--no-message") == 0) {
+            o->no_message = true;
         } else if (strcmp(a, "--pipelining") == 0) {
             o->pipelining = true;
         } else if (strcmp(a, "--starttls") == 0) {
@@ -257,6 +263,10 @@ parse_options(struct options *o, int argc, char **argv)
     }
     if (o->duration > 0 && have_messages) {
         fprintf(stderr, "redline-bench smtp: give --messages or --duration, not both\n");
+        return -1;
+    }
+    if (o->no_message && o->duration <= 0) {
+        fprintf(stderr, "redline-bench smtp: --no-message needs --duration\n");
         return -1;
     }
     if (o->duration > 0) {
@@ -545,6 +555,12 @@ feed_all(struct gen *g, unsigned i, uint64_t now, const uint8_t *p, size_t len)
                 g->t_stop = now + (uint64_t)(g->o.duration * 1e9);
                 g->prog_t = now;
                 g->prog_next = now + NS;
+            }
+            if (g->o.no_message) {
+                g->sessions_done++;
+                g->t_last_done = now;
+                sess_quit(g, i, now);
+                break;
             }
             sess_next(g, i, now);
             break;
@@ -873,6 +889,7 @@ report(const struct gen *g, const struct rusage *ru1)
     json_object_set_new(c, "size", json_integer((json_int_t)o->size));
     json_object_set_new(c, "density", json_real(o->density));
     json_object_set_new(c, "new_conn", json_boolean(o->new_conn));
+    json_object_set_new(c, "no_message", json_boolean(o->no_message));
     json_object_set_new(c, "pipelining", json_boolean(o->pipelining));
     json_object_set_new(c, "pipelining_used", json_boolean(g->pipelining_used));
     json_object_set_new(c, "starttls", json_boolean(o->starttls));
@@ -912,6 +929,9 @@ report(const struct gen *g, const struct rusage *ru1)
     }
     json_object_set_new(r, "timeouts", json_integer((json_int_t)g->timeouts));
     json_object_set_new(r, "connections_opened", json_integer((json_int_t)g->conn_opened));
+    json_object_set_new(r, "sessions_without_message", json_integer((json_int_t)g->sessions_done));
+    json_object_set_new(r, "sessions_without_message_per_s",
+                        json_real(wall > 0 ? (double)g->sessions_done / wall : 0));
     json_object_set_new(r, "session_openings_failed", json_integer((json_int_t)g->conn_failed));
     json_object_set_new(r, "wall_s", json_real(wall));
     json_object_set_new(r, "msgs_per_s", json_real(msgs_s));

@@ -494,11 +494,21 @@ mime_qp_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in
         uint8_t c = in[i];
         if (c == '=') {
             in_ws = false;
-            int hi = in_len - i >= 3 ? hex_val(in[i + 1]) : -1;
-            int lo = hi >= 0 ? hex_val(in[i + 2]) : -1;
-            if (lo >= 0) {
-                out[o++] = (uint8_t)(hi << 4 | lo);
-                i += 3;
+            int v = in_len - i >= 3 ? hex_pair(in + i + 1) : -1;
+            if (v >= 0) {
+                /* Text in another script is runs of encoded bytes, words
+                 * apart: decoded here without going round the outer loop
+                 * (a space before an encoded byte is a literal, never
+                 * trailing whitespace). */
+                do {
+                    out[o++] = (uint8_t)v;
+                    i += 3;
+                    if (in_len - i >= 4 && in[i] == ' ' && in[i + 1] == '=' &&
+                        hex_pair(in + i + 2) >= 0) {
+                        out[o++] = ' ';
+                        i++;
+                    }
+                } while (in_len - i >= 3 && in[i] == '=' && (v = hex_pair(in + i + 1)) >= 0);
                 continue;
             }
             /* RFC 2045 6.7 (5): '=' at a line end is a soft break; whitespace
@@ -565,6 +575,16 @@ mime_qp_encode(uint8_t *out, size_t *out_len, const uint8_t *in, size_t in_len, 
     size_t i = 0;
 
     while (i < in_len) {
+        /* A run of printable bytes other than '=' is copied as it is while
+         * the line has room for one more and its soft break: whatever
+         * follows, none of them needs a break before it. */
+        while (i < in_len && col < 75 && in[i] >= 33 && in[i] <= 126 && in[i] != '=') {
+            out[o++] = in[i++];
+            col++;
+        }
+        if (i == in_len) {
+            break;
+        }
         uint8_t c = in[i];
         size_t brk = c == '\n' ? 1 : (c == '\r' && in_len - i >= 2 && in[i + 1] == '\n') ? 2 : 0;
         if (brk > 0) {

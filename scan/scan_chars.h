@@ -122,6 +122,21 @@ scan_break_at(const uint8_t *buf, size_t i, size_t limit)
     return k - i;
 }
 
+/* Length of a no-break, figure, thin or narrow no-break space at buf[i]
+ * (before `limit`), or 0. */
+static inline size_t
+scan_space_at(const uint8_t *buf, size_t i, size_t limit)
+{
+    if (i + 1 < limit && buf[i] == 0xC2 && buf[i + 1] == 0xA0) {
+        return 2;
+    }
+    if (i + 2 < limit && buf[i] == 0xE2 && buf[i + 1] == 0x80 &&
+        (buf[i + 2] == 0x87 || buf[i + 2] == 0x89 || buf[i + 2] == 0xAF)) {
+        return 3;
+    }
+    return 0;
+}
+
 /* Length of the separator at buf[i] (within `limit`) of a kind in `allow`,
  * with its kind in *out_kind; 0 when there is none. A dash may be followed by
  * a line break ("4111-1111-\n1111-1111"). */
@@ -137,10 +152,17 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
         *out_kind = SCAN_SEP_SPACE;
         return br;
     }
-    if (c == ' ' && (allow & SCAN_SEP_SLASH) && i + 2 < limit && buf[i + 1] == '/' &&
-        buf[i + 2] == ' ') {
-        *out_kind = SCAN_SEP_SLASH; /* "0157 / 18073166" */
-        return 3;
+    if (allow & SCAN_SEP_SLASH) {
+        /* "0157 / 18073166", with plain or no-break spaces */
+        size_t a = c == ' ' ? 1 : scan_space_at(buf, i, limit);
+        size_t j = i + a + 1;
+        if (a != 0 && j < limit && buf[j - 1] == '/') {
+            size_t b = buf[j] == ' ' ? 1 : scan_space_at(buf, j, limit);
+            if (b != 0) {
+                *out_kind = SCAN_SEP_SLASH;
+                return a + 1 + b;
+            }
+        }
     }
     if (c == ' ' && (allow & SCAN_SEP_SPACE)) {
         *out_kind = SCAN_SEP_SPACE;
@@ -169,21 +191,6 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
     if (c == 0xE2 && i + 2 < limit && buf[i + 1] == 0x80 &&
         (buf[i + 2] == 0x87 || buf[i + 2] == 0x89 || buf[i + 2] == 0xAF)) {
         *out_kind = SCAN_SEP_SPACE;
-        return 3;
-    }
-    return 0;
-}
-
-/* Length of a no-break, figure, thin or narrow no-break space at buf[i]
- * (before `limit`), or 0. */
-static inline size_t
-scan_space_at(const uint8_t *buf, size_t i, size_t limit)
-{
-    if (i + 1 < limit && buf[i] == 0xC2 && buf[i + 1] == 0xA0) {
-        return 2;
-    }
-    if (i + 2 < limit && buf[i] == 0xE2 && buf[i + 1] == 0x80 &&
-        (buf[i + 2] == 0x87 || buf[i + 2] == 0x89 || buf[i + 2] == 0xAF)) {
         return 3;
     }
     return 0;

@@ -66,6 +66,16 @@ cand_set(struct scan_cand *c, size_t start, size_t end, enum scan_type t, uint8_
 
 /* ---- IBAN: CC + 2 check digits + BBAN, compact or grouped ---- */
 
+/* Whether a token may start at buf[p]: after no letter or digit, or right
+ * after a SWIFT MT940 subfield code ("?31DE89...", the payer's IBAN in a
+ * pasted statement's :86: field). */
+static bool
+token_starts(const uint8_t *buf, size_t p)
+{
+    return scan_starts_clean(buf, p) ||
+           (p >= 3 && buf[p - 3] == '?' && scan_is_digit(buf[p - 2]) && scan_is_digit(buf[p - 1]));
+}
+
 /* Start of the country code of an IBAN whose check digits begin at `d`:
  * "CC12..." or, as people type it, "CC 12..."; `d` itself when neither. The
  * two letters share their case ("GB", "gb"), so a word ending "...ab 12"
@@ -82,7 +92,7 @@ iban_anchor(const uint8_t *buf, size_t d)
     } else {
         return d;
     }
-    if (!scan_starts_clean(buf, p) || scan_is_upper(buf[p]) != scan_is_upper(buf[p + 1])) {
+    if (!token_starts(buf, p) || scan_is_upper(buf[p]) != scan_is_upper(buf[p + 1])) {
         return d;
     }
     return p;
@@ -198,7 +208,7 @@ prefix_before(const uint8_t *buf, size_t d)
     }
     uint8_t b = buf[d - 1];
     if (scan_is_alpha(b)) {
-        return scan_is_alpha(buf[d - 2]) && scan_starts_clean(buf, d - 2) ? d - 2 : d;
+        return scan_is_alpha(buf[d - 2]) && token_starts(buf, d - 2) ? d - 2 : d;
     }
     if (b != ' ' && b != '>' && b != '\r' && b != '\n') {
         return d;
@@ -311,6 +321,31 @@ ean13_ok(const uint8_t *digits)
     return (10u - sum % 10u) % 10u == (unsigned)(digits[12] - '0');
 }
 
+/* Whether the number at buf[d] is labelled a SIRET ("SIRET 67867308809823",
+ * "Siret : ..."): a SIREN (nine digits, Luhn) and a NIC, Luhn over all 14,
+ * so one in ten is also a valid 14-digit card. Only its own label makes it
+ * the company number; after any other word it is a card. */
+static bool
+siret_label(const uint8_t *buf, size_t d)
+{
+    size_t i = d;
+    while (i > 0 && d - i < 8 &&
+           (buf[i - 1] == ' ' || buf[i - 1] == ':' || buf[i - 1] == '#' || buf[i - 1] == 0xA0 ||
+            buf[i - 1] == 0xC2)) {
+        i--;
+    }
+    if (i < 5 || (i > 5 && scan_is_alnum(buf[i - 6]))) {
+        return false;
+    }
+    static const char w[] = "siret";
+    for (size_t k = 0; k < 5; k++) {
+        if ((buf[i - 5 + k] | 0x20) != (uint8_t)w[k]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool
 find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
@@ -376,7 +411,8 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
             if (total == 12 || (total == 13 && ean13_ok(digits))) {
                 conf = CONF_CARD_SHORT;
                 flags = SCAN_CAND_WEAK;
-            } else if (printed_layout(glen, k + 1, total)) {
+            } else if (printed_layout(glen, k + 1, total) &&
+                       !(total == 14 && scan_validate_luhn(digits, 9) && siret_label(buf, d))) {
                 conf = CONF_CARD;
                 flags = SCAN_CAND_STRONG;
             }

@@ -121,30 +121,69 @@ utf8_word_at(const uint8_t *buf, size_t i, size_t limit)
     return n != 0 && is_word_cp(cp) ? n : 0;
 }
 
-/* Length of the UTF-8 word character that ends right before buf[e], or 0. */
+/* Whether a code point belongs to a script written without spaces between
+ * words: Han, kana, Hangul syllables. */
+static bool
+unspaced_cp(uint32_t cp)
+{
+    return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
+           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x3FFFF);
+}
+
+/* Length of the UTF-8 word character that ends right before buf[e], or 0;
+ * its code point in *out_cp. */
 static size_t
-utf8_word_before(const uint8_t *buf, size_t e)
+utf8_word_before(uint32_t *out_cp, const uint8_t *buf, size_t e)
 {
     for (size_t n = 2; n <= 4 && n <= e; n++) {
         if ((buf[e - n] & 0xC0u) != 0x80u) {
-            return utf8_word_at(buf, e - n, e) == n ? n : 0;
+            size_t m = utf8_decode(out_cp, buf, e - n, e);
+            return m == n && is_word_cp(*out_cp) ? n : 0;
         }
     }
     return 0;
 }
 
+/* Which scripts a local part read so far holds. */
+enum {
+    LOCAL_SPACED = 1,   /* ASCII or a script with spaces between words */
+    LOCAL_UNSPACED = 2, /* Han, kana, Hangul */
+};
+
 /* Length of the local-part character (atext, dot or UTF-8 word character)
- * that ends right before buf[e], or 0. */
+ * that ends right before buf[e], or 0. Chinese and Japanese prose runs into
+ * an address without a space ("请发邮件至na.li@example.cn"): a local part is
+ * all in such a script or holds none of it, so `*scripts` (LOCAL_* seen so
+ * far) decides where it begins. */
 static size_t
-local_char_before(const uint8_t *buf, size_t e)
+local_char_before(const uint8_t *buf, size_t e, unsigned *scripts)
 {
     if (e == 0) {
         return 0;
     }
+    unsigned kind = LOCAL_SPACED;
+    size_t n = 1;
     if (buf[e - 1] < 0x80) {
-        return is_local_char(buf[e - 1]) ? 1 : 0;
+        if (!is_local_char(buf[e - 1])) {
+            return 0;
+        }
+        /* ASCII punctuation joins either script ("王.伟@"), letters and
+         * digits are of the spaced kind */
+        kind = scan_is_alnum(buf[e - 1]) ? LOCAL_SPACED : 0;
+    } else {
+        uint32_t cp = 0;
+        n = utf8_word_before(&cp, buf, e);
+        if (n == 0) {
+            return 0;
+        }
+        kind = unspaced_cp(cp) ? LOCAL_UNSPACED : LOCAL_SPACED;
     }
-    return utf8_word_before(buf, e);
+    if ((*scripts | kind) == (LOCAL_SPACED | LOCAL_UNSPACED)) {
+        return 0;
+    }
+    *scripts |= kind;
+    return n;
 }
 
 /* Length of the domain character (letter, digit, '-', '.' or UTF-8 word
@@ -199,10 +238,11 @@ scan_email_span(uint32_t *out_start, uint32_t *out_end, const uint8_t *buf, size
     size_t floor = at > 64 ? at - 64 : 0;
     size_t s = at;
     size_t k;
-    while ((k = local_char_before(buf, s)) != 0 && s - k >= floor) {
+    unsigned scripts = 0;
+    while ((k = local_char_before(buf, s, &scripts)) != 0 && s - k >= floor) {
         s -= k;
     }
-    if (local_char_before(buf, s) != 0) {
+    if (local_char_before(buf, s, &scripts) != 0) {
         return false; /* local part longer than 64 octets */
     }
     /* Quotes, slashes and other specials before an address are prose

@@ -16,6 +16,7 @@
 #include "scan_chars.h"
 #include "scan_digits.h"
 #include "scan_email.h"
+#include "scan_table.h"
 
 enum pat_kind {
     PAT_EMAIL = 0, /* the '@' anchor */
@@ -105,6 +106,8 @@ struct lit_set {
     struct pat_info *info;
     size_t n;
     size_t cap;
+    char **owned; /* texts made here (keyword variants), freed with the set */
+    size_t n_owned;
 };
 
 static int
@@ -155,6 +158,10 @@ lit_fini(struct lit_set *s)
     free(s->ids);
     free(s->lens);
     free(s->info);
+    for (size_t i = 0; i < s->n_owned; i++) {
+        free(s->owned[i]);
+    }
+    free(s->owned);
 }
 
 static int
@@ -181,7 +188,30 @@ add_keyword(struct lit_set *s, const char *k, struct pat_info info)
 {
     size_t n = strlen(k);
     info.prefix = n > 1 && k[n - 1] == '*';
-    return lit_add(s, k, n - (info.prefix ? 1 : 0), HS_FLAG_CASELESS, info);
+    n -= info.prefix ? 1 : 0;
+    int rc = lit_add(s, k, n, HS_FLAG_CASELESS, info);
+    /* Mail is wrapped at about 72 columns: a phrase ("linha de apoio") may
+     * break at any one of its spaces, with "\n" or "\r\n". */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        for (size_t crlf = 0; rc == 0 && k[i] == ' ' && crlf < 2; crlf++) {
+            char **o = realloc(s->owned, (s->n_owned + 1) * sizeof(*o));
+            char *v = malloc(n + 2);
+            if (o != NULL) {
+                s->owned = o;
+            }
+            if (o == NULL || v == NULL) {
+                free(v);
+                return RL_ENOMEM;
+            }
+            s->owned[s->n_owned++] = v;
+            memcpy(v, k, i);
+            memcpy(v + i, crlf ? "\r\n" : "\n", 1 + crlf);
+            memcpy(v + i + 1 + crlf, k + i + 1, n - i - 1);
+            v[n + crlf] = '\0';
+            rc = lit_add(s, v, n + crlf, HS_FLAG_CASELESS, info);
+        }
+    }
+    return rc;
 }
 
 /* Context keywords are looked up only in the few bytes around a candidate:
@@ -561,14 +591,33 @@ whole_word(const uint8_t *buf, size_t len, size_t from, size_t to)
     return (from == 0 || !is_word_byte(buf[from - 1])) && (to == len || !is_word_byte(buf[to]));
 }
 
-/* Keywords may take a plural 's' ("cards"); a prefix keyword any ending. */
+/* Whether the UTF-8 lead byte `b` starts a character of U+3000..U+D7FF:
+ * CJK punctuation, kana, Han, Hangul, written without spaces between words. */
+static bool
+unspaced_lead(uint8_t b)
+{
+    return b >= 0xE3 && b <= 0xED;
+}
+
+/* Whether the character that ends right before buf[i] is one of
+ * unspaced_lead's scripts. */
+static bool
+unspaced_before(const uint8_t *buf, size_t i)
+{
+    return i >= 3 && unspaced_lead(buf[i - 3]) && buf[i - 1] >= 0x80 && buf[i - 1] < 0xC0;
+}
+
+/* Keywords may take a plural 's' ("cards"); a prefix keyword any ending. In
+ * scripts without spaces ("请致电", "携帯：", "、AWB 020-...") a word
+ * boundary is wherever such a character meets a keyword. */
 static bool
 keyword_bounded(const uint8_t *buf, size_t len, size_t from, size_t to, bool prefix)
 {
-    if (from > 0 && is_word_byte(buf[from - 1])) {
+    if (from > 0 && is_word_byte(buf[from - 1]) && !unspaced_lead(buf[from]) &&
+        !unspaced_before(buf, from)) {
         return false;
     }
-    if (prefix) {
+    if (prefix || unspaced_before(buf, to) || (to < len && unspaced_lead(buf[to]))) {
         return true;
     }
     if (to < len && (buf[to] == 's' || buf[to] == 'S')) {
@@ -593,7 +642,8 @@ gap(size_t kfrom, size_t kto, size_t s, size_t e)
 
 struct ctx_scan {
     const struct scan_engine *engine;
-    const uint8_t *buf; /* the whole buffer, for word boundaries */
+    hs_scratch_t *scratch; /* the worker's */
+    const uint8_t *buf;    /* the whole buffer, for word boundaries */
     size_t len;
     size_t base; /* offset of the scanned window in buf */
     uint32_t s;  /* the candidate */
@@ -625,7 +675,8 @@ on_keyword(unsigned int id, unsigned long long from, unsigned long long to, unsi
      * the word ("orders", "Auftragsnummer" for "auftrag*"). */
     if (pi->kind == PAT_NEGATIVE && kto <= c->s) {
         size_t wend = kto;
-        while (wend < c->s && is_word_byte(c->buf[wend])) {
+        bool unspaced = kto >= 3 && unspaced_lead(c->buf[kto - 3]);
+        while (!unspaced && wend < c->s && is_word_byte(c->buf[wend])) {
             wend++;
         }
         if (c->s - wend < c->neg_gap) {
@@ -635,7 +686,10 @@ on_keyword(unsigned int id, unsigned long long from, unsigned long long to, unsi
     if (pi->kind == PAT_KEYWORD && kto <= c->s && g < c->pos_before_gap[pi->type]) {
         c->pos_before_gap[pi->type] = g;
     }
-    if (pi->kind == PAT_KEYWORD && g < c->pos_gap[pi->type]) {
+    /* In Chinese and Japanese a label comes before its number; one after it
+     * ("用途：24581315 如有疑问请致电135-...") belongs to the next. */
+    if (pi->kind == PAT_KEYWORD && g < c->pos_gap[pi->type] &&
+        (kto <= c->s || !unspaced_lead(c->buf[kfrom]))) {
         c->pos_gap[pi->type] = g;
     }
     return 0;
@@ -726,6 +780,19 @@ sentence_end(const uint8_t *buf, size_t len, size_t i)
     return !(short_word && buf[w] >= 'A' && buf[w] <= 'Z');
 }
 
+/* Whether buf[i] is the last byte of an ideographic full stop or a
+ * full-width '!' or '?': a sentence end whatever follows. */
+static bool
+cjk_stop_ends_at(const uint8_t *buf, size_t i)
+{
+    if (i < 2) {
+        return false;
+    }
+    const uint8_t *p = buf + i - 2;
+    return (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x82) ||
+           (p[0] == 0xEF && p[1] == 0xBC && (p[2] == 0x81 || p[2] == 0x9F));
+}
+
 /* The context scope of a candidate at [s, e): its sentence, within `win`
  * bytes on either side, never across a blank line (paragraphs, a quoted
  * reply's empty "> " line) nor the end of a line that finishes a unit of its
@@ -740,7 +807,8 @@ scope(const struct scan_engine *eng, size_t *out_lo, size_t *out_hi, const uint8
     for (size_t i = s; i > lo; i--) {
         uint8_t c = buf[i - 1];
         if ((c == '\n' && (blank_line_before(buf, i - 1) || line_ends_unit(eng, buf, i - 1))) ||
-            ((c == '.' || c == '!' || c == '?') && i < s && sentence_end(buf, len, i - 1))) {
+            ((c == '.' || c == '!' || c == '?') && i < s && sentence_end(buf, len, i - 1)) ||
+            (c >= 0x80 && cjk_stop_ends_at(buf, i - 1))) {
             lo = i;
             break;
         }
@@ -749,7 +817,8 @@ scope(const struct scan_engine *eng, size_t *out_lo, size_t *out_hi, const uint8
     for (size_t i = e; i < hi; i++) {
         uint8_t c = buf[i];
         if ((c == '\n' && (blank_line_after(buf, len, i) || line_ends_unit(eng, buf, i))) ||
-            ((c == '.' || c == '!' || c == '?') && sentence_end(buf, len, i))) {
+            ((c == '.' || c == '!' || c == '?') && sentence_end(buf, len, i)) ||
+            (c >= 0x80 && i + 2 < len && cjk_stop_ends_at(buf, i + 2))) {
             hi = i;
             break;
         }
@@ -777,7 +846,7 @@ static const char *const fillers[] = {
     "id", "code", "de",  "n\xc2\xb0", "n\xc2\xba", "n.\xc2\xba", "n\xc2\xb0s", "número", "numéro"};
 
 /* Whether the bytes [from, to) between a negative word and a candidate only
- * join the word to the number: separators (" :#./-" and no-break spaces) and
+ * join the word to the number: separators (" :#./-=" and no-break spaces) and
  * at most two filler words ("number", "No", "n°", "ID"). Such a word names
  * the number itself. */
 static bool
@@ -791,7 +860,7 @@ names_it(const uint8_t *buf, size_t from, size_t to)
     while (i < to) {
         uint8_t c = buf[i];
         if (c == ' ' || c == ':' || c == '#' || c == '.' || c == '/' || c == '-' || c == '\t' ||
-            c == '\r' || c == '\n' || c == '>') {
+            c == '\r' || c == '\n' || c == '>' || c == '=') {
             i++;
             continue;
         }
@@ -805,7 +874,8 @@ names_it(const uint8_t *buf, size_t from, size_t to)
         size_t j = i;
         while (j < to &&
                (scan_is_alpha(buf[j]) || (buf[j] >= 0x80 && scan_space_at(buf, j, to) == 0) ||
-                (buf[j] == '.' && j + 1 < to && buf[j + 1] == 0xC2))) {
+                (buf[j] == '.' && j + 1 < to && buf[j + 1] == 0xC2 &&
+                 scan_space_at(buf, j + 1, to) == 0))) {
             j++;
         }
         if (j == i) {
@@ -831,8 +901,13 @@ scan_context(struct scan_worker *w, struct ctx_scan *c, const uint8_t *buf, size
              uint32_t e)
 {
     const struct scan_engine *eng = w->engine;
-    *c = (struct ctx_scan){
-        .engine = eng, .buf = buf, .len = len, .s = s, .e = e, .neg_gap = SIZE_MAX};
+    *c = (struct ctx_scan){.engine = eng,
+                           .scratch = w->scratch,
+                           .buf = buf,
+                           .len = len,
+                           .s = s,
+                           .e = e,
+                           .neg_gap = SIZE_MAX};
     for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
         c->pos_gap[t] = SIZE_MAX;
         c->pos_before_gap[t] = SIZE_MAX;
@@ -867,6 +942,35 @@ context_of(const struct ctx_scan *c, unsigned type)
     return r;
 }
 
+/* What the header of the table column that holds the candidate says, when
+ * it is in one (scan_table.h): a keyword of `type` ("Teléfono", "SSN"), a
+ * negative word ("Employee no.", "NHS number"), or nothing. */
+static enum ctx_verdict
+column_context(const struct ctx_scan *cs, unsigned type)
+{
+    size_t from = 0;
+    size_t to = 0;
+    if (cs->engine->kw_db == NULL || !scan_table_header(cs->buf, cs->len, cs->s, &from, &to) ||
+        to == from) {
+        return CTX_NONE;
+    }
+    struct ctx_scan h = *cs;
+    h.s = h.e = (uint32_t)to;
+    h.lo = h.base = from;
+    h.hi = to;
+    h.neg_gap = SIZE_MAX;
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        h.pos_gap[t] = SIZE_MAX;
+        h.pos_before_gap[t] = SIZE_MAX;
+    }
+    hs_scan(cs->engine->kw_db, (const char *)cs->buf + from, (unsigned)(to - from), 0, cs->scratch,
+            on_keyword, &h);
+    if (h.pos_gap[type] != SIZE_MAX) {
+        return CTX_POSITIVE;
+    }
+    return h.neg_gap != SIZE_MAX ? CTX_NEGATIVE : CTX_NONE;
+}
+
 /* A number inside a URL is a path or query value, not a card or phone. */
 static bool
 inside_url(const uint8_t *buf, uint32_t s)
@@ -884,9 +988,14 @@ inside_url(const uint8_t *buf, uint32_t s)
     return false;
 }
 
+/* Signature labels in Greek and Cyrillic, as UTF-8: Τ(ηλέφωνο), Κ(ινητό),
+ * Φ(αξ); Т(елефон), М(обильный), Ф(акс). */
+static const char *const label_letters[] = {"\xce\xa4", "\xce\x9a", "\xce\xa6",
+                                            "\xd0\xa2", "\xd0\x9c", "\xd0\xa4"};
+
 /* Whether the phone number at buf[s] follows a signature's one-letter label
  * at a line start or after a wide gap: "T 018-963740  M +46 ...",
- * "D (206) 640 9988", "F: 030 12345679". */
+ * "D (206) 640 9988", "F: 030 12345679", "Κ 697 9701641". */
 static bool
 signature_label(const uint8_t *buf, size_t s)
 {
@@ -894,12 +1003,24 @@ signature_label(const uint8_t *buf, size_t s)
     while (i > 0 && i + 3 > s && (buf[i - 1] == ' ' || buf[i - 1] == ':' || buf[i - 1] == '(')) {
         i--;
     }
-    if (i == s || i == 0 || buf[i - 1] == '\0' || strchr("TMFPDHWOC", buf[i - 1]) == NULL) {
+    if (i == s || i == 0) {
+        return false;
+    }
+    size_t l = i - 1; /* the label's first byte */
+    if (buf[l] >= 0x80) {
+        bool found = false;
+        for (size_t k = 0; k < sizeof(label_letters) / sizeof(label_letters[0]) && !found; k++) {
+            found = i >= 2 && memcmp(buf + i - 2, label_letters[k], 2) == 0;
+        }
+        if (!found) {
+            return false;
+        }
+        l = i - 2;
+    } else if (buf[l] == '\0' || strchr("TMFPDHWOC", buf[l]) == NULL) {
         return false;
     }
     /* The letter starts its line (after quote marks and indentation), or
      * follows a wide gap or a '|' between columns. */
-    size_t l = i - 1;
     size_t k = l;
     while (k > 0 && l - k < 12 && (buf[k - 1] == ' ' || buf[k - 1] == '>' || buf[k - 1] == '\t')) {
         k--;
@@ -923,6 +1044,13 @@ judge(struct scan_finding *out, bool *out_positive, const uint8_t *buf, const st
     if (c->type == SCAN_T_PHONE && ctx.verdict != CTX_POSITIVE && !ctx.named &&
         signature_label(buf, c->start)) {
         ctx.verdict = CTX_POSITIVE;
+    }
+    /* No keyword in the sentence: a table's column header may name it, and
+     * says more than the words in the other cells of its row. */
+    if (!strong && ctx.verdict != CTX_POSITIVE) {
+        enum ctx_verdict col = column_context(cs, c->type);
+        ctx.verdict = col == CTX_POSITIVE ? CTX_POSITIVE : ctx.verdict;
+        ctx.named |= col == CTX_NEGATIVE;
     }
     *out_positive = ctx.verdict == CTX_POSITIVE;
     if (!strong && (inside_url(buf, c->start) || ctx.named)) {

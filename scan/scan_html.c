@@ -351,6 +351,16 @@ static bool
 scheme_at(const uint8_t *v, size_t n, size_t i, bool first, bool img_element)
 {
     static const char *const exec[] = {"javascript:", "vbscript:", "livescript:", "mocha:", NULL};
+    /* match_url's first step for all of them at once: most values start
+     * with no scheme's first letter */
+    size_t k = i;
+    while (k < n && v[k] < 0x20) {
+        k++;
+    }
+    uint8_t c = k < n ? lower(v[k]) : 0;
+    if (c != 'j' && c != 'v' && c != 'l' && c != 'm' && (c != 'd' || !first)) {
+        return false;
+    }
     size_t e = 0;
     for (const char *const *s = exec; *s != NULL; s++) {
         if (match_url(&e, v, n, i, *s)) {

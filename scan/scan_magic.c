@@ -71,9 +71,14 @@ looks_like_text(const uint8_t *p, size_t len)
         return false;
     }
     size_t ctl = 0;
-    for (size_t i = 0; i < look; i++) {
-        uint8_t c = p[i];
-        ctl += (size_t)((c < 9) | ((uint8_t)(c - 14) < 18) | (c == 127));
+    for (size_t b = 0; b < look; b += 255) { /* byte lanes: 255 at most each */
+        size_t end = look - b < 255 ? look : b + 255;
+        uint8_t k = 0;
+        for (size_t i = b; i < end; i++) {
+            uint8_t c = p[i];
+            k += (uint8_t)((c < 9) | ((uint8_t)(c - 14) < 18) | (c == 127));
+        }
+        ctl += k;
     }
     return ctl * 64 <= look;
 }
@@ -148,6 +153,12 @@ scan_magic_type(struct scan_magic *m, const uint8_t *p, size_t len, bool deep)
     return m->type;
 }
 
+static char
+lower_ascii(char c)
+{
+    return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
 /* Families: types that one kind of reader opens alike. NULL for a type we
  * do not compare (generic, or not worth a report). */
 static const char *
@@ -190,9 +201,11 @@ type_family(const char *t)
     }
     /* The "anywhere" needles are subtypes: only look where a type can hold one. */
     bool long_type = strlen(t) > 12;
+    char first = lower_ascii(t[0]); /* the prefixes' first bytes, lower case */
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         bool hit = map[i].anywhere ? long_type && strcasestr(t, map[i].needle) != NULL
-                                   : strncasecmp(t, map[i].needle, map[i].len) == 0;
+                                   : first == map[i].needle[0] &&
+                                         strncasecmp(t, map[i].needle, map[i].len) == 0;
         if (hit) {
             return map[i].family;
         }
@@ -219,8 +232,9 @@ ext_family(const char *filename)
         {"dll", "exe"},
     };
     const char *dot = filename != NULL ? strrchr(filename, '.') : NULL;
+    char first = dot != NULL ? lower_ascii(dot[1]) : '\0';
     for (size_t i = 0; dot != NULL && i < sizeof(map) / sizeof(map[0]); i++) {
-        if (strcasecmp(dot + 1, map[i].ext) == 0) {
+        if (first == map[i].ext[0] && strcasecmp(dot + 1, map[i].ext) == 0) {
             return map[i].family;
         }
     }

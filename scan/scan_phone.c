@@ -9,7 +9,7 @@
  *     "07.15.47.17.23", "040/8610934", "040-855 15 99" (9-12 digits) ... 55
  *   other groups without a trunk 0 ("612 345 678", "28 22 29 12",
  *     "347/1003873") ....................................... 35, SCAN_CAND_WEAK
- *   8 to 11 bare digits (not a date) ....................... 30, SCAN_CAND_WEAK
+ *   8 to 11 bare digits (not a date), or 00 and 10 to 15 .... 30, SCAN_CAND_WEAK
  * Weak forms read as often as quantities, amounts or references as phone
  * numbers, so they are reported only with a keyword. Any thread; no
  * allocation. */
@@ -121,9 +121,22 @@ cand_phone(struct scan_cand *c, size_t start, size_t end, uint8_t conf, uint8_t 
     c->flags = flags;
 }
 
+/* Whether group k of `g` is a DIN 5008 switchboard suffix: a lone "-0" after
+ * a group of three digits or more ("0211 24580-0", "+49 40 359540-0"). */
+static bool
+switchboard(const struct groups *g, size_t k, const uint8_t *buf)
+{
+    if (k == 0 || k >= g->n || k >= MAX_GROUPS) {
+        return false;
+    }
+    size_t e = g->end[k];
+    return g->len[k] == 1 && buf[e - 1] == '0' && buf[e - 2] == '-' && g->len[k - 1] >= 3;
+}
+
 /* The longest end among groups [first, g->n) with at least `min_total` digits,
  * a last group of two or more digits (a trailing single digit is more often
- * the next word: "call +44 20 7946 0958 2 times"), and a clean end; 0 if none. */
+ * the next word: "call +44 20 7946 0958 2 times") or a switchboard "-0", and
+ * a clean end; 0 if none. */
 static size_t
 best_end(const struct groups *g, size_t first, size_t min_total, const uint8_t *buf, size_t len)
 {
@@ -139,12 +152,14 @@ best_end(const struct groups *g, size_t first, size_t min_total, const uint8_t *
         }
     }
     for (size_t k = n; k-- > first;) {
-        if (g->total[k] >= min_total && g->len[k] >= 2 && ends_well(buf, len, g->end[k])) {
+        if (g->total[k] >= min_total && (g->len[k] >= 2 || switchboard(g, k, buf)) &&
+            ends_well(buf, len, g->end[k])) {
             return g->end[k];
         }
     }
     for (size_t k = g->n; k-- > n;) {
-        if (g->total[k] >= min_total && g->len[k] >= 2 && ends_well(buf, len, g->end[k])) {
+        if (g->total[k] >= min_total && (g->len[k] >= 2 || switchboard(g, k, buf)) &&
+            ends_well(buf, len, g->end[k])) {
             return g->end[k];
         }
     }
@@ -255,7 +270,7 @@ find_paren(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
     read_groups(&g, buf, i, limit, SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_BREAK,
                 a, SEP_ONE);
     for (size_t k = 0; k < g.n; k++) {
-        if (g.len[k] < 2 || g.len[k] > 8) {
+        if ((g.len[k] < 2 && !switchboard(&g, k, buf)) || g.len[k] > 8) {
             g.n = k;
             break;
         }
@@ -277,14 +292,17 @@ find_paren(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
     if (e == 0) {
         return false;
     }
-    /* A country code before the area: "1 (617) 645-5984", "+1 (800) ...". */
+    /* A country code or trunk prefix before the area: "1 (617) 645-5984",
+     * "+1 (800) ...", "8 (343) 532 49 48". */
     size_t start = p;
-    if (p >= 2 && (buf[p - 1] == ' ' || buf[p - 1] == '-') && scan_is_digit(buf[p - 2])) {
-        size_t k = p - 1;
-        while (k > 0 && scan_is_digit(buf[k - 1]) && p - 1 - k < 4) {
+    size_t sb = scan_sep_before(buf, p);
+    if (sb != 0 && p > sb && scan_is_digit(buf[p - sb - 1])) {
+        size_t q = p - sb; /* one past the code */
+        size_t k = q;
+        while (k > 0 && scan_is_digit(buf[k - 1]) && q - k < 4) {
             k--;
         }
-        if (p - 1 - k <= 3 && (k == 0 || !scan_is_digit(buf[k - 1]))) {
+        if (q - k <= 3 && (k == 0 || !scan_is_digit(buf[k - 1]))) {
             k -= k > 0 && buf[k - 1] == '+' ? 1 : 0;
             /* only at a word's start, not the tail of "5588 49" or "card-1" */
             if ((k == 0 || buf[k - 1] == ' ' || buf[k - 1] == '\t' || buf[k - 1] == '\n' ||
@@ -342,9 +360,12 @@ plain_reading(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d,
     if (n == 1) {
         /* Bare digits need a keyword: 9 (Spain, Portugal, Poland), 10-11
          * ("0439361004"; ten starting with 1 are mostly Unix timestamps), 8
-         * as Nordic numbers are written, but not a date. */
+         * as Nordic numbers are written, but not a date; a whole
+         * international number after "00". */
+        bool intl = total >= 12 && total <= 17 && buf[d] == '0' && buf[d + 1] == '0' &&
+                    buf[d + 2] != '0'; /* "0049307942555", as exports write them */
         if (total == 9 || total == 11 || (total == 10 && buf[d] != '1') ||
-            (total == 8 && !date8(buf + d))) {
+            (total == 8 && !date8(buf + d)) || intl) {
             cand_phone(out, d, e, CONF_BARE, SCAN_CAND_WEAK);
             return true;
         }
@@ -362,7 +383,16 @@ plain_reading(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d,
         (n == 4 && (g->len[0] == 2 || g->len[0] == 3 || buf[d] == '1') && !g->brk[1]) ? 1 : 0;
     if (k0 == kr && n == c0 + 3 && g->len[c0] == 3 && g->len[c0 + 1] == 3 && g->len[c0 + 2] == 4 &&
         nxx(buf, g->end[c0] - 3) && nxx(buf, g->end[c0 + 1] - 3)) {
+        /* (NHS numbers are written 3-3-4 with spaces too, "943 476 5919";
+         * their label or column header names them. One US number in eleven
+         * carries an NHS check digit, so the digits alone decide nothing.) */
         cand_phone(out, d, e, CONF_NANP, 0);
+        return true;
+    }
+    /* Chinese mobile numbers, 1[3-9]x xxxx xxxx. */
+    if (k0 == kr && k0 != SCAN_SEP_DOT && k0 != SCAN_SEP_SLASH && !wrapped && n == 3 &&
+        g->len[0] == 3 && g->len[1] == 4 && g->len[2] == 4 && buf[d] == '1' && buf[d + 1] >= '3') {
+        cand_phone(out, d, e, CONF_TRUNK, 0);
         return true;
     }
     if (buf[d] == '0' && buf[d + 1] != '0') {
@@ -378,9 +408,18 @@ plain_reading(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d,
             return false;
         }
         for (size_t k = 1; k < n; k++) {
-            if (g->len[k] < 2) {
+            if (g->len[k] < 2 && !(k == n - 1 && switchboard(g, k, buf))) {
                 return false;
             }
+            /* After a one-digit area code ("02", "06"), groups of two to
+             * four: "06-655180-82" is a claim or file number. */
+            if (g->len[0] == 2 && n > 2 && k < n - 1 && g->len[k] >= 5) {
+                return false;
+            }
+        }
+        /* "06/29\r\n73548522": an expiry date, then another number. */
+        if (wrapped && k0 == SCAN_SEP_SLASH) {
+            return false;
         }
         /* Dots in pairs the French way ("07.15.47.17.23"), or after a slash
          * in pairs and threes the Belgian way ("02/573.96.57"); not versions,
@@ -404,7 +443,7 @@ plain_reading(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d,
     if (k0 == SCAN_SEP_DOT || kr == SCAN_SEP_DOT || wrapped || total < 8 || total > 13 ||
         (n == 2 && k0 != SCAN_SEP_DASH && k0 != SCAN_SEP_SLASH &&
          !(k0 == SCAN_SEP_SPACE &&
-           ((g->len[0] <= 3 && g->len[1] >= 6) || (g->len[0] == 4 && g->len[1] == 4)))) ||
+           ((g->len[0] <= 4 && g->len[1] >= 6) || (g->len[0] == 4 && g->len[1] == 4)))) ||
         (n == 3 && g->len[0] == 3 && g->len[1] == 2 && g->len[2] == 4)) {
         return false;
     }
@@ -435,6 +474,32 @@ plain_reading(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d,
     return true;
 }
 
+/* The Russian and CIS national form: trunk prefix 8, a three to five digit
+ * area or operator code, eleven digits in all, spaces and dashes mixed:
+ * "8 916 257-90-62", "8-495-821-25-27", "8 926 625 22 24". */
+static bool
+find_trunk8(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d, size_t limit)
+{
+    if (scan_digit_run(buf, d, limit) != 1) {
+        return false;
+    }
+    struct groups g;
+    read_groups(&g, buf, d, limit, SCAN_SEP_SPACE | SCAN_SEP_DASH, 0, SEP_INTL);
+    if (g.n < 3 || g.len[1] < 3 || g.len[1] > 5 || buf[g.end[1] - g.len[1]] < '3') {
+        return false;
+    }
+    for (size_t k = 2; k < g.n; k++) {
+        if (g.len[k] < 2 || g.len[k] > 4) {
+            return false;
+        }
+        if (g.total[k] == 11 && ends_well(buf, len, g.end[k])) {
+            cand_phone(out, d, g.end[k], CONF_TRUNK, 0);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Forms without '+' or '(' in front: NANP, national trunk 0, other groups,
  * bare digits. The whole run of groups joined by one separator kind must
  * match, so dates (8 digits), versions (one-digit groups) and longer
@@ -447,7 +512,22 @@ find_plain(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
     if (!scan_starts_clean(buf, d) || scan_preceded_by_number(buf, d)) {
         return false;
     }
+    /* The tail of a masked card ("437231******0227"), a thousands group of
+     * an amount ("1,719,048"), or the check digits of a VAT number after a
+     * country's two capitals ("FR 06 392 176 624", "AB 1234 5678"); a CSV
+     * field ("1,0301234567") or a country named before a national number
+     * ("UK 020 7946 0958") is none of these. */
+    size_t run = scan_digit_run(buf, d, len);
+    if ((d >= 2 && buf[d - 1] == '*' && (buf[d - 2] == '*' || scan_is_alnum(buf[d - 2]))) ||
+        (d >= 2 && buf[d - 1] == ',' && scan_is_digit(buf[d - 2]) && run == 3) ||
+        (d >= 3 && buf[d - 1] == ' ' && scan_is_upper(buf[d - 2]) && scan_is_upper(buf[d - 3]) &&
+         scan_starts_clean(buf, d - 3) && (run == 2 || buf[d] != '0'))) {
+        return false;
+    }
     size_t limit = scan_min(len, d + REACH);
+    if (buf[d] == '8' && find_trunk8(out, buf, len, d, limit)) {
+        return true;
+    }
     struct groups g;
     read_groups(&g, buf, d, limit, ALL_SEPS, 0, SEP_AREA);
     if (g.n == 0) {

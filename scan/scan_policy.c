@@ -12,9 +12,11 @@
 
 #include <jansson.h>
 
+#include "scan_case.h"
+
 static const char default_policy[] =
     "{\n"
-    "  \"version\": \"builtin-default-2\",\n"
+    "  \"version\": \"builtin-default-4\",\n"
     "  \"mask\": {\"char\": \"*\", \"keep_last\": 0},\n"
     "  \"context_window\": 64,\n"
     "  \"detectors\": {\n"
@@ -59,7 +61,18 @@ static const char default_policy[] =
     "                     \"joignable\", \"contatt*\", \"bereik*\", \"richiam*\", \"infolinia\",\n"
     "                     \"atención al cliente\", \"servicio al cliente\", \"service client\",\n"
     "                     \"rappel*\", \"centralino\", \"fon\", \"rückruf\", \"mov\", \"telm\",\n"
-    "                     \"kom\", \"faks\", \"standard\", \"switchboard\"]}\n"
+    "                     \"kom\", \"faks\", \"standard\", \"switchboard\",\n"
+    "                     \"når mig\", \"når meg\", \"nå mig\", \"nå meg\", \"nås på\",\n"
+    "                     \"fange mig\", \"fat i mig\", \"træffes\", \"treffes\", "
+    "\"träffas\",\n"
+    "                     \"localizable\", \"тел\", \"телефон*\", \"моб\", \"мобильн*\",\n"
+    "                     \"сотов*\", \"звон*\", \"факс\", \"на связи\", \"τηλ\", \"τηλέφων*\",\n"
+    "                     \"κιν\", \"κινητ*\", \"διαθέσιμος στο\", \"διαθέσιμη στο\", \"καλέστε\", "
+    "\"φαξ\", \"电话\", \"手机\", "
+    "\"致电\",\n"
+    "                     \"传真\", \"联系\", \"電話\", \"手機\", \"携帯\", \"連絡先\", \"전화\", "
+    "\"휴대폰\",\n"
+    "                     \"연락처\"]}\n"
     "  },\n"
     "  \"negative_context\": [\"order\", \"invoice\", \"tracking\", \"ref\", \"reference\",\n"
     "                        \"serial\", \"isbn\", \"ean\", \"gtin\", \"upc\", \"sku\", \"imei\",\n"
@@ -96,7 +109,13 @@ static const char default_policy[] =
     "                        \"code postal\", \"kontonummer\", \"konto\", \"bankkonto\",\n"
     "                        \"reg.nr\", \"rekeningnummer\", \"numer rachunku\", \"blz\",\n"
     "                        \"sprawa\", \"sprawy\", \"asiakasnumero\", \"client\", \"rcs\",\n"
-    "                        \"id de réunion\", \"réunion\", \"pesel\", \"kundennr\"],\n"
+    "                        \"id de réunion\", \"réunion\", \"pesel\", \"kundennr\",\n"
+    "                        \"waybill\", \"awb\", \"lta\", \"frachtbrief\", \"накладн*\", "
+    "\"运单\",\n"
+    "                        \"claim\", \"sinistre\", \"siniestro\", \"schaden*\", \"mrn\",\n"
+    "                        \"病历号\", \"受付番号\", \"工单\", \"订单\", \"注文番号\", "
+    "\"снилс\", \"инн\",\n"
+    "                        \"αφμ\", \"vertrag\", \"docket\"],\n"
     "  \"lexicons\": [],\n"
     "  \"on_modification_failure\": \"tempfail\",\n"
     "  \"on_parse_error\": \"deliver_tagged\",\n"
@@ -221,16 +240,6 @@ parse_mask(struct scan_mask *m, struct rl_diag *d, const char *where, const char
     return 0;
 }
 
-static char *
-dup_lower(const char *s)
-{
-    char *r = strdup(s);
-    for (char *c = r; c != NULL && *c != '\0'; c++) {
-        *c = (char)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c);
-    }
-    return r;
-}
-
 static void
 free_list(char **l)
 {
@@ -247,10 +256,12 @@ parse_words(char ***out, struct rl_diag *d, const char *field, json_t *arr)
         return rl_diag_set(d, field, "must be an array of strings");
     }
     size_t n = json_array_size(arr);
-    char **l = calloc(n + 1, sizeof(*l));
+    /* up to three case forms of each word (scan_case.h) */
+    char **l = calloc(3 * n + 1, sizeof(*l));
     if (l == NULL) {
         return RL_ENOMEM;
     }
+    size_t nl = 0;
     for (size_t i = 0; i < n; i++) {
         const char *s = json_string_value(json_array_get(arr, i));
         if (s == NULL || s[0] == '\0' || strlen(s) > 64) {
@@ -263,10 +274,16 @@ parse_words(char ***out, struct rl_diag *d, const char *field, json_t *arr)
             return rl_diag_set(d, field,
                                "item %zu: '*' may only end a word (a prefix: \"telefon*\")", i);
         }
-        l[i] = dup_lower(s);
-        if (l[i] == NULL) {
+        size_t nf = 0;
+        int rc = scan_case_forms(l + nl, &nf, s);
+        nl += nf;
+        if (rc == RL_EINVAL) {
             free_list(l);
-            return RL_ENOMEM;
+            return rl_diag_set(d, field, "item %zu is not valid UTF-8", i);
+        }
+        if (rc != 0) {
+            free_list(l);
+            return rc;
         }
     }
     free_list(*out);

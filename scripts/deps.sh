@@ -19,7 +19,7 @@ PACKAGES=(
   postfix python3-aiosmtpd python3-cryptography testssl.sh
   python3-prometheus-client logrotate
   libdpdk-dev librte-net-ring23 librte-net-tap23 librte-net-af-packet23 librte-net-memif23
-  iproute2 iptables ethtool strace
+  iproute2 iptables ethtool strace valgrind util-linux
   debhelper lintian scdoc bash-completion man-db systemd
 )
 

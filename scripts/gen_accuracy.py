@@ -673,7 +673,74 @@ def document(r, lang, n_sent):
         base = len(text)
         expected += [[s + base, e + base, l] for s, e, l in moved(q.expected, qwhere)]
         text += qtext
+    if r.random() < 0.3:
+        t = table(r, lang)
+        text += "\n"
+        expected += [[s + len(text), e + len(text), l] for s, e, l in t.expected]
+        text += t.text()
     return text, sorted(expected)
+
+
+HEAD = {  # name, phone, a number that is no phone, e-mail
+    "en": ["Name", "Phone", "Order no.", "E-mail"],
+    "de": ["Name", "Telefon", "Kundennr.", "E-Mail"],
+    "fr": ["Nom", "Téléphone", "N° de commande", "Courriel"],
+    "es": ["Nombre", "Teléfono", "Pedido", "Correo"],
+    "it": ["Nome", "Telefono", "Ordine", "E-mail"],
+    "nl": ["Naam", "Telefoon", "Klantnummer", "E-mail"],
+    "pt": ["Nome", "Telefone", "Encomenda", "E-mail"],
+    "pl": ["Imię i nazwisko", "Telefon", "Zamówienie", "E-mail"],
+}
+
+
+def table(r, lang):
+    """A contact list pasted into mail: the phone column named only in the
+    header, some numbers with no separators, next to a column of numbers
+    that are not phones; cells split by tabs, pipes, semicolons, aligned
+    by spaces under a rule, or one cell per line. Maybe quoted."""
+    head = HEAD[lang]
+    rows = []
+    for _ in range(r.randint(2, 4)):
+        ph = phone_number(r, lang)
+        if r.random() < 0.4:
+            ph = "".join(c for c in ph if c.isdigit() or c == "+")
+        rows.append([(name(r), None), (ph, "PHONE"),
+                     (digits(r, r.choice([8, 9, 10])), None), (email_address(r), "EMAIL")])
+    style = r.choice(["tab", "pipe", "semi", "aligned", "stacked"])
+    prefix = r.choice(["", "", "> "])
+    b = Builder()
+    if style == "stacked":
+        for cell in head:
+            b.add(prefix + cell + "\n")
+        for row in rows:
+            for text, label in row:
+                b.add(prefix)
+                b.add(text, label)
+                b.add("\n")
+        return b
+    width = [max(len(c) for c in [head[k]] + [row[k][0] for row in rows]) for k in range(4)]
+    sep = {"tab": "\t", "pipe": " | ", "semi": ";", "aligned": "  "}[style]
+    lead, tail = (("| ", " |") if style == "pipe" else ("", ""))
+    pad = style in ("pipe", "aligned")
+
+    def line(cells):
+        b.add(prefix + lead)
+        for k, (text, label) in enumerate(cells):
+            if k:
+                b.add(sep)
+            b.add(text, label)
+            if pad and k < 3:
+                b.add(" " * (width[k] - len(text)))
+        b.add(tail + "\n")
+
+    line([(h, None) for h in head])
+    if style == "pipe":
+        b.add(prefix + "|" + "|".join("-" * (w + 2) for w in width) + "|\n")
+    elif style == "aligned":
+        b.add(prefix + "  ".join("-" * w for w in width) + "\n")
+    for row in rows:
+        line(row)
+    return b
 
 
 def to_bytes(text, spans):

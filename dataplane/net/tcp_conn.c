@@ -998,7 +998,12 @@ tcp_conn_input(struct tcp_stack *st, struct tcp_conn *c, const struct tcp_seg *s
         if (!(s->flags & TCP_RST)) {
             c->ack_now = true;
             tcp_st_flush_mark(st, c);
-            if (c->state == TCPS_TIME_WAIT) {
+            /* RFC 9293 3.10.7.4: only a retransmitted FIN (it lies before
+             * rcv_nxt) restarts 2MSL; anything else, such as the SYN of a
+             * restarted client reusing the pair with an older ISN, gets the
+             * ACK only: restarting for it too would lock that client out
+             * for as long as it retries */
+            if (c->state == TCPS_TIME_WAIT && (s->flags & TCP_FIN)) {
                 c->t_tw = st->now_ms + st->cfg.time_wait_ms;
                 tcp_conn_timer_update(st, c);
             }

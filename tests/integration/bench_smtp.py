@@ -25,6 +25,10 @@ Both run as real processes on loopback:
    send no message in clear; a sink with a missing certificate file must not
    start; clear text pipelined after STARTTLS must never be run as commands
    once TLS is on (RFC 3207 5).
+7. --no-message for 1 s over 3 sessions: sessions without a message, a
+   connection each; the sink must count at least as many connections as the
+   generator's completed sessions and no message; --no-message without
+   --duration is a usage error.
 
 Usage: bench_smtp.py REDLINE_BENCH
 """
@@ -278,6 +282,29 @@ def case_nobody(bench, tmp):
         raise AssertionError("nobody: the generator took too long to give up")
 
 
+def case_no_message(bench, tmp):
+    sink = Sink(bench, tmp, "no-message", [])
+    try:
+        g = run_generator(bench, sink.port, tmp, "no-message",
+                          ["--no-message", "--duration", "1", "--connections", "3"])
+    finally:
+        s = sink.stop()
+    r, sr = g["results"], s["results"]
+    n = r["sessions_without_message"]
+    if n < 10 or r["messages"] != 0 or r["ok"] != 0 or r["errors"] != 0:
+        raise AssertionError(f"no-message: generator results {r}")
+    if not 0 < r["sessions_without_message_per_s"] or r["connections_opened"] < n:
+        raise AssertionError(f"no-message: generator results {r}")
+    if sr["messages"] != 0 or sr["connections"] < n:
+        raise AssertionError(f"no-message: sink results {sr} for {n} sessions")
+    p = subprocess.run([bench, "smtp", "--connect", f"127.0.0.1:{sink.port}", "--no-message"],
+                       capture_output=True, timeout=TIMEOUT)
+    if p.returncode != 2 or b"--duration" not in p.stderr:
+        raise AssertionError(f"no-message without --duration: exit status {p.returncode}, "
+                             f"{p.stderr.decode()}")
+    return n
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -302,6 +329,8 @@ def main():
         print("ok: --starttls without STARTTLS at the server: exit 1, nothing in clear")
         case_injection(bench, tmp)
         print("ok: clear text after STARTTLS is dropped")
+        n = case_no_message(bench, tmp)
+        print(f"ok: --no-message: {n} sessions without a message, one connection each")
     return 0
 
 

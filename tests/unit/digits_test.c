@@ -108,6 +108,10 @@ test_found(void **state)
         {"US: 415-555-0132, JP: 090-1234-5678", 2, {{4, 16, PHONE, false}, {22, 35, PHONE, false}}},
         {"91-415-555-0132", 1, {{0, 15, PHONE, false}}},
         {"tel 4155550132", 1, {{4, 14, PHONE, true}}},
+        {"tel 0049307942555", 1, {{4, 17, PHONE, true}}},
+        /* a country named before a national number; a CSV field */
+        {"Tel UK 020 7946 0958", 1, {{7, 20, PHONE, false}}},
+        {"1,0170 7654321", 1, {{2, 14, PHONE, false}}},
     };
     run_cases(cases, N_CASES(cases));
 }
@@ -145,15 +149,15 @@ test_iban_typed_not_found(void **state)
 {
     (void)state;
     static const struct span_case cases[] = {
-        {"GB 12 apples", 0, {{0}}},                  /* no BBAN */
-        {"AB 1234 5678", 1, {{3, 12, PHONE, true}}}, /* no country AB: a 4-4 phone reading */
-        {"BE 03 7310 1866 4085", 0, {{0}}},          /* mod-97 off by one */
-        {"BE 03 7310 1866 408", 0, {{0}}},           /* BE is 16 */
-        {"Be 03 7310 1866 4084", 0, {{0}}},          /* mixed case: a word and a number */
-        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}},    /* mixed-case letters */
-        {"XBE 03 7310 1866 4084", 0, {{0}}},         /* country glued to a word */
-        {"BE 03 7310 1866 4084x", 0, {{0}}},         /* ends inside a token */
-        {"BE  03 7310 1866 4084", 0, {{0}}},         /* doubled space */
+        {"GB 12 apples", 0, {{0}}},         /* no BBAN */
+        {"AB 1234 5678", 0, {{0}}},         /* no country AB; a code, as "FR 06 392 176 624" */
+        {"BE 03 7310 1866 4085", 0, {{0}}}, /* mod-97 off by one */
+        {"BE 03 7310 1866 408", 0, {{0}}},  /* BE is 16 */
+        {"Be 03 7310 1866 4084", 0, {{0}}}, /* mixed case: a word and a number */
+        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}}, /* mixed-case letters */
+        {"XBE 03 7310 1866 4084", 0, {{0}}},      /* country glued to a word */
+        {"BE 03 7310 1866 4084x", 0, {{0}}},      /* ends inside a token */
+        {"BE  03 7310 1866 4084", 0, {{0}}},      /* doubled space */
         /* doubled space: no IBAN, the rest reads as a (weak) phone number */
         {"BE 03  7310 1866 4084", 1, {{7, 21, PHONE, true}}},
         {"BE 03 7310--1866 4084", 1, {{12, 21, PHONE, true}}}, /* doubled dash: no IBAN */
@@ -176,6 +180,8 @@ test_not_found(void **state)
         {"2220175103860763", 0, {{0}}},                    /* no issuer */
         {"order12345678901234", 0, {{0}}},                 /* digits glued to a word */
         {"x4111111111111111y", 0, {{0}}},                  /* inside a token */
+        {"0004930794255", 0, {{0}}},                       /* 000: no country code */
+        {"004930794255512345", 0, {{0}}},                  /* past E.164's 15 */
         {"4111111111111111abc", 0, {{0}}},                 /* ends inside a token */
         {"ref 4111-1111-1111-1111-2222", 0, {{0}}},        /* part of a longer number */
         {"on 2024-01-15 at 10:30:00", 0, {{0}}},           /* date and time */
@@ -285,6 +291,47 @@ test_ssn_zip4(void **state)
 }
 
 /* The strength-first model: forms that used to hide or swallow each other. */
+/* A 14-digit card whose first nine digits pass Luhn is a SIRET's shape; only
+ * its own label makes it medium. After any other word it stays strong. */
+static void
+test_siret_label(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        bool strong;
+    } cases[] = {
+        {"SIRET 67867308809823", false},
+        {"Siret : 50815140405168", false},
+        {"Order 30958193203646", true},
+        {"ref 5058 073052 1572", true},
+        {"siret\xc2\xa0"
+         "67867308809823",
+         false},
+        {"xsiret 67867308809823", true},
+    };
+    for (size_t i = 0; i < N_CASES(cases); i++) {
+        struct scan_cand out[8];
+        bool overflow = false;
+        const char *t = cases[i].text;
+        size_t n =
+            scan_digits_find(out, 8, &overflow, (const uint8_t *)t, strlen(t), SCAN_MASK_DIGIT_LED);
+        bool found = false;
+        for (size_t k = 0; k < n; k++) {
+            if (out[k].type == CC && (out[k].flags & SCAN_CAND_ALT) == 0) {
+                found = true;
+                if (((out[k].flags & SCAN_CAND_STRONG) != 0) != cases[i].strong) {
+                    fail_msg("\"%s\": strong %d, want %d", t,
+                             (out[k].flags & SCAN_CAND_STRONG) != 0, cases[i].strong);
+                }
+            }
+        }
+        if (!found) {
+            fail_msg("\"%s\": no card", t);
+        }
+    }
+}
+
 static void
 test_strength_model(void **state)
 {
@@ -469,7 +516,11 @@ test_email_utf8(void **state)
 {
     (void)state;
     static const struct email_case cases[] = {
-        {"hans.m\u7aefller@test.com", true, 0, 22},
+        /* a local part is in one script: Chinese and Japanese text runs into
+         * an address without a space */
+        {"hans.m\u7aefller@test.com", true, 9, 22},
+        {"\u7528\u6237@\u4f8b\u5b50.\u4e2d\u56fd", true, 0, 20}, /* all Han */
+        {"\u738b.\u4f1f@example.cn", true, 0, 18},
         {"info@b\u00fccher.de", true, 0, 15},
         {"test|123@m\u7aefller.com", true, 0, 21},
         {"Kontakt: j\u00fcrgen.gro\u00df@example.de.", true, 9, 33},
@@ -478,9 +529,9 @@ test_email_utf8(void **state)
         {"bob@example.org\u3002", true, 0, 15},                  /* ideographic full stop */
         {"mail bob@example.com\u83b7\u53d6", true, 5, 20},       /* CJK after an ASCII TLD */
         {"a@\u4f8b\u3048.\u30c6\u30b9\u30c8", true, 0, 18},      /* U-label TLD */
-        /* No spaces in CJK text: the characters before the address are kept;
-         * masking too much is the safe side. */
-        {"\u8bf7bob@example.com", true, 0, 18},
+        {"\u8bf7bob@example.com", true, 3, 18},
+        {"\u8bf7\u81f4\u7535+86-13821853411\u6216\u53d1\u90ae\u4ef6\u81f3na.li@gongsi.cn", true, 39,
+         54},
         /* negative or cut short */
         {"m\xfcller@test.com", true, 2, 15}, /* Latin-1, not UTF-8: stops there */
         {"x\xc0\xbc"
@@ -557,7 +608,7 @@ main(void)
         cmocka_unit_test(test_email_utf8),      cmocka_unit_test(test_email_utf8_limits),
         cmocka_unit_test(test_card_last_group), cmocka_unit_test(test_weak_phone_shadow),
         cmocka_unit_test(test_ssn_zip4),        cmocka_unit_test(test_strength_model),
-        cmocka_unit_test(test_alternatives),
+        cmocka_unit_test(test_alternatives),    cmocka_unit_test(test_siret_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

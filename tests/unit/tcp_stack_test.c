@@ -2,7 +2,7 @@
 /* dataplane/net without EAL: two stack instances on a simulated link
  * (net_link.h) with a virtual clock. Handshakes, byte-exact transfers with
  * and without loss/reordering/duplication/delay, half-close, resets, SYN
- * cookies, zero windows, keep-alive, TIME_WAIT reuse, ARP, ICMP, and frames
+ * cookies, zero windows, keep-alive, TIME_WAIT reuse and old SYNs, ARP, ICMP, and frames
  * that must be counted and dropped. Single-threaded cmocka runner. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -765,6 +765,95 @@ test_keepalive_and_rto_timeout(void **state)
 
 /* ---- single frames ---- */
 
+/* The ISN of the first SYN side 0 sends. */
+struct syn_seen {
+    uint32_t isn;
+    bool seen;
+};
+
+static void
+syn_tap(void *ctx, int from, const uint8_t *f, size_t len)
+{
+    struct syn_seen *y = ctx;
+    if (from == 0 && !y->seen && len >= 54 && tcp_rd16(f + 12) == TCP_ETHERTYPE_IPV4 &&
+        f[23] == 6 && f[14 + (size_t)(f[14] & 0xf) * 4 + 13] == TCP_SYN) {
+        y->isn = tcp_rd32(f + 14 + (size_t)(f[14] & 0xf) * 4 + 4);
+        y->seen = true;
+    }
+}
+
+/* A SYN that may not reopen a TIME_WAIT pair (an older sequence number, no
+ * timestamp: a client that restarted and reuses its port) is answered with
+ * an ACK, which the client, having no such connection, resets; TIME_WAIT
+ * ignores the RST (RFC 1337) and is not prolonged by the SYNs, so the pair
+ * frees at its 2MSL while they keep coming. Before, every such SYN restarted
+ * the timer: a client retrying every few hundred ms was locked out. */
+static void
+test_time_wait_old_syn(void **state)
+{
+    (void)state;
+    struct net_link *l = new_link();
+    uint32_t lh, ha, hb;
+    setup_link(l, &lh); /* time_wait_ms 2000 */
+    struct syn_seen y = {0};
+    l->tap = syn_tap;
+    l->tap_ctx = &y;
+    assert_int_equal(open_pair(l, lh, &ha, &hb), 0);
+    assert_true(y.seen);
+    uint32_t lip, rip;
+    uint16_t lport, rport;
+    assert_int_equal(tcp_stack_conn_addr(l->st[0], ha, &lip, &lport, &rip, &rport), 0);
+    /* b closes first and so holds TIME_WAIT */
+    tcp_stack_close(l->st[1], hb, false, l->now_us);
+    uint8_t buf[16];
+    size_t r = 1;
+    int rc = RL_EAGAIN;
+    for (int t = 0; t < 1000 && !(rc == 0 && r == 0); t++) {
+        link_step(l, 1000);
+        rc = tcp_stack_read(l->st[0], &r, ha, buf, sizeof(buf));
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(r, 0);
+    tcp_stack_close(l->st[0], ha, false, l->now_us);
+    RUN_UNTIL(l, tcp_stack_conn_count(l->st[0]) == 0, 100);
+    assert_int_equal(tcp_stack_conn_count(l->st[0]), 0);
+    assert_int_equal(tcp_stack_conn_count(l->st[1]), 1);
+    uint64_t tw_start_us = l->now_us;
+    uint64_t oow = tcp_stack_stats(l->st[1])->tcp_out_of_window;
+    uint64_t rst = tcp_stack_stats(l->st[0])->tcp_rst_tx;
+    uint8_t f[54] = {0};
+    uint8_t a_mac[6] = {2, 0, 0, 0, 0, 1}, b_mac[6] = {2, 0, 0, 0, 0, 2};
+    tcp_wire_eth_hdr(f, b_mac, a_mac, TCP_ETHERTYPE_IPV4);
+    tcp_wire_ip_hdr(f + 14, 0x0a000001u, 0x0a000002u, 6, 40, 1, 64);
+    uint8_t *t = f + 34;
+    tcp_wr16(t, lport);
+    tcp_wr16(t + 2, PORT);
+    tcp_wr32(t + 4, y.isn - 100000u); /* before the old connection's ISN */
+    t[12] = 5 << 4;
+    t[13] = TCP_SYN;
+    tcp_wr16(t + 14, 65535);
+    tcp_wr16(t + 16,
+             tcp_wire_fold(tcp_wire_sum(tcp_wire_pseudo(0x0a000001u, 0x0a000002u, 20), t, 20)));
+    for (int k = 0; k < 4; k++) { /* at 0.4, 0.8, 1.2 and 1.6 s of the 2 s */
+        for (int ms = 0; ms < 400; ms++) {
+            link_step(l, 1000);
+        }
+        tcp_stack_input(l->st[1], f, sizeof(f), false, l->now_us);
+        link_step(l, 1000);
+        assert_int_equal(tcp_stack_conn_count(l->st[1]), 1); /* not reopened */
+    }
+    assert_int_equal(tcp_stack_stats(l->st[1])->tcp_out_of_window - oow, 4);
+    while (l->now_us < tw_start_us + 2100000) {
+        link_step(l, 1000);
+    }
+    assert_int_equal(tcp_stack_stats(l->st[0])->tcp_rst_tx - rst, 4); /* b's ACKs, reset */
+    assert_int_equal(tcp_stack_conn_count(l->st[1]), 0);
+    /* the pair is free: the client's next SYN (a new connection) is taken */
+    assert_int_equal(open_pair(l, lh, &ha, &hb), 0);
+    link_fini(l);
+    free(l);
+}
+
 struct capture {
     uint8_t f[2048];
     size_t len;
@@ -1042,6 +1131,7 @@ main(void)
         cmocka_unit_test(test_syn_cookie_half_open_race),
         cmocka_unit_test(test_zero_window),
         cmocka_unit_test(test_keepalive_and_rto_timeout),
+        cmocka_unit_test(test_time_wait_old_syn),
         cmocka_unit_test(test_arp_and_icmp),
         cmocka_unit_test(test_bad_frames_counted),
     };

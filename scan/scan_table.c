@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "scan_table.h"
+
+#include <string.h>
+
+/* How far up a header row may be. */
+#define MAX_ROWS 64
+#define MAX_BYTES 8192
+
+/* line_start returns where the line holding byte `at - 1` starts, looking
+ * back at most `max` bytes from `at` (then `at - max`): the position after
+ * the last '\n' before `at`, or 0. */
+static size_t
+line_start(const uint8_t *buf, size_t at, size_t max)
+{
+    size_t lo = at > max ? at - max : 0;
+    const uint8_t *nl = memrchr(buf + lo, '\n', at - lo);
+    return nl != NULL ? (size_t)(nl - buf) + 1 : lo;
+}
+
+/* line_end returns the first '\n' at or after `at` within `max` bytes and
+ * before `len`, or the end of that stretch. */
+static size_t
+line_end(const uint8_t *buf, size_t len, size_t at, size_t max)
+{
+    size_t hi = len - at > max ? at + max : len;
+    const uint8_t *nl = memchr(buf + at, '\n', hi - at);
+    return nl != NULL ? (size_t)(nl - buf) : hi;
+}
+
+static size_t
+count(const uint8_t *buf, size_t from, size_t to, uint8_t sep)
+{
+    size_t n = 0;
+    for (size_t i = from; i < to; i++) {
+        n += buf[i] == sep;
+    }
+    return n;
+}
+
+/* The cell separator of the line [from, to): a tab, or two or more pipes or
+ * semicolons; 0 when the line is no table row. */
+static uint8_t
+row_sep(const uint8_t *buf, size_t from, size_t to)
+{
+    size_t tabs = 0;
+    size_t pipes = 0;
+    size_t semis = 0;
+    for (size_t b = from; b < to; b += 255) { /* one pass, in byte lanes: on vectors */
+        size_t end = to - b < 255 ? to : b + 255;
+        uint8_t t = 0;
+        uint8_t p = 0;
+        uint8_t c = 0;
+        for (size_t i = b; i < end; i++) {
+            t += buf[i] == '\t';
+            p += buf[i] == '|';
+            c += buf[i] == ';';
+        }
+        tabs += t;
+        pipes += p;
+        semis += c;
+    }
+    if (tabs > 0) {
+        return '\t';
+    }
+    if (pipes >= 2) {
+        return '|';
+    }
+    return semis >= 2 ? ';' : 0;
+}
+
+/* Whether [from, to) holds nothing but quote marks and white space, or is a
+ * Markdown rule of '-', ':' and the separator. */
+static bool
+blank(const uint8_t *buf, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '>') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool
+rule(const uint8_t *buf, size_t from, size_t to, uint8_t sep)
+{
+    bool dash = false;
+    for (size_t i = from; i < to; i++) {
+        uint8_t c = buf[i];
+        dash |= c == '-';
+        if (c != '-' && c != ':' && c != sep && c != ' ' && c != '\r' && c != '>') {
+            return false;
+        }
+    }
+    return dash;
+}
+
+/* Whether the row [from, to) can be a header: column names hold neither
+ * digits nor addresses. */
+static bool
+names_only(const uint8_t *buf, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        if ((buf[i] >= '0' && buf[i] <= '9') || buf[i] == '@') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- one cell per line ---- */
+
+#define MAX_CELL 64
+#define MAX_LEAD 4 /* short lines of prose above a stacked table */
+
+enum cell_kind { CELL_TEXT, CELL_NUMBER, CELL_ADDRESS, CELL_LONG };
+
+/* The kind of the line [from, to): what a column's cells share. */
+static enum cell_kind
+cell_kind(const uint8_t *buf, size_t from, size_t to)
+{
+    if (to - from > MAX_CELL) {
+        return CELL_LONG;
+    }
+    if (memchr(buf + from, '@', to - from) != NULL) {
+        return CELL_ADDRESS;
+    }
+    uint8_t digit = 0;
+    for (size_t i = from; i < to; i++) { /* no early exit: on vectors */
+        digit |= (uint8_t)(buf[i] - '0') < 10;
+    }
+    return digit ? CELL_NUMBER : CELL_TEXT;
+}
+
+/* A table converted from HTML with each cell on a line of its own: a block
+ * of short lines (no blank line), maybe a few lines of prose, then `n`
+ * column names (text only), then rows of `n` lines whose kinds repeat with period `n`. The
+ * smallest such `n` from 2 to 8 gives the header line of the line at `s`:
+ * "Name\nTeléfono\nE-mail\nMaría López\n0034 95 241 59 61\n...". */
+static bool
+stacked_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, size_t *out_to)
+{
+    size_t start[2 * MAX_ROWS + 1];
+    size_t end[2 * MAX_ROWS + 1];
+    uint8_t kind[2 * MAX_ROWS + 1];
+    /* the block above `s`, then the line of `s` and the block below */
+    size_t ls = line_start(buf, s, MAX_CELL + 1);
+    size_t above = 0;
+    size_t cur = ls;
+    while (above < MAX_ROWS && cur > 0) {
+        size_t pe = cur - 1;
+        size_t ps = line_start(buf, pe, MAX_CELL + 1);
+        if ((ps > 0 && buf[ps - 1] != '\n') || blank(buf, ps, pe)) {
+            break;
+        }
+        above++;
+        cur = ps;
+    }
+    size_t n_lines = 0;
+    for (size_t i = cur; i < len && n_lines < 2 * MAX_ROWS + 1;) {
+        size_t e = line_end(buf, len, i, MAX_CELL + 1);
+        size_t f = i; /* past quote marks and indentation */
+        while (f < e && (buf[f] == '>' || buf[f] == ' ')) {
+            f++;
+        }
+        size_t t = e;
+        while (t > f && (buf[t - 1] == '\r' || buf[t - 1] == ' ')) {
+            t--;
+        }
+        if (t == f || (e < len && buf[e] != '\n')) {
+            break; /* a blank line or a long one ends the block */
+        }
+        start[n_lines] = f;
+        end[n_lines] = t;
+        kind[n_lines] = (uint8_t)cell_kind(buf, f, t);
+        n_lines++;
+        i = e + 1;
+    }
+    size_t idx = above;
+    /* the table may follow a few short lines of prose in the same block */
+    for (size_t h = 0; h <= MAX_LEAD && h < idx; h++) {
+        for (size_t n = 2; n <= 8 && h + n <= idx; n++) {
+            size_t rows = n_lines - h;
+            if (rows % n != 0 || rows < 3 * n) {
+                continue;
+            }
+            bool ok = true;
+            for (size_t i = h; i < h + n && ok; i++) {
+                ok = kind[i] == CELL_TEXT;
+            }
+            for (size_t i = h + n; i + n < n_lines && ok; i++) {
+                ok = kind[i] == kind[i + n];
+            }
+            /* A row names something (a person, an address) beside its
+             * numbers: a list of numbers under a line or two of text
+             * ("Support team\n030 1234567\n0170 7654321") is no table. */
+            bool names = false;
+            for (size_t i = h + n; i < h + 2 * n && ok; i++) {
+                names |= kind[i] != CELL_NUMBER;
+            }
+            ok &= names;
+            if (ok) {
+                *out_from = start[h + (idx - h) % n];
+                *out_to = end[h + (idx - h) % n];
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* ---- columns aligned by spaces under a rule ---- */
+
+/* The number of characters (UTF-8 lead bytes) in [from, to). */
+static size_t
+columns(const uint8_t *buf, size_t from, size_t to)
+{
+    size_t n = 0;
+    for (size_t b = from; b < to; b += 255) { /* in byte lanes: on vectors */
+        size_t end = to - b < 255 ? to : b + 255;
+        uint8_t k = 0;
+        for (size_t i = b; i < end; i++) {
+            k += (buf[i] & 0xC0) != 0x80;
+        }
+        n += k;
+    }
+    return n;
+}
+
+/* The byte at character column `col` of the line [from, to), or `to`. */
+static size_t
+at_column(const uint8_t *buf, size_t from, size_t to, size_t col)
+{
+    size_t i = from;
+    for (size_t n = 0; i < to; i++) {
+        if ((buf[i] & 0xC0) != 0x80 && n++ == col) {
+            break;
+        }
+    }
+    return i;
+}
+
+/* Whether [from, to) is a rule under a plain-text header: two or more runs
+ * of '-' or '=' split by spaces ("------  -----------  -------"). */
+static bool
+space_rule(const uint8_t *buf, size_t from, size_t to)
+{
+    size_t runs = 0;
+    for (size_t i = from; i < to; i++) {
+        uint8_t c = buf[i];
+        if (c == '-' || c == '=') {
+            runs += i == from || buf[i - 1] == ' ' || buf[i - 1] == '>';
+        } else if (c != ' ' && c != '>' && c != '\r') {
+            return false;
+        }
+    }
+    return runs >= 2;
+}
+
+/* A table laid out in columns of spaces with a rule under its header
+ * ("Nombre  Teléfono\n------  --------\nMarta   91 632 80 42"): the header
+ * cell above the rule's run that holds the column of `s`. The rows between
+ * the rule and `s` hold no blank line. */
+static bool
+aligned_header(const uint8_t *buf, size_t s, size_t ls, size_t *out_from, size_t *out_to)
+{
+    size_t col = columns(buf, ls, s);
+    size_t cur = ls;
+    for (size_t rows = 0; cur > 0 && rows < MAX_ROWS && ls - cur < MAX_BYTES; rows++) {
+        size_t pe = cur - 1;
+        size_t ps = line_start(buf, pe, MAX_BYTES - (ls - pe));
+        if ((ps > 0 && buf[ps - 1] != '\n') || blank(buf, ps, pe)) {
+            return false;
+        }
+        cur = ps;
+        if (!space_rule(buf, ps, pe)) {
+            continue;
+        }
+        /* the run of the rule at or before `col`, and where the next starts */
+        size_t run = SIZE_MAX;
+        size_t next = SIZE_MAX;
+        for (size_t i = ps, c = 0; i < pe; i++, c++) {
+            bool starts = (buf[i] == '-' || buf[i] == '=') &&
+                          (i == ps || buf[i - 1] == ' ' || buf[i - 1] == '>');
+            if (starts && c <= col) {
+                run = c;
+            } else if (starts && next == SIZE_MAX && run != SIZE_MAX) {
+                next = c;
+            }
+        }
+        if (run == SIZE_MAX || ps == 0) {
+            return false;
+        }
+        size_t he = ps - 1; /* the header line ends at the rule's '\n' */
+        size_t hs = line_start(buf, he, MAX_BYTES);
+        if (!names_only(buf, hs, he)) {
+            return false;
+        }
+        size_t from = at_column(buf, hs, he, run);
+        size_t to = next == SIZE_MAX ? he : at_column(buf, hs, he, next);
+        while (to > from && (buf[to - 1] == ' ' || buf[to - 1] == '\r')) {
+            to--;
+        }
+        if (to == from) {
+            return false;
+        }
+        *out_from = from;
+        *out_to = to;
+        return true;
+    }
+    return false;
+}
+
+/* ---- cells split by a separator ---- */
+
+bool
+scan_table_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, size_t *out_to)
+{
+    if (s >= len) {
+        return false;
+    }
+    size_t ls = line_start(buf, s, MAX_BYTES);
+    size_t le = line_end(buf, len, s, MAX_BYTES);
+    uint8_t sep = row_sep(buf, ls, le);
+    if (sep == 0) {
+        return aligned_header(buf, s, ls, out_from, out_to) ||
+               stacked_header(buf, len, s, out_from, out_to);
+    }
+    if (ls == 0 || buf[ls - 1] != '\n') {
+        return false;
+    }
+    size_t col = count(buf, ls, s, sep);
+    size_t cells = count(buf, ls, le, sep);
+    size_t header = SIZE_MAX;
+    size_t header_end = 0;
+    size_t cur = ls; /* start of the line below the one looked at */
+    for (size_t rows = 0; cur > 0 && rows < MAX_ROWS && ls - cur < MAX_BYTES; rows++) {
+        size_t pe = cur - 1; /* its '\n' */
+        size_t ps = line_start(buf, pe, MAX_BYTES - (ls - pe));
+        if ((ps > 0 && buf[ps - 1] != '\n') || blank(buf, ps, pe) ||
+            count(buf, ps, pe, sep) != cells) {
+            break;
+        }
+        if (!rule(buf, ps, pe, sep)) {
+            header = ps;
+            header_end = pe;
+        }
+        if (!names_only(buf, ps, pe)) {
+            header = SIZE_MAX; /* a data row: the header, if any, is higher */
+        }
+        cur = ps;
+    }
+    if (header == SIZE_MAX) {
+        return false;
+    }
+    size_t from = header;
+    for (size_t k = 0; k < col; k++) {
+        while (buf[from] != sep) {
+            from++;
+        }
+        from++;
+    }
+    size_t to = from;
+    while (to < header_end && buf[to] != sep) {
+        to++;
+    }
+    while (to > from && buf[to - 1] == '\r') {
+        to--;
+    }
+    *out_from = from;
+    *out_to = to;
+    return true;
+}

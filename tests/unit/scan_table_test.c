@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for scan_table.c: the header cell named for a position in
+ * tables pasted into mail (tabs, pipes, semicolons, columns aligned under a
+ * rule, one cell per line), and positions that are in no table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "scan_table.h"
+
+/* The header of the column holding the first byte of `at` in `text`, or
+ * NULL; in `out` (room for 64 bytes). */
+static const char *
+header_of(const char *text, const char *at, char *out)
+{
+    const char *p = strstr(text, at);
+    assert_non_null(p);
+    size_t from = 0;
+    size_t to = 0;
+    if (!scan_table_header((const uint8_t *)text, strlen(text), (size_t)(p - text), &from, &to)) {
+        return NULL;
+    }
+    assert_true(to > from && to - from < 64);
+    memcpy(out, text + from, to - from);
+    out[to - from] = '\0';
+    return out;
+}
+
+struct table_case {
+    const char *text;
+    const char *at;
+    const char *header; /* NULL: in no table */
+};
+
+static void
+run(const struct table_case *cases, size_t n)
+{
+    char out[64];
+    for (size_t i = 0; i < n; i++) {
+        const char *got = header_of(cases[i].text, cases[i].at, out);
+        if (cases[i].header == NULL ? got != NULL
+                                    : got == NULL || strcmp(got, cases[i].header) != 0) {
+            fail_msg("case %zu at \"%s\": got \"%s\", want \"%s\"", i, cases[i].at,
+                     got ? got : "(none)", cases[i].header ? cases[i].header : "(none)");
+        }
+    }
+}
+
+static void
+test_separated(void **state)
+{
+    (void)state;
+    static const struct table_case cases[] = {
+        {"Name\tTeléfono\tE-mail\nAna\t612345678\ta@b.es\nLuis\t698765432\tl@b.es\n", "698",
+         "Teléfono"},
+        {"| Name | Phone | Order |\n|---|---|---|\n| Bo | 0406139378 | 12345678 |\n", "1234",
+         " Order "},
+        {"Name;Kundennr;Telefon\r\nAnna;483920;030 1234567\r\n", "030", "Telefon"},
+        {"> Name\tTelefon\n> Bo\t0406139378\n", "0406", "Telefon"},
+        /* a row of data above is no header; the header is above it */
+        {"Ana\t612345678\nLuis\t698765432\n", "698", NULL},
+        /* a blank line ends the table */
+        {"Name\tPhone\n\nBo\t0406139378\n", "0406", NULL},
+        /* the header row itself */
+        {"Name\tPhone\nBo\t0406139378\n", "Phone", NULL},
+        /* rows of another width */
+        {"Name\tPhone\tMail\nBo\t0406139378\n", "0406", NULL},
+        {"Tel. 0406139378, please.\n", "0406", NULL},
+    };
+    run(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void
+test_aligned(void **state)
+{
+    (void)state;
+    static const struct table_case cases[] = {
+        {"Nombre         Teléfono         Correo\n"
+         "-------------  ---------------  ------\n"
+         "Marta Jiménez  +34 914 570 522  m@x.es\n"
+         "Lucía Ruiz     91 632 80 42     l@x.es\n",
+         "91 632", "Teléfono"},
+        /* characters, not bytes, line the columns up */
+        {">Navn             Telefon      E-post\n"
+         ">---------------  -----------  ------\n"
+         ">Ingrid Johansen  94 88 77 21  r@o.no\n",
+         "94 88", "Telefon"},
+        {"Name   Kundennr   Phone\n"
+         "=====  =========  =====\n"
+         "Bo     48392011   0406139378\n",
+         "4839", "Kundennr"},
+        /* a rule of one run is an underline, not a table */
+        {"Contacts\n--------\nBo 0406139378\n", "0406", NULL},
+        /* digits in the line above the rule: no header */
+        {"Total 2024  Total 2025\n----------  ----------\n1234567890  0987654321\n", "0987", NULL},
+    };
+    run(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void
+test_stacked(void **state)
+{
+    (void)state;
+    static const struct table_case cases[] = {
+        {"Name\nTelefon\nKundennr.\nE-Mail\n"
+         "Carla Fischer\n0176 8216881\n1527843426\nc@f.de\n"
+         "Sofia Brown\n0049898066173\n7702955363\ns@b.de\n",
+         "00498", "Telefon"},
+        {"Name\nTelefon\nKundennr.\nE-Mail\n"
+         "Carla Fischer\n0176 8216881\n1527843426\nc@f.de\n"
+         "Sofia Brown\n0049898066173\n7702955363\ns@b.de\n",
+         "7702", "Kundennr."},
+        /* a short line of prose above the table */
+        {"> Ticket 5092 was merged.\n> Name\n> Phone\n> Order no.\n> E-mail\n"
+         "> David Rossi\n> +44 20 8582 9801\n> 7839324124\n> d@r.de\n"
+         "> Tomas Kowalski\n> 3183360433\n> 27479528\n> t@k.uk\n",
+         "3183", "Phone"},
+        /* kinds that do not repeat: no table */
+        {"Name\nPhone\nBo\n0406139378\nsee you\nthen\n", "0406", NULL},
+    };
+    run(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_separated),
+        cmocka_unit_test(test_aligned),
+        cmocka_unit_test(test_stacked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
