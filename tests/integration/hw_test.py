@@ -429,6 +429,9 @@ class Calibrate(unittest.TestCase):
                check=False)
         self.assertEqual(p.returncode, 1)
         self.assertIn("/nonexistent/redline-bench-dpdk", p.stderr)
+        p = hw("calibrate", "--backend", "dpdk", "--rt", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("--rt does not go with --backend dpdk", p.stderr)
 
     def test_missing_binary_is_a_clear_failure(self):
         p = hw("calibrate", "--seconds", "1", "--redlined", "/nonexistent/redlined",
