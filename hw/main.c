@@ -326,11 +326,9 @@ calibrate(const struct cli *c, const struct hw_topo *t, const struct hw_plan *p)
         return EXIT_FAILED;
     }
     if (!c->json) {
-        fprintf(stderr,
-                "redline-hw: calibrating over %s: %u x %u load%s of %.0f s (redlined on CPU",
-                p->backend == HW_BACKEND_DPDK ? "memif" : "loopback", c->rounds,
-                p->backend == HW_BACKEND_DPDK ? 1 : 2, p->backend == HW_BACKEND_DPDK ? "" : "s",
-                c->seconds);
+        bool memif = p->backend == HW_BACKEND_DPDK;
+        fprintf(stderr, "redline-hw: calibrating over %s: %u x %s of %.0f s (redlined on CPU",
+                memif ? "memif" : "loopback", c->rounds, memif ? "1 load" : "2 loads", c->seconds);
         for (uint32_t i = 0; i < p->n_workers; i++) {
             fprintf(stderr, "%s%u", i > 0 ? "," : " ", p->workers[i]);
         }
