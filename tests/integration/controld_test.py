@@ -346,6 +346,11 @@ class Privileges(unittest.TestCase):
     def test_started_as_root_runs_as_redline(self):
         pw = pwd.getpwnam("redline")  # scripts/deps.sh makes the account
         with Controld() as c:
+            # The socket serves from its own thread before the drop; the
+            # "started" line is logged after it.
+            end = time.monotonic() + 10
+            while '"event":"started"' not in c.log() and time.monotonic() < end:
+                time.sleep(0.02)
             with open(f"/proc/{c.proc.pid}/status") as f:
                 status = dict(l.split(":", 1) for l in f.read().splitlines())
             self.assertEqual(status["Uid"].split(), [str(pw.pw_uid)] * 4)
