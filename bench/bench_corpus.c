@@ -203,3 +203,27 @@ fail:
     paths_free(&paths);
     return rc;
 }
+
+int
+bench_corpus_mailset(struct bench_mailset *set, struct rl_diag *diag, const char *dir,
+                     size_t *out_skipped)
+{
+    struct bench_workload w = {0};
+    int rc = bench_corpus_load(&w, diag, dir, 1, BENCH_CORPUS_MSG_MAX);
+    const uint8_t **msgs = calloc(w.n_msgs + 1, sizeof(*msgs));
+    size_t *lens = calloc(w.n_msgs + 1, sizeof(*lens));
+    if (rc == 0 && (msgs == NULL || lens == NULL)) {
+        rc = rl_diag_set(diag, "corpus", "out of memory");
+    }
+    for (size_t i = 0; rc == 0 && i < w.n_msgs; i++) {
+        msgs[i] = w.in.data + w.msgs[i].in_off;
+        lens[i] = w.msgs[i].in_len;
+    }
+    if (rc == 0) {
+        rc = bench_mailset_from_messages(set, diag, msgs, lens, w.n_msgs, out_skipped);
+    }
+    free(msgs);
+    free(lens);
+    bench_workload_fini(&w);
+    return rc;
+}

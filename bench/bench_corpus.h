@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bench_mail.h"
 #include "internal.h"
 #include "rl_error.h"
 
@@ -26,5 +27,15 @@ bool bench_corpus_is_message(const uint8_t *buf, size_t len);
  * with `diag` naming the path, or RL_ENOMEM. */
 int bench_corpus_load(struct bench_workload *w, struct rl_diag *diag, const char *dir, size_t total,
                       size_t max_msg);
+
+/* bench_corpus_mailset fills the zeroed `set` with one message of every
+ * message file under `dir` (at most BENCH_CORPUS_MSG_MAX bytes each, in path
+ * order), as bench_mailset_from_messages makes them: the corpus mix of
+ * `redline-bench smtp --corpus-mix` and `redline-bench-dpdk smtp
+ * --corpus-mix`. Sets *out_skipped to the messages left out. Returns 0,
+ * RL_EIO or RL_EINVAL (`diag` says why) or RL_ENOMEM. */
+#define BENCH_CORPUS_MSG_MAX ((size_t)4 << 20) /* larger corpus files are left out */
+int bench_corpus_mailset(struct bench_mailset *set, struct rl_diag *diag, const char *dir,
+                         size_t *out_skipped);
 
 #endif

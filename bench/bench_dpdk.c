@@ -20,6 +20,7 @@
 #include <rte_ethdev.h>
 
 #include "bench_client.h"
+#include "bench_corpus.h"
 #include "bench_hist.h"
 #include "bench_mail.h"
 #include "bench_server.h"
@@ -48,8 +49,8 @@ struct opts {
     unsigned connections, distinct, nap_us;
     size_t size;
     double density, warmup, duration, timeout;
-    bool new_conn, no_message, pipelining;
-    const char *json;
+    bool new_conn, no_message, pipelining, corpus_mix;
+    const char *json, *corpus;
 };
 
 struct csess {
@@ -76,6 +77,7 @@ struct run {
     struct bench_server_cfg scfg;
     struct bench_values vals;
     struct bench_mailset mails;
+    size_t skipped; /* corpus messages left out (lines over 998 octets) */
     struct csess *c;
     struct ssess *s;
     uint32_t listener;
@@ -84,7 +86,8 @@ struct run {
     uint64_t last_busy_ns;
     bool counting, stopping;
     /* inside the window */
-    uint64_t ok, fail, sink_ok, sink_bytes, bytes_ok, conns_opened, conn_errors, sessions_done;
+    uint64_t ok, fail, tempfail, permfail, sink_ok, sink_bytes, bytes_ok, conns_opened, conn_errors,
+        sessions_done;
     double cpu0;
     struct bench_hist hist;
     char last_error[200];
@@ -128,13 +131,17 @@ parse_ip(const char *s, uint32_t *ip, uint8_t *plen, uint16_t *port)
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: redline-bench-dpdk smtp --ip A.B.C.D/N --connect IP:PORT --sink-port P\n"
-               "          [--connections N (10)] [--size BYTES (4096)] [--density F (0.05)]\n"
-               "          [--warmup S (1)] [--duration S (5)] [--new-conn] [--pipelining]\n"
-               "          [--no-message (sessions without a message: greeting, EHLO, QUIT)]\n"
-               "          [--nap-us US (0: spin)] [--mac xx:xx:xx:xx:xx:xx] [--json FILE]\n"
-               "          -- EAL-ARGUMENTS\n"
-               "  the stack takes DPDK port 0 (the first --vdev or -a of the EAL arguments)\n");
+    fprintf(f,
+            "usage: redline-bench-dpdk smtp --ip A.B.C.D/N --connect IP:PORT --sink-port P\n"
+            "          [--connections N (10)] [--size BYTES (4096)] [--density F (0.05)]\n"
+            "          [--warmup S (1)] [--duration S (5)] [--new-conn] [--pipelining]\n"
+            "          [--no-message (sessions without a message: greeting, EHLO, QUIT)]\n"
+            "          [--nap-us US (0: spin)] [--mac xx:xx:xx:xx:xx:xx] [--json FILE]\n"
+            "          [--corpus DIR (%s)] [--corpus-mix (the corpus's messages in turn,\n"
+            "          as redline-bench smtp --corpus-mix, instead of --size/--density)]\n"
+            "          -- EAL-ARGUMENTS\n"
+            "  the stack takes DPDK port 0 (the first --vdev or -a of the EAL arguments)\n",
+            BENCH_CORPUS_DIR);
 }
 
 static int
@@ -146,7 +153,8 @@ parse(struct opts *o, int argc, char **argv)
                        .density = 0.05,
                        .warmup = 1,
                        .duration = 5,
-                       .timeout = 30};
+                       .timeout = 30,
+                       .corpus = BENCH_CORPUS_DIR};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -162,6 +170,10 @@ parse(struct opts *o, int argc, char **argv)
         }
         if (strcmp(a, "--no-message") == 0) {
             o->no_message = true;
+            continue;
+        }
+        if (strcmp(a, "--corpus-mix") == 0) {
+            o->corpus_mix = true;
             continue;
         }
         if (!ok) {
@@ -187,6 +199,8 @@ parse(struct opts *o, int argc, char **argv)
             ok = bench_arg_double(v, 0.1, 3600, &o->duration);
         } else if (strcmp(a, "--json") == 0) {
             o->json = v;
+        } else if (strcmp(a, "--corpus") == 0) {
+            o->corpus = v;
         } else if (strcmp(a, "--nap-us") == 0) {
             ok = bench_arg_u64(v, 0, 100000, &n);
             o->nap_us = (unsigned)n;
@@ -377,6 +391,8 @@ on_client_event(struct run *r, unsigned i, const struct bench_client_ev *ev, uin
                 bench_hist_record(&r->hist, now - c->t0_ns);
             } else {
                 r->fail++;
+                r->tempfail += ev->outcome == BENCH_OUT_TEMPFAIL;
+                r->permfail += ev->outcome == BENCH_OUT_PERMFAIL;
                 snprintf(r->last_error, sizeof(r->last_error), "%s",
                          bench_client_last_reply(&c->c));
             }
@@ -618,9 +634,12 @@ setup(struct run *r, struct rl_diag *d)
         return rl_diag_set(d, "script", "cannot build the commands");
     }
     r->scfg = (struct bench_server_cfg){.hostname = "redline-sink", .max_size = 1ull << 30};
-    rc = bench_values_load(&r->vals, d, BENCH_CORPUS_DIR, BENCH_MAIL_SEED);
+    rc = bench_values_load(&r->vals, d, r->o.corpus, BENCH_MAIL_SEED);
     if (rc != 0) {
         return rc;
+    }
+    if (r->o.corpus_mix) {
+        return bench_corpus_mailset(&r->mails, d, r->o.corpus, &r->skipped);
     }
     struct bench_mail_params p = {
         .size = r->o.size, .density = r->o.density, .n = r->o.distinct, .seed = BENCH_MAIL_SEED};
@@ -633,8 +652,19 @@ report(struct run *r, FILE *f)
     double secs = (double)(r->t_end - r->t_win) / 1e9;
     double cpu = bench_cpu_s() - r->cpu0;
     const struct tcp_stats *s = tcp_stack_stats(r->st);
+    size_t wire = 0;
+    for (size_t k = 0; k < r->mails.n; k++) {
+        wire += r->mails.m[k].hdr_len + r->mails.m[k].wire_len;
+    }
     fprintf(f,
-            "{\"benchmark\":\"dpdk-smtp\",\"size\":%zu,\"connections\":%u,\"new_conn\":%s,"
+            "{\"benchmark\":\"dpdk-smtp\",\"workload\":\"%s\",\"messages_distinct\":%zu,"
+            "\"messages_left_out\":%zu,\"wire_bytes_per_message\":%.1f,"
+            "\"messages_tempfail\":%llu,\"messages_permfail\":%llu,",
+            r->o.corpus_mix ? "corpus-mix" : "synthetic", r->mails.n, r->skipped,
+            r->mails.n > 0 ? (double)wire / (double)r->mails.n : 0.0,
+            (unsigned long long)r->tempfail, (unsigned long long)r->permfail);
+    fprintf(f,
+            "\"size\":%zu,\"connections\":%u,\"new_conn\":%s,"
             "\"no_message\":%s,\"sessions_without_message\":%llu,"
             "\"sessions_without_message_per_s\":%.1f,"
             "\"seconds\":%.3f,\"messages_ok\":%llu,\"messages_failed\":%llu,"

@@ -39,7 +39,6 @@
 #define CONNECT_FAIL_LIMIT 50 /* failed session openings in a row before giving up */
 #define SWEEP_NS 10000000ull  /* timeouts and reconnects are checked every 10 ms */
 #define NS 1000000000ull
-#define CORPUS_MSG_MAX ((size_t)4 << 20) /* larger corpus files are left out */
 
 struct options {
     const char *connect;
@@ -966,31 +965,6 @@ synthetic_mails(struct gen *g, struct rl_diag *diag)
     return bench_mailset_build(&g->mails, diag, &g->vals, &p);
 }
 
-/* corpus_mails makes one message of every message file of the corpus (up
- * to CORPUS_MSG_MAX bytes each), in path order. */
-static int
-corpus_mails(struct gen *g, struct rl_diag *diag)
-{
-    struct bench_workload w = {0};
-    int rc = bench_corpus_load(&w, diag, g->o.corpus, 1, CORPUS_MSG_MAX);
-    const uint8_t **msgs = calloc(w.n_msgs + 1, sizeof(*msgs));
-    size_t *lens = calloc(w.n_msgs + 1, sizeof(*lens));
-    if (rc == 0 && (msgs == NULL || lens == NULL)) {
-        rc = rl_diag_set(diag, "corpus", "out of memory");
-    }
-    for (size_t i = 0; rc == 0 && i < w.n_msgs; i++) {
-        msgs[i] = w.in.data + w.msgs[i].in_off;
-        lens[i] = w.msgs[i].in_len;
-    }
-    if (rc == 0) {
-        rc = bench_mailset_from_messages(&g->mails, diag, msgs, lens, w.n_msgs, &g->skipped);
-    }
-    free(msgs);
-    free(lens);
-    bench_workload_fini(&w);
-    return rc;
-}
-
 /* setup builds everything the run needs before the first connection. */
 static int
 setup(struct gen *g, struct rl_diag *diag)
@@ -1014,7 +988,8 @@ setup(struct gen *g, struct rl_diag *diag)
     if (rc != 0) {
         return rc;
     }
-    rc = o->corpus_mix ? corpus_mails(g, diag) : synthetic_mails(g, diag);
+    rc = o->corpus_mix ? bench_corpus_mailset(&g->mails, diag, o->corpus, &g->skipped)
+                       : synthetic_mails(g, diag);
     if (rc != 0) {
         return rc;
     }

@@ -76,6 +76,8 @@ struct run {
     struct rl_diag *diag;
     char dir[256];
     struct child sink, redlined, gen;
+    uint32_t control[HW_CALIB_MAX_CPUS]; /* CPUs of the control-plane core */
+    uint32_t n_control;
 };
 
 static void
@@ -312,6 +314,47 @@ count(json_t *obj, const char *key)
     return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
 }
 
+/* read_load_memif takes one report of redline-bench-dpdk smtp into `l`
+ * (flat: the generator and the sink in one object). */
+static int
+read_load_memif(struct run *run, const char *path, struct hw_calib_load *l)
+{
+    json_error_t jerr;
+    json_t *gen = json_load_file(path, 0, &jerr);
+    int rc = 0;
+    if (!json_is_object(gen)) {
+        rc = died(run, &run->gen, "left no report");
+        goto done;
+    }
+    l->ok = count(gen, "messages_ok");
+    l->tempfail = count(gen, "messages_tempfail");
+    l->permfail = count(gen, "messages_permfail");
+    uint64_t failed = count(gen, "messages_failed");
+    l->errors = failed > l->tempfail + l->permfail ? failed - l->tempfail - l->permfail : 0;
+    l->sent = l->ok + failed;
+    l->wall_s = num(gen, "seconds");
+    l->msgs_per_s = num(gen, "msgs_per_s");
+    l->latency_p50_us = num(gen, "latency_p50_us");
+    l->latency_p99_us = num(gen, "latency_p99_us");
+    l->generator_cpu_s = num(gen, "generator_cpu_s");
+    run->r->sink_messages += count(gen, "sink_messages");
+    if (run->r->distinct == 0) {
+        run->r->distinct = count(gen, "messages_distinct");
+        run->r->left_out = count(gen, "messages_left_out");
+        run->r->bytes_per_msg = num(gen, "wire_bytes_per_message");
+    }
+    if (l->ok == 0 || l->wall_s <= 0) {
+        const char *last = json_string_value(json_object_get(gen, "last_error"));
+        rc =
+            rl_diag_set(run->diag, "redline-bench-dpdk smtp",
+                        "no message went through (%llu failed%s%.100s)", (unsigned long long)failed,
+                        last != NULL && last[0] ? ": " : "", last != NULL ? last : "");
+    }
+done:
+    json_decref(gen);
+    return rc;
+}
+
 /* read_load takes one generator report (`path`) into `l`; the first one
  * also gives the mix. */
 static int
@@ -360,6 +403,9 @@ done:
 static void
 read_sink(struct run *run)
 {
+    if (run->r->memif) {
+        return; /* counted from each generator report */
+    }
     char path[300];
     json_error_t jerr;
     snprintf(path, sizeof(path), "%s/sink.json", run->dir);
@@ -440,6 +486,96 @@ tool_cpus(struct hw_calib_result *r, const struct hw_topo *t, const struct hw_pl
     }
 }
 
+/* The memif harness of bench/dpdk.sh: redlined's stack at MEMIF_GW on the
+ * memif server, redline-bench-dpdk's at MEMIF_GEN on the client, its sink
+ * on MEMIF_SINK_PORT as redlined's next hop. */
+#define MEMIF_GW "10.93.0.2"
+#define MEMIF_GEN "10.93.0.1"
+#define MEMIF_PORT "2525"
+#define MEMIF_SINK_PORT "2526"
+
+static bool
+exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+/* wait_files waits up to 60 s (the EAL starts) for both paths to exist. */
+static int
+wait_files(struct run *run, struct child *c, const char *a, const char *b)
+{
+    for (int i = 0; i < 2400; i++) {
+        int status;
+        if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+            c->pid = 0;
+            return died(run, c, "exited at start");
+        }
+        if (exists(a) && exists(b)) {
+            return 0;
+        }
+        if (stopped(run)) {
+            return RL_EAGAIN;
+        }
+        sleep_ms(25);
+    }
+    return died(run, c, "has no memif port after 60 s");
+}
+
+/* write_config writes the plan's fragment `frag` to `path` with no
+ * per-address connection limit (all the load comes from one address) and,
+ * when `sock` is not NULL, the DPDK backend on one memif server port at
+ * `sock` (nothing of the fragment's NICs). */
+static int
+write_config(struct run *run, const char *path, const char *frag, const char *sock)
+{
+    json_error_t jerr;
+    json_t *cfg = json_loads(frag, 0, &jerr);
+    json_t *limits =
+        json_pack("{s:i, s:i}", "max_connections_per_ip", 0, "max_connections_per_net", 0);
+    bool ok = json_is_object(cfg) && json_object_set_new(cfg, "limits", limits) == 0;
+    if (ok && sock != NULL) {
+        char device[400];
+        snprintf(device, sizeof(device), "net_memif0,role=server,socket=%s,socket-abstract=no",
+                 sock);
+        json_t *port = json_pack("{s:s, s:s, s:s}", "device", device, "address", MEMIF_GW "/24",
+                                 "mac", "02:00:0a:5d:00:02");
+        json_t *eal = json_pack("[s, s, s, s, s]", "--no-huge", "-m", "1024",
+                                "--log-level=lib.eal:error", "--log-level=pmd.net.memif:error");
+        json_t *dpdk = json_pack("{s:o, s:[o]}", "eal", eal, "ports", port);
+        ok = dpdk != NULL && json_object_set_new(cfg, "backend", json_string("dpdk")) == 0 &&
+             json_object_set_new(cfg, "dpdk", dpdk) == 0;
+    }
+    ok = ok && json_dump_file(cfg, path, 0) == 0;
+    json_decref(cfg);
+    return ok ? 0 : rl_diag_set(run->diag, "calibrate", "cannot write %s", path);
+}
+
+/* start_memif starts redlined --backend dpdk with the plan's layout on a
+ * memif port and waits for the port and the control socket. */
+static int
+start_memif(struct run *run, const char *frag)
+{
+    const struct hw_calib_opts *o = run->o;
+    char cfg[300], sock[300], ctl[300], quarantine[300], log[300];
+    snprintf(cfg, sizeof(cfg), "%s/memif.json", run->dir);
+    snprintf(sock, sizeof(sock), "%s/memif.sock", run->dir);
+    snprintf(ctl, sizeof(ctl), "%s/ctl.sock", run->dir);
+    snprintf(quarantine, sizeof(quarantine), "%s/quarantine", run->dir);
+    snprintf(log, sizeof(log), "%s/track.log", run->dir);
+    int rc = write_config(run, cfg, frag, sock);
+    if (rc != 0) {
+        return rc;
+    }
+    static struct args rl_args;
+    memset(&rl_args, 0, sizeof(rl_args));
+    args_of(&rl_args, o->redlined, "--config", cfg, "--listen", "0.0.0.0:" MEMIF_PORT, "--route",
+            "*=" MEMIF_GEN ":" MEMIF_SINK_PORT, "--relay-net", "10.0.0.0/8", "--idle", "sleep",
+            "--quarantine", quarantine, "--log", log, "--control-socket", ctl, "--foreground",
+            (const char *)NULL);
+    rc = spawn(run, &run->redlined, &rl_args, run->control, run->n_control);
+    return rc == 0 ? wait_files(run, &run->redlined, sock, ctl) : rc;
+}
+
 /* start_servers writes the plan's fragment, then starts the sink and
  * redlined (its own threads on the control-plane core, workers where the
  * fragment pins them). */
@@ -451,10 +587,19 @@ start_servers(struct run *run, int sink_port, int port)
     char listen[32], route[48], sink_listen[32];
     snprintf(frag_path, sizeof(frag_path), "%s/plan.json", run->dir);
     size_t len = hw_plan_fragment(frag, sizeof(frag), o->plan);
-    FILE *f = fopen(frag_path, "w");
-    bool written = f != NULL && len > 0 && fwrite(frag, 1, len, f) == len;
-    if (f == NULL || fclose(f) != 0 || !written) {
-        return rl_diag_set(run->diag, "calibrate", "cannot write %s", frag_path);
+    const struct hw_core *cc = &o->topo->cores[o->plan->control_core];
+    for (uint32_t k = 0; k < cc->n_pus && run->n_control < HW_CALIB_MAX_CPUS; k++) {
+        run->control[run->n_control++] = o->topo->pus[cc->first_pu + k].os;
+    }
+    if (len == 0) {
+        return rl_diag_set(run->diag, "calibrate", "the plan has no fragment");
+    }
+    if (run->r->memif) {
+        return start_memif(run, frag);
+    }
+    int rc = write_config(run, frag_path, frag, NULL);
+    if (rc != 0) {
+        return rc;
     }
     snprintf(sink_listen, sizeof(sink_listen), "127.0.0.1:%d", sink_port);
     char sink_json[300];
@@ -463,7 +608,7 @@ start_servers(struct run *run, int sink_port, int port)
     memset(&sink_args, 0, sizeof(sink_args));
     args_of(&sink_args, o->bench, "sink", "--listen", sink_listen, "--quiet", "--json", sink_json,
             (const char *)NULL);
-    int rc = spawn(run, &run->sink, &sink_args, run->r->tool_cpus, run->r->n_tool_cpus);
+    rc = spawn(run, &run->sink, &sink_args, run->r->tool_cpus, run->r->n_tool_cpus);
     rc = rc == 0 ? wait_port(run, &run->sink, sink_port) : rc;
     if (rc != 0) {
         return rc;
@@ -478,13 +623,7 @@ start_servers(struct run *run, int sink_port, int port)
     args_of(&rl_args, o->redlined, "--config", frag_path, "--listen", listen, "--route", route,
             "--relay-net", "127.0.0.0/8", "--idle", "sleep", "--quarantine", quarantine, "--log",
             log, "--foreground", (const char *)NULL);
-    const struct hw_core *cc = &o->topo->cores[o->plan->control_core];
-    uint32_t control[HW_CALIB_MAX_CPUS];
-    uint32_t n_control = 0;
-    for (uint32_t k = 0; k < cc->n_pus && n_control < HW_CALIB_MAX_CPUS; k++) {
-        control[n_control++] = o->topo->pus[cc->first_pu + k].os;
-    }
-    rc = spawn(run, &run->redlined, &rl_args, control, n_control);
+    rc = spawn(run, &run->redlined, &rl_args, run->control, run->n_control);
     return rc == 0 ? wait_port(run, &run->redlined, port) : rc;
 }
 
@@ -502,11 +641,31 @@ run_load(struct run *run, int port, bool through, uint32_t round, struct hw_cali
              through ? "through" : "ceiling");
     static struct args gen_args;
     memset(&gen_args, 0, sizeof(gen_args));
-    args_of(&gen_args, o->bench, "smtp", "--connect", connect, "--connections", conns,
-            "--pipelining", "--duration", secs, "--corpus-mix", "--timeout", "30", "--json",
-            gen_json, (const char *)NULL);
-    if (o->corpus != NULL) {
-        args_of(&gen_args, "--corpus", o->corpus, (const char *)NULL);
+    if (run->r->memif) {
+        /* no warm-up: the window is the whole run, as redlined's CPU time;
+         * naps once idle as in bench/dpdk.sh (a spinning generator on a
+         * shared core is what the scheduler preempts) */
+        char vdev[400];
+        snprintf(vdev, sizeof(vdev),
+                 "--vdev=net_memif0,role=client,socket=%s/memif.sock,socket-abstract=no", run->dir);
+        args_of(&gen_args, o->bench_dpdk, "smtp", "--ip", MEMIF_GEN "/24", "--mac",
+                "02:00:0a:5d:00:01", "--connect", MEMIF_GW ":" MEMIF_PORT, "--sink-port",
+                MEMIF_SINK_PORT, "--connections", conns, "--pipelining", "--warmup", "0",
+                "--duration", secs, "--nap-us", "20", "--corpus-mix", "--json", gen_json,
+                (const char *)NULL);
+        if (o->corpus != NULL) {
+            args_of(&gen_args, "--corpus", o->corpus, (const char *)NULL);
+        }
+        args_of(&gen_args, "--", "--no-huge", "-m", "1024", "--no-pci", "--no-shconf",
+                "--no-telemetry", "--log-level=lib.eal:error", "--log-level=pmd.net.memif:error",
+                vdev, (const char *)NULL);
+    } else {
+        args_of(&gen_args, o->bench, "smtp", "--connect", connect, "--connections", conns,
+                "--pipelining", "--duration", secs, "--corpus-mix", "--timeout", "30", "--json",
+                gen_json, (const char *)NULL);
+        if (o->corpus != NULL) {
+            args_of(&gen_args, "--corpus", o->corpus, (const char *)NULL);
+        }
     }
     uint64_t t0 = 0, t1 = 0, w0 = 0, w1 = 0;
     if (!cpu_ticks(run->redlined.pid, o->plan, &t0, &w0)) {
@@ -534,7 +693,7 @@ run_load(struct run *run, int port, bool through, uint32_t round, struct hw_cali
     if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
         return died(run, &run->gen, "failed");
     }
-    rc = read_load(run, gen_json, l);
+    rc = run->r->memif ? read_load_memif(run, gen_json, l) : read_load(run, gen_json, l);
     if (rc == 0 && through) {
         long hz = sysconf(_SC_CLK_TCK);
         l->redlined_cpu_s = (double)(t1 - t0) / (double)(hz > 0 ? hz : 100);
@@ -551,8 +710,9 @@ run_rounds(struct run *run, int sink_port, int port)
     int rc = 0;
     for (uint32_t i = 0; i < run->o->rounds && rc == 0; i++) {
         bool through_first = i % 2 == 0;
-        for (int k = 0; k < 2 && rc == 0; k++) {
-            bool through = (k == 0) == through_first;
+        /* memif: no straight run, the generator and the sink are one process */
+        for (int k = 0; k < (run->r->memif ? 1 : 2) && rc == 0; k++) {
+            bool through = run->r->memif || (k == 0) == through_first;
             rc = run_load(run, through ? port : sink_port, through, i,
                           through ? &run->r->through[i] : &run->r->ceiling[i]);
         }
@@ -580,7 +740,7 @@ median(double *v, uint32_t n)
 static void
 finish(struct hw_calib_result *r, const struct hw_plan *p)
 {
-    double v[7][HW_CALIB_MAX_ROUNDS];
+    double v[8][HW_CALIB_MAX_ROUNDS];
     uint32_t n = r->n_rounds;
     for (uint32_t i = 0; i < n; i++) {
         const struct hw_calib_load *t = &r->through[i];
@@ -598,7 +758,9 @@ finish(struct hw_calib_result *r, const struct hw_plan *p)
         r->permfail += t->permfail;
         r->errors += t->errors;
         r->ceiling_ok += r->ceiling[i].ok;
+        v[7][i] = t->wall_s > 0 ? t->generator_cpu_s / t->wall_s : 0;
     }
+    r->generator_core_share = r->memif ? median(v[7], n) : 0;
     r->msgs_per_s = median(v[0], n);
     r->ceiling_msgs_per_s = median(v[1], n);
     r->ratio_to_ceiling = median(v[2], n);
@@ -630,14 +792,27 @@ hw_calib_run(struct hw_calib_result *out, struct rl_diag *diag, const struct hw_
     if (o->realtime && geteuid() != 0) {
         return rl_diag_set(diag, "calibrate", "--rt needs root (SCHED_FIFO)");
     }
-    if (access(o->redlined, X_OK) != 0 || access(o->bench, X_OK) != 0) {
+    bool memif = o->plan->backend == HW_BACKEND_DPDK;
+    const char *gen = memif ? o->bench_dpdk : o->bench;
+    if (memif && o->realtime) {
+        /* measured on the 2-core VM: under SCHED_FIFO redlined --backend dpdk
+         * had not opened its memif port after 60 s (hw/README.md) */
+        return rl_diag_set(diag, "calibrate",
+                           "--rt does not go with --backend dpdk: under SCHED_FIFO redlined's "
+                           "DPDK start-up did not finish (hw/README.md)");
+    }
+    if (memif && geteuid() != 0) {
+        return rl_diag_set(diag, "calibrate", "--backend dpdk needs root (the EAL's memif ports)");
+    }
+    if (gen == NULL || access(o->redlined, X_OK) != 0 || access(gen, X_OK) != 0) {
         return rl_diag_set(diag, "calibrate", "%.100s or %.100s is not an executable", o->redlined,
-                           o->bench);
+                           gen != NULL ? gen : "redline-bench-dpdk");
     }
     struct run run = {.o = o, .r = out, .diag = diag};
+    out->memif = memif;
     run.sink.name = "redline-bench sink";
     run.redlined.name = "redlined";
-    run.gen.name = "redline-bench smtp";
+    run.gen.name = memif ? "redline-bench-dpdk smtp" : "redline-bench smtp";
     const char *tmp = getenv("TMPDIR");
     snprintf(run.dir, sizeof(run.dir), "%s/redline-hw-calibrate.XXXXXX",
              tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
@@ -647,9 +822,9 @@ hw_calib_run(struct hw_calib_result *out, struct rl_diag *diag, const struct hw_
     /* started as root, redlined drops to nobody and must still reach its store */
     (void)chmod(run.dir, 0711);
     tool_cpus(out, o->topo, o->plan);
-    int sink_port = free_port();
-    int port = free_port();
-    int rc = sink_port > 0 && port > 0 && sink_port != port
+    int sink_port = memif ? 0 : free_port(); /* memif: the ports of the harness */
+    int port = memif ? 0 : free_port();
+    int rc = memif || (sink_port > 0 && port > 0 && sink_port != port)
                  ? start_servers(&run, sink_port, port)
                  : rl_diag_set(diag, "calibrate", "no free loopback port");
     rc = rc == 0 ? run_rounds(&run, sink_port, port) : rc;

@@ -25,6 +25,9 @@
 struct hw_calib_opts {
     const char *redlined; /* path of the redlined binary */
     const char *bench;    /* path of the redline-bench binary */
+    /* path of redline-bench-dpdk: the generator and sink of a plan with the
+     * DPDK backend, on one user-space stack at a memif port's other end */
+    const char *bench_dpdk;
     const char *corpus;   /* corpus directory; NULL = redline-bench's default */
     double seconds;       /* how long each load runs, > 0 */
     uint32_t rounds;      /* rounds of (through redlined, straight to the sink), 1.. */
@@ -41,11 +44,16 @@ struct hw_calib_load {
     double wall_s;     /* first session ready to last reply */
     double msgs_per_s; /* ok / wall_s */
     double latency_p50_us, latency_p99_us;
-    double redlined_cpu_s; /* through redlined: user + system time of the process */
-    double worker_cpu_s;   /* the same of its worker threads alone */
+    double redlined_cpu_s;  /* through redlined: user + system time of the process */
+    double worker_cpu_s;    /* the same of its worker threads alone */
+    double generator_cpu_s; /* memif: the generator and sink's own CPU time */
 };
 
 struct hw_calib_result {
+    /* the path measured: false, loopback (kernel backend, redline-bench);
+     * true, memif (DPDK backend, redline-bench-dpdk; no kernel, no ceiling
+     * runs: the generator and sink share one process) */
+    bool memif;
     struct hw_calib_load through[HW_CALIB_MAX_ROUNDS]; /* client -> redlined -> sink */
     struct hw_calib_load ceiling[HW_CALIB_MAX_ROUNDS]; /* client -> sink: the tools' own limit */
     uint32_t n_rounds;
@@ -58,6 +66,7 @@ struct hw_calib_result {
     double cpu_us_per_msg;        /* redlined's CPU time per message carried */
     double worker_cpu_us_per_msg; /* its worker threads' alone */
     double worker_busy;           /* worker CPU time / (wall time * workers) */
+    double generator_core_share;  /* memif: generator and sink CPU time / wall time */
     /* workers * 3600 s / worker_cpu_us_per_msg: what the worker cores would
      * carry with nothing else in the way */
     double projected_msgs_per_hour;

@@ -381,6 +381,8 @@ hw_report_calib_json(const struct hw_topo *t, const struct hw_plan *p,
     json_object_set_new(c, "connections", json_integer(o->connections));
     json_object_set_new(c, "pipelining", json_true());
     json_object_set_new(c, "scheduling", json_string(o->realtime ? "SCHED_FIFO 20" : "default"));
+    json_object_set_new(c, "path", json_string(r->memif ? "memif" : "loopback"));
+    json_object_set_new(c, "backend", json_string(r->memif ? "dpdk" : "kernel"));
     json_object_set_new(c, "workload", json_string("corpus-mix"));
     json_object_set_new(c, "corpus", o->corpus != NULL ? json_string(o->corpus) : json_null());
     json_object_set_new(c, "messages_distinct", json_integer((json_int_t)r->distinct));
@@ -395,8 +397,14 @@ hw_report_calib_json(const struct hw_topo *t, const struct hw_plan *p,
     json_t *res = json_object();
     json_object_set_new(res, "msgs_per_s", json_real(r->msgs_per_s));
     json_object_set_new(res, "msgs_per_hour", json_real(r->msgs_per_hour));
-    json_object_set_new(res, "ceiling_msgs_per_s", json_real(r->ceiling_msgs_per_s));
-    json_object_set_new(res, "ratio_to_ceiling", json_real(r->ratio_to_ceiling));
+    /* memif: no ceiling runs (the generator and the sink are one process);
+     * its own share of a core says whether it set the pace instead */
+    json_object_set_new(res, "ceiling_msgs_per_s",
+                        r->memif ? json_null() : json_real(r->ceiling_msgs_per_s));
+    json_object_set_new(res, "ratio_to_ceiling",
+                        r->memif ? json_null() : json_real(r->ratio_to_ceiling));
+    json_object_set_new(res, "generator_core_share",
+                        r->memif ? json_real(r->generator_core_share) : json_null());
     json_object_set_new(res, "latency_p50_us", json_real(r->latency_p50_us));
     json_object_set_new(res, "latency_p99_us", json_real(r->latency_p99_us));
     json_object_set_new(res, "redlined_cpu_us_per_msg", json_real(r->cpu_us_per_msg));
@@ -419,7 +427,8 @@ hw_report_calib_json(const struct hw_topo *t, const struct hw_plan *p,
     for (uint32_t i = 0; i < r->n_rounds; i++) {
         json_t *round = json_object();
         json_object_set_new(round, "through_redlined", load_json(&r->through[i], true));
-        json_object_set_new(round, "ceiling", load_json(&r->ceiling[i], false));
+        json_object_set_new(round, "ceiling",
+                            r->memif ? json_null() : load_json(&r->ceiling[i], false));
         json_array_append_new(rounds, round);
     }
     json_object_set_new(res, "rounds", rounds);
@@ -572,8 +581,9 @@ void
 hw_report_calib_text(FILE *f, const struct hw_plan *p, const struct hw_calib_result *r)
 {
     fprintf(f,
-            "Calibration: redlined with %u worker%s, corpus mix (%llu messages, %.0f bytes "
-            "mean), %u round%s (medians)\n",
+            "Calibration: redlined (%s backend, over %s) with %u worker%s, corpus mix (%llu "
+            "messages, %.0f bytes mean), %u round%s (medians)\n",
+            r->memif ? "dpdk" : "kernel", r->memif ? "memif, no kernel in the path" : "loopback",
             p->n_workers, p->n_workers == 1 ? "" : "s", (unsigned long long)r->distinct,
             r->bytes_per_msg, r->n_rounds, r->n_rounds == 1 ? "" : "s");
     fprintf(f,
@@ -587,8 +597,15 @@ hw_report_calib_text(FILE *f, const struct hw_plan *p, const struct hw_calib_res
         fprintf(f, " %s %llu", r->actions[i].name, (unsigned long long)r->actions[i].n);
     }
     fprintf(f, "\n");
-    fprintf(f, "  tools' ceiling  %.0f msgs/s straight to the sink; redlined reached %.2f of it\n",
-            r->ceiling_msgs_per_s, r->ratio_to_ceiling);
+    if (r->memif) {
+        fprintf(f,
+                "  load tool       redline-bench-dpdk (generator and sink) used %.2f of a core\n",
+                r->generator_core_share);
+    } else {
+        fprintf(f,
+                "  tools' ceiling  %.0f msgs/s straight to the sink; redlined reached %.2f of it\n",
+                r->ceiling_msgs_per_s, r->ratio_to_ceiling);
+    }
     fprintf(f, "  latency         p50 %.2f ms, p99 %.2f ms\n", r->latency_p50_us / 1000,
             r->latency_p99_us / 1000);
     fprintf(f,

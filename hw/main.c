@@ -29,7 +29,7 @@ static const char usage[] =
     "       redline-hw plan [--json] [--write FILE] [PLAN OPTIONS] [TOPOLOGY]\n"
     "       redline-hw calibrate [--json] [--seconds S] [--rounds R] [--connections N]\n"
     "                  [PLAN OPTIONS]\n"
-    "                  [--redlined PATH] [--bench PATH] [--corpus DIR]\n"
+    "                  [--redlined PATH] [--bench PATH] [--bench-dpdk PATH] [--corpus DIR]\n"
     "\n"
     "TOPOLOGY (default: this machine, as hwloc sees it):\n"
     "  --topology FILE      an XML export (lstopo --of xml)\n"
@@ -47,14 +47,17 @@ static const char usage[] =
     "  --hugepage-size 2M|1G  hugepage size to count in (default 2M)\n"
     "plan:\n"
     "  --write FILE         write the redlined configuration fragment to FILE\n"
-    "calibrate (this machine only; redlined on loopback, redline-bench as client and sink):\n"
+    "calibrate (this machine only; redlined on loopback, redline-bench as client and sink;\n"
+    "  with --backend dpdk redlined on a memif port, redline-bench-dpdk as client and sink\n"
+    "  on one user-space stack: no kernel in the path, root, a build tree):\n"
     "  --seconds S          how long each load runs (default 4)\n"
     "  --rounds R           rounds of a load through redlined and one straight to the\n"
     "                       sink, the tools' ceiling (default 3; medians reported)\n"
     "  --connections N      concurrent SMTP sessions (default 100)\n"
     "  --rt                 run redlined and the load tools SCHED_FIFO (root): on a machine\n"
     "                       shared with other work, the cores as if they were isolated\n"
-    "  --redlined PATH, --bench PATH   the binaries (default: next to this one, or installed)\n"
+    "  --redlined PATH, --bench PATH, --bench-dpdk PATH   the binaries (default: next to\n"
+    "                       this one, or installed; redline-bench-dpdk is never installed)\n"
     "  --corpus DIR         the corpus the mix comes from (default: redline-bench's)\n"
     "--json prints JSON instead of text.\n";
 
@@ -71,6 +74,7 @@ struct cli {
     bool realtime;
     const char *redlined;
     const char *bench;
+    const char *bench_dpdk;
     const char *corpus;
 };
 
@@ -163,9 +167,12 @@ other_option(struct cli *c, const char *a, const char *v, bool *bad)
     } else if (strcmp(a, "--connections") == 0) {
         *bad = !parse_u32(v, 1, 4096, &c->connections);
     } else if (strcmp(a, "--redlined") == 0 || strcmp(a, "--bench") == 0 ||
-               strcmp(a, "--corpus") == 0) {
+               strcmp(a, "--bench-dpdk") == 0 || strcmp(a, "--corpus") == 0) {
         *bad = v == NULL;
-        *(a[2] == 'r' ? &c->redlined : a[2] == 'b' ? &c->bench : &c->corpus) = v;
+        *(a[2] == 'r'     ? &c->redlined
+          : strlen(a) > 7 ? &c->bench_dpdk
+          : a[2] == 'b'   ? &c->bench
+                          : &c->corpus) = v;
     } else {
         return false;
     }
@@ -220,12 +227,6 @@ parse(struct cli *c, int argc, char **argv)
     }
     if (c->write != NULL && strcmp(c->cmd, "plan") != 0) {
         return usage_error("--write goes with plan, not", c->cmd);
-    }
-    if (calibrating && c->plan.backend == HW_BACKEND_DPDK) {
-        /* hw/README.md "The calibration": net_tap would measure the tap */
-        return usage_error("calibrate measures the kernel backend only (hw/README.md says why "
-                           "not dpdk yet): no --backend dpdk with",
-                           c->cmd);
     }
     if (calibrating && c->topology != NULL) {
         return usage_error("calibrate measures this machine: no --topology or --synthetic with",
@@ -295,7 +296,7 @@ write_fragment(const char *path, const struct hw_plan *p)
 static int
 calibrate(const struct cli *c, const struct hw_topo *t, const struct hw_plan *p)
 {
-    char rl_buf[PATH_MAX + 32], bench_buf[PATH_MAX + 32];
+    char rl_buf[PATH_MAX + 32], bench_buf[PATH_MAX + 32], bdpdk_buf[PATH_MAX + 32];
     struct hw_calib_opts o = {
         .redlined = c->redlined != NULL ? c->redlined
                                         : find_binary(rl_buf, sizeof(rl_buf), "dataplane",
@@ -303,6 +304,9 @@ calibrate(const struct cli *c, const struct hw_topo *t, const struct hw_plan *p)
         .bench = c->bench != NULL ? c->bench
                                   : find_binary(bench_buf, sizeof(bench_buf), "bench",
                                                 "redline-bench", "/usr/bin/redline-bench"),
+        .bench_dpdk = c->bench_dpdk != NULL ? c->bench_dpdk
+                                            : find_binary(bdpdk_buf, sizeof(bdpdk_buf), "bench",
+                                                          "redline-bench-dpdk", NULL),
         .corpus = c->corpus,
         .seconds = c->seconds,
         .rounds = c->rounds,
@@ -322,8 +326,9 @@ calibrate(const struct cli *c, const struct hw_topo *t, const struct hw_plan *p)
         return EXIT_FAILED;
     }
     if (!c->json) {
-        fprintf(stderr, "redline-hw: calibrating: %u x 2 loads of %.0f s (redlined on CPU",
-                c->rounds, c->seconds);
+        bool memif = p->backend == HW_BACKEND_DPDK;
+        fprintf(stderr, "redline-hw: calibrating over %s: %u x %s of %.0f s (redlined on CPU",
+                memif ? "memif" : "loopback", c->rounds, memif ? "1 load" : "2 loads", c->seconds);
         for (uint32_t i = 0; i < p->n_workers; i++) {
             fprintf(stderr, "%s%u", i > 0 ? "," : " ", p->workers[i]);
         }

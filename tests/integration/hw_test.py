@@ -6,7 +6,8 @@ runs (workers pinned where the plan says, mail relayed, no warning);
 redlined's warnings for layouts that contradict the topology (this machine's,
 and synthetic/XML ones through HWLOC_SYNTHETIC/HWLOC_XMLFILE); clear errors
 for unusable input; a short calibration through redlined and redline-bench on
-loopback. Real peers: smtplib as client, aiosmtpd as next hop."""
+loopback, and one with the DPDK backend over memif (root) through
+redline-bench-dpdk. Real peers: smtplib as client, aiosmtpd as next hop."""
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import unittest
 from gwlib import BUILD, CI, SRC, Gateway, Sink
 
 HW = os.path.join(BUILD, "hw", "redline-hw")
+BENCH_DPDK = os.path.join(BUILD, "bench", "redline-bench-dpdk")
 DATA = os.path.join(SRC, "tests", "data", "hw")
 
 
@@ -169,7 +171,6 @@ class Show(unittest.TestCase):
             (["plan", "--address", "10.0.0.2/24"], "address: a port address goes with the dpdk"),
             (["plan", "--topology", os.path.join(DATA, "six-nic.xml"), "--backend", "dpdk",
               "--address", "10.0.0.2/24"], "nic: the dpdk backend serves at most 4 ports"),
-            (["calibrate", "--backend", "dpdk"], "calibrate measures the kernel backend only"),
         ]
         for args, want in cases:
             p = hw(*args, check=False)
@@ -374,6 +375,63 @@ class Calibrate(unittest.TestCase):
         tmp = os.environ.get("TMPDIR", "/tmp")
         self.assertEqual([e for e in os.listdir(tmp) if e.startswith("redline-hw-calibrate.")],
                          [])
+
+    def test_short_dpdk_calibration_over_memif(self):
+        why = ("needs root (the EAL's memif ports)" if os.geteuid() != 0 else
+               None if os.access(BENCH_DPDK, os.X_OK) else
+               f"{BENCH_DPDK} not built (no DPDK)")
+        if why:
+            if CI:
+                self.fail(why + ", and CI=true: failing")
+            self.skipTest(why)
+        p = hw("calibrate", "--backend", "dpdk", "--seconds", "1", "--rounds", "2",
+               "--connections", "8", "--json")
+        c = json.loads(p.stdout)
+        r = c["results"]
+        self.assertEqual((c["config"]["path"], c["config"]["backend"]), ("memif", "dpdk"))
+        self.assertEqual(c["config"]["workload"], "corpus-mix")
+        self.assertGreater(c["config"]["messages_distinct"], 50)
+        self.assertEqual(len(r["rounds"]), 2)
+        # no ceiling runs: the generator and the sink are one process
+        self.assertIsNone(r["ceiling_msgs_per_s"])
+        self.assertEqual([x["ceiling"] for x in r["rounds"]], [None, None])
+        self.assertGreater(r["generator_core_share"], 0)
+        through = [x["through_redlined"] for x in r["rounds"]]
+        self.assertEqual(r["ok"], sum(x["ok"] for x in through))
+        self.assertGreater(r["ok"], 0)
+        self.assertEqual(r["errors"], 0)
+        self.assertLessEqual(r["tempfail"] + r["permfail"], r["sent"] * 0.05)
+        # what redlined relayed reached the sink on the user-space stack; the
+        # sink counts until the generator's window closes, redlined may still
+        # relay what was in flight then (at most one per session)
+        relayed = r["redlined_actions"].get("relayed", 0)
+        self.assertGreaterEqual(relayed, r["sink_messages"])
+        self.assertLessEqual(relayed, r["sink_messages"] + 2 * 8)
+        self.assertGreaterEqual(relayed, r["ok"] * 0.9)
+        rates = [x["msgs_per_s"] for x in through]
+        self.assertAlmostEqual(r["msgs_per_s"], sum(rates) / 2, delta=0.01)
+        self.assertAlmostEqual(r["msgs_per_hour"], r["msgs_per_s"] * 3600, delta=1)
+        for t in through:
+            self.assertAlmostEqual(t["msgs_per_s"], t["ok"] / t["wall_s"], delta=1)
+            self.assertLessEqual(t["worker_cpu_s"], t["redlined_cpu_s"] + 0.02)
+        self.assertGreater(r["redlined_cpu_us_per_msg"], 0)
+        name, bound = expected_tier(r["msgs_per_hour"])
+        self.assertEqual(c["tier"]["name"], name)
+        self.assertEqual(c["tier"]["bound_msgs_per_hour"], bound)
+        self.assertEqual(c["config"]["worker_cpus"], hw_json("plan")["fragment"]["cores"])
+        self.assertEqual(c["redlined_warnings"], [])
+        tmp = os.environ.get("TMPDIR", "/tmp")
+        self.assertEqual([e for e in os.listdir(tmp) if e.startswith("redline-hw-calibrate.")],
+                         [])
+        # a missing generator is named
+        p = hw("calibrate", "--backend", "dpdk", "--seconds", "1", "--rounds", "1",
+               "--connections", "4", "--bench-dpdk", "/nonexistent/redline-bench-dpdk",
+               check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("/nonexistent/redline-bench-dpdk", p.stderr)
+        p = hw("calibrate", "--backend", "dpdk", "--rt", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("--rt does not go with --backend dpdk", p.stderr)
 
     def test_missing_binary_is_a_clear_failure(self):
         p = hw("calibrate", "--seconds", "1", "--redlined", "/nonexistent/redlined",
