@@ -74,10 +74,10 @@ bench-tls-legs: build
 	bench/tls-legs.sh --build $(BUILD) $(BENCH_TLS_LEGS_ARGS)
 
 # The appliance runtime (issue 12): redline-bench smtp at 4/32/256 KB on
-# jemalloc and glibc, loop turns under a mixed load with documents (wall and
-# CPU time), snapshot swaps under load; earlier builds side by side with
-# BENCH_RUNTIME_ARGS="--before DIR --before-smtp DIR --before-swap DIR"
-# (about 8 minutes; bench/README.md).
+# jemalloc and glibc (and a build of an earlier commit with
+# BENCH_RUNTIME_ARGS="--before DIR"), loop turns under a mixed load with
+# documents (scan threads off and on), 1,000 snapshot swaps under load
+# (about 6 minutes).
 bench-runtime: build
 	bench/runtime.sh --build $(BUILD) $(BENCH_RUNTIME_ARGS)
 
