@@ -278,7 +278,10 @@ set_field(struct ctl_license *lic, uint8_t *sig, struct rl_diag *diag, enum fiel
         return 0;
     case F_NOT_BEFORE:
     case F_EXPIRES:
-        if (ctl_time_parse(f == F_NOT_BEFORE ? &lic->not_before : &lic->expires, v) != 0) {
+        /* Only the full form, the one ctl_license_format writes: a bare
+         * date would let one licence be signed as two texts. */
+        if (strlen(v) != 20 ||
+            ctl_time_parse(f == F_NOT_BEFORE ? &lic->not_before : &lic->expires, v) != 0) {
             return rl_diag_set(diag, name, "'%.40s' is not a time (YYYY-MM-DDTHH:MM:SSZ)", v);
         }
         if (f == F_EXPIRES && lic->expires <= lic->not_before) {

@@ -269,6 +269,11 @@ test_malformed(void **state)
                                     "not_before: 2026-02-30T00:00:00Z", f, sizeof(f)),
                      RL_EINVAL);
     assert_string_equal(f, "not_before");
+    /* the bare date is the same instant but another text for one licence */
+    assert_int_equal(
+        edit_and_parse("not_before: 2026-01-01T00:00:00Z", "not_before: 2026-01-01", f, sizeof(f)),
+        RL_EINVAL);
+    assert_string_equal(f, "not_before");
     assert_int_equal(
         edit_and_parse("features: documents,html", "features: documents,,html", f, sizeof(f)),
         RL_EINVAL);
