@@ -101,6 +101,7 @@ struct dp_boot {
     int cores[DP_MAX_WORKERS]; /* CPU of worker i; -1 = not pinned */
     enum dp_backend backend;
     enum dp_idle idle;
+    bool loop_turn_cpu;        /* each loop turn's CPU time measured (a diagnostic) */
     struct dp_dpdk dpdk;       /* backend "dpdk" only */
     char quarantine_dir[4096]; /* durable store for quarantined and held messages */
     uint64_t min_free_mb;      /* MiB kept free on the store's and the log's file systems */

@@ -21,7 +21,7 @@ static const char *const root_keys[] = {
     "idle",          "policy",    "relay_networks", "mta_groups", "routes",
     "limits",        "relay",     "quarantine_dir", "log",        "control_socket",
     "user",          "tls",       "tls_profiles",   "smtp",       "min_free_mb",
-    "config_socket", "state_dir", "scan_threads",   "dpdk",       NULL,
+    "config_socket", "state_dir", "scan_threads",   "dpdk",       "loop_turn_cpu",
 };
 
 /* The inputs of one load: the configuration before it and the copy built. */
@@ -556,6 +556,10 @@ apply_key(struct load *l, const char *key, json_t *v)
         l->c->boot.idle = choice == 0 ? DP_IDLE_SLEEP : DP_IDLE_SPIN;
         return rc;
     }
+    if (strcmp(key, "loop_turn_cpu") == 0) {
+        l->c->boot.loop_turn_cpu = json_is_true(v);
+        return json_is_boolean(v) ? 0 : rl_diag_set(l->diag, key, "must be true or false");
+    }
     if (strcmp(key, "tls") == 0) {
         return apply_tls(l, v);
     }
@@ -582,8 +586,8 @@ apply_root(struct load *l, json_t *root)
     json_object_foreach(root, key, v)
     {
         bool known = false;
-        for (const char *const *k = root_keys; *k != NULL && !known; k++) {
-            known = strcmp(*k, key) == 0;
+        for (size_t k = 0; k < sizeof(root_keys) / sizeof(root_keys[0]) && !known; k++) {
+            known = strcmp(root_keys[k], key) == 0;
         }
         int rc = known ? apply_key(l, key, v) : rl_diag_set(l->diag, key, "unknown key");
         if (rc != 0) {

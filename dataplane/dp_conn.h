@@ -38,8 +38,9 @@
 #define DP_BURST 256                          /* events taken from the backend in one turn */
 #define DP_ACCEPT_BURST 32                    /* connections a listener accepts in one run */
 #define DP_MSG_RESERVE_MAX ((size_t)16 << 20) /* a declared SIZE reserved at DATA up to this */
-/* Connections run in one turn until it has taken this long; the rest run
- * in the next turn, after the backend is polled again. */
+/* Connections run in one turn until it has taken this long, and make no
+ * new backend call after it (dp_stream_begin_run); the rest runs in the
+ * next turn, after the backend is polled again. */
 #define DP_TURN_BUDGET_NS 150000u
 
 #define DP_DRAIN_MS 30000  /* transactions get this long to finish on drain */
@@ -219,6 +220,7 @@ struct dp_in {
     bool heavy;                /* documents, HTML or over the turn budget: a scan thread's */
     uint8_t sniff[48];         /* the start of a line cut by the end of a chunk */
     size_t sniff_len;
+    bool sniff_on;        /* a line started at the last chunk's end (sniff_len of it kept) */
     struct dp_job job;    /* the scan or store job of this message */
     bool job_out;         /* ... with a helper thread now */
     bool close_after_job; /* the connection went meanwhile: free it once the job is back */
@@ -297,6 +299,8 @@ struct dp_worker {
     uint64_t now_ms;
     uint64_t next_tick_ms;
     uint64_t busy_ns;          /* loop-turn time in the current load window */
+    uint64_t run_deadline_ns;  /* this turn's runs make no backend call after it */
+    bool turn_cpu;             /* each turn's CPU time measured too (boot loop_turn_cpu) */
     uint64_t load_window_ms;   /* when that window started */
     uint64_t load_window_msgs; /* messages received when it started */
     struct io_counters netc;   /* the backend's own counters, read at each tick */

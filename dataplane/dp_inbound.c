@@ -15,6 +15,7 @@
 #include "dp_rate.h"
 #include "dp_store.h"
 #include "rl_ascii.h"
+#include "rl_span.h"
 
 /* snap returns the snapshot `in` answers by: its transaction's, or between
  * transactions the worker's newest. */
@@ -866,37 +867,66 @@ heavy_line(const uint8_t *p, size_t len)
     return false;
 }
 
-/* sniff looks at the starts of the lines of the next chunk. */
+/* Octets of a line's start that tell whether it is heavy (the longest of
+ * heavy_lines has 33). */
+#define SNIFF_LINE 40
+
+/* sniff_cut goes on with the line whose start the last chunk cut (sniff_on,
+ * sniff_len octets of it kept) with the octets of chunk p[0..len) up to that
+ * line's end or SNIFF_LINE in all; tells whether that line is heavy. */
+static bool
+sniff_cut(struct dp_in *in, const uint8_t *p, size_t len)
+{
+    if (in->sniff_len == 0 && len > 0 && (p[0] | 0x20) != 'c') {
+        in->sniff_on = false; /* no heavy line starts so */
+        return false;
+    }
+    size_t room = SNIFF_LINE - in->sniff_len;
+    size_t k = len < room ? len : room;
+    const uint8_t *nl = memchr(p, '\n', k);
+    k = nl != NULL ? (size_t)(nl - p) + 1 : k;
+    memcpy(in->sniff + in->sniff_len, p, k);
+    in->sniff_len += k;
+    if (nl == NULL && in->sniff_len < SNIFF_LINE) {
+        return false; /* still cut: the next chunk goes on with it */
+    }
+    size_t line = in->sniff_len;
+    in->sniff_on = false;
+    in->sniff_len = 0;
+    return heavy_line(in->sniff, line);
+}
+
+/* sniff looks at the starts of the lines of the next chunk, the line the
+ * last one cut first. Only lines starting with C can be heavy: one vector
+ * pass finds them (rl_line_start). */
 static bool
 sniff(struct dp_in *in, const uint8_t *p, size_t len)
 {
-    size_t at = 0;
-    if (in->sniff_len > 0) { /* the line cut at the last chunk's end */
-        size_t k =
-            len < sizeof(in->sniff) - in->sniff_len ? len : sizeof(in->sniff) - in->sniff_len;
-        memcpy(in->sniff + in->sniff_len, p, k);
-        bool h = heavy_line(in->sniff, in->sniff_len + k);
-        in->sniff_len = 0;
-        if (h) {
-            return true;
-        }
+    if (in->sniff_on && sniff_cut(in, p, len)) {
+        return true;
     }
-    while (at < len) {
-        const uint8_t *nl = memchr(p + at, '\n', len - at);
-        if (nl == NULL) {
+    if (in->sniff_on || len == 0) {
+        return false;
+    }
+    for (size_t at = 0;;) {
+        size_t i = at + rl_line_start(p + at, len - at, 'c');
+        if (i >= len) {
             break;
         }
-        at = (size_t)(nl - p) + 1;
-        size_t rest = len - at;
-        if (rest < 40) { /* may be cut: looked at with the next chunk */
-            memcpy(in->sniff, p + at, rest);
+        size_t rest = len - i;
+        if (rest < SNIFF_LINE && memchr(p + i, '\n', rest) == NULL) {
+            memcpy(in->sniff, p + i, rest); /* cut: looked at with the next chunk */
             in->sniff_len = rest;
+            in->sniff_on = true;
             return false;
         }
-        if (heavy_line(p + at, rest)) {
+        if (heavy_line(p + i, rest)) {
             return true;
         }
+        at = i;
     }
+    in->sniff_on = p[len - 1] == '\n'; /* the next chunk starts a line */
+    in->sniff_len = 0;
     return false;
 }
 
@@ -917,6 +947,7 @@ data_begin(struct dp_worker *w, struct dp_in *in)
 {
     in->msg.len = 0;
     in->sniff_len = 0;
+    in->sniff_on = true; /* the message's first line starts here */
     in->heavy = in->size_param > DP_SCAN_INLINE_MAX;
     /* The size the client declared (SIZE=, checked against the limit at
      * MAIL), up to 16 MB, at once: the buffer is not grown (copied) while
@@ -946,22 +977,24 @@ data_begin(struct dp_worker *w, struct dp_in *in)
 }
 
 /* data_chunk keeps the octets (the original goes to the store or a scan
- * thread) and scans them now while the message is small text. */
+ * thread) and scans them now while the message is small text. Whether it
+ * streams or not (another session's message had the scanner at its DATA),
+ * a message becomes a scan thread's (`heavy`) as soon as it is over
+ * DP_SCAN_INLINE_MAX or shows a document's line: at its end only small
+ * text is ever scanned on the worker. */
 static void
 data_chunk(struct dp_worker *w, struct dp_in *in, const uint8_t *p, size_t len)
 {
     if (!in->msg_oom && dp_buf_append(&w->bufs, &in->msg, p, len) != 0) {
         in->msg_oom = true;
     }
-    if (!in->streaming) {
-        return;
-    }
-    if (in->msg.len > DP_SCAN_INLINE_MAX || sniff(in, p, len)) {
+    if (!in->heavy && (in->msg.len > DP_SCAN_INLINE_MAX || sniff(in, p, len))) {
         stream_stop(in); /* a scan thread's: it starts again from the original */
         in->heavy = true;
-        return;
     }
-    (void)dp_scan_feed(&in->so, in->txn.held->scan->sm, p, len);
+    if (in->streaming) {
+        (void)dp_scan_feed(&in->so, in->txn.held->scan->sm, p, len);
+    }
 }
 
 static void
@@ -983,24 +1016,21 @@ on_data_end(struct dp_worker *w, struct dp_in *in)
     }
     in->chunking = smtp_client_caps_get(&in->txn.out->cli)->chunking;
     struct dp_scan_sum res;
-    struct scan_message *sm = in->txn.held->scan->sm;
+    struct dp_scanner *sc = in->txn.held->scan;
     if (streamed) {
-        dp_scan_end(&in->so, sm, &res); /* small text, scanned as it came */
+        dp_scan_end(&in->so, sc->sm, &res); /* small text, scanned as it came */
         stream_stop(in);
         scanned(w, in, &res);
         return;
     }
-    /* Documents, large messages, and text that arrived while another
-     * session streamed through the scanner: a scan thread's. */
-    if ((in->heavy || in->txn.held->scan->streamer != NULL) && scan_job(w, in)) {
+    /* Documents and large messages: a scan thread's. */
+    if (in->heavy && scan_job(w, in)) {
         return; /* dp_in_job_done goes on */
     }
-    if (in->txn.held->scan->streamer != NULL) {
-        /* No room on the scan thread's ring and the scanner busy: 451. */
-        answer(w, in, SMTP_R_LOCAL_ERROR);
-        end_message(w, in, "tempfailed");
-        return;
-    }
+    /* Small text that arrived while another session streamed through the
+     * scanner (or anything, without scan threads or with their ring full):
+     * scanned whole here, by the second rewriter if the first streams. */
+    struct scan_message *sm = sc->streamer != NULL ? sc->sm_whole : sc->sm;
     if (dp_scan_begin(&in->so, sm, &in->body, &w->bufs, in->chunking, in->msg.len) == 0) {
         (void)dp_scan_feed(&in->so, sm, in->msg.data, in->msg.len);
     }

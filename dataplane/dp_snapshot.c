@@ -49,6 +49,7 @@ scanner_free(struct dp_scanner *sc)
     if (sc == NULL) {
         return;
     }
+    scan_message_free(sc->sm_whole);
     scan_message_free(sc->sm);
     scan_worker_free(sc->sw);
     scan_engine_free(sc->engine);
@@ -201,7 +202,8 @@ build_scanners(struct dp_snap_scan *p, struct rl_diag *diag, unsigned n_workers)
             return rl_diag_set(diag, "policy", "the compiled engine does not load");
         }
         if ((sc->sw = scan_worker_new(sc->engine)) == NULL ||
-            (sc->sm = scan_message_new(sc->sw, sc->engine)) == NULL) {
+            (sc->sm = scan_message_new(sc->sw, sc->engine)) == NULL ||
+            (sc->sm_whole = scan_message_new(sc->sw, sc->engine)) == NULL) {
             rl_diag_set(diag, "policy", "cannot set a worker's scanner up (memory, libmagic)");
             return RL_ENOMEM;
         }

@@ -43,6 +43,9 @@ struct dp_scanner {
     struct scan_worker *sw;
     struct scan_message *sm;
     void *streamer; /* the worker's: the session whose text `sm` scans as it arrives */
+    /* Small text scanned whole at its end while another session's streams
+     * through `sm` (the same scratch: calls never interleave on one thread). */
+    struct scan_message *sm_whole;
 };
 
 /* The policy of a snapshot with its engine compiled off the workers and

@@ -67,69 +67,84 @@ const uint32_t dp_turn_le_us[DP_TURN_BUCKETS] = {
     20000, 50000, 100000, 200000, 500000, 1000000, 2000000, 5000000,
 };
 
-void
-dp_stats_turn(struct dp_stats_core *s, uint64_t ns, const struct dp_turn_parts *parts)
+/* hist_add counts a turn of `ns` nanoseconds into `h`, keeping `parts` when
+ * it is the longest. */
+static void
+hist_add(struct dp_turn_hist *h, uint64_t ns, const struct dp_turn_parts *parts)
 {
     uint64_t us = ns / 1000;
     unsigned b = 0;
     while (b < DP_TURN_BUCKETS && us >= dp_turn_le_us[b]) {
         b++;
     }
-    dp_stats_bump(&s->turn_hist[b], 1);
-    dp_stats_bump(&s->turn_ns_sum, ns);
-    if (ns > __atomic_load_n(&s->turn_ns_max, __ATOMIC_RELAXED)) {
-        __atomic_store_n(&s->turn_ns_max, ns, __ATOMIC_RELAXED);
-        struct dp_turn_parts *t = &s->turn_worst;
-        __atomic_store_n(&t->adopt_ns, parts->adopt_ns, __ATOMIC_RELAXED);
-        __atomic_store_n(&t->jobs_ns, parts->jobs_ns, __ATOMIC_RELAXED);
-        __atomic_store_n(&t->run_ns, parts->run_ns, __ATOMIC_RELAXED);
-        __atomic_store_n(&t->timers_ns, parts->timers_ns, __ATOMIC_RELAXED);
-        __atomic_store_n(&t->events, parts->events, __ATOMIC_RELAXED);
-        __atomic_store_n(&t->runs, parts->runs, __ATOMIC_RELAXED);
-        __atomic_store_n(&t->worst_ns, parts->worst_ns, __ATOMIC_RELAXED);
-        __atomic_store_n(&t->worst_kind, parts->worst_kind, __ATOMIC_RELAXED);
+    dp_stats_bump(&h->hist[b], 1);
+    dp_stats_bump(&h->ns_sum, ns);
+    if (ns <= __atomic_load_n(&h->ns_max, __ATOMIC_RELAXED)) {
+        return;
+    }
+    __atomic_store_n(&h->ns_max, ns, __ATOMIC_RELAXED);
+    const uint64_t *from = &parts->wall_ns;
+    uint64_t *to = &h->worst.wall_ns;
+    for (size_t i = 0; i < sizeof(*parts) / sizeof(uint64_t); i++) {
+        __atomic_store_n(&to[i], from[i], __ATOMIC_RELAXED);
     }
 }
 
-/* turns writes the loop-turn histogram of `s` as the member
- * "loop_turn_seconds": {"le": [...], "counts": [cumulative], "sum", "count",
- * "max"} (the form Prometheus histograms take), with "longest": where the
- * longest turn went. */
+void
+dp_stats_turn(struct dp_stats_core *s, const struct dp_turn_parts *parts)
+{
+    hist_add(&s->turn_wall, parts->wall_ns, parts);
+    if (parts->cpu_ns != DP_TURN_NO_CPU) {
+        hist_add(&s->turn_cpu, parts->cpu_ns, parts);
+    }
+}
+
 static bool put(char *out, size_t cap, size_t *len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static bool
-turns(char *out, size_t cap, size_t *len, const struct dp_stats_core *s)
+/* seconds loads a nanosecond count as seconds. */
+static double
+seconds(const uint64_t *ns)
 {
-    bool ok = put(out, cap, len, ",\"loop_turn_seconds\":{\"le\":[");
+    return (double)__atomic_load_n(ns, __ATOMIC_RELAXED) / 1e9;
+}
+
+/* turns writes loop-turn histogram `h` as the member `name`: {"le": [...],
+ * "counts": [cumulative], "sum", "count", "max"} (the form Prometheus
+ * histograms take), with "longest": where the turn that set "max" went
+ * ("cpu_s" null when its CPU time was not measured). */
+static bool
+turns(char *out, size_t cap, size_t *len, const char *name, const struct dp_turn_hist *h)
+{
+    bool ok = put(out, cap, len, ",\"%s\":{\"le\":[", name);
     for (unsigned b = 0; ok && b < DP_TURN_BUCKETS; b++) {
         ok = put(out, cap, len, "%s%g", b ? "," : "", dp_turn_le_us[b] / 1e6);
     }
     ok = ok && put(out, cap, len, "],\"counts\":[");
     uint64_t cum = 0;
     for (unsigned b = 0; ok && b < DP_TURN_BUCKETS; b++) {
-        cum += __atomic_load_n(&s->turn_hist[b], __ATOMIC_RELAXED);
+        cum += __atomic_load_n(&h->hist[b], __ATOMIC_RELAXED);
         ok = put(out, cap, len, "%s%llu", b ? "," : "", (unsigned long long)cum);
     }
-    cum += __atomic_load_n(&s->turn_hist[DP_TURN_BUCKETS], __ATOMIC_RELAXED);
-    ok =
-        ok && put(out, cap, len, "],\"sum\":%.9f,\"count\":%llu,\"max\":%.9f",
-                  __atomic_load_n(&s->turn_ns_sum, __ATOMIC_RELAXED) / 1e9, (unsigned long long)cum,
-                  __atomic_load_n(&s->turn_ns_max, __ATOMIC_RELAXED) / 1e9);
+    cum += __atomic_load_n(&h->hist[DP_TURN_BUCKETS], __ATOMIC_RELAXED);
+    ok = ok && put(out, cap, len, "],\"sum\":%.9f,\"count\":%llu,\"max\":%.9f", seconds(&h->ns_sum),
+                   (unsigned long long)cum, seconds(&h->ns_max));
     static const char *const kinds[] = {"listener", "inbound", "outbound", "release"};
-    const struct dp_turn_parts *t = &s->turn_worst;
+    const struct dp_turn_parts *t = &h->worst;
     uint64_t kind = __atomic_load_n(&t->worst_kind, __ATOMIC_RELAXED);
-    return ok &&
-           put(out, cap, len,
-               ",\"longest\":{\"adopt_s\":%.9f,\"jobs_s\":%.9f,\"run_s\":%.9f,\"timers_s\":%.9f,"
-               "\"events\":%llu,\"runs\":%llu,\"longest_run_s\":%.9f,\"longest_run_kind\":\"%s\"}}",
-               __atomic_load_n(&t->adopt_ns, __ATOMIC_RELAXED) / 1e9,
-               __atomic_load_n(&t->jobs_ns, __ATOMIC_RELAXED) / 1e9,
-               __atomic_load_n(&t->run_ns, __ATOMIC_RELAXED) / 1e9,
-               __atomic_load_n(&t->timers_ns, __ATOMIC_RELAXED) / 1e9,
-               (unsigned long long)__atomic_load_n(&t->events, __ATOMIC_RELAXED),
-               (unsigned long long)__atomic_load_n(&t->runs, __ATOMIC_RELAXED),
-               __atomic_load_n(&t->worst_ns, __ATOMIC_RELAXED) / 1e9, kinds[kind < 4 ? kind : 0]);
+    char cpu[32] = "null";
+    if (__atomic_load_n(&t->cpu_ns, __ATOMIC_RELAXED) != DP_TURN_NO_CPU) {
+        snprintf(cpu, sizeof(cpu), "%.9f", seconds(&t->cpu_ns));
+    }
+    return ok && put(out, cap, len,
+                     ",\"longest\":{\"wall_s\":%.9f,\"cpu_s\":%s,\"adopt_s\":%.9f,\"jobs_s\":%.9f,"
+                     "\"run_s\":%.9f,\"timers_s\":%.9f,\"events\":%llu,\"runs\":%llu,"
+                     "\"longest_run_s\":%.9f,\"longest_run_kind\":\"%s\"}}",
+                     seconds(&t->wall_ns), cpu, seconds(&t->adopt_ns), seconds(&t->jobs_ns),
+                     seconds(&t->run_ns), seconds(&t->timers_ns),
+                     (unsigned long long)__atomic_load_n(&t->events, __ATOMIC_RELAXED),
+                     (unsigned long long)__atomic_load_n(&t->runs, __ATOMIC_RELAXED),
+                     seconds(&t->worst_ns), kinds[kind < 4 ? kind : 0]);
 }
 
 void
@@ -423,7 +438,11 @@ dp_stats_json(char *out, size_t out_cap, const struct dp_stats_proc *proc,
         add_loaded(&one, &cores[w]);
         ok = (w == 0 || put(out, out_cap, &len, ",")) && put_core(out, out_cap, &len, &one, NULL);
         len -= ok ? 1 : 0; /* reopen the worker's object for its histogram */
-        ok = ok && turns(out, out_cap, &len, &cores[w]) && put(out, out_cap, &len, "}");
+        ok = ok && turns(out, out_cap, &len, "loop_turn_seconds", &cores[w].turn_wall);
+        if (ok && __atomic_load_n(&cores[w].turn_cpu.ns_max, __ATOMIC_RELAXED) > 0) {
+            ok = turns(out, out_cap, &len, "loop_turn_cpu_seconds", &cores[w].turn_cpu);
+        }
+        ok = ok && put(out, out_cap, &len, "}");
     }
     ok = ok && put(out, out_cap, &len, "]}\n");
     return ok ? len : 0;

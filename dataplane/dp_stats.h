@@ -86,23 +86,31 @@ struct dp_stats_core {
     uint64_t findings[SCAN_T__COUNT];
     uint64_t tls_fail[TLS_FAIL__COUNT];     /* failed inbound handshakes by tls_conn_failure */
     uint64_t tls_out_fail[TLS_FAIL__COUNT]; /* failed outbound handshakes, the same way */
-    /* Loop turns that did work, by duration (poll wait excluded; dp_worker_step). */
-    uint64_t turn_hist[DP_TURN_BUCKETS + 1]; /* per bucket, not cumulative; the last: longer */
-    uint64_t turn_ns_sum;
-    uint64_t turn_ns_max;
-    /* Where the longest turn so far went (turn_ns_max): the instrument that
-     * finds what to split. Written with the maximum; a reader racing with a
-     * new maximum may see parts of two turns. */
-    struct dp_turn_parts {
-        uint64_t adopt_ns;   /* taking a new snapshot */
-        uint64_t jobs_ns;    /* jobs back from helper threads, a release taken */
-        uint64_t run_ns;     /* the connections and jobs run */
-        uint64_t timers_ns;  /* the 100 ms timer pass */
-        uint64_t events;     /* events the poll gave */
-        uint64_t runs;       /* objects run */
-        uint64_t worst_ns;   /* the longest single run */
-        uint64_t worst_kind; /* its object: 0 listener, 1 inbound, 2 outbound, 3 release */
-    } turn_worst;
+    /* Loop turns that did work (poll wait excluded; dp_worker_step): by wall
+     * time, and by the worker thread's CPU time when the worker measures it
+     * (boot setting loop_turn_cpu; count 0 otherwise). Wall time minus CPU
+     * time is time the thread did not run: preempted, or blocked in the
+     * kernel. */
+    struct dp_turn_hist {
+        uint64_t hist[DP_TURN_BUCKETS + 1]; /* per bucket, not cumulative; the last: longer */
+        uint64_t ns_sum;
+        uint64_t ns_max;
+        /* Where the turn that set ns_max went: the instrument that finds
+         * what to split. Written with the maximum; a reader racing with a
+         * new maximum may see parts of two turns. */
+        struct dp_turn_parts {
+            uint64_t wall_ns;    /* the whole turn */
+            uint64_t cpu_ns;     /* the thread's CPU time in it; DP_TURN_NO_CPU: not measured */
+            uint64_t adopt_ns;   /* taking a new snapshot */
+            uint64_t jobs_ns;    /* jobs back from helper threads, a release taken */
+            uint64_t run_ns;     /* the connections and jobs run */
+            uint64_t timers_ns;  /* the 100 ms timer pass */
+            uint64_t events;     /* events the poll gave */
+            uint64_t runs;       /* objects run */
+            uint64_t worst_ns;   /* the longest single run */
+            uint64_t worst_kind; /* its object: 0 listener, 1 inbound, 2 outbound, 3 release */
+        } worst;
+    } turn_wall, turn_cpu;
     /* The backend's own counters (the DPDK stack's, per port), copied at
      * each timer pass (dp_stats_net); 0 ports with the kernel backend. */
     unsigned net_ports, net_names;
@@ -129,9 +137,12 @@ void dp_stats_hops_end(struct dp_stats_core *s, unsigned n);
  * published last, so a reader sees names before it counts them. */
 void dp_stats_net(struct dp_stats_core *s, const struct io_counters *c);
 
-/* dp_stats_turn counts one loop turn of `ns` nanoseconds (the worker's own
- * counters); `parts` says where it went, kept if it is the longest. */
-void dp_stats_turn(struct dp_stats_core *s, uint64_t ns, const struct dp_turn_parts *parts);
+#define DP_TURN_NO_CPU UINT64_MAX
+
+/* dp_stats_turn counts one loop turn (the worker's own counters): its wall
+ * time parts->wall_ns, and its CPU time parts->cpu_ns unless that is
+ * DP_TURN_NO_CPU; `parts` says where it went, kept if it is the longest. */
+void dp_stats_turn(struct dp_stats_core *s, const struct dp_turn_parts *parts);
 
 /* Counters of the process rather than of a worker: written under the
  * reloader's lock (dp_tls.h), read by the control thread. */

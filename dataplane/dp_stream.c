@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "smtp_client.h"
 
@@ -17,19 +18,37 @@ dp_stream_init(struct dp_stream *st, struct io_backend *io, struct dp_base *b)
     st->tls = NULL;
     st->crx_off = st->crx_len = 0;
     st->net_eof = st->eof_fed = false;
-    st->budget = DP_STREAM_BURST;
+    dp_stream_begin_run(st, UINT64_MAX);
 }
 
 void
-dp_stream_begin_run(struct dp_stream *st)
+dp_stream_begin_run(struct dp_stream *st, uint64_t deadline_ns)
 {
     st->budget = DP_STREAM_BURST;
+    st->deadline_ns = deadline_ns;
+    st->spent = false;
 }
 
 bool
 dp_stream_spent(const struct dp_stream *st)
 {
-    return st->budget == 0;
+    return st->spent;
+}
+
+/* may_call tells whether this run may make another backend call: octets
+ * left, and time left once it made one (the clock is read only then). */
+static bool
+may_call(struct dp_stream *st)
+{
+    if (st->budget > 0 && st->budget < DP_STREAM_BURST) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        if ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec >= st->deadline_ns) {
+            st->budget = 0;
+        }
+    }
+    st->spent = st->spent || st->budget == 0;
+    return st->budget > 0;
 }
 
 void
@@ -48,14 +67,16 @@ dp_stream_fini(struct dp_stream *st)
     st->net_eof = st->eof_fed = false;
 }
 
-/* net_write writes p[0..len) until done, the run's budget is spent, or the
- * backend would block (then b->wr is cleared), and sets *out_n. */
+/* net_write writes p[0..len) in calls of DP_STREAM_CALL_MAX at most until
+ * done, the run's budget is spent, or the backend would block (then b->wr
+ * is cleared), and sets *out_n. */
 static int
 net_write(struct dp_stream *st, const uint8_t *p, size_t len, size_t *out_n)
 {
     *out_n = 0;
-    while (*out_n < len && st->b->wr && st->budget > 0) {
+    while (*out_n < len && st->b->wr && may_call(st)) {
         size_t n, want = len - *out_n < st->budget ? len - *out_n : st->budget;
+        want = want < DP_STREAM_CALL_MAX ? want : DP_STREAM_CALL_MAX;
         int rc = st->io->ops->write(st->io, &n, st->b->h, p + *out_n, want);
         if (rc == RL_EAGAIN) {
             st->b->wr = false;
@@ -76,7 +97,7 @@ static int
 net_read(struct dp_stream *st, size_t *out_n, uint8_t *buf, size_t cap)
 {
     *out_n = 0;
-    if (st->budget == 0) {
+    if (!may_call(st)) {
         return RL_EAGAIN;
     }
     int rc = st->io->ops->read(st->io, out_n, st->b->h, buf, cap < st->budget ? cap : st->budget);
@@ -95,8 +116,9 @@ dp_stream_flush(struct dp_stream *st, bool *progress)
     }
     size_t len;
     const uint8_t *o = tls_conn_output(st->tls, &len);
-    /* The output buffer wraps: what it lends may be followed by more. */
-    while (len > 0 && st->b->wr) {
+    /* The output buffer wraps: what it lends may be followed by more. A
+     * run whose budget is spent moves nothing: the rest goes next turn. */
+    while (len > 0 && st->b->wr && !st->spent) {
         size_t n;
         int rc = net_write(st, o, len, &n);
         if (rc != 0) {

@@ -19,6 +19,12 @@
  * together (dp_stream_begin_run): a megabyte body goes out over several
  * worker turns, so no turn copies more than this through one socket. */
 #define DP_STREAM_BURST ((size_t)128 * 1024)
+/* Octets one write call hands the backend: the kernel's loopback runs the
+ * receiver's TCP input inside the sender's call, 0.5-5 us per KB on a
+ * loaded virtual machine, so a call of the whole burst could hold a turn
+ * for most of a millisecond; smaller calls wake the receiver more often
+ * (32 KB cut a 32 KB message and its headers in two calls, two wake-ups). */
+#define DP_STREAM_CALL_MAX ((size_t)64 * 1024)
 
 /* What every pollable object starts with; its address is the I/O cookie. */
 struct dp_base {
@@ -37,21 +43,25 @@ struct dp_stream {
         *tls; /* NULL: clear; from dp_stream_tls on, every byte goes through it; owned */
     uint8_t crx[DP_STREAM_CRX];
     size_t crx_off, crx_len;
-    bool net_eof;  /* the backend stream ended */
-    bool eof_fed;  /* ... and tls_conn_feed_eof was called */
-    size_t budget; /* octets this run may still move over the backend */
+    bool net_eof;         /* the backend stream ended */
+    bool eof_fed;         /* ... and tls_conn_feed_eof was called */
+    bool spent;           /* this run stopped on its budget, not on the backend */
+    size_t budget;        /* octets this run may still move over the backend */
+    uint64_t deadline_ns; /* CLOCK_MONOTONIC after which this run makes no new call */
 };
 
 /* dp_stream_init sets `st` up in clear over handle `b` of `io`. */
 void dp_stream_init(struct dp_stream *st, struct io_backend *io, struct dp_base *b);
 
-/* dp_stream_begin_run gives the stream DP_STREAM_BURST octets for the
+/* dp_stream_begin_run gives the stream DP_STREAM_BURST octets and time
+ * until `deadline_ns` (CLOCK_MONOTONIC; the turn's, dp_worker_step) for the
  * owner's run that starts: reads and writes stop (as if the backend would
- * block, its readiness kept) once they are spent. */
-void dp_stream_begin_run(struct dp_stream *st);
+ * block, its readiness kept) once either is spent. The first call of a run
+ * is always made, so every run moves something. */
+void dp_stream_begin_run(struct dp_stream *st, uint64_t deadline_ns);
 
-/* dp_stream_spent tells whether the run used up its octets: the owner has
- * more to move and runs again next turn. */
+/* dp_stream_spent tells whether the run used up its octets or its time: the
+ * owner has more to move and runs again next turn. */
 bool dp_stream_spent(const struct dp_stream *st);
 
 /* dp_stream_tls makes `t` (taken) the stream's TLS: from now on reads and

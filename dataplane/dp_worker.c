@@ -23,6 +23,16 @@ now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* cpu_ns is the calling thread's CPU time (a system call, about 1 us on a
+ * virtual machine: taken only when the boot setting loop_turn_cpu asks). */
+static uint64_t
+cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static uint64_t
 now_ms(void)
 {
@@ -119,6 +129,7 @@ dp_worker_new(struct dp_worker **out_w, struct rl_diag *diag, const struct dp_bo
     if (w->io->ops->wake != NULL) {
         dp_live_set_waker(live, id, wake_cb, w); /* a publish wakes this worker */
     }
+    w->turn_cpu = boot->loop_turn_cpu;
     for (uint32_t i = 0; i < boot->n_listen; i++) {
         struct dp_base *l = &w->listeners[i];
         l->kind = DP_K_LISTEN;
@@ -232,7 +243,7 @@ run_one(struct dp_worker *w, struct dp_base *b)
     } else if (b->kind == DP_K_IN) {
         struct dp_in *in = (struct dp_in *)(void *)b;
         if (in->live) {
-            dp_stream_begin_run(&in->st);
+            dp_stream_begin_run(&in->st, w->run_deadline_ns);
             dp_in_run(w, in);
             if (in->live && dp_stream_spent(&in->st)) {
                 dp_run_later(w, b); /* more to move than one run's share */
@@ -243,7 +254,7 @@ run_one(struct dp_worker *w, struct dp_base *b)
     } else {
         struct dp_out *o = (struct dp_out *)(void *)b;
         if (o->live) {
-            dp_stream_begin_run(&o->st);
+            dp_stream_begin_run(&o->st, w->run_deadline_ns);
             dp_out_run(w, o);
             if (o->live && dp_stream_spent(&o->st)) {
                 dp_run_later(w, b);
@@ -393,9 +404,10 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
         dp_helpers_unpark(w->helpers, w->id);
     }
     uint64_t t0 = now_ns();
+    uint64_t c0 = w->turn_cpu ? cpu_ns() : 0;
     w->now_ms = t0 / 1000000u;
     bool worked = n > 0 || w->run_head != NULL;
-    struct dp_turn_parts parts = {.events = n};
+    struct dp_turn_parts parts = {.events = n, .cpu_ns = DP_TURN_NO_CPU};
     /* Before this turn accepts or starts anything: the newest snapshot. */
     (void)dp_wsnap_adopt(w);
     uint64_t t1 = now_ns();
@@ -418,9 +430,12 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
     }
     uint64_t t2 = now_ns();
     parts.jobs_ns = t2 - t1;
-    /* What was queued before this turn runs now; what it queues, next turn. */
+    /* What was queued before this turn runs now; what it queues, next turn.
+     * Runs start until the turn's budget is used, and move octets until then
+     * (dp_stream_begin_run). */
     struct dp_base *stop_after = w->run_tail;
     uint64_t tr = t2;
+    w->run_deadline_ns = t2 + DP_TURN_BUDGET_NS;
     while (w->run_head != NULL) {
         struct dp_base *b = w->run_head;
         w->run_head = b->next_run;
@@ -459,9 +474,10 @@ dp_worker_step(struct dp_worker *w, bool may_sleep)
         dp_release_abort(w); /* the control thread waits for it */
     }
     if (worked) {
-        uint64_t ns = t3 - t0;
-        dp_stats_turn(w->stats, ns, &parts);
-        w->busy_ns += ns; /* this core's load (tick) */
+        parts.wall_ns = t3 - t0;
+        parts.cpu_ns = w->turn_cpu ? cpu_ns() - c0 : DP_TURN_NO_CPU;
+        dp_stats_turn(w->stats, &parts);
+        w->busy_ns += parts.wall_ns; /* this core's load (tick) */
     }
     /* One quiescent state per turn: nothing read from a snapshot pointer
      * survives it unless pinned (dp_wsnap_take). */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rl_ascii.h"
+#include "rl_span.h"
 #include "rl_utf8.h"
 
 /* Text scanner states inside DATA and BDAT. */
@@ -991,16 +992,11 @@ text_octet(struct smtp_session *s)
 }
 
 /* text_span returns how many octets at the start of p[0..n) are neither CR,
- * LF nor NUL: text inside a line, which needs no state (memchr runs wide). */
+ * LF nor NUL: text inside a line, which needs no state (one vector pass). */
 static size_t
 text_span(const uint8_t *p, size_t n)
 {
-    const uint8_t *cr = memchr(p, '\r', n);
-    size_t k = cr != NULL ? (size_t)(cr - p) : n;
-    const uint8_t *lf = memchr(p, '\n', k);
-    k = lf != NULL ? (size_t)(lf - p) : k;
-    const uint8_t *nul = memchr(p, '\0', k);
-    return nul != NULL ? (size_t)(nul - p) : k;
+    return rl_span3(p, n, '\r', '\n', '\0');
 }
 
 /* text_octets accounts `k` octets of text inside a line at once, as `k`

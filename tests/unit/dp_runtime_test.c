@@ -18,11 +18,13 @@
 #include <jansson.h>
 #include <urcu-qsbr.h>
 
+#include "dp_conn.h"
 #include "dp_release.h"
 #include "dp_rig.h"
 #include "dp_snapshot.h"
 #include "dp_store.h"
 #include "dp_track.h"
+#include "tls_fixture.h"
 
 #define GOOD_CODES 7 /* 220 EHLO MAIL RCPT 354 250 221 */
 
@@ -180,6 +182,7 @@ static void
 relay_whole(void **state)
 {
     struct fix *f = *state;
+    f->r.w->turn_cpu = true; /* as the boot setting loop_turn_cpu does */
     int codes[16];
     size_t n = dialogue(f, script, sizeof(script) - 1, codes, 16);
     assert_good(codes, n);
@@ -206,6 +209,23 @@ relay_whole(void **state)
         prev = c;
     }
     assert_true(json_number_value(json_object_get(h, "max")) > 0);
+    /* Where the longest turn went: that turn's wall time is the maximum. */
+    json_t *lg = json_object_get(h, "longest");
+    assert_true(json_number_value(json_object_get(lg, "wall_s")) ==
+                json_number_value(json_object_get(h, "max")));
+    assert_true(json_is_real(json_object_get(lg, "cpu_s")));
+    assert_true(json_integer_value(json_object_get(lg, "runs")) > 0);
+    /* The same turns by CPU time; the turn with the most is no longer than
+     * its wall time (both clocks read once more around it: 20 us slack). */
+    json_t *hc = json_object_get(json_array_get(json_object_get(doc, "workers"), 0),
+                                 "loop_turn_cpu_seconds");
+    assert_true(json_is_object(hc));
+    assert_int_equal(json_integer_value(json_object_get(hc, "count")), count);
+    json_t *lc = json_object_get(hc, "longest");
+    assert_true(json_number_value(json_object_get(lc, "cpu_s")) ==
+                json_number_value(json_object_get(hc, "max")));
+    assert_true(json_number_value(json_object_get(lc, "cpu_s")) <=
+                json_number_value(json_object_get(lc, "wall_s")) + 20e-6);
     json_decref(doc);
 }
 
@@ -505,6 +525,29 @@ offload_scan(void **state)
     assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], want);
 }
 
+/* The heavy line is found wherever the client's writes cut the text: the
+ * message's first line, a line cut at its start, anywhere inside. */
+static void
+sniff_every_split(void **state)
+{
+    struct fix *f = *state;
+    static const char first[] =
+        "EHLO client.test\r\nMAIL FROM:<alice@client.test>\r\nRCPT TO:<bob@dest.test>\r\n"
+        "DATA\r\nContent-Type: text/html; charset=us-ascii\r\nSubject: h\r\n\r\n"
+        "<p>hello</p>\r\n.\r\nQUIT\r\n";
+    const char *const scripts[] = {first, heavy};
+    uint64_t jobs = f->r.stats->c[DP_C_SCAN_JOBS];
+    for (size_t k = 0; k < 2; k++) {
+        const char *data = strstr(scripts[k], "DATA\r\n");
+        size_t from = (size_t)(data - scripts[k]) + 6, to = strlen(scripts[k]) - 8;
+        for (size_t at = from; at < to; at++) {
+            int codes[16];
+            assert_good(codes, dialogue(f, scripts[k], at, codes, 16));
+            assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], ++jobs);
+        }
+    }
+}
+
 static void
 offload_store(void **state)
 {
@@ -585,9 +628,240 @@ two_in_data(void **state)
         assert_non_null(memmem(
             m[i], ml[i], has_a ? "alpha alpha alpha 39\r\n" : "bravo bravo bravo 39\r\n", 22));
     }
-    /* B began while A streamed: it was not streamed; at its end A's scan
-     * may be over (B scanned whole here) or not (B to the scan thread). */
-    assert_true(f->r.stats->c[DP_C_SCAN_JOBS] <= 1);
+    /* B began while A streamed: it was not streamed, and was scanned whole
+     * on the worker at its end (by the second rewriter if A still streamed),
+     * not handed to the scan thread. */
+    assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], 0);
+}
+
+/* B, small text, comes and ends while A streams through the worker's
+ * scanner: B is scanned whole at its end by the worker's second rewriter
+ * (redacted: its card number goes), no scan job, and A's stream is intact. */
+static void
+whole_while_streaming(void **state)
+{
+    struct fix *f = *state;
+    static char a[4096], b[4096];
+    const char *head = "EHLO client.test\r\nMAIL FROM:<alice@client.test>\r\n"
+                       "RCPT TO:<bob@dest.test>\r\nDATA\r\nSubject: two\r\n\r\n";
+    size_t na = (size_t)snprintf(a, sizeof(a), "%s", head);
+    for (int i = 0; i < 40; i++) {
+        na += (size_t)snprintf(a + na, sizeof(a) - na, "alpha alpha alpha %d\r\n", i);
+    }
+    size_t ha = na - 300;
+    na += (size_t)snprintf(a + na, sizeof(a) - na, ".\r\nQUIT\r\n");
+    size_t nb = (size_t)snprintf(
+        b, sizeof(b), "%sbravo: my card is 4111 1111 1111 1111, thanks\r\n.\r\nQUIT\r\n", head);
+    int ca = rig_client_start(&f->r, (const uint8_t *)a, na, ha);
+    (void)rig_settle(&f->r, 20000); /* A streams, held inside its text */
+    int cb = rig_client_start(&f->r, (const uint8_t *)b, nb, nb);
+    (void)rig_settle(&f->r, 20000); /* B ends while A still streams */
+    int codes[16];
+    assert_good(codes, rig_codes(&f->r, cb, codes, 16));
+    const struct rig_sink *k = &f->r.sinks[f->sink];
+    assert_int_equal(k->messages, 1);
+    assert_non_null(memmem(k->last, k->last_len, "bravo: my card is", 17));
+    assert_null(memmem(k->last, k->last_len, "4111 1111 1111 1111", 19));
+    rig_client_release(&f->r, ca);
+    (void)rig_settle(&f->r, 20000);
+    assert_good(codes, rig_codes(&f->r, ca, codes, 16));
+    rig_client_free(&f->r, ca);
+    rig_client_free(&f->r, cb);
+    assert_int_equal(k->messages, 2);
+    assert_non_null(memmem(k->last, k->last_len, "alpha alpha alpha 39\r\n", 22));
+    assert_null(memmem(k->last, k->last_len, "bravo", 5));
+    assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], 0);
+}
+
+/* B starts its DATA while A streams through the worker's scanner, so B is
+ * not streamed; A ends first, leaving the scanner free. B is over 64 KB
+ * (`big`) or carries an attachment: either way it goes to the scan thread,
+ * never scanned whole on the worker at its end (a turn of milliseconds). */
+static void
+not_streamed_heavy(void **state)
+{
+    struct fix *f = *state;
+    static char a[4096], b[96 * 1024];
+    const char *head = "EHLO client.test\r\nMAIL FROM:<alice@client.test>\r\n"
+                       "RCPT TO:<bob@dest.test>\r\nDATA\r\nSubject: late\r\n\r\n";
+    for (int big = 0; big < 2; big++) {
+        uint64_t jobs = f->r.stats->c[DP_C_SCAN_JOBS];
+        size_t na = (size_t)snprintf(a, sizeof(a), "%salpha\r\n", head);
+        size_t nb = (size_t)snprintf(b, sizeof(b), "%s", head);
+        if (!big) {
+            nb += (size_t)snprintf(b + nb, sizeof(b) - nb,
+                                   "see the file\r\nContent-Disposition: attachment\r\n");
+        }
+        for (int i = 0; i < (big ? 1400 : 10); i++) {
+            nb += (size_t)snprintf(b + nb, sizeof(b) - nb,
+                                   "bravo bravo bravo bravo bravo bravo bravo %d\r\n", i);
+        }
+        size_t ha = na, hb = nb; /* both held inside their text */
+        na += (size_t)snprintf(a + na, sizeof(a) - na, ".\r\nQUIT\r\n");
+        nb += (size_t)snprintf(b + nb, sizeof(b) - nb, ".\r\nQUIT\r\n");
+        int ca = rig_client_start(&f->r, (const uint8_t *)a, na, ha);
+        (void)rig_settle(&f->r, 20000); /* A streams */
+        int cb = rig_client_start(&f->r, (const uint8_t *)b, nb, hb);
+        (void)rig_settle(&f->r, 20000);
+        rig_client_release(&f->r, ca); /* A ends: the scanner is free */
+        (void)rig_settle(&f->r, 20000);
+        rig_client_release(&f->r, cb);
+        (void)rig_settle(&f->r, 20000);
+        int codes[16];
+        assert_good(codes, rig_codes(&f->r, ca, codes, 16));
+        assert_good(codes, rig_codes(&f->r, cb, codes, 16));
+        rig_client_free(&f->r, ca);
+        rig_client_free(&f->r, cb);
+        const struct rig_sink *k = &f->r.sinks[f->sink];
+        assert_non_null(memmem(k->last, k->last_len, "bravo bravo bravo bravo bravo bravo", 35));
+        assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], jobs + 1);
+    }
+}
+
+/* drain reads what `h` of `be` has queued. */
+static void
+drain(struct io_backend *be, uint32_t h)
+{
+    static uint8_t buf[64 * 1024];
+    size_t n;
+    while (be->ops->read(be, &n, h, buf, sizeof(buf)) == 0 && n > 0) {
+    }
+}
+
+/* A run's share of a stream (dp_stream_begin_run): DP_STREAM_BURST octets
+ * in calls of DP_STREAM_CALL_MAX at most, and no call after the deadline but
+ * the run's first; readiness is kept when the run stops on its budget. */
+static void
+stream_budget(void **state)
+{
+    (void)state;
+    struct io_mem_net *net = NULL;
+    struct io_backend *a = NULL, *b = NULL;
+    assert_int_equal(io_mem_net_new(&net), 0);
+    assert_int_equal(io_backend_new(&a, "mem", net), 0);
+    assert_int_equal(io_backend_new(&b, "mem", net), 0);
+    struct io_addr addr, peer;
+    assert_int_equal(io_addr_parse(&addr, "10.9.9.9:25", 11), 0);
+    uint32_t lh, ch, sh;
+    int err = 0;
+    assert_int_equal(b->ops->listen(b, &lh, &err, &addr, 1), 0);
+    assert_int_equal(a->ops->connect(a, &ch, &addr, 2), 0);
+    assert_int_equal(b->ops->accept(b, &sh, &peer, lh, 3), 0);
+    struct dp_base cb = {.h = ch, .rd = true, .wr = true};
+    struct dp_base sb = {.h = sh, .rd = true, .wr = true};
+    struct dp_stream cs, ss;
+    dp_stream_init(&cs, a, &cb);
+    dp_stream_init(&ss, b, &sb);
+    static uint8_t big[256 * 1024];
+    memset(big, 'x', sizeof(big));
+    bool progress = false;
+    size_t n, total = 0;
+    /* No deadline: the octets budget stops the run. */
+    dp_stream_begin_run(&cs, UINT64_MAX);
+    uint64_t calls = io_mem_net_count(net, IO_MEM_WRITE);
+    while (!dp_stream_spent(&cs)) {
+        assert_int_equal(dp_stream_write(&cs, &n, big + total, sizeof(big) - total, &progress), 0);
+        total += n;
+        drain(b, sh);
+        cb.wr = true;
+    }
+    assert_int_equal(total, DP_STREAM_BURST);
+    assert_int_equal(io_mem_net_count(net, IO_MEM_WRITE) - calls,
+                     DP_STREAM_BURST / DP_STREAM_CALL_MAX);
+    /* A deadline already past: the first call is made, no other. */
+    dp_stream_begin_run(&cs, 0);
+    assert_int_equal(dp_stream_write(&cs, &n, big, sizeof(big), &progress), 0);
+    assert_int_equal(n, DP_STREAM_CALL_MAX);
+    assert_true(dp_stream_spent(&cs));
+    assert_true(cb.wr);
+    calls = io_mem_net_count(net, IO_MEM_WRITE);
+    assert_int_equal(dp_stream_write(&cs, &n, big, sizeof(big), &progress), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(io_mem_net_count(net, IO_MEM_WRITE), calls);
+    /* Reads alike: one call, then RL_EAGAIN with the readiness kept. */
+    static uint8_t got[1024];
+    dp_stream_begin_run(&ss, 0);
+    assert_int_equal(dp_stream_read(&ss, &n, got, sizeof(got), &progress), 0);
+    assert_int_equal(n, sizeof(got));
+    assert_int_equal(dp_stream_read(&ss, &n, got, sizeof(got), &progress), RL_EAGAIN);
+    assert_true(dp_stream_spent(&ss));
+    assert_true(sb.rd);
+    dp_stream_begin_run(&ss, UINT64_MAX);
+    assert_int_equal(dp_stream_read(&ss, &n, got, sizeof(got), &progress), 0);
+    assert_false(dp_stream_spent(&ss));
+    dp_stream_fini(&cs);
+    dp_stream_fini(&ss);
+    a->ops->free(a);
+    b->ops->free(b);
+    io_mem_net_free(net);
+}
+
+/* Through TLS likewise: a run whose budget is spent while records wait
+ * returns (its flush used to loop for ever), and the next run sends them. */
+static void
+stream_tls_budget(void **state)
+{
+    (void)state;
+    assert_int_equal(fx_setup(NULL), 0);
+    struct tls_profile sp, cp;
+    fx_server_profile(&sp, FX_GOOD);
+    fx_client_profile(&cp, TLS_MODE_MANDATORY, TLS_VERIFY_CA, "mx.example.test");
+    struct tls_server *srv = fx_server(&sp, 1000);
+    struct tls_client *cli = fx_client(&cp);
+    struct tls_conn *cl = NULL, *sv = NULL;
+    int crc = 0, src = 0;
+    fx_pair(cli, srv, NULL, "mx.example.test", &cl, &sv, &crc, &src);
+    assert_int_equal(crc, 0);
+    assert_int_equal(src, 0);
+    struct io_mem_net *net = NULL;
+    struct io_backend *a = NULL, *b = NULL;
+    assert_int_equal(io_mem_net_new(&net), 0);
+    assert_int_equal(io_backend_new(&a, "mem", net), 0);
+    assert_int_equal(io_backend_new(&b, "mem", net), 0);
+    struct io_addr addr, peer;
+    assert_int_equal(io_addr_parse(&addr, "10.9.9.9:25", 11), 0);
+    uint32_t lh, ch, sh;
+    int err = 0;
+    assert_int_equal(b->ops->listen(b, &lh, &err, &addr, 1), 0);
+    assert_int_equal(a->ops->connect(a, &ch, &addr, 2), 0);
+    assert_int_equal(b->ops->accept(b, &sh, &peer, lh, 3), 0);
+    struct dp_base cb = {.h = ch, .rd = true, .wr = true};
+    struct dp_stream cs;
+    dp_stream_init(&cs, a, &cb);
+    dp_stream_tls(&cs, cl); /* taken */
+    static uint8_t big[48 * 1024];
+    memset(big, 'x', sizeof(big));
+    bool progress = false;
+    size_t n;
+    /* The deadline has passed: one call, then the records wait. */
+    dp_stream_begin_run(&cs, 0);
+    assert_int_equal(dp_stream_write(&cs, &n, big, sizeof(big), &progress), 0);
+    assert_true(n > 0);
+    assert_false(dp_stream_spent(&cs));
+    drain(b, sh);
+    assert_int_equal(dp_stream_write(&cs, &n, big, sizeof(big), &progress), 0);
+    assert_true(n > 0);
+    assert_true(dp_stream_spent(&cs));
+    uint64_t calls = io_mem_net_count(net, IO_MEM_WRITE);
+    assert_int_equal(dp_stream_flush(&cs, &progress), 0);
+    assert_int_equal(io_mem_net_count(net, IO_MEM_WRITE), calls);
+    assert_true(dp_stream_pending(&cs) > 0);
+    /* Later runs send them. */
+    for (int run = 0; run < 8 && dp_stream_pending(&cs) > 0; run++) {
+        drain(b, sh);
+        cb.wr = true;
+        dp_stream_begin_run(&cs, UINT64_MAX);
+        assert_int_equal(dp_stream_flush(&cs, &progress), 0);
+    }
+    assert_int_equal(dp_stream_pending(&cs), 0);
+    dp_stream_fini(&cs);
+    a->ops->free(a);
+    b->ops->free(b);
+    io_mem_net_free(net);
+    tls_conn_free(sv);
+    tls_client_free(cli);
+    tls_server_free(srv);
+    fx_teardown(NULL);
 }
 
 int
@@ -617,6 +891,11 @@ main(void)
         cmocka_unit_test_setup_teardown(offload_store, setup_quarantine_helpers, teardown),
         cmocka_unit_test_setup_teardown(offload_client_gone, setup_helpers, teardown),
         cmocka_unit_test_setup_teardown(two_in_data, setup_helpers, teardown),
+        cmocka_unit_test_setup_teardown(whole_while_streaming, setup_helpers, teardown),
+        cmocka_unit_test_setup_teardown(sniff_every_split, setup_helpers, teardown),
+        cmocka_unit_test_setup_teardown(not_streamed_heavy, setup_helpers, teardown),
+        cmocka_unit_test(stream_budget),
+        cmocka_unit_test(stream_tls_budget),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rcu_unregister_thread();

@@ -224,6 +224,9 @@ worker(void *arg)
                 2 * CLIENTS, misrouted);
         __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
     }
+    /* Every message with an attachment went to the scan thread, and only
+     * those: text is scanned on the worker, as it arrives or whole at its
+     * end when another session's streams. */
     if (r->stats->c[DP_C_SCAN_JOBS] != 2 * (CLIENTS / 5)) {
         fprintf(stderr, "worker %u: %llu scan jobs\n", x->id,
                 (unsigned long long)r->stats->c[DP_C_SCAN_JOBS]);
