@@ -17,6 +17,7 @@
 
 #include "hw_cpu.h"
 #include "hw_sysfs.h"
+#include "hw_xml_bounds.h"
 
 void
 hw_nodeset_add(struct hw_nodeset *s, uint32_t i)
@@ -491,6 +492,14 @@ hw_topo_load(struct hw_topo **out, struct rl_diag *diag, enum hw_source source, 
     const char *env_xml = source == HW_SRC_THIS ? getenv("HWLOC_XMLFILE") : NULL;
     const char *env_syn = source == HW_SRC_THIS ? getenv("HWLOC_SYNTHETIC") : NULL;
     int vrc = 0;
+    if (source == HW_SRC_XML) {
+        vrc = hw_xml_bounds_file(diag, text);
+    } else if (source == HW_SRC_THIS && env_xml != NULL && env_xml[0] != '\0') {
+        vrc = hw_xml_bounds_file(diag, env_xml);
+    }
+    if (vrc != 0) {
+        return vrc;
+    }
     if (source != HW_SRC_THIS) {
         vrc = vet(diag, source, text, NULL, 0, text);
     } else if (env_xml != NULL && env_xml[0] != '\0') {
@@ -530,7 +539,10 @@ hw_topo_load_xml_buffer(struct hw_topo **out, struct rl_diag *diag, const char *
     if (len == 0 || len > INT32_MAX) {
         return rl_diag_set(diag, "topology", "an XML topology of %zu bytes", len);
     }
-    int vrc = vet(diag, HW_SRC_XML, NULL, xml, len, "(XML in memory)");
+    int vrc = hw_xml_bounds_buffer(diag, xml, len);
+    if (vrc == 0) {
+        vrc = vet(diag, HW_SRC_XML, NULL, xml, len, "(XML in memory)");
+    }
     if (vrc != 0) {
         return vrc;
     }

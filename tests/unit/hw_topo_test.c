@@ -466,6 +466,24 @@ test_bad_xml(void **state)
     assert_int_equal(hw_topo_load_xml_buffer(&t, &d, buf, n), RL_EINVAL);
     assert_null(t);
     assert_string_equal(d.reason, "CPU 1 appears twice");
+    /* a CPU numbered past any machine's: hwloc would size its sets by it */
+    char far[65536 + 16];
+    snprintf(far, sizeof(far), "%.*sos_index=\"4294967295\"%s",
+             (int)(strstr(at, "os_index=") - buf), buf,
+             strstr(at, "os_index=") + strlen("os_index=\"1\""));
+    assert_int_equal(hw_topo_load_xml_buffer(&t, &d, far, strlen(far)), RL_EINVAL);
+    assert_null(t);
+    assert_non_null(strstr(d.reason, "a PU object at line 19 has an os_index out of range"));
+    /* a NUMA node without a number: hwloc would number it 2^32-1 */
+    const char *nameless =
+        "<?xml version=\"1.0\"?>\n<topology version=\"2.0\">\n"
+        "<object type=\"Machine\" os_index=\"0\" cpuset=\"0x1\" complete_cpuset=\"0x1\" "
+        "nodeset=\"0x1\" complete_nodeset=\"0x1\">\n"
+        "<object type=\"NUMANode\" cpuset=\"0x1\" complete_cpuset=\"0x1\" nodeset=\"0x1\" "
+        "complete_nodeset=\"0x1\"/>\n</object>\n</topology>\n";
+    assert_int_equal(hw_topo_load_xml_buffer(&t, &d, nameless, strlen(nameless)), RL_EINVAL);
+    assert_string_equal(
+        d.reason, "(XML in memory): a NUMANode object at line 4 has no os_index (at most 65535)");
     /* no file named at all */
     assert_int_equal(hw_topo_load(&t, &d, HW_SRC_XML, NULL, NULL), RL_EINVAL);
     assert_int_equal(hw_topo_load(&t, &d, HW_SRC_SYNTHETIC, NULL, NULL), RL_EINVAL);
