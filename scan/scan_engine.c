@@ -653,6 +653,19 @@ struct ctx_scan {
     size_t pos_gap[SCAN_T__COUNT];        /* nearest keyword of each type; SIZE_MAX: none */
     size_t pos_before_gap[SCAN_T__COUNT]; /* the same, among those before the candidate */
     size_t neg_gap; /* nearest negative word before the candidate; SIZE_MAX: none */
+    struct ctx_cache *cache; /* scan_detect's, for column_context */
+};
+
+/* What column_context learnt in one scan_detect call, for the next
+ * candidates of the same buffer: the table line's facts and the keywords of
+ * the last header cell looked at. */
+struct ctx_cache {
+    struct scan_table_cache table;
+    bool col_valid; /* col_* hold the header cell [col_from, col_to) */
+    size_t col_from;
+    size_t col_to;
+    bool col_pos[SCAN_T__COUNT]; /* a keyword of the type in the cell */
+    bool col_neg;                /* a negative word in the cell */
 };
 
 static int
@@ -897,12 +910,13 @@ names_it(const uint8_t *buf, size_t from, size_t to)
 /* scan_context scans the scope of [s, e) for keywords of every type and
  * negative words, once: two readings of the same digits share it. */
 static void
-scan_context(struct scan_worker *w, struct ctx_scan *c, const uint8_t *buf, size_t len, uint32_t s,
-             uint32_t e)
+scan_context(struct scan_worker *w, struct ctx_scan *c, struct ctx_cache *cache, const uint8_t *buf,
+             size_t len, uint32_t s, uint32_t e)
 {
     const struct scan_engine *eng = w->engine;
     *c = (struct ctx_scan){.engine = eng,
                            .scratch = w->scratch,
+                           .cache = cache,
                            .buf = buf,
                            .len = len,
                            .s = s,
@@ -950,9 +964,13 @@ column_context(const struct ctx_scan *cs, unsigned type)
 {
     size_t from = 0;
     size_t to = 0;
-    if (cs->engine->kw_db == NULL || !scan_table_header(cs->buf, cs->len, cs->s, &from, &to) ||
-        to == from) {
+    struct ctx_cache *cc = cs->cache;
+    if (cs->engine->kw_db == NULL ||
+        !scan_table_header_cached(&cc->table, cs->buf, cs->len, cs->s, &from, &to) || to == from) {
         return CTX_NONE;
+    }
+    if (cc->col_valid && cc->col_from == from && cc->col_to == to) {
+        return cc->col_pos[type] ? CTX_POSITIVE : cc->col_neg ? CTX_NEGATIVE : CTX_NONE;
     }
     struct ctx_scan h = *cs;
     h.s = h.e = (uint32_t)to;
@@ -965,6 +983,13 @@ column_context(const struct ctx_scan *cs, unsigned type)
     }
     hs_scan(cs->engine->kw_db, (const char *)cs->buf + from, (unsigned)(to - from), 0, cs->scratch,
             on_keyword, &h);
+    cc->col_valid = true;
+    cc->col_from = from;
+    cc->col_to = to;
+    for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
+        cc->col_pos[t] = h.pos_gap[t] != SIZE_MAX;
+    }
+    cc->col_neg = h.neg_gap != SIZE_MAX;
     if (h.pos_gap[type] != SIZE_MAX) {
         return CTX_POSITIVE;
     }
@@ -1164,6 +1189,7 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
         }
     }
 
+    struct ctx_cache cache = {0}; /* these bytes only */
     bool overflow = false;
     size_t nc = scan_digits_find(w->cand, w->cand_cap, &overflow, buf + from, end - from,
                                  eng->digit_types & types);
@@ -1188,12 +1214,12 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
         bool pos_f = false;
         bool pos_g = false;
         struct ctx_scan cs;
-        scan_context(w, &cs, buf, len, c->start, c->end);
+        scan_context(w, &cs, &cache, buf, len, c->start, c->end);
         bool has_f = judge(&f, &pos_f, buf, c, &cs);
         bool has_g = false;
         if (alt != NULL && alt->start < to) {
             if (alt->start != c->start || alt->end != c->end) {
-                scan_context(w, &cs, buf, len, alt->start, alt->end);
+                scan_context(w, &cs, &cache, buf, len, alt->start, alt->end);
             }
             has_g = judge(&g, &pos_g, buf, alt, &cs);
         }

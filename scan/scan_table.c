@@ -139,13 +139,13 @@ cell_kind(const uint8_t *buf, size_t from, size_t to)
  * smallest such `n` from 2 to 8 gives the header line of the line at `s`:
  * "Name\nTeléfono\nE-mail\nMaría López\n0034 95 241 59 61\n...". */
 static bool
-stacked_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, size_t *out_to)
+stacked_header(const uint8_t *buf, size_t len, size_t ls, size_t *out_from, size_t *out_to)
 {
     size_t start[2 * MAX_ROWS + 1];
     size_t end[2 * MAX_ROWS + 1];
     uint8_t kind[2 * MAX_ROWS + 1];
-    /* the block above `s`, then the line of `s` and the block below */
-    size_t ls = line_start(buf, s, MAX_CELL + 1);
+    /* the block above `s`, then the line of `s` and the block below; `ls`
+     * is line_start(buf, s, MAX_CELL + 1), all this depends on */
     size_t above = 0;
     size_t cur = ls;
     while (above < MAX_ROWS && cur > 0) {
@@ -259,78 +259,83 @@ space_rule(const uint8_t *buf, size_t from, size_t to)
 }
 
 /* A table laid out in columns of spaces with a rule under its header
- * ("Nombre  Teléfono\n------  --------\nMarta   91 632 80 42"): the header
- * cell above the rule's run that holds the column of `s`. The rows between
- * the rule and `s` hold no blank line. */
+ * ("Nombre  Teléfono\nMarta   91 632 80 42" under "------  --------"):
+ * find_rule looks for the rule above the line starting at `ls`, with no
+ * blank line between: stores the rule line as [*ps, *pe) and returns true,
+ * or false when there is none. */
 static bool
-aligned_header(const uint8_t *buf, size_t s, size_t ls, size_t *out_from, size_t *out_to)
+find_rule(const uint8_t *buf, size_t ls, size_t stop, size_t *out_ps, size_t *out_pe)
 {
-    size_t col = columns(buf, ls, s);
     size_t cur = ls;
-    for (size_t rows = 0; cur > 0 && rows < MAX_ROWS && ls - cur < MAX_BYTES; rows++) {
+    /* `stop`: a line start above `ls` known to have no rule above it within
+     * its own reach, which is farther up than this walk's (SIZE_MAX: none) */
+    for (size_t rows = 0; cur > 0 && rows < MAX_ROWS && ls - cur < MAX_BYTES && cur != stop;
+         rows++) {
         size_t pe = cur - 1;
         size_t ps = line_start(buf, pe, MAX_BYTES - (ls - pe));
         if ((ps > 0 && buf[ps - 1] != '\n') || blank(buf, ps, pe)) {
             return false;
         }
         cur = ps;
-        if (!space_rule(buf, ps, pe)) {
-            continue;
+        if (space_rule(buf, ps, pe)) {
+            *out_ps = ps;
+            *out_pe = pe;
+            return true;
         }
-        /* the run of the rule at or before `col`, and where the next starts */
-        size_t run = SIZE_MAX;
-        size_t next = SIZE_MAX;
-        for (size_t i = ps, c = 0; i < pe; i++, c++) {
-            bool starts = (buf[i] == '-' || buf[i] == '=') &&
-                          (i == ps || buf[i - 1] == ' ' || buf[i - 1] == '>');
-            if (starts && c <= col) {
-                run = c;
-            } else if (starts && next == SIZE_MAX && run != SIZE_MAX) {
-                next = c;
-            }
-        }
-        if (run == SIZE_MAX || ps == 0) {
-            return false;
-        }
-        size_t he = ps - 1; /* the header line ends at the rule's '\n' */
-        size_t hs = line_start(buf, he, MAX_BYTES);
-        if (!names_only(buf, hs, he)) {
-            return false;
-        }
-        size_t from = at_column(buf, hs, he, run);
-        size_t to = next == SIZE_MAX ? he : at_column(buf, hs, he, next);
-        while (to > from && (buf[to - 1] == ' ' || buf[to - 1] == '\r')) {
-            to--;
-        }
-        if (to == from) {
-            return false;
-        }
-        *out_from = from;
-        *out_to = to;
-        return true;
     }
     return false;
 }
 
-/* ---- cells split by a separator ---- */
-
-bool
-scan_table_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, size_t *out_to)
+/* The header cell above the rule [ps, pe) (find_rule) that holds character
+ * column `col`. */
+static bool
+aligned_header(const uint8_t *buf, size_t col, size_t ps, size_t pe, size_t *out_from,
+               size_t *out_to)
 {
-    if (s >= len) {
+    /* the run of the rule at or before `col`, and where the next starts */
+    size_t run = SIZE_MAX;
+    size_t next = SIZE_MAX;
+    for (size_t i = ps, c = 0; i < pe; i++, c++) {
+        bool starts =
+            (buf[i] == '-' || buf[i] == '=') && (i == ps || buf[i - 1] == ' ' || buf[i - 1] == '>');
+        if (starts && c <= col) {
+            run = c;
+        } else if (starts && next == SIZE_MAX && run != SIZE_MAX) {
+            next = c;
+        }
+    }
+    if (run == SIZE_MAX || ps == 0) {
         return false;
     }
-    size_t ls = line_start(buf, s, MAX_BYTES);
-    size_t le = line_end(buf, len, s, MAX_BYTES);
-    uint8_t sep = row_sep(buf, ls, le);
-    if (sep == 0) {
-        return aligned_header(buf, s, ls, out_from, out_to) ||
-               stacked_header(buf, len, s, out_from, out_to);
+    size_t he = ps - 1; /* the header line ends at the rule's '\n' */
+    size_t hs = line_start(buf, he, MAX_BYTES);
+    if (!names_only(buf, hs, he)) {
+        return false;
     }
+    size_t from = at_column(buf, hs, he, run);
+    size_t to = next == SIZE_MAX ? he : at_column(buf, hs, he, next);
+    while (to > from && (buf[to - 1] == ' ' || buf[to - 1] == '\r')) {
+        to--;
+    }
+    if (to == from) {
+        return false;
+    }
+    *out_from = from;
+    *out_to = to;
+    return true;
+}
+
+/* ---- cells split by a separator ---- */
+
+/* The header row of the table whose row is the line [ls, le) split by
+ * `sep`: stores it as [*from, *to) and returns true, or false. */
+static bool
+find_header(const uint8_t *buf, size_t ls, size_t le, uint8_t sep, size_t *out_from,
+            size_t *out_to)
+{
     if (ls == 0 || buf[ls - 1] != '\n') {
         return false;
     }
-    size_t col = count(buf, ls, s, sep);
     size_t cells = count(buf, ls, le, sep);
     size_t header = SIZE_MAX;
     size_t header_end = 0;
@@ -351,9 +356,16 @@ scan_table_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, si
         }
         cur = ps;
     }
-    if (header == SIZE_MAX) {
-        return false;
-    }
+    *out_from = header;
+    *out_to = header_end;
+    return header != SIZE_MAX;
+}
+
+/* The cell `col` (0-based) of the header row [header, header_end). */
+static void
+header_cell(const uint8_t *buf, size_t header, size_t header_end, uint8_t sep, size_t col,
+            size_t *out_from, size_t *out_to)
+{
     size_t from = header;
     for (size_t k = 0; k < col; k++) {
         while (buf[from] != sep) {
@@ -370,5 +382,75 @@ scan_table_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, si
     }
     *out_from = from;
     *out_to = to;
-    return true;
+}
+
+/* Fills the cache's line facts for the line of `s` (line_start and line_end
+ * as scan_table_header computes them): its bounds, separator, and what of
+ * the table above it does not depend on where in the line `s` is. */
+static void
+cache_line(struct scan_table_cache *c, const uint8_t *buf, size_t len, size_t s)
+{
+    /* a line start of this buffer with no rule above it, if any */
+    size_t norule = c->buf == buf && c->len == len ? c->norule_ls : SIZE_MAX;
+    *c = (struct scan_table_cache){
+        .buf = buf, .len = len, .stacked_ls = SIZE_MAX, .norule_ls = norule};
+    c->ls = line_start(buf, s, MAX_BYTES);
+    c->le = line_end(buf, len, s, MAX_BYTES);
+    c->sep = row_sep(buf, c->ls, c->le);
+    if (c->sep != 0) {
+        c->above = find_header(buf, c->ls, c->le, c->sep, &c->above_from, &c->above_to);
+    } else {
+        c->above = find_rule(buf, c->ls, norule < c->ls ? norule : SIZE_MAX, &c->above_from,
+                             &c->above_to);
+    }
+    /* Reusable for every `s` of the line only when these are the line's own
+     * bounds (not cut at MAX_BYTES): then line_start and line_end give the
+     * same for each of its bytes. */
+    c->whole = (c->ls == 0 || buf[c->ls - 1] == '\n') && (c->le == len || buf[c->le] == '\n') &&
+               c->le - c->ls < MAX_BYTES;
+    if (c->whole && c->sep == 0 && !c->above) {
+        c->norule_ls = c->ls;
+    }
+}
+
+bool
+scan_table_header_cached(struct scan_table_cache *c, const uint8_t *buf, size_t len, size_t s,
+                         size_t *out_from, size_t *out_to)
+{
+    if (s >= len) {
+        return false;
+    }
+    if (c->buf != buf || c->len != len || !c->whole || s < c->ls || s > c->le) {
+        cache_line(c, buf, len, s);
+    }
+    if (c->sep != 0) {
+        if (!c->above) {
+            return false;
+        }
+        header_cell(buf, c->above_from, c->above_to, c->sep, count(buf, c->ls, s, c->sep),
+                    out_from, out_to);
+        return true;
+    }
+    if (c->above && aligned_header(buf, columns(buf, c->ls, s), c->above_from, c->above_to,
+                                   out_from, out_to)) {
+        return true;
+    }
+    /* The stacked table depends on `s` only through this line start. */
+    size_t sls = line_start(buf, s, MAX_CELL + 1);
+    if (sls != c->stacked_ls) {
+        c->stacked_ls = sls;
+        c->stacked = stacked_header(buf, len, sls, &c->stacked_from, &c->stacked_to);
+    }
+    if (c->stacked) {
+        *out_from = c->stacked_from;
+        *out_to = c->stacked_to;
+    }
+    return c->stacked;
+}
+
+bool
+scan_table_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, size_t *out_to)
+{
+    struct scan_table_cache c = {0};
+    return scan_table_header_cached(&c, buf, len, s, out_from, out_to);
 }

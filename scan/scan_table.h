@@ -21,4 +21,28 @@
  * with one cell per line. */
 bool scan_table_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, size_t *out_to);
 
+/* What scan_table_header found out about one line, kept for the next
+ * position in it and the lines below: zero it before the first call on a buffer (and whenever
+ * the bytes it was used on change); it borrows nothing past a call. */
+struct scan_table_cache {
+    const uint8_t *buf; /* the buffer it describes; NULL: empty */
+    size_t len;
+    size_t ls, le;     /* the line */
+    bool whole;        /* [ls, le) is the whole line: valid for each of its bytes */
+    uint8_t sep;       /* its cell separator, or 0 */
+    bool above;        /* a header row (sep) or a rule (no sep) above it, as: */
+    size_t above_from; /* its start */
+    size_t above_to;   /* its end */
+    size_t stacked_ls; /* the stacked table looked up from this line start, or SIZE_MAX */
+    bool stacked;
+    size_t stacked_from;
+    size_t stacked_to;
+    size_t norule_ls; /* the start of a line with no rule above it, or SIZE_MAX */
+};
+
+/* scan_table_header with `cache` (not NULL): the same answer, reusing what it
+ * learnt about the line of an earlier `s` of the same buffer. */
+bool scan_table_header_cached(struct scan_table_cache *cache, const uint8_t *buf, size_t len,
+                              size_t s, size_t *out_from, size_t *out_to);
+
 #endif
