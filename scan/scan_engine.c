@@ -652,7 +652,7 @@ struct ctx_scan {
     size_t hi;
     size_t pos_gap[SCAN_T__COUNT];        /* nearest keyword of each type; SIZE_MAX: none */
     size_t pos_before_gap[SCAN_T__COUNT]; /* the same, among those before the candidate */
-    size_t neg_gap; /* nearest negative word before the candidate; SIZE_MAX: none */
+    size_t neg_gap;          /* nearest negative word before the candidate; SIZE_MAX: none */
     struct ctx_cache *cache; /* scan_detect's, for column_context */
 };
 

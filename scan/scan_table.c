@@ -330,8 +330,7 @@ aligned_header(const uint8_t *buf, size_t col, size_t ps, size_t pe, size_t *out
 /* The header row of the table whose row is the line [ls, le) split by
  * `sep`: stores it as [*from, *to) and returns true, or false. */
 static bool
-find_header(const uint8_t *buf, size_t ls, size_t le, uint8_t sep, size_t *out_from,
-            size_t *out_to)
+find_header(const uint8_t *buf, size_t ls, size_t le, uint8_t sep, size_t *out_from, size_t *out_to)
 {
     if (ls == 0 || buf[ls - 1] != '\n') {
         return false;
@@ -400,8 +399,8 @@ cache_line(struct scan_table_cache *c, const uint8_t *buf, size_t len, size_t s)
     if (c->sep != 0) {
         c->above = find_header(buf, c->ls, c->le, c->sep, &c->above_from, &c->above_to);
     } else {
-        c->above = find_rule(buf, c->ls, norule < c->ls ? norule : SIZE_MAX, &c->above_from,
-                             &c->above_to);
+        c->above =
+            find_rule(buf, c->ls, norule < c->ls ? norule : SIZE_MAX, &c->above_from, &c->above_to);
     }
     /* Reusable for every `s` of the line only when these are the line's own
      * bounds (not cut at MAX_BYTES): then line_start and line_end give the
@@ -427,12 +426,12 @@ scan_table_header_cached(struct scan_table_cache *c, const uint8_t *buf, size_t 
         if (!c->above) {
             return false;
         }
-        header_cell(buf, c->above_from, c->above_to, c->sep, count(buf, c->ls, s, c->sep),
-                    out_from, out_to);
+        header_cell(buf, c->above_from, c->above_to, c->sep, count(buf, c->ls, s, c->sep), out_from,
+                    out_to);
         return true;
     }
-    if (c->above && aligned_header(buf, columns(buf, c->ls, s), c->above_from, c->above_to,
-                                   out_from, out_to)) {
+    if (c->above &&
+        aligned_header(buf, columns(buf, c->ls, s), c->above_from, c->above_to, out_from, out_to)) {
         return true;
     }
     /* The stacked table depends on `s` only through this line start. */
