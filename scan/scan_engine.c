@@ -5,6 +5,7 @@
  * compiled once and shared read-only; a scan_worker belongs to one thread. */
 #include "scan_engine.h"
 
+#include <emmintrin.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -811,29 +812,83 @@ cjk_stop_ends_at(const uint8_t *buf, size_t i)
  * reply's empty "> " line) nor the end of a line that finishes a unit of its
  * own. Keywords of one sentence or line must not decide about the
  * identifiers of the next. */
+/* The bytes of p[0, 16) that may end a scope (scope_stop_before and
+ * scope_stop_at look at no other): '\n', '.', '!', '?' and non-ASCII. */
+static unsigned
+scope_mask16(const uint8_t *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i m = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('!')), _mm_cmpeq_epi8(v, _mm_set1_epi8('?'))));
+    return (unsigned)(_mm_movemask_epi8(m) | _mm_movemask_epi8(v));
+}
+
+/* Whether the scope of a candidate starting at `s` begins at `i`, after the
+ * byte buf[i - 1]. */
+static bool
+scope_stop_before(const struct scan_engine *eng, const uint8_t *buf, size_t len, size_t i, size_t s)
+{
+    uint8_t c = buf[i - 1];
+    return (c == '\n' && (blank_line_before(buf, i - 1) || line_ends_unit(eng, buf, i - 1))) ||
+           ((c == '.' || c == '!' || c == '?') && i < s && sentence_end(buf, len, i - 1)) ||
+           (c >= 0x80 && cjk_stop_ends_at(buf, i - 1));
+}
+
+/* Whether the scope of a candidate ends at `i`, before the byte buf[i]. */
+static bool
+scope_stop_at(const struct scan_engine *eng, const uint8_t *buf, size_t len, size_t i)
+{
+    uint8_t c = buf[i];
+    return (c == '\n' && (blank_line_after(buf, len, i) || line_ends_unit(eng, buf, i))) ||
+           ((c == '.' || c == '!' || c == '?') && sentence_end(buf, len, i)) ||
+           (c >= 0x80 && i + 2 < len && cjk_stop_ends_at(buf, i + 2));
+}
+
+/* The context scope of a candidate at [s, e): its sentence, within `win`
+ * bytes on either side, never across a blank line (paragraphs, a quoted
+ * reply's empty "> " line) nor the end of a line that finishes a unit of its
+ * own. Keywords of one sentence or line must not decide about the
+ * identifiers of the next. The nearest stop on each side is searched 16
+ * bytes at a time among the bytes that can be one (scope_mask16). */
 static void
 scope(const struct scan_engine *eng, size_t *out_lo, size_t *out_hi, const uint8_t *buf, size_t len,
       size_t s, size_t e)
 {
     size_t win = eng->policy->context_window;
     size_t lo = s > win ? s - win : 0;
-    for (size_t i = s; i > lo; i--) {
-        uint8_t c = buf[i - 1];
-        if ((c == '\n' && (blank_line_before(buf, i - 1) || line_ends_unit(eng, buf, i - 1))) ||
-            ((c == '.' || c == '!' || c == '?') && i < s && sentence_end(buf, len, i - 1)) ||
-            (c >= 0x80 && cjk_stop_ends_at(buf, i - 1))) {
-            lo = i;
-            break;
+    size_t i = s; /* the byte looked at next is buf[i - 1] */
+    bool found = false;
+    while (i > lo && !found) {
+        if (i - lo >= 16) {
+            for (unsigned m = scope_mask16(buf + i - 16); m != 0 && !found;) {
+                unsigned b = 31u - (unsigned)__builtin_clz(m);
+                m &= ~(1u << b);
+                found = scope_stop_before(eng, buf, len, i - 16 + b + 1, s);
+                lo = found ? i - 16 + b + 1 : lo;
+            }
+            i -= 16;
+        } else {
+            found = scope_stop_before(eng, buf, len, i, s);
+            lo = found ? i : lo;
+            i--;
         }
     }
     size_t hi = e + win < len ? e + win : len;
-    for (size_t i = e; i < hi; i++) {
-        uint8_t c = buf[i];
-        if ((c == '\n' && (blank_line_after(buf, len, i) || line_ends_unit(eng, buf, i))) ||
-            ((c == '.' || c == '!' || c == '?') && sentence_end(buf, len, i)) ||
-            (c >= 0x80 && i + 2 < len && cjk_stop_ends_at(buf, i + 2))) {
-            hi = i;
-            break;
+    found = false;
+    for (i = e; i < hi && !found;) {
+        if (hi - i >= 16) {
+            for (unsigned m = scope_mask16(buf + i); m != 0 && !found;) {
+                unsigned b = (unsigned)__builtin_ctz(m);
+                m &= m - 1;
+                found = scope_stop_at(eng, buf, len, i + b);
+                hi = found ? i + b : hi;
+            }
+            i += 16;
+        } else {
+            found = scope_stop_at(eng, buf, len, i);
+            hi = found ? i : hi;
+            i++;
         }
     }
     *out_lo = lo;
