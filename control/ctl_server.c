@@ -320,20 +320,10 @@ ctl_server_start(struct ctl_server **out_srv, int *out_errno, const struct ctl_s
     }
     srv->cfg = *cfg;
     memcpy(srv->path, cfg->path, pl + 1);
-    memcpy(sa.sun_path, cfg->path, pl + 1);
     pthread_mutex_init(&srv->lock, NULL);
     pthread_cond_init(&srv->idle, NULL);
-    srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    srv->fd = rl_unix_listen(cfg->path, 64, cfg->admin_gid_set ? cfg->admin_gid : (gid_t)-1);
     if (srv->fd < 0) {
-        goto fail;
-    }
-    (void)unlink(cfg->path);
-    /* Created 0660 from the start: no moment where others could connect. */
-    mode_t old = umask(0117);
-    int rc = bind(srv->fd, (struct sockaddr *)&sa, sizeof(sa));
-    umask(old);
-    if (rc != 0 || (cfg->admin_gid_set && chown(cfg->path, (uid_t)-1, cfg->admin_gid) != 0) ||
-        listen(srv->fd, 64) != 0) {
         goto fail;
     }
     if (pthread_create(&srv->acceptor, NULL, accept_main, srv) != 0) {

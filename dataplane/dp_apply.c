@@ -474,30 +474,14 @@ serve(void *arg)
 int
 dp_apply_start(const char *path, const struct dp_apply_deps *deps, int *out_errno)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    size_t pl = strlen(path);
-    if (pl == 0 || pl >= sizeof(sa.sun_path)) {
-        *out_errno = ENAMETOOLONG;
-        return RL_EIO;
-    }
-    memcpy(sa.sun_path, path, pl + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = rl_unix_listen(path, 16, (gid_t)-1);
     if (fd < 0) {
         *out_errno = errno;
         return RL_EIO;
     }
-    (void)unlink(path);
-    mode_t old = umask(0117);
-    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-    umask(old);
-    if (rc != 0 || listen(fd, 16) != 0) {
-        *out_errno = errno;
-        close(fd);
-        return RL_EIO;
-    }
     srv.fd = fd;
     srv.d = *deps;
-    memcpy(srv.path, path, pl + 1);
+    snprintf(srv.path, sizeof(srv.path), "%s", path);
     if (pthread_create(&srv.thread, NULL, serve, NULL) != 0) {
         *out_errno = errno;
         close(fd);

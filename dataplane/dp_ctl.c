@@ -559,34 +559,18 @@ serve(void *arg)
 int
 dp_ctl_serve_start(const char *path, const struct dp_ctl_deps *deps, int *out_errno)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    size_t pl = strlen(path);
-    if (pl == 0 || pl >= sizeof(sa.sun_path)) {
-        *out_errno = ENAMETOOLONG;
-        return RL_EIO;
-    }
-    memcpy(sa.sun_path, path, pl + 1);
     for (int i = 0; i < DP_CTL_MAX_CLIENTS; i++) {
         srv.clients[i] = -1;
         srv.claims[i][0] = '\0';
     }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = rl_unix_listen(path, 64, (gid_t)-1);
     if (fd < 0) {
         *out_errno = errno;
         return RL_EIO;
     }
-    (void)unlink(path);
-    mode_t old = umask(0117);
-    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-    umask(old);
-    if (rc != 0 || listen(fd, 64) != 0) {
-        *out_errno = errno;
-        close(fd);
-        return RL_EIO;
-    }
     srv.fd = fd;
     srv.d = *deps;
-    memcpy(srv.path, path, pl + 1);
+    snprintf(srv.path, sizeof(srv.path), "%s", path);
     if (pthread_create(&srv.thread, NULL, serve, NULL) != 0) {
         *out_errno = errno;
         close(fd);

@@ -61,7 +61,7 @@ walk(struct rl_diag *diag, xmlTextReaderPtr r, const char *what)
         xmlFree(type);
     }
     if (rc == 0 && step < 0) {
-        rl_diag_set(diag, "topology", "%.200s: not well-formed XML", what);
+        rl_diag_set(diag, "topology", "%.200s: not an XML topology hwloc reads", what);
         rc = RL_ESYNTAX;
     }
     xmlFreeTextReader(r);

@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int
@@ -31,4 +34,38 @@ rl_write_all(int fd, const void *data, size_t len)
         len -= (size_t)k;
     }
     return 0;
+}
+
+int
+rl_unix_listen(const char *path, int backlog, gid_t group)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    size_t pl = strlen(path);
+    if (pl == 0 || pl >= sizeof(sa.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(sa.sun_path, path, pl + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    (void)unlink(path);
+    mode_t old = umask(0117);
+    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(old);
+    if (rc != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    if ((group != (gid_t)-1 && chown(path, (uid_t)-1, group) != 0) || listen(fd, backlog) != 0) {
+        int e = errno;
+        close(fd);
+        (void)unlink(path);
+        errno = e;
+        return -1;
+    }
+    return fd;
 }

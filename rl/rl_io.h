@@ -5,10 +5,18 @@
 #define RL_IO_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* rl_write_all writes `len` octets at `data` to `fd`, a file or a socket
  * (a peer gone from a socket is an error, never SIGPIPE), going on after
  * EINTR and short writes. Returns 0, or -1 with errno set. */
 int rl_write_all(int fd, const void *data, size_t len);
+
+/* rl_unix_listen creates a listening Unix stream socket at `path` (an old
+ * socket file there is replaced), mode 0660 from the moment it exists, its
+ * group changed to `group` unless that is (gid_t)-1, before it listens: no
+ * moment where others could connect. Returns the descriptor (close-on-exec),
+ * or -1 with errno set (ENAMETOOLONG for an empty or too long path). */
+int rl_unix_listen(const char *path, int backlog, gid_t group);
 
 #endif
