@@ -213,6 +213,7 @@ struct dp_in {
     char tls_fail_text[SMTP_CLIENT_TEXT_MAX];
     struct dp_leg_tls out_tls; /* of the connection that carried the message */
     struct dp_buf msg;         /* the message as received */
+    bool msg_wiped;            /* ... wiped by its scan thread (dp_job.msg_wiped) */
     struct dp_buf body;        /* redacted, dot-stuffed, after DP_HEADROOM */
     size_t body_start;         /* where the body starts in `body` */
     struct dp_scan_out so;     /* the scan fed as the text arrives (streaming) */

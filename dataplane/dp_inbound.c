@@ -78,6 +78,10 @@ txn_reset(struct dp_worker *w, struct dp_in *in)
     in->msg_oom = false;
     in->tls_fail_code = 0;
     memset(&in->out_tls, 0, sizeof(in->out_tls));
+    if (in->msg_wiped) {
+        in->msg.len = 0; /* nothing to wipe again */
+        in->msg_wiped = false;
+    }
     dp_buf_release(&w->bufs, &in->msg);
     dp_buf_release(&w->bufs, &in->body);
     dp_buf_release(&w->bufs, &in->rcpts);
@@ -946,6 +950,7 @@ static void
 data_begin(struct dp_worker *w, struct dp_in *in)
 {
     in->msg.len = 0;
+    in->msg_wiped = false;
     in->sniff_len = 0;
     in->sniff_on = true; /* the message's first line starts here */
     in->heavy = in->size_param > DP_SCAN_INLINE_MAX;
@@ -1044,6 +1049,9 @@ dp_in_job_done(struct dp_worker *w, struct dp_job *j)
     struct dp_in *in = j->owner;
     in->job_out = false;
     w->jobs_out--;
+    if (j->kind == DP_JOB_SCAN) {
+        in->msg_wiped = j->msg_wiped;
+    }
     if (in->close_after_job) {
         in->close_after_job = false;
         if (j->kind == DP_JOB_SCAN) {

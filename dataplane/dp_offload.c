@@ -133,6 +133,15 @@ scanner_for(struct helper *t, const struct dp_snap_scan *src)
     return lru;
 }
 
+/* original_needed: the worker stores the original of a message with this
+ * scan (quarantine, or a redacted message whose policy holds originals). */
+static bool
+original_needed(const struct dp_job *j)
+{
+    return j->sum.rc != 0 || j->sum.verdict == SCAN_V_QUARANTINE ||
+           (j->sum.modified && j->scan->policy->keep_original);
+}
+
 static void
 run(struct helper *t, struct dp_job *j)
 {
@@ -142,6 +151,7 @@ run(struct helper *t, struct dp_job *j)
                              &j->err);
         return;
     }
+    j->msg_wiped = false;
     struct scanner *s = scanner_for(t, j->scan);
     if (s == NULL) {
         memset(&j->sum, 0, sizeof(j->sum));
@@ -153,6 +163,11 @@ run(struct helper *t, struct dp_job *j)
         (void)dp_scan_feed(&o, s->sm, j->msg, j->msg_len);
     }
     dp_scan_end(&o, s->sm, &j->sum);
+    if (!original_needed(j)) {
+        /* The worker's buffer, lent with the job (dp_job.msg_wiped). */
+        explicit_bzero((uint8_t *)(uintptr_t)j->msg, j->msg_len);
+        j->msg_wiped = true;
+    }
 }
 
 /* wipe_all wipes and unmaps the buffers worker rings `r` handed over. */

@@ -61,6 +61,11 @@ struct dp_job {
     /* SCAN: out */
     struct dp_buf body; /* DP_HEADROOM then the rewritten message; the worker takes it */
     struct dp_scan_sum sum;
+    /* The original (msg) is wiped already: the verdict needs no copy of it
+     * kept (no quarantine, no hold). Wiped by the scan thread, which read
+     * it last: a wipe on the worker, whose cache lines the scan thread
+     * shares then, cost 30-100 us per 256 KB on this machine. */
+    bool msg_wiped;
 };
 
 struct dp_helpers;

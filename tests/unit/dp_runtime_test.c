@@ -566,6 +566,79 @@ offload_store(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* setup_policy_helpers: a policy file of `text`, and the helper threads. */
+static int
+setup_policy_helpers(void **state, const char *text)
+{
+    static char path[64];
+    snprintf(path, sizeof(path), "/tmp/rl-dp-policy-%d.json", (int)getpid());
+    FILE *p = fopen(path, "w");
+    if (p == NULL) {
+        return -1;
+    }
+    fputs(text, p);
+    fclose(p);
+    int rc = setup_with(state, path);
+    unlink(path);
+    return rc != 0 ? rc : rig_helpers(&((struct fix *)*state)->r);
+}
+
+static int
+setup_hold_helpers(void **state)
+{
+    return setup_policy_helpers(state, "{\"version\":\"rt-test-2\",\"keep_original\":true}");
+}
+
+/* stored_has: some message of the store holds `needle`. */
+static bool
+stored_has(const struct fix *f, const char *needle)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "grep -rqF -- '%s' '%s/new'", needle, f->store);
+    return system(cmd) == 0;
+}
+
+/* A scan thread wipes the original of a message it scanned once nothing
+ * needs it (dp_job.msg_wiped); a quarantined message's original and a
+ * redacted one's held original must reach the store whole. */
+static void
+offload_original_kept(void **state)
+{
+    struct fix *f = *state;
+    static char q[2048];
+    const char *cut = strstr(heavy, "see the file");
+    snprintf(q, sizeof(q), "%.*sthis is confidential\r\n%s", (int)(cut - heavy), heavy, cut);
+    int codes[16];
+    assert_good(codes, dialogue(f, q, strlen(q), codes, 16));
+    assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], 1);
+    assert_int_equal(f->r.stats->c[DP_C_MSG_QUARANTINED], 1);
+    assert_int_equal(f->r.sinks[f->sink].messages, 0);
+    assert_true(stored_has(f, "this is confidential"));
+    assert_true(stored_has(f, "Y2FyZCA0MTExIDExMTEgMTExMSAxMTExIGhlcmUNCg=="));
+    /* Delivered after the scan thread's scan: the next hop's copy whole,
+     * the original not needed (wiped there). */
+    assert_good(codes, dialogue(f, heavy, sizeof(heavy) - 1, codes, 16));
+    assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], 2);
+    const struct rig_sink *k = &f->r.sinks[f->sink];
+    assert_int_equal(k->messages, 1);
+    assert_non_null(memmem(k->last, k->last_len, "see the file\r\n--b\r\n", 19));
+    assert_non_null(memmem(k->last, k->last_len, "--b--\r\n", 7));
+}
+
+static void
+offload_original_held(void **state)
+{
+    struct fix *f = *state;
+    int codes[16];
+    assert_good(codes, dialogue(f, heavy, sizeof(heavy) - 1, codes, 16));
+    assert_int_equal(f->r.stats->c[DP_C_SCAN_JOBS], 1);
+    const struct rig_sink *k = &f->r.sinks[f->sink];
+    assert_int_equal(k->messages, 1);
+    assert_null(memmem(k->last, k->last_len, "Y2FyZCA0MTExIDExMTEgMTExMSAxMTEx", 32));
+    /* Redacted on its way; the original as received in the store. */
+    assert_true(stored_has(f, "Y2FyZCA0MTExIDExMTEgMTExMSAxMTExIGhlcmUNCg=="));
+}
+
 /* The client goes while its message is with a helper: the session is freed
  * once the job is back, the next client is served. */
 static void
@@ -890,6 +963,8 @@ main(void)
         cmocka_unit_test_setup_teardown(offload_scan, setup_helpers, teardown),
         cmocka_unit_test_setup_teardown(offload_store, setup_quarantine_helpers, teardown),
         cmocka_unit_test_setup_teardown(offload_client_gone, setup_helpers, teardown),
+        cmocka_unit_test_setup_teardown(offload_original_kept, setup_quarantine_helpers, teardown),
+        cmocka_unit_test_setup_teardown(offload_original_held, setup_hold_helpers, teardown),
         cmocka_unit_test_setup_teardown(two_in_data, setup_helpers, teardown),
         cmocka_unit_test_setup_teardown(whole_while_streaming, setup_helpers, teardown),
         cmocka_unit_test_setup_teardown(sniff_every_split, setup_helpers, teardown),
