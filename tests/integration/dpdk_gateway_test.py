@@ -332,6 +332,13 @@ class DpdkBackend(unittest.TestCase):
         try:
             synacks = netlib.wait_synacks(IFACE, DP_IP, 300, timeout=60)
             self.assertGreaterEqual(synacks, 300, "the stack did not answer the flood")
+            # clients start once every worker's backlog is full (it answers
+            # with cookies): on a loaded machine the flood fills it slowly
+            end = time.monotonic() + 60
+            while not all(w["net_syn_cookies_sent"]["net_tap0"] > 0
+                          for w in self.dpdk.stats()["workers"]):
+                self.assertLess(time.monotonic(), end, "a worker's backlog never filled")
+                time.sleep(0.1)
             msgs = messages(20, 17)
             errors = []
 
