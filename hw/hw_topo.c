@@ -446,6 +446,38 @@ vet(struct rl_diag *diag, enum hw_source source, const char *text, const char *x
     return RL_ESYNTAX;
 }
 
+/* synthetic_size_ok bounds a synthetic description before hwloc builds it:
+ * the product of its arities (the number after a level's "type:", or a bare
+ * number) is its count of CPUs, and "10 121010" would otherwise have hwloc
+ * build 1.2 million objects for minutes. Tokens it cannot read are hwloc's
+ * to refuse. */
+static int
+synthetic_size_ok(struct rl_diag *diag, const char *text)
+{
+    uint64_t cpus = 1;
+    for (const char *p = text; *p != '\0';) {
+        p += strspn(p, " \t\n");
+        size_t n = strcspn(p, " \t\n");
+        const char *colon = memchr(p, ':', n);
+        const char *q = colon != NULL ? colon + 1 : p;
+        uint64_t arity = 0;
+        bool digits = false;
+        for (; q < p + n && *q >= '0' && *q <= '9' && arity <= HW_XML_MAX_INDEX; q++) {
+            arity = arity * 10 + (uint64_t)(*q - '0');
+            digits = true;
+        }
+        if (digits && p[0] != '[' && arity > 0) {
+            cpus *= arity;
+            if (cpus > (uint64_t)HW_XML_MAX_INDEX + 1) {
+                return rl_diag_set(diag, "topology", "%.200s: more than %u CPUs", text,
+                                   HW_XML_MAX_INDEX + 1);
+            }
+        }
+        p += n;
+    }
+    return 0;
+}
+
 /* finish loads `h` (configured with its source) into a new hw_topo. */
 static int
 finish(struct hw_topo **out, struct rl_diag *diag, hwloc_topology_t h, enum hw_source source,
@@ -494,8 +526,12 @@ hw_topo_load(struct hw_topo **out, struct rl_diag *diag, enum hw_source source, 
     int vrc = 0;
     if (source == HW_SRC_XML) {
         vrc = hw_xml_bounds_file(diag, text);
-    } else if (source == HW_SRC_THIS && env_xml != NULL && env_xml[0] != '\0') {
+    } else if (source == HW_SRC_SYNTHETIC) {
+        vrc = synthetic_size_ok(diag, text);
+    } else if (env_xml != NULL && env_xml[0] != '\0') {
         vrc = hw_xml_bounds_file(diag, env_xml);
+    } else if (env_syn != NULL && env_syn[0] != '\0') {
+        vrc = synthetic_size_ok(diag, env_syn);
     }
     if (vrc != 0) {
         return vrc;

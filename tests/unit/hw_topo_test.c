@@ -417,6 +417,16 @@ test_bad_synthetic(void **state)
         assert_string_equal(d.field, "topology");
         assert_non_null(strstr(d.reason, "synthetic description"));
     }
+    /* more CPUs than any machine: refused before hwloc spends minutes on it */
+    const char *huge[] = {"10 121010", "pack:16 core:4096 pu:2",
+                          "pack:2 [numa(memory=1)] core:99999999999"};
+    for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+        struct hw_topo *t = (struct hw_topo *)1;
+        struct rl_diag d = {{0}, {0}};
+        assert_int_equal(hw_topo_load(&t, &d, HW_SRC_SYNTHETIC, huge[i], NULL), RL_EINVAL);
+        assert_null(t);
+        assert_non_null(strstr(d.reason, "more than 65536 CPUs"));
+    }
 }
 
 static void
