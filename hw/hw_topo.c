@@ -448,16 +448,17 @@ vet(struct rl_diag *diag, enum hw_source source, const char *text, const char *x
 
 /* synthetic_size_ok bounds a synthetic description before hwloc builds it:
  * the product of its arities (the number after a level's "type:", or a bare
- * number) is its count of CPUs, and "10 121010" would otherwise have hwloc
- * build 1.2 million objects for minutes. Tokens it cannot read are hwloc's
+ * number) is its count of CPUs, at most HW_MAX_PUS as for any topology;
+ * "10 121010" would otherwise have hwloc build 1.2 million objects for
+ * minutes. Tokens it cannot read are hwloc's
  * to refuse. */
 static int
 synthetic_size_ok(struct rl_diag *diag, const char *text)
 {
     uint64_t cpus = 1;
     for (const char *p = text; *p != '\0';) {
-        p += strspn(p, " \t\n");
-        size_t n = strcspn(p, " \t\n");
+        p += strspn(p, " \t\n\v\f\r");
+        size_t n = strcspn(p, " \t\n\v\f\r");
         const char *colon = memchr(p, ':', n);
         const char *q = colon != NULL ? colon + 1 : p;
         uint64_t arity = 0;
@@ -468,9 +469,8 @@ synthetic_size_ok(struct rl_diag *diag, const char *text)
         }
         if (digits && p[0] != '[' && arity > 0) {
             cpus *= arity;
-            if (cpus > (uint64_t)HW_XML_MAX_INDEX + 1) {
-                return rl_diag_set(diag, "topology", "%.200s: more than %u CPUs", text,
-                                   HW_XML_MAX_INDEX + 1);
+            if (cpus > HW_MAX_PUS) {
+                return rl_diag_set(diag, "topology", "%.200s: more than %u CPUs", text, HW_MAX_PUS);
             }
         }
         p += n;

@@ -5,6 +5,7 @@
  * with a topology: the plan (options drawn from the input, DPDK ports with
  * addresses among them), its fragment, the JSON reports and the layout check
  * of the plan and of CPUs drawn from the input. */
+#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,15 +21,21 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* arity_ok keeps synthetic descriptions small: the product of the numbers
- * after a ':' (the arities) at most 2048, so a run is not spent building
- * millions of objects. */
+ * after a ':' or starting a word (the arities) at most 2048, so a run is not
+ * spent building thousands of objects (redline-hw takes up to HW_MAX_PUS,
+ * seconds of hwloc's time). */
 static bool
 arity_ok(const char *s)
 {
     uint64_t product = 1;
-    for (const char *p = strchr(s, ':'); p != NULL; p = strchr(p + 1, ':')) {
+    for (const char *p = s; *p != '\0'; p++) {
+        bool starts =
+            *p == ':' || ((p == s || isspace((unsigned char)p[-1])) && *p >= '0' && *p <= '9');
+        if (!starts) {
+            continue;
+        }
         uint64_t n = 0;
-        for (const char *q = p + 1; *q >= '0' && *q <= '9'; q++) {
+        for (const char *q = *p == ':' ? p + 1 : p; *q >= '0' && *q <= '9'; q++) {
             n = n * 10 + (uint64_t)(*q - '0');
             if (n > 2048) {
                 return false;
