@@ -329,6 +329,25 @@ def expected_tier(per_hour):
 
 
 class Calibrate(unittest.TestCase):
+    def check_rounds(self, c, through):
+        """What both backends' reports share: two rounds summarised (medians
+        of two are means), per-round rates and CPU, the tier; returns the
+        tier's bound."""
+        r = c["results"]
+        rates = [x["msgs_per_s"] for x in through]
+        self.assertAlmostEqual(r["msgs_per_s"], sum(rates) / 2, delta=0.01)
+        self.assertAlmostEqual(r["msgs_per_hour"], r["msgs_per_s"] * 3600, delta=1)
+        for t in through:
+            # redline-bench-dpdk prints its window to the millisecond: allow 0.2 %
+            self.assertAlmostEqual(t["msgs_per_s"], t["ok"] / t["wall_s"],
+                                   delta=max(1, t["msgs_per_s"] * 0.002))
+            self.assertLessEqual(t["worker_cpu_s"], t["redlined_cpu_s"] + 0.02)
+        self.assertGreater(r["redlined_cpu_us_per_msg"], 0)
+        name, bound = expected_tier(r["msgs_per_hour"])
+        self.assertEqual(c["tier"]["name"], name)
+        self.assertEqual(c["tier"]["bound_msgs_per_hour"], bound)
+        return bound
+
     def test_short_calibration(self):
         p = hw("calibrate", "--seconds", "1", "--rounds", "2", "--connections", "8", "--json")
         c = json.loads(p.stdout)
@@ -351,21 +370,9 @@ class Calibrate(unittest.TestCase):
         self.assertLessEqual(sum(acts.values()), r["ok"] + r["tempfail"] + r["permfail"])
         self.assertEqual(acts.get("relayed", 0), r["sink_messages"] - r["ceiling_ok"])
         self.assertGreaterEqual(acts.get("relayed", 0), r["ok"] * 0.9)
-        # medians of two rounds are their means
-        rates = [x["msgs_per_s"] for x in through]
-        self.assertAlmostEqual(r["msgs_per_s"], sum(rates) / 2, delta=0.01)
         ratios = [t["msgs_per_s"] / x["msgs_per_s"] for t, x in zip(through, ceiling)]
         self.assertAlmostEqual(r["ratio_to_ceiling"], sum(ratios) / 2, delta=0.001)
-        self.assertAlmostEqual(r["msgs_per_hour"], r["msgs_per_s"] * 3600, delta=1)
-        for t in through:
-            # redline-bench-dpdk prints its window to the millisecond: allow 0.2 %
-            self.assertAlmostEqual(t["msgs_per_s"], t["ok"] / t["wall_s"],
-                                   delta=max(1, t["msgs_per_s"] * 0.002))
-            self.assertLessEqual(t["worker_cpu_s"], t["redlined_cpu_s"] + 0.02)
-        self.assertGreater(r["redlined_cpu_us_per_msg"], 0)
-        name, bound = expected_tier(r["msgs_per_hour"])
-        self.assertEqual(c["tier"]["name"], name)
-        self.assertEqual(c["tier"]["bound_msgs_per_hour"], bound)
+        bound = self.check_rounds(c, through)
         self.assertAlmostEqual(c["tier"]["headroom_ratio"], r["msgs_per_hour"] / bound,
                                delta=0.01)
         plan = hw_json("plan")
@@ -410,18 +417,7 @@ class Calibrate(unittest.TestCase):
         self.assertGreaterEqual(relayed, r["sink_messages"])
         self.assertLessEqual(relayed, r["sink_messages"] + 2 * 8)
         self.assertGreaterEqual(relayed, r["ok"] * 0.9)
-        rates = [x["msgs_per_s"] for x in through]
-        self.assertAlmostEqual(r["msgs_per_s"], sum(rates) / 2, delta=0.01)
-        self.assertAlmostEqual(r["msgs_per_hour"], r["msgs_per_s"] * 3600, delta=1)
-        for t in through:
-            # redline-bench-dpdk prints its window to the millisecond: allow 0.2 %
-            self.assertAlmostEqual(t["msgs_per_s"], t["ok"] / t["wall_s"],
-                                   delta=max(1, t["msgs_per_s"] * 0.002))
-            self.assertLessEqual(t["worker_cpu_s"], t["redlined_cpu_s"] + 0.02)
-        self.assertGreater(r["redlined_cpu_us_per_msg"], 0)
-        name, bound = expected_tier(r["msgs_per_hour"])
-        self.assertEqual(c["tier"]["name"], name)
-        self.assertEqual(c["tier"]["bound_msgs_per_hour"], bound)
+        self.check_rounds(c, through)
         self.assertEqual(c["config"]["worker_cpus"], hw_json("plan")["fragment"]["cores"])
         self.assertEqual(c["redlined_warnings"], [])
         tmp = os.environ.get("TMPDIR", "/tmp")

@@ -801,6 +801,24 @@ drain(struct io_backend *be, uint32_t h)
     }
 }
 
+/* mem_pair makes an in-memory network with two backends and a connection
+ * from `a` (handle *ch) accepted on `b` (handle *sh). */
+static void
+mem_pair(struct io_mem_net **net, struct io_backend **a, struct io_backend **b, uint32_t *ch,
+         uint32_t *sh)
+{
+    assert_int_equal(io_mem_net_new(net), 0);
+    assert_int_equal(io_backend_new(a, "mem", *net), 0);
+    assert_int_equal(io_backend_new(b, "mem", *net), 0);
+    struct io_addr addr, peer;
+    assert_int_equal(io_addr_parse(&addr, "10.9.9.9:25", 11), 0);
+    uint32_t lh;
+    int err = 0;
+    assert_int_equal((*b)->ops->listen(*b, &lh, &err, &addr, 1), 0);
+    assert_int_equal((*a)->ops->connect(*a, ch, &addr, 2), 0);
+    assert_int_equal((*b)->ops->accept(*b, sh, &peer, lh, 3), 0);
+}
+
 /* A run's share of a stream (dp_stream_begin_run): DP_STREAM_BURST octets
  * in calls of DP_STREAM_CALL_MAX at most, and no call after the deadline but
  * the run's first; readiness is kept when the run stops on its budget. */
@@ -810,16 +828,8 @@ stream_budget(void **state)
     (void)state;
     struct io_mem_net *net = NULL;
     struct io_backend *a = NULL, *b = NULL;
-    assert_int_equal(io_mem_net_new(&net), 0);
-    assert_int_equal(io_backend_new(&a, "mem", net), 0);
-    assert_int_equal(io_backend_new(&b, "mem", net), 0);
-    struct io_addr addr, peer;
-    assert_int_equal(io_addr_parse(&addr, "10.9.9.9:25", 11), 0);
-    uint32_t lh, ch, sh;
-    int err = 0;
-    assert_int_equal(b->ops->listen(b, &lh, &err, &addr, 1), 0);
-    assert_int_equal(a->ops->connect(a, &ch, &addr, 2), 0);
-    assert_int_equal(b->ops->accept(b, &sh, &peer, lh, 3), 0);
+    uint32_t ch, sh;
+    mem_pair(&net, &a, &b, &ch, &sh);
     struct dp_base cb = {.h = ch, .rd = true, .wr = true};
     struct dp_base sb = {.h = sh, .rd = true, .wr = true};
     struct dp_stream cs, ss;
@@ -888,16 +898,8 @@ stream_tls_budget(void **state)
     assert_int_equal(src, 0);
     struct io_mem_net *net = NULL;
     struct io_backend *a = NULL, *b = NULL;
-    assert_int_equal(io_mem_net_new(&net), 0);
-    assert_int_equal(io_backend_new(&a, "mem", net), 0);
-    assert_int_equal(io_backend_new(&b, "mem", net), 0);
-    struct io_addr addr, peer;
-    assert_int_equal(io_addr_parse(&addr, "10.9.9.9:25", 11), 0);
-    uint32_t lh, ch, sh;
-    int err = 0;
-    assert_int_equal(b->ops->listen(b, &lh, &err, &addr, 1), 0);
-    assert_int_equal(a->ops->connect(a, &ch, &addr, 2), 0);
-    assert_int_equal(b->ops->accept(b, &sh, &peer, lh, 3), 0);
+    uint32_t ch, sh;
+    mem_pair(&net, &a, &b, &ch, &sh);
     struct dp_base cb = {.h = ch, .rd = true, .wr = true};
     struct dp_stream cs;
     dp_stream_init(&cs, a, &cb);
