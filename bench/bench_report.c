@@ -124,6 +124,57 @@ median_us_per_msg(const struct bench_figures *g, unsigned n_runs, enum bench_mod
     return bench_median(v, n_runs);
 }
 
+/* fixed_us fills out[r] with microseconds per message of one side of the
+ * fixed-cost measurement in each run. */
+static void
+fixed_us(double *out, const double *secs, unsigned n_runs)
+{
+    for (unsigned r = 0; r < n_runs; r++) {
+        out[r] = secs[r] * 1e6 / BENCH_FIXED_MSGS;
+    }
+}
+
+/* fixed_ratio is the median over runs of time(raw HS) / time(engine) of
+ * the fixed-cost measurement. */
+static double
+fixed_ratio(const struct bench_fixed *f, unsigned n_runs)
+{
+    double v[BENCH_RUNS_MAX];
+    for (unsigned r = 0; r < n_runs; r++) {
+        v[r] = f->engine_secs[r] > 0 ? f->hs_secs[r] / f->engine_secs[r] : 0;
+    }
+    return bench_median(v, n_runs);
+}
+
+#define BENCH_HEAVIEST 5
+
+/* heaviest writes the indexes of the (at most) BENCH_HEAVIEST distinct
+ * messages with the most engine time into top[], heaviest first, and
+ * returns how many; *out_total is the time of the whole distinct set. */
+static size_t
+heaviest(size_t *top, double *out_total, const struct bench_figures *g)
+{
+    size_t nd = g->w->n_distinct;
+    size_t n = 0;
+    *out_total = 0;
+    for (size_t k = 0; k < nd; k++) {
+        *out_total += g->distinct_secs[k];
+        size_t at = n;
+        if (n < BENCH_HEAVIEST) {
+            n++;
+        } else if (g->distinct_secs[k] > g->distinct_secs[top[n - 1]]) {
+            at = n - 1;
+        } else {
+            continue;
+        }
+        for (; at > 0 && g->distinct_secs[top[at - 1]] < g->distinct_secs[k]; at--) {
+            top[at] = top[at - 1];
+        }
+        top[at] = k;
+    }
+    return n;
+}
+
 void
 bench_report_table(FILE *f, const struct bench_scan_info *info, const struct bench_figures *figs,
                    size_t n)
@@ -193,6 +244,20 @@ bench_report_table(FILE *f, const struct bench_scan_info *info, const struct ben
             fprintf(f, "; %.1f digit runs of 4+ per 4 KiB", g->w->runs4_per_4k);
         }
         fputc('\n', f);
+        if (g->distinct_secs != NULL) {
+            size_t top[BENCH_HEAVIEST];
+            double total = 0;
+            size_t nt = heaviest(top, &total, g);
+            fprintf(f, "%-14s heaviest of %zu distinct messages (index, bytes, us, share):", "",
+                    g->w->n_distinct);
+            for (size_t k = 0; k < nt; k++) {
+                const struct bench_workload *w = g->w;
+                fprintf(f, " #%zu %zu B %.0f us %.1f %%;", top[k], w->msgs[top[k]].in_len,
+                        g->distinct_secs[top[k]] * 1e6,
+                        total > 0 ? 100 * g->distinct_secs[top[k]] / total : 0);
+            }
+            fputc('\n', f);
+        }
         fprintf(f, "%-14s found%s:", "", planted_total(g->w) > 0 ? "/planted" : "");
         for (unsigned t = 0; t < SCAN_T__COUNT; t++) {
             if (planted_total(g->w) > 0) {
@@ -203,6 +268,15 @@ bench_report_table(FILE *f, const struct bench_scan_info *info, const struct ben
         }
         fputc('\n', f);
     }
+    double e[BENCH_RUNS_MAX];
+    double h[BENCH_RUNS_MAX];
+    fixed_us(e, info->fixed.engine_secs, info->n_runs);
+    fixed_us(h, info->fixed.hs_secs, info->n_runs);
+    fprintf(f,
+            "fixed cost per message (a %zu-byte message, %d per run): engine %.2f us, raw HS "
+            "%.2f us, eng/HS %.2f\n",
+            info->fixed.bytes, BENCH_FIXED_MSGS, bench_median(e, info->n_runs),
+            bench_median(h, info->n_runs), fixed_ratio(&info->fixed, info->n_runs));
 }
 
 /* cpu_model returns the first "model name" of /proc/cpuinfo in `out`. */
@@ -316,6 +390,22 @@ json_workload(const struct bench_figures *g, const struct bench_scan_info *info)
     json_object_set_new(o, "message_part_buffer_bytes", json_integer((json_int_t)g->part_bytes));
     json_object_set_new(o, "engine_working_set_kb",
                         json_integer(g->peak_rss_kb - info->rss_engine_kb));
+    if (g->distinct_secs != NULL) {
+        size_t top[BENCH_HEAVIEST];
+        double total = 0;
+        size_t nt = heaviest(top, &total, g);
+        json_t *a = json_array();
+        for (size_t k = 0; k < nt; k++) {
+            json_t *m = json_object();
+            json_object_set_new(m, "index", json_integer((json_int_t)top[k]));
+            json_object_set_new(m, "bytes", json_integer((json_int_t)w->msgs[top[k]].in_len));
+            json_object_set_new(m, "engine_us", json_real(g->distinct_secs[top[k]] * 1e6));
+            json_object_set_new(m, "share",
+                                json_real(total > 0 ? g->distinct_secs[top[k]] / total : 0));
+            json_array_append_new(a, m);
+        }
+        json_object_set_new(o, "heaviest_messages", a);
+    }
     return o;
 }
 
@@ -417,6 +507,21 @@ json_build(const struct bench_scan_info *info, const struct bench_figures *figs,
     json_object_set_new(root, "compile_seconds", compile);
     json_object_set_new(root, "memory", mem);
     json_object_set_new(root, "workloads", ws);
+
+    double e[BENCH_RUNS_MAX];
+    double h[BENCH_RUNS_MAX];
+    fixed_us(e, info->fixed.engine_secs, info->n_runs);
+    fixed_us(h, info->fixed.hs_secs, info->n_runs);
+    json_t *fixed = json_object();
+    json_object_set_new(fixed, "message_bytes", json_integer((json_int_t)info->fixed.bytes));
+    json_object_set_new(fixed, "messages_per_run", json_integer(BENCH_FIXED_MSGS));
+    json_object_set_new(fixed, "engine_us_per_message", json_real(bench_median(e, info->n_runs)));
+    json_object_set_new(fixed, "hs_us_per_message", json_real(bench_median(h, info->n_runs)));
+    json_object_set_new(fixed, "engine_us_runs", json_runs(e, info->n_runs));
+    json_object_set_new(fixed, "hs_us_runs", json_runs(h, info->n_runs));
+    json_object_set_new(fixed, "ratio_engine_hs",
+                        json_real(fixed_ratio(&info->fixed, info->n_runs)));
+    json_object_set_new(root, "fixed_cost", fixed);
     return root;
 }
 

@@ -38,6 +38,20 @@ struct bench_figures {
     long peak_rss_kb;   /* high-water mark during the first engine pass, KiB */
     size_t state_bytes; /* scan_message_footprint: own state, largest seen */
     size_t part_bytes;  /* scan_message_footprint: part buffers, largest seen */
+    /* Repeated workloads (n_distinct < n_msgs): engine seconds per distinct
+     * message, the least of its copies in one untimed pass; owned, NULL
+     * otherwise. */
+    double *distinct_secs;
+};
+
+/* The per-message fixed cost: one minimal message (a few header fields and
+ * one short line) scanned BENCH_FIXED_MSGS times per run by the engine and
+ * by the raw Hyperscan set, interleaved. */
+#define BENCH_FIXED_MSGS 2000
+struct bench_fixed {
+    size_t bytes;                       /* the message's size */
+    double engine_secs[BENCH_RUNS_MAX]; /* per run, BENCH_FIXED_MSGS messages */
+    double hs_secs[BENCH_RUNS_MAX];
 };
 
 /* The context of a whole `scan` invocation. */
@@ -54,6 +68,7 @@ struct bench_scan_info {
     bool peak_reset;                  /* high-water marks were restarted before each measurement */
     char policy_version[64];
     const char *corpus_dir; /* lent */
+    struct bench_fixed fixed;
 };
 
 /* bench_report_table prints the human table of `n` workloads to `f`. */
