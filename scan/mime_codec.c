@@ -585,6 +585,24 @@ mime_qp_encode(uint8_t *out, size_t *out_len, const uint8_t *in, size_t in_len, 
         if (i == in_len) {
             break;
         }
+        /* A run of bytes above 127 (text in another script) is escaped
+         * byte by byte: none is a line end, and one followed by anything but
+         * CR or LF is not at the end of its line, so only the soft break
+         * needs checking (as below: three more must fit with room for '='). */
+        while (in_len - i >= 2 && in[i] >= 128 && in[i + 1] != '\n' && in[i + 1] != '\r') {
+            if (col > 72) {
+                out[o++] = '=';
+                memcpy(out + o, eol, eol_len);
+                o += eol_len;
+                col = 0;
+            }
+            out[o] = '=';
+            out[o + 1] = (uint8_t)hex_upper[in[i] >> 4];
+            out[o + 2] = (uint8_t)hex_upper[in[i] & 15];
+            o += 3;
+            col += 3;
+            i++;
+        }
         uint8_t c = in[i];
         size_t brk = c == '\n' ? 1 : (c == '\r' && in_len - i >= 2 && in[i + 1] == '\n') ? 2 : 0;
         if (brk > 0) {
