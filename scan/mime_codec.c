@@ -691,8 +691,15 @@ eword_parse(struct mime_eword *w, const uint8_t *v, size_t len, size_t s)
 bool
 mime_eword_next(struct mime_eword *out, const uint8_t *v, size_t len, size_t from)
 {
-    for (size_t s = from; s < len && len - s >= 2; s++) {
-        if (v[s] == '=' && v[s + 1] == '?' && eword_parse(out, v, len, s)) {
+    /* An '=' with a byte after it: memchr finds the candidates (most
+     * header values have none). */
+    for (size_t s = from; len >= 2 && s <= len - 2; s++) {
+        const uint8_t *eq = memchr(v + s, '=', len - 1 - s);
+        if (eq == NULL) {
+            return false;
+        }
+        s = (size_t)(eq - v);
+        if (v[s + 1] == '?' && eword_parse(out, v, len, s)) {
             return true;
         }
     }

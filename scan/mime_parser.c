@@ -67,7 +67,7 @@ void
 mime_parser_reset(struct mime_parser *p)
 {
     /* The last message's header text does not outlive it (STYLE 17). */
-    if (p->hdr != NULL) {
+    if (p->hdr != NULL && p->hdr_dirty > 0) {
         explicit_bzero(p->hdr, p->hdr_dirty);
     }
     p->hdr_dirty = 0;

@@ -1287,7 +1287,9 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
         }
     }
 
-    qsort(w->tmp, n, sizeof(*w->tmp), cmp_finding);
+    if (n > 1) { /* most scans of a header field or a short part find nothing */
+        qsort(w->tmp, n, sizeof(*w->tmp), cmp_finding);
+    }
     size_t kept = 0;
     uint32_t last_end = 0;
     for (size_t i = 0; i < n; i++) {

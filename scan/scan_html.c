@@ -1700,7 +1700,7 @@ scan_html_wipe(struct scan_html *h)
 {
     struct hbuf *bufs[] = {&h->tv.d, &h->av.d, &h->rep, &h->tmp, &h->masked, &h->out};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
-        if (bufs[i]->p != NULL) {
+        if (bufs[i]->p != NULL && bufs[i]->len > 0) { /* most parts leave most unused */
             explicit_bzero(bufs[i]->p, bufs[i]->len);
         }
         bufs[i]->len = 0;

@@ -129,7 +129,9 @@ buf_wipe_free(struct buf *b)
 static void
 wipe(struct buf *b)
 {
-    explicit_bzero(b->p, b->len);
+    if (b->len > 0) { /* most parts leave most buffers unused */
+        explicit_bzero(b->p, b->len);
+    }
     b->len = 0;
 }
 
@@ -515,7 +517,7 @@ process_headers(struct scan_message *m, const struct mime_part *part, const uint
     }
     if (m->eol[0] == '\0') {
         const uint8_t *lf = memchr(block, '\n', len);
-        snprintf(m->eol, sizeof(m->eol), "%s",
+        copy_str(m->eol, sizeof(m->eol),
                  lf != NULL && lf > block && lf[-1] == '\r' ? "\r\n" : "\n");
     }
     header_block(m, part, block, len, false);
