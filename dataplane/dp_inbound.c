@@ -249,6 +249,21 @@ put(char *out, size_t cap, size_t *n, const char *fmt, ...)
     *n = w < 0 ? *n : *n + (size_t)w < cap ? *n + (size_t)w : cap - 1;
 }
 
+/* put_lit appends the text `s` as it is, cut as put cuts: the constant
+ * pieces of a line, without a format pass each. */
+static void
+put_lit(char *out, size_t cap, size_t *n, const char *s)
+{
+    if (*n + 1 >= cap) {
+        return;
+    }
+    size_t len = strlen(s);
+    size_t k = len < cap - 1 - *n ? len : cap - 1 - *n;
+    memcpy(out + *n, s, k);
+    *n += k;
+    out[*n] = '\0';
+}
+
 /* put_str appends `s` (`len` octets) as a JSON string, as put. */
 static void
 put_str(char *out, size_t cap, size_t *n, const char *s, size_t len)
@@ -299,7 +314,7 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
         put_client_cert(w, in, out, cap, &n);
         put(out, cap, &n, "}");
     } else {
-        put(out, cap, &n, ",\"tls\":null");
+        put_lit(out, cap, &n, ",\"tls\":null");
     }
     const struct dp_leg_tls *leg = &in->out_tls;
     if (leg->protocol != NULL) {
@@ -312,24 +327,24 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
         put_str(out, cap, &n, leg->why_clear, strlen(leg->why_clear));
         put(out, cap, &n, "}");
     } else {
-        put(out, cap, &n, ",\"tls_out\":null");
+        put_lit(out, cap, &n, ",\"tls_out\":null");
     }
-    put(out, cap, &n, ",\"from\":");
+    put_lit(out, cap, &n, ",\"from\":");
     put_str(out, cap, &n, in->from, in->from_len);
-    put(out, cap, &n, ",\"rcpts\":[");
+    put_lit(out, cap, &n, ",\"rcpts\":[");
     const char *r = (const char *)in->rcpts.data;
     size_t left = in->rcpts.len;
     bool first = true;
     while (left > 0 && n + 700 < cap) { /* room for the rest of the line */
         const char *nl = memchr(r, '\n', left);
         size_t k = nl != NULL ? (size_t)(nl - r) : left;
-        put(out, cap, &n, "%s", first ? "" : ",");
+        put_lit(out, cap, &n, first ? "" : ",");
         put_str(out, cap, &n, r, k);
         first = false;
         r += k + (nl != NULL);
         left -= k + (nl != NULL);
     }
-    put(out, cap, &n, "]%s", left > 0 ? ",\"rcpts_truncated\":true" : "");
+    put_lit(out, cap, &n, left > 0 ? "],\"rcpts_truncated\":true" : "]");
     put(out, cap, &n, ",\"size\":%zu,\"size_out\":%zu,\"findings\":{", in->msg.len,
         in->body.len > in->body_start ? in->body.len - in->body_start : 0);
     first = true;
@@ -339,9 +354,10 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
             first = false;
         }
     }
-    put(out, cap, &n, "},\"actions\":{%s", in->actions);
+    put_lit(out, cap, &n, "},\"actions\":{");
+    put_lit(out, cap, &n, in->actions);
     /* Document and archive actions by kind; what each was is in the report. */
-    put(out, cap, &n, "},\"documents\":{");
+    put_lit(out, cap, &n, "},\"documents\":{");
     first = true;
     for (unsigned a = 0; a < SCAN_DOC_ACT__COUNT && n + 64 < cap; a++) {
         if (in->doc_counts[a] != 0) {
@@ -351,10 +367,15 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
         }
     }
     uint64_t now_ms = w->now_ms;
-    put(out, cap, &n, "},\"verdict\":\"%s\",\"redacted\":%s,\"action\":\"%s\",\"next_hop\":",
-        in->verdict != NULL ? in->verdict : "none", in->redacted ? "true" : "false", action);
+    put_lit(out, cap, &n, "},\"verdict\":\"");
+    put_lit(out, cap, &n, in->verdict != NULL ? in->verdict : "none");
+    put_lit(out, cap, &n,
+            in->redacted ? "\",\"redacted\":true,\"action\":\""
+                         : "\",\"redacted\":false,\"action\":\"");
+    put_lit(out, cap, &n, action);
+    put_lit(out, cap, &n, "\",\"next_hop\":");
     put_str(out, cap, &n, in->hop_name, strlen(in->hop_name));
-    put(out, cap, &n, ",\"reply\":");
+    put_lit(out, cap, &n, ",\"reply\":");
     size_t rl = strlen(in->reply);
     while (rl > 0 && (in->reply[rl - 1] == '\n' || in->reply[rl - 1] == '\r')) {
         rl--;
