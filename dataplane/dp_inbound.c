@@ -264,6 +264,20 @@ put_lit(char *out, size_t cap, size_t *n, const char *s)
     out[*n] = '\0';
 }
 
+/* put_num appends `v` in decimal, as put would with %llu. */
+static void
+put_num(char *out, size_t cap, size_t *n, uint64_t v)
+{
+    char d[24];
+    size_t i = sizeof(d) - 1;
+    d[i] = '\0';
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    put_lit(out, cap, n, d + i);
+}
+
 /* put_str appends `s` (`len` octets) as a JSON string, as put. */
 static void
 put_str(char *out, size_t cap, size_t *n, const char *s, size_t len)
@@ -304,9 +318,19 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
 {
     struct timespec now = clock_now(w);
     size_t n = 0;
-    put(out, cap, &n,
-        "{\"ts\":\"%s.%03ldZ\",\"id\":\"%s\",\"worker\":%u,\"client\":\"%s\",\"helo\":",
-        w->date_iso, now.tv_nsec / 1000000, in->id, w->id, in->peer_ip);
+    long ms = now.tv_nsec / 1000000;
+    const char frac[] = {
+        '.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10), 'Z', '\0'};
+    put_lit(out, cap, &n, "{\"ts\":\"");
+    put_lit(out, cap, &n, w->date_iso);
+    put_lit(out, cap, &n, frac);
+    put_lit(out, cap, &n, "\",\"id\":\"");
+    put_lit(out, cap, &n, in->id);
+    put_lit(out, cap, &n, "\",\"worker\":");
+    put_num(out, cap, &n, w->id);
+    put_lit(out, cap, &n, ",\"client\":\"");
+    put_lit(out, cap, &n, in->peer_ip);
+    put_lit(out, cap, &n, "\",\"helo\":");
     put_str(out, cap, &n, in->helo, strlen(in->helo));
     if (in->st.tls != NULL && tls_conn_done(in->st.tls)) {
         put(out, cap, &n, ",\"tls\":{\"protocol\":\"%s\",\"cipher\":\"%s\"",
@@ -345,12 +369,18 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
         left -= k + (nl != NULL);
     }
     put_lit(out, cap, &n, left > 0 ? "],\"rcpts_truncated\":true" : "]");
-    put(out, cap, &n, ",\"size\":%zu,\"size_out\":%zu,\"findings\":{", in->msg.len,
-        in->body.len > in->body_start ? in->body.len - in->body_start : 0);
+    put_lit(out, cap, &n, ",\"size\":");
+    put_num(out, cap, &n, in->msg.len);
+    put_lit(out, cap, &n, ",\"size_out\":");
+    put_num(out, cap, &n, in->body.len > in->body_start ? in->body.len - in->body_start : 0);
+    put_lit(out, cap, &n, ",\"findings\":{");
     first = true;
     for (unsigned t = 0; t < SCAN_T__COUNT && n + 64 < cap; t++) {
         if (in->counts[t] != 0) {
-            put(out, cap, &n, "%s\"%s\":%u", first ? "" : ",", scan_type_name(t), in->counts[t]);
+            put_lit(out, cap, &n, first ? "\"" : ",\"");
+            put_lit(out, cap, &n, scan_type_name(t));
+            put_lit(out, cap, &n, "\":");
+            put_num(out, cap, &n, in->counts[t]);
             first = false;
         }
     }
@@ -381,8 +411,11 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
         rl--;
     }
     put_str(out, cap, &n, in->reply, rl);
-    put(out, cap, &n, ",\"latency_ms\":%llu,\"session_ms\":%llu}",
-        (unsigned long long)(now_ms - in->t_end_ms), (unsigned long long)(now_ms - in->t_start_ms));
+    put_lit(out, cap, &n, ",\"latency_ms\":");
+    put_num(out, cap, &n, now_ms - in->t_end_ms);
+    put_lit(out, cap, &n, ",\"session_ms\":");
+    put_num(out, cap, &n, now_ms - in->t_start_ms);
+    put_lit(out, cap, &n, "}");
     return n;
 }
 
