@@ -171,6 +171,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from checkdigits import luhn_complete, luhn_ok  # noqa: E402
+
 TYPES = ("CREDIT_CARD", "US_SSN", "IBAN", "PHONE", "EMAIL")
 # Tie-break order when two kept readings of the same strength start together.
 TYPE_ORDER = {"IBAN": 0, "CREDIT_CARD": 1, "US_SSN": 2, "PHONE": 3, "EMAIL": 4}
@@ -247,19 +250,6 @@ KEYWORD_BONUS = 25
 # ---------------------------------------------------------------------------
 
 
-def luhn_ok(digits):
-    """Textbook Luhn: double every second digit from the right."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2
-            if d > 9:
-                d -= 9
-        total += d
-    return len(digits) >= 2 and total % 10 == 0
-
-
 def issuer_ok(digits):
     for lo, hi, lengths in ISSUERS:
         p = digits[:len(lo)]
@@ -333,9 +323,12 @@ def digit_run(t, i):
 # (thin), U+202F (narrow no-break).
 WRAP = rb" ?\r?\n[> ]*"
 NBSPS = rb"\xc2\xa0|\xe2\x80[\x87\x89\xaf]"
+# Dashes: ASCII, and U+2010-2013 (hyphens, figure and en dash) and U+2212 minus.
+DASH = rb"(?:-|\xe2\x80[\x90-\x93]|\xe2\x88\x92)"
+UDASH = re.compile(rb"\xe2\x80[\x90-\x93]|\xe2\x88\x92")
 SEP = {
     "space": WRAP + rb"|[ ]|" + NBSPS,
-    "dash": rb"-(?:" + WRAP + rb")?",
+    "dash": DASH + rb"(?:" + WRAP + rb")?",
     "dot": rb"\.",
     # "0157 / 18073166", the spaces plain or no-break (scan_chars.h)
     "slash": rb"(?:[ ]|" + NBSPS + rb")/(?:[ ]|" + NBSPS + rb")|/",
@@ -344,7 +337,7 @@ ANY_SEP = rb"(?:" + rb"|".join(SEP.values()) + rb")"
 SEP_THEN_DIGIT = {k: re.compile(rb"(?:" + v + rb")(?=[0-9])") for k, v in SEP.items()}
 SEP_THEN_ALNUM = {k: re.compile(rb"(?:" + v + rb")(?=[A-Za-z0-9])") for k, v in SEP.items()}
 # A separator on the same line right before a number: "<group> <number>".
-SAME_LINE_SEP_BEFORE = re.compile(rb"(?:[ -]|" + NBSPS + rb")\Z")
+SAME_LINE_SEP_BEFORE = re.compile(rb"(?:[ ]|" + DASH + rb"|" + NBSPS + rb")\Z")
 
 
 def is_wrap(sep):
@@ -352,10 +345,13 @@ def is_wrap(sep):
 
 
 def clean_start(t, s):
-    """Not inside an alphanumeric token, nor the tail of "12-", "3.", "1/", "1:"."""
+    """Not inside an alphanumeric token, nor the tail of "12-", "3.", "1/", "1:"
+    (or a Unicode dash)."""
     if s > 0 and is_alnum(t[s - 1]):
         return False
-    return not (s >= 2 and t[s - 1:s] in b"-./:" and is_digit(t[s - 2]))
+    if s >= 2 and t[s - 1:s] in b"-./:" and is_digit(t[s - 2]):
+        return False
+    return not (s >= 4 and UDASH.fullmatch(t, s - 3, s) and is_digit(t[s - 4]))
 
 
 def glued(t, s):
@@ -364,10 +360,13 @@ def glued(t, s):
 
 
 def clean_end(t, e):
-    """Not inside an alphanumeric token, nor followed by "-12", ".5", "/3", ":00"."""
+    """Not inside an alphanumeric token, nor followed by "-12", ".5", "/3", ":00"
+    (or a Unicode dash)."""
     if e < len(t) and is_alnum(t[e]):
         return False
-    return not (e + 1 < len(t) and t[e:e + 1] in b"-./:" and is_digit(t[e + 1]))
+    if e + 1 < len(t) and t[e:e + 1] in b"-./:" and is_digit(t[e + 1]):
+        return False
+    return not (e + 3 < len(t) and UDASH.match(t, e) and is_digit(t[e + 3]))
 
 
 AMOUNT_TAIL = re.compile(rb"[,.][0-9]{2}")
@@ -378,7 +377,7 @@ def phone_end(t, e):
     return clean_end(t, e) and not AMOUNT_TAIL.match(t, e)
 
 
-AFTER_NUMBER = re.compile(rb"[0-9](?:[ -]|" + NBSPS + rb")\Z")
+AFTER_NUMBER = re.compile(rb"[0-9](?:[ ]|" + DASH + rb"|" + NBSPS + rb")\Z")
 
 
 def after_number(t, d):
@@ -654,7 +653,7 @@ def card_reading(t, d):
 
 CODE4 = rb"(?<![A-Za-z0-9])(?=[A-Z]*[0-9])[A-Z0-9]{4}"
 CODE_BEFORE = [re.compile(CODE4 + rb"\Z"),
-               re.compile(CODE4 + rb"(?:[ -]|" + NBSPS + rb")[A-Z]{4}\Z")]
+               re.compile(CODE4 + rb"(?:[ ]|" + DASH + rb"|" + NBSPS + rb")[A-Z]{4}\Z")]
 
 
 def code_before(t, d):
@@ -842,8 +841,8 @@ def switchboard(t, groups, k):
 
 AREA = re.compile(ANY_SEP + rb"?\(([0-9]{1,5})\)")
 # Any separator followed by a digit on the same line.
-SAME_LINE_SEP_DIGIT = re.compile(rb"(?:(?:[ ]|" + NBSPS + rb")/(?:[ ]|" + NBSPS + rb")|[ ./-]|"
-                                 + NBSPS + rb")(?=[0-9])")
+SAME_LINE_SEP_DIGIT = re.compile(rb"(?:(?:[ ]|" + NBSPS + rb")/(?:[ ]|" + NBSPS + rb")|[ ./]|"
+                                 + DASH + rb"|" + NBSPS + rb")(?=[0-9])")
 OPT_SEP_DIGIT = re.compile(ANY_SEP + rb"?(?=[0-9])")
 SEP_DIGIT = re.compile(ANY_SEP + rb"(?=[0-9])")
 
@@ -896,7 +895,7 @@ def intl_reading(t, start, cc, plus):
 
 
 PAREN = re.compile(rb"\(([0-9]{2,5})\)(?:" + SEP["space"] + rb")?(?=[0-9])")
-CC_BEFORE = re.compile(rb"\+?([0-9]{1,3})(?:[ -]|" + NBSPS + rb")\Z")
+CC_BEFORE = re.compile(rb"\+?([0-9]{1,3})(?:[ ]|" + DASH + rb"|" + NBSPS + rb")\Z")
 
 
 def paren_reading(t, p):
@@ -1074,7 +1073,7 @@ def plain_refused(t, i):
     if AFTER_DIGIT_COMMA.search(t[:i]) and run == 3:
         return True
     return AFTER_CAPITALS.search(t[:i]) is not None and (run == 2 or t[i] != 48)
-TRUNK8_SEP = re.compile(rb"(?:[ -]|" + NBSPS + rb")(?=[0-9])")
+TRUNK8_SEP = re.compile(rb"(?:[ ]|" + DASH + rb"|" + NBSPS + rb")(?=[0-9])")
 
 
 def trunk8_reading(t, d):
@@ -1845,15 +1844,8 @@ LABELS = ["Kundennummer", "Kundennummer:", "Rechnung Nr.", "Rechnung Nr.:", "Rec
 ABBREVIATIONS = ["Tel.", "No.", "Nr.", "Fax.", "Mob.", "Ref.", "Tel. No.", "St.", "Dr."]
 PUNCT = [",", ".", ":", ";", "!", "?", "(", ")", "\"", "'", "#", "*", "=", "/", "-", "—"]
 SPACES = [" ", "\u00a0", "\u2009", "\u202f", "\u2007"]
+DASHES = ["\u2010", "\u2011", "\u2012", "\u2013", "\u2212"]
 NUMBER_KINDS = ("CREDIT_CARD", "US_SSN", "IBAN", "PHONE")
-
-
-def luhn_complete(body):
-    """body + the check digit that makes it Luhn valid."""
-    for c in "0123456789":
-        if luhn_ok(body + c):
-            return body + c
-    raise AssertionError
 
 
 def rdigits(rng, n):
@@ -1899,7 +1891,7 @@ def gen_sep(rng, dash=True):
     if r < 0.5:
         return " "
     if r < 0.75 and dash:
-        return "-"
+        return "-" if r < 0.7 else rng.choice(DASHES)
     return rng.choice(SPACES)
 
 
