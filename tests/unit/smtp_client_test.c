@@ -1331,7 +1331,8 @@ test_dotstuff(void **state)
 
     /* Long bodies with sparse dots and line ends, as mail text is: runs
      * copied whole, dots found across the 16-octet steps. */
-    static const char prose[] = "abcdefghij klmnopqrstu.vwxyz ABC\r\n.\n\r";
+    static const char letters[] = "abcdefghij klmnopqrstu.vwxyz ABC"; /* 32 */
+    static const char ends[] = "\r\n.\n\r..\r";                       /* 8 */
     static uint8_t text[1500];
     for (int round = 0; round < 20; round++) {
         size_t n = sizeof(text) - (size_t)round * 37;
@@ -1339,9 +1340,9 @@ test_dotstuff(void **state)
             x ^= x << 13;
             x ^= x >> 17;
             x ^= x << 5;
-            /* mostly letters; a line end or dot about one octet in 12 */
+            /* mostly letters; a line end or dot one octet in 12 */
             unsigned r = x % 120;
-            text[i] = (uint8_t)(r < 110 ? prose[r % 28] : prose[28 + r % 8]);
+            text[i] = (uint8_t)(r < 110 ? letters[r % 32] : ends[r % 8]);
         }
         check_stuff(text, n);
         /* An output too small for the whole run: a prefix of the right

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* tcp_wire_sum (the Internet checksum, RFC 1071) against the plain sum of
  * big-endian 16-bit words: every length 0-300 at every start offset 0-15,
- * lengths up to a jumbo frame, sums carried in, and the all-ones data that
- * carries the most. */
+ * lengths up to a jumbo frame and past 512 KiB (where the lanes are emptied),
+ * sums carried in, and the all-ones data that carries the most. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -53,6 +53,21 @@ sum_matches_plain(void **state)
     for (size_t n = 0; n <= sizeof(buf); n += 97) {
         assert_int_equal(tcp_wire_sum(0xffff, buf, n), sum_plain(0xffff, buf, n));
     }
+    /* Past the 2^13 64-octet turns after which the lanes are emptied
+     * (512 KiB), all ones and random, at odd lengths and offsets. */
+    size_t big_len = 3 * 524288 + 131;
+    uint8_t *big = malloc(big_len + 1);
+    assert_non_null(big);
+    memset(big, 0xff, big_len + 1);
+    for (size_t n = 524288 - 64; n <= big_len; n += 524288 - 61) {
+        assert_int_equal(tcp_wire_sum(0x7fffffffu, big + 1, n), sum_plain(0x7fffffffu, big + 1, n));
+    }
+    for (size_t i = 0; i <= big_len; i++) {
+        big[i] = (uint8_t)rand_r(&seed);
+    }
+    assert_int_equal(tcp_wire_sum(0, big, big_len), sum_plain(0, big, big_len));
+    assert_int_equal(tcp_wire_sum(0, big + 1, big_len), sum_plain(0, big + 1, big_len));
+    free(big);
     /* A header with its checksum in place sums to 0xffff (folds to 0). */
     static const uint8_t ip[20] = {0x45, 0,    0,    0x73, 0, 0, 0x40, 0,    0x40, 0x11,
                                    0xb8, 0x61, 0xc0, 0xa8, 0, 1, 0xc0, 0xa8, 0,    0xc7};
