@@ -37,6 +37,14 @@ states it:
    (found from each '@', whatever their context) and those findings are
    merged last: by start, the longer first, none overlapping one before it.
 
+The detectors read full-width forms and Arabic-Indic and Devanagari digits
+as ASCII (scan/scan_fold.h): the reference reads each text folded the same
+way, here by a regular expression over code points, and the engine's offsets
+are mapped into the folded text. One text in ten is also sent a second time
+written with full-width letters, digits and punctuation, ideographic spaces
+or Arabic-Indic digits: its folded form is the text itself, so the engine
+must find there exactly what it finds in the text.
+
 Before each run the reference is checked against the examples POLICY.md
 gives (DOC_EXAMPLES), so it cannot drift from the documentation.
 
@@ -170,6 +178,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import unicodedata
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 from checkdigits import luhn_complete, luhn_ok  # noqa: E402
@@ -326,6 +335,60 @@ NBSPS = rb"\xc2\xa0|\xe2\x80[\x87\x89\xaf]"
 # Dashes: ASCII, and U+2010-2013 (hyphens, figure and en dash) and U+2212 minus.
 DASH = rb"(?:-|\xe2\x80[\x90-\x93]|\xe2\x88\x92)"
 UDASH = re.compile(rb"\xe2\x80[\x90-\x93]|\xe2\x88\x92")
+# What the engine reads as ASCII (scan_fold.h), as code points.
+FOLDS = re.compile("[\uff01-\uff5e\u3000\u0660-\u0669\u06f0-\u06f9\u0966-\u096f"
+                   "\u00ad\u200b-\u200d\u2060\ufeff]")
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+
+
+def fold_char(c):
+    """The ASCII character code point c stands for."""
+    cp = ord(c)
+    if c in INVISIBLE:
+        return ""
+    if cp == 0x3000:
+        return " "
+    if cp >= 0xFF01:
+        return chr(cp - 0xFF01 + 0x21)
+    return str(unicodedata.decimal(c))
+
+
+def fold(t):
+    """t folded as the engine reads it, and for each offset of t (a
+    character boundary) its offset in the folded text."""
+    u = t.decode("utf-8", errors="surrogateescape")
+    out = bytearray()
+    at = []
+    for c in u:
+        b = c.encode("utf-8", errors="surrogateescape")
+        f = fold_char(c).encode() if FOLDS.fullmatch(c) else b
+        at += [len(out)] * len(b)
+        out += f
+    at.append(len(out))
+    return bytes(out), at
+
+
+def widen(rng, t):
+    """t written as an input method may: each of its ASCII letters, digits and
+    punctuation full-width or each digit Arabic-Indic, some spaces
+    ideographic, and sometimes invisible characters pasted in (soft hyphens,
+    zero-width spaces). fold(widen(t)) is t when t has nothing that folds."""
+    arabic = rng.random() < 0.3
+    invisible = rng.random() < 0.3
+    out = []
+    for c in t.decode("utf-8", errors="surrogateescape"):
+        if arabic and c.isascii() and c.isdigit():
+            c = chr(0x0660 + int(c))
+        elif not arabic and "!" <= c <= "~" and rng.random() < 0.8:
+            c = chr(ord(c) - 0x21 + 0xFF01)
+        elif c == " " and rng.random() < 0.3:
+            c = "\u3000"
+        out.append(c)
+        if invisible and rng.random() < 0.2:
+            out.append(rng.choice(INVISIBLE))
+    return "".join(out).encode("utf-8", errors="surrogateescape")
+
+
 SEP = {
     "space": WRAP + rb"|[ ]|" + NBSPS,
     "dash": DASH + rb"(?:" + WRAP + rb")?",
@@ -3034,6 +3097,8 @@ def main():
     rng = random.Random(args.seed)
     # The documentation's examples first, then the generated texts.
     texts = [t.encode() for t, _ in DOC_EXAMPLES] + [gen_case(rng) for _ in range(args.cases)]
+    wrng = random.Random(args.seed + 1)
+    texts += [widen(wrng, t) for t in texts[len(DOC_EXAMPLES)::10] if fold(t)[0] == t]
     engine = []
     defect_cases = {}
     for idx in batches(texts):
@@ -3046,6 +3111,8 @@ def main():
     by_class = collections.Counter()
     found = collections.Counter()
     for i, t in enumerate(texts):
+        t, at = fold(t)
+        engine[i] = [(f[0], at[f[1]], at[f[2]]) + tuple(f[3:]) for f in engine[i]]
         ref = Reference(t, ctx)
         for v in ref.verdicts:
             found[(v.reading.type, STRENGTH_NAME[v.reading.strength],
