@@ -64,6 +64,7 @@ convert(uint8_t *out, size_t cap, size_t *out_len, const char *to, const char *f
     size_t rc = iconv(cd, &ip, &il, &op, &ol);
     iconv_close(cd);
     if (rc == (size_t)-1 || il != 0) {
+        explicit_bzero(out, (size_t)(op - (char *)out)); /* no part text left behind */
         return false;
     }
     *out_len = (size_t)(op - (char *)out);

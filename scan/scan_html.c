@@ -124,14 +124,32 @@ reserve(struct scan_html *h, struct hbuf *b, size_t need)
     while (cap < need) {
         cap *= 2;
     }
-    uint8_t *p = realloc(b->p, cap);
+    /* Not realloc: the old block may hold message text, and is wiped
+     * before it goes back to the allocator (STYLE 17). */
+    uint8_t *p = malloc(cap);
     if (p == NULL) {
         h->err = RL_ENOMEM;
         return false;
     }
+    if (b->p != NULL) {
+        memcpy(p, b->p, b->cap);
+        explicit_bzero(b->p, b->cap);
+        free(b->p);
+    }
     b->p = p;
     b->cap = cap;
     return true;
+}
+
+/* hb_set_len makes `n` the length of b's text, wiping what a longer text
+ * left past it (scan_html_wipe reads len). */
+static void
+hb_set_len(struct hbuf *b, size_t n)
+{
+    if (b->len > n) {
+        explicit_bzero(b->p + n, b->len - n);
+    }
+    b->len = n;
 }
 
 static void
@@ -926,7 +944,7 @@ add_text(struct scan_html *h, struct view *v, size_t s, size_t e, uint8_t quote)
 static void
 decode_value(struct scan_html *h, size_t s, size_t e)
 {
-    h->tmp.len = 0;
+    hb_set_len(&h->tmp, 0);
     if (!reserve(h, &h->tmp, (e - s) * 2 + 4)) {
         return;
     }
@@ -1428,7 +1446,9 @@ pass(struct scan_html *h, const struct scan_html_opts *o, const uint8_t *in, siz
     h->o = o;
     h->err = 0;
     h->run = 0;
-    h->tv.d.len = h->av.d.len = h->rep.len = 0;
+    hb_set_len(&h->tv.d, 0);
+    hb_set_len(&h->av.d, 0);
+    hb_set_len(&h->rep, 0);
     h->tv.n_seg = h->av.n_seg = 0;
     h->n_ed = h->n_act = h->n_f = 0;
     h->markup_edit = false;
@@ -1479,7 +1499,8 @@ pass(struct scan_html *h, const struct scan_html_opts *o, const uint8_t *in, siz
     }
     /* scan_redact moves offsets to the masked text; keep the view's. */
     memcpy(h->sf, h->f, n * sizeof(*f));
-    h->masked.len = scan_redact(h->masked.p, h->sf, n, h->tv.d.p, h->tv.d.len, o->policy, o->utf8);
+    hb_set_len(&h->masked,
+               scan_redact(h->masked.p, h->sf, n, h->tv.d.p, h->tv.d.len, o->policy, o->utf8));
     for (size_t k = 0; k < n && h->err == 0; k++) {
         struct scan_finding mk = h->sf[k];
         map_finding(h, k, &mk);
@@ -1510,7 +1531,7 @@ scan_html_rewrite(struct scan_html *h, struct scan_html_result *out_res,
     if (h->n_ed > 1) {
         qsort(h->ed, h->n_ed, sizeof(*h->ed), cmp_edit);
     }
-    h->out.len = 0;
+    hb_set_len(&h->out, 0);
     size_t pos = 0;
     for (size_t i = 0; i < h->n_ed; i++) {
         const struct edit *e = &h->ed[i];
@@ -1625,7 +1646,8 @@ lx_read(struct scan_html *h, const uint8_t *html, size_t len)
     sax.fatalError = lx_quiet;
     xmlSetGenericErrorFunc(NULL, lx_quiet);
     xmlSetStructuredErrorFunc(NULL, lx_quiet_structured);
-    h->tv.d.len = h->av.d.len = 0;
+    hb_set_len(&h->tv.d, 0);
+    hb_set_len(&h->av.d, 0);
     h->lx_active = 0;
     htmlParserCtxtPtr ctxt = htmlCreatePushParserCtxt(
         &sax, h, NULL, 0, NULL, h->o->utf8 ? XML_CHAR_ENCODING_UTF8 : XML_CHAR_ENCODING_8859_1);

@@ -112,9 +112,16 @@ buf_reserve(struct buf *b, size_t need)
     while (cap < need) {
         cap *= 2;
     }
-    uint8_t *p = realloc(b->p, cap);
+    /* Not realloc: the old block may hold message text, and is wiped
+     * before it goes back to the allocator (STYLE 17). */
+    uint8_t *p = malloc(cap);
     if (p == NULL) {
         return false;
+    }
+    if (b->p != NULL) {
+        memcpy(p, b->p, b->cap);
+        explicit_bzero(b->p, b->cap);
+        free(b->p);
     }
     b->p = p;
     b->cap = cap;
@@ -139,6 +146,18 @@ wipe(struct buf *b)
         explicit_bzero(b->p, b->len);
     }
     b->len = 0;
+}
+
+/* buf_set_len makes `n` the length of b's text, wiping what an earlier,
+ * longer text left past it: wipe() reads len, so len never drops below what
+ * the buffer holds. */
+static void
+buf_set_len(struct buf *b, size_t n)
+{
+    if (b->len > n) {
+        explicit_bzero(b->p + n, b->len - n);
+    }
+    b->len = n;
 }
 
 static bool
@@ -362,7 +381,9 @@ detect_decoded(struct scan_message *m, const char *part, enum mime_charset cs, c
         m->err = RL_ENOMEM;
         return 0;
     }
-    mime_charset_to_utf8(m->utf.p, &m->utf.len, cs, text, len);
+    size_t ul = 0;
+    mime_charset_to_utf8(m->utf.p, &ul, cs, text, len);
+    buf_set_len(&m->utf, ul); /* a block's fields share m->utf */
     size_t n = detect(m, part, m->utf.p, m->utf.len, types);
     /* sorted, not overlapping: every start and end is at or after the last */
     struct mime_charset_walk w = {0};
@@ -474,7 +495,7 @@ header_ewords(struct scan_message *m, const struct mime_part *part, const char *
         wlen += n;
     }
     enum mime_charset cs = mime_charset_from_name(v + ew[0].charset_off, ew[0].charset_len);
-    m->word.len = wlen; /* so that on_headers wipes it */
+    buf_set_len(&m->word, wlen); /* so that on_headers wipes it */
     size_t n = detect_decoded(m, part->path, cs, m->word.p, wlen, types);
     size_t to_redact = scan_redact_count(m->f, n);
     if (check) {
@@ -491,11 +512,11 @@ header_ewords(struct scan_message *m, const struct mime_part *part, const char *
         return 0;
     }
     size_t rlen = scan_redact(m->red.p, m->f, n, m->word.p, wlen, m->pol, is_utf8_cs(cs));
-    m->red.len = rlen; /* so that on_headers wipes it */
+    buf_set_len(&m->red, rlen); /* so that on_headers wipes it */
     size_t mark = m->hdr.len;
     if (!eword_write(m, v + ew[0].charset_off, ew[0].charset_len, ew[0].encoding, cs, m->red.p,
                      rlen, k == 1)) {
-        m->hdr.len = mark;
+        buf_set_len(&m->hdr, mark);
         fail_part(m, part->path, "could not re-encode a redacted encoded word");
         hdr_append(m, orig, orig_len);
     }
@@ -539,7 +560,7 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
     size_t pos = 0;
     size_t copied = 0;
     size_t left = 0;
-    m->hdr.len = 0;
+    buf_set_len(&m->hdr, 0);
     while (mime_field_next(&f, &pos, block, len)) {
         unsigned types = header_types(&f, block);
         if (types == 0) {
@@ -610,7 +631,7 @@ process_headers(struct scan_message *m, const struct mime_part *part, const uint
         return;
     }
     memcpy(m->enc.p, m->hdr.p, m->hdr.len);
-    m->enc.len = m->hdr.len;
+    buf_set_len(&m->enc, m->hdr.len);
     if (header_block(m, part, m->enc.p, m->enc.len, true) > 0) {
         fail_part(m, part->path, "redaction verification failed in a header");
     }
@@ -700,11 +721,13 @@ decode(struct scan_message *m, struct buf *out, size_t *out_len, size_t *out_bad
         m->err = RL_ENOMEM;
         return NULL;
     }
+    size_t n = 0;
     if (cte == MIME_CTE_BASE64) {
-        mime_b64_decode(out->p, &out->len, out_bad, in, len);
+        mime_b64_decode(out->p, &n, out_bad, in, len);
     } else {
-        mime_qp_decode(out->p, &out->len, out_bad, in, len);
+        mime_qp_decode(out->p, &n, out_bad, in, len);
     }
+    buf_set_len(out, n);
     *out_len = out->len;
     return out->p;
 }
@@ -725,11 +748,13 @@ encode(struct scan_message *m, size_t *out_len, enum mime_cte cte, const uint8_t
         m->err = RL_ENOMEM;
         return NULL;
     }
+    size_t n = 0; /* a part is encoded again each redaction round */
     if (cte == MIME_CTE_BASE64) {
-        mime_b64_encode(out->p, &out->len, in, len, line_len, eol);
+        mime_b64_encode(out->p, &n, in, len, line_len, eol);
     } else {
-        mime_qp_encode(out->p, &out->len, in, len, eol);
+        mime_qp_encode(out->p, &n, in, len, eol);
     }
+    buf_set_len(out, n);
     *out_len = out->len;
     return out->p;
 }
@@ -912,9 +937,10 @@ splice_encode(struct scan_message *m, const struct mime_part *part, const uint8_
     size_t vl = 0;
     mime_b64_encode(m->enc.p + m->enc.len, &n, red + from, to - from, m->lines.chars, eol);
     mime_b64_decode(m->ver.p, &vl, &bad, m->enc.p + m->enc.len, n);
-    m->ver.len = vl; /* so that on_body_end wipes it */
+    buf_set_len(&m->ver, vl); /* so that on_body_end wipes it */
     if (bad > 0 || vl != to - from || memcmp(m->ver.p, red + from, vl) != 0) {
         fail_part(m, part->path, "re-encoded part does not decode to the redacted text");
+        explicit_bzero(m->enc.p + m->enc.len, n); /* written past enc.len */
         return false;
     }
     bool ok = add_piece(m, true, m->enc.len, n);
@@ -949,7 +975,7 @@ splice_b64(struct scan_message *m, const struct mime_part *part, const uint8_t *
         return 0;
     }
     m->n_pc = 0;
-    m->enc.len = 0;
+    buf_set_len(&m->enc, 0);
     if (m->tail_canon < 0) {
         /* Kept as received only if it is what the encoder writes. */
         size_t cap = mime_b64_encode_cap(len - tail, ln->chars, ln->eol_len);
@@ -997,7 +1023,7 @@ rename_in_headers(struct scan_message *m, const struct scan_ooxml_type *from,
     const uint8_t *b = m->held.p;
     size_t len = m->held.len;
     size_t flen = strlen(from->media_type);
-    m->hdr.len = 0;
+    buf_set_len(&m->hdr, 0);
     struct mime_field f;
     size_t pos = 0;
     size_t copied = 0;
@@ -1035,7 +1061,7 @@ rename_in_headers(struct scan_message *m, const struct scan_ooxml_type *from,
     hdr_append(m, b + copied, len - copied);
     if (m->err == 0 && buf_reserve(&m->held, m->hdr.len)) {
         memcpy(m->held.p, m->hdr.p, m->hdr.len);
-        m->held.len = m->hdr.len;
+        buf_set_len(&m->held, m->hdr.len);
     }
     wipe(&m->hdr);
 }
@@ -1289,7 +1315,7 @@ widen(struct scan_message *m, const char *part, const uint8_t *red, size_t *len)
         fail_part(m, part, "redacted text does not convert back to UTF-16");
         return NULL;
     }
-    m->wide.len = m->u16_bom + n;
+    buf_set_len(&m->wide, m->u16_bom + n);
     *len = m->wide.len;
     return m->wide.p;
 }
@@ -1404,7 +1430,7 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
             return true;
         }
         memcpy(m->red.p, r.out, r.out_len);
-        m->red.len = r.out_len;
+        buf_set_len(&m->red, r.out_len);
         size_t w_len = m->red.len;
         const uint8_t *w = widen(m, pr->part, m->red.p, &w_len);
         out = w == NULL
@@ -1525,7 +1551,7 @@ process_part(struct scan_message *m, const struct mime_part *part)
             m->err = RL_ENOMEM;
             return;
         }
-        m->red.len = scan_redact(m->red.p, m->f, n, src, src_len, m->pol, is_utf8_cs(cs));
+        buf_set_len(&m->red, scan_redact(m->red.p, m->f, n, src, src_len, m->pol, is_utf8_cs(cs)));
         spliced = 0;
         if (m->red.len == dec_len && m->lines.full > 0 && touch_lines(m, m->f, n)) {
             /* a failed proof is recorded; the part is then encoded whole */
