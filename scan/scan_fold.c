@@ -57,6 +57,22 @@ fold_at(const uint8_t *in, size_t i, size_t len, size_t *cl)
     return FOLD_NONE;
 }
 
+/* The octets of v that can start a character fold_at changes (C2, D9, DB,
+ * E0, E2, E3, EF), as a movemask: text in another script (Cyrillic, Greek,
+ * Hebrew, most CJK) is mostly other octets and costs no fold_at call. */
+static inline unsigned
+fold_leads(__m128i v)
+{
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC2)),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xD9)));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xDB)));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE0)));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE2)));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE3)));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xEF)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+
 bool
 scan_fold_needed(const uint8_t *p, size_t n)
 {
@@ -75,9 +91,11 @@ scan_fold_needed(const uint8_t *p, size_t n)
             }
         }
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        unsigned high = (unsigned)_mm_movemask_epi8(v);
-        for (; high != 0; high &= high - 1) {
-            size_t j = i + (size_t)__builtin_ctz(high);
+        if (_mm_movemask_epi8(v) == 0) {
+            continue;
+        }
+        for (unsigned lead = fold_leads(v); lead != 0; lead &= lead - 1) {
+            size_t j = i + (size_t)__builtin_ctz(lead);
             if (fold_at(p, j, n, &cl) != FOLD_NONE) {
                 return true;
             }

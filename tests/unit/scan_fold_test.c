@@ -146,6 +146,40 @@ test_fold_needed_edges(void **state)
     }
 }
 
+/* Every character that folds, at every alignment among characters of other
+ * scripts whose octets are near its own (Cyrillic, kana after U+3000's E3,
+ * the en dash after the zero-width space's E2, Latin-1 after the soft
+ * hyphen's C2, Arabic letters after D9): found, and none of those alone. */
+static void
+test_fold_needed_among_scripts(void **state)
+{
+    (void)state;
+    static const char *const folds[] = {
+        "\xC2\xAD",     "\xD9\xA4",     "\xDB\xB4",     "\xE0\xA5\xAA", "\xE2\x80\x8B",
+        "\xE2\x81\xA0", "\xE3\x80\x80", "\xEF\xBC\x94", "\xEF\xBD\x81", "\xEF\xBB\xBF"};
+    static const char *const fill[] = {"\xD0\x96", "\xE3\x81\x82", "\xE2\x80\x93",
+                                       "\xC2\xA0", "\xD9\x84",     "\xEF\xBD\x9Fx"};
+    uint8_t buf[160];
+    for (size_t k = 0; k < sizeof(fill) / sizeof(fill[0]); k++) {
+        size_t fl = strlen(fill[k]);
+        size_t n = 0;
+        while (n + fl <= sizeof(buf)) {
+            memcpy(buf + n, fill[k], fl);
+            n += fl;
+        }
+        assert_false(scan_fold_needed(buf, n));
+        for (size_t f = 0; f < sizeof(folds) / sizeof(folds[0]); f++) {
+            size_t len = strlen(folds[f]);
+            for (size_t at = 0; at + len <= n; at++) {
+                uint8_t t[160];
+                memcpy(t, buf, n);
+                memcpy(t + at, folds[f], len);
+                assert_true(scan_fold_needed(t, n));
+            }
+        }
+    }
+}
+
 struct fx {
     struct scan_policy *policy;
     struct scan_engine *engine;
@@ -278,6 +312,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fold_reference),
         cmocka_unit_test(test_fold_needed_edges),
+        cmocka_unit_test(test_fold_needed_among_scripts),
         cmocka_unit_test(test_detect_folded),
         cmocka_unit_test(test_detect_folded_ranges),
     };
