@@ -171,6 +171,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from checkdigits import luhn_complete, luhn_ok  # noqa: E402
+
 TYPES = ("CREDIT_CARD", "US_SSN", "IBAN", "PHONE", "EMAIL")
 # Tie-break order when two kept readings of the same strength start together.
 TYPE_ORDER = {"IBAN": 0, "CREDIT_CARD": 1, "US_SSN": 2, "PHONE": 3, "EMAIL": 4}
@@ -245,19 +248,6 @@ KEYWORD_BONUS = 25
 # ---------------------------------------------------------------------------
 # Checks.
 # ---------------------------------------------------------------------------
-
-
-def luhn_ok(digits):
-    """Textbook Luhn: double every second digit from the right."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2
-            if d > 9:
-                d -= 9
-        total += d
-    return len(digits) >= 2 and total % 10 == 0
 
 
 def issuer_ok(digits):
@@ -1846,14 +1836,6 @@ ABBREVIATIONS = ["Tel.", "No.", "Nr.", "Fax.", "Mob.", "Ref.", "Tel. No.", "St."
 PUNCT = [",", ".", ":", ";", "!", "?", "(", ")", "\"", "'", "#", "*", "=", "/", "-", "—"]
 SPACES = [" ", "\u00a0", "\u2009", "\u202f", "\u2007"]
 NUMBER_KINDS = ("CREDIT_CARD", "US_SSN", "IBAN", "PHONE")
-
-
-def luhn_complete(body):
-    """body + the check digit that makes it Luhn valid."""
-    for c in "0123456789":
-        if luhn_ok(body + c):
-            return body + c
-    raise AssertionError
 
 
 def rdigits(rng, n):
