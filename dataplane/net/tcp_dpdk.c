@@ -43,10 +43,10 @@ struct tcp_dpdk_waker {
 struct tcp_dpdk_group {
     uint16_t port, n_cores;
     bool rss, tx_multiseg, tx_csum, rx_csum, rx_intr;
-    bool tso;          /* the port segments TCP (RTE_ETH_TX_OFFLOAD_TCP_TSO) and cores use it */
-    bool tso_offered;  /* it could: tcp_dpdk_group_set_tso may turn it back on */
-    bool tso_tap;      /* net_tap's software TSO: its quirks (tap_tso_seg) */
-    uint32_t tso_max;  /* payload octets per super-segment */
+    bool tso;         /* the port segments TCP (RTE_ETH_TX_OFFLOAD_TCP_TSO) and cores use it */
+    bool tso_offered; /* it could: tcp_dpdk_group_set_tso may turn it back on */
+    bool tso_tap;     /* net_tap's software TSO: its quirks (tap_tso_seg) */
+    uint32_t tso_max; /* payload octets per super-segment */
     uint16_t mtu;
     uint16_t n_rxq;     /* RX queues: core i reads queue i when i < n_rxq */
     uint16_t reta_size; /* RSS: entries of the indirection table (entry i -> queue i % n) */
@@ -523,8 +523,8 @@ core_tx(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl,
  * with one mbuf per segment each cut segment is its headers and one piece,
  * which it sums right. Frees `m` on failure. */
 static int
-copy_per_segment(struct tcp_dpdk_core *c, struct rte_mbuf *m, const struct tcp_iov *pl,
-                 size_t n_pl, uint32_t seg)
+copy_per_segment(struct tcp_dpdk_core *c, struct rte_mbuf *m, const struct tcp_iov *pl, size_t n_pl,
+                 uint32_t seg)
 {
     struct rte_mbuf *cur = NULL;
     for (size_t i = 0; i < n_pl; i++) {

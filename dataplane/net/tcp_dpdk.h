@@ -105,8 +105,8 @@ void tcp_dpdk_group_set_tso(struct tcp_dpdk_group *g, bool on);
 
 /* tcp_dpdk_core_new creates the stack of core `index` (its queue) with
  * `cfg` (the mac field is replaced by the port's when all zero; checksum
- * offload and TSO, tx_csum_offload and tso_max, are set from the port). Returns 0 with *out_c, or an rl_err with
- * `diag`. Call on the lcore that will poll it. */
+ * offload and TSO, tx_csum_offload and tso_max, are set from the port). Returns 0 with *out_c, or
+ * an rl_err with `diag`. Call on the lcore that will poll it. */
 int tcp_dpdk_core_new(struct tcp_dpdk_core **out_c, struct rl_diag *diag, struct tcp_dpdk_group *g,
                       uint16_t index, const struct tcp_stack_config *cfg);
 
