@@ -1209,6 +1209,15 @@ tcp_conn_on_timer(struct tcp_stack *st, struct tcp_conn *c)
         tcp_st_flush_mark(st, c);
     }
     if (c->t_persist && c->t_persist <= now) {
+        /* max_retries probes unanswered (any segment from the peer resets
+         * the count): the peer is gone, as after as many RTOs; a zero
+         * window alone never times out while the peer answers */
+        if (c->probes >= st->cfg.max_retries) {
+            st->stats.tcp_timeouts++;
+            tcp_conn_send_rst(st, c);
+            tcp_conn_drop(st, c, RL_EIO);
+            return;
+        }
         st->stats.tcp_zero_window_probes++;
         send_probe(st, c);
         c->probes++;

@@ -856,6 +856,46 @@ test_zero_window(void **state)
     free(l);
 }
 
+/* A zero window, then the peer vanishes: the unanswered probes end the
+ * connection (found by fuzz_tcp_stack: a released connection held its send
+ * queue forever behind a window that never opened). */
+static void
+test_zero_window_peer_gone(void **state)
+{
+    (void)state;
+    struct net_link *l = new_link();
+    struct tcp_stack_config cfg[2];
+    link_config(&cfg[0], 0);
+    link_config(&cfg[1], 1);
+    cfg[1].rcvbuf = 8192;
+    cfg[0].max_retries = 4;
+    cfg[0].max_rto_ms = 2000;
+    assert_int_equal(link_init(l, cfg, 6), 0);
+    uint32_t lh, ha, hb;
+    assert_int_equal(tcp_stack_listen(l->st[1], &lh, PORT, 42), 0);
+    assert_int_equal(open_pair(l, lh, &ha, &hb), 0);
+    static uint8_t buf[32768];
+    size_t w = 0;
+    assert_int_equal(tcp_stack_write(l->st[0], &w, ha, buf, sizeof(buf), l->now_us), 0);
+    /* nobody reads: the window closes; answered probes keep it open */
+    for (int t = 0; t < 10000; t++) {
+        link_step(l, 1000);
+    }
+    const struct tcp_stats *s0 = tcp_stack_stats(l->st[0]);
+    assert_true(s0->tcp_zero_window_probes >= 3);
+    assert_int_equal(s0->tcp_timeouts, 0);
+    tcp_stack_close(l->st[0], ha, false, l->now_us);
+    l->cut = true;
+    for (int t = 0; t < 30000 && tcp_stack_conn_count(l->st[0]) > 0; t++) {
+        link_step(l, 1000);
+    }
+    assert_int_equal(s0->tcp_timeouts, 1);
+    assert_int_equal(tcp_stack_conn_count(l->st[0]), 0);
+    assert_int_equal(l->end[0].bufs_out, 0);
+    link_fini(l);
+    free(l);
+}
+
 static void
 test_keepalive_and_rto_timeout(void **state)
 {
@@ -1270,6 +1310,7 @@ main(void)
         cmocka_unit_test(test_syn_cookie_first_segments_lost),
         cmocka_unit_test(test_syn_cookie_half_open_race),
         cmocka_unit_test(test_zero_window),
+        cmocka_unit_test(test_zero_window_peer_gone),
         cmocka_unit_test(test_keepalive_and_rto_timeout),
         cmocka_unit_test(test_time_wait_old_syn),
         cmocka_unit_test(test_arp_and_icmp),
