@@ -13,9 +13,8 @@
 #include "tcp_wire.h"
 
 #define TCP_NONE UINT32_MAX
-#define TCP_OOO_MAX 8      /* out-of-order ranges kept per connection */
-#define TCP_IOV_MAX 8      /* payload pieces per segment */
-#define TCP_TSO_IOV_MAX 64 /* payload pieces per TSO super-segment */
+#define TCP_OOO_MAX 8 /* out-of-order ranges kept per connection */
+#define TCP_IOV_MAX 8 /* payload pieces per segment */
 #define TCP_TSO_PAYLOAD_MAX (65535u - TCP_IP_HLEN - TCP_TCP_HLEN_MAX) /* IPv4 total length */
 #define TCP_ARP_SLOTS 64
 #define TCP_ARP_TTL_MS 60000

@@ -495,6 +495,9 @@ tcp_conn_output(struct tcp_stack *st, struct tcp_conn *c)
     uint32_t data_end = c->sq_seq + c->sq_bytes;
     uint32_t smax = seg_max(c);
     uint32_t tso = umin(st->cfg.tso_max, TCP_TSO_PAYLOAD_MAX);
+    if (st->cfg.tso_segs_max) {
+        tso = umin(tso, st->cfg.tso_segs_max * smax);
+    }
     bool sent = false;
     for (;;) {
         uint32_t wnd = umin(c->snd_wnd, c->cwnd);

@@ -27,6 +27,7 @@
 #define RING_SIZE 4096
 #define DESC 1024
 #define MAX_CORES 64
+#define TAP_TSO_SEGS 60 /* net_tap: segments per super-segment (tso_setup) */
 
 /* A symmetric Toeplitz key: 0x6d5a repeated hashes (a, b) like (b, a), so
  * both directions of a connection land on one core. */
@@ -43,10 +44,11 @@ struct tcp_dpdk_waker {
 struct tcp_dpdk_group {
     uint16_t port, n_cores;
     bool rss, tx_multiseg, tx_csum, rx_csum, rx_intr;
-    bool tso;         /* the port segments TCP (RTE_ETH_TX_OFFLOAD_TCP_TSO) and cores use it */
-    bool tso_offered; /* it could: tcp_dpdk_group_set_tso may turn it back on */
-    bool tso_tap;     /* net_tap's software TSO: its quirks (tap_tso_seg) */
-    uint32_t tso_max; /* payload octets per super-segment */
+    bool tso;          /* the port segments TCP (RTE_ETH_TX_OFFLOAD_TCP_TSO) and cores use it */
+    bool tso_offered;  /* it could: tcp_dpdk_group_set_tso may turn it back on */
+    bool tso_tap;      /* net_tap's software TSO: its quirks (core_tx_tso) */
+    uint32_t tso_max;  /* payload octets per super-segment */
+    uint16_t tso_segs; /* segments per super-segment at most, 0 = any */
     uint16_t mtu;
     uint16_t n_rxq;     /* RX queues: core i reads queue i when i < n_rxq */
     uint16_t reta_size; /* RSS: entries of the indirection table (entry i -> queue i % n) */
@@ -154,7 +156,9 @@ program_reta(struct tcp_dpdk_group *g, uint16_t reta_size)
 
 /* tso_setup asks for TSO where the port offers it with the checksum
  * offloads and chains it implies (NICs; net_tap, in software: rte_gso and
- * its own checksums; not memif or ring). */
+ * its own checksums; not memif or ring) and takes a chain of the header and
+ * TCP_TSO_IOV_MAX payload pieces (a piece is whatever the application
+ * wrote, however short: its count, not the octets, bounds the chain). */
 static void
 tso_setup(struct tcp_dpdk_group *g, const struct rte_eth_dev_info *info, struct rte_eth_conf *conf)
 {
@@ -163,18 +167,19 @@ tso_setup(struct tcp_dpdk_group *g, const struct rte_eth_dev_info *info, struct 
     if ((info->tx_offload_capa & need) != need) {
         return;
     }
+    g->tso_tap = strcmp(g->driver, "net_tap") == 0;
+    uint16_t segs = info->tx_desc_lim.nb_seg_max;
+    if (!g->tso_tap && segs > 0 && segs < TCP_TSO_IOV_MAX + 1) {
+        return;
+    }
     conf->txmode.offloads |= need;
     g->tso = g->tso_offered = true;
-    g->tso_tap = strcmp(g->driver, "net_tap") == 0;
     g->tso_max = 65535u - TCP_IP_HLEN - TCP_TCP_HLEN_MAX;
-    /* a chain of header + pieces (payload mbufs; a piece may be a sliver
-     * at either end) within what the port takes per packet */
-    uint16_t segs = info->tx_desc_lim.nb_seg_max;
-    if (segs > 0 && segs < 64 && !g->tso_tap) {
-        uint32_t fit = segs > 3 ? (uint32_t)(segs - 3) * RTE_MBUF_DEFAULT_BUF_SIZE : 0;
-        g->tso_max = fit < g->tso_max ? fit : g->tso_max;
-        g->tso = g->tso_offered = fit > 0;
-    }
+    /* net_tap (22.11) cuts at most MAX_GSO_MBUFS (64) segments from a
+     * frame and drops one that needs more (small MSS: 536 without the
+     * option); its segments may be 14 octets shorter than the stack's
+     * (core_tx_tso), so a few to spare */
+    g->tso_segs = g->tso_tap ? TAP_TSO_SEGS : 0;
 }
 
 /* port_setup configures, sets the queues up and starts the port; with
@@ -635,6 +640,7 @@ tcp_dpdk_core_new(struct tcp_dpdk_core **out_c, struct rl_diag *diag, struct tcp
     }
     sc.tx_csum_offload = g->tx_csum;
     sc.tso_max = g->tso ? g->tso_max : 0;
+    sc.tso_segs_max = g->tso_segs;
     c->stats.offload_tx_csum = g->tx_csum;
     c->stats.offload_tso = g->tso;
     struct tcp_stack_ops ops = {.ctx = c,

@@ -22,6 +22,8 @@ struct tcp_iov {
     uint32_t len;
 };
 
+#define TCP_TSO_IOV_MAX 64 /* payload pieces per TSO super-segment (ops.tx_tso) */
+
 /* What the stack needs from its environment. Called only from the stack's
  * own calls, on its core. */
 struct tcp_stack_ops {
@@ -48,7 +50,9 @@ struct tcp_stack_ops {
      * and PSH on the last segment only: a NIC's TSO. The IPv4 header checksum
      * is 0 and the TCP checksum field holds the pseudo-header sum without
      * the length (DPDK's rte_ipv4_phdr_cksum with RTE_MBUF_F_TX_TCP_SEG);
-     * the port completes both in every segment. Same returns as tx. */
+     * the port completes both in every segment. At most TCP_TSO_IOV_MAX
+     * payload pieces, and tcp_stack_config.tso_segs_max segments where set.
+     * Same returns as tx. */
     int (*tx_tso)(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl,
                   size_t n_pl, uint32_t seg);
 };
@@ -81,8 +85,9 @@ struct tcp_stack_config {
     uint16_t port_lo, port_hi;   /* ephemeral ports for active opens [32768, 60999] */
     bool tx_csum_offload; /* leave L3/L4 checksums to the port (the pseudo-header sum is written) */
     uint32_t tso_max;     /* TSO: payload octets per super-segment (ops.tx_tso), 0 = off */
-    bool no_syn_cookies;  /* drop SYNs over the backlog instead */
-    uint8_t secret[16];   /* ISN and SYN-cookie key: random, the same on every core */
+    uint16_t tso_segs_max; /* TSO: segments per super-segment at most, 0 = what tso_max holds */
+    bool no_syn_cookies;   /* drop SYNs over the backlog instead */
+    uint8_t secret[16];    /* ISN and SYN-cookie key: random, the same on every core */
 };
 
 /* Counters: everything dropped, retransmitted or refused. Plain integers

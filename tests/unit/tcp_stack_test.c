@@ -240,13 +240,14 @@ test_impaired_link(void **state)
 /* TSO: both stacks hand the link super-segments of up to 64 KB, which it
  * cuts as a NIC would (net_link.h link_tx_tso). */
 static struct net_link *
-tso_link(uint32_t *lh, uint32_t tso_max, uint64_t seed)
+tso_link(uint32_t *lh, uint32_t tso_max, uint16_t segs_max, uint64_t seed)
 {
     struct net_link *l = new_link();
     struct tcp_stack_config cfg[2];
     for (int i = 0; i < 2; i++) {
         link_config(&cfg[i], i);
         cfg[i].tso_max = tso_max;
+        cfg[i].tso_segs_max = segs_max;
         cfg[i].sndbuf = 256 << 10;
         cfg[i].rcvbuf = 256 << 10;
     }
@@ -275,7 +276,7 @@ test_tso_megabyte_both_ways(void **state)
 {
     (void)state;
     uint32_t lh, ha, hb;
-    struct net_link *l = tso_link(&lh, 65536, 0);
+    struct net_link *l = tso_link(&lh, 65536, 0, 0);
     l->imp[0].delay_us = l->imp[1].delay_us = 500;
     assert_int_equal(open_pair(l, lh, &ha, &hb), 0);
     transfer(l, 0, ha, hb, 1 << 20, 20000);
@@ -289,6 +290,28 @@ test_tso_megabyte_both_ways(void **state)
     free(l);
 }
 
+/* tso_segs_max (net_tap cuts at most 64 segments from a frame): a small
+ * MSS fills no super-segment past the cap, and the cap holds whole ones. */
+static void
+test_tso_segs_max(void **state)
+{
+    (void)state;
+    uint32_t lh, ha, hb;
+    struct net_link *l = tso_link(&lh, 65536, 6, 0);
+    l->imp[0].delay_us = l->imp[1].delay_us = 500;
+    assert_int_equal(open_pair(l, lh, &ha, &hb), 0);
+    transfer(l, 0, ha, hb, 256 << 10, 20000);
+    transfer(l, 1, hb, ha, 256 << 10, 20000);
+    assert_tso_used(l);
+    for (int i = 0; i < 2; i++) {
+        const struct tcp_stats *s = tcp_stack_stats(l->st[i]);
+        assert_true(s->tx_tso_segs <= 6 * s->tx_tso_frames);
+        assert_true(s->tx_tso_segs > 4 * s->tx_tso_frames); /* mostly full ones */
+    }
+    link_fini(l);
+    free(l);
+}
+
 /* Loss, reordering, duplication and delay with TSO: retransmissions (RTO,
  * fast retransmit, NewReno partial ACKs) go at MSS granularity while new
  * data leaves in super-segments; every transfer still byte-exact. */
@@ -298,7 +321,7 @@ test_tso_impaired_link(void **state)
     (void)state;
     for (uint64_t seed = 1; seed <= 2; seed++) {
         uint32_t lh, ha, hb;
-        struct net_link *l = tso_link(&lh, 65536, seed * 104729);
+        struct net_link *l = tso_link(&lh, 65536, 0, seed * 104729);
         for (int i = 0; i < 2; i++) {
             l->imp[i] = (struct link_impair){.loss_ppm = 20000,
                                              .reorder_ppm = 50000,
@@ -350,7 +373,7 @@ test_tso_same_segments(void **state)
     struct wire_log w[2] = {{0}, {0}};
     for (int run = 0; run < 2; run++) {
         uint32_t lh, ha, hb;
-        struct net_link *l = tso_link(&lh, run ? 65536 : 0, 0);
+        struct net_link *l = tso_link(&lh, run ? 65536 : 0, 0, 0);
         l->imp[0].delay_us = l->imp[1].delay_us = 2000;
         l->tap = wire_record;
         l->tap_ctx = &w[run];
@@ -1299,6 +1322,7 @@ main(void)
         cmocka_unit_test(test_megabyte_both_ways),
         cmocka_unit_test(test_impaired_link),
         cmocka_unit_test(test_tso_megabyte_both_ways),
+        cmocka_unit_test(test_tso_segs_max),
         cmocka_unit_test(test_tso_impaired_link),
         cmocka_unit_test(test_tso_same_segments),
         cmocka_unit_test(test_half_close),
