@@ -8,6 +8,7 @@
  * are bounded per PDF by our own allocator. Owns one MuPDF context; runs on
  * the worker that owns the scan_doc. */
 #include <limits.h>
+#include <math.h>
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
 #include <stdlib.h>
@@ -228,32 +229,185 @@ text_put(struct pass *p, int c, fz_quad q)
     p->len += (size_t)n;
 }
 
-/* The page's text in reading order, lines ended by '\n'; room is reserved
- * a line at a time (a character is at most FZ_UTFMAX bytes). */
+/* ---- page text: a light text device ----
+ *
+ * MuPDF's structured text device builds blocks, lines and characters with
+ * their bounding boxes (half of a page's extraction). The rewrite needs
+ * only the characters in drawing order with their quads, lines told apart,
+ * and gaps between words: this device writes them straight into the
+ * pass's text. Both the rewrite and its verifying re-read read a page
+ * with it, so the re-read checks the same reading of the text that was
+ * redacted. Every way text is drawn counts: filled, stroked, clipped and
+ * invisible (render mode 3). Unicode spaces read as ' ', ligatures
+ * (U+FB00..FB06) as their letters, a glyph without Unicode as U+FFFD. */
+
+/* Gaps, in units of the text size: a gap along the baseline above
+ * TD_SPACE is a space between words; one above TD_FAR, a step back beyond
+ * TD_BACK, or a move across the baseline beyond TD_ACROSS starts a line. */
+#define TD_SPACE 0.15f
+#define TD_FAR 3.0f
+#define TD_BACK 0.5f
+#define TD_ACROSS 0.5f
+
+struct text_dev {
+    fz_device super;
+    struct pass *p;
+    bool oom;     /* the text could not grow: the page reads as failed */
+    bool started; /* a glyph was put on the page */
+    fz_point end; /* where the last glyph's advance ended */
+    fz_point dir; /* its baseline direction (unit) */
+    float size;   /* its size across the baseline */
+};
+
+static const fz_quad no_quad = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
+
 static bool
-page_text(struct pass *p, fz_stext_page *sp)
+is_space(int c)
 {
-    fz_quad none = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
-    p->len = 0;
-    for (fz_stext_block *b = sp->first_block; b != NULL; b = b->next) {
-        if (b->type != FZ_STEXT_BLOCK_TEXT) {
-            continue;
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xA0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+           c == 0x205F || c == 0x3000;
+}
+
+/* Puts character `c` (a ligature as its letters) with quad `q`; room for
+ * three characters is reserved. */
+static void
+td_char(struct pass *p, int c, fz_quad q)
+{
+    static const char *const lig[] = {"ff", "fi", "fl", "ffi", "ffl", "st", "st"};
+    if (c >= 0xFB00 && c <= 0xFB06) {
+        for (const char *l = lig[c - 0xFB00]; *l != '\0'; l++) {
+            text_put(p, *l, q);
         }
-        for (fz_stext_line *l = b->u.t.first_line; l != NULL; l = l->next) {
-            size_t chars = 1;
-            for (fz_stext_char *ch = l->first_char; ch != NULL; ch = ch->next) {
-                chars++;
-            }
-            if (!text_room(p, chars * FZ_UTFMAX)) {
-                return false;
-            }
-            for (fz_stext_char *ch = l->first_char; ch != NULL; ch = ch->next) {
-                text_put(p, ch->c, ch->quad);
-            }
-            text_put(p, '\n', none);
+        return;
+    }
+    text_put(p, c < 0 ? 0xFFFD : is_space(c) ? ' ' : c, q);
+}
+
+static inline fz_point
+td_at(fz_point o, fz_matrix m, float x, float y)
+{
+    return fz_make_point(o.x + x * m.a + y * m.c, o.y + x * m.b + y * m.d);
+}
+
+/* One glyph at origin `o` (device space) of a span whose glyph space maps
+ * to device space by `m` (translation dropped); starts a line or puts a
+ * space as the gap from the glyph before says. */
+static void
+td_glyph(struct text_dev *t, fz_matrix m, bool vertical, fz_font *font, const fz_text_item *it,
+         fz_point o, float asc, float desc)
+{
+    struct pass *p = t->p;
+    float adv = fz_advance_glyph(p->ctx, font, it->gid, vertical);
+    fz_point d = vertical ? fz_make_point(-m.c, -m.d) : fz_make_point(m.a, m.b);
+    float dl = sqrtf(d.x * d.x + d.y * d.y);
+    float size = vertical ? sqrtf(m.a * m.a + m.b * m.b) : sqrtf(m.c * m.c + m.d * m.d);
+    if (dl > 0) {
+        d.x /= dl;
+        d.y /= dl;
+    } else {
+        d = fz_make_point(1, 0);
+    }
+    if (t->started) {
+        float dx = o.x - t->end.x, dy = o.y - t->end.y;
+        float along = dx * d.x + dy * d.y, across = dy * d.x - dx * d.y;
+        float s = size > t->size ? size : t->size;
+        if (d.x * t->dir.x + d.y * t->dir.y < 0.95f || fabsf(across) > s * TD_ACROSS ||
+            along < -s * TD_BACK || along > s * TD_FAR) {
+            text_put(p, '\n', no_quad);
+        } else if (along > s * TD_SPACE && p->len > 0 && p->text[p->len - 1] != ' ' &&
+                   !is_space(it->ucs)) {
+            text_put(p, ' ', no_quad);
         }
     }
-    return true;
+    fz_quad q;
+    if (vertical) {
+        q.ul = td_at(o, m, 0, 0);
+        q.ur = td_at(o, m, 1, 0);
+        q.ll = td_at(o, m, 0, -adv);
+        q.lr = td_at(o, m, 1, -adv);
+        t->end = q.ll;
+    } else {
+        q.ll = td_at(o, m, 0, desc);
+        q.lr = td_at(o, m, adv, desc);
+        q.ul = td_at(o, m, 0, asc);
+        q.ur = td_at(o, m, adv, asc);
+        t->end = td_at(o, m, adv, 0);
+    }
+    t->dir = d;
+    t->size = size;
+    t->started = true;
+    td_char(p, it->ucs, q);
+}
+
+static void
+td_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm)
+{
+    struct text_dev *t = (struct text_dev *)dev;
+    struct pass *p = t->p;
+    for (const fz_text_span *sp = text->head; sp != NULL && !t->oom; sp = sp->next) {
+        /* a glyph is at most three characters and a gap */
+        if (!text_room(p, (size_t)sp->len * (3 * FZ_UTFMAX + 1) + 1)) {
+            t->oom = true;
+            break;
+        }
+        fz_matrix m = fz_concat(sp->trm, ctm);
+        m.e = m.f = 0;
+        float asc = fz_font_ascender(ctx, sp->font), desc = fz_font_descender(ctx, sp->font);
+        fz_quad last = no_quad;
+        for (int i = 0; i < sp->len; i++) {
+            const fz_text_item *it = &sp->items[i];
+            if (it->gid < 0) {
+                /* one more character of the glyph before */
+                td_char(p, it->ucs, last);
+                continue;
+            }
+            fz_point o = fz_transform_point_xy(it->x, it->y, ctm);
+            td_glyph(t, m, sp->wmode != 0, sp->font, it, o, asc, desc);
+            last = p->quad[p->len - 1];
+        }
+    }
+}
+
+static void
+td_fill_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm,
+             fz_colorspace *cs, const float *color, float alpha, fz_color_params cp)
+{
+    (void)cs;
+    (void)color;
+    (void)alpha;
+    (void)cp;
+    td_text(ctx, dev, text, ctm);
+}
+
+static void
+td_stroke_text(fz_context *ctx, fz_device *dev, const fz_text *text, const fz_stroke_state *st,
+               fz_matrix ctm, fz_colorspace *cs, const float *color, float alpha,
+               fz_color_params cp)
+{
+    (void)st;
+    td_fill_text(ctx, dev, text, ctm, cs, color, alpha, cp);
+}
+
+static void
+td_clip_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm, fz_rect scissor)
+{
+    (void)scissor;
+    td_text(ctx, dev, text, ctm);
+}
+
+static void
+td_clip_stroke_text(fz_context *ctx, fz_device *dev, const fz_text *text,
+                    const fz_stroke_state *st, fz_matrix ctm, fz_rect scissor)
+{
+    (void)st;
+    td_clip_text(ctx, dev, text, ctm, scissor);
+}
+
+static void
+td_ignore_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm)
+{
+    td_text(ctx, dev, text, ctm);
 }
 
 static bool
@@ -500,29 +654,35 @@ do_page(struct pass *p, int i)
     fz_context *ctx = p->ctx;
     struct scan_doc *d = p->d;
     pdf_page *page = pdf_load_page(ctx, p->doc, i);
-    fz_stext_page *sp = NULL;
-    fz_device *dev = NULL;
+    struct text_dev *dev = NULL;
     int rc = 0;
-    fz_var(sp);
     fz_var(dev);
     fz_var(rc);
+    p->len = 0;
     fz_try(ctx)
     {
-        fz_stext_options opts = {0};
-        sp = fz_new_stext_page(ctx, pdf_bound_page(ctx, page));
-        dev = fz_new_stext_device(ctx, sp, &opts);
-        dev->fill_image = image_fill;
-        dev->fill_image_mask = image_fill_mask;
-        dev->clip_image_mask = image_clip_mask;
+        dev = fz_new_derived_device(ctx, struct text_dev);
+        dev->p = p;
+        dev->super.fill_text = td_fill_text;
+        dev->super.stroke_text = td_stroke_text;
+        dev->super.clip_text = td_clip_text;
+        dev->super.clip_stroke_text = td_clip_stroke_text;
+        dev->super.ignore_text = td_ignore_text;
+        dev->super.fill_image = image_fill;
+        dev->super.fill_image_mask = image_fill_mask;
+        dev->super.clip_image_mask = image_clip_mask;
         p->s->saw_image = false;
-        fz_run_page(ctx, &page->super, dev, fz_identity, &p->s->cookie);
-        fz_close_device(ctx, dev);
+        fz_run_page(ctx, &page->super, &dev->super, fz_identity, &p->s->cookie);
+        fz_close_device(ctx, &dev->super);
         if (p->s->cookie.abort) {
             fz_throw(ctx, FZ_ERROR_ABORT, "over time");
         }
-        if (!page_text(p, sp)) {
+        if (dev->oom || !text_room(p, 1)) {
             rc = RL_ENOMEM;
             break;
+        }
+        if (dev->started) {
+            text_put(p, '\n', no_quad);
         }
         char loc[SCAN_DOC_LOC_MAX];
         snprintf(loc, sizeof(loc), "%s%spage %d", p->loc, p->loc[0] ? "/" : "", i + 1);
@@ -556,8 +716,7 @@ do_page(struct pass *p, int i)
     }
     fz_always(ctx)
     {
-        fz_drop_device(ctx, dev);
-        fz_drop_stext_page(ctx, sp);
+        fz_drop_device(ctx, (fz_device *)dev);
         fz_drop_page(ctx, &page->super);
         if (p->text != NULL) {
             explicit_bzero(p->text, p->len);
