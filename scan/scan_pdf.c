@@ -7,6 +7,7 @@
  * and a re-read of the result that must find nothing left. Memory and time
  * are bounded per PDF by our own allocator. Owns one MuPDF context; runs on
  * the worker that owns the scan_doc. */
+#include <isa-l/igzip_lib.h>
 #include <limits.h>
 #include <math.h>
 #include <mupdf/fitz.h>
@@ -17,6 +18,7 @@
 
 #include "internal.h"
 #include "scan_redact.h"
+#include "scan_zip.h"
 
 /* Rounds of redact-then-verify before a PDF counts as not provably clean. */
 #define PDF_ROUNDS 3
@@ -24,6 +26,8 @@
 #define PDF_STORE_BYTES ((size_t)32 << 20)
 /* A stream below this many decoded bytes is never a decompression bomb. */
 #define PDF_RATIO_MIN_BYTES ((uint64_t)1 << 20)
+/* igzip's working memory at SCAN_ZIP_LEVEL */
+#define PDF_LEVEL_BUF_SIZE ISAL_DEF_LVL1_DEFAULT
 /* Depth of /Next chains and nested direct objects walked. */
 #define PDF_MAX_NESTING 32
 
@@ -40,6 +44,7 @@ struct scan_pdf {
     bool over_time;
     fz_cookie cookie; /* aborts page interpretation once over time */
     bool saw_image;   /* the page being read drew an image (any kind) */
+    uint8_t *level_buf; /* igzip's, for redacted content streams; malloc'd once */
 };
 
 static uint64_t
@@ -165,6 +170,7 @@ scan_pdf_free(struct scan_pdf *s)
         return;
     }
     fz_drop_context(s->ctx);
+    free(s->level_buf);
     free(s);
 }
 
@@ -212,7 +218,7 @@ text_room(struct pass *p, size_t more)
 }
 
 /* Appends character `c` with its quad; room for it is reserved. */
-static void
+static inline void
 text_put(struct pass *p, int c, fz_quad q)
 {
     if (c >= 0 && c < 0x80) {
@@ -290,52 +296,68 @@ td_at(fz_point o, fz_matrix m, float x, float y)
     return fz_make_point(o.x + x * m.a + y * m.c, o.y + x * m.b + y * m.d);
 }
 
-/* One glyph at origin `o` (device space) of a span whose glyph space maps
- * to device space by `m` (translation dropped); starts a line or puts a
- * space as the gap from the glyph before says. */
+/* What one span's glyphs share. */
+struct td_span {
+    fz_matrix m;  /* glyph space to device space, translation dropped */
+    fz_point dir; /* the baseline's direction (unit) */
+    float size;   /* the text size across it */
+    float asc, desc;
+    bool vertical;
+    fz_font *font;
+};
+
+/* The advance of glyph `gid` in glyph space: the PDF's own widths where
+ * MuPDF keeps them for the font (they placed the next glyph), else the
+ * font program's. */
+static inline float
+td_advance(fz_context *ctx, const struct td_span *sp, int gid)
+{
+    const fz_font *f = sp->font;
+    if (!sp->vertical && f->width_table != NULL) {
+        return (gid < f->width_count ? f->width_table[gid] : f->width_default) * 0.001f;
+    }
+    return fz_advance_glyph(ctx, sp->font, gid, sp->vertical);
+}
+
+/* One glyph at origin `o` (device space); starts a line or puts a space
+ * as the gap from the glyph before says. */
 static void
-td_glyph(struct text_dev *t, fz_matrix m, bool vertical, fz_font *font, const fz_text_item *it,
-         fz_point o, float asc, float desc)
+td_glyph(struct text_dev *t, const struct td_span *sp, const fz_text_item *it, fz_point o)
 {
     struct pass *p = t->p;
-    float adv = fz_advance_glyph(p->ctx, font, it->gid, vertical);
-    fz_point d = vertical ? fz_make_point(-m.c, -m.d) : fz_make_point(m.a, m.b);
-    float dl = sqrtf(d.x * d.x + d.y * d.y);
-    float size = vertical ? sqrtf(m.a * m.a + m.b * m.b) : sqrtf(m.c * m.c + m.d * m.d);
-    if (dl > 0) {
-        d.x /= dl;
-        d.y /= dl;
-    } else {
-        d = fz_make_point(1, 0);
-    }
+    float adv = td_advance(p->ctx, sp, it->gid);
+    fz_point d = sp->dir;
     if (t->started) {
         float dx = o.x - t->end.x, dy = o.y - t->end.y;
         float along = dx * d.x + dy * d.y, across = dy * d.x - dx * d.y;
-        float s = size > t->size ? size : t->size;
-        if (d.x * t->dir.x + d.y * t->dir.y < 0.95f || fabsf(across) > s * TD_ACROSS ||
-            along < -s * TD_BACK || along > s * TD_FAR) {
+        float s = sp->size > t->size ? sp->size : t->size;
+        if ((d.x != t->dir.x || d.y != t->dir.y) &&
+            d.x * t->dir.x + d.y * t->dir.y < 0.95f) {
+            text_put(p, '\n', no_quad);
+        } else if (fabsf(across) > s * TD_ACROSS || along < -s * TD_BACK || along > s * TD_FAR) {
             text_put(p, '\n', no_quad);
         } else if (along > s * TD_SPACE && p->len > 0 && p->text[p->len - 1] != ' ' &&
                    !is_space(it->ucs)) {
             text_put(p, ' ', no_quad);
         }
     }
+    const fz_matrix m = sp->m;
     fz_quad q;
-    if (vertical) {
-        q.ul = td_at(o, m, 0, 0);
+    if (sp->vertical) {
+        q.ul = o;
         q.ur = td_at(o, m, 1, 0);
         q.ll = td_at(o, m, 0, -adv);
         q.lr = td_at(o, m, 1, -adv);
         t->end = q.ll;
     } else {
-        q.ll = td_at(o, m, 0, desc);
-        q.lr = td_at(o, m, adv, desc);
-        q.ul = td_at(o, m, 0, asc);
-        q.ur = td_at(o, m, adv, asc);
+        q.ll = td_at(o, m, 0, sp->desc);
+        q.lr = td_at(o, m, adv, sp->desc);
+        q.ul = td_at(o, m, 0, sp->asc);
+        q.ur = td_at(o, m, adv, sp->asc);
         t->end = td_at(o, m, adv, 0);
     }
     t->dir = d;
-    t->size = size;
+    t->size = sp->size;
     t->started = true;
     td_char(p, it->ucs, q);
 }
@@ -345,25 +367,35 @@ td_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm)
 {
     struct text_dev *t = (struct text_dev *)dev;
     struct pass *p = t->p;
-    for (const fz_text_span *sp = text->head; sp != NULL && !t->oom; sp = sp->next) {
+    for (const fz_text_span *span = text->head; span != NULL && !t->oom; span = span->next) {
         /* a glyph is at most three characters and a gap */
-        if (!text_room(p, (size_t)sp->len * (3 * FZ_UTFMAX + 1) + 1)) {
+        if (!text_room(p, (size_t)span->len * (3 * FZ_UTFMAX + 1) + 1)) {
             t->oom = true;
             break;
         }
-        fz_matrix m = fz_concat(sp->trm, ctm);
-        m.e = m.f = 0;
-        float asc = fz_font_ascender(ctx, sp->font), desc = fz_font_descender(ctx, sp->font);
+        struct td_span sp;
+        sp.m = fz_concat(span->trm, ctm);
+        sp.m.e = sp.m.f = 0;
+        sp.vertical = span->wmode != 0;
+        sp.font = span->font;
+        sp.asc = fz_font_ascender(ctx, span->font);
+        sp.desc = fz_font_descender(ctx, span->font);
+        fz_point d = sp.vertical ? fz_make_point(-sp.m.c, -sp.m.d) : fz_make_point(sp.m.a, sp.m.b);
+        fz_point n = sp.vertical ? fz_make_point(sp.m.a, sp.m.b) : fz_make_point(sp.m.c, sp.m.d);
+        float dl = sqrtf(d.x * d.x + d.y * d.y);
+        sp.dir = dl > 0 ? fz_make_point(d.x / dl, d.y / dl) : fz_make_point(1, 0);
+        sp.size = sqrtf(n.x * n.x + n.y * n.y);
         fz_quad last = no_quad;
-        for (int i = 0; i < sp->len; i++) {
-            const fz_text_item *it = &sp->items[i];
+        for (int i = 0; i < span->len; i++) {
+            const fz_text_item *it = &span->items[i];
             if (it->gid < 0) {
                 /* one more character of the glyph before */
                 td_char(p, it->ucs, last);
                 continue;
             }
-            fz_point o = fz_transform_point_xy(it->x, it->y, ctm);
-            td_glyph(t, m, sp->wmode != 0, sp->font, it, o, asc, desc);
+            fz_point o = fz_make_point(it->x * ctm.a + it->y * ctm.c + ctm.e,
+                                       it->x * ctm.b + it->y * ctm.d + ctm.f);
+            td_glyph(t, &sp, it, o);
             last = p->quad[p->len - 1];
         }
     }
@@ -492,7 +524,20 @@ areas_text_filter(fz_context *ctx, void *opaque, int *ucsbuf, int ucslen, fz_mat
     (void)ucsbuf;
     (void)ucslen;
     const struct pass *p = opaque;
-    bbox = fz_transform_rect(bbox, fz_concat(trm, ctm));
+    fz_matrix m = {trm.a * ctm.a + trm.b * ctm.c,         trm.a * ctm.b + trm.b * ctm.d,
+                   trm.c * ctm.a + trm.d * ctm.c,         trm.c * ctm.b + trm.d * ctm.d,
+                   trm.e * ctm.a + trm.f * ctm.c + ctm.e, trm.e * ctm.b + trm.f * ctm.d + ctm.f};
+    if (m.b == 0 && m.c == 0 && !fz_is_infinite_rect(bbox)) {
+        /* upright text: fz_transform_rect's own shortcut, inlined */
+        float x0 = bbox.x0 * m.a + m.e, x1 = bbox.x1 * m.a + m.e;
+        float y0 = bbox.y0 * m.d + m.f, y1 = bbox.y1 * m.d + m.f;
+        bbox.x0 = m.a < 0 ? x1 : x0;
+        bbox.x1 = m.a < 0 ? x0 : x1;
+        bbox.y0 = m.d < 0 ? y1 : y0;
+        bbox.y1 = m.d < 0 ? y0 : y1;
+    } else {
+        bbox = fz_transform_rect(bbox, m);
+    }
     float w = bbox.x1 - bbox.x0, h = bbox.y1 - bbox.y0;
     bbox.x0 += w / 10;
     bbox.x1 -= w / 10;
@@ -598,6 +643,65 @@ redact_areas(struct pass *p, pdf_page *page)
     }
     pdf_redact_options ro = {.black_boxes = 1, .image_method = PDF_REDACT_IMAGE_PIXELS};
     pdf_redact_page(ctx, p->doc, page, &ro);
+}
+
+/* Deflates the content stream a redaction left uncompressed, zlib-wrapped
+ * (FlateDecode) by ISA-L's igzip at SCAN_ZIP_LEVEL, as the Office rewriter
+ * deflates its parts: the writer would use zlib's level 6, the largest part
+ * of writing the PDF (bench/README.md "Documents"). A page whose contents are
+ * an array keeps it for the writer; so does a stream igzip cannot fit in
+ * the room given (incompressible). */
+static void
+deflate_contents(struct pass *p, pdf_page *page)
+{
+    fz_context *ctx = p->ctx;
+    struct scan_pdf *s = p->s;
+    pdf_obj *c = pdf_dict_get(ctx, page->obj, PDF_NAME(Contents));
+    if (!pdf_is_stream(ctx, c) || pdf_dict_get(ctx, c, PDF_NAME(Filter)) != NULL) {
+        return;
+    }
+    if (s->level_buf == NULL && (s->level_buf = malloc(PDF_LEVEL_BUF_SIZE)) == NULL) {
+        return; /* the writer deflates it */
+    }
+    fz_buffer *raw = pdf_load_raw_stream(ctx, c);
+    fz_buffer *z = NULL;
+    fz_var(z);
+    fz_try(ctx)
+    {
+        unsigned char *data = NULL;
+        size_t n = fz_buffer_storage(ctx, raw, &data);
+        size_t room = n + n / 8 + 1024;
+        if (n <= UINT32_MAX / 2) {
+            z = fz_new_buffer(ctx, room);
+            struct isal_zstream zs;
+            isal_deflate_stateless_init(&zs);
+            zs.level = SCAN_ZIP_LEVEL;
+            zs.level_buf = s->level_buf;
+            zs.level_buf_size = PDF_LEVEL_BUF_SIZE;
+            zs.gzip_flag = IGZIP_ZLIB;
+            zs.next_in = data;
+            zs.avail_in = (uint32_t)n;
+            zs.next_out = z->data;
+            zs.avail_out = (uint32_t)room;
+            zs.end_of_stream = 1;
+            zs.flush = NO_FLUSH;
+            if (isal_deflate_stateless(&zs) == COMP_OK && zs.avail_in == 0) {
+                z->len = room - zs.avail_out;
+                pdf_update_stream(ctx, p->doc, c, z, 1);
+                pdf_dict_put(ctx, c, PDF_NAME(Filter), PDF_NAME(FlateDecode));
+                pdf_dict_del(ctx, c, PDF_NAME(DecodeParms));
+            }
+        }
+    }
+    fz_always(ctx)
+    {
+        fz_drop_buffer(ctx, z);
+        fz_drop_buffer(ctx, raw);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
 }
 
 /* Any image the page draws: the text device is told nothing of images; here
@@ -709,6 +813,7 @@ do_page(struct pass *p, int i)
                 break;
             }
             redact_areas(p, page);
+            deflate_contents(p, page);
             p->redacted[i] = true;
             p->n_red += red;
             p->changed = true;
