@@ -293,6 +293,10 @@ static void
 td_char(struct pass *p, int c, fz_quad q)
 {
     static const char *const lig[] = {"ff", "fi", "fl", "ffi", "ffl", "st", "st"};
+    if (c > ' ' && c < 0x7F) {
+        text_put(p, c, q);
+        return;
+    }
     if (c >= 0xFB00 && c <= 0xFB06) {
         for (const char *l = lig[c - 0xFB00]; *l != '\0'; l++) {
             text_put(p, *l, q);
@@ -315,6 +319,7 @@ struct td_span {
     float size;   /* the text size across it */
     float asc, desc;
     bool vertical;
+    bool upright; /* horizontal, not rotated or skewed: m is diagonal */
     fz_font *font;
 };
 
@@ -355,7 +360,14 @@ td_glyph(struct text_dev *t, const struct td_span *sp, const fz_text_item *it, f
     }
     const fz_matrix m = sp->m;
     fz_quad q;
-    if (sp->vertical) {
+    if (sp->upright) {
+        float xr = o.x + adv * m.a, ya = o.y + sp->asc * m.d, yd = o.y + sp->desc * m.d;
+        q.ll = fz_make_point(o.x, yd);
+        q.lr = fz_make_point(xr, yd);
+        q.ul = fz_make_point(o.x, ya);
+        q.ur = fz_make_point(xr, ya);
+        t->end = fz_make_point(xr, o.y);
+    } else if (sp->vertical) {
         q.ul = o;
         q.ur = td_at(o, m, 1, 0);
         q.ll = td_at(o, m, 0, -adv);
@@ -389,6 +401,7 @@ td_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm)
         sp.m = fz_concat(span->trm, ctm);
         sp.m.e = sp.m.f = 0;
         sp.vertical = span->wmode != 0;
+        sp.upright = !sp.vertical && sp.m.b == 0 && sp.m.c == 0;
         sp.font = span->font;
         sp.asc = fz_font_ascender(ctx, span->font);
         sp.desc = fz_font_descender(ctx, span->font);
