@@ -25,9 +25,7 @@
 
 struct ctl_server {
     struct ctl_server_config cfg;
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    int fd;
-    pthread_t acceptor;
+    struct rl_unix_server u;
     pthread_mutex_t lock;
     pthread_cond_t idle; /* signalled when `active` drops */
     unsigned active;     /* connection threads running */
@@ -268,7 +266,7 @@ accept_main(void *arg)
 {
     struct ctl_server *srv = arg;
     for (;;) {
-        int fd = accept4(srv->fd, NULL, NULL, SOCK_CLOEXEC);
+        int fd = accept4(srv->u.fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE) {
                 continue;
@@ -307,40 +305,25 @@ accept_main(void *arg)
 int
 ctl_server_start(struct ctl_server **out_srv, int *out_errno, const struct ctl_server_config *cfg)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    size_t pl = strlen(cfg->path);
-    if (pl == 0 || pl >= sizeof(sa.sun_path)) {
-        *out_errno = ENAMETOOLONG;
-        return RL_EIO;
-    }
     struct ctl_server *srv = calloc(1, sizeof(*srv));
     if (srv == NULL) {
         *out_errno = ENOMEM;
         return RL_EIO;
     }
     srv->cfg = *cfg;
-    memcpy(srv->path, cfg->path, pl + 1);
     pthread_mutex_init(&srv->lock, NULL);
     pthread_cond_init(&srv->idle, NULL);
-    srv->fd = rl_unix_listen(cfg->path, 64, cfg->admin_gid_set ? cfg->admin_gid : (gid_t)-1);
-    if (srv->fd < 0) {
-        goto fail;
-    }
-    if (pthread_create(&srv->acceptor, NULL, accept_main, srv) != 0) {
-        goto fail;
+    if (rl_unix_server_start(&srv->u, cfg->path, 64,
+                             cfg->admin_gid_set ? cfg->admin_gid : (gid_t)-1, accept_main,
+                             srv) != 0) {
+        *out_errno = errno;
+        pthread_mutex_destroy(&srv->lock);
+        pthread_cond_destroy(&srv->idle);
+        free(srv);
+        return RL_EIO;
     }
     *out_srv = srv;
     return 0;
-fail:
-    *out_errno = errno;
-    if (srv->fd >= 0) {
-        close(srv->fd);
-        (void)unlink(cfg->path);
-    }
-    pthread_mutex_destroy(&srv->lock);
-    pthread_cond_destroy(&srv->idle);
-    free(srv);
-    return RL_EIO;
 }
 
 void
@@ -349,15 +332,13 @@ ctl_server_stop(struct ctl_server *srv)
     if (srv == NULL) {
         return;
     }
-    shutdown(srv->fd, SHUT_RDWR);
-    pthread_join(srv->acceptor, NULL);
+    rl_unix_server_quiesce(&srv->u);
     pthread_mutex_lock(&srv->lock);
     while (srv->active > 0) {
         pthread_cond_wait(&srv->idle, &srv->lock);
     }
     pthread_mutex_unlock(&srv->lock);
-    close(srv->fd);
-    (void)unlink(srv->path);
+    rl_unix_server_close(&srv->u);
     pthread_mutex_destroy(&srv->lock);
     pthread_cond_destroy(&srv->idle);
     free(srv);

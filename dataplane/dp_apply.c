@@ -294,12 +294,9 @@ keep(const char *dir, const uint8_t *f, size_t len)
 }
 
 static struct {
-    int fd;
-    pthread_t thread;
-    bool running;
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    struct rl_unix_server u;
     struct dp_apply_deps d;
-} srv = {.fd = -1};
+} srv = {.u.fd = -1};
 
 static void
 answer(int c, json_t *a)
@@ -455,7 +452,7 @@ serve(void *arg)
 {
     (void)arg;
     for (;;) {
-        int c = accept4(srv.fd, NULL, NULL, SOCK_CLOEXEC);
+        int c = accept4(srv.u.fd, NULL, NULL, SOCK_CLOEXEC);
         if (c < 0) {
             if (errno == EINTR || errno == ECONNABORTED) {
                 continue;
@@ -474,33 +471,20 @@ serve(void *arg)
 int
 dp_apply_start(const char *path, const struct dp_apply_deps *deps, int *out_errno)
 {
-    int fd = rl_unix_listen(path, 16, (gid_t)-1);
-    if (fd < 0) {
-        *out_errno = errno;
-        return RL_EIO;
-    }
-    srv.fd = fd;
     srv.d = *deps;
-    snprintf(srv.path, sizeof(srv.path), "%s", path);
-    if (pthread_create(&srv.thread, NULL, serve, NULL) != 0) {
+    if (rl_unix_server_start(&srv.u, path, 16, (gid_t)-1, serve, NULL) != 0) {
         *out_errno = errno;
-        close(fd);
-        srv.fd = -1;
         return RL_EIO;
     }
-    srv.running = true;
     return 0;
 }
 
 void
 dp_apply_stop(void)
 {
-    if (!srv.running) {
+    if (!srv.u.running) {
         return;
     }
-    shutdown(srv.fd, SHUT_RDWR);
-    pthread_join(srv.thread, NULL);
-    close(srv.fd);
-    (void)unlink(srv.path);
-    srv.running = false;
+    rl_unix_server_quiesce(&srv.u);
+    rl_unix_server_close(&srv.u);
 }

@@ -94,10 +94,7 @@ dp_ctl_parse(struct dp_ctl_cmd *out_cmd, char *why, size_t why_cap, const char *
 }
 
 static struct {
-    int fd;
-    pthread_t thread;
-    bool running;
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    struct rl_unix_server u;
     struct dp_ctl_deps d;
     pthread_mutex_t lock;                 /* guards what follows */
     pthread_cond_t done;                  /* a client thread ended */
@@ -105,7 +102,7 @@ static struct {
     int clients[DP_CTL_MAX_CLIENTS];      /* their sockets, -1 when free */
     char claims[DP_CTL_MAX_CLIENTS][129]; /* ids being released or deleted, "" when free */
     unsigned next_worker;                 /* the worker the next release goes to (atomic) */
-} srv = {.fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
+} srv = {.u.fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
 
 /* claim marks `id` as being acted on; false when another command has it. */
 static bool
@@ -540,7 +537,7 @@ serve(void *arg)
 {
     (void)arg;
     for (;;) {
-        int c = accept4(srv.fd, NULL, NULL, SOCK_CLOEXEC);
+        int c = accept4(srv.u.fd, NULL, NULL, SOCK_CLOEXEC);
         if (c < 0) {
             if (errno == EINTR || errno == ECONNABORTED) {
                 continue;
@@ -563,32 +560,21 @@ dp_ctl_serve_start(const char *path, const struct dp_ctl_deps *deps, int *out_er
         srv.clients[i] = -1;
         srv.claims[i][0] = '\0';
     }
-    int fd = rl_unix_listen(path, 64, (gid_t)-1);
-    if (fd < 0) {
-        *out_errno = errno;
-        return RL_EIO;
-    }
-    srv.fd = fd;
     srv.d = *deps;
-    snprintf(srv.path, sizeof(srv.path), "%s", path);
-    if (pthread_create(&srv.thread, NULL, serve, NULL) != 0) {
+    if (rl_unix_server_start(&srv.u, path, 64, (gid_t)-1, serve, NULL) != 0) {
         *out_errno = errno;
-        close(fd);
-        srv.fd = -1;
         return RL_EIO;
     }
-    srv.running = true;
     return 0;
 }
 
 void
 dp_ctl_serve_stop(void)
 {
-    if (!srv.running) {
+    if (!srv.u.running) {
         return;
     }
-    shutdown(srv.fd, SHUT_RDWR);
-    pthread_join(srv.thread, NULL);
+    rl_unix_server_quiesce(&srv.u);
     /* Idle clients are cut off; a release in progress finishes (its next
      * hop's replies are bounded by timeouts) and writes its tracking line. */
     pthread_mutex_lock(&srv.lock);
@@ -601,7 +587,5 @@ dp_ctl_serve_stop(void)
         pthread_cond_wait(&srv.done, &srv.lock);
     }
     pthread_mutex_unlock(&srv.lock);
-    close(srv.fd);
-    (void)unlink(srv.path);
-    srv.running = false;
+    rl_unix_server_close(&srv.u);
 }

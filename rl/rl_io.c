@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -68,4 +69,41 @@ rl_unix_listen(const char *path, int backlog, gid_t group)
         return -1;
     }
     return fd;
+}
+
+int
+rl_unix_server_start(struct rl_unix_server *s, const char *path, int backlog, gid_t group,
+                     void *(*serve)(void *), void *arg)
+{
+    s->fd = rl_unix_listen(path, backlog, group);
+    if (s->fd < 0) {
+        return -1;
+    }
+    snprintf(s->path, sizeof(s->path), "%s", path);
+    int rc = pthread_create(&s->thread, NULL, serve, arg);
+    if (rc != 0) {
+        close(s->fd);
+        (void)unlink(s->path);
+        s->fd = -1;
+        errno = rc;
+        return -1;
+    }
+    s->running = true;
+    return 0;
+}
+
+void
+rl_unix_server_quiesce(struct rl_unix_server *s)
+{
+    shutdown(s->fd, SHUT_RDWR);
+    pthread_join(s->thread, NULL);
+}
+
+void
+rl_unix_server_close(struct rl_unix_server *s)
+{
+    close(s->fd);
+    (void)unlink(s->path);
+    s->fd = -1;
+    s->running = false;
 }

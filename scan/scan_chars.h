@@ -64,24 +64,41 @@ scan_ends_clean(const uint8_t *buf, size_t len, size_t e)
     return e >= len || !scan_is_alnum(buf[e]);
 }
 
+/* 3 when buf[i] starts a dash word processors and PDFs put between digit
+ * groups (U+2010 hyphen, U+2011 no-break hyphen, U+2012 figure dash, U+2013
+ * en dash, U+2212 minus), else 0. */
+static inline size_t
+scan_udash_len(const uint8_t *buf, size_t i, size_t limit)
+{
+    if (i + 2 >= limit || buf[i] != 0xE2) {
+        return 0;
+    }
+    bool dash = (buf[i + 1] == 0x80 && buf[i + 2] >= 0x90 && buf[i + 2] <= 0x93) ||
+                (buf[i + 1] == 0x88 && buf[i + 2] == 0x92);
+    return dash ? 3 : 0;
+}
+
 static inline bool
 scan_is_joiner(uint8_t c)
 {
     return c == '-' || c == '.' || c == '/' || c == ':';
 }
 
-/* "12-<start>" or "<end>.5": the digits belong to a longer dotted, dashed or
- * slashed number (dates, times, versions, references), not to a finding. */
+/* "12-<start>" or "<end>.5" (or a Unicode dash): the digits belong to a
+ * longer dotted, dashed or slashed number (dates, times, versions,
+ * references), not to a finding. */
 static inline bool
 scan_preceded_by_number(const uint8_t *buf, size_t s)
 {
-    return s >= 2 && scan_is_joiner(buf[s - 1]) && scan_is_digit(buf[s - 2]);
+    return (s >= 2 && scan_is_joiner(buf[s - 1]) && scan_is_digit(buf[s - 2])) ||
+           (s >= 4 && scan_udash_len(buf, s - 3, s) != 0 && scan_is_digit(buf[s - 4]));
 }
 
 static inline bool
 scan_continues_number(const uint8_t *buf, size_t len, size_t e)
 {
-    return e + 1 < len && scan_is_joiner(buf[e]) && scan_is_digit(buf[e + 1]);
+    return (e + 1 < len && scan_is_joiner(buf[e]) && scan_is_digit(buf[e + 1])) ||
+           (e + 3 < len && scan_udash_len(buf, e, len) != 0 && scan_is_digit(buf[e + 3]));
 }
 
 /* Separator kinds between digit groups. SCAN_SEP_SPACE covers the space, the
@@ -180,6 +197,10 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
         *out_kind = SCAN_SEP_SLASH;
         return 1;
     }
+    if ((allow & SCAN_SEP_DASH) && scan_udash_len(buf, i, limit) != 0) {
+        *out_kind = SCAN_SEP_DASH;
+        return 3 + ((allow & SCAN_SEP_BREAK) ? scan_break_at(buf, i + 3, limit) : 0);
+    }
     if ((allow & SCAN_SEP_SPACE) == 0 || i + 1 >= limit) {
         return 0;
     }
@@ -204,8 +225,8 @@ scan_sep_digit(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsig
     return (n != 0 && i + n < limit && scan_is_digit(buf[i + n])) ? n : 0;
 }
 
-/* Length of a space, dash, no-break or thin space ending right before
- * buf[d]; 0 when there is none. */
+/* Length of a space, dash, no-break or thin space, or Unicode dash ending
+ * right before buf[d]; 0 when there is none. */
 static inline size_t
 scan_sep_before(const uint8_t *buf, size_t d)
 {
@@ -219,7 +240,7 @@ scan_sep_before(const uint8_t *buf, size_t d)
         (buf[d - 1] == 0x87 || buf[d - 1] == 0x89 || buf[d - 1] == 0xAF)) {
         return 3;
     }
-    return 0;
+    return d >= 3 ? scan_udash_len(buf, d - 3, d) : 0;
 }
 
 /* Start of the group of exactly four capitals and digits ending at `end`,

@@ -17,6 +17,7 @@
 #include "scan_chars.h"
 #include "scan_digits.h"
 #include "scan_email.h"
+#include "scan_fold.h"
 #include "scan_table.h"
 
 enum pat_kind {
@@ -73,6 +74,9 @@ struct scan_worker {
     struct scan_cand *cand;           /* owned, cand_cap elements */
     size_t cand_cap;
     struct scan_finding *tmp; /* owned, cand_cap elements: findings before merge */
+    uint8_t *fold;            /* owned: a range folded by scan_fold, wiped after use */
+    uint32_t *fold_map;       /* owned: where each folded octet came from */
+    size_t fold_cap;          /* octets of fold; fold_map holds one more */
 };
 
 const struct scan_policy *
@@ -566,6 +570,8 @@ scan_worker_free(struct scan_worker *w)
     free(w->re_hits.v);
     free(w->cand);
     free(w->tmp);
+    free(w->fold);
+    free(w->fold_map);
     free(w);
 }
 
@@ -1169,9 +1175,9 @@ cmp_finding(const void *a, const void *b)
     return (x->end < y->end) - (x->end > y->end); /* longer first */
 }
 
-int
-scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t *out_n,
-            const uint8_t *buf, size_t len, size_t from, size_t to, unsigned types)
+static int
+detect_range(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t *out_n,
+             const uint8_t *buf, size_t len, size_t from, size_t to, unsigned types)
 {
     const struct scan_engine *eng = w->engine;
     const struct scan_policy *pol = eng->policy;
@@ -1311,4 +1317,54 @@ scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t 
     }
     *out_n = kept;
     return limited ? RL_ELIMIT : 0;
+}
+
+/* Octets read on either side of a range: the context window (at most 512),
+ * word boundaries, and RANGE_REACH past its end. */
+#define FOLD_REACH (RANGE_REACH + 1024)
+
+int
+scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t *out_n,
+            const uint8_t *buf, size_t len, size_t from, size_t to, unsigned types)
+{
+    if (len > UINT32_MAX || from > to || to > len) {
+        *out_n = 0;
+        return RL_ELIMIT;
+    }
+    size_t lo = from > FOLD_REACH ? from - FOLD_REACH : 0;
+    size_t hi = len - to > FOLD_REACH ? to + FOLD_REACH : len;
+    if (!scan_fold_needed(buf + lo, hi - lo)) {
+        return detect_range(w, out, cap, out_n, buf, len, from, to, types);
+    }
+    /* Full-width or non-ASCII digits: the detectors read the range folded
+     * to ASCII, and what they find is mapped back onto `buf`. */
+    size_t n = hi - lo;
+    if (n > w->fold_cap) {
+        *out_n = 0;
+        free(w->fold);
+        free(w->fold_map);
+        w->fold_cap = 0;
+        w->fold = malloc(n);
+        w->fold_map = malloc((n + 1) * sizeof(*w->fold_map));
+        if (w->fold == NULL || w->fold_map == NULL) {
+            return RL_ENOMEM;
+        }
+        w->fold_cap = n;
+    }
+    size_t fn = scan_fold(w->fold, w->fold_map, buf + lo, n);
+    size_t ffrom = 0;
+    while (ffrom < fn && w->fold_map[ffrom] < from - lo) {
+        ffrom++;
+    }
+    size_t fto = ffrom;
+    while (fto < fn && w->fold_map[fto] < to - lo) {
+        fto++;
+    }
+    int rc = detect_range(w, out, cap, out_n, w->fold, fn, ffrom, fto, types);
+    for (size_t i = 0; i < *out_n; i++) {
+        out[i].start = (uint32_t)(lo + w->fold_map[out[i].start]);
+        out[i].end = (uint32_t)(lo + w->fold_map[out[i].end]);
+    }
+    explicit_bzero(w->fold, fn);
+    return rc;
 }

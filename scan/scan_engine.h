@@ -62,6 +62,8 @@ void scan_worker_free(struct scan_worker *w);
  * keywords and word boundaries are read from all of `buf`, so a caller that
  * scans a long text range by range loses nothing at the cuts. `types`
  * (SCAN_MASK bits) restricts the detectors, e.g. no EMAIL in address headers.
+ * Full-width forms and non-ASCII decimal digits are read as the ASCII they
+ * stand for (scan_fold.h); offsets stay `buf`'s.
  * Returns 0, RL_ELIMIT when more than `cap` were found (the first `cap` are
  * written), or RL_ESCAN. Call only on the thread that owns `w`. */
 int scan_detect(struct scan_worker *w, struct scan_finding *out, size_t cap, size_t *out_n,

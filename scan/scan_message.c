@@ -5,6 +5,7 @@
  * the part being rewritten; one instance per worker thread, reused. */
 #include "scan_message.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +13,7 @@
 #include "mime_charset.h"
 #include "mime_codec.h"
 #include "mime_fields.h"
+#include "mime_utf16.h"
 #include "rl_utf8.h"
 #include "scan_html.h"
 #include "scan_redact.h"
@@ -50,6 +52,8 @@ struct scan_message {
     struct buf hdr;       /* a rewritten header block */
     struct buf word;      /* one encoded word's decoded text */
     struct buf prev;      /* the previous round's redacted text (see process_part) */
+    struct buf narrow;    /* a UTF-16 part's text as UTF-8, scanned and redacted as such */
+    struct buf wide;      /* its redacted text back in UTF-16, encoded from there */
     struct buf held;      /* a leaf part's header block, out only once its body is known */
     bool holding;         /* emit() collects into `held` (a header block being written) */
     struct scan_doc *doc; /* documents and archives in attachments (scan_doc.c) */
@@ -78,9 +82,11 @@ struct scan_message {
     struct mime_b64_lines lines; /* layout of m->raw, when the part is base64 */
     size_t *touched;             /* line ranges [a, b) holding redactions, all rounds */
     size_t n_touched, touched_cap;
-    bool tail_touched; /* a redaction in the lines after lines.full */
-    int tail_canon;    /* the raw tail is encode(decoded tail): -1 unknown, 0, 1 */
-    struct piece *pc;  /* the output: raw lines and re-encoded ones, in order */
+    bool tail_touched;   /* a redaction in the lines after lines.full */
+    enum mime_utf16 u16; /* the part is UTF-16 of this byte order (narrow holds it) */
+    size_t u16_bom;      /* octets of byte-order mark it began with */
+    int tail_canon;      /* the raw tail is encode(decoded tail): -1 unknown, 0, 1 */
+    struct piece *pc;    /* the output: raw lines and re-encoded ones, in order */
     size_t n_pc, pc_cap;
 
     struct scan_record *rec;
@@ -1192,6 +1198,63 @@ add_action(struct scan_message *m, const char *part, enum scan_step kind, unsign
     copy_str(a->detail, sizeof(a->detail), detail);
 }
 
+/* The redacted text `red` as the part carries it: itself, or for a UTF-16
+ * part (m->u16) in UTF-16 again, byte-order mark and all. NULL (recorded)
+ * when it cannot be converted back. */
+static const uint8_t *
+widen(struct scan_message *m, const char *part, const uint8_t *red, size_t *len)
+{
+    if (m->u16 == MIME_U16_NONE) {
+        return red;
+    }
+    if (!buf_reserve(&m->wide, m->u16_bom + mime_utf16_from_utf8_cap(*len))) {
+        m->err = RL_ENOMEM;
+        return NULL;
+    }
+    static const uint8_t le[2] = {0xFF, 0xFE};
+    static const uint8_t be[2] = {0xFE, 0xFF};
+    memcpy(m->wide.p, m->u16 == MIME_U16_LE ? le : be, m->u16_bom);
+    size_t n = 0;
+    if (!mime_utf16_from_utf8(m->wide.p + m->u16_bom, &n, m->u16, red, *len)) {
+        fail_part(m, part, "redacted text does not convert back to UTF-16");
+        return NULL;
+    }
+    m->wide.len = m->u16_bom + n;
+    *len = m->wide.len;
+    return m->wide.p;
+}
+
+/* A UTF-16 part (mime_utf16_sniff) is scanned, redacted and verified as
+ * UTF-8 (m->narrow, lent as *dec) and written back in UTF-16 (widen). */
+static void
+narrow_utf16(struct scan_message *m, struct scan_part_record *pr, const struct mime_part *part,
+             const uint8_t **dec, size_t *dec_len)
+{
+    size_t bom = 0;
+    enum mime_utf16 o = mime_utf16_sniff(part->charset, *dec, *dec_len, &bom);
+    if (o == MIME_U16_NONE) {
+        return;
+    }
+    if (!buf_reserve(&m->narrow, mime_utf16_utf8_cap(*dec_len - bom))) {
+        m->err = RL_ENOMEM;
+        return;
+    }
+    if (!mime_utf16_to_utf8(m->narrow.p, &m->narrow.len, o, *dec + bom, *dec_len - bom)) {
+        /* Text that says it is UTF-16 and is not cannot be scanned, so it
+         * cannot be proven clean; other content that merely begins like
+         * UTF-16 is what it is. */
+        if (strncmp(part->type, "text/", 5) == 0 || bom == 0) {
+            fail_part(m, pr->part, "invalid UTF-16 text: it cannot be scanned");
+        }
+        return;
+    }
+    m->u16 = o;
+    m->u16_bom = bom;
+    m->lines = (struct mime_b64_lines){0}; /* offsets are no longer the decoded part's */
+    *dec = m->narrow.p;
+    *dec_len = m->narrow.len;
+}
+
 struct html_detect_ctx {
     struct scan_message *m;
     const char *part;
@@ -1272,9 +1335,13 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
         }
         memcpy(m->red.p, r.out, r.out_len);
         m->red.len = r.out_len;
-        out = encode(m, &out_len, part->cte, m->red.p, m->red.len,
-                     line_end_of(m->raw.p, m->raw.len), b64_line_len(m->raw.p, m->raw.len));
-        if (out == NULL || !decodes_to(m, part, m->red.p, m->red.len, out, out_len)) {
+        size_t w_len = m->red.len;
+        const uint8_t *w = widen(m, pr->part, m->red.p, &w_len);
+        out = w == NULL
+                  ? NULL
+                  : encode(m, &out_len, part->cte, w, w_len, line_end_of(m->raw.p, m->raw.len),
+                           b64_line_len(m->raw.p, m->raw.len));
+        if (out == NULL || !decodes_to(m, part, w, w_len, out, out_len)) {
             break;
         }
         size_t left = 0;
@@ -1326,6 +1393,8 @@ process_part(struct scan_message *m, const struct mime_part *part)
     m->tail_touched = false;
     m->tail_canon = -1;
     m->n_pc = 0;
+    m->u16 = MIME_U16_NONE;
+    m->u16_bom = 0;
     if (part->cte == MIME_CTE_BASE64) {
         if (!buf_reserve(&m->dec, m->raw.len + 4)) {
             m->err = RL_ENOMEM;
@@ -1348,6 +1417,10 @@ process_part(struct scan_message *m, const struct mime_part *part)
     if (process_document(m, pr, part, dec, dec_len)) {
         return;
     }
+    narrow_utf16(m, pr, part, &dec, &dec_len);
+    if (m->err != 0) {
+        return;
+    }
     if (!looks_textual(part, dec, dec_len)) {
         emit(m, m->raw.p, m->raw.len);
         return;
@@ -1358,7 +1431,9 @@ process_part(struct scan_message *m, const struct mime_part *part)
         add_defect(m, pr->part, why, strlen(why));
     }
     enum mime_charset cs =
-        mime_charset_from_name((const uint8_t *)part->charset, strlen(part->charset));
+        m->u16 != MIME_U16_NONE
+            ? MIME_CS_UTF8
+            : mime_charset_from_name((const uint8_t *)part->charset, strlen(part->charset));
     if (strcmp(part->type, "text/html") == 0 && process_html(m, pr, part, cs, dec, dec_len)) {
         return;
     }
@@ -1387,14 +1462,19 @@ process_part(struct scan_message *m, const struct mime_part *part)
             spliced = splice_b64(m, part, dec, m->red.p, m->red.len);
             spliced = spliced < 0 && m->err == 0 ? 0 : spliced;
         }
-        if (spliced == 0) {
-            out = encode(m, &out_len, part->cte, m->red.p, m->red.len,
-                         line_end_of(m->raw.p, m->raw.len), b64_line_len(m->raw.p, m->raw.len));
+        size_t w_len = m->red.len;
+        const uint8_t *w = spliced == 0 ? widen(m, pr->part, m->red.p, &w_len) : NULL;
+        if (w != NULL) {
+            out = encode(m, &out_len, part->cte, w, w_len, line_end_of(m->raw.p, m->raw.len),
+                         b64_line_len(m->raw.p, m->raw.len));
         }
         if (m->err != 0 || (spliced == 0 && out == NULL)) {
+            if (m->err == 0) {
+                emit(m, m->raw.p, m->raw.len); /* recorded as failed: the policy decides */
+            }
             return;
         }
-        long left = spliced == 1 || decodes_to(m, part, m->red.p, m->red.len, out, out_len)
+        long left = spliced == 1 || decodes_to(m, part, w, w_len, out, out_len)
                         ? rescan(m, part, cs, m->red.p, m->red.len)
                         : -1;
         if (left <= 0) {
@@ -1430,7 +1510,8 @@ on_body_end(struct scan_message *m, const struct mime_part *part)
 {
     process_part(m, part);
     scan_html_wipe(m->html);
-    struct buf *bufs[] = {&m->raw, &m->dec, &m->utf, &m->red, &m->enc, &m->ver, &m->prev};
+    struct buf *bufs[] = {&m->raw, &m->dec,  &m->utf,    &m->red, &m->enc,
+                          &m->ver, &m->prev, &m->narrow, &m->wide};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         wipe(bufs[i]);
     }
@@ -1468,6 +1549,25 @@ on_event(void *ctx, enum mime_event ev, const struct mime_part *part, const uint
 
 /* ---- lifecycle ---- */
 
+/* The buffers a scan_message owns, for scan_message_new to reserve and
+ * scan_message_free to wipe and free: one list, so neither misses one. */
+static const size_t owned_off[] = {
+    offsetof(struct scan_message, raw),      offsetof(struct scan_message, dec),
+    offsetof(struct scan_message, utf),      offsetof(struct scan_message, red),
+    offsetof(struct scan_message, enc),      offsetof(struct scan_message, ver),
+    offsetof(struct scan_message, hdr),      offsetof(struct scan_message, word),
+    offsetof(struct scan_message, prev),     offsetof(struct scan_message, held),
+    offsetof(struct scan_message, nest_out), offsetof(struct scan_message, narrow),
+    offsetof(struct scan_message, wide),
+};
+#define N_OWNED (sizeof(owned_off) / sizeof(owned_off[0]))
+
+static struct buf *
+owned_buf(struct scan_message *m, size_t i)
+{
+    return (struct buf *)((char *)m + owned_off[i]);
+}
+
 struct scan_message *
 scan_message_new(struct scan_worker *w, const struct scan_engine *e)
 {
@@ -1490,11 +1590,9 @@ scan_message_new(struct scan_worker *w, const struct scan_engine *e)
     };
     /* Every buffer exists from the start: no NULL reaches memcpy, and a
      * worker's first messages do not allocate for small parts. */
-    struct buf *bufs[] = {&m->raw, &m->dec,  &m->utf,  &m->red,  &m->enc,     &m->ver,
-                          &m->hdr, &m->word, &m->prev, &m->held, &m->nest_out};
     bool ok = true;
-    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
-        ok = ok && buf_reserve(bufs[i], 1024);
+    for (size_t i = 0; i < N_OWNED; i++) {
+        ok = ok && buf_reserve(owned_buf(m, i), 1024);
     }
     struct rl_diag diag;
     if (!ok || m->lex_score == NULL || m->html == NULL ||
@@ -1513,10 +1611,8 @@ scan_message_free(struct scan_message *m)
         return;
     }
     mime_parser_fini(&m->parser);
-    struct buf *bufs[] = {&m->raw, &m->dec,  &m->utf,  &m->red,  &m->enc,     &m->ver,
-                          &m->hdr, &m->word, &m->prev, &m->held, &m->nest_out};
-    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
-        buf_wipe_free(bufs[i]);
+    for (size_t i = 0; i < N_OWNED; i++) {
+        buf_wipe_free(owned_buf(m, i));
     }
     scan_doc_free(m->doc);
     free(m->act);

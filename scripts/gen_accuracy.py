@@ -30,26 +30,11 @@ import os
 import random
 import string
 import sys
+from checkdigits import luhn_digit, luhn_ok
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # ---------------------------------------------------------------- identifiers
-
-
-def luhn_digit(body):
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return str((10 - total % 10) % 10)
-
-
-def luhn_ok(digits):
-    return luhn_digit(digits[:-1]) == digits[-1]
 
 
 # (prefix chooser, length, layout name) of cards people actually hold.

@@ -39,6 +39,7 @@ import os
 import random
 import re
 import sys
+from checkdigits import luhn_complete, luhn_ok, mod97
 
 SEED = 0x0D1A_7EA3
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,31 +56,6 @@ VERIFY = []
 
 
 # ---------------------------------------------------------------- checks
-
-def luhn_ok(digits):
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2:
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
-    return total % 10 == 0
-
-
-def luhn_complete(body):
-    for d in "0123456789":
-        if luhn_ok(body + d):
-            return body + d
-    raise AssertionError
-
-
-def mod97(s):
-    """ISO 7064 MOD 97-10 remainder of an alphanumeric string (letters A=10)."""
-    num = "".join(str(int(c, 36)) for c in s.upper())
-    return int(num) % 97
-
 
 IBAN_LEN = {"DE": 22, "GB": 22, "FR": 27, "ES": 24, "IT": 27, "NL": 18, "PT": 25,
             "PL": 28, "SE": 24, "DK": 18, "NO": 15, "FI": 18, "BE": 16, "AT": 20,

@@ -42,6 +42,7 @@ import re
 import string
 import sys
 import uuid
+from checkdigits import alnum_to_digits, luhn_complete, luhn_ok, mod97
 
 SEED = 1123581321
 R = random.Random(SEED)
@@ -77,33 +78,6 @@ def wpick(pairs):
 
 
 # ---------------------------------------------------------------- checksums
-
-def luhn_ok(s):
-    tot = 0
-    for i, ch in enumerate(reversed(s)):
-        v = int(ch)
-        if i % 2:
-            v *= 2
-            if v > 9:
-                v -= 9
-        tot += v
-    return tot % 10 == 0
-
-
-def luhn_complete(body):
-    for c in string.digits:
-        if luhn_ok(body + c):
-            return body + c
-    raise AssertionError
-
-
-def alnum_to_digits(s):
-    return "".join(str(int(c, 36)) for c in s.upper())
-
-
-def mod97(s):
-    return int(alnum_to_digits(s)) % 97
-
 
 def gs1_check(body):
     tot = 0

@@ -37,6 +37,14 @@ states it:
    (found from each '@', whatever their context) and those findings are
    merged last: by start, the longer first, none overlapping one before it.
 
+The detectors read full-width forms and Arabic-Indic and Devanagari digits
+as ASCII (scan/scan_fold.h): the reference reads each text folded the same
+way, here by a regular expression over code points, and the engine's offsets
+are mapped into the folded text. One text in ten is also sent a second time
+written with full-width letters, digits and punctuation, ideographic spaces
+or Arabic-Indic digits: its folded form is the text itself, so the engine
+must find there exactly what it finds in the text.
+
 Before each run the reference is checked against the examples POLICY.md
 gives (DOC_EXAMPLES), so it cannot drift from the documentation.
 
@@ -170,6 +178,10 @@ import re
 import subprocess
 import sys
 import tempfile
+import unicodedata
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from checkdigits import luhn_complete, luhn_ok  # noqa: E402
 
 TYPES = ("CREDIT_CARD", "US_SSN", "IBAN", "PHONE", "EMAIL")
 # Tie-break order when two kept readings of the same strength start together.
@@ -247,19 +259,6 @@ KEYWORD_BONUS = 25
 # ---------------------------------------------------------------------------
 
 
-def luhn_ok(digits):
-    """Textbook Luhn: double every second digit from the right."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2
-            if d > 9:
-                d -= 9
-        total += d
-    return len(digits) >= 2 and total % 10 == 0
-
-
 def issuer_ok(digits):
     for lo, hi, lengths in ISSUERS:
         p = digits[:len(lo)]
@@ -333,9 +332,58 @@ def digit_run(t, i):
 # (thin), U+202F (narrow no-break).
 WRAP = rb" ?\r?\n[> ]*"
 NBSPS = rb"\xc2\xa0|\xe2\x80[\x87\x89\xaf]"
+# Dashes: ASCII, and U+2010-2013 (hyphens, figure and en dash) and U+2212 minus.
+DASH = rb"(?:-|\xe2\x80[\x90-\x93]|\xe2\x88\x92)"
+UDASH = re.compile(rb"\xe2\x80[\x90-\x93]|\xe2\x88\x92")
+# What the engine reads as ASCII (scan_fold.h), as code points.
+FOLDS = re.compile("[\uff01-\uff5e\u3000\u0660-\u0669\u06f0-\u06f9\u0966-\u096f]")
+
+
+def fold_char(c):
+    """The ASCII character code point c stands for."""
+    cp = ord(c)
+    if cp == 0x3000:
+        return " "
+    if cp >= 0xFF01:
+        return chr(cp - 0xFF01 + 0x21)
+    return str(unicodedata.decimal(c))
+
+
+def fold(t):
+    """t folded as the engine reads it, and for each offset of t (a
+    character boundary) its offset in the folded text."""
+    u = t.decode("utf-8", errors="surrogateescape")
+    out = bytearray()
+    at = []
+    for c in u:
+        b = c.encode("utf-8", errors="surrogateescape")
+        f = fold_char(c).encode() if FOLDS.fullmatch(c) else b
+        at += [len(out)] * len(b)
+        out += f
+    at.append(len(out))
+    return bytes(out), at
+
+
+def widen(rng, t):
+    """t written as an input method may: each of its ASCII letters, digits and
+    punctuation full-width or each digit Arabic-Indic, some spaces
+    ideographic. fold(widen(t)) is t when t has nothing that folds."""
+    arabic = rng.random() < 0.3
+    out = []
+    for c in t.decode("utf-8", errors="surrogateescape"):
+        if arabic and c.isascii() and c.isdigit():
+            c = chr(0x0660 + int(c))
+        elif not arabic and "!" <= c <= "~" and rng.random() < 0.8:
+            c = chr(ord(c) - 0x21 + 0xFF01)
+        elif c == " " and rng.random() < 0.3:
+            c = "\u3000"
+        out.append(c)
+    return "".join(out).encode("utf-8", errors="surrogateescape")
+
+
 SEP = {
     "space": WRAP + rb"|[ ]|" + NBSPS,
-    "dash": rb"-(?:" + WRAP + rb")?",
+    "dash": DASH + rb"(?:" + WRAP + rb")?",
     "dot": rb"\.",
     # "0157 / 18073166", the spaces plain or no-break (scan_chars.h)
     "slash": rb"(?:[ ]|" + NBSPS + rb")/(?:[ ]|" + NBSPS + rb")|/",
@@ -344,7 +392,7 @@ ANY_SEP = rb"(?:" + rb"|".join(SEP.values()) + rb")"
 SEP_THEN_DIGIT = {k: re.compile(rb"(?:" + v + rb")(?=[0-9])") for k, v in SEP.items()}
 SEP_THEN_ALNUM = {k: re.compile(rb"(?:" + v + rb")(?=[A-Za-z0-9])") for k, v in SEP.items()}
 # A separator on the same line right before a number: "<group> <number>".
-SAME_LINE_SEP_BEFORE = re.compile(rb"(?:[ -]|" + NBSPS + rb")\Z")
+SAME_LINE_SEP_BEFORE = re.compile(rb"(?:[ ]|" + DASH + rb"|" + NBSPS + rb")\Z")
 
 
 def is_wrap(sep):
@@ -352,10 +400,13 @@ def is_wrap(sep):
 
 
 def clean_start(t, s):
-    """Not inside an alphanumeric token, nor the tail of "12-", "3.", "1/", "1:"."""
+    """Not inside an alphanumeric token, nor the tail of "12-", "3.", "1/", "1:"
+    (or a Unicode dash)."""
     if s > 0 and is_alnum(t[s - 1]):
         return False
-    return not (s >= 2 and t[s - 1:s] in b"-./:" and is_digit(t[s - 2]))
+    if s >= 2 and t[s - 1:s] in b"-./:" and is_digit(t[s - 2]):
+        return False
+    return not (s >= 4 and UDASH.fullmatch(t, s - 3, s) and is_digit(t[s - 4]))
 
 
 def glued(t, s):
@@ -364,10 +415,13 @@ def glued(t, s):
 
 
 def clean_end(t, e):
-    """Not inside an alphanumeric token, nor followed by "-12", ".5", "/3", ":00"."""
+    """Not inside an alphanumeric token, nor followed by "-12", ".5", "/3", ":00"
+    (or a Unicode dash)."""
     if e < len(t) and is_alnum(t[e]):
         return False
-    return not (e + 1 < len(t) and t[e:e + 1] in b"-./:" and is_digit(t[e + 1]))
+    if e + 1 < len(t) and t[e:e + 1] in b"-./:" and is_digit(t[e + 1]):
+        return False
+    return not (e + 3 < len(t) and UDASH.match(t, e) and is_digit(t[e + 3]))
 
 
 AMOUNT_TAIL = re.compile(rb"[,.][0-9]{2}")
@@ -378,7 +432,7 @@ def phone_end(t, e):
     return clean_end(t, e) and not AMOUNT_TAIL.match(t, e)
 
 
-AFTER_NUMBER = re.compile(rb"[0-9](?:[ -]|" + NBSPS + rb")\Z")
+AFTER_NUMBER = re.compile(rb"[0-9](?:[ ]|" + DASH + rb"|" + NBSPS + rb")\Z")
 
 
 def after_number(t, d):
@@ -654,7 +708,7 @@ def card_reading(t, d):
 
 CODE4 = rb"(?<![A-Za-z0-9])(?=[A-Z]*[0-9])[A-Z0-9]{4}"
 CODE_BEFORE = [re.compile(CODE4 + rb"\Z"),
-               re.compile(CODE4 + rb"(?:[ -]|" + NBSPS + rb")[A-Z]{4}\Z")]
+               re.compile(CODE4 + rb"(?:[ ]|" + DASH + rb"|" + NBSPS + rb")[A-Z]{4}\Z")]
 
 
 def code_before(t, d):
@@ -842,8 +896,8 @@ def switchboard(t, groups, k):
 
 AREA = re.compile(ANY_SEP + rb"?\(([0-9]{1,5})\)")
 # Any separator followed by a digit on the same line.
-SAME_LINE_SEP_DIGIT = re.compile(rb"(?:(?:[ ]|" + NBSPS + rb")/(?:[ ]|" + NBSPS + rb")|[ ./-]|"
-                                 + NBSPS + rb")(?=[0-9])")
+SAME_LINE_SEP_DIGIT = re.compile(rb"(?:(?:[ ]|" + NBSPS + rb")/(?:[ ]|" + NBSPS + rb")|[ ./]|"
+                                 + DASH + rb"|" + NBSPS + rb")(?=[0-9])")
 OPT_SEP_DIGIT = re.compile(ANY_SEP + rb"?(?=[0-9])")
 SEP_DIGIT = re.compile(ANY_SEP + rb"(?=[0-9])")
 
@@ -896,7 +950,7 @@ def intl_reading(t, start, cc, plus):
 
 
 PAREN = re.compile(rb"\(([0-9]{2,5})\)(?:" + SEP["space"] + rb")?(?=[0-9])")
-CC_BEFORE = re.compile(rb"\+?([0-9]{1,3})(?:[ -]|" + NBSPS + rb")\Z")
+CC_BEFORE = re.compile(rb"\+?([0-9]{1,3})(?:[ ]|" + DASH + rb"|" + NBSPS + rb")\Z")
 
 
 def paren_reading(t, p):
@@ -1074,7 +1128,7 @@ def plain_refused(t, i):
     if AFTER_DIGIT_COMMA.search(t[:i]) and run == 3:
         return True
     return AFTER_CAPITALS.search(t[:i]) is not None and (run == 2 or t[i] != 48)
-TRUNK8_SEP = re.compile(rb"(?:[ -]|" + NBSPS + rb")(?=[0-9])")
+TRUNK8_SEP = re.compile(rb"(?:[ ]|" + DASH + rb"|" + NBSPS + rb")(?=[0-9])")
 
 
 def trunk8_reading(t, d):
@@ -1845,15 +1899,8 @@ LABELS = ["Kundennummer", "Kundennummer:", "Rechnung Nr.", "Rechnung Nr.:", "Rec
 ABBREVIATIONS = ["Tel.", "No.", "Nr.", "Fax.", "Mob.", "Ref.", "Tel. No.", "St.", "Dr."]
 PUNCT = [",", ".", ":", ";", "!", "?", "(", ")", "\"", "'", "#", "*", "=", "/", "-", "—"]
 SPACES = [" ", "\u00a0", "\u2009", "\u202f", "\u2007"]
+DASHES = ["\u2010", "\u2011", "\u2012", "\u2013", "\u2212"]
 NUMBER_KINDS = ("CREDIT_CARD", "US_SSN", "IBAN", "PHONE")
-
-
-def luhn_complete(body):
-    """body + the check digit that makes it Luhn valid."""
-    for c in "0123456789":
-        if luhn_ok(body + c):
-            return body + c
-    raise AssertionError
 
 
 def rdigits(rng, n):
@@ -1899,7 +1946,7 @@ def gen_sep(rng, dash=True):
     if r < 0.5:
         return " "
     if r < 0.75 and dash:
-        return "-"
+        return "-" if r < 0.7 else rng.choice(DASHES)
     return rng.choice(SPACES)
 
 
@@ -3042,6 +3089,8 @@ def main():
     rng = random.Random(args.seed)
     # The documentation's examples first, then the generated texts.
     texts = [t.encode() for t, _ in DOC_EXAMPLES] + [gen_case(rng) for _ in range(args.cases)]
+    wrng = random.Random(args.seed + 1)
+    texts += [widen(wrng, t) for t in texts[len(DOC_EXAMPLES)::10] if fold(t)[0] == t]
     engine = []
     defect_cases = {}
     for idx in batches(texts):
@@ -3054,6 +3103,8 @@ def main():
     by_class = collections.Counter()
     found = collections.Counter()
     for i, t in enumerate(texts):
+        t, at = fold(t)
+        engine[i] = [(f[0], at[f[1]], at[f[2]]) + tuple(f[3:]) for f in engine[i]]
         ref = Reference(t, ctx)
         for v in ref.verdicts:
             found[(v.reading.type, STRENGTH_NAME[v.reading.strength],

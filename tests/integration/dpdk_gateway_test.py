@@ -27,8 +27,8 @@ import time
 import unittest
 
 import netlib
-from gwlib import (CI, REDLINECTL, REDLINED, Gateway, Sink, ensure_account, free_port,
-                   scan_offline, strip_trace)
+from gwlib import (CI, REDLINECTL, REDLINED, Gateway, Sink, business_lines, ensure_account,
+                   free_port, scan_offline, strip_trace)
 
 SLOW = os.environ.get("RL_SLOW") == "1"  # sanitizer builds: fewer messages
 DP_IP, K_IP, IFACE = "10.91.0.2", "10.91.0.1", "rlg0"
@@ -55,23 +55,10 @@ def messages(n, seed):
     """n messages of business text with cards, SSNs and addresses, one in
     five as HTML, each with its own Message-ID."""
     rng = random.Random(seed)
-    words = ("invoice meeting quarterly report please review attached numbers customer "
-             "account payment refund shipping").split()
     cards = ["4111111111111111", "5500 0000 0000 0004", "3400-000000-00009", CARD]
     out = []
     for i in range(n):
-        lines = []
-        for _ in range(rng.randint(3, 60)):
-            line = " ".join(rng.choice(words) for _ in range(rng.randint(3, 12)))
-            r = rng.random()
-            if r < 0.2:
-                line += f" card {rng.choice(cards)}"
-            elif r < 0.3:
-                line += f" ssn {rng.randint(100, 665):03d}-{rng.randint(1, 99):02d}-" \
-                        f"{rng.randint(1, 9999):04d}"
-            elif r < 0.35:
-                line += f" mail someone{i}@example.net"
-            lines.append(line)
+        lines = business_lines(rng, i, cards, 60, card=0.2, ssn=0.3, mail=0.35)
         head = (f"From: a@x.test\r\nTo: b@example.com\r\nSubject: dpdk {i}\r\n"
                 f"Message-ID: <dpdk-{seed}-{i}@x.test>\r\n")
         if i % 5 == 4:

@@ -15,8 +15,8 @@ import threading
 import time
 import unittest
 
-from gwlib import (CI, SRC, Gateway, PrivatePostfix, Sink, free_port, scan_offline,
-                   strip_trace, wait_port)
+from gwlib import (CI, SRC, Gateway, PrivatePostfix, Sink, business_lines, free_port,
+                   scan_offline, strip_trace, wait_port)
 
 SWAKS = shutil.which("swaks")
 SMTP_SINK = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
@@ -210,22 +210,9 @@ class Exactness(unittest.TestCase):
     def test_thousand_messages_exactly_once_and_redacted_as_offline(self):
         rng = random.Random(20261123)
         cards = corpus_values()
-        words = ("invoice meeting quarterly report please review attached numbers "
-                 "customer account payment refund shipping").split()
         msgs = {}
         for i in range(self.N):
-            lines = []
-            for _ in range(rng.randint(3, 40)):
-                line = " ".join(rng.choice(words) for _ in range(rng.randint(3, 12)))
-                r = rng.random()
-                if r < 0.15:
-                    line += f" card {rng.choice(cards)}"
-                elif r < 0.22:
-                    line += f" ssn {rng.randint(100, 665):03d}-{rng.randint(1, 99):02d}-" \
-                            f"{rng.randint(1, 9999):04d}"
-                elif r < 0.27:
-                    line += f" mail someone{i}@example.net"
-                lines.append(line)
+            lines = business_lines(rng, i, cards, 40)
             mid = f"<exact-{i}@x.test>"
             msgs[mid] = (f"From: a@x.test\r\nTo: b@example.com\r\nSubject: exact {i}\r\n"
                          f"Message-ID: {mid}\r\n\r\n" + "\r\n".join(lines) + "\r\n").encode()

@@ -342,3 +342,26 @@ def scan_offline(raw, policy=None):
     if policy:
         args += ["--policy", policy]
     return subprocess.run(args + ["-"], input=raw, stdout=subprocess.PIPE, check=True).stdout
+
+
+BUSINESS_WORDS = ("invoice meeting quarterly report please review attached numbers "
+                  "customer account payment refund shipping").split()
+
+
+def business_lines(rng, tag, cards, max_lines, card=0.15, ssn=0.22, mail=0.27):
+    """3..max_lines lines of business words; a line ends in a card from `cards`
+    with probability `card`, an SSN up to `ssn`, an address someone{tag}@ up to
+    `mail` (cumulative thresholds on one draw)."""
+    lines = []
+    for _ in range(rng.randint(3, max_lines)):
+        line = " ".join(rng.choice(BUSINESS_WORDS) for _ in range(rng.randint(3, 12)))
+        r = rng.random()
+        if r < card:
+            line += f" card {rng.choice(cards)}"
+        elif r < ssn:
+            line += f" ssn {rng.randint(100, 665):03d}-{rng.randint(1, 99):02d}-" \
+                    f"{rng.randint(1, 9999):04d}"
+        elif r < mail:
+            line += f" mail someone{tag}@example.net"
+        lines.append(line)
+    return lines

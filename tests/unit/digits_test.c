@@ -353,6 +353,35 @@ test_strength_model(void **state)
          "6789 ok",
          1,
          {{4, 17, SSN, false}}},
+        /* the dashes word processors and PDFs print: U+2013 en dash, U+2011
+         * no-break hyphen, U+2212 minus; no SSN is read out of a longer
+         * number joined by one */
+        {"card 4111\xe2\x80\x93"
+         "1111\xe2\x80\x93"
+         "1111\xe2\x80\x93"
+         "1111 ok",
+         1,
+         {{5, 30, CC, false}}},
+        {"SSN 123\xe2\x80\x91"
+         "45\xe2\x80\x91"
+         "6789 ok",
+         1,
+         {{4, 19, SSN, false}}},
+        {"IBAN GB82\xe2\x88\x92"
+         "WEST\xe2\x88\x92"
+         "1234\xe2\x88\x92"
+         "5698\xe2\x88\x92"
+         "7654\xe2\x88\x92"
+         "32 ok",
+         1,
+         {{5, 42, IBAN, false}}},
+        {"ref 12\xe2\x80\x93"
+         "123\xe2\x80\x93"
+         "45\xe2\x80\x93"
+         "6789",
+         1,
+         {{4, 24, PHONE, true}}}, /* as "12-123-45-6789": no SSN inside */
+        {"ref 12-123-45-6789", 1, {{4, 18, PHONE, true}}},
         {"IBAN DE89 3704 0044\n0532 0130 00 ok", 1, {{5, 32, IBAN, false}}},
         {"iban de89 3704 0044 0532 0130 00 ok", 1, {{5, 32, IBAN, false}}},
         /* not out of the middle of a grouped code; a count before is fine */

@@ -154,6 +154,79 @@ test_headers_and_encodings(void **state)
     fixture_free(f);
 }
 
+/* UTF-16 text (Windows "Unicode text" files): scanned and redacted as text,
+ * written back in the part's own byte order; text that says it is UTF-16
+ * and is not cannot be proven clean. */
+static void
+test_utf16_parts(void **state)
+{
+    (void)state;
+    static const char head[] = "From: a@example.com\r\nTo: b@example.org\r\nMIME-Version: 1.0\r\n"
+                               "Content-Type: multipart/mixed; boundary=b1\r\n\r\n";
+    static const char msg_fmt[] =
+        "%s--b1\r\n"
+        "Content-Type: text/plain; charset=utf-16\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+        /* FF FE "Karte 4111 1111 1111 1111 bitte\r\n" */
+        "//"
+        "5LAGEAcgB0AGUAIAA0ADEAMQAxACAAMQAxADEAMQAgADEAMQAxADEAIAAxADEAMQAxACAAYgBpAHQAdABlAA0ACgA="
+        "\r\n"
+        "--b1\r\n"
+        "Content-Type: application/octet-stream; name=cards.txt\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+        /* FE FF "John\t5555555555554444\r\n" */
+        "/v8ASgBvAGgAbgAJADUANQA1ADUANQA1ADUANQA1ADUANQA1ADQANAA0ADQADQAK\r\n"
+        "--b1\r\n"
+        "Content-Type: text/plain; charset=utf-16be\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+        /* "John\t5555555555554444\r\n", no BOM */
+        "AEoAbwBoAG4ACQA1ADUANQA1ADUANQA1ADUANQA1ADUANQA0ADQANAA0AA0ACg==\r\n"
+        "--b1--\r\n";
+    char msg[2048];
+    snprintf(msg, sizeof(msg), msg_fmt, head);
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    const struct scan_result *r = scan(f, o, msg, 0, false);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER);
+    assert_int_equal(r->n_defects, 0);
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 3);
+    /* FF FE "Karte **** **** **** 1111 bitte\r\n", at the 76 columns base64
+     * allows (the input line had 92) */
+    assert_true(contains(o, "//"
+                            "5LAGEAcgB0AGUAIAAqACoAKgAqACAAKgAqACoAKgAgACoAKgAqACoAIAAxADEAMQAxACAA"
+                            "YgBp\r\nAHQAdABlAA0ACgA="));
+    /* FE FF "John\t************4444\r\n" */
+    assert_true(contains(o, "/v8ASgBvAGgAbgAJACoAKgAqACoAKgAqACoAKgAqACoAKgAqADQANAA0ADQADQAK"));
+    assert_true(contains(o, "AEoAbwBoAG4ACQAqACoAKgAqACoAKgAqACoAKgAqACoAKgA0ADQANAA0AA0ACg=="));
+
+    /* an unpaired surrogate: "x 4111 1111 1111 1111" D800 */
+    snprintf(msg, sizeof(msg),
+             "%s--b1\r\nContent-Type: text/plain; charset=utf-16le\r\n"
+             "Content-Transfer-Encoding: base64\r\n\r\n"
+             "eAAgADQAMQAxADEAIAAxADEAMQAxACAAMQAxADEAMQAgADEAMQAxADEAANg=\r\n--b1--\r\n",
+             head);
+    r = scan(f, o, msg, 0, false);
+    assert_int_equal(r->verdict, SCAN_V_TEMPFAIL);
+    bool said = false;
+    for (size_t i = 0; i < r->n_defects; i++) {
+        said = said || strstr(r->defects[i].reason, "invalid UTF-16") != NULL;
+    }
+    assert_true(said);
+
+    /* 8-bit text under a UTF-16 label (no zero octet) is scanned as it is:
+     * read as UTF-16 its card would be CJK characters */
+    snprintf(msg, sizeof(msg),
+             "%s--b1\r\nContent-Type: text/plain; charset=utf-16\r\n\r\n"
+             "Card 4111 1111 1111 1111 please.\r\n--b1--\r\n",
+             head);
+    r = scan(f, o, msg, 0, false);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER);
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1);
+    assert_true(contains(o, "Card **** **** **** 1111 please."));
+    free(o);
+    fixture_free(f);
+}
+
 static void
 test_text_mode_offsets(void **state)
 {
@@ -488,6 +561,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chunking_does_not_change_the_result),
         cmocka_unit_test(test_headers_and_encodings),
+        cmocka_unit_test(test_utf16_parts),
         cmocka_unit_test(test_text_mode_offsets),
         cmocka_unit_test(test_strength_before_context),
         cmocka_unit_test(test_policy_actions_and_thresholds),

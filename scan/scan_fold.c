@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Full-width forms and non-ASCII decimal digits read as ASCII (scan_fold.h). */
+#include "scan_fold.h"
+
+#include <emmintrin.h>
+
+/* The ASCII octet the character at in[i] folds to and its length in *cl,
+ * or 0 when it does not fold. */
+static uint8_t
+fold_at(const uint8_t *in, size_t i, size_t len, size_t *cl)
+{
+    uint8_t c = in[i];
+    if (c == 0xD9 || c == 0xDB) {
+        if (i + 1 < len) {
+            uint8_t d = in[i + 1];
+            *cl = 2;
+            if (c == 0xD9 && d >= 0xA0 && d <= 0xA9) { /* U+0660-0669 */
+                return (uint8_t)('0' + d - 0xA0);
+            }
+            if (c == 0xDB && d >= 0xB0 && d <= 0xB9) { /* U+06F0-06F9 */
+                return (uint8_t)('0' + d - 0xB0);
+            }
+        }
+        return 0;
+    }
+    if (i + 2 >= len) {
+        return 0;
+    }
+    uint8_t d = in[i + 1];
+    uint8_t e = in[i + 2];
+    *cl = 3;
+    if (c == 0xEF && d == 0xBC && e >= 0x81 && e <= 0xBF) { /* U+FF01-FF3F */
+        return (uint8_t)(0x21 + e - 0x81);
+    }
+    if (c == 0xEF && d == 0xBD && e >= 0x80 && e <= 0x9E) { /* U+FF40-FF5E */
+        return (uint8_t)(0x60 + e - 0x80);
+    }
+    if (c == 0xE3 && d == 0x80 && e == 0x80) { /* U+3000 */
+        return ' ';
+    }
+    if (c == 0xE0 && d == 0xA5 && e >= 0xA6 && e <= 0xAF) { /* U+0966-096F */
+        return (uint8_t)('0' + e - 0xA6);
+    }
+    return 0;
+}
+
+bool
+scan_fold_needed(const uint8_t *p, size_t n)
+{
+    size_t cl = 1;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        if ((i & 63) == 0 && i + 64 <= n) {
+            /* mail is mostly ASCII: 64 octets with one test */
+            const __m128i *q = (const __m128i *)(const void *)(p + i);
+            __m128i any =
+                _mm_or_si128(_mm_or_si128(_mm_loadu_si128(q), _mm_loadu_si128(q + 1)),
+                             _mm_or_si128(_mm_loadu_si128(q + 2), _mm_loadu_si128(q + 3)));
+            if (_mm_movemask_epi8(any) == 0) {
+                i += 48;
+                continue;
+            }
+        }
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned high = (unsigned)_mm_movemask_epi8(v);
+        for (; high != 0; high &= high - 1) {
+            size_t j = i + (size_t)__builtin_ctz(high);
+            if (p[j] >= 0xD9 && fold_at(p, j, n, &cl) != 0) {
+                return true;
+            }
+        }
+    }
+    for (; i < n; i++) {
+        if (p[i] >= 0xD9 && fold_at(p, i, n, &cl) != 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t
+scan_fold(uint8_t *out, uint32_t *map, const uint8_t *in, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t cl = 1;
+        uint8_t a = in[i] >= 0xD9 ? fold_at(in, i, len, &cl) : 0;
+        map[o] = (uint32_t)i;
+        if (a != 0) {
+            out[o++] = a;
+            i += cl;
+        } else {
+            out[o++] = in[i++];
+        }
+    }
+    map[o] = (uint32_t)len;
+    return o;
+}
