@@ -42,8 +42,8 @@ struct scan_pdf {
     unsigned calls;   /* allocations since the clock was last read */
     bool over_mem;    /* the limit refused an allocation */
     bool over_time;
-    fz_cookie cookie; /* aborts page interpretation once over time */
-    bool saw_image;   /* the page being read drew an image (any kind) */
+    fz_cookie cookie;   /* aborts page interpretation once over time */
+    bool saw_image;     /* the page being read drew an image (any kind) */
     uint8_t *level_buf; /* igzip's, for redacted content streams; malloc'd once */
 };
 
@@ -254,10 +254,19 @@ text_put(struct pass *p, int c, fz_quad q)
  * only the characters in drawing order with their quads, lines told apart,
  * and gaps between words: this device writes them straight into the
  * pass's text. Both the rewrite and its verifying re-read read a page
- * with it, so the re-read checks the same reading of the text that was
- * redacted. Every way text is drawn counts: filled, stroked, clipped and
- * invisible (render mode 3). Unicode spaces read as ' ', ligatures
- * (U+FB00..FB06) as their letters, a glyph without Unicode as U+FFFD. */
+ * with it. The re-read is still a real check of the redaction: it runs
+ * the rewritten content stream afresh, so a glyph the filter kept (its
+ * box missed the areas because a quad here was wrong, or the content was
+ * out of the filter's reach) is read again and its finding is a survivor
+ * (PDF_ROUNDS, then the PDF fails). What no re-read by the same reader
+ * can see is text this device reads differently from the page; that is
+ * what tests/unit/scan_pdf_test.c's adversarial layouts check, with
+ * MuPDF's structured text as an independent judge of input and output
+ * (rotated, skewed, scaled, vertical, Type3, ligatures, split spans,
+ * invisible and clipping text, forms). Every way text is drawn counts:
+ * filled, stroked, clipped and invisible (render mode 3). Unicode spaces
+ * read as ' ', ligatures (U+FB00..FB06) as their letters, a glyph
+ * without Unicode as U+FFFD. */
 
 /* Gaps, in units of the text size: a gap along the baseline above
  * TD_SPACE is a space between words; one above TD_FAR, a step back beyond
@@ -348,8 +357,7 @@ td_glyph(struct text_dev *t, const struct td_span *sp, const fz_text_item *it, f
         float dx = o.x - t->end.x, dy = o.y - t->end.y;
         float along = dx * d.x + dy * d.y, across = dy * d.x - dx * d.y;
         float s = sp->size > t->size ? sp->size : t->size;
-        if ((d.x != t->dir.x || d.y != t->dir.y) &&
-            d.x * t->dir.x + d.y * t->dir.y < 0.95f) {
+        if ((d.x != t->dir.x || d.y != t->dir.y) && d.x * t->dir.x + d.y * t->dir.y < 0.95f) {
             text_put(p, '\n', no_quad);
         } else if (fabsf(across) > s * TD_ACROSS || along < -s * TD_BACK || along > s * TD_FAR) {
             text_put(p, '\n', no_quad);
@@ -368,11 +376,15 @@ td_glyph(struct text_dev *t, const struct td_span *sp, const fz_text_item *it, f
         q.ur = fz_make_point(xr, ya);
         t->end = fz_make_point(xr, o.y);
     } else if (sp->vertical) {
-        q.ul = o;
-        q.ur = td_at(o, m, 1, 0);
-        q.ll = td_at(o, m, 0, -adv);
-        q.lr = td_at(o, m, 1, -adv);
-        t->end = q.ll;
+        /* MuPDF moved the origin of a vertical glyph down and left by its
+         * vertical metrics (pdf_show_char): the glyph stands above `o`,
+         * one advance high and one em wide, as MuPDF's structured text
+         * has it; the next glyph's origin is one advance below. */
+        q.ll = o;
+        q.lr = td_at(o, m, 1, 0);
+        q.ul = td_at(o, m, 0, adv);
+        q.ur = td_at(o, m, 1, adv);
+        t->end = td_at(o, m, 0, -adv);
     } else {
         q.ll = td_at(o, m, 0, sp->desc);
         q.lr = td_at(o, m, adv, sp->desc);
@@ -427,8 +439,8 @@ td_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm)
 }
 
 static void
-td_fill_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm,
-             fz_colorspace *cs, const float *color, float alpha, fz_color_params cp)
+td_fill_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm, fz_colorspace *cs,
+             const float *color, float alpha, fz_color_params cp)
 {
     (void)cs;
     (void)color;
@@ -454,8 +466,8 @@ td_clip_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm
 }
 
 static void
-td_clip_stroke_text(fz_context *ctx, fz_device *dev, const fz_text *text,
-                    const fz_stroke_state *st, fz_matrix ctm, fz_rect scissor)
+td_clip_stroke_text(fz_context *ctx, fz_device *dev, const fz_text *text, const fz_stroke_state *st,
+                    fz_matrix ctm, fz_rect scissor)
 {
     (void)st;
     td_clip_text(ctx, dev, text, ctm, scissor);
