@@ -4,44 +4,57 @@
 
 #include <emmintrin.h>
 
-/* The ASCII octet the character at in[i] folds to and its length in *cl,
- * or 0 when it does not fold. */
-static uint8_t
+#define FOLD_NONE (-1) /* the character stays as it is */
+#define FOLD_DROP 0    /* the character is not read at all */
+
+/* What the character at in[i] is read as: an ASCII octet, FOLD_DROP or
+ * FOLD_NONE; its length in *cl when it folds. */
+static int
 fold_at(const uint8_t *in, size_t i, size_t len, size_t *cl)
 {
     uint8_t c = in[i];
-    if (c == 0xD9 || c == 0xDB) {
-        if (i + 1 < len) {
-            uint8_t d = in[i + 1];
-            *cl = 2;
-            if (c == 0xD9 && d >= 0xA0 && d <= 0xA9) { /* U+0660-0669 */
-                return (uint8_t)('0' + d - 0xA0);
-            }
-            if (c == 0xDB && d >= 0xB0 && d <= 0xB9) { /* U+06F0-06F9 */
-                return (uint8_t)('0' + d - 0xB0);
-            }
-        }
-        return 0;
-    }
-    if (i + 2 >= len) {
-        return 0;
+    if (c < 0xC2 || i + 1 >= len) {
+        return FOLD_NONE;
     }
     uint8_t d = in[i + 1];
+    if (c == 0xC2 || c == 0xD9 || c == 0xDB) {
+        *cl = 2;
+        if (c == 0xC2 && d == 0xAD) { /* U+00AD soft hyphen */
+            return FOLD_DROP;
+        }
+        if (c == 0xD9 && d >= 0xA0 && d <= 0xA9) { /* U+0660-0669 */
+            return '0' + d - 0xA0;
+        }
+        if (c == 0xDB && d >= 0xB0 && d <= 0xB9) { /* U+06F0-06F9 */
+            return '0' + d - 0xB0;
+        }
+        return FOLD_NONE;
+    }
+    if (i + 2 >= len) {
+        return FOLD_NONE;
+    }
     uint8_t e = in[i + 2];
     *cl = 3;
     if (c == 0xEF && d == 0xBC && e >= 0x81 && e <= 0xBF) { /* U+FF01-FF3F */
-        return (uint8_t)(0x21 + e - 0x81);
+        return 0x21 + e - 0x81;
     }
     if (c == 0xEF && d == 0xBD && e >= 0x80 && e <= 0x9E) { /* U+FF40-FF5E */
-        return (uint8_t)(0x60 + e - 0x80);
+        return 0x60 + e - 0x80;
     }
     if (c == 0xE3 && d == 0x80 && e == 0x80) { /* U+3000 */
         return ' ';
     }
     if (c == 0xE0 && d == 0xA5 && e >= 0xA6 && e <= 0xAF) { /* U+0966-096F */
-        return (uint8_t)('0' + e - 0xA6);
+        return '0' + e - 0xA6;
     }
-    return 0;
+    /* U+200B-200D zero-width space and (non-)joiner, U+2060 word joiner,
+     * U+FEFF zero-width no-break space: invisible, so a number they are
+     * pasted into reads as if they were not there */
+    if ((c == 0xE2 && d == 0x80 && e >= 0x8B && e <= 0x8D) ||
+        (c == 0xE2 && d == 0x81 && e == 0xA0) || (c == 0xEF && d == 0xBB && e == 0xBF)) {
+        return FOLD_DROP;
+    }
+    return FOLD_NONE;
 }
 
 bool
@@ -65,13 +78,13 @@ scan_fold_needed(const uint8_t *p, size_t n)
         unsigned high = (unsigned)_mm_movemask_epi8(v);
         for (; high != 0; high &= high - 1) {
             size_t j = i + (size_t)__builtin_ctz(high);
-            if (p[j] >= 0xD9 && fold_at(p, j, n, &cl) != 0) {
+            if (fold_at(p, j, n, &cl) != FOLD_NONE) {
                 return true;
             }
         }
     }
     for (; i < n; i++) {
-        if (p[i] >= 0xD9 && fold_at(p, i, n, &cl) != 0) {
+        if (fold_at(p, i, n, &cl) != FOLD_NONE) {
             return true;
         }
     }
@@ -84,14 +97,17 @@ scan_fold(uint8_t *out, uint32_t *map, const uint8_t *in, size_t len)
     size_t o = 0;
     for (size_t i = 0; i < len;) {
         size_t cl = 1;
-        uint8_t a = in[i] >= 0xD9 ? fold_at(in, i, len, &cl) : 0;
-        map[o] = (uint32_t)i;
-        if (a != 0) {
-            out[o++] = a;
-            i += cl;
-        } else {
+        int a = fold_at(in, i, len, &cl);
+        if (a == FOLD_NONE) {
+            map[o] = (uint32_t)i;
             out[o++] = in[i++];
+            continue;
         }
+        if (a != FOLD_DROP) {
+            map[o] = (uint32_t)i;
+            out[o++] = (uint8_t)a;
+        }
+        i += cl;
     }
     map[o] = (uint32_t)len;
     return o;

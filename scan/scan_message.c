@@ -384,22 +384,94 @@ hdr_append(struct scan_message *m, const uint8_t *p, size_t n)
     m->hdr.len += n;
 }
 
-/* Scans one encoded word; appends its replacement (or itself) to m->hdr.
- * With `check` nothing is recorded or written: returns the findings the
- * policy redacts (verification of a rewritten block). */
+/* The longest run of adjacent encoded words (RFC 2047 6.2: only white
+ * space between them, which readers drop) from ew[0] in the same charset,
+ * as one text: a number a writer split across words is read whole. Fills
+ * ew[1..] and returns the run's length (at most max). */
 static size_t
-header_eword(struct scan_message *m, const struct mime_part *part, const char *name,
-             const uint8_t *v, const struct mime_eword *ew, unsigned types, bool check)
+eword_run(struct mime_eword *ew, size_t max, const uint8_t *v, size_t len)
 {
-    const uint8_t *orig = v + ew->start;
-    size_t orig_len = ew->end - ew->start;
-    size_t wlen = 0;
-    if (!buf_reserve(&m->word, ew->text_len + 1)) {
+    size_t k = 1;
+    while (k < max && mime_eword_next(&ew[k], v, len, ew[k - 1].end)) {
+        size_t gap = ew[k - 1].end;
+        while (gap < ew[k].start &&
+               (v[gap] == ' ' || v[gap] == '\t' || v[gap] == '\r' || v[gap] == '\n')) {
+            gap++;
+        }
+        if (gap != ew[k].start || ew[k].charset_len != ew[0].charset_len ||
+            strncasecmp((const char *)v + ew[k].charset_off, (const char *)v + ew[0].charset_off,
+                        ew[0].charset_len) != 0) {
+            break;
+        }
+        k++;
+    }
+    return k;
+}
+
+/* Writes the redacted text of a run of encoded words as words of at most
+ * 75 characters, folded, cut between characters: in a charset this code
+ * cannot cut safely (neither UTF-8 nor single-byte), as one word. */
+static bool
+eword_write(struct scan_message *m, const uint8_t *charset, size_t charset_len, char encoding,
+            enum mime_charset cs, const uint8_t *text, size_t len, bool one)
+{
+    size_t step = one || cs == MIME_CS_OTHER ? len : encoding == 'B' ? 45 : 18;
+    for (size_t pos = 0; pos < len || pos == 0;) {
+        size_t cut = len - pos <= step ? len : pos + step;
+        while (cs == MIME_CS_UTF8 && cut < len && cut > pos + 1 && (text[cut] & 0xC0) == 0x80) {
+            cut--;
+        }
+        size_t cap = 16 + charset_len + 3 * (cut - pos) + 4;
+        if (!buf_reserve(&m->hdr, m->hdr.len + cap)) {
+            m->err = RL_ENOMEM;
+            return false;
+        }
+        if (pos > 0) {
+            size_t e = strlen(m->eol);
+            memcpy(m->hdr.p + m->hdr.len, m->eol, e);
+            m->hdr.p[m->hdr.len + e] = ' ';
+            m->hdr.len += e + 1;
+        }
+        size_t out_len = 0;
+        if (!mime_eword_encode(m->hdr.p + m->hdr.len, &out_len, cap, charset, charset_len, encoding,
+                               text + pos, cut - pos)) {
+            return false;
+        }
+        m->hdr.len += out_len;
+        if (cut == len) {
+            break;
+        }
+        pos = cut;
+    }
+    return true;
+}
+
+/* Scans the run of k encoded words ew[0..k) as one text; appends its
+ * replacement (or the words as they were) to m->hdr. With `check` nothing is
+ * recorded or written: returns the findings the policy redacts
+ * (verification of a rewritten block). */
+static size_t
+header_ewords(struct scan_message *m, const struct mime_part *part, const char *name,
+              const uint8_t *v, const struct mime_eword *ew, size_t k, unsigned types, bool check)
+{
+    const uint8_t *orig = v + ew[0].start;
+    size_t orig_len = ew[k - 1].end - ew[0].start;
+    size_t cap = 1;
+    for (size_t i = 0; i < k; i++) {
+        cap += ew[i].text_len;
+    }
+    if (!buf_reserve(&m->word, cap)) {
         m->err = RL_ENOMEM;
         return 0;
     }
-    bool ok = mime_eword_decode(m->word.p, &wlen, ew, v);
-    enum mime_charset cs = mime_charset_from_name(v + ew->charset_off, ew->charset_len);
+    bool ok = true;
+    size_t wlen = 0;
+    for (size_t i = 0; i < k; i++) {
+        size_t n = 0;
+        ok &= mime_eword_decode(m->word.p + wlen, &n, &ew[i], v);
+        wlen += n;
+    }
+    enum mime_charset cs = mime_charset_from_name(v + ew[0].charset_off, ew[0].charset_len);
     m->word.len = wlen; /* so that on_headers wipes it */
     size_t n = detect_decoded(m, part->path, cs, m->word.p, wlen, types);
     size_t to_redact = scan_redact_count(m->f, n);
@@ -412,24 +484,19 @@ header_eword(struct scan_message *m, const struct mime_part *part, const char *n
          * cannot be rewritten faithfully: the message cannot be cleaned. */
         fail_part(m, part->path, "finding inside a malformed encoded word");
     }
-    /* The encoded form of the masked text is at most as long as B or Q of
-     * the same bytes. */
-    size_t cap = 16 + ew->charset_len + 3 * wlen;
-    if (!ok || to_redact == 0 || !buf_reserve(&m->red, wlen + 1) ||
-        !buf_reserve(&m->hdr, m->hdr.len + cap)) {
+    if (!ok || to_redact == 0 || !buf_reserve(&m->red, wlen + 1)) {
         hdr_append(m, orig, orig_len);
         return 0;
     }
     size_t rlen = scan_redact(m->red.p, m->f, n, m->word.p, wlen, m->pol, is_utf8_cs(cs));
     m->red.len = rlen; /* so that on_headers wipes it */
-    size_t out_len = 0;
-    if (!mime_eword_encode(m->hdr.p + m->hdr.len, &out_len, cap, v + ew->charset_off,
-                           ew->charset_len, ew->encoding, m->red.p, rlen)) {
+    size_t mark = m->hdr.len;
+    if (!eword_write(m, v + ew[0].charset_off, ew[0].charset_len, ew[0].encoding, cs, m->red.p,
+                     rlen, k == 1)) {
+        m->hdr.len = mark;
         fail_part(m, part->path, "could not re-encode a redacted encoded word");
         hdr_append(m, orig, orig_len);
-        return 0;
     }
-    m->hdr.len += out_len;
     return 0;
 }
 
@@ -483,11 +550,12 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
         }
         const uint8_t *v = block + f.value_off;
         size_t at = 0;
-        struct mime_eword ew;
-        while (at < f.value_len && mime_eword_next(&ew, v, f.value_len, at)) {
-            left += header_plain(m, part, name, v, at, ew.start, types, check);
-            left += header_eword(m, part, name, v, &ew, types, check);
-            at = ew.end;
+        struct mime_eword ew[16];
+        while (at < f.value_len && mime_eword_next(&ew[0], v, f.value_len, at)) {
+            left += header_plain(m, part, name, v, at, ew[0].start, types, check);
+            size_t k = eword_run(ew, sizeof(ew) / sizeof(ew[0]), v, f.value_len);
+            left += header_ewords(m, part, name, v, ew, k, types, check);
+            at = ew[k - 1].end;
         }
         left += header_plain(m, part, name, v, at, f.value_len, types, check);
         copied = f.value_off + f.value_len;

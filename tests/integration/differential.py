@@ -336,12 +336,16 @@ NBSPS = rb"\xc2\xa0|\xe2\x80[\x87\x89\xaf]"
 DASH = rb"(?:-|\xe2\x80[\x90-\x93]|\xe2\x88\x92)"
 UDASH = re.compile(rb"\xe2\x80[\x90-\x93]|\xe2\x88\x92")
 # What the engine reads as ASCII (scan_fold.h), as code points.
-FOLDS = re.compile("[\uff01-\uff5e\u3000\u0660-\u0669\u06f0-\u06f9\u0966-\u096f]")
+FOLDS = re.compile("[\uff01-\uff5e\u3000\u0660-\u0669\u06f0-\u06f9\u0966-\u096f"
+                   "\u00ad\u200b-\u200d\u2060\ufeff]")
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
 
 def fold_char(c):
     """The ASCII character code point c stands for."""
     cp = ord(c)
+    if c in INVISIBLE:
+        return ""
     if cp == 0x3000:
         return " "
     if cp >= 0xFF01:
@@ -367,8 +371,10 @@ def fold(t):
 def widen(rng, t):
     """t written as an input method may: each of its ASCII letters, digits and
     punctuation full-width or each digit Arabic-Indic, some spaces
-    ideographic. fold(widen(t)) is t when t has nothing that folds."""
+    ideographic, and sometimes invisible characters pasted in (soft hyphens,
+    zero-width spaces). fold(widen(t)) is t when t has nothing that folds."""
     arabic = rng.random() < 0.3
+    invisible = rng.random() < 0.3
     out = []
     for c in t.decode("utf-8", errors="surrogateescape"):
         if arabic and c.isascii() and c.isdigit():
@@ -378,6 +384,8 @@ def widen(rng, t):
         elif c == " " and rng.random() < 0.3:
             c = "\u3000"
         out.append(c)
+        if invisible and rng.random() < 0.2:
+            out.append(rng.choice(INVISIBLE))
     return "".join(out).encode("utf-8", errors="surrogateescape")
 
 

@@ -109,6 +109,39 @@ static const char multipart[] = "From: \"Card 4111 1111 1111 1111\" <alice@examp
                                 "AAE0MTExMTExMTExMTExMTExMQ==\r\n"
                                 "--b1--\r\n";
 
+/* A long header value is split into several encoded words wherever the
+ * writer's line length ran out, digits included (Python's email package,
+ * MUAs): the words are read as one text, as readers show them. */
+static void
+test_split_encoded_words(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: a@example.com\r\nTo: b@example.org\r\n"
+        /* "Card 4111 1111" + " 1111 1111", Q */
+        "Subject: =?utf-8?q?Card_4111_1111?=\r\n =?UTF-8?Q?_1111_1111?=\r\n"
+        /* "カード ４１１１－１１１１－" + "１１１１－１１１１ です", B, cut inside the number */
+        "Comments: =?utf-8?b?44Kr44O844OJIO+8lO+8ke+8ke+8ke+8je+8ke+8ke+8ke+8ke+8jQ==?=\r\n"
+        " =?utf-8?b?77yR77yR77yR77yR77yN77yR77yR77yR77yRIOOBp+OBmQ==?=\r\n"
+        /* different charsets are not one text; adjacent with text between neither */
+        "Keywords: =?utf-8?q?ref_4111?= x =?utf-8?q?1111_1111_1111?=\r\n"
+        "\r\nhi\r\n";
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    const struct scan_result *r = scan(f, o, msg, 0, false);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER);
+    assert_int_equal(r->n_defects, 0);
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 2);
+    /* Q words of at most 18 octets of text, folded */
+    assert_true(contains(o, "Subject: =?utf-8?Q?Card_****_****_***?=\r\n =?utf-8?Q?*_1111?=\r\n"));
+    /* B words cut between characters: "カード ***************" + "１１１１ です" */
+    assert_true(contains(
+        o, "Comments: =?utf-8?B?44Kr44O844OJICoqKioqKioqKioqKioqKu+8ke+8ke+8ke+8kSDjgafjgZk=?="));
+    assert_true(contains(o, "Keywords: =?utf-8?q?ref_4111?= x =?utf-8?q?1111_1111_1111?=\r\n"));
+    free(o);
+    fixture_free(f);
+}
+
 static void
 test_chunking_does_not_change_the_result(void **state)
 {
@@ -562,6 +595,7 @@ main(void)
         cmocka_unit_test(test_chunking_does_not_change_the_result),
         cmocka_unit_test(test_headers_and_encodings),
         cmocka_unit_test(test_utf16_parts),
+        cmocka_unit_test(test_split_encoded_words),
         cmocka_unit_test(test_text_mode_offsets),
         cmocka_unit_test(test_strength_before_context),
         cmocka_unit_test(test_policy_actions_and_thresholds),
