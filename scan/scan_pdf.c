@@ -357,9 +357,9 @@ td_glyph(struct text_dev *t, const struct td_span *sp, const fz_text_item *it, f
         float dx = o.x - t->end.x, dy = o.y - t->end.y;
         float along = dx * d.x + dy * d.y, across = dy * d.x - dx * d.y;
         float s = sp->size > t->size ? sp->size : t->size;
-        if ((d.x != t->dir.x || d.y != t->dir.y) && d.x * t->dir.x + d.y * t->dir.y < 0.95f) {
-            text_put(p, '\n', no_quad);
-        } else if (fabsf(across) > s * TD_ACROSS || along < -s * TD_BACK || along > s * TD_FAR) {
+        bool turned =
+            (d.x != t->dir.x || d.y != t->dir.y) && d.x * t->dir.x + d.y * t->dir.y < 0.95f;
+        if (turned || fabsf(across) > s * TD_ACROSS || along < -s * TD_BACK || along > s * TD_FAR) {
             text_put(p, '\n', no_quad);
         } else if (along > s * TD_SPACE && p->len > 0 && p->text[p->len - 1] != ' ' &&
                    !is_space(it->ucs)) {
