@@ -249,6 +249,35 @@ put(char *out, size_t cap, size_t *n, const char *fmt, ...)
     *n = w < 0 ? *n : *n + (size_t)w < cap ? *n + (size_t)w : cap - 1;
 }
 
+/* put_lit appends the text `s` as it is, cut as put cuts: the constant
+ * pieces of a line, without a format pass each. */
+static void
+put_lit(char *out, size_t cap, size_t *n, const char *s)
+{
+    if (*n + 1 >= cap) {
+        return;
+    }
+    size_t len = strlen(s);
+    size_t k = len < cap - 1 - *n ? len : cap - 1 - *n;
+    memcpy(out + *n, s, k);
+    *n += k;
+    out[*n] = '\0';
+}
+
+/* put_num appends `v` in decimal, as put would with %llu. */
+static void
+put_num(char *out, size_t cap, size_t *n, uint64_t v)
+{
+    char d[24];
+    size_t i = sizeof(d) - 1;
+    d[i] = '\0';
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    put_lit(out, cap, n, d + i);
+}
+
 /* put_str appends `s` (`len` octets) as a JSON string, as put. */
 static void
 put_str(char *out, size_t cap, size_t *n, const char *s, size_t len)
@@ -289,9 +318,19 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
 {
     struct timespec now = clock_now(w);
     size_t n = 0;
-    put(out, cap, &n,
-        "{\"ts\":\"%s.%03ldZ\",\"id\":\"%s\",\"worker\":%u,\"client\":\"%s\",\"helo\":",
-        w->date_iso, now.tv_nsec / 1000000, in->id, w->id, in->peer_ip);
+    long ms = now.tv_nsec / 1000000;
+    const char frac[] = {
+        '.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10), 'Z', '\0'};
+    put_lit(out, cap, &n, "{\"ts\":\"");
+    put_lit(out, cap, &n, w->date_iso);
+    put_lit(out, cap, &n, frac);
+    put_lit(out, cap, &n, "\",\"id\":\"");
+    put_lit(out, cap, &n, in->id);
+    put_lit(out, cap, &n, "\",\"worker\":");
+    put_num(out, cap, &n, w->id);
+    put_lit(out, cap, &n, ",\"client\":\"");
+    put_lit(out, cap, &n, in->peer_ip);
+    put_lit(out, cap, &n, "\",\"helo\":");
     put_str(out, cap, &n, in->helo, strlen(in->helo));
     if (in->st.tls != NULL && tls_conn_done(in->st.tls)) {
         put(out, cap, &n, ",\"tls\":{\"protocol\":\"%s\",\"cipher\":\"%s\"",
@@ -299,7 +338,7 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
         put_client_cert(w, in, out, cap, &n);
         put(out, cap, &n, "}");
     } else {
-        put(out, cap, &n, ",\"tls\":null");
+        put_lit(out, cap, &n, ",\"tls\":null");
     }
     const struct dp_leg_tls *leg = &in->out_tls;
     if (leg->protocol != NULL) {
@@ -312,36 +351,43 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
         put_str(out, cap, &n, leg->why_clear, strlen(leg->why_clear));
         put(out, cap, &n, "}");
     } else {
-        put(out, cap, &n, ",\"tls_out\":null");
+        put_lit(out, cap, &n, ",\"tls_out\":null");
     }
-    put(out, cap, &n, ",\"from\":");
+    put_lit(out, cap, &n, ",\"from\":");
     put_str(out, cap, &n, in->from, in->from_len);
-    put(out, cap, &n, ",\"rcpts\":[");
+    put_lit(out, cap, &n, ",\"rcpts\":[");
     const char *r = (const char *)in->rcpts.data;
     size_t left = in->rcpts.len;
     bool first = true;
     while (left > 0 && n + 700 < cap) { /* room for the rest of the line */
         const char *nl = memchr(r, '\n', left);
         size_t k = nl != NULL ? (size_t)(nl - r) : left;
-        put(out, cap, &n, "%s", first ? "" : ",");
+        put_lit(out, cap, &n, first ? "" : ",");
         put_str(out, cap, &n, r, k);
         first = false;
         r += k + (nl != NULL);
         left -= k + (nl != NULL);
     }
-    put(out, cap, &n, "]%s", left > 0 ? ",\"rcpts_truncated\":true" : "");
-    put(out, cap, &n, ",\"size\":%zu,\"size_out\":%zu,\"findings\":{", in->msg.len,
-        in->body.len > in->body_start ? in->body.len - in->body_start : 0);
+    put_lit(out, cap, &n, left > 0 ? "],\"rcpts_truncated\":true" : "]");
+    put_lit(out, cap, &n, ",\"size\":");
+    put_num(out, cap, &n, in->msg.len);
+    put_lit(out, cap, &n, ",\"size_out\":");
+    put_num(out, cap, &n, in->body.len > in->body_start ? in->body.len - in->body_start : 0);
+    put_lit(out, cap, &n, ",\"findings\":{");
     first = true;
     for (unsigned t = 0; t < SCAN_T__COUNT && n + 64 < cap; t++) {
         if (in->counts[t] != 0) {
-            put(out, cap, &n, "%s\"%s\":%u", first ? "" : ",", scan_type_name(t), in->counts[t]);
+            put_lit(out, cap, &n, first ? "\"" : ",\"");
+            put_lit(out, cap, &n, scan_type_name(t));
+            put_lit(out, cap, &n, "\":");
+            put_num(out, cap, &n, in->counts[t]);
             first = false;
         }
     }
-    put(out, cap, &n, "},\"actions\":{%s", in->actions);
+    put_lit(out, cap, &n, "},\"actions\":{");
+    put_lit(out, cap, &n, in->actions);
     /* Document and archive actions by kind; what each was is in the report. */
-    put(out, cap, &n, "},\"documents\":{");
+    put_lit(out, cap, &n, "},\"documents\":{");
     first = true;
     for (unsigned a = 0; a < SCAN_DOC_ACT__COUNT && n + 64 < cap; a++) {
         if (in->doc_counts[a] != 0) {
@@ -351,17 +397,25 @@ track_line(struct dp_worker *w, struct dp_in *in, const char *action, char *out,
         }
     }
     uint64_t now_ms = w->now_ms;
-    put(out, cap, &n, "},\"verdict\":\"%s\",\"redacted\":%s,\"action\":\"%s\",\"next_hop\":",
-        in->verdict != NULL ? in->verdict : "none", in->redacted ? "true" : "false", action);
+    put_lit(out, cap, &n, "},\"verdict\":\"");
+    put_lit(out, cap, &n, in->verdict != NULL ? in->verdict : "none");
+    put_lit(out, cap, &n,
+            in->redacted ? "\",\"redacted\":true,\"action\":\""
+                         : "\",\"redacted\":false,\"action\":\"");
+    put_lit(out, cap, &n, action);
+    put_lit(out, cap, &n, "\",\"next_hop\":");
     put_str(out, cap, &n, in->hop_name, strlen(in->hop_name));
-    put(out, cap, &n, ",\"reply\":");
+    put_lit(out, cap, &n, ",\"reply\":");
     size_t rl = strlen(in->reply);
     while (rl > 0 && (in->reply[rl - 1] == '\n' || in->reply[rl - 1] == '\r')) {
         rl--;
     }
     put_str(out, cap, &n, in->reply, rl);
-    put(out, cap, &n, ",\"latency_ms\":%llu,\"session_ms\":%llu}",
-        (unsigned long long)(now_ms - in->t_end_ms), (unsigned long long)(now_ms - in->t_start_ms));
+    put_lit(out, cap, &n, ",\"latency_ms\":");
+    put_num(out, cap, &n, now_ms - in->t_end_ms);
+    put_lit(out, cap, &n, ",\"session_ms\":");
+    put_num(out, cap, &n, now_ms - in->t_start_ms);
+    put_lit(out, cap, &n, "}");
     return n;
 }
 

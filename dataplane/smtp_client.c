@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rl_ascii.h"
+#include "rl_span.h"
 
 #define PENDING_CAP (sizeof(((struct smtp_client *)NULL)->pending) / sizeof(enum smtp_cmd))
 
@@ -943,23 +944,21 @@ smtp_dotstuff_init(struct smtp_dotstuff *d)
     d->last = '\n';
 }
 
-size_t
-smtp_dotstuff_run(struct smtp_dotstuff *d, uint8_t *out, size_t out_cap, const uint8_t *in,
-                  size_t in_len)
+/* stuff_octets is the stuffer one octet at a time, stopping where `out`
+ * is full: the tail smtp_dotstuff_run leaves it when `out_cap` is below
+ * the documented 2 * in_len. */
+static size_t
+stuff_octets(struct smtp_dotstuff *d, uint8_t *out, size_t out_cap, const uint8_t *in,
+             size_t in_len)
 {
     size_t o = 0;
     uint8_t last = d->last;
     bool bol = d->bol;
     for (size_t i = 0; i < in_len; i++) {
         uint8_t b = in[i];
-        /* RFC 5321 4.5.2: a line starting with '.' gets one more. A line is
-         * taken to start after any CR or LF, not only after CRLF: on a CRLF
-         * body that is the same, and after a bare CR or LF it keeps a next
-         * hop that ends lines there from seeing a lone '.' line (SMTP
-         * smuggling). */
         bool stuff = b == '.' && (last == '\r' || last == '\n');
         if (out_cap - o < (stuff ? 2U : 1U)) {
-            break; /* out_cap below the documented 2 * in_len */
+            break;
         }
         if (stuff) {
             out[o++] = '.';
@@ -970,6 +969,49 @@ smtp_dotstuff_run(struct smtp_dotstuff *d, uint8_t *out, size_t out_cap, const u
     }
     d->last = last;
     d->bol = bol;
+    return o;
+}
+
+size_t
+smtp_dotstuff_run(struct smtp_dotstuff *d, uint8_t *out, size_t out_cap, const uint8_t *in,
+                  size_t in_len)
+{
+    /* RFC 5321 4.5.2: a line starting with '.' gets one more. A line is
+     * taken to start after any CR or LF, not only after CRLF: on a CRLF body
+     * that is the same, and after a bare CR or LF it keeps a next hop that
+     * ends lines there from seeing a lone '.' line (SMTP smuggling). Runs
+     * between such dots are copied whole (rl_dot_line finds them 16 octets
+     * at a time). */
+    size_t o = 0;
+    size_t i = 0;
+    uint8_t last0 = d->last;
+    while (i < in_len) {
+        uint8_t prev = i == 0 ? last0 : in[i - 1];
+        size_t k =
+            in[i] == '.' && (prev == '\r' || prev == '\n') ? 0 : rl_dot_line(in + i, in_len - i);
+        bool stuff = i + k < in_len;
+        if (out_cap - o < k + (stuff ? 2U : 0U)) {
+            if (i > 0) { /* the state at octet i */
+                uint8_t prev2 = i == 1 ? last0 : in[i - 2];
+                d->last = prev;
+                d->bol = prev == '\n' && prev2 == '\r';
+            }
+            return o + stuff_octets(d, out + o, out_cap - o, in + i, in_len - i);
+        }
+        memcpy(out + o, in + i, k);
+        o += k;
+        i += k;
+        if (stuff) {
+            out[o++] = '.';
+            out[o++] = '.';
+            i++;
+        }
+    }
+    if (in_len > 0) {
+        uint8_t prev = in_len == 1 ? last0 : in[in_len - 2];
+        d->last = in[in_len - 1];
+        d->bol = d->last == '\n' && prev == '\r';
+    }
     return o;
 }
 

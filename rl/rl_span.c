@@ -59,3 +59,29 @@ rl_line_start(const void *v, size_t n, uint8_t lower)
     }
     return n;
 }
+
+size_t
+rl_dot_line(const void *v, size_t n)
+{
+    const uint8_t *p = v;
+    const __m128i cr = _mm_set1_epi8('\r');
+    const __m128i lf = _mm_set1_epi8('\n');
+    const __m128i dot = _mm_set1_epi8('.');
+    size_t i = 1;
+    /* Octets p[i - 1 ..] against CR and LF, p[i ..] against the dot. */
+    for (; i + 16 <= n; i += 16) {
+        __m128i prev = load(p + i - 1);
+        __m128i eol = _mm_or_si128(_mm_cmpeq_epi8(prev, cr), _mm_cmpeq_epi8(prev, lf));
+        __m128i is_dot = _mm_cmpeq_epi8(load(p + i), dot);
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(eol, is_dot));
+        if (mask != 0) {
+            return i + (size_t)__builtin_ctz(mask);
+        }
+    }
+    for (; i < n; i++) {
+        if (p[i] == '.' && (p[i - 1] == '\r' || p[i - 1] == '\n')) {
+            return i;
+        }
+    }
+    return n;
+}

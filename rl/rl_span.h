@@ -17,4 +17,9 @@ size_t rl_span3(const void *p, size_t n, uint8_t a, uint8_t b, uint8_t c);
  * there is none. `lower` must be a lowercase letter. */
 size_t rl_line_start(const void *p, size_t n, uint8_t lower);
 
+/* rl_dot_line returns the first offset i in 1..n-1 where p[i] is '.' and
+ * p[i - 1] is CR or LF (a '.' that starts a line, for dot-stuffing), or n
+ * when there is none. */
+size_t rl_dot_line(const void *p, size_t n);
+
 #endif

@@ -831,7 +831,13 @@ new_seg(struct scan_html *h, struct view *v)
 static void
 view_sep(struct scan_html *h, struct view *v)
 {
-    if (v->n_seg == 0 || v->seg[v->n_seg - 1].kind == SEG_SEP) {
+    struct seg *last = v->n_seg > 0 ? &v->seg[v->n_seg - 1] : NULL;
+    if (last == NULL || (last->kind == SEG_SEP && last->dlen == 2)) {
+        return;
+    }
+    if (last->kind == SEG_SEP) { /* a line break before: now a blank line */
+        last->dlen = 2;
+        put(h, &v->d, "\n", 1);
         return;
     }
     struct seg *s = new_seg(h, v);
@@ -840,6 +846,24 @@ view_sep(struct scan_html *h, struct view *v)
          * break alone joins wrapped groups) and keywords do not reach over. */
         *s = (struct seg){.d = (uint32_t)v->d.len, .dlen = 2, .kind = SEG_SEP};
         put(h, &v->d, "\n\n", 2);
+    }
+}
+
+/* A <br>: a line break in the text as shown, which the detectors read as
+ * they read one in plain text (a card's groups on four lines are a card);
+ * two in a row are a blank line. */
+static void
+view_line(struct scan_html *h, struct view *v)
+{
+    struct seg *last = v->n_seg > 0 ? &v->seg[v->n_seg - 1] : NULL;
+    if (last == NULL || last->kind == SEG_SEP) {
+        view_sep(h, v);
+        return;
+    }
+    struct seg *s = new_seg(h, v);
+    if (s != NULL) {
+        *s = (struct seg){.d = (uint32_t)v->d.len, .dlen = 1, .kind = SEG_SEP};
+        put(h, &v->d, "\n", 1);
     }
 }
 
@@ -1117,7 +1141,9 @@ start_tag(struct scan_html *h, const struct token *tk, size_t end, unsigned dept
         }
     }
     sanitise_attrs(h, shown, name, name_len);
-    if (kind != EL_INLINE) {
+    if (name_len == 2 && strcmp(shown, "br") == 0) {
+        view_line(h, &h->tv);
+    } else if (kind != EL_INLINE) {
         view_sep(h, &h->tv);
     }
     if (raw && close < end) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* rl_span.h against plain loops: every length 0-100 and every position of
- * the octets searched for, in random bytes drawn mostly from those octets
- * and their neighbours. */
+ * the octets searched for (rl_dot_line: dots after CR and LF), in random bytes drawn mostly from
+ * those octets and their neighbours. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +29,17 @@ line_start_plain(const uint8_t *p, size_t n, uint8_t lower)
 {
     for (size_t i = 1; i < n; i++) {
         if (p[i - 1] == '\n' && (p[i] == lower || p[i] == lower - 32)) {
+            return i;
+        }
+    }
+    return n;
+}
+
+static size_t
+dot_line_plain(const uint8_t *p, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        if (p[i] == '.' && (p[i - 1] == '\r' || p[i - 1] == '\n')) {
             return i;
         }
     }
@@ -100,12 +111,40 @@ line_start_matches_plain(void **state)
     assert_int_equal(rl_line_start(buf, 4, 'c'), 4);
 }
 
+static void
+dot_line_matches_plain(void **state)
+{
+    (void)state;
+    static uint8_t buf[128];
+    unsigned seed = 5;
+    for (int round = 0; round < 2000; round++) {
+        for (size_t n = 0; n <= 100; n += 1 + (size_t)(round % 3)) {
+            size_t off = (size_t)round % 7;
+            fill(buf + off, n, &seed);
+            for (size_t i = off; i < off + n; i++) {
+                buf[i] = buf[i] == 'c' ? '.' : buf[i]; /* dots as rare as the line ends */
+            }
+            assert_int_equal(rl_dot_line(buf + off, n), dot_line_plain(buf + off, n));
+        }
+    }
+    /* After CR and after LF at every position; a dot at offset 0 or after
+     * any other octet is none. */
+    for (size_t at = 1; at < 100; at++) {
+        memset(buf, '.', sizeof(buf));
+        buf[at - 1] = at % 2 ? '\r' : '\n';
+        assert_int_equal(rl_dot_line(buf, 100), at);
+        assert_int_equal(rl_dot_line(buf, at), at);
+        assert_int_equal(rl_dot_line(buf + at, 100 - at), 100 - at);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(span3_matches_plain),
         cmocka_unit_test(line_start_matches_plain),
+        cmocka_unit_test(dot_line_matches_plain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

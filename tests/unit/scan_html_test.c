@@ -198,6 +198,12 @@ test_redacts_across_inline_tags_and_in_attributes(void **state)
     /* Block tags separate: these are two numbers, not one card. */
     const char *cells = "<td>4111 1111</td><td>1111 1111</td>";
     assert_string_equal(rewrite(x, cells), cells);
+    /* A <br> is a line break, read as in plain text: the groups of a card on
+     * four lines are a card; two <br> are a blank line, which nothing crosses. */
+    expect(x, "<p>Card<br>4111<br>1111<BR/>1111<br >1111</p>",
+           "<p>Card<br>****\n****\n****\n1111<br><BR/><br ></p>");
+    const char *blank = "<p>4111 1111<br><br>1111 1111</p>";
+    assert_string_equal(rewrite(x, blank), blank);
     fx_free(x);
 }
 

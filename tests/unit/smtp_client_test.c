@@ -1328,6 +1328,36 @@ test_dotstuff(void **state)
         }
         check_stuff(body, n);
     }
+
+    /* Long bodies with sparse dots and line ends, as mail text is: runs
+     * copied whole, dots found across the 16-octet steps. */
+    static const char letters[] = "abcdefghij klmnopqrstu.vwxyz ABC"; /* 32 */
+    static const char ends[] = "\r\n.\n\r..\r";                       /* 8 */
+    static uint8_t text[1500];
+    for (int round = 0; round < 20; round++) {
+        size_t n = sizeof(text) - (size_t)round * 37;
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            /* mostly letters; a line end or dot one octet in 12 */
+            unsigned r = x % 120;
+            text[i] = (uint8_t)(r < 110 ? letters[r % 32] : ends[r % 8]);
+        }
+        check_stuff(text, n);
+        /* An output too small for the whole run: a prefix of the right
+         * output, never past out_cap. */
+        static uint8_t want[2 * sizeof(text) + 5];
+        static uint8_t got[2 * sizeof(text) + 5];
+        size_t wn = ref_stuff(want, text, n);
+        for (size_t cap = 0; cap < 200; cap += 7) {
+            memset(got, 0xee, sizeof(got));
+            smtp_dotstuff_init(&d);
+            size_t gn = smtp_dotstuff_run(&d, got, cap, text, n);
+            assert_true(gn <= cap && gn <= wn && got[cap] == 0xee);
+            assert_memory_equal(got, want, gn);
+        }
+    }
 }
 
 /* ---- Against the server engine ---- */
