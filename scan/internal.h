@@ -54,6 +54,20 @@ void scan_doc_record(struct scan_doc *d, const char *loc, const struct scan_find
 int scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in,
                     size_t len, const char *loc, unsigned depth);
 
+/* scan_archive_sniff tells whether p[0, len) starts as an archive or a
+ * compressed file scan_archive_rewrite opens (tar, cpio, 7-Zip, RAR, ISO
+ * 9660; gzip, bzip2, xz, zstd, lzip, lz4), by its magic number. */
+bool scan_archive_sniff(const uint8_t *p, size_t len);
+
+/* scan_archive_rewrite opens such an archive at nesting `depth` (entry path
+ * `loc`) and rewrites each file inside with scan_doc_nested, within
+ * d->budget; sets *out (caller frees) to the archive written again in its
+ * own format and compression when a file changed, else NULL. What cannot be
+ * read is noted (unreadable, limit, encrypted), what cannot be written
+ * back is a scan failure. Returns 0 or RL_ENOMEM. */
+int scan_archive_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in,
+                         size_t len, const char *loc, unsigned depth);
+
 /* scan_ooxml_rewrite sanitises the Office Open XML package in `z` (an open
  * archive at nesting `depth`, entry path `loc`) by policy: replaces and
  * deletes entries in `z`, records findings and actions. Sets *out_type to

@@ -227,12 +227,13 @@ has_zip_end(const uint8_t *p, size_t len)
 }
 
 /* Zip by libmagic's word, or by its end record when libmagic cannot tell
- * (a file that is something else, OLE2 say, may hold a zip inside). */
+ * (a file that is something else, OLE2 say, may hold a zip inside); but a
+ * tar or another archive ending with a zip among its files is that archive. */
 static bool
 looks_zip(const char *type, const uint8_t *p, size_t len)
 {
-    return is_zip_type(type) ||
-           (strcmp(type, "application/octet-stream") == 0 && has_zip_end(p, len));
+    return is_zip_type(type) || (strcmp(type, "application/octet-stream") == 0 &&
+                                 !scan_archive_sniff(p, len) && has_zip_end(p, len));
 }
 
 static void
@@ -305,6 +306,9 @@ scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_
     }
     if (strcmp(t, "application/pdf") == 0) {
         return scan_pdf_rewrite(d, out, out_len, in, len, loc);
+    }
+    if (scan_archive_sniff(in, len)) {
+        return scan_archive_rewrite(d, out, out_len, in, len, loc, depth);
     }
     /* A message inside an archive is text here: its bytes are redacted as
      * they are (its encoded parts, if any, are not opened). */
@@ -406,6 +410,13 @@ scan_doc_rewrite(struct scan_doc *d, const struct scan_doc_result **out_result, 
         size_t out_len = 0;
         d->res.kind = SCAN_DOC_PDF;
         rc = scan_pdf_rewrite(d, &d->out, &out_len, in, len, "");
+        d->res.modified = d->out != NULL;
+        d->res.out = d->out;
+        d->res.out_len = out_len;
+    } else if (scan_archive_sniff(in, len)) {
+        size_t out_len = 0;
+        d->res.kind = SCAN_DOC_ARCHIVE;
+        rc = scan_archive_rewrite(d, &d->out, &out_len, in, len, "", 1);
         d->res.modified = d->out != NULL;
         d->res.out = d->out;
         d->res.out_len = out_len;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The document rewriter: given the decoded bytes of an attachment, finds its
- * true type (libmagic), opens zip archives and Office Open XML files within
+ * true type (libmagic), opens archives, compressed files and Office Open XML files within
  * the policy's limits, redacts and sanitises them, and lists every action.
  * One scan_doc per worker thread (it owns that worker's libmagic handle). */
 #ifndef SCAN_DOC_H
@@ -26,6 +26,7 @@ enum scan_doc_kind {
     SCAN_DOC_ZIP,
     SCAN_DOC_OOXML,
     SCAN_DOC_PDF,
+    SCAN_DOC_ARCHIVE, /* tar, 7-Zip, RAR, ..., or a compressed file (scan_archive.c) */
 };
 
 enum scan_doc_act {

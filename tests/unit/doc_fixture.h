@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Test fixtures for archives and documents: zip files built in memory with
  * libzip, corpus files read whole, and the re-opening check every rewritten
- * file must pass (libzip opens it, libxml2 parses each XML part). For cmocka
+ * file must pass (libzip opens it, libxml2 parses each XML part), and the
+ * document rewriter under a policy. For cmocka
  * runners only; single-threaded. */
 #ifndef DOC_FIXTURE_H
 #define DOC_FIXTURE_H
@@ -18,6 +19,9 @@
 #include <libxml/parser.h>
 #include <zip.h>
 
+#include "scan_doc.h"
+#include "scan_policy.h"
+
 struct fx_entry {
     const char *name;
     const void *data;
@@ -26,7 +30,7 @@ struct fx_entry {
 };
 
 /* fx_zip builds an archive of `n` entries; the caller frees it. */
-static uint8_t *
+static inline uint8_t *
 fx_zip(const struct fx_entry *e, size_t n, size_t *out_len)
 {
     zip_error_t err;
@@ -62,7 +66,7 @@ fx_zip(const struct fx_entry *e, size_t n, size_t *out_len)
 
 /* fx_corpus returns the path of `rel` under the corpus ($RL_CORPUS), in a
  * static buffer overwritten by the next call. */
-static const char *
+static inline const char *
 fx_corpus(const char *rel)
 {
     static char path[1024];
@@ -72,7 +76,7 @@ fx_corpus(const char *rel)
 }
 
 /* fx_file reads a whole file (the caller frees it); NULL when missing. */
-static uint8_t *
+static inline uint8_t *
 fx_file(const char *path, size_t *out_len)
 {
     FILE *f = fopen(path, "rb");
@@ -92,7 +96,7 @@ fx_file(const char *path, size_t *out_len)
 
 /* fx_entry_text returns entry `name` of the archive p[0, len) as a
  * NUL-terminated string (caller frees), or NULL when it is not there. */
-static char *
+static inline char *
 fx_entry_text(const uint8_t *p, size_t len, const char *name)
 {
     zip_error_t err;
@@ -118,7 +122,7 @@ fx_entry_text(const uint8_t *p, size_t len, const char *name)
  * checks, every entry reads back with a good CRC, and every .xml and .rels
  * entry is well-formed XML to libxml2 (no network, no entities). Returns the
  * number of entries. */
-static size_t
+static inline size_t
 fx_check_package(const uint8_t *p, size_t len)
 {
     zip_error_t err;
@@ -151,6 +155,46 @@ fx_check_package(const uint8_t *p, size_t len)
     zip_discard(za);
     zip_error_fini(&err);
     return (size_t)n;
+}
+
+/* One engine per policy text; the rewriter under test. */
+struct env {
+    struct scan_policy *pol;
+    struct scan_engine *eng;
+    struct scan_worker *w;
+    struct scan_doc *doc;
+};
+
+static inline void
+env_init(struct env *e, const char *policy_json)
+{
+    struct rl_diag d = {{0}, {0}};
+    const char *json = policy_json != NULL ? policy_json : scan_policy_default_json();
+    assert_int_equal(scan_policy_parse(&e->pol, &d, json, strlen(json)), 0);
+    assert_int_equal(scan_engine_compile(&e->eng, &d, e->pol), 0);
+    e->w = scan_worker_new(e->eng);
+    assert_non_null(e->w);
+    assert_int_equal(scan_doc_new(&e->doc, &d, e->w, e->pol), 0);
+}
+
+static inline void
+env_fini(struct env *e)
+{
+    scan_doc_free(e->doc);
+    scan_worker_free(e->w);
+    scan_engine_free(e->eng);
+    scan_policy_free(e->pol);
+}
+
+/* How many actions of `kind` the rewrite took. */
+static inline size_t
+count_actions(const struct scan_doc_result *r, enum scan_doc_act kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_actions; i++) {
+        n += r->actions[i].kind == kind;
+    }
+    return n;
 }
 
 #endif

@@ -28,35 +28,6 @@
 #define CT_DOCM "application/vnd.ms-word.document.macroEnabled.main+xml"
 #define CARD "4111 1111 1111 1111"
 
-/* One engine per policy text; the rewriter under test. */
-struct env {
-    struct scan_policy *pol;
-    struct scan_engine *eng;
-    struct scan_worker *w;
-    struct scan_doc *doc;
-};
-
-static void
-env_init(struct env *e, const char *policy_json)
-{
-    struct rl_diag d = {{0}, {0}};
-    const char *json = policy_json != NULL ? policy_json : scan_policy_default_json();
-    assert_int_equal(scan_policy_parse(&e->pol, &d, json, strlen(json)), 0);
-    assert_int_equal(scan_engine_compile(&e->eng, &d, e->pol), 0);
-    e->w = scan_worker_new(e->eng);
-    assert_non_null(e->w);
-    assert_int_equal(scan_doc_new(&e->doc, &d, e->w, e->pol), 0);
-}
-
-static void
-env_fini(struct env *e)
-{
-    scan_doc_free(e->doc);
-    scan_worker_free(e->w);
-    scan_engine_free(e->eng);
-    scan_policy_free(e->pol);
-}
-
 static const struct scan_doc_result *
 rewrite(struct env *e, const uint8_t *p, size_t len, const char *type, const char *name)
 {
@@ -67,16 +38,6 @@ rewrite(struct env *e, const uint8_t *p, size_t len, const char *type, const cha
         fx_check_package(r->out, r->out_len);
     }
     return r;
-}
-
-static size_t
-count_actions(const struct scan_doc_result *r, enum scan_doc_act kind)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_actions; i++) {
-        n += r->actions[i].kind == kind;
-    }
-    return n;
 }
 
 /* A word document: body XML, extra relationships of document.xml, extra

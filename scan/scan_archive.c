@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Archives other than zip (tar, cpio, 7-Zip, RAR, ISO 9660) and single
+ * compressed files (gzip, bzip2, xz, zstd, lzip, lz4), read and written by
+ * libarchive: every regular file inside is a file of its own to
+ * scan_doc_nested, within the attachment's archive budget. An archive whose
+ * content changed is written again in its own format and compression; one
+ * that libarchive cannot write (RAR) cannot be cleaned. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+bool
+scan_archive_sniff(const uint8_t *p, size_t len)
+{
+    static const struct {
+        size_t off;
+        const char *magic;
+        size_t n;
+    } sig[] = {
+        {0, "\x1F\x8B", 2}, /* gzip (RFC 1952) */
+        {0, "BZh", 3},      /* bzip2 */
+        {0,
+         "\xFD"
+         "7zXZ\x00",
+         6},                          /* xz */
+        {0, "\x28\xB5\x2F\xFD", 4},   /* zstd */
+        {0, "LZIP", 4},               /* lzip */
+        {0, "\x04\x22\x4D\x18", 4},   /* lz4 frame */
+        {0, "7z\xBC\xAF\x27\x1C", 6}, /* 7-Zip */
+        {0, "Rar!\x1A\x07", 6},       /* RAR 4 and 5 */
+        {257, "ustar", 5},            /* POSIX and GNU tar */
+        {0, "070707", 6},             /* cpio, odc */
+        {0, "070701", 6},             /* cpio, newc */
+        {0, "070702", 6},             /* cpio, newc with CRC */
+        {0, "\xC7\x71", 2},           /* cpio, binary little-endian */
+        {32769, "CD001", 5},          /* ISO 9660 */
+    };
+    for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); i++) {
+        if (len >= sig[i].off + sig[i].n && memcmp(p + sig[i].off, sig[i].magic, sig[i].n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The files of one archive that changed: entry index and new content. */
+struct arc_change {
+    size_t index;
+    uint8_t *data; /* owned */
+    size_t len;
+};
+
+struct arc_state {
+    struct scan_doc *d;
+    const uint8_t *in;
+    size_t in_len;
+    const char *loc;
+    unsigned depth;
+    struct arc_change *ch; /* owned */
+    size_t n_ch, ch_cap;
+    uint64_t inflated; /* bytes read out of all the entries */
+    int format;        /* archive_format() of the reader */
+    int filters[4];    /* archive_filter_code(), outermost last */
+    int n_filters;
+    bool raw; /* a single compressed file */
+};
+
+static struct archive *
+open_reader(const struct arc_state *st)
+{
+    struct archive *a = archive_read_new();
+    if (a == NULL) {
+        return NULL;
+    }
+    if (archive_read_support_filter_all(a) != ARCHIVE_OK ||
+        archive_read_support_format_raw(a) != ARCHIVE_OK ||
+        archive_read_support_format_tar(a) != ARCHIVE_OK ||
+        archive_read_support_format_cpio(a) != ARCHIVE_OK ||
+        archive_read_support_format_7zip(a) != ARCHIVE_OK ||
+        archive_read_support_format_rar(a) != ARCHIVE_OK ||
+        archive_read_support_format_rar5(a) != ARCHIVE_OK ||
+        archive_read_support_format_iso9660(a) != ARCHIVE_OK) {
+        archive_read_free(a);
+        return NULL;
+    }
+    if (archive_read_open_memory(a, st->in, st->in_len) != ARCHIVE_OK) {
+        archive_read_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* Reads the current entry's data whole into *out (caller frees), charging
+ * the budget. RL_ELIMIT when it is over the budget or the archive inflates
+ * beyond max_compression_ratio; RL_EINVAL when it is corrupt. */
+static int
+read_entry(struct arc_state *st, struct archive *a, uint8_t **out, size_t *out_len,
+           const char **why)
+{
+    struct scan_zip_budget *b = &st->d->budget;
+    size_t cap = 0;
+    size_t n = 0;
+    uint8_t *buf = NULL;
+    int rc = 0;
+    for (;;) {
+        if (cap - n < 65536) {
+            size_t ncap = cap == 0 ? 65536 : cap * 2;
+            uint8_t *g = malloc(ncap);
+            if (g == NULL) {
+                rc = RL_ENOMEM;
+                break;
+            }
+            if (n > 0) {
+                memcpy(g, buf, n);
+                explicit_bzero(buf, n);
+            }
+            free(buf);
+            buf = g;
+            cap = ncap;
+        }
+        la_ssize_t got = archive_read_data(a, buf + n, cap - n);
+        if (got < 0) {
+            *why = archive_error_string(a) != NULL ? archive_error_string(a) : "corrupt data";
+            rc = RL_EINVAL;
+            break;
+        }
+        if (got == 0) {
+            break;
+        }
+        n += (size_t)got;
+        st->inflated += (uint64_t)got;
+        if ((uint64_t)got > b->bytes_left) {
+            *why = "more uncompressed bytes than max_archive_bytes";
+            rc = RL_ELIMIT;
+            break;
+        }
+        b->bytes_left -= (uint64_t)got;
+        if (st->inflated >= (1u << 20) && st->inflated / st->in_len > b->max_ratio) {
+            *why = "compression ratio over max_compression_ratio";
+            rc = RL_ELIMIT;
+            break;
+        }
+    }
+    if (rc != 0) {
+        if (buf != NULL) {
+            explicit_bzero(buf, n);
+        }
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *out_len = n;
+    return 0;
+}
+
+static void
+entry_loc(char *out, size_t cap, const struct arc_state *st, const char *name)
+{
+    snprintf(out, cap, "%s%s%s", st->loc, st->loc[0] ? "/" : "",
+             name != NULL && name[0] ? name : "(unnamed)");
+}
+
+/* Scans every file of the archive; collects the changed ones in st->ch. */
+static int
+scan_entries(struct arc_state *st)
+{
+    struct scan_doc *d = st->d;
+    struct archive *a = open_reader(st);
+    if (a == NULL) {
+        scan_doc_note(d, SCAN_DOC_UNREADABLE, st->loc, "archive cannot be opened");
+        return 0;
+    }
+    int rc = 0;
+    size_t index = 0;
+    struct archive_entry *e = NULL;
+    for (;; index++) {
+        int r = archive_read_next_header(a, &e);
+        if (r == ARCHIVE_EOF) {
+            break;
+        }
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            const char *why = archive_error_string(a);
+            scan_doc_note(d, SCAN_DOC_UNREADABLE, st->loc, "%s",
+                          why != NULL ? why : "corrupt archive");
+            break;
+        }
+        if (index == 0) {
+            st->format = archive_format(a);
+            st->raw = st->format == ARCHIVE_FORMAT_RAW;
+            int nf = archive_filter_count(a);
+            st->n_filters = 0;
+            for (int i = 0; i < nf && st->n_filters < 4; i++) {
+                if (archive_filter_code(a, i) != ARCHIVE_FILTER_NONE) {
+                    st->filters[st->n_filters++] = archive_filter_code(a, i);
+                }
+            }
+        }
+        char eloc[SCAN_DOC_LOC_MAX];
+        entry_loc(eloc, sizeof(eloc), st, st->raw ? "(uncompressed)" : archive_entry_pathname(e));
+        if (archive_entry_filetype(e) != AE_IFREG) {
+            continue;
+        }
+        if (d->budget.entries_left == 0) {
+            scan_doc_note(d, SCAN_DOC_LIMIT, eloc, "more entries than max_archive_entries");
+            break;
+        }
+        d->budget.entries_left--;
+        if (archive_entry_is_encrypted(e)) {
+            scan_doc_note(d, SCAN_DOC_ENCRYPTED, eloc, "encrypted entry, not scanned");
+            continue;
+        }
+        uint8_t *data = NULL;
+        size_t n = 0;
+        const char *why = "";
+        rc = read_entry(st, a, &data, &n, &why);
+        if (rc == RL_ENOMEM) {
+            break;
+        }
+        if (rc != 0) {
+            scan_doc_note(d, rc == RL_ELIMIT ? SCAN_DOC_LIMIT : SCAN_DOC_UNREADABLE, eloc, "%s",
+                          why);
+            rc = 0;
+            break; /* a stream cannot be read past a fault or a spent budget */
+        }
+        uint8_t *new_data = NULL;
+        size_t new_len = 0;
+        rc = scan_doc_nested(d, &new_data, &new_len, data, n, eloc, st->depth + 1);
+        explicit_bzero(data, n);
+        free(data);
+        if (rc == 0 && new_data != NULL) {
+            if (!scan_grow((void **)&st->ch, &st->ch_cap, st->n_ch + 1, sizeof(*st->ch))) {
+                explicit_bzero(new_data, new_len);
+                free(new_data);
+                rc = RL_ENOMEM;
+            } else {
+                st->ch[st->n_ch++] = (struct arc_change){index, new_data, new_len};
+            }
+        }
+        if (rc != 0) {
+            break;
+        }
+    }
+    archive_read_free(a);
+    return rc;
+}
+
+/* The rewritten archive, grown as libarchive writes it. */
+struct arc_out {
+    uint8_t *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static la_ssize_t
+out_write(struct archive *w, void *ctx, const void *buf, size_t n)
+{
+    (void)w;
+    struct arc_out *o = ctx;
+    if (o->cap - o->len < n) {
+        size_t ncap = o->cap == 0 ? 65536 : o->cap;
+        while (ncap - o->len < n) {
+            ncap *= 2;
+        }
+        uint8_t *g = malloc(ncap);
+        if (g == NULL) {
+            o->failed = true;
+            return -1;
+        }
+        if (o->len > 0) {
+            memcpy(g, o->p, o->len);
+            explicit_bzero(o->p, o->len);
+        }
+        free(o->p);
+        o->p = g;
+        o->cap = ncap;
+    }
+    memcpy(o->p + o->len, buf, n);
+    o->len += n;
+    return (la_ssize_t)n;
+}
+
+static const struct arc_change *
+change_of(const struct arc_state *st, size_t index)
+{
+    for (size_t i = 0; i < st->n_ch; i++) {
+        if (st->ch[i].index == index) {
+            return &st->ch[i];
+        }
+    }
+    return NULL;
+}
+
+/* Copies the archive entry by entry into a writer of the same format and
+ * compression, changed files replaced. Returns 0 with *why set when it
+ * cannot be written. */
+static int
+write_archive(struct arc_state *st, struct arc_out *o, const char **why)
+{
+    struct archive *w = archive_write_new();
+    struct archive *a = open_reader(st);
+    uint8_t buf[16384];
+    int rc = 0;
+    *why = NULL;
+    if (w == NULL || a == NULL) {
+        rc = RL_ENOMEM;
+        goto done;
+    }
+    if (archive_write_set_format(w, st->format) != ARCHIVE_OK) {
+        *why = "archive format cannot be written";
+        goto done;
+    }
+    for (int i = 0; i < st->n_filters; i++) { /* 0: the one next to the format */
+        if (archive_write_add_filter(w, st->filters[i]) != ARCHIVE_OK) {
+            *why = "archive compression cannot be written";
+            goto done;
+        }
+    }
+    /* no padding: the compressed stream ends where it ends */
+    archive_write_set_bytes_in_last_block(w, 1);
+    if (archive_write_open2(w, o, NULL, out_write, NULL, NULL) != ARCHIVE_OK) {
+        *why = "archive cannot be written";
+        goto done;
+    }
+    struct archive_entry *e = NULL;
+    for (size_t index = 0; archive_read_next_header(a, &e) == ARCHIVE_OK; index++) {
+        const struct arc_change *c = change_of(st, index);
+        if (c != NULL) {
+            archive_entry_set_size(e, (la_int64_t)c->len);
+        }
+        if (archive_write_header(w, e) != ARCHIVE_OK) {
+            *why = archive_error_string(w) != NULL ? archive_error_string(w)
+                                                   : "archive entry cannot be written";
+            goto done;
+        }
+        if (c != NULL) {
+            if (archive_write_data(w, c->data, c->len) != (la_ssize_t)c->len) {
+                *why = "archive entry cannot be written";
+                goto done;
+            }
+            continue;
+        }
+        la_ssize_t got;
+        while ((got = archive_read_data(a, buf, sizeof(buf))) > 0) {
+            if (archive_write_data(w, buf, (size_t)got) != got) {
+                *why = "archive entry cannot be written";
+                goto done;
+            }
+        }
+        if (got < 0) {
+            *why = "archive changed while being copied";
+            goto done;
+        }
+    }
+    if (archive_write_close(w) != ARCHIVE_OK) {
+        *why = "archive cannot be written";
+    }
+done:
+    explicit_bzero(buf, sizeof(buf));
+    if (o->failed) {
+        rc = RL_ENOMEM;
+    }
+    archive_read_free(a);
+    archive_write_free(w);
+    return rc;
+}
+
+int
+scan_archive_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in,
+                     size_t len, const char *loc, unsigned depth)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (depth > d->pol->limits.max_archive_depth) {
+        scan_doc_note(d, SCAN_DOC_LIMIT, loc, "archives nested deeper than %u",
+                      d->pol->limits.max_archive_depth);
+        return 0;
+    }
+    struct arc_state st = {.d = d, .in = in, .in_len = len, .loc = loc, .depth = depth};
+    int rc = scan_entries(&st);
+    if (rc == 0 && st.n_ch > 0) {
+        struct arc_out o = {0};
+        const char *why = NULL;
+        rc = write_archive(&st, &o, &why);
+        if (rc == 0 && why == NULL) {
+            *out = o.p;
+            *out_len = o.len;
+        } else {
+            if (o.p != NULL) {
+                explicit_bzero(o.p, o.len);
+            }
+            free(o.p);
+            if (rc == 0) {
+                scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "%s: the redactions inside are lost",
+                              why);
+            }
+        }
+    }
+    for (size_t i = 0; i < st.n_ch; i++) {
+        explicit_bzero(st.ch[i].data, st.ch[i].len);
+        free(st.ch[i].data);
+    }
+    free(st.ch);
+    return rc;
+}
