@@ -8,7 +8,8 @@ FUZZ_SECONDS ?= 15
 MESON_TEST := meson test --print-errorlogs --num-processes 2
 
 .PHONY: all deps build test test-deb deb demo bench bench-tls bench-smtp bench-tls-legs \
-	bench-runtime bench-config-push bench-crash bench-greedy bench-dpdk calibrate fuzz lint clean
+	bench-runtime bench-config-push bench-crash bench-greedy bench-dpdk bench-tso-tap calibrate \
+	fuzz lint clean
 
 all: build
 
@@ -106,6 +107,11 @@ bench-greedy: build
 # tap and af_packet functional runs (about 2 minutes).
 bench-dpdk: build
 	bench/dpdk.sh --build $(BUILD) $(BENCH_DPDK_ARGS)
+
+# The stack's TSO on vs off on net_tap with the kernel as the peer (issue 15),
+# root, a functional figure (about 10 s).
+bench-tso-tap: build
+	python3 bench/tso-tap.py --build $(BUILD) $(BENCH_TSO_TAP_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(DEB)

@@ -343,12 +343,14 @@ io_dpdk_describe(const struct io_dpdk *d, char *out, size_t cap)
         }
         int n = snprintf(out + len, cap - len,
                          "dpdk port %s (%s): %u.%u.%u.%u/%u, MAC %02x:%02x:%02x:%02x:%02x:%02x, "
-                         "%u queue pair%s, %s, %s\n",
+                         "%u queue pair%s, %s, %s, TX checksums %s, TSO %s\n",
                          tcp_dpdk_group_name(p->g), tcp_dpdk_group_driver(p->g), ip >> 24,
                          (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff, p->cfg.prefix_len, m[0],
                          m[1], m[2], m[3], m[4], m[5], d->n_workers, d->n_workers == 1 ? "" : "s",
                          tcp_dpdk_group_rss(p->g) ? "RSS" : "software steering",
-                         tcp_dpdk_group_rx_intr(p->g) ? "RX interrupts" : "polled");
+                         tcp_dpdk_group_rx_intr(p->g) ? "RX interrupts" : "polled",
+                         tcp_dpdk_group_tx_csum(p->g) ? "by the port" : "by the stack",
+                         tcp_dpdk_group_tso(p->g) ? "on" : "off");
         if (n < 0) {
             break;
         }

@@ -7,7 +7,9 @@
  * and a re-read of the result that must find nothing left. Memory and time
  * are bounded per PDF by our own allocator. Owns one MuPDF context; runs on
  * the worker that owns the scan_doc. */
+#include <isa-l/igzip_lib.h>
 #include <limits.h>
+#include <math.h>
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 
 #include "internal.h"
 #include "scan_redact.h"
+#include "scan_zip.h"
 
 /* Rounds of redact-then-verify before a PDF counts as not provably clean. */
 #define PDF_ROUNDS 3
@@ -23,6 +26,8 @@
 #define PDF_STORE_BYTES ((size_t)32 << 20)
 /* A stream below this many decoded bytes is never a decompression bomb. */
 #define PDF_RATIO_MIN_BYTES ((uint64_t)1 << 20)
+/* igzip's working memory at SCAN_ZIP_LEVEL */
+#define PDF_LEVEL_BUF_SIZE ISAL_DEF_LVL1_DEFAULT
 /* Depth of /Next chains and nested direct objects walked. */
 #define PDF_MAX_NESTING 32
 
@@ -37,8 +42,9 @@ struct scan_pdf {
     unsigned calls;   /* allocations since the clock was last read */
     bool over_mem;    /* the limit refused an allocation */
     bool over_time;
-    fz_cookie cookie; /* aborts page interpretation once over time */
-    bool saw_image;   /* the page being read drew an image (any kind) */
+    fz_cookie cookie;   /* aborts page interpretation once over time */
+    bool saw_image;     /* the page being read drew an image (any kind) */
+    uint8_t *level_buf; /* igzip's, for redacted content streams; malloc'd once */
 };
 
 static uint64_t
@@ -97,6 +103,11 @@ pm_free(void *user, void *ptr)
     free(p);
 }
 
+/* Grows geometrically: MuPDF grows some arrays a few items at a time (a
+ * text span by 36 glyphs, so a page's text object of 3,000 glyphs took 80
+ * reallocations and copies); a block keeps half as much again as asked for,
+ * counted against the limit like the rest, and a later growth within it
+ * costs nothing. A block shrunk below half its room is shrunk. */
 static void *
 pm_realloc(void *user, void *old, size_t n)
 {
@@ -111,19 +122,26 @@ pm_realloc(void *user, void *old, size_t n)
     uint8_t *p = (uint8_t *)old - HDR;
     size_t was;
     memcpy(&was, p, sizeof(was));
-    if (n > SIZE_MAX - HDR || (n > was && s->used + (n - was) > s->limit)) {
+    if (n <= was && n >= was / 2) {
+        return old;
+    }
+    if (n > SIZE_MAX / 2 - HDR || (n > was && s->used + (n - was) > s->limit)) {
         s->over_mem = true;
         return NULL;
     }
     if (n > was && late(s)) {
         return NULL;
     }
-    uint8_t *q = realloc(p, n + HDR);
+    size_t room = n;
+    if (n > was && s->used + (n + n / 2 - was) <= s->limit) {
+        room = n + n / 2;
+    }
+    uint8_t *q = realloc(p, room + HDR);
     if (q == NULL) {
         return NULL;
     }
-    memcpy(q, &n, sizeof(n));
-    s->used = s->used - was + n;
+    memcpy(q, &room, sizeof(room));
+    s->used = s->used - was + room;
     return q + HDR;
 }
 
@@ -164,6 +182,7 @@ scan_pdf_free(struct scan_pdf *s)
         return;
     }
     fz_drop_context(s->ctx);
+    free(s->level_buf);
     free(s);
 }
 
@@ -211,7 +230,7 @@ text_room(struct pass *p, size_t more)
 }
 
 /* Appends character `c` with its quad; room for it is reserved. */
-static void
+static inline void
 text_put(struct pass *p, int c, fz_quad q)
 {
     if (c >= 0 && c < 0x80) {
@@ -228,32 +247,236 @@ text_put(struct pass *p, int c, fz_quad q)
     p->len += (size_t)n;
 }
 
-/* The page's text in reading order, lines ended by '\n'; room is reserved
- * a line at a time (a character is at most FZ_UTFMAX bytes). */
+/* ---- page text: a light text device ----
+ *
+ * MuPDF's structured text device builds blocks, lines and characters with
+ * their bounding boxes (half of a page's extraction). The rewrite needs
+ * only the characters in drawing order with their quads, lines told apart,
+ * and gaps between words: this device writes them straight into the
+ * pass's text. Both the rewrite and its verifying re-read read a page
+ * with it. The re-read is still a real check of the redaction: it runs
+ * the rewritten content stream afresh, so a glyph the filter kept (its
+ * box missed the areas because a quad here was wrong, or the content was
+ * out of the filter's reach) is read again and its finding is a survivor
+ * (PDF_ROUNDS, then the PDF fails). What no re-read by the same reader
+ * can see is text this device reads differently from the page; that is
+ * what tests/unit/scan_pdf_test.c's adversarial layouts check, with
+ * MuPDF's structured text as an independent judge of input and output
+ * (rotated, skewed, scaled, vertical, Type3, ligatures, split spans,
+ * invisible and clipping text, forms). Every way text is drawn counts:
+ * filled, stroked, clipped and invisible (render mode 3). Unicode spaces
+ * read as ' ', ligatures (U+FB00..FB06) as their letters, a glyph
+ * without Unicode as U+FFFD. */
+
+/* Gaps, in units of the text size: a gap along the baseline above
+ * TD_SPACE is a space between words; one above TD_FAR, a step back beyond
+ * TD_BACK, or a move across the baseline beyond TD_ACROSS starts a line. */
+#define TD_SPACE 0.15f
+#define TD_FAR 3.0f
+#define TD_BACK 0.5f
+#define TD_ACROSS 0.5f
+
+struct text_dev {
+    fz_device super;
+    struct pass *p;
+    bool oom;     /* the text could not grow: the page reads as failed */
+    bool started; /* a glyph was put on the page */
+    fz_point end; /* where the last glyph's advance ended */
+    fz_point dir; /* its baseline direction (unit) */
+    float size;   /* its size across the baseline */
+};
+
+static const fz_quad no_quad = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
+
 static bool
-page_text(struct pass *p, fz_stext_page *sp)
+is_space(int c)
 {
-    fz_quad none = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
-    p->len = 0;
-    for (fz_stext_block *b = sp->first_block; b != NULL; b = b->next) {
-        if (b->type != FZ_STEXT_BLOCK_TEXT) {
-            continue;
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xA0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+           c == 0x205F || c == 0x3000;
+}
+
+/* Puts character `c` (a ligature as its letters) with quad `q`; room for
+ * three characters is reserved. */
+static void
+td_char(struct pass *p, int c, fz_quad q)
+{
+    static const char *const lig[] = {"ff", "fi", "fl", "ffi", "ffl", "st", "st"};
+    if (c > ' ' && c < 0x7F) {
+        text_put(p, c, q);
+        return;
+    }
+    if (c >= 0xFB00 && c <= 0xFB06) {
+        for (const char *l = lig[c - 0xFB00]; *l != '\0'; l++) {
+            text_put(p, *l, q);
         }
-        for (fz_stext_line *l = b->u.t.first_line; l != NULL; l = l->next) {
-            size_t chars = 1;
-            for (fz_stext_char *ch = l->first_char; ch != NULL; ch = ch->next) {
-                chars++;
-            }
-            if (!text_room(p, chars * FZ_UTFMAX)) {
-                return false;
-            }
-            for (fz_stext_char *ch = l->first_char; ch != NULL; ch = ch->next) {
-                text_put(p, ch->c, ch->quad);
-            }
-            text_put(p, '\n', none);
+        return;
+    }
+    text_put(p, c < 0 ? 0xFFFD : is_space(c) ? ' ' : c, q);
+}
+
+static inline fz_point
+td_at(fz_point o, fz_matrix m, float x, float y)
+{
+    return fz_make_point(o.x + x * m.a + y * m.c, o.y + x * m.b + y * m.d);
+}
+
+/* What one span's glyphs share. */
+struct td_span {
+    fz_matrix m;  /* glyph space to device space, translation dropped */
+    fz_point dir; /* the baseline's direction (unit) */
+    float size;   /* the text size across it */
+    float asc, desc;
+    bool vertical;
+    bool upright; /* horizontal, not rotated or skewed: m is diagonal */
+    fz_font *font;
+};
+
+/* The advance of glyph `gid` in glyph space: the PDF's own widths where
+ * MuPDF keeps them for the font (they placed the next glyph), else the
+ * font program's. */
+static inline float
+td_advance(fz_context *ctx, const struct td_span *sp, int gid)
+{
+    const fz_font *f = sp->font;
+    if (!sp->vertical && f->width_table != NULL) {
+        return (gid < f->width_count ? f->width_table[gid] : f->width_default) * 0.001f;
+    }
+    return fz_advance_glyph(ctx, sp->font, gid, sp->vertical);
+}
+
+/* One glyph at origin `o` (device space); starts a line or puts a space
+ * as the gap from the glyph before says. */
+static void
+td_glyph(struct text_dev *t, const struct td_span *sp, const fz_text_item *it, fz_point o)
+{
+    struct pass *p = t->p;
+    float adv = td_advance(p->ctx, sp, it->gid);
+    fz_point d = sp->dir;
+    if (t->started) {
+        float dx = o.x - t->end.x, dy = o.y - t->end.y;
+        float along = dx * d.x + dy * d.y, across = dy * d.x - dx * d.y;
+        float s = sp->size > t->size ? sp->size : t->size;
+        bool turned =
+            (d.x != t->dir.x || d.y != t->dir.y) && d.x * t->dir.x + d.y * t->dir.y < 0.95f;
+        if (turned || fabsf(across) > s * TD_ACROSS || along < -s * TD_BACK || along > s * TD_FAR) {
+            text_put(p, '\n', no_quad);
+        } else if (along > s * TD_SPACE && p->len > 0 && p->text[p->len - 1] != ' ' &&
+                   !is_space(it->ucs)) {
+            text_put(p, ' ', no_quad);
         }
     }
-    return true;
+    const fz_matrix m = sp->m;
+    fz_quad q;
+    if (sp->upright) {
+        float xr = o.x + adv * m.a, ya = o.y + sp->asc * m.d, yd = o.y + sp->desc * m.d;
+        q.ll = fz_make_point(o.x, yd);
+        q.lr = fz_make_point(xr, yd);
+        q.ul = fz_make_point(o.x, ya);
+        q.ur = fz_make_point(xr, ya);
+        t->end = fz_make_point(xr, o.y);
+    } else if (sp->vertical) {
+        /* MuPDF moved the origin of a vertical glyph down and left by its
+         * vertical metrics (pdf_show_char): the glyph stands above `o`,
+         * one advance high and one em wide, as MuPDF's structured text
+         * has it; the next glyph's origin is one advance below. */
+        q.ll = o;
+        q.lr = td_at(o, m, 1, 0);
+        q.ul = td_at(o, m, 0, adv);
+        q.ur = td_at(o, m, 1, adv);
+        t->end = td_at(o, m, 0, -adv);
+    } else {
+        q.ll = td_at(o, m, 0, sp->desc);
+        q.lr = td_at(o, m, adv, sp->desc);
+        q.ul = td_at(o, m, 0, sp->asc);
+        q.ur = td_at(o, m, adv, sp->asc);
+        t->end = td_at(o, m, adv, 0);
+    }
+    t->dir = d;
+    t->size = sp->size;
+    t->started = true;
+    td_char(p, it->ucs, q);
+}
+
+static void
+td_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm)
+{
+    struct text_dev *t = (struct text_dev *)dev;
+    struct pass *p = t->p;
+    for (const fz_text_span *span = text->head; span != NULL && !t->oom; span = span->next) {
+        /* a glyph is at most three characters and a gap */
+        if (!text_room(p, (size_t)span->len * (3 * FZ_UTFMAX + 1) + 1)) {
+            t->oom = true;
+            break;
+        }
+        struct td_span sp;
+        sp.m = fz_concat(span->trm, ctm);
+        sp.m.e = sp.m.f = 0;
+        sp.vertical = span->wmode != 0;
+        sp.upright = !sp.vertical && sp.m.b == 0 && sp.m.c == 0;
+        sp.font = span->font;
+        sp.asc = fz_font_ascender(ctx, span->font);
+        sp.desc = fz_font_descender(ctx, span->font);
+        fz_point d = sp.vertical ? fz_make_point(-sp.m.c, -sp.m.d) : fz_make_point(sp.m.a, sp.m.b);
+        fz_point n = sp.vertical ? fz_make_point(sp.m.a, sp.m.b) : fz_make_point(sp.m.c, sp.m.d);
+        float dl = sqrtf(d.x * d.x + d.y * d.y);
+        sp.dir = dl > 0 ? fz_make_point(d.x / dl, d.y / dl) : fz_make_point(1, 0);
+        sp.size = sqrtf(n.x * n.x + n.y * n.y);
+        fz_quad last = no_quad;
+        for (int i = 0; i < span->len; i++) {
+            const fz_text_item *it = &span->items[i];
+            if (it->gid < 0) {
+                /* one more character of the glyph before */
+                td_char(p, it->ucs, last);
+                continue;
+            }
+            fz_point o = fz_make_point(it->x * ctm.a + it->y * ctm.c + ctm.e,
+                                       it->x * ctm.b + it->y * ctm.d + ctm.f);
+            td_glyph(t, &sp, it, o);
+            last = p->quad[p->len - 1];
+        }
+    }
+}
+
+static void
+td_fill_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm, fz_colorspace *cs,
+             const float *color, float alpha, fz_color_params cp)
+{
+    (void)cs;
+    (void)color;
+    (void)alpha;
+    (void)cp;
+    td_text(ctx, dev, text, ctm);
+}
+
+static void
+td_stroke_text(fz_context *ctx, fz_device *dev, const fz_text *text, const fz_stroke_state *st,
+               fz_matrix ctm, fz_colorspace *cs, const float *color, float alpha,
+               fz_color_params cp)
+{
+    (void)st;
+    td_fill_text(ctx, dev, text, ctm, cs, color, alpha, cp);
+}
+
+static void
+td_clip_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm, fz_rect scissor)
+{
+    (void)scissor;
+    td_text(ctx, dev, text, ctm);
+}
+
+static void
+td_clip_stroke_text(fz_context *ctx, fz_device *dev, const fz_text *text, const fz_stroke_state *st,
+                    fz_matrix ctm, fz_rect scissor)
+{
+    (void)st;
+    td_clip_text(ctx, dev, text, ctm, scissor);
+}
+
+static void
+td_ignore_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm)
+{
+    td_text(ctx, dev, text, ctm);
 }
 
 static bool
@@ -338,7 +561,20 @@ areas_text_filter(fz_context *ctx, void *opaque, int *ucsbuf, int ucslen, fz_mat
     (void)ucsbuf;
     (void)ucslen;
     const struct pass *p = opaque;
-    bbox = fz_transform_rect(bbox, fz_concat(trm, ctm));
+    fz_matrix m = {trm.a * ctm.a + trm.b * ctm.c,         trm.a * ctm.b + trm.b * ctm.d,
+                   trm.c * ctm.a + trm.d * ctm.c,         trm.c * ctm.b + trm.d * ctm.d,
+                   trm.e * ctm.a + trm.f * ctm.c + ctm.e, trm.e * ctm.b + trm.f * ctm.d + ctm.f};
+    if (m.b == 0 && m.c == 0 && !fz_is_infinite_rect(bbox)) {
+        /* upright text: fz_transform_rect's own shortcut, inlined */
+        float x0 = bbox.x0 * m.a + m.e, x1 = bbox.x1 * m.a + m.e;
+        float y0 = bbox.y0 * m.d + m.f, y1 = bbox.y1 * m.d + m.f;
+        bbox.x0 = m.a < 0 ? x1 : x0;
+        bbox.x1 = m.a < 0 ? x0 : x1;
+        bbox.y0 = m.d < 0 ? y1 : y0;
+        bbox.y1 = m.d < 0 ? y0 : y1;
+    } else {
+        bbox = fz_transform_rect(bbox, m);
+    }
     float w = bbox.x1 - bbox.x0, h = bbox.y1 - bbox.y0;
     bbox.x0 += w / 10;
     bbox.x1 -= w / 10;
@@ -446,6 +682,65 @@ redact_areas(struct pass *p, pdf_page *page)
     pdf_redact_page(ctx, p->doc, page, &ro);
 }
 
+/* Deflates the content stream a redaction left uncompressed, zlib-wrapped
+ * (FlateDecode) by ISA-L's igzip at SCAN_ZIP_LEVEL, as the Office rewriter
+ * deflates its parts: the writer would use zlib's level 6, the largest part
+ * of writing the PDF (bench/README.md "Documents"). A page whose contents are
+ * an array keeps it for the writer; so does a stream igzip cannot fit in
+ * the room given (incompressible). */
+static void
+deflate_contents(struct pass *p, pdf_page *page)
+{
+    fz_context *ctx = p->ctx;
+    struct scan_pdf *s = p->s;
+    pdf_obj *c = pdf_dict_get(ctx, page->obj, PDF_NAME(Contents));
+    if (!pdf_is_stream(ctx, c) || pdf_dict_get(ctx, c, PDF_NAME(Filter)) != NULL) {
+        return;
+    }
+    if (s->level_buf == NULL && (s->level_buf = malloc(PDF_LEVEL_BUF_SIZE)) == NULL) {
+        return; /* the writer deflates it */
+    }
+    fz_buffer *raw = pdf_load_raw_stream(ctx, c);
+    fz_buffer *z = NULL;
+    fz_var(z);
+    fz_try(ctx)
+    {
+        unsigned char *data = NULL;
+        size_t n = fz_buffer_storage(ctx, raw, &data);
+        size_t room = n + n / 8 + 1024;
+        if (n <= UINT32_MAX / 2) {
+            z = fz_new_buffer(ctx, room);
+            struct isal_zstream zs;
+            isal_deflate_stateless_init(&zs);
+            zs.level = SCAN_ZIP_LEVEL;
+            zs.level_buf = s->level_buf;
+            zs.level_buf_size = PDF_LEVEL_BUF_SIZE;
+            zs.gzip_flag = IGZIP_ZLIB;
+            zs.next_in = data;
+            zs.avail_in = (uint32_t)n;
+            zs.next_out = z->data;
+            zs.avail_out = (uint32_t)room;
+            zs.end_of_stream = 1;
+            zs.flush = NO_FLUSH;
+            if (isal_deflate_stateless(&zs) == COMP_OK && zs.avail_in == 0) {
+                z->len = room - zs.avail_out;
+                pdf_update_stream(ctx, p->doc, c, z, 1);
+                pdf_dict_put(ctx, c, PDF_NAME(Filter), PDF_NAME(FlateDecode));
+                pdf_dict_del(ctx, c, PDF_NAME(DecodeParms));
+            }
+        }
+    }
+    fz_always(ctx)
+    {
+        fz_drop_buffer(ctx, z);
+        fz_drop_buffer(ctx, raw);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+}
+
 /* Any image the page draws: the text device is told nothing of images; here
  * it says that one was drawn. */
 static void
@@ -500,29 +795,35 @@ do_page(struct pass *p, int i)
     fz_context *ctx = p->ctx;
     struct scan_doc *d = p->d;
     pdf_page *page = pdf_load_page(ctx, p->doc, i);
-    fz_stext_page *sp = NULL;
-    fz_device *dev = NULL;
+    struct text_dev *dev = NULL;
     int rc = 0;
-    fz_var(sp);
     fz_var(dev);
     fz_var(rc);
+    p->len = 0;
     fz_try(ctx)
     {
-        fz_stext_options opts = {0};
-        sp = fz_new_stext_page(ctx, pdf_bound_page(ctx, page));
-        dev = fz_new_stext_device(ctx, sp, &opts);
-        dev->fill_image = image_fill;
-        dev->fill_image_mask = image_fill_mask;
-        dev->clip_image_mask = image_clip_mask;
+        dev = fz_new_derived_device(ctx, struct text_dev);
+        dev->p = p;
+        dev->super.fill_text = td_fill_text;
+        dev->super.stroke_text = td_stroke_text;
+        dev->super.clip_text = td_clip_text;
+        dev->super.clip_stroke_text = td_clip_stroke_text;
+        dev->super.ignore_text = td_ignore_text;
+        dev->super.fill_image = image_fill;
+        dev->super.fill_image_mask = image_fill_mask;
+        dev->super.clip_image_mask = image_clip_mask;
         p->s->saw_image = false;
-        fz_run_page(ctx, &page->super, dev, fz_identity, &p->s->cookie);
-        fz_close_device(ctx, dev);
+        fz_run_page(ctx, &page->super, &dev->super, fz_identity, &p->s->cookie);
+        fz_close_device(ctx, &dev->super);
         if (p->s->cookie.abort) {
             fz_throw(ctx, FZ_ERROR_ABORT, "over time");
         }
-        if (!page_text(p, sp)) {
+        if (dev->oom || !text_room(p, 1)) {
             rc = RL_ENOMEM;
             break;
+        }
+        if (dev->started) {
+            text_put(p, '\n', no_quad);
         }
         char loc[SCAN_DOC_LOC_MAX];
         snprintf(loc, sizeof(loc), "%s%spage %d", p->loc, p->loc[0] ? "/" : "", i + 1);
@@ -549,6 +850,7 @@ do_page(struct pass *p, int i)
                 break;
             }
             redact_areas(p, page);
+            deflate_contents(p, page);
             p->redacted[i] = true;
             p->n_red += red;
             p->changed = true;
@@ -556,8 +858,7 @@ do_page(struct pass *p, int i)
     }
     fz_always(ctx)
     {
-        fz_drop_device(ctx, dev);
-        fz_drop_stext_page(ctx, sp);
+        fz_drop_device(ctx, (fz_device *)dev);
         fz_drop_page(ctx, &page->super);
         if (p->text != NULL) {
             explicit_bzero(p->text, p->len);

@@ -15,6 +15,7 @@
 #define TCP_NONE UINT32_MAX
 #define TCP_OOO_MAX 8 /* out-of-order ranges kept per connection */
 #define TCP_IOV_MAX 8 /* payload pieces per segment */
+#define TCP_TSO_PAYLOAD_MAX (65535u - TCP_IP_HLEN - TCP_TCP_HLEN_MAX) /* IPv4 total length */
 #define TCP_ARP_SLOTS 64
 #define TCP_ARP_TTL_MS 60000
 #define TCP_ARP_RETRY_MS 200
@@ -153,6 +154,9 @@ void tcp_st_tw_add(struct tcp_stack *st, struct tcp_conn *c);
 bool tcp_st_rbuf_get(struct tcp_stack *st, struct tcp_conn *c);
 void tcp_st_send_frame(struct tcp_stack *st, const uint8_t *hdr, size_t hdr_len,
                        const struct tcp_iov *pl, size_t n_pl);
+/* Sends a TSO super-segment (ops.tx_tso) cut into `seg`-octet segments. */
+void tcp_st_send_tso(struct tcp_stack *st, const uint8_t *hdr, size_t hdr_len,
+                     const struct tcp_iov *pl, size_t n_pl, uint32_t seg);
 bool tcp_st_arp_lookup(struct tcp_stack *st, uint32_t ip, uint8_t out_mac[6]);
 uint32_t tcp_st_next_hop(const struct tcp_stack *st, uint32_t ip);
 void tcp_st_accept_enqueue(struct tcp_stack *st, struct tcp_conn *c);

@@ -130,13 +130,13 @@ keepalive_reset(struct tcp_stack *st, struct tcp_conn *c)
 
 /* ---- the send queue ---- */
 
-/* Fills up to TCP_IOV_MAX pieces covering [seq, seq+len) of the queue. */
+/* Fills up to `max` pieces covering [seq, seq+len) of the queue. */
 static size_t
-payload_iov(const struct tcp_conn *c, struct tcp_iov *iov, uint32_t seq, uint32_t len)
+payload_iov(const struct tcp_conn *c, struct tcp_iov *iov, uint32_t seq, uint32_t len, size_t max)
 {
     uint32_t off = (seq - c->sq_seq) + c->sq_head_off;
     size_t n = 0;
-    for (uint32_t i = 0; i < c->n_chunks && len && n < TCP_IOV_MAX; i++) {
+    for (uint32_t i = 0; i < c->n_chunks && len && n < max; i++) {
         const struct tcp_chunk *k = &c->chunks[(c->chunk_head + i) % c->n_chunk_slots];
         if (off >= k->len) {
             off -= k->len;
@@ -335,10 +335,12 @@ sum_iov(const struct tcp_iov *iov, size_t n)
 
 /* Builds and sends one segment with `flags`; `seq`/`len` select payload from
  * the send queue. A SYN carries options; an ACK acknowledges rcv_nxt. Uses
- * only the fields a SYN-cookie reply has too. */
+ * only the fields a SYN-cookie reply has too. With `seg` (not 0) the frame
+ * is a TSO super-segment that the port cuts into segments of `seg` octets:
+ * the checksums are left to it as ops.tx_tso describes. */
 static void
 emit(struct tcp_stack *st, struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags,
-     uint32_t tsval, bool offer_all)
+     uint32_t tsval, bool offer_all, uint32_t seg)
 {
     uint8_t hdr[TCP_FRAME_HDR_MAX];
     uint8_t *tcp = hdr + TCP_ETH_HLEN + TCP_IP_HLEN;
@@ -358,8 +360,8 @@ emit(struct tcp_stack *st, struct tcp_conn *c, uint32_t seq, uint32_t len, uint8
         opt[olen++] = 0;
     }
     size_t thl = TCP_TCP_HLEN + olen;
-    struct tcp_iov iov[TCP_IOV_MAX];
-    size_t n_iov = len ? payload_iov(c, iov, seq, len) : 0;
+    struct tcp_iov iov[TCP_TSO_IOV_MAX];
+    size_t n_iov = len ? payload_iov(c, iov, seq, len, seg ? TCP_TSO_IOV_MAX : TCP_IOV_MAX) : 0;
     uint32_t ack = (flags & TCP_ACK) ? c->rcv_nxt : 0;
     tcp_wr16(tcp, c->lport);
     tcp_wr16(tcp + 2, c->rport);
@@ -371,8 +373,8 @@ emit(struct tcp_stack *st, struct tcp_conn *c, uint32_t seq, uint32_t len, uint8
     tcp_wr16(tcp + 16, 0);
     tcp_wr16(tcp + 18, 0);
     uint32_t tcp_len = (uint32_t)thl + len;
-    uint32_t sum = tcp_wire_pseudo(c->lip, c->rip, tcp_len);
-    if (st->cfg.tx_csum_offload) {
+    uint32_t sum = tcp_wire_pseudo(c->lip, c->rip, seg ? 0 : tcp_len);
+    if (seg || st->cfg.tx_csum_offload) {
         while (sum >> 16) {
             sum = (sum & 0xffffu) + (sum >> 16);
         }
@@ -384,7 +386,13 @@ emit(struct tcp_stack *st, struct tcp_conn *c, uint32_t seq, uint32_t len, uint8
     tcp_wire_ip_hdr(hdr + TCP_ETH_HLEN, c->lip, c->rip, TCP_IP_PROTO_TCP,
                     (uint16_t)(TCP_IP_HLEN + tcp_len), st->ip_id++, 64);
     tcp_wire_eth_hdr(hdr, c->dmac, st->cfg.mac, TCP_ETHERTYPE_IPV4);
-    tcp_st_send_frame(st, hdr, TCP_ETH_HLEN + TCP_IP_HLEN + thl, iov, n_iov);
+    if (seg) {
+        tcp_wr16(hdr + TCP_ETH_HLEN + 10, 0); /* the port sums every segment's header */
+        st->ip_id = (uint16_t)(st->ip_id + (len - 1) / seg); /* one ID per segment */
+        tcp_st_send_tso(st, hdr, TCP_ETH_HLEN + TCP_IP_HLEN + thl, iov, n_iov, seg);
+    } else {
+        tcp_st_send_frame(st, hdr, TCP_ETH_HLEN + TCP_IP_HLEN + thl, iov, n_iov);
+    }
     if (flags & TCP_ACK) {
         c->rcv_adv = c->rcv_nxt + tcp_conn_rwnd(st, c);
         c->last_ack_sent = c->rcv_nxt;
@@ -398,7 +406,7 @@ void
 tcp_conn_send_seg(struct tcp_stack *st, struct tcp_conn *c, uint32_t seq, uint32_t len,
                   uint8_t flags)
 {
-    emit(st, c, seq, len, flags, ts_now(st, c), false);
+    emit(st, c, seq, len, flags, ts_now(st, c), false, 0);
 }
 
 void
@@ -408,9 +416,9 @@ tcp_conn_send_syn(struct tcp_stack *st, struct tcp_conn *c)
         c->rtt_start_us = st->now_us;
     }
     if (c->state == TCPS_SYN_SENT) {
-        emit(st, c, c->iss, 0, TCP_SYN, ts_now(st, c), true);
+        emit(st, c, c->iss, 0, TCP_SYN, ts_now(st, c), true, 0);
     } else {
-        emit(st, c, c->iss, 0, TCP_SYN | TCP_ACK, ts_now(st, c), false);
+        emit(st, c, c->iss, 0, TCP_SYN | TCP_ACK, ts_now(st, c), false, 0);
     }
     c->snd_nxt = c->iss + 1;
     c->snd_max = c->iss + 1;
@@ -421,7 +429,7 @@ tcp_conn_send_syn(struct tcp_stack *st, struct tcp_conn *c)
 void
 tcp_conn_send_synack(struct tcp_stack *st, struct tcp_conn *c, uint32_t tsval)
 {
-    emit(st, c, c->iss, 0, TCP_SYN | TCP_ACK, tsval, false);
+    emit(st, c, c->iss, 0, TCP_SYN | TCP_ACK, tsval, false, 0);
 }
 
 void
@@ -430,7 +438,7 @@ tcp_conn_send_rst(struct tcp_stack *st, struct tcp_conn *c)
     if (c->state == TCPS_SYN_SENT || c->state == TCPS_CLOSED) {
         return;
     }
-    emit(st, c, c->snd_nxt, 0, TCP_RST | TCP_ACK, ts_now(st, c), false);
+    emit(st, c, c->snd_nxt, 0, TCP_RST | TCP_ACK, ts_now(st, c), false, 0);
     st->stats.tcp_rst_tx++;
 }
 
@@ -439,7 +447,7 @@ tcp_conn_send_rst(struct tcp_stack *st, struct tcp_conn *c)
 static void
 send_probe(struct tcp_stack *st, struct tcp_conn *c)
 {
-    emit(st, c, c->snd_una - 1, 0, TCP_ACK, ts_now(st, c), false);
+    emit(st, c, c->snd_una - 1, 0, TCP_ACK, ts_now(st, c), false, 0);
 }
 
 /* RFC 9293 3.7.1: the MSS counts data only; options come out of it. */
@@ -447,6 +455,25 @@ static uint32_t
 seg_max(const struct tcp_conn *c)
 {
     return c->ts_ok ? c->mss - 12u : c->mss;
+}
+
+/* TSO: the octets at snd_nxt that one super-segment carries, at most
+ * `room`: whole segments of `smax`, a shorter last one only at the end of
+ * the queued data (`avail`), that is the segments the loop would send one
+ * by one; 0 when that is not more than one segment. */
+static uint32_t
+tso_len(const struct tcp_conn *c, uint32_t room, uint32_t avail, uint32_t smax)
+{
+    struct tcp_iov iov[TCP_TSO_IOV_MAX];
+    size_t n = payload_iov(c, iov, c->snd_nxt, room, TCP_TSO_IOV_MAX);
+    uint32_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        len += iov[i].len;
+    }
+    if (len < avail) {
+        len -= len % smax;
+    }
+    return len > smax ? len : 0;
 }
 
 static bool
@@ -466,6 +493,11 @@ tcp_conn_output(struct tcp_stack *st, struct tcp_conn *c)
         return;
     }
     uint32_t data_end = c->sq_seq + c->sq_bytes;
+    uint32_t smax = seg_max(c);
+    uint32_t tso = umin(st->cfg.tso_max, TCP_TSO_PAYLOAD_MAX);
+    if (st->cfg.tso_segs_max) {
+        tso = umin(tso, st->cfg.tso_segs_max * smax);
+    }
     bool sent = false;
     for (;;) {
         uint32_t wnd = umin(c->snd_wnd, c->cwnd);
@@ -474,10 +506,18 @@ tcp_conn_output(struct tcp_stack *st, struct tcp_conn *c)
         if (avail == 0 || inflight >= wnd) {
             break;
         }
-        uint32_t len = umin(umin(avail, seg_max(c)), wnd - inflight);
+        uint32_t len = umin(umin(avail, smax), wnd - inflight);
+        uint32_t seg = 0;
+        if (tso > smax && avail > smax && wnd - inflight > smax) {
+            uint32_t big = tso_len(c, umin(umin(avail, tso), wnd - inflight), avail, smax);
+            if (big) {
+                len = big;
+                seg = smax;
+            }
+        }
         /* sender-side silly window avoidance (RFC 9293 3.8.6.2.1): a runt
          * only when it is all there is and nothing else is in flight */
-        if (len < seg_max(c) && len < avail && inflight > 0) {
+        if (len < smax && len < avail && inflight > 0) {
             break;
         }
         uint8_t flags = TCP_ACK;
@@ -485,7 +525,8 @@ tcp_conn_output(struct tcp_stack *st, struct tcp_conn *c)
             flags |= TCP_PSH;
         }
         if (tcp_seq_lt(c->snd_nxt, c->snd_max)) {
-            st->stats.tcp_retransmits++;
+            uint32_t again = umin(len, c->snd_max - c->snd_nxt);
+            st->stats.tcp_retransmits += (again + smax - 1) / smax; /* segments sent again */
         } else if (!c->rtt_timing && !c->ts_ok) {
             c->rtt_timing = true;
             c->rtt_seq = c->snd_nxt;
@@ -495,7 +536,7 @@ tcp_conn_output(struct tcp_stack *st, struct tcp_conn *c)
         if (fin) {
             flags |= TCP_FIN;
         }
-        tcp_conn_send_seg(st, c, c->snd_nxt, len, flags);
+        emit(st, c, c->snd_nxt, len, flags, ts_now(st, c), false, seg);
         c->snd_nxt += len + (fin ? 1 : 0);
         if (tcp_seq_lt(c->snd_max, c->snd_nxt)) {
             c->snd_max = c->snd_nxt;
@@ -1171,6 +1212,15 @@ tcp_conn_on_timer(struct tcp_stack *st, struct tcp_conn *c)
         tcp_st_flush_mark(st, c);
     }
     if (c->t_persist && c->t_persist <= now) {
+        /* max_retries probes unanswered (any segment from the peer resets
+         * the count): the peer is gone, as after as many RTOs; a zero
+         * window alone never times out while the peer answers */
+        if (c->probes >= st->cfg.max_retries) {
+            st->stats.tcp_timeouts++;
+            tcp_conn_send_rst(st, c);
+            tcp_conn_drop(st, c, RL_EIO);
+            return;
+        }
         st->stats.tcp_zero_window_probes++;
         send_probe(st, c);
         c->probes++;

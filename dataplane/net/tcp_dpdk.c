@@ -27,6 +27,7 @@
 #define RING_SIZE 4096
 #define DESC 1024
 #define MAX_CORES 64
+#define TAP_TSO_SEGS 60 /* net_tap: segments per super-segment (tso_setup) */
 
 /* A symmetric Toeplitz key: 0x6d5a repeated hashes (a, b) like (b, a), so
  * both directions of a connection land on one core. */
@@ -43,6 +44,12 @@ struct tcp_dpdk_waker {
 struct tcp_dpdk_group {
     uint16_t port, n_cores;
     bool rss, tx_multiseg, tx_csum, rx_csum, rx_intr;
+    bool tso;          /* the port segments TCP (RTE_ETH_TX_OFFLOAD_TCP_TSO) and cores use it */
+    bool tso_offered;  /* it could: tcp_dpdk_group_set_tso may turn it back on */
+    bool tso_tap;      /* net_tap's software TSO: its quirks (core_tx_tso) */
+    uint32_t tso_max;  /* payload octets per super-segment */
+    uint16_t tso_segs; /* segments per super-segment at most, 0 = any */
+    uint16_t mtu;
     uint16_t n_rxq;     /* RX queues: core i reads queue i when i < n_rxq */
     uint16_t reta_size; /* RSS: entries of the indirection table (entry i -> queue i % n) */
     uint8_t mac[6];
@@ -147,6 +154,34 @@ program_reta(struct tcp_dpdk_group *g, uint16_t reta_size)
     return true;
 }
 
+/* tso_setup asks for TSO where the port offers it with the checksum
+ * offloads and chains it implies (NICs; net_tap, in software: rte_gso and
+ * its own checksums; not memif or ring) and takes a chain of the header and
+ * TCP_TSO_IOV_MAX payload pieces (a piece is whatever the application
+ * wrote, however short: its count, not the octets, bounds the chain). */
+static void
+tso_setup(struct tcp_dpdk_group *g, const struct rte_eth_dev_info *info, struct rte_eth_conf *conf)
+{
+    uint64_t need = RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+                    RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+    if ((info->tx_offload_capa & need) != need) {
+        return;
+    }
+    g->tso_tap = strcmp(g->driver, "net_tap") == 0;
+    uint16_t segs = info->tx_desc_lim.nb_seg_max;
+    if (!g->tso_tap && segs > 0 && segs < TCP_TSO_IOV_MAX + 1) {
+        return;
+    }
+    conf->txmode.offloads |= need;
+    g->tso = g->tso_offered = true;
+    g->tso_max = 65535u - TCP_IP_HLEN - TCP_TCP_HLEN_MAX;
+    /* net_tap (22.11) cuts at most MAX_GSO_MBUFS (64) segments from a
+     * frame and drops one that needs more (small MSS: 536 without the
+     * option); its segments may be 14 octets shorter than the stack's
+     * (core_tx_tso), so a few to spare */
+    g->tso_segs = g->tso_tap ? TAP_TSO_SEGS : 0;
+}
+
 /* port_setup configures, sets the queues up and starts the port; with
  * `intr`, RX interrupts too. Returns 0 or a negative errno. */
 static int
@@ -238,6 +273,7 @@ tcp_dpdk_group_new(struct tcp_dpdk_group **out_g, struct rl_diag *diag, uint16_t
     } else if (strstr(drv, "ring") || strstr(drv, "memif")) {
         g->tx_multiseg = true;
     }
+    tso_setup(g, &info, &conf);
     int socket = rte_eth_dev_socket_id(port);
     if (socket < 0) {
         socket = (int)rte_socket_id();
@@ -296,6 +332,9 @@ tcp_dpdk_group_new(struct tcp_dpdk_group **out_g, struct rl_diag *diag, uint16_t
             }
         }
     }
+    if (rte_eth_dev_get_mtu(port, &g->mtu) != 0) {
+        g->mtu = RTE_ETHER_MTU;
+    }
     (void)rte_eth_promiscuous_enable(port); /* some vdevs refuse: harmless */
     struct rte_ether_addr mac;
     if (rte_eth_macaddr_get(port, &mac) == 0) {
@@ -345,6 +384,24 @@ tcp_dpdk_group_rx_intr(const struct tcp_dpdk_group *g)
     return g->rx_intr;
 }
 
+bool
+tcp_dpdk_group_tso(const struct tcp_dpdk_group *g)
+{
+    return g->tso;
+}
+
+bool
+tcp_dpdk_group_tx_csum(const struct tcp_dpdk_group *g)
+{
+    return g->tx_csum;
+}
+
+void
+tcp_dpdk_group_set_tso(struct tcp_dpdk_group *g, bool on)
+{
+    g->tso = on && g->tso_offered;
+}
+
 const char *
 tcp_dpdk_group_name(const struct tcp_dpdk_group *g)
 {
@@ -383,36 +440,33 @@ tx_burst(struct tcp_dpdk_core *c)
     c->n_tx = 0;
 }
 
-static int
-core_tx(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl, size_t n_pl)
+/* header_mbuf returns a new mbuf holding the `hdr_len` octets at `hdr`. */
+static struct rte_mbuf *
+header_mbuf(struct tcp_dpdk_core *c, const uint8_t *hdr, size_t hdr_len)
 {
-    struct tcp_dpdk_core *c = ctx;
     struct rte_mbuf *m = rte_pktmbuf_alloc(c->g->mp);
     if (!m) {
         c->stats.tx_alloc_failed++;
-        return RL_ENOMEM;
+        return NULL;
     }
     uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)hdr_len);
     memcpy(p, hdr, hdr_len);
+    return m;
+}
+
+/* attach_payload chains the payload pieces to `m` as indirect segments
+ * over the payload mbufs (zero copy). Frees `m` on failure. */
+static int
+attach_payload(struct tcp_dpdk_core *c, struct rte_mbuf *m, const struct tcp_iov *pl, size_t n_pl)
+{
     for (size_t i = 0; i < n_pl; i++) {
-        struct rte_mbuf *src = pl[i].buf;
-        if (!c->g->tx_multiseg) {
-            uint8_t *q = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)pl[i].len);
-            if (!q) {
-                rte_pktmbuf_free(m);
-                return RL_ENOMEM;
-            }
-            memcpy(q, pl[i].data, pl[i].len);
-            continue;
-        }
-        /* zero copy: an indirect segment over the payload mbuf */
         struct rte_mbuf *mi = rte_pktmbuf_alloc(c->g->mp_indir);
         if (!mi) {
             rte_pktmbuf_free(m);
             c->stats.tx_alloc_failed++;
             return RL_ENOMEM;
         }
-        rte_pktmbuf_attach(mi, src);
+        rte_pktmbuf_attach(mi, pl[i].buf);
         mi->data_off = (uint16_t)(pl[i].data - (const uint8_t *)mi->buf_addr);
         mi->data_len = (uint16_t)pl[i].len;
         mi->pkt_len = pl[i].len;
@@ -422,6 +476,40 @@ core_tx(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl,
             return RL_ENOMEM;
         }
     }
+    return 0;
+}
+
+static void
+tx_enqueue(struct tcp_dpdk_core *c, struct rte_mbuf *m)
+{
+    c->txq[c->n_tx++] = m;
+    if (c->n_tx == BURST) {
+        tx_burst(c);
+    }
+}
+
+static int
+core_tx(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl, size_t n_pl)
+{
+    struct tcp_dpdk_core *c = ctx;
+    struct rte_mbuf *m = header_mbuf(c, hdr, hdr_len);
+    if (!m) {
+        return RL_ENOMEM;
+    }
+    if (c->g->tx_multiseg) {
+        if (attach_payload(c, m, pl, n_pl) != 0) {
+            return RL_ENOMEM;
+        }
+    } else {
+        for (size_t i = 0; i < n_pl; i++) {
+            uint8_t *q = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)pl[i].len);
+            if (!q) {
+                rte_pktmbuf_free(m);
+                return RL_ENOMEM;
+            }
+            memcpy(q, pl[i].data, pl[i].len);
+        }
+    }
     if (c->g->tx_csum && hdr_len >= TCP_ETH_HLEN + TCP_IP_HLEN + TCP_TCP_HLEN &&
         hdr[TCP_ETH_HLEN + 9] == TCP_IP_PROTO_TCP && tcp_rd16(hdr + 12) == TCP_ETHERTYPE_IPV4) {
         /* the stack left the pseudo-header sum for the port to complete */
@@ -429,10 +517,77 @@ core_tx(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl,
         m->l2_len = TCP_ETH_HLEN;
         m->l3_len = TCP_IP_HLEN;
     }
-    c->txq[c->n_tx++] = m;
-    if (c->n_tx == BURST) {
-        tx_burst(c);
+    tx_enqueue(c, m);
+    return 0;
+}
+
+/* copy_per_segment chains the payload to `m` copied into one mbuf per
+ * `seg` octets. net_tap needs it: its software checksum sums every mbuf of
+ * a chain as if it started at an even offset (DPDK 22.11
+ * tap_tx_l4_add_rcksum), and rte_gso cuts segments out of the chain's mbufs;
+ * with one mbuf per segment each cut segment is its headers and one piece,
+ * which it sums right. Frees `m` on failure. */
+static int
+copy_per_segment(struct tcp_dpdk_core *c, struct rte_mbuf *m, const struct tcp_iov *pl, size_t n_pl,
+                 uint32_t seg)
+{
+    struct rte_mbuf *cur = NULL;
+    for (size_t i = 0; i < n_pl; i++) {
+        const uint8_t *src = pl[i].data;
+        uint32_t left = pl[i].len;
+        while (left > 0) {
+            if (cur == NULL || cur->data_len == seg) {
+                cur = rte_pktmbuf_alloc(c->g->mp);
+                if (cur == NULL || rte_pktmbuf_chain(m, cur) != 0) {
+                    rte_pktmbuf_free(cur);
+                    rte_pktmbuf_free(m);
+                    c->stats.tx_alloc_failed++;
+                    return RL_ENOMEM;
+                }
+            }
+            uint32_t take = seg - cur->data_len < left ? seg - cur->data_len : left;
+            uint8_t *q = rte_pktmbuf_mtod_offset(cur, uint8_t *, cur->data_len);
+            memcpy(q, src, take);
+            cur->data_len = (uint16_t)(cur->data_len + take);
+            m->pkt_len += take;
+            src += take;
+            left -= take;
+        }
     }
+    return 0;
+}
+
+/* core_tx_tso hands the port one TCP super-segment to cut into `seg`-octet
+ * segments (ops.tx_tso): the stack zeroed the IPv4 checksum and wrote the
+ * pseudo-header sum without the length, as RTE_MBUF_F_TX_TCP_SEG wants. */
+static int
+core_tx_tso(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl, size_t n_pl,
+            uint32_t seg)
+{
+    struct tcp_dpdk_core *c = ctx;
+    if (c->g->tso_tap && seg + hdr_len > c->g->mtu) {
+        /* net_tap (22.11) checks tso_segsz + l2 + l3 + l4 against the MTU,
+         * Ethernet header included: its segments are 14 octets short */
+        seg = c->g->mtu - (uint32_t)hdr_len;
+    }
+    if (c->g->tso_tap && seg > RTE_MBUF_DEFAULT_DATAROOM) {
+        seg = RTE_MBUF_DEFAULT_DATAROOM; /* one mbuf per segment (copy_per_segment) */
+    }
+    struct rte_mbuf *m = header_mbuf(c, hdr, hdr_len);
+    if (!m) {
+        return RL_ENOMEM;
+    }
+    int rc = c->g->tso_tap ? copy_per_segment(c, m, pl, n_pl, seg) : attach_payload(c, m, pl, n_pl);
+    if (rc != 0) {
+        return rc;
+    }
+    m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+                   RTE_MBUF_F_TX_TCP_CKSUM;
+    m->l2_len = TCP_ETH_HLEN;
+    m->l3_len = TCP_IP_HLEN;
+    m->l4_len = (uint16_t)(hdr_len - TCP_ETH_HLEN - TCP_IP_HLEN);
+    m->tso_segsz = (uint16_t)seg;
+    tx_enqueue(c, m);
     return 0;
 }
 
@@ -484,8 +639,13 @@ tcp_dpdk_core_new(struct tcp_dpdk_core **out_c, struct rl_diag *diag, struct tcp
         memcpy(sc.mac, g->mac, 6);
     }
     sc.tx_csum_offload = g->tx_csum;
+    sc.tso_max = g->tso ? g->tso_max : 0;
+    sc.tso_segs_max = g->tso_segs;
+    c->stats.offload_tx_csum = g->tx_csum;
+    c->stats.offload_tso = g->tso;
     struct tcp_stack_ops ops = {.ctx = c,
                                 .tx = core_tx,
+                                .tx_tso = core_tx_tso,
                                 .buf_alloc = core_buf_alloc,
                                 .buf_free = core_buf_free,
                                 .flow_local = g->n_cores > 1 ? core_flow_local : NULL};

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The stack on DPDK: EAL start, port set-up (one RX/TX queue pair per core,
- * RSS with a symmetric Toeplitz key where offered, checksum offloads where
- * offered), and one poll-mode core object per queue that moves mbufs
+ * RSS with a symmetric Toeplitz key where offered, checksum offloads and
+ * TSO where offered), and one poll-mode core object per queue that moves mbufs
  * between the port and its tcp_stack. Ports without RSS (tap, af_packet,
  * memif, ring) are steered in software: the core that receives computes the
  * same Toeplitz hash and hands the frame to its owner over an rte_ring.
@@ -22,11 +22,13 @@ struct tcp_dpdk_group;
 struct tcp_dpdk_core;
 
 /* Per-core counters of the port glue (the stack has its own), one list for
- * the fields and their names (tcp_dpdk_stats_name). */
+ * the fields and their names (tcp_dpdk_stats_name). offload_tx_csum and
+ * offload_tso are 1 when the core's stack leaves TCP checksums, or the
+ * cutting of super-segments (TSO), to the port. */
 /* clang-format off */
 #define TCP_DPDK_STATS_FIELDS(X) \
     X(rx_bursts) X(rx_pkts) X(tx_pkts) X(tx_dropped) X(tx_alloc_failed) X(handoff_out) \
-    X(handoff_in) X(handoff_dropped) X(rx_linearized)
+    X(handoff_in) X(handoff_dropped) X(rx_linearized) X(offload_tx_csum) X(offload_tso)
 /* clang-format on */
 
 struct tcp_dpdk_stats {
@@ -89,10 +91,22 @@ bool tcp_dpdk_group_rss(const struct tcp_dpdk_group *g);
 /* tcp_dpdk_group_rx_intr tells whether the port's queues have RX interrupts. */
 bool tcp_dpdk_group_rx_intr(const struct tcp_dpdk_group *g);
 
+/* tcp_dpdk_group_tso tells whether the cores' stacks hand the port TSO
+ * super-segments: on where the port offers TCP TSO with IPv4 and TCP
+ * checksum offload and multi-segment frames (NICs, net_tap in software; not
+ * memif or ring). tcp_dpdk_group_tx_csum tells whether the stacks leave
+ * TCP checksums of ordinary frames to the port. */
+bool tcp_dpdk_group_tso(const struct tcp_dpdk_group *g);
+bool tcp_dpdk_group_tx_csum(const struct tcp_dpdk_group *g);
+
+/* tcp_dpdk_group_set_tso turns TSO off (or back on, where offered) for
+ * cores created afterwards (comparisons, tests). */
+void tcp_dpdk_group_set_tso(struct tcp_dpdk_group *g, bool on);
+
 /* tcp_dpdk_core_new creates the stack of core `index` (its queue) with
  * `cfg` (the mac field is replaced by the port's when all zero; checksum
- * offload is set from the port). Returns 0 with *out_c, or an rl_err with
- * `diag`. Call on the lcore that will poll it. */
+ * offload and TSO, tx_csum_offload and tso_max, are set from the port). Returns 0 with *out_c, or
+ * an rl_err with `diag`. Call on the lcore that will poll it. */
 int tcp_dpdk_core_new(struct tcp_dpdk_core **out_c, struct rl_diag *diag, struct tcp_dpdk_group *g,
                       uint16_t index, const struct tcp_stack_config *cfg);
 

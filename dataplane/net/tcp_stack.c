@@ -88,6 +88,9 @@ tcp_stack_new(struct tcp_stack **out_st, struct rl_diag *diag, const struct tcp_
     if (!ops || !ops->tx || !ops->buf_alloc || !ops->buf_free || !cfg) {
         return rl_diag_set(diag, "ops", "tx, buf_alloc and buf_free are required");
     }
+    if (cfg->tso_max && !ops->tx_tso) {
+        return rl_diag_set(diag, "tso_max", "TSO needs ops.tx_tso");
+    }
     struct tcp_stack_config c = *cfg;
     int rc = config_check(&c, diag);
     if (rc) {
@@ -444,6 +447,24 @@ tcp_st_send_frame(struct tcp_stack *st, const uint8_t *hdr, size_t hdr_len,
     }
     st->stats.tx_frames++;
     st->stats.tx_bytes += bytes;
+}
+
+void
+tcp_st_send_tso(struct tcp_stack *st, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl,
+                size_t n_pl, uint32_t seg)
+{
+    size_t payload = 0;
+    for (size_t i = 0; i < n_pl; i++) {
+        payload += pl[i].len;
+    }
+    if (st->ops.tx_tso(st->ops.ctx, hdr, hdr_len, pl, n_pl, seg) != 0) {
+        st->stats.tx_failed++;
+        return;
+    }
+    st->stats.tx_frames++;
+    st->stats.tx_bytes += hdr_len + payload;
+    st->stats.tx_tso_frames++;
+    st->stats.tx_tso_segs += (payload + seg - 1) / seg;
 }
 
 /* ---- ARP (RFC 826) ---- */

@@ -22,6 +22,8 @@ struct tcp_iov {
     uint32_t len;
 };
 
+#define TCP_TSO_IOV_MAX 64 /* payload pieces per TSO super-segment (ops.tx_tso) */
+
 /* What the stack needs from its environment. Called only from the stack's
  * own calls, on its core. */
 struct tcp_stack_ops {
@@ -41,6 +43,18 @@ struct tcp_stack_ops {
      * steered to this instance's core (RSS); active opens pick source ports
      * for which it answers true. Addresses and ports in host order. */
     bool (*flow_local)(void *ctx, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport);
+    /* tx_tso (required with tcp_stack_config.tso_max) sends one TCP
+     * super-segment, as tx does a frame, whose payload the port cuts into
+     * segments of `seg` octets (the last may be shorter), repeating the
+     * headers with the sequence number, IPv4 length and ID advanced, and FIN
+     * and PSH on the last segment only: a NIC's TSO. The IPv4 header checksum
+     * is 0 and the TCP checksum field holds the pseudo-header sum without
+     * the length (DPDK's rte_ipv4_phdr_cksum with RTE_MBUF_F_TX_TCP_SEG);
+     * the port completes both in every segment. At most TCP_TSO_IOV_MAX
+     * payload pieces, and tcp_stack_config.tso_segs_max segments where set.
+     * Same returns as tx. */
+    int (*tx_tso)(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl,
+                  size_t n_pl, uint32_t seg);
 };
 
 /* Configuration of one instance. Addresses in host byte order; times in
@@ -70,8 +84,10 @@ struct tcp_stack_config {
     uint32_t accept_backlog;     /* established, not yet accepted, per listener [1024] */
     uint16_t port_lo, port_hi;   /* ephemeral ports for active opens [32768, 60999] */
     bool tx_csum_offload; /* leave L3/L4 checksums to the port (the pseudo-header sum is written) */
-    bool no_syn_cookies;  /* drop SYNs over the backlog instead */
-    uint8_t secret[16];   /* ISN and SYN-cookie key: random, the same on every core */
+    uint32_t tso_max;     /* TSO: payload octets per super-segment (ops.tx_tso), 0 = off */
+    uint16_t tso_segs_max; /* TSO: segments per super-segment at most, 0 = what tso_max holds */
+    bool no_syn_cookies;   /* drop SYNs over the backlog instead */
+    uint8_t secret[16];    /* ISN and SYN-cookie key: random, the same on every core */
 };
 
 /* Counters: everything dropped, retransmitted or refused. Plain integers
@@ -79,7 +95,8 @@ struct tcp_stack_config {
  * cannot drift apart (tcp_stats_name). */
 /* clang-format off */
 #define TCP_STATS_FIELDS(X) \
-    X(rx_frames) X(rx_bytes) X(tx_frames) X(tx_bytes) X(tx_failed) X(rx_short) X(rx_not_ours) \
+    X(rx_frames) X(rx_bytes) X(tx_frames) X(tx_bytes) X(tx_failed) X(tx_tso_frames) X(tx_tso_segs) \
+    X(rx_short) X(rx_not_ours) \
     X(rx_ethertype) X(arp_rx) X(arp_bad) X(arp_requests_tx) X(arp_replies_tx) X(arp_unresolved) \
     X(ip_bad) X(ip_fragments) X(ip_not_ours) X(ip_proto) X(icmp_echo) X(icmp_bad) X(icmp_other) \
     X(tcp_bad) X(tcp_no_conn) X(tcp_rst_tx) X(tcp_rst_rx) X(tcp_out_of_window) X(tcp_paws) \

@@ -4,9 +4,10 @@
  * Input: records of [flags][len hi][len lo][octets]; flags bit 0: the port
  * verified checksums, bit 1: the octets are a bare TCP segment from
  * 10.0.0.9 (wrapped in Ethernet and IPv4 here), bits 2-4: milliseconds to
- * advance (x 50). Never a crash; and no stall: once the application closes
- * everything, every connection object must be released within the
- * configured timeouts, and every payload buffer returned. */
+ * advance (x 50); bit 7 of the first record's flags: the port does TSO (the
+ * stack hands it super-segments, ops.tx_tso). Never a crash; and no stall: once the application
+ * closes everything, every connection object must be released within the configured timeouts, and
+ * every payload buffer returned. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +37,23 @@ fz_tx(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl, s
     }
     (void)sink;
     return 0;
+}
+
+/* A TSO super-segment: more than one segment of `seg` octets, headers
+ * through the TCP options, the checksums left to the port. */
+static int
+fz_tx_tso(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl, size_t n_pl,
+          uint32_t seg)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n_pl; i++) {
+        total += pl[i].len;
+    }
+    if (seg == 0 || total <= seg || total > 65535 || hdr_len < 54 || hdr[14 + 10] != 0 ||
+        hdr[14 + 11] != 0) {
+        abort(); /* off the ops.tx_tso contract */
+    }
+    return fz_tx(ctx, hdr, hdr_len, pl, n_pl);
 }
 
 static void *
@@ -110,7 +128,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .accept_backlog = 8,
         .secret = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
     };
-    struct tcp_stack_ops ops = {.tx = fz_tx, .buf_alloc = fz_alloc, .buf_free = fz_free};
+    struct tcp_stack_ops ops = {
+        .tx = fz_tx, .tx_tso = fz_tx_tso, .buf_alloc = fz_alloc, .buf_free = fz_free};
+    if (size > 0 && (data[0] & 0x80)) {
+        cfg.tso_max = 16384;
+    }
     struct tcp_stack *st;
     uint64_t now = 1000000;
     bufs_out = 0;

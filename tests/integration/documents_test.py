@@ -197,6 +197,7 @@ def made_docm():
 
 
 PDF_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "pdf")
+PDF_GEN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "pdf-gen")
 PDF_TEXT = ("Letter for Alice Example\nPlease charge my card 4556 7375 8689 9855 today.\n"
             "Contact: alice@example.org or phone +44 20 7946 0958\n"
             "My SSN is 536-22-8471 keep safe.\nNothing else here.\n")
@@ -286,6 +287,37 @@ def pdf_checks(tmp):
         elif report["parts"][1]["modified"]:
             pdf_readers(name, data, tmp)
         print(f"ok {name}: {report['verdict']} " + ",".join(sorted(acts)), flush=True)
+    pdf_gen_checks(tmp)
+
+
+# What the adversarial layouts of tests/data/pdf-gen hold: a card number's
+# digits or the addresses ann@finance.org / ann@flict.org.
+GEN_SECRETS = re.compile(r"[0-9]|ann@|nance\.org|ict\.org")
+
+
+def pdf_gen_checks(tmp):
+    """The adversarial layouts (rotated, skewed, vertical, Type3, ligatures, split spans,
+    invisible text...): poppler reads a secret in every input and none in the output."""
+    for name in sorted(os.listdir(PDF_GEN_DIR)):
+        if not name.endswith(".pdf"):
+            continue
+        src = os.path.join(PDF_GEN_DIR, name)
+        r = subprocess.run(["pdftotext", "-q", src, "-"], capture_output=True, timeout=120)
+        if not GEN_SECRETS.search(r.stdout.decode("utf-8", "replace")):
+            fail(f"{name}: pdftotext reads no secret in the input: {r.stdout!r}")
+            continue
+        report, data, _, _ = scan(name, open(src, "rb").read(), "application/pdf")
+        if report is None or data is None:
+            continue
+        if report["verdict"] != "deliver" or not report["parts"][1]["modified"]:
+            fail(f"{name}: verdict {report['verdict']}, modified {report['parts'][1]['modified']}")
+            continue
+        text = pdf_readers(name, data, tmp)
+        left = GEN_SECRETS.findall(text)
+        if left or "Kept words stay." not in text:
+            fail(f"{name}: pdftotext reads {text!r} (left: {left})")
+            continue
+        print(f"ok {name}: redacted, nothing left for pdftotext", flush=True)
 
 
 def main():

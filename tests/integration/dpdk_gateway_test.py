@@ -371,13 +371,15 @@ class DpdkBackend(unittest.TestCase):
                               capture_output=True, text=True, check=True).stdout
         for name in ("net_tcp_retransmits", "net_tcp_rto", "net_tcp_out_of_window",
                      "net_rx_short", "net_port_rx_packets", "net_port_rx_missed",
-                     "net_handoff_out", "net_tx_dropped"):
+                     "net_handoff_out", "net_tx_dropped", "net_tx_tso_frames",
+                     "net_tx_tso_segs", "net_offload_tso", "net_offload_tx_csum"):
             self.assertIn(f"{name}.net_tap0 ", text)
         st = self.dpdk.stats()
         self.assertEqual(len(st["workers"]), 2)
         for w in st["workers"]:  # a queue pair each, both carrying connections
             self.assertGreater(w["net_port_tx_packets"]["net_tap0"], 0)
             self.assertGreater(w["net_opened_passive"]["net_tap0"], 0)
+            self.assertEqual(w["net_offload_tso"]["net_tap0"], 1)  # net_tap offers TSO
         total = st["total"]
         self.assertGreater(total["net_opened_active"]["net_tap0"], 0)  # to the next hop
         self.assertGreater(total["net_handoff_out"]["net_tap0"], 0)  # software steering

@@ -6,8 +6,12 @@ kernel's TCP as the peer: ARP and ICMP, handshake, 1 MB each way byte-exact,
 1,000 sequential and 200 concurrent connections, RST and half-close, an
 active open to a kernel server, tc netem (loss 5%, reorder 10%, duplicate
 1%, delay 20 ms) with byte-exact transfers, and a SYN flood while real
-clients still connect. Traffic stays inside the namespace, and the tap is
-made inside it too, so runs in parallel do not meet.
+clients still connect. net_tap offers TSO (in software, rte_gso), so the
+stack sends super-segments there: its counters must show them, and the
+kernel must find every segment's checksum right; a second stack with
+`--tso off` repeats the 1 MB transfers each way with one frame per segment.
+Traffic stays inside the namespace, and the tap is made inside it too, so
+runs in parallel do not meet.
 
 The SYN flood is paced (FLOOD_RATE): net_tap moves only so many frames a
 second from the kernel to a user-space process, and a faster flood only
@@ -38,6 +42,7 @@ EAL = ["-l", "0", "--no-pci", "--no-huge", "--no-shconf", "--no-telemetry", "-m"
        "--log-level=lib.eal:error", "--log-level=pmd.net.tap:error"]
 DP_IP, K_IP = "10.77.0.2", "10.77.0.1"
 DP_MAC = "02:00:0a:4d:00:02"
+NOTSO_IP, NOTSO_K_IP = "10.79.0.2", "10.79.0.1"
 # SYNs a second: 20 (ASan: 8) times the listener's backlog of 256 a second,
 # within what net_tap carries to a starved sanitizer build on a loaded machine
 FLOOD_RATE = 2000 if os.environ.get("RL_SLOW") == "1" else 5000
@@ -155,7 +160,15 @@ def tap_drops():
 
 
 def inner(phase):
-    if phase == "basic":
+    global DP_IP
+    if phase == "notso":
+        DP_IP = NOTSO_IP
+        check("TSO off: 1 MB kernel->stack->kernel byte-exact (echo)", echo(1 << 20))
+        check("TSO off: 1 MB stack->kernel byte-exact (source)", source(1 << 20))
+        check("TSO off: echo at odd stream offsets byte-exact", echo_odd(300000))
+        bad = nstat("TcpInCsumErrors")
+        check("TSO off: the kernel found no bad TCP checksum", bad == 0, f"TcpInCsumErrors {bad}")
+    elif phase == "basic":
         out = subprocess.run(["ip", "neigh", "show", DP_IP], capture_output=True, text=True).stdout
         r = icmp_ping(3)
         check("ICMP echo answered (3 of 3)", r == 3, f"{r} replies")
@@ -358,6 +371,40 @@ def main():
         check("server saw the kernel's RST", s.get("tcp_rst_rx", 0) >= 1)
         check("no checksum or header errors from the kernel", s.get("tcp_bad", 1) == 0
               and s.get("ip_bad", 1) == 0)
+        # net_tap offers TSO: the transfers above went out as super-segments
+        check("TSO on: the stack handed net_tap super-segments",
+              s.get("offload_tso") == 1 and s.get("tx_tso_frames", 0) > 0
+              and s.get("tx_tso_segs", 0) > 2 * s.get("tx_tso_frames", 0),
+              f"offload_tso {s.get('offload_tso')}, {s.get('tx_tso_frames')} super-segments "
+              f"carrying {s.get('tx_tso_segs')} segments of {s.get('tx_frames')} frames")
+        # the same transfers with TSO off, on a stack and tap of their own
+        ready2 = os.path.join(tmp, "ready2")
+        srv = subprocess.Popen(
+            nsx + [TOOL] + EAL + ["--vdev=net_tap2,iface=rlt2", "--", "serve", "--ip",
+                                  NOTSO_IP + "/24", "--ready", ready2, "--seconds", "120",
+                                  "--mac", "02:00:0a:4f:00:02", "--tso", "off"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        end = time.monotonic() + 20
+        while not os.path.exists(ready2) and time.monotonic() < end and srv.poll() is None:
+            time.sleep(0.05)
+        if not os.path.exists(ready2):
+            raise RuntimeError("rlnet_tool serve --tso off did not start: "
+                               + srv.stderr.read()[-500:])
+        run(nsx + ["ip", "addr", "add", NOTSO_K_IP + "/24", "dev", "rlt2"])
+        run(nsx + ["ip", "link", "set", "rlt2", "up"])
+        r = subprocess.run(nsx + me + ["notso"], capture_output=True, text=True, timeout=300)
+        print(r.stdout + r.stderr, end="", flush=True)
+        check("phase notso", r.returncode == 0)
+        srv.send_signal(15)
+        out, err = srv.communicate(timeout=30)
+        srv = None
+        stats = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        s2 = stats[0] if stats else {}
+        check("TSO off: one frame per segment, no super-segment",
+              s2.get("offload_tso") == 0 and s2.get("tx_tso_frames") == 0
+              and s2.get("tx_frames", 0) > 700,
+              f"offload_tso {s2.get('offload_tso')}, tx_tso_frames {s2.get('tx_tso_frames')}, "
+              f"tx_frames {s2.get('tx_frames')}")
         # a second tap for the active open: addresses on its own subnet
         act = subprocess.Popen(nsx + [TOOL] + EAL + ["--vdev=net_tap1,iface=rlt1", "--",
                                                       "connect", "--ip", "10.78.0.2/24", "--to",
@@ -376,6 +423,10 @@ def main():
         print(out, end="")
         check("active opens from the stack to a kernel server: 20 x 300 kB echoed byte-exact",
               act.returncode == 0, err[-300:])
+        cs = [json.loads(line) for line in out.splitlines() if '"tx_tso_frames"' in line]
+        check("active opens: the client's stack sent super-segments too",
+              bool(cs) and cs[0].get("tx_tso_frames", 0) > 0,
+              f"tx_tso_frames {cs[0].get('tx_tso_frames') if cs else None}")
         ks.kill()
     finally:
         if srv is not None:

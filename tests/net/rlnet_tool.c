@@ -2,9 +2,12 @@
 /* rlnet_tool: the user-space stack on real DPDK ports, for tests. EAL
  * arguments first, then `--` and a command:
  *   serve --ip A.B.C.D/N [--gw G] [--cores N] [--seconds S] [--ready FILE]
+ *         [--tso on|off] [--sndbuf N]
  *         echo (7), discard (9) and source (19) services until SIGTERM or S
- *         seconds; prints the counters as JSON at the end
+ *         seconds; prints the counters as JSON at the end. TSO is on where
+ *         the port offers it (net_tap) unless --tso off
  *   connect --ip A.B.C.D/N --to IP:PORT --bytes N [--conns K] [--wait-file F]
+ *         [--tso on|off]
  *         K sequential active opens, each sending N pattern octets to an
  *         echo server, half-closing, and checking the echo byte for byte;
  *         with --wait-file, only once F exists (the peer is configured)
@@ -34,6 +37,17 @@ on_signal(int sig)
 {
     (void)sig;
     stop = 1;
+}
+
+/* parse_onoff sets *out from "on" or "off"; -1 for anything else. */
+static int
+parse_onoff(const char *s, bool *out)
+{
+    if (!strcmp(s, "on") || !strcmp(s, "off")) {
+        *out = !strcmp(s, "on");
+        return 0;
+    }
+    return -1;
 }
 
 static int
@@ -215,10 +229,14 @@ cmd_serve(int argc, char **argv)
     unsigned cores = 1, seconds = 0;
     const char *ready = NULL;
     uint8_t mac[6] = {0};
-    uint32_t syn_backlog = 1024;
+    uint32_t syn_backlog = 1024, sndbuf = 65536;
+    bool tso = true;
     for (int i = 0; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--ip") && parse_ip(argv[i + 1], &ip, &plen) == 0) {
         } else if (!strcmp(argv[i], "--gw") && parse_ip(argv[i + 1], &gw, NULL) == 0) {
+        } else if (!strcmp(argv[i], "--tso") && parse_onoff(argv[i + 1], &tso) == 0) {
+        } else if (!strcmp(argv[i], "--sndbuf")) {
+            sndbuf = (uint32_t)atoi(argv[i + 1]);
         } else if (!strcmp(argv[i], "--cores")) {
             cores = (unsigned)atoi(argv[i + 1]);
         } else if (!strcmp(argv[i], "--mac")) {
@@ -247,8 +265,10 @@ cmd_serve(int argc, char **argv)
         fprintf(stderr, "rlnet_tool: %s: %s\n", d.field, d.reason);
         return 1;
     }
+    tcp_dpdk_group_set_tso(g, tso);
     struct tcp_stack_config cfg;
     base_config(&cfg, ip, plen);
+    cfg.sndbuf = sndbuf;
     cfg.gateway = gw;
     memcpy(cfg.mac, mac, 6); /* all zero: the port's own */
     cfg.syn_backlog = syn_backlog;
@@ -304,8 +324,10 @@ cmd_connect(int argc, char **argv)
     unsigned long long bytes = 0;
     uint8_t cmac[6] = {0};
     const char *wait_file = NULL;
+    bool tso = true;
     for (int i = 0; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--ip") && parse_ip(argv[i + 1], &ip, &plen) == 0) {
+        } else if (!strcmp(argv[i], "--tso") && parse_onoff(argv[i + 1], &tso) == 0) {
         } else if (!strcmp(argv[i], "--to")) {
             char host[32];
             if (sscanf(argv[i + 1], "%31[0-9.]:%u", host, &port) != 2 ||
@@ -338,8 +360,12 @@ cmd_connect(int argc, char **argv)
     struct tcp_stack_config cfg;
     base_config(&cfg, ip, plen);
     memcpy(cfg.mac, cmac, 6);
-    if (tcp_dpdk_group_new(&g, &d, 0, 1, 16383, false) != 0 ||
-        tcp_dpdk_core_new(&core, &d, g, 0, &cfg) != 0) {
+    if (tcp_dpdk_group_new(&g, &d, 0, 1, 16383, false) != 0) {
+        fprintf(stderr, "rlnet_tool: %s: %s\n", d.field, d.reason);
+        return 1;
+    }
+    tcp_dpdk_group_set_tso(g, tso);
+    if (tcp_dpdk_core_new(&core, &d, g, 0, &cfg) != 0) {
         fprintf(stderr, "rlnet_tool: %s: %s\n", d.field, d.reason);
         return 1;
     }

@@ -2,7 +2,9 @@
 /* Test harness for dataplane/net: two stack instances on a simulated
  * Ethernet link with a virtual clock, and loss, reordering, duplication and
  * delay drawn from a seeded generator (netem in memory). Payload buffers are
- * malloc'd; frames are copied whole onto the link. Header-only, one thread. */
+ * malloc'd; frames are copied whole onto the link. The link takes TSO
+ * super-segments (ops.tx_tso) and cuts them in software as a NIC would, for
+ * stacks configured with tso_max. Header-only, one thread. */
 #ifndef NET_LINK_H
 #define NET_LINK_H
 
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "tcp_stack.h"
+#include "tcp_wire.h"
 
 #define LINK_MAX_FRAMES 65536
 #define LINK_BUF_CAP 2048
@@ -45,7 +48,9 @@ struct net_link {
     struct link_impair imp[2]; /* by sending side */
     bool cut;                  /* drop everything */
     uint64_t sent[2], dropped;
-    uint64_t oversize; /* frames above a 1500-octet MTU: a stack bug */
+    uint64_t oversize;             /* frames above a 1500-octet MTU: a stack bug */
+    uint64_t tso_frames, tso_segs; /* super-segments taken and the segments cut from them */
+    uint64_t tso_bad;              /* super-segments off the ops.tx_tso contract: a stack bug */
     /* tap: every frame sent by side 0 is offered here too (may be NULL) */
     void (*tap)(void *ctx, int from, const uint8_t *f, size_t len);
     void *tap_ctx;
@@ -123,6 +128,65 @@ link_tx(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl,
     return 0;
 }
 
+/* link_tx_tso cuts a super-segment into `seg`-octet segments as a NIC's
+ * TSO does: headers repeated with the IPv4 length, ID and checksum, the TCP
+ * sequence number and checksum made anew, FIN and PSH on the last segment
+ * only; each segment then meets the link alone (link_tx). Checks the
+ * contract of ops.tx_tso (tso_bad). */
+static inline int
+link_tx_tso(void *ctx, const uint8_t *hdr, size_t hdr_len, const struct tcp_iov *pl, size_t n_pl,
+            uint32_t seg)
+{
+    struct link_end *e = ctx;
+    struct net_link *l = e->link;
+    uint8_t pay[65536];
+    size_t total = 0;
+    for (size_t i = 0; i < n_pl; i++) {
+        if (total + pl[i].len > sizeof(pay)) {
+            l->tso_bad++;
+            return RL_EIO;
+        }
+        memcpy(pay + total, pl[i].data, pl[i].len);
+        total += pl[i].len;
+    }
+    uint8_t f[14 + 20 + 60];
+    const uint8_t *ip = hdr + 14, *tcp = hdr + 34;
+    size_t thl = (size_t)(tcp[12] >> 4) * 4;
+    uint32_t sip = tcp_rd32(ip + 12), dip = tcp_rd32(ip + 16);
+    uint32_t phdr = 0xffffu & ~(uint32_t)tcp_wire_fold(tcp_wire_pseudo(sip, dip, 0));
+    if (hdr_len != 34 + thl || hdr_len > sizeof(f) || seg == 0 || total <= seg ||
+        tcp_rd16(ip + 10) != 0 || tcp_rd16(ip + 2) != 20 + thl + total ||
+        tcp_rd16(tcp + 16) != phdr) {
+        l->tso_bad++;
+        return RL_EIO;
+    }
+    l->tso_frames++;
+    uint32_t seq = tcp_rd32(tcp + 4);
+    uint16_t id = tcp_rd16(ip + 4);
+    for (size_t off = 0; off < total; off += seg) {
+        uint32_t n = (uint32_t)(total - off < seg ? total - off : seg);
+        memcpy(f, hdr, hdr_len);
+        uint8_t *fip = f + 14, *ft = f + 34;
+        tcp_wr16(fip + 2, (uint16_t)(20 + thl + n));
+        tcp_wr16(fip + 4, id++);
+        tcp_wr16(fip + 10, 0);
+        tcp_wr16(fip + 10, tcp_wire_fold(tcp_wire_sum(0, fip, 20)));
+        tcp_wr32(ft + 4, seq + (uint32_t)off);
+        if (off + n < total) {
+            ft[13] &= (uint8_t) ~(TCP_FIN | TCP_PSH);
+        }
+        tcp_wr16(ft + 16, 0);
+        uint32_t sum = tcp_wire_pseudo(sip, dip, (uint32_t)(thl + n));
+        sum = tcp_wire_sum(sum, ft, thl);
+        sum = tcp_wire_sum(sum, pay + off, n);
+        tcp_wr16(ft + 16, tcp_wire_fold(sum));
+        struct tcp_iov iov = {.buf = NULL, .data = pay + off, .len = n};
+        l->tso_segs++;
+        link_tx(ctx, f, hdr_len, &iov, 1);
+    }
+    return 0;
+}
+
 static inline void *
 link_buf_alloc(void *ctx, uint8_t **out_data, uint32_t *out_cap)
 {
@@ -173,6 +237,7 @@ link_init(struct net_link *l, const struct tcp_stack_config cfg[2], uint64_t see
         l->end[i].side = i;
         struct tcp_stack_ops ops = {.ctx = &l->end[i],
                                     .tx = link_tx,
+                                    .tx_tso = link_tx_tso,
                                     .buf_alloc = link_buf_alloc,
                                     .buf_free = link_buf_free};
         int rc = tcp_stack_new(&l->st[i], NULL, &cfg[i], &ops, l->now_us);

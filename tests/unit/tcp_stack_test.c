@@ -237,6 +237,162 @@ test_impaired_link(void **state)
     }
 }
 
+/* TSO: both stacks hand the link super-segments of up to 64 KB, which it
+ * cuts as a NIC would (net_link.h link_tx_tso). */
+static struct net_link *
+tso_link(uint32_t *lh, uint32_t tso_max, uint16_t segs_max, uint64_t seed)
+{
+    struct net_link *l = new_link();
+    struct tcp_stack_config cfg[2];
+    for (int i = 0; i < 2; i++) {
+        link_config(&cfg[i], i);
+        cfg[i].tso_max = tso_max;
+        cfg[i].tso_segs_max = segs_max;
+        cfg[i].sndbuf = 256 << 10;
+        cfg[i].rcvbuf = 256 << 10;
+    }
+    assert_int_equal(link_init(l, cfg, seed), 0);
+    assert_int_equal(tcp_stack_listen(l->st[1], lh, PORT, 42), 0);
+    return l;
+}
+
+/* every super-segment the stacks counted reached the port whole and was
+ * cut into the segments they counted; none was off the contract */
+static void
+assert_tso_used(const struct net_link *l)
+{
+    const struct tcp_stats *s0 = tcp_stack_stats(l->st[0]), *s1 = tcp_stack_stats(l->st[1]);
+    assert_true(s0->tx_tso_frames > 0);
+    assert_true(s1->tx_tso_frames > 0);
+    assert_true(s0->tx_tso_segs > s0->tx_tso_frames);
+    assert_int_equal(l->tso_bad, 0);
+    assert_int_equal(l->tso_frames, s0->tx_tso_frames + s1->tx_tso_frames);
+    assert_int_equal(l->tso_segs, s0->tx_tso_segs + s1->tx_tso_segs);
+    assert_int_equal(l->oversize, 0);
+}
+
+static void
+test_tso_megabyte_both_ways(void **state)
+{
+    (void)state;
+    uint32_t lh, ha, hb;
+    struct net_link *l = tso_link(&lh, 65536, 0, 0);
+    l->imp[0].delay_us = l->imp[1].delay_us = 500;
+    assert_int_equal(open_pair(l, lh, &ha, &hb), 0);
+    transfer(l, 0, ha, hb, 1 << 20, 20000);
+    transfer(l, 1, hb, ha, 1 << 20, 20000);
+    assert_tso_used(l);
+    assert_int_equal(tcp_stack_stats(l->st[0])->tcp_retransmits, 0);
+    /* super-segments of many segments, not pairs */
+    const struct tcp_stats *s0 = tcp_stack_stats(l->st[0]);
+    assert_true(s0->tx_tso_segs >= 8 * s0->tx_tso_frames);
+    link_fini(l);
+    free(l);
+}
+
+/* tso_segs_max (net_tap cuts at most 64 segments from a frame): a small
+ * MSS fills no super-segment past the cap, and the cap holds whole ones. */
+static void
+test_tso_segs_max(void **state)
+{
+    (void)state;
+    uint32_t lh, ha, hb;
+    struct net_link *l = tso_link(&lh, 65536, 6, 0);
+    l->imp[0].delay_us = l->imp[1].delay_us = 500;
+    assert_int_equal(open_pair(l, lh, &ha, &hb), 0);
+    transfer(l, 0, ha, hb, 256 << 10, 20000);
+    transfer(l, 1, hb, ha, 256 << 10, 20000);
+    assert_tso_used(l);
+    for (int i = 0; i < 2; i++) {
+        const struct tcp_stats *s = tcp_stack_stats(l->st[i]);
+        assert_true(s->tx_tso_segs <= 6 * s->tx_tso_frames);
+        assert_true(s->tx_tso_segs > 4 * s->tx_tso_frames); /* mostly full ones */
+    }
+    link_fini(l);
+    free(l);
+}
+
+/* Loss, reordering, duplication and delay with TSO: retransmissions (RTO,
+ * fast retransmit, NewReno partial ACKs) go at MSS granularity while new
+ * data leaves in super-segments; every transfer still byte-exact. */
+static void
+test_tso_impaired_link(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 2; seed++) {
+        uint32_t lh, ha, hb;
+        struct net_link *l = tso_link(&lh, 65536, 0, seed * 104729);
+        for (int i = 0; i < 2; i++) {
+            l->imp[i] = (struct link_impair){.loss_ppm = 20000,
+                                             .reorder_ppm = 50000,
+                                             .dup_ppm = 10000,
+                                             .delay_us = 5000,
+                                             .reorder_extra_us = 2000};
+        }
+        assert_int_equal(open_pair(l, lh, &ha, &hb), 0);
+        transfer(l, 0, ha, hb, 512 << 10, 600000);
+        transfer(l, 1, hb, ha, 512 << 10, 600000);
+        assert_tso_used(l);
+        const struct tcp_stats *s0 = tcp_stack_stats(l->st[0]);
+        assert_true(s0->tcp_retransmits > 0);
+        assert_true(s0->tcp_fast_retransmits + s0->tcp_rto > 0);
+        assert_true(tcp_stack_stats(l->st[1])->tcp_ooo > 0);
+        link_fini(l);
+        free(l);
+    }
+}
+
+struct wire_log {
+    uint64_t *h;
+    size_t n, cap;
+};
+
+static void
+wire_record(void *ctx, int from, const uint8_t *f, size_t len)
+{
+    struct wire_log *w = ctx;
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)from;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ f[i]) * 1099511628211ULL;
+    }
+    if (w->n == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 1024;
+        w->h = realloc(w->h, w->cap * sizeof(*w->h));
+        assert_non_null(w->h);
+    }
+    w->h[w->n++] = h;
+}
+
+/* The segments a port cuts from the super-segments are, octet for octet
+ * (sequence numbers, flags, IPv4 IDs, timestamps, checksums), the frames
+ * the stack sends without TSO: the sequence-space bookkeeping is the same. */
+static void
+test_tso_same_segments(void **state)
+{
+    (void)state;
+    struct wire_log w[2] = {{0}, {0}};
+    for (int run = 0; run < 2; run++) {
+        uint32_t lh, ha, hb;
+        struct net_link *l = tso_link(&lh, run ? 65536 : 0, 0, 0);
+        l->imp[0].delay_us = l->imp[1].delay_us = 2000;
+        l->tap = wire_record;
+        l->tap_ctx = &w[run];
+        assert_int_equal(open_pair(l, lh, &ha, &hb), 0);
+        transfer(l, 0, ha, hb, 300000, 20000);
+        tcp_stack_close(l->st[0], ha, false, l->now_us);
+        tcp_stack_close(l->st[1], hb, false, l->now_us);
+        link_step(l, 100000);
+        assert_int_equal(tcp_stack_stats(l->st[0])->tx_tso_frames > 0, run == 1);
+        link_fini(l);
+        free(l);
+    }
+    assert_true(w[0].n > 200);
+    assert_int_equal(w[0].n, w[1].n);
+    assert_memory_equal(w[0].h, w[1].h, w[0].n * sizeof(uint64_t));
+    free(w[0].h);
+    free(w[1].h);
+}
+
 static void
 test_half_close(void **state)
 {
@@ -723,6 +879,46 @@ test_zero_window(void **state)
     free(l);
 }
 
+/* A zero window, then the peer vanishes: the unanswered probes end the
+ * connection (found by fuzz_tcp_stack: a released connection held its send
+ * queue forever behind a window that never opened). */
+static void
+test_zero_window_peer_gone(void **state)
+{
+    (void)state;
+    struct net_link *l = new_link();
+    struct tcp_stack_config cfg[2];
+    link_config(&cfg[0], 0);
+    link_config(&cfg[1], 1);
+    cfg[1].rcvbuf = 8192;
+    cfg[0].max_retries = 4;
+    cfg[0].max_rto_ms = 2000;
+    assert_int_equal(link_init(l, cfg, 6), 0);
+    uint32_t lh, ha, hb;
+    assert_int_equal(tcp_stack_listen(l->st[1], &lh, PORT, 42), 0);
+    assert_int_equal(open_pair(l, lh, &ha, &hb), 0);
+    static uint8_t buf[32768];
+    size_t w = 0;
+    assert_int_equal(tcp_stack_write(l->st[0], &w, ha, buf, sizeof(buf), l->now_us), 0);
+    /* nobody reads: the window closes; answered probes keep it open */
+    for (int t = 0; t < 10000; t++) {
+        link_step(l, 1000);
+    }
+    const struct tcp_stats *s0 = tcp_stack_stats(l->st[0]);
+    assert_true(s0->tcp_zero_window_probes >= 3);
+    assert_int_equal(s0->tcp_timeouts, 0);
+    tcp_stack_close(l->st[0], ha, false, l->now_us);
+    l->cut = true;
+    for (int t = 0; t < 30000 && tcp_stack_conn_count(l->st[0]) > 0; t++) {
+        link_step(l, 1000);
+    }
+    assert_int_equal(s0->tcp_timeouts, 1);
+    assert_int_equal(tcp_stack_conn_count(l->st[0]), 0);
+    assert_int_equal(l->end[0].bufs_out, 0);
+    link_fini(l);
+    free(l);
+}
+
 static void
 test_keepalive_and_rto_timeout(void **state)
 {
@@ -1106,6 +1302,10 @@ test_config_refused(void **state)
     c.port_hi = 4000;
     assert_int_equal(tcp_stack_new(&st, &d, &c, &ops, 0), RL_EINVAL);
     link_config(&c, 0);
+    c.tso_max = 65536; /* TSO without ops.tx_tso */
+    assert_int_equal(tcp_stack_new(&st, &d, &c, &ops, 0), RL_EINVAL);
+    assert_string_equal(d.field, "tso_max");
+    link_config(&c, 0);
     ops.tx = NULL;
     assert_int_equal(tcp_stack_new(&st, &d, &c, &ops, 0), RL_EINVAL);
     tcp_stack_free(NULL);
@@ -1121,6 +1321,10 @@ main(void)
         cmocka_unit_test(test_handshake_and_echo),
         cmocka_unit_test(test_megabyte_both_ways),
         cmocka_unit_test(test_impaired_link),
+        cmocka_unit_test(test_tso_megabyte_both_ways),
+        cmocka_unit_test(test_tso_segs_max),
+        cmocka_unit_test(test_tso_impaired_link),
+        cmocka_unit_test(test_tso_same_segments),
         cmocka_unit_test(test_half_close),
         cmocka_unit_test(test_connect_refused_and_abort),
         cmocka_unit_test(test_many_sequential),
@@ -1130,6 +1334,7 @@ main(void)
         cmocka_unit_test(test_syn_cookie_first_segments_lost),
         cmocka_unit_test(test_syn_cookie_half_open_race),
         cmocka_unit_test(test_zero_window),
+        cmocka_unit_test(test_zero_window_peer_gone),
         cmocka_unit_test(test_keepalive_and_rto_timeout),
         cmocka_unit_test(test_time_wait_old_syn),
         cmocka_unit_test(test_arp_and_icmp),
