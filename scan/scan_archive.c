@@ -13,38 +13,72 @@
 
 #include "internal.h"
 
+/* Whether p[from, to) are all digits of `base` (8 or 16). */
+static bool
+all_digits(const uint8_t *p, size_t from, size_t to, unsigned base)
+{
+    for (size_t i = from; i < to; i++) {
+        uint8_t c = p[i];
+        bool ok =
+            (c >= '0' && c <= '7') ||
+            (base == 16 && ((c >= '8' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')));
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool
 scan_archive_sniff(const uint8_t *p, size_t len)
 {
+    /* Binary magic numbers alone; the formats whose magic is printable text
+     * are checked further, so that a text file beginning "BZh" or "070707"
+     * is not taken for an archive that cannot be read. */
     static const struct {
         size_t off;
         const char *magic;
         size_t n;
     } sig[] = {
         {0, "\x1F\x8B", 2}, /* gzip (RFC 1952) */
-        {0, "BZh", 3},      /* bzip2 */
         {0,
          "\xFD"
          "7zXZ\x00",
          6},                          /* xz */
         {0, "\x28\xB5\x2F\xFD", 4},   /* zstd */
-        {0, "LZIP", 4},               /* lzip */
+        {0, "LZIP\x01", 5},           /* lzip, version 1 */
         {0, "\x04\x22\x4D\x18", 4},   /* lz4 frame */
         {0, "7z\xBC\xAF\x27\x1C", 6}, /* 7-Zip */
         {0, "Rar!\x1A\x07", 6},       /* RAR 4 and 5 */
-        {257, "ustar", 5},            /* POSIX and GNU tar */
-        {0, "070707", 6},             /* cpio, odc */
-        {0, "070701", 6},             /* cpio, newc */
-        {0, "070702", 6},             /* cpio, newc with CRC */
         {0, "\xC7\x71", 2},           /* cpio, binary little-endian */
-        {32769, "CD001", 5},          /* ISO 9660 */
     };
     for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); i++) {
         if (len >= sig[i].off + sig[i].n && memcmp(p + sig[i].off, sig[i].magic, sig[i].n) == 0) {
             return true;
         }
     }
-    return false;
+    /* bzip2: "BZh", the block size, then a block or the end-of-stream magic */
+    if (len >= 10 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9' &&
+        (memcmp(p + 4, "\x31\x41\x59\x26\x53\x59", 6) == 0 ||
+         memcmp(p + 4, "\x17\x72\x45\x38\x50\x90", 6) == 0)) {
+        return true;
+    }
+    /* tar: magic and version "ustar\0" "00" (POSIX) or "ustar " " \0" (GNU) */
+    if (len >= 512 &&
+        (memcmp(p + 257, "ustar\00000", 8) == 0 || memcmp(p + 257, "ustar  \0", 8) == 0)) {
+        return true;
+    }
+    /* cpio: a header of 76 octal (odc) or 110 hex digits (newc) */
+    if (len >= 76 && memcmp(p, "070707", 6) == 0 && all_digits(p, 6, 76, 8)) {
+        return true;
+    }
+    if (len >= 110 && (memcmp(p, "070701", 6) == 0 || memcmp(p, "070702", 6) == 0) &&
+        all_digits(p, 6, 110, 16)) {
+        return true;
+    }
+    /* ISO 9660: a volume descriptor (type, "CD001", version 1) at 32 KiB */
+    return len >= 32775 && (p[32768] <= 3 || p[32768] == 0xFF) &&
+           memcmp(p + 32769, "CD001", 5) == 0 && p[32774] == 1;
 }
 
 /* The files of one archive that changed: entry index and new content. */

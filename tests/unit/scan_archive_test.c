@@ -318,6 +318,37 @@ test_limits_and_faults(void **state)
     env_fini(&e);
 }
 
+/* Text that begins as an archive's magic number does (a CSV of dates, a
+ * word) is text: not an archive that cannot be read. */
+static void
+test_text_is_not_an_archive(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    static char ustar[600];
+    memset(ustar, 'x', sizeof(ustar));
+    memcpy(ustar + 257, "ustar is a word", 15);
+    const char *texts[] = {
+        "BZh, hello there\n",
+        "LZIP is a compressor\n",
+        "070707,070701,070702,4111 1111 1111 1111,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\n",
+        "070701;070702;070703;070704;070705;070706;070707;070708;070709;070710;070711;070712;"
+        "070713;070714;070715;070716\n",
+        ustar,
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        size_t n = i == 4 ? sizeof(ustar) : strlen(texts[i]);
+        if (scan_archive_sniff((const uint8_t *)texts[i], n)) {
+            fail_msg("text %zu taken for an archive", i);
+        }
+        const struct scan_doc_result *r = rewrite(&e, (const uint8_t *)texts[i], n, "dates.csv");
+        assert_int_not_equal(r->kind, SCAN_DOC_ARCHIVE);
+        assert_false(r->unreadable);
+    }
+    env_fini(&e);
+}
+
 int
 main(void)
 {
@@ -326,6 +357,7 @@ main(void)
         cmocka_unit_test(test_single_compressed_file),
         cmocka_unit_test(test_tar_ending_with_a_zip),
         cmocka_unit_test(test_limits_and_faults),
+        cmocka_unit_test(test_text_is_not_an_archive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
