@@ -523,6 +523,106 @@ header_ewords(struct scan_message *m, const struct mime_part *part, const char *
     return 0;
 }
 
+/* The text a reader shows for the value v[0, len) of an unstructured field
+ * that holds encoded words, into m->word: unencoded text as it is, encoded
+ * words decoded to UTF-8, the white space between adjacent words dropped
+ * (RFC 2047 6.2). False when a word is malformed or in a charset this code
+ * cannot read as UTF-8 (those values are scanned piece by piece). */
+static bool
+display_text(struct scan_message *m, const uint8_t *v, size_t len)
+{
+    if (!buf_reserve(&m->word, 3 * len + 1)) {
+        m->err = RL_ENOMEM;
+        return false;
+    }
+    size_t wlen = 0;
+    size_t at = 0;
+    bool after_word = false;
+    struct mime_eword ew;
+    while (at < len && mime_eword_next(&ew, v, len, at)) {
+        size_t gap = at;
+        while (gap < ew.start &&
+               (v[gap] == ' ' || v[gap] == '\t' || v[gap] == '\r' || v[gap] == '\n')) {
+            gap++;
+        }
+        if (!after_word || gap != ew.start) {
+            memcpy(m->word.p + wlen, v + at, ew.start - at);
+            wlen += ew.start - at;
+        }
+        enum mime_charset cs = mime_charset_from_name(v + ew.charset_off, ew.charset_len);
+        size_t n = 0;
+        if (cs == MIME_CS_OTHER || !buf_reserve(&m->utf, ew.text_len + 1) ||
+            !mime_eword_decode(m->utf.p, &n, &ew, v)) {
+            buf_set_len(&m->word, wlen);
+            return false;
+        }
+        m->utf.len = n > m->utf.len ? n : m->utf.len; /* so that on_headers wipes it */
+        if (cs == MIME_CS_UTF8) {
+            memcpy(m->word.p + wlen, m->utf.p, n);
+            wlen += n;
+        } else {
+            size_t u = 0;
+            mime_charset_to_utf8(m->word.p + wlen, &u, cs, m->utf.p, n);
+            wlen += u;
+        }
+        at = ew.end;
+        after_word = true;
+    }
+    memcpy(m->word.p + wlen, v + at, len - at);
+    wlen += len - at;
+    buf_set_len(&m->word, wlen);
+    return true;
+}
+
+/* Scans an unstructured field value v[0, len) that holds encoded words as
+ * the one text a reader shows (display_text): a number split between a word
+ * and the text beside it ("=?utf-8?q?M=C3=BCller=3A4111?= 1111 ...", as
+ * Python's email package writes) is read whole, and a keyword in one piece
+ * reaches a number in the next. A value with something to redact is written
+ * again as folded UTF-8 encoded words, its leading white space kept.
+ * *out_done is false when the value cannot be read so (display_text) and is
+ * left to the piece-by-piece reading. With `check`, returns what the policy
+ * would redact. */
+static size_t
+header_display(struct scan_message *m, const struct mime_part *part, const char *name,
+               const uint8_t *v, size_t len, unsigned types, bool check, bool *out_done)
+{
+    *out_done = false;
+    size_t lead = 0;
+    while (lead < len && (v[lead] == ' ' || v[lead] == '\t')) {
+        lead++;
+    }
+    if (!display_text(m, v + lead, len - lead)) {
+        return 0;
+    }
+    *out_done = true;
+    size_t n = detect(m, part->path, m->word.p, m->word.len, types);
+    size_t to_redact = scan_redact_count(m->f, n);
+    if (check) {
+        return to_redact;
+    }
+    record(m, part->path, name, m->f, n);
+    if (to_redact == 0) {
+        hdr_append(m, v, len);
+        return 0;
+    }
+    if (!buf_reserve(&m->red, m->word.len + 1)) {
+        m->err = RL_ENOMEM;
+        return 0;
+    }
+    size_t rlen = scan_redact(m->red.p, m->f, n, m->word.p, m->word.len, m->pol, true);
+    buf_set_len(&m->red, rlen); /* so that on_headers wipes it */
+    size_t mark = m->hdr.len;
+    hdr_append(m, v, lead);
+    if (m->err == 0 &&
+        !eword_write(m, (const uint8_t *)"UTF-8", 5, 'B', MIME_CS_UTF8, m->red.p, rlen, false)) {
+        buf_set_len(&m->hdr, mark);
+        fail_part(m, part->path, "could not re-encode a redacted header");
+        hdr_append(m, v, len);
+    }
+    return 0;
+}
+
 /* Scans the unencoded text v[from, to) of a field value into m->hdr; with
  * `check`, only counts what the policy would redact. */
 static size_t
@@ -574,6 +674,17 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
         const uint8_t *v = block + f.value_off;
         size_t at = 0;
         struct mime_eword ew[16];
+        /* Unstructured fields with encoded words are read as shown; address
+         * fields piece by piece (their addresses are not to be encoded). */
+        bool unstructured = (types & SCAN_MASK(SCAN_T_EMAIL)) != 0;
+        if (unstructured && mime_eword_next(&ew[0], v, f.value_len, 0)) {
+            bool done = false;
+            left += header_display(m, part, name, v, f.value_len, types, check, &done);
+            if (done || m->err != 0) {
+                copied = f.value_off + f.value_len;
+                continue;
+            }
+        }
         while (at < f.value_len && mime_eword_next(&ew[0], v, f.value_len, at)) {
             left += header_plain(m, part, name, v, at, ew[0].start, types, check);
             size_t k = eword_run(ew, sizeof(ew) / sizeof(ew[0]), v, f.value_len);
@@ -1343,6 +1454,14 @@ narrow_utf16(struct scan_message *m, struct scan_part_record *pr, const struct m
             fail_part(m, pr->part, "invalid UTF-16 text: it cannot be scanned");
         }
         return;
+    }
+    /* The octets are what a reader that ignores the mark shows (a mark put
+     * before 8-bit text hides it from a UTF-16 reading): what is found
+     * there cannot be redacted in the UTF-16 text, so the part cannot be
+     * cleaned for every reader. */
+    size_t raw_n = detect(m, pr->part, *dec, *dec_len, ~0u);
+    if (scan_redact_count(m->f, raw_n) > 0) {
+        fail_part(m, pr->part, "UTF-16 text that holds findings when read as octets");
     }
     m->u16 = o;
     m->u16_bom = bom;

@@ -110,8 +110,11 @@ static const char multipart[] = "From: \"Card 4111 1111 1111 1111\" <alice@examp
                                 "--b1--\r\n";
 
 /* A long header value is split into several encoded words wherever the
- * writer's line length ran out, digits included (Python's email package,
- * MUAs): the words are read as one text, as readers show them. */
+ * writer's line length ran out, digits included, and Python's email package
+ * encodes only the words with 8-bit text ("Müller:4111" and then "1111 ..."
+ * unencoded): an unstructured field is read as the one text a reader shows,
+ * and written again, if redacted, as folded UTF-8 words of at most 45
+ * octets, cut between characters. */
 static void
 test_split_encoded_words(void **state)
 {
@@ -123,7 +126,14 @@ test_split_encoded_words(void **state)
         /* "カード ４１１１－１１１１－" + "１１１１－１１１１ です", B, cut inside the number */
         "Comments: =?utf-8?b?44Kr44O844OJIO+8lO+8ke+8ke+8ke+8je+8ke+8ke+8ke+8ke+8jQ==?=\r\n"
         " =?utf-8?b?77yR77yR77yR77yR77yN77yR77yR77yR77yRIOOBp+OBmQ==?=\r\n"
-        /* different charsets are not one text; adjacent with text between neither */
+        /* an encoded word, then the rest of the number unencoded */
+        "Thread-Topic: =?utf-8?q?M=C3=BCller=3A4111?= 1111 1111 1111 ok\r\n"
+        /* "ご注文の確認：お客様のカード番号は 4111 1111 1111 1111 です。よろしくお願いいたします。"
+         */
+        "Summary: =?utf-8?b?44GU5rOo5paH44Gu56K66KqN77ya44GK5a6i5qeY44Gu44Kr44O844OJ55Wq5Y+344Gv"
+        "IDQxMTEgMTExMSAxMTExIDExMTEg44Gn44GZ44CC44KI44KN44GX44GP44GK6aGY44GE44GE44Gf44GX44G+"
+        "44GZ44CC?=\r\n"
+        /* nothing to redact: left as it was */
         "Keywords: =?utf-8?q?ref_4111?= x =?utf-8?q?1111_1111_1111?=\r\n"
         "\r\nhi\r\n";
     struct fixture *f = fixture_new(NULL);
@@ -131,12 +141,20 @@ test_split_encoded_words(void **state)
     const struct scan_result *r = scan(f, o, msg, 0, false);
     assert_int_equal(r->verdict, SCAN_V_DELIVER);
     assert_int_equal(r->n_defects, 0);
-    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 2);
-    /* Q words of at most 18 octets of text, folded */
-    assert_true(contains(o, "Subject: =?utf-8?Q?Card_****_****_***?=\r\n =?utf-8?Q?*_1111?=\r\n"));
-    /* B words cut between characters: "カード ***************" + "１１１１ です" */
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 4);
+    /* "Card **** **** **** 1111" */
+    assert_true(contains(o, "Subject: =?UTF-8?B?Q2FyZCAqKioqICoqKiogKioqKiAxMTEx?=\r\n"));
+    /* "カード ***************１１１１ です" */
     assert_true(contains(
-        o, "Comments: =?utf-8?B?44Kr44O844OJICoqKioqKioqKioqKioqKu+8ke+8ke+8ke+8kSDjgafjgZk=?="));
+        o,
+        "Comments: =?UTF-8?B?44Kr44O844OJICoqKioqKioqKioqKioqKu+8ke+8ke+8ke+8kSDjgafjgZk=?=\r\n"));
+    /* "Müller:**** **** **** 1111 ok" */
+    assert_true(
+        contains(o, "Thread-Topic: =?UTF-8?B?TcO8bGxlcjoqKioqICoqKiogKioqKiAxMTExIG9r?=\r\n"));
+    assert_true(contains(
+        o, "Summary: =?UTF-8?B?44GU5rOo5paH44Gu56K66KqN77ya44GK5a6i5qeY44Gu44Kr44O844OJ55Wq?=\r\n"
+           " =?UTF-8?B?5Y+344GvICoqKiogKioqKiAqKioqIDExMTEg44Gn44GZ44CC44KI44KN44GX?=\r\n"
+           " =?UTF-8?B?44GP44GK6aGY44GE44GE44Gf44GX44G+44GZ44CC?=\r\n"));
     assert_true(contains(o, "Keywords: =?utf-8?q?ref_4111?= x =?utf-8?q?1111_1111_1111?=\r\n"));
     free(o);
     fixture_free(f);
@@ -245,6 +263,16 @@ test_utf16_parts(void **state)
         said = said || strstr(r->defects[i].reason, "invalid UTF-16") != NULL;
     }
     assert_true(said);
+
+    /* a UTF-16 mark before 8-bit text: read as UTF-16 it is CJK, read as
+     * octets it holds a card, so it cannot be cleaned for every reader */
+    snprintf(msg, sizeof(msg),
+             "%s--b1\r\nContent-Type: text/plain\r\n\r\n"
+             "\xFF\xFE"
+             "Card 4111 1111 1111 1111 please.\r\n--b1--\r\n",
+             head);
+    r = scan(f, o, msg, 0, false);
+    assert_int_equal(r->verdict, SCAN_V_TEMPFAIL);
 
     /* 8-bit text under a UTF-16 label (no zero octet) is scanned as it is:
      * read as UTF-16 its card would be CJK characters */
