@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "doc_fixture.h"
 #include "rl_error.h"
 #include "scan_doc.h"
 #include "scan_engine.h"
@@ -28,34 +29,6 @@
 
 #define CARD "4556 7375 8689 9855"
 #define CARD_DIGITS "4556737586899855"
-
-struct env {
-    struct scan_policy *pol;
-    struct scan_engine *eng;
-    struct scan_worker *w;
-    struct scan_doc *doc;
-};
-
-static void
-env_init(struct env *e, const char *policy_json)
-{
-    struct rl_diag d = {{0}, {0}};
-    const char *json = policy_json != NULL ? policy_json : scan_policy_default_json();
-    assert_int_equal(scan_policy_parse(&e->pol, &d, json, strlen(json)), 0);
-    assert_int_equal(scan_engine_compile(&e->eng, &d, e->pol), 0);
-    e->w = scan_worker_new(e->eng);
-    assert_non_null(e->w);
-    assert_int_equal(scan_doc_new(&e->doc, &d, e->w, e->pol), 0);
-}
-
-static void
-env_fini(struct env *e)
-{
-    scan_doc_free(e->doc);
-    scan_worker_free(e->w);
-    scan_engine_free(e->eng);
-    scan_policy_free(e->pol);
-}
 
 /* ---- a hand-written PDF ---- */
 
@@ -194,16 +167,6 @@ rewrite(struct env *e, const uint8_t *p, size_t len)
     assert_int_equal(scan_doc_rewrite(e->doc, &r, p, len, "application/pdf", "f.pdf"), 0);
     assert_non_null(r);
     return r;
-}
-
-static size_t
-count_actions(const struct scan_doc_result *r, enum scan_doc_act kind)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_actions; i++) {
-        n += r->actions[i].kind == kind;
-    }
-    return n;
 }
 
 /* The text of every page of the PDF in p[0, len) as MuPDF extracts it
