@@ -328,10 +328,17 @@ detect(struct scan_message *m, const char *part, const uint8_t *text, size_t len
 
 /* ---- headers ---- */
 
-/* Which header fields are scanned, and with which detectors: addresses in
- * address fields are the envelope's business, their display names are not. */
+/* Which header fields are scanned, and with which detectors (0: none), and
+ * whether the field is unstructured text (*out_text): addresses in address
+ * fields are the envelope's business, their display names are not. Every
+ * other field is scanned too (an X- field, Content-Description or
+ * Organization is shown by some reader, and an application may put anything
+ * there), but without the e-mail detector, since addresses in trace and
+ * list fields route mail; except the fields that are tokens machines match
+ * or parse: trace, identifiers, signatures, dates and MIME structure, whose
+ * redaction would break delivery, threading or the message itself. */
 static unsigned
-header_types(const struct mime_field *f, const uint8_t *block)
+header_types(const struct mime_field *f, const uint8_t *block, bool *out_text)
 {
     static const struct {
         const char *name;
@@ -348,18 +355,67 @@ header_types(const struct mime_field *f, const uint8_t *block)
         SCANNED("resent-to", true), SCANNED("resent-cc", true),
 #undef SCANNED
     };
+    static const char *const machine[] = {
+        "received",
+        "return-path",
+        "message-id",
+        "resent-message-id",
+        "in-reply-to",
+        "references",
+        "date",
+        "resent-date",
+        "mime-version",
+        "content-type",
+        "content-id",
+        "content-transfer-encoding",
+        "content-disposition",
+        "content-location",
+        "content-md5",
+        "dkim-signature",
+        "domainkey-signature",
+        "arc-seal",
+        "arc-message-signature",
+        "arc-authentication-results",
+        "authentication-results",
+        "received-spf",
+        "thread-index",
+        "x-ms-tnef-correlator",
+        "list-id",
+        "list-unsubscribe",
+        "list-unsubscribe-post",
+        "list-post",
+        "list-help",
+        "list-subscribe",
+        "list-owner",
+        "list-archive",
+        "autocrypt",
+        "openpgp",
+    };
     /* as mime_field_is: whitespace before the colon is obsolete syntax */
     const char *name = (const char *)block + f->start;
     size_t have = f->name_len;
     while (have > 0 && (name[have - 1] == ' ' || name[have - 1] == '\t')) {
         have--;
     }
+    *out_text = false;
     for (size_t i = 0; i < sizeof(scanned) / sizeof(scanned[0]); i++) {
         if (scanned[i].len == have && strncasecmp(name, scanned[i].name, have) == 0) {
+            *out_text = !scanned[i].addr;
             return scanned[i].addr ? ~0u & ~SCAN_MASK(SCAN_T_EMAIL) : ~0u;
         }
     }
-    return 0;
+    for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++) {
+        if (strlen(machine[i]) == have && strncasecmp(name, machine[i], have) == 0) {
+            return 0;
+        }
+    }
+    /* Exchange's own fields are opaque blobs (X-MS-Exchange-*, X-Microsoft-*) */
+    if (have > 12 && (strncasecmp(name, "x-ms-exchange", 13) == 0 ||
+                      strncasecmp(name, "x-microsoft-", 12) == 0)) {
+        return 0;
+    }
+    *out_text = true;
+    return ~0u & ~SCAN_MASK(SCAN_T_EMAIL);
 }
 
 static bool
@@ -650,6 +706,29 @@ header_plain(struct scan_message *m, const struct mime_part *part, const char *n
     return 0;
 }
 
+/* Where the first line in a header block that is not a field, a
+ * continuation of one or the end starts (`len` when there is none). Postfix and
+ * Python's email package end the block there and read the rest as body
+ * text, so what follows is scanned as text, whatever the fields are named. */
+static size_t
+stray_line_at(const uint8_t *block, size_t len)
+{
+    size_t p = 0;
+    while (p < len) {
+        const uint8_t *nl = memchr(block + p, '\n', len - p);
+        size_t e = nl != NULL ? (size_t)(nl - block) + 1 : len;
+        size_t n = e - p;
+        n -= nl != NULL ? 1 + (n > 1 && block[e - 2] == '\r') : 0;
+        bool wsp = n > 0 && (block[p] == ' ' || block[p] == '\t');
+        bool mbox = p == 0 && n >= 5 && memcmp(block, "From ", 5) == 0; /* a reader skips it */
+        if (n > 0 && !mbox && (wsp ? p == 0 : memchr(block + p, ':', n) == NULL)) {
+            return p; /* a continuation of nothing, or no colon */
+        }
+        p = e;
+    }
+    return len;
+}
+
 /* Walks the scanned fields of `block`: rewrites them into m->hdr, or with
  * `check` returns how many findings to redact remain in them. */
 static size_t
@@ -660,9 +739,11 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
     size_t pos = 0;
     size_t copied = 0;
     size_t left = 0;
+    size_t stray = stray_line_at(block, len);
     buf_set_len(&m->hdr, 0);
-    while (mime_field_next(&f, &pos, block, len)) {
-        unsigned types = header_types(&f, block);
+    while (mime_field_next(&f, &pos, block, len) && f.start < stray) {
+        bool unstructured = false;
+        unsigned types = header_types(&f, block, &unstructured);
         if (types == 0) {
             continue;
         }
@@ -676,7 +757,6 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
         struct mime_eword ew[16];
         /* Unstructured fields with encoded words are read as shown; address
          * fields piece by piece (their addresses are not to be encoded). */
-        bool unstructured = (types & SCAN_MASK(SCAN_T_EMAIL)) != 0;
         if (unstructured && mime_eword_next(&ew[0], v, f.value_len, 0)) {
             bool done = false;
             left += header_display(m, part, name, v, f.value_len, types, check, &done);
@@ -693,6 +773,16 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
         }
         left += header_plain(m, part, name, v, at, f.value_len, types, check);
         copied = f.value_off + f.value_len;
+    }
+    if (stray < len) {
+        if (!check) {
+            hdr_append(m, block + copied, stray - copied);
+        }
+        /* every detector but e-mail: the fields there may still route and
+         * thread mail for some reader (Message-ID, Received) */
+        left += header_plain(m, part, "(text after a line that is not a field)", block, stray, len,
+                             ~0u & ~SCAN_MASK(SCAN_T_EMAIL), check);
+        copied = len;
     }
     if (!check) {
         hdr_append(m, block + copied, len - copied);
@@ -719,6 +809,11 @@ process_headers(struct scan_message *m, const struct mime_part *part, const uint
     if (!ascii_only(block, len) && !rl_utf8_valid(block, len)) {
         /* RFC 5322 headers are ASCII; RFC 6532 allows UTF-8, nothing else. */
         const char *why = "header block has 8-bit bytes that are not UTF-8 (scanned as bytes)";
+        add_defect(m, part->path, why, strlen(why));
+    }
+    if (stray_line_at(block, len) < len) {
+        const char *why = "header line without a colon (readers differ on where the header "
+                          "block ends)";
         add_defect(m, part->path, why, strlen(why));
     }
     if (m->eol[0] == '\0') {
