@@ -355,41 +355,46 @@ header_types(const struct mime_field *f, const uint8_t *block, bool *out_text)
         SCANNED("resent-to", true), SCANNED("resent-cc", true),
 #undef SCANNED
     };
-    static const char *const machine[] = {
-        "received",
-        "return-path",
-        "message-id",
-        "resent-message-id",
-        "in-reply-to",
-        "references",
-        "date",
-        "resent-date",
-        "mime-version",
-        "content-type",
-        "content-id",
-        "content-transfer-encoding",
-        "content-disposition",
-        "content-location",
-        "content-md5",
-        "dkim-signature",
-        "domainkey-signature",
-        "arc-seal",
-        "arc-message-signature",
-        "arc-authentication-results",
-        "authentication-results",
-        "received-spf",
-        "thread-index",
-        "x-ms-tnef-correlator",
-        "list-id",
-        "list-unsubscribe",
-        "list-unsubscribe-post",
-        "list-post",
-        "list-help",
-        "list-subscribe",
-        "list-owner",
-        "list-archive",
-        "autocrypt",
-        "openpgp",
+    static const struct {
+        const char *name;
+        size_t len;
+    } machine[] = {
+#define MACHINE(n) {n, sizeof(n) - 1}
+        MACHINE("received"),
+        MACHINE("return-path"),
+        MACHINE("message-id"),
+        MACHINE("resent-message-id"),
+        MACHINE("in-reply-to"),
+        MACHINE("references"),
+        MACHINE("date"),
+        MACHINE("resent-date"),
+        MACHINE("mime-version"),
+        MACHINE("content-type"),
+        MACHINE("content-id"),
+        MACHINE("content-transfer-encoding"),
+        MACHINE("content-disposition"),
+        MACHINE("content-location"),
+        MACHINE("content-md5"),
+        MACHINE("dkim-signature"),
+        MACHINE("domainkey-signature"),
+        MACHINE("arc-seal"),
+        MACHINE("arc-message-signature"),
+        MACHINE("arc-authentication-results"),
+        MACHINE("authentication-results"),
+        MACHINE("received-spf"),
+        MACHINE("thread-index"),
+        MACHINE("x-ms-tnef-correlator"),
+        MACHINE("list-id"),
+        MACHINE("list-unsubscribe"),
+        MACHINE("list-unsubscribe-post"),
+        MACHINE("list-post"),
+        MACHINE("list-help"),
+        MACHINE("list-subscribe"),
+        MACHINE("list-owner"),
+        MACHINE("list-archive"),
+        MACHINE("autocrypt"),
+        MACHINE("openpgp"),
+#undef MACHINE
     };
     /* as mime_field_is: whitespace before the colon is obsolete syntax */
     const char *name = (const char *)block + f->start;
@@ -399,13 +404,15 @@ header_types(const struct mime_field *f, const uint8_t *block, bool *out_text)
     }
     *out_text = false;
     for (size_t i = 0; i < sizeof(scanned) / sizeof(scanned[0]); i++) {
-        if (scanned[i].len == have && strncasecmp(name, scanned[i].name, have) == 0) {
+        if (scanned[i].len == have && (name[0] | 0x20) == scanned[i].name[0] &&
+            strncasecmp(name, scanned[i].name, have) == 0) {
             *out_text = !scanned[i].addr;
             return scanned[i].addr ? ~0u & ~SCAN_MASK(SCAN_T_EMAIL) : ~0u;
         }
     }
     for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++) {
-        if (strlen(machine[i]) == have && strncasecmp(name, machine[i], have) == 0) {
+        if (machine[i].len == have && (name[0] | 0x20) == machine[i].name[0] &&
+            strncasecmp(name, machine[i].name, have) == 0) {
             return 0;
         }
     }
@@ -679,12 +686,37 @@ header_display(struct scan_message *m, const struct mime_part *part, const char 
     return 0;
 }
 
+/* Whether text p[0, len) can hold a finding of `types`: every identifier
+ * has a digit (one of another script or full width is not ASCII), an
+ * address an '@'; only a lexicon word needs none. Most header fields (IDs
+ * aside, which are not scanned) hold none of these and are not scanned. */
+static bool
+may_hold_finding(const struct scan_message *m, const uint8_t *p, size_t len, unsigned types)
+{
+    if (m->pol->n_lexicons > 0 && (types & SCAN_MASK(SCAN_T_LEXICON)) != 0) {
+        return true;
+    }
+    uint8_t at = (types & SCAN_MASK(SCAN_T_EMAIL)) != 0 ? '@' : 0;
+    uint8_t hit = 0; /* no early exit: the loop runs on vectors */
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = p[i];
+        hit |= (uint8_t)(((uint8_t)(c - '0') < 10) | (c >= 0x80) | (c == at));
+    }
+    return hit != 0;
+}
+
 /* Scans the unencoded text v[from, to) of a field value into m->hdr; with
  * `check`, only counts what the policy would redact. */
 static size_t
 header_plain(struct scan_message *m, const struct mime_part *part, const char *name,
              const uint8_t *v, size_t from, size_t to, unsigned types, bool check)
 {
+    if (!may_hold_finding(m, v + from, to - from, types)) {
+        if (!check) {
+            hdr_append(m, v + from, to - from);
+        }
+        return 0;
+    }
     size_t n = detect(m, part->path, v + from, to - from, types);
     if (check) {
         return scan_redact_count(m->f, n);
@@ -706,27 +738,19 @@ header_plain(struct scan_message *m, const struct mime_part *part, const char *n
     return 0;
 }
 
-/* Where the first line in a header block that is not a field, a
- * continuation of one or the end starts (`len` when there is none). Postfix and
- * Python's email package end the block there and read the rest as body
+/* Whether the header block goes on at `at` with something that is neither
+ * a field nor its end: a line without a colon, or a continuation of no
+ * field (an mbox "From " line first is skipped by every reader). Postfix
+ * and Python's email package end the block there and read the rest as body
  * text, so what follows is scanned as text, whatever the fields are named. */
-static size_t
-stray_line_at(const uint8_t *block, size_t len)
+static bool
+stray_at(const uint8_t *block, size_t len, size_t at)
 {
-    size_t p = 0;
-    while (p < len) {
-        const uint8_t *nl = memchr(block + p, '\n', len - p);
-        size_t e = nl != NULL ? (size_t)(nl - block) + 1 : len;
-        size_t n = e - p;
-        n -= nl != NULL ? 1 + (n > 1 && block[e - 2] == '\r') : 0;
-        bool wsp = n > 0 && (block[p] == ' ' || block[p] == '\t');
-        bool mbox = p == 0 && n >= 5 && memcmp(block, "From ", 5) == 0; /* a reader skips it */
-        if (n > 0 && !mbox && (wsp ? p == 0 : memchr(block + p, ':', n) == NULL)) {
-            return p; /* a continuation of nothing, or no colon */
-        }
-        p = e;
+    if (at >= len || block[at] == '\n' ||
+        (block[at] == '\r' && at + 1 < len && block[at + 1] == '\n')) {
+        return false;
     }
-    return len;
+    return at != 0 || len < 5 || memcmp(block, "From ", 5) != 0;
 }
 
 /* Walks the scanned fields of `block`: rewrites them into m->hdr, or with
@@ -739,9 +763,18 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
     size_t pos = 0;
     size_t copied = 0;
     size_t left = 0;
-    size_t stray = stray_line_at(block, len);
+    size_t stray = len;
     buf_set_len(&m->hdr, 0);
-    while (mime_field_next(&f, &pos, block, len) && f.start < stray) {
+    for (;;) {
+        size_t from = pos; /* mime_field_next skips what is not a field */
+        bool more = mime_field_next(&f, &pos, block, len);
+        if ((!more || f.start != from) && stray_at(block, len, from)) {
+            stray = from;
+            break;
+        }
+        if (!more) {
+            break;
+        }
         bool unstructured = false;
         unsigned types = header_types(&f, block, &unstructured);
         if (types == 0) {
@@ -776,6 +809,9 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
     }
     if (stray < len) {
         if (!check) {
+            const char *why = "header line that is no field (readers differ on where the header "
+                              "block ends)";
+            add_defect(m, part->path, why, strlen(why));
             hdr_append(m, block + copied, stray - copied);
         }
         /* every detector but e-mail: the fields there may still route and
@@ -811,11 +847,7 @@ process_headers(struct scan_message *m, const struct mime_part *part, const uint
         const char *why = "header block has 8-bit bytes that are not UTF-8 (scanned as bytes)";
         add_defect(m, part->path, why, strlen(why));
     }
-    if (stray_line_at(block, len) < len) {
-        const char *why = "header line without a colon (readers differ on where the header "
-                          "block ends)";
-        add_defect(m, part->path, why, strlen(why));
-    }
+
     if (m->eol[0] == '\0') {
         const uint8_t *lf = memchr(block, '\n', len);
         copy_str(m->eol, sizeof(m->eol),
