@@ -86,10 +86,12 @@ left_to_others(const char *lower)
 }
 
 /* The iconv name to read MIME label `label` with, written in lower case
- * into `lower`; NULL for a label left to others (mime_xcode_open). */
+ * into `lower`; NULL with *out_rc set for a label left to others (RL_ENOENT)
+ * or not a plain name (RL_EINVAL). */
 static const char *
-iconv_name(char lower[MIME_XCODE_NAME_MAX], const uint8_t *label, size_t len)
+iconv_name(char lower[MIME_XCODE_NAME_MAX], int *out_rc, const uint8_t *label, size_t len)
 {
+    *out_rc = RL_ENOENT;
     while (len > 0 && (label[0] == ' ' || label[0] == '\t')) {
         label++;
         len--;
@@ -97,7 +99,11 @@ iconv_name(char lower[MIME_XCODE_NAME_MAX], const uint8_t *label, size_t len)
     while (len > 0 && (label[len - 1] == ' ' || label[len - 1] == '\t')) {
         len--;
     }
-    if (len == 0 || len >= MIME_XCODE_NAME_MAX) {
+    if (len == 0) {
+        return NULL;
+    }
+    *out_rc = RL_EINVAL;
+    if (len >= MIME_XCODE_NAME_MAX) {
         return NULL;
     }
     for (size_t i = 0; i < len; i++) {
@@ -111,6 +117,7 @@ iconv_name(char lower[MIME_XCODE_NAME_MAX], const uint8_t *label, size_t len)
     }
     lower[len] = '\0';
     if (left_to_others(lower)) {
+        *out_rc = RL_ENOENT;
         return NULL;
     }
     const char *name = superset(lower);
@@ -121,10 +128,11 @@ int
 mime_xcode_open(struct mime_xcode *x, const uint8_t *label, size_t len)
 {
     char lower[MIME_XCODE_NAME_MAX];
-    const char *name = iconv_name(lower, label, len);
+    int rc = 0;
+    const char *name = iconv_name(lower, &rc, label, len);
     if (name == NULL) {
         mime_xcode_close(x);
-        return RL_ENOENT;
+        return rc;
     }
     if (x->in != closed && strcmp(x->name, name) == 0) {
         return 0; /* open already: a message's parts share their charset */

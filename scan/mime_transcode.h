@@ -33,9 +33,10 @@ void mime_xcode_init(struct mime_xcode *x);
  * gbk, euc-cn as GB18030; shift_jis as CP932; euc-kr, ks_c_5601-1987 as
  * CP949; big5 as BIG5-HKSCS; tis-620 as CP874. Returns 0, RL_ENOENT for a
  * label this module leaves to others (empty, UTF-8, US-ASCII, UTF-16/32,
- * UCS-2/4: scanned as they are) or that is not a plain name ('/' and ','
- * carry iconv options), RL_EINVAL when iconv does not know the charset
- * (`x` is closed after both). */
+ * UCS-2/4: scanned as they are), RL_EINVAL when iconv does not know the
+ * charset or the label is not a plain name of at most 47 octets of letters,
+ * digits and "-_.:" ('/' and ',' carry iconv options). `x` is closed after
+ * an error. */
 int mime_xcode_open(struct mime_xcode *x, const uint8_t *label, size_t len);
 
 /* mime_xcode_close closes `x` (a no-op when closed). */

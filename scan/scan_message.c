@@ -1524,36 +1524,41 @@ check_octets(struct scan_message *m, const char *part, const uint8_t *p, size_t 
  * UTF-8 through iconv into m->narrow, lent as *dec, and scanned, redacted
  * and verified as such, then written back in its charset (widen_charset).
  * Octets not valid in the charset are carried through (mime_xcode_to_utf8,
- * a defect). Text that is ASCII and reads the same needs none of it; a
- * charset iconv does not know is scanned as octets (a defect). */
-static void
+ * a defect). Text that is ASCII and reads the same needs none of it. Text
+ * in a charset iconv does not know (a defect) is read as UTF-8 when it is
+ * UTF-8, else as Windows-1252, as a browser reads unlabelled text. Returns
+ * the charset to scan *dec as. */
+static enum mime_charset
 narrow_charset(struct scan_message *m, struct scan_part_record *pr, const struct mime_part *part,
                const uint8_t **dec, size_t *dec_len)
 {
     const uint8_t *label = (const uint8_t *)part->charset;
     size_t label_len = strlen(part->charset);
-    if (m->u16 != MIME_U16_NONE || mime_charset_from_name(label, label_len) != MIME_CS_OTHER) {
-        return;
+    enum mime_charset cs = mime_charset_from_name(label, label_len);
+    if (m->u16 != MIME_U16_NONE || cs != MIME_CS_OTHER) {
+        return m->u16 != MIME_U16_NONE ? MIME_CS_UTF8 : cs;
     }
     int rc = mime_xcode_open(&m->xc, label, label_len);
     if (rc != 0) {
         if (rc == RL_EINVAL) {
+            bool utf8 = rl_utf8_valid(*dec, *dec_len);
             char why[128];
-            int w = snprintf(why, sizeof(why), "charset '%.60s' unknown (scanned as octets)",
-                             part->charset);
+            int w = snprintf(why, sizeof(why), "charset '%.60s' unknown (read as %s)",
+                             part->charset, utf8 ? "UTF-8" : "Windows-1252");
             add_defect(m, pr->part, why, (size_t)w);
+            return utf8 ? MIME_CS_UTF8 : MIME_CS_CP1252;
         }
-        return;
+        return MIME_CS_OTHER;
     }
     if (mime_xcode_ascii_same(&m->xc, *dec, *dec_len)) {
-        return;
+        return MIME_CS_UTF8;
     }
     size_t bad = 0;
     if (xcode_into(m, &m->narrow, true, *dec, *dec_len, &bad) != 0) {
         if (m->err == 0) {
             fail_part(m, pr->part, "text that does not convert from its charset");
         }
-        return;
+        return MIME_CS_OTHER;
     }
     if (bad > 0) {
         char why[128];
@@ -1567,6 +1572,7 @@ narrow_charset(struct scan_message *m, struct scan_part_record *pr, const struct
     m->lines = (struct mime_b64_lines){0}; /* offsets are no longer the decoded part's */
     *dec = m->narrow.p;
     *dec_len = m->narrow.len;
+    return MIME_CS_UTF8;
 }
 
 /* The redacted text `red` as the part carries it: itself, or for a UTF-16
@@ -1804,7 +1810,7 @@ process_part(struct scan_message *m, const struct mime_part *part)
         return;
     }
     narrow_utf16(m, pr, part, &dec, &dec_len);
-    narrow_charset(m, pr, part, &dec, &dec_len);
+    enum mime_charset cs = narrow_charset(m, pr, part, &dec, &dec_len);
     if (m->err != 0) {
         return;
     }
@@ -1817,10 +1823,6 @@ process_part(struct scan_message *m, const struct mime_part *part)
         const char *why = "NUL bytes in a text part (scanned as text)";
         add_defect(m, pr->part, why, strlen(why));
     }
-    enum mime_charset cs =
-        m->u16 != MIME_U16_NONE || m->xc_on
-            ? MIME_CS_UTF8
-            : mime_charset_from_name((const uint8_t *)part->charset, strlen(part->charset));
     if (strcmp(part->type, "text/html") == 0 && process_html(m, pr, part, cs, dec, dec_len)) {
         return;
     }
