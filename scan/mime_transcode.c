@@ -18,9 +18,9 @@ static const iconv_t closed = (iconv_t)-1;
 void
 mime_xcode_init(struct mime_xcode *x)
 {
+    memset(x, 0, sizeof(*x));
     x->in = closed;
     x->out = closed;
-    x->name[0] = '\0';
 }
 
 void
@@ -32,7 +32,34 @@ mime_xcode_close(struct mime_xcode *x)
     if (x->out != closed) {
         iconv_close(x->out);
     }
-    mime_xcode_init(x);
+    x->in = closed;
+    x->out = closed;
+    x->name[0] = '\0';
+    x->table = NULL;
+    x->ascii_same = false;
+}
+
+/* Whether `cd` reads every ASCII octet but the ISO 2022 shifts as itself,
+ * each on its own from the initial state (UTF-7's '+' and HZ's '~' begin
+ * sequences; EBCDIC is another code). */
+static bool
+probe_ascii(iconv_t cd)
+{
+    static const char probe[] = "\t\n\r !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+    for (size_t i = 0; i + 1 < sizeof(probe); i++) {
+        char out[8];
+        char *ip = (char *)(uintptr_t)&probe[i];
+        size_t il = 1;
+        char *op = out;
+        size_t ol = sizeof(out);
+        iconv(cd, NULL, NULL, NULL, NULL);
+        if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 || il != 0 || ol != sizeof(out) - 1 ||
+            out[0] != probe[i]) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* The superset a reader decodes a legacy label with (WHATWG Encoding's
@@ -134,17 +161,39 @@ mime_xcode_open(struct mime_xcode *x, const uint8_t *label, size_t len)
         mime_xcode_close(x);
         return rc;
     }
-    if (x->in != closed && strcmp(x->name, name) == 0) {
+    if (x->name[0] != '\0' && strcmp(x->name, name) == 0) {
         return 0; /* open already: a message's parts share their charset */
     }
     mime_xcode_close(x);
+    size_t name_len = strlen(name) + 1;
+    for (size_t i = 0; i < MIME_XCODE_TABLES; i++) {
+        if (strcmp(x->sb[i].name, name) == 0) {
+            x->table = &x->sb[i].t;
+            break;
+        }
+    }
+    if (x->table == NULL) {
+        unsigned k = x->sb_next;
+        x->sb[k].name[0] = '\0';
+        if (mime_charset_table_build(&x->sb[k].t, name) == 0) {
+            memcpy(x->sb[k].name, name, name_len);
+            x->table = &x->sb[k].t;
+            x->sb_next = (k + 1) % MIME_XCODE_TABLES;
+        }
+    }
+    if (x->table != NULL) {
+        x->ascii_same = true;
+        memcpy(x->name, name, name_len);
+        return 0;
+    }
     x->in = iconv_open("UTF-8", name);
     x->out = iconv_open(name, "UTF-8");
     if (x->in == closed || x->out == closed) {
         mime_xcode_close(x);
         return RL_EINVAL;
     }
-    memcpy(x->name, name, strlen(name) + 1);
+    memcpy(x->name, name, name_len);
+    x->ascii_same = probe_ascii(x->in);
     return 0;
 }
 
@@ -157,27 +206,7 @@ mime_xcode_ascii_same(struct mime_xcode *x, const uint8_t *in, size_t len)
         acc |= in[i];
         shift |= in[i] == 0x1B || in[i] == 0x0E || in[i] == 0x0F;
     }
-    if (acc >= 0x80 || shift) {
-        return false;
-    }
-    /* Every ASCII octet but the shifts, each read on its own from the
-     * initial state (UTF-7's '+' and HZ's '~' begin sequences: not the
-     * same). */
-    static const char probe[] = "\t\n\r !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
-    for (size_t i = 0; i + 1 < sizeof(probe); i++) {
-        char out[8];
-        char *ip = (char *)(uintptr_t)&probe[i];
-        size_t il = 1;
-        char *op = out;
-        size_t ol = sizeof(out);
-        iconv(x->in, NULL, NULL, NULL, NULL);
-        if (iconv(x->in, &ip, &il, &op, &ol) == (size_t)-1 || il != 0 || ol != sizeof(out) - 1 ||
-            out[0] != probe[i]) {
-            return false;
-        }
-    }
-    return true;
+    return x->ascii_same && acc < 0x80 && !shift;
 }
 
 size_t
@@ -192,12 +221,68 @@ mime_xcode_from_utf8_cap(size_t len)
     return 2 * len + 16;
 }
 
+/* An escaped octet (U+F700 + octet) at out[0, 3). */
+static void
+put_escape(char *out, uint8_t octet)
+{
+    unsigned cp = ESC_BASE + octet;
+    out[0] = (char)0xEF;
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+}
+
+/* mime_xcode_to_utf8 for a single-byte table: an octet it leaves undefined
+ * (U+FFFD in the table) is escaped. */
+static int
+table_to_utf8(const struct mime_charset_table *t, uint8_t *out, size_t cap, size_t *out_len,
+              size_t *out_bad, const uint8_t *in, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (cap - o < 3) {
+            explicit_bzero(out, o);
+            *out_bad = 0;
+            return RL_ELIMIT;
+        }
+        uint8_t c = in[i];
+        const uint8_t *e = c >= 0x80 ? t->utf8[c - 0x80] : NULL;
+        if (e == NULL) {
+            out[o++] = c;
+        } else if (e[3] == 0 || (e[3] == 3 && e[0] == 0xEF && e[1] == 0xBF && e[2] == 0xBD)) {
+            put_escape((char *)out + o, c);
+            o += 3;
+            (*out_bad)++;
+        } else {
+            memcpy(out + o, e, e[3]);
+            o += e[3];
+        }
+    }
+    *out_len = o;
+    return 0;
+}
+
+/* Opens the descriptor for writing a table charset on first use. */
+static bool
+have_out(struct mime_xcode *x)
+{
+    if (x->out == closed && x->name[0] != '\0') {
+        x->out = iconv_open(x->name, "UTF-8");
+    }
+    return x->out != closed;
+}
+
 int
 mime_xcode_to_utf8(struct mime_xcode *x, uint8_t *out, size_t cap, size_t *out_len, size_t *out_bad,
                    const uint8_t *in, size_t len)
 {
     *out_len = 0;
     *out_bad = 0;
+    if (x->table != NULL) {
+        return table_to_utf8(x->table, out, cap, out_len, out_bad, in, len);
+    }
+    if (x->in == closed) {
+        return RL_EINVAL;
+    }
     char *ip = (char *)(uintptr_t)in;
     size_t il = len;
     char *op = (char *)out;
@@ -214,10 +299,7 @@ mime_xcode_to_utf8(struct mime_xcode *x, uint8_t *out, size_t cap, size_t *out_l
         }
         /* EILSEQ, or EINVAL for a sequence cut by the end: the octet is
          * carried as U+F700 + octet and reading goes on after it. */
-        unsigned cp = ESC_BASE + (uint8_t)*ip;
-        op[0] = (char)0xEF;
-        op[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        op[2] = (char)(0x80 | (cp & 0x3F));
+        put_escape(op, (uint8_t)*ip);
         op += 3;
         ol -= 3;
         ip++;
@@ -253,6 +335,9 @@ mime_xcode_from_utf8(struct mime_xcode *x, uint8_t *out, size_t cap, size_t *out
                      const uint8_t *in, size_t len)
 {
     *out_len = 0;
+    if (!have_out(x)) {
+        return RL_EINVAL;
+    }
     char *op = (char *)out;
     size_t ol = cap;
     int rc = 0;

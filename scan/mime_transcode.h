@@ -13,22 +13,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MIME_XCODE_NAME_MAX 48
+#include "mime_charset.h"
 
-/* One charset opened for reading and writing; closed when `in` is
- * (iconv_t)-1. Owned by its caller's struct, not thread-safe. */
+#define MIME_XCODE_NAME_MAX 48
+#define MIME_XCODE_TABLES 8
+
+/* One charset opened for reading and writing: a single-byte one by a table
+ * (`table`; the last MIME_XCODE_TABLES built are kept), any other by two
+ * iconv descriptors. Closed when name[0] is 0. Owned by its caller's
+ * struct, not thread-safe. */
 struct mime_xcode {
-    iconv_t in;                     /* charset -> UTF-8 */
-    iconv_t out;                    /* UTF-8 -> charset */
-    char name[MIME_XCODE_NAME_MAX]; /* the iconv name read with */
+    char name[MIME_XCODE_NAME_MAX];         /* the iconv name read with; "" closed */
+    const struct mime_charset_table *table; /* single-byte: the charset's, in sb[] */
+    iconv_t in;                             /* charset -> UTF-8 ((iconv_t)-1: none) */
+    iconv_t out;                            /* UTF-8 -> charset ((iconv_t)-1: none) */
+    bool ascii_same;                        /* reads printable ASCII as itself */
+    struct {
+        char name[MIME_XCODE_NAME_MAX];
+        struct mime_charset_table t;
+    } sb[MIME_XCODE_TABLES];
+    unsigned sb_next; /* the slot the next table is built in */
 };
 
-/* mime_xcode_init marks `x` closed (call before any other function). */
+/* mime_xcode_init marks `x` closed, with no tables (call before any other
+ * function). */
 void mime_xcode_init(struct mime_xcode *x);
 
 /* mime_xcode_open opens the charset of MIME label `label` (len octets, no
  * quotes) for reading and writing, closing what `x` had open unless it is
- * that charset (then kept, its shift state reset by each conversion). A legacy label
+ * that charset (then kept, its shift state reset by each conversion). A
+ * single-byte charset that reads 0x00-0x7F as ASCII (ISO-8859-x, KOI8,
+ * Windows-125x) is read by a table (x->table, built with iconv on its first
+ * use and kept), which its caller may also use with mime_charset_table_*. A legacy label
  * is read as the superset mail readers use for it (WHATWG Encoding): gb2312,
  * gbk, euc-cn as GB18030; shift_jis as CP932; euc-kr, ks_c_5601-1987 as
  * CP949; big5 as BIG5-HKSCS; tis-620 as CP874. Returns 0, RL_ENOENT for a
@@ -39,13 +55,14 @@ void mime_xcode_init(struct mime_xcode *x);
  * an error. */
 int mime_xcode_open(struct mime_xcode *x, const uint8_t *label, size_t len);
 
-/* mime_xcode_close closes `x` (a no-op when closed). */
+/* mime_xcode_close closes `x` (a no-op when closed); its tables stay. */
 void mime_xcode_close(struct mime_xcode *x);
 
 /* mime_xcode_ascii_same tells whether `in` reads as itself in the open
  * charset: all octets ASCII without ESC, SO and SI (the ISO 2022 shifts),
  * and the charset maps printable ASCII and controls to themselves (false for
- * EBCDIC, UTF-7 and HZ). Such text needs no conversion. */
+ * EBCDIC, UTF-7 and HZ; probed once when opened). Such text needs no
+ * conversion. */
 bool mime_xcode_ascii_same(struct mime_xcode *x, const uint8_t *in, size_t len);
 
 /* mime_xcode_to_utf8 converts `in` from the open charset into UTF-8 at `out`

@@ -381,19 +381,23 @@ detect_decoded(struct scan_message *m, const char *part, enum mime_charset cs, c
     if (is_utf8_cs(cs)) {
         return detect(m, part, text, len, types);
     }
+    /* MIME_CS_TABLE: the single-byte charset of the part (narrow_charset) */
+    const struct mime_charset_table *t =
+        cs == MIME_CS_TABLE ? m->xc.table : mime_charset_table_of(cs);
     if (!buf_reserve(&m->utf, mime_charset_utf8_cap(len))) {
         m->err = RL_ENOMEM;
         return 0;
     }
     size_t ul = 0;
-    mime_charset_to_utf8(m->utf.p, &ul, cs, text, len);
+    mime_charset_table_to_utf8(m->utf.p, &ul, t, text, len);
     buf_set_len(&m->utf, ul); /* a block's fields share m->utf */
     size_t n = detect(m, part, m->utf.p, m->utf.len, types);
     /* sorted, not overlapping: every start and end is at or after the last */
     struct mime_charset_walk w = {0};
     for (size_t i = 0; i < n; i++) {
-        m->f[i].start = (uint32_t)mime_charset_src_offset_next(&w, cs, text, len, m->f[i].start);
-        m->f[i].end = (uint32_t)mime_charset_src_offset_next(&w, cs, text, len, m->f[i].end);
+        m->f[i].start =
+            (uint32_t)mime_charset_table_src_offset_next(&w, t, text, len, m->f[i].start);
+        m->f[i].end = (uint32_t)mime_charset_table_src_offset_next(&w, t, text, len, m->f[i].end);
     }
     return n;
 }
@@ -1521,8 +1525,10 @@ check_octets(struct scan_message *m, const char *part, const uint8_t *p, size_t 
 /* Text in a charset mime_charset has no table for (ISO-2022-JP, Shift_JIS,
  * GB18030, Big5, EUC-KR, ISO-8859-2, KOI8-R, ...: a full-width digit or a
  * soft hyphen is a multi-octet or non-ASCII sequence there) is read as
- * UTF-8 through iconv into m->narrow, lent as *dec, and scanned, redacted
- * and verified as such, then written back in its charset (widen_charset).
+ * UTF-8. A single-byte one by a table built with iconv (m->xc.table,
+ * MIME_CS_TABLE), redacted in place as Latin-1 is; any other through iconv
+ * into m->narrow, lent as *dec, and scanned, redacted and verified as such,
+ * then written back in its charset (widen_charset).
  * Octets not valid in the charset are carried through (mime_xcode_to_utf8,
  * a defect). Text that is ASCII and reads the same needs none of it. Text
  * in a charset iconv does not know (a defect) is read as UTF-8 when it is
@@ -1549,6 +1555,9 @@ narrow_charset(struct scan_message *m, struct scan_part_record *pr, const struct
             return utf8 ? MIME_CS_UTF8 : MIME_CS_CP1252;
         }
         return MIME_CS_OTHER;
+    }
+    if (m->xc.table != NULL) {
+        return MIME_CS_TABLE; /* read by table and redacted in place, as Latin-1 */
     }
     if (mime_xcode_ascii_same(&m->xc, *dec, *dec_len)) {
         return MIME_CS_UTF8;

@@ -80,10 +80,12 @@ def masked_len(span, charset):
     return len(span)
 
 
-# Charsets the engine reads by table: report offsets are into the part's
-# octets. Any other is read as UTF-8 through iconv (docs/ARCHITECTURE.md,
-# "Other charsets"), legacy labels as their superset, octets that are not
-# text as U+F700 + octet: the offsets are into that UTF-8 text.
+# Charsets the engine reads by table (UTF-8, Latin-1, Windows-1252, and any
+# single-byte charset that reads 0x00-0x7F as ASCII): report offsets are into
+# the part's octets. Any other is read as UTF-8 through iconv
+# (docs/ARCHITECTURE.md, "Other charsets"), legacy labels as their superset,
+# octets that are not text as U+F700 + octet: the offsets are into that
+# UTF-8 text.
 TABLE_CHARSETS = ("", "utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin1", "l1",
                   "iso_8859-1", "cp819", "windows-1252", "cp1252", "x-cp1252")
 SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "euc-cn": "gb18030", "shift_jis": "cp932",
@@ -97,8 +99,13 @@ def as_scanned(data, charset):
     """The text of a part as the engine scans it, and the charset it is in."""
     if charset in TABLE_CHARSETS or charset.startswith(("utf-16", "ucs-2", "unicode")):
         return data, charset
+    codec = SUPERSET.get(charset, charset)
     try:
-        text = data.decode(SUPERSET.get(charset, charset), errors="rl_octet")
+        ascii_same = bytes(range(128)).decode(codec, errors="replace") == \
+            bytes(range(128)).decode("ascii")
+        if ascii_same and len(bytes(range(128, 256)).decode(codec, errors="replace")) == 128:
+            return data, charset  # single-byte: read by table, offsets into the octets
+        text = data.decode(codec, errors="rl_octet")
     except LookupError:
         return data, charset  # unknown to Python: left as octets
     return text.encode("utf-8"), "utf-8"

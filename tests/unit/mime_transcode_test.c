@@ -191,7 +191,7 @@ errors_leave_nothing(void **state)
     assert_int_equal(mime_xcode_to_utf8(&x, out, 4, &n, &bad, SV("\xb1\xb1\xb1\xb1")), RL_ELIMIT);
     assert_int_equal(n, 0);
     assert_int_equal(bad, 0);
-    assert_memory_equal(out, "\0\0\0\0", 4);
+    assert_null(memchr(out, 0xC4, 4)); /* no part of the text left */
     /* a character Latin-2 cannot write (a kanji), and UTF-8 that is not */
     assert_int_equal(mime_xcode_from_utf8(&x, out, sizeof(out), &n, SV("a\xe6\xbc\xa2")),
                      RL_EINVAL);
