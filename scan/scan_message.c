@@ -1556,11 +1556,11 @@ narrow_charset(struct scan_message *m, struct scan_part_record *pr, const struct
         }
         return MIME_CS_OTHER;
     }
+    if (mime_xcode_ascii_same(&m->xc, *dec, *dec_len)) {
+        return MIME_CS_UTF8; /* ASCII, and the charset reads it as such */
+    }
     if (m->xc.table != NULL) {
         return MIME_CS_TABLE; /* read by table and redacted in place, as Latin-1 */
-    }
-    if (mime_xcode_ascii_same(&m->xc, *dec, *dec_len)) {
-        return MIME_CS_UTF8;
     }
     size_t bad = 0;
     if (xcode_into(m, &m->narrow, true, *dec, *dec_len, &bad) != 0) {
