@@ -110,6 +110,7 @@ enum {
     SCAN_SEP_DOT = 4,
     SCAN_SEP_SLASH = 8,
     SCAN_SEP_BREAK = 16, /* only in `allow`: accept line breaks as spaces */
+    SCAN_SEP_TAB = 32,   /* a tab: groups pasted from a spreadsheet's cells */
 };
 
 /* Length of the line break at buf[i] as mail clients make them when they wrap
@@ -183,6 +184,10 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
     }
     if (c == ' ' && (allow & SCAN_SEP_SPACE)) {
         *out_kind = SCAN_SEP_SPACE;
+        return 1;
+    }
+    if (c == '\t' && (allow & SCAN_SEP_TAB)) {
+        *out_kind = SCAN_SEP_TAB;
         return 1;
     }
     if (c == '-' && (allow & SCAN_SEP_DASH)) {
