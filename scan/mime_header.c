@@ -192,7 +192,6 @@ mime_header_value_token(char *out, size_t cap, const uint8_t *v, size_t len)
     return out_finish(&w);
 }
 
-
 /* param_next parses the next parameter at or after *pos and advances *pos
  * past it. Anything that is not "attribute = value" (the leading type token,
  * stray bytes, a missing '=') is skipped up to the next ';'. Values may lack
@@ -377,7 +376,8 @@ hex_val(int c)
  * in the wild are sometimes quoted even when extended, so unquoting comes
  * first. "%00" is kept literally: the output is a C string. */
 static void
-emit_value(struct hdr_out *w, const uint8_t *v, const struct mime_param_span *pp, bool ext, bool prefix)
+emit_value(struct hdr_out *w, const uint8_t *v, const struct mime_param_span *pp, bool ext,
+           bool prefix)
 {
     struct val_reader r;
     val_reader_init(&r, v, pp);
@@ -431,7 +431,8 @@ struct want_state {
 };
 
 static void
-want_note(struct want_state *s, const struct mime_param_span *pp, const uint8_t *v, const char *name)
+want_note(struct want_state *s, const struct mime_param_span *pp, const uint8_t *v,
+          const char *name)
 {
     unsigned k = 0;
     switch (param_kind(&k, pp, v, name, s->name_len)) {

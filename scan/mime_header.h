@@ -48,8 +48,7 @@ struct mime_param_span {
  * at or after *pos into *out and moves *pos past it; false at the end.
  * What is not "attribute = value" (the leading type token, stray bytes) is
  * skipped, as mime_header_param does. */
-bool mime_header_param_next(struct mime_param_span *out, const uint8_t *v, size_t len,
-                            size_t *pos);
+bool mime_header_param_next(struct mime_param_span *out, const uint8_t *v, size_t len, size_t *pos);
 
 #define MIME_PARAM_WANT_MAX 4
 
