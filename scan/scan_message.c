@@ -2292,6 +2292,9 @@ scan_message_begin(struct scan_message *m, scan_out_fn out, void *ctx, bool text
     wipe(&m->held);
     m->holding = false;
     m->doc_unreadable = false;
+    if (m->doc != NULL) {
+        scan_doc_begin(m->doc);
+    }
     m->doc_never_deliver = false;
     m->nested_verdict = SCAN_V_DELIVER;
     m->nested_reason = "";
