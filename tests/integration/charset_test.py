@@ -144,6 +144,20 @@ class Charsets(unittest.TestCase):
                 self.assertIn("*", subj)
                 self.assertEqual(subj.split(" ")[0], text.split(" ")[0])
 
+    def test_encoded_word_display_name(self):
+        # An address field is read word by word; a redacted word is written
+        # again in UTF-8, the address kept.
+        word = email.header.Header("カード " + fullwidth(CARD), "iso-2022-jp").encode(maxlinelen=2000)
+        raw = ("From: %s <a@example.com>\r\nTo: b@example.com\r\nSubject: hi\r\n"
+               "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nhi\r\n"
+               % word).encode()
+        rep, out = scan(raw)
+        self.assertIn("CREDIT_CARD", [f["type"] for f in rep["findings"]])
+        frm = email.message_from_bytes(out, policy=email.policy.default)["From"]
+        self.assertEqual(frm.addresses[0].addr_spec, "a@example.com")
+        self.assertTrue(frm.addresses[0].display_name.startswith("カード *"), str(frm))
+        self.assertNotIn(fullwidth("1111 1111"), str(frm))
+
     def test_clean_text_is_untouched(self):
         for cs, tpl, cte in self.CJK:
             with self.subTest(charset=cs):
