@@ -66,14 +66,14 @@ scan_ends_clean(const uint8_t *buf, size_t len, size_t e)
 
 /* 3 when buf[i] starts a dash word processors and PDFs put between digit
  * groups (U+2010 hyphen, U+2011 no-break hyphen, U+2012 figure dash, U+2013
- * en dash, U+2212 minus), else 0. */
+ * en dash, U+2014 em dash, U+2212 minus), else 0. */
 static inline size_t
 scan_udash_len(const uint8_t *buf, size_t i, size_t limit)
 {
     if (i + 2 >= limit || buf[i] != 0xE2) {
         return 0;
     }
-    bool dash = (buf[i + 1] == 0x80 && buf[i + 2] >= 0x90 && buf[i + 2] <= 0x93) ||
+    bool dash = (buf[i + 1] == 0x80 && buf[i + 2] >= 0x90 && buf[i + 2] <= 0x94) ||
                 (buf[i + 1] == 0x88 && buf[i + 2] == 0x92);
     return dash ? 3 : 0;
 }

@@ -332,10 +332,17 @@ detect(struct scan_message *m, const char *part, const uint8_t *text, size_t len
 
 /* ---- headers ---- */
 
-/* Which header fields are scanned, and with which detectors: addresses in
- * address fields are the envelope's business, their display names are not. */
+/* Which header fields are scanned, and with which detectors (0: none), and
+ * whether the field is unstructured text (*out_text): addresses in address
+ * fields are the envelope's business, their display names are not. Every
+ * other field is scanned too (an X- field, Content-Description or
+ * Organization is shown by some reader, and an application may put anything
+ * there), but without the e-mail detector, since addresses in trace and
+ * list fields route mail; except the fields that are tokens machines match
+ * or parse: trace, identifiers, signatures, dates and MIME structure, whose
+ * redaction would break delivery, threading or the message itself. */
 static unsigned
-header_types(const struct mime_field *f, const uint8_t *block)
+header_types(const struct mime_field *f, const uint8_t *block, bool *out_text)
 {
     static const struct {
         const char *name;
@@ -352,18 +359,74 @@ header_types(const struct mime_field *f, const uint8_t *block)
         SCANNED("resent-to", true), SCANNED("resent-cc", true),
 #undef SCANNED
     };
+    static const struct {
+        const char *name;
+        size_t len;
+    } machine[] = {
+#define MACHINE(n) {n, sizeof(n) - 1}
+        MACHINE("received"),
+        MACHINE("return-path"),
+        MACHINE("message-id"),
+        MACHINE("resent-message-id"),
+        MACHINE("in-reply-to"),
+        MACHINE("references"),
+        MACHINE("date"),
+        MACHINE("resent-date"),
+        MACHINE("mime-version"),
+        MACHINE("content-type"),
+        MACHINE("content-id"),
+        MACHINE("content-transfer-encoding"),
+        MACHINE("content-disposition"),
+        MACHINE("content-location"),
+        MACHINE("content-md5"),
+        MACHINE("dkim-signature"),
+        MACHINE("domainkey-signature"),
+        MACHINE("arc-seal"),
+        MACHINE("arc-message-signature"),
+        MACHINE("arc-authentication-results"),
+        MACHINE("authentication-results"),
+        MACHINE("received-spf"),
+        MACHINE("thread-index"),
+        MACHINE("x-ms-tnef-correlator"),
+        MACHINE("list-id"),
+        MACHINE("list-unsubscribe"),
+        MACHINE("list-unsubscribe-post"),
+        MACHINE("list-post"),
+        MACHINE("list-help"),
+        MACHINE("list-subscribe"),
+        MACHINE("list-owner"),
+        MACHINE("list-archive"),
+        MACHINE("autocrypt"),
+        MACHINE("openpgp"),
+#undef MACHINE
+    };
     /* as mime_field_is: whitespace before the colon is obsolete syntax */
     const char *name = (const char *)block + f->start;
     size_t have = f->name_len;
     while (have > 0 && (name[have - 1] == ' ' || name[have - 1] == '\t')) {
         have--;
     }
+    *out_text = false;
     for (size_t i = 0; i < sizeof(scanned) / sizeof(scanned[0]); i++) {
-        if (scanned[i].len == have && strncasecmp(name, scanned[i].name, have) == 0) {
+        if (scanned[i].len == have && (name[0] | 0x20) == scanned[i].name[0] &&
+            strncasecmp(name, scanned[i].name, have) == 0) {
+            *out_text = !scanned[i].addr;
             return scanned[i].addr ? ~0u & ~SCAN_MASK(SCAN_T_EMAIL) : ~0u;
         }
     }
-    return 0;
+    for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++) {
+        if (machine[i].len == have && (name[0] | 0x20) == machine[i].name[0] &&
+            strncasecmp(name, machine[i].name, have) == 0) {
+            return 0;
+        }
+    }
+    /* Exchange's own fields are opaque blobs (X-MS-Exchange-*, X-Microsoft-*) */
+    if (have > 12 && (strncasecmp(name, "x-ms-exchange", 13) == 0 ||
+                      strncasecmp(name, "x-microsoft-", 12) == 0)) {
+        return 0;
+    }
+    *out_text = true;
+    return ~0u & ~SCAN_MASK(SCAN_T_EMAIL);
 }
 
 static bool
@@ -698,12 +761,37 @@ header_display(struct scan_message *m, const struct mime_part *part, const char 
     return 0;
 }
 
+/* Whether text p[0, len) can hold a finding of `types`: every identifier
+ * has a digit (one of another script or full width is not ASCII), an
+ * address an '@'; only a lexicon word needs none. Most header fields (IDs
+ * aside, which are not scanned) hold none of these and are not scanned. */
+static bool
+may_hold_finding(const struct scan_message *m, const uint8_t *p, size_t len, unsigned types)
+{
+    if (m->pol->n_lexicons > 0 && (types & SCAN_MASK(SCAN_T_LEXICON)) != 0) {
+        return true;
+    }
+    uint8_t at = (types & SCAN_MASK(SCAN_T_EMAIL)) != 0 ? '@' : 0;
+    uint8_t hit = 0; /* no early exit: the loop runs on vectors */
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = p[i];
+        hit |= (uint8_t)(((uint8_t)(c - '0') < 10) | (c >= 0x80) | (c == at));
+    }
+    return hit != 0;
+}
+
 /* Scans the unencoded text v[from, to) of a field value into m->hdr; with
  * `check`, only counts what the policy would redact. */
 static size_t
 header_plain(struct scan_message *m, const struct mime_part *part, const char *name,
              const uint8_t *v, size_t from, size_t to, unsigned types, bool check)
 {
+    if (!may_hold_finding(m, v + from, to - from, types)) {
+        if (!check) {
+            hdr_append(m, v + from, to - from);
+        }
+        return 0;
+    }
     size_t n = detect(m, part->path, v + from, to - from, types);
     if (check) {
         return scan_redact_count(m->f, n);
@@ -725,6 +813,21 @@ header_plain(struct scan_message *m, const struct mime_part *part, const char *n
     return 0;
 }
 
+/* Whether the header block goes on at `at` with something that is neither
+ * a field nor its end: a line without a colon, or a continuation of no
+ * field (an mbox "From " line first is skipped by every reader). Postfix
+ * and Python's email package end the block there and read the rest as body
+ * text, so what follows is scanned as text, whatever the fields are named. */
+static bool
+stray_at(const uint8_t *block, size_t len, size_t at)
+{
+    if (at >= len || block[at] == '\n' ||
+        (block[at] == '\r' && at + 1 < len && block[at + 1] == '\n')) {
+        return false;
+    }
+    return at != 0 || len < 5 || memcmp(block, "From ", 5) != 0;
+}
+
 /* Walks the scanned fields of `block`: rewrites them into m->hdr, or with
  * `check` returns how many findings to redact remain in them. */
 static size_t
@@ -735,9 +838,20 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
     size_t pos = 0;
     size_t copied = 0;
     size_t left = 0;
+    size_t stray = len;
     buf_set_len(&m->hdr, 0);
-    while (mime_field_next(&f, &pos, block, len)) {
-        unsigned types = header_types(&f, block);
+    for (;;) {
+        size_t from = pos; /* mime_field_next skips what is not a field */
+        bool more = mime_field_next(&f, &pos, block, len);
+        if ((!more || f.start != from) && stray_at(block, len, from)) {
+            stray = from;
+            break;
+        }
+        if (!more) {
+            break;
+        }
+        bool unstructured = false;
+        unsigned types = header_types(&f, block, &unstructured);
         if (types == 0) {
             continue;
         }
@@ -751,7 +865,6 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
         struct mime_eword ew[16];
         /* Unstructured fields with encoded words are read as shown; address
          * fields piece by piece (their addresses are not to be encoded). */
-        bool unstructured = (types & SCAN_MASK(SCAN_T_EMAIL)) != 0;
         if (unstructured && mime_eword_next(&ew[0], v, f.value_len, 0)) {
             bool done = false;
             left += header_display(m, part, name, v, f.value_len, types, check, &done);
@@ -768,6 +881,19 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
         }
         left += header_plain(m, part, name, v, at, f.value_len, types, check);
         copied = f.value_off + f.value_len;
+    }
+    if (stray < len) {
+        if (!check) {
+            const char *why = "header line that is no field (readers differ on where the header "
+                              "block ends)";
+            add_defect(m, part->path, why, strlen(why));
+            hdr_append(m, block + copied, stray - copied);
+        }
+        /* every detector but e-mail: the fields there may still route and
+         * thread mail for some reader (Message-ID, Received) */
+        left += header_plain(m, part, "(text after a line that is not a field)", block, stray, len,
+                             ~0u & ~SCAN_MASK(SCAN_T_EMAIL), check);
+        copied = len;
     }
     if (!check) {
         hdr_append(m, block + copied, len - copied);
@@ -796,6 +922,7 @@ process_headers(struct scan_message *m, const struct mime_part *part, const uint
         const char *why = "header block has 8-bit bytes that are not UTF-8 (scanned as bytes)";
         add_defect(m, part->path, why, strlen(why));
     }
+
     if (m->eol[0] == '\0') {
         const uint8_t *lf = memchr(block, '\n', len);
         copy_str(m->eol, sizeof(m->eol),

@@ -332,9 +332,9 @@ def digit_run(t, i):
 # (thin), U+202F (narrow no-break).
 WRAP = rb" ?\r?\n[> ]*"
 NBSPS = rb"\xc2\xa0|\xe2\x80[\x87\x89\xaf]"
-# Dashes: ASCII, and U+2010-2013 (hyphens, figure and en dash) and U+2212 minus.
-DASH = rb"(?:-|\xe2\x80[\x90-\x93]|\xe2\x88\x92)"
-UDASH = re.compile(rb"\xe2\x80[\x90-\x93]|\xe2\x88\x92")
+# Dashes: ASCII, and U+2010-2014 (hyphens, figure, en and em dash) and U+2212 minus.
+DASH = rb"(?:-|\xe2\x80[\x90-\x94]|\xe2\x88\x92)"
+UDASH = re.compile(rb"\xe2\x80[\x90-\x94]|\xe2\x88\x92")
 # What the engine reads as ASCII (scan_fold.h), as code points.
 FOLDS = re.compile("[\uff01-\uff5e\u3000\u0660-\u0669\u06f0-\u06f9\u0966-\u096f"
                    "\u00ad\u200b-\u200d\u2060\ufeff]")
@@ -1912,7 +1912,7 @@ LABELS = ["Kundennummer", "Kundennummer:", "Rechnung Nr.", "Rechnung Nr.:", "Rec
 ABBREVIATIONS = ["Tel.", "No.", "Nr.", "Fax.", "Mob.", "Ref.", "Tel. No.", "St.", "Dr."]
 PUNCT = [",", ".", ":", ";", "!", "?", "(", ")", "\"", "'", "#", "*", "=", "/", "-", "—"]
 SPACES = [" ", "\u00a0", "\u2009", "\u202f", "\u2007"]
-DASHES = ["\u2010", "\u2011", "\u2012", "\u2013", "\u2212"]
+DASHES = ["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212"]
 NUMBER_KINDS = ("CREDIT_CARD", "US_SSN", "IBAN", "PHONE")
 
 
