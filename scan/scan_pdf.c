@@ -196,6 +196,7 @@ struct pass {
     pdf_document *doc;
     const char *loc;
     bool verify;  /* a re-read: what is found is a survivor, nothing is listed as removed */
+    bool quads;   /* the page text is read with its quads (to redact it) */
     bool changed; /* something was redacted or removed: the document must be written */
     size_t n_red; /* findings redacted in page text */
     size_t n_str; /* text strings masked */
@@ -226,25 +227,29 @@ static bool
 text_room(struct pass *p, size_t more)
 {
     return scan_grow((void **)&p->text, &p->cap, p->len + more + 1, 1) &&
-           scan_grow((void **)&p->quad, &p->quad_cap, p->len + more + 1, sizeof(*p->quad));
+           (!p->quads ||
+            scan_grow((void **)&p->quad, &p->quad_cap, p->len + more + 1, sizeof(*p->quad)));
 }
 
-/* Appends character `c` with its quad; room for it is reserved. */
+/* Appends character `c`, with its quad when the pass reads quads; room
+ * for it is reserved. */
 static inline void
-text_put(struct pass *p, int c, fz_quad q)
+text_put(struct pass *p, int c, const fz_quad *q)
 {
+    size_t at = p->len;
     if (c >= 0 && c < 0x80) {
-        p->text[p->len] = (uint8_t)c;
-        p->quad[p->len++] = q;
-        return;
+        p->text[p->len++] = (uint8_t)c;
+    } else {
+        char u[8];
+        int n = fz_runetochar(u, c);
+        memcpy(p->text + p->len, u, (size_t)n);
+        p->len += (size_t)n;
     }
-    char u[8];
-    int n = fz_runetochar(u, c);
-    memcpy(p->text + p->len, u, (size_t)n);
-    for (int i = 0; i < n; i++) {
-        p->quad[p->len + (size_t)i] = q;
+    if (p->quads) {
+        for (size_t i = at; i < p->len; i++) {
+            p->quad[i] = *q;
+        }
     }
-    p->len += (size_t)n;
 }
 
 /* ---- page text: a light text device ----
@@ -296,16 +301,12 @@ is_space(int c)
            c == 0x205F || c == 0x3000;
 }
 
-/* Puts character `c` (a ligature as its letters) with quad `q`; room for
- * three characters is reserved. */
+/* Puts character `c` (a ligature as its letters, a space as ' ', none as
+ * U+FFFD) with quad `q`: the characters other than printable ASCII. */
 static void
-td_char(struct pass *p, int c, fz_quad q)
+td_char_other(struct pass *p, int c, const fz_quad *q)
 {
     static const char *const lig[] = {"ff", "fi", "fl", "ffi", "ffl", "st", "st"};
-    if (c > ' ' && c < 0x7F) {
-        text_put(p, c, q);
-        return;
-    }
     if (c >= 0xFB00 && c <= 0xFB06) {
         for (const char *l = lig[c - 0xFB00]; *l != '\0'; l++) {
             text_put(p, *l, q);
@@ -313,6 +314,22 @@ td_char(struct pass *p, int c, fz_quad q)
         return;
     }
     text_put(p, c < 0 ? 0xFFFD : is_space(c) ? ' ' : c, q);
+}
+
+/* Puts character `c` with quad `q`; room for three characters is
+ * reserved. Printable ASCII (most text) is put here directly. */
+static inline void
+td_char(struct pass *p, int c, const fz_quad *q)
+{
+    if (c > ' ' && c < 0x7F) {
+        p->text[p->len] = (uint8_t)c;
+        if (p->quads) {
+            p->quad[p->len] = *q;
+        }
+        p->len++;
+        return;
+    }
+    td_char_other(p, c, q);
 }
 
 static inline fz_point
@@ -360,42 +377,49 @@ td_glyph(struct text_dev *t, const struct td_span *sp, const fz_text_item *it, f
         bool turned =
             (d.x != t->dir.x || d.y != t->dir.y) && d.x * t->dir.x + d.y * t->dir.y < 0.95f;
         if (turned || fabsf(across) > s * TD_ACROSS || along < -s * TD_BACK || along > s * TD_FAR) {
-            text_put(p, '\n', no_quad);
+            text_put(p, '\n', &no_quad);
         } else if (along > s * TD_SPACE && p->len > 0 && p->text[p->len - 1] != ' ' &&
                    !is_space(it->ucs)) {
-            text_put(p, ' ', no_quad);
+            text_put(p, ' ', &no_quad);
         }
     }
     const fz_matrix m = sp->m;
-    fz_quad q;
+    fz_quad q = no_quad;
     if (sp->upright) {
-        float xr = o.x + adv * m.a, ya = o.y + sp->asc * m.d, yd = o.y + sp->desc * m.d;
-        q.ll = fz_make_point(o.x, yd);
-        q.lr = fz_make_point(xr, yd);
-        q.ul = fz_make_point(o.x, ya);
-        q.ur = fz_make_point(xr, ya);
+        float xr = o.x + adv * m.a;
+        if (p->quads) {
+            float ya = o.y + sp->asc * m.d, yd = o.y + sp->desc * m.d;
+            q.ll = fz_make_point(o.x, yd);
+            q.lr = fz_make_point(xr, yd);
+            q.ul = fz_make_point(o.x, ya);
+            q.ur = fz_make_point(xr, ya);
+        }
         t->end = fz_make_point(xr, o.y);
     } else if (sp->vertical) {
         /* MuPDF moved the origin of a vertical glyph down and left by its
          * vertical metrics (pdf_show_char): the glyph stands above `o`,
          * one advance high and one em wide, as MuPDF's structured text
          * has it; the next glyph's origin is one advance below. */
-        q.ll = o;
-        q.lr = td_at(o, m, 1, 0);
-        q.ul = td_at(o, m, 0, adv);
-        q.ur = td_at(o, m, 1, adv);
+        if (p->quads) {
+            q.ll = o;
+            q.lr = td_at(o, m, 1, 0);
+            q.ul = td_at(o, m, 0, adv);
+            q.ur = td_at(o, m, 1, adv);
+        }
         t->end = td_at(o, m, 0, -adv);
     } else {
-        q.ll = td_at(o, m, 0, sp->desc);
-        q.lr = td_at(o, m, adv, sp->desc);
-        q.ul = td_at(o, m, 0, sp->asc);
-        q.ur = td_at(o, m, adv, sp->asc);
+        if (p->quads) {
+            q.ll = td_at(o, m, 0, sp->desc);
+            q.lr = td_at(o, m, adv, sp->desc);
+            q.ul = td_at(o, m, 0, sp->asc);
+            q.ur = td_at(o, m, adv, sp->asc);
+        }
         t->end = td_at(o, m, adv, 0);
     }
     t->dir = d;
     t->size = sp->size;
     t->started = true;
-    td_char(p, it->ucs, q);
+    td_char(p, it->ucs, &q);
 }
 
 static void
@@ -422,18 +446,18 @@ td_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm)
         float dl = sqrtf(d.x * d.x + d.y * d.y);
         sp.dir = dl > 0 ? fz_make_point(d.x / dl, d.y / dl) : fz_make_point(1, 0);
         sp.size = sqrtf(n.x * n.x + n.y * n.y);
-        fz_quad last = no_quad;
+        size_t last = SIZE_MAX; /* where the glyph before put its first character */
         for (int i = 0; i < span->len; i++) {
             const fz_text_item *it = &span->items[i];
             if (it->gid < 0) {
                 /* one more character of the glyph before */
-                td_char(p, it->ucs, last);
+                td_char(p, it->ucs, p->quads && last != SIZE_MAX ? &p->quad[last] : &no_quad);
                 continue;
             }
             fz_point o = fz_make_point(it->x * ctm.a + it->y * ctm.c + ctm.e,
                                        it->x * ctm.b + it->y * ctm.d + ctm.f);
             td_glyph(t, &sp, it, o);
-            last = p->quad[p->len - 1];
+            last = p->len - 1;
         }
     }
 }
@@ -786,19 +810,20 @@ image_clip_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, f
     saw_image(ctx);
 }
 
-/* Extracts the text of page `i`, detects, and redacts what the policy
- * redacts. Throws on MuPDF errors; returns RL_ENOMEM/RL_ELIMIT/RL_ESCAN
- * for ours. */
+/* Reads the text of `page` into the pass's text (with quads when
+ * p->quads), through the light text device. Returns 0 or RL_ENOMEM;
+ * throws on MuPDF errors and once over time. */
 static int
-do_page(struct pass *p, int i)
+read_text(struct pass *p, pdf_page *page)
 {
     fz_context *ctx = p->ctx;
-    struct scan_doc *d = p->d;
-    pdf_page *page = pdf_load_page(ctx, p->doc, i);
     struct text_dev *dev = NULL;
     int rc = 0;
     fz_var(dev);
     fz_var(rc);
+    if (p->text != NULL) {
+        explicit_bzero(p->text, p->len);
+    }
     p->len = 0;
     fz_try(ctx)
     {
@@ -823,16 +848,57 @@ do_page(struct pass *p, int i)
             break;
         }
         if (dev->started) {
-            text_put(p, '\n', no_quad);
+            text_put(p, '\n', &no_quad);
+        }
+    }
+    fz_always(ctx)
+    {
+        fz_drop_device(ctx, (fz_device *)dev);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+    return rc;
+}
+
+/* Extracts the text of page `i`, detects, and redacts what the policy
+ * redacts. A re-read reads the text without quads (only a survivor needs
+ * them: its page is read again with them). Throws on MuPDF errors;
+ * returns RL_ENOMEM/RL_ELIMIT/RL_ESCAN for ours. */
+static int
+do_page(struct pass *p, int i)
+{
+    fz_context *ctx = p->ctx;
+    struct scan_doc *d = p->d;
+    pdf_page *page = pdf_load_page(ctx, p->doc, i);
+    int rc = 0;
+    fz_var(rc);
+    p->quads = !p->verify;
+    fz_try(ctx)
+    {
+        size_t n = 0;
+        int r = 0;
+        for (;;) {
+            rc = read_text(p, page);
+            if (rc != 0) {
+                break;
+            }
+            r = scan_doc_detect(d, &n, p->text, p->len);
+            if (r == RL_ENOMEM) {
+                rc = r;
+                break;
+            }
+            if (p->quads || scan_redact_count(d->f, n) == 0 || !d->pol->documents.redact) {
+                break;
+            }
+            p->quads = true; /* a survivor to redact: where is it? */
+        }
+        if (rc != 0) {
+            break;
         }
         char loc[SCAN_DOC_LOC_MAX];
         snprintf(loc, sizeof(loc), "%s%spage %d", p->loc, p->loc[0] ? "/" : "", i + 1);
-        size_t n = 0;
-        int r = scan_doc_detect(d, &n, p->text, p->len);
-        if (r == RL_ENOMEM) {
-            rc = r;
-            break;
-        }
         if (r != 0) {
             scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "text could not be fully scanned");
         }
@@ -858,7 +924,6 @@ do_page(struct pass *p, int i)
     }
     fz_always(ctx)
     {
-        fz_drop_device(ctx, (fz_device *)dev);
         fz_drop_page(ctx, &page->super);
         if (p->text != NULL) {
             explicit_bzero(p->text, p->len);
