@@ -675,15 +675,24 @@ finding_areas(struct pass *p, const struct scan_finding *f, size_t n)
     return true;
 }
 
+/* fz_is_infinite_rect, its first coordinate tested alone (a glyph's box is
+ * almost never infinite; the four float comparisons at once cost more
+ * than the rest of the predicate below). */
+static inline bool
+infinite(fz_rect r)
+{
+    return __builtin_expect(r.x0 == FZ_MIN_INF_RECT, 0) && fz_is_infinite_rect(r);
+}
+
 /* !fz_is_empty_rect(fz_intersect_rect(a, b)) of MuPDF 1.21, inlined (the
  * predicate below runs for every glyph). */
 static inline bool
 touches(fz_rect a, fz_rect b)
 {
-    if (fz_is_infinite_rect(b)) {
+    if (infinite(b)) {
         return !fz_is_empty_rect(a);
     }
-    if (fz_is_infinite_rect(a)) {
+    if (infinite(a)) {
         return !fz_is_empty_rect(b);
     }
     if (a.x0 < b.x0) {
@@ -707,8 +716,8 @@ touches_areas(const struct pass *p, fz_rect bbox)
 {
     /* A finite glyph box clear of the areas' union touches none of them
      * (most glyphs of a page): one test instead of one per area. */
-    if (!fz_is_infinite_rect(bbox) && (bbox.x1 <= p->pdf_all.x0 || bbox.x0 >= p->pdf_all.x1 ||
-                                       bbox.y1 <= p->pdf_all.y0 || bbox.y0 >= p->pdf_all.y1)) {
+    if (!infinite(bbox) && (bbox.x1 <= p->pdf_all.x0 || bbox.x0 >= p->pdf_all.x1 ||
+                            bbox.y1 <= p->pdf_all.y0 || bbox.y0 >= p->pdf_all.y1)) {
         return 0;
     }
     for (size_t i = 0; i < p->n_area; i++) {
@@ -745,7 +754,8 @@ areas_text_filter(fz_context *ctx, void *opaque, int *ucsbuf, int ucslen, fz_mat
     (void)ucsbuf;
     (void)ucslen;
     const struct pass *p = opaque;
-    if (fz_is_infinite_rect(bbox) || trm.b != 0 || trm.c != 0 || ctm.b != 0 || ctm.c != 0) {
+    if (trm.b != 0 || trm.c != 0 || ctm.b != 0 || ctm.c != 0 || bbox.x0 == FZ_MIN_INF_RECT) {
+        /* not upright, or perhaps an infinite box */
         return areas_general(p, trm, ctm, bbox);
     }
     /* upright text (most): the product of two diagonal matrices and
@@ -762,6 +772,15 @@ areas_text_filter(fz_context *ctx, void *opaque, int *ucsbuf, int ucslen, fz_mat
     y0 += h / 10;
     y1 -= h / 10;
     if (y1 <= p->pdf_all.y0 || y0 >= p->pdf_all.y1) {
+        return 0;
+    }
+    /* the areas' union spans the lines between findings too: a glyph
+     * touches an area only if its rows overlap the area's */
+    size_t i = 0;
+    while (i < p->n_area && !(y0 < p->pdf_rect[i].y1 && p->pdf_rect[i].y0 < y1)) {
+        i++;
+    }
+    if (i == p->n_area) {
         return 0;
     }
     float ma = trm.a * ctm.a, me = trm.e * ctm.a + trm.f * ctm.c + ctm.e;
