@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Charset names to enum, and single-byte charsets to UTF-8 by table lookup.
  * Owns the two 128-entry tables, written once by mime_charset_init() on the
- * main thread before workers start and read-only afterwards. */
+ * main thread before workers start and read-only afterwards; other tables
+ * are their callers' (mime_charset_table_build, any thread). */
 #include "mime_charset.h"
 
 #include <errno.h>
@@ -10,65 +11,123 @@
 
 #include "rl_error.h"
 
-/* UTF-8 of bytes 0x80..0xFF: bytes [0..2], length in [3]. A zero length
+/* Indexed by enum mime_charset - MIME_CS_LATIN1. A zero length in an entry
  * (tables not built yet) is written as U+FFFD rather than dropped. */
-struct cs_table {
-    uint8_t utf8[128][4];
-};
-
-/* Indexed by enum mime_charset - MIME_CS_LATIN1. */
-static struct cs_table cs_tables[2];
+static struct mime_charset_table cs_tables[2];
 
 /* U+FFFD in table-entry form. */
 static const uint8_t utf8_replacement[4] = {0xEF, 0xBF, 0xBD, 3};
 
-/* cs_build fills `t` from iconv's conversion of `name` to UTF-8. Bytes the
- * charset leaves undefined (Windows-1252 0x81, 0x8D, 0x8F, 0x90, 0x9D) become
- * U+FFFD: they are not text in any mail we scan, and a C1 control would only
- * hide bytes from detectors. Returns 0 or RL_EINVAL. */
-static int
-cs_build(struct cs_table *t, const char *name)
+/* Length of the UTF-8 sequence led by `c` (0: not a lead byte). */
+static size_t
+utf8_seq_len(uint8_t c)
 {
-    iconv_t cd = iconv_open("UTF-8", name);
+    return c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 ? 4 : 0;
+}
+
+/* Fills the entries of octets b, b+1, ... from one conversion of them: each
+ * octet must be one character of at most 3 UTF-8 bytes; conversion stops at
+ * an octet that is not text. Returns the octets done or -1. */
+static long
+table_run(struct mime_charset_table *t, iconv_t cd, const char *octets, unsigned b)
+{
+    char out[128 * 4];
+    char *ip = (char *)(uintptr_t)(octets + b);
+    size_t il = 256 - b;
+    char *op = out;
+    size_t ol = sizeof(out);
+    iconv(cd, NULL, NULL, NULL, NULL);
+    size_t r = iconv(cd, &ip, &il, &op, &ol);
+    if (r == (size_t)-1 && errno != EILSEQ) {
+        return -1; /* a cut sequence: a multi-byte charset */
+    }
+    size_t done = (size_t)(ip - (octets + b));
+    size_t made = (size_t)(op - out);
+    size_t o = 0;
+    for (size_t k = 0; k < done; k++) {
+        size_t n = o < made ? utf8_seq_len((uint8_t)out[o]) : 0;
+        if (n == 0 || n > 3 || o + n > made) {
+            return -1; /* an octet that made no character, or one past the BMP */
+        }
+        uint8_t *e = t->utf8[b + k - 0x80];
+        memcpy(e, out + o, n);
+        e[3] = (uint8_t)n;
+        o += n;
+    }
+    return o == made ? (long)done : -1; /* not one character per octet */
+}
+
+int
+mime_charset_table_build(struct mime_charset_table *t, const char *iconv_name)
+{
+    iconv_t cd = iconv_open("UTF-8", iconv_name);
     if (cd == (iconv_t)-1) {
         return RL_EINVAL;
     }
+    char octets[256];
+    for (unsigned i = 0; i < 256; i++) {
+        octets[i] = (char)i;
+    }
+    /* 0x00-0x7F must read as ASCII (not EBCDIC, UTF-7, HZ, ISO 2022 shifts). */
+    char out[256];
+    char *ip = octets;
+    size_t il = 128;
+    char *op = out;
+    size_t ol = sizeof(out);
     int rc = 0;
-    for (unsigned b = 0x80; b <= 0xFF; b++) {
-        char in[1] = {(char)b};
-        char buf[8];
-        char *ip = in;
-        char *op = buf;
-        size_t il = 1;
-        size_t ol = sizeof(buf);
-        uint8_t *e = t->utf8[b - 0x80];
-        iconv(cd, NULL, NULL, NULL, NULL); /* reset shift state */
-        if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
-            if (errno != EILSEQ) {
-                rc = RL_EINVAL;
-                break;
-            }
-            memcpy(e, utf8_replacement, 4);
-            continue;
+    if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 || op - out != 128 ||
+        memcmp(out, octets, 128) != 0) {
+        rc = RL_EINVAL;
+    }
+    /* ... also on their own: ESC, SO and SI shift ISO 2022 codes, '+' and
+     * '~' begin UTF-7 and HZ sequences (a decoder may pass them through
+     * when what follows is no sequence). */
+    static const char lone[] = {0x1B, 0x0E, 0x0F, '+', '~'};
+    for (size_t i = 0; rc == 0 && i < sizeof(lone); i++) {
+        ip = (char *)(uintptr_t)&lone[i];
+        il = 1;
+        op = out;
+        ol = sizeof(out);
+        iconv(cd, NULL, NULL, NULL, NULL);
+        if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 || op - out != 1 || out[0] != lone[i]) {
+            rc = RL_EINVAL;
         }
-        size_t n = sizeof(buf) - ol;
-        if (n == 0 || n > 3) {
-            rc = RL_EINVAL; /* not a single-byte charset below the BMP */
+    }
+    /* 0x80-0xFF in as few conversions as there are octets that are not text
+     * (Windows-1252 0x81, 0x8D, 0x8F, 0x90, 0x9D): those become U+FFFD, they
+     * are not text in any mail we scan, and a C1 control would only hide
+     * bytes from detectors. */
+    for (unsigned b = 0x80; rc == 0 && b <= 0xFF;) {
+        long done = table_run(t, cd, octets, b);
+        if (done < 0) {
+            rc = RL_EINVAL;
             break;
         }
-        memcpy(e, buf, n);
-        e[3] = (uint8_t)n;
+        b += (unsigned)done;
+        if (b <= 0xFF) {
+            memcpy(t->utf8[b - 0x80], utf8_replacement, 4);
+            b++;
+        }
     }
     iconv_close(cd);
     return rc;
 }
 
+const struct mime_charset_table *
+mime_charset_table_of(enum mime_charset cs)
+{
+    if (cs == MIME_CS_LATIN1 || cs == MIME_CS_CP1252) {
+        return &cs_tables[cs - MIME_CS_LATIN1];
+    }
+    return NULL;
+}
+
 int
 mime_charset_init(void)
 {
-    int rc = cs_build(&cs_tables[MIME_CS_LATIN1 - MIME_CS_LATIN1], "ISO-8859-1");
+    int rc = mime_charset_table_build(&cs_tables[MIME_CS_LATIN1 - MIME_CS_LATIN1], "ISO-8859-1");
     if (rc == 0) {
-        rc = cs_build(&cs_tables[MIME_CS_CP1252 - MIME_CS_LATIN1], "WINDOWS-1252");
+        rc = mime_charset_table_build(&cs_tables[MIME_CS_CP1252 - MIME_CS_LATIN1], "WINDOWS-1252");
     }
     return rc;
 }
@@ -139,18 +198,9 @@ mime_charset_utf8_cap(size_t in_len)
     return in_len * 3; /* every single-byte table entry is at most 3 bytes */
 }
 
-static const struct cs_table *
-cs_table_get(enum mime_charset cs)
-{
-    if (cs == MIME_CS_LATIN1 || cs == MIME_CS_CP1252) {
-        return &cs_tables[cs - MIME_CS_LATIN1];
-    }
-    return NULL;
-}
-
 /* cs_width is the UTF-8 length a source byte becomes. */
 static size_t
-cs_width(const struct cs_table *t, uint8_t c)
+cs_width(const struct mime_charset_table *t, uint8_t c)
 {
     if (c < 0x80) {
         return 1;
@@ -163,7 +213,13 @@ void
 mime_charset_to_utf8(uint8_t *out, size_t *out_len, enum mime_charset cs, const uint8_t *in,
                      size_t in_len)
 {
-    const struct cs_table *t = cs_table_get(cs);
+    mime_charset_table_to_utf8(out, out_len, mime_charset_table_of(cs), in, in_len);
+}
+
+void
+mime_charset_table_to_utf8(uint8_t *out, size_t *out_len, const struct mime_charset_table *t,
+                           const uint8_t *in, size_t in_len)
+{
     if (t == NULL) {
         if (in_len > 0) {
             memcpy(out, in, in_len);
@@ -202,7 +258,13 @@ size_t
 mime_charset_src_offset_next(struct mime_charset_walk *w, enum mime_charset cs, const uint8_t *src,
                              size_t src_len, size_t utf8_off)
 {
-    const struct cs_table *t = cs_table_get(cs);
+    return mime_charset_table_src_offset_next(w, mime_charset_table_of(cs), src, src_len, utf8_off);
+}
+
+size_t
+mime_charset_table_src_offset_next(struct mime_charset_walk *w, const struct mime_charset_table *t,
+                                   const uint8_t *src, size_t src_len, size_t utf8_off)
+{
     if (t == NULL) {
         return utf8_off < src_len ? utf8_off : src_len;
     }

@@ -13,7 +13,26 @@ enum mime_charset {
     MIME_CS_LATIN1,   /* ISO-8859-1 and its aliases */
     MIME_CS_CP1252,   /* Windows-1252 */
     MIME_CS_OTHER,    /* known to us only by name: scanned as bytes */
+    MIME_CS_TABLE,    /* single-byte, by a caller's table (mime_charset_table_build);
+                         never returned by mime_charset_from_name */
 };
+
+/* A single-byte charset whose octets 0x00-0x7F are ASCII: the UTF-8 of
+ * octets 0x80..0xFF (bytes [0..2], length in [3]). Caller storage. */
+struct mime_charset_table {
+    uint8_t utf8[128][4];
+};
+
+/* mime_charset_table_build fills `t` for the iconv charset `iconv_name` when
+ * it is single-byte, stateless and reads 0x00-0x7F as ASCII (ISO-8859-x,
+ * KOI8, Windows-125x, ...); octets it leaves undefined read as U+FFFD.
+ * Returns 0, or RL_EINVAL (unknown to iconv, or not such a charset: `t` is
+ * then not to be used). Any thread. */
+int mime_charset_table_build(struct mime_charset_table *t, const char *iconv_name);
+
+/* mime_charset_table_of lends the table of MIME_CS_LATIN1 or
+ * MIME_CS_CP1252, NULL for any other charset. */
+const struct mime_charset_table *mime_charset_table_of(enum mime_charset cs);
 
 /* mime_charset_init builds the single-byte tables with iconv. Call once from
  * main() before any worker starts. Returns 0 or RL_EINVAL if iconv lacks a
@@ -58,5 +77,14 @@ struct mime_charset_walk {
  * last walks again from the start). */
 size_t mime_charset_src_offset_next(struct mime_charset_walk *w, enum mime_charset cs,
                                     const uint8_t *src, size_t src_len, size_t utf8_off);
+
+/* mime_charset_table_to_utf8 and mime_charset_table_src_offset_next are the
+ * two functions above for the single-byte table `t` (NULL: bytes as they
+ * are). */
+void mime_charset_table_to_utf8(uint8_t *out, size_t *out_len, const struct mime_charset_table *t,
+                                const uint8_t *in, size_t in_len);
+size_t mime_charset_table_src_offset_next(struct mime_charset_walk *w,
+                                          const struct mime_charset_table *t, const uint8_t *src,
+                                          size_t src_len, size_t utf8_off);
 
 #endif

@@ -66,14 +66,14 @@ scan_ends_clean(const uint8_t *buf, size_t len, size_t e)
 
 /* 3 when buf[i] starts a dash word processors and PDFs put between digit
  * groups (U+2010 hyphen, U+2011 no-break hyphen, U+2012 figure dash, U+2013
- * en dash, U+2212 minus), else 0. */
+ * en dash, U+2014 em dash, U+2212 minus), else 0. */
 static inline size_t
 scan_udash_len(const uint8_t *buf, size_t i, size_t limit)
 {
     if (i + 2 >= limit || buf[i] != 0xE2) {
         return 0;
     }
-    bool dash = (buf[i + 1] == 0x80 && buf[i + 2] >= 0x90 && buf[i + 2] <= 0x93) ||
+    bool dash = (buf[i + 1] == 0x80 && buf[i + 2] >= 0x90 && buf[i + 2] <= 0x94) ||
                 (buf[i + 1] == 0x88 && buf[i + 2] == 0x92);
     return dash ? 3 : 0;
 }
@@ -110,6 +110,7 @@ enum {
     SCAN_SEP_DOT = 4,
     SCAN_SEP_SLASH = 8,
     SCAN_SEP_BREAK = 16, /* only in `allow`: accept line breaks as spaces */
+    SCAN_SEP_TAB = 32,   /* a tab: groups pasted from a spreadsheet's cells */
 };
 
 /* Length of the line break at buf[i] as mail clients make them when they wrap
@@ -183,6 +184,10 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
     }
     if (c == ' ' && (allow & SCAN_SEP_SPACE)) {
         *out_kind = SCAN_SEP_SPACE;
+        return 1;
+    }
+    if (c == '\t' && (allow & SCAN_SEP_TAB)) {
+        *out_kind = SCAN_SEP_TAB;
         return 1;
     }
     if (c == '-' && (allow & SCAN_SEP_DASH)) {

@@ -173,7 +173,7 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
          * form, but also national layouts pasted from statements ("BE59
          * 65283724 9926", "ES77 1234-1234-16 1234567890"). */
         unsigned kind = 0;
-        size_t s = scan_sep_at(buf, i, limit, GROUP_SEPS, &kind);
+        size_t s = scan_sep_at(buf, i, limit, GROUP_SEPS | SCAN_SEP_TAB, &kind);
         if (n < IBAN_MAX && s != 0 && i + s < limit && scan_is_alnum(buf[i + s]) &&
             (g != 1 || i == d + 2 + 1)) {
             i += s;
@@ -380,7 +380,7 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         bool first = n_groups == 1;
         bool group_ok = first ? (r >= 4 && r <= 6) : (r >= 3 && r <= 6);
         unsigned k = 0;
-        size_t s = scan_sep_digit(buf, i, limit, GROUP_SEPS | SCAN_SEP_DOT, &k);
+        size_t s = scan_sep_digit(buf, i, limit, GROUP_SEPS | SCAN_SEP_DOT | SCAN_SEP_TAB, &k);
         if (s == 0 || !group_ok || (kind != 0 && k != kind)) {
             break;
         }
@@ -417,8 +417,10 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
                 flags = SCAN_CAND_STRONG;
             }
             /* Dotted groups ("4111.1111.1111.1111") are far more often other
-             * numbers; only a printed card counts. */
-            if (kind == SCAN_SEP_DOT && k > 0 && flags != SCAN_CAND_STRONG) {
+             * numbers, and tab-separated ones a spreadsheet's cells; only a
+             * printed card counts. */
+            if ((kind == SCAN_SEP_DOT || kind == SCAN_SEP_TAB) && k > 0 &&
+                flags != SCAN_CAND_STRONG) {
                 total -= glen[k];
                 continue;
             }
@@ -697,9 +699,10 @@ view_run(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_t r)
     size_t i = e;
     unsigned kind = 0;
     while (v->total < 20) {
-        size_t s = scan_sep_digit(
-            buf, i, len,
-            SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_BREAK, &kind);
+        size_t s = scan_sep_digit(buf, i, len,
+                                  SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH |
+                                      SCAN_SEP_BREAK | SCAN_SEP_TAB,
+                                  &kind);
         if (s == 0) {
             break;
         }

@@ -100,6 +100,23 @@ looks_like_message(const uint8_t *p, size_t len)
     return false;
 }
 
+/* PDF readers open a file whose header is anywhere in its first 1024 bytes
+ * (ISO 32000-1, annex H.3 note 13; poppler and MuPDF do too): junk put
+ * before the header must not let a PDF pass as some other content. Text
+ * may name "%PDF-" in passing, so text is a PDF here only when it also has
+ * the objects one is built of. */
+static bool
+late_pdf_header(const uint8_t *p, size_t len, bool text)
+{
+    size_t look = len < 1028 ? len : 1028; /* a header that starts before 1024 */
+    const uint8_t *h = look > 1 ? memmem(p + 1, look - 1, "%PDF-", 5) : NULL;
+    if (h == NULL || (size_t)(h - p) + 8 > len || h[5] < '1' || h[5] > '9' || h[6] != '.' ||
+        h[7] < '0' || h[7] > '9') {
+        return false;
+    }
+    return !text || memmem(h, len - (size_t)(h - p), "endobj", 6) != NULL;
+}
+
 /* set_type copies `t` into m->type, cut to fit, and returns it. */
 static const char *
 set_type(struct scan_magic *m, const char *t)
@@ -133,7 +150,11 @@ scan_magic_type(struct scan_magic *m, const uint8_t *p, size_t len, bool deep)
             return set_type(m, known[i].type);
         }
     }
-    if (looks_like_text(p, len)) {
+    bool text = looks_like_text(p, len);
+    if (late_pdf_header(p, len, text)) {
+        return set_type(m, "application/pdf");
+    }
+    if (text) {
         return set_type(m, looks_like_message(p, len) ? "message/rfc822" : "text/plain");
     }
     /* "MZ" only once it is known not to be text that happens to start so */

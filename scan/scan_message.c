@@ -13,6 +13,7 @@
 #include "mime_charset.h"
 #include "mime_codec.h"
 #include "mime_fields.h"
+#include "mime_transcode.h"
 #include "mime_utf16.h"
 #include "rl_utf8.h"
 #include "scan_html.h"
@@ -82,11 +83,14 @@ struct scan_message {
     struct mime_b64_lines lines; /* layout of m->raw, when the part is base64 */
     size_t *touched;             /* line ranges [a, b) holding redactions, all rounds */
     size_t n_touched, touched_cap;
-    bool tail_touched;   /* a redaction in the lines after lines.full */
-    enum mime_utf16 u16; /* the part is UTF-16 of this byte order (narrow holds it) */
-    size_t u16_bom;      /* octets of byte-order mark it began with */
-    int tail_canon;      /* the raw tail is encode(decoded tail): -1 unknown, 0, 1 */
-    struct piece *pc;    /* the output: raw lines and re-encoded ones, in order */
+    bool tail_touched;    /* a redaction in the lines after lines.full */
+    enum mime_utf16 u16;  /* the part is UTF-16 of this byte order (narrow holds it) */
+    size_t u16_bom;       /* octets of byte-order mark it began with */
+    struct mime_xcode xc; /* the last charset read through iconv (parts, encoded words) */
+    bool xc_on;           /* the part is text in xc's charset (narrow holds it as UTF-8) */
+    bool xc_octets;       /* its octets held findings: its output is checked as octets */
+    int tail_canon;       /* the raw tail is encode(decoded tail): -1 unknown, 0, 1 */
+    struct piece *pc;     /* the output: raw lines and re-encoded ones, in order */
     size_t n_pc, pc_cap;
 
     struct scan_record *rec;
@@ -328,10 +332,17 @@ detect(struct scan_message *m, const char *part, const uint8_t *text, size_t len
 
 /* ---- headers ---- */
 
-/* Which header fields are scanned, and with which detectors: addresses in
- * address fields are the envelope's business, their display names are not. */
+/* Which header fields are scanned, and with which detectors (0: none), and
+ * whether the field is unstructured text (*out_text): addresses in address
+ * fields are the envelope's business, their display names are not. Every
+ * other field is scanned too (an X- field, Content-Description or
+ * Organization is shown by some reader, and an application may put anything
+ * there), but without the e-mail detector, since addresses in trace and
+ * list fields route mail; except the fields that are tokens machines match
+ * or parse: trace, identifiers, signatures, dates and MIME structure, whose
+ * redaction would break delivery, threading or the message itself. */
 static unsigned
-header_types(const struct mime_field *f, const uint8_t *block)
+header_types(const struct mime_field *f, const uint8_t *block, bool *out_text)
 {
     static const struct {
         const char *name;
@@ -348,18 +359,74 @@ header_types(const struct mime_field *f, const uint8_t *block)
         SCANNED("resent-to", true), SCANNED("resent-cc", true),
 #undef SCANNED
     };
+    static const struct {
+        const char *name;
+        size_t len;
+    } machine[] = {
+#define MACHINE(n) {n, sizeof(n) - 1}
+        MACHINE("received"),
+        MACHINE("return-path"),
+        MACHINE("message-id"),
+        MACHINE("resent-message-id"),
+        MACHINE("in-reply-to"),
+        MACHINE("references"),
+        MACHINE("date"),
+        MACHINE("resent-date"),
+        MACHINE("mime-version"),
+        MACHINE("content-type"),
+        MACHINE("content-id"),
+        MACHINE("content-transfer-encoding"),
+        MACHINE("content-disposition"),
+        MACHINE("content-location"),
+        MACHINE("content-md5"),
+        MACHINE("dkim-signature"),
+        MACHINE("domainkey-signature"),
+        MACHINE("arc-seal"),
+        MACHINE("arc-message-signature"),
+        MACHINE("arc-authentication-results"),
+        MACHINE("authentication-results"),
+        MACHINE("received-spf"),
+        MACHINE("thread-index"),
+        MACHINE("x-ms-tnef-correlator"),
+        MACHINE("list-id"),
+        MACHINE("list-unsubscribe"),
+        MACHINE("list-unsubscribe-post"),
+        MACHINE("list-post"),
+        MACHINE("list-help"),
+        MACHINE("list-subscribe"),
+        MACHINE("list-owner"),
+        MACHINE("list-archive"),
+        MACHINE("autocrypt"),
+        MACHINE("openpgp"),
+#undef MACHINE
+    };
     /* as mime_field_is: whitespace before the colon is obsolete syntax */
     const char *name = (const char *)block + f->start;
     size_t have = f->name_len;
     while (have > 0 && (name[have - 1] == ' ' || name[have - 1] == '\t')) {
         have--;
     }
+    *out_text = false;
     for (size_t i = 0; i < sizeof(scanned) / sizeof(scanned[0]); i++) {
-        if (scanned[i].len == have && strncasecmp(name, scanned[i].name, have) == 0) {
+        if (scanned[i].len == have && (name[0] | 0x20) == scanned[i].name[0] &&
+            strncasecmp(name, scanned[i].name, have) == 0) {
+            *out_text = !scanned[i].addr;
             return scanned[i].addr ? ~0u & ~SCAN_MASK(SCAN_T_EMAIL) : ~0u;
         }
     }
-    return 0;
+    for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++) {
+        if (machine[i].len == have && (name[0] | 0x20) == machine[i].name[0] &&
+            strncasecmp(name, machine[i].name, have) == 0) {
+            return 0;
+        }
+    }
+    /* Exchange's own fields are opaque blobs (X-MS-Exchange-*, X-Microsoft-*) */
+    if (have > 12 && (strncasecmp(name, "x-ms-exchange", 13) == 0 ||
+                      strncasecmp(name, "x-microsoft-", 12) == 0)) {
+        return 0;
+    }
+    *out_text = true;
+    return ~0u & ~SCAN_MASK(SCAN_T_EMAIL);
 }
 
 static bool
@@ -377,19 +444,23 @@ detect_decoded(struct scan_message *m, const char *part, enum mime_charset cs, c
     if (is_utf8_cs(cs)) {
         return detect(m, part, text, len, types);
     }
+    /* MIME_CS_TABLE: the single-byte charset of the part (narrow_charset) */
+    const struct mime_charset_table *t =
+        cs == MIME_CS_TABLE ? m->xc.table : mime_charset_table_of(cs);
     if (!buf_reserve(&m->utf, mime_charset_utf8_cap(len))) {
         m->err = RL_ENOMEM;
         return 0;
     }
     size_t ul = 0;
-    mime_charset_to_utf8(m->utf.p, &ul, cs, text, len);
+    mime_charset_table_to_utf8(m->utf.p, &ul, t, text, len);
     buf_set_len(&m->utf, ul); /* a block's fields share m->utf */
     size_t n = detect(m, part, m->utf.p, m->utf.len, types);
     /* sorted, not overlapping: every start and end is at or after the last */
     struct mime_charset_walk w = {0};
     for (size_t i = 0; i < n; i++) {
-        m->f[i].start = (uint32_t)mime_charset_src_offset_next(&w, cs, text, len, m->f[i].start);
-        m->f[i].end = (uint32_t)mime_charset_src_offset_next(&w, cs, text, len, m->f[i].end);
+        m->f[i].start =
+            (uint32_t)mime_charset_table_src_offset_next(&w, t, text, len, m->f[i].start);
+        m->f[i].end = (uint32_t)mime_charset_table_src_offset_next(&w, t, text, len, m->f[i].end);
     }
     return n;
 }
@@ -469,6 +540,55 @@ eword_write(struct scan_message *m, const uint8_t *charset, size_t charset_len, 
     return true;
 }
 
+/* xcode_into converts `in` with m->xc (to UTF-8, or back from it) into `b`,
+ * grown as needed, and sets *out_bad (escaped octets, mime_xcode_to_utf8).
+ * Returns 0, RL_EINVAL (not convertible) or RL_ENOMEM (set in m->err). */
+static int
+xcode_into(struct scan_message *m, struct buf *b, bool to_utf8, const uint8_t *in, size_t len,
+           size_t *out_bad)
+{
+    size_t cap = to_utf8 ? mime_xcode_utf8_cap(len) : mime_xcode_from_utf8_cap(len);
+    *out_bad = 0;
+    for (int tries = 0; tries < 4; tries++, cap *= 2) {
+        if (!buf_reserve(b, cap)) {
+            m->err = RL_ENOMEM;
+            return RL_ENOMEM;
+        }
+        size_t n = 0;
+        int rc = to_utf8 ? mime_xcode_to_utf8(&m->xc, b->p, b->cap, &n, out_bad, in, len)
+                         : mime_xcode_from_utf8(&m->xc, b->p, b->cap, &n, in, len);
+        if (rc == 0) {
+            buf_set_len(b, n);
+            return 0;
+        }
+        if (rc != RL_ELIMIT) {
+            return RL_EINVAL;
+        }
+    }
+    return RL_EINVAL;
+}
+
+/* xcode_word reads the decoded text in[0, n) of an encoded word in the
+ * charset `label` (one mime_charset has no table for) as UTF-8 into
+ * m->narrow, with room for it in m->word. False when iconv does not know
+ * the charset or the text is not valid in it (the word is then scanned as
+ * its octets). */
+static bool
+xcode_word(struct scan_message *m, const uint8_t *label, size_t label_len, const uint8_t *in,
+           size_t n)
+{
+    size_t bad = 0;
+    if (mime_xcode_open(&m->xc, label, label_len) != 0 ||
+        xcode_into(m, &m->narrow, true, in, n, &bad) != 0 || bad > 0) {
+        return false;
+    }
+    if (!buf_reserve(&m->word, m->narrow.len + 1)) {
+        m->err = RL_ENOMEM;
+        return false;
+    }
+    return true;
+}
+
 /* Scans the run of k encoded words ew[0..k) as one text; appends its
  * replacement (or the words as they were) to m->hdr. With `check` nothing is
  * recorded or written: returns the findings the policy redacts
@@ -496,6 +616,20 @@ header_ewords(struct scan_message *m, const struct mime_part *part, const char *
     }
     enum mime_charset cs = mime_charset_from_name(v + ew[0].charset_off, ew[0].charset_len);
     buf_set_len(&m->word, wlen); /* so that on_headers wipes it */
+    const uint8_t *wcs = v + ew[0].charset_off;
+    size_t wcs_len = ew[0].charset_len;
+    char wenc = ew[0].encoding;
+    if (ok && cs == MIME_CS_OTHER &&
+        xcode_word(m, v + ew[0].charset_off, ew[0].charset_len, m->word.p, wlen)) {
+        /* read as UTF-8, and written again so if redacted */
+        memcpy(m->word.p, m->narrow.p, m->narrow.len);
+        wlen = m->narrow.len;
+        buf_set_len(&m->word, wlen);
+        cs = MIME_CS_UTF8;
+        wcs = (const uint8_t *)"UTF-8";
+        wcs_len = 5;
+        wenc = 'B';
+    }
     size_t n = detect_decoded(m, part->path, cs, m->word.p, wlen, types);
     size_t to_redact = scan_redact_count(m->f, n);
     if (check) {
@@ -514,8 +648,7 @@ header_ewords(struct scan_message *m, const struct mime_part *part, const char *
     size_t rlen = scan_redact(m->red.p, m->f, n, m->word.p, wlen, m->pol, is_utf8_cs(cs));
     buf_set_len(&m->red, rlen); /* so that on_headers wipes it */
     size_t mark = m->hdr.len;
-    if (!eword_write(m, v + ew[0].charset_off, ew[0].charset_len, ew[0].encoding, cs, m->red.p,
-                     rlen, k == 1)) {
+    if (!eword_write(m, wcs, wcs_len, wenc, cs, m->red.p, rlen, k == 1)) {
         buf_set_len(&m->hdr, mark);
         fail_part(m, part->path, "could not re-encode a redacted encoded word");
         hdr_append(m, orig, orig_len);
@@ -551,13 +684,18 @@ display_text(struct scan_message *m, const uint8_t *v, size_t len)
         }
         enum mime_charset cs = mime_charset_from_name(v + ew.charset_off, ew.charset_len);
         size_t n = 0;
-        if (cs == MIME_CS_OTHER || !buf_reserve(&m->utf, ew.text_len + 1) ||
-            !mime_eword_decode(m->utf.p, &n, &ew, v)) {
+        if (!buf_reserve(&m->utf, ew.text_len + 1) || !mime_eword_decode(m->utf.p, &n, &ew, v) ||
+            (cs == MIME_CS_OTHER &&
+             !xcode_word(m, v + ew.charset_off, ew.charset_len, m->utf.p, n)) ||
+            !buf_reserve(&m->word, wlen + m->narrow.len + 3 * (len - at) + 1)) {
             buf_set_len(&m->word, wlen);
             return false;
         }
         m->utf.len = n > m->utf.len ? n : m->utf.len; /* so that on_headers wipes it */
-        if (cs == MIME_CS_UTF8) {
+        if (cs == MIME_CS_OTHER) {
+            memcpy(m->word.p + wlen, m->narrow.p, m->narrow.len);
+            wlen += m->narrow.len;
+        } else if (cs == MIME_CS_UTF8) {
             memcpy(m->word.p + wlen, m->utf.p, n);
             wlen += n;
         } else {
@@ -623,12 +761,37 @@ header_display(struct scan_message *m, const struct mime_part *part, const char 
     return 0;
 }
 
+/* Whether text p[0, len) can hold a finding of `types`: every identifier
+ * has a digit (one of another script or full width is not ASCII), an
+ * address an '@'; only a lexicon word needs none. Most header fields (IDs
+ * aside, which are not scanned) hold none of these and are not scanned. */
+static bool
+may_hold_finding(const struct scan_message *m, const uint8_t *p, size_t len, unsigned types)
+{
+    if (m->pol->n_lexicons > 0 && (types & SCAN_MASK(SCAN_T_LEXICON)) != 0) {
+        return true;
+    }
+    uint8_t at = (types & SCAN_MASK(SCAN_T_EMAIL)) != 0 ? '@' : 0;
+    uint8_t hit = 0; /* no early exit: the loop runs on vectors */
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = p[i];
+        hit |= (uint8_t)(((uint8_t)(c - '0') < 10) | (c >= 0x80) | (c == at));
+    }
+    return hit != 0;
+}
+
 /* Scans the unencoded text v[from, to) of a field value into m->hdr; with
  * `check`, only counts what the policy would redact. */
 static size_t
 header_plain(struct scan_message *m, const struct mime_part *part, const char *name,
              const uint8_t *v, size_t from, size_t to, unsigned types, bool check)
 {
+    if (!may_hold_finding(m, v + from, to - from, types)) {
+        if (!check) {
+            hdr_append(m, v + from, to - from);
+        }
+        return 0;
+    }
     size_t n = detect(m, part->path, v + from, to - from, types);
     if (check) {
         return scan_redact_count(m->f, n);
@@ -650,6 +813,21 @@ header_plain(struct scan_message *m, const struct mime_part *part, const char *n
     return 0;
 }
 
+/* Whether the header block goes on at `at` with something that is neither
+ * a field nor its end: a line without a colon, or a continuation of no
+ * field (an mbox "From " line first is skipped by every reader). Postfix
+ * and Python's email package end the block there and read the rest as body
+ * text, so what follows is scanned as text, whatever the fields are named. */
+static bool
+stray_at(const uint8_t *block, size_t len, size_t at)
+{
+    if (at >= len || block[at] == '\n' ||
+        (block[at] == '\r' && at + 1 < len && block[at + 1] == '\n')) {
+        return false;
+    }
+    return at != 0 || len < 5 || memcmp(block, "From ", 5) != 0;
+}
+
 /* Walks the scanned fields of `block`: rewrites them into m->hdr, or with
  * `check` returns how many findings to redact remain in them. */
 static size_t
@@ -660,9 +838,20 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
     size_t pos = 0;
     size_t copied = 0;
     size_t left = 0;
+    size_t stray = len;
     buf_set_len(&m->hdr, 0);
-    while (mime_field_next(&f, &pos, block, len)) {
-        unsigned types = header_types(&f, block);
+    for (;;) {
+        size_t from = pos; /* mime_field_next skips what is not a field */
+        bool more = mime_field_next(&f, &pos, block, len);
+        if ((!more || f.start != from) && stray_at(block, len, from)) {
+            stray = from;
+            break;
+        }
+        if (!more) {
+            break;
+        }
+        bool unstructured = false;
+        unsigned types = header_types(&f, block, &unstructured);
         if (types == 0) {
             continue;
         }
@@ -676,7 +865,6 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
         struct mime_eword ew[16];
         /* Unstructured fields with encoded words are read as shown; address
          * fields piece by piece (their addresses are not to be encoded). */
-        bool unstructured = (types & SCAN_MASK(SCAN_T_EMAIL)) != 0;
         if (unstructured && mime_eword_next(&ew[0], v, f.value_len, 0)) {
             bool done = false;
             left += header_display(m, part, name, v, f.value_len, types, check, &done);
@@ -693,6 +881,19 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
         }
         left += header_plain(m, part, name, v, at, f.value_len, types, check);
         copied = f.value_off + f.value_len;
+    }
+    if (stray < len) {
+        if (!check) {
+            const char *why = "header line that is no field (readers differ on where the header "
+                              "block ends)";
+            add_defect(m, part->path, why, strlen(why));
+            hdr_append(m, block + copied, stray - copied);
+        }
+        /* every detector but e-mail: the fields there may still route and
+         * thread mail for some reader (Message-ID, Received) */
+        left += header_plain(m, part, "(text after a line that is not a field)", block, stray, len,
+                             ~0u & ~SCAN_MASK(SCAN_T_EMAIL), check);
+        copied = len;
     }
     if (!check) {
         hdr_append(m, block + copied, len - copied);
@@ -721,6 +922,7 @@ process_headers(struct scan_message *m, const struct mime_part *part, const uint
         const char *why = "header block has 8-bit bytes that are not UTF-8 (scanned as bytes)";
         add_defect(m, part->path, why, strlen(why));
     }
+
     if (m->eol[0] == '\0') {
         const uint8_t *lf = memchr(block, '\n', len);
         copy_str(m->eol, sizeof(m->eol),
@@ -759,7 +961,7 @@ on_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *
     m->holding = m->doc != NULL && strncmp(part->type, "multipart/", 10) != 0;
     process_headers(m, part, block, len);
     m->holding = false;
-    struct buf *bufs[] = {&m->hdr, &m->word, &m->utf, &m->red, &m->enc};
+    struct buf *bufs[] = {&m->hdr, &m->word, &m->utf, &m->red, &m->enc, &m->narrow};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         wipe(bufs[i]);
     }
@@ -1405,12 +1607,119 @@ add_action(struct scan_message *m, const char *part, enum scan_step kind, unsign
     copy_str(a->detail, sizeof(a->detail), detail);
 }
 
+/* The redacted UTF-8 text `red` of a part read through iconv (m->xc_on)
+ * back in its charset, in m->wide, proven to read back as `red` (the mask
+ * characters are ASCII: any charset holds them). NULL (recorded) when it
+ * cannot be written so. */
+static const uint8_t *
+widen_charset(struct scan_message *m, const char *part, const uint8_t *red, size_t *len)
+{
+    size_t bad = 0;
+    if (xcode_into(m, &m->wide, false, red, *len, &bad) != 0) {
+        if (m->err == 0) {
+            fail_part(m, part, "redacted text does not convert back to its charset");
+        }
+        return NULL;
+    }
+    if (xcode_into(m, &m->ver, true, m->wide.p, m->wide.len, &bad) != 0 || m->ver.len != *len ||
+        memcmp(m->ver.p, red, *len) != 0) {
+        if (m->err == 0) {
+            fail_part(m, part, "redacted text does not read back the same in its charset");
+        }
+        return NULL;
+    }
+    *len = m->wide.len;
+    return m->wide.p;
+}
+
+/* The octets of a part read through iconv are what a reader that ignores
+ * its charset shows: when they held findings (m->xc_octets), the octets as
+ * written, p[0, len), must hold none, or the part cannot be cleaned for
+ * every reader (recorded). */
+static void
+check_octets(struct scan_message *m, const char *part, const uint8_t *p, size_t len)
+{
+    if (!m->xc_octets) {
+        return;
+    }
+    size_t n = p != NULL ? detect(m, part, p, len, ~0u) : 0;
+    if (p == NULL || scan_redact_count(m->f, n) > 0) {
+        fail_part(m, part,
+                  "text whose octets hold findings that cannot be redacted in its charset");
+    }
+}
+
+/* Text in a charset mime_charset has no table for (ISO-2022-JP, Shift_JIS,
+ * GB18030, Big5, EUC-KR, ISO-8859-2, KOI8-R, ...: a full-width digit or a
+ * soft hyphen is a multi-octet or non-ASCII sequence there) is read as
+ * UTF-8. A single-byte one by a table built with iconv (m->xc.table,
+ * MIME_CS_TABLE), redacted in place as Latin-1 is; any other through iconv
+ * into m->narrow, lent as *dec, and scanned, redacted and verified as such,
+ * then written back in its charset (widen_charset).
+ * Octets not valid in the charset are carried through (mime_xcode_to_utf8,
+ * a defect). Text that is ASCII and reads the same needs none of it. Text
+ * in a charset iconv does not know (a defect) is read as UTF-8 when it is
+ * UTF-8, else as Windows-1252, as a browser reads unlabelled text. Returns
+ * the charset to scan *dec as. */
+static enum mime_charset
+narrow_charset(struct scan_message *m, struct scan_part_record *pr, const struct mime_part *part,
+               const uint8_t **dec, size_t *dec_len)
+{
+    const uint8_t *label = (const uint8_t *)part->charset;
+    size_t label_len = strlen(part->charset);
+    enum mime_charset cs = mime_charset_from_name(label, label_len);
+    if (m->u16 != MIME_U16_NONE || cs != MIME_CS_OTHER) {
+        return m->u16 != MIME_U16_NONE ? MIME_CS_UTF8 : cs;
+    }
+    int rc = mime_xcode_open(&m->xc, label, label_len);
+    if (rc != 0) {
+        if (rc == RL_EINVAL) {
+            bool utf8 = rl_utf8_valid(*dec, *dec_len);
+            char why[128];
+            int w = snprintf(why, sizeof(why), "charset '%.60s' unknown (read as %s)",
+                             part->charset, utf8 ? "UTF-8" : "Windows-1252");
+            add_defect(m, pr->part, why, (size_t)w);
+            return utf8 ? MIME_CS_UTF8 : MIME_CS_CP1252;
+        }
+        return MIME_CS_OTHER;
+    }
+    if (mime_xcode_ascii_same(&m->xc, *dec, *dec_len)) {
+        return MIME_CS_UTF8; /* ASCII, and the charset reads it as such */
+    }
+    if (m->xc.table != NULL) {
+        return MIME_CS_TABLE; /* read by table and redacted in place, as Latin-1 */
+    }
+    size_t bad = 0;
+    if (xcode_into(m, &m->narrow, true, *dec, *dec_len, &bad) != 0) {
+        if (m->err == 0) {
+            fail_part(m, pr->part, "text that does not convert from its charset");
+        }
+        return MIME_CS_OTHER;
+    }
+    if (bad > 0) {
+        char why[128];
+        int w = snprintf(why, sizeof(why), "%zu octets not valid in charset %s (kept as they are)",
+                         bad, m->xc.name);
+        add_defect(m, pr->part, why, (size_t)w);
+    }
+    size_t raw_n = detect(m, pr->part, *dec, *dec_len, ~0u);
+    m->xc_octets = scan_redact_count(m->f, raw_n) > 0;
+    m->xc_on = true;
+    m->lines = (struct mime_b64_lines){0}; /* offsets are no longer the decoded part's */
+    *dec = m->narrow.p;
+    *dec_len = m->narrow.len;
+    return MIME_CS_UTF8;
+}
+
 /* The redacted text `red` as the part carries it: itself, or for a UTF-16
  * part (m->u16) in UTF-16 again, byte-order mark and all. NULL (recorded)
  * when it cannot be converted back. */
 static const uint8_t *
 widen(struct scan_message *m, const char *part, const uint8_t *red, size_t *len)
 {
+    if (m->xc_on) {
+        return widen_charset(m, part, red, len);
+    }
     if (m->u16 == MIME_U16_NONE) {
         return red;
     }
@@ -1534,6 +1843,7 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
         }
         if (!r.changed) {
             if (round == 1) {
+                check_octets(m, pr->part, NULL, 0);
                 emit(m, m->raw.p, m->raw.len);
                 return true;
             }
@@ -1580,6 +1890,9 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
         m->red = t;
         src = m->prev.p;
         src_len = m->prev.len;
+    }
+    if (out != NULL) {
+        check_octets(m, pr->part, m->wide.p, m->wide.len);
     }
     emit(m, out, out_len);
     return true;
@@ -1633,6 +1946,7 @@ process_part(struct scan_message *m, const struct mime_part *part)
         return;
     }
     narrow_utf16(m, pr, part, &dec, &dec_len);
+    enum mime_charset cs = narrow_charset(m, pr, part, &dec, &dec_len);
     if (m->err != 0) {
         return;
     }
@@ -1645,16 +1959,13 @@ process_part(struct scan_message *m, const struct mime_part *part)
         const char *why = "NUL bytes in a text part (scanned as text)";
         add_defect(m, pr->part, why, strlen(why));
     }
-    enum mime_charset cs =
-        m->u16 != MIME_U16_NONE
-            ? MIME_CS_UTF8
-            : mime_charset_from_name((const uint8_t *)part->charset, strlen(part->charset));
     if (strcmp(part->type, "text/html") == 0 && process_html(m, pr, part, cs, dec, dec_len)) {
         return;
     }
     size_t n = detect_decoded(m, pr->part, cs, dec, dec_len, ~0u);
     record(m, pr->part, "", m->f, n);
     if (scan_redact_count(m->f, n) == 0) {
+        check_octets(m, pr->part, NULL, 0);
         emit(m, m->raw.p, m->raw.len);
         return;
     }
@@ -1716,6 +2027,7 @@ process_part(struct scan_message *m, const struct mime_part *part)
         }
         return;
     }
+    check_octets(m, pr->part, m->wide.p, m->wide.len);
     emit(m, out, out_len);
 }
 
@@ -1724,6 +2036,8 @@ static void
 on_body_end(struct scan_message *m, const struct mime_part *part)
 {
     process_part(m, part);
+    m->xc_on = false;
+    m->xc_octets = false;
     scan_html_wipe(m->html);
     struct buf *bufs[] = {&m->raw, &m->dec,  &m->utf,    &m->red, &m->enc,
                           &m->ver, &m->prev, &m->narrow, &m->wide};
@@ -1792,6 +2106,7 @@ scan_message_new(struct scan_worker *w, const struct scan_engine *e)
     }
     m->w = w;
     m->engine = e;
+    mime_xcode_init(&m->xc);
     m->pol = scan_engine_policy(e);
     for (size_t i = 0; i < m->pol->n_entries; i++) {
         m->full_verify |= m->pol->entries[i].kind == SCAN_LEX_REGEX;
@@ -1826,6 +2141,7 @@ scan_message_free(struct scan_message *m)
         return;
     }
     mime_parser_fini(&m->parser);
+    mime_xcode_close(&m->xc);
     for (size_t i = 0; i < N_OWNED; i++) {
         buf_wipe_free(owned_buf(m, i));
     }

@@ -728,6 +728,40 @@ def table(r, lang):
     return b
 
 
+PASTE_HEAD = {"en": ("Name", "Card", "Account"), "de": ("Name", "Karte", "Konto"),
+              "fr": ("Nom", "Carte", "Compte"), "es": ("Nombre", "Tarjeta", "Cuenta"),
+              "it": ("Nome", "Carta", "Conto"), "nl": ("Naam", "Kaart", "Rekening"),
+              "pt": ("Nome", "Cartão", "Conta"), "pl": ("Nazwisko", "Karta", "Konto")}
+
+
+def pasted_row(r, lang):
+    """A spreadsheet row pasted into mail: the groups of a card or an IBAN in
+    cells of their own (split by tabs), sometimes under a header row, or on
+    purpose rows of four-digit figures that are no card."""
+    b = Builder()
+    head = PASTE_HEAD[lang]
+    k = r.random()
+    if r.random() < 0.4:
+        b.add("\t".join(head) + "\n")
+    b.add(name(r) + "\t")
+    if k < 0.4:
+        pan = card_number(r)
+        sizes = {15: [4, 6, 5], 14: [4, 6, 4], 19: [4, 4, 4, 4, 3]}.get(len(pan), [4, 4, 4, 4])
+        b.add(group(pan, sizes, "\t"), "CREDIT_CARD")
+        b.add("\t" + f"{r.randint(1, 12):02d}/{r.randint(26, 31)}")
+    elif k < 0.7:
+        iban = iban_number(r)
+        b.add("\t".join(iban[i:i + 4] for i in range(0, len(iban), 4)), "IBAN")
+        b.add("\t" + amount(r, lang))
+    else:
+        while True:
+            cells = [str(r.randint(1000, 9999)) for _ in range(4)]
+            if not_card("".join(cells)):
+                break
+        b.add("\t".join(cells) + "\t" + date(r, lang))
+    return b
+
+
 def to_bytes(text, spans):
     """Character spans to UTF-8 byte spans."""
     off = [0]
@@ -749,6 +783,7 @@ def main():
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--sentences", type=int, default=1600)
     ap.add_argument("--documents", type=int, default=240)
+    ap.add_argument("--pasted", type=int, default=80, help="spreadsheet rows (tabs)")
     ap.add_argument("--check", metavar="DIR",
                     help="generate into a temporary folder and fail unless DIR holds the same")
     args = ap.parse_args()
@@ -778,6 +813,16 @@ def generate(args):
         for i in range(args.sentences):
             lang = r.choices(langs, weights)[0]
             b = sentence(r, lang)
+            check_case(b.text(), b.expected)
+            f.write(json.dumps({"id": f"sent-{i:04d}", "lang": lang, "text": b.text(),
+                                "expected": to_bytes(b.text(), b.expected)},
+                               ensure_ascii=False) + "\n")
+        # Rows pasted from spreadsheets (tab-separated groups), from a seed
+        # of their own so that the cases above stay as they were.
+        rp = random.Random(args.seed * 1000 + 7)
+        for i in range(args.sentences, args.sentences + args.pasted):
+            lang = rp.choices(langs, weights)[0]
+            b = pasted_row(rp, lang)
             check_case(b.text(), b.expected)
             f.write(json.dumps({"id": f"sent-{i:04d}", "lang": lang, "text": b.text(),
                                 "expected": to_bytes(b.text(), b.expected)},

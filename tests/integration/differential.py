@@ -332,9 +332,9 @@ def digit_run(t, i):
 # (thin), U+202F (narrow no-break).
 WRAP = rb" ?\r?\n[> ]*"
 NBSPS = rb"\xc2\xa0|\xe2\x80[\x87\x89\xaf]"
-# Dashes: ASCII, and U+2010-2013 (hyphens, figure and en dash) and U+2212 minus.
-DASH = rb"(?:-|\xe2\x80[\x90-\x93]|\xe2\x88\x92)"
-UDASH = re.compile(rb"\xe2\x80[\x90-\x93]|\xe2\x88\x92")
+# Dashes: ASCII, and U+2010-2014 (hyphens, figure, en and em dash) and U+2212 minus.
+DASH = rb"(?:-|\xe2\x80[\x90-\x94]|\xe2\x88\x92)"
+UDASH = re.compile(rb"\xe2\x80[\x90-\x94]|\xe2\x88\x92")
 # What the engine reads as ASCII (scan_fold.h), as code points.
 FOLDS = re.compile("[\uff01-\uff5e\u3000\u0660-\u0669\u06f0-\u06f9\u0966-\u096f"
                    "\u00ad\u200b-\u200d\u2060\ufeff]")
@@ -399,6 +399,10 @@ SEP = {
 ANY_SEP = rb"(?:" + rb"|".join(SEP.values()) + rb")"
 SEP_THEN_DIGIT = {k: re.compile(rb"(?:" + v + rb")(?=[0-9])") for k, v in SEP.items()}
 SEP_THEN_ALNUM = {k: re.compile(rb"(?:" + v + rb")(?=[A-Za-z0-9])") for k, v in SEP.items()}
+# A tab between card and IBAN groups: a spreadsheet's cells pasted into mail
+# (POLICY.md; cards only in a printed layout, as dots). No other form has it.
+SEP_THEN_DIGIT["tab"] = re.compile(rb"\t(?=[0-9])")
+SEP_THEN_ALNUM["tab"] = re.compile(rb"\t(?=[A-Za-z0-9])")
 # A separator on the same line right before a number: "<group> <number>".
 SAME_LINE_SEP_BEFORE = re.compile(rb"(?:[ ]|" + DASH + rb"|" + NBSPS + rb")\Z")
 
@@ -677,8 +681,8 @@ def card_in_chain(t, d, groups, kind):
         if not pan_ok(digits) or not clean_end(t, e):
             return None
         strength = card_strength(sizes, digits, siret_shaped(t, d, digits))
-        if kind == "dot" and k > 1 and strength != STRONG:
-            return None  # dots only in the printed layouts
+        if kind in ("dot", "tab") and k > 1 and strength != STRONG:
+            return None  # dots and tabs only in the printed layouts
         return Reading("CREDIT_CARD", d, e, strength,
                        "-".join(map(str, sizes)) + ("" if k == 1 else " " + kind))
 
@@ -697,7 +701,7 @@ def card_reading(t, d):
     the caller)."""
     if not clean_start(t, d):
         return None
-    groups, kind = groups_at(t, d, ("space", "dash", "dot"))
+    groups, kind = groups_at(t, d, ("space", "dash", "dot", "tab"))
     # The grouped number ends at a group no card continues after: a first
     # group other than 4-6 digits, a later one other than 3-6 (scan_digits.c:
     # "4111 1111 1111 1111 12 34" is a 4-4-4-4-2 card, then a number).
@@ -814,7 +818,8 @@ def iban_reading(t, p):
         i = g.end()
         if len(groups) > 1 and g.end() - g.start() == 1:
             break  # a single character only last
-        s = SEP_THEN_ALNUM["space"].match(t, i) or SEP_THEN_ALNUM["dash"].match(t, i)
+        s = SEP_THEN_ALNUM["space"].match(t, i) or SEP_THEN_ALNUM["dash"].match(t, i) or \
+            SEP_THEN_ALNUM["tab"].match(t, i)
         if s is None:
             break
         i = s.end()
@@ -1907,7 +1912,7 @@ LABELS = ["Kundennummer", "Kundennummer:", "Rechnung Nr.", "Rechnung Nr.:", "Rec
 ABBREVIATIONS = ["Tel.", "No.", "Nr.", "Fax.", "Mob.", "Ref.", "Tel. No.", "St.", "Dr."]
 PUNCT = [",", ".", ":", ";", "!", "?", "(", ")", "\"", "'", "#", "*", "=", "/", "-", "—"]
 SPACES = [" ", "\u00a0", "\u2009", "\u202f", "\u2007"]
-DASHES = ["\u2010", "\u2011", "\u2012", "\u2013", "\u2212"]
+DASHES = ["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212"]
 NUMBER_KINDS = ("CREDIT_CARD", "US_SSN", "IBAN", "PHONE")
 
 
@@ -1965,7 +1970,7 @@ def gen_card(rng):
             d = d[:-1] + str((int(d[-1]) + 1) % 10)
         sizes = printed_sizes(len(d)) if len(d) != 18 else rng.choice(
             [[4, 4, 4, 4, 2], [4, 4, 4, 4, 2], [4, 4, 4, 6], [4, 6, 6, 2], [4, 4, 3, 5, 2]])
-        return group(rng, d, sizes, rng.choice([".", ".", " ", "-"]))
+        return group(rng, d, sizes, rng.choice([".", "\t", " ", "-"]))
     d = gen_card_digits(rng)
     r = rng.random()
     if r < 0.1:  # Luhn off by one

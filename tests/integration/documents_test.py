@@ -271,6 +271,23 @@ def pdf_checks(tmp):
         if left or "Nothing else here." not in text or "Please charge my card" not in text:
             fail(f"{vname}: pdftotext reads {text!r} (left: {left})")
         print(f"ok {vname}: {kinds} " + ",".join(sorted(acts)), flush=True)
+    # Junk before the header (a reader looks for it in the first 1024 bytes):
+    # pdftotext still shows the card, so it must not pass as unknown content,
+    # whatever it is called. MuPDF has to rebuild it: held as damaged.
+    junk = os.path.join(made, "letter-junk.pdf")
+    with open(junk, "wb") as f:
+        f.write(bytes(range(1, 250)) * 3 + b"\n" + open(letter, "rb").read())
+    shown = subprocess.run(["pdftotext", "-q", junk, "-"], capture_output=True, timeout=120)
+    if "4556" not in shown.stdout.decode("utf-8", "replace"):
+        fail("letter-junk.pdf: pdftotext no longer reads it: the test proves nothing")
+    for jname, declared in (("letter-junk.pdf", "application/pdf"),
+                            ("scan.dat", "application/octet-stream")):
+        report, _, _, _ = scan(jname, open(junk, "rb").read(), declared)
+        acts = {a["action"] for a in report["documents"]} if report else set()
+        if report is not None and (report["verdict"] != "quarantine" or "unreadable" not in acts):
+            fail(f"{jname}: a PDF behind junk passed: {report['verdict']} {acts}")
+        elif report is not None:
+            print(f"ok {jname}: {report['verdict']} " + ",".join(sorted(acts)), flush=True)
     for name in sorted(os.listdir(PDF_DIR)):
         if not name.endswith(".pdf"):
             continue

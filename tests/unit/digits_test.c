@@ -362,6 +362,12 @@ test_strength_model(void **state)
          "1111 ok",
          1,
          {{5, 30, CC, false}}},
+        {"card 4111\xe2\x80\x94"
+         "1111\xe2\x80\x94"
+         "1111\xe2\x80\x94"
+         "1111 ok", /* U+2014 em dash */
+         1,
+         {{5, 30, CC, false}}},
         {"SSN 123\xe2\x80\x91"
          "45\xe2\x80\x91"
          "6789 ok",

@@ -205,6 +205,54 @@ test_headers_and_encodings(void **state)
     fixture_free(f);
 }
 
+/* Every header field is scanned but those machines match or parse: a card
+ * in an X- field or Content-Description is shown by some reader; addresses
+ * outside the address fields route mail, identifiers thread it. */
+static void
+test_other_header_fields(void **state)
+{
+    (void)state;
+    static const char msg[] = "From: a@example.com\r\nTo: b@example.org\r\n"
+                              "X-Original-To: carol@example.net\r\n"
+                              "X-Card: 4111 1111 1111 1111\r\n"
+                              "Content-Description: IBAN GB82 WEST 1234 5698 7654 32\r\n"
+                              "X-Note: =?utf-8?q?Karte=3A_4111?= 1111 1111 1111\r\n"
+                              "Message-ID: <4111-1111-1111-1111@example.com>\r\n"
+                              "Subject: x\r\n\r\nhi\r\n";
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    const struct scan_result *r = scan(f, o, msg, 0, false);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER);
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 2);
+    assert_int_equal(r->counts[SCAN_T_IBAN], 1);
+    assert_int_equal(r->counts[SCAN_T_EMAIL], 0);
+    assert_true(contains(o, "X-Original-To: carol@example.net\r\n"));
+    assert_true(contains(o, "X-Card: **** **** **** 1111\r\n"));
+    assert_true(contains(o, "Content-Description: IBAN **** **** **** **** **** **\r\n"));
+    /* "Karte: **** **** **** 1111" */
+    assert_true(contains(o, "X-Note: =?UTF-8?B?S2FydGU6ICoqKiogKioqKiAqKioqIDExMTE=?=\r\n"));
+    assert_true(contains(o, "Message-ID: <4111-1111-1111-1111@example.com>\r\n"));
+    assert_int_equal(r->n_defects, 0);
+    /* After a line that is no field, readers show the rest as body text. */
+    static const char stray[] = "From: a@example.com\r\nSubject: x\r\n"
+                                "Junk 4111 1111 1111 1111 line\r\n"
+                                "Received: SSN 536-22-8471 from carol@example.net\r\n\r\nhi\r\n";
+    r = scan(f, o, stray, 0, false);
+    assert_int_equal(r->n_defects, 1);
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1);
+    assert_int_equal(r->counts[SCAN_T_US_SSN], 1);
+    assert_true(contains(o, "Junk **** **** **** 1111 line\r\n"));
+    assert_true(contains(o, "Received: SSN ***-**-**** from carol@example.net\r\n"));
+    /* a continuation of no field; an mbox "From " line is not one */
+    r = scan(f, o, " 4111 1111 1111 1111\r\nSubject: x\r\n\r\nhi\r\n", 0, false);
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1);
+    r = scan(f, o, "From a@example.com Mon Jan  1 00:00:00 2024\r\nSubject: x\r\n\r\nhi\r\n", 0,
+             false);
+    assert_int_equal(r->n_defects, 0);
+    free(o);
+    fixture_free(f);
+}
+
 /* UTF-16 text (Windows "Unicode text" files): scanned and redacted as text,
  * written back in the part's own byte order; text that says it is UTF-16
  * and is not cannot be proven clean. */
@@ -622,6 +670,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chunking_does_not_change_the_result),
         cmocka_unit_test(test_headers_and_encodings),
+        cmocka_unit_test(test_other_header_fields),
         cmocka_unit_test(test_utf16_parts),
         cmocka_unit_test(test_split_encoded_words),
         cmocka_unit_test(test_text_mode_offsets),

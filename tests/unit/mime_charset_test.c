@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "mime_charset.h"
+#include "rl_error.h"
 
 #define SV(s) (const uint8_t *)(s), strlen(s)
 
@@ -305,6 +306,65 @@ corpus_cyrillic_charsets_unsupported(void **state)
     free(src);
 }
 
+/* Every octet of `name`'s table against glibc iconv one octet at a time
+ * (the second implementation): U+FFFD where iconv refuses the octet. */
+static void
+table_matches_iconv(const struct mime_charset_table *t, const char *name)
+{
+    iconv_t cd = iconv_open("UTF-8", name);
+    assert_true(cd != (iconv_t)-1);
+    for (unsigned b = 0x80; b <= 0xFF; b++) {
+        char in[1] = {(char)b};
+        char buf[8];
+        char *ip = in;
+        char *op = buf;
+        size_t il = 1;
+        size_t ol = sizeof(buf);
+        iconv(cd, NULL, NULL, NULL, NULL);
+        const uint8_t *e = t->utf8[b - 0x80];
+        if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+            assert_memory_equal(e, "\xef\xbf\xbd\x03", 4);
+        } else {
+            assert_int_equal(e[3], sizeof(buf) - ol);
+            assert_memory_equal(e, buf, e[3]);
+        }
+    }
+    iconv_close(cd);
+}
+
+static void
+tables_for_single_byte_charsets(void **state)
+{
+    (void)state;
+    static const char *const single[] = {
+        "WINDOWS-1251", "KOI8-R",       "KOI8-U",       "ISO-8859-2", "ISO-8859-7",
+        "ISO-8859-15",  "WINDOWS-1250", "WINDOWS-1253", "CP874",      "ISO-8859-1"};
+    struct mime_charset_table t;
+    for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++) {
+        assert_int_equal(mime_charset_table_build(&t, single[i]), 0);
+        table_matches_iconv(&t, single[i]);
+    }
+    /* KOI8-R "Карта 4111": scanned as UTF-8, offsets back to the octets */
+    assert_int_equal(mime_charset_table_build(&t, "KOI8-R"), 0);
+    uint8_t out[64];
+    size_t n = 0;
+    mime_charset_table_to_utf8(out, &n, &t, SV("\xeb\xc1\xd2\xd4\xc1 4111"));
+    assert_int_equal(n, 15);
+    assert_memory_equal(out, "\xd0\x9a\xd0\xb0\xd1\x80\xd1\x82\xd0\xb0 4111", 15);
+    struct mime_charset_walk w = {0};
+    assert_int_equal(
+        mime_charset_table_src_offset_next(&w, &t, SV("\xeb\xc1\xd2\xd4\xc1 4111"), 11), 6);
+    /* Multi-byte, stateful and non-ASCII codes are no single-byte table. */
+    static const char *const not_single[] = {"ISO-2022-JP", "SHIFT_JIS",      "CP932", "GB18030",
+                                             "BIG5-HKSCS",  "EUC-KR",         "UTF-7", "CP037",
+                                             "UTF-16LE",    "no-such-charset"};
+    for (size_t i = 0; i < sizeof(not_single) / sizeof(not_single[0]); i++) {
+        assert_int_equal(mime_charset_table_build(&t, not_single[i]), RL_EINVAL);
+    }
+    assert_null(mime_charset_table_of(MIME_CS_OTHER));
+    assert_non_null(mime_charset_table_of(MIME_CS_CP1252));
+}
+
 int
 main(void)
 {
@@ -322,6 +382,7 @@ main(void)
         cmocka_unit_test(src_offset_maps_back),
         cmocka_unit_test(corpus_french_fable_cp1252),
         cmocka_unit_test(corpus_cyrillic_charsets_unsupported),
+        cmocka_unit_test(tables_for_single_byte_charsets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -400,6 +400,22 @@ test_magic_types(void **state)
                         "text/plain");
     assert_string_equal(scan_magic_type(m, (const uint8_t *)"%PDF-1.4\n%...\n", 14, false),
                         "application/pdf");
+    /* Readers open a PDF whose header starts within its first 1024 bytes:
+     * junk put first must not make it something else (then unscanned). */
+    uint8_t late[1100];
+    memset(late, 0x01, sizeof(late));
+    memcpy(late + 1015, "%PDF-1.7\n", 9);
+    assert_string_equal(scan_magic_type(m, late, sizeof(late), false), "application/pdf");
+    memset(late, 0x01, sizeof(late));
+    memcpy(late + 1024, "%PDF-1.7\n", 9); /* too late for a reader */
+    assert_string_equal(scan_magic_type(m, late, sizeof(late), false), "application/octet-stream");
+    /* text that only names the header is text; with objects it is a PDF */
+    const char *talk = "Notes\nthe file starts %PDF-1.4 and then binary\n";
+    assert_string_equal(scan_magic_type(m, (const uint8_t *)talk, strlen(talk), false),
+                        "text/plain");
+    const char *pdf = "junk\n%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n";
+    assert_string_equal(scan_magic_type(m, (const uint8_t *)pdf, strlen(pdf), false),
+                        "application/pdf");
     free(docx);
     scan_magic_free(m);
     scan_magic_free(NULL);
