@@ -192,20 +192,12 @@ mime_header_value_token(char *out, size_t cap, const uint8_t *v, size_t len)
     return out_finish(&w);
 }
 
-/* One "attribute = value" as written; all offsets index the header value. */
-struct hdr_param {
-    size_t name_off; /* attribute, including any "*N" / "*" suffix */
-    size_t name_len;
-    size_t val_off; /* raw value: a quoted-string with its quotes, or a token */
-    size_t val_len;
-};
-
 /* param_next parses the next parameter at or after *pos and advances *pos
  * past it. Anything that is not "attribute = value" (the leading type token,
  * stray bytes, a missing '=') is skipped up to the next ';'. Values may lack
  * the ';' before them: lenient, as mail readers are. */
 static bool
-param_next(struct hdr_param *pp, const uint8_t *v, size_t len, size_t *pos)
+param_next(struct mime_param_span *pp, const uint8_t *v, size_t len, size_t *pos)
 {
     size_t p = *pos;
     for (;;) {
@@ -252,6 +244,12 @@ param_next(struct hdr_param *pp, const uint8_t *v, size_t len, size_t *pos)
     }
 }
 
+bool
+mime_header_param_next(struct mime_param_span *out, const uint8_t *v, size_t len, size_t *pos)
+{
+    return param_next(out, v, len, pos);
+}
+
 enum hdr_kind {
     HDR_K_NONE = 0, /* another parameter */
     HDR_K_PLAIN,    /* name= */
@@ -264,7 +262,7 @@ enum hdr_kind {
 /* param_kind classifies `pp` against `name` (case-insensitive, RFC 2045 5.1)
  * and sets *out_seg for sections. */
 static enum hdr_kind
-param_kind(unsigned *out_seg, const struct hdr_param *pp, const uint8_t *v, const char *name,
+param_kind(unsigned *out_seg, const struct mime_param_span *pp, const uint8_t *v, const char *name,
            size_t name_len)
 {
     const uint8_t *a = v + pp->name_off;
@@ -327,7 +325,7 @@ struct val_reader {
 };
 
 static void
-val_reader_init(struct val_reader *r, const uint8_t *v, const struct hdr_param *pp)
+val_reader_init(struct val_reader *r, const uint8_t *v, const struct mime_param_span *pp)
 {
     r->v = v;
     r->quoted = pp->val_len > 0 && v[pp->val_off] == '"';
@@ -378,7 +376,8 @@ hex_val(int c)
  * in the wild are sometimes quoted even when extended, so unquoting comes
  * first. "%00" is kept literally: the output is a C string. */
 static void
-emit_value(struct hdr_out *w, const uint8_t *v, const struct hdr_param *pp, bool ext, bool prefix)
+emit_value(struct hdr_out *w, const uint8_t *v, const struct mime_param_span *pp, bool ext,
+           bool prefix)
 {
     struct val_reader r;
     val_reader_init(&r, v, pp);
@@ -418,8 +417,8 @@ emit_value(struct hdr_out *w, const uint8_t *v, const struct hdr_param *pp, bool
 /* What is known of one wanted parameter while the value is read. */
 struct want_state {
     size_t name_len;
-    struct hdr_param plain;
-    struct hdr_param ext;
+    struct mime_param_span plain;
+    struct mime_param_span ext;
     bool have_plain;
     bool have_ext;
     bool seg_over;
@@ -432,7 +431,8 @@ struct want_state {
 };
 
 static void
-want_note(struct want_state *s, const struct hdr_param *pp, const uint8_t *v, const char *name)
+want_note(struct want_state *s, const struct mime_param_span *pp, const uint8_t *v,
+          const char *name)
 {
     unsigned k = 0;
     switch (param_kind(&k, pp, v, name, s->name_len)) {
@@ -485,7 +485,7 @@ want_finish(struct hdr_out *w, const struct want_state *s, const uint8_t *v, siz
              k < HDR_SEG_MAX && (s->seg_seen[k / 64] & (UINT64_C(1) << (k % 64))) != 0; k++) {
             size_t at = s->seg_at[k];
             unsigned kk = 0;
-            struct hdr_param pp;
+            struct mime_param_span pp;
             param_next(&pp, v, len, &at);
             bool is_ext = param_kind(&kk, &pp, v, name, s->name_len) == HDR_K_SEG_EXT;
             emit_value(w, v, &pp, is_ext, is_ext && k == 0);
@@ -521,7 +521,7 @@ mime_header_params(struct mime_param_want *want, size_t n, const uint8_t *v, siz
     if (v == NULL || !any) {
         return;
     }
-    struct hdr_param pp;
+    struct mime_param_span pp;
     size_t pos = 0;
     while (param_next(&pp, v, len, &pos)) {
         for (size_t i = 0; i < m; i++) {

@@ -36,6 +36,20 @@ bool mime_header_value_token(char *out, size_t cap, const uint8_t *v, size_t len
  * are not decoded. On false `out` is "" (when cap > 0). */
 bool mime_header_param(char *out, size_t cap, const uint8_t *v, size_t len, const char *name);
 
+/* One "attribute = value" as written; offsets index the header value. */
+struct mime_param_span {
+    size_t name_off; /* attribute, including any "*N" / "*" suffix */
+    size_t name_len;
+    size_t val_off; /* raw value: a quoted-string with its quotes, or a token */
+    size_t val_len;
+};
+
+/* mime_header_param_next reads the next parameter of structured value `v`
+ * at or after *pos into *out and moves *pos past it; false at the end.
+ * What is not "attribute = value" (the leading type token, stray bytes) is
+ * skipped, as mime_header_param does. */
+bool mime_header_param_next(struct mime_param_span *out, const uint8_t *v, size_t len, size_t *pos);
+
 #define MIME_PARAM_WANT_MAX 4
 
 /* One parameter asked of mime_header_params. */

@@ -13,6 +13,7 @@
 #include "mime_charset.h"
 #include "mime_codec.h"
 #include "mime_fields.h"
+#include "mime_header.h"
 #include "mime_transcode.h"
 #include "mime_utf16.h"
 #include "rl_utf8.h"
@@ -813,6 +814,122 @@ header_plain(struct scan_message *m, const struct mime_part *part, const char *n
     return 0;
 }
 
+/* Scans v[at, end) of a field value piece by piece into m->hdr (runs of
+ * encoded words, and the text between them), or with `check` counts what
+ * the policy would redact there. */
+static size_t
+header_pieces(struct scan_message *m, const struct mime_part *part, const char *name,
+              const uint8_t *v, size_t at, size_t end, unsigned types, bool check)
+{
+    size_t left = 0;
+    struct mime_eword ew[16];
+    while (at < end && mime_eword_next(&ew[0], v, end, at)) {
+        left += header_plain(m, part, name, v, at, ew[0].start, types, check);
+        size_t k = eword_run(ew, sizeof(ew) / sizeof(ew[0]), v, end);
+        left += header_ewords(m, part, name, v, ew, k, types, check);
+        at = ew[k - 1].end;
+    }
+    return left + header_plain(m, part, name, v, at, end, types, check);
+}
+
+/* The file name parameters (name, filename, and their RFC 2231 forms) of a
+ * Content-Type or Content-Disposition value: every reader shows them. */
+static bool
+is_name_param(const uint8_t *p, size_t n)
+{
+    static const char *const names[] = {"name", "filename"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t k = strlen(names[i]);
+        if (n >= k && strncasecmp((const char *)p, names[i], k) == 0 && (n == k || p[k] == '*')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether "name" (any case) is in v[0, len): no file name parameter
+ * without it, and most values (a type, a charset, a boundary) have none. */
+static bool
+has_name_word(const uint8_t *v, size_t len)
+{
+    for (size_t i = 0; i + 4 <= len; i++) {
+        if ((v[i] | 0x20) == 'n' && (v[i + 1] | 0x20) == 'a' && (v[i + 2] | 0x20) == 'm' &&
+            (v[i + 3] | 0x20) == 'e') {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* How many findings to redact the file names of value v[0, len) hold as a
+ * reader joins and decodes them (RFC 2231 sections and percent escapes). */
+static size_t
+decoded_names(struct scan_message *m, const struct mime_part *part, const uint8_t *v, size_t len)
+{
+    static const char *const names[] = {"name", "filename"};
+    size_t left = 0;
+    for (size_t i = 0; i < 2; i++) {
+        char text[4096]; /* longer names are not joined (mime_header_param) */
+        if (mime_header_param(text, sizeof(text), v, len, names[i])) {
+            size_t n = detect(m, part->path, (const uint8_t *)text, strlen(text),
+                              ~0u & ~SCAN_MASK(SCAN_T_EMAIL));
+            left += scan_redact_count(m->f, n);
+        }
+    }
+    return left;
+}
+
+/* Scans the file name parameters of a Content-Type or Content-Disposition
+ * value v[0, len) into m->hdr, the rest of it copied as it is; with
+ * `check`, counts what the policy would redact there. A name whose finding
+ * is only seen once sections are joined or escapes decoded cannot be
+ * redacted where it is written: a modification failure. */
+static size_t
+header_names(struct scan_message *m, const struct mime_part *part, const char *name,
+             const uint8_t *v, size_t len, bool check)
+{
+    struct mime_param_span ps;
+    size_t pos = 0;
+    size_t at = 0;
+    size_t left = 0;
+    if (!has_name_word(v, len)) {
+        if (!check) {
+            hdr_append(m, v, len);
+        }
+        return 0;
+    }
+    size_t out0 = m->hdr.len;
+    bool rfc2231 = false; /* only then is a name read otherwise than as written */
+    while (mime_header_param_next(&ps, v, len, &pos)) {
+        if (!is_name_param(v + ps.name_off, ps.name_len)) {
+            continue;
+        }
+        rfc2231 |= memchr(v + ps.name_off, '*', ps.name_len) != NULL;
+        size_t s = ps.val_off;
+        size_t e = ps.val_off + ps.val_len;
+        if (e > s && v[s] == '"') {
+            s++;
+            e -= e > s && v[e - 1] == '"';
+        }
+        if (!check) {
+            hdr_append(m, v + at, s - at);
+        }
+        left += header_pieces(m, part, name, v, s, e, ~0u & ~SCAN_MASK(SCAN_T_EMAIL), check);
+        at = e;
+    }
+    if (check) {
+        return left + (rfc2231 ? decoded_names(m, part, v, len) : 0);
+    }
+    hdr_append(m, v + at, len - at);
+    bool same = m->hdr.len - out0 == len && memcmp(m->hdr.p + out0, v, len) == 0;
+    if (rfc2231 && same && m->err == 0 && decoded_names(m, part, v, len) > 0) {
+        fail_part(m, part->path,
+                  "a file name holds a finding that cannot be redacted where it "
+                  "is written (RFC 2231 sections or escapes)");
+    }
+    return left;
+}
+
 /* Whether the header block goes on at `at` with something that is neither
  * a field nor its end: a line without a colon, or a continuation of no
  * field (an mbox "From " line first is skipped by every reader). Postfix
@@ -852,7 +969,9 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
         }
         bool unstructured = false;
         unsigned types = header_types(&f, block, &unstructured);
-        if (types == 0) {
+        bool names = types == 0 && (mime_field_is(&f, block, "content-type") ||
+                                    mime_field_is(&f, block, "content-disposition"));
+        if (types == 0 && !names) {
             continue;
         }
         char name[40];
@@ -861,26 +980,22 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
             hdr_append(m, block + copied, f.value_off - copied);
         }
         const uint8_t *v = block + f.value_off;
-        size_t at = 0;
-        struct mime_eword ew[16];
+        copied = f.value_off + f.value_len;
+        if (names) {
+            left += header_names(m, part, name, v, f.value_len, check);
+            continue;
+        }
         /* Unstructured fields with encoded words are read as shown; address
          * fields piece by piece (their addresses are not to be encoded). */
-        if (unstructured && mime_eword_next(&ew[0], v, f.value_len, 0)) {
+        struct mime_eword ew;
+        if (unstructured && mime_eword_next(&ew, v, f.value_len, 0)) {
             bool done = false;
             left += header_display(m, part, name, v, f.value_len, types, check, &done);
             if (done || m->err != 0) {
-                copied = f.value_off + f.value_len;
                 continue;
             }
         }
-        while (at < f.value_len && mime_eword_next(&ew[0], v, f.value_len, at)) {
-            left += header_plain(m, part, name, v, at, ew[0].start, types, check);
-            size_t k = eword_run(ew, sizeof(ew) / sizeof(ew[0]), v, f.value_len);
-            left += header_ewords(m, part, name, v, ew, k, types, check);
-            at = ew[k - 1].end;
-        }
-        left += header_plain(m, part, name, v, at, f.value_len, types, check);
-        copied = f.value_off + f.value_len;
+        left += header_pieces(m, part, name, v, 0, f.value_len, types, check);
     }
     if (stray < len) {
         if (!check) {
@@ -2177,6 +2292,9 @@ scan_message_begin(struct scan_message *m, scan_out_fn out, void *ctx, bool text
     wipe(&m->held);
     m->holding = false;
     m->doc_unreadable = false;
+    if (m->doc != NULL) {
+        scan_doc_begin(m->doc);
+    }
     m->doc_never_deliver = false;
     m->nested_verdict = SCAN_V_DELIVER;
     m->nested_reason = "";

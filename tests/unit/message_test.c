@@ -253,6 +253,44 @@ test_other_header_fields(void **state)
     fixture_free(f);
 }
 
+/* Every reader shows an attachment's file name: its findings are redacted
+ * where they are written (quoted, token, encoded words); a boundary is not
+ * a name. A name only whole once RFC 2231 sections are joined or escapes
+ * decoded cannot be redacted there: a modification failure. */
+static void
+test_file_names(void **state)
+{
+    (void)state;
+    static const char fmt[] = "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                              "Content-Type: multipart/mixed; boundary=\"4111111111111111\"\r\n\r\n"
+                              "--4111111111111111\r\n%s\r\n\r\nAAEC\r\n--4111111111111111--\r\n";
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    char msg[1024];
+    snprintf(msg, sizeof(msg), fmt,
+             "Content-Type: application/octet-stream; name=\"card 4111 1111 1111 1111.bin\"\r\n"
+             "Content-Disposition: attachment;\r\n filename=\"=?UTF-8?Q?Karte_4111_1111_1111_1111"
+             ".bin?=\"\r\nContent-Transfer-Encoding: base64");
+    const struct scan_result *r = scan(f, o, msg, 0, false);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER);
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 2);
+    assert_true(contains(o, "name=\"card **** **** **** 1111.bin\"\r\n"));
+    assert_true(contains(o, "boundary=\"4111111111111111\"\r\n"));
+    assert_true(contains(o, "\r\n--4111111111111111\r\n"));
+    assert_false(contains(o, "4111_1111"));
+    snprintf(msg, sizeof(msg), fmt,
+             "Content-Type: application/octet-stream\r\nContent-Disposition: attachment;"
+             " filename*=utf-8''card%204111%201111%201111%201111.txt");
+    r = scan(f, o, msg, 0, false);
+    assert_int_equal(r->verdict, SCAN_V_TEMPFAIL);
+    snprintf(msg, sizeof(msg), fmt, "Content-Type: text/plain; name=\"report 2024 Q3.txt\"");
+    r = scan(f, o, msg, 0, false);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER);
+    assert_int_equal(r->n_defects, 0);
+    free(o);
+    fixture_free(f);
+}
+
 /* UTF-16 text (Windows "Unicode text" files): scanned and redacted as text,
  * written back in the part's own byte order; text that says it is UTF-16
  * and is not cannot be proven clean. */
@@ -671,6 +709,7 @@ main(void)
         cmocka_unit_test(test_chunking_does_not_change_the_result),
         cmocka_unit_test(test_headers_and_encodings),
         cmocka_unit_test(test_other_header_fields),
+        cmocka_unit_test(test_file_names),
         cmocka_unit_test(test_utf16_parts),
         cmocka_unit_test(test_split_encoded_words),
         cmocka_unit_test(test_text_mode_offsets),
