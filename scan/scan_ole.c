@@ -299,10 +299,25 @@ walk(struct ole_walk *w, GsfInfile *dir, const char *loc, unsigned level)
     return rc;
 }
 
+/* libgsf says what it finds wrong in a file on stderr; here it is a result
+ * (the file cannot be opened, a stream cannot be read), not a log line. */
+static void
+quiet(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+{
+    (void)domain;
+    (void)level;
+    (void)message;
+    (void)data;
+}
+
 static void
 init_gsf(void)
 {
     gsf_init();
+    GLogLevelFlags all = G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION;
+    g_log_set_handler("libgsf", all, quiet, NULL);
+    g_log_set_handler("libgsf:msole", all, quiet, NULL);
+    g_log_set_handler("GLib-GObject", G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING, quiet, NULL);
 }
 
 int
