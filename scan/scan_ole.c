@@ -6,19 +6,19 @@
  * BIFF compressed and Unicode strings that start anywhere). Nothing is
  * written back: the formats keep lengths and offsets of their text in
  * binary tables, so a finding to redact makes the file unredactable. */
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "scan_ole.h"
 
 #include <gsf/gsf-infile-msole.h>
 #include <gsf/gsf-infile.h>
 #include <gsf/gsf-input-memory.h>
 #include <gsf/gsf-utils.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "mime_charset.h"
-#include "scan_ole.h"
 #include "scan_redact.h"
 
 /* Text characters in a row fewer than this are noise between binary fields,
@@ -159,9 +159,9 @@ scan_ole_text(uint8_t *out, const uint8_t *p, size_t n, unsigned view)
 struct ole_walk {
     struct scan_doc *d;
     unsigned depth;
-    size_t to_redact;     /* findings the policy redacts */
+    size_t to_redact;             /* findings the policy redacts */
     char first[SCAN_DOC_LOC_MAX]; /* the stream of the first of them */
-    uint8_t *text;        /* owned: a stream's text view */
+    uint8_t *text;                /* owned: a stream's text view */
     size_t text_cap;
     bool stop; /* the budget is spent */
 };

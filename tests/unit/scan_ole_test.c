@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include <cmocka.h>
-#include <zlib.h>
 
 #include "doc_fixture.h"
 #include "internal.h"
@@ -54,8 +54,9 @@ load_gz(const char *name, size_t *len)
         n += (size_t)got;
         if (n == cap) {
             cap *= 2;
-            p = realloc(p, cap);
-            assert_non_null(p);
+            uint8_t *grown = realloc(p, cap);
+            assert_non_null(grown);
+            p = grown;
         }
     }
     assert_int_equal(got, 0);
@@ -186,7 +187,8 @@ test_nested_in_zip(void **state)
     (void)state;
     size_t len = 0;
     uint8_t *p = load("card.doc", &len);
-    struct fx_entry ent[] = {{"docs/card.doc", p, len, false}, {"a.txt", "hello there\n", 0, false}};
+    struct fx_entry ent[] = {{"docs/card.doc", p, len, false},
+                             {"a.txt", "hello there\n", 0, false}};
     size_t zlen = 0;
     uint8_t *z = fx_zip(ent, 2, &zlen);
     struct env e;
@@ -243,8 +245,7 @@ test_ooxml_claim_and_redact_off(void **state)
     struct env e;
     env_init(&e, NULL);
     const struct scan_doc_result *r = NULL;
-    assert_int_equal(scan_doc_rewrite(e.doc, &r, p, len, "application/octet-stream", "a.docx"),
-                     0);
+    assert_int_equal(scan_doc_rewrite(e.doc, &r, p, len, "application/octet-stream", "a.docx"), 0);
     assert_int_equal(r->kind, SCAN_DOC_OOXML);
     assert_int_equal(count_actions(r, SCAN_DOC_ENCRYPTED), 1);
     assert_int_equal(count_actions(r, SCAN_DOC_UNREDACTABLE), 0);
@@ -287,7 +288,8 @@ test_text_views(void **state)
     free(t);
     /* "card 4111" in UTF-16LE starting at byte 3, between binary */
     uint8_t u[64] = {0xff, 0x07, 0x00};
-    const char *s = "card 4111\x1e" "22";
+    const char *s = "card 4111\x1e"
+                    "22";
     size_t n = 3;
     for (; *s != '\0'; s++) {
         u[n++] = (uint8_t)*s;
