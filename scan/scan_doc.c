@@ -476,6 +476,14 @@ scan_doc_new(struct scan_doc **out_doc, struct rl_diag *diag, struct scan_worker
 }
 
 void
+scan_doc_begin(struct scan_doc *d)
+{
+    if (d->magic != NULL) {
+        scan_magic_begin(d->magic);
+    }
+}
+
+void
 scan_doc_free(struct scan_doc *d)
 {
     if (d == NULL) {

@@ -103,6 +103,9 @@ struct scan_doc;
 int scan_doc_new(struct scan_doc **out_doc, struct rl_diag *diag, struct scan_worker *w,
                  const struct scan_policy *p);
 
+/* scan_doc_begin starts a message (libmagic's budget: scan_magic_begin). */
+void scan_doc_begin(struct scan_doc *d);
+
 /* scan_doc_free releases `d`; NULL is a no-op. */
 void scan_doc_free(struct scan_doc *d);
 

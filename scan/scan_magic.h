@@ -22,11 +22,16 @@ int scan_magic_new(struct scan_magic **out_magic, struct rl_diag *diag);
 /* scan_magic_free releases `m`; NULL is a no-op. */
 void scan_magic_free(struct scan_magic *m);
 
+/* scan_magic_begin starts a message: it may ask libmagic itself (`deep`
+ * below) a bounded number of times. */
+void scan_magic_begin(struct scan_magic *m);
+
 /* scan_magic_type returns the media type of p[0, len), lower case:
  * "text/plain" or "message/rfc822" for text (told apart by its first line),
  * the commonest formats (PDF, PNG, JPEG, GIF, zip, OLE2, DOS/PE executables)
  * by their signature, all without libmagic; else, with `deep`, libmagic's
- * answer from the first 16 KiB, and without it "application/octet-stream".
+ * answer from the first 16 KiB (at most 8 times a message), and otherwise
+ * "application/octet-stream".
  * Lent until the next call on `m`; only the thread that owns `m` may call. */
 const char *scan_magic_type(struct scan_magic *m, const uint8_t *p, size_t len, bool deep);
 

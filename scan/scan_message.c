@@ -45,17 +45,21 @@ struct scan_message {
     bool text_mode;
     int err; /* sticky: output failed or limit reached */
 
-    struct buf raw;       /* the leaf part being collected, as received */
-    struct buf dec;       /* transfer-decoded */
-    struct buf utf;       /* decoded to UTF-8 for detection (single-byte charsets) */
-    struct buf red;       /* redacted, decoded */
-    struct buf enc;       /* redacted, re-encoded */
-    struct buf ver;       /* verification: the output decoded again */
-    struct buf hdr;       /* a rewritten header block */
-    struct buf word;      /* one encoded word's decoded text */
-    struct buf prev;      /* the previous round's redacted text (see process_part) */
-    struct buf narrow;    /* a UTF-16 part's text as UTF-8, scanned and redacted as such */
-    struct buf wide;      /* its redacted text back in UTF-16, encoded from there */
+    struct buf raw;    /* the leaf part being collected, as received */
+    struct buf dec;    /* transfer-decoded */
+    struct buf utf;    /* decoded to UTF-8 for detection (single-byte charsets) */
+    struct buf red;    /* redacted, decoded */
+    struct buf enc;    /* redacted, re-encoded */
+    struct buf ver;    /* verification: the output decoded again */
+    struct buf hdr;    /* a rewritten header block */
+    struct buf word;   /* one encoded word's decoded text */
+    struct buf prev;   /* the previous round's redacted text (see process_part) */
+    struct buf narrow; /* a UTF-16 part's text as UTF-8, scanned and redacted as such */
+    struct buf wide;   /* its redacted text back in UTF-16, encoded from there */
+    struct buf unf;    /* an iCalendar or vCard text unfolded (detect_text) */
+    uint32_t *unf_map; /* unf's offsets into the folded text, one per octet and the end */
+    size_t unf_map_cap;
+    bool unfold;          /* the part is iCalendar or vCard text: read unfolded */
     struct buf held;      /* a leaf part's header block, out only once its body is known */
     bool holding;         /* emit() collects into `held` (a header block being written) */
     struct scan_doc *doc; /* documents and archives in attachments (scan_doc.c) */
@@ -436,6 +440,68 @@ is_utf8_cs(enum mime_charset cs)
     return cs == MIME_CS_UTF8 || cs == MIME_CS_OTHER;
 }
 
+/* iCalendar and vCard parts (by type or file name): their readers unfold
+ * lines (RFC 5545 3.1, RFC 6350 3.2). */
+static bool
+is_folded_text(const struct mime_part *part)
+{
+    static const char *const types[] = {"text/calendar", "text/vcard", "text/x-vcard",
+                                        "text/directory", "application/ics"};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if (strcmp(part->type, types[i]) == 0) {
+            return true;
+        }
+    }
+    const char *dot = strrchr(part->filename, '.');
+    return dot != NULL && (strcasecmp(dot, ".ics") == 0 || strcasecmp(dot, ".vcf") == 0);
+}
+
+/* Length of a fold (a line break then one space or tab) at text[i], or 0. */
+static size_t
+fold_at(const uint8_t *text, size_t len, size_t i)
+{
+    size_t b = text[i] == '\r' && i + 1 < len && text[i + 1] == '\n' ? 2 : text[i] == '\n';
+    return b != 0 && i + b < len && (text[i + b] == ' ' || text[i + b] == '\t') ? b + 1 : 0;
+}
+
+/* detect, but for an iCalendar or vCard part (m->unfold) on the text as its
+ * readers show it: a long line is folded every 75 octets by a line break
+ * and one space or tab, which they remove, so a number folded in two is
+ * one to them. Offsets are into `text`; a finding's span takes in the folds
+ * inside it, which redaction keeps (they are not characters it masks). */
+static size_t
+detect_text(struct scan_message *m, const char *part, const uint8_t *text, size_t len,
+            unsigned types)
+{
+    const uint8_t *nl = m->unfold ? memchr(text, '\n', len) : NULL;
+    if (nl == NULL) {
+        return detect(m, part, text, len, types);
+    }
+    if (!buf_reserve(&m->unf, len) ||
+        !grow((void **)&m->unf_map, &m->unf_map_cap, len + 1, sizeof(*m->unf_map))) {
+        m->err = RL_ENOMEM;
+        return 0;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t k = text[i] == '\r' || text[i] == '\n' ? fold_at(text, len, i) : 0;
+        if (k != 0) {
+            i += k;
+            continue;
+        }
+        m->unf_map[o] = (uint32_t)i;
+        m->unf.p[o++] = text[i++];
+    }
+    m->unf_map[o] = (uint32_t)len;
+    buf_set_len(&m->unf, o);
+    size_t n = detect(m, part, m->unf.p, o, types);
+    for (size_t i = 0; i < n; i++) {
+        m->f[i].start = m->unf_map[m->f[i].start];
+        m->f[i].end = m->f[i].end > 0 ? m->unf_map[m->f[i].end - 1] + 1 : 0;
+    }
+    return n;
+}
+
 /* Detects in decoded text of charset `cs`, with offsets into `text`: single
  * byte charsets are scanned as UTF-8 so lexicon words match in any of them. */
 static size_t
@@ -443,7 +509,7 @@ detect_decoded(struct scan_message *m, const char *part, enum mime_charset cs, c
                size_t len, unsigned types)
 {
     if (is_utf8_cs(cs)) {
-        return detect(m, part, text, len, types);
+        return detect_text(m, part, text, len, types);
     }
     /* MIME_CS_TABLE: the single-byte charset of the part (narrow_charset) */
     const struct mime_charset_table *t =
@@ -455,7 +521,7 @@ detect_decoded(struct scan_message *m, const char *part, enum mime_charset cs, c
     size_t ul = 0;
     mime_charset_table_to_utf8(m->utf.p, &ul, t, text, len);
     buf_set_len(&m->utf, ul); /* a block's fields share m->utf */
-    size_t n = detect(m, part, m->utf.p, m->utf.len, types);
+    size_t n = detect_text(m, part, m->utf.p, m->utf.len, types);
     /* sorted, not overlapping: every start and end is at or after the last */
     struct mime_charset_walk w = {0};
     for (size_t i = 0; i < n; i++) {
@@ -2038,6 +2104,7 @@ process_part(struct scan_message *m, const struct mime_part *part)
     m->n_pc = 0;
     m->u16 = MIME_U16_NONE;
     m->u16_bom = 0;
+    m->unfold = is_folded_text(part);
     if (part->cte == MIME_CTE_BASE64) {
         if (!buf_reserve(&m->dec, m->raw.len + 4)) {
             m->err = RL_ENOMEM;
@@ -2202,7 +2269,7 @@ static const size_t owned_off[] = {
     offsetof(struct scan_message, hdr),      offsetof(struct scan_message, word),
     offsetof(struct scan_message, prev),     offsetof(struct scan_message, held),
     offsetof(struct scan_message, nest_out), offsetof(struct scan_message, narrow),
-    offsetof(struct scan_message, wide),
+    offsetof(struct scan_message, wide),     offsetof(struct scan_message, unf),
 };
 #define N_OWNED (sizeof(owned_off) / sizeof(owned_off[0]))
 
@@ -2268,6 +2335,7 @@ scan_message_free(struct scan_message *m)
     free(m->touched);
     free(m->pc);
     free(m->win);
+    free(m->unf_map);
     free(m->sv);
     free(m->rec);
     free(m->def);
@@ -2292,6 +2360,9 @@ scan_message_begin(struct scan_message *m, scan_out_fn out, void *ctx, bool text
     wipe(&m->held);
     m->holding = false;
     m->doc_unreadable = false;
+    if (m->doc != NULL) {
+        scan_doc_begin(m->doc);
+    }
     m->doc_never_deliver = false;
     m->nested_verdict = SCAN_V_DELIVER;
     m->nested_reason = "";

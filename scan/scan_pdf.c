@@ -196,6 +196,7 @@ struct pass {
     pdf_document *doc;
     const char *loc;
     bool verify;  /* a re-read: what is found is a survivor, nothing is listed as removed */
+    bool quads;   /* the page text is read with its quads (to redact it) */
     bool changed; /* something was redacted or removed: the document must be written */
     size_t n_red; /* findings redacted in page text */
     size_t n_str; /* text strings masked */
@@ -226,25 +227,29 @@ static bool
 text_room(struct pass *p, size_t more)
 {
     return scan_grow((void **)&p->text, &p->cap, p->len + more + 1, 1) &&
-           scan_grow((void **)&p->quad, &p->quad_cap, p->len + more + 1, sizeof(*p->quad));
+           (!p->quads ||
+            scan_grow((void **)&p->quad, &p->quad_cap, p->len + more + 1, sizeof(*p->quad)));
 }
 
-/* Appends character `c` with its quad; room for it is reserved. */
+/* Appends character `c`, with its quad when the pass reads quads; room
+ * for it is reserved. */
 static inline void
-text_put(struct pass *p, int c, fz_quad q)
+text_put(struct pass *p, int c, const fz_quad *q)
 {
+    size_t at = p->len;
     if (c >= 0 && c < 0x80) {
-        p->text[p->len] = (uint8_t)c;
-        p->quad[p->len++] = q;
-        return;
+        p->text[p->len++] = (uint8_t)c;
+    } else {
+        char u[8];
+        int n = fz_runetochar(u, c);
+        memcpy(p->text + p->len, u, (size_t)n);
+        p->len += (size_t)n;
     }
-    char u[8];
-    int n = fz_runetochar(u, c);
-    memcpy(p->text + p->len, u, (size_t)n);
-    for (int i = 0; i < n; i++) {
-        p->quad[p->len + (size_t)i] = q;
+    if (p->quads) {
+        for (size_t i = at; i < p->len; i++) {
+            p->quad[i] = *q;
+        }
     }
-    p->len += (size_t)n;
 }
 
 /* ---- page text: a light text device ----
@@ -296,16 +301,12 @@ is_space(int c)
            c == 0x205F || c == 0x3000;
 }
 
-/* Puts character `c` (a ligature as its letters) with quad `q`; room for
- * three characters is reserved. */
+/* Puts character `c` (a ligature as its letters, a space as ' ', none as
+ * U+FFFD) with quad `q`: the characters other than printable ASCII. */
 static void
-td_char(struct pass *p, int c, fz_quad q)
+td_char_other(struct pass *p, int c, const fz_quad *q)
 {
     static const char *const lig[] = {"ff", "fi", "fl", "ffi", "ffl", "st", "st"};
-    if (c > ' ' && c < 0x7F) {
-        text_put(p, c, q);
-        return;
-    }
     if (c >= 0xFB00 && c <= 0xFB06) {
         for (const char *l = lig[c - 0xFB00]; *l != '\0'; l++) {
             text_put(p, *l, q);
@@ -313,6 +314,22 @@ td_char(struct pass *p, int c, fz_quad q)
         return;
     }
     text_put(p, c < 0 ? 0xFFFD : is_space(c) ? ' ' : c, q);
+}
+
+/* Puts character `c` with quad `q`; room for three characters is
+ * reserved. Printable ASCII (most text) is put here directly. */
+static inline void
+td_char(struct pass *p, int c, const fz_quad *q)
+{
+    if (c > ' ' && c < 0x7F) {
+        p->text[p->len] = (uint8_t)c;
+        if (p->quads) {
+            p->quad[p->len] = *q;
+        }
+        p->len++;
+        return;
+    }
+    td_char_other(p, c, q);
 }
 
 static inline fz_point
@@ -330,6 +347,9 @@ struct td_span {
     bool vertical;
     bool upright; /* horizontal, not rotated or skewed: m is diagonal */
     fz_font *font;
+    const short *widths; /* the font's width table (NULL: none, or vertical) */
+    int n_widths;
+    short width_default;
 };
 
 /* The advance of glyph `gid` in glyph space: the PDF's own widths where
@@ -338,15 +358,69 @@ struct td_span {
 static inline float
 td_advance(fz_context *ctx, const struct td_span *sp, int gid)
 {
-    const fz_font *f = sp->font;
-    if (!sp->vertical && f->width_table != NULL) {
-        return (gid < f->width_count ? f->width_table[gid] : f->width_default) * 0.001f;
+    if (sp->widths != NULL) {
+        return (gid < sp->n_widths ? sp->widths[gid] : sp->width_default) * 0.001f;
     }
     return fz_advance_glyph(ctx, sp->font, gid, sp->vertical);
 }
 
-/* One glyph at origin `o` (device space); starts a line or puts a space
- * as the gap from the glyph before says. */
+/* Puts the glyph at origin `o` (device space), `adv` wide, after any gap
+ * put before it: its characters, its quad when the pass reads quads, and
+ * where it ends. */
+static inline void
+td_place(struct text_dev *t, const struct td_span *sp, int ucs, fz_point o, float adv)
+{
+    struct pass *p = t->p;
+    const fz_matrix m = sp->m;
+    fz_quad q = no_quad;
+    if (sp->upright) {
+        float xr = o.x + adv * m.a;
+        if (p->quads) {
+            float ya = o.y + sp->asc * m.d, yd = o.y + sp->desc * m.d;
+            q.ll = fz_make_point(o.x, yd);
+            q.lr = fz_make_point(xr, yd);
+            q.ul = fz_make_point(o.x, ya);
+            q.ur = fz_make_point(xr, ya);
+        }
+        t->end = fz_make_point(xr, o.y);
+    } else if (sp->vertical) {
+        /* MuPDF moved the origin of a vertical glyph down and left by its
+         * vertical metrics (pdf_show_char): the glyph stands above `o`,
+         * one advance high and one em wide, as MuPDF's structured text
+         * has it; the next glyph's origin is one advance below. */
+        if (p->quads) {
+            q.ll = o;
+            q.lr = td_at(o, m, 1, 0);
+            q.ul = td_at(o, m, 0, adv);
+            q.ur = td_at(o, m, 1, adv);
+        }
+        t->end = td_at(o, m, 0, -adv);
+    } else {
+        if (p->quads) {
+            q.ll = td_at(o, m, 0, sp->desc);
+            q.lr = td_at(o, m, adv, sp->desc);
+            q.ul = td_at(o, m, 0, sp->asc);
+            q.ur = td_at(o, m, adv, sp->asc);
+        }
+        t->end = td_at(o, m, adv, 0);
+    }
+    td_char(p, ucs, &q);
+}
+
+/* The gap before a glyph, `along` and `across` the baseline from where the
+ * glyph before ended, against the text size `s`: a new line or a space. */
+static inline void
+td_gap(struct pass *p, float along, float across, float s, int ucs)
+{
+    if (fabsf(across) > s * TD_ACROSS || along < -s * TD_BACK || along > s * TD_FAR) {
+        text_put(p, '\n', &no_quad);
+    } else if (along > s * TD_SPACE && p->len > 0 && p->text[p->len - 1] != ' ' && !is_space(ucs)) {
+        text_put(p, ' ', &no_quad);
+    }
+}
+
+/* The first glyph of a span, at origin `o` (device space): starts a line
+ * or puts a space as the gap from the glyph before (of any span) says. */
 static void
 td_glyph(struct text_dev *t, const struct td_span *sp, const fz_text_item *it, fz_point o)
 {
@@ -359,43 +433,105 @@ td_glyph(struct text_dev *t, const struct td_span *sp, const fz_text_item *it, f
         float s = sp->size > t->size ? sp->size : t->size;
         bool turned =
             (d.x != t->dir.x || d.y != t->dir.y) && d.x * t->dir.x + d.y * t->dir.y < 0.95f;
-        if (turned || fabsf(across) > s * TD_ACROSS || along < -s * TD_BACK || along > s * TD_FAR) {
-            text_put(p, '\n', no_quad);
-        } else if (along > s * TD_SPACE && p->len > 0 && p->text[p->len - 1] != ' ' &&
-                   !is_space(it->ucs)) {
-            text_put(p, ' ', no_quad);
+        if (turned) {
+            text_put(p, '\n', &no_quad);
+        } else {
+            td_gap(p, along, across, s, it->ucs);
         }
-    }
-    const fz_matrix m = sp->m;
-    fz_quad q;
-    if (sp->upright) {
-        float xr = o.x + adv * m.a, ya = o.y + sp->asc * m.d, yd = o.y + sp->desc * m.d;
-        q.ll = fz_make_point(o.x, yd);
-        q.lr = fz_make_point(xr, yd);
-        q.ul = fz_make_point(o.x, ya);
-        q.ur = fz_make_point(xr, ya);
-        t->end = fz_make_point(xr, o.y);
-    } else if (sp->vertical) {
-        /* MuPDF moved the origin of a vertical glyph down and left by its
-         * vertical metrics (pdf_show_char): the glyph stands above `o`,
-         * one advance high and one em wide, as MuPDF's structured text
-         * has it; the next glyph's origin is one advance below. */
-        q.ll = o;
-        q.lr = td_at(o, m, 1, 0);
-        q.ul = td_at(o, m, 0, adv);
-        q.ur = td_at(o, m, 1, adv);
-        t->end = td_at(o, m, 0, -adv);
-    } else {
-        q.ll = td_at(o, m, 0, sp->desc);
-        q.lr = td_at(o, m, adv, sp->desc);
-        q.ul = td_at(o, m, 0, sp->asc);
-        q.ur = td_at(o, m, adv, sp->asc);
-        t->end = td_at(o, m, adv, 0);
     }
     t->dir = d;
     t->size = sp->size;
     t->started = true;
-    td_char(p, it->ucs, q);
+    td_place(t, sp, it->ucs, o, adv);
+}
+
+/* The glyphs of an upright span (most text): what td_glyph and td_place
+ * do for each, with the text, its length and the span's constants held in
+ * locals (a store into the text, a uint8_t, could otherwise change any of
+ * them as far as the compiler knows). The same arithmetic, the same text. */
+static void
+td_upright(struct text_dev *t, const struct td_span *sp, const fz_text_span *span, fz_matrix ctm)
+{
+    struct pass *p = t->p;
+    const bool quads = p->quads;
+    const float ma = sp->m.a, asc = sp->asc * sp->m.d, desc = sp->desc * sp->m.d;
+    const float s = sp->size, across_max = s * TD_ACROSS, back = -s * TD_BACK, far = s * TD_FAR,
+                space = s * TD_SPACE;
+    const float ca = ctm.a, cb = ctm.b, cc = ctm.c, cd = ctm.d, ce = ctm.e, cf = ctm.f;
+    const short *widths = sp->widths;
+    const int n_widths = sp->n_widths;
+    uint8_t *text = p->text;
+    fz_quad *quad = p->quad;
+    size_t len = p->len;
+    size_t last = SIZE_MAX; /* where the glyph before put its first character */
+    int i = 0;
+    /* the first glyph: against whatever came before, of any span */
+    for (; i < span->len; i++) {
+        const fz_text_item *it = &span->items[i];
+        if (it->gid >= 0) {
+            td_glyph(t, sp, it,
+                     fz_make_point(it->x * ca + it->y * cc + ce, it->x * cb + it->y * cd + cf));
+            last = p->len - 1;
+            i++;
+            break;
+        }
+        td_char(p, it->ucs, &no_quad);
+    }
+    len = p->len;
+    float end_x = t->end.x, end_y = t->end.y;
+    for (; i < span->len; i++) {
+        const fz_text_item *it = &span->items[i];
+        int c = it->ucs;
+        if (it->gid < 0) {
+            /* one more character of the glyph before */
+            p->len = len;
+            td_char(p, c, quads ? &quad[last] : &no_quad);
+            len = p->len;
+            continue;
+        }
+        float ox = it->x * ca + it->y * cc + ce, oy = it->x * cb + it->y * cd + cf;
+        float adv = widths != NULL
+                        ? (it->gid < n_widths ? widths[it->gid] : sp->width_default) * 0.001f
+                        : fz_advance_glyph(p->ctx, sp->font, it->gid, 0);
+        /* td_gap with d = (1, 0) or (-1, 0): the baseline of upright text */
+        float dx = ox - end_x, dy = oy - end_y;
+        float along = dx * sp->dir.x + dy * sp->dir.y, across = dy * sp->dir.x - dx * sp->dir.y;
+        if (fabsf(across) > across_max || along < back || along > far) {
+            if (quads) {
+                quad[len] = no_quad;
+            }
+            text[len++] = '\n';
+        } else if (along > space && len > 0 && text[len - 1] != ' ' && !is_space(c)) {
+            if (quads) {
+                quad[len] = no_quad;
+            }
+            text[len++] = ' ';
+        }
+        float xr = ox + adv * ma;
+        fz_quad q = no_quad;
+        if (quads) {
+            float ya = oy + asc, yd = oy + desc;
+            q.ll = fz_make_point(ox, yd);
+            q.lr = fz_make_point(xr, yd);
+            q.ul = fz_make_point(ox, ya);
+            q.ur = fz_make_point(xr, ya);
+        }
+        end_x = xr;
+        end_y = oy;
+        if (c > ' ' && c < 0x7F) {
+            if (quads) {
+                quad[len] = q;
+            }
+            text[len++] = (uint8_t)c;
+        } else {
+            p->len = len;
+            td_char_other(p, c, &q);
+            len = p->len;
+        }
+        last = len - 1;
+    }
+    p->len = len;
+    t->end = fz_make_point(end_x, end_y);
 }
 
 static void
@@ -415,6 +551,9 @@ td_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm)
         sp.vertical = span->wmode != 0;
         sp.upright = !sp.vertical && sp.m.b == 0 && sp.m.c == 0;
         sp.font = span->font;
+        sp.widths = sp.vertical ? NULL : span->font->width_table;
+        sp.n_widths = span->font->width_count;
+        sp.width_default = span->font->width_default;
         sp.asc = fz_font_ascender(ctx, span->font);
         sp.desc = fz_font_descender(ctx, span->font);
         fz_point d = sp.vertical ? fz_make_point(-sp.m.c, -sp.m.d) : fz_make_point(sp.m.a, sp.m.b);
@@ -422,18 +561,32 @@ td_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm)
         float dl = sqrtf(d.x * d.x + d.y * d.y);
         sp.dir = dl > 0 ? fz_make_point(d.x / dl, d.y / dl) : fz_make_point(1, 0);
         sp.size = sqrtf(n.x * n.x + n.y * n.y);
-        fz_quad last = no_quad;
+        if (sp.upright) {
+            td_upright(t, &sp, span, ctm);
+            continue;
+        }
+        d = sp.dir;
+        size_t last = SIZE_MAX; /* where the glyph before put its first character */
+        bool first = true;
         for (int i = 0; i < span->len; i++) {
             const fz_text_item *it = &span->items[i];
             if (it->gid < 0) {
                 /* one more character of the glyph before */
-                td_char(p, it->ucs, last);
+                td_char(p, it->ucs, p->quads && last != SIZE_MAX ? &p->quad[last] : &no_quad);
                 continue;
             }
             fz_point o = fz_make_point(it->x * ctm.a + it->y * ctm.c + ctm.e,
                                        it->x * ctm.b + it->y * ctm.d + ctm.f);
-            td_glyph(t, &sp, it, o);
-            last = p->quad[p->len - 1];
+            if (first) {
+                td_glyph(t, &sp, it, o);
+                first = false;
+            } else {
+                /* after a glyph of this span: the same direction and size */
+                float dx = o.x - t->end.x, dy = o.y - t->end.y;
+                td_gap(p, dx * d.x + dy * d.y, dy * d.x - dx * d.y, sp.size, it->ucs);
+                td_place(t, &sp, it->ucs, o, td_advance(ctx, &sp, it->gid));
+            }
+            last = p->len - 1;
         }
     }
 }
@@ -522,15 +675,24 @@ finding_areas(struct pass *p, const struct scan_finding *f, size_t n)
     return true;
 }
 
+/* fz_is_infinite_rect, its first coordinate tested alone (a glyph's box is
+ * almost never infinite; the four float comparisons at once cost more
+ * than the rest of the predicate below). */
+static inline bool
+infinite(fz_rect r)
+{
+    return __builtin_expect(r.x0 == FZ_MIN_INF_RECT, 0) && fz_is_infinite_rect(r);
+}
+
 /* !fz_is_empty_rect(fz_intersect_rect(a, b)) of MuPDF 1.21, inlined (the
  * predicate below runs for every glyph). */
 static inline bool
 touches(fz_rect a, fz_rect b)
 {
-    if (fz_is_infinite_rect(b)) {
+    if (infinite(b)) {
         return !fz_is_empty_rect(a);
     }
-    if (fz_is_infinite_rect(a)) {
+    if (infinite(a)) {
         return !fz_is_empty_rect(b);
     }
     if (a.x0 < b.x0) {
@@ -548,6 +710,37 @@ touches(fz_rect a, fz_rect b)
     return !fz_is_empty_rect(a);
 }
 
+/* Whether glyph box `bbox` (device space, shrunk) touches an area. */
+static inline int
+touches_areas(const struct pass *p, fz_rect bbox)
+{
+    /* A finite glyph box clear of the areas' union touches none of them
+     * (most glyphs of a page): one test instead of one per area. */
+    if (!infinite(bbox) && (bbox.x1 <= p->pdf_all.x0 || bbox.x0 >= p->pdf_all.x1 ||
+                            bbox.y1 <= p->pdf_all.y0 || bbox.y0 >= p->pdf_all.y1)) {
+        return 0;
+    }
+    for (size_t i = 0; i < p->n_area; i++) {
+        if (touches(bbox, p->pdf_rect[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* areas_text_filter for any glyph: the box transformed in full. */
+static __attribute__((noinline)) int
+areas_general(const struct pass *p, fz_matrix trm, fz_matrix ctm, fz_rect bbox)
+{
+    bbox = fz_transform_rect(bbox, fz_concat(trm, ctm));
+    float w = bbox.x1 - bbox.x0, h = bbox.y1 - bbox.y0;
+    bbox.x0 += w / 10;
+    bbox.x1 -= w / 10;
+    bbox.y0 += h / 10;
+    bbox.y1 -= h / 10;
+    return touches_areas(p, bbox);
+}
+
 /* What MuPDF's redaction asks of every glyph (pdf_redact_text_filter, MuPDF
  * 1.21): does its box, shrunk by a tenth on each side, touch an area? Its
  * own version reads every redaction annotation's quads back out of the PDF
@@ -561,37 +754,44 @@ areas_text_filter(fz_context *ctx, void *opaque, int *ucsbuf, int ucslen, fz_mat
     (void)ucsbuf;
     (void)ucslen;
     const struct pass *p = opaque;
-    fz_matrix m = {trm.a * ctm.a + trm.b * ctm.c,         trm.a * ctm.b + trm.b * ctm.d,
-                   trm.c * ctm.a + trm.d * ctm.c,         trm.c * ctm.b + trm.d * ctm.d,
-                   trm.e * ctm.a + trm.f * ctm.c + ctm.e, trm.e * ctm.b + trm.f * ctm.d + ctm.f};
-    if (m.b == 0 && m.c == 0 && !fz_is_infinite_rect(bbox)) {
-        /* upright text: fz_transform_rect's own shortcut, inlined */
-        float x0 = bbox.x0 * m.a + m.e, x1 = bbox.x1 * m.a + m.e;
-        float y0 = bbox.y0 * m.d + m.f, y1 = bbox.y1 * m.d + m.f;
-        bbox.x0 = m.a < 0 ? x1 : x0;
-        bbox.x1 = m.a < 0 ? x0 : x1;
-        bbox.y0 = m.d < 0 ? y1 : y0;
-        bbox.y1 = m.d < 0 ? y0 : y1;
-    } else {
-        bbox = fz_transform_rect(bbox, m);
+    if (trm.b != 0 || trm.c != 0 || ctm.b != 0 || ctm.c != 0 || bbox.x0 == FZ_MIN_INF_RECT) {
+        /* not upright, or perhaps an infinite box */
+        return areas_general(p, trm, ctm, bbox);
     }
-    float w = bbox.x1 - bbox.x0, h = bbox.y1 - bbox.y0;
-    bbox.x0 += w / 10;
-    bbox.x1 -= w / 10;
-    bbox.y0 += h / 10;
-    bbox.y1 -= h / 10;
-    /* A finite glyph box clear of the areas' union touches none of them
-     * (most glyphs of a page): one test instead of one per area. */
-    if (!fz_is_infinite_rect(bbox) && (bbox.x1 <= p->pdf_all.x0 || bbox.x0 >= p->pdf_all.x1 ||
-                                       bbox.y1 <= p->pdf_all.y0 || bbox.y0 >= p->pdf_all.y1)) {
+    /* upright text (most): the product of two diagonal matrices and
+     * fz_transform_rect's own shortcut, inlined, the glyph's rows first (a
+     * glyph on a line without an area is refused at once) */
+    float md = trm.d * ctm.d, mf = trm.e * ctm.b + trm.f * ctm.d + ctm.f;
+    float y0 = bbox.y0 * md + mf, y1 = bbox.y1 * md + mf;
+    if (md < 0) {
+        float t = y0;
+        y0 = y1;
+        y1 = t;
+    }
+    float h = y1 - y0;
+    y0 += h / 10;
+    y1 -= h / 10;
+    if (y1 <= p->pdf_all.y0 || y0 >= p->pdf_all.y1) {
         return 0;
     }
-    for (size_t i = 0; i < p->n_area; i++) {
-        if (touches(bbox, p->pdf_rect[i])) {
-            return 1;
-        }
+    /* the areas' union spans the lines between findings too: a glyph
+     * touches an area only if its rows overlap the area's */
+    size_t i = 0;
+    while (i < p->n_area && !(y0 < p->pdf_rect[i].y1 && p->pdf_rect[i].y0 < y1)) {
+        i++;
     }
-    return 0;
+    if (i == p->n_area) {
+        return 0;
+    }
+    float ma = trm.a * ctm.a, me = trm.e * ctm.a + trm.f * ctm.c + ctm.e;
+    float x0 = bbox.x0 * ma + me, x1 = bbox.x1 * ma + me;
+    if (ma < 0) {
+        float t = x0;
+        x0 = x1;
+        x1 = t;
+    }
+    float w = x1 - x0;
+    return touches_areas(p, fz_make_rect(x0 + w / 10, y0, x1 - w / 10, y1));
 }
 
 /* The areas painted over, as pdf_redact_page's black boxes. */
@@ -786,19 +986,20 @@ image_clip_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, f
     saw_image(ctx);
 }
 
-/* Extracts the text of page `i`, detects, and redacts what the policy
- * redacts. Throws on MuPDF errors; returns RL_ENOMEM/RL_ELIMIT/RL_ESCAN
- * for ours. */
+/* Reads the text of `page` into the pass's text (with quads when
+ * p->quads), through the light text device. Returns 0 or RL_ENOMEM;
+ * throws on MuPDF errors and once over time. */
 static int
-do_page(struct pass *p, int i)
+read_text(struct pass *p, pdf_page *page)
 {
     fz_context *ctx = p->ctx;
-    struct scan_doc *d = p->d;
-    pdf_page *page = pdf_load_page(ctx, p->doc, i);
     struct text_dev *dev = NULL;
     int rc = 0;
     fz_var(dev);
     fz_var(rc);
+    if (p->text != NULL) {
+        explicit_bzero(p->text, p->len);
+    }
     p->len = 0;
     fz_try(ctx)
     {
@@ -823,16 +1024,57 @@ do_page(struct pass *p, int i)
             break;
         }
         if (dev->started) {
-            text_put(p, '\n', no_quad);
+            text_put(p, '\n', &no_quad);
+        }
+    }
+    fz_always(ctx)
+    {
+        fz_drop_device(ctx, (fz_device *)dev);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+    return rc;
+}
+
+/* Extracts the text of page `i`, detects, and redacts what the policy
+ * redacts. A re-read reads the text without quads (only a survivor needs
+ * them: its page is read again with them). Throws on MuPDF errors;
+ * returns RL_ENOMEM/RL_ELIMIT/RL_ESCAN for ours. */
+static int
+do_page(struct pass *p, int i)
+{
+    fz_context *ctx = p->ctx;
+    struct scan_doc *d = p->d;
+    pdf_page *page = pdf_load_page(ctx, p->doc, i);
+    int rc = 0;
+    fz_var(rc);
+    p->quads = !p->verify;
+    fz_try(ctx)
+    {
+        size_t n = 0;
+        int r = 0;
+        for (;;) {
+            rc = read_text(p, page);
+            if (rc != 0) {
+                break;
+            }
+            r = scan_doc_detect(d, &n, p->text, p->len);
+            if (r == RL_ENOMEM) {
+                rc = r;
+                break;
+            }
+            if (p->quads || scan_redact_count(d->f, n) == 0 || !d->pol->documents.redact) {
+                break;
+            }
+            p->quads = true; /* a survivor to redact: where is it? */
+        }
+        if (rc != 0) {
+            break;
         }
         char loc[SCAN_DOC_LOC_MAX];
         snprintf(loc, sizeof(loc), "%s%spage %d", p->loc, p->loc[0] ? "/" : "", i + 1);
-        size_t n = 0;
-        int r = scan_doc_detect(d, &n, p->text, p->len);
-        if (r == RL_ENOMEM) {
-            rc = r;
-            break;
-        }
         if (r != 0) {
             scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "text could not be fully scanned");
         }
@@ -858,7 +1100,6 @@ do_page(struct pass *p, int i)
     }
     fz_always(ctx)
     {
-        fz_drop_device(ctx, (fz_device *)dev);
         fz_drop_page(ctx, &page->super);
         if (p->text != NULL) {
             explicit_bzero(p->text, p->len);
