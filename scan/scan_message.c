@@ -639,14 +639,20 @@ xcode_into(struct scan_message *m, struct buf *b, bool to_utf8, const uint8_t *i
  * charset `label` (one mime_charset has no table for) as UTF-8 into
  * m->narrow, with room for it in m->word. False when iconv does not know
  * the charset or the text is not valid in it (the word is then scanned as
- * its octets). */
+ * its octets; *out_bad tells the second case, m->narrow then holds the text
+ * with its invalid octets escaped). */
 static bool
 xcode_word(struct scan_message *m, const uint8_t *label, size_t label_len, const uint8_t *in,
-           size_t n)
+           size_t n, bool *out_bad)
 {
     size_t bad = 0;
+    *out_bad = false;
     if (mime_xcode_open(&m->xc, label, label_len) != 0 ||
-        xcode_into(m, &m->narrow, true, in, n, &bad) != 0 || bad > 0) {
+        xcode_into(m, &m->narrow, true, in, n, &bad) != 0) {
+        return false;
+    }
+    *out_bad = bad > 0;
+    if (bad > 0) {
         return false;
     }
     if (!buf_reserve(&m->word, m->narrow.len + 1)) {
@@ -686,8 +692,9 @@ header_ewords(struct scan_message *m, const struct mime_part *part, const char *
     const uint8_t *wcs = v + ew[0].charset_off;
     size_t wcs_len = ew[0].charset_len;
     char wenc = ew[0].encoding;
+    bool bad = false;
     if (ok && cs == MIME_CS_OTHER &&
-        xcode_word(m, v + ew[0].charset_off, ew[0].charset_len, m->word.p, wlen)) {
+        xcode_word(m, v + ew[0].charset_off, ew[0].charset_len, m->word.p, wlen, &bad)) {
         /* read as UTF-8, and written again so if redacted */
         memcpy(m->word.p, m->narrow.p, m->narrow.len);
         wlen = m->narrow.len;
@@ -696,6 +703,17 @@ header_ewords(struct scan_message *m, const struct mime_part *part, const char *
         wcs = (const uint8_t *)"UTF-8";
         wcs_len = 5;
         wenc = 'B';
+    } else if (bad) {
+        /* Not valid in its charset: read around its bad octets, a finding
+         * there cannot be redacted in the word (its octets are scanned and
+         * redacted below as before). */
+        size_t nb = detect(m, part->path, m->narrow.p, m->narrow.len, types);
+        if (scan_redact_count(m->f, nb) > 0) {
+            if (check) {
+                return scan_redact_count(m->f, nb);
+            }
+            fail_part(m, part->path, "finding inside an encoded word not valid in its charset");
+        }
     }
     size_t n = detect_decoded(m, part->path, cs, m->word.p, wlen, types);
     size_t to_redact = scan_redact_count(m->f, n);
@@ -738,6 +756,7 @@ display_text(struct scan_message *m, const uint8_t *v, size_t len)
     size_t wlen = 0;
     size_t at = 0;
     bool after_word = false;
+    bool bad = false; /* a word not valid in its charset: read piece by piece */
     struct mime_eword ew;
     while (at < len && mime_eword_next(&ew, v, len, at)) {
         size_t gap = at;
@@ -753,7 +772,7 @@ display_text(struct scan_message *m, const uint8_t *v, size_t len)
         size_t n = 0;
         if (!buf_reserve(&m->utf, ew.text_len + 1) || !mime_eword_decode(m->utf.p, &n, &ew, v) ||
             (cs == MIME_CS_OTHER &&
-             !xcode_word(m, v + ew.charset_off, ew.charset_len, m->utf.p, n)) ||
+             !xcode_word(m, v + ew.charset_off, ew.charset_len, m->utf.p, n, &bad)) ||
             !buf_reserve(&m->word, wlen + m->narrow.len + 3 * (len - at) + 1)) {
             buf_set_len(&m->word, wlen);
             return false;

@@ -11,6 +11,7 @@ charsets iconv does not know are not passed silently.
 
 Usage: charset_test.py REDLINE_SCAN
 """
+import base64
 import email
 import email.header
 import email.message
@@ -143,6 +144,32 @@ class Charsets(unittest.TestCase):
                 self.assertNotIn("1111 1111", subj.translate(FW).replace("\u3000", " "))
                 self.assertIn("*", subj)
                 self.assertEqual(subj.split(" ")[0], text.split(" ")[0])
+
+    def test_encoded_word_display_name(self):
+        # An address field is read word by word; a redacted word is written
+        # again in UTF-8, the address kept.
+        word = email.header.Header("カード " + fullwidth(CARD), "iso-2022-jp").encode(maxlinelen=2000)
+        raw = ("From: %s <a@example.com>\r\nTo: b@example.com\r\nSubject: hi\r\n"
+               "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nhi\r\n"
+               % word).encode()
+        rep, out = scan(raw)
+        self.assertIn("CREDIT_CARD", [f["type"] for f in rep["findings"]])
+        frm = email.message_from_bytes(out, policy=email.policy.default)["From"]
+        self.assertEqual(frm.addresses[0].addr_spec, "a@example.com")
+        self.assertTrue(frm.addresses[0].display_name.startswith("カード *"), str(frm))
+        self.assertNotIn(fullwidth("1111 1111"), str(frm))
+
+    def test_encoded_word_not_valid_in_its_charset(self):
+        # A full-width card in a Shift_JIS word with a stray octet: read
+        # around the octet, and since the word cannot be written again
+        # faithfully, a modification failure (default: tempfail).
+        text = "カード ".encode("cp932") + b"\xff" + fullwidth(CARD).encode("cp932")
+        word = "=?shift_jis?B?%s?=" % base64.b64encode(text).decode()
+        raw = ("From: a@example.com\r\nSubject: %s\r\nMIME-Version: 1.0\r\n"
+               "Content-Type: text/plain; charset=us-ascii\r\n\r\nhi\r\n" % word).encode()
+        rep, _ = scan(raw)
+        self.assertEqual(rep["verdict"], "tempfail", rep)
+        self.assertTrue(any("not valid in its charset" in d["reason"] for d in rep["defects"]))
 
     def test_clean_text_is_untouched(self):
         for cs, tpl, cte in self.CJK:
