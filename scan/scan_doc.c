@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "scan_ole.h"
 #include "scan_redact.h"
 
 /* Listed actions per attachment; a zip of 10,000 encrypted entries says so
@@ -33,7 +34,7 @@ scan_doc_action_name(unsigned a)
         "external_removed", "comments_removed", "changes_accepted", "hidden_removed",
         "metadata_removed", "renamed",          "scan_failed",      "scripts_removed",
         "launch_removed",   "xfa_removed",      "history_removed",  "signature_removed",
-        "dtd_removed",
+        "dtd_removed",      "unredactable",
     };
     return a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
 }
@@ -61,7 +62,7 @@ void
 scan_doc_note(struct scan_doc *d, enum scan_doc_act kind, const char *loc, const char *fmt, ...)
 {
     if (kind == SCAN_DOC_UNREADABLE || kind == SCAN_DOC_ENCRYPTED || kind == SCAN_DOC_LIMIT ||
-        kind == SCAN_DOC_XML_REFUSED) {
+        kind == SCAN_DOC_XML_REFUSED || kind == SCAN_DOC_UNREDACTABLE) {
         d->res.unreadable = true;
     } else if (kind == SCAN_DOC_SCAN_FAILED) {
         d->res.failed = true;
@@ -310,6 +311,9 @@ scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_
     if (scan_archive_sniff(in, len)) {
         return scan_archive_rewrite(d, out, out_len, in, len, loc, depth);
     }
+    if (strcmp(t, "application/x-ole-storage") == 0) {
+        return scan_ole_scan(d, in, len, loc, depth);
+    }
     /* A message inside an archive is text here: its bytes are redacted as
      * they are (its encoded parts, if any, are not opened). */
     bool text = strncmp(t, "text/", 5) == 0 || strcmp(t, "message/rfc822") == 0;
@@ -429,6 +433,9 @@ scan_doc_rewrite(struct scan_doc *d, const struct scan_doc_result **out_result, 
         scan_doc_note(d, SCAN_DOC_ENCRYPTED, "",
                       "Office file in an OLE2 container (encrypted, or a legacy format): "
                       "not scanned");
+    } else if (strcmp(t, "application/x-ole-storage") == 0) {
+        d->res.kind = SCAN_DOC_OLE;
+        rc = scan_ole_scan(d, in, len, "", 1);
     }
     /* Families (word, excel, zip, ...) survive the renaming of docm to docx. */
     const char *why = scan_magic_mismatch(d->res.true_type, declared_type, filename);

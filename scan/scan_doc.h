@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The document rewriter: given the decoded bytes of an attachment, finds its
  * true type (libmagic), opens archives, compressed files and Office Open XML files within
- * the policy's limits, redacts and sanitises them, and lists every action.
+ * the policy's limits, redacts and sanitises them, scans legacy Office (OLE2)
+ * files, and lists every action.
  * One scan_doc per worker thread (it owns that worker's libmagic handle). */
 #ifndef SCAN_DOC_H
 #define SCAN_DOC_H
@@ -27,6 +28,7 @@ enum scan_doc_kind {
     SCAN_DOC_OOXML,
     SCAN_DOC_PDF,
     SCAN_DOC_ARCHIVE, /* tar, 7-Zip, RAR, ..., or a compressed file (scan_archive.c) */
+    SCAN_DOC_OLE,     /* legacy Office file, an OLE2 compound file (scan_ole.c) */
 };
 
 enum scan_doc_act {
@@ -51,6 +53,7 @@ enum scan_doc_act {
     SCAN_DOC_HISTORY_REMOVED,   /* PDF earlier revisions (incremental updates) */
     SCAN_DOC_SIGNATURE_REMOVED, /* a digital signature the changes would have broken */
     SCAN_DOC_DTD_REMOVED,       /* an XML part's DTD (no entity was used) */
+    SCAN_DOC_UNREDACTABLE,      /* findings to redact in a format that cannot be rewritten */
     SCAN_DOC_ACT__COUNT,
 };
 

@@ -337,6 +337,33 @@ def pdf_gen_checks(tmp):
         print(f"ok {name}: redacted, nothing left for pdftotext", flush=True)
 
 
+def ole_checks():
+    """Legacy Office files (tests/data/ole, made by LibreOffice): a card held
+    with its findings at the stream, a clean file delivered byte for byte."""
+    data_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "ole")
+    for name, declared, stream in (("card.doc", "application/msword", "WordDocument"),
+                                   ("card.xls", "application/vnd.ms-excel", "Workbook")):
+        report, _, _, _ = scan(name, open(os.path.join(data_dir, name), "rb").read(), declared)
+        if report is None:
+            continue
+        acts = {a["action"] for a in report["documents"]}
+        cards = [f for f in report["findings"]
+                 if f["type"] == "CREDIT_CARD" and f.get("location") == stream]
+        if report["verdict"] != "quarantine" or "unredactable" not in acts or not cards:
+            fail(f"{name}: not held: {report['verdict']} {acts} {report['findings']}")
+        else:
+            print(f"ok {name}: {report['verdict']}, unredactable, card in {stream}", flush=True)
+    for name in ("clean.doc", "clean.xls"):
+        raw = open(os.path.join(data_dir, name), "rb").read()
+        report, data, _, _ = scan(name, raw)
+        if report is None:
+            continue
+        if report["verdict"] != "deliver" or report["documents"] or data != raw:
+            fail(f"{name}: clean file not delivered unchanged: {report['verdict']}")
+        else:
+            print(f"ok {name}: delivered unchanged", flush=True)
+
+
 def main():
     outdir = tempfile.mkdtemp(prefix="rl-docs-")
     tmp = tempfile.mkdtemp(prefix="rl-docs-tmp-")
@@ -401,6 +428,7 @@ def main():
             print("ok plan.docm -> plan.docx:",
                   ",".join(sorted({a['action'] for a in report['documents']})), flush=True)
 
+        ole_checks()
         pdf_checks(tmp)
 
         # LibreOffice opens every output: one batch, private profile and HOME.

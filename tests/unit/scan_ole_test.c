@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Legacy Office files (scan_ole.c) through the document rewriter: a .doc,
+ * .xls and .ppt made by LibreOffice (tests/data/ole, see its README) holding
+ * a card number and an IBAN are held as unredactable with their findings at
+ * the stream's path; clean ones pass unchanged; corrupt, nested, over-limit
+ * and OOXML-named files; the three text views. Single-threaded cmocka
+ * runner. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include <cmocka.h>
+
+#include "doc_fixture.h"
+#include "internal.h"
+#include "mime_charset.h"
+#include "scan_ole.h"
+#include "scan_policy.h"
+#include "scan_types.h"
+
+#define DATA "tests/data/ole/"
+
+static uint8_t *
+load(const char *name, size_t *len)
+{
+    char path[256];
+    snprintf(path, sizeof(path), DATA "%s", name);
+    uint8_t *p = fx_file(path, len);
+    if (p == NULL) {
+        fail_msg("%s missing", path);
+    }
+    return p;
+}
+
+/* The gzipped fixture `name` unpacked whole (the caller frees it). */
+static uint8_t *
+load_gz(const char *name, size_t *len)
+{
+    char path[256];
+    snprintf(path, sizeof(path), DATA "%s", name);
+    gzFile g = gzopen(path, "rb");
+    assert_non_null(g);
+    size_t cap = 1u << 20;
+    size_t n = 0;
+    uint8_t *p = malloc(cap);
+    assert_non_null(p);
+    int got;
+    while ((got = gzread(g, p + n, (unsigned)(cap - n))) > 0) {
+        n += (size_t)got;
+        if (n == cap) {
+            cap *= 2;
+            uint8_t *grown = realloc(p, cap);
+            assert_non_null(grown);
+            p = grown;
+        }
+    }
+    assert_int_equal(got, 0);
+    gzclose(g);
+    *len = n;
+    return p;
+}
+
+static size_t
+count_type(const struct scan_doc_result *r, enum scan_type t, const char *loc)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        n += r->findings[i].f.type == t && strcmp(r->findings[i].location, loc) == 0;
+    }
+    return n;
+}
+
+/* A file with a card: held (unreadable, so on_unreadable applies), not
+ * changed, the findings at `stream`. */
+static void
+check_held(uint8_t *p, size_t len, const char *name, const char *stream, bool iban)
+{
+    struct env e;
+    env_init(&e, NULL);
+    const struct scan_doc_result *r = NULL;
+    assert_int_equal(scan_doc_rewrite(e.doc, &r, p, len, "application/octet-stream", name), 0);
+    assert_int_equal(r->kind, SCAN_DOC_OLE);
+    assert_string_equal(r->true_type, "application/x-ole-storage");
+    assert_true(r->unreadable);
+    assert_false(r->modified);
+    assert_false(r->failed);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREDACTABLE), 1);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 0);
+    assert_true(count_type(r, SCAN_T_CREDIT_CARD, stream) >= 1);
+    if (iban) {
+        assert_true(count_type(r, SCAN_T_IBAN, stream) >= 1);
+    }
+    for (size_t i = 0; i < r->n_actions; i++) {
+        if (r->actions[i].kind == SCAN_DOC_UNREDACTABLE) {
+            assert_string_equal(r->actions[i].location, "");
+            assert_non_null(strstr(r->actions[i].detail, stream));
+            assert_null(strstr(r->actions[i].detail, "4111")); /* never a value */
+        }
+    }
+    assert_string_equal(scan_doc_action_name(SCAN_DOC_UNREDACTABLE), "unredactable");
+    env_fini(&e);
+    free(p);
+}
+
+static void
+test_doc_card_held(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    uint8_t *p = load("card.doc", &len);
+    check_held(p, len, "letter.doc", "WordDocument", true);
+}
+
+static void
+test_xls_card_held(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    uint8_t *p = load("card.xls", &len);
+    check_held(p, len, "sheet.xls", "Workbook", true);
+}
+
+static void
+test_ppt_card_held(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    uint8_t *p = load_gz("card.ppt.gz", &len);
+    check_held(p, len, "slides.ppt", "PowerPoint Document", false);
+}
+
+static void
+test_clean_passes(void **state)
+{
+    (void)state;
+    const char *files[] = {"clean.doc", "clean.xls"};
+    struct env e;
+    env_init(&e, NULL);
+    for (size_t i = 0; i < 2; i++) {
+        size_t len = 0;
+        uint8_t *p = load(files[i], &len);
+        const struct scan_doc_result *r = NULL;
+        assert_int_equal(scan_doc_rewrite(e.doc, &r, p, len, "application/msword", files[i]), 0);
+        assert_int_equal(r->kind, SCAN_DOC_OLE);
+        assert_false(r->unreadable);
+        assert_false(r->modified);
+        assert_int_equal(r->n_findings, 0);
+        assert_int_equal(r->n_actions, 0);
+        free(p);
+    }
+    env_fini(&e);
+}
+
+/* Truncated, or a directory sector pointing nowhere: libgsf cannot open it. */
+static void
+test_corrupt_unreadable(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    uint8_t *p = load("card.doc", &len);
+    struct env e;
+    env_init(&e, NULL);
+    const struct scan_doc_result *r = NULL;
+    assert_int_equal(scan_doc_rewrite(e.doc, &r, p, 1024, "application/msword", "a.doc"), 0);
+    assert_int_equal(r->kind, SCAN_DOC_OLE);
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 1);
+    p[0x30] = p[0x31] = p[0x32] = 0xff; /* first directory sector */
+    p[0x33] = 0x7f;
+    assert_int_equal(scan_doc_rewrite(e.doc, &r, p, len, "application/msword", "a.doc"), 0);
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 1);
+    assert_int_equal(r->n_findings, 0);
+    env_fini(&e);
+    free(p);
+}
+
+/* A .doc inside a zip: held the same way, at the entry's path. */
+static void
+test_nested_in_zip(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    uint8_t *p = load("card.doc", &len);
+    struct fx_entry ent[] = {{"docs/card.doc", p, len, false},
+                             {"a.txt", "hello there\n", 0, false}};
+    size_t zlen = 0;
+    uint8_t *z = fx_zip(ent, 2, &zlen);
+    struct env e;
+    env_init(&e, NULL);
+    const struct scan_doc_result *r = NULL;
+    assert_int_equal(scan_doc_rewrite(e.doc, &r, z, zlen, "application/zip", "a.zip"), 0);
+    assert_int_equal(r->kind, SCAN_DOC_ZIP);
+    assert_true(r->unreadable);
+    assert_false(r->modified);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREDACTABLE), 1);
+    assert_true(count_type(r, SCAN_T_CREDIT_CARD, "docs/card.doc/WordDocument") >= 1);
+    /* one level too deep: not opened, a limit */
+    e.pol->limits.max_archive_depth = 1;
+    assert_int_equal(scan_doc_rewrite(e.doc, &r, z, zlen, "application/zip", "a.zip"), 0);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREDACTABLE), 0);
+    assert_int_equal(count_actions(r, SCAN_DOC_LIMIT), 1);
+    assert_int_equal(r->n_findings, 0);
+    env_fini(&e);
+    free(z);
+    free(p);
+}
+
+/* The archive budget: entries and bytes are spent by streams. */
+static void
+test_limits(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    uint8_t *p = load("card.doc", &len);
+    struct env e;
+    env_init(&e, NULL);
+    const struct scan_doc_result *r = NULL;
+    e.pol->limits.max_archive_entries = 1;
+    assert_int_equal(scan_doc_rewrite(e.doc, &r, p, len, "application/msword", "a.doc"), 0);
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_LIMIT), 1);
+    e.pol->limits.max_archive_entries = 1000;
+    e.pol->limits.max_archive_bytes = 100;
+    assert_int_equal(scan_doc_rewrite(e.doc, &r, p, len, "application/msword", "a.doc"), 0);
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_LIMIT), 1);
+    env_fini(&e);
+    free(p);
+}
+
+/* An OLE2 file named as OOXML is the encrypted-package case, as before;
+ * documents.redact off leaves legacy files alone. */
+static void
+test_ooxml_claim_and_redact_off(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    uint8_t *p = load("card.doc", &len);
+    struct env e;
+    env_init(&e, NULL);
+    const struct scan_doc_result *r = NULL;
+    assert_int_equal(scan_doc_rewrite(e.doc, &r, p, len, "application/octet-stream", "a.docx"), 0);
+    assert_int_equal(r->kind, SCAN_DOC_OOXML);
+    assert_int_equal(count_actions(r, SCAN_DOC_ENCRYPTED), 1);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREDACTABLE), 0);
+    e.pol->documents.redact = false;
+    assert_int_equal(scan_doc_rewrite(e.doc, &r, p, len, "application/msword", "a.doc"), 0);
+    assert_int_equal(r->kind, SCAN_DOC_OLE);
+    assert_false(r->unreadable);
+    assert_int_equal(r->n_findings, 0);
+    env_fini(&e);
+    free(p);
+}
+
+static char *
+view(const uint8_t *p, size_t n, unsigned v)
+{
+    char *out = malloc(scan_ole_text_cap(n) + 1);
+    assert_non_null(out);
+    size_t len = scan_ole_text((uint8_t *)out, p, n, v);
+    assert_true(len <= scan_ole_text_cap(n));
+    out[len] = '\0';
+    return out;
+}
+
+/* The text views: binary between text is one separator, short runs are
+ * noise, UTF-16LE at an odd offset is read, Windows-1252 is transcoded. */
+static void
+test_text_views(void **state)
+{
+    (void)state;
+    static const uint8_t bytes[] = "\x01\x02"
+                                   "4111 1111\x00\x05"
+                                   "1111 1111\x07"
+                                   "ab\x03"
+                                   "caf\xe9 \x80"
+                                   "5\x1e"
+                                   "6\x0d";
+    char *t = view(bytes, sizeof(bytes) - 1, 0);
+    assert_string_equal(t, "4111 1111\n1111 1111\ncaf\xc3\xa9 \xe2\x82\xac"
+                           "5-6\n");
+    free(t);
+    /* "card 4111" in UTF-16LE starting at byte 3, between binary */
+    uint8_t u[64] = {0xff, 0x07, 0x00};
+    const char *s = "card 4111\x1e"
+                    "22";
+    size_t n = 3;
+    for (; *s != '\0'; s++) {
+        u[n++] = (uint8_t)*s;
+        u[n++] = 0;
+    }
+    u[n++] = 0x00;
+    u[n++] = 0xd8; /* a lone surrogate */
+    u[n++] = 0xac;
+    u[n++] = 0x20; /* euro sign */
+    t = view(u, n, 2);
+    assert_string_equal(t, "card 4111-22\n");
+    free(t);
+    t = view(u, n, 1);
+    assert_null(strstr(t, "4111"));
+    free(t);
+    t = view((const uint8_t *)"x", 1, 2);
+    assert_string_equal(t, "");
+    free(t);
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    return mime_charset_init();
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_doc_card_held),
+        cmocka_unit_test(test_xls_card_held),
+        cmocka_unit_test(test_ppt_card_held),
+        cmocka_unit_test(test_clean_passes),
+        cmocka_unit_test(test_corrupt_unreadable),
+        cmocka_unit_test(test_nested_in_zip),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_ooxml_claim_and_redact_off),
+        cmocka_unit_test(test_text_views),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
