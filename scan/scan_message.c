@@ -1157,7 +1157,6 @@ process_headers(struct scan_message *m, const struct mime_part *part, const uint
         const char *why = "header block has 8-bit bytes that are not UTF-8 (scanned as bytes)";
         add_defect(m, part->path, why, strlen(why));
     }
-
     if (m->eol[0] == '\0') {
         const uint8_t *lf = memchr(block, '\n', len);
         copy_str(m->eol, sizeof(m->eol),
@@ -2276,8 +2275,8 @@ on_body_end(struct scan_message *m, const struct mime_part *part)
     m->xc_on = false;
     m->xc_octets = false;
     scan_html_wipe(m->html);
-    struct buf *bufs[] = {&m->raw, &m->dec,  &m->utf,    &m->red, &m->enc,
-                          &m->ver, &m->prev, &m->narrow, &m->wide};
+    struct buf *bufs[] = {&m->raw, &m->dec,  &m->utf,    &m->red,  &m->enc,
+                          &m->ver, &m->prev, &m->narrow, &m->wide, &m->unf};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         wipe(bufs[i]);
     }
