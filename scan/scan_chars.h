@@ -182,13 +182,15 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
             }
         }
     }
-    if (c == ' ' && (allow & SCAN_SEP_SPACE)) {
-        *out_kind = SCAN_SEP_SPACE;
-        return 1;
-    }
-    if (c == '\t' && (allow & SCAN_SEP_TAB)) {
-        *out_kind = SCAN_SEP_TAB;
-        return 1;
+    if (c <= ' ') { /* one test for both: most octets here are neither */
+        if (c == ' ' && (allow & SCAN_SEP_SPACE)) {
+            *out_kind = SCAN_SEP_SPACE;
+            return 1;
+        }
+        if (c == '\t' && (allow & SCAN_SEP_TAB)) {
+            *out_kind = SCAN_SEP_TAB;
+            return 1;
+        }
     }
     if (c == '-' && (allow & SCAN_SEP_DASH)) {
         *out_kind = SCAN_SEP_DASH;

@@ -59,7 +59,7 @@ struct scan_message {
     struct buf unf;    /* an iCalendar or vCard text unfolded (detect_text) */
     uint32_t *unf_map; /* unf's offsets into the folded text, one per octet and the end */
     size_t unf_map_cap;
-    bool unfold;          /* the part is iCalendar or vCard text: read unfolded */
+    enum { FOLD_NONE, FOLD_VCARD, FOLD_ICAL } unfold; /* the part is read unfolded */
     struct buf held;      /* a leaf part's header block, out only once its body is known */
     bool holding;         /* emit() collects into `held` (a header block being written) */
     struct scan_doc *doc; /* documents and archives in attachments (scan_doc.c) */
@@ -442,18 +442,44 @@ is_utf8_cs(enum mime_charset cs)
 
 /* iCalendar and vCard parts (by type or file name): their readers unfold
  * lines (RFC 5545 3.1, RFC 6350 3.2). */
-static bool
-is_folded_text(const struct mime_part *part)
+static int
+folded_text_kind(const struct mime_part *part)
 {
-    static const char *const types[] = {"text/calendar", "text/vcard", "text/x-vcard",
-                                        "text/directory", "application/ics"};
-    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-        if (strcmp(part->type, types[i]) == 0) {
+    const char *dot = strrchr(part->filename, '.');
+    if (strcmp(part->type, "text/calendar") == 0 || strcmp(part->type, "application/ics") == 0 ||
+        (dot != NULL && strcasecmp(dot, ".ics") == 0)) {
+        return FOLD_ICAL;
+    }
+    if (strcmp(part->type, "text/vcard") == 0 || strcmp(part->type, "text/x-vcard") == 0 ||
+        strcmp(part->type, "text/directory") == 0 ||
+        (dot != NULL && strcasecmp(dot, ".vcf") == 0)) {
+        return FOLD_VCARD;
+    }
+    return FOLD_NONE;
+}
+
+/* Whether the iCalendar property of the line holding u[at] (unfolded text)
+ * names the people and events a calendar matches invitations by: an
+ * address there is not text to redact, or the invitation stops working. */
+static bool
+ical_machine_property(const uint8_t *u, size_t at)
+{
+    static const char *const props[] = {"UID", "ORGANIZER", "ATTENDEE", "RELATED-TO",
+                                        "RECURRENCE-ID"};
+    size_t s = at;
+    while (s > 0 && u[s - 1] != '\n') {
+        s--;
+    }
+    size_t e = s;
+    while (e < at && u[e] != ':' && u[e] != ';') {
+        e++;
+    }
+    for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
+        if (strlen(props[i]) == e - s && strncasecmp((const char *)u + s, props[i], e - s) == 0) {
             return true;
         }
     }
-    const char *dot = strrchr(part->filename, '.');
-    return dot != NULL && (strcasecmp(dot, ".ics") == 0 || strcasecmp(dot, ".vcf") == 0);
+    return false;
 }
 
 /* Length of a fold (a line break then one space or tab) at text[i], or 0. */
@@ -468,7 +494,8 @@ fold_at(const uint8_t *text, size_t len, size_t i)
  * readers show it: a long line is folded every 75 octets by a line break
  * and one space or tab, which they remove, so a number folded in two is
  * one to them. Offsets are into `text`; a finding's span takes in the folds
- * inside it, which redaction keeps (they are not characters it masks). */
+ * inside it, which redaction keeps (they are not characters it masks). The
+ * addresses of an invitation's people and identifiers are left alone. */
 static size_t
 detect_text(struct scan_message *m, const char *part, const uint8_t *text, size_t len,
             unsigned types)
@@ -495,11 +522,19 @@ detect_text(struct scan_message *m, const char *part, const uint8_t *text, size_
     m->unf_map[o] = (uint32_t)len;
     buf_set_len(&m->unf, o);
     size_t n = detect(m, part, m->unf.p, o, types);
+    size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
-        m->f[i].start = m->unf_map[m->f[i].start];
-        m->f[i].end = m->f[i].end > 0 ? m->unf_map[m->f[i].end - 1] + 1 : 0;
+        if (m->unfold == FOLD_ICAL && m->f[i].type == SCAN_T_EMAIL &&
+            ical_machine_property(m->unf.p, m->f[i].start)) {
+            continue;
+        }
+        m->f[kept] = m->f[i];
+        m->f[kept].start = m->unf_map[m->f[i].start];
+        m->f[kept].end = m->f[i].end > 0 ? m->unf_map[m->f[i].end - 1] + 1 : 0;
+        kept++;
     }
-    return n;
+    m->n_f = kept;
+    return kept;
 }
 
 /* Detects in decoded text of charset `cs`, with offsets into `text`: single
@@ -1309,13 +1344,14 @@ rescan(struct scan_message *m, const struct mime_part *part, enum mime_charset c
        const uint8_t *red, size_t red_len)
 {
     size_t nw = 0;
+    /* an iCalendar line is read by its property name, at its start */
+    bool whole = m->full_verify || m->unfold == FOLD_ICAL;
     for (size_t k = 0; k < m->n_f; k++) {
         if (m->f[k].action != SCAN_ACT_REDACT) {
             continue;
         }
-        size_t ws =
-            m->full_verify || m->f[k].start < VERIFY_MARGIN ? 0 : m->f[k].start - VERIFY_MARGIN;
-        size_t we = m->full_verify ? red_len : m->f[k].end + VERIFY_MARGIN;
+        size_t ws = whole || m->f[k].start < VERIFY_MARGIN ? 0 : m->f[k].start - VERIFY_MARGIN;
+        size_t we = whole ? red_len : m->f[k].end + VERIFY_MARGIN;
         we = we > red_len ? red_len : we;
         /* Windows start and end at whitespace so no token is cut in two
          * (a cut token could read as a new, false finding). */
@@ -2123,7 +2159,7 @@ process_part(struct scan_message *m, const struct mime_part *part)
     m->n_pc = 0;
     m->u16 = MIME_U16_NONE;
     m->u16_bom = 0;
-    m->unfold = is_folded_text(part);
+    m->unfold = folded_text_kind(part);
     if (part->cte == MIME_CTE_BASE64) {
         if (!buf_reserve(&m->dec, m->raw.len + 4)) {
             m->err = RL_ENOMEM;

@@ -293,29 +293,39 @@ test_file_names(void **state)
 
 /* iCalendar and vCard readers unfold lines folded every 75 octets (a line
  * break and one space): a card folded in two is one to them. The folds stay
- * where they are in the output. */
+ * where they are in the output; an invitation's own addresses (organizer,
+ * attendees, identifiers) are not text to redact. */
 static void
 test_folded_calendar_text(void **state)
 {
     (void)state;
-    static const char msg[] = "From: a@example.com\r\nMIME-Version: 1.0\r\n"
-                              "Content-Type: multipart/mixed; boundary=b1\r\n\r\n"
-                              "--b1\r\nContent-Type: text/calendar; charset=utf-8\r\n\r\n"
-                              "BEGIN:VEVENT\r\nDESCRIPTION:card 4111 1111 11\r\n 11 1111 ok\r\n"
-                              "END:VEVENT\r\n"
-                              "--b1\r\nContent-Type: application/octet-stream; name=ann.vcf\r\n\r\n"
-                              "BEGIN:VCARD\r\nNOTE:IBAN GB82 WEST 1234 56\r\n\t98 7654 32\r\n"
-                              "END:VCARD\r\n"
-                              "--b1\r\nContent-Type: text/plain\r\n\r\n"
-                              "not folded: 4111 1111 11\r\n 11 1111\r\n"
-                              "--b1--\r\n";
+    static const char msg[] =
+        "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=b1\r\n\r\n"
+        "--b1\r\nContent-Type: text/calendar; charset=utf-8\r\n\r\n"
+        "BEGIN:VEVENT\r\nUID:20261207T101500Z-42@example.com\r\n"
+        "ORGANIZER;CN=Ann Lee:mailto:ann@example.com\r\n"
+        "DESCRIPTION:card 4111 1111 11\r\n 11 1111 ok, ask bob@example.org\r\n"
+        "ATTENDEE;CN=Bob Stone;ROLE=REQ-PARTICIPANT:mailto:bob@ex\r\n ample.org\r\n"
+        "END:VEVENT\r\n"
+        "--b1\r\nContent-Type: application/octet-stream; name=ann.vcf\r\n\r\n"
+        "BEGIN:VCARD\r\nNOTE:IBAN GB82 WEST 1234 56\r\n\t98 7654 32\r\n"
+        "END:VCARD\r\n"
+        "--b1\r\nContent-Type: text/plain\r\n\r\n"
+        "not folded: 4111 1111 11\r\n 11 1111\r\n"
+        "--b1--\r\n";
     struct fixture *f = fixture_new(NULL);
     struct out *o = malloc(sizeof(*o));
     const struct scan_result *r = scan(f, o, msg, 0, false);
     assert_int_equal(r->verdict, SCAN_V_DELIVER);
     assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1);
     assert_int_equal(r->counts[SCAN_T_IBAN], 1);
-    assert_true(contains(o, "DESCRIPTION:card **** **** **\r\n ** 1111 ok\r\n"));
+    assert_int_equal(r->counts[SCAN_T_EMAIL], 1); /* in the text, not the invitation's own */
+    assert_true(
+        contains(o, "DESCRIPTION:card **** **** **\r\n ** 1111 ok, ask ***@*******.***\r\n"));
+    assert_true(contains(o, "UID:20261207T101500Z-42@example.com\r\n"));
+    assert_true(contains(o, "ORGANIZER;CN=Ann Lee:mailto:ann@example.com\r\n"));
+    assert_true(contains(o, ":mailto:bob@ex\r\n ample.org\r\n"));
     assert_true(contains(o, "NOTE:IBAN **** **** **** **\r\n\t** **** **\r\n"));
     assert_true(contains(o, "not folded: 4111 1111 11\r\n 11 1111\r\n"));
     free(o);
