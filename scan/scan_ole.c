@@ -55,7 +55,8 @@ put_utf8(uint8_t *o, uint32_t u)
 
 /* What an ASCII or control unit reads as: itself, a line break, a hyphen
  * (Word's non-breaking hyphen), 0 for nothing (Word's optional hyphen), or
- * -1 for a separator. */
+ * -1 for a separator (also Word's paragraph, cell and page marks: text
+ * apart, as paragraphs and cells of Office Open XML files are). */
 static int
 map_low(uint32_t u)
 {
@@ -67,8 +68,6 @@ map_low(uint32_t u)
         return '\t';
     case 0x0A:
     case 0x0B: /* Word: manual line break */
-    case 0x0C: /* Word: page or section break */
-    case 0x0D: /* Word: paragraph end */
         return '\n';
     case 0x1E:
         return '-';
@@ -86,15 +85,19 @@ struct text_out {
     size_t run_chars;
 };
 
-/* Ends the current run: too short, it is taken back; one '\n' separates. */
+/* Ends the current run: too short, it is taken back; a blank line
+ * separates (the detectors join digit groups across a line break, as mail
+ * wraps them, never across a blank line). */
 static void
 separate(struct text_out *t)
 {
     if (t->run_chars < MIN_RUN) {
         t->o = t->run_start;
     }
-    if (t->o > 0 && t->out[t->o - 1] != '\n') {
-        t->out[t->o++] = '\n';
+    for (int k = 0; k < 2 && t->o > 0; k++) {
+        if (t->out[t->o - 1] != '\n' || (k == 1 && t->o >= 2 && t->out[t->o - 2] != '\n')) {
+            t->out[t->o++] = '\n';
+        }
     }
     t->run_start = t->o;
     t->run_chars = 0;
@@ -192,21 +195,59 @@ holds_file(const uint8_t *p, size_t n)
            scan_archive_sniff(p, n);
 }
 
+/* Whether an action taken on a file inside a stream still holds when that
+ * file cannot be written back: what could not be read or checked does; a
+ * removal or a rename did not happen. */
+static bool
+holds_unwritten(uint8_t kind)
+{
+    return kind == SCAN_DOC_TYPE_MISMATCH || kind == SCAN_DOC_UNREADABLE ||
+           kind == SCAN_DOC_ENCRYPTED || kind == SCAN_DOC_LIMIT || kind == SCAN_DOC_XML_REFUSED ||
+           kind == SCAN_DOC_SCAN_FAILED || kind == SCAN_DOC_UNREDACTABLE;
+}
+
+/* A file held by a stream (an embedded package, ...) scanned like an
+ * archive entry. Its rewrite cannot be put back into the stream: findings
+ * to redact count against the compound file, and sanitising steps
+ * (metadata, macros, ...) are not listed, since the file passes unchanged
+ * or is held whole. */
+static int
+nested_file(struct ole_walk *w, const uint8_t *p, size_t n, const char *loc)
+{
+    struct scan_doc *d = w->d;
+    size_t fnd0 = d->n_fnd;
+    size_t act0 = d->n_act;
+    bool capped = d->res.findings_capped;
+    uint8_t *o = NULL;
+    size_t ol = 0;
+    int rc = scan_doc_nested(d, &o, &ol, p, n, loc, w->depth + 1);
+    if (o != NULL) {
+        explicit_bzero(o, ol);
+        free(o);
+    }
+    for (size_t i = fnd0; i < d->n_fnd; i++) {
+        w->to_redact += d->fnd[i].f.action == SCAN_ACT_REDACT;
+    }
+    if (d->res.findings_capped && !capped) {
+        w->to_redact++; /* findings went unlisted: some may be to redact */
+    }
+    size_t kept = act0;
+    for (size_t i = act0; i < d->n_act; i++) {
+        if (holds_unwritten(d->act[i].kind)) {
+            d->act[kept++] = d->act[i];
+        }
+    }
+    d->n_act = kept;
+    return rc;
+}
+
 static int
 scan_stream(struct ole_walk *w, const uint8_t *p, size_t n, const char *loc)
 {
     struct scan_doc *d = w->d;
     size_t before = w->to_redact;
     if (holds_file(p, n)) {
-        uint8_t *o = NULL;
-        size_t ol = 0;
-        int rc = scan_doc_nested(d, &o, &ol, p, n, loc, w->depth + 1);
-        if (o != NULL) {
-            /* redacted in the copy, but the copy cannot be put back */
-            w->to_redact++;
-            explicit_bzero(o, ol);
-            free(o);
-        }
+        int rc = nested_file(w, p, n, loc);
         if (rc != 0) {
             return rc;
         }

@@ -28,7 +28,8 @@ int scan_ole_scan(struct scan_doc *d, const uint8_t *in, size_t len, const char 
  * holds scan_ole_text_cap(n) bytes) and returns its length: view 0 reads
  * the bytes as Windows-1252, views 1 and 2 as UTF-16LE code units starting
  * at byte 0 and byte 1. Control bytes, code units that are no text and
- * runs of fewer than 4 text characters become one '\n'. */
+ * runs of fewer than 4 text characters become one blank line ("\n\n"),
+ * which no detector reads across. */
 size_t scan_ole_text(uint8_t *out, const uint8_t *p, size_t n, unsigned view);
 
 /* scan_ole_text_cap is the output capacity scan_ole_text needs for n bytes. */

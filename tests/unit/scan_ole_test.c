@@ -5,6 +5,10 @@
  * the stream's path; clean ones pass unchanged; corrupt, nested, over-limit
  * and OOXML-named files; the three text views. Single-threaded cmocka
  * runner. */
+#include <gsf/gsf-outfile-msole.h>
+#include <gsf/gsf-outfile.h>
+#include <gsf/gsf-output-memory.h>
+#include <gsf/gsf-utils.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -258,6 +262,168 @@ test_ooxml_claim_and_redact_off(void **state)
     free(p);
 }
 
+/* A compound file written by libgsf: streams at paths "a/b/name" (each
+ * storage on the way made for that stream alone). The caller frees it. */
+struct ole_stream {
+    const char *path;
+    const void *data;
+    size_t len; /* 0: strlen(data) */
+};
+
+static uint8_t *
+ole_of(const struct ole_stream *st, size_t n, size_t *out_len)
+{
+    GsfOutput *mem = gsf_output_memory_new();
+    GsfOutfile *root = gsf_outfile_msole_new(mem);
+    assert_non_null(root);
+    for (size_t i = 0; i < n; i++) {
+        char path[128];
+        snprintf(path, sizeof(path), "%s", st[i].path);
+        GsfOutfile *dirs[8];
+        size_t nd = 0;
+        GsfOutfile *at = root;
+        char *name = path;
+        for (char *slash; (slash = strchr(name, '/')) != NULL && nd < 8; name = slash + 1) {
+            *slash = '\0';
+            at = dirs[nd++] = GSF_OUTFILE(gsf_outfile_new_child(at, name, TRUE));
+        }
+        GsfOutput *c = gsf_outfile_new_child(at, name, FALSE);
+        size_t len = st[i].len ? st[i].len : strlen(st[i].data);
+        assert_true(gsf_output_write(c, len, st[i].data));
+        assert_true(gsf_output_close(c));
+        g_object_unref(c);
+        while (nd > 0) {
+            GsfOutput *dir = GSF_OUTPUT(dirs[--nd]);
+            assert_true(gsf_output_close(dir));
+            g_object_unref(dir);
+        }
+    }
+    assert_true(gsf_output_close(GSF_OUTPUT(root)));
+    g_object_unref(root);
+    size_t len = (size_t)gsf_output_size(mem);
+    uint8_t *p = malloc(len);
+    assert_non_null(p);
+    memcpy(p, gsf_output_memory_get_bytes(GSF_OUTPUT_MEMORY(mem)), len);
+    g_object_unref(mem);
+    *out_len = len;
+    return p;
+}
+
+/* A minimal Word package whose body is `text`, with core properties (which
+ * the sanitiser would replace). The caller frees it. */
+static uint8_t *
+package_of(const char *text, size_t *len)
+{
+    static char doc[1024];
+    snprintf(doc, sizeof(doc),
+             "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/"
+             "wordprocessingml/2006/main\"><w:body><w:p><w:r><w:t>%s</w:t></w:r></w:p>"
+             "</w:body></w:document>",
+             text);
+    struct fx_entry e[] = {
+        {"[Content_Types].xml",
+         "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/"
+         "content-types\"><Default Extension=\"rels\" ContentType=\"application/"
+         "vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" "
+         "ContentType=\"application/xml\"/><Override PartName=\"/word/document.xml\" "
+         "ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml."
+         "document.main+xml\"/><Override PartName=\"/docProps/core.xml\" ContentType=\""
+         "application/vnd.openxmlformats-package.core-properties+xml\"/></Types>",
+         0, false},
+        {"_rels/.rels",
+         "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/"
+         "package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://"
+         "schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" "
+         "Target=\"word/document.xml\"/><Relationship Id=\"rId2\" Type=\"http://"
+         "schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties\" "
+         "Target=\"docProps/core.xml\"/></Relationships>",
+         0, false},
+        {"word/document.xml", doc, 0, false},
+        {"docProps/core.xml",
+         "<?xml version=\"1.0\"?><cp:coreProperties xmlns:cp=\"http://"
+         "schemas.openxmlformats.org/package/2006/metadata/core-properties\" "
+         "xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:creator>Alice Author</dc:creator>"
+         "</cp:coreProperties>",
+         0, false},
+    };
+    return fx_zip(e, 4, len);
+}
+
+/* An embedded package (a Package stream under ObjectPool): scanned as a
+ * file; a clean one leaves the compound file as it is, with no sanitising
+ * step listed (none happened); one with a card holds the compound file. */
+static void
+test_embedded_package(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    for (int card = 0; card < 2; card++) {
+        size_t plen = 0;
+        uint8_t *pkg = package_of(card ? "pay 4111 1111 1111 1111 now" : "nothing here", &plen);
+        struct ole_stream st[] = {
+            {"WordDocument", "just some words of a letter", 0},
+            {"ObjectPool/_1234/Package", pkg, plen},
+        };
+        size_t len = 0;
+        uint8_t *p = ole_of(st, 2, &len);
+        const struct scan_doc_result *r = NULL;
+        assert_int_equal(scan_doc_rewrite(e.doc, &r, p, len, "application/msword", "a.doc"), 0);
+        assert_int_equal(r->kind, SCAN_DOC_OLE);
+        assert_false(r->modified);
+        assert_int_equal(count_actions(r, SCAN_DOC_METADATA_REMOVED), 0);
+        if (card) {
+            assert_true(r->unreadable);
+            assert_int_equal(count_actions(r, SCAN_DOC_UNREDACTABLE), 1);
+            assert_int_equal(
+                count_type(r, SCAN_T_CREDIT_CARD, "ObjectPool/_1234/Package/word/document.xml"), 1);
+        } else {
+            assert_false(r->unreadable);
+            assert_int_equal(r->n_actions, 0);
+            assert_int_equal(r->n_findings, 0);
+        }
+        free(p);
+        free(pkg);
+    }
+    env_fini(&e);
+}
+
+/* A property stream's name loses its control character; a UTF-16LE value
+ * at an odd offset, Windows-1252 text and text split by binary are read. */
+static void
+test_stream_views_in_file(void **state)
+{
+    (void)state;
+    uint8_t utf16[64] = {0x01, 0x00, 0x00};
+    const char *v = "4111 1111 1111 1111";
+    size_t n = 3;
+    for (; *v != '\0'; v++) {
+        utf16[n++] = (uint8_t)*v;
+        utf16[n++] = 0;
+    }
+    static const char wb[] = "\x02\x00\x09\x00IBAN GB82 WEST 1234 5698 7654 32\x00\x01";
+    static const char clean[] = "\x00\x01\x02"
+                                "4111 1111\x00\x00\x00\x00"
+                                "1111 1111";
+    struct ole_stream st[] = {
+        {"\005SummaryInformation", utf16, n},
+        {"Workbook", wb, sizeof(wb) - 1},
+        {"Clean", clean, sizeof(clean) - 1},
+    };
+    size_t len = 0;
+    uint8_t *p = ole_of(st, 3, &len);
+    struct env e;
+    env_init(&e, NULL);
+    const struct scan_doc_result *r = NULL;
+    assert_int_equal(scan_doc_rewrite(e.doc, &r, p, len, "application/vnd.ms-excel", "a.xls"), 0);
+    assert_true(r->unreadable);
+    assert_int_equal(count_type(r, SCAN_T_CREDIT_CARD, "SummaryInformation"), 1);
+    assert_int_equal(count_type(r, SCAN_T_IBAN, "Workbook"), 1);
+    assert_int_equal(count_type(r, SCAN_T_CREDIT_CARD, "Clean"), 0);
+    env_fini(&e);
+    free(p);
+}
+
 static char *
 view(const uint8_t *p, size_t n, unsigned v)
 {
@@ -283,8 +449,8 @@ test_text_views(void **state)
                                    "5\x1e"
                                    "6\x0d";
     char *t = view(bytes, sizeof(bytes) - 1, 0);
-    assert_string_equal(t, "4111 1111\n1111 1111\ncaf\xc3\xa9 \xe2\x82\xac"
-                           "5-6\n");
+    assert_string_equal(t, "4111 1111\n\n1111 1111\n\ncaf\xc3\xa9 \xe2\x82\xac"
+                           "5-6\n\n");
     free(t);
     /* "card 4111" in UTF-16LE starting at byte 3, between binary */
     uint8_t u[64] = {0xff, 0x07, 0x00};
@@ -300,7 +466,7 @@ test_text_views(void **state)
     u[n++] = 0xac;
     u[n++] = 0x20; /* euro sign */
     t = view(u, n, 2);
-    assert_string_equal(t, "card 4111-22\n");
+    assert_string_equal(t, "card 4111-22\n\n");
     free(t);
     t = view(u, n, 1);
     assert_null(strstr(t, "4111"));
@@ -314,6 +480,7 @@ static int
 setup(void **state)
 {
     (void)state;
+    gsf_init();
     return mime_charset_init();
 }
 
@@ -330,6 +497,8 @@ main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_ooxml_claim_and_redact_off),
         cmocka_unit_test(test_text_views),
+        cmocka_unit_test(test_embedded_package),
+        cmocka_unit_test(test_stream_views_in_file),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
