@@ -35,6 +35,9 @@ struct piece {
     size_t off, len;
 };
 
+/* iCalendar and vCard text is read unfolded (detect_text). */
+enum fold_kind { FOLD_NONE, FOLD_VCARD, FOLD_ICAL };
+
 struct scan_message {
     struct scan_worker *w;            /* borrowed */
     const struct scan_engine *engine; /* borrowed */
@@ -59,10 +62,10 @@ struct scan_message {
     struct buf unf;    /* an iCalendar or vCard text unfolded (detect_text) */
     uint32_t *unf_map; /* unf's offsets into the folded text, one per octet and the end */
     size_t unf_map_cap;
-    enum { FOLD_NONE, FOLD_VCARD, FOLD_ICAL } unfold; /* the part is read unfolded */
-    struct buf held;      /* a leaf part's header block, out only once its body is known */
-    bool holding;         /* emit() collects into `held` (a header block being written) */
-    struct scan_doc *doc; /* documents and archives in attachments (scan_doc.c) */
+    enum fold_kind unfold; /* the part is read unfolded (detect_text) */
+    struct buf held;       /* a leaf part's header block, out only once its body is known */
+    bool holding;          /* emit() collects into `held` (a header block being written) */
+    struct scan_doc *doc;  /* documents and archives in attachments (scan_doc.c) */
     struct scan_action_record *act; /* sanitisation steps: HTML, documents, PDF */
     size_t n_act, act_cap;
     bool acts_capped;
@@ -337,73 +340,81 @@ detect(struct scan_message *m, const char *part, const uint8_t *text, size_t len
 
 /* ---- headers ---- */
 
-/* Which header fields are scanned, and with which detectors (0: none), and
- * whether the field is unstructured text (*out_text): addresses in address
- * fields are the envelope's business, their display names are not. Every
- * other field is scanned too (an X- field, Content-Description or
- * Organization is shown by some reader, and an application may put anything
- * there), but without the e-mail detector, since addresses in trace and
- * list fields route mail; except the fields that are tokens machines match
- * or parse: trace, identifiers, signatures, dates and MIME structure, whose
- * redaction would break delivery, threading or the message itself. */
-static unsigned
-header_types(const struct mime_field *f, const uint8_t *block, bool *out_text)
+/* How a header field is scanned: addresses in address fields are the
+ * envelope's business, their display names are not. Every field not named
+ * here is scanned too (an X- field, Content-Description or Organization is
+ * shown by some reader, and an application may put anything there), but
+ * without the e-mail detector, since addresses in trace and list fields
+ * route mail; except the fields that are tokens machines match or parse:
+ * trace, identifiers, signatures, dates and MIME structure, whose redaction
+ * would break delivery, threading or the message itself. Of Content-Type and
+ * Content-Disposition only the file names are scanned (header_names). */
+enum hdr_kind {
+    HDR_OTHER = 0, /* unstructured text as far as we know, but for e-mail addresses */
+    HDR_TEXT,      /* unstructured text: every detector */
+    HDR_ADDR,      /* an address field: everything but e-mail addresses */
+    HDR_NAMES,     /* Content-Type, Content-Disposition: their file names */
+    HDR_MACHINE,   /* not scanned */
+};
+
+static enum hdr_kind
+header_kind(const struct mime_field *f, const uint8_t *block)
 {
     static const struct {
         const char *name;
         size_t len;
-        bool addr; /* an address field: everything but e-mail addresses */
-    } scanned[] = {
-#define SCANNED(n, a) {n, sizeof(n) - 1, a}
-        SCANNED("subject", false),  SCANNED("comments", false),
-        SCANNED("keywords", false), SCANNED("thread-topic", false),
-        SCANNED("summary", false),  SCANNED("from", true),
-        SCANNED("to", true),        SCANNED("cc", true),
-        SCANNED("bcc", true),       SCANNED("reply-to", true),
-        SCANNED("sender", true),    SCANNED("resent-from", true),
-        SCANNED("resent-to", true), SCANNED("resent-cc", true),
-#undef SCANNED
-    };
-    static const struct {
-        const char *name;
-        size_t len;
-    } machine[] = {
-#define MACHINE(n) {n, sizeof(n) - 1}
-        MACHINE("received"),
-        MACHINE("return-path"),
-        MACHINE("message-id"),
-        MACHINE("resent-message-id"),
-        MACHINE("in-reply-to"),
-        MACHINE("references"),
-        MACHINE("date"),
-        MACHINE("resent-date"),
-        MACHINE("mime-version"),
-        MACHINE("content-type"),
-        MACHINE("content-id"),
-        MACHINE("content-transfer-encoding"),
-        MACHINE("content-disposition"),
-        MACHINE("content-location"),
-        MACHINE("content-md5"),
-        MACHINE("dkim-signature"),
-        MACHINE("domainkey-signature"),
-        MACHINE("arc-seal"),
-        MACHINE("arc-message-signature"),
-        MACHINE("arc-authentication-results"),
-        MACHINE("authentication-results"),
-        MACHINE("received-spf"),
-        MACHINE("thread-index"),
-        MACHINE("x-ms-tnef-correlator"),
-        MACHINE("list-id"),
-        MACHINE("list-unsubscribe"),
-        MACHINE("list-unsubscribe-post"),
-        MACHINE("list-post"),
-        MACHINE("list-help"),
-        MACHINE("list-subscribe"),
-        MACHINE("list-owner"),
-        MACHINE("list-archive"),
-        MACHINE("autocrypt"),
-        MACHINE("openpgp"),
-#undef MACHINE
+        enum hdr_kind kind;
+    } fields[] = {
+#define FIELD(n, k) {n, sizeof(n) - 1, k}
+        FIELD("subject", HDR_TEXT),
+        FIELD("comments", HDR_TEXT),
+        FIELD("keywords", HDR_TEXT),
+        FIELD("thread-topic", HDR_TEXT),
+        FIELD("summary", HDR_TEXT),
+        FIELD("from", HDR_ADDR),
+        FIELD("to", HDR_ADDR),
+        FIELD("cc", HDR_ADDR),
+        FIELD("bcc", HDR_ADDR),
+        FIELD("reply-to", HDR_ADDR),
+        FIELD("sender", HDR_ADDR),
+        FIELD("resent-from", HDR_ADDR),
+        FIELD("resent-to", HDR_ADDR),
+        FIELD("resent-cc", HDR_ADDR),
+        FIELD("content-type", HDR_NAMES),
+        FIELD("content-disposition", HDR_NAMES),
+        FIELD("received", HDR_MACHINE),
+        FIELD("return-path", HDR_MACHINE),
+        FIELD("message-id", HDR_MACHINE),
+        FIELD("resent-message-id", HDR_MACHINE),
+        FIELD("in-reply-to", HDR_MACHINE),
+        FIELD("references", HDR_MACHINE),
+        FIELD("date", HDR_MACHINE),
+        FIELD("resent-date", HDR_MACHINE),
+        FIELD("mime-version", HDR_MACHINE),
+        FIELD("content-id", HDR_MACHINE),
+        FIELD("content-transfer-encoding", HDR_MACHINE),
+        FIELD("content-location", HDR_MACHINE),
+        FIELD("content-md5", HDR_MACHINE),
+        FIELD("dkim-signature", HDR_MACHINE),
+        FIELD("domainkey-signature", HDR_MACHINE),
+        FIELD("arc-seal", HDR_MACHINE),
+        FIELD("arc-message-signature", HDR_MACHINE),
+        FIELD("arc-authentication-results", HDR_MACHINE),
+        FIELD("authentication-results", HDR_MACHINE),
+        FIELD("received-spf", HDR_MACHINE),
+        FIELD("thread-index", HDR_MACHINE),
+        FIELD("x-ms-tnef-correlator", HDR_MACHINE),
+        FIELD("list-id", HDR_MACHINE),
+        FIELD("list-unsubscribe", HDR_MACHINE),
+        FIELD("list-unsubscribe-post", HDR_MACHINE),
+        FIELD("list-post", HDR_MACHINE),
+        FIELD("list-help", HDR_MACHINE),
+        FIELD("list-subscribe", HDR_MACHINE),
+        FIELD("list-owner", HDR_MACHINE),
+        FIELD("list-archive", HDR_MACHINE),
+        FIELD("autocrypt", HDR_MACHINE),
+        FIELD("openpgp", HDR_MACHINE),
+#undef FIELD
     };
     /* as mime_field_is: whitespace before the colon is obsolete syntax */
     const char *name = (const char *)block + f->start;
@@ -411,27 +422,18 @@ header_types(const struct mime_field *f, const uint8_t *block, bool *out_text)
     while (have > 0 && (name[have - 1] == ' ' || name[have - 1] == '\t')) {
         have--;
     }
-    *out_text = false;
-    for (size_t i = 0; i < sizeof(scanned) / sizeof(scanned[0]); i++) {
-        if (scanned[i].len == have && (name[0] | 0x20) == scanned[i].name[0] &&
-            strncasecmp(name, scanned[i].name, have) == 0) {
-            *out_text = !scanned[i].addr;
-            return scanned[i].addr ? ~0u & ~SCAN_MASK(SCAN_T_EMAIL) : ~0u;
-        }
-    }
-    for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++) {
-        if (machine[i].len == have && (name[0] | 0x20) == machine[i].name[0] &&
-            strncasecmp(name, machine[i].name, have) == 0) {
-            return 0;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (fields[i].len == have && (name[0] | 0x20) == fields[i].name[0] &&
+            strncasecmp(name, fields[i].name, have) == 0) {
+            return fields[i].kind;
         }
     }
     /* Exchange's own fields are opaque blobs (X-MS-Exchange-*, X-Microsoft-*) */
     if (have > 12 && (strncasecmp(name, "x-ms-exchange", 13) == 0 ||
                       strncasecmp(name, "x-microsoft-", 12) == 0)) {
-        return 0;
+        return HDR_MACHINE;
     }
-    *out_text = true;
-    return ~0u & ~SCAN_MASK(SCAN_T_EMAIL);
+    return HDR_OTHER;
 }
 
 static bool
@@ -442,7 +444,7 @@ is_utf8_cs(enum mime_charset cs)
 
 /* iCalendar and vCard parts (by type or file name): their readers unfold
  * lines (RFC 5545 3.1, RFC 6350 3.2). */
-static int
+static enum fold_kind
 folded_text_kind(const struct mime_part *part)
 {
     const char *dot = strrchr(part->filename, '.');
@@ -954,13 +956,15 @@ header_pieces(struct scan_message *m, const struct mime_part *part, const char *
 
 /* The file name parameters (name, filename, and their RFC 2231 forms) of a
  * Content-Type or Content-Disposition value: every reader shows them. */
+static const char *const name_params[] = {"name", "filename"};
+
 static bool
 is_name_param(const uint8_t *p, size_t n)
 {
-    static const char *const names[] = {"name", "filename"};
     for (size_t i = 0; i < 2; i++) {
-        size_t k = strlen(names[i]);
-        if (n >= k && strncasecmp((const char *)p, names[i], k) == 0 && (n == k || p[k] == '*')) {
+        size_t k = strlen(name_params[i]);
+        if (n >= k && strncasecmp((const char *)p, name_params[i], k) == 0 &&
+            (n == k || p[k] == '*')) {
             return true;
         }
     }
@@ -986,11 +990,10 @@ has_name_word(const uint8_t *v, size_t len)
 static size_t
 decoded_names(struct scan_message *m, const struct mime_part *part, const uint8_t *v, size_t len)
 {
-    static const char *const names[] = {"name", "filename"};
     size_t left = 0;
     for (size_t i = 0; i < 2; i++) {
         char text[4096]; /* longer names are not joined (mime_header_param) */
-        if (mime_header_param(text, sizeof(text), v, len, names[i])) {
+        if (mime_header_param(text, sizeof(text), v, len, name_params[i])) {
             size_t n = detect(m, part->path, (const uint8_t *)text, strlen(text),
                               ~0u & ~SCAN_MASK(SCAN_T_EMAIL));
             left += scan_redact_count(m->f, n);
@@ -1087,13 +1090,11 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
         if (!more) {
             break;
         }
-        bool unstructured = false;
-        unsigned types = header_types(&f, block, &unstructured);
-        bool names = types == 0 && (mime_field_is(&f, block, "content-type") ||
-                                    mime_field_is(&f, block, "content-disposition"));
-        if (types == 0 && !names) {
+        enum hdr_kind kind = header_kind(&f, block);
+        if (kind == HDR_MACHINE) {
             continue;
         }
+        unsigned types = kind == HDR_TEXT ? ~0u : ~0u & ~SCAN_MASK(SCAN_T_EMAIL);
         char name[40];
         copy_bytes(name, sizeof(name), (const char *)block + f.start, f.name_len);
         if (!check) {
@@ -1101,13 +1102,14 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
         }
         const uint8_t *v = block + f.value_off;
         copied = f.value_off + f.value_len;
-        if (names) {
+        if (kind == HDR_NAMES) {
             left += header_names(m, part, name, v, f.value_len, check);
             continue;
         }
         /* Unstructured fields with encoded words are read as shown; address
          * fields piece by piece (their addresses are not to be encoded). */
         struct mime_eword ew;
+        bool unstructured = kind == HDR_TEXT || kind == HDR_OTHER;
         if (unstructured && mime_eword_next(&ew, v, f.value_len, 0)) {
             bool done = false;
             left += header_display(m, part, name, v, f.value_len, types, check, &done);

@@ -741,6 +741,16 @@ areas_general(const struct pass *p, fz_matrix trm, fz_matrix ctm, fz_rect bbox)
     return touches_areas(p, bbox);
 }
 
+/* The interval [a, b] of one axis scaled by `scale` and moved by `off`
+ * (an upright transform), low end first. */
+static inline void
+upright_span(float *out_lo, float *out_hi, float a, float b, float scale, float off)
+{
+    float u = a * scale + off, v = b * scale + off;
+    *out_lo = scale < 0 ? v : u;
+    *out_hi = scale < 0 ? u : v;
+}
+
 /* What MuPDF's redaction asks of every glyph (pdf_redact_text_filter, MuPDF
  * 1.21): does its box, shrunk by a tenth on each side, touch an area? Its
  * own version reads every redaction annotation's quads back out of the PDF
@@ -761,13 +771,8 @@ areas_text_filter(fz_context *ctx, void *opaque, int *ucsbuf, int ucslen, fz_mat
     /* upright text (most): the product of two diagonal matrices and
      * fz_transform_rect's own shortcut, inlined, the glyph's rows first (a
      * glyph on a line without an area is refused at once) */
-    float md = trm.d * ctm.d, mf = trm.e * ctm.b + trm.f * ctm.d + ctm.f;
-    float y0 = bbox.y0 * md + mf, y1 = bbox.y1 * md + mf;
-    if (md < 0) {
-        float t = y0;
-        y0 = y1;
-        y1 = t;
-    }
+    float y0 = 0, y1 = 0;
+    upright_span(&y0, &y1, bbox.y0, bbox.y1, trm.d * ctm.d, trm.e * ctm.b + trm.f * ctm.d + ctm.f);
     float h = y1 - y0;
     y0 += h / 10;
     y1 -= h / 10;
@@ -783,13 +788,8 @@ areas_text_filter(fz_context *ctx, void *opaque, int *ucsbuf, int ucslen, fz_mat
     if (i == p->n_area) {
         return 0;
     }
-    float ma = trm.a * ctm.a, me = trm.e * ctm.a + trm.f * ctm.c + ctm.e;
-    float x0 = bbox.x0 * ma + me, x1 = bbox.x1 * ma + me;
-    if (ma < 0) {
-        float t = x0;
-        x0 = x1;
-        x1 = t;
-    }
+    float x0 = 0, x1 = 0;
+    upright_span(&x0, &x1, bbox.x0, bbox.x1, trm.a * ctm.a, trm.e * ctm.a + trm.f * ctm.c + ctm.e);
     float w = x1 - x0;
     return touches_areas(p, fz_make_rect(x0 + w / 10, y0, x1 - w / 10, y1));
 }
