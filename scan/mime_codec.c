@@ -594,7 +594,15 @@ mime_qp_encode(uint8_t *out, size_t *out_len, const uint8_t *in, size_t in_len, 
          * byte by byte: none is a line end, and one followed by anything but
          * CR or LF is not at the end of its line, so only the soft break
          * needs checking (as below: three more must fit with room for '='). */
-        while (in_len - i >= 2 && in[i] >= 128 && in[i + 1] != '\n' && in[i + 1] != '\r') {
+        size_t run_end = i;
+        while (run_end < in_len && in[run_end] >= 128) {
+            run_end++;
+        }
+        /* every byte of the run but its last is followed by one above 127 */
+        if (run_end > i && (run_end == in_len || in[run_end] == '\n' || in[run_end] == '\r')) {
+            run_end--;
+        }
+        for (; i < run_end; i++) {
             if (col > 72) {
                 out[o++] = '=';
                 memcpy(out + o, eol, eol_len);
@@ -606,7 +614,6 @@ mime_qp_encode(uint8_t *out, size_t *out_len, const uint8_t *in, size_t in_len, 
             out[o + 2] = (uint8_t)hex_upper[in[i] & 15];
             o += 3;
             col += 3;
-            i++;
         }
         uint8_t c = in[i];
         size_t brk = c == '\n' ? 1 : (c == '\r' && in_len - i >= 2 && in[i + 1] == '\n') ? 2 : 0;
