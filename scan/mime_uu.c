@@ -183,7 +183,7 @@ mime_uu_decode(uint8_t *out, const uint8_t *text, const struct mime_uu_block *b)
         size_t k = e - q - 1 < sizeof(c) ? e - q - 1 : sizeof(c);
         memcpy(c, text + q + 1, k);
         for (unsigned i = 0; i < n; i += 3) {
-            const uint8_t *g = c + i / 3 * 4;
+            const uint8_t *g = c + (size_t)i / 3 * 4;
             uint8_t v[3] = {
                 (uint8_t)(uu_val(g[0]) << 2 | uu_val(g[1]) >> 4),
                 (uint8_t)(uu_val(g[1]) << 4 | uu_val(g[2]) >> 2),
