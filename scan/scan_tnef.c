@@ -7,8 +7,9 @@
  * refuses something. The subject, the plain body and the attachment titles
  * are read from the frame directly; libytnef gets the MAPI properties and
  * the attachments (rendering, data, properties) only. libytnef's
- * DecompressRTF is not used: it writes past its buffer when the
- * uncompressed size is near 4 GiB, reads past the input, leaks on a
+ * DecompressRTF is not used: it trusts the header's uncompressed size
+ * (a 32-byte value claiming 0xFFFFFFF0 bytes makes it memcpy 4 GiB from
+ * the input: ASan's heap-buffer-overflow), reads past the input, leaks on a
  * truncated stream and never returns a stored (MELA) body; [MS-OXRTFCP] is
  * a 4 KiB dictionary and two token kinds, decompressed here. Nothing is
  * written back: a finding to redact makes the file unredactable. */
@@ -1009,8 +1010,13 @@ scan_tnef_scan(struct scan_doc *d, const uint8_t *in, size_t len, const char *lo
     struct tnef_walk w = {.d = d, .loc = loc, .depth = depth};
     int rc = frame(&w, in, len);
     if (rc == 0) {
+        /* TNEFInitialize leaves Debug alone: at 3 or more, libytnef prints
+         * every property's value (and decompresses the RTF body with its own
+         * DecompressRTF to print it) */
         TNEFStruct t;
+        memset(&t, 0, sizeof(t));
         TNEFInitialize(&t);
+        t.Debug = 0;
         int yr = TNEFParseMemory(w.kept, (long)w.kept_len, &t);
         if (yr < 0) {
             scan_doc_note(d, SCAN_DOC_UNREADABLE, loc,
