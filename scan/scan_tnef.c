@@ -837,8 +837,8 @@ frame(struct tnef_walk *w, const uint8_t *in, size_t len)
     size_t pos = 6;
     for (unsigned k = 1; pos < len; k++) {
         if (len - pos < 11) {
-            scan_doc_note(d, SCAN_DOC_UNREADABLE, w->loc, "TNEF attribute %u truncated", k);
-            return 1;
+            break; /* less than a header: a line end or padding added on the way (libytnef
+                      and tnef(1) stop there too); too short to hold a value we find */
         }
         struct tnef_attr a = {.level = in[pos], .id = le32(in + pos + 1)};
         uint32_t n = le32(in + pos + 5);
@@ -1017,11 +1017,21 @@ scan_tnef_scan(struct scan_doc *d, const uint8_t *in, size_t len, const char *lo
         memset(&t, 0, sizeof(t));
         TNEFInitialize(&t);
         t.Debug = 0;
-        int yr = TNEFParseMemory(w.kept, (long)w.kept_len, &t);
+        /* libytnef copies the first PR_SUBJECT (or normalised subject,
+         * conversation topic) it meets into t.subject while that is empty,
+         * and fails the whole parse when it is over 100 bytes (50 UTF-16
+         * characters): a subject already there keeps it from trying (the
+         * property itself is kept and scanned; TNEFFree frees this byte) */
+        t.subject.data = calloc(1, 1);
+        if (t.subject.data == NULL) {
+            rc = RL_ENOMEM;
+        }
+        t.subject.size = 1;
+        int yr = rc == 0 ? TNEFParseMemory(w.kept, (long)w.kept_len, &t) : 0;
         if (yr < 0) {
             scan_doc_note(d, SCAN_DOC_UNREADABLE, loc,
                           "TNEF MAPI properties malformed or over libytnef's limits (%d)", yr);
-        } else {
+        } else if (rc == 0) {
             rc = scan_props(&w, &t.MapiProperties, NULL);
             if (rc == 0) {
                 rc = scan_attachments(&w, &t);
