@@ -101,6 +101,17 @@ test_card_elsewhere(void **state)
 {
     (void)state;
     check_held("card-attach.tnef", "card.txt", false);
+    size_t len = 0;
+    uint8_t *p = load("card-attach.tnef", &len);
+    struct env e;
+    env_init(&e, NULL);
+    const struct scan_doc_result *r = rewrite(&e, p, len);
+    assert_int_equal(count_type(r, SCAN_T_IBAN,
+                                "\xc3\x9c"
+                                "berweisung.txt"),
+                     1); /* UTF-8 */
+    env_fini(&e);
+    free(p);
     check_held("card-subject.tnef", "subject", false);
     check_held("card-embedded.tnef", "Invoice/body.rtf", true);
 }
