@@ -101,6 +101,17 @@ test_card_elsewhere(void **state)
 {
     (void)state;
     check_held("card-attach.tnef", "card.txt", false);
+    size_t len = 0;
+    uint8_t *p = load("card-attach.tnef", &len);
+    struct env e;
+    env_init(&e, NULL);
+    const struct scan_doc_result *r = rewrite(&e, p, len);
+    assert_int_equal(count_type(r, SCAN_T_IBAN,
+                                "\xc3\x9c"
+                                "berweisung.txt"),
+                     1); /* UTF-8 */
+    env_fini(&e);
+    free(p);
     check_held("card-subject.tnef", "subject", false);
     check_held("card-embedded.tnef", "Invoice/body.rtf", true);
 }
@@ -159,6 +170,12 @@ test_real_samples(void **state)
         {"ytnef/long-filename.tnef", "body.rtf", SCAN_T_EMAIL},
         {"ytnef/winmail.dat", "bookmark.htm", SCAN_T_EMAIL},
         {"ytnef/multi-value-attribute.tnef", NULL, SCAN_T_EMAIL},
+        /* a line end after the last attribute; a Unicode subject of 71
+         * characters (over libytnef's 100-byte cap for the one it copies);
+         * the triples of attFrom */
+        {"tnef-upstream/garbage-at-end.tnef", NULL, SCAN_T_EMAIL},
+        {"tnef-upstream/unicode-mapi-attr-name.tnef", "body.html", SCAN_T_PHONE},
+        {"tnef-upstream/triples.tnef", NULL, SCAN_T_EMAIL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         size_t len = 0;
@@ -220,7 +237,12 @@ test_malformed(void **state)
     uint8_t *p = load("card-attach.tnef", &len);
     size_t last = find_attr(p, len, 0x00069005u);
     assert_true(last > 0);
-    check_unreadable(&e, p, last + 5, "truncated");
+    /* less than a header left: the end (a line end added on the way), the
+     * rest read */
+    const struct scan_doc_result *r = rewrite(&e, p, last + 5);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 0);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREDACTABLE), 1);
+    assert_int_equal(count_type(r, SCAN_T_CREDIT_CARD, "card.txt"), 1);
     check_unreadable(&e, p, len - 1, "past the end");
     size_t mapi = find_attr(p, len, 0x00069003u);
     assert_true(mapi > 0);

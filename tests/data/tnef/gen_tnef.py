@@ -135,10 +135,13 @@ def main():
         "card-rtf.tnef": tnef("Invoice", [(PT_BINARY, 0x1009, lzfu(CARD_RTF))]),
         # the same body stored uncompressed (MELA)
         "card-rtf-stored.tnef": tnef("Invoice", [(PT_BINARY, 0x1009, mela(CARD_RTF))]),
-        # a clean body, the card in an attached text file
+        # a clean body, the card in an attached text file, an IBAN in another
         "card-attach.tnef": tnef("Order", [(PT_BINARY, 0x1009, lzfu(CLEAN_RTF))],
                                  [attach_file("card.txt",
-                                              b"card 4111 1111 1111 1111\r\nthanks\r\n")]),
+                                              b"card 4111 1111 1111 1111\r\nthanks\r\n"),
+                                  # a Windows-1252 name: the finding's location is UTF-8
+                                  attach_file("\u00dcberweisung.txt",
+                                              b"IBAN GB82 WEST 1234 5698 7654 32\r\n")]),
         # the card in the Unicode subject and the plain body
         "card-subject.tnef": tnef(None, [(PT_UNICODE, 0x0037, "card 4111 1111 1111 1111"),
                                          (PT_STRING8, 0x1000, "hello\r\nsee subject")]),
