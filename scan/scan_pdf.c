@@ -221,6 +221,10 @@ struct pass {
     bool *redacted, *was_redacted;
     size_t redacted_cap, was_redacted_cap;
     int n_redacted, n_was_redacted; /* pages those hold */
+    /* round 1, per object number: the sole content stream of a page, with
+     * general filters (decoded once, at its page: page_contents below) */
+    bool *contents;
+    size_t contents_cap;
 };
 
 static bool
@@ -1038,6 +1042,75 @@ read_text(struct pass *p, pdf_page *page)
     return rc;
 }
 
+static void check_ratio(struct pass *p, int num, pdf_obj *dict, fz_buffer **keep);
+static bool is_marked_contents(const struct pass *p, int num);
+
+/* A page's contents while the page reads them decoded (page_contents). */
+struct swapped {
+    pdf_obj *obj;   /* the content stream; NULL: the page reads it as it is */
+    pdf_obj *dict;  /* a copy of its dictionary as it was */
+    fz_buffer *raw; /* its bytes as they were (encoded) */
+};
+
+/* Round 1: a page whose sole content stream mark_contents marked is read
+ * from those contents decoded once: the ratio check decodes them, and the
+ * stream object holds the decoded bytes without filters while the page is
+ * read and redacted; MuPDF would otherwise inflate them again for the
+ * reading and again for the redaction. A redaction then replaces them as
+ * it would have; otherwise contents_back puts back the dictionary and
+ * bytes as they were. Not for an encrypted PDF. Throws. */
+static void
+page_contents(struct pass *p, pdf_page *page, struct swapped *sw)
+{
+    fz_context *ctx = p->ctx;
+    pdf_obj *c = pdf_dict_get(ctx, page->obj, PDF_NAME(Contents));
+    int num = pdf_to_num(ctx, c);
+    if (!pdf_is_indirect(ctx, c) || !is_marked_contents(p, num)) {
+        return;
+    }
+    p->contents[num] = false; /* once: a page sharing them reads them as they are */
+    fz_buffer *dec = NULL;
+    check_ratio(p, num, c, &dec);
+    if (dec == NULL) {
+        return; /* over a limit or out of time: the round stops */
+    }
+    fz_try(ctx)
+    {
+        sw->raw = pdf_load_raw_stream_number(ctx, p->doc, num);
+        sw->dict = pdf_copy_dict(ctx, c);
+        sw->obj = pdf_keep_obj(ctx, c);
+        pdf_update_stream(ctx, p->doc, c, dec, 0);
+    }
+    fz_always(ctx)
+    {
+        fz_drop_buffer(ctx, dec);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+}
+
+/* Puts back the contents page_contents decoded, unless a redaction
+ * replaced them. Throws. */
+static void
+contents_back(struct pass *p, struct swapped *sw, bool redacted)
+{
+    fz_context *ctx = p->ctx;
+    if (!redacted) {
+        pdf_update_stream(ctx, p->doc, sw->obj, sw->raw, 1);
+        pdf_update_object(ctx, p->doc, pdf_to_num(ctx, sw->obj), sw->dict);
+    }
+}
+
+static void
+swapped_drop(fz_context *ctx, struct swapped *sw)
+{
+    pdf_drop_obj(ctx, sw->obj);
+    pdf_drop_obj(ctx, sw->dict);
+    fz_drop_buffer(ctx, sw->raw);
+}
+
 /* Extracts the text of page `i`, detects, and redacts what the policy
  * redacts. A re-read reads the text without quads (only a survivor needs
  * them: its page is read again with them). Throws on MuPDF errors;
@@ -1048,11 +1121,17 @@ do_page(struct pass *p, int i)
     fz_context *ctx = p->ctx;
     struct scan_doc *d = p->d;
     pdf_page *page = pdf_load_page(ctx, p->doc, i);
+    struct swapped sw = {NULL, NULL, NULL};
     int rc = 0;
     fz_var(rc);
+    fz_var(sw);
     p->quads = !p->verify;
     fz_try(ctx)
     {
+        page_contents(p, page, &sw);
+        if (p->limit != 0) {
+            break; /* the contents are refused: so is the PDF */
+        }
         size_t n = 0;
         int r = 0;
         for (;;) {
@@ -1096,10 +1175,13 @@ do_page(struct pass *p, int i)
             p->redacted[i] = true;
             p->n_red += red;
             p->changed = true;
+        } else if (sw.obj != NULL) {
+            contents_back(p, &sw, false);
         }
     }
     fz_always(ctx)
     {
+        swapped_drop(ctx, &sw);
         fz_drop_page(ctx, &page->super);
         if (p->text != NULL) {
             explicit_bzero(p->text, p->len);
@@ -1695,33 +1777,55 @@ general_filters(fz_context *ctx, pdf_obj *f)
     return true;
 }
 
-/* Decodes a stream whose filters are all general-purpose (not images) and
- * refuses it past the ratio or the attachment's budget: a content stream
- * of a few KB that inflates to gigabytes costs nothing to send. */
-static void
-check_ratio(struct pass *p, int num, pdf_obj *dict)
+/* Whether the ratio check decodes stream `dict`: its filters are all
+ * general-purpose (not images). */
+static bool
+ratio_checked(fz_context *ctx, pdf_obj *dict)
 {
-    fz_context *ctx = p->ctx;
     if (pdf_name_eq(ctx, pdf_dict_get(ctx, dict, PDF_NAME(Subtype)), PDF_NAME(Image))) {
-        return;
+        return false;
     }
     pdf_obj *f = pdf_dict_get(ctx, dict, PDF_NAME(Filter));
-    if (f == NULL) {
-        return;
-    }
-    if (!general_filters(ctx, f)) {
-        return;
-    }
+    return f != NULL && general_filters(ctx, f);
+}
+
+/* Decodes stream `num` (dictionary `dict`, ratio_checked) and refuses it
+ * past the ratio or the attachment's budget: a content stream of a few KB
+ * that inflates to gigabytes costs nothing to send. With `keep`, the
+ * decoded bytes go there (NULL when the stream was refused or time ran
+ * out); without, they are skipped. Throws. */
+static void
+check_ratio(struct pass *p, int num, pdf_obj *dict, fz_buffer **keep)
+{
+    fz_context *ctx = p->ctx;
     int64_t raw = pdf_to_int64(ctx, pdf_dict_get(ctx, dict, PDF_NAME(Length)));
     uint64_t ratio_cap = (uint64_t)(raw > 0 ? raw : 1) * p->d->pol->limits.max_compression_ratio;
     uint64_t cap = ratio_cap > PDF_RATIO_MIN_BYTES ? ratio_cap : PDF_RATIO_MIN_BYTES;
     uint64_t left = p->d->budget.bytes_left;
     fz_stream *st = pdf_open_stream_number(ctx, p->doc, num);
+    fz_buffer *buf = NULL;
     uint64_t got = 0;
+    fz_var(buf);
     fz_try(ctx)
     {
-        size_t r;
-        while ((r = fz_skip(ctx, st, 65536)) > 0) {
+        if (keep != NULL) {
+            /* a page's contents inflate to a few times their length */
+            buf = fz_new_buffer(ctx, raw > 0 && raw < (1 << 20) ? (size_t)raw * 4 + 256 : 65536);
+        }
+        for (;;) {
+            size_t r;
+            if (buf != NULL) {
+                if (buf->len == buf->cap) {
+                    fz_grow_buffer(ctx, buf);
+                }
+                r = fz_read(ctx, st, buf->data + buf->len, buf->cap - buf->len);
+                buf->len += r;
+            } else {
+                r = fz_skip(ctx, st, 65536);
+            }
+            if (r == 0) {
+                break;
+            }
             got += r;
             if (got > cap || got > left || late(p->s)) {
                 break;
@@ -1734,6 +1838,7 @@ check_ratio(struct pass *p, int num, pdf_obj *dict)
     }
     fz_catch(ctx)
     {
+        fz_drop_buffer(ctx, buf);
         fz_rethrow(ctx);
     }
     p->decoded += got;
@@ -1747,6 +1852,48 @@ check_ratio(struct pass *p, int num, pdf_obj *dict)
         snprintf(p->why, sizeof(p->why), "object %d decodes beyond the ratio limit of %u:1", num,
                  p->d->pol->limits.max_compression_ratio);
     }
+    if (keep != NULL) {
+        if (p->limit != 0 || p->s->over_time) {
+            fz_drop_buffer(ctx, buf);
+            buf = NULL;
+        }
+        *keep = buf;
+    }
+}
+
+/* Round 1: marks the pages' sole content streams that the ratio check
+ * decodes; each is decoded once, at its page, for the check and for both
+ * of the page's readings (page_contents). Returns 0 or RL_ENOMEM; throws
+ * on MuPDF errors. */
+static int
+mark_contents(struct pass *p, int pages)
+{
+    fz_context *ctx = p->ctx;
+    int n = pdf_xref_len(ctx, p->doc);
+    if (!scan_grow((void **)&p->contents, &p->contents_cap, (size_t)n + 1, sizeof(bool))) {
+        return RL_ENOMEM;
+    }
+    memset(p->contents, 0, p->contents_cap * sizeof(bool));
+    if (pdf_dict_get(ctx, pdf_trailer(ctx, p->doc), PDF_NAME(Encrypt)) != NULL) {
+        return 0; /* its streams are decrypted as read: left as they are */
+    }
+    for (int i = 0; i < pages; i++) {
+        pdf_obj *c = pdf_dict_get(ctx, pdf_lookup_page_obj(ctx, p->doc, i), PDF_NAME(Contents));
+        int num = pdf_to_num(ctx, c);
+        if (pdf_is_indirect(ctx, c) && num > 0 && num < n && pdf_is_stream(ctx, c) &&
+            ratio_checked(ctx, c)) {
+            p->contents[num] = true;
+        }
+    }
+    return 0;
+}
+
+/* Whether object `num` is a page's content stream mark_contents marked. */
+static bool
+is_marked_contents(const struct pass *p, int num)
+{
+    return !p->verify && p->contents != NULL && num > 0 && (size_t)num < p->contents_cap &&
+           p->contents[num];
 }
 
 /* Every object: decompression ratios, then active content, metadata and
@@ -1767,8 +1914,9 @@ do_objects(struct pass *p)
         fz_var(rc);
         fz_try(ctx)
         {
-            if (!p->verify && pdf_obj_num_is_stream(ctx, p->doc, num)) {
-                check_ratio(p, num, o);
+            if (!p->verify && pdf_obj_num_is_stream(ctx, p->doc, num) &&
+                !is_marked_contents(p, num) && ratio_checked(ctx, o)) {
+                check_ratio(p, num, o, NULL);
             }
             p->num = num;
             rc = pdf_is_string(ctx, o) ? redact_string(p, NULL, NULL, 0, o) : walk(p, o, 0);
@@ -1978,7 +2126,8 @@ round_once(struct scan_doc *d, enum outcome *out, fz_buffer **buf, const uint8_t
         memset(p->redacted, 0, (size_t)pages * sizeof(bool));
         p->n_was_redacted = verify ? p->n_redacted : 0;
         p->n_redacted = pages;
-        rc = do_objects(p);
+        rc = verify ? 0 : mark_contents(p, pages);
+        rc = rc != 0 ? rc : do_objects(p);
         if (verify && rc == 0) {
             was = open_pdf(ctx, prev, prev_len);
             if (!same_begin(&m, ctx, was, doc)) {
@@ -2158,6 +2307,7 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
     free(p.pdf_rect);
     free(p.redacted);
     free(p.was_redacted);
+    free(p.contents);
     s->limit = SIZE_MAX;
     s->dead_ns = 0;
     /* Cached fonts and images of this PDF go: the next one starts clean. */
