@@ -216,7 +216,9 @@ struct pass {
     size_t pdf_area_cap;
     fz_rect *pdf_rect; /* ... their bounding boxes */
     size_t pdf_rect_cap;
-    fz_rect pdf_all; /* ... and the union of those */
+    fz_rect pdf_all;          /* ... and the union of those */
+    float clear_y0, clear_y1; /* the rows of the last upright glyph no area's rows overlap */
+    bool clear_row;           /* ... those hold one (reset per redaction) */
     /* per page index: redacted by this round, by the round before */
     bool *redacted, *was_redacted;
     size_t redacted_cap, was_redacted_cap;
@@ -464,6 +466,8 @@ td_upright(struct text_dev *t, const struct td_span *sp, const fz_text_span *spa
     const float ca = ctm.a, cb = ctm.b, cc = ctm.c, cd = ctm.d, ce = ctm.e, cf = ctm.f;
     const short *widths = sp->widths;
     const int n_widths = sp->n_widths;
+    const short width_default = sp->width_default;
+    const float dir_x = sp->dir.x, dir_y = sp->dir.y;
     uint8_t *text = p->text;
     fz_quad *quad = p->quad;
     size_t len = p->len;
@@ -494,12 +498,11 @@ td_upright(struct text_dev *t, const struct td_span *sp, const fz_text_span *spa
             continue;
         }
         float ox = it->x * ca + it->y * cc + ce, oy = it->x * cb + it->y * cd + cf;
-        float adv = widths != NULL
-                        ? (it->gid < n_widths ? widths[it->gid] : sp->width_default) * 0.001f
-                        : fz_advance_glyph(p->ctx, sp->font, it->gid, 0);
+        float adv = widths != NULL ? (it->gid < n_widths ? widths[it->gid] : width_default) * 0.001f
+                                   : fz_advance_glyph(p->ctx, sp->font, it->gid, 0);
         /* td_gap with d = (1, 0) or (-1, 0): the baseline of upright text */
         float dx = ox - end_x, dy = oy - end_y;
-        float along = dx * sp->dir.x + dy * sp->dir.y, across = dy * sp->dir.x - dx * sp->dir.y;
+        float along = dx * dir_x + dy * dir_y, across = dy * dir_x - dx * dir_y;
         if (fabsf(across) > across_max || along < back || along > far) {
             if (quads) {
                 quad[len] = no_quad;
@@ -512,22 +515,27 @@ td_upright(struct text_dev *t, const struct td_span *sp, const fz_text_span *spa
             text[len++] = ' ';
         }
         float xr = ox + adv * ma;
-        fz_quad q = no_quad;
-        if (quads) {
-            float ya = oy + asc, yd = oy + desc;
-            q.ll = fz_make_point(ox, yd);
-            q.lr = fz_make_point(xr, yd);
-            q.ul = fz_make_point(ox, ya);
-            q.ur = fz_make_point(xr, ya);
-        }
         end_x = xr;
         end_y = oy;
-        if (c > ' ' && c < 0x7F) {
+        if (c >= ' ' && c < 0x7F) {
+            /* printable ASCII and the space (td_char_other puts ' ' as it is) */
             if (quads) {
-                quad[len] = q;
+                float ya = oy + asc, yd = oy + desc;
+                quad[len].ll = fz_make_point(ox, yd);
+                quad[len].lr = fz_make_point(xr, yd);
+                quad[len].ul = fz_make_point(ox, ya);
+                quad[len].ur = fz_make_point(xr, ya);
             }
             text[len++] = (uint8_t)c;
         } else {
+            fz_quad q = no_quad;
+            if (quads) {
+                float ya = oy + asc, yd = oy + desc;
+                q.ll = fz_make_point(ox, yd);
+                q.lr = fz_make_point(xr, yd);
+                q.ul = fz_make_point(ox, ya);
+                q.ur = fz_make_point(xr, ya);
+            }
             p->len = len;
             td_char_other(p, c, &q);
             len = p->len;
@@ -767,7 +775,7 @@ areas_text_filter(fz_context *ctx, void *opaque, int *ucsbuf, int ucslen, fz_mat
     (void)ctx;
     (void)ucsbuf;
     (void)ucslen;
-    const struct pass *p = opaque;
+    struct pass *p = opaque;
     if (trm.b != 0 || trm.c != 0 || ctm.b != 0 || ctm.c != 0 || bbox.x0 == FZ_MIN_INF_RECT) {
         /* not upright, or perhaps an infinite box */
         return areas_general(p, trm, ctm, bbox);
@@ -784,12 +792,20 @@ areas_text_filter(fz_context *ctx, void *opaque, int *ucsbuf, int ucslen, fz_mat
         return 0;
     }
     /* the areas' union spans the lines between findings too: a glyph
-     * touches an area only if its rows overlap the area's */
+     * touches an area only if its rows overlap the area's; the glyphs of
+     * a line share their rows, so a line clear of the areas is found so
+     * once */
+    if (p->clear_row && y0 == p->clear_y0 && y1 == p->clear_y1) {
+        return 0;
+    }
     size_t i = 0;
     while (i < p->n_area && !(y0 < p->pdf_rect[i].y1 && p->pdf_rect[i].y0 < y1)) {
         i++;
     }
     if (i == p->n_area) {
+        p->clear_row = true;
+        p->clear_y0 = y0;
+        p->clear_y1 = y1;
         return 0;
     }
     float x0 = 0, x1 = 0;
@@ -838,6 +854,7 @@ redact_areas(struct pass *p, pdf_page *page)
             p->pdf_rect[i] = fz_rect_from_quad(p->pdf_area[i]);
             p->pdf_all = fz_union_rect(p->pdf_all, p->pdf_rect[i]);
         }
+        p->clear_row = false;
         pdf_filter_options filter = {0};
         filter.opaque = p;
         filter.text_filter = areas_text_filter;
