@@ -105,9 +105,11 @@ pm_free(void *user, void *ptr)
 
 /* Grows geometrically: MuPDF grows some arrays a few items at a time (a
  * text span by 36 glyphs, so a page's text object of 3,000 glyphs took 80
- * reallocations and copies); a block keeps half as much again as asked for,
- * counted against the limit like the rest, and a later growth within it
- * costs nothing. A block shrunk below half its room is shrunk. */
+ * reallocations and copies); a growing block gets twice what was asked
+ * for, counted against the limit like the rest, and a later growth within
+ * it costs nothing (half as much again: 9.5 reallocations per page read of
+ * the benchmark, 1.2 % of its rewrite; twice: 6.4 and 0.7 %). A block
+ * shrunk below half its room is shrunk. */
 static void *
 pm_realloc(void *user, void *old, size_t n)
 {
@@ -133,8 +135,8 @@ pm_realloc(void *user, void *old, size_t n)
         return NULL;
     }
     size_t room = n;
-    if (n > was && s->used + (n + n / 2 - was) <= s->limit) {
-        room = n + n / 2;
+    if (n > was && s->used + (2 * n - was) <= s->limit) {
+        room = 2 * n;
     }
     uint8_t *q = realloc(p, room + HDR);
     if (q == NULL) {
