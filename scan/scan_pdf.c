@@ -42,9 +42,10 @@ struct scan_pdf {
     unsigned calls;   /* allocations since the clock was last read */
     bool over_mem;    /* the limit refused an allocation */
     bool over_time;
-    fz_cookie cookie;   /* aborts page interpretation once over time */
-    bool saw_image;     /* the page being read drew an image (any kind) */
-    uint8_t *level_buf; /* igzip's, for redacted content streams; malloc'd once */
+    fz_cookie cookie;            /* aborts page interpretation once over time */
+    bool saw_image;              /* the page being read drew an image (any kind) */
+    uint8_t *level_buf;          /* igzip's, for redacted content streams; malloc'd once */
+    fz_store_drop_fn *font_drop; /* MuPDF's for a loaded font (finds one in its store) */
 };
 
 static uint64_t
@@ -173,6 +174,16 @@ scan_pdf_new(struct scan_pdf **out)
     fz_set_user_context(s->ctx, s);
     fz_set_error_callback(s->ctx, quiet, NULL);
     fz_set_warning_callback(s->ctx, quiet, NULL);
+    fz_try(s->ctx)
+    {
+        pdf_font_desc *f = pdf_new_font_desc(s->ctx);
+        s->font_drop = f->storable.drop;
+        pdf_drop_font(s->ctx, f);
+    }
+    fz_catch(s->ctx)
+    {
+        s->font_drop = NULL; /* fonts are parsed again for each re-read */
+    }
     *out = s;
     return 0;
 }
@@ -229,6 +240,11 @@ struct pass {
      * general filters (decoded once, at its page: page_contents below) */
     bool *contents;
     size_t contents_cap;
+    /* round 1: its font objects (not Type3), then the fonts it parsed from
+     * them, for the re-reads (share_fonts) */
+    int *font_num;
+    pdf_font_desc **font; /* indexed like font_num; NULL: none to share */
+    size_t n_font, font_num_cap, n_kept, font_cap;
 };
 
 static bool
@@ -1937,6 +1953,16 @@ do_objects(struct pass *p)
                 !is_marked_contents(p, num) && ratio_checked(ctx, o)) {
                 check_ratio(p, num, o, NULL);
             }
+            if (!p->verify && pdf_is_dict(ctx, o) &&
+                pdf_name_eq(ctx, pdf_dict_get(ctx, o, PDF_NAME(Type)), PDF_NAME(Font)) &&
+                !pdf_name_eq(ctx, pdf_dict_get(ctx, o, PDF_NAME(Subtype)), PDF_NAME(Type3))) {
+                if (!scan_grow((void **)&p->font_num, &p->font_num_cap, p->n_font + 1,
+                               sizeof(*p->font_num))) {
+                    rc = RL_ENOMEM;
+                    break;
+                }
+                p->font_num[p->n_font++] = num;
+            }
             p->num = num;
             rc = pdf_is_string(ctx, o) ? redact_string(p, NULL, NULL, 0, o) : walk(p, o, 0);
         }
@@ -2082,6 +2108,85 @@ open_pdf(fz_context *ctx, const uint8_t *in, size_t len)
     return doc;
 }
 
+/* Round 1, its pages read: keeps the fonts MuPDF parsed from the font
+ * objects do_objects listed (as its store holds them; none is parsed
+ * here), for the re-reads (share_fonts). Throws. */
+static void
+keep_fonts(struct pass *p)
+{
+    fz_context *ctx = p->ctx;
+    if (p->s->font_drop == NULL ||
+        !scan_grow((void **)&p->font, &p->font_cap, p->n_font + 1, sizeof(*p->font))) {
+        return; /* the re-reads parse them again */
+    }
+    memset(p->font, 0, p->n_font * sizeof(*p->font));
+    p->n_kept = p->n_font;
+    for (size_t k = 0; k < p->n_font; k++) {
+        pdf_obj *key = pdf_new_indirect(ctx, p->doc, p->font_num[k], 0);
+        pdf_font_desc *f = NULL;
+        fz_var(f);
+        fz_try(ctx)
+        {
+            f = pdf_find_item(ctx, p->s->font_drop, key);
+        }
+        fz_always(ctx)
+        {
+            pdf_drop_obj(ctx, key);
+        }
+        fz_catch(ctx)
+        {
+            fz_rethrow(ctx);
+        }
+        if (f != NULL && (f->font == NULL || f->font->t3procs != NULL)) {
+            pdf_drop_font(ctx, f); /* a Type3 font holds its document's objects */
+            f = NULL;
+        }
+        p->font[k] = f;
+    }
+}
+
+/* A re-read: each font round 1 parsed goes into MuPDF's store for the
+ * output's font object of its number when that object and all it reaches
+ * (descriptor, font program, encoding, ToUnicode) equal the round input's,
+ * so equal what the font was parsed from: the output's pages are read
+ * with it instead of a parse of the same bytes (the standard fonts' widths
+ * alone cost 8.7 M instructions a document). Throws. */
+static void
+share_fonts(struct pass *p, struct same *m, pdf_document *was, int pages)
+{
+    fz_context *ctx = p->ctx;
+    if (m->doc_differs) {
+        return;
+    }
+    int nb = pdf_xref_len(ctx, p->doc);
+    for (size_t k = 0; k < p->n_kept; k++) {
+        int num = p->font_num[k];
+        if (p->font[k] == NULL || num >= m->n || num >= nb) {
+            continue;
+        }
+        m->cur = pages + 2 + (int)k; /* a stamp of its own (same_page uses i + 2) */
+        pdf_obj *a = pdf_new_indirect(ctx, was, num, 0);
+        pdf_obj *b = NULL;
+        fz_var(b);
+        fz_try(ctx)
+        {
+            b = pdf_new_indirect(ctx, p->doc, num, 0);
+            if (same_obj(m, a, b, 0)) {
+                pdf_store_item(ctx, b, p->font[k], p->font[k]->size);
+            }
+        }
+        fz_always(ctx)
+        {
+            pdf_drop_obj(ctx, b);
+            pdf_drop_obj(ctx, a);
+        }
+        fz_catch(ctx)
+        {
+            fz_rethrow(ctx);
+        }
+    }
+}
+
 /* One round over the PDF in in[0, len): opened, read and, when something
  * is to change, written into *buf. A re-read (`verify`) gets the round's
  * input in prev[0, prev_len) and extracts only the pages that differ from
@@ -2153,6 +2258,9 @@ round_once(struct scan_doc *d, enum outcome *out, fz_buffer **buf, const uint8_t
                 rc = RL_ENOMEM;
             }
             m.doc_differs |= pdf_count_pages(ctx, was) != pages;
+            if (rc == 0) {
+                share_fonts(p, &m, was, pages);
+            }
         }
         for (int i = 0; i < pages && rc == 0 && p->limit == 0; i++) {
             if (!verify || (i < p->n_was_redacted && p->was_redacted[i]) || !same_page(&m, i)) {
@@ -2191,6 +2299,9 @@ round_once(struct scan_doc *d, enum outcome *out, fz_buffer **buf, const uint8_t
                               "%d earlier revisions (incremental updates) removed",
                               pdf_count_versions(ctx, doc) - 1);
             }
+        }
+        if (!verify) {
+            keep_fonts(p);
         }
         *buf = write_doc(ctx, doc);
         *out = OUT_WRITTEN;
@@ -2327,6 +2438,11 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
     free(p.redacted);
     free(p.was_redacted);
     free(p.contents);
+    for (size_t k = 0; k < p.n_kept; k++) {
+        pdf_drop_font(ctx, p.font[k]);
+    }
+    free(p.font);
+    free(p.font_num);
     s->limit = SIZE_MAX;
     s->dead_ns = 0;
     /* Cached fonts and images of this PDF go: the next one starts clean. */
