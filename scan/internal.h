@@ -44,6 +44,11 @@ void scan_doc_note(struct scan_doc *d, enum scan_doc_act kind, const char *loc, 
  * not provably clean), RL_ESCAN or RL_ENOMEM. */
 int scan_doc_detect(struct scan_doc *d, size_t *out_n, const uint8_t *text, size_t len);
 
+/* scan_doc_detect_types is scan_doc_detect with only the detectors whose
+ * SCAN_MASK bits are in `types`. */
+int scan_doc_detect_types(struct scan_doc *d, size_t *out_n, const uint8_t *text, size_t len,
+                          unsigned types);
+
 /* scan_doc_record lists findings f[0, n) at `loc`, up to limits.max_findings. */
 void scan_doc_record(struct scan_doc *d, const char *loc, const struct scan_finding *f, size_t n);
 
@@ -53,6 +58,16 @@ void scan_doc_record(struct scan_doc *d, const char *loc, const struct scan_find
  * else NULL. Returns 0 or RL_ENOMEM. */
 int scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in,
                     size_t len, const char *loc, unsigned depth);
+
+/* scan_doc_nested_held scans a file held by a container that is never
+ * written back (a stream of a compound file, an attachment inside TNEF) with
+ * scan_doc_nested at nesting `depth`: its rewrite is dropped, its findings
+ * to redact are added to *to_redact (one more when findings went unlisted
+ * over the cap), and of its actions only those that still hold for a file
+ * passed unchanged are kept (unreadable, limits, ...; not removals).
+ * Returns 0 or RL_ENOMEM. */
+int scan_doc_nested_held(struct scan_doc *d, size_t *to_redact, const uint8_t *p, size_t n,
+                         const char *loc, unsigned depth);
 
 /* scan_archive_sniff tells whether p[0, len) starts as an archive or a
  * compressed file scan_archive_rewrite opens (tar, cpio, 7-Zip, RAR, ISO

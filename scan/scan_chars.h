@@ -111,7 +111,28 @@ enum {
     SCAN_SEP_SLASH = 8,
     SCAN_SEP_BREAK = 16, /* only in `allow`: accept line breaks as spaces */
     SCAN_SEP_TAB = 32,   /* a tab: groups pasted from a spreadsheet's cells */
+    SCAN_SEP_PAD = 64,   /* padded: "4111 - 1111", "4111 – 1111", "4111  1111" */
 };
+
+/* Length of a padded separator at buf[i]: a dash (ASCII or Unicode) with one
+ * space either side, or two or three spaces, as people type groups to make
+ * them readable; 0 when there is none. */
+static inline size_t
+scan_pad_at(const uint8_t *buf, size_t i, size_t limit)
+{
+    if (i + 2 >= limit || buf[i] != ' ') {
+        return 0;
+    }
+    size_t d = buf[i + 1] == '-' ? 1 : scan_udash_len(buf, i + 1, limit);
+    if (d != 0) {
+        return i + 1 + d < limit && buf[i + 1 + d] == ' ' ? d + 2 : 0;
+    }
+    size_t n = 1;
+    while (n < 4 && i + n < limit && buf[i + n] == ' ') {
+        n++;
+    }
+    return n >= 2 && n <= 3 ? n : 0;
+}
 
 /* Length of the line break at buf[i] as mail clients make them when they wrap
  * a line at a space and quote a reply: an optional space (format=flowed keeps
@@ -182,7 +203,12 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
             }
         }
     }
-    if (c <= ' ') { /* one test for both: most octets here are neither */
+    if (c <= ' ') { /* one test for all: most octets here are none */
+        size_t pad = (allow & SCAN_SEP_PAD) ? scan_pad_at(buf, i, limit) : 0;
+        if (pad != 0) {
+            *out_kind = SCAN_SEP_PAD;
+            return pad;
+        }
         if (c == ' ' && (allow & SCAN_SEP_SPACE)) {
             *out_kind = SCAN_SEP_SPACE;
             return 1;

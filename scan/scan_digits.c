@@ -23,7 +23,7 @@
  *       code (short references pass Luhn one time in ten) ... 40, weak
  *   UK NINO passing the HMRC prefix rules .................. 85, strong
  *   US SSN AAA-GG-SSSS ..................................... 85, strong
- *   US SSN AAA GG SSSS ..................................... 75
+ *   US SSN AAA GG SSSS, AAA.GG.SSSS or AAA - GG - SSSS ...... 75
  *   US SSN with one dash missing (078-051121, 07805-1121) .. 55
  *   ... the same with a space (078 051121), or with only the
  *       second dash after a state code ("IL 62704-1234",
@@ -346,6 +346,11 @@ siret_label(const uint8_t *buf, size_t d)
     return true;
 }
 
+/* Separators between card groups: those of every grouped form, and dots,
+ * slashes, tabs and padded ones, which count only in a printed layout. */
+static const unsigned CARD_SEPS =
+    GROUP_SEPS | SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_TAB | SCAN_SEP_PAD;
+
 static bool
 find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
@@ -380,7 +385,7 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         bool first = n_groups == 1;
         bool group_ok = first ? (r >= 4 && r <= 6) : (r >= 3 && r <= 6);
         unsigned k = 0;
-        size_t s = scan_sep_digit(buf, i, limit, GROUP_SEPS | SCAN_SEP_DOT | SCAN_SEP_TAB, &k);
+        size_t s = scan_sep_digit(buf, i, limit, CARD_SEPS, &k);
         if (s == 0 || !group_ok || (kind != 0 && k != kind)) {
             break;
         }
@@ -416,10 +421,10 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
                 conf = CONF_CARD;
                 flags = SCAN_CAND_STRONG;
             }
-            /* Dotted groups ("4111.1111.1111.1111") are far more often other
-             * numbers, and tab-separated ones a spreadsheet's cells; only a
-             * printed card counts. */
-            if ((kind == SCAN_SEP_DOT || kind == SCAN_SEP_TAB) && k > 0 &&
+            /* Dotted or slashed groups ("4111.1111.1111.1111") are far more
+             * often other numbers, tab-separated ones a spreadsheet's cells
+             * and padded ones columns of figures; only a printed card counts. */
+            if ((kind & (SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_TAB | SCAN_SEP_PAD)) && k > 0 &&
                 flags != SCAN_CAND_STRONG) {
                 total -= glen[k];
                 continue;
@@ -449,6 +454,10 @@ after_state_code(const uint8_t *buf, size_t d)
  * a wrapped line count as one), the same kind both times. */
 static const unsigned SSN_SEPS = SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_BREAK;
 
+/* Dots and padded separators ("536.22.8471", "536 - 22 - 8471"): only in
+ * the full AAA GG SSSS shape, as a spaced SSN is. */
+static const unsigned SSN_ODD_SEPS = SCAN_SEP_DOT | SCAN_SEP_PAD;
+
 static bool
 find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
@@ -468,13 +477,13 @@ find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         conf = CONF_SSN_BARE;
         flags = SCAN_CAND_WEAK;
     } else if (r1 == 3 || r1 == 5) {
-        size_t s1 = scan_sep_digit(buf, d + r1, limit, SSN_SEPS, &kind);
+        size_t s1 = scan_sep_digit(buf, d + r1, limit, SSN_SEPS | SSN_ODD_SEPS, &kind);
         if (s1 == 0) {
             return false;
         }
         size_t p2 = d + r1 + s1;
         size_t r2 = scan_digit_run(buf, p2, limit);
-        if ((r1 == 5 && r2 == 4) || (r1 == 3 && r2 == 6)) {
+        if (((r1 == 5 && r2 == 4) || (r1 == 3 && r2 == 6)) && (kind & SSN_ODD_SEPS) == 0) {
             memcpy(norm, buf + d, r1);
             memcpy(norm + r1, buf + p2, r2);
             e = p2 + r2;
@@ -489,7 +498,7 @@ find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
             }
         } else if (r1 == 3 && r2 == 2) {
             unsigned k2 = 0;
-            size_t s2 = scan_sep_digit(buf, p2 + 2, limit, SSN_SEPS, &k2);
+            size_t s2 = scan_sep_digit(buf, p2 + 2, limit, SSN_SEPS | SSN_ODD_SEPS, &k2);
             if (s2 == 0 || k2 != kind || scan_digit_run(buf, p2 + 2 + s2, limit) != 4) {
                 return false;
             }
@@ -510,7 +519,8 @@ find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
     }
     /* "078 05 1123 4567" is one longer spaced number, not an SSN. */
     unsigned k3 = 0;
-    if (kind == SCAN_SEP_SPACE && scan_sep_digit(buf, e, len, SCAN_SEP_SPACE, &k3) != 0) {
+    if ((kind == SCAN_SEP_SPACE || kind == SCAN_SEP_PAD) &&
+        scan_sep_digit(buf, e, len, kind, &k3) != 0) {
         return false;
     }
     if (!scan_validate_ssn(norm, sizeof(norm))) {
@@ -701,7 +711,7 @@ view_run(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_t r)
     while (v->total < 20) {
         size_t s = scan_sep_digit(buf, i, len,
                                   SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH |
-                                      SCAN_SEP_BREAK | SCAN_SEP_TAB,
+                                      SCAN_SEP_BREAK | SCAN_SEP_TAB | SCAN_SEP_PAD,
                                   &kind);
         if (s == 0) {
             break;

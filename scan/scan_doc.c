@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The document rewriter's front: true type of an attachment, the walk over
  * (nested) zip archives within the limits, text entries redacted, Office
- * Open XML packages handed to scan_ooxml.c; findings and actions collected.
+ * Open XML packages handed to scan_ooxml.c, legacy Office files to
+ * scan_ole.c, TNEF (winmail.dat) to scan_tnef.c; findings and actions
+ * collected.
  * Owns the worker's libmagic handle and the rewritten bytes. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "internal.h"
 #include "scan_ole.h"
 #include "scan_redact.h"
+#include "scan_tnef.h"
 
 /* Listed actions per attachment; a zip of 10,000 encrypted entries says so
  * in its first ones. */
@@ -120,6 +123,13 @@ stretch_end(const uint8_t *text, size_t len, size_t pos)
 int
 scan_doc_detect(struct scan_doc *d, size_t *out_n, const uint8_t *text, size_t len)
 {
+    return scan_doc_detect_types(d, out_n, text, len, ~0u);
+}
+
+int
+scan_doc_detect_types(struct scan_doc *d, size_t *out_n, const uint8_t *text, size_t len,
+                      unsigned types)
+{
     d->n_f = 0;
     *out_n = 0;
     int rc = 0;
@@ -129,7 +139,7 @@ scan_doc_detect(struct scan_doc *d, size_t *out_n, const uint8_t *text, size_t l
             return RL_ENOMEM;
         }
         size_t n = 0;
-        int r = scan_detect(d->w, d->f + d->n_f, STRETCH_FINDINGS, &n, text, len, pos, end, ~0u);
+        int r = scan_detect(d->w, d->f + d->n_f, STRETCH_FINDINGS, &n, text, len, pos, end, types);
         if (r == RL_ESCAN) {
             return r;
         }
@@ -314,6 +324,9 @@ scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_
     if (strcmp(t, "application/x-ole-storage") == 0) {
         return scan_ole_scan(d, in, len, loc, depth);
     }
+    if (strcmp(t, "application/vnd.ms-tnef") == 0) {
+        return scan_tnef_scan(d, in, len, loc, depth);
+    }
     /* A message inside an archive is text here: its bytes are redacted as
      * they are (its encoded parts, if any, are not opened). */
     bool text = strncmp(t, "text/", 5) == 0 || strcmp(t, "message/rfc822") == 0;
@@ -321,6 +334,47 @@ scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_
         return text_rewrite(d, out, out_len, in, len, loc);
     }
     return 0;
+}
+
+/* Whether an action taken on a file inside a container that cannot be
+ * written back still holds: what could not be read or checked does; a
+ * removal or a rename did not happen. */
+static bool
+holds_unwritten(uint8_t kind)
+{
+    return kind == SCAN_DOC_TYPE_MISMATCH || kind == SCAN_DOC_UNREADABLE ||
+           kind == SCAN_DOC_ENCRYPTED || kind == SCAN_DOC_LIMIT || kind == SCAN_DOC_XML_REFUSED ||
+           kind == SCAN_DOC_SCAN_FAILED || kind == SCAN_DOC_UNREDACTABLE;
+}
+
+int
+scan_doc_nested_held(struct scan_doc *d, size_t *to_redact, const uint8_t *p, size_t n,
+                     const char *loc, unsigned depth)
+{
+    size_t fnd0 = d->n_fnd;
+    size_t act0 = d->n_act;
+    bool capped = d->res.findings_capped;
+    uint8_t *o = NULL;
+    size_t ol = 0;
+    int rc = scan_doc_nested(d, &o, &ol, p, n, loc, depth);
+    if (o != NULL) {
+        explicit_bzero(o, ol);
+        free(o);
+    }
+    for (size_t i = fnd0; i < d->n_fnd; i++) {
+        *to_redact += d->fnd[i].f.action == SCAN_ACT_REDACT;
+    }
+    if (d->res.findings_capped && !capped) {
+        (*to_redact)++; /* findings went unlisted: some may be to redact */
+    }
+    size_t kept = act0;
+    for (size_t i = act0; i < d->n_act; i++) {
+        if (holds_unwritten(d->act[i].kind)) {
+            d->act[kept++] = d->act[i];
+        }
+    }
+    d->n_act = kept;
+    return rc;
 }
 
 /* Opens the archive in[0, len) at nesting `depth` (1 for an attachment) and
@@ -436,6 +490,9 @@ scan_doc_rewrite(struct scan_doc *d, const struct scan_doc_result **out_result, 
     } else if (strcmp(t, "application/x-ole-storage") == 0) {
         d->res.kind = SCAN_DOC_OLE;
         rc = scan_ole_scan(d, in, len, "", 1);
+    } else if (strcmp(t, "application/vnd.ms-tnef") == 0) {
+        d->res.kind = SCAN_DOC_TNEF;
+        rc = scan_tnef_scan(d, in, len, "", 1);
     }
     /* Families (word, excel, zip, ...) survive the renaming of docm to docx. */
     const char *why = scan_magic_mismatch(d->res.true_type, declared_type, filename);

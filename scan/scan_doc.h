@@ -2,7 +2,7 @@
 /* The document rewriter: given the decoded bytes of an attachment, finds its
  * true type (libmagic), opens archives, compressed files and Office Open XML files within
  * the policy's limits, redacts and sanitises them, scans legacy Office (OLE2)
- * files, and lists every action.
+ * files and Outlook's TNEF (winmail.dat), and lists every action.
  * One scan_doc per worker thread (it owns that worker's libmagic handle). */
 #ifndef SCAN_DOC_H
 #define SCAN_DOC_H
@@ -29,6 +29,7 @@ enum scan_doc_kind {
     SCAN_DOC_PDF,
     SCAN_DOC_ARCHIVE, /* tar, 7-Zip, RAR, ..., or a compressed file (scan_archive.c) */
     SCAN_DOC_OLE,     /* legacy Office file, an OLE2 compound file (scan_ole.c) */
+    SCAN_DOC_TNEF,    /* Outlook's TNEF, winmail.dat (scan_tnef.c) */
 };
 
 enum scan_doc_act {

@@ -159,6 +159,7 @@ scan_magic_type(struct scan_magic *m, const uint8_t *p, size_t len, bool deep)
         {"GIF89a", 6, "image/gif"},
         {"PK\x03\x04", 4, "application/zip"},
         {"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8, "application/x-ole-storage"},
+        {"\x78\x9f\x3e\x22", 4, "application/vnd.ms-tnef"}, /* 0x223E9F78 */
     };
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
         if (len >= known[i].len && memcmp(p, known[i].sig, known[i].len) == 0) {
@@ -229,6 +230,8 @@ type_family(const char *t)
         FAM("application/vnd.ms-powerpoint", false, "ole2"),
         FAM("application/cdfv2", false, "ole2"),
         FAM("application/x-ole-storage", false, "ole2"),
+        FAM("application/vnd.ms-tnef", false, "tnef"),
+        FAM("application/ms-tnef", false, "tnef"),
         FAM("application/x-dosexec", false, "exe"),
         FAM("application/vnd.microsoft.portable-executable", false, "exe"),
 #undef FAM

@@ -28,7 +28,7 @@ void scan_magic_begin(struct scan_magic *m);
 
 /* scan_magic_type returns the media type of p[0, len), lower case:
  * "text/plain" or "message/rfc822" for text (told apart by its first line),
- * the commonest formats (PDF, PNG, JPEG, GIF, zip, OLE2, DOS/PE executables)
+ * the commonest formats (PDF, PNG, JPEG, GIF, zip, OLE2, TNEF, DOS/PE executables)
  * by their signature, all without libmagic; else, with `deep`, libmagic's
  * answer from the first 16 KiB (at most 8 times a message), and otherwise
  * "application/octet-stream".

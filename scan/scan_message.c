@@ -16,6 +16,7 @@
 #include "mime_header.h"
 #include "mime_transcode.h"
 #include "mime_utf16.h"
+#include "mime_uu.h"
 #include "rl_utf8.h"
 #include "scan_html.h"
 #include "scan_redact.h"
@@ -60,6 +61,9 @@ struct scan_message {
     struct buf narrow; /* a UTF-16 part's text as UTF-8, scanned and redacted as such */
     struct buf wide;   /* its redacted text back in UTF-16, encoded from there */
     struct buf unf;    /* an iCalendar or vCard text unfolded (detect_text) */
+    struct buf uu;     /* a text part with its uuencoded files written anew (process_uu) */
+    struct buf uud;    /* one uuencoded file, decoded */
+    struct buf uur;    /* ... and redacted */
     uint32_t *unf_map; /* unf's offsets into the folded text, one per octet and the end */
     size_t unf_map_cap;
     enum fold_kind unfold; /* the part is read unfolded (detect_text) */
@@ -1228,11 +1232,8 @@ b64_line_len(const uint8_t *p, size_t n)
  * first 4 KB. Scanning such bytes only finds noise, and masking would corrupt
  * the file (document formats are the sanitiser's job). */
 static bool
-looks_textual(const struct mime_part *part, const uint8_t *p, size_t n)
+textual_bytes(const uint8_t *p, size_t n)
 {
-    if (strncmp(part->type, "text/", 5) == 0 || strncmp(part->type, "message/", 8) == 0) {
-        return true;
-    }
     size_t look = n < 4096 ? n : 4096;
     if (memchr(p, 0, look) != NULL) {
         return false;
@@ -1248,6 +1249,13 @@ looks_textual(const struct mime_part *part, const uint8_t *p, size_t n)
         ctl += k;
     }
     return ctl * 32 <= look;
+}
+
+static bool
+looks_textual(const struct mime_part *part, const uint8_t *p, size_t n)
+{
+    return strncmp(part->type, "text/", 5) == 0 || strncmp(part->type, "message/", 8) == 0 ||
+           textual_bytes(p, n);
 }
 
 static bool
@@ -1824,6 +1832,128 @@ process_document(struct scan_message *m, struct scan_part_record *pr, const stru
     return true;
 }
 
+/* ---- uuencoded files inside text parts (mime_uu) ---- */
+
+static bool
+buf_append(struct scan_message *m, struct buf *b, const uint8_t *p, size_t n)
+{
+    if (!buf_reserve(b, b->len + n)) {
+        m->err = RL_ENOMEM;
+        return false;
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return true;
+}
+
+/* Scans the uuencoded file named `name` decoded in m->uud: a document or
+ * archive by its true type goes through scan_doc, other text is scanned and
+ * redacted as text (binary content is left alone, as in attachments). Sets
+ * *out, *out_len to the file as it must be written and returns whether it
+ * changed (then *out is scan_doc's output or m->uur). */
+static bool
+uu_file(struct scan_message *m, struct scan_part_record *pr, const char *name, const uint8_t **out,
+        size_t *out_len)
+{
+    const uint8_t *p = m->uud.p;
+    size_t len = m->uud.len;
+    const struct scan_doc_result *r = NULL;
+    int rc =
+        m->doc != NULL ? scan_doc_rewrite(m->doc, &r, p, len, "application/octet-stream", name) : 0;
+    if (rc != 0) {
+        m->err = rc;
+        return false;
+    }
+    if (r != NULL) {
+        record_document(m, pr->part, r);
+    }
+    if (r != NULL && r->kind != SCAN_DOC_NONE) {
+        m->doc_unreadable |= r->unreadable;
+        m->doc_never_deliver |= r->never_deliver;
+        if (r->failed) {
+            fail_part(m, pr->part, "a redaction inside a uuencoded document could not be verified");
+        }
+        *out = r->out;
+        *out_len = r->out_len;
+        return r->modified;
+    }
+    if (len == 0 || !textual_bytes(p, len)) {
+        return false;
+    }
+    size_t before = m->n_rec;
+    size_t n = detect(m, pr->part, p, len, ~0u);
+    record(m, pr->part, "", m->f, n);
+    for (size_t i = before; i < m->n_rec; i++) {
+        snprintf(m->rec[i].location, sizeof(m->rec[i].location), "uuencoded/%s", name);
+    }
+    if (scan_redact_count(m->f, n) == 0) {
+        return false;
+    }
+    if (!buf_reserve(&m->uur, len + 1)) {
+        m->err = RL_ENOMEM;
+        return false;
+    }
+    buf_set_len(&m->uur, scan_redact(m->uur.p, m->f, n, p, len, m->pol, true));
+    /* the file is small next to its part: verified whole */
+    size_t left = detect(m, pr->part, m->uur.p, m->uur.len, ~0u);
+    if (scan_redact_count(m->f, left) > 0) {
+        fail_part(m, pr->part, "redaction verification failed: a finding survived");
+    }
+    *out = m->uur.p;
+    *out_len = m->uur.len;
+    return true;
+}
+
+/* A text part that carries uuencoded files ("begin 644 name" ... "end"), as
+ * old mailers and scripts attach them: each file is decoded and scanned as
+ * an attachment; one that changed is encoded again in its place. Returns
+ * whether any did, with *dec, *dec_len then the new text (m->uu). */
+static bool
+process_uu(struct scan_message *m, struct scan_part_record *pr, const struct mime_part *part,
+           const uint8_t **dec, size_t *dec_len)
+{
+    const uint8_t *t = *dec;
+    size_t len = *dec_len;
+    struct mime_uu_block b;
+    if (strcmp(part->type, "text/html") == 0 || !mime_uu_next(&b, t, len, 0)) {
+        return false;
+    }
+    wipe(&m->uu);
+    size_t copied = 0;
+    do {
+        if (!buf_reserve(&m->uud, b.decoded_len + 1)) {
+            m->err = RL_ENOMEM;
+            return false;
+        }
+        mime_uu_decode(m->uud.p, t, &b);
+        buf_set_len(&m->uud, b.decoded_len);
+        char name[128];
+        copy_bytes(name, sizeof(name), (const char *)t + b.name, b.name_len);
+        const uint8_t *f = NULL;
+        size_t f_len = 0;
+        if (uu_file(m, pr, name, &f, &f_len)) {
+            size_t eol_len = b.data >= 2 && t[b.data - 2] == '\r' ? 2 : 1;
+            size_t at = m->uu.len + (b.data - copied);
+            if (!buf_append(m, &m->uu, t + copied, b.data - copied) ||
+                !buf_reserve(&m->uu, at + mime_uu_encoded_len(f_len, eol_len))) {
+                m->err = RL_ENOMEM;
+                return false;
+            }
+            buf_set_len(&m->uu,
+                        at + mime_uu_encode(m->uu.p + at, f, f_len, t + b.data - eol_len, eol_len));
+            copied = b.data_end;
+        }
+        wipe(&m->uud);
+        wipe(&m->uur);
+    } while (m->err == 0 && mime_uu_next(&b, t, len, b.end));
+    if (m->err != 0 || copied == 0 || !buf_append(m, &m->uu, t + copied, len - copied)) {
+        return false;
+    }
+    *dec = m->uu.p;
+    *dec_len = m->uu.len;
+    return true;
+}
+
 /* ---- HTML parts (scan_html) ---- */
 
 static void
@@ -2200,9 +2330,16 @@ process_part(struct scan_message *m, const struct mime_part *part)
     if (strcmp(part->type, "text/html") == 0 && process_html(m, pr, part, cs, dec, dec_len)) {
         return;
     }
+    bool uu_changed = process_uu(m, pr, part, &dec, &dec_len);
+    if (m->err != 0) {
+        return;
+    }
+    if (uu_changed) {
+        m->lines = (struct mime_b64_lines){0}; /* the layout is the old text's */
+    }
     size_t n = detect_decoded(m, pr->part, cs, dec, dec_len, ~0u);
     record(m, pr->part, "", m->f, n);
-    if (scan_redact_count(m->f, n) == 0) {
+    if (scan_redact_count(m->f, n) == 0 && !uu_changed) {
         check_octets(m, pr->part, NULL, 0);
         emit(m, m->raw.p, m->raw.len);
         return;
@@ -2277,8 +2414,8 @@ on_body_end(struct scan_message *m, const struct mime_part *part)
     m->xc_on = false;
     m->xc_octets = false;
     scan_html_wipe(m->html);
-    struct buf *bufs[] = {&m->raw, &m->dec,  &m->utf,    &m->red,  &m->enc,
-                          &m->ver, &m->prev, &m->narrow, &m->wide, &m->unf};
+    struct buf *bufs[] = {&m->raw,    &m->dec,  &m->utf, &m->red, &m->enc, &m->ver, &m->prev,
+                          &m->narrow, &m->wide, &m->unf, &m->uu,  &m->uud, &m->uur};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         wipe(bufs[i]);
     }
@@ -2326,6 +2463,8 @@ static const size_t owned_off[] = {
     offsetof(struct scan_message, prev),     offsetof(struct scan_message, held),
     offsetof(struct scan_message, nest_out), offsetof(struct scan_message, narrow),
     offsetof(struct scan_message, wide),     offsetof(struct scan_message, unf),
+    offsetof(struct scan_message, uu),       offsetof(struct scan_message, uud),
+    offsetof(struct scan_message, uur),
 };
 #define N_OWNED (sizeof(owned_off) / sizeof(owned_off[0]))
 

@@ -195,59 +195,13 @@ holds_file(const uint8_t *p, size_t n)
            scan_archive_sniff(p, n);
 }
 
-/* Whether an action taken on a file inside a stream still holds when that
- * file cannot be written back: what could not be read or checked does; a
- * removal or a rename did not happen. */
-static bool
-holds_unwritten(uint8_t kind)
-{
-    return kind == SCAN_DOC_TYPE_MISMATCH || kind == SCAN_DOC_UNREADABLE ||
-           kind == SCAN_DOC_ENCRYPTED || kind == SCAN_DOC_LIMIT || kind == SCAN_DOC_XML_REFUSED ||
-           kind == SCAN_DOC_SCAN_FAILED || kind == SCAN_DOC_UNREDACTABLE;
-}
-
-/* A file held by a stream (an embedded package, ...) scanned like an
- * archive entry. Its rewrite cannot be put back into the stream: findings
- * to redact count against the compound file, and sanitising steps
- * (metadata, macros, ...) are not listed, since the file passes unchanged
- * or is held whole. */
-static int
-nested_file(struct ole_walk *w, const uint8_t *p, size_t n, const char *loc)
-{
-    struct scan_doc *d = w->d;
-    size_t fnd0 = d->n_fnd;
-    size_t act0 = d->n_act;
-    bool capped = d->res.findings_capped;
-    uint8_t *o = NULL;
-    size_t ol = 0;
-    int rc = scan_doc_nested(d, &o, &ol, p, n, loc, w->depth + 1);
-    if (o != NULL) {
-        explicit_bzero(o, ol);
-        free(o);
-    }
-    for (size_t i = fnd0; i < d->n_fnd; i++) {
-        w->to_redact += d->fnd[i].f.action == SCAN_ACT_REDACT;
-    }
-    if (d->res.findings_capped && !capped) {
-        w->to_redact++; /* findings went unlisted: some may be to redact */
-    }
-    size_t kept = act0;
-    for (size_t i = act0; i < d->n_act; i++) {
-        if (holds_unwritten(d->act[i].kind)) {
-            d->act[kept++] = d->act[i];
-        }
-    }
-    d->n_act = kept;
-    return rc;
-}
-
 static int
 scan_stream(struct ole_walk *w, const uint8_t *p, size_t n, const char *loc)
 {
     struct scan_doc *d = w->d;
     size_t before = w->to_redact;
     if (holds_file(p, n)) {
-        int rc = nested_file(w, p, n, loc);
+        int rc = scan_doc_nested_held(d, &w->to_redact, p, n, loc, w->depth + 1);
         if (rc != 0) {
             return rc;
         }

@@ -9,7 +9,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck
   libjemalloc-dev liburcu-dev libsystemd-dev
   libhwloc-dev hwloc
-  libzip-dev libarchive-dev libmagic-dev libisal-dev libgsf-1-dev openssl
+  libzip-dev libarchive-dev libmagic-dev libisal-dev libgsf-1-dev libytnef0-dev tnef openssl
   libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
   libfreetype-dev libjpeg-dev zlib1g-dev
   qpdf poppler-utils

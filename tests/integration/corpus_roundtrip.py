@@ -129,6 +129,41 @@ def compare_modified(before, after, findings, charset):
     return None
 
 
+UU_BLOCK = re.compile(rb"^begin [0-7]{3,4} ([^\r\n]+?)\r?\n(.*?)^(?:[` ]?\r?\n)?end[ \t]*\r?$",
+                      re.M | re.S)
+
+
+def uu_split(text):
+    """The text with each uuencoded file's data lines cut out, and the
+    files (name -> decoded bytes), decoded by binascii."""
+    files = {}
+    for m in UU_BLOCK.finditer(text):
+        data = b""
+        for line in m.group(2).splitlines():
+            data += binascii.a2b_uu(line) if line else b""
+        files[m.group(1).decode(errors="replace")] = data
+    return UU_BLOCK.sub(lambda m: b"begin " + m.group(1) + b"\n", text), files
+
+
+def compare_uu(before, after, findings, charset):
+    """A part whose uuencoded files hold findings: the text outside the files
+    and each file outside its findings (their offsets are into the decoded
+    file) must be as before."""
+    text_b, files_b = uu_split(before)
+    text_a, files_a = uu_split(after)
+    if files_b.keys() != files_a.keys():
+        return "uuencoded files differ"
+    for name, data in files_b.items():
+        own = [f for f in findings if f.get("location") == "uuencoded/" + name]
+        err = compare_modified(data, files_a[name], own, charset)
+        if err:
+            return f"uuencoded {name}: {err}"
+    rest = [f for f in findings if not f.get("location", "").startswith("uuencoded/")]
+    if rest:
+        return None  # text offsets are into the text with the files re-encoded
+    return None if text_b == text_a else "text outside the uuencoded files differs"
+
+
 def check(scan, path, policy):
     with open(path, "rb") as f:
         raw = f.read()
@@ -190,7 +225,11 @@ def check(scan, path, policy):
             continue
         cs = modified[name].get("charset", "").lower()
         (da, cs_a), (db, _) = as_scanned(da, cs), as_scanned(db, cs)
-        err = compare_modified(da, db, by_part.get(name, []), cs_a)
+        found = by_part.get(name, [])
+        if any(f.get("location", "").startswith("uuencoded/") for f in found):
+            err = compare_uu(da, db, found, cs_a)
+        else:
+            err = compare_modified(da, db, found, cs_a)
         if err:
             return f"part {name}: {err}"
     return ""

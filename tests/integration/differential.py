@@ -395,6 +395,9 @@ SEP = {
     "dot": rb"\.",
     # "0157 / 18073166", the spaces plain or no-break (scan_chars.h)
     "slash": rb"(?:[ ]|" + NBSPS + rb")/(?:[ ]|" + NBSPS + rb")|/",
+    # padded (cards and SSNs only): a dash with one space either side, or two
+    # or three spaces ("4111 - 1111", "536  22  8471")
+    "pad": rb"[ ]" + DASH + rb"[ ]|[ ]{2,3}",
 }
 ANY_SEP = rb"(?:" + rb"|".join(SEP.values()) + rb")"
 SEP_THEN_DIGIT = {k: re.compile(rb"(?:" + v + rb")(?=[0-9])") for k, v in SEP.items()}
@@ -681,8 +684,8 @@ def card_in_chain(t, d, groups, kind):
         if not pan_ok(digits) or not clean_end(t, e):
             return None
         strength = card_strength(sizes, digits, siret_shaped(t, d, digits))
-        if kind in ("dot", "tab") and k > 1 and strength != STRONG:
-            return None  # dots and tabs only in the printed layouts
+        if kind in ("dot", "slash", "tab", "pad") and k > 1 and strength != STRONG:
+            return None  # these separators only in the printed layouts
         return Reading("CREDIT_CARD", d, e, strength,
                        "-".join(map(str, sizes)) + ("" if k == 1 else " " + kind))
 
@@ -701,7 +704,7 @@ def card_reading(t, d):
     the caller)."""
     if not clean_start(t, d):
         return None
-    groups, kind = groups_at(t, d, ("space", "dash", "dot", "tab"))
+    groups, kind = groups_at(t, d, ("space", "dash", "dot", "slash", "tab", "pad"))
     # The grouped number ends at a group no card continues after: a first
     # group other than 4-6 digits, a later one other than 3-6 (scan_digits.c:
     # "4111 1111 1111 1111 12 34" is a 4-4-4-4-2 card, then a number).
@@ -764,7 +767,7 @@ def ssn_reading(t, d):
         if clean_end(t, e) and ssn_ok(t[d:e].decode()):
             return Reading("US_SSN", d, e, WEAK, "9")
         return None
-    for kind in ("dash", "space"):
+    for kind in ("dash", "space", "dot", "pad"):
         groups, _ = groups_at(t, d, (kind,))
         if kind == "dash":  # SSNs are not hyphenated across a line break
             groups = groups[:1] + list(itertools.takewhile(lambda g: g[2] == b"-", groups[1:]))
@@ -776,7 +779,9 @@ def ssn_reading(t, d):
                 e = g[-1][1]
                 if not clean_end(t, e) or not ssn_ok(digits_of(t, g)):
                     continue
-                if kind == "space" and len(chain) > len(shape):
+                if kind in ("dot", "pad") and shape != (3, 2, 4):
+                    continue  # dots and padding only as AAA GG SSSS
+                if kind in ("space", "pad") and len(chain) > len(shape):
                     continue  # one longer spaced number
                 strength = dashed if kind == "dash" else spaced
                 if shape == (5, 4) and kind == "dash" and STATE_CODE.search(t[:d]):
@@ -1970,7 +1975,8 @@ def gen_card(rng):
             d = d[:-1] + str((int(d[-1]) + 1) % 10)
         sizes = printed_sizes(len(d)) if len(d) != 18 else rng.choice(
             [[4, 4, 4, 4, 2], [4, 4, 4, 4, 2], [4, 4, 4, 6], [4, 6, 6, 2], [4, 4, 3, 5, 2]])
-        return group(rng, d, sizes, rng.choice([".", "\t", " ", "-"]))
+        return group(rng, d, sizes, rng.choice([".", "\t", " ", "-", "/", " / ", " - ", "  ",
+                                                " \u2013 "]))
     d = gen_card_digits(rng)
     r = rng.random()
     if r < 0.1:  # Luhn off by one
@@ -2015,11 +2021,13 @@ def gen_ssn(rng):
     a, g, s = d[:3], d[3:5], d[5:]
     sp = rng.choice(SPACES) if rng.random() < 0.3 else " "
     form = rng.choice(["a-g-s", "a-g-s", "a g s", "a g s", "a-gs", "ag-s", "a gs", "ag s",
-                       "ags", "ags", "a-g s", "a--g-s", "aa-g-s", "zip"])
+                       "ags", "ags", "a-g s", "a--g-s", "aa-g-s", "zip", "a.g.s", "a - g - s",
+                       "a  g  s", "a.gs"])
     return {"a-g-s": f"{a}-{g}-{s}", "a g s": f"{a}{sp}{g}{sp}{s}", "a-gs": f"{a}-{g}{s}",
             "ag-s": f"{a}{g}-{s}", "a gs": f"{a}{sp}{g}{s}", "ag s": f"{a}{g}{sp}{s}",
             "ags": d, "a-g s": f"{a}-{g} {s}", "a--g-s": f"{a}--{g}-{s}",
-            "aa-g-s": f"{a}{rng.randint(0, 9)}-{g}-{s}",
+            "aa-g-s": f"{a}{rng.randint(0, 9)}-{g}-{s}", "a.g.s": f"{a}.{g}.{s}",
+            "a - g - s": f"{a} - {g} - {s}", "a  g  s": f"{a}  {g}  {s}", "a.gs": f"{a}.{g}{s}",
             "zip": f"{rng.choice(['IL', 'NY', 'CA', 'TX'])} {a}{g}-{s}"}[form]
 
 

@@ -364,6 +364,54 @@ def ole_checks():
             print(f"ok {name}: delivered unchanged", flush=True)
 
 
+def tnef_checks(tmp):
+    """TNEF (tests/data/tnef): `tnef` (an independent reader) reads every file
+    and finds the card where it was put; redline-scan holds each card file as
+    unredactable with the finding at that place, and delivers the clean file,
+    ytnef's multi-value sample and Apache POI's winmail.dat byte for byte."""
+    data_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "tnef")
+    card_rtf = "4\\'31\\'311 \\u49?111 1111 1111"  # the card as RTF escapes
+    held = {"card-rtf.tnef": ("body.rtf", "message.rtf", card_rtf),
+            "card-rtf-stored.tnef": ("body.rtf", "message.rtf", card_rtf),
+            "card-attach.tnef": ("card.txt", "card.txt", "4111 1111 1111 1111"),
+            "card-subject.tnef": ("subject", None, None),
+            "card-embedded.tnef": ("Invoice/body.rtf", None, None)}
+    for name, (loc, extracted, text) in sorted(held.items()):
+        path = os.path.join(data_dir, name)
+        out = os.path.join(tmp, "tnef-" + name)
+        os.mkdir(out)
+        r = subprocess.run(["tnef", "-C", out, "--save-body", "--body-pref=r", "-f", path],
+                           capture_output=True, timeout=60)
+        if r.returncode != 0:
+            fail(f"{name}: tnef cannot read it: {r.stderr!r}")
+        elif extracted is not None:
+            got = open(os.path.join(out, extracted), "rb").read().decode("cp1252")
+            if text not in got:
+                fail(f"{name}: tnef does not find the card in {extracted}: {got!r}")
+        report, _, _, _ = scan("winmail.dat", open(path, "rb").read(), "application/ms-tnef")
+        if report is None:
+            continue
+        acts = {a["action"] for a in report["documents"]}
+        cards = [f for f in report["findings"]
+                 if f["type"] == "CREDIT_CARD" and f.get("location") == loc]
+        if report["verdict"] != "quarantine" or acts != {"unredactable"} or not cards:
+            fail(f"{name}: not held: {report['verdict']} {acts} {report['findings']}")
+        else:
+            print(f"ok {name}: quarantine, unredactable, card in {loc}", flush=True)
+    poi = os.path.join(CORPUS, "office-poi", "hmef", "quick-winmail.dat")
+    for path in (os.path.join(data_dir, "clean.tnef"), poi,
+                 os.path.join(data_dir, "ytnef", "multi-value-attribute.tnef")):
+        raw = open(path, "rb").read()
+        report, data, _, _ = scan("winmail.dat", raw, "application/ms-tnef")
+        if report is None:
+            continue
+        if report["verdict"] != "deliver" or report["documents"] or data != raw:
+            fail(f"{path}: clean TNEF not delivered unchanged: {report['verdict']} "
+                 f"{report['documents']} {report['findings']}")
+        else:
+            print(f"ok {os.path.basename(path)}: delivered unchanged", flush=True)
+
+
 def main():
     outdir = tempfile.mkdtemp(prefix="rl-docs-")
     tmp = tempfile.mkdtemp(prefix="rl-docs-tmp-")
@@ -429,6 +477,7 @@ def main():
                   ",".join(sorted({a['action'] for a in report['documents']})), flush=True)
 
         ole_checks()
+        tnef_checks(tmp)
         pdf_checks(tmp)
 
         # LibreOffice opens every output: one batch, private profile and HOME.

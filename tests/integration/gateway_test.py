@@ -101,6 +101,56 @@ class Relay(unittest.TestCase):
             self.assertEqual(line["documents"], {"macros_removed": 1, "renamed": 1})
             self.assertEqual(line["action"], "relayed")
 
+    def test_tnef_winmail_dat(self):
+        # Outlook's winmail.dat (tests/data/tnef): a card in the compressed RTF
+        # body, or in a file attached inside it, holds the message (TNEF is
+        # not rewritten: unredactable, quarantined by default), whether it is
+        # declared application/ms-tnef or found by its signature; a clean one
+        # and Apache POI's sample are relayed byte for byte.
+        import base64
+        import email
+        import email.policy
+        src = os.environ.get("RL_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
+        data = os.path.join(src, "tests", "data", "tnef")
+        poi = os.path.join(os.environ.get("RL_CORPUS", os.path.join(src, "..", "shared", "corpus")),
+                           "office-poi", "hmef", "quick-winmail.dat")
+
+        def outlook(raw, declared):
+            b64 = base64.encodebytes(raw).decode().replace("\n", "\r\n")
+            return ("From: a@x.test\r\nTo: b@example.com\r\nSubject: tnef\r\n"
+                    "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+                    "--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+                    f"--B\r\nContent-Type: {declared}; name=\"winmail.dat\"\r\n"
+                    "Content-Disposition: attachment; filename=\"winmail.dat\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n" + b64 + "--B--\r\n").encode()
+
+        def read(path):
+            with open(path, "rb") as f:
+                return f.read()
+
+        held = [("card-rtf.tnef", "application/ms-tnef"),
+                ("card-attach.tnef", "application/octet-stream")]
+        clean = [read(os.path.join(data, "clean.tnef")), read(poi)]
+        with Sink() as sink, Gateway([f"*=127.0.0.1:{sink.port}"]) as gw:
+            for name, declared in held:
+                raw = read(os.path.join(data, name))
+                self.assertEqual(sendmail(gw.port, outlook(raw, declared)), {})
+            for raw in clean:
+                self.assertEqual(sendmail(gw.port, outlook(raw, "application/vnd.ms-tnef")), {})
+            lines = gw.track(4)
+            self.assertEqual([l["action"] for l in lines],
+                             ["quarantined", "quarantined", "relayed", "relayed"])
+            for l in lines[:2]:
+                self.assertEqual(l["documents"], {"unredactable": 1})
+                self.assertEqual(l["findings"]["CREDIT_CARD"], 1)
+            self.assertEqual(len(os.listdir(os.path.join(gw.quarantine, "new"))), 2)
+            got = sink.wait(2)
+            self.assertEqual(len(got), 2)
+            for (_, _, msg), raw in zip(got, clean):
+                m = email.message_from_bytes(msg, policy=email.policy.default)
+                att = [p for p in m.walk() if p.get_filename() == "winmail.dat"]
+                self.assertEqual(att[0].get_payload(decode=True), raw)
+
     def test_many_recipients_one_transaction_connection_reused(self):
         with Sink() as sink, Gateway([f"*=127.0.0.1:{sink.port}"]) as gw:
             rcpts = [f"u{i}@example.com" for i in range(5)]
