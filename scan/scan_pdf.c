@@ -243,7 +243,9 @@ struct pass {
     /* round 1: its font objects (not Type3), then the fonts it parsed from
      * them, for the re-reads (share_fonts) */
     int *font_num;
-    pdf_font_desc **font; /* indexed like font_num; NULL: none to share */
+    struct kept_font {
+        pdf_font_desc *desc; /* NULL: none to share */
+    } * font;                /* indexed like font_num */
     size_t n_font, font_num_cap, n_kept, font_cap;
 };
 
@@ -2116,10 +2118,10 @@ keep_fonts(struct pass *p)
 {
     fz_context *ctx = p->ctx;
     if (p->s->font_drop == NULL ||
-        !scan_grow((void **)&p->font, &p->font_cap, p->n_font + 1, sizeof(*p->font))) {
+        !scan_grow((void **)&p->font, &p->font_cap, p->n_font + 1, sizeof(struct kept_font))) {
         return; /* the re-reads parse them again */
     }
-    memset(p->font, 0, p->n_font * sizeof(*p->font));
+    memset(p->font, 0, p->n_font * sizeof(struct kept_font));
     p->n_kept = p->n_font;
     for (size_t k = 0; k < p->n_font; k++) {
         pdf_obj *key = pdf_new_indirect(ctx, p->doc, p->font_num[k], 0);
@@ -2141,7 +2143,7 @@ keep_fonts(struct pass *p)
             pdf_drop_font(ctx, f); /* a Type3 font holds its document's objects */
             f = NULL;
         }
-        p->font[k] = f;
+        p->font[k].desc = f;
     }
 }
 
@@ -2161,7 +2163,8 @@ share_fonts(struct pass *p, struct same *m, pdf_document *was, int pages)
     int nb = pdf_xref_len(ctx, p->doc);
     for (size_t k = 0; k < p->n_kept; k++) {
         int num = p->font_num[k];
-        if (p->font[k] == NULL || num >= m->n || num >= nb) {
+        pdf_font_desc *f = p->font[k].desc;
+        if (f == NULL || num >= m->n || num >= nb) {
             continue;
         }
         m->cur = pages + 2 + (int)k; /* a stamp of its own (same_page uses i + 2) */
@@ -2172,7 +2175,7 @@ share_fonts(struct pass *p, struct same *m, pdf_document *was, int pages)
         {
             b = pdf_new_indirect(ctx, p->doc, num, 0);
             if (same_obj(m, a, b, 0)) {
-                pdf_store_item(ctx, b, p->font[k], p->font[k]->size);
+                pdf_store_item(ctx, b, f, f->size);
             }
         }
         fz_always(ctx)
@@ -2439,7 +2442,7 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
     free(p.was_redacted);
     free(p.contents);
     for (size_t k = 0; k < p.n_kept; k++) {
-        pdf_drop_font(ctx, p.font[k]);
+        pdf_drop_font(ctx, p.font[k].desc);
     }
     free(p.font);
     free(p.font_num);
