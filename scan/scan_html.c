@@ -40,6 +40,19 @@ struct seg {
     uint32_t run;     /* text runs are contiguous in the input; runs are not */
     uint8_t kind;     /* enum seg_kind */
     uint8_t quote;    /* 0 text, '"' or '\'' quoted attribute value, 'u' unquoted */
+    uint8_t sep;      /* SEG_SEP: enum sep_kind */
+};
+
+/* What a separator of ours stands for. A table is laid out as a browser
+ * copies it: cells split by a tab, rows by a line break, a blank line
+ * around it; so detection reads an HTML table as the plain-text tables
+ * people paste (the header row names its columns: scan_table.h), and a card
+ * typed into four cells as a tab-separated card. */
+enum sep_kind {
+    SEP_BLOCK = 0, /* "\n\n" a block element, or "\n" a <br> */
+    SEP_CELL,      /* "\t" before a table cell */
+    SEP_ROW,       /* "\n" between table rows */
+    SEP_TABLE,     /* "\n\n" before and after a table */
 };
 
 /* Text seen by detection, with its map back to the input. */
@@ -257,7 +270,7 @@ named_ref(uint32_t *out_cp, const uint8_t *name, size_t n)
     memcpy(z, name, n);
     z[n] = '\0';
     for (size_t i = 0; i < sizeof(html5_ascii) / sizeof(html5_ascii[0]); i++) {
-        if (strcmp(z, html5_ascii[i].name) == 0) {
+        if (html5_ascii[i].name[0] == z[0] && strcmp(z, html5_ascii[i].name) == 0) {
             *out_cp = html5_ascii[i].c;
             return true;
         }
@@ -850,7 +863,8 @@ static void
 view_sep(struct scan_html *h, struct view *v)
 {
     struct seg *last = v->n_seg > 0 ? &v->seg[v->n_seg - 1] : NULL;
-    if (last == NULL || (last->kind == SEG_SEP && last->dlen == 2)) {
+    /* a paragraph at the start of a table cell or row does not part it */
+    if (last == NULL || (last->kind == SEG_SEP && (last->dlen == 2 || last->sep != SEP_BLOCK))) {
         return;
     }
     if (last->kind == SEG_SEP) { /* a line break before: now a blank line */
@@ -882,6 +896,67 @@ view_line(struct scan_html *h, struct view *v)
     if (s != NULL) {
         *s = (struct seg){.d = (uint32_t)v->d.len, .dlen = 1, .kind = SEG_SEP};
         put(h, &v->d, "\n", 1);
+    }
+}
+
+static bool
+is_html_space(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* Which table separator a tag z[0, n) stands for; SEP_BLOCK for others. */
+static uint8_t
+table_sep(const uint8_t *z, size_t n)
+{
+    if (n == 2 && lower(z[0]) == 't') {
+        uint8_t c = lower(z[1]);
+        return c == 'd' || c == 'h' ? SEP_CELL : c == 'r' ? SEP_ROW : SEP_BLOCK;
+    }
+    static const char table[] = "table";
+    for (size_t i = 0; i < n && n == 5; i++) {
+        if (lower(z[i]) != (uint8_t)table[i]) {
+            return SEP_BLOCK;
+        }
+    }
+    return n == 5 ? SEP_TABLE : SEP_BLOCK;
+}
+
+/* A table's separator `k` (SEP_CELL, SEP_ROW or SEP_TABLE). The whitespace
+ * at the end of the cell before goes (a browser does not show it), a
+ * separator already there is replaced by the stronger one, and two cells in
+ * a row with nothing between keep their empty cell. */
+static void
+view_table(struct scan_html *h, struct view *v, uint8_t k)
+{
+    while (v->n_seg > 0 && v->seg[v->n_seg - 1].kind == SEG_LIT &&
+           is_html_space(v->d.p[v->d.len - 1])) {
+        struct seg *t = &v->seg[v->n_seg - 1];
+        t->dlen--;
+        t->slen--;
+        hb_set_len(&v->d, v->d.len - 1);
+        v->n_seg -= t->dlen == 0;
+    }
+    struct seg *last = v->n_seg > 0 ? &v->seg[v->n_seg - 1] : NULL;
+    if (last == NULL) {
+        return; /* the text starts here: nothing to part */
+    }
+    const char *text = k == SEP_CELL ? "\t" : k == SEP_ROW ? "\n" : "\n\n";
+    if (last->kind == SEG_SEP && !(k == SEP_CELL && last->sep == SEP_CELL)) {
+        if (last->sep == SEP_TABLE || (k == SEP_CELL && last->sep == SEP_ROW)) {
+            return; /* a table's or a row's first cell */
+        }
+        hb_set_len(&v->d, last->d);
+        last->dlen = (uint32_t)strlen(text);
+        last->sep = k;
+        put(h, &v->d, text, last->dlen);
+        return;
+    }
+    struct seg *s = new_seg(h, v);
+    if (s != NULL) {
+        *s = (struct seg){
+            .d = (uint32_t)v->d.len, .dlen = (uint32_t)strlen(text), .kind = SEG_SEP, .sep = k};
+        put(h, &v->d, text, s->dlen);
     }
 }
 
@@ -1159,8 +1234,11 @@ start_tag(struct scan_html *h, const struct token *tk, size_t end, unsigned dept
         }
     }
     sanitise_attrs(h, shown, name, name_len);
+    uint8_t tsep = table_sep(name, name_len);
     if (name_len == 2 && strcmp(shown, "br") == 0) {
         view_line(h, &h->tv);
+    } else if (tsep != SEP_BLOCK) {
+        view_table(h, &h->tv, tsep);
     } else if (kind != EL_INLINE) {
         view_sep(h, &h->tv);
     }
@@ -1198,10 +1276,18 @@ region(struct scan_html *h, size_t pos, size_t end, unsigned depth)
     while (pos < end && h->err == 0) {
         lex(h, &tk, pos, end, true);
         switch (tk.kind) {
-        case T_TEXT:
-            add_text(h, &h->tv, tk.start, tk.end, 0);
+        case T_TEXT: {
+            /* whitespace at the start of a table cell is not shown */
+            size_t s = tk.start;
+            const struct seg *last = h->tv.n_seg > 0 ? &h->tv.seg[h->tv.n_seg - 1] : NULL;
+            while (last != NULL && last->kind == SEG_SEP && last->sep != SEP_BLOCK && s < tk.end &&
+                   is_html_space(h->in[s])) {
+                s++;
+            }
+            add_text(h, &h->tv, s, tk.end, 0);
             pos = tk.end;
             break;
+        }
         case T_START:
             pos = start_tag(h, &tk, end, depth);
             break;
@@ -1214,9 +1300,13 @@ region(struct scan_html *h, size_t pos, size_t end, unsigned depth)
                 pos = tk.end;
                 break;
             }
-            if (classify(&el, h->in + tk.body, tk.body_end - tk.body) != EL_INLINE) {
+            uint8_t tsep = table_sep(h->in + tk.body, tk.body_end - tk.body);
+            if (tsep == SEP_ROW || tsep == SEP_TABLE) {
+                view_table(h, &h->tv, tsep);
+            } else if (tsep == SEP_BLOCK &&
+                       classify(&el, h->in + tk.body, tk.body_end - tk.body) != EL_INLINE) {
                 view_sep(h, &h->tv);
-            }
+            } /* a cell's end: the next cell or row parts it */
             pos = tk.end;
             break;
         }
@@ -1354,37 +1444,58 @@ inert_mask(const struct scan_html *h, size_t ps, size_t pe)
     return ps == 0;
 }
 
-/* Replaces input [ps, pe) with the masked value `mk` (first part of a
- * finding) or with nothing (its other parts). */
+/* Replaces input [ps, pe) with masked text rep[0, rep_len) (none: empty). */
 static void
-mask_piece(struct scan_html *h, size_t ps, size_t pe, const struct scan_finding *mk, uint8_t quote)
+mask_piece(struct scan_html *h, size_t ps, size_t pe, const uint8_t *rep, size_t rep_len,
+           uint8_t quote)
 {
     add_edit(h, ps, pe, NULL, 0, inert_mask(h, ps, pe));
-    if (mk != NULL && h->err == 0) {
-        put_escaped(h, h->masked.p + mk->start, mk->end - mk->start, quote);
+    if (rep != NULL && h->err == 0) {
+        put_escaped(h, rep, rep_len, quote);
         h->ed[h->n_ed - 1].rep_len = (uint32_t)(h->rep.len - h->ed[h->n_ed - 1].rep);
+    }
+}
+
+/* A finding's part in one run: input [s, e), view [vs, ve). */
+struct piece {
+    size_t s, e, vs, ve;
+    uint32_t run;
+    uint8_t quote;
+};
+
+/* Masks piece `p` of finding f (masked text `mk`). When masking kept the
+ * finding's length each piece gets its own masked characters, so a number
+ * typed into table cells or over <br> lines stays in its cells and lines;
+ * otherwise the whole masked value goes where the first piece was and the
+ * others are emptied. */
+static void
+mask_part(struct scan_html *h, const struct piece *p, const struct scan_finding *f,
+          const struct scan_finding *mk, bool first)
+{
+    const uint8_t *m = h->masked.p + mk->start;
+    if (mk->end - mk->start == f->end - f->start) {
+        mask_piece(h, p->s, p->e, m + (p->vs - f->start), p->ve - p->vs, p->quote);
+    } else {
+        mask_piece(h, p->s, p->e, first ? m : NULL, first ? mk->end - mk->start : 0, p->quote);
     }
 }
 
 /* Maps finding k (view offsets in h->f, masked offsets in `mk`) to the
  * input, into h->sf[k], and masks it there when its action is redact. A
- * finding lies in one run, or across runs joined by inline tags: its part
- * in each run is a contiguous input range. The masked value goes where the
- * first part was and the other parts are emptied, so the tags between stay.
- * A character reference is mapped whole: a finding that touches one
- * replaces all of it with the masked text, which reads as the reference did. */
+ * finding lies in one run, or across runs joined by inline tags, line
+ * breaks or table cells: its part in each run is a contiguous input range,
+ * masked where it is (mask_part), so the tags between stay. A character
+ * reference is mapped whole: a finding that touches one replaces all of it
+ * with the masked text, which reads as the reference did. */
 static void
 map_finding(struct scan_html *h, size_t k, const struct scan_finding *mk)
 {
     const struct view *v = &h->tv;
     const struct scan_finding *f = &h->f[k];
-    const struct scan_finding *rep = f->action == SCAN_ACT_REDACT ? mk : NULL;
-    bool redact = rep != NULL;
-    size_t ps = 0;
-    size_t pe = 0;
-    uint32_t run = 0;
-    uint8_t quote = 0;
+    bool redact = f->action == SCAN_ACT_REDACT;
+    struct piece p = {0};
     bool any = false;
+    bool first = true;
     h->sf[k] = *f;
     for (size_t i = seg_at(v, f->start); i < v->n_seg && v->seg[i].d < f->end; i++) {
         const struct seg *sg = &v->seg[i];
@@ -1393,35 +1504,35 @@ map_finding(struct scan_html *h, size_t k, const struct scan_finding *mk)
         }
         size_t s = sg->s;
         size_t e = sg->s + sg->slen;
+        size_t vs = sg->d > f->start ? sg->d : f->start;
+        size_t ve = sg->d + sg->dlen < f->end ? sg->d + sg->dlen : f->end;
         if (sg->kind == SEG_LIT) {
             s += f->start > sg->d ? f->start - sg->d : 0;
             e -= sg->d + sg->dlen > f->end ? sg->d + sg->dlen - f->end : 0;
         }
-        if (any && sg->run == run) {
-            pe = e;
+        if (any && sg->run == p.run) {
+            p.e = e;
+            p.ve = ve;
             continue;
         }
         if (any) {
             if (redact) {
-                mask_piece(h, ps, pe, rep, quote);
+                mask_part(h, &p, f, mk, first);
             }
-            rep = NULL;
+            first = false;
         } else {
             h->sf[k].start = (uint32_t)s;
         }
         any = true;
-        ps = s;
-        pe = e;
-        run = sg->run;
-        quote = sg->quote;
+        p = (struct piece){.s = s, .e = e, .vs = vs, .ve = ve, .run = sg->run, .quote = sg->quote};
     }
     if (!any) {
         h->sf[k].end = h->sf[k].start;
         return;
     }
-    h->sf[k].end = (uint32_t)pe;
+    h->sf[k].end = (uint32_t)p.e;
     if (redact) {
-        mask_piece(h, ps, pe, rep, quote);
+        mask_part(h, &p, f, mk, first);
     }
 }
 

@@ -94,6 +94,8 @@ enum nm {
     NM_TRPR,
     NM_PPR,
     NM_TR,
+    NM_TC,
+    NM_TBL,
     NM_HYPERLINK,
     NM_DEL,
     NM_MOVEFROM,
@@ -160,6 +162,8 @@ static const struct {
     {"trPr", NM_TRPR},
     {"pPr", NM_PPR},
     {"tr", NM_TR},
+    {"tc", NM_TC},
+    {"tbl", NM_TBL},
     {"hyperlink", NM_HYPERLINK},
     {"del", NM_DEL},
     {"moveFrom", NM_MOVEFROM},
@@ -227,7 +231,17 @@ static const struct {
 
 #define NAME_SLOTS 256 /* open addressing; a power of two over twice the names */
 
-enum role { ROLE_NONE = 0, ROLE_PARA, ROLE_TEXT, ROLE_TAB, ROLE_BREAK, ROLE_FIELD };
+enum role {
+    ROLE_NONE = 0,
+    ROLE_PARA,
+    ROLE_TEXT,
+    ROLE_TAB,
+    ROLE_BREAK,
+    ROLE_FIELD,
+    ROLE_CELL, /* a Word table's cell, row and table: see table_sep() */
+    ROLE_ROW,
+    ROLE_TABLE,
+};
 
 /* Frame flags. */
 enum {
@@ -245,6 +259,8 @@ enum {
     F_INS = 1 << 11,       /* an unwrapped insertion: removed (not unwrapped) when empty */
     F_BOOKVIEWS = 1 << 12, /* the workbook's bookViews: its views lose the active tab */
     F_HASNAME = 1 << 13,   /* a defined name with a name attribute */
+    F_ROW = 1 << 14,       /* a Word table row: a line break after it */
+    F_TABLE = 1 << 15,     /* a Word table: a blank line after it */
 };
 
 /* Where a splice goes into the markup, and what it puts there. */
@@ -324,6 +340,8 @@ struct ooxml_stream {
     uint64_t text_total; /* text of the windows written out */
     uint64_t base_orig;  /* the same, as it was before masking */
     uint8_t last;        /* last byte of that text */
+    unsigned cells;      /* cells seen in the Word table row being read */
+    size_t cell_at;      /* text.len right after a cell's tab; SIZE_MAX: none */
     bool noted_scan, noted_survivor;
     size_t ordinal; /* relationships seen (write pass) */
     int err;
@@ -573,8 +591,32 @@ static void
 para_break(struct ooxml_stream *x)
 {
     uint8_t last = x->text.len > 0 ? x->text.p[x->text.len - 1] : x->last;
-    if (x->text_total + x->text.len > 0 && last != '\n') {
+    if (x->text_total + x->text.len > 0 && last != '\n' && x->text.len != x->cell_at) {
         put(x, &x->text, "\n\n", 2);
+    }
+}
+
+/* A Word table is read as it is copied from Word: a tab between the cells
+ * of a row, a line break between rows, a blank line around the table; so a
+ * header row names the column under it, as in a plain-text table, and a
+ * card typed into four cells is a tab-separated card. The paragraph breaks
+ * at a cell's end (our own bytes, never inside a text splice) give way to
+ * the tab or line break. */
+static void
+table_sep(struct ooxml_stream *x, const char *sep)
+{
+    size_t floor = 0;
+    for (size_t i = x->n_sp; i-- > 0;) {
+        if (x->sp[i].kind == SP_TEXT) {
+            floor = x->sp[i].b;
+            break;
+        }
+    }
+    while (x->text.len > floor && x->text.p[x->text.len - 1] == '\n') {
+        x->text.len--;
+    }
+    if (x->text_total + x->text.len > 0) {
+        put(x, &x->text, sep, strlen(sep));
     }
 }
 
@@ -806,6 +848,7 @@ flush(struct ooxml_stream *x)
     wipe(&x->markup);
     wipe(&x->text);
     x->n_sp = 0;
+    x->cell_at = SIZE_MAX;
     x->gen++;
 }
 
@@ -1159,6 +1202,9 @@ role_of(const struct ooxml_stream *x, size_t at)
         if (f->nm == NM_TAB && is(ep, NS_W, NM_R)) {
             return ROLE_TAB;
         }
+        if (f->nm == NM_TC || f->nm == NM_TR || f->nm == NM_TBL) {
+            return f->nm == NM_TC ? ROLE_CELL : f->nm == NM_TR ? ROLE_ROW : ROLE_TABLE;
+        }
         return f->nm == NM_BR || f->nm == NM_CR ? ROLE_BREAK : ROLE_NONE;
     case NS_A:
         return f->nm == NM_P    ? ROLE_PARA
@@ -1211,6 +1257,20 @@ start_role(struct ooxml_stream *x, size_t at)
     case ROLE_FIELD:
         para_break(x);
         f->fl |= F_FIELD;
+        break;
+    case ROLE_CELL:
+        if (x->cells++ > 0) {
+            table_sep(x, "\t");
+            x->cell_at = x->text.len;
+        }
+        break;
+    case ROLE_ROW:
+        x->cells = 0;
+        f->fl |= F_ROW;
+        break;
+    case ROLE_TABLE:
+        para_break(x);
+        f->fl |= F_TABLE;
         break;
     case ROLE_NONE:
         break;
@@ -1574,6 +1634,12 @@ on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *ur
         if (f->fl & (F_PARA | F_FIELD)) {
             para_break(x);
         }
+        if (f->fl & F_ROW) {
+            table_sep(x, "\n");
+        }
+        if (f->fl & F_TABLE) {
+            table_sep(x, "\n\n");
+        }
     }
     if (x->emit && !(f->fl & F_UNWRAP)) {
         if (x->open_tag) {
@@ -1844,6 +1910,8 @@ part_reset(struct ooxml_stream *x)
     x->refs = x->changes = x->anchors = x->hidden = x->meta = 0;
     x->text_total = x->base_orig = 0;
     x->last = 0;
+    x->cells = 0;
+    x->cell_at = SIZE_MAX;
     x->ordinal = 0;
     if (x->deflating) {
         scan_zip_deflate_abort(x->pk->z);

@@ -28,18 +28,36 @@ line_end(const uint8_t *buf, size_t len, size_t at, size_t max)
     return nl != NULL ? (size_t)(nl - buf) : hi;
 }
 
+/* Separators in [from, to); a comma only outside double quotes, as CSV
+ * quotes a cell that holds one ("Smith, Jo",...; "" inside is a quote).
+ * CSV puts no space after its commas and prose does: a line with one is no
+ * CSV row (SIZE_MAX, which no row's count equals). */
 static size_t
 count(const uint8_t *buf, size_t from, size_t to, uint8_t sep)
 {
     size_t n = 0;
+    if (sep == ',') {
+        bool quoted = false;
+        for (size_t i = from; i < to; i++) {
+            quoted ^= buf[i] == '"';
+            if (buf[i] == ',' && !quoted) {
+                if (i + 1 < to && buf[i + 1] == ' ') {
+                    return SIZE_MAX;
+                }
+                n++;
+            }
+        }
+        return n;
+    }
     for (size_t i = from; i < to; i++) {
         n += buf[i] == sep;
     }
     return n;
 }
 
-/* The cell separator of the line [from, to): a tab, or two or more pipes or
- * semicolons; 0 when the line is no table row. */
+/* The cell separator of the line [from, to): a tab, or two or more pipes,
+ * semicolons or commas (outside quotes: CSV); 0 when the line is no table
+ * row. */
 static uint8_t
 row_sep(const uint8_t *buf, size_t from, size_t to)
 {
@@ -66,7 +84,11 @@ row_sep(const uint8_t *buf, size_t from, size_t to)
     if (pipes >= 2) {
         return '|';
     }
-    return semis >= 2 ? ';' : 0;
+    if (semis >= 2) {
+        return ';';
+    }
+    size_t commas = count(buf, from, to, ',');
+    return commas >= 2 && commas != SIZE_MAX ? ',' : 0;
 }
 
 /* Whether [from, to) holds nothing but quote marks and white space, or is a
@@ -366,14 +388,17 @@ header_cell(const uint8_t *buf, size_t header, size_t header_end, uint8_t sep, s
             size_t *out_from, size_t *out_to)
 {
     size_t from = header;
+    bool quoted = false;
     for (size_t k = 0; k < col; k++) {
-        while (buf[from] != sep) {
+        while (from < header_end && (buf[from] != sep || quoted)) {
+            quoted ^= sep == ',' && buf[from] == '"';
             from++;
         }
         from++;
     }
     size_t to = from;
-    while (to < header_end && buf[to] != sep) {
+    while (to < header_end && (buf[to] != sep || quoted)) {
+        quoted ^= sep == ',' && buf[to] == '"';
         to++;
     }
     while (to > from && buf[to - 1] == '\r') {

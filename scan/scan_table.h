@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Tables pasted into mail: rows of cells split by tabs, pipes or
- * semicolons or aligned by spaces, a column named once in the header row
+/* Tables pasted into mail: rows of cells split by tabs, pipes,
+ * semicolons or commas (CSV) or aligned by spaces, a column named once in the header row
  * ("Name\tTeléfono\tE-mail").
  * Pure functions over borrowed bytes; any thread. */
 #ifndef SCAN_TABLE_H
@@ -11,7 +11,8 @@
 #include <stdint.h>
 
 /* scan_table_header finds the header cell of the column that holds buf[s]:
- * the line of `s` splits into cells by '\t', '|' or ';', the lines above it
+ * the line of `s` splits into cells by '\t', '|', ';' or ',' (outside double
+ * quotes, as CSV writes a cell holding a comma), the lines above it
  * (at most 64, none blank) split into as many, and the topmost of them that
  * is not a Markdown rule ("|---|---|") is the header. On success stores the
  * cell's bytes as [*out_from, *out_to) and returns true; false when `s` is

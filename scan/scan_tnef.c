@@ -293,10 +293,12 @@ rtf_word(struct rtf *r, const char *w, bool has_arg, long arg)
         {"line", 1},
         {"sect", 2},
         {"page", 2},
-        {"cell", 2},
-        {"row", 2},
-        {"nestcell", 2},
-        {"nestrow", 2},
+        /* a table as Word copies it (and as scan_ooxml and scan_html read
+         * one): a tab between cells, a line between rows */
+        {"cell", '\t'},
+        {"row", 1},
+        {"nestcell", '\t'},
+        {"nestrow", 1},
         {"tab", '\t'},
         {"emdash", 0x2014},
         {"endash", 0x2013},
@@ -597,19 +599,40 @@ scan_text(struct tnef_walk *w, const uint8_t *text, size_t len, const char *loc,
     return 0;
 }
 
-/* Path of entry `name` (Windows-1252 or UTF-8 bytes) in the TNEF. */
+/* Path of entry `name` in the TNEF, as UTF-8 (the report's JSON needs it):
+ * `name` is UTF-8 (`utf8`: what libytnef made of a Unicode string; an
+ * incomplete sequence or a lone surrogate is a '?') or Windows-1252. */
 static void
-entry_loc(char *out, size_t cap, const char *loc, const uint8_t *name, size_t n)
+entry_loc(char *out, size_t cap, const char *loc, const uint8_t *name, size_t n, bool utf8)
 {
     size_t o = (size_t)snprintf(out, cap, "%s%s", loc, loc[0] ? "/" : "");
-    for (size_t i = 0; i < n && name[i] != '\0' && o + 1 < cap; i++) {
-        if (name[i] >= 0x20 && name[i] != 0x7F) {
-            out[o++] = (char)name[i];
+    for (size_t i = 0; i < n && name[i] != '\0' && o < cap;) {
+        uint8_t c = name[i];
+        uint8_t seq[4];
+        size_t k = 1;
+        size_t used = 1;
+        seq[0] = c;
+        if (c >= 0x80 && !utf8) {
+            k = put_cp1252(seq, c);
+        } else if (c >= 0x80) {
+            used = c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+            bool whole = used > 0 && used <= n - i && (name[i + 1] & 0xC0) == 0x80 &&
+                         (used < 3 || (name[i + 2] & 0xC0) == 0x80) &&
+                         !(c == 0xED && name[i + 1] >= 0xA0);
+            k = whole ? used : 1;
+            memcpy(seq, whole ? name + i : (const uint8_t *)"?", k);
+            used = whole ? used : 1;
+        } else if (c < 0x20 || c == 0x7F) {
+            k = 0;
         }
+        if (o + k >= cap) {
+            break;
+        }
+        memcpy(out + o, seq, k);
+        o += k;
+        i += used;
     }
-    if (o < cap) {
-        out[o] = '\0';
-    }
+    out[o < cap ? o : cap - 1] = '\0';
 }
 
 /* Scans the string p[0, n) (`utf8`, or Windows-1252) as text at `loc`. */
@@ -774,7 +797,7 @@ scan_props(struct tnef_walk *w, const MAPIProps *mp, const char *att_loc)
             snprintf(loc, sizeof(loc), "%s", att_loc);
         } else {
             entry_loc(loc, sizeof(loc), w->loc, (const uint8_t *)prop_loc_name(pid),
-                      strlen(prop_loc_name(pid)));
+                      strlen(prop_loc_name(pid)), false);
         }
         for (ULONG k = 0; k < pr->count && pr->data != NULL && rc == 0; k++) {
             const variableLength *v = &pr->data[k];
@@ -837,8 +860,8 @@ frame(struct tnef_walk *w, const uint8_t *in, size_t len)
     size_t pos = 6;
     for (unsigned k = 1; pos < len; k++) {
         if (len - pos < 11) {
-            scan_doc_note(d, SCAN_DOC_UNREADABLE, w->loc, "TNEF attribute %u truncated", k);
-            return 1;
+            break; /* less than a header: a line end or padding added on the way (libytnef
+                      and tnef(1) stop there too); too short to hold a value we find */
         }
         struct tnef_attr a = {.level = in[pos], .id = le32(in + pos + 1)};
         uint32_t n = le32(in + pos + 5);
@@ -882,7 +905,7 @@ frame(struct tnef_walk *w, const uint8_t *in, size_t len)
             if (!repeat) {
                 char loc[SCAN_DOC_LOC_MAX];
                 const char *what = a.id == ATT_BODY ? "body" : "subject";
-                entry_loc(loc, sizeof(loc), w->loc, (const uint8_t *)what, strlen(what));
+                entry_loc(loc, sizeof(loc), w->loc, (const uint8_t *)what, strlen(what), false);
                 int rc = scan_string(w, a.data, n, false, loc, ~0u);
                 if (rc != 0) {
                     return rc;
@@ -949,6 +972,7 @@ scan_attachments(struct tnef_walk *w, const TNEFStruct *t)
         /* the long file name, else the 8.3 one, else the title */
         const uint8_t *name = NULL;
         size_t nl = 0;
+        bool utf8 = false;
         const unsigned names[] = {PID_ATTACH_LONG_FILENAME, PID_ATTACH_FILENAME};
         for (size_t k = 0; k < 2 && name == NULL; k++) {
             for (DWORD i = 0; i < a->MAPI.count; i++) {
@@ -958,6 +982,7 @@ scan_attachments(struct tnef_walk *w, const TNEFStruct *t)
                     pr->data != NULL && pr->data[0].data != NULL && pr->data[0].size > 0 &&
                     (type == PT_STRING8 || type == PT_UNICODE)) {
                     name = pr->data[0].data;
+                    utf8 = type == PT_UNICODE;
                     nl = type == PT_UNICODE ? unicode_len(name, (size_t)pr->data[0].size)
                                             : (size_t)pr->data[0].size;
                     break;
@@ -975,7 +1000,7 @@ scan_attachments(struct tnef_walk *w, const TNEFStruct *t)
             nl = strlen(fallback);
         }
         char loc[SCAN_DOC_LOC_MAX];
-        entry_loc(loc, sizeof(loc), w->loc, name, nl);
+        entry_loc(loc, sizeof(loc), w->loc, name, nl, utf8);
         if (!charge(w, a->FileData.size > 0 ? (size_t)a->FileData.size : 0, true, loc)) {
             return 0;
         }
@@ -1017,11 +1042,21 @@ scan_tnef_scan(struct scan_doc *d, const uint8_t *in, size_t len, const char *lo
         memset(&t, 0, sizeof(t));
         TNEFInitialize(&t);
         t.Debug = 0;
-        int yr = TNEFParseMemory(w.kept, (long)w.kept_len, &t);
+        /* libytnef copies the first PR_SUBJECT (or normalised subject,
+         * conversation topic) it meets into t.subject while that is empty,
+         * and fails the whole parse when it is over 100 bytes (50 UTF-16
+         * characters): a subject already there keeps it from trying (the
+         * property itself is kept and scanned; TNEFFree frees this byte) */
+        t.subject.data = calloc(1, 1);
+        if (t.subject.data == NULL) {
+            rc = RL_ENOMEM;
+        }
+        t.subject.size = 1;
+        int yr = rc == 0 ? TNEFParseMemory(w.kept, (long)w.kept_len, &t) : 0;
         if (yr < 0) {
             scan_doc_note(d, SCAN_DOC_UNREADABLE, loc,
                           "TNEF MAPI properties malformed or over libytnef's limits (%d)", yr);
-        } else {
+        } else if (rc == 0) {
             rc = scan_props(&w, &t.MapiProperties, NULL);
             if (rc == 0) {
                 rc = scan_attachments(&w, &t);

@@ -145,7 +145,7 @@ digits that read as two types next to keywords of one, the other or both;
 dotted and 18-digit cards; numbers glued by a dash to a word; SIRET-shaped
 cards; the national forms of the second red-team round and their near
 misses, after what refuses a plain number and what does not; MT940 fields;
-tables split by tabs, pipes or semicolons, with a cell per line or aligned
+tables split by tabs, pipes, semicolons or commas, with a cell per line or aligned
 by spaces under a rule, under headers that name their columns by a keyword,
 a negative word or nothing; CSV rows; Chinese, Japanese and Korean text
 around numbers; Greek and Cyrillic keywords in their case forms and
@@ -1544,14 +1544,40 @@ def blank_row(row):
     return all(c in b" \t\r>" for c in row)
 
 
+def cells_of(row, sep):
+    """The cells of a row split by `sep`; commas only outside double quotes
+    (CSV: "Smith, Jo",...)."""
+    if sep != b",":
+        return row.split(sep)
+    cells, cur, quoted = [], bytearray(), False
+    for c in row:
+        quoted ^= c == 34
+        if c == 44 and not quoted:
+            cells.append(bytes(cur))
+            cur = bytearray()
+        else:
+            cur.append(c)
+    return cells + [bytes(cur)]
+
+
+def seps_in(row, sep):
+    """Separators in a row; -1 for a comma followed by a space outside
+    quotes: CSV writes none, prose does, so that line is no CSV row."""
+    cells = cells_of(row, sep)
+    if sep == b"," and any(c.startswith(b" ") for c in cells[1:]):
+        return -1
+    return len(cells) - 1
+
+
 def cell_split(t, s):
     """The cell separator of the line of s: a tab, else two or more pipes,
-    else two or more semicolons; None when it is no table row."""
+    else two or more semicolons, else two or more commas outside quotes;
+    None when it is no table row."""
     lines = lines_of(t)
     a, b = lines[line_index(lines, s)]
     row = t[a:b]
-    for sep, least in ((b"\t", 1), (b"|", 2), (b";", 2)):
-        if row.count(sep) >= least:
+    for sep, least in ((b"\t", 1), (b"|", 2), (b";", 2), (b",", 2)):
+        if seps_in(row, sep) >= least:
             return sep
     return None
 
@@ -1566,11 +1592,11 @@ def split_header(t, s, sep):
     lines = lines_of(t)
     k = line_index(lines, s)
     a, b = lines[k]
-    col, cells = t[a:s].count(sep), t[a:b].count(sep)
+    col, cells = seps_in(t[a:s], sep), seps_in(t[a:b], sep)
     header = None
     for ps, pe in reversed(lines[:k]):
         row = t[ps:pe]
-        if blank_row(row) or row.count(sep) != cells:
+        if blank_row(row) or seps_in(row, sep) != cells:
             break
         rule = b"-" in row and all(c in b"-: \r>" + sep for c in row)
         if not rule:
@@ -1579,9 +1605,9 @@ def split_header(t, s, sep):
             header = None
     if header is None:
         return None
-    cells_of = t[header[0]:header[1]].split(sep)
-    start = header[0] + sum(len(c) + 1 for c in cells_of[:col])
-    return start, start + len(cells_of[col].rstrip(b"\r"))
+    names = cells_of(t[header[0]:header[1]], sep)
+    start = header[0] + sum(len(c) + 1 for c in names[:col])
+    return start, start + len(names[col].rstrip(b"\r"))
 
 
 def stacked_header(t, s):
@@ -2765,7 +2791,8 @@ def table_cell(rng, kind):
 
 
 def gen_table_case(rng):
-    """Pasted tables: cells split by tabs, pipes or semicolons under a header
+    """Pasted tables: cells split by tabs, pipes, semicolons or commas (CSV,
+    quoted cells) under a header
     row (a Markdown rule below it, data rows above it, a blank line), or each
     cell on a line of its own as HTML converts them; columns of numbers of
     the medium and weak forms under headers that name them or not."""
@@ -2802,9 +2829,13 @@ def gen_table_case(rng):
             lines[1] = "-" * len(lines[1])  # one run only
         text = "\n".join(lines)
     else:
-        sep = rng.choice(["\t", "\t", " | ", "|", ";", "; "])
+        sep = rng.choice(["\t", "\t", " | ", "|", ";", "; ", ",", ","])
         edge = sep.strip() == "|" and rng.random() < 0.5
         fmt = (lambda cells: "| " + " | ".join(cells) + " |") if edge else sep.join
+        if sep == ",":  # CSV: a cell holding a comma (or any, sometimes) quoted
+            def fmt(cells):
+                return ",".join('"%s"' % c if "," in c or rng.random() < 0.1 else c
+                                for c in cells)
         lines = [fmt(heads)]
         if rng.random() < 0.3:
             lines.append(fmt(["---"] * ncol) if edge or sep.strip() == "|" else fmt(["-"] * ncol))

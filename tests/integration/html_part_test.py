@@ -139,6 +139,30 @@ class HtmlParts(unittest.TestCase):
         self.assertIn("html.script_removed", [a["action"] for a in acts])
         self.assertTrue(all(a["detail"].startswith("message/1: ") for a in acts), acts)
 
+    def test_table_read_as_copied(self):
+        """An HTML table as Outlook writes it (paragraphs in cells, indented
+        markup) reads as a browser copies it: a tab between cells, a line
+        between rows. The header names the bare numbers under it, as in a
+        plain-text table, and a card typed into four cells is one."""
+        html = ("<html><body><p>Hi team,</p>\n<table border=1>\n<thead>\n <tr>\n"
+                "  <th>Name</th>\n  <th>SSN</th>\n  <th>Phone</th>\n </tr>\n</thead>\n"
+                "<tbody>\n <tr>\n  <td><p class=MsoNormal>Jo Smith<o:p></o:p></p></td>\n"
+                "  <td><p class=MsoNormal>536228471<o:p></o:p></p></td>\n"
+                "  <td>\n    2125550132\n  </td>\n </tr>\n"
+                " <tr><td>Al Jones</td><td>078051121</td><td>2125550199</td></tr>\n"
+                "</tbody>\n</table>\n<table><tr><td>Card</td><td>4111</td><td>1111</td>"
+                "<td>1111</td><td>1111</td></tr></table>\n"
+                "<p>Order 12345678 shipped, ticket 536228471.</p></body></html>\n").encode()
+        out, report = scan(message([part("text/html; charset=utf-8", "7bit", html)]))
+        got, _ = html_of(out)
+        for number in ("536228471", "2125550132", "078051121", "2125550199"):
+            self.assertNotIn("<td>%s</td>" % number, got)
+        self.assertIn("<td>Al Jones</td><td>*********</td><td>**********</td>", got)
+        self.assertIn("<td>****</td><td>****</td><td>****</td><td>1111</td>", got)
+        self.assertIn("Order 12345678 shipped, ticket 536228471.", got)  # no header there
+        types = sorted(f["type"] for f in report["findings"])
+        self.assertEqual(types, ["CREDIT_CARD", "PHONE", "PHONE", "US_SSN", "US_SSN"])
+
     def test_clean_message_is_byte_identical(self):
         clean = ("<html><body><p style=\"color:#333\">Dear Anna,&nbsp;see you at 10:30.</p>"
                  "<a href=\"https://example.com/?a=1&amp;b=2\">agenda</a></body></html>\n")

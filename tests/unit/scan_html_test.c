@@ -189,7 +189,8 @@ test_redacts_across_inline_tags_and_in_attributes(void **state)
 {
     (void)state;
     struct fx *x = fx_new(NULL);
-    expect(x, "<p>Card <b>4111</b> 1111 1111 1111.</p>", "<p>Card <b>**** **** **** 1111</b>.</p>");
+    /* Each part of a number is masked where it is: the tags stay around it. */
+    expect(x, "<p>Card <b>4111</b> 1111 1111 1111.</p>", "<p>Card <b>****</b> **** **** 1111.</p>");
     expect(x, "<a href=\"mailto:bob@example.org\" title='bob@example.org'>x</a>",
            "<a href=\"mailto:***@*******.***\" title='***@*******.***'>x</a>");
     /* An unquoted value must keep its extent: masked spaces become references. */
@@ -201,7 +202,18 @@ test_redacts_across_inline_tags_and_in_attributes(void **state)
     /* A <br> is a line break, read as in plain text: the groups of a card on
      * four lines are a card; two <br> are a blank line, which nothing crosses. */
     expect(x, "<p>Card<br>4111<br>1111<BR/>1111<br >1111</p>",
-           "<p>Card<br>****\n****\n****\n1111<br><BR/><br ></p>");
+           "<p>Card<br>****<br>****<BR/>****<br >1111</p>");
+    /* A table is read as a browser copies it: cells split by tabs, rows by
+     * line breaks, so a card typed into four cells is one, masked in its
+     * cells (html_part_test: a column's header names a bare number). */
+    expect(x, "<tr><td>4111</td>\n <td> 1111 </td><td>1111</td><td><p>1111</p></td></tr>",
+           "<tr><td>****</td>\n <td> **** </td><td>****</td><td><p>1111</p></td></tr>");
+    /* Rows are lines, read as in plain text: a card's groups on two lines
+     * are a card (as in a wrapped line); a blank line (two tables) parts. */
+    expect(x, "<table><tr><td>4111 1111</td></tr><tr><td>1111 1111</td></tr></table>",
+           "<table><tr><td>**** ****</td></tr><tr><td>**** 1111</td></tr></table>");
+    const char *tables = "<table><tr><td>4111 1111</td></tr></table><table><tr><td>1111 1111</td>";
+    assert_string_equal(rewrite(x, tables), tables);
     const char *blank = "<p>4111 1111<br><br>1111 1111</p>";
     assert_string_equal(rewrite(x, blank), blank);
     fx_free(x);

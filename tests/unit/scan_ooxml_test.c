@@ -180,6 +180,49 @@ test_docx_split_runs_redacted(void **state)
     env_fini(&e);
 }
 
+/* A Word table reads as Word copies it: a tab between cells, a line between
+ * rows, whatever paragraphs the cells hold. The header row names the bare
+ * numbers under it, a card typed into four cells is one, and a negative
+ * word in a paragraph after the table does not reach into it. */
+static void
+test_docx_table_read_as_copied(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+#define TC(t) "<w:tc><w:tcPr/><w:p><w:r><w:t>" t "</w:t></w:r></w:p></w:tc>"
+    const char *body =
+        "<w:p><w:r><w:t>Staff list</w:t></w:r></w:p><w:tbl><w:tblPr/>"
+        "<w:tr>" TC("Name") TC("SSN") TC(
+            "Phone") "</w:tr>"
+                     "<w:tr>" TC("Jo Smith") TC(
+                         "536228471") "<w:tc><w:p/><w:p><w:r><w:t>"
+                                      "2125550132</w:t></w:r></w:p></w:tc></w:tr>"
+                                      "<w:tr>" TC("Card") TC("4111") TC(
+                                          "1111") "</w:tr></w:tbl>"
+                                                  "<w:tbl><w:tr>" TC("4111") TC("1111") TC("1111")
+                                                      TC("1111") "</w:tr></w:tbl>"
+                                                                 "<w:p><w:r><w:t>Ticket 536228471 "
+                                                                 "closed.</w:t></w:r></w:p>";
+#undef TC
+    size_t len = 0;
+    uint8_t *in = docx(&len, CT_DOCX, body, "", "", NULL, 0);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "application/octet-stream", "t.docx");
+    assert_true(r->modified);
+    assert_int_equal(r->n_findings, 3);
+    assert_int_equal(r->findings[0].f.type, SCAN_T_US_SSN);
+    assert_int_equal(r->findings[1].f.type, SCAN_T_PHONE);
+    assert_int_equal(r->findings[2].f.type, SCAN_T_CREDIT_CARD);
+    char *doc = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    char text[512];
+    w_text(text, sizeof(text), doc);
+    assert_string_equal(text, "Staff listNameSSNPhoneJo Smith*******************Card41111111"
+                              "************1111Ticket 536228471 closed.");
+    free(doc);
+    free(in);
+    env_fini(&e);
+}
+
 static void
 test_xlsx_strings_redacted(void **state)
 {
@@ -1637,6 +1680,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_docx_split_runs_redacted),
+        cmocka_unit_test(test_docx_table_read_as_copied),
         cmocka_unit_test(test_xlsx_strings_redacted),
         cmocka_unit_test(test_pptx_slide_redacted),
         cmocka_unit_test(test_docm_macros_removed),

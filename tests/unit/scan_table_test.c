@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for scan_table.c: the header cell named for a position in
- * tables pasted into mail (tabs, pipes, semicolons, columns aligned under a
+ * tables pasted into mail (tabs, pipes, semicolons, CSV, columns aligned under a
  * rule, one cell per line), and positions that are in no table. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -71,6 +71,16 @@ test_separated(void **state)
         /* rows of another width */
         {"Name\tPhone\tMail\nBo\t0406139378\n", "0406", NULL},
         {"Tel. 0406139378, please.\n", "0406", NULL},
+        /* CSV: commas outside quotes split cells; every row under the header */
+        {"Name,SSN,Phone\r\nJo,536228471,2125550132\r\n\"Jones, Al\",078051121,2125550199\r\n",
+         "0780", "SSN"},
+        {"Name,SSN,Phone\nJo,536228471,2125550132\n\"Jones, Al\",078051121,2125550199\n",
+         "21255501", "Phone"},
+        {"\"Last, First\",Phone,City\n\"Li, Bo\",0406139378,Oslo\n", "0406", "Phone"},
+        /* one comma is a sentence's as often as a table's: two cells need another separator */
+        {"Name,Phone\nBo,0406139378\n", "0406", NULL},
+        /* prose: a comma followed by a space is no CSV separator */
+        {"Hi Jo, thanks, see you\nat 10, call 0406139378, or mail\n", "0406", NULL},
     };
     run(cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -94,6 +94,7 @@ test_card_in_rtf_body(void **state)
     (void)state;
     check_held("card-rtf.tnef", "body.rtf", true);        /* LZFu compressed */
     check_held("card-rtf-stored.tnef", "body.rtf", true); /* MELA, stored */
+    check_held("card-table.tnef", "body.rtf", false);     /* in four cells of a row */
 }
 
 static void
@@ -101,6 +102,17 @@ test_card_elsewhere(void **state)
 {
     (void)state;
     check_held("card-attach.tnef", "card.txt", false);
+    size_t len = 0;
+    uint8_t *p = load("card-attach.tnef", &len);
+    struct env e;
+    env_init(&e, NULL);
+    const struct scan_doc_result *r = rewrite(&e, p, len);
+    assert_int_equal(count_type(r, SCAN_T_IBAN,
+                                "\xc3\x9c"
+                                "berweisung.txt"),
+                     1); /* UTF-8 */
+    env_fini(&e);
+    free(p);
     check_held("card-subject.tnef", "subject", false);
     check_held("card-embedded.tnef", "Invoice/body.rtf", true);
 }
@@ -159,6 +171,12 @@ test_real_samples(void **state)
         {"ytnef/long-filename.tnef", "body.rtf", SCAN_T_EMAIL},
         {"ytnef/winmail.dat", "bookmark.htm", SCAN_T_EMAIL},
         {"ytnef/multi-value-attribute.tnef", NULL, SCAN_T_EMAIL},
+        /* a line end after the last attribute; a Unicode subject of 71
+         * characters (over libytnef's 100-byte cap for the one it copies);
+         * the triples of attFrom */
+        {"tnef-upstream/garbage-at-end.tnef", NULL, SCAN_T_EMAIL},
+        {"tnef-upstream/unicode-mapi-attr-name.tnef", "body.html", SCAN_T_PHONE},
+        {"tnef-upstream/triples.tnef", NULL, SCAN_T_EMAIL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         size_t len = 0;
@@ -220,7 +238,12 @@ test_malformed(void **state)
     uint8_t *p = load("card-attach.tnef", &len);
     size_t last = find_attr(p, len, 0x00069005u);
     assert_true(last > 0);
-    check_unreadable(&e, p, last + 5, "truncated");
+    /* less than a header left: the end (a line end added on the way), the
+     * rest read */
+    const struct scan_doc_result *r = rewrite(&e, p, last + 5);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 0);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREDACTABLE), 1);
+    assert_int_equal(count_type(r, SCAN_T_CREDIT_CARD, "card.txt"), 1);
     check_unreadable(&e, p, len - 1, "past the end");
     size_t mapi = find_attr(p, len, 0x00069003u);
     assert_true(mapi > 0);
@@ -312,7 +335,11 @@ test_rtf_text(void **state)
     check_rtf("{\\rtf1 \\u8364?5 {\\uc2\\u8364 xy}z \\u-10179?\\u-8959?}", "\xe2\x82\xac"
                                                                            "5 \xe2\x82\xac"
                                                                            "z \xf0\x9f\x94\x81");
-    check_rtf("{\\rtf1 a\\par b\\line c\\cell d\\tab e\\~f\\_g\\-h}", "a\nb\nc\n\nd\te f-gh");
+    check_rtf("{\\rtf1 a\\par b\\line c\\cell d\\tab e\\~f\\_g\\-h}", "a\nb\nc\td\te f-gh");
+    /* a card typed into four cells of a row reads as the row Word copies */
+    check_rtf("{\\rtf1\\trowd\\cellx1\\pard\\intbl 4111\\cell 1111\\cell 1111\\cell "
+              "1111\\cell\\row\\pard x}",
+              "4111\t1111\t1111\t1111\t\nx");
     check_rtf("{\\rtf1{\\fonttbl{\\f0 Arial 4111;}}{\\colortbl\\red0;}{\\*\\foo 4111}x}", "x");
     check_rtf("{\\rtf1{\\pict\\pngblip 34313131}{\\*\\htmltag84 <b>}y}", "<b>y");
     check_rtf("{\\rtf1 \\bin4 {}}}x\\\\\\{\\}}", "x\\{}");

@@ -133,12 +133,19 @@ def main():
     files = {
         # the card in the compressed RTF body, written as \'hh and \uN escapes
         "card-rtf.tnef": tnef("Invoice", [(PT_BINARY, 0x1009, lzfu(CARD_RTF))]),
+        # a card typed into the four cells of a table row
+        "card-table.tnef": tnef("Card", [(PT_BINARY, 0x1009, lzfu(rtf(
+            b"\\trowd\\cellx1000\\cellx2000\\cellx3000\\cellx4000\\pard\\intbl "
+            b"4111\\cell 1111\\cell 1111\\cell 1111\\cell\\row\\pard thanks")))]),
         # the same body stored uncompressed (MELA)
         "card-rtf-stored.tnef": tnef("Invoice", [(PT_BINARY, 0x1009, mela(CARD_RTF))]),
-        # a clean body, the card in an attached text file
+        # a clean body, the card in an attached text file, an IBAN in another
         "card-attach.tnef": tnef("Order", [(PT_BINARY, 0x1009, lzfu(CLEAN_RTF))],
                                  [attach_file("card.txt",
-                                              b"card 4111 1111 1111 1111\r\nthanks\r\n")]),
+                                              b"card 4111 1111 1111 1111\r\nthanks\r\n"),
+                                  # a Windows-1252 name: the finding's location is UTF-8
+                                  attach_file("\u00dcberweisung.txt",
+                                              b"IBAN GB82 WEST 1234 5698 7654 32\r\n")]),
         # the card in the Unicode subject and the plain body
         "card-subject.tnef": tnef(None, [(PT_UNICODE, 0x0037, "card 4111 1111 1111 1111"),
                                          (PT_STRING8, 0x1000, "hello\r\nsee subject")]),
