@@ -439,7 +439,7 @@ def clean_end(t, e):
     return not (e + 3 < len(t) and UDASH.match(t, e) and is_digit(t[e + 3]))
 
 
-AMOUNT_TAIL = re.compile(rb"[,.][0-9]{2}")
+AMOUNT_TAIL = re.compile(rb"[,.][0-9]{2}(?![0-9])")  # ",50", not ",2020" (a CSV field)
 
 
 def phone_end(t, e):
