@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "rl_error.h"
@@ -198,6 +199,15 @@ mime_charset_utf8_cap(size_t in_len)
     return in_len * 3; /* every single-byte table entry is at most 3 bytes */
 }
 
+/* ascii8 reads the eight bytes at p into *out_x and tells whether all are
+ * ASCII (a run of them converts one to one, in any table). */
+static bool
+ascii8(uint64_t *out_x, const uint8_t *p)
+{
+    memcpy(out_x, p, 8);
+    return (*out_x & 0x8080808080808080ull) == 0;
+}
+
 /* cs_width is the UTF-8 length a source byte becomes. */
 static size_t
 cs_width(const struct mime_charset_table *t, uint8_t c)
@@ -230,6 +240,19 @@ mime_charset_table_to_utf8(uint8_t *out, size_t *out_len, const struct mime_char
     size_t o = 0;
     for (size_t i = 0; i < in_len; i++) {
         uint8_t c = in[i];
+        if (c < 0x80) {
+            /* at an ASCII byte, a run of them eight at a time */
+            uint64_t x;
+            while (in_len - i >= 8 && ascii8(&x, in + i)) { /* o + 8 <= 3 * (i + 8) */
+                memcpy(out + o, &x, 8);
+                o += 8;
+                i += 8;
+            }
+            if (i == in_len) {
+                break;
+            }
+            c = in[i];
+        }
         if (c < 0x80) {
             out[o++] = c;
             continue;
@@ -272,6 +295,17 @@ mime_charset_table_src_offset_next(struct mime_charset_walk *w, const struct mim
         *w = (struct mime_charset_walk){0}; /* a step back: walk again from the start */
     }
     for (; w->src < src_len; w->src++) {
+        /* at an ASCII byte, eight ASCII bytes at a time that all end
+         * before utf8_off */
+        uint64_t x;
+        while (src[w->src] < 0x80 && src_len - w->src >= 8 && utf8_off >= w->utf8 + 8 &&
+               ascii8(&x, src + w->src)) {
+            w->src += 8;
+            w->utf8 += 8;
+        }
+        if (w->src == src_len) {
+            break;
+        }
         size_t u = w->utf8 + cs_width(t, src[w->src]);
         if (utf8_off < u) {
             return w->src;

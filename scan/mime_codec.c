@@ -417,23 +417,21 @@ mime_b64_encode(uint8_t *out, size_t *out_len, const uint8_t *in, size_t in_len,
 
 static const char hex_upper[] = "0123456789ABCDEF";
 
-/* hex_val returns 0..15, or -1. Lower case is accepted: RFC 2045 6.7 (1)
- * asks robust decoders to recognise it. */
-static int
-hex_val(uint8_t c)
-{
-    unsigned d = (unsigned)c - '0';
-    unsigned l = ((unsigned)c | 0x20) - 'a';
-    return d < 10 ? (int)d : l < 6 ? (int)l + 10 : -1;
-}
+/* 1 + the value of each hex digit, upper or lower case (RFC 2045 6.7 (1)
+ * asks robust decoders to recognise lower case); 0 for the rest. */
+static const uint8_t hex_plus1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
 
 /* hex_pair decodes the two hex digits at p, or returns -1. */
 static int
 hex_pair(const uint8_t *p)
 {
-    int hi = hex_val(p[0]);
-    int lo = hex_val(p[1]);
-    return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
+    unsigned hi = hex_plus1[p[0]];
+    unsigned lo = hex_plus1[p[1]];
+    return hi == 0 || lo == 0 ? -1 : (int)((hi - 1) << 4 | (lo - 1));
 }
 
 /* qp_has_special tells whether any of the eight bytes in `x` is '=', CR or
@@ -500,15 +498,22 @@ mime_qp_decode(uint8_t *out, size_t *out_len, size_t *out_bad, const uint8_t *in
                  * apart: decoded here without going round the outer loop
                  * (a space before an encoded byte is a literal, never
                  * trailing whitespace). */
-                do {
+                for (;;) {
                     out[o++] = (uint8_t)v;
                     i += 3;
-                    if (in_len - i >= 4 && in[i] == ' ' && in[i + 1] == '=' &&
-                        hex_pair(in + i + 2) >= 0) {
+                    if (in_len - i < 3) {
+                        break;
+                    }
+                    if (in[i] == ' ' && in_len - i >= 4 && in[i + 1] == '=' &&
+                        (v = hex_pair(in + i + 2)) >= 0) {
                         out[o++] = ' ';
                         i++;
+                        continue;
                     }
-                } while (in_len - i >= 3 && in[i] == '=' && (v = hex_pair(in + i + 1)) >= 0);
+                    if (in[i] != '=' || (v = hex_pair(in + i + 1)) < 0) {
+                        break;
+                    }
+                }
                 continue;
             }
             /* RFC 2045 6.7 (5): '=' at a line end is a soft break; whitespace
@@ -589,7 +594,15 @@ mime_qp_encode(uint8_t *out, size_t *out_len, const uint8_t *in, size_t in_len, 
          * byte by byte: none is a line end, and one followed by anything but
          * CR or LF is not at the end of its line, so only the soft break
          * needs checking (as below: three more must fit with room for '='). */
-        while (in_len - i >= 2 && in[i] >= 128 && in[i + 1] != '\n' && in[i + 1] != '\r') {
+        size_t run_end = i;
+        while (run_end < in_len && in[run_end] >= 128) {
+            run_end++;
+        }
+        /* every byte of the run but its last is followed by one above 127 */
+        if (run_end > i && (run_end == in_len || in[run_end] == '\n' || in[run_end] == '\r')) {
+            run_end--;
+        }
+        for (; i < run_end; i++) {
             if (col > 72) {
                 out[o++] = '=';
                 memcpy(out + o, eol, eol_len);
@@ -601,7 +614,6 @@ mime_qp_encode(uint8_t *out, size_t *out_len, const uint8_t *in, size_t in_len, 
             out[o + 2] = (uint8_t)hex_upper[in[i] & 15];
             o += 3;
             col += 3;
-            i++;
         }
         uint8_t c = in[i];
         size_t brk = c == '\n' ? 1 : (c == '\r' && in_len - i >= 2 && in[i + 1] == '\n') ? 2 : 0;

@@ -200,13 +200,32 @@ mime_xcode_open(struct mime_xcode *x, const uint8_t *label, size_t len)
 bool
 mime_xcode_ascii_same(struct mime_xcode *x, const uint8_t *in, size_t len)
 {
-    uint8_t acc = 0;
-    bool shift = false;
-    for (size_t i = 0; i < len; i++) {
-        acc |= in[i];
-        shift |= in[i] == 0x1B || in[i] == 0x0E || in[i] == 0x0F;
+    if (!x->ascii_same) {
+        return false;
     }
-    return x->ascii_same && acc < 0x80 && !shift;
+    /* Eight bytes at a time: no byte >= 0x80, and none is ESC, SO or SI
+     * (v - ones & ~v has a high bit set exactly where v has a zero byte, at
+     * least once when there is one). */
+    const uint64_t ones = 0x0101010101010101ull;
+    const uint64_t high = 0x8080808080808080ull;
+    uint64_t acc = 0;
+    uint64_t shift = 0;
+    size_t i = 0;
+    for (; len - i >= 8; i += 8) {
+        uint64_t v;
+        memcpy(&v, in + i, 8);
+        uint64_t e = v ^ (ones * 0x1B);
+        uint64_t so = v ^ (ones * 0x0E); /* SO 0x0E and SI 0x0F differ in bit 0 */
+        acc |= v;
+        shift |= ((e - ones) & ~e) | (((so & ~ones) - ones) & ~(so & ~ones));
+    }
+    uint8_t tail = 0;
+    bool tail_shift = false;
+    for (; i < len; i++) {
+        tail |= in[i];
+        tail_shift |= in[i] == 0x1B || in[i] == 0x0E || in[i] == 0x0F;
+    }
+    return ((acc & high) | (shift & high)) == 0 && tail < 0x80 && !tail_shift;
 }
 
 size_t

@@ -694,19 +694,26 @@ inside(struct scan_cand *out, struct scan_cand *out_alt, const uint8_t *buf, siz
     return false;
 }
 
-/* Reads the view of the run [d, d + r). The groups are counted with every
- * separator any detector takes, so `total` bounds what any of them reads. */
+/* Reads what stands just before the run [d, d + r) into v->letters and
+ * v->anchored. */
 static void
-view_run(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_t r)
+view_head(struct run_view *v, const uint8_t *buf, size_t d, size_t r)
 {
     uint8_t b = d > 0 ? buf[d - 1] : ' ';
     /* A token of two letters just before: a country code or a NINO prefix. */
-    size_t e = d + r;
     v->letters = prefix_before(buf, d) != d;
     v->anchored = b == '+' || b == '(' || (r >= 3 && r <= 5 && buf[d] == '0' && buf[d + 1] == '0');
+}
+
+/* Reads the groups joined to the run [d, d + r) into v->total and
+ * v->groups. They are counted with every separator any detector takes, so
+ * `total` bounds what any of them reads. */
+static void
+view_groups(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_t r)
+{
     v->total = r;
     v->groups = 1;
-    size_t i = e;
+    size_t i = d + r;
     unsigned kind = 0;
     while (v->total < 20) {
         size_t s = scan_sep_digit(buf, i, len,
@@ -723,18 +730,30 @@ view_run(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_t r)
     }
 }
 
+/* Reads the whole view of the run [d, d + r). */
+static void
+view_run(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_t r)
+{
+    view_head(v, buf, d, r);
+    view_groups(v, buf, len, d, r);
+}
+
 /* Cheap test that no detector can match at the run [d, d + r): a short
  * standalone number ("in 2024,", "3 items", "2024-05-17") with nothing that
- * could anchor a longer form. Most digit runs in prose stop here. */
+ * could anchor a longer form. Most digit runs in prose stop here, so the
+ * view is read only as far as the answer needs; when the answer is false,
+ * *v holds the whole view. */
 static bool
-run_is_plain(const struct run_view *v, const uint8_t *buf, size_t d)
+run_is_plain(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_t r)
 {
     /* Card, SSN and unanchored phone refuse these starts; IBAN and NINO
      * need letters, '+' and '(' anchor the other phone forms. */
     if (scan_preceded_by_number(buf, d)) {
         return true;
     }
+    view_head(v, buf, d, r);
     if (v->letters || v->anchored) {
+        view_groups(v, buf, len, d, r);
         return false;
     }
     if (d > 0 && scan_is_alpha(buf[d - 1])) {
@@ -743,6 +762,7 @@ run_is_plain(const struct run_view *v, const uint8_t *buf, size_t d)
     /* Without those, every form needs 8 digits or more, and at 8 only a
      * phone number in the Nordic groupings or bare: three groups of 8 are
      * dates ("2024-05-17", "17.05.2024"). */
+    view_groups(v, buf, len, d, r);
     return v->total < 8 ||
            (v->total == 8 && v->groups == 3 &&
             (scan_digit_run(buf, d, d + 5) == 4 || scan_digit_run(buf, d, d + 3) <= 2) &&
@@ -776,8 +796,7 @@ handle_run(struct scan_cand *out, size_t cap, size_t *n, size_t *floor, size_t *
     struct scan_cand alt;
     *out_next = d + r;
     struct run_view v;
-    view_run(&v, buf, len, d, r);
-    if (run_is_plain(&v, buf, d) || !try_run(&c, &alt, &v, buf, len, d, *floor, enabled)) {
+    if (run_is_plain(&v, buf, len, d, r) || !try_run(&c, &alt, &v, buf, len, d, *floor, enabled)) {
         return true;
     }
     struct scan_cand strong;

@@ -270,7 +270,7 @@ named_ref(uint32_t *out_cp, const uint8_t *name, size_t n)
     memcpy(z, name, n);
     z[n] = '\0';
     for (size_t i = 0; i < sizeof(html5_ascii) / sizeof(html5_ascii[0]); i++) {
-        if (strcmp(z, html5_ascii[i].name) == 0) {
+        if (html5_ascii[i].name[0] == z[0] && strcmp(z, html5_ascii[i].name) == 0) {
             *out_cp = html5_ascii[i].c;
             return true;
         }

@@ -32,7 +32,9 @@ struct scan_zip {
     struct scan_zip_budget *budget;
     size_t n;
     bool changed;
-    struct zdeflate df;
+    /* owned, NULL until the first scan_zip_deflate_begin: igzip's state is
+     * ~80 KB, and most archives are only read */
+    struct zdeflate *df;
 };
 
 /* Entries smaller than this may compress far better than the ratio limit
@@ -141,8 +143,11 @@ scan_zip_free(struct scan_zip *z)
         zip_discard(z->za);
     }
     zip_source_free(z->src);
-    free(z->df.level_buf);
-    free(z->df.out);
+    if (z->df != NULL) {
+        free(z->df->level_buf);
+        free(z->df->out);
+        free(z->df);
+    }
     free(z);
 }
 
@@ -319,7 +324,10 @@ scan_zip_stream_close(struct scan_zip_stream *st)
 int
 scan_zip_deflate_begin(struct scan_zip *z)
 {
-    struct zdeflate *df = &z->df;
+    if (z->df == NULL && (z->df = calloc(1, sizeof(*z->df))) == NULL) {
+        return RL_ENOMEM;
+    }
+    struct zdeflate *df = z->df;
     if (df->level_buf == NULL && (df->level_buf = malloc(LEVEL_BUF_SIZE)) == NULL) {
         return RL_ENOMEM;
     }
@@ -369,7 +377,7 @@ deflate_run(struct zdeflate *df, bool end)
 int
 scan_zip_deflate_feed(struct scan_zip *z, const uint8_t *p, size_t n)
 {
-    struct zdeflate *df = &z->df;
+    struct zdeflate *df = z->df;
     while (n > 0) {
         uint32_t part = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
         df->crc = crc32_gzip_refl(df->crc, p, part);
@@ -456,7 +464,7 @@ predeflated_cb(void *ud, void *data, zip_uint64_t n, zip_source_cmd_t cmd)
 int
 scan_zip_deflate_replace(struct scan_zip *z, size_t i)
 {
-    struct zdeflate *df = &z->df;
+    struct zdeflate *df = z->df;
     df->zs.next_in = NULL;
     df->zs.avail_in = 0;
     int rc = deflate_run(df, true);
@@ -487,11 +495,14 @@ scan_zip_deflate_replace(struct scan_zip *z, size_t i)
 void
 scan_zip_deflate_abort(struct scan_zip *z)
 {
-    if (z->df.out != NULL) {
-        explicit_bzero(z->df.out, z->df.len);
+    if (z->df == NULL) {
+        return;
     }
-    z->df.len = 0;
-    z->df.active = false;
+    if (z->df->out != NULL) {
+        explicit_bzero(z->df->out, z->df->len);
+    }
+    z->df->len = 0;
+    z->df->active = false;
 }
 
 int
