@@ -100,7 +100,8 @@ read_groups(struct groups *g, const uint8_t *buf, size_t i, size_t limit, unsign
 
 /* Where a phone number may end after group k: not inside a longer token,
  * not before ".5" or "-12" that continue the number, and not before ",50" or
- * ".50" that make it an amount ("1 234 567,50 EUR"). */
+ * ".50" that make it an amount ("1 234 567,50 EUR"); before ",2020" (a CSV
+ * row's next field) it may. */
 static bool
 ends_well(const uint8_t *buf, size_t len, size_t e)
 {
@@ -108,7 +109,7 @@ ends_well(const uint8_t *buf, size_t len, size_t e)
         return false;
     }
     return !(e + 2 < len && (buf[e] == ',' || buf[e] == '.') && scan_is_digit(buf[e + 1]) &&
-             scan_is_digit(buf[e + 2]));
+             scan_is_digit(buf[e + 2]) && !(e + 3 < len && scan_is_digit(buf[e + 3])));
 }
 
 static void

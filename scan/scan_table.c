@@ -347,6 +347,108 @@ aligned_header(const uint8_t *buf, size_t col, size_t ps, size_t pe, size_t *out
     return true;
 }
 
+/* ---- columns aligned by spaces, no rule ---- */
+
+/* The character columns where the cells of the line [from, to) start, a
+ * cell being text after two or more spaces (or the line's first text, past
+ * quote marks and indentation); returns their count, 0 past SCAN_TABLE_MAX_COLS. */
+static size_t
+cell_starts(const uint8_t *buf, size_t from, size_t to, size_t *out)
+{
+    size_t n = 0;
+    size_t spaces = 2; /* the first text starts a cell */
+    bool lead = true;  /* still in the quote marks and indentation */
+    for (size_t i = from, col = 0; i < to; i++) {
+        uint8_t c = buf[i];
+        if ((c & 0xC0) == 0x80) {
+            continue; /* the rest of a character: same column */
+        }
+        if (c == ' ' || c == '\r' || (lead && c == '>')) {
+            spaces++;
+        } else {
+            if (spaces >= 2) {
+                if (n == SCAN_TABLE_MAX_COLS) {
+                    return 0;
+                }
+                out[n++] = col;
+            }
+            spaces = 0;
+            lead = false;
+        }
+        col++;
+    }
+    return n;
+}
+
+/* A table aligned by spaces without a rule, its cells left-aligned as
+ * reports print them ("Name        SSN\nJo Smith    536228471"): the block
+ * of lines above the line [ls, le) whose cells (two or more) start at the
+ * same columns, up to a blank line, another layout or a line longer than
+ * MAX_BYTES; its topmost line is the header unless it holds a digit or an
+ * '@' or is more than MAX_ROWS lines up. Stores the header line and the
+ * cell starts in the cache and returns whether there is one. The block of
+ * the line before, when that was the last one looked at, is reused, so a
+ * long table costs one look per line. */
+static bool
+spaced_top(struct scan_table_cache *c, const uint8_t *buf, size_t ls, size_t le)
+{
+    struct scan_table_spaced *sp = &c->sp;
+    size_t starts[SCAN_TABLE_MAX_COLS];
+    size_t n = cell_starts(buf, ls, le, starts);
+    bool follows = sp->ls != SIZE_MAX && sp->le + 1 == ls && sp->n == n &&
+                   memcmp(sp->starts, starts, n * sizeof(*starts)) == 0;
+    size_t rows = 0;
+    size_t top = ls;
+    size_t top_end = le;
+    if (n >= 2 && follows) {
+        rows = sp->rows + (sp->rows <= MAX_ROWS);
+        top = sp->top;
+        top_end = sp->top_end;
+    } else if (n >= 2) {
+        for (size_t cur = ls; cur > 0 && rows <= MAX_ROWS; rows++) {
+            size_t pe = cur - 1;
+            size_t ps = line_start(buf, pe, MAX_BYTES);
+            size_t other[SCAN_TABLE_MAX_COLS];
+            if ((ps > 0 && buf[ps - 1] != '\n') || cell_starts(buf, ps, pe, other) != n ||
+                memcmp(other, starts, n * sizeof(*other)) != 0) {
+                break;
+            }
+            top = ps;
+            top_end = pe;
+            cur = ps;
+        }
+    }
+    *sp = (struct scan_table_spaced){
+        .ls = ls, .le = le, .n = n, .rows = rows, .top = top, .top_end = top_end};
+    memcpy(sp->starts, starts, sizeof(starts));
+    return n >= 2 && rows > 0 && rows <= MAX_ROWS && names_only(buf, top, top_end);
+}
+
+/* The header cell over character column `col` of the table spaced_top
+ * found. */
+static bool
+spaced_header(const struct scan_table_cache *c, const uint8_t *buf, size_t col, size_t *out_from,
+              size_t *out_to)
+{
+    const struct scan_table_spaced *sp = &c->sp;
+    size_t k = 0;
+    while (k + 1 < sp->n && sp->starts[k + 1] <= col) {
+        k++;
+    }
+    size_t from = at_column(buf, sp->top, sp->top_end, sp->starts[k]);
+    size_t to =
+        k + 1 < sp->n ? at_column(buf, sp->top, sp->top_end, sp->starts[k + 1]) : sp->top_end;
+    while (to > from && (buf[to - 1] == ' ' || buf[to - 1] == '\r')) {
+        to--;
+    }
+    if (to == from) {
+        return false;
+    }
+    *out_from = from;
+    *out_to = to;
+    return true;
+}
+
 /* ---- cells split by a separator ---- */
 
 /* The header row of the table whose row is the line [ls, le) split by
@@ -415,9 +517,12 @@ static void
 cache_line(struct scan_table_cache *c, const uint8_t *buf, size_t len, size_t s)
 {
     /* a line start of this buffer with no rule above it, if any */
-    size_t norule = c->buf == buf && c->len == len ? c->norule_ls : SIZE_MAX;
+    bool same = c->buf == buf && c->len == len;
+    size_t norule = same ? c->norule_ls : SIZE_MAX;
+    struct scan_table_spaced sp = c->sp;
     *c = (struct scan_table_cache){
-        .buf = buf, .len = len, .stacked_ls = SIZE_MAX, .norule_ls = norule};
+        .buf = buf, .len = len, .stacked_ls = SIZE_MAX, .norule_ls = norule, .spaced = -1};
+    c->sp = same ? sp : (struct scan_table_spaced){.ls = SIZE_MAX};
     c->ls = line_start(buf, s, MAX_BYTES);
     c->le = line_end(buf, len, s, MAX_BYTES);
     c->sep = row_sep(buf, c->ls, c->le);
@@ -457,6 +562,12 @@ scan_table_header_cached(struct scan_table_cache *c, const uint8_t *buf, size_t 
     }
     if (c->above &&
         aligned_header(buf, columns(buf, c->ls, s), c->above_from, c->above_to, out_from, out_to)) {
+        return true;
+    }
+    if (c->spaced < 0) {
+        c->spaced = c->whole && spaced_top(c, buf, c->ls, c->le);
+    }
+    if (c->spaced && spaced_header(c, buf, columns(buf, c->ls, s), out_from, out_to)) {
         return true;
     }
     /* The stacked table depends on `s` only through this line start. */

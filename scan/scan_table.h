@@ -18,9 +18,23 @@
  * cell's bytes as [*out_from, *out_to) and returns true; false when `s` is
  * in no such table or in its header row. A line with no separator may sit
  * in a table aligned by spaces under a rule of dashes (the header is the
- * line above the rule, its cells where the rule's runs are) or in a table
- * with one cell per line. */
+ * line above the rule, its cells where the rule's runs are), in one aligned
+ * without a rule (every line from the header down starts its cells at the
+ * same columns) or in a table with one cell per line. */
 bool scan_table_header(const uint8_t *buf, size_t len, size_t s, size_t *out_from, size_t *out_to);
+
+/* Cells of a line aligned by spaces that scan_table_header reads at most. */
+#define SCAN_TABLE_MAX_COLS 16
+
+/* The block of lines aligned without a rule that holds the line [ls, le):
+ * its cells' start columns and the block's top line `rows` lines up. */
+struct scan_table_spaced {
+    size_t ls, le; /* SIZE_MAX: none */
+    size_t n;
+    size_t starts[SCAN_TABLE_MAX_COLS];
+    size_t rows;
+    size_t top, top_end;
+};
 
 /* What scan_table_header found out about one line, kept for the next
  * position in it and the lines below: zero it before the first call on a buffer (and whenever
@@ -39,6 +53,8 @@ struct scan_table_cache {
     size_t stacked_from;
     size_t stacked_to;
     size_t norule_ls; /* the start of a line with no rule above it, or SIZE_MAX */
+    int8_t spaced;    /* the line is in a table aligned without a rule: -1 not looked yet, 0, 1 */
+    struct scan_table_spaced sp; /* that table, for this line and the next */
 };
 
 /* scan_table_header with `cache` (not NULL): the same answer, reusing what it

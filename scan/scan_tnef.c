@@ -293,10 +293,12 @@ rtf_word(struct rtf *r, const char *w, bool has_arg, long arg)
         {"line", 1},
         {"sect", 2},
         {"page", 2},
-        {"cell", 2},
-        {"row", 2},
-        {"nestcell", 2},
-        {"nestrow", 2},
+        /* a table as Word copies it (and as scan_ooxml and scan_html read
+         * one): a tab between cells, a line between rows */
+        {"cell", '\t'},
+        {"row", 1},
+        {"nestcell", '\t'},
+        {"nestrow", 1},
         {"tab", '\t'},
         {"emdash", 0x2014},
         {"endash", 0x2013},

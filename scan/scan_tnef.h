@@ -34,11 +34,10 @@ int scan_tnef_scan(struct scan_doc *d, const uint8_t *in, size_t len, const char
 /* scan_tnef_rtf_text writes the text a reader shows of the RTF rtf[0, n)
  * into out (scan_tnef_rtf_text_cap(n) bytes) as UTF-8 and returns its
  * length: \'hh is a Windows-1252 character, \uN a Unicode one (its \ucN
- * fallback characters skipped), \par and \line a line break, \cell, \row,
- * \sect and \page a blank line, \tab a tab; control words and the groups
- * that hold no text (font, colour and style tables, pictures, object data,
- * ignorable \* destinations but encapsulated HTML's \htmltag) give nothing,
- * nor does \binN data. */
+ * fallback characters skipped), \par, \line and \row a line break, \sect
+ * and \page a blank line, \cell and \tab a tab (a table as Word copies it); control words and the
+ * groups that hold no text (font, colour and style tables, pictures, object data, ignorable \*
+ * destinations but encapsulated HTML's \htmltag) give nothing, nor does \binN data. */
 size_t scan_tnef_rtf_text(uint8_t *out, const uint8_t *rtf, size_t n);
 
 /* scan_tnef_rtf_text_cap is the output capacity for n bytes of RTF. */

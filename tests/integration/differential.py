@@ -146,7 +146,7 @@ dotted and 18-digit cards; numbers glued by a dash to a word; SIRET-shaped
 cards; the national forms of the second red-team round and their near
 misses, after what refuses a plain number and what does not; MT940 fields;
 tables split by tabs, pipes, semicolons or commas, with a cell per line or aligned
-by spaces under a rule, under headers that name their columns by a keyword,
+by spaces under a rule or without one, under headers that name their columns by a keyword,
 a negative word or nothing; CSV rows; Chinese, Japanese and Korean text
 around numbers; Greek and Cyrillic keywords in their case forms and
 signature letters; e-mail addresses in several scripts and next to prose
@@ -439,7 +439,7 @@ def clean_end(t, e):
     return not (e + 3 < len(t) and UDASH.match(t, e) and is_digit(t[e + 3]))
 
 
-AMOUNT_TAIL = re.compile(rb"[,.][0-9]{2}")
+AMOUNT_TAIL = re.compile(rb"[,.][0-9]{2}(?![0-9])")  # ",50", not ",2020" (a CSV field)
 
 
 def phone_end(t, e):
@@ -1697,11 +1697,59 @@ def aligned_header(t, s):
     return None
 
 
+def cell_columns(row):
+    """The character columns where the cells of a line start: its first
+    text past quote marks and spaces, then text after two or more spaces
+    (a '\r' counts as a space); None for more than 16."""
+    u = row.decode(errors="replace")
+    lead = re.match(r"[> \r]*", u).end()
+    if lead == len(u):
+        return []
+    out = [lead] + [m.end() for m in re.finditer(r"[ \r]{2,}(?=[^ \r])", u) if m.end() > lead]
+    return out if len(out) <= 16 else None
+
+
+def spaced_header(t, s):
+    """A table aligned by spaces without a rule, its cells left-aligned
+    ("Name        SSN\nJo Smith    536228471"): the block of lines right
+    above the line of s whose cells, two or more, start at the same
+    character columns, up to one that differs or is longer than 8192 bytes;
+    its topmost line is the header unless it holds a digit or an '@' or is
+    more than 64 lines up. Its cell from the last start at or before the
+    column of s to the next start, without trailing spaces."""
+    lines = lines_of(t)
+    k = line_index(lines, s)
+    a, b = lines[k]
+    starts = cell_columns(t[a:b])
+    if starts is None or len(starts) < 2 or k == 0 or b - a >= 8192:
+        return None
+    top = None
+    for j in range(k - 1, -1, -1):
+        pa, pb = lines[j]
+        if pb - pa > 8192 or cell_columns(t[pa:pb]) != starts:
+            break
+        top = j
+        if k - j > 64:
+            return None
+    if top is None:
+        return None
+    ha, hb = lines[top]
+    if re.search(rb"[0-9@]", t[ha:hb]):
+        return None
+    col = len(t[a:s].decode(errors="replace"))
+    i = max(n for n, c in enumerate(starts) if n == 0 or c <= col)
+    head = t[ha:hb].decode(errors="replace")
+    cell = head[starts[i]:starts[i + 1]] if i + 1 < len(starts) else head[starts[i]:]
+    start = ha + len(head[:starts[i]].encode())
+    cell = cell.encode().rstrip(b" \r")
+    return (start, start + len(cell)) if cell else None
+
+
 def column_header(t, s):
     """The header cell of the table column that holds t[s], or None."""
     sep = cell_split(t, s)
     if sep is None:
-        return aligned_header(t, s) or stacked_header(t, s)
+        return aligned_header(t, s) or spaced_header(t, s) or stacked_header(t, s)
     return split_header(t, s, sep)
 
 
@@ -2811,22 +2859,26 @@ def gen_table_case(rng):
             lines = rng.sample(["Hello Bob,", "Contacts", "as requested:", "Best", "Order list",
                                 "Call me", "see below"], rng.randint(1, 5)) + lines
         text = "\n".join(lines)
-    elif layout < 0.5:  # columns aligned by spaces under a rule of dashes
+    elif layout < 0.5:  # columns aligned by spaces under a rule of dashes, or none
         cells = [heads] + rows
-        widths = [max(len(r[k]) for r in cells) + rng.choice([1, 2, 3]) for k in range(ncol)]
+        norule = rng.random() < 0.4
+        pad = [2, 3, 4] if norule else [1, 2, 3]
+        widths = [max(len(r[k]) for r in cells) + rng.choice(pad) for k in range(ncol)]
 
         def line(r):
             return "".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
 
         rule = "".join(rng.choice("-=") * (w - rng.choice([1, 2])) + " " * 2 for w in widths)
-        lines = [line(heads), rule.rstrip()] + [line(r) for r in rows]
+        lines = [line(heads)] + ([] if norule else [rule.rstrip()]) + [line(r) for r in rows]
         r = rng.random()
         if r < 0.1:
-            lines.insert(2, "")  # a blank line under the rule
+            lines.insert(1 if norule else 2, "")  # a blank line under the header or rule
         elif r < 0.2:
             lines[0] = "Q1 " + lines[0]  # a header with a digit
-        elif r < 0.3:
+        elif r < 0.3 and not norule:
             lines[1] = "-" * len(lines[1])  # one run only
+        elif r < 0.35 and norule and len(lines) > 2:
+            lines[2] = " " + lines[2]  # a row out of line
         text = "\n".join(lines)
     else:
         sep = rng.choice(["\t", "\t", " | ", "|", ";", "; ", ",", ","])

@@ -373,6 +373,7 @@ def tnef_checks(tmp):
     card_rtf = "4\\'31\\'311 \\u49?111 1111 1111"  # the card as RTF escapes
     held = {"card-rtf.tnef": ("body.rtf", "message.rtf", card_rtf),
             "card-rtf-stored.tnef": ("body.rtf", "message.rtf", card_rtf),
+            "card-table.tnef": ("body.rtf", "message.rtf", "4111\\cell 1111\\cell"),
             "card-attach.tnef": ("card.txt", "card.txt", "4111 1111 1111 1111"),
             "card-subject.tnef": ("subject", None, None),
             "card-embedded.tnef": ("Invoice/body.rtf", None, None)}

@@ -112,6 +112,7 @@ test_found(void **state)
         /* a country named before a national number; a CSV field */
         {"Tel UK 020 7946 0958", 1, {{7, 20, PHONE, false}}},
         {"1,0170 7654321", 1, {{2, 14, PHONE, false}}},
+        {"Jo,0170 7654321,2020-01-04", 1, {{3, 15, PHONE, false}}}, /* CSV fields */
         /* padded and slashed groups, in a printed layout only */
         {"card 4111 - 1111 - 1111 - 1111 ok", 1, {{5, 30, CC, false}}},
         {"card 4111  1111  1111  1111 ok", 1, {{5, 27, CC, false}}},
@@ -209,6 +210,7 @@ test_not_found(void **state)
         {"XDE89370400440532013000", 0, {{0}}},             /* IBAN inside a token */
         {"price 12.50 qty 3 total 37.50", 0, {{0}}},       /* prices */
         {"192.168.100.200", 0, {{0}}},                     /* IP address */
+        {"0170 7654321,50 EUR", 0, {{0}}},                 /* an amount */
         {"4111    1111    1111    1111", 0, {{0}}},        /* four spaces: columns */
         {"41111 - 1111 - 1111 - 111", 0, {{0}}},           /* padded, not printed */
         {"078.051123 07805.1123", 0, {{0}}},               /* dotted SSN, not AAA.GG.SSSS */

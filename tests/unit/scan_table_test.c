@@ -108,8 +108,50 @@ test_aligned(void **state)
         {"Contacts\n--------\nBo 0406139378\n", "0406", NULL},
         /* digits in the line above the rule: no header */
         {"Total 2024  Total 2025\n----------  ----------\n1234567890  0987654321\n", "0987", NULL},
+        /* no rule: cells left-aligned at the same columns, the top line the header */
+        {"Name        SSN         Phone\n"
+         "Jo Smith    536228471   2125550132\n"
+         "Al Jones    078051121   2125550199\n",
+         "0780", "SSN"},
+        {"> Navn        Telefon\n> Ingrid Ås   94887721\n", "9488", "Telefon"},
+        /* a row out of line, a top line with digits, one cell: no table */
+        {"Name        Phone\n Jo Smith   2125550132\n", "2125", NULL},
+        {"Q1 sales    Phone\nJo Smith    2125550132\n", "2125", NULL},
+        /* two lines that happen to line up read as a table: their "header"
+         * matters only when it names the number's type, as a label would */
+        {"Call me at  home\nJo Smith    2125550132\n", "2125", "home"},
+        {"Call me\n2125550132\n", "2125", NULL},
     };
     run(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* A long table aligned without a rule: the cached lookup, which reuses the
+ * line before, answers as the uncached one, and a header more than 64 lines
+ * up names nothing. */
+static void
+test_aligned_long(void **state)
+{
+    (void)state;
+    static char text[8192];
+    size_t at[80];
+    size_t o = (size_t)snprintf(text, sizeof(text), "Name      SSN\n");
+    for (size_t i = 0; i < 80; i++) {
+        at[i] = o + 10;
+        o += (size_t)snprintf(text + o, sizeof(text) - o, "Row %-4zu  %09zu\n", i, 536228400 + i);
+    }
+    struct scan_table_cache c = {0};
+    for (size_t i = 0; i < 80; i++) {
+        size_t f1 = 0, t1 = 0, f2 = 0, t2 = 0;
+        bool cached = scan_table_header_cached(&c, (const uint8_t *)text, o, at[i], &f1, &t1);
+        bool fresh = scan_table_header((const uint8_t *)text, o, at[i], &f2, &t2);
+        assert_int_equal(cached, fresh);
+        assert_int_equal(fresh, i < 64);
+        if (fresh) {
+            assert_int_equal(f1, f2);
+            assert_int_equal(t1, t2);
+            assert_memory_equal(text + f2, "SSN", 3);
+        }
+    }
 }
 
 static void
@@ -142,6 +184,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_separated),
         cmocka_unit_test(test_aligned),
+        cmocka_unit_test(test_aligned_long),
         cmocka_unit_test(test_stacked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -94,6 +94,7 @@ test_card_in_rtf_body(void **state)
     (void)state;
     check_held("card-rtf.tnef", "body.rtf", true);        /* LZFu compressed */
     check_held("card-rtf-stored.tnef", "body.rtf", true); /* MELA, stored */
+    check_held("card-table.tnef", "body.rtf", false);     /* in four cells of a row */
 }
 
 static void
@@ -334,7 +335,11 @@ test_rtf_text(void **state)
     check_rtf("{\\rtf1 \\u8364?5 {\\uc2\\u8364 xy}z \\u-10179?\\u-8959?}", "\xe2\x82\xac"
                                                                            "5 \xe2\x82\xac"
                                                                            "z \xf0\x9f\x94\x81");
-    check_rtf("{\\rtf1 a\\par b\\line c\\cell d\\tab e\\~f\\_g\\-h}", "a\nb\nc\n\nd\te f-gh");
+    check_rtf("{\\rtf1 a\\par b\\line c\\cell d\\tab e\\~f\\_g\\-h}", "a\nb\nc\td\te f-gh");
+    /* a card typed into four cells of a row reads as the row Word copies */
+    check_rtf("{\\rtf1\\trowd\\cellx1\\pard\\intbl 4111\\cell 1111\\cell 1111\\cell "
+              "1111\\cell\\row\\pard x}",
+              "4111\t1111\t1111\t1111\t\nx");
     check_rtf("{\\rtf1{\\fonttbl{\\f0 Arial 4111;}}{\\colortbl\\red0;}{\\*\\foo 4111}x}", "x");
     check_rtf("{\\rtf1{\\pict\\pngblip 34313131}{\\*\\htmltag84 <b>}y}", "<b>y");
     check_rtf("{\\rtf1 \\bin4 {}}}x\\\\\\{\\}}", "x\\{}");

@@ -133,6 +133,10 @@ def main():
     files = {
         # the card in the compressed RTF body, written as \'hh and \uN escapes
         "card-rtf.tnef": tnef("Invoice", [(PT_BINARY, 0x1009, lzfu(CARD_RTF))]),
+        # a card typed into the four cells of a table row
+        "card-table.tnef": tnef("Card", [(PT_BINARY, 0x1009, lzfu(rtf(
+            b"\\trowd\\cellx1000\\cellx2000\\cellx3000\\cellx4000\\pard\\intbl "
+            b"4111\\cell 1111\\cell 1111\\cell 1111\\cell\\row\\pard thanks")))]),
         # the same body stored uncompressed (MELA)
         "card-rtf-stored.tnef": tnef("Invoice", [(PT_BINARY, 0x1009, mela(CARD_RTF))]),
         # a clean body, the card in an attached text file, an IBAN in another
