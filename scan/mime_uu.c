@@ -70,10 +70,12 @@ data_line(const uint8_t *t, size_t p, size_t e)
     if (e == p) {
         return 0;
     }
-    for (size_t i = p; i < e; i++) {
-        if (t[i] < 0x20 || t[i] > 0x60) {
-            return -1;
-        }
+    uint8_t bad = 0;
+    for (size_t i = p; i < e; i++) { /* no early exit: on vectors */
+        bad |= (uint8_t)((uint8_t)(t[i] - 0x20) > 0x40);
+    }
+    if (bad) {
+        return -1;
     }
     unsigned n = uu_val(t[p]);
     size_t chars = e - p - 1;
@@ -177,20 +179,27 @@ mime_uu_decode(uint8_t *out, const uint8_t *text, const struct mime_uu_block *b)
         size_t next = 0;
         size_t e = line_end(text, b->data_end, q, &next);
         unsigned n = uu_val(text[q]);
-        /* Characters a mailer cut from the line's end were spaces: zero. */
-        uint8_t c[64];
-        memset(c, ' ', sizeof(c));
-        size_t k = e - q - 1 < sizeof(c) ? e - q - 1 : sizeof(c);
-        memcpy(c, text + q + 1, k);
-        for (unsigned i = 0; i < n; i += 3) {
+        const uint8_t *c = text + q + 1;
+        size_t k = e - q - 1;
+        /* Whole groups straight from the line; the last one, which a
+         * mailer may have cut (its spaces were zero), by character. */
+        unsigned i = 0;
+        for (; i + 3 <= n && (size_t)i / 3 * 4 + 4 <= k; i += 3, o += 3) {
             const uint8_t *g = c + (size_t)i / 3 * 4;
-            uint8_t v[3] = {
-                (uint8_t)(uu_val(g[0]) << 2 | uu_val(g[1]) >> 4),
-                (uint8_t)(uu_val(g[1]) << 4 | uu_val(g[2]) >> 2),
-                (uint8_t)(uu_val(g[2]) << 6 | uu_val(g[3])),
-            };
+            unsigned v = uu_val(g[0]) << 18 | uu_val(g[1]) << 12 | uu_val(g[2]) << 6 | uu_val(g[3]);
+            out[o] = (uint8_t)(v >> 16);
+            out[o + 1] = (uint8_t)(v >> 8);
+            out[o + 2] = (uint8_t)v;
+        }
+        for (; i < n; i += 3) {
+            size_t j = (size_t)i / 3 * 4;
+            unsigned v = 0;
+            for (size_t x = 0; x < 4; x++) {
+                v = v << 6 | (j + x < k ? uu_val(c[j + x]) : 0);
+            }
+            uint8_t bytes[3] = {(uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
             unsigned m = n - i < 3 ? n - i : 3;
-            memcpy(out + o, v, m);
+            memcpy(out + o, bytes, m);
             o += m;
         }
         q = next;
