@@ -52,6 +52,13 @@ int scan_doc_detect_types(struct scan_doc *d, size_t *out_n, const uint8_t *text
 /* scan_doc_record lists findings f[0, n) at `loc`, up to limits.max_findings. */
 void scan_doc_record(struct scan_doc *d, const char *loc, const struct scan_finding *f, size_t n);
 
+/* scan_doc_unwritten decides the findings f[0, n) of a file that is never
+ * written back (OLE2, TNEF): those to redact of a type the policy holds such
+ * files for (documents.hold_unredactable) stay to redact and are counted in
+ * the return value; those of the other types become records only (allow:
+ * the file passes with them, and the report says so). */
+size_t scan_doc_unwritten(const struct scan_doc *d, struct scan_finding *f, size_t n);
+
 /* scan_doc_nested rewrites a file found inside an archive (an entry, an
  * embedded package) at nesting `depth`: archives are opened, text is
  * redacted, other content left. Sets *out (caller frees) when it changed,

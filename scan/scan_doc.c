@@ -347,6 +347,23 @@ holds_unwritten(uint8_t kind)
            kind == SCAN_DOC_SCAN_FAILED || kind == SCAN_DOC_UNREDACTABLE;
 }
 
+size_t
+scan_doc_unwritten(const struct scan_doc *d, struct scan_finding *f, size_t n)
+{
+    size_t held = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].action != SCAN_ACT_REDACT) {
+            continue;
+        }
+        if (d->pol->documents.hold_unredactable & SCAN_MASK(f[i].type)) {
+            held++;
+        } else {
+            f[i].action = SCAN_ACT_ALLOW;
+        }
+    }
+    return held;
+}
+
 int
 scan_doc_nested_held(struct scan_doc *d, size_t *to_redact, const uint8_t *p, size_t n,
                      const char *loc, unsigned depth)
@@ -362,7 +379,7 @@ scan_doc_nested_held(struct scan_doc *d, size_t *to_redact, const uint8_t *p, si
         free(o);
     }
     for (size_t i = fnd0; i < d->n_fnd; i++) {
-        *to_redact += d->fnd[i].f.action == SCAN_ACT_REDACT;
+        *to_redact += scan_doc_unwritten(d, &d->fnd[i].f, 1);
     }
     if (d->res.findings_capped && !capped) {
         (*to_redact)++; /* findings went unlisted: some may be to redact */

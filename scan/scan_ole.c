@@ -219,8 +219,8 @@ scan_stream(struct ole_walk *w, const uint8_t *p, size_t n, const char *loc)
         if (rc != 0) {
             scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "stream could not be fully scanned");
         }
+        w->to_redact += scan_doc_unwritten(d, d->f, nf);
         scan_doc_record(d, loc, d->f, nf);
-        w->to_redact += scan_redact_count(d->f, nf);
         explicit_bzero(w->text, len);
     }
     if (w->to_redact > before && w->first[0] == '\0') {

@@ -130,7 +130,9 @@ static const char default_policy[] =
     "                \"remove_external\": true, \"remove_hyperlinks\": false,\n"
     "                \"remove_comments\": true, \"accept_changes\": true,\n"
     "                \"remove_hidden\": false, \"remove_metadata\": true,\n"
-    "                \"on_unreadable\": \"quarantine\"},\n"
+    "                \"on_unreadable\": \"quarantine\",\n"
+    "                \"hold_unredactable\": [\"CREDIT_CARD\", \"US_SSN\", \"UK_NINO\", \"IBAN\",\n"
+    "                                      \"LEXICON\"]},\n"
     "  \"html\": {\"scripts\": \"remove\", \"event_handlers\": \"remove\",\n"
     "           \"dangerous_urls\": \"remove\", \"iframes\": \"remove\", \"objects\": \"remove\",\n"
     "           \"embeds\": \"remove\", \"forms\": \"remove\"},\n"
@@ -612,12 +614,13 @@ parse_documents(struct scan_doc_policy *dp, struct rl_diag *d, json_t *o)
         {"remove_metadata", offsetof(struct scan_doc_policy, remove_metadata)},
     };
     enum { N_FLAGS = sizeof(flags) / sizeof(flags[0]) };
-    const char *names[N_FLAGS + 2];
+    const char *names[N_FLAGS + 3];
     for (size_t i = 0; i < N_FLAGS; i++) {
         names[i] = flags[i].key;
     }
     names[N_FLAGS] = "on_unreadable";
-    names[N_FLAGS + 1] = NULL;
+    names[N_FLAGS + 1] = "hold_unredactable";
+    names[N_FLAGS + 2] = NULL;
     int rc = check_keys(d, "documents", o, names);
     if (rc != 0) {
         return rc;
@@ -633,6 +636,26 @@ parse_documents(struct scan_doc_policy *dp, struct rl_diag *d, json_t *o)
             return rl_diag_set(d, field, "must be true or false");
         }
         *(bool *)((char *)dp + flags[i].off) = json_is_true(j);
+    }
+    json_t *h = json_object_get(o, "hold_unredactable");
+    if (h != NULL) {
+        if (!json_is_array(h)) {
+            return rl_diag_set(d, "documents.hold_unredactable",
+                               "must be an array of detector names");
+        }
+        dp->hold_unredactable = 0;
+        size_t i;
+        json_t *e;
+        json_array_foreach(h, i, e)
+        {
+            int t = json_is_string(e) ? scan_type_from_name(json_string_value(e)) : -1;
+            if (t < 0) {
+                return rl_diag_set(d, "documents.hold_unredactable",
+                                   "must list detector names (CREDIT_CARD, US_SSN, UK_NINO, IBAN, "
+                                   "EMAIL, PHONE, LEXICON)");
+            }
+            dp->hold_unredactable |= SCAN_MASK((unsigned)t);
+        }
     }
     json_t *v = json_object_get(o, "on_unreadable");
     if (v != NULL) {
@@ -739,6 +762,9 @@ set_defaults(struct scan_policy *p)
         .accept_changes = true,
         .remove_metadata = true,
         .on_unreadable = SCAN_FB_QUARANTINE,
+        .hold_unredactable = SCAN_MASK(SCAN_T_CREDIT_CARD) | SCAN_MASK(SCAN_T_US_SSN) |
+                             SCAN_MASK(SCAN_T_UK_NINO) | SCAN_MASK(SCAN_T_IBAN) |
+                             SCAN_MASK(SCAN_T_LEXICON),
     };
     p->html = (struct scan_html_policy){.scripts = true,
                                         .handlers = true,

@@ -108,6 +108,9 @@ struct scan_doc_policy {
     bool remove_hidden;     /* hidden (vanished) text runs */
     bool remove_metadata;   /* author, last modified by, company, manager; custom properties */
     enum scan_fallback on_unreadable; /* encrypted, corrupt or over the archive limits */
+    unsigned hold_unredactable;       /* SCAN_MASK of the types whose findings to redact hold a
+                                       * file that cannot be rewritten (OLE2, TNEF); the others'
+                                       * are recorded (allow) and the file passes */
 };
 
 /* What the PDF sanitiser removes (docs/POLICY.md "pdf"); true: remove. */

@@ -590,8 +590,8 @@ scan_text(struct tnef_walk *w, const uint8_t *text, size_t len, const char *loc,
     if (rc != 0) {
         scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "text could not be fully scanned");
     }
+    size_t red = scan_doc_unwritten(d, d->f, nf);
     scan_doc_record(d, loc, d->f, nf);
-    size_t red = scan_redact_count(d->f, nf);
     w->to_redact += red;
     if (red > 0 && w->first[0] == '\0') {
         snprintf(w->first, sizeof(w->first), "%s", loc);

@@ -136,6 +136,10 @@ test_default_documents(void **state)
     assert_true(dp->remove_metadata);
     assert_false(dp->remove_hyperlinks || dp->remove_embedded || dp->remove_hidden);
     assert_int_equal(dp->on_unreadable, SCAN_FB_QUARANTINE);
+    assert_int_equal(dp->hold_unredactable, SCAN_MASK(SCAN_T_CREDIT_CARD) |
+                                                SCAN_MASK(SCAN_T_US_SSN) |
+                                                SCAN_MASK(SCAN_T_UK_NINO) | SCAN_MASK(SCAN_T_IBAN) |
+                                                SCAN_MASK(SCAN_T_LEXICON));
     assert_int_equal(p->limits.max_archive_depth, 4);
     assert_int_equal(p->limits.max_compression_ratio, 100);
     scan_policy_free(p);
@@ -146,6 +150,7 @@ test_default_documents(void **state)
     assert_int_equal(scan_policy_parse(&p, &d, mine, strlen(mine)), 0);
     assert_true(p->documents.remove_hidden && p->documents.remove_macros);
     assert_int_equal(p->documents.on_unreadable, SCAN_FB_DELIVER_TAGGED);
+    assert_int_equal(p->documents.hold_unredactable & SCAN_MASK(SCAN_T_EMAIL), 0);
     assert_int_equal(p->limits.max_archive_bytes, 1048576);
     assert_int_equal(p->limits.max_archive_entries, 10000);
     scan_policy_free(p);
@@ -162,6 +167,10 @@ test_documents_refused(void **state)
     ASSERT_REFUSED("{\"version\": \"1\", \"documents\": {\"on_unreadable\": \"drop\"}}", RL_EINVAL,
                    "documents.on_unreadable");
     ASSERT_REFUSED("{\"version\": \"1\", \"documents\": []}", RL_EINVAL, "documents");
+    ASSERT_REFUSED("{\"version\": \"1\", \"documents\": {\"hold_unredactable\": [\"SSN\"]}}",
+                   RL_EINVAL, "documents.hold_unredactable");
+    ASSERT_REFUSED("{\"version\": \"1\", \"documents\": {\"hold_unredactable\": \"IBAN\"}}",
+                   RL_EINVAL, "documents.hold_unredactable");
     ASSERT_REFUSED("{\"version\": \"1\", \"limits\": {\"max_compression_ratio\": 1}}", RL_EINVAL,
                    "limits.max_compression_ratio");
     ASSERT_REFUSED("{\"version\": \"1\", \"limits\": {\"max_archive_depth\": 0}}", RL_EINVAL,

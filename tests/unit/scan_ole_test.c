@@ -424,6 +424,30 @@ test_stream_views_in_file(void **state)
     free(p);
 }
 
+/* Contact details alone (a letterhead's address and phone number) are
+ * recorded, not held, under the default documents.hold_unredactable. */
+static void
+test_contacts_pass(void **state)
+{
+    (void)state;
+    static const char text[] = "\x00\x01Jo Smith, jo.smith@example.com, Tel +44 20 7946 0958\x00";
+    struct ole_stream st[] = {{"WordDocument", text, sizeof(text) - 1}};
+    size_t len = 0;
+    uint8_t *p = ole_of(st, 1, &len);
+    struct env e;
+    env_init(&e, NULL);
+    const struct scan_doc_result *r = NULL;
+    assert_int_equal(scan_doc_rewrite(e.doc, &r, p, len, "application/msword", "a.doc"), 0);
+    assert_false(r->unreadable);
+    assert_int_equal(count_type(r, SCAN_T_EMAIL, "WordDocument"), 1);
+    assert_int_equal(count_type(r, SCAN_T_PHONE, "WordDocument"), 1);
+    for (size_t i = 0; i < r->n_findings; i++) {
+        assert_int_equal(r->findings[i].f.action, SCAN_ACT_ALLOW);
+    }
+    env_fini(&e);
+    free(p);
+}
+
 static char *
 view(const uint8_t *p, size_t n, unsigned v)
 {
@@ -493,6 +517,7 @@ main(void)
         cmocka_unit_test(test_ppt_card_held),
         cmocka_unit_test(test_clean_passes),
         cmocka_unit_test(test_corrupt_unreadable),
+        cmocka_unit_test(test_contacts_pass),
         cmocka_unit_test(test_nested_in_zip),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_ooxml_claim_and_redact_off),
