@@ -491,13 +491,14 @@ header_cell(const uint8_t *buf, size_t header, size_t header_end, uint8_t sep, s
 {
     size_t from = header;
     bool quoted = false;
-    for (size_t k = 0; k < col; k++) {
+    for (size_t k = 0; k < col && from < header_end; k++) {
         while (from < header_end && (buf[from] != sep || quoted)) {
             quoted ^= sep == ',' && buf[from] == '"';
             from++;
         }
         from++;
     }
+    from = from < header_end ? from : header_end;
     size_t to = from;
     while (to < header_end && (buf[to] != sep || quoted)) {
         quoted ^= sep == ',' && buf[to] == '"';
