@@ -12,4 +12,8 @@
  * no overlong forms, no surrogates, nothing above U+10FFFF. */
 bool rl_utf8_valid(const uint8_t *p, size_t n);
 
+/* rl_utf8_put writes code point `cp` (at most U+10FFFF, not a surrogate) as
+ * UTF-8 to out[0..4) and returns its length, 1 to 4. */
+size_t rl_utf8_put(uint8_t *out, uint32_t cp);
+
 #endif

@@ -14,6 +14,7 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
+#include "rl_utf8.h"
 #include "scan_redact.h"
 
 /* Comments and raw-text elements are read twice (as text and as markup);
@@ -340,22 +341,7 @@ encode_cp(uint8_t *out, uint32_t cp, bool utf8)
         out[0] = '?';
         return 1;
     }
-    if (cp < 0x800) {
-        out[0] = (uint8_t)(0xC0 | (cp >> 6));
-        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (uint8_t)(0xE0 | (cp >> 12));
-        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0 | (cp >> 18));
-    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 4;
+    return rl_utf8_put(out, cp);
 }
 
 /* ---- active content ---- */

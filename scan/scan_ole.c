@@ -19,6 +19,7 @@
 
 #include "internal.h"
 #include "mime_charset.h"
+#include "rl_utf8.h"
 #include "scan_redact.h"
 
 /* Text characters in a row fewer than this are noise between binary fields,
@@ -33,24 +34,6 @@ size_t
 scan_ole_text_cap(size_t n)
 {
     return 3 * n + 2;
-}
-
-static size_t
-put_utf8(uint8_t *o, uint32_t u)
-{
-    if (u < 0x80) {
-        o[0] = (uint8_t)u;
-        return 1;
-    }
-    if (u < 0x800) {
-        o[0] = (uint8_t)(0xC0 | (u >> 6));
-        o[1] = (uint8_t)(0x80 | (u & 0x3F));
-        return 2;
-    }
-    o[0] = (uint8_t)(0xE0 | (u >> 12));
-    o[1] = (uint8_t)(0x80 | ((u >> 6) & 0x3F));
-    o[2] = (uint8_t)(0x80 | (u & 0x3F));
-    return 3;
 }
 
 /* What an ASCII or control unit reads as: itself, a line break, a hyphen
@@ -106,7 +89,7 @@ separate(struct text_out *t)
 static void
 put_char(struct text_out *t, uint32_t u)
 {
-    t->o += put_utf8(t->out + t->o, u);
+    t->o += rl_utf8_put(t->out + t->o, u);
     t->run_chars++;
 }
 

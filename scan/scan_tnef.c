@@ -23,6 +23,7 @@
 
 #include "internal.h"
 #include "mime_charset.h"
+#include "rl_utf8.h"
 #include "scan_redact.h"
 
 /* ---- the attribute frame ([MS-OXTNEF] 2.1.3) ---- */
@@ -99,31 +100,6 @@ struct tnef_walk {
 };
 
 /* ---- text ---- */
-
-static size_t
-put_utf8(uint8_t *o, uint32_t u)
-{
-    if (u < 0x80) {
-        o[0] = (uint8_t)u;
-        return 1;
-    }
-    if (u < 0x800) {
-        o[0] = (uint8_t)(0xC0 | (u >> 6));
-        o[1] = (uint8_t)(0x80 | (u & 0x3F));
-        return 2;
-    }
-    if (u < 0x10000) {
-        o[0] = (uint8_t)(0xE0 | (u >> 12));
-        o[1] = (uint8_t)(0x80 | ((u >> 6) & 0x3F));
-        o[2] = (uint8_t)(0x80 | (u & 0x3F));
-        return 3;
-    }
-    o[0] = (uint8_t)(0xF0 | (u >> 18));
-    o[1] = (uint8_t)(0x80 | ((u >> 12) & 0x3F));
-    o[2] = (uint8_t)(0x80 | ((u >> 6) & 0x3F));
-    o[3] = (uint8_t)(0x80 | (u & 0x3F));
-    return 4;
-}
 
 /* Ends the text so far with `lines` line breaks (1, or 2: a blank line,
  * which no detector reads across), unless it already does or is empty. */
@@ -260,7 +236,22 @@ rtf_char(struct rtf *r, uint32_t u)
     if (u == '\t' || u == '\n') {
         r->out[r->o++] = (uint8_t)u;
     } else if (u >= 0x20 && u != 0x7F && (u < 0xD800 || u > 0xDFFF)) {
-        r->o += put_utf8(r->out + r->o, u);
+        r->o += rl_utf8_put(r->out + r->o, u);
+    }
+}
+
+/* An 8-bit byte of the text, raw or written \'hh: a Windows-1252
+ * character, unless it stands in for the \uN before it. */
+static void
+rtf_byte(struct rtf *r, uint8_t b)
+{
+    uint8_t u8[4];
+    size_t k = put_cp1252(u8, b);
+    if (r->pending > 0) {
+        r->pending--;
+    } else if (k > 0) {
+        memcpy(r->out + r->o, u8, k);
+        r->o += k;
     }
 }
 
@@ -274,7 +265,7 @@ rtf_unicode(struct rtf *r, long v)
     } else if (u >= 0xDC00 && u <= 0xDFFF && r->high != 0) {
         uint32_t cp = 0x10000 + ((r->high - 0xD800) << 10) + (u - 0xDC00);
         r->high = 0;
-        r->o += put_utf8(r->out + r->o, cp);
+        r->o += rl_utf8_put(r->out + r->o, cp);
     } else {
         rtf_char(r, u);
     }
@@ -377,14 +368,7 @@ scan_tnef_rtf_text(uint8_t *out, const uint8_t *p, size_t n)
                 continue;
             }
             if (c >= 0x80) {
-                uint8_t u8[4];
-                size_t k = put_cp1252(u8, c);
-                if (r.pending > 0) {
-                    r.pending--;
-                } else if (k > 0) {
-                    memcpy(r.out + r.o, u8, k);
-                    r.o += k;
-                }
+                rtf_byte(&r, c);
             } else {
                 rtf_char(&r, c);
             }
@@ -414,14 +398,7 @@ scan_tnef_rtf_text(uint8_t *out, const uint8_t *p, size_t n)
                     continue;
                 }
                 if (b >= 0x80) {
-                    uint8_t u8[4];
-                    size_t k = put_cp1252(u8, b);
-                    if (r.pending > 0) {
-                        r.pending--;
-                    } else if (k > 0) {
-                        memcpy(r.out + r.o, u8, k);
-                        r.o += k;
-                    }
+                    rtf_byte(&r, b);
                 } else {
                     rtf_char(&r, b == '\r' ? '\n' : b);
                 }
