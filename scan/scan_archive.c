@@ -103,8 +103,9 @@ struct arc_state {
     bool raw; /* a single compressed file */
 };
 
+/* A reader of st->in; `raw_only`: its decompressed bytes as one entry. */
 static struct archive *
-open_reader(const struct arc_state *st)
+open_reader(const struct arc_state *st, bool raw_only)
 {
     struct archive *a = archive_read_new();
     if (a == NULL) {
@@ -112,12 +113,12 @@ open_reader(const struct arc_state *st)
     }
     if (archive_read_support_filter_all(a) != ARCHIVE_OK ||
         archive_read_support_format_raw(a) != ARCHIVE_OK ||
-        archive_read_support_format_tar(a) != ARCHIVE_OK ||
-        archive_read_support_format_cpio(a) != ARCHIVE_OK ||
-        archive_read_support_format_7zip(a) != ARCHIVE_OK ||
-        archive_read_support_format_rar(a) != ARCHIVE_OK ||
-        archive_read_support_format_rar5(a) != ARCHIVE_OK ||
-        archive_read_support_format_iso9660(a) != ARCHIVE_OK) {
+        (!raw_only && (archive_read_support_format_tar(a) != ARCHIVE_OK ||
+                       archive_read_support_format_cpio(a) != ARCHIVE_OK ||
+                       archive_read_support_format_7zip(a) != ARCHIVE_OK ||
+                       archive_read_support_format_rar(a) != ARCHIVE_OK ||
+                       archive_read_support_format_rar5(a) != ARCHIVE_OK ||
+                       archive_read_support_format_iso9660(a) != ARCHIVE_OK))) {
         archive_read_free(a);
         return NULL;
     }
@@ -198,12 +199,104 @@ entry_loc(char *out, size_t cap, const struct arc_state *st, const char *name)
              name != NULL && name[0] ? name : "(unnamed)");
 }
 
+static bool
+all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether the decompressed bytes of st->in past the first `skip` hold
+ * anything but zeros (*dirty), and how many bytes of st->in the compression
+ * takes (*used), read within the budget: 0, RL_ELIMIT (with *why) or
+ * RL_EINVAL. */
+static int
+inner_tail(struct arc_state *st, uint64_t skip, bool *dirty, uint64_t *used, const char **why)
+{
+    struct archive *a = open_reader(st, true);
+    struct archive_entry *e = NULL;
+    if (a == NULL || archive_read_next_header(a, &e) != ARCHIVE_OK) {
+        archive_read_free(a);
+        return RL_EINVAL;
+    }
+    struct scan_zip_budget *b = &st->d->budget;
+    uint8_t buf[16384];
+    uint64_t at = 0;
+    int rc = 0;
+    la_ssize_t got;
+    while (!*dirty && (got = archive_read_data(a, buf, sizeof(buf))) > 0) {
+        uint64_t start = at;
+        at += (uint64_t)got;
+        if (at <= skip) {
+            continue;
+        }
+        size_t from = start >= skip ? 0 : (size_t)(skip - start);
+        *dirty = !all_zero(buf + from, (size_t)got - from);
+        if (at - skip > b->bytes_left) {
+            *why = "more uncompressed bytes than max_archive_bytes";
+            rc = RL_ELIMIT;
+            break;
+        }
+        if (at >= (1u << 20) && at / st->in_len > b->max_ratio) {
+            *why = "compression ratio over max_compression_ratio";
+            rc = RL_ELIMIT;
+            break;
+        }
+    }
+    if (rc == 0 && !*dirty && got < 0) {
+        rc = RL_EINVAL;
+    }
+    *used = (uint64_t)archive_filter_bytes(a, -1);
+    archive_read_free(a);
+    return rc;
+}
+
+/* After the last entry of a streamed archive (tar, cpio, a compressed file),
+ * bytes other than zeros (the padding tar and compressors write) are data no
+ * reader of the format shows and this scan did not read: the file is not
+ * passed as readable (a card appended to a .gz, text after a tar's end). */
+static void
+check_tail(struct arc_state *st, struct archive *a)
+{
+    int base = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
+    if (base != ARCHIVE_FORMAT_TAR && base != ARCHIVE_FORMAT_CPIO && base != ARCHIVE_FORMAT_RAW) {
+        return; /* read by their own index, not as a stream */
+    }
+    uint64_t used = (uint64_t)archive_filter_bytes(a, -1);
+    if (base != ARCHIVE_FORMAT_RAW && archive_filter_count(a) > 1) {
+        /* The archive ended inside its compression, which is read on to
+         * its end: what is left of both must be padding. */
+        bool dirty = false;
+        const char *why = "corrupt compressed data";
+        int rc = inner_tail(st, (uint64_t)archive_filter_bytes(a, 0), &dirty, &used, &why);
+        if (rc != 0) {
+            scan_doc_note(st->d, rc == RL_ELIMIT ? SCAN_DOC_LIMIT : SCAN_DOC_UNREADABLE, st->loc,
+                          "after the end of the archive: %s", why);
+            return;
+        }
+        if (dirty) {
+            scan_doc_note(st->d, SCAN_DOC_UNREADABLE, st->loc,
+                          "data after the end of the archive inside its compression");
+            return;
+        }
+    }
+    if (used < st->in_len && !all_zero(st->in + used, st->in_len - (size_t)used)) {
+        scan_doc_note(st->d, SCAN_DOC_UNREADABLE, st->loc, "%zu bytes after the end of the %s",
+                      st->in_len - (size_t)used,
+                      base == ARCHIVE_FORMAT_RAW ? "compressed data" : "archive");
+    }
+}
+
 /* Scans every file of the archive; collects the changed ones in st->ch. */
 static int
 scan_entries(struct arc_state *st)
 {
     struct scan_doc *d = st->d;
-    struct archive *a = open_reader(st);
+    struct archive *a = open_reader(st, false);
     if (a == NULL) {
         scan_doc_note(d, SCAN_DOC_UNREADABLE, st->loc, "archive cannot be opened");
         return 0;
@@ -214,6 +307,7 @@ scan_entries(struct arc_state *st)
     for (;; index++) {
         int r = archive_read_next_header(a, &e);
         if (r == ARCHIVE_EOF) {
+            check_tail(st, a);
             break;
         }
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
@@ -335,7 +429,7 @@ static int
 write_archive(struct arc_state *st, struct arc_out *o, const char **why)
 {
     struct archive *w = archive_write_new();
-    struct archive *a = open_reader(st);
+    struct archive *a = open_reader(st, false);
     uint8_t buf[16384];
     int rc = 0;
     *why = NULL;
