@@ -394,6 +394,46 @@ scan_doc_nested_held(struct scan_doc *d, size_t *to_redact, const uint8_t *p, si
     return rc;
 }
 
+/* The archive's comment and its entries' comments, which unzip -z and
+ * archive managers show: scanned as text and redacted in place. */
+static int
+zip_comments(struct scan_doc *d, struct scan_zip *z, const char *loc)
+{
+    if (!d->pol->documents.redact) {
+        return 0;
+    }
+    size_t n = scan_zip_count(z);
+    for (size_t k = 0; k <= n; k++) {
+        size_t i = k == n ? SCAN_ZIP_ARCHIVE : k;
+        size_t len = 0;
+        const uint8_t *c = scan_zip_comment(z, i, &len);
+        if (c == NULL) {
+            continue;
+        }
+        char cloc[SCAN_DOC_LOC_MAX];
+        struct scan_zip_entry e = {.name = ""};
+        if (i != SCAN_ZIP_ARCHIVE) {
+            scan_zip_stat(z, &e, i);
+        }
+        snprintf(cloc, sizeof(cloc), "%s%s%s%s(comment)", loc, loc[0] ? "/" : "", e.name,
+                 e.name[0] ? " " : "");
+        uint8_t *red = NULL;
+        size_t red_len = 0;
+        int rc = text_rewrite(d, &red, &red_len, c, len, cloc);
+        if (rc != 0) {
+            return rc;
+        }
+        if (red != NULL) {
+            rc = scan_zip_set_comment(z, i, red, red_len);
+            free(red);
+            if (rc != 0) {
+                scan_doc_note(d, SCAN_DOC_SCAN_FAILED, cloc, "comment cannot be rewritten");
+            }
+        }
+    }
+    return 0;
+}
+
 /* Opens the archive in[0, len) at nesting `depth` (1 for an attachment) and
  * rewrites it; *out stays NULL when nothing changed or it cannot be read. */
 static int
@@ -426,6 +466,9 @@ doc_zip(struct scan_doc *d, uint8_t **out, size_t *out_len, const struct scan_oo
         rc = scan_ooxml_rewrite(d, out_type, out_was, z, loc, depth);
     } else {
         rc = zip_entries(d, z, loc, depth);
+    }
+    if (rc == 0) {
+        rc = zip_comments(d, z, loc);
     }
     if (rc == 0 && scan_zip_changed(z)) {
         rc = scan_zip_write(z, &diag, out, out_len);
