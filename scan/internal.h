@@ -22,10 +22,12 @@ struct scan_doc {
     size_t n_fnd, fnd_cap;
     struct scan_finding *f; /* owned: findings of the text being scanned */
     size_t n_f, f_cap;
-    uint8_t *out;            /* owned: the rewritten attachment */
-    struct ooxml_stream *xs; /* owned: buffers of the OOXML part streamer, kept between parts */
-    bool in_pdf;             /* scan_pdf is running: its actions are PDF steps */
-    char true_type[96];      /* the attachment's type (libmagic's buffer serves nested files too) */
+    uint8_t *out;               /* owned: the rewritten attachment */
+    struct ooxml_stream *xs;    /* owned: buffers of the OOXML part streamer, kept between parts */
+    bool in_pdf;                /* scan_pdf is running: its actions are PDF steps */
+    scan_doc_message_fn msg_fn; /* reads messages inside files; NULL: read as text */
+    void *msg_ctx;
+    char true_type[96]; /* the attachment's type (libmagic's buffer serves nested files too) */
 };
 
 /* scan_grow makes room in the array *arr of *cap elements of `elem` bytes

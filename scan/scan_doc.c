@@ -99,6 +99,41 @@ scan_doc_record(struct scan_doc *d, const char *loc, const struct scan_finding *
     }
 }
 
+void
+scan_doc_set_message_reader(struct scan_doc *d, scan_doc_message_fn fn, void *ctx)
+{
+    d->msg_fn = fn;
+    d->msg_ctx = ctx;
+}
+
+void
+scan_doc_report_finding(struct scan_doc *d, const char *loc, const char *where,
+                        const struct scan_finding *f)
+{
+    char at[SCAN_DOC_LOC_MAX];
+    snprintf(at, sizeof(at), "%s%s%s", loc, loc[0] ? "/" : "", where);
+    scan_doc_record(d, at, f, 1);
+}
+
+void
+scan_doc_report_message(struct scan_doc *d, const char *loc, enum scan_doc_message_outcome outcome,
+                        const char *why)
+{
+    switch (outcome) {
+    case SCAN_DOC_MSG_DELIVER:
+        break;
+    case SCAN_DOC_MSG_FAILED:
+        scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "message inside: %s", why);
+        break;
+    case SCAN_DOC_MSG_REFUSE:
+        d->res.never_deliver = true;
+        /* fall through */
+    case SCAN_DOC_MSG_HOLD:
+        scan_doc_note(d, SCAN_DOC_UNREADABLE, loc, "message inside held: %s", why);
+        break;
+    }
+}
+
 /* End of the stretch that starts at `pos`: the last line end, else the last
  * space, before STRETCH_BYTES; a hard cut only in a 16 KB "word". */
 static size_t
@@ -327,9 +362,18 @@ scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_
     if (strcmp(t, "application/vnd.ms-tnef") == 0) {
         return scan_tnef_scan(d, in, len, loc, depth);
     }
-    /* A message inside an archive is text here: its bytes are redacted as
-     * they are (its encoded parts, if any, are not opened). */
-    bool text = strncmp(t, "text/", 5) == 0 || strcmp(t, "message/rfc822") == 0;
+    /* A message inside an archive is read as a message (its encoded parts
+     * decoded) by the reader scan_message sets; without one, or nested too
+     * deep, its bytes are redacted as text. */
+    bool message = strcmp(t, "message/rfc822") == 0;
+    if (message && d->msg_fn != NULL && d->pol->documents.redact) {
+        bool handled = true;
+        int rc = d->msg_fn(d->msg_ctx, d, &handled, out, out_len, in, len, loc);
+        if (rc != 0 || handled) {
+            return rc;
+        }
+    }
+    bool text = strncmp(t, "text/", 5) == 0 || message;
     if (text && d->pol->documents.redact) {
         return text_rewrite(d, out, out_len, in, len, loc);
     }

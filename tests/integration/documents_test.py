@@ -407,6 +407,37 @@ def container_checks():
     report, data, _, _ = scan("clean.tar.gz", gzip.compress(t.getvalue()))
     if report is None or report["verdict"] != "deliver" or report["documents"]:
         fail(f"clean.tar.gz not delivered: {report and report['verdict']}")
+    # A forwarded message saved into a zip is read as a message: its base64
+    # body decoded, masked and encoded again; one it would hold holds the zip.
+    fw = email.message.EmailMessage()
+    fw["From"], fw["To"], fw["Subject"] = "x@example.org", "y@example.org", "fw"
+    fw.set_content("my card is 4111 1111 1111 1111\n", cte="base64")
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("fw.eml", bytes(fw))
+    report, data, _, _ = scan("mails.zip", b.getvalue(), "application/zip")
+    if report is not None and data is not None:
+        inner = email.message_from_bytes(zipfile.ZipFile(io.BytesIO(data)).read("fw.eml"),
+                                         policy=email.policy.default)
+        body = inner.get_content()
+        locs = [f.get("location") for f in report["findings"]]
+        if (body != "my card is **** **** **** 1111\n" or locs != ["fw.eml/message/1"]
+                or report["verdict"] != "deliver"):
+            fail(f"mails.zip: {body!r} {locs} {report['verdict']}")
+        else:
+            print("ok mails.zip: base64 body of fw.eml masked", flush=True)
+    fw.add_attachment(b"PK\x03\x04 not a zip at all", maintype="application",
+                      subtype="zip", filename="broken.zip")
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("fw.eml", bytes(fw))
+    report, _, _, _ = scan("held.zip", b.getvalue(), "application/zip")
+    if report is not None:
+        held = [a for a in report["documents"] if "message inside held" in a["detail"]]
+        if report["verdict"] != "quarantine" or not held:
+            fail(f"held.zip: {report['verdict']} {report['documents']}")
+        else:
+            print("ok held.zip: the message inside would be held, so is the zip", flush=True)
 
 
 def tnef_checks(tmp):
