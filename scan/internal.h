@@ -61,6 +61,21 @@ void scan_doc_record(struct scan_doc *d, const char *loc, const struct scan_find
  * the file passes with them, and the report says so). */
 size_t scan_doc_unwritten(const struct scan_doc *d, struct scan_finding *f, size_t n);
 
+/* scan_doc_text_rewrite redacts text in[0, len) found at `loc` (a text file
+ * inside an archive, a comment, an entry's name) and lists its findings;
+ * *out (caller frees) stays NULL when nothing was redacted. Returns 0 or
+ * RL_ENOMEM. */
+int scan_doc_text_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in,
+                          size_t len, const char *loc);
+
+/* scan_doc_name_rewrite redacts `name`, an entry's name inside the archive
+ * at `parent` (what `unzip -l` and `tar -t` list): *out (caller frees,
+ * NUL-terminated) stays NULL when nothing was redacted. Its findings are
+ * located by the redacted name ("<parent>/<name> (name)"), and so must be
+ * everything inside the entry: a location never carries a value. Returns 0
+ * or RL_ENOMEM. */
+int scan_doc_name_rewrite(struct scan_doc *d, char **out, const char *parent, const char *name);
+
 /* scan_doc_nested rewrites a file found inside an archive (an entry, an
  * embedded package) at nesting `depth`: archives are opened, text is
  * redacted, other content left. Sets *out (caller frees) when it changed,

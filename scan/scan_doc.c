@@ -195,12 +195,11 @@ scan_doc_detect_types(struct scan_doc *d, size_t *out_n, const uint8_t *text, si
 
 /* ---- text entries of archives ---- */
 
-/* Redacts a text file inside an archive; *out stays NULL when nothing was
- * redacted. Masking can make a neighbour a finding (a number glued to a
- * masked one): such survivors are redacted too, for a few rounds. */
-static int
-text_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in, size_t len,
-             const char *loc)
+/* Masking can make a neighbour a finding (a number glued to a masked one):
+ * such survivors are redacted too, for a few rounds. */
+int
+scan_doc_text_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in,
+                      size_t len, const char *loc)
 {
     size_t n = 0;
     int rc = scan_doc_detect(d, &n, in, len);
@@ -245,6 +244,37 @@ text_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *
     }
     *out = red;
     *out_len = src_len;
+    return 0;
+}
+
+int
+scan_doc_name_rewrite(struct scan_doc *d, char **out, const char *parent, const char *name)
+{
+    *out = NULL;
+    size_t len = strlen(name);
+    if (len == 0 || !d->pol->documents.redact) {
+        return 0;
+    }
+    size_t first = d->n_fnd;
+    uint8_t *red = NULL;
+    size_t red_len = 0;
+    int rc = scan_doc_text_rewrite(d, &red, &red_len, (const uint8_t *)name, len, "");
+    if (rc != 0 || red == NULL) {
+        return rc;
+    }
+    *out = malloc(red_len + 1);
+    if (*out == NULL) {
+        free(red);
+        return RL_ENOMEM;
+    }
+    memcpy(*out, red, red_len);
+    (*out)[red_len] = '\0';
+    free(red);
+    /* located by the name as it is written, never by the value */
+    for (size_t i = first; i < d->n_fnd; i++) {
+        snprintf(d->fnd[i].location, sizeof(d->fnd[i].location), "%s%s%s (name)", parent,
+                 parent[0] ? "/" : "", *out);
+    }
     return 0;
 }
 
@@ -299,8 +329,19 @@ zip_entries(struct scan_doc *d, struct scan_zip *z, const char *loc, unsigned de
     for (size_t i = 0; i < scan_zip_count(z); i++) {
         struct scan_zip_entry e;
         scan_zip_stat(z, &e, i);
+        char *new_name = NULL;
+        int nrc = scan_doc_name_rewrite(d, &new_name, loc, e.name);
+        if (nrc != 0) {
+            return nrc;
+        }
         char eloc[SCAN_DOC_LOC_MAX];
-        entry_loc(eloc, sizeof(eloc), loc, e.name);
+        entry_loc(eloc, sizeof(eloc), loc, new_name != NULL ? new_name : e.name);
+        if (new_name != NULL) {
+            if (scan_zip_rename(z, i, new_name) != 0) {
+                scan_doc_note(d, SCAN_DOC_SCAN_FAILED, eloc, "the name cannot be rewritten");
+            }
+            free(new_name);
+        }
         if (e.is_dir) {
             continue;
         }
@@ -375,7 +416,7 @@ scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_
     }
     bool text = strncmp(t, "text/", 5) == 0 || message;
     if (text && d->pol->documents.redact) {
-        return text_rewrite(d, out, out_len, in, len, loc);
+        return scan_doc_text_rewrite(d, out, out_len, in, len, loc);
     }
     return 0;
 }
@@ -463,7 +504,7 @@ zip_comments(struct scan_doc *d, struct scan_zip *z, const char *loc)
                  e.name[0] ? " " : "");
         uint8_t *red = NULL;
         size_t red_len = 0;
-        int rc = text_rewrite(d, &red, &red_len, c, len, cloc);
+        int rc = scan_doc_text_rewrite(d, &red, &red_len, c, len, cloc);
         if (rc != 0) {
             return rc;
         }

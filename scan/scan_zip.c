@@ -539,6 +539,16 @@ scan_zip_set_comment(struct scan_zip *z, size_t i, const uint8_t *p, size_t len)
 }
 
 int
+scan_zip_rename(struct scan_zip *z, size_t i, const char *name)
+{
+    if (zip_file_rename(z->za, i, name, ZIP_FL_ENC_UTF_8) != 0) {
+        return RL_EINVAL;
+    }
+    z->changed = true;
+    return 0;
+}
+
+int
 scan_zip_delete(struct scan_zip *z, size_t i)
 {
     if (zip_delete(z->za, i) != 0) {

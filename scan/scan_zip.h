@@ -71,6 +71,10 @@ int scan_zip_replace(struct scan_zip *z, size_t i, uint8_t *data, size_t len);
 const uint8_t *scan_zip_comment(const struct scan_zip *z, size_t i, size_t *len);
 int scan_zip_set_comment(struct scan_zip *z, size_t i, const uint8_t *p, size_t len);
 
+/* scan_zip_rename gives entry `i` the name `name` (UTF-8) in the rewritten
+ * archive. Returns 0 or RL_EINVAL (the name is taken). */
+int scan_zip_rename(struct scan_zip *z, size_t i, const char *name);
+
 /* The deflate level of every entry the rewriter changes: ISA-L igzip's
  * level 1, chosen by measurement (bench/README.md "Deflate level"). */
 #define SCAN_ZIP_LEVEL 1

@@ -407,6 +407,36 @@ def container_checks():
     report, data, _, _ = scan("clean.tar.gz", gzip.compress(t.getvalue()))
     if report is None or report["verdict"] != "deliver" or report["documents"]:
         fail(f"clean.tar.gz not delivered: {report and report['verdict']}")
+    # Names of entries and a gzip's original name are shown by every lister:
+    # masked there too, and the report never carries the value.
+    named = "card 4111 1111 1111 1111.txt"
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("dir/" + named, "nothing here\n")
+    t = io.BytesIO()
+    with tarfile.open(fileobj=t, mode="w:gz") as tf:
+        info = tarfile.TarInfo("dir/" + named)
+        info.size = 13
+        tf.addfile(info, io.BytesIO(b"nothing here\n"))
+    g = io.BytesIO()
+    with gzip.GzipFile(filename=named, mode="wb", fileobj=g) as gz:
+        gz.write(b"nothing here\n")
+    want = "dir/card **** **** **** 1111.txt"
+    for name, data, names in (
+            ("named.zip", b.getvalue(), lambda d: zipfile.ZipFile(io.BytesIO(d)).namelist()),
+            ("named.tar.gz", t.getvalue(),
+             lambda d: tarfile.open(fileobj=io.BytesIO(d)).getnames()),
+            ("named.gz", g.getvalue(),
+             lambda d: ["dir/card **** **** **** 1111.txt"] if not d[3] & 8 else ["FNAME"])):
+        report, out, _, _ = scan(name, data)
+        if report is None or out is None:
+            continue
+        got = names(out)
+        if got != [want] or "4111 1111 1111 1111" in json.dumps(report) or \
+                not any(f["type"] == "CREDIT_CARD" for f in report["findings"]):
+            fail(f"{name}: names {got}, report {report['findings']}")
+        else:
+            print(f"ok {name}: the name masked, the report without the value", flush=True)
     # A forwarded message saved into a zip is read as a message: its base64
     # body decoded, masked and encoded again; one it would hold holds the zip.
     fw = email.message.EmailMessage()
