@@ -125,10 +125,9 @@ scan_doc_report_message(struct scan_doc *d, const char *loc, enum scan_doc_messa
     case SCAN_DOC_MSG_FAILED:
         scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "message inside: %s", why);
         break;
-    case SCAN_DOC_MSG_REFUSE:
-        d->res.never_deliver = true;
-        /* fall through */
     case SCAN_DOC_MSG_HOLD:
+    case SCAN_DOC_MSG_REFUSE:
+        d->res.never_deliver |= outcome == SCAN_DOC_MSG_REFUSE;
         scan_doc_note(d, SCAN_DOC_UNREADABLE, loc, "message inside held: %s", why);
         break;
     }
