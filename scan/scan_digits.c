@@ -53,6 +53,10 @@ enum {
 /* Separators between the groups of cards, IBANs and NINOs. */
 static const unsigned GROUP_SEPS = SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_BREAK;
 
+/* IBAN separators; dots and padded ones only in the paper form (find_iban). */
+static const unsigned IBAN_PAPER_SEPS = SCAN_SEP_DOT | SCAN_SEP_PAD;
+static const unsigned IBAN_SEPS = GROUP_SEPS | SCAN_SEP_TAB | SCAN_SEP_DOT | SCAN_SEP_PAD;
+
 static void
 cand_set(struct scan_cand *c, size_t start, size_t end, enum scan_type t, uint8_t conf,
          uint8_t flags)
@@ -144,6 +148,7 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
     size_t n_ends = 0;
     size_t i = d + 2;
     size_t n = 4;
+    unsigned odd = 0; /* the dot or padded separator of the paper form, once seen */
     /* Reduced lazily: < 97 * 10^12 + 10^14 fits 64 bits and keeps the
      * per-character dependency chain to a multiply-add. */
     uint64_t rb = 0;
@@ -163,7 +168,7 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
             g++;
         }
         /* 10^6 mod 97 == 27: append the six digits of country and check. */
-        if (g > 0 && n >= 15 && ((rb % 97u) * 27u + tail) % 97u == 1u) {
+        if (g > 0 && n >= 15 && (odd == 0 || g <= 4) && ((rb % 97u) * 27u + tail) % 97u == 1u) {
             ends[n_ends] = i;
             counts[n_ends] = n;
             n_ends++;
@@ -171,9 +176,21 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         /* Groups of any size but one (only the last may be a single
          * character), each split by one space or dash: the ISO 13616 paper
          * form, but also national layouts pasted from statements ("BE59
-         * 65283724 9926", "ES77 1234-1234-16 1234567890"). */
+         * 65283724 9926", "ES77 1234-1234-16 1234567890"). Dots and padded
+         * separators ("DE89.3704.0044...", "DE89  3704  0044 ...") only in
+         * the paper form itself: "CC12" compact, then groups of four, one
+         * kind of separator throughout. */
         unsigned kind = 0;
-        size_t s = scan_sep_at(buf, i, limit, GROUP_SEPS | SCAN_SEP_TAB, &kind);
+        size_t s = scan_sep_at(buf, i, limit, IBAN_SEPS, &kind);
+        if (odd != 0 && (kind != odd || g != 4)) {
+            break;
+        }
+        if (odd == 0 && (kind & IBAN_PAPER_SEPS) != 0) {
+            if (p + 2 != d || i != d + 2) {
+                break;
+            }
+            odd = kind;
+        }
         if (n < IBAN_MAX && s != 0 && i + s < limit && scan_is_alnum(buf[i + s]) &&
             (g != 1 || i == d + 2 + 1)) {
             i += s;
@@ -210,6 +227,15 @@ prefix_before(const uint8_t *buf, size_t d)
     if (scan_is_alpha(b)) {
         return scan_is_alpha(buf[d - 2]) && token_starts(buf, d - 2) ? d - 2 : d;
     }
+    /* "AB\u00a012...", "AB-12-34-56-C": a no-break or thin space or a dash */
+    size_t sb = b == ' ' ? 0 : scan_sep_before(buf, d);
+    if (sb != 0) {
+        size_t i = d - sb;
+        return i >= 2 && scan_is_alpha(buf[i - 1]) && scan_is_alpha(buf[i - 2]) &&
+                       scan_starts_clean(buf, i - 2)
+                   ? i - 2
+                   : d;
+    }
     if (b != ' ' && b != '>' && b != '\r' && b != '\n') {
         return d;
     }
@@ -245,23 +271,25 @@ find_nino(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
     if (r == 6) {
         memcpy(norm + 2, buf + i, 6);
         i += 6;
-    } else if (r == 2) {
-        memcpy(norm + 2, buf + i, 2);
-        i += 2;
-        for (size_t pair = 1; pair < 3; pair++) {
+    } else if (r == 2 || r == 3) {
+        /* in pairs ("AB 12 34 56 C") or threes ("AB 123 456 C"), split by
+         * spaces (no-break and thin ones too) or dashes ("AB-12-34-56-C") */
+        memcpy(norm + 2, buf + i, r);
+        i += r;
+        for (size_t at = 2 + r; at < 8; at += r) {
             unsigned kind = 0;
-            size_t s = scan_sep_digit(buf, i, limit, SCAN_SEP_SPACE | SCAN_SEP_BREAK, &kind);
-            if (s == 0 || scan_digit_run(buf, i + s, limit) != 2) {
+            size_t s = scan_sep_digit(buf, i, limit, GROUP_SEPS, &kind);
+            if (s == 0 || scan_digit_run(buf, i + s, limit) != r) {
                 return false;
             }
-            memcpy(norm + 2 + 2 * pair, buf + i + s, 2);
-            i += s + 2;
+            memcpy(norm + at, buf + i + s, r);
+            i += s + r;
         }
     } else {
         return false;
     }
     unsigned kind = 0;
-    size_t s = scan_sep_at(buf, i, limit, SCAN_SEP_SPACE | SCAN_SEP_BREAK, &kind);
+    size_t s = scan_sep_at(buf, i, limit, GROUP_SEPS, &kind);
     if (s != 0 && i + s < len && scan_is_alpha(buf[i + s])) {
         i += s;
     }
@@ -351,6 +379,32 @@ siret_label(const uint8_t *buf, size_t d)
 static const unsigned CARD_SEPS =
     GROUP_SEPS | SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_TAB | SCAN_SEP_PAD;
 
+/* Whether an expiry date is glued to the card ending at buf[e]: "/MM/YY",
+ * "/MM/YYYY" or "/MMYY", then the end of the token ("4111111111111111/12/27",
+ * as checkout forms and exports write card and expiry). */
+static bool
+expiry_after(const uint8_t *buf, size_t len, size_t e)
+{
+    if (e + 3 > len || buf[e] != '/') {
+        return false;
+    }
+    size_t i = e + 1;
+    size_t r = scan_digit_run(buf, i, scan_min(len, i + 7));
+    unsigned mm = r >= 2 ? (unsigned)(buf[i] - '0') * 10u + (unsigned)(buf[i + 1] - '0') : 0;
+    if ((r != 2 && r != 4 && r != 6) || mm < 1 || mm > 12) {
+        return false;
+    }
+    size_t j = i + r;
+    if (r == 2 && j + 1 < len && buf[j] == '/') {
+        size_t y = scan_digit_run(buf, j + 1, scan_min(len, j + 6));
+        if (y != 2 && y != 4) {
+            return false;
+        }
+        j += 1 + y;
+    }
+    return scan_ends_clean(buf, len, j) && !scan_continues_number(buf, len, j);
+}
+
 static bool
 find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
@@ -409,7 +463,9 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         bool eighteen = k == 4 && total == 18 && glen[0] == 4 && glen[1] == 4 && glen[2] == 4 &&
                         glen[3] == 4 && glen[4] == 2;
         bool shape = k == 0 || (glen[k] >= 3 && glen[k] <= 6) || eighteen;
-        if (shape && scan_ends_clean(buf, len, e) && !scan_continues_number(buf, len, e) &&
+        if (shape && scan_ends_clean(buf, len, e) &&
+            (!scan_continues_number(buf, len, e) ||
+             (expiry_after(buf, len, e) && printed_layout(glen, k + 1, total))) &&
             scan_validate_pan(digits, total)) {
             uint8_t conf = CONF_CARD_ODD;
             uint8_t flags = 0;

@@ -569,7 +569,9 @@ find_plain(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
 bool
 scan_phone_find(struct scan_cand *out, const uint8_t *buf, size_t len, size_t d)
 {
-    if (d >= 1 && buf[d - 1] == '+') {
+    /* "+++090/9337/55493+++": a Belgian structured payment reference in its
+     * plus signs, not a number dialled abroad */
+    if (d >= 1 && buf[d - 1] == '+' && !(d >= 2 && buf[d - 2] == '+')) {
         /* "(+34) 612...", or "(+47 22682661)" in brackets of prose */
         size_t r = scan_digit_run(buf, d, len);
         bool paren = d >= 2 && buf[d - 2] == '(' && d + r < len && buf[d + r] == ')';

@@ -16,7 +16,7 @@
 
 static const char default_policy[] =
     "{\n"
-    "  \"version\": \"builtin-default-4\",\n"
+    "  \"version\": \"builtin-default-5\",\n"
     "  \"mask\": {\"char\": \"*\", \"keep_last\": 0},\n"
     "  \"context_window\": 64,\n"
     "  \"detectors\": {\n"
@@ -29,7 +29,8 @@ static const char default_policy[] =
     "\"cartão\",\n"
     "                     \"cartao\", \"karta\", \"kartę\", \"kartą\", \"karty\"]},\n"
     "    \"US_SSN\": {\"action\": \"redact\",\n"
-    "      \"keywords\": [\"ssn\", \"social security\", \"ss#\", \"taxpayer\", \"tin\", "
+    "      \"keywords\": [\"ssn\", \"social security\", \"ss#\", \"taxpayer\", \"taxpayer id\",\n"
+    "                   \"tin\", "
     "\"itin\"]},\n"
     "    \"UK_NINO\": {\"action\": \"redact\",\n"
     "      \"keywords\": [\"national insurance\", \"nino\", \"ni number\", \"ni no\", \"nin\"]},\n"

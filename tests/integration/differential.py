@@ -439,6 +439,24 @@ def clean_end(t, e):
     return not (e + 3 < len(t) and UDASH.match(t, e) and is_digit(t[e + 3]))
 
 
+def expiry_end(t, e):
+    """An expiry date glued to the card ending at e (scan_digits.c
+    expiry_after): "/MM/YY", "/MM/YYYY" or "/MMYY" ("4111111111111111/12/27"),
+    then the end of the token."""
+    if e + 3 > len(t) or t[e] != 47:  # '/'
+        return False
+    r = digit_run(t, e + 1)
+    if r not in (2, 4, 6) or not 1 <= int(t[e + 1:e + 3]) <= 12:
+        return False
+    j = e + 1 + r
+    if r == 2 and j + 1 < len(t) and t[j] == 47:
+        y = digit_run(t, j + 1)
+        if y not in (2, 4):
+            return False
+        j += 1 + y
+    return clean_end(t, j)
+
+
 AMOUNT_TAIL = re.compile(rb"[,.][0-9]{2}(?![0-9])")  # ",50", not ",2020" (a CSV field)
 
 
@@ -681,7 +699,9 @@ def card_in_chain(t, d, groups, kind):
             return None
         digits = digits_of(t, groups[:k])
         e = groups[k - 1][1]
-        if not pan_ok(digits) or not clean_end(t, e):
+        printed = (len(sizes) == 1 and len(digits) >= 14 and len(digits) not in (17, 18)) or \
+            tuple(sizes) in PRINTED
+        if not pan_ok(digits) or not (clean_end(t, e) or (printed and expiry_end(t, e))):
             return None
         strength = card_strength(sizes, digits, siret_shaped(t, d, digits))
         if kind in ("dot", "slash", "tab", "pad") and k > 1 and strength != STRONG:
@@ -795,8 +815,10 @@ def ssn_reading(t, d):
 # upper or lower case but not mixed. scan_digits.c: the country code, an
 # optional space, the check digits, then letters and digits in groups of any
 # size but one (only the last may be a single character), split by spaces or
-# dashes (kinds may mix); at most 34 characters; not followed by a letter or
-# digit.
+# dashes (kinds may mix); or, in the paper form only ("DE89.3704.0044 ...":
+# country and check digits together, then groups of four, the last of one to
+# four), by dots or padded separators, one kind throughout; at most 34
+# characters; not followed by a letter or digit.
 # ---------------------------------------------------------------------------
 
 IBAN_HEAD = re.compile(rb"([A-Za-z]{2}) ?(?=[0-9]{2})")
@@ -817,14 +839,25 @@ def iban_reading(t, p):
     country = m.group(1).decode()
     groups = []  # the first starts at the check digits
     i = m.end()
+    paper = None  # dots or padding: only in the paper form "CC12.3456.7890..."
     while True:
         g = ALNUMS.match(t, i)
         groups.append(g.span())
         i = g.end()
         if len(groups) > 1 and g.end() - g.start() == 1:
             break  # a single character only last
-        s = SEP_THEN_ALNUM["space"].match(t, i) or SEP_THEN_ALNUM["dash"].match(t, i) or \
-            SEP_THEN_ALNUM["tab"].match(t, i)
+        if paper is not None:
+            s = SEP_THEN_ALNUM[paper].match(t, i) if g.end() - g.start() == 4 else None
+        else:
+            s = SEP_THEN_ALNUM["space"].match(t, i) or SEP_THEN_ALNUM["dash"].match(t, i) or \
+                SEP_THEN_ALNUM["tab"].match(t, i)
+            if s is None and len(groups) == 1 and m.end() == p + 2 and \
+                    g.end() - g.start() == 2:
+                for kind in ("pad", "dot"):
+                    s = SEP_THEN_ALNUM[kind].match(t, i)
+                    if s is not None:
+                        paper = kind
+                        break
         if s is None:
             break
         i = s.end()
@@ -832,6 +865,8 @@ def iban_reading(t, p):
     for k in range(1, len(groups) + 1):
         chars = country + "".join(t[a:b].decode() for a, b in groups[:k])
         e = groups[k - 1][1]
+        if paper is not None and k > 1 and groups[k - 1][1] - groups[k - 1][0] > 4:
+            continue
         letters = "".join(c for c in chars if c.isalpha())
         if len(chars) <= 34 and (letters.isupper() or letters.islower()) and iban_ok(chars) \
                 and (e == len(t) or not is_alnum(t[e])):
@@ -1183,6 +1218,8 @@ def phone_reading(t, i):
     (an area code), or a digit run (00CC, or the plain forms), never after a
     digit and a separator (the tail of a longer number)."""
     if t[i] == 43:  # '+'
+        if i > 0 and t[i - 1] == 43:
+            return None  # "+++090/9337/55493+++", a Belgian payment reference
         cc = i + 1
         r = digit_run(t, cc)
         start = i - 1 if i > 0 and t[i - 1] == 40 and t[cc + r:cc + r + 1] == b")" else i
@@ -1191,7 +1228,8 @@ def phone_reading(t, i):
         return intl_reading(t, start, cc, True)
     if t[i] == 40:  # '('
         return paren_reading(t, i)
-    if i > 0 and (t[i - 1] == 43 or (t[i - 1] == 40 and paren_reading(t, i - 1))):
+    if i > 0 and ((t[i - 1] == 43 and not (i > 1 and t[i - 2] == 43)) or
+                  (t[i - 1] == 40 and paren_reading(t, i - 1))):
         return None
     if not clean_start(t, i) or after_number(t, i):
         return None
@@ -2078,6 +2116,8 @@ def gen_card(rng):
     s = group(rng, d, sizes, sep)
     if rng.random() < 0.04:  # mixed separators
         s = s.replace(sep, rng.choice([" ", "-"]), 1)
+    if rng.random() < 0.05:  # an expiry date glued on, valid or not
+        s += rng.choice(["/12/27", "/0929", "/07/2031", "/11", "/13/27", "/12/3", "/1227/5"])
     return s
 
 
@@ -2152,6 +2192,8 @@ def gen_iban(rng):
     form = rng.random()
     if form < 0.3:
         return iban
+    if form > 0.95:  # the paper form with dots or padding ("DE89.3704.0044 ...")
+        return group(rng, iban, [4] * 9, rng.choice([".", "  ", " - ", "   ", ". "]))
     sep = gen_sep(rng)
     sizes = [4] * (len(iban) // 4 + 1)
     if rng.random() < 0.2:  # national layouts: groups of any size

@@ -118,6 +118,20 @@ test_found(void **state)
         {"card 4111  1111  1111  1111 ok", 1, {{5, 27, CC, false}}},
         {"card 4111/1111/1111/1111 ok", 1, {{5, 24, CC, false}}},
         {"ssn 078.05.1123 and 078 - 05 - 1123", 2, {{4, 15, SSN, false}, {20, 35, SSN, false}}},
+        /* an expiry date glued to a printed card */
+        {"4111111111111111/12/27 CVV", 1, {{0, 16, CC, false}}},
+        {"card 4111 1111 1111 1111/1227", 1, {{5, 24, CC, false}}},
+        {"4111-1111-1111-1111/09/2031.", 1, {{0, 19, CC, false}}},
+        /* NINOs with no-break spaces, dashes, or in threes */
+        {"NI: JG\xc2\xa0"
+         "10\xc2\xa0"
+         "36\xc2\xa0"
+         "37\xc2\xa0"
+         "A",
+         1,
+         {{4, 21, NINO, false}}},
+        {"NI: JG-10-36-37-A", 1, {{4, 17, NINO, false}}},
+        {"NINO JG 103 637 A", 1, {{5, 17, NINO, false}}},
     };
     run_cases(cases, N_CASES(cases));
 }
@@ -144,6 +158,10 @@ test_iban_typed(void **state)
         {"BE 03 7310 1866 4084 NO 0571 3905 25162",
          2,
          {{0, 20, IBAN, false}, {21, 39, IBAN, false}}},
+        /* the paper form with dots or padding, one kind throughout */
+        {"IBAN DE89.3704.0044.0532.0130.00.", 1, {{5, 32, IBAN, false}}},
+        {"IBAN DE89  3704  0044  0532  0130  00", 1, {{5, 37, IBAN, false}}},
+        {"DE89 - 3704 - 0044 - 0532 - 0130 - 00", 1, {{0, 37, IBAN, false}}},
         /* 33 characters, 42 bytes: the longest IBAN fits the window. */
         {"RU 03 0445 2522 5408 1781 0538 0913 1041 9", 1, {{0, 42, IBAN, false}}},
     };
@@ -168,9 +186,12 @@ test_iban_typed_not_found(void **state)
         {"BE 03  7310 1866 4084", 1, {{7, 21, PHONE, true}}},
         {"BE 03 7310--1866 4084", 1, {{12, 21, PHONE, true}}}, /* doubled dash: no IBAN */
         {"BE-03 7310 1866 4084", 0, {{0}}},                    /* dash after the country */
-        {"BE 43.4679.1170.4101", 0, {{0}}},                    /* dots are not IBAN separators */
-        {"BE 0 37310 1866 4084", 0, {{0}}},                    /* split check digits */
-        {"Meeting ON 12 MAY 2024 AT 10 AM", 0, {{0}}},         /* capitals and numbers */
+        {"BE 43.4679.1170.4101", 0, {{0}}},        /* dots only in the paper form "BE43.4679..." */
+        {"DE893704.0044.0532.0130.00", 0, {{0}}},  /* ... of groups of four */
+        {"DE89.3704.0044 0532 0130 00", 0, {{0}}}, /* ... one separator throughout */
+        {"DE89.3704.0044.0532.013000", 0, {{0}}},  /* ... the last of four or fewer */
+        {"BE 0 37310 1866 4084", 0, {{0}}},        /* split check digits */
+        {"Meeting ON 12 MAY 2024 AT 10 AM", 0, {{0}}}, /* capitals and numbers */
         {"RU 03 0 4 4 5 2 5 2 2 5 4 0 8 1 7 8 1 0 5 3 8 0 9 1 3 1 0 4 1 9", 0, {{0}}}, /* > 48 */
     };
     run_cases(cases, N_CASES(cases));
@@ -215,6 +236,12 @@ test_not_found(void **state)
         {"41111 - 1111 - 1111 - 111", 0, {{0}}},           /* padded, not printed */
         {"078.051123 07805.1123", 0, {{0}}},               /* dotted SSN, not AAA.GG.SSSS */
         {"078 - 05 - 1123 - 4567", 0, {{0}}},              /* a longer padded number */
+        {"4111111111111111/13/27", 0, {{0}}},              /* no month 13 */
+        {"4111111111111111/12/27/5", 0, {{0}}},            /* a longer slashed number */
+        {"401288888881881/1227", 0, {{0}}},                /* 15 digits: Luhn fails */
+        {"+++090/9337/55493+++", 0, {{0}}},                /* Belgian payment reference */
+        {"JG 103 63 7A", 0, {{0}}},                        /* NINO groups mixed */
+        {"JG-10 36-37 X", 0, {{0}}},                       /* no suffix X */
         {"", 0, {{0}}},
     };
     run_cases(cases, N_CASES(cases));

@@ -476,6 +476,13 @@ test_strength_before_context(void **state)
     r = scan(f, o, "Card: 5018 0000 0009", 0, true);
     assert_int_equal(r->n_records, 1);
     assert_int_equal(r->records[0].type, SCAN_T_CREDIT_CARD);
+    /* The keyword phrase "Taxpayer ID" holds the negative word "ID": it
+     * names a spaced SSN; "ID" alone still demotes one. */
+    r = scan(f, o, "Taxpayer ID 412 67 9032", 0, true);
+    assert_int_equal(r->n_records, 1);
+    assert_int_equal(r->records[0].type, SCAN_T_US_SSN);
+    r = scan(f, o, "ID 412 67 9032", 0, true);
+    assert_int_equal(r->n_records, 0);
     free(o);
     fixture_free(f);
 }
