@@ -375,9 +375,11 @@ siret_label(const uint8_t *buf, size_t d)
 }
 
 /* Separators between card groups: those of every grouped form, and dots,
- * slashes, tabs and padded ones, which count only in a printed layout. */
-static const unsigned CARD_SEPS =
-    GROUP_SEPS | SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_TAB | SCAN_SEP_PAD;
+ * slashes, tabs, padded ones and spaces encoded in a URL, which count only in
+ * a printed layout. */
+static const unsigned CARD_PRINTED_SEPS =
+    SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_TAB | SCAN_SEP_PAD | SCAN_SEP_URL;
+static const unsigned CARD_SEPS = GROUP_SEPS | CARD_PRINTED_SEPS;
 
 /* Whether an expiry date is glued to the card ending at buf[e]: "/MM/YY",
  * "/MM/YYYY" or "/MMYY", then the end of the token ("4111111111111111/12/27",
@@ -480,8 +482,7 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
             /* Dotted or slashed groups ("4111.1111.1111.1111") are far more
              * often other numbers, tab-separated ones a spreadsheet's cells
              * and padded ones columns of figures; only a printed card counts. */
-            if ((kind & (SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_TAB | SCAN_SEP_PAD)) && k > 0 &&
-                flags != SCAN_CAND_STRONG) {
+            if ((kind & CARD_PRINTED_SEPS) && k > 0 && flags != SCAN_CAND_STRONG) {
                 total -= glen[k];
                 continue;
             }
@@ -774,7 +775,7 @@ view_groups(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_t
     while (v->total < 20) {
         size_t s = scan_sep_digit(buf, i, len,
                                   SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH |
-                                      SCAN_SEP_BREAK | SCAN_SEP_TAB | SCAN_SEP_PAD,
+                                      SCAN_SEP_BREAK | SCAN_SEP_TAB | SCAN_SEP_PAD | SCAN_SEP_URL,
                                   &kind);
         if (s == 0) {
             break;

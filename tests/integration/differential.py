@@ -406,6 +406,9 @@ SEP_THEN_ALNUM = {k: re.compile(rb"(?:" + v + rb")(?=[A-Za-z0-9])") for k, v in 
 # (POLICY.md; cards only in a printed layout, as dots). No other form has it.
 SEP_THEN_DIGIT["tab"] = re.compile(rb"\t(?=[0-9])")
 SEP_THEN_ALNUM["tab"] = re.compile(rb"\t(?=[A-Za-z0-9])")
+# A space encoded in a URL ("4111+1111+...", "4111%201111%20..."): cards only,
+# in a printed layout only, as dots.
+SEP_THEN_DIGIT["url"] = re.compile(rb"(?:%20|\+)(?=[0-9])")
 # A separator on the same line right before a number: "<group> <number>".
 SAME_LINE_SEP_BEFORE = re.compile(rb"(?:[ ]|" + DASH + rb"|" + NBSPS + rb")\Z")
 
@@ -704,7 +707,7 @@ def card_in_chain(t, d, groups, kind):
         if not pan_ok(digits) or not (clean_end(t, e) or (printed and expiry_end(t, e))):
             return None
         strength = card_strength(sizes, digits, siret_shaped(t, d, digits))
-        if kind in ("dot", "slash", "tab", "pad") and k > 1 and strength != STRONG:
+        if kind in ("dot", "slash", "tab", "pad", "url") and k > 1 and strength != STRONG:
             return None  # these separators only in the printed layouts
         return Reading("CREDIT_CARD", d, e, strength,
                        "-".join(map(str, sizes)) + ("" if k == 1 else " " + kind))
@@ -724,7 +727,7 @@ def card_reading(t, d):
     the caller)."""
     if not clean_start(t, d):
         return None
-    groups, kind = groups_at(t, d, ("space", "dash", "dot", "slash", "tab", "pad"))
+    groups, kind = groups_at(t, d, ("space", "dash", "dot", "slash", "tab", "pad", "url"))
     # The grouped number ends at a group no card continues after: a first
     # group other than 4-6 digits, a later one other than 3-6 (scan_digits.c:
     # "4111 1111 1111 1111 12 34" is a 4-4-4-4-2 card, then a number).
@@ -746,6 +749,9 @@ CODE_BEFORE = [re.compile(CODE4 + rb"\Z"),
                re.compile(CODE4 + rb"(?:[ ]|" + DASH + rb"|" + NBSPS + rb")[A-Z]{4}\Z")]
 
 
+UPS_HEAD = re.compile(rb"(?<![A-Za-z0-9])1[Zz] [A-Z0-9]{3} [A-Z0-9]{3} \Z")
+
+
 def code_before(t, d):
     """Whether the number at d continues a longer grouped code (POLICY.md: "a
     card or phone number is never read out of the middle of a longer grouped
@@ -758,6 +764,8 @@ def code_before(t, d):
     if m is None:
         return None
     end = m.start()
+    if UPS_HEAD.search(t[:d]):
+        return end  # "1Z 9F1 22E 03 4472 1198", a UPS tracking number
     if any(rx.search(t[:end]) for rx in CODE_BEFORE):
         return end
     return None
@@ -2088,7 +2096,7 @@ def gen_card(rng):
         sizes = printed_sizes(len(d)) if len(d) != 18 else rng.choice(
             [[4, 4, 4, 4, 2], [4, 4, 4, 4, 2], [4, 4, 4, 6], [4, 6, 6, 2], [4, 4, 3, 5, 2]])
         return group(rng, d, sizes, rng.choice([".", "\t", " ", "-", "/", " / ", " - ", "  ",
-                                                " \u2013 "]))
+                                                " \u2013 ", "+", "%20"]))
     d = gen_card_digits(rng)
     r = rng.random()
     if r < 0.1:  # Luhn off by one
@@ -2493,9 +2501,14 @@ def gen_code(rng):
         iban = gen_iban_chars(rng, valid=False)
         iban = iban[:4] + card.replace(" ", "") + iban[20:]
         return group(rng, iban, [4] * 9, " ")
-    if r < 0.7:
+    if r < 0.6:
         before = rng.choice(["7", "12", "204", "1234", "No 2", "#3", "x 55"])
         return f"{before} {card}"
+    if r < 0.7:  # a UPS tracking number as printed, its tail a phone or card shape
+        head = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ0123456789") for _ in range(6))
+        tail = rng.choice([f"0{rng.randint(1, 9)} {rdigits(rng, 4)} {rdigits(rng, 4)}",
+                           f"{rdigits(rng, 2)} {rdigits(rng, 4)} {rdigits(rng, 4)}", card])
+        return f"1Z {head[:3]} {head[3:]} {tail}"
     return card + rng.choice([" 123", " 0526", " 12/26", "\n123 Main Street", " exp 12/26",
                               " cvv 123", " 7", "\n12 High St"])
 

@@ -122,6 +122,9 @@ test_found(void **state)
         {"4111111111111111/12/27 CVV", 1, {{0, 16, CC, false}}},
         {"card 4111 1111 1111 1111/1227", 1, {{5, 24, CC, false}}},
         {"4111-1111-1111-1111/09/2031.", 1, {{0, 19, CC, false}}},
+        /* spaces encoded in a URL, in a printed layout */
+        {"card=4111%201111%201111%201111&exp", 1, {{5, 30, CC, false}}},
+        {"pan=4111+1111+1111+1111", 1, {{4, 23, CC, false}}},
         /* NINOs with no-break spaces, dashes, or in threes */
         {"NI: JG\xc2\xa0"
          "10\xc2\xa0"
@@ -240,6 +243,9 @@ test_not_found(void **state)
         {"4111111111111111/12/27/5", 0, {{0}}},            /* a longer slashed number */
         {"401288888881881/1227", 0, {{0}}},                /* 15 digits: Luhn fails */
         {"+++090/9337/55493+++", 0, {{0}}},                /* Belgian payment reference */
+        {"UPS 1Z 9F1 22E 03 4472 1198", 0, {{0}}},         /* UPS tracking number */
+        {"q=4111+1111+11111+1111", 0, {{0}}},              /* URL-encoded, not printed */
+        {"q=4111%201111%201111%201112", 0, {{0}}},         /* URL-encoded, Luhn fails */
         {"JG 103 63 7A", 0, {{0}}},                        /* NINO groups mixed */
         {"JG-10 36-37 X", 0, {{0}}},                       /* no suffix X */
         {"", 0, {{0}}},
