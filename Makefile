@@ -39,7 +39,7 @@ test: build lint $(ASAN)/build.ninja $(FUZZ)/build.ninja
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(MESON_TEST) -C $(ASAN) --suite unit --suite integration
 	meson compile -C $(FUZZ)
-	RL_FUZZ_SECONDS=$(FUZZ_SECONDS) $(MESON_TEST) -C $(FUZZ) --suite fuzz
+	RL_FUZZ_SEED=$${RL_FUZZ_SEED:-1} RL_FUZZ_SECONDS=$(FUZZ_SECONDS) $(MESON_TEST) -C $(FUZZ) --suite fuzz
 	$(MAKE) test-deb
 
 # Debian packages (debian/, dpkg-buildpackage, lintian) into build-deb/.

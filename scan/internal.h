@@ -22,10 +22,12 @@ struct scan_doc {
     size_t n_fnd, fnd_cap;
     struct scan_finding *f; /* owned: findings of the text being scanned */
     size_t n_f, f_cap;
-    uint8_t *out;            /* owned: the rewritten attachment */
-    struct ooxml_stream *xs; /* owned: buffers of the OOXML part streamer, kept between parts */
-    bool in_pdf;             /* scan_pdf is running: its actions are PDF steps */
-    char true_type[96];      /* the attachment's type (libmagic's buffer serves nested files too) */
+    uint8_t *out;               /* owned: the rewritten attachment */
+    struct ooxml_stream *xs;    /* owned: buffers of the OOXML part streamer, kept between parts */
+    bool in_pdf;                /* scan_pdf is running: its actions are PDF steps */
+    scan_doc_message_fn msg_fn; /* reads messages inside files; NULL: read as text */
+    void *msg_ctx;
+    char true_type[96]; /* the attachment's type (libmagic's buffer serves nested files too) */
 };
 
 /* scan_grow makes room in the array *arr of *cap elements of `elem` bytes
@@ -58,6 +60,21 @@ void scan_doc_record(struct scan_doc *d, const char *loc, const struct scan_find
  * the return value; those of the other types become records only (allow:
  * the file passes with them, and the report says so). */
 size_t scan_doc_unwritten(const struct scan_doc *d, struct scan_finding *f, size_t n);
+
+/* scan_doc_text_rewrite redacts text in[0, len) found at `loc` (a text file
+ * inside an archive, a comment, an entry's name) and lists its findings;
+ * *out (caller frees) stays NULL when nothing was redacted. Returns 0 or
+ * RL_ENOMEM. */
+int scan_doc_text_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in,
+                          size_t len, const char *loc);
+
+/* scan_doc_name_rewrite redacts `name`, an entry's name inside the archive
+ * at `parent` (what `unzip -l` and `tar -t` list): *out (caller frees,
+ * NUL-terminated) stays NULL when nothing was redacted. Its findings are
+ * located by the redacted name ("<parent>/<name> (name)"), and so must be
+ * everything inside the entry: a location never carries a value. Returns 0
+ * or RL_ENOMEM. */
+int scan_doc_name_rewrite(struct scan_doc *d, char **out, const char *parent, const char *name);
 
 /* scan_doc_nested rewrites a file found inside an archive (an entry, an
  * embedded package) at nesting `depth`: archives are opened, text is

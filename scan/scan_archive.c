@@ -81,11 +81,13 @@ scan_archive_sniff(const uint8_t *p, size_t len)
            memcmp(p + 32769, "CD001", 5) == 0 && p[32774] == 1;
 }
 
-/* The files of one archive that changed: entry index and new content. */
+/* The entries of one archive that changed: index, new content (NULL: as it
+ * was) and new name (NULL: as it was). */
 struct arc_change {
     size_t index;
     uint8_t *data; /* owned */
     size_t len;
+    char *name; /* owned */
 };
 
 struct arc_state {
@@ -100,11 +102,13 @@ struct arc_state {
     int format;        /* archive_format() of the reader */
     int filters[4];    /* archive_filter_code(), outermost last */
     int n_filters;
-    bool raw; /* a single compressed file */
+    bool raw;        /* a single compressed file */
+    bool header_red; /* its gzip header's name or comment was redacted: write it anew */
 };
 
+/* A reader of st->in; `raw_only`: its decompressed bytes as one entry. */
 static struct archive *
-open_reader(const struct arc_state *st)
+open_reader(const struct arc_state *st, bool raw_only)
 {
     struct archive *a = archive_read_new();
     if (a == NULL) {
@@ -112,12 +116,12 @@ open_reader(const struct arc_state *st)
     }
     if (archive_read_support_filter_all(a) != ARCHIVE_OK ||
         archive_read_support_format_raw(a) != ARCHIVE_OK ||
-        archive_read_support_format_tar(a) != ARCHIVE_OK ||
-        archive_read_support_format_cpio(a) != ARCHIVE_OK ||
-        archive_read_support_format_7zip(a) != ARCHIVE_OK ||
-        archive_read_support_format_rar(a) != ARCHIVE_OK ||
-        archive_read_support_format_rar5(a) != ARCHIVE_OK ||
-        archive_read_support_format_iso9660(a) != ARCHIVE_OK) {
+        (!raw_only && (archive_read_support_format_tar(a) != ARCHIVE_OK ||
+                       archive_read_support_format_cpio(a) != ARCHIVE_OK ||
+                       archive_read_support_format_7zip(a) != ARCHIVE_OK ||
+                       archive_read_support_format_rar(a) != ARCHIVE_OK ||
+                       archive_read_support_format_rar5(a) != ARCHIVE_OK ||
+                       archive_read_support_format_iso9660(a) != ARCHIVE_OK))) {
         archive_read_free(a);
         return NULL;
     }
@@ -198,12 +202,166 @@ entry_loc(char *out, size_t cap, const struct arc_state *st, const char *name)
              name != NULL && name[0] ? name : "(unnamed)");
 }
 
+static bool
+all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether the decompressed bytes of st->in past the first `skip` hold
+ * anything but zeros (*dirty), and how many bytes of st->in the compression
+ * takes (*used), read within the budget: 0, RL_ELIMIT (with *why) or
+ * RL_EINVAL. */
+static int
+inner_tail(struct arc_state *st, uint64_t skip, bool *dirty, uint64_t *used, const char **why)
+{
+    struct archive *a = open_reader(st, true);
+    struct archive_entry *e = NULL;
+    if (a == NULL || archive_read_next_header(a, &e) != ARCHIVE_OK) {
+        archive_read_free(a);
+        return RL_EINVAL;
+    }
+    struct scan_zip_budget *b = &st->d->budget;
+    uint8_t buf[16384];
+    uint64_t at = 0;
+    int rc = 0;
+    la_ssize_t got;
+    while (!*dirty && (got = archive_read_data(a, buf, sizeof(buf))) > 0) {
+        uint64_t start = at;
+        at += (uint64_t)got;
+        if (at <= skip) {
+            continue;
+        }
+        size_t from = start >= skip ? 0 : (size_t)(skip - start);
+        *dirty = !all_zero(buf + from, (size_t)got - from);
+        if (at - skip > b->bytes_left) {
+            *why = "more uncompressed bytes than max_archive_bytes";
+            rc = RL_ELIMIT;
+            break;
+        }
+        if (at >= (1u << 20) && at / st->in_len > b->max_ratio) {
+            *why = "compression ratio over max_compression_ratio";
+            rc = RL_ELIMIT;
+            break;
+        }
+    }
+    if (rc == 0 && !*dirty && got < 0) {
+        rc = RL_EINVAL;
+    }
+    *used = (uint64_t)archive_filter_bytes(a, -1);
+    archive_read_free(a);
+    return rc;
+}
+
+/* After the last entry of a streamed archive (tar, cpio, a compressed file),
+ * bytes other than zeros (the padding tar and compressors write) are data no
+ * reader of the format shows and this scan did not read: the file is not
+ * passed as readable (a card appended to a .gz, text after a tar's end). */
+static void
+check_tail(struct arc_state *st, struct archive *a)
+{
+    int base = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
+    if (base != ARCHIVE_FORMAT_TAR && base != ARCHIVE_FORMAT_CPIO && base != ARCHIVE_FORMAT_RAW) {
+        return; /* read by their own index, not as a stream */
+    }
+    uint64_t used = (uint64_t)archive_filter_bytes(a, -1);
+    if (base != ARCHIVE_FORMAT_RAW && archive_filter_count(a) > 1) {
+        /* The archive ended inside its compression, which is read on to
+         * its end: what is left of both must be padding. */
+        bool dirty = false;
+        const char *why = "corrupt compressed data";
+        int rc = inner_tail(st, (uint64_t)archive_filter_bytes(a, 0), &dirty, &used, &why);
+        if (rc != 0) {
+            scan_doc_note(st->d, rc == RL_ELIMIT ? SCAN_DOC_LIMIT : SCAN_DOC_UNREADABLE, st->loc,
+                          "after the end of the archive: %s", why);
+            return;
+        }
+        if (dirty) {
+            scan_doc_note(st->d, SCAN_DOC_UNREADABLE, st->loc,
+                          "data after the end of the archive inside its compression");
+            return;
+        }
+    }
+    if (used < st->in_len && !all_zero(st->in + used, st->in_len - (size_t)used)) {
+        scan_doc_note(st->d, SCAN_DOC_UNREADABLE, st->loc, "%zu bytes after the end of the %s",
+                      st->in_len - (size_t)used,
+                      base == ARCHIVE_FORMAT_RAW ? "compressed data" : "archive");
+    }
+}
+
+/* A gzip file's original name and comment ([RFC 1952] FNAME, FCOMMENT:
+ * gzip -lN, 7-Zip and file managers show them), scanned as text. When one
+ * is redacted the file is written anew, without either. Returns 0 or
+ * RL_ENOMEM. */
+static int
+gzip_header(struct arc_state *st)
+{
+    const uint8_t *p = st->in;
+    size_t len = st->in_len;
+    if (len < 10 || p[0] != 0x1f || p[1] != 0x8b || p[2] != 8) {
+        return 0;
+    }
+    uint8_t flags = p[3];
+    size_t at = 10;
+    if (flags & 4) { /* FEXTRA */
+        if (len - at < 2) {
+            return 0;
+        }
+        at += 2 + ((size_t)p[at] | (size_t)p[at + 1] << 8);
+    }
+    static const char *const what[] = {"(gzip name)", "(gzip comment)"};
+    for (int k = 0; k < 2; k++) {
+        if (!(flags & (k == 0 ? 8 : 16))) {
+            continue;
+        }
+        const uint8_t *end = at < len ? memchr(p + at, 0, len - at) : NULL;
+        if (end == NULL) {
+            return 0; /* libarchive refused or will refuse the header */
+        }
+        char loc[SCAN_DOC_LOC_MAX];
+        entry_loc(loc, sizeof(loc), st, what[k]);
+        uint8_t *red = NULL;
+        size_t red_len = 0;
+        int rc =
+            scan_doc_text_rewrite(st->d, &red, &red_len, p + at, (size_t)(end - (p + at)), loc);
+        if (rc != 0) {
+            return rc;
+        }
+        st->header_red |= red != NULL;
+        free(red);
+        at = (size_t)(end - p) + 1;
+    }
+    return 0;
+}
+
+/* Records that entry `index` changed (data and name taken, either NULL).
+ * Returns 0 or RL_ENOMEM (both freed). */
+static int
+add_change(struct arc_state *st, size_t index, uint8_t *data, size_t len, char *name)
+{
+    if (!scan_grow((void **)&st->ch, &st->ch_cap, st->n_ch + 1, sizeof(*st->ch))) {
+        if (data != NULL) {
+            explicit_bzero(data, len);
+        }
+        free(data);
+        free(name);
+        return RL_ENOMEM;
+    }
+    st->ch[st->n_ch++] = (struct arc_change){index, data, len, name};
+    return 0;
+}
+
 /* Scans every file of the archive; collects the changed ones in st->ch. */
 static int
 scan_entries(struct arc_state *st)
 {
     struct scan_doc *d = st->d;
-    struct archive *a = open_reader(st);
+    struct archive *a = open_reader(st, false);
     if (a == NULL) {
         scan_doc_note(d, SCAN_DOC_UNREADABLE, st->loc, "archive cannot be opened");
         return 0;
@@ -214,12 +372,16 @@ scan_entries(struct arc_state *st)
     for (;; index++) {
         int r = archive_read_next_header(a, &e);
         if (r == ARCHIVE_EOF) {
+            check_tail(st, a);
             break;
         }
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
             const char *why = archive_error_string(a);
             scan_doc_note(d, SCAN_DOC_UNREADABLE, st->loc, "%s",
                           why != NULL ? why : "corrupt archive");
+            break;
+        }
+        if (index == 0 && (rc = gzip_header(st)) != 0) {
             break;
         }
         if (index == 0) {
@@ -233,18 +395,35 @@ scan_entries(struct arc_state *st)
                 }
             }
         }
+        char *new_name = NULL;
+        if (!st->raw && archive_entry_pathname(e) != NULL) {
+            rc = scan_doc_name_rewrite(d, &new_name, st->loc, archive_entry_pathname(e));
+            if (rc != 0) {
+                break;
+            }
+        }
         char eloc[SCAN_DOC_LOC_MAX];
-        entry_loc(eloc, sizeof(eloc), st, st->raw ? "(uncompressed)" : archive_entry_pathname(e));
+        entry_loc(eloc, sizeof(eloc), st,
+                  st->raw    ? "(uncompressed)"
+                  : new_name ? new_name
+                             : archive_entry_pathname(e));
         if (archive_entry_filetype(e) != AE_IFREG) {
+            if (new_name != NULL && (rc = add_change(st, index, NULL, 0, new_name)) != 0) {
+                break;
+            }
             continue;
         }
         if (d->budget.entries_left == 0) {
             scan_doc_note(d, SCAN_DOC_LIMIT, eloc, "more entries than max_archive_entries");
+            free(new_name);
             break;
         }
         d->budget.entries_left--;
         if (archive_entry_is_encrypted(e)) {
             scan_doc_note(d, SCAN_DOC_ENCRYPTED, eloc, "encrypted entry, not scanned");
+            if (new_name != NULL && (rc = add_change(st, index, NULL, 0, new_name)) != 0) {
+                break;
+            }
             continue;
         }
         uint8_t *data = NULL;
@@ -257,6 +436,7 @@ scan_entries(struct arc_state *st)
         if (rc != 0) {
             scan_doc_note(d, rc == RL_ELIMIT ? SCAN_DOC_LIMIT : SCAN_DOC_UNREADABLE, eloc, "%s",
                           why);
+            free(new_name);
             rc = 0;
             break; /* a stream cannot be read past a fault or a spent budget */
         }
@@ -265,14 +445,10 @@ scan_entries(struct arc_state *st)
         rc = scan_doc_nested(d, &new_data, &new_len, data, n, eloc, st->depth + 1);
         explicit_bzero(data, n);
         free(data);
-        if (rc == 0 && new_data != NULL) {
-            if (!scan_grow((void **)&st->ch, &st->ch_cap, st->n_ch + 1, sizeof(*st->ch))) {
-                explicit_bzero(new_data, new_len);
-                free(new_data);
-                rc = RL_ENOMEM;
-            } else {
-                st->ch[st->n_ch++] = (struct arc_change){index, new_data, new_len};
-            }
+        if (rc == 0 && (new_data != NULL || new_name != NULL)) {
+            rc = add_change(st, index, new_data, new_len, new_name);
+        } else {
+            free(new_name);
         }
         if (rc != 0) {
             break;
@@ -335,7 +511,7 @@ static int
 write_archive(struct arc_state *st, struct arc_out *o, const char **why)
 {
     struct archive *w = archive_write_new();
-    struct archive *a = open_reader(st);
+    struct archive *a = open_reader(st, false);
     uint8_t buf[16384];
     int rc = 0;
     *why = NULL;
@@ -362,7 +538,10 @@ write_archive(struct arc_state *st, struct arc_out *o, const char **why)
     struct archive_entry *e = NULL;
     for (size_t index = 0; archive_read_next_header(a, &e) == ARCHIVE_OK; index++) {
         const struct arc_change *c = change_of(st, index);
-        if (c != NULL) {
+        if (c != NULL && c->name != NULL) {
+            archive_entry_set_pathname(e, c->name);
+        }
+        if (c != NULL && c->data != NULL) {
             archive_entry_set_size(e, (la_int64_t)c->len);
         }
         if (archive_write_header(w, e) != ARCHIVE_OK) {
@@ -370,7 +549,7 @@ write_archive(struct arc_state *st, struct arc_out *o, const char **why)
                                                    : "archive entry cannot be written";
             goto done;
         }
-        if (c != NULL) {
+        if (c != NULL && c->data != NULL) {
             if (archive_write_data(w, c->data, c->len) != (la_ssize_t)c->len) {
                 *why = "archive entry cannot be written";
                 goto done;
@@ -415,7 +594,7 @@ scan_archive_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const u
     }
     struct arc_state st = {.d = d, .in = in, .in_len = len, .loc = loc, .depth = depth};
     int rc = scan_entries(&st);
-    if (rc == 0 && st.n_ch > 0) {
+    if (rc == 0 && (st.n_ch > 0 || st.header_red)) {
         struct arc_out o = {0};
         const char *why = NULL;
         rc = write_archive(&st, &o, &why);
@@ -434,8 +613,11 @@ scan_archive_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const u
         }
     }
     for (size_t i = 0; i < st.n_ch; i++) {
-        explicit_bzero(st.ch[i].data, st.ch[i].len);
+        if (st.ch[i].data != NULL) {
+            explicit_bzero(st.ch[i].data, st.ch[i].len);
+        }
         free(st.ch[i].data);
+        free(st.ch[i].name);
     }
     free(st.ch);
     return rc;

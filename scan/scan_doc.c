@@ -99,6 +99,40 @@ scan_doc_record(struct scan_doc *d, const char *loc, const struct scan_finding *
     }
 }
 
+void
+scan_doc_set_message_reader(struct scan_doc *d, scan_doc_message_fn fn, void *ctx)
+{
+    d->msg_fn = fn;
+    d->msg_ctx = ctx;
+}
+
+void
+scan_doc_report_finding(struct scan_doc *d, const char *loc, const char *where,
+                        const struct scan_finding *f)
+{
+    char at[SCAN_DOC_LOC_MAX];
+    snprintf(at, sizeof(at), "%s%s%s", loc, loc[0] ? "/" : "", where);
+    scan_doc_record(d, at, f, 1);
+}
+
+void
+scan_doc_report_message(struct scan_doc *d, const char *loc, enum scan_doc_message_outcome outcome,
+                        const char *why)
+{
+    switch (outcome) {
+    case SCAN_DOC_MSG_DELIVER:
+        break;
+    case SCAN_DOC_MSG_FAILED:
+        scan_doc_note(d, SCAN_DOC_SCAN_FAILED, loc, "message inside: %s", why);
+        break;
+    case SCAN_DOC_MSG_HOLD:
+    case SCAN_DOC_MSG_REFUSE:
+        d->res.never_deliver |= outcome == SCAN_DOC_MSG_REFUSE;
+        scan_doc_note(d, SCAN_DOC_UNREADABLE, loc, "message inside held: %s", why);
+        break;
+    }
+}
+
 /* End of the stretch that starts at `pos`: the last line end, else the last
  * space, before STRETCH_BYTES; a hard cut only in a 16 KB "word". */
 static size_t
@@ -160,12 +194,11 @@ scan_doc_detect_types(struct scan_doc *d, size_t *out_n, const uint8_t *text, si
 
 /* ---- text entries of archives ---- */
 
-/* Redacts a text file inside an archive; *out stays NULL when nothing was
- * redacted. Masking can make a neighbour a finding (a number glued to a
- * masked one): such survivors are redacted too, for a few rounds. */
-static int
-text_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in, size_t len,
-             const char *loc)
+/* Masking can make a neighbour a finding (a number glued to a masked one):
+ * such survivors are redacted too, for a few rounds. */
+int
+scan_doc_text_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in,
+                      size_t len, const char *loc)
 {
     size_t n = 0;
     int rc = scan_doc_detect(d, &n, in, len);
@@ -210,6 +243,37 @@ text_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *
     }
     *out = red;
     *out_len = src_len;
+    return 0;
+}
+
+int
+scan_doc_name_rewrite(struct scan_doc *d, char **out, const char *parent, const char *name)
+{
+    *out = NULL;
+    size_t len = strlen(name);
+    if (len == 0 || !d->pol->documents.redact) {
+        return 0;
+    }
+    size_t first = d->n_fnd;
+    uint8_t *red = NULL;
+    size_t red_len = 0;
+    int rc = scan_doc_text_rewrite(d, &red, &red_len, (const uint8_t *)name, len, "");
+    if (rc != 0 || red == NULL) {
+        return rc;
+    }
+    *out = malloc(red_len + 1);
+    if (*out == NULL) {
+        free(red);
+        return RL_ENOMEM;
+    }
+    memcpy(*out, red, red_len);
+    (*out)[red_len] = '\0';
+    free(red);
+    /* located by the name as it is written, never by the value */
+    for (size_t i = first; i < d->n_fnd; i++) {
+        snprintf(d->fnd[i].location, sizeof(d->fnd[i].location), "%s%s%s (name)", parent,
+                 parent[0] ? "/" : "", *out);
+    }
     return 0;
 }
 
@@ -264,8 +328,19 @@ zip_entries(struct scan_doc *d, struct scan_zip *z, const char *loc, unsigned de
     for (size_t i = 0; i < scan_zip_count(z); i++) {
         struct scan_zip_entry e;
         scan_zip_stat(z, &e, i);
+        char *new_name = NULL;
+        int nrc = scan_doc_name_rewrite(d, &new_name, loc, e.name);
+        if (nrc != 0) {
+            return nrc;
+        }
         char eloc[SCAN_DOC_LOC_MAX];
-        entry_loc(eloc, sizeof(eloc), loc, e.name);
+        entry_loc(eloc, sizeof(eloc), loc, new_name != NULL ? new_name : e.name);
+        if (new_name != NULL) {
+            if (scan_zip_rename(z, i, new_name) != 0) {
+                scan_doc_note(d, SCAN_DOC_SCAN_FAILED, eloc, "the name cannot be rewritten");
+            }
+            free(new_name);
+        }
         if (e.is_dir) {
             continue;
         }
@@ -327,11 +402,20 @@ scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_
     if (strcmp(t, "application/vnd.ms-tnef") == 0) {
         return scan_tnef_scan(d, in, len, loc, depth);
     }
-    /* A message inside an archive is text here: its bytes are redacted as
-     * they are (its encoded parts, if any, are not opened). */
-    bool text = strncmp(t, "text/", 5) == 0 || strcmp(t, "message/rfc822") == 0;
+    /* A message inside an archive is read as a message (its encoded parts
+     * decoded) by the reader scan_message sets; without one, or nested too
+     * deep, its bytes are redacted as text. */
+    bool message = strcmp(t, "message/rfc822") == 0;
+    if (message && d->msg_fn != NULL && d->pol->documents.redact) {
+        bool handled = true;
+        int rc = d->msg_fn(d->msg_ctx, d, &handled, out, out_len, in, len, loc);
+        if (rc != 0 || handled) {
+            return rc;
+        }
+    }
+    bool text = strncmp(t, "text/", 5) == 0 || message;
     if (text && d->pol->documents.redact) {
-        return text_rewrite(d, out, out_len, in, len, loc);
+        return scan_doc_text_rewrite(d, out, out_len, in, len, loc);
     }
     return 0;
 }
@@ -394,6 +478,46 @@ scan_doc_nested_held(struct scan_doc *d, size_t *to_redact, const uint8_t *p, si
     return rc;
 }
 
+/* The archive's comment and its entries' comments, which unzip -z and
+ * archive managers show: scanned as text and redacted in place. */
+static int
+zip_comments(struct scan_doc *d, struct scan_zip *z, const char *loc)
+{
+    if (!d->pol->documents.redact) {
+        return 0;
+    }
+    size_t n = scan_zip_count(z);
+    for (size_t k = 0; k <= n; k++) {
+        size_t i = k == n ? SCAN_ZIP_ARCHIVE : k;
+        size_t len = 0;
+        const uint8_t *c = scan_zip_comment(z, i, &len);
+        if (c == NULL) {
+            continue;
+        }
+        char cloc[SCAN_DOC_LOC_MAX];
+        struct scan_zip_entry e = {.name = ""};
+        if (i != SCAN_ZIP_ARCHIVE) {
+            scan_zip_stat(z, &e, i);
+        }
+        snprintf(cloc, sizeof(cloc), "%s%s%s%s(comment)", loc, loc[0] ? "/" : "", e.name,
+                 e.name[0] ? " " : "");
+        uint8_t *red = NULL;
+        size_t red_len = 0;
+        int rc = scan_doc_text_rewrite(d, &red, &red_len, c, len, cloc);
+        if (rc != 0) {
+            return rc;
+        }
+        if (red != NULL) {
+            rc = scan_zip_set_comment(z, i, red, red_len);
+            free(red);
+            if (rc != 0) {
+                scan_doc_note(d, SCAN_DOC_SCAN_FAILED, cloc, "comment cannot be rewritten");
+            }
+        }
+    }
+    return 0;
+}
+
 /* Opens the archive in[0, len) at nesting `depth` (1 for an attachment) and
  * rewrites it; *out stays NULL when nothing changed or it cannot be read. */
 static int
@@ -426,6 +550,9 @@ doc_zip(struct scan_doc *d, uint8_t **out, size_t *out_len, const struct scan_oo
         rc = scan_ooxml_rewrite(d, out_type, out_was, z, loc, depth);
     } else {
         rc = zip_entries(d, z, loc, depth);
+    }
+    if (rc == 0) {
+        rc = zip_comments(d, z, loc);
     }
     if (rc == 0 && scan_zip_changed(z)) {
         rc = scan_zip_write(z, &diag, out, out_len);

@@ -104,6 +104,34 @@ struct scan_doc;
 int scan_doc_new(struct scan_doc **out_doc, struct rl_diag *diag, struct scan_worker *w,
                  const struct scan_policy *p);
 
+/* A reader of messages found inside archives and documents (an .eml in a
+ * zip): scans and rewrites in[0, len) found at `loc` as a whole message,
+ * lists what it found in `d`'s result (scan_doc_report_message), and sets
+ * *out (malloc'd; the caller frees) when it changed. Sets *handled to false
+ * to have the file read as plain text instead (nesting too deep). Returns 0
+ * or RL_ENOMEM. */
+typedef int (*scan_doc_message_fn)(void *ctx, struct scan_doc *d, bool *handled, uint8_t **out,
+                                   size_t *out_len, const uint8_t *in, size_t len, const char *loc);
+
+/* scan_doc_set_message_reader makes `fn` (with `ctx`) read the messages
+ * found inside files; without one they are read as text. */
+void scan_doc_set_message_reader(struct scan_doc *d, scan_doc_message_fn fn, void *ctx);
+
+/* What a scan_doc_message_fn reports for the message at `loc`: one finding
+ * at the message's own location `where` (its part path and the place inside
+ * it), and the outcome (deliver, hold, refuse or could not be verified,
+ * with why). */
+void scan_doc_report_finding(struct scan_doc *d, const char *loc, const char *where,
+                             const struct scan_finding *f);
+enum scan_doc_message_outcome {
+    SCAN_DOC_MSG_DELIVER = 0,
+    SCAN_DOC_MSG_FAILED, /* a redaction in it could not be verified */
+    SCAN_DOC_MSG_HOLD,   /* it would be quarantined on its own */
+    SCAN_DOC_MSG_REFUSE, /* it would be refused on its own */
+};
+void scan_doc_report_message(struct scan_doc *d, const char *loc,
+                             enum scan_doc_message_outcome outcome, const char *why);
+
 /* scan_doc_begin starts a message (libmagic's budget: scan_magic_begin). */
 void scan_doc_begin(struct scan_doc *d);
 

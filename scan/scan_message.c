@@ -1736,6 +1736,81 @@ record_nested(struct scan_message *m, const char *part, const struct scan_result
     }
 }
 
+/* Runs the nested scan_message (one level down, made on first use and
+ * kept) over in[0, len); its output is collected in m->nest_out. */
+static int
+run_nested(struct scan_message *m, const uint8_t *in, size_t len, const struct scan_result **r)
+{
+    if (m->nested == NULL) {
+        m->nested = scan_message_new(m->w, m->engine);
+        if (m->nested == NULL) {
+            return RL_ENOMEM;
+        }
+        m->nested->level = m->level + 1;
+    }
+    wipe(&m->nest_out);
+    scan_message_begin(m->nested, nest_collect, &m->nest_out, false);
+    int rc = scan_message_feed(m->nested, in, len);
+    return rc != 0 ? rc : scan_message_finish(m->nested, r);
+}
+
+/* The reader scan_doc calls for a message inside an archive or document (an
+ * .eml in a zip): the nested scan_message reads it as at the top level
+ * (encoded parts decoded, attachments opened); its findings are listed at
+ * the entry, and a message that would be held or refused on its own holds
+ * the file. */
+static int
+doc_message(void *ctx, struct scan_doc *d, bool *handled, uint8_t **out, size_t *out_len,
+            const uint8_t *in, size_t len, const char *loc)
+{
+    struct scan_message *m = ctx;
+    *handled = m->level + 1 < m->pol->limits.max_archive_depth;
+    if (!*handled) {
+        return 0;
+    }
+    const struct scan_result *r = NULL;
+    int rc = run_nested(m, in, len, &r);
+    if (rc != 0) {
+        wipe(&m->nest_out);
+        if (rc == RL_ENOMEM) {
+            return rc;
+        }
+        scan_doc_report_message(d, loc, SCAN_DOC_MSG_FAILED, "it could not be scanned");
+        return 0;
+    }
+    for (size_t i = 0; i < r->n_records; i++) {
+        const struct scan_record *rec = &r->records[i];
+        struct scan_finding f = {.start = rec->start,
+                                 .end = rec->end,
+                                 .type = rec->type,
+                                 .lexicon = rec->lexicon,
+                                 .weight = 1,
+                                 .confidence = rec->confidence,
+                                 .action = rec->action};
+        char where[SCAN_DOC_LOC_MAX];
+        nested_loc(where, sizeof(where), rec->part, rec->location);
+        scan_doc_report_finding(d, loc, where, &f);
+    }
+    static const enum scan_doc_message_outcome outcome[] = {
+        [SCAN_V_DELIVER] = SCAN_DOC_MSG_DELIVER,
+        [SCAN_V_TEMPFAIL] = SCAN_DOC_MSG_FAILED,
+        [SCAN_V_QUARANTINE] = SCAN_DOC_MSG_HOLD,
+        [SCAN_V_BLOCK] = SCAN_DOC_MSG_REFUSE,
+    };
+    scan_doc_report_message(d, loc, outcome[r->verdict], r->reason);
+    if (r->modified) {
+        *out = malloc(m->nest_out.len > 0 ? m->nest_out.len : 1);
+        if (*out == NULL) {
+            wipe(&m->nest_out);
+            return RL_ENOMEM;
+        }
+        memcpy(*out, m->nest_out.p, m->nest_out.len);
+        *out_len = m->nest_out.len;
+    }
+    wipe(&m->nest_out);
+    return 0;
+}
+
 /* An encapsulated message the MIME parser did not open (a base64 or
  * quoted-printable message/rfc822, or an .eml attached as a file): scanned
  * and rewritten by a scan_message of its own, one per nesting level, made
@@ -1759,19 +1834,8 @@ process_nested_message(struct scan_message *m, struct scan_part_record *pr,
         add_defect(m, pr->part, why, strlen(why));
         return false;
     }
-    if (m->nested == NULL) {
-        m->nested = scan_message_new(m->w, m->engine);
-        if (m->nested == NULL) {
-            m->err = RL_ENOMEM;
-            return true;
-        }
-        m->nested->level = m->level + 1;
-    }
     const struct scan_result *r = NULL;
-    wipe(&m->nest_out);
-    scan_message_begin(m->nested, nest_collect, &m->nest_out, false);
-    int rc = scan_message_feed(m->nested, dec, dec_len);
-    rc = rc != 0 ? rc : scan_message_finish(m->nested, &r);
+    int rc = run_nested(m, dec, dec_len, &r);
     if (rc != 0) {
         wipe(&m->nest_out);
         m->err = rc;
@@ -2507,6 +2571,9 @@ scan_message_new(struct scan_worker *w, const struct scan_engine *e)
         scan_doc_new(&m->doc, &diag, w, m->pol) != 0) {
         scan_message_free(m);
         return NULL;
+    }
+    if (m->doc != NULL) {
+        scan_doc_set_message_reader(m->doc, doc_message, m);
     }
     return m;
 }

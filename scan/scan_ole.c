@@ -13,6 +13,7 @@
 #include <gsf/gsf-input-memory.h>
 #include <gsf/gsf-utils.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +289,46 @@ quiet(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer 
     (void)data;
 }
 
+/* The compound-file header fields and directory entry layout ([MS-CFB] 2.2,
+ * 2.6.1) the preflight below reads. */
+#define CFB_SECTOR_SHIFT 0x1E
+#define CFB_DIR_START 0x30
+#define CFB_HEADER_SIZE 512
+#define CFB_LEFT_SIBLING 0x44
+#define CFB_RIGHT_SIBLING 0x48
+#define CFB_NOSTREAM 0xFFFFFFFFu
+
+static uint32_t
+le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Whether the root entry names siblings, which [MS-CFB] forbids: libgsf
+ * (1.14.50) reads them as entries without a parent and never frees them, so
+ * a stream of such files would grow the process. Where the first directory
+ * sector lies outside the file libgsf refuses the file itself. */
+static bool
+root_has_siblings(const uint8_t *in, size_t len)
+{
+    if (len < CFB_HEADER_SIZE) {
+        return false;
+    }
+    unsigned shift = (unsigned)in[CFB_SECTOR_SHIFT] | (unsigned)in[CFB_SECTOR_SHIFT + 1] << 8;
+    if (shift < 6 || shift > 30) {
+        return false; /* libgsf refuses such sector sizes itself */
+    }
+    uint64_t sector = (uint64_t)1 << shift;
+    uint64_t at = (sector > CFB_HEADER_SIZE ? sector : CFB_HEADER_SIZE) +
+                  ((uint64_t)le32(in + CFB_DIR_START) << shift);
+    if (at > len || len - at < CFB_RIGHT_SIBLING + 4) {
+        return false;
+    }
+    uint32_t left = le32(in + at + CFB_LEFT_SIBLING);
+    uint32_t right = le32(in + at + CFB_RIGHT_SIBLING);
+    return (left != CFB_NOSTREAM && left != 0) || (right != CFB_NOSTREAM && right != 0);
+}
+
 static void
 init_gsf(void)
 {
@@ -295,6 +336,8 @@ init_gsf(void)
     GLogLevelFlags all = G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION;
     g_log_set_handler("libgsf", all, quiet, NULL);
     g_log_set_handler("libgsf:msole", all, quiet, NULL);
+    /* gsf-infile.c warns about unreadable children with no log domain */
+    g_log_set_handler(NULL, all, quiet, NULL);
     g_log_set_handler("GLib-GObject", G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING, quiet, NULL);
 }
 
@@ -308,6 +351,11 @@ scan_ole_scan(struct scan_doc *d, const uint8_t *in, size_t len, const char *loc
         return 0;
     }
     if (!d->pol->documents.redact) {
+        return 0;
+    }
+    if (root_has_siblings(in, len)) {
+        scan_doc_note(d, SCAN_DOC_UNREADABLE, loc,
+                      "OLE2 file malformed: its root directory entry has siblings");
         return 0;
     }
     pthread_once(&once, init_gsf);

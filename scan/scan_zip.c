@@ -505,6 +505,49 @@ scan_zip_deflate_abort(struct scan_zip *z)
     z->df->active = false;
 }
 
+const uint8_t *
+scan_zip_comment(const struct scan_zip *z, size_t i, size_t *len)
+{
+    const char *c = NULL;
+    *len = 0;
+    if (i == SCAN_ZIP_ARCHIVE) {
+        int n = 0;
+        c = zip_get_archive_comment(z->za, &n, ZIP_FL_ENC_RAW);
+        *len = n > 0 ? (size_t)n : 0;
+    } else {
+        zip_uint32_t n = 0;
+        c = zip_file_get_comment(z->za, i, &n, ZIP_FL_ENC_RAW);
+        *len = n;
+    }
+    return c != NULL && *len > 0 ? (const uint8_t *)c : NULL;
+}
+
+int
+scan_zip_set_comment(struct scan_zip *z, size_t i, const uint8_t *p, size_t len)
+{
+    if (len > UINT16_MAX) {
+        return RL_EINVAL;
+    }
+    int rc = i == SCAN_ZIP_ARCHIVE
+                 ? zip_set_archive_comment(z->za, (const char *)p, (zip_uint16_t)len)
+                 : zip_file_set_comment(z->za, i, (const char *)p, (zip_uint16_t)len, 0);
+    if (rc != 0) {
+        return RL_EINVAL;
+    }
+    z->changed = true;
+    return 0;
+}
+
+int
+scan_zip_rename(struct scan_zip *z, size_t i, const char *name)
+{
+    if (zip_file_rename(z->za, i, name, ZIP_FL_ENC_UTF_8) != 0) {
+        return RL_EINVAL;
+    }
+    z->changed = true;
+    return 0;
+}
+
 int
 scan_zip_delete(struct scan_zip *z, size_t i)
 {

@@ -63,6 +63,18 @@ int scan_zip_read(struct scan_zip *z, struct rl_diag *diag, uint8_t **out, size_
  * SCAN_ZIP_LEVEL. Returns 0 or RL_ENOMEM. */
 int scan_zip_replace(struct scan_zip *z, size_t i, uint8_t *data, size_t len);
 
+/* scan_zip_comment lends the comment of entry `i`, or of the archive when
+ * `i` is SCAN_ZIP_ARCHIVE, as stored (its length in *len; NULL when there is
+ * none). scan_zip_set_comment replaces it with p[0, len), len <= 65535;
+ * returns 0 or RL_EINVAL. */
+#define SCAN_ZIP_ARCHIVE SIZE_MAX
+const uint8_t *scan_zip_comment(const struct scan_zip *z, size_t i, size_t *len);
+int scan_zip_set_comment(struct scan_zip *z, size_t i, const uint8_t *p, size_t len);
+
+/* scan_zip_rename gives entry `i` the name `name` (UTF-8) in the rewritten
+ * archive. Returns 0 or RL_EINVAL (the name is taken). */
+int scan_zip_rename(struct scan_zip *z, size_t i, const char *name);
+
 /* The deflate level of every entry the rewriter changes: ISA-L igzip's
  * level 1, chosen by measurement (bench/README.md "Deflate level"). */
 #define SCAN_ZIP_LEVEL 1

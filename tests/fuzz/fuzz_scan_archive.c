@@ -24,6 +24,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (scan_doc_rewrite(doc, &r, data, size, "application/octet-stream", "f.bin") != 0) {
         abort(); /* only allocation failure is an error */
     }
-    fuzz_doc_recheck(doc, r, "f.bin");
+    fuzz_doc_recheck(r, "f.bin");
     return 0;
 }

@@ -122,7 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (scan_doc_rewrite(doc, &r, in, len, "application/octet-stream", "f.docm") != 0) {
         abort(); /* only allocation failure is an error */
     }
-    fuzz_doc_recheck(doc, r, "f.docx");
+    fuzz_doc_recheck(r, "f.docx");
     free(pkg);
     return 0;
 }

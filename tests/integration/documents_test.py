@@ -13,6 +13,7 @@ output to PDF. Usage: documents_test.py REDLINE_SCAN CORPUS_DIR
 """
 import base64
 import email
+import gzip
 import email.policy
 import io
 import json
@@ -21,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 
@@ -364,6 +366,110 @@ def ole_checks():
             print(f"ok {name}: delivered unchanged", flush=True)
 
 
+def container_checks():
+    """What a container shows outside its files: zip comments (unzip -z) are
+    scanned and masked in place; data after the end of a .gz or a tar (which
+    no reader of the format shows) holds the file. Python's zipfile, gzip
+    and tarfile write the inputs and read the outputs."""
+    card, masked = b"pay with 4111 1111 1111 1111", b"pay with **** **** **** 1111"
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("notes.txt", "nothing here\n")
+        z.getinfo("notes.txt").comment = card
+        z.comment = b"IBAN GB82 WEST 1234 5698 7654 32"
+    report, data, _, _ = scan("notes.zip", b.getvalue(), "application/zip")
+    if report is not None and data is not None:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        locs = sorted(f.get("location") for f in report["findings"])
+        if (z.comment != b"IBAN **** **** **** **** **** **" or
+                z.getinfo("notes.txt").comment != masked or z.testzip() is not None or
+                z.read("notes.txt") != b"nothing here\n" or
+                locs != ["(comment)", "notes.txt (comment)"]):
+            fail(f"zip comments: {z.comment!r} {z.getinfo('notes.txt').comment!r} {locs}")
+        else:
+            print("ok notes.zip: archive and entry comments masked", flush=True)
+    t = io.BytesIO()
+    with tarfile.open(fileobj=t, mode="w") as tf:
+        info = tarfile.TarInfo("clean.txt")
+        info.size = 13
+        tf.addfile(info, io.BytesIO(b"nothing here\n"))
+    for name, data in (("note.gz", gzip.compress(b"nothing here\n") + card),
+                       ("files.tar", t.getvalue() + card),
+                       ("files.tar.gz", gzip.compress(t.getvalue() + card))):
+        report, _, _, _ = scan(name, data)
+        if report is None:
+            continue
+        acts = [a["detail"] for a in report["documents"] if a["action"] == "unreadable"]
+        if report["verdict"] != "quarantine" or not any("after the end" in a for a in acts):
+            fail(f"{name}: data after the end not held: {report['verdict']} {acts}")
+        else:
+            print(f"ok {name}: held, {acts[0]}", flush=True)
+    report, data, _, _ = scan("clean.tar.gz", gzip.compress(t.getvalue()))
+    if report is None or report["verdict"] != "deliver" or report["documents"]:
+        fail(f"clean.tar.gz not delivered: {report and report['verdict']}")
+    # Names of entries and a gzip's original name are shown by every lister:
+    # masked there too, and the report never carries the value.
+    named = "card 4111 1111 1111 1111.txt"
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("dir/" + named, "nothing here\n")
+    t = io.BytesIO()
+    with tarfile.open(fileobj=t, mode="w:gz") as tf:
+        info = tarfile.TarInfo("dir/" + named)
+        info.size = 13
+        tf.addfile(info, io.BytesIO(b"nothing here\n"))
+    g = io.BytesIO()
+    with gzip.GzipFile(filename=named, mode="wb", fileobj=g) as gz:
+        gz.write(b"nothing here\n")
+    want = "dir/card **** **** **** 1111.txt"
+    for name, data, names in (
+            ("named.zip", b.getvalue(), lambda d: zipfile.ZipFile(io.BytesIO(d)).namelist()),
+            ("named.tar.gz", t.getvalue(),
+             lambda d: tarfile.open(fileobj=io.BytesIO(d)).getnames()),
+            ("named.gz", g.getvalue(),
+             lambda d: ["dir/card **** **** **** 1111.txt"] if not d[3] & 8 else ["FNAME"])):
+        report, out, _, _ = scan(name, data)
+        if report is None or out is None:
+            continue
+        got = names(out)
+        if got != [want] or "4111 1111 1111 1111" in json.dumps(report) or \
+                not any(f["type"] == "CREDIT_CARD" for f in report["findings"]):
+            fail(f"{name}: names {got}, report {report['findings']}")
+        else:
+            print(f"ok {name}: the name masked, the report without the value", flush=True)
+    # A forwarded message saved into a zip is read as a message: its base64
+    # body decoded, masked and encoded again; one it would hold holds the zip.
+    fw = email.message.EmailMessage()
+    fw["From"], fw["To"], fw["Subject"] = "x@example.org", "y@example.org", "fw"
+    fw.set_content("my card is 4111 1111 1111 1111\n", cte="base64")
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("fw.eml", bytes(fw))
+    report, data, _, _ = scan("mails.zip", b.getvalue(), "application/zip")
+    if report is not None and data is not None:
+        inner = email.message_from_bytes(zipfile.ZipFile(io.BytesIO(data)).read("fw.eml"),
+                                         policy=email.policy.default)
+        body = inner.get_content()
+        locs = [f.get("location") for f in report["findings"]]
+        if (body != "my card is **** **** **** 1111\n" or locs != ["fw.eml/message/1"]
+                or report["verdict"] != "deliver"):
+            fail(f"mails.zip: {body!r} {locs} {report['verdict']}")
+        else:
+            print("ok mails.zip: base64 body of fw.eml masked", flush=True)
+    fw.add_attachment(b"PK\x03\x04 not a zip at all", maintype="application",
+                      subtype="zip", filename="broken.zip")
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("fw.eml", bytes(fw))
+    report, _, _, _ = scan("held.zip", b.getvalue(), "application/zip")
+    if report is not None:
+        held = [a for a in report["documents"] if "message inside held" in a["detail"]]
+        if report["verdict"] != "quarantine" or not held:
+            fail(f"held.zip: {report['verdict']} {report['documents']}")
+        else:
+            print("ok held.zip: the message inside would be held, so is the zip", flush=True)
+
+
 def tnef_checks(tmp):
     """TNEF (tests/data/tnef): `tnef` (an independent reader) reads every file
     and finds the card where it was put; redline-scan holds each card file as
@@ -478,6 +584,7 @@ def main():
                   ",".join(sorted({a['action'] for a in report['documents']})), flush=True)
 
         ole_checks()
+        container_checks()
         tnef_checks(tmp)
         pdf_checks(tmp)
 

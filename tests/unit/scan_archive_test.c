@@ -239,6 +239,71 @@ test_tar_ending_with_a_zip(void **state)
     env_fini(&e);
 }
 
+/* Data after the end of a streamed archive or compressed file (a card
+ * appended to a .gz, text after a tar's end inside its gzip) is nothing its
+ * reader shows and was not scanned: unreadable (said so, or zstd's reader
+ * refuses the file), not passed. Zeros there are padding and pass (but in
+ * zstd). */
+static void
+test_data_after_the_end(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const int filters[] = {ARCHIVE_FILTER_NONE, ARCHIVE_FILTER_GZIP, ARCHIVE_FILTER_BZIP2,
+                           ARCHIVE_FILTER_XZ,   ARCHIVE_FILTER_ZSTD, ARCHIVE_FILTER_LZIP,
+                           ARCHIVE_FILTER_LZ4};
+    const int formats[] = {ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FORMAT_CPIO_SVR4_NOCRC,
+                           ARCHIVE_FORMAT_RAW};
+    const struct file clean = {"clean.txt", CLEAN_TXT, sizeof(CLEAN_TXT) - 1};
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        for (size_t j = 0; j < sizeof(filters) / sizeof(filters[0]); j++) {
+            if (formats[i] == ARCHIVE_FORMAT_RAW && filters[j] == ARCHIVE_FILTER_NONE) {
+                continue; /* plain text, not an archive */
+            }
+            size_t len = 0;
+            uint8_t *arc = build(formats[i], filters[j], &clean, 1, &len);
+            uint8_t *longer = malloc(len + 4096);
+            assert_non_null(longer);
+            memcpy(longer, arc, len);
+            memset(longer + len, 0, 4096);
+            const struct scan_doc_result *r = rewrite(&e, longer, len + 4096, "a.bin");
+            assert_int_equal(r->kind, SCAN_DOC_ARCHIVE);
+            /* zstd allows nothing after its last frame (zstd -t refuses it) */
+            assert_int_equal(r->unreadable, filters[j] == ARCHIVE_FILTER_ZSTD);
+            assert_false(r->modified);
+            memcpy(longer + len, CARD_TXT, sizeof(CARD_TXT) - 1);
+            r = rewrite(&e, longer, len + 4096, "a.bin");
+            assert_true(r->unreadable);
+            assert_false(r->modified);
+            assert_int_equal(r->n_actions, 1);
+            assert_int_equal(r->actions[0].kind, SCAN_DOC_UNREADABLE);
+            free(longer);
+            if (formats[i] != ARCHIVE_FORMAT_RAW && filters[j] != ARCHIVE_FILTER_NONE) {
+                /* the text inside the compression, after the archive's end */
+                size_t plain_len = 0;
+                uint8_t *plain = build(formats[i], ARCHIVE_FILTER_NONE, &clean, 1, &plain_len);
+                uint8_t *joined = malloc(plain_len + sizeof(CARD_TXT));
+                assert_non_null(joined);
+                memcpy(joined, plain, plain_len);
+                memcpy(joined + plain_len, CARD_TXT, sizeof(CARD_TXT));
+                const struct file f = {"data", joined, plain_len + sizeof(CARD_TXT)};
+                size_t clen = 0;
+                uint8_t *c = build(ARCHIVE_FORMAT_RAW, filters[j], &f, 1, &clen);
+                r = rewrite(&e, c, clen, "a.bin");
+                assert_true(r->unreadable);
+                assert_false(r->modified);
+                assert_non_null(strstr(r->actions[0].detail, "inside its compression"));
+                free(c);
+                free(joined);
+                free(plain);
+            }
+            free(arc);
+        }
+    }
+    env_fini(&e);
+}
+
 /* Bombs, spent budgets, nesting and corrupt input are noted, never passed
  * as clean. */
 static void
@@ -356,6 +421,7 @@ main(void)
         cmocka_unit_test(test_formats_and_compressions),
         cmocka_unit_test(test_single_compressed_file),
         cmocka_unit_test(test_tar_ending_with_a_zip),
+        cmocka_unit_test(test_data_after_the_end),
         cmocka_unit_test(test_limits_and_faults),
         cmocka_unit_test(test_text_is_not_an_archive),
     };

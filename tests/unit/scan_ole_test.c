@@ -180,6 +180,18 @@ test_corrupt_unreadable(void **state)
     assert_true(r->unreadable);
     assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 1);
     assert_int_equal(r->n_findings, 0);
+    free(p);
+    /* The root entry with a sibling ([MS-CFB] forbids it; libgsf would
+     * read it and leak it, which the ASan build of this test catches). */
+    p = load("card.doc", &len);
+    size_t root = 512 + ((size_t)p[0x30] << 9);
+    assert_true(root + 0x4C <= len);
+    p[root + 0x48] = 1;
+    p[root + 0x49] = p[root + 0x4A] = p[root + 0x4B] = 0;
+    assert_int_equal(scan_doc_rewrite(e.doc, &r, p, len, "application/msword", "a.doc"), 0);
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_UNREADABLE), 1);
+    assert_non_null(strstr(r->actions[0].detail, "siblings"));
     env_fini(&e);
     free(p);
 }
