@@ -182,7 +182,9 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
          * kind of separator throughout. */
         unsigned kind = 0;
         size_t s = scan_sep_at(buf, i, limit, IBAN_SEPS, &kind);
-        if (odd != 0 && (kind != odd || g != 4)) {
+        /* a line wrapped at one of the gaps: "DE89  3704  0044 \n0532 ..." */
+        bool wrap = s != 0 && kind == SCAN_SEP_SPACE && memchr(buf + i, '\n', s) != NULL;
+        if (odd != 0 && ((kind != odd && !wrap) || g != 4)) {
             break;
         }
         if (odd == 0 && (kind & IBAN_PAPER_SEPS) != 0) {
@@ -422,7 +424,8 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
     size_t i = d;
     size_t n = 0;
     unsigned kind = 0;
-    bool more = false; /* the grouped number goes on past 19 digits */
+    bool wraps_only = true; /* every separator so far a wrapped line */
+    bool more = false;      /* the grouped number goes on past 19 digits */
     for (;;) {
         size_t r = scan_digit_run(buf, i, limit);
         if (n + r > 19) {
@@ -442,10 +445,19 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         bool group_ok = first ? (r >= 4 && r <= 6) : (r >= 3 && r <= 6);
         unsigned k = 0;
         size_t s = scan_sep_digit(buf, i, limit, CARD_SEPS, &k);
-        if (s == 0 || !group_ok || (kind != 0 && k != kind)) {
+        /* A line wrapped at a space joins spaced and padded groups alike
+         * ("4111  1111  1111 \n1111"): a padded separator after wraps only
+         * sets the kind, and a wrap stays in a padded number. */
+        bool wrap = s != 0 && k == SCAN_SEP_SPACE && memchr(buf + i, '\n', s) != NULL;
+        bool ok = kind == 0 || k == kind || (wrap && kind == SCAN_SEP_PAD) ||
+                  (kind == SCAN_SEP_SPACE && wraps_only && k == SCAN_SEP_PAD);
+        if (s == 0 || !group_ok || !ok) {
             break;
         }
-        kind = k;
+        if (kind == 0 || (kind == SCAN_SEP_SPACE && wraps_only && !wrap)) {
+            kind = k;
+        }
+        wraps_only = wraps_only && wrap;
         brk[n_groups] = memchr(buf + i, '\n', s) != NULL;
         i += s;
     }
@@ -503,8 +515,19 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 static bool
 after_state_code(const uint8_t *buf, size_t d)
 {
-    return d >= 3 && buf[d - 1] == ' ' && scan_is_upper(buf[d - 2]) && scan_is_upper(buf[d - 3]) &&
-           (d == 3 || !scan_is_alnum(buf[d - 4]));
+    /* one space, or a wrapped line ("NY\n> 47295-5899") */
+    size_t i = d;
+    unsigned nl = 0;
+    while (i > 0 && d - i < 8 &&
+           (buf[i - 1] == ' ' || buf[i - 1] == '\r' || buf[i - 1] == '\n' || buf[i - 1] == '>')) {
+        nl += buf[i - 1] == '\n';
+        i--;
+    }
+    if (!(nl == 1 || (d - i == 1 && buf[d - 1] == ' '))) {
+        return false;
+    }
+    return i >= 2 && scan_is_upper(buf[i - 1]) && scan_is_upper(buf[i - 2]) &&
+           (i == 2 || !scan_is_alnum(buf[i - 3]));
 }
 
 /* Separators inside an SSN: a dash, or a space (no-break and thin spaces and

@@ -477,22 +477,32 @@ def after_number(t, d):
     return AFTER_NUMBER.search(t[:d]) is not None
 
 
-def groups_at(t, i, kinds, fixed=True):
+def groups_at(t, i, kinds, fixed=True, wrap_pad=False):
     """The digit groups from the digit run at i joined by separators of the
     given kinds (one kind throughout when `fixed`), as a list of
-    (start, end, separator bytes before it)."""
+    (start, end, separator bytes before it). With `wrap_pad` (cards), a line
+    wrapped at a space joins padded groups too: a wrap stays in a padded
+    number, and padding after wraps only sets the kind."""
     out = [(i, i + digit_run(t, i), b"")]
     kind = None
+    wraps_only = True
     while True:
         pos = out[-1][1]
         for k in kinds:
-            if fixed and kind is not None and k != kind:
-                continue
             m = SEP_THEN_DIGIT[k].match(t, pos)
-            if m:
+            if m is None:
+                continue
+            wrap = k == "space" and b"\n" in m.group(0)
+            if fixed and kind is not None and k != kind and not (
+                    wrap_pad and ((wrap and kind == "pad") or
+                                  (kind == "space" and wraps_only and k == "pad"))):
+                continue
+            if not fixed or kind is None or (wrap_pad and kind == "space" and wraps_only and
+                                             not wrap):
                 kind = k
-                out.append((m.end(), m.end() + digit_run(t, m.end()), m.group(0)))
-                break
+            wraps_only = wraps_only and wrap
+            out.append((m.end(), m.end() + digit_run(t, m.end()), m.group(0)))
+            break
         else:
             return out, kind
 
@@ -727,7 +737,8 @@ def card_reading(t, d):
     the caller)."""
     if not clean_start(t, d):
         return None
-    groups, kind = groups_at(t, d, ("space", "dash", "dot", "slash", "tab", "pad", "url"))
+    groups, kind = groups_at(t, d, ("space", "dash", "dot", "slash", "tab", "pad", "url"),
+                             wrap_pad=True)
     # The grouped number ends at a group no card continues after: a first
     # group other than 4-6 digits, a later one other than 3-6 (scan_digits.c:
     # "4111 1111 1111 1111 12 34" is a 4-4-4-4-2 card, then a number).
@@ -784,7 +795,20 @@ SSN_SHAPES = {  # (digit groups): (strength with dashes, strength with spaces)
     (3, 6): (MEDIUM, WEAK),
     (5, 4): (MEDIUM, WEAK),
 }
-STATE_CODE = re.compile(rb"(?:^|(?<=[^A-Za-z0-9]))[A-Z]{2} \Z")
+STATE_CODE = re.compile(rb"(?:^|(?<=[^A-Za-z0-9]))[A-Z]{2}\Z")
+STATE_GAP = re.compile(rb"[ \r\n>]{1,8}\Z")
+
+
+def state_code_before(t, d):
+    """Two capitals and one space, or a line break (one, with quote marks),
+    before d: "IL 62704-1234", "NY\n> 47295-5899" (scan_digits.c)."""
+    m = STATE_GAP.search(t[max(0, d - 8):d])
+    if m is None:
+        return False
+    gap = m.group(0)
+    if not (gap == b" " or gap.count(b"\n") == 1):
+        return False
+    return STATE_CODE.search(t[:d - len(gap)]) is not None
 
 
 def ssn_reading(t, d):
@@ -812,7 +836,7 @@ def ssn_reading(t, d):
                 if kind in ("space", "pad") and len(chain) > len(shape):
                     continue  # one longer spaced number
                 strength = dashed if kind == "dash" else spaced
-                if shape == (5, 4) and kind == "dash" and STATE_CODE.search(t[:d]):
+                if shape == (5, 4) and kind == "dash" and state_code_before(t, d):
                     strength = WEAK  # "IL 62704-1234": a ZIP+4
                 return Reading("US_SSN", d, e, strength, "-".join(map(str, shape)) + " " + kind)
     return None
@@ -854,8 +878,12 @@ def iban_reading(t, p):
         i = g.end()
         if len(groups) > 1 and g.end() - g.start() == 1:
             break  # a single character only last
-        if paper is not None:
-            s = SEP_THEN_ALNUM[paper].match(t, i) if g.end() - g.start() == 4 else None
+        if paper is not None:  # a line wrapped at a gap goes on
+            s = None
+            if g.end() - g.start() == 4:
+                s = SEP_THEN_ALNUM[paper].match(t, i)
+                w = SEP_THEN_ALNUM["space"].match(t, i)
+                s = s or (w if w is not None and b"\n" in w.group(0) else None)
         else:
             s = SEP_THEN_ALNUM["space"].match(t, i) or SEP_THEN_ALNUM["dash"].match(t, i) or \
                 SEP_THEN_ALNUM["tab"].match(t, i)
@@ -2095,8 +2123,12 @@ def gen_card(rng):
             d = d[:-1] + str((int(d[-1]) + 1) % 10)
         sizes = printed_sizes(len(d)) if len(d) != 18 else rng.choice(
             [[4, 4, 4, 4, 2], [4, 4, 4, 4, 2], [4, 4, 4, 6], [4, 6, 6, 2], [4, 4, 3, 5, 2]])
-        return group(rng, d, sizes, rng.choice([".", "\t", " ", "-", "/", " / ", " - ", "  ",
-                                                " \u2013 ", "+", "%20"]))
+        s = group(rng, d, sizes, rng.choice([".", "\t", " ", "-", "/", " / ", " - ", "  ",
+                                             " \u2013 ", "+", "%20"]))
+        if "  " in s and rng.random() < 0.4:  # a line wrapped at one of its gaps
+            k = rng.choice([m.start() for m in re.finditer("  ", s)])
+            s = s[:k] + rng.choice([" \n", "\n", " \r\n> "]) + s[k + 2:]
+        return s
     d = gen_card_digits(rng)
     r = rng.random()
     if r < 0.1:  # Luhn off by one
@@ -2201,7 +2233,11 @@ def gen_iban(rng):
     if form < 0.3:
         return iban
     if form > 0.95:  # the paper form with dots or padding ("DE89.3704.0044 ...")
-        return group(rng, iban, [4] * 9, rng.choice([".", "  ", " - ", "   ", ". "]))
+        s = group(rng, iban, [4] * 9, rng.choice([".", "  ", " - ", "   ", ". "]))
+        if "  " in s and rng.random() < 0.4:  # a line wrapped at one of its gaps
+            k = rng.choice([m.start() for m in re.finditer("  ", s)])
+            s = s[:k] + rng.choice([" \n", "\n", " \r\n> "]) + s[k + 2:]
+        return s
     sep = gen_sep(rng)
     sizes = [4] * (len(iban) // 4 + 1)
     if rng.random() < 0.2:  # national layouts: groups of any size
@@ -2567,7 +2603,7 @@ def gen_weak(rng, typ=None):
         d = str(rng.randint(1, 899)).zfill(3) + str(rng.randint(1, 99)).zfill(2) + \
             str(rng.randint(1, 9999)).zfill(4)
         return rng.choice([d, d, d[:3] + " " + d[3:], d[:5] + " " + d[5:],
-                           f"CA {d[:5]}-{d[5:]}"])
+                           f"CA {d[:5]}-{d[5:]}", f"NY\n{d[:5]}-{d[5:]}", f"TX\n> {d[:5]}-{d[5:]}"])
     if typ == "PHONE":
         return rng.choice([str(rng.randint(2, 9)) + rdigits(rng, rng.choice([9, 10])),
                            group(rng, str(rng.randint(1, 9)) + rdigits(rng, 8), [3, 3, 3], " "),
@@ -3209,6 +3245,7 @@ DOC_EXAMPLES = [
     ("Tel 030 1234567\n12 Main Street", [("PHONE", "030 1234567")]),
     ("Tel (020) 7946 0958\n12 Main Street", [("PHONE", "(020) 7946 0958")]),
     ("IL 62704-1234", []),
+    ("NY\n> 47295-5899", []),  # a ZIP+4 after its state on the line before
     ("ssn 078 051121", [("US_SSN", "078 051121")]),
     ("078 051121", [("PHONE", "078 051121")]),  # also a weak SSN: no keyword, the phone
 ] + [(f"see {n}", [("PHONE", n)]) for n in [

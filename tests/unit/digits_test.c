@@ -125,6 +125,10 @@ test_found(void **state)
         /* spaces encoded in a URL, in a printed layout */
         {"card=4111%201111%201111%201111&exp", 1, {{5, 30, CC, false}}},
         {"pan=4111+1111+1111+1111", 1, {{4, 23, CC, false}}},
+        /* padded groups wrapped at one of their gaps */
+        {"card 4111  1111  1111 \n1111 ok", 1, {{5, 27, CC, false}}},
+        {"card 4111\n1111  1111  1111", 1, {{5, 26, CC, false}}},
+        {"IBAN DE89  3704  0044 \n0532  0130  00", 1, {{5, 37, IBAN, false}}},
         /* NINOs with no-break spaces, dashes, or in threes */
         {"NI: JG\xc2\xa0"
          "10\xc2\xa0"
@@ -321,7 +325,9 @@ test_ssn_zip4(void **state)
     static const struct span_case cases[] = {
         {"Springfield, IL 62704-1234", 1, {{16, 26, SSN, true}}},
         {"IL 62704 1234", 1, {{3, 13, SSN, true}}},
-        {"ssn 07805-1121.", 1, {{4, 14, SSN, false}}}, /* no state code: medium */
+        {"Albany, NY\n> 47295-5899", 1, {{13, 23, SSN, true}}}, /* the state on the line before */
+        {"NY\n\n47295-5899", 1, {{4, 14, SSN, false}}},         /* ... not a paragraph before */
+        {"ssn 07805-1121.", 1, {{4, 14, SSN, false}}},          /* no state code: medium */
         {"ssn 078-051121.", 1, {{4, 14, SSN, false}}},
         {"ssn 078-05-1121.", 1, {{4, 15, SSN, false}}},
         /* negative */
