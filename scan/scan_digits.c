@@ -435,6 +435,20 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         memcpy(digits + n, buf + i, r);
         i += r;
         n += r;
+        /* A group cut by a hard line break ("4111 1111 11\n11 1111"): after
+         * a first group, a group and the run on the next line are one when
+         * either has fewer than three digits and together they have at most
+         * six. A line wrapped at a space leaves whole groups. */
+        size_t b = n_groups >= 1 && buf[i] != ' ' ? scan_break_at(buf, i, limit) : 0;
+        if (b != 0 && i + b < limit && scan_is_digit(buf[i + b])) {
+            size_t r2 = scan_digit_run(buf, i + b, limit);
+            if ((r < 3 || r2 < 3) && r + r2 <= 6 && n + r2 <= 19) {
+                memcpy(digits + n, buf + i + b, r2);
+                i += b + r2;
+                n += r2;
+                r += r2;
+            }
+        }
         glen[n_groups] = r;
         ends[n_groups] = i;
         n_groups++;

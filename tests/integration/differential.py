@@ -477,6 +477,9 @@ def after_number(t, d):
     return AFTER_NUMBER.search(t[:d]) is not None
 
 
+BARE_WRAP_DIGIT = re.compile(rb"\r?\n[> ]*(?=[0-9])")
+
+
 def groups_at(t, i, kinds, fixed=True, wrap_pad=False):
     """The digit groups from the digit run at i joined by separators of the
     given kinds (one kind throughout when `fixed`), as a list of
@@ -501,7 +504,19 @@ def groups_at(t, i, kinds, fixed=True, wrap_pad=False):
                                              not wrap):
                 kind = k
             wraps_only = wraps_only and wrap
-            out.append((m.end(), m.end() + digit_run(t, m.end()), m.group(0)))
+            a, b = m.end(), m.end() + digit_run(t, m.end())
+            if wrap_pad:
+                # A group cut by a hard line break ("4111 1111 11\n11 1111"),
+                # after a first group: the group and the run on the next line
+                # are one when either has fewer than three digits and together
+                # they have at most six (scan_digits.c find_card).
+                w = BARE_WRAP_DIGIT.match(t, b)
+                if w is not None:
+                    r, r2 = b - a, digit_run(t, w.end())
+                    total = sum(glen(t, g) for g in out) + r
+                    if (r < 3 or r2 < 3) and r + r2 <= 6 and total + r2 <= 19:
+                        b = w.end() + r2
+            out.append((a, b, m.group(0)))
             break
         else:
             return out, kind
@@ -518,7 +533,13 @@ def line_cuts(groups):
 
 
 def digits_of(t, groups):
-    return "".join(t[a:b].decode() for a, b, _ in groups)
+    """The digits of the groups (a group cut by a line break holds it)."""
+    return "".join(ch for a, b, _ in groups for ch in t[a:b].decode() if ch.isdigit())
+
+
+def glen(t, g):
+    """The digits in group g."""
+    return sum(1 for c in t[g[0]:g[1]] if 48 <= c <= 57)
 
 
 Reading = collections.namedtuple("Reading", "type start end strength form")
@@ -707,7 +728,7 @@ def card_in_chain(t, d, groups, kind):
     longest prefix that is a strong card by itself."""
 
     def reading(k):
-        sizes = [b - a for a, b, _ in groups[:k]]
+        sizes = [glen(t, g) for g in groups[:k]]
         if not card_groups_ok(sizes):
             return None
         digits = digits_of(t, groups[:k])
@@ -742,8 +763,8 @@ def card_reading(t, d):
     # The grouped number ends at a group no card continues after: a first
     # group other than 4-6 digits, a later one other than 3-6 (scan_digits.c:
     # "4111 1111 1111 1111 12 34" is a 4-4-4-4-2 card, then a number).
-    for k, (a, b, _) in enumerate(groups):
-        if not (4 <= b - a <= 6 if k == 0 else 3 <= b - a <= 6):
+    for k, g in enumerate(groups):
+        if not (4 <= glen(t, g) <= 6 if k == 0 else 3 <= glen(t, g) <= 6):
             groups = groups[:k + 1]
             break
     if len(groups) == 1:
@@ -2156,6 +2177,11 @@ def gen_card(rng):
     s = group(rng, d, sizes, sep)
     if rng.random() < 0.04:  # mixed separators
         s = s.replace(sep, rng.choice([" ", "-"]), 1)
+    if rng.random() < 0.05:  # a hard line break inside a group
+        cuts = [k for k in range(1, len(s)) if s[k - 1].isdigit() and s[k].isdigit()]
+        if cuts:
+            k = rng.choice(cuts)
+            s = s[:k] + rng.choice(["\n", "\r\n", "\n> "]) + s[k:]
     if rng.random() < 0.05:  # an expiry date glued on, valid or not
         s += rng.choice(["/12/27", "/0929", "/07/2031", "/11", "/13/27", "/12/3", "/1227/5"])
     return s

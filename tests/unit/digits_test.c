@@ -129,6 +129,11 @@ test_found(void **state)
         {"card 4111  1111  1111 \n1111 ok", 1, {{5, 27, CC, false}}},
         {"card 4111\n1111  1111  1111", 1, {{5, 26, CC, false}}},
         {"IBAN DE89  3704  0044 \n0532  0130  00", 1, {{5, 37, IBAN, false}}},
+        /* a group cut by a hard line break */
+        {"card 4111 1111 11\n11 1111 ok", 1, {{5, 25, CC, false}}},
+        {"> card 4111-1111-1111-11\n> 11 ok", 1, {{7, 29, CC, false}}},
+        /* ... but compact runs on two lines are two numbers (weak phones) */
+        {"41111111\n11111111", 2, {{0, 8, PHONE, true}, {9, 17, PHONE, true}}},
         /* NINOs with no-break spaces, dashes, or in threes */
         {"NI: JG\xc2\xa0"
          "10\xc2\xa0"
