@@ -435,14 +435,17 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         memcpy(digits + n, buf + i, r);
         i += r;
         n += r;
-        /* A group cut by a hard line break ("4111 1111 11\n11 1111"): after
-         * a first group, a group and the run on the next line are one when
-         * either has fewer than three digits and together they have at most
-         * six. A line wrapped at a space leaves whole groups. */
+        /* A group of four cut by a hard line break ("4111 1111 11\n11 1111",
+         * also quoted): after a first group, a part of one to three digits
+         * ends the line and the rest begins the next (not indented: a folded
+         * calendar line is no mail text). A line wrapped at a space leaves
+         * whole groups. */
         size_t b = n_groups >= 1 && buf[i] != ' ' ? scan_break_at(buf, i, limit) : 0;
-        if (b != 0 && i + b < limit && scan_is_digit(buf[i + b])) {
+        size_t nl = i + (buf[i] == '\r');
+        if (b != 0 && i + b < limit && scan_is_digit(buf[i + b]) &&
+            (scan_is_digit(buf[nl + 1]) || buf[nl + 1] == '>')) {
             size_t r2 = scan_digit_run(buf, i + b, limit);
-            if ((r < 3 || r2 < 3) && r + r2 <= 6 && n + r2 <= 19) {
+            if (r < 4 && r + r2 == 4 && n + r2 <= 19) {
                 memcpy(digits + n, buf + i + b, r2);
                 i += b + r2;
                 n += r2;

@@ -477,7 +477,7 @@ def after_number(t, d):
     return AFTER_NUMBER.search(t[:d]) is not None
 
 
-BARE_WRAP_DIGIT = re.compile(rb"\r?\n[> ]*(?=[0-9])")
+BARE_WRAP_DIGIT = re.compile(rb"\r?\n(?:>[> ]*)?(?=[0-9])")
 
 
 def groups_at(t, i, kinds, fixed=True, wrap_pad=False):
@@ -506,15 +506,14 @@ def groups_at(t, i, kinds, fixed=True, wrap_pad=False):
             wraps_only = wraps_only and wrap
             a, b = m.end(), m.end() + digit_run(t, m.end())
             if wrap_pad:
-                # A group cut by a hard line break ("4111 1111 11\n11 1111"),
-                # after a first group: the group and the run on the next line
-                # are one when either has fewer than three digits and together
-                # they have at most six (scan_digits.c find_card).
+                # A group of four cut by a hard line break ("4111 1111
+                # 11\n11 1111", also quoted, not indented), after a first
+                # group (scan_digits.c find_card).
                 w = BARE_WRAP_DIGIT.match(t, b)
                 if w is not None:
                     r, r2 = b - a, digit_run(t, w.end())
                     total = sum(glen(t, g) for g in out) + r
-                    if (r < 3 or r2 < 3) and r + r2 <= 6 and total + r2 <= 19:
+                    if r < 4 and r + r2 == 4 and total + r2 <= 19:
                         b = w.end() + r2
             out.append((a, b, m.group(0)))
             break
@@ -2178,7 +2177,8 @@ def gen_card(rng):
     if rng.random() < 0.04:  # mixed separators
         s = s.replace(sep, rng.choice([" ", "-"]), 1)
     if rng.random() < 0.05:  # a hard line break inside a group
-        cuts = [k for k in range(1, len(s)) if s[k - 1].isdigit() and s[k].isdigit()]
+        cuts = [k for k in range(1, len(s)) if s[k - 1].isdigit() and s[k].isdigit()] + \
+            [k for k in range(1, len(s)) if s[k - 1].isdigit() and s[k:k + 1] == " "]
         if cuts:
             k = rng.choice(cuts)
             s = s[:k] + rng.choice(["\n", "\r\n", "\n> "]) + s[k:]
