@@ -112,6 +112,7 @@ enum {
     SCAN_SEP_BREAK = 16, /* only in `allow`: accept line breaks as spaces */
     SCAN_SEP_TAB = 32,   /* a tab: groups pasted from a spreadsheet's cells */
     SCAN_SEP_PAD = 64,   /* padded: "4111 - 1111", "4111 – 1111", "4111  1111" */
+    SCAN_SEP_URL = 128,  /* a space encoded in a URL: "4111+1111+...", "4111%201111%20..." */
 };
 
 /* Length of a padded separator at buf[i]: a dash (ASCII or Unicode) with one
@@ -218,6 +219,11 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
             return 1;
         }
     }
+    if ((allow & SCAN_SEP_URL) &&
+        (c == '+' || (c == '%' && i + 2 < limit && buf[i + 1] == '2' && buf[i + 2] == '0'))) {
+        *out_kind = SCAN_SEP_URL;
+        return c == '+' ? 1 : 3;
+    }
     if (c == '-' && (allow & SCAN_SEP_DASH)) {
         *out_kind = SCAN_SEP_DASH;
         return 1 + ((allow & SCAN_SEP_BREAK) ? scan_break_at(buf, i + 1, limit) : 0);
@@ -293,10 +299,32 @@ scan_code_group(const uint8_t *buf, size_t end, bool letters_ok)
     return k;
 }
 
+/* Whether the digit run at buf[d] ends a UPS tracking number as printed,
+ * "1Z 9F1 22E 03 4472 1198": "1Z", two groups of three capitals or digits,
+ * each after one space, then a space and the run. */
+static inline bool
+scan_after_ups(const uint8_t *buf, size_t d)
+{
+    if (d < 11 || (d > 11 && scan_is_alnum(buf[d - 12]))) {
+        return false;
+    }
+    const uint8_t *p = buf + d - 11;
+    if (p[0] != '1' || (p[1] | 0x20) != 'z' || p[2] != ' ' || p[6] != ' ' || p[10] != ' ') {
+        return false;
+    }
+    for (size_t k = 3; k < 10; k++) {
+        if (k != 6 && !scan_is_upper(p[k]) && !scan_is_digit(p[k])) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Whether the digit run at buf[d] continues a grouped code: after a
  * separator comes a group of exactly four digits ("9475 2663 2526 ...", a
  * tracking number), or of four capitals and digits ("AE03 5095 ...", or
- * "NL61 NWJE 0068 ...": an IBAN). A card or a phone number is not read out
+ * "NL61 NWJE 0068 ...": an IBAN), or the head of a UPS tracking number
+ * (scan_after_ups). A card or a phone number is not read out
  * of the middle of one; "VISA 4111 ...", "room 204 4111 ..." and
  * "12345 4111 ..." are not codes. */
 static inline bool
@@ -305,6 +333,9 @@ scan_continues_code(const uint8_t *buf, size_t d)
     size_t s = scan_sep_before(buf, d);
     if (s == 0 || d < s + 1) {
         return false;
+    }
+    if (scan_after_ups(buf, d)) {
+        return true;
     }
     size_t end = d - s;
     size_t k = scan_code_group(buf, end, false);

@@ -182,7 +182,9 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
          * kind of separator throughout. */
         unsigned kind = 0;
         size_t s = scan_sep_at(buf, i, limit, IBAN_SEPS, &kind);
-        if (odd != 0 && (kind != odd || g != 4)) {
+        /* a line wrapped at one of the gaps: "DE89  3704  0044 \n0532 ..." */
+        bool wrap = s != 0 && kind == SCAN_SEP_SPACE && memchr(buf + i, '\n', s) != NULL;
+        if (odd != 0 && ((kind != odd && !wrap) || g != 4)) {
             break;
         }
         if (odd == 0 && (kind & IBAN_PAPER_SEPS) != 0) {
@@ -375,9 +377,11 @@ siret_label(const uint8_t *buf, size_t d)
 }
 
 /* Separators between card groups: those of every grouped form, and dots,
- * slashes, tabs and padded ones, which count only in a printed layout. */
-static const unsigned CARD_SEPS =
-    GROUP_SEPS | SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_TAB | SCAN_SEP_PAD;
+ * slashes, tabs, padded ones and spaces encoded in a URL, which count only in
+ * a printed layout. */
+static const unsigned CARD_PRINTED_SEPS =
+    SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_TAB | SCAN_SEP_PAD | SCAN_SEP_URL;
+static const unsigned CARD_SEPS = GROUP_SEPS | CARD_PRINTED_SEPS;
 
 /* Whether an expiry date is glued to the card ending at buf[e]: "/MM/YY",
  * "/MM/YYYY" or "/MMYY", then the end of the token ("4111111111111111/12/27",
@@ -420,7 +424,8 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
     size_t i = d;
     size_t n = 0;
     unsigned kind = 0;
-    bool more = false; /* the grouped number goes on past 19 digits */
+    bool wraps_only = true; /* every separator so far a wrapped line */
+    bool more = false;      /* the grouped number goes on past 19 digits */
     for (;;) {
         size_t r = scan_digit_run(buf, i, limit);
         if (n + r > 19) {
@@ -430,6 +435,23 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         memcpy(digits + n, buf + i, r);
         i += r;
         n += r;
+        /* A group of four cut by a hard line break ("4111 1111 11\n11 1111",
+         * also quoted): after a first group, a part of one to three digits
+         * ends the line and the rest begins the next (not indented: a folded
+         * calendar line is no mail text). A line wrapped at a space leaves
+         * whole groups. */
+        size_t b = n_groups >= 1 && buf[i] != ' ' ? scan_break_at(buf, i, limit) : 0;
+        size_t nl = i + (buf[i] == '\r');
+        if (b != 0 && i + b < limit && scan_is_digit(buf[i + b]) &&
+            (scan_is_digit(buf[nl + 1]) || buf[nl + 1] == '>')) {
+            size_t r2 = scan_digit_run(buf, i + b, limit);
+            if (r < 4 && r + r2 == 4 && n + r2 <= 19) {
+                memcpy(digits + n, buf + i + b, r2);
+                i += b + r2;
+                n += r2;
+                r += r2;
+            }
+        }
         glen[n_groups] = r;
         ends[n_groups] = i;
         n_groups++;
@@ -440,10 +462,19 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         bool group_ok = first ? (r >= 4 && r <= 6) : (r >= 3 && r <= 6);
         unsigned k = 0;
         size_t s = scan_sep_digit(buf, i, limit, CARD_SEPS, &k);
-        if (s == 0 || !group_ok || (kind != 0 && k != kind)) {
+        /* A line wrapped at a space joins spaced and padded groups alike
+         * ("4111  1111  1111 \n1111"): a padded separator after wraps only
+         * sets the kind, and a wrap stays in a padded number. */
+        bool wrap = s != 0 && k == SCAN_SEP_SPACE && memchr(buf + i, '\n', s) != NULL;
+        bool ok = kind == 0 || k == kind || (wrap && kind == SCAN_SEP_PAD) ||
+                  (kind == SCAN_SEP_SPACE && wraps_only && k == SCAN_SEP_PAD);
+        if (s == 0 || !group_ok || !ok) {
             break;
         }
-        kind = k;
+        if (kind == 0 || (kind == SCAN_SEP_SPACE && wraps_only && !wrap)) {
+            kind = k;
+        }
+        wraps_only = wraps_only && wrap;
         brk[n_groups] = memchr(buf + i, '\n', s) != NULL;
         i += s;
     }
@@ -480,8 +511,7 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
             /* Dotted or slashed groups ("4111.1111.1111.1111") are far more
              * often other numbers, tab-separated ones a spreadsheet's cells
              * and padded ones columns of figures; only a printed card counts. */
-            if ((kind & (SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_TAB | SCAN_SEP_PAD)) && k > 0 &&
-                flags != SCAN_CAND_STRONG) {
+            if ((kind & CARD_PRINTED_SEPS) && k > 0 && flags != SCAN_CAND_STRONG) {
                 total -= glen[k];
                 continue;
             }
@@ -502,8 +532,19 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 static bool
 after_state_code(const uint8_t *buf, size_t d)
 {
-    return d >= 3 && buf[d - 1] == ' ' && scan_is_upper(buf[d - 2]) && scan_is_upper(buf[d - 3]) &&
-           (d == 3 || !scan_is_alnum(buf[d - 4]));
+    /* one space, or a wrapped line ("NY\n> 47295-5899") */
+    size_t i = d;
+    unsigned nl = 0;
+    while (i > 0 && d - i < 8 &&
+           (buf[i - 1] == ' ' || buf[i - 1] == '\r' || buf[i - 1] == '\n' || buf[i - 1] == '>')) {
+        nl += buf[i - 1] == '\n';
+        i--;
+    }
+    if (!(nl == 1 || (d - i == 1 && buf[d - 1] == ' '))) {
+        return false;
+    }
+    return i >= 2 && scan_is_upper(buf[i - 1]) && scan_is_upper(buf[i - 2]) &&
+           (i == 2 || !scan_is_alnum(buf[i - 3]));
 }
 
 /* Separators inside an SSN: a dash, or a space (no-break and thin spaces and
@@ -774,7 +815,7 @@ view_groups(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_t
     while (v->total < 20) {
         size_t s = scan_sep_digit(buf, i, len,
                                   SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH |
-                                      SCAN_SEP_BREAK | SCAN_SEP_TAB | SCAN_SEP_PAD,
+                                      SCAN_SEP_BREAK | SCAN_SEP_TAB | SCAN_SEP_PAD | SCAN_SEP_URL,
                                   &kind);
         if (s == 0) {
             break;

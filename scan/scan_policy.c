@@ -16,7 +16,7 @@
 
 static const char default_policy[] =
     "{\n"
-    "  \"version\": \"builtin-default-5\",\n"
+    "  \"version\": \"builtin-default-6\",\n"
     "  \"mask\": {\"char\": \"*\", \"keep_last\": 0},\n"
     "  \"context_window\": 64,\n"
     "  \"detectors\": {\n"
@@ -116,7 +116,8 @@ static const char default_policy[] =
     "                        \"claim\", \"sinistre\", \"siniestro\", \"schaden*\", \"mrn\",\n"
     "                        \"病历号\", \"受付番号\", \"工单\", \"订单\", \"注文番号\", "
     "\"снилс\", \"инн\",\n"
-    "                        \"αφμ\", \"vertrag\", \"docket\"],\n"
+    "                        \"αφμ\", \"vertrag\", \"docket\", \"p/n\", \"part number\",\n"
+    "                        \"part no\"],\n"
     "  \"lexicons\": [],\n"
     "  \"on_modification_failure\": \"tempfail\",\n"
     "  \"on_parse_error\": \"deliver_tagged\",\n"

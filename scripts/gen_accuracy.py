@@ -130,6 +130,8 @@ def iban_layout(r, iban):
         return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
     if k < 0.6:
         return "\u00a0".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+    if k < 0.64:  # the paper form with dots or doubled spaces
+        return (".", "  ")[int(k * 100) % 2].join(iban[i:i + 4] for i in range(0, len(iban), 4))
     return iban
 
 
@@ -165,9 +167,24 @@ def nino_number(r):
 
 def nino_layout(r, parts):
     p, d, s = parts
-    if r.random() < 0.5:
+    k = r.random()
+    if k < 0.35:
         return f"{p} {d[:2]} {d[2:4]} {d[4:]} {s}"
+    if k < 0.4:  # pasted from a word processor
+        return f"{p}\u00a0{d[:2]}\u00a0{d[2:4]}\u00a0{d[4:]}\u00a0{s}"
+    if k < 0.45:
+        return f"{p}-{d[:2]}-{d[2:4]}-{d[4:]}-{s}"
+    if k < 0.5:
+        return f"{p} {d[:3]} {d[3:]} {s}"
     return p + d + s
+
+
+def ogm(r):
+    """A Belgian structured payment reference, +++ddd/dddd/ddddd+++ (mod 97)."""
+    n = r.randint(1, 10 ** 10 - 1)
+    c = n % 97 or 97
+    d = "%010d%02d" % (n, c)
+    return f"+++{d[:3]}/{d[3:7]}/{d[7:]}+++"
 
 
 FIRST = ["anna", "ben", "carla", "david", "elena", "farid", "greta", "hugo", "ines", "jonas",
@@ -325,7 +342,11 @@ def tracking(r):
                       lambda: f"{digits(r, 4, '7')} {digits(r, 4, '')} {digits(r, 4, '')}",
                       lambda: "JJD" + digits(r, 18, "0"), lambda: digits(r, 10, "1"),
                       lambda: "94" + " ".join(digits(r, 4, "") for _ in range(5))[2:] + " " + digits(r, 2, ""),
-                      lambda: f"RR{digits(r, 9)}DE", lambda: digits(r, 22, "92")])()
+                      lambda: f"RR{digits(r, 9)}DE", lambda: digits(r, 22, "92"),
+                      # UPS as printed: "1Z 9F1 22E 03 4472 1198"
+                      lambda: "1Z " + " ".join("".join(r.choice(string.ascii_uppercase + string.digits)
+                                                       for _ in range(3)) for _ in range(2)) +
+                      f" {digits(r, 2, '0')} {digits(r, 4, '')} {digits(r, 4, '')}"])()
         d = "".join(ch for ch in s if ch.isdigit())
         # No prefix may read as a Luhn-valid card number.
         if not any(luhn_ok(d[:n]) for n in range(12, min(len(d), 19) + 1)):
@@ -385,7 +406,8 @@ def bad_nino(r):
 # Placeholders: positive {card} {iban} {ssn} {ssn_bare} {nino} {email} {phone};
 # distractors {order} {invoice} {ticket} {ref} {date} {amount} {time} {post}
 # {track} {product} {vat} {bad_card} {bad_iban} {bad_ssn} {bad_nino} {name}
-# {num9} {num10} (bare digit runs that are not identifiers).
+# {num9} {num10} (bare digit runs that are not identifiers) {ogm}; positive
+# {card_exp} (an expiry glued on) {card_url} (groups joined by "+" or "%20").
 
 T = {
     "en": [
@@ -418,6 +440,9 @@ T = {
         "Serial number {ref}, warranty until {date}.",
         "Her social security number {ssn} was in the attached file for case {ticket}.",
         "Reference: {ref}\nIBAN: {iban}\nBIC: {bic}",
+        "Checkout export for order {order}: {card_exp} (declined).",
+        "Update your payment method: https://pay.example/checkout?pan={card_url}&order={order}",
+        "Taxpayer ID {ssn} was submitted with the W-9 for invoice {invoice}.",
         "Balance of {amount} due on {date} (invoice {invoice}).",
     ],
     "de": [
@@ -483,6 +508,7 @@ T = {
         "De kaart {bad_card} werd geweigerd.",
         "Met vriendelijke groet,\n{name}\nT {phone}",
         "Terugbetaling van {amount} op kaart {card}, bestelnummer {order}.",
+        "Gelieve {amount} over te maken met gestructureerde mededeling {ogm}.",
     ],
     "pt": [
         "Pedido {order}: por favor debite o meu cartão {card}.",
@@ -513,7 +539,8 @@ WROTE = {"en": "On {date}, {name} <{email}> wrote:", "de": "Am {date} schrieb {n
          "it": "Il giorno {date} {name} <{email}> ha scritto:", "nl": "Op {date} schreef {name} <{email}>:",
          "pt": "Em {date}, {name} <{email}> escreveu:", "pl": "W dniu {date} {name} <{email}> napisał:"}
 
-POSITIVE = {"card": "CREDIT_CARD", "iban": "IBAN", "ssn": "US_SSN", "ssn_bare": "US_SSN",
+POSITIVE = {"card": "CREDIT_CARD", "card_exp": "CREDIT_CARD", "card_url": "CREDIT_CARD",
+            "iban": "IBAN", "ssn": "US_SSN", "ssn_bare": "US_SSN",
             "nino": "UK_NINO", "email": "EMAIL", "phone": "PHONE"}
 
 
@@ -551,6 +578,13 @@ def fill(r, lang, template, b):
         i = k + 1
         if key == "card":
             b.add(card_layout(r, card_number(r)), "CREDIT_CARD")
+        elif key == "card_exp":  # a checkout export: "4111111111111111/12/27"
+            b.add(card_number(r), "CREDIT_CARD")
+            b.add("/%02d/%02d" % (r.randint(1, 12), r.randint(26, 34)))
+        elif key == "card_url":  # a query string: "pan=4111+1111+1111+1111"
+            pan = card_number(r)
+            sizes = {15: [4, 6, 5], 14: [4, 6, 4], 19: [4, 4, 4, 4, 3]}.get(len(pan), [4, 4, 4, 4])
+            b.add(group(pan, sizes, r.choice(["+", "%20"])), "CREDIT_CARD")
         elif key == "iban":
             b.add(iban_layout(r, iban_number(r)), "IBAN")
         elif key == "ssn":
@@ -572,7 +606,7 @@ def fill(r, lang, template, b):
                 "track": lambda: tracking(r), "product": lambda: product_code(r),
                 "vat": lambda: vat_no(r), "bad_card": lambda: bad_card(r),
                 "bad_iban": lambda: bad_iban(r), "bad_ssn": lambda: bad_ssn(r),
-                "bad_nino": lambda: bad_nino(r), "name": lambda: name(r),
+                "bad_nino": lambda: bad_nino(r), "name": lambda: name(r), "ogm": lambda: ogm(r),
                 "num9": lambda: digits(r, 9), "num10": lambda: digits(r, 10),
                 "num6": lambda: digits(r, 6), "exp": lambda: str(r.randint(1, 9)),
                 "last4": lambda: digits(r, 4, ""),

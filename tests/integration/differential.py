@@ -406,6 +406,9 @@ SEP_THEN_ALNUM = {k: re.compile(rb"(?:" + v + rb")(?=[A-Za-z0-9])") for k, v in 
 # (POLICY.md; cards only in a printed layout, as dots). No other form has it.
 SEP_THEN_DIGIT["tab"] = re.compile(rb"\t(?=[0-9])")
 SEP_THEN_ALNUM["tab"] = re.compile(rb"\t(?=[A-Za-z0-9])")
+# A space encoded in a URL ("4111+1111+...", "4111%201111%20..."): cards only,
+# in a printed layout only, as dots.
+SEP_THEN_DIGIT["url"] = re.compile(rb"(?:%20|\+)(?=[0-9])")
 # A separator on the same line right before a number: "<group> <number>".
 SAME_LINE_SEP_BEFORE = re.compile(rb"(?:[ ]|" + DASH + rb"|" + NBSPS + rb")\Z")
 
@@ -474,22 +477,46 @@ def after_number(t, d):
     return AFTER_NUMBER.search(t[:d]) is not None
 
 
-def groups_at(t, i, kinds, fixed=True):
+BARE_WRAP_DIGIT = re.compile(rb"\r?\n(?:>[> ]*)?(?=[0-9])")
+
+
+def groups_at(t, i, kinds, fixed=True, wrap_pad=False):
     """The digit groups from the digit run at i joined by separators of the
     given kinds (one kind throughout when `fixed`), as a list of
-    (start, end, separator bytes before it)."""
+    (start, end, separator bytes before it). With `wrap_pad` (cards), a line
+    wrapped at a space joins padded groups too: a wrap stays in a padded
+    number, and padding after wraps only sets the kind."""
     out = [(i, i + digit_run(t, i), b"")]
     kind = None
+    wraps_only = True
     while True:
         pos = out[-1][1]
         for k in kinds:
-            if fixed and kind is not None and k != kind:
-                continue
             m = SEP_THEN_DIGIT[k].match(t, pos)
-            if m:
+            if m is None:
+                continue
+            wrap = k == "space" and b"\n" in m.group(0)
+            if fixed and kind is not None and k != kind and not (
+                    wrap_pad and ((wrap and kind == "pad") or
+                                  (kind == "space" and wraps_only and k == "pad"))):
+                continue
+            if not fixed or kind is None or (wrap_pad and kind == "space" and wraps_only and
+                                             not wrap):
                 kind = k
-                out.append((m.end(), m.end() + digit_run(t, m.end()), m.group(0)))
-                break
+            wraps_only = wraps_only and wrap
+            a, b = m.end(), m.end() + digit_run(t, m.end())
+            if wrap_pad:
+                # A group of four cut by a hard line break ("4111 1111
+                # 11\n11 1111", also quoted, not indented), after a first
+                # group (scan_digits.c find_card).
+                w = BARE_WRAP_DIGIT.match(t, b)
+                if w is not None:
+                    r, r2 = b - a, digit_run(t, w.end())
+                    total = sum(glen(t, g) for g in out) + r
+                    if r < 4 and r + r2 == 4 and total + r2 <= 19:
+                        b = w.end() + r2
+            out.append((a, b, m.group(0)))
+            break
         else:
             return out, kind
 
@@ -505,7 +532,13 @@ def line_cuts(groups):
 
 
 def digits_of(t, groups):
-    return "".join(t[a:b].decode() for a, b, _ in groups)
+    """The digits of the groups (a group cut by a line break holds it)."""
+    return "".join(ch for a, b, _ in groups for ch in t[a:b].decode() if ch.isdigit())
+
+
+def glen(t, g):
+    """The digits in group g."""
+    return sum(1 for c in t[g[0]:g[1]] if 48 <= c <= 57)
 
 
 Reading = collections.namedtuple("Reading", "type start end strength form")
@@ -694,7 +727,7 @@ def card_in_chain(t, d, groups, kind):
     longest prefix that is a strong card by itself."""
 
     def reading(k):
-        sizes = [b - a for a, b, _ in groups[:k]]
+        sizes = [glen(t, g) for g in groups[:k]]
         if not card_groups_ok(sizes):
             return None
         digits = digits_of(t, groups[:k])
@@ -704,7 +737,7 @@ def card_in_chain(t, d, groups, kind):
         if not pan_ok(digits) or not (clean_end(t, e) or (printed and expiry_end(t, e))):
             return None
         strength = card_strength(sizes, digits, siret_shaped(t, d, digits))
-        if kind in ("dot", "slash", "tab", "pad") and k > 1 and strength != STRONG:
+        if kind in ("dot", "slash", "tab", "pad", "url") and k > 1 and strength != STRONG:
             return None  # these separators only in the printed layouts
         return Reading("CREDIT_CARD", d, e, strength,
                        "-".join(map(str, sizes)) + ("" if k == 1 else " " + kind))
@@ -724,12 +757,13 @@ def card_reading(t, d):
     the caller)."""
     if not clean_start(t, d):
         return None
-    groups, kind = groups_at(t, d, ("space", "dash", "dot", "slash", "tab", "pad"))
+    groups, kind = groups_at(t, d, ("space", "dash", "dot", "slash", "tab", "pad", "url"),
+                             wrap_pad=True)
     # The grouped number ends at a group no card continues after: a first
     # group other than 4-6 digits, a later one other than 3-6 (scan_digits.c:
     # "4111 1111 1111 1111 12 34" is a 4-4-4-4-2 card, then a number).
-    for k, (a, b, _) in enumerate(groups):
-        if not (4 <= b - a <= 6 if k == 0 else 3 <= b - a <= 6):
+    for k, g in enumerate(groups):
+        if not (4 <= glen(t, g) <= 6 if k == 0 else 3 <= glen(t, g) <= 6):
             groups = groups[:k + 1]
             break
     if len(groups) == 1:
@@ -746,6 +780,9 @@ CODE_BEFORE = [re.compile(CODE4 + rb"\Z"),
                re.compile(CODE4 + rb"(?:[ ]|" + DASH + rb"|" + NBSPS + rb")[A-Z]{4}\Z")]
 
 
+UPS_HEAD = re.compile(rb"(?<![A-Za-z0-9])1[Zz] [A-Z0-9]{3} [A-Z0-9]{3} \Z")
+
+
 def code_before(t, d):
     """Whether the number at d continues a longer grouped code (POLICY.md: "a
     card or phone number is never read out of the middle of a longer grouped
@@ -758,6 +795,8 @@ def code_before(t, d):
     if m is None:
         return None
     end = m.start()
+    if UPS_HEAD.search(t[:d]):
+        return end  # "1Z 9F1 22E 03 4472 1198", a UPS tracking number
     if any(rx.search(t[:end]) for rx in CODE_BEFORE):
         return end
     return None
@@ -776,7 +815,20 @@ SSN_SHAPES = {  # (digit groups): (strength with dashes, strength with spaces)
     (3, 6): (MEDIUM, WEAK),
     (5, 4): (MEDIUM, WEAK),
 }
-STATE_CODE = re.compile(rb"(?:^|(?<=[^A-Za-z0-9]))[A-Z]{2} \Z")
+STATE_CODE = re.compile(rb"(?:^|(?<=[^A-Za-z0-9]))[A-Z]{2}\Z")
+STATE_GAP = re.compile(rb"[ \r\n>]{1,8}\Z")
+
+
+def state_code_before(t, d):
+    """Two capitals and one space, or a line break (one, with quote marks),
+    before d: "IL 62704-1234", "NY\n> 47295-5899" (scan_digits.c)."""
+    m = STATE_GAP.search(t[max(0, d - 8):d])
+    if m is None:
+        return False
+    gap = m.group(0)
+    if not (gap == b" " or gap.count(b"\n") == 1):
+        return False
+    return STATE_CODE.search(t[:d - len(gap)]) is not None
 
 
 def ssn_reading(t, d):
@@ -804,7 +856,7 @@ def ssn_reading(t, d):
                 if kind in ("space", "pad") and len(chain) > len(shape):
                     continue  # one longer spaced number
                 strength = dashed if kind == "dash" else spaced
-                if shape == (5, 4) and kind == "dash" and STATE_CODE.search(t[:d]):
+                if shape == (5, 4) and kind == "dash" and state_code_before(t, d):
                     strength = WEAK  # "IL 62704-1234": a ZIP+4
                 return Reading("US_SSN", d, e, strength, "-".join(map(str, shape)) + " " + kind)
     return None
@@ -846,8 +898,12 @@ def iban_reading(t, p):
         i = g.end()
         if len(groups) > 1 and g.end() - g.start() == 1:
             break  # a single character only last
-        if paper is not None:
-            s = SEP_THEN_ALNUM[paper].match(t, i) if g.end() - g.start() == 4 else None
+        if paper is not None:  # a line wrapped at a gap goes on
+            s = None
+            if g.end() - g.start() == 4:
+                s = SEP_THEN_ALNUM[paper].match(t, i)
+                w = SEP_THEN_ALNUM["space"].match(t, i)
+                s = s or (w if w is not None and b"\n" in w.group(0) else None)
         else:
             s = SEP_THEN_ALNUM["space"].match(t, i) or SEP_THEN_ALNUM["dash"].match(t, i) or \
                 SEP_THEN_ALNUM["tab"].match(t, i)
@@ -2087,8 +2143,12 @@ def gen_card(rng):
             d = d[:-1] + str((int(d[-1]) + 1) % 10)
         sizes = printed_sizes(len(d)) if len(d) != 18 else rng.choice(
             [[4, 4, 4, 4, 2], [4, 4, 4, 4, 2], [4, 4, 4, 6], [4, 6, 6, 2], [4, 4, 3, 5, 2]])
-        return group(rng, d, sizes, rng.choice([".", "\t", " ", "-", "/", " / ", " - ", "  ",
-                                                " \u2013 "]))
+        s = group(rng, d, sizes, rng.choice([".", "\t", " ", "-", "/", " / ", " - ", "  ",
+                                             " \u2013 ", "+", "%20"]))
+        if "  " in s and rng.random() < 0.4:  # a line wrapped at one of its gaps
+            k = rng.choice([m.start() for m in re.finditer("  ", s)])
+            s = s[:k] + rng.choice([" \n", "\n", " \r\n> "]) + s[k + 2:]
+        return s
     d = gen_card_digits(rng)
     r = rng.random()
     if r < 0.1:  # Luhn off by one
@@ -2116,6 +2176,12 @@ def gen_card(rng):
     s = group(rng, d, sizes, sep)
     if rng.random() < 0.04:  # mixed separators
         s = s.replace(sep, rng.choice([" ", "-"]), 1)
+    if rng.random() < 0.05:  # a hard line break inside a group
+        cuts = [k for k in range(1, len(s)) if s[k - 1].isdigit() and s[k].isdigit()] + \
+            [k for k in range(1, len(s)) if s[k - 1].isdigit() and s[k:k + 1] == " "]
+        if cuts:
+            k = rng.choice(cuts)
+            s = s[:k] + rng.choice(["\n", "\r\n", "\n> "]) + s[k:]
     if rng.random() < 0.05:  # an expiry date glued on, valid or not
         s += rng.choice(["/12/27", "/0929", "/07/2031", "/11", "/13/27", "/12/3", "/1227/5"])
     return s
@@ -2193,7 +2259,11 @@ def gen_iban(rng):
     if form < 0.3:
         return iban
     if form > 0.95:  # the paper form with dots or padding ("DE89.3704.0044 ...")
-        return group(rng, iban, [4] * 9, rng.choice([".", "  ", " - ", "   ", ". "]))
+        s = group(rng, iban, [4] * 9, rng.choice([".", "  ", " - ", "   ", ". "]))
+        if "  " in s and rng.random() < 0.4:  # a line wrapped at one of its gaps
+            k = rng.choice([m.start() for m in re.finditer("  ", s)])
+            s = s[:k] + rng.choice([" \n", "\n", " \r\n> "]) + s[k + 2:]
+        return s
     sep = gen_sep(rng)
     sizes = [4] * (len(iban) // 4 + 1)
     if rng.random() < 0.2:  # national layouts: groups of any size
@@ -2493,9 +2563,14 @@ def gen_code(rng):
         iban = gen_iban_chars(rng, valid=False)
         iban = iban[:4] + card.replace(" ", "") + iban[20:]
         return group(rng, iban, [4] * 9, " ")
-    if r < 0.7:
+    if r < 0.6:
         before = rng.choice(["7", "12", "204", "1234", "No 2", "#3", "x 55"])
         return f"{before} {card}"
+    if r < 0.7:  # a UPS tracking number as printed, its tail a phone or card shape
+        head = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ0123456789") for _ in range(6))
+        tail = rng.choice([f"0{rng.randint(1, 9)} {rdigits(rng, 4)} {rdigits(rng, 4)}",
+                           f"{rdigits(rng, 2)} {rdigits(rng, 4)} {rdigits(rng, 4)}", card])
+        return f"1Z {head[:3]} {head[3:]} {tail}"
     return card + rng.choice([" 123", " 0526", " 12/26", "\n123 Main Street", " exp 12/26",
                               " cvv 123", " 7", "\n12 High St"])
 
@@ -2554,7 +2629,7 @@ def gen_weak(rng, typ=None):
         d = str(rng.randint(1, 899)).zfill(3) + str(rng.randint(1, 99)).zfill(2) + \
             str(rng.randint(1, 9999)).zfill(4)
         return rng.choice([d, d, d[:3] + " " + d[3:], d[:5] + " " + d[5:],
-                           f"CA {d[:5]}-{d[5:]}"])
+                           f"CA {d[:5]}-{d[5:]}", f"NY\n{d[:5]}-{d[5:]}", f"TX\n> {d[:5]}-{d[5:]}"])
     if typ == "PHONE":
         return rng.choice([str(rng.randint(2, 9)) + rdigits(rng, rng.choice([9, 10])),
                            group(rng, str(rng.randint(1, 9)) + rdigits(rng, 8), [3, 3, 3], " "),
@@ -3196,6 +3271,7 @@ DOC_EXAMPLES = [
     ("Tel 030 1234567\n12 Main Street", [("PHONE", "030 1234567")]),
     ("Tel (020) 7946 0958\n12 Main Street", [("PHONE", "(020) 7946 0958")]),
     ("IL 62704-1234", []),
+    ("NY\n> 47295-5899", []),  # a ZIP+4 after its state on the line before
     ("ssn 078 051121", [("US_SSN", "078 051121")]),
     ("078 051121", [("PHONE", "078 051121")]),  # also a weak SSN: no keyword, the phone
 ] + [(f"see {n}", [("PHONE", n)]) for n in [

@@ -122,6 +122,18 @@ test_found(void **state)
         {"4111111111111111/12/27 CVV", 1, {{0, 16, CC, false}}},
         {"card 4111 1111 1111 1111/1227", 1, {{5, 24, CC, false}}},
         {"4111-1111-1111-1111/09/2031.", 1, {{0, 19, CC, false}}},
+        /* spaces encoded in a URL, in a printed layout */
+        {"card=4111%201111%201111%201111&exp", 1, {{5, 30, CC, false}}},
+        {"pan=4111+1111+1111+1111", 1, {{4, 23, CC, false}}},
+        /* padded groups wrapped at one of their gaps */
+        {"card 4111  1111  1111 \n1111 ok", 1, {{5, 27, CC, false}}},
+        {"card 4111\n1111  1111  1111", 1, {{5, 26, CC, false}}},
+        {"IBAN DE89  3704  0044 \n0532  0130  00", 1, {{5, 37, IBAN, false}}},
+        /* a group cut by a hard line break */
+        {"card 4111 1111 11\n11 1111 ok", 1, {{5, 25, CC, false}}},
+        {"> card 4111-1111-1111-11\n> 11 ok", 1, {{7, 29, CC, false}}},
+        /* ... but compact runs on two lines are two numbers (weak phones) */
+        {"41111111\n11111111", 2, {{0, 8, PHONE, true}, {9, 17, PHONE, true}}},
         /* NINOs with no-break spaces, dashes, or in threes */
         {"NI: JG\xc2\xa0"
          "10\xc2\xa0"
@@ -240,6 +252,9 @@ test_not_found(void **state)
         {"4111111111111111/12/27/5", 0, {{0}}},            /* a longer slashed number */
         {"401288888881881/1227", 0, {{0}}},                /* 15 digits: Luhn fails */
         {"+++090/9337/55493+++", 0, {{0}}},                /* Belgian payment reference */
+        {"UPS 1Z 9F1 22E 03 4472 1198", 0, {{0}}},         /* UPS tracking number */
+        {"q=4111+1111+11111+1111", 0, {{0}}},              /* URL-encoded, not printed */
+        {"q=4111%201111%201111%201112", 0, {{0}}},         /* URL-encoded, Luhn fails */
         {"JG 103 63 7A", 0, {{0}}},                        /* NINO groups mixed */
         {"JG-10 36-37 X", 0, {{0}}},                       /* no suffix X */
         {"", 0, {{0}}},
@@ -315,7 +330,9 @@ test_ssn_zip4(void **state)
     static const struct span_case cases[] = {
         {"Springfield, IL 62704-1234", 1, {{16, 26, SSN, true}}},
         {"IL 62704 1234", 1, {{3, 13, SSN, true}}},
-        {"ssn 07805-1121.", 1, {{4, 14, SSN, false}}}, /* no state code: medium */
+        {"Albany, NY\n> 47295-5899", 1, {{13, 23, SSN, true}}}, /* the state on the line before */
+        {"NY\n\n47295-5899", 1, {{4, 14, SSN, false}}},         /* ... not a paragraph before */
+        {"ssn 07805-1121.", 1, {{4, 14, SSN, false}}},          /* no state code: medium */
         {"ssn 078-051121.", 1, {{4, 14, SSN, false}}},
         {"ssn 078-05-1121.", 1, {{4, 15, SSN, false}}},
         /* negative */
