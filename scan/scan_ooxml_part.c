@@ -1584,7 +1584,10 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *
     *f = (struct frame){
         .ns = ns_of(x, uri), .nm = nm_of(x, local), .gen = x->gen, .mark = mark_now(x), .slot = -1};
     if (at == 0) {
-        x->props = f->ns == NS_CP || f->ns == NS_EP || f->ns == NS_CUSTOM;
+        /* Properties, and parts in vocabularies of their own (customXml
+         * data that content controls are bound to: Word shows it again on
+         * opening, whatever the body says): every element's text is read. */
+        x->props = f->ns == NS_CP || f->ns == NS_EP || f->ns == NS_CUSTOM || f->ns == NS_OTHER;
     }
     int tk = x->extract ? attr_index(x, nb, a, NM_T) : -1;
     if (tk < 0 || val_is(a, tk, "n") || val_is(a, tk, "str") || val_is(a, tk, "d")) {

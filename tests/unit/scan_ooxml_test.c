@@ -265,6 +265,9 @@ test_xlsx_strings_redacted(void **state)
         XML_DECL "<pivotCacheRecords xmlns=\"" NS_S "\" count=\"1\"><r>"
                  "<s v=\"A &amp; &quot;4111 1111 1111 1111&quot;\"/><n v=\"7\"/>"
                  "</r></pivotCacheRecords>";
+    /* data of a vocabulary of its own (what content controls bind to) */
+    static const char custom[] = XML_DECL "<form xmlns=\"urn:example:form\"><id>12</id>"
+                                          "<card>4929 1111 1111 1113</card></form>";
     const struct fx_entry ents[] = {
         {"[Content_Types].xml", ct, 0, false},
         {"_rels/.rels", rels, 0, false},
@@ -273,13 +276,17 @@ test_xlsx_strings_redacted(void **state)
         {"xl/sharedStrings.xml", sst, 0, false},
         {"xl/sheet1.xml", sheet, 0, false},
         {"xl/pivotCache/pivotCacheRecords1.xml", pivot, 0, false},
+        {"customXml/item1.xml", custom, 0, false},
     };
     size_t len = 0;
-    uint8_t *in = fx_zip(ents, 7, &len);
+    uint8_t *in = fx_zip(ents, 8, &len);
     const struct scan_doc_result *r = rewrite(&e, in, len, "", "book.xlsx");
     assert_int_equal(r->kind, SCAN_DOC_OOXML);
     assert_non_null(strstr(r->true_type, "spreadsheetml.sheet"));
-    assert_int_equal(r->n_findings, 7);
+    assert_int_equal(r->n_findings, 8);
+    char *cx = fx_entry_text(r->out, r->out_len, "customXml/item1.xml");
+    assert_non_null(strstr(cx, "<id>12</id><card>**** **** **** 1113</card>"));
+    free(cx);
     char *pc = fx_entry_text(r->out, r->out_len, "xl/pivotCache/pivotCacheRecords1.xml");
     assert_non_null(strstr(pc, "<s v=\"A &amp; &quot;**** **** **** 1111&quot;\"/><n v=\"7\"/>"));
     free(pc);
