@@ -22,10 +22,11 @@ struct scan_doc {
     size_t n_fnd, fnd_cap;
     struct scan_finding *f; /* owned: findings of the text being scanned */
     size_t n_f, f_cap;
-    uint8_t *out;               /* owned: the rewritten attachment */
-    struct ooxml_stream *xs;    /* owned: buffers of the OOXML part streamer, kept between parts */
-    bool in_pdf;                /* scan_pdf is running: its actions are PDF steps */
-    scan_doc_message_fn msg_fn; /* reads messages inside files; NULL: read as text */
+    uint8_t *out;            /* owned: the rewritten attachment */
+    struct ooxml_stream *xs; /* owned: buffers of the OOXML part streamer, kept between parts */
+    bool in_pdf;             /* scan_pdf is running: its actions are PDF steps */
+    struct scan_zip_budget *outer; /* borrowed: the archive budget rewrites draw from, or NULL */
+    scan_doc_message_fn msg_fn;    /* reads messages inside files; NULL: read as text */
     void *msg_ctx;
     char true_type[96]; /* the attachment's type (libmagic's buffer serves nested files too) */
 };

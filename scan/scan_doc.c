@@ -116,6 +116,18 @@ scan_doc_report_finding(struct scan_doc *d, const char *loc, const char *where,
 }
 
 void
+scan_doc_report_action(struct scan_doc *d, const char *loc, const char *where, unsigned kind,
+                       const char *detail)
+{
+    if (kind >= SCAN_DOC_ACT__COUNT) {
+        return;
+    }
+    char at[SCAN_DOC_LOC_MAX];
+    snprintf(at, sizeof(at), "%s%s%s", loc, loc[0] && where[0] ? "/" : "", where);
+    scan_doc_note(d, (enum scan_doc_act)kind, at, "%s", detail);
+}
+
+void
 scan_doc_report_message(struct scan_doc *d, const char *loc, enum scan_doc_message_outcome outcome,
                         const char *why)
 {
@@ -584,6 +596,15 @@ scan_doc_rewrite(struct scan_doc *d, const struct scan_doc_result **out_result, 
     d->budget = (struct scan_zip_budget){.bytes_left = lim->max_archive_bytes,
                                          .entries_left = lim->max_archive_entries,
                                          .max_ratio = lim->max_compression_ratio};
+    if (d->outer != NULL) { /* a message inside an archive draws from the archive's */
+        if (d->outer->bytes_left < d->budget.bytes_left) {
+            d->budget.bytes_left = d->outer->bytes_left;
+        }
+        if (d->outer->entries_left < d->budget.entries_left) {
+            d->budget.entries_left = d->outer->entries_left;
+        }
+    }
+    const struct scan_zip_budget start = d->budget;
     bool textual = strncasecmp(declared_type, "text/", 5) == 0 ||
                    strncasecmp(declared_type, "message/", 8) == 0;
     if (d->magic == NULL || (textual && filename[0] == '\0')) {
@@ -647,7 +668,17 @@ scan_doc_rewrite(struct scan_doc *d, const struct scan_doc_result **out_result, 
     d->res.n_actions = d->n_act;
     d->res.findings = d->fnd;
     d->res.n_findings = d->n_fnd;
+    if (d->outer != NULL) {
+        d->outer->bytes_left -= start.bytes_left - d->budget.bytes_left;
+        d->outer->entries_left -= start.entries_left - d->budget.entries_left;
+    }
     return rc;
+}
+
+void
+scan_doc_share_budget(struct scan_doc *d, struct scan_doc *outer)
+{
+    d->outer = outer != NULL ? &outer->budget : NULL;
 }
 
 int

@@ -117,12 +117,20 @@ typedef int (*scan_doc_message_fn)(void *ctx, struct scan_doc *d, bool *handled,
  * found inside files; without one they are read as text. */
 void scan_doc_set_message_reader(struct scan_doc *d, scan_doc_message_fn fn, void *ctx);
 
+/* scan_doc_share_budget makes every rewrite of `d` draw its archive budget
+ * (bytes, entries) from `outer`'s current one, while `outer` reads the
+ * archive that holds the message `d` is used for; NULL: a budget of its own
+ * per attachment again. */
+void scan_doc_share_budget(struct scan_doc *d, struct scan_doc *outer);
+
 /* What a scan_doc_message_fn reports for the message at `loc`: one finding
- * at the message's own location `where` (its part path and the place inside
- * it), and the outcome (deliver, hold, refuse or could not be verified,
- * with why). */
+ * or one document action (`kind`: enum scan_doc_act) at the message's own
+ * location `where` (its part path and the place inside it), and the outcome
+ * (deliver, hold, refuse or could not be verified, with why). */
 void scan_doc_report_finding(struct scan_doc *d, const char *loc, const char *where,
                              const struct scan_finding *f);
+void scan_doc_report_action(struct scan_doc *d, const char *loc, const char *where, unsigned kind,
+                            const char *detail);
 enum scan_doc_message_outcome {
     SCAN_DOC_MSG_DELIVER = 0,
     SCAN_DOC_MSG_FAILED, /* a redaction in it could not be verified */

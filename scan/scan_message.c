@@ -1737,9 +1737,12 @@ record_nested(struct scan_message *m, const char *part, const struct scan_result
 }
 
 /* Runs the nested scan_message (one level down, made on first use and
- * kept) over in[0, len); its output is collected in m->nest_out. */
+ * kept) over in[0, len); its output is collected in m->nest_out. Its
+ * attachments draw from the archive budget of `outer` (the reader of the
+ * archive that holds the message), or from their own when NULL. */
 static int
-run_nested(struct scan_message *m, const uint8_t *in, size_t len, const struct scan_result **r)
+run_nested(struct scan_message *m, const uint8_t *in, size_t len, struct scan_doc *outer,
+           const struct scan_result **r)
 {
     if (m->nested == NULL) {
         m->nested = scan_message_new(m->w, m->engine);
@@ -1747,6 +1750,9 @@ run_nested(struct scan_message *m, const uint8_t *in, size_t len, const struct s
             return RL_ENOMEM;
         }
         m->nested->level = m->level + 1;
+    }
+    if (m->nested->doc != NULL) {
+        scan_doc_share_budget(m->nested->doc, outer);
     }
     wipe(&m->nest_out);
     scan_message_begin(m->nested, nest_collect, &m->nest_out, false);
@@ -1769,7 +1775,7 @@ doc_message(void *ctx, struct scan_doc *d, bool *handled, uint8_t **out, size_t 
         return 0;
     }
     const struct scan_result *r = NULL;
-    int rc = run_nested(m, in, len, &r);
+    int rc = run_nested(m, in, len, d, &r);
     if (rc != 0) {
         wipe(&m->nest_out);
         if (rc == RL_ENOMEM) {
@@ -1790,6 +1796,14 @@ doc_message(void *ctx, struct scan_doc *d, bool *handled, uint8_t **out, size_t 
         char where[SCAN_DOC_LOC_MAX];
         nested_loc(where, sizeof(where), rec->part, rec->location);
         scan_doc_report_finding(d, loc, where, &f);
+    }
+    for (size_t i = 0; i < r->n_actions; i++) {
+        const struct scan_action_record *a = &r->actions[i];
+        if (a->kind != SCAN_STEP_HTML) {
+            char where[SCAN_DOC_LOC_MAX];
+            nested_loc(where, sizeof(where), a->part, a->location);
+            scan_doc_report_action(d, loc, where, a->code, a->detail);
+        }
     }
     static const enum scan_doc_message_outcome outcome[] = {
         [SCAN_V_DELIVER] = SCAN_DOC_MSG_DELIVER,
@@ -1835,7 +1849,7 @@ process_nested_message(struct scan_message *m, struct scan_part_record *pr,
         return false;
     }
     const struct scan_result *r = NULL;
-    int rc = run_nested(m, dec, dec_len, &r);
+    int rc = run_nested(m, dec, dec_len, NULL, &r);
     if (rc != 0) {
         wipe(&m->nest_out);
         m->err = rc;

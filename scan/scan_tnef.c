@@ -978,6 +978,19 @@ scan_attachments(struct tnef_walk *w, const TNEFStruct *t)
         }
         char loc[SCAN_DOC_LOC_MAX];
         entry_loc(loc, sizeof(loc), w->loc, name, nl, utf8);
+        /* a location never carries a value: an attachment whose name holds
+         * one (its name is scanned as a property) goes by its number */
+        size_t at = strlen(w->loc) + (w->loc[0] ? 1 : 0);
+        size_t nf = 0;
+        rc = scan_doc_detect(w->d, &nf, (const uint8_t *)loc + at, strlen(loc) - at);
+        if (rc == RL_ENOMEM) {
+            return rc;
+        }
+        if (rc != 0 || nf > 0) {
+            snprintf(fallback, sizeof(fallback), "attachment %zu", idx + 1);
+            entry_loc(loc, sizeof(loc), w->loc, (const uint8_t *)fallback, strlen(fallback), false);
+        }
+        rc = 0;
         if (!charge(w, a->FileData.size > 0 ? (size_t)a->FileData.size : 0, true, loc)) {
             return 0;
         }

@@ -78,8 +78,9 @@ def fail(what):
     print("FAIL:", what, flush=True)
 
 
-def scan(name, data, declared="application/octet-stream"):
-    """Sends `data` as attachment `name`; returns (report, attachment, filename, headers)."""
+def scan(name, data, declared="application/octet-stream", policy=None):
+    """Sends `data` as attachment `name` (under the policy file `policy`, else
+    the built-in one); returns (report, attachment, filename, headers)."""
     b64 = base64.encodebytes(data).decode()
     msg = ("From: alice@example.org\r\nTo: bob@example.org\r\nSubject: documents\r\n"
            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n"
@@ -92,7 +93,8 @@ def scan(name, data, declared="application/octet-stream"):
         src, out, rep = (os.path.join(t, x) for x in ("in.eml", "out.eml", "rep.json"))
         with open(src, "w") as f:
             f.write(msg)
-        r = subprocess.run([SCAN, "--report", rep, "-o", out, src], capture_output=True,
+        r = subprocess.run([SCAN, "--report", rep, "-o", out, src]
+                           + (["--policy", policy] if policy else []), capture_output=True,
                            timeout=120)
         if r.returncode != 0:
             fail(f"{name}: redline-scan exit {r.returncode}: {r.stderr.decode()}")
@@ -456,6 +458,35 @@ def container_checks():
             fail(f"mails.zip: {body!r} {locs} {report['verdict']}")
         else:
             print("ok mails.zip: base64 body of fw.eml masked", flush=True)
+    # The messages' attachments draw from the archive's budget: three .eml
+    # with a zip of two files each are 3 + 3 * 3 entries, over a limit of 8.
+    pol = json.loads(subprocess.run([SCAN, "--print-default-policy"], capture_output=True,
+                                    check=True).stdout)
+    pol["limits"]["max_archive_entries"] = 8
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as pf:
+        json.dump(pol, pf)
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        for k in range(3):
+            inner_zip = io.BytesIO()
+            with zipfile.ZipFile(inner_zip, "w") as iz:
+                iz.writestr("a.txt", "nothing\n")
+                iz.writestr("b.txt", "nothing\n")
+            m = email.message.EmailMessage()
+            m["From"], m["To"], m["Subject"] = "x@example.org", "y@example.org", f"m{k}"
+            m.set_content("see attached\n")
+            m.add_attachment(inner_zip.getvalue(), maintype="application", subtype="zip",
+                             filename=f"files{k}.zip")
+            z.writestr(f"m{k}.eml", bytes(m))
+    report, _, _, _ = scan("budget.zip", b.getvalue(), "application/zip", pf.name)
+    os.unlink(pf.name)
+    if report is not None:
+        over = [a for a in report["documents"]
+                if a["action"] == "limit_exceeded" and a["location"].startswith("m2.eml/")]
+        if report["verdict"] != "quarantine" or not over:
+            fail(f"budget.zip: {report['verdict']} {report['documents']}")
+        else:
+            print("ok budget.zip: the messages inside drew from the archive's budget", flush=True)
     fw.add_attachment(b"PK\x03\x04 not a zip at all", maintype="application",
                       subtype="zip", filename="broken.zip")
     b = io.BytesIO()

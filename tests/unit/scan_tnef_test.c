@@ -102,6 +102,7 @@ test_card_elsewhere(void **state)
 {
     (void)state;
     check_held("card-attach.tnef", "card.txt", false);
+    check_held("card-name.tnef", "attachment 1", false); /* a location holds no value */
     size_t len = 0;
     uint8_t *p = load("card-attach.tnef", &len);
     struct env e;

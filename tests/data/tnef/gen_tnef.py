@@ -146,6 +146,10 @@ def main():
                                   # a Windows-1252 name: the finding's location is UTF-8
                                   attach_file("\u00dcberweisung.txt",
                                               b"IBAN GB82 WEST 1234 5698 7654 32\r\n")]),
+        # the card in an attached file's name (and title) only: held, and
+        # located by the attachment's number, never by the name
+        "card-name.tnef": tnef("Files", [(PT_UNICODE, 0x1000, "see attached")],
+                               [attach_file("card 4111 1111 1111 1111.txt", b"nothing\r\n")]),
         # the card in the Unicode subject and the plain body
         "card-subject.tnef": tnef(None, [(PT_UNICODE, 0x0037, "card 4111 1111 1111 1111"),
                                          (PT_STRING8, 0x1000, "hello\r\nsee subject")]),
