@@ -409,10 +409,38 @@ expiry_after(const uint8_t *buf, size_t len, size_t e)
     return scan_ends_clean(buf, len, j) && !scan_continues_number(buf, len, j);
 }
 
+/* Whether a card word is glued to the digits at buf[d] ("VISA4111...",
+ * "MC5105...", "pan4111..."), as payment exports and form dumps write them:
+ * the whole word, in any case, at the start of its token. Only a strong card
+ * is read after one. */
+static bool
+card_word_glued(const uint8_t *buf, size_t d)
+{
+    static const char *const words[] = {"visa", "mc", "amex", "cc", "pan", "card", "mastercard"};
+    size_t i = d;
+    while (i > 0 && d - i < 11 && scan_is_alpha(buf[i - 1])) {
+        i--;
+    }
+    if (i == d || !scan_starts_clean(buf, i)) {
+        return false;
+    }
+    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+        size_t k = 0;
+        while (words[w][k] != '\0' && i + k < d && (buf[i + k] | 0x20) == (uint8_t)words[w][k]) {
+            k++;
+        }
+        if (words[w][k] == '\0' && i + k == d) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool
 find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
-    if (!scan_starts_clean(buf, d) || scan_preceded_by_number(buf, d)) {
+    bool glued = !scan_starts_clean(buf, d);
+    if ((glued && !card_word_glued(buf, d)) || scan_preceded_by_number(buf, d)) {
         return false;
     }
     size_t limit = scan_min(len, d + WINDOW);
@@ -511,7 +539,8 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
             /* Dotted or slashed groups ("4111.1111.1111.1111") are far more
              * often other numbers, tab-separated ones a spreadsheet's cells
              * and padded ones columns of figures; only a printed card counts. */
-            if ((kind & CARD_PRINTED_SEPS) && k > 0 && flags != SCAN_CAND_STRONG) {
+            if (((kind & CARD_PRINTED_SEPS) && k > 0 && flags != SCAN_CAND_STRONG) ||
+                (glued && flags != SCAN_CAND_STRONG)) {
                 total -= glen[k];
                 continue;
             }
@@ -853,8 +882,8 @@ run_is_plain(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_
         view_groups(v, buf, len, d, r);
         return false;
     }
-    if (d > 0 && scan_is_alpha(buf[d - 1])) {
-        return true; /* glued to a word: "x4111..." */
+    if (d > 0 && scan_is_alpha(buf[d - 1]) && !card_word_glued(buf, d)) {
+        return true; /* glued to a word: "x4111...", but not "VISA4111..." */
     }
     /* Without those, every form needs 8 digits or more, and at 8 only a
      * phone number in the Nordic groupings or bare: three groups of 8 are

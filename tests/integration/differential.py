@@ -722,9 +722,10 @@ def card_groups_ok(sizes):
         4 <= sizes[0] <= 6 and all(3 <= s <= 6 for s in sizes[1:]))
 
 
-def card_in_chain(t, d, groups, kind):
+def card_in_chain(t, d, groups, kind, strong_only=False):
     """The card read from a chain of groups: the whole chain, or else its
-    longest prefix that is a strong card by itself."""
+    longest prefix that is a strong card by itself (only strong readings
+    when `strong_only`)."""
 
     def reading(k):
         sizes = [glen(t, g) for g in groups[:k]]
@@ -739,6 +740,8 @@ def card_in_chain(t, d, groups, kind):
         strength = card_strength(sizes, digits, siret_shaped(t, d, digits))
         if kind in ("dot", "slash", "tab", "pad", "url") and k > 1 and strength != STRONG:
             return None  # these separators only in the printed layouts
+        if strong_only and strength != STRONG:
+            return None
         return Reading("CREDIT_CARD", d, e, strength,
                        "-".join(map(str, sizes)) + ("" if k == 1 else " " + kind))
 
@@ -752,10 +755,26 @@ def card_in_chain(t, d, groups, kind):
     return None
 
 
+CARD_WORDS = {b"visa", b"mc", b"amex", b"cc", b"pan", b"card", b"mastercard"}
+LETTERS_END = re.compile(rb"[A-Za-z]+\Z")
+
+
+def card_word_glued(t, d):
+    """A card word glued to the digits at d ("VISA4111...", "MC5105..."), the
+    whole word at the start of its token (scan_digits.c): only a strong card
+    is read after one."""
+    m = LETTERS_END.search(t[max(0, d - 12):d])
+    if m is None:
+        return False
+    start = d - len(m.group(0))
+    return m.group(0).lower() in CARD_WORDS and (start == 0 or not is_alnum(t[start - 1]))
+
+
 def card_reading(t, d):
     """The card written at the digit run d, or None (mid-code is checked by
     the caller)."""
-    if not clean_start(t, d):
+    glued_word = card_word_glued(t, d)
+    if not clean_start(t, d) and not glued_word:
         return None
     groups, kind = groups_at(t, d, ("space", "dash", "dot", "slash", "tab", "pad", "url"),
                              wrap_pad=True)
@@ -769,7 +788,7 @@ def card_reading(t, d):
     if len(groups) == 1:
         kind = None
     for chain in line_cuts(groups):
-        r = card_in_chain(t, d, chain, kind)
+        r = card_in_chain(t, d, chain, kind, glued_word)
         if r is not None:
             return r
     return None
@@ -2184,6 +2203,8 @@ def gen_card(rng):
             s = s[:k] + rng.choice(["\n", "\r\n", "\n> "]) + s[k:]
     if rng.random() < 0.05:  # an expiry date glued on, valid or not
         s += rng.choice(["/12/27", "/0929", "/07/2031", "/11", "/13/27", "/12/3", "/1227/5"])
+    if rng.random() < 0.04:  # a word glued on, a card word or not
+        s = rng.choice(["VISA", "MC", "pan", "Card", "AMEX", "xcard", "Japan", "ref", "cc"]) + s
     return s
 
 

@@ -129,6 +129,9 @@ test_found(void **state)
         {"card 4111  1111  1111 \n1111 ok", 1, {{5, 27, CC, false}}},
         {"card 4111\n1111  1111  1111", 1, {{5, 26, CC, false}}},
         {"IBAN DE89  3704  0044 \n0532  0130  00", 1, {{5, 37, IBAN, false}}},
+        /* a card word glued to a strong card */
+        {"VISA4111111111111111", 1, {{4, 20, CC, false}}},
+        {"MC5105105105105100 ok", 1, {{2, 18, CC, false}}},
         /* a group cut by a hard line break */
         {"card 4111 1111 11\n11 1111 ok", 1, {{5, 25, CC, false}}},
         {"> card 4111-1111-1111-11\n> 11 ok", 1, {{7, 29, CC, false}}},
@@ -214,49 +217,51 @@ test_not_found(void **state)
 {
     (void)state;
     static const struct span_case cases[] = {
-        {"4111111111111112", 0, {{0}}},                    /* Luhn off by one */
-        {"4012-8888-8888-1882", 0, {{0}}},                 /* Luhn */
-        {"2220175103860763", 0, {{0}}},                    /* no issuer */
-        {"order12345678901234", 0, {{0}}},                 /* digits glued to a word */
-        {"x4111111111111111y", 0, {{0}}},                  /* inside a token */
-        {"0004930794255", 0, {{0}}},                       /* 000: no country code */
-        {"004930794255512345", 0, {{0}}},                  /* past E.164's 15 */
-        {"4111111111111111abc", 0, {{0}}},                 /* ends inside a token */
-        {"ref 4111-1111-1111-1111-2222", 0, {{0}}},        /* part of a longer number */
-        {"on 2024-01-15 at 10:30:00", 0, {{0}}},           /* date and time */
-        {"ISBN 978-3-16-148410-0", 0, {{0}}},              /* ISBN-13 */
-        {"ISBN 0-306-40615-2", 0, {{0}}},                  /* ISBN-10 */
-        {"ts=1700000000000", 0, {{0}}},                    /* glued to '=' word */
-        {"at 1700000000000 ms", 0, {{0}}},                 /* ms timestamp */
-        {"at 1700000000 s", 0, {{0}}},                     /* s timestamp */
-        {"build 10.0.19041.1234", 0, {{0}}},               /* version */
-        {"000-12-3456 666-12-3456 912-12-3456", 0, {{0}}}, /* SSN reserved areas */
-        {"078-05-0000 078-00-1123", 0, {{0}}},             /* SSN zero serial/group */
-        {"693-09.4444", 0, {{0}}},                         /* mixed separators */
-        {"nino: nt 99 88 77 a", 0, {{0}}},                 /* NT prefix */
-        {"AB 12 34 56 1", 0, {{0}}},                       /* digit suffix */
-        {"FQ 00 00 00 C", 0, {{0}}},                       /* F/Q prefix */
-        {"xAA123456A", 0, {{0}}},                          /* NINO glued to a word */
-        {"DE8937040044053201300", 0, {{0}}},               /* IBAN one short */
-        {"DE89370400440532013001", 0, {{0}}},              /* IBAN mod-97 */
-        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}},          /* lower-case BBAN in text */
-        {"XDE89370400440532013000", 0, {{0}}},             /* IBAN inside a token */
-        {"price 12.50 qty 3 total 37.50", 0, {{0}}},       /* prices */
-        {"192.168.100.200", 0, {{0}}},                     /* IP address */
-        {"0170 7654321,50 EUR", 0, {{0}}},                 /* an amount */
-        {"4111    1111    1111    1111", 0, {{0}}},        /* four spaces: columns */
-        {"41111 - 1111 - 1111 - 111", 0, {{0}}},           /* padded, not printed */
-        {"078.051123 07805.1123", 0, {{0}}},               /* dotted SSN, not AAA.GG.SSSS */
-        {"078 - 05 - 1123 - 4567", 0, {{0}}},              /* a longer padded number */
-        {"4111111111111111/13/27", 0, {{0}}},              /* no month 13 */
-        {"4111111111111111/12/27/5", 0, {{0}}},            /* a longer slashed number */
-        {"401288888881881/1227", 0, {{0}}},                /* 15 digits: Luhn fails */
-        {"+++090/9337/55493+++", 0, {{0}}},                /* Belgian payment reference */
-        {"UPS 1Z 9F1 22E 03 4472 1198", 0, {{0}}},         /* UPS tracking number */
-        {"q=4111+1111+11111+1111", 0, {{0}}},              /* URL-encoded, not printed */
-        {"q=4111%201111%201111%201112", 0, {{0}}},         /* URL-encoded, Luhn fails */
-        {"JG 103 63 7A", 0, {{0}}},                        /* NINO groups mixed */
-        {"JG-10 36-37 X", 0, {{0}}},                       /* no suffix X */
+        {"4111111111111112", 0, {{0}}},                            /* Luhn off by one */
+        {"4012-8888-8888-1882", 0, {{0}}},                         /* Luhn */
+        {"2220175103860763", 0, {{0}}},                            /* no issuer */
+        {"order12345678901234", 0, {{0}}},                         /* digits glued to a word */
+        {"x4111111111111111y", 0, {{0}}},                          /* inside a token */
+        {"0004930794255", 0, {{0}}},                               /* 000: no country code */
+        {"004930794255512345", 0, {{0}}},                          /* past E.164's 15 */
+        {"4111111111111111abc", 0, {{0}}},                         /* ends inside a token */
+        {"ref 4111-1111-1111-1111-2222", 0, {{0}}},                /* part of a longer number */
+        {"on 2024-01-15 at 10:30:00", 0, {{0}}},                   /* date and time */
+        {"ISBN 978-3-16-148410-0", 0, {{0}}},                      /* ISBN-13 */
+        {"ISBN 0-306-40615-2", 0, {{0}}},                          /* ISBN-10 */
+        {"ts=1700000000000", 0, {{0}}},                            /* glued to '=' word */
+        {"at 1700000000000 ms", 0, {{0}}},                         /* ms timestamp */
+        {"at 1700000000 s", 0, {{0}}},                             /* s timestamp */
+        {"build 10.0.19041.1234", 0, {{0}}},                       /* version */
+        {"000-12-3456 666-12-3456 912-12-3456", 0, {{0}}},         /* SSN reserved areas */
+        {"078-05-0000 078-00-1123", 0, {{0}}},                     /* SSN zero serial/group */
+        {"693-09.4444", 0, {{0}}},                                 /* mixed separators */
+        {"nino: nt 99 88 77 a", 0, {{0}}},                         /* NT prefix */
+        {"AB 12 34 56 1", 0, {{0}}},                               /* digit suffix */
+        {"FQ 00 00 00 C", 0, {{0}}},                               /* F/Q prefix */
+        {"xAA123456A", 0, {{0}}},                                  /* NINO glued to a word */
+        {"DE8937040044053201300", 0, {{0}}},                       /* IBAN one short */
+        {"DE89370400440532013001", 0, {{0}}},                      /* IBAN mod-97 */
+        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}},                  /* lower-case BBAN in text */
+        {"XDE89370400440532013000", 0, {{0}}},                     /* IBAN inside a token */
+        {"price 12.50 qty 3 total 37.50", 0, {{0}}},               /* prices */
+        {"192.168.100.200", 0, {{0}}},                             /* IP address */
+        {"0170 7654321,50 EUR", 0, {{0}}},                         /* an amount */
+        {"4111    1111    1111    1111", 0, {{0}}},                /* four spaces: columns */
+        {"41111 - 1111 - 1111 - 111", 0, {{0}}},                   /* padded, not printed */
+        {"078.051123 07805.1123", 0, {{0}}},                       /* dotted SSN, not AAA.GG.SSSS */
+        {"078 - 05 - 1123 - 4567", 0, {{0}}},                      /* a longer padded number */
+        {"4111111111111111/13/27", 0, {{0}}},                      /* no month 13 */
+        {"4111111111111111/12/27/5", 0, {{0}}},                    /* a longer slashed number */
+        {"401288888881881/1227", 0, {{0}}},                        /* 15 digits: Luhn fails */
+        {"+++090/9337/55493+++", 0, {{0}}},                        /* Belgian payment reference */
+        {"UPS 1Z 9F1 22E 03 4472 1198", 0, {{0}}},                 /* UPS tracking number */
+        {"q=4111+1111+11111+1111", 0, {{0}}},                      /* URL-encoded, not printed */
+        {"Japan4111111111111111 xVISA4111111111111111", 0, {{0}}}, /* not a card word */
+        {"VISA4111111111111112 Visa4111-1111-11111-111", 0, {{0}}}, /* not a strong card */
+        {"q=4111%201111%201111%201112", 0, {{0}}},                  /* URL-encoded, Luhn fails */
+        {"JG 103 63 7A", 0, {{0}}},                                 /* NINO groups mixed */
+        {"JG-10 36-37 X", 0, {{0}}},                                /* no suffix X */
         {"", 0, {{0}}},
     };
     run_cases(cases, N_CASES(cases));
