@@ -110,8 +110,10 @@ enum nm {
     NM_C,
     NM_COMMENT,
     NM_V,
-    NM_SITEM, /* a pivot cache's string item: its value in the v attribute */
-    NM_F,     /* a cell's formula */
+    NM_SITEM,        /* a pivot cache's string item: its value in the v attribute */
+    NM_F,            /* a cell's formula */
+    NM_DOCVAR,       /* a document variable (DOCVARIABLE fields show its w:val) */
+    NM_DEFAULT_TEXT, /* a legacy text form field's default (w:val) */
     NM_SHEET,
     NM_OLEOBJECTS,
     NM_CONTROLS,
@@ -198,6 +200,8 @@ static const struct {
     {"v", NM_V},
     {"s", NM_SITEM},
     {"f", NM_F},
+    {"docVar", NM_DOCVAR},
+    {"default", NM_DEFAULT_TEXT},
     {"sheet", NM_SHEET},
     {"oleObjects", NM_OLEOBJECTS},
     {"controls", NM_CONTROLS},
@@ -1454,6 +1458,20 @@ len_or_0(const xmlChar *s)
 /* Writes the start tag up to its '>' (left open: the element may turn out
  * empty). An s:c gets a slot for its type. Room is reserved once, for the
  * longest escapes. */
+/* Whether attribute `k` of element `f` holds text a reader shows: a pivot
+ * cache's string item (v), a document variable or a form field's default
+ * (w:val). */
+static bool
+attr_text(struct ooxml_stream *x, const struct frame *f, const xmlChar **a, int k)
+{
+    uint8_t n = nm_of(x, A_LOCAL(a, k));
+    if (f->ns == NS_S) {
+        return f->nm == NM_SITEM && n == NM_V && A_URI(a, k) == NULL;
+    }
+    return f->ns == NS_W && (f->nm == NM_DOCVAR || f->nm == NM_DEFAULT_TEXT) && n == NM_VAL &&
+           ns_of(x, A_URI(a, k)) == NS_W;
+}
+
 static void
 write_start(struct ooxml_stream *x, struct frame *f, const xmlChar *local, const xmlChar *prefix,
             int nb_ns, const xmlChar **nss, int nb, const xmlChar **a, const struct decision *dc,
@@ -1502,12 +1520,16 @@ write_start(struct ooxml_stream *x, struct frame *f, const xmlChar *local, const
         w = copy(w, "=\"", 2);
         if (dc->over_nm != NM_OTHER && n == dc->over_nm) {
             w = esc_copy(w, (const uint8_t *)dc->over_val, over, esc_attr);
-        } else if (x->extract && n == NM_V && is(f, NS_S, NM_SITEM)) {
-            /* A pivot cache keeps a copy of its source's cells as string
-             * items: each value is text of its own, masked in place. */
+        } else if (x->extract && attr_text(x, f, a, k)) {
+            /* Values kept in attributes that readers show: a pivot cache's
+             * copy of its source cells, a document variable (what a
+             * DOCVARIABLE field shows, filled in by templates), a form
+             * field's default text. Each is text of its own, masked in
+             * place. */
             x->markup.len = (size_t)(w - x->markup.p);
             para_break(x);
             add_text_at(x, A_VAL(a, k), A_LEN(a, k), -1, true);
+            para_break(x);
             w = x->markup.p + x->markup.len;
         } else {
             w = esc_copy(w, A_VAL(a, k), A_LEN(a, k), esc_attr);

@@ -180,6 +180,40 @@ test_docx_split_runs_redacted(void **state)
     env_fini(&e);
 }
 
+/* Values Word keeps in attributes and shows: document variables (filled in
+ * by templates, shown by DOCVARIABLE fields) and a text form field's
+ * default; masked in place, quotes and ampersands escaped as before. */
+static void
+test_docx_attribute_values(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    const char *body = "<w:p><w:r><w:fldChar w:fldCharType=\"begin\"><w:ffData><w:textInput>"
+                       "<w:default w:val=\"SSN 536-22-8471\"/></w:textInput></w:ffData>"
+                       "</w:fldChar></w:r><w:r><w:t>Form</w:t></w:r></w:p>";
+    const char *settings =
+        XML_DECL "<w:settings xmlns:w=\"" NS_W "\"><w:docVars>"
+                 "<w:docVar w:name=\"client\" w:val=\"A &amp; B &quot;4111 1111 1111 1111&quot;\"/>"
+                 "<w:docVar w:name=\"ref\" w:val=\"12\"/></w:docVars></w:settings>";
+    const struct fx_entry extra[] = {{"word/settings.xml", settings, 0, false}};
+    size_t len = 0;
+    uint8_t *in = docx(&len, CT_DOCX, body, "", "", extra, 1);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "application/octet-stream", "f.docx");
+    assert_int_equal(r->kind, SCAN_DOC_OOXML);
+    assert_false(r->unreadable || r->failed);
+    assert_int_equal(r->n_findings, 2);
+    char *doc = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    assert_non_null(strstr(doc, "<w:default w:val=\"SSN ***-**-****\"/>"));
+    char *set = fx_entry_text(r->out, r->out_len, "word/settings.xml");
+    assert_non_null(strstr(set, "w:val=\"A &amp; B &quot;**** **** **** 1111&quot;\"/>"
+                                "<w:docVar w:name=\"ref\" w:val=\"12\"/>"));
+    free(set);
+    free(doc);
+    free(in);
+    env_fini(&e);
+}
+
 /* A Word table reads as Word copies it: a tab between cells, a line between
  * rows, whatever paragraphs the cells hold. The header row names the bare
  * numbers under it, a card typed into four cells is one, and a negative
@@ -1706,6 +1740,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_docx_split_runs_redacted),
+        cmocka_unit_test(test_docx_attribute_values),
         cmocka_unit_test(test_docx_table_read_as_copied),
         cmocka_unit_test(test_xlsx_strings_redacted),
         cmocka_unit_test(test_pptx_slide_redacted),
