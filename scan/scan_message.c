@@ -1006,11 +1006,129 @@ decoded_names(struct scan_message *m, const struct mime_part *part, const uint8_
     return left;
 }
 
+/* The charset label of the first extended section of name parameter `np`
+ * in v[0, len) ("utf-8" of filename*=utf-8''...), or "utf-8" when none
+ * names one (sections without escapes are ASCII). */
+static void
+ext_charset(char *out, size_t cap, const uint8_t *v, size_t len, const char *np)
+{
+    snprintf(out, cap, "utf-8");
+    struct mime_param_span ps;
+    size_t pos = 0;
+    size_t k = strlen(np);
+    while (mime_header_param_next(&ps, v, len, &pos)) {
+        const uint8_t *n = v + ps.name_off;
+        bool ext = ps.name_len > k && strncasecmp((const char *)n, np, k) == 0 &&
+                   n[ps.name_len - 1] == '*' &&
+                   (ps.name_len == k + 1 || (ps.name_len == k + 3 && n[k + 1] == '0'));
+        const uint8_t *q = ext ? memchr(v + ps.val_off, '\'', ps.val_len) : NULL;
+        size_t cl = q != NULL ? (size_t)(q - (v + ps.val_off)) : 0;
+        if (cl > 0 && cl < cap) {
+            for (size_t i = 0; i < cl; i++) {
+                uint8_t c = v[ps.val_off + i];
+                if (!((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9') &&
+                    c != '-' && c != '_') {
+                    return; /* not a charset label */
+                }
+            }
+            memcpy(out, v + ps.val_off, cl);
+            out[cl] = '\0';
+            return;
+        }
+    }
+}
+
+/* Appends name parameter `np` with the value text[0, n) in `charset` as RFC
+ * 2231 extended sections of at most 60 octets, each on a folded line. */
+static void
+put_ext_param(struct scan_message *m, const char *np, const char *charset, const uint8_t *text,
+              size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char line[128];
+    size_t sec = 0;
+    size_t i = 0;
+    do {
+        int w = snprintf(line, sizeof(line), ";%s %s*%zu*=%s", m->eol[0] ? m->eol : "\r\n", np, sec,
+                         sec == 0 ? charset : "");
+        size_t o = (size_t)w;
+        if (sec == 0) {
+            line[o++] = '\'';
+            line[o++] = '\'';
+        }
+        for (; i < n && o + 3 < sizeof(line) && o < (size_t)w + 62; i++) {
+            uint8_t c = text[i];
+            /* RFC 2231 attribute-char: what a token allows but '*', '\'', '%' */
+            if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') ||
+                strchr("!#$&+-.^_`|~", c) != NULL) {
+                line[o++] = (char)c;
+            } else {
+                line[o++] = '%';
+                line[o++] = hex[c >> 4];
+                line[o++] = hex[c & 15];
+            }
+        }
+        hdr_append(m, (const uint8_t *)line, o);
+        sec++;
+    } while (i < n);
+}
+
+/* Writes v[0, len) again with each file name parameter that holds a
+ * finding once its sections are joined and escapes decoded (a reader's
+ * view) replaced by the redacted name, as extended sections in the same
+ * charset. The plain form of that name goes too (the extended one wins for
+ * every reader that has both). */
+static void
+rewrite_names(struct scan_message *m, const struct mime_part *part, const char *name,
+              const uint8_t *v, size_t len)
+{
+    char text[4096];
+    uint8_t red[sizeof(text)];
+    bool redo[2] = {false, false};
+    for (size_t i = 0; i < 2; i++) {
+        if (mime_header_param(text, sizeof(text), v, len, name_params[i])) {
+            size_t n = detect(m, part->path, (const uint8_t *)text, strlen(text),
+                              ~0u & ~SCAN_MASK(SCAN_T_EMAIL));
+            redo[i] = scan_redact_count(m->f, n) > 0;
+        }
+    }
+    struct mime_param_span ps;
+    size_t pos = 0;
+    size_t at = 0;
+    while (mime_header_param_next(&ps, v, len, &pos)) {
+        const uint8_t *pn = v + ps.name_off;
+        size_t which = ps.name_len >= 8 && strncasecmp((const char *)pn, "filename", 8) == 0;
+        if (!is_name_param(pn, ps.name_len) || !redo[which]) {
+            continue;
+        }
+        size_t cut = ps.name_off; /* from the ';' before it */
+        while (cut > at && v[cut - 1] != ';') {
+            cut--;
+        }
+        cut = cut > at ? cut - 1 : ps.name_off;
+        hdr_append(m, v + at, cut - at);
+        at = ps.val_off + ps.val_len;
+    }
+    hdr_append(m, v + at, len - at);
+    for (size_t i = 0; i < 2; i++) {
+        if (!redo[i] || !mime_header_param(text, sizeof(text), v, len, name_params[i])) {
+            continue;
+        }
+        size_t tl = strlen(text);
+        size_t n = detect(m, part->path, (const uint8_t *)text, tl, ~0u & ~SCAN_MASK(SCAN_T_EMAIL));
+        record(m, part->path, name, m->f, n);
+        size_t rl = scan_redact(red, m->f, n, (const uint8_t *)text, tl, m->pol, true);
+        char charset[40];
+        ext_charset(charset, sizeof(charset), v, len, name_params[i]);
+        put_ext_param(m, name_params[i], charset, red, rl);
+    }
+}
+
 /* Scans the file name parameters of a Content-Type or Content-Disposition
  * value v[0, len) into m->hdr, the rest of it copied as it is; with
  * `check`, counts what the policy would redact there. A name whose finding
- * is only seen once sections are joined or escapes decoded cannot be
- * redacted where it is written: a modification failure. */
+ * is only seen once sections are joined or escapes decoded is written again
+ * as one redacted name (rewrite_names). */
 static size_t
 header_names(struct scan_message *m, const struct mime_part *part, const char *name,
              const uint8_t *v, size_t len, bool check)
@@ -1048,11 +1166,9 @@ header_names(struct scan_message *m, const struct mime_part *part, const char *n
         return left + (rfc2231 ? decoded_names(m, part, v, len) : 0);
     }
     hdr_append(m, v + at, len - at);
-    bool same = m->hdr.len - out0 == len && memcmp(m->hdr.p + out0, v, len) == 0;
-    if (rfc2231 && same && m->err == 0 && decoded_names(m, part, v, len) > 0) {
-        fail_part(m, part->path,
-                  "a file name holds a finding that cannot be redacted where it "
-                  "is written (RFC 2231 sections or escapes)");
+    if (rfc2231 && m->err == 0 && decoded_names(m, part, v, len) > 0) {
+        m->hdr.len = out0; /* written again whole */
+        rewrite_names(m, part, name, v, len);
     }
     return left;
 }
