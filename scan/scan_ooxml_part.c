@@ -110,6 +110,8 @@ enum nm {
     NM_C,
     NM_COMMENT,
     NM_V,
+    NM_SITEM, /* a pivot cache's string item: its value in the v attribute */
+    NM_F,     /* a cell's formula */
     NM_SHEET,
     NM_OLEOBJECTS,
     NM_CONTROLS,
@@ -194,6 +196,8 @@ static const struct {
     {"c", NM_C},
     {"comment", NM_COMMENT},
     {"v", NM_V},
+    {"s", NM_SITEM},
+    {"f", NM_F},
     {"sheet", NM_SHEET},
     {"oleObjects", NM_OLEOBJECTS},
     {"controls", NM_CONTROLS},
@@ -275,6 +279,7 @@ struct splice {
     int32_t slot; /* SP_TEXT: the SP_SLOT of its cell, or -1 */
     uint8_t kind;
     uint8_t changed;
+    uint8_t attr; /* SP_TEXT inside an attribute value: escaped as one */
 };
 
 /* The state of the output when an element started, to take it back. */
@@ -561,11 +566,11 @@ add_splice(struct ooxml_stream *x, struct splice s)
 }
 
 /* Text that the detectors see and that is written where the markup stands
- * now; next to the splice before it, it joins it. */
+ * now (`attr`: inside an attribute value being written); next to the splice
+ * before it, it joins it. */
 static void
-add_text(struct ooxml_stream *x, const uint8_t *p, size_t n, int32_t slot)
+add_text_at(struct ooxml_stream *x, const uint8_t *p, size_t n, int32_t slot, bool attr)
 {
-    close_tag(x);
     if (x->markup.len >= NONE32 || x->text.len + n >= NONE32) {
         x->failed = true; /* a window of 4 GiB: not a document */
         x->stop = true;
@@ -573,16 +578,24 @@ add_text(struct ooxml_stream *x, const uint8_t *p, size_t n, int32_t slot)
     }
     struct splice *last = x->n_sp > 0 ? &x->sp[x->n_sp - 1] : NULL;
     if (last != NULL && last->kind == SP_TEXT && last->b == x->text.len &&
-        last->at == x->markup.len && last->slot == slot) {
+        last->at == x->markup.len && last->slot == slot && last->attr == attr) {
         last->b += (uint32_t)n;
     } else if (!add_splice(x, (struct splice){.at = (uint32_t)x->markup.len,
                                               .a = (uint32_t)x->text.len,
                                               .b = (uint32_t)(x->text.len + n),
                                               .slot = slot,
-                                              .kind = SP_TEXT})) {
+                                              .kind = SP_TEXT,
+                                              .attr = attr})) {
         return;
     }
     put(x, &x->text, p, n);
+}
+
+static void
+add_text(struct ooxml_stream *x, const uint8_t *p, size_t n, int32_t slot)
+{
+    close_tag(x);
+    add_text_at(x, p, n, slot, false);
 }
 
 /* Paragraphs and cells are a blank line apart in the detection text; the
@@ -829,7 +842,7 @@ flush(struct ooxml_stream *x)
         put(x, o, x->markup.p + pos, s->at - pos);
         pos = s->at;
         if (s->kind == SP_TEXT) {
-            put_esc(x, o, x->text.p + s->a, s->b - s->a, esc_text);
+            put_esc(x, o, x->text.p + s->a, s->b - s->a, s->attr ? esc_attr : esc_text);
         } else if (s->changed) {
             puts_(x, o, " t=\"str\"");
             pos += s->a;
@@ -1216,9 +1229,13 @@ role_of(const struct ooxml_stream *x, size_t at)
             return ROLE_PARA;
         }
         /* cell values are text unless they index the shared strings or are
-         * a boolean or error code */
-        return f->nm == NM_T || (f->nm == NM_V && (ep == NULL || (ep->fl & F_TEXTISH))) ? ROLE_TEXT
-                                                                                        : ROLE_NONE;
+         * a boolean or error code; a formula's string literals are what the
+         * formula bar shows, and recalculation would bring a masked value
+         * back */
+        return f->nm == NM_T || f->nm == NM_F ||
+                       (f->nm == NM_V && (ep == NULL || (ep->fl & F_TEXTISH)))
+                   ? ROLE_TEXT
+                   : ROLE_NONE;
     case NS_C:
         return f->nm == NM_PT ? ROLE_PARA : f->nm == NM_V ? ROLE_TEXT : ROLE_NONE;
     case NS_P:
@@ -1244,6 +1261,9 @@ start_role(struct ooxml_stream *x, size_t at)
         x->para++;
         break;
     case ROLE_TEXT:
+        if (f->ns == NS_S && (f->nm == NM_F || f->nm == NM_V)) {
+            para_break(x); /* a cell's formula and value: apart */
+        }
         f->fl |= F_TEXT | F_NOX;
         break;
     case ROLE_TAB:
@@ -1482,6 +1502,13 @@ write_start(struct ooxml_stream *x, struct frame *f, const xmlChar *local, const
         w = copy(w, "=\"", 2);
         if (dc->over_nm != NM_OTHER && n == dc->over_nm) {
             w = esc_copy(w, (const uint8_t *)dc->over_val, over, esc_attr);
+        } else if (x->extract && n == NM_V && is(f, NS_S, NM_SITEM)) {
+            /* A pivot cache keeps a copy of its source's cells as string
+             * items: each value is text of its own, masked in place. */
+            x->markup.len = (size_t)(w - x->markup.p);
+            para_break(x);
+            add_text_at(x, A_VAL(a, k), A_LEN(a, k), -1, true);
+            w = x->markup.p + x->markup.len;
         } else {
             w = esc_copy(w, A_VAL(a, k), A_LEN(a, k), esc_attr);
         }
@@ -1557,7 +1584,10 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *
     *f = (struct frame){
         .ns = ns_of(x, uri), .nm = nm_of(x, local), .gen = x->gen, .mark = mark_now(x), .slot = -1};
     if (at == 0) {
-        x->props = f->ns == NS_CP || f->ns == NS_EP || f->ns == NS_CUSTOM;
+        /* Properties, and parts in vocabularies of their own (customXml
+         * data that content controls are bound to: Word shows it again on
+         * opening, whatever the body says): every element's text is read. */
+        x->props = f->ns == NS_CP || f->ns == NS_EP || f->ns == NS_CUSTOM || f->ns == NS_OTHER;
     }
     int tk = x->extract ? attr_index(x, nb, a, NM_T) : -1;
     if (tk < 0 || val_is(a, tk, "n") || val_is(a, tk, "str") || val_is(a, tk, "d")) {

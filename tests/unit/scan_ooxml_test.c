@@ -256,18 +256,40 @@ test_xlsx_strings_redacted(void **state)
                  "<c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c>"
                  "<c r=\"C1\" t=\"inlineStr\"><is><t>card 5500 0000 0000 0004</t></is></c>"
                  "<c r=\"D1\"><v>4111111111111111</v></c><c r=\"E1\"><v>42</v></c>"
+                 "<c r=\"F1\" t=\"str\"><f>\"IBAN \"&amp;\"GB82 WEST 1234 5698 7654 32\"</f>"
+                 "<v>IBAN GB82 WEST 1234 5698 7654 32</v></c><c r=\"G1\"><f>SUM(A1:A9)</f>"
+                 "<v>4</v></c>"
                  "</row></sheetData></worksheet>";
+    /* a pivot cache's copy of the cells: string items in v attributes */
+    static const char pivot[] =
+        XML_DECL "<pivotCacheRecords xmlns=\"" NS_S "\" count=\"1\"><r>"
+                 "<s v=\"A &amp; &quot;4111 1111 1111 1111&quot;\"/><n v=\"7\"/>"
+                 "</r></pivotCacheRecords>";
+    /* data of a vocabulary of its own (what content controls bind to) */
+    static const char custom[] = XML_DECL "<form xmlns=\"urn:example:form\"><id>12</id>"
+                                          "<card>4929 1111 1111 1113</card></form>";
     const struct fx_entry ents[] = {
-        {"[Content_Types].xml", ct, 0, false},   {"_rels/.rels", rels, 0, false},
-        {"xl/workbook.xml", wb, 0, false},       {"xl/_rels/workbook.xml.rels", wbrels, 0, false},
-        {"xl/sharedStrings.xml", sst, 0, false}, {"xl/sheet1.xml", sheet, 0, false},
+        {"[Content_Types].xml", ct, 0, false},
+        {"_rels/.rels", rels, 0, false},
+        {"xl/workbook.xml", wb, 0, false},
+        {"xl/_rels/workbook.xml.rels", wbrels, 0, false},
+        {"xl/sharedStrings.xml", sst, 0, false},
+        {"xl/sheet1.xml", sheet, 0, false},
+        {"xl/pivotCache/pivotCacheRecords1.xml", pivot, 0, false},
+        {"customXml/item1.xml", custom, 0, false},
     };
     size_t len = 0;
-    uint8_t *in = fx_zip(ents, 6, &len);
+    uint8_t *in = fx_zip(ents, 8, &len);
     const struct scan_doc_result *r = rewrite(&e, in, len, "", "book.xlsx");
     assert_int_equal(r->kind, SCAN_DOC_OOXML);
     assert_non_null(strstr(r->true_type, "spreadsheetml.sheet"));
-    assert_int_equal(r->n_findings, 4);
+    assert_int_equal(r->n_findings, 8);
+    char *cx = fx_entry_text(r->out, r->out_len, "customXml/item1.xml");
+    assert_non_null(strstr(cx, "<id>12</id><card>**** **** **** 1113</card>"));
+    free(cx);
+    char *pc = fx_entry_text(r->out, r->out_len, "xl/pivotCache/pivotCacheRecords1.xml");
+    assert_non_null(strstr(pc, "<s v=\"A &amp; &quot;**** **** **** 1111&quot;\"/><n v=\"7\"/>"));
+    free(pc);
     char *s = fx_entry_text(r->out, r->out_len, "xl/sharedStrings.xml");
     assert_non_null(strstr(s, "<t>pay ************1111 now</t>"));
     assert_null(strstr(s, "smith"));
@@ -278,6 +300,10 @@ test_xlsx_strings_redacted(void **state)
     /* the masked number is a string cell now; the other number is left */
     assert_non_null(strstr(w, "<c r=\"D1\" t=\"str\"><v>************1111</v></c>"));
     assert_non_null(strstr(w, "<c r=\"E1\"><v>42</v></c>"));
+    /* a formula's literal is masked with the value it computed */
+    assert_non_null(strstr(w, "<f>\"IBAN \"&amp;\"**** **** **** **** **** **\"</f>"
+                              "<v>IBAN **** **** **** **** **** **</v>"));
+    assert_non_null(strstr(w, "<c r=\"G1\"><f>SUM(A1:A9)</f><v>4</v></c>"));
     assert_non_null(strstr(w, "<c r=\"A1\" t=\"s\"><v>0</v></c>"));
     free(s);
     free(w);
