@@ -399,7 +399,7 @@ expiry_after(const uint8_t *buf, size_t len, size_t e)
         return false;
     }
     size_t j = i + r;
-    if (r == 2 && j + 1 < len && buf[j] == '/') {
+    if (r == 2 && j < len && buf[j] == '/') {
         size_t y = scan_digit_run(buf, j + 1, scan_min(len, j + 6));
         if (y != 2 && y != 4) {
             return false;

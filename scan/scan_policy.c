@@ -16,7 +16,7 @@
 
 static const char default_policy[] =
     "{\n"
-    "  \"version\": \"builtin-default-6\",\n"
+    "  \"version\": \"builtin-default-7\",\n"
     "  \"mask\": {\"char\": \"*\", \"keep_last\": 0},\n"
     "  \"context_window\": 64,\n"
     "  \"detectors\": {\n"
@@ -117,7 +117,9 @@ static const char default_policy[] =
     "                        \"病历号\", \"受付番号\", \"工单\", \"订单\", \"注文番号\", "
     "\"снилс\", \"инн\",\n"
     "                        \"αφμ\", \"vertrag\", \"docket\", \"p/n\", \"part number\",\n"
-    "                        \"part no\"],\n"
+    "                        \"part no\", \"fedex\", \"ups\", \"dhl\", \"usps\", \"dpd\", "
+    "\"gls\",\n"
+    "                        \"tnt\", \"colissimo\", \"chronopost\", \"postnl\", \"bpost\"],\n"
     "  \"lexicons\": [],\n"
     "  \"on_modification_failure\": \"tempfail\",\n"
     "  \"on_parse_error\": \"deliver_tagged\",\n"

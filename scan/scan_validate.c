@@ -424,6 +424,21 @@ mod97_feed(unsigned r, uint8_t c)
     return (r * 100u + (unsigned)(to_upper(c) - 'A' + 10)) % 97u;
 }
 
+/* Whether the SWIFT IBAN registry gives country ab (capitals) a BBAN of
+ * digits only. */
+static bool
+numeric_bban(uint8_t a, uint8_t b)
+{
+    static const char codes[] = "AE AT BA BE CZ DE DK EE ES FI FO GL HR HU IL IS LT ME NO PL "
+                                "PT RS SE SI SK TL TN XK";
+    for (size_t i = 0; i + 1 < sizeof(codes); i += 3) {
+        if ((uint8_t)codes[i] == a && (uint8_t)codes[i + 1] == b) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool
 scan_validate_iban(const uint8_t *s, size_t len)
 {
@@ -456,6 +471,15 @@ scan_validate_iban(const uint8_t *s, size_t len)
     unsigned expect = iban_lengths[(c[0] - 'A') * 26 + (c[1] - 'A')];
     if (expect == 0 || n != expect) {
         return false;
+    }
+    /* Where the registry's BBAN is digits only, a letter in it is a word run
+     * into a number ("is 47 5 96 4886 and the refund ...", Iceland). */
+    if (numeric_bban(c[0], c[1])) {
+        for (size_t i = 4; i < n; i++) {
+            if (!is_digit(c[i])) {
+                return false;
+            }
+        }
     }
     /* ISO 7064 MOD 97-10 check digits run 02..98; 00, 01 and 99 never occur. */
     unsigned check = (unsigned)(c[2] - '0') * 10u + (unsigned)(c[3] - '0');

@@ -346,7 +346,10 @@ def tracking(r):
                       # UPS as printed: "1Z 9F1 22E 03 4472 1198"
                       lambda: "1Z " + " ".join("".join(r.choice(string.ascii_uppercase + string.digits)
                                                        for _ in range(3)) for _ in range(2)) +
-                      f" {digits(r, 2, '0')} {digits(r, 4, '')} {digits(r, 4, '')}"])()
+                      f" {digits(r, 2, '0')} {digits(r, 4, '')} {digits(r, 4, '')}",
+                      # named by the carrier: "FedEx 0161 0797 2174", "DHL 8606557444"
+                      lambda: f"FedEx {digits(r, 4, '0')} {digits(r, 4, '')} {digits(r, 4, '')}",
+                      lambda: f"DHL {digits(r, 10, '123456789')}"])()
         d = "".join(ch for ch in s if ch.isdigit())
         # No prefix may read as a Luhn-valid card number.
         if not any(luhn_ok(d[:n]) for n in range(12, min(len(d), 19) + 1)):

@@ -285,6 +285,11 @@ def ssn_ok(digits):
             and serial != "0000" and digits not in SSN_PUBLIC)
 
 
+# Countries whose BBAN the SWIFT registry writes with digits only.
+NUMERIC_BBAN = set("AE AT BA BE CZ DE DK EE ES FI FO GL HR HU IL IS LT ME NO PL PT RS SE SI SK "
+                   "TL TN XK".split())
+
+
 def iban_ok(chars):
     """chars: the IBAN's letters and digits, without separators."""
     c = chars.upper()
@@ -292,6 +297,8 @@ def iban_ok(chars):
         return False
     if IBAN_LENGTHS.get(c[:2]) != len(c):
         return False
+    if c[:2] in NUMERIC_BBAN and not c[4:].isdigit():
+        return False  # the registry's BBAN is digits only (scan_validate.c)
     if not 2 <= int(c[2:4]) <= 98:  # ISO 7064 MOD 97-10 never yields 00, 01, 99
         return False
     moved = c[4:] + c[:4]
@@ -452,7 +459,7 @@ def expiry_end(t, e):
     if r not in (2, 4, 6) or not 1 <= int(t[e + 1:e + 3]) <= 12:
         return False
     j = e + 1 + r
-    if r == 2 and j + 1 < len(t) and t[j] == 47:
+    if r == 2 and j < len(t) and t[j] == 47:
         y = digit_run(t, j + 1)
         if y not in (2, 4):
             return False
@@ -2241,7 +2248,7 @@ def iban_make(cc, bban):
 def gen_iban_chars(rng, valid=True):
     cc = rng.choice(sorted(IBAN_LENGTHS))
     n = IBAN_LENGTHS[cc] - 4
-    alpha = rng.random() < 0.4
+    alpha = rng.random() < 0.4 and (cc not in NUMERIC_BBAN or rng.random() < 0.1)
     bban = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ" if alpha and i < 4 else "0123456789")
                    for i in range(n))
     iban = iban_make(cc, bban)

@@ -153,8 +153,12 @@ test_iban(void **state)
     assert_false(V(scan_validate_iban, "DE89370400440532013001"));  /* mod-97 */
     assert_false(V(scan_validate_iban, "DE8937040044053201300"));   /* DE is 22 */
     assert_false(V(scan_validate_iban, "DE893704004405320130000")); /* DE is 22 */
-    assert_false(V(scan_validate_iban, "XX22YYY1234567890123"));    /* no such country */
-    assert_true(V(scan_validate_iban, "de89370400440532013000"));   /* typed in lower case */
+    /* mod-97 and length pass, but these registries give digits only */
+    assert_false(V(scan_validate_iban, "IS134759648860ANDTHEREFUND"));
+    assert_false(V(scan_validate_iban, "DE0537040044053201300A"));
+    assert_false(V(scan_validate_iban, "is13 4759 6488 60an dthe refu nd"));
+    assert_false(V(scan_validate_iban, "XX22YYY1234567890123"));  /* no such country */
+    assert_true(V(scan_validate_iban, "de89370400440532013000")); /* typed in lower case */
     assert_false(V(scan_validate_iban, "GB29  NWBK 6016 1331 9268 19"));
     assert_false(V(scan_validate_iban, "GB29 NWBK 6016 1331 9268 19 "));
     assert_false(V(scan_validate_iban, "BE 43.4679.1170.4101"));
