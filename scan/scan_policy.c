@@ -16,7 +16,7 @@
 
 static const char default_policy[] =
     "{\n"
-    "  \"version\": \"builtin-default-7\",\n"
+    "  \"version\": \"builtin-default-8\",\n"
     "  \"mask\": {\"char\": \"*\", \"keep_last\": 0},\n"
     "  \"context_window\": 64,\n"
     "  \"detectors\": {\n"
@@ -30,8 +30,9 @@ static const char default_policy[] =
     "                     \"cartao\", \"karta\", \"kartę\", \"kartą\", \"karty\"]},\n"
     "    \"US_SSN\": {\"action\": \"redact\",\n"
     "      \"keywords\": [\"ssn\", \"social security\", \"ss#\", \"taxpayer\", \"taxpayer id\",\n"
-    "                   \"tin\", "
-    "\"itin\"]},\n"
+    "                   \"tin\", \"itin\", \"soc sec\", \"s.s.n\", \"seguro social\",\n"
+    "                   \"seguridad social\", \"sécurité sociale\", \"sozialversicherung*\",\n"
+    "                   \"previdenza sociale\", \"segurança social\"]},\n"
     "    \"UK_NINO\": {\"action\": \"redact\",\n"
     "      \"keywords\": [\"national insurance\", \"nino\", \"ni number\", \"ni no\", \"nin\"]},\n"
     "    \"IBAN\": {\"action\": \"redact\",\n"

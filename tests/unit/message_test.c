@@ -498,6 +498,11 @@ test_strength_before_context(void **state)
     assert_int_equal(r->records[0].type, SCAN_T_US_SSN);
     r = scan(f, o, "ID 412 67 9032", 0, true);
     assert_int_equal(r->n_records, 0);
+    /* A bare SSN named in another language. */
+    r = scan(f, o, "N\xc3\xbamero de Seguro Social: 536221847", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "Sozialversicherungsnummer (USA): 536221847", 0, true);
+    assert_int_equal(r->n_records, 1);
     /* A part number is no phone number, whatever keyword came before. */
     r = scan(f, o, "tel. +1 592 808 8440 Product P/N 5289-4657-62 is back", 0, true);
     assert_int_equal(r->n_records, 1);
