@@ -468,9 +468,9 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
          * ends the line and the rest begins the next (not indented: a folded
          * calendar line is no mail text). A line wrapped at a space leaves
          * whole groups. */
-        size_t b = n_groups >= 1 && buf[i] != ' ' ? scan_break_at(buf, i, limit) : 0;
-        size_t nl = i + (buf[i] == '\r');
-        if (b != 0 && i + b < limit && scan_is_digit(buf[i + b]) &&
+        size_t b = n_groups >= 1 && i < limit && buf[i] != ' ' ? scan_break_at(buf, i, limit) : 0;
+        size_t nl = b != 0 ? i + (buf[i] == '\r') : i;
+        if (b != 0 && i + b < limit && nl + 1 < limit && scan_is_digit(buf[i + b]) &&
             (scan_is_digit(buf[nl + 1]) || buf[nl + 1] == '>')) {
             size_t r2 = scan_digit_run(buf, i + b, limit);
             if (r < 4 && r + r2 == 4 && n + r2 <= 19) {
