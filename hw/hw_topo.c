@@ -473,6 +473,21 @@ synthetic_size_ok(struct rl_diag *diag, const char *text)
                 return rl_diag_set(diag, "topology", "%.200s: more than %u CPUs", text, HW_MAX_PUS);
             }
         }
+        /* "pu:2(indexes=0,8,...)": hwloc sizes its CPU sets by the largest
+         * index, so one huge index costs memory without bound */
+        const char *ix = memmem(p, n, "indexes=", 8);
+        for (const char *r = ix != NULL ? ix + 8 : p + n; r < p + n; r++) {
+            uint64_t v = 0;
+            bool big = false;
+            for (; r < p + n && *r >= '0' && *r <= '9'; r++) {
+                v = v * 10 + (uint64_t)(*r - '0');
+                big |= v > HW_XML_MAX_INDEX;
+            }
+            if (big) {
+                return rl_diag_set(diag, "topology", "%.200s: an index over %u", text,
+                                   HW_XML_MAX_INDEX);
+            }
+        }
         p += n;
     }
     return 0;

@@ -427,6 +427,14 @@ test_bad_synthetic(void **state)
         assert_null(t);
         assert_non_null(strstr(d.reason, "more than 8192 CPUs"));
     }
+    /* an index hwloc would size every CPU set by (fuzz_hw_topo: gigabytes) */
+    struct hw_topo *t = (struct hw_topo *)1;
+    struct rl_diag d = {{0}, {0}};
+    assert_int_equal(hw_topo_load(&t, &d, HW_SRC_SYNTHETIC,
+                                  "pack:1 core:2 pu:2(indexes=0,2,1,77777777777777777777)", NULL),
+                     RL_EINVAL);
+    assert_null(t);
+    assert_non_null(strstr(d.reason, "an index over 65535"));
 }
 
 static void
