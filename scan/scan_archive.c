@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "rl_le.h"
 
 /* Whether p[from, to) are all digits of `base` (8 or 16). */
 static bool
@@ -312,7 +313,7 @@ gzip_header(struct arc_state *st)
         if (len - at < 2) {
             return 0;
         }
-        at += 2 + ((size_t)p[at] | (size_t)p[at + 1] << 8);
+        at += 2 + (size_t)rl_le16(p + at);
     }
     static const char *const what[] = {"(gzip name)", "(gzip comment)"};
     for (int k = 0; k < 2; k++) {

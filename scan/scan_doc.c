@@ -106,12 +106,18 @@ scan_doc_set_message_reader(struct scan_doc *d, scan_doc_message_fn fn, void *ct
     d->msg_ctx = ctx;
 }
 
+static void
+entry_loc(char *out, size_t cap, const char *loc, const char *name)
+{
+    snprintf(out, cap, "%s%s%s", loc, loc[0] ? "/" : "", name[0] ? name : "(unnamed)");
+}
+
 void
 scan_doc_report_finding(struct scan_doc *d, const char *loc, const char *where,
                         const struct scan_finding *f)
 {
     char at[SCAN_DOC_LOC_MAX];
-    snprintf(at, sizeof(at), "%s%s%s", loc, loc[0] ? "/" : "", where);
+    entry_loc(at, sizeof(at), loc, where);
     scan_doc_record(d, at, f, 1);
 }
 
@@ -123,7 +129,7 @@ scan_doc_report_action(struct scan_doc *d, const char *loc, const char *where, u
         return;
     }
     char at[SCAN_DOC_LOC_MAX];
-    snprintf(at, sizeof(at), "%s%s%s", loc, loc[0] && where[0] ? "/" : "", where);
+    entry_loc(at, sizeof(at), loc, where);
     scan_doc_note(d, (enum scan_doc_act)kind, at, "%s", detail);
 }
 
@@ -321,12 +327,6 @@ looks_zip(const char *type, const uint8_t *p, size_t len)
 {
     return is_zip_type(type) || (strcmp(type, "application/octet-stream") == 0 &&
                                  !scan_archive_sniff(p, len) && has_zip_end(p, len));
-}
-
-static void
-entry_loc(char *out, size_t cap, const char *loc, const char *name)
-{
-    snprintf(out, cap, "%s%s%s", loc, loc[0] ? "/" : "", name[0] ? name : "(unnamed)");
 }
 
 static int doc_zip(struct scan_doc *d, uint8_t **out, size_t *out_len,

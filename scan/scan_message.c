@@ -990,17 +990,22 @@ has_name_word(const uint8_t *v, size_t len)
 }
 
 /* How many findings to redact the file names of value v[0, len) hold as a
- * reader joins and decodes them (RFC 2231 sections and percent escapes). */
+ * reader joins and decodes them (RFC 2231 sections and percent escapes);
+ * redo[i] says whether name_params[i] holds any. */
 static size_t
-decoded_names(struct scan_message *m, const struct mime_part *part, const uint8_t *v, size_t len)
+decoded_names(struct scan_message *m, const struct mime_part *part, const uint8_t *v, size_t len,
+              bool redo[2])
 {
     size_t left = 0;
     for (size_t i = 0; i < 2; i++) {
         char text[4096]; /* longer names are not joined (mime_header_param) */
+        redo[i] = false;
         if (mime_header_param(text, sizeof(text), v, len, name_params[i])) {
             size_t n = detect(m, part->path, (const uint8_t *)text, strlen(text),
                               ~0u & ~SCAN_MASK(SCAN_T_EMAIL));
-            left += scan_redact_count(m->f, n);
+            size_t k = scan_redact_count(m->f, n);
+            redo[i] = k > 0;
+            left += k;
         }
     }
     return left;
@@ -1075,23 +1080,15 @@ put_ext_param(struct scan_message *m, const char *np, const char *charset, const
 
 /* Writes v[0, len) again with each file name parameter that holds a
  * finding once its sections are joined and escapes decoded (a reader's
- * view) replaced by the redacted name, as extended sections in the same
+ * view: redo[], from decoded_names) replaced by the redacted name, as extended sections in the same
  * charset. The plain form of that name goes too (the extended one wins for
  * every reader that has both). */
 static void
 rewrite_names(struct scan_message *m, const struct mime_part *part, const char *name,
-              const uint8_t *v, size_t len)
+              const uint8_t *v, size_t len, const bool redo[2])
 {
     char text[4096];
     uint8_t red[sizeof(text)];
-    bool redo[2] = {false, false};
-    for (size_t i = 0; i < 2; i++) {
-        if (mime_header_param(text, sizeof(text), v, len, name_params[i])) {
-            size_t n = detect(m, part->path, (const uint8_t *)text, strlen(text),
-                              ~0u & ~SCAN_MASK(SCAN_T_EMAIL));
-            redo[i] = scan_redact_count(m->f, n) > 0;
-        }
-    }
     struct mime_param_span ps;
     size_t pos = 0;
     size_t at = 0;
@@ -1163,12 +1160,14 @@ header_names(struct scan_message *m, const struct mime_part *part, const char *n
         at = e;
     }
     if (check) {
-        return left + (rfc2231 ? decoded_names(m, part, v, len) : 0);
+        bool redo[2];
+        return left + (rfc2231 ? decoded_names(m, part, v, len, redo) : 0);
     }
     hdr_append(m, v + at, len - at);
-    if (rfc2231 && m->err == 0 && decoded_names(m, part, v, len) > 0) {
+    bool redo[2];
+    if (rfc2231 && m->err == 0 && decoded_names(m, part, v, len, redo) > 0) {
         m->hdr.len = out0; /* written again whole */
-        rewrite_names(m, part, name, v, len);
+        rewrite_names(m, part, name, v, len, redo);
     }
     return left;
 }

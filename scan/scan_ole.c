@@ -20,6 +20,7 @@
 
 #include "internal.h"
 #include "mime_charset.h"
+#include "rl_le.h"
 #include "rl_utf8.h"
 #include "scan_redact.h"
 
@@ -298,12 +299,6 @@ quiet(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer 
 #define CFB_RIGHT_SIBLING 0x48
 #define CFB_NOSTREAM 0xFFFFFFFFu
 
-static uint32_t
-le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Whether the root entry names siblings, which [MS-CFB] forbids: libgsf
  * (1.14.50) reads them as entries without a parent and never frees them, so
  * a stream of such files would grow the process. Where the first directory
@@ -314,18 +309,18 @@ root_has_siblings(const uint8_t *in, size_t len)
     if (len < CFB_HEADER_SIZE) {
         return false;
     }
-    unsigned shift = (unsigned)in[CFB_SECTOR_SHIFT] | (unsigned)in[CFB_SECTOR_SHIFT + 1] << 8;
+    unsigned shift = rl_le16(in + CFB_SECTOR_SHIFT);
     if (shift < 6 || shift > 30) {
         return false; /* libgsf refuses such sector sizes itself */
     }
     uint64_t sector = (uint64_t)1 << shift;
     uint64_t at = (sector > CFB_HEADER_SIZE ? sector : CFB_HEADER_SIZE) +
-                  ((uint64_t)le32(in + CFB_DIR_START) << shift);
+                  ((uint64_t)rl_le32(in + CFB_DIR_START) << shift);
     if (at > len || len - at < CFB_RIGHT_SIBLING + 4) {
         return false;
     }
-    uint32_t left = le32(in + at + CFB_LEFT_SIBLING);
-    uint32_t right = le32(in + at + CFB_RIGHT_SIBLING);
+    uint32_t left = rl_le32(in + at + CFB_LEFT_SIBLING);
+    uint32_t right = rl_le32(in + at + CFB_RIGHT_SIBLING);
     return (left != CFB_NOSTREAM && left != 0) || (right != CFB_NOSTREAM && right != 0);
 }
 

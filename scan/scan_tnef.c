@@ -23,6 +23,7 @@
 
 #include "internal.h"
 #include "mime_charset.h"
+#include "rl_le.h"
 #include "rl_utf8.h"
 #include "scan_redact.h"
 
@@ -59,16 +60,10 @@
  * for every attribute, so their number is kept well under the quadratic. */
 #define MAX_ATTACHMENTS 1000u
 
-static uint32_t
-le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 bool
 scan_tnef_sniff(const uint8_t *p, size_t len)
 {
-    return len >= 6 && le32(p) == TNEF_SIGNATURE;
+    return len >= 6 && rl_le32(p) == TNEF_SIGNATURE;
 }
 
 /* One framed attribute. */
@@ -482,11 +477,11 @@ scan_tnef_rtf_decompress(uint8_t **out, size_t *out_len, const uint8_t *p, size_
 {
     *out = NULL;
     *out_len = 0;
-    if (n < 16 || le32(p) != n - 4) {
+    if (n < 16 || rl_le32(p) != n - 4) {
         return RL_EINVAL;
     }
-    size_t raw = le32(p + 4);
-    uint32_t type = le32(p + 8);
+    size_t raw = rl_le32(p + 4);
+    uint32_t type = rl_le32(p + 8);
     if (raw > max) {
         return RL_ELIMIT;
     }
@@ -840,8 +835,8 @@ frame(struct tnef_walk *w, const uint8_t *in, size_t len)
             break; /* less than a header: a line end or padding added on the way (libytnef
                       and tnef(1) stop there too); too short to hold a value we find */
         }
-        struct tnef_attr a = {.level = in[pos], .id = le32(in + pos + 1)};
-        uint32_t n = le32(in + pos + 5);
+        struct tnef_attr a = {.level = in[pos], .id = rl_le32(in + pos + 1)};
+        uint32_t n = rl_le32(in + pos + 5);
         if (n > len - pos - 11) {
             scan_doc_note(d, SCAN_DOC_UNREADABLE, w->loc,
                           "TNEF attribute %u (0x%08X): length %u past the end", k, a.id, n);
@@ -853,7 +848,7 @@ frame(struct tnef_walk *w, const uint8_t *in, size_t len)
         for (uint32_t b = 0; b < n; b++) {
             sum += a.data[b];
         }
-        unsigned want = (unsigned)a.data[n] | (unsigned)a.data[n + 1] << 8;
+        unsigned want = rl_le16(a.data + n);
         if ((sum & 0xFFFF) != want) {
             scan_doc_note(d, SCAN_DOC_UNREADABLE, w->loc,
                           "TNEF attribute %u (0x%08X): checksum mismatch", k, a.id);
