@@ -80,44 +80,47 @@ token_starts(const uint8_t *buf, size_t p)
            (p >= 3 && buf[p - 3] == '?' && scan_is_digit(buf[p - 2]) && scan_is_digit(buf[p - 1]));
 }
 
+/* Whether the word "IBAN" (any case) is glued before the country code at
+ * buf[p] ("IBANDE89...", "ibande89...": spacing lost in a pasted PDF or
+ * a form export), the word at the start of its token. */
+static bool
+iban_word_glued(const uint8_t *buf, size_t p)
+{
+    static const char w[] = "iban";
+    if (p < 4 || !scan_starts_clean(buf, p - 4)) {
+        return false;
+    }
+    for (size_t k = 0; k < 4; k++) {
+        if ((buf[p - 4 + k] | 0x20) != (uint8_t)w[k]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Start of the country code of an IBAN whose check digits begin at `d`:
- * "CC12..." or, as people type it, "CC 12..."; `d` itself when neither. The
- * two letters share their case ("GB", "gb"), so a word ending "...ab 12"
- * needs its own check. */
+ * "CC12..." (any case: "De89...", "Gb82 West ...", as people type it) or
+ * "CC 12..."; `d` itself when neither. Two letters apart from the digits
+ * share their case ("GB 82", "gb 82"): "Be 03 7310 ..." is a word and a
+ * number. */
 static size_t
 iban_anchor(const uint8_t *buf, size_t d)
 {
-    size_t p;
     if (d >= 2 && scan_is_alpha(buf[d - 2]) && scan_is_alpha(buf[d - 1])) {
-        p = d - 2;
-    } else if (d >= 3 && buf[d - 1] == ' ' && scan_is_alpha(buf[d - 3]) &&
-               scan_is_alpha(buf[d - 2])) {
-        p = d - 3;
-    } else {
-        return d;
+        size_t p = d - 2;
+        return token_starts(buf, p) || iban_word_glued(buf, p) ? p : d;
     }
-    if (!token_starts(buf, p) || scan_is_upper(buf[p]) != scan_is_upper(buf[p + 1])) {
-        return d;
+    if (d >= 3 && buf[d - 1] == ' ' && scan_is_alpha(buf[d - 3]) && scan_is_alpha(buf[d - 2])) {
+        size_t p = d - 3;
+        return token_starts(buf, p) && scan_is_upper(buf[p]) == scan_is_upper(buf[p + 1]) ? p : d;
     }
-    return p;
+    return d;
 }
 
 static unsigned
 alnum_value(uint8_t c)
 {
     return scan_is_digit(c) ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
-}
-
-static bool
-one_case(const uint8_t *chars, size_t n)
-{
-    bool upper = false;
-    bool lower = false;
-    for (size_t i = 0; i < n; i++) {
-        upper |= scan_is_upper(chars[i]);
-        lower |= chars[i] >= 'a' && chars[i] <= 'z';
-    }
-    return !(upper && lower);
 }
 
 static bool
@@ -201,12 +204,11 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         break;
     }
     /* The country fixes the length: at most one of these ends validates.
-     * People type an IBAN in capitals or all in lower case; mixed letters
-     * ("LV80 bANK ...") are words run into a number. */
+     * Letters in any case: people type "gb82 West 1234 ...", and country
+     * length and mod-97 decide whatever the case. */
     for (size_t k = n_ends; k-- > 0;) {
         size_t e = ends[k];
-        if (scan_ends_clean(buf, len, e) && one_case(chars, counts[k]) &&
-            scan_validate_iban(chars, counts[k])) {
+        if (scan_ends_clean(buf, len, e) && scan_validate_iban(chars, counts[k])) {
             cand_set(c, p, e, SCAN_T_IBAN, CONF_IBAN, SCAN_CAND_STRONG);
             return true;
         }
@@ -227,7 +229,10 @@ prefix_before(const uint8_t *buf, size_t d)
     }
     uint8_t b = buf[d - 1];
     if (scan_is_alpha(b)) {
-        return scan_is_alpha(buf[d - 2]) && token_starts(buf, d - 2) ? d - 2 : d;
+        return scan_is_alpha(buf[d - 2]) &&
+                       (token_starts(buf, d - 2) || iban_word_glued(buf, d - 2))
+                   ? d - 2
+                   : d;
     }
     /* "AB\u00a012...", "AB-12-34-56-C": a no-break or thin space or a dash */
     size_t sb = b == ' ' ? 0 : scan_sep_before(buf, d);

@@ -890,7 +890,10 @@ def ssn_reading(t, d):
 
 # ---------------------------------------------------------------------------
 # IBANs. POLICY.md: country length and ISO 7064 mod-97, compact or in groups,
-# upper or lower case but not mixed. scan_digits.c: the country code, an
+# letters in any case ("Gb82 West ..."), but a country code written apart
+# from its check digits in one case ("GB 82", "gb 82"; "Be 03 ..." is a word);
+# the word "IBAN" may be glued before it ("IBANDE89...").
+# scan_digits.c: the country code, an
 # optional space, the check digits, then letters and digits in groups of any
 # size but one (only the last may be a single character), split by spaces or
 # dashes (kinds may mix); or, in the paper form only ("DE89.3704.0044 ...":
@@ -910,11 +913,18 @@ def token_start(t, p):
     return p == 0 or not is_alnum(t[p - 1]) or MT940_SUBFIELD.search(t[:p]) is not None
 
 
+def iban_word_before(t, p):
+    return p >= 4 and t[p - 4:p].lower() == b"iban" and token_start(t, p - 4)
+
+
 def iban_reading(t, p):
     m = IBAN_HEAD.match(t, p)
-    if m is None or not token_start(t, p):
+    if m is None or not (token_start(t, p) or (m.end() == p + 2 and iban_word_before(t, p))):
         return None
-    country = m.group(1).decode()
+    cc = m.group(1)
+    if m.end() == p + 3 and not (cc.isupper() or cc.islower()):
+        return None
+    country = cc.decode().upper()
     groups = []  # the first starts at the check digits
     i = m.end()
     paper = None  # dots or padding: only in the paper form "CC12.3456.7890..."
@@ -949,8 +959,7 @@ def iban_reading(t, p):
         e = groups[k - 1][1]
         if paper is not None and k > 1 and groups[k - 1][1] - groups[k - 1][0] > 4:
             continue
-        letters = "".join(c for c in chars if c.isalpha())
-        if len(chars) <= 34 and (letters.isupper() or letters.islower()) and iban_ok(chars) \
+        if len(chars) <= 34 and iban_ok(chars.upper()) \
                 and (e == len(t) or not is_alnum(t[e])):
             best = Reading("IBAN", p, e, STRONG, "iban")
     return best
@@ -2268,7 +2277,7 @@ def gen_iban(rng):
         iban = iban_make(iban[:2], bban)
     elif r < 0.18:  # unknown country
         iban = iban_make(rng.choice(["ZZ", "US", "XX", "QQ"]), iban[4:])
-    elif r < 0.3:  # lower case (valid), or mixed case (not)
+    elif r < 0.3:  # lower case or mixed case ("Gb82west...", valid when glued)
         k = rng.random()
         if k < 0.5:
             iban = iban.lower()
@@ -2299,6 +2308,8 @@ def gen_iban(rng):
     out = group(rng, iban, sizes, sep)
     if rng.random() < 0.1:  # "GB 82 WEST ..." / "GB 82WEST..."
         out = out[:2] + " " + out[2:]
+    elif rng.random() < 0.05:  # "IBANDE89...", "ibangb82 west ...": spacing lost
+        out = rng.choice(["IBAN", "iban", "Iban"]) + out
     if rng.random() < 0.05:  # mixed or doubled separators
         out = out.replace(sep, rng.choice([" ", "-", "  "]), rng.randint(1, 3))
     return out

@@ -179,6 +179,15 @@ test_iban_typed(void **state)
         {"DE89 - 3704 - 0044 - 0532 - 0130 - 00", 1, {{0, 37, IBAN, false}}},
         /* 33 characters, 42 bytes: the longest IBAN fits the window. */
         {"RU 03 0445 2522 5408 1781 0538 0913 1041 9", 1, {{0, 42, IBAN, false}}},
+        /* letters in any case, as people type them; mod-97 decides */
+        {"LV80 bANK 0000 4351 9500 1", 1, {{0, 26, IBAN, false}}},
+        {"My IBAN is GB82 west 1234 5698 7654 32 thanks", 1, {{11, 38, IBAN, false}}},
+        {"Iban: Gb82 West 1234 5698 7654 32", 1, {{6, 33, IBAN, false}}},
+        {"Iban: De89 3704 0044 0532 0130 00", 1, {{6, 33, IBAN, false}}},
+        {"iban: GB82west12345698765432", 1, {{6, 28, IBAN, false}}},
+        /* the word glued before it, spacing lost ("IBANDE89...") */
+        {"IBANDE89370400440532013000", 1, {{4, 26, IBAN, false}}},
+        {"ibande89370400440532013000.", 1, {{4, 26, IBAN, false}}},
     };
     run_cases(cases, N_CASES(cases));
 }
@@ -192,11 +201,13 @@ test_iban_typed_not_found(void **state)
         {"AB 1234 5678", 0, {{0}}},         /* no country AB; a code, as "FR 06 392 176 624" */
         {"BE 03 7310 1866 4085", 0, {{0}}}, /* mod-97 off by one */
         {"BE 03 7310 1866 408", 0, {{0}}},  /* BE is 16 */
-        {"Be 03 7310 1866 4084", 0, {{0}}}, /* mixed case: a word and a number */
-        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}}, /* mixed-case letters */
-        {"XBE 03 7310 1866 4084", 0, {{0}}},      /* country glued to a word */
-        {"BE 03 7310 1866 4084x", 0, {{0}}},      /* ends inside a token */
-        {"BE  03 7310 1866 4084", 0, {{0}}},      /* doubled space */
+        {"Be 03 7310 1866 4084", 0, {{0}}}, /* mixed case apart: a word and a number */
+        {"Gb 82 WEST 1234 5698 7654 32", 0, {{0}}}, /* ... whatever follows */
+        {"xIBANDE89370400440532013000", 0, {{0}}},  /* "IBAN" inside a longer word */
+        {"IBANDE 89370400440532013000", 0, {{0}}},  /* glued word, then a space */
+        {"XBE 03 7310 1866 4084", 0, {{0}}},        /* country glued to a word */
+        {"BE 03 7310 1866 4084x", 0, {{0}}},        /* ends inside a token */
+        {"BE  03 7310 1866 4084", 0, {{0}}},        /* doubled space */
         /* doubled space: no IBAN, the rest reads as a (weak) phone number */
         {"BE 03  7310 1866 4084", 1, {{7, 21, PHONE, true}}},
         {"BE 03 7310--1866 4084", 1, {{12, 21, PHONE, true}}}, /* doubled dash: no IBAN */
@@ -242,7 +253,6 @@ test_not_found(void **state)
         {"xAA123456A", 0, {{0}}},                                  /* NINO glued to a word */
         {"DE8937040044053201300", 0, {{0}}},                       /* IBAN one short */
         {"DE89370400440532013001", 0, {{0}}},                      /* IBAN mod-97 */
-        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}},                  /* lower-case BBAN in text */
         {"XDE89370400440532013000", 0, {{0}}},                     /* IBAN inside a token */
         {"price 12.50 qty 3 total 37.50", 0, {{0}}},               /* prices */
         {"192.168.100.200", 0, {{0}}},                             /* IP address */
