@@ -382,10 +382,11 @@ siret_label(const uint8_t *buf, size_t d)
 }
 
 /* Separators between card groups: those of every grouped form, and dots,
- * slashes, tabs, padded ones and spaces encoded in a URL, which count only in
- * a printed layout. */
+ * slashes, tabs, padded ones, spaces encoded in a URL and underscores (a file
+ * or form field name, "receipt_4111_1111_1111_1111.pdf"), which count only
+ * in a printed layout. */
 static const unsigned CARD_PRINTED_SEPS =
-    SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_TAB | SCAN_SEP_PAD | SCAN_SEP_URL;
+    SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_TAB | SCAN_SEP_PAD | SCAN_SEP_URL | SCAN_SEP_UNDER;
 static const unsigned CARD_SEPS = GROUP_SEPS | CARD_PRINTED_SEPS;
 
 /* Whether an expiry date is glued to the card ending at buf[e]: "/MM/YY",
@@ -441,11 +442,62 @@ card_word_glued(const uint8_t *buf, size_t d)
     return false;
 }
 
+/* Whether a word of three letters or more is glued to the digits at buf[d]
+ * ("Karte4111...", "CCN4111...", "tarjeta4111..."), the whole token before
+ * them letters, one of them outside a-f (no hexadecimal hash). Only a compact
+ * strong card is read after one, as a medium form ("INV4111..." may be a
+ * reference). */
+static bool
+word_glued(const uint8_t *buf, size_t d)
+{
+    size_t i = d;
+    bool word = false;
+    while (i > 0 && d - i < 16 && scan_is_alpha(buf[i - 1])) {
+        word |= (buf[i - 1] | 0x20) > 'f';
+        i--;
+    }
+    return word && d - i >= 3 && scan_starts_clean(buf, i);
+}
+
+/* Whether letters glued after a compact card at buf[e] are a word, not the
+ * rest of a hexadecimal hash ("4111...1111exp1227", "...1111CVV", "...EUR"):
+ * a letter outside a-f among them. */
+static bool
+word_after(const uint8_t *buf, size_t len, size_t e)
+{
+    for (size_t i = e; i < len && i - e < 16 && scan_is_alpha(buf[i]); i++) {
+        if ((buf[i] | 0x20) > 'f') {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether groups g[0, n) are an unprinted grouping a card is still typed in:
+ * groups of four then the rest (4-4-4-1, 4-4-4-2, 4-4-4-4-2; not 4-4-4-4-1:
+ * a digit after a 16-digit group is as often the next number), or groups of
+ * 4-6 then the rest in one long group (6-13, 4-4-8, 6-10, 4-12). */
+static bool
+typed_layout(const size_t *g, size_t n)
+{
+    if (n < 2) {
+        return false;
+    }
+    bool fours = (n == 4 && g[3] <= 2) || (n == 5 && g[4] == 2);
+    bool long_tail = g[n - 1] >= 7 && g[0] >= 4 && g[0] <= 6;
+    for (size_t k = 0; k + 1 < n; k++) {
+        fours = fours && g[k] == 4;
+        long_tail = long_tail && g[k] >= (k == 0 ? 4u : 3u) && g[k] <= 6;
+    }
+    return fours || long_tail;
+}
+
 static bool
 find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
     bool glued = !scan_starts_clean(buf, d);
-    if ((glued && !card_word_glued(buf, d)) || scan_preceded_by_number(buf, d)) {
+    bool word = glued && !card_word_glued(buf, d);
+    if ((word && !word_glued(buf, d)) || scan_preceded_by_number(buf, d)) {
         return false;
     }
     size_t limit = scan_min(len, d + WINDOW);
@@ -523,11 +575,12 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         if (total < 12) {
             break;
         }
-        /* 4-4-4-4-2: an 18-digit Maestro or UnionPay card as printed. */
-        bool eighteen = k == 4 && total == 18 && glen[0] == 4 && glen[1] == 4 && glen[2] == 4 &&
-                        glen[3] == 4 && glen[4] == 2;
-        bool shape = k == 0 || (glen[k] >= 3 && glen[k] <= 6) || eighteen;
-        if (shape && scan_ends_clean(buf, len, e) &&
+        /* 4-4-4-4-2 (an 18-digit Maestro or UnionPay card as printed) and
+         * the other ways people type a card (4-4-4-1, 6-13, 4-4-8). */
+        bool shape = k == 0 || (glen[k] >= 3 && glen[k] <= 6) || typed_layout(glen, k + 1);
+        /* "4111111111111111exp1227": a word glued after a compact card */
+        bool word_end = k == 0 && !scan_ends_clean(buf, len, e) && word_after(buf, len, e);
+        if (shape && (scan_ends_clean(buf, len, e) || word_end) &&
             (!scan_continues_number(buf, len, e) ||
              (expiry_after(buf, len, e) && printed_layout(glen, k + 1, total))) &&
             scan_validate_pan(digits, total)) {
@@ -545,9 +598,16 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
              * often other numbers, tab-separated ones a spreadsheet's cells
              * and padded ones columns of figures; only a printed card counts. */
             if (((kind & CARD_PRINTED_SEPS) && k > 0 && flags != SCAN_CAND_STRONG) ||
-                (glued && flags != SCAN_CAND_STRONG)) {
+                (glued && flags != SCAN_CAND_STRONG) || (word && k > 0) ||
+                (word_end && flags != SCAN_CAND_STRONG)) {
                 total -= glen[k];
                 continue;
+            }
+            /* A word that is not a card word, glued before or after: the
+             * card is read, but as a medium form. */
+            if (word || word_end) {
+                conf = CONF_CARD_ODD;
+                flags = 0;
             }
             if ((k + 1 == n_groups && !more) || brk[k + 1] || flags == SCAN_CAND_STRONG) {
                 cand_set(c, d, e, SCAN_T_CREDIT_CARD, conf, flags);
@@ -849,7 +909,8 @@ view_groups(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_t
     while (v->total < 20) {
         size_t s = scan_sep_digit(buf, i, len,
                                   SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH |
-                                      SCAN_SEP_BREAK | SCAN_SEP_TAB | SCAN_SEP_PAD | SCAN_SEP_URL,
+                                      SCAN_SEP_BREAK | SCAN_SEP_TAB | SCAN_SEP_PAD | SCAN_SEP_URL |
+                                      SCAN_SEP_UNDER,
                                   &kind);
         if (s == 0) {
             break;
@@ -887,8 +948,9 @@ run_is_plain(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_
         view_groups(v, buf, len, d, r);
         return false;
     }
-    if (d > 0 && scan_is_alpha(buf[d - 1]) && !card_word_glued(buf, d)) {
-        return true; /* glued to a word: "x4111...", but not "VISA4111..." */
+    if (d > 0 && scan_is_alpha(buf[d - 1]) && r < 13 && !card_word_glued(buf, d)) {
+        return true; /* glued to a word: "x4111...", but not "VISA4111..." or
+                      * a compact card ("Karte4111111111111111") */
     }
     /* Without those, every form needs 8 digits or more, and at 8 only a
      * phone number in the Nordic groupings or bare: three groups of 8 are
