@@ -48,6 +48,7 @@ enum ns {
     NS_EP,     /* extended (app) properties */
     NS_CUSTOM, /* custom properties */
     NS_X15AC,  /* Excel's absolute path of the workbook */
+    NS_XM,     /* Excel 2010 formulas in extensions (data validation lists) */
     /* OpenDocument (ODF 1.3 Part 3) */
     NS_OFFICE,
     NS_TEXT,
@@ -87,6 +88,7 @@ static const struct {
     {"http://schemas.openxmlformats.org/officeDocument/2006/custom-properties", NS_CUSTOM},
     {"http://purl.oclc.org/ooxml/officeDocument/customProperties", NS_CUSTOM},
     {"http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac", NS_X15AC},
+    {"http://schemas.microsoft.com/office/excel/2006/main", NS_XM},
     {"urn:oasis:names:tc:opendocument:xmlns:office:1.0", NS_OFFICE},
     {"urn:oasis:names:tc:opendocument:xmlns:text:1.0", NS_TEXT},
     {"urn:oasis:names:tc:opendocument:xmlns:table:1.0", NS_TABLE},
@@ -169,6 +171,12 @@ enum nm {
     NM_EXTENSION,
     NM_PARTNAME,
     NM_CONTENTTYPE,
+    NM_DEFINEDNAME,
+    NM_FORMULA, /* a data validation's formula1 or formula2 */
+    NM_AUTHOR,
+    NM_DOCPR, /* a drawing's non-visual properties: docPr, cNvPr */
+    NM_DESCR,
+    NM_INITIALS,
     /* OpenDocument elements */
     NM_H,
     NM_LINEBREAK,
@@ -286,6 +294,14 @@ static const struct {
     {"Extension", NM_EXTENSION},
     {"PartName", NM_PARTNAME},
     {"ContentType", NM_CONTENTTYPE},
+    {"definedName", NM_DEFINEDNAME},
+    {"formula1", NM_FORMULA},
+    {"formula2", NM_FORMULA},
+    {"author", NM_AUTHOR},
+    {"docPr", NM_DOCPR},
+    {"cNvPr", NM_DOCPR},
+    {"descr", NM_DESCR},
+    {"initials", NM_INITIALS},
     {"h", NM_H},
     {"line-break", NM_LINEBREAK},
     {"a", NM_A},
@@ -1357,12 +1373,17 @@ role_of(const struct ooxml_stream *x, size_t at)
          * a boolean or error code; a formula's string literals are what the
          * formula bar shows, and recalculation would bring a masked value
          * back */
-        return f->nm == NM_T || f->nm == NM_F ||
-                       (f->nm == NM_V && (ep == NULL || (ep->fl & F_TEXTISH)))
+        /* so are defined names' formulas, data validation lists and
+         * comment authors */
+        return f->nm == NM_T || f->nm == NM_F || f->nm == NM_DEFINEDNAME || f->nm == NM_FORMULA ||
+                       f->nm == NM_AUTHOR || (f->nm == NM_V && (ep == NULL || (ep->fl & F_TEXTISH)))
                    ? ROLE_TEXT
                    : ROLE_NONE;
+    case NS_XM:
+        return f->nm == NM_F ? ROLE_TEXT : ROLE_NONE;
     case NS_C:
-        return f->nm == NM_PT ? ROLE_PARA : f->nm == NM_V ? ROLE_TEXT : ROLE_NONE;
+        /* a chart's cached values and the references of its series */
+        return f->nm == NM_PT ? ROLE_PARA : f->nm == NM_V || f->nm == NM_F ? ROLE_TEXT : ROLE_NONE;
     case NS_P:
         return f->nm == NM_CM ? ROLE_PARA : f->nm == NM_TEXT ? ROLE_TEXT : ROLE_NONE;
     default:
@@ -1437,8 +1458,9 @@ start_role(struct ooxml_stream *x, size_t at)
         x->para++;
         break;
     case ROLE_TEXT:
-        if (f->ns == NS_S && (f->nm == NM_F || f->nm == NM_V)) {
-            para_break(x); /* a cell's formula and value: apart */
+        if ((f->ns == NS_S && f->nm != NM_T) || (f->ns == NS_C && f->nm == NM_F) ||
+            f->ns == NS_XM) {
+            para_break(x); /* a cell's formula and value, a name's formula: apart */
         }
         f->fl |= F_TEXT | F_NOX;
         break;
@@ -1688,8 +1710,18 @@ attr_text(struct ooxml_stream *x, const struct frame *f, const xmlChar **a, int 
             return false;
         }
     }
+    if (f->nm == NM_DOCPR) {
+        /* a picture's or shape's alternative text (wp:docPr, pic:cNvPr, ...) */
+        return (n == NM_DESCR || n == NM_TITLE) && A_URI(a, k) == NULL;
+    }
     if (f->ns == NS_S) {
-        return f->nm == NM_SITEM && n == NM_V && A_URI(a, k) == NULL;
+        /* a pivot cache's string item, a sheet's name, a defined name */
+        return A_URI(a, k) == NULL &&
+               ((f->nm == NM_SITEM && n == NM_V) || (f->nm == NM_SHEET && n == NM_NAME) ||
+                (f->nm == NM_DEFINEDNAME && n == NM_NAME));
+    }
+    if (is(f, NS_W, NM_COMMENT)) {
+        return (n == NM_AUTHOR || n == NM_INITIALS) && ns_of(x, A_URI(a, k)) == NS_W;
     }
     return f->ns == NS_W && (f->nm == NM_DOCVAR || f->nm == NM_DEFAULT_TEXT) && n == NM_VAL &&
            ns_of(x, A_URI(a, k)) == NS_W;

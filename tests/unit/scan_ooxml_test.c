@@ -1735,6 +1735,89 @@ test_props_fields_redacted(void **state)
     env_fini(&e);
 }
 
+/* Text held in attributes and in workbook structures: a sheet's name (and
+ * the formulas naming it), a data validation list, a chart's series
+ * reference and cached values, a picture's alternative text, a link's
+ * target with its digits behind %20. */
+static void
+test_xlsx_names_lists_alt_text(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    static const char ct[] =
+        XML_DECL "<Types xmlns=\"" NS_CT "\"><Default Extension=\"rels\" "
+                 "ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
+                 "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+                 "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/"
+                 "vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/></Types>";
+    static const char rels[] = XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship "
+                                        "Id=\"rId1\" Type=\"" REL_T "officeDocument\" "
+                                        "Target=\"xl/workbook.xml\"/></Relationships>";
+    static const char wb[] =
+        XML_DECL "<workbook xmlns=\"" NS_S "\" xmlns:r=\"" NS_REL "\"><sheets>"
+                 "<sheet name=\"Pay 4556 7375 8689 9855\" sheetId=\"1\" r:id=\"rId1\"/></sheets>"
+                 "<definedNames><definedName name=\"Total\">'Pay 4556 7375 8689 9855'!$A$1"
+                 "</definedName></definedNames></workbook>";
+    static const char wbrels[] =
+        XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\">"
+                 "<Relationship Id=\"rId1\" Type=\"" REL_T "worksheet\" Target=\"sheet1.xml\"/>"
+                 "</Relationships>";
+    static const char sheet[] =
+        XML_DECL "<worksheet xmlns=\"" NS_S "\" xmlns:r=\"" NS_REL "\"><sheetData><row r=\"1\">"
+                 "<c r=\"A1\"><v>42</v></c></row></sheetData>"
+                 "<dataValidations count=\"1\"><dataValidation type=\"list\" sqref=\"B1\">"
+                 "<formula1>\"536-22-8471,none\"</formula1></dataValidation></dataValidations>"
+                 "<hyperlinks><hyperlink ref=\"A1\" r:id=\"rId1\"/></hyperlinks></worksheet>";
+    static const char sheetrels[] =
+        XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship Id=\"rId1\" "
+                 "Type=\"" REL_T "hyperlink\" Target=\"mailto:a@example.org?subject=card%20"
+                 "4556%207375%208689%209855\" TargetMode=\"External\"/></Relationships>";
+    static const char chart[] =
+        XML_DECL "<c:chartSpace xmlns:c=\"http://schemas.openxmlformats.org/drawingml/2006/"
+                 "chart\"><c:chart><c:plotArea><c:barChart><c:ser><c:tx><c:strRef>"
+                 "<c:f>'Pay 4556 7375 8689 9855'!$A$1</c:f><c:strCache><c:pt idx=\"0\">"
+                 "<c:v>SSN 536-22-8471</c:v></c:pt></c:strCache></c:strRef></c:tx></c:ser>"
+                 "</c:barChart></c:plotArea></c:chart></c:chartSpace>";
+    static const char drawing[] =
+        XML_DECL "<xdr:wsDr xmlns:xdr=\"http://schemas.openxmlformats.org/drawingml/2006/"
+                 "spreadsheetDrawing\"><xdr:twoCellAnchor><xdr:pic><xdr:nvPicPr><xdr:cNvPr "
+                 "id=\"2\" name=\"Picture 1\" descr=\"scan of card 4556 7375 8689 9855\" "
+                 "title=\"SSN 536-22-8471\"/></xdr:nvPicPr></xdr:pic></xdr:twoCellAnchor>"
+                 "</xdr:wsDr>";
+    const struct fx_entry ents[] = {
+        {"[Content_Types].xml", ct, 0, false},
+        {"_rels/.rels", rels, 0, false},
+        {"xl/workbook.xml", wb, 0, false},
+        {"xl/_rels/workbook.xml.rels", wbrels, 0, false},
+        {"xl/sheet1.xml", sheet, 0, false},
+        {"xl/_rels/sheet1.xml.rels", sheetrels, 0, false},
+        {"xl/charts/chart1.xml", chart, 0, false},
+        {"xl/drawings/drawing1.xml", drawing, 0, false},
+    };
+    size_t len = 0;
+    uint8_t *in = fx_zip(ents, 8, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "book.xlsx");
+    assert_true(r->modified);
+    const char *parts[] = {"xl/workbook.xml", "xl/sheet1.xml", "xl/_rels/sheet1.xml.rels",
+                           "xl/charts/chart1.xml", "xl/drawings/drawing1.xml"};
+    for (size_t i = 0; i < 5; i++) {
+        char *t = fx_entry_text(r->out, r->out_len, parts[i]);
+        assert_non_null(t);
+        if (strstr(t, "8689") != NULL || strstr(t, "8471") != NULL) {
+            fail_msg("%s keeps a value: %s", parts[i], t);
+        }
+        free(t);
+    }
+    char *t = fx_entry_text(r->out, r->out_len, "xl/workbook.xml");
+    /* the name and the formula naming it masked alike */
+    assert_non_null(strstr(t, "name=\"Pay **** **** **** 9855\""));
+    assert_non_null(strstr(t, "'Pay **** **** **** 9855'!$A$1"));
+    free(t);
+    free(in);
+    env_fini(&e);
+}
+
 /* ---- OpenDocument ---- */
 
 #define ODF_NS                                                                                     \
@@ -2042,6 +2125,7 @@ main(void)
         cmocka_unit_test(test_stream_markup_roundtrip),
         cmocka_unit_test(test_stream_dtd_and_encoding),
         cmocka_unit_test(test_props_fields_redacted),
+        cmocka_unit_test(test_xlsx_names_lists_alt_text),
         cmocka_unit_test(test_odt_package),
         cmocka_unit_test(test_odt_clean_unchanged),
         cmocka_unit_test(test_odt_encrypted),
