@@ -131,7 +131,7 @@ ooxml_str_add(struct ooxml_pkg *pk, const char *s, size_t n)
 void
 ooxml_loc(const struct ooxml_pkg *pk, char *out, size_t cap, const char *name)
 {
-    snprintf(out, cap, "%s%s%s", pk->loc, pk->loc[0] ? "/" : "", name);
+    snprintf(out, cap, "%s%s%s", pk->loc, pk->loc[0] && name[0] ? "/" : "", name);
 }
 
 /* ---- the package model ---- */
@@ -414,13 +414,62 @@ process_part(struct ooxml_pkg *pk, size_t i)
     ooxml_stream_part(pk, i, OOXML_DOC);
 }
 
-/* External targets can carry what the text does (mailto: addresses). */
+static bool redact_decoded(struct ooxml_pkg *pk, struct ooxml_rel *r, const char *target,
+                           size_t len);
+
+static int
+hex_val(uint8_t c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+size_t
+ooxml_unescape(uint8_t *out, const uint8_t *p, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int hi = p[i] == '%' && i + 2 < n ? hex_val(p[i + 1]) : -1;
+        int lo = hi >= 0 ? hex_val(p[i + 2]) : -1;
+        int c = hi >= 0 && lo >= 0 ? hi * 16 + lo : -1;
+        if (c > 0 && (strchr(" .-_+@", c) != NULL || (c >= '0' && c <= '9') ||
+                      (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+            out[o++] = (uint8_t)c;
+            i += 2;
+        } else {
+            out[o++] = p[i];
+        }
+    }
+    return o;
+}
+
+/* External targets can carry what the text does (mailto: addresses),
+ * escaped or not. */
 static bool
 redact_target(struct ooxml_pkg *pk, struct ooxml_rel *r)
 {
-    const char *target = ooxml_str(pk, r->target);
+    const char *raw = ooxml_str(pk, r->target);
+    size_t len = strlen(raw);
+    char *target = malloc(len + 1);
+    if (target == NULL) {
+        pk->err = RL_ENOMEM;
+        return false;
+    }
+    len = ooxml_unescape((uint8_t *)target, (const uint8_t *)raw, len);
+    target[len] = '\0';
+    bool changed = redact_decoded(pk, r, target, len);
+    explicit_bzero(target, len);
+    free(target);
+    return changed;
+}
+
+/* redact_target's detection and masking of the decoded target. */
+static bool
+redact_decoded(struct ooxml_pkg *pk, struct ooxml_rel *r, const char *target, size_t len)
+{
     size_t n = 0;
-    size_t len = strlen(target);
     char loc[SCAN_DOC_LOC_MAX];
     ooxml_loc(pk, loc, sizeof(loc), pk->parts[r->rels_part].name);
     if (scan_doc_detect(pk->d, &n, (const uint8_t *)target, len) != 0 ||
@@ -618,7 +667,9 @@ static void
 abandon(struct ooxml_pkg *pk, size_t act0)
 {
     struct scan_doc *d = pk->d;
-    scan_zip_revert(pk->z);
+    if (pk->z != NULL) {
+        scan_zip_revert(pk->z);
+    }
     size_t k = act0;
     for (size_t i = act0; i < d->n_act; i++) {
         uint8_t a = d->act[i].kind;
@@ -644,6 +695,10 @@ pkg_fini(struct ooxml_pkg *pk)
         free(pk->gone_sheets[i]);
     }
     free(pk->gone_sheets);
+    if (pk->flat_out != NULL) {
+        explicit_bzero(pk->flat_out, pk->flat_out_len);
+    }
+    free(pk->flat_out);
 }
 
 int
@@ -708,6 +763,229 @@ scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
         d->res.never_deliver |= pk.dtd_refused;
     }
     *out_type = pk.type != NULL ? &pk.type->file : NULL;
+    int rc = pk.err;
+    pkg_fini(&pk);
+    return rc;
+}
+
+/* ---- OpenDocument packages (ODF 1.3 Part 2) ---- */
+
+/* A file of Basic or of another script language (Basic/, Scripts/), in the
+ * package or in an object embedded in it ("Object 1/Basic/..."). */
+static bool
+odf_macro_part(const char *name)
+{
+    for (const char *p = name; p != NULL; p = strchr(p, '/'), p = p != NULL ? p + 1 : NULL) {
+        if (strncmp(p, "Basic/", 6) == 0 || strncmp(p, "Scripts/", 8) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+odf_meta_part(const char *name)
+{
+    return strcmp(after_slash(name), "meta.xml") == 0;
+}
+
+/* The thumbnail: a picture of the first page as it was (ODF Part 2, 3.7). */
+static bool
+odf_thumbnail(const char *name)
+{
+    return strncmp(name, "Thumbnails/", 11) == 0;
+}
+
+static bool
+odf_signature(const char *name)
+{
+    return strncmp(name, "META-INF/", 9) == 0 && strstr(name, "signatures") != NULL;
+}
+
+bool
+ooxml_odf_path_removed(const struct ooxml_pkg *pk, const char *path)
+{
+    size_t n = strlen(path);
+    bool any_removed = false;
+    for (size_t i = 0; i < pk->n_parts; i++) {
+        const char *name = pk->parts[i].name;
+        bool under = n > 0 && path[n - 1] == '/' && strncmp(name, path, n) == 0;
+        if (strcmp(name, path) == 0 || under) {
+            if (!pk->parts[i].removed) {
+                return false;
+            }
+            any_removed = true;
+        }
+    }
+    return any_removed;
+}
+
+/* The properties as metadata removal leaves them (ODF Part 3, 3.1.3). */
+static const char odf_meta_minimal[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<office:document-meta xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" "
+    "office:version=\"1.2\"><office:meta/></office:document-meta>\n";
+
+static void
+odf_remove(struct ooxml_pkg *pk, size_t i)
+{
+    pk->parts[i].removed = pk->parts[i].deleted = true;
+    if (scan_zip_delete(pk->z, i) != 0) {
+        pk->err = RL_EINVAL;
+    }
+}
+
+/* Removes what is removed in any case once the package changed: the
+ * thumbnail (it would show the first page as it was before) and the
+ * signatures (they would be broken). */
+static void
+odf_changed(struct ooxml_pkg *pk)
+{
+    size_t thumbs = 0;
+    for (size_t i = 0; i < pk->n_parts && pk->err == 0; i++) {
+        const char *name = pk->parts[i].name;
+        if (pk->parts[i].removed) {
+            continue;
+        }
+        char loc[SCAN_DOC_LOC_MAX];
+        ooxml_loc(pk, loc, sizeof(loc), name);
+        if (odf_thumbnail(name)) {
+            odf_remove(pk, i);
+            thumbs++;
+        } else if (odf_signature(name)) {
+            odf_remove(pk, i);
+            scan_doc_note(pk->d, SCAN_DOC_SIGNATURE_REMOVED, loc,
+                          "signatures the changes would have broken removed");
+        }
+    }
+    if (thumbs > 0) {
+        char loc[SCAN_DOC_LOC_MAX];
+        ooxml_loc(pk, loc, sizeof(loc), "Thumbnails/");
+        scan_doc_note(pk->d, SCAN_DOC_METADATA_REMOVED, loc,
+                      "thumbnail removed: a picture of the first page before the changes");
+    }
+}
+
+int
+scan_odf_rewrite(struct scan_doc *d, struct scan_zip *z, const char *loc, unsigned depth)
+{
+    const struct scan_doc_policy *dp = &d->pol->documents;
+    struct ooxml_pkg pk = {
+        .d = d, .z = z, .loc = loc, .depth = depth, .ct_part = -1, .main_part = -1};
+    size_t act0 = d->n_act;
+    pk.n_parts = scan_zip_count(z);
+    pk.parts = calloc(pk.n_parts ? pk.n_parts : 1, sizeof(*pk.parts));
+    if (pk.parts == NULL) {
+        return RL_ENOMEM;
+    }
+    for (size_t i = 0; i < pk.n_parts; i++) {
+        struct scan_zip_entry e;
+        scan_zip_stat(z, &e, i);
+        size_t nl = strlen(e.name);
+        pk.parts[i].name = e.name;
+        pk.parts[i].source = -2;
+        pk.parts[i].xml = nl > 4 && strcasecmp(e.name + nl - 4, ".xml") == 0;
+    }
+    long man = scan_zip_find(z, "META-INF/manifest.xml");
+    if (man >= 0 && ooxml_stream_part(&pk, (size_t)man, OOXML_MANIFEST_MODEL) == 0 && !pk.refused &&
+        pk.odf_encrypted) {
+        /* the files are ciphertext: nothing in them can be read */
+        scan_doc_note(d, SCAN_DOC_ENCRYPTED, loc,
+                      "OpenDocument file encrypted with a password: not scanned");
+        pk.refused = true;
+    }
+    size_t macros = 0;
+    for (size_t i = 0; i < pk.n_parts && pk.err == 0 && !pk.refused; i++) {
+        if (dp->remove_macros && odf_macro_part(pk.parts[i].name)) {
+            odf_remove(&pk, i);
+            macros++;
+        }
+    }
+    if (macros > 0) {
+        scan_doc_note(d, SCAN_DOC_MACROS_REMOVED, loc, "%zu Basic and script files removed",
+                      macros);
+    }
+    for (size_t i = 0; i < pk.n_parts && pk.err == 0 && !pk.refused; i++) {
+        struct scan_zip_entry e;
+        scan_zip_stat(z, &e, i);
+        char eloc[SCAN_DOC_LOC_MAX];
+        ooxml_loc(&pk, eloc, sizeof(eloc), e.name);
+        if (pk.parts[i].removed || e.is_dir || (long)i == man || odf_thumbnail(e.name) ||
+            odf_signature(e.name) || strcmp(e.name, "mimetype") == 0) {
+            continue;
+        }
+        if (e.encrypted) {
+            scan_doc_note(d, SCAN_DOC_ENCRYPTED, eloc, "encrypted part, not scanned");
+            pk.refused = true;
+        } else if (dp->remove_metadata && odf_meta_part(e.name)) {
+            size_t n = sizeof(odf_meta_minimal) - 1;
+            uint8_t *copy = malloc(n);
+            if (copy == NULL ||
+                scan_zip_replace(z, i, (memcpy(copy, odf_meta_minimal, n), copy), n) != 0) {
+                pk.err = RL_ENOMEM;
+                break;
+            }
+            scan_doc_note(d, SCAN_DOC_METADATA_REMOVED, eloc,
+                          "properties replaced by an empty part");
+        } else if (pk.parts[i].xml) {
+            ooxml_stream_part(&pk, i, OOXML_DOC);
+        } else {
+            nested_part(&pk, i);
+        }
+    }
+    if (pk.err == 0 && !pk.refused && scan_zip_changed(z)) {
+        odf_changed(&pk);
+        if (man >= 0 && pk.err == 0) {
+            ooxml_stream_part(&pk, (size_t)man, OOXML_MANIFEST_WRITE);
+        }
+    }
+    if (pk.refused) {
+        abandon(&pk, act0);
+        d->res.never_deliver |= pk.dtd_refused;
+    }
+    int rc = pk.err;
+    pkg_fini(&pk);
+    return rc;
+}
+
+bool
+scan_odf_flat_sniff(const uint8_t *p, size_t n)
+{
+    static const char office_ns[] = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
+    size_t k = n < 4096 ? n : 4096;
+    size_t i = k >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < k && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) {
+        i++;
+    }
+    return i < k && p[i] == '<' && memmem(p, k, office_ns, sizeof(office_ns) - 1) != NULL;
+}
+
+int
+scan_odf_flat_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in,
+                      size_t len, const char *loc)
+{
+    *out = NULL;
+    *out_len = 0;
+    struct ooxml_part part = {.name = "", .source = -2, .xml = true};
+    struct ooxml_pkg pk = {.d = d,
+                           .loc = loc,
+                           .parts = &part,
+                           .n_parts = 1,
+                           .ct_part = -1,
+                           .main_part = -1,
+                           .flat_in = in,
+                           .flat_len = len};
+    size_t act0 = d->n_act;
+    ooxml_stream_part(&pk, 0, OOXML_DOC);
+    if (pk.refused) {
+        abandon(&pk, act0);
+        d->res.never_deliver |= pk.dtd_refused;
+    } else if (pk.err == 0 && pk.flat_out != NULL) {
+        *out = pk.flat_out;
+        *out_len = pk.flat_out_len;
+        pk.flat_out = NULL;
+    }
+    pk.parts = NULL; /* on the stack */
     int rc = pk.err;
     pkg_fini(&pk);
     return rc;
