@@ -503,6 +503,24 @@ test_strength_before_context(void **state)
     assert_int_equal(r->n_records, 1);
     r = scan(f, o, "Sozialversicherungsnummer (USA): 536221847", 0, true);
     assert_int_equal(r->n_records, 1);
+    /* ... as Americans say it (builtin-default-9) */
+    r = scan(f, o, "my social is 536221847", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "Capital social: 312456789 EUR", 0, true); /* a company's capital */
+    assert_int_equal(r->n_records, 0);
+    r = scan(f, o, "soc. sec. no. 536221847", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "capital sociale 536221847", 0, true); /* no keyword */
+    assert_int_equal(r->n_records, 0);
+    /* a weak (12-digit) card named by a compound or Nordic card word */
+    r = scan(f, o, "kaartnummer: 675939825971", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "Girokarte: 675939825971", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "kortnummer 675939825971", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "Bestellung 675939825971", 0, true); /* no keyword */
+    assert_int_equal(r->n_records, 0);
     /* A part number is no phone number, whatever keyword came before. */
     r = scan(f, o, "tel. +1 592 808 8440 Product P/N 5289-4657-62 is back", 0, true);
     assert_int_equal(r->n_records, 1);
