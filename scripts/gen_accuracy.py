@@ -451,7 +451,8 @@ T = {
         "Balance of {amount} due on {date} (invoice {invoice}).",
         "Card on file: {card_typed}, please update the expiry.",
         "Form dump from the old checkout: {card_glued}",
-        "My IBAN is {iban_mixed}, thanks."
+        "My IBAN is {iban_mixed}, thanks.",
+        "Sure, my social is {ssn_bare} if the bank asks (soc. sec. no. on the W-2)."
     ],
     "de": [
         "Bestellung {order}: bitte belasten Sie meine Kreditkarte {card}.",
