@@ -152,6 +152,10 @@ struct ooxml_ct {
     uint32_t key, type; /* offsets into pk->str; OOXML_NO_STR when absent */
 };
 
+#define OOXML_SST_KEEP 256 /* shared strings kept as possible column headers */
+#define OOXML_HEAD_MAX 48  /* bytes of a column header kept, with its NUL */
+#define OOXML_XF_MAX 4096  /* cell formats looked at */
+
 struct ooxml_stream;   /* one part's streaming state, kept by scan_doc between parts */
 struct ooxml_pkg_type; /* a row of scan_ooxml.c's table of package types */
 
@@ -176,7 +180,15 @@ struct ooxml_pkg {
     bool refused;            /* a part could not be read: the package stays as it came */
     bool dtd_refused;        /* ... because of a DTD: it must not be passed on either */
     bool odf_encrypted;      /* an OpenDocument manifest with encryption data */
-    const uint8_t *flat_in;  /* a flat OpenDocument file (part 0, no archive), or NULL */
+    /* A workbook's first shared strings (column headers are among them),
+     * each cut to OOXML_HEAD_MAX - 1 bytes, and the cell formats that show
+     * a number as an SSN (000-00-0000): context for the cells. */
+    char *sst;
+    size_t sst_n;
+    uint8_t ssn_xf[OOXML_XF_MAX / 8];
+    uint32_t ssn_fmt[16];
+    size_t n_ssn_fmt;
+    const uint8_t *flat_in; /* a flat OpenDocument file (part 0, no archive), or NULL */
     size_t flat_len;
     uint8_t *flat_out; /* owned: the flat file rewritten, when it changed */
     size_t flat_out_len;
@@ -193,6 +205,8 @@ enum ooxml_pass {
     OOXML_RELS_WRITE,     /* write a .rels part back without its removed relationships */
     OOXML_CT_WRITE,       /* write the content types back without removed parts */
     OOXML_SHEETS,         /* find the workbook's sheets that are removed (before OOXML_DOC) */
+    OOXML_SST_MODEL,      /* keep the workbook's first shared strings (pk->sst) */
+    OOXML_STYLES_MODEL,   /* find the workbook's cell formats that show an SSN */
     OOXML_MANIFEST_MODEL, /* OpenDocument: read META-INF/manifest.xml (is it encrypted?) */
     OOXML_MANIFEST_WRITE, /* OpenDocument: write the manifest back without removed files */
 };

@@ -632,6 +632,68 @@ plan_unsigned(struct ooxml_pkg *pk)
     }
 }
 
+/* The package's thumbnail is a picture of the first page as it was: once
+ * the package changed it would show what was masked or removed. */
+static void
+plan_thumbnail(struct ooxml_pkg *pk)
+{
+    for (size_t k = 0; k < pk->n_rels; k++) {
+        struct ooxml_rel *r = &pk->rels[k];
+        if (r->removal == OOXML_NO_REMOVAL && pk->parts[r->rels_part].source == -1 &&
+            strcmp(ooxml_str(pk, r->type),
+                   "http://schemas.openxmlformats.org/package/2006/relationships/metadata/"
+                   "thumbnail") == 0) {
+            r->removal = SCAN_DOC_METADATA_REMOVED;
+        }
+    }
+}
+
+/* A model pass that is only a help: whatever it finds wrong with the part
+ * (a DTD, malformed XML) is found and reported by the part's own pass. */
+static void
+quiet_pass(struct ooxml_pkg *pk, size_t i, enum ooxml_pass pass)
+{
+    size_t act0 = pk->d->n_act;
+    bool refused = pk->refused, dtd_refused = pk->dtd_refused, cut = pk->parts[i].dtd_removed;
+    bool unreadable = pk->d->res.unreadable;
+    ooxml_stream_part(pk, i, pass);
+    pk->d->n_act = act0;
+    pk->refused = refused;
+    pk->dtd_refused = dtd_refused;
+    pk->parts[i].dtd_removed = cut;
+    pk->d->res.unreadable = unreadable;
+}
+
+/* A workbook's styles and first shared strings, read before its sheets:
+ * what names a column and which cells show an SSN. */
+static void
+load_workbook_context(struct ooxml_pkg *pk)
+{
+    if (pk->main_part < 0 || !pk->d->pol->documents.redact) {
+        return;
+    }
+    long styles = -1, sst = -1;
+    for (size_t k = 0; k < pk->n_rels; k++) {
+        const struct ooxml_rel *r = &pk->rels[k];
+        const char *t = after_slash(ooxml_str(pk, r->type));
+        if (pk->parts[r->rels_part].source == pk->main_part && r->target_part >= 0) {
+            styles = strcmp(t, "styles") == 0 ? r->target_part : styles;
+            sst = strcmp(t, "sharedStrings") == 0 ? r->target_part : sst;
+        }
+    }
+    if (styles >= 0) {
+        quiet_pass(pk, (size_t)styles, OOXML_STYLES_MODEL);
+    }
+    if (sst >= 0 && pk->err == 0) {
+        pk->sst = calloc(OOXML_SST_KEEP, OOXML_HEAD_MAX);
+        if (pk->sst == NULL) {
+            pk->err = RL_ENOMEM;
+            return;
+        }
+        quiet_pass(pk, (size_t)sst, OOXML_SST_MODEL);
+    }
+}
+
 /* Embedded packages (a workbook inside a document) are documents too. */
 static void
 nested_part(struct ooxml_pkg *pk, size_t i)
@@ -695,6 +757,10 @@ pkg_fini(struct ooxml_pkg *pk)
         free(pk->gone_sheets[i]);
     }
     free(pk->gone_sheets);
+    if (pk->sst != NULL) {
+        explicit_bzero(pk->sst, (size_t)OOXML_SST_KEEP * OOXML_HEAD_MAX);
+    }
+    free(pk->sst);
     if (pk->flat_out != NULL) {
         explicit_bzero(pk->flat_out, pk->flat_out_len);
     }
@@ -720,6 +786,7 @@ scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
     }
     plan_removals(&pk, true);
     find_props(&pk);
+    load_workbook_context(&pk);
     bool any_removed = false;
     for (size_t i = 0; i < pk.n_parts && pk.err == 0; i++) {
         struct scan_zip_entry e;
@@ -743,6 +810,7 @@ scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
     }
     if (pk.err == 0 && !pk.refused && (any_removed || scan_zip_changed(z))) {
         plan_unsigned(&pk);
+        plan_thumbnail(&pk);
         plan_removals(&pk, false);
         for (size_t i = 0; i < pk.n_parts && pk.err == 0; i++) {
             if (pk.parts[i].removed && !pk.parts[i].deleted) {

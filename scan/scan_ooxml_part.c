@@ -172,6 +172,13 @@ enum nm {
     NM_PARTNAME,
     NM_CONTENTTYPE,
     NM_DEFINEDNAME,
+    NM_WORKSHEET,
+    NM_ROW,
+    NM_NUMFMT,
+    NM_CELLXFS,
+    NM_XF,
+    NM_FORMATCODE,
+    NM_NUMFMTID,
     NM_FORMULA, /* a data validation's formula1 or formula2 */
     NM_AUTHOR,
     NM_DOCPR, /* a drawing's non-visual properties: docPr, cNvPr */
@@ -295,6 +302,13 @@ static const struct {
     {"PartName", NM_PARTNAME},
     {"ContentType", NM_CONTENTTYPE},
     {"definedName", NM_DEFINEDNAME},
+    {"worksheet", NM_WORKSHEET},
+    {"row", NM_ROW},
+    {"numFmt", NM_NUMFMT},
+    {"cellXfs", NM_CELLXFS},
+    {"xf", NM_XF},
+    {"formatCode", NM_FORMATCODE},
+    {"numFmtId", NM_NUMFMTID},
     {"formula1", NM_FORMULA},
     {"formula2", NM_FORMULA},
     {"author", NM_AUTHOR},
@@ -453,6 +467,17 @@ struct ooxml_stream {
     size_t cell_at;      /* text.len right after a cell's tab; SIZE_MAX: none */
     bool noted_scan, noted_survivor;
     size_t ordinal; /* relationships seen (write pass) */
+    /* a worksheet: its first row names the columns; each cell under a
+     * named column is read after its name (detection context only) */
+    bool sheet, head_cell, ssn_cell;
+    bool enough; /* a model pass has what it needs: the parse ends early, OK */
+    unsigned rows;
+    long col, si;
+    uint32_t n_xf;
+    char cell_type; /* 's' a shared string index, 'i' inline, 'v' a value */
+    char head[64][OOXML_HEAD_MAX];
+    char hcap[OOXML_HEAD_MAX];
+    size_t hcap_len;
     int err;
 };
 
@@ -1327,6 +1352,131 @@ doc_end_rules(struct ooxml_stream *x, size_t at)
     return false;
 }
 
+/* ---- worksheets: column headers and SSN formats as context ---- */
+
+/* Excel's "Social Security Number" format, quoted or escaped or not. */
+static bool
+ssn_format(const xmlChar *v, size_t n)
+{
+    char plain[16];
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == '"' || v[i] == '\\') {
+            continue;
+        }
+        if (o + 1 >= sizeof(plain)) {
+            return false;
+        }
+        plain[o++] = (char)v[i];
+    }
+    plain[o] = '\0';
+    return strcmp(plain, "000-00-0000") == 0;
+}
+
+static long
+attr_num(const struct ooxml_stream *x, int nb, const xmlChar **a, enum nm nm)
+{
+    int k = attr_index(x, nb, a, nm);
+    long v = 0;
+    for (size_t i = 0; k >= 0 && i < A_LEN(a, k) && i < 9; i++) {
+        uint8_t c = A_VAL(a, k)[i];
+        if (c < '0' || c > '9') {
+            return -1;
+        }
+        v = v * 10 + (c - '0');
+    }
+    return k >= 0 && A_LEN(a, k) > 0 ? v : -1;
+}
+
+/* The shared strings (first OOXML_SST_KEEP) and the cell formats. */
+static void
+workbook_model_rules(struct ooxml_stream *x, size_t at, int nb, const xmlChar **a)
+{
+    struct ooxml_pkg *pk = x->pk;
+    const struct frame *f = &x->st[at];
+    if (x->pass == OOXML_SST_MODEL) {
+        if (at == 1 && is(f, NS_S, NM_SI)) {
+            x->si = pk->sst != NULL && pk->sst_n < OOXML_SST_KEEP ? (long)pk->sst_n : -1;
+        }
+        return;
+    }
+    if (at == 2 && is(f, NS_S, NM_NUMFMT) && x->st[1].ns == NS_S) {
+        int c = attr_index(x, nb, a, NM_FORMATCODE);
+        long id = attr_num(x, nb, a, NM_NUMFMTID);
+        if (c >= 0 && id >= 0 && ssn_format(A_VAL(a, c), A_LEN(a, c)) &&
+            pk->n_ssn_fmt < sizeof(pk->ssn_fmt) / sizeof(pk->ssn_fmt[0])) {
+            pk->ssn_fmt[pk->n_ssn_fmt++] = (uint32_t)id;
+        }
+    } else if (at == 2 && is(f, NS_S, NM_XF) && is(&x->st[1], NS_S, NM_CELLXFS)) {
+        uint32_t k = x->n_xf++;
+        long id = attr_num(x, nb, a, NM_NUMFMTID);
+        for (size_t i = 0; i < pk->n_ssn_fmt && k < OOXML_XF_MAX; i++) {
+            if ((long)pk->ssn_fmt[i] == id) {
+                pk->ssn_xf[k / 8] |= (uint8_t)(1u << (k % 8));
+            }
+        }
+    }
+}
+
+/* A cell of a worksheet starts: its column, its type, its format; the
+ * first row's cells are column names. */
+static void
+sheet_cell(struct ooxml_stream *x, int nb, const xmlChar **a)
+{
+    int r = attr_index(x, nb, a, NM_R);
+    long col = -1;
+    for (size_t i = 0; r >= 0 && i < A_LEN(a, r) && i < 4; i++) {
+        uint8_t c = A_VAL(a, r)[i] & 0xDF;
+        if (c < 'A' || c > 'Z') {
+            break;
+        }
+        col = (col + 1) * 26 + (c - 'A');
+    }
+    x->col = r >= 0 ? col : x->col + 1;
+    int t = attr_index(x, nb, a, NM_T);
+    x->cell_type = t < 0 ? 'v' : val_is(a, t, "s") ? 's' : val_is(a, t, "inlineStr") ? 'i' : 'v';
+    long s = attr_num(x, nb, a, NM_SITEM);
+    x->ssn_cell = (t < 0 || val_is(a, t, "n")) && s >= 0 && s < OOXML_XF_MAX &&
+                  (x->pk->ssn_xf[s / 8] & (1u << (s % 8)));
+    x->head_cell = x->rows == 1;
+    x->hcap_len = 0;
+}
+
+/* The first row's cell ends: its text (or the shared string it indexes)
+ * names the column, when it is a short name without digits. */
+static void
+sheet_head(struct ooxml_stream *x)
+{
+    x->head_cell = false;
+    if (x->col < 0 || x->col >= (long)(sizeof(x->head) / sizeof(x->head[0]))) {
+        return;
+    }
+    x->hcap[x->hcap_len] = '\0';
+    const char *name = x->hcap;
+    if (x->cell_type == 's') {
+        char *end = NULL;
+        unsigned long i = strtoul(x->hcap, &end, 10);
+        name = end != x->hcap && i < x->pk->sst_n ? x->pk->sst + i * OOXML_HEAD_MAX : "";
+    }
+    bool ok = strpbrk(name, "0123456789") == NULL;
+    snprintf(x->head[x->col], sizeof(x->head[0]), "%s", ok ? name : "");
+}
+
+/* Before a cell's text: its column's name and, for a number shown as an
+ * SSN, the word; read by the detectors, never written. */
+static void
+sheet_context(struct ooxml_stream *x)
+{
+    if (x->rows > 1 && x->col >= 0 && x->col < (long)(sizeof(x->head) / sizeof(x->head[0])) &&
+        x->head[x->col][0] != '\0') {
+        puts_(x, &x->text, x->head[x->col]);
+        put(x, &x->text, ": ", 2);
+    }
+    if (x->ssn_cell) {
+        puts_(x, &x->text, "SSN: ");
+    }
+}
+
 /* ---- text roles ---- */
 
 static const struct frame *
@@ -1456,11 +1606,17 @@ start_role(struct ooxml_stream *x, size_t at)
         para_break(x);
         f->fl |= F_PARA;
         x->para++;
+        if (x->sheet && is(f, NS_S, NM_IS)) {
+            sheet_context(x);
+        }
         break;
     case ROLE_TEXT:
         if ((f->ns == NS_S && f->nm != NM_T) || (f->ns == NS_C && f->nm == NM_F) ||
             f->ns == NS_XM) {
             para_break(x); /* a cell's formula and value, a name's formula: apart */
+        }
+        if (x->sheet && is(f, NS_S, NM_V)) {
+            sheet_context(x);
         }
         f->fl |= F_TEXT | F_NOX;
         break;
@@ -1878,6 +2034,7 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *
         /* OpenDocument: its properties (meta.xml) and settings (settings.xml)
          * are fields too */
         x->odf = f->ns == NS_OFFICE;
+        x->sheet = x->extract && is(f, NS_S, NM_WORKSHEET);
         x->props |= is(f, NS_OFFICE, NM_DOC_META) || is(f, NS_OFFICE, NM_DOC_SETTINGS);
     }
     int tk = x->extract ? attr_index(x, nb, a, NM_T) : -1;
@@ -1904,6 +2061,16 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *
     case OOXML_MANIFEST_WRITE:
         manifest_rules(x, at, nb, a, &dc);
         break;
+    case OOXML_SST_MODEL:
+    case OOXML_STYLES_MODEL:
+        workbook_model_rules(x, at, nb, a);
+        break;
+    }
+    if (x->sheet && is(f, NS_S, NM_ROW)) {
+        x->rows++;
+        x->col = -1;
+    } else if (x->sheet && is(f, NS_S, NM_C)) {
+        sheet_cell(x, nb, a);
     }
     if (x->stop) {
         xmlStopParser(x->ctxt);
@@ -1948,6 +2115,17 @@ on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *ur
     }
     size_t at = x->depth - 1;
     struct frame *f = &x->st[at];
+    if (x->pass == OOXML_SST_MODEL && at == 1 && x->si >= 0 && is(f, NS_S, NM_SI)) {
+        x->si = -1;
+        if (++x->pk->sst_n == OOXML_SST_KEEP) {
+            x->enough = x->stop = true; /* the rest cannot be a header we keep */
+            xmlStopParser(x->ctxt);
+            return;
+        }
+    }
+    if (x->head_cell && is(f, NS_S, NM_C)) {
+        sheet_head(x);
+    }
     if (x->pass == OOXML_DOC) {
         if (doc_end_rules(x, at)) {
             if (x->stop) {
@@ -2011,6 +2189,19 @@ on_chars(void *ctx, const xmlChar *ch, int len)
     f->fl |= F_ANY;
     if (x->in_defname > 0) {
         put(x, &x->dn, ch, (size_t)len);
+    }
+    if ((x->head_cell && f->ns == NS_S && (f->nm == NM_V || f->nm == NM_T)) ||
+        (x->pass == OOXML_SST_MODEL && x->si >= 0 && is(f, NS_S, NM_T))) {
+        /* a column name, or a shared string that may be one */
+        char *to = x->head_cell ? x->hcap : x->pk->sst + (size_t)x->si * OOXML_HEAD_MAX;
+        size_t have = x->head_cell ? x->hcap_len : strlen(to);
+        size_t n =
+            (size_t)len < OOXML_HEAD_MAX - 1 - have ? (size_t)len : OOXML_HEAD_MAX - 1 - have;
+        memcpy(to + have, ch, n);
+        to[have + n] = '\0';
+        if (x->head_cell) {
+            x->hcap_len = have + n;
+        }
     }
     if (!x->emit) {
         return;
@@ -2240,6 +2431,11 @@ part_reset(struct ooxml_stream *x)
     x->cells = 0;
     x->cell_at = SIZE_MAX;
     x->ordinal = 0;
+    x->sheet = x->head_cell = x->ssn_cell = x->enough = false;
+    x->rows = 0;
+    x->col = x->si = -1;
+    x->n_xf = 0;
+    memset(x->head, 0, sizeof(x->head));
     if (x->deflating) {
         scan_zip_deflate_abort(x->pk->z);
     }
@@ -2390,7 +2586,7 @@ read_part(struct ooxml_stream *x, struct scan_zip_stream *zs, struct rl_diag *di
             continue;
         }
         if (x->stop || x->err != 0) {
-            return OUT_REFUSED;
+            return x->enough && x->err == 0 ? OUT_OK : OUT_REFUSED;
         }
         if (n == 0) {
             return x->ctxt->wellFormed && x->root_seen && x->depth == 0 ? OUT_OK : OUT_REFUSED;

@@ -561,6 +561,8 @@ ODF_SECRETS = {
     "card.ods": ["4556737586899855", "4111111111111111", "536-22-8471"],
     "card.fods": ["4556737586899855", "4111111111111111", "536-22-8471"],
     "card.odp": ["4111 1111 1111 1111"],
+    # LibreOffice's xlsx of sheet.fods: names, lists, links, SSN columns
+    "sheet.xlsx": ["4556737586899855", "4556 7375 8689 9855", "536-22-8471", "536228471"],
 }
 
 
@@ -580,6 +582,10 @@ def odf_checks(outdir, tmp):
         texts = []
         if name.startswith("card.fod"):
             texts.append(out)
+        elif name.endswith(".xlsx"):
+            z = zipfile.ZipFile(io.BytesIO(out))
+            well_formed(name, z, tmp)
+            texts += [z.read(n) for n in z.namelist()]
         else:
             z = zipfile.ZipFile(io.BytesIO(out))
             if z.testzip() is not None:

@@ -1818,6 +1818,66 @@ test_xlsx_names_lists_alt_text(void **state)
     env_fini(&e);
 }
 
+/* A bare number is an SSN under a column named "SSN" (the header a shared
+ * string) or when its cell shows it with Excel's SSN format; the same
+ * number under another name is left. */
+static void
+test_xlsx_column_context(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    static const char ct[] =
+        XML_DECL "<Types xmlns=\"" NS_CT "\"><Default Extension=\"rels\" "
+                 "ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
+                 "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+                 "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/"
+                 "vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/></Types>";
+    static const char rels[] = XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship "
+                                        "Id=\"rId1\" Type=\"" REL_T "officeDocument\" "
+                                        "Target=\"xl/workbook.xml\"/></Relationships>";
+    static const char wb[] = XML_DECL "<workbook xmlns=\"" NS_S "\" xmlns:r=\"" NS_REL "\">"
+                                      "<sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/>"
+                                      "</sheets></workbook>";
+    static const char wbrels[] =
+        XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\">"
+                 "<Relationship Id=\"rId1\" Type=\"" REL_T "worksheet\" Target=\"sheet1.xml\"/>"
+                 "<Relationship Id=\"rId2\" Type=\"" REL_T "sharedStrings\" "
+                 "Target=\"sharedStrings.xml\"/><Relationship Id=\"rId3\" Type=\"" REL_T
+                 "styles\" Target=\"styles.xml\"/></Relationships>";
+    static const char sst[] = XML_DECL "<sst xmlns=\"" NS_S "\"><si><t>Count</t></si>"
+                                       "<si><r><t>S</t></r><r><t>SN</t></r></si></sst>";
+    static const char styles[] =
+        XML_DECL "<styleSheet xmlns=\"" NS_S "\"><numFmts count=\"1\"><numFmt numFmtId=\"165\" "
+                 "formatCode=\"000\\-00\\-0000\"/></numFmts><cellXfs count=\"2\">"
+                 "<xf numFmtId=\"0\"/><xf numFmtId=\"165\"/></cellXfs></styleSheet>";
+    static const char sheet[] =
+        XML_DECL "<worksheet xmlns=\"" NS_S "\"><sheetData>"
+                 "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c>"
+                 "</row><row r=\"2\"><c r=\"A2\"><v>536228471</v></c>"
+                 "<c r=\"B2\"><v>536228471</v></c></row>"
+                 "<row r=\"3\"><c r=\"D3\" s=\"1\"><v>536228471</v></c></row>"
+                 "</sheetData></worksheet>";
+    const struct fx_entry ents[] = {
+        {"[Content_Types].xml", ct, 0, false}, {"_rels/.rels", rels, 0, false},
+        {"xl/workbook.xml", wb, 0, false},     {"xl/_rels/workbook.xml.rels", wbrels, 0, false},
+        {"xl/sheet1.xml", sheet, 0, false},    {"xl/sharedStrings.xml", sst, 0, false},
+        {"xl/styles.xml", styles, 0, false},
+    };
+    size_t len = 0;
+    uint8_t *in = fx_zip(ents, 7, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "book.xlsx");
+    assert_true(r->modified);
+    assert_int_equal(r->n_findings, 2);
+    char *t = fx_entry_text(r->out, r->out_len, "xl/sheet1.xml");
+    assert_non_null(strstr(t, "<c r=\"A2\"><v>536228471</v></c>"));
+    assert_non_null(strstr(t, "<c r=\"B2\" t=\"str\"><v>*********</v></c>"));
+    assert_non_null(strstr(t, "<c r=\"D3\" s=\"1\" t=\"str\"><v>*********</v></c>"));
+    free(t);
+    free(in);
+    env_fini(&e);
+}
+
 /* ---- OpenDocument ---- */
 
 #define ODF_NS                                                                                     \
@@ -2126,6 +2186,7 @@ main(void)
         cmocka_unit_test(test_stream_dtd_and_encoding),
         cmocka_unit_test(test_props_fields_redacted),
         cmocka_unit_test(test_xlsx_names_lists_alt_text),
+        cmocka_unit_test(test_xlsx_column_context),
         cmocka_unit_test(test_odt_package),
         cmocka_unit_test(test_odt_clean_unchanged),
         cmocka_unit_test(test_odt_encrypted),
