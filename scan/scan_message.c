@@ -1358,7 +1358,9 @@ ascii_only(const uint8_t *p, size_t len)
     return acc < 0x80;
 }
 
-static void
+/* Scans and writes out the header block `block`; returns whether it was
+ * rewritten. */
+static bool
 process_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *block,
                 size_t len)
 {
@@ -1374,18 +1376,18 @@ process_headers(struct scan_message *m, const struct mime_part *part, const uint
     }
     header_block(m, part, block, len, false);
     if (m->err != 0) {
-        return;
+        return false;
     }
     if (m->hdr.len == len && memcmp(m->hdr.p, block, len) == 0) {
         emit(m, block, len);
-        return;
+        return false;
     }
     m->result.modified = true;
     /* Verify: scan the rewritten block as a reader will see it. The check
      * pass reuses m->hdr only for reading, so keep the output aside first. */
     if (!buf_reserve(&m->enc, m->hdr.len)) {
         m->err = RL_ENOMEM;
-        return;
+        return false;
     }
     memcpy(m->enc.p, m->hdr.p, m->hdr.len);
     buf_set_len(&m->enc, m->hdr.len);
@@ -1393,6 +1395,7 @@ process_headers(struct scan_message *m, const struct mime_part *part, const uint
         fail_part(m, part->path, "redaction verification failed in a header");
     }
     emit(m, m->enc.p, m->enc.len);
+    return true;
 }
 
 /* Header text in our buffers is wiped as soon as the block is out (STYLE 17). */
@@ -1403,7 +1406,7 @@ on_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *
      * type (docm -> docx) gets its file name rewritten (process_document). */
     emit(m, NULL, 0);
     m->holding = m->doc != NULL && strncmp(part->type, "multipart/", 10) != 0;
-    process_headers(m, part, block, len);
+    (void)process_headers(m, part, block, len);
     m->holding = false;
     struct buf *bufs[] = {&m->hdr, &m->word, &m->utf, &m->red, &m->enc, &m->narrow};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
@@ -2651,6 +2654,14 @@ process_part(struct scan_message *m, const struct mime_part *part)
         add_defect(m, pr->part, why, strlen(why));
     }
     if (strcmp(part->type, "text/html") == 0 && process_html(m, pr, part, cs, dec, dec_len)) {
+        return;
+    }
+    /* A bounce's or report's copy of a message header (RFC 6522) is read as
+     * a header block, field by field: trace, identifiers and MIME structure
+     * (Message-ID, DKIM-Signature, a boundary of digits) are no text. */
+    if (strcmp(part->type, "text/rfc822-headers") == 0 && is_identity(part->cte) &&
+        dec == m->raw.p) {
+        pr->modified = process_headers(m, part, dec, dec_len);
         return;
     }
     bool uu_changed = process_uu(m, pr, part, &dec, &dec_len);

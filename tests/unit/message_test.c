@@ -503,6 +503,24 @@ test_strength_before_context(void **state)
     assert_int_equal(r->n_records, 1);
     r = scan(f, o, "Sozialversicherungsnummer (USA): 536221847", 0, true);
     assert_int_equal(r->n_records, 1);
+    /* Directional marks around and inside numbers in right-to-left mail
+     * (U+200F RLM, U+200E LRM), and typographic spaces between groups. */
+    r = scan(f, o,
+             "\xd7\x9b\xd7\xa8\xd7\x98\xd7\x99\xd7\xa1: \xe2\x80\x8f"
+             "4111 \xe2\x80\x8f"
+             "1111 \xe2\x80\x8f"
+             "1111 \xe2\x80\x8f"
+             "1111\xe2\x80\x8f",
+             0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "IBAN GB82\xe2\x80\x8eWEST\xe2\x80\x8e 1234 5698 7654 32", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o,
+             "SSN 536\xe2\x80\x82"
+             "22\xe2\x80\x82"
+             "8471",
+             0, true);
+    assert_int_equal(r->n_records, 1);
     /* ... as Americans say it (builtin-default-9) */
     r = scan(f, o, "my social is 536221847", 0, true);
     assert_int_equal(r->n_records, 1);
@@ -926,6 +944,38 @@ test_flowed_text_read_joined(void **state)
     fixture_free(f);
 }
 
+/* A bounce's copy of the returned message's header (text/rfc822-headers) is
+ * read field by field: its Subject is text, while a Message-ID and a
+ * boundary of 19 digits (Python's email package writes them so, and this
+ * one is Luhn-valid in a Maestro range) are no card. */
+static void
+test_returned_headers_read_as_fields(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: MAILER-DAEMON@example.com\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B1\"\r\n\r\n"
+        "--B1\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n"
+        "--B1\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        "From: app@example.com\r\nSubject: Your card 4111 1111 1111 1111\r\n"
+        "Message-ID: <5082513832886728665@app.example.com>\r\n"
+        "Content-Type: multipart/mixed; boundary=\"===============5082513832886728665==\"\r\n"
+        "\r\n--B1--\r\n";
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    for (size_t chunk = 0; chunk < 30; chunk += 11) {
+        const struct scan_result *r = scan(f, o, msg, chunk, false);
+        assert_int_equal(r->verdict, SCAN_V_DELIVER);
+        assert_int_equal(r->n_defects, 0);
+        assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1);
+        assert_true(contains(o, "Subject: Your card **** **** **** 1111\r\n"));
+        assert_true(contains(o, "Message-ID: <5082513832886728665@app.example.com>\r\n"));
+        assert_true(contains(o, "boundary=\"===============5082513832886728665==\"\r\n"));
+    }
+    free(o);
+    fixture_free(f);
+}
+
 int
 main(void)
 {
@@ -952,6 +1002,7 @@ main(void)
         cmocka_unit_test(test_repeated_structural_fields_removed),
         cmocka_unit_test(test_rtf_markup_hiding_a_card_holds),
         cmocka_unit_test(test_flowed_text_read_joined),
+        cmocka_unit_test(test_returned_headers_read_as_fields),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
