@@ -570,13 +570,17 @@ static const char app_minimal[] =
     "xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\">"
     "</Properties>";
 
-/* Marks the package's core and extended properties parts. */
+/* Marks the package's core and extended properties parts, and the files
+ * Word shows as part of the text (altChunk: HTML, RTF, text, a message). */
 static void
 find_props(struct ooxml_pkg *pk)
 {
     for (size_t k = 0; k < pk->n_rels; k++) {
         const struct ooxml_rel *r = &pk->rels[k];
         const char *t = after_slash(ooxml_str(pk, r->type));
+        if (r->target_part >= 0 && strcmp(t, "aFChunk") == 0) {
+            pk->parts[r->target_part].chunk = true;
+        }
         if (pk->parts[r->rels_part].source == -1 && r->target_part >= 0 &&
             (strcmp(t, "core-properties") == 0 || strcmp(t, "extended-properties") == 0)) {
             pk->parts[r->target_part].props = true;
@@ -804,7 +808,8 @@ scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
             pk.refused = true;
         } else if (pk.parts[i].xml && pk.parts[i].source == -2 && (long)i != pk.ct_part) {
             process_part(&pk, i);
-        } else if (!pk.parts[i].xml && strstr(e.name, "/embeddings/") != NULL) {
+        } else if (!pk.parts[i].xml &&
+                   (strstr(e.name, "/embeddings/") != NULL || pk.parts[i].chunk)) {
             nested_part(&pk, i);
         }
     }
