@@ -862,11 +862,13 @@ odf_meta_part(const char *name)
     return strcmp(after_slash(name), "meta.xml") == 0;
 }
 
-/* The thumbnail: a picture of the first page as it was (ODF Part 2, 3.7). */
+/* The thumbnail: a picture of the first page as it was (ODF Part 2, 3.7);
+ * an embedded object's replacement image: a picture of the object as it
+ * was (a chart with its values). */
 static bool
 odf_thumbnail(const char *name)
 {
-    return strncmp(name, "Thumbnails/", 11) == 0;
+    return strncmp(name, "Thumbnails/", 11) == 0 || strncmp(name, "ObjectReplacements/", 19) == 0;
 }
 
 static bool
@@ -933,9 +935,10 @@ odf_changed(struct ooxml_pkg *pk)
     }
     if (thumbs > 0) {
         char loc[SCAN_DOC_LOC_MAX];
-        ooxml_loc(pk, loc, sizeof(loc), "Thumbnails/");
+        ooxml_loc(pk, loc, sizeof(loc), "");
         scan_doc_note(pk->d, SCAN_DOC_METADATA_REMOVED, loc,
-                      "thumbnail removed: a picture of the first page before the changes");
+                      "%zu thumbnail and object images removed: pictures from before the changes",
+                      thumbs);
     }
 }
 

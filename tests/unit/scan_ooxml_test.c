@@ -2015,6 +2015,12 @@ odt(size_t *len, const char *manifest)
     static const char xlc[] =
         XML_DECL "<library:libraries xmlns:library=\"http://openoffice.org/2000/library\"/>";
     static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0};
+    /* an embedded chart's own table */
+    static const char object[] =
+        XML_DECL "<office:document-content " ODF_NS "><office:body><office:chart><table:table>"
+                 "<table:table-row><table:table-cell><text:p>card 4111 1111 1111 1111</text:p>"
+                 "</table:table-cell></table:table-row></table:table></office:chart></office:body>"
+                 "</office:document-content>";
     struct fx_entry e[] = {
         {"mimetype", ODT_TYPE, 0, true},
         {"content.xml", content, 0, false},
@@ -2025,6 +2031,8 @@ odt(size_t *len, const char *manifest)
         {"Basic/Standard/Module1.xml", module, 0, false},
         {"Basic/script.xlc", xlc, 0, false},
         {"META-INF/manifest.xml", manifest, 0, false},
+        {"Object 1/content.xml", object, 0, false},
+        {"ObjectReplacements/Object 1", "VCLMTF card 4111", 0, false},
     };
     return fx_zip(e, sizeof(e) / sizeof(e[0]), len);
 }
@@ -2078,6 +2086,10 @@ test_odt_package(void **state)
     assert_false(has_entry(r->out, r->out_len, "Basic/Standard/Module1.xml"));
     assert_false(has_entry(r->out, r->out_len, "Basic/script.xlc"));
     assert_false(has_entry(r->out, r->out_len, "Thumbnails/thumbnail.png"));
+    assert_false(has_entry(r->out, r->out_len, "ObjectReplacements/Object 1"));
+    c = fx_entry_text(r->out, r->out_len, "Object 1/content.xml");
+    assert_non_null(strstr(c, "card **** **** **** 1111"));
+    free(c);
     c = fx_entry_text(r->out, r->out_len, "META-INF/manifest.xml");
     assert_null(strstr(c, "Basic"));
     assert_null(strstr(c, "Thumbnails"));
