@@ -20,6 +20,7 @@
 #include "rl_utf8.h"
 #include "scan_html.h"
 #include "scan_redact.h"
+#include "scan_smime.h"
 #include "scan_tnef.h"
 
 /* A growable byte buffer owned by the message; it keeps its high-water size
@@ -2591,6 +2592,89 @@ rtf_hidden(struct scan_message *m, const char *part, const uint8_t *p, size_t le
     wipe(&m->ver);
 }
 
+/* An S/MIME opaque-signed body carries its MIME entity inside, where the
+ * recipient's reader shows it: that entity is read by the nested
+ * scan_message. It cannot be changed without breaking the signature, so a
+ * finding to redact of a type documents.hold_unredactable lists holds the
+ * message (`unredactable`, then documents.on_unreadable); otherwise the
+ * part goes on as it came. Returns false for what OpenSSL cannot read as
+ * signed data carrying content (then read as before). */
+static bool
+process_signed(struct scan_message *m, struct scan_part_record *pr, const uint8_t *dec,
+               size_t dec_len)
+{
+    uint8_t *inner = NULL;
+    size_t inner_len = 0;
+    int rc = scan_smime_signed_content(&inner, &inner_len, dec, dec_len);
+    if (rc == RL_ENOMEM) {
+        m->err = rc;
+        return true;
+    }
+    if (rc != 0 || inner == NULL || m->level + 1 >= m->pol->limits.max_archive_depth) {
+        free(inner);
+        return false;
+    }
+    const struct scan_result *r = NULL;
+    rc = run_nested(m, inner, inner_len, NULL, &r);
+    explicit_bzero(inner, inner_len);
+    free(inner);
+    wipe(&m->nest_out); /* a rewrite cannot go out: the signature covers the entity */
+    if (rc != 0) {
+        m->err = rc;
+        return true;
+    }
+    pr->scanned = true;
+    record_nested(m, pr->part, r);
+    if (r->verdict > m->nested_verdict) {
+        m->nested_verdict = r->verdict;
+        m->nested_reason = r->reason;
+    }
+    size_t held = 0;
+    for (size_t i = 0; i < r->n_records; i++) {
+        held += r->records[i].action == SCAN_ACT_REDACT &&
+                (m->pol->documents.hold_unredactable & SCAN_MASK(r->records[i].type)) != 0;
+    }
+    if (held > 0) {
+        m->doc_unreadable = true;
+        add_action(m, pr->part, SCAN_STEP_DOCUMENT, SCAN_DOC_UNREDACTABLE,
+                   scan_doc_action_name(SCAN_DOC_UNREDACTABLE), "",
+                   "S/MIME signed content holds a finding: it cannot be redacted without "
+                   "breaking the signature");
+    }
+    emit(m, m->raw.p, m->raw.len);
+    return true;
+}
+
+/* Which encryption p[0, n) is, by its first bytes whatever its label, or
+ * NULL: S/MIME enveloped or authenticated-enveloped data (a CMS ContentInfo
+ * whose content type is the first thing in it) or an ASCII-armoured OpenPGP
+ * message (what PGP/MIME and inline PGP carry). */
+static const char *
+encrypted_as(const uint8_t *p, size_t n)
+{
+    static const uint8_t enveloped[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                        0xf7, 0x0d, 0x01, 0x07, 0x03};
+    static const uint8_t auth_enveloped[] = {0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                             0x0d, 0x01, 0x09, 0x10, 0x01, 0x17};
+    static const char armour[] = "-----BEGIN PGP MESSAGE-----";
+    if (n > 16 && p[0] == 0x30) {
+        const uint8_t *win = p + 1;
+        size_t wn = n - 1 < 8 + sizeof(auth_enveloped) ? n - 1 : 8 + sizeof(auth_enveloped);
+        if (memmem(win, wn, enveloped, sizeof(enveloped)) != NULL ||
+            memmem(win, wn, auth_enveloped, sizeof(auth_enveloped)) != NULL) {
+            return "S/MIME encrypted (CMS enveloped data): not scanned";
+        }
+    }
+    size_t i = 0;
+    while (i < n && i < 64 && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) {
+        i++;
+    }
+    if (n - i >= sizeof(armour) - 1 && memcmp(p + i, armour, sizeof(armour) - 1) == 0) {
+        return "OpenPGP encrypted message: not scanned";
+    }
+    return NULL;
+}
+
 static void
 process_part(struct scan_message *m, const struct mime_part *part)
 {
@@ -2635,6 +2719,20 @@ process_part(struct scan_message *m, const struct mime_part *part)
         int w = snprintf(why, sizeof(why), "%zu invalid %s sequences (decoded leniently)", bad,
                          mime_cte_name(part->cte));
         add_defect(m, pr->part, why, (size_t)w);
+    }
+    /* Encrypted content cannot be scanned: like an encrypted attachment it
+     * is held by documents.on_unreadable, or sending it so would pass
+     * anything. */
+    if (scan_smime_is_signed(dec, dec_len) && process_signed(m, pr, dec, dec_len)) {
+        return;
+    }
+    const char *enc = encrypted_as(dec, dec_len);
+    if (enc != NULL) {
+        m->doc_unreadable = true;
+        add_action(m, pr->part, SCAN_STEP_DOCUMENT, SCAN_DOC_ENCRYPTED,
+                   scan_doc_action_name(SCAN_DOC_ENCRYPTED), "", enc);
+        emit(m, m->raw.p, m->raw.len);
+        return;
     }
     if (process_document(m, pr, part, dec, dec_len)) {
         return;

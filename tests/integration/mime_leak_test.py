@@ -11,6 +11,9 @@ read with separators and markup dropped and digits normalised (NFKC), is a
 leak; a message held (quarantine, block, tempfail) is not delivered and so
 cannot leak.
 
+S/MIME messages are made by `openssl smime` with a throwaway certificate;
+an opaque-signed entity is checked in its DER bytes, where it lies whole.
+
 Known gaps, left out here: UTF-32 text parts; a card glued to a
 percent-encoded space in a URL (mailto:?body=card%204111...).
 
@@ -661,6 +664,67 @@ def alternative_plain_only_card():
     return outer.as_bytes()
 
 
+_CERT = {}
+
+
+def smime(args, content):
+    """`openssl smime` run on `content` with a throwaway key and certificate."""
+    if not _CERT:
+        d = tempfile.mkdtemp(prefix="mime-leak-")
+        _CERT["key"], _CERT["cert"] = os.path.join(d, "k.pem"), os.path.join(d, "c.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                        _CERT["key"], "-out", _CERT["cert"], "-subj", "/CN=b@example.org", "-days",
+                        "2"], check=True, capture_output=True)
+    r = subprocess.run(["openssl", "smime"] + args + ["-signer" if "-sign" in args else "-aes256",
+                                                      _CERT["cert"]] +
+                       (["-inkey", _CERT["key"]] if "-sign" in args else []),
+                       input=content, check=True, capture_output=True)
+    return b"From: a@example.com\r\nTo: b@example.org\r\nSubject: s\r\n" + r.stdout
+
+
+@case
+def smime_opaque_signed_card():
+    return smime(["-sign", "-nodetach"], f"Content-Type: text/plain\r\n\r\ncard {CARD}\r\n".encode())
+
+
+@case
+def smime_opaque_signed_clean():
+    return smime(["-sign", "-nodetach"], b"Content-Type: text/plain\r\n\r\nnothing here\r\n")
+
+
+@case
+def smime_clear_signed_card():
+    return smime(["-sign"], f"Content-Type: text/plain\r\n\r\ncard {CARD}\r\n".encode())
+
+
+@case
+def smime_encrypted():
+    return smime(["-encrypt"], f"Content-Type: text/plain\r\n\r\ncard {CARD}\r\n".encode())
+
+
+@case
+def pgp_mime_encrypted():
+    return raw("""From: a@example.com
+To: b@example.org
+Subject: enc
+MIME-Version: 1.0
+Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary=XX
+
+--XX
+Content-Type: application/pgp-encrypted
+
+Version: 1
+--XX
+Content-Type: application/octet-stream; name=encrypted.asc
+
+-----BEGIN PGP MESSAGE-----
+
+hQEMA1234567890ABCDEF
+-----END PGP MESSAGE-----
+--XX--
+""")
+
+
 def texts(msg_bytes):
     """Every decoded text the recipient could read."""
     out = []
@@ -767,9 +831,10 @@ class MimeLeaks(unittest.TestCase):
                     self.assertEqual(leaks, [], "%s delivered with %s" % (name, leaks))
 
     def test_held_only_where_the_markup_hides_a_value(self):
-        """Only the RTF cases whose markup hides a card are held; every other
-        case is delivered redacted (a gateway that held everything would pass
-        the test above)."""
+        """Only what cannot be redacted in place is held: RTF whose markup
+        hides a card, S/MIME signed content holding one, encrypted content;
+        every other case is delivered redacted (a gateway that held everything
+        would pass the test above)."""
         held = []
         with tempfile.TemporaryDirectory() as d:
             rep_path = os.path.join(d, "report.json")
@@ -779,7 +844,8 @@ class MimeLeaks(unittest.TestCase):
                 with open(rep_path) as f:
                     if json.load(f)["verdict"] != "deliver":
                         held.append(name)
-        self.assertEqual(held, ["rtf_attachment", "rtf_hex_digits"])
+        self.assertEqual(held, ["rtf_attachment", "rtf_hex_digits", "smime_opaque_signed_card",
+                                "smime_encrypted", "pgp_mime_encrypted"])
 
 
 if __name__ == "__main__":

@@ -976,6 +976,46 @@ test_returned_headers_read_as_fields(void **state)
     fixture_free(f);
 }
 
+/* Encrypted content cannot be scanned: an S/MIME enveloped-data body (here
+ * the first bytes of one: a ContentInfo naming 1.2.840.113549.1.7.3),
+ * labelled anything, and an armoured OpenPGP message are held like an
+ * encrypted attachment (documents.on_unreadable, quarantine by default); a
+ * clear-signed PGP text is read as text. */
+static void
+test_encrypted_content_held(void **state)
+{
+    (void)state;
+    static const char *const msgs[] = {
+        "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        "MIAGCSqGSIb3DQEHA6CAMIACAQAxggFAMIIBPAIBADAkMBYxFDASBgNVBAMMC2V4YW1wbGUu\r\n",
+        "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; "
+        "boundary=XX\r\n\r\n--XX\r\nContent-Type: application/pgp-encrypted\r\n\r\n"
+        "Version: 1\r\n--XX\r\nContent-Type: application/octet-stream\r\n\r\n"
+        "-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA1234567890ABCDEF\r\n"
+        "-----END PGP MESSAGE-----\r\n--XX--\r\n",
+    };
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+        const struct scan_result *r = scan(f, o, msgs[i], 0, false);
+        assert_int_equal(r->verdict, SCAN_V_QUARANTINE);
+        assert_int_equal(r->n_actions, 1);
+        assert_string_equal(r->actions[0].action, "encrypted");
+    }
+    const struct scan_result *r =
+        scan(f, o,
+             "From: a@example.com\r\n\r\n-----BEGIN PGP SIGNED MESSAGE-----\r\nHash: SHA256\r\n"
+             "\r\ncard 4111 1111 1111 1111\r\n-----BEGIN PGP SIGNATURE-----\r\nx\r\n"
+             "-----END PGP SIGNATURE-----\r\n",
+             0, false);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER);
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1);
+    free(o);
+    fixture_free(f);
+}
+
 int
 main(void)
 {
@@ -1003,6 +1043,7 @@ main(void)
         cmocka_unit_test(test_rtf_markup_hiding_a_card_holds),
         cmocka_unit_test(test_flowed_text_read_joined),
         cmocka_unit_test(test_returned_headers_read_as_fields),
+        cmocka_unit_test(test_encrypted_content_held),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
