@@ -42,10 +42,11 @@ struct scan_pdf {
     unsigned calls;   /* allocations since the clock was last read */
     bool over_mem;    /* the limit refused an allocation */
     bool over_time;
-    fz_cookie cookie;            /* aborts page interpretation once over time */
-    bool saw_image;              /* the page being read drew an image (any kind) */
-    uint8_t *level_buf;          /* igzip's, for redacted content streams; malloc'd once */
-    fz_store_drop_fn *font_drop; /* MuPDF's for a loaded font (finds one in its store) */
+    fz_cookie cookie;                /* aborts page interpretation once over time */
+    bool saw_image;                  /* the page being read drew an image (any kind) */
+    uint8_t *level_buf;              /* igzip's, for redacted content streams; malloc'd once */
+    fz_store_drop_fn *font_drop;     /* MuPDF's for a loaded font (finds one in its store) */
+    uint64_t pages_read, plain_read; /* page readings, and those by read_plain (tests) */
 };
 
 static uint64_t
@@ -1027,6 +1028,501 @@ image_clip_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, f
     saw_image(ctx);
 }
 
+/* ---- page text without MuPDF's drawing: a plain page's own reader ----
+ *
+ * MuPDF's run processor draws: for every glyph it bounds the glyph's
+ * outline (fz_bound_glyph), grows the text object's box and hands fz_text
+ * objects to the device at the end of each text object, three quarters of
+ * a page's reading (bench/README.md "Where the time goes"). A plain page
+ * (no annotation, resources that are fonts, colour spaces and procedure
+ * sets only: no form, pattern, image, shading, graphics state or
+ * marked-content properties that could draw more text or take text away)
+ * can only put text on the page through its content stream's text
+ * operators. This processor interprets that stream with MuPDF's own
+ * interpreter (lexing, font loading, encodings, ToUnicode, widths) and
+ * keeps just the state text placement needs (the CTM, the text state
+ * saved and restored with q and Q, the text and line matrices), builds the
+ * same fz_text spans MuPDF's run processor builds (pdf_show_char,
+ * pdf_tos_make_trm and pdf_show_space of MuPDF 1.21, less the glyph
+ * boxes) and gives them to the light text device at the same points (end
+ * of text object, cm, Q, end of stream); every render mode is read alike
+ * (no Tr callback). Text in hidden optional content is read too. A Type3
+ * or vertical font, a form, a pattern, a soft mask or a graphics state met
+ * anyway stops it: the page is read by fz_run_page instead. Both the
+ * rewrite and its verifying re-read read a plain page this way; what the
+ * two could both misread is checked by tests/unit/scan_pdf_test.c's
+ * adversarial layouts, each also as a plain page, with MuPDF's structured
+ * text as the judge. */
+
+struct tp_state {
+    fz_matrix ctm;
+    pdf_font_desc *font; /* kept; NULL: none set */
+    float size, scale, char_space, word_space, leading, rise;
+};
+
+struct text_proc {
+    pdf_processor super;
+    struct text_dev *dev;
+    struct tp_state *gs; /* the q/Q stack, gs[top] the current state */
+    int top, cap;
+    fz_matrix tm, tlm; /* the text matrix and line matrix */
+    fz_text *text;     /* glyphs not yet given to the device */
+    bool refused;      /* not a page this reader reads: fz_run_page reads it */
+};
+
+/* The current graphics state's text state. */
+static struct tp_state *
+tp_cur(pdf_processor *proc)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    return &tp->gs[tp->top];
+}
+
+/* Gives the glyphs shown so far to the device (pdf_flush_text). */
+static void
+tp_flush(fz_context *ctx, struct text_proc *tp)
+{
+    fz_text *text = tp->text;
+    if (text == NULL) {
+        return;
+    }
+    tp->text = NULL;
+    fz_try(ctx)
+    {
+        if (text->head != NULL && !tp->refused) {
+            td_text(ctx, &tp->dev->super, text, tp->gs[tp->top].ctm);
+        }
+    }
+    fz_always(ctx)
+    {
+        fz_drop_text(ctx, text);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+}
+
+static void
+tp_refuse(fz_context *ctx, pdf_processor *proc)
+{
+    (void)ctx;
+    ((struct text_proc *)proc)->refused = true;
+}
+
+/* One character code's glyph (pdf_show_char without the glyph's box). */
+static void
+tp_char(fz_context *ctx, struct text_proc *tp, const struct tp_state *g, int cid)
+{
+    pdf_font_desc *fd = g->font;
+    fz_matrix tsm = {g->size * g->scale, 0, 0, g->size, 0, g->rise};
+    pdf_hmtx h = pdf_lookup_hmtx(ctx, fd, cid);
+    float tx = (h.w * 0.001f * g->size + g->char_space) * g->scale;
+    fz_matrix trm = fz_concat(tsm, tp->tm);
+    int gid = pdf_font_cid_to_gid(ctx, fd, cid);
+    int ucs[8];
+    int n = 0;
+    if (fd->to_unicode != NULL) {
+        n = pdf_lookup_cmap_full(fd->to_unicode, (unsigned)cid, ucs);
+    }
+    if (n == 0 && (size_t)cid < fd->cid_to_ucs_len) {
+        ucs[0] = fd->cid_to_ucs[cid];
+        n = 1;
+    }
+    if (n == 0 || (n == 1 && ucs[0] == 0)) {
+        ucs[0] = FZ_REPLACEMENT_CHARACTER;
+        n = 1;
+    }
+    if (tp->text == NULL) {
+        tp->text = fz_new_text(ctx);
+    }
+    fz_show_glyph(ctx, tp->text, fd->font, trm, gid, ucs[0], 0, 0, FZ_BIDI_NEUTRAL, FZ_LANG_UNSET);
+    for (int i = 1; i < n; i++) {
+        fz_show_glyph(ctx, tp->text, fd->font, trm, -1, ucs[i], 0, 0, FZ_BIDI_NEUTRAL,
+                      FZ_LANG_UNSET);
+    }
+    tp->tm = fz_pre_translate(tp->tm, tx, 0);
+}
+
+/* A string's glyphs (show_string), word spacing after a one-byte code 32. */
+static void
+tp_string(fz_context *ctx, struct text_proc *tp, unsigned char *buf, size_t len)
+{
+    const struct tp_state *g = &tp->gs[tp->top];
+    if (g->font == NULL || tp->refused) {
+        return; /* MuPDF: "cannot draw text since font and size not set" */
+    }
+    unsigned char *s = buf, *end = buf + len;
+    while (s < end) {
+        unsigned cpt = 0;
+        int w = pdf_decode_cmap(g->font->encoding, s, end, &cpt);
+        s += w;
+        int cid = pdf_lookup_cmap(g->font->encoding, cpt);
+        if (cid >= 0) {
+            tp_char(ctx, tp, g, cid);
+        }
+        if (cpt == 32 && w == 1) {
+            tp->tm = fz_pre_translate(tp->tm, g->word_space * g->scale, 0);
+        }
+    }
+}
+
+static void
+tp_newline(struct text_proc *tp)
+{
+    tp->tlm = fz_pre_translate(tp->tlm, 0, -tp->gs[tp->top].leading);
+    tp->tm = tp->tlm;
+}
+
+static void
+tp_q(fz_context *ctx, pdf_processor *proc)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    if (tp->top + 1 == tp->cap) {
+        int cap = tp->cap * 2;
+        tp->gs = fz_realloc_array(ctx, tp->gs, cap, struct tp_state);
+        tp->cap = cap;
+    }
+    tp->gs[tp->top + 1] = tp->gs[tp->top];
+    tp->top++;
+    pdf_keep_font(ctx, tp->gs[tp->top].font);
+}
+
+static void
+tp_Q(fz_context *ctx, pdf_processor *proc)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp_flush(ctx, tp);
+    if (tp->top > 0) {
+        pdf_drop_font(ctx, tp->gs[tp->top].font);
+        tp->top--;
+    }
+}
+
+static void
+tp_cm(fz_context *ctx, pdf_processor *proc, float a, float b, float c, float d, float e, float f)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp_flush(ctx, tp);
+    struct tp_state *g = &tp->gs[tp->top];
+    g->ctm = fz_concat(fz_make_matrix(a, b, c, d, e, f), g->ctm);
+}
+
+static void
+tp_BT(fz_context *ctx, pdf_processor *proc)
+{
+    (void)ctx;
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp->tm = tp->tlm = fz_identity;
+}
+
+static void
+tp_ET(fz_context *ctx, pdf_processor *proc)
+{
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_Tc(fz_context *ctx, pdf_processor *proc, float v)
+{
+    (void)ctx;
+    tp_cur(proc)->char_space = v;
+}
+
+static void
+tp_Tw(fz_context *ctx, pdf_processor *proc, float v)
+{
+    (void)ctx;
+    tp_cur(proc)->word_space = v;
+}
+
+static void
+tp_Tz(fz_context *ctx, pdf_processor *proc, float v)
+{
+    (void)ctx;
+    tp_cur(proc)->scale = v / 100;
+}
+
+static void
+tp_TL(fz_context *ctx, pdf_processor *proc, float v)
+{
+    (void)ctx;
+    tp_cur(proc)->leading = v;
+}
+
+static void
+tp_Ts(fz_context *ctx, pdf_processor *proc, float v)
+{
+    (void)ctx;
+    tp_cur(proc)->rise = v;
+}
+
+static void
+tp_Tf(fz_context *ctx, pdf_processor *proc, const char *name, pdf_font_desc *font, float size)
+{
+    (void)name;
+    struct text_proc *tp = (struct text_proc *)proc;
+    if (font == NULL || font->wmode != 0 || font->font == NULL || font->font->t3procs != NULL) {
+        tp->refused = true; /* vertical or Type3: MuPDF's reading */
+        return;
+    }
+    struct tp_state *g = &tp->gs[tp->top];
+    pdf_drop_font(ctx, g->font);
+    g->font = pdf_keep_font(ctx, font);
+    g->size = size;
+}
+
+static void
+tp_Td(fz_context *ctx, pdf_processor *proc, float tx, float ty)
+{
+    (void)ctx;
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp->tlm = fz_pre_translate(tp->tlm, tx, ty);
+    tp->tm = tp->tlm;
+}
+
+static void
+tp_TD(fz_context *ctx, pdf_processor *proc, float tx, float ty)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp->gs[tp->top].leading = -ty;
+    tp_Td(ctx, proc, tx, ty);
+}
+
+static void
+tp_Tm(fz_context *ctx, pdf_processor *proc, float a, float b, float c, float d, float e, float f)
+{
+    (void)ctx;
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp->tm = tp->tlm = fz_make_matrix(a, b, c, d, e, f);
+}
+
+static void
+tp_Tstar(fz_context *ctx, pdf_processor *proc)
+{
+    (void)ctx;
+    tp_newline((struct text_proc *)proc);
+}
+
+static void
+tp_TJ(fz_context *ctx, pdf_processor *proc, pdf_obj *array)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    const struct tp_state *g = &tp->gs[tp->top];
+    if (g->font == NULL) {
+        return;
+    }
+    int n = pdf_array_len(ctx, array);
+    for (int i = 0; i < n; i++) {
+        pdf_obj *item = pdf_array_get(ctx, array, i);
+        if (pdf_is_string(ctx, item)) {
+            tp_string(ctx, tp, (unsigned char *)pdf_to_str_buf(ctx, item),
+                      pdf_to_str_len(ctx, item));
+        } else {
+            float adj = -pdf_to_real(ctx, item) * g->size * 0.001f;
+            tp->tm = fz_pre_translate(tp->tm, adj * g->scale, 0);
+        }
+    }
+}
+
+static void
+tp_Tj(fz_context *ctx, pdf_processor *proc, char *str, size_t len)
+{
+    tp_string(ctx, (struct text_proc *)proc, (unsigned char *)str, len);
+}
+
+static void
+tp_squote(fz_context *ctx, pdf_processor *proc, char *str, size_t len)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp_newline(tp);
+    tp_string(ctx, tp, (unsigned char *)str, len);
+}
+
+static void
+tp_dquote(fz_context *ctx, pdf_processor *proc, float aw, float ac, char *str, size_t len)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp->gs[tp->top].word_space = aw;
+    tp->gs[tp->top].char_space = ac;
+    tp_newline(tp);
+    tp_string(ctx, tp, (unsigned char *)str, len);
+}
+
+static void
+tp_BI(fz_context *ctx, pdf_processor *proc, fz_image *image, const char *cs)
+{
+    (void)proc;
+    (void)image;
+    (void)cs;
+    saw_image(ctx);
+}
+
+static void
+tp_Do_image(fz_context *ctx, pdf_processor *proc, const char *name, fz_image *image)
+{
+    (void)proc;
+    (void)name;
+    (void)image;
+    saw_image(ctx);
+}
+
+static void
+tp_Do_form(fz_context *ctx, pdf_processor *proc, const char *name, pdf_obj *form, pdf_obj *res)
+{
+    (void)name;
+    (void)form;
+    (void)res;
+    tp_refuse(ctx, proc);
+}
+
+static void
+tp_gs_begin(fz_context *ctx, pdf_processor *proc, const char *name, pdf_obj *extgstate)
+{
+    (void)name;
+    (void)extgstate;
+    tp_refuse(ctx, proc);
+}
+
+static void
+tp_gs_SMask(fz_context *ctx, pdf_processor *proc, pdf_obj *smask, pdf_obj *res, float *bc,
+            int luminosity)
+{
+    (void)smask;
+    (void)res;
+    (void)bc;
+    (void)luminosity;
+    tp_refuse(ctx, proc);
+}
+
+static void
+tp_pattern(fz_context *ctx, pdf_processor *proc, const char *name, pdf_pattern *pat, int n,
+           float *color)
+{
+    (void)name;
+    (void)pat;
+    (void)n;
+    (void)color;
+    tp_refuse(ctx, proc);
+}
+
+static void
+tp_END(fz_context *ctx, pdf_processor *proc)
+{
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_drop(fz_context *ctx, pdf_processor *proc)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    fz_drop_text(ctx, tp->text);
+    tp->text = NULL;
+    if (tp->gs != NULL) {
+        for (int i = 0; i <= tp->top; i++) {
+            pdf_drop_font(ctx, tp->gs[i].font);
+        }
+        fz_free(ctx, tp->gs);
+        tp->gs = NULL;
+    }
+}
+
+/* True when page `page` is plain (see above): nothing but its content
+ * stream's text operators can put text on it. */
+static bool
+plain_page(fz_context *ctx, pdf_page *page)
+{
+    if (pdf_array_len(ctx, pdf_dict_get(ctx, page->obj, PDF_NAME(Annots))) > 0) {
+        return false;
+    }
+    pdf_obj *res = pdf_page_resources(ctx, page);
+    if (res != NULL && !pdf_is_dict(ctx, res)) {
+        return false;
+    }
+    int n = pdf_dict_len(ctx, res);
+    for (int i = 0; i < n; i++) {
+        pdf_obj *k = pdf_dict_get_key(ctx, res, i);
+        if (k != PDF_NAME(Font) && k != PDF_NAME(ProcSet) && k != PDF_NAME(ColorSpace)) {
+            return false;
+        }
+    }
+    pdf_obj *fonts = pdf_dict_get(ctx, res, PDF_NAME(Font));
+    n = pdf_dict_len(ctx, fonts);
+    for (int i = 0; i < n; i++) {
+        pdf_obj *f = pdf_dict_get_val(ctx, fonts, i);
+        if (pdf_name_eq(ctx, pdf_dict_get(ctx, f, PDF_NAME(Subtype)), PDF_NAME(Type3))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Reads plain page `page` into the device `dev` as fz_run_page would
+ * (same glyphs, same spans' geometry, same device space). Returns false
+ * when the page turned out not to be plain (nothing may be kept of what
+ * was read). Throws. */
+static bool
+read_plain(fz_context *ctx, pdf_page *page, struct text_dev *dev, fz_cookie *cookie)
+{
+    struct text_proc *tp = pdf_new_processor(ctx, sizeof(*tp));
+    bool ok = false;
+    fz_var(ok);
+    fz_try(ctx)
+    {
+        tp->super.drop_processor = tp_drop;
+        tp->super.op_q = tp_q;
+        tp->super.op_Q = tp_Q;
+        tp->super.op_cm = tp_cm;
+        tp->super.op_BT = tp_BT;
+        tp->super.op_ET = tp_ET;
+        tp->super.op_Tc = tp_Tc;
+        tp->super.op_Tw = tp_Tw;
+        tp->super.op_Tz = tp_Tz;
+        tp->super.op_TL = tp_TL;
+        tp->super.op_Tf = tp_Tf;
+        tp->super.op_Ts = tp_Ts;
+        tp->super.op_Td = tp_Td;
+        tp->super.op_TD = tp_TD;
+        tp->super.op_Tm = tp_Tm;
+        tp->super.op_Tstar = tp_Tstar;
+        tp->super.op_TJ = tp_TJ;
+        tp->super.op_Tj = tp_Tj;
+        tp->super.op_squote = tp_squote;
+        tp->super.op_dquote = tp_dquote;
+        tp->super.op_BI = tp_BI;
+        tp->super.op_Do_image = tp_Do_image;
+        tp->super.op_Do_form = tp_Do_form;
+        tp->super.op_gs_begin = tp_gs_begin;
+        tp->super.op_gs_SMask = tp_gs_SMask;
+        tp->super.op_SC_pattern = tp_pattern;
+        tp->super.op_sc_pattern = tp_pattern;
+        tp->super.op_END = tp_END;
+        tp->super.usage = NULL; /* hidden optional content is read too */
+        tp->dev = dev;
+        tp->cap = 8;
+        tp->gs = fz_malloc_array(ctx, tp->cap, struct tp_state);
+        tp->top = 0;
+        fz_matrix page_ctm;
+        pdf_page_transform(ctx, page, NULL, &page_ctm);
+        tp->gs[0] = (struct tp_state){page_ctm, NULL, -1, 1, 0, 0, 0, 0};
+        tp->tm = tp->tlm = fz_identity;
+        pdf_process_contents(ctx, &tp->super, page->doc, pdf_page_resources(ctx, page),
+                             pdf_page_contents(ctx, page), cookie);
+        pdf_close_processor(ctx, &tp->super);
+        tp_flush(ctx, tp);
+        ok = !tp->refused;
+    }
+    fz_always(ctx)
+    {
+        pdf_drop_processor(ctx, &tp->super);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+    return ok;
+}
+
 /* Reads the text of `page` into the pass's text (with quads when
  * p->quads), through the light text device. Returns 0 or RL_ENOMEM;
  * throws on MuPDF errors and once over time. */
@@ -1055,7 +1551,19 @@ read_text(struct pass *p, pdf_page *page)
         dev->super.fill_image_mask = image_fill_mask;
         dev->super.clip_image_mask = image_clip_mask;
         p->s->saw_image = false;
-        fz_run_page(ctx, &page->super, &dev->super, fz_identity, &p->s->cookie);
+        p->s->pages_read++;
+        if (plain_page(ctx, page) && read_plain(ctx, page, dev, &p->s->cookie)) {
+            p->s->plain_read++;
+        } else {
+            /* what the plain reader read, if anything, goes */
+            if (p->text != NULL) {
+                explicit_bzero(p->text, p->len);
+            }
+            p->len = 0;
+            dev->oom = dev->started = false;
+            p->s->saw_image = false;
+            fz_run_page(ctx, &page->super, &dev->super, fz_identity, &p->s->cookie);
+        }
         fz_close_device(ctx, &dev->super);
         if (p->s->cookie.abort) {
             fz_throw(ctx, FZ_ERROR_ABORT, "over time");
@@ -2452,4 +2960,11 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
     fz_empty_store(ctx);
     d->in_pdf = was_in_pdf;
     return rc;
+}
+
+uint64_t
+scan_pdf_pages_read(const struct scan_pdf *s, uint64_t *plain)
+{
+    *plain = s != NULL ? s->plain_read : 0;
+    return s != NULL ? s->pages_read : 0;
 }
