@@ -47,6 +47,7 @@ struct scan_pdf {
     uint8_t *level_buf;              /* igzip's, for redacted content streams; malloc'd once */
     fz_store_drop_fn *font_drop;     /* MuPDF's for a loaded font (finds one in its store) */
     uint64_t pages_read, plain_read; /* page readings, and those by read_plain (tests) */
+    bool no_plain;                   /* every page read by fz_run_page (tests) */
 };
 
 static uint64_t
@@ -1045,8 +1046,11 @@ image_clip_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, f
  * same fz_text spans MuPDF's run processor builds (pdf_show_char,
  * pdf_tos_make_trm and pdf_show_space of MuPDF 1.21, less the glyph
  * boxes) and gives them to the light text device at the same points (end
- * of text object, cm, Q, end of stream); every render mode is read alike
- * (no Tr callback). Text in hidden optional content is read too. A Type3
+ * of text object, cm, Q, a colour or line style, a change of render mode,
+ * end of stream), as many times as MuPDF draws it in its render mode.
+ * Text in hidden optional content is read too, and so is text filled or
+ * stroked with a pattern colour space that has no pattern (MuPDF's run
+ * processor draws it in nothing). A Type3
  * or vertical font, a form, a pattern, a soft mask or a graphics state met
  * anyway stops it: the page is read by fz_run_page instead. Both the
  * rewrite and its verifying re-read read a plain page this way; what the
@@ -1054,10 +1058,14 @@ image_clip_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, f
  * adversarial layouts, each also as a plain page, with MuPDF's structured
  * text as the judge. */
 
+/* Character codes whose width and glyph the reader keeps per font. */
+#define TP_CACHE 256
+
 struct tp_state {
     fz_matrix ctm;
     pdf_font_desc *font; /* kept; NULL: none set */
     float size, scale, char_space, word_space, leading, rise;
+    int render; /* Tr */
 };
 
 struct text_proc {
@@ -1067,8 +1075,37 @@ struct text_proc {
     int top, cap;
     fz_matrix tm, tlm; /* the text matrix and line matrix */
     fz_text *text;     /* glyphs not yet given to the device */
+    int text_mode;     /* the render mode they were shown in */
     bool refused;      /* not a page this reader reads: fz_run_page reads it */
+    /* the width and glyph of codes below TP_CACHE in font `cached` (kept),
+     * as pdf_lookup_hmtx and pdf_font_cid_to_gid gave them */
+    pdf_font_desc *cached;
+    int cache_w[TP_CACHE], cache_gid[TP_CACHE];
+    bool cache_set[TP_CACHE];
 };
+
+/* fz_concat and fz_pre_translate of MuPDF 1.21 (geometry.c), the same
+ * arithmetic inline. */
+static inline fz_matrix
+tp_concat(fz_matrix one, fz_matrix two)
+{
+    fz_matrix dst;
+    dst.a = one.a * two.a + one.b * two.c;
+    dst.b = one.a * two.b + one.b * two.d;
+    dst.c = one.c * two.a + one.d * two.c;
+    dst.d = one.c * two.b + one.d * two.d;
+    dst.e = one.e * two.a + one.f * two.c + two.e;
+    dst.f = one.e * two.b + one.f * two.d + two.f;
+    return dst;
+}
+
+static inline fz_matrix
+tp_pre_translate(fz_matrix m, float tx, float ty)
+{
+    m.e += tx * m.a + ty * m.c;
+    m.f += tx * m.b + ty * m.d;
+    return m;
+}
 
 /* The current graphics state's text state. */
 static struct tp_state *
@@ -1087,9 +1124,14 @@ tp_flush(fz_context *ctx, struct text_proc *tp)
         return;
     }
     tp->text = NULL;
+    /* as often as MuPDF's run processor gives the device the text object
+     * in its render mode (filled, stroked, clipping; both or all three),
+     * once in an invalid mode (MuPDF draws it in none) */
+    static const int times[8] = {1, 1, 2, 1, 2, 2, 3, 1};
+    int n = tp->text_mode >= 0 && tp->text_mode < 8 ? times[tp->text_mode] : 1;
     fz_try(ctx)
     {
-        if (text->head != NULL && !tp->refused) {
+        for (int i = 0; i < n && text->head != NULL && !tp->refused; i++) {
             td_text(ctx, &tp->dev->super, text, tp->gs[tp->top].ctm);
         }
     }
@@ -1116,10 +1158,27 @@ tp_char(fz_context *ctx, struct text_proc *tp, const struct tp_state *g, int cid
 {
     pdf_font_desc *fd = g->font;
     fz_matrix tsm = {g->size * g->scale, 0, 0, g->size, 0, g->rise};
-    pdf_hmtx h = pdf_lookup_hmtx(ctx, fd, cid);
-    float tx = (h.w * 0.001f * g->size + g->char_space) * g->scale;
-    fz_matrix trm = fz_concat(tsm, tp->tm);
-    int gid = pdf_font_cid_to_gid(ctx, fd, cid);
+    int w = 0, gid = 0;
+    if (fd == tp->cached && cid < TP_CACHE && tp->cache_set[cid]) {
+        w = tp->cache_w[cid];
+        gid = tp->cache_gid[cid];
+    } else {
+        w = pdf_lookup_hmtx(ctx, fd, cid).w;
+        gid = pdf_font_cid_to_gid(ctx, fd, cid);
+        if (cid < TP_CACHE) {
+            if (fd != tp->cached) {
+                pdf_drop_font(ctx, tp->cached);
+                tp->cached = pdf_keep_font(ctx, fd);
+                memset(tp->cache_set, 0, sizeof(tp->cache_set));
+            }
+            tp->cache_w[cid] = w;
+            tp->cache_gid[cid] = gid;
+            tp->cache_set[cid] = true;
+        }
+    }
+    float w0 = w * 0.001f;
+    float tx = (w0 * g->size + g->char_space) * g->scale;
+    fz_matrix trm = tp_concat(tsm, tp->tm);
     int ucs[8];
     int n = 0;
     if (fd->to_unicode != NULL) {
@@ -1133,15 +1192,17 @@ tp_char(fz_context *ctx, struct text_proc *tp, const struct tp_state *g, int cid
         ucs[0] = FZ_REPLACEMENT_CHARACTER;
         n = 1;
     }
-    if (tp->text == NULL) {
+    if (tp->text == NULL || g->render != tp->text_mode) {
+        tp_flush(ctx, tp);
         tp->text = fz_new_text(ctx);
+        tp->text_mode = g->render;
     }
     fz_show_glyph(ctx, tp->text, fd->font, trm, gid, ucs[0], 0, 0, FZ_BIDI_NEUTRAL, FZ_LANG_UNSET);
     for (int i = 1; i < n; i++) {
         fz_show_glyph(ctx, tp->text, fd->font, trm, -1, ucs[i], 0, 0, FZ_BIDI_NEUTRAL,
                       FZ_LANG_UNSET);
     }
-    tp->tm = fz_pre_translate(tp->tm, tx, 0);
+    tp->tm = tp_pre_translate(tp->tm, tx, 0);
 }
 
 /* A string's glyphs (show_string), word spacing after a one-byte code 32. */
@@ -1162,7 +1223,7 @@ tp_string(fz_context *ctx, struct text_proc *tp, unsigned char *buf, size_t len)
             tp_char(ctx, tp, g, cid);
         }
         if (cpt == 32 && w == 1) {
-            tp->tm = fz_pre_translate(tp->tm, g->word_space * g->scale, 0);
+            tp->tm = tp_pre_translate(tp->tm, g->word_space * g->scale, 0);
         }
     }
 }
@@ -1258,6 +1319,88 @@ tp_Ts(fz_context *ctx, pdf_processor *proc, float v)
 }
 
 static void
+tp_Tr(fz_context *ctx, pdf_processor *proc, int render)
+{
+    (void)ctx;
+    tp_cur(proc)->render = render;
+}
+
+/* The operators MuPDF's run processor gives the text shown so far to the
+ * device before (colour, line style, rendering intent): the text object
+ * is split there as it would be. */
+static void
+tp_flush_f(fz_context *ctx, pdf_processor *proc, float v)
+{
+    (void)v;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_i(fz_context *ctx, pdf_processor *proc, int v)
+{
+    (void)v;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_d(fz_context *ctx, pdf_processor *proc, pdf_obj *array, float phase)
+{
+    (void)array;
+    (void)phase;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_name(fz_context *ctx, pdf_processor *proc, const char *name)
+{
+    (void)name;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_cs(fz_context *ctx, pdf_processor *proc, const char *name, fz_colorspace *cs)
+{
+    (void)name;
+    (void)cs;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_color(fz_context *ctx, pdf_processor *proc, int n, float *color)
+{
+    (void)n;
+    (void)color;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_shade(fz_context *ctx, pdf_processor *proc, const char *name, fz_shade *shade)
+{
+    (void)name;
+    (void)shade;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_rgb(fz_context *ctx, pdf_processor *proc, float r, float g, float b)
+{
+    (void)r;
+    (void)g;
+    (void)b;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_cmyk(fz_context *ctx, pdf_processor *proc, float c, float m, float y, float k)
+{
+    (void)c;
+    (void)m;
+    (void)y;
+    (void)k;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
 tp_Tf(fz_context *ctx, pdf_processor *proc, const char *name, pdf_font_desc *font, float size)
 {
     (void)name;
@@ -1320,7 +1463,7 @@ tp_TJ(fz_context *ctx, pdf_processor *proc, pdf_obj *array)
                       pdf_to_str_len(ctx, item));
         } else {
             float adj = -pdf_to_real(ctx, item) * g->size * 0.001f;
-            tp->tm = fz_pre_translate(tp->tm, adj * g->scale, 0);
+            tp->tm = tp_pre_translate(tp->tm, adj * g->scale, 0);
         }
     }
 }
@@ -1418,6 +1561,8 @@ tp_drop(fz_context *ctx, pdf_processor *proc)
     struct text_proc *tp = (struct text_proc *)proc;
     fz_drop_text(ctx, tp->text);
     tp->text = NULL;
+    pdf_drop_font(ctx, tp->cached);
+    tp->cached = NULL;
     if (tp->gs != NULL) {
         for (int i = 0; i <= tp->top; i++) {
             pdf_drop_font(ctx, tp->gs[i].font);
@@ -1480,6 +1625,25 @@ read_plain(fz_context *ctx, pdf_page *page, struct text_dev *dev, fz_cookie *coo
         tp->super.op_Tz = tp_Tz;
         tp->super.op_TL = tp_TL;
         tp->super.op_Tf = tp_Tf;
+        tp->super.op_Tr = tp_Tr;
+        tp->super.op_w = tp_flush_f;
+        tp->super.op_M = tp_flush_f;
+        tp->super.op_j = tp_flush_i;
+        tp->super.op_J = tp_flush_i;
+        tp->super.op_d = tp_flush_d;
+        tp->super.op_ri = tp_flush_name;
+        tp->super.op_CS = tp_flush_cs;
+        tp->super.op_cs = tp_flush_cs;
+        tp->super.op_SC_color = tp_flush_color;
+        tp->super.op_sc_color = tp_flush_color;
+        tp->super.op_SC_shade = tp_flush_shade;
+        tp->super.op_sc_shade = tp_flush_shade;
+        tp->super.op_G = tp_flush_f;
+        tp->super.op_g = tp_flush_f;
+        tp->super.op_RG = tp_flush_rgb;
+        tp->super.op_rg = tp_flush_rgb;
+        tp->super.op_K = tp_flush_cmyk;
+        tp->super.op_k = tp_flush_cmyk;
         tp->super.op_Ts = tp_Ts;
         tp->super.op_Td = tp_Td;
         tp->super.op_TD = tp_TD;
@@ -1504,7 +1668,7 @@ read_plain(fz_context *ctx, pdf_page *page, struct text_dev *dev, fz_cookie *coo
         tp->top = 0;
         fz_matrix page_ctm;
         pdf_page_transform(ctx, page, NULL, &page_ctm);
-        tp->gs[0] = (struct tp_state){page_ctm, NULL, -1, 1, 0, 0, 0, 0};
+        tp->gs[0] = (struct tp_state){page_ctm, NULL, -1, 1, 0, 0, 0, 0, 0};
         tp->tm = tp->tlm = fz_identity;
         pdf_process_contents(ctx, &tp->super, page->doc, pdf_page_resources(ctx, page),
                              pdf_page_contents(ctx, page), cookie);
@@ -1552,7 +1716,7 @@ read_text(struct pass *p, pdf_page *page)
         dev->super.clip_image_mask = image_clip_mask;
         p->s->saw_image = false;
         p->s->pages_read++;
-        if (plain_page(ctx, page) && read_plain(ctx, page, dev, &p->s->cookie)) {
+        if (!p->s->no_plain && plain_page(ctx, page) && read_plain(ctx, page, dev, &p->s->cookie)) {
             p->s->plain_read++;
         } else {
             /* what the plain reader read, if anything, goes */
@@ -2960,6 +3124,14 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
     fz_empty_store(ctx);
     d->in_pdf = was_in_pdf;
     return rc;
+}
+
+void
+scan_pdf_plain_reader(struct scan_pdf *s, bool on)
+{
+    if (s != NULL) {
+        s->no_plain = !on;
+    }
 }
 
 uint64_t
