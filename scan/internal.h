@@ -152,6 +152,10 @@ struct ooxml_ct {
     uint32_t key, type; /* offsets into pk->str; OOXML_NO_STR when absent */
 };
 
+#define OOXML_SST_KEEP 256 /* shared strings kept as possible column headers */
+#define OOXML_HEAD_MAX 48  /* bytes of a column header kept, with its NUL */
+#define OOXML_XF_MAX 4096  /* cell formats looked at */
+
 struct ooxml_stream;   /* one part's streaming state, kept by scan_doc between parts */
 struct ooxml_pkg_type; /* a row of scan_ooxml.c's table of package types */
 
@@ -175,19 +179,36 @@ struct ooxml_pkg {
     const char *new_main_ct; /* the main part's macro-free content type, when it changes */
     bool refused;            /* a part could not be read: the package stays as it came */
     bool dtd_refused;        /* ... because of a DTD: it must not be passed on either */
-    char **gone_sheets;      /* owned: names of macro sheets removed from the workbook */
+    bool odf_encrypted;      /* an OpenDocument manifest with encryption data */
+    /* A workbook's first shared strings (column headers are among them),
+     * each cut to OOXML_HEAD_MAX - 1 bytes, and the cell formats that show
+     * a number as an SSN (000-00-0000): context for the cells. */
+    char *sst;
+    size_t sst_n;
+    uint8_t ssn_xf[OOXML_XF_MAX / 8];
+    uint32_t ssn_fmt[16];
+    size_t n_ssn_fmt;
+    const uint8_t *flat_in; /* a flat OpenDocument file (part 0, no archive), or NULL */
+    size_t flat_len;
+    uint8_t *flat_out; /* owned: the flat file rewritten, when it changed */
+    size_t flat_out_len;
+    char **gone_sheets; /* owned: names of macro sheets removed from the workbook */
     size_t n_gone_sheets, gone_cap;
     int err; /* RL_ENOMEM, sticky */
 };
 
 /* The passes over one part. */
 enum ooxml_pass {
-    OOXML_DOC = 0,    /* sanitise and redact a document part, written back when changed */
-    OOXML_RELS_MODEL, /* read a .rels part's relationships into the model */
-    OOXML_CT_MODEL,   /* read [Content_Types].xml into the model */
-    OOXML_RELS_WRITE, /* write a .rels part back without its removed relationships */
-    OOXML_CT_WRITE,   /* write the content types back without removed parts */
-    OOXML_SHEETS,     /* find the workbook's sheets that are removed (before OOXML_DOC) */
+    OOXML_DOC = 0,        /* sanitise and redact a document part, written back when changed */
+    OOXML_RELS_MODEL,     /* read a .rels part's relationships into the model */
+    OOXML_CT_MODEL,       /* read [Content_Types].xml into the model */
+    OOXML_RELS_WRITE,     /* write a .rels part back without its removed relationships */
+    OOXML_CT_WRITE,       /* write the content types back without removed parts */
+    OOXML_SHEETS,         /* find the workbook's sheets that are removed (before OOXML_DOC) */
+    OOXML_SST_MODEL,      /* keep the workbook's first shared strings (pk->sst) */
+    OOXML_STYLES_MODEL,   /* find the workbook's cell formats that show an SSN */
+    OOXML_MANIFEST_MODEL, /* OpenDocument: read META-INF/manifest.xml (is it encrypted?) */
+    OOXML_MANIFEST_WRITE, /* OpenDocument: write the manifest back without removed files */
 };
 
 /* ooxml_str returns the model string at offset `off` (NULL for OOXML_NO_STR);
@@ -208,6 +229,30 @@ long ooxml_part_by_name(const struct ooxml_pkg *pk, const char *name);
 /* ooxml_unused_macro_default says whether a Default of extension `ext` and
  * content type `ct` names VBA projects that no part left uses. */
 bool ooxml_unused_macro_default(const struct ooxml_pkg *pk, const char *ext, const char *ct);
+
+/* ooxml_odf_path_removed says whether an OpenDocument manifest's entry
+ * `path` names a removed file, or a folder whose files were all removed. */
+bool ooxml_odf_path_removed(const struct ooxml_pkg *pk, const char *path);
+
+/* scan_odf_rewrite sanitises the OpenDocument package in `z` (odt, ods,
+ * odp, ...: META-INF/manifest.xml and content.xml or styles.xml) as
+ * scan_ooxml_rewrite does an Office Open XML one. Returns 0 or RL_ENOMEM. */
+int scan_odf_rewrite(struct scan_doc *d, struct scan_zip *z, const char *loc, unsigned depth);
+
+/* scan_odf_flat_sniff says whether p[0, n) is XML in the OpenDocument
+ * office namespace (a flat file: fodt, fods, fodp, ...; ODF Part 3, 3.1.2). */
+bool scan_odf_flat_sniff(const uint8_t *p, size_t n);
+
+/* scan_odf_flat_rewrite sanitises such a flat file at entry path `loc` in
+ * one stream, as a package's content.xml; sets *out (caller frees) when it
+ * changed, else NULL. Returns 0 or RL_ENOMEM. */
+int scan_odf_flat_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in,
+                          size_t len, const char *loc);
+
+/* ooxml_unescape copies the URI reference p[0, n) to out (room for n)
+ * with its percent-escapes of letters, digits, space and . - _ + @ decoded
+ * (a card number "4111%204111..." in a link); returns the length. */
+size_t ooxml_unescape(uint8_t *out, const uint8_t *p, size_t n);
 
 /* ooxml_gone_sheet records a removed sheet's name. */
 void ooxml_gone_sheet(struct ooxml_pkg *pk, const char *name);

@@ -179,6 +179,7 @@ describe_entity(struct mime_parser *p, size_t hdr_len, bool in_digest, char *bou
     copy_str(c->type, sizeof(c->type), in_digest ? "message/rfc822" : "text/plain");
     c->charset[0] = '\0';
     c->filename[0] = '\0';
+    c->flowed = c->delsp = false;
     boundary[0] = '\0';
     find_entity_fields(&ef, p->hdr, hdr_len);
     if (ef.have_type) {
@@ -192,18 +193,25 @@ describe_entity(struct mime_parser *p, size_t hdr_len, bool in_digest, char *bou
             copy_str(c->type, sizeof(c->type), "text/plain");
             defect(p, "invalid Content-Type, treated as text/plain");
         }
+        char format[8] = "";
+        char delsp[4] = "";
+        bool multi = strncmp(c->type, "multipart/", 10) == 0;
         struct mime_param_want w[] = {
             {.name = "charset", .out = c->charset, .cap = sizeof(c->charset)},
             {.name = "name", .out = c->filename, .cap = sizeof(c->filename)},
-            {.name = "boundary", .out = boundary, .cap = bcap},
+            {.name = multi ? "boundary" : "format",
+             .out = multi ? boundary : format,
+             .cap = multi ? bcap : sizeof(format)},
+            {.name = "delsp", .out = delsp, .cap = sizeof(delsp)},
         };
-        bool multi = strncmp(c->type, "multipart/", 10) == 0;
-        mime_header_params(w, multi ? 3 : 2, v, ef.type.value_len);
+        mime_header_params(w, multi ? 3 : 4, v, ef.type.value_len);
         if (w[0].found) {
             for (char *s = c->charset; *s != '\0'; s++) {
                 *s = (char)((*s >= 'A' && *s <= 'Z') ? *s + 32 : *s);
             }
         }
+        c->flowed = strcmp(c->type, "text/plain") == 0 && strcasecmp(format, "flowed") == 0;
+        c->delsp = c->flowed && strcasecmp(delsp, "yes") == 0;
     }
     if (ef.have_disposition) {
         char name[sizeof(c->filename)];
@@ -341,7 +349,7 @@ try_delimiter(struct mime_parser *p, const uint8_t *line, size_t n)
             p->n_frames = k + 1;
         }
         copy_str(p->cur.path, sizeof(p->cur.path), f->path);
-        emit(p, MIME_EV_RAW, line, n);
+        emit(p, MIME_EV_DELIM, line, n);
         p->at_line_start = true;
         if (close) {
             p->n_frames = k;

@@ -31,17 +31,20 @@ struct mime_part {
     char filename[128];       /* filename or name parameter; "" when absent */
     enum mime_cte cte;
     unsigned depth; /* 0 for the top-level entity */
+    bool flowed;    /* text/plain; format=flowed (RFC 3676): a line ending in a space goes on */
+    bool delsp;     /* ... and delsp=yes: that space is no character of the text */
 };
 
 enum mime_event {
     MIME_EV_HEADERS = 0, /* a whole header block including its blank line */
     MIME_EV_BODY,        /* bytes of a leaf body, still transfer-encoded */
     MIME_EV_BODY_END,    /* the leaf body ended (no bytes) */
-    MIME_EV_RAW,         /* preamble, delimiter lines, epilogue: pass through */
+    MIME_EV_RAW,         /* bytes of a multipart's preamble or epilogue (readers may show them) */
+    MIME_EV_DELIM,       /* one whole delimiter line of a multipart */
     MIME_EV_DEFECT,      /* `data` is a reason (not message bytes, not output) */
 };
 
-/* The concatenation of the bytes of every HEADERS, BODY and RAW event equals
+/* The concatenation of the bytes of every HEADERS, BODY, RAW and DELIM event equals
  * the input exactly. `data` is lent for the call only. A non-zero return
  * stops the parser and is returned by mime_parser_feed/finish. */
 typedef int (*mime_event_fn)(void *ctx, enum mime_event ev, const struct mime_part *part,

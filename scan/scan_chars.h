@@ -109,10 +109,11 @@ enum {
     SCAN_SEP_DASH = 2,
     SCAN_SEP_DOT = 4,
     SCAN_SEP_SLASH = 8,
-    SCAN_SEP_BREAK = 16, /* only in `allow`: accept line breaks as spaces */
-    SCAN_SEP_TAB = 32,   /* a tab: groups pasted from a spreadsheet's cells */
-    SCAN_SEP_PAD = 64,   /* padded: "4111 - 1111", "4111 – 1111", "4111  1111" */
-    SCAN_SEP_URL = 128,  /* a space encoded in a URL: "4111+1111+...", "4111%201111%20..." */
+    SCAN_SEP_BREAK = 16,  /* only in `allow`: accept line breaks as spaces */
+    SCAN_SEP_TAB = 32,    /* a tab: groups pasted from a spreadsheet's cells */
+    SCAN_SEP_PAD = 64,    /* padded: "4111 - 1111", "4111 – 1111", "4111  1111" */
+    SCAN_SEP_URL = 128,   /* a space encoded in a URL: "4111+1111+...", "4111%201111%20..." */
+    SCAN_SEP_UNDER = 256, /* an underscore: "4111_1111_...", a file or field name */
 };
 
 /* Length of a padded separator at buf[i]: a dash (ASCII or Unicode) with one
@@ -234,6 +235,10 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
     }
     if (c == '/' && (allow & SCAN_SEP_SLASH)) {
         *out_kind = SCAN_SEP_SLASH;
+        return 1;
+    }
+    if (c == '_' && (allow & SCAN_SEP_UNDER)) {
+        *out_kind = SCAN_SEP_UNDER;
         return 1;
     }
     if ((allow & SCAN_SEP_DASH) && scan_udash_len(buf, i, limit) != 0) {

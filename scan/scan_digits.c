@@ -80,44 +80,47 @@ token_starts(const uint8_t *buf, size_t p)
            (p >= 3 && buf[p - 3] == '?' && scan_is_digit(buf[p - 2]) && scan_is_digit(buf[p - 1]));
 }
 
+/* Whether the word "IBAN" (any case) is glued before the country code at
+ * buf[p] ("IBANDE89...", "ibande89...": spacing lost in a pasted PDF or
+ * a form export), the word at the start of its token. */
+static bool
+iban_word_glued(const uint8_t *buf, size_t p)
+{
+    static const char w[] = "iban";
+    if (p < 4 || !scan_starts_clean(buf, p - 4)) {
+        return false;
+    }
+    for (size_t k = 0; k < 4; k++) {
+        if ((buf[p - 4 + k] | 0x20) != (uint8_t)w[k]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Start of the country code of an IBAN whose check digits begin at `d`:
- * "CC12..." or, as people type it, "CC 12..."; `d` itself when neither. The
- * two letters share their case ("GB", "gb"), so a word ending "...ab 12"
- * needs its own check. */
+ * "CC12..." (any case: "De89...", "Gb82 West ...", as people type it) or
+ * "CC 12..."; `d` itself when neither. Two letters apart from the digits
+ * share their case ("GB 82", "gb 82"): "Be 03 7310 ..." is a word and a
+ * number. */
 static size_t
 iban_anchor(const uint8_t *buf, size_t d)
 {
-    size_t p;
     if (d >= 2 && scan_is_alpha(buf[d - 2]) && scan_is_alpha(buf[d - 1])) {
-        p = d - 2;
-    } else if (d >= 3 && buf[d - 1] == ' ' && scan_is_alpha(buf[d - 3]) &&
-               scan_is_alpha(buf[d - 2])) {
-        p = d - 3;
-    } else {
-        return d;
+        size_t p = d - 2;
+        return token_starts(buf, p) || iban_word_glued(buf, p) ? p : d;
     }
-    if (!token_starts(buf, p) || scan_is_upper(buf[p]) != scan_is_upper(buf[p + 1])) {
-        return d;
+    if (d >= 3 && buf[d - 1] == ' ' && scan_is_alpha(buf[d - 3]) && scan_is_alpha(buf[d - 2])) {
+        size_t p = d - 3;
+        return token_starts(buf, p) && scan_is_upper(buf[p]) == scan_is_upper(buf[p + 1]) ? p : d;
     }
-    return p;
+    return d;
 }
 
 static unsigned
 alnum_value(uint8_t c)
 {
     return scan_is_digit(c) ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
-}
-
-static bool
-one_case(const uint8_t *chars, size_t n)
-{
-    bool upper = false;
-    bool lower = false;
-    for (size_t i = 0; i < n; i++) {
-        upper |= scan_is_upper(chars[i]);
-        lower |= chars[i] >= 'a' && chars[i] <= 'z';
-    }
-    return !(upper && lower);
 }
 
 static bool
@@ -201,12 +204,11 @@ find_iban(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         break;
     }
     /* The country fixes the length: at most one of these ends validates.
-     * People type an IBAN in capitals or all in lower case; mixed letters
-     * ("LV80 bANK ...") are words run into a number. */
+     * Letters in any case: people type "gb82 West 1234 ...", and country
+     * length and mod-97 decide whatever the case. */
     for (size_t k = n_ends; k-- > 0;) {
         size_t e = ends[k];
-        if (scan_ends_clean(buf, len, e) && one_case(chars, counts[k]) &&
-            scan_validate_iban(chars, counts[k])) {
+        if (scan_ends_clean(buf, len, e) && scan_validate_iban(chars, counts[k])) {
             cand_set(c, p, e, SCAN_T_IBAN, CONF_IBAN, SCAN_CAND_STRONG);
             return true;
         }
@@ -227,7 +229,10 @@ prefix_before(const uint8_t *buf, size_t d)
     }
     uint8_t b = buf[d - 1];
     if (scan_is_alpha(b)) {
-        return scan_is_alpha(buf[d - 2]) && token_starts(buf, d - 2) ? d - 2 : d;
+        return scan_is_alpha(buf[d - 2]) &&
+                       (token_starts(buf, d - 2) || iban_word_glued(buf, d - 2))
+                   ? d - 2
+                   : d;
     }
     /* "AB\u00a012...", "AB-12-34-56-C": a no-break or thin space or a dash */
     size_t sb = b == ' ' ? 0 : scan_sep_before(buf, d);
@@ -377,10 +382,11 @@ siret_label(const uint8_t *buf, size_t d)
 }
 
 /* Separators between card groups: those of every grouped form, and dots,
- * slashes, tabs, padded ones and spaces encoded in a URL, which count only in
- * a printed layout. */
+ * slashes, tabs, padded ones, spaces encoded in a URL and underscores (a file
+ * or form field name, "receipt_4111_1111_1111_1111.pdf"), which count only
+ * in a printed layout. */
 static const unsigned CARD_PRINTED_SEPS =
-    SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_TAB | SCAN_SEP_PAD | SCAN_SEP_URL;
+    SCAN_SEP_DOT | SCAN_SEP_SLASH | SCAN_SEP_TAB | SCAN_SEP_PAD | SCAN_SEP_URL | SCAN_SEP_UNDER;
 static const unsigned CARD_SEPS = GROUP_SEPS | CARD_PRINTED_SEPS;
 
 /* Whether an expiry date is glued to the card ending at buf[e]: "/MM/YY",
@@ -436,11 +442,62 @@ card_word_glued(const uint8_t *buf, size_t d)
     return false;
 }
 
+/* Whether a word of three letters or more is glued to the digits at buf[d]
+ * ("Karte4111...", "CCN4111...", "tarjeta4111..."), the whole token before
+ * them letters, one of them outside a-f (no hexadecimal hash). Only a compact
+ * strong card is read after one, as a medium form ("INV4111..." may be a
+ * reference). */
+static bool
+word_glued(const uint8_t *buf, size_t d)
+{
+    size_t i = d;
+    bool word = false;
+    while (i > 0 && d - i < 16 && scan_is_alpha(buf[i - 1])) {
+        word |= (buf[i - 1] | 0x20) > 'f';
+        i--;
+    }
+    return word && d - i >= 3 && scan_starts_clean(buf, i);
+}
+
+/* Whether letters glued after a compact card at buf[e] are a word, not the
+ * rest of a hexadecimal hash ("4111...1111exp1227", "...1111CVV", "...EUR"):
+ * a letter outside a-f among them. */
+static bool
+word_after(const uint8_t *buf, size_t len, size_t e)
+{
+    for (size_t i = e; i < len && i - e < 16 && scan_is_alpha(buf[i]); i++) {
+        if ((buf[i] | 0x20) > 'f') {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether groups g[0, n) are an unprinted grouping a card is still typed in:
+ * groups of four then the rest (4-4-4-1, 4-4-4-2, 4-4-4-4-2; not 4-4-4-4-1:
+ * a digit after a 16-digit group is as often the next number), or groups of
+ * 4-6 then the rest in one long group (6-13, 4-4-8, 6-10, 4-12). */
+static bool
+typed_layout(const size_t *g, size_t n)
+{
+    if (n < 2) {
+        return false;
+    }
+    bool fours = (n == 4 && g[3] <= 2) || (n == 5 && g[4] == 2);
+    bool long_tail = g[n - 1] >= 7 && g[0] >= 4 && g[0] <= 6;
+    for (size_t k = 0; k + 1 < n; k++) {
+        fours = fours && g[k] == 4;
+        long_tail = long_tail && g[k] >= (k == 0 ? 4u : 3u) && g[k] <= 6;
+    }
+    return fours || long_tail;
+}
+
 static bool
 find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
     bool glued = !scan_starts_clean(buf, d);
-    if ((glued && !card_word_glued(buf, d)) || scan_preceded_by_number(buf, d)) {
+    bool word = glued && !card_word_glued(buf, d);
+    if ((word && !word_glued(buf, d)) || scan_preceded_by_number(buf, d)) {
         return false;
     }
     size_t limit = scan_min(len, d + WINDOW);
@@ -518,11 +575,12 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         if (total < 12) {
             break;
         }
-        /* 4-4-4-4-2: an 18-digit Maestro or UnionPay card as printed. */
-        bool eighteen = k == 4 && total == 18 && glen[0] == 4 && glen[1] == 4 && glen[2] == 4 &&
-                        glen[3] == 4 && glen[4] == 2;
-        bool shape = k == 0 || (glen[k] >= 3 && glen[k] <= 6) || eighteen;
-        if (shape && scan_ends_clean(buf, len, e) &&
+        /* 4-4-4-4-2 (an 18-digit Maestro or UnionPay card as printed) and
+         * the other ways people type a card (4-4-4-1, 6-13, 4-4-8). */
+        bool shape = k == 0 || (glen[k] >= 3 && glen[k] <= 6) || typed_layout(glen, k + 1);
+        /* "4111111111111111exp1227": a word glued after a compact card */
+        bool word_end = k == 0 && !scan_ends_clean(buf, len, e) && word_after(buf, len, e);
+        if (shape && (scan_ends_clean(buf, len, e) || word_end) &&
             (!scan_continues_number(buf, len, e) ||
              (expiry_after(buf, len, e) && printed_layout(glen, k + 1, total))) &&
             scan_validate_pan(digits, total)) {
@@ -540,9 +598,16 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
              * often other numbers, tab-separated ones a spreadsheet's cells
              * and padded ones columns of figures; only a printed card counts. */
             if (((kind & CARD_PRINTED_SEPS) && k > 0 && flags != SCAN_CAND_STRONG) ||
-                (glued && flags != SCAN_CAND_STRONG)) {
+                (glued && flags != SCAN_CAND_STRONG) || (word && k > 0) ||
+                (word_end && flags != SCAN_CAND_STRONG)) {
                 total -= glen[k];
                 continue;
+            }
+            /* A word that is not a card word, glued before or after: the
+             * card is read, but as a medium form. */
+            if (word || word_end) {
+                conf = CONF_CARD_ODD;
+                flags = 0;
             }
             if ((k + 1 == n_groups && !more) || brk[k + 1] || flags == SCAN_CAND_STRONG) {
                 cand_set(c, d, e, SCAN_T_CREDIT_CARD, conf, flags);
@@ -844,7 +909,8 @@ view_groups(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_t
     while (v->total < 20) {
         size_t s = scan_sep_digit(buf, i, len,
                                   SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_DOT | SCAN_SEP_SLASH |
-                                      SCAN_SEP_BREAK | SCAN_SEP_TAB | SCAN_SEP_PAD | SCAN_SEP_URL,
+                                      SCAN_SEP_BREAK | SCAN_SEP_TAB | SCAN_SEP_PAD | SCAN_SEP_URL |
+                                      SCAN_SEP_UNDER,
                                   &kind);
         if (s == 0) {
             break;
@@ -882,8 +948,9 @@ run_is_plain(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_
         view_groups(v, buf, len, d, r);
         return false;
     }
-    if (d > 0 && scan_is_alpha(buf[d - 1]) && !card_word_glued(buf, d)) {
-        return true; /* glued to a word: "x4111...", but not "VISA4111..." */
+    if (d > 0 && scan_is_alpha(buf[d - 1]) && r < 13 && !card_word_glued(buf, d)) {
+        return true; /* glued to a word: "x4111...", but not "VISA4111..." or
+                      * a compact card ("Karte4111111111111111") */
     }
     /* Without those, every form needs 8 digits or more, and at 8 only a
      * phone number in the Nordic groupings or bare: three groups of 8 are

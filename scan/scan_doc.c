@@ -414,6 +414,9 @@ scan_doc_nested(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_
     if (strcmp(t, "application/vnd.ms-tnef") == 0) {
         return scan_tnef_scan(d, in, len, loc, depth);
     }
+    if (scan_odf_flat_sniff(in, len)) {
+        return scan_odf_flat_rewrite(d, out, out_len, in, len, loc);
+    }
     /* A message inside an archive is read as a message (its encoded parts
      * decoded) by the reader scan_message sets; without one, or nested too
      * deep, its bytes are redacted as text. */
@@ -560,6 +563,9 @@ doc_zip(struct scan_doc *d, uint8_t **out, size_t *out_len, const struct scan_oo
     }
     if (scan_zip_find(z, "[Content_Types].xml") >= 0) {
         rc = scan_ooxml_rewrite(d, out_type, out_was, z, loc, depth);
+    } else if (scan_zip_find(z, "META-INF/manifest.xml") >= 0 &&
+               (scan_zip_find(z, "content.xml") >= 0 || scan_zip_find(z, "styles.xml") >= 0)) {
+        rc = scan_odf_rewrite(d, z, loc, depth);
     } else {
         rc = zip_entries(d, z, loc, depth);
     }
@@ -658,6 +664,13 @@ scan_doc_rewrite(struct scan_doc *d, const struct scan_doc_result **out_result, 
     } else if (strcmp(t, "application/vnd.ms-tnef") == 0) {
         d->res.kind = SCAN_DOC_TNEF;
         rc = scan_tnef_scan(d, in, len, "", 1);
+    } else if (scan_odf_flat_sniff(in, len)) {
+        size_t out_len = 0;
+        d->res.kind = SCAN_DOC_ODF;
+        rc = scan_odf_flat_rewrite(d, &d->out, &out_len, in, len, "");
+        d->res.modified = d->out != NULL;
+        d->res.out = d->out;
+        d->res.out_len = out_len;
     }
     /* Families (word, excel, zip, ...) survive the renaming of docm to docx. */
     const char *why = scan_magic_mismatch(d->res.true_type, declared_type, filename);

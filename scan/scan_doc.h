@@ -30,6 +30,7 @@ enum scan_doc_kind {
     SCAN_DOC_ARCHIVE, /* tar, 7-Zip, RAR, ..., or a compressed file (scan_archive.c) */
     SCAN_DOC_OLE,     /* legacy Office file, an OLE2 compound file (scan_ole.c) */
     SCAN_DOC_TNEF,    /* Outlook's TNEF, winmail.dat (scan_tnef.c) */
+    SCAN_DOC_ODF,     /* a flat OpenDocument file (fodt, fods, ...; packages are SCAN_DOC_ZIP) */
 };
 
 enum scan_doc_act {

@@ -20,6 +20,7 @@
 #include "rl_utf8.h"
 #include "scan_html.h"
 #include "scan_redact.h"
+#include "scan_tnef.h"
 
 /* A growable byte buffer owned by the message; it keeps its high-water size
  * so that steady-state traffic does not allocate. */
@@ -37,7 +38,7 @@ struct piece {
 };
 
 /* iCalendar and vCard text is read unfolded (detect_text). */
-enum fold_kind { FOLD_NONE, FOLD_VCARD, FOLD_ICAL };
+enum fold_kind { FOLD_NONE, FOLD_VCARD, FOLD_ICAL, FOLD_FLOWED, FOLD_FLOWED_DELSP };
 
 struct scan_message {
     struct scan_worker *w;            /* borrowed */
@@ -64,6 +65,7 @@ struct scan_message {
     struct buf uu;     /* a text part with its uuencoded files written anew (process_uu) */
     struct buf uud;    /* one uuencoded file, decoded */
     struct buf uur;    /* ... and redacted */
+    struct buf pre;    /* a multipart's preamble or epilogue, scanned before it goes out */
     uint32_t *unf_map; /* unf's offsets into the folded text, one per octet and the end */
     size_t unf_map_cap;
     enum fold_kind unfold; /* the part is read unfolded (detect_text) */
@@ -451,6 +453,9 @@ is_utf8_cs(enum mime_charset cs)
 static enum fold_kind
 folded_text_kind(const struct mime_part *part)
 {
+    if (part->flowed) {
+        return part->delsp ? FOLD_FLOWED_DELSP : FOLD_FLOWED;
+    }
     const char *dot = strrchr(part->filename, '.');
     if (strcmp(part->type, "text/calendar") == 0 || strcmp(part->type, "application/ics") == 0 ||
         (dot != NULL && strcasecmp(dot, ".ics") == 0)) {
@@ -496,12 +501,51 @@ fold_at(const uint8_t *text, size_t len, size_t i)
     return b != 0 && i + b < len && (text[i + b] == ' ' || text[i + b] == '\t') ? b + 1 : 0;
 }
 
+/* RFC 3676 (format=flowed): whether the space text[i] on the line that
+ * starts at text[line] ends it in a soft break, which readers join to the
+ * next line: returns how many bytes from i they do not show (the space, the
+ * line break, the next line's quote marks, as many as this line's, and its
+ * space-stuffing), 0 for none; *next is where the next line starts. A
+ * signature separator ("-- ") and a change of quote depth break hard. */
+static size_t
+flow_at(const uint8_t *text, size_t len, size_t i, size_t line, size_t *next)
+{
+    size_t b = i + 1 < len && text[i + 1] == '\n'                          ? 1
+               : i + 2 < len && text[i + 1] == '\r' && text[i + 2] == '\n' ? 2
+                                                                           : 0;
+    if (b == 0 || i + 1 + b >= len) {
+        return 0;
+    }
+    size_t q = line;
+    while (q < i && text[q] == '>') {
+        q++;
+    }
+    size_t depth = q - line;
+    q += q < i && text[q] == ' ';
+    if (i - q == 2 && text[q] == '-' && text[q + 1] == '-') {
+        return 0;
+    }
+    size_t n = i + 1 + b;
+    *next = n;
+    size_t d = 0;
+    while (n + d < len && text[n + d] == '>') {
+        d++;
+    }
+    if (d != depth) {
+        return 0;
+    }
+    n += d;
+    n += n < len && text[n] == ' ';
+    return n - i;
+}
+
 /* detect, but for an iCalendar or vCard part (m->unfold) on the text as its
  * readers show it: a long line is folded every 75 octets by a line break
  * and one space or tab, which they remove, so a number folded in two is
- * one to them. Offsets are into `text`; a finding's span takes in the folds
- * inside it, which redaction keeps (they are not characters it masks). The
- * addresses of an invitation's people and identifiers are left alone. */
+ * one to them. Flowed text (RFC 3676) is read with its soft breaks joined,
+ * the space before one kept unless delsp=yes. Offsets are into `text`; a finding's span takes in
+ * the folds inside it, which redaction keeps (they are not characters it masks). The addresses of
+ * an invitation's people and identifiers are left alone. */
 static size_t
 detect_text(struct scan_message *m, const char *part, const uint8_t *text, size_t len,
             unsigned types)
@@ -516,12 +560,23 @@ detect_text(struct scan_message *m, const char *part, const uint8_t *text, size_
         return 0;
     }
     size_t o = 0;
+    bool flowed = m->unfold == FOLD_FLOWED || m->unfold == FOLD_FLOWED_DELSP;
+    size_t line = 0;
     for (size_t i = 0; i < len;) {
-        size_t k = text[i] == '\r' || text[i] == '\n' ? fold_at(text, len, i) : 0;
+        size_t next = 0;
+        size_t k = flowed ? (text[i] == ' ' ? flow_at(text, len, i, line, &next) : 0)
+                   : text[i] == '\r' || text[i] == '\n' ? fold_at(text, len, i)
+                                                        : 0;
         if (k != 0) {
+            if (m->unfold == FOLD_FLOWED) {
+                m->unf_map[o] = (uint32_t)i; /* the space stays a character */
+                m->unf.p[o++] = ' ';
+            }
+            line = next;
             i += k;
             continue;
         }
+        line = text[i] == '\n' ? i + 1 : line;
         m->unf_map[o] = (uint32_t)i;
         m->unf.p[o++] = text[i++];
     }
@@ -1187,6 +1242,27 @@ stray_at(const uint8_t *block, size_t len, size_t at)
     return at != 0 || len < 5 || memcmp(block, "From ", 5) != 0;
 }
 
+/* The fields that shape an entity. The parser reads the first of each; a
+ * reader that takes the last would see another type or encoding (a base64
+ * body the gateway scanned as 7bit text), so a repeated one is dropped. */
+static unsigned
+structural_bit(const struct mime_field *f, const uint8_t *block)
+{
+    static const char *const names[] = {"content-type", "content-transfer-encoding",
+                                        "content-disposition"};
+    const char *name = (const char *)block + f->start;
+    size_t have = f->name_len;
+    while (have > 0 && (name[have - 1] == ' ' || name[have - 1] == '\t')) {
+        have--;
+    }
+    for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strlen(names[i]) == have && strncasecmp(name, names[i], have) == 0) {
+            return 1u << i;
+        }
+    }
+    return 0;
+}
+
 /* Walks the scanned fields of `block`: rewrites them into m->hdr, or with
  * `check` returns how many findings to redact remain in them. */
 static size_t
@@ -1198,6 +1274,7 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
     size_t copied = 0;
     size_t left = 0;
     size_t stray = len;
+    unsigned seen = 0; /* structural_bit of the fields met */
     buf_set_len(&m->hdr, 0);
     for (;;) {
         size_t from = pos; /* mime_field_next skips what is not a field */
@@ -1209,6 +1286,18 @@ header_block(struct scan_message *m, const struct mime_part *part, const uint8_t
         if (!more) {
             break;
         }
+        unsigned sb = (block[f.start] | 0x20) == 'c' ? structural_bit(&f, block) : 0;
+        if ((seen & sb) != 0) {
+            if (!check) {
+                static const char why[] = "a repeated Content-Type, Content-Transfer-Encoding or "
+                                          "Content-Disposition field (removed: the first applies)";
+                add_defect(m, part->path, why, sizeof(why) - 1);
+                hdr_append(m, block + copied, f.start - copied);
+            }
+            copied = f.end;
+            continue;
+        }
+        seen |= sb;
         enum hdr_kind kind = header_kind(&f, block);
         if (kind == HDR_MACHINE) {
             continue;
@@ -1269,7 +1358,9 @@ ascii_only(const uint8_t *p, size_t len)
     return acc < 0x80;
 }
 
-static void
+/* Scans and writes out the header block `block`; returns whether it was
+ * rewritten. */
+static bool
 process_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *block,
                 size_t len)
 {
@@ -1285,18 +1376,18 @@ process_headers(struct scan_message *m, const struct mime_part *part, const uint
     }
     header_block(m, part, block, len, false);
     if (m->err != 0) {
-        return;
+        return false;
     }
     if (m->hdr.len == len && memcmp(m->hdr.p, block, len) == 0) {
         emit(m, block, len);
-        return;
+        return false;
     }
     m->result.modified = true;
     /* Verify: scan the rewritten block as a reader will see it. The check
      * pass reuses m->hdr only for reading, so keep the output aside first. */
     if (!buf_reserve(&m->enc, m->hdr.len)) {
         m->err = RL_ENOMEM;
-        return;
+        return false;
     }
     memcpy(m->enc.p, m->hdr.p, m->hdr.len);
     buf_set_len(&m->enc, m->hdr.len);
@@ -1304,6 +1395,7 @@ process_headers(struct scan_message *m, const struct mime_part *part, const uint
         fail_part(m, part->path, "redaction verification failed in a header");
     }
     emit(m, m->enc.p, m->enc.len);
+    return true;
 }
 
 /* Header text in our buffers is wiped as soon as the block is out (STYLE 17). */
@@ -1314,7 +1406,7 @@ on_headers(struct scan_message *m, const struct mime_part *part, const uint8_t *
      * type (docm -> docx) gets its file name rewritten (process_document). */
     emit(m, NULL, 0);
     m->holding = m->doc != NULL && strncmp(part->type, "multipart/", 10) != 0;
-    process_headers(m, part, block, len);
+    (void)process_headers(m, part, block, len);
     m->holding = false;
     struct buf *bufs[] = {&m->hdr, &m->word, &m->utf, &m->red, &m->enc, &m->narrow};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
@@ -1468,8 +1560,10 @@ rescan(struct scan_message *m, const struct mime_part *part, enum mime_charset c
        const uint8_t *red, size_t red_len)
 {
     size_t nw = 0;
-    /* an iCalendar line is read by its property name, at its start */
-    bool whole = m->full_verify || m->unfold == FOLD_ICAL;
+    /* an iCalendar line is read by its property name, a flowed line by its
+     * quote marks, at its start */
+    bool whole = m->full_verify || m->unfold == FOLD_ICAL || m->unfold == FOLD_FLOWED ||
+                 m->unfold == FOLD_FLOWED_DELSP;
     for (size_t k = 0; k < m->n_f; k++) {
         if (m->f[k].action != SCAN_ACT_REDACT) {
             continue;
@@ -2458,6 +2552,45 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
     return true;
 }
 
+/* RTF shows text its bytes do not spell out (a digit as \'34 or \u52, a
+ * no-break space \~ between a card's groups, a control word inside a
+ * number), so the scan of its bytes can miss what a reader sees. The text
+ * view (the TNEF reader's) of the part as it goes out, p[0, len), is
+ * scanned again: a finding still to redact there cannot be masked through
+ * the markup in place, so it holds the part as unredactable
+ * (documents.hold_unredactable, then documents.on_unreadable). */
+static void
+rtf_hidden(struct scan_message *m, const char *part, const uint8_t *p, size_t len)
+{
+    if (len < 5 || memcmp(p, "{\\rtf", 5) != 0 || m->err != 0) {
+        return;
+    }
+    if (!buf_reserve(&m->ver, scan_tnef_rtf_text_cap(len))) {
+        m->err = RL_ENOMEM;
+        return;
+    }
+    buf_set_len(&m->ver, scan_tnef_rtf_text(m->ver.p, p, len));
+    size_t n = detect(m, part, m->ver.p, m->ver.len, ~0u);
+    size_t left = 0;
+    size_t held = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (m->f[i].action != SCAN_ACT_REDACT) {
+            continue; /* recorded from the bytes already */
+        }
+        held += (m->pol->documents.hold_unredactable & SCAN_MASK(m->f[i].type)) != 0;
+        m->f[left++] = m->f[i];
+    }
+    record(m, part, "(RTF text)", m->f, left);
+    if (held > 0) {
+        m->doc_unreadable = true;
+        add_action(m, part, SCAN_STEP_DOCUMENT, SCAN_DOC_UNREDACTABLE,
+                   scan_doc_action_name(SCAN_DOC_UNREDACTABLE), "",
+                   "RTF markup hides a finding (an escaped digit, a no-break space, a control "
+                   "word): it cannot be redacted in place");
+    }
+    wipe(&m->ver);
+}
+
 static void
 process_part(struct scan_message *m, const struct mime_part *part)
 {
@@ -2523,6 +2656,14 @@ process_part(struct scan_message *m, const struct mime_part *part)
     if (strcmp(part->type, "text/html") == 0 && process_html(m, pr, part, cs, dec, dec_len)) {
         return;
     }
+    /* A bounce's or report's copy of a message header (RFC 6522) is read as
+     * a header block, field by field: trace, identifiers and MIME structure
+     * (Message-ID, DKIM-Signature, a boundary of digits) are no text. */
+    if (strcmp(part->type, "text/rfc822-headers") == 0 && is_identity(part->cte) &&
+        dec == m->raw.p) {
+        pr->modified = process_headers(m, part, dec, dec_len);
+        return;
+    }
     bool uu_changed = process_uu(m, pr, part, &dec, &dec_len);
     if (m->err != 0) {
         return;
@@ -2534,6 +2675,7 @@ process_part(struct scan_message *m, const struct mime_part *part)
     record(m, pr->part, "", m->f, n);
     if (scan_redact_count(m->f, n) == 0 && !uu_changed) {
         check_octets(m, pr->part, NULL, 0);
+        rtf_hidden(m, pr->part, dec, dec_len);
         emit(m, m->raw.p, m->raw.len);
         return;
     }
@@ -2589,6 +2731,7 @@ process_part(struct scan_message *m, const struct mime_part *part)
         src = m->prev.p;
         src_len = m->prev.len;
     }
+    rtf_hidden(m, pr->part, m->red.p, m->red.len);
     if (spliced != 0) {
         for (size_t i = 0; i < m->n_pc; i++) {
             emit(m, (m->pc[i].enc ? m->enc.p : m->raw.p) + m->pc[i].off, m->pc[i].len);
@@ -2614,6 +2757,47 @@ on_body_end(struct scan_message *m, const struct mime_part *part)
     }
 }
 
+/* A multipart's preamble and epilogue are no part, but some readers show
+ * them (and any reader can): they are scanned and redacted like a text
+ * part before they go out, located by the multipart's path. */
+static void
+flush_outside(struct scan_message *m, const char *path)
+{
+    static const char where[] = "(preamble or epilogue)";
+    struct buf *t = &m->pre;
+    if (t->len == 0 || m->err != 0) {
+        return;
+    }
+    if (!may_hold_finding(m, t->p, t->len, ~0u)) {
+        emit(m, t->p, t->len);
+        wipe(t);
+        return;
+    }
+    size_t n = detect(m, path, t->p, t->len, ~0u);
+    if (scan_redact_count(m->f, n) == 0) {
+        record(m, path, where, m->f, n);
+        emit(m, t->p, t->len);
+        wipe(t);
+        return;
+    }
+    record(m, path, where, m->f, n);
+    if (!buf_reserve(&m->red, t->len)) {
+        m->err = RL_ENOMEM;
+        return;
+    }
+    bool utf8 = rl_utf8_valid(t->p, t->len);
+    size_t rlen = scan_redact(m->red.p, m->f, n, t->p, t->len, m->pol, utf8);
+    buf_set_len(&m->red, rlen);
+    m->result.modified = true;
+    /* Verify as for a part: what goes out holds nothing left to redact. */
+    if (scan_redact_count(m->f, detect(m, path, m->red.p, rlen, ~0u)) > 0) {
+        fail_part(m, path, "redaction verification failed in a preamble or epilogue");
+    }
+    emit(m, m->red.p, rlen);
+    wipe(&m->red);
+    wipe(t);
+}
+
 static int
 on_event(void *ctx, enum mime_event ev, const struct mime_part *part, const uint8_t *data,
          size_t len)
@@ -2635,6 +2819,10 @@ on_event(void *ctx, enum mime_event ev, const struct mime_part *part, const uint
         on_body_end(m, part);
         break;
     case MIME_EV_RAW:
+        (void)buf_append(m, &m->pre, data, len);
+        break;
+    case MIME_EV_DELIM:
+        flush_outside(m, part->path);
         emit(m, data, len);
         break;
     case MIME_EV_DEFECT:
@@ -2657,7 +2845,7 @@ static const size_t owned_off[] = {
     offsetof(struct scan_message, nest_out), offsetof(struct scan_message, narrow),
     offsetof(struct scan_message, wide),     offsetof(struct scan_message, unf),
     offsetof(struct scan_message, uu),       offsetof(struct scan_message, uud),
-    offsetof(struct scan_message, uur),
+    offsetof(struct scan_message, uur),      offsetof(struct scan_message, pre),
 };
 #define N_OWNED (sizeof(owned_off) / sizeof(owned_off[0]))
 
@@ -2741,6 +2929,7 @@ scan_message_begin(struct scan_message *m, scan_out_fn out, void *ctx, bool text
     /* Message bytes are wiped block by block and part by part; this catches
      * a message abandoned half-way. */
     wipe(&m->raw); /* text mode, or a message abandoned mid-part */
+    wipe(&m->pre);
     mime_parser_reset(&m->parser);
     m->out = out;
     m->out_ctx = ctx;
@@ -2794,8 +2983,9 @@ scan_message_footprint(const struct scan_message *m, size_t *out_part_bytes)
     /* The findings of the part and their verification windows grow with the
      * part, like its copies: they are counted with it. */
     *out_part_bytes = m->raw.cap + m->dec.cap + m->utf.cap + m->red.cap + m->enc.cap + m->ver.cap +
-                      m->prev.cap + m->sv_cap * sizeof(*m->sv) + m->f_cap * sizeof(*m->f) +
-                      m->win_cap * sizeof(*m->win) + scan_html_footprint(m->html);
+                      m->prev.cap + m->pre.cap + m->sv_cap * sizeof(*m->sv) +
+                      m->f_cap * sizeof(*m->f) + m->win_cap * sizeof(*m->win) +
+                      scan_html_footprint(m->html);
     return sizeof(*m) + m->parser.hdr_cap + m->hdr.cap + m->word.cap + m->held.cap +
            m->act_cap * sizeof(*m->act) + m->def_cap * sizeof(*m->def) +
            m->parts_cap * sizeof(*m->parts) + (m->pol->n_lexicons + 1) * sizeof(*m->lex_score);
@@ -2865,6 +3055,7 @@ scan_message_finish(struct scan_message *m, const struct scan_result **out_resul
         if (rc != 0) {
             return rc;
         }
+        flush_outside(m, m->parser.cur.path);
         emit(m, NULL, 0); /* a header block still held */
     }
     if (m->err != 0) {

@@ -131,7 +131,7 @@ ooxml_str_add(struct ooxml_pkg *pk, const char *s, size_t n)
 void
 ooxml_loc(const struct ooxml_pkg *pk, char *out, size_t cap, const char *name)
 {
-    snprintf(out, cap, "%s%s%s", pk->loc, pk->loc[0] ? "/" : "", name);
+    snprintf(out, cap, "%s%s%s", pk->loc, pk->loc[0] && name[0] ? "/" : "", name);
 }
 
 /* ---- the package model ---- */
@@ -414,13 +414,62 @@ process_part(struct ooxml_pkg *pk, size_t i)
     ooxml_stream_part(pk, i, OOXML_DOC);
 }
 
-/* External targets can carry what the text does (mailto: addresses). */
+static bool redact_decoded(struct ooxml_pkg *pk, struct ooxml_rel *r, const char *target,
+                           size_t len);
+
+static int
+hex_val(uint8_t c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+size_t
+ooxml_unescape(uint8_t *out, const uint8_t *p, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int hi = p[i] == '%' && i + 2 < n ? hex_val(p[i + 1]) : -1;
+        int lo = hi >= 0 ? hex_val(p[i + 2]) : -1;
+        int c = hi >= 0 && lo >= 0 ? hi * 16 + lo : -1;
+        if (c > 0 && (strchr(" .-_+@", c) != NULL || (c >= '0' && c <= '9') ||
+                      (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+            out[o++] = (uint8_t)c;
+            i += 2;
+        } else {
+            out[o++] = p[i];
+        }
+    }
+    return o;
+}
+
+/* External targets can carry what the text does (mailto: addresses),
+ * escaped or not. */
 static bool
 redact_target(struct ooxml_pkg *pk, struct ooxml_rel *r)
 {
-    const char *target = ooxml_str(pk, r->target);
+    const char *raw = ooxml_str(pk, r->target);
+    size_t len = strlen(raw);
+    char *target = malloc(len + 1);
+    if (target == NULL) {
+        pk->err = RL_ENOMEM;
+        return false;
+    }
+    len = ooxml_unescape((uint8_t *)target, (const uint8_t *)raw, len);
+    target[len] = '\0';
+    bool changed = redact_decoded(pk, r, target, len);
+    explicit_bzero(target, len);
+    free(target);
+    return changed;
+}
+
+/* redact_target's detection and masking of the decoded target. */
+static bool
+redact_decoded(struct ooxml_pkg *pk, struct ooxml_rel *r, const char *target, size_t len)
+{
     size_t n = 0;
-    size_t len = strlen(target);
     char loc[SCAN_DOC_LOC_MAX];
     ooxml_loc(pk, loc, sizeof(loc), pk->parts[r->rels_part].name);
     if (scan_doc_detect(pk->d, &n, (const uint8_t *)target, len) != 0 ||
@@ -583,6 +632,68 @@ plan_unsigned(struct ooxml_pkg *pk)
     }
 }
 
+/* The package's thumbnail is a picture of the first page as it was: once
+ * the package changed it would show what was masked or removed. */
+static void
+plan_thumbnail(struct ooxml_pkg *pk)
+{
+    for (size_t k = 0; k < pk->n_rels; k++) {
+        struct ooxml_rel *r = &pk->rels[k];
+        if (r->removal == OOXML_NO_REMOVAL && pk->parts[r->rels_part].source == -1 &&
+            strcmp(ooxml_str(pk, r->type),
+                   "http://schemas.openxmlformats.org/package/2006/relationships/metadata/"
+                   "thumbnail") == 0) {
+            r->removal = SCAN_DOC_METADATA_REMOVED;
+        }
+    }
+}
+
+/* A model pass that is only a help: whatever it finds wrong with the part
+ * (a DTD, malformed XML) is found and reported by the part's own pass. */
+static void
+quiet_pass(struct ooxml_pkg *pk, size_t i, enum ooxml_pass pass)
+{
+    size_t act0 = pk->d->n_act;
+    bool refused = pk->refused, dtd_refused = pk->dtd_refused, cut = pk->parts[i].dtd_removed;
+    bool unreadable = pk->d->res.unreadable;
+    ooxml_stream_part(pk, i, pass);
+    pk->d->n_act = act0;
+    pk->refused = refused;
+    pk->dtd_refused = dtd_refused;
+    pk->parts[i].dtd_removed = cut;
+    pk->d->res.unreadable = unreadable;
+}
+
+/* A workbook's styles and first shared strings, read before its sheets:
+ * what names a column and which cells show an SSN. */
+static void
+load_workbook_context(struct ooxml_pkg *pk)
+{
+    if (pk->main_part < 0 || !pk->d->pol->documents.redact) {
+        return;
+    }
+    long styles = -1, sst = -1;
+    for (size_t k = 0; k < pk->n_rels; k++) {
+        const struct ooxml_rel *r = &pk->rels[k];
+        const char *t = after_slash(ooxml_str(pk, r->type));
+        if (pk->parts[r->rels_part].source == pk->main_part && r->target_part >= 0) {
+            styles = strcmp(t, "styles") == 0 ? r->target_part : styles;
+            sst = strcmp(t, "sharedStrings") == 0 ? r->target_part : sst;
+        }
+    }
+    if (styles >= 0) {
+        quiet_pass(pk, (size_t)styles, OOXML_STYLES_MODEL);
+    }
+    if (sst >= 0 && pk->err == 0) {
+        pk->sst = calloc(OOXML_SST_KEEP, OOXML_HEAD_MAX);
+        if (pk->sst == NULL) {
+            pk->err = RL_ENOMEM;
+            return;
+        }
+        quiet_pass(pk, (size_t)sst, OOXML_SST_MODEL);
+    }
+}
+
 /* Embedded packages (a workbook inside a document) are documents too. */
 static void
 nested_part(struct ooxml_pkg *pk, size_t i)
@@ -618,7 +729,9 @@ static void
 abandon(struct ooxml_pkg *pk, size_t act0)
 {
     struct scan_doc *d = pk->d;
-    scan_zip_revert(pk->z);
+    if (pk->z != NULL) {
+        scan_zip_revert(pk->z);
+    }
     size_t k = act0;
     for (size_t i = act0; i < d->n_act; i++) {
         uint8_t a = d->act[i].kind;
@@ -644,6 +757,14 @@ pkg_fini(struct ooxml_pkg *pk)
         free(pk->gone_sheets[i]);
     }
     free(pk->gone_sheets);
+    if (pk->sst != NULL) {
+        explicit_bzero(pk->sst, (size_t)OOXML_SST_KEEP * OOXML_HEAD_MAX);
+    }
+    free(pk->sst);
+    if (pk->flat_out != NULL) {
+        explicit_bzero(pk->flat_out, pk->flat_out_len);
+    }
+    free(pk->flat_out);
 }
 
 int
@@ -665,6 +786,7 @@ scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
     }
     plan_removals(&pk, true);
     find_props(&pk);
+    load_workbook_context(&pk);
     bool any_removed = false;
     for (size_t i = 0; i < pk.n_parts && pk.err == 0; i++) {
         struct scan_zip_entry e;
@@ -688,6 +810,7 @@ scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
     }
     if (pk.err == 0 && !pk.refused && (any_removed || scan_zip_changed(z))) {
         plan_unsigned(&pk);
+        plan_thumbnail(&pk);
         plan_removals(&pk, false);
         for (size_t i = 0; i < pk.n_parts && pk.err == 0; i++) {
             if (pk.parts[i].removed && !pk.parts[i].deleted) {
@@ -708,6 +831,229 @@ scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
         d->res.never_deliver |= pk.dtd_refused;
     }
     *out_type = pk.type != NULL ? &pk.type->file : NULL;
+    int rc = pk.err;
+    pkg_fini(&pk);
+    return rc;
+}
+
+/* ---- OpenDocument packages (ODF 1.3 Part 2) ---- */
+
+/* A file of Basic or of another script language (Basic/, Scripts/), in the
+ * package or in an object embedded in it ("Object 1/Basic/..."). */
+static bool
+odf_macro_part(const char *name)
+{
+    for (const char *p = name; p != NULL; p = strchr(p, '/'), p = p != NULL ? p + 1 : NULL) {
+        if (strncmp(p, "Basic/", 6) == 0 || strncmp(p, "Scripts/", 8) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+odf_meta_part(const char *name)
+{
+    return strcmp(after_slash(name), "meta.xml") == 0;
+}
+
+/* The thumbnail: a picture of the first page as it was (ODF Part 2, 3.7). */
+static bool
+odf_thumbnail(const char *name)
+{
+    return strncmp(name, "Thumbnails/", 11) == 0;
+}
+
+static bool
+odf_signature(const char *name)
+{
+    return strncmp(name, "META-INF/", 9) == 0 && strstr(name, "signatures") != NULL;
+}
+
+bool
+ooxml_odf_path_removed(const struct ooxml_pkg *pk, const char *path)
+{
+    size_t n = strlen(path);
+    bool any_removed = false;
+    for (size_t i = 0; i < pk->n_parts; i++) {
+        const char *name = pk->parts[i].name;
+        bool under = n > 0 && path[n - 1] == '/' && strncmp(name, path, n) == 0;
+        if (strcmp(name, path) == 0 || under) {
+            if (!pk->parts[i].removed) {
+                return false;
+            }
+            any_removed = true;
+        }
+    }
+    return any_removed;
+}
+
+/* The properties as metadata removal leaves them (ODF Part 3, 3.1.3). */
+static const char odf_meta_minimal[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<office:document-meta xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" "
+    "office:version=\"1.2\"><office:meta/></office:document-meta>\n";
+
+static void
+odf_remove(struct ooxml_pkg *pk, size_t i)
+{
+    pk->parts[i].removed = pk->parts[i].deleted = true;
+    if (scan_zip_delete(pk->z, i) != 0) {
+        pk->err = RL_EINVAL;
+    }
+}
+
+/* Removes what is removed in any case once the package changed: the
+ * thumbnail (it would show the first page as it was before) and the
+ * signatures (they would be broken). */
+static void
+odf_changed(struct ooxml_pkg *pk)
+{
+    size_t thumbs = 0;
+    for (size_t i = 0; i < pk->n_parts && pk->err == 0; i++) {
+        const char *name = pk->parts[i].name;
+        if (pk->parts[i].removed) {
+            continue;
+        }
+        char loc[SCAN_DOC_LOC_MAX];
+        ooxml_loc(pk, loc, sizeof(loc), name);
+        if (odf_thumbnail(name)) {
+            odf_remove(pk, i);
+            thumbs++;
+        } else if (odf_signature(name)) {
+            odf_remove(pk, i);
+            scan_doc_note(pk->d, SCAN_DOC_SIGNATURE_REMOVED, loc,
+                          "signatures the changes would have broken removed");
+        }
+    }
+    if (thumbs > 0) {
+        char loc[SCAN_DOC_LOC_MAX];
+        ooxml_loc(pk, loc, sizeof(loc), "Thumbnails/");
+        scan_doc_note(pk->d, SCAN_DOC_METADATA_REMOVED, loc,
+                      "thumbnail removed: a picture of the first page before the changes");
+    }
+}
+
+int
+scan_odf_rewrite(struct scan_doc *d, struct scan_zip *z, const char *loc, unsigned depth)
+{
+    const struct scan_doc_policy *dp = &d->pol->documents;
+    struct ooxml_pkg pk = {
+        .d = d, .z = z, .loc = loc, .depth = depth, .ct_part = -1, .main_part = -1};
+    size_t act0 = d->n_act;
+    pk.n_parts = scan_zip_count(z);
+    pk.parts = calloc(pk.n_parts ? pk.n_parts : 1, sizeof(*pk.parts));
+    if (pk.parts == NULL) {
+        return RL_ENOMEM;
+    }
+    for (size_t i = 0; i < pk.n_parts; i++) {
+        struct scan_zip_entry e;
+        scan_zip_stat(z, &e, i);
+        size_t nl = strlen(e.name);
+        pk.parts[i].name = e.name;
+        pk.parts[i].source = -2;
+        pk.parts[i].xml = nl > 4 && strcasecmp(e.name + nl - 4, ".xml") == 0;
+    }
+    long man = scan_zip_find(z, "META-INF/manifest.xml");
+    if (man >= 0 && ooxml_stream_part(&pk, (size_t)man, OOXML_MANIFEST_MODEL) == 0 && !pk.refused &&
+        pk.odf_encrypted) {
+        /* the files are ciphertext: nothing in them can be read */
+        scan_doc_note(d, SCAN_DOC_ENCRYPTED, loc,
+                      "OpenDocument file encrypted with a password: not scanned");
+        pk.refused = true;
+    }
+    size_t macros = 0;
+    for (size_t i = 0; i < pk.n_parts && pk.err == 0 && !pk.refused; i++) {
+        if (dp->remove_macros && odf_macro_part(pk.parts[i].name)) {
+            odf_remove(&pk, i);
+            macros++;
+        }
+    }
+    if (macros > 0) {
+        scan_doc_note(d, SCAN_DOC_MACROS_REMOVED, loc, "%zu Basic and script files removed",
+                      macros);
+    }
+    for (size_t i = 0; i < pk.n_parts && pk.err == 0 && !pk.refused; i++) {
+        struct scan_zip_entry e;
+        scan_zip_stat(z, &e, i);
+        char eloc[SCAN_DOC_LOC_MAX];
+        ooxml_loc(&pk, eloc, sizeof(eloc), e.name);
+        if (pk.parts[i].removed || e.is_dir || (long)i == man || odf_thumbnail(e.name) ||
+            odf_signature(e.name) || strcmp(e.name, "mimetype") == 0) {
+            continue;
+        }
+        if (e.encrypted) {
+            scan_doc_note(d, SCAN_DOC_ENCRYPTED, eloc, "encrypted part, not scanned");
+            pk.refused = true;
+        } else if (dp->remove_metadata && odf_meta_part(e.name)) {
+            size_t n = sizeof(odf_meta_minimal) - 1;
+            uint8_t *copy = malloc(n);
+            if (copy == NULL ||
+                scan_zip_replace(z, i, (memcpy(copy, odf_meta_minimal, n), copy), n) != 0) {
+                pk.err = RL_ENOMEM;
+                break;
+            }
+            scan_doc_note(d, SCAN_DOC_METADATA_REMOVED, eloc,
+                          "properties replaced by an empty part");
+        } else if (pk.parts[i].xml) {
+            ooxml_stream_part(&pk, i, OOXML_DOC);
+        } else {
+            nested_part(&pk, i);
+        }
+    }
+    if (pk.err == 0 && !pk.refused && scan_zip_changed(z)) {
+        odf_changed(&pk);
+        if (man >= 0 && pk.err == 0) {
+            ooxml_stream_part(&pk, (size_t)man, OOXML_MANIFEST_WRITE);
+        }
+    }
+    if (pk.refused) {
+        abandon(&pk, act0);
+        d->res.never_deliver |= pk.dtd_refused;
+    }
+    int rc = pk.err;
+    pkg_fini(&pk);
+    return rc;
+}
+
+bool
+scan_odf_flat_sniff(const uint8_t *p, size_t n)
+{
+    static const char office_ns[] = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
+    size_t k = n < 4096 ? n : 4096;
+    size_t i = k >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < k && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) {
+        i++;
+    }
+    return i < k && p[i] == '<' && memmem(p, k, office_ns, sizeof(office_ns) - 1) != NULL;
+}
+
+int
+scan_odf_flat_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in,
+                      size_t len, const char *loc)
+{
+    *out = NULL;
+    *out_len = 0;
+    struct ooxml_part part = {.name = "", .source = -2, .xml = true};
+    struct ooxml_pkg pk = {.d = d,
+                           .loc = loc,
+                           .parts = &part,
+                           .n_parts = 1,
+                           .ct_part = -1,
+                           .main_part = -1,
+                           .flat_in = in,
+                           .flat_len = len};
+    size_t act0 = d->n_act;
+    ooxml_stream_part(&pk, 0, OOXML_DOC);
+    if (pk.refused) {
+        abandon(&pk, act0);
+        d->res.never_deliver |= pk.dtd_refused;
+    } else if (pk.err == 0 && pk.flat_out != NULL) {
+        *out = pk.flat_out;
+        *out_len = pk.flat_out_len;
+        pk.flat_out = NULL;
+    }
+    pk.parts = NULL; /* on the stack */
     int rc = pk.err;
     pkg_fini(&pk);
     return rc;

@@ -48,6 +48,18 @@ enum ns {
     NS_EP,     /* extended (app) properties */
     NS_CUSTOM, /* custom properties */
     NS_X15AC,  /* Excel's absolute path of the workbook */
+    NS_XM,     /* Excel 2010 formulas in extensions (data validation lists) */
+    /* OpenDocument (ODF 1.3 Part 3) */
+    NS_OFFICE,
+    NS_TEXT,
+    NS_TABLE,
+    NS_DRAW,
+    NS_SVG,
+    NS_XLINK,
+    NS_CONFIG,
+    NS_META,
+    NS_FORM,
+    NS_MANIFEST,
 };
 
 static const struct {
@@ -76,6 +88,17 @@ static const struct {
     {"http://schemas.openxmlformats.org/officeDocument/2006/custom-properties", NS_CUSTOM},
     {"http://purl.oclc.org/ooxml/officeDocument/customProperties", NS_CUSTOM},
     {"http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac", NS_X15AC},
+    {"http://schemas.microsoft.com/office/excel/2006/main", NS_XM},
+    {"urn:oasis:names:tc:opendocument:xmlns:office:1.0", NS_OFFICE},
+    {"urn:oasis:names:tc:opendocument:xmlns:text:1.0", NS_TEXT},
+    {"urn:oasis:names:tc:opendocument:xmlns:table:1.0", NS_TABLE},
+    {"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0", NS_DRAW},
+    {"urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0", NS_SVG},
+    {"http://www.w3.org/1999/xlink", NS_XLINK},
+    {"urn:oasis:names:tc:opendocument:xmlns:config:1.0", NS_CONFIG},
+    {"urn:oasis:names:tc:opendocument:xmlns:meta:1.0", NS_META},
+    {"urn:oasis:names:tc:opendocument:xmlns:form:1.0", NS_FORM},
+    {"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0", NS_MANIFEST},
 };
 
 /* Local names of elements and attributes the rules look at. libxml2 interns
@@ -148,6 +171,49 @@ enum nm {
     NM_EXTENSION,
     NM_PARTNAME,
     NM_CONTENTTYPE,
+    NM_DEFINEDNAME,
+    NM_WORKSHEET,
+    NM_ROW,
+    NM_NUMFMT,
+    NM_CELLXFS,
+    NM_XF,
+    NM_FORMATCODE,
+    NM_NUMFMTID,
+    NM_FORMULA, /* a data validation's formula1 or formula2 */
+    NM_AUTHOR,
+    NM_DOCPR, /* a drawing's non-visual properties: docPr, cNvPr */
+    NM_DESCR,
+    NM_INITIALS,
+    /* OpenDocument elements */
+    NM_H,
+    NM_LINEBREAK,
+    NM_A,
+    NM_TABLE_CELL,
+    NM_COVERED_CELL,
+    NM_TABLE_ROW,
+    NM_TABLE,
+    NM_NOTE,
+    NM_TITLE,
+    NM_DESC,
+    NM_ANNOTATION,
+    NM_ANNOTATION_END,
+    NM_TRACKED,
+    NM_CHANGE_MARK, /* text:change, text:change-start, text:change-end */
+    NM_SCRIPT,
+    NM_BINARY,
+    NM_LISTENERS,
+    NM_META,
+    NM_DOC_META,
+    NM_DOC_SETTINGS,
+    NM_FILE_ENTRY,
+    NM_ENCRYPTION,
+    /* OpenDocument attributes */
+    NM_VALUE,
+    NM_STRING_VALUE,
+    NM_CURRENT_VALUE,
+    NM_LABEL,
+    NM_HREF,
+    NM_FULL_PATH,
 };
 
 static const struct {
@@ -235,6 +301,51 @@ static const struct {
     {"Extension", NM_EXTENSION},
     {"PartName", NM_PARTNAME},
     {"ContentType", NM_CONTENTTYPE},
+    {"definedName", NM_DEFINEDNAME},
+    {"worksheet", NM_WORKSHEET},
+    {"row", NM_ROW},
+    {"numFmt", NM_NUMFMT},
+    {"cellXfs", NM_CELLXFS},
+    {"xf", NM_XF},
+    {"formatCode", NM_FORMATCODE},
+    {"numFmtId", NM_NUMFMTID},
+    {"formula1", NM_FORMULA},
+    {"formula2", NM_FORMULA},
+    {"author", NM_AUTHOR},
+    {"docPr", NM_DOCPR},
+    {"cNvPr", NM_DOCPR},
+    {"descr", NM_DESCR},
+    {"initials", NM_INITIALS},
+    {"h", NM_H},
+    {"line-break", NM_LINEBREAK},
+    {"a", NM_A},
+    {"table-cell", NM_TABLE_CELL},
+    {"covered-table-cell", NM_COVERED_CELL},
+    {"table-row", NM_TABLE_ROW},
+    {"table", NM_TABLE},
+    {"note", NM_NOTE},
+    {"title", NM_TITLE},
+    {"desc", NM_DESC},
+    {"annotation", NM_ANNOTATION},
+    {"annotation-end", NM_ANNOTATION_END},
+    {"tracked-changes", NM_TRACKED},
+    {"change", NM_CHANGE_MARK},
+    {"change-start", NM_CHANGE_MARK},
+    {"change-end", NM_CHANGE_MARK},
+    {"script", NM_SCRIPT},
+    {"binary-data", NM_BINARY},
+    {"event-listeners", NM_LISTENERS},
+    {"meta", NM_META},
+    {"document-meta", NM_DOC_META},
+    {"document-settings", NM_DOC_SETTINGS},
+    {"file-entry", NM_FILE_ENTRY},
+    {"encryption-data", NM_ENCRYPTION},
+    {"value", NM_VALUE},
+    {"string-value", NM_STRING_VALUE},
+    {"current-value", NM_CURRENT_VALUE},
+    {"label", NM_LABEL},
+    {"href", NM_HREF},
+    {"full-path", NM_FULL_PATH},
 };
 
 #define NAME_SLOTS 256 /* open addressing; a power of two over twice the names */
@@ -294,7 +405,7 @@ struct mark {
 
 struct frame {
     uint8_t ns, nm;
-    uint16_t fl;
+    uint32_t fl;
     uint32_t elems, removed; /* child elements, and those removed */
     uint32_t gen;            /* window its mark belongs to */
     struct mark mark;
@@ -317,11 +428,12 @@ struct ooxml_stream {
     bool extract; /* text is extracted and detected */
     bool props;   /* a properties part: every leaf element is a field */
     bool wb;      /* the workbook after macro sheets went: names and views cleaned */
+    bool odf;     /* an OpenDocument part (its root in the office namespace) */
     /* names and namespaces of this parser */
     const xmlChar *nk[NAME_SLOTS];
     uint8_t nv[NAME_SLOTS];
-    const xmlChar *uri[16];
-    uint8_t uri_ns[16];
+    const xmlChar *uri[48]; /* an ODF part declares about 40 */
+    uint8_t uri_ns[48];
     unsigned n_uri;
     /* ids of this part's removed relationships (offsets into pk->str) */
     uint32_t *rids;
@@ -334,6 +446,8 @@ struct ooxml_stream {
     unsigned held, para, in_defname;
     /* the window: markup with splices of text */
     struct buf markup, text, dn, flat, prefix, red, prolog;
+    struct buf sink; /* a flat file's output (pk->flat_in) */
+    size_t flat_pos; /* read so far of pk->flat_in */
     uint8_t *chunk;
     struct splice *sp;
     size_t n_sp, sp_cap;
@@ -345,7 +459,7 @@ struct ooxml_stream {
     bool root_seen, dtd_seen, stop, failed, retain;
     bool over_limit; /* the entry inflates beyond its size or the budget */
     bool modified, deflating;
-    unsigned refs, changes, anchors, hidden, meta;
+    unsigned refs, changes, anchors, hidden, meta, notes, scripts;
     uint64_t text_total; /* text of the windows written out */
     uint64_t base_orig;  /* the same, as it was before masking */
     uint8_t last;        /* last byte of that text */
@@ -353,6 +467,17 @@ struct ooxml_stream {
     size_t cell_at;      /* text.len right after a cell's tab; SIZE_MAX: none */
     bool noted_scan, noted_survivor;
     size_t ordinal; /* relationships seen (write pass) */
+    /* a worksheet: its first row names the columns; each cell under a
+     * named column is read after its name (detection context only) */
+    bool sheet, head_cell, ssn_cell;
+    bool enough; /* a model pass has what it needs: the parse ends early, OK */
+    unsigned rows;
+    long col, si;
+    uint32_t n_xf;
+    char cell_type; /* 's' a shared string index, 'i' inline, 'v' a value */
+    char head[64][OOXML_HEAD_MAX];
+    char hcap[OOXML_HEAD_MAX];
+    size_t hcap_len;
     int err;
 };
 
@@ -805,6 +930,10 @@ detect_window(struct ooxml_stream *x)
 static void
 out_bytes(struct ooxml_stream *x, const uint8_t *p, size_t n)
 {
+    if (x->pk->flat_in != NULL) {
+        put(x, &x->sink, p, n); /* a flat file: written whole, not deflated */
+        return;
+    }
     if (!x->deflating) {
         if (!x->modified && x->prefix.len + n <= PREFIX_CAP) {
             put(x, &x->prefix, p, n);
@@ -893,7 +1022,7 @@ undo_counts(struct ooxml_stream *x, struct frame *f)
     if (f->fl & F_DEFNAME) {
         x->in_defname--;
     }
-    f->fl &= (uint16_t) ~(F_HELD | F_PARA | F_DEFNAME);
+    f->fl &= ~(uint32_t)(F_HELD | F_PARA | F_DEFNAME);
 }
 
 static void
@@ -1074,6 +1203,35 @@ is_metadata(const struct frame *f)
            is(f, NS_EP, NM_COMPANY) || is(f, NS_EP, NM_MANAGER) || is(f, NS_X15AC, NM_ABSPATH);
 }
 
+/* OpenDocument: comments (office:annotation and the end of its range),
+ * tracked changes (the change log holds the deleted text; the marks in the
+ * text go, the inserted text stays: every change accepted), script
+ * bindings and Basic in a flat file (office:script, event listeners), the
+ * metadata of a flat file (office:meta). */
+static void
+odf_rules(struct ooxml_stream *x, size_t at, struct decision *dc)
+{
+    const struct scan_doc_policy *dp = &x->pk->d->pol->documents;
+    const struct frame *f = &x->st[at];
+    if (dp->remove_comments &&
+        (is(f, NS_OFFICE, NM_ANNOTATION) || is(f, NS_OFFICE, NM_ANNOTATION_END))) {
+        remove_decision(x, dc, at);
+        x->notes += f->nm == NM_ANNOTATION;
+    } else if (dp->accept_changes &&
+               (((f->ns == NS_TEXT || f->ns == NS_TABLE) && f->nm == NM_TRACKED) ||
+                is(f, NS_TEXT, NM_CHANGE_MARK))) {
+        remove_decision(x, dc, at);
+        x->changes++;
+    } else if (dp->remove_macros &&
+               (is(f, NS_OFFICE, NM_SCRIPT) || is(f, NS_OFFICE, NM_LISTENERS))) {
+        remove_decision(x, dc, at);
+        x->scripts++;
+    } else if (dp->remove_metadata && at == 1 && is(f, NS_OFFICE, NM_META)) {
+        remove_decision(x, dc, at);
+        x->meta++;
+    }
+}
+
 /* The sanitising rules of a document part for the element starting at
  * depth `at`. Elements that may go later whole are held. */
 static void
@@ -1094,6 +1252,10 @@ doc_rules(struct ooxml_stream *x, size_t at, int nb, const xmlChar **a, struct d
     }
     if (f->ns == NS_W) {
         word_rules(x, at, nb, a, dc);
+        return;
+    }
+    if (x->odf) {
+        odf_rules(x, at, dc);
         return;
     }
     if (dp->remove_metadata && is_metadata(f)) {
@@ -1190,6 +1352,131 @@ doc_end_rules(struct ooxml_stream *x, size_t at)
     return false;
 }
 
+/* ---- worksheets: column headers and SSN formats as context ---- */
+
+/* Excel's "Social Security Number" format, quoted or escaped or not. */
+static bool
+ssn_format(const xmlChar *v, size_t n)
+{
+    char plain[16];
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == '"' || v[i] == '\\') {
+            continue;
+        }
+        if (o + 1 >= sizeof(plain)) {
+            return false;
+        }
+        plain[o++] = (char)v[i];
+    }
+    plain[o] = '\0';
+    return strcmp(plain, "000-00-0000") == 0;
+}
+
+static long
+attr_num(const struct ooxml_stream *x, int nb, const xmlChar **a, enum nm nm)
+{
+    int k = attr_index(x, nb, a, nm);
+    long v = 0;
+    for (size_t i = 0; k >= 0 && i < A_LEN(a, k) && i < 9; i++) {
+        uint8_t c = A_VAL(a, k)[i];
+        if (c < '0' || c > '9') {
+            return -1;
+        }
+        v = v * 10 + (c - '0');
+    }
+    return k >= 0 && A_LEN(a, k) > 0 ? v : -1;
+}
+
+/* The shared strings (first OOXML_SST_KEEP) and the cell formats. */
+static void
+workbook_model_rules(struct ooxml_stream *x, size_t at, int nb, const xmlChar **a)
+{
+    struct ooxml_pkg *pk = x->pk;
+    const struct frame *f = &x->st[at];
+    if (x->pass == OOXML_SST_MODEL) {
+        if (at == 1 && is(f, NS_S, NM_SI)) {
+            x->si = pk->sst != NULL && pk->sst_n < OOXML_SST_KEEP ? (long)pk->sst_n : -1;
+        }
+        return;
+    }
+    if (at == 2 && is(f, NS_S, NM_NUMFMT) && x->st[1].ns == NS_S) {
+        int c = attr_index(x, nb, a, NM_FORMATCODE);
+        long id = attr_num(x, nb, a, NM_NUMFMTID);
+        if (c >= 0 && id >= 0 && ssn_format(A_VAL(a, c), A_LEN(a, c)) &&
+            pk->n_ssn_fmt < sizeof(pk->ssn_fmt) / sizeof(pk->ssn_fmt[0])) {
+            pk->ssn_fmt[pk->n_ssn_fmt++] = (uint32_t)id;
+        }
+    } else if (at == 2 && is(f, NS_S, NM_XF) && is(&x->st[1], NS_S, NM_CELLXFS)) {
+        uint32_t k = x->n_xf++;
+        long id = attr_num(x, nb, a, NM_NUMFMTID);
+        for (size_t i = 0; i < pk->n_ssn_fmt && k < OOXML_XF_MAX; i++) {
+            if ((long)pk->ssn_fmt[i] == id) {
+                pk->ssn_xf[k / 8] |= (uint8_t)(1u << (k % 8));
+            }
+        }
+    }
+}
+
+/* A cell of a worksheet starts: its column, its type, its format; the
+ * first row's cells are column names. */
+static void
+sheet_cell(struct ooxml_stream *x, int nb, const xmlChar **a)
+{
+    int r = attr_index(x, nb, a, NM_R);
+    long col = -1;
+    for (size_t i = 0; r >= 0 && i < A_LEN(a, r) && i < 4; i++) {
+        uint8_t c = A_VAL(a, r)[i] & 0xDF;
+        if (c < 'A' || c > 'Z') {
+            break;
+        }
+        col = (col + 1) * 26 + (c - 'A');
+    }
+    x->col = r >= 0 ? col : x->col + 1;
+    int t = attr_index(x, nb, a, NM_T);
+    x->cell_type = t < 0 ? 'v' : val_is(a, t, "s") ? 's' : val_is(a, t, "inlineStr") ? 'i' : 'v';
+    long s = attr_num(x, nb, a, NM_SITEM);
+    x->ssn_cell = (t < 0 || val_is(a, t, "n")) && s >= 0 && s < OOXML_XF_MAX &&
+                  (x->pk->ssn_xf[s / 8] & (1u << (s % 8)));
+    x->head_cell = x->rows == 1;
+    x->hcap_len = 0;
+}
+
+/* The first row's cell ends: its text (or the shared string it indexes)
+ * names the column, when it is a short name without digits. */
+static void
+sheet_head(struct ooxml_stream *x)
+{
+    x->head_cell = false;
+    if (x->col < 0 || x->col >= (long)(sizeof(x->head) / sizeof(x->head[0]))) {
+        return;
+    }
+    x->hcap[x->hcap_len] = '\0';
+    const char *name = x->hcap;
+    if (x->cell_type == 's') {
+        char *end = NULL;
+        unsigned long i = strtoul(x->hcap, &end, 10);
+        name = end != x->hcap && i < x->pk->sst_n ? x->pk->sst + i * OOXML_HEAD_MAX : "";
+    }
+    bool ok = strpbrk(name, "0123456789") == NULL;
+    snprintf(x->head[x->col], sizeof(x->head[0]), "%s", ok ? name : "");
+}
+
+/* Before a cell's text: its column's name and, for a number shown as an
+ * SSN, the word; read by the detectors, never written. */
+static void
+sheet_context(struct ooxml_stream *x)
+{
+    if (x->rows > 1 && x->col >= 0 && x->col < (long)(sizeof(x->head) / sizeof(x->head[0])) &&
+        x->head[x->col][0] != '\0') {
+        puts_(x, &x->text, x->head[x->col]);
+        put(x, &x->text, ": ", 2);
+    }
+    if (x->ssn_cell) {
+        puts_(x, &x->text, "SSN: ");
+    }
+}
+
 /* ---- text roles ---- */
 
 static const struct frame *
@@ -1236,16 +1523,72 @@ role_of(const struct ooxml_stream *x, size_t at)
          * a boolean or error code; a formula's string literals are what the
          * formula bar shows, and recalculation would bring a masked value
          * back */
-        return f->nm == NM_T || f->nm == NM_F ||
-                       (f->nm == NM_V && (ep == NULL || (ep->fl & F_TEXTISH)))
+        /* so are defined names' formulas, data validation lists and
+         * comment authors */
+        return f->nm == NM_T || f->nm == NM_F || f->nm == NM_DEFINEDNAME || f->nm == NM_FORMULA ||
+                       f->nm == NM_AUTHOR || (f->nm == NM_V && (ep == NULL || (ep->fl & F_TEXTISH)))
                    ? ROLE_TEXT
                    : ROLE_NONE;
+    case NS_XM:
+        return f->nm == NM_F ? ROLE_TEXT : ROLE_NONE;
     case NS_C:
-        return f->nm == NM_PT ? ROLE_PARA : f->nm == NM_V ? ROLE_TEXT : ROLE_NONE;
+        /* a chart's cached values and the references of its series */
+        return f->nm == NM_PT ? ROLE_PARA : f->nm == NM_V || f->nm == NM_F ? ROLE_TEXT : ROLE_NONE;
     case NS_P:
         return f->nm == NM_CM ? ROLE_PARA : f->nm == NM_TEXT ? ROLE_TEXT : ROLE_NONE;
     default:
         return x->props ? ROLE_FIELD : ROLE_NONE;
+    }
+}
+
+/* OpenDocument text is the character data of paragraphs (text:p, text:h)
+ * and of the inline elements inside them (spans, links, fields), with
+ * text:s, text:tab and text:line-break standing for white space (ODF 1.3
+ * Part 3, 6.1); alternative text (svg:title, svg:desc) is a paragraph of
+ * its own, and so are a note's paragraphs. Tables as in Word. */
+static enum role
+odf_role(struct ooxml_stream *x, size_t at)
+{
+    struct frame *f = &x->st[at];
+    const struct frame *parent = &x->st[at - 1];
+    switch (f->ns) {
+    case NS_TEXT:
+        if (f->nm == NM_P || f->nm == NM_H) {
+            f->fl |= F_TEXT;
+            return ROLE_PARA;
+        }
+        if (f->nm == NM_SITEM || f->nm == NM_TAB || f->nm == NM_LINEBREAK) {
+            put(x, &x->text, f->nm == NM_SITEM ? " " : f->nm == NM_TAB ? "\t" : "\n", 1);
+            f->fl |= F_NOX;
+            return ROLE_NONE;
+        }
+        if (f->nm == NM_NOTE) {
+            return ROLE_PARA;
+        }
+        if (parent->fl & F_TEXT) {
+            f->fl |= F_TEXT; /* spans, links, fields: the paragraph goes on */
+            return ROLE_NONE;
+        }
+        return ROLE_FIELD;
+    case NS_SVG:
+        if (f->nm == NM_TITLE || f->nm == NM_DESC) {
+            f->fl |= F_TEXT;
+            return ROLE_PARA;
+        }
+        return ROLE_NONE;
+    case NS_TABLE:
+        return f->nm == NM_TABLE_CELL || f->nm == NM_COVERED_CELL ? ROLE_CELL
+               : f->nm == NM_TABLE_ROW                            ? ROLE_ROW
+               : f->nm == NM_TABLE                                ? ROLE_TABLE
+                                                                  : ROLE_NONE;
+    default:
+        if (is(f, NS_OFFICE, NM_BINARY)) {
+            f->fl |= F_NOX; /* a picture or an object in base64 (flat files) */
+            return ROLE_NONE;
+        }
+        /* any other character data (properties, settings, a comment's
+         * author, a change's record, Basic kept by policy) is a field */
+        return ROLE_FIELD;
     }
 }
 
@@ -1258,15 +1601,22 @@ start_role(struct ooxml_stream *x, size_t at)
         f->fl |= parent != NULL ? F_NOX : 0; /* the root is not a paragraph */
         return;
     }
-    switch (role_of(x, at)) {
+    switch (x->odf ? odf_role(x, at) : role_of(x, at)) {
     case ROLE_PARA:
         para_break(x);
         f->fl |= F_PARA;
         x->para++;
+        if (x->sheet && is(f, NS_S, NM_IS)) {
+            sheet_context(x);
+        }
         break;
     case ROLE_TEXT:
-        if (f->ns == NS_S && (f->nm == NM_F || f->nm == NM_V)) {
-            para_break(x); /* a cell's formula and value: apart */
+        if ((f->ns == NS_S && f->nm != NM_T) || (f->ns == NS_C && f->nm == NM_F) ||
+            f->ns == NS_XM) {
+            para_break(x); /* a cell's formula and value, a name's formula: apart */
+        }
+        if (x->sheet && is(f, NS_S, NM_V)) {
+            sheet_context(x);
         }
         f->fl |= F_TEXT | F_NOX;
         break;
@@ -1420,6 +1770,28 @@ write_rules(struct ooxml_stream *x, size_t at, int nb, const xmlChar **a, struct
     }
 }
 
+/* An OpenDocument manifest: an encrypted package says so in it (ODF 1.3
+ * Part 2, 4.8); written back, it loses the entries of removed files. */
+static void
+manifest_rules(struct ooxml_stream *x, size_t at, int nb, const xmlChar **a, struct decision *dc)
+{
+    const struct frame *f = &x->st[at];
+    if (x->pass == OOXML_MANIFEST_MODEL) {
+        x->pk->odf_encrypted |= is(f, NS_MANIFEST, NM_ENCRYPTION);
+        return;
+    }
+    if (at != 1 || !is(f, NS_MANIFEST, NM_FILE_ENTRY)) {
+        return;
+    }
+    for (int k = 0; k < nb; k++) {
+        if (ns_of(x, A_URI(a, k)) == NS_MANIFEST && nm_of(x, A_LOCAL(a, k)) == NM_FULL_PATH &&
+            ooxml_odf_path_removed(x->pk, attr_str(x, a, k))) {
+            remove_decision(x, dc, at);
+            return;
+        }
+    }
+}
+
 static void
 sheets_rules(struct ooxml_stream *x, size_t at, int nb, const xmlChar **a)
 {
@@ -1465,8 +1837,47 @@ static bool
 attr_text(struct ooxml_stream *x, const struct frame *f, const xmlChar **a, int k)
 {
     uint8_t n = nm_of(x, A_LOCAL(a, k));
+    if (x->odf) {
+        /* Names and values in the vocabularies of the text (cells' values
+         * with a number's digits in full where the cell shows it rounded,
+         * formulas, validation lists, sheet and range names, variables,
+         * bookmarks, form controls, settings that name sheets), a link's
+         * target and tooltip, a drawing object's name; not styles,
+         * geometry or the names of pictures. */
+        const char *l = (const char *)A_LOCAL(a, k);
+        size_t ln = strlen(l);
+        if (ln >= 10 && strcmp(l + ln - 10, "style-name") == 0) {
+            return false;
+        }
+        switch (ns_of(x, A_URI(a, k))) {
+        case NS_OFFICE:
+        case NS_TEXT:
+        case NS_TABLE:
+        case NS_CONFIG:
+        case NS_META:
+        case NS_FORM:
+            return true;
+        case NS_XLINK:
+            return (n == NM_HREF || n == NM_TITLE) && f->nm == NM_A &&
+                   (f->ns == NS_TEXT || f->ns == NS_DRAW);
+        case NS_DRAW:
+            return n == NM_NAME;
+        default:
+            return false;
+        }
+    }
+    if (f->nm == NM_DOCPR) {
+        /* a picture's or shape's alternative text (wp:docPr, pic:cNvPr, ...) */
+        return (n == NM_DESCR || n == NM_TITLE) && A_URI(a, k) == NULL;
+    }
     if (f->ns == NS_S) {
-        return f->nm == NM_SITEM && n == NM_V && A_URI(a, k) == NULL;
+        /* a pivot cache's string item, a sheet's name, a defined name */
+        return A_URI(a, k) == NULL &&
+               ((f->nm == NM_SITEM && n == NM_V) || (f->nm == NM_SHEET && n == NM_NAME) ||
+                (f->nm == NM_DEFINEDNAME && n == NM_NAME));
+    }
+    if (is(f, NS_W, NM_COMMENT)) {
+        return (n == NM_AUTHOR || n == NM_INITIALS) && ns_of(x, A_URI(a, k)) == NS_W;
     }
     return f->ns == NS_W && (f->nm == NM_DOCVAR || f->nm == NM_DEFAULT_TEXT) && n == NM_VAL &&
            ns_of(x, A_URI(a, k)) == NS_W;
@@ -1528,7 +1939,17 @@ write_start(struct ooxml_stream *x, struct frame *f, const xmlChar *local, const
              * place. */
             x->markup.len = (size_t)(w - x->markup.p);
             para_break(x);
-            add_text_at(x, A_VAL(a, k), A_LEN(a, k), -1, true);
+            const uint8_t *v = A_VAL(a, k);
+            size_t vn = A_LEN(a, k);
+            uint8_t dec[2048];
+            if (ns_of(x, A_URI(a, k)) == NS_XLINK && vn <= sizeof(dec) &&
+                memchr(v, '%', vn) != NULL) {
+                /* a link's target is read (and written back) with the
+                 * escapes of letters, digits and separators decoded */
+                vn = ooxml_unescape(dec, v, vn);
+                v = dec;
+            }
+            add_text_at(x, v, vn, -1, true);
             para_break(x);
             w = x->markup.p + x->markup.len;
         } else {
@@ -1610,6 +2031,11 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *
          * data that content controls are bound to: Word shows it again on
          * opening, whatever the body says): every element's text is read. */
         x->props = f->ns == NS_CP || f->ns == NS_EP || f->ns == NS_CUSTOM || f->ns == NS_OTHER;
+        /* OpenDocument: its properties (meta.xml) and settings (settings.xml)
+         * are fields too */
+        x->odf = f->ns == NS_OFFICE;
+        x->sheet = x->extract && is(f, NS_S, NM_WORKSHEET);
+        x->props |= is(f, NS_OFFICE, NM_DOC_META) || is(f, NS_OFFICE, NM_DOC_SETTINGS);
     }
     int tk = x->extract ? attr_index(x, nb, a, NM_T) : -1;
     if (tk < 0 || val_is(a, tk, "n") || val_is(a, tk, "str") || val_is(a, tk, "d")) {
@@ -1631,6 +2057,20 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *
     case OOXML_SHEETS:
         sheets_rules(x, at, nb, a);
         break;
+    case OOXML_MANIFEST_MODEL:
+    case OOXML_MANIFEST_WRITE:
+        manifest_rules(x, at, nb, a, &dc);
+        break;
+    case OOXML_SST_MODEL:
+    case OOXML_STYLES_MODEL:
+        workbook_model_rules(x, at, nb, a);
+        break;
+    }
+    if (x->sheet && is(f, NS_S, NM_ROW)) {
+        x->rows++;
+        x->col = -1;
+    } else if (x->sheet && is(f, NS_S, NM_C)) {
+        sheet_cell(x, nb, a);
     }
     if (x->stop) {
         xmlStopParser(x->ctxt);
@@ -1675,6 +2115,17 @@ on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *ur
     }
     size_t at = x->depth - 1;
     struct frame *f = &x->st[at];
+    if (x->pass == OOXML_SST_MODEL && at == 1 && x->si >= 0 && is(f, NS_S, NM_SI)) {
+        x->si = -1;
+        if (++x->pk->sst_n == OOXML_SST_KEEP) {
+            x->enough = x->stop = true; /* the rest cannot be a header we keep */
+            xmlStopParser(x->ctxt);
+            return;
+        }
+    }
+    if (x->head_cell && is(f, NS_S, NM_C)) {
+        sheet_head(x);
+    }
     if (x->pass == OOXML_DOC) {
         if (doc_end_rules(x, at)) {
             if (x->stop) {
@@ -1738,6 +2189,19 @@ on_chars(void *ctx, const xmlChar *ch, int len)
     f->fl |= F_ANY;
     if (x->in_defname > 0) {
         put(x, &x->dn, ch, (size_t)len);
+    }
+    if ((x->head_cell && f->ns == NS_S && (f->nm == NM_V || f->nm == NM_T)) ||
+        (x->pass == OOXML_SST_MODEL && x->si >= 0 && is(f, NS_S, NM_T))) {
+        /* a column name, or a shared string that may be one */
+        char *to = x->head_cell ? x->hcap : x->pk->sst + (size_t)x->si * OOXML_HEAD_MAX;
+        size_t have = x->head_cell ? x->hcap_len : strlen(to);
+        size_t n =
+            (size_t)len < OOXML_HEAD_MAX - 1 - have ? (size_t)len : OOXML_HEAD_MAX - 1 - have;
+        memcpy(to + have, ch, n);
+        to[have + n] = '\0';
+        if (x->head_cell) {
+            x->hcap_len = have + n;
+        }
     }
     if (!x->emit) {
         return;
@@ -1950,6 +2414,7 @@ part_reset(struct ooxml_stream *x)
     wipe(&x->text);
     wipe(&x->dn);
     wipe(&x->prefix);
+    wipe(&x->sink);
     x->n_sp = 0;
     x->depth = 0;
     x->skipping = false;
@@ -1959,12 +2424,18 @@ part_reset(struct ooxml_stream *x)
     x->gen = 0;
     x->root_seen = x->dtd_seen = x->stop = x->failed = false;
     x->props = false;
-    x->refs = x->changes = x->anchors = x->hidden = x->meta = 0;
+    x->refs = x->changes = x->anchors = x->hidden = x->meta = x->notes = x->scripts = 0;
+    x->odf = false;
     x->text_total = x->base_orig = 0;
     x->last = 0;
     x->cells = 0;
     x->cell_at = SIZE_MAX;
     x->ordinal = 0;
+    x->sheet = x->head_cell = x->ssn_cell = x->enough = false;
+    x->rows = 0;
+    x->col = x->si = -1;
+    x->n_xf = 0;
+    memset(x->head, 0, sizeof(x->head));
     if (x->deflating) {
         scan_zip_deflate_abort(x->pk->z);
     }
@@ -2008,10 +2479,33 @@ report_part(const struct ooxml_stream *x)
     if (x->meta > 0) {
         scan_doc_note(d, SCAN_DOC_METADATA_REMOVED, x->loc, "%u personal fields removed", x->meta);
     }
+    if (x->notes > 0) {
+        scan_doc_note(d, SCAN_DOC_COMMENTS_REMOVED, x->loc, "%u comments removed", x->notes);
+    }
+    if (x->scripts > 0) {
+        scan_doc_note(d, SCAN_DOC_MACROS_REMOVED, x->loc, "%u scripts and script bindings removed",
+                      x->scripts);
+    }
 }
 
 /* What reading the part came to. */
 enum outcome { OUT_OK = 0, OUT_READ, OUT_REFUSED, OUT_DTD_REFUSED };
+
+/* The part's next bytes: from its zip entry, or from a flat file. */
+static int
+src_read(struct ooxml_stream *x, struct scan_zip_stream *zs, struct rl_diag *diag, uint8_t *buf,
+         size_t cap, size_t *out_n)
+{
+    const struct ooxml_pkg *pk = x->pk;
+    if (pk->flat_in == NULL) {
+        return scan_zip_stream_read(zs, diag, buf, cap, out_n);
+    }
+    size_t n = pk->flat_len - x->flat_pos < cap ? pk->flat_len - x->flat_pos : cap;
+    memcpy(buf, pk->flat_in + x->flat_pos, n);
+    x->flat_pos += n;
+    *out_n = n;
+    return 0;
+}
 
 /* Reads until the DOCTYPE that stopped the parser ends, cuts it out and
  * starts again from the part's first byte. */
@@ -2025,7 +2519,7 @@ restart_without_dtd(struct ooxml_stream *x, struct scan_zip_stream *zs, struct r
         if (!grow(x, &x->prolog, CHUNK)) {
             return OUT_READ;
         }
-        int rc = scan_zip_stream_read(zs, diag, x->prolog.p + x->prolog.len, CHUNK, &n);
+        int rc = src_read(x, zs, diag, x->prolog.p + x->prolog.len, CHUNK, &n);
         if (rc != 0) {
             x->over_limit = rc == RL_ELIMIT;
             return OUT_READ;
@@ -2061,7 +2555,7 @@ read_part(struct ooxml_stream *x, struct scan_zip_stream *zs, struct rl_diag *di
     bool started = false;
     for (;;) {
         size_t n = 0;
-        int rc = scan_zip_stream_read(zs, diag, x->chunk, CHUNK, &n);
+        int rc = src_read(x, zs, diag, x->chunk, CHUNK, &n);
         if (rc != 0) {
             x->over_limit = rc == RL_ELIMIT;
             return OUT_READ;
@@ -2092,7 +2586,7 @@ read_part(struct ooxml_stream *x, struct scan_zip_stream *zs, struct rl_diag *di
             continue;
         }
         if (x->stop || x->err != 0) {
-            return OUT_REFUSED;
+            return x->enough && x->err == 0 ? OUT_OK : OUT_REFUSED;
         }
         if (n == 0) {
             return x->ctxt->wellFormed && x->root_seen && x->depth == 0 ? OUT_OK : OUT_REFUSED;
@@ -2107,7 +2601,8 @@ stream_part(struct ooxml_stream *x, struct ooxml_pkg *pk, size_t i, enum ooxml_p
     x->pk = pk;
     x->part = i;
     x->pass = pass;
-    x->emit = pass == OOXML_DOC || pass == OOXML_RELS_WRITE || pass == OOXML_CT_WRITE;
+    x->emit = pass == OOXML_DOC || pass == OOXML_RELS_WRITE || pass == OOXML_CT_WRITE ||
+              pass == OOXML_MANIFEST_WRITE;
     x->extract = pass == OOXML_DOC && d->pol->documents.redact;
     x->wb = pass == OOXML_DOC && pk->n_gone_sheets > 0 && (long)i == pk->main_part;
     x->noted_scan = x->noted_survivor = false;
@@ -2117,7 +2612,8 @@ stream_part(struct ooxml_stream *x, struct ooxml_pkg *pk, size_t i, enum ooxml_p
     ooxml_loc(pk, x->loc, sizeof(x->loc), pk->parts[i].name);
     part_reset(x);
     /* a writing pass writes whatever it reads */
-    x->modified = pass == OOXML_RELS_WRITE || pass == OOXML_CT_WRITE;
+    x->modified =
+        pass == OOXML_RELS_WRITE || pass == OOXML_CT_WRITE || pass == OOXML_MANIFEST_WRITE;
     x->retain = true;
     if ((pass == OOXML_DOC || pass == OOXML_SHEETS) && !collect_rids(x)) {
         return pk->err = RL_ENOMEM;
@@ -2125,14 +2621,17 @@ stream_part(struct ooxml_stream *x, struct ooxml_pkg *pk, size_t i, enum ooxml_p
     if (x->chunk == NULL && (x->chunk = malloc(CHUNK)) == NULL) {
         return pk->err = RL_ENOMEM;
     }
-    struct scan_zip_stream zs;
+    struct scan_zip_stream zs = {0};
     struct rl_diag diag = {{0}, {0}};
     size_t cut = 0;
     enum outcome o = OUT_READ;
-    if (scan_zip_stream_open(pk->z, &diag, &zs, i) == 0) {
+    x->flat_pos = 0;
+    if (pk->flat_in != NULL || scan_zip_stream_open(pk->z, &diag, &zs, i) == 0) {
         o = read_part(x, &zs, &diag, &cut);
     }
-    scan_zip_stream_close(&zs);
+    if (pk->flat_in == NULL) {
+        scan_zip_stream_close(&zs);
+    }
     if (o == OUT_OK && x->emit) {
         flush(x);
         o = x->err != 0 ? OUT_READ : OUT_OK;
@@ -2149,7 +2648,11 @@ stream_part(struct ooxml_stream *x, struct ooxml_pkg *pk, size_t i, enum ooxml_p
     if (o == OUT_OK && pass == OOXML_DOC) {
         report_part(x);
     }
-    if (o == OUT_OK && x->modified && x->emit) {
+    if (o == OUT_OK && x->modified && x->emit && pk->flat_in != NULL) {
+        pk->flat_out = x->sink.p; /* handed over */
+        pk->flat_out_len = x->sink.len;
+        x->sink = (struct buf){0};
+    } else if (o == OUT_OK && x->modified && x->emit) {
         if (!x->deflating) {
             int rc = scan_zip_deflate_begin(pk->z);
             rc = rc == 0 ? scan_zip_deflate_feed(pk->z, x->prefix.p, x->prefix.len) : rc;
@@ -2203,8 +2706,8 @@ ooxml_stream_bytes(const struct ooxml_stream *x)
     if (x == NULL) {
         return 0;
     }
-    const struct buf *bufs[] = {&x->markup, &x->text, &x->dn,    &x->flat,
-                                &x->prefix, &x->red,  &x->prolog};
+    const struct buf *bufs[] = {&x->markup, &x->text, &x->dn,     &x->flat,
+                                &x->prefix, &x->red,  &x->prolog, &x->sink};
     size_t n = x->chunk != NULL ? CHUNK : 0;
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         n += bufs[i]->cap;
@@ -2219,7 +2722,8 @@ ooxml_stream_free(struct ooxml_stream *x)
     if (x == NULL) {
         return;
     }
-    struct buf *bufs[] = {&x->markup, &x->text, &x->dn, &x->flat, &x->prefix, &x->red, &x->prolog};
+    struct buf *bufs[] = {&x->markup, &x->text, &x->dn,     &x->flat,
+                          &x->prefix, &x->red,  &x->prolog, &x->sink};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         wipe(bufs[i]);
         free(bufs[i]->p);

@@ -410,7 +410,9 @@ def bad_nino(r):
 # distractors {order} {invoice} {ticket} {ref} {date} {amount} {time} {post}
 # {track} {product} {vat} {bad_card} {bad_iban} {bad_ssn} {bad_nino} {name}
 # {num9} {num10} (bare digit runs that are not identifiers) {ogm}; positive
-# {card_exp} (an expiry glued on) {card_url} (groups joined by "+" or "%20").
+# {card_exp} (an expiry glued on) {card_url} (groups joined by "+" or "%20")
+# {card_typed} (6-13, 4-4-8, 4-4-4-2, underscores) {card_glued} (a word glued
+# before or after) {iban_mixed} (mixed case, or "IBAN" glued before).
 
 T = {
     "en": [
@@ -447,6 +449,10 @@ T = {
         "Update your payment method: https://pay.example/checkout?pan={card_url}&order={order}",
         "Taxpayer ID {ssn} was submitted with the W-9 for invoice {invoice}.",
         "Balance of {amount} due on {date} (invoice {invoice}).",
+        "Card on file: {card_typed}, please update the expiry.",
+        "Form dump from the old checkout: {card_glued}",
+        "My IBAN is {iban_mixed}, thanks.",
+        "Sure, my social is {ssn_bare} if the bank asks (soc. sec. no. on the W-2)."
     ],
     "de": [
         "Bestellung {order}: bitte belasten Sie meine Kreditkarte {card}.",
@@ -464,6 +470,9 @@ T = {
         "Zahlung per Karte {card} für Auftrag {order} am {date} erhalten.",
         "USt-IdNr. {vat}, Handelsregister HRB {num6}.",
         "Vorgang {ticket}: Kreditkartennummer {card}, gültig bis 0{exp}/2{exp}.",
+        "Meine Kartennummer lautet {card_typed}.",
+        "Export der alten Kasse: {card_glued}",
+        "Meine IBAN: {iban_mixed}"
     ],
     "fr": [
         "Commande {order} : merci de débiter ma carte {card} aujourd'hui.",
@@ -478,6 +487,9 @@ T = {
         "Remboursement de {amount} sur la carte {card}, commande n° {order}.",
         "Numéro de TVA {vat}, livraison à {post}.",
         "L'IBAN {bad_iban} ne passe pas la vérification.",
+        "Numéro de carte : {card_typed}.",
+        "Extrait du formulaire : {card_glued}",
+        "Mon IBAN est {iban_mixed}."
     ],
     "es": [
         "Pedido {order}: por favor cargue mi tarjeta {card} hoy.",
@@ -490,6 +502,9 @@ T = {
         "Un saludo,\n{name}\nTel. {phone}",
         "Reembolso de {amount} a la tarjeta {card} por el pedido {order}.",
         "Llámeme por la factura {num10}, por favor.",
+        "El número de la tarjeta es {card_typed}.",
+        "Volcado del formulario: {card_glued}",
+        "Mi IBAN es {iban_mixed}."
     ],
     "it": [
         "Ordine {order}: addebitate pure la mia carta {card}.",
@@ -501,6 +516,9 @@ T = {
         "Cordiali saluti\n{name}\nTelefono {phone}",
         "Rimborso di {amount} sulla carta {card} per l'ordine {order}.",
         "P.IVA {vat}, riferimento {ref}.",
+        "Il numero della carta è {card_typed}.",
+        "Dati del modulo: {card_glued}",
+        "Il mio IBAN è {iban_mixed}."
     ],
     "nl": [
         "Bestelling {order}: schrijf het bedrag af van mijn creditcard {card}.",
@@ -512,6 +530,9 @@ T = {
         "Met vriendelijke groet,\n{name}\nT {phone}",
         "Terugbetaling van {amount} op kaart {card}, bestelnummer {order}.",
         "Gelieve {amount} over te maken met gestructureerde mededeling {ogm}.",
+        "Mijn kaartnummer is {card_typed}.",
+        "Formulierexport: {card_glued}",
+        "Mijn IBAN is {iban_mixed}."
     ],
     "pt": [
         "Pedido {order}: por favor debite o meu cartão {card}.",
@@ -521,6 +542,9 @@ T = {
         "Código de rastreio {track}, entrega em {date}.",
         "O cartão {bad_card} foi recusado.",
         "Atenciosamente,\n{name}\nTelefone: {phone}",
+        "O número do cartão é {card_typed}.",
+        "Exportação do formulário: {card_glued}",
+        "O meu IBAN é {iban_mixed}."
     ],
     "pl": [
         "Zamówienie {order}: proszę obciążyć moją kartę {card}.",
@@ -530,6 +554,9 @@ T = {
         "Numer przesyłki {track}, dostawa {date}.",
         "Karta {bad_card} została odrzucona.",
         "Pozdrawiam\n{name}\ntel. {phone}",
+        "Numer karty: {card_typed}.",
+        "Eksport formularza: {card_glued}",
+        "Mój IBAN to {iban_mixed}."
     ],
 }
 
@@ -588,6 +615,38 @@ def fill(r, lang, template, b):
             pan = card_number(r)
             sizes = {15: [4, 6, 5], 14: [4, 6, 4], 19: [4, 4, 4, 4, 3]}.get(len(pan), [4, 4, 4, 4])
             b.add(group(pan, sizes, r.choice(["+", "%20"])), "CREDIT_CARD")
+        elif key == "card_typed":  # typed outside the printed layouts
+            pan = card_number(r)
+            while len(pan) not in (14, 16, 19):
+                pan = card_number(r)
+            sizes = {14: [[4, 4, 4, 2], [4, 10]], 19: [[6, 13], [4, 4, 11]]}.get(
+                len(pan), [[4, 4, 8], [6, 10], [4, 12], [4, 4, 4, 4]])
+            sz = r.choice(sizes)
+            sep = "_" if sz == [4, 4, 4, 4] else r.choice([" ", "-"])
+            b.add(group(pan, sz, sep), "CREDIT_CARD")
+        elif key == "card_glued":  # a word glued before or after, a form dump
+            pan = card_number(r)
+            while len(pan) < 14:
+                pan = card_number(r)
+            if r.random() < 0.5:
+                b.add(r.choice(["Karte", "CCN", "cardno", "tarjeta", "carte", "kaart", "karta",
+                                "cartao", "Nummer"]))
+                b.add(pan, "CREDIT_CARD")
+            else:
+                b.add(pan, "CREDIT_CARD")
+                b.add(r.choice(["exp1227", "CVV123", "EUR", "exp 12/27", "Exp"]))
+        elif key == "iban_mixed":  # typed in mixed case, or the word glued on
+            iban = iban_layout(r, iban_number(r))
+            k = r.random()
+            if k < 0.3:
+                iban = iban[0] + iban[1:].lower()
+            elif k < 0.6:
+                iban = " ".join(g[0] + g[1:].lower() for g in iban.split(" "))
+            elif k < 0.8:
+                iban = iban[:4] + iban[4:].lower()
+            else:
+                b.add(r.choice(["IBAN", "iban"]))
+            b.add(iban, "IBAN")
         elif key == "iban":
             b.add(iban_layout(r, iban_number(r)), "IBAN")
         elif key == "ssn":

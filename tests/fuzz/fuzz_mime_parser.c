@@ -19,7 +19,7 @@ on_event(void *ctx, enum mime_event ev, const struct mime_part *part, const uint
 {
     struct sink *s = ctx;
     (void)part;
-    if (ev == MIME_EV_HEADERS || ev == MIME_EV_BODY || ev == MIME_EV_RAW) {
+    if (ev == MIME_EV_HEADERS || ev == MIME_EV_BODY || ev == MIME_EV_RAW || ev == MIME_EV_DELIM) {
         if (s->len + len > s->cap) {
             abort(); /* more bytes out than in */
         }

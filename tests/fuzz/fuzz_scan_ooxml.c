@@ -4,7 +4,8 @@
  * the attachment itself (zip parsing, limits, nesting); any other input is
  * one XML part, chosen by its first byte, of an otherwise fixed package
  * (stored, so the fuzzer's bytes reach libxml2 and the sanitiser as they
- * are). Checks: a rewritten file, rewritten again, is readable and holds
+ * are): an Office Open XML one, an OpenDocument one, or the whole of a
+ * flat OpenDocument file. Checks: a rewritten file, rewritten again, is readable and holds
  * nothing left to redact. */
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,34 @@ static const struct {
     {"word/vbaProject.bin", "VBA"},
 };
 #define N_SKELETON (sizeof(skeleton) / sizeof(skeleton[0]))
-/* Parts the first byte can pick, as indices into skeleton[]. */
-static const size_t fuzzable[] = {0, 1, 2, 3, 4, 5, 6};
+
+#define ODF_OFFICE "xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\""
+/* An OpenDocument text with Basic, a thumbnail and metadata. */
+static const struct {
+    const char *name;
+    const char *data;
+} odf_skeleton[] = {
+    {"mimetype", "application/vnd.oasis.opendocument.text"},
+    {"content.xml",
+     "<office:document-content " ODF_OFFICE " xmlns:text=\"urn:oasis:names:tc:opendocument:"
+     "xmlns:text:1.0\"><office:body><office:text><text:p>card 4111 1111 1111 1111</text:p>"
+     "</office:text></office:body></office:document-content>"},
+    {"styles.xml", "<office:document-styles " ODF_OFFICE "/>"},
+    {"settings.xml", "<office:document-settings " ODF_OFFICE "/>"},
+    {"META-INF/manifest.xml",
+     "<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\">"
+     "<manifest:file-entry manifest:full-path=\"Basic/\"/></manifest:manifest>"},
+    {"meta.xml", "<office:document-meta " ODF_OFFICE "/>"},
+    {"Basic/Standard/Module1.xml", "<m/>"},
+    {"Thumbnails/thumbnail.png", "PNG"},
+};
+#define N_ODF (sizeof(odf_skeleton) / sizeof(odf_skeleton[0]))
+
+/* Parts the first byte can pick: indices into skeleton[], then into
+ * odf_skeleton[] (+ N_SKELETON), then the flat file (FLAT). */
+#define FLAT ((size_t)-1)
+static const size_t fuzzable[] = {
+    0, 1, 2, 3, 4, 5, 6, N_SKELETON + 1, N_SKELETON + 2, N_SKELETON + 3, N_SKELETON + 4, FLAT};
 
 static struct scan_doc *doc;
 
@@ -77,11 +104,16 @@ package(size_t *out_len, size_t which, const uint8_t *p, size_t n)
         abort();
     }
     zip_source_keep(src);
-    for (size_t i = 0; i < N_SKELETON; i++) {
-        const void *data = i == which ? (const void *)p : skeleton[i].data;
-        size_t len = i == which ? n : strlen(skeleton[i].data);
+    bool odf = which >= N_SKELETON;
+    size_t parts = odf ? N_ODF : N_SKELETON;
+    for (size_t i = 0; i < parts; i++) {
+        const char *name = odf ? odf_skeleton[i].name : skeleton[i].name;
+        const char *skel = odf ? odf_skeleton[i].data : skeleton[i].data;
+        bool mine = i == (odf ? which - N_SKELETON : which);
+        const void *data = mine ? (const void *)p : skel;
+        size_t len = mine ? n : strlen(skel);
         zip_source_t *s = zip_source_buffer(za, data, len, 0);
-        zip_int64_t idx = s != NULL ? zip_file_add(za, skeleton[i].name, s, 0) : -1;
+        zip_int64_t idx = s != NULL ? zip_file_add(za, name, s, 0) : -1;
         if (idx < 0) {
             abort();
         }
@@ -115,8 +147,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *in = data;
     if (size < 2 || memcmp(data, "PK", 2) != 0) {
         size_t which = size > 0 ? fuzzable[data[0] % (sizeof(fuzzable) / sizeof(fuzzable[0]))] : 2;
-        pkg = package(&len, which, size > 0 ? data + 1 : data, size > 0 ? size - 1 : 0);
-        in = pkg;
+        if (which == FLAT) {
+            in = data + 1;
+            len = size - 1;
+        } else {
+            pkg = package(&len, which, size > 0 ? data + 1 : data, size > 0 ? size - 1 : 0);
+            in = pkg;
+        }
     }
     const struct scan_doc_result *r = NULL;
     if (scan_doc_rewrite(doc, &r, in, len, "application/octet-stream", "f.docm") != 0) {

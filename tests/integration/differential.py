@@ -416,6 +416,9 @@ SEP_THEN_ALNUM["tab"] = re.compile(rb"\t(?=[A-Za-z0-9])")
 # A space encoded in a URL ("4111+1111+...", "4111%201111%20..."): cards only,
 # in a printed layout only, as dots.
 SEP_THEN_DIGIT["url"] = re.compile(rb"(?:%20|\+)(?=[0-9])")
+# An underscore ("receipt_4111_1111_1111_1111.pdf", a file or field name):
+# cards only, in a printed layout only, as dots.
+SEP_THEN_DIGIT["under"] = re.compile(rb"_(?=[0-9])")
 # A separator on the same line right before a number: "<group> <number>".
 SAME_LINE_SEP_BEFORE = re.compile(rb"(?:[ ]|" + DASH + rb"|" + NBSPS + rb")\Z")
 
@@ -724,15 +727,41 @@ def card_strength(sizes, digits, siret=False):
     return STRONG if printed and not siret else MEDIUM
 
 
+def typed_groups(sizes):
+    """How people type a card outside the printed layouts (POLICY.md, medium):
+    fours then the rest (4-4-4-1, 4-4-4-2, 4-4-4-4-2; not 4-4-4-4-1), or
+    groups of 4-6 then the rest in one long group (6-13, 4-4-8, 6-10)."""
+    s = tuple(sizes)
+    if len(s) < 2:
+        return False
+    fours = (len(s) == 4 and s[:3] == (4, 4, 4) and s[3] <= 2) or \
+        (len(s) == 5 and s[:4] == (4, 4, 4, 4) and s[4] == 2)
+    tail = s[-1] >= 7 and 4 <= s[0] <= 6 and all(3 <= x <= 6 for x in s[1:-1])
+    return fours or tail
+
+
 def card_groups_ok(sizes):
-    return len(sizes) == 1 or tuple(sizes) == (4, 4, 4, 4, 2) or (
+    return len(sizes) == 1 or typed_groups(sizes) or (
         4 <= sizes[0] <= 6 and all(3 <= s <= 6 for s in sizes[1:]))
 
 
-def card_in_chain(t, d, groups, kind, strong_only=False):
+HEX_LETTERS = set(b"abcdefABCDEF")
+LETTERS_AFTER = re.compile(rb"[A-Za-z]{1,16}")
+
+
+def word_after(t, e):
+    """Letters glued after a compact card that are a word, not the rest of a
+    hexadecimal hash: one outside a-f among them ("...1111exp1227",
+    "...1111EUR"; scan_digits.c)."""
+    m = LETTERS_AFTER.match(t, e)
+    return m is not None and any(c not in HEX_LETTERS for c in m.group(0))
+
+
+def card_in_chain(t, d, groups, kind, strong_only=False, word=False):
     """The card read from a chain of groups: the whole chain, or else its
     longest prefix that is a strong card by itself (only strong readings
-    when `strong_only`)."""
+    when `strong_only`). With `word` (a word glued before), only a compact
+    strong card, read as medium; a word glued after makes one medium too."""
 
     def reading(k):
         sizes = [glen(t, g) for g in groups[:k]]
@@ -742,13 +771,20 @@ def card_in_chain(t, d, groups, kind, strong_only=False):
         e = groups[k - 1][1]
         printed = (len(sizes) == 1 and len(digits) >= 14 and len(digits) not in (17, 18)) or \
             tuple(sizes) in PRINTED
-        if not pan_ok(digits) or not (clean_end(t, e) or (printed and expiry_end(t, e))):
+        end_word = k == 1 and not clean_end(t, e) and word_after(t, e)
+        if not pan_ok(digits) or \
+                not (clean_end(t, e) or end_word or (printed and expiry_end(t, e))):
             return None
         strength = card_strength(sizes, digits, siret_shaped(t, d, digits))
-        if kind in ("dot", "slash", "tab", "pad", "url") and k > 1 and strength != STRONG:
+        if kind in ("dot", "slash", "tab", "pad", "url", "under") and k > 1 and \
+                strength != STRONG:
             return None  # these separators only in the printed layouts
-        if strong_only and strength != STRONG:
+        if (strong_only or word or end_word) and strength != STRONG:
             return None
+        if word and k > 1:
+            return None
+        if word or end_word:
+            strength = MEDIUM
         return Reading("CREDIT_CARD", d, e, strength,
                        "-".join(map(str, sizes)) + ("" if k == 1 else " " + kind))
 
@@ -777,14 +813,27 @@ def card_word_glued(t, d):
     return m.group(0).lower() in CARD_WORDS and (start == 0 or not is_alnum(t[start - 1]))
 
 
+WORD_END = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z]{3,16}\Z")
+
+
+def other_word_glued(t, d):
+    """Any word of three letters or more glued before the digits at d
+    ("Karte4111...", "CCN4111..."), the whole token before them letters, one
+    outside a-f (no hexadecimal hash; scan_digits.c)."""
+    m = WORD_END.search(t[max(0, d - 17):d])
+    return m is not None and (d - 17 <= 0 or m.start() > 0 or not is_alnum(t[d - 17])) and \
+        any(c not in HEX_LETTERS for c in m.group(0))
+
+
 def card_reading(t, d):
     """The card written at the digit run d, or None (mid-code is checked by
     the caller)."""
     glued_word = card_word_glued(t, d)
-    if not clean_start(t, d) and not glued_word:
+    other_word = not clean_start(t, d) and not glued_word and other_word_glued(t, d)
+    if not clean_start(t, d) and not glued_word and not other_word:
         return None
-    groups, kind = groups_at(t, d, ("space", "dash", "dot", "slash", "tab", "pad", "url"),
-                             wrap_pad=True)
+    groups, kind = groups_at(t, d, ("space", "dash", "dot", "slash", "tab", "pad", "url",
+                                    "under"), wrap_pad=True)
     # The grouped number ends at a group no card continues after: a first
     # group other than 4-6 digits, a later one other than 3-6 (scan_digits.c:
     # "4111 1111 1111 1111 12 34" is a 4-4-4-4-2 card, then a number).
@@ -795,7 +844,7 @@ def card_reading(t, d):
     if len(groups) == 1:
         kind = None
     for chain in line_cuts(groups):
-        r = card_in_chain(t, d, chain, kind, glued_word)
+        r = card_in_chain(t, d, chain, kind, glued_word, other_word)
         if r is not None:
             return r
     return None
@@ -890,7 +939,10 @@ def ssn_reading(t, d):
 
 # ---------------------------------------------------------------------------
 # IBANs. POLICY.md: country length and ISO 7064 mod-97, compact or in groups,
-# upper or lower case but not mixed. scan_digits.c: the country code, an
+# letters in any case ("Gb82 West ..."), but a country code written apart
+# from its check digits in one case ("GB 82", "gb 82"; "Be 03 ..." is a word);
+# the word "IBAN" may be glued before it ("IBANDE89...").
+# scan_digits.c: the country code, an
 # optional space, the check digits, then letters and digits in groups of any
 # size but one (only the last may be a single character), split by spaces or
 # dashes (kinds may mix); or, in the paper form only ("DE89.3704.0044 ...":
@@ -910,11 +962,18 @@ def token_start(t, p):
     return p == 0 or not is_alnum(t[p - 1]) or MT940_SUBFIELD.search(t[:p]) is not None
 
 
+def iban_word_before(t, p):
+    return p >= 4 and t[p - 4:p].lower() == b"iban" and token_start(t, p - 4)
+
+
 def iban_reading(t, p):
     m = IBAN_HEAD.match(t, p)
-    if m is None or not token_start(t, p):
+    if m is None or not (token_start(t, p) or (m.end() == p + 2 and iban_word_before(t, p))):
         return None
-    country = m.group(1).decode()
+    cc = m.group(1)
+    if m.end() == p + 3 and not (cc.isupper() or cc.islower()):
+        return None
+    country = cc.decode().upper()
     groups = []  # the first starts at the check digits
     i = m.end()
     paper = None  # dots or padding: only in the paper form "CC12.3456.7890..."
@@ -949,8 +1008,7 @@ def iban_reading(t, p):
         e = groups[k - 1][1]
         if paper is not None and k > 1 and groups[k - 1][1] - groups[k - 1][0] > 4:
             continue
-        letters = "".join(c for c in chars if c.isalpha())
-        if len(chars) <= 34 and (letters.isupper() or letters.islower()) and iban_ok(chars) \
+        if len(chars) <= 34 and iban_ok(chars.upper()) \
                 and (e == len(t) or not is_alnum(t[e])):
             best = Reading("IBAN", p, e, STRONG, "iban")
     return best
@@ -2170,7 +2228,7 @@ def gen_card(rng):
         sizes = printed_sizes(len(d)) if len(d) != 18 else rng.choice(
             [[4, 4, 4, 4, 2], [4, 4, 4, 4, 2], [4, 4, 4, 6], [4, 6, 6, 2], [4, 4, 3, 5, 2]])
         s = group(rng, d, sizes, rng.choice([".", "\t", " ", "-", "/", " / ", " - ", "  ",
-                                             " \u2013 ", "+", "%20"]))
+                                             " \u2013 ", "+", "%20", "_"]))
         if "  " in s and rng.random() < 0.4:  # a line wrapped at one of its gaps
             k = rng.choice([m.start() for m in re.finditer("  ", s)])
             s = s[:k] + rng.choice([" \n", "\n", " \r\n> "]) + s[k + 2:]
@@ -2199,6 +2257,8 @@ def gen_card(rng):
         return d
     sep = gen_sep(rng)
     sizes = printed_sizes(len(d)) if form < 0.8 else random_sizes(rng, len(d))
+    if 0.8 <= form < 0.85:  # typed: 6-13, 4-4-8, 6-10, 4-12, fours then the rest
+        sizes = rng.choice([[6], [4, 4], [4], [4, 4, 4, 4], [4, 4, 4], [5, 3]])
     s = group(rng, d, sizes, sep)
     if rng.random() < 0.04:  # mixed separators
         s = s.replace(sep, rng.choice([" ", "-"]), 1)
@@ -2211,7 +2271,10 @@ def gen_card(rng):
     if rng.random() < 0.05:  # an expiry date glued on, valid or not
         s += rng.choice(["/12/27", "/0929", "/07/2031", "/11", "/13/27", "/12/3", "/1227/5"])
     if rng.random() < 0.04:  # a word glued on, a card word or not
-        s = rng.choice(["VISA", "MC", "pan", "Card", "AMEX", "xcard", "Japan", "ref", "cc"]) + s
+        s = rng.choice(["VISA", "MC", "pan", "Card", "AMEX", "xcard", "Japan", "ref", "cc",
+                        "Karte", "CCN", "no", "deadbeef", "abc", "x"]) + s
+    if rng.random() < 0.03:  # a word glued after, or the rest of a hash
+        s += rng.choice(["exp1227", "CVV", "EUR", "x", "abcdef", "a3f9", "Exp 12/27"])
     return s
 
 
@@ -2268,7 +2331,7 @@ def gen_iban(rng):
         iban = iban_make(iban[:2], bban)
     elif r < 0.18:  # unknown country
         iban = iban_make(rng.choice(["ZZ", "US", "XX", "QQ"]), iban[4:])
-    elif r < 0.3:  # lower case (valid), or mixed case (not)
+    elif r < 0.3:  # lower case or mixed case ("Gb82west...", valid when glued)
         k = rng.random()
         if k < 0.5:
             iban = iban.lower()
@@ -2299,6 +2362,8 @@ def gen_iban(rng):
     out = group(rng, iban, sizes, sep)
     if rng.random() < 0.1:  # "GB 82 WEST ..." / "GB 82WEST..."
         out = out[:2] + " " + out[2:]
+    elif rng.random() < 0.05:  # "IBANDE89...", "ibangb82 west ...": spacing lost
+        out = rng.choice(["IBAN", "iban", "Iban"]) + out
     if rng.random() < 0.05:  # mixed or doubled separators
         out = out.replace(sep, rng.choice([" ", "-", "  "]), rng.randint(1, 3))
     return out

@@ -550,6 +550,65 @@ def tnef_checks(tmp):
             print(f"ok {os.path.basename(path)}: delivered unchanged", flush=True)
 
 
+ODF_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "odf")
+# What must not survive in any file of each rewritten package (tags removed,
+# so that a value split by spans counts), and what must be gone.
+ODF_SECRETS = {
+    "card.odt": ["4111 1111 1111 1111", "536-22-8471", "4556 7375 8689 9855",
+                 "4556737586899855", "Jane Roe", "carol@example.com"],
+    "card.fodt": ["4111 1111 1111 1111", "536-22-8471", "4556 7375 8689 9855",
+                  "4556737586899855", "Jane Roe", "carol@example.com"],
+    "card.ods": ["4556737586899855", "4111111111111111", "536-22-8471"],
+    "card.fods": ["4556737586899855", "4111111111111111", "536-22-8471"],
+    "card.odp": ["4111 1111 1111 1111"],
+    # LibreOffice's xlsx of sheet.fods: names, lists, links, SSN columns
+    "sheet.xlsx": ["4556737586899855", "4556 7375 8689 9855", "536-22-8471", "536228471"],
+}
+
+
+def odf_checks(outdir, tmp):
+    """OpenDocument packages and flat files made by LibreOffice: nothing of
+    the secrets left in any file, metadata and thumbnail gone, every file
+    well-formed; LibreOffice opens the outputs (main's batch)."""
+    for name, secrets in sorted(ODF_SECRETS.items()):
+        data = open(os.path.join(ODF_DIR, name), "rb").read()
+        report, out, fname, _ = scan(name, data)
+        if out is None:
+            continue
+        if report["verdict"] != "deliver":
+            fail(f"{name}: verdict {report['verdict']} ({report.get('reason')})")
+        if out == data:
+            fail(f"{name}: passed unchanged")
+        texts = []
+        if name.startswith("card.fod"):
+            texts.append(out)
+        elif name.endswith(".xlsx"):
+            z = zipfile.ZipFile(io.BytesIO(out))
+            well_formed(name, z, tmp)
+            texts += [z.read(n) for n in z.namelist()]
+        else:
+            z = zipfile.ZipFile(io.BytesIO(out))
+            if z.testzip() is not None:
+                fail(f"{name}: bad CRC")
+            well_formed(name, z, tmp)
+            if z.namelist()[0] != "mimetype" or z.getinfo("mimetype").compress_type != 0:
+                fail(f"{name}: mimetype is not the first, stored entry")
+            if any(n.startswith("Thumbnails/") for n in z.namelist()):
+                fail(f"{name}: thumbnail kept")
+            if b"dc:creator" in z.read("meta.xml") or b"initial-creator" in z.read("meta.xml"):
+                fail(f"{name}: metadata kept")
+            texts += [z.read(n) for n in z.namelist()]
+        for t in texts:
+            plain = re.sub(rb"<[^>]*>", b"", t)
+            for sec in secrets:
+                if sec.encode() in plain or sec.encode() in t:
+                    fail(f"{name}: {sec!r} left")
+        with open(os.path.join(outdir, f"{len(os.listdir(outdir)):02d}-odf-{fname}"), "wb") as f:
+            f.write(out)
+        print(f"ok {name}: {len(report['findings'])} findings, "
+              + ",".join(sorted({a['action'] for a in report['documents']})), flush=True)
+
+
 def main():
     outdir = tempfile.mkdtemp(prefix="rl-docs-")
     tmp = tempfile.mkdtemp(prefix="rl-docs-tmp-")
@@ -617,6 +676,7 @@ def main():
         ole_checks()
         container_checks()
         tnef_checks(tmp)
+        odf_checks(outdir, tmp)
         pdf_checks(tmp)
 
         # LibreOffice opens every output: one batch, private profile and HOME.

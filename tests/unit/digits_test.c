@@ -179,6 +179,15 @@ test_iban_typed(void **state)
         {"DE89 - 3704 - 0044 - 0532 - 0130 - 00", 1, {{0, 37, IBAN, false}}},
         /* 33 characters, 42 bytes: the longest IBAN fits the window. */
         {"RU 03 0445 2522 5408 1781 0538 0913 1041 9", 1, {{0, 42, IBAN, false}}},
+        /* letters in any case, as people type them; mod-97 decides */
+        {"LV80 bANK 0000 4351 9500 1", 1, {{0, 26, IBAN, false}}},
+        {"My IBAN is GB82 west 1234 5698 7654 32 thanks", 1, {{11, 38, IBAN, false}}},
+        {"Iban: Gb82 West 1234 5698 7654 32", 1, {{6, 33, IBAN, false}}},
+        {"Iban: De89 3704 0044 0532 0130 00", 1, {{6, 33, IBAN, false}}},
+        {"iban: GB82west12345698765432", 1, {{6, 28, IBAN, false}}},
+        /* the word glued before it, spacing lost ("IBANDE89...") */
+        {"IBANDE89370400440532013000", 1, {{4, 26, IBAN, false}}},
+        {"ibande89370400440532013000.", 1, {{4, 26, IBAN, false}}},
     };
     run_cases(cases, N_CASES(cases));
 }
@@ -192,11 +201,13 @@ test_iban_typed_not_found(void **state)
         {"AB 1234 5678", 0, {{0}}},         /* no country AB; a code, as "FR 06 392 176 624" */
         {"BE 03 7310 1866 4085", 0, {{0}}}, /* mod-97 off by one */
         {"BE 03 7310 1866 408", 0, {{0}}},  /* BE is 16 */
-        {"Be 03 7310 1866 4084", 0, {{0}}}, /* mixed case: a word and a number */
-        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}}, /* mixed-case letters */
-        {"XBE 03 7310 1866 4084", 0, {{0}}},      /* country glued to a word */
-        {"BE 03 7310 1866 4084x", 0, {{0}}},      /* ends inside a token */
-        {"BE  03 7310 1866 4084", 0, {{0}}},      /* doubled space */
+        {"Be 03 7310 1866 4084", 0, {{0}}}, /* mixed case apart: a word and a number */
+        {"Gb 82 WEST 1234 5698 7654 32", 0, {{0}}}, /* ... whatever follows */
+        {"xIBANDE89370400440532013000", 0, {{0}}},  /* "IBAN" inside a longer word */
+        {"IBANDE 89370400440532013000", 0, {{0}}},  /* glued word, then a space */
+        {"XBE 03 7310 1866 4084", 0, {{0}}},        /* country glued to a word */
+        {"BE 03 7310 1866 4084x", 0, {{0}}},        /* ends inside a token */
+        {"BE  03 7310 1866 4084", 0, {{0}}},        /* doubled space */
         /* doubled space: no IBAN, the rest reads as a (weak) phone number */
         {"BE 03  7310 1866 4084", 1, {{7, 21, PHONE, true}}},
         {"BE 03 7310--1866 4084", 1, {{12, 21, PHONE, true}}}, /* doubled dash: no IBAN */
@@ -217,47 +228,45 @@ test_not_found(void **state)
 {
     (void)state;
     static const struct span_case cases[] = {
-        {"4111111111111112", 0, {{0}}},                            /* Luhn off by one */
-        {"4012-8888-8888-1882", 0, {{0}}},                         /* Luhn */
-        {"2220175103860763", 0, {{0}}},                            /* no issuer */
-        {"order12345678901234", 0, {{0}}},                         /* digits glued to a word */
-        {"x4111111111111111y", 0, {{0}}},                          /* inside a token */
-        {"0004930794255", 0, {{0}}},                               /* 000: no country code */
-        {"004930794255512345", 0, {{0}}},                          /* past E.164's 15 */
-        {"4111111111111111abc", 0, {{0}}},                         /* ends inside a token */
-        {"ref 4111-1111-1111-1111-2222", 0, {{0}}},                /* part of a longer number */
-        {"on 2024-01-15 at 10:30:00", 0, {{0}}},                   /* date and time */
-        {"ISBN 978-3-16-148410-0", 0, {{0}}},                      /* ISBN-13 */
-        {"ISBN 0-306-40615-2", 0, {{0}}},                          /* ISBN-10 */
-        {"ts=1700000000000", 0, {{0}}},                            /* glued to '=' word */
-        {"at 1700000000000 ms", 0, {{0}}},                         /* ms timestamp */
-        {"at 1700000000 s", 0, {{0}}},                             /* s timestamp */
-        {"build 10.0.19041.1234", 0, {{0}}},                       /* version */
-        {"000-12-3456 666-12-3456 912-12-3456", 0, {{0}}},         /* SSN reserved areas */
-        {"078-05-0000 078-00-1123", 0, {{0}}},                     /* SSN zero serial/group */
-        {"693-09.4444", 0, {{0}}},                                 /* mixed separators */
-        {"nino: nt 99 88 77 a", 0, {{0}}},                         /* NT prefix */
-        {"AB 12 34 56 1", 0, {{0}}},                               /* digit suffix */
-        {"FQ 00 00 00 C", 0, {{0}}},                               /* F/Q prefix */
-        {"xAA123456A", 0, {{0}}},                                  /* NINO glued to a word */
-        {"DE8937040044053201300", 0, {{0}}},                       /* IBAN one short */
-        {"DE89370400440532013001", 0, {{0}}},                      /* IBAN mod-97 */
-        {"LV80 bANK 0000 4351 9500 1", 0, {{0}}},                  /* lower-case BBAN in text */
-        {"XDE89370400440532013000", 0, {{0}}},                     /* IBAN inside a token */
-        {"price 12.50 qty 3 total 37.50", 0, {{0}}},               /* prices */
-        {"192.168.100.200", 0, {{0}}},                             /* IP address */
-        {"0170 7654321,50 EUR", 0, {{0}}},                         /* an amount */
-        {"4111    1111    1111    1111", 0, {{0}}},                /* four spaces: columns */
-        {"41111 - 1111 - 1111 - 111", 0, {{0}}},                   /* padded, not printed */
-        {"078.051123 07805.1123", 0, {{0}}},                       /* dotted SSN, not AAA.GG.SSSS */
-        {"078 - 05 - 1123 - 4567", 0, {{0}}},                      /* a longer padded number */
-        {"4111111111111111/13/27", 0, {{0}}},                      /* no month 13 */
-        {"4111111111111111/12/27/5", 0, {{0}}},                    /* a longer slashed number */
-        {"401288888881881/1227", 0, {{0}}},                        /* 15 digits: Luhn fails */
-        {"+++090/9337/55493+++", 0, {{0}}},                        /* Belgian payment reference */
-        {"UPS 1Z 9F1 22E 03 4472 1198", 0, {{0}}},                 /* UPS tracking number */
-        {"q=4111+1111+11111+1111", 0, {{0}}},                      /* URL-encoded, not printed */
-        {"Japan4111111111111111 xVISA4111111111111111", 0, {{0}}}, /* not a card word */
+        {"4111111111111112", 0, {{0}}},                    /* Luhn off by one */
+        {"4012-8888-8888-1882", 0, {{0}}},                 /* Luhn */
+        {"2220175103860763", 0, {{0}}},                    /* no issuer */
+        {"order12345678901234", 0, {{0}}},                 /* digits glued to a word */
+        {"x4111111111111111y", 0, {{0}}},                  /* inside a token */
+        {"0004930794255", 0, {{0}}},                       /* 000: no country code */
+        {"004930794255512345", 0, {{0}}},                  /* past E.164's 15 */
+        {"4111111111111111abc", 0, {{0}}},                 /* ends inside a token */
+        {"ref 4111-1111-1111-1111-2222", 0, {{0}}},        /* part of a longer number */
+        {"on 2024-01-15 at 10:30:00", 0, {{0}}},           /* date and time */
+        {"ISBN 978-3-16-148410-0", 0, {{0}}},              /* ISBN-13 */
+        {"ISBN 0-306-40615-2", 0, {{0}}},                  /* ISBN-10 */
+        {"ts=1700000000000", 0, {{0}}},                    /* glued to '=' word */
+        {"at 1700000000000 ms", 0, {{0}}},                 /* ms timestamp */
+        {"at 1700000000 s", 0, {{0}}},                     /* s timestamp */
+        {"build 10.0.19041.1234", 0, {{0}}},               /* version */
+        {"000-12-3456 666-12-3456 912-12-3456", 0, {{0}}}, /* SSN reserved areas */
+        {"078-05-0000 078-00-1123", 0, {{0}}},             /* SSN zero serial/group */
+        {"693-09.4444", 0, {{0}}},                         /* mixed separators */
+        {"nino: nt 99 88 77 a", 0, {{0}}},                 /* NT prefix */
+        {"AB 12 34 56 1", 0, {{0}}},                       /* digit suffix */
+        {"FQ 00 00 00 C", 0, {{0}}},                       /* F/Q prefix */
+        {"xAA123456A", 0, {{0}}},                          /* NINO glued to a word */
+        {"DE8937040044053201300", 0, {{0}}},               /* IBAN one short */
+        {"DE89370400440532013001", 0, {{0}}},              /* IBAN mod-97 */
+        {"XDE89370400440532013000", 0, {{0}}},             /* IBAN inside a token */
+        {"price 12.50 qty 3 total 37.50", 0, {{0}}},       /* prices */
+        {"192.168.100.200", 0, {{0}}},                     /* IP address */
+        {"0170 7654321,50 EUR", 0, {{0}}},                 /* an amount */
+        {"4111    1111    1111    1111", 0, {{0}}},        /* four spaces: columns */
+        {"41111 - 1111 - 1111 - 111", 0, {{0}}},           /* padded, not printed */
+        {"078.051123 07805.1123", 0, {{0}}},               /* dotted SSN, not AAA.GG.SSSS */
+        {"078 - 05 - 1123 - 4567", 0, {{0}}},              /* a longer padded number */
+        {"4111111111111111/13/27", 0, {{0}}},              /* no month 13 */
+        {"4111111111111111/12/27/5", 0, {{0}}},            /* a longer slashed number */
+        {"401288888881881/1227", 0, {{0}}},                /* 15 digits: Luhn fails */
+        {"+++090/9337/55493+++", 0, {{0}}},                /* Belgian payment reference */
+        {"UPS 1Z 9F1 22E 03 4472 1198", 0, {{0}}},         /* UPS tracking number */
+        {"q=4111+1111+11111+1111", 0, {{0}}},              /* URL-encoded, not printed */
         {"VISA4111111111111112 Visa4111-1111-11111-111", 0, {{0}}}, /* not a strong card */
         {"q=4111%201111%201111%201112", 0, {{0}}},                  /* URL-encoded, Luhn fails */
         {"JG 103 63 7A", 0, {{0}}},                                 /* NINO groups mixed */
@@ -390,6 +399,63 @@ test_siret_label(void **state)
             fail_msg("\"%s\": no card", t);
         }
     }
+}
+
+/* Cards as people type them outside the printed layouts, and cards with a
+ * word glued on: found, as medium forms (neither strong nor weak). */
+static void
+test_typed_cards(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        uint32_t start;
+        uint32_t end;
+        bool strong;
+    } cases[] = {
+        {"card 4945 8073 0215 5 ok", 5, 21, false},       /* 13 digits, 4-4-4-1 */
+        {"card 3056-9309-0259-04 ok", 5, 22, false},      /* 14 digits, 4-4-4-2 */
+        {"Card: 437279 0028034766596", 6, 26, false},     /* 19 digits, 6-13 */
+        {"card 4546 7625 82117055 ok", 5, 23, false},     /* 4-4-8 */
+        {"card 454676 2582117055 ok", 5, 22, false},      /* 6-10 */
+        {"card 4546_7625_8211_7055 ok", 5, 24, true},     /* underscores, printed */
+        {"receipt_4546_7625_8211_7055.pdf", 8, 27, true}, /* ... in a file name */
+        {"Karte4546762582117055 ok", 5, 21, false},       /* a word glued before */
+        {"CCN4546762582117055", 3, 19, false},            /* ... any word */
+        {"tarjeta4546762582117055.", 7, 23, false},       /* ... in any language */
+        {"4546762582117055exp1227", 0, 16, false},        /* a word glued after */
+        {"4546762582117055CVV 123", 0, 16, false},        /* ... a non-hex letter */
+        {"pay 4546762582117055EUR", 4, 20, false},        /* ... a currency code */
+        {"VISA4546762582117055", 4, 20, true},            /* a card word: strong */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct scan_cand out[16];
+        bool overflow = true;
+        size_t n = scan_digits_find(out, 16, &overflow, (const uint8_t *)cases[i].text,
+                                    strlen(cases[i].text), SCAN_MASK(SCAN_T_CREDIT_CARD));
+        if (n != 1 || out[0].start != cases[i].start || out[0].end != cases[i].end) {
+            fprintf(stderr, "text \"%s\": %zu candidates, first [%u,%u)\n", cases[i].text, n,
+                    n > 0 ? out[0].start : 0, n > 0 ? out[0].end : 0);
+        }
+        assert_int_equal(n, 1);
+        assert_int_equal(out[0].start, cases[i].start);
+        assert_int_equal(out[0].end, cases[i].end);
+        assert_int_equal(out[0].type, SCAN_T_CREDIT_CARD);
+        assert_int_equal((out[0].flags & SCAN_CAND_STRONG) != 0, cases[i].strong);
+        assert_int_equal((out[0].flags & SCAN_CAND_WEAK) != 0, false);
+    }
+    static const struct span_case none[] = {
+        {"commit ab4546762582117055cd", 0, {{0}}},   /* hexadecimal around it */
+        {"sha 4546762582117055abcdef", 0, {{0}}},    /* ... after it */
+        {"id=deadbeef4546762582117055", 0, {{0}}},   /* ... before it */
+        {"nr4546762582117055", 0, {{0}}},            /* two letters: a code */
+        {"Karte4546 7625 8211 7055", 0, {{0}}},      /* a glued word: compact only */
+        {"card 6212 6464 8242 2628 3 ok", 0, {{0}}}, /* 4-4-4-4-1: the next number */
+        {"card 4546 7625 8211 7056 1 ok", 0, {{0}}}, /* 4-4-4-4-1, Luhn fails */
+        {"IMG_2023_0815_1234_5678.jpg", 0, {{0}}},   /* a file name */
+        {"4546762582117056exp1227", 0, {{0}}},       /* Luhn fails */
+    };
+    run_cases(none, N_CASES(none));
 }
 
 static void
@@ -703,7 +769,8 @@ main(void)
         cmocka_unit_test(test_email_utf8),      cmocka_unit_test(test_email_utf8_limits),
         cmocka_unit_test(test_card_last_group), cmocka_unit_test(test_weak_phone_shadow),
         cmocka_unit_test(test_ssn_zip4),        cmocka_unit_test(test_strength_model),
-        cmocka_unit_test(test_alternatives),    cmocka_unit_test(test_siret_label),
+        cmocka_unit_test(test_typed_cards),     cmocka_unit_test(test_alternatives),
+        cmocka_unit_test(test_siret_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

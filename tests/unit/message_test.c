@@ -503,6 +503,24 @@ test_strength_before_context(void **state)
     assert_int_equal(r->n_records, 1);
     r = scan(f, o, "Sozialversicherungsnummer (USA): 536221847", 0, true);
     assert_int_equal(r->n_records, 1);
+    /* ... as Americans say it (builtin-default-9) */
+    r = scan(f, o, "my social is 536221847", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "Capital social: 312456789 EUR", 0, true); /* a company's capital */
+    assert_int_equal(r->n_records, 0);
+    r = scan(f, o, "soc. sec. no. 536221847", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "capital sociale 536221847", 0, true); /* no keyword */
+    assert_int_equal(r->n_records, 0);
+    /* a weak (12-digit) card named by a compound or Nordic card word */
+    r = scan(f, o, "kaartnummer: 675939825971", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "Girokarte: 675939825971", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "kortnummer 675939825971", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "Bestellung 675939825971", 0, true); /* no keyword */
+    assert_int_equal(r->n_records, 0);
     /* A part number is no phone number, whatever keyword came before. */
     r = scan(f, o, "tel. +1 592 808 8440 Product P/N 5289-4657-62 is back", 0, true);
     assert_int_equal(r->n_records, 1);
@@ -774,6 +792,172 @@ setup(void **state)
     return mime_charset_init();
 }
 
+/* Some readers show a multipart's preamble and epilogue: they are scanned
+ * and redacted like a text part, at every chunking. */
+static void
+test_preamble_and_epilogue_redacted(void **state)
+{
+    (void)state;
+    static const char msg[] = "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                              "Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n"
+                              "card 4111 1111 1111 1111\r\n"
+                              "--XX\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XX--\r\n"
+                              "IBAN GB82 WEST 1234 5698 7654 32\r\n";
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    for (size_t chunk = 0; chunk < 40; chunk += 7) {
+        const struct scan_result *r = scan(f, o, msg, chunk, false);
+        assert_int_equal(r->verdict, SCAN_V_DELIVER);
+        assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1);
+        assert_int_equal(r->counts[SCAN_T_IBAN], 1);
+        assert_true(r->modified);
+        assert_true(contains(o, "\r\n\r\ncard **** **** **** 1111\r\n--XX\r\n"));
+        assert_true(contains(o, "--XX--\r\nIBAN **** **** **** **** **** **\r\n"));
+        assert_int_equal(o->len, sizeof(msg) - 1);
+    }
+    free(o);
+    fixture_free(f);
+}
+
+/* A reader that takes the last of two Content-Transfer-Encoding fields would
+ * decode base64 the gateway read as 7bit text: the second goes, so every
+ * reader decodes what was scanned, and the defect is reported. */
+static void
+test_repeated_structural_fields_removed(void **state)
+{
+    (void)state;
+    static const char msg[] = "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                              "Content-Type: text/plain\r\n"
+                              "Content-Transfer-Encoding: 7bit\r\n"
+                              "X-Note: kept\r\n"
+                              "content-transfer-encoding : base64\r\n"
+                              "Content-Type: application/pdf\r\n"
+                              "\r\nNDExMSAxMTExIDExMTEgMTExMQ==\r\n";
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    const struct scan_result *r = scan(f, o, msg, 5, false);
+    assert_int_equal(r->n_defects, 2); /* one for each field removed */
+    assert_non_null(strstr(r->defects[0].reason, "repeated Content-Type"));
+    assert_non_null(strstr(r->defects[1].reason, "repeated Content-Type"));
+    assert_true(r->modified);
+    static const char want[] = "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                               "Content-Type: text/plain\r\n"
+                               "Content-Transfer-Encoding: 7bit\r\n"
+                               "X-Note: kept\r\n"
+                               "\r\nNDExMSAxMTExIDExMTEgMTExMQ==\r\n";
+    assert_int_equal(o->len, sizeof(want) - 1);
+    assert_memory_equal(o->p, want, sizeof(want) - 1);
+    free(o);
+    fixture_free(f);
+}
+
+/* RTF: a card spelled out in its bytes is masked there and the file goes
+ * on; one whose groups are joined by RTF's no-break space (\~) or whose
+ * digits are escaped is seen only in the text view, cannot be masked through
+ * the markup, and holds the message (the default documents.on_unreadable). */
+static void
+test_rtf_markup_hiding_a_card_holds(void **state)
+{
+    (void)state;
+    static const char head[] = "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                               "Content-Type: application/rtf; name=\"a.rtf\"\r\n\r\n";
+    static const char plain[] = "{\\rtf1\\ansi card 4111 1111 1111 1111\\par}\r\n";
+    static const char *const hidden[] = {
+        "{\\rtf1\\ansi card 4111\\~1111\\~1111\\~1111\\par}\r\n",
+        "{\\rtf1\\ansi card \\'34111 1111 1111 1111\\par}\r\n",
+        "{\\rtf1\\ansi card 4111 {\\b 1111} 1111 1111\\par}\r\n",
+    };
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    char msg[512];
+    snprintf(msg, sizeof(msg), "%s%s", head, plain);
+    const struct scan_result *r = scan(f, o, msg, 0, false);
+    assert_int_equal(r->verdict, SCAN_V_DELIVER);
+    assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1);
+    assert_true(contains(o, "card **** **** **** 1111"));
+    for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+        snprintf(msg, sizeof(msg), "%s%s", head, hidden[i]);
+        r = scan(f, o, msg, 0, false);
+        assert_int_equal(r->verdict, SCAN_V_QUARANTINE);
+        assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1);
+        assert_int_equal(r->n_actions, 1);
+        assert_string_equal(r->actions[0].action, "unredactable");
+    }
+    free(o);
+    fixture_free(f);
+}
+
+/* format=flowed (RFC 3676): readers join a line ending in a space to the
+ * next (its quote marks and space-stuffing dropped) and, with delsp=yes,
+ * drop that space too, so a card cut there is whole to them; a signature
+ * separator and a change of quote depth still break the line. */
+static void
+test_flowed_text_read_joined(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *params, *body, *want;
+        unsigned cards;
+    } cases[] = {
+        {"; delsp=yes", "card 4111 1111 11 \r\n11 1111 ok\r\n",
+         "card **** **** ** \r\n** 1111 ok\r\n", 1},
+        {"; DelSp=Yes", "> card 41111111 \r\n> 11111111 ok\r\n",
+         "> card ******** \r\n> ****1111 ok\r\n", 1},
+        {"", ">> card 4111 1111 \r\n>> 1111 1111 ok\r\n",
+         ">> card **** **** \r\n>> **** 1111 ok\r\n", 1},
+        /* what a reader shows: "card 4111 1111 11 11 1111" */
+        {"", "card 4111 1111 11 \r\n11 1111 ok\r\n", "card 4111 1111 11 \r\n11 1111 ok\r\n", 0},
+        {"; delsp=yes", "> card 4111 1111 11 \r\n11 1111 ok\r\n",
+         "> card 4111 1111 11 \r\n11 1111 ok\r\n", 0},
+    };
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char msg[512];
+        snprintf(msg, sizeof(msg),
+                 "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                 "Content-Type: text/plain; format=flowed%s\r\n\r\n%s",
+                 cases[i].params, cases[i].body);
+        const struct scan_result *r = scan(f, o, msg, 0, false);
+        assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], cases[i].cards);
+        assert_true(contains(o, cases[i].want));
+    }
+    free(o);
+    fixture_free(f);
+}
+
+/* A bounce's copy of the returned message's header (text/rfc822-headers) is
+ * read field by field: its Subject is text, while a Message-ID and a
+ * boundary of 19 digits (Python's email package writes them so, and this
+ * one is Luhn-valid in a Maestro range) are no card. */
+static void
+test_returned_headers_read_as_fields(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: MAILER-DAEMON@example.com\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B1\"\r\n\r\n"
+        "--B1\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n"
+        "--B1\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        "From: app@example.com\r\nSubject: Your card 4111 1111 1111 1111\r\n"
+        "Message-ID: <5082513832886728665@app.example.com>\r\n"
+        "Content-Type: multipart/mixed; boundary=\"===============5082513832886728665==\"\r\n"
+        "\r\n--B1--\r\n";
+    struct fixture *f = fixture_new(NULL);
+    struct out *o = malloc(sizeof(*o));
+    for (size_t chunk = 0; chunk < 30; chunk += 11) {
+        const struct scan_result *r = scan(f, o, msg, chunk, false);
+        assert_int_equal(r->verdict, SCAN_V_DELIVER);
+        assert_int_equal(r->n_defects, 0);
+        assert_int_equal(r->counts[SCAN_T_CREDIT_CARD], 1);
+        assert_true(contains(o, "Subject: Your card **** **** **** 1111\r\n"));
+        assert_true(contains(o, "Message-ID: <5082513832886728665@app.example.com>\r\n"));
+        assert_true(contains(o, "boundary=\"===============5082513832886728665==\"\r\n"));
+    }
+    free(o);
+    fixture_free(f);
+}
+
 int
 main(void)
 {
@@ -796,6 +980,11 @@ main(void)
         cmocka_unit_test(test_findings_split_by_encoding_line_breaks),
         cmocka_unit_test(test_nul_bytes_in_text_part),
         cmocka_unit_test(test_base64_rewrites_only_changed_lines),
+        cmocka_unit_test(test_preamble_and_epilogue_redacted),
+        cmocka_unit_test(test_repeated_structural_fields_removed),
+        cmocka_unit_test(test_rtf_markup_hiding_a_card_holds),
+        cmocka_unit_test(test_flowed_text_read_joined),
+        cmocka_unit_test(test_returned_headers_read_as_fields),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -20,7 +20,9 @@ struct log {
     size_t ev_len;
     uint8_t bytes[16384];
     size_t len;
-    int last; /* last event kind, to merge BODY/RAW runs split by chunking */
+    int last;          /* last event kind, to merge BODY/RAW runs split by chunking */
+    char delims[1024]; /* the delimiter lines, back to back */
+    size_t delims_len;
 };
 
 static int
@@ -40,6 +42,14 @@ on_event(void *ctx, enum mime_event ev, const struct mime_part *part, const uint
         break;
     case MIME_EV_BODY_END:
         n = snprintf(tok, sizeof(tok), "E:%s ", part->path);
+        break;
+    case MIME_EV_DELIM:
+        assert_true(l->delims_len + len < sizeof(l->delims));
+        memcpy(l->delims + l->delims_len, data, len);
+        l->delims_len += len;
+        l->delims[l->delims_len] = '\0';
+        ev = MIME_EV_RAW; /* the transcripts show delimiters and preambles as one run */
+        n = l->last == MIME_EV_RAW ? 0 : snprintf(tok, sizeof(tok), "R ");
         break;
     case MIME_EV_RAW:
         n = l->last == MIME_EV_RAW ? 0 : snprintf(tok, sizeof(tok), "R ");
@@ -123,6 +133,26 @@ test_multipart(void **state)
           "QUJD\r\n--XYZ--\r\nepilogue\r\n",
           "H::multipart/mixed:7bit R H:1:text/plain:7bit B:1 E:1 R "
           "H:2:application/pdf:base64 B:2 E:2 R ");
+}
+
+/* Delimiter lines come as their own events, so that a reader can tell the
+ * text of a preamble or epilogue (which some mail readers show) from them. */
+static void
+test_delimiters_apart_from_preamble(void **state)
+{
+    (void)state;
+    static const char msg[] = "Content-Type: multipart/mixed; boundary=\"XYZ\"\r\n\r\n"
+                              "preamble --XYZ\r\n--XYZ \r\n\r\nhello\r\n--XYZ--\r\nepilogue\r\n"
+                              "--XYZ\r\n";
+    struct log *l = malloc(sizeof(*l));
+    assert_non_null(l);
+    for (size_t split = 0; split < sizeof(msg) - 1; split++) {
+        run(l, &default_limits, msg, split);
+        /* the padded delimiter whole; a line that only starts like one after
+         * the close is epilogue */
+        assert_string_equal(l->delims, "--XYZ \r\n--XYZ--\r\n");
+    }
+    free(l);
 }
 
 static void
@@ -274,6 +304,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_part),
         cmocka_unit_test(test_multipart),
+        cmocka_unit_test(test_delimiters_apart_from_preamble),
         cmocka_unit_test(test_nested_and_rfc822_paths),
         cmocka_unit_test(test_missing_close_delimiter),
         cmocka_unit_test(test_boundary_prefix_is_not_delimiter),

@@ -44,7 +44,7 @@ test_default_parses(void **state)
     const char *json = scan_policy_default_json();
     assert_int_equal(scan_policy_parse(&p, &d, json, strlen(json)), 0);
     assert_non_null(p);
-    assert_string_equal(p->version, "builtin-default-8");
+    assert_string_equal(p->version, "builtin-default-9");
     assert_true(p->detectors[SCAN_T_CREDIT_CARD].enabled);
     assert_int_equal(p->detectors[SCAN_T_CREDIT_CARD].action, SCAN_ACT_REDACT);
     assert_int_equal(p->detectors[SCAN_T_CREDIT_CARD].mask.keep_last, 4);

@@ -34,7 +34,7 @@ rewrite(struct env *e, const uint8_t *p, size_t len, const char *type, const cha
     const struct scan_doc_result *r = NULL;
     assert_int_equal(scan_doc_rewrite(e->doc, &r, p, len, type, name), 0);
     assert_non_null(r);
-    if (r->modified) {
+    if (r->modified && r->kind != SCAN_DOC_ODF) { /* a flat file is checked by its test */
         fx_check_package(r->out, r->out_len);
     }
     return r;
@@ -1735,6 +1735,414 @@ test_props_fields_redacted(void **state)
     env_fini(&e);
 }
 
+/* Text held in attributes and in workbook structures: a sheet's name (and
+ * the formulas naming it), a data validation list, a chart's series
+ * reference and cached values, a picture's alternative text, a link's
+ * target with its digits behind %20. */
+static void
+test_xlsx_names_lists_alt_text(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    static const char ct[] =
+        XML_DECL "<Types xmlns=\"" NS_CT "\"><Default Extension=\"rels\" "
+                 "ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
+                 "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+                 "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/"
+                 "vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/></Types>";
+    static const char rels[] = XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship "
+                                        "Id=\"rId1\" Type=\"" REL_T "officeDocument\" "
+                                        "Target=\"xl/workbook.xml\"/></Relationships>";
+    static const char wb[] =
+        XML_DECL "<workbook xmlns=\"" NS_S "\" xmlns:r=\"" NS_REL "\"><sheets>"
+                 "<sheet name=\"Pay 4556 7375 8689 9855\" sheetId=\"1\" r:id=\"rId1\"/></sheets>"
+                 "<definedNames><definedName name=\"Total\">'Pay 4556 7375 8689 9855'!$A$1"
+                 "</definedName></definedNames></workbook>";
+    static const char wbrels[] =
+        XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\">"
+                 "<Relationship Id=\"rId1\" Type=\"" REL_T "worksheet\" Target=\"sheet1.xml\"/>"
+                 "</Relationships>";
+    static const char sheet[] =
+        XML_DECL "<worksheet xmlns=\"" NS_S "\" xmlns:r=\"" NS_REL "\"><sheetData><row r=\"1\">"
+                 "<c r=\"A1\"><v>42</v></c></row></sheetData>"
+                 "<dataValidations count=\"1\"><dataValidation type=\"list\" sqref=\"B1\">"
+                 "<formula1>\"536-22-8471,none\"</formula1></dataValidation></dataValidations>"
+                 "<hyperlinks><hyperlink ref=\"A1\" r:id=\"rId1\"/></hyperlinks></worksheet>";
+    static const char sheetrels[] =
+        XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship Id=\"rId1\" "
+                 "Type=\"" REL_T "hyperlink\" Target=\"mailto:a@example.org?subject=card%20"
+                 "4556%207375%208689%209855\" TargetMode=\"External\"/></Relationships>";
+    static const char chart[] =
+        XML_DECL "<c:chartSpace xmlns:c=\"http://schemas.openxmlformats.org/drawingml/2006/"
+                 "chart\"><c:chart><c:plotArea><c:barChart><c:ser><c:tx><c:strRef>"
+                 "<c:f>'Pay 4556 7375 8689 9855'!$A$1</c:f><c:strCache><c:pt idx=\"0\">"
+                 "<c:v>SSN 536-22-8471</c:v></c:pt></c:strCache></c:strRef></c:tx></c:ser>"
+                 "</c:barChart></c:plotArea></c:chart></c:chartSpace>";
+    static const char drawing[] =
+        XML_DECL "<xdr:wsDr xmlns:xdr=\"http://schemas.openxmlformats.org/drawingml/2006/"
+                 "spreadsheetDrawing\"><xdr:twoCellAnchor><xdr:pic><xdr:nvPicPr><xdr:cNvPr "
+                 "id=\"2\" name=\"Picture 1\" descr=\"scan of card 4556 7375 8689 9855\" "
+                 "title=\"SSN 536-22-8471\"/></xdr:nvPicPr></xdr:pic></xdr:twoCellAnchor>"
+                 "</xdr:wsDr>";
+    const struct fx_entry ents[] = {
+        {"[Content_Types].xml", ct, 0, false},
+        {"_rels/.rels", rels, 0, false},
+        {"xl/workbook.xml", wb, 0, false},
+        {"xl/_rels/workbook.xml.rels", wbrels, 0, false},
+        {"xl/sheet1.xml", sheet, 0, false},
+        {"xl/_rels/sheet1.xml.rels", sheetrels, 0, false},
+        {"xl/charts/chart1.xml", chart, 0, false},
+        {"xl/drawings/drawing1.xml", drawing, 0, false},
+    };
+    size_t len = 0;
+    uint8_t *in = fx_zip(ents, 8, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "book.xlsx");
+    assert_true(r->modified);
+    const char *parts[] = {"xl/workbook.xml", "xl/sheet1.xml", "xl/_rels/sheet1.xml.rels",
+                           "xl/charts/chart1.xml", "xl/drawings/drawing1.xml"};
+    for (size_t i = 0; i < 5; i++) {
+        char *t = fx_entry_text(r->out, r->out_len, parts[i]);
+        assert_non_null(t);
+        if (strstr(t, "8689") != NULL || strstr(t, "8471") != NULL) {
+            fail_msg("%s keeps a value: %s", parts[i], t);
+        }
+        free(t);
+    }
+    char *t = fx_entry_text(r->out, r->out_len, "xl/workbook.xml");
+    /* the name and the formula naming it masked alike */
+    assert_non_null(strstr(t, "name=\"Pay **** **** **** 9855\""));
+    assert_non_null(strstr(t, "'Pay **** **** **** 9855'!$A$1"));
+    free(t);
+    free(in);
+    env_fini(&e);
+}
+
+/* A bare number is an SSN under a column named "SSN" (the header a shared
+ * string) or when its cell shows it with Excel's SSN format; the same
+ * number under another name is left. */
+static void
+test_xlsx_column_context(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    static const char ct[] =
+        XML_DECL "<Types xmlns=\"" NS_CT "\"><Default Extension=\"rels\" "
+                 "ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
+                 "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+                 "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/"
+                 "vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/></Types>";
+    static const char rels[] = XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship "
+                                        "Id=\"rId1\" Type=\"" REL_T "officeDocument\" "
+                                        "Target=\"xl/workbook.xml\"/></Relationships>";
+    static const char wb[] = XML_DECL "<workbook xmlns=\"" NS_S "\" xmlns:r=\"" NS_REL "\">"
+                                      "<sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/>"
+                                      "</sheets></workbook>";
+    static const char wbrels[] =
+        XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\">"
+                 "<Relationship Id=\"rId1\" Type=\"" REL_T "worksheet\" Target=\"sheet1.xml\"/>"
+                 "<Relationship Id=\"rId2\" Type=\"" REL_T "sharedStrings\" "
+                 "Target=\"sharedStrings.xml\"/><Relationship Id=\"rId3\" Type=\"" REL_T
+                 "styles\" Target=\"styles.xml\"/></Relationships>";
+    static const char sst[] = XML_DECL "<sst xmlns=\"" NS_S "\"><si><t>Count</t></si>"
+                                       "<si><r><t>S</t></r><r><t>SN</t></r></si></sst>";
+    static const char styles[] =
+        XML_DECL "<styleSheet xmlns=\"" NS_S "\"><numFmts count=\"1\"><numFmt numFmtId=\"165\" "
+                 "formatCode=\"000\\-00\\-0000\"/></numFmts><cellXfs count=\"2\">"
+                 "<xf numFmtId=\"0\"/><xf numFmtId=\"165\"/></cellXfs></styleSheet>";
+    static const char sheet[] =
+        XML_DECL "<worksheet xmlns=\"" NS_S "\"><sheetData>"
+                 "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c>"
+                 "</row><row r=\"2\"><c r=\"A2\"><v>536228471</v></c>"
+                 "<c r=\"B2\"><v>536228471</v></c></row>"
+                 "<row r=\"3\"><c r=\"D3\" s=\"1\"><v>536228471</v></c></row>"
+                 "</sheetData></worksheet>";
+    const struct fx_entry ents[] = {
+        {"[Content_Types].xml", ct, 0, false}, {"_rels/.rels", rels, 0, false},
+        {"xl/workbook.xml", wb, 0, false},     {"xl/_rels/workbook.xml.rels", wbrels, 0, false},
+        {"xl/sheet1.xml", sheet, 0, false},    {"xl/sharedStrings.xml", sst, 0, false},
+        {"xl/styles.xml", styles, 0, false},
+    };
+    size_t len = 0;
+    uint8_t *in = fx_zip(ents, 7, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "book.xlsx");
+    assert_true(r->modified);
+    assert_int_equal(r->n_findings, 2);
+    char *t = fx_entry_text(r->out, r->out_len, "xl/sheet1.xml");
+    assert_non_null(strstr(t, "<c r=\"A2\"><v>536228471</v></c>"));
+    assert_non_null(strstr(t, "<c r=\"B2\" t=\"str\"><v>*********</v></c>"));
+    assert_non_null(strstr(t, "<c r=\"D3\" s=\"1\" t=\"str\"><v>*********</v></c>"));
+    free(t);
+    free(in);
+    env_fini(&e);
+}
+
+/* ---- OpenDocument ---- */
+
+#define ODF_NS                                                                                     \
+    "xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" "                           \
+    "xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" "                               \
+    "xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" "                             \
+    "xmlns:style=\"urn:oasis:names:tc:opendocument:xmlns:style:1.0\" "                             \
+    "xmlns:draw=\"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0\" "                            \
+    "xmlns:svg=\"urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0\" "                      \
+    "xmlns:meta=\"urn:oasis:names:tc:opendocument:xmlns:meta:1.0\" "                               \
+    "xmlns:config=\"urn:oasis:names:tc:opendocument:xmlns:config:1.0\" "                           \
+    "xmlns:script=\"urn:oasis:names:tc:opendocument:xmlns:script:1.0\" "                           \
+    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:xlink=\"http://www.w3.org/1999/xlink\""
+#define MANIFEST_NS "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
+#define ODT_TYPE "application/vnd.oasis.opendocument.text"
+
+/* A text document's body: a card split by a span, an SSN spelled with
+ * text:s, a comment, a deleted paragraph in the change log, a script
+ * binding, a table whose header names its column, a link and a sheet-like
+ * value in attributes, alternative text. */
+static const char odt_body[] =
+    "<office:scripts><office:event-listeners><script:event-listener "
+    "script:language=\"ooo:script\" script:event-name=\"dom:load\" "
+    "xlink:href=\"vnd.sun.star.script:Standard.Module1.Main\"/></office:event-listeners>"
+    "</office:scripts>"
+    "<office:body><office:text>"
+    "<text:tracked-changes><text:changed-region text:id=\"c1\"><text:deletion>"
+    "<office:change-info><dc:creator>Dan</dc:creator></office:change-info>"
+    "<text:p>old SSN 536-22-8471</text:p></text:deletion></text:changed-region>"
+    "</text:tracked-changes>"
+    "<text:p>Pay 4111 11<text:span text:style-name=\"T1\">11 1111</text:span> 1111 now."
+    "<text:change text:change-id=\"c1\"/></text:p>"
+    "<text:p>SSN<text:s/>536-22-<text:span>8471</text:span> on file."
+    "<office:annotation><dc:creator>Carol</dc:creator><text:p>ask carol@example.com</text:p>"
+    "</office:annotation></text:p>"
+    "<text:p><text:a "
+    "xlink:href=\"mailto:a@example.com?subject=card%204556737586899855\">mail</text:a>"
+    "<draw:frame draw:name=\"f\"><svg:title>card 4556 7375 8689 9855</svg:title></draw:frame>"
+    "</text:p>"
+    "<table:table table:name=\"T\"><table:table-row>"
+    "<table:table-cell><text:p>Name</text:p></table:table-cell>"
+    "<table:table-cell><text:p>Card</text:p></table:table-cell></table:table-row>"
+    "<table:table-row><table:table-cell><text:p>Al</text:p></table:table-cell>"
+    "<table:table-cell office:value-type=\"float\" office:value=\"4556737586899855\">"
+    "<text:p>4.55674E+15</text:p></table:table-cell></table:table-row></table:table>"
+    "</office:text></office:body>";
+
+static const char odt_manifest[] =
+    XML_DECL "<manifest:manifest xmlns:manifest=\"" MANIFEST_NS "\" manifest:version=\"1.3\">"
+             "<manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"" ODT_TYPE "\"/>"
+             "<manifest:file-entry manifest:full-path=\"content.xml\" "
+             "manifest:media-type=\"text/xml\"/>"
+             "<manifest:file-entry manifest:full-path=\"styles.xml\" "
+             "manifest:media-type=\"text/xml\"/>"
+             "<manifest:file-entry manifest:full-path=\"meta.xml\" "
+             "manifest:media-type=\"text/xml\"/>"
+             "<manifest:file-entry manifest:full-path=\"settings.xml\" "
+             "manifest:media-type=\"text/xml\"/>"
+             "<manifest:file-entry manifest:full-path=\"Thumbnails/thumbnail.png\" "
+             "manifest:media-type=\"image/png\"/>"
+             "<manifest:file-entry manifest:full-path=\"Basic/\" manifest:media-type=\"\"/>"
+             "<manifest:file-entry manifest:full-path=\"Basic/Standard/Module1.xml\" "
+             "manifest:media-type=\"text/xml\"/>"
+             "<manifest:file-entry manifest:full-path=\"Basic/script.xlc\" "
+             "manifest:media-type=\"text/xml\"/></manifest:manifest>";
+
+static uint8_t *
+odt(size_t *len, const char *manifest)
+{
+    static char content[8192];
+    snprintf(content, sizeof(content),
+             XML_DECL "<office:document-content " ODF_NS " office:version=\"1.3\">%s"
+                      "</office:document-content>",
+             odt_body);
+    static const char styles[] =
+        XML_DECL "<office:document-styles " ODF_NS "><office:master-styles><style:master-page "
+                 "style:name=\"Standard\"><style:header><text:p>Header 4556 7375 8689 9855"
+                 "</text:p></style:header></style:master-page></office:master-styles>"
+                 "</office:document-styles>";
+    static const char meta[] =
+        XML_DECL "<office:document-meta " ODF_NS "><office:meta><dc:creator>Jane Roe</dc:creator>"
+                 "<meta:keyword>SSN 536-22-8471</meta:keyword><meta:user-defined "
+                 "meta:name=\"Acct\">4111111111111111</meta:user-defined></office:meta>"
+                 "</office:document-meta>";
+    static const char settings[] =
+        XML_DECL "<office:document-settings " ODF_NS "><office:settings><config:config-item-set "
+                 "config:name=\"ooo:view-settings\"><config:config-item-map-entry "
+                 "config:name=\"Cards 4556737586899855\"><config:config-item "
+                 "config:name=\"Printer\" config:type=\"string\">card 4111 1111 1111 1111"
+                 "</config:config-item></config:config-item-map-entry></config:config-item-set>"
+                 "</office:settings></office:document-settings>";
+    static const char module[] =
+        XML_DECL "<script:module xmlns:script=\"http://openoffice.org/2000/script\" "
+                 "script:name=\"Module1\" script:language=\"StarBasic\">Sub Main\nShell(\"x\")\n"
+                 "End Sub</script:module>";
+    static const char xlc[] =
+        XML_DECL "<library:libraries xmlns:library=\"http://openoffice.org/2000/library\"/>";
+    static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0};
+    struct fx_entry e[] = {
+        {"mimetype", ODT_TYPE, 0, true},
+        {"content.xml", content, 0, false},
+        {"styles.xml", styles, 0, false},
+        {"meta.xml", meta, 0, false},
+        {"settings.xml", settings, 0, false},
+        {"Thumbnails/thumbnail.png", png, sizeof(png), false},
+        {"Basic/Standard/Module1.xml", module, 0, false},
+        {"Basic/script.xlc", xlc, 0, false},
+        {"META-INF/manifest.xml", manifest, 0, false},
+    };
+    return fx_zip(e, sizeof(e) / sizeof(e[0]), len);
+}
+
+static bool
+has_entry(const uint8_t *p, size_t len, const char *name)
+{
+    char *t = fx_entry_text(p, len, name);
+    free(t);
+    return t != NULL;
+}
+
+static void
+test_odt_package(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    size_t len = 0;
+    uint8_t *in = odt(&len, odt_manifest);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "plan.odt");
+    assert_true(r->modified);
+    assert_false(r->unreadable);
+    char *c = fx_entry_text(r->out, r->out_len, "content.xml");
+    assert_non_null(c);
+    /* the card across a span, the SSN across text:s and a span, masked in place */
+    assert_non_null(strstr(c, "<text:p>Pay **** **<text:span text:style-name=\"T1\">** ****"
+                              "</text:span> 1111 now.</text:p>"));
+    assert_non_null(strstr(c, "SSN<text:s/>***-**-<text:span>****</text:span> on file."));
+    assert_non_null(strstr(c, "office:value=\"****************\""));
+    assert_non_null(strstr(c, "subject=card ************9855"));
+    assert_non_null(strstr(c, "<svg:title>card **** **** **** 9855</svg:title>"));
+    assert_null(strstr(c, "8471"));
+    assert_null(strstr(c, "carol"));
+    assert_null(strstr(c, "tracked-changes"));
+    assert_null(strstr(c, "text:change "));
+    assert_null(strstr(c, "event-listener"));
+    free(c);
+    c = fx_entry_text(r->out, r->out_len, "styles.xml");
+    assert_non_null(strstr(c, "Header **** **** **** 9855"));
+    free(c);
+    c = fx_entry_text(r->out, r->out_len, "settings.xml");
+    assert_null(strstr(c, "4556737586899855"));
+    assert_null(strstr(c, "4111 1111"));
+    free(c);
+    c = fx_entry_text(r->out, r->out_len, "meta.xml");
+    assert_null(strstr(c, "Jane"));
+    assert_null(strstr(c, "8471"));
+    free(c);
+    /* macros, the thumbnail and their manifest entries gone */
+    assert_false(has_entry(r->out, r->out_len, "Basic/Standard/Module1.xml"));
+    assert_false(has_entry(r->out, r->out_len, "Basic/script.xlc"));
+    assert_false(has_entry(r->out, r->out_len, "Thumbnails/thumbnail.png"));
+    c = fx_entry_text(r->out, r->out_len, "META-INF/manifest.xml");
+    assert_null(strstr(c, "Basic"));
+    assert_null(strstr(c, "Thumbnails"));
+    assert_non_null(strstr(c, "full-path=\"content.xml\""));
+    free(c);
+    c = fx_entry_text(r->out, r->out_len, "mimetype");
+    assert_string_equal(c, ODT_TYPE);
+    free(c);
+    assert_int_equal(count_actions(r, SCAN_DOC_MACROS_REMOVED), 2); /* Basic, the binding */
+    assert_int_equal(count_actions(r, SCAN_DOC_COMMENTS_REMOVED), 1);
+    assert_int_equal(count_actions(r, SCAN_DOC_CHANGES_ACCEPTED), 1);
+    assert_int_equal(count_actions(r, SCAN_DOC_METADATA_REMOVED), 2); /* meta.xml, thumbnail */
+    free(in);
+    env_fini(&e);
+}
+
+/* Nothing to change: the file passes as it came, thumbnail and all. */
+static void
+test_odt_clean_unchanged(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, "{\"version\": \"t\", \"documents\": {\"remove_metadata\": false}}");
+    static const char content[] =
+        XML_DECL "<office:document-content " ODF_NS "><office:body><office:text>"
+                 "<text:p>Meeting on <text:span>Tuesday</text:span>.</text:p>"
+                 "</office:text></office:body></office:document-content>";
+    static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    struct fx_entry ents[] = {
+        {"mimetype", ODT_TYPE, 0, true},
+        {"content.xml", content, 0, false},
+        {"Thumbnails/thumbnail.png", png, sizeof(png), false},
+        {"META-INF/manifest.xml", odt_manifest, 0, false},
+    };
+    size_t len = 0;
+    uint8_t *in = fx_zip(ents, 4, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "notes.odt");
+    assert_false(r->modified);
+    assert_false(r->unreadable);
+    assert_int_equal(r->n_actions, 0);
+    free(in);
+    env_fini(&e);
+}
+
+/* A password-protected file is ciphertext inside: not scanned, held. */
+static void
+test_odt_encrypted(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    static const char manifest[] =
+        XML_DECL "<manifest:manifest xmlns:manifest=\"" MANIFEST_NS "\">"
+                 "<manifest:file-entry manifest:full-path=\"content.xml\" "
+                 "manifest:media-type=\"text/xml\"><manifest:encryption-data "
+                 "manifest:checksum-type=\"SHA1/1K\" manifest:checksum=\"AAAA\"/>"
+                 "</manifest:file-entry></manifest:manifest>";
+    static const uint8_t cipher[] = {0x13, 0x9f, 0x00, 0x42, 0xde, 0xad, 0xbe, 0xef};
+    struct fx_entry ents[] = {
+        {"mimetype", ODT_TYPE, 0, true},
+        {"content.xml", cipher, sizeof(cipher), false},
+        {"META-INF/manifest.xml", manifest, 0, false},
+    };
+    size_t len = 0;
+    uint8_t *in = fx_zip(ents, 3, &len);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "secret.odt");
+    assert_false(r->modified);
+    assert_true(r->unreadable);
+    assert_int_equal(count_actions(r, SCAN_DOC_ENCRYPTED), 1);
+    free(in);
+    env_fini(&e);
+}
+
+/* A flat file (fodt): one XML stream, the same rules. */
+static void
+test_odf_flat(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    char fodt[8192];
+    snprintf(fodt, sizeof(fodt),
+             XML_DECL "<office:document " ODF_NS " office:mimetype=\"" ODT_TYPE "\">"
+                      "<office:meta><dc:creator>Jane Roe</dc:creator></office:meta>%s"
+                      "<office:binary-data>QUJD</office:binary-data></office:document>",
+             odt_body);
+    const struct scan_doc_result *r =
+        rewrite(&e, (const uint8_t *)fodt, strlen(fodt), "text/xml", "plan.fodt");
+    assert_int_equal(r->kind, SCAN_DOC_ODF);
+    assert_true(r->modified);
+    char *out = strndup((const char *)r->out, r->out_len);
+    xmlDocPtr doc = xmlReadMemory(out, (int)r->out_len, NULL, NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    xmlFreeDoc(doc);
+    assert_non_null(strstr(out, "Pay **** **<text:span"));
+    assert_null(strstr(out, "8471"));
+    assert_null(strstr(out, "Jane"));
+    assert_null(strstr(out, "event-listener"));
+    assert_non_null(strstr(out, "<office:binary-data>QUJD</office:binary-data>"));
+    free(out);
+    assert_int_equal(count_actions(r, SCAN_DOC_METADATA_REMOVED), 1);
+    env_fini(&e);
+}
+
 int
 main(void)
 {
@@ -1777,6 +2185,12 @@ main(void)
         cmocka_unit_test(test_stream_markup_roundtrip),
         cmocka_unit_test(test_stream_dtd_and_encoding),
         cmocka_unit_test(test_props_fields_redacted),
+        cmocka_unit_test(test_xlsx_names_lists_alt_text),
+        cmocka_unit_test(test_xlsx_column_context),
+        cmocka_unit_test(test_odt_package),
+        cmocka_unit_test(test_odt_clean_unchanged),
+        cmocka_unit_test(test_odt_encrypted),
+        cmocka_unit_test(test_odf_flat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
