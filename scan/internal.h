@@ -135,6 +135,7 @@ struct ooxml_part {
     bool dtd_removed; /* read without its DTD: must be written back */
     bool deleted;     /* deleted from the rewritten archive */
     bool props;       /* core or extended properties: replaced whole when metadata goes */
+    bool chunk;       /* an altChunk's file: opened as a document of its own */
 };
 
 struct ooxml_rel {

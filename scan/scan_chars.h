@@ -163,16 +163,24 @@ scan_break_at(const uint8_t *buf, size_t i, size_t limit)
     return k - i;
 }
 
-/* Length of a no-break, figure, thin or narrow no-break space at buf[i]
- * (before `limit`), or 0. */
+/* Whether E2 80 `b` is a space word processors and typesetting put between
+ * digit groups: U+2002-200A (en, em, three-, four- and six-per-em, figure,
+ * punctuation, thin and hair spaces) and U+202F narrow no-break space. */
+static inline bool
+scan_is_uspace3(uint8_t b)
+{
+    return (b >= 0x82 && b <= 0x8A) || b == 0xAF;
+}
+
+/* Length of a no-break space or one of scan_is_uspace3's at buf[i] (before
+ * `limit`), or 0. */
 static inline size_t
 scan_space_at(const uint8_t *buf, size_t i, size_t limit)
 {
     if (i + 1 < limit && buf[i] == 0xC2 && buf[i + 1] == 0xA0) {
         return 2;
     }
-    if (i + 2 < limit && buf[i] == 0xE2 && buf[i + 1] == 0x80 &&
-        (buf[i + 2] == 0x87 || buf[i + 2] == 0x89 || buf[i + 2] == 0xAF)) {
+    if (i + 2 < limit && buf[i] == 0xE2 && buf[i + 1] == 0x80 && scan_is_uspace3(buf[i + 2])) {
         return 3;
     }
     return 0;
@@ -248,13 +256,12 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
     if ((allow & SCAN_SEP_SPACE) == 0 || i + 1 >= limit) {
         return 0;
     }
-    /* U+00A0 no-break space; U+2007 figure, U+2009 thin, U+202F narrow no-break. */
+    /* U+00A0 no-break space; U+2002-200A and U+202F (scan_is_uspace3). */
     if (c == 0xC2 && buf[i + 1] == 0xA0) {
         *out_kind = SCAN_SEP_SPACE;
         return 2;
     }
-    if (c == 0xE2 && i + 2 < limit && buf[i + 1] == 0x80 &&
-        (buf[i + 2] == 0x87 || buf[i + 2] == 0x89 || buf[i + 2] == 0xAF)) {
+    if (c == 0xE2 && i + 2 < limit && buf[i + 1] == 0x80 && scan_is_uspace3(buf[i + 2])) {
         *out_kind = SCAN_SEP_SPACE;
         return 3;
     }
@@ -280,8 +287,7 @@ scan_sep_before(const uint8_t *buf, size_t d)
     if (d >= 2 && buf[d - 2] == 0xC2 && buf[d - 1] == 0xA0) {
         return 2;
     }
-    if (d >= 3 && buf[d - 3] == 0xE2 && buf[d - 2] == 0x80 &&
-        (buf[d - 1] == 0x87 || buf[d - 1] == 0x89 || buf[d - 1] == 0xAF)) {
+    if (d >= 3 && buf[d - 3] == 0xE2 && buf[d - 2] == 0x80 && scan_is_uspace3(buf[d - 1])) {
         return 3;
     }
     return d >= 3 ? scan_udash_len(buf, d - 3, d) : 0;

@@ -48,10 +48,14 @@ fold_at(const uint8_t *in, size_t i, size_t len, size_t *cl)
         return '0' + e - 0xA6;
     }
     /* U+200B-200D zero-width space and (non-)joiner, U+2060 word joiner,
-     * U+FEFF zero-width no-break space: invisible, so a number they are
-     * pasted into reads as if they were not there */
-    if ((c == 0xE2 && d == 0x80 && e >= 0x8B && e <= 0x8D) ||
-        (c == 0xE2 && d == 0x81 && e == 0xA0) || (c == 0xEF && d == 0xBB && e == 0xBF)) {
+     * U+FEFF zero-width no-break space, and the directional marks mail
+     * clients put around numbers in Hebrew, Arabic and Persian text (U+200E
+     * LRM, U+200F RLM, U+202A-202E embeddings and overrides, U+2066-2069
+     * isolates): invisible, so a number they are pasted into reads as if
+     * they were not there */
+    if ((c == 0xE2 && d == 0x80 && ((e >= 0x8B && e <= 0x8F) || (e >= 0xAA && e <= 0xAE))) ||
+        (c == 0xE2 && d == 0x81 && (e == 0xA0 || (e >= 0xA6 && e <= 0xA9))) ||
+        (c == 0xEF && d == 0xBB && e == 0xBF)) {
         return FOLD_DROP;
     }
     return FOLD_NONE;

@@ -335,17 +335,20 @@ def digit_run(t, i):
 # line, with the next line's quote marks"). A wrap is an optional space
 # (format=flowed), CR LF or LF, then the next line's '>' and spaces, and the
 # next line is not blank (a group follows). A dash may be followed by a wrap
-# (scan_chars.h). The no-break spaces: U+00A0, U+2007 (figure), U+2009
-# (thin), U+202F (narrow no-break).
+# (scan_chars.h). The no-break and typographic spaces: U+00A0, U+2002-200A
+# (en, em, ..., figure, punctuation, thin, hair), U+202F (narrow no-break).
 WRAP = rb" ?\r?\n[> ]*"
-NBSPS = rb"\xc2\xa0|\xe2\x80[\x87\x89\xaf]"
+NBSPS = rb"\xc2\xa0|\xe2\x80[\x82-\x8a\xaf]"
 # Dashes: ASCII, and U+2010-2014 (hyphens, figure, en and em dash) and U+2212 minus.
 DASH = rb"(?:-|\xe2\x80[\x90-\x94]|\xe2\x88\x92)"
 UDASH = re.compile(rb"\xe2\x80[\x90-\x94]|\xe2\x88\x92")
 # What the engine reads as ASCII (scan_fold.h), as code points.
 FOLDS = re.compile("[\uff01-\uff5e\u3000\u0660-\u0669\u06f0-\u06f9\u0966-\u096f"
-                   "\u00ad\u200b-\u200d\u2060\ufeff]")
-INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+                   "\u00ad\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+# Invisible: soft hyphen, zero-width characters, word joiner, U+FEFF, and the
+# directional marks, embeddings and isolates of right-to-left mail.
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e" \
+    "\u2066\u2067\u2068\u2069"
 
 
 def fold_char(c):
@@ -2168,7 +2171,7 @@ LABELS = ["Kundennummer", "Kundennummer:", "Rechnung Nr.", "Rechnung Nr.:", "Rec
           "运单号", "ИНН:", "ΑΦΜ:"]
 ABBREVIATIONS = ["Tel.", "No.", "Nr.", "Fax.", "Mob.", "Ref.", "Tel. No.", "St.", "Dr."]
 PUNCT = [",", ".", ":", ";", "!", "?", "(", ")", "\"", "'", "#", "*", "=", "/", "-", "—"]
-SPACES = [" ", "\u00a0", "\u2009", "\u202f", "\u2007"]
+SPACES = [" ", "\u00a0", "\u2009", "\u202f", "\u2007", "\u2002", "\u2003", "\u2008", "\u200a"]
 DASHES = ["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212"]
 NUMBER_KINDS = ("CREDIT_CARD", "US_SSN", "IBAN", "PHONE")
 

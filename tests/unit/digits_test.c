@@ -427,6 +427,17 @@ test_typed_cards(void **state)
         {"4546762582117055CVV 123", 0, 16, false},        /* ... a non-hex letter */
         {"pay 4546762582117055EUR", 4, 20, false},        /* ... a currency code */
         {"VISA4546762582117055", 4, 20, true},            /* a card word: strong */
+        /* typographic spaces: U+2002 en, U+2003 em, U+200A hair */
+        {"card 4546\xe2\x80\x82"
+         "7625\xe2\x80\x82"
+         "8211\xe2\x80\x82"
+         "7055 ok",
+         5, 30, true},
+        {"card 4546\xe2\x80\x83"
+         "7625\xe2\x80\x8a"
+         "8211\xe2\x80\x83"
+         "7055 ok",
+         5, 30, true},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct scan_cand out[16];

@@ -503,6 +503,24 @@ test_strength_before_context(void **state)
     assert_int_equal(r->n_records, 1);
     r = scan(f, o, "Sozialversicherungsnummer (USA): 536221847", 0, true);
     assert_int_equal(r->n_records, 1);
+    /* Directional marks around and inside numbers in right-to-left mail
+     * (U+200F RLM, U+200E LRM), and typographic spaces between groups. */
+    r = scan(f, o,
+             "\xd7\x9b\xd7\xa8\xd7\x98\xd7\x99\xd7\xa1: \xe2\x80\x8f"
+             "4111 \xe2\x80\x8f"
+             "1111 \xe2\x80\x8f"
+             "1111 \xe2\x80\x8f"
+             "1111\xe2\x80\x8f",
+             0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o, "IBAN GB82\xe2\x80\x8eWEST\xe2\x80\x8e 1234 5698 7654 32", 0, true);
+    assert_int_equal(r->n_records, 1);
+    r = scan(f, o,
+             "SSN 536\xe2\x80\x82"
+             "22\xe2\x80\x82"
+             "8471",
+             0, true);
+    assert_int_equal(r->n_records, 1);
     /* ... as Americans say it (builtin-default-9) */
     r = scan(f, o, "my social is 536221847", 0, true);
     assert_int_equal(r->n_records, 1);

@@ -45,7 +45,9 @@ ref_fold(uint8_t *out, uint32_t *map, const uint8_t *in, size_t len)
             a = (int)('0' + cp - 0x06F0);
         } else if (cp >= 0x0966 && cp <= 0x096F) {
             a = (int)('0' + cp - 0x0966);
-        } else if (cp == 0x00AD || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF) {
+        } else if (cp == 0x00AD || (cp >= 0x200B && cp <= 0x200F) ||
+                   (cp >= 0x202A && cp <= 0x202E) || cp == 0x2060 ||
+                   (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF) {
             a = -2; /* left out */
         }
         if (a == -2) {
@@ -156,7 +158,8 @@ test_fold_needed_among_scripts(void **state)
     (void)state;
     static const char *const folds[] = {
         "\xC2\xAD",     "\xD9\xA4",     "\xDB\xB4",     "\xE0\xA5\xAA", "\xE2\x80\x8B",
-        "\xE2\x81\xA0", "\xE3\x80\x80", "\xEF\xBC\x94", "\xEF\xBD\x81", "\xEF\xBB\xBF"};
+        "\xE2\x81\xA0", "\xE3\x80\x80", "\xEF\xBC\x94", "\xEF\xBD\x81", "\xEF\xBB\xBF",
+        "\xE2\x80\x8E", "\xE2\x80\x8F", "\xE2\x80\xAB", "\xE2\x81\xA7"};
     static const char *const fill[] = {"\xD0\x96", "\xE3\x81\x82", "\xE2\x80\x93",
                                        "\xC2\xA0", "\xD9\x84",     "\xEF\xBD\x9Fx"};
     uint8_t buf[160];
