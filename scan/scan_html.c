@@ -99,8 +99,9 @@ struct scan_html {
     const struct scan_html_opts *o;
     int err;
     uint32_t run;
-    struct view tv; /* text, comments */
-    struct view av; /* attribute values, appended to tv before detection */
+    struct view tv;   /* text, comments */
+    struct view av;   /* attribute values, appended to tv before detection */
+    struct view *txt; /* where text goes: tv, or av inside a comment (region) */
     struct attr *attrs;
     size_t n_attrs, attrs_cap;
     struct edit *ed;
@@ -1153,6 +1154,9 @@ sanitise_attrs(struct scan_html *h, const char *el, const uint8_t *tag_name, siz
             add_edit(h, a->ns, a->end, NULL, 0, false);
             add_action(h, kind, a->ns, a->end, el, an, al);
         } else if (a->has_value) {
+            if (h->txt == &h->av) {
+                view_sep(h, &h->av); /* a comment's text, read aside, ends here */
+            }
             add_text(h, &h->av, a->vs, a->ve, a->quote ? a->quote : 'u');
             view_sep(h, &h->av);
         }
@@ -1222,11 +1226,11 @@ start_tag(struct scan_html *h, const struct token *tk, size_t end, unsigned dept
     sanitise_attrs(h, shown, name, name_len);
     uint8_t tsep = table_sep(name, name_len);
     if (name_len == 2 && strcmp(shown, "br") == 0) {
-        view_line(h, &h->tv);
+        view_line(h, h->txt);
     } else if (tsep != SEP_BLOCK) {
-        view_table(h, &h->tv, tsep);
+        view_table(h, h->txt, tsep);
     } else if (kind != EL_INLINE) {
-        view_sep(h, &h->tv);
+        view_sep(h, h->txt);
     }
     if (raw && close < end) {
         region(h, tk->end, close, depth + 1);
@@ -1265,12 +1269,12 @@ region(struct scan_html *h, size_t pos, size_t end, unsigned depth)
         case T_TEXT: {
             /* whitespace at the start of a table cell is not shown */
             size_t s = tk.start;
-            const struct seg *last = h->tv.n_seg > 0 ? &h->tv.seg[h->tv.n_seg - 1] : NULL;
+            const struct seg *last = h->txt->n_seg > 0 ? &h->txt->seg[h->txt->n_seg - 1] : NULL;
             while (last != NULL && last->kind == SEG_SEP && last->sep != SEP_BLOCK && s < tk.end &&
                    is_html_space(h->in[s])) {
                 s++;
             }
-            add_text(h, &h->tv, s, tk.end, 0);
+            add_text(h, h->txt, s, tk.end, 0);
             pos = tk.end;
             break;
         }
@@ -1288,10 +1292,10 @@ region(struct scan_html *h, size_t pos, size_t end, unsigned depth)
             }
             uint8_t tsep = table_sep(h->in + tk.body, tk.body_end - tk.body);
             if (tsep == SEP_ROW || tsep == SEP_TABLE) {
-                view_table(h, &h->tv, tsep);
+                view_table(h, h->txt, tsep);
             } else if (tsep == SEP_BLOCK &&
                        classify(&el, h->in + tk.body, tk.body_end - tk.body) != EL_INLINE) {
-                view_sep(h, &h->tv);
+                view_sep(h, h->txt);
             } /* a cell's end: the next cell or row parts it */
             pos = tk.end;
             break;
@@ -1318,10 +1322,24 @@ region(struct scan_html *h, size_t pos, size_t end, unsigned depth)
                 pos = x;
                 break;
             }
-            view_sep(h, &h->tv);
+            if (tk.kind == T_COMMENT && tk.body_end < end && h->txt == &h->tv &&
+                !starts_nocase(h->in + tk.body, tk.body_end - tk.body, "[if")) {
+                /* A browser shows the text around a comment joined (React
+                 * writes "<!-- -->" between text nodes, in a number too):
+                 * the comment's text is read aside, with the attribute
+                 * values. Outlook shows its conditional comments in place. */
+                h->txt = &h->av;
+                view_sep(h, h->txt);
+                region(h, tk.body, tk.body_end, depth + 1);
+                view_sep(h, h->txt);
+                h->txt = &h->tv;
+                pos = tk.end;
+                break;
+            }
+            view_sep(h, h->txt);
             if (tk.body_end < end) {
                 region(h, tk.body, tk.body_end, depth + 1);
-                view_sep(h, &h->tv);
+                view_sep(h, h->txt);
                 pos = tk.end;
             } else {
                 pos = tk.body; /* unterminated: its text is markup to read here */
@@ -1547,6 +1565,7 @@ pass(struct scan_html *h, const struct scan_html_opts *o, const uint8_t *in, siz
     hb_set_len(&h->av.d, 0);
     hb_set_len(&h->rep, 0);
     h->tv.n_seg = h->av.n_seg = 0;
+    h->txt = &h->tv;
     h->n_ed = h->n_act = h->n_f = 0;
     h->markup_edit = false;
     h->lookahead = 8 * len + 65536;

@@ -570,13 +570,17 @@ static const char app_minimal[] =
     "xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\">"
     "</Properties>";
 
-/* Marks the package's core and extended properties parts. */
+/* Marks the package's core and extended properties parts, and the files
+ * Word shows as part of the text (altChunk: HTML, RTF, text, a message). */
 static void
 find_props(struct ooxml_pkg *pk)
 {
     for (size_t k = 0; k < pk->n_rels; k++) {
         const struct ooxml_rel *r = &pk->rels[k];
         const char *t = after_slash(ooxml_str(pk, r->type));
+        if (r->target_part >= 0 && strcmp(t, "aFChunk") == 0) {
+            pk->parts[r->target_part].chunk = true;
+        }
         if (pk->parts[r->rels_part].source == -1 && r->target_part >= 0 &&
             (strcmp(t, "core-properties") == 0 || strcmp(t, "extended-properties") == 0)) {
             pk->parts[r->target_part].props = true;
@@ -804,7 +808,8 @@ scan_ooxml_rewrite(struct scan_doc *d, const struct scan_ooxml_type **out_type,
             pk.refused = true;
         } else if (pk.parts[i].xml && pk.parts[i].source == -2 && (long)i != pk.ct_part) {
             process_part(&pk, i);
-        } else if (!pk.parts[i].xml && strstr(e.name, "/embeddings/") != NULL) {
+        } else if (!pk.parts[i].xml &&
+                   (strstr(e.name, "/embeddings/") != NULL || pk.parts[i].chunk)) {
             nested_part(&pk, i);
         }
     }
@@ -857,11 +862,13 @@ odf_meta_part(const char *name)
     return strcmp(after_slash(name), "meta.xml") == 0;
 }
 
-/* The thumbnail: a picture of the first page as it was (ODF Part 2, 3.7). */
+/* The thumbnail: a picture of the first page as it was (ODF Part 2, 3.7);
+ * an embedded object's replacement image: a picture of the object as it
+ * was (a chart with its values). */
 static bool
 odf_thumbnail(const char *name)
 {
-    return strncmp(name, "Thumbnails/", 11) == 0;
+    return strncmp(name, "Thumbnails/", 11) == 0 || strncmp(name, "ObjectReplacements/", 19) == 0;
 }
 
 static bool
@@ -928,9 +935,10 @@ odf_changed(struct ooxml_pkg *pk)
     }
     if (thumbs > 0) {
         char loc[SCAN_DOC_LOC_MAX];
-        ooxml_loc(pk, loc, sizeof(loc), "Thumbnails/");
+        ooxml_loc(pk, loc, sizeof(loc), "");
         scan_doc_note(pk->d, SCAN_DOC_METADATA_REMOVED, loc,
-                      "thumbnail removed: a picture of the first page before the changes");
+                      "%zu thumbnail and object images removed: pictures from before the changes",
+                      thumbs);
     }
 }
 

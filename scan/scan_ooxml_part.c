@@ -172,6 +172,11 @@ enum nm {
     NM_PARTNAME,
     NM_CONTENTTYPE,
     NM_DEFINEDNAME,
+    NM_HEADFOOT, /* a sheet's page header or footer */
+    NM_FLDSIMPLE,
+    NM_INSTR,
+    NM_TOOLTIP,
+    NM_FFTEXT, /* a form field's list entry, help or status text, a control's alias */
     NM_WORKSHEET,
     NM_ROW,
     NM_NUMFMT,
@@ -302,6 +307,19 @@ static const struct {
     {"PartName", NM_PARTNAME},
     {"ContentType", NM_CONTENTTYPE},
     {"definedName", NM_DEFINEDNAME},
+    {"oddHeader", NM_HEADFOOT},
+    {"oddFooter", NM_HEADFOOT},
+    {"evenHeader", NM_HEADFOOT},
+    {"evenFooter", NM_HEADFOOT},
+    {"firstHeader", NM_HEADFOOT},
+    {"firstFooter", NM_HEADFOOT},
+    {"fldSimple", NM_FLDSIMPLE},
+    {"instr", NM_INSTR},
+    {"tooltip", NM_TOOLTIP},
+    {"listEntry", NM_FFTEXT},
+    {"helpText", NM_FFTEXT},
+    {"statusText", NM_FFTEXT},
+    {"alias", NM_FFTEXT},
     {"worksheet", NM_WORKSHEET},
     {"row", NM_ROW},
     {"numFmt", NM_NUMFMT},
@@ -1523,10 +1541,11 @@ role_of(const struct ooxml_stream *x, size_t at)
          * a boolean or error code; a formula's string literals are what the
          * formula bar shows, and recalculation would bring a masked value
          * back */
-        /* so are defined names' formulas, data validation lists and
-         * comment authors */
+        /* so are defined names' formulas, data validation lists, comment
+         * authors and page headers and footers */
         return f->nm == NM_T || f->nm == NM_F || f->nm == NM_DEFINEDNAME || f->nm == NM_FORMULA ||
-                       f->nm == NM_AUTHOR || (f->nm == NM_V && (ep == NULL || (ep->fl & F_TEXTISH)))
+                       f->nm == NM_AUTHOR || f->nm == NM_HEADFOOT ||
+                       (f->nm == NM_V && (ep == NULL || (ep->fl & F_TEXTISH)))
                    ? ROLE_TEXT
                    : ROLE_NONE;
     case NS_XM:
@@ -1876,11 +1895,15 @@ attr_text(struct ooxml_stream *x, const struct frame *f, const xmlChar **a, int 
                ((f->nm == NM_SITEM && n == NM_V) || (f->nm == NM_SHEET && n == NM_NAME) ||
                 (f->nm == NM_DEFINEDNAME && n == NM_NAME));
     }
-    if (is(f, NS_W, NM_COMMENT)) {
-        return (n == NM_AUTHOR || n == NM_INITIALS) && ns_of(x, A_URI(a, k)) == NS_W;
+    if (f->ns != NS_W || ns_of(x, A_URI(a, k)) != NS_W) {
+        return false;
     }
-    return f->ns == NS_W && (f->nm == NM_DOCVAR || f->nm == NM_DEFAULT_TEXT) && n == NM_VAL &&
-           ns_of(x, A_URI(a, k)) == NS_W;
+    /* a kept comment's author, a simple field's code (what w:instrText
+     * holds for a complex one), a link's tooltip, a form field's list
+     * entries, help and status text, a content control's label */
+    return (f->nm == NM_COMMENT && (n == NM_AUTHOR || n == NM_INITIALS)) ||
+           (f->nm == NM_FLDSIMPLE && n == NM_INSTR) || (f->nm == NM_HYPERLINK && n == NM_TOOLTIP) ||
+           ((f->nm == NM_DOCVAR || f->nm == NM_DEFAULT_TEXT || f->nm == NM_FFTEXT) && n == NM_VAL);
 }
 
 static void

@@ -216,6 +216,16 @@ test_redacts_across_inline_tags_and_in_attributes(void **state)
     assert_string_equal(rewrite(x, tables), tables);
     const char *blank = "<p>4111 1111<br><br>1111 1111</p>";
     assert_string_equal(rewrite(x, blank), blank);
+    /* A browser shows the text around a comment joined (React writes
+     * "<!-- -->" between text nodes): the number is read whole; the
+     * comment's own text and attributes are read aside. Outlook's
+     * conditional comments are read in place, parted from their neighbours. */
+    expect(x, "<p>card 4111 11<!-- x -->11 1111 1111</p>",
+           "<p>card **** **<!-- x -->** **** 1111</p>");
+    expect(x, "<p>a<!-- card 4111 1111 1111 1111 <b title=\"5555 5555 5555 4444\">q</b> -->b</p>",
+           "<p>a<!-- card **** **** **** 1111 <b title=\"**** **** **** 4444\">q</b> -->b</p>");
+    expect(x, "<p>a<!--[if mso]>card 4111 1111 1111 1111<![endif]-->b</p>",
+           "<p>a<!--[if mso]>card **** **** **** 1111<![endif]-->b</p>");
     fx_free(x);
 }
 

@@ -1768,7 +1768,9 @@ test_xlsx_names_lists_alt_text(void **state)
                  "<c r=\"A1\"><v>42</v></c></row></sheetData>"
                  "<dataValidations count=\"1\"><dataValidation type=\"list\" sqref=\"B1\">"
                  "<formula1>\"536-22-8471,none\"</formula1></dataValidation></dataValidations>"
-                 "<hyperlinks><hyperlink ref=\"A1\" r:id=\"rId1\"/></hyperlinks></worksheet>";
+                 "<hyperlinks><hyperlink ref=\"A1\" r:id=\"rId1\"/></hyperlinks>"
+                 "<headerFooter><oddFooter>&amp;LSSN 536-22-8471</oddFooter></headerFooter>"
+                 "</worksheet>";
     static const char sheetrels[] =
         XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship Id=\"rId1\" "
                  "Type=\"" REL_T "hyperlink\" Target=\"mailto:a@example.org?subject=card%20"
@@ -1878,6 +1880,43 @@ test_xlsx_column_context(void **state)
     env_fini(&e);
 }
 
+/* Word text in attributes (a simple field's code, a link's tooltip, a
+ * drop-down's entries, a form field's help) and in an altChunk file. */
+static void
+test_docx_fields_tooltips_chunks(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    static const char body[] =
+        "<w:p><w:fldSimple w:instr=\"HYPERLINK &quot;mailto:a@example.com?subject=4556 7375 "
+        "8689 9855&quot;\"><w:r><w:t>mail</w:t></w:r></w:fldSimple></w:p>"
+        "<w:p><w:hyperlink w:anchor=\"x\" w:tooltip=\"SSN 536-22-8471\"><w:r><w:t>see</w:t>"
+        "</w:r></w:hyperlink></w:p>"
+        "<w:p><w:r><w:fldChar w:fldCharType=\"begin\"><w:ffData><w:ddList><w:listEntry "
+        "w:val=\"4111 1111 1111 1111\"/></w:ddList><w:helpText w:type=\"text\" w:val=\"id "
+        "536-22-8471\"/></w:ffData></w:fldChar></w:r></w:p><w:altChunk r:id=\"rId9\"/>";
+    static const char rels[] = "<Relationship Id=\"rId9\" Type=\"" REL_T "aFChunk\" "
+                               "Target=\"chunk.htm\"/>";
+    const struct fx_entry extra[] = {
+        {"word/chunk.htm", "<html><body><p>Card 4111 1111 1111 1111</p></body></html>", 0, false},
+    };
+    size_t len = 0;
+    uint8_t *in = docx(&len, CT_DOCX, body, rels, "", extra, 1);
+    const struct scan_doc_result *r = rewrite(&e, in, len, "", "f.docx");
+    assert_true(r->modified);
+    char *t = fx_entry_text(r->out, r->out_len, "word/document.xml");
+    if (strstr(t, "8689") != NULL || strstr(t, "8471") != NULL || strstr(t, "4111 ") != NULL) {
+        fail_msg("document.xml keeps a value: %s", t);
+    }
+    free(t);
+    t = fx_entry_text(r->out, r->out_len, "word/chunk.htm");
+    assert_non_null(strstr(t, "Card **** **** **** 1111"));
+    free(t);
+    free(in);
+    env_fini(&e);
+}
+
 /* ---- OpenDocument ---- */
 
 #define ODF_NS                                                                                     \
@@ -1976,6 +2015,12 @@ odt(size_t *len, const char *manifest)
     static const char xlc[] =
         XML_DECL "<library:libraries xmlns:library=\"http://openoffice.org/2000/library\"/>";
     static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0};
+    /* an embedded chart's own table */
+    static const char object[] =
+        XML_DECL "<office:document-content " ODF_NS "><office:body><office:chart><table:table>"
+                 "<table:table-row><table:table-cell><text:p>card 4111 1111 1111 1111</text:p>"
+                 "</table:table-cell></table:table-row></table:table></office:chart></office:body>"
+                 "</office:document-content>";
     struct fx_entry e[] = {
         {"mimetype", ODT_TYPE, 0, true},
         {"content.xml", content, 0, false},
@@ -1986,6 +2031,8 @@ odt(size_t *len, const char *manifest)
         {"Basic/Standard/Module1.xml", module, 0, false},
         {"Basic/script.xlc", xlc, 0, false},
         {"META-INF/manifest.xml", manifest, 0, false},
+        {"Object 1/content.xml", object, 0, false},
+        {"ObjectReplacements/Object 1", "VCLMTF card 4111", 0, false},
     };
     return fx_zip(e, sizeof(e) / sizeof(e[0]), len);
 }
@@ -2039,6 +2086,10 @@ test_odt_package(void **state)
     assert_false(has_entry(r->out, r->out_len, "Basic/Standard/Module1.xml"));
     assert_false(has_entry(r->out, r->out_len, "Basic/script.xlc"));
     assert_false(has_entry(r->out, r->out_len, "Thumbnails/thumbnail.png"));
+    assert_false(has_entry(r->out, r->out_len, "ObjectReplacements/Object 1"));
+    c = fx_entry_text(r->out, r->out_len, "Object 1/content.xml");
+    assert_non_null(strstr(c, "card **** **** **** 1111"));
+    free(c);
     c = fx_entry_text(r->out, r->out_len, "META-INF/manifest.xml");
     assert_null(strstr(c, "Basic"));
     assert_null(strstr(c, "Thumbnails"));
@@ -2187,6 +2238,7 @@ main(void)
         cmocka_unit_test(test_props_fields_redacted),
         cmocka_unit_test(test_xlsx_names_lists_alt_text),
         cmocka_unit_test(test_xlsx_column_context),
+        cmocka_unit_test(test_docx_fields_tooltips_chunks),
         cmocka_unit_test(test_odt_package),
         cmocka_unit_test(test_odt_clean_unchanged),
         cmocka_unit_test(test_odt_encrypted),
