@@ -912,9 +912,31 @@ def state_code_before(t, d):
     return STATE_CODE.search(t[:d - len(gap)]) is not None
 
 
+SSN_WORDS = {b"ssn", b"tin", b"ss"}
+LETTERS_BEFORE = re.compile(rb"[A-Za-z]+\Z")
+
+
+def ssn_word_glued(t, d):
+    """An SSN word glued before the digits at d ("SSN536-22-8471"), the
+    whole word at the start of its token (scan_digits.c)."""
+    m = LETTERS_BEFORE.search(t[max(0, d - 8):d])
+    if m is None:
+        return False
+    start = d - len(m.group(0))
+    return m.group(0).lower() in SSN_WORDS and (start == 0 or not is_alnum(t[start - 1]))
+
+
 def ssn_reading(t, d):
     if not clean_start(t, d):
-        return None
+        # only the strong AAA-GG-SSSS after a glued SSN word
+        if not ssn_word_glued(t, d):
+            return None
+        r = ssn_reading_at(t, d)
+        return r if r is not None and r.strength == STRONG else None
+    return ssn_reading_at(t, d)
+
+
+def ssn_reading_at(t, d):
     if digit_run(t, d) == 9:
         e = d + 9
         if clean_end(t, e) and ssn_ok(t[d:e].decode()):
@@ -2306,7 +2328,10 @@ def gen_ssn(rng):
     form = rng.choice(["a-g-s", "a-g-s", "a g s", "a g s", "a-gs", "ag-s", "a gs", "ag s",
                        "ags", "ags", "a-g s", "a--g-s", "aa-g-s", "zip", "a.g.s", "a - g - s",
                        "a  g  s", "a.gs"])
-    return {"a-g-s": f"{a}-{g}-{s}", "a g s": f"{a}{sp}{g}{sp}{s}", "a-gs": f"{a}-{g}{s}",
+    word = ""
+    if rng.random() < (0.3 if form == "a-g-s" else 0.03):  # glued before it, a form dump
+        word = rng.choice(["SSN", "ssn", "TIN", "SS", "xSSN", "ABC", "SSNs"])
+    return word + {"a-g-s": f"{a}-{g}-{s}", "a g s": f"{a}{sp}{g}{sp}{s}", "a-gs": f"{a}-{g}{s}",
             "ag-s": f"{a}{g}-{s}", "a gs": f"{a}{sp}{g}{s}", "ag s": f"{a}{g}{sp}{s}",
             "ags": d, "a-g s": f"{a}-{g} {s}", "a--g-s": f"{a}--{g}-{s}",
             "aa-g-s": f"{a}{rng.randint(0, 9)}-{g}-{s}", "a.g.s": f"{a}.{g}.{s}",

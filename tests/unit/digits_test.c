@@ -461,6 +461,16 @@ test_typed_cards(void **state)
         assert_int_equal((out[0].flags & SCAN_CAND_STRONG) != 0, cases[i].strong);
         assert_int_equal((out[0].flags & SCAN_CAND_WEAK) != 0, false);
     }
+    /* an SSN word glued before a strong SSN (a form dump) */
+    static const struct span_case ssn[] = {
+        {"SSN536-22-8471", 1, {{3, 14, SSN, false}}},
+        {"tin536-22-8471.", 1, {{3, 14, SSN, false}}},
+        {"SSN536 22 8471", 0, {{0}}},  /* only the strong form */
+        {"SSN536228471", 0, {{0}}},    /* ... not the bare one */
+        {"xSSN536-22-8471", 0, {{0}}}, /* the whole word */
+        {"ABC536-22-8471", 0, {{0}}},  /* an SSN word */
+    };
+    run_cases(ssn, N_CASES(ssn));
     static const struct span_case none[] = {
         {"commit ab4546762582117055cd", 0, {{0}}},   /* hexadecimal around it */
         {"sha 4546762582117055abcdef", 0, {{0}}},    /* ... after it */
