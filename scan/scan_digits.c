@@ -55,7 +55,8 @@ static const unsigned GROUP_SEPS = SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_BRE
 
 /* IBAN separators; dots and padded ones only in the paper form (find_iban). */
 static const unsigned IBAN_PAPER_SEPS = SCAN_SEP_DOT | SCAN_SEP_PAD;
-static const unsigned IBAN_SEPS = GROUP_SEPS | SCAN_SEP_TAB | SCAN_SEP_DOT | SCAN_SEP_PAD;
+static const unsigned IBAN_SEPS =
+    GROUP_SEPS | SCAN_SEP_TAB | SCAN_SEP_DOT | SCAN_SEP_PAD | SCAN_SEP_URL;
 
 static void
 cand_set(struct scan_cand *c, size_t start, size_t end, enum scan_type t, uint8_t conf,
@@ -492,10 +493,18 @@ typed_layout(const size_t *g, size_t n)
     return fours || long_tail;
 }
 
+/* Whether a space encoded in a URL stands right before buf[d]
+ * ("subject=card%204111%201111...", a mailto link or a form's query). */
+static bool
+url_space_before(const uint8_t *buf, size_t d)
+{
+    return d >= 3 && buf[d - 3] == '%' && buf[d - 2] == '2' && buf[d - 1] == '0';
+}
+
 static bool
 find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
-    bool glued = !scan_starts_clean(buf, d);
+    bool glued = !scan_starts_clean(buf, d) && !url_space_before(buf, d);
     bool word = glued && !card_word_glued(buf, d);
     if ((word && !word_glued(buf, d)) || scan_preceded_by_number(buf, d)) {
         return false;
@@ -989,7 +998,18 @@ handle_run(struct scan_cand *out, size_t cap, size_t *n, size_t *floor, size_t *
     struct scan_cand alt;
     *out_next = d + r;
     struct run_view v;
-    if (run_is_plain(&v, buf, len, d, r) || !try_run(&c, &alt, &v, buf, len, d, *floor, enabled)) {
+    if (run_is_plain(&v, buf, len, d, r)) {
+        return true;
+    }
+    /* "%204111%201111...": the run begins with a space encoded in a URL;
+     * what follows it is the number (read only for runs that are not plain,
+     * so prose pays nothing). */
+    if (r > 2 && d > 0 && buf[d - 1] == '%' && buf[d] == '2' && buf[d + 1] == '0') {
+        d += 2;
+        r -= 2;
+        view_run(&v, buf, len, d, r);
+    }
+    if (!try_run(&c, &alt, &v, buf, len, d, *floor, enabled)) {
         return true;
     }
     struct scan_cand strong;

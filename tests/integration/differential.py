@@ -419,6 +419,8 @@ SEP_THEN_ALNUM["tab"] = re.compile(rb"\t(?=[A-Za-z0-9])")
 # A space encoded in a URL ("4111+1111+...", "4111%201111%20..."): cards only,
 # in a printed layout only, as dots.
 SEP_THEN_DIGIT["url"] = re.compile(rb"(?:%20|\+)(?=[0-9])")
+# ... and between IBAN groups ("IBAN=DE89%203704%20...", "DE89+3704+...").
+SEP_THEN_ALNUM["url"] = re.compile(rb"(?:%20|\+)(?=[A-Za-z0-9])")
 # An underscore ("receipt_4111_1111_1111_1111.pdf", a file or field name):
 # cards only, in a printed layout only, as dots.
 SEP_THEN_DIGIT["under"] = re.compile(rb"_(?=[0-9])")
@@ -832,8 +834,9 @@ def card_reading(t, d):
     """The card written at the digit run d, or None (mid-code is checked by
     the caller)."""
     glued_word = card_word_glued(t, d)
-    other_word = not clean_start(t, d) and not glued_word and other_word_glued(t, d)
-    if not clean_start(t, d) and not glued_word and not other_word:
+    clean = clean_start(t, d) or t[max(0, d - 3):d] == b"%20"
+    other_word = not clean and not glued_word and other_word_glued(t, d)
+    if not clean and not glued_word and not other_word:
         return None
     groups, kind = groups_at(t, d, ("space", "dash", "dot", "slash", "tab", "pad", "url",
                                     "under"), wrap_pad=True)
@@ -994,7 +997,7 @@ def iban_reading(t, p):
                 s = s or (w if w is not None and b"\n" in w.group(0) else None)
         else:
             s = SEP_THEN_ALNUM["space"].match(t, i) or SEP_THEN_ALNUM["dash"].match(t, i) or \
-                SEP_THEN_ALNUM["tab"].match(t, i)
+                SEP_THEN_ALNUM["tab"].match(t, i) or SEP_THEN_ALNUM["url"].match(t, i)
             if s is None and len(groups) == 1 and m.end() == p + 2 and \
                     g.end() - g.start() == 2:
                 for kind in ("pad", "dot"):
@@ -1393,6 +1396,10 @@ def all_readings(t):
         if r:
             out.append(r)
     starts = [m.start() for m in re.finditer(rb"(?<![0-9])[0-9]", t)]
+    # A run that begins with a space encoded in a URL ("%204111%201111...")
+    # is read from after it (scan_digits.c).
+    starts = [s + 2 if s > 0 and t[s - 1:s + 2] == b"%20" and s + 2 < len(t) and is_digit(t[s + 2])
+              else s for s in starts]
     anchors = [m.start() for m in re.finditer(rb"[(+](?=[0-9])", t)]
     for i in sorted(starts + anchors):
         r = phone_reading(t, i)
@@ -2278,6 +2285,8 @@ def gen_card(rng):
                         "Karte", "CCN", "no", "deadbeef", "abc", "x"]) + s
     if rng.random() < 0.03:  # a word glued after, or the rest of a hash
         s += rng.choice(["exp1227", "CVV", "EUR", "x", "abcdef", "a3f9", "Exp 12/27"])
+    if rng.random() < 0.03:  # after a space encoded in a URL ("card%204111...")
+        s = rng.choice(["%20", "card%20", "q=%20", "%2"]) + s
     return s
 
 
@@ -2359,6 +2368,8 @@ def gen_iban(rng):
             s = s[:k] + rng.choice([" \n", "\n", " \r\n> "]) + s[k + 2:]
         return s
     sep = gen_sep(rng)
+    if rng.random() < 0.03:  # in a URL's query: "IBAN=DE89%203704...", "DE89+3704+..."
+        sep = rng.choice(["%20", "+"])
     sizes = [4] * (len(iban) // 4 + 1)
     if rng.random() < 0.2:  # national layouts: groups of any size
         sizes = [rng.choice([1, 2, 3, 4, 5, 6, 8, 10]) for _ in range(len(iban))]
