@@ -292,4 +292,12 @@ void scan_pdf_free(struct scan_pdf *s);
 int scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8_t *in,
                      size_t len, const char *loc);
 
+/* scan_pdf_pages_read says how many page readings `s` made in all, and in
+ * *plain how many of them by its own reader of plain pages (tests). */
+uint64_t scan_pdf_pages_read(const struct scan_pdf *s, uint64_t *plain);
+
+/* scan_pdf_plain_reader turns `s`'s own reader of plain pages on (the
+ * default) or off: every page read by MuPDF's run processor (tests). */
+void scan_pdf_plain_reader(struct scan_pdf *s, bool on);
+
 #endif

@@ -55,7 +55,8 @@ static const unsigned GROUP_SEPS = SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_BRE
 
 /* IBAN separators; dots and padded ones only in the paper form (find_iban). */
 static const unsigned IBAN_PAPER_SEPS = SCAN_SEP_DOT | SCAN_SEP_PAD;
-static const unsigned IBAN_SEPS = GROUP_SEPS | SCAN_SEP_TAB | SCAN_SEP_DOT | SCAN_SEP_PAD;
+static const unsigned IBAN_SEPS =
+    GROUP_SEPS | SCAN_SEP_TAB | SCAN_SEP_DOT | SCAN_SEP_PAD | SCAN_SEP_URL;
 
 static void
 cand_set(struct scan_cand *c, size_t start, size_t end, enum scan_type t, uint8_t conf,
@@ -415,22 +416,20 @@ expiry_after(const uint8_t *buf, size_t len, size_t e)
     return scan_ends_clean(buf, len, j) && !scan_continues_number(buf, len, j);
 }
 
-/* Whether a card word is glued to the digits at buf[d] ("VISA4111...",
- * "MC5105...", "pan4111..."), as payment exports and form dumps write them:
- * the whole word, in any case, at the start of its token. Only a strong card
- * is read after one. */
+/* Whether one of `words` (lower case, at most `max` letters) is glued to the
+ * digits at buf[d]: the whole word, in any case, at the start of its token. */
 static bool
-card_word_glued(const uint8_t *buf, size_t d)
+listed_word_glued(const uint8_t *buf, size_t d, const char *const *words, size_t n_words,
+                  size_t max)
 {
-    static const char *const words[] = {"visa", "mc", "amex", "cc", "pan", "card", "mastercard"};
     size_t i = d;
-    while (i > 0 && d - i < 11 && scan_is_alpha(buf[i - 1])) {
+    while (i > 0 && d - i < max && scan_is_alpha(buf[i - 1])) {
         i--;
     }
     if (i == d || !scan_starts_clean(buf, i)) {
         return false;
     }
-    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+    for (size_t w = 0; w < n_words; w++) {
         size_t k = 0;
         while (words[w][k] != '\0' && i + k < d && (buf[i + k] | 0x20) == (uint8_t)words[w][k]) {
             k++;
@@ -440,6 +439,17 @@ card_word_glued(const uint8_t *buf, size_t d)
         }
     }
     return false;
+}
+
+/* Whether a card word is glued to the digits at buf[d] ("VISA4111...",
+ * "MC5105...", "pan4111..."), as payment exports and form dumps write them:
+ * the whole word, in any case, at the start of its token. Only a strong card
+ * is read after one. */
+static bool
+card_word_glued(const uint8_t *buf, size_t d)
+{
+    static const char *const words[] = {"visa", "mc", "amex", "cc", "pan", "card", "mastercard"};
+    return listed_word_glued(buf, d, words, sizeof(words) / sizeof(words[0]), 11);
 }
 
 /* Whether a word of three letters or more is glued to the digits at buf[d]
@@ -492,10 +502,18 @@ typed_layout(const size_t *g, size_t n)
     return fours || long_tail;
 }
 
+/* Whether a space encoded in a URL stands right before buf[d]
+ * ("subject=card%204111%201111...", a mailto link or a form's query). */
+static bool
+url_space_before(const uint8_t *buf, size_t d)
+{
+    return d >= 3 && buf[d - 3] == '%' && buf[d - 2] == '2' && buf[d - 1] == '0';
+}
+
 static bool
 find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
-    bool glued = !scan_starts_clean(buf, d);
+    bool glued = !scan_starts_clean(buf, d) && !url_space_before(buf, d);
     bool word = glued && !card_word_glued(buf, d);
     if ((word && !word_glued(buf, d)) || scan_preceded_by_number(buf, d)) {
         return false;
@@ -649,10 +667,21 @@ static const unsigned SSN_SEPS = SCAN_SEP_SPACE | SCAN_SEP_DASH | SCAN_SEP_BREAK
  * the full AAA GG SSSS shape, as a spaced SSN is. */
 static const unsigned SSN_ODD_SEPS = SCAN_SEP_DOT | SCAN_SEP_PAD;
 
+/* Whether an SSN word is glued to the digits at buf[d] ("SSN536-22-8471",
+ * "TIN536-22-8471", a form dump), the whole word at the start of its token.
+ * Only the strong AAA-GG-SSSS is read after one. */
+static bool
+ssn_word_glued(const uint8_t *buf, size_t d)
+{
+    static const char *const words[] = {"ssn", "tin", "ss"};
+    return listed_word_glued(buf, d, words, sizeof(words) / sizeof(words[0]), 4);
+}
+
 static bool
 find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
-    if (!scan_starts_clean(buf, d) || scan_preceded_by_number(buf, d)) {
+    bool glued = !scan_starts_clean(buf, d);
+    if ((glued && !ssn_word_glued(buf, d)) || scan_preceded_by_number(buf, d)) {
         return false;
     }
     size_t limit = scan_min(len, d + 40);
@@ -714,7 +743,7 @@ find_ssn(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
         scan_sep_digit(buf, e, len, kind, &k3) != 0) {
         return false;
     }
-    if (!scan_validate_ssn(norm, sizeof(norm))) {
+    if (!scan_validate_ssn(norm, sizeof(norm)) || (glued && flags != SCAN_CAND_STRONG)) {
         return false;
     }
     cand_set(c, d, e, SCAN_T_US_SSN, conf, flags);
@@ -948,7 +977,8 @@ run_is_plain(struct run_view *v, const uint8_t *buf, size_t len, size_t d, size_
         view_groups(v, buf, len, d, r);
         return false;
     }
-    if (d > 0 && scan_is_alpha(buf[d - 1]) && r < 13 && !card_word_glued(buf, d)) {
+    if (d > 0 && scan_is_alpha(buf[d - 1]) && r < 13 && !card_word_glued(buf, d) &&
+        !(r == 3 && ssn_word_glued(buf, d))) {
         return true; /* glued to a word: "x4111...", but not "VISA4111..." or
                       * a compact card ("Karte4111111111111111") */
     }
@@ -989,7 +1019,18 @@ handle_run(struct scan_cand *out, size_t cap, size_t *n, size_t *floor, size_t *
     struct scan_cand alt;
     *out_next = d + r;
     struct run_view v;
-    if (run_is_plain(&v, buf, len, d, r) || !try_run(&c, &alt, &v, buf, len, d, *floor, enabled)) {
+    if (run_is_plain(&v, buf, len, d, r)) {
+        return true;
+    }
+    /* "%204111%201111...": the run begins with a space encoded in a URL;
+     * what follows it is the number (read only for runs that are not plain,
+     * so prose pays nothing). */
+    if (r > 2 && d > 0 && buf[d - 1] == '%' && buf[d] == '2' && buf[d + 1] == '0') {
+        d += 2;
+        r -= 2;
+        view_run(&v, buf, len, d, r);
+    }
+    if (!try_run(&c, &alt, &v, buf, len, d, *floor, enabled)) {
         return true;
     }
     struct scan_cand strong;

@@ -42,10 +42,12 @@ struct scan_pdf {
     unsigned calls;   /* allocations since the clock was last read */
     bool over_mem;    /* the limit refused an allocation */
     bool over_time;
-    fz_cookie cookie;            /* aborts page interpretation once over time */
-    bool saw_image;              /* the page being read drew an image (any kind) */
-    uint8_t *level_buf;          /* igzip's, for redacted content streams; malloc'd once */
-    fz_store_drop_fn *font_drop; /* MuPDF's for a loaded font (finds one in its store) */
+    fz_cookie cookie;                /* aborts page interpretation once over time */
+    bool saw_image;                  /* the page being read drew an image (any kind) */
+    uint8_t *level_buf;              /* igzip's, for redacted content streams; malloc'd once */
+    fz_store_drop_fn *font_drop;     /* MuPDF's for a loaded font (finds one in its store) */
+    uint64_t pages_read, plain_read; /* page readings, and those by read_plain (tests) */
+    bool no_plain;                   /* every page read by fz_run_page (tests) */
 };
 
 static uint64_t
@@ -1027,6 +1029,664 @@ image_clip_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, f
     saw_image(ctx);
 }
 
+/* ---- page text without MuPDF's drawing: a plain page's own reader ----
+ *
+ * MuPDF's run processor draws: for every glyph it bounds the glyph's
+ * outline (fz_bound_glyph), grows the text object's box and hands fz_text
+ * objects to the device at the end of each text object, three quarters of
+ * a page's reading (bench/README.md "Where the time goes"). A plain page
+ * (no annotation, resources that are fonts, colour spaces and procedure
+ * sets only: no form, pattern, image, shading, graphics state or
+ * marked-content properties that could draw more text or take text away)
+ * can only put text on the page through its content stream's text
+ * operators. This processor interprets that stream with MuPDF's own
+ * interpreter (lexing, font loading, encodings, ToUnicode, widths) and
+ * keeps just the state text placement needs (the CTM, the text state
+ * saved and restored with q and Q, the text and line matrices), builds the
+ * same fz_text spans MuPDF's run processor builds (pdf_show_char,
+ * pdf_tos_make_trm and pdf_show_space of MuPDF 1.21, less the glyph
+ * boxes) and gives them to the light text device at the same points (end
+ * of text object, cm, Q, a colour or line style, a change of render mode,
+ * end of stream), as many times as MuPDF draws it in its render mode.
+ * Text in hidden optional content is read too, and so is text filled or
+ * stroked with a pattern colour space that has no pattern (MuPDF's run
+ * processor draws it in nothing). A Type3
+ * or vertical font, a form, a pattern, a soft mask or a graphics state met
+ * anyway stops it: the page is read by fz_run_page instead. Both the
+ * rewrite and its verifying re-read read a plain page this way; what the
+ * two could both misread is checked by tests/unit/scan_pdf_test.c's
+ * adversarial layouts, each also as a plain page, with MuPDF's structured
+ * text as the judge. */
+
+/* Character codes whose width and glyph the reader keeps per font. */
+#define TP_CACHE 256
+
+struct tp_state {
+    fz_matrix ctm;
+    pdf_font_desc *font; /* kept; NULL: none set */
+    float size, scale, char_space, word_space, leading, rise;
+    int render; /* Tr */
+};
+
+struct text_proc {
+    pdf_processor super;
+    struct text_dev *dev;
+    struct tp_state *gs; /* the q/Q stack, gs[top] the current state */
+    int top, cap;
+    fz_matrix tm, tlm; /* the text matrix and line matrix */
+    fz_text *text;     /* glyphs not yet given to the device */
+    int text_mode;     /* the render mode they were shown in */
+    bool refused;      /* not a page this reader reads: fz_run_page reads it */
+    /* the width and glyph of codes below TP_CACHE in font `cached` (kept),
+     * as pdf_lookup_hmtx and pdf_font_cid_to_gid gave them */
+    pdf_font_desc *cached;
+    int cache_w[TP_CACHE], cache_gid[TP_CACHE];
+    bool cache_set[TP_CACHE];
+};
+
+/* fz_concat and fz_pre_translate of MuPDF 1.21 (geometry.c), the same
+ * arithmetic inline. */
+static inline fz_matrix
+tp_concat(fz_matrix one, fz_matrix two)
+{
+    fz_matrix dst;
+    dst.a = one.a * two.a + one.b * two.c;
+    dst.b = one.a * two.b + one.b * two.d;
+    dst.c = one.c * two.a + one.d * two.c;
+    dst.d = one.c * two.b + one.d * two.d;
+    dst.e = one.e * two.a + one.f * two.c + two.e;
+    dst.f = one.e * two.b + one.f * two.d + two.f;
+    return dst;
+}
+
+static inline fz_matrix
+tp_pre_translate(fz_matrix m, float tx, float ty)
+{
+    m.e += tx * m.a + ty * m.c;
+    m.f += tx * m.b + ty * m.d;
+    return m;
+}
+
+/* The current graphics state's text state. */
+static struct tp_state *
+tp_cur(pdf_processor *proc)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    return &tp->gs[tp->top];
+}
+
+/* Gives the glyphs shown so far to the device (pdf_flush_text). */
+static void
+tp_flush(fz_context *ctx, struct text_proc *tp)
+{
+    fz_text *text = tp->text;
+    if (text == NULL) {
+        return;
+    }
+    tp->text = NULL;
+    /* as often as MuPDF's run processor gives the device the text object
+     * in its render mode (filled, stroked, clipping; both or all three),
+     * once in an invalid mode (MuPDF draws it in none) */
+    static const int times[8] = {1, 1, 2, 1, 2, 2, 3, 1};
+    int n = tp->text_mode >= 0 && tp->text_mode < 8 ? times[tp->text_mode] : 1;
+    fz_try(ctx)
+    {
+        for (int i = 0; i < n && text->head != NULL && !tp->refused; i++) {
+            td_text(ctx, &tp->dev->super, text, tp->gs[tp->top].ctm);
+        }
+    }
+    fz_always(ctx)
+    {
+        fz_drop_text(ctx, text);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+}
+
+static void
+tp_refuse(fz_context *ctx, pdf_processor *proc)
+{
+    (void)ctx;
+    ((struct text_proc *)proc)->refused = true;
+}
+
+/* One character code's glyph (pdf_show_char without the glyph's box). */
+static void
+tp_char(fz_context *ctx, struct text_proc *tp, const struct tp_state *g, int cid)
+{
+    pdf_font_desc *fd = g->font;
+    fz_matrix tsm = {g->size * g->scale, 0, 0, g->size, 0, g->rise};
+    int w = 0, gid = 0;
+    if (fd == tp->cached && cid < TP_CACHE && tp->cache_set[cid]) {
+        w = tp->cache_w[cid];
+        gid = tp->cache_gid[cid];
+    } else {
+        w = pdf_lookup_hmtx(ctx, fd, cid).w;
+        gid = pdf_font_cid_to_gid(ctx, fd, cid);
+        if (cid < TP_CACHE) {
+            if (fd != tp->cached) {
+                pdf_drop_font(ctx, tp->cached);
+                tp->cached = pdf_keep_font(ctx, fd);
+                memset(tp->cache_set, 0, sizeof(tp->cache_set));
+            }
+            tp->cache_w[cid] = w;
+            tp->cache_gid[cid] = gid;
+            tp->cache_set[cid] = true;
+        }
+    }
+    float w0 = w * 0.001f;
+    float tx = (w0 * g->size + g->char_space) * g->scale;
+    fz_matrix trm = tp_concat(tsm, tp->tm);
+    int ucs[8];
+    int n = 0;
+    if (fd->to_unicode != NULL) {
+        n = pdf_lookup_cmap_full(fd->to_unicode, (unsigned)cid, ucs);
+    }
+    if (n == 0 && (size_t)cid < fd->cid_to_ucs_len) {
+        ucs[0] = fd->cid_to_ucs[cid];
+        n = 1;
+    }
+    if (n == 0 || (n == 1 && ucs[0] == 0)) {
+        ucs[0] = FZ_REPLACEMENT_CHARACTER;
+        n = 1;
+    }
+    if (tp->text == NULL || g->render != tp->text_mode) {
+        tp_flush(ctx, tp);
+        tp->text = fz_new_text(ctx);
+        tp->text_mode = g->render;
+    }
+    fz_show_glyph(ctx, tp->text, fd->font, trm, gid, ucs[0], 0, 0, FZ_BIDI_NEUTRAL, FZ_LANG_UNSET);
+    for (int i = 1; i < n; i++) {
+        fz_show_glyph(ctx, tp->text, fd->font, trm, -1, ucs[i], 0, 0, FZ_BIDI_NEUTRAL,
+                      FZ_LANG_UNSET);
+    }
+    tp->tm = tp_pre_translate(tp->tm, tx, 0);
+}
+
+/* A string's glyphs (show_string), word spacing after a one-byte code 32. */
+static void
+tp_string(fz_context *ctx, struct text_proc *tp, unsigned char *buf, size_t len)
+{
+    const struct tp_state *g = &tp->gs[tp->top];
+    if (g->font == NULL || tp->refused) {
+        return; /* MuPDF: "cannot draw text since font and size not set" */
+    }
+    unsigned char *s = buf, *end = buf + len;
+    while (s < end) {
+        unsigned cpt = 0;
+        int w = pdf_decode_cmap(g->font->encoding, s, end, &cpt);
+        s += w;
+        int cid = pdf_lookup_cmap(g->font->encoding, cpt);
+        if (cid >= 0) {
+            tp_char(ctx, tp, g, cid);
+        }
+        if (cpt == 32 && w == 1) {
+            tp->tm = tp_pre_translate(tp->tm, g->word_space * g->scale, 0);
+        }
+    }
+}
+
+static void
+tp_newline(struct text_proc *tp)
+{
+    tp->tlm = fz_pre_translate(tp->tlm, 0, -tp->gs[tp->top].leading);
+    tp->tm = tp->tlm;
+}
+
+static void
+tp_q(fz_context *ctx, pdf_processor *proc)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    if (tp->top + 1 == tp->cap) {
+        int cap = tp->cap * 2;
+        tp->gs = fz_realloc_array(ctx, tp->gs, cap, struct tp_state);
+        tp->cap = cap;
+    }
+    tp->gs[tp->top + 1] = tp->gs[tp->top];
+    tp->top++;
+    pdf_keep_font(ctx, tp->gs[tp->top].font);
+}
+
+static void
+tp_Q(fz_context *ctx, pdf_processor *proc)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp_flush(ctx, tp);
+    if (tp->top > 0) {
+        pdf_drop_font(ctx, tp->gs[tp->top].font);
+        tp->top--;
+    }
+}
+
+static void
+tp_cm(fz_context *ctx, pdf_processor *proc, float a, float b, float c, float d, float e, float f)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp_flush(ctx, tp);
+    struct tp_state *g = &tp->gs[tp->top];
+    g->ctm = fz_concat(fz_make_matrix(a, b, c, d, e, f), g->ctm);
+}
+
+static void
+tp_BT(fz_context *ctx, pdf_processor *proc)
+{
+    (void)ctx;
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp->tm = tp->tlm = fz_identity;
+}
+
+static void
+tp_ET(fz_context *ctx, pdf_processor *proc)
+{
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_Tc(fz_context *ctx, pdf_processor *proc, float v)
+{
+    (void)ctx;
+    tp_cur(proc)->char_space = v;
+}
+
+static void
+tp_Tw(fz_context *ctx, pdf_processor *proc, float v)
+{
+    (void)ctx;
+    tp_cur(proc)->word_space = v;
+}
+
+static void
+tp_Tz(fz_context *ctx, pdf_processor *proc, float v)
+{
+    (void)ctx;
+    tp_cur(proc)->scale = v / 100;
+}
+
+static void
+tp_TL(fz_context *ctx, pdf_processor *proc, float v)
+{
+    (void)ctx;
+    tp_cur(proc)->leading = v;
+}
+
+static void
+tp_Ts(fz_context *ctx, pdf_processor *proc, float v)
+{
+    (void)ctx;
+    tp_cur(proc)->rise = v;
+}
+
+static void
+tp_Tr(fz_context *ctx, pdf_processor *proc, int render)
+{
+    (void)ctx;
+    tp_cur(proc)->render = render;
+}
+
+/* The operators MuPDF's run processor gives the text shown so far to the
+ * device before (colour, line style, rendering intent): the text object
+ * is split there as it would be. */
+static void
+tp_flush_f(fz_context *ctx, pdf_processor *proc, float v)
+{
+    (void)v;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_i(fz_context *ctx, pdf_processor *proc, int v)
+{
+    (void)v;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_d(fz_context *ctx, pdf_processor *proc, pdf_obj *array, float phase)
+{
+    (void)array;
+    (void)phase;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_name(fz_context *ctx, pdf_processor *proc, const char *name)
+{
+    (void)name;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_cs(fz_context *ctx, pdf_processor *proc, const char *name, fz_colorspace *cs)
+{
+    (void)name;
+    (void)cs;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_color(fz_context *ctx, pdf_processor *proc, int n, float *color)
+{
+    (void)n;
+    (void)color;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_shade(fz_context *ctx, pdf_processor *proc, const char *name, fz_shade *shade)
+{
+    (void)name;
+    (void)shade;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_rgb(fz_context *ctx, pdf_processor *proc, float r, float g, float b)
+{
+    (void)r;
+    (void)g;
+    (void)b;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_flush_cmyk(fz_context *ctx, pdf_processor *proc, float c, float m, float y, float k)
+{
+    (void)c;
+    (void)m;
+    (void)y;
+    (void)k;
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_Tf(fz_context *ctx, pdf_processor *proc, const char *name, pdf_font_desc *font, float size)
+{
+    (void)name;
+    struct text_proc *tp = (struct text_proc *)proc;
+    if (font == NULL || font->wmode != 0 || font->font == NULL || font->font->t3procs != NULL) {
+        tp->refused = true; /* vertical or Type3: MuPDF's reading */
+        return;
+    }
+    struct tp_state *g = &tp->gs[tp->top];
+    pdf_drop_font(ctx, g->font);
+    g->font = pdf_keep_font(ctx, font);
+    g->size = size;
+}
+
+static void
+tp_Td(fz_context *ctx, pdf_processor *proc, float tx, float ty)
+{
+    (void)ctx;
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp->tlm = fz_pre_translate(tp->tlm, tx, ty);
+    tp->tm = tp->tlm;
+}
+
+static void
+tp_TD(fz_context *ctx, pdf_processor *proc, float tx, float ty)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp->gs[tp->top].leading = -ty;
+    tp_Td(ctx, proc, tx, ty);
+}
+
+static void
+tp_Tm(fz_context *ctx, pdf_processor *proc, float a, float b, float c, float d, float e, float f)
+{
+    (void)ctx;
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp->tm = tp->tlm = fz_make_matrix(a, b, c, d, e, f);
+}
+
+static void
+tp_Tstar(fz_context *ctx, pdf_processor *proc)
+{
+    (void)ctx;
+    tp_newline((struct text_proc *)proc);
+}
+
+static void
+tp_TJ(fz_context *ctx, pdf_processor *proc, pdf_obj *array)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    const struct tp_state *g = &tp->gs[tp->top];
+    if (g->font == NULL) {
+        return;
+    }
+    int n = pdf_array_len(ctx, array);
+    for (int i = 0; i < n; i++) {
+        pdf_obj *item = pdf_array_get(ctx, array, i);
+        if (pdf_is_string(ctx, item)) {
+            tp_string(ctx, tp, (unsigned char *)pdf_to_str_buf(ctx, item),
+                      pdf_to_str_len(ctx, item));
+        } else {
+            float adj = -pdf_to_real(ctx, item) * g->size * 0.001f;
+            tp->tm = tp_pre_translate(tp->tm, adj * g->scale, 0);
+        }
+    }
+}
+
+static void
+tp_Tj(fz_context *ctx, pdf_processor *proc, char *str, size_t len)
+{
+    tp_string(ctx, (struct text_proc *)proc, (unsigned char *)str, len);
+}
+
+static void
+tp_squote(fz_context *ctx, pdf_processor *proc, char *str, size_t len)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp_newline(tp);
+    tp_string(ctx, tp, (unsigned char *)str, len);
+}
+
+static void
+tp_dquote(fz_context *ctx, pdf_processor *proc, float aw, float ac, char *str, size_t len)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    tp->gs[tp->top].word_space = aw;
+    tp->gs[tp->top].char_space = ac;
+    tp_newline(tp);
+    tp_string(ctx, tp, (unsigned char *)str, len);
+}
+
+static void
+tp_BI(fz_context *ctx, pdf_processor *proc, fz_image *image, const char *cs)
+{
+    (void)proc;
+    (void)image;
+    (void)cs;
+    saw_image(ctx);
+}
+
+static void
+tp_Do_image(fz_context *ctx, pdf_processor *proc, const char *name, fz_image *image)
+{
+    (void)proc;
+    (void)name;
+    (void)image;
+    saw_image(ctx);
+}
+
+static void
+tp_Do_form(fz_context *ctx, pdf_processor *proc, const char *name, pdf_obj *form, pdf_obj *res)
+{
+    (void)name;
+    (void)form;
+    (void)res;
+    tp_refuse(ctx, proc);
+}
+
+static void
+tp_gs_begin(fz_context *ctx, pdf_processor *proc, const char *name, pdf_obj *extgstate)
+{
+    (void)name;
+    (void)extgstate;
+    tp_refuse(ctx, proc);
+}
+
+static void
+tp_gs_SMask(fz_context *ctx, pdf_processor *proc, pdf_obj *smask, pdf_obj *res, float *bc,
+            int luminosity)
+{
+    (void)smask;
+    (void)res;
+    (void)bc;
+    (void)luminosity;
+    tp_refuse(ctx, proc);
+}
+
+static void
+tp_pattern(fz_context *ctx, pdf_processor *proc, const char *name, pdf_pattern *pat, int n,
+           float *color)
+{
+    (void)name;
+    (void)pat;
+    (void)n;
+    (void)color;
+    tp_refuse(ctx, proc);
+}
+
+static void
+tp_END(fz_context *ctx, pdf_processor *proc)
+{
+    tp_flush(ctx, (struct text_proc *)proc);
+}
+
+static void
+tp_drop(fz_context *ctx, pdf_processor *proc)
+{
+    struct text_proc *tp = (struct text_proc *)proc;
+    fz_drop_text(ctx, tp->text);
+    tp->text = NULL;
+    pdf_drop_font(ctx, tp->cached);
+    tp->cached = NULL;
+    if (tp->gs != NULL) {
+        for (int i = 0; i <= tp->top; i++) {
+            pdf_drop_font(ctx, tp->gs[i].font);
+        }
+        fz_free(ctx, tp->gs);
+        tp->gs = NULL;
+    }
+}
+
+/* True when page `page` is plain (see above): nothing but its content
+ * stream's text operators can put text on it. */
+static bool
+plain_page(fz_context *ctx, pdf_page *page)
+{
+    if (pdf_array_len(ctx, pdf_dict_get(ctx, page->obj, PDF_NAME(Annots))) > 0) {
+        return false;
+    }
+    pdf_obj *res = pdf_page_resources(ctx, page);
+    if (res != NULL && !pdf_is_dict(ctx, res)) {
+        return false;
+    }
+    int n = pdf_dict_len(ctx, res);
+    for (int i = 0; i < n; i++) {
+        pdf_obj *k = pdf_dict_get_key(ctx, res, i);
+        if (k != PDF_NAME(Font) && k != PDF_NAME(ProcSet) && k != PDF_NAME(ColorSpace)) {
+            return false;
+        }
+    }
+    pdf_obj *fonts = pdf_dict_get(ctx, res, PDF_NAME(Font));
+    n = pdf_dict_len(ctx, fonts);
+    for (int i = 0; i < n; i++) {
+        pdf_obj *f = pdf_dict_get_val(ctx, fonts, i);
+        if (pdf_name_eq(ctx, pdf_dict_get(ctx, f, PDF_NAME(Subtype)), PDF_NAME(Type3))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Reads plain page `page` into the device `dev` as fz_run_page would
+ * (same glyphs, same spans' geometry, same device space). Returns false
+ * when the page turned out not to be plain (nothing may be kept of what
+ * was read). Throws. */
+static bool
+read_plain(fz_context *ctx, pdf_page *page, struct text_dev *dev, fz_cookie *cookie)
+{
+    struct text_proc *tp = pdf_new_processor(ctx, sizeof(*tp));
+    bool ok = false;
+    fz_var(ok);
+    fz_try(ctx)
+    {
+        tp->super.drop_processor = tp_drop;
+        tp->super.op_q = tp_q;
+        tp->super.op_Q = tp_Q;
+        tp->super.op_cm = tp_cm;
+        tp->super.op_BT = tp_BT;
+        tp->super.op_ET = tp_ET;
+        tp->super.op_Tc = tp_Tc;
+        tp->super.op_Tw = tp_Tw;
+        tp->super.op_Tz = tp_Tz;
+        tp->super.op_TL = tp_TL;
+        tp->super.op_Tf = tp_Tf;
+        tp->super.op_Tr = tp_Tr;
+        tp->super.op_w = tp_flush_f;
+        tp->super.op_M = tp_flush_f;
+        tp->super.op_j = tp_flush_i;
+        tp->super.op_J = tp_flush_i;
+        tp->super.op_d = tp_flush_d;
+        tp->super.op_ri = tp_flush_name;
+        tp->super.op_CS = tp_flush_cs;
+        tp->super.op_cs = tp_flush_cs;
+        tp->super.op_SC_color = tp_flush_color;
+        tp->super.op_sc_color = tp_flush_color;
+        tp->super.op_SC_shade = tp_flush_shade;
+        tp->super.op_sc_shade = tp_flush_shade;
+        tp->super.op_G = tp_flush_f;
+        tp->super.op_g = tp_flush_f;
+        tp->super.op_RG = tp_flush_rgb;
+        tp->super.op_rg = tp_flush_rgb;
+        tp->super.op_K = tp_flush_cmyk;
+        tp->super.op_k = tp_flush_cmyk;
+        tp->super.op_Ts = tp_Ts;
+        tp->super.op_Td = tp_Td;
+        tp->super.op_TD = tp_TD;
+        tp->super.op_Tm = tp_Tm;
+        tp->super.op_Tstar = tp_Tstar;
+        tp->super.op_TJ = tp_TJ;
+        tp->super.op_Tj = tp_Tj;
+        tp->super.op_squote = tp_squote;
+        tp->super.op_dquote = tp_dquote;
+        tp->super.op_BI = tp_BI;
+        tp->super.op_Do_image = tp_Do_image;
+        tp->super.op_Do_form = tp_Do_form;
+        tp->super.op_gs_begin = tp_gs_begin;
+        tp->super.op_gs_SMask = tp_gs_SMask;
+        tp->super.op_SC_pattern = tp_pattern;
+        tp->super.op_sc_pattern = tp_pattern;
+        tp->super.op_END = tp_END;
+        tp->super.usage = NULL; /* hidden optional content is read too */
+        tp->dev = dev;
+        tp->cap = 8;
+        tp->gs = fz_malloc_array(ctx, tp->cap, struct tp_state);
+        tp->top = 0;
+        fz_matrix page_ctm;
+        pdf_page_transform(ctx, page, NULL, &page_ctm);
+        tp->gs[0] = (struct tp_state){page_ctm, NULL, -1, 1, 0, 0, 0, 0, 0};
+        tp->tm = tp->tlm = fz_identity;
+        pdf_process_contents(ctx, &tp->super, page->doc, pdf_page_resources(ctx, page),
+                             pdf_page_contents(ctx, page), cookie);
+        pdf_close_processor(ctx, &tp->super);
+        tp_flush(ctx, tp);
+        ok = !tp->refused;
+    }
+    fz_always(ctx)
+    {
+        pdf_drop_processor(ctx, &tp->super);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+    return ok;
+}
+
 /* Reads the text of `page` into the pass's text (with quads when
  * p->quads), through the light text device. Returns 0 or RL_ENOMEM;
  * throws on MuPDF errors and once over time. */
@@ -1055,7 +1715,19 @@ read_text(struct pass *p, pdf_page *page)
         dev->super.fill_image_mask = image_fill_mask;
         dev->super.clip_image_mask = image_clip_mask;
         p->s->saw_image = false;
-        fz_run_page(ctx, &page->super, &dev->super, fz_identity, &p->s->cookie);
+        p->s->pages_read++;
+        if (!p->s->no_plain && plain_page(ctx, page) && read_plain(ctx, page, dev, &p->s->cookie)) {
+            p->s->plain_read++;
+        } else {
+            /* what the plain reader read, if anything, goes */
+            if (p->text != NULL) {
+                explicit_bzero(p->text, p->len);
+            }
+            p->len = 0;
+            dev->oom = dev->started = false;
+            p->s->saw_image = false;
+            fz_run_page(ctx, &page->super, &dev->super, fz_identity, &p->s->cookie);
+        }
         fz_close_device(ctx, &dev->super);
         if (p->s->cookie.abort) {
             fz_throw(ctx, FZ_ERROR_ABORT, "over time");
@@ -2452,4 +3124,19 @@ scan_pdf_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const uint8
     fz_empty_store(ctx);
     d->in_pdf = was_in_pdf;
     return rc;
+}
+
+void
+scan_pdf_plain_reader(struct scan_pdf *s, bool on)
+{
+    if (s != NULL) {
+        s->no_plain = !on;
+    }
+}
+
+uint64_t
+scan_pdf_pages_read(const struct scan_pdf *s, uint64_t *plain)
+{
+    *plain = s != NULL ? s->plain_read : 0;
+    return s != NULL ? s->pages_read : 0;
 }

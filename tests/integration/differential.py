@@ -419,6 +419,8 @@ SEP_THEN_ALNUM["tab"] = re.compile(rb"\t(?=[A-Za-z0-9])")
 # A space encoded in a URL ("4111+1111+...", "4111%201111%20..."): cards only,
 # in a printed layout only, as dots.
 SEP_THEN_DIGIT["url"] = re.compile(rb"(?:%20|\+)(?=[0-9])")
+# ... and between IBAN groups ("IBAN=DE89%203704%20...", "DE89+3704+...").
+SEP_THEN_ALNUM["url"] = re.compile(rb"(?:%20|\+)(?=[A-Za-z0-9])")
 # An underscore ("receipt_4111_1111_1111_1111.pdf", a file or field name):
 # cards only, in a printed layout only, as dots.
 SEP_THEN_DIGIT["under"] = re.compile(rb"_(?=[0-9])")
@@ -832,8 +834,9 @@ def card_reading(t, d):
     """The card written at the digit run d, or None (mid-code is checked by
     the caller)."""
     glued_word = card_word_glued(t, d)
-    other_word = not clean_start(t, d) and not glued_word and other_word_glued(t, d)
-    if not clean_start(t, d) and not glued_word and not other_word:
+    clean = clean_start(t, d) or t[max(0, d - 3):d] == b"%20"
+    other_word = not clean and not glued_word and other_word_glued(t, d)
+    if not clean and not glued_word and not other_word:
         return None
     groups, kind = groups_at(t, d, ("space", "dash", "dot", "slash", "tab", "pad", "url",
                                     "under"), wrap_pad=True)
@@ -909,9 +912,31 @@ def state_code_before(t, d):
     return STATE_CODE.search(t[:d - len(gap)]) is not None
 
 
+SSN_WORDS = {b"ssn", b"tin", b"ss"}
+LETTERS_BEFORE = re.compile(rb"[A-Za-z]+\Z")
+
+
+def ssn_word_glued(t, d):
+    """An SSN word glued before the digits at d ("SSN536-22-8471"), the
+    whole word at the start of its token (scan_digits.c)."""
+    m = LETTERS_BEFORE.search(t[max(0, d - 8):d])
+    if m is None:
+        return False
+    start = d - len(m.group(0))
+    return m.group(0).lower() in SSN_WORDS and (start == 0 or not is_alnum(t[start - 1]))
+
+
 def ssn_reading(t, d):
     if not clean_start(t, d):
-        return None
+        # only the strong AAA-GG-SSSS after a glued SSN word
+        if not ssn_word_glued(t, d):
+            return None
+        r = ssn_reading_at(t, d)
+        return r if r is not None and r.strength == STRONG else None
+    return ssn_reading_at(t, d)
+
+
+def ssn_reading_at(t, d):
     if digit_run(t, d) == 9:
         e = d + 9
         if clean_end(t, e) and ssn_ok(t[d:e].decode()):
@@ -994,7 +1019,7 @@ def iban_reading(t, p):
                 s = s or (w if w is not None and b"\n" in w.group(0) else None)
         else:
             s = SEP_THEN_ALNUM["space"].match(t, i) or SEP_THEN_ALNUM["dash"].match(t, i) or \
-                SEP_THEN_ALNUM["tab"].match(t, i)
+                SEP_THEN_ALNUM["tab"].match(t, i) or SEP_THEN_ALNUM["url"].match(t, i)
             if s is None and len(groups) == 1 and m.end() == p + 2 and \
                     g.end() - g.start() == 2:
                 for kind in ("pad", "dot"):
@@ -1393,6 +1418,10 @@ def all_readings(t):
         if r:
             out.append(r)
     starts = [m.start() for m in re.finditer(rb"(?<![0-9])[0-9]", t)]
+    # A run that begins with a space encoded in a URL ("%204111%201111...")
+    # is read from after it (scan_digits.c).
+    starts = [s + 2 if s > 0 and t[s - 1:s + 2] == b"%20" and s + 2 < len(t) and is_digit(t[s + 2])
+              else s for s in starts]
     anchors = [m.start() for m in re.finditer(rb"[(+](?=[0-9])", t)]
     for i in sorted(starts + anchors):
         r = phone_reading(t, i)
@@ -2278,6 +2307,8 @@ def gen_card(rng):
                         "Karte", "CCN", "no", "deadbeef", "abc", "x"]) + s
     if rng.random() < 0.03:  # a word glued after, or the rest of a hash
         s += rng.choice(["exp1227", "CVV", "EUR", "x", "abcdef", "a3f9", "Exp 12/27"])
+    if rng.random() < 0.03:  # after a space encoded in a URL ("card%204111...")
+        s = rng.choice(["%20", "card%20", "q=%20", "%2"]) + s
     return s
 
 
@@ -2297,7 +2328,10 @@ def gen_ssn(rng):
     form = rng.choice(["a-g-s", "a-g-s", "a g s", "a g s", "a-gs", "ag-s", "a gs", "ag s",
                        "ags", "ags", "a-g s", "a--g-s", "aa-g-s", "zip", "a.g.s", "a - g - s",
                        "a  g  s", "a.gs"])
-    return {"a-g-s": f"{a}-{g}-{s}", "a g s": f"{a}{sp}{g}{sp}{s}", "a-gs": f"{a}-{g}{s}",
+    word = ""
+    if rng.random() < (0.3 if form == "a-g-s" else 0.03):  # glued before it, a form dump
+        word = rng.choice(["SSN", "ssn", "TIN", "SS", "xSSN", "ABC", "SSNs"])
+    return word + {"a-g-s": f"{a}-{g}-{s}", "a g s": f"{a}{sp}{g}{sp}{s}", "a-gs": f"{a}-{g}{s}",
             "ag-s": f"{a}{g}-{s}", "a gs": f"{a}{sp}{g}{s}", "ag s": f"{a}{g}{sp}{s}",
             "ags": d, "a-g s": f"{a}-{g} {s}", "a--g-s": f"{a}--{g}-{s}",
             "aa-g-s": f"{a}{rng.randint(0, 9)}-{g}-{s}", "a.g.s": f"{a}.{g}.{s}",
@@ -2359,6 +2393,8 @@ def gen_iban(rng):
             s = s[:k] + rng.choice([" \n", "\n", " \r\n> "]) + s[k + 2:]
         return s
     sep = gen_sep(rng)
+    if rng.random() < 0.03:  # in a URL's query: "IBAN=DE89%203704...", "DE89+3704+..."
+        sep = rng.choice(["%20", "+"])
     sizes = [4] * (len(iban) // 4 + 1)
     if rng.random() < 0.2:  # national layouts: groups of any size
         sizes = [rng.choice([1, 2, 3, 4, 5, 6, 8, 10]) for _ in range(len(iban))]

@@ -179,6 +179,9 @@ test_iban_typed(void **state)
         {"DE89 - 3704 - 0044 - 0532 - 0130 - 00", 1, {{0, 37, IBAN, false}}},
         /* 33 characters, 42 bytes: the longest IBAN fits the window. */
         {"RU 03 0445 2522 5408 1781 0538 0913 1041 9", 1, {{0, 42, IBAN, false}}},
+        /* in a URL's query, spaces encoded */
+        {"?IBAN=DE89%203704%200044%200532%200130%2000&x", 1, {{6, 43, IBAN, false}}},
+        {"iban=DE89+3704+0044+0532+0130+00", 1, {{5, 32, IBAN, false}}},
         /* letters in any case, as people type them; mod-97 decides */
         {"LV80 bANK 0000 4351 9500 1", 1, {{0, 26, IBAN, false}}},
         {"My IBAN is GB82 west 1234 5698 7654 32 thanks", 1, {{11, 38, IBAN, false}}},
@@ -427,6 +430,9 @@ test_typed_cards(void **state)
         {"4546762582117055CVV 123", 0, 16, false},        /* ... a non-hex letter */
         {"pay 4546762582117055EUR", 4, 20, false},        /* ... a currency code */
         {"VISA4546762582117055", 4, 20, true},            /* a card word: strong */
+        /* after a space encoded in a URL: a mailto link's subject or body */
+        {"subject=card%204546%207625%208211%207055", 15, 40, true},
+        {"body=is%204546762582117055%20ok", 10, 26, true},
         /* typographic spaces: U+2002 en, U+2003 em, U+200A hair */
         {"card 4546\xe2\x80\x82"
          "7625\xe2\x80\x82"
@@ -455,6 +461,16 @@ test_typed_cards(void **state)
         assert_int_equal((out[0].flags & SCAN_CAND_STRONG) != 0, cases[i].strong);
         assert_int_equal((out[0].flags & SCAN_CAND_WEAK) != 0, false);
     }
+    /* an SSN word glued before a strong SSN (a form dump) */
+    static const struct span_case ssn[] = {
+        {"SSN536-22-8471", 1, {{3, 14, SSN, false}}},
+        {"tin536-22-8471.", 1, {{3, 14, SSN, false}}},
+        {"SSN536 22 8471", 0, {{0}}},  /* only the strong form */
+        {"SSN536228471", 0, {{0}}},    /* ... not the bare one */
+        {"xSSN536-22-8471", 0, {{0}}}, /* the whole word */
+        {"ABC536-22-8471", 0, {{0}}},  /* an SSN word */
+    };
+    run_cases(ssn, N_CASES(ssn));
     static const struct span_case none[] = {
         {"commit ab4546762582117055cd", 0, {{0}}},   /* hexadecimal around it */
         {"sha 4546762582117055abcdef", 0, {{0}}},    /* ... after it */

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "doc_fixture.h"
+#include "internal.h"
 #include "rl_error.h"
 #include "scan_doc.h"
 #include "scan_engine.h"
@@ -865,9 +866,12 @@ adv_dump(const char *name, const uint8_t *p, size_t len)
  * drawn to match). */
 static int adv_t3_units = 1000;
 
+/* `plain`: the page as a plain one (scan_pdf's own reader, read_plain):
+ * no form XObject in its resources and the Type3 font only when the body
+ * uses it. */
 static void
-adv_case(struct env *e, const char *name, const char *body, const char *form,
-         const char *const *secrets)
+adv_run(struct env *e, const char *name, const char *body, const char *form,
+        const char *const *secrets, bool plain)
 {
     static const char tounicode[] =
         "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Adv def "
@@ -912,8 +916,10 @@ adv_case(struct env *e, const char *name, const char *body, const char *form,
     snprintf(stream, sizeof(stream), "BT /F1 12 Tf 72 100 Td (Kept words stay.) Tj ET\n%s\n", body);
     struct pdf_spec s = {.stream = (const uint8_t *)stream,
                          .stream_len = strlen(stream),
-                         .fonts = "/F2 6 0 R /F3 8 0 R /F4 11 0 R",
-                         .resources = "/XObject << /X1 10 0 R >>",
+                         .fonts = !plain || strstr(body, "/F2") != NULL
+                                      ? "/F2 6 0 R /F3 8 0 R /F4 11 0 R"
+                                      : "/F3 8 0 R /F4 11 0 R",
+                         .resources = plain ? "" : "/XObject << /X1 10 0 R >>",
                          .extra = {type3, proc,
                                    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
                                    "/ToUnicode 9 0 R >>",
@@ -931,7 +937,9 @@ adv_case(struct env *e, const char *name, const char *body, const char *form,
                                    cidmap}};
     size_t len = 0;
     uint8_t *in = make_pdf(&s, &len);
-    adv_dump(name, in, len);
+    if (!plain) {
+        adv_dump(name, in, len);
+    }
     char *before = pdf_text(in, len);
     assert_non_null(before);
     /* digits compared without what lies between them (rotated text may be
@@ -950,7 +958,21 @@ adv_case(struct env *e, const char *name, const char *body, const char *form,
         }
     }
     free(before);
+    uint64_t plain0 = 0, plain1 = 0;
+    uint64_t read0 = scan_pdf_pages_read(e->doc->pdf, &plain0);
     const struct scan_doc_result *r = rewrite(e, in, len);
+    uint64_t read1 = scan_pdf_pages_read(e->doc->pdf, &plain1);
+    /* a plain page in fonts MuPDF's reader is not needed for is read by
+     * scan_pdf's own, every time (the rewrite and its re-read); a Type3 or
+     * vertical font or a form on hand sends the first reading to MuPDF's
+     * (the redaction keeps only the resources still drawn: the re-read
+     * may find the page plain) */
+    bool own = plain && strstr(body, "/F2") == NULL && strstr(body, "/F4") == NULL;
+    uint64_t n = read1 - read0, np = plain1 - plain0;
+    if (n < 2 || (own ? np != n : np >= n)) {
+        fail_msg("%s: %llu page readings, %llu by the plain reader", name, (unsigned long long)n,
+                 (unsigned long long)np);
+    }
     if (!r->modified || r->failed || r->unreadable || r->n_findings == 0) {
         fail_msg("%s: modified %d failed %d unreadable %d findings %zu", name, r->modified,
                  r->failed, r->unreadable, r->n_findings);
@@ -972,6 +994,18 @@ adv_case(struct env *e, const char *name, const char *body, const char *form,
     }
     free(after);
     free(in);
+}
+
+/* Each layout as it is (MuPDF's reading: the page has a form XObject on
+ * hand) and, without a form to draw, as a plain page. */
+static void
+adv_case(struct env *e, const char *name, const char *body, const char *form,
+         const char *const *secrets)
+{
+    adv_run(e, name, body, form, secrets, false);
+    if (form == NULL) {
+        adv_run(e, name, body, form, secrets, true);
+    }
 }
 
 /* Rotated, skewed, scaled and letter-spaced text, a number split over
@@ -1062,6 +1096,169 @@ test_adversarial_layouts(void **state)
     env_fini(&e);
 }
 
+/* The PDF in p[0, len) with its /ID array's contents blanked (MuPDF
+ * writes a random one). */
+static void
+blank_id(uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i + 4 < len; i++) {
+        if (memcmp(p + i, "/ID", 3) == 0) {
+            for (size_t j = i + 3; j < len && p[j] != ']'; j++) {
+                p[j] = ' ';
+            }
+        }
+    }
+}
+
+/* scan_pdf's own reader of plain pages against MuPDF's run processor:
+ * pages of text in many states (two fonts, Tc, Tw, Tz, Ts, TL, Td, TD,
+ * Tm, T*, ', ", TJ with kerning, cm, q/Q, every render mode, colours and
+ * line widths set within text objects, a rotated page, a card number on
+ * some lines) are rewritten with each reader; the rewrites are
+ * byte for byte the same (but MuPDF's random /ID): the same text, read
+ * at the same places, redacted alike. */
+static void
+test_plain_reader_as_mupdf(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, NULL);
+    static const char *const words[] = {"alpha", "pay",    "card", "number", "kept",
+                                        "(x)",   "a\\\\b", "beta", "Total:", "ann"};
+    static const char *const cards[] = {"4556 7375 8689 9855", "4111 1111 1111 1111"};
+    uint32_t seed = 20261207;
+    uint64_t plain_pages = 0;
+    for (int n = 0; n < 24; n++) {
+        char body[8192];
+        size_t at = (size_t)snprintf(body, sizeof(body),
+                                     "BT /F1 12 Tf 72 100 Td (Kept words stay.) Tj ET\n");
+#define BODY(...) (at += (size_t)snprintf(body + at, sizeof(body) - at, __VA_ARGS__))
+        for (uint32_t blk = 0, nb = 1 + adv_rand(&seed) % 3; blk < nb; blk++) {
+            bool q = adv_rand(&seed) % 2;
+            if (q) {
+                BODY("q %.2f 0 0 %.2f %u %u cm\n", adv_range(&seed, 0.8, 1.2),
+                     adv_range(&seed, 0.8, 1.2), adv_rand(&seed) % 40, adv_rand(&seed) % 40);
+            }
+            BODY("BT /F%u %u Tf %u TL %.2f Tc %.2f Tw %u Tz %.1f Ts %u Tr %u %u Td\n",
+                 1 + adv_rand(&seed) % 2, 9 + adv_rand(&seed) % 4, 12 + adv_rand(&seed) % 3,
+                 adv_range(&seed, -0.3, 1), adv_range(&seed, -1, 4), 80 + adv_rand(&seed) % 60,
+                 adv_range(&seed, -2, 2), adv_rand(&seed) % 8, 40 + adv_rand(&seed) % 40,
+                 300 + adv_rand(&seed) % 400);
+            for (uint32_t line = 0, nl = 2 + adv_rand(&seed) % 8; line < nl; line++) {
+                char text[512];
+                size_t tl = 0;
+                for (uint32_t w = 0, nw = 2 + adv_rand(&seed) % 6; w < nw; w++) {
+                    tl += (size_t)snprintf(text + tl, sizeof(text) - tl, "%s%s", w ? " " : "",
+                                           words[adv_rand(&seed) % 10]);
+                }
+                if (adv_rand(&seed) % 3 == 0) {
+                    snprintf(text + tl, sizeof(text) - tl, " card %s", cards[adv_rand(&seed) % 2]);
+                }
+                switch (adv_rand(&seed) % 6) {
+                case 0:
+                    BODY("(%s) '\n", text);
+                    break;
+                case 1:
+                    BODY("T* (%s) Tj\n", text);
+                    break;
+                case 2:
+                    BODY("T* [");
+                    for (char *c = text, *sp = NULL; c != NULL; c = sp != NULL ? sp + 1 : NULL) {
+                        sp = strchr(c, ' ');
+                        BODY("(%.*s ) %d ", sp != NULL ? (int)(sp - c) : (int)strlen(c), c,
+                             (int)(adv_rand(&seed) % 300) - 100);
+                    }
+                    BODY("] TJ\n");
+                    break;
+                case 3:
+                    BODY("%.1f %.2f (%s) \"\n", adv_range(&seed, 0, 2), adv_range(&seed, 0, 0.4),
+                         text);
+                    break;
+                case 4:
+                    BODY("0 -%u TD (%s) Tj\n", 11 + adv_rand(&seed) % 6, text);
+                    break;
+                default:
+                    BODY("1 0 0 1 %u %u Tm (%s) Tj\n", 40 + adv_rand(&seed) % 200,
+                         80 + adv_rand(&seed) % 600, text);
+                    break;
+                }
+                switch (adv_rand(&seed) % 12) {
+                case 0:
+                    BODY("/F%u %u Tf\n", 1 + adv_rand(&seed) % 2, 8 + adv_rand(&seed) % 6);
+                    break;
+                case 1:
+                    BODY("%u Tr\n", adv_rand(&seed) % 8);
+                    break;
+                case 2:
+                    BODY("1 0 0 rg 0.5 w\n");
+                    break;
+                default:
+                    break;
+                }
+            }
+            BODY("ET\n");
+            if (q) {
+                BODY("Q\n");
+            }
+            if (adv_rand(&seed) % 3 == 0) {
+                BODY("0 0 1 rg 10 10 50 50 re f\n");
+            }
+        }
+#undef BODY
+        assert_true(at < sizeof(body));
+        struct pdf_spec s = {
+            .stream = (const uint8_t *)body,
+            .stream_len = at,
+            .fonts = "/F2 6 0 R",
+            .resources = "/ProcSet [/PDF /Text]",
+            .page = n % 4 == 1   ? "/Rotate 90"
+                    : n % 4 == 2 ? "/CropBox [10 10 600 780]"
+                                 : "",
+            .extra = {"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding "
+                      "/WinAnsiEncoding >>"}};
+        size_t len = 0;
+        uint8_t *in = make_pdf(&s, &len);
+        if (n < 4 && strstr(body, "card 4") != NULL) {
+            char name[32];
+            snprintf(name, sizeof(name), "plain layout %d", n);
+            adv_dump(name, in, len); /* fuzz seeds of plain pages */
+        }
+        uint8_t *out[2] = {NULL, NULL};
+        size_t out_len[2] = {0, 0};
+        size_t findings[2] = {0, 0};
+        for (int k = 0; k < 2; k++) {
+            scan_pdf_plain_reader(e.doc->pdf, k == 1);
+            uint64_t p0 = 0, p1 = 0;
+            scan_pdf_pages_read(e.doc->pdf, &p0);
+            const struct scan_doc_result *r = rewrite(&e, in, len);
+            scan_pdf_pages_read(e.doc->pdf, &p1);
+            assert_false(r->failed || r->unreadable);
+            assert_true(k == 1 || p1 == p0);
+            plain_pages += p1 - p0;
+            findings[k] = r->n_findings;
+            if (r->modified) {
+                out[k] = malloc(r->out_len);
+                assert_non_null(out[k]);
+                memcpy(out[k], r->out, r->out_len);
+                out_len[k] = r->out_len;
+                blank_id(out[k], out_len[k]);
+            }
+        }
+        if (findings[0] != findings[1] || out_len[0] != out_len[1] ||
+            (out_len[0] > 0 && memcmp(out[0], out[1], out_len[0]) != 0)) {
+            fail_msg("layout %d: %zu findings, %zu bytes by MuPDF's reader; %zu, %zu by the "
+                     "plain reader:\n%s",
+                     n, findings[0], out_len[0], findings[1], out_len[1], body);
+        }
+        free(out[0]);
+        free(out[1]);
+        free(in);
+    }
+    scan_pdf_plain_reader(e.doc->pdf, true);
+    assert_true(plain_pages >= 24); /* the plain reader read them */
+    env_fini(&e);
+}
+
 int
 main(void)
 {
@@ -1070,6 +1267,7 @@ main(void)
         cmocka_unit_test(test_text_redaction_as_mupdf),
         cmocka_unit_test(test_survivor_on_changed_page),
         cmocka_unit_test(test_adversarial_layouts),
+        cmocka_unit_test(test_plain_reader_as_mupdf),
         cmocka_unit_test(test_image_and_link_pages_redacted),
         cmocka_unit_test(test_strings_redacted),
         cmocka_unit_test(test_active_content_removed),
