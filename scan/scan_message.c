@@ -2720,12 +2720,12 @@ process_part(struct scan_message *m, const struct mime_part *part)
                          mime_cte_name(part->cte));
         add_defect(m, pr->part, why, (size_t)w);
     }
-    /* Encrypted content cannot be scanned: like an encrypted attachment it
-     * is held by documents.on_unreadable, or sending it so would pass
-     * anything. */
     if (scan_smime_is_signed(dec, dec_len) && process_signed(m, pr, dec, dec_len)) {
         return;
     }
+    /* Encrypted content cannot be scanned: like an encrypted attachment it
+     * is held by documents.on_unreadable, or sending it so would pass
+     * anything. */
     const char *enc = encrypted_as(dec, dec_len);
     if (enc != NULL) {
         m->doc_unreadable = true;
