@@ -414,6 +414,12 @@ def html_comment():
 
 
 @case
+def html_comment_in_number():
+    h = "<html><body><p>card 4111 11<!-- -->11 1111 1111</p></body></html>"
+    return hdr(MIMEText(h, "html")).as_bytes()
+
+
+@case
 def html_input_value():
     h = f'<html><body><form><input type="hidden" name="c" value="{CARD2}"></form></body></html>'
     return hdr(MIMEText(h, "html")).as_bytes()
