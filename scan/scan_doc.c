@@ -621,34 +621,23 @@ scan_doc_rewrite(struct scan_doc *d, const struct scan_doc_result **out_result, 
     const char *t = d->true_type;
     d->res.true_type = t;
     int rc = 0;
+    size_t out_len = 0; /* of d->out, which only the rewriters below set */
     if (looks_zip(t, in, len)) {
         const struct scan_ooxml_type *type = NULL;
-        size_t out_len = 0;
         const struct scan_ooxml_type *was = NULL;
         rc = doc_zip(d, &d->out, &out_len, &type, &was, in, len, "", 1);
         d->res.kind = type != NULL ? SCAN_DOC_OOXML : SCAN_DOC_ZIP;
         d->res.true_type = type != NULL ? type->media_type : t;
-        d->res.modified = d->out != NULL;
-        d->res.out = d->out;
-        d->res.out_len = out_len;
-        if (was != NULL && d->res.modified) {
+        if (was != NULL && d->out != NULL) {
             d->res.renamed_from = was;
             d->res.renamed_to = type;
         }
     } else if (strcmp(t, "application/pdf") == 0 && d->pdf != NULL) {
-        size_t out_len = 0;
         d->res.kind = SCAN_DOC_PDF;
         rc = scan_pdf_rewrite(d, &d->out, &out_len, in, len, "");
-        d->res.modified = d->out != NULL;
-        d->res.out = d->out;
-        d->res.out_len = out_len;
     } else if (scan_archive_sniff(in, len)) {
-        size_t out_len = 0;
         d->res.kind = SCAN_DOC_ARCHIVE;
         rc = scan_archive_rewrite(d, &d->out, &out_len, in, len, "", 1);
-        d->res.modified = d->out != NULL;
-        d->res.out = d->out;
-        d->res.out_len = out_len;
     } else if (strcmp(t, "application/x-ole-storage") == 0 &&
                scan_magic_claim_ooxml(declared_type, filename)) {
         /* A password-protected Office file is its package encrypted inside
@@ -665,13 +654,12 @@ scan_doc_rewrite(struct scan_doc *d, const struct scan_doc_result **out_result, 
         d->res.kind = SCAN_DOC_TNEF;
         rc = scan_tnef_scan(d, in, len, "", 1);
     } else if (scan_odf_flat_sniff(in, len)) {
-        size_t out_len = 0;
         d->res.kind = SCAN_DOC_ODF;
         rc = scan_odf_flat_rewrite(d, &d->out, &out_len, in, len, "");
-        d->res.modified = d->out != NULL;
-        d->res.out = d->out;
-        d->res.out_len = out_len;
     }
+    d->res.modified = d->out != NULL;
+    d->res.out = d->out;
+    d->res.out_len = out_len;
     /* Families (word, excel, zip, ...) survive the renaming of docm to docx. */
     const char *why = scan_magic_mismatch(d->res.true_type, declared_type, filename);
     if (why != NULL) {

@@ -544,9 +544,10 @@ flow_at(const uint8_t *text, size_t len, size_t i, size_t line, size_t *next)
  * readers show it: a long line is folded every 75 octets by a line break
  * and one space or tab, which they remove, so a number folded in two is
  * one to them. Flowed text (RFC 3676) is read with its soft breaks joined,
- * the space before one kept unless delsp=yes. Offsets are into `text`; a finding's span takes in
- * the folds inside it, which redaction keeps (they are not characters it masks). The addresses of
- * an invitation's people and identifiers are left alone. */
+ * the space before one kept unless delsp=yes. Offsets are into `text`; a
+ * finding's span takes in the folds inside it, which redaction keeps (they
+ * are not characters it masks). The addresses of an invitation's people and
+ * identifiers are left alone. */
 static size_t
 detect_text(struct scan_message *m, const char *part, const uint8_t *text, size_t len,
             unsigned types)
@@ -1946,6 +1947,20 @@ record_nested(struct scan_message *m, const char *part, const struct scan_result
     }
 }
 
+/* The part `pr` was read by the nested scan_message with result `r`: its
+ * findings, actions and defects are the part's, and its verdict holds the
+ * message. */
+static void
+adopt_nested(struct scan_message *m, struct scan_part_record *pr, const struct scan_result *r)
+{
+    pr->scanned = true;
+    record_nested(m, pr->part, r);
+    if (r->verdict > m->nested_verdict) {
+        m->nested_verdict = r->verdict;
+        m->nested_reason = r->reason;
+    }
+}
+
 /* Runs the nested scan_message (one level down, made on first use and
  * kept) over in[0, len); its output is collected in m->nest_out. Its
  * attachments draw from the archive budget of `outer` (the reader of the
@@ -2065,12 +2080,7 @@ process_nested_message(struct scan_message *m, struct scan_part_record *pr,
         m->err = rc;
         return true;
     }
-    pr->scanned = true;
-    record_nested(m, pr->part, r);
-    if (r->verdict > m->nested_verdict) {
-        m->nested_verdict = r->verdict;
-        m->nested_reason = r->reason;
-    }
+    adopt_nested(m, pr, r);
     m->nested_tagged |= r->tagged;
     if (r->modified) {
         emit_rewritten(m, pr, part, m->nest_out.p, m->nest_out.len);
@@ -2553,6 +2563,17 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
     return true;
 }
 
+/* A part holds a finding to redact that cannot be masked in it (`why`):
+ * the message is held as for an unredactable document
+ * (documents.on_unreadable). */
+static void
+hold_unredactable(struct scan_message *m, const char *part, const char *why)
+{
+    m->doc_unreadable = true;
+    add_action(m, part, SCAN_STEP_DOCUMENT, SCAN_DOC_UNREDACTABLE,
+               scan_doc_action_name(SCAN_DOC_UNREDACTABLE), "", why);
+}
+
 /* RTF shows text its bytes do not spell out (a digit as \'34 or \u52, a
  * no-break space \~ between a card's groups, a control word inside a
  * number), so the scan of its bytes can miss what a reader sees. The text
@@ -2583,11 +2604,9 @@ rtf_hidden(struct scan_message *m, const char *part, const uint8_t *p, size_t le
     }
     record(m, part, "(RTF text)", m->f, left);
     if (held > 0) {
-        m->doc_unreadable = true;
-        add_action(m, part, SCAN_STEP_DOCUMENT, SCAN_DOC_UNREDACTABLE,
-                   scan_doc_action_name(SCAN_DOC_UNREDACTABLE), "",
-                   "RTF markup hides a finding (an escaped digit, a no-break space, a control "
-                   "word): it cannot be redacted in place");
+        hold_unredactable(m, part,
+                          "RTF markup hides a finding (an escaped digit, a no-break space, a "
+                          "control word): it cannot be redacted in place");
     }
     wipe(&m->ver);
 }
@@ -2623,23 +2642,16 @@ process_signed(struct scan_message *m, struct scan_part_record *pr, const uint8_
         m->err = rc;
         return true;
     }
-    pr->scanned = true;
-    record_nested(m, pr->part, r);
-    if (r->verdict > m->nested_verdict) {
-        m->nested_verdict = r->verdict;
-        m->nested_reason = r->reason;
-    }
+    adopt_nested(m, pr, r);
     size_t held = 0;
     for (size_t i = 0; i < r->n_records; i++) {
         held += r->records[i].action == SCAN_ACT_REDACT &&
                 (m->pol->documents.hold_unredactable & SCAN_MASK(r->records[i].type)) != 0;
     }
     if (held > 0) {
-        m->doc_unreadable = true;
-        add_action(m, pr->part, SCAN_STEP_DOCUMENT, SCAN_DOC_UNREDACTABLE,
-                   scan_doc_action_name(SCAN_DOC_UNREDACTABLE), "",
-                   "S/MIME signed content holds a finding: it cannot be redacted without "
-                   "breaking the signature");
+        hold_unredactable(m, pr->part,
+                          "S/MIME signed content holds a finding: it cannot be redacted without "
+                          "breaking the signature");
     }
     emit(m, m->raw.p, m->raw.len);
     return true;
