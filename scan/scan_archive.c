@@ -507,9 +507,11 @@ change_of(const struct arc_state *st, size_t index)
 
 /* Copies the archive entry by entry into a writer of the same format and
  * compression, changed files replaced. Returns 0 with *why set when it
- * cannot be written. */
+ * cannot be written; a message of the writer's own is copied into why_buf
+ * first, because it lives in the writer freed here. */
 static int
-write_archive(struct arc_state *st, struct arc_out *o, const char **why)
+write_archive(struct arc_state *st, struct arc_out *o, const char **why, char *why_buf,
+              size_t why_cap)
 {
     struct archive *w = archive_write_new();
     struct archive *a = open_reader(st, false);
@@ -546,8 +548,9 @@ write_archive(struct arc_state *st, struct arc_out *o, const char **why)
             archive_entry_set_size(e, (la_int64_t)c->len);
         }
         if (archive_write_header(w, e) != ARCHIVE_OK) {
-            *why = archive_error_string(w) != NULL ? archive_error_string(w)
-                                                   : "archive entry cannot be written";
+            const char *msg = archive_error_string(w);
+            snprintf(why_buf, why_cap, "%s", msg != NULL ? msg : "archive entry cannot be written");
+            *why = why_buf;
             goto done;
         }
         if (c != NULL && c->data != NULL) {
@@ -598,7 +601,8 @@ scan_archive_rewrite(struct scan_doc *d, uint8_t **out, size_t *out_len, const u
     if (rc == 0 && (st.n_ch > 0 || st.header_red)) {
         struct arc_out o = {0};
         const char *why = NULL;
-        rc = write_archive(&st, &o, &why);
+        char why_buf[160];
+        rc = write_archive(&st, &o, &why, why_buf, sizeof(why_buf));
         if (rc == 0 && why == NULL) {
             *out = o.p;
             *out_len = o.len;

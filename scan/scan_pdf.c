@@ -852,53 +852,155 @@ areas_end_page(fz_context *ctx, fz_buffer *buf, void *opaque)
     }
 }
 
-/* Redacts the page's areas. A page that draws no image and carries no
- * annotation (no link, form field or note to cut) is one pdf_redact_page
- * would only filter the text of: its filter runs here with the predicate
- * above, on the quads an annotation would hold. Any other page gets
- * pdf_redact_page itself (a redaction annotation with the areas as quads):
- * image pixels cleared, links and notes over the areas removed. */
+/* The pixels of a w x h image under PDF-space rectangle `r`, the image
+ * drawn with `inv` (the inverse of its unit square's matrix): its first row
+ * is at the top of the unit square. */
+static fz_irect
+image_pixels(int w, int h, fz_matrix inv, fz_rect r)
+{
+    fz_rect u = fz_intersect_rect(fz_transform_rect(r, inv), fz_unit_rect);
+    if (fz_is_empty_rect(u)) {
+        return fz_empty_irect;
+    }
+    return fz_make_irect((int)floorf(u.x0 * (float)w), (int)floorf((1 - u.y1) * (float)h),
+                         (int)ceilf(u.x1 * (float)w), (int)ceilf((1 - u.y0) * (float)h));
+}
+
+/* A decoded copy of `img` with the pixels under the page's areas cleared
+ * (255: white, or opaque in a mask); NULL when no area lies over a pixel. */
+static fz_pixmap *
+cleared_pixmap(struct pass *p, fz_image *img, fz_matrix ctm)
+{
+    fz_context *ctx = p->ctx;
+    fz_matrix inv = fz_invert_matrix(ctm);
+    fz_pixmap *pix = NULL;
+    for (size_t i = 0; i < p->n_area; i++) {
+        fz_irect r = image_pixels(img->w, img->h, inv, p->pdf_rect[i]);
+        if (fz_is_empty_irect(r)) {
+            continue;
+        }
+        if (pix == NULL) {
+            pix = fz_get_pixmap_from_image(ctx, img, NULL, NULL, NULL, NULL);
+        }
+        /* the decoded size, should it differ from the declared one */
+        r = image_pixels(pix->w, pix->h, inv, p->pdf_rect[i]);
+        fz_clear_pixmap_rect_with_value(ctx, pix, 255, fz_translate_irect(r, pix->x, pix->y));
+    }
+    return pix;
+}
+
+/* The page filter's image callback for a redaction: an image an area
+ * covers whole is not drawn (NULL), one an area crosses is drawn with the
+ * pixels under the areas cleared (its soft mask too), any other as it was.
+ * MuPDF 1.21 drops what this returns for an inline image, but for a named
+ * one only when it differs from `image`: so the same image comes back kept
+ * for an inline image and not kept for a named one. (MuPDF's own
+ * pdf_redact_page filter returns it kept for both, and leaked every image
+ * of a redacted page that no area crossed.) */
+static fz_image *
+areas_image_filter(fz_context *ctx, void *opaque, fz_matrix ctm, const char *name, fz_image *image)
+{
+    struct pass *p = opaque;
+    bool inline_image = strcmp(name, "<inline>") == 0;
+    fz_quad where = fz_transform_quad(fz_quad_from_rect(fz_unit_rect), ctm);
+    bool crossed = false;
+    for (size_t i = 0; i < p->n_area; i++) {
+        if (fz_is_quad_inside_quad(where, p->pdf_area[i])) {
+            return NULL;
+        }
+        crossed |= fz_is_quad_intersecting_quad(where, p->pdf_area[i]) != 0;
+    }
+    if (!crossed || ctm.a * ctm.d - ctm.b * ctm.c == 0) {
+        return inline_image ? fz_keep_image(ctx, image) : image;
+    }
+    fz_pixmap *pix = NULL;
+    fz_pixmap *mask_pix = NULL;
+    fz_image *mask = NULL;
+    fz_image *out = NULL;
+    fz_var(pix);
+    fz_var(mask_pix);
+    fz_var(mask);
+    fz_try(ctx)
+    {
+        pix = cleared_pixmap(p, image, ctm);
+        if (image->mask != NULL) {
+            mask_pix = cleared_pixmap(p, image->mask, ctm);
+            mask = mask_pix != NULL ? fz_new_image_from_pixmap(ctx, mask_pix, NULL)
+                                    : fz_keep_image(ctx, image->mask);
+        }
+        if (pix == NULL && mask_pix == NULL) {
+            out = inline_image ? fz_keep_image(ctx, image) : image;
+        } else {
+            if (pix == NULL) {
+                pix = fz_get_pixmap_from_image(ctx, image, NULL, NULL, NULL, NULL);
+            }
+            out = fz_new_image_from_pixmap(ctx, pix, NULL);
+            out->imagemask = image->imagemask;
+            out->mask = mask;
+            mask = NULL;
+        }
+    }
+    fz_always(ctx)
+    {
+        fz_drop_pixmap(ctx, pix);
+        fz_drop_pixmap(ctx, mask_pix);
+        fz_drop_image(ctx, mask);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+    return out;
+}
+
+/* Redacts the page's areas with MuPDF's page filter and the callbacks
+ * above, on the quads a redaction annotation would hold: glyphs cut, image
+ * pixels cleared, black boxes painted. A page with annotations then gets
+ * pdf_redact_page as well, without boxes or images (done here), for the
+ * links and notes over the areas. */
 static void
 redact_areas(struct pass *p, pdf_page *page)
 {
     fz_context *ctx = p->ctx;
-    pdf_obj *annots = pdf_dict_get(ctx, page->obj, PDF_NAME(Annots));
-    if (!p->s->saw_image && pdf_array_len(ctx, annots) == 0 &&
-        scan_grow((void **)&p->pdf_area, &p->pdf_area_cap, p->n_area, sizeof(*p->pdf_area)) &&
-        scan_grow((void **)&p->pdf_rect, &p->pdf_rect_cap, p->n_area, sizeof(*p->pdf_rect))) {
-        /* as pdf_add_annot_quad_point stores them */
-        fz_matrix page_ctm;
-        pdf_page_transform(ctx, page, NULL, &page_ctm);
-        fz_matrix inv = fz_invert_matrix(page_ctm);
-        p->pdf_all = fz_empty_rect;
-        for (size_t i = 0; i < p->n_area; i++) {
-            p->pdf_area[i] = fz_transform_quad(fz_quad_from_rect(p->area[i]), inv);
-            p->pdf_rect[i] = fz_rect_from_quad(p->pdf_area[i]);
-            p->pdf_all = fz_union_rect(p->pdf_all, p->pdf_rect[i]);
-        }
-        p->clear_row = false;
-        pdf_filter_options filter = {0};
-        filter.opaque = p;
-        filter.text_filter = areas_text_filter;
-        filter.end_page = areas_end_page;
-        filter.recurse = 0; /* as pdf_redact_page: not patterns, softmasks, type3 fonts */
-        filter.instance_forms = 1;
-        filter.sanitize = 1;
-        filter.ascii = 1;
-        pdf_begin_operation(ctx, p->doc, "Redact page");
-        fz_try(ctx)
-        {
-            pdf_filter_page_contents(ctx, p->doc, page, &filter);
-            p->doc->redacted = 1;
-        }
-        fz_always(ctx)
-        {
-            pdf_end_operation(ctx, p->doc);
-        }
-        fz_catch(ctx)
-        {
-            fz_rethrow(ctx);
-        }
+    if (!scan_grow((void **)&p->pdf_area, &p->pdf_area_cap, p->n_area, sizeof(*p->pdf_area)) ||
+        !scan_grow((void **)&p->pdf_rect, &p->pdf_rect_cap, p->n_area, sizeof(*p->pdf_rect))) {
+        fz_throw(ctx, FZ_ERROR_MEMORY, "no room for the areas");
+    }
+    /* as pdf_add_annot_quad_point stores them */
+    fz_matrix page_ctm;
+    pdf_page_transform(ctx, page, NULL, &page_ctm);
+    fz_matrix inv = fz_invert_matrix(page_ctm);
+    p->pdf_all = fz_empty_rect;
+    for (size_t i = 0; i < p->n_area; i++) {
+        p->pdf_area[i] = fz_transform_quad(fz_quad_from_rect(p->area[i]), inv);
+        p->pdf_rect[i] = fz_rect_from_quad(p->pdf_area[i]);
+        p->pdf_all = fz_union_rect(p->pdf_all, p->pdf_rect[i]);
+    }
+    p->clear_row = false;
+    pdf_filter_options filter = {0};
+    filter.opaque = p;
+    filter.text_filter = areas_text_filter;
+    filter.image_filter = areas_image_filter;
+    filter.end_page = areas_end_page;
+    filter.recurse = 0; /* as pdf_redact_page: not patterns, softmasks, type3 fonts */
+    filter.instance_forms = 1;
+    filter.sanitize = 1;
+    filter.ascii = 1;
+    pdf_begin_operation(ctx, p->doc, "Redact page");
+    fz_try(ctx)
+    {
+        pdf_filter_page_contents(ctx, p->doc, page, &filter);
+        p->doc->redacted = 1;
+    }
+    fz_always(ctx)
+    {
+        pdf_end_operation(ctx, p->doc);
+    }
+    fz_catch(ctx)
+    {
+        fz_rethrow(ctx);
+    }
+    if (pdf_array_len(ctx, pdf_dict_get(ctx, page->obj, PDF_NAME(Annots))) == 0) {
         return;
     }
     pdf_annot *a = pdf_create_annot(ctx, page, PDF_ANNOT_REDACT);
@@ -921,7 +1023,7 @@ redact_areas(struct pass *p, pdf_page *page)
     {
         fz_rethrow(ctx);
     }
-    pdf_redact_options ro = {.black_boxes = 1, .image_method = PDF_REDACT_IMAGE_PIXELS};
+    pdf_redact_options ro = {.black_boxes = 0, .image_method = PDF_REDACT_IMAGE_NONE};
     pdf_redact_page(ctx, p->doc, page, &ro);
 }
 
@@ -1664,7 +1766,8 @@ read_plain(fz_context *ctx, pdf_page *page, struct text_dev *dev, fz_cookie *coo
         tp->super.usage = NULL; /* hidden optional content is read too */
         tp->dev = dev;
         tp->cap = 8;
-        tp->gs = fz_malloc_array(ctx, tp->cap, struct tp_state);
+        /* zeroed: tp_drop drops gs[0].font even when the page transform throws */
+        tp->gs = fz_calloc(ctx, (size_t)tp->cap, sizeof(*tp->gs));
         tp->top = 0;
         fz_matrix page_ctm;
         pdf_page_transform(ctx, page, NULL, &page_ctm);

@@ -711,9 +711,11 @@ white_bytes(const uint8_t *p, size_t len)
     return at;
 }
 
-/* A page that draws an image, or carries links, is redacted by MuPDF's
- * pdf_redact_page: the pixels under the finding are cleared (to white), a
- * link over it goes, a link elsewhere stays. */
+/* A page that draws images, or carries links: the pixels under the finding
+ * are cleared (to white), an image no finding crosses is drawn as it was
+ * (and, under ASan, not leaked: MuPDF 1.21's own image filter leaked it),
+ * an inline image under the finding is cleared too; a link over the
+ * finding goes, a link elsewhere stays. */
 static void
 test_image_and_link_pages_redacted(void **state)
 {
@@ -728,13 +730,18 @@ test_image_and_link_pages_redacted(void **state)
              "<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceRGB "
              "/BitsPerComponent 8 /Length 192 >>\nstream\n%s\nendstream",
              grey);
-    static const char stream[] = "q 400 0 0 40 60 690 cm /Im1 Do Q\n"
-                                 "BT /F1 12 Tf 72 700 Td (Card " CARD " due) Tj ET\n"
-                                 "BT /F1 12 Tf 72 600 Td (Kept words stay.) Tj ET\n";
+    char stream[1024];
+    snprintf(stream, sizeof(stream),
+             "q 400 0 0 40 60 690 cm /Im1 Do Q\n"
+             "q 100 0 0 40 60 100 cm /Im2 Do Q\n"
+             "q 400 0 0 20 60 695 cm BI /W 8 /H 8 /CS /RGB /BPC 8 ID\n%s\nEI Q\n"
+             "BT /F1 12 Tf 72 700 Td (Card " CARD " due) Tj ET\n"
+             "BT /F1 12 Tf 72 600 Td (Kept words stay.) Tj ET\n",
+             grey);
     struct pdf_spec s = {.stream = (const uint8_t *)stream,
                          .stream_len = strlen(stream),
-                         .resources = "/XObject << /Im1 6 0 R >>",
-                         .extra = {image}};
+                         .resources = "/XObject << /Im1 6 0 R /Im2 7 0 R >>",
+                         .extra = {image, image}};
     size_t len = 0;
     uint8_t *in = make_pdf(&s, &len);
     assert_int_equal(white_bytes(in, len), 0);
@@ -743,8 +750,11 @@ test_image_and_link_pages_redacted(void **state)
     assert_false(r->unreadable || r->failed);
     char *after = pdf_text(r->out, r->out_len);
     assert_null(strstr(after, "7375"));
+    assert_non_null(strstr(after, "Kept words stay."));
     free(after);
-    assert_true(white_bytes(r->out, r->out_len) > 0); /* the pixels under it are cleared */
+    long white = white_bytes(r->out, r->out_len);
+    assert_true(white > 0);       /* the pixels under it are cleared */
+    assert_true(white < 2 * 192); /* ... not all of them */
     free(in);
     /* links: one over the number, one in a corner */
     static const char text[] = "BT /F1 12 Tf 72 700 Td (Card " CARD " due) Tj ET\n";
