@@ -18,7 +18,8 @@
 /* Confidence (0..100, before context; the engine adds 25 for a keyword):
  *   IBAN that passes mod-97 for its country length ........ 95, strong
  *   payment card, issuer + length + Luhn, printed layout ... 90, strong
- *   ... in another grouping, or 17-18 digits ............... 75
+ *   ... in another grouping, 17-18 digits, or spaced out a
+ *       digit or two at a time ("4 1 1 1 ...") ............. 75
  *   ... 12 digits, or 13 that are also a valid EAN-13 product
  *       code (short references pass Luhn one time in ten) ... 40, weak
  *   UK NINO passing the HMRC prefix rules .................. 85, strong
@@ -510,6 +511,45 @@ url_space_before(const uint8_t *buf, size_t d)
     return d >= 3 && buf[d - 3] == '%' && buf[d - 2] == '2' && buf[d - 1] == '0';
 }
 
+/* "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1" or "41 11 11 11 11 11 11 11": a card
+ * spaced out a digit or two at a time with one separator (space, dash or
+ * dot), the way a number is typed to slip past a filter. Every group but
+ * the last is as wide as the first; 13-19 digits that pass issuer and Luhn
+ * are a medium form. Counting to thirteen ("1 2 3 ... 9 10") changes width
+ * and so is no card. */
+static bool
+find_spaced_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
+{
+    size_t w = scan_digit_run(buf, d, len);
+    uint8_t sep = d + w < len ? buf[d + w] : 0;
+    if (w == 0 || w > 2 || (sep != ' ' && sep != '-' && sep != '.') ||
+        (d >= 2 && buf[d - 1] == sep && scan_is_digit(buf[d - 2]))) {
+        return false; /* not from the middle of a spaced run */
+    }
+    uint8_t digits[19];
+    size_t n = 0;
+    size_t i = d;
+    for (;;) {
+        size_t r = scan_digit_run(buf, i, len);
+        if (r > w || n + r > 19) {
+            return false; /* a wider group, or more digits than a card */
+        }
+        memcpy(digits + n, buf + i, r);
+        n += r;
+        i += r;
+        if (r < w || i + 1 >= len || buf[i] != sep || !scan_is_digit(buf[i + 1])) {
+            break;
+        }
+        i++;
+    }
+    if (n < 13 || !scan_ends_clean(buf, len, i) || scan_continues_number(buf, len, i) ||
+        !scan_validate_pan(digits, n)) {
+        return false;
+    }
+    cand_set(c, d, i, SCAN_T_CREDIT_CARD, CONF_CARD_ODD, 0);
+    return true;
+}
+
 static bool
 find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
 {
@@ -517,6 +557,9 @@ find_card(struct scan_cand *c, const uint8_t *buf, size_t len, size_t d)
     bool word = glued && !card_word_glued(buf, d);
     if ((word && !word_glued(buf, d)) || scan_preceded_by_number(buf, d)) {
         return false;
+    }
+    if (scan_digit_run(buf, d, len) <= 2) {
+        return !glued && find_spaced_card(c, buf, len, d);
     }
     size_t limit = scan_min(len, d + WINDOW);
     uint8_t digits[19];

@@ -444,6 +444,11 @@ test_typed_cards(void **state)
          "8211\xe2\x80\x83"
          "7055 ok",
          5, 30, true},
+        /* spaced out a digit or two at a time, one separator */
+        {"card 4 5 4 6 7 6 2 5 8 2 1 1 7 0 5 5 ok", 5, 36, false},
+        {"4-5-4-6-7-6-2-5-8-2-1-1-7-0-5-5", 0, 31, false},
+        {"pan: 45 46 76 25 82 11 70 55.", 5, 28, false},
+        {"amex 3 7 8 2 8 2 2 4 6 3 1 0 0 0 5", 5, 34, false}, /* 15 digits */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct scan_cand out[16];
@@ -481,6 +486,15 @@ test_typed_cards(void **state)
         {"card 4546 7625 8211 7056 1 ok", 0, {{0}}}, /* 4-4-4-4-1, Luhn fails */
         {"IMG_2023_0815_1234_5678.jpg", 0, {{0}}},   /* a file name */
         {"4546762582117056exp1227", 0, {{0}}},       /* Luhn fails */
+        /* spaced digits that are no card */
+        {"4 5 4 6 7 6 2 5 8 2 1 1 7 0 5 6", 0, {{0}}},   /* Luhn fails */
+        {"4 5 4 6 7 6 2 5 8 2 1 1 7 0 5 5 1", 0, {{0}}}, /* 17 digits: Luhn */
+        {"1 2 3 4 5 6 7 8 9 10 11 12 13 14", 0, {{0}}},  /* counting */
+        {"0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0", 0, {{0}}},   /* no issuer */
+        {"45 46 76 25 82 11 70 55 12 34", 0, {{0}}},     /* 20 digits */
+        {"4 5 4 6 7 6 2 5 8 2 1 1 7 0 5 5-3", 0, {{0}}}, /* a longer number */
+        {"x4 5 4 6 7 6 2 5 8 2 1 1 7 0 5 5", 0, {{0}}},  /* glued to a word */
+        {"4 5 4.6 7 6 2 5 8 2 1 1 7 0 5 5", 0, {{0}}},   /* mixed separators */
     };
     run_cases(none, N_CASES(none));
 }
