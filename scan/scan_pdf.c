@@ -43,7 +43,6 @@ struct scan_pdf {
     bool over_mem;    /* the limit refused an allocation */
     bool over_time;
     fz_cookie cookie;                /* aborts page interpretation once over time */
-    bool saw_image;                  /* the page being read drew an image (any kind) */
     uint8_t *level_buf;              /* igzip's, for redacted content streams; malloc'd once */
     fz_store_drop_fn *font_drop;     /* MuPDF's for a loaded font (finds one in its store) */
     uint64_t pages_read, plain_read; /* page readings, and those by read_plain (tests) */
@@ -1086,51 +1085,6 @@ deflate_contents(struct pass *p, pdf_page *page)
     }
 }
 
-/* Any image the page draws: the text device is told nothing of images; here
- * it says that one was drawn. */
-static void
-saw_image(fz_context *ctx)
-{
-    struct scan_pdf *s = fz_user_context(ctx);
-    s->saw_image = true;
-}
-
-static void
-image_fill(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, float alpha,
-           fz_color_params cp)
-{
-    (void)dev;
-    (void)img;
-    (void)ctm;
-    (void)alpha;
-    (void)cp;
-    saw_image(ctx);
-}
-
-static void
-image_fill_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, fz_colorspace *cs,
-                const float *color, float alpha, fz_color_params cp)
-{
-    (void)dev;
-    (void)img;
-    (void)ctm;
-    (void)cs;
-    (void)color;
-    (void)alpha;
-    (void)cp;
-    saw_image(ctx);
-}
-
-static void
-image_clip_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm, fz_rect scissor)
-{
-    (void)dev;
-    (void)img;
-    (void)ctm;
-    (void)scissor;
-    saw_image(ctx);
-}
-
 /* ---- page text without MuPDF's drawing: a plain page's own reader ----
  *
  * MuPDF's run processor draws: for every glyph it bounds the glyph's
@@ -1595,24 +1549,6 @@ tp_dquote(fz_context *ctx, pdf_processor *proc, float aw, float ac, char *str, s
 }
 
 static void
-tp_BI(fz_context *ctx, pdf_processor *proc, fz_image *image, const char *cs)
-{
-    (void)proc;
-    (void)image;
-    (void)cs;
-    saw_image(ctx);
-}
-
-static void
-tp_Do_image(fz_context *ctx, pdf_processor *proc, const char *name, fz_image *image)
-{
-    (void)proc;
-    (void)name;
-    (void)image;
-    saw_image(ctx);
-}
-
-static void
 tp_Do_form(fz_context *ctx, pdf_processor *proc, const char *name, pdf_obj *form, pdf_obj *res)
 {
     (void)name;
@@ -1755,8 +1691,6 @@ read_plain(fz_context *ctx, pdf_page *page, struct text_dev *dev, fz_cookie *coo
         tp->super.op_Tj = tp_Tj;
         tp->super.op_squote = tp_squote;
         tp->super.op_dquote = tp_dquote;
-        tp->super.op_BI = tp_BI;
-        tp->super.op_Do_image = tp_Do_image;
         tp->super.op_Do_form = tp_Do_form;
         tp->super.op_gs_begin = tp_gs_begin;
         tp->super.op_gs_SMask = tp_gs_SMask;
@@ -1814,10 +1748,6 @@ read_text(struct pass *p, pdf_page *page)
         dev->super.clip_text = td_clip_text;
         dev->super.clip_stroke_text = td_clip_stroke_text;
         dev->super.ignore_text = td_ignore_text;
-        dev->super.fill_image = image_fill;
-        dev->super.fill_image_mask = image_fill_mask;
-        dev->super.clip_image_mask = image_clip_mask;
-        p->s->saw_image = false;
         p->s->pages_read++;
         if (!p->s->no_plain && plain_page(ctx, page) && read_plain(ctx, page, dev, &p->s->cookie)) {
             p->s->plain_read++;
@@ -1828,7 +1758,6 @@ read_text(struct pass *p, pdf_page *page)
             }
             p->len = 0;
             dev->oom = dev->started = false;
-            p->s->saw_image = false;
             fz_run_page(ctx, &page->super, &dev->super, fz_identity, &p->s->cookie);
         }
         fz_close_device(ctx, &dev->super);
