@@ -355,6 +355,21 @@ aligned_header(const uint8_t *buf, size_t col, size_t ps, size_t pe, size_t *out
 static size_t
 cell_starts(const uint8_t *buf, size_t from, size_t to, size_t *out)
 {
+    /* Prose: past the quote marks and indentation, no two spaces and no
+     * '\r' but at the end, so at most the one cell that text starts (found
+     * with memmem and memchr, not a walk of every character). */
+    size_t t = from;
+    while (t < to && (buf[t] == ' ' || buf[t] == '\r' || buf[t] == '>')) {
+        t++;
+    }
+    const uint8_t *cr = t < to ? memchr(buf + t, '\r', to - t) : NULL;
+    if ((cr == NULL || cr == buf + to - 1) && memmem(buf + t, to - t, "  ", 2) == NULL) {
+        if (t == to) {
+            return 0;
+        }
+        out[0] = t - from; /* the lead is ASCII: one column a byte */
+        return 1;
+    }
     size_t n = 0;
     size_t spaces = 2; /* the first text starts a cell */
     bool lead = true;  /* still in the quote marks and indentation */
