@@ -272,6 +272,11 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
 static inline size_t
 scan_sep_digit(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned *out_kind)
 {
+    /* Most numbers in prose end at a letter or at a space before a word; no
+     * separator starts with a letter or digit or holds one after a space. */
+    if (i + 1 < limit && (scan_is_alnum(buf[i]) || (buf[i] == ' ' && scan_is_alpha(buf[i + 1])))) {
+        return 0;
+    }
     size_t n = scan_sep_at(buf, i, limit, allow, out_kind);
     return (n != 0 && i + n < limit && scan_is_digit(buf[i + n])) ? n : 0;
 }
