@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "scan_table.h"
 
+#include <emmintrin.h>
 #include <string.h>
 
 /* How far up a header row may be. */
@@ -36,6 +37,17 @@ static size_t
 count(const uint8_t *buf, size_t from, size_t to, uint8_t sep)
 {
     size_t n = 0;
+    if (sep == ',' && memchr(buf + from, '"', to - from) == NULL) {
+        /* no quotes (prose): from comma to comma */
+        for (const uint8_t *c = memchr(buf + from, ',', to - from); c != NULL;
+             c = memchr(c + 1, ',', (size_t)(buf + to - (c + 1)))) {
+            if (c + 1 < buf + to && c[1] == ' ') {
+                return SIZE_MAX;
+            }
+            n++;
+        }
+        return n;
+    }
     if (sep == ',') {
         bool quoted = false;
         for (size_t i = from; i < to; i++) {
@@ -349,6 +361,28 @@ aligned_header(const uint8_t *buf, size_t col, size_t ps, size_t pe, size_t *out
 
 /* ---- columns aligned by spaces, no rule ---- */
 
+/* Whether [from, to) holds two spaces in a row; 16 octets a step. */
+static bool
+two_spaces(const uint8_t *buf, size_t from, size_t to)
+{
+    const __m128i sp = _mm_set1_epi8(' ');
+    size_t i = from;
+    for (; i + 17 <= to; i += 16) {
+        __m128i a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(buf + i)), sp);
+        __m128i b =
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(buf + i + 1)), sp);
+        if (_mm_movemask_epi8(_mm_and_si128(a, b)) != 0) {
+            return true;
+        }
+    }
+    for (; i + 1 < to; i++) {
+        if (buf[i] == ' ' && buf[i + 1] == ' ') {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The character columns where the cells of the line [from, to) start, a
  * cell being text after two or more spaces (or the line's first text, past
  * quote marks and indentation); returns their count, 0 past SCAN_TABLE_MAX_COLS. */
@@ -363,7 +397,7 @@ cell_starts(const uint8_t *buf, size_t from, size_t to, size_t *out)
         t++;
     }
     const uint8_t *cr = t < to ? memchr(buf + t, '\r', to - t) : NULL;
-    if ((cr == NULL || cr == buf + to - 1) && memmem(buf + t, to - t, "  ", 2) == NULL) {
+    if ((cr == NULL || cr == buf + to - 1) && !two_spaces(buf, t, to)) {
         if (t == to) {
             return 0;
         }
