@@ -581,6 +581,12 @@ done:
         rc = RL_ENOMEM;
     }
     archive_read_free(a);
+    /* libarchive 3.6 frees the output filter's buffer only in close, and
+     * archive_write_free skips close once a write failed: close it first
+     * (a no-op when closed or never opened). */
+    if (w != NULL) {
+        (void)archive_write_close(w);
+    }
     archive_write_free(w);
     return rc;
 }

@@ -61,6 +61,7 @@ fuzz_doc_recheck(const struct scan_doc_result *r, const char *name)
     }
     memcpy(once, r->out, r->out_len);
     size_t once_len = r->out_len;
+    scan_doc_begin(doc);
     if (scan_doc_rewrite(doc, &r, once, once_len, "application/octet-stream", name) != 0 ||
         r->unreadable) {
         abort(); /* what we wrote must read back */

@@ -28,6 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         doc = fuzz_doc_new();
     }
     const struct scan_doc_result *r = NULL;
+    scan_doc_begin(doc); /* each input a message of its own (libmagic's budget) */
     if (scan_doc_rewrite(doc, &r, data, size, "application/msword", "f.doc") != 0) {
         abort(); /* only allocation failure is an error */
     }

@@ -156,6 +156,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     const struct scan_doc_result *r = NULL;
+    scan_doc_begin(doc); /* each input a message of its own (libmagic's budget) */
     if (scan_doc_rewrite(doc, &r, in, len, "application/octet-stream", "f.docm") != 0) {
         abort(); /* only allocation failure is an error */
     }

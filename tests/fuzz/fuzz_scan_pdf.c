@@ -48,6 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 5 || memcmp(data, "%PDF-", 5) != 0) {
         return 0;
     }
+    scan_doc_begin(doc); /* each input a message of its own (libmagic's budget) */
     if (scan_doc_rewrite(doc, &r, data, size, "application/pdf", "f.pdf") != 0) {
         return 0; /* out of memory: not a finding */
     }
@@ -60,6 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     memcpy(out, r->out, len);
+    scan_doc_begin(doc);
     if (scan_doc_rewrite(doc, &r, out, len, "application/pdf", "f.pdf") == 0 && !r->failed) {
         /* our own output must open without repair, and hold nothing to redact;
          * a limit (time on a loaded machine) is the only excuse */
