@@ -391,7 +391,7 @@ cell_starts(const uint8_t *buf, size_t from, size_t to, size_t *out)
 {
     /* Prose: past the quote marks and indentation, no two spaces and no
      * '\r' but at the end, so at most the one cell that text starts (found
-     * with memmem and memchr, not a walk of every character). */
+     * on vectors, not by a walk of every character). */
     size_t t = from;
     while (t < to && (buf[t] == ' ' || buf[t] == '\r' || buf[t] == '>')) {
         t++;
