@@ -268,13 +268,29 @@ scan_sep_at(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned
     return 0;
 }
 
+/* Whether a separator scan_sep_at reads may start with octet `c`: white
+ * space, '%', '+', '-', '.', '/', '_', or the lead octet of a no-break
+ * space (C2) or of a Unicode space or dash (E2). */
+static inline bool
+scan_sep_may_start(uint8_t c)
+{
+    static const uint64_t low = (1ull << ' ') | (1ull << '\t') | (1ull << '\r') | (1ull << '\n') |
+                                (1ull << '%') | (1ull << '+') | (1ull << '-') | (1ull << '.') |
+                                (1ull << '/');
+    if (c < 64) {
+        return (low >> c) & 1u;
+    }
+    return c == '_' || c == 0xC2 || c == 0xE2;
+}
+
 /* The separator at buf[i] as scan_sep_at, but only when a digit follows it. */
 static inline size_t
 scan_sep_digit(const uint8_t *buf, size_t i, size_t limit, unsigned allow, unsigned *out_kind)
 {
-    /* Most numbers in prose end at a letter or at a space before a word; no
-     * separator starts with a letter or digit or holds one after a space. */
-    if (i + 1 < limit && (scan_is_alnum(buf[i]) || (buf[i] == ' ' && scan_is_alpha(buf[i + 1])))) {
+    /* Most numbers end at a letter, a ';' or a space before a word; no
+     * separator starts so. */
+    if (i + 1 < limit &&
+        (!scan_sep_may_start(buf[i]) || (buf[i] == ' ' && scan_is_alpha(buf[i + 1])))) {
         return 0;
     }
     size_t n = scan_sep_at(buf, i, limit, allow, out_kind);
