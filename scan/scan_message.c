@@ -2563,15 +2563,14 @@ process_html(struct scan_message *m, struct scan_part_record *pr, const struct m
     return true;
 }
 
-/* A part holds a finding to redact that cannot be masked in it (`why`):
- * the message is held as for an unredactable document
- * (documents.on_unreadable). */
+/* A part cannot be read or masked (`kind`, `why`: encrypted, or holding a
+ * finding to redact that cannot be masked in it): the message is held as
+ * for such a document (documents.on_unreadable). */
 static void
-hold_unredactable(struct scan_message *m, const char *part, const char *why)
+hold_document(struct scan_message *m, const char *part, enum scan_doc_act kind, const char *why)
 {
     m->doc_unreadable = true;
-    add_action(m, part, SCAN_STEP_DOCUMENT, SCAN_DOC_UNREDACTABLE,
-               scan_doc_action_name(SCAN_DOC_UNREDACTABLE), "", why);
+    add_action(m, part, SCAN_STEP_DOCUMENT, kind, scan_doc_action_name(kind), "", why);
 }
 
 /* RTF shows text its bytes do not spell out (a digit as \'34 or \u52, a
@@ -2604,9 +2603,9 @@ rtf_hidden(struct scan_message *m, const char *part, const uint8_t *p, size_t le
     }
     record(m, part, "(RTF text)", m->f, left);
     if (held > 0) {
-        hold_unredactable(m, part,
-                          "RTF markup hides a finding (an escaped digit, a no-break space, a "
-                          "control word): it cannot be redacted in place");
+        hold_document(m, part, SCAN_DOC_UNREDACTABLE,
+                      "RTF markup hides a finding (an escaped digit, a no-break space, a "
+                      "control word): it cannot be redacted in place");
     }
     wipe(&m->ver);
 }
@@ -2649,33 +2648,24 @@ process_signed(struct scan_message *m, struct scan_part_record *pr, const uint8_
                 (m->pol->documents.hold_unredactable & SCAN_MASK(r->records[i].type)) != 0;
     }
     if (held > 0) {
-        hold_unredactable(m, pr->part,
-                          "S/MIME signed content holds a finding: it cannot be redacted without "
-                          "breaking the signature");
+        hold_document(m, pr->part, SCAN_DOC_UNREDACTABLE,
+                      "S/MIME signed content holds a finding: it cannot be redacted without "
+                      "breaking the signature");
     }
     emit(m, m->raw.p, m->raw.len);
     return true;
 }
 
 /* Which encryption p[0, n) is, by its first bytes whatever its label, or
- * NULL: S/MIME enveloped or authenticated-enveloped data (a CMS ContentInfo
- * whose content type is the first thing in it) or an ASCII-armoured OpenPGP
- * message (what PGP/MIME and inline PGP carry). */
+ * NULL: S/MIME enveloped or authenticated-enveloped data (scan_smime_kind)
+ * or an ASCII-armoured OpenPGP message (what PGP/MIME and inline PGP
+ * carry). */
 static const char *
 encrypted_as(const uint8_t *p, size_t n)
 {
-    static const uint8_t enveloped[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-                                        0xf7, 0x0d, 0x01, 0x07, 0x03};
-    static const uint8_t auth_enveloped[] = {0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                             0x0d, 0x01, 0x09, 0x10, 0x01, 0x17};
     static const char armour[] = "-----BEGIN PGP MESSAGE-----";
-    if (n > 16 && p[0] == 0x30) {
-        const uint8_t *win = p + 1;
-        size_t wn = n - 1 < 8 + sizeof(auth_enveloped) ? n - 1 : 8 + sizeof(auth_enveloped);
-        if (memmem(win, wn, enveloped, sizeof(enveloped)) != NULL ||
-            memmem(win, wn, auth_enveloped, sizeof(auth_enveloped)) != NULL) {
-            return "S/MIME encrypted (CMS enveloped data): not scanned";
-        }
+    if (scan_smime_kind(p, n) == SCAN_SMIME_ENCRYPTED) {
+        return "S/MIME encrypted (CMS enveloped data): not scanned";
     }
     size_t i = 0;
     while (i < n && i < 64 && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) {
@@ -2732,7 +2722,7 @@ process_part(struct scan_message *m, const struct mime_part *part)
                          mime_cte_name(part->cte));
         add_defect(m, pr->part, why, (size_t)w);
     }
-    if (scan_smime_is_signed(dec, dec_len) && process_signed(m, pr, dec, dec_len)) {
+    if (scan_smime_kind(dec, dec_len) == SCAN_SMIME_SIGNED && process_signed(m, pr, dec, dec_len)) {
         return;
     }
     /* Encrypted content cannot be scanned: like an encrypted attachment it
@@ -2740,9 +2730,7 @@ process_part(struct scan_message *m, const struct mime_part *part)
      * anything. */
     const char *enc = encrypted_as(dec, dec_len);
     if (enc != NULL) {
-        m->doc_unreadable = true;
-        add_action(m, pr->part, SCAN_STEP_DOCUMENT, SCAN_DOC_ENCRYPTED,
-                   scan_doc_action_name(SCAN_DOC_ENCRYPTED), "", enc);
+        hold_document(m, pr->part, SCAN_DOC_ENCRYPTED, enc);
         emit(m, m->raw.p, m->raw.len);
         return;
     }

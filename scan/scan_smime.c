@@ -13,17 +13,33 @@
  * and a length of up to five octets (or the indefinite form). */
 #define OID_WITHIN 8
 
-bool
-scan_smime_is_signed(const uint8_t *p, size_t n)
+enum scan_smime_kind
+scan_smime_kind(const uint8_t *p, size_t n)
 {
-    static const uint8_t signed_data[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-                                          0xf7, 0x0d, 0x01, 0x07, 0x02};
-    if (n < 2 + sizeof(signed_data) || p[0] != 0x30) {
-        return false;
+    static const struct {
+        uint8_t oid[13];
+        uint8_t len;
+        enum scan_smime_kind kind;
+    } types[] = {
+        {{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02}, 11, SCAN_SMIME_SIGNED},
+        {{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03},
+         11,
+         SCAN_SMIME_ENCRYPTED},
+        {{0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x17},
+         13,
+         SCAN_SMIME_ENCRYPTED},
+    };
+    /* the shortest ContentInfo: tag, length, the OID and its content's tag */
+    if (n <= 16 || p[0] != 0x30) {
+        return SCAN_SMIME_NONE;
     }
-    size_t span =
-        n - 1 < OID_WITHIN + sizeof(signed_data) ? n - 1 : OID_WITHIN + sizeof(signed_data);
-    return memmem(p + 1, span, signed_data, sizeof(signed_data)) != NULL;
+    size_t span = n - 1 < OID_WITHIN + 13 ? n - 1 : OID_WITHIN + 13;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if (memmem(p + 1, span, types[i].oid, types[i].len) != NULL) {
+            return types[i].kind;
+        }
+    }
+    return SCAN_SMIME_NONE;
 }
 
 int

@@ -12,9 +12,17 @@
 
 #include "rl_error.h"
 
-/* scan_smime_is_signed tells, from its first bytes, whether p[0, n) is a
- * CMS ContentInfo of signed data (OID 1.2.840.113549.1.7.2). */
-bool scan_smime_is_signed(const uint8_t *p, size_t n);
+/* What a CMS ContentInfo's content type says p[0, n) is, by its first
+ * bytes: signed data (1.2.840.113549.1.7.2), enveloped or authenticated-
+ * enveloped data (1.2.840.113549.1.7.3, 1.2.840.113549.1.9.16.1.23), or
+ * neither. Nothing is parsed: a match only says where to look. */
+enum scan_smime_kind {
+    SCAN_SMIME_NONE = 0,
+    SCAN_SMIME_SIGNED,
+    SCAN_SMIME_ENCRYPTED,
+};
+
+enum scan_smime_kind scan_smime_kind(const uint8_t *p, size_t n);
 
 /* scan_smime_signed_content copies the content a CMS signed-data structure
  * p[0, n) carries into *out (malloc'd, the caller frees and wipes it;

@@ -8,24 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "ctl_conf.h"
 #include "ctl_model.h"
 #include "ctl_proto.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-/* jansson's hash seed is fixed, or it draws one and the order of an
- * object's keys (so the coverage) would vary between replays (run.sh) */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    json_object_seed(1);
-    return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
